@@ -1,0 +1,259 @@
+package coaching
+
+import (
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// Role is a part a person plays around a participant. Events name the roles
+// allowed to fire them.
+type Role string
+
+// The roles of a support team ("tukijajoukkue") and of the coaching process.
+const (
+	RolePersonalTutor       Role = "personal_tutor" // omaohjaaja
+	RoleCoach               Role = "coach"          // valmentaja
+	RoleTeacher             Role = "teacher"        // opettaja
+	RoleSpecialNeedsTeacher Role = "special_needs_teacher"
+	RoleStudyCounsellor     Role = "study_counsellor" // opinto-ohjaaja
+	RoleCurator             Role = "curator"          // kuraattori (welfare)
+	RolePsychologist        Role = "psychologist"     // psykologi (welfare)
+	RoleNurse               Role = "nurse"            // terveydenhoitaja (welfare)
+	RoleGuardian            Role = "guardian"         // huoltaja
+	RoleWorkplaceInstructor Role = "workplace_instructor"
+	RolePeerCoach           Role = "peer_coach" // vertaisvalmentaja
+	RoleHeadOfStudies       Role = "head_of_studies"
+	RoleStudent             Role = "student"
+	// RoleSystem is the engine itself (deadline ticks). Hosts never give it
+	// to people.
+	RoleSystem Role = "system"
+)
+
+// TeamRoles lists the roles a support-team member can have, in display order.
+var TeamRoles = []Role{
+	RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNeedsTeacher, RoleStudyCounsellor,
+	RoleCurator, RolePsychologist, RoleNurse, RoleGuardian, RoleWorkplaceInstructor, RolePeerCoach,
+}
+
+// IsWelfare reports whether the role belongs to student welfare
+// (opiskeluhuolto): curator, psychologist or nurse.
+func (r Role) IsWelfare() bool {
+	return r == RoleCurator || r == RolePsychologist || r == RoleNurse
+}
+
+func (r Role) known() bool {
+	return slices.Contains(TeamRoles, r) || r == RoleHeadOfStudies || r == RoleStudent || r == RoleSystem
+}
+
+// Actor is whoever calls the engine: an authenticated person, as the host's
+// sign-on established it, or the engine's own clock.
+type Actor struct {
+	ID           string
+	Name         string
+	Organisation OrganisationID
+	Roles        []Role
+}
+
+// HasRole reports whether the actor has role r.
+func (a Actor) HasRole(r Role) bool { return slices.Contains(a.Roles, r) }
+
+// LogValue logs the actor's id and roles, never the name.
+func (a Actor) LogValue() slog.Value {
+	roles := make([]string, len(a.Roles))
+	for i, r := range a.Roles {
+		roles[i] = string(r)
+	}
+	return slog.GroupValue(slog.String("id", a.ID), slog.Any("roles", roles))
+}
+
+// SystemActor is the actor the engine uses for its own actions (ticks).
+var SystemActor = Actor{ID: "system", Name: "valmennus", Roles: []Role{RoleSystem}}
+
+// CaseID identifies a case.
+type CaseID string
+
+// TeamMember is a person in a case's support team.
+type TeamMember struct {
+	ActorID  string   `json:"actor_id"`
+	Role     Role     `json:"role"`
+	Name     string   `json:"name"`
+	Contact  Contact  `json:"contact"`
+	Language Language `json:"language,omitempty"`
+}
+
+// PhaseEntry records one entry into a state.
+type PhaseEntry struct {
+	State string    `json:"state"`
+	At    time.Time `json:"at"`
+	// Seq is the audit sequence number of the transition that entered it.
+	Seq int64 `json:"seq"`
+}
+
+// PhaseClock is the deadline clock of the case's current phase.
+type PhaseClock struct {
+	// State is the phase the clock runs for. While the case is in a hold
+	// state (paused) the clock keeps the phase it was paused from.
+	State string `json:"state"`
+	// EnteredAt is when the phase was entered (resuming is not an entry).
+	EnteredAt time.Time `json:"entered_at"`
+	// EntrySeq is the audit sequence of the entry; deadline keys use it.
+	EntrySeq int64 `json:"entry_seq"`
+	// PausedAt is set while the case is paused.
+	PausedAt time.Time `json:"paused_at,omitzero"`
+	// PausedFor is the total time the phase has been paused.
+	PausedFor time.Duration `json:"paused_for,omitempty"`
+	// DueAt is the phase deadline, zero when the phase has none. It moves
+	// later by the time spent paused.
+	DueAt time.Time `json:"due_at,omitzero"`
+	// OverdueAt is set when the engine noticed the deadline had passed.
+	OverdueAt time.Time `json:"overdue_at,omitzero"`
+}
+
+// Record is a named, structured fact recorded on a case by an event's
+// payload, e.g. the entry assessment or the induction findings. Data is the
+// payload as JSON.
+type Record struct {
+	Name string          `json:"name"`
+	At   time.Time       `json:"at"`
+	By   string          `json:"by"`
+	Seq  int64           `json:"seq"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Case is one participant's period in one model. Cases change only through
+// the engine; every change bumps Version and appends exactly one audit entry
+// whose Seq equals the new Version.
+type Case struct {
+	ID            CaseID         `json:"id"`
+	ParticipantID ParticipantID  `json:"participant_id"`
+	Organisation  OrganisationID `json:"organisation,omitempty"`
+	Model         string         `json:"model"`
+	State         string         `json:"state"`
+	Version       int64          `json:"version"`
+	OpenedAt      time.Time      `json:"opened_at"`
+	// ClosedAt is set when the case reaches a terminal state.
+	ClosedAt time.Time    `json:"closed_at,omitzero"`
+	Phase    PhaseClock   `json:"phase"`
+	History  []PhaseEntry `json:"history"`
+	Team     []TeamMember `json:"team,omitempty"`
+	Records  []Record     `json:"records,omitempty"`
+}
+
+// Closed reports whether the case has reached a terminal state.
+func (c Case) Closed() bool { return !c.ClosedAt.IsZero() }
+
+// Paused reports whether the case is in a hold state.
+func (c Case) Paused() bool { return !c.Phase.PausedAt.IsZero() }
+
+// Record returns the latest record with the given name.
+func (c Case) Record(name string) (Record, bool) {
+	for i := len(c.Records) - 1; i >= 0; i-- {
+		if c.Records[i].Name == name {
+			return c.Records[i], true
+		}
+	}
+	return Record{}, false
+}
+
+// DecodeRecord unmarshals the latest record called name into v. It returns
+// a *NotFoundError when the case has no such record.
+func (c Case) DecodeRecord(name string, v any) error {
+	r, ok := c.Record(name)
+	if !ok {
+		return &NotFoundError{Kind: "record", ID: name}
+	}
+	return json.Unmarshal(r.Data, v)
+}
+
+// Members returns the team members with role r.
+func (c Case) Members(r Role) []TeamMember {
+	var out []TeamMember
+	for _, m := range c.Team {
+		if m.Role == r {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// OnTeam reports whether the actor id is a member of the team in any role.
+func (c Case) OnTeam(actorID string) bool {
+	for _, m := range c.Team {
+		if m.ActorID == actorID {
+			return true
+		}
+	}
+	return false
+}
+
+// EnteredAt returns the last time the case entered state s.
+func (c Case) EnteredAt(s string) (time.Time, bool) {
+	for i := len(c.History) - 1; i >= 0; i-- {
+		if c.History[i].State == s {
+			return c.History[i].At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// Clone returns a deep copy of the case.
+func (c Case) Clone() Case {
+	q := c
+	q.History = slices.Clone(c.History)
+	q.Team = slices.Clone(c.Team)
+	q.Records = slices.Clone(c.Records)
+	return q
+}
+
+// AuditKind tells what an audit entry records.
+type AuditKind string
+
+// Audit entry kinds.
+const (
+	AuditOpened     AuditKind = "opened"     // the case was created
+	AuditTransition AuditKind = "transition" // an event moved the case
+	AuditOverdue    AuditKind = "overdue"    // a phase deadline passed
+	AuditTeam       AuditKind = "team"       // the support team changed
+)
+
+// AuditEntry is one append-only line of a case's history. Entries of a case
+// are numbered 1, 2, 3, ... without gaps; Seq equals the case version the
+// change produced.
+type AuditEntry struct {
+	CaseID  CaseID    `json:"case_id"`
+	Seq     int64     `json:"seq"`
+	At      time.Time `json:"at"`
+	Kind    AuditKind `json:"kind"`
+	ActorID string    `json:"actor_id"`
+	Roles   []Role    `json:"roles,omitempty"`
+	Event   string    `json:"event,omitempty"`
+	From    string    `json:"from,omitempty"`
+	To      string    `json:"to,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	// Payload is the event's payload as JSON, when it had one.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// IdempotencyKey is the key of the command that made the change.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+// Clone returns a deep copy of the entry.
+func (a AuditEntry) Clone() AuditEntry {
+	a.Roles = slices.Clone(a.Roles)
+	a.Payload = slices.Clone(a.Payload)
+	return a
+}
+
+// CommandRecord remembers the outcome of an idempotent command, so a repeated
+// command returns the first result.
+type CommandRecord struct {
+	CaseID CaseID `json:"case_id"`
+	Key    string `json:"key"`
+	// Fingerprint identifies the command (event and payload); reusing a key
+	// for a different command is an error.
+	Fingerprint string `json:"fingerprint"`
+	// Seq is the audit entry the command produced.
+	Seq int64     `json:"seq"`
+	At  time.Time `json:"at"`
+}

@@ -1,0 +1,711 @@
+package coaching
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/looplab/fsm"
+)
+
+// Options configure an [Engine]. The zero value of every field is a
+// documented default.
+type Options struct {
+	// Models the engine runs. Cases name their model; at least one is
+	// required and names must be unique.
+	Models []*Model
+	// Clock tells the time. Defaults to [SystemClock].
+	Clock Clock
+	// Logger receives operational logs (never personal data). Defaults to a
+	// logger that discards everything.
+	Logger *slog.Logger
+	// NewID generates ids for participants, cases and guardians that come
+	// without one. Defaults to 26 random base32 characters (128 bits).
+	NewID func() string
+	// TickBatch is how many due timers [Engine.Tick] handles per store
+	// round trip. Defaults to 100.
+	TickBatch int
+}
+
+// Engine runs coaching cases through their models. It is safe for
+// concurrent use; it starts no goroutines.
+type Engine struct {
+	store     Store
+	models    map[string]*Model
+	clock     Clock
+	log       *slog.Logger
+	newID     func() string
+	tickBatch int
+}
+
+// New returns an engine over store.
+func New(store Store, opts *Options) (*Engine, error) {
+	if store == nil {
+		return nil, errors.New("valmennus: New: store is nil")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	e := &Engine{
+		store:     store,
+		models:    make(map[string]*Model, len(opts.Models)),
+		clock:     opts.Clock,
+		log:       opts.Logger,
+		newID:     opts.NewID,
+		tickBatch: opts.TickBatch,
+	}
+	if len(opts.Models) == 0 {
+		return nil, errors.New("valmennus: New: Options.Models is empty; pass at least one model (e.g. coaching.VALO())")
+	}
+	for i, m := range opts.Models {
+		if m == nil {
+			return nil, fmt.Errorf("valmennus: New: Options.Models[%d] is nil", i)
+		}
+		if _, dup := e.models[m.Name()]; dup {
+			return nil, fmt.Errorf("valmennus: New: two models are named %q", m.Name())
+		}
+		e.models[m.Name()] = m
+	}
+	if e.clock == nil {
+		e.clock = SystemClock{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.newID == nil {
+		e.newID = rand.Text
+	}
+	if e.tickBatch <= 0 {
+		e.tickBatch = 100
+	}
+	return e, nil
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Model returns the model with the given name.
+func (e *Engine) Model(name string) (*Model, bool) {
+	m, ok := e.models[name]
+	return m, ok
+}
+
+// EnrolParams are the arguments of [Engine.Enrol].
+type EnrolParams struct {
+	// Model names the model of the new case.
+	Model string
+	// Participant is stored as a new participant. Leave its ID empty to
+	// have one generated. Ignored when ExistingParticipant is set.
+	Participant Participant
+	// ExistingParticipant opens the case for a participant already stored.
+	ExistingParticipant ParticipantID
+	// CaseID is the new case's id; generated when empty.
+	CaseID CaseID
+	// Team is the initial support team.
+	Team []TeamMember
+}
+
+// Enrol stores the participant (unless existing) and opens a case in the
+// model's initial state, in one transaction, with the case's first audit
+// entry and its first phase deadline.
+func (e *Engine) Enrol(ctx context.Context, actor Actor, p EnrolParams) (Case, error) {
+	m, ok := e.models[p.Model]
+	if !ok {
+		return Case{}, &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", p.Model)}}}
+	}
+	if err := checkActor(actor); err != nil {
+		return Case{}, err
+	}
+	if !anyRole(actor, m.spec.Openers) {
+		return Case{}, &ForbiddenError{ActorID: actor.ID, Operation: "open a case in model " + m.Name(), Rule: "model_openers",
+			Reason: "opening a case needs one of the roles " + joinRoles(m.spec.Openers)}
+	}
+	now := e.clock.Now()
+	pr := problems{subject: "enrolment"}
+	part := p.Participant.clone()
+	if p.ExistingParticipant == "" {
+		if part.ID == "" {
+			part.ID = ParticipantID(e.newID())
+		}
+		for i := range part.Guardians {
+			if part.Guardians[i].ID == "" {
+				part.Guardians[i].ID = e.newID()
+			}
+		}
+		pr.merge("participant", part.Validate(DateOf(now)))
+	}
+	pr.merge("", validateTeam(p.Team))
+	checkText(&pr, "case_id", string(p.CaseID), 200)
+	if err := pr.err(); err != nil {
+		return Case{}, err
+	}
+	c := Case{
+		ID:      p.CaseID,
+		Model:   m.Name(),
+		State:   m.spec.Initial,
+		Version: 1,
+		Team:    append([]TeamMember(nil), p.Team...),
+	}
+	if c.ID == "" {
+		c.ID = CaseID(e.newID())
+	}
+	c.OpenedAt = now
+	c.History = []PhaseEntry{{State: c.State, At: now, Seq: 1}}
+	c.Phase = PhaseClock{State: c.State, EnteredAt: now, EntrySeq: 1}
+	var timers []Timer
+	if st := m.states[c.State]; !st.Deadline.IsZero() {
+		c.Phase.DueAt = st.Deadline.After(now)
+		timers = append(timers, deadlineTimer(c))
+	}
+	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: actor.Roles, To: c.State}
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if p.ExistingParticipant != "" {
+			existing, err := tx.Participant(ctx, p.ExistingParticipant)
+			if err != nil {
+				return err
+			}
+			part = existing
+		} else if err := tx.InsertParticipant(ctx, part); err != nil {
+			return err
+		}
+		c.ParticipantID = part.ID
+		c.Organisation = part.Organisation
+		if err := tx.InsertCase(ctx, c); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return err
+		}
+		for _, t := range timers {
+			if err := tx.PutTimer(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	e.log.LogAttrs(ctx, slog.LevelInfo, "case opened", slog.String("case_id", string(c.ID)), slog.String("model", c.Model))
+	return c.Clone(), nil
+}
+
+func validateTeam(team []TeamMember) error {
+	pr := problems{subject: "team"}
+	seen := map[[2]string]bool{}
+	for i, m := range team {
+		pr.merge(fmt.Sprintf("team[%d]", i), m.validate())
+		k := [2]string{m.ActorID, string(m.Role)}
+		if seen[k] {
+			pr.add(fmt.Sprintf("team[%d]", i), "%s is already on the team as %s", m.ActorID, m.Role)
+		}
+		seen[k] = true
+	}
+	return pr.err()
+}
+
+func (m TeamMember) validate() error {
+	pr := problems{subject: "team member"}
+	if strings.TrimSpace(m.ActorID) == "" {
+		pr.add("actor_id", "required")
+	}
+	checkText(&pr, "actor_id", m.ActorID, 200)
+	if !m.Role.known() || m.Role == RoleSystem || m.Role == RoleStudent {
+		pr.add("role", "unknown team role %q", m.Role)
+	}
+	if strings.TrimSpace(m.Name) == "" {
+		pr.add("name", "required")
+	}
+	checkText(&pr, "name", m.Name, 200)
+	if m.Language != "" && !m.Language.Valid() {
+		pr.add("language", "must be fi, sv or en")
+	}
+	m.Contact.validate(&pr, "contact")
+	return pr.err()
+}
+
+func checkActor(a Actor) error {
+	if strings.TrimSpace(a.ID) == "" {
+		return &ForbiddenError{Operation: "act without an identity", Rule: "actor_identity", Reason: "the actor has no id"}
+	}
+	return nil
+}
+
+func anyRole(a Actor, allowed []Role) bool {
+	for _, r := range allowed {
+		if a.HasRole(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func joinRoles(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// FireOptions are the optional arguments of [Engine.Fire]. A nil
+// *FireOptions means none.
+type FireOptions struct {
+	// Reason is the written reason, required by some events (discontinue).
+	Reason string
+	// Payload is the event's structured data: a value or pointer of the
+	// event's declared payload type, or JSON bytes (json.RawMessage).
+	Payload any
+	// IdempotencyKey makes the command safe to repeat: a second Fire with
+	// the same key on the same case returns the first result without a
+	// second transition. Reusing a key for a different event or payload is
+	// an error wrapping [ErrIdempotencyMismatch].
+	IdempotencyKey string
+	// ExpectedVersion, when non-zero, must equal the case's version or the
+	// command fails with a *ConflictError before anything is checked.
+	ExpectedVersion int64
+}
+
+// FireResult is the outcome of [Engine.Fire].
+type FireResult struct {
+	// Case is the case after the transition (for a replay: as it is now).
+	Case Case
+	// Entry is the audit entry the transition wrote.
+	Entry AuditEntry
+	// Notices are the notices enqueued with the transition (none on replay).
+	Notices []Notice
+	// Replayed is true when an idempotency key matched an earlier command.
+	Replayed bool
+}
+
+// errCommandTaken aborts a transaction whose idempotency key another
+// identical command took meanwhile.
+var errCommandTaken = errors.New("valmennus: idempotency key taken during the transaction")
+
+// Fire fires event on the case: it loads the case, checks that the actor's
+// roles may fire the event, validates the payload, runs every rule, and
+// transitions with looplab/fsm. Then, in one store transaction, it saves the
+// case with an optimistic version check, appends the audit entry, moves the
+// phase-deadline timer and enqueues the event's notices. If another change
+// committed first, Fire returns a *ConflictError and changes nothing.
+func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
+	if opts == nil {
+		opts = &FireOptions{}
+	}
+	var (
+		c      Case
+		cmd    CommandRecord
+		hasCmd bool
+	)
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if c, err = tx.Case(ctx, id); err != nil {
+			return err
+		}
+		if opts.IdempotencyKey != "" {
+			cmd, err = tx.Command(ctx, id, opts.IdempotencyKey)
+			if err == nil {
+				hasCmd = true
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hasCmd {
+		return e.replay(ctx, nil, c, cmd, event, opts)
+	}
+	p, err := e.plan(ctx, actor, c, event, opts)
+	if err != nil {
+		return nil, err
+	}
+	err = e.store.Update(ctx, func(tx Tx) error { return p.commit(ctx, tx) })
+	if errors.Is(err, errCommandTaken) {
+		return e.replayByKey(ctx, actor, id, event, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.logTransition(ctx, p)
+	return p.result(), nil
+}
+
+// FireTx is [Engine.Fire] inside a transaction the caller owns (obtained
+// from the store adapter, e.g. around the host's own SQL transaction): the
+// case change commits or rolls back with the caller's other writes. The
+// caller commits.
+func (e *Engine) FireTx(ctx context.Context, tx Tx, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
+	if opts == nil {
+		opts = &FireOptions{}
+	}
+	c, err := tx.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if opts.IdempotencyKey != "" {
+		cmd, err := tx.Command(ctx, id, opts.IdempotencyKey)
+		if err == nil {
+			return e.replay(ctx, tx, c, cmd, event, opts)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	p, err := e.plan(ctx, actor, c, event, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.commit(ctx, tx); err != nil {
+		if errors.Is(err, errCommandTaken) {
+			return nil, &ConflictError{CaseID: id, Expected: c.Version}
+		}
+		return nil, err
+	}
+	e.logTransition(ctx, p)
+	return p.result(), nil
+}
+
+func (e *Engine) logTransition(ctx context.Context, p *plan) {
+	if e.log.Enabled(ctx, slog.LevelInfo) {
+		e.log.LogAttrs(ctx, slog.LevelInfo, "case transition",
+			slog.String("case_id", string(p.next.ID)), slog.String("event", p.entry.Event),
+			slog.String("from", p.entry.From), slog.String("to", p.entry.To), slog.Int64("version", p.next.Version))
+	}
+}
+
+func fingerprint(event string, opts *FireOptions) string {
+	h := fnv.New64a()
+	_, _ = io.WriteString(h, event)
+	_, _ = h.Write([]byte{0})
+	_, _ = io.WriteString(h, opts.Reason)
+	_, _ = h.Write([]byte{0})
+	switch p := opts.Payload.(type) {
+	case nil:
+	case json.RawMessage:
+		_, _ = h.Write(p)
+	case []byte:
+		_, _ = h.Write(p)
+	default:
+		b, _ := json.Marshal(p)
+		_, _ = h.Write(b)
+	}
+	return event + ":" + strconv.FormatUint(h.Sum64(), 16)
+}
+
+func (e *Engine) replayByKey(ctx context.Context, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
+	var (
+		c   Case
+		cmd CommandRecord
+	)
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if c, err = tx.Case(ctx, id); err != nil {
+			return err
+		}
+		cmd, err = tx.Command(ctx, id, opts.IdempotencyKey)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.replay(ctx, nil, c, cmd, event, opts)
+}
+
+// replay answers a repeated command from its record. r is nil to read
+// through the store.
+func (e *Engine) replay(ctx context.Context, r ReadTx, c Case, cmd CommandRecord, event string, opts *FireOptions) (*FireResult, error) {
+	if fp := fingerprint(event, opts); fp != cmd.Fingerprint {
+		return nil, fmt.Errorf("%w: key %q on case %q was used for %q", ErrIdempotencyMismatch, opts.IdempotencyKey, c.ID, strings.SplitN(cmd.Fingerprint, ":", 2)[0])
+	}
+	var res *FireResult
+	read := func(tx ReadTx) error {
+		entries, err := tx.AuditTrail(ctx, c.ID, cmd.Seq-1)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 || entries[0].Seq != cmd.Seq {
+			return fmt.Errorf("valmennus: audit entry %d of case %q missing for idempotency key %q", cmd.Seq, c.ID, cmd.Key)
+		}
+		res = &FireResult{Case: c, Entry: entries[0], Replayed: true}
+		return nil
+	}
+	var err error
+	if r != nil {
+		err = read(r)
+	} else {
+		err = e.store.View(ctx, read)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// plan is a transition computed outside the write transaction.
+type plan struct {
+	prev         Case
+	next         Case
+	entry        AuditEntry
+	cmd          *CommandRecord
+	notices      []Notice
+	putTimers    []Timer
+	deleteTimers []string
+}
+
+func (p *plan) commit(ctx context.Context, tx Tx) error {
+	if p.cmd != nil {
+		if err := tx.PutCommand(ctx, *p.cmd); err != nil {
+			if errors.Is(err, ErrDuplicate) {
+				return errCommandTaken
+			}
+			return err
+		}
+	}
+	if err := tx.UpdateCase(ctx, p.next, p.prev.Version); err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, p.entry); err != nil {
+		return err
+	}
+	for _, k := range p.deleteTimers {
+		if err := tx.DeleteTimer(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	for _, t := range p.putTimers {
+		if err := tx.PutTimer(ctx, t); err != nil {
+			return err
+		}
+	}
+	for _, n := range p.notices {
+		if _, err := tx.Enqueue(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *plan) result() *FireResult {
+	return &FireResult{Case: p.next.Clone(), Entry: p.entry.Clone(), Notices: p.notices}
+}
+
+// plan checks the command against the case and computes every write.
+func (e *Engine) plan(ctx context.Context, actor Actor, c Case, event string, opts *FireOptions) (*plan, error) {
+	m, ok := e.models[c.Model]
+	if !ok {
+		return nil, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+	}
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
+		return nil, &ConflictError{CaseID: c.ID, Expected: opts.ExpectedVersion, Current: c.Version}
+	}
+	ev, ok := m.events[event]
+	if !ok {
+		return nil, &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State), Unknown: true}
+	}
+	if !anyRole(actor, ev.spec.Roles) {
+		return nil, &ForbiddenError{ActorID: actor.ID, Operation: "fire " + event, Rule: "event_roles",
+			Reason: "the event needs one of the roles " + joinRoles(ev.spec.Roles)}
+	}
+	to, ok := m.edges[edgeKey{event, c.State}]
+	if !ok {
+		return nil, &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State)}
+	}
+	pr := problems{subject: "event " + event}
+	if ev.spec.RequireReason && strings.TrimSpace(opts.Reason) == "" {
+		pr.add("reason", "required for event %s", event)
+	}
+	checkText(&pr, "reason", opts.Reason, 4000)
+	checkText(&pr, "idempotency_key", opts.IdempotencyKey, 200)
+	payload, raw, perr := decodePayload(ev, opts.Payload)
+	pr.merge("", perr)
+	if err := pr.err(); err != nil {
+		return nil, err
+	}
+	now := e.clock.Now()
+	t := &Transition{Case: c, Event: event, From: c.State, To: to, Actor: actor, Reason: opts.Reason, Payload: payload, Now: now}
+	t.loadParticipant = func(ctx context.Context) (Participant, error) {
+		var p Participant
+		err := e.store.View(ctx, func(tx ReadTx) error {
+			var err error
+			p, err = tx.Participant(ctx, c.ParticipantID)
+			return err
+		})
+		return p, err
+	}
+	if err := m.fire(ctx, t); err != nil {
+		return nil, err
+	}
+
+	p := &plan{prev: c}
+	next := c.Clone()
+	next.Version = c.Version + 1
+	next.State = to
+	seq := next.Version
+	next.History = append(next.History, PhaseEntry{State: to, At: now, Seq: seq})
+	from, dest := m.states[c.State], m.states[to]
+	oldKey := ""
+	if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
+		oldKey = deadlineKey(c.ID, c.Phase.EntrySeq)
+	}
+	switch {
+	case dest.Kind == Hold:
+		next.Phase.PausedAt = now
+		if oldKey != "" {
+			p.deleteTimers = append(p.deleteTimers, oldKey)
+		}
+	case dest.Kind == Active && from.Kind == Hold && to == c.Phase.State:
+		next.Phase.PausedFor += now.Sub(c.Phase.PausedAt)
+		next.Phase.PausedAt = time.Time{}
+		if !next.Phase.DueAt.IsZero() {
+			next.Phase.DueAt = dest.Deadline.After(next.Phase.EnteredAt).Add(next.Phase.PausedFor)
+			if next.Phase.OverdueAt.IsZero() {
+				p.putTimers = append(p.putTimers, deadlineTimer(next))
+			}
+		}
+	default:
+		if oldKey != "" {
+			p.deleteTimers = append(p.deleteTimers, oldKey)
+		}
+		next.Phase = PhaseClock{State: to, EnteredAt: now, EntrySeq: seq}
+		if dest.Kind == Terminal {
+			next.ClosedAt = now
+		} else if !dest.Deadline.IsZero() {
+			next.Phase.DueAt = dest.Deadline.After(now)
+			p.putTimers = append(p.putTimers, deadlineTimer(next))
+		}
+	}
+	if raw != nil {
+		next.Records = append(next.Records, Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw})
+	}
+	p.next = next
+	p.entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: actor.Roles,
+		Event: event, From: c.State, To: to, Reason: opts.Reason, Payload: raw, IdempotencyKey: opts.IdempotencyKey}
+	if opts.IdempotencyKey != "" {
+		p.cmd = &CommandRecord{CaseID: c.ID, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
+	}
+	if len(ev.spec.Notify) > 0 {
+		p.notices = transitionNotices(m, next, p.entry, ev.spec.Notify, actor.ID)
+	}
+	return p, nil
+}
+
+// fire runs the transition on a pooled looplab machine. Rules run in the
+// machine's before_event callback; the caller's context reaches them through
+// the firing value, while looplab gets a context that cannot be cancelled,
+// because a cancellation inside Event would wedge the machine for good.
+func (m *Model) fire(ctx context.Context, t *Transition) error {
+	machine := m.pool.Get().(*fsm.FSM)
+	machine.SetState(t.From)
+	f := &firing{ctx: ctx, t: t, m: m}
+	err := machine.Event(context.WithoutCancel(ctx), t.Event, f)
+	var (
+		canceled fsm.CanceledError
+		invalid  fsm.InvalidEventError
+		unknown  fsm.UnknownEventError
+	)
+	switch {
+	case err == nil:
+		m.pool.Put(machine)
+		return nil
+	case errors.As(err, &canceled):
+		m.pool.Put(machine)
+		if f.err != nil {
+			return f.err
+		}
+		return err
+	case errors.As(err, &invalid), errors.As(err, &unknown):
+		m.pool.Put(machine)
+		return &TransitionError{Event: t.Event, State: t.From, Allowed: m.EventsFrom(t.From)}
+	default:
+		// Anything else may leave the machine mid-transition: drop it.
+		return fmt.Errorf("valmennus: state machine failed on event %q: %w", t.Event, err)
+	}
+}
+
+// Available returns the events the actor's roles allow from the case's
+// current state, sorted. Rules are checked when an event is fired (they may
+// need its payload).
+func (e *Engine) Available(ctx context.Context, actor Actor, id CaseID) ([]string, error) {
+	c, err := e.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := e.models[c.Model]
+	if !ok {
+		return nil, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+	}
+	var out []string
+	for _, name := range m.fromMap[c.State] {
+		ev := m.events[name]
+		if !anyRole(actor, ev.spec.Roles) {
+			continue
+		}
+		to := m.edges[edgeKey{name, c.State}]
+		if m.states[c.State].Kind == Hold && m.states[to].Kind == Active && to != c.Phase.State {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// Case returns a case.
+func (e *Engine) Case(ctx context.Context, id CaseID) (Case, error) {
+	var c Case
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		c, err = tx.Case(ctx, id)
+		return err
+	})
+	return c, err
+}
+
+// Participant returns a participant.
+func (e *Engine) Participant(ctx context.Context, id ParticipantID) (Participant, error) {
+	var p Participant
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		p, err = tx.Participant(ctx, id)
+		return err
+	})
+	return p, err
+}
+
+// AuditTrail returns the case's whole audit trail in order.
+func (e *Engine) AuditTrail(ctx context.Context, id CaseID) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Case(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.AuditTrail(ctx, id, 0)
+		return err
+	})
+	return out, err
+}
+
+func deadlineKey(id CaseID, entrySeq int64) string {
+	return "deadline:" + string(id) + ":" + strconv.FormatInt(entrySeq, 10)
+}
+
+func deadlineTimer(c Case) Timer {
+	return Timer{Key: deadlineKey(c.ID, c.Phase.EntrySeq), CaseID: c.ID, Kind: TimerPhaseDeadline, DueAt: c.Phase.DueAt, Ref: c.Phase.EntrySeq}
+}

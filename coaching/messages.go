@@ -1,0 +1,125 @@
+package coaching
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Notice kinds the engine itself enqueues.
+const (
+	NoticeKindTransition   = "transition"
+	NoticeKindPhaseOverdue = "phase_overdue"
+)
+
+// formatWhen formats an instant for a reader of language l, in Helsinki.
+func formatWhen(t time.Time, l Language) string {
+	t = t.In(Helsinki)
+	if l == English {
+		return t.Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf("%d.%d.%d klo %s", t.Day(), int(t.Month()), t.Year(), t.Format("15.04"))
+}
+
+func stateTitle(m *Model, s string) string {
+	if st, ok := m.states[s]; ok && st.Title != "" {
+		return st.Title
+	}
+	return s
+}
+
+func recipientOf(tm TeamMember) Recipient {
+	lang := tm.Language
+	if lang == "" {
+		lang = Finnish
+	}
+	return Recipient{ID: tm.ActorID, Name: tm.Name, Role: tm.Role, Contact: tm.Contact, Language: lang}
+}
+
+// teamFor returns the members with any of the roles, in team order, each
+// person once.
+func teamFor(c Case, roles []Role, skipActor string) []TeamMember {
+	var out []TeamMember
+	seen := map[string]bool{}
+	for _, tm := range c.Team {
+		if tm.ActorID == skipActor || seen[tm.ActorID] || !slices.Contains(roles, tm.Role) {
+			continue
+		}
+		seen[tm.ActorID] = true
+		out = append(out, tm)
+	}
+	return out
+}
+
+// transitionNotices tells the team roles an event names that it happened.
+// The text names the case and the phases, never the participant's personal
+// data: it goes by e-mail.
+func transitionNotices(m *Model, c Case, entry AuditEntry, roles []Role, actorID string) []Notice {
+	var out []Notice
+	for _, tm := range teamFor(c, roles, actorID) {
+		r := recipientOf(tm)
+		from, to := stateTitle(m, entry.From), stateTitle(m, entry.To)
+		when := formatWhen(entry.At, r.Language)
+		var subject, body string
+		switch r.Language {
+		case Swedish:
+			subject = fmt.Sprintf("Coachningsärende %s: %s", c.ID, to)
+			body = fmt.Sprintf("Ärendet %s flyttades från fasen %q till fasen %q %s.", c.ID, from, to, when)
+		case English:
+			subject = fmt.Sprintf("Coaching case %s: %s", c.ID, to)
+			body = fmt.Sprintf("Case %s moved from the phase %q to the phase %q on %s.", c.ID, from, to, when)
+		default:
+			subject = fmt.Sprintf("Valmennusasia %s: %s", c.ID, to)
+			body = fmt.Sprintf("Asia %s siirtyi vaiheesta %q vaiheeseen %q %s.", c.ID, from, to, when)
+		}
+		out = append(out, Notice{
+			ID:        string(c.ID) + ":" + strconv.FormatInt(entry.Seq, 10) + ":" + NoticeKindTransition + ":" + tm.ActorID,
+			CaseID:    c.ID,
+			Kind:      NoticeKindTransition,
+			Recipient: r,
+			Subject:   subject,
+			Body:      body,
+			Data:      map[string]string{"case_id": string(c.ID), "event": entry.Event, "from": entry.From, "to": entry.To},
+			CreatedAt: entry.At,
+			NotBefore: entry.At,
+			Status:    NoticePending,
+		})
+	}
+	return out
+}
+
+// overdueNotices tells the roles a phase names that its deadline passed.
+func overdueNotices(m *Model, c Case, st *StateSpec, now time.Time) []Notice {
+	var out []Notice
+	for _, tm := range teamFor(c, st.NotifyOverdue, "") {
+		r := recipientOf(tm)
+		phase := stateTitle(m, c.State)
+		due := formatWhen(c.Phase.DueAt, r.Language)
+		var subject, body string
+		switch r.Language {
+		case Swedish:
+			subject = fmt.Sprintf("Tidsfristen har gått ut: %s (ärende %s)", phase, c.ID)
+			body = fmt.Sprintf("Fasen %q i ärendet %s skulle ha varit klar %s (%s efter att fasen började, pauser oräknade).", phase, c.ID, due, st.Deadline)
+		case English:
+			subject = fmt.Sprintf("Deadline passed: %s (case %s)", phase, c.ID)
+			body = fmt.Sprintf("The phase %q of case %s was due on %s (%s after it began, pauses excluded).", phase, c.ID, due, st.Deadline)
+		default:
+			subject = fmt.Sprintf("Määräaika ylittyi: %s (asia %s)", phase, c.ID)
+			body = fmt.Sprintf("Asian %s vaiheen %q piti valmistua %s (%s vaiheen alusta, tauot pois lukien).", c.ID, phase, due, st.Deadline)
+		}
+		out = append(out, Notice{
+			ID:        deadlineKey(c.ID, c.Phase.EntrySeq) + ":" + tm.ActorID,
+			CaseID:    c.ID,
+			Kind:      NoticeKindPhaseOverdue,
+			Recipient: r,
+			Subject:   subject,
+			Body:      body,
+			Data:      map[string]string{"case_id": string(c.ID), "state": c.State, "due_at": c.Phase.DueAt.UTC().Format(time.RFC3339)},
+			CreatedAt: now,
+			NotBefore: now,
+			Status:    NoticePending,
+		})
+	}
+	return out
+}

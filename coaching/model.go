@@ -1,0 +1,546 @@
+package coaching
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/looplab/fsm"
+)
+
+// StateKind classifies a state.
+type StateKind string
+
+// State kinds.
+const (
+	// Active is a working phase: it may have a deadline, and the case
+	// spends coaching time in it.
+	Active StateKind = "active"
+	// Hold is a pause (sick leave, parental leave): the deadline clock of the
+	// phase the case was paused from stops, and the case can only resume to
+	// that phase or leave through an exit.
+	Hold StateKind = "hold"
+	// Terminal ends the case. No event leaves a terminal state.
+	Terminal StateKind = "terminal"
+)
+
+// ExitKind classifies how a terminal state ends a case.
+type ExitKind string
+
+// Exit kinds.
+const (
+	// ExitCompleted: the period was completed as planned.
+	ExitCompleted ExitKind = "completed"
+	// ExitPositive: left early in a good direction, e.g. redirected to a
+	// better-suited field (the pilot counts this as a success).
+	ExitPositive ExitKind = "positive"
+	// ExitDiscontinued: dropped out or discontinued.
+	ExitDiscontinued ExitKind = "discontinued"
+	// ExitNotAdmitted: the period never started (entry criteria not met).
+	ExitNotAdmitted ExitKind = "not_admitted"
+)
+
+// StateSpec describes a state (a phase) of a model.
+type StateSpec struct {
+	Name  string    `json:"name"`
+	Title string    `json:"title,omitempty"`
+	Kind  StateKind `json:"kind"`
+	// Deadline is how long after entering the phase it should be done.
+	// Time spent in a Hold state does not count. Zero means no deadline.
+	Deadline Period `json:"deadline,omitzero"`
+	// NotifyOverdue are the team roles told when the deadline passes.
+	NotifyOverdue []Role `json:"notify_overdue,omitempty"`
+	// Exit classifies a terminal state; defaults to ExitCompleted.
+	Exit ExitKind `json:"exit,omitempty"`
+}
+
+// EventSpec describes an event (a transition) of a model.
+type EventSpec struct {
+	Name  string   `json:"name"`
+	Title string   `json:"title,omitempty"`
+	From  []string `json:"from"`
+	To    string   `json:"to"`
+	// Roles may fire the event. At least one is required.
+	Roles []Role `json:"roles"`
+	// Rules must all pass for the transition to happen; every failing
+	// rule is reported.
+	Rules []Rule `json:"-"`
+	// RuleNames refers to rules by name; [BuildModelWith] resolves them
+	// from a registry. Used by models written as data.
+	RuleNames []string `json:"rules,omitempty"`
+	// Payload, when set, is a value of the struct type the event's payload
+	// must have. The payload is validated with its `validate` struct tags
+	// and stored on the case as a [Record] named Record.
+	Payload any `json:"-"`
+	// Record names the record the payload is stored as; defaults to the
+	// event name.
+	Record string `json:"record,omitempty"`
+	// RequirePayload rejects the event without a payload.
+	RequirePayload bool `json:"require_payload,omitempty"`
+	// RequireReason rejects the event without a written reason.
+	RequireReason bool `json:"require_reason,omitempty"`
+	// Notify are the team roles told when the event happens (the actor who
+	// fired it is never told about their own action).
+	Notify []Role `json:"notify,omitempty"`
+}
+
+// ModelSpec is the definition of a coaching process. Build it with
+// [BuildModel]; the result is immutable and safe for concurrent use.
+type ModelSpec struct {
+	Name        string      `json:"name"`
+	Title       string      `json:"title,omitempty"`
+	Description string      `json:"description,omitempty"`
+	Initial     string      `json:"initial"`
+	States      []StateSpec `json:"states"`
+	Events      []EventSpec `json:"events"`
+	// Openers may open (enrol) a case in the model.
+	Openers []Role `json:"openers"`
+}
+
+// AddRules appends rules to the named event and reports an error when the
+// event does not exist. Hosts use it to add their own rules to a built-in
+// model's spec before building it.
+func (s *ModelSpec) AddRules(event string, rules ...Rule) error {
+	for i := range s.Events {
+		if s.Events[i].Name == event {
+			s.Events[i].Rules = append(slices.Clone(s.Events[i].Rules), rules...)
+			return nil
+		}
+	}
+	return &NotFoundError{Kind: "event", ID: event}
+}
+
+// Clone returns a copy of the spec whose slices can be changed freely.
+func (s ModelSpec) Clone() ModelSpec {
+	out := s
+	out.States = slices.Clone(s.States)
+	for i := range out.States {
+		out.States[i].NotifyOverdue = slices.Clone(out.States[i].NotifyOverdue)
+	}
+	out.Events = slices.Clone(s.Events)
+	for i := range out.Events {
+		e := &out.Events[i]
+		e.From = slices.Clone(e.From)
+		e.Roles = slices.Clone(e.Roles)
+		e.Rules = slices.Clone(e.Rules)
+		e.RuleNames = slices.Clone(e.RuleNames)
+		e.Notify = slices.Clone(e.Notify)
+	}
+	out.Openers = slices.Clone(s.Openers)
+	return out
+}
+
+// Rule is a guard an event must pass. Check returns nil to allow the
+// transition, or an error whose message is the plain-language reason (it is
+// shown to coordinators). Rules must not change anything: they run before
+// the transaction and may run again when a conflict is retried.
+type Rule interface {
+	Name() string
+	Check(ctx context.Context, t *Transition) error
+}
+
+// RuleFunc is the function form of a rule's check.
+type RuleFunc func(ctx context.Context, t *Transition) error
+
+type namedRule struct {
+	name string
+	fn   RuleFunc
+}
+
+func (r namedRule) Name() string                                   { return r.name }
+func (r namedRule) Check(ctx context.Context, t *Transition) error { return r.fn(ctx, t) }
+
+// NewRule returns a Rule with the given name and check.
+func NewRule(name string, check RuleFunc) Rule { return namedRule{name: name, fn: check} }
+
+// RuleRegistry resolves rule names in models written as data.
+type RuleRegistry map[string]Rule
+
+// Model is a validated, immutable process definition. It executes its
+// transitions with looplab/fsm: machines are built once per model and
+// reused from a pool, because building one costs far more than firing it.
+type Model struct {
+	spec    ModelSpec
+	states  map[string]*StateSpec
+	events  map[string]*compiledEvent
+	edges   map[edgeKey]string
+	fromMap map[string][]string // state -> sorted event names allowed from it
+	looplab fsm.Events
+	pool    sync.Pool
+}
+
+type edgeKey struct{ event, from string }
+
+type compiledEvent struct {
+	spec        *EventSpec
+	payloadType reflect.Type // struct type, nil when the event takes no payload
+	record      string
+}
+
+// BuildModel validates the spec and returns the model, or a
+// *ValidationError listing every problem (unknown states, events from
+// terminal states, unreachable states, no terminal state, duplicates, ...).
+func BuildModel(spec ModelSpec) (*Model, error) {
+	return BuildModelWith(spec, nil)
+}
+
+// BuildModelWith is [BuildModel] that also resolves EventSpec.RuleNames from
+// the registry.
+func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
+	spec = spec.Clone()
+	pr := problems{subject: "model " + quoteOr(spec.Name, "(unnamed)")}
+	m := &Model{
+		spec:    spec,
+		states:  make(map[string]*StateSpec, len(spec.States)),
+		events:  make(map[string]*compiledEvent, len(spec.Events)),
+		edges:   make(map[edgeKey]string),
+		fromMap: make(map[string][]string),
+	}
+	if !validName(spec.Name) {
+		pr.add("name", "must be a lower-case identifier (letters, digits, underscores), got %q", spec.Name)
+	}
+	if len(spec.Openers) == 0 {
+		pr.add("openers", "at least one role must be allowed to open a case")
+	}
+	for i := range spec.States {
+		s := &m.spec.States[i]
+		path := fmt.Sprintf("states[%d]", i)
+		if !validName(s.Name) {
+			pr.add(path+".name", "must be a lower-case identifier (letters, digits, underscores), got %q", s.Name)
+		}
+		if _, dup := m.states[s.Name]; dup {
+			pr.add(path+".name", "duplicate state %q", s.Name)
+			continue
+		}
+		m.states[s.Name] = s
+		switch s.Kind {
+		case Active, Hold:
+			if s.Exit != "" {
+				pr.add(path+".exit", "only terminal states have an exit kind")
+			}
+		case Terminal:
+			if s.Exit == "" {
+				s.Exit = ExitCompleted
+			}
+			switch s.Exit {
+			case ExitCompleted, ExitPositive, ExitDiscontinued, ExitNotAdmitted:
+			default:
+				pr.add(path+".exit", "unknown exit kind %q", s.Exit)
+			}
+			if !s.Deadline.IsZero() {
+				pr.add(path+".deadline", "a terminal state cannot have a deadline")
+			}
+		default:
+			pr.add(path+".kind", "must be active, hold or terminal, got %q", s.Kind)
+		}
+		if s.Kind == Hold && !s.Deadline.IsZero() {
+			pr.add(path+".deadline", "a hold state cannot have a deadline (its clock is stopped)")
+		}
+		if s.Deadline.Months < 0 || s.Deadline.Days < 0 {
+			pr.add(path+".deadline", "must not be negative")
+		}
+	}
+	switch init, ok := m.states[spec.Initial]; {
+	case spec.Initial == "":
+		pr.add("initial", "required")
+	case !ok:
+		pr.add("initial", "unknown state %q", spec.Initial)
+	case init.Kind != Active:
+		pr.add("initial", "the initial state must be an active state")
+	}
+	for i := range m.spec.Events {
+		e := &m.spec.Events[i]
+		path := fmt.Sprintf("events[%d]", i)
+		if !validName(e.Name) {
+			pr.add(path+".name", "must be a lower-case identifier (letters, digits, underscores), got %q", e.Name)
+		}
+		if _, dup := m.events[e.Name]; dup {
+			pr.add(path+".name", "duplicate event %q", e.Name)
+			continue
+		}
+		if _, clash := m.states[e.Name]; clash {
+			pr.add(path+".name", "event %q has the same name as a state", e.Name)
+		}
+		ce := &compiledEvent{spec: e, record: e.Record}
+		m.events[e.Name] = ce
+		if len(e.From) == 0 {
+			pr.add(path+".from", "at least one source state is required")
+		}
+		seen := map[string]bool{}
+		for j, f := range e.From {
+			fp := fmt.Sprintf("%s.from[%d]", path, j)
+			st, ok := m.states[f]
+			switch {
+			case !ok:
+				pr.add(fp, "unknown state %q", f)
+			case seen[f]:
+				pr.add(fp, "duplicate source state %q", f)
+			case st.Kind == Terminal:
+				pr.add(fp, "no event may leave terminal state %q", f)
+			case f == e.To:
+				pr.add(fp, "an event may not lead from %q back to itself", f)
+			}
+			seen[f] = true
+		}
+		if _, ok := m.states[e.To]; !ok {
+			pr.add(path+".to", "unknown state %q", e.To)
+		}
+		if len(e.Roles) == 0 {
+			pr.add(path+".roles", "at least one role must be allowed to fire the event")
+		}
+		for j, r := range e.Roles {
+			if strings.TrimSpace(string(r)) == "" {
+				pr.add(fmt.Sprintf("%s.roles[%d]", path, j), "empty role")
+			}
+		}
+		for _, name := range e.RuleNames {
+			r, ok := registry[name]
+			if !ok {
+				pr.add(path+".rules", "unknown rule %q (not registered)", name)
+				continue
+			}
+			e.Rules = append(e.Rules, r)
+		}
+		ruleNames := map[string]bool{}
+		for j, r := range e.Rules {
+			if r == nil {
+				pr.add(fmt.Sprintf("%s.rules[%d]", path, j), "nil rule")
+				continue
+			}
+			if strings.TrimSpace(r.Name()) == "" {
+				pr.add(fmt.Sprintf("%s.rules[%d]", path, j), "rule without a name")
+			} else if ruleNames[r.Name()] {
+				pr.add(fmt.Sprintf("%s.rules[%d]", path, j), "rule %q attached twice", r.Name())
+			}
+			ruleNames[r.Name()] = true
+		}
+		if e.Payload != nil {
+			t := reflect.TypeOf(e.Payload)
+			if t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			if t.Kind() != reflect.Struct {
+				pr.add(path+".payload", "must be a struct type, got %s", t)
+			} else {
+				ce.payloadType = t
+			}
+			if ce.record == "" {
+				ce.record = e.Name
+			}
+		} else if e.RequirePayload {
+			pr.add(path+".require_payload", "requires a payload but declares no payload type")
+		}
+		if e.Record != "" && e.Payload == nil {
+			pr.add(path+".record", "names a record but declares no payload type")
+		}
+		for _, f := range e.From {
+			m.edges[edgeKey{e.Name, f}] = e.To
+			m.fromMap[f] = append(m.fromMap[f], e.Name)
+		}
+	}
+	for _, names := range m.fromMap {
+		sort.Strings(names)
+	}
+	m.checkGraph(&pr)
+	if err := pr.err(); err != nil {
+		return nil, err
+	}
+	m.looplab = make(fsm.Events, 0, len(m.spec.Events))
+	for _, e := range m.spec.Events {
+		m.looplab = append(m.looplab, fsm.EventDesc{Name: e.Name, Src: slices.Clone(e.From), Dst: e.To})
+	}
+	m.pool.New = func() any { return m.newMachine(m.spec.Initial) }
+	return m, nil
+}
+
+// checkGraph reports unreachable states, a missing terminal state, active
+// states with no way out, and states from which no terminal state can be
+// reached.
+func (m *Model) checkGraph(pr *problems) {
+	hasTerminal := false
+	for _, s := range m.spec.States {
+		if s.Kind == Terminal {
+			hasTerminal = true
+		}
+	}
+	if !hasTerminal {
+		pr.add("states", "the model has no terminal state")
+	}
+	if _, ok := m.states[m.spec.Initial]; !ok {
+		return
+	}
+	reach := map[string]bool{m.spec.Initial: true}
+	queue := []string{m.spec.Initial}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, ev := range m.fromMap[s] {
+			if to := m.edges[edgeKey{ev, s}]; !reach[to] {
+				if _, ok := m.states[to]; ok {
+					reach[to] = true
+					queue = append(queue, to)
+				}
+			}
+		}
+	}
+	// Reverse reachability from terminal states.
+	canEnd := map[string]bool{}
+	for _, s := range m.spec.States {
+		if s.Kind == Terminal {
+			canEnd[s.Name] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for k, to := range m.edges {
+			if canEnd[to] && !canEnd[k.from] {
+				canEnd[k.from] = true
+				changed = true
+			}
+		}
+	}
+	for i, s := range m.spec.States {
+		path := fmt.Sprintf("states[%d]", i)
+		if !reach[s.Name] {
+			pr.add(path, "state %q is unreachable from the initial state %q", s.Name, m.spec.Initial)
+			continue
+		}
+		if s.Kind != Terminal && len(m.fromMap[s.Name]) == 0 {
+			pr.add(path, "state %q is not terminal but no event leaves it", s.Name)
+			continue
+		}
+		if hasTerminal && !canEnd[s.Name] {
+			pr.add(path, "no terminal state can be reached from state %q", s.Name)
+		}
+	}
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func quoteOr(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// firingKey carries the per-command state into the looplab callback through
+// Event's args, so pooled machines hold no per-request data.
+type firing struct {
+	ctx context.Context
+	t   *Transition
+	m   *Model
+	err *RulesRejectedError
+}
+
+func (m *Model) newMachine(initial string) *fsm.FSM {
+	return fsm.NewFSM(initial, m.looplab, fsm.Callbacks{
+		"before_event": func(_ context.Context, e *fsm.Event) {
+			if len(e.Args) == 0 {
+				return
+			}
+			f, ok := e.Args[0].(*firing)
+			if !ok {
+				return
+			}
+			if rej := f.m.checkRules(f.ctx, f.t); rej != nil {
+				f.err = rej
+				e.Cancel(rej)
+			}
+		},
+	})
+}
+
+// checkRules runs every rule of the event and the engine's own checks, and
+// collects every failure.
+func (m *Model) checkRules(ctx context.Context, t *Transition) *RulesRejectedError {
+	var failures []RuleFailure
+	ev := m.events[t.Event]
+	if from := m.states[t.From]; from != nil && from.Kind == Hold && t.Case.Phase.State != "" && m.states[t.To].Kind == Active && t.To != t.Case.Phase.State {
+		failures = append(failures, RuleFailure{Rule: "resume_to_paused_phase",
+			Reason: fmt.Sprintf("the case was paused from %q, so it can only resume to %q", t.Case.Phase.State, t.Case.Phase.State)})
+	}
+	for _, r := range ev.spec.Rules {
+		if err := r.Check(ctx, t); err != nil {
+			failures = append(failures, RuleFailure{Rule: r.Name(), Reason: err.Error()})
+		}
+	}
+	if len(failures) == 0 {
+		return nil
+	}
+	return &RulesRejectedError{Event: t.Event, From: t.From, To: t.To, Failures: failures}
+}
+
+// Name returns the model's name.
+func (m *Model) Name() string { return m.spec.Name }
+
+// Title returns the model's human title.
+func (m *Model) Title() string { return m.spec.Title }
+
+// Spec returns a copy of the model's definition.
+func (m *Model) Spec() ModelSpec { return m.spec.Clone() }
+
+// Initial returns the initial state.
+func (m *Model) Initial() string { return m.spec.Initial }
+
+// State returns a state's definition.
+func (m *Model) State(name string) (StateSpec, bool) {
+	s, ok := m.states[name]
+	if !ok {
+		return StateSpec{}, false
+	}
+	return *s, true
+}
+
+// States returns the state names in definition order.
+func (m *Model) States() []string {
+	out := make([]string, len(m.spec.States))
+	for i, s := range m.spec.States {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// Event returns an event's definition.
+func (m *Model) Event(name string) (EventSpec, bool) {
+	e, ok := m.events[name]
+	if !ok {
+		return EventSpec{}, false
+	}
+	return *e.spec, true
+}
+
+// EventsFrom returns the names of the events defined from state s, sorted.
+func (m *Model) EventsFrom(s string) []string { return slices.Clone(m.fromMap[s]) }
+
+// Target returns the state event leads to from state from.
+func (m *Model) Target(event, from string) (string, bool) {
+	to, ok := m.edges[edgeKey{event, from}]
+	return to, ok
+}
+
+// Mermaid renders the model as a Mermaid state diagram with looplab/fsm's
+// visualiser, drawn from the initial state.
+func (m *Model) Mermaid() string {
+	out, err := fsm.VisualizeWithType(m.newMachine(m.spec.Initial), fsm.MermaidStateDiagram)
+	if err != nil {
+		// VisualizeWithType only fails for an unknown diagram type.
+		return ""
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package coaching
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"time"
+)
+
+// NoticeStatus is where a notice is in its delivery.
+type NoticeStatus string
+
+// Notice statuses.
+const (
+	// NoticePending: waiting for its NotBefore time or for a dispatcher.
+	NoticePending NoticeStatus = "pending"
+	// NoticeClaimed: a dispatcher holds a lease on it and is sending it.
+	NoticeClaimed NoticeStatus = "claimed"
+	// NoticeSent: delivered to the Sender without error.
+	NoticeSent NoticeStatus = "sent"
+	// NoticeDead: undeliverable after the allowed attempts; kept and surfaced.
+	NoticeDead NoticeStatus = "dead"
+	// NoticeCancelled: withdrawn before it was sent (e.g. the absence it
+	// reported was explained).
+	NoticeCancelled NoticeStatus = "cancelled"
+)
+
+// Recipient is who a notice goes to.
+type Recipient struct {
+	// ID is the recipient's actor or guardian id.
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Role     Role     `json:"role"`
+	Contact  Contact  `json:"contact"`
+	Language Language `json:"language"`
+}
+
+// Notice is one message in the outbox. It is written in the same
+// transaction as the change that caused it and delivered afterwards by a
+// [Dispatcher]. Its ID is stable and doubles as the idempotency key every
+// Sender passes on (SMTP Message-ID, webhook Idempotency-Key), so a receiver
+// can discard the rare duplicate of an at-least-once delivery.
+type Notice struct {
+	ID     string `json:"id"`
+	CaseID CaseID `json:"case_id,omitempty"`
+	// Kind names the notice type, e.g. "phase_overdue".
+	Kind      string    `json:"kind"`
+	Recipient Recipient `json:"recipient"`
+	Subject   string    `json:"subject"`
+	Body      string    `json:"body"`
+	// Data carries the notice's facts for senders that format their own
+	// message (webhooks). It never holds welfare information or identity codes.
+	Data      map[string]string `json:"data,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	// NotBefore is the earliest time the notice may be sent.
+	NotBefore time.Time    `json:"not_before"`
+	Status    NoticeStatus `json:"status"`
+	// Attempts counts delivery attempts (claims) so far.
+	Attempts int `json:"attempts"`
+	// LeaseUntil is when a claim expires and another dispatcher may take it.
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	SentAt     time.Time `json:"sent_at,omitzero"`
+	LastError  string    `json:"last_error,omitempty"`
+}
+
+// Clone returns a deep copy.
+func (n Notice) Clone() Notice {
+	n.Data = maps.Clone(n.Data)
+	return n
+}
+
+// LogValue logs the notice id, kind and status; never the recipient's
+// address or the message text.
+func (n Notice) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", n.ID), slog.String("kind", n.Kind), slog.String("status", string(n.Status)))
+}
+
+// Outbox is the part of a [Store] a [Dispatcher] uses. Every method is its
+// own transaction.
+type Outbox interface {
+	// ClaimNotices leases up to p.Limit notices that are pending with
+	// NotBefore ≤ p.Now, or claimed with an expired lease, oldest first. A
+	// claimed notice has Status NoticeClaimed, Attempts incremented and
+	// LeaseUntil = p.Now + p.Lease. Two concurrent callers never receive
+	// the same notice while its lease holds.
+	ClaimNotices(ctx context.Context, p ClaimParams) ([]Notice, error)
+	// CompleteNotice records the outcome of a claim. attempt must equal the
+	// notice's Attempts (the claim it answers) or a *ConflictError is
+	// returned, so a dispatcher whose lease expired cannot overwrite the
+	// newer claim's result.
+	CompleteNotice(ctx context.Context, id string, attempt int, r NoticeResult) error
+	// Notice returns one notice or a *NotFoundError.
+	Notice(ctx context.Context, id string) (Notice, error)
+	// Notices lists notices matching q, oldest first.
+	Notices(ctx context.Context, q NoticeQuery) ([]Notice, error)
+}
+
+// ClaimParams are the arguments of [Outbox.ClaimNotices].
+type ClaimParams struct {
+	Now   time.Time
+	Limit int
+	Lease time.Duration
+}
+
+// NoticeResult is the outcome of one delivery attempt.
+type NoticeResult struct {
+	// Status is NoticeSent, NoticePending (retry at RetryAt) or NoticeDead.
+	Status  NoticeStatus
+	At      time.Time
+	RetryAt time.Time
+	Error   string
+}
+
+// NoticeQuery filters [Outbox.Notices]. Zero fields do not filter.
+type NoticeQuery struct {
+	CaseID CaseID
+	Kind   string
+	Status NoticeStatus
+	// Limit caps the result; 0 means no cap.
+	Limit int
+}
+
+// Match reports whether n passes the filter.
+func (q NoticeQuery) Match(n Notice) bool {
+	switch {
+	case q.CaseID != "" && n.CaseID != q.CaseID:
+		return false
+	case q.Kind != "" && n.Kind != q.Kind:
+		return false
+	case q.Status != "" && n.Status != q.Status:
+		return false
+	}
+	return true
+}

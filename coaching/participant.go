@@ -1,0 +1,313 @@
+package coaching
+
+import (
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"unicode"
+)
+
+// ParticipantID identifies a participant (a coached person, "valmentautuja",
+// or a student). Hosts may supply their own ids; the engine generates one
+// when it is empty.
+type ParticipantID string
+
+// OrganisationID identifies an education provider or workshop organiser
+// (typically an Opetushallitus organisation OID or a business id).
+type OrganisationID string
+
+// Language is a preferred language for communication.
+type Language string
+
+// The languages notices are written in.
+const (
+	Finnish Language = "fi"
+	Swedish Language = "sv"
+	English Language = "en"
+)
+
+// Valid reports whether l is one of fi, sv, en.
+func (l Language) Valid() bool { return l == Finnish || l == Swedish || l == English }
+
+// Contact holds the ways to reach a person. Any field may be empty.
+type Contact struct {
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// Reachable reports whether there is at least one way to reach the person.
+func (c Contact) Reachable() bool { return c.Email != "" || c.Phone != "" }
+
+func (c Contact) validate(p *problems, prefix string) {
+	if c.Email != "" {
+		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+			p.add(prefix+".email", "not a valid e-mail address")
+		}
+	}
+	if c.Phone != "" && !validPhone(c.Phone) {
+		p.add(prefix+".phone", "not a valid phone number (digits, spaces and an optional leading +)")
+	}
+}
+
+func validPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-':
+		default:
+			return false
+		}
+	}
+	return digits >= 5 && digits <= 15
+}
+
+// Guardian is a legal guardian (huoltaja) of a participant who is a minor.
+type Guardian struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Contact  Contact  `json:"contact"`
+	Language Language `json:"language,omitempty"`
+}
+
+// Gender is recorded as the participant reports it; ESF+ figures break down
+// women, men and non-binary. The zero value is unknown.
+type Gender string
+
+// Genders.
+const (
+	GenderUnknown   Gender = ""
+	GenderFemale    Gender = "female"
+	GenderMale      Gender = "male"
+	GenderNonBinary Gender = "non_binary"
+)
+
+// EducationLevel is the highest level of education attained at entry,
+// mapped to ISCED 2011 by [EducationLevel.ISCED]. The zero value is unknown.
+type EducationLevel string
+
+// Education levels (Statistics Finland's national classification, level 1).
+const (
+	EducationUnknown EducationLevel = ""
+	// EducationBelowBasic: basic education not completed (ISCED 0–1).
+	EducationBelowBasic EducationLevel = "below_basic"
+	// EducationBasic: basic education, peruskoulu (ISCED 2).
+	EducationBasic EducationLevel = "basic"
+	// EducationGeneralUpperSecondary: general upper secondary, lukio (ISCED 3).
+	EducationGeneralUpperSecondary EducationLevel = "general_upper_secondary"
+	// EducationVocational: a vocational qualification, perustutkinto or
+	// ammattitutkinto (ISCED 3).
+	EducationVocational EducationLevel = "vocational"
+	// EducationSpecialistVocational: erikoisammattitutkinto (ISCED 4).
+	EducationSpecialistVocational EducationLevel = "specialist_vocational"
+	// EducationHigher: a university or university of applied sciences degree (ISCED 5–8).
+	EducationHigher EducationLevel = "higher"
+)
+
+// ISCED returns the lowest and highest ISCED 2011 level the education level
+// covers; ok is false for unknown levels.
+func (l EducationLevel) ISCED() (lo, hi int, ok bool) {
+	switch l {
+	case EducationBelowBasic:
+		return 0, 1, true
+	case EducationBasic:
+		return 2, 2, true
+	case EducationGeneralUpperSecondary, EducationVocational:
+		return 3, 3, true
+	case EducationSpecialistVocational:
+		return 4, 4, true
+	case EducationHigher:
+		return 5, 8, true
+	}
+	return 0, 0, false
+}
+
+// LabourStatus is the participant's labour-market status at entry.
+type LabourStatus string
+
+// Labour-market statuses (ESF definitions). The zero value is unknown.
+const (
+	LabourUnknown    LabourStatus = ""
+	LabourUnemployed LabourStatus = "unemployed"
+	LabourEmployed   LabourStatus = "employed"
+	// LabourInactive: outside the labour force and not in education.
+	LabourInactive LabourStatus = "inactive"
+	// LabourInEducation: outside the labour force, in education or training.
+	LabourInEducation LabourStatus = "in_education"
+)
+
+// Background holds the facts at entry that reports need. Every fact may be
+// unknown (zero or nil); figures count unknowns in an explicit row.
+type Background struct {
+	Gender         Gender         `json:"gender,omitempty"`
+	EducationLevel EducationLevel `json:"education_level,omitempty"`
+	LabourStatus   LabourStatus   `json:"labour_status,omitempty"`
+	// UnemployedMonths is the length of the continuous unemployment at
+	// entry, in whole months; nil when unknown.
+	UnemployedMonths *int `json:"unemployed_months,omitempty"`
+	// ForeignBackground: immigrant or foreign background; nil when unknown.
+	ForeignBackground *bool `json:"foreign_background,omitempty"`
+	// Disability: nil when unknown or not asked (a special category of data).
+	Disability *bool `json:"disability,omitempty"`
+}
+
+// Participant is a person being coached. Personal data: the identity code is
+// masked in every printed form, and [Participant.LogValue] logs only the id.
+type Participant struct {
+	ID           ParticipantID  `json:"id"`
+	Organisation OrganisationID `json:"organisation,omitempty"`
+	GivenNames   string         `json:"given_names"`
+	FamilyName   string         `json:"family_name"`
+	BirthDate    Date           `json:"birth_date"`
+	IdentityCode IdentityCode   `json:"identity_code,omitempty"`
+	Contact      Contact        `json:"contact"`
+	Language     Language       `json:"language"`
+	Guardians    []Guardian     `json:"guardians,omitempty"`
+	Background   Background     `json:"background"`
+	// ExternalIDs maps a host system to its id for the person (e.g.
+	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
+	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+}
+
+// Name returns "Given Family".
+func (p Participant) Name() string {
+	return strings.TrimSpace(p.GivenNames + " " + p.FamilyName)
+}
+
+// AgeOn returns the participant's age on a civil date.
+func (p Participant) AgeOn(d Date) int { return p.BirthDate.AgeOn(d) }
+
+// MinorOn reports whether the participant is under 18 on the civil date d.
+// The 18th birthday itself is a day of adulthood.
+func (p Participant) MinorOn(d Date) bool { return p.BirthDate.AgeOn(d) < 18 }
+
+// LogValue logs only the id: names, contacts and codes stay out of logs.
+func (p Participant) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("participant_id", string(p.ID)))
+}
+
+// Validate checks the participant and returns a *ValidationError listing
+// every problem. today is the civil date used to reject birth dates in the
+// future.
+func (p Participant) Validate(today Date) error {
+	pr := problems{subject: "participant"}
+	if strings.TrimSpace(p.GivenNames) == "" {
+		pr.add("given_names", "required")
+	}
+	if strings.TrimSpace(p.FamilyName) == "" {
+		pr.add("family_name", "required")
+	}
+	checkText(&pr, "given_names", p.GivenNames, 200)
+	checkText(&pr, "family_name", p.FamilyName, 200)
+	checkText(&pr, "id", string(p.ID), 200)
+	switch {
+	case p.BirthDate.IsZero():
+		pr.add("birth_date", "required")
+	case !p.BirthDate.Valid():
+		pr.add("birth_date", "not a calendar date")
+	case !today.IsZero() && p.BirthDate.After(today):
+		pr.add("birth_date", "is in the future")
+	case p.BirthDate.Year < 1900:
+		pr.add("birth_date", "before 1900")
+	}
+	if !p.IdentityCode.IsZero() && p.BirthDate.Valid() && p.IdentityCode.BirthDate() != p.BirthDate {
+		pr.add("identity_code", "does not match the birth date")
+	}
+	if !p.Language.Valid() {
+		pr.add("language", "must be fi, sv or en")
+	}
+	p.Contact.validate(&pr, "contact")
+	seen := map[string]bool{}
+	for i, g := range p.Guardians {
+		prefix := fmt.Sprintf("guardians[%d]", i)
+		if strings.TrimSpace(g.ID) == "" {
+			pr.add(prefix+".id", "required")
+		} else if seen[g.ID] {
+			pr.add(prefix+".id", "duplicate guardian id %q", g.ID)
+		}
+		seen[g.ID] = true
+		if strings.TrimSpace(g.Name) == "" {
+			pr.add(prefix+".name", "required")
+		}
+		checkText(&pr, prefix+".name", g.Name, 200)
+		if g.Language != "" && !g.Language.Valid() {
+			pr.add(prefix+".language", "must be fi, sv or en")
+		}
+		g.Contact.validate(&pr, prefix+".contact")
+	}
+	switch p.Background.Gender {
+	case GenderUnknown, GenderFemale, GenderMale, GenderNonBinary:
+	default:
+		pr.add("background.gender", "unknown value %q", p.Background.Gender)
+	}
+	if _, _, ok := p.Background.EducationLevel.ISCED(); !ok && p.Background.EducationLevel != EducationUnknown {
+		pr.add("background.education_level", "unknown value %q", p.Background.EducationLevel)
+	}
+	switch p.Background.LabourStatus {
+	case LabourUnknown, LabourUnemployed, LabourEmployed, LabourInactive, LabourInEducation:
+	default:
+		pr.add("background.labour_status", "unknown value %q", p.Background.LabourStatus)
+	}
+	if m := p.Background.UnemployedMonths; m != nil && (*m < 0 || *m > 12*60) {
+		pr.add("background.unemployed_months", "must be between 0 and 720")
+	}
+	for k, v := range p.ExternalIDs {
+		if strings.TrimSpace(k) == "" {
+			pr.add("external_ids", "empty system name")
+		}
+		checkText(&pr, "external_ids."+k, v, 200)
+	}
+	return pr.err()
+}
+
+// checkText rejects control characters (including NUL) and over-long values.
+func checkText(pr *problems, field, s string, max int) {
+	if len(s) > max {
+		pr.add(field, "longer than %d bytes", max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			pr.add(field, "contains a control character")
+			return
+		}
+		if r == unicode.ReplacementChar {
+			pr.add(field, "is not valid UTF-8")
+			return
+		}
+	}
+}
+
+func (p Participant) clone() Participant {
+	q := p
+	if p.Guardians != nil {
+		q.Guardians = append([]Guardian(nil), p.Guardians...)
+	}
+	if p.ExternalIDs != nil {
+		q.ExternalIDs = make(map[string]string, len(p.ExternalIDs))
+		for k, v := range p.ExternalIDs {
+			q.ExternalIDs[k] = v
+		}
+	}
+	b := p.Background
+	if b.UnemployedMonths != nil {
+		v := *b.UnemployedMonths
+		b.UnemployedMonths = &v
+	}
+	if b.ForeignBackground != nil {
+		v := *b.ForeignBackground
+		b.ForeignBackground = &v
+	}
+	if b.Disability != nil {
+		v := *b.Disability
+		b.Disability = &v
+	}
+	q.Background = b
+	return q
+}
+
+// Clone returns a deep copy, so a store can hand out participants without
+// sharing mutable slices or maps.
+func (p Participant) Clone() Participant { return p.clone() }

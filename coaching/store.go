@@ -1,0 +1,125 @@
+package coaching
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Store is the persistence port the engine needs. Adapters implement it
+// (adapters/memory, adapters/sqlite, adapters/postgres) and prove it by
+// passing the conformance suite in adapters/storetest; hosts normally only
+// construct one and hand it to [New].
+//
+// Every method takes a context first. A cancelled context aborts the call
+// and rolls back any open transaction; nothing is half-written. Methods may
+// be called concurrently from many goroutines.
+type Store interface {
+	// View runs fn with a read-only view of committed data.
+	View(ctx context.Context, fn func(tx ReadTx) error) error
+	// Update runs fn inside one read-write transaction: either every write
+	// fn made is committed, or (if fn or the commit returns an error) none
+	// is. Update returns fn's error unchanged.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// Cases streams cases matching q in ascending id order without loading
+	// them all into memory. Iteration stops at the first error, which is
+	// yielded with a zero Case.
+	Cases(ctx context.Context, q CaseQuery) iter.Seq2[Case, error]
+	// DueTimers returns up to limit timers due at or before now, earliest
+	// first.
+	DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)
+	Outbox
+}
+
+// ReadTx reads inside a transaction. Values returned are copies: changing
+// them never changes the store.
+type ReadTx interface {
+	// Participant returns a *NotFoundError when the id is unknown.
+	Participant(ctx context.Context, id ParticipantID) (Participant, error)
+	// Case returns a *NotFoundError when the id is unknown.
+	Case(ctx context.Context, id CaseID) (Case, error)
+	// AuditTrail returns the case's audit entries with Seq > afterSeq in
+	// ascending Seq order.
+	AuditTrail(ctx context.Context, id CaseID, afterSeq int64) ([]AuditEntry, error)
+	// Command returns the record of an idempotent command, or a
+	// *NotFoundError.
+	Command(ctx context.Context, id CaseID, key string) (CommandRecord, error)
+}
+
+// Tx reads and writes inside one transaction.
+type Tx interface {
+	ReadTx
+	// InsertParticipant stores a new participant; a *DuplicateError when
+	// the id exists.
+	InsertParticipant(ctx context.Context, p Participant) error
+	// UpdateParticipant replaces a participant; a *NotFoundError when the id
+	// is unknown.
+	UpdateParticipant(ctx context.Context, p Participant) error
+	// InsertCase stores a new case (its Version must be 1); a
+	// *DuplicateError when the id exists.
+	InsertCase(ctx context.Context, c Case) error
+	// UpdateCase replaces the case if its stored version is expected, and
+	// returns a *ConflictError otherwise. c.Version must be expected+1.
+	UpdateCase(ctx context.Context, c Case, expected int64) error
+	// AppendAudit appends an entry; its Seq must be exactly one more than
+	// the case's last entry, or a *ConflictError is returned.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// PutCommand records an idempotent command's outcome; a
+	// *DuplicateError when the (case, key) pair is taken.
+	PutCommand(ctx context.Context, r CommandRecord) error
+	// Enqueue adds a notice to the outbox. A notice whose ID is already in
+	// the outbox is not added again, and inserted is false.
+	Enqueue(ctx context.Context, n Notice) (inserted bool, err error)
+	// PutTimer creates or replaces the timer with t.Key.
+	PutTimer(ctx context.Context, t Timer) error
+	// DeleteTimer removes a timer; a *NotFoundError when it does not exist,
+	// which is how two tickers agree that only one of them fires it.
+	DeleteTimer(ctx context.Context, key string) error
+}
+
+// CaseQuery filters [Store.Cases]. Zero fields do not filter.
+type CaseQuery struct {
+	Model        string
+	State        string
+	Organisation OrganisationID
+	// AfterID starts the stream after this id (for paging).
+	AfterID CaseID
+	// OpenOnly skips closed cases.
+	OpenOnly bool
+}
+
+// Match reports whether c passes the filter. Stores may use it to filter in
+// memory; SQL stores filter in the query.
+func (q CaseQuery) Match(c Case) bool {
+	switch {
+	case q.Model != "" && c.Model != q.Model:
+		return false
+	case q.State != "" && c.State != q.State:
+		return false
+	case q.Organisation != "" && c.Organisation != q.Organisation:
+		return false
+	case q.AfterID != "" && c.ID <= q.AfterID:
+		return false
+	case q.OpenOnly && c.Closed():
+		return false
+	}
+	return true
+}
+
+// Timer is a durable reminder: when DueAt passes, [Engine.Tick] handles it
+// once. Timers are written in the same transaction as the change that set
+// them, so a process that was down at the deadline fires it on restart.
+type Timer struct {
+	// Key is unique; by convention "<kind>:<case>:<discriminator>".
+	Key    string    `json:"key"`
+	CaseID CaseID    `json:"case_id"`
+	Kind   string    `json:"kind"`
+	DueAt  time.Time `json:"due_at"`
+	// Ref ties the timer to what set it (e.g. the phase's entry seq).
+	Ref int64 `json:"ref"`
+}
+
+// Timer kinds the engine sets.
+const (
+	TimerPhaseDeadline = "phase_deadline"
+)

@@ -1,0 +1,126 @@
+package coaching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// TickReport says what one [Engine.Tick] did.
+type TickReport struct {
+	// Overdue is how many phase deadlines were found passed and recorded.
+	Overdue int
+	// Notices is how many notices were enqueued.
+	Notices int
+	// Stale is how many timers were dropped because their case had moved on.
+	Stale int
+}
+
+// errTimerGone aborts a tick transaction whose timer another ticker took.
+var errTimerGone = errors.New("timer already handled")
+
+// Tick handles every timer due at or before now: for a passed phase
+// deadline it marks the case overdue (one audit entry) and enqueues a notice
+// to each team member whose role the phase names, all in one transaction
+// that also deletes the timer. A deadline is therefore noticed exactly once,
+// even when several processes tick at the same time or a process was down
+// when the deadline passed.
+func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
+	var rep TickReport
+	for {
+		timers, err := e.store.DueTimers(ctx, now, e.tickBatch)
+		if err != nil {
+			return rep, err
+		}
+		handled := 0
+		for _, t := range timers {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			var (
+				r   TickReport
+				err error
+			)
+			for attempt := 0; attempt < 3; attempt++ {
+				r, err = e.handleTimer(ctx, t, now)
+				if !errors.Is(err, ErrConflict) {
+					break
+				}
+			}
+			switch {
+			case errors.Is(err, errTimerGone):
+			case err != nil:
+				e.log.LogAttrs(ctx, slog.LevelWarn, "timer not handled", slog.String("timer", t.Key), slog.String("error", err.Error()))
+				return rep, fmt.Errorf("valmennus: tick: timer %s: %w", t.Key, err)
+			default:
+				handled++
+				rep.Overdue += r.Overdue
+				rep.Notices += r.Notices
+				rep.Stale += r.Stale
+			}
+		}
+		if len(timers) < e.tickBatch || handled == 0 {
+			return rep, nil
+		}
+	}
+}
+
+func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickReport, error) {
+	var rep TickReport
+	err := e.store.Update(ctx, func(tx Tx) error {
+		rep = TickReport{}
+		if err := tx.DeleteTimer(ctx, t.Key); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return errTimerGone
+			}
+			return err
+		}
+		if t.Kind != TimerPhaseDeadline {
+			rep.Stale++
+			return nil
+		}
+		c, err := tx.Case(ctx, t.CaseID)
+		if errors.Is(err, ErrNotFound) {
+			rep.Stale++
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		m, ok := e.models[c.Model]
+		if !ok || c.Closed() || c.Paused() || c.Phase.EntrySeq != t.Ref || !c.Phase.OverdueAt.IsZero() || c.Phase.DueAt.After(now) {
+			rep.Stale++
+			if ok && !c.Closed() && !c.Paused() && c.Phase.EntrySeq == t.Ref && c.Phase.OverdueAt.IsZero() && c.Phase.DueAt.After(now) {
+				// Moved later (a resume) but the old row survived: keep it.
+				return tx.PutTimer(ctx, deadlineTimer(c))
+			}
+			return nil
+		}
+		next := c.Clone()
+		next.Version++
+		next.Phase.OverdueAt = now
+		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditOverdue, ActorID: SystemActor.ID, Roles: SystemActor.Roles,
+			From: c.State, To: c.State, Reason: "deadline " + c.Phase.DueAt.In(Helsinki).Format(time.RFC3339) + " passed"}
+		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return err
+		}
+		st := m.states[c.State]
+		for _, n := range overdueNotices(m, next, st, now) {
+			inserted, err := tx.Enqueue(ctx, n)
+			if err != nil {
+				return err
+			}
+			if inserted {
+				rep.Notices++
+			}
+		}
+		rep.Overdue++
+		return nil
+	})
+	return rep, err
+}

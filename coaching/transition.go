@@ -1,0 +1,52 @@
+package coaching
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Transition is what a [Rule] sees: the case as it was before the event,
+// the event, who fired it, with which payload and reason, and when.
+type Transition struct {
+	// Case is the case before the transition. Do not modify it.
+	Case  Case
+	Event string
+	From  string
+	To    string
+	Actor Actor
+	// Reason is the written reason given with the event, if any.
+	Reason string
+	// Payload is a pointer to the decoded, validated payload struct of the
+	// event's declared type, or nil.
+	Payload any
+	// Now is the engine clock's time of the command.
+	Now time.Time
+
+	loadParticipant func(ctx context.Context) (Participant, error)
+	once            sync.Once
+	participant     Participant
+	participantErr  error
+}
+
+// Today returns the civil date of the command in Helsinki.
+func (t *Transition) Today() Date { return DateOf(t.Now) }
+
+// Participant loads the case's participant (once per transition).
+func (t *Transition) Participant(ctx context.Context) (Participant, error) {
+	t.once.Do(func() {
+		if t.loadParticipant == nil {
+			t.participantErr = &NotFoundError{Kind: "participant", ID: string(t.Case.ParticipantID)}
+			return
+		}
+		t.participant, t.participantErr = t.loadParticipant(ctx)
+	})
+	return t.participant, t.participantErr
+}
+
+// PayloadAs returns the transition's payload as *T, or nil when the event
+// carried no payload of that type.
+func PayloadAs[T any](t *Transition) *T {
+	p, _ := t.Payload.(*T)
+	return p
+}
