@@ -125,6 +125,9 @@ type Record struct {
 // Case is one participant's period in one model. Cases change only through
 // the engine; every change bumps Version and appends exactly one audit entry
 // whose Seq equals the new Version.
+//
+// A Case is a snapshot and its slices are read-only: they may be shared with
+// the store and with other snapshots. Use [Case.Clone] before modifying one.
 type Case struct {
 	ID            CaseID         `json:"id"`
 	ParticipantID ParticipantID  `json:"participant_id"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 )
@@ -95,7 +94,7 @@ func NewDispatcher(outbox Outbox, sender Sender, opts *DispatcherOptions) (*Disp
 		o.Clock = SystemClock{}
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 50

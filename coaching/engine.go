@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func New(store Store, opts *Options) (*Engine, error) {
 		e.clock = SystemClock{}
 	}
 	if e.log == nil {
-		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		e.log = slog.New(slog.DiscardHandler)
 	}
 	if e.newID == nil {
 		e.newID = rand.Text
@@ -303,45 +304,26 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 	if opts == nil {
 		opts = &FireOptions{}
 	}
-	var (
-		c      Case
-		cmd    CommandRecord
-		hasCmd bool
-	)
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		if c, err = tx.Case(ctx, id); err != nil {
-			return err
-		}
-		if opts.IdempotencyKey != "" {
-			cmd, err = tx.Command(ctx, id, opts.IdempotencyKey)
-			if err == nil {
-				hasCmd = true
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		return nil
-	})
+	p := &plan{}
+	err := e.store.View(ctx, func(tx ReadTx) error { return p.load(ctx, tx, id, opts.IdempotencyKey) })
 	if err != nil {
 		return nil, err
 	}
-	if hasCmd {
-		return e.replay(ctx, nil, c, cmd, event, opts)
+	if p.hasCmd {
+		return e.replay(ctx, nil, p.t.Case, p.cmd, event, opts)
 	}
-	p, err := e.plan(ctx, actor, c, event, opts)
-	if err != nil {
+	if err := e.prepare(ctx, p, actor, event, opts); err != nil {
 		return nil, err
 	}
 	err = e.store.Update(ctx, func(tx Tx) error { return p.commit(ctx, tx) })
 	if errors.Is(err, errCommandTaken) {
-		return e.replayByKey(ctx, actor, id, event, opts)
+		return e.replayByKey(ctx, id, event, opts)
 	}
 	if err != nil {
 		return nil, err
 	}
 	e.logTransition(ctx, p)
-	return p.result(), nil
+	return &p.res, nil
 }
 
 // FireTx is [Engine.Fire] inside a transaction the caller owns (obtained
@@ -352,38 +334,31 @@ func (e *Engine) FireTx(ctx context.Context, tx Tx, actor Actor, id CaseID, even
 	if opts == nil {
 		opts = &FireOptions{}
 	}
-	c, err := tx.Case(ctx, id)
-	if err != nil {
+	p := &plan{}
+	if err := p.load(ctx, tx, id, opts.IdempotencyKey); err != nil {
 		return nil, err
 	}
-	if opts.IdempotencyKey != "" {
-		cmd, err := tx.Command(ctx, id, opts.IdempotencyKey)
-		if err == nil {
-			return e.replay(ctx, tx, c, cmd, event, opts)
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
+	if p.hasCmd {
+		return e.replay(ctx, tx, p.t.Case, p.cmd, event, opts)
 	}
-	p, err := e.plan(ctx, actor, c, event, opts)
-	if err != nil {
+	if err := e.prepare(ctx, p, actor, event, opts); err != nil {
 		return nil, err
 	}
 	if err := p.commit(ctx, tx); err != nil {
 		if errors.Is(err, errCommandTaken) {
-			return nil, &ConflictError{CaseID: id, Expected: c.Version}
+			return nil, &ConflictError{CaseID: id, Expected: p.t.Case.Version}
 		}
 		return nil, err
 	}
 	e.logTransition(ctx, p)
-	return p.result(), nil
+	return &p.res, nil
 }
 
 func (e *Engine) logTransition(ctx context.Context, p *plan) {
 	if e.log.Enabled(ctx, slog.LevelInfo) {
 		e.log.LogAttrs(ctx, slog.LevelInfo, "case transition",
-			slog.String("case_id", string(p.next.ID)), slog.String("event", p.entry.Event),
-			slog.String("from", p.entry.From), slog.String("to", p.entry.To), slog.Int64("version", p.next.Version))
+			slog.String("case_id", string(p.res.Case.ID)), slog.String("event", p.res.Entry.Event),
+			slog.String("from", p.res.Entry.From), slog.String("to", p.res.Entry.To), slog.Int64("version", p.res.Case.Version))
 	}
 }
 
@@ -406,23 +381,16 @@ func fingerprint(event string, opts *FireOptions) string {
 	return event + ":" + strconv.FormatUint(h.Sum64(), 16)
 }
 
-func (e *Engine) replayByKey(ctx context.Context, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
-	var (
-		c   Case
-		cmd CommandRecord
-	)
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		if c, err = tx.Case(ctx, id); err != nil {
-			return err
-		}
-		cmd, err = tx.Command(ctx, id, opts.IdempotencyKey)
-		return err
-	})
+func (e *Engine) replayByKey(ctx context.Context, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
+	p := &plan{}
+	err := e.store.View(ctx, func(tx ReadTx) error { return p.load(ctx, tx, id, opts.IdempotencyKey) })
 	if err != nil {
 		return nil, err
 	}
-	return e.replay(ctx, nil, c, cmd, event, opts)
+	if !p.hasCmd {
+		return nil, &NotFoundError{Kind: "command", ID: string(id) + "/" + opts.IdempotencyKey}
+	}
+	return e.replay(ctx, nil, p.t.Case, p.cmd, event, opts)
 }
 
 // replay answers a repeated command from its record. r is nil to read
@@ -455,43 +423,65 @@ func (e *Engine) replay(ctx context.Context, r ReadTx, c Case, cmd CommandRecord
 	return res, nil
 }
 
-// plan is a transition computed outside the write transaction.
+// plan is one command: the case as loaded, the transition the rules see,
+// and every write, computed before the write transaction opens. It is one
+// allocation per command on purpose: Fire is the hot path.
 type plan struct {
-	prev         Case
-	next         Case
-	entry        AuditEntry
-	cmd          *CommandRecord
-	notices      []Notice
-	putTimers    []Timer
-	deleteTimers []string
+	t      Transition // t.Case is the case as loaded
+	f      firing
+	cmd    CommandRecord
+	hasCmd bool
+	// res carries the case after the transition and its audit entry.
+	res         FireResult
+	putTimer    Timer
+	deleteTimer string
+}
+
+// load reads the case and, with a key, the command record.
+func (p *plan) load(ctx context.Context, tx ReadTx, id CaseID, key string) error {
+	c, err := tx.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	p.t.Case = c
+	if key != "" {
+		cmd, err := tx.Command(ctx, id, key)
+		switch {
+		case err == nil:
+			p.cmd, p.hasCmd = cmd, true
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *plan) commit(ctx context.Context, tx Tx) error {
-	if p.cmd != nil {
-		if err := tx.PutCommand(ctx, *p.cmd); err != nil {
+	if p.cmd.Key != "" {
+		if err := tx.PutCommand(ctx, p.cmd); err != nil {
 			if errors.Is(err, ErrDuplicate) {
 				return errCommandTaken
 			}
 			return err
 		}
 	}
-	if err := tx.UpdateCase(ctx, p.next, p.prev.Version); err != nil {
+	if err := tx.UpdateCase(ctx, p.res.Case, p.t.Case.Version); err != nil {
 		return err
 	}
-	if err := tx.AppendAudit(ctx, p.entry); err != nil {
+	if err := tx.AppendAudit(ctx, p.res.Entry); err != nil {
 		return err
 	}
-	for _, k := range p.deleteTimers {
-		if err := tx.DeleteTimer(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
+	if p.deleteTimer != "" {
+		if err := tx.DeleteTimer(ctx, p.deleteTimer); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 	}
-	for _, t := range p.putTimers {
-		if err := tx.PutTimer(ctx, t); err != nil {
+	if p.putTimer.Key != "" {
+		if err := tx.PutTimer(ctx, p.putTimer); err != nil {
 			return err
 		}
 	}
-	for _, n := range p.notices {
+	for _, n := range p.res.Notices {
 		if _, err := tx.Enqueue(ctx, n); err != nil {
 			return err
 		}
@@ -499,35 +489,33 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 	return nil
 }
 
-func (p *plan) result() *FireResult {
-	return &FireResult{Case: p.next.Clone(), Entry: p.entry.Clone(), Notices: p.notices}
-}
-
-// plan checks the command against the case and computes every write.
-func (e *Engine) plan(ctx context.Context, actor Actor, c Case, event string, opts *FireOptions) (*plan, error) {
+// prepare checks the command against the loaded case and computes every
+// write. The stored results go into p.
+func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string, opts *FireOptions) error {
+	c := &p.t.Case
 	m, ok := e.models[c.Model]
 	if !ok {
-		return nil, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+		return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
 	}
 	if err := checkActor(actor); err != nil {
-		return nil, err
+		return err
 	}
 	if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
-		return nil, &ConflictError{CaseID: c.ID, Expected: opts.ExpectedVersion, Current: c.Version}
+		return &ConflictError{CaseID: c.ID, Expected: opts.ExpectedVersion, Current: c.Version}
 	}
 	ev, ok := m.events[event]
 	if !ok {
-		return nil, &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State), Unknown: true}
+		return &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State), Unknown: true}
 	}
 	if !anyRole(actor, ev.spec.Roles) {
-		return nil, &ForbiddenError{ActorID: actor.ID, Operation: "fire " + event, Rule: "event_roles",
+		return &ForbiddenError{ActorID: actor.ID, Operation: "fire " + event, Rule: "event_roles",
 			Reason: "the event needs one of the roles " + joinRoles(ev.spec.Roles)}
 	}
 	to, ok := m.edges[edgeKey{event, c.State}]
 	if !ok {
-		return nil, &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State)}
+		return &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State)}
 	}
-	pr := problems{subject: "event " + event}
+	var pr problems
 	if ev.spec.RequireReason && strings.TrimSpace(opts.Reason) == "" {
 		pr.add("reason", "required for event %s", event)
 	}
@@ -535,30 +523,26 @@ func (e *Engine) plan(ctx context.Context, actor Actor, c Case, event string, op
 	checkText(&pr, "idempotency_key", opts.IdempotencyKey, 200)
 	payload, raw, perr := decodePayload(ev, opts.Payload)
 	pr.merge("", perr)
-	if err := pr.err(); err != nil {
-		return nil, err
+	if len(pr.list) > 0 {
+		pr.subject = "event " + event
+		return pr.err()
 	}
 	now := e.clock.Now()
-	t := &Transition{Case: c, Event: event, From: c.State, To: to, Actor: actor, Reason: opts.Reason, Payload: payload, Now: now}
-	t.loadParticipant = func(ctx context.Context) (Participant, error) {
-		var p Participant
-		err := e.store.View(ctx, func(tx ReadTx) error {
-			var err error
-			p, err = tx.Participant(ctx, c.ParticipantID)
-			return err
-		})
-		return p, err
-	}
-	if err := m.fire(ctx, t); err != nil {
-		return nil, err
+	t := &p.t
+	t.Event, t.From, t.To, t.Actor, t.Reason, t.Payload, t.Now, t.engine = event, c.State, to, actor, opts.Reason, payload, now, e
+	p.f = firing{ctx: ctx, t: t, m: m}
+	if err := m.fire(ctx, &p.f); err != nil {
+		return err
 	}
 
-	p := &plan{prev: c}
-	next := c.Clone()
+	// The loaded case is this command's private copy, so next may share its
+	// team and records; only the history grows, into a new array.
+	next := &p.res.Case
+	*next = *c
 	next.Version = c.Version + 1
 	next.State = to
 	seq := next.Version
-	next.History = append(next.History, PhaseEntry{State: to, At: now, Seq: seq})
+	next.History = append(c.History[:len(c.History):len(c.History)], PhaseEntry{State: to, At: now, Seq: seq})
 	from, dest := m.states[c.State], m.states[to]
 	oldKey := ""
 	if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
@@ -567,70 +551,61 @@ func (e *Engine) plan(ctx context.Context, actor Actor, c Case, event string, op
 	switch {
 	case dest.Kind == Hold:
 		next.Phase.PausedAt = now
-		if oldKey != "" {
-			p.deleteTimers = append(p.deleteTimers, oldKey)
-		}
+		p.deleteTimer = oldKey
 	case dest.Kind == Active && from.Kind == Hold && to == c.Phase.State:
 		next.Phase.PausedFor += now.Sub(c.Phase.PausedAt)
 		next.Phase.PausedAt = time.Time{}
 		if !next.Phase.DueAt.IsZero() {
 			next.Phase.DueAt = dest.Deadline.After(next.Phase.EnteredAt).Add(next.Phase.PausedFor)
 			if next.Phase.OverdueAt.IsZero() {
-				p.putTimers = append(p.putTimers, deadlineTimer(next))
+				p.putTimer = deadlineTimer(*next)
 			}
 		}
 	default:
-		if oldKey != "" {
-			p.deleteTimers = append(p.deleteTimers, oldKey)
-		}
+		p.deleteTimer = oldKey
 		next.Phase = PhaseClock{State: to, EnteredAt: now, EntrySeq: seq}
 		if dest.Kind == Terminal {
 			next.ClosedAt = now
 		} else if !dest.Deadline.IsZero() {
 			next.Phase.DueAt = dest.Deadline.After(now)
-			p.putTimers = append(p.putTimers, deadlineTimer(next))
+			p.putTimer = deadlineTimer(*next)
 		}
 	}
 	if raw != nil {
-		next.Records = append(next.Records, Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw})
+		next.Records = append(c.Records[:len(c.Records):len(c.Records)], Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw})
 	}
-	p.next = next
-	p.entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: actor.Roles,
+	p.res.Entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
 		Event: event, From: c.State, To: to, Reason: opts.Reason, Payload: raw, IdempotencyKey: opts.IdempotencyKey}
 	if opts.IdempotencyKey != "" {
-		p.cmd = &CommandRecord{CaseID: c.ID, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
+		p.cmd = CommandRecord{CaseID: c.ID, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
 	}
 	if len(ev.spec.Notify) > 0 {
-		p.notices = transitionNotices(m, next, p.entry, ev.spec.Notify, actor.ID)
+		p.res.Notices = transitionNotices(m, *next, p.res.Entry, ev.spec.Notify, actor.ID)
 	}
-	return p, nil
+	return nil
 }
 
 // fire runs the transition on a pooled looplab machine. Rules run in the
 // machine's before_event callback; the caller's context reaches them through
 // the firing value, while looplab gets a context that cannot be cancelled,
 // because a cancellation inside Event would wedge the machine for good.
-func (m *Model) fire(ctx context.Context, t *Transition) error {
+func (m *Model) fire(ctx context.Context, f *firing) error {
+	t := f.t
 	machine := m.pool.Get().(*fsm.FSM)
 	machine.SetState(t.From)
-	f := &firing{ctx: ctx, t: t, m: m}
 	err := machine.Event(context.WithoutCancel(ctx), t.Event, f)
-	var (
-		canceled fsm.CanceledError
-		invalid  fsm.InvalidEventError
-		unknown  fsm.UnknownEventError
-	)
-	switch {
-	case err == nil:
+	// looplab returns its errors as plain values, never wrapped.
+	switch err.(type) {
+	case nil:
 		m.pool.Put(machine)
 		return nil
-	case errors.As(err, &canceled):
+	case fsm.CanceledError:
 		m.pool.Put(machine)
 		if f.err != nil {
 			return f.err
 		}
 		return err
-	case errors.As(err, &invalid), errors.As(err, &unknown):
+	case fsm.InvalidEventError, fsm.UnknownEventError:
 		m.pool.Put(machine)
 		return &TransitionError{Event: t.Event, State: t.From, Allowed: m.EventsFrom(t.From)}
 	default:

@@ -31,8 +31,14 @@ type Store interface {
 	Outbox
 }
 
-// ReadTx reads inside a transaction. Values returned are copies: changing
-// them never changes the store.
+// ReadTx reads inside a transaction.
+//
+// Values returned are snapshots. Changing a returned struct's fields never
+// changes the store, but the slices inside a [Case] or an [AuditEntry]
+// (History, Team, Records, Roles, Payload) may share memory with the store
+// (the memory store shares them so that reading and streaming cases costs no
+// copying): treat them as read-only and call Clone before changing one.
+// Writers (the engine) never modify a slice in place; they build new ones.
 type ReadTx interface {
 	// Participant returns a *NotFoundError when the id is unknown.
 	Participant(ctx context.Context, id ParticipantID) (Participant, error)
@@ -46,7 +52,9 @@ type ReadTx interface {
 	Command(ctx context.Context, id CaseID, key string) (CommandRecord, error)
 }
 
-// Tx reads and writes inside one transaction.
+// Tx reads and writes inside one transaction. Write methods may keep the
+// slices of the values they are given (see [ReadTx]); callers must not
+// modify them afterwards.
 type Tx interface {
 	ReadTx
 	// InsertParticipant stores a new participant; a *DuplicateError when

@@ -23,10 +23,10 @@ type Transition struct {
 	// Now is the engine clock's time of the command.
 	Now time.Time
 
-	loadParticipant func(ctx context.Context) (Participant, error)
-	once            sync.Once
-	participant     Participant
-	participantErr  error
+	engine         *Engine
+	once           sync.Once
+	participant    Participant
+	participantErr error
 }
 
 // Today returns the civil date of the command in Helsinki.
@@ -35,11 +35,11 @@ func (t *Transition) Today() Date { return DateOf(t.Now) }
 // Participant loads the case's participant (once per transition).
 func (t *Transition) Participant(ctx context.Context) (Participant, error) {
 	t.once.Do(func() {
-		if t.loadParticipant == nil {
+		if t.engine == nil {
 			t.participantErr = &NotFoundError{Kind: "participant", ID: string(t.Case.ParticipantID)}
 			return
 		}
-		t.participant, t.participantErr = t.loadParticipant(ctx)
+		t.participant, t.participantErr = t.engine.Participant(ctx, t.Case.ParticipantID)
 	})
 	return t.participant, t.participantErr
 }

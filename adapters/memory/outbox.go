@@ -1,0 +1,121 @@
+package memory
+
+import (
+	"context"
+	"sort"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// ClaimNotices implements coaching.Outbox.
+func (s *Store) ClaimNotices(ctx context.Context, p coaching.ClaimParams) ([]coaching.Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var due []*coaching.Notice
+	for id := range s.active {
+		n := s.notices[id]
+		switch n.Status {
+		case coaching.NoticePending:
+			if !n.NotBefore.After(p.Now) {
+				due = append(due, n)
+			}
+		case coaching.NoticeClaimed:
+			if !n.LeaseUntil.After(p.Now) {
+				due = append(due, n)
+			}
+		}
+	}
+	sort.Slice(due, func(i, j int) bool {
+		a, b := due[i], due[j]
+		if !a.NotBefore.Equal(b.NotBefore) {
+			return a.NotBefore.Before(b.NotBefore)
+		}
+		return a.ID < b.ID
+	})
+	if p.Limit > 0 && len(due) > p.Limit {
+		due = due[:p.Limit]
+	}
+	out := make([]coaching.Notice, len(due))
+	for i, n := range due {
+		n.Status = coaching.NoticeClaimed
+		n.Attempts++
+		n.LeaseUntil = p.Now.Add(p.Lease)
+		out[i] = n.Clone()
+	}
+	return out, nil
+}
+
+// CompleteNotice implements coaching.Outbox.
+func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r coaching.NoticeResult) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.notices[id]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "notice", ID: id}
+	}
+	if n.Status != coaching.NoticeClaimed || n.Attempts != attempt {
+		return &coaching.ConflictError{Expected: int64(attempt), Current: int64(n.Attempts)}
+	}
+	n.LastError = r.Error
+	n.LeaseUntil = r.At
+	switch r.Status {
+	case coaching.NoticeSent:
+		n.Status = coaching.NoticeSent
+		n.SentAt = r.At
+		delete(s.active, id)
+	case coaching.NoticeDead:
+		n.Status = coaching.NoticeDead
+		delete(s.active, id)
+	default:
+		n.Status = coaching.NoticePending
+		n.NotBefore = r.RetryAt
+	}
+	return nil
+}
+
+// Notice implements coaching.Outbox.
+func (s *Store) Notice(ctx context.Context, id string) (coaching.Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return coaching.Notice{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n, ok := s.notices[id]
+	if !ok {
+		return coaching.Notice{}, &coaching.NotFoundError{Kind: "notice", ID: id}
+	}
+	return n.Clone(), nil
+}
+
+// Notices implements coaching.Outbox.
+func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching.Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	var out []coaching.Notice
+	for _, n := range s.notices {
+		if q.Match(*n) {
+			out = append(out, n.Clone())
+		}
+	}
+	order := s.noticeOrder
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return order[a.ID] < order[b.ID]
+	})
+	s.mu.RUnlock()
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}

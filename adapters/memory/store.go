@@ -1,0 +1,456 @@
+// Package memory is the in-memory [coaching.Store]: the embedded default,
+// and the store tests and examples run on. It passes the same conformance
+// suite (adapters/storetest) as the SQL stores.
+//
+// Data lives only as long as the process: use adapters/sqlite or
+// adapters/postgres for anything that must survive a restart. Transactions
+// are serialised by one lock (readers share it), which is plenty for one
+// process and keeps every transaction trivially isolated; a failed
+// transaction is rolled back from an undo log, so nothing is half-saved.
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"iter"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// Store is an in-memory coaching.Store. The zero value is not usable; call
+// [New].
+type Store struct {
+	mu           sync.RWMutex
+	participants map[coaching.ParticipantID]*coaching.Participant
+	cases        map[coaching.CaseID]*caseRow
+	order        []coaching.CaseID // case ids; sorted when !dirty
+	dirty        bool
+	timers       map[string]*timerItem
+	timerHeap    timerHeap
+	notices      map[string]*coaching.Notice
+	active       map[string]struct{} // notices pending or claimed
+	noticeSeq    int64
+	noticeOrder  map[string]int64 // insertion order, for stable listing
+}
+
+var _ coaching.Store = (*Store)(nil)
+
+// caseRow holds a case as an immutable snapshot: an update swaps the
+// pointer, so readers can share it without copying.
+type caseRow struct {
+	c        *coaching.Case
+	audit    []coaching.AuditEntry
+	commands map[string]coaching.CommandRecord
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		participants: make(map[coaching.ParticipantID]*coaching.Participant),
+		cases:        make(map[coaching.CaseID]*caseRow),
+		timers:       make(map[string]*timerItem),
+		notices:      make(map[string]*coaching.Notice),
+		active:       make(map[string]struct{}),
+		noticeOrder:  make(map[string]int64),
+	}
+}
+
+// View implements coaching.Store.
+func (s *Store) View(ctx context.Context, fn func(tx coaching.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return fn((*readTx)(s))
+}
+
+// Update implements coaching.Store. fn runs under the write lock; its
+// writes are applied at once and undone in reverse order if fn fails or the
+// context is cancelled before it returns.
+func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{readTx: (*readTx)(s), s: s}
+	t.undo = t.undoBuf[:0]
+	err := fn(t)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		for i := len(t.undo) - 1; i >= 0; i-- {
+			t.undo[i].revert(s)
+		}
+		return err
+	}
+	return nil
+}
+
+// readTx implements coaching.ReadTx over the store while a lock is held.
+// It is the Store itself under another method set, so a read transaction
+// costs no allocation.
+type readTx Store
+
+// tx implements coaching.Tx over the write-locked store.
+type tx struct {
+	*readTx
+	s       *Store
+	undo    []undoOp
+	undoBuf [6]undoOp
+}
+
+// undoOp reverts one write of a failed transaction.
+type undoOp struct {
+	kind        undoKind
+	row         *caseRow
+	participant *coaching.Participant // previous value (update) or nil
+	id          string
+	timer       *coaching.Timer // the timer to restore, nil for none
+	wasDirty    bool
+	oldCase     *coaching.Case
+}
+
+type undoKind uint8
+
+const (
+	undoInsertParticipant undoKind = iota
+	undoUpdateParticipant
+	undoInsertCase
+	undoUpdateCase
+	undoAppendAudit
+	undoPutCommand
+	undoEnqueue
+	undoPutTimer
+	undoDeleteTimer
+)
+
+func (u *undoOp) revert(s *Store) {
+	switch u.kind {
+	case undoInsertParticipant:
+		delete(s.participants, coaching.ParticipantID(u.id))
+	case undoUpdateParticipant:
+		s.participants[coaching.ParticipantID(u.id)] = u.participant
+	case undoInsertCase:
+		delete(s.cases, coaching.CaseID(u.id))
+		// The id is the last appended: the lock is held for the whole tx
+		// and undo runs in reverse order.
+		s.order = s.order[:len(s.order)-1]
+		s.dirty = u.wasDirty
+	case undoUpdateCase:
+		u.row.c = u.oldCase
+	case undoAppendAudit:
+		u.row.audit = u.row.audit[:len(u.row.audit)-1]
+	case undoPutCommand:
+		delete(u.row.commands, u.id)
+	case undoEnqueue:
+		delete(s.notices, u.id)
+		delete(s.noticeOrder, u.id)
+		delete(s.active, u.id)
+	case undoPutTimer:
+		if u.timer != nil {
+			s.putTimer(*u.timer)
+		} else {
+			s.deleteTimer(u.id)
+		}
+	case undoDeleteTimer:
+		s.putTimer(*u.timer)
+	}
+}
+
+func (t *readTx) Participant(_ context.Context, id coaching.ParticipantID) (coaching.Participant, error) {
+	p, ok := t.participants[id]
+	if !ok {
+		return coaching.Participant{}, &coaching.NotFoundError{Kind: "participant", ID: string(id)}
+	}
+	return p.Clone(), nil
+}
+
+func (t *readTx) Case(_ context.Context, id coaching.CaseID) (coaching.Case, error) {
+	r, ok := t.cases[id]
+	if !ok {
+		return coaching.Case{}, &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	return *r.c, nil
+}
+
+func (t *readTx) AuditTrail(_ context.Context, id coaching.CaseID, afterSeq int64) ([]coaching.AuditEntry, error) {
+	r, ok := t.cases[id]
+	if !ok {
+		return []coaching.AuditEntry{}, nil
+	}
+	start := 0
+	if afterSeq > 0 {
+		start = sort.Search(len(r.audit), func(i int) bool { return r.audit[i].Seq > afterSeq })
+	}
+	return slices.Clone(r.audit[start:len(r.audit):len(r.audit)]), nil
+}
+
+func (t *readTx) Command(_ context.Context, id coaching.CaseID, key string) (coaching.CommandRecord, error) {
+	if r, ok := t.cases[id]; ok {
+		if c, ok := r.commands[key]; ok {
+			return c, nil
+		}
+	}
+	return coaching.CommandRecord{}, &coaching.NotFoundError{Kind: "command", ID: string(id) + "/" + key}
+}
+
+func (t *tx) InsertParticipant(_ context.Context, p coaching.Participant) error {
+	if _, ok := t.s.participants[p.ID]; ok {
+		return &coaching.DuplicateError{Kind: "participant", ID: string(p.ID)}
+	}
+	cp := p.Clone()
+	t.s.participants[p.ID] = &cp
+	t.undo = append(t.undo, undoOp{kind: undoInsertParticipant, id: string(p.ID)})
+	return nil
+}
+
+func (t *tx) UpdateParticipant(_ context.Context, p coaching.Participant) error {
+	old, ok := t.s.participants[p.ID]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "participant", ID: string(p.ID)}
+	}
+	cp := p.Clone()
+	t.s.participants[p.ID] = &cp
+	t.undo = append(t.undo, undoOp{kind: undoUpdateParticipant, id: string(p.ID), participant: old})
+	return nil
+}
+
+func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
+	if _, ok := t.s.cases[c.ID]; ok {
+		return &coaching.DuplicateError{Kind: "case", ID: string(c.ID)}
+	}
+	t.s.cases[c.ID] = &caseRow{c: &c}
+	t.s.order = append(t.s.order, c.ID)
+	wasDirty := t.s.dirty
+	if n := len(t.s.order); n > 1 && t.s.order[n-2] > c.ID {
+		t.s.dirty = true
+	}
+	t.undo = append(t.undo, undoOp{kind: undoInsertCase, id: string(c.ID), wasDirty: wasDirty})
+	return nil
+}
+
+func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) error {
+	r, ok := t.s.cases[c.ID]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(c.ID)}
+	}
+	if r.c.Version != expected {
+		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: r.c.Version}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, oldCase: r.c})
+	r.c = &c
+	return nil
+}
+
+func (t *tx) AppendAudit(_ context.Context, e coaching.AuditEntry) error {
+	r, ok := t.s.cases[e.CaseID]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(e.CaseID)}
+	}
+	var last int64
+	if n := len(r.audit); n > 0 {
+		last = r.audit[n-1].Seq
+	}
+	if e.Seq != last+1 {
+		return &coaching.ConflictError{CaseID: e.CaseID, Expected: e.Seq - 1, Current: last}
+	}
+	r.audit = append(r.audit, e)
+	t.undo = append(t.undo, undoOp{kind: undoAppendAudit, row: r})
+	return nil
+}
+
+func (t *tx) PutCommand(_ context.Context, c coaching.CommandRecord) error {
+	r, ok := t.s.cases[c.CaseID]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(c.CaseID)}
+	}
+	if _, dup := r.commands[c.Key]; dup {
+		return &coaching.DuplicateError{Kind: "command", ID: string(c.CaseID) + "/" + c.Key}
+	}
+	if r.commands == nil {
+		r.commands = make(map[string]coaching.CommandRecord, 1)
+	}
+	r.commands[c.Key] = c
+	t.undo = append(t.undo, undoOp{kind: undoPutCommand, row: r, id: c.Key})
+	return nil
+}
+
+func (t *tx) Enqueue(_ context.Context, n coaching.Notice) (bool, error) {
+	if _, dup := t.s.notices[n.ID]; dup {
+		return false, nil
+	}
+	cp := n.Clone()
+	if cp.Status == "" {
+		cp.Status = coaching.NoticePending
+	}
+	t.s.notices[n.ID] = &cp
+	t.s.noticeSeq++
+	t.s.noticeOrder[n.ID] = t.s.noticeSeq
+	if cp.Status == coaching.NoticePending || cp.Status == coaching.NoticeClaimed {
+		t.s.active[n.ID] = struct{}{}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoEnqueue, id: n.ID})
+	return true, nil
+}
+
+func (t *tx) PutTimer(_ context.Context, tm coaching.Timer) error {
+	var prev *coaching.Timer
+	if old, had := t.s.timers[tm.Key]; had {
+		v := old.t
+		prev = &v
+	}
+	t.s.putTimer(tm)
+	t.undo = append(t.undo, undoOp{kind: undoPutTimer, id: tm.Key, timer: prev})
+	return nil
+}
+
+func (t *tx) DeleteTimer(_ context.Context, key string) error {
+	old, ok := t.s.timers[key]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "timer", ID: key}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoDeleteTimer, timer: &old.t})
+	t.s.deleteTimer(key)
+	return nil
+}
+
+// Cases implements coaching.Store. It holds the read lock only while it
+// copies a batch of cases, so writers are not starved by a long iteration;
+// cases inserted during the iteration may or may not be seen.
+func (s *Store) Cases(ctx context.Context, q coaching.CaseQuery) iter.Seq2[coaching.Case, error] {
+	return func(yield func(coaching.Case, error) bool) {
+		s.mu.Lock()
+		if s.dirty {
+			slices.Sort(s.order)
+			s.dirty = false
+		}
+		s.mu.Unlock()
+		const batch = 256
+		after := q.AfterID
+		buf := make([]coaching.Case, 0, batch)
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(coaching.Case{}, err)
+				return
+			}
+			buf = buf[:0]
+			s.mu.RLock()
+			if s.dirty { // inserted out of order meanwhile: resort under the write lock
+				s.mu.RUnlock()
+				s.mu.Lock()
+				slices.Sort(s.order)
+				s.dirty = false
+				s.mu.Unlock()
+				s.mu.RLock()
+			}
+			i, _ := slices.BinarySearch(s.order, after)
+			if after != "" && i < len(s.order) && s.order[i] == after {
+				i++
+			}
+			scanned := 0
+			for ; i < len(s.order) && len(buf) < batch; i++ {
+				id := s.order[i]
+				after = id
+				scanned++
+				r := s.cases[id]
+				if q.Match(*r.c) {
+					buf = append(buf, *r.c)
+				}
+			}
+			s.mu.RUnlock()
+			for _, c := range buf {
+				if !yield(c, nil) {
+					return
+				}
+			}
+			if scanned == 0 {
+				return
+			}
+		}
+	}
+}
+
+// DueTimers implements coaching.Store.
+func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]coaching.Timer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock() // the heap is reordered while peeking
+	defer s.mu.Unlock()
+	var out []coaching.Timer
+	var popped []*timerItem
+	for s.timerHeap.Len() > 0 && (limit <= 0 || len(out) < limit) {
+		it := s.timerHeap[0]
+		if it.t.DueAt.After(now) {
+			break
+		}
+		heap.Pop(&s.timerHeap)
+		popped = append(popped, it)
+		out = append(out, it.t)
+	}
+	for _, it := range popped {
+		heap.Push(&s.timerHeap, it)
+	}
+	return out, nil
+}
+
+func (s *Store) putTimer(t coaching.Timer) {
+	if it, ok := s.timers[t.Key]; ok {
+		it.t = t
+		heap.Fix(&s.timerHeap, it.index)
+		return
+	}
+	it := &timerItem{t: t}
+	s.timers[t.Key] = it
+	heap.Push(&s.timerHeap, it)
+}
+
+func (s *Store) deleteTimer(key string) {
+	it, ok := s.timers[key]
+	if !ok {
+		return
+	}
+	heap.Remove(&s.timerHeap, it.index)
+	delete(s.timers, key)
+}
+
+type timerItem struct {
+	t     coaching.Timer
+	index int
+}
+
+// timerHeap orders timers by due time, then key.
+type timerHeap []*timerItem
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].t.DueAt.Equal(h[j].t.DueAt) {
+		return h[i].t.DueAt.Before(h[j].t.DueAt)
+	}
+	return h[i].t.Key < h[j].t.Key
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *timerHeap) Push(x any) {
+	it := x.(*timerItem)
+	it.index = len(*h)
+	*h = append(*h, it)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	return it
+}

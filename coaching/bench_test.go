@@ -1,0 +1,196 @@
+package coaching_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/looplab/fsm"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// The baseline is the naive way to restore one case per command with
+// looplab/fsm: build a machine, set the stored state, fire the event
+// (fsm.md's pattern (c)). It runs in the same `go test -bench` run as the
+// engine so the ratio is measured on the same machine at the same time.
+
+var (
+	sinkState string
+	noopCB    = func(context.Context, *fsm.Event) {}
+)
+
+func looplabEvents(m *coaching.Model) fsm.Events {
+	spec := m.Spec()
+	evs := make(fsm.Events, 0, len(spec.Events))
+	for _, e := range spec.Events {
+		evs = append(evs, fsm.EventDesc{Name: e.Name, Src: e.From, Dst: e.To})
+	}
+	return evs
+}
+
+// BenchmarkBaselineLooplabNaive is NewFSM + SetState + Event per command,
+// with a guard and an audit callback, on the VALO model's 10 states and 14
+// events.
+func BenchmarkBaselineLooplabNaive(b *testing.B) {
+	evs := looplabEvents(coaching.VALO())
+	cbs := fsm.Callbacks{"before_event": noopCB, "enter_state": noopCB}
+	ctx := context.Background()
+	ev := [2]string{coaching.ValoPause, coaching.ValoResumeAcquisition}
+	state := [2]string{coaching.ValoSkillAcquisition, coaching.ValoPaused}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		f := fsm.NewFSM(coaching.ValoRecruitment, evs, cbs)
+		f.SetState(state[i&1])
+		if err := f.Event(ctx, ev[i&1]); err != nil {
+			b.Fatal(err)
+		}
+		sinkState = f.Current()
+		i++
+	}
+}
+
+// firesPerCase bounds how many transitions one benchmark case receives, so
+// a case keeps a realistic history (a real VALO case has 6–15 entries) instead
+// of growing with b.N.
+const firesPerCase = 12
+
+// BenchmarkFireMemory is Engine.Fire on the memory store: load the case,
+// check the role, run the rules, transition with looplab/fsm, and in one
+// transaction save the case with a version check, append the audit entry,
+// move the deadline timer and enqueue the notices. The events alternate
+// pause / resume; every firesPerCase commands move to a fresh case (opened
+// outside the timer).
+func BenchmarkFireMemory(b *testing.B) {
+	benchFire(b, false)
+}
+
+// BenchmarkFireMemoryIdempotent is BenchmarkFireMemory with an idempotency
+// key on every command (one more row written per command).
+func BenchmarkFireMemoryIdempotent(b *testing.B) {
+	benchFire(b, true)
+}
+
+func benchFire(b *testing.B, withKey bool) {
+	ctx := context.Background()
+	eng := benchEngine(b)
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	keys := make([]string, firesPerCase)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%d", i)
+	}
+	pause := &coaching.FireOptions{Reason: "sick leave"}
+	resume := &coaching.FireOptions{}
+	// Open every case the run needs before the clock starts, so the timed
+	// loop measures Fire alone.
+	ids := make([]coaching.CaseID, b.N/firesPerCase+1)
+	for i := range ids {
+		ids[i] = benchCase(b, eng, coaching.ValoSkillAcquisition)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := i % firesPerCase
+		id := ids[i/firesPerCase]
+		if withKey {
+			pause.IdempotencyKey, resume.IdempotencyKey = keys[n], keys[n]
+		}
+		var err error
+		if n&1 == 0 {
+			_, err = eng.Fire(ctx, coach, id, coaching.ValoPause, pause)
+		} else {
+			_, err = eng.Fire(ctx, coach, id, coaching.ValoResumeAcquisition, resume)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchEngine(b *testing.B) *coaching.Engine {
+	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
+	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+		Clock: coaching.ClockFunc(func() time.Time { return now })})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return eng
+}
+
+// benchCase opens a VALO case and drives it to state.
+func benchCase(b *testing.B, eng *coaching.Engine, state string) coaching.CaseID {
+	b.Helper()
+	ctx := context.Background()
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	c, err := eng.Enrol(ctx, coach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: benchParticipant(0),
+		Team: []coaching.TeamMember{{ActorID: "coach-1", Role: coaching.RoleCoach, Name: "Maija Kares"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	steps := []struct {
+		ev string
+		o  *coaching.FireOptions
+	}{
+		{coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}},
+		{coaching.ValoStartAcquisition, &coaching.FireOptions{Payload: coaching.InductionFindings{FieldSuitability: "good", WorkingLifeSkills: "good", CurrentCompetence: "basic"}}},
+	}
+	for _, s := range steps {
+		if c.State == state {
+			break
+		}
+		r, err := eng.Fire(ctx, coach, c.ID, s.ev, s.o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c = r.Case
+	}
+	return c.ID
+}
+
+func allMet() coaching.EntryAssessment {
+	m := coaching.CriterionMet
+	return coaching.EntryAssessment{Motivation: m, WorkingLifeSkills: m, AttendanceCommitment: m, WorkCommitment: m, GoalCommitment: m}
+}
+
+func benchParticipant(i int) coaching.Participant {
+	months := 14
+	return coaching.Participant{
+		GivenNames: "Aino", FamilyName: fmt.Sprintf("Virtanen %d", i),
+		BirthDate: coaching.NewDate(1990, 5, 17), Language: coaching.Finnish,
+		Contact:    coaching.Contact{Email: "aino.virtanen@example.fi"},
+		Background: coaching.Background{Gender: coaching.GenderFemale, EducationLevel: coaching.EducationBasic, UnemployedMonths: &months},
+	}
+}
+
+// BenchmarkIdleCaseMemory reports the heap bytes one idle case costs in the
+// memory store: a participant enrolled into a VALO case (case row, history,
+// team member, first audit entry, deadline timer).
+func BenchmarkIdleCaseMemory(b *testing.B) {
+	ctx := context.Background()
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	const n = 20000
+	for b.Loop() {
+		store := memory.New()
+		eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := 0; i < n; i++ {
+			if _, err := eng.Enrol(ctx, coach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: benchParticipant(i),
+				Team: []coaching.TeamMember{{ActorID: "coach-1", Role: coaching.RoleCoach, Name: "Maija Kares"}}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/idle-case")
+		runtime.KeepAlive(store)
+	}
+}
