@@ -379,7 +379,7 @@ func TestPeriodIsZeroAndString(t *testing.T) {
 	assert.Equal(t, coaching.Period{Days: 7}, coaching.Days(7))
 }
 
-func TestClockFunc(t *testing.T) {
+func TestDateClockFunc(t *testing.T) {
 	fixed := time.Date(2026, time.September, 15, 9, 0, 0, 0, time.UTC)
 	var c coaching.Clock = coaching.ClockFunc(func() time.Time { return fixed })
 	assert.Equal(t, fixed, c.Now())

@@ -225,10 +225,7 @@ func (m TeamMember) validate() error {
 	if !m.Role.known() || m.Role == RoleSystem || m.Role == RoleStudent {
 		pr.add("role", "unknown team role %q", m.Role)
 	}
-	if strings.TrimSpace(m.Name) == "" {
-		pr.add("name", "required")
-	}
-	checkText(&pr, "name", m.Name, 200)
+	checkName(&pr, "name", m.Name)
 	if m.Language != "" && !m.Language.Valid() {
 		pr.add("language", "must be fi, sv or en")
 	}

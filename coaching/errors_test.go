@@ -22,7 +22,7 @@ var allSentinels = map[string]error{
 	"ErrIdempotencyMismatch":  coaching.ErrIdempotencyMismatch,
 }
 
-func TestSentinelsAreDistinct(t *testing.T) {
+func TestErrorSentinelsAreDistinct(t *testing.T) {
 	for na, a := range allSentinels {
 		assert.NotEmpty(t, a.Error(), na)
 		for nb, b := range allSentinels {
@@ -148,7 +148,7 @@ func TestErrorMessages(t *testing.T) {
 	}
 }
 
-func TestRulesRejectedReasons(t *testing.T) {
+func TestErrorRulesRejectedReasons(t *testing.T) {
 	e := &coaching.RulesRejectedError{Failures: []coaching.RuleFailure{{Rule: "a", Reason: "first"}, {Rule: "b", Reason: "second"}}}
 	assert.Equal(t, []string{"first", "second"}, e.Reasons())
 	assert.Empty(t, (&coaching.RulesRejectedError{}).Reasons())

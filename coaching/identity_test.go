@@ -78,7 +78,7 @@ var validIdentityCodes = []string{
 	"020504A902E",
 }
 
-func TestCheckCharHelperMatchesVectors(t *testing.T) {
+func TestIdentityCheckCharHelper(t *testing.T) {
 	for _, s := range validIdentityCodes {
 		assert.Equal(t, s[10:], checkChar(t, s[:6], s[7:10]), s)
 	}

@@ -176,7 +176,11 @@ type Model struct {
 type edgeKey struct{ event, from string }
 
 type compiledEvent struct {
-	spec        *EventSpec
+	spec *EventSpec
+	// rules are the spec's Rules followed by the rules its RuleNames
+	// resolved to; the spec itself keeps only what it was given, so a
+	// model's Spec rebuilds with the same registry.
+	rules       []Rule
 	payloadType reflect.Type // struct type, nil when the event takes no payload
 	record      string
 }
@@ -297,16 +301,17 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 				pr.add(fmt.Sprintf("%s.roles[%d]", path, j), "empty role")
 			}
 		}
+		ce.rules = slices.Clone(e.Rules)
 		for _, name := range e.RuleNames {
 			r, ok := registry[name]
 			if !ok {
 				pr.add(path+".rules", "unknown rule %q (not registered)", name)
 				continue
 			}
-			e.Rules = append(e.Rules, r)
+			ce.rules = append(ce.rules, r)
 		}
 		ruleNames := map[string]bool{}
-		for j, r := range e.Rules {
+		for j, r := range ce.rules {
 			if r == nil {
 				pr.add(fmt.Sprintf("%s.rules[%d]", path, j), "nil rule")
 				continue
@@ -475,7 +480,7 @@ func (m *Model) checkRules(ctx context.Context, t *Transition) *RulesRejectedErr
 		failures = append(failures, RuleFailure{Rule: "resume_to_paused_phase",
 			Reason: fmt.Sprintf("the case was paused from %q, so it can only resume to %q", t.Case.Phase.State, t.Case.Phase.State)})
 	}
-	for _, r := range ev.spec.Rules {
+	for _, r := range ev.rules {
 		if err := r.Check(ctx, t); err != nil {
 			failures = append(failures, RuleFailure{Rule: r.Name(), Reason: err.Error()})
 		}
@@ -504,7 +509,9 @@ func (m *Model) State(name string) (StateSpec, bool) {
 	if !ok {
 		return StateSpec{}, false
 	}
-	return *s, true
+	out := *s
+	out.NotifyOverdue = slices.Clone(s.NotifyOverdue)
+	return out, true
 }
 
 // States returns the state names in definition order.
@@ -516,13 +523,20 @@ func (m *Model) States() []string {
 	return out
 }
 
-// Event returns an event's definition.
+// Event returns an event's definition; its Rules are the rules in effect,
+// including those resolved from RuleNames.
 func (m *Model) Event(name string) (EventSpec, bool) {
 	e, ok := m.events[name]
 	if !ok {
 		return EventSpec{}, false
 	}
-	return *e.spec, true
+	out := *e.spec
+	out.From = slices.Clone(out.From)
+	out.Roles = slices.Clone(out.Roles)
+	out.Rules = slices.Clone(e.rules) // the effective rules, named ones resolved
+	out.RuleNames = slices.Clone(out.RuleNames)
+	out.Notify = slices.Clone(out.Notify)
+	return out, true
 }
 
 // EventsFrom returns the names of the events defined from state s, sorted.

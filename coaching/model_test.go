@@ -101,7 +101,7 @@ func TestBuiltinModelsBuild(t *testing.T) {
 	assert.Equal(t, coaching.ModelPilot, coaching.Pilot().Name())
 }
 
-func TestMiniSpecBuilds(t *testing.T) {
+func TestModelMiniSpecBuilds(t *testing.T) {
 	m, err := coaching.BuildModel(miniSpec())
 	require.NoError(t, err)
 	st, ok := m.State("done")
@@ -355,6 +355,13 @@ func TestBuildModelWithRuleRegistry(t *testing.T) {
 	// The caller's spec is untouched by the resolution.
 	assert.Len(t, spec.Events[1].Rules, 1)
 
+	t.Run("the model's spec rebuilds with the same registry", func(t *testing.T) {
+		again, err := coaching.BuildModelWith(m.Spec(), registry)
+		require.NoError(t, err, "Spec() of a model built from rule names must build again")
+		ev, ok := again.Event("finish")
+		require.True(t, ok)
+		assert.Len(t, ev.Rules, 3, "each rule attached once")
+	})
 	t.Run("unknown rule name", func(t *testing.T) {
 		spec := miniSpec()
 		spec.Events[0].RuleNames = []string{"always_ok", "missing_rule"}

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ParticipantID identifies a participant (a coached person, "valmentautuja",
@@ -194,15 +195,10 @@ func (p Participant) LogValue() slog.Value {
 // future.
 func (p Participant) Validate(today Date) error {
 	pr := problems{subject: "participant"}
-	if strings.TrimSpace(p.GivenNames) == "" {
-		pr.add("given_names", "required")
-	}
-	if strings.TrimSpace(p.FamilyName) == "" {
-		pr.add("family_name", "required")
-	}
-	checkText(&pr, "given_names", p.GivenNames, 200)
-	checkText(&pr, "family_name", p.FamilyName, 200)
+	checkName(&pr, "given_names", p.GivenNames)
+	checkName(&pr, "family_name", p.FamilyName)
 	checkText(&pr, "id", string(p.ID), 200)
+	checkText(&pr, "organisation", string(p.Organisation), 200)
 	switch {
 	case p.BirthDate.IsZero():
 		pr.add("birth_date", "required")
@@ -229,10 +225,8 @@ func (p Participant) Validate(today Date) error {
 			pr.add(prefix+".id", "duplicate guardian id %q", g.ID)
 		}
 		seen[g.ID] = true
-		if strings.TrimSpace(g.Name) == "" {
-			pr.add(prefix+".name", "required")
-		}
-		checkText(&pr, prefix+".name", g.Name, 200)
+		checkName(&pr, prefix+".name", g.Name)
+		checkText(&pr, prefix+".id", g.ID, 200)
 		if g.Language != "" && !g.Language.Valid() {
 			pr.add(prefix+".language", "must be fi, sv or en")
 		}
@@ -258,25 +252,48 @@ func (p Participant) Validate(today Date) error {
 		if strings.TrimSpace(k) == "" {
 			pr.add("external_ids", "empty system name")
 		}
+		checkText(&pr, "external_ids", k, 100)
 		checkText(&pr, "external_ids."+k, v, 200)
 	}
 	return pr.err()
 }
 
-// checkText rejects control characters (including NUL) and over-long values.
+// checkText rejects invalid UTF-8, control characters (including NUL), line
+// and paragraph separators, bidirectional-override characters (which can
+// make a name display as something else) and over-long values.
 func checkText(pr *problems, field, s string, max int) {
 	if len(s) > max {
 		pr.add(field, "longer than %d bytes", max)
 	}
+	if !utf8.ValidString(s) {
+		pr.add(field, "is not valid UTF-8")
+		return
+	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		switch {
+		case unicode.IsControl(r):
 			pr.add(field, "contains a control character")
 			return
-		}
-		if r == unicode.ReplacementChar {
-			pr.add(field, "is not valid UTF-8")
+		case unicode.In(r, unicode.Zl, unicode.Zp):
+			pr.add(field, "contains a line or paragraph separator")
+			return
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			pr.add(field, "contains a bidirectional-override character")
 			return
 		}
+	}
+}
+
+// checkName is checkText for a required personal name, which must also
+// contain at least one letter (not only spaces or invisible characters).
+func checkName(pr *problems, field, s string) {
+	if strings.TrimSpace(s) == "" {
+		pr.add(field, "required")
+		return
+	}
+	checkText(pr, field, s, 200)
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		pr.add(field, "must contain a letter")
 	}
 }
 

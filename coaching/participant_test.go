@@ -356,7 +356,7 @@ func TestParticipantCloneKeepsNils(t *testing.T) {
 	assert.Equal(t, p, c)
 }
 
-func TestContactReachableAndLanguageValid(t *testing.T) {
+func TestParticipantContactReachableAndLanguageValid(t *testing.T) {
 	assert.False(t, coaching.Contact{}.Reachable())
 	assert.True(t, coaching.Contact{Email: "a@b.fi"}.Reachable())
 	assert.True(t, coaching.Contact{Phone: "0401234567"}.Reachable())
@@ -368,7 +368,7 @@ func TestContactReachableAndLanguageValid(t *testing.T) {
 	}
 }
 
-func TestEducationLevelISCED(t *testing.T) {
+func TestParticipantEducationLevelISCED(t *testing.T) {
 	tests := []struct {
 		l      coaching.EducationLevel
 		lo, hi int
