@@ -1,0 +1,50 @@
+package coaching_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The core packages never import an adapter or a database driver (DESIGN.md):
+// hosts that use the memory store or their own adapter must not pull in pgx
+// or SQLite, and the core must not grow a dependency on one store.
+func TestCorePackagesImportNoAdapterOrDriver(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	var pkgs []string
+	for _, p := range []string{"coaching", "hoks", "pathway", "outcomes"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+			pkgs = append(pkgs, "./"+p)
+		}
+	}
+	require.Contains(t, pkgs, "./coaching")
+	cmd := exec.Command(goBin, append([]string{"list", "-deps"}, pkgs...)...)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list -deps failed")
+	forbidden := []string{
+		"github.com/valmennus/valmennus/adapters",
+		"github.com/valmennus/valmennus/examples",
+		"github.com/jackc/", "modernc.org/sqlite", "github.com/mattn/", "github.com/lib/pq",
+		"github.com/go-sql-driver/", "github.com/emersion/", "database/sql",
+	}
+	deps := strings.Fields(string(out))
+	require.NotEmpty(t, deps)
+	for _, d := range deps {
+		for _, f := range forbidden {
+			if strings.HasPrefix(d, f) {
+				t.Errorf("a core package (%s) depends on %s", strings.Join(pkgs, ", "), d)
+			}
+		}
+	}
+}
