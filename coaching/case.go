@@ -207,6 +207,9 @@ func (c Case) Clone() Case {
 	q.History = slices.Clone(c.History)
 	q.Team = slices.Clone(c.Team)
 	q.Records = slices.Clone(c.Records)
+	for i := range q.Records {
+		q.Records[i].Data = slices.Clone(q.Records[i].Data)
+	}
 	return q
 }
 
