@@ -1,0 +1,174 @@
+package coaching_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+)
+
+func enqueue(t *testing.T, store coaching.Store, ids ...string) {
+	t.Helper()
+	require.NoError(t, store.Update(context.Background(), func(tx coaching.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.Enqueue(context.Background(), coaching.Notice{ID: id, Kind: "test", Status: coaching.NoticePending,
+				NotBefore: ct.DefaultStart, CreatedAt: ct.DefaultStart}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// A sender that is down for an hour: every notice arrives afterwards,
+// exactly once, and the retries back off.
+func TestDispatcherSenderDownForAnHour(t *testing.T) {
+	store := memory.New()
+	clock := ct.NewClock(ct.DefaultStart)
+	sender := &ct.Sender{}
+	d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock, BaseBackoff: time.Minute, MaxBackoff: 20 * time.Minute, MaxAttempts: 20})
+	require.NoError(t, err)
+	enqueue(t, store, "n1", "n2", "n3")
+	ctx := context.Background()
+
+	sender.FailWith(errors.New("connection refused"))
+	down := clock.Now().Add(time.Hour)
+	rounds := 0
+	for clock.Now().Before(down) {
+		_, err := d.RunOnce(ctx)
+		require.NoError(t, err)
+		rounds++
+		clock.Advance(time.Minute)
+	}
+	calls := sender.Calls()
+	// Backoff 1, 2, 4, 8, 16, 20, 20 minutes: about 7 tries per notice in an
+	// hour, not 60.
+	assert.LessOrEqual(t, calls, 3*8, "retries back off instead of hammering a down sender")
+	assert.GreaterOrEqual(t, calls, 3*5)
+	assert.Empty(t, sender.Sent())
+
+	sender.FailWith(nil)
+	for i := 0; i < 30; i++ {
+		_, err := d.RunOnce(ctx)
+		require.NoError(t, err)
+		clock.Advance(time.Minute)
+	}
+	sent := sender.Sent()
+	require.Len(t, sent, 3, "everything arrives after the outage")
+	ids := map[string]int{}
+	for _, n := range sent {
+		ids[n.ID]++
+	}
+	assert.Equal(t, map[string]int{"n1": 1, "n2": 1, "n3": 1}, ids, "once each")
+	for _, id := range []string{"n1", "n2", "n3"} {
+		n, err := store.Notice(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, coaching.NoticeSent, n.Status)
+		assert.Greater(t, n.Attempts, 1, "the attempts during the outage are counted")
+	}
+}
+
+func TestDispatcherDeadLetters(t *testing.T) {
+	store := memory.New()
+	clock := ct.NewClock(ct.DefaultStart)
+	sender := &ct.Sender{}
+	var mu sync.Mutex
+	var dead []string
+	d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock, BaseBackoff: time.Second, MaxAttempts: 3,
+		OnDead: func(_ context.Context, n coaching.Notice) { mu.Lock(); dead = append(dead, n.ID); mu.Unlock() }})
+	require.NoError(t, err)
+	enqueue(t, store, "retry-me", "reject-me")
+	ctx := context.Background()
+
+	sender.FailWith(errors.New("timeout"))
+	rep, err := d.RunOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Retried)
+	for i := 0; i < 5; i++ {
+		clock.Advance(time.Minute)
+		_, err := d.RunOnce(ctx)
+		require.NoError(t, err)
+	}
+	dl, err := store.Notices(ctx, coaching.NoticeQuery{Status: coaching.NoticeDead})
+	require.NoError(t, err)
+	assert.Len(t, dl, 2, "after MaxAttempts tries a notice is dead")
+	assert.ElementsMatch(t, []string{"retry-me", "reject-me"}, dead, "OnDead surfaces each dead notice once")
+	assert.Equal(t, 3*2, sender.Calls())
+
+	// A permanent failure is not retried.
+	enqueue(t, store, "bad-address")
+	sender.FailWith(coaching.Permanent(errors.New("550 no such user")))
+	rep, err = d.RunOnce(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Dead)
+	n, err := store.Notice(ctx, "bad-address")
+	require.NoError(t, err)
+	assert.Equal(t, coaching.NoticeDead, n.Status)
+	assert.Equal(t, 1, n.Attempts)
+	assert.Contains(t, n.LastError, "550")
+}
+
+// Two dispatchers on one outbox never send a notice twice.
+func TestDispatchersShareTheOutbox(t *testing.T) {
+	store := memory.New()
+	clock := ct.NewClock(ct.DefaultStart)
+	sender := &ct.Sender{}
+	var ids []string
+	for i := 0; i < 200; i++ {
+		ids = append(ids, "n"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+	}
+	enqueue(t, store, ids...)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock, BatchSize: 7})
+		require.NoError(t, err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := d.RunOnce(context.Background())
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, n := range sender.Sent() {
+		seen[n.ID]++
+	}
+	assert.Len(t, seen, 200)
+	for id, n := range seen {
+		assert.Equal(t, 1, n, "notice %s sent %d times", id, n)
+	}
+}
+
+func TestDispatcherOptionsValidated(t *testing.T) {
+	_, err := coaching.NewDispatcher(nil, &ct.Sender{}, nil)
+	assert.Error(t, err)
+	_, err = coaching.NewDispatcher(memory.New(), &ct.Sender{}, &coaching.DispatcherOptions{BaseBackoff: time.Hour, MaxBackoff: time.Minute})
+	assert.Error(t, err)
+}
+
+// Run stops when its context ends.
+func TestDispatcherRunStops(t *testing.T) {
+	store := memory.New()
+	d, err := coaching.NewDispatcher(store, &ct.Sender{}, &coaching.DispatcherOptions{Interval: time.Millisecond})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	time.Sleep(10 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop after its context was cancelled")
+	}
+}
