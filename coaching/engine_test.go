@@ -561,3 +561,38 @@ func mustJSON(t *testing.T, v any) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+func TestChangeTeam(t *testing.T) {
+	env, c := valoEnv(t)
+	ctx := context.Background()
+	nurse := coaching.TeamMember{ActorID: "nurse-1", Role: coaching.RoleNurse, Name: "Terveydenhoitaja", Contact: coaching.Contact{Email: "th@example.fi"}}
+	c2, err := env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse, Reason: "health check", ExpectedVersion: c.Version})
+	require.NoError(t, err)
+	assert.Len(t, c2.Members(coaching.RoleNurse), 1)
+	assert.Equal(t, c.Version+1, c2.Version)
+	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
+	assert.Equal(t, coaching.AuditTeam, trail[len(trail)-1].Kind)
+
+	// Adding the same person in the same role again replaces the entry.
+	nurse.Contact.Phone = "+358 40 111 2222"
+	c3, err := env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse})
+	require.NoError(t, err)
+	require.Len(t, c3.Members(coaching.RoleNurse), 1)
+	assert.Equal(t, "+358 40 111 2222", c3.Members(coaching.RoleNurse)[0].Contact.Phone)
+
+	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}, ExpectedVersion: c2.Version})
+	assert.ErrorIs(t, err, coaching.ErrConflict, "a stale team change is a conflict")
+	c4, err := env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}})
+	require.NoError(t, err)
+	assert.Empty(t, c4.Members(coaching.RoleNurse))
+	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}})
+	assert.ErrorIs(t, err, coaching.ErrNotFound)
+
+	_, err = env.Engine.ChangeTeam(ctx, ct.Tutor, c.ID, coaching.TeamChange{Add: &nurse})
+	ct.RequireForbidden(t, err)
+	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: "wizard"}})
+	ct.RequireInvalid(t, err, "add.role", "add.name")
+	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{})
+	ct.RequireInvalid(t, err)
+	ct.RequireAuditTrail(t, env.Engine, c.ID)
+}

@@ -25,7 +25,7 @@ type Transition struct {
 
 	engine         *Engine
 	once           sync.Once
-	participant    Participant
+	participant    *Participant
 	participantErr error
 }
 
@@ -39,9 +39,13 @@ func (t *Transition) Participant(ctx context.Context) (Participant, error) {
 			t.participantErr = &NotFoundError{Kind: "participant", ID: string(t.Case.ParticipantID)}
 			return
 		}
-		t.participant, t.participantErr = t.engine.Participant(ctx, t.Case.ParticipantID)
+		p, err := t.engine.Participant(ctx, t.Case.ParticipantID)
+		t.participant, t.participantErr = &p, err
 	})
-	return t.participant, t.participantErr
+	if t.participantErr != nil {
+		return Participant{}, t.participantErr
+	}
+	return *t.participant, nil
 }
 
 // PayloadAs returns the transition's payload as *T, or nil when the event

@@ -1,0 +1,94 @@
+package coaching
+
+import (
+	"context"
+	"errors"
+	"slices"
+)
+
+// TeamChange is the argument of [Engine.ChangeTeam].
+type TeamChange struct {
+	// Add puts a member on the team; a member already there in the same
+	// role is replaced (e.g. new contact details).
+	Add *TeamMember
+	// Remove takes the member with this actor id and role off the team.
+	Remove *TeamMemberRef
+	// ExpectedVersion, when non-zero, must equal the case's version.
+	ExpectedVersion int64
+	// Reason is recorded in the audit entry.
+	Reason string
+}
+
+// TeamMemberRef names a member of a team.
+type TeamMemberRef struct {
+	ActorID string
+	Role    Role
+}
+
+// ChangeTeam adds or removes one support-team member, as one audited change
+// of the case (a new version and an audit entry of kind [AuditTeam]). Only
+// actors with a role that may open cases in the case's model may change its
+// team. A conflicting concurrent change returns a *ConflictError.
+func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch TeamChange) (Case, error) {
+	if err := checkActor(actor); err != nil {
+		return Case{}, err
+	}
+	if (ch.Add == nil) == (ch.Remove == nil) {
+		return Case{}, &ValidationError{Subject: "team change", Problems: []FieldProblem{{Message: "give exactly one of add and remove"}}}
+	}
+	var pr problems
+	pr.subject = "team change"
+	if ch.Add != nil {
+		pr.merge("add", ch.Add.validate())
+	}
+	checkText(&pr, "reason", ch.Reason, 4000)
+	if err := pr.err(); err != nil {
+		return Case{}, err
+	}
+	c, err := e.Case(ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	m, ok := e.models[c.Model]
+	if !ok {
+		return Case{}, errors.New("valmennus: case " + string(c.ID) + " uses a model this engine was not given: " + c.Model)
+	}
+	if !anyRole(actor, m.spec.Openers) {
+		return Case{}, &ForbiddenError{ActorID: actor.ID, Operation: "change the team of case " + string(id), Rule: "model_openers",
+			Reason: "changing a team needs one of the roles " + joinRoles(m.spec.Openers)}
+	}
+	if ch.ExpectedVersion != 0 && ch.ExpectedVersion != c.Version {
+		return Case{}, &ConflictError{CaseID: c.ID, Expected: ch.ExpectedVersion, Current: c.Version}
+	}
+	if c.Closed() {
+		return Case{}, &TransitionError{Event: "change_team", State: c.State}
+	}
+	now := e.clock.Now()
+	next := c
+	next.Version++
+	entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTeam, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
+		From: c.State, To: c.State, Reason: ch.Reason}
+	switch {
+	case ch.Add != nil:
+		team := slices.DeleteFunc(slices.Clone(c.Team), func(m TeamMember) bool { return m.ActorID == ch.Add.ActorID && m.Role == ch.Add.Role })
+		next.Team = append(team, *ch.Add)
+		entry.Event = "team_add:" + string(ch.Add.Role)
+	default:
+		i := slices.IndexFunc(c.Team, func(m TeamMember) bool { return m.ActorID == ch.Remove.ActorID && m.Role == ch.Remove.Role })
+		if i < 0 {
+			return Case{}, &NotFoundError{Kind: "team member", ID: ch.Remove.ActorID + "/" + string(ch.Remove.Role)}
+		}
+		next.Team = slices.Delete(slices.Clone(c.Team), i, i+1)
+		entry.Event = "team_remove:" + string(ch.Remove.Role)
+	}
+	err = e.store.Update(ctx, func(tx Tx) error {
+		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, entry)
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return next, nil
+}
