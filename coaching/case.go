@@ -102,7 +102,9 @@ type PhaseClock struct {
 	EntrySeq int64 `json:"entry_seq"`
 	// PausedAt is set while the case is paused.
 	PausedAt time.Time `json:"paused_at,omitzero"`
-	// PausedFor is the total time the phase has been paused.
+	// PausedFor is the total time the phase has been paused, measured on
+	// the Helsinki wall clock (a pause across a daylight-saving change from
+	// 09:00 to 09:00 is whole days).
 	PausedFor time.Duration `json:"paused_for,omitempty"`
 	// DueAt is the phase deadline, zero when the phase has none. It moves
 	// later by the time spent paused.

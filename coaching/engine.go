@@ -550,10 +550,10 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 		next.Phase.PausedAt = now
 		p.deleteTimer = oldKey
 	case dest.Kind == Active && from.Kind == Hold && to == c.Phase.State:
-		next.Phase.PausedFor += now.Sub(c.Phase.PausedAt)
+		next.Phase.PausedFor += wallClock(now).Sub(wallClock(c.Phase.PausedAt))
 		next.Phase.PausedAt = time.Time{}
 		if !next.Phase.DueAt.IsZero() {
-			next.Phase.DueAt = dest.Deadline.After(next.Phase.EnteredAt).Add(next.Phase.PausedFor)
+			next.Phase.DueAt = fromWallClock(wallClock(dest.Deadline.After(next.Phase.EnteredAt)).Add(next.Phase.PausedFor))
 			if next.Phase.OverdueAt.IsZero() {
 				p.putTimer = deadlineTimer(*next)
 			}
@@ -680,4 +680,18 @@ func deadlineKey(id CaseID, entrySeq int64) string {
 
 func deadlineTimer(c Case) Timer {
 	return Timer{Key: deadlineKey(c.ID, c.Phase.EntrySeq), CaseID: c.ID, Kind: TimerPhaseDeadline, DueAt: c.Phase.DueAt, Ref: c.Phase.EntrySeq}
+}
+
+// wallClock returns t's Helsinki wall-clock reading as a UTC instant, so
+// that pauses are measured on the calendar: a pause from 09:00 to 09:00
+// over a daylight-saving change is a whole number of days, and the
+// deadline it moves stays at the same time of day.
+func wallClock(t time.Time) time.Time {
+	l := t.In(Helsinki)
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+}
+
+// fromWallClock is the inverse of wallClock.
+func fromWallClock(w time.Time) time.Time {
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), Helsinki)
 }

@@ -216,9 +216,13 @@ func TestPausedDeadline(t *testing.T) {
 
 	resumedAt := env.Clock.Now()
 	c = env.Drive(t, c.ID, ct.Fire(coaching.ValoResumeAcquisition))
-	pause := resumedAt.Sub(pausedAt)
-	assert.Equal(t, pause, c.Phase.PausedFor)
-	assert.True(t, c.Phase.DueAt.Equal(due.Add(pause)), "the deadline moves by the time paused: got %s want %s", c.Phase.DueAt, due.Add(pause))
+	// The pause ran from 2026-08-30 09:00 to 2026-10-10 10:00 (Helsinki):
+	// 41 days and an hour. The deadline moves by that on the calendar, past
+	// the end of summer time, and keeps its time of day plus the hour.
+	assert.Equal(t, 41*24*time.Hour+time.Hour, c.Phase.PausedFor, "paused from %s to %s", pausedAt, resumedAt)
+	wantDue := due.In(coaching.Helsinki).AddDate(0, 0, 41).Add(time.Hour)
+	assert.True(t, c.Phase.DueAt.Equal(wantDue), "the deadline moves by the time paused: got %s want %s", c.Phase.DueAt, wantDue)
+	assert.Equal(t, due.In(coaching.Helsinki).Hour()+1, c.Phase.DueAt.In(coaching.Helsinki).Hour())
 	assert.True(t, c.Phase.EnteredAt.Equal(entered), "resuming is not a new entry")
 
 	env.Clock.Set(c.Phase.DueAt.Add(-time.Minute))
@@ -595,4 +599,32 @@ func TestChangeTeam(t *testing.T) {
 	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{})
 	ct.RequireInvalid(t, err)
 	ct.RequireAuditTrail(t, env.Engine, c.ID)
+}
+
+// Overdue notices are written in each recipient's language and name no
+// personal data of the participant.
+func TestOverdueNoticeLanguages(t *testing.T) {
+	env := ct.New(t, nil)
+	member := func(id string, l coaching.Language) coaching.TeamMember {
+		return coaching.TeamMember{ActorID: id, Role: coaching.RoleCoach, Name: id, Contact: coaching.Contact{Email: id + "@example.fi"}, Language: l}
+	}
+	p := ct.Participant(func(p *coaching.Participant) { p.GivenNames, p.FamilyName = "Eeva", "Salonen" })
+	c := env.Enrol(t, coaching.ModelVALO, p, member("fi-coach", coaching.Finnish), member("sv-coach", coaching.Swedish), member("en-coach", coaching.English))
+	env.Clock.AdvanceDays(32)
+	assert.Equal(t, 3, env.Tick(t).Notices)
+	sent := env.Deliver(t)
+	fi := ct.RequireNotice(t, sent, ct.NoticeMatch{RecipientID: "fi-coach"})
+	sv := ct.RequireNotice(t, sent, ct.NoticeMatch{RecipientID: "sv-coach"})
+	en := ct.RequireNotice(t, sent, ct.NoticeMatch{RecipientID: "en-coach"})
+	assert.Contains(t, fi.Body, "1 kuukausi vaiheen alusta")
+	assert.Contains(t, fi.Subject, "Määräaika ylittyi")
+	assert.Contains(t, sv.Body, "1 månad efter att fasen började")
+	assert.Contains(t, en.Body, "1 month after it began")
+	assert.Contains(t, en.Body, "2026-09-10")
+	assert.Contains(t, fi.Body, "10.9.2026")
+	for _, n := range sent {
+		assert.NotContains(t, n.Subject+n.Body, "Eeva")
+		assert.NotContains(t, n.Subject+n.Body, "Salonen")
+		assert.Equal(t, c.ID, n.CaseID)
+	}
 }

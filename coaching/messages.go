@@ -22,6 +22,32 @@ func formatWhen(t time.Time, l Language) string {
 	return fmt.Sprintf("%d.%d.%d klo %s", t.Day(), int(t.Month()), t.Year(), t.Format("15.04"))
 }
 
+// periodText writes a period in language l.
+func periodText(p Period, l Language) string {
+	unit := func(n int, one, many string) string {
+		if n == 1 {
+			return fmt.Sprintf("1 %s", one)
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	var months, days string
+	switch l {
+	case Swedish:
+		months, days = unit(p.Months, "månad", "månader"), unit(p.Days, "dag", "dagar")
+	case English:
+		months, days = unit(p.Months, "month", "months"), unit(p.Days, "day", "days")
+	default:
+		months, days = unit(p.Months, "kuukausi", "kuukautta"), unit(p.Days, "päivä", "päivää")
+	}
+	switch {
+	case p.Months != 0 && p.Days != 0:
+		return months + " " + days
+	case p.Days != 0:
+		return days
+	}
+	return months
+}
+
 func stateTitle(m *Model, s string) string {
 	if st, ok := m.states[s]; ok && st.Title != "" {
 		return st.Title
@@ -100,13 +126,13 @@ func overdueNotices(m *Model, c Case, st *StateSpec, now time.Time) []Notice {
 		switch r.Language {
 		case Swedish:
 			subject = fmt.Sprintf("Tidsfristen har gått ut: %s (ärende %s)", phase, c.ID)
-			body = fmt.Sprintf("Fasen %q i ärendet %s skulle ha varit klar %s (%s efter att fasen började, pauser oräknade).", phase, c.ID, due, st.Deadline)
+			body = fmt.Sprintf("Fasen %q i ärendet %s skulle ha varit klar %s (%s efter att fasen började, pauser oräknade).", phase, c.ID, due, periodText(st.Deadline, r.Language))
 		case English:
 			subject = fmt.Sprintf("Deadline passed: %s (case %s)", phase, c.ID)
-			body = fmt.Sprintf("The phase %q of case %s was due on %s (%s after it began, pauses excluded).", phase, c.ID, due, st.Deadline)
+			body = fmt.Sprintf("The phase %q of case %s was due on %s (%s after it began, pauses excluded).", phase, c.ID, due, periodText(st.Deadline, r.Language))
 		default:
 			subject = fmt.Sprintf("Määräaika ylittyi: %s (asia %s)", phase, c.ID)
-			body = fmt.Sprintf("Asian %s vaiheen %q piti valmistua %s (%s vaiheen alusta, tauot pois lukien).", c.ID, phase, due, st.Deadline)
+			body = fmt.Sprintf("Asian %s vaiheen %q piti valmistua %s (%s vaiheen alusta, tauot pois lukien).", c.ID, phase, due, periodText(st.Deadline, r.Language))
 		}
 		out = append(out, Notice{
 			ID:        deadlineKey(c.ID, c.Phase.EntrySeq) + ":" + tm.ActorID,

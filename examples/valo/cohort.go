@@ -22,13 +22,13 @@ const (
 // The figures of the VALO project (seeds/001, DOMAIN.md §1) the cohort
 // mirrors exactly.
 const (
-	CohortSize         = 77
-	Women              = 51
-	Under30            = 29
-	LongTermUnemployed = 49 // unemployed over 12 months at entry
-	EducationBasic     = 35
+	CohortSize          = 77
+	Women               = 51
+	Under30             = 29
+	LongTermUnemployed  = 49 // unemployed over 12 months at entry
+	EducationBasic      = 35
 	EducationVocational = 40
-	EducationHigher    = 2
+	EducationHigher     = 2
 
 	// Not reported as figures; chosen to fit the text.
 	PropertyServices    = 12 // most unit completions (124 of 135) were in household and cleaning
@@ -232,7 +232,7 @@ var units = map[Field][]string{
 // lists, so the marginals equal the project's reported figures.
 func Cohort(seed uint64) []Member {
 	r := rand.New(rand.NewPCG(seed, cohortStream))
-	entries := entryDays(r, CohortSize)
+	entries := entryDays(r, CohortSize, true)
 
 	women := exact(r, times(true, Women), times(false, CohortSize-Women))
 	young := exact(r, times(true, Under30), times(false, CohortSize-Under30))
@@ -303,7 +303,7 @@ func Cohort(seed uint64) []Member {
 // and the model's rules reject it.
 func Applicants(seed uint64) []Member {
 	r := rand.New(rand.NewPCG(seed, applicantStream))
-	entries := entryDays(r, DeclinedApplicants)
+	entries := entryDays(r, DeclinedApplicants, false)
 	declines := []struct {
 		reason     string
 		assessment coaching.EntryAssessment
@@ -350,14 +350,14 @@ func assessment(motivation, skills, attendance, work, goal coaching.CriterionRes
 }
 
 // entryDays returns n staggered weekdays from FirstEntry to LastEntry,
-// sorted; with two or more, the first and the last are those very days.
-func entryDays(r *rand.Rand, n int) []coaching.Date {
+// sorted. With pin (and n ≥ 2) the first and the last are those very days.
+func entryDays(r *rand.Rand, n int, pin bool) []coaching.Date {
 	span := daysBetween(FirstEntry, LastEntry)
 	out := make([]coaching.Date, n)
 	for i := range out {
 		out[i] = weekday(FirstEntry.AddDays(between(r, 1, span-1)))
 	}
-	if n >= 2 {
+	if pin && n >= 2 {
 		out[0], out[n-1] = FirstEntry, LastEntry
 	}
 	slices.SortFunc(out, coaching.Date.Compare)

@@ -23,18 +23,47 @@ var resume = map[string]string{
 	coaching.ValoOnwardGuidance:   coaching.ValoResumeOnwardGuidance,
 }
 
-type dayRange struct{ lo, hi int }
+// deadlines are the phase deadlines of the built-in VALO model.
+var deadlines = func() map[string]coaching.Period {
+	out := map[string]coaching.Period{}
+	for _, st := range coaching.VALOSpec().States {
+		out[st.Name] = st.Deadline
+	}
+	return out
+}()
 
-// phaseDays are the active days spent in a phase. On time stays within the
-// deadline even for the shortest months (28 days, and 59 for two months)
-// after moving a weekend day to Monday (at most 2 days); an overrun passes
-// the longest (31 and 62 days).
-var phaseDays = map[string]struct{ onTime, overrun dayRange }{
-	coaching.ValoRecruitment:      {dayRange{12, 26}, dayRange{33, 40}},
-	coaching.ValoInduction:        {dayRange{20, 26}, dayRange{33, 42}},
-	coaching.ValoSkillAcquisition: {dayRange{48, 56}, dayRange{64, 75}},
-	coaching.ValoDemonstration:    {dayRange{18, 26}, dayRange{33, 40}},
-	coaching.ValoOnwardGuidance:   {dayRange{18, 26}, dayRange{33, 40}},
+// shortDays are the phase lengths of a plain, short period.
+var shortDays = map[string]int{
+	coaching.ValoRecruitment:      12,
+	coaching.ValoInduction:        20,
+	coaching.ValoSkillAcquisition: 48,
+	coaching.ValoDemonstration:    18,
+	coaching.ValoOnwardGuidance:   18,
+}
+
+// deadlineDays returns the number of days from start to the deadline of a
+// phase entered on start.
+func deadlineDays(state string, start coaching.Date) int {
+	return daysBetween(start, coaching.DateOf(deadlines[state].After(start.At(9, 0))))
+}
+
+// phaseLength draws the active days of a phase entered on start. On time
+// ends at least two days before the deadline, so that moving a weekend day
+// to Monday still meets it; an overrun ends at least two days after it.
+// Recruitment varies the most.
+func phaseLength(r *rand.Rand, state string, start coaching.Date, overrun bool) int {
+	dl := deadlineDays(state, start)
+	spread := 6
+	switch state {
+	case coaching.ValoRecruitment:
+		spread = 12
+	case coaching.ValoSkillAcquisition:
+		spread = 9
+	}
+	if overrun {
+		return between(r, dl+2, dl+2+spread)
+	}
+	return between(r, dl-2-spread, dl-2)
 }
 
 var (
@@ -123,15 +152,10 @@ func planPeriod(r *rand.Rand, m *Member) []Step {
 func planWith(r *rand.Rand, m *Member, extras bool) []Step {
 	p := planner{r: r, day: m.Entry, steps: []Step{{Date: m.Entry, Event: EventEnrol}}}
 	length := func(state string) int {
-		d := phaseDays[state]
-		switch {
-		case !extras:
-			return d.onTime.lo
-		case r.IntN(100) < overrunPercent:
-			return between(r, d.overrun.lo, d.overrun.hi)
-		default:
-			return between(r, d.onTime.lo, d.onTime.hi)
+		if !extras {
+			return shortDays[state]
 		}
+		return phaseLength(r, state, p.day, r.IntN(100) < overrunPercent)
 	}
 	pauseIn := ""
 	if extras && r.IntN(100) < pausePercent {

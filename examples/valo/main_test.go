@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+func TestRunIsDeterministic(t *testing.T) {
+	var first, second bytes.Buffer
+	require.NoError(t, run(&first))
+	require.NoError(t, run(&second))
+	assert.Equal(t, first.String(), second.String())
+
+	out := first.String()
+	assert.Less(t, strings.Count(out, "\n"), 45, "the report stays compact")
+	assert.NotContains(t, out, "valo-p", "no participant ids in the report")
+	assert.NotContains(t, out, "valo-0", "no case ids in the report")
+	for _, want := range []string{
+		"continued to studies                  12   15.6",
+		"to work (incl. wage-subsidised)       23   29.9",
+		"unemployed job seeker                 29   37.7",
+		"moved to job seeking                  12   15.6",
+		"outside working life                   1    1.3",
+		"positive path (studies or work)       35   45.5",
+		"entry_criteria_met: entry criteria not met",
+	} {
+		assert.Contains(t, out, want)
+	}
+}
+
+// marginals checks that a cohort mirrors the project's reported figures.
+func marginals(t *testing.T, cohort []Member) {
+	t.Helper()
+	require.Len(t, cohort, CohortSize)
+	var women, men, young, longTerm int
+	edu := map[coaching.EducationLevel]int{}
+	dest := map[Destination]int{}
+	for _, m := range cohort {
+		p := m.Participant
+		switch p.Background.Gender {
+		case coaching.GenderFemale:
+			women++
+		case coaching.GenderMale:
+			men++
+		}
+		age := p.AgeOn(m.Entry)
+		assert.GreaterOrEqual(t, age, 18, p.ID)
+		if age < 30 {
+			young++
+		}
+		require.NotNil(t, p.Background.UnemployedMonths, p.ID)
+		if *p.Background.UnemployedMonths > 12 {
+			longTerm++
+		}
+		edu[p.Background.EducationLevel]++
+		dest[m.Destination]++
+	}
+	assert.Equal(t, Women, women, "women")
+	assert.Equal(t, CohortSize-Women, men, "men")
+	assert.Equal(t, Under30, young, "under 30 at entry")
+	assert.Equal(t, LongTermUnemployed, longTerm, "unemployed over 12 months")
+	assert.Equal(t, map[coaching.EducationLevel]int{
+		coaching.EducationBasic:      35,
+		coaching.EducationVocational: 40,
+		coaching.EducationHigher:     2,
+	}, edu)
+	assert.Equal(t, map[Destination]int{
+		DestStudies:    12,
+		DestWork:       23,
+		DestUnemployed: 29,
+		DestJobSeeking: 12,
+		DestOutside:    1,
+	}, dest)
+	assert.Equal(t, 35, dest[DestStudies]+dest[DestWork], "positive onward paths")
+}
+
+func TestCohortMatchesSeedFigures(t *testing.T) {
+	cohort := Cohort(Seed)
+	marginals(t, cohort)
+	assert.Equal(t, cohort, Cohort(Seed), "the same seed gives the same cohort")
+
+	var immigrant, property int
+	for _, m := range cohort {
+		p := m.Participant
+		assert.NoError(t, p.Validate(m.Entry), p.ID)
+		assert.True(t, p.IdentityCode.IsZero(), "no identity codes")
+		assert.Equal(t, coaching.LabourUnemployed, p.Background.LabourStatus)
+		assert.False(t, m.Entry.Before(FirstEntry) || m.Entry.After(LastEntry), "entry %s", m.Entry)
+		require.NotNil(t, p.Background.ForeignBackground)
+		if *p.Background.ForeignBackground {
+			immigrant++
+			assert.False(t, m.Entry.Before(ImmigrantsFrom), "immigrant background only from 2017")
+		}
+		if m.Field == FieldProperty {
+			property++
+		}
+		assert.Equal(t, m.Field, m.Coach.Field, "coached by a coach of the field")
+		assert.False(t, m.Entry.Before(m.Coach.Start), "the coach had started")
+		assert.False(t, m.LastDay().After(ProjectEnd), "the period ends within the project")
+		switch m.Outcome {
+		case coaching.ValoDiscontinued:
+			assert.Contains(t, []Destination{DestUnemployed, DestOutside}, m.Destination)
+		case coaching.ValoRedirected:
+			assert.Equal(t, DestStudies, m.Destination)
+		default:
+			assert.Equal(t, coaching.ValoClosed, m.Outcome)
+		}
+	}
+	assert.Equal(t, ImmigrantBackground, immigrant)
+	assert.Equal(t, PropertyServices, property)
+	assert.Equal(t, FirstEntry, cohort[0].Entry)
+	assert.Equal(t, LastEntry, cohort[len(cohort)-1].Entry)
+}
+
+func TestCohortMarginalsHoldForAnySeed(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 42, 1 << 40} {
+		marginals(t, Cohort(seed))
+	}
+}
+
+func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
+	ctx := context.Background()
+	sim, err := simulate(ctx, Seed)
+	require.NoError(t, err)
+	model, ok := sim.eng.Model(coaching.ModelVALO)
+	require.True(t, ok)
+	require.Len(t, sim.cases, CohortSize+DeclinedApplicants)
+
+	participants := 0
+	for _, c := range sim.cases {
+		cs, err := sim.eng.Case(ctx, c.id)
+		require.NoError(t, err)
+		st, ok := model.State(cs.State)
+		require.True(t, ok, cs.State)
+		assert.Equal(t, coaching.Terminal, st.Kind, "case %s ends in %s", c.id, cs.State)
+		assert.True(t, cs.Closed(), c.id)
+		assert.Equal(t, c.member.Outcome, cs.State, c.id)
+		if c.applicant {
+			assert.Equal(t, coaching.ValoDeclined, cs.State, c.id)
+		} else {
+			participants++
+			assert.NotEqual(t, coaching.ValoDeclined, cs.State, c.id)
+		}
+
+		trail, err := sim.eng.AuditTrail(ctx, c.id)
+		require.NoError(t, err)
+		require.NotEmpty(t, trail, c.id)
+		for i, e := range trail {
+			assert.Equal(t, int64(i+1), e.Seq, "case %s entry %d", c.id, i)
+		}
+		assert.Equal(t, cs.Version, trail[len(trail)-1].Seq, c.id)
+	}
+	assert.Equal(t, CohortSize, participants)
+	require.Len(t, sim.rejections, 1, "one admission rejected by the rules")
+	assert.Equal(t, "entry_criteria_met", sim.rejections[0].failures[0].Rule)
+}
+
+func TestPercent(t *testing.T) {
+	assert.Equal(t, "29.9", percent(23, 77))
+	assert.Equal(t, "29.87", percent2(23, 77))
+	assert.Equal(t, "45.5", percent(35, 77))
+	assert.Equal(t, "1.3", percent(1, 77))
+	assert.Equal(t, "51.9", percent(40, 77))
+	assert.Equal(t, "-", percent(1, 0))
+}
