@@ -30,8 +30,10 @@ func TestCorePackagesImportNoAdapterOrDriver(t *testing.T) {
 	require.Contains(t, pkgs, "./coaching")
 	cmd := exec.Command(goBin, append([]string{"list", "-deps"}, pkgs...)...)
 	cmd.Dir = root
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	require.NoError(t, err, "go list -deps failed")
+	require.NoError(t, err, "go list -deps failed: %s", stderr.String())
 	forbidden := []string{
 		"github.com/valmennus/valmennus/adapters",
 		"github.com/valmennus/valmennus/examples",
