@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -66,15 +67,7 @@ func testCasesOrder(e *env) {
 	assert.Equal(e, normalizeAll(want, NormalizeCase), normalizeAll(got, NormalizeCase), "the streamed cases field for field")
 }
 
-func compareIDs(a, b coaching.CaseID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+func compareIDs(a, b coaching.CaseID) int { return cmp.Compare(a, b) }
 
 func testCasesByteOrder(e *env) {
 	// Locale collations (en_US.UTF-8 and friends) sort these differently
