@@ -1,7 +1,6 @@
 package coaching_test
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -23,7 +22,7 @@ func TestCorePackagesImportNoAdapterOrDriver(t *testing.T) {
 	require.NoError(t, err)
 	var pkgs []string
 	for _, p := range []string{"coaching", "hoks", "pathway", "outcomes"} {
-		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+		if files, _ := filepath.Glob(filepath.Join(root, p, "*.go")); len(files) > 0 {
 			pkgs = append(pkgs, "./"+p)
 		}
 	}
