@@ -194,3 +194,62 @@ func BenchmarkIdleCaseMemory(b *testing.B) {
 		runtime.KeepAlive(store)
 	}
 }
+
+// nullStore serves one fixed case and discards every write, so
+// BenchmarkFireEngineOnly measures the engine's own share of Fire (role
+// check, rules, the pooled looplab machine, the plan of writes) without any
+// storage work.
+type nullStore struct {
+	coaching.Store // unused methods panic if called
+	c              coaching.Case
+}
+
+type nullTx struct {
+	coaching.Tx
+	c *coaching.Case
+}
+
+func (s *nullStore) View(_ context.Context, fn func(coaching.ReadTx) error) error {
+	return fn(nullTx{c: &s.c})
+}
+func (s *nullStore) Update(_ context.Context, fn func(coaching.Tx) error) error {
+	return fn(nullTx{c: &s.c})
+}
+func (t nullTx) Case(context.Context, coaching.CaseID) (coaching.Case, error) { return *t.c, nil }
+func (t nullTx) UpdateCase(_ context.Context, c coaching.Case, _ int64) error {
+	c.History = c.History[:2] // keep the fixed case's history short
+	*t.c = c
+	return nil
+}
+func (nullTx) AppendAudit(context.Context, coaching.AuditEntry) error { return nil }
+func (nullTx) PutTimer(context.Context, coaching.Timer) error         { return nil }
+func (nullTx) DeleteTimer(context.Context, string) error              { return nil }
+
+func BenchmarkFireEngineOnly(b *testing.B) {
+	ctx := context.Background()
+	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
+	store := &nullStore{c: coaching.Case{ID: "c", Model: coaching.ModelVALO, State: coaching.ValoSkillAcquisition, Version: 3,
+		History: []coaching.PhaseEntry{{State: coaching.ValoRecruitment}, {State: coaching.ValoInduction}},
+		Phase:   coaching.PhaseClock{State: coaching.ValoSkillAcquisition, EnteredAt: now, EntrySeq: 3, DueAt: now.AddDate(0, 2, 0)}}}
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+		Clock: coaching.ClockFunc(func() time.Time { return now })})
+	if err != nil {
+		b.Fatal(err)
+	}
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	pause := &coaching.FireOptions{Reason: "sick leave"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		var err error
+		if i&1 == 0 {
+			_, err = eng.Fire(ctx, coach, "c", coaching.ValoPause, pause)
+		} else {
+			_, err = eng.Fire(ctx, coach, "c", coaching.ValoResumeAcquisition, nil)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

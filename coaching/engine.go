@@ -169,7 +169,7 @@ func (e *Engine) Enrol(ctx context.Context, actor Actor, p EnrolParams) (Case, e
 		c.Phase.DueAt = st.Deadline.After(now)
 		timers = append(timers, deadlineTimer(c))
 	}
-	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: actor.Roles, To: c.State}
+	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: slices.Clone(actor.Roles), To: c.State}
 	err := e.store.Update(ctx, func(tx Tx) error {
 		if p.ExistingParticipant != "" {
 			existing, err := tx.Participant(ctx, p.ExistingParticipant)

@@ -91,6 +91,9 @@ func tagMessage(fe validator.FieldError) string {
 // event's declared type, and its JSON. It accepts a T, a *T, or JSON bytes
 // (json.RawMessage or []byte) that decode into T with no unknown fields.
 func decodePayload(ev *compiledEvent, payload any) (any, json.RawMessage, error) {
+	if payload == nil && !ev.spec.RequirePayload {
+		return nil, nil, nil
+	}
 	name := "payload of event " + ev.spec.Name
 	if payload == nil {
 		if ev.spec.RequirePayload {
