@@ -1,6 +1,8 @@
 package memory_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/valmennus/valmennus/adapters/memory"
@@ -10,4 +12,27 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) coaching.Store { return memory.New() })
+}
+
+// A panic inside a transaction (a bug in the caller) rolls it back before
+// the panic continues, so the store is never left half-written.
+func TestPanicRollsBack(t *testing.T) {
+	store := memory.New()
+	ctx := context.Background()
+	func() {
+		defer func() { _ = recover() }()
+		_ = store.Update(ctx, func(tx coaching.Tx) error {
+			if err := tx.InsertParticipant(ctx, coaching.Participant{ID: "p"}); err != nil {
+				return err
+			}
+			panic("bug")
+		})
+	}()
+	err := store.View(ctx, func(tx coaching.ReadTx) error {
+		_, err := tx.Participant(ctx, "p")
+		return err
+	})
+	if !errors.Is(err, coaching.ErrNotFound) {
+		t.Fatalf("the participant of a panicked transaction was kept: %v", err)
+	}
 }

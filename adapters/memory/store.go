@@ -80,17 +80,29 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 	defer s.mu.Unlock()
 	t := &tx{readTx: (*readTx)(s), s: s}
 	t.undo = t.undoBuf[:0]
+	committed := false
+	defer func() {
+		// A panic inside fn must not leave half a transaction behind.
+		if !committed {
+			t.rollback()
+		}
+	}()
 	err := fn(t)
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		for i := len(t.undo) - 1; i >= 0; i-- {
-			t.undo[i].revert(s)
-		}
 		return err
 	}
+	committed = true
 	return nil
+}
+
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i].revert(t.s)
+	}
+	t.undo = t.undo[:0]
 }
 
 // readTx implements coaching.ReadTx over the store while a lock is held.
