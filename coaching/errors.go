@@ -74,12 +74,18 @@ func (e *DuplicateError) Is(target error) bool {
 // ConflictError reports a failed optimistic version check. Current is the
 // version found in the store (0 if unknown). It matches [ErrConflict].
 type ConflictError struct {
-	CaseID   CaseID
+	CaseID CaseID
+	// Subject names what changed when it is not the case itself, e.g.
+	// "document hoks"; the versions are then that subject's.
+	Subject  string
 	Expected int64
 	Current  int64
 }
 
 func (e *ConflictError) Error() string {
+	if e.Subject != "" {
+		return fmt.Sprintf("valmennus: %s of case %q changed: expected version %d, current version is %d", e.Subject, e.CaseID, e.Expected, e.Current)
+	}
 	if e.Current > 0 {
 		return fmt.Sprintf("valmennus: case %q changed: expected version %d, current version is %d", e.CaseID, e.Expected, e.Current)
 	}

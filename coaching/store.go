@@ -50,6 +50,12 @@ type ReadTx interface {
 	// Command returns the record of an idempotent command, or a
 	// *NotFoundError.
 	Command(ctx context.Context, id CaseID, key string) (CommandRecord, error)
+	// Document returns a version of a case's document (kind), version 0
+	// meaning the latest, or a *NotFoundError.
+	Document(ctx context.Context, id CaseID, kind string, version int64) (Document, error)
+	// Documents returns every version of a case's document in ascending
+	// version order (empty when there is none).
+	Documents(ctx context.Context, id CaseID, kind string) ([]Document, error)
 }
 
 // Tx reads and writes inside one transaction. Write methods may keep the
@@ -83,6 +89,11 @@ type Tx interface {
 	// DeleteTimer removes a timer; a *NotFoundError when it does not exist,
 	// which is how two tickers agree that only one of them fires it.
 	DeleteTimer(ctx context.Context, key string) error
+	// PutDocument stores a document version. Its Version must be exactly
+	// one more than the latest version of that (case, kind) — 1 for the
+	// first — or a *ConflictError is returned; versions are never
+	// replaced.
+	PutDocument(ctx context.Context, d Document) error
 }
 
 // CaseQuery filters [Store.Cases]. Zero fields do not filter.

@@ -15,6 +15,7 @@ import (
 	"iter"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -45,6 +46,7 @@ type caseRow struct {
 	c        *coaching.Case
 	audit    []coaching.AuditEntry
 	commands map[string]coaching.CommandRecord
+	docs     map[string][]coaching.Document // by kind, ascending version
 }
 
 // New returns an empty store.
@@ -141,6 +143,7 @@ const (
 	undoEnqueue
 	undoPutTimer
 	undoDeleteTimer
+	undoPutDocument
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -173,6 +176,9 @@ func (u *undoOp) revert(s *Store) {
 		}
 	case undoDeleteTimer:
 		s.putTimer(*u.timer)
+	case undoPutDocument:
+		d := u.row.docs[u.id]
+		u.row.docs[u.id] = d[:len(d)-1]
 	}
 }
 
@@ -211,6 +217,46 @@ func (t *readTx) Command(_ context.Context, id coaching.CaseID, key string) (coa
 		}
 	}
 	return coaching.CommandRecord{}, &coaching.NotFoundError{Kind: "command", ID: string(id) + "/" + key}
+}
+
+func (t *readTx) Document(_ context.Context, id coaching.CaseID, kind string, version int64) (coaching.Document, error) {
+	if r, ok := t.cases[id]; ok {
+		ds := r.docs[kind]
+		switch {
+		case version == 0 && len(ds) > 0:
+			return ds[len(ds)-1].Clone(), nil
+		case version > 0 && version <= int64(len(ds)):
+			return ds[version-1].Clone(), nil
+		}
+	}
+	return coaching.Document{}, &coaching.NotFoundError{Kind: "document", ID: string(id) + "/" + kind + "/" + strconv.FormatInt(version, 10)}
+}
+
+func (t *readTx) Documents(_ context.Context, id coaching.CaseID, kind string) ([]coaching.Document, error) {
+	out := []coaching.Document{}
+	if r, ok := t.cases[id]; ok {
+		for _, d := range r.docs[kind] {
+			out = append(out, d.Clone())
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) PutDocument(_ context.Context, d coaching.Document) error {
+	r, ok := t.s.cases[d.CaseID]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(d.CaseID)}
+	}
+	latest := int64(len(r.docs[d.Kind]))
+	if d.Version != latest+1 {
+		return &coaching.ConflictError{CaseID: d.CaseID, Subject: "document " + d.Kind, Expected: d.Version - 1, Current: latest}
+	}
+	if r.docs == nil {
+		r.docs = make(map[string][]coaching.Document, 1)
+	}
+	r.docs[d.Kind] = append(r.docs[d.Kind], d.Clone())
+	t.undo = append(t.undo, undoOp{kind: undoPutDocument, row: r, id: d.Kind})
+	return nil
 }
 
 func (t *tx) InsertParticipant(_ context.Context, p coaching.Participant) error {

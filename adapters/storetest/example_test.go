@@ -33,5 +33,6 @@ func ExampleCases() {
 	// Outbox true
 	// Timers true
 	// Iteration true
+	// Documents true
 	// Concurrency true
 }

@@ -107,6 +107,7 @@ func groups() []group {
 		{"Outbox", outboxCases()},
 		{"Timers", timerCases()},
 		{"Iteration", iterationCases()},
+		{"Documents", documentCases()},
 		{"Concurrency", concurrencyCases()},
 	}
 }

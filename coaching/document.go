@@ -1,0 +1,198 @@
+package coaching
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// maxDocumentBytes bounds one document version (a HOKS is tens of kB).
+const maxDocumentBytes = 2 << 20
+
+// Document is one version of a structured document attached to a case,
+// such as the HOKS (kind "hoks"). Versions of a (case, kind) are numbered
+// 1, 2, 3, ... and immutable: a change stores a new version. Every version
+// is written in the same transaction as a new case version and an audit
+// entry, so the document's history is part of the case's audit trail.
+type Document struct {
+	CaseID CaseID `json:"case_id"`
+	Kind   string `json:"kind"`
+	// Version counts the document's versions from 1.
+	Version int64 `json:"version"`
+	// Status is the document's lifecycle status as its owner package
+	// defines it (e.g. "draft", "approved").
+	Status string    `json:"status,omitempty"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	// Seq is the audit entry (and case version) that stored this version.
+	Seq  int64           `json:"seq"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Clone returns a deep copy.
+func (d Document) Clone() Document {
+	d.Data = slices.Clone(d.Data)
+	return d
+}
+
+// AuditDocument is the audit kind of a stored document version.
+const AuditDocument AuditKind = "document"
+
+// DocumentChange is the argument of [Engine.SaveDocument].
+type DocumentChange struct {
+	// Kind names the document, a lower-case identifier ("hoks").
+	Kind string
+	// BasedOn is the version the change was made from; 0 for the first
+	// version. A change based on anything but the latest version is a
+	// *ConflictError: two people editing one plan cannot overwrite each
+	// other's work.
+	BasedOn int64
+	// Status is the lifecycle status of the new version.
+	Status string
+	// Data is the document as JSON (at most 2 MiB).
+	Data json.RawMessage
+	// Event names the change in the audit trail (e.g. "hoks_approved");
+	// defaults to "save_<kind>".
+	Event string
+	// Reason is recorded in the audit entry.
+	Reason string
+	// Notices are enqueued in the same transaction.
+	Notices []Notice
+	// Timers are set in the same transaction.
+	Timers []Timer
+}
+
+// SaveDocument stores a new version of a case's document, in one
+// transaction with a new case version, an audit entry and the change's
+// notices and timers. Staff who may open cases in the case's model, and
+// staff on the case's support team, may save documents.
+func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
+	if err := checkActor(actor); err != nil {
+		return Document{}, err
+	}
+	pr := problems{subject: "document change"}
+	if !validName(ch.Kind) {
+		pr.add("kind", "must be a lower-case identifier, got %q", ch.Kind)
+	}
+	switch {
+	case len(ch.Data) == 0:
+		pr.add("data", "required")
+	case len(ch.Data) > maxDocumentBytes:
+		pr.add("data", "larger than %d bytes", maxDocumentBytes)
+	case !json.Valid(ch.Data):
+		pr.add("data", "not valid JSON")
+	}
+	if ch.BasedOn < 0 {
+		pr.add("based_on", "must not be negative")
+	}
+	checkText(&pr, "status", ch.Status, 64)
+	checkText(&pr, "event", ch.Event, 64)
+	checkText(&pr, "reason", ch.Reason, 4000)
+	if err := pr.err(); err != nil {
+		return Document{}, err
+	}
+	event := ch.Event
+	if event == "" {
+		event = "save_" + ch.Kind
+	}
+	now := e.clock.Now()
+	var doc Document
+	err := e.store.Update(ctx, func(tx Tx) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		m, ok := e.models[c.Model]
+		if !ok {
+			return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+		}
+		if !anyRole(actor, m.spec.Openers) && !onTeamAsStaff(c, actor) {
+			return &ForbiddenError{ActorID: actor.ID, Operation: "save the " + ch.Kind + " of case " + string(id), Rule: "document_staff",
+				Reason: "only staff who may open cases in the model, or staff on the case's team, may save its documents"}
+		}
+		var latest int64
+		switch last, err := tx.Document(ctx, id, ch.Kind, 0); {
+		case err == nil:
+			latest = last.Version
+		case !isNotFound(err):
+			return err
+		}
+		if ch.BasedOn != latest {
+			return &ConflictError{CaseID: id, Subject: "document " + ch.Kind, Expected: ch.BasedOn, Current: latest}
+		}
+		next := c
+		next.Version++
+		doc = Document{CaseID: id, Kind: ch.Kind, Version: latest + 1, Status: ch.Status, At: now, By: actor.ID,
+			Seq: next.Version, Data: slices.Clone(ch.Data)}
+		entry := AuditEntry{CaseID: id, Seq: next.Version, At: now, Kind: AuditDocument, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
+			Event: event, From: c.State, To: c.State, Reason: ch.Reason,
+			Payload: json.RawMessage(`{"kind":` + strconv.Quote(ch.Kind) + `,"version":` + strconv.FormatInt(doc.Version, 10) +
+				`,"status":` + strconv.Quote(ch.Status) + `}`)}
+		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return err
+		}
+		if err := tx.PutDocument(ctx, doc); err != nil {
+			return err
+		}
+		for _, n := range ch.Notices {
+			if _, err := tx.Enqueue(ctx, n); err != nil {
+				return err
+			}
+		}
+		for _, t := range ch.Timers {
+			if err := tx.PutTimer(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Document{}, err
+	}
+	return doc, nil
+}
+
+// Document returns a version of a case's document; version 0 is the
+// latest.
+func (e *Engine) Document(ctx context.Context, id CaseID, kind string, version int64) (Document, error) {
+	var d Document
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		d, err = tx.Document(ctx, id, kind, version)
+		return err
+	})
+	return d, err
+}
+
+// Documents returns every version of a case's document, oldest first.
+func (e *Engine) Documents(ctx context.Context, id CaseID, kind string) ([]Document, error) {
+	var ds []Document
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		ds, err = tx.Documents(ctx, id, kind)
+		return err
+	})
+	return ds, err
+}
+
+// onTeamAsStaff reports whether the actor is on the case's team in a staff
+// role (not as a guardian or the student).
+func onTeamAsStaff(c Case, a Actor) bool {
+	for _, m := range c.Team {
+		if m.ActorID == a.ID && m.Role != RoleGuardian && m.Role != RoleStudent && a.HasRole(m.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNotFound(err error) bool {
+	_, ok := err.(*NotFoundError)
+	return ok || err == ErrNotFound
+}
