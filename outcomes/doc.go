@@ -1,0 +1,39 @@
+// Package outcomes computes the figures coaching is judged by, from cases
+// streamed out of any store: the VALO figures table, the ESF common
+// indicators (2014–2020 CO/CR and ESF+ EECO/EECR) and the #Valmennus-pilotti
+// measures.
+//
+// # Streaming
+//
+// Figures are computed by aggregators fed one [Input] at a time
+// ([VALOAggregator.Add], [ESFAggregator.Add]); they hold a fixed set of
+// counters, so memory stays flat however many cases flow through, and Add
+// allocates nothing. [Feed] drives any number of aggregators from an
+// iter.Seq2 of cases (coaching.Store.Cases) through a [Resolver];
+// [StoreResolver] reads the participant and the destination and follow-up
+// records (pathway.RecordDestination, pathway.RecordUponLeaving,
+// pathway.RecordSixMonths) from a store; [FromStore] does both.
+//
+// # Exactness
+//
+// Every percentage is computed exactly in decimal arithmetic
+// (shopspring/decimal) from integer counts and cut by an explicit
+// [Rounding] rule: [RoundHalfUp] (the default), [Truncate] or
+// [LargestRemainder] (the rows of one breakdown sum to exactly 100). Every
+// report states its denominator and its rounding rule. The VALO seed mixes
+// rules (23/77 = 29.87 % printed 29.8, the other rows half up), so
+// [SeedOptions] reproduces it exactly and no single rule does.
+//
+// # Missing facts and empty cohorts
+//
+// A case whose fact is missing (no birth date, no education level, no
+// destination yet, ...) is counted in an explicit unknown row, never
+// dropped, so every breakdown sums to its denominator. A report over an
+// empty cohort says so (Empty) and has no percentages; ratio functions
+// return [ErrEmptyCohort] instead of dividing by zero.
+//
+// # Output
+//
+// Reports are Go values with JSON tags, and render as Markdown and CSV
+// (text cells are guarded against spreadsheet formula injection).
+package outcomes

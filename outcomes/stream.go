@@ -1,0 +1,250 @@
+package outcomes
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/pathway"
+)
+
+// Sink takes cases one at a time; [VALOAggregator] and [ESFAggregator] are
+// sinks. A sink must not keep in or anything it points to.
+type Sink interface {
+	Add(in *Input)
+}
+
+// Resolver fills in the facts of one case. in is reused for every case:
+// the resolver overwrites all of it. An error stops [Feed]; a missing fact
+// is not an error (leave it unknown).
+type Resolver func(ctx context.Context, c coaching.Case, in *Input) error
+
+// Feed streams cases (typically coaching.Store.Cases) through resolve into
+// the sinks, one at a time, and returns how many cases it fed. Memory stays
+// flat: one Input is reused and nothing is kept per case. It stops at the
+// first error from the stream, the resolver or the context.
+func Feed(ctx context.Context, cases iter.Seq2[coaching.Case, error], resolve Resolver, sinks ...Sink) (int64, error) {
+	if cases == nil {
+		return 0, errors.New("outcomes: no case stream")
+	}
+	if resolve == nil {
+		resolve = CaseOnly
+	}
+	var in Input
+	var n int64
+	for c, err := range cases {
+		if err != nil {
+			return n, err
+		}
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		if err := resolve(ctx, c, &in); err != nil {
+			return n, err
+		}
+		for _, s := range sinks {
+			s.Add(&in)
+		}
+		n++
+	}
+	return n, ctx.Err()
+}
+
+// FeedInputs feeds a stream of ready inputs into the sinks.
+func FeedInputs(inputs iter.Seq2[*Input, error], sinks ...Sink) (int64, error) {
+	if inputs == nil {
+		return 0, errors.New("outcomes: no input stream")
+	}
+	var n int64
+	for in, err := range inputs {
+		if err != nil {
+			return n, err
+		}
+		for _, s := range sinks {
+			s.Add(in)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// CaseOnly is a resolver that knows only the case (no participant, no
+// destination); every participant fact is unknown.
+func CaseOnly(_ context.Context, c coaching.Case, in *Input) error {
+	*in = Input{Case: c}
+	return nil
+}
+
+// StoreResolver resolves a case's facts from a store: the participant
+// (a participant that is not found leaves every fact unknown), the
+// destination recorded on the case as pathway.RecordDestination, and the
+// checkpoint statuses recorded as pathway.RecordUponLeaving and
+// pathway.RecordSixMonths (pathway.CheckpointResult payloads). When no
+// upon-leaving result is recorded, a destination dated within the 28 days
+// after the case closed counts as the status upon leaving. A record that
+// does not decode is treated as missing. The entry date is the date the
+// case was opened. The returned resolver is not safe for concurrent use.
+func StoreResolver(store coaching.Store) Resolver {
+	if store == nil {
+		return func(context.Context, coaching.Case, *Input) error { return errors.New("outcomes: no store") }
+	}
+	r := &storeResolver{store: store}
+	return r.resolve
+}
+
+type storeResolver struct {
+	store coaching.Store
+	dest  pathway.Destination
+	id    coaching.ParticipantID
+	p     coaching.Participant
+	err   error
+	view  func(tx coaching.ReadTx) error
+	ctx   context.Context
+}
+
+func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input) error {
+	*in = Input{Case: c}
+	if r.view == nil {
+		r.view = func(tx coaching.ReadTx) error {
+			r.p, r.err = tx.Participant(r.ctx, r.id)
+			return nil
+		}
+	}
+	r.ctx, r.id = ctx, c.ParticipantID
+	if err := r.store.View(ctx, r.view); err != nil {
+		return err
+	}
+	r.ctx = nil
+	switch {
+	case r.err == nil:
+		in.Participant = r.p
+	case !errors.Is(r.err, coaching.ErrNotFound):
+		return r.err
+	}
+	if rec, ok := c.Record(pathway.RecordDestination); ok && decodeDestination(rec.Data, &r.dest) {
+		in.Destination = &r.dest
+	}
+	in.UponLeaving = checkpointStatus(c, pathway.RecordUponLeaving)
+	if in.UponLeaving == pathway.Unknown && in.Destination != nil && c.Closed() {
+		closed := coaching.DateOf(c.ClosedAt)
+		if d := in.Destination.Date; !d.Before(closed) && !d.After(closed.AddDays(pathway.UponLeavingDays)) {
+			in.UponLeaving = in.Destination.Kind
+		}
+	}
+	in.SixMonths = checkpointStatus(c, pathway.RecordSixMonths)
+	return nil
+}
+
+func checkpointStatus(c coaching.Case, name string) pathway.Kind {
+	rec, ok := c.Record(name)
+	if !ok {
+		return pathway.Unknown
+	}
+	var res pathway.CheckpointResult
+	if json.Unmarshal(rec.Data, &res) != nil || !res.Found || !res.Status.Valid() {
+		return pathway.Unknown
+	}
+	return res.Status
+}
+
+// decodeDestination decodes a destination record. The form the engine
+// writes ({"destination":"…","date":"YYYY-MM-DD"} with an optional plain
+// note) is parsed without allocating; anything else goes through
+// encoding/json. It reports false for data that does not decode to a valid
+// destination.
+func decodeDestination(data []byte, d *pathway.Destination) bool {
+	if fastDestination(data, d) {
+		return true
+	}
+	*d = pathway.Destination{}
+	if json.Unmarshal(data, d) != nil || d.Validate() != nil {
+		*d = pathway.Destination{}
+		return false
+	}
+	return true
+}
+
+var (
+	fdPrefix = []byte(`{"destination":"`)
+	fdDate   = []byte(`","date":"`)
+)
+
+func fastDestination(b []byte, d *pathway.Destination) bool {
+	if !bytes.HasPrefix(b, fdPrefix) {
+		return false
+	}
+	b = b[len(fdPrefix):]
+	i := bytes.IndexByte(b, '"')
+	if i < 0 {
+		return false
+	}
+	kind := pathway.Unknown
+	for _, k := range pathway.Kinds() {
+		if k != pathway.Unknown && string(b[:i]) == string(k) {
+			kind = k
+			break
+		}
+	}
+	if kind == pathway.Unknown || !bytes.HasPrefix(b[i:], fdDate) {
+		return false
+	}
+	b = b[i+len(fdDate):]
+	if len(b) < 12 || b[10] != '"' {
+		return false
+	}
+	date, ok := parseISODate(b[:10])
+	if !ok {
+		return false
+	}
+	b = b[11:]
+	note := ""
+	switch {
+	case len(b) == 1 && b[0] == '}':
+	case bytes.HasPrefix(b, []byte(`,"note":"`)) && bytes.HasSuffix(b, []byte(`"}`)):
+		raw := b[len(`,"note":"`) : len(b)-2]
+		if bytes.IndexByte(raw, '\\') >= 0 || bytes.IndexByte(raw, '"') >= 0 {
+			return false
+		}
+		note = string(raw)
+	default:
+		return false
+	}
+	*d = pathway.Destination{Kind: kind, Date: date, Note: note}
+	return d.Validate() == nil
+}
+
+func parseISODate(b []byte) (coaching.Date, bool) {
+	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
+		return coaching.Date{}, false
+	}
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(b[0:4])
+	m, ok2 := num(b[5:7])
+	dd, ok3 := num(b[8:10])
+	d := coaching.Date{Year: y, Month: time.Month(m), Day: dd}
+	return d, ok1 && ok2 && ok3 && d.Valid()
+}
+
+// FromStore streams the cases matching q out of store, resolves each with
+// [StoreResolver] and feeds them to the sinks.
+func FromStore(ctx context.Context, store coaching.Store, q coaching.CaseQuery, sinks ...Sink) (int64, error) {
+	if store == nil {
+		return 0, errors.New("outcomes: no store")
+	}
+	return Feed(ctx, store.Cases(ctx, q), StoreResolver(store), sinks...)
+}

@@ -1,0 +1,87 @@
+package outcomes
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"strings"
+)
+
+// table is the shared renderer of reports.
+type table struct {
+	title   string
+	meta    string
+	columns []string
+	align   []bool // right-align column i
+	rows    [][]string
+}
+
+func mdEscape(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+func (t table) markdown() string {
+	var b strings.Builder
+	if t.title != "" {
+		fmt.Fprintf(&b, "**%s**\n\n", mdEscape(t.title))
+	}
+	if t.meta != "" {
+		fmt.Fprintf(&b, "%s\n\n", mdEscape(t.meta))
+	}
+	b.WriteString("|")
+	for _, c := range t.columns {
+		b.WriteString(" " + mdEscape(c) + " |")
+	}
+	b.WriteString("\n|")
+	for i := range t.columns {
+		if i < len(t.align) && t.align[i] {
+			b.WriteString(" ---: |")
+		} else {
+			b.WriteString(" --- |")
+		}
+	}
+	b.WriteString("\n")
+	for _, r := range t.rows {
+		b.WriteString("|")
+		for _, c := range r {
+			b.WriteString(" " + mdEscape(c) + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func writeCSV(header []string, rows [][]string) string {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(header) // a bytes.Buffer does not fail
+	for _, r := range rows {
+		_ = w.Write(csvSafe(r))
+	}
+	w.Flush()
+	return buf.String()
+}
+
+// csvSafe defuses spreadsheet formula injection in free-text cells.
+func csvSafe(r []string) []string {
+	out := make([]string, len(r))
+	for i, c := range r {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			if _, err := fmt.Sscanf(c, "%g", new(float64)); err != nil {
+				c = "'" + c
+			}
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func rowsCSV(rows []Row) string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = []string{r.Key, r.Breakdown, r.Label, r.Kind, fmt.Sprint(r.Count),
+			fmt.Sprint(r.Denominator), r.PercentString(), string(r.Rounding)}
+	}
+	return writeCSV([]string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding"}, out)
+}
