@@ -34,6 +34,9 @@ type Options struct {
 	// TickBatch is how many due timers [Engine.Tick] handles per store
 	// round trip. Defaults to 100.
 	TickBatch int
+	// TimerHandlers handle the due timers of kinds that packages or the
+	// host set (e.g. pathway's follow-up checkpoints), by kind.
+	TimerHandlers map[string]TimerHandler
 }
 
 // Engine runs coaching cases through their models. It is safe for
@@ -45,6 +48,7 @@ type Engine struct {
 	log       *slog.Logger
 	newID     func() string
 	tickBatch int
+	handlers  map[string]TimerHandler
 }
 
 // New returns an engine over store.
@@ -62,6 +66,16 @@ func New(store Store, opts *Options) (*Engine, error) {
 		log:       opts.Logger,
 		newID:     opts.NewID,
 		tickBatch: opts.TickBatch,
+		handlers:  make(map[string]TimerHandler, len(opts.TimerHandlers)),
+	}
+	for kind, h := range opts.TimerHandlers {
+		if kind == TimerPhaseDeadline {
+			return nil, fmt.Errorf("valmennus: New: the timer kind %q is the engine's own", kind)
+		}
+		if h == nil {
+			return nil, fmt.Errorf("valmennus: New: the handler of timer kind %q is nil", kind)
+		}
+		e.handlers[kind] = h
 	}
 	if len(opts.Models) == 0 {
 		return nil, errors.New("valmennus: New: Options.Models is empty; pass at least one model (e.g. coaching.VALO())")
@@ -432,6 +446,7 @@ type plan struct {
 	res         FireResult
 	putTimer    Timer
 	deleteTimer string
+	timers      []Timer // from effects
 }
 
 // load reads the case and, with a key, the command record.
@@ -475,6 +490,11 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 	}
 	if p.putTimer.Key != "" {
 		if err := tx.PutTimer(ctx, p.putTimer); err != nil {
+			return err
+		}
+	}
+	for _, t := range p.timers {
+		if err := tx.PutTimer(ctx, t); err != nil {
 			return err
 		}
 	}
@@ -578,6 +598,14 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	}
 	if len(ev.spec.Notify) > 0 {
 		p.res.Notices = transitionNotices(m, *next, p.res.Entry, ev.spec.Notify, actor.ID)
+	}
+	for _, eff := range ev.spec.Effects {
+		w, err := eff.Apply(ctx, t, *next)
+		if err != nil {
+			return fmt.Errorf("valmennus: effect %s of event %s: %w", eff.Name(), event, err)
+		}
+		p.timers = append(p.timers, w.Timers...)
+		p.res.Notices = append(p.res.Notices, w.Notices...)
 	}
 	return nil
 }

@@ -86,6 +86,8 @@ type EventSpec struct {
 	// Notify are the team roles told when the event happens (the actor who
 	// fired it is never told about their own action).
 	Notify []Role `json:"notify,omitempty"`
+	// Effects add timers and notices to the transition, in its transaction.
+	Effects []Effect `json:"-"`
 }
 
 // ModelSpec is the definition of a coaching process. Build it with
@@ -129,6 +131,7 @@ func (s ModelSpec) Clone() ModelSpec {
 		e.Rules = slices.Clone(e.Rules)
 		e.RuleNames = slices.Clone(e.RuleNames)
 		e.Notify = slices.Clone(e.Notify)
+		e.Effects = slices.Clone(e.Effects)
 	}
 	out.Openers = slices.Clone(s.Openers)
 	return out
@@ -322,6 +325,11 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 				pr.add(fmt.Sprintf("%s.rules[%d]", path, j), "rule %q attached twice", r.Name())
 			}
 			ruleNames[r.Name()] = true
+		}
+		for j, eff := range e.Effects {
+			if eff == nil || eff.Name() == "" {
+				pr.add(fmt.Sprintf("%s.effects[%d]", path, j), "nil or unnamed effect")
+			}
 		}
 		if e.Payload != nil {
 			t := reflect.TypeOf(e.Payload)
@@ -536,6 +544,7 @@ func (m *Model) Event(name string) (EventSpec, bool) {
 	out.Rules = slices.Clone(e.rules) // the effective rules, named ones resolved
 	out.RuleNames = slices.Clone(out.RuleNames)
 	out.Notify = slices.Clone(out.Notify)
+	out.Effects = slices.Clone(out.Effects)
 	return out, true
 }
 

@@ -14,8 +14,11 @@ type TickReport struct {
 	Overdue int
 	// Notices is how many notices were enqueued.
 	Notices int
-	// Stale is how many timers were dropped because their case had moved on.
+	// Stale is how many timers were dropped because their case had moved on
+	// (or nobody handles their kind).
 	Stale int
+	// Handled is how many package or host timers their handlers handled.
+	Handled int
 }
 
 // errTimerGone aborts a tick transaction whose timer another ticker took.
@@ -59,6 +62,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 				rep.Overdue += r.Overdue
 				rep.Notices += r.Notices
 				rep.Stale += r.Stale
+				rep.Handled += r.Handled
 			}
 		}
 		if len(timers) < e.tickBatch || handled == 0 {
@@ -77,10 +81,6 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 			}
 			return err
 		}
-		if t.Kind != TimerPhaseDeadline {
-			rep.Stale++
-			return nil
-		}
 		c, err := tx.Case(ctx, t.CaseID)
 		if errors.Is(err, ErrNotFound) {
 			rep.Stale++
@@ -88,6 +88,9 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 		}
 		if err != nil {
 			return err
+		}
+		if t.Kind != TimerPhaseDeadline {
+			return e.handleOther(ctx, tx, c, t, now, &rep)
 		}
 		m, ok := e.models[c.Model]
 		if !ok || c.Closed() || c.Paused() || c.Phase.EntrySeq != t.Ref || !c.Phase.OverdueAt.IsZero() || c.Phase.DueAt.After(now) {
@@ -123,4 +126,41 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 		return nil
 	})
 	return rep, err
+}
+
+// handleOther runs the handler of a package's or host's timer kind.
+func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now time.Time, rep *TickReport) error {
+	h, ok := e.handlers[t.Kind]
+	if !ok {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "timer dropped", slog.String("timer", t.Key), slog.String("error", errNoHandler.Error()))
+		rep.Stale++
+		return nil
+	}
+	res, err := h.HandleTimer(ctx, c, t, now)
+	if err != nil {
+		return fmt.Errorf("handler of %s: %w", t.Kind, err)
+	}
+	for _, n := range res.Notices {
+		inserted, err := tx.Enqueue(ctx, n)
+		if err != nil {
+			return err
+		}
+		if inserted {
+			rep.Notices++
+		}
+	}
+	if res.Audit != "" {
+		next := c
+		next.Version++
+		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTimer, ActorID: SystemActor.ID, Roles: SystemActor.Roles,
+			Event: res.Audit, From: c.State, To: c.State}
+		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return err
+		}
+	}
+	rep.Handled++
+	return nil
 }

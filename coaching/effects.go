@@ -1,0 +1,191 @@
+package coaching
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+)
+
+// Effect adds writes to a transition: timers to set and notices to send,
+// computed from the transition and the case it produces and written in the
+// same transaction as the transition. Packages contribute effects to models
+// (pathway sets the follow-up checkpoints when a case closes). Apply must
+// not change anything itself; it may run again when a conflict is retried.
+type Effect interface {
+	Name() string
+	Apply(ctx context.Context, t *Transition, next Case) (EffectWrites, error)
+}
+
+// EffectWrites are what an [Effect] adds to a transition.
+type EffectWrites struct {
+	Timers  []Timer
+	Notices []Notice
+}
+
+// EffectFunc is the function form of an effect.
+type EffectFunc func(ctx context.Context, t *Transition, next Case) (EffectWrites, error)
+
+type namedEffect struct {
+	name string
+	fn   EffectFunc
+}
+
+func (e namedEffect) Name() string { return e.name }
+func (e namedEffect) Apply(ctx context.Context, t *Transition, next Case) (EffectWrites, error) {
+	return e.fn(ctx, t, next)
+}
+
+// NewEffect returns an Effect with the given name.
+func NewEffect(name string, fn EffectFunc) Effect { return namedEffect{name: name, fn: fn} }
+
+// AddEffects appends effects to the named events, reporting an error for an
+// event that does not exist.
+func (s *ModelSpec) AddEffects(effects []Effect, events ...string) error {
+	for _, ev := range events {
+		found := false
+		for i := range s.Events {
+			if s.Events[i].Name == ev {
+				s.Events[i].Effects = append(slices.Clone(s.Events[i].Effects), effects...)
+				found = true
+			}
+		}
+		if !found {
+			return &NotFoundError{Kind: "event", ID: ev}
+		}
+	}
+	return nil
+}
+
+// SetPayload makes the named events carry a payload of the given struct
+// type, stored as the record name; required makes the payload mandatory.
+// Packages use it to attach their facts to a model's events (pathway
+// attaches the destination to the closing events).
+func (s *ModelSpec) SetPayload(payload any, record string, required bool, events ...string) error {
+	for _, ev := range events {
+		found := false
+		for i := range s.Events {
+			if s.Events[i].Name == ev {
+				s.Events[i].Payload, s.Events[i].Record, s.Events[i].RequirePayload = payload, record, required
+				found = true
+			}
+		}
+		if !found {
+			return &NotFoundError{Kind: "event", ID: ev}
+		}
+	}
+	return nil
+}
+
+// TimerHandler handles due timers of a kind that a package or the host
+// sets (the engine handles its own phase deadlines). It runs inside the
+// tick's transaction, once per timer, and returns what to write. A timer
+// whose kind has no handler is dropped and logged.
+type TimerHandler interface {
+	HandleTimer(ctx context.Context, c Case, t Timer, now time.Time) (TimerResult, error)
+}
+
+// TimerHandlerFunc is the function form of a TimerHandler.
+type TimerHandlerFunc func(ctx context.Context, c Case, t Timer, now time.Time) (TimerResult, error)
+
+// HandleTimer calls f.
+func (f TimerHandlerFunc) HandleTimer(ctx context.Context, c Case, t Timer, now time.Time) (TimerResult, error) {
+	return f(ctx, c, t, now)
+}
+
+// TimerResult is what a [TimerHandler] writes.
+type TimerResult struct {
+	Notices []Notice
+	// Audit, when set, records the timer in the case's audit trail as an
+	// entry of kind AuditTimer with this event name (a new case version).
+	Audit string
+}
+
+// Audit kinds for records and package timers.
+const (
+	AuditRecord AuditKind = "record"
+	AuditTimer  AuditKind = "timer"
+)
+
+// RecordOptions are the optional arguments of [Engine.AddRecord].
+type RecordOptions struct {
+	Reason          string
+	ExpectedVersion int64
+}
+
+// AddRecord stores a named, structured record on a case — open or closed —
+// as one audited change: a follow-up checkpoint's result, a warm handover.
+// A struct payload is validated with its `validate` tags. Staff who may
+// open cases in the model, or staff on the case's team, may add records.
+func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
+	if opts == nil {
+		opts = &RecordOptions{}
+	}
+	if err := checkActor(actor); err != nil {
+		return Case{}, err
+	}
+	pr := problems{subject: "record"}
+	if !validName(name) {
+		pr.add("name", "must be a lower-case identifier, got %q", name)
+	}
+	checkText(&pr, "reason", opts.Reason, 4000)
+	var raw json.RawMessage
+	switch {
+	case payload == nil:
+		pr.add("payload", "required")
+	default:
+		if v := reflect.ValueOf(payload); v.Kind() == reflect.Struct || (v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct) {
+			pr.merge("payload", ValidateStruct("record "+name, payload))
+		}
+		b, err := json.Marshal(payload)
+		switch {
+		case err != nil:
+			pr.add("payload", "cannot be encoded as JSON: %v", err)
+		case len(b) > maxPayloadBytes:
+			pr.add("payload", "larger than %d bytes", maxPayloadBytes)
+		}
+		raw = b
+	}
+	if err := pr.err(); err != nil {
+		return Case{}, err
+	}
+	now := e.clock.Now()
+	var out Case
+	err := e.store.Update(ctx, func(tx Tx) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		m, ok := e.models[c.Model]
+		if !ok {
+			return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+		}
+		if !anyRole(actor, m.spec.Openers) && !onTeamAsStaff(c, actor) {
+			return &ForbiddenError{ActorID: actor.ID, Operation: "add a record to case " + string(id), Rule: "record_staff",
+				Reason: "only staff who may open cases in the model, or staff on the case's team, may add records"}
+		}
+		if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
+			return &ConflictError{CaseID: id, Expected: opts.ExpectedVersion, Current: c.Version}
+		}
+		next := c
+		next.Version++
+		next.Records = append(c.Records[:len(c.Records):len(c.Records)], Record{Name: name, At: now, By: actor.ID, Seq: next.Version, Data: raw})
+		entry := AuditEntry{CaseID: id, Seq: next.Version, At: now, Kind: AuditRecord, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
+			Event: "record:" + name, From: c.State, To: c.State, Reason: opts.Reason, Payload: raw}
+		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return err
+		}
+		out = next
+		return nil
+	})
+	return out, err
+}
+
+// errNoHandler marks a timer kind nobody handles.
+var errNoHandler = errors.New("no handler for the timer kind")

@@ -1,0 +1,111 @@
+package coaching_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+)
+
+type followUpResult struct {
+	Reached bool   `json:"reached"`
+	Status  string `json:"status" validate:"required,max=50"`
+}
+
+// An effect sets a timer when a case closes; the host's timer handler
+// turns it into a notice at Tick; the result is stored with AddRecord.
+func TestEffectsTimersAndRecords(t *testing.T) {
+	spec := coaching.VALOSpec()
+	reminder := coaching.NewEffect("follow_up", func(_ context.Context, tr *coaching.Transition, next coaching.Case) (coaching.EffectWrites, error) {
+		return coaching.EffectWrites{Timers: []coaching.Timer{{Key: "followup:" + string(next.ID), CaseID: next.ID, Kind: "follow_up",
+			DueAt: next.ClosedAt.AddDate(0, 0, 28)}}}, nil
+	})
+	require.NoError(t, spec.AddEffects([]coaching.Effect{reminder}, coaching.ValoDiscontinue))
+	require.Error(t, spec.AddEffects([]coaching.Effect{reminder}, "nope"))
+	m, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+
+	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}})
+	handled := 0
+	eng, err := coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{m}, Clock: env.Clock,
+		TimerHandlers: map[string]coaching.TimerHandler{"follow_up": coaching.TimerHandlerFunc(
+			func(_ context.Context, c coaching.Case, tm coaching.Timer, now time.Time) (coaching.TimerResult, error) {
+				handled++
+				return coaching.TimerResult{Audit: "follow_up_due", Notices: []coaching.Notice{{ID: tm.Key, CaseID: c.ID, Kind: "follow_up",
+					Recipient: coaching.Recipient{ID: "coach-1"}, Subject: "Follow-up due", Status: coaching.NoticePending, NotBefore: now, CreatedAt: now}}}, nil
+			})}})
+	require.NoError(t, err)
+	env.Engine = eng
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant(), ct.TeamMember(ct.Coach, coaching.RoleCoach))
+	c = env.Drive(t, c.ID, ct.Because(coaching.ValoDiscontinue, "moved away"))
+	require.True(t, c.Closed())
+
+	env.Clock.AdvanceDays(27)
+	assert.Equal(t, 0, env.Tick(t).Handled)
+	env.Clock.AdvanceDays(2)
+	rep := env.Tick(t)
+	assert.Equal(t, 1, rep.Handled)
+	assert.Equal(t, 1, rep.Notices)
+	assert.Equal(t, 0, env.Tick(t).Handled, "handled once")
+	assert.Equal(t, 1, handled)
+	ct.RequireNotice(t, env.Deliver(t), ct.NoticeMatch{Kind: "follow_up", CaseID: c.ID})
+	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
+	assert.Equal(t, coaching.AuditTimer, trail[len(trail)-1].Kind)
+
+	// The result of the follow-up is recorded on the closed case.
+	ctx := context.Background()
+	c, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "upon_leaving", followUpResult{Reached: true, Status: "job_seeking"}, nil)
+	require.NoError(t, err)
+	var got followUpResult
+	require.NoError(t, c.DecodeRecord("upon_leaving", &got))
+	assert.Equal(t, "job_seeking", got.Status)
+	trail = ct.RequireAuditTrail(t, env.Engine, c.ID)
+	assert.Equal(t, coaching.AuditRecord, trail[len(trail)-1].Kind)
+
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "upon_leaving", followUpResult{}, nil)
+	ct.RequireInvalid(t, err, "payload.status")
+	_, err = env.Engine.AddRecord(ctx, ct.Tutor, c.ID, "upon_leaving", followUpResult{Status: "x"}, nil)
+	ct.RequireForbidden(t, err)
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "Bad", followUpResult{Status: "x"}, &coaching.RecordOptions{ExpectedVersion: 1})
+	ct.RequireInvalid(t, err, "name")
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "note", map[string]string{"a": "b"}, &coaching.RecordOptions{ExpectedVersion: 1})
+	assert.ErrorIs(t, err, coaching.ErrConflict)
+}
+
+// A failing effect fails the command and writes nothing.
+func TestFailingEffect(t *testing.T) {
+	spec := coaching.VALOSpec()
+	boom := errors.New("calendar service down")
+	require.NoError(t, spec.AddEffects([]coaching.Effect{coaching.NewEffect("broken", func(context.Context, *coaching.Transition, coaching.Case) (coaching.EffectWrites, error) {
+		return coaching.EffectWrites{}, boom
+	})}, coaching.ValoAdmit))
+	m, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}})
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant())
+	_, err = env.Engine.Fire(context.Background(), ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	assert.ErrorIs(t, err, boom)
+	ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment)
+	assert.Len(t, ct.RequireAuditTrail(t, env.Engine, c.ID), 1)
+}
+
+// A timer of a kind nobody handles is dropped, not retried forever.
+func TestUnhandledTimerKindIsDropped(t *testing.T) {
+	env := ct.New(t, nil)
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant())
+	require.NoError(t, env.Store.Update(context.Background(), func(tx coaching.Tx) error {
+		return tx.PutTimer(context.Background(), coaching.Timer{Key: "mystery:1", CaseID: c.ID, Kind: "mystery", DueAt: env.Clock.Now()})
+	}))
+	rep := env.Tick(t)
+	assert.Equal(t, 1, rep.Stale)
+	assert.Equal(t, 0, env.Tick(t).Stale)
+	_, err := coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+		TimerHandlers: map[string]coaching.TimerHandler{coaching.TimerPhaseDeadline: coaching.TimerHandlerFunc(nil)}})
+	assert.Error(t, err, "the engine's own timer kind cannot be taken over")
+}
