@@ -181,7 +181,7 @@ func (k Kind) Title() string {
 // payload of a case's closing event (stored as [RecordDestination]) and of
 // follow-up observations.
 type Destination struct {
-	Kind Kind          `json:"destination" validate:"oneof=studies_qualification studies_other work_open work_subsidised work_apprenticeship work_self_employed job_seeking unemployed outside_parental_leave outside_military_service outside_other redirected other_service"`
+	Kind Kind          `json:"destination" validate:"omitempty,oneof=studies_qualification studies_other work_open work_subsidised work_apprenticeship work_self_employed job_seeking unemployed outside_parental_leave outside_military_service outside_other redirected other_service"`
 	Date coaching.Date `json:"date" validate:"required"`
 	Note string        `json:"note,omitempty" validate:"max=2000"`
 }

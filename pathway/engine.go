@@ -1,0 +1,193 @@
+package pathway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// Timer and notice kinds of the follow-up checkpoints.
+const (
+	TimerFollowUp      = "follow_up"
+	NoticeKindFollowUp = "follow_up_due"
+)
+
+// FollowUpOptions configure [Attach], [FollowUpEffect] and [TimerHandlers].
+type FollowUpOptions struct {
+	// Alumni adds later alumni contacts after the six-month checkpoint,
+	// e.g. coaching.Months(12). None by default.
+	Alumni []coaching.Period
+	// Notify are the team roles told when a checkpoint is due. Defaults to
+	// coach, personal tutor and study counsellor.
+	Notify []coaching.Role
+	// Hour is the Helsinki hour of the due day the notice goes out.
+	// Defaults to 9.
+	Hour int
+}
+
+func (o *FollowUpOptions) withDefaults() FollowUpOptions {
+	var out FollowUpOptions
+	if o != nil {
+		out = *o
+	}
+	if len(out.Notify) == 0 {
+		out.Notify = []coaching.Role{coaching.RoleCoach, coaching.RolePersonalTutor, coaching.RoleStudyCounsellor}
+	}
+	if out.Hour <= 0 || out.Hour > 23 {
+		out.Hour = 9
+	}
+	return out
+}
+
+// Attach makes the exit events of a model spec record the participant's
+// destination (a [Destination] payload, required, stored as
+// [RecordDestination]) and schedule the follow-up checkpoints after
+// leaving. Build the spec afterwards and pass [TimerHandlers] to the engine
+// so the checkpoints' due notices go out.
+//
+//	spec := coaching.VALOSpec()
+//	err := pathway.Attach(&spec, nil, coaching.ValoClose, coaching.ValoDiscontinue, coaching.ValoRedirect)
+func Attach(spec *coaching.ModelSpec, opts *FollowUpOptions, exitEvents ...string) error {
+	if spec == nil || len(exitEvents) == 0 {
+		return errors.New("pathway: Attach needs a spec and at least one exit event")
+	}
+	if _, err := NewSchedule(coaching.NewDate(2020, 1, 1), opts.withDefaults().Alumni...); err != nil {
+		return err
+	}
+	if err := spec.SetPayload(Destination{}, RecordDestination, true, exitEvents...); err != nil {
+		return err
+	}
+	return spec.AddEffects([]coaching.Effect{FollowUpEffect(opts)}, exitEvents...)
+}
+
+// FollowUpEffect schedules the follow-up checkpoints (28 days, six months,
+// alumni contacts) as durable timers when a transition closes a case.
+func FollowUpEffect(opts *FollowUpOptions) coaching.Effect {
+	o := opts.withDefaults()
+	return coaching.NewEffect("follow_up_checkpoints", func(_ context.Context, _ *coaching.Transition, next coaching.Case) (coaching.EffectWrites, error) {
+		if !next.Closed() {
+			return coaching.EffectWrites{}, nil
+		}
+		s, err := NewSchedule(coaching.DateOf(next.ClosedAt), o.Alumni...)
+		if err != nil {
+			return coaching.EffectWrites{}, err
+		}
+		var w coaching.EffectWrites
+		for i, cp := range s.Checkpoints {
+			w.Timers = append(w.Timers, coaching.Timer{Key: followUpKey(next.ID, cp), CaseID: next.ID, Kind: TimerFollowUp,
+				DueAt: cp.Due.At(o.Hour, 0), Ref: int64(i)})
+		}
+		return w, nil
+	})
+}
+
+func followUpKey(id coaching.CaseID, cp Checkpoint) string {
+	return TimerFollowUp + ":" + string(id) + ":" + cp.Key()
+}
+
+// TimerHandlers returns the engine timer handlers for the follow-up
+// checkpoints, for coaching.Options.TimerHandlers. A due checkpoint whose
+// result is already recorded sends nothing.
+func TimerHandlers(opts *FollowUpOptions) map[string]coaching.TimerHandler {
+	o := opts.withDefaults()
+	return map[string]coaching.TimerHandler{TimerFollowUp: coaching.TimerHandlerFunc(
+		func(_ context.Context, c coaching.Case, t coaching.Timer, now time.Time) (coaching.TimerResult, error) {
+			cpKey := t.Key[strings.LastIndexByte(t.Key, ':')+1:]
+			if _, ok := c.Record(checkpointRecord(cpKey)); ok {
+				return coaching.TimerResult{}, nil
+			}
+			var res coaching.TimerResult
+			seen := map[string]bool{}
+			for _, m := range c.Team {
+				if seen[m.ActorID] || !slices.Contains(o.Notify, m.Role) {
+					continue
+				}
+				seen[m.ActorID] = true
+				lang := m.Language
+				if lang == "" {
+					lang = coaching.Finnish
+				}
+				subject, body := followUpText(lang, c.ID, cpKey)
+				res.Notices = append(res.Notices, coaching.Notice{
+					ID: t.Key + ":" + m.ActorID, CaseID: c.ID, Kind: NoticeKindFollowUp,
+					Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
+					Subject:   subject, Body: body,
+					Data:      map[string]string{"case_id": string(c.ID), "checkpoint": cpKey},
+					CreatedAt: now, NotBefore: now, Status: coaching.NoticePending,
+				})
+			}
+			res.Audit = "follow_up_due:" + cpKey
+			return res, nil
+		})}
+}
+
+func followUpText(l coaching.Language, id coaching.CaseID, cp string) (subject, body string) {
+	switch l {
+	case coaching.English:
+		name := map[string]string{"upon_leaving": "upon leaving (28 days)", "six_months": "six months after leaving"}[cp]
+		if name == "" {
+			name = "alumni contact " + strings.TrimPrefix(cp, "alumni_")
+		}
+		return fmt.Sprintf("Follow-up due: %s (case %s)", name, id),
+			fmt.Sprintf("Contact the participant of case %s and record where they are now: the follow-up %s is due.", id, name)
+	case coaching.Swedish:
+		name := map[string]string{"upon_leaving": "vid avslutet (28 dagar)", "six_months": "sex månader efter avslutet"}[cp]
+		if name == "" {
+			name = "alumnikontakt " + strings.TrimPrefix(cp, "alumni_")
+		}
+		return fmt.Sprintf("Uppföljning: %s (ärende %s)", name, id),
+			fmt.Sprintf("Kontakta deltagaren i ärendet %s och registrera var hen är nu: uppföljningen %s ska göras.", id, name)
+	default:
+		name := map[string]string{"upon_leaving": "päättymisen jälkeen (28 päivää)", "six_months": "kuusi kuukautta päättymisen jälkeen"}[cp]
+		if name == "" {
+			name = "alumniyhteydenotto " + strings.TrimPrefix(cp, "alumni_")
+		}
+		return fmt.Sprintf("Seuranta: %s (asia %s)", name, id),
+			fmt.Sprintf("Ota yhteyttä asian %s osallistujaan ja kirjaa, missä hän on nyt: seuranta %s on ajankohtainen.", id, name)
+	}
+}
+
+// checkpointRecord names the record a checkpoint's result is stored as.
+func checkpointRecord(cpKey string) string {
+	switch cpKey {
+	case string(UponLeaving):
+		return RecordUponLeaving
+	case string(SixMonths):
+		return RecordSixMonths
+	}
+	return "follow_up_" + cpKey
+}
+
+// RecordCheckpoint stores the status found at a checkpoint on the (closed)
+// case, under [RecordUponLeaving], [RecordSixMonths] or
+// "follow_up_alumni_N". The result's window must contain the observation.
+func RecordCheckpoint(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID, r CheckpointResult) (coaching.Case, error) {
+	if eng == nil {
+		return coaching.Case{}, errors.New("pathway: RecordCheckpoint: engine is nil")
+	}
+	var pr []coaching.FieldProblem
+	if err := coaching.ValidateStruct("checkpoint result", r); err != nil {
+		var ve *coaching.ValidationError
+		if errors.As(err, &ve) {
+			pr = append(pr, ve.Problems...)
+		}
+	}
+	if r.Found && (!r.Status.Valid() || r.Status == Unknown) {
+		pr = append(pr, coaching.FieldProblem{Field: "status", Message: "a found status must be a known destination"})
+	}
+	if r.Found && !r.Checkpoint.Contains(r.ObservedOn) {
+		pr = append(pr, coaching.FieldProblem{Field: "observed_on", Message: "outside the checkpoint's window " +
+			r.Checkpoint.From.String() + "–" + r.Checkpoint.To.String()})
+	}
+	if len(pr) > 0 {
+		return coaching.Case{}, &coaching.ValidationError{Subject: "checkpoint result", Problems: pr}
+	}
+	return eng.AddRecord(ctx, actor, id, checkpointRecord(r.Checkpoint.Key()), r,
+		&coaching.RecordOptions{Reason: "follow-up " + r.Checkpoint.Key() + " " + strconv.FormatBool(r.Found)})
+}
