@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/pathway"
 )
 
 // Seed is the fixed seed of the example's synthetic cohort.
@@ -120,6 +121,40 @@ var ReportedDestinations = []DestinationRow{
 	{DestUnemployed, "unemployed job seeker", 29, "37.7"},
 	{DestJobSeeking, "moved to job seeking", 12, "15.6"},
 	{DestOutside, "outside working life", 1, "1.3"},
+}
+
+// Kind is the pathway destination the engine records for d. Work is split
+// between the open labour market and wage-subsidised work, studies between
+// full qualifications and other studies, by the member's index i, so both
+// appear in the data (the project reported them together).
+func (d Destination) Kind(i int) pathway.Kind {
+	switch d {
+	case DestStudies:
+		if i%3 == 0 {
+			return pathway.StudiesOther
+		}
+		return pathway.StudiesQualification
+	case DestWork:
+		if i%2 == 0 {
+			return pathway.WorkSubsidised
+		}
+		return pathway.WorkOpen
+	case DestUnemployed:
+		return pathway.Unemployed
+	case DestJobSeeking:
+		return pathway.JobSeeking
+	case DestOutside:
+		return pathway.OutsideOther
+	}
+	return pathway.Unknown
+}
+
+// row is the key suffix of d's row in the outcomes VALO table.
+func (d Destination) row() string {
+	if d == DestOutside {
+		return "outside"
+	}
+	return string(d)
 }
 
 // Positive reports whether the destination is a positive onward path

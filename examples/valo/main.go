@@ -14,10 +14,13 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/outcomes"
+	"github.com/valmennus/valmennus/pathway"
 )
 
 func main() {
@@ -76,15 +79,23 @@ type action struct {
 // advancing a controlled clock one civil day at a time: each day at 09:00
 // Helsinki time it fires the day's commands and then ticks once.
 func simulate(ctx context.Context, seed uint64) (*simulation, error) {
-	valo, err := coaching.BuildModel(coaching.VALOSpec())
+	// The VALO model with pathway's destinations and follow-up checkpoints
+	// on its exits: closing, discontinuing and redirecting each record
+	// where the participant went.
+	spec := coaching.VALOSpec()
+	if err := pathway.Attach(&spec, nil, exitEvents...); err != nil {
+		return nil, fmt.Errorf("attach destinations: %w", err)
+	}
+	valo, err := coaching.BuildModel(spec)
 	if err != nil {
 		return nil, fmt.Errorf("build the VALO model: %w", err)
 	}
 	var now time.Time
 	ids := 0
 	eng, err := coaching.New(memory.New(), &coaching.Options{
-		Models: []*coaching.Model{valo},
-		Clock:  coaching.ClockFunc(func() time.Time { return now }),
+		Models:        []*coaching.Model{valo},
+		Clock:         coaching.ClockFunc(func() time.Time { return now }),
+		TimerHandlers: pathway.TimerHandlers(nil),
 		NewID: func() string { // every id is given; deterministic all the same
 			ids++
 			return fmt.Sprintf("gen-%04d", ids)
@@ -161,7 +172,11 @@ func (s *simulation) do(ctx context.Context, a action, day coaching.Date) error 
 		}
 		return nil
 	}
-	_, err := s.eng.Fire(ctx, actor, c.id, st.Event, &coaching.FireOptions{Reason: st.Reason, Payload: st.Payload})
+	payload := st.Payload
+	if slices.Contains(exitEvents, st.Event) {
+		payload = pathway.Destination{Kind: m.Destination.Kind(a.c), Date: day}
+	}
+	_, err := s.eng.Fire(ctx, actor, c.id, st.Event, &coaching.FireOptions{Reason: st.Reason, Payload: payload})
 	if st.ExpectRejected {
 		var rej *coaching.RulesRejectedError
 		switch {
@@ -178,6 +193,9 @@ func (s *simulation) do(ctx context.Context, a action, day coaching.Date) error 
 	}
 	return nil
 }
+
+// exitEvents end a period before or at its end; each records a destination.
+var exitEvents = []string{coaching.ValoClose, coaching.ValoDiscontinue, coaching.ValoRedirect}
 
 // phaseStats are the counts of one phase, from the audit trails.
 type phaseStats struct {
@@ -255,7 +273,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	r.line("VALO workshop coaching: a simulated cohort")
 	r.line("Synthetic data (seed %d), simulated day by day %s – %s", Seed, s.first, s.last)
 	r.line("")
-	r.cohort(s.cohort)
+	r.cohortExtras(s.cohort)
 	r.line("Applicants declined at recruitment: %d", len(s.applicants))
 	for _, rej := range s.rejections {
 		r.line("  %s admission rejected by the rules, then declined:", rej.day)
@@ -286,10 +304,70 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 		return fmt.Errorf("%d of %d cases ended in a terminal state", total, len(s.cases))
 	}
 	r.line("")
-	if err := r.destinations(s.cohort); err != nil {
+	if err := s.figures(ctx, r); err != nil {
 		return err
 	}
 	return r.err
+}
+
+// figures computes the VALO figures table from the engine's store with the
+// outcomes package (participants' backgrounds and the destinations the exit
+// events recorded), prints it, and checks it against the project's
+// reported figures.
+func (s *simulation) figures(ctx context.Context, r *reportWriter) error {
+	valo := outcomes.NewVALO(nil)
+	store := s.eng.Store()
+	admitted := func(yield func(coaching.Case, error) bool) {
+		for c, err := range store.Cases(ctx, coaching.CaseQuery{Model: coaching.ModelVALO}) {
+			if err == nil && c.State == coaching.ValoDeclined {
+				continue // an applicant, not a participant
+			}
+			if !yield(c, err) {
+				return
+			}
+		}
+	}
+	if _, err := outcomes.Feed(ctx, admitted, outcomes.StoreResolver(store), valo); err != nil {
+		return err
+	}
+	table, err := valo.Table(outcomes.SeedOptions())
+	if err != nil {
+		return err
+	}
+	for _, d := range ReportedDestinations {
+		if row, ok := table.Row("destination." + string(d.Dest.row())); !ok || row.Count != int64(d.Count) {
+			return fmt.Errorf("destination %q: the table has %d participants, the project reported %d", d.Title, row.Count, d.Count)
+		}
+	}
+	for _, want := range seedFigures {
+		row, ok := table.Row(want.key)
+		if !ok || row.Count != want.count || row.Percent.StringFixed(1) != want.percent {
+			return fmt.Errorf("figure %s: got %d (%s %%), the project reported %d (%s %%)", want.key, row.Count, row.Percent.StringFixed(1), want.count, want.percent)
+		}
+	}
+	r.line("%s", strings.TrimRight(table.Markdown(), "\n"))
+	work, _ := table.Row("destination.work")
+	halfUp, err := valo.Table(outcomes.Options{Rounding: outcomes.RoundHalfUp})
+	if err != nil {
+		return err
+	}
+	workHalfUp, _ := halfUp.Row("destination.work")
+	r.line("")
+	r.line("Every figure equals the project's report. Percentages are exact decimals rounded half up, except")
+	r.line("\"to work\": the source truncated 23/77 to %s (half up it is %s).", work.Percent.StringFixed(1), workHalfUp.Percent.StringFixed(1))
+	return nil
+}
+
+// seedFigures are the project's reported figures (DOMAIN.md §1).
+var seedFigures = []struct {
+	key     string
+	count   int64
+	percent string
+}{
+	{"gender.women", 51, "66.2"}, {"age.under_30", 29, "37.7"}, {"unemployment.over_12_months", 49, "63.6"},
+	{"education.basic", 35, "45.5"}, {"education.vocational", 40, "51.9"}, {"education.higher", 2, "2.6"},
+	{"destination.studies", 12, "15.6"}, {"destination.work", 23, "29.8"}, {"destination.unemployed", 29, "37.7"},
+	{"destination.job_seeking", 12, "15.6"}, {"destination.outside", 1, "1.3"}, {"positive.yes", 35, "45.5"},
 }
 
 // reportWriter writes lines and keeps the first error.
@@ -305,87 +383,22 @@ func (r *reportWriter) line(format string, args ...any) {
 	_, r.err = fmt.Fprintf(r.w, format+"\n", args...)
 }
 
-// cohort summarises the participants' background at entry.
-func (r *reportWriter) cohort(members []Member) {
-	var women, young, longTerm, immigrant, swedish int
-	edu := map[coaching.EducationLevel]int{}
+// cohortExtras prints what the figures table does not show: immigrant
+// background, language and field.
+func (r *reportWriter) cohortExtras(members []Member) {
+	var immigrant, swedish int
 	fields := map[Field]int{}
 	for _, m := range members {
 		b := m.Participant.Background
-		if b.Gender == coaching.GenderFemale {
-			women++
-		}
-		if m.Under30() {
-			young++
-		}
-		if b.UnemployedMonths != nil && *b.UnemployedMonths > 12 {
-			longTerm++
-		}
 		if b.ForeignBackground != nil && *b.ForeignBackground {
 			immigrant++
 		}
 		if m.Participant.Language == coaching.Swedish {
 			swedish++
 		}
-		edu[b.EducationLevel]++
 		fields[m.Field]++
 	}
-	n := len(members)
-	r.line("Cohort: %d participants, all unemployed job seekers at entry", n)
-	r.line("  women %d (%s %%), under 30 %d (%s %%), unemployed over 12 months %d (%s %%)",
-		women, percent(women, n), young, percent(young, n), longTerm, percent(longTerm, n))
-	r.line("  education: basic %d (%s %%), vocational qualification %d (%s %%), higher %d (%s %%)",
-		edu[coaching.EducationBasic], percent(edu[coaching.EducationBasic], n),
-		edu[coaching.EducationVocational], percent(edu[coaching.EducationVocational], n),
-		edu[coaching.EducationHigher], percent(edu[coaching.EducationHigher], n))
+	r.line("Cohort: %d participants, all unemployed job seekers at entry", len(members))
 	r.line("  immigrant background %d (from 2017), Swedish-speaking %d", immigrant, swedish)
 	r.line("  %s %d (2 coaches), %s %d (1 coach)", FieldHousehold, fields[FieldHousehold], FieldProperty, fields[FieldProperty])
-}
-
-// destinations prints where the participants went, next to the figures the
-// project reported. The counts must equal the reported ones.
-func (r *reportWriter) destinations(members []Member) error {
-	count := map[Destination]int{}
-	for _, m := range members {
-		count[m.Destination]++
-	}
-	n := len(members)
-	const format = "%-34s %5s %6s %9s"
-	r.line(format, "After the period", "count", "%", "reported")
-	positive, reportedPositive := 0, 0
-	for _, d := range ReportedDestinations {
-		if count[d.Dest] != d.Count {
-			return fmt.Errorf("destination %q: %d participants, the project reported %d", d.Title, count[d.Dest], d.Count)
-		}
-		r.line(format, d.Title, fmt.Sprint(count[d.Dest]), percent(count[d.Dest], n), d.Reported)
-		if d.Dest.Positive() {
-			positive += count[d.Dest]
-			reportedPositive += d.Count
-		}
-	}
-	if positive != reportedPositive {
-		return fmt.Errorf("positive onward paths: %d, the project reported %d", positive, reportedPositive)
-	}
-	r.line(format, "positive path (studies or work)", fmt.Sprint(positive), percent(positive, n), "45.5")
-	r.line("%% rounded half up to one decimal; the source truncates 23/77 (%s…) to 29.8.", percent2(23, 77))
-	return nil
-}
-
-// percent returns 100·count/total rounded half up to one decimal, in exact
-// integer arithmetic.
-func percent(count, total int) string {
-	if total <= 0 {
-		return "-"
-	}
-	tenths := (2*1000*count + total) / (2 * total)
-	return fmt.Sprintf("%d.%d", tenths/10, tenths%10)
-}
-
-// percent2 returns 100·count/total truncated to two decimals.
-func percent2(count, total int) string {
-	if total <= 0 {
-		return "-"
-	}
-	h := 10000 * count / total
-	return fmt.Sprintf("%d.%02d", h/100, h%100)
 }

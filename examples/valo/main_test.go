@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/pathway"
 )
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -19,16 +21,22 @@ func TestRunIsDeterministic(t *testing.T) {
 	assert.Equal(t, first.String(), second.String())
 
 	out := first.String()
-	assert.Less(t, strings.Count(out, "\n"), 45, "the report stays compact")
+	assert.Less(t, strings.Count(out, "\n"), 55, "the report stays compact")
 	assert.NotContains(t, out, "valo-p", "no participant ids in the report")
 	assert.NotContains(t, out, "valo-0", "no case ids in the report")
 	for _, want := range []string{
-		"continued to studies                  12   15.6",
-		"to work (incl. wage-subsidised)       23   29.9",
-		"unemployed job seeker                 29   37.7",
-		"moved to job seeking                  12   15.6",
-		"outside working life                   1    1.3",
-		"positive path (studies or work)       35   45.5",
+		"| women | 51 | 66.2 |",
+		"| under 30 years | 29 | 37.7 |",
+		"| unemployed over 12 months | 49 | 63.6 |",
+		"| education: basic | 35 | 45.5 |",
+		"| education: vocational qualification | 40 | 51.9 |",
+		"| education: higher | 2 | 2.6 |",
+		"| after the period: continued to studies | 12 | 15.6 |",
+		"| after the period: to work (incl. wage-subsidised) | 23 | 29.8 |",
+		"| after the period: unemployed job seeker | 29 | 37.7 |",
+		"| after the period: moved to job seeking | 12 | 15.6 |",
+		"| after the period: outside working life | 1 | 1.3 |",
+		"| positive onward path (studies or work) | 35 | 45.5 |",
 		"entry_criteria_met: entry criteria not met",
 	} {
 		assert.Contains(t, out, want)
@@ -162,11 +170,39 @@ func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 	assert.Equal(t, "entry_criteria_met", sim.rejections[0].failures[0].Rule)
 }
 
-func TestPercent(t *testing.T) {
-	assert.Equal(t, "29.9", percent(23, 77))
-	assert.Equal(t, "29.87", percent2(23, 77))
-	assert.Equal(t, "45.5", percent(35, 77))
-	assert.Equal(t, "1.3", percent(1, 77))
-	assert.Equal(t, "51.9", percent(40, 77))
-	assert.Equal(t, "-", percent(1, 0))
+// Every participant's destination is recorded on the case by its exit
+// event, so the figures come from the engine, not from the generator.
+func TestDestinationsAreRecordedOnTheCases(t *testing.T) {
+	ctx := context.Background()
+	sim, err := simulate(ctx, Seed)
+	require.NoError(t, err)
+	recorded := 0
+	for _, c := range sim.cases {
+		cs, err := sim.eng.Case(ctx, c.id)
+		require.NoError(t, err)
+		if c.applicant {
+			_, ok := cs.Record(pathway.RecordDestination)
+			assert.False(t, ok, "a declined applicant has no destination")
+			continue
+		}
+		var d pathway.Destination
+		require.NoError(t, cs.DecodeRecord(pathway.RecordDestination, &d), c.id)
+		assert.Equal(t, c.member.Destination.Kind(0) != pathway.Unknown, d.Kind != pathway.Unknown)
+		assert.Equal(t, coaching.DateOf(cs.ClosedAt), d.Date)
+		recorded++
+	}
+	assert.Equal(t, CohortSize, recorded)
+}
+
+// README shows this program's output; it must be the output of today.
+func TestREADMEShowsTheOutput(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	start := strings.Index(string(b), "<!-- output:valo -->\n```text\n")
+	end := strings.Index(string(b), "```\n<!-- /output:valo -->")
+	require.True(t, start >= 0 && end > start, "README has no output:valo block")
+	var out bytes.Buffer
+	require.NoError(t, run(&out))
+	assert.Equal(t, out.String(), string(b)[start+len("<!-- output:valo -->\n```text\n"):end],
+		"README's copy of the example output is stale: paste the output of go run ./examples/valo")
 }
