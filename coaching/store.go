@@ -96,6 +96,28 @@ type Tx interface {
 	PutDocument(ctx context.Context, d Document) error
 }
 
+// CaseStreamer is an optional capability of a [Store]: it streams each
+// case together with its participant in one pass (a join), for reports over
+// large cohorts. Callers detect it with a type assertion and fall back to
+// Store.Cases plus a participant read per case.
+type CaseStreamer interface {
+	// CasesWithParticipants streams the cases matching q in ascending id
+	// order, each with its participant. The *CaseRow is reused: it is valid
+	// only until the next iteration, and its values are read-only snapshots
+	// (see [ReadTx]). Iteration stops at the first error, yielded with a nil
+	// row.
+	CasesWithParticipants(ctx context.Context, q CaseQuery) iter.Seq2[*CaseRow, error]
+}
+
+// CaseRow is a case with its participant.
+type CaseRow struct {
+	Case        Case
+	Participant Participant
+	// HasParticipant is false when the case's participant is not stored
+	// (erased, or a case written without one).
+	HasParticipant bool
+}
+
 // CaseQuery filters [Store.Cases]. Zero fields do not filter.
 type CaseQuery struct {
 	Model        string

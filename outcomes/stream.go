@@ -109,7 +109,6 @@ type storeResolver struct {
 }
 
 func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input) error {
-	*in = Input{Case: c}
 	if r.view == nil {
 		r.view = func(tx coaching.ReadTx) error {
 			r.p, r.err = tx.Participant(r.ctx, r.id)
@@ -121,11 +120,23 @@ func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input)
 		return err
 	}
 	r.ctx = nil
+	found := false
 	switch {
 	case r.err == nil:
-		in.Participant = r.p
+		found = true
 	case !errors.Is(r.err, coaching.ErrNotFound):
 		return r.err
+	}
+	r.fill(c, &r.p, found, in)
+	return nil
+}
+
+// fill sets in from a case and its participant (when found): the
+// destination and follow-up records are read from the case.
+func (r *storeResolver) fill(c coaching.Case, p *coaching.Participant, found bool, in *Input) {
+	*in = Input{Case: c}
+	if found {
+		in.Participant = *p
 	}
 	if rec, ok := c.Record(pathway.RecordDestination); ok && decodeDestination(rec.Data, &r.dest) {
 		in.Destination = &r.dest
@@ -138,7 +149,6 @@ func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input)
 		}
 	}
 	in.SixMonths = checkpointStatus(c, pathway.RecordSixMonths)
-	return nil
 }
 
 func checkpointStatus(c coaching.Case, name string) pathway.Kind {
@@ -241,10 +251,36 @@ func parseISODate(b []byte) (coaching.Date, bool) {
 }
 
 // FromStore streams the cases matching q out of store, resolves each with
-// [StoreResolver] and feeds them to the sinks.
+// [StoreResolver] and feeds them to the sinks. A store that implements
+// coaching.CaseStreamer streams each case with its participant in one
+// pass, without a read per case.
 func FromStore(ctx context.Context, store coaching.Store, q coaching.CaseQuery, sinks ...Sink) (int64, error) {
 	if store == nil {
 		return 0, errors.New("outcomes: no store")
 	}
-	return Feed(ctx, store.Cases(ctx, q), StoreResolver(store), sinks...)
+	streamer, ok := store.(coaching.CaseStreamer)
+	if !ok {
+		return Feed(ctx, store.Cases(ctx, q), StoreResolver(store), sinks...)
+	}
+	var (
+		r  storeResolver
+		in Input
+		n  int64
+	)
+	for row, err := range streamer.CasesWithParticipants(ctx, q) {
+		if err != nil {
+			return n, err
+		}
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		r.fill(row.Case, &row.Participant, row.HasParticipant, &in)
+		for _, s := range sinks {
+			s.Add(&in)
+		}
+		n++
+	}
+	return n, ctx.Err()
 }

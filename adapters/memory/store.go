@@ -384,53 +384,78 @@ func (t *tx) DeleteTimer(_ context.Context, key string) error {
 // cases inserted during the iteration may or may not be seen.
 func (s *Store) Cases(ctx context.Context, q coaching.CaseQuery) iter.Seq2[coaching.Case, error] {
 	return func(yield func(coaching.Case, error) bool) {
-		s.mu.Lock()
-		if s.dirty {
+		s.batches(ctx, q, func(r *coaching.CaseRow) bool { return yield(r.Case, nil) },
+			func(err error) { yield(coaching.Case{}, err) }, false)
+	}
+}
+
+// CasesWithParticipants implements coaching.CaseStreamer: one pass, no
+// read per case. Participants are shared read-only snapshots.
+func (s *Store) CasesWithParticipants(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*coaching.CaseRow, error] {
+	return func(yield func(*coaching.CaseRow, error) bool) {
+		s.batches(ctx, q, func(r *coaching.CaseRow) bool { return yield(r, nil) },
+			func(err error) { yield(nil, err) }, true)
+	}
+}
+
+var _ coaching.CaseStreamer = (*Store)(nil)
+
+// batches walks the cases matching q in id order, a batch at a time under
+// the read lock, and hands each to yield outside the lock.
+func (s *Store) batches(ctx context.Context, q coaching.CaseQuery, yield func(*coaching.CaseRow) bool, fail func(error), withParticipants bool) {
+	s.mu.Lock()
+	if s.dirty {
+		slices.Sort(s.order)
+		s.dirty = false
+	}
+	s.mu.Unlock()
+	const batch = 256
+	after := q.AfterID
+	buf := make([]coaching.CaseRow, 0, batch)
+	for {
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			return
+		}
+		buf = buf[:0]
+		s.mu.RLock()
+		if s.dirty { // inserted out of order meanwhile: resort under the write lock
+			s.mu.RUnlock()
+			s.mu.Lock()
 			slices.Sort(s.order)
 			s.dirty = false
-		}
-		s.mu.Unlock()
-		const batch = 256
-		after := q.AfterID
-		buf := make([]coaching.Case, 0, batch)
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(coaching.Case{}, err)
-				return
-			}
-			buf = buf[:0]
+			s.mu.Unlock()
 			s.mu.RLock()
-			if s.dirty { // inserted out of order meanwhile: resort under the write lock
-				s.mu.RUnlock()
-				s.mu.Lock()
-				slices.Sort(s.order)
-				s.dirty = false
-				s.mu.Unlock()
-				s.mu.RLock()
+		}
+		i, _ := slices.BinarySearch(s.order, after)
+		if after != "" && i < len(s.order) && s.order[i] == after {
+			i++
+		}
+		scanned := 0
+		for ; i < len(s.order) && len(buf) < batch; i++ {
+			id := s.order[i]
+			after = id
+			scanned++
+			r := s.cases[id]
+			if !q.Match(*r.c) {
+				continue
 			}
-			i, _ := slices.BinarySearch(s.order, after)
-			if after != "" && i < len(s.order) && s.order[i] == after {
-				i++
-			}
-			scanned := 0
-			for ; i < len(s.order) && len(buf) < batch; i++ {
-				id := s.order[i]
-				after = id
-				scanned++
-				r := s.cases[id]
-				if q.Match(*r.c) {
-					buf = append(buf, *r.c)
+			row := coaching.CaseRow{Case: *r.c}
+			if withParticipants {
+				if p, ok := s.participants[r.c.ParticipantID]; ok {
+					row.Participant, row.HasParticipant = *p, true
 				}
 			}
-			s.mu.RUnlock()
-			for _, c := range buf {
-				if !yield(c, nil) {
-					return
-				}
-			}
-			if scanned == 0 {
+			buf = append(buf, row)
+		}
+		s.mu.RUnlock()
+		for j := range buf {
+			if !yield(&buf[j]) {
 				return
 			}
+		}
+		if scanned == 0 {
+			return
 		}
 	}
 }
