@@ -1,0 +1,73 @@
+// Package hoks models the HOKS — henkilökohtainen osaamisen
+// kehittämissuunnitelma, the personal competence development plan every
+// Finnish vocational student has by law (Act 531/2017 §44–45) — as the
+// national service eHOKS holds it: the Go types, eHOKS's validation rules,
+// and a lossless codec for the eHOKS JSON wire format.
+//
+// # Model
+//
+// A [Plan] names the learner (oppija, by OPH person OID), the KOSKI study
+// right (opiskeluoikeus) it belongs to, the first approval date
+// (ensikertainen hyväksyminen, which starts the national start-of-studies
+// survey), the competence-reached date (osaamisen saavuttamisen päivämäärä,
+// which starts the end survey) and lists:
+//
+//   - units to acquire (hankittavat tutkinnon osat): vocational
+//     ([VocationalUnit], ammatilliset), common ([CommonUnit], yhteiset
+//     tutkinnon osat, YTO, with sub-areas — osa-alueet) and local
+//     ([LocalUnit], paikalliset);
+//   - previously acquired units (aiemmin hankitut), with how the prior
+//     competence was verified (todentamisen prosessi);
+//   - for each unit or sub-area, the methods of acquiring competence
+//     ([AcquisitionMethod], osaamisen hankkimistavat): school-based
+//     (oppilaitosmuotoinen), training agreement (koulutussopimus) or
+//     apprenticeship (oppisopimus), with the workplace (työpaikka), its
+//     responsible instructor (vastuullinen työpaikkaohjaaja), other learning
+//     environments, part-time percentage (osa-aikaisuus) and interruptions
+//     (keskeytymisajanjaksot); the last two types are workplace periods
+//     (työpaikkajaksot);
+//   - competence demonstrations ([Demonstration], näytöt / osaamisen
+//     osoittaminen) with environment, content, dates, provider and
+//     working-life assessors (arvioijat) and individual criteria;
+//   - supporting studies (opiskeluvalmiuksia tukevat opinnot) and learning
+//     support (oppimisen tuki);
+//   - on a TUVA plan (tutkintokoulutukseen valmentava koulutus, preparatory
+//     training) only TUVA training parts ([TUVAPart], koulutuksen osat).
+//
+// Competence points (osaamispisteet) appear where eHOKS has them: the
+// extent (laajuus) of local units; TUVA parts are measured in weeks.
+// English names are used in Go; the Finnish eHOKS names are in the json
+// tags and the field comments.
+//
+// # JSON
+//
+// [Decode] and [Encode] read and write the eHOKS format: kebab-case Finnish
+// keys, YYYY-MM-DD dates ([coaching.Date]) and instants ([Instant], which
+// keep their original text). Decoding then encoding gives the same JSON up
+// to key order and whitespace: scalars are pointers so that "absent",
+// "false", "0" and "" stay distinct, and an empty list stays "[]". Unknown
+// members are an error naming their path unless [DecodeOptions.KeepUnknown]
+// keeps them in the Extra field of their object; JSON null, wrong types,
+// impossible dates (2025-02-30) and documents over [MaxDocumentSize] (2 MiB)
+// are errors too, listed with their paths in a [*DecodeError]. Decoding
+// never panics. [DecodeAll] and [EncodeAll] handle a JSON array of plans.
+//
+// # Validation
+//
+// [Validate] checks a plan as eHOKS checks a create or replace body
+// (reference hoks.md §3) and reports every problem at once, each with its
+// JSON path such as
+// "hankittavat-ammat-tutkinnon-osat[0].osaamisen-hankkimistavat[1].loppu", in
+// one [*coaching.ValidationError]: required members, OPH OIDs
+// ([ValidLearnerOID], [ValidStudyRightOID], [ValidOrganisationOID]), code
+// URIs, Finnish business IDs ([ValidBusinessID], Y-tunnus), the
+// workplace-period rules (at most five years; business ID for periods ending
+// after 2021-08-25; the apprenticeship basis from 2021-07-01; part-time
+// percentage 1–100 after 2023-06-30; non-overlapping interruptions; a period
+// identifier, yksilöivä tunniste, unique in the plan), TUVA-only and
+// non-TUVA parts, and the learning-support type rule. It adds checks eHOKS
+// misses: no demonstration, other learning environment or interruption may
+// end before it starts, and the competence-reached date may not precede the
+// first approval. Struct-level checks use go-playground/validator with the
+// package's custom validators registered once.
+package hoks
