@@ -54,3 +54,13 @@ func PayloadAs[T any](t *Transition) *T {
 	p, _ := t.Payload.(*T)
 	return p
 }
+
+// Documents returns every version of the case's document of the given
+// kind, oldest first, as committed before this transition (rules use it to
+// check, say, that the HOKS is approved).
+func (t *Transition) Documents(ctx context.Context, kind string) ([]Document, error) {
+	if t.engine == nil {
+		return nil, &NotFoundError{Kind: "document", ID: string(t.Case.ID) + "/" + kind}
+	}
+	return t.engine.Documents(ctx, t.Case.ID, kind)
+}

@@ -1,0 +1,359 @@
+package hoks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/looplab/fsm"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// DocumentKind is the kind under which a case's HOKS is stored as a
+// [coaching.Document].
+const DocumentKind = "hoks"
+
+// Status is where a HOKS is in its life.
+type Status string
+
+// Statuses of a HOKS.
+const (
+	// StatusDraft: being drawn up, never approved.
+	StatusDraft Status = "draft"
+	// StatusApproved: approved (the first approval sets
+	// ensikertainen-hyvaksyminen), not yet being carried out.
+	StatusApproved Status = "approved"
+	// StatusInProgress: the learner is acquiring competence under it.
+	StatusInProgress Status = "in_progress"
+	// StatusUpdated: an approved plan is being updated; the changes need
+	// re-approval. Until then the last approved version is in force.
+	StatusUpdated Status = "updated"
+	// StatusCompetenceReached: the competence-reached date is set.
+	StatusCompetenceReached Status = "competence_reached"
+	// StatusCompleted: the studies under the plan have ended.
+	StatusCompleted Status = "completed"
+	// StatusArchived: kept for the record only.
+	StatusArchived Status = "archived"
+)
+
+// inForce reports whether a version with this status is an approved plan
+// in force (its content was approved).
+func (s Status) inForce() bool {
+	switch s {
+	case StatusApproved, StatusInProgress, StatusCompetenceReached, StatusCompleted:
+		return true
+	}
+	return false
+}
+
+// Lifecycle actions: the events of the HOKS state machine.
+const (
+	ActionApprove         = "approve"
+	ActionStart           = "start"
+	ActionRevise          = "revise"
+	ActionReachCompetence = "reach_competence"
+	ActionComplete        = "complete"
+	ActionArchive         = "archive"
+)
+
+// lifecycle is the HOKS state machine. Saving a draft while in draft or
+// updated is not a transition (the status stays).
+var lifecycle = fsm.Events{
+	{Name: ActionApprove, Src: []string{string(StatusDraft), string(StatusUpdated)}, Dst: string(StatusApproved)},
+	{Name: ActionStart, Src: []string{string(StatusApproved)}, Dst: string(StatusInProgress)},
+	{Name: ActionRevise, Src: []string{string(StatusApproved), string(StatusInProgress)}, Dst: string(StatusUpdated)},
+	{Name: ActionReachCompetence, Src: []string{string(StatusApproved), string(StatusInProgress)}, Dst: string(StatusCompetenceReached)},
+	{Name: ActionComplete, Src: []string{string(StatusCompetenceReached)}, Dst: string(StatusCompleted)},
+	{Name: ActionArchive, Src: []string{string(StatusDraft), string(StatusApproved), string(StatusInProgress), string(StatusUpdated),
+		string(StatusCompetenceReached), string(StatusCompleted)}, Dst: string(StatusArchived)},
+}
+
+// next runs action from status on a fresh looplab machine (the lifecycle is
+// not a hot path, and a fresh machine cannot be wedged by another call).
+func next(from Status, action string) (Status, error) {
+	m := fsm.NewFSM(string(from), lifecycle, nil)
+	if err := m.Event(context.Background(), action); err != nil {
+		allowed := m.AvailableTransitions()
+		slices.Sort(allowed)
+		return "", &coaching.TransitionError{Event: action, State: string(from), Allowed: allowed}
+	}
+	return Status(m.Current()), nil
+}
+
+// LifecycleDiagram renders the HOKS lifecycle as a Mermaid state diagram
+// with looplab/fsm's visualiser.
+func LifecycleDiagram() string {
+	out, err := fsm.VisualizeWithType(fsm.NewFSM(string(StatusDraft), lifecycle, nil), fsm.MermaidStateDiagram)
+	if err != nil {
+		return ""
+	}
+	return out
+}
+
+// Version is one stored version of a case's HOKS. Versions are immutable:
+// every change, and every approval, stores a new one.
+type Version struct {
+	Number int64
+	Status Status
+	At     time.Time
+	By     string
+	Plan   *Plan
+	// Surveys says what was decided about the AMIS feedback surveys this
+	// version triggers (set only on the version returned by the change).
+	Surveys []SurveyDecision
+}
+
+// Service keeps a case's HOKS through the engine: every version is a case
+// document saved with an audit entry, and the survey notices go through
+// the engine's outbox in the same transaction. It is safe for concurrent
+// use.
+type Service struct {
+	eng *coaching.Engine
+}
+
+// NewService returns a HOKS service over eng.
+func NewService(eng *coaching.Engine) (*Service, error) {
+	if eng == nil {
+		return nil, errors.New("hoks: NewService: engine is nil")
+	}
+	return &Service{eng: eng}, nil
+}
+
+func (s *Service) today() coaching.Date { return coaching.DateOf(s.eng.Clock().Now()) }
+
+// decodeVersion turns a stored document into a Version.
+func decodeVersion(d coaching.Document) (Version, error) {
+	p, err := Decode(d.Data, &DecodeOptions{KeepUnknown: true})
+	if err != nil {
+		return Version{}, fmt.Errorf("hoks: stored version %d of case %s does not decode: %w", d.Version, d.CaseID, err)
+	}
+	return Version{Number: d.Version, Status: Status(d.Status), At: d.At, By: d.By, Plan: p}, nil
+}
+
+// Current returns the latest version of the case's HOKS, or a
+// *coaching.NotFoundError when it has none.
+func (s *Service) Current(ctx context.Context, id coaching.CaseID) (Version, error) {
+	d, err := s.eng.Document(ctx, id, DocumentKind, 0)
+	if err != nil {
+		return Version{}, err
+	}
+	return decodeVersion(d)
+}
+
+// Version returns version n of the case's HOKS.
+func (s *Service) Version(ctx context.Context, id coaching.CaseID, n int64) (Version, error) {
+	if n <= 0 {
+		return Version{}, &coaching.ValidationError{Subject: "HOKS version", Problems: []coaching.FieldProblem{{Field: "version", Message: "must be 1 or more"}}}
+	}
+	d, err := s.eng.Document(ctx, id, DocumentKind, n)
+	if err != nil {
+		return Version{}, err
+	}
+	return decodeVersion(d)
+}
+
+// History returns every version, oldest first.
+func (s *Service) History(ctx context.Context, id coaching.CaseID) ([]Version, error) {
+	ds, err := s.eng.Documents(ctx, id, DocumentKind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Version, 0, len(ds))
+	for _, d := range ds {
+		v, err := decodeVersion(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// InForce returns the latest approved version in force (approved, in
+// progress, competence reached or completed), or a *coaching.NotFoundError
+// when the plan was never approved. While an update awaits re-approval, the
+// previous approved version stays in force.
+func (s *Service) InForce(ctx context.Context, id coaching.CaseID) (Version, error) {
+	ds, err := s.eng.Documents(ctx, id, DocumentKind)
+	if err != nil {
+		return Version{}, err
+	}
+	return inForce(id, ds)
+}
+
+func inForce(id coaching.CaseID, ds []coaching.Document) (Version, error) {
+	for i := len(ds) - 1; i >= 0; i-- {
+		st := Status(ds[i].Status)
+		if st == StatusArchived {
+			break
+		}
+		if st.inForce() {
+			return decodeVersion(ds[i])
+		}
+	}
+	return Version{}, &coaching.NotFoundError{Kind: "approved HOKS", ID: string(id)}
+}
+
+// SaveDraft stores a changed plan. The first version (basedOn 0) starts a
+// draft; saving a draft or an update keeps its status; saving over an
+// approved or in-progress plan starts an update that needs re-approval.
+// basedOn must be the latest version: a change made from an older version
+// is a *coaching.ConflictError (eHOKS has no locking; this has). The plan is
+// validated as eHOKS would, except that a draft needs no first approval date
+// yet.
+func (s *Service) SaveDraft(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, p *Plan) (Version, error) {
+	status := StatusDraft
+	if basedOn > 0 {
+		cur, err := s.Version(ctx, id, basedOn)
+		if err != nil {
+			return Version{}, err
+		}
+		switch cur.Status {
+		case StatusDraft, StatusUpdated:
+			status = cur.Status
+		default:
+			if status, err = next(cur.Status, ActionRevise); err != nil {
+				return Version{}, err
+			}
+		}
+	}
+	if err := s.validate(p, status == StatusDraft); err != nil {
+		return Version{}, err
+	}
+	return s.save(ctx, actor, id, basedOn, status, p, "hoks_saved", nil)
+}
+
+// Approve approves the plan of version basedOn as it is, on the civil date
+// on: the first approval sets ensikertainen-hyvaksyminen; every approval
+// sets hyvaksytty and keeps an immutable version. The first approval
+// enqueues the AMIS start survey (aloituskysely) unless eHOKS's exclusion
+// rules apply.
+func (s *Service) Approve(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, on coaching.Date) (Version, error) {
+	cur, err := s.Version(ctx, id, basedOn)
+	if err != nil {
+		return Version{}, err
+	}
+	status, err := next(cur.Status, ActionApprove)
+	if err != nil {
+		return Version{}, err
+	}
+	if !on.Valid() || on.After(s.today()) {
+		return Version{}, &coaching.ValidationError{Subject: "HOKS approval", Problems: []coaching.FieldProblem{{Field: "on", Message: "must be a date not in the future"}}}
+	}
+	p := cur.Plan
+	first := p.FirstApproved.IsZero()
+	if first {
+		p.FirstApproved = on
+	}
+	p.Approved = InstantOf(s.eng.Clock().Now())
+	if err := s.validate(p, false); err != nil {
+		return Version{}, err
+	}
+	var decisions []SurveyDecision
+	if first {
+		d, err := s.survey(ctx, id, p, StartSurvey, p.FirstApproved)
+		if err != nil {
+			return Version{}, err
+		}
+		decisions = append(decisions, d)
+	}
+	return s.save(ctx, actor, id, basedOn, status, p, "hoks_approved", decisions)
+}
+
+// Start marks an approved plan as being carried out.
+func (s *Service) Start(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64) (Version, error) {
+	return s.transition(ctx, actor, id, basedOn, ActionStart, "hoks_started", nil)
+}
+
+// ReachCompetence sets the competence-reached date (osaamisen
+// saavuttamisen päivämäärä) and enqueues the AMIS end survey
+// (päättökysely) unless eHOKS's exclusion rules apply.
+func (s *Service) ReachCompetence(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, on coaching.Date) (Version, error) {
+	if !on.Valid() || on.After(s.today()) {
+		return Version{}, &coaching.ValidationError{Subject: "HOKS", Problems: []coaching.FieldProblem{{Field: "osaamisen-saavuttamisen-pvm", Message: "must be a date not in the future"}}}
+	}
+	return s.transition(ctx, actor, id, basedOn, ActionReachCompetence, "hoks_competence_reached", func(p *Plan) { p.CompetenceReached = on })
+}
+
+// Complete marks the studies under the plan as ended.
+func (s *Service) Complete(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64) (Version, error) {
+	return s.transition(ctx, actor, id, basedOn, ActionComplete, "hoks_completed", nil)
+}
+
+// Archive keeps the plan for the record only.
+func (s *Service) Archive(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64) (Version, error) {
+	return s.transition(ctx, actor, id, basedOn, ActionArchive, "hoks_archived", nil)
+}
+
+func (s *Service) transition(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, action, event string, change func(*Plan)) (Version, error) {
+	cur, err := s.Version(ctx, id, basedOn)
+	if err != nil {
+		return Version{}, err
+	}
+	status, err := next(cur.Status, action)
+	if err != nil {
+		return Version{}, err
+	}
+	p := cur.Plan
+	if change != nil {
+		change(p)
+		if err := s.validate(p, false); err != nil {
+			return Version{}, err
+		}
+	}
+	var decisions []SurveyDecision
+	if action == ActionReachCompetence {
+		d, err := s.survey(ctx, id, p, EndSurvey, p.CompetenceReached)
+		if err != nil {
+			return Version{}, err
+		}
+		decisions = append(decisions, d)
+	}
+	return s.save(ctx, actor, id, basedOn, status, p, event, decisions)
+}
+
+func (s *Service) validate(p *Plan, draft bool) error {
+	err := ValidateWith(p, ValidateOptions{Today: s.today()})
+	if err == nil || !draft {
+		return err
+	}
+	// A draft has no first approval date yet; every other problem counts.
+	var ve *coaching.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	kept := ve.Problems[:0:0]
+	for _, pr := range ve.Problems {
+		if pr.Field == "ensikertainen-hyvaksyminen" && p.FirstApproved.IsZero() {
+			continue
+		}
+		kept = append(kept, pr)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return &coaching.ValidationError{Subject: ve.Subject, Problems: kept}
+}
+
+func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, status Status, p *Plan, event string, decisions []SurveyDecision) (Version, error) {
+	data, err := Encode(p)
+	if err != nil {
+		return Version{}, err
+	}
+	var notices []coaching.Notice
+	for _, d := range decisions {
+		if d.Notice != nil {
+			notices = append(notices, *d.Notice)
+		}
+	}
+	doc, err := s.eng.SaveDocument(ctx, actor, id, coaching.DocumentChange{Kind: DocumentKind, BasedOn: basedOn, Status: string(status),
+		Data: json.RawMessage(data), Event: event, Notices: notices})
+	if err != nil {
+		return Version{}, err
+	}
+	return Version{Number: doc.Version, Status: status, At: doc.At, By: doc.By, Plan: p, Surveys: decisions}, nil
+}
