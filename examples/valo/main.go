@@ -19,6 +19,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -60,6 +61,7 @@ type rejection struct {
 // simulation is a finished run.
 type simulation struct {
 	eng        *coaching.Engine
+	plans      *hoks.Service
 	cohort     []Member
 	applicants []Member
 	cases      []simCase
@@ -86,6 +88,11 @@ func simulate(ctx context.Context, seed uint64) (*simulation, error) {
 	if err := pathway.Attach(&spec, nil, exitEvents...); err != nil {
 		return nil, fmt.Errorf("attach destinations: %w", err)
 	}
+	// Skill acquisition needs an approved HOKS with units; a demonstration
+	// needs one planned in it.
+	if err := hoks.AttachRules(&spec, coaching.ValoStartAcquisition, coaching.ValoStartDemonstration); err != nil {
+		return nil, fmt.Errorf("attach the HOKS rules: %w", err)
+	}
 	valo, err := coaching.BuildModel(spec)
 	if err != nil {
 		return nil, fmt.Errorf("build the VALO model: %w", err)
@@ -104,7 +111,11 @@ func simulate(ctx context.Context, seed uint64) (*simulation, error) {
 	if err != nil {
 		return nil, err
 	}
-	sim := &simulation{eng: eng, cohort: Cohort(seed), applicants: Applicants(seed)}
+	plans, err := hoks.NewService(eng)
+	if err != nil {
+		return nil, err
+	}
+	sim := &simulation{eng: eng, plans: plans, cohort: Cohort(seed), applicants: Applicants(seed)}
 	for i := range sim.cohort {
 		sim.cases = append(sim.cases, simCase{id: coaching.CaseID(fmt.Sprintf("valo-%03d", i+1)), member: &sim.cohort[i]})
 	}
@@ -172,6 +183,9 @@ func (s *simulation) do(ctx context.Context, a action, day coaching.Date) error 
 		}
 		return nil
 	}
+	if err := s.hoksStep(ctx, a.c, st, day); err != nil {
+		return fmt.Errorf("%s: case %s: HOKS: %w", day, c.id, err)
+	}
 	payload := st.Payload
 	if slices.Contains(exitEvents, st.Event) {
 		payload = pathway.Destination{Kind: m.Destination.Kind(a.c), Date: day}
@@ -190,6 +204,51 @@ func (s *simulation) do(ctx context.Context, a action, day coaching.Date) error 
 	}
 	if err != nil {
 		return fmt.Errorf("%s: case %s: %s: %w", day, c.id, st.Event, err)
+	}
+	return nil
+}
+
+// hoksStep keeps the participant's HOKS in step with the coaching: the
+// plan is drawn up and approved when induction ends (with the units the
+// induction chose), and demonstration results are recorded when a
+// demonstration ends: a pass before onward guidance, a fail before more
+// practice.
+func (s *simulation) hoksStep(ctx context.Context, ci int, st Step, day coaching.Date) error {
+	c := s.cases[ci]
+	actor := c.member.Coach.Actor()
+	switch st.Event {
+	case coaching.ValoStartAcquisition:
+		f, ok := st.Payload.(coaching.InductionFindings)
+		if !ok {
+			return fmt.Errorf("the induction findings are missing")
+		}
+		p, err := plan(ci+1, f.TargetUnits, day, day.AddDays(150))
+		if err != nil {
+			return err
+		}
+		v, err := s.plans.SaveDraft(ctx, actor, c.id, 0, p)
+		if err != nil {
+			return err
+		}
+		if _, err := s.plans.Approve(ctx, actor, c.id, v.Number, day); err != nil {
+			return err
+		}
+	case coaching.ValoStartOnwardGuidance, coaching.ValoReturnToAcquisition:
+		v, err := s.plans.InForce(ctx, c.id)
+		if err != nil {
+			return err
+		}
+		grades := []hoks.Grade{"3", "4", "5", hoks.GradePass, "2"}
+		for i, u := range v.Plan.VocationalUnits {
+			grade := grades[(ci+i)%len(grades)]
+			if st.Event == coaching.ValoReturnToAcquisition {
+				grade = hoks.GradeFail
+			}
+			if _, err := s.plans.RecordResult(ctx, actor, c.id, hoks.DemonstrationResult{Unit: *u.UnitCodeURI, Grade: grade, Date: day,
+				CompetencePoints: 30, Assessors: []string{"Arvioija, Opettaja", "Arvioija, Työpaja"}}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -303,11 +362,40 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	if total != len(s.cases) {
 		return fmt.Errorf("%d of %d cases ended in a terminal state", total, len(s.cases))
 	}
+	if err := s.hoksSummary(ctx, r); err != nil {
+		return err
+	}
 	r.line("")
 	if err := s.figures(ctx, r); err != nil {
 		return err
 	}
 	return r.err
+}
+
+// hoksSummary prints what the participants' HOKS recorded: approved
+// plans, and the units acquired in competence demonstrations.
+func (s *simulation) hoksSummary(ctx context.Context, r *reportWriter) error {
+	var approved, planned, acquired, points int
+	for _, c := range s.cases {
+		if c.applicant {
+			continue
+		}
+		prog, err := s.plans.Progress(ctx, c.id)
+		if errors.Is(err, coaching.ErrNotFound) {
+			continue // left before a HOKS was approved
+		}
+		if err != nil {
+			return err
+		}
+		approved++
+		planned += prog.UnitsPlanned
+		acquired += prog.UnitsAcquired
+		points += prog.PointsAchieved
+	}
+	r.line("")
+	r.line("HOKS approved for %d participants: %d qualification units planned, %d acquired in demonstrations (%d competence points)",
+		approved, planned, acquired, points)
+	return nil
 }
 
 // figures computes the VALO figures table from the engine's store with the

@@ -38,6 +38,7 @@ func TestRunIsDeterministic(t *testing.T) {
 		"| after the period: outside working life | 1 | 1.3 |",
 		"| positive onward path (studies or work) | 35 | 45.5 |",
 		"entry_criteria_met: entry criteria not met",
+		"HOKS approved for 72 participants",
 	} {
 		assert.Contains(t, out, want)
 	}
