@@ -70,4 +70,28 @@
 // end before it starts, and the competence-reached date may not precede the
 // first approval. Struct-level checks use go-playground/validator with the
 // package's custom validators registered once.
+//
+// # Lifecycle and versions
+//
+// A [Service] keeps a case's HOKS through the coaching engine: draft →
+// approved (the first approval sets ensikertainen-hyvaksyminen) → in
+// progress → updated and re-approved any number of times → competence
+// reached → completed, and archived ([LifecycleDiagram]; the transitions run
+// on looplab/fsm). Every change stores a new immutable version as a case
+// document, in one transaction with an audit entry; a change based on a
+// version that is no longer the latest is a conflict (eHOKS has no locking;
+// this has). While an update awaits re-approval, the last approved version
+// stays in force ([Service.InForce]). The first approval enqueues the AMIS
+// start survey (aloituskysely) and the competence-reached date the end
+// survey (päättökysely) in the engine's outbox, with eHOKS's exclusion rules
+// ([SurveyDecision]). [Diff] says what changed between two versions in terms
+// a personal tutor understands.
+//
+// # Coaching rules
+//
+// [AttachRules] makes a model's skill-acquisition event need an approved
+// HOKS with a unit to acquire, and its demonstration event a demonstration
+// planned in it. [Service.RecordResult] stores a demonstration result (a
+// KOSKI grade 1–5 or pass/fail) and [Service.Progress] adds up the acquired
+// units and their competence points.
 package hoks
