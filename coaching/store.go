@@ -109,12 +109,14 @@ type CaseStreamer interface {
 	CasesWithParticipants(ctx context.Context, q CaseQuery) iter.Seq2[*CaseRow, error]
 }
 
-// CaseRow is a case with its participant.
+// CaseRow is a case with its participant. Both point at read-only
+// snapshots.
 type CaseRow struct {
-	Case        Case
-	Participant Participant
-	// HasParticipant is false when the case's participant is not stored
+	Case *Case
+	// Participant is nil when the case's participant is not stored
 	// (erased, or a case written without one).
+	Participant *Participant
+	// HasParticipant reports whether Participant is set.
 	HasParticipant bool
 }
 

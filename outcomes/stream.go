@@ -127,14 +127,14 @@ func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input)
 	case !errors.Is(r.err, coaching.ErrNotFound):
 		return r.err
 	}
-	r.fill(c, &r.p, found, in)
+	r.fill(&c, &r.p, found, in)
 	return nil
 }
 
 // fill sets in from a case and its participant (when found): the
 // destination and follow-up records are read from the case.
-func (r *storeResolver) fill(c coaching.Case, p *coaching.Participant, found bool, in *Input) {
-	*in = Input{Case: c}
+func (r *storeResolver) fill(c *coaching.Case, p *coaching.Participant, found bool, in *Input) {
+	*in = Input{Case: *c}
 	if found {
 		in.Participant = *p
 	}
@@ -151,7 +151,7 @@ func (r *storeResolver) fill(c coaching.Case, p *coaching.Participant, found boo
 	in.SixMonths = checkpointStatus(c, pathway.RecordSixMonths)
 }
 
-func checkpointStatus(c coaching.Case, name string) pathway.Kind {
+func checkpointStatus(c *coaching.Case, name string) pathway.Kind {
 	rec, ok := c.Record(name)
 	if !ok {
 		return pathway.Unknown
@@ -276,7 +276,7 @@ func FromStore(ctx context.Context, store coaching.Store, q coaching.CaseQuery, 
 				return n, err
 			}
 		}
-		r.fill(row.Case, &row.Participant, row.HasParticipant, &in)
+		r.fill(row.Case, row.Participant, row.HasParticipant, &in)
 		for _, s := range sinks {
 			s.Add(&in)
 		}

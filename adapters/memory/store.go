@@ -10,6 +10,7 @@
 package memory
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"iter"
@@ -25,10 +26,14 @@ import (
 // Store is an in-memory coaching.Store. The zero value is not usable; call
 // [New].
 type Store struct {
-	mu           sync.RWMutex
-	participants map[coaching.ParticipantID]*coaching.Participant
+	mu sync.RWMutex
+	// participants holds one slot per participant id a participant or a
+	// case has named; a slot with a nil p holds no participant. Case rows
+	// point at their participant's slot, so streaming cases with their
+	// participants needs no lookup.
+	participants map[coaching.ParticipantID]*participantSlot
 	cases        map[coaching.CaseID]*caseRow
-	order        []coaching.CaseID // case ids; sorted when !dirty
+	order        []*caseRow // every case row; sorted by id when !dirty
 	dirty        bool
 	timers       map[string]*timerItem
 	timerHeap    timerHeap
@@ -43,16 +48,18 @@ var _ coaching.Store = (*Store)(nil)
 // caseRow holds a case as an immutable snapshot: an update swaps the
 // pointer, so readers can share it without copying.
 type caseRow struct {
-	c        *coaching.Case
-	audit    []coaching.AuditEntry
-	commands map[string]coaching.CommandRecord
-	docs     map[string][]coaching.Document // by kind, ascending version
+	id          coaching.CaseID
+	participant *participantSlot
+	c           *coaching.Case
+	audit       []coaching.AuditEntry
+	commands    map[string]coaching.CommandRecord
+	docs        map[string][]coaching.Document // by kind, ascending version
 }
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		participants: make(map[coaching.ParticipantID]*coaching.Participant),
+		participants: make(map[coaching.ParticipantID]*participantSlot),
 		cases:        make(map[coaching.CaseID]*caseRow),
 		timers:       make(map[string]*timerItem),
 		notices:      make(map[string]*coaching.Notice),
@@ -107,6 +114,22 @@ func (t *tx) rollback() {
 	t.undo = t.undo[:0]
 }
 
+// participantSlot holds a participant, or nothing yet (p nil).
+type participantSlot struct {
+	p *coaching.Participant
+}
+
+// slot returns the slot of a participant id, creating an empty one. Empty
+// slots are never removed: a case's row keeps pointing at its slot.
+func (s *Store) slot(id coaching.ParticipantID) *participantSlot {
+	sl, ok := s.participants[id]
+	if !ok {
+		sl = &participantSlot{}
+		s.participants[id] = sl
+	}
+	return sl
+}
+
 // readTx implements coaching.ReadTx over the store while a lock is held.
 // It is the Store itself under another method set, so a read transaction
 // costs no allocation.
@@ -149,13 +172,14 @@ const (
 func (u *undoOp) revert(s *Store) {
 	switch u.kind {
 	case undoInsertParticipant:
-		delete(s.participants, coaching.ParticipantID(u.id))
+		s.participants[coaching.ParticipantID(u.id)].p = nil
 	case undoUpdateParticipant:
-		s.participants[coaching.ParticipantID(u.id)] = u.participant
+		s.participants[coaching.ParticipantID(u.id)].p = u.participant
 	case undoInsertCase:
 		delete(s.cases, coaching.CaseID(u.id))
 		// The id is the last appended: the lock is held for the whole tx
 		// and undo runs in reverse order.
+		s.order[len(s.order)-1] = nil
 		s.order = s.order[:len(s.order)-1]
 		s.dirty = u.wasDirty
 	case undoUpdateCase:
@@ -183,11 +207,11 @@ func (u *undoOp) revert(s *Store) {
 }
 
 func (t *readTx) Participant(_ context.Context, id coaching.ParticipantID) (coaching.Participant, error) {
-	p, ok := t.participants[id]
-	if !ok {
+	slot, ok := t.participants[id]
+	if !ok || slot.p == nil {
 		return coaching.Participant{}, &coaching.NotFoundError{Kind: "participant", ID: string(id)}
 	}
-	return p.Clone(), nil
+	return slot.p.Clone(), nil
 }
 
 func (t *readTx) Case(_ context.Context, id coaching.CaseID) (coaching.Case, error) {
@@ -260,22 +284,24 @@ func (t *tx) PutDocument(_ context.Context, d coaching.Document) error {
 }
 
 func (t *tx) InsertParticipant(_ context.Context, p coaching.Participant) error {
-	if _, ok := t.s.participants[p.ID]; ok {
+	slot := t.s.slot(p.ID)
+	if slot.p != nil {
 		return &coaching.DuplicateError{Kind: "participant", ID: string(p.ID)}
 	}
 	cp := p.Clone()
-	t.s.participants[p.ID] = &cp
+	slot.p = &cp
 	t.undo = append(t.undo, undoOp{kind: undoInsertParticipant, id: string(p.ID)})
 	return nil
 }
 
 func (t *tx) UpdateParticipant(_ context.Context, p coaching.Participant) error {
-	old, ok := t.s.participants[p.ID]
-	if !ok {
+	slot, ok := t.s.participants[p.ID]
+	if !ok || slot.p == nil {
 		return &coaching.NotFoundError{Kind: "participant", ID: string(p.ID)}
 	}
 	cp := p.Clone()
-	t.s.participants[p.ID] = &cp
+	old := slot.p
+	slot.p = &cp
 	t.undo = append(t.undo, undoOp{kind: undoUpdateParticipant, id: string(p.ID), participant: old})
 	return nil
 }
@@ -284,10 +310,11 @@ func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
 	if _, ok := t.s.cases[c.ID]; ok {
 		return &coaching.DuplicateError{Kind: "case", ID: string(c.ID)}
 	}
-	t.s.cases[c.ID] = &caseRow{c: &c}
-	t.s.order = append(t.s.order, c.ID)
+	row := &caseRow{c: &c, id: c.ID, participant: t.s.slot(c.ParticipantID)}
+	t.s.cases[c.ID] = row
+	t.s.order = append(t.s.order, row)
 	wasDirty := t.s.dirty
-	if n := len(t.s.order); n > 1 && t.s.order[n-2] > c.ID {
+	if n := len(t.s.order); n > 1 && t.s.order[n-2].id > c.ID {
 		t.s.dirty = true
 	}
 	t.undo = append(t.undo, undoOp{kind: undoInsertCase, id: string(c.ID), wasDirty: wasDirty})
@@ -380,17 +407,17 @@ func (t *tx) DeleteTimer(_ context.Context, key string) error {
 }
 
 // Cases implements coaching.Store. It holds the read lock only while it
-// copies a batch of cases, so writers are not starved by a long iteration;
-// cases inserted during the iteration may or may not be seen.
+// collects a batch of cases, so writers are not starved by a long
+// iteration; cases inserted during the iteration may or may not be seen.
 func (s *Store) Cases(ctx context.Context, q coaching.CaseQuery) iter.Seq2[coaching.Case, error] {
 	return func(yield func(coaching.Case, error) bool) {
-		s.batches(ctx, q, func(r *coaching.CaseRow) bool { return yield(r.Case, nil) },
+		s.batches(ctx, q, func(r *coaching.CaseRow) bool { return yield(*r.Case, nil) },
 			func(err error) { yield(coaching.Case{}, err) }, false)
 	}
 }
 
 // CasesWithParticipants implements coaching.CaseStreamer: one pass, no
-// read per case. Participants are shared read-only snapshots.
+// read per case, no copying: the rows point at the stored snapshots.
 func (s *Store) CasesWithParticipants(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*coaching.CaseRow, error] {
 	return func(yield func(*coaching.CaseRow, error) bool) {
 		s.batches(ctx, q, func(r *coaching.CaseRow) bool { return yield(r, nil) },
@@ -400,16 +427,17 @@ func (s *Store) CasesWithParticipants(ctx context.Context, q coaching.CaseQuery)
 
 var _ coaching.CaseStreamer = (*Store)(nil)
 
+func (s *Store) sortOrder() {
+	slices.SortFunc(s.order, func(a, b *caseRow) int { return cmp.Compare(a.id, b.id) })
+	s.dirty = false
+}
+
 // batches walks the cases matching q in id order, a batch at a time under
-// the read lock, and hands each to yield outside the lock.
+// the read lock, and hands each to yield outside the lock. Case snapshots
+// are immutable (an update swaps the row's pointer), so the rows can point
+// at them after the lock is released.
 func (s *Store) batches(ctx context.Context, q coaching.CaseQuery, yield func(*coaching.CaseRow) bool, fail func(error), withParticipants bool) {
-	s.mu.Lock()
-	if s.dirty {
-		slices.Sort(s.order)
-		s.dirty = false
-	}
-	s.mu.Unlock()
-	const batch = 256
+	const batch = 512
 	after := q.AfterID
 	buf := make([]coaching.CaseRow, 0, batch)
 	for {
@@ -419,31 +447,31 @@ func (s *Store) batches(ctx context.Context, q coaching.CaseQuery, yield func(*c
 		}
 		buf = buf[:0]
 		s.mu.RLock()
-		if s.dirty { // inserted out of order meanwhile: resort under the write lock
+		for s.dirty { // inserted out of order: sort under the write lock
 			s.mu.RUnlock()
 			s.mu.Lock()
-			slices.Sort(s.order)
-			s.dirty = false
+			if s.dirty {
+				s.sortOrder()
+			}
 			s.mu.Unlock()
 			s.mu.RLock()
 		}
-		i, _ := slices.BinarySearch(s.order, after)
-		if after != "" && i < len(s.order) && s.order[i] == after {
+		i, found := slices.BinarySearchFunc(s.order, after, func(r *caseRow, id coaching.CaseID) int { return cmp.Compare(r.id, id) })
+		if after != "" && found {
 			i++
 		}
 		scanned := 0
 		for ; i < len(s.order) && len(buf) < batch; i++ {
-			id := s.order[i]
-			after = id
+			r := s.order[i]
+			after = r.id
 			scanned++
-			r := s.cases[id]
 			if !q.Match(*r.c) {
 				continue
 			}
-			row := coaching.CaseRow{Case: *r.c}
+			row := coaching.CaseRow{Case: r.c}
 			if withParticipants {
-				if p, ok := s.participants[r.c.ParticipantID]; ok {
-					row.Participant, row.HasParticipant = *p, true
+				if p := r.participant.p; p != nil {
+					row.Participant, row.HasParticipant = p, true
 				}
 			}
 			buf = append(buf, row)
