@@ -144,6 +144,8 @@ type Case struct {
 	History  []PhaseEntry `json:"history"`
 	Team     []TeamMember `json:"team,omitempty"`
 	Records  []Record     `json:"records,omitempty"`
+	// Flags are the early-warning flags raised and not cleared.
+	Flags []RiskFlag `json:"flags,omitempty"`
 }
 
 // Closed reports whether the case has reached a terminal state.
@@ -208,6 +210,7 @@ func (c Case) Clone() Case {
 	q := c
 	q.History = slices.Clone(c.History)
 	q.Team = slices.Clone(c.Team)
+	q.Flags = slices.Clone(c.Flags)
 	q.Records = slices.Clone(c.Records)
 	for i := range q.Records {
 		q.Records[i].Data = slices.Clone(q.Records[i].Data)

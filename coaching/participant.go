@@ -168,6 +168,9 @@ type Participant struct {
 	Language     Language       `json:"language"`
 	Guardians    []Guardian     `json:"guardians,omitempty"`
 	Background   Background     `json:"background"`
+	// GuardianConsent is the adult participant's consent to keep informing
+	// their guardians after the 18th birthday.
+	GuardianConsent ConsentRecord `json:"guardian_consent,omitzero"`
 	// ExternalIDs maps a host system to its id for the person (e.g.
 	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
@@ -244,6 +247,16 @@ func (p Participant) Validate(today Date) error {
 	case LabourUnknown, LabourUnemployed, LabourEmployed, LabourInactive, LabourInEducation:
 	default:
 		pr.add("background.labour_status", "unknown value %q", p.Background.LabourStatus)
+	}
+	if c := p.GuardianConsent; !c.GivenOn.IsZero() || !c.WithdrawnOn.IsZero() {
+		switch {
+		case c.GivenOn.IsZero():
+			pr.add("guardian_consent.given_on", "required when a withdrawal is recorded")
+		case !c.GivenOn.Valid():
+			pr.add("guardian_consent.given_on", "not a calendar date")
+		case !c.WithdrawnOn.IsZero() && (!c.WithdrawnOn.Valid() || c.WithdrawnOn.Before(c.GivenOn)):
+			pr.add("guardian_consent.withdrawn_on", "must be a date on or after the consent")
+		}
 	}
 	if m := p.Background.UnemployedMonths; m != nil && (*m < 0 || *m > 12*60) {
 		pr.add("background.unemployed_months", "must be between 0 and 720")

@@ -14,6 +14,7 @@ import (
 	"container/heap"
 	"context"
 	"iter"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -54,6 +55,9 @@ type caseRow struct {
 	audit       []coaching.AuditEntry
 	commands    map[string]coaching.CommandRecord
 	docs        map[string][]coaching.Document // by kind, ascending version
+	// marks are the current marks ordered by key; history every revision.
+	marks   []coaching.Mark
+	history map[coaching.MarkKey][]coaching.Mark
 }
 
 // New returns an empty store.
@@ -152,6 +156,8 @@ type undoOp struct {
 	timer       *coaching.Timer // the timer to restore, nil for none
 	wasDirty    bool
 	oldCase     *coaching.Case
+	mark        coaching.Mark    // the mark written (undoPutMark)
+	oldNotice   *coaching.Notice // the notice before an update
 }
 
 type undoKind uint8
@@ -167,6 +173,8 @@ const (
 	undoPutTimer
 	undoDeleteTimer
 	undoPutDocument
+	undoPutMark
+	undoUpdateNotice
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -203,6 +211,26 @@ func (u *undoOp) revert(s *Store) {
 	case undoPutDocument:
 		d := u.row.docs[u.id]
 		u.row.docs[u.id] = d[:len(d)-1]
+	case undoPutMark:
+		k := u.mark.Key()
+		h := u.row.history[k]
+		h = h[:len(h)-1]
+		i, _ := u.row.findMark(k)
+		if len(h) == 0 {
+			delete(u.row.history, k)
+			u.row.marks = slices.Delete(u.row.marks, i, i+1)
+		} else {
+			u.row.history[k] = h
+			u.row.marks[i] = h[len(h)-1]
+		}
+	case undoUpdateNotice:
+		n := s.notices[u.id]
+		*n = *u.oldNotice
+		if n.Status == coaching.NoticePending {
+			s.active[u.id] = struct{}{}
+		} else {
+			delete(s.active, u.id)
+		}
 	}
 }
 
@@ -264,6 +292,100 @@ func (t *readTx) Documents(_ context.Context, id coaching.CaseID, kind string) (
 		}
 	}
 	return out, nil
+}
+
+// findMark returns the index of the mark with key k in the sorted current
+// marks, or where it would go.
+func (r *caseRow) findMark(k coaching.MarkKey) (int, bool) {
+	return slices.BinarySearchFunc(r.marks, k, func(m coaching.Mark, k coaching.MarkKey) int {
+		mk := m.Key()
+		switch {
+		case mk.Less(k):
+			return -1
+		case k.Less(mk):
+			return 1
+		}
+		return 0
+	})
+}
+
+func (t *readTx) Marks(_ context.Context, id coaching.CaseID, from, to coaching.Date) ([]coaching.Mark, error) {
+	r, ok := t.cases[id]
+	if !ok {
+		return []coaching.Mark{}, nil
+	}
+	lo := 0
+	if !from.IsZero() {
+		lo, _ = r.findMark(coaching.MarkKey{Date: from})
+	}
+	hi := len(r.marks)
+	if !to.IsZero() {
+		hi, _ = r.findMark(coaching.MarkKey{Date: to.AddDays(1)})
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return slices.Clone(r.marks[lo:hi:hi]), nil
+}
+
+func (t *readTx) MarkHistory(_ context.Context, id coaching.CaseID, k coaching.MarkKey) ([]coaching.Mark, error) {
+	if r, ok := t.cases[id]; ok {
+		return slices.Clone(r.history[k]), nil
+	}
+	return []coaching.Mark{}, nil
+}
+
+func (t *readTx) Notice(_ context.Context, id string) (coaching.Notice, error) {
+	n, ok := t.notices[id]
+	if !ok {
+		return coaching.Notice{}, &coaching.NotFoundError{Kind: "notice", ID: id}
+	}
+	return n.Clone(), nil
+}
+
+func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
+	for _, m := range marks {
+		r, ok := t.s.cases[m.CaseID]
+		if !ok {
+			return &coaching.NotFoundError{Kind: "case", ID: string(m.CaseID)}
+		}
+		k := m.Key()
+		latest := len(r.history[k])
+		if m.Revision != latest+1 {
+			return &coaching.ConflictError{CaseID: m.CaseID, Subject: "attendance mark " + m.Date.String() + "/" + m.Lesson,
+				Expected: int64(m.Revision - 1), Current: int64(latest)}
+		}
+		if r.history == nil {
+			r.history = make(map[coaching.MarkKey][]coaching.Mark)
+		}
+		r.history[k] = append(r.history[k], m)
+		i, found := r.findMark(k)
+		if found {
+			r.marks[i] = m
+		} else {
+			r.marks = slices.Insert(r.marks, i, m)
+		}
+		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, mark: m})
+	}
+	return nil
+}
+
+func (t *tx) UpdateNotice(_ context.Context, n coaching.Notice) (bool, error) {
+	cur, ok := t.s.notices[n.ID]
+	if !ok {
+		return false, &coaching.NotFoundError{Kind: "notice", ID: n.ID}
+	}
+	if cur.Status != coaching.NoticePending {
+		return false, nil
+	}
+	old := cur.Clone()
+	cur.Recipient, cur.Subject, cur.Body, cur.Data, cur.NotBefore = n.Recipient, n.Subject, n.Body, maps.Clone(n.Data), n.NotBefore
+	if n.Status == coaching.NoticeCancelled {
+		cur.Status = coaching.NoticeCancelled
+		delete(t.s.active, n.ID)
+	}
+	t.undo = append(t.undo, undoOp{kind: undoUpdateNotice, id: n.ID, oldNotice: &old})
+	return true, nil
 }
 
 func (t *tx) PutDocument(_ context.Context, d coaching.Document) error {

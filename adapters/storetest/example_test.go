@@ -34,5 +34,6 @@ func ExampleCases() {
 	// Timers true
 	// Iteration true
 	// Documents true
+	// Attendance true
 	// Concurrency true
 }

@@ -108,6 +108,7 @@ func groups() []group {
 		{"Timers", timerCases()},
 		{"Iteration", iterationCases()},
 		{"Documents", documentCases()},
+		{"Attendance", attendanceCases()},
 		{"Concurrency", concurrencyCases()},
 	}
 }
