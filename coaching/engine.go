@@ -37,6 +37,9 @@ type Options struct {
 	// TimerHandlers handle the due timers of kinds that packages or the
 	// host set (e.g. pathway's follow-up checkpoints), by kind.
 	TimerHandlers map[string]TimerHandler
+	// Attendance configures guardian digests and early warning; the zero
+	// value is the documented defaults.
+	Attendance AttendanceOptions
 }
 
 // Engine runs coaching cases through their models. It is safe for
@@ -49,6 +52,7 @@ type Engine struct {
 	newID     func() string
 	tickBatch int
 	handlers  map[string]TimerHandler
+	att       AttendanceOptions
 }
 
 // New returns an engine over store.
@@ -67,6 +71,10 @@ func New(store Store, opts *Options) (*Engine, error) {
 		newID:     opts.NewID,
 		tickBatch: opts.TickBatch,
 		handlers:  make(map[string]TimerHandler, len(opts.TimerHandlers)),
+		att:       opts.Attendance.withDefaults(),
+	}
+	if h, m := e.att.DigestHour, e.att.DigestMinute; h < 0 || h > 23 || m < 0 || m > 59 {
+		return nil, fmt.Errorf("valmennus: New: the digest time %02d:%02d is not a time of day", h, m)
 	}
 	for kind, h := range opts.TimerHandlers {
 		if kind == TimerPhaseDeadline {

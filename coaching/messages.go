@@ -149,3 +149,96 @@ func overdueNotices(m *Model, c Case, st *StateSpec, now time.Time) []Notice {
 	}
 	return out
 }
+
+// formatDate writes a civil date for a reader of language l.
+func formatDate(d Date, l Language) string {
+	if l == English {
+		return d.String()
+	}
+	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
+}
+
+// contactLine says whom a guardian can contact, with what guardians may see
+// of that person: name, e-mail, phone.
+func contactLine(l Language, contact *TeamMember) string {
+	if contact == nil {
+		return ""
+	}
+	ways := contact.Name
+	if contact.Contact.Email != "" {
+		ways += ", " + contact.Contact.Email
+	}
+	if contact.Contact.Phone != "" {
+		ways += ", " + contact.Contact.Phone
+	}
+	switch l {
+	case Swedish:
+		return " Kontakta vid behov " + ways + "."
+	case English:
+		return " If you have questions, contact " + ways + "."
+	default:
+		return " Lisätietoja: " + ways + "."
+	}
+}
+
+// absenceText is a guardian's absence notice: the student's name, the date
+// and the lessons missed, and whom to contact. Never a reason, never
+// welfare or health information.
+func absenceText(l Language, p Participant, d Date, ms []Mark, contact *TeamMember) (subject, body string) {
+	date, name, lessons := formatDate(d, l), p.Name(), lessonList(ms)
+	switch l {
+	case Swedish:
+		return fmt.Sprintf("Frånvaro %s: %s", date, p.GivenNames),
+			fmt.Sprintf("%s var frånvarande utan förklaring %s från följande lektioner: %s.%s", name, date, lessons, contactLine(l, contact))
+	case English:
+		return fmt.Sprintf("Absence on %s: %s", date, p.GivenNames),
+			fmt.Sprintf("%s was absent without an explanation on %s from these lessons: %s.%s", name, date, lessons, contactLine(l, contact))
+	default:
+		return fmt.Sprintf("Poissaolo %s: %s", date, p.GivenNames),
+			fmt.Sprintf("%s oli selvittämättä poissa %s seuraavilta tunneilta: %s.%s", name, date, lessons, contactLine(l, contact))
+	}
+}
+
+// correctionText tells a guardian that absences they were told about are
+// no longer unexplained.
+func correctionText(l Language, p Participant, d Date, ms []Mark) (subject, body string) {
+	date, name, lessons := formatDate(d, l), p.Name(), lessonList(ms)
+	switch l {
+	case Swedish:
+		return fmt.Sprintf("Rättelse om frånvaro %s: %s", date, p.GivenNames),
+			fmt.Sprintf("Rättelse: %s:s frånvaro %s från lektionerna %s är inte längre oförklarad.", name, date, lessons)
+	case English:
+		return fmt.Sprintf("Correction to the absence on %s: %s", date, p.GivenNames),
+			fmt.Sprintf("Correction: %s's absence on %s from %s is no longer unexplained.", name, date, lessons)
+	default:
+		return fmt.Sprintf("Korjaus poissaoloon %s: %s", date, p.GivenNames),
+			fmt.Sprintf("Korjaus: %s ei enää ole selvittämättä poissa %s tunneilta %s.", name, date, lessons)
+	}
+}
+
+// unreachableText tells a personal tutor that a guardian cannot be reached.
+func unreachableText(l Language, id CaseID, guardian string) (subject, body string) {
+	switch l {
+	case Swedish:
+		return fmt.Sprintf("Vårdnadshavaren kan inte nås (ärende %s)", id),
+			fmt.Sprintf("Vårdnadshavaren %s i ärendet %s har inga kontaktuppgifter: frånvaromeddelanden kan inte skickas.", guardian, id)
+	case English:
+		return fmt.Sprintf("Guardian cannot be reached (case %s)", id),
+			fmt.Sprintf("Guardian %s of case %s has no contact details: absence notices cannot be sent.", guardian, id)
+	default:
+		return fmt.Sprintf("Huoltajaa ei tavoiteta (asia %s)", id),
+			fmt.Sprintf("Asian %s huoltajalla %s ei ole yhteystietoja: poissaoloilmoituksia ei voi lähettää.", id, guardian)
+	}
+}
+
+// riskText is an early-warning alert to staff.
+func riskText(l Language, id CaseID, reason string) (subject, body string) {
+	switch l {
+	case Swedish:
+		return fmt.Sprintf("Tidig varning: ärende %s", id), fmt.Sprintf("Ärende %s: %s.", id, reason)
+	case English:
+		return fmt.Sprintf("Early warning: case %s", id), fmt.Sprintf("Case %s: %s.", id, reason)
+	default:
+		return fmt.Sprintf("Varhainen varoitus: asia %s", id), fmt.Sprintf("Asia %s: %s.", id, reason)
+	}
+}
