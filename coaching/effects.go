@@ -82,18 +82,19 @@ func (s *ModelSpec) SetPayload(payload any, record string, required bool, events
 
 // TimerHandler handles due timers of a kind that a package or the host
 // sets (the engine handles its own phase deadlines). It runs inside the
-// tick's transaction, once per timer, and returns what to write. A timer
-// whose kind has no handler is dropped and logged.
+// tick's transaction, once per timer, reads through tx (never through the
+// engine, whose store is busy with the transaction), and returns what to
+// write. A timer whose kind has no handler is dropped and logged.
 type TimerHandler interface {
-	HandleTimer(ctx context.Context, c Case, t Timer, now time.Time) (TimerResult, error)
+	HandleTimer(ctx context.Context, tx ReadTx, c Case, t Timer, now time.Time) (TimerResult, error)
 }
 
 // TimerHandlerFunc is the function form of a TimerHandler.
-type TimerHandlerFunc func(ctx context.Context, c Case, t Timer, now time.Time) (TimerResult, error)
+type TimerHandlerFunc func(ctx context.Context, tx ReadTx, c Case, t Timer, now time.Time) (TimerResult, error)
 
 // HandleTimer calls f.
-func (f TimerHandlerFunc) HandleTimer(ctx context.Context, c Case, t Timer, now time.Time) (TimerResult, error) {
-	return f(ctx, c, t, now)
+func (f TimerHandlerFunc) HandleTimer(ctx context.Context, tx ReadTx, c Case, t Timer, now time.Time) (TimerResult, error) {
+	return f(ctx, tx, c, t, now)
 }
 
 // TimerResult is what a [TimerHandler] writes.

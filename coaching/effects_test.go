@@ -35,7 +35,7 @@ func TestEffectsTimersAndRecords(t *testing.T) {
 	handled := 0
 	eng, err := coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{m}, Clock: env.Clock,
 		TimerHandlers: map[string]coaching.TimerHandler{"follow_up": coaching.TimerHandlerFunc(
-			func(_ context.Context, c coaching.Case, tm coaching.Timer, now time.Time) (coaching.TimerResult, error) {
+			func(_ context.Context, _ coaching.ReadTx, c coaching.Case, tm coaching.Timer, now time.Time) (coaching.TimerResult, error) {
 				handled++
 				return coaching.TimerResult{Audit: "follow_up_due", Notices: []coaching.Notice{{ID: tm.Key, CaseID: c.ID, Kind: "follow_up",
 					Recipient: coaching.Recipient{ID: "coach-1"}, Subject: "Follow-up due", Status: coaching.NoticePending, NotBefore: now, CreatedAt: now}}}, nil

@@ -73,6 +73,9 @@ func New(store Store, opts *Options) (*Engine, error) {
 		handlers:  make(map[string]TimerHandler, len(opts.TimerHandlers)),
 		att:       opts.Attendance.withDefaults(),
 	}
+	if _, taken := e.handlers[TimerReferralFollowUp]; !taken {
+		e.handlers[TimerReferralFollowUp] = TimerHandlerFunc(e.referralFollowUp)
+	}
 	if h, m := e.att.DigestHour, e.att.DigestMinute; h < 0 || h > 23 || m < 0 || m > 59 {
 		return nil, fmt.Errorf("valmennus: New: the digest time %02d:%02d is not a time of day", h, m)
 	}

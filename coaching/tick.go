@@ -136,7 +136,7 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 		rep.Stale++
 		return nil
 	}
-	res, err := h.HandleTimer(ctx, c, t, now)
+	res, err := h.HandleTimer(ctx, tx, c, t, now)
 	if err != nil {
 		return fmt.Errorf("handler of %s: %w", t.Kind, err)
 	}

@@ -97,7 +97,7 @@ func followUpKey(id coaching.CaseID, cp Checkpoint) string {
 func TimerHandlers(opts *FollowUpOptions) map[string]coaching.TimerHandler {
 	o := opts.withDefaults()
 	return map[string]coaching.TimerHandler{TimerFollowUp: coaching.TimerHandlerFunc(
-		func(_ context.Context, c coaching.Case, t coaching.Timer, now time.Time) (coaching.TimerResult, error) {
+		func(_ context.Context, _ coaching.ReadTx, c coaching.Case, t coaching.Timer, now time.Time) (coaching.TimerResult, error) {
 			cpKey := t.Key[strings.LastIndexByte(t.Key, ':')+1:]
 			if _, ok := c.Record(checkpointRecord(cpKey)); ok {
 				return coaching.TimerResult{}, nil

@@ -41,6 +41,7 @@ type Store struct {
 	notices      map[string]*coaching.Notice
 	active       map[string]struct{} // notices pending or claimed
 	noticeSeq    int64
+	sessions     map[string]*coaching.Session
 	noticeOrder  map[string]int64 // insertion order, for stable listing
 }
 
@@ -69,6 +70,7 @@ func New() *Store {
 		notices:      make(map[string]*coaching.Notice),
 		active:       make(map[string]struct{}),
 		noticeOrder:  make(map[string]int64),
+		sessions:     make(map[string]*coaching.Session),
 	}
 }
 
@@ -175,6 +177,7 @@ const (
 	undoPutDocument
 	undoPutMark
 	undoUpdateNotice
+	undoPutSession
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -223,6 +226,8 @@ func (u *undoOp) revert(s *Store) {
 			u.row.history[k] = h
 			u.row.marks[i] = h[len(h)-1]
 		}
+	case undoPutSession:
+		delete(s.sessions, u.id)
 	case undoUpdateNotice:
 		n := s.notices[u.id]
 		*n = *u.oldNotice
@@ -341,6 +346,32 @@ func (t *readTx) Notice(_ context.Context, id string) (coaching.Notice, error) {
 		return coaching.Notice{}, &coaching.NotFoundError{Kind: "notice", ID: id}
 	}
 	return n.Clone(), nil
+}
+
+func (t *readTx) Sessions(_ context.Context, q coaching.SessionQuery) ([]coaching.Session, error) {
+	out := []coaching.Session{}
+	for _, s := range t.sessions {
+		if q.Match(*s) {
+			out = append(out, s.Clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b coaching.Session) int {
+		if c := a.Date.Compare(b.Date); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func (t *tx) PutSession(_ context.Context, s coaching.Session) error {
+	if _, dup := t.s.sessions[s.ID]; dup {
+		return &coaching.DuplicateError{Kind: "session", ID: s.ID}
+	}
+	cp := s.Clone()
+	t.s.sessions[s.ID] = &cp
+	t.undo = append(t.undo, undoOp{kind: undoPutSession, id: s.ID})
+	return nil
 }
 
 func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
