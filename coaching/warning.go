@@ -13,20 +13,23 @@ type AttendanceHistory struct {
 	Today Date
 }
 
-// schoolDays returns the distinct dates that have marks, up to Today,
-// newest first: the school's calendar as this student's marks show it.
-func (h *AttendanceHistory) schoolDays(limit int) []Date {
-	var days []Date
-	for i := len(h.Marks) - 1; i >= 0 && len(days) < limit; i-- {
+// schoolDays returns how many distinct dates with marks (up to Today) the
+// last limit school days span, and the oldest of them: the school's
+// calendar as this student's marks show it.
+func (h *AttendanceHistory) schoolDays(limit int) (n int, oldest Date) {
+	var last Date
+	for i := len(h.Marks) - 1; i >= 0; i-- {
 		d := h.Marks[i].Date
-		if d.After(h.Today) {
+		if d.After(h.Today) || d == last {
 			continue
 		}
-		if len(days) == 0 || days[len(days)-1] != d {
-			days = append(days, d)
+		if n == limit {
+			break
 		}
+		n++
+		last = d
 	}
-	return days
+	return n, last
 }
 
 // since returns the marks dated on or after from (and not after Today).
@@ -71,12 +74,12 @@ func (r AttendanceRateRule) Notify() []Role { return r.NotifyRoles }
 
 // Check implements WarningRule.
 func (r AttendanceRateRule) Check(h *AttendanceHistory) (bool, string) {
-	days := h.schoolDays(r.SchoolDays)
-	if len(days) < max(r.MinDays, 1) {
+	days, oldest := h.schoolDays(r.SchoolDays)
+	if days < max(r.MinDays, 1) {
 		return false, ""
 	}
 	var attended, scheduled, attendedMarks, marks int
-	for _, m := range h.since(days[len(days)-1]) {
+	for _, m := range h.since(oldest) {
 		marks++
 		scheduled += m.Minutes
 		if !m.Status.Absent() {
@@ -91,7 +94,7 @@ func (r AttendanceRateRule) Check(h *AttendanceHistory) (bool, string) {
 	if attended*100 >= r.MinPercent*scheduled {
 		return false, ""
 	}
-	return true, fmt.Sprintf("attendance %s %% over the last %d school days (below %d %%)", percentOneDecimal(attended, scheduled), len(days), r.MinPercent)
+	return true, fmt.Sprintf("attendance %s %% over the last %d school days (below %d %%)", percentOneDecimal(attended, scheduled), days, r.MinPercent)
 }
 
 // UnexplainedRule warns when there are at least Count unexplained absences
@@ -111,12 +114,12 @@ func (r UnexplainedRule) Notify() []Role { return r.NotifyRoles }
 
 // Check implements WarningRule.
 func (r UnexplainedRule) Check(h *AttendanceHistory) (bool, string) {
-	days := h.schoolDays(r.SchoolDays)
-	if len(days) == 0 {
+	days, oldest := h.schoolDays(r.SchoolDays)
+	if days == 0 {
 		return false, ""
 	}
 	n := 0
-	for _, m := range h.since(days[len(days)-1]) {
+	for _, m := range h.since(oldest) {
 		if m.Status == AttendanceUnexplained {
 			n++
 		}
@@ -124,7 +127,7 @@ func (r UnexplainedRule) Check(h *AttendanceHistory) (bool, string) {
 	if n < r.Count {
 		return false, ""
 	}
-	return true, fmt.Sprintf("%d unexplained absences within the last %d school days", n, len(days))
+	return true, fmt.Sprintf("%d unexplained absences within the last %d school days", n, days)
 }
 
 // AbsenceHoursRule warns when the absences of every kind since the case
