@@ -13,8 +13,11 @@ import (
 // (SMTP Message-ID, webhook Idempotency-Key), because delivery is
 // at-least-once: a crash between sending and recording the result sends the
 // same notice again. Return an error wrapped with [Permanent] when retrying
-// cannot help (a rejected address, a 4xx answer). Send may be called
-// concurrently.
+// cannot help (a rejected address, a 4xx answer); a cancelled context is
+// never permanent. An error may implement RetryAfter() time.Duration to ask
+// for a later retry (an HTTP Retry-After). The error text is logged and
+// stored as the notice's LastError, so it must not contain personal data
+// (addresses, names, the message). Send may be called concurrently.
 type Sender interface {
 	Send(ctx context.Context, n Notice) error
 }
@@ -164,11 +167,20 @@ func (d *Dispatcher) round(ctx context.Context) (DispatchReport, error) {
 		switch {
 		case sendErr == nil:
 			rep.Sent++
+		case ctx.Err() != nil:
+			// Shutting down: the attempt does not count against the notice.
+			res = NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + ctx.Err().Error()}
+			rep.Retried++
 		case IsPermanent(sendErr) || n.Attempts >= d.o.MaxAttempts:
 			res = NoticeResult{Status: NoticeDead, At: at, Error: sendErr.Error()}
 			rep.Dead++
 		default:
-			res = NoticeResult{Status: NoticePending, At: at, RetryAt: at.Add(d.backoff(n.Attempts)), Error: sendErr.Error()}
+			wait := d.backoff(n.Attempts)
+			var ra interface{ RetryAfter() time.Duration }
+			if errors.As(sendErr, &ra) && ra.RetryAfter() > wait && ra.RetryAfter() <= d.o.MaxBackoff {
+				wait = ra.RetryAfter()
+			}
+			res = NoticeResult{Status: NoticePending, At: at, RetryAt: at.Add(wait), Error: sendErr.Error()}
 			rep.Retried++
 		}
 		// The outcome is recorded even if ctx was cancelled meanwhile: the

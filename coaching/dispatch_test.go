@@ -172,3 +172,38 @@ func TestDispatcherRunStops(t *testing.T) {
 		t.Fatal("Run did not stop after its context was cancelled")
 	}
 }
+
+type retryAfterErr struct{ d time.Duration }
+
+func (e retryAfterErr) Error() string             { return "429 too many requests" }
+func (e retryAfterErr) RetryAfter() time.Duration { return e.d }
+
+// A server's Retry-After is honoured; a send interrupted by shutdown is
+// retried later and never counts towards the notice's death.
+func TestDispatcherRetryAfterAndShutdown(t *testing.T) {
+	store := memory.New()
+	clock := ct.NewClock(ct.DefaultStart)
+	ctx := context.Background()
+	enqueue(t, store, "slow-down")
+	d, err := coaching.NewDispatcher(store, coaching.SenderFunc(func(context.Context, coaching.Notice) error {
+		return retryAfterErr{d: 10 * time.Minute}
+	}), &coaching.DispatcherOptions{Clock: clock, BaseBackoff: time.Second})
+	require.NoError(t, err)
+	_, err = d.RunOnce(ctx)
+	require.NoError(t, err)
+	n, err := store.Notice(ctx, "slow-down")
+	require.NoError(t, err)
+	assert.True(t, n.NotBefore.Equal(clock.Now().Add(10*time.Minute)), "retry after the server's 10 minutes, not 1 s")
+
+	enqueue(t, store, "interrupted")
+	cctx, cancel := context.WithCancel(ctx)
+	d, err = coaching.NewDispatcher(store, coaching.SenderFunc(func(context.Context, coaching.Notice) error {
+		cancel()
+		return context.Canceled
+	}), &coaching.DispatcherOptions{Clock: clock, MaxAttempts: 1})
+	require.NoError(t, err)
+	_, _ = d.RunOnce(cctx)
+	n, err = store.Notice(ctx, "interrupted")
+	require.NoError(t, err)
+	assert.Equal(t, coaching.NoticePending, n.Status, "a shutdown is not a failure of the notice")
+}
