@@ -3,6 +3,8 @@ module github.com/valmennus/valmennus
 go 1.26.8
 
 require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.25.1
 	github.com/go-playground/validator/v10 v10.30.6
 	github.com/looplab/fsm v1.0.3
 	github.com/shopspring/decimal v1.6.0

@@ -13,7 +13,7 @@ import (
 // (SMTP Message-ID, webhook Idempotency-Key), because delivery is
 // at-least-once: a crash between sending and recording the result sends the
 // same notice again. Return an error wrapped with [Permanent] when retrying
-// cannot help (a rejected address, a 4xx answer); a cancelled context is
+// cannot help (a rejected address, an HTTP 4xx or SMTP 5xx answer); a cancelled context is
 // never permanent. An error may implement RetryAfter() time.Duration to ask
 // for a later retry (an HTTP Retry-After). The error text is logged and
 // stored as the notice's LastError, so it must not contain personal data
