@@ -39,7 +39,11 @@ type Recipient struct {
 // transaction as the change that caused it and delivered afterwards by a
 // [Dispatcher]. Its ID is stable and doubles as the idempotency key every
 // Sender passes on (SMTP Message-ID, webhook Idempotency-Key), so a receiver
-// can discard the rare duplicate of an at-least-once delivery.
+// can discard the rare duplicate of an at-least-once delivery. The engine
+// builds ids from case ids, kinds, dates and recipient ids joined with ':'
+// (e.g. "absence:<case>:2026-09-07:<guardian>"); they contain no control
+// characters but may contain any other character a host put in an id, so
+// every channel encodes them for its own syntax.
 type Notice struct {
 	ID     string `json:"id"`
 	CaseID CaseID `json:"case_id,omitempty"`
