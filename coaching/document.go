@@ -90,7 +90,7 @@ func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch Do
 	}
 	checkText(&pr, "status", ch.Status, 64)
 	checkText(&pr, "event", ch.Event, 64)
-	checkText(&pr, "reason", ch.Reason, 4000)
+	checkMultiline(&pr, "reason", ch.Reason, 4000)
 	if err := pr.err(); err != nil {
 		return Document{}, err
 	}

@@ -132,7 +132,7 @@ func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name str
 	if !validName(name) {
 		pr.add("name", "must be a lower-case identifier, got %q", name)
 	}
-	checkText(&pr, "reason", opts.Reason, 4000)
+	checkMultiline(&pr, "reason", opts.Reason, 4000)
 	var raw json.RawMessage
 	switch {
 	case payload == nil:

@@ -547,7 +547,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	if ev.spec.RequireReason && strings.TrimSpace(opts.Reason) == "" {
 		pr.add("reason", "required for event %s", event)
 	}
-	checkText(&pr, "reason", opts.Reason, 4000)
+	checkMultiline(&pr, "reason", opts.Reason, 4000)
 	checkText(&pr, "idempotency_key", opts.IdempotencyKey, 200)
 	payload, raw, perr := decodePayload(ev, opts.Payload)
 	pr.merge("", perr)

@@ -628,3 +628,21 @@ func TestOverdueNoticeLanguages(t *testing.T) {
 		assert.Equal(t, c.ID, n.CaseID)
 	}
 }
+
+// Reasons may span lines; control characters, NUL and bidi overrides are
+// rejected everywhere.
+func TestReasonText(t *testing.T) {
+	env, c := valoEnv(t)
+	ctx := context.Background()
+	for _, bad := range []string{"nul\x00byte", "bell\a", "rtl\u202Eevil", "para\u2029graph"} {
+		_, err := env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoDiscontinue, &coaching.FireOptions{Reason: bad})
+		ct.RequireInvalid(t, err, "reason")
+	}
+	res, err := env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoDiscontinue, &coaching.FireOptions{Reason: "moved away\n\tnew address unknown"})
+	require.NoError(t, err)
+	assert.Equal(t, "moved away\n\tnew address unknown", res.Entry.Reason)
+	assert.Empty(t, coaching.TextProblems("f", "ok", 10, false))
+	assert.Len(t, coaching.TextProblems("f", "two\nlines", 100, false), 1)
+	assert.NotNil(t, coaching.Contact{Phone: "call me"}.Validate())
+	assert.NoError(t, coaching.Contact{Email: "a@example.fi", Phone: "+358 40 123 4567"}.Validate())
+}

@@ -40,6 +40,18 @@ type Contact struct {
 // Reachable reports whether there is at least one way to reach the person.
 func (c Contact) Reachable() bool { return c.Email != "" || c.Phone != "" }
 
+// Validate checks the e-mail address and the phone number (digits, spaces,
+// dashes and an optional leading +; 5–15 digits) and returns a
+// *ValidationError naming "email" and "phone", or nil.
+func (c Contact) Validate() error {
+	pr := problems{subject: "contact"}
+	c.validate(&pr, "")
+	for i := range pr.list {
+		pr.list[i].Field = strings.TrimPrefix(pr.list[i].Field, ".")
+	}
+	return pr.err()
+}
+
 func (c Contact) validate(p *problems, prefix string) {
 	if c.Email != "" {
 		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
@@ -271,30 +283,42 @@ func (p Participant) Validate(today Date) error {
 	return pr.err()
 }
 
-// checkText rejects invalid UTF-8, control characters (including NUL), line
-// and paragraph separators, bidirectional-override characters (which can
-// make a name display as something else) and over-long values.
-func checkText(pr *problems, field, s string, max int) {
+// TextProblems checks a free-text field the way the engine checks its own:
+// valid UTF-8, at most max bytes, no control characters (NUL included) —
+// except newline and tab when multiline —, no line or paragraph separators
+// and no bidirectional-override characters (which can make a text display
+// as something else). It returns the problems for field, or nil. Packages
+// that add their own fields use it so every field is checked alike.
+func TextProblems(field, s string, max int, multiline bool) []FieldProblem {
+	var out []FieldProblem
 	if len(s) > max {
-		pr.add(field, "longer than %d bytes", max)
+		out = append(out, FieldProblem{Field: field, Message: fmt.Sprintf("longer than %d bytes", max)})
 	}
 	if !utf8.ValidString(s) {
-		pr.add(field, "is not valid UTF-8")
-		return
+		return append(out, FieldProblem{Field: field, Message: "is not valid UTF-8"})
 	}
 	for _, r := range s {
 		switch {
+		case multiline && (r == '\n' || r == '\t'):
 		case unicode.IsControl(r):
-			pr.add(field, "contains a control character")
-			return
+			return append(out, FieldProblem{Field: field, Message: "contains a control character"})
 		case unicode.In(r, unicode.Zl, unicode.Zp):
-			pr.add(field, "contains a line or paragraph separator")
-			return
+			return append(out, FieldProblem{Field: field, Message: "contains a line or paragraph separator"})
 		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-			pr.add(field, "contains a bidirectional-override character")
-			return
+			return append(out, FieldProblem{Field: field, Message: "contains a bidirectional-override character"})
 		}
 	}
+	return out
+}
+
+// checkText is TextProblems for a single-line field.
+func checkText(pr *problems, field, s string, max int) {
+	pr.list = append(pr.list, TextProblems(field, s, max, false)...)
+}
+
+// checkMultiline is TextProblems for a multi-line field (reasons, notes).
+func checkMultiline(pr *problems, field, s string, max int) {
+	pr.list = append(pr.list, TextProblems(field, s, max, true)...)
 }
 
 // checkName is checkText for a required personal name, which must also

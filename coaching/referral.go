@@ -130,7 +130,7 @@ func (e *Engine) ProposeReferral(ctx context.Context, actor Actor, id CaseID, in
 	if strings.TrimSpace(in.Reason) == "" {
 		pr.add("reason", "required")
 	}
-	checkText(&pr, "reason", in.Reason, 4000)
+	checkMultiline(&pr, "reason", in.Reason, 4000)
 	checkText(&pr, "external_ref", in.ExternalRef, 200)
 	if in.FollowUpDays == 0 {
 		in.FollowUpDays = 14

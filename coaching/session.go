@@ -194,7 +194,7 @@ func (e *Engine) RecordSession(ctx context.Context, actor Actor, s Session) (Ses
 			pr.add(fmt.Sprintf("elements[%d]", i), "unknown coaching-approach element %q", el)
 		}
 	}
-	checkText(&pr, "peer_support", s.PeerSupport, 2000)
+	checkMultiline(&pr, "peer_support", s.PeerSupport, 2000)
 	checkText(&pr, "topic", s.Topic, 500)
 	if err := pr.err(); err != nil {
 		return Session{}, err

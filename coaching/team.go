@@ -41,7 +41,7 @@ func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch Team
 	if ch.Add != nil {
 		pr.merge("add", ch.Add.validate())
 	}
-	checkText(&pr, "reason", ch.Reason, 4000)
+	checkMultiline(&pr, "reason", ch.Reason, 4000)
 	if err := pr.err(); err != nil {
 		return Case{}, err
 	}

@@ -3,8 +3,6 @@ package pathway
 import (
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -242,20 +240,5 @@ func checkText(pr []coaching.FieldProblem, field, s string, max int, required bo
 	if required && strings.TrimSpace(s) == "" {
 		return append(pr, coaching.FieldProblem{Field: field, Message: "required"})
 	}
-	if len(s) > max {
-		pr = append(pr, coaching.FieldProblem{Field: field, Message: fmt.Sprintf("longer than %d bytes", max)})
-	}
-	if !utf8.ValidString(s) {
-		return append(pr, coaching.FieldProblem{Field: field, Message: "is not valid UTF-8"})
-	}
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-		case unicode.IsControl(r):
-			return append(pr, coaching.FieldProblem{Field: field, Message: "contains a control character"})
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-			return append(pr, coaching.FieldProblem{Field: field, Message: "contains a bidirectional-override character"})
-		}
-	}
-	return pr
+	return append(pr, coaching.TextProblems(field, s, max, true)...)
 }

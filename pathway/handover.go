@@ -1,8 +1,8 @@
 package pathway
 
 import (
+	"errors"
 	"fmt"
-	"net/mail"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -26,33 +26,19 @@ func (c ContactPerson) problems(prefix string) []coaching.FieldProblem {
 	var pr []coaching.FieldProblem
 	pr = checkText(pr, prefix+".name", c.Name, 200, true)
 	pr = checkText(pr, prefix+".title", c.Title, 200, false)
-	if c.Email != "" {
-		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || len(c.Email) > 254 {
-			pr = append(pr, coaching.FieldProblem{Field: prefix + ".email", Message: "not a valid e-mail address"})
-		}
+	if len(c.Email) > 254 {
+		pr = append(pr, coaching.FieldProblem{Field: prefix + ".email", Message: "longer than 254 bytes"})
 	}
-	if c.Phone != "" && !validPhone(c.Phone) {
-		pr = append(pr, coaching.FieldProblem{Field: prefix + ".phone", Message: "not a valid phone number"})
+	var ve *coaching.ValidationError
+	if errors.As(coaching.Contact{Email: c.Email, Phone: c.Phone}.Validate(), &ve) {
+		for _, p := range ve.Problems {
+			pr = append(pr, coaching.FieldProblem{Field: prefix + "." + p.Field, Message: p.Message})
+		}
 	}
 	if c.Email == "" && c.Phone == "" {
 		pr = append(pr, coaching.FieldProblem{Field: prefix, Message: "an e-mail address or a phone number is required"})
 	}
 	return pr
-}
-
-func validPhone(s string) bool {
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' && i == 0:
-		case r == ' ' || r == '-':
-		default:
-			return false
-		}
-	}
-	return digits >= 5 && digits <= 15
 }
 
 // SupportNeed is a support need that transfers with the student, e.g.
