@@ -314,8 +314,7 @@ func (e *Engine) guardianDigest(ctx context.Context, tx Tx, c Case, p Participan
 		return Notice{ID: id, CaseID: c.ID, Kind: NoticeKindAbsence, Recipient: recipient, Subject: subject, Body: body,
 			Data: data, CreatedAt: now, NotBefore: notBefore, Status: NoticePending}
 	}
-	switch {
-	case pending != nil:
+	if pending != nil {
 		n := build(pending.ID, fresh)
 		n.NotBefore = pending.NotBefore
 		if len(fresh) == 0 {
@@ -327,7 +326,24 @@ func (e *Engine) guardianDigest(ctx context.Context, tx Tx, c Case, p Participan
 		}
 		if ok {
 			res.Revised = append(res.Revised, n.ID)
+			pending = n.ptr()
+		} else {
+			// A dispatcher claimed it meanwhile: what it lists counts as
+			// told, and the rest goes in a follow-up.
+			for _, l := range strings.Split(pending.Data["lessons"], "\x1f") {
+				told[l] = true
+			}
+			fresh = fresh[:0]
+			for _, m := range unexplained {
+				if !told[m.Lesson] {
+					fresh = append(fresh, m)
+				}
+			}
+			pending = nil
 		}
+	}
+	switch {
+	case pending != nil:
 	case len(fresh) > 0:
 		id := base
 		if seq > 0 {

@@ -67,6 +67,8 @@ type Notice struct {
 	LastError  string    `json:"last_error,omitempty"`
 }
 
+func (n Notice) ptr() *Notice { return &n }
+
 // Clone returns a deep copy.
 func (n Notice) Clone() Notice {
 	n.Data = maps.Clone(n.Data)
