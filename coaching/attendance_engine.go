@@ -541,3 +541,33 @@ func (e *Engine) ReviewRisks(ctx context.Context) (raised, cleared []FlagChange,
 	}
 	return raised, cleared, nil
 }
+
+// Marks returns a case's current attendance marks dated from..to
+// (inclusive; a zero end is open), ordered by date then lesson.
+func (e *Engine) Marks(ctx context.Context, id CaseID, from, to Date) ([]Mark, error) {
+	var out []Mark
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Case(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Marks(ctx, id, from, to)
+		return err
+	})
+	return out, err
+}
+
+// MarkHistory returns every revision of one mark, oldest first: who
+// recorded or corrected what, and when.
+func (e *Engine) MarkHistory(ctx context.Context, id CaseID, key MarkKey) ([]Mark, error) {
+	var out []Mark
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Case(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.MarkHistory(ctx, id, key)
+		return err
+	})
+	return out, err
+}

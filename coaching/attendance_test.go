@@ -244,12 +244,8 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 	fix := lesson(ids[0], d, 1, coaching.AttendanceExplained)
 	_, err := env.Engine.RecordAttendance(context.Background(), corrector, []coaching.MarkInput{fix})
 	require.NoError(t, err)
-	var hist []coaching.Mark
-	require.NoError(t, env.Store.View(context.Background(), func(tx coaching.ReadTx) error {
-		var err error
-		hist, err = tx.MarkHistory(context.Background(), ids[0], coaching.MarkKey{Date: d, Lesson: "1"})
-		return err
-	}))
+	hist, err := env.Engine.MarkHistory(context.Background(), ids[0], coaching.MarkKey{Date: d, Lesson: "1"})
+	require.NoError(t, err)
 	require.Len(t, hist, 2)
 	assert.Equal(t, teacher.ID, hist[0].By)
 	assert.Equal(t, coaching.AttendanceUnexplained, hist[0].Status)
@@ -271,12 +267,8 @@ func TestInvalidMarksStoreNothing(t *testing.T) {
 	_, err = env.Engine.RecordAttendance(context.Background(), teacher, []coaching.MarkInput{
 		lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson("no-such-case", d, 1, coaching.AttendancePresent)})
 	ct.RequireInvalid(t, err, "marks[1].case_id")
-	var marks []coaching.Mark
-	require.NoError(t, env.Store.View(context.Background(), func(tx coaching.ReadTx) error {
-		var err error
-		marks, err = tx.Marks(context.Background(), c.ID, coaching.Date{}, coaching.Date{})
-		return err
-	}))
+	marks, err := env.Engine.Marks(context.Background(), c.ID, coaching.Date{}, coaching.Date{})
+	require.NoError(t, err)
 	assert.Empty(t, marks, "nothing is half-saved")
 	notices, err := env.Store.Notices(context.Background(), coaching.NoticeQuery{CaseID: c.ID})
 	require.NoError(t, err)
