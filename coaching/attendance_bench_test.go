@@ -135,18 +135,25 @@ func BenchmarkBaselineEarlyWarningLoop(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		for _, h := range hs {
-			var attended, scheduled, unexplained10, absentMin, days int
-			var last coaching.Date
+			var attended, scheduled, unexplained10, absentMin, days, doneDays int
+			var last, lastDone coaching.Date
 			for i := len(h.Marks) - 1; i >= 0; i-- {
 				m := h.Marks[i]
 				if m.Date != last {
 					days++
 					last = m.Date
 				}
-				if days <= 20 {
-					scheduled += m.Minutes
-					if !m.Status.Absent() {
-						attended += m.Minutes
+				// The rate judges completed days: today is left out.
+				if m.Date.Before(h.Today) {
+					if m.Date != lastDone {
+						doneDays++
+						lastDone = m.Date
+					}
+					if doneDays <= 20 {
+						scheduled += m.Minutes
+						if !m.Status.Absent() {
+							attended += m.Minutes
+						}
 					}
 				}
 				if days <= 10 && m.Status == coaching.AttendanceUnexplained {
@@ -185,18 +192,24 @@ func TestEarlyWarningMatchesPlainLoop(t *testing.T) {
 	}
 	loop := 0
 	for _, h := range hs {
-		var attended, scheduled, unexplained10, absentMin, days int
-		var last coaching.Date
+		var attended, scheduled, unexplained10, absentMin, days, doneDays int
+		var last, lastDone coaching.Date
 		for i := len(h.Marks) - 1; i >= 0; i-- {
 			m := h.Marks[i]
 			if m.Date != last {
 				days++
 				last = m.Date
 			}
-			if days <= 20 {
-				scheduled += m.Minutes
-				if !m.Status.Absent() {
-					attended += m.Minutes
+			if m.Date.Before(h.Today) {
+				if m.Date != lastDone {
+					doneDays++
+					lastDone = m.Date
+				}
+				if doneDays <= 20 {
+					scheduled += m.Minutes
+					if !m.Status.Absent() {
+						attended += m.Minutes
+					}
 				}
 			}
 			if days <= 10 && m.Status == coaching.AttendanceUnexplained {

@@ -366,6 +366,7 @@ func TestAbsenceHourStepsWidenTheCircle(t *testing.T) {
 func TestAttendanceRateRule(t *testing.T) {
 	r := coaching.AttendanceRateRule{RuleName: "rate", MinPercent: 90, SchoolDays: 20, MinDays: 5}
 	d := coaching.NewDate(2026, 9, 30)
+	today := d.AddDays(1) // the rule judges completed days only
 	var marks []coaching.Mark
 	for i := 0; i < 20; i++ {
 		s := coaching.AttendancePresent
@@ -374,7 +375,7 @@ func TestAttendanceRateRule(t *testing.T) {
 		}
 		marks = append(marks, coaching.Mark{Date: d.AddDays(-19 + i), Minutes: 300, Status: s})
 	}
-	h := &coaching.AttendanceHistory{Marks: marks, Today: d}
+	h := &coaching.AttendanceHistory{Marks: marks, Today: today}
 	hit, _ := r.Check(h)
 	assert.False(t, hit, "90 % is not below 90 %")
 	h.Marks[5].Status = coaching.AttendanceUnexplained
@@ -383,9 +384,16 @@ func TestAttendanceRateRule(t *testing.T) {
 	assert.Equal(t, "attendance 85.0 % over the last 20 school days (below 90 %)", reason)
 	// Older absences outside the 20 school days do not count.
 	older := append([]coaching.Mark{{Date: d.AddDays(-40), Minutes: 300, Status: coaching.AttendanceUnexplained}}, marks...)
-	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: older, Today: d})
+	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: older, Today: today})
 	assert.True(t, hit)
 	// Too few days to judge.
-	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: marks[:3], Today: d})
+	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: marks[:3], Today: today})
 	assert.False(t, hit)
+	// Today's half-marked day is not judged: an absence this morning does
+	// not flag a student whose completed days are fine.
+	fine := append([]coaching.Mark(nil), marks...)
+	fine[5].Status = coaching.AttendancePresent
+	morning := append(fine, coaching.Mark{Date: today, Minutes: 300, Status: coaching.AttendanceUnexplained})
+	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: morning, Today: today})
+	assert.False(t, hit, "today is judged when it is over")
 }

@@ -56,8 +56,10 @@ type WarningRule interface {
 
 // AttendanceRateRule warns when attendance (present or late, weighted by
 // minutes; by marks when no minutes are recorded) over the last SchoolDays
-// school days is below MinPercent. It needs at least MinDays school days of
-// marks before it judges.
+// completed school days is below MinPercent. Today is not judged until it is
+// over: with attendance marked lesson by lesson, a half-marked day would
+// flag a student in the morning and clear the flag in the afternoon. It
+// needs at least MinDays school days of marks before it judges.
 type AttendanceRateRule struct {
 	RuleName    string
 	MinPercent  int
@@ -74,12 +76,14 @@ func (r AttendanceRateRule) Notify() []Role { return r.NotifyRoles }
 
 // Check implements WarningRule.
 func (r AttendanceRateRule) Check(h *AttendanceHistory) (bool, string) {
-	days, oldest := h.schoolDays(r.SchoolDays)
+	done := *h
+	done.Today = h.Today.AddDays(-1)
+	days, oldest := done.schoolDays(r.SchoolDays)
 	if days < max(r.MinDays, 1) {
 		return false, ""
 	}
 	var attended, scheduled, attendedMarks, marks int
-	for _, m := range h.since(oldest) {
+	for _, m := range done.since(oldest) {
 		marks++
 		scheduled += m.Minutes
 		if !m.Status.Absent() {
@@ -160,7 +164,7 @@ func (r AbsenceHoursRule) Check(h *AttendanceHistory) (bool, string) {
 }
 
 // DefaultWarningRules are the defaults of reference domain.md §2:
-// attendance below 90 % over the last 20 school days; 3 unexplained
+// attendance below 90 % over the last 20 completed school days; 3 unexplained
 // absences within 10 school days (both to the personal tutor); and the
 // absence-hour steps 25 h (personal tutor), 30 h (and the curator), 50 h
 // (and the head of studies) and 70 h (and the study counsellor).

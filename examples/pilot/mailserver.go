@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/mail"
+	"sync"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// mailServer is an SMTP server in the process, on 127.0.0.1, that accepts
+// every message and keeps its Message-ID and recipient: the guardians' and
+// staff's mailboxes of the simulation.
+type mailServer struct {
+	Addr string
+	srv  *gosmtp.Server
+
+	mu       sync.Mutex
+	received []receivedMail
+}
+
+// receivedMail is one message the server accepted.
+type receivedMail struct {
+	MessageID string
+	To        []string
+}
+
+// startMailServer listens on a free port of 127.0.0.1 (plain SMTP, no
+// STARTTLS: the sender is configured with AllowInsecure).
+func startMailServer() (*mailServer, error) {
+	ms := &mailServer{}
+	s := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
+		return &mailSession{srv: ms}, nil
+	}))
+	s.Domain = "mx.koti.example"
+	s.ReadTimeout = 10 * time.Second
+	s.WriteTimeout = 10 * time.Second
+	s.MaxMessageBytes = 1 << 20
+	s.ErrorLog = log.New(io.Discard, "", 0)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start the SMTP server: %w", err)
+	}
+	ms.Addr = l.Addr().String()
+	ms.srv = s
+	go func() { _ = s.Serve(l) }()
+	return ms, nil
+}
+
+// Close stops the server.
+func (ms *mailServer) Close() error { return ms.srv.Close() }
+
+// Received returns the messages accepted so far.
+func (ms *mailServer) Received() []receivedMail {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return append([]receivedMail(nil), ms.received...)
+}
+
+type mailSession struct {
+	srv *mailServer
+	to  []string
+}
+
+func (s *mailSession) Mail(string, *gosmtp.MailOptions) error { return nil }
+
+func (s *mailSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *mailSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return &gosmtp.SMTPError{Code: 554, Message: "malformed message: " + err.Error()}
+	}
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	s.srv.received = append(s.srv.received, receivedMail{MessageID: msg.Header.Get("Message-ID"), To: append([]string(nil), s.to...)})
+	return nil
+}
+
+func (s *mailSession) Reset()        { s.to = nil }
+func (s *mailSession) Logout() error { return nil }

@@ -1,0 +1,705 @@
+// Command pilot simulates one autumn term of the #Valmennus-pilotti
+// (../shared/DOMAIN.md §2): a first-year vocational class of 25 students in
+// the surface-treatment and construction fields, coached through the
+// built-in first-year pilot model on the memory store.
+//
+// Every school day the teachers mark attendance lesson by lesson for the
+// whole class; at 15:00 Helsinki time the dispatcher mails each guardian of
+// a minor one digest of the day's unexplained absences through the SMTP
+// sender to an SMTP server running in this process. The early-warning rules
+// flag students whose absences grow, the support team coaches them, and one
+// student is referred to the curator. At the end of the term the program
+// checks that every absence notice reached the SMTP server on the day of
+// the absence, and prints a summary; the same seed always gives the same
+// summary.
+//
+//	go run ./examples/pilot
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/smtp"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "pilot:", err)
+		os.Exit(1)
+	}
+}
+
+// run simulates the term and writes the summary to w.
+func run(w io.Writer) error {
+	ctx := context.Background()
+	sim, err := simulate(ctx, Seed)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := sim.report(ctx, &buf); err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// simulation is a term in progress, and when simulate returns, a finished
+// one.
+type simulation struct {
+	eng   *coaching.Engine
+	store *memory.Store
+	disp  *coaching.Dispatcher
+	mail  *mailServer
+	rng   *rand.Rand
+	now   time.Time
+	class []*Student
+
+	today      coaching.Date
+	schoolDay  int // index of today among the school days
+	closed     map[int]bool
+	mappedLast coaching.Date
+
+	// What happened.
+	calls        int // RecordAttendance calls
+	raised       map[string]int
+	cleared      map[string]int
+	byCorrection []coaching.FlagChange
+	flagged      map[coaching.CaseID]bool
+	unreachable  map[string]coaching.UnreachableGuardian // by guardian id
+	dispatched   coaching.DispatchReport
+	received     []receivedMail
+
+	lateFix map[int]bool // today's students whose first-lesson absence becomes late
+
+	groupSessions   int
+	groupPresent    int
+	elements        map[coaching.ApproachElement]int
+	peerSessions    int
+	individual      int
+	outreach        int
+	outreachContact int
+
+	ref referralFlow
+}
+
+// referralFlow follows the one referral of the term.
+type referralFlow struct {
+	trigger  coaching.Date // the referral student was first flagged
+	id       string
+	stage    int // 0 waiting, 1 proposed and made, 2 accepted, 3 completed
+	stagedOn coaching.Date
+	sessions int
+}
+
+// simulate runs the term on an engine over the memory store and a
+// controlled clock, delivering notices to an SMTP server in the process.
+func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
+	mail, err := startMailServer()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := mail.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("stop the SMTP server: %w", cerr)
+		}
+	}()
+	sim = &simulation{
+		mail:        mail,
+		rng:         rand.New(rand.NewPCG(seed, seed+1)),
+		class:       Cohort(seed),
+		closed:      map[int]bool{},
+		raised:      map[string]int{},
+		cleared:     map[string]int{},
+		flagged:     map[coaching.CaseID]bool{},
+		unreachable: map[string]coaching.UnreachableGuardian{},
+		elements:    map[coaching.ApproachElement]int{},
+		now:         TermStart.At(7, 0),
+	}
+	clock := coaching.ClockFunc(func() time.Time { return sim.now })
+	ids := 0
+	sim.store = memory.New()
+	sim.eng, err = coaching.New(sim.store, &coaching.Options{
+		Models: []*coaching.Model{coaching.Pilot()},
+		Clock:  clock,
+
+		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)
+			ids++
+			return fmt.Sprintf("gen%04d", ids)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	sender, err := smtp.New(smtp.Options{
+		Addr:          mail.Addr,
+		From:          "Valmennus <valmennus@oppilaitos.example>",
+		AllowInsecure: true, // the in-process server offers no STARTTLS
+		Timeout:       10 * time.Second,
+		Clock:         clock,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sim.disp, err = coaching.NewDispatcher(sim.store, sender, &coaching.DispatcherOptions{Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+
+	for d := TermStart; !d.After(TermEnd); d = d.AddDays(1) {
+		sim.today = d
+		if SchoolDay(d) {
+			if err := sim.schoolDayRun(ctx); err != nil {
+				return nil, fmt.Errorf("%s: %w", d, err)
+			}
+			sim.schoolDay++
+		}
+		if err := sim.evening(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", d, err)
+		}
+	}
+	sim.received = mail.Received()
+	if err := sim.check(ctx); err != nil {
+		return nil, err
+	}
+	return sim, nil
+}
+
+// at moves the clock to hh:mm today and lets the dispatcher deliver
+// whatever is due by then.
+func (s *simulation) at(ctx context.Context, hour, minute int) error {
+	t := s.today.At(hour, minute)
+	if t.Before(s.now) {
+		return fmt.Errorf("the clock would go back from %s to %s", s.now.Format(time.DateTime), t.Format(time.DateTime))
+	}
+	s.now = t
+	rep, err := s.disp.RunOnce(ctx)
+	s.dispatched.Add(rep)
+	return err
+}
+
+// schoolDayRun is one school day: lessons and their marks, coaching, the
+// digest, the interviews of the first weeks and the referral's steps.
+func (s *simulation) schoolDayRun(ctx context.Context) error {
+	d := s.today
+	wd := d.Weekday()
+	if err := s.at(ctx, 8, 0); err != nil {
+		return err
+	}
+	if s.schoolDay == 0 {
+		if err := s.enrolClass(ctx); err != nil {
+			return err
+		}
+	}
+	if d == RedirectDay {
+		if err := s.redirect(ctx); err != nil {
+			return err
+		}
+	}
+	plan := s.drawDay()
+	lessons := Timetable(d)
+	for li, l := range lessons {
+		h, m := l.Hour, l.Minute+15
+		if li == 3 && wd == time.Friday {
+			// On Fridays the workshop teacher takes the last lesson's
+			// attendance only after the digest has gone: the marks reach
+			// the guardians as follow-ups within minutes.
+			if err := s.at(ctx, 15, 0); err != nil {
+				return err
+			}
+			h, m = 15, 20
+		}
+		if err := s.at(ctx, h, m); err != nil {
+			return err
+		}
+		if err := s.markLesson(ctx, l, li, plan); err != nil {
+			return err
+		}
+		switch li {
+		case 0:
+			if err := s.at(ctx, 9, 0); err != nil {
+				return err
+			}
+			if err := s.morningCorrections(ctx, l); err != nil {
+				return err
+			}
+		case 1:
+			if err := s.at(ctx, 11, 30); err != nil {
+				return err
+			}
+			if err := s.midday(ctx); err != nil {
+				return err
+			}
+		case 2:
+			if wd == time.Wednesday {
+				if err := s.at(ctx, 13, 45); err != nil {
+					return err
+				}
+				if err := s.groupCoaching(ctx, plan); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if wd != time.Friday {
+		if err := s.at(ctx, 15, 0); err != nil { // the day's digests go out
+			return err
+		}
+	}
+	if err := s.at(ctx, 15, 30); err != nil {
+		return err
+	}
+	if err := s.at(ctx, 16, 0); err != nil {
+		return err
+	}
+	if err := s.interviews(ctx); err != nil {
+		return err
+	}
+	return s.referralStep(ctx)
+}
+
+// evening ticks the engine's timers, sweeps the early-warning rules and
+// delivers what is due, every calendar day.
+func (s *simulation) evening(ctx context.Context) error {
+	if err := s.at(ctx, 18, 0); err != nil {
+		return err
+	}
+	if _, err := s.eng.Tick(ctx, s.now); err != nil {
+		return err
+	}
+	raised, cleared, err := s.eng.ReviewRisks(ctx)
+	if err != nil {
+		return err
+	}
+	s.absorb(&coaching.AttendanceResult{Raised: raised, Cleared: cleared}, false)
+	return s.at(ctx, 18, 5)
+}
+
+// enrolClass opens every student's case with the support team.
+func (s *simulation) enrolClass(ctx context.Context) error {
+	for _, st := range s.class {
+		team := []coaching.TeamMember{tutor.member(), coach.member(), cur.member(), nurse.member()}
+		if len(st.SupportNeeds) > 0 {
+			team = append(team, snt.member())
+		}
+		if _, err := s.eng.Enrol(ctx, tutor.actor(), coaching.EnrolParams{
+			Model: coaching.ModelPilot, Participant: st.Participant, CaseID: st.CaseID, Team: team,
+		}); err != nil {
+			return fmt.Errorf("enrol %s: %w", st.CaseID, err)
+		}
+	}
+	return nil
+}
+
+// redirect moves one student to a better-suited field (a positive exit).
+func (s *simulation) redirect(ctx context.Context) error {
+	st := s.class[idxRedirected]
+	if _, err := s.eng.Fire(ctx, tutor.actor(), st.CaseID, coaching.PilotRedirect,
+		&coaching.FireOptions{Reason: "Siirtyy logistiikan perustutkintoon."}); err != nil {
+		return fmt.Errorf("redirect %s: %w", st.CaseID, err)
+	}
+	s.closed[idxRedirected] = true
+	return nil
+}
+
+// dayPlan is how each student attends today's four lessons.
+type dayPlan map[int]*[4]coaching.MarkInput
+
+// drawDay decides today's attendance of every student in the class.
+func (s *simulation) drawDay() dayPlan {
+	d := s.today
+	week := int(d.Start().Sub(TermStart.Start()).Hours()/24) / 7
+	plan := dayPlan{}
+	s.lateFix = map[int]bool{}
+	for _, st := range s.class {
+		if s.closed[st.Index] {
+			continue
+		}
+		var marks [4]coaching.MarkInput
+		status := [4]coaching.AttendanceStatus{}
+		reason := [4]coaching.AbsenceReason{}
+		for i := range status {
+			status[i] = coaching.AttendancePresent
+		}
+		scriptedDay := false
+		for _, sc := range script {
+			if sc.student == st.Index && sc.date == d {
+				scriptedDay = true
+				for _, li := range sc.lessons {
+					status[li] = coaching.AttendanceUnexplained
+				}
+			}
+		}
+		switch {
+		case st.Index == idxCorrectedBefore && d == CorrectedBeforeDay:
+			status[0] = coaching.AttendanceUnexplained
+			s.lateFix[st.Index] = true
+		case scriptedDay:
+		default:
+			p := st.profile
+			skip := 0.0
+			if p.drift > 0 && week > p.driftFrom {
+				skip = min(p.driftMax, p.drift*float64(week-p.driftFrom))
+				if st.individualCoached >= 2 {
+					skip *= 0.35 // individual coaching helps
+				}
+			}
+			r := s.rng.Float64()
+			switch {
+			case r < p.sickDay:
+				status = [4]coaching.AttendanceStatus{coaching.AttendanceSick, coaching.AttendanceSick, coaching.AttendanceSick, coaching.AttendanceSick}
+			case r < p.sickDay+p.appointment:
+				status[0], status[1] = coaching.AttendanceExplained, coaching.AttendanceExplained
+				reason[0], reason[1] = coaching.ReasonAppointment, coaching.ReasonAppointment
+			case r < p.sickDay+p.appointment+skip:
+				status = [4]coaching.AttendanceStatus{coaching.AttendanceUnexplained, coaching.AttendanceUnexplained, coaching.AttendanceUnexplained, coaching.AttendanceUnexplained}
+			default:
+				for i := range status {
+					u := s.rng.Float64()
+					switch {
+					case u < p.unexplained+skip/3:
+						status[i] = coaching.AttendanceUnexplained
+					case u < p.unexplained+skip/3+p.late:
+						status[i] = coaching.AttendanceLate
+					}
+				}
+				// Some who miss the first lesson turn up during it: the
+				// teacher corrects the mark to late before the digest.
+				if status[0] == coaching.AttendanceUnexplained && s.rng.IntN(4) == 0 {
+					s.lateFix[st.Index] = true
+				}
+			}
+		}
+		for i := range marks {
+			marks[i] = coaching.MarkInput{CaseID: st.CaseID, Date: d, Status: status[i], Reason: reason[i], Minutes: lessonMinutes}
+		}
+		plan[st.Index] = &marks
+	}
+	return plan
+}
+
+// markLesson records one lesson's attendance for the whole class in one
+// call.
+func (s *simulation) markLesson(ctx context.Context, l lesson, li int, plan dayPlan) error {
+	var marks []coaching.MarkInput
+	for _, st := range s.class {
+		p, ok := plan[st.Index]
+		if !ok {
+			continue
+		}
+		m := p[li]
+		m.Lesson, m.Title = l.ID, l.Title()
+		marks = append(marks, m)
+	}
+	return s.record(ctx, l.Teacher, marks, false)
+}
+
+// morningCorrections corrects the first lesson's marks of students who
+// turned up late, and, the day after CorrectionDay, explains that day's
+// absences after the guardian called (the digest has already gone).
+func (s *simulation) morningCorrections(ctx context.Context, first lesson) error {
+	var late []coaching.MarkInput
+	for _, st := range s.class {
+		if s.lateFix[st.Index] {
+			late = append(late, coaching.MarkInput{CaseID: st.CaseID, Date: s.today, Lesson: first.ID, Title: first.Title(),
+				Minutes: lessonMinutes, Status: coaching.AttendanceLate})
+		}
+	}
+	if len(late) > 0 {
+		if err := s.record(ctx, first.Teacher, late, false); err != nil {
+			return err
+		}
+	}
+	if s.today != nextSchoolDay(CorrectionDay) {
+		return nil
+	}
+	st := s.class[idxCorrection]
+	var fix []coaching.MarkInput
+	for _, l := range Timetable(CorrectionDay) {
+		fix = append(fix, coaching.MarkInput{CaseID: st.CaseID, Date: CorrectionDay, Lesson: l.ID, Title: l.Title(),
+			Minutes: lessonMinutes, Status: coaching.AttendanceExplained, Reason: coaching.ReasonFamily})
+	}
+	return s.record(ctx, tutor, fix, true)
+}
+
+// record stores marks and keeps count of what followed.
+func (s *simulation) record(ctx context.Context, by staff, marks []coaching.MarkInput, correction bool) error {
+	res, err := s.eng.RecordAttendance(ctx, by.actor(), marks)
+	if err != nil {
+		return err
+	}
+	s.calls++
+	s.absorb(res, correction)
+	return nil
+}
+
+// absorb counts flags raised and cleared and unreachable guardians.
+func (s *simulation) absorb(res *coaching.AttendanceResult, correction bool) {
+	for _, f := range res.Raised {
+		s.raised[f.Flag.Rule]++
+		s.flagged[f.CaseID] = true
+		if f.CaseID == s.class[idxReferral].CaseID && f.Flag.Rule == "absence_30h" && s.ref.trigger.IsZero() {
+			s.ref.trigger = s.today
+		}
+	}
+	for _, f := range res.Cleared {
+		s.cleared[f.Flag.Rule]++
+		if correction {
+			s.byCorrection = append(s.byCorrection, f)
+		}
+	}
+	for _, u := range res.Unreachable {
+		if _, seen := s.unreachable[u.GuardianID]; !seen {
+			s.unreachable[u.GuardianID] = u
+		}
+	}
+}
+
+// midday is the lunch-hour work of the support team: the welfare staff's
+// outreach on Tuesdays, individual coaching of flagged students on
+// Thursdays, the special-needs teacher's support every other Monday and the
+// curator's meetings with the referred student on Fridays.
+func (s *simulation) midday(ctx context.Context) error {
+	d := s.today
+	switch d.Weekday() {
+	case time.Tuesday:
+		contacts := 4 + s.rng.IntN(12)
+		_, err := s.eng.RecordSession(ctx, cur.actor(), coaching.Session{Kind: coaching.SessionOutreach, Date: d,
+			Hours: decimal.New(15, -1), Staff: []coaching.SessionStaff{cur.session(), nurse.session()}, Contacts: contacts,
+			Topic: "jalkautuminen: ruokala ja työpajat"})
+		if err != nil {
+			return fmt.Errorf("outreach: %w", err)
+		}
+		s.outreach++
+		s.outreachContact += contacts
+	case time.Thursday:
+		for _, st := range s.class {
+			if s.closed[st.Index] {
+				continue
+			}
+			c, err := s.eng.Case(ctx, st.CaseID)
+			if err != nil {
+				return err
+			}
+			if len(c.Flags) == 0 {
+				continue
+			}
+			// The first meeting takes an hour, then a half-hour check-in a week.
+			hours := decimal.New(5, -1)
+			if st.individualCoached == 0 {
+				hours = decimal.NewFromInt(1)
+			}
+			if _, err := s.eng.RecordSession(ctx, coach.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: d,
+				Hours: hours, Staff: []coaching.SessionStaff{coach.session()}, Cases: []coaching.CaseID{st.CaseID},
+				Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementPresence, coaching.ElementEmotionalConnection},
+				Topic:    "yksilövalmennus: opiskelurytmi ja läsnäolo"}); err != nil {
+				return fmt.Errorf("individual coaching: %w", err)
+			}
+			st.individualCoached++
+			s.individual++
+		}
+	case time.Monday:
+		_, week := d.Start().ISOWeek()
+		if week%2 != 0 {
+			return nil
+		}
+		for _, st := range s.class {
+			if s.closed[st.Index] || len(st.SupportNeeds) == 0 {
+				continue
+			}
+			if _, err := s.eng.RecordSession(ctx, snt.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: d,
+				Hours: decimal.New(75, -2), Staff: []coaching.SessionStaff{snt.session()}, Cases: []coaching.CaseID{st.CaseID},
+				Elements: []coaching.ApproachElement{coaching.ElementParticipation, coaching.ElementAppreciation},
+				Topic:    "erityisopettajan tuki: opiskelutaidot"}); err != nil {
+				return fmt.Errorf("special-needs support: %w", err)
+			}
+			s.individual++
+		}
+	case time.Friday:
+		if s.ref.stage != 2 {
+			return nil
+		}
+		st := s.class[idxReferral]
+		if _, err := s.eng.RecordSession(ctx, cur.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: d,
+			Hours: decimal.NewFromInt(1), Staff: []coaching.SessionStaff{cur.session()}, Cases: []coaching.CaseID{st.CaseID},
+			Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementEmotionalConnection},
+			Topic:    "kuraattorin tapaaminen"}); err != nil {
+			return fmt.Errorf("curator meeting: %w", err)
+		}
+		s.ref.sessions++
+		s.individual++
+	}
+	return nil
+}
+
+// groupCoaching records Wednesday's group coaching: the tutor and the
+// coach with the students who were there.
+func (s *simulation) groupCoaching(ctx context.Context, plan dayPlan) error {
+	theme := groupThemes[s.groupSessions%len(groupThemes)]
+	var present []coaching.CaseID
+	for _, st := range s.class {
+		if p, ok := plan[st.Index]; ok && !p[groupCoachingLesson].Status.Absent() {
+			present = append(present, st.CaseID)
+		}
+	}
+	if _, err := s.eng.RecordSession(ctx, coach.actor(), coaching.Session{Kind: coaching.SessionGroup, Date: s.today,
+		Hours: decimal.New(15, -1), Staff: []coaching.SessionStaff{tutor.session(), coach.session()}, Cases: present,
+		Elements: theme.elements, PeerSupport: theme.peer, Topic: "ryhmävalmennus: " + theme.topic}); err != nil {
+		return fmt.Errorf("group coaching: %w", err)
+	}
+	s.groupSessions++
+	s.groupPresent += len(present)
+	for _, el := range theme.elements {
+		s.elements[el]++
+	}
+	if theme.peer != "" {
+		s.peerSessions++
+	}
+	return nil
+}
+
+// interviews holds the day's initial interviews: the personal tutor meets
+// the student, goes through the screening results and maps the initial
+// situation; HOKS drafting started on the second day of studies.
+func (s *simulation) interviews(ctx context.Context) error {
+	for _, st := range s.class {
+		if st.InterviewDay != s.schoolDay {
+			continue
+		}
+		if _, err := s.eng.RecordSession(ctx, tutor.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: s.today,
+			Hours: decimal.New(75, -2), Staff: []coaching.SessionStaff{tutor.session()}, Cases: []coaching.CaseID{st.CaseID},
+			Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementParticipation},
+			Topic:    "alkuhaastattelu ja HOKSin laadinta"}); err != nil {
+			return fmt.Errorf("initial interview: %w", err)
+		}
+		s.individual++
+		needs := append([]string{}, st.SupportNeeds...)
+		if _, err := s.eng.Fire(ctx, tutor.actor(), st.CaseID, coaching.PilotMapInitialSituation, &coaching.FireOptions{
+			Payload: coaching.InitialSituation{SupportNeeds: needs, LiteracyScreening: st.Literacy, MathsScreening: st.Maths,
+				InitialInterviewDate: s.today, HOKSDraftingStarted: TermStart.AddDays(1)},
+		}); err != nil {
+			return fmt.Errorf("map the initial situation of %s: %w", st.CaseID, err)
+		}
+		s.mappedLast = s.today
+	}
+	return nil
+}
+
+// referralStep moves the referral on: the school day after the referral
+// student's absences reach 30 hours (the rule that alerts the curator), the tutor proposes a referral to the curator
+// and makes it with the student's agreement; the curator accepts it the
+// next school day, meets the student on Fridays, and completes it after
+// three meetings.
+func (s *simulation) referralStep(ctx context.Context) error {
+	st := s.class[idxReferral]
+	r := &s.ref
+	switch {
+	case r.stage == 0 && !r.trigger.IsZero() && s.today.After(r.trigger):
+		ref, err := s.eng.ProposeReferral(ctx, tutor.actor(), st.CaseID, coaching.ReferralInput{Service: coaching.ServiceCurator,
+			Reason: referralReason})
+		if err != nil {
+			return fmt.Errorf("propose the referral: %w", err)
+		}
+		r.id = ref.ID
+		if _, err := s.eng.AdvanceReferral(ctx, tutor.actor(), st.CaseID, r.id, coaching.ReferralMake); err != nil {
+			return fmt.Errorf("make the referral: %w", err)
+		}
+		r.stage, r.stagedOn = 1, s.today
+	case r.stage == 1 && s.today.After(r.stagedOn):
+		if _, err := s.eng.AdvanceReferral(ctx, cur.actor(), st.CaseID, r.id, coaching.ReferralAccept); err != nil {
+			return fmt.Errorf("accept the referral: %w", err)
+		}
+		r.stage, r.stagedOn = 2, s.today
+	case r.stage == 2 && r.sessions >= 3:
+		if _, err := s.eng.AdvanceReferral(ctx, cur.actor(), st.CaseID, r.id, coaching.ReferralComplete); err != nil {
+			return fmt.Errorf("complete the referral: %w", err)
+		}
+		r.stage, r.stagedOn = 3, s.today
+	}
+	return nil
+}
+
+// referralReason is confidential: only welfare staff on the team see it,
+// and the summary never prints it.
+const referralReason = "Toistuvia selvittämättömiä poissaoloja; opiskelija kertoo univaikeuksista ja kuormittavasta kotitilanteesta."
+
+// nextSchoolDay returns the first school day after d.
+func nextSchoolDay(d coaching.Date) coaching.Date {
+	for d = d.AddDays(1); !SchoolDay(d); d = d.AddDays(1) {
+	}
+	return d
+}
+
+// check asserts what the pilot promises, and fails the run otherwise:
+// every absence notice to a guardian was delivered on the civil date of the
+// absence; the SMTP server received exactly the notices marked sent; no
+// guardian was told about the student who came of age from the birthday on.
+func (s *simulation) check(ctx context.Context) error {
+	all, err := s.store.Notices(ctx, coaching.NoticeQuery{})
+	if err != nil {
+		return err
+	}
+	sent := map[string]bool{}
+	var problems []error
+	for _, n := range all {
+		if n.Status == coaching.NoticeSent {
+			sent[n.ID] = true
+		}
+		switch {
+		case n.Status == coaching.NoticePending || n.Status == coaching.NoticeClaimed || n.Status == coaching.NoticeDead:
+			problems = append(problems, fmt.Errorf("notice %s was not delivered (%s, %s)", n.ID, n.Status, n.LastError))
+		case n.Kind == coaching.NoticeKindAbsence && n.Status == coaching.NoticeSent:
+			if got := coaching.DateOf(n.SentAt).String(); got != n.Data["date"] {
+				problems = append(problems, fmt.Errorf("absence notice %s for %s was delivered on %s", n.ID, n.Data["date"], got))
+			}
+		}
+		if n.CaseID == s.class[idxTurns18].CaseID && n.Recipient.Role == coaching.RoleGuardian && n.Data["date"] >= Birthday18.String() {
+			problems = append(problems, fmt.Errorf("notice %s told a guardian about an adult without consent", n.ID))
+		}
+	}
+	got := map[string]bool{}
+	for _, m := range s.received {
+		id, _, err := smtp.ParseMessageID(m.MessageID)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("the SMTP server received a message with a foreign Message-ID: %w", err))
+			continue
+		}
+		if got[id] {
+			problems = append(problems, fmt.Errorf("the SMTP server received notice %s twice", id))
+		}
+		got[id] = true
+	}
+	if len(s.received) != len(sent) {
+		problems = append(problems, fmt.Errorf("the SMTP server received %d messages, %d notices are marked sent", len(s.received), len(sent)))
+	}
+	for id := range sent {
+		if !got[id] {
+			problems = append(problems, fmt.Errorf("notice %s is marked sent but never reached the SMTP server", id))
+		}
+	}
+	if len(problems) > 0 {
+		slices.SortFunc(problems, func(a, b error) int {
+			switch {
+			case a.Error() < b.Error():
+				return -1
+			case a.Error() > b.Error():
+				return 1
+			}
+			return 0
+		})
+		return errors.Join(problems...)
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/smtp"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+func TestRunIsDeterministic(t *testing.T) {
+	var first, second bytes.Buffer
+	require.NoError(t, run(&first))
+	require.NoError(t, run(&second))
+	assert.Equal(t, first.String(), second.String())
+
+	out := first.String()
+	lines := strings.Count(out, "\n")
+	assert.GreaterOrEqual(t, lines, 40, "a readable summary")
+	assert.LessOrEqual(t, lines, 60, "a compact summary")
+	for _, want := range []string{
+		"Class: 25 students",
+		"minors 23 at the start, 22 at the end",
+		"1 without contact details",
+		"25/25 mapped",
+		"delivered on the civil date of the absence:",
+		"0 on or after",
+		"adult without consent: 0 notices",
+		"cleared by a correction: unexplained_3_in_10",
+		"→ completed",
+		"Cases at the end of the term: 25",
+	} {
+		assert.Contains(t, out, want)
+	}
+
+	// Nothing personal or confidential: no identity codes, names, addresses
+	// or the referral's reason.
+	idCode := regexp.MustCompile(`\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]`)
+	assert.False(t, idCode.MatchString(out), "an identity-code-like string in the output")
+	assert.NotContains(t, out, "@", "no e-mail addresses")
+	assert.NotContains(t, out, "univaikeuksista", "no referral reason")
+	for _, st := range Cohort(Seed) {
+		p := st.Participant
+		assert.NotContains(t, out, p.IdentityCode.Reveal())
+		assert.NotContains(t, out, p.FamilyName, "no names")
+		for _, g := range p.Guardians {
+			assert.NotContains(t, out, g.Name)
+		}
+	}
+}
+
+func TestTermFacts(t *testing.T) {
+	ctx := context.Background()
+	sim, err := simulate(ctx, Seed)
+	require.NoError(t, err)
+
+	// 25 cases in the pilot model, every one with its initial situation.
+	n := 0
+	for c, err := range sim.store.Cases(ctx, coaching.CaseQuery{Model: coaching.ModelPilot}) {
+		require.NoError(t, err)
+		n++
+		var mapped bool
+		for _, r := range c.Records {
+			mapped = mapped || r.Name == coaching.RecordInitialSituation
+		}
+		assert.True(t, mapped, c.ID)
+	}
+	assert.Equal(t, ClassSize, n)
+
+	// Early warning: flags were raised, and cleared, one by a correction.
+	raised, cleared := 0, 0
+	for _, v := range sim.raised {
+		raised += v
+	}
+	for _, v := range sim.cleared {
+		cleared += v
+	}
+	assert.Positive(t, raised)
+	assert.Positive(t, cleared)
+	require.NotEmpty(t, sim.byCorrection)
+	assert.Equal(t, sim.class[idxCorrection].CaseID, sim.byCorrection[0].CaseID)
+
+	notices, err := sim.store.Notices(ctx, coaching.NoticeQuery{})
+	require.NoError(t, err)
+	sent := map[string]bool{}
+	guardianNotices := map[coaching.CaseID]int{}
+	var before18, corrections, absences int
+	for _, n := range notices {
+		require.NotEqual(t, coaching.NoticePending, n.Status, n.ID)
+		require.NotEqual(t, coaching.NoticeDead, n.Status, n.ID)
+		if n.Status == coaching.NoticeSent {
+			sent[n.ID] = true
+		}
+		if n.Recipient.Role == coaching.RoleGuardian && n.Status == coaching.NoticeSent {
+			guardianNotices[n.CaseID]++
+		}
+		switch {
+		case n.Kind == coaching.NoticeKindAbsence && n.Status == coaching.NoticeSent:
+			absences++
+			// Delivered on the Helsinki civil date of the absence.
+			assert.Equal(t, n.Data["date"], coaching.DateOf(n.SentAt).String(), n.ID)
+			if n.CaseID == sim.class[idxTurns18].CaseID {
+				// None from the 18th birthday on: the student is an adult
+				// who has not consented.
+				assert.Less(t, n.Data["date"], Birthday18.String(), n.ID)
+				before18++
+			}
+		case n.Kind == coaching.NoticeKindAbsenceCorrection:
+			corrections++
+		}
+	}
+	assert.Positive(t, absences)
+	assert.Positive(t, before18, "the guardians were told while the student was a minor")
+	assert.Positive(t, corrections, "a correction after the digest gives a correction notice")
+	assert.Positive(t, guardianNotices[sim.class[idxConsent].CaseID], "the adult who consents")
+	assert.Zero(t, guardianNotices[sim.class[idxNoConsent].CaseID], "the adult without consent")
+	assert.Len(t, sim.unreachable, 1, "the guardian without contact details is reported")
+
+	// The SMTP server received exactly the notices marked sent, once each.
+	require.Len(t, sim.received, len(sent))
+	got := map[string]bool{}
+	for _, m := range sim.received {
+		id, _, err := smtp.ParseMessageID(m.MessageID)
+		require.NoError(t, err)
+		assert.False(t, got[id], "received twice: %s", id)
+		got[id] = true
+	}
+	assert.Equal(t, sent, got)
+
+	// The referral went through its states; its reason stays with welfare staff.
+	st := sim.class[idxReferral]
+	ref, err := sim.eng.Referral(ctx, tutor.actor(), st.CaseID, sim.ref.id)
+	require.NoError(t, err)
+	assert.Equal(t, coaching.ReferralCompleted, ref.Status)
+	assert.Empty(t, ref.Reason, "the tutor does not see the reason")
+	ref, err = sim.eng.Referral(ctx, cur.actor(), st.CaseID, sim.ref.id)
+	require.NoError(t, err)
+	assert.Equal(t, referralReason, ref.Reason, "the curator does")
+}
