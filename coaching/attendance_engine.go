@@ -550,8 +550,8 @@ func (e *Engine) Marks(ctx context.Context, id CaseID, from, to Date) ([]Mark, e
 		if _, err := tx.Case(ctx, id); err != nil {
 			return err
 		}
-		var err error
-		out, err = tx.Marks(ctx, id, from, to)
+		ms, err := tx.Marks(ctx, id, from, to)
+		out = slices.Clone(ms) // the store's slice is read-only
 		return err
 	})
 	return out, err

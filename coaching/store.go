@@ -58,7 +58,8 @@ type ReadTx interface {
 	Documents(ctx context.Context, id CaseID, kind string) ([]Document, error)
 	// Marks returns the case's current attendance marks (the latest
 	// revision of each) dated from..to inclusive, ordered by date then
-	// lesson. A zero from or to leaves that end open.
+	// lesson. A zero from or to leaves that end open. The returned slice
+	// may share memory with the store: do not modify it.
 	Marks(ctx context.Context, id CaseID, from, to Date) ([]Mark, error)
 	// MarkHistory returns every revision of one mark, oldest first (empty
 	// when there is none).

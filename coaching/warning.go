@@ -11,6 +11,24 @@ type AttendanceHistory struct {
 	Case  Case
 	Marks []Mark
 	Today Date
+
+	// absent memoises AbsentMinutes for the rules that share it.
+	absent      int
+	absentKnown bool
+}
+
+// AbsentMinutes returns the minutes of absence of every kind up to Today
+// (computed once per history: several rules ask).
+func (h *AttendanceHistory) AbsentMinutes() int {
+	if !h.absentKnown {
+		for _, m := range h.Marks {
+			if m.Status.Absent() && !m.Date.After(h.Today) {
+				h.absent += m.Minutes
+			}
+		}
+		h.absentKnown = true
+	}
+	return h.absent
 }
 
 // schoolDays returns how many distinct dates with marks (up to Today) the
@@ -76,8 +94,7 @@ func (r AttendanceRateRule) Notify() []Role { return r.NotifyRoles }
 
 // Check implements WarningRule.
 func (r AttendanceRateRule) Check(h *AttendanceHistory) (bool, string) {
-	done := *h
-	done.Today = h.Today.AddDays(-1)
+	done := AttendanceHistory{Case: h.Case, Marks: h.Marks, Today: h.Today.AddDays(-1)}
 	days, oldest := done.schoolDays(r.SchoolDays)
 	if days < max(r.MinDays, 1) {
 		return false, ""
@@ -151,12 +168,7 @@ func (r AbsenceHoursRule) Notify() []Role { return r.NotifyRoles }
 
 // Check implements WarningRule.
 func (r AbsenceHoursRule) Check(h *AttendanceHistory) (bool, string) {
-	minutes := 0
-	for _, m := range h.Marks {
-		if m.Status.Absent() && !m.Date.After(h.Today) {
-			minutes += m.Minutes
-		}
-	}
+	minutes := h.AbsentMinutes()
 	if minutes < r.Hours*60 {
 		return false, ""
 	}

@@ -159,6 +159,7 @@ type undoOp struct {
 	wasDirty    bool
 	oldCase     *coaching.Case
 	mark        coaching.Mark    // the mark written (undoPutMark)
+	oldMarks    []coaching.Mark  // the case's marks before it
 	oldNotice   *coaching.Notice // the notice before an update
 }
 
@@ -217,15 +218,12 @@ func (u *undoOp) revert(s *Store) {
 	case undoPutMark:
 		k := u.mark.Key()
 		h := u.row.history[k]
-		h = h[:len(h)-1]
-		i, _ := u.row.findMark(k)
-		if len(h) == 0 {
+		if len(h) == 1 {
 			delete(u.row.history, k)
-			u.row.marks = slices.Delete(u.row.marks, i, i+1)
 		} else {
-			u.row.history[k] = h
-			u.row.marks[i] = h[len(h)-1]
+			u.row.history[k] = h[:len(h)-1]
 		}
+		u.row.marks = u.oldMarks
 	case undoPutSession:
 		delete(s.sessions, u.id)
 	case undoUpdateNotice:
@@ -330,7 +328,8 @@ func (t *readTx) Marks(_ context.Context, id coaching.CaseID, from, to coaching.
 	if hi < lo {
 		hi = lo
 	}
-	return slices.Clone(r.marks[lo:hi:hi]), nil
+	// Shared, read-only (ReadTx.Marks): capped so an append cannot show.
+	return r.marks[lo:hi:hi], nil
 }
 
 func (t *readTx) MarkHistory(_ context.Context, id coaching.CaseID, k coaching.MarkKey) ([]coaching.Mark, error) {
@@ -390,13 +389,22 @@ func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
 			r.history = make(map[coaching.MarkKey][]coaching.Mark)
 		}
 		r.history[k] = append(r.history[k], m)
+		old := r.marks
+		// Copy on write: readers may hold the current array (Marks shares
+		// it), so only an append past every reader's length reuses it.
 		i, found := r.findMark(k)
-		if found {
+		switch {
+		case !found && i == len(r.marks):
+			r.marks = append(r.marks, m)
+		case found:
+			r.marks = slices.Clone(r.marks)
 			r.marks[i] = m
-		} else {
-			r.marks = slices.Insert(r.marks, i, m)
+		default:
+			next := make([]coaching.Mark, 0, len(r.marks)+1+len(r.marks)/4)
+			next = append(append(append(next, r.marks[:i]...), m), r.marks[i:]...)
+			r.marks = next
 		}
-		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, mark: m})
+		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, mark: m, oldMarks: old})
 	}
 	return nil
 }
