@@ -150,17 +150,22 @@ type tx struct {
 }
 
 // undoOp reverts one write of a failed transaction.
+//
+// It is kept small (every Update carries a few inline): old holds the value
+// to restore — *coaching.Participant, *coaching.Case, *coaching.Timer,
+// *coaching.Notice or *markUndo — by kind.
 type undoOp struct {
-	kind        undoKind
-	row         *caseRow
-	participant *coaching.Participant // previous value (update) or nil
-	id          string
-	timer       *coaching.Timer // the timer to restore, nil for none
-	wasDirty    bool
-	oldCase     *coaching.Case
-	mark        coaching.Mark    // the mark written (undoPutMark)
-	oldMarks    []coaching.Mark  // the case's marks before it
-	oldNotice   *coaching.Notice // the notice before an update
+	kind     undoKind
+	wasDirty bool
+	row      *caseRow
+	id       string
+	old      any
+}
+
+// markUndo restores a case's marks.
+type markUndo struct {
+	key   coaching.MarkKey
+	marks []coaching.Mark
 }
 
 type undoKind uint8
@@ -186,7 +191,7 @@ func (u *undoOp) revert(s *Store) {
 	case undoInsertParticipant:
 		s.participants[coaching.ParticipantID(u.id)].p = nil
 	case undoUpdateParticipant:
-		s.participants[coaching.ParticipantID(u.id)].p = u.participant
+		s.participants[coaching.ParticipantID(u.id)].p, _ = u.old.(*coaching.Participant)
 	case undoInsertCase:
 		delete(s.cases, coaching.CaseID(u.id))
 		// The id is the last appended: the lock is held for the whole tx
@@ -195,7 +200,7 @@ func (u *undoOp) revert(s *Store) {
 		s.order = s.order[:len(s.order)-1]
 		s.dirty = u.wasDirty
 	case undoUpdateCase:
-		u.row.c = u.oldCase
+		u.row.c = u.old.(*coaching.Case)
 	case undoAppendAudit:
 		u.row.audit = u.row.audit[:len(u.row.audit)-1]
 	case undoPutCommand:
@@ -205,30 +210,30 @@ func (u *undoOp) revert(s *Store) {
 		delete(s.noticeOrder, u.id)
 		delete(s.active, u.id)
 	case undoPutTimer:
-		if u.timer != nil {
-			s.putTimer(*u.timer)
+		if prev, ok := u.old.(*coaching.Timer); ok && prev != nil {
+			s.putTimer(*prev)
 		} else {
 			s.deleteTimer(u.id)
 		}
 	case undoDeleteTimer:
-		s.putTimer(*u.timer)
+		s.putTimer(*u.old.(*coaching.Timer))
 	case undoPutDocument:
 		d := u.row.docs[u.id]
 		u.row.docs[u.id] = d[:len(d)-1]
 	case undoPutMark:
-		k := u.mark.Key()
-		h := u.row.history[k]
+		mu := u.old.(*markUndo)
+		h := u.row.history[mu.key]
 		if len(h) == 1 {
-			delete(u.row.history, k)
+			delete(u.row.history, mu.key)
 		} else {
-			u.row.history[k] = h[:len(h)-1]
+			u.row.history[mu.key] = h[:len(h)-1]
 		}
-		u.row.marks = u.oldMarks
+		u.row.marks = mu.marks
 	case undoPutSession:
 		delete(s.sessions, u.id)
 	case undoUpdateNotice:
 		n := s.notices[u.id]
-		*n = *u.oldNotice
+		*n = *u.old.(*coaching.Notice)
 		if n.Status == coaching.NoticePending {
 			s.active[u.id] = struct{}{}
 		} else {
@@ -404,7 +409,7 @@ func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
 			next = append(append(append(next, r.marks[:i]...), m), r.marks[i:]...)
 			r.marks = next
 		}
-		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, mark: m, oldMarks: old})
+		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, old: &markUndo{key: k, marks: old}})
 	}
 	return nil
 }
@@ -423,7 +428,7 @@ func (t *tx) UpdateNotice(_ context.Context, n coaching.Notice) (bool, error) {
 		cur.Status = coaching.NoticeCancelled
 		delete(t.s.active, n.ID)
 	}
-	t.undo = append(t.undo, undoOp{kind: undoUpdateNotice, id: n.ID, oldNotice: &old})
+	t.undo = append(t.undo, undoOp{kind: undoUpdateNotice, id: n.ID, old: &old})
 	return true, nil
 }
 
@@ -463,7 +468,7 @@ func (t *tx) UpdateParticipant(_ context.Context, p coaching.Participant) error 
 	cp := p.Clone()
 	old := slot.p
 	slot.p = &cp
-	t.undo = append(t.undo, undoOp{kind: undoUpdateParticipant, id: string(p.ID), participant: old})
+	t.undo = append(t.undo, undoOp{kind: undoUpdateParticipant, id: string(p.ID), old: old})
 	return nil
 }
 
@@ -490,7 +495,7 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 	if r.c.Version != expected {
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: r.c.Version}
 	}
-	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, oldCase: r.c})
+	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, old: r.c})
 	r.c = &c
 	return nil
 }
@@ -553,7 +558,7 @@ func (t *tx) PutTimer(_ context.Context, tm coaching.Timer) error {
 		prev = &v
 	}
 	t.s.putTimer(tm)
-	t.undo = append(t.undo, undoOp{kind: undoPutTimer, id: tm.Key, timer: prev})
+	t.undo = append(t.undo, undoOp{kind: undoPutTimer, id: tm.Key, old: prev})
 	return nil
 }
 
@@ -562,7 +567,7 @@ func (t *tx) DeleteTimer(_ context.Context, key string) error {
 	if !ok {
 		return &coaching.NotFoundError{Kind: "timer", ID: key}
 	}
-	t.undo = append(t.undo, undoOp{kind: undoDeleteTimer, timer: &old.t})
+	t.undo = append(t.undo, undoOp{kind: undoDeleteTimer, old: &old.t})
 	t.s.deleteTimer(key)
 	return nil
 }
