@@ -187,6 +187,7 @@ func (p Period) After(t time.Time) time.Time {
 	return t.In(Helsinki).AddDate(0, p.Months, p.Days)
 }
 
+// String writes the period in English, e.g. "2 months".
 func (p Period) String() string {
 	switch {
 	case p.Months != 0 && p.Days != 0:

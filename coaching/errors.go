@@ -39,6 +39,7 @@ type NotFoundError struct {
 	ID   string
 }
 
+// Error implements error; it names the missing record.
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("valmennus: %s %q not found", e.Kind, e.ID)
 }
@@ -58,6 +59,7 @@ type DuplicateError struct {
 	ID   string
 }
 
+// Error implements error; it names the existing record.
 func (e *DuplicateError) Error() string {
 	return fmt.Sprintf("valmennus: %s %q already exists", e.Kind, e.ID)
 }
@@ -82,6 +84,7 @@ type ConflictError struct {
 	Current  int64
 }
 
+// Error implements error; it states the versions.
 func (e *ConflictError) Error() string {
 	if e.Subject != "" {
 		return fmt.Sprintf("valmennus: %s of case %q changed: expected version %d, current version is %d", e.Subject, e.CaseID, e.Expected, e.Current)
@@ -110,6 +113,7 @@ type ForbiddenError struct {
 	Reason    string
 }
 
+// Error implements error; it names the actor, the operation and the rule.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("valmennus: forbidden: actor %q may not %s (rule %s: %s)", e.ActorID, e.Operation, e.Rule, e.Reason)
 }
@@ -134,6 +138,7 @@ type TransitionError struct {
 	Unknown bool
 }
 
+// Error implements error; it lists the allowed events.
 func (e *TransitionError) Error() string {
 	allowed := "none"
 	if len(e.Allowed) > 0 {
@@ -169,6 +174,7 @@ type RulesRejectedError struct {
 	Failures []RuleFailure
 }
 
+// Error implements error; it lists every failing rule.
 func (e *RulesRejectedError) Error() string {
 	parts := make([]string, len(e.Failures))
 	for i, f := range e.Failures {
@@ -210,6 +216,7 @@ type ValidationError struct {
 	Problems []FieldProblem
 }
 
+// Error implements error; it lists every problem with its field.
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

@@ -47,6 +47,7 @@ type DecodeError struct {
 	tooLarge bool
 }
 
+// Error implements error, listing every problem with its path.
 func (e *DecodeError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

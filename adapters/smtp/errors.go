@@ -64,6 +64,7 @@ type Error struct {
 	Err error
 }
 
+// Error implements error; it names the notice, the step and the SMTP code, never an address or the message.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "smtp: notice %q: %s: ", e.NoticeID, e.Op)

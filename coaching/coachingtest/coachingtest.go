@@ -518,6 +518,7 @@ func (m NoticeMatch) match(n coaching.Notice) bool {
 		strings.Contains(n.Body, m.BodyContains)
 }
 
+// String shows the match for failure messages.
 func (m NoticeMatch) String() string {
 	var parts []string
 	add := func(k, v string) {
