@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
@@ -25,15 +27,34 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	db := flag.String("db", "", "keep the cases in this SQLite database file (a new or empty one) instead of the in-memory store")
+	flag.Parse()
+	if err := runWith(context.Background(), os.Stdout, *db); err != nil {
 		fmt.Fprintln(os.Stderr, "valo:", err)
 		os.Exit(1)
 	}
 }
 
-// run simulates the project and writes the report to w.
-func run(w io.Writer) error {
-	sim, err := simulate(context.Background(), Seed)
+// run simulates the project on the in-memory store and writes the report
+// to w.
+func run(w io.Writer) error { return runWith(context.Background(), w, "") }
+
+// runWith is run on the SQLite file db, or the in-memory store when db is
+// "". The report is the same either way.
+func runWith(ctx context.Context, w io.Writer, db string) error {
+	var store coaching.Store = memory.New()
+	if db != "" {
+		if fi, err := os.Stat(db); err == nil && fi.Size() > 0 {
+			return fmt.Errorf("%s already exists: the simulation needs a new database file (remove it, or name another)", db)
+		}
+		s, err := sqlite.Open(ctx, db, &sqlite.Options{Migrate: true})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		store = s
+	}
+	sim, err := simulate(ctx, Seed, store)
 	if err != nil {
 		return err
 	}
@@ -80,7 +101,7 @@ type action struct {
 // simulate runs every planned path on an engine over the memory store,
 // advancing a controlled clock one civil day at a time: each day at 09:00
 // Helsinki time it fires the day's commands and then ticks once.
-func simulate(ctx context.Context, seed uint64) (*simulation, error) {
+func simulate(ctx context.Context, seed uint64, store coaching.Store) (*simulation, error) {
 	// The VALO model with pathway's destinations and follow-up checkpoints
 	// on its exits: closing, discontinuing and redirecting each record
 	// where the participant went.
@@ -99,7 +120,7 @@ func simulate(ctx context.Context, seed uint64) (*simulation, error) {
 	}
 	var now time.Time
 	ids := 0
-	eng, err := coaching.New(memory.New(), &coaching.Options{
+	eng, err := coaching.New(store, &coaching.Options{
 		Models:        []*coaching.Model{valo},
 		Clock:         coaching.ClockFunc(func() time.Time { return now }),
 		TimerHandlers: pathway.TimerHandlers(nil),

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -136,7 +138,7 @@ func TestCohortMarginalsHoldForAnySeed(t *testing.T) {
 
 func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 	ctx := context.Background()
-	sim, err := simulate(ctx, Seed)
+	sim, err := simulate(ctx, Seed, memory.New())
 	require.NoError(t, err)
 	model, ok := sim.eng.Model(coaching.ModelVALO)
 	require.True(t, ok)
@@ -175,7 +177,7 @@ func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 // event, so the figures come from the engine, not from the generator.
 func TestDestinationsAreRecordedOnTheCases(t *testing.T) {
 	ctx := context.Background()
-	sim, err := simulate(ctx, Seed)
+	sim, err := simulate(ctx, Seed, memory.New())
 	require.NoError(t, err)
 	recorded := 0
 	for _, c := range sim.cases {
@@ -206,4 +208,17 @@ func TestREADMEShowsTheOutput(t *testing.T) {
 	require.NoError(t, run(&out))
 	assert.Equal(t, out.String(), string(b)[start+len("<!-- output:valo -->\n```text\n"):end],
 		"README's copy of the example output is stale: paste the output of go run ./examples/valo")
+}
+
+// The report is the same on the durable SQLite store as on the memory
+// store (go run ./examples/valo -db FILE).
+func TestSQLiteGivesTheSameReport(t *testing.T) {
+	var mem, disk bytes.Buffer
+	require.NoError(t, run(&mem))
+	db := filepath.Join(t.TempDir(), "valo.db")
+	require.NoError(t, runWith(context.Background(), &disk, db))
+	assert.Equal(t, mem.String(), disk.String())
+	err := runWith(context.Background(), &disk, db)
+	require.Error(t, err, "a used database file is refused")
+	assert.Contains(t, err.Error(), "already exists")
 }

@@ -1,0 +1,30 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/valmennus/valmennus/adapters/sqlite"
+	"github.com/valmennus/valmennus/adapters/storetest"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// openTemp opens a fresh, migrated store in a file of t's temporary
+// directory, closed when t ends.
+func openTemp(t testing.TB) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "valmennus.db"), &sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}

@@ -1,0 +1,120 @@
+// Package sqlite is the durable, embedded [coaching.Store]: one SQLite
+// database file, through modernc.org/sqlite (pure Go, no cgo; driver name
+// "sqlite"). It passes the same conformance suite (adapters/storetest) as
+// the memory and PostgreSQL stores.
+//
+// # Getting started
+//
+//	store, err := sqlite.Open(ctx, "valmennus.db", &sqlite.Options{Migrate: true})
+//	if err != nil { ... }
+//	defer store.Close()
+//	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+//
+// # Schema migrations
+//
+// The schema is embedded in the binary as numbered migrations
+// (migrations/NNNN_name.sql) and recorded in a schema_migrations table.
+// They are applied only by [Store.Migrate], or by Open when
+// [Options.Migrate] is set: never implicitly, never inside a host's
+// transaction. Migrate runs the pending migrations in one BEGIN IMMEDIATE
+// transaction on a connection of its own, so it is safe to call twice and
+// from several processes at once (the write lock serialises them; the later
+// ones find nothing to do). A database migrated by a newer build is
+// refused. [SchemaVersion] and [Store.DatabaseVersion] tell the versions.
+//
+// # Connections, locking and the quirks of SQLite
+//
+// SQLite allows one writer at a time per database file, and any number of
+// readers. Open sets the database up for that:
+//
+//   - WAL journal mode: readers see the last committed state and never
+//     block the writer, nor it them.
+//   - One writer connection (database/sql pool of 1). Write transactions
+//     (Update, ClaimNotices, CompleteNotice) queue for it inside the
+//     process and begin with BEGIN IMMEDIATE, which takes the file's write
+//     lock at once. A transaction therefore never fails half-way because
+//     another writer got in between; optimistic version checks
+//     (UPDATE ... WHERE version = ?) and the outbox claim
+//     (UPDATE ... RETURNING) need no further locking.
+//   - A pool of read-only connections (query_only) for View, Cases,
+//     DueTimers, Notice and Notices.
+//   - A busy timeout (default 5 s): a write waits that long for another
+//     process's write lock before it fails with an error saying so.
+//   - Foreign keys on: audit entries, commands, documents and attendance
+//     marks belong to a stored case (a write of one for an unknown case is
+//     refused, as a *coaching.NotFoundError of the case). Cases do not reference participants and
+//     notices and timers reference nothing: the port allows a case whose
+//     participant is not stored, and notices about no case.
+//   - synchronous=NORMAL: a commit survives the application crashing
+//     (the crash test kills a writer process with SIGKILL mid-load and
+//     loses nothing committed), but the last commits before a power cut or
+//     an OS crash may be lost; the file is never corrupted.
+//     [Options.FullSync] makes every commit durable at the cost of an
+//     fsync each.
+//
+// Inside an Update, do not call Update again (the single writer is busy:
+// it waits for ever, as a second lock of a mutex would). With Open (or New
+// with a separate [Options.ReadDB]) View and the reads may be called from
+// inside Update; they see committed data only. Store.Cases holds no
+// connection while the loop body runs, so the body may write.
+//
+// # Several processes
+//
+// Several processes may open the same file on one machine (not on a
+// network file system: SQLite's locks need a local one). Writes are
+// serialised across them by the file lock, one writer at a time, each
+// waiting up to the busy timeout; reads run in parallel in every process.
+// Claiming the outbox is a write transaction, so dispatchers in several
+// processes never receive the same notice while its lease holds. Run one
+// Migrate (or all of them: it is idempotent) before the processes start
+// working. For many writers on several machines use adapters/postgres.
+//
+// # Host-owned transactions
+//
+// A host that keeps its own tables in the same file can make its writes and
+// the engine's commit together: begin a transaction on [Store.DB] and wrap
+// it with [Store.Tx]:
+//
+//	tx, err := store.DB().BeginTx(ctx, nil)
+//	...
+//	_, err = tx.ExecContext(ctx, `INSERT INTO school_log (note) VALUES (?)`, "paused")
+//	res, err := eng.FireTx(ctx, store.Tx(tx), actor, caseID, coaching.ValoPause, opts)
+//	...
+//	err = tx.Commit() // or Rollback: the case change goes with it
+//
+// With Open the writer pool has one connection, so while the host holds
+// such a transaction every other write of the store waits for it.
+//
+// Hosts that open the database themselves pass their *sql.DB to [New];
+// [DSN] returns a data source name with every setting the store needs.
+//
+// # Storage
+//
+// Ids and keys are TEXT compared in SQLite's BINARY collation, which is
+// Go's byte order (the order of [coaching.CaseQuery.AfterID]). Instants are
+// stored as INTEGER microseconds (anything finer is dropped; times come
+// back in UTC), civil dates as yyyymmdd. A case is kept as JSON next to the
+// columns Cases filters on; [Store.Cases] streams them in batches by keyset
+// pagination (WHERE id > ? ORDER BY id LIMIT n), holding no connection
+// while the loop body runs. A participant's identity code is kept in a
+// column of its own, never in the participant's JSON (whose encoding masks
+// it). Audit payloads and document data are kept as bytes, exactly.
+//
+// Values are kept exactly, whatever bytes they hold, NUL and quotes
+// included: every query is parameterised. One limit: text that is stored
+// inside a JSON column (participant fields, the case's team, history,
+// records and flags, roles, notice recipients and data, session staff)
+// must be valid UTF-8, because JSON cannot hold anything else; such a value
+// is refused with a *coaching.ValidationError naming the field, never
+// stored altered. The engine's own validation already refuses it. For the
+// same reason a record's Data must be valid JSON.
+//
+// # Errors
+//
+// Driver errors are mapped to the engine's errors in one function:
+// missing rows to *coaching.NotFoundError, key violations to
+// *coaching.DuplicateError (or *coaching.ConflictError for numbered
+// records), foreign-key violations to a *coaching.NotFoundError of the
+// case, and a busy timeout to an error that says another writer holds the
+// lock.
+package sqlite

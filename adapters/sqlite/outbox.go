@@ -1,0 +1,181 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// ClaimNotices implements coaching.Outbox: one write transaction whose one
+// UPDATE ... RETURNING leases the due notices. Writes are serialised (one
+// writer connection in the process, BEGIN IMMEDIATE across processes), so
+// two claimers never receive the same notice while its lease holds.
+func (s *Store) ClaimNotices(ctx context.Context, p coaching.ClaimParams) ([]coaching.Notice, error) {
+	limit := int64(p.Limit)
+	if limit <= 0 {
+		limit = -1 // no limit
+	}
+	now := micros(p.Now)
+	var out []coaching.Notice
+	err := s.write(ctx, func(w *writer) error {
+		rows, err := w.query(ctx, qClaim, micros(p.Now.Add(p.Lease)), now, now, limit)
+		if err != nil {
+			return interpretError(err, ref{kind: "notice claim"})
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n, err := scanNotice(rows)
+			if err != nil {
+				return interpretError(err, ref{kind: "notice claim"})
+			}
+			out = append(out, n)
+		}
+		return interpretError(rows.Err(), ref{kind: "notice claim"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortNotices(out)
+	return out, nil
+}
+
+// CompleteNotice implements coaching.Outbox. The attempt is checked in the
+// UPDATE's WHERE clause.
+func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r coaching.NoticeResult) error {
+	rf := ref{kind: "notice", id: id}
+	status := coaching.NoticePending
+	var sentAt, notBefore any
+	switch r.Status {
+	case coaching.NoticeSent:
+		status, sentAt = coaching.NoticeSent, micros(r.At)
+	case coaching.NoticeDead:
+		status = coaching.NoticeDead
+	default:
+		notBefore = micros(r.RetryAt)
+	}
+	return s.write(ctx, func(w *writer) error {
+		n, err := affected(w.exec(ctx, qComplete, string(status), r.Error, micros(r.At), sentAt, notBefore, id, attempt))
+		if err != nil {
+			return interpretError(err, rf)
+		}
+		if n == 1 {
+			return nil
+		}
+		var cur string
+		var attempts int
+		var caseID string
+		if err := w.queryRow(ctx, qNoticeState, id).Scan(&cur, &attempts, &caseID); err != nil {
+			return interpretError(err, rf)
+		}
+		return &coaching.ConflictError{CaseID: coaching.CaseID(caseID), Subject: "notice " + id, Expected: int64(attempt), Current: int64(attempts)}
+	})
+}
+
+// Notice implements coaching.Outbox.
+func (s *Store) Notice(ctx context.Context, id string) (coaching.Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return coaching.Notice{}, err
+	}
+	n, err := scanNotice(s.readRow(ctx, qNotice, id))
+	if err != nil {
+		return coaching.Notice{}, interpretError(err, ref{kind: "notice", id: id})
+	}
+	return n, nil
+}
+
+// Notices implements coaching.Outbox: oldest (CreatedAt) first, ties in
+// the order they were enqueued.
+func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching.Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + noticeCols + " FROM notices WHERE 1 = 1")
+	var args []any
+	if q.CaseID != "" {
+		b.WriteString(" AND case_id = ?")
+		args = append(args, string(q.CaseID))
+	}
+	if q.Kind != "" {
+		b.WriteString(" AND kind = ?")
+		args = append(args, q.Kind)
+	}
+	if q.Status != "" {
+		b.WriteString(" AND status = ?")
+		args = append(args, string(q.Status))
+	}
+	b.WriteString(" ORDER BY created_at, rowid")
+	if q.Limit > 0 {
+		b.WriteString(" LIMIT ?")
+		args = append(args, q.Limit)
+	}
+	rf := ref{kind: "notices"}
+	rows, err := s.r.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	var out []coaching.Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			return nil, interpretError(err, rf)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	return out, nil
+}
+
+// DueTimers implements coaching.Store.
+func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]coaching.Timer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lim := int64(limit)
+	if lim <= 0 {
+		lim = -1
+	}
+	rf := ref{kind: "timers"}
+	rows, err := s.readQuery(ctx, qDueTimers, micros(now), lim)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	var out []coaching.Timer
+	for rows.Next() {
+		var t coaching.Timer
+		var caseID string
+		var due int64
+		if err := rows.Scan(&t.Key, &caseID, &t.Kind, &due, &t.Ref); err != nil {
+			return nil, interpretError(err, rf)
+		}
+		t.CaseID, t.DueAt = coaching.CaseID(caseID), fromMicros(due)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	return out, nil
+}
+
+// readRow runs a one-row query on a read connection, outside a
+// transaction.
+func (s *Store) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.rc.get(ctx).stmt(q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+func (s *Store) readQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.rc.get(ctx).stmt(q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, q, args...)
+}

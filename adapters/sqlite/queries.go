@@ -1,0 +1,98 @@
+package sqlite
+
+// The store's fixed statements. Every value is a parameter; the only SQL
+// built at run time (Cases and Notices filters) is assembled from constant
+// fragments.
+const (
+	qParticipant       = `SELECT identity_code, data FROM participants WHERE id = ?`
+	qInsertParticipant = `INSERT INTO participants (id, identity_code, data) VALUES (?, ?, ?)`
+	qUpdateParticipant = `UPDATE participants SET identity_code = ?, data = ? WHERE id = ?`
+
+	// caseCols are the columns a case is read from: the indexed ones hold
+	// the fields they index (exactly, whatever bytes they are), the JSON in
+	// data everything else.
+	caseCols     = `id, participant_id, model, state, organisation, version, data`
+	qCase        = `SELECT ` + caseCols + ` FROM cases WHERE id = ?`
+	qCaseVersion = `SELECT version FROM cases WHERE id = ?`
+	// qUpdateCaseData is UpdateCase's usual statement: it assigns only the
+	// columns no index holds, so it writes the row's page and nothing else
+	// (SQLite rewrites an index entry whenever an UPDATE assigns one of its
+	// columns, even to the same value). It matches only when the indexed
+	// columns keep their values; qUpdateCase handles the rest.
+	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?
+		WHERE id = ? AND version = ? AND participant_id = ? AND model = ? AND organisation = ? AND closed = ?`
+	qInsertCase = `INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateCase = `UPDATE cases SET participant_id = ?, model = ?, state = ?, organisation = ?, closed = ?, version = ?, data = ? WHERE id = ? AND version = ?`
+
+	qAudit = `SELECT seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key
+		FROM audit WHERE case_id = ? AND seq > ? ORDER BY seq`
+	qLastSeq = `SELECT COALESCE(MAX(seq), 0) FROM audit WHERE case_id = ?`
+	// qAppendAudit inserts the entry only if it is the next of its case,
+	// in one statement.
+	qAppendAudit = `INSERT INTO audit (case_id, seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit WHERE case_id = ?) = ?`
+
+	qCommand    = `SELECT fingerprint, seq, at FROM commands WHERE case_id = ? AND key = ?`
+	qPutCommand = `INSERT INTO commands (case_id, key, fingerprint, seq, at) VALUES (?, ?, ?, ?, ?)`
+
+	documentCols      = `version, status, at, by_actor, seq, data`
+	qDocument         = `SELECT ` + documentCols + ` FROM documents WHERE case_id = ? AND kind = ? AND version = ?`
+	qLatestDocument   = `SELECT ` + documentCols + ` FROM documents WHERE case_id = ? AND kind = ? ORDER BY version DESC LIMIT 1`
+	qDocuments        = `SELECT ` + documentCols + ` FROM documents WHERE case_id = ? AND kind = ? ORDER BY version`
+	qLatestDocVersion = `SELECT COALESCE(MAX(version), 0) FROM documents WHERE case_id = ? AND kind = ?`
+	qPutDocument      = `INSERT INTO documents (case_id, kind, version, status, at, by_actor, seq, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qLatestMark       = `SELECT COALESCE(MAX(revision), 0) FROM mark_revisions WHERE case_id = ? AND day = ? AND lesson = ?`
+	qPutMark          = `INSERT INTO mark_revisions (case_id, day, lesson, revision, title, minutes, status, reason, at, by_actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qMarkHistory      = `SELECT day, lesson, revision, title, minutes, status, reason, at, by_actor FROM mark_revisions WHERE case_id = ? AND day = ? AND lesson = ? ORDER BY revision`
+	// qMarks returns the latest revision of each mark: with one MAX()
+	// aggregate SQLite takes the other (bare) columns from the row that
+	// has the maximum.
+	qMarks = `SELECT day, lesson, MAX(revision), title, minutes, status, reason, at, by_actor FROM mark_revisions
+		WHERE case_id = ? AND day BETWEEN ? AND ? GROUP BY day, lesson ORDER BY day, lesson`
+
+	sessionCols = `id, kind, day, hours, staff, cases, elements, peer_support, contacts, topic, at, by_actor`
+	qSessions   = `SELECT ` + sessionCols + ` FROM sessions WHERE day BETWEEN ? AND ? ORDER BY day, id`
+	qPutSession = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+	noticeCols = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
+	qNotice    = `SELECT ` + noticeCols + ` FROM notices WHERE id = ?`
+	qEnqueue   = `INSERT INTO notices (` + noticeCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`
+	qUpdateNotice = `UPDATE notices SET recipient = ?, subject = ?, body = ?, data = ?, not_before = ?,
+		status = CASE WHEN ? THEN 'cancelled' ELSE status END
+		WHERE id = ? AND status = 'pending'`
+	qNoticeState = `SELECT status, attempts, case_id FROM notices WHERE id = ?`
+	// qClaim leases the due notices in one statement: pending ones whose
+	// NotBefore has come, and claimed ones whose lease has run out, oldest
+	// first. The single writer (and BEGIN IMMEDIATE across processes)
+	// makes the select-and-update atomic. RETURNING comes back in no
+	// particular order; ClaimNotices sorts.
+	qClaim = `UPDATE notices SET status = 'claimed', attempts = attempts + 1, lease_until = ?
+		WHERE id IN (
+			SELECT id FROM notices
+			WHERE status IN ('pending', 'claimed')
+				AND ((status = 'pending' AND not_before <= ?) OR (status = 'claimed' AND lease_until <= ?))
+			ORDER BY not_before, id LIMIT ?)
+		RETURNING ` + noticeCols
+	qComplete = `UPDATE notices SET status = ?, last_error = ?, lease_until = ?, sent_at = COALESCE(?, sent_at), not_before = COALESCE(?, not_before)
+		WHERE id = ? AND status = 'claimed' AND attempts = ?`
+
+	qPutTimer = `INSERT INTO timers (key, case_id, kind, due_at, ref) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind, due_at = excluded.due_at, ref = excluded.ref`
+	qDeleteTimer = `DELETE FROM timers WHERE key = ?`
+	qDueTimers   = `SELECT key, case_id, kind, due_at, ref FROM timers WHERE due_at <= ? ORDER BY due_at, key LIMIT ?`
+)
+
+// statements are prepared once per pool (see stmtCache).
+var statements = []string{
+	qParticipant, qInsertParticipant, qUpdateParticipant,
+	qCase, qCaseVersion, qUpdateCaseData, qInsertCase, qUpdateCase,
+	qAudit, qLastSeq, qAppendAudit,
+	qCommand, qPutCommand,
+	qDocument, qLatestDocument, qDocuments, qLatestDocVersion, qPutDocument,
+	qLatestMark, qPutMark, qMarkHistory, qMarks,
+	qSessions, qPutSession,
+	qNotice, qEnqueue, qUpdateNotice, qNoticeState, qClaim, qComplete,
+	qPutTimer, qDeleteTimer, qDueTimers,
+}

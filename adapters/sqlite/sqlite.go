@@ -1,0 +1,383 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// DriverName is the database/sql driver name of modernc.org/sqlite, which
+// this package registers by importing it.
+const DriverName = "sqlite"
+
+// Options configure [Open] and [New]. A nil *Options means the defaults.
+type Options struct {
+	// Migrate makes Open (and New) apply the pending schema migrations
+	// before returning, as [Store.Migrate] does. Defaults to false: a host
+	// that deploys schema changes on purpose calls Migrate itself.
+	Migrate bool
+	// BusyTimeout is how long a statement waits for a lock another
+	// connection (another process) holds before it fails. Used by Open
+	// only. Defaults to 5 seconds.
+	BusyTimeout time.Duration
+	// ReadConns is the number of read connections Open keeps for View,
+	// Cases and the outbox reads. Used by Open only. Defaults to
+	// max(4, GOMAXPROCS).
+	ReadConns int
+	// FullSync sets synchronous=FULL instead of NORMAL. With NORMAL (the
+	// default) in WAL mode a commit survives the application crashing but
+	// the last commits before a power loss or an OS crash may be lost
+	// (the database is never corrupted); FULL syncs every commit, at the
+	// cost of an fsync per transaction. Used by Open only.
+	FullSync bool
+	// ReadDB is, for New only, a second pool on the same database file used
+	// for reads, so that reads do not queue behind the writer. Defaults to
+	// the pool given to New.
+	ReadDB *sql.DB
+	// CaseBatch is how many cases Store.Cases reads per query. Defaults
+	// to 256.
+	CaseBatch int
+}
+
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+	}
+	if out.BusyTimeout <= 0 {
+		out.BusyTimeout = 5 * time.Second
+	}
+	if out.ReadConns <= 0 {
+		out.ReadConns = max(4, runtime.GOMAXPROCS(0))
+	}
+	if out.CaseBatch <= 0 {
+		out.CaseBatch = 256
+	}
+	return out
+}
+
+// Store is a [coaching.Store] on a SQLite database. It is safe for
+// concurrent use. Create it with [Open] or [New]; the zero value is not
+// usable.
+type Store struct {
+	w, r   *sql.DB // the writer (one connection with Open) and the readers
+	own    bool    // Close closes w and r
+	batch  int
+	wc, rc *stmtCache
+}
+
+var (
+	_ coaching.Store        = (*Store)(nil)
+	_ coaching.CaseStreamer = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the SQLite database file at path with the
+// settings this store needs, and returns a store on it:
+//
+//   - WAL journal mode, so readers never block the writer nor the writer
+//     the readers;
+//   - one writer connection: write transactions queue in the process and
+//     begin with BEGIN IMMEDIATE, so a writer in another process makes
+//     them wait (up to BusyTimeout) instead of failing half-way;
+//   - a pool of read-only connections (query_only) for View and the reads;
+//   - foreign keys on, a busy timeout, synchronous=NORMAL (see
+//     [Options.FullSync]).
+//
+// Open does not change the schema unless opts.Migrate is set; call
+// [Store.Migrate] otherwise. path must be a file: an in-memory database
+// cannot be shared by the writer and the readers (use adapters/memory).
+func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
+	o := opts.withDefaults()
+	if path == "" || path == ":memory:" || strings.Contains(path, "mode=memory") {
+		return nil, errors.New("sqlite: Open needs a database file path; for an in-memory store use adapters/memory")
+	}
+	w, err := sql.Open(DriverName, dsn(path, o, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		_ = w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: the database is in journal mode %q, not WAL", path, mode)
+	}
+	r, err := sql.Open(DriverName, dsn(path, o, true))
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(o.ReadConns)
+	r.SetMaxIdleConns(o.ReadConns)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		_ = w.Close()
+		_ = r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s := newStore(w, r, o)
+	s.own = true
+	if o.Migrate {
+		if err := s.Migrate(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// DSN returns the modernc.org/sqlite data source name Open uses for its
+// writer connection on the file at path: WAL, a busy timeout, foreign keys,
+// synchronous=NORMAL (FULL with opts.FullSync) and BEGIN IMMEDIATE for
+// read-write transactions. Hosts that open the database themselves for
+// [New] can use it with sql.Open([DriverName], DSN(path, nil)).
+func DSN(path string, opts *Options) string {
+	return dsn(path, opts.withDefaults(), false)
+}
+
+func dsn(path string, o Options, readOnly bool) string {
+	// A "file:" URI, so that SQLite decodes %-escapes; escape what would
+	// otherwise end the path.
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	sync := "NORMAL"
+	if o.FullSync {
+		sync = "FULL"
+	}
+	var b strings.Builder
+	b.WriteString("file:")
+	b.WriteString(p)
+	b.WriteString("?_pragma=busy_timeout(")
+	b.WriteString(strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10))
+	b.WriteString(")&_pragma=foreign_keys(1)&_pragma=synchronous(")
+	b.WriteString(sync)
+	b.WriteString(")")
+	if readOnly {
+		b.WriteString("&_pragma=query_only(1)")
+	} else {
+		b.WriteString("&_pragma=journal_mode(WAL)&_txlock=immediate")
+	}
+	return b.String()
+}
+
+// New returns a store on a database the host opened itself, for hosts that
+// manage their own *sql.DB (for example to write their own tables in the
+// same transactions, see [Store.Tx]). The host owns the pool's settings;
+// the store needs:
+//
+//   - foreign keys on in every connection (New checks one and fails
+//     otherwise);
+//   - a busy timeout, and WAL journal mode for readers and a writer to run
+//     at the same time (rollback-journal mode works, with less
+//     concurrency);
+//   - read-write transactions that begin with BEGIN IMMEDIATE (modernc
+//     and mattn: _txlock=immediate in the DSN). Otherwise two connections
+//     that read and then write can fail with SQLITE_BUSY;
+//   - preferably one connection (SetMaxOpenConns(1)) for writing, with
+//     reads on a second pool given as [Options.ReadDB].
+//
+// [DSN] returns a data source name with all of these. Close does not
+// close the host's pools. The driver may be modernc.org/sqlite or another
+// SQLite driver; constraint errors are recognised by the SQLite extended
+// result code of errors with a Code() int method (modernc's *sqlite.Error).
+func New(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlite: New: db is nil")
+	}
+	o := opts.withDefaults()
+	r := o.ReadDB
+	if r == nil {
+		r = db
+	}
+	var fk int
+	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return nil, fmt.Errorf("sqlite: New: %w", err)
+	}
+	if fk != 1 {
+		return nil, errors.New("sqlite: New: foreign keys are off; open the database with PRAGMA foreign_keys=ON (modernc: _pragma=foreign_keys(1)), see sqlite.DSN")
+	}
+	s := newStore(db, r, o)
+	if o.Migrate {
+		if err := s.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func newStore(w, r *sql.DB, o Options) *Store {
+	return &Store{w: w, r: r, batch: o.CaseBatch, wc: &stmtCache{db: w}, rc: &stmtCache{db: r}}
+}
+
+// DB returns the pool the store writes through. A host that wants its own
+// writes and the engine's in one transaction begins it here and wraps it
+// with [Store.Tx]. With [Open] this pool has one connection: while the host
+// holds a transaction on it, every other write of the store waits.
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Close releases the store's prepared statements and, if the store was
+// made by Open, closes the database. It does not close pools given to New.
+func (s *Store) Close() error {
+	err := errors.Join(s.wc.close(), s.rc.close())
+	if s.own {
+		err = errors.Join(err, s.r.Close(), s.w.Close())
+	}
+	return err
+}
+
+// View implements coaching.Store: fn reads one consistent snapshot (a
+// read transaction on a read connection). View returns fn's error.
+func (s *Store) View(ctx context.Context, fn func(tx coaching.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := s.rc.get(ctx)
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return interpretError(err, ref{kind: "read transaction"})
+	}
+	// A read transaction has nothing to commit; rolling back ends it.
+	defer func() { _ = tx.Rollback() }()
+	return fn(&reader{tx: tx, c: c})
+}
+
+// Update implements coaching.Store: fn runs in one write transaction
+// (BEGIN IMMEDIATE on the writer connection). It is rolled back if fn
+// returns an error, if fn panics (the panic continues), or if ctx is done
+// before the commit; Update then returns fn's error unchanged, or the
+// context's error.
+func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
+	return s.write(ctx, func(w *writer) error { return fn(w) })
+}
+
+func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := s.wc.get(ctx)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return interpretError(err, ref{kind: "write transaction"})
+	}
+	finished := false
+	defer func() {
+		if !finished { // fn panicked
+			_ = tx.Rollback()
+		}
+	}()
+	w := &writer{reader{tx: tx, c: c}}
+	err = fn(w)
+	finished = true
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return interpretError(err, ref{kind: "commit"})
+	}
+	return nil
+}
+
+// Tx wraps a transaction the host began on this store's database (see
+// [Store.DB]) as a [coaching.Tx], so that engine calls with a Tx variant
+// (coaching.Engine.FireTx) write in it: the case change, its audit entry,
+// its notices and timers commit or roll back with the host's own writes.
+// The host commits or rolls back; the returned value must not be used
+// afterwards. The transaction should have been begun with BEGIN IMMEDIATE
+// (Open's pool and [DSN] do that).
+func (s *Store) Tx(tx *sql.Tx) coaching.Tx {
+	return &writer{reader{tx: tx}}
+}
+
+// stmtCache holds the store's fixed statements prepared once per pool.
+// database/sql prepares a cached statement again on each connection it
+// meets (inside a transaction, on the transaction's own connection) and
+// keeps it there, so a statement is parsed once per connection instead of
+// once per call.
+//
+// The statements are prepared outside any transaction, before one begins,
+// never while the caller holds a connection of the pool: with Open's single
+// writer connection a prepare inside a write transaction would wait for
+// that very connection. Preparing fails while the schema is missing (before
+// Migrate); the store then runs its statements unprepared and tries again
+// on the next call.
+type stmtCache struct {
+	db    *sql.DB
+	ready atomic.Bool
+	mu    sync.Mutex
+	m     map[string]*sql.Stmt
+}
+
+// get returns the cache once its statements are prepared, else nil.
+func (c *stmtCache) get(ctx context.Context) *stmtCache {
+	if c.ready.Load() {
+		return c
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ready.Load() {
+		return c
+	}
+	m := make(map[string]*sql.Stmt, len(statements))
+	for _, q := range statements {
+		st, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			for _, st := range m {
+				_ = st.Close()
+			}
+			return nil
+		}
+		m[q] = st
+	}
+	c.m = m
+	c.ready.Store(true)
+	return c
+}
+
+// stmt returns the prepared statement for q, nil for a query not in
+// statements.
+func (c *stmtCache) stmt(q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	return c.m[q]
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	for _, st := range c.m {
+		err = errors.Join(err, st.Close())
+	}
+	c.m = nil
+	c.ready.Store(false)
+	return err
+}

@@ -1,0 +1,594 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// reader implements coaching.ReadTx on a transaction.
+type reader struct {
+	tx *sql.Tx
+	c  *stmtCache // nil: run statements unprepared (host transactions)
+}
+
+// writer implements coaching.Tx on a write transaction.
+type writer struct {
+	reader
+}
+
+var (
+	_ coaching.ReadTx = (*reader)(nil)
+	_ coaching.Tx     = (*writer)(nil)
+)
+
+func (r *reader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := r.c.stmt(q); st != nil {
+		return r.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return r.tx.ExecContext(ctx, q, args...)
+}
+
+func (r *reader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := r.c.stmt(q); st != nil {
+		return r.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return r.tx.QueryContext(ctx, q, args...)
+}
+
+func (r *reader) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := r.c.stmt(q); st != nil {
+		return r.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return r.tx.QueryRowContext(ctx, q, args...)
+}
+
+// affected returns the rows a statement changed.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ---- participants ----------------------------------------------------------
+
+func (r *reader) Participant(ctx context.Context, id coaching.ParticipantID) (coaching.Participant, error) {
+	var code sql.NullString
+	var data []byte
+	rf := ref{kind: "participant", id: string(id)}
+	if err := r.queryRow(ctx, qParticipant, string(id)).Scan(&code, &data); err != nil {
+		return coaching.Participant{}, interpretError(err, rf)
+	}
+	var p coaching.Participant
+	var cp *string
+	if code.Valid {
+		cp = &code.String
+	}
+	if err := decodeParticipant(string(id), data, cp, &p); err != nil {
+		return coaching.Participant{}, err
+	}
+	return p, nil
+}
+
+func (w *writer) InsertParticipant(ctx context.Context, p coaching.Participant) error {
+	data, code, err := encodeParticipant(p)
+	if err != nil {
+		return err
+	}
+	_, err = w.exec(ctx, qInsertParticipant, string(p.ID), code, data)
+	return interpretError(err, ref{kind: "participant", id: string(p.ID)})
+}
+
+func (w *writer) UpdateParticipant(ctx context.Context, p coaching.Participant) error {
+	data, code, err := encodeParticipant(p)
+	if err != nil {
+		return err
+	}
+	rf := ref{kind: "participant", id: string(p.ID)}
+	n, err := affected(w.exec(ctx, qUpdateParticipant, code, data, string(p.ID)))
+	if err != nil {
+		return interpretError(err, rf)
+	}
+	if n == 0 {
+		return interpretError(sql.ErrNoRows, rf)
+	}
+	return nil
+}
+
+// ---- cases -----------------------------------------------------------------
+
+func (r *reader) Case(ctx context.Context, id coaching.CaseID) (coaching.Case, error) {
+	var sc caseScan
+	if err := r.queryRow(ctx, qCase, string(id)).Scan(sc.dest()...); err != nil {
+		return coaching.Case{}, interpretError(err, ref{kind: "case", id: string(id)})
+	}
+	var c coaching.Case
+	if err := sc.decode(&c); err != nil {
+		return coaching.Case{}, err
+	}
+	return c, nil
+}
+
+func (w *writer) InsertCase(ctx context.Context, c coaching.Case) error {
+	if c.Version != 1 {
+		return invalid("version", fmt.Sprintf("a new case has version 1, case %q has %d", c.ID, c.Version))
+	}
+	data, err := encodeCase(c)
+	if err != nil {
+		return err
+	}
+	_, err = w.exec(ctx, qInsertCase, string(c.ID), string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
+		boolInt(c.Closed()), c.Version, data)
+	return interpretError(err, ref{kind: "case", id: string(c.ID)})
+}
+
+// UpdateCase checks the version in the UPDATE's WHERE clause. The usual
+// update changes neither the participant, the model, the organisation nor
+// whether the case is closed, and assigns only the unindexed columns; when
+// that statement matches nothing, the case is read to tell a version
+// conflict from an unknown case from a change of those columns (then
+// written with every column).
+func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64) error {
+	if c.Version != expected+1 {
+		return invalid("version", fmt.Sprintf("UpdateCase of case %q: the new version %d must be the expected version %d plus one", c.ID, c.Version, expected))
+	}
+	data, err := encodeCase(c)
+	if err != nil {
+		return err
+	}
+	rf := ref{kind: "case", id: string(c.ID)}
+	closed := boolInt(c.Closed())
+	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data,
+		string(c.ID), expected, string(c.ParticipantID), c.Model, string(c.Organisation), closed))
+	if err != nil {
+		return interpretError(err, rf)
+	}
+	if n == 1 {
+		return nil
+	}
+	var current int64
+	if err := w.queryRow(ctx, qCaseVersion, string(c.ID)).Scan(&current); err != nil {
+		return interpretError(err, rf)
+	}
+	if current != expected {
+		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: current}
+	}
+	_, err = w.exec(ctx, qUpdateCase, string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
+		closed, c.Version, data, string(c.ID), expected)
+	return interpretError(err, rf)
+}
+
+// ---- audit -----------------------------------------------------------------
+
+func (r *reader) AuditTrail(ctx context.Context, id coaching.CaseID, afterSeq int64) ([]coaching.AuditEntry, error) {
+	rows, err := r.query(ctx, qAudit, string(id), afterSeq)
+	if err != nil {
+		return nil, interpretError(err, ref{kind: "audit trail", id: string(id)})
+	}
+	defer rows.Close()
+	out := []coaching.AuditEntry{}
+	for rows.Next() {
+		a := coaching.AuditEntry{CaseID: id}
+		var at int64
+		var roles, payload []byte
+		var kind string
+		if err := rows.Scan(&a.Seq, &at, &kind, &a.ActorID, &roles, &a.Event, &a.From, &a.To, &a.Reason, &payload, &a.IdempotencyKey); err != nil {
+			return nil, interpretError(err, ref{kind: "audit trail", id: string(id)})
+		}
+		a.At, a.Kind, a.Payload = fromMicros(at), coaching.AuditKind(kind), payload
+		if len(roles) > 0 {
+			if err := json.Unmarshal(roles, &a.Roles); err != nil {
+				return nil, fmt.Errorf("sqlite: audit entry %s/%d: stored roles do not decode: %w", id, a.Seq, err)
+			}
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, ref{kind: "audit trail", id: string(id)})
+	}
+	return out, nil
+}
+
+func (w *writer) AppendAudit(ctx context.Context, e coaching.AuditEntry) error {
+	roles, err := marshalOrNull("audit entry", e.Roles)
+	if err != nil {
+		return err
+	}
+	rf := ref{kind: "audit entry", id: string(e.CaseID) + "/" + strconv.FormatInt(e.Seq, 10), caseID: e.CaseID, version: e.Seq}
+	n, err := affected(w.exec(ctx, qAppendAudit, string(e.CaseID), e.Seq, micros(e.At), string(e.Kind), e.ActorID, roles,
+		e.Event, e.From, e.To, e.Reason, nullBytes(e.Payload), e.IdempotencyKey, string(e.CaseID), e.Seq-1))
+	if err != nil {
+		return interpretError(err, rf)
+	}
+	if n == 1 {
+		return nil
+	}
+	var last int64
+	if err := w.queryRow(ctx, qLastSeq, string(e.CaseID)).Scan(&last); err != nil {
+		return interpretError(err, rf)
+	}
+	return &coaching.ConflictError{CaseID: e.CaseID, Expected: e.Seq - 1, Current: last}
+}
+
+// ---- commands --------------------------------------------------------------
+
+func (r *reader) Command(ctx context.Context, id coaching.CaseID, key string) (coaching.CommandRecord, error) {
+	c := coaching.CommandRecord{CaseID: id, Key: key}
+	var at int64
+	if err := r.queryRow(ctx, qCommand, string(id), key).Scan(&c.Fingerprint, &c.Seq, &at); err != nil {
+		return coaching.CommandRecord{}, interpretError(err, ref{kind: "command", id: string(id) + "/" + key})
+	}
+	c.At = fromMicros(at)
+	return c, nil
+}
+
+func (w *writer) PutCommand(ctx context.Context, c coaching.CommandRecord) error {
+	_, err := w.exec(ctx, qPutCommand, string(c.CaseID), c.Key, c.Fingerprint, c.Seq, micros(c.At))
+	return interpretError(err, ref{kind: "command", id: string(c.CaseID) + "/" + c.Key, caseID: c.CaseID})
+}
+
+// ---- documents -------------------------------------------------------------
+
+func scanDocument(sc interface{ Scan(...any) error }, id coaching.CaseID, kind string) (coaching.Document, error) {
+	d := coaching.Document{CaseID: id, Kind: kind}
+	var at int64
+	var data []byte
+	if err := sc.Scan(&d.Version, &d.Status, &at, &d.By, &d.Seq, &data); err != nil {
+		return coaching.Document{}, err
+	}
+	d.At, d.Data = fromMicros(at), data
+	return d, nil
+}
+
+func (r *reader) Document(ctx context.Context, id coaching.CaseID, kind string, version int64) (coaching.Document, error) {
+	var row *sql.Row
+	if version == 0 {
+		row = r.queryRow(ctx, qLatestDocument, string(id), kind)
+	} else {
+		row = r.queryRow(ctx, qDocument, string(id), kind, version)
+	}
+	d, err := scanDocument(row, id, kind)
+	if err != nil {
+		return coaching.Document{}, interpretError(err, ref{kind: "document", id: string(id) + "/" + kind + "/" + strconv.FormatInt(version, 10)})
+	}
+	return d, nil
+}
+
+func (r *reader) Documents(ctx context.Context, id coaching.CaseID, kind string) ([]coaching.Document, error) {
+	rf := ref{kind: "documents", id: string(id) + "/" + kind}
+	rows, err := r.query(ctx, qDocuments, string(id), kind)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	out := []coaching.Document{}
+	for rows.Next() {
+		d, err := scanDocument(rows, id, kind)
+		if err != nil {
+			return nil, interpretError(err, rf)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	return out, nil
+}
+
+func (w *writer) PutDocument(ctx context.Context, d coaching.Document) error {
+	rf := ref{kind: "document " + d.Kind, id: string(d.CaseID) + "/" + d.Kind + "/" + strconv.FormatInt(d.Version, 10), caseID: d.CaseID, version: d.Version}
+	var latest int64
+	if err := w.queryRow(ctx, qLatestDocVersion, string(d.CaseID), d.Kind).Scan(&latest); err != nil {
+		return interpretError(err, rf)
+	}
+	if d.Version != latest+1 {
+		return &coaching.ConflictError{CaseID: d.CaseID, Subject: "document " + d.Kind, Expected: d.Version - 1, Current: latest}
+	}
+	_, err := w.exec(ctx, qPutDocument, string(d.CaseID), d.Kind, d.Version, d.Status, micros(d.At), d.By, d.Seq, nullBytes(d.Data))
+	return interpretError(err, rf)
+}
+
+// ---- attendance ------------------------------------------------------------
+
+func scanMark(sc interface{ Scan(...any) error }, id coaching.CaseID) (coaching.Mark, error) {
+	m := coaching.Mark{CaseID: id}
+	var day, at int64
+	var status, reason string
+	if err := sc.Scan(&day, &m.Lesson, &m.Revision, &m.Title, &m.Minutes, &status, &reason, &at, &m.By); err != nil {
+		return coaching.Mark{}, err
+	}
+	m.Date, m.Status, m.Reason, m.At = dateOf(day), coaching.AttendanceStatus(status), coaching.AbsenceReason(reason), fromMicros(at)
+	return m, nil
+}
+
+func (r *reader) marks(ctx context.Context, id coaching.CaseID, q string, args ...any) ([]coaching.Mark, error) {
+	rf := ref{kind: "attendance marks", id: string(id)}
+	rows, err := r.query(ctx, q, args...)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	out := []coaching.Mark{}
+	for rows.Next() {
+		m, err := scanMark(rows, id)
+		if err != nil {
+			return nil, interpretError(err, rf)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	return out, nil
+}
+
+func (r *reader) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.Date) ([]coaching.Mark, error) {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	var err error
+	if !from.IsZero() {
+		if lo, err = dayOf("from", from); err != nil {
+			return nil, err
+		}
+	}
+	if !to.IsZero() {
+		if hi, err = dayOf("to", to); err != nil {
+			return nil, err
+		}
+	}
+	return r.marks(ctx, id, qMarks, string(id), lo, hi)
+}
+
+func (r *reader) MarkHistory(ctx context.Context, id coaching.CaseID, k coaching.MarkKey) ([]coaching.Mark, error) {
+	day, err := dayOf("date", k.Date)
+	if err != nil {
+		return nil, err
+	}
+	return r.marks(ctx, id, qMarkHistory, string(id), day, k.Lesson)
+}
+
+func (w *writer) PutMarks(ctx context.Context, marks []coaching.Mark) error {
+	for _, m := range marks {
+		day, err := dayOf("date", m.Date)
+		if err != nil {
+			return err
+		}
+		subject := "attendance mark " + m.Date.String() + "/" + m.Lesson
+		rf := ref{kind: subject, id: string(m.CaseID) + "/" + m.Date.String() + "/" + m.Lesson, caseID: m.CaseID, version: int64(m.Revision)}
+		var latest int64
+		if err := w.queryRow(ctx, qLatestMark, string(m.CaseID), day, m.Lesson).Scan(&latest); err != nil {
+			return interpretError(err, rf)
+		}
+		if int64(m.Revision) != latest+1 {
+			return &coaching.ConflictError{CaseID: m.CaseID, Subject: subject, Expected: int64(m.Revision - 1), Current: latest}
+		}
+		if _, err := w.exec(ctx, qPutMark, string(m.CaseID), day, m.Lesson, m.Revision, m.Title, m.Minutes,
+			string(m.Status), string(m.Reason), micros(m.At), m.By); err != nil {
+			return interpretError(err, rf)
+		}
+	}
+	return nil
+}
+
+// ---- sessions --------------------------------------------------------------
+
+func (r *reader) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coaching.Session, error) {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	var err error
+	if !q.From.IsZero() {
+		if lo, err = dayOf("from", q.From); err != nil {
+			return nil, err
+		}
+	}
+	if !q.To.IsZero() {
+		if hi, err = dayOf("to", q.To); err != nil {
+			return nil, err
+		}
+	}
+	rf := ref{kind: "sessions"}
+	rows, err := r.query(ctx, qSessions, lo, hi)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	out := []coaching.Session{}
+	for rows.Next() {
+		var s coaching.Session
+		var kind, hours string
+		var day, at int64
+		var staff, cases, elements []byte
+		if err := rows.Scan(&s.ID, &kind, &day, &hours, &staff, &cases, &elements, &s.PeerSupport, &s.Contacts, &s.Topic, &at, &s.By); err != nil {
+			return nil, interpretError(err, rf)
+		}
+		s.Kind, s.Date, s.At = coaching.SessionKind(kind), dateOf(day), fromMicros(at)
+		if s.Hours, err = decimal.NewFromString(hours); err != nil {
+			return nil, fmt.Errorf("sqlite: session %q: stored hours %q do not parse: %w", s.ID, hours, err)
+		}
+		for _, f := range []struct {
+			b []byte
+			v any
+		}{{staff, &s.Staff}, {cases, &s.Cases}, {elements, &s.Elements}} {
+			if len(f.b) > 0 {
+				if err := json.Unmarshal(f.b, f.v); err != nil {
+					return nil, fmt.Errorf("sqlite: session %q: stored JSON does not decode: %w", s.ID, err)
+				}
+			}
+		}
+		if q.Match(s) {
+			out = append(out, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	return out, nil
+}
+
+func (w *writer) PutSession(ctx context.Context, s coaching.Session) error {
+	day, err := dayOf("date", s.Date)
+	if err != nil {
+		return err
+	}
+	subject := "session " + strconv.Quote(s.ID)
+	staff, err := marshalOrNull(subject, s.Staff)
+	if err != nil {
+		return err
+	}
+	cases, err := marshalOrNull(subject, s.Cases)
+	if err != nil {
+		return err
+	}
+	elements, err := marshalOrNull(subject, s.Elements)
+	if err != nil {
+		return err
+	}
+	_, err = w.exec(ctx, qPutSession, s.ID, string(s.Kind), day, s.Hours.String(), staff, cases, elements,
+		s.PeerSupport, s.Contacts, s.Topic, micros(s.At), s.By)
+	return interpretError(err, ref{kind: "session", id: s.ID})
+}
+
+// ---- timers ----------------------------------------------------------------
+
+func (w *writer) PutTimer(ctx context.Context, t coaching.Timer) error {
+	_, err := w.exec(ctx, qPutTimer, t.Key, string(t.CaseID), t.Kind, micros(t.DueAt), t.Ref)
+	return interpretError(err, ref{kind: "timer", id: t.Key})
+}
+
+func (w *writer) DeleteTimer(ctx context.Context, key string) error {
+	rf := ref{kind: "timer", id: key}
+	n, err := affected(w.exec(ctx, qDeleteTimer, key))
+	if err != nil {
+		return interpretError(err, rf)
+	}
+	if n == 0 {
+		return interpretError(sql.ErrNoRows, rf)
+	}
+	return nil
+}
+
+// ---- notices in a transaction ----------------------------------------------
+
+func (r *reader) Notice(ctx context.Context, id string) (coaching.Notice, error) {
+	n, err := scanNotice(r.queryRow(ctx, qNotice, id))
+	if err != nil {
+		return coaching.Notice{}, interpretError(err, ref{kind: "notice", id: id})
+	}
+	return n, nil
+}
+
+func (w *writer) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
+	if n.Status == "" {
+		n.Status = coaching.NoticePending
+	}
+	args, err := noticeArgs(&n)
+	if err != nil {
+		return false, err
+	}
+	c, err := affected(w.exec(ctx, qEnqueue, args...))
+	if err != nil {
+		return false, interpretError(err, ref{kind: "notice", id: n.ID})
+	}
+	return c == 1, nil
+}
+
+func (w *writer) UpdateNotice(ctx context.Context, n coaching.Notice) (bool, error) {
+	rf := ref{kind: "notice", id: n.ID}
+	subject := "notice " + strconv.Quote(n.ID)
+	recipient, err := marshal(subject, n.Recipient)
+	if err != nil {
+		return false, err
+	}
+	data, err := noticeData(subject, n.Data)
+	if err != nil {
+		return false, err
+	}
+	c, err := affected(w.exec(ctx, qUpdateNotice, recipient, n.Subject, n.Body, data, micros(n.NotBefore),
+		n.Status == coaching.NoticeCancelled, n.ID))
+	if err != nil {
+		return false, interpretError(err, rf)
+	}
+	if c == 1 {
+		return true, nil
+	}
+	// Not pending any more (claimed, sent, dead, cancelled), or missing.
+	var status string
+	var attempts int
+	var caseID string
+	if err := w.queryRow(ctx, qNoticeState, n.ID).Scan(&status, &attempts, &caseID); err != nil {
+		return false, interpretError(err, rf)
+	}
+	return false, nil
+}
+
+func noticeData(subject string, m map[string]string) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := marshal(subject, m)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// noticeArgs are the values of noticeCols.
+func noticeArgs(n *coaching.Notice) ([]any, error) {
+	subject := "notice " + strconv.Quote(n.ID)
+	recipient, err := marshal(subject, n.Recipient)
+	if err != nil {
+		return nil, err
+	}
+	data, err := noticeData(subject, n.Data)
+	if err != nil {
+		return nil, err
+	}
+	return []any{n.ID, string(n.CaseID), n.Kind, recipient, n.Subject, n.Body, data, micros(n.CreatedAt), micros(n.NotBefore),
+		string(n.Status), n.Attempts, micros(n.LeaseUntil), micros(n.SentAt), n.LastError}, nil
+}
+
+// scanNotice reads the columns of noticeCols.
+func scanNotice(sc interface{ Scan(...any) error }) (coaching.Notice, error) {
+	var n coaching.Notice
+	var caseID, status string
+	var recipient, data []byte
+	var created, notBefore, lease, sent int64
+	if err := sc.Scan(&n.ID, &caseID, &n.Kind, &recipient, &n.Subject, &n.Body, &data, &created, &notBefore, &status,
+		&n.Attempts, &lease, &sent, &n.LastError); err != nil {
+		return coaching.Notice{}, err
+	}
+	n.CaseID, n.Status = coaching.CaseID(caseID), coaching.NoticeStatus(status)
+	n.CreatedAt, n.NotBefore, n.LeaseUntil, n.SentAt = fromMicros(created), fromMicros(notBefore), fromMicros(lease), fromMicros(sent)
+	if err := json.Unmarshal(recipient, &n.Recipient); err != nil {
+		return coaching.Notice{}, fmt.Errorf("sqlite: notice %q: stored recipient does not decode: %w", n.ID, err)
+	}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &n.Data); err != nil {
+			return coaching.Notice{}, fmt.Errorf("sqlite: notice %q: stored data does not decode: %w", n.ID, err)
+		}
+	}
+	return n, nil
+}
+
+// sortNotices orders claimed notices as ClaimNotices returns them.
+func sortNotices(ns []coaching.Notice) {
+	slices.SortFunc(ns, func(a, b coaching.Notice) int {
+		if c := a.NotBefore.Compare(b.NotBefore); c != 0 {
+			return c
+		}
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+}
