@@ -121,7 +121,7 @@ type Record struct {
 	At   time.Time       `json:"at"`
 	By   string          `json:"by"`
 	Seq  int64           `json:"seq"`
-	Data json.RawMessage `json:"data"`
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // Case is one participant's period in one model. Cases change only through
