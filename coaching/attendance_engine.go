@@ -99,6 +99,16 @@ var staffRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNe
 //
 // Any invalid mark rejects the whole call with every problem listed.
 func (e *Engine) RecordAttendance(ctx context.Context, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
+	return e.recordAttendance(ctx, e.inStore(ctx), actor, marks)
+}
+
+// RecordAttendanceTx is [Engine.RecordAttendance] inside a transaction the
+// caller owns.
+func (e *Engine) RecordAttendanceTx(ctx context.Context, tx Tx, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
+	return e.recordAttendance(ctx, inTx(tx), actor, marks)
+}
+
+func (e *Engine) recordAttendance(ctx context.Context, run txRunner, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
@@ -138,7 +148,7 @@ func (e *Engine) RecordAttendance(ctx context.Context, actor Actor, marks []Mark
 		byCase[in.CaseID] = append(byCase[in.CaseID], i)
 	}
 	res := &AttendanceResult{}
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := run(func(tx Tx) error {
 		*res = AttendanceResult{}
 		for _, id := range order {
 			if err := e.recordCase(ctx, tx, actor, id, marks, byCase[id], now, res); err != nil {

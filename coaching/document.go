@@ -70,6 +70,16 @@ type DocumentChange struct {
 // notices and timers. Staff who may open cases in the case's model, and
 // staff on the case's support team, may save documents.
 func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
+	return e.saveDocument(ctx, e.inStore(ctx), actor, id, ch)
+}
+
+// SaveDocumentTx is [Engine.SaveDocument] inside a transaction the caller
+// owns.
+func (e *Engine) SaveDocumentTx(ctx context.Context, tx Tx, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
+	return e.saveDocument(ctx, inTx(tx), actor, id, ch)
+}
+
+func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
 	if err := checkActor(actor); err != nil {
 		return Document{}, err
 	}
@@ -100,7 +110,7 @@ func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch Do
 	}
 	now := e.clock.Now()
 	var doc Document
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := run(func(tx Tx) error {
 		c, err := tx.Case(ctx, id)
 		if err != nil {
 			return err

@@ -122,6 +122,15 @@ type RecordOptions struct {
 // A struct payload is validated with its `validate` tags. Staff who may
 // open cases in the model, or staff on the case's team, may add records.
 func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
+	return e.addRecord(ctx, e.inStore(ctx), actor, id, name, payload, opts)
+}
+
+// AddRecordTx is [Engine.AddRecord] inside a transaction the caller owns.
+func (e *Engine) AddRecordTx(ctx context.Context, tx Tx, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
+	return e.addRecord(ctx, inTx(tx), actor, id, name, payload, opts)
+}
+
+func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
 	if opts == nil {
 		opts = &RecordOptions{}
 	}
@@ -155,7 +164,7 @@ func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name str
 	}
 	now := e.clock.Now()
 	var out Case
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := run(func(tx Tx) error {
 		c, err := tx.Case(ctx, id)
 		if err != nil {
 			return err

@@ -127,6 +127,24 @@ func (e *Engine) Model(name string) (*Model, bool) {
 	return m, ok
 }
 
+// txRunner runs fn in a write transaction: the store's own (inStore) or
+// one the host owns (inTx). Every state-changing call is written once
+// against it, so each has a host-transaction twin (…Tx).
+type txRunner func(fn func(tx Tx) error) error
+
+func (e *Engine) inStore(ctx context.Context) txRunner {
+	return func(fn func(tx Tx) error) error { return e.store.Update(ctx, fn) }
+}
+
+func inTx(tx Tx) txRunner {
+	return func(fn func(tx Tx) error) error {
+		if tx == nil {
+			return errors.New("valmennus: the transaction is nil")
+		}
+		return fn(tx)
+	}
+}
+
 // EnrolParams are the arguments of [Engine.Enrol].
 type EnrolParams struct {
 	// Model names the model of the new case.
@@ -146,6 +164,16 @@ type EnrolParams struct {
 // model's initial state, in one transaction, with the case's first audit
 // entry and its first phase deadline.
 func (e *Engine) Enrol(ctx context.Context, actor Actor, p EnrolParams) (Case, error) {
+	return e.enrol(ctx, e.inStore(ctx), actor, p)
+}
+
+// EnrolTx is [Engine.Enrol] inside a transaction the caller owns (from
+// the store adapter, around the host's own writes); the caller commits.
+func (e *Engine) EnrolTx(ctx context.Context, tx Tx, actor Actor, p EnrolParams) (Case, error) {
+	return e.enrol(ctx, inTx(tx), actor, p)
+}
+
+func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolParams) (Case, error) {
 	m, ok := e.models[p.Model]
 	if !ok {
 		return Case{}, &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", p.Model)}}}
@@ -195,7 +223,7 @@ func (e *Engine) Enrol(ctx context.Context, actor Actor, p EnrolParams) (Case, e
 		timers = append(timers, deadlineTimer(c))
 	}
 	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: slices.Clone(actor.Roles), To: c.State}
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := run(func(tx Tx) error {
 		if p.ExistingParticipant != "" {
 			existing, err := tx.Participant(ctx, p.ExistingParticipant)
 			if err != nil {
@@ -356,7 +384,11 @@ func (e *Engine) FireTx(ctx context.Context, tx Tx, actor Actor, id CaseID, even
 	if opts == nil {
 		opts = &FireOptions{}
 	}
+	if tx == nil {
+		return nil, errors.New("valmennus: FireTx: the transaction is nil")
+	}
 	p := &plan{}
+	p.t.tx = tx
 	if err := p.load(ctx, tx, id, opts.IdempotencyKey); err != nil {
 		return nil, err
 	}

@@ -114,6 +114,16 @@ var maxSessionHours = decimal.NewFromInt(24)
 // role. The hours must be positive, at most 24, in quarter-hour steps or
 // finer (two decimals).
 func (e *Engine) RecordSession(ctx context.Context, actor Actor, s Session) (Session, error) {
+	return e.recordSession(ctx, e.inStore(ctx), actor, s)
+}
+
+// RecordSessionTx is [Engine.RecordSession] inside a transaction the caller
+// owns.
+func (e *Engine) RecordSessionTx(ctx context.Context, tx Tx, actor Actor, s Session) (Session, error) {
+	return e.recordSession(ctx, inTx(tx), actor, s)
+}
+
+func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s Session) (Session, error) {
 	if err := checkActor(actor); err != nil {
 		return Session{}, err
 	}
@@ -201,7 +211,7 @@ func (e *Engine) RecordSession(ctx context.Context, actor Actor, s Session) (Ses
 	}
 	s = s.Clone()
 	s.At, s.By = now, actor.ID
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := run(func(tx Tx) error {
 		for i, id := range s.Cases {
 			if _, err := tx.Case(ctx, id); err != nil {
 				if isNotFound(err) {

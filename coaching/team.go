@@ -30,6 +30,15 @@ type TeamMemberRef struct {
 // actors with a role that may open cases in the case's model may change its
 // team. A conflicting concurrent change returns a *ConflictError.
 func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch TeamChange) (Case, error) {
+	return e.changeTeam(ctx, e.inStore(ctx), actor, id, ch)
+}
+
+// ChangeTeamTx is [Engine.ChangeTeam] inside a transaction the caller owns.
+func (e *Engine) ChangeTeamTx(ctx context.Context, tx Tx, actor Actor, id CaseID, ch TeamChange) (Case, error) {
+	return e.changeTeam(ctx, inTx(tx), actor, id, ch)
+}
+
+func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id CaseID, ch TeamChange) (Case, error) {
 	if err := checkActor(actor); err != nil {
 		return Case{}, err
 	}
@@ -45,43 +54,44 @@ func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch Team
 	if err := pr.err(); err != nil {
 		return Case{}, err
 	}
-	c, err := e.Case(ctx, id)
-	if err != nil {
-		return Case{}, err
-	}
-	m, ok := e.models[c.Model]
-	if !ok {
-		return Case{}, errors.New("valmennus: case " + string(c.ID) + " uses a model this engine was not given: " + c.Model)
-	}
-	if !anyRole(actor, m.spec.Openers) {
-		return Case{}, &ForbiddenError{ActorID: actor.ID, Operation: "change the team of case " + string(id), Rule: "model_openers",
-			Reason: "changing a team needs one of the roles " + joinRoles(m.spec.Openers)}
-	}
-	if ch.ExpectedVersion != 0 && ch.ExpectedVersion != c.Version {
-		return Case{}, &ConflictError{CaseID: c.ID, Expected: ch.ExpectedVersion, Current: c.Version}
-	}
-	if c.Closed() {
-		return Case{}, &TransitionError{Event: "change_team", State: c.State}
-	}
-	now := e.clock.Now()
-	next := c
-	next.Version++
-	entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTeam, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
-		From: c.State, To: c.State, Reason: ch.Reason}
-	switch {
-	case ch.Add != nil:
-		team := slices.DeleteFunc(slices.Clone(c.Team), func(m TeamMember) bool { return m.ActorID == ch.Add.ActorID && m.Role == ch.Add.Role })
-		next.Team = append(team, *ch.Add)
-		entry.Event = "team_add:" + string(ch.Add.Role)
-	default:
-		i := slices.IndexFunc(c.Team, func(m TeamMember) bool { return m.ActorID == ch.Remove.ActorID && m.Role == ch.Remove.Role })
-		if i < 0 {
-			return Case{}, &NotFoundError{Kind: "team member", ID: ch.Remove.ActorID + "/" + string(ch.Remove.Role)}
+	var next Case
+	err := run(func(tx Tx) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
 		}
-		next.Team = slices.Delete(slices.Clone(c.Team), i, i+1)
-		entry.Event = "team_remove:" + string(ch.Remove.Role)
-	}
-	err = e.store.Update(ctx, func(tx Tx) error {
+		m, ok := e.models[c.Model]
+		if !ok {
+			return errors.New("valmennus: case " + string(c.ID) + " uses a model this engine was not given: " + c.Model)
+		}
+		if !anyRole(actor, m.spec.Openers) {
+			return &ForbiddenError{ActorID: actor.ID, Operation: "change the team of case " + string(id), Rule: "model_openers",
+				Reason: "changing a team needs one of the roles " + joinRoles(m.spec.Openers)}
+		}
+		if ch.ExpectedVersion != 0 && ch.ExpectedVersion != c.Version {
+			return &ConflictError{CaseID: c.ID, Expected: ch.ExpectedVersion, Current: c.Version}
+		}
+		if c.Closed() {
+			return &TransitionError{Event: "change_team", State: c.State}
+		}
+		now := e.clock.Now()
+		next = c
+		next.Version++
+		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTeam, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
+			From: c.State, To: c.State, Reason: ch.Reason}
+		switch {
+		case ch.Add != nil:
+			team := slices.DeleteFunc(slices.Clone(c.Team), func(m TeamMember) bool { return m.ActorID == ch.Add.ActorID && m.Role == ch.Add.Role })
+			next.Team = append(team, *ch.Add)
+			entry.Event = "team_add:" + string(ch.Add.Role)
+		default:
+			i := slices.IndexFunc(c.Team, func(m TeamMember) bool { return m.ActorID == ch.Remove.ActorID && m.Role == ch.Remove.Role })
+			if i < 0 {
+				return &NotFoundError{Kind: "team member", ID: ch.Remove.ActorID + "/" + string(ch.Remove.Role)}
+			}
+			next.Team = slices.Delete(slices.Clone(c.Team), i, i+1)
+			entry.Event = "team_remove:" + string(ch.Remove.Role)
+		}
 		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 			return err
 		}

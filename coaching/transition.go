@@ -23,7 +23,11 @@ type Transition struct {
 	// Now is the engine clock's time of the command.
 	Now time.Time
 
-	engine         *Engine
+	engine *Engine
+	// tx, when set, is the transaction the command runs in (FireTx): rules
+	// read through it, so they see the host's uncommitted writes and never
+	// wait for the store while it is held.
+	tx             ReadTx
 	once           sync.Once
 	participant    *Participant
 	participantErr error
@@ -39,7 +43,12 @@ func (t *Transition) Participant(ctx context.Context) (Participant, error) {
 			t.participantErr = &NotFoundError{Kind: "participant", ID: string(t.Case.ParticipantID)}
 			return
 		}
-		p, err := t.engine.Participant(ctx, t.Case.ParticipantID)
+		var p Participant
+		err := t.view(ctx, func(tx ReadTx) error {
+			var err error
+			p, err = tx.Participant(ctx, t.Case.ParticipantID)
+			return err
+		})
 		t.participant, t.participantErr = &p, err
 	})
 	if t.participantErr != nil {
@@ -62,5 +71,19 @@ func (t *Transition) Documents(ctx context.Context, kind string) ([]Document, er
 	if t.engine == nil {
 		return nil, &NotFoundError{Kind: "document", ID: string(t.Case.ID) + "/" + kind}
 	}
-	return t.engine.Documents(ctx, t.Case.ID, kind)
+	var out []Document
+	err := t.view(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Documents(ctx, t.Case.ID, kind)
+		return err
+	})
+	return out, err
+}
+
+// view reads through the command's transaction, or the store.
+func (t *Transition) view(ctx context.Context, fn func(ReadTx) error) error {
+	if t.tx != nil {
+		return fn(t.tx)
+	}
+	return t.engine.store.View(ctx, fn)
 }
