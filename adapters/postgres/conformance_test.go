@@ -1,0 +1,16 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/valmennus/valmennus/adapters/storetest"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// TestConformance runs the store conformance suite, unchanged: every case
+// gets a migrated schema of its own on a shared pool, so the cases run in
+// parallel.
+func TestConformance(t *testing.T) {
+	testDSN(t)
+	storetest.Run(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

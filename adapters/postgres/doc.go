@@ -1,0 +1,139 @@
+// Package postgres is the PostgreSQL [coaching.Store], built on pgx v5
+// (pgxpool), for deployments where several application instances share one
+// database. It passes the same conformance suite (adapters/storetest) as the
+// memory store.
+//
+// # Getting started
+//
+// The host owns the pool; the store only borrows connections from it:
+//
+//	pool, err := pgxpool.New(ctx, "postgres://app@db:5432/school")
+//	...
+//	store, err := postgres.New(pool, &postgres.Options{Schema: "valmennus"})
+//	...
+//	if err := store.Migrate(ctx); err != nil { ... } // once, at deployment or start-up
+//	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+//
+// # Schema and migrations
+//
+// Every table lives in one schema, [Options.Schema] ("valmennus" by
+// default), and every statement names it, so the store needs no search_path
+// and several stores (tenants, parallel tests) can share a database and a
+// pool. Ids and keys use COLLATE "C": the port orders ids in byte order.
+//
+// The tables are created by versioned migrations embedded in the binary
+// (migrations/NNNN_name.sql) and applied only by an explicit [Store.Migrate],
+// which records them in the schema's schema_migrations table. Migrate takes
+// its own connection and transaction (never a host's), holds a
+// transaction-level advisory lock keyed on the schema
+// ([MigrationLockKey]) while it works, and applies all pending migrations
+// or none. Two instances that start together therefore migrate once: the
+// second waits, then finds nothing to do. [Store.Version] tells a host
+// whether the database is at [LatestVersion].
+//
+// Tables: participants (the identity code in a column of its own, never in
+// the JSON), cases (the case as jsonb, beside copies of its id, version,
+// model, state, organisation and closing time for filtering), audit
+// (append-only: a trigger refuses UPDATE and DELETE), commands, documents,
+// marks (every revision), sessions, notices (the outbox) and timers.
+//
+// # Transactions
+//
+// [Store.View] runs in a read-only REPEATABLE READ transaction: all its
+// reads see one snapshot. [Store.Update] runs in a READ COMMITTED
+// transaction in which the port's checks are made by the statements
+// themselves, so they hold across processes: UpdateCase is
+// UPDATE ... WHERE id = $1 AND version = $2 (no row: a
+// *coaching.ConflictError with the current version, or a
+// *coaching.NotFoundError); AppendAudit inserts only if Seq follows the
+// case's last entry; inserts of existing ids and keys use ON CONFLICT DO
+// NOTHING and report a *coaching.DuplicateError. None of these checks puts
+// the transaction into PostgreSQL's failed state. A transaction whose fn
+// fails, panics, or whose context ends before the commit is rolled back
+// with a context that cannot be cancelled.
+//
+// Both save round trips by pipelining: BEGIN travels with the first
+// statement, and two writes whose outcome the engine already knows travel
+// with the next statement or the COMMIT: a timer upsert (PutTimer), and the
+// audit entry the engine appends right after UpdateCase moved the case to
+// that entry's version. The check of a pipelined audit entry still runs; if
+// it fails, the transaction fails with a *coaching.ConflictError and
+// nothing is written.
+//
+// Driver errors are mapped to the engine's errors in one place: pgx.ErrNoRows
+// becomes a *coaching.NotFoundError, unique violations a
+// *coaching.DuplicateError or (for versioned records) a
+// *coaching.ConflictError, serialization failures and deadlocks a
+// *coaching.ConflictError. The pgconn error stays in the chain.
+//
+// # Host-owned transactions
+//
+// A host that keeps its own tables in the same database changes a case and
+// its own rows in one transaction, as river's InsertTx does: [Store.Tx]
+// wraps the host's pgx.Tx for the engine's ...Tx calls, and the host
+// commits or rolls back.
+//
+//	tx, err := pool.Begin(ctx)
+//	...
+//	defer tx.Rollback(ctx)
+//	_, err = tx.Exec(ctx, `INSERT INTO sis.absences ...`, ...)
+//	_, err = eng.FireTx(ctx, store.Tx(tx), actor, caseID, coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
+//	...
+//	err = tx.Commit(ctx) // the case change, its audit entry, its notices and the host's row, or none of them
+//
+// The store never commits or rolls back a host's transaction, pipelines
+// nothing in it, and its checks leave it usable: a conflict or a duplicate
+// is returned as an error and the host decides.
+//
+// # Several instances
+//
+// Any number of processes may share the database:
+//
+//   - version checks, the audit sequence, idempotency keys and timer
+//     deletion are decided by the database, so of two instances changing a
+//     case at once one wins and the other gets a *coaching.ConflictError
+//     (reload and retry; [coaching.Engine.Fire] reports it as such);
+//   - the outbox is claimed with SELECT ... FOR UPDATE SKIP LOCKED and a
+//     lease in one statement, so dispatchers in every instance claim
+//     disjoint notices without waiting for each other; a notice whose
+//     dispatcher died is claimed again once its lease (LeaseUntil) has
+//     passed, and the dead claim's late answer is refused (the attempt
+//     number no longer matches). Delivery is at-least-once: receivers drop
+//     repeats by the notice id (the Idempotency-Key of adapters/webhook);
+//   - migrations are serialised by the advisory lock.
+//
+// Keep each instance's pool small (the default pgxpool size is the number
+// of CPUs): PostgreSQL's max_connections (100 by default) is shared by all
+// instances.
+//
+// # Streaming
+//
+// [Store.Cases] and [Store.CasesWithParticipants] page through the cases
+// with keyset queries (WHERE id > last ORDER BY id LIMIT [Options.CaseBatch]):
+// each page is read and its connection released before the loop body sees
+// its cases, so a report over a whole cohort holds no connection, lock or
+// snapshot while it works and keeps one page in memory.
+//
+// # Bulk attendance
+//
+// [Store.BulkMarks] loads brand-new attendance marks (a national day:
+// millions of rows) with COPY in one transaction, after checking their text
+// and that their cases exist. Corrections go through the engine.
+//
+// # Text PostgreSQL cannot store
+//
+// Every value is a statement parameter; quotes, SQL, emoji and values of
+// many megabytes are stored and read back exactly. PostgreSQL text cannot
+// hold a NUL character or invalid UTF-8, and index entries are limited to
+// about 2.7 kB: the store refuses such values before they reach the server
+// (which would fail the transaction) with a *coaching.ValidationError that
+// names the field. Ids and keys are limited to 1024 bytes, a case's model,
+// state and organisation to 512, notice ids and timer keys to 2048.
+//
+// # Testing
+//
+// The package's tests need a server: set VALMENNUS_POSTGRES_DSN (e.g.
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable). Without it they
+// are skipped, unless VALMENNUS_REQUIRE_POSTGRES=1, which makes them fail.
+// Each test runs in a schema of its own, dropped afterwards.
+package postgres

@@ -1,0 +1,71 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// Building a store touches no database: pgxpool connects on first use, and
+// the store only when it is used. (Migrate and every store method need the
+// server.)
+func ExampleNew() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, "postgres://app@127.0.0.1:1/school?sslmode=disable")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+
+	store, err := postgres.New(pool, &postgres.Options{Schema: "school_a"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("schema:", store.Schema(), "- migrations:", postgres.LatestVersion())
+
+	_, err = postgres.New(pool, &postgres.Options{Schema: "school-a"})
+	fmt.Println(err)
+	_, err = postgres.New(nil, nil)
+	fmt.Println(err)
+	// Output:
+	// schema: school_a - migrations: 1
+	// postgres: Options.Schema "school-a" is not a plain identifier (a letter or _, then letters, digits or _, at most 63 bytes)
+	// postgres: New: pool is nil
+}
+
+// A host changes a case and its own table in one transaction: the engine's
+// FireTx works in the host's pgx transaction through Store.Tx, and the host
+// commits (or rolls back) everything together. (Not run: it needs a
+// database; TestHostOwnedTransaction runs the same against one.)
+func ExampleStore_Tx() {
+	ctx := context.Background()
+	pool, _ := pgxpool.New(ctx, "postgres://app@db.example:5432/school")
+	defer pool.Close()
+	store, _ := postgres.New(pool, nil)
+	eng, _ := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
+	if _, err := tx.Exec(ctx, `INSERT INTO sis.leave (student, reason) VALUES ($1, $2)`, "S1234", "sick leave"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := eng.FireTx(ctx, store.Tx(tx), coach, "case-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"}); err != nil {
+		fmt.Println(err) // e.g. a *coaching.ConflictError: roll back, reload, decide again
+		return
+	}
+	if err := tx.Commit(ctx); err != nil {
+		fmt.Println(err)
+	}
+}

@@ -1,0 +1,174 @@
+package postgres
+
+import "strings"
+
+// queries are the store's SQL statements with its schema filled in. Only
+// the schema (a validated, quoted identifier) is put into the text; every
+// value is a parameter.
+type queries struct {
+	participant, insertParticipant, updateParticipant string
+
+	caseByID, caseVersion, caseExists, insertCase, updateCase string
+
+	auditTrail, appendAudit, appendAuditOrFail, lastAudit string
+
+	command, putCommand string
+
+	document, documentLatest, documents, putDocument, lastDocument string
+
+	marks, markHistory, putMark, lastMark string
+
+	sessions, putSession string
+
+	notice, enqueue, updateNotice, noticeStatus string
+
+	claimNotices, completeNotice, noticeAttempts, notices string
+
+	putTimer, deleteTimer, dueTimers string
+
+	casesSelect, casesWithParticipantsSelect string
+
+	missingCases string
+}
+
+const (
+	participantCols = `data, identity_code`
+	caseCols        = `data`
+	auditCols       = `case_id, seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key`
+	documentCols    = `case_id, kind, version, status, at, by, seq, data`
+	markCols        = `case_id, date, lesson, revision, title, minutes, status, reason, at, by`
+	sessionCols     = `id, kind, date, hours::text, staff, cases, elements, peer_support, contacts, topic, at, by`
+	noticeCols      = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
+	timerCols       = `key, case_id, kind, due_at, ref`
+)
+
+func buildQueries(schema string) *queries {
+	r := strings.NewReplacer("{s}", schema)
+	q := &queries{
+		participant:       `SELECT ` + participantCols + ` FROM {s}.participants WHERE id = $1`,
+		insertParticipant: `INSERT INTO {s}.participants (id, organisation, identity_code, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		updateParticipant: `UPDATE {s}.participants SET organisation = $2, identity_code = $3, data = $4 WHERE id = $1`,
+
+		caseByID:    `SELECT ` + caseCols + ` FROM {s}.cases WHERE id = $1`,
+		caseVersion: `SELECT version FROM {s}.cases WHERE id = $1`,
+		caseExists:  `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)`,
+		insertCase: `INSERT INTO {s}.cases (id, participant_id, organisation, model, state, version, opened_at, closed_at, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		updateCase: `UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,
+			opened_at = $8, closed_at = $9, data = $10 WHERE id = $1 AND version = $2`,
+
+		auditTrail: `SELECT ` + auditCols + ` FROM {s}.audit WHERE case_id = $1 AND seq > $2 ORDER BY seq`,
+		// The entry goes in only if its case exists and its Seq follows the
+		// case's last entry; ON CONFLICT catches a concurrent writer of the
+		// same Seq without failing the transaction.
+		appendAudit: `INSERT INTO {s}.audit (` + auditCols + `)
+			SELECT $1::text, $2::bigint, $3::timestamptz, $4::text, $5::text, $6::text[], $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::text
+			WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
+			  AND (SELECT coalesce(max(seq), 0) FROM {s}.audit WHERE case_id = $1) = $2 - 1
+			ON CONFLICT DO NOTHING`,
+		// The pipelined form (see txn.AppendAudit): instead of inserting
+		// nothing, it fails with SQLSTATE VA409 (or 23505 on a concurrent
+		// duplicate), which aborts the transaction.
+		appendAuditOrFail: `INSERT INTO {s}.audit (` + auditCols + `)
+			SELECT $1::text, $2::bigint, $3::timestamptz, $4::text, $5::text, $6::text[], $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::text
+			WHERE {s}.audit_follows($1, $2)`,
+		lastAudit: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1), (SELECT coalesce(max(seq), 0) FROM {s}.audit WHERE case_id = $1)`,
+
+		command: `SELECT case_id, key, fingerprint, seq, at FROM {s}.commands WHERE case_id = $1 AND key = $2`,
+		putCommand: `INSERT INTO {s}.commands (case_id, key, fingerprint, seq, at)
+			SELECT $1::text, $2::text, $3::text, $4::bigint, $5::timestamptz WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
+			ON CONFLICT DO NOTHING`,
+
+		document:       `SELECT ` + documentCols + ` FROM {s}.documents WHERE case_id = $1 AND kind = $2 AND version = $3`,
+		documentLatest: `SELECT ` + documentCols + ` FROM {s}.documents WHERE case_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1`,
+		documents:      `SELECT ` + documentCols + ` FROM {s}.documents WHERE case_id = $1 AND kind = $2 ORDER BY version`,
+		putDocument: `INSERT INTO {s}.documents (` + documentCols + `)
+			SELECT $1::text, $2::text, $3::bigint, $4::text, $5::timestamptz, $6::text, $7::bigint, $8::jsonb
+			WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
+			  AND (SELECT coalesce(max(version), 0) FROM {s}.documents WHERE case_id = $1 AND kind = $2) = $3 - 1
+			ON CONFLICT DO NOTHING`,
+		lastDocument: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1),
+			(SELECT coalesce(max(version), 0) FROM {s}.documents WHERE case_id = $1 AND kind = $2)`,
+
+		// The latest revision of each (date, lesson): DISTINCT ON walks the
+		// primary key index of the case's marks in order.
+		marks: `SELECT DISTINCT ON (date, lesson) ` + markCols + ` FROM {s}.marks
+			WHERE case_id = $1 AND ($2::date IS NULL OR date >= $2) AND ($3::date IS NULL OR date <= $3)
+			ORDER BY date, lesson, revision DESC`,
+		markHistory: `SELECT ` + markCols + ` FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3 ORDER BY revision`,
+		putMark: `INSERT INTO {s}.marks (` + markCols + `)
+			SELECT $1::text, $2::date, $3::text, $4::integer, $5::text, $6::integer, $7::text, $8::text, $9::timestamptz, $10::text
+			WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
+			  AND (SELECT coalesce(max(revision), 0) FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3) = $4 - 1
+			ON CONFLICT DO NOTHING`,
+		lastMark: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1),
+			(SELECT coalesce(max(revision), 0)::bigint FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3)`,
+
+		sessions: `SELECT ` + sessionCols + ` FROM {s}.sessions
+			WHERE ($1::date IS NULL OR date >= $1) AND ($2::date IS NULL OR date <= $2)
+			  AND ($3::text IS NULL OR staff @> jsonb_build_array(jsonb_build_object('actor_id', $3::text)))
+			  AND ($4::text IS NULL OR cases @> ARRAY[$4::text COLLATE "C"])
+			  AND ($5::text IS NULL OR kind = $5)
+			ORDER BY date, id`,
+		putSession: `INSERT INTO {s}.sessions (id, kind, date, hours, staff, cases, elements, peer_support, contacts, topic, at, by)
+			VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+
+		notice: `SELECT ` + noticeCols + ` FROM {s}.notices WHERE id = $1`,
+		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+		updateNotice: `UPDATE {s}.notices SET recipient = $2, subject = $3, body = $4, data = $5, not_before = $6,
+			status = CASE WHEN $7 THEN 'cancelled' ELSE status END
+			WHERE id = $1 AND status = 'pending'`,
+		noticeStatus: `SELECT status FROM {s}.notices WHERE id = $1`,
+
+		// The claim: lock the oldest due notices that no other claimer has
+		// locked (SKIP LOCKED), then lease them. RETURNING does not keep the
+		// CTE's order, so the caller sorts the result.
+		claimNotices: `WITH due AS (
+				SELECT id FROM {s}.notices
+				WHERE (status = 'pending' AND not_before <= $1) OR (status = 'claimed' AND lease_until <= $1)
+				ORDER BY not_before, id
+				LIMIT $2
+				FOR UPDATE SKIP LOCKED)
+			UPDATE {s}.notices n SET status = 'claimed', attempts = n.attempts + 1, lease_until = $3
+			FROM due WHERE n.id = due.id
+			RETURNING n.id, n.case_id, n.kind, n.recipient, n.subject, n.body, n.data, n.created_at, n.not_before,
+				n.status, n.attempts, n.lease_until, n.sent_at, n.last_error`,
+		completeNotice: `UPDATE {s}.notices SET status = $3, last_error = $4, lease_until = $5,
+				sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END,
+				not_before = CASE WHEN $3 = 'pending' THEN $6 ELSE not_before END
+			WHERE id = $1 AND status = 'claimed' AND attempts = $2`,
+		noticeAttempts: `SELECT attempts FROM {s}.notices WHERE id = $1`,
+		notices: `SELECT ` + noticeCols + ` FROM {s}.notices
+			WHERE ($1::text IS NULL OR case_id = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR status = $3)
+			ORDER BY created_at, seq
+			LIMIT $4`,
+
+		putTimer: `INSERT INTO {s}.timers (` + timerCols + `) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (key) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind, due_at = excluded.due_at, ref = excluded.ref`,
+		deleteTimer: `DELETE FROM {s}.timers WHERE key = $1`,
+		dueTimers:   `SELECT ` + timerCols + ` FROM {s}.timers WHERE due_at <= $1 ORDER BY due_at, key LIMIT $2`,
+
+		casesSelect:                 `SELECT c.data FROM {s}.cases c`,
+		casesWithParticipantsSelect: `SELECT c.data, p.data, p.identity_code FROM {s}.cases c LEFT JOIN {s}.participants p ON p.id = c.participant_id`,
+
+		missingCases: `SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM {s}.cases WHERE id = x) LIMIT 1`,
+	}
+	for _, p := range []*string{
+		&q.participant, &q.insertParticipant, &q.updateParticipant,
+		&q.caseByID, &q.caseVersion, &q.caseExists, &q.insertCase, &q.updateCase,
+		&q.auditTrail, &q.appendAudit, &q.appendAuditOrFail, &q.lastAudit,
+		&q.command, &q.putCommand,
+		&q.document, &q.documentLatest, &q.documents, &q.putDocument, &q.lastDocument,
+		&q.marks, &q.markHistory, &q.putMark, &q.lastMark,
+		&q.sessions, &q.putSession,
+		&q.notice, &q.enqueue, &q.updateNotice, &q.noticeStatus,
+		&q.claimNotices, &q.completeNotice, &q.noticeAttempts, &q.notices,
+		&q.putTimer, &q.deleteTimer, &q.dueTimers,
+		&q.casesSelect, &q.casesWithParticipantsSelect,
+		&q.missingCases,
+	} {
+		*p = r.Replace(*p)
+	}
+	return q
+}
