@@ -108,6 +108,9 @@ func fullCase(id coaching.CaseID) coaching.Case {
 			{Name: "induction_findings", At: at(2*day + 999999*time.Microsecond), By: "a-curator", Seq: 3,
 				Data: json.RawMessage(`["one","two"]`)},
 		},
+		Flags: []coaching.RiskFlag{
+			{Rule: "unexplained_3_in_10", Reason: "3 selvittämätöntä poissaoloa", Since: at(2*day + 3*time.Microsecond), Seq: 3},
+		},
 	}
 }
 

@@ -91,6 +91,12 @@ func NormalizeCase(c coaching.Case) coaching.Case {
 		q.Records[i].At = NormalizeTime(q.Records[i].At)
 		q.Records[i].Data = CanonicalJSON(q.Records[i].Data)
 	}
+	if len(q.Flags) == 0 {
+		q.Flags = nil
+	}
+	for i := range q.Flags {
+		q.Flags[i].Since = NormalizeTime(q.Flags[i].Since)
+	}
 	return q
 }
 
