@@ -135,48 +135,55 @@ func BenchmarkBaselineEarlyWarningLoop(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		for _, h := range hs {
-			var attended, scheduled, unexplained10, absentMin, days, doneDays int
-			var last, lastDone coaching.Date
-			for i := len(h.Marks) - 1; i >= 0; i-- {
-				m := h.Marks[i]
-				if m.Date != last {
-					days++
-					last = m.Date
-				}
-				// The rate judges completed days: today is left out.
-				if m.Date.Before(h.Today) {
-					if m.Date != lastDone {
-						doneDays++
-						lastDone = m.Date
-					}
-					if doneDays <= 20 {
-						scheduled += m.Minutes
-						if !m.Status.Absent() {
-							attended += m.Minutes
-						}
-					}
-				}
-				if days <= 10 && m.Status == coaching.AttendanceUnexplained {
-					unexplained10++
-				}
-				if m.Status.Absent() {
-					absentMin += m.Minutes
-				}
-			}
-			if attended*100 < 90*scheduled {
-				n++
-			}
-			if unexplained10 >= 3 {
-				n++
-			}
-			for _, hrs := range []int{25, 30, 50, 70} {
-				if absentMin >= hrs*60 {
-					n++
-				}
-			}
+			n += plainWarnings(h)
 		}
 		sinkWarnings = n
 	}
+}
+
+// plainWarnings counts the default rules' warnings for one student in one
+// loop over the marks: the baseline of the early-warning benchmark.
+func plainWarnings(h *coaching.AttendanceHistory) int {
+	var attended, scheduled, unexplained10, absentMin, days, doneDays, n int
+	var last, lastDone coaching.Date
+	for i := len(h.Marks) - 1; i >= 0; i-- {
+		m := h.Marks[i]
+		if m.Date != last {
+			days++
+			last = m.Date
+		}
+		// The rate judges completed days: today is left out.
+		if m.Date.Before(h.Today) {
+			if m.Date != lastDone {
+				doneDays++
+				lastDone = m.Date
+			}
+			if doneDays <= 20 {
+				scheduled += m.Minutes
+				if !m.Status.Absent() {
+					attended += m.Minutes
+				}
+			}
+		}
+		if days <= 10 && m.Status == coaching.AttendanceUnexplained {
+			unexplained10++
+		}
+		if m.Status.Absent() {
+			absentMin += m.Minutes
+		}
+	}
+	if attended*100 < 90*scheduled {
+		n++
+	}
+	if unexplained10 >= 3 {
+		n++
+	}
+	for _, hrs := range []int{25, 30, 50, 70} {
+		if absentMin >= hrs*60 {
+			n++
+		}
+	}
+	return n
 }
 
 // The rules and the plain loop agree on the synthetic school.
@@ -192,44 +199,7 @@ func TestEarlyWarningMatchesPlainLoop(t *testing.T) {
 	}
 	loop := 0
 	for _, h := range hs {
-		var attended, scheduled, unexplained10, absentMin, days, doneDays int
-		var last, lastDone coaching.Date
-		for i := len(h.Marks) - 1; i >= 0; i-- {
-			m := h.Marks[i]
-			if m.Date != last {
-				days++
-				last = m.Date
-			}
-			if m.Date.Before(h.Today) {
-				if m.Date != lastDone {
-					doneDays++
-					lastDone = m.Date
-				}
-				if doneDays <= 20 {
-					scheduled += m.Minutes
-					if !m.Status.Absent() {
-						attended += m.Minutes
-					}
-				}
-			}
-			if days <= 10 && m.Status == coaching.AttendanceUnexplained {
-				unexplained10++
-			}
-			if m.Status.Absent() {
-				absentMin += m.Minutes
-			}
-		}
-		if attended*100 < 90*scheduled {
-			loop++
-		}
-		if unexplained10 >= 3 {
-			loop++
-		}
-		for _, hrs := range []int{25, 30, 50, 70} {
-			if absentMin >= hrs*60 {
-				loop++
-			}
-		}
+		loop += plainWarnings(h)
 	}
 	if byRules != loop {
 		t.Fatalf("the rules raise %d warnings, the plain loop %d", byRules, loop)

@@ -111,17 +111,9 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 	now := e.clock.Now()
 	var doc Document
 	err := run(func(tx Tx) error {
-		c, err := tx.Case(ctx, id)
+		c, err := e.caseForStaff(ctx, tx, actor, id, "save the "+ch.Kind+" of case "+string(id), "document_staff")
 		if err != nil {
 			return err
-		}
-		m, ok := e.models[c.Model]
-		if !ok {
-			return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
-		}
-		if !anyRole(actor, m.spec.Openers) && !onTeamAsStaff(c, actor) {
-			return &ForbiddenError{ActorID: actor.ID, Operation: "save the " + ch.Kind + " of case " + string(id), Rule: "document_staff",
-				Reason: "only staff who may open cases in the model, or staff on the case's team, may save its documents"}
 		}
 		var latest int64
 		switch last, err := tx.Document(ctx, id, ch.Kind, 0); {
@@ -189,6 +181,25 @@ func (e *Engine) Documents(ctx context.Context, id CaseID, kind string) ([]Docum
 		return err
 	})
 	return ds, err
+}
+
+// caseForStaff loads a case for a change that staff who may open cases in
+// its model, or staff on its team, may make; anyone else is forbidden by
+// rule.
+func (e *Engine) caseForStaff(ctx context.Context, tx ReadTx, actor Actor, id CaseID, operation, rule string) (Case, error) {
+	c, err := tx.Case(ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	m, ok := e.models[c.Model]
+	if !ok {
+		return Case{}, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+	}
+	if !anyRole(actor, m.spec.Openers) && !onTeamAsStaff(c, actor) {
+		return Case{}, &ForbiddenError{ActorID: actor.ID, Operation: operation, Rule: rule,
+			Reason: "only staff who may open cases in the model, or staff on the case's team, may do this"}
+	}
+	return c, nil
 }
 
 // onTeamAsStaff reports whether the actor is on the case's team in a staff

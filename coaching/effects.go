@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"time"
@@ -165,17 +164,9 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 	now := e.clock.Now()
 	var out Case
 	err := run(func(tx Tx) error {
-		c, err := tx.Case(ctx, id)
+		c, err := e.caseForStaff(ctx, tx, actor, id, "add a record to case "+string(id), "record_staff")
 		if err != nil {
 			return err
-		}
-		m, ok := e.models[c.Model]
-		if !ok {
-			return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
-		}
-		if !anyRole(actor, m.spec.Openers) && !onTeamAsStaff(c, actor) {
-			return &ForbiddenError{ActorID: actor.ID, Operation: "add a record to case " + string(id), Rule: "record_staff",
-				Reason: "only staff who may open cases in the model, or staff on the case's team, may add records"}
 		}
 		if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
 			return &ConflictError{CaseID: id, Expected: opts.ExpectedVersion, Current: c.Version}
