@@ -165,7 +165,7 @@ func noticeArgs(n *coaching.Notice) ([]any, error) {
 		string(status), n.Attempts, optTime(n.LeaseUntil), optTime(n.SentAt), n.LastError}, nil
 }
 
-func scanAudit(rows pgx.Rows, a *coaching.AuditEntry) error {
+func scanAudit(rows pgx.Row, a *coaching.AuditEntry) error {
 	var (
 		caseID, kind string
 		roles        []string

@@ -26,20 +26,9 @@ func (s *Store) ClaimNotices(ctx context.Context, p coaching.ClaimParams) ([]coa
 		limit = p.Limit
 	}
 	rows, err := s.pool.Query(ctx, s.q.claimNotices, p.Now, limit, p.Now.Add(p.Lease))
+	out, err := collect(rows, err, []coaching.Notice(nil), target{kind: "notice"}, scanNotice)
 	if err != nil {
-		return nil, interpretError(err, target{kind: "notice"})
-	}
-	defer rows.Close()
-	var out []coaching.Notice
-	for rows.Next() {
-		var n coaching.Notice
-		if err := scanNotice(rows, &n); err != nil {
-			return nil, interpretError(err, target{kind: "notice"})
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err, target{kind: "notice"})
+		return nil, err
 	}
 	// UPDATE ... RETURNING does not keep the order of the CTE.
 	slices.SortFunc(out, func(a, b coaching.Notice) int {
@@ -106,19 +95,7 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 		limit = q.Limit
 	}
 	rows, err := s.pool.Query(ctx, s.q.notices, textOrNull(string(q.CaseID)), textOrNull(q.Kind), textOrNull(string(q.Status)), limit)
-	if err != nil {
-		return nil, interpretError(err, target{kind: "notice"})
-	}
-	defer rows.Close()
-	var out []coaching.Notice
-	for rows.Next() {
-		var n coaching.Notice
-		if err := scanNotice(rows, &n); err != nil {
-			return nil, interpretError(err, target{kind: "notice"})
-		}
-		out = append(out, n)
-	}
-	return out, interpretError(rows.Err(), target{kind: "notice"})
+	return collect(rows, err, []coaching.Notice(nil), target{kind: "notice"}, scanNotice)
 }
 
 // DueTimers implements coaching.Store. A limit of 0 or less returns every
@@ -132,17 +109,5 @@ func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]coac
 		lim = limit
 	}
 	rows, err := s.pool.Query(ctx, s.q.dueTimers, now, lim)
-	if err != nil {
-		return nil, interpretError(err, target{kind: "timer"})
-	}
-	defer rows.Close()
-	var out []coaching.Timer
-	for rows.Next() {
-		var t coaching.Timer
-		if err := scanTimer(rows, &t); err != nil {
-			return nil, interpretError(err, target{kind: "timer"})
-		}
-		out = append(out, t)
-	}
-	return out, interpretError(rows.Err(), target{kind: "timer"})
+	return collect(rows, err, []coaching.Timer(nil), target{kind: "timer"}, scanTimer)
 }

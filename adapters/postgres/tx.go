@@ -69,18 +69,7 @@ func (t *txn) AuditTrail(ctx context.Context, id coaching.CaseID, afterSeq int64
 		return out, nil
 	}
 	rows, err := t.db.Query(ctx, t.s.q.auditTrail, string(id), afterSeq)
-	if err != nil {
-		return nil, interpretError(err, target{caseID: id})
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var a coaching.AuditEntry
-		if err := scanAudit(rows, &a); err != nil {
-			return nil, interpretError(err, target{caseID: id})
-		}
-		out = append(out, a)
-	}
-	return out, interpretError(rows.Err(), target{caseID: id})
+	return collect(rows, err, out, target{caseID: id}, scanAudit)
 }
 
 // Command implements coaching.ReadTx.
@@ -132,18 +121,7 @@ func (t *txn) Documents(ctx context.Context, id coaching.CaseID, kind string) ([
 		return out, nil
 	}
 	rows, err := t.db.Query(ctx, t.s.q.documents, string(id), kind)
-	if err != nil {
-		return nil, interpretError(err, target{caseID: id})
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d coaching.Document
-		if err := scanDocument(rows, &d); err != nil {
-			return nil, interpretError(err, target{caseID: id})
-		}
-		out = append(out, d)
-	}
-	return out, interpretError(rows.Err(), target{caseID: id})
+	return collect(rows, err, out, target{caseID: id}, scanDocument)
 }
 
 // Marks implements coaching.ReadTx.
@@ -153,7 +131,7 @@ func (t *txn) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.D
 		return out, nil
 	}
 	rows, err := t.db.Query(ctx, t.s.q.marks, string(id), sqlDate(from), sqlDate(to))
-	return collectMarks(rows, err, out, id)
+	return collect(rows, err, out, target{caseID: id}, scanMark)
 }
 
 // MarkHistory implements coaching.ReadTx.
@@ -163,22 +141,27 @@ func (t *txn) MarkHistory(ctx context.Context, id coaching.CaseID, key coaching.
 		return out, nil
 	}
 	rows, err := t.db.Query(ctx, t.s.q.markHistory, string(id), sqlDate(key.Date), key.Lesson)
-	return collectMarks(rows, err, out, id)
+	return collect(rows, err, out, target{caseID: id}, scanMark)
 }
 
-func collectMarks(rows pgx.Rows, err error, out []coaching.Mark, id coaching.CaseID) ([]coaching.Mark, error) {
+// collect scans every row of a query into out with scan, mapping errors
+// for the target in one place.
+func collect[T any](rows pgx.Rows, err error, out []T, tg target, scan func(pgx.Row, *T) error) ([]T, error) {
 	if err != nil {
-		return nil, interpretError(err, target{caseID: id})
+		return nil, interpretError(err, tg)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m coaching.Mark
-		if err := scanMark(rows, &m); err != nil {
-			return nil, interpretError(err, target{caseID: id})
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, interpretError(err, tg)
 		}
-		out = append(out, m)
+		out = append(out, v)
 	}
-	return out, interpretError(rows.Err(), target{caseID: id})
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, tg)
+	}
+	return out, nil
 }
 
 // Notice implements coaching.ReadTx.
@@ -205,18 +188,7 @@ func (t *txn) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coaching
 	}
 	rows, err := t.db.Query(ctx, t.s.q.sessions, sqlDate(q.From), sqlDate(q.To),
 		textOrNull(q.ActorID), textOrNull(string(q.CaseID)), textOrNull(string(q.Kind)))
-	if err != nil {
-		return nil, interpretError(err, target{})
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s coaching.Session
-		if err := scanSession(rows, &s); err != nil {
-			return nil, interpretError(err, target{})
-		}
-		out = append(out, s)
-	}
-	return out, interpretError(rows.Err(), target{})
+	return collect(rows, err, out, target{}, scanSession)
 }
 
 // ---- writes -------------------------------------------------------------
