@@ -54,6 +54,13 @@ type Actor struct {
 	Name         string
 	Organisation OrganisationID
 	Roles        []Role
+	// Relations are the actor's relations the host's sign-on vouches for:
+	// guardian_of and self (see [Relation]). Team memberships come from the
+	// case's team, not from here.
+	Relations []Relation
+	// Purpose says why the actor is asking (e.g. "welfare group meeting");
+	// the access log records it with every welfare or identity-code read.
+	Purpose string
 }
 
 // HasRole reports whether the actor has role r.
@@ -227,6 +234,7 @@ const (
 	AuditTransition AuditKind = "transition" // an event moved the case
 	AuditOverdue    AuditKind = "overdue"    // a phase deadline passed
 	AuditTeam       AuditKind = "team"       // the support team changed
+	AuditErased     AuditKind = "erased"     // the participant's personal data was erased
 )
 
 // AuditEntry is one append-only line of a case's history. Entries of a case

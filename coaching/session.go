@@ -67,9 +67,12 @@ type Session struct {
 	Contacts int `json:"contacts,omitempty"`
 	// Topic is a short, non-confidential description ("group coaching:
 	// study skills"). Welfare notes never go here.
-	Topic string    `json:"topic,omitempty"`
-	At    time.Time `json:"at"`
-	By    string    `json:"by"`
+	Topic string `json:"topic,omitempty"`
+	// Organisation is the recording staff member's organisation; the
+	// engine sets it, and lists an organisation's sessions by it.
+	Organisation OrganisationID `json:"organisation,omitempty"`
+	At           time.Time      `json:"at"`
+	By           string         `json:"by"`
 }
 
 // Clone returns a deep copy.

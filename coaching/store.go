@@ -70,6 +70,9 @@ type ReadTx interface {
 	// Sessions returns the coaching sessions matching q, ordered by date
 	// then id.
 	Sessions(ctx context.Context, q SessionQuery) ([]Session, error)
+	// AccessLog returns the access-log entries matching q in ascending Seq
+	// order.
+	AccessLog(ctx context.Context, q AccessQuery) ([]AccessEntry, error)
 }
 
 // Tx reads and writes inside one transaction. Write methods may keep the
@@ -122,6 +125,18 @@ type Tx interface {
 	// first — or a *ConflictError is returned; versions are never
 	// replaced.
 	PutDocument(ctx context.Context, d Document) error
+	// AppendAccess appends an entry to the access log. The store assigns
+	// Seq (ascending in commit order, unique across the store); the
+	// caller's Seq is ignored.
+	AppendAccess(ctx context.Context, e AccessEntry) error
+	// PurgeCase removes what a case holds beyond the facts its figures
+	// need, for erasure: every version of every document of the case, the
+	// case's notices (whatever their status), its idempotency records and
+	// its timers, and it clears the Reason and Payload of every audit entry
+	// of the case (Seq, time, kind, actor, event and states stay). The case
+	// row itself, its attendance marks and the access log are kept. A
+	// *NotFoundError when the case is unknown.
+	PurgeCase(ctx context.Context, id CaseID) error
 }
 
 // CaseStreamer is an optional capability of a [Store]: it streams each
@@ -157,6 +172,8 @@ type CaseQuery struct {
 	AfterID CaseID
 	// OpenOnly skips closed cases.
 	OpenOnly bool
+	// Participant keeps only the participant's cases.
+	Participant ParticipantID
 }
 
 // Match reports whether c passes the filter. Stores may use it to filter in
@@ -172,6 +189,8 @@ func (q CaseQuery) Match(c Case) bool {
 	case q.AfterID != "" && c.ID <= q.AfterID:
 		return false
 	case q.OpenOnly && c.Closed():
+		return false
+	case q.Participant != "" && c.ParticipantID != q.Participant:
 		return false
 	}
 	return true

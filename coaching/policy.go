@@ -1,0 +1,386 @@
+package coaching
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Operation names what an actor asks the engine to do. The engine asks its
+// [Policy] about every operation before it reads or changes anything.
+type Operation string
+
+// The operations the engine asks the policy about.
+const (
+	// OpReadCase: a case, its audit trail, records and (non-welfare)
+	// documents.
+	OpReadCase Operation = "read_case"
+	// OpReadParticipant: a participant's personal details, the identity
+	// code withheld.
+	OpReadParticipant Operation = "read_participant"
+	// OpReadIdentityCode: the identity code itself. Always access-logged.
+	OpReadIdentityCode Operation = "read_identity_code"
+	// OpEnrol: enrol a participant into a model.
+	OpEnrol Operation = "enrol"
+	// OpFireEvent: fire an event on a case (the model's event roles are
+	// checked as well).
+	OpFireEvent Operation = "fire_event"
+	// OpChangeCase: change the team, add a record or a document, record a
+	// session, propose or advance a referral.
+	OpChangeCase Operation = "change_case"
+	// OpRecordAttendance: record attendance marks for a case.
+	OpRecordAttendance Operation = "record_attendance"
+	// OpReadAttendance: a case's attendance marks and their history.
+	OpReadAttendance Operation = "read_attendance"
+	// OpReadSchedule: the coaching sessions of a case.
+	OpReadSchedule Operation = "read_schedule"
+	// OpReadHOKS: the full personal competence development plan.
+	OpReadHOKS Operation = "read_hoks"
+	// OpReadHOKSSummary: the plan's status, dates, units and progress —
+	// what a guardian sees.
+	OpReadHOKSSummary Operation = "read_hoks_summary"
+	// OpReadNotices: the notices sent about a case.
+	OpReadNotices Operation = "read_notices"
+	// OpReadReferral: that a referral exists, to which service, and its
+	// state — never its reason.
+	OpReadReferral Operation = "read_referral"
+	// OpReadWelfare: welfare (opiskeluhuolto) records — referral reasons
+	// and welfare notes. Always access-logged.
+	OpReadWelfare Operation = "read_welfare"
+	// OpReadFigures: outcome figures; an organisation's own, or in
+	// aggregate for a funder (Request.Case is nil).
+	OpReadFigures Operation = "read_figures"
+	// OpErase: erase (pseudonymise) a participant. Always access-logged.
+	OpErase Operation = "erase"
+	// OpReadAccessLog: read the access log of an organisation.
+	OpReadAccessLog Operation = "read_access_log"
+)
+
+// Operations lists every operation, in declaration order.
+var Operations = []Operation{
+	OpReadCase, OpReadParticipant, OpReadIdentityCode, OpEnrol, OpFireEvent, OpChangeCase,
+	OpRecordAttendance, OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices,
+	OpReadReferral, OpReadWelfare, OpReadFigures, OpErase, OpReadAccessLog,
+}
+
+// loggedOperations are written to the access log even when allowed.
+func (o Operation) logged() bool {
+	return o == OpReadWelfare || o == OpReadIdentityCode || o == OpErase
+}
+
+// RelationKind is how an actor stands to a participant or a case.
+type RelationKind string
+
+// Relations.
+const (
+	// RelationGuardianOf: the actor is a guardian (huoltaja) of
+	// Relation.Participant.
+	RelationGuardianOf RelationKind = "guardian_of"
+	// RelationSelf: the actor is Relation.Participant (a student signed in).
+	RelationSelf RelationKind = "self"
+	// RelationTeamMember: the actor is on the support team of
+	// Relation.Case in Relation.Role.
+	RelationTeamMember RelationKind = "team_member"
+)
+
+// Relation is one of an actor's relations. Hosts assert guardian_of and
+// self relations from their sign-on (e.g. the guardian links of the student
+// information system) in [Actor.Relations]; the engine adds team_member
+// relations from the case's team, which is the only source it trusts for
+// them, and guardian_of relations for guardians recorded on the participant
+// whose [Guardian.ID] is the actor's id.
+type Relation struct {
+	Kind        RelationKind  `json:"kind"`
+	Participant ParticipantID `json:"participant,omitempty"`
+	Case        CaseID        `json:"case,omitempty"`
+	Role        Role          `json:"role,omitempty"`
+}
+
+// Request is what the policy decides on. The engine fills it from its own
+// records: the case, the participant and the relations are the stored ones,
+// not what the caller claims.
+type Request struct {
+	Actor     Actor
+	Operation Operation
+	// Organisation owns the data asked for: the case's or participant's
+	// organisation, or for figures the organisation asked about (empty for
+	// a funder's aggregate across organisations).
+	Organisation OrganisationID
+	// Case is the case asked about; nil for requests about a participant
+	// or an organisation.
+	Case *Case
+	// Participant is set for requests about a participant or a case when
+	// the decision may depend on them: always for OpReadParticipant,
+	// OpReadIdentityCode and OpErase, and whenever the actor holds the
+	// guardian or student role or asserts a relation.
+	Participant *Participant
+	// Relations are the actor's relations to this case and participant.
+	Relations []Relation
+	// SharedForTeaching is set for OpReadReferral when the welfare staff
+	// marked the referral as information necessary for arranging teaching
+	// (the need-to-know exception of the Student Welfare Act).
+	SharedForTeaching bool
+	// Today is the Helsinki civil date of the request; ages are measured
+	// on it.
+	Today Date
+}
+
+// Has reports whether the request carries a relation of kind k (for
+// team_member: in a role the actor holds).
+func (r *Request) Has(k RelationKind) bool {
+	for _, rel := range r.Relations {
+		if rel.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Decision is a policy's answer. Rule names the rule that decided, for the
+// access log and for [ForbiddenError].
+type Decision struct {
+	Allowed bool
+	Rule    string
+	Reason  string
+}
+
+// Allow returns an allowing decision by rule.
+func Allow(rule string) Decision { return Decision{Allowed: true, Rule: rule} }
+
+// Deny returns a denying decision by rule, with a reason a person can read.
+func Deny(rule, reason string, args ...any) Decision {
+	return Decision{Rule: rule, Reason: fmt.Sprintf(reason, args...)}
+}
+
+// Policy decides who may do what. The engine asks it before every read and
+// every change; hosts wrap [DefaultPolicy] to add rules or replace it.
+// Decide must not block: it sees everything it needs in the request.
+type Policy interface {
+	Decide(ctx context.Context, r *Request) Decision
+}
+
+// PolicyFunc adapts a function to [Policy].
+type PolicyFunc func(ctx context.Context, r *Request) Decision
+
+// Decide calls f.
+func (f PolicyFunc) Decide(ctx context.Context, r *Request) Decision { return f(ctx, r) }
+
+// RoleFunder is a funder's or a programme's reporting officer: they see
+// figures in aggregate, never a person.
+const RoleFunder Role = "funder"
+
+// The default policy's rules, as named in decisions, errors and the access
+// log.
+const (
+	RuleAuthenticated        = "authenticated"
+	RuleSystem               = "system"
+	RuleFunderAggregate      = "funder_aggregate"
+	RuleOrganisation         = "organisation_isolation"
+	RuleWelfareRecords       = "welfare_records"
+	RuleIdentityCode         = "identity_code"
+	RuleGuardianOfMinor      = "guardian_of_minor"
+	RuleGuardianWithConsent  = "guardian_with_consent"
+	RuleGuardianAge          = "guardian_age"
+	RuleGuardianScope        = "guardian_scope"
+	RuleGuardianRelation     = "guardian_relation"
+	RuleStudentSelf          = "student_self"
+	RuleStudentOther         = "student_other"
+	RuleSupportTeam          = "support_team"
+	RuleNeedToKnow           = "need_to_know"
+	RuleHeadOfStudies        = "head_of_studies"
+	RuleTeachingStaff        = "teaching_staff"
+	RuleEnrol                = "enrol"
+	RuleFigures              = "figures"
+	RuleErasure              = "erasure"
+	RuleAccessLog            = "access_log"
+	RuleNotPermitted         = "not_permitted"
+	ruleGuardianScopeOpsText = "attendance, coaching schedule, HOKS summary and notices"
+)
+
+// guardianOps are what a guardian may see of a ward (issue: attendance,
+// schedule of coaching, HOKS summary and notices).
+var guardianOps = []Operation{OpReadAttendance, OpReadSchedule, OpReadHOKSSummary, OpReadNotices}
+
+// studentOps are what students may do with their own data.
+var studentOps = []Operation{OpReadCase, OpReadParticipant, OpReadIdentityCode, OpFireEvent, OpReadAttendance,
+	OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral}
+
+// teamOps are what support-team staff may do with the cases they are on.
+var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase, OpRecordAttendance,
+	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral}
+
+// headOps are what a head of studies may do with the organisation's data.
+var headOps = append(slices.Clone(teamOps), OpReadIdentityCode, OpReadFigures, OpErase, OpReadAccessLog, OpEnrol)
+
+// teachingRoles may record attendance for any student of their
+// organisation: a teacher marks a whole group, most of whom they are not on
+// the support team of.
+var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, RolePersonalTutor, RoleStudyCounsellor}
+
+// DefaultPolicy returns the policy the engine uses unless Options.Policy
+// says otherwise. Its rules, first match deciding:
+//
+//   - authenticated: an actor needs an id.
+//   - system: the engine's own actor may do anything except read welfare
+//     records or identity codes and erase.
+//   - funder_aggregate: a funder reads figures across organisations and
+//     nothing else — never a case or a person.
+//   - organisation_isolation: nobody reads or changes another
+//     organisation's participants, cases, plans, notices or figures (an
+//     empty organisation is an organisation of its own).
+//   - welfare_records: welfare records are read only by a welfare role
+//     (curator, psychologist, nurse) on the student's support team — not by
+//     teachers, heads of studies or administrators.
+//   - identity_code: only the student themself and the head of studies.
+//   - support_team: staff on the case's team read and change the case;
+//     need_to_know: staff who are not welfare roles see that a referral
+//     exists only when the welfare staff shared it for teaching.
+//   - head_of_studies: the organisation's cases, figures, access log and
+//     erasure.
+//   - teaching_staff: teachers, coaches, tutors and counsellors record
+//     attendance for any student of their organisation.
+//   - student_self / student_other: students see their own case, plan,
+//     attendance, schedule and notices, never another student's.
+//   - guardian_of_minor / guardian_with_consent / guardian_age /
+//     guardian_scope / guardian_relation: a guardian sees their ward's
+//     attendance, schedule, plan summary and notices while the ward is under
+//     18 on today's Helsinki date, afterwards only while the adult's
+//     recorded consent holds; never anything else and never other students.
+//   - enrol: staff of the organisation enrol participants (the model's
+//     opener roles are checked as well).
+//   - not_permitted: everything else is denied.
+func DefaultPolicy() Policy { return PolicyFunc(defaultDecide) }
+
+func defaultDecide(_ context.Context, r *Request) Decision {
+	a, op := r.Actor, r.Operation
+	switch {
+	case a.ID == "":
+		return Deny(RuleAuthenticated, "the actor has no id")
+	case a.HasRole(RoleSystem):
+		if op == OpReadWelfare || op == OpReadIdentityCode || op == OpErase {
+			return Deny(RuleSystem, "the engine's own actor does not read welfare records or identity codes or erase")
+		}
+		return Allow(RuleSystem)
+	case a.HasRole(RoleFunder):
+		if op == OpReadFigures && r.Case == nil && r.Participant == nil {
+			return Allow(RuleFunderAggregate)
+		}
+		return Deny(RuleFunderAggregate, "a funder sees figures only in aggregate, never a case or a person")
+	case r.Organisation != a.Organisation:
+		return Deny(RuleOrganisation, "the data belongs to organisation %q and the actor to %q", r.Organisation, a.Organisation)
+	}
+	onTeam, welfareOnTeam := false, false
+	for _, rel := range r.Relations {
+		if rel.Kind == RelationTeamMember {
+			onTeam = true
+			welfareOnTeam = welfareOnTeam || rel.Role.IsWelfare()
+		}
+	}
+	head := a.HasRole(RoleHeadOfStudies)
+	switch op {
+	case OpReadWelfare:
+		if welfareOnTeam {
+			return Allow(RuleWelfareRecords)
+		}
+		return Deny(RuleWelfareRecords, "welfare records are read only by a curator, psychologist or nurse on the student's support team")
+	case OpReadIdentityCode:
+		if r.Has(RelationSelf) && a.HasRole(RoleStudent) {
+			return Allow(RuleStudentSelf)
+		}
+		if head {
+			return Allow(RuleHeadOfStudies)
+		}
+		return Deny(RuleIdentityCode, "identity codes are shown only to the student themself and the head of studies")
+	case OpReadReferral:
+		if welfareOnTeam {
+			return Allow(RuleWelfareRecords)
+		}
+		if (onTeam || head) && !r.SharedForTeaching {
+			return Deny(RuleNeedToKnow, "the welfare staff have not shared this referral as needed for teaching")
+		}
+	case OpEnrol:
+		if head || anyRole(a, staffRoles) {
+			return Allow(RuleEnrol)
+		}
+	case OpRecordAttendance:
+		if anyRole(a, teachingRoles) {
+			return Allow(RuleTeachingStaff)
+		}
+	case OpReadFigures, OpErase, OpReadAccessLog:
+		if head {
+			return Allow(RuleHeadOfStudies)
+		}
+		rule := map[Operation]string{OpReadFigures: RuleFigures, OpErase: RuleErasure, OpReadAccessLog: RuleAccessLog}[op]
+		return Deny(rule, "only the organisation's head of studies may do %s", op)
+	}
+	if r.Case != nil && onTeam && slices.Contains(teamOps, op) {
+		return Allow(RuleSupportTeam)
+	}
+	if head && slices.Contains(headOps, op) {
+		return Allow(RuleHeadOfStudies)
+	}
+	if a.HasRole(RoleStudent) {
+		if !r.Has(RelationSelf) {
+			return Deny(RuleStudentOther, "students see only their own data")
+		}
+		if slices.Contains(studentOps, op) {
+			return Allow(RuleStudentSelf)
+		}
+		return Deny(RuleStudentSelf, "students may not do %s", op)
+	}
+	if a.HasRole(RoleGuardian) {
+		return decideGuardian(r)
+	}
+	if r.Case != nil && anyRole(a, staffRoles) {
+		return Deny(RuleSupportTeam, "only the case's support team and the organisation's head of studies may do %s", op)
+	}
+	return Deny(RuleNotPermitted, "no rule allows %s for roles %s", op, joinRoles(a.Roles))
+}
+
+func decideGuardian(r *Request) Decision {
+	if !r.Has(RelationGuardianOf) {
+		return Deny(RuleGuardianRelation, "the actor is not a guardian of this participant")
+	}
+	if !slices.Contains(guardianOps, r.Operation) {
+		return Deny(RuleGuardianScope, "guardians see only their ward's %s", ruleGuardianScopeOpsText)
+	}
+	p := r.Participant
+	if p == nil {
+		return Deny(RuleGuardianAge, "the ward's age is not known")
+	}
+	if p.MinorOn(r.Today) {
+		return Allow(RuleGuardianOfMinor)
+	}
+	if p.GuardianConsent.ActiveOn(r.Today) {
+		return Allow(RuleGuardianWithConsent)
+	}
+	return Deny(RuleGuardianAge, "the ward is 18 or over and has not consented to their guardians seeing their data")
+}
+
+// relations returns the actor's relations to c and p: the asserted
+// guardian and self relations that name p, the guardians recorded on p,
+// and the team memberships of c in roles the actor holds.
+func relations(a Actor, c *Case, p *Participant, pid ParticipantID) []Relation {
+	var out []Relation
+	for _, rel := range a.Relations {
+		if (rel.Kind == RelationGuardianOf || rel.Kind == RelationSelf) && rel.Participant == pid && pid != "" {
+			out = append(out, rel)
+		}
+	}
+	if p != nil && a.HasRole(RoleGuardian) {
+		for _, g := range p.Guardians {
+			if g.ID != "" && g.ID == a.ID {
+				out = append(out, Relation{Kind: RelationGuardianOf, Participant: p.ID})
+				break
+			}
+		}
+	}
+	if c != nil {
+		for _, m := range c.Team {
+			if m.ActorID == a.ID && m.Role != RoleGuardian && m.Role != RoleStudent && a.HasRole(m.Role) {
+				out = append(out, Relation{Kind: RelationTeamMember, Case: c.ID, Role: m.Role})
+			}
+		}
+	}
+	return out
+}
