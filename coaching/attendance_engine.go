@@ -105,16 +105,12 @@ func (e *Engine) RecordAttendance(ctx context.Context, actor Actor, marks []Mark
 // RecordAttendanceTx is [Engine.RecordAttendance] inside a transaction the
 // caller owns.
 func (e *Engine) RecordAttendanceTx(ctx context.Context, tx Tx, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
-	return e.recordAttendance(ctx, inTx(tx), actor, marks)
+	return e.recordAttendance(ctx, inTx(ctx, tx), actor, marks)
 }
 
 func (e *Engine) recordAttendance(ctx context.Context, run txRunner, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
 	if err := checkActor(actor); err != nil {
 		return nil, err
-	}
-	if !anyRole(actor, staffRoles) {
-		return nil, &ForbiddenError{ActorID: actor.ID, Operation: "record attendance", Rule: "attendance_staff",
-			Reason: "recording attendance needs a staff role (" + joinRoles(staffRoles) + ")"}
 	}
 	now := e.clock.Now()
 	today := DateOf(now)
@@ -175,6 +171,9 @@ func (e *Engine) recordCase(ctx context.Context, tx Tx, actor Actor, id CaseID, 
 		return &ValidationError{Subject: "attendance", Problems: []FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", idx[0]), Message: fmt.Sprintf("unknown case %q", id)}}}
 	}
 	if err != nil {
+		return err
+	}
+	if _, _, err := e.authorize(ctx, tx, actor, OpRecordAttendance, &c, "", "", nil); err != nil {
 		return err
 	}
 	if c.Closed() {
@@ -553,13 +552,11 @@ func (e *Engine) ReviewRisks(ctx context.Context) (raised, cleared []FlagChange,
 }
 
 // Marks returns a case's current attendance marks dated from..to
-// (inclusive; a zero end is open), ordered by date then lesson.
-func (e *Engine) Marks(ctx context.Context, id CaseID, from, to Date) ([]Mark, error) {
+// (inclusive; a zero end is open), ordered by date then lesson, if the
+// policy lets actor read the case's attendance.
+func (e *Engine) Marks(ctx context.Context, actor Actor, id CaseID, from, to Date) ([]Mark, error) {
 	var out []Mark
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		if _, err := tx.Case(ctx, id); err != nil {
-			return err
-		}
+	err := e.readCase(ctx, actor, OpReadAttendance, id, func(tx ReadTx, _ *Case) error {
 		ms, err := tx.Marks(ctx, id, from, to)
 		out = slices.Clone(ms) // the store's slice is read-only
 		return err
@@ -569,12 +566,9 @@ func (e *Engine) Marks(ctx context.Context, id CaseID, from, to Date) ([]Mark, e
 
 // MarkHistory returns every revision of one mark, oldest first: who
 // recorded or corrected what, and when.
-func (e *Engine) MarkHistory(ctx context.Context, id CaseID, key MarkKey) ([]Mark, error) {
+func (e *Engine) MarkHistory(ctx context.Context, actor Actor, id CaseID, key MarkKey) ([]Mark, error) {
 	var out []Mark
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		if _, err := tx.Case(ctx, id); err != nil {
-			return err
-		}
+	err := e.readCase(ctx, actor, OpReadAttendance, id, func(tx ReadTx, _ *Case) error {
 		var err error
 		out, err = tx.MarkHistory(ctx, id, key)
 		return err

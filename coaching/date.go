@@ -182,6 +182,22 @@ func Days(n int) Period { return Period{Days: n} }
 // IsZero reports whether the period is empty (no deadline).
 func (p Period) IsZero() bool { return p.Months == 0 && p.Days == 0 }
 
+// AddTo returns the civil date p after d: months first (a day past the
+// end of the month is clamped to its last day: 31 January + 1 month is 28
+// or 29 February), then days.
+func (p Period) AddTo(d Date) Date {
+	m := int(d.Month) - 1 + p.Months
+	y := d.Year + m/12
+	m %= 12
+	if m < 0 {
+		m += 12
+		y--
+	}
+	month := time.Month(m + 1)
+	last := time.Date(y, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return Date{Year: y, Month: month, Day: min(d.Day, last)}.AddDays(p.Days)
+}
+
 // After returns t plus the period, computed on the Helsinki calendar.
 func (p Period) After(t time.Time) time.Time {
 	return t.In(Helsinki).AddDate(0, p.Months, p.Days)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,23 +70,32 @@ type DocumentChange struct {
 // transaction with a new case version, an audit entry and the change's
 // notices and timers. Staff who may open cases in the case's model, and
 // staff on the case's support team, may save documents.
+//
+// Kinds starting "welfare_" are welfare (opiskeluhuolto) records: only a
+// welfare role on the student's team may save or read them. Kinds starting
+// "referral_" are the engine's own (see [Engine.ProposeReferral]).
 func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
-	return e.saveDocument(ctx, e.inStore(ctx), actor, id, ch)
+	return e.saveDocument(ctx, e.inStore(ctx), actor, id, ch, false)
 }
 
 // SaveDocumentTx is [Engine.SaveDocument] inside a transaction the caller
 // owns.
 func (e *Engine) SaveDocumentTx(ctx context.Context, tx Tx, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
-	return e.saveDocument(ctx, inTx(tx), actor, id, ch)
+	return e.saveDocument(ctx, inTx(ctx, tx), actor, id, ch, false)
 }
 
-func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
+// saveDocument stores a document version; internal callers (referrals)
+// may write the reserved kinds.
+func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange, internal bool) (Document, error) {
 	if err := checkActor(actor); err != nil {
 		return Document{}, err
 	}
 	pr := problems{subject: "document change"}
 	if !validName(ch.Kind) {
 		pr.add("kind", "must be a lower-case identifier, got %q", ch.Kind)
+	}
+	if !internal && strings.HasPrefix(ch.Kind, "referral_") {
+		pr.add("kind", "kinds starting referral_ are the engine's own: use ProposeReferral and AdvanceReferral")
 	}
 	switch {
 	case len(ch.Data) == 0:
@@ -111,9 +121,14 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 	now := e.clock.Now()
 	var doc Document
 	err := run(func(tx Tx) error {
-		c, err := e.caseForStaff(ctx, tx, actor, id, "save the "+ch.Kind+" of case "+string(id), "document_staff")
+		c, err := e.caseFor(ctx, tx, actor, id, OpChangeCase)
 		if err != nil {
 			return err
+		}
+		if !internal && isWelfareKind(ch.Kind) {
+			if _, _, err := e.authorize(ctx, tx, actor, OpReadWelfare, &c, "", "", nil); err != nil {
+				return err
+			}
 		}
 		var latest int64
 		switch last, err := tx.Document(ctx, id, ch.Kind, 0); {
@@ -160,11 +175,13 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 	return doc, nil
 }
 
-// Document returns a version of a case's document; version 0 is the
-// latest.
-func (e *Engine) Document(ctx context.Context, id CaseID, kind string, version int64) (Document, error) {
+// Document returns a version of a case's document (version 0 is the
+// latest), if the policy lets actor read the case. Welfare kinds
+// ("welfare_…") and referrals ("referral_…") need the welfare-records rule,
+// and every such read is written to the access log.
+func (e *Engine) Document(ctx context.Context, actor Actor, id CaseID, kind string, version int64) (Document, error) {
 	var d Document
-	err := e.store.View(ctx, func(tx ReadTx) error {
+	err := e.readCase(ctx, actor, documentOp(kind), id, func(tx ReadTx, _ *Case) error {
 		var err error
 		d, err = tx.Document(ctx, id, kind, version)
 		return err
@@ -172,10 +189,11 @@ func (e *Engine) Document(ctx context.Context, id CaseID, kind string, version i
 	return d, err
 }
 
-// Documents returns every version of a case's document, oldest first.
-func (e *Engine) Documents(ctx context.Context, id CaseID, kind string) ([]Document, error) {
+// Documents returns every version of a case's document, oldest first, under
+// the same rules as [Engine.Document].
+func (e *Engine) Documents(ctx context.Context, actor Actor, id CaseID, kind string) ([]Document, error) {
 	var ds []Document
-	err := e.store.View(ctx, func(tx ReadTx) error {
+	err := e.readCase(ctx, actor, documentOp(kind), id, func(tx ReadTx, _ *Case) error {
 		var err error
 		ds, err = tx.Documents(ctx, id, kind)
 		return err
@@ -183,21 +201,28 @@ func (e *Engine) Documents(ctx context.Context, id CaseID, kind string) ([]Docum
 	return ds, err
 }
 
-// caseForStaff loads a case for a change that staff who may open cases in
-// its model, or staff on its team, may make; anyone else is forbidden by
-// rule.
-func (e *Engine) caseForStaff(ctx context.Context, tx ReadTx, actor Actor, id CaseID, operation, rule string) (Case, error) {
+func isWelfareKind(kind string) bool {
+	return strings.HasPrefix(kind, "welfare_") || strings.HasPrefix(kind, "referral_")
+}
+
+func documentOp(kind string) Operation {
+	if isWelfareKind(kind) {
+		return OpReadWelfare
+	}
+	return OpReadCase
+}
+
+// caseFor loads a case for op after the policy allowed it.
+func (e *Engine) caseFor(ctx context.Context, tx ReadTx, actor Actor, id CaseID, op Operation) (Case, error) {
 	c, err := tx.Case(ctx, id)
 	if err != nil {
 		return Case{}, err
 	}
-	m, ok := e.models[c.Model]
-	if !ok {
+	if _, ok := e.models[c.Model]; !ok {
 		return Case{}, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
 	}
-	if !anyRole(actor, m.spec.Openers) && !onTeamAsStaff(c, actor) {
-		return Case{}, &ForbiddenError{ActorID: actor.ID, Operation: operation, Rule: rule,
-			Reason: "only staff who may open cases in the model, or staff on the case's team, may do this"}
+	if _, _, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil); err != nil {
+		return Case{}, err
 	}
 	return c, nil
 }

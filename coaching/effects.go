@@ -126,7 +126,7 @@ func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name str
 
 // AddRecordTx is [Engine.AddRecord] inside a transaction the caller owns.
 func (e *Engine) AddRecordTx(ctx context.Context, tx Tx, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
-	return e.addRecord(ctx, inTx(tx), actor, id, name, payload, opts)
+	return e.addRecord(ctx, inTx(ctx, tx), actor, id, name, payload, opts)
 }
 
 func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
@@ -164,7 +164,7 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 	now := e.clock.Now()
 	var out Case
 	err := run(func(tx Tx) error {
-		c, err := e.caseForStaff(ctx, tx, actor, id, "add a record to case "+string(id), "record_staff")
+		c, err := e.caseFor(ctx, tx, actor, id, OpChangeCase)
 		if err != nil {
 			return err
 		}

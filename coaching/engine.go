@@ -40,6 +40,10 @@ type Options struct {
 	// Attendance configures guardian digests and early warning; the zero
 	// value is the documented defaults.
 	Attendance AttendanceOptions
+	// Policy decides who may read and do what. Defaults to
+	// [DefaultPolicy]; wrap it to add rules, since replacing it drops the
+	// organisation, guardian and welfare rules the default enforces.
+	Policy Policy
 }
 
 // Engine runs coaching cases through their models. It is safe for
@@ -53,6 +57,7 @@ type Engine struct {
 	tickBatch int
 	handlers  map[string]TimerHandler
 	att       AttendanceOptions
+	policy    Policy
 }
 
 // New returns an engine over store.
@@ -112,6 +117,10 @@ func New(store Store, opts *Options) (*Engine, error) {
 	if e.tickBatch <= 0 {
 		e.tickBatch = 100
 	}
+	e.policy = opts.Policy
+	if e.policy == nil {
+		e.policy = DefaultPolicy()
+	}
 	return e, nil
 }
 
@@ -132,16 +141,19 @@ func (e *Engine) Model(name string) (*Model, bool) {
 // against it, so each has a host-transaction twin (…Tx).
 type txRunner func(fn func(tx Tx) error) error
 
+// A policy denial inside fn is written to the access log: in a transaction
+// of its own after the store's transaction rolled back, or into the host's
+// transaction.
 func (e *Engine) inStore(ctx context.Context) txRunner {
-	return func(fn func(tx Tx) error) error { return e.store.Update(ctx, fn) }
+	return func(fn func(tx Tx) error) error { return e.recordDenial(ctx, e.store.Update(ctx, fn)) }
 }
 
-func inTx(tx Tx) txRunner {
+func inTx(ctx context.Context, tx Tx) txRunner {
 	return func(fn func(tx Tx) error) error {
 		if tx == nil {
 			return errors.New("valmennus: the transaction is nil")
 		}
-		return fn(tx)
+		return recordDenialTx(ctx, tx, fn(tx))
 	}
 }
 
@@ -170,7 +182,7 @@ func (e *Engine) Enrol(ctx context.Context, actor Actor, p EnrolParams) (Case, e
 // EnrolTx is [Engine.Enrol] inside a transaction the caller owns (from
 // the store adapter, around the host's own writes); the caller commits.
 func (e *Engine) EnrolTx(ctx context.Context, tx Tx, actor Actor, p EnrolParams) (Case, error) {
-	return e.enrol(ctx, inTx(tx), actor, p)
+	return e.enrol(ctx, inTx(ctx, tx), actor, p)
 }
 
 func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolParams) (Case, error) {
@@ -235,6 +247,9 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		}
 		c.ParticipantID = part.ID
 		c.Organisation = part.Organisation
+		if _, _, err := e.authorize(ctx, tx, actor, OpEnrol, nil, "", part.Organisation, nil); err != nil {
+			return err
+		}
 		if err := tx.InsertCase(ctx, c); err != nil {
 			return err
 		}
@@ -355,9 +370,9 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 		opts = &FireOptions{}
 	}
 	p := &plan{}
-	err := e.store.View(ctx, func(tx ReadTx) error { return p.load(ctx, tx, id, opts.IdempotencyKey) })
+	err := e.store.View(ctx, func(tx ReadTx) error { return e.load(ctx, tx, p, actor, id, opts.IdempotencyKey) })
 	if err != nil {
-		return nil, err
+		return nil, e.recordDenial(ctx, err)
 	}
 	if p.hasCmd {
 		return e.replay(ctx, nil, p.t.Case, p.cmd, event, opts)
@@ -389,8 +404,8 @@ func (e *Engine) FireTx(ctx context.Context, tx Tx, actor Actor, id CaseID, even
 	}
 	p := &plan{}
 	p.t.tx = tx
-	if err := p.load(ctx, tx, id, opts.IdempotencyKey); err != nil {
-		return nil, err
+	if err := e.load(ctx, tx, p, actor, id, opts.IdempotencyKey); err != nil {
+		return nil, recordDenialTx(ctx, tx, err)
 	}
 	if p.hasCmd {
 		return e.replay(ctx, tx, p.t.Case, p.cmd, event, opts)
@@ -493,6 +508,17 @@ type plan struct {
 }
 
 // load reads the case and, with a key, the command record.
+// load reads the case and the command with the key, after the policy
+// allowed the actor to fire events on the case (a replay is a fire too: it
+// returns the case).
+func (e *Engine) load(ctx context.Context, tx ReadTx, p *plan, actor Actor, id CaseID, key string) error {
+	if err := p.load(ctx, tx, id, key); err != nil {
+		return err
+	}
+	_, _, err := e.authorize(ctx, tx, actor, OpFireEvent, &p.t.Case, "", "", nil)
+	return err
+}
+
 func (p *plan) load(ctx context.Context, tx ReadTx, id CaseID, key string) error {
 	c, err := tx.Case(ctx, id)
 	if err != nil {
@@ -686,7 +712,7 @@ func (m *Model) fire(ctx context.Context, f *firing) error {
 // current state, sorted. Rules are checked when an event is fired (they may
 // need its payload).
 func (e *Engine) Available(ctx context.Context, actor Actor, id CaseID) ([]string, error) {
-	c, err := e.Case(ctx, id)
+	c, err := e.Authorize(ctx, actor, OpFireEvent, id)
 	if err != nil {
 		return nil, err
 	}
@@ -709,35 +735,72 @@ func (e *Engine) Available(ctx context.Context, actor Actor, id CaseID) ([]strin
 	return out, nil
 }
 
-// Case returns a case.
-func (e *Engine) Case(ctx context.Context, id CaseID) (Case, error) {
-	var c Case
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		c, err = tx.Case(ctx, id)
-		return err
-	})
-	return c, err
+// Case returns a case, if the policy lets actor read it.
+func (e *Engine) Case(ctx context.Context, actor Actor, id CaseID) (Case, error) {
+	return e.Authorize(ctx, actor, OpReadCase, id)
 }
 
-// Participant returns a participant.
-func (e *Engine) Participant(ctx context.Context, id ParticipantID) (Participant, error) {
+// Participant returns a participant, if the policy lets actor read them.
+// The identity code is withheld (see [IdentityCode.Withheld]); read it
+// with [Engine.IdentityCode], which the access log records.
+func (e *Engine) Participant(ctx context.Context, actor Actor, id ParticipantID) (Participant, error) {
 	var p Participant
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		p, err = tx.Participant(ctx, id)
-		return err
+	err := e.readAs(ctx, OpReadParticipant, func(tx ReadTx, _ func(*Request, Decision, string) error) error {
+		req, _, err := e.authorize(ctx, tx, actor, OpReadParticipant, nil, id, "", nil)
+		if err != nil {
+			return err
+		}
+		p = req.Participant.clone()
+		p.IdentityCode = p.IdentityCode.withheld()
+		return nil
 	})
 	return p, err
 }
 
-// AuditTrail returns the case's whole audit trail in order.
-func (e *Engine) AuditTrail(ctx context.Context, id CaseID) ([]AuditEntry, error) {
-	var out []AuditEntry
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		if _, err := tx.Case(ctx, id); err != nil {
+// IdentityCode returns a participant's identity code, if the policy lets
+// actor see it. Every call, allowed or denied, is written to the access log
+// with the actor's purpose.
+func (e *Engine) IdentityCode(ctx context.Context, actor Actor, id ParticipantID) (IdentityCode, error) {
+	var code IdentityCode
+	err := e.readAs(ctx, OpReadIdentityCode, func(tx ReadTx, log func(*Request, Decision, string) error) error {
+		req, d, err := e.authorize(ctx, tx, actor, OpReadIdentityCode, nil, id, "", nil)
+		if err != nil {
 			return err
 		}
+		code = req.Participant.IdentityCode
+		return log(req, d, "identity_code")
+	})
+	return code, err
+}
+
+// Notices returns the notices about a case, if the policy lets actor read
+// them: staff see every notice of the case, anyone else (a guardian, the
+// student) only the notices addressed to them.
+func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice, error) {
+	if _, err := e.Authorize(ctx, actor, OpReadNotices, id); err != nil {
+		return nil, err
+	}
+	all, err := e.store.Notices(ctx, NoticeQuery{CaseID: id})
+	if err != nil {
+		return nil, err
+	}
+	if anyRole(actor, staffRoles) || actor.HasRole(RoleSystem) {
+		return all, nil
+	}
+	own := all[:0:0]
+	for _, n := range all {
+		if n.Recipient.ID == actor.ID {
+			own = append(own, n)
+		}
+	}
+	return own, nil
+}
+
+// AuditTrail returns the case's whole audit trail in order, if the policy
+// lets actor read the case.
+func (e *Engine) AuditTrail(ctx context.Context, actor Actor, id CaseID) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := e.readCase(ctx, actor, OpReadCase, id, func(tx ReadTx, _ *Case) error {
 		var err error
 		out, err = tx.AuditTrail(ctx, id, 0)
 		return err

@@ -276,7 +276,7 @@ func TestConcurrentFireOnOneCase(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for r := 0; r < rounds; r++ {
-				cur, err := env.Engine.Case(ctx, c.ID)
+				cur, err := env.Engine.Case(ctx, coaching.SystemActor, c.ID)
 				if err != nil {
 					t.Error(err)
 					return
@@ -303,7 +303,7 @@ func TestConcurrentFireOnOneCase(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	final, err := env.Engine.Case(ctx, c.ID)
+	final, err := env.Engine.Case(ctx, coaching.SystemActor, c.ID)
 	require.NoError(t, err)
 	wins := int64(0)
 	for v, n := range won {
@@ -422,6 +422,12 @@ func TestTransitionErrors(t *testing.T) {
 	ct.RequireForbidden(t, err)
 	_, err = env.Engine.Fire(ctx, ct.Tutor, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
 	fe := ct.RequireForbidden(t, err)
+	assert.Equal(t, coaching.RuleSupportTeam, fe.Rule, "the tutor is not on this case's team")
+	_, err = env.Engine.ChangeTeam(ctx, ct.Staff, c.ID, coaching.TeamChange{Add: new(ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))})
+	require.NoError(t, err)
+	_, err = env.Engine.Fire(ctx, ct.Tutor, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	fe = ct.RequireForbidden(t, err)
+	assert.Equal(t, "event_roles", fe.Rule, "on the team now, but admission is the coach's")
 	assert.Contains(t, fe.Error(), "coach")
 }
 

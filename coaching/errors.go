@@ -111,6 +111,10 @@ type ForbiddenError struct {
 	Operation string
 	Rule      string
 	Reason    string
+
+	// access is the denial's access-log entry, written once (logged).
+	access *AccessEntry
+	logged bool
 }
 
 // Error implements error; it names the actor, the operation and the rule.

@@ -40,7 +40,7 @@ func ExampleEngine_Fire() {
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	eng := exampleEngine(&now)
 
-	c, err := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant()})
+	c, err := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant(), Team: exampleTeam()})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -67,7 +67,7 @@ func ExampleRulesRejectedError() {
 	ctx := context.Background()
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	eng := exampleEngine(&now)
-	c, _ := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant()})
+	c, _ := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant(), Team: exampleTeam()})
 
 	met, notMet := coaching.CriterionMet, coaching.CriterionNotMet
 	_, err := eng.Fire(ctx, exampleCoach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{
@@ -80,7 +80,7 @@ func ExampleRulesRejectedError() {
 			fmt.Printf("%s: %s\n", f.Rule, f.Reason)
 		}
 	}
-	c, _ = eng.Case(ctx, c.ID)
+	c, _ = eng.Case(ctx, coaching.SystemActor, c.ID)
 	fmt.Println("still in", c.State)
 	// Output:
 	// entry_criteria_met: entry criteria not met: own motivation, commitment to attendance
@@ -92,7 +92,7 @@ func ExampleTransitionError() {
 	ctx := context.Background()
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	eng := exampleEngine(&now)
-	c, _ := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant()})
+	c, _ := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant(), Team: exampleTeam()})
 
 	_, err := eng.Fire(ctx, exampleCoach, c.ID, coaching.ValoClose, nil)
 	var te *coaching.TransitionError
@@ -109,9 +109,7 @@ func ExampleEngine_Tick() {
 	ctx := context.Background()
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	eng := exampleEngine(&now)
-	c, _ := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant(),
-		Team: []coaching.TeamMember{{ActorID: exampleCoach.ID, Role: coaching.RoleCoach, Name: "Maija Kares",
-			Contact: coaching.Contact{Email: "maija@example.fi"}, Language: coaching.English}}})
+	c, _ := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant(), Team: exampleTeam()})
 
 	fmt.Println("recruitment due", coaching.DateOf(c.Phase.DueAt))
 	now = now.AddDate(0, 0, 40)
@@ -182,4 +180,11 @@ func ExampleModel_Mermaid() {
 	//     [*] --> start_of_studies
 	//     coaching --> discontinued: discontinue
 	//     coaching --> end_of_first_year: end_first_year
+}
+
+// exampleTeam puts the example's coach on the support team: under the
+// access policy only the team (and the head of studies) act on a case.
+func exampleTeam() []coaching.TeamMember {
+	return []coaching.TeamMember{{ActorID: exampleCoach.ID, Role: coaching.RoleCoach, Name: "Maija Kares",
+		Contact: coaching.Contact{Email: "maija@example.fi"}, Language: coaching.English}}
 }

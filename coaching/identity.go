@@ -19,6 +19,9 @@ import (
 // The zero value means "no identity code".
 type IdentityCode struct {
 	code string
+	// held marks a code the reader was not shown: it exists, but this
+	// value does not carry it (see [IdentityCode.Withheld]).
+	held bool
 }
 
 // identityMask is what every printing path shows instead of the code.
@@ -85,10 +88,24 @@ func centuryOf(sign byte) (int, bool) {
 
 func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
 
-// IsZero reports whether no code is set.
-func (c IdentityCode) IsZero() bool { return c.code == "" }
+// IsZero reports whether no code is set (a withheld code is set).
+func (c IdentityCode) IsZero() bool { return c.code == "" && !c.held }
 
-// Reveal returns the code in clear. Never log or print the result.
+// Withheld reports whether the participant has a code that this value
+// does not carry: the engine withholds codes from participant reads, and
+// [Engine.IdentityCode] returns them to those the policy allows.
+func (c IdentityCode) Withheld() bool { return c.held }
+
+// withheld returns the withheld form of c (zero stays zero).
+func (c IdentityCode) withheld() IdentityCode {
+	if c.code == "" {
+		return c
+	}
+	return IdentityCode{held: true}
+}
+
+// Reveal returns the code in clear ("" when none or withheld). Never log
+// or print the result.
 func (c IdentityCode) Reveal() string { return c.code }
 
 // BirthDate returns the date of birth the code encodes.
@@ -110,7 +127,7 @@ func (c IdentityCode) Equal(o IdentityCode) bool { return c.code == o.code }
 
 // String returns a mask, never the code.
 func (c IdentityCode) String() string {
-	if c.code == "" {
+	if c.IsZero() {
 		return ""
 	}
 	return identityMask
@@ -118,7 +135,7 @@ func (c IdentityCode) String() string {
 
 // GoString returns a mask, never the code.
 func (c IdentityCode) GoString() string {
-	if c.code == "" {
+	if c.IsZero() {
 		return "coaching.IdentityCode{}"
 	}
 	return "coaching.IdentityCode{" + identityMask + "}"
@@ -139,7 +156,7 @@ func (c IdentityCode) LogValue() slog.Value { return slog.StringValue(c.String()
 // MarshalJSON writes the mask (or null when unset). JSON output never carries
 // the code; a store that must persist it uses [IdentityCode.Reveal].
 func (c IdentityCode) MarshalJSON() ([]byte, error) {
-	if c.code == "" {
+	if c.IsZero() {
 		return []byte("null"), nil
 	}
 	return json.Marshal(identityMask)

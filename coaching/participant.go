@@ -186,6 +186,9 @@ type Participant struct {
 	// ExternalIDs maps a host system to its id for the person (e.g.
 	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+	// ErasedOn is set when the participant's personal data was erased
+	// ([Engine.Erase]): what remains is pseudonymous, kept for figures.
+	ErasedOn Date `json:"erased_on,omitzero"`
 }
 
 // Name returns "Given Family".
@@ -224,7 +227,10 @@ func (p Participant) Validate(today Date) error {
 	case p.BirthDate.Year < 1900:
 		pr.add("birth_date", "before 1900")
 	}
-	if !p.IdentityCode.IsZero() && p.BirthDate.Valid() && p.IdentityCode.BirthDate() != p.BirthDate {
+	if p.IdentityCode.Withheld() {
+		pr.add("identity_code", "withheld from this reader: a participant read through the engine cannot be stored back with it")
+	}
+	if !p.IdentityCode.IsZero() && !p.IdentityCode.Withheld() && p.BirthDate.Valid() && p.IdentityCode.BirthDate() != p.BirthDate {
 		pr.add("identity_code", "does not match the birth date")
 	}
 	if !p.Language.Valid() {

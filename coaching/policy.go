@@ -120,6 +120,9 @@ type Request struct {
 	// marked the referral as information necessary for arranging teaching
 	// (the need-to-know exception of the Student Welfare Act).
 	SharedForTeaching bool
+	// OwnRecord is set when the actor made the record asked about (they
+	// proposed the referral): they know it exists.
+	OwnRecord bool
 	// Today is the Helsinki civil date of the request; ages are measured
 	// on it.
 	Today Date
@@ -187,6 +190,7 @@ const (
 	RuleStudentOther         = "student_other"
 	RuleSupportTeam          = "support_team"
 	RuleNeedToKnow           = "need_to_know"
+	RuleOwnRecord            = "own_record"
 	RuleHeadOfStudies        = "head_of_studies"
 	RuleTeachingStaff        = "teaching_staff"
 	RuleEnrol                = "enrol"
@@ -234,7 +238,8 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //   - identity_code: only the student themself and the head of studies.
 //   - support_team: staff on the case's team read and change the case;
 //     need_to_know: staff who are not welfare roles see that a referral
-//     exists only when the welfare staff shared it for teaching.
+//     exists only when it was shared for teaching (own_record: or when
+//     they proposed it themselves).
 //   - head_of_studies: the organisation's cases, figures, access log and
 //     erasure.
 //   - teaching_staff: teachers, coaches, tutors and counsellors record
@@ -294,6 +299,9 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case OpReadReferral:
 		if welfareOnTeam {
 			return Allow(RuleWelfareRecords)
+		}
+		if (onTeam || head) && r.OwnRecord {
+			return Allow(RuleOwnRecord)
 		}
 		if (onTeam || head) && !r.SharedForTeaching {
 			return Deny(RuleNeedToKnow, "the welfare staff have not shared this referral as needed for teaching")

@@ -83,6 +83,12 @@ type Referral struct {
 	Reason string `json:"-"`
 	// ExternalRef is an opaque reference to the service's own record.
 	ExternalRef string `json:"external_ref,omitempty"`
+	// SharedForTeaching: whoever proposed the referral judged that its
+	// existence is information needed for arranging teaching (the
+	// need-to-know exception of the Student Welfare Act), so the support
+	// team's other staff see that it exists. The reason stays with the
+	// welfare roles either way.
+	SharedForTeaching bool `json:"shared_for_teaching,omitempty"`
 	// FollowUpDays is how long after the referral is made its follow-up
 	// is due; an overdue follow-up is a notice to whoever made it.
 	FollowUpDays int       `json:"follow_up_days"`
@@ -118,6 +124,9 @@ type ReferralInput struct {
 	Reason       string
 	ExternalRef  string
 	FollowUpDays int // defaults to 14
+	// SharedForTeaching lets the team's other staff see that the referral
+	// exists (see [Referral.SharedForTeaching]).
+	SharedForTeaching bool
 }
 
 // ProposeReferral records a proposed referral of the case's student. Staff
@@ -143,7 +152,7 @@ func (e *Engine) ProposeReferral(ctx context.Context, actor Actor, id CaseID, in
 	}
 	now := e.clock.Now()
 	r := Referral{ID: e.newID(), CaseID: id, Service: in.Service, Status: ReferralProposed, Reason: in.Reason, ExternalRef: in.ExternalRef,
-		FollowUpDays: in.FollowUpDays, ProposedBy: actor.ID, ProposedAt: now, UpdatedAt: now,
+		FollowUpDays: in.FollowUpDays, SharedForTeaching: in.SharedForTeaching, ProposedBy: actor.ID, ProposedAt: now, UpdatedAt: now,
 		History: []string{"proposed " + DateOf(now).String() + " by " + actor.ID}}
 	r.ID = strings.ToLower(strings.Map(func(c rune) rune {
 		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
@@ -157,69 +166,103 @@ func (e *Engine) ProposeReferral(ctx context.Context, actor Actor, id CaseID, in
 	if r.ID == "" {
 		return Referral{}, errors.New("valmennus: the id generator gave no usable referral id (letters and digits)")
 	}
-	if err := e.saveReferral(ctx, actor, r, 0, "referral_proposed", nil); err != nil {
-		return Referral{}, err
-	}
 	note, err := json.Marshal(welfareNote{Reason: in.Reason})
 	if err != nil {
 		return Referral{}, err
 	}
-	if _, err := e.SaveDocument(ctx, actor, id, DocumentChange{Kind: welfareKind(r.ID), Status: "confidential", Data: note,
-		Event: "referral_reason_recorded"}); err != nil {
-		return Referral{}, err
-	}
-	return e.visibleReferral(ctx, actor, r)
+	// The referral and its reason are stored in one transaction: a
+	// referral never exists without its reason, nor a reason without it.
+	var out Referral
+	err = e.store.Update(ctx, func(tx Tx) error {
+		if err := e.saveReferral(ctx, tx, actor, r, 0, "referral_proposed", nil); err != nil {
+			return err
+		}
+		if _, err := e.saveDocument(ctx, inTx(ctx, tx), actor, id, DocumentChange{Kind: welfareKind(r.ID), Status: "confidential", Data: note,
+			Event: "referral_reason_recorded"}, true); err != nil {
+			return err
+		}
+		out, err = e.visibleReferral(ctx, tx, actor, r)
+		return err
+	})
+	return out, e.recordDenial(ctx, err)
 }
 
 // AdvanceReferral moves a referral through its states: make, accept,
 // complete, decline, not_reached. Making it sets the follow-up timer.
 func (e *Engine) AdvanceReferral(ctx context.Context, actor Actor, id CaseID, referralID, event string) (Referral, error) {
-	doc, r, err := e.loadReferral(ctx, id, referralID)
-	if err != nil {
-		return Referral{}, err
-	}
-	m := fsm.NewFSM(string(r.Status), referralMachine, nil)
-	if err := m.Event(context.Background(), event); err != nil {
-		allowed := m.AvailableTransitions()
-		slices.Sort(allowed)
-		return Referral{}, &TransitionError{Event: event, State: string(r.Status), Allowed: allowed, Unknown: !slices.ContainsFunc(referralMachine,
-			func(d fsm.EventDesc) bool { return d.Name == event })}
-	}
-	now := e.clock.Now()
-	r.Status = ReferralStatus(m.Current())
-	r.UpdatedAt = now
-	r.History = append(r.History, string(r.Status)+" "+DateOf(now).String()+" by "+actor.ID)
-	var timers []Timer
-	if event == ReferralMake {
-		timers = append(timers, Timer{Key: TimerReferralFollowUp + ":" + string(id) + ":" + r.ID, CaseID: id, Kind: TimerReferralFollowUp,
-			DueAt: now.In(Helsinki).AddDate(0, 0, r.FollowUpDays)})
-	}
-	if err := e.saveReferral(ctx, actor, r, doc.Version, "referral_"+string(r.Status), timers); err != nil {
-		return Referral{}, err
-	}
-	return e.visibleReferral(ctx, actor, r)
+	var out Referral
+	err := e.store.Update(ctx, func(tx Tx) error {
+		doc, r, err := readReferral(ctx, tx, id, referralID)
+		if err != nil {
+			return err
+		}
+		m := fsm.NewFSM(string(r.Status), referralMachine, nil)
+		if err := m.Event(context.Background(), event); err != nil {
+			allowed := m.AvailableTransitions()
+			slices.Sort(allowed)
+			return &TransitionError{Event: event, State: string(r.Status), Allowed: allowed, Unknown: !slices.ContainsFunc(referralMachine,
+				func(d fsm.EventDesc) bool { return d.Name == event })}
+		}
+		now := e.clock.Now()
+		r.Status = ReferralStatus(m.Current())
+		r.UpdatedAt = now
+		r.History = append(r.History, string(r.Status)+" "+DateOf(now).String()+" by "+actor.ID)
+		var timers []Timer
+		if event == ReferralMake {
+			timers = append(timers, Timer{Key: TimerReferralFollowUp + ":" + string(id) + ":" + r.ID, CaseID: id, Kind: TimerReferralFollowUp,
+				DueAt: now.In(Helsinki).AddDate(0, 0, r.FollowUpDays)})
+		}
+		if err := e.saveReferral(ctx, tx, actor, r, doc.Version, "referral_"+string(r.Status), timers); err != nil {
+			return err
+		}
+		out, err = e.visibleReferral(ctx, tx, actor, r)
+		return err
+	})
+	return out, e.recordDenial(ctx, err)
 }
 
-// Referral returns a referral as the actor may see it: the reason only for
-// welfare roles (curator, psychologist, nurse) on the case's team.
+// Referral returns a referral as the actor may see it. Who may see that it
+// exists is the policy's read_referral rule (the default: welfare roles on
+// the team always, the team's other staff and the head of studies only when
+// it was shared for teaching, the student); the reason is filled in only when
+// the policy's read_welfare rule allows it (the default: a curator,
+// psychologist or nurse on the student's team), and that read is written
+// to the access log.
 func (e *Engine) Referral(ctx context.Context, actor Actor, id CaseID, referralID string) (Referral, error) {
-	_, r, err := e.loadReferral(ctx, id, referralID)
+	var out Referral
+	err := e.store.Update(ctx, func(tx Tx) error {
+		_, r, err := readReferral(ctx, tx, id, referralID)
+		if err != nil {
+			return err
+		}
+		out, err = e.visibleReferral(ctx, tx, actor, r)
+		return err
+	})
+	return out, e.recordDenial(ctx, err)
+}
+
+// visibleReferral checks that actor may see the referral and fills in the
+// reason when they may read welfare records, logging that read in tx.
+func (e *Engine) visibleReferral(ctx context.Context, tx Tx, actor Actor, r Referral) (Referral, error) {
+	c, err := tx.Case(ctx, r.CaseID)
 	if err != nil {
 		return Referral{}, err
 	}
-	return e.visibleReferral(ctx, actor, r)
-}
-
-func (e *Engine) visibleReferral(ctx context.Context, actor Actor, r Referral) (Referral, error) {
-	c, err := e.Case(ctx, r.CaseID)
-	if err != nil {
+	shared := func(req *Request) { req.SharedForTeaching, req.OwnRecord = r.SharedForTeaching, r.ProposedBy == actor.ID }
+	if _, _, err := e.authorize(ctx, tx, actor, OpReadReferral, &c, "", "", shared); err != nil {
 		return Referral{}, err
 	}
 	r.Reason = ""
-	if !welfareOnCase(c, actor) {
+	req, d, err := e.authorize(ctx, tx, actor, OpReadWelfare, &c, "", "", nil)
+	if err != nil {
+		// Not a denial of what was asked (the referral): the reason is
+		// simply not shown.
 		return r, nil
 	}
-	doc, err := e.Document(ctx, r.CaseID, welfareKind(r.ID), 0)
+	if err := tx.AppendAccess(ctx, e.accessEntry(req, d, "referral "+r.ID)); err != nil {
+		return Referral{}, err
+	}
+	doc, err := tx.Document(ctx, r.CaseID, welfareKind(r.ID), 0)
 	if err != nil {
 		return Referral{}, err
 	}
@@ -229,30 +272,6 @@ func (e *Engine) visibleReferral(ctx context.Context, actor Actor, r Referral) (
 	}
 	r.Reason = note.Reason
 	return r, nil
-}
-
-// welfareOnCase reports whether the actor works on the case's student
-// welfare: a welfare role they hold and are on the team in.
-func welfareOnCase(c Case, a Actor) bool {
-	for _, m := range c.Team {
-		if m.ActorID == a.ID && m.Role.IsWelfare() && a.HasRole(m.Role) {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *Engine) loadReferral(ctx context.Context, id CaseID, referralID string) (Document, Referral, error) {
-	var (
-		doc Document
-		r   Referral
-	)
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		doc, r, err = readReferral(ctx, tx, id, referralID)
-		return err
-	})
-	return doc, r, err
 }
 
 // readReferral reads a referral (without its reason) through tx.
@@ -276,13 +295,13 @@ func readReferral(ctx context.Context, tx ReadTx, id CaseID, referralID string) 
 
 // saveReferral stores the referral as a new version of its case document.
 // The audit entry names the service and the status, never the reason.
-func (e *Engine) saveReferral(ctx context.Context, actor Actor, r Referral, basedOn int64, event string, timers []Timer) error {
+func (e *Engine) saveReferral(ctx context.Context, tx Tx, actor Actor, r Referral, basedOn int64, event string, timers []Timer) error {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	_, err = e.SaveDocument(ctx, actor, r.CaseID, DocumentChange{Kind: referralKind(r.ID), BasedOn: basedOn, Status: string(r.Status),
-		Data: data, Event: event, Reason: "referral to " + string(r.Service), Timers: timers})
+	_, err = e.saveDocument(ctx, inTx(ctx, tx), actor, r.CaseID, DocumentChange{Kind: referralKind(r.ID), BasedOn: basedOn, Status: string(r.Status),
+		Data: data, Event: event, Reason: "referral to " + string(r.Service), Timers: timers}, true)
 	return err
 }
 

@@ -2,6 +2,7 @@ package coaching_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -30,12 +31,32 @@ func TestReferralLifecycleAndConfidentialReason(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, reason, seen.Reason, "the curator on the case's team sees the reason")
 	other := coaching.Actor{ID: "curator-2", Roles: []coaching.Role{coaching.RoleCurator}}
-	seen, err = env.Engine.Referral(ctx, other, c.ID, r.ID)
-	require.NoError(t, err)
-	assert.Empty(t, seen.Reason, "a curator not on this student's case does not")
-	seen, err = env.Engine.Referral(ctx, teacher, c.ID, r.ID)
-	require.NoError(t, err)
-	assert.Empty(t, seen.Reason)
+	_, err = env.Engine.Referral(ctx, other, c.ID, r.ID)
+	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule, "a curator not on this student's case sees nothing")
+	_, err = env.Engine.Referral(ctx, teacher, c.ID, r.ID)
+	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)
+	_, err = env.Engine.Document(ctx, ct.Tutor, c.ID, "welfare_referral_"+r.ID, 0)
+	assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "the proposer does not read the stored reason")
+	_, err = env.Engine.Document(ctx, ct.Staff, c.ID, "welfare_referral_"+r.ID, 0)
+	assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "nor does the head of studies, even with every role")
+
+	// Every welfare read and every denial is in the access log.
+	var log []coaching.AccessEntry
+	require.NoError(t, env.Store.View(ctx, func(tx coaching.ReadTx) error {
+		log, err = tx.AccessLog(ctx, coaching.AccessQuery{CaseID: c.ID})
+		return err
+	}))
+	var got []string
+	for _, e := range log {
+		got = append(got, fmt.Sprintf("%s %s %t %s", e.ActorID, e.Operation, e.Allowed, e.Rule))
+	}
+	assert.Equal(t, []string{
+		"curator-1 read_welfare true welfare_records",
+		"curator-2 read_referral false support_team",
+		"teacher-1 read_referral false support_team",
+		"tutor-1 read_welfare false welfare_records",
+		"staff-1 read_welfare false welfare_records",
+	}, got)
 
 	r, err = env.Engine.AdvanceReferral(ctx, ct.Tutor, c.ID, r.ID, coaching.ReferralMake)
 	require.NoError(t, err)
@@ -70,7 +91,7 @@ func TestReferralLifecycleAndConfidentialReason(t *testing.T) {
 	for _, n := range all {
 		assert.NotContains(t, n.Subject+n.Body+strings.Join(mapValues(n.Data), " "), "anxiety")
 	}
-	doc, err := env.Engine.Document(ctx, c.ID, "referral_"+r.ID, 0)
+	doc, err := env.Engine.Document(ctx, curator, c.ID, "referral_"+r.ID, 0)
 	require.NoError(t, err)
 	assert.NotContains(t, string(doc.Data), "anxiety")
 
@@ -109,7 +130,7 @@ func TestSessionsAndTeamHours(t *testing.T) {
 		Staff: []coaching.SessionStaff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Contacts: 14, Topic: "lunch break in the workshop hall"})
 	require.NoError(t, err)
 
-	hours, err := env.Engine.TeamHours(ctx, d, d)
+	hours, err := env.Engine.TeamHours(ctx, coaching.SystemActor, d, d)
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, h := range hours {
@@ -121,7 +142,7 @@ func TestSessionsAndTeamHours(t *testing.T) {
 			assert.Equal(t, 14, h.Contacts)
 		}
 	}
-	list, err := env.Engine.Sessions(ctx, coaching.SessionQuery{CaseID: b.ID})
+	list, err := env.Engine.Sessions(ctx, coaching.SystemActor, coaching.SessionQuery{CaseID: b.ID})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.Equal(t, coaching.SessionGroup, list[0].Kind)

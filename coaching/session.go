@@ -123,7 +123,7 @@ func (e *Engine) RecordSession(ctx context.Context, actor Actor, s Session) (Ses
 // RecordSessionTx is [Engine.RecordSession] inside a transaction the caller
 // owns.
 func (e *Engine) RecordSessionTx(ctx context.Context, tx Tx, actor Actor, s Session) (Session, error) {
-	return e.recordSession(ctx, inTx(tx), actor, s)
+	return e.recordSession(ctx, inTx(ctx, tx), actor, s)
 }
 
 func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s Session) (Session, error) {
@@ -213,13 +213,19 @@ func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s
 		return Session{}, err
 	}
 	s = s.Clone()
-	s.At, s.By = now, actor.ID
+	s.At, s.By, s.Organisation = now, actor.ID, actor.Organisation
 	err := run(func(tx Tx) error {
 		for i, id := range s.Cases {
-			if _, err := tx.Case(ctx, id); err != nil {
+			c, err := tx.Case(ctx, id)
+			if err != nil {
 				if isNotFound(err) {
 					return &ValidationError{Subject: "session", Problems: []FieldProblem{{Field: fmt.Sprintf("cases[%d]", i), Message: fmt.Sprintf("unknown case %q", id)}}}
 				}
+				return err
+			}
+			// Recording who was present is attendance: teaching staff of
+			// the organisation record it for a whole group.
+			if _, _, err := e.authorize(ctx, tx, actor, OpRecordAttendance, &c, "", "", nil); err != nil {
 				return err
 			}
 		}
@@ -231,13 +237,41 @@ func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s
 	return s, nil
 }
 
-// Sessions lists the sessions matching q, by date.
-func (e *Engine) Sessions(ctx context.Context, q SessionQuery) ([]Session, error) {
+// Sessions lists the sessions matching q, by date. With q.CaseID set, the
+// policy must let actor read that case's schedule (read_schedule); without
+// it, the request is for the organisation's sessions (the default policy:
+// its head of studies), and only sessions recorded in actor's organisation
+// are listed.
+func (e *Engine) Sessions(ctx context.Context, actor Actor, q SessionQuery) ([]Session, error) {
 	var out []Session
-	err := e.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Sessions(ctx, q)
-		return err
+	err := e.readAs(ctx, OpReadSchedule, func(tx ReadTx, _ func(*Request, Decision, string) error) error {
+		if q.CaseID != "" {
+			c, err := tx.Case(ctx, q.CaseID)
+			if err != nil {
+				return err
+			}
+			if _, _, err := e.authorize(ctx, tx, actor, OpReadSchedule, &c, "", "", nil); err != nil {
+				return err
+			}
+		} else if _, _, err := e.authorize(ctx, tx, actor, OpReadSchedule, nil, "", actor.Organisation, nil); err != nil {
+			return err
+		}
+		all, err := tx.Sessions(ctx, q)
+		if err != nil {
+			return err
+		}
+		out = all[:0]
+		for _, s := range all {
+			if q.CaseID != "" && !anyRole(actor, staffRoles) {
+				// A student or a guardian sees their own presence in a group
+				// session, never who else was there.
+				s.Cases = []CaseID{q.CaseID}
+			}
+			if q.CaseID != "" || s.Organisation == actor.Organisation {
+				out = append(out, s)
+			}
+		}
+		return nil
 	})
 	return out, err
 }
@@ -256,8 +290,23 @@ type StaffHours struct {
 // by actor and role, sorted by actor id then role. Compare them with the
 // allocation (the pilot: 40–100 hours a year by role) with
 // outcomes.TeamHours.
-func (e *Engine) TeamHours(ctx context.Context, from, to Date) ([]StaffHours, error) {
-	sessions, err := e.Sessions(ctx, SessionQuery{From: from, To: to})
+//
+// The hours are figures of actor's organisation: the policy's read_figures
+// rule decides (the default: the head of studies).
+func (e *Engine) TeamHours(ctx context.Context, actor Actor, from, to Date) ([]StaffHours, error) {
+	if err := e.AuthorizeOrganisation(ctx, actor, OpReadFigures, actor.Organisation); err != nil {
+		return nil, err
+	}
+	var sessions []Session
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		all, err := tx.Sessions(ctx, SessionQuery{From: from, To: to})
+		for _, s := range all {
+			if s.Organisation == actor.Organisation {
+				sessions = append(sessions, s)
+			}
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

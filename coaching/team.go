@@ -35,7 +35,7 @@ func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch Team
 
 // ChangeTeamTx is [Engine.ChangeTeam] inside a transaction the caller owns.
 func (e *Engine) ChangeTeamTx(ctx context.Context, tx Tx, actor Actor, id CaseID, ch TeamChange) (Case, error) {
-	return e.changeTeam(ctx, inTx(tx), actor, id, ch)
+	return e.changeTeam(ctx, inTx(ctx, tx), actor, id, ch)
 }
 
 func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id CaseID, ch TeamChange) (Case, error) {
@@ -63,6 +63,9 @@ func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id C
 		m, ok := e.models[c.Model]
 		if !ok {
 			return errors.New("valmennus: case " + string(c.ID) + " uses a model this engine was not given: " + c.Model)
+		}
+		if _, _, err := e.authorize(ctx, tx, actor, OpChangeCase, &c, "", "", nil); err != nil {
+			return err
 		}
 		if !anyRole(actor, m.spec.Openers) {
 			return &ForbiddenError{ActorID: actor.ID, Operation: "change the team of case " + string(id), Rule: "model_openers",

@@ -21,7 +21,8 @@ func ExampleService() {
 	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
 	c, _ := eng.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, CaseID: "case-1", Participant: coaching.Participant{
 		GivenNames: "Aino", FamilyName: "Virtanen", BirthDate: coaching.NewDate(2007, 9, 1), Language: coaching.Finnish,
-		Contact: coaching.Contact{Email: "aino@example.fi"}}})
+		Contact: coaching.Contact{Email: "aino@example.fi"}},
+		Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Henna Laaksonen"}}})
 	plans, _ := hoks.NewService(eng)
 
 	data, _ := os.ReadFile("testdata/valid_plan.json")

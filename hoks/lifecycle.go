@@ -134,31 +134,56 @@ func decodeVersion(d coaching.Document) (Version, error) {
 	return Version{Number: d.Version, Status: Status(d.Status), At: d.At, By: d.By, Plan: p}, nil
 }
 
+// documents reads the case's HOKS versions (one version when n > 0, the
+// latest when n == 0, all when n < 0) after the engine's policy allowed
+// actor op on the case.
+func (s *Service) documents(ctx context.Context, actor coaching.Actor, op coaching.Operation, id coaching.CaseID, n int64) ([]coaching.Document, error) {
+	if _, err := s.eng.Authorize(ctx, actor, op, id); err != nil {
+		return nil, err
+	}
+	var ds []coaching.Document
+	err := s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
+		if n < 0 {
+			var err error
+			ds, err = tx.Documents(ctx, id, DocumentKind)
+			return err
+		}
+		d, err := tx.Document(ctx, id, DocumentKind, n)
+		ds = []coaching.Document{d}
+		return err
+	})
+	return ds, err
+}
+
 // Current returns the latest version of the case's HOKS, or a
-// *coaching.NotFoundError when it has none.
-func (s *Service) Current(ctx context.Context, id coaching.CaseID) (Version, error) {
-	d, err := s.eng.Document(ctx, id, DocumentKind, 0)
+// *coaching.NotFoundError when it has none. The policy's read_hoks rule
+// decides who may read it (the default: the support team, the head of
+// studies, the student; guardians read the [Service.Summary]).
+func (s *Service) Current(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (Version, error) {
+	ds, err := s.documents(ctx, actor, coaching.OpReadHOKS, id, 0)
 	if err != nil {
 		return Version{}, err
 	}
-	return decodeVersion(d)
+	return decodeVersion(ds[0])
 }
 
-// Version returns version n of the case's HOKS.
-func (s *Service) Version(ctx context.Context, id coaching.CaseID, n int64) (Version, error) {
+// Version returns version n of the case's HOKS, under the same rule as
+// [Service.Current].
+func (s *Service) Version(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n int64) (Version, error) {
 	if n <= 0 {
 		return Version{}, &coaching.ValidationError{Subject: "HOKS version", Problems: []coaching.FieldProblem{{Field: "version", Message: "must be 1 or more"}}}
 	}
-	d, err := s.eng.Document(ctx, id, DocumentKind, n)
+	ds, err := s.documents(ctx, actor, coaching.OpReadHOKS, id, n)
 	if err != nil {
 		return Version{}, err
 	}
-	return decodeVersion(d)
+	return decodeVersion(ds[0])
 }
 
-// History returns every version, oldest first.
-func (s *Service) History(ctx context.Context, id coaching.CaseID) ([]Version, error) {
-	ds, err := s.eng.Documents(ctx, id, DocumentKind)
+// History returns every version, oldest first, under the same rule as
+// [Service.Current].
+func (s *Service) History(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]Version, error) {
+	ds, err := s.documents(ctx, actor, coaching.OpReadHOKS, id, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -176,9 +201,9 @@ func (s *Service) History(ctx context.Context, id coaching.CaseID) ([]Version, e
 // InForce returns the latest approved version in force (approved, in
 // progress, competence reached or completed), or a *coaching.NotFoundError
 // when the plan was never approved. While an update awaits re-approval, the
-// previous approved version stays in force.
-func (s *Service) InForce(ctx context.Context, id coaching.CaseID) (Version, error) {
-	ds, err := s.eng.Documents(ctx, id, DocumentKind)
+// previous approved version stays in force. Same rule as [Service.Current].
+func (s *Service) InForce(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (Version, error) {
+	ds, err := s.documents(ctx, actor, coaching.OpReadHOKS, id, -1)
 	if err != nil {
 		return Version{}, err
 	}
@@ -208,7 +233,7 @@ func inForce(id coaching.CaseID, ds []coaching.Document) (Version, error) {
 func (s *Service) SaveDraft(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, p *Plan) (Version, error) {
 	status := StatusDraft
 	if basedOn > 0 {
-		cur, err := s.Version(ctx, id, basedOn)
+		cur, err := s.Version(ctx, actor, id, basedOn)
 		if err != nil {
 			return Version{}, err
 		}
@@ -233,7 +258,7 @@ func (s *Service) SaveDraft(ctx context.Context, actor coaching.Actor, id coachi
 // enqueues the AMIS start survey (aloituskysely) unless eHOKS's exclusion
 // rules apply.
 func (s *Service) Approve(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, on coaching.Date) (Version, error) {
-	cur, err := s.Version(ctx, id, basedOn)
+	cur, err := s.Version(ctx, actor, id, basedOn)
 	if err != nil {
 		return Version{}, err
 	}
@@ -290,7 +315,7 @@ func (s *Service) Archive(ctx context.Context, actor coaching.Actor, id coaching
 }
 
 func (s *Service) transition(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, action, event string, change func(*Plan)) (Version, error) {
-	cur, err := s.Version(ctx, id, basedOn)
+	cur, err := s.Version(ctx, actor, id, basedOn)
 	if err != nil {
 		return Version{}, err
 	}

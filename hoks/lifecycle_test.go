@@ -90,7 +90,7 @@ func TestLifecycle(t *testing.T) {
 	v5, err := e.svc.SaveDraft(ctx, ct.Tutor, e.id, 4, changed)
 	require.NoError(t, err)
 	assert.Equal(t, hoks.StatusUpdated, v5.Status)
-	inForce, err := e.svc.InForce(ctx, e.id)
+	inForce, err := e.svc.InForce(ctx, ct.Tutor, e.id)
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), inForce.Number)
 	assert.Nil(t, inForce.Plan.Phone)
@@ -115,7 +115,7 @@ func TestLifecycle(t *testing.T) {
 	ct.RequireNotAllowed(t, err)
 
 	// Every version is kept as it was; the approvals among them are immutable.
-	history, err := e.svc.History(ctx, e.id)
+	history, err := e.svc.History(ctx, ct.Tutor, e.id)
 	require.NoError(t, err)
 	require.Len(t, history, 9)
 	statuses := make([]string, len(history))
@@ -124,7 +124,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	assert.Equal(t, "draft draft approved in_progress updated approved competence_reached completed archived", strings.Join(statuses, " "))
 	assert.Nil(t, history[2].Plan.Phone, "version 3 still holds the plan as first approved")
-	_, err = e.svc.InForce(ctx, e.id)
+	_, err = e.svc.InForce(ctx, ct.Tutor, e.id)
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "an archived plan is not in force")
 
 	trail := ct.RequireAuditTrail(t, e.Engine, e.id)
@@ -145,7 +145,7 @@ func TestInvalidPlansAreNotStored(t *testing.T) {
 	p.LearnerOID = hoks.Ref("1.2.246.562.24.42016337195") // wrong check digit
 	_, err := e.svc.SaveDraft(ctx, ct.Tutor, e.id, 0, p)
 	ct.RequireInvalid(t, err, "oppija-oid")
-	_, err = e.svc.Current(ctx, e.id)
+	_, err = e.svc.Current(ctx, ct.Tutor, e.id)
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 
 	_, err = e.svc.SaveDraft(ctx, ct.Tutor, e.id, 0, draftPlan(t))
@@ -224,7 +224,7 @@ func TestCoachingRulesAndProgress(t *testing.T) {
 	require.NoError(t, err)
 	e.Drive(t, e.id, ct.FireWith(coaching.ValoStartAcquisition, findings))
 
-	v, err := e.svc.Current(ctx, e.id)
+	v, err := e.svc.Current(ctx, ct.Tutor, e.id)
 	require.NoError(t, err)
 	require.NotEmpty(t, v.Plan.VocationalUnits[0].Demonstrations, "the test plan plans a demonstration")
 
@@ -243,7 +243,7 @@ func TestCoachingRulesAndProgress(t *testing.T) {
 	ct.RequireRejected(t, err, "plans no competence demonstration")
 
 	// Planned again: allowed.
-	withDemo, err := e.svc.Version(ctx, e.id, v.Number)
+	withDemo, err := e.svc.Version(ctx, ct.Tutor, e.id, v.Number)
 	require.NoError(t, err)
 	_, err = e.svc.SaveDraft(ctx, ct.Tutor, e.id, v.Number+2, withDemo.Plan)
 	require.NoError(t, err)

@@ -156,7 +156,7 @@ func (s *Service) RecordResult(ctx context.Context, actor coaching.Actor, id coa
 	if r.Date.After(s.today()) {
 		return Progress{}, &coaching.ValidationError{Subject: "demonstration result", Problems: []coaching.FieldProblem{{Field: "date", Message: "is in the future"}}}
 	}
-	v, err := s.InForce(ctx, id)
+	v, err := s.InForce(ctx, actor, id)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -173,7 +173,7 @@ func (s *Service) RecordResult(ctx context.Context, actor coaching.Actor, id coa
 	if _, err := s.eng.AddRecord(ctx, actor, id, RecordDemonstrationResult, r, &coaching.RecordOptions{Reason: "demonstration " + r.Unit + ": " + string(r.Grade)}); err != nil {
 		return Progress{}, err
 	}
-	return s.Progress(ctx, id)
+	return s.Progress(ctx, actor, id)
 }
 
 // Progress is a learner's progress on the units of the HOKS in force.
@@ -188,13 +188,23 @@ type Progress struct {
 
 // Progress computes the learner's progress from the HOKS in force and the
 // demonstration results recorded on the case: a unit counts as acquired
-// when its latest result is a pass.
-func (s *Service) Progress(ctx context.Context, id coaching.CaseID) (Progress, error) {
-	v, err := s.InForce(ctx, id)
+// when its latest result is a pass. Progress is part of the plan's summary:
+// the policy's read_hoks_summary rule decides who may see it (the default
+// adds the guardians of a minor to those who read the plan).
+func (s *Service) Progress(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (Progress, error) {
+	ds, err := s.documents(ctx, actor, coaching.OpReadHOKSSummary, id, -1)
 	if err != nil {
 		return Progress{}, err
 	}
-	c, err := s.eng.Case(ctx, id)
+	v, err := inForce(id, ds)
+	if err != nil {
+		return Progress{}, err
+	}
+	var c coaching.Case
+	err = s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
+		c, err = tx.Case(ctx, id)
+		return err
+	})
 	if err != nil {
 		return Progress{}, err
 	}

@@ -62,11 +62,17 @@ func (s *Service) survey(ctx context.Context, id coaching.CaseID, p *Plan, surve
 	if d.Excluded != "" {
 		return d, nil
 	}
-	c, err := s.eng.Case(ctx, id)
-	if err != nil {
-		return d, err
-	}
-	part, err := s.eng.Participant(ctx, c.ParticipantID)
+	// The invitation goes to the learner: read their address directly (the
+	// acting staff member's right to the plan was checked by the change).
+	var part coaching.Participant
+	err := s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		part, err = tx.Participant(ctx, c.ParticipantID)
+		return err
+	})
 	if err != nil {
 		return d, err
 	}

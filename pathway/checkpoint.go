@@ -2,7 +2,6 @@ package pathway
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -120,19 +119,7 @@ func NewSchedule(leaving coaching.Date, alumni ...coaching.Period) (Schedule, er
 
 // AddPeriod adds a calendar period to a civil date: months first, clamped
 // to the last day of the target month, then days.
-func AddPeriod(d coaching.Date, p coaching.Period) coaching.Date {
-	m := int(d.Month) - 1 + p.Months
-	y := d.Year + m/12
-	m %= 12
-	if m < 0 {
-		m += 12
-		y--
-	}
-	month := time.Month(m + 1)
-	last := time.Date(y, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	day := min(d.Day, last)
-	return coaching.Date{Year: y, Month: month, Day: day}.AddDays(p.Days)
-}
+func AddPeriod(d coaching.Date, p coaching.Period) coaching.Date { return p.AddTo(d) }
 
 // Observation is a status found on a date: from a follow-up call, a
 // register, or the destination recorded at closing.

@@ -43,6 +43,7 @@ type Store struct {
 	noticeSeq    int64
 	sessions     map[string]*coaching.Session
 	noticeOrder  map[string]int64 // insertion order, for stable listing
+	access       []coaching.AccessEntry
 }
 
 var _ coaching.Store = (*Store)(nil)
@@ -184,6 +185,9 @@ const (
 	undoPutMark
 	undoUpdateNotice
 	undoPutSession
+	undoAppendAccess
+	undoPurgeCase
+	undoCaseParticipant
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -201,6 +205,8 @@ func (u *undoOp) revert(s *Store) {
 		s.dirty = u.wasDirty
 	case undoUpdateCase:
 		u.row.c = u.old.(*coaching.Case)
+	case undoCaseParticipant:
+		u.row.participant = u.old.(*participantSlot)
 	case undoAppendAudit:
 		u.row.audit = u.row.audit[:len(u.row.audit)-1]
 	case undoPutCommand:
@@ -231,6 +237,21 @@ func (u *undoOp) revert(s *Store) {
 		u.row.marks = mu.marks
 	case undoPutSession:
 		delete(s.sessions, u.id)
+	case undoAppendAccess:
+		s.access = s.access[:len(s.access)-1]
+	case undoPurgeCase:
+		pu := u.old.(*purgeUndo)
+		u.row.docs, u.row.audit, u.row.commands = pu.docs, pu.audit, pu.commands
+		for _, n := range pu.notices {
+			s.notices[n.ID] = n
+			s.noticeOrder[n.ID] = pu.order[n.ID]
+			if n.Status == coaching.NoticePending || n.Status == coaching.NoticeClaimed {
+				s.active[n.ID] = struct{}{}
+			}
+		}
+		for _, t := range pu.timers {
+			s.putTimer(t)
+		}
 	case undoUpdateNotice:
 		n := s.notices[u.id]
 		*n = *u.old.(*coaching.Notice)
@@ -496,6 +517,11 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: r.c.Version}
 	}
 	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, old: r.c})
+	if c.ParticipantID != r.c.ParticipantID {
+		// The row follows the case to its new participant's slot.
+		t.undo = append(t.undo, undoOp{kind: undoCaseParticipant, row: r, old: r.participant})
+		r.participant = t.s.slot(c.ParticipantID)
+	}
 	r.c = &c
 	return nil
 }
@@ -730,4 +756,72 @@ func (h *timerHeap) Pop() any {
 	old[n-1] = nil
 	*h = old[:n-1]
 	return it
+}
+
+// purgeUndo restores what PurgeCase removed.
+type purgeUndo struct {
+	docs     map[string][]coaching.Document
+	audit    []coaching.AuditEntry
+	commands map[string]coaching.CommandRecord
+	notices  []*coaching.Notice
+	order    map[string]int64
+	timers   []coaching.Timer
+}
+
+func (t *readTx) AccessLog(_ context.Context, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
+	out := []coaching.AccessEntry{}
+	start := sort.Search(len(t.access), func(i int) bool { return t.access[i].Seq > q.AfterSeq })
+	for _, e := range t.access[start:] {
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+		if q.Match(e) {
+			out = append(out, e.Clone())
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) AppendAccess(_ context.Context, e coaching.AccessEntry) error {
+	e = e.Clone()
+	e.Seq = 1
+	if n := len(t.s.access); n > 0 {
+		e.Seq = t.s.access[n-1].Seq + 1
+	}
+	t.s.access = append(t.s.access, e)
+	t.undo = append(t.undo, undoOp{kind: undoAppendAccess})
+	return nil
+}
+
+func (t *tx) PurgeCase(_ context.Context, id coaching.CaseID) error {
+	r, ok := t.s.cases[id]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	pu := &purgeUndo{docs: r.docs, audit: r.audit, commands: r.commands, order: map[string]int64{}}
+	// Readers may share the audit array: build a new one.
+	audit := make([]coaching.AuditEntry, len(r.audit))
+	for i, e := range r.audit {
+		e.Reason, e.Payload = "", nil
+		audit[i] = e
+	}
+	r.docs, r.audit, r.commands = nil, audit, nil
+	for nid, n := range t.s.notices {
+		if n.CaseID != id {
+			continue
+		}
+		pu.notices = append(pu.notices, n)
+		pu.order[nid] = t.s.noticeOrder[nid]
+		delete(t.s.notices, nid)
+		delete(t.s.noticeOrder, nid)
+		delete(t.s.active, nid)
+	}
+	for key, it := range t.s.timers {
+		if it.t.CaseID == id {
+			pu.timers = append(pu.timers, it.t)
+			t.s.deleteTimer(key)
+		}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoPurgeCase, row: r, old: pu})
+	return nil
 }

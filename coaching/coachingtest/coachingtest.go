@@ -243,7 +243,10 @@ func newEnv(t testingT, opts *Options) *Env {
 	return env
 }
 
-// Enrol opens a case in model for p with the team, acting as Staff.
+// Enrol opens a case in model for p with the team, acting as Staff. With
+// no team given, the kit's Coach (as coach) and Tutor (as personal tutor)
+// form it, so that the kit's actors may act on the case under the access
+// policy (only the support team and the head of studies may).
 func (e *Env) Enrol(t testing.TB, model string, p coaching.Participant, team ...coaching.TeamMember) coaching.Case {
 	t.Helper()
 	return e.enrol(t, model, p, team)
@@ -251,6 +254,9 @@ func (e *Env) Enrol(t testing.TB, model string, p coaching.Participant, team ...
 
 func (e *Env) enrol(t testingT, model string, p coaching.Participant, team []coaching.TeamMember) coaching.Case {
 	t.Helper()
+	if len(team) == 0 {
+		team = []coaching.TeamMember{TeamMember(Coach, coaching.RoleCoach), TeamMember(Tutor, coaching.RolePersonalTutor)}
+	}
 	c, err := e.Engine.Enrol(context.Background(), Staff, coaching.EnrolParams{Model: model, Participant: p, Team: team})
 	if err != nil {
 		fail(t, "enrolling in model %q: %v", model, err)
@@ -292,7 +298,7 @@ func (e *Env) Drive(t testing.TB, id coaching.CaseID, steps ...Step) coaching.Ca
 
 func (e *Env) drive(t testingT, id coaching.CaseID, steps []Step) coaching.Case {
 	t.Helper()
-	c, err := e.Engine.Case(context.Background(), id)
+	c, err := e.Engine.Case(context.Background(), coaching.SystemActor, id)
 	if err != nil {
 		fail(t, "driving case %q: %v", id, err)
 		return c
@@ -344,7 +350,7 @@ func RequireState(t testing.TB, eng *coaching.Engine, id coaching.CaseID, state 
 
 func requireState(t testingT, eng *coaching.Engine, id coaching.CaseID, state string) coaching.Case {
 	t.Helper()
-	c, err := eng.Case(context.Background(), id)
+	c, err := eng.Case(context.Background(), coaching.SystemActor, id)
 	if err != nil {
 		fail(t, "case %q: %v", id, err)
 		return c
@@ -453,12 +459,12 @@ func RequireAuditTrail(t testing.TB, eng *coaching.Engine, id coaching.CaseID) [
 
 func requireAuditTrail(t testingT, eng *coaching.Engine, id coaching.CaseID) []coaching.AuditEntry {
 	t.Helper()
-	c, err := eng.Case(context.Background(), id)
+	c, err := eng.Case(context.Background(), coaching.SystemActor, id)
 	if err != nil {
 		fail(t, "case %q: %v", id, err)
 		return nil
 	}
-	trail, err := eng.AuditTrail(context.Background(), id)
+	trail, err := eng.AuditTrail(context.Background(), coaching.SystemActor, id)
 	if err != nil {
 		fail(t, "audit trail of case %q: %v", id, err)
 		return nil

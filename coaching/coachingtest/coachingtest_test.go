@@ -108,7 +108,7 @@ func TestDriveAndAssertions(t *testing.T) {
 
 func TestErrorAssertions(t *testing.T) {
 	env := New(t, nil)
-	c := env.Enrol(t, coaching.ModelVALO, Participant(), TeamMember(Coach, coaching.RoleCoach))
+	c := env.Enrol(t, coaching.ModelVALO, Participant(), TeamMember(Coach, coaching.RoleCoach), TeamMember(Tutor, coaching.RolePersonalTutor))
 	ctx := context.Background()
 	notMet := allMet()
 	notMet.Motivation = coaching.CriterionNotMet

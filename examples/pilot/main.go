@@ -489,7 +489,7 @@ func (s *simulation) midday(ctx context.Context) error {
 			if s.closed[st.Index] {
 				continue
 			}
-			c, err := s.eng.Case(ctx, st.CaseID)
+			c, err := s.eng.Case(ctx, head.actor(), st.CaseID)
 			if err != nil {
 				return err
 			}

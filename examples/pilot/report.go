@@ -280,7 +280,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	}
 
 	// Support-team hours.
-	hours, err := s.eng.TeamHours(ctx, TermStart, TermEnd)
+	hours, err := s.eng.TeamHours(ctx, head.actor(), TermStart, TermEnd)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ var (
 	teacherConstruction = staff{ID: "teacher-rak", Name: "Kari Lahtinen", Role: coaching.RoleTeacher}
 	teacherSurface      = staff{ID: "teacher-pin", Name: "Outi Hakala", Role: coaching.RoleTeacher}
 	teacherCommon       = staff{ID: "teacher-yto", Name: "Laura Mustonen", Role: coaching.RoleTeacher}
+
+	// head is the head of studies: the organisation's figures are theirs.
+	head = staff{ID: "head-1", Name: "Jari Niemi", Role: coaching.RoleHeadOfStudies}
 )
 
 // staff is a member of staff.

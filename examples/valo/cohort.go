@@ -38,6 +38,10 @@ const (
 	DeclinedApplicants  = 5
 )
 
+// Coordinator is the project's coordinator, who reads every case and the
+// figures: in the access policy, the organisation's head of studies.
+var Coordinator = coaching.Actor{ID: "coordinator", Name: "Projektikoordinaattori", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+
 // Dates of the project and of the simulated intake.
 var (
 	ProjectStart = coaching.NewDate(2015, time.February, 16)

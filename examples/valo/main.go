@@ -175,7 +175,7 @@ func simulate(ctx context.Context, seed uint64, store coaching.Store) (*simulati
 	}
 
 	for _, c := range sim.cases {
-		got, err := eng.Case(ctx, c.id)
+		got, err := eng.Case(ctx, Coordinator, c.id)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +255,7 @@ func (s *simulation) hoksStep(ctx context.Context, ci int, st Step, day coaching
 			return err
 		}
 	case coaching.ValoStartOnwardGuidance, coaching.ValoReturnToAcquisition:
-		v, err := s.plans.InForce(ctx, c.id)
+		v, err := s.plans.InForce(ctx, actor, c.id)
 		if err != nil {
 			return err
 		}
@@ -306,7 +306,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	var periods []int // days from opening to closing, closed cases
 	auditOverdue := 0
 	for _, c := range s.cases {
-		trail, err := s.eng.AuditTrail(ctx, c.id)
+		trail, err := s.eng.AuditTrail(ctx, Coordinator, c.id)
 		if err != nil {
 			return err
 		}
@@ -336,7 +336,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 				}
 			}
 		}
-		cs, err := s.eng.Case(ctx, c.id)
+		cs, err := s.eng.Case(ctx, Coordinator, c.id)
 		if err != nil {
 			return err
 		}
@@ -401,7 +401,7 @@ func (s *simulation) hoksSummary(ctx context.Context, r *reportWriter) error {
 		if c.applicant {
 			continue
 		}
-		prog, err := s.plans.Progress(ctx, c.id)
+		prog, err := s.plans.Progress(ctx, Coordinator, c.id)
 		if errors.Is(err, coaching.ErrNotFound) {
 			continue // left before a HOKS was approved
 		}

@@ -146,7 +146,7 @@ func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 
 	participants := 0
 	for _, c := range sim.cases {
-		cs, err := sim.eng.Case(ctx, c.id)
+		cs, err := sim.eng.Case(ctx, Coordinator, c.id)
 		require.NoError(t, err)
 		st, ok := model.State(cs.State)
 		require.True(t, ok, cs.State)
@@ -160,7 +160,7 @@ func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 			assert.NotEqual(t, coaching.ValoDeclined, cs.State, c.id)
 		}
 
-		trail, err := sim.eng.AuditTrail(ctx, c.id)
+		trail, err := sim.eng.AuditTrail(ctx, Coordinator, c.id)
 		require.NoError(t, err)
 		require.NotEmpty(t, trail, c.id)
 		for i, e := range trail {
@@ -181,7 +181,7 @@ func TestDestinationsAreRecordedOnTheCases(t *testing.T) {
 	require.NoError(t, err)
 	recorded := 0
 	for _, c := range sim.cases {
-		cs, err := sim.eng.Case(ctx, c.id)
+		cs, err := sim.eng.Case(ctx, Coordinator, c.id)
 		require.NoError(t, err)
 		if c.applicant {
 			_, ok := cs.Record(pathway.RecordDestination)

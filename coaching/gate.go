@@ -1,0 +1,200 @@
+package coaching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// This file is where every engine call meets the Policy: it builds the
+// request from stored data, asks the policy, writes the access log, and
+// turns a denial into a *ForbiddenError.
+
+// authorize asks the policy whether actor may do op. The target is the
+// case c, or (c nil) the participant pid, or (both empty) the organisation
+// org. The participant is read through tx when the decision may depend on
+// it (see [Request.Participant]). tune adds operation-specific facts. A
+// denial is returned as a *ForbiddenError that carries its access-log
+// entry; the transaction runners write it (see recordDenial).
+func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Operation, c *Case, pid ParticipantID, org OrganisationID, tune func(*Request)) (*Request, Decision, error) {
+	req := &Request{Actor: actor, Operation: op, Case: c, Organisation: org, Today: DateOf(e.clock.Now())}
+	if c != nil {
+		pid, req.Organisation = c.ParticipantID, c.Organisation
+	}
+	needP := pid != "" && (c == nil || op == OpReadParticipant || op == OpReadIdentityCode || op == OpErase ||
+		actor.HasRole(RoleGuardian) || actor.HasRole(RoleStudent) || len(actor.Relations) > 0)
+	if needP {
+		p, err := tx.Participant(ctx, pid)
+		switch {
+		case err == nil:
+			req.Participant = &p
+			if c == nil {
+				req.Organisation = p.Organisation
+			}
+		case isNotFound(err) && c != nil:
+			// A case whose participant was never stored: decide without.
+		default:
+			return nil, Decision{}, err
+		}
+	}
+	req.Relations = relations(actor, c, req.Participant, pid)
+	if tune != nil {
+		tune(req)
+	}
+	d := e.policy.Decide(ctx, req)
+	if d.Rule == "" {
+		d.Rule = "unnamed"
+	}
+	if !d.Allowed {
+		entry := e.accessEntry(req, d, "")
+		return req, d, &ForbiddenError{ActorID: actor.ID, Operation: string(op) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
+	}
+	return req, d, nil
+}
+
+func describeTarget(r *Request) string {
+	switch {
+	case r.Case != nil:
+		return " on case " + string(r.Case.ID)
+	case r.Participant != nil:
+		return " on participant " + string(r.Participant.ID)
+	case r.Organisation != "":
+		return " in organisation " + string(r.Organisation)
+	}
+	return ""
+}
+
+func (e *Engine) accessEntry(r *Request, d Decision, subject string) AccessEntry {
+	a := AccessEntry{At: e.clock.Now(), ActorID: r.Actor.ID, Roles: slices.Clone(r.Actor.Roles), Organisation: r.Organisation,
+		Operation: r.Operation, Allowed: d.Allowed, Rule: d.Rule, Purpose: r.Actor.Purpose, Subject: subject}
+	if r.Case != nil {
+		a.CaseID, a.ParticipantID = r.Case.ID, r.Case.ParticipantID
+	} else if r.Participant != nil {
+		a.ParticipantID = r.Participant.ID
+	}
+	return a
+}
+
+// recordDenial writes the access-log entry of a denial that ended a store
+// transaction, in a transaction of its own: the denied request leaves no
+// other trace. err is returned (joined with a failure to log).
+func (e *Engine) recordDenial(ctx context.Context, err error) error {
+	var fe *ForbiddenError
+	if err == nil || !errors.As(err, &fe) || fe.access == nil || fe.logged {
+		return err
+	}
+	fe.logged = true
+	if lerr := e.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }); lerr != nil {
+		return errors.Join(err, fmt.Errorf("valmennus: the access log could not record the denial: %w", lerr))
+	}
+	return err
+}
+
+// recordDenialTx writes a denial's entry into the host's transaction. A
+// host that rolls back after an error loses it; hosts that must keep every
+// denial commit their transaction on a *ForbiddenError.
+func recordDenialTx(ctx context.Context, tx Tx, err error) error {
+	var fe *ForbiddenError
+	if err == nil || !errors.As(err, &fe) || fe.access == nil || fe.logged {
+		return err
+	}
+	// Not marked logged: when tx is the engine's own (a …Tx call nested in
+	// an engine transaction) it rolls back, and recordDenial writes the
+	// entry again after it.
+	if lerr := tx.AppendAccess(ctx, *fe.access); lerr != nil {
+		return errors.Join(err, fmt.Errorf("valmennus: the access log could not record the denial: %w", lerr))
+	}
+	return err
+}
+
+// read runs fn after the policy allowed op on the case, in a read-only
+// transaction, or — for operations the access log records when allowed —
+// in a write transaction that appends the entry with the read, so no
+// logged read happens without its entry.
+func (e *Engine) readCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(tx ReadTx, c *Case) error) error {
+	return e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		req, d, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil)
+		if err != nil {
+			return err
+		}
+		if err := log(req, d, ""); err != nil {
+			return err
+		}
+		return fn(tx, &c)
+	})
+}
+
+// readAs runs fn in a read-only transaction, or in a write transaction
+// when op is one the access log records; log appends an allowed request's
+// entry (a no-op for unlogged operations).
+func (e *Engine) readAs(ctx context.Context, op Operation, fn func(tx ReadTx, log func(*Request, Decision, string) error) error) error {
+	var err error
+	if op.logged() {
+		err = e.store.Update(ctx, func(tx Tx) error {
+			return fn(tx, func(r *Request, d Decision, subject string) error {
+				return tx.AppendAccess(ctx, e.accessEntry(r, d, subject))
+			})
+		})
+	} else {
+		err = e.store.View(ctx, func(tx ReadTx) error {
+			return fn(tx, func(*Request, Decision, string) error { return nil })
+		})
+	}
+	return e.recordDenial(ctx, err)
+}
+
+// Authorize asks the engine's policy whether actor may do op on the case,
+// as the engine itself does before every call, and returns the case. Packages
+// built on the engine (hoks, outcomes) and hosts use it before reading what
+// the engine does not read for them. A denial is written to the access log
+// and returned as a *ForbiddenError; an allowed operation the access log
+// records (welfare, identity code, erasure) is logged.
+func (e *Engine) Authorize(ctx context.Context, actor Actor, op Operation, id CaseID) (Case, error) {
+	var out Case
+	err := e.readCase(ctx, actor, op, id, func(_ ReadTx, c *Case) error {
+		out = *c
+		return nil
+	})
+	return out, err
+}
+
+// AuthorizeTx is [Engine.Authorize] inside the host's transaction; access
+// log entries (denials included) are written to tx.
+func (e *Engine) AuthorizeTx(ctx context.Context, tx Tx, actor Actor, op Operation, id CaseID) (Case, error) {
+	if tx == nil {
+		return Case{}, errors.New("valmennus: the transaction is nil")
+	}
+	c, err := tx.Case(ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	req, d, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil)
+	if err != nil {
+		return Case{}, recordDenialTx(ctx, tx, err)
+	}
+	if op.logged() {
+		if err := tx.AppendAccess(ctx, e.accessEntry(req, d, "")); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}
+
+// AuthorizeOrganisation asks the policy about an operation on an
+// organisation as a whole — figures (OpReadFigures), the access log, a
+// listing — rather than on one case. org is empty for a funder's aggregate
+// across organisations.
+func (e *Engine) AuthorizeOrganisation(ctx context.Context, actor Actor, op Operation, org OrganisationID) error {
+	return e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
+		req, d, err := e.authorize(ctx, tx, actor, op, nil, "", org, nil)
+		if err != nil {
+			return err
+		}
+		return log(req, d, "")
+	})
+}
