@@ -198,3 +198,20 @@ func (e *Engine) AuthorizeOrganisation(ctx context.Context, actor Actor, op Oper
 		return log(req, d, "")
 	})
 }
+
+// AccessLog returns the access log of actor's organisation, filtered by q
+// (q.Organisation is set to the actor's), if the policy's read_access_log
+// rule allows it (the default: the head of studies).
+func (e *Engine) AccessLog(ctx context.Context, actor Actor, q AccessQuery) ([]AccessEntry, error) {
+	if err := e.AuthorizeOrganisation(ctx, actor, OpReadAccessLog, actor.Organisation); err != nil {
+		return nil, err
+	}
+	q.Organisation = actor.Organisation
+	var out []AccessEntry
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.AccessLog(ctx, q)
+		return err
+	})
+	return out, err
+}

@@ -339,7 +339,7 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	if a.HasRole(RoleGuardian) {
 		return decideGuardian(r)
 	}
-	if r.Case != nil && anyRole(a, staffRoles) {
+	if anyRole(a, staffRoles) {
 		return Deny(RuleSupportTeam, "only the case's support team and the organisation's head of studies may do %s", op)
 	}
 	return Deny(RuleNotPermitted, "no rule allows %s for roles %s", op, joinRoles(a.Roles))

@@ -284,3 +284,23 @@ func FromStore(ctx context.Context, store coaching.Store, q coaching.CaseQuery, 
 	}
 	return n, ctx.Err()
 }
+
+// FromEngine is [FromStore] for an actor, under the engine's access policy:
+// figures are an operation on an organisation (coaching.OpReadFigures).
+// An actor of one organisation gets their own organisation's figures
+// (q.Organisation defaults to theirs); naming another is asked of the
+// policy as such, and the default policy denies it. A funder
+// (coaching.RoleFunder) reads figures across organisations in aggregate —
+// the sinks aggregate; no case or person reaches the caller.
+func FromEngine(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, q coaching.CaseQuery, sinks ...Sink) (int64, error) {
+	if eng == nil {
+		return 0, errors.New("outcomes: no engine")
+	}
+	if q.Organisation == "" && !actor.HasRole(coaching.RoleFunder) {
+		q.Organisation = actor.Organisation
+	}
+	if err := eng.AuthorizeOrganisation(ctx, actor, coaching.OpReadFigures, q.Organisation); err != nil {
+		return 0, err
+	}
+	return FromStore(ctx, eng.Store(), q, sinks...)
+}
