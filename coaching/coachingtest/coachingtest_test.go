@@ -181,3 +181,24 @@ func allMet() coaching.EntryAssessment {
 	m := coaching.CriterionMet
 	return coaching.EntryAssessment{Motivation: m, WorkingLifeSkills: m, AttendanceCommitment: m, WorkCommitment: m, GoalCommitment: m}
 }
+
+func TestIdentityCodeScan(t *testing.T) {
+	code, err := SyntheticIdentityCode(coaching.NewDate(2008, 9, 7), 917)
+	require.NoError(t, err)
+	assert.True(t, code.Temporary())
+	old, err := SyntheticIdentityCode(coaching.NewDate(1985, 1, 31), 999)
+	require.NoError(t, err)
+	_, err = SyntheticIdentityCode(coaching.NewDate(1985, 1, 31), 123)
+	assert.Error(t, err, "only the temporary range")
+
+	mt := &mockT{}
+	requireNoIdentityCodes(mt, "the log", "case opened case_id=valo-001 at 2026-09-07 ok")
+	assert.False(t, mt.failed)
+	for _, c := range []coaching.IdentityCode{code, old} {
+		mt = &mockT{}
+		requireNoIdentityCodes(mt, "the log", "participant "+c.Reveal()+" enrolled")
+		assert.True(t, mt.failed)
+		assert.Contains(t, mt.text(), "the log contains an identity-code-like string")
+		assert.NotContains(t, mt.text(), c.Reveal(), "the failure never repeats the code")
+	}
+}

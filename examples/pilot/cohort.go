@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 // Seed makes the simulated class and its term reproducible.
@@ -131,7 +132,7 @@ func Cohort(seed uint64) []*Student {
 			GivenNames:   given[i],
 			FamilyName:   fam,
 			BirthDate:    birth,
-			IdentityCode: identityCode(birth, 900+2*i+rng.IntN(2)),
+			IdentityCode: syntheticCode(birth, 900+2*i+rng.IntN(2)),
 			Language:     coaching.Finnish,
 			Background:   coaching.Background{Gender: gender, EducationLevel: coaching.EducationBasic, LabourStatus: coaching.LabourInEducation},
 		}
@@ -208,25 +209,6 @@ func guardians(rng *rand.Rand, i int, family string) []coaching.Guardian {
 	return out
 }
 
-// identityCode builds a valid personal identity code with an individual
-// number in the 900–999 range, which is never given to a real person.
-func identityCode(birth coaching.Date, individual int) coaching.IdentityCode {
-	const check = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-	sign := byte('-')
-	if birth.Year >= 2000 {
-		sign = 'A'
-	}
-	digits := fmt.Sprintf("%02d%02d%02d", birth.Day, int(birth.Month), birth.Year%100)
-	num := fmt.Sprintf("%03d", individual)
-	var n int
-	fmt.Sscanf(digits+num, "%d", &n)
-	code, err := coaching.ParseIdentityCode(digits + string(sign) + num + string(check[n%31]))
-	if err != nil {
-		panic(err) // built above; cannot be invalid
-	}
-	return code
-}
-
 func shuffled(rng *rand.Rand, in []string) []string {
 	out := append([]string(nil), in...)
 	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
@@ -237,4 +219,12 @@ func shuffled(rng *rand.Rand, in []string) []string {
 func ascii(s string) string {
 	r := strings.NewReplacer("ä", "a", "ö", "o", "å", "a", "Ä", "a", "Ö", "o", "Å", "a", " ", "")
 	return strings.ToLower(r.Replace(s))
+}
+
+// syntheticCode is a valid identity code in the temporary range 900–999,
+// never given to a real person. The individual numbers the cohort uses
+// are all in that range.
+func syntheticCode(birth coaching.Date, individual int) coaching.IdentityCode {
+	code, _ := coachingtest.SyntheticIdentityCode(birth, individual)
+	return code
 }

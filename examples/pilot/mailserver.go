@@ -28,6 +28,8 @@ type mailServer struct {
 type receivedMail struct {
 	MessageID string
 	To        []string
+	// Data is the whole message as received (headers and body).
+	Data []byte
 }
 
 // startMailServer listens on a free port of 127.0.0.1 (plain SMTP, no
@@ -85,7 +87,7 @@ func (s *mailSession) Data(r io.Reader) error {
 	}
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
-	s.srv.received = append(s.srv.received, receivedMail{MessageID: msg.Header.Get("Message-ID"), To: append([]string(nil), s.to...)})
+	s.srv.received = append(s.srv.received, receivedMail{MessageID: msg.Header.Get("Message-ID"), To: append([]string(nil), s.to...), Data: data})
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -33,6 +34,11 @@ import (
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
 )
+
+// logger receives the engine's, the dispatcher's and the SMTP sender's
+// operational logs: warnings and errors on standard error. Logs never carry
+// personal data (the tests scan them at debug level).
+var logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 func main() {
 	if err := run(os.Stdout); err != nil {
@@ -134,6 +140,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	sim.eng, err = coaching.New(sim.store, &coaching.Options{
 		Models: []*coaching.Model{coaching.Pilot()},
 		Clock:  clock,
+		Logger: logger,
 
 		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)
 			ids++
@@ -153,7 +160,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	if err != nil {
 		return nil, err
 	}
-	sim.disp, err = coaching.NewDispatcher(sim.store, sender, &coaching.DispatcherOptions{Clock: clock})
+	sim.disp, err = coaching.NewDispatcher(sim.store, sender, &coaching.DispatcherOptions{Clock: clock, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -142,4 +145,45 @@ func TestTermFacts(t *testing.T) {
 	ref, err = sim.eng.Referral(ctx, cur.actor(), st.CaseID, sim.ref.id)
 	require.NoError(t, err)
 	assert.Equal(t, referralReason, ref.Reason, "the curator does")
+}
+
+// Nothing the example prints, logs (at debug level) or sends by e-mail
+// holds an identity code, although every student has one in the store.
+func TestNoIdentityCodeInOutputLogsOrMail(t *testing.T) {
+	var logs bytes.Buffer
+	saved := logger
+	logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() { logger = saved })
+	ctx := context.Background()
+	sim, err := simulate(ctx, Seed)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, sim.report(ctx, &out))
+
+	for _, st := range sim.class {
+		code, err := sim.eng.IdentityCode(ctx, head.actor(), st.Participant.ID)
+		require.NoError(t, err)
+		require.False(t, code.IsZero(), "the scan means something only if the codes are there")
+	}
+	require.NotZero(t, logs.Len(), "the engine logged at debug level")
+	require.NotEmpty(t, sim.received)
+	ct.RequireNoIdentityCodes(t, "the printed report", out.String())
+	ct.RequireNoIdentityCodes(t, "the logs", logs.String())
+	for _, m := range sim.received {
+		ct.RequireNoIdentityCodes(t, "e-mail "+m.MessageID, string(m.Data))
+	}
+	notices, err := sim.store.Notices(ctx, coaching.NoticeQuery{})
+	require.NoError(t, err)
+	for _, n := range notices {
+		b, err := json.Marshal(n)
+		require.NoError(t, err)
+		ct.RequireNoIdentityCodes(t, "notice "+n.ID+" as JSON", string(b))
+	}
+	for _, st := range sim.class {
+		p, err := sim.eng.Participant(ctx, head.actor(), st.Participant.ID)
+		require.NoError(t, err)
+		b, err := json.Marshal(p)
+		require.NoError(t, err)
+		ct.RequireNoIdentityCodes(t, "a participant as JSON", string(b))
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/pathway"
 )
 
@@ -417,7 +418,9 @@ func coachFor(r *rand.Rand, f Field, entry coaching.Date) Coach {
 
 // person makes a synthetic participant: a name from the lists, a birth date
 // that puts them under 30 (18–29) or not (30–62) on the entry day, and the
-// labour status of an unemployed job seeker. No identity code.
+// labour status of an unemployed job seeker, and a synthetic identity code
+// (temporary range 900–999: never a real person's) that the report must
+// never show.
 func person(r *rand.Rand, id string, entry coaching.Date, female, under30 bool, lang coaching.Language, immigrant bool) coaching.Participant {
 	given, family := maleFi, familyFi
 	switch {
@@ -443,12 +446,14 @@ func person(r *rand.Rand, id string, entry coaching.Date, female, under30 bool, 
 		age = between(r, 18, 29)
 	}
 	foreign := immigrant
+	birth := birthDate(r, entry, age)
 	return coaching.Participant{
-		ID:         coaching.ParticipantID(id),
-		GivenNames: choose(r, given),
-		FamilyName: choose(r, family),
-		BirthDate:  birthDate(r, entry, age),
-		Language:   lang,
+		ID:           coaching.ParticipantID(id),
+		GivenNames:   choose(r, given),
+		FamilyName:   choose(r, family),
+		BirthDate:    birth,
+		IdentityCode: syntheticCode(id, birth),
+		Language:     lang,
 		Background: coaching.Background{
 			Gender:            gender,
 			LabourStatus:      coaching.LabourUnemployed,
@@ -483,4 +488,15 @@ func daysBetween(a, b coaching.Date) int {
 	ta := time.Date(a.Year, a.Month, a.Day, 0, 0, 0, 0, time.UTC)
 	tb := time.Date(b.Year, b.Month, b.Day, 0, 0, 0, 0, time.UTC)
 	return int(tb.Sub(ta) / (24 * time.Hour))
+}
+
+// syntheticCode derives a participant's synthetic identity code from the
+// id, so the cohort's random draws stay as they were.
+func syntheticCode(id string, birth coaching.Date) coaching.IdentityCode {
+	n := 0
+	for _, b := range []byte(id) {
+		n = (n*31 + int(b)) % 100
+	}
+	code, _ := coachingtest.SyntheticIdentityCode(birth, 900+n)
+	return code
 }

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -25,6 +26,11 @@ import (
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
+
+// logger receives the engine's operational logs: warnings and errors on
+// standard error. Logs never carry personal data (the tests scan them at
+// debug level).
+var logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 func main() {
 	db := flag.String("db", "", "keep the cases in this SQLite database file (a new or empty one) instead of the in-memory store")
@@ -124,6 +130,7 @@ func simulate(ctx context.Context, seed uint64, store coaching.Store) (*simulati
 		Models:        []*coaching.Model{valo},
 		Clock:         coaching.ClockFunc(func() time.Time { return now }),
 		TimerHandlers: pathway.TimerHandlers(nil),
+		Logger:        logger,
 		NewID: func() string { // every id is given; deterministic all the same
 			ids++
 			return fmt.Sprintf("gen-%04d", ids)
@@ -423,8 +430,15 @@ func (s *simulation) hoksSummary(ctx context.Context, r *reportWriter) error {
 // outcomes package (participants' backgrounds and the destinations the exit
 // events recorded), prints it, and checks it against the project's
 // reported figures.
-func (s *simulation) figures(ctx context.Context, r *reportWriter) error {
-	valo := outcomes.NewVALO(nil)
+//
+// aggregates computes the VALO table and the ESF indicators over the
+// admitted participants, as the coordinator: figures are read under the
+// access policy.
+func (s *simulation) aggregates(ctx context.Context) (*outcomes.VALOAggregator, *outcomes.ESFAggregator, error) {
+	if err := s.eng.AuthorizeOrganisation(ctx, Coordinator, coaching.OpReadFigures, Coordinator.Organisation); err != nil {
+		return nil, nil, err
+	}
+	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
 	store := s.eng.Store()
 	admitted := func(yield func(coaching.Case, error) bool) {
 		for c, err := range store.Cases(ctx, coaching.CaseQuery{Model: coaching.ModelVALO}) {
@@ -436,7 +450,15 @@ func (s *simulation) figures(ctx context.Context, r *reportWriter) error {
 			}
 		}
 	}
-	if _, err := outcomes.Feed(ctx, admitted, outcomes.StoreResolver(store), valo); err != nil {
+	if _, err := outcomes.Feed(ctx, admitted, outcomes.StoreResolver(store), valo, esf); err != nil {
+		return nil, nil, err
+	}
+	return valo, esf, nil
+}
+
+func (s *simulation) figures(ctx context.Context, r *reportWriter) error {
+	valo, _, err := s.aggregates(ctx)
+	if err != nil {
 		return err
 	}
 	table, err := valo.Table(outcomes.SeedOptions())

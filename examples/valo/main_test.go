@@ -101,7 +101,7 @@ func TestCohortMatchesSeedFigures(t *testing.T) {
 	for _, m := range cohort {
 		p := m.Participant
 		assert.NoError(t, p.Validate(m.Entry), p.ID)
-		assert.True(t, p.IdentityCode.IsZero(), "no identity codes")
+		assert.True(t, p.IdentityCode.Temporary(), "a synthetic identity code, never a real person's")
 		assert.Equal(t, coaching.LabourUnemployed, p.Background.LabourStatus)
 		assert.False(t, m.Entry.Before(FirstEntry) || m.Entry.After(LastEntry), "entry %s", m.Entry)
 		require.NotNil(t, p.Background.ForeignBackground)
