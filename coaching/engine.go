@@ -753,6 +753,9 @@ func (e *Engine) Participant(ctx context.Context, actor Actor, id ParticipantID)
 		if err != nil {
 			return err
 		}
+		if req.Participant == nil {
+			return &NotFoundError{Kind: "participant", ID: string(id)}
+		}
 		p = req.Participant.clone()
 		p.IdentityCode = p.IdentityCode.withheld()
 		return nil
@@ -793,6 +796,9 @@ func (e *Engine) IdentityCode(ctx context.Context, actor Actor, id ParticipantID
 		req, d, err := e.authorize(ctx, tx, actor, OpReadIdentityCode, nil, id, "", nil)
 		if err != nil {
 			return err
+		}
+		if req.Participant == nil {
+			return &NotFoundError{Kind: "participant", ID: string(id)}
 		}
 		code = req.Participant.IdentityCode
 		return log(req, d, "identity_code")

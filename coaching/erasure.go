@@ -73,6 +73,9 @@ func (e *Engine) Erase(ctx context.Context, actor Actor, id ParticipantID, opts 
 		if err := tx.AppendAccess(ctx, e.accessEntry(req, d, "erasure")); err != nil {
 			return err
 		}
+		if req.Participant == nil {
+			return &NotFoundError{Kind: "participant", ID: string(id)}
+		}
 		rep, err = e.erase(ctx, tx, actor, *req.Participant, ids, opts)
 		return err
 	})

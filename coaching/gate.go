@@ -18,6 +18,9 @@ import (
 // denial is returned as a *ForbiddenError that carries its access-log
 // entry; the transaction runners write it (see recordDenial).
 func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Operation, c *Case, pid ParticipantID, org OrganisationID, tune func(*Request)) (*Request, Decision, error) {
+	if c == nil && pid == "" && (op == OpReadParticipant || op == OpReadIdentityCode || op == OpErase) {
+		return nil, Decision{}, &ValidationError{Subject: string(op), Problems: []FieldProblem{{Field: "participant_id", Message: "required"}}}
+	}
 	req := &Request{Actor: actor, Operation: op, Case: c, Organisation: org, Today: DateOf(e.clock.Now())}
 	if c != nil {
 		pid, req.Organisation = c.ParticipantID, c.Organisation

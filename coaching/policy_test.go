@@ -403,3 +403,48 @@ func TestWrappedPolicy(t *testing.T) {
 	_, err = eng.Case(ctx, polHead, c.ID)
 	require.NoError(t, err, "the default rules still apply to everything else")
 }
+
+// Bad requests get clear errors, never a panic, and nothing is written.
+func TestPolicyBadInput(t *testing.T) {
+	ctx := context.Background()
+	env := newPolicyEnv(t)
+	_, err := env.eng.Erase(ctx, polHead, "", nil)
+	ct.RequireInvalid(t, err, "participant_id")
+	_, err = env.eng.Erase(ctx, polHead, "nobody", nil)
+	assert.ErrorIs(t, err, coaching.ErrNotFound)
+	_, err = env.eng.IdentityCode(ctx, polHead, "")
+	ct.RequireInvalid(t, err, "participant_id")
+	_, err = env.eng.Participant(ctx, polHead, "nobody")
+	assert.ErrorIs(t, err, coaching.ErrNotFound)
+	_, err = env.eng.Case(ctx, coaching.Actor{}, env.cases["minor"])
+	assert.Equal(t, coaching.RuleAuthenticated, ct.RequireForbidden(t, err).Rule)
+	_, err = env.eng.ApplyRetention(ctx, policyToday, coaching.RetentionRule{})
+	ct.RequireInvalid(t, err, "after")
+	_, err = env.eng.SaveDocument(ctx, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "referral_forged", Data: []byte(`{}`)})
+	ct.RequireInvalid(t, err, "kind")
+	_, err = env.eng.SaveDocument(ctx, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "welfare_note", Data: []byte(`{"note":"x"}`)})
+	assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "only welfare roles write welfare records")
+	_, err = env.eng.SaveDocument(ctx, polCurator, env.cases["minor"], coaching.DocumentChange{Kind: "welfare_note", Data: []byte(`{"note":"x"}`)})
+	require.NoError(t, err)
+}
+
+// Guardians and students read only the notices addressed to them; staff
+// on the team read all of the case's.
+func TestNoticesByRecipient(t *testing.T) {
+	ctx := context.Background()
+	env := newPolicyEnv(t)
+	_, err := env.eng.RecordAttendance(ctx, polTeacher, []coaching.MarkInput{{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday),
+		Lesson: "2", Minutes: 45, Status: coaching.AttendanceUnexplained}})
+	require.NoError(t, err)
+	all, err := env.eng.Notices(ctx, polTutor, env.cases["minor"])
+	require.NoError(t, err)
+	mine, err := env.eng.Notices(ctx, guardian("minor"), env.cases["minor"])
+	require.NoError(t, err)
+	require.NotEmpty(t, mine, "the guardian's absence notice")
+	assert.Greater(t, len(all), len(mine), "the HOKS survey went to the student, not the guardian")
+	for _, n := range mine {
+		assert.Equal(t, "guardian-of-minor", n.Recipient.ID)
+	}
+	_, err = env.eng.Notices(ctx, guardian("adult"), env.cases["adult"])
+	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
+}

@@ -36,3 +36,7 @@ func TestPanicRollsBack(t *testing.T) {
 		t.Fatalf("the participant of a panicked transaction was kept: %v", err)
 	}
 }
+
+func TestErasure(t *testing.T) {
+	storetest.RunErasure(t, func(*testing.T) coaching.Store { return memory.New() })
+}

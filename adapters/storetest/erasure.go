@@ -1,0 +1,161 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/outcomes"
+	"github.com/valmennus/valmennus/pathway"
+)
+
+// RunErasure runs the engine's erasure and retention over a store, end to
+// end: a small cohort with plans, referrals, attendance, notices and
+// destinations is erased — half on request ([coaching.Engine.Erase]), half
+// by the retention rule ([coaching.Engine.ApplyRetention]) — and the VALO
+// table and ESF indicators must be the same afterwards while the personal
+// data is gone. Adapters call it beside [Run]:
+//
+//	func TestErasure(t *testing.T) { storetest.RunErasure(t, newStore) }
+func RunErasure(t *testing.T, newStore Harness) {
+	t.Helper()
+	ctx := t.Context()
+	store := newStore(t)
+	require.NotNil(t, store, "the harness returned a nil store")
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
+	spec := coaching.ModelSpec{Name: "erasure", Initial: "coaching", Openers: []coaching.Role{coaching.RoleHeadOfStudies},
+		States: []coaching.StateSpec{{Name: "coaching", Kind: coaching.Active},
+			{Name: "completed", Kind: coaching.Terminal, Exit: coaching.ExitCompleted},
+			{Name: "dropped", Kind: coaching.Terminal, Exit: coaching.ExitDiscontinued}},
+		Events: []coaching.EventSpec{
+			{Name: "complete", From: []string{"coaching"}, To: "completed", Roles: []coaching.Role{coaching.RolePersonalTutor}},
+			{Name: "drop", From: []string{"coaching"}, To: "dropped", Roles: []coaching.Role{coaching.RolePersonalTutor}},
+		}}
+	require.NoError(t, pathway.Attach(&spec, nil, "complete", "drop"))
+	model, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: pathway.TimerHandlers(nil),
+		Clock: coaching.ClockFunc(func() time.Time { return now })})
+	require.NoError(t, err)
+	const org coaching.OrganisationID = "org-erasure"
+	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	tutor := coaching.Actor{ID: "tutor", Organisation: org, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+
+	// Birth dates around the age-group edges (a 29 February among them),
+	// both genders, several education levels and destinations.
+	births := []coaching.Date{coaching.NewDate(2000, 2, 29), coaching.NewDate(1996, 6, 1), coaching.NewDate(1996, 6, 2),
+		coaching.NewDate(1971, 5, 31), coaching.NewDate(1971, 6, 1), coaching.NewDate(2008, 1, 15), coaching.NewDate(1988, 12, 31),
+		coaching.NewDate(1990, 3, 3)}
+	levels := []coaching.EducationLevel{coaching.EducationBasic, coaching.EducationVocational, coaching.EducationGeneralUpperSecondary, coaching.EducationHigher}
+	kinds := []pathway.Kind{pathway.WorkOpen, pathway.StudiesQualification, pathway.JobSeeking, pathway.Unemployed}
+	var ids []coaching.ParticipantID
+	var cases []coaching.CaseID
+	for i, b := range births {
+		months := 6 + 5*i
+		foreign := i%3 == 0
+		p := coaching.Participant{ID: coaching.ParticipantID(fmt.Sprintf("erase-%d", i)), Organisation: org,
+			GivenNames: "Etu", FamilyName: fmt.Sprintf("Suku%d", i), BirthDate: b, Language: coaching.Finnish,
+			Contact:     coaching.Contact{Email: fmt.Sprintf("p%d@example.fi", i), Phone: "+358 40 000 000" + fmt.Sprint(i)},
+			Guardians:   []coaching.Guardian{{ID: fmt.Sprintf("g-%d", i), Name: "Huoltaja", Contact: coaching.Contact{Email: "h@example.fi"}}},
+			ExternalIDs: map[string]string{"sis": fmt.Sprintf("S%d", i)},
+			Background: coaching.Background{Gender: []coaching.Gender{coaching.GenderFemale, coaching.GenderMale}[i%2],
+				EducationLevel: levels[i%len(levels)], LabourStatus: coaching.LabourUnemployed, UnemployedMonths: &months, ForeignBackground: &foreign}}
+		c, err := eng.Enrol(ctx, head, coaching.EnrolParams{Model: "erasure", Participant: p,
+			Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tutor", Contact: coaching.Contact{Email: "t@example.fi"}}}})
+		require.NoError(t, err)
+		_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"Suku` + fmt.Sprint(i) + ` wants to be a cook"}`)})
+		require.NoError(t, err)
+		_, err = eng.ProposeReferral(ctx, tutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: "worried about home"})
+		require.NoError(t, err)
+		_, err = eng.RecordAttendance(ctx, tutor, []coaching.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1", Minutes: 45,
+			Status: coaching.AttendanceUnexplained}})
+		require.NoError(t, err)
+		event := "complete"
+		if i%4 == 3 {
+			event = "drop"
+		}
+		_, err = eng.Fire(ctx, tutor, c.ID, event, &coaching.FireOptions{Reason: "moved on",
+			Payload: pathway.Destination{Kind: kinds[i%len(kinds)], Date: coaching.DateOf(now), Note: "works for Suku" + fmt.Sprint(i) + " Oy"}})
+		require.NoError(t, err)
+		ids, cases = append(ids, p.ID), append(cases, c.ID)
+	}
+	figures := func() (string, outcomes.ESFReport) {
+		t.Helper()
+		valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
+		_, err := outcomes.FromEngine(ctx, eng, head, coaching.CaseQuery{}, valo, esf)
+		require.NoError(t, err)
+		table, err := valo.Table(outcomes.Options{})
+		require.NoError(t, err)
+		return table.Markdown(), esf.Report()
+	}
+	tableBefore, esfBefore := figures()
+
+	for _, id := range ids[:len(ids)/2] {
+		rep, err := eng.Erase(ctx, head, id, pathway.ErasureOptions())
+		require.NoError(t, err, "erase %s", id)
+		require.Len(t, rep.Cases, 1)
+	}
+	now = now.AddDate(5, 1, 0)
+	ret, err := eng.ApplyRetention(ctx, now, coaching.RetentionRule{After: coaching.Months(60), Erasure: pathway.ErasureOptions()})
+	require.NoError(t, err)
+	assert.Len(t, ret.Erased, len(ids)-len(ids)/2, "the rest are past five years since closing")
+
+	tableAfter, esfAfter := figures()
+	assert.Equal(t, tableBefore, tableAfter, "erasure keeps the VALO table")
+	assert.Equal(t, esfBefore, esfAfter, "erasure keeps the ESF indicators")
+
+	for i, id := range ids {
+		var (
+			p      coaching.Participant
+			c      coaching.Case
+			trail  []coaching.AuditEntry
+			docs   []coaching.Document
+			access []coaching.AccessEntry
+		)
+		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+			var err error
+			if p, err = tx.Participant(ctx, id); err != nil {
+				return err
+			}
+			if c, err = tx.Case(ctx, cases[i]); err != nil {
+				return err
+			}
+			if trail, err = tx.AuditTrail(ctx, c.ID, 0); err != nil {
+				return err
+			}
+			if docs, err = tx.Documents(ctx, c.ID, "plan"); err != nil {
+				return err
+			}
+			access, err = tx.AccessLog(ctx, coaching.AccessQuery{ParticipantID: id})
+			return err
+		}))
+		assert.False(t, p.ErasedOn.IsZero(), "%s is marked erased", id)
+		assert.Empty(t, p.GivenNames+p.FamilyName+p.Contact.Email+p.Contact.Phone, "names and contacts are gone")
+		assert.True(t, p.IdentityCode.IsZero())
+		assert.Empty(t, p.Guardians)
+		assert.Empty(t, p.ExternalIDs)
+		assert.Equal(t, births[i].AgeOn(coaching.DateOf(c.OpenedAt)), p.BirthDate.AgeOn(coaching.DateOf(c.OpenedAt)), "the age at entry stays")
+		assert.Empty(t, docs, "documents are gone")
+		for _, e := range trail {
+			assert.Empty(t, e.Reason)
+			assert.Empty(t, e.Payload)
+		}
+		assert.Equal(t, coaching.AuditErased, trail[len(trail)-1].Kind)
+		rec, ok := c.Record(pathway.RecordDestination)
+		require.True(t, ok, "the destination is kept for the figures")
+		assert.NotContains(t, string(rec.Data), "Suku", "without its note")
+		marks, err := eng.Marks(ctx, head, c.ID, coaching.Date{}, coaching.Date{})
+		require.NoError(t, err)
+		assert.Len(t, marks, 1, "attendance stays")
+		notices, err := store.Notices(ctx, coaching.NoticeQuery{CaseID: c.ID})
+		require.NoError(t, err)
+		assert.Empty(t, notices, "notices are gone")
+		require.NotEmpty(t, access, "the erasure is in the access log")
+		assert.Equal(t, coaching.OpErase, access[len(access)-1].Operation)
+	}
+}
