@@ -77,7 +77,7 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 		consent bool
 	}{
 		{"minor", coaching.NewDate(2010, 5, 2), false},
-		{"adult", coaching.NewDate(2008, 9, 7), false},      // 18 since last Monday
+		{"adult", coaching.NewDate(2008, 9, 7), false},     // 18 since last Monday
 		{"consenting", coaching.NewDate(2008, 9, 8), true}, // 18 since last Tuesday, consented
 	}
 	for _, w := range wards {

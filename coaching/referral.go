@@ -248,7 +248,9 @@ func (e *Engine) visibleReferral(ctx context.Context, tx Tx, actor Actor, r Refe
 	if err != nil {
 		return Referral{}, err
 	}
-	shared := func(req *Request) { req.SharedForTeaching, req.OwnRecord = r.SharedForTeaching, r.ProposedBy == actor.ID }
+	shared := func(req *Request) {
+		req.SharedForTeaching, req.OwnRecord = r.SharedForTeaching, r.ProposedBy == actor.ID
+	}
 	if _, _, err := e.authorize(ctx, tx, actor, OpReadReferral, &c, "", "", shared); err != nil {
 		return Referral{}, err
 	}
