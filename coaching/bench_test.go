@@ -230,6 +230,7 @@ func BenchmarkFireEngineOnly(b *testing.B) {
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	store := &nullStore{c: coaching.Case{ID: "c", Model: coaching.ModelVALO, State: coaching.ValoSkillAcquisition, Version: 3,
 		History: []coaching.PhaseEntry{{State: coaching.ValoRecruitment}, {State: coaching.ValoInduction}},
+		Team:    []coaching.TeamMember{{ActorID: "coach-1", Role: coaching.RoleCoach, Name: "Coach"}},
 		Phase:   coaching.PhaseClock{State: coaching.ValoSkillAcquisition, EnteredAt: now, EntrySeq: 3, DueAt: now.AddDate(0, 2, 0)}}}
 	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
 		Clock: coaching.ClockFunc(func() time.Time { return now })})
