@@ -126,8 +126,10 @@ type Tx interface {
 	// replaced.
 	PutDocument(ctx context.Context, d Document) error
 	// AppendAccess appends an entry to the access log. The store assigns
-	// Seq (ascending in commit order, unique across the store); the
-	// caller's Seq is ignored.
+	// Seq, unique across the store and ascending in insertion order (two
+	// transactions appending at once may commit in the other order, as
+	// with any database sequence); the caller's Seq is ignored. The entry
+	// commits or rolls back with the transaction.
 	AppendAccess(ctx context.Context, e AccessEntry) error
 	// PurgeCase removes what a case holds beyond the facts its figures
 	// need, for erasure: every version of every document of the case, the

@@ -46,7 +46,7 @@ func (s *Store) casesSQL(q coaching.CaseQuery, withParticipants bool, first bool
 	} else {
 		b.WriteString(s.q.casesSelect)
 	}
-	args := make([]any, 0, 5)
+	args := make([]any, 0, 6)
 	cond := func(sql string, v any) {
 		if len(args) == 0 {
 			b.WriteString(" WHERE ")
@@ -71,6 +71,9 @@ func (s *Store) casesSQL(q coaching.CaseQuery, withParticipants bool, first bool
 	if q.Organisation != "" {
 		cond("c.organisation = $", string(q.Organisation))
 	}
+	if q.Participant != "" {
+		cond("c.participant_id = $", string(q.Participant))
+	}
 	if q.OpenOnly {
 		if len(args) == 0 {
 			b.WriteString(" WHERE ")
@@ -85,7 +88,7 @@ func (s *Store) casesSQL(q coaching.CaseQuery, withParticipants bool, first bool
 }
 
 func (s *Store) stream(ctx context.Context, q coaching.CaseQuery, withParticipants bool, yield func(*coaching.CaseRow) bool, fail func(error)) {
-	for _, v := range []string{q.Model, q.State, string(q.Organisation), string(q.AfterID)} {
+	for _, v := range []string{q.Model, q.State, string(q.Organisation), string(q.AfterID), string(q.Participant)} {
 		if !storableText(v) {
 			// No stored case can match a filter PostgreSQL cannot store.
 			return

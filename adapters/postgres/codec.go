@@ -231,9 +231,11 @@ func scanSession(row pgx.Row, s *coaching.Session) error {
 		contacts        int32
 		at              time.Time
 	)
-	if err := row.Scan(&s.ID, &kind, &date, &hours, &staff, &cases, &elements, &s.PeerSupport, &contacts, &s.Topic, &at, &s.By); err != nil {
+	var org string
+	if err := row.Scan(&s.ID, &kind, &date, &hours, &staff, &cases, &elements, &s.PeerSupport, &contacts, &s.Topic, &at, &s.By, &org); err != nil {
 		return err
 	}
+	s.Organisation = coaching.OrganisationID(org)
 	h, err := decimal.NewFromString(hours)
 	if err != nil {
 		return fmt.Errorf("postgres: the stored hours of session %q do not parse: %w", s.ID, err)
@@ -258,6 +260,45 @@ func scanSession(row pgx.Row, s *coaching.Session) error {
 		}
 	}
 	return nil
+}
+
+func scanAccess(row pgx.Row, a *coaching.AccessEntry) error {
+	var (
+		org, op, caseID, participant string
+		roles                        []string
+		at                           time.Time
+	)
+	if err := row.Scan(&a.Seq, &at, &a.ActorID, &roles, &org, &op, &caseID, &participant, &a.Allowed, &a.Rule, &a.Purpose, &a.Subject); err != nil {
+		return err
+	}
+	a.At, a.Organisation, a.Operation = at.UTC(), coaching.OrganisationID(org), coaching.Operation(op)
+	a.CaseID, a.ParticipantID = coaching.CaseID(caseID), coaching.ParticipantID(participant)
+	a.Roles = roleSlice(roles)
+	return nil
+}
+
+// roleSlice converts a text[] of roles; empty is nil.
+func roleSlice(roles []string) []coaching.Role {
+	if len(roles) == 0 {
+		return nil
+	}
+	out := make([]coaching.Role, len(roles))
+	for i, r := range roles {
+		out[i] = coaching.Role(r)
+	}
+	return out
+}
+
+// roleStrings converts roles for a text[] parameter; empty is NULL.
+func roleStrings(roles []coaching.Role) []string {
+	if len(roles) == 0 {
+		return nil
+	}
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
 }
 
 func scanTimer(row pgx.Row, t *coaching.Timer) error {

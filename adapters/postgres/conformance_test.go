@@ -14,3 +14,8 @@ func TestConformance(t *testing.T) {
 	testDSN(t)
 	storetest.Run(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+func TestErasure(t *testing.T) {
+	testDSN(t)
+	storetest.RunErasure(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

@@ -33,9 +33,13 @@
 //
 // Tables: participants (the identity code in a column of its own, never in
 // the JSON), cases (the case as jsonb, beside copies of its id, version,
-// model, state, organisation and closing time for filtering), audit
-// (append-only: a trigger refuses UPDATE and DELETE), commands, documents,
-// marks (every revision), sessions, notices (the outbox) and timers.
+// model, state, organisation, participant and closing time for filtering),
+// audit (append-only: a trigger refuses DELETE and every UPDATE except the
+// one erasure makes, which clears an entry's reason and payload and nothing
+// else), commands, documents, marks (every revision), sessions, notices (the
+// outbox), timers, and access_log (append-only; its Seq is an identity
+// column: unique, ascending in insertion order, see
+// migrations/0002_access_log.sql).
 //
 // # Transactions
 //

@@ -201,7 +201,7 @@ func openValoErr(eng *coaching.Engine, id coaching.CaseID) error {
 
 // toggle fires pause or resume, whichever the case's state allows.
 func toggle(ctx context.Context, eng *coaching.Engine, id coaching.CaseID) (*coaching.FireResult, error) {
-	c, err := eng.Case(ctx, id)
+	c, err := eng.Case(ctx, coaching.SystemActor, id)
 	if err != nil {
 		return nil, err
 	}

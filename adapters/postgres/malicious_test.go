@@ -304,7 +304,7 @@ func hostileRecords() []record {
 			fresh: func() any {
 				return &coaching.Session{ID: "s-1", Kind: coaching.SessionGroup, Date: coaching.NewDate(2025, 3, 4), Hours: decimal.RequireFromString("1.5"),
 					Staff: []coaching.SessionStaff{{ActorID: "a-1", Role: coaching.RoleCoach}}, Cases: []coaching.CaseID{"c-1"},
-					Elements: []coaching.ApproachElement{coaching.ElementTrust}, PeerSupport: "peer", Contacts: 2, Topic: "topic", At: testTime, By: "a-1"}
+					Elements: []coaching.ApproachElement{coaching.ElementTrust}, PeerSupport: "peer", Contacts: 2, Topic: "topic", Organisation: "org", At: testTime, By: "a-1"}
 			},
 			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
 				s := *v.(*coaching.Session)
@@ -347,6 +347,29 @@ func hostileRecords() []record {
 			norm: func(v any) any { return storetest.NormalizeMark(*v.(*coaching.Mark)) },
 		},
 		{
+			name: "access-log entry",
+			fresh: func() any {
+				return &coaching.AccessEntry{At: testTime, ActorID: "a-1", Roles: []coaching.Role{coaching.RoleCurator}, Organisation: "org",
+					Operation: coaching.OpReadWelfare, CaseID: "c-1", ParticipantID: "p-1", Allowed: true, Rule: "welfare_records",
+					Purpose: "meeting", Subject: "referral-1"}
+			},
+			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
+				if err := tx.AppendAccess(ctx, *v.(*coaching.AccessEntry)); err != nil {
+					return nil, err
+				}
+				got, err := tx.AccessLog(ctx, coaching.AccessQuery{})
+				if err != nil || len(got) != 1 {
+					return nil, fmt.Errorf("access log %d: %w", len(got), err)
+				}
+				return &got[0], nil
+			},
+			norm: func(v any) any {
+				a := storetest.NormalizeAccessEntry(*v.(*coaching.AccessEntry))
+				a.Seq = 0 // the store numbers the entry
+				return a
+			},
+		},
+		{
 			name: "document",
 			fresh: func() any {
 				return &coaching.Document{CaseID: "c-1", Kind: "hoks", Version: 1, Status: "draft", At: testTime, By: "a-1", Seq: 2, Data: json.RawMessage(`{"a":"b"}`)}
@@ -377,6 +400,8 @@ var keyFields = map[string]bool{
 	"command.case_id": true, "command.key": true, "notice.id": true, "notice.case_id": true, "timer.key": true,
 	"timer.case_id": true, "session.id": true, "session.cases[0]": true, "attendance mark.case_id": true,
 	"attendance mark.lesson": true, "document.case_id": true, "document.kind": true,
+	"access-log entry.actor_id": true, "access-log entry.case_id": true, "access-log entry.participant_id": true,
+	"access-log entry.organisation": true,
 }
 
 // mayRefuse are the text fields with a closed set of values, which the

@@ -2,15 +2,20 @@ package postgres_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/coaching"
 )
 
 func TestMigrate(t *testing.T) {
@@ -109,6 +114,102 @@ func TestMigrate(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, postgres.LatestVersion(), v)
 	})
+}
+
+// A schema written at version 1 (before the access log, session
+// organisations and erasure) migrates with its data, and the audit trail
+// stays append-only except for the one change erasure makes.
+func TestMigrateFromVersion1(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := sharedPool(t)
+	schema := schemaName()
+	dropSchema(t, pool, schema)
+	ident := pgx.Identifier{schema}.Sanitize()
+	v1, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	require.NoError(t, err)
+	for _, q := range []string{
+		`CREATE SCHEMA ` + ident,
+		strings.ReplaceAll(string(v1), "{{schema}}", ident),
+		`CREATE TABLE ` + ident + `.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+		`INSERT INTO ` + ident + `.schema_migrations (version, name) VALUES (1, 'init')`,
+		`INSERT INTO ` + ident + `.sessions (id, kind, date, hours, staff, cases, elements, peer_support, contacts, topic, at, by)
+			VALUES ('s-1', 'group', '2025-03-04', 1.5, '[]', ARRAY['c-1'], ARRAY[]::text[], '', 0, 'ryhmä', now(), 'coach-1')`,
+	} {
+		_, err := pool.Exec(ctx, q)
+		require.NoError(t, err, "building a version 1 schema")
+	}
+	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
+	require.NoError(t, err)
+	v, err := store.Version(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, v)
+	at := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+	// The version 1 statements the store still runs write the old rows.
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		if err := tx.InsertParticipant(ctx, coaching.Participant{ID: "p-1", GivenNames: "Liisa", FamilyName: "Esimerkki"}); err != nil {
+			return err
+		}
+		c := coaching.Case{ID: "c-1", ParticipantID: "p-1", Model: "valo", State: "intake", Version: 1, OpenedAt: at}
+		if err := tx.InsertCase(ctx, c); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, coaching.AuditEntry{CaseID: "c-1", Seq: 1, At: at, Kind: coaching.AuditOpened, ActorID: "coach-1",
+			Roles: []coaching.Role{coaching.RoleCoach}, To: "intake", Reason: "syy", Payload: []byte(`{"a":1}`)})
+	}))
+
+	require.NoError(t, store.Migrate(ctx))
+	v, err = store.Version(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, postgres.LatestVersion(), v)
+
+	var ids []coaching.CaseID
+	for c, err := range store.Cases(ctx, coaching.CaseQuery{Participant: "p-1"}) {
+		require.NoError(t, err)
+		ids = append(ids, c.ID)
+	}
+	assert.Equal(t, []coaching.CaseID{"c-1"}, ids, "old cases are found by participant")
+
+	audit := ident + `.audit`
+	refused := func(what, q string) {
+		t.Helper()
+		_, err := pool.Exec(ctx, q)
+		var pgErr *pgconn.PgError
+		if assert.ErrorAs(t, err, &pgErr, what) {
+			assert.Equal(t, "42501", pgErr.Code, "%s: insufficient_privilege from the append-only trigger", what)
+		}
+	}
+	refused("changing an audit entry's event", `UPDATE `+audit+` SET event = 'forged'`)
+	refused("changing an audit entry's reason", `UPDATE `+audit+` SET reason = 'another'`)
+	refused("clearing the reason while changing the actor", `UPDATE `+audit+` SET reason = '', payload = NULL, actor_id = 'someone'`)
+	refused("deleting an audit entry", `DELETE FROM `+audit)
+
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		ss, err := tx.Sessions(ctx, coaching.SessionQuery{})
+		require.NoError(t, err)
+		require.Len(t, ss, 1)
+		assert.Empty(t, ss[0].Organisation, "a session from before the migration has no organisation")
+		if err := tx.AppendAccess(ctx, coaching.AccessEntry{At: at, ActorID: "head-1", Operation: coaching.OpErase, CaseID: "c-1", Allowed: true}); err != nil {
+			return err
+		}
+		return tx.PurgeCase(ctx, "c-1")
+	}))
+	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+		trail, err := tx.AuditTrail(ctx, "c-1", 0)
+		require.NoError(t, err)
+		require.Len(t, trail, 1)
+		assert.Empty(t, trail[0].Reason, "the purge cleared the reason")
+		assert.Empty(t, trail[0].Payload, "the purge cleared the payload")
+		assert.Equal(t, "coach-1", trail[0].ActorID)
+		log, err := tx.AccessLog(ctx, coaching.AccessQuery{CaseID: "c-1"})
+		require.NoError(t, err)
+		assert.Len(t, log, 1)
+		return nil
+	}))
+	_, err = pool.Exec(ctx, `UPDATE `+audit+` SET reason = '', payload = NULL`)
+	assert.NoError(t, err, "clearing what is already cleared is the erasure change too")
+	refused("changing an access-log entry", `UPDATE `+ident+`.access_log SET allowed = false`)
+	refused("deleting an access-log entry", `DELETE FROM `+ident+`.access_log`)
 }
 
 func migrationRows(t *testing.T, pool interface {

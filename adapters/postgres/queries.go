@@ -20,6 +20,10 @@ type queries struct {
 
 	sessions, putSession string
 
+	appendAccess, accessSelect string
+
+	purgeDocuments, purgeNotices, purgeCommands, purgeTimers, purgeAudit string
+
 	notice, enqueue, updateNotice, noticeStatus string
 
 	claimNotices, completeNotice, noticeAttempts, notices string
@@ -37,7 +41,8 @@ const (
 	auditCols       = `case_id, seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key`
 	documentCols    = `case_id, kind, version, status, at, by, seq, data`
 	markCols        = `case_id, date, lesson, revision, title, minutes, status, reason, at, by`
-	sessionCols     = `id, kind, date, hours::text, staff, cases, elements, peer_support, contacts, topic, at, by`
+	sessionCols     = `id, kind, date, hours::text, staff, cases, elements, peer_support, contacts, topic, at, by, organisation`
+	accessCols      = `at, actor_id, roles, organisation, operation, case_id, participant_id, allowed, rule, purpose, subject`
 	noticeCols      = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
 	timerCols       = `key, case_id, kind, due_at, ref`
 )
@@ -110,8 +115,26 @@ func buildQueries(schema string) *queries {
 			  AND ($4::text IS NULL OR cases @> ARRAY[$4::text COLLATE "C"])
 			  AND ($5::text IS NULL OR kind = $5)
 			ORDER BY date, id`,
-		putSession: `INSERT INTO {s}.sessions (id, kind, date, hours, staff, cases, elements, peer_support, contacts, topic, at, by)
-			VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+		putSession: `INSERT INTO {s}.sessions (id, kind, date, hours, staff, cases, elements, peer_support, contacts, topic, at, by, organisation)
+			VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
+
+		// seq is the identity column (see migrations/0002_access_log.sql).
+		appendAccess: `INSERT INTO {s}.access_log (` + accessCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		// The start of AccessLog's query; the filters q sets are added to
+		// it (see txn.AccessLog).
+		accessSelect: `SELECT seq, ` + accessCols + ` FROM {s}.access_log a WHERE a.seq > $1`,
+
+		// PurgeCase's statements, run in this order in the caller's
+		// transaction. The audit UPDATE is the one change the audit
+		// trigger lets through (migrations/0002_access_log.sql). No index
+		// holds a timer's case (it would cost every PutTimer a write): an
+		// erasure is rare and scans the timers once.
+		purgeDocuments: `DELETE FROM {s}.documents WHERE case_id = $1`,
+		purgeNotices:   `DELETE FROM {s}.notices WHERE case_id = $1`,
+		purgeCommands:  `DELETE FROM {s}.commands WHERE case_id = $1`,
+		purgeTimers:    `DELETE FROM {s}.timers WHERE case_id = $1`,
+		purgeAudit: `UPDATE {s}.audit SET reason = '', payload = NULL
+			WHERE case_id = $1 AND (reason <> '' OR payload IS NOT NULL)`,
 
 		notice: `SELECT ` + noticeCols + ` FROM {s}.notices WHERE id = $1`,
 		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error)
@@ -162,6 +185,8 @@ func buildQueries(schema string) *queries {
 		&q.document, &q.documentLatest, &q.documents, &q.putDocument, &q.lastDocument,
 		&q.marks, &q.markHistory, &q.putMark, &q.lastMark,
 		&q.sessions, &q.putSession,
+		&q.appendAccess, &q.accessSelect,
+		&q.purgeDocuments, &q.purgeNotices, &q.purgeCommands, &q.purgeTimers, &q.purgeAudit,
 		&q.notice, &q.enqueue, &q.updateNotice, &q.noticeStatus,
 		&q.claimNotices, &q.completeNotice, &q.noticeAttempts, &q.notices,
 		&q.putTimer, &q.deleteTimer, &q.dueTimers,

@@ -498,7 +498,7 @@ func (t *txn) PutSession(ctx context.Context, s coaching.Session) error {
 		elements[i] = string(e)
 	}
 	tag, err := t.db.Exec(ctx, t.s.q.putSession, s.ID, string(s.Kind), sqlDate(s.Date), s.Hours.String(), staffJSON,
-		cases, elements, s.PeerSupport, s.Contacts, s.Topic, s.At, s.By)
+		cases, elements, s.PeerSupport, s.Contacts, s.Topic, s.At, s.By, string(s.Organisation))
 	if err != nil {
 		return interpretError(err, target{kind: "session", id: s.ID})
 	}

@@ -51,7 +51,7 @@ type caseRow struct {
 // is a parameter.
 func casesQuery(q coaching.CaseQuery, withParticipants bool, after string, first bool, limit int) (string, []any) {
 	var b strings.Builder
-	args := make([]any, 0, 6)
+	args := make([]any, 0, 7)
 	if withParticipants {
 		b.WriteString("SELECT c.id, c.participant_id, c.model, c.state, c.organisation, c.version, c.data, p.identity_code, p.data" +
 			" FROM cases c LEFT JOIN participants p ON p.id = c.participant_id WHERE 1 = 1")
@@ -73,6 +73,10 @@ func casesQuery(q coaching.CaseQuery, withParticipants bool, after string, first
 	if q.Organisation != "" {
 		b.WriteString(" AND c.organisation = ?")
 		args = append(args, string(q.Organisation))
+	}
+	if q.Participant != "" {
+		b.WriteString(" AND c.participant_id = ?")
+		args = append(args, string(q.Participant))
 	}
 	if q.OpenOnly {
 		b.WriteString(" AND c.closed = 0")

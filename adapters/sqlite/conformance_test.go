@@ -28,3 +28,7 @@ func openTemp(t testing.TB) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+func TestErasure(t *testing.T) {
+	storetest.RunErasure(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}

@@ -56,11 +56,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err = eng.Case(ctx, "case-1")
+	// Reading goes through the engine's policy: the organisation's head of
+	// studies may read its cases.
+	head := coaching.Actor{ID: "head-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	c, err = eng.Case(ctx, head, "case-1")
 	if err != nil {
 		log.Fatal(err)
 	}
-	trail, err := eng.AuditTrail(ctx, c.ID)
+	trail, err := eng.AuditTrail(ctx, head, c.ID)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -93,11 +93,15 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 	sess := coaching.Session{ID: "s-" + s, Kind: coaching.SessionKind(s), Date: coaching.NewDate(2026, 8, 31), Hours: decimal.RequireFromString("1.25"),
 		Staff: []coaching.SessionStaff{{ActorID: s, Role: coaching.Role(v("role"))}}, Cases: []coaching.CaseID{cid},
 		Elements:    []coaching.ApproachElement{coaching.ApproachElement(v("element"))},
-		PeerSupport: v("session.peer_support"), Contacts: 2, Topic: v("session.topic"), At: at, By: v("session.by")}
+		PeerSupport: v("session.peer_support"), Contacts: 2, Topic: v("session.topic"), Organisation: coaching.OrganisationID(v("session.organisation")),
+		At: at, By: v("session.by")}
 	mk := coaching.Mark{CaseID: cid, Date: coaching.NewDate(2026, 8, 31), Lesson: s, Title: v("mark.title"), Minutes: 45, Status: coaching.AttendanceStatus(v("mark.status")),
 		Reason: coaching.AbsenceReason(v("mark.reason")), Revision: 1, At: at, By: v("mark.by")}
 	doc := coaching.Document{CaseID: cid, Kind: s, Version: 1, Status: v("document.status"), At: at, By: v("document.by"), Seq: 1,
 		Data: []byte(v("document.data"))} // not even JSON: kept as bytes
+	acc := coaching.AccessEntry{At: at, ActorID: s, Roles: []coaching.Role{coaching.Role(v("role"))}, Organisation: coaching.OrganisationID(s),
+		Operation: coaching.Operation(v("access.operation")), CaseID: cid, ParticipantID: pid, Allowed: true, Rule: v("access.rule"),
+		Purpose: v("access.purpose"), Subject: v("access.subject")}
 
 	require.NoError(t, f.update(func(tx coaching.Tx) error {
 		for _, step := range []func() error{
@@ -116,6 +120,7 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 			func() error { return tx.PutSession(ctx, sess) },
 			func() error { return tx.PutMarks(ctx, []coaching.Mark{mk}) },
 			func() error { return tx.PutDocument(ctx, doc) },
+			func() error { return tx.AppendAccess(ctx, acc) },
 		} {
 			if err := step(); err != nil {
 				return err
@@ -164,6 +169,11 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		require.NoError(t, err)
 		gotN.CreatedAt, gotN.NotBefore = at, at
 		assert.Equal(t, n, gotN, "notice")
+		log, err := tx.AccessLog(ctx, coaching.AccessQuery{ActorID: s, CaseID: cid, ParticipantID: pid, Organisation: coaching.OrganisationID(s)})
+		require.NoError(t, err)
+		require.Len(t, log, 1, "access-log entry found by hostile actor, case, participant and organisation")
+		acc.Seq, log[0].At = log[0].Seq, at
+		assert.Equal(t, acc, log[0], "access-log entry")
 		return nil
 	})
 	// The store-level reads and filters with the hostile values.
@@ -176,6 +186,12 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		ids = append(ids, got.ID)
 	}
 	assert.Equal(t, []coaching.CaseID{cid}, ids, "Cases by hostile model, state and organisation")
+	ids = nil
+	for got, err := range f.store.Cases(ctx, coaching.CaseQuery{Participant: pid}) {
+		require.NoError(t, err)
+		ids = append(ids, got.ID)
+	}
+	assert.Equal(t, []coaching.CaseID{cid}, ids, "Cases by hostile participant")
 	claimed, err := f.store.ClaimNotices(ctx, coaching.ClaimParams{Now: at.Add(time.Hour), Limit: 100, Lease: time.Minute})
 	require.NoError(t, err)
 	var claimedIt bool
@@ -197,6 +213,16 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 	}
 	assert.Contains(t, keys, tm.Key)
 	require.NoError(t, f.update(func(tx coaching.Tx) error { return tx.DeleteTimer(ctx, tm.Key) }), "DeleteTimer by hostile key")
+	require.NoError(t, f.update(func(tx coaching.Tx) error { return tx.PurgeCase(ctx, cid) }), "PurgeCase by hostile id")
+	f.view(func(tx coaching.ReadTx) error {
+		_, err := tx.Document(ctx, cid, s, 0)
+		assert.ErrorIs(t, err, coaching.ErrNotFound, "the purge deleted the document")
+		trail, err := tx.AuditTrail(ctx, cid, 0)
+		require.NoError(t, err)
+		require.Len(t, trail, 1)
+		assert.Empty(t, trail[0].Reason, "the purge cleared the audit reason")
+		return nil
+	})
 }
 
 func TestHostileStrings(t *testing.T) {
@@ -214,15 +240,15 @@ func TestHostileStrings(t *testing.T) {
 // Ten MiB values in the free-text fields of every kind of record (the
 // engine caps ids and keys at a few hundred bytes, so they stay short
 // here): names, team member, record data, audit reason and payload,
-// command fingerprint, notice body, data and error, session topic, mark
-// title, document data.
+// command fingerprint, notice body, data and error, session topic and
+// organisation, mark title, document data, access-log purpose.
 func TestTenMegabyteValues(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes about 130 MB")
 	}
 	big := map[string]bool{"given_names": true, "team.name": true, "record.data": true, "audit.reason": true, "audit.payload": true,
 		"command.fingerprint": true, "notice.body": true, "notice.data": true, "notice.last_error": true, "session.topic": true,
-		"mark.title": true, "document.data": true}
+		"session.organisation": true, "mark.title": true, "document.data": true, "access.purpose": true}
 	f := &fixture{ctx: t.Context(), t: t, store: openTemp(t)}
 	roundTrip(t, f, "big", func(field string) string {
 		if big[field] {

@@ -1,8 +1,8 @@
 package sqlite
 
 // The store's fixed statements. Every value is a parameter; the only SQL
-// built at run time (Cases and Notices filters) is assembled from constant
-// fragments.
+// built at run time (Cases, Notices and AccessLog filters) is assembled
+// from constant fragments.
 const (
 	qParticipant       = `SELECT identity_code, data FROM participants WHERE id = ?`
 	qInsertParticipant = `INSERT INTO participants (id, identity_code, data) VALUES (?, ?, ?)`
@@ -51,9 +51,24 @@ const (
 	qMarks = `SELECT day, lesson, MAX(revision), title, minutes, status, reason, at, by_actor FROM mark_revisions
 		WHERE case_id = ? AND day BETWEEN ? AND ? GROUP BY day, lesson ORDER BY day, lesson`
 
-	sessionCols = `id, kind, day, hours, staff, cases, elements, peer_support, contacts, topic, at, by_actor`
+	sessionCols = `id, kind, day, hours, staff, cases, elements, peer_support, contacts, topic, at, by_actor, organisation`
 	qSessions   = `SELECT ` + sessionCols + ` FROM sessions WHERE day BETWEEN ? AND ? ORDER BY day, id`
-	qPutSession = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qPutSession = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+	// accessCols are the access log's columns but seq, which SQLite
+	// assigns (the rowid).
+	accessCols    = `at, actor_id, roles, organisation, operation, case_id, participant_id, allowed, rule, purpose, subject`
+	qAppendAccess = `INSERT INTO access_log (` + accessCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+	// PurgeCase's statements, run in this order in the caller's
+	// transaction.
+	qPurgeDocuments = `DELETE FROM documents WHERE case_id = ?`
+	qPurgeNotices   = `DELETE FROM notices WHERE case_id = ?`
+	qPurgeCommands  = `DELETE FROM commands WHERE case_id = ?`
+	// No index holds a timer's case (an index would cost every PutTimer
+	// one more write); an erasure is rare and scans the timers once.
+	qPurgeTimers = `DELETE FROM timers WHERE case_id = ?`
+	qPurgeAudit  = `UPDATE audit SET reason = '', payload = NULL WHERE case_id = ? AND (reason <> '' OR payload IS NOT NULL)`
 
 	noticeCols = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
 	qNotice    = `SELECT ` + noticeCols + ` FROM notices WHERE id = ?`
@@ -93,6 +108,8 @@ var statements = []string{
 	qDocument, qLatestDocument, qDocuments, qLatestDocVersion, qPutDocument,
 	qLatestMark, qPutMark, qMarkHistory, qMarks,
 	qSessions, qPutSession,
+	qAppendAccess,
+	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit,
 	qNotice, qEnqueue, qUpdateNotice, qNoticeState, qClaim, qComplete,
 	qPutTimer, qDeleteTimer, qDueTimers,
 }

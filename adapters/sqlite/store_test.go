@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -73,7 +74,7 @@ func TestHostTransaction(t *testing.T) {
 			hostFixture(t, db)
 			eng := newEngine(t, store)
 			id := benchCase(t, eng, 0)
-			before, err := eng.Case(ctx, id)
+			before, err := eng.Case(ctx, coaching.SystemActor, id)
 			require.NoError(t, err)
 			pause := &coaching.FireOptions{Reason: "sick leave"}
 
@@ -88,11 +89,11 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, tx.Rollback())
 
 			assert.Zero(t, hostRows(t, db), "the host's row was rolled back")
-			after, err := eng.Case(ctx, id)
+			after, err := eng.Case(ctx, coaching.SystemActor, id)
 			require.NoError(t, err)
 			assert.Equal(t, before.Version, after.Version, "the transition was rolled back with the host's transaction")
 			assert.Equal(t, coaching.ValoSkillAcquisition, after.State)
-			trail, err := eng.AuditTrail(ctx, id)
+			trail, err := eng.AuditTrail(ctx, coaching.SystemActor, id)
 			require.NoError(t, err)
 			assert.Len(t, trail, int(before.Version), "no audit entry of the rolled-back transition")
 
@@ -106,11 +107,11 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, tx.Commit())
 
 			assert.Equal(t, 1, hostRows(t, db), "the host's row was committed")
-			after, err = eng.Case(ctx, id)
+			after, err = eng.Case(ctx, coaching.SystemActor, id)
 			require.NoError(t, err)
 			assert.Equal(t, before.Version+1, after.Version)
 			assert.Equal(t, coaching.ValoPaused, after.State)
-			trail, err = eng.AuditTrail(ctx, id)
+			trail, err = eng.AuditTrail(ctx, coaching.SystemActor, id)
 			require.NoError(t, err)
 			require.Len(t, trail, int(after.Version))
 			assert.Equal(t, coaching.ValoPause, trail[len(trail)-1].Event)
@@ -231,6 +232,81 @@ func TestMigrate(t *testing.T) {
 	err = store.Migrate(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "newer than this build")
+}
+
+// A database written at schema version 1 (before the access log, session
+// organisations and the erasure of audit reasons) migrates with its data:
+// old sessions belong to no organisation, old cases are found by
+// participant, and the new methods work on old rows.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	store, err := sqlite.Open(ctx, path, nil)
+	require.NoError(t, err)
+	v1, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	require.NoError(t, err)
+	db := store.DB()
+	for _, q := range []string{
+		string(v1),
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'init', 0)`,
+		`INSERT INTO participants (id, identity_code, data) VALUES ('p-1', NULL, '{"given_names":"Liisa","family_name":"Esimerkki"}')`,
+		`INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data) VALUES
+			('c-1', 'p-1', 'valo', 'intake', 'org-a', 0, 1, '{}'), ('c-2', 'p-2', 'valo', 'intake', 'org-a', 0, 1, '{}')`,
+		`INSERT INTO audit (case_id, seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key)
+			VALUES ('c-1', 1, 0, 'opened', 'coach-1', '["coach"]', '', '', 'intake', 'syy', X'7B7D', 'k-1')`,
+		`INSERT INTO sessions (id, kind, day, hours, staff, cases, elements, peer_support, contacts, topic, at, by_actor)
+			VALUES ('s-1', 'group', 20250304, '1.5', NULL, '["c-1"]', NULL, '', 0, 'ryhmä', 0, 'coach-1')`,
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, "building a version 1 database")
+	}
+	v, err := store.DatabaseVersion(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, v)
+
+	require.NoError(t, store.Migrate(ctx))
+	v, err = store.DatabaseVersion(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, sqlite.SchemaVersion(), v)
+
+	var ids []coaching.CaseID
+	for c, err := range store.Cases(ctx, coaching.CaseQuery{Participant: "p-1"}) {
+		require.NoError(t, err)
+		ids = append(ids, c.ID)
+	}
+	assert.Equal(t, []coaching.CaseID{"c-1"}, ids, "old cases are found by participant")
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		ss, err := tx.Sessions(ctx, coaching.SessionQuery{})
+		require.NoError(t, err)
+		require.Len(t, ss, 1)
+		assert.Empty(t, ss[0].Organisation, "a session from before the migration has no organisation")
+		assert.Equal(t, []coaching.CaseID{"c-1"}, ss[0].Cases)
+		if err := tx.AppendAccess(ctx, coaching.AccessEntry{At: testNow, ActorID: "head-1", Operation: coaching.OpErase, CaseID: "c-1", Allowed: true}); err != nil {
+			return err
+		}
+		return tx.PurgeCase(ctx, "c-1")
+	}))
+	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+		trail, err := tx.AuditTrail(ctx, "c-1", 0)
+		require.NoError(t, err)
+		require.Len(t, trail, 1)
+		assert.Empty(t, trail[0].Reason)
+		assert.Empty(t, trail[0].Payload)
+		assert.Equal(t, []coaching.Role{coaching.RoleCoach}, trail[0].Roles)
+		log, err := tx.AccessLog(ctx, coaching.AccessQuery{})
+		require.NoError(t, err)
+		require.Len(t, log, 1)
+		assert.Equal(t, int64(1), log[0].Seq)
+		return nil
+	}))
+
+	// The access log is append-only in the database itself.
+	_, err = db.ExecContext(ctx, `UPDATE access_log SET allowed = 0`)
+	assert.ErrorContains(t, err, "append-only")
+	_, err = db.ExecContext(ctx, `DELETE FROM access_log`)
+	assert.ErrorContains(t, err, "append-only")
+	require.NoError(t, store.Close())
 }
 
 // Cancelling the context of a write in progress rolls it back and leaves

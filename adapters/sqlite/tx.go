@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -405,10 +406,11 @@ func (r *reader) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coach
 		var kind, hours string
 		var day, at int64
 		var staff, cases, elements []byte
-		if err := rows.Scan(&s.ID, &kind, &day, &hours, &staff, &cases, &elements, &s.PeerSupport, &s.Contacts, &s.Topic, &at, &s.By); err != nil {
+		var org string
+		if err := rows.Scan(&s.ID, &kind, &day, &hours, &staff, &cases, &elements, &s.PeerSupport, &s.Contacts, &s.Topic, &at, &s.By, &org); err != nil {
 			return nil, interpretError(err, rf)
 		}
-		s.Kind, s.Date, s.At = coaching.SessionKind(kind), dateOf(day), fromMicros(at)
+		s.Kind, s.Date, s.At, s.Organisation = coaching.SessionKind(kind), dateOf(day), fromMicros(at), coaching.OrganisationID(org)
 		if s.Hours, err = decimal.NewFromString(hours); err != nil {
 			return nil, fmt.Errorf("sqlite: session %q: stored hours %q do not parse: %w", s.ID, hours, err)
 		}
@@ -451,8 +453,111 @@ func (w *writer) PutSession(ctx context.Context, s coaching.Session) error {
 		return err
 	}
 	_, err = w.exec(ctx, qPutSession, s.ID, string(s.Kind), day, s.Hours.String(), staff, cases, elements,
-		s.PeerSupport, s.Contacts, s.Topic, micros(s.At), s.By)
+		s.PeerSupport, s.Contacts, s.Topic, micros(s.At), s.By, string(s.Organisation))
 	return interpretError(err, ref{kind: "session", id: s.ID})
+}
+
+// ---- access log ------------------------------------------------------------
+
+// accessQuery builds the AccessLog query from constant fragments; every
+// value is a parameter. Each filter on an id uses that column's index,
+// whose entries are in seq (rowid) order.
+func accessQuery(q coaching.AccessQuery) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 8)
+	b.WriteString("SELECT seq, " + accessCols + " FROM access_log WHERE seq > ?")
+	args = append(args, q.AfterSeq)
+	for _, f := range []struct {
+		cond, v string
+	}{
+		{" AND actor_id = ?", q.ActorID},
+		{" AND case_id = ?", string(q.CaseID)},
+		{" AND participant_id = ?", string(q.ParticipantID)},
+		{" AND organisation = ?", string(q.Organisation)},
+	} {
+		if f.v != "" {
+			b.WriteString(f.cond)
+			args = append(args, f.v)
+		}
+	}
+	if !q.From.IsZero() {
+		b.WriteString(" AND at >= ?")
+		args = append(args, micros(q.From))
+	}
+	if !q.To.IsZero() {
+		b.WriteString(" AND at < ?")
+		args = append(args, micros(q.To))
+	}
+	b.WriteString(" ORDER BY seq")
+	if q.Limit > 0 {
+		b.WriteString(" LIMIT ?")
+		args = append(args, q.Limit)
+	}
+	return b.String(), args
+}
+
+func (r *reader) AccessLog(ctx context.Context, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
+	rf := ref{kind: "access log"}
+	query, args := accessQuery(q)
+	rows, err := r.query(ctx, query, args...)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	out := []coaching.AccessEntry{}
+	for rows.Next() {
+		var a coaching.AccessEntry
+		var at int64
+		var roles []byte
+		var org, op, caseID, participant string
+		if err := rows.Scan(&a.Seq, &at, &a.ActorID, &roles, &org, &op, &caseID, &participant, &a.Allowed, &a.Rule, &a.Purpose, &a.Subject); err != nil {
+			return nil, interpretError(err, rf)
+		}
+		a.At, a.Organisation, a.Operation = fromMicros(at), coaching.OrganisationID(org), coaching.Operation(op)
+		a.CaseID, a.ParticipantID = coaching.CaseID(caseID), coaching.ParticipantID(participant)
+		if len(roles) > 0 {
+			if err := json.Unmarshal(roles, &a.Roles); err != nil {
+				return nil, fmt.Errorf("sqlite: access-log entry %d: stored roles do not decode: %w", a.Seq, err)
+			}
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	return out, nil
+}
+
+// AppendAccess lets SQLite number the entry (see migrations/0002): the
+// caller's Seq is ignored.
+func (w *writer) AppendAccess(ctx context.Context, e coaching.AccessEntry) error {
+	roles, err := marshalOrNull("access-log entry", e.Roles)
+	if err != nil {
+		return err
+	}
+	_, err = w.exec(ctx, qAppendAccess, micros(e.At), e.ActorID, roles, string(e.Organisation), string(e.Operation),
+		string(e.CaseID), string(e.ParticipantID), boolInt(e.Allowed), e.Rule, e.Purpose, e.Subject)
+	return interpretError(err, ref{kind: "access-log entry"})
+}
+
+// ---- erasure ---------------------------------------------------------------
+
+// PurgeCase deletes the case's documents, notices, commands and timers and
+// clears the reasons and payloads of its audit entries, in the caller's
+// transaction (so it commits or rolls back with it). The case row, marks,
+// sessions and the access log are not touched.
+func (w *writer) PurgeCase(ctx context.Context, id coaching.CaseID) error {
+	rf := ref{kind: "case", id: string(id)}
+	var version int64
+	if err := w.queryRow(ctx, qCaseVersion, string(id)).Scan(&version); err != nil {
+		return interpretError(err, rf)
+	}
+	for _, q := range []string{qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit} {
+		if _, err := w.exec(ctx, q, string(id)); err != nil {
+			return interpretError(err, ref{kind: "purge of case", id: string(id)})
+		}
+	}
+	return nil
 }
 
 // ---- timers ----------------------------------------------------------------

@@ -26,18 +26,21 @@ func mark(id coaching.CaseID, day int, lesson string, status coaching.Attendance
 func session(id string, day int, cases ...coaching.CaseID) coaching.Session {
 	return coaching.Session{ID: id, Kind: coaching.SessionGroup, Date: coaching.NewDate(2025, 3, day), Hours: decimal.RequireFromString("1.25"),
 		Staff: []coaching.SessionStaff{{ActorID: "a-coach", Role: coaching.RoleCoach}}, Cases: cases,
-		Elements: []coaching.ApproachElement{coaching.ElementTrust}, PeerSupport: "vertaistuki", Topic: "ryhmävalmennus", At: at(hour), By: "a-coach"}
+		Elements: []coaching.ApproachElement{coaching.ElementTrust}, PeerSupport: "vertaistuki", Topic: "ryhmävalmennus",
+		Organisation: "1.2.246.562.10.00000000001", At: at(hour), By: "a-coach"}
 }
 
 func attendanceCases() []testCase {
 	return []testCase{
 		{
 			name: "Sessions",
-			rule: "Tx.PutSession stores a session (a duplicate id is a *DuplicateError, a failed transaction stores nothing); ReadTx.Sessions filters by date range, actor, case and kind, ordered by date then id",
+			rule: "Tx.PutSession stores a session (a duplicate id is a *DuplicateError, a failed transaction stores nothing); ReadTx.Sessions filters by date range, actor, case and kind, ordered by date then id; every field (Organisation included) round-trips",
 			run: func(e *env) {
 				e.seed("c-1", "c-2")
+				s2, s3 := session("s-2", 5, "c-1"), session("s-3", 9, "c-2")
+				s2.Organisation, s3.Organisation = "", "org-b"
 				e.update(func(tx coaching.Tx) error {
-					for _, s := range []coaching.Session{session("s-2", 5, "c-1"), session("s-1", 4, "c-1", "c-2"), session("s-3", 9, "c-2")} {
+					for _, s := range []coaching.Session{s2, session("s-1", 4, "c-1", "c-2"), s3} {
 						if err := tx.PutSession(e.ctx, s); err != nil {
 							return err
 						}
@@ -68,6 +71,8 @@ func attendanceCases() []testCase {
 					assert.True(e, want.Hours.Equal(got.Hours))
 					got.Hours, want.Hours = decimal.Zero, decimal.Zero
 					assert.Equal(e, want, got, "field for field")
+					assert.Equal(e, []coaching.OrganisationID{"1.2.246.562.10.00000000001", "", "org-b"},
+						[]coaching.OrganisationID{all[0].Organisation, all[1].Organisation, all[2].Organisation}, "Session.Organisation, empty or not")
 					byCase, err := tx.Sessions(e.ctx, coaching.SessionQuery{CaseID: "c-2", From: coaching.NewDate(2025, 3, 5)})
 					require.NoError(e, err)
 					require.Len(e, byCase, 1)

@@ -35,5 +35,7 @@ func ExampleCases() {
 	// Iteration true
 	// Documents true
 	// Attendance true
+	// Access true
+	// Purge true
 	// Concurrency true
 }

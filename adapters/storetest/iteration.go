@@ -27,8 +27,13 @@ func iterationCases() []testCase {
 		},
 		{
 			name: "Filters",
-			rule: "Store.Cases yields exactly the cases CaseQuery.Match accepts (Model, State, Organisation, AfterID, OpenOnly; zero fields do not filter)",
+			rule: "Store.Cases yields exactly the cases CaseQuery.Match accepts (Model, State, Organisation, AfterID, OpenOnly, Participant; zero fields do not filter)",
 			run:  testCasesFilters,
+		},
+		{
+			name: "ByParticipant",
+			rule: "Store.Cases and CaseStreamer.CasesWithParticipants with CaseQuery.Participant yield only that participant's cases (by the case's current ParticipantID), combined with the other filters",
+			run:  testCasesByParticipant,
 		},
 		{
 			name: "BreakEarly",
@@ -124,6 +129,11 @@ func testCasesFilters(e *env) {
 		{Model: "first_year", Organisation: "org-a", OpenOnly: true},
 		{State: "intake", OpenOnly: true, AfterID: mid},
 		{Model: "valo", State: "induction", Organisation: "org-a", OpenOnly: true, AfterID: "c-000"},
+		{Participant: all[3].ParticipantID},
+		{Participant: all[3].ParticipantID, AfterID: all[3].ID},
+		{Participant: all[5].ParticipantID, Model: all[5].Model, State: all[5].State, Organisation: all[5].Organisation},
+		{Participant: all[5].ParticipantID, Model: "unknown"},
+		{Participant: "p-none"},
 	}
 	for _, q := range queries {
 		var want []coaching.CaseID
@@ -236,4 +246,94 @@ func testCasesThousand(e *env) {
 		}
 	}
 	assert.Equal(e, ids, paged, "paging by AfterID visits every case once, in order")
+}
+
+func testCasesByParticipant(e *env) {
+	// Participants with several cases; "p-a" is a prefix of "p-ab", which
+	// must not match it.
+	e.insertParticipant(minimalParticipant("p-a"), minimalParticipant("p-ab"), minimalParticipant("p-b"))
+	mk := func(id coaching.CaseID, p coaching.ParticipantID, org coaching.OrganisationID, closed bool) coaching.Case {
+		c := basicCase(id, "valo", "intake", org, closed)
+		c.ParticipantID = p
+		return c
+	}
+	cases := []coaching.Case{
+		mk("c-5", "p-a", "org-b", false),
+		mk("c-1", "p-a", "org-a", false),
+		mk("c-2", "p-b", "org-a", false),
+		mk("c-3", "p-a", "org-a", true),
+		mk("c-4", "p-ab", "org-a", false),
+		mk("c-6", "p-gone", "org-a", false), // a participant not stored (as p-many below)
+	}
+	e.update(func(tx coaching.Tx) error {
+		for _, c := range cases {
+			if err := tx.InsertCase(e.ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	check := func(q coaching.CaseQuery, want ...coaching.CaseID) {
+		e.Helper()
+		assert.Equal(e, nilIfEmpty(want), nilIfEmpty(caseIDs(e.cases(q))), "Cases(%+v)", q)
+		streamer, ok := e.store.(coaching.CaseStreamer)
+		if !ok {
+			return
+		}
+		var got []coaching.CaseID
+		for row, err := range streamer.CasesWithParticipants(e.ctx, q) {
+			require.NoError(e, err, "CasesWithParticipants(%+v) yielded an error", q)
+			got = append(got, row.Case.ID)
+			if q.Participant == "" {
+				continue
+			}
+			assert.Equal(e, q.Participant, row.Case.ParticipantID, "CasesWithParticipants(%+v): the case's participant", q)
+			if q.Participant == "p-gone" || q.Participant == "p-many" {
+				assert.False(e, row.HasParticipant, "CasesWithParticipants(%+v): the participant is not stored", q)
+			} else if assert.True(e, row.HasParticipant, "CasesWithParticipants(%+v): HasParticipant", q) {
+				assert.Equal(e, q.Participant, row.Participant.ID, "CasesWithParticipants(%+v): the joined participant", q)
+			}
+		}
+		assert.Equal(e, nilIfEmpty(want), nilIfEmpty(got), "CasesWithParticipants(%+v)", q)
+	}
+	check(coaching.CaseQuery{Participant: "p-a"}, "c-1", "c-3", "c-5")
+	check(coaching.CaseQuery{Participant: "p-ab"}, "c-4")
+	check(coaching.CaseQuery{Participant: "p-b"}, "c-2")
+	check(coaching.CaseQuery{Participant: "p-gone"}, "c-6")
+	check(coaching.CaseQuery{Participant: "p-"})
+	check(coaching.CaseQuery{Participant: "P-A"})
+	check(coaching.CaseQuery{Participant: "p-a", OpenOnly: true}, "c-1", "c-5")
+	check(coaching.CaseQuery{Participant: "p-a", Organisation: "org-b"}, "c-5")
+	check(coaching.CaseQuery{Participant: "p-a", AfterID: "c-1"}, "c-3", "c-5")
+	check(coaching.CaseQuery{Participant: "p-a", Model: "valo", State: "intake"}, "c-1", "c-3", "c-5")
+	check(coaching.CaseQuery{Participant: "p-a", State: "induction"})
+	check(coaching.CaseQuery{}, "c-1", "c-2", "c-3", "c-4", "c-5", "c-6")
+
+	// A case moved to another participant is found under the new one.
+	c2 := e.mustCase("c-2")
+	moved := nextVersion(c2, "induction", at(day))
+	moved.ParticipantID = "p-a"
+	e.update(func(tx coaching.Tx) error { return tx.UpdateCase(e.ctx, moved, c2.Version) })
+	check(coaching.CaseQuery{Participant: "p-a"}, "c-1", "c-2", "c-3", "c-5")
+	check(coaching.CaseQuery{Participant: "p-b"})
+	check(coaching.CaseQuery{Participant: "p-a", State: "induction"}, "c-2")
+
+	// Many cases of one participant page across batches.
+	var many []coaching.CaseID
+	e.update(func(tx coaching.Tx) error {
+		for i := range 1200 {
+			c := mk(coaching.CaseID(fmt.Sprintf("m-%04d", i)), "p-many", "org-a", false)
+			if i%3 == 0 {
+				c.ParticipantID = "p-other"
+			} else {
+				many = append(many, c.ID)
+			}
+			if err := tx.InsertCase(e.ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	check(coaching.CaseQuery{Participant: "p-many"}, many...)
 }

@@ -109,6 +109,8 @@ func groups() []group {
 		{"Iteration", iterationCases()},
 		{"Documents", documentCases()},
 		{"Attendance", attendanceCases()},
+		{"Access", accessCases()},
+		{"Purge", purgeCases()},
 		{"Concurrency", concurrencyCases()},
 	}
 }

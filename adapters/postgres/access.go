@@ -1,0 +1,102 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// AccessLog implements coaching.ReadTx. Only the filters q sets appear in
+// the WHERE clause (as in casesSQL), so each combination gets a plan that
+// walks the matching (key, seq) index in Seq order.
+func (t *txn) AccessLog(ctx context.Context, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
+	out := []coaching.AccessEntry{}
+	for _, v := range []string{q.ActorID, string(q.CaseID), string(q.ParticipantID), string(q.Organisation)} {
+		if !storableText(v) {
+			// No stored entry can match a filter PostgreSQL cannot store.
+			return out, nil
+		}
+	}
+	sql, args := t.s.accessSQL(q)
+	rows, err := t.db.Query(ctx, sql, args...)
+	return collect(rows, err, out, target{kind: "access log"}, scanAccess)
+}
+
+// accessSQL builds AccessLog's query from constant fragments; every value
+// is a parameter.
+func (s *Store) accessSQL(q coaching.AccessQuery) (string, []any) {
+	var b strings.Builder
+	b.WriteString(s.q.accessSelect)
+	args := make([]any, 1, 8)
+	args[0] = q.AfterSeq
+	cond := func(sql string, v any) {
+		args = append(args, v)
+		b.WriteString(" AND ")
+		b.WriteString(strings.ReplaceAll(sql, "$", "$"+strconv.Itoa(len(args))))
+	}
+	if q.ActorID != "" {
+		cond("a.actor_id = $", q.ActorID)
+	}
+	if q.CaseID != "" {
+		cond("a.case_id = $", string(q.CaseID))
+	}
+	if q.ParticipantID != "" {
+		cond("a.participant_id = $", string(q.ParticipantID))
+	}
+	if q.Organisation != "" {
+		cond("a.organisation = $", string(q.Organisation))
+	}
+	if !q.From.IsZero() {
+		cond("a.at >= $", q.From)
+	}
+	if !q.To.IsZero() {
+		cond("a.at < $", q.To)
+	}
+	b.WriteString(" ORDER BY a.seq")
+	if q.Limit > 0 {
+		args = append(args, q.Limit)
+		b.WriteString(" LIMIT $" + strconv.Itoa(len(args)))
+	}
+	return b.String(), args
+}
+
+// AppendAccess implements coaching.Tx. The identity column numbers the
+// entry; the caller's Seq is ignored. (Seq is unique and ascends in
+// insertion order; see migrations/0002_access_log.sql for what that means
+// for transactions that overlap.)
+func (t *txn) AppendAccess(ctx context.Context, e coaching.AccessEntry) error {
+	c := checker{subject: "access-log entry"}
+	c.key("actor_id", e.ActorID, maxIDBytes)
+	c.key("case_id", string(e.CaseID), maxIDBytes)
+	c.key("participant_id", string(e.ParticipantID), maxIDBytes)
+	c.key("organisation", string(e.Organisation), maxNameBytes)
+	c.text("", &e)
+	if err := c.err(); err != nil {
+		return err
+	}
+	_, err := t.db.Exec(ctx, t.s.q.appendAccess, e.At, e.ActorID, roleStrings(e.Roles), string(e.Organisation), string(e.Operation),
+		string(e.CaseID), string(e.ParticipantID), e.Allowed, e.Rule, e.Purpose, e.Subject)
+	return interpretError(err, target{kind: "access-log entry"})
+}
+
+// PurgeCase implements coaching.Tx: it deletes the case's documents,
+// notices, commands and timers and clears the reasons and payloads of its
+// audit entries, in the transaction (so a rollback undoes it). The case
+// row, its marks, its sessions and the access log are kept.
+func (t *txn) PurgeCase(ctx context.Context, id coaching.CaseID) error {
+	if !lookupKey(string(id), maxIDBytes) {
+		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	if err := t.caseMustExist(ctx, id); err != nil {
+		return err
+	}
+	tg := target{kind: "case", id: string(id), caseID: id}
+	for _, sql := range []string{t.s.q.purgeDocuments, t.s.q.purgeNotices, t.s.q.purgeCommands, t.s.q.purgeTimers, t.s.q.purgeAudit} {
+		if _, err := t.db.Exec(ctx, sql, string(id)); err != nil {
+			return interpretError(err, tg)
+		}
+	}
+	return nil
+}
