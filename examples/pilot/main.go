@@ -33,6 +33,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/mailtest"
 )
 
 // logger receives the engine's, the dispatcher's and the SMTP sender's
@@ -68,7 +69,7 @@ type simulation struct {
 	eng   *coaching.Engine
 	store *memory.Store
 	disp  *coaching.Dispatcher
-	mail  *mailServer
+	mail  *mailtest.Server
 	rng   *rand.Rand
 	now   time.Time
 	class []*Student
@@ -86,7 +87,7 @@ type simulation struct {
 	flagged      map[coaching.CaseID]bool
 	unreachable  map[string]coaching.UnreachableGuardian // by guardian id
 	dispatched   coaching.DispatchReport
-	received     []receivedMail
+	received     []mailtest.Message
 
 	lateFix map[int]bool // today's students whose first-lesson absence becomes late
 
@@ -113,7 +114,7 @@ type referralFlow struct {
 // simulate runs the term on an engine over the memory store and a
 // controlled clock, delivering notices to an SMTP server in the process.
 func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
-	mail, err := startMailServer()
+	mail, err := mailtest.Start()
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,7 @@
-package main
+// Package mailtest is an SMTP server in the process, on 127.0.0.1, that
+// accepts every message and keeps it: the mailboxes of the examples and of
+// their end-to-end tests.
+package mailtest
 
 import (
 	"bytes"
@@ -13,29 +16,28 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 )
 
-// mailServer is an SMTP server in the process, on 127.0.0.1, that accepts
-// every message and keeps its Message-ID and recipient: the guardians' and
-// staff's mailboxes of the simulation.
-type mailServer struct {
+// Server is an SMTP server in the process, on 127.0.0.1, that accepts
+// every message and keeps it.
+type Server struct {
 	Addr string
 	srv  *gosmtp.Server
 
 	mu       sync.Mutex
-	received []receivedMail
+	received []Message
 }
 
-// receivedMail is one message the server accepted.
-type receivedMail struct {
+// Message is one message the server accepted.
+type Message struct {
 	MessageID string
 	To        []string
 	// Data is the whole message as received (headers and body).
 	Data []byte
 }
 
-// startMailServer listens on a free port of 127.0.0.1 (plain SMTP, no
+// Start listens on a free port of 127.0.0.1 (plain SMTP, no
 // STARTTLS: the sender is configured with AllowInsecure).
-func startMailServer() (*mailServer, error) {
-	ms := &mailServer{}
+func Start() (*Server, error) {
+	ms := &Server{}
 	s := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
 		return &mailSession{srv: ms}, nil
 	}))
@@ -55,17 +57,17 @@ func startMailServer() (*mailServer, error) {
 }
 
 // Close stops the server.
-func (ms *mailServer) Close() error { return ms.srv.Close() }
+func (ms *Server) Close() error { return ms.srv.Close() }
 
 // Received returns the messages accepted so far.
-func (ms *mailServer) Received() []receivedMail {
+func (ms *Server) Received() []Message {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	return append([]receivedMail(nil), ms.received...)
+	return append([]Message(nil), ms.received...)
 }
 
 type mailSession struct {
-	srv *mailServer
+	srv *Server
 	to  []string
 }
 
@@ -87,7 +89,7 @@ func (s *mailSession) Data(r io.Reader) error {
 	}
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
-	s.srv.received = append(s.srv.received, receivedMail{MessageID: msg.Header.Get("Message-ID"), To: append([]string(nil), s.to...), Data: data})
+	s.srv.received = append(s.srv.received, Message{MessageID: msg.Header.Get("Message-ID"), To: append([]string(nil), s.to...), Data: data})
 	return nil
 }
 
