@@ -109,13 +109,13 @@ func (m Mark) sameContent(o Mark) bool {
 
 // MarkInput is one mark given to [Engine.RecordAttendance].
 type MarkInput struct {
-	CaseID  CaseID
-	Date    Date
-	Lesson  string
-	Title   string
-	Minutes int
-	Status  AttendanceStatus
-	Reason  AbsenceReason
+	CaseID  CaseID           `json:"case_id"`
+	Date    Date             `json:"date"`
+	Lesson  string           `json:"lesson,omitempty"`
+	Title   string           `json:"title,omitempty"`
+	Minutes int              `json:"minutes"`
+	Status  AttendanceStatus `json:"status"`
+	Reason  AbsenceReason    `json:"reason,omitempty"`
 }
 
 func (in MarkInput) validate(pr *problems, path string, today Date) {

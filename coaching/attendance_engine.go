@@ -48,32 +48,33 @@ const (
 // AttendanceResult says what [Engine.RecordAttendance] did.
 type AttendanceResult struct {
 	// Written are the marks stored: new marks and corrections.
-	Written []Mark
+	Written []Mark `json:"written"`
 	// Unchanged counts marks identical to the stored ones.
-	Unchanged int
+	Unchanged int `json:"unchanged"`
 	// Notices are the notices enqueued (absence digests, corrections,
 	// alerts).
-	Notices []Notice
+	Notices []Notice `json:"notices"`
 	// Revised are the ids of pending digests rewritten or cancelled.
-	Revised []string
+	Revised []string `json:"revised,omitempty"`
 	// Unreachable lists guardians who should have been told but have no
 	// contact details; their personal tutor is told instead.
-	Unreachable []UnreachableGuardian
+	Unreachable []UnreachableGuardian `json:"unreachable,omitempty"`
 	// Raised and Cleared are the early-warning flags that changed.
-	Raised, Cleared []FlagChange
+	Raised  []FlagChange `json:"raised,omitempty"`
+	Cleared []FlagChange `json:"cleared,omitempty"`
 }
 
 // UnreachableGuardian is a guardian without contact details.
 type UnreachableGuardian struct {
-	CaseID     CaseID
-	GuardianID string
-	Date       Date
+	CaseID     CaseID `json:"case_id"`
+	GuardianID string `json:"guardian_id"`
+	Date       Date   `json:"date"`
 }
 
 // FlagChange is a risk flag raised or cleared on a case.
 type FlagChange struct {
-	CaseID CaseID
-	Flag   RiskFlag
+	CaseID CaseID   `json:"case_id"`
+	Flag   RiskFlag `json:"flag"`
 }
 
 // staffRoles may record attendance.

@@ -68,8 +68,8 @@ type DocumentChange struct {
 
 // SaveDocument stores a new version of a case's document, in one
 // transaction with a new case version, an audit entry and the change's
-// notices and timers. Staff who may open cases in the case's model, and
-// staff on the case's support team, may save documents.
+// notices and timers. The policy's change_case rule decides who may (the
+// default: the case's support team and the head of studies).
 //
 // Kinds starting "welfare_" are welfare (opiskeluhuolto) records: only a
 // welfare role on the student's team may save or read them. Kinds starting

@@ -118,8 +118,9 @@ type RecordOptions struct {
 
 // AddRecord stores a named, structured record on a case — open or closed —
 // as one audited change: a follow-up checkpoint's result, a warm handover.
-// A struct payload is validated with its `validate` tags. Staff who may
-// open cases in the model, or staff on the case's team, may add records.
+// A struct payload is validated with its `validate` tags. The policy's
+// change_case rule decides who may (the default: the case's support team
+// and the head of studies).
 func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
 	return e.addRecord(ctx, e.inStore(ctx), actor, id, name, payload, opts)
 }

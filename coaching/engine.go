@@ -160,16 +160,16 @@ func inTx(ctx context.Context, tx Tx) txRunner {
 // EnrolParams are the arguments of [Engine.Enrol].
 type EnrolParams struct {
 	// Model names the model of the new case.
-	Model string
+	Model string `json:"model"`
 	// Participant is stored as a new participant. Leave its ID empty to
 	// have one generated. Ignored when ExistingParticipant is set.
-	Participant Participant
+	Participant Participant `json:"participant,omitzero"`
 	// ExistingParticipant opens the case for a participant already stored.
-	ExistingParticipant ParticipantID
+	ExistingParticipant ParticipantID `json:"existing_participant,omitempty"`
 	// CaseID is the new case's id; generated when empty.
-	CaseID CaseID
+	CaseID CaseID `json:"case_id,omitempty"`
 	// Team is the initial support team.
-	Team []TeamMember
+	Team []TeamMember `json:"team,omitempty"`
 }
 
 // Enrol stores the participant (unless existing) and opens a case in the

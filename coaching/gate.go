@@ -218,3 +218,12 @@ func (e *Engine) AccessLog(ctx context.Context, actor Actor, q AccessQuery) ([]A
 	})
 	return out, err
 }
+
+// Update runs fn in one store transaction, as Store.Update does, for a
+// host that combines several engine calls (…Tx) and its own writes: when
+// an engine call inside fn is denied by the policy, the denial's
+// access-log entry, written into the rolled-back transaction, is written
+// again after it, so no denial is lost.
+func (e *Engine) Update(ctx context.Context, fn func(tx Tx) error) error {
+	return e.recordDenial(ctx, e.store.Update(ctx, fn))
+}

@@ -227,6 +227,9 @@ func (p Participant) Validate(today Date) error {
 	case p.BirthDate.Year < 1900:
 		pr.add("birth_date", "before 1900")
 	}
+	if !p.ErasedOn.IsZero() {
+		pr.add("erased_on", "set only by the engine's erasure")
+	}
 	if p.IdentityCode.Withheld() {
 		pr.add("identity_code", "withheld from this reader: a participant read through the engine cannot be stored back with it")
 	}

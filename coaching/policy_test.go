@@ -448,3 +448,21 @@ func TestNoticesByRecipient(t *testing.T) {
 	_, err = env.eng.Notices(ctx, guardian("adult"), env.cases["adult"])
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
 }
+
+// A denial inside a host transaction that rolls back is still logged, once,
+// when the host runs it through Engine.Update.
+func TestDenialInsideEngineUpdateIsLogged(t *testing.T) {
+	ctx := context.Background()
+	env := newPolicyEnv(t)
+	before := env.snapshot(t, "minor")
+	stranger := coaching.Actor{ID: "teacher-other", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleTeacher}}
+	err := env.eng.Update(ctx, func(tx coaching.Tx) error {
+		_, err := env.eng.FireTx(ctx, tx, stranger, env.cases["minor"], "finish", nil)
+		return err
+	})
+	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)
+	after := env.snapshot(t, "minor")
+	require.Len(t, after.access, len(before.access)+1)
+	assert.Equal(t, "teacher-other", after.access[len(after.access)-1].ActorID)
+	assert.Equal(t, before.version, after.version)
+}

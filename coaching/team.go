@@ -26,9 +26,10 @@ type TeamMemberRef struct {
 }
 
 // ChangeTeam adds or removes one support-team member, as one audited change
-// of the case (a new version and an audit entry of kind [AuditTeam]). Only
-// actors with a role that may open cases in the case's model may change its
-// team. A conflicting concurrent change returns a *ConflictError.
+// of the case (a new version and an audit entry of kind [AuditTeam]). The
+// policy's change_case rule must allow the actor (the default: the team and
+// the head of studies), and the actor needs a role that may open cases in
+// the case's model. A conflicting concurrent change returns a *ConflictError.
 func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch TeamChange) (Case, error) {
 	return e.changeTeam(ctx, e.inStore(ctx), actor, id, ch)
 }

@@ -241,3 +241,16 @@ func (s *Service) Progress(ctx context.Context, actor coaching.Actor, id coachin
 func (p Progress) String() string {
 	return fmt.Sprintf("%d of %d units acquired, %d competence points (%s)", p.UnitsAcquired, p.UnitsPlanned, p.PointsAchieved, strings.Join(p.Acquired, ", "))
 }
+
+// Register adds the HOKS rules ([RequireApprovedPlan] as
+// "approved_hoks_with_units", [RequirePlannedDemonstration] as
+// "planned_demonstration") to a registry, so that models written as JSON
+// can name them.
+func Register(reg *coaching.ModelRegistry) {
+	if reg.Rules == nil {
+		reg.Rules = coaching.RuleRegistry{}
+	}
+	for _, r := range []coaching.Rule{RequireApprovedPlan(), RequirePlannedDemonstration()} {
+		reg.Rules[r.Name()] = r
+	}
+}

@@ -191,3 +191,20 @@ func RecordCheckpoint(ctx context.Context, eng *coaching.Engine, actor coaching.
 	return eng.AddRecord(ctx, actor, id, checkpointRecord(r.Checkpoint.Key()), r,
 		&coaching.RecordOptions{Reason: "follow-up " + r.Checkpoint.Key() + " " + strconv.FormatBool(r.Found)})
 }
+
+// Register adds what [Attach] puts on a model — the destination payload
+// ("destination") and the follow-up effect ("follow_up_checkpoints") — to
+// a registry, so that models written as JSON can name them and
+// [coaching.ModelJSON] can write such models out. opts are the follow-up
+// options the effect uses.
+func Register(reg *coaching.ModelRegistry, opts *FollowUpOptions) {
+	if reg.Payloads == nil {
+		reg.Payloads = map[string]any{}
+	}
+	if reg.Effects == nil {
+		reg.Effects = map[string]coaching.Effect{}
+	}
+	reg.Payloads["destination"] = Destination{}
+	e := FollowUpEffect(opts)
+	reg.Effects[e.Name()] = e
+}

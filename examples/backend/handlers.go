@@ -1,0 +1,378 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/outcomes"
+	"github.com/valmennus/valmennus/sis"
+)
+
+// register lists the service's routes (Go's method-and-path patterns).
+// The OpenAPI test checks openapi.json against exactly this list.
+func (s *Server) register() {
+	s.routes = []route{
+		{method: "GET", pattern: "/healthz", handler: s.health, public: true},
+		{method: "GET", pattern: "/openapi.json", handler: s.openAPIDoc, public: true},
+		{method: "POST", pattern: "/enrolments", handler: s.enrol},
+		{method: "POST", pattern: "/imports", handler: s.importStudents},
+		{method: "GET", pattern: "/cases/{case}", handler: s.getCase},
+		{method: "GET", pattern: "/cases/{case}/events", handler: s.availableEvents},
+		{method: "POST", pattern: "/cases/{case}/events/{event}", handler: s.fire},
+		{method: "POST", pattern: "/attendance", handler: s.recordAttendance},
+		{method: "GET", pattern: "/cases/{case}/attendance", handler: s.attendance},
+		{method: "GET", pattern: "/cases/{case}/hoks", handler: s.getHOKS},
+		{method: "PUT", pattern: "/cases/{case}/hoks", handler: s.putHOKS},
+		{method: "POST", pattern: "/cases/{case}/hoks/approval", handler: s.approveHOKS},
+		{method: "GET", pattern: "/cases/{case}/hoks/summary", handler: s.hoksSummary},
+		{method: "GET", pattern: "/cases/{case}/notices", handler: s.notices},
+		{method: "GET", pattern: "/figures/valo", handler: s.valoFigures},
+		{method: "GET", pattern: "/models", handler: s.listModels},
+		{method: "GET", pattern: "/models/{model}", handler: s.modelDocument},
+		{method: "GET", pattern: "/models/{model}/diagram", handler: s.modelDiagram},
+	}
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.method+" "+rt.pattern, s.handle(rt))
+	}
+}
+
+// Routes returns the registered routes as "METHOD /pattern".
+func (s *Server) Routes() []string {
+	out := make([]string, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = rt.method + " " + rt.pattern
+	}
+	return out
+}
+
+func (s *Server) health(*http.Request, coaching.Actor) (int, any, error) {
+	return http.StatusOK, map[string]string{"status": "ok"}, nil
+}
+
+func (s *Server) openAPIDoc(*http.Request, coaching.Actor) (int, any, error) {
+	return http.StatusOK, rawBody{contentType: "application/json", data: openAPI}, nil
+}
+
+// enrol: POST /enrolments with coaching.EnrolParams as JSON.
+func (s *Server) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
+	var p coaching.EnrolParams
+	if err := decodeBody(r, &p); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.eng.Enrol(r.Context(), a, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, c, nil
+}
+
+// importStudents: POST /imports?model=…&strict=true with a CSV body.
+func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, error) {
+	q := r.URL.Query()
+	strict, err := boolParam(q.Get("strict"), "strict")
+	if err != nil {
+		return 0, nil, err
+	}
+	rep, err := sis.Import(r.Context(), s.eng, a, r.Body, sis.Options{Model: q.Get("model"), Organisation: a.Organisation, Strict: strict})
+	if err != nil {
+		return 0, nil, err
+	}
+	if strict && len(rep.Problems) > 0 {
+		// Nothing was enrolled: the file is the invalid input.
+		ve := &coaching.ValidationError{Subject: "import file"}
+		for _, p := range rep.Problems {
+			ve.Problems = append(ve.Problems, coaching.FieldProblem{Field: fmt.Sprintf("line %d: %s", p.Line, p.Column), Message: p.Message})
+		}
+		return 0, nil, ve
+	}
+	return http.StatusOK, rep, nil
+}
+
+// caseView is a case with its audit trail.
+type caseView struct {
+	Case  coaching.Case         `json:"case"`
+	Audit []coaching.AuditEntry `json:"audit"`
+}
+
+func (s *Server) getCase(r *http.Request, a coaching.Actor) (int, any, error) {
+	id := coaching.CaseID(r.PathValue("case"))
+	c, err := s.eng.Case(r.Context(), a, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	trail, err := s.eng.AuditTrail(r.Context(), a, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, caseView{Case: c, Audit: trail}, nil
+}
+
+func (s *Server) availableEvents(r *http.Request, a coaching.Actor) (int, any, error) {
+	evs, err := s.eng.Available(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	if err != nil {
+		return 0, nil, err
+	}
+	if evs == nil {
+		evs = []string{}
+	}
+	return http.StatusOK, map[string][]string{"events": evs}, nil
+}
+
+// fireRequest is the body of POST /cases/{case}/events/{event}; the body
+// may be empty.
+type fireRequest struct {
+	Reason  string          `json:"reason,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// ExpectedVersion (or an If-Match header) makes a stale update a 409.
+	ExpectedVersion int64 `json:"expected_version,omitempty"`
+}
+
+func (s *Server) fire(r *http.Request, a coaching.Actor) (int, any, error) {
+	var in fireRequest
+	if r.ContentLength != 0 {
+		if err := decodeBody(r, &in); err != nil {
+			return 0, nil, err
+		}
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.ExpectedVersion == 0 {
+		in.ExpectedVersion = version
+	}
+	opts := &coaching.FireOptions{Reason: in.Reason, ExpectedVersion: in.ExpectedVersion, IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	if len(in.Payload) > 0 {
+		opts.Payload = in.Payload
+	}
+	res, err := s.eng.Fire(r.Context(), a, coaching.CaseID(r.PathValue("case")), r.PathValue("event"), opts)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"case": res.Case, "entry": res.Entry, "replayed": res.Replayed}, nil
+}
+
+// attendanceRequest is a lesson's or a day's marks for a group.
+type attendanceRequest struct {
+	Marks []coaching.MarkInput `json:"marks"`
+}
+
+func (s *Server) recordAttendance(r *http.Request, a coaching.Actor) (int, any, error) {
+	var in attendanceRequest
+	if err := decodeBody(r, &in); err != nil {
+		return 0, nil, err
+	}
+	res, err := s.eng.RecordAttendance(r.Context(), a, in.Marks)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, res, nil
+}
+
+func (s *Server) attendance(r *http.Request, a coaching.Actor) (int, any, error) {
+	var from, to coaching.Date
+	pr := &coaching.ValidationError{Subject: "query"}
+	for _, p := range []struct {
+		name string
+		d    *coaching.Date
+	}{{"from", &from}, {"to", &to}} {
+		if v := r.URL.Query().Get(p.name); v != "" {
+			d, err := coaching.ParseDate(v)
+			if err != nil {
+				pr.Problems = append(pr.Problems, coaching.FieldProblem{Field: p.name, Message: "must be a date YYYY-MM-DD"})
+			}
+			*p.d = d
+		}
+	}
+	if len(pr.Problems) > 0 {
+		return 0, nil, pr
+	}
+	marks, err := s.eng.Marks(r.Context(), a, coaching.CaseID(r.PathValue("case")), from, to)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string][]coaching.Mark{"marks": marks}, nil
+}
+
+// getHOKS returns the latest version as eHOKS JSON; its number is the
+// ETag, to send back as If-Match with a change.
+func (s *Server) getHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
+	v, err := s.plans.Current(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := hoks.Encode(v.Plan)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, versioned{rawBody{contentType: "application/json", data: data}, v}, nil
+}
+
+// putHOKS stores a changed plan (eHOKS JSON) as a draft or an update; the
+// If-Match header names the version it was made from (none for the first).
+func (s *Server) putHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
+	basedOn, err := ifMatch(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := readAll(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := hoks.Decode(data, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	v, err := s.plans.SaveDraft(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, versionView(v), nil
+}
+
+// approvalRequest approves the version named by If-Match.
+type approvalRequest struct {
+	On coaching.Date `json:"on"`
+}
+
+func (s *Server) approveHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
+	basedOn, err := ifMatch(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if basedOn == 0 {
+		return 0, nil, &coaching.ValidationError{Subject: "request", Problems: []coaching.FieldProblem{{Field: "If-Match", Message: "required: the version being approved"}}}
+	}
+	var in approvalRequest
+	if err := decodeBody(r, &in); err != nil {
+		return 0, nil, err
+	}
+	v, err := s.plans.Approve(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, in.On)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, versionView(v), nil
+}
+
+func (s *Server) hoksSummary(r *http.Request, a coaching.Actor) (int, any, error) {
+	sum, err := s.plans.Summary(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, sum, nil
+}
+
+// hoksVersion describes a stored HOKS version (without the plan).
+type hoksVersion struct {
+	Version int64       `json:"version"`
+	Status  hoks.Status `json:"status"`
+	By      string      `json:"by"`
+	Surveys []string    `json:"surveys,omitempty"`
+}
+
+func versionView(v hoks.Version) hoksVersion {
+	out := hoksVersion{Version: v.Number, Status: v.Status, By: v.By}
+	for _, d := range v.Surveys {
+		if d.Excluded != "" {
+			out.Surveys = append(out.Surveys, fmt.Sprintf("%s: not sent (%s)", d.Survey, d.Excluded))
+		} else {
+			out.Surveys = append(out.Surveys, fmt.Sprintf("%s: invitation queued", d.Survey))
+		}
+	}
+	return out
+}
+
+// versioned is a raw body with the HOKS version as its ETag.
+type versioned struct {
+	rawBody
+	v hoks.Version
+}
+
+func (s *Server) notices(r *http.Request, a coaching.Actor) (int, any, error) {
+	ns, err := s.eng.Notices(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	if err != nil {
+		return 0, nil, err
+	}
+	if ns == nil {
+		ns = []coaching.Notice{}
+	}
+	return http.StatusOK, map[string][]coaching.Notice{"notices": ns}, nil
+}
+
+// valoFigures: the VALO table and the ESF indicators of the actor's
+// organisation (a funder: across organisations), over the VALO model's
+// admitted participants.
+func (s *Server) valoFigures(r *http.Request, a coaching.Actor) (int, any, error) {
+	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
+	if _, err := outcomes.FromEngine(r.Context(), s.eng, a, coaching.CaseQuery{Model: coaching.ModelVALO}, admittedOnly{valo}, admittedOnly{esf}); err != nil {
+		return 0, nil, err
+	}
+	table, err := valo.Table(outcomes.SeedOptions())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"valo": table, "esf": esf.Report()}, nil
+}
+
+// admittedOnly passes on the participants who were admitted: a declined
+// applicant is not in the figures.
+type admittedOnly struct{ outcomes.Sink }
+
+func (a admittedOnly) Add(in *outcomes.Input) {
+	if in.Case.State != coaching.ValoDeclined {
+		a.Sink.Add(in)
+	}
+}
+
+func (s *Server) listModels(*http.Request, coaching.Actor) (int, any, error) {
+	names := make([]string, len(s.cfg.Models))
+	for i, m := range s.cfg.Models {
+		names[i] = m.Name()
+	}
+	return http.StatusOK, map[string][]string{"models": names}, nil
+}
+
+func (s *Server) model(r *http.Request) (*coaching.Model, error) {
+	m, ok := s.eng.Model(r.PathValue("model"))
+	if !ok {
+		return nil, &coaching.NotFoundError{Kind: "model", ID: r.PathValue("model")}
+	}
+	return m, nil
+}
+
+// modelDocument returns the model as its JSON document (coaching.LoadModel
+// reads it back, given the same registry).
+func (s *Server) modelDocument(r *http.Request, _ coaching.Actor) (int, any, error) {
+	m, err := s.model(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := coaching.ModelJSON(m, s.registry)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, rawBody{contentType: "application/json", data: data}, nil
+}
+
+func (s *Server) modelDiagram(r *http.Request, _ coaching.Actor) (int, any, error) {
+	m, err := s.model(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, rawBody{contentType: "text/plain; charset=utf-8", data: []byte(m.Mermaid())}, nil
+}
+
+func boolParam(v, name string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &coaching.ValidationError{Subject: "query", Problems: []coaching.FieldProblem{{Field: name, Message: "must be true or false"}}}
+	}
+	return b, nil
+}

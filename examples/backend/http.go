@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/hoks"
+)
+
+// The caller's identity comes from these request headers. They stand in
+// for the school's single sign-on: in production a gateway that
+// authenticated the user (SAML/OIDC against the school's identity
+// provider) sets them and strips any the client sent. They become the
+// engine's Actor, so the access policy applies to every request.
+const (
+	HeaderActorID      = "X-Actor-Id"           // the user's id
+	HeaderActorRoles   = "X-Actor-Roles"        // comma-separated roles
+	HeaderOrganisation = "X-Actor-Organisation" // the education provider
+	HeaderGuardianOf   = "X-Actor-Guardian-Of"  // comma-separated participant ids (the sign-on's guardian links)
+	HeaderSelf         = "X-Actor-Participant"  // the participant id of a signed-in student
+	HeaderPurpose      = "X-Purpose"            // why: recorded in the access log
+)
+
+// actorOf builds the engine's actor from the sign-on headers.
+func actorOf(r *http.Request) (coaching.Actor, error) {
+	a := coaching.Actor{
+		ID:           strings.TrimSpace(r.Header.Get(HeaderActorID)),
+		Organisation: coaching.OrganisationID(strings.TrimSpace(r.Header.Get(HeaderOrganisation))),
+		Purpose:      r.Header.Get(HeaderPurpose),
+	}
+	if a.ID == "" {
+		return a, errUnauthenticated
+	}
+	for _, role := range splitList(r.Header.Get(HeaderActorRoles)) {
+		a.Roles = append(a.Roles, coaching.Role(role))
+	}
+	for _, p := range splitList(r.Header.Get(HeaderGuardianOf)) {
+		a.Relations = append(a.Relations, coaching.Relation{Kind: coaching.RelationGuardianOf, Participant: coaching.ParticipantID(p)})
+	}
+	if p := strings.TrimSpace(r.Header.Get(HeaderSelf)); p != "" {
+		a.Relations = append(a.Relations, coaching.Relation{Kind: coaching.RelationSelf, Participant: coaching.ParticipantID(p)})
+	}
+	return a, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+var errUnauthenticated = errors.New("no " + HeaderActorID + " header: the request is not signed in")
+
+// problem is an RFC 9457 problem-details body.
+type problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// Errors lists every field problem of a 422, with JSON paths.
+	Errors []coaching.FieldProblem `json:"errors,omitempty"`
+	// Failures lists every rule that rejected a transition.
+	Failures []coaching.RuleFailure `json:"failures,omitempty"`
+	// Rule names the access-policy rule that denied a 403.
+	Rule string `json:"rule,omitempty"`
+	// CurrentVersion is the version a 409 conflict found.
+	CurrentVersion *int64 `json:"current_version,omitempty"`
+	// AllowedEvents are the events the case's state allows (a 409 for a
+	// transition not allowed).
+	AllowedEvents *[]string `json:"allowed_events,omitempty"`
+}
+
+const problemBase = "https://valmennus.example/problems/"
+
+// problemOf maps an error to its problem: validation 422 with every field,
+// forbidden 403 with the rule, not found 404, conflicts 409 with the
+// current version, a transition not allowed 409 with the allowed events.
+func problemOf(err error) problem {
+	var (
+		ve   *coaching.ValidationError
+		de   *hoks.DecodeError
+		rej  *coaching.RulesRejectedError
+		fe   *coaching.ForbiddenError
+		ce   *coaching.ConflictError
+		te   *coaching.TransitionError
+		body *bodyError
+	)
+	switch {
+	case errors.As(err, &body):
+		return problem{Type: problemBase + "invalid", Title: "The request body is not valid", Status: http.StatusUnprocessableEntity,
+			Detail: body.Error(), Errors: body.problems}
+	case errors.Is(err, errUnauthenticated):
+		return problem{Type: problemBase + "unauthenticated", Title: "Not signed in", Status: http.StatusUnauthorized, Detail: err.Error()}
+	case errors.Is(err, hoks.ErrTooLarge):
+		return problem{Type: problemBase + "too-large", Title: "Too large", Status: http.StatusRequestEntityTooLarge, Detail: err.Error()}
+	case errors.As(err, &ve):
+		return problem{Type: problemBase + "invalid", Title: "Invalid " + ve.Subject, Status: http.StatusUnprocessableEntity,
+			Detail: err.Error(), Errors: ve.Problems}
+	case errors.As(err, &de):
+		return problem{Type: problemBase + "invalid", Title: "Invalid eHOKS document", Status: http.StatusUnprocessableEntity,
+			Detail: err.Error(), Errors: de.Problems}
+	case errors.As(err, &rej):
+		return problem{Type: problemBase + "rules-rejected", Title: "The rules rejected the transition", Status: http.StatusUnprocessableEntity,
+			Detail: err.Error(), Failures: rej.Failures}
+	case errors.As(err, &fe):
+		return problem{Type: problemBase + "forbidden", Title: "Forbidden", Status: http.StatusForbidden, Detail: err.Error(), Rule: fe.Rule}
+	case errors.As(err, &ce):
+		cur := ce.Current
+		return problem{Type: problemBase + "conflict", Title: "Changed by someone else", Status: http.StatusConflict, Detail: err.Error(), CurrentVersion: &cur}
+	case errors.As(err, &te):
+		allowed := te.Allowed
+		if allowed == nil {
+			allowed = []string{}
+		}
+		return problem{Type: problemBase + "transition-not-allowed", Title: "Transition not allowed", Status: http.StatusConflict,
+			Detail: err.Error(), AllowedEvents: &allowed}
+	case errors.Is(err, coaching.ErrIdempotencyMismatch):
+		return problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency key reused for another command", Status: http.StatusUnprocessableEntity, Detail: err.Error()}
+	case errors.Is(err, coaching.ErrNotFound):
+		return problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: err.Error()}
+	case errors.Is(err, coaching.ErrDuplicate):
+		return problem{Type: problemBase + "duplicate", Title: "Already exists", Status: http.StatusConflict, Detail: err.Error()}
+	}
+	return problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
+		Detail: "the request failed; the server log has the details"}
+}
+
+// handle adapts a route's handler: the actor from the sign-on headers, the
+// result as JSON, an error as problem details.
+func (s *Server) handle(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		var (
+			actor coaching.Actor
+			err   error
+		)
+		if !rt.public {
+			actor, err = actorOf(r)
+		}
+		status, body := http.StatusOK, any(nil)
+		if err == nil {
+			status, body, err = rt.handler(r, actor)
+		}
+		if err != nil {
+			p := problemOf(err)
+			p.Instance = r.URL.Path
+			if p.Status == http.StatusInternalServerError {
+				s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+			}
+			writeJSON(w, p.Status, "application/problem+json", p)
+			return
+		}
+		switch b := body.(type) {
+		case nil:
+			w.WriteHeader(status)
+		case versioned:
+			w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(b.v.Number, 10)))
+			w.Header().Set("Content-Type", b.contentType)
+			w.WriteHeader(status)
+			_, _ = w.Write(b.data)
+		case rawBody:
+			w.Header().Set("Content-Type", b.contentType)
+			w.WriteHeader(status)
+			_, _ = w.Write(b.data)
+		default:
+			writeJSON(w, status, "application/json", body)
+		}
+	}
+}
+
+// rawBody is a response written as is.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status, contentType = http.StatusInternalServerError, "application/problem+json"
+		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// bodyError is a request body that does not decode: malformed JSON, wrong
+// types, unknown members — each with its JSON path.
+type bodyError struct{ problems []coaching.FieldProblem }
+
+func (e *bodyError) Error() string {
+	parts := make([]string, len(e.problems))
+	for i, p := range e.problems {
+		parts[i] = strings.TrimPrefix(p.Field+": "+p.Message, ": ")
+	}
+	return "the request body does not decode: " + strings.Join(parts, "; ")
+}
+
+// decodeBody decodes a JSON request body into v strictly: unknown members,
+// wrong types and trailing data are errors naming the JSON path.
+func decodeBody(r *http.Request, v any) error {
+	data, err := readAll(r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &bodyError{problems: []coaching.FieldProblem{{Message: "the body is empty; a JSON object is expected"}}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &bodyError{problems: []coaching.FieldProblem{jsonProblem(data, err)}}
+	}
+	if dec.More() {
+		return &bodyError{problems: []coaching.FieldProblem{{Message: "unexpected data after the JSON value"}}}
+	}
+	return nil
+}
+
+// jsonProblem turns an encoding/json error into a field problem with the
+// JSON path where encoding/json knows it.
+func jsonProblem(data []byte, err error) coaching.FieldProblem {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &se):
+		line, col := lineCol(data, se.Offset)
+		return coaching.FieldProblem{Message: fmt.Sprintf("malformed JSON at line %d, column %d: %s", line, col, se.Error())}
+	case errors.As(err, &te):
+		return coaching.FieldProblem{Field: te.Field, Message: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return coaching.FieldProblem{Message: "malformed JSON: the body ends too early"}
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return coaching.FieldProblem{Field: strings.Trim(f, `"`), Message: "unknown member"}
+	}
+	// Errors from a field's own UnmarshalJSON/UnmarshalText (a date, an
+	// identity code — whose errors never contain the code) name no path.
+	return coaching.FieldProblem{Message: strings.TrimPrefix(msg, "json: ")}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map":
+		return "object"
+	}
+	return "number"
+}
+
+func lineCol(data []byte, off int64) (line, col int) {
+	line, col = 1, 1
+	for i := int64(0); i < off && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// ifMatch reads an If-Match version ("5" or W/"5"); 0 when absent.
+func ifMatch(r *http.Request) (int64, error) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "" {
+		return 0, nil
+	}
+	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, &coaching.ValidationError{Subject: "request", Problems: []coaching.FieldProblem{{Field: "If-Match", Message: "must be a version number, e.g. \"5\""}}}
+	}
+	return n, nil
+}
+
+// readAll reads the (size-limited) request body.
+func readAll(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, fmt.Errorf("%w: the body is larger than %d bytes", hoks.ErrTooLarge, mbe.Limit)
+		}
+		return nil, &bodyError{problems: []coaching.FieldProblem{{Message: "could not read the body: " + err.Error()}}}
+	}
+	return data, nil
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/adapters/sqlite"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// loadDuration is how long each load run fires events: a minute, unless
+// VALMENNUS_LOAD_DURATION says otherwise (.ci/run uses a few seconds).
+func loadDuration(b *testing.B) time.Duration {
+	if v := os.Getenv("VALMENNUS_LOAD_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("VALMENNUS_LOAD_DURATION: %v", err)
+		}
+		return d
+	}
+	return time.Minute
+}
+
+const loadClients = 8
+
+// BenchmarkLoadSQLite and BenchmarkLoadPostgres: 8 concurrent clients fire
+// events over HTTP (pause and resume on a case of their own, so that every
+// request is accepted unless something is wrong) for the load duration.
+// They report requests/s and the p50 and p99 latency, and fail unless the
+// audit trails hold exactly one entry per accepted request. The baseline,
+// in the same run, is the same 8 clients calling Engine.Fire directly on
+// the same store: the ratio is what HTTP, JSON and the handler cost.
+func BenchmarkLoadSQLite(b *testing.B) {
+	benchLoad(b, func(b *testing.B) coaching.Store {
+		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "load.db"), &sqlite.Options{Migrate: true})
+		require.NoError(b, err)
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func BenchmarkLoadPostgres(b *testing.B) {
+	dsn := os.Getenv("VALMENNUS_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("VALMENNUS_REQUIRE_POSTGRES") != "" {
+			b.Fatal("VALMENNUS_POSTGRES_DSN is not set and VALMENNUS_REQUIRE_POSTGRES is")
+		}
+		b.Skip("VALMENNUS_POSTGRES_DSN is not set")
+	}
+	benchLoad(b, func(b *testing.B) coaching.Store {
+		ctx := context.Background()
+		pool, err := pgxpool.New(ctx, dsn)
+		require.NoError(b, err)
+		b.Cleanup(pool.Close)
+		schema := fmt.Sprintf("load_%d", rand.Uint64()%1e12)
+		s, err := postgres.New(pool, &postgres.Options{Schema: schema})
+		require.NoError(b, err)
+		require.NoError(b, s.Migrate(ctx))
+		b.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+		return s
+	})
+}
+
+type loadResult struct {
+	accepted  int64
+	failed    int64
+	latencies []time.Duration
+	elapsed   time.Duration
+}
+
+func (r loadResult) rps() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
+
+func (r loadResult) quantile(q float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[int(q*float64(len(r.latencies)-1))]
+}
+
+func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
+	d := loadDuration(b)
+	for b.Loop() {
+		store := open(b)
+		s := startService(b, store)
+		ids := make([]string, loadClients)
+		for i := range ids {
+			r := s.do(b, coachHdr, "POST", "/enrolments", enrolment("valo", fmt.Sprintf("Load%d", i), "1994-05-17", team("coach-1", "coach")))
+			require.Equal(b, 201, r.status, "%s", r.body)
+			ids[i] = r.json(b)["id"].(string)
+			r = s.do(b, coachHdr, "POST", "/cases/"+ids[i]+"/events/admit", map[string]any{"payload": allMet})
+			require.Equal(b, 200, r.status, "%s", r.body)
+		}
+		inInduction := make([]bool, loadClients) // every case starts in induction
+		for i := range inInduction {
+			inInduction[i] = true
+		}
+		viaHTTP := drive(d, inInduction, func(c int, pause bool) bool {
+			event := "resume_induction"
+			if pause {
+				event = "pause"
+			}
+			body := ""
+			if pause {
+				body = `{"reason":"load test"}`
+			}
+			return s.post(coachHdr, "/cases/"+ids[c]+"/events/"+event, body) == http.StatusOK
+		})
+		// Nothing lost: one audit entry per accepted request (plus the
+		// opening and admission entries of each case).
+		var entries int64
+		ctx := context.Background()
+		head := coaching.Actor{ID: "head-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+		for _, id := range ids {
+			trail, err := s.srv.Engine().AuditTrail(ctx, head, coaching.CaseID(id))
+			require.NoError(b, err)
+			entries += int64(len(trail)) - 2 // opened, admitted
+		}
+		require.Equal(b, viaHTTP.accepted, entries, "every accepted request is in an audit trail, nothing more")
+		for i, id := range ids {
+			c, err := s.srv.Engine().Case(ctx, head, coaching.CaseID(id))
+			require.NoError(b, err)
+			inInduction[i] = c.State == coaching.ValoInduction
+		}
+
+		// The baseline: the same clients on the engine directly.
+		coach := coaching.Actor{ID: "coach-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}}
+		direct := drive(d/4, inInduction, func(c int, pause bool) bool {
+			event, opts := "resume_induction", (*coaching.FireOptions)(nil)
+			if pause {
+				event, opts = "pause", &coaching.FireOptions{Reason: "load test"}
+			}
+			_, err := s.srv.Engine().Fire(ctx, coach, coaching.CaseID(ids[c]), event, opts)
+			return err == nil
+		})
+		require.Zero(b, viaHTTP.failed, "every request is accepted: each client has a case of its own")
+		require.Zero(b, direct.failed)
+		b.ReportMetric(viaHTTP.rps(), "req/s")
+		b.ReportMetric(float64(viaHTTP.quantile(0.50).Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(viaHTTP.quantile(0.99).Microseconds())/1000, "p99-ms")
+		b.ReportMetric(direct.rps(), "baseline-fire/s")
+		b.ReportMetric(float64(direct.quantile(0.50).Microseconds())/1000, "baseline-p50-ms")
+		b.ReportMetric(viaHTTP.rps()/direct.rps(), "http/baseline")
+		b.Logf("%d clients for %s: %d requests accepted (%.0f/s), p50 %s, p99 %s; direct Fire %.0f/s, p50 %s",
+			loadClients, d, viaHTTP.accepted, viaHTTP.rps(), viaHTTP.quantile(0.5), viaHTTP.quantile(0.99),
+			direct.rps(), direct.quantile(0.5))
+	}
+}
+
+// post sends a JSON body and returns the status (0 when the request
+// failed); safe to call from any goroutine.
+func (s *liveService) post(who caller, path, body string) int {
+	req, err := http.NewRequest("POST", s.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	for k, v := range who {
+		req.Header.Set(k, v)
+	}
+	res, err := s.http.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	return res.StatusCode
+}
+
+// drive runs loadClients goroutines for d, each alternating pause and
+// resume on its own case (pausing first where inInduction says the case
+// is in induction), and collects the latency of every request.
+func drive(d time.Duration, inInduction []bool, fire func(client int, pause bool) bool) loadResult {
+	var (
+		mu  sync.Mutex
+		res loadResult
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for c := range loadClients {
+		wg.Go(func() {
+			var lat []time.Duration
+			var ok int64
+			for pause := inInduction[c]; time.Now().Before(deadline); {
+				t0 := time.Now()
+				if fire(c, pause) {
+					ok++
+					pause = !pause
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			if len(lat) > int(ok) {
+				mu.Lock()
+				res.failed += int64(len(lat)) - ok
+				mu.Unlock()
+			}
+			mu.Lock()
+			res.accepted += ok
+			res.latencies = append(res.latencies, lat...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	slices.Sort(res.latencies)
+	return res
+}

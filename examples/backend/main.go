@@ -1,0 +1,144 @@
+// Command backend is a small JSON-over-HTTP service that embeds the
+// valmennus engine, as a student information system or a project back end
+// would: enrolments and SIS imports, events, attendance in bulk, cases with
+// their audit trail, the HOKS as eHOKS JSON, notices and the outcome
+// figures. The caller's identity comes from sign-on headers (see
+// HeaderActorID) and the engine's access policy applies to every request.
+//
+//	go run ./examples/backend                      # memory store, 127.0.0.1:8080
+//	go run ./examples/backend -sqlite valmennus.db # an SQLite file
+//	go run ./examples/backend -postgres "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+//
+// The API is described by openapi.json (served at /openapi.json).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/adapters/smtp"
+	"github.com/valmennus/valmennus/adapters/sqlite"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "backend:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the flags, opens the store, and serves until ctx is done;
+// then it stops accepting requests, lets those in flight finish (up to 10
+// seconds), and stops the dispatcher and the ticker. ready, when not nil,
+// receives the listening address.
+func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("backend", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	sqlitePath := fs.String("sqlite", "", "SQLite database file (created and migrated when new)")
+	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (the schema is migrated)")
+	smtpAddr := fs.String("smtp", "", "SMTP server host:port for notices (plain, for development); without it notices are logged by id")
+	smtpFrom := fs.String("smtp-from", "Valmennus <valmennus@localhost>", "sender address of notices")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *sqlitePath != "" && *pgDSN != "" {
+		return errors.New("choose one store: -sqlite or -postgres")
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	var store coaching.Store = memory.New()
+	storeName := "memory"
+	switch {
+	case *sqlitePath != "":
+		s, err := sqlite.Open(ctx, *sqlitePath, &sqlite.Options{Migrate: true})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		store, storeName = s, "sqlite "+*sqlitePath
+	case *pgDSN != "":
+		pool, err := pgxpool.New(ctx, *pgDSN)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		s, err := postgres.New(pool, nil)
+		if err != nil {
+			return err
+		}
+		if err := s.Migrate(ctx); err != nil {
+			return err
+		}
+		store, storeName = s, "postgres"
+	}
+
+	var sender coaching.Sender = coaching.SenderFunc(func(_ context.Context, n coaching.Notice) error {
+		log.Info("notice", slog.Any("notice", n)) // ids and kinds only (Notice.LogValue)
+		return nil
+	})
+	if *smtpAddr != "" {
+		s, err := smtp.New(smtp.Options{Addr: *smtpAddr, From: *smtpFrom, AllowInsecure: true, Timeout: 10 * time.Second})
+		if err != nil {
+			return err
+		}
+		sender = s
+	}
+	srv, err := NewServer(Config{Store: store, Sender: sender, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	log.Info("listening", slog.String("addr", l.Addr().String()), slog.String("store", storeName))
+	if ready != nil {
+		ready <- l.Addr().String()
+	}
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		srv.Run(bg)
+		close(done)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(l) }()
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = hs.Shutdown(shutdownCtx)
+		cancel()
+	}
+	// The dispatcher and ticker stop after the last request: a notice the
+	// last request enqueued goes out with the next start at the latest.
+	stopBG()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

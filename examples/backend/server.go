@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/pathway"
+)
+
+// openAPI is the service's OpenAPI 3.1 document, served at
+// /openapi.json; a test checks it against the routes registered below.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// Config configures a [Server]. Store and Sender are required; the rest
+// have defaults.
+type Config struct {
+	Store coaching.Store
+	// Sender delivers notices (e-mail, webhook, …).
+	Sender coaching.Sender
+	// Clock defaults to the system clock.
+	Clock coaching.Clock
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+	// TickInterval is how often deadlines and timers are checked; default
+	// one minute. DispatchInterval is how often the outbox is polled;
+	// default five seconds.
+	TickInterval, DispatchInterval time.Duration
+	// Models default to VALO (with pathway's destinations and follow-ups
+	// on its exits and the HOKS rules) and the first-year pilot.
+	Models []*coaching.Model
+	// MaxBody bounds a request body; default 4 MiB (a class's attendance,
+	// an eHOKS document, an import file).
+	MaxBody int64
+}
+
+// Server is the back end: the engine, the HOKS service and the dispatcher
+// behind an http.Handler.
+type Server struct {
+	eng    *coaching.Engine
+	plans  *hoks.Service
+	store  coaching.Store
+	disp   *coaching.Dispatcher
+	clock  coaching.Clock
+	log    *slog.Logger
+	cfg    Config
+	mux    *http.ServeMux
+	routes []route
+	// registry names the rules, payloads and effects of the models, for
+	// their JSON documents.
+	registry *coaching.ModelRegistry
+}
+
+// route is one registered operation; the OpenAPI test compares them with
+// the document.
+type route struct {
+	method, pattern string
+	handler         func(*http.Request, coaching.Actor) (int, any, error)
+	public          bool // no actor needed (health, the API document)
+}
+
+// Registry names everything the default models use: the built-in rules
+// and payloads, the HOKS rules, pathway's destination and follow-ups.
+func Registry() *coaching.ModelRegistry {
+	reg := coaching.BuiltinRegistry()
+	hoks.Register(reg)
+	pathway.Register(reg, nil)
+	return reg
+}
+
+// DefaultModels are the models the service runs unless configured.
+func DefaultModels() ([]*coaching.Model, error) {
+	spec := coaching.VALOSpec()
+	if err := pathway.Attach(&spec, nil, coaching.ValoClose, coaching.ValoDiscontinue, coaching.ValoRedirect); err != nil {
+		return nil, err
+	}
+	if err := hoks.AttachRules(&spec, coaching.ValoStartAcquisition, coaching.ValoStartDemonstration); err != nil {
+		return nil, err
+	}
+	valo, err := coaching.BuildModel(spec)
+	if err != nil {
+		return nil, err
+	}
+	return []*coaching.Model{valo, coaching.Pilot()}, nil
+}
+
+// NewServer builds the engine over cfg.Store and registers the routes.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Sender == nil {
+		return nil, errors.New("backend: a store and a sender are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = coaching.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = time.Minute
+	}
+	if cfg.DispatchInterval <= 0 {
+		cfg.DispatchInterval = 5 * time.Second
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 4 << 20
+	}
+	if len(cfg.Models) == 0 {
+		ms, err := DefaultModels()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Models = ms
+	}
+	eng, err := coaching.New(cfg.Store, &coaching.Options{Models: cfg.Models, Clock: cfg.Clock, Logger: cfg.Logger,
+		TimerHandlers: pathway.TimerHandlers(nil)})
+	if err != nil {
+		return nil, err
+	}
+	plans, err := hoks.NewService(eng)
+	if err != nil {
+		return nil, err
+	}
+	disp, err := coaching.NewDispatcher(cfg.Store, cfg.Sender, &coaching.DispatcherOptions{Clock: cfg.Clock, Logger: cfg.Logger,
+		Interval: cfg.DispatchInterval})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{eng: eng, plans: plans, store: cfg.Store, disp: disp, clock: cfg.Clock, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(),
+		registry: Registry()}
+	s.register()
+	return s, nil
+}
+
+// Engine returns the embedded engine.
+func (s *Server) Engine() *coaching.Engine { return s.eng }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Run runs the dispatcher and the deadline ticker until ctx is done, and
+// returns when both have stopped.
+func (s *Server) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := s.disp.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("dispatcher stopped", slog.Any("error", err))
+		}
+	})
+	wg.Go(func() {
+		t := time.NewTicker(s.cfg.TickInterval)
+		defer t.Stop()
+		for {
+			if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("tick failed", slog.Any("error", err))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	wg.Wait()
+}
+
+// Tick checks deadlines and timers once.
+func (s *Server) Tick(ctx context.Context) (coaching.TickReport, error) {
+	return s.eng.Tick(ctx, s.clock.Now())
+}
+
+// Deliver runs one round of the dispatcher.
+func (s *Server) Deliver(ctx context.Context) (coaching.DispatchReport, error) {
+	return s.disp.RunOnce(ctx)
+}

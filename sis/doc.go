@@ -1,0 +1,100 @@
+// Package sis imports students from a student information system (SIS,
+// e.g. Primus, Wilma or Peppi) export: it reads a CSV file, checks every
+// row, and enrols the good rows into a coaching model with one call to
+// [Import].
+//
+// # Getting started
+//
+//	rep, err := sis.Import(ctx, eng, actor, file, sis.Options{
+//		Model:        coaching.ModelPilot,
+//		Organisation: "1.2.246.562.10.00000000001",
+//	})
+//	if err != nil {
+//		// The import stopped: unreadable input, a bad header, a forbidden
+//		// actor, a cancelled context or a store failure.
+//	}
+//	for _, p := range rep.Problems {
+//		fmt.Printf("line %d, %s: %s\n", p.Line, p.Column, p.Message)
+//	}
+//
+// # File format
+//
+// The file is CSV with a header row. Columns are found by their header
+// name, in any order; header names are case-insensitive and surrounding
+// spaces are ignored. A header that names an unknown column, names a
+// column twice or lacks a required column stops the import. The delimiter
+// is a comma or a semicolon (what Finnish Excel writes for "CSV"), chosen
+// by which of the two the header row holds more of. The text is UTF-8,
+// with or without a byte order mark; lines end in LF or CRLF. A field that
+// holds the delimiter, a quote or a line break is quoted ("…", with ""
+// for a quote inside), as RFC 4180 and Excel write it. Spaces around
+// values are trimmed; a row whose fields are all empty (Excel writes
+// ";;;;" for a cleared row) is skipped.
+//
+//	column              required  content
+//	external_id         yes       the student's id in the SIS (at most 100 bytes; not an identity code)
+//	given_names         yes       given names
+//	family_name         yes       family name
+//	birth_date          yes       date of birth, YYYY-MM-DD
+//	identity_code       no        Finnish personal identity code (henkilötunnus); must match birth_date
+//	email               no        the student's e-mail address
+//	phone               no        the student's phone number (digits, spaces, dashes, optional leading +)
+//	language            no        fi, sv or en; empty means fi
+//	group               no        teaching group, e.g. TVO25A (at most 100 bytes)
+//	start_date          no        start of studies, YYYY-MM-DD
+//	learner_oid         no        OPH learner OID (oppijanumero), 1.2.246.562.24.…
+//	guardian1_name      no        first guardian's name (required when any other guardian1_ field is set)
+//	guardian1_email     no        first guardian's e-mail address
+//	guardian1_phone     no        first guardian's phone number
+//	guardian1_language  no        first guardian's language, fi, sv or en; empty means the student's
+//	guardian2_name      no        second guardian, as guardian1_
+//	guardian2_email     no
+//	guardian2_phone     no
+//	guardian2_language  no
+//
+// "Required" means the header must name the column and every row must
+// fill it. [Columns] lists the column names in this order.
+//
+// # Rows and problems
+//
+// Every row is checked in full and every problem is reported, not only a
+// row's first, as a [RowProblem] with the physical line number the row
+// starts on (the header is line 1; line breaks inside quoted fields and
+// CRLF line ends are counted as the file shows them), the column and a
+// message. Messages never repeat a cell's value, so a report can be
+// logged or shown without leaking personal data; in particular an
+// identity code never appears in a message or an error. Two rows with
+// the same external id, or the same identity code, are both reported and
+// neither is enrolled.
+//
+// Without [Options.Strict] every good row is enrolled in a transaction of
+// its own: a row the store rejects (typically "already enrolled") is
+// reported and the others go on. With Strict, a file with any problem
+// enrols nothing and writes nothing; a file without problems is enrolled
+// in one transaction, all rows or none.
+//
+// # Identities
+//
+// The participant's id is derived from the organisation and the external
+// id ([ParticipantID]: "sis:<organisation>:<external_id>"), and the
+// guardians' ids from the participant's, so importing the same file twice
+// creates no duplicates: the second time each row is reported as already
+// enrolled. The participant's [coaching.Participant.ExternalIDs] hold
+// "sis" → external id and, when given, "oppija_oid" → learner OID, so a
+// host can map a participant back to its own records. The group and the
+// start date are stored on the new case as a record named "sis_enrolment"
+// ([RecordName], payload [EnrolmentRecord]) in the enrolment's
+// transaction. The record is written by [coaching.SystemActor], since the
+// policy lets only a case's support team and the head of studies change a
+// case and the importer need be neither; its audit entry's reason names
+// the importer and the line ("SIS import by tutor-1, line 2"), and the
+// case's opening audit entry is the importer's.
+//
+// # Access
+//
+// The actor must be allowed to enrol in the organisation by the engine's
+// policy (staff, or the organisation's head of studies, under
+// [coaching.DefaultPolicy]) and hold one of the model's opener roles. This
+// is checked before the file is read; a denied actor gets a
+// *[coaching.ForbiddenError] and nothing is read or enrolled.
+package sis

@@ -1,0 +1,324 @@
+package sis
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// The keys of [coaching.Participant.ExternalIDs] an import sets.
+const (
+	// ExternalIDSIS holds the row's external_id.
+	ExternalIDSIS = "sis"
+	// ExternalIDLearnerOID holds the row's learner_oid, when given.
+	ExternalIDLearnerOID = "oppija_oid"
+)
+
+// RecordName is the name of the case record that holds the group and the
+// start date of an imported row (payload [EnrolmentRecord]).
+const RecordName = "sis_enrolment"
+
+// DefaultMaxRows is the default of [Options.MaxRows].
+const DefaultMaxRows = 10000
+
+// EnrolmentRecord is the payload of the [RecordName] record stored on
+// each new case: the row's group and start date. It is stored only when
+// the row gives at least one of them.
+type EnrolmentRecord struct {
+	// Group is the row's group, e.g. "TVO25A".
+	Group string `json:"group,omitempty"`
+	// StartDate is the row's start_date.
+	StartDate coaching.Date `json:"start_date,omitzero"`
+}
+
+// Options configure [Import]. The zero value of every field but Model is
+// a documented default.
+type Options struct {
+	// Model names the model the participants are enrolled into; required.
+	Model string
+	// Organisation is every participant's organisation; it is part of the
+	// participant ids ([ParticipantID]) and must not contain ':'.
+	// Defaults to none (the empty organisation).
+	Organisation coaching.OrganisationID
+	// Team is the initial support team of every new case. Defaults to
+	// none.
+	Team []coaching.TeamMember
+	// Strict enrols nothing unless every row is good, and then all rows
+	// in one transaction. Defaults to false: every good row is enrolled
+	// in a transaction of its own.
+	Strict bool
+	// MaxRows is the most data rows a file may have; a longer file stops
+	// the import before anything is enrolled. Defaults to
+	// [DefaultMaxRows] (10 000).
+	MaxRows int
+}
+
+// Enrolled is a row that was enrolled.
+type Enrolled struct {
+	// Line is the physical line the row starts on (the header is line 1).
+	Line int
+	// ExternalID is the row's external_id.
+	ExternalID string
+	// Participant is the new participant ([ParticipantID]).
+	Participant coaching.ParticipantID
+	// Case is the new case.
+	Case coaching.CaseID
+}
+
+// RowProblem is one problem of one row. A row with problems is not
+// enrolled. Messages never repeat the cell's value.
+type RowProblem struct {
+	// Line is the physical line the row starts on (the header is line 1;
+	// line breaks in quoted fields count).
+	Line int
+	// Column is the column's documented name, or "" for a problem of the
+	// whole row (e.g. a wrong number of fields).
+	Column string
+	// Message says what is wrong, in plain English.
+	Message string
+}
+
+// String formats the problem as "line 4, email: not a valid e-mail address".
+func (p RowProblem) String() string {
+	if p.Column == "" {
+		return fmt.Sprintf("line %d: %s", p.Line, p.Message)
+	}
+	return fmt.Sprintf("line %d, %s: %s", p.Line, p.Column, p.Message)
+}
+
+// Report is the outcome of an [Import].
+type Report struct {
+	// Enrolled lists the enrolled rows in file order.
+	Enrolled []Enrolled
+	// Problems lists every problem of every row not enrolled, in file
+	// order (by line, then in the order of the documented columns).
+	Problems []RowProblem
+	// Rows is how many data rows the file has, not counting the header
+	// and rows whose fields are all empty.
+	Rows int
+}
+
+// ParticipantID returns the id an import gives the participant of a row:
+// "sis:<organisation>:<external_id>". A host maps its own student to a
+// participant with it (or through [coaching.Participant.ExternalIDs]).
+func ParticipantID(org coaching.OrganisationID, externalID string) coaching.ParticipantID {
+	return coaching.ParticipantID("sis:" + string(org) + ":" + externalID)
+}
+
+// Import reads a CSV export of students (see the package documentation
+// for the format) and enrols the good rows into opts.Model on behalf of
+// actor.
+//
+// Problems with rows are listed in the report and do not make an error.
+// The error is for what stops the whole import: invalid options, a
+// forbidden actor (a *[coaching.ForbiddenError], checked before the input
+// is read), unreadable input, a bad header, too many rows (a
+// *[coaching.ValidationError], matching [coaching.ErrInvalid]), a
+// cancelled ctx, or a store failure. Once enrolment has begun, the report
+// is returned along with such an error: without Strict it lists the rows
+// enrolled before the import stopped, which stay enrolled; with Strict
+// nothing was enrolled.
+//
+// ctx is checked while reading and before every transaction; cancelling it
+// stops the import (without Strict, rows already committed stay
+// enrolled). Import never panics on any input.
+func Import(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r io.Reader, opts Options) (*Report, error) {
+	if eng == nil {
+		return nil, errors.New("sis: Import: the engine is nil")
+	}
+	if r == nil {
+		return nil, errors.New("sis: Import: the reader is nil")
+	}
+	if err := opts.check(eng); err != nil {
+		return nil, err
+	}
+	if opts.MaxRows == 0 {
+		opts.MaxRows = DefaultMaxRows
+	}
+	if err := authorize(ctx, eng, actor, opts); err != nil {
+		return nil, err
+	}
+	p, err := parse(ctx, r, parseOptions{org: opts.Organisation, today: coaching.DateOf(eng.Clock().Now()), maxRows: opts.MaxRows})
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Rows: p.rows, Problems: p.problems}
+	if opts.Strict {
+		err = enrolAll(ctx, eng, actor, opts, p.good, rep)
+	} else {
+		err = enrolEach(ctx, eng, actor, opts, p.good, rep)
+	}
+	slices.SortStableFunc(rep.Problems, func(a, b RowProblem) int { return cmp.Compare(a.Line, b.Line) })
+	return rep, err
+}
+
+// check validates the options.
+func (o Options) check(eng *coaching.Engine) error {
+	var probs []coaching.FieldProblem
+	if _, ok := eng.Model(o.Model); !ok {
+		probs = append(probs, coaching.FieldProblem{Field: "model", Message: fmt.Sprintf("the engine has no model %q", o.Model)})
+	}
+	probs = append(probs, coaching.TextProblems("organisation", string(o.Organisation), 200, false)...)
+	if strings.Contains(string(o.Organisation), ":") {
+		probs = append(probs, coaching.FieldProblem{Field: "organisation", Message: "must not contain ':' (it separates the parts of a participant id)"})
+	}
+	if o.MaxRows < 0 {
+		probs = append(probs, coaching.FieldProblem{Field: "max_rows", Message: "must not be negative"})
+	}
+	if len(probs) > 0 {
+		return &coaching.ValidationError{Subject: "SIS import options", Problems: probs}
+	}
+	return nil
+}
+
+// authorize checks, before anything is read, what the engine checks on
+// every enrolment: the actor holds one of the model's opener roles and
+// the policy lets them enrol in the organisation. A policy denial is
+// written to the access log by the engine.
+func authorize(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options) error {
+	m, _ := eng.Model(opts.Model)
+	openers := m.Spec().Openers
+	if strings.TrimSpace(actor.ID) != "" && !slices.ContainsFunc(openers, actor.HasRole) {
+		names := make([]string, len(openers))
+		for i, r := range openers {
+			names[i] = string(r)
+		}
+		return &coaching.ForbiddenError{ActorID: actor.ID, Operation: "open a case in model " + m.Name(), Rule: "model_openers",
+			Reason: "opening a case needs one of the roles " + strings.Join(names, ", ")}
+	}
+	return eng.AuthorizeOrganisation(ctx, actor, coaching.OpEnrol, opts.Organisation)
+}
+
+// enrolRow enrols one row and stores its record, inside tx.
+func enrolRow(ctx context.Context, eng *coaching.Engine, tx coaching.Tx, actor coaching.Actor, opts Options, r row) (coaching.CaseID, error) {
+	c, err := eng.EnrolTx(ctx, tx, actor, coaching.EnrolParams{Model: opts.Model, Participant: r.participant, Team: opts.Team})
+	if err != nil {
+		return "", err
+	}
+	if r.record != (EnrolmentRecord{}) {
+		// Written by the engine's own actor: the policy lets only the
+		// support team and the head of studies change a case, and the
+		// importer, allowed to enrol, need be neither. The audit entry's
+		// reason names the importer.
+		reason := fmt.Sprintf("SIS import by %s, line %d", actor.ID, r.line)
+		if _, err := eng.AddRecordTx(ctx, tx, coaching.SystemActor, c.ID, RecordName, r.record, &coaching.RecordOptions{Reason: reason}); err != nil {
+			return "", err
+		}
+	}
+	return c.ID, nil
+}
+
+// enrolEach enrols every row in a transaction of its own.
+func enrolEach(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options, rows []row, rep *Report) error {
+	for _, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var id coaching.CaseID
+		err := eng.Update(ctx, func(tx coaching.Tx) error {
+			var err error
+			id, err = enrolRow(ctx, eng, tx, actor, opts, r)
+			return err
+		})
+		if err != nil {
+			if probs, ok := rowProblems(r, err); ok {
+				rep.Problems = append(rep.Problems, probs...)
+				continue
+			}
+			return fmt.Errorf("sis: enrolling line %d: %w", r.line, err)
+		}
+		rep.Enrolled = append(rep.Enrolled, Enrolled{Line: r.line, ExternalID: r.externalID, Participant: r.participant.ID, Case: id})
+	}
+	return nil
+}
+
+// enrolAll enrols every row in one transaction, if no row has a problem
+// and none is enrolled already.
+func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options, rows []row, rep *Report) error {
+	if len(rep.Problems) > 0 || len(rows) == 0 {
+		return nil
+	}
+	// Find every row already enrolled before writing anything, so the
+	// report lists them all (the transaction would stop at the first).
+	// Only existence is read.
+	err := eng.Store().View(ctx, func(tx coaching.ReadTx) error {
+		for _, r := range rows {
+			_, err := tx.Participant(ctx, r.participant.ID)
+			switch {
+			case err == nil:
+				rep.Problems = append(rep.Problems, alreadyEnrolled(r.line))
+			case !errors.Is(err, coaching.ErrNotFound):
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sis: looking for participants already enrolled: %w", err)
+	}
+	if len(rep.Problems) > 0 {
+		return nil
+	}
+	var enrolled []Enrolled
+	failed := -1
+	err = eng.Update(ctx, func(tx coaching.Tx) error {
+		enrolled, failed = enrolled[:0], -1
+		for i, r := range rows {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			id, err := enrolRow(ctx, eng, tx, actor, opts, r)
+			if err != nil {
+				failed = i
+				return err
+			}
+			enrolled = append(enrolled, Enrolled{Line: r.line, ExternalID: r.externalID, Participant: r.participant.ID, Case: id})
+		}
+		return nil
+	})
+	if err != nil {
+		if failed >= 0 {
+			if probs, ok := rowProblems(rows[failed], err); ok {
+				rep.Problems = append(rep.Problems, probs...)
+				return nil
+			}
+			return fmt.Errorf("sis: enrolling line %d: %w", rows[failed].line, err)
+		}
+		return fmt.Errorf("sis: enrolling: %w", err)
+	}
+	rep.Enrolled = enrolled
+	return nil
+}
+
+func alreadyEnrolled(line int) RowProblem {
+	return RowProblem{Line: line, Column: colExternalID, Message: "already enrolled"}
+}
+
+// rowProblems turns an enrolment error that concerns the row alone into
+// row problems; ok is false for errors that stop the import.
+func rowProblems(r row, err error) ([]RowProblem, bool) {
+	if errors.Is(err, coaching.ErrDuplicate) {
+		return []RowProblem{alreadyEnrolled(r.line)}, true
+	}
+	var ve *coaching.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+		return nil, false
+	}
+	var out []RowProblem
+	for _, fp := range ve.Problems {
+		field, ok := strings.CutPrefix(fp.Field, "participant.")
+		if !ok {
+			return nil, false // the team or the model: every row would fail
+		}
+		out = append(out, RowProblem{Line: r.line, Column: columnOf(field, r.guardianOf), Message: fp.Message})
+	}
+	return out, true
+}
