@@ -37,10 +37,15 @@ type liveService struct {
 
 func startService(t testing.TB, store coaching.Store) *liveService {
 	t.Helper()
+	return startServiceAt(t, store, e2eStart)
+}
+
+func startServiceAt(t testing.TB, store coaching.Store, start time.Time) *liveService {
+	t.Helper()
 	mail, err := mailtest.Start()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = mail.Close() })
-	clock := ct.NewClock(e2eStart)
+	clock := ct.NewClock(start)
 	sender, err := smtp.New(smtp.Options{Addr: mail.Addr, From: "Valmennus <valmennus@school.example>", AllowInsecure: true,
 		Timeout: 10 * time.Second, Clock: clock})
 	require.NoError(t, err)

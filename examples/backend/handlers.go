@@ -234,9 +234,10 @@ func (s *Server) putHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
 	return http.StatusOK, versionView(v), nil
 }
 
-// approvalRequest approves the version named by If-Match.
+// approvalRequest approves the version named by If-Match, on the given
+// date (default: today in Helsinki).
 type approvalRequest struct {
-	On coaching.Date `json:"on"`
+	On coaching.Date `json:"on,omitzero"`
 }
 
 func (s *Server) approveHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
@@ -248,8 +249,13 @@ func (s *Server) approveHOKS(r *http.Request, a coaching.Actor) (int, any, error
 		return 0, nil, &coaching.ValidationError{Subject: "request", Problems: []coaching.FieldProblem{{Field: "If-Match", Message: "required: the version being approved"}}}
 	}
 	var in approvalRequest
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
+	if r.ContentLength != 0 {
+		if err := decodeBody(r, &in); err != nil {
+			return 0, nil, err
+		}
+	}
+	if in.On.IsZero() {
+		in.On = coaching.DateOf(s.clock.Now())
 	}
 	v, err := s.plans.Approve(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, in.On)
 	if err != nil {
