@@ -147,8 +147,18 @@ func (e *Engine) recordAttendance(ctx context.Context, run txRunner, actor Actor
 	res := &AttendanceResult{}
 	err := run(func(tx Tx) error {
 		*res = AttendanceResult{}
-		for _, id := range order {
-			if err := e.recordCase(ctx, tx, actor, id, marks, byCase[id], now, res); err != nil {
+		// Every case is checked before anything is written, so a denied
+		// or unknown case in a host's transaction leaves nothing behind.
+		cases := make([]Case, len(order))
+		for i, id := range order {
+			c, err := e.attendanceCase(ctx, tx, actor, id, byCase[id][0])
+			if err != nil {
+				return err
+			}
+			cases[i] = c
+		}
+		for i, id := range order {
+			if err := e.recordCase(ctx, tx, actor, cases[i], marks, byCase[id], now, res); err != nil {
 				return err
 			}
 		}
@@ -165,21 +175,28 @@ type caseMarkKey struct {
 	key MarkKey
 }
 
-// recordCase writes one case's marks and what follows from them.
-func (e *Engine) recordCase(ctx context.Context, tx Tx, actor Actor, id CaseID, all []MarkInput, idx []int, now time.Time, res *AttendanceResult) error {
+// attendanceCase loads a case for marks and asks the policy; the marks'
+// first index names it in errors.
+func (e *Engine) attendanceCase(ctx context.Context, tx ReadTx, actor Actor, id CaseID, first int) (Case, error) {
 	c, err := tx.Case(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return &ValidationError{Subject: "attendance", Problems: []FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", idx[0]), Message: fmt.Sprintf("unknown case %q", id)}}}
+		return Case{}, &ValidationError{Subject: "attendance", Problems: []FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", first), Message: fmt.Sprintf("unknown case %q", id)}}}
 	}
 	if err != nil {
-		return err
+		return Case{}, err
 	}
 	if _, _, err := e.authorize(ctx, tx, actor, OpRecordAttendance, &c, "", "", nil); err != nil {
-		return err
+		return Case{}, err
 	}
 	if c.Closed() {
-		return &ValidationError{Subject: "attendance", Problems: []FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", idx[0]), Message: fmt.Sprintf("case %q is closed", id)}}}
+		return Case{}, &ValidationError{Subject: "attendance", Problems: []FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", first), Message: fmt.Sprintf("case %q is closed", id)}}}
 	}
+	return c, nil
+}
+
+// recordCase writes one case's marks and what follows from them.
+func (e *Engine) recordCase(ctx context.Context, tx Tx, actor Actor, c Case, all []MarkInput, idx []int, now time.Time, res *AttendanceResult) error {
+	id := c.ID
 	var write []Mark
 	var days []Date
 	for _, i := range idx {

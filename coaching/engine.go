@@ -242,14 +242,19 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 				return err
 			}
 			part = existing
-		} else if err := tx.InsertParticipant(ctx, part); err != nil {
-			return err
 		}
-		c.ParticipantID = part.ID
-		c.Organisation = part.Organisation
+		// Asked before anything is written: a denied enrolment inside a
+		// host's transaction leaves only its access-log entry there.
 		if _, _, err := e.authorize(ctx, tx, actor, OpEnrol, nil, "", part.Organisation, nil); err != nil {
 			return err
 		}
+		if p.ExistingParticipant == "" {
+			if err := tx.InsertParticipant(ctx, part); err != nil {
+				return err
+			}
+		}
+		c.ParticipantID = part.ID
+		c.Organisation = part.Organisation
 		if err := tx.InsertCase(ctx, c); err != nil {
 			return err
 		}

@@ -466,3 +466,30 @@ func TestDenialInsideEngineUpdateIsLogged(t *testing.T) {
 	assert.Equal(t, "teacher-other", after.access[len(after.access)-1].ActorID)
 	assert.Equal(t, before.version, after.version)
 }
+
+// A denied call inside a host's transaction writes nothing but its
+// access-log entry, so a host that commits anyway saves no half-change.
+func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
+	ctx := context.Background()
+	env := newPolicyEnv(t)
+	headB := coaching.Actor{ID: "head-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	p := ct.Participant(func(p *coaching.Participant) { p.ID = "p-new"; p.Organisation = schoolA })
+	other := coaching.Actor{ID: "teacher-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleTeacher}}
+	before := env.snapshot(t, "minor")
+	require.NoError(t, env.store.Update(ctx, func(tx coaching.Tx) error {
+		_, err := env.eng.EnrolTx(ctx, tx, headB, coaching.EnrolParams{Model: "policy_matrix", Participant: p})
+		assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
+		_, err = env.eng.RecordAttendanceTx(ctx, tx, other, []coaching.MarkInput{
+			{CaseID: env.cases["adult"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: coaching.AttendancePresent},
+			{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: coaching.AttendancePresent}})
+		assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
+		return nil // the host commits regardless
+	}))
+	after := env.snapshot(t, "minor")
+	assert.Len(t, after.access, len(before.access)+2, "two denials, two entries")
+	_, err := env.eng.Participant(ctx, polHead, "p-new")
+	assert.ErrorIs(t, err, coaching.ErrNotFound, "no half-enrolled participant")
+	marks, err := env.eng.Marks(ctx, polHead, env.cases["adult"], coaching.Date{}, coaching.Date{})
+	require.NoError(t, err)
+	assert.Len(t, marks, 1, "no mark of the first case in the batch")
+}
