@@ -38,12 +38,13 @@ func loadDuration(b *testing.B) time.Duration {
 const loadClients = 8
 
 // BenchmarkLoadSQLite and BenchmarkLoadPostgres: 8 concurrent clients fire
-// events over HTTP (pause and resume on a case of their own, so that every
-// request is accepted unless something is wrong) for the load duration.
-// They report requests/s and the p50 and p99 latency, and fail unless the
-// audit trails hold exactly one entry per accepted request. The baseline,
-// in the same run, is the same 8 clients calling Engine.Fire directly on
-// the same store: the ratio is what HTTP, JSON and the handler cost.
+// events over HTTP (pause and resume, each client on 25 cases of its own,
+// so that every request is accepted unless something is wrong) for the
+// load duration. They report requests/s and the p50 and p99 latency, and
+// fail unless the audit trails hold exactly one entry per accepted
+// request. The baseline, in the same run, is the same 8 clients calling
+// Engine.Fire directly on fresh cases of the same store for as long: the
+// ratio is what HTTP, JSON and the handler cost.
 func BenchmarkLoadSQLite(b *testing.B) {
 	benchLoad(b, func(b *testing.B) coaching.Store {
 		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "load.db"), &sqlite.Options{Migrate: true})
@@ -93,60 +94,60 @@ func (r loadResult) quantile(q float64) time.Duration {
 
 func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 	d := loadDuration(b)
+	ctx := context.Background()
+	head := coaching.Actor{ID: "head-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	coach := coaching.Actor{ID: "coach-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}}
 	for b.Loop() {
-		store := open(b)
-		s := startService(b, store)
-		ids := make([]string, loadClients)
-		for i := range ids {
-			r := s.do(b, coachHdr, "POST", "/enrolments", enrolment("valo", fmt.Sprintf("Load%d", i), "1994-05-17", team("coach-1", "coach")))
-			require.Equal(b, 201, r.status, "%s", r.body)
-			ids[i] = r.json(b)["id"].(string)
-			r = s.do(b, coachHdr, "POST", "/cases/"+ids[i]+"/events/admit", map[string]any{"payload": allMet})
-			require.Equal(b, 200, r.status, "%s", r.body)
-		}
-		inInduction := make([]bool, loadClients) // every case starts in induction
-		for i := range inInduction {
-			inInduction[i] = true
-		}
-		viaHTTP := drive(d, inInduction, func(c int, pause bool) bool {
-			event := "resume_induction"
-			if pause {
-				event = "pause"
+		s := startService(b, open(b))
+		// Each client works on cases of its own, round robin, so every
+		// request should be accepted; a case gets a realistic few hundred
+		// events in a minute rather than thousands.
+		enrolCases := func(prefix string) [][]coaching.CaseID {
+			ids := make([][]coaching.CaseID, loadClients)
+			for c := range ids {
+				for k := range casesPerClient {
+					r := s.do(b, coachHdr, "POST", "/enrolments", enrolment("valo", fmt.Sprintf("%s%d_%d", prefix, c, k), "1994-05-17", team("coach-1", "coach")))
+					require.Equal(b, 201, r.status, "%s", r.body)
+					id := coaching.CaseID(r.json(b)["id"].(string))
+					r = s.do(b, coachHdr, "POST", "/cases/"+string(id)+"/events/admit", map[string]any{"payload": allMet})
+					require.Equal(b, 200, r.status, "%s", r.body)
+					ids[c] = append(ids[c], id)
+				}
 			}
-			body := ""
+			return ids
+		}
+		ids := enrolCases("Http")
+		viaHTTP := drive(d, func(c, k int, pause bool) bool {
+			event, body := "resume_induction", ""
 			if pause {
-				body = `{"reason":"load test"}`
+				event, body = "pause", `{"reason":"load test"}`
 			}
-			return s.post(coachHdr, "/cases/"+ids[c]+"/events/"+event, body) == http.StatusOK
+			return s.post(coachHdr, "/cases/"+string(ids[c][k])+"/events/"+event, body) == http.StatusOK
 		})
 		// Nothing lost: one audit entry per accepted request (plus the
 		// opening and admission entries of each case).
 		var entries int64
-		ctx := context.Background()
-		head := coaching.Actor{ID: "head-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-		for _, id := range ids {
-			trail, err := s.srv.Engine().AuditTrail(ctx, head, coaching.CaseID(id))
-			require.NoError(b, err)
-			entries += int64(len(trail)) - 2 // opened, admitted
+		for _, cs := range ids {
+			for _, id := range cs {
+				trail, err := s.srv.Engine().AuditTrail(ctx, head, id)
+				require.NoError(b, err)
+				entries += int64(len(trail)) - 2
+			}
 		}
 		require.Equal(b, viaHTTP.accepted, entries, "every accepted request is in an audit trail, nothing more")
-		for i, id := range ids {
-			c, err := s.srv.Engine().Case(ctx, head, coaching.CaseID(id))
-			require.NoError(b, err)
-			inInduction[i] = c.State == coaching.ValoInduction
-		}
 
-		// The baseline: the same clients on the engine directly.
-		coach := coaching.Actor{ID: "coach-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}}
-		direct := drive(d/4, inInduction, func(c int, pause bool) bool {
+		// The baseline: the same clients calling the engine directly, on
+		// fresh cases of the same store, for as long.
+		fresh := enrolCases("Direct")
+		direct := drive(d, func(c, k int, pause bool) bool {
 			event, opts := "resume_induction", (*coaching.FireOptions)(nil)
 			if pause {
 				event, opts = "pause", &coaching.FireOptions{Reason: "load test"}
 			}
-			_, err := s.srv.Engine().Fire(ctx, coach, coaching.CaseID(ids[c]), event, opts)
+			_, err := s.srv.Engine().Fire(ctx, coach, fresh[c][k], event, opts)
 			return err == nil
 		})
-		require.Zero(b, viaHTTP.failed, "every request is accepted: each client has a case of its own")
+		require.Zero(b, viaHTTP.failed, "every request is accepted: each client has cases of its own")
 		require.Zero(b, direct.failed)
 		b.ReportMetric(viaHTTP.rps(), "req/s")
 		b.ReportMetric(float64(viaHTTP.quantile(0.50).Microseconds())/1000, "p50-ms")
@@ -154,11 +155,14 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 		b.ReportMetric(direct.rps(), "baseline-fire/s")
 		b.ReportMetric(float64(direct.quantile(0.50).Microseconds())/1000, "baseline-p50-ms")
 		b.ReportMetric(viaHTTP.rps()/direct.rps(), "http/baseline")
-		b.Logf("%d clients for %s: %d requests accepted (%.0f/s), p50 %s, p99 %s; direct Fire %.0f/s, p50 %s",
-			loadClients, d, viaHTTP.accepted, viaHTTP.rps(), viaHTTP.quantile(0.5), viaHTTP.quantile(0.99),
-			direct.rps(), direct.quantile(0.5))
+		b.Logf("%d clients × %d cases for %s: %d requests accepted (%.0f/s), p50 %s, p99 %s; direct Fire %.0f/s, p50 %s, p99 %s",
+			loadClients, casesPerClient, d, viaHTTP.accepted, viaHTTP.rps(), viaHTTP.quantile(0.5), viaHTTP.quantile(0.99),
+			direct.rps(), direct.quantile(0.5), direct.quantile(0.99))
 	}
 }
+
+// casesPerClient is how many cases each load client cycles through.
+const casesPerClient = 25
 
 // post sends a JSON body and returns the status (0 when the request
 // failed); safe to call from any goroutine.
@@ -179,10 +183,10 @@ func (s *liveService) post(who caller, path, body string) int {
 	return res.StatusCode
 }
 
-// drive runs loadClients goroutines for d, each alternating pause and
-// resume on its own case (pausing first where inInduction says the case
-// is in induction), and collects the latency of every request.
-func drive(d time.Duration, inInduction []bool, fire func(client int, pause bool) bool) loadResult {
+// drive runs loadClients goroutines for d, each cycling through its
+// cases (all in induction at the start), pausing or resuming the next one,
+// and collects the latency of every request.
+func drive(d time.Duration, fire func(client, k int, pause bool) bool) loadResult {
 	var (
 		mu  sync.Mutex
 		res loadResult
@@ -193,22 +197,21 @@ func drive(d time.Duration, inInduction []bool, fire func(client int, pause bool
 	for c := range loadClients {
 		wg.Go(func() {
 			var lat []time.Duration
-			var ok int64
-			for pause := inInduction[c]; time.Now().Before(deadline); {
+			var ok, failed int64
+			paused := make([]bool, casesPerClient)
+			for k := 0; time.Now().Before(deadline); k = (k + 1) % casesPerClient {
 				t0 := time.Now()
-				if fire(c, pause) {
+				if fire(c, k, !paused[k]) {
 					ok++
-					pause = !pause
+					paused[k] = !paused[k]
+				} else {
+					failed++
 				}
 				lat = append(lat, time.Since(t0))
 			}
-			if len(lat) > int(ok) {
-				mu.Lock()
-				res.failed += int64(len(lat)) - ok
-				mu.Unlock()
-			}
 			mu.Lock()
 			res.accepted += ok
+			res.failed += failed
 			res.latencies = append(res.latencies, lat...)
 			mu.Unlock()
 		})
