@@ -282,12 +282,9 @@ func ModelJSON(m *Model, reg *ModelRegistry) ([]byte, error) {
 		Description: m.spec.Description,
 		Initial:     m.spec.Initial,
 		Openers:     nonNil(m.spec.Openers),
-		States:      make([]stateDoc, len(m.spec.States)),
-		Events:      make([]eventDoc, len(m.spec.Events)),
-	}
-	for i, s := range m.spec.States {
-		doc.States[i] = stateDoc{Name: s.Name, Title: s.Title, Kind: s.Kind, Deadline: s.Deadline,
-			NotifyOverdue: s.NotifyOverdue, Exit: s.Exit}
+		// A state has no Go-only fields: its document is the spec itself.
+		States: m.spec.States,
+		Events: make([]eventDoc, len(m.spec.Events)),
 	}
 	for i, e := range m.spec.Events {
 		path := fmt.Sprintf("events[%d]", i)
@@ -336,22 +333,13 @@ func nonNil[T any](s []T) []T {
 
 // The document's form, in the order ModelJSON writes its keys.
 type modelDoc struct {
-	Name        string     `json:"name"`
-	Title       string     `json:"title,omitempty"`
-	Description string     `json:"description,omitempty"`
-	Initial     string     `json:"initial"`
-	Openers     []Role     `json:"openers"`
-	States      []stateDoc `json:"states"`
-	Events      []eventDoc `json:"events"`
-}
-
-type stateDoc struct {
-	Name          string    `json:"name"`
-	Title         string    `json:"title,omitempty"`
-	Kind          StateKind `json:"kind"`
-	Deadline      Period    `json:"deadline,omitzero"`
-	NotifyOverdue []Role    `json:"notify_overdue,omitempty"`
-	Exit          ExitKind  `json:"exit,omitempty"`
+	Name        string      `json:"name"`
+	Title       string      `json:"title,omitempty"`
+	Description string      `json:"description,omitempty"`
+	Initial     string      `json:"initial"`
+	Openers     []Role      `json:"openers"`
+	States      []StateSpec `json:"states"`
+	Events      []eventDoc  `json:"events"`
 }
 
 type eventDoc struct {
@@ -709,31 +697,13 @@ func (d *specDecoder) model(v *jsonValue) (ModelSpec, bool) {
 		case "openers":
 			spec.Openers = d.roles(fv, p)
 		case "states":
-			elems, ok := d.array(fv, p)
-			if len(elems) > maxModelStates {
-				d.bad(p, "at most %d states are accepted, got %d", maxModelStates, len(elems))
-				buildable = false
-				return true
-			}
-			if ok {
-				spec.States = make([]StateSpec, len(elems))
-			}
-			for i, e := range elems {
-				spec.States[i] = d.state(e, fmt.Sprintf("%s[%d]", p, i))
-			}
+			var ok bool
+			spec.States, ok = decodeList(d, fv, p, maxModelStates, "states", d.state)
+			buildable = buildable && ok
 		case "events":
-			elems, ok := d.array(fv, p)
-			if len(elems) > maxModelEvents {
-				d.bad(p, "at most %d events are accepted, got %d", maxModelEvents, len(elems))
-				buildable = false
-				return true
-			}
-			if ok {
-				spec.Events = make([]EventSpec, len(elems))
-			}
-			for i, e := range elems {
-				spec.Events[i] = d.event(e, fmt.Sprintf("%s[%d]", p, i))
-			}
+			var ok bool
+			spec.Events, ok = decodeList(d, fv, p, maxModelEvents, "events", d.event)
+			buildable = buildable && ok
 		default:
 			return false
 		}
@@ -854,3 +824,21 @@ func (d *specDecoder) effect(name, path string) Effect {
 // errUnresolved is what a stand-in for an unknown name returns; a model
 // with one is never returned, so it is never seen.
 var errUnresolved = errors.New("valmennus: unresolved name in a model document")
+
+// decodeList decodes a JSON array of at most max elements with elem; a
+// longer one is reported and makes the model unbuildable (false).
+func decodeList[T any](d *specDecoder, v *jsonValue, path string, max int, what string, elem func(*jsonValue, string) T) ([]T, bool) {
+	elems, ok := d.array(v, path)
+	if len(elems) > max {
+		d.bad(path, "at most %d %s are accepted, got %d", max, what, len(elems))
+		return nil, false
+	}
+	if !ok {
+		return nil, true
+	}
+	out := make([]T, len(elems))
+	for i, e := range elems {
+		out[i] = elem(e, fmt.Sprintf("%s[%d]", path, i))
+	}
+	return out, true
+}
