@@ -41,7 +41,7 @@ func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Opera
 			return nil, Decision{}, err
 		}
 	}
-	req.Relations = relations(actor, c, req.Participant, pid)
+	req.Relations = relations(req.relBuf[:0], actor, c, req.Participant, pid)
 	if tune != nil {
 		tune(req)
 	}

@@ -126,6 +126,10 @@ type Request struct {
 	// Today is the Helsinki civil date of the request; ages are measured
 	// on it.
 	Today Date
+
+	// relBuf holds the usual one or two relations in the request's own
+	// allocation.
+	relBuf [2]Relation
 }
 
 // Has reports whether the request carries a relation of kind k (for
@@ -368,8 +372,7 @@ func decideGuardian(r *Request) Decision {
 // relations returns the actor's relations to c and p: the asserted
 // guardian and self relations that name p, the guardians recorded on p,
 // and the team memberships of c in roles the actor holds.
-func relations(a Actor, c *Case, p *Participant, pid ParticipantID) []Relation {
-	var out []Relation
+func relations(out []Relation, a Actor, c *Case, p *Participant, pid ParticipantID) []Relation {
 	for _, rel := range a.Relations {
 		if (rel.Kind == RelationGuardianOf || rel.Kind == RelationSelf) && rel.Participant == pid && pid != "" {
 			out = append(out, rel)
