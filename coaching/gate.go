@@ -21,6 +21,10 @@ func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Opera
 	if c == nil && pid == "" && (op == OpReadParticipant || op == OpReadIdentityCode || op == OpErase) {
 		return nil, Decision{}, &ValidationError{Subject: string(op), Problems: []FieldProblem{{Field: "participant_id", Message: "required"}}}
 	}
+	if len(actor.Purpose) > maxPurposeBytes || len(actor.ID) > maxPurposeBytes {
+		// Both go into the access log: bound them.
+		return nil, Decision{}, &ValidationError{Subject: "actor", Problems: []FieldProblem{{Field: "purpose", Message: fmt.Sprintf("the actor's id and purpose are at most %d bytes each", maxPurposeBytes)}}}
+	}
 	req := &Request{Actor: actor, Operation: op, Case: c, Organisation: org, Today: DateOf(e.clock.Now())}
 	if c != nil {
 		pid, req.Organisation = c.ParticipantID, c.Organisation
@@ -55,6 +59,10 @@ func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Opera
 	}
 	return req, d, nil
 }
+
+// maxPurposeBytes bounds the actor's id and purpose, which the access log
+// keeps.
+const maxPurposeBytes = 1000
 
 func describeTarget(r *Request) string {
 	switch {

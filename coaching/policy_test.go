@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -492,4 +493,12 @@ func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
 	marks, err := env.eng.Marks(ctx, polHead, env.cases["adult"], coaching.Date{}, coaching.Date{})
 	require.NoError(t, err)
 	assert.Len(t, marks, 1, "no mark of the first case in the batch")
+}
+
+func TestOverlongPurposeIsInvalid(t *testing.T) {
+	env := newPolicyEnv(t)
+	a := polHead
+	a.Purpose = strings.Repeat("x", 1001)
+	_, err := env.eng.Case(context.Background(), a, env.cases["minor"])
+	ct.RequireInvalid(t, err, "purpose")
 }
