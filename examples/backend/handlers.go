@@ -70,14 +70,21 @@ func (s *Server) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
 	return http.StatusCreated, c, nil
 }
 
-// importStudents: POST /imports?model=…&strict=true with a CSV body.
+// importStudents: POST /imports?model=…&strict=true&team_role=… with a CSV
+// body.
 func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, error) {
 	q := r.URL.Query()
 	strict, err := boolParam(q.Get("strict"), "strict")
 	if err != nil {
 		return 0, nil, err
 	}
-	rep, err := sis.Import(r.Context(), s.eng, a, r.Body, sis.Options{Model: q.Get("model"), Organisation: a.Organisation, Strict: strict})
+	opts := sis.Options{Model: q.Get("model"), Organisation: a.Organisation, Strict: strict}
+	if role := q.Get("team_role"); role != "" {
+		// The importing staff member joins every new case's team, so that
+		// they (and not only the head of studies) may act on it.
+		opts.Team = []coaching.TeamMember{{ActorID: a.ID, Role: coaching.Role(role), Name: a.ID}}
+	}
+	rep, err := sis.Import(r.Context(), s.eng, a, r.Body, opts)
 	if err != nil {
 		return 0, nil, err
 	}
