@@ -447,3 +447,13 @@ func TestModelsAsJSON(t *testing.T) {
 	}
 	requireProblem(t, s.do(t, coachHdr, "GET", "/models/nope", nil), http.StatusNotFound)
 }
+
+// Requests no route takes are problem details too.
+func TestUnknownRoutes(t *testing.T) {
+	s := startService(t, memory.New())
+	p := requireProblem(t, s.do(t, coachHdr, "GET", "/nowhere", nil), http.StatusNotFound)
+	assert.Contains(t, p["detail"], "GET /nowhere")
+	r := s.do(t, coachHdr, "DELETE", "/cases/x", nil)
+	requireProblem(t, r, http.StatusMethodNotAllowed)
+	assert.Contains(t, r.header.Get("Allow"), "GET")
+}

@@ -142,8 +142,44 @@ func NewServer(cfg Config) (*Server, error) {
 // Engine returns the embedded engine.
 func (s *Server) Engine() *coaching.Engine { return s.eng }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. A request no route takes gets the
+// mux's 404 or 405 (with its Allow header) as problem details too.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.status != http.StatusNotFound && rec.status != http.StatusMethodNotAllowed {
+		s.mux.ServeHTTP(w, r) // e.g. a redirect to the clean path
+		return
+	}
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	writeJSON(w, rec.status, "application/problem+json", problem{Type: "about:blank", Title: http.StatusText(rec.status), Status: rec.status,
+		Detail: "no route takes " + r.Method + " " + r.URL.Path, Instance: r.URL.Path})
+}
+
+// statusRecorder keeps the status and headers the mux's fallback handler
+// writes, and drops its text body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
 
 // Run runs the dispatcher and the deadline ticker until ctx is done, and
 // returns when both have stopped.
