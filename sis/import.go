@@ -62,13 +62,13 @@ type Options struct {
 // Enrolled is a row that was enrolled.
 type Enrolled struct {
 	// Line is the physical line the row starts on (the header is line 1).
-	Line int
+	Line int `json:"line"`
 	// ExternalID is the row's external_id.
-	ExternalID string
+	ExternalID string `json:"external_id"`
 	// Participant is the new participant ([ParticipantID]).
-	Participant coaching.ParticipantID
+	Participant coaching.ParticipantID `json:"participant"`
 	// Case is the new case.
-	Case coaching.CaseID
+	Case coaching.CaseID `json:"case"`
 }
 
 // RowProblem is one problem of one row. A row with problems is not
@@ -76,12 +76,12 @@ type Enrolled struct {
 type RowProblem struct {
 	// Line is the physical line the row starts on (the header is line 1;
 	// line breaks in quoted fields count).
-	Line int
+	Line int `json:"line"`
 	// Column is the column's documented name, or "" for a problem of the
 	// whole row (e.g. a wrong number of fields).
-	Column string
+	Column string `json:"column,omitempty"`
 	// Message says what is wrong, in plain English.
-	Message string
+	Message string `json:"message"`
 }
 
 // String formats the problem as "line 4, email: not a valid e-mail address".
@@ -95,13 +95,13 @@ func (p RowProblem) String() string {
 // Report is the outcome of an [Import].
 type Report struct {
 	// Enrolled lists the enrolled rows in file order.
-	Enrolled []Enrolled
+	Enrolled []Enrolled `json:"enrolled"`
 	// Problems lists every problem of every row not enrolled, in file
 	// order (by line, then in the order of the documented columns).
-	Problems []RowProblem
+	Problems []RowProblem `json:"problems"`
 	// Rows is how many data rows the file has, not counting the header
 	// and rows whose fields are all empty.
-	Rows int
+	Rows int `json:"rows"`
 }
 
 // ParticipantID returns the id an import gives the participant of a row:

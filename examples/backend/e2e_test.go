@@ -369,16 +369,16 @@ func TestImportWithBadRows(t *testing.T) {
 	r = s.do(t, tutorHdr, "POST", "/imports?model=first_year_pilot&team_role=personal_tutor", csv)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	rep := r.json(t)
-	assert.Len(t, rep["Enrolled"], 2)
-	first := rep["Enrolled"].([]any)[0].(map[string]any)
-	r = s.do(t, tutorHdr, "GET", "/cases/"+first["Case"].(string), nil)
+	assert.Len(t, rep["enrolled"], 2)
+	first := rep["enrolled"].([]any)[0].(map[string]any)
+	r = s.do(t, tutorHdr, "GET", "/cases/"+first["case"].(string), nil)
 	require.Equal(t, http.StatusOK, r.status, "the importing tutor is on the new case's team: %s", r.body)
 	c := r.json(t)["case"].(map[string]any)
 	assert.Equal(t, "sis:school-1:S1", c["participant_id"], "the SIS id maps back")
 	assert.Contains(t, mustJSON(t, c["records"]), `"group":"TVO24A"`)
 	var lines []float64
-	for _, pr := range rep["Problems"].([]any) {
-		lines = append(lines, pr.(map[string]any)["Line"].(float64))
+	for _, pr := range rep["problems"].([]any) {
+		lines = append(lines, pr.(map[string]any)["line"].(float64))
 	}
 	assert.ElementsMatch(t, []float64{3, 4}, uniq(lines))
 
