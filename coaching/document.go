@@ -227,17 +227,6 @@ func (e *Engine) caseFor(ctx context.Context, tx ReadTx, actor Actor, id CaseID,
 	return c, nil
 }
 
-// onTeamAsStaff reports whether the actor is on the case's team in a staff
-// role (not as a guardian or the student).
-func onTeamAsStaff(c Case, a Actor) bool {
-	for _, m := range c.Team {
-		if m.ActorID == a.ID && m.Role != RoleGuardian && m.Role != RoleStudent && a.HasRole(m.Role) {
-			return true
-		}
-	}
-	return false
-}
-
 func isNotFound(err error) bool {
 	_, ok := err.(*NotFoundError)
 	return ok || err == ErrNotFound

@@ -91,29 +91,41 @@ func (e *Engine) accessEntry(r *Request, d Decision, subject string) AccessEntry
 // transaction, in a transaction of its own: the denied request leaves no
 // other trace. err is returned (joined with a failure to log).
 func (e *Engine) recordDenial(ctx context.Context, err error) error {
-	var fe *ForbiddenError
-	if err == nil || !errors.As(err, &fe) || fe.access == nil || fe.logged {
+	fe := unloggedDenial(err)
+	if fe == nil {
 		return err
 	}
 	fe.logged = true
-	if lerr := e.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }); lerr != nil {
-		return errors.Join(err, fmt.Errorf("valmennus: the access log could not record the denial: %w", lerr))
-	}
-	return err
+	return joinLogFailure(err, e.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }))
 }
 
 // recordDenialTx writes a denial's entry into the host's transaction. A
 // host that rolls back after an error loses it; hosts that must keep every
-// denial commit their transaction on a *ForbiddenError.
+// denial commit their transaction on a *ForbiddenError, or run it through
+// [Engine.Update].
 func recordDenialTx(ctx context.Context, tx Tx, err error) error {
-	var fe *ForbiddenError
-	if err == nil || !errors.As(err, &fe) || fe.access == nil || fe.logged {
+	fe := unloggedDenial(err)
+	if fe == nil {
 		return err
 	}
 	// Not marked logged: when tx is the engine's own (a …Tx call nested in
 	// an engine transaction) it rolls back, and recordDenial writes the
 	// entry again after it.
-	if lerr := tx.AppendAccess(ctx, *fe.access); lerr != nil {
+	return joinLogFailure(err, tx.AppendAccess(ctx, *fe.access))
+}
+
+// unloggedDenial returns the policy denial in err whose entry is not yet
+// in the access log, or nil.
+func unloggedDenial(err error) *ForbiddenError {
+	var fe *ForbiddenError
+	if err == nil || !errors.As(err, &fe) || fe.access == nil || fe.logged {
+		return nil
+	}
+	return fe
+}
+
+func joinLogFailure(err, lerr error) error {
+	if lerr != nil {
 		return errors.Join(err, fmt.Errorf("valmennus: the access log could not record the denial: %w", lerr))
 	}
 	return err

@@ -138,11 +138,19 @@ func decodeVersion(d coaching.Document) (Version, error) {
 // latest when n == 0, all when n < 0) after the engine's policy allowed
 // actor op on the case.
 func (s *Service) documents(ctx context.Context, actor coaching.Actor, op coaching.Operation, id coaching.CaseID, n int64) ([]coaching.Document, error) {
-	if _, err := s.eng.Authorize(ctx, actor, op, id); err != nil {
-		return nil, err
+	_, ds, err := s.caseDocuments(ctx, actor, op, id, n)
+	return ds, err
+}
+
+// caseDocuments is [Service.documents] that also returns the case the
+// policy was asked about.
+func (s *Service) caseDocuments(ctx context.Context, actor coaching.Actor, op coaching.Operation, id coaching.CaseID, n int64) (coaching.Case, []coaching.Document, error) {
+	c, err := s.eng.Authorize(ctx, actor, op, id)
+	if err != nil {
+		return coaching.Case{}, nil, err
 	}
 	var ds []coaching.Document
-	err := s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
+	err = s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
 		if n < 0 {
 			var err error
 			ds, err = tx.Documents(ctx, id, DocumentKind)
@@ -152,7 +160,7 @@ func (s *Service) documents(ctx context.Context, actor coaching.Actor, op coachi
 		ds = []coaching.Document{d}
 		return err
 	})
-	return ds, err
+	return c, ds, err
 }
 
 // Current returns the latest version of the case's HOKS, or a

@@ -192,19 +192,18 @@ type Progress struct {
 // the policy's read_hoks_summary rule decides who may see it (the default
 // adds the guardians of a minor to those who read the plan).
 func (s *Service) Progress(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (Progress, error) {
-	ds, err := s.documents(ctx, actor, coaching.OpReadHOKSSummary, id, -1)
+	c, ds, err := s.caseDocuments(ctx, actor, coaching.OpReadHOKSSummary, id, -1)
 	if err != nil {
 		return Progress{}, err
 	}
+	return progress(c, ds)
+}
+
+// progress computes the progress from the case's records and its HOKS
+// versions, already read under the policy.
+func progress(c coaching.Case, ds []coaching.Document) (Progress, error) {
+	id := c.ID
 	v, err := inForce(id, ds)
-	if err != nil {
-		return Progress{}, err
-	}
-	var c coaching.Case
-	err = s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
-		c, err = tx.Case(ctx, id)
-		return err
-	})
 	if err != nil {
 		return Progress{}, err
 	}
