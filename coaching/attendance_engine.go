@@ -110,7 +110,7 @@ func (e *Engine) RecordAttendanceTx(ctx context.Context, tx Tx, actor Actor, mar
 }
 
 func (e *Engine) recordAttendance(ctx context.Context, run txRunner, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
-	if err := checkActor(actor); err != nil {
+	if err := e.screen(run, actor, OpRecordAttendance); err != nil {
 		return nil, err
 	}
 	now := e.clock.Now()
@@ -509,7 +509,7 @@ func (e *Engine) reviewCase(ctx context.Context, tx Tx, c Case, now time.Time, r
 		words = append(words, "cleared "+f.Rule)
 		res.Cleared = append(res.Cleared, FlagChange{CaseID: c.ID, Flag: f})
 	}
-	entry := AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditRisk, ActorID: SystemActor.ID, Roles: SystemActor.Roles,
+	entry := AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditRisk, ActorID: systemActorID, Roles: []Role{RoleSystem},
 		Event: "early_warning", From: c.State, To: c.State, Reason: strings.Join(words, "; ")}
 	if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 		return err

@@ -244,7 +244,7 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 	fix := lesson(ids[0], d, 1, coaching.AttendanceExplained)
 	_, err := env.Engine.RecordAttendance(context.Background(), corrector, []coaching.MarkInput{fix})
 	require.NoError(t, err)
-	hist, err := env.Engine.MarkHistory(context.Background(), coaching.SystemActor, ids[0], coaching.MarkKey{Date: d, Lesson: "1"})
+	hist, err := env.Engine.MarkHistory(context.Background(), ct.Staff, ids[0], coaching.MarkKey{Date: d, Lesson: "1"})
 	require.NoError(t, err)
 	require.Len(t, hist, 2)
 	assert.Equal(t, teacher.ID, hist[0].By)
@@ -267,7 +267,7 @@ func TestInvalidMarksStoreNothing(t *testing.T) {
 	_, err = env.Engine.RecordAttendance(context.Background(), teacher, []coaching.MarkInput{
 		lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson("no-such-case", d, 1, coaching.AttendancePresent)})
 	ct.RequireInvalid(t, err, "marks[1].case_id")
-	marks, err := env.Engine.Marks(context.Background(), coaching.SystemActor, c.ID, coaching.Date{}, coaching.Date{})
+	marks, err := env.Engine.Marks(context.Background(), ct.Staff, c.ID, coaching.Date{}, coaching.Date{})
 	require.NoError(t, err)
 	assert.Empty(t, marks, "nothing is half-saved")
 	notices, err := env.Store.Notices(context.Background(), coaching.NoticeQuery{CaseID: c.ID})

@@ -26,8 +26,11 @@ const (
 	RolePeerCoach           Role = "peer_coach" // vertaisvalmentaja
 	RoleHeadOfStudies       Role = "head_of_studies"
 	RoleStudent             Role = "student"
-	// RoleSystem is the engine itself (deadline ticks). Hosts never give it
-	// to people.
+	// RoleSystem is the role of the engine's own actor (ticks, retention,
+	// risk reviews). It is reserved: an Actor a host builds with it — from a
+	// header, a token claim, a configuration string — is refused by every
+	// engine call and logged as a denial (rule [RuleReservedSystem]). Only
+	// the engine constructs its own actor.
 	RoleSystem Role = "system"
 )
 
@@ -61,6 +64,21 @@ type Actor struct {
 	// Purpose says why the actor is asking (e.g. "welfare group meeting");
 	// the access log records it with every welfare or identity-code read.
 	Purpose string
+
+	// engine marks the engine's own actor. It cannot be set outside this
+	// package, so no string a caller sends can make an Actor the engine.
+	engine bool
+}
+
+// IsEngine reports whether a is the engine's own actor, which only the
+// engine itself constructs (a host-built Actor holding [RoleSystem] is not
+// it, and is refused).
+func (a Actor) IsEngine() bool { return a.engine }
+
+// claimsSystem reports whether a host-built actor claims what is reserved
+// for the engine's own actor: the system role or its id.
+func (a Actor) claimsSystem() bool {
+	return !a.engine && (a.HasRole(RoleSystem) || a.ID == systemActorID)
 }
 
 // HasRole reports whether the actor has role r.
@@ -75,8 +93,16 @@ func (a Actor) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("id", a.ID), slog.Any("roles", roles))
 }
 
-// SystemActor is the actor the engine uses for its own actions (ticks).
-var SystemActor = Actor{ID: "system", Name: "valmennus", Roles: []Role{RoleSystem}}
+// systemActorID is the id the engine's own actor writes into audit entries
+// and the access log; host-built actors may not use it.
+const systemActorID = "system"
+
+// systemActor returns the engine's own actor, for its own actions (ticks,
+// retention, risk reviews). It is a function, not a variable, so that no
+// package can change it and none outside this one can obtain it.
+func systemActor() Actor {
+	return Actor{ID: systemActorID, Name: "valmennus", Roles: []Role{RoleSystem}, engine: true}
+}
 
 // CaseID identifies a case.
 type CaseID string

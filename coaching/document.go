@@ -87,7 +87,7 @@ func (e *Engine) SaveDocumentTx(ctx context.Context, tx Tx, actor Actor, id Case
 // saveDocument stores a document version; internal callers (referrals)
 // may write the reserved kinds.
 func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange, internal bool) (Document, error) {
-	if err := checkActor(actor); err != nil {
+	if err := e.screen(run, actor, OpChangeCase); err != nil {
 		return Document{}, err
 	}
 	pr := problems{subject: "document change"}

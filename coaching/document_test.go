@@ -35,11 +35,11 @@ func TestSaveDocumentVersions(t *testing.T) {
 	assert.Equal(t, int64(2), ce.Current)
 	assert.Contains(t, err.Error(), "document hoks")
 
-	all, err := env.Engine.Documents(ctx, coaching.SystemActor, c.ID, "hoks")
+	all, err := env.Engine.Documents(ctx, ct.Staff, c.ID, "hoks")
 	require.NoError(t, err)
 	require.Len(t, all, 2)
 	assert.JSONEq(t, `{"a":1}`, string(all[0].Data), "earlier versions stay as they were")
-	latest, err := env.Engine.Document(ctx, coaching.SystemActor, c.ID, "hoks", 0)
+	latest, err := env.Engine.Document(ctx, ct.Staff, c.ID, "hoks", 0)
 	require.NoError(t, err)
 	assert.Equal(t, "approved", latest.Status)
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"reflect"
 	"slices"
 	"time"
 )
@@ -134,7 +133,7 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 	if opts == nil {
 		opts = &RecordOptions{}
 	}
-	if err := checkActor(actor); err != nil {
+	if err := e.screen(run, actor, OpChangeCase); err != nil {
 		return Case{}, err
 	}
 	pr := problems{subject: "record"}
@@ -142,22 +141,8 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 		pr.add("name", "must be a lower-case identifier, got %q", name)
 	}
 	checkMultiline(&pr, "reason", opts.Reason, 4000)
-	var raw json.RawMessage
-	switch {
-	case payload == nil:
+	if payload == nil {
 		pr.add("payload", "required")
-	default:
-		if v := reflect.ValueOf(payload); v.Kind() == reflect.Struct || (v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct) {
-			pr.merge("payload", ValidateStruct("record "+name, payload))
-		}
-		b, err := json.Marshal(payload)
-		switch {
-		case err != nil:
-			pr.add("payload", "cannot be encoded as JSON: %v", err)
-		case len(b) > maxPayloadBytes:
-			pr.add("payload", "larger than %d bytes", maxPayloadBytes)
-		}
-		raw = b
 	}
 	if err := pr.err(); err != nil {
 		return Case{}, err
@@ -166,6 +151,10 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 	var out Case
 	err := run(func(tx Tx) error {
 		c, err := e.caseFor(ctx, tx, actor, id, OpChangeCase)
+		if err != nil {
+			return err
+		}
+		raw, err := recordData(e.models[c.Model], name, payload)
 		if err != nil {
 			return err
 		}
@@ -187,6 +176,44 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 		return nil
 	})
 	return out, err
+}
+
+// recordData validates a record's payload as model m declares it and
+// returns its JSON. A declared record (see [ModelSpec.Records]) must be a
+// value, a pointer or JSON of its type; any record whose value is a struct
+// is checked with [CheckPayload] — its tags and its own Validate — so that
+// no write path stores a record that contradicts its own rules.
+func recordData(m *Model, name string, payload any) (json.RawMessage, error) {
+	subject := "record " + name
+	if payload == nil {
+		return nil, &ValidationError{Subject: subject, Problems: []FieldProblem{{Field: "payload", Message: "required"}}}
+	}
+	if m != nil {
+		if t, ok := m.records[name]; ok {
+			v, err := coercePayload(subject, t, payload)
+			if err != nil {
+				return nil, err
+			}
+			payload = v
+		}
+	}
+	pr := problems{subject: subject}
+	switch payload.(type) {
+	case json.RawMessage, []byte:
+	default:
+		pr.merge("payload", CheckPayload(subject, payload))
+	}
+	b, err := json.Marshal(payload)
+	switch {
+	case err != nil:
+		pr.add("payload", "cannot be encoded as JSON: %v", err)
+	case len(b) > maxPayloadBytes:
+		pr.add("payload", "larger than %d bytes", maxPayloadBytes)
+	}
+	if err := pr.err(); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // errNoHandler marks a timer kind nobody handles.

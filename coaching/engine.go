@@ -170,6 +170,21 @@ type EnrolParams struct {
 	CaseID CaseID `json:"case_id,omitempty"`
 	// Team is the initial support team.
 	Team []TeamMember `json:"team,omitempty"`
+	// Records are stored on the new case with its opening, by the
+	// enrolling actor, validated as [Engine.AddRecord] validates them (an
+	// importer's enrolment details, a warm handover received with the
+	// student). They need no further permission than the enrolment.
+	Records []RecordInput `json:"records,omitempty"`
+	// Reason is recorded in the opening audit entry (e.g. "SIS import,
+	// line 12").
+	Reason string `json:"reason,omitempty"`
+}
+
+// RecordInput is a named record given at enrolment.
+type RecordInput struct {
+	Name string `json:"name"`
+	// Payload is a value of the record's declared type, or its JSON.
+	Payload any `json:"payload"`
 }
 
 // Enrol stores the participant (unless existing) and opens a case in the
@@ -190,12 +205,8 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 	if !ok {
 		return Case{}, &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", p.Model)}}}
 	}
-	if err := checkActor(actor); err != nil {
+	if err := e.screen(run, actor, OpEnrol); err != nil {
 		return Case{}, err
-	}
-	if !anyRole(actor, m.spec.Openers) {
-		return Case{}, &ForbiddenError{ActorID: actor.ID, Operation: "open a case in model " + m.Name(), Rule: "model_openers",
-			Reason: "opening a case needs one of the roles " + joinRoles(m.spec.Openers)}
 	}
 	now := e.clock.Now()
 	pr := problems{subject: "enrolment"}
@@ -213,6 +224,21 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 	}
 	pr.merge("", validateTeam(p.Team))
 	checkText(&pr, "case_id", string(p.CaseID), 200)
+	checkMultiline(&pr, "reason", p.Reason, 4000)
+	records := make([]Record, 0, len(p.Records))
+	for i, r := range p.Records {
+		path := fmt.Sprintf("records[%d]", i)
+		if !validName(r.Name) {
+			pr.add(path+".name", "must be a lower-case identifier, got %q", r.Name)
+			continue
+		}
+		raw, err := recordData(m, r.Name, r.Payload)
+		if err != nil {
+			pr.merge(path, err)
+			continue
+		}
+		records = append(records, Record{Name: r.Name, At: now, By: actor.ID, Seq: 1, Data: raw})
+	}
 	if err := pr.err(); err != nil {
 		return Case{}, err
 	}
@@ -222,6 +248,9 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		State:   m.spec.Initial,
 		Version: 1,
 		Team:    append([]TeamMember(nil), p.Team...),
+	}
+	if len(records) > 0 {
+		c.Records = records
 	}
 	if c.ID == "" {
 		c.ID = CaseID(e.newID())
@@ -234,7 +263,7 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		c.Phase.DueAt = st.Deadline.After(now)
 		timers = append(timers, deadlineTimer(c))
 	}
-	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: slices.Clone(actor.Roles), To: c.State}
+	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: slices.Clone(actor.Roles), To: c.State, Reason: p.Reason}
 	err := run(func(tx Tx) error {
 		if p.ExistingParticipant != "" {
 			existing, err := tx.Participant(ctx, p.ExistingParticipant)
@@ -245,7 +274,7 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		}
 		// Asked before anything is written: a denied enrolment inside a
 		// host's transaction leaves only its access-log entry there.
-		if _, _, err := e.authorize(ctx, tx, actor, OpEnrol, nil, "", part.Organisation, nil); err != nil {
+		if err := e.authorizeEnrol(ctx, tx, actor, m, part.Organisation); err != nil {
 			return err
 		}
 		if p.ExistingParticipant == "" {
@@ -306,11 +335,31 @@ func (m TeamMember) validate() error {
 	return pr.err()
 }
 
-func checkActor(a Actor) error {
-	if strings.TrimSpace(a.ID) == "" {
-		return &ForbiddenError{Operation: "act without an identity", Rule: "actor_identity", Reason: "the actor has no id"}
+// authorizeEnrol asks the policy whether actor may enrol in org, and
+// checks that they hold one of the model's opener roles; either denial
+// carries its access-log entry.
+func (e *Engine) authorizeEnrol(ctx context.Context, tx ReadTx, actor Actor, m *Model, org OrganisationID) error {
+	req, _, err := e.authorize(ctx, tx, actor, OpEnrol, nil, "", org, nil)
+	if err != nil {
+		return err
+	}
+	if !anyRole(actor, m.spec.Openers) {
+		return e.deny(req, Deny(RuleModelOpeners, "opening a case in model %s needs one of the roles %s", m.Name(), joinRoles(m.spec.Openers)))
 	}
 	return nil
+}
+
+// AuthorizeEnrol asks, before anything is read or written, what
+// [Engine.Enrol] asks on every enrolment: the policy lets actor enrol
+// participants of org, and actor holds one of the model's opener roles.
+// Importers use it to refuse a whole batch at once. A denial is written to
+// the access log and returned as a *ForbiddenError.
+func (e *Engine) AuthorizeEnrol(ctx context.Context, actor Actor, model string, org OrganisationID) error {
+	m, ok := e.models[model]
+	if !ok {
+		return &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", model)}}}
+	}
+	return e.recordDenial(ctx, e.store.View(ctx, func(tx ReadTx) error { return e.authorizeEnrol(ctx, tx, actor, m, org) }))
 }
 
 func anyRole(a Actor, allowed []Role) bool {
@@ -375,7 +424,7 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 		opts = &FireOptions{}
 	}
 	p := &plan{}
-	err := e.store.View(ctx, func(tx ReadTx) error { return e.load(ctx, tx, p, actor, id, opts.IdempotencyKey) })
+	err := e.store.View(ctx, func(tx ReadTx) error { return e.load(ctx, tx, p, actor, id, event, opts.IdempotencyKey) })
 	if err != nil {
 		return nil, e.recordDenial(ctx, err)
 	}
@@ -409,7 +458,7 @@ func (e *Engine) FireTx(ctx context.Context, tx Tx, actor Actor, id CaseID, even
 	}
 	p := &plan{}
 	p.t.tx = tx
-	if err := e.load(ctx, tx, p, actor, id, opts.IdempotencyKey); err != nil {
+	if err := e.load(ctx, tx, p, actor, id, event, opts.IdempotencyKey); err != nil {
 		return nil, recordDenialTx(ctx, tx, err)
 	}
 	if p.hasCmd {
@@ -512,16 +561,24 @@ type plan struct {
 	timers      []Timer // from effects
 }
 
-// load reads the case and, with a key, the command record.
 // load reads the case and the command with the key, after the policy
-// allowed the actor to fire events on the case (a replay is a fire too: it
-// returns the case).
-func (e *Engine) load(ctx context.Context, tx ReadTx, p *plan, actor Actor, id CaseID, key string) error {
+// allowed the actor to fire events on the case and the actor holds one of
+// the event's roles (a replay is a fire too: it returns the case). Either
+// denial carries its access-log entry.
+func (e *Engine) load(ctx context.Context, tx ReadTx, p *plan, actor Actor, id CaseID, event, key string) error {
 	if err := p.load(ctx, tx, id, key); err != nil {
 		return err
 	}
-	_, _, err := e.authorize(ctx, tx, actor, OpFireEvent, &p.t.Case, "", "", nil)
-	return err
+	req, _, err := e.authorize(ctx, tx, actor, OpFireEvent, &p.t.Case, "", "", nil)
+	if err != nil {
+		return err
+	}
+	if m, ok := e.models[p.t.Case.Model]; ok {
+		if ev, ok := m.events[event]; ok && !anyRole(actor, ev.spec.Roles) {
+			return e.deny(req, Deny(RuleEventRoles, "the event %s needs one of the roles %s", event, joinRoles(ev.spec.Roles)))
+		}
+	}
+	return nil
 }
 
 func (p *plan) load(ctx context.Context, tx ReadTx, id CaseID, key string) error {
@@ -588,19 +645,12 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	if !ok {
 		return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
 	}
-	if err := checkActor(actor); err != nil {
-		return err
-	}
 	if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
 		return &ConflictError{CaseID: c.ID, Expected: opts.ExpectedVersion, Current: c.Version}
 	}
 	ev, ok := m.events[event]
 	if !ok {
 		return &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State), Unknown: true}
-	}
-	if !anyRole(actor, ev.spec.Roles) {
-		return &ForbiddenError{ActorID: actor.ID, Operation: "fire " + event, Rule: "event_roles",
-			Reason: "the event needs one of the roles " + joinRoles(ev.spec.Roles)}
 	}
 	to, ok := m.edges[edgeKey{event, c.State}]
 	if !ok {

@@ -276,7 +276,7 @@ func TestConcurrentFireOnOneCase(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for r := 0; r < rounds; r++ {
-				cur, err := env.Engine.Case(ctx, coaching.SystemActor, c.ID)
+				cur, err := env.Engine.Case(ctx, ct.Staff, c.ID)
 				if err != nil {
 					t.Error(err)
 					return
@@ -303,7 +303,7 @@ func TestConcurrentFireOnOneCase(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	final, err := env.Engine.Case(ctx, coaching.SystemActor, c.ID)
+	final, err := env.Engine.Case(ctx, ct.Staff, c.ID)
 	require.NoError(t, err)
 	wins := int64(0)
 	for v, n := range won {

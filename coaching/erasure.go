@@ -226,7 +226,7 @@ type RetentionReport struct {
 
 // ApplyRetention erases every participant whose retention period has
 // passed on now. It is the engine's own action, like [Engine.Tick]: it runs
-// as [SystemActor], not through the policy, and each erasure is written to
+// as the engine's own actor (id "system"), not through the policy, and each erasure is written to
 // the access log under the rule "retention". Each participant is erased
 // in a transaction of its own.
 func (e *Engine) ApplyRetention(ctx context.Context, now time.Time, rule RetentionRule) (RetentionReport, error) {
@@ -278,12 +278,13 @@ func (e *Engine) ApplyRetention(ctx context.Context, now time.Time, rule Retenti
 				r = ErasureReport{Participant: pid, AlreadyErased: true}
 				return nil
 			}
-			entry := AccessEntry{At: e.clock.Now(), ActorID: SystemActor.ID, Roles: slices.Clone(SystemActor.Roles), Organisation: p.Organisation,
+			sys := systemActor()
+			entry := AccessEntry{At: e.clock.Now(), ActorID: sys.ID, Roles: sys.Roles, Organisation: p.Organisation,
 				Operation: OpErase, ParticipantID: pid, Allowed: true, Rule: "retention", Subject: "erasure"}
 			if err := tx.AppendAccess(ctx, entry); err != nil {
 				return err
 			}
-			r, err = e.erase(ctx, tx, SystemActor, p, st.ids, rule.Erasure)
+			r, err = e.erase(ctx, tx, sys, p, st.ids, rule.Erasure)
 			return err
 		})
 		switch {

@@ -80,7 +80,7 @@ func ExampleRulesRejectedError() {
 			fmt.Printf("%s: %s\n", f.Rule, f.Reason)
 		}
 	}
-	c, _ = eng.Case(ctx, coaching.SystemActor, c.ID)
+	c, _ = eng.Case(ctx, exampleCoach, c.ID)
 	fmt.Println("still in", c.State)
 	// Output:
 	// entry_criteria_met: entry criteria not met: own motivation, commitment to attendance

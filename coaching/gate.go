@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // This file is where every engine call meets the Policy: it builds the
@@ -21,11 +24,17 @@ func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Opera
 	if c == nil && pid == "" && (op == OpReadParticipant || op == OpReadIdentityCode || op == OpErase) {
 		return nil, Decision{}, &ValidationError{Subject: string(op), Problems: []FieldProblem{{Field: "participant_id", Message: "required"}}}
 	}
-	if len(actor.Purpose) > maxPurposeBytes || len(actor.ID) > maxPurposeBytes {
-		// Both go into the access log: bound them.
-		return nil, Decision{}, &ValidationError{Subject: "actor", Problems: []FieldProblem{{Field: "purpose", Message: fmt.Sprintf("the actor's id and purpose are at most %d bytes each", maxPurposeBytes)}}}
-	}
 	req := &Request{Actor: actor, Operation: op, Case: c, Organisation: org, Today: DateOf(e.clock.Now())}
+	if c != nil {
+		req.Organisation = c.Organisation
+	}
+	if d, ok := screenActor(actor); !ok {
+		return req, d, e.deny(req, d)
+	}
+	if len(actor.Purpose) > maxPurposeBytes {
+		// The purpose goes into the access log: bound it.
+		return nil, Decision{}, &ValidationError{Subject: "actor", Problems: []FieldProblem{{Field: "purpose", Message: fmt.Sprintf("the actor's purpose is at most %d bytes", maxPurposeBytes)}}}
+	}
 	if c != nil {
 		pid, req.Organisation = c.ParticipantID, c.Organisation
 	}
@@ -54,8 +63,7 @@ func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Opera
 		d.Rule = "unnamed"
 	}
 	if !d.Allowed {
-		entry := e.accessEntry(req, d, "")
-		return req, d, &ForbiddenError{ActorID: actor.ID, Operation: string(op) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
+		return req, d, e.deny(req, d)
 	}
 	return req, d, nil
 }
@@ -63,6 +71,49 @@ func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Opera
 // maxPurposeBytes bounds the actor's id and purpose, which the access log
 // keeps.
 const maxPurposeBytes = 1000
+
+// screenActor refuses, before any policy is asked, an actor that no policy
+// may allow: one without an id, one whose id is not text (invalid UTF-8,
+// control characters) or too long, and a host-built actor claiming the
+// engine's reserved system role or id. A host's own Policy therefore never
+// sees a forged system actor.
+func screenActor(a Actor) (Decision, bool) {
+	switch {
+	case strings.TrimSpace(a.ID) == "":
+		return Deny(RuleAuthenticated, "the actor has no id"), false
+	case len(a.ID) > maxPurposeBytes || !utf8.ValidString(a.ID) || strings.ContainsFunc(a.ID, unicode.IsControl):
+		return Deny(RuleActorIdentity, "the actor's id must be text of at most %d bytes without control characters", maxPurposeBytes), false
+	case a.claimsSystem():
+		return Deny(RuleReservedSystem, "the role %q and the id %q are reserved for the engine's own actor", RoleSystem, systemActorID), false
+	}
+	return Decision{}, true
+}
+
+// screen refuses an unusable or forged actor (see screenActor) before a
+// command looks at its input; the refusal is written to the access log
+// through run, like every other denial.
+func (e *Engine) screen(run txRunner, actor Actor, op Operation) error {
+	d, ok := screenActor(actor)
+	if ok {
+		return nil
+	}
+	req := &Request{Actor: actor, Operation: op, Organisation: actor.Organisation, Today: DateOf(e.clock.Now())}
+	return run(func(Tx) error { return e.deny(req, d) })
+}
+
+// deny turns a denial of req into the *ForbiddenError every engine call
+// returns for it, carrying its access-log entry. It is the only place a
+// denial is made: whichever check refused (the screen, the policy, the
+// event's or the model's roles), the transaction runners and read paths
+// write its entry (recordDenial, recordDenialTx), so no denial goes
+// unlogged.
+func (e *Engine) deny(req *Request, d Decision) *ForbiddenError {
+	if d.Rule == "" {
+		d.Rule = "unnamed"
+	}
+	entry := e.accessEntry(req, d, "")
+	return &ForbiddenError{ActorID: entry.ActorID, Operation: string(req.Operation) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
+}
 
 func describeTarget(r *Request) string {
 	switch {
@@ -84,7 +135,7 @@ func (e *Engine) accessEntry(r *Request, d Decision, subject string) AccessEntry
 	} else if r.Participant != nil {
 		a.ParticipantID = r.Participant.ID
 	}
-	return a
+	return a.Sanitized()
 }
 
 // recordDenial writes the access-log entry of a denial that ended a store

@@ -75,9 +75,9 @@ func TestHostOwnedTransaction(t *testing.T) {
 		return hostFailure
 	})
 	require.ErrorIs(t, err, hostFailure)
-	_, err = eng.Case(ctx, coaching.SystemActor, "host-1")
+	_, err = eng.Case(ctx, ct.Staff, "host-1")
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "rolled back with the host")
-	sessions, err := eng.Sessions(ctx, coaching.SystemActor, coaching.SessionQuery{})
+	sessions, err := eng.Sessions(ctx, ct.Staff, coaching.SessionQuery{})
 	require.NoError(t, err)
 	assert.Empty(t, sessions)
 
@@ -91,7 +91,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 	assert.Len(t, c.Members(coaching.RoleNurse), 1)
 	trail := ct.RequireAuditTrail(t, eng, id)
 	assert.Len(t, trail, 5, "opened, document, admit, record, team (attendance writes no audit entry without a flag)")
-	marks, err := eng.Marks(ctx, coaching.SystemActor, id, d, d)
+	marks, err := eng.Marks(ctx, ct.Staff, id, d, d)
 	require.NoError(t, err)
 	assert.Len(t, marks, 1)
 	_, err = eng.FireTx(ctx, nil, ct.Coach, id, coaching.ValoPause, nil)

@@ -3,6 +3,7 @@ package coaching
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -101,6 +102,26 @@ type ModelSpec struct {
 	Events      []EventSpec `json:"events"`
 	// Openers may open (enrol) a case in the model.
 	Openers []Role `json:"openers"`
+	// Records declares the type of each named record that hosts and
+	// packages add to the model's cases with [Engine.AddRecord] or at
+	// enrolment ([EnrolParams.Records]): name → a value of the struct type.
+	// A declared record, whether given as a value or as JSON, is decoded
+	// into its type and validated ([CheckPayload]) on every write; an
+	// event's payload record (EventSpec.Payload) is declared by the event
+	// and need not be repeated. Undeclared names take any JSON value (a
+	// struct value is still checked).
+	Records map[string]any `json:"-"`
+}
+
+// SetRecord declares the type of the record name (see
+// [ModelSpec.Records]). Packages use it to attach their record types to a
+// model (pathway declares its warm handovers).
+func (s *ModelSpec) SetRecord(name string, prototype any) {
+	s.Records = maps.Clone(s.Records)
+	if s.Records == nil {
+		s.Records = map[string]any{}
+	}
+	s.Records[name] = prototype
 }
 
 // AddRules appends rules to the named event and reports an error when the
@@ -134,6 +155,7 @@ func (s ModelSpec) Clone() ModelSpec {
 		e.Effects = slices.Clone(e.Effects)
 	}
 	out.Openers = slices.Clone(s.Openers)
+	out.Records = maps.Clone(s.Records)
 	return out
 }
 
@@ -174,6 +196,9 @@ type Model struct {
 	fromMap map[string][]string // state -> sorted event names allowed from it
 	looplab fsm.Events
 	pool    sync.Pool
+	// records maps every declared record name (ModelSpec.Records and the
+	// events' payload records) to its struct type.
+	records map[string]reflect.Type
 }
 
 type edgeKey struct{ event, from string }
@@ -359,6 +384,7 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 		sort.Strings(names)
 	}
 	m.checkGraph(&pr)
+	m.compileRecords(&pr)
 	if err := pr.err(); err != nil {
 		return nil, err
 	}
@@ -368,6 +394,51 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 	}
 	m.pool.New = func() any { return m.newMachine(m.spec.Initial) }
 	return m, nil
+}
+
+// compileRecords collects the declared record types: the spec's Records
+// and the events' payload records. A name declared with two types is a
+// problem: a record must mean one thing on every write path.
+func (m *Model) compileRecords(pr *problems) {
+	m.records = map[string]reflect.Type{}
+	for _, name := range slices.Sorted(maps.Keys(m.spec.Records)) {
+		path := "records." + name
+		if !validName(name) {
+			pr.add(path, "must be a lower-case identifier, got %q", name)
+			continue
+		}
+		proto := m.spec.Records[name]
+		if proto == nil {
+			pr.add(path, "declares no type")
+			continue
+		}
+		t := reflect.TypeOf(proto)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			pr.add(path, "must be a struct type, got %s", t)
+			continue
+		}
+		m.records[name] = t
+	}
+	for _, e := range m.spec.Events {
+		ce := m.events[e.Name]
+		if ce == nil || ce.payloadType == nil {
+			continue
+		}
+		if t, ok := m.records[ce.record]; ok && t != ce.payloadType {
+			pr.add("events."+e.Name+".record", "record %q is declared as %s and as %s", ce.record, t, ce.payloadType)
+			continue
+		}
+		m.records[ce.record] = ce.payloadType
+	}
+}
+
+// RecordType returns the struct type declared for the record name, if any.
+func (m *Model) RecordType(name string) (reflect.Type, bool) {
+	t, ok := m.records[name]
+	return t, ok
 }
 
 // checkGraph reports unreachable states, a missing terminal state, active

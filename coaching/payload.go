@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -104,39 +105,101 @@ func decodePayload(ev *compiledEvent, payload any) (any, json.RawMessage, error)
 	if ev.payloadType == nil {
 		return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload", Message: "this event takes no payload"}}}
 	}
-	ptr := reflect.New(ev.payloadType)
+	ptr, err := coercePayload(name, ev.payloadType, payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckPayload(name, ptr); err != nil {
+		return nil, nil, err
+	}
+	raw, err := json.Marshal(ptr)
+	if err != nil {
+		return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload", Message: "cannot be encoded as JSON: " + err.Error()}}}
+	}
+	return ptr, raw, nil
+}
+
+// coercePayload turns payload — a T, a *T, or JSON bytes (json.RawMessage
+// or []byte) that decode into T with no unknown fields — into a new *T.
+func coercePayload(subject string, t reflect.Type, payload any) (any, error) {
+	ptr := reflect.New(t)
+	bad := func(msg string) error {
+		return &ValidationError{Subject: subject, Problems: []FieldProblem{{Field: "payload", Message: msg}}}
+	}
 	switch v := payload.(type) {
 	case json.RawMessage:
 		if err := decodeJSONPayload(v, ptr.Interface()); err != nil {
-			return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload", Message: err.Error()}}}
+			return nil, bad(err.Error())
 		}
 	case []byte:
 		if err := decodeJSONPayload(v, ptr.Interface()); err != nil {
-			return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload", Message: err.Error()}}}
+			return nil, bad(err.Error())
+		}
+	case map[string]any:
+		// A payload that arrived as JSON and was decoded generically (an
+		// HTTP body's nested object): decode it into T as JSON.
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, bad(err.Error())
+		}
+		if err := decodeJSONPayload(b, ptr.Interface()); err != nil {
+			return nil, bad(err.Error())
 		}
 	default:
 		rv := reflect.ValueOf(payload)
 		switch {
-		case rv.Type() == ev.payloadType:
+		case rv.Type() == t:
 			ptr.Elem().Set(rv)
-		case rv.Kind() == reflect.Pointer && rv.Type().Elem() == ev.payloadType:
+		case rv.Kind() == reflect.Pointer && rv.Type().Elem() == t:
 			if rv.IsNil() {
-				return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload", Message: "nil pointer"}}}
+				return nil, bad("nil pointer")
 			}
 			ptr.Elem().Set(rv.Elem())
 		default:
-			return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload",
-				Message: fmt.Sprintf("want %s, got %T", ev.payloadType, payload)}}}
+			return nil, bad(fmt.Sprintf("want %s, got %T", t, payload))
 		}
 	}
-	if err := ValidateStruct(name, ptr.Interface()); err != nil {
-		return nil, nil, err
+	return ptr.Interface(), nil
+}
+
+// Validator is implemented by payload and record types whose rules go
+// beyond their struct tags (a consent given after the handover it allows,
+// a date range that ends before it starts). Validate returns a
+// *ValidationError listing every problem, or nil.
+type Validator interface {
+	Validate() error
+}
+
+// CheckPayload validates a payload or record value the way the engine does
+// on every write path: its `validate` struct tags, then — when v (or the
+// value v points to) implements [Validator] — its own Validate. Problems
+// from both are reported together, each once.
+func CheckPayload(subject string, v any) error {
+	pr := problems{subject: subject}
+	rv := reflect.ValueOf(v)
+	isStruct := rv.Kind() == reflect.Struct || (rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct)
+	if isStruct {
+		pr.merge("", ValidateStruct(subject, v))
 	}
-	raw, err := json.Marshal(ptr.Interface())
-	if err != nil {
-		return nil, nil, &ValidationError{Subject: name, Problems: []FieldProblem{{Field: "payload", Message: "cannot be encoded as JSON: " + err.Error()}}}
+	val, ok := v.(Validator)
+	if !ok && rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		val, ok = rv.Elem().Interface().(Validator)
 	}
-	return ptr.Interface(), raw, nil
+	if ok && !(rv.Kind() == reflect.Pointer && rv.IsNil()) {
+		if err := val.Validate(); err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				pr.add("", "%v", err)
+			} else {
+				for _, p := range ve.Problems {
+					if !slices.Contains(pr.list, p) {
+						pr.list = append(pr.list, p)
+					}
+				}
+			}
+		}
+	}
+	return pr.err()
 }
 
 func decodeJSONPayload(b []byte, into any) error {

@@ -181,6 +181,11 @@ const RoleFunder Role = "funder"
 const (
 	RuleAuthenticated        = "authenticated"
 	RuleSystem               = "system"
+	RuleReservedSystem       = "reserved_system_actor"
+	RuleActorIdentity        = "actor_identity"
+	RuleEventRoles           = "event_roles"
+	RuleModelOpeners         = "model_openers"
+	RuleSessionStaff         = "session_staff"
 	RuleFunderAggregate      = "funder_aggregate"
 	RuleOrganisation         = "organisation_isolation"
 	RuleWelfareRecords       = "welfare_records"
@@ -229,8 +234,10 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 // says otherwise. Its rules, first match deciding:
 //
 //   - authenticated: an actor needs an id.
-//   - system: the engine's own actor may do anything except read welfare
-//     records or identity codes and erase.
+//   - system: the engine's own actor ([Actor.IsEngine], which no host can
+//     build) may do anything except read welfare records or identity codes
+//     and erase. A host-built actor claiming the system role is denied
+//     (reserved_system_actor) before any policy is asked.
 //   - funder_aggregate: a funder reads figures across organisations and
 //     nothing else — never a case or a person.
 //   - organisation_isolation: nobody reads or changes another
@@ -265,7 +272,9 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	switch {
 	case a.ID == "":
 		return Deny(RuleAuthenticated, "the actor has no id")
-	case a.HasRole(RoleSystem):
+	case a.claimsSystem():
+		return Deny(RuleReservedSystem, "the role %q and the id %q are reserved for the engine's own actor", RoleSystem, systemActorID)
+	case a.IsEngine():
 		if op == OpReadWelfare || op == OpReadIdentityCode || op == OpErase {
 			return Deny(RuleSystem, "the engine's own actor does not read welfare records or identity codes or erase")
 		}

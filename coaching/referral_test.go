@@ -130,7 +130,7 @@ func TestSessionsAndTeamHours(t *testing.T) {
 		Staff: []coaching.SessionStaff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Contacts: 14, Topic: "lunch break in the workshop hall"})
 	require.NoError(t, err)
 
-	hours, err := env.Engine.TeamHours(ctx, coaching.SystemActor, d, d)
+	hours, err := env.Engine.TeamHours(ctx, ct.Staff, d, d)
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, h := range hours {
@@ -142,7 +142,7 @@ func TestSessionsAndTeamHours(t *testing.T) {
 			assert.Equal(t, 14, h.Contacts)
 		}
 	}
-	list, err := env.Engine.Sessions(ctx, coaching.SystemActor, coaching.SessionQuery{CaseID: b.ID})
+	list, err := env.Engine.Sessions(ctx, ct.Staff, coaching.SessionQuery{CaseID: b.ID})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.Equal(t, coaching.SessionGroup, list[0].Kind)

@@ -127,12 +127,14 @@ func (e *Engine) RecordSessionTx(ctx context.Context, tx Tx, actor Actor, s Sess
 }
 
 func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s Session) (Session, error) {
-	if err := checkActor(actor); err != nil {
+	if err := e.screen(run, actor, OpChangeCase); err != nil {
 		return Session{}, err
 	}
 	if !anyRole(actor, staffRoles) {
-		return Session{}, &ForbiddenError{ActorID: actor.ID, Operation: "record a coaching session", Rule: "session_staff",
-			Reason: "recording sessions needs a staff role"}
+		req := &Request{Actor: actor, Operation: OpChangeCase, Organisation: actor.Organisation, Today: DateOf(e.clock.Now())}
+		return Session{}, run(func(Tx) error {
+			return e.deny(req, Deny(RuleSessionStaff, "recording sessions needs a staff role"))
+		})
 	}
 	now := e.clock.Now()
 	pr := problems{subject: "session"}

@@ -40,7 +40,7 @@ func (e *Engine) ChangeTeamTx(ctx context.Context, tx Tx, actor Actor, id CaseID
 }
 
 func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id CaseID, ch TeamChange) (Case, error) {
-	if err := checkActor(actor); err != nil {
+	if err := e.screen(run, actor, OpChangeCase); err != nil {
 		return Case{}, err
 	}
 	if (ch.Add == nil) == (ch.Remove == nil) {
@@ -65,12 +65,12 @@ func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id C
 		if !ok {
 			return errors.New("valmennus: case " + string(c.ID) + " uses a model this engine was not given: " + c.Model)
 		}
-		if _, _, err := e.authorize(ctx, tx, actor, OpChangeCase, &c, "", "", nil); err != nil {
+		req, _, err := e.authorize(ctx, tx, actor, OpChangeCase, &c, "", "", nil)
+		if err != nil {
 			return err
 		}
 		if !anyRole(actor, m.spec.Openers) {
-			return &ForbiddenError{ActorID: actor.ID, Operation: "change the team of case " + string(id), Rule: "model_openers",
-				Reason: "changing a team needs one of the roles " + joinRoles(m.spec.Openers)}
+			return e.deny(req, Deny(RuleModelOpeners, "changing a team needs one of the roles %s", joinRoles(m.spec.Openers)))
 		}
 		if ch.ExpectedVersion != 0 && ch.ExpectedVersion != c.Version {
 			return &ConflictError{CaseID: c.ID, Expected: ch.ExpectedVersion, Current: c.Version}

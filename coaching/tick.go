@@ -104,7 +104,7 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 		next := c.Clone()
 		next.Version++
 		next.Phase.OverdueAt = now
-		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditOverdue, ActorID: SystemActor.ID, Roles: SystemActor.Roles,
+		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditOverdue, ActorID: systemActorID, Roles: []Role{RoleSystem},
 			From: c.State, To: c.State, Reason: "deadline " + c.Phase.DueAt.In(Helsinki).Format(time.RFC3339) + " passed"}
 		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 	if res.Audit != "" {
 		next := c
 		next.Version++
-		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTimer, ActorID: SystemActor.ID, Roles: SystemActor.Roles,
+		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTimer, ActorID: systemActorID, Roles: []Role{RoleSystem},
 			Event: res.Audit, From: c.State, To: c.State}
 		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 			return err

@@ -84,11 +84,11 @@
 // host can map a participant back to its own records. The group and the
 // start date are stored on the new case as a record named "sis_enrolment"
 // ([RecordName], payload [EnrolmentRecord]) in the enrolment's
-// transaction. The record is written by [coaching.SystemActor], since the
-// policy lets only a case's support team and the head of studies change a
-// case and the importer need be neither; its audit entry's reason names
-// the importer and the line ("SIS import by tutor-1, line 2"), and the
-// case's opening audit entry is the importer's.
+// transaction: it is stored with the case's opening
+// ([coaching.EnrolParams.Records]), by the importer, whose permission to
+// enrol is all it needs — the importer need not be on the new case's team.
+// The opening audit entry is the importer's and its reason names the line
+// ("SIS import, line 2").
 //
 // # Access
 //

@@ -182,34 +182,22 @@ func (o Options) check(eng *coaching.Engine) error {
 // the policy lets them enrol in the organisation. A policy denial is
 // written to the access log by the engine.
 func authorize(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options) error {
-	m, _ := eng.Model(opts.Model)
-	openers := m.Spec().Openers
-	if strings.TrimSpace(actor.ID) != "" && !slices.ContainsFunc(openers, actor.HasRole) {
-		names := make([]string, len(openers))
-		for i, r := range openers {
-			names[i] = string(r)
-		}
-		return &coaching.ForbiddenError{ActorID: actor.ID, Operation: "open a case in model " + m.Name(), Rule: "model_openers",
-			Reason: "opening a case needs one of the roles " + strings.Join(names, ", ")}
-	}
-	return eng.AuthorizeOrganisation(ctx, actor, coaching.OpEnrol, opts.Organisation)
+	return eng.AuthorizeEnrol(ctx, actor, opts.Model, opts.Organisation)
 }
 
 // enrolRow enrols one row and stores its record, inside tx.
 func enrolRow(ctx context.Context, eng *coaching.Engine, tx coaching.Tx, actor coaching.Actor, opts Options, r row) (coaching.CaseID, error) {
-	c, err := eng.EnrolTx(ctx, tx, actor, coaching.EnrolParams{Model: opts.Model, Participant: r.participant, Team: opts.Team})
+	p := coaching.EnrolParams{Model: opts.Model, Participant: r.participant, Team: opts.Team,
+		Reason: fmt.Sprintf("SIS import, line %d", r.line)}
+	if r.record != (EnrolmentRecord{}) {
+		// Stored with the opening, by the importer: the enrolment is all
+		// the permission it needs, so an importer who is not on the new
+		// case's team still writes it, under their own name.
+		p.Records = []coaching.RecordInput{{Name: RecordName, Payload: r.record}}
+	}
+	c, err := eng.EnrolTx(ctx, tx, actor, p)
 	if err != nil {
 		return "", err
-	}
-	if r.record != (EnrolmentRecord{}) {
-		// Written by the engine's own actor: the policy lets only the
-		// support team and the head of studies change a case, and the
-		// importer, allowed to enrol, need be neither. The audit entry's
-		// reason names the importer.
-		reason := fmt.Sprintf("SIS import by %s, line %d", actor.ID, r.line)
-		if _, err := eng.AddRecordTx(ctx, tx, coaching.SystemActor, c.ID, RecordName, r.record, &coaching.RecordOptions{Reason: reason}); err != nil {
-			return "", err
-		}
 	}
 	return c.ID, nil
 }

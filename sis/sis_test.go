@@ -114,12 +114,13 @@ func TestImportGoodFile(t *testing.T) {
 	rec, ok := c.Record(sis.RecordName)
 	require.True(t, ok)
 	assert.JSONEq(t, `{"group":"TVO25A","start_date":"2026-08-10"}`, string(rec.Data))
-	assert.Equal(t, coaching.SystemActor.ID, rec.By, "the importer need not be on the team")
+	assert.Equal(t, tutor.ID, rec.By, "the importer wrote the record, though not on the team")
+	assert.EqualValues(t, 1, rec.Seq, "the record came with the opening")
 	trail, err := eng.AuditTrail(ctx, head, c.ID)
 	require.NoError(t, err)
-	require.Len(t, trail, 2)
+	require.Len(t, trail, 1)
 	assert.Equal(t, tutor.ID, trail[0].ActorID, "the importer opened the case")
-	assert.Equal(t, "SIS import by tutor-1, line 2", trail[1].Reason)
+	assert.Equal(t, "SIS import, line 2", trail[0].Reason)
 
 	// A quoted group with the delimiter in it; English.
 	c, err = eng.Case(ctx, head, rep.Enrolled[2].Case)

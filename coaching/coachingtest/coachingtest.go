@@ -298,7 +298,7 @@ func (e *Env) Drive(t testing.TB, id coaching.CaseID, steps ...Step) coaching.Ca
 
 func (e *Env) drive(t testingT, id coaching.CaseID, steps []Step) coaching.Case {
 	t.Helper()
-	c, err := e.Engine.Case(context.Background(), coaching.SystemActor, id)
+	c, err := storedCase(e.Engine, id)
 	if err != nil {
 		fail(t, "driving case %q: %v", id, err)
 		return c
@@ -350,7 +350,7 @@ func RequireState(t testing.TB, eng *coaching.Engine, id coaching.CaseID, state 
 
 func requireState(t testingT, eng *coaching.Engine, id coaching.CaseID, state string) coaching.Case {
 	t.Helper()
-	c, err := eng.Case(context.Background(), coaching.SystemActor, id)
+	c, err := storedCase(eng, id)
 	if err != nil {
 		fail(t, "case %q: %v", id, err)
 		return c
@@ -459,12 +459,12 @@ func RequireAuditTrail(t testing.TB, eng *coaching.Engine, id coaching.CaseID) [
 
 func requireAuditTrail(t testingT, eng *coaching.Engine, id coaching.CaseID) []coaching.AuditEntry {
 	t.Helper()
-	c, err := eng.Case(context.Background(), coaching.SystemActor, id)
+	c, err := storedCase(eng, id)
 	if err != nil {
 		fail(t, "case %q: %v", id, err)
 		return nil
 	}
-	trail, err := eng.AuditTrail(context.Background(), coaching.SystemActor, id)
+	trail, err := storedTrail(eng, id)
 	if err != nil {
 		fail(t, "audit trail of case %q: %v", id, err)
 		return nil
@@ -589,4 +589,28 @@ func describe(err error) string {
 		return "no error"
 	}
 	return fmt.Sprintf("%T: %v", err, err)
+}
+
+// storedCase reads a case straight from the engine's store. The kit's
+// assertions inspect what was stored, whoever could read it: the engine's
+// own actor is not something a test (or a host) can construct.
+func storedCase(eng *coaching.Engine, id coaching.CaseID) (coaching.Case, error) {
+	var c coaching.Case
+	err := eng.Store().View(context.Background(), func(tx coaching.ReadTx) error {
+		var err error
+		c, err = tx.Case(context.Background(), id)
+		return err
+	})
+	return c, err
+}
+
+// storedTrail reads a case's whole audit trail straight from the store.
+func storedTrail(eng *coaching.Engine, id coaching.CaseID) ([]coaching.AuditEntry, error) {
+	var trail []coaching.AuditEntry
+	err := eng.Store().View(context.Background(), func(tx coaching.ReadTx) error {
+		var err error
+		trail, err = tx.AuditTrail(context.Background(), id, 0)
+		return err
+	})
+	return trail, err
 }
