@@ -152,7 +152,26 @@ func (in MarkInput) validate(pr *problems, path string, today Date) {
 type ConsentRecord struct {
 	GivenOn     Date `json:"given_on,omitzero"`
 	WithdrawnOn Date `json:"withdrawn_on,omitzero"`
+	// GivenVia says how the consent was given: by the student signed in
+	// (ConsentBySelf) or in writing, recorded by staff (ConsentInWriting).
+	GivenVia ConsentVia `json:"given_via,omitempty"`
+	// RecordedBy is the actor who recorded the consent's latest change, at
+	// RecordedAt ([Engine.RecordGuardianConsent],
+	// [Engine.WithdrawGuardianConsent]).
+	RecordedBy string    `json:"recorded_by,omitempty"`
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
 }
+
+// ConsentVia is how a consent was given.
+type ConsentVia string
+
+// Ways of giving consent.
+const (
+	// ConsentBySelf: the student recorded it themself, signed in.
+	ConsentBySelf ConsentVia = "self"
+	// ConsentInWriting: staff recorded the student's written consent.
+	ConsentInWriting ConsentVia = "written"
+)
 
 // ActiveOn reports whether the consent holds on d: given on or before d and
 // not withdrawn on or before d.

@@ -101,6 +101,11 @@ type TimerResult struct {
 	// Audit, when set, records the timer in the case's audit trail as an
 	// entry of kind AuditTimer with this event name (a new case version).
 	Audit string
+	// Document names the case document the timer concerns, if any (e.g.
+	// "referral_ab12"). When it is a welfare document, the audit entry is
+	// shown only to those who may read that document; give the notices the
+	// same [NoticeDataDocument].
+	Document string
 }
 
 // Audit kinds for records and package timers.

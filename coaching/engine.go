@@ -863,34 +863,51 @@ func (e *Engine) IdentityCode(ctx context.Context, actor Actor, id ParticipantID
 
 // Notices returns the notices about a case, if the policy lets actor read
 // them: staff see every notice of the case, anyone else (a guardian, the
-// student) only the notices addressed to them.
+// student) only the notices addressed to them. A notice about a welfare
+// document (a referral's follow-up) is shown only to those who may read
+// that document.
 func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice, error) {
-	if _, err := e.Authorize(ctx, actor, OpReadNotices, id); err != nil {
+	c, err := e.Authorize(ctx, actor, OpReadNotices, id)
+	if err != nil {
 		return nil, err
 	}
+	// The outbox is read outside a store transaction (it is the store's
+	// own port, not a transaction's), then filtered in one.
 	all, err := e.store.Notices(ctx, NoticeQuery{CaseID: id})
 	if err != nil {
 		return nil, err
 	}
-	if anyRole(actor, staffRoles) || actor.HasRole(RoleSystem) {
-		return all, nil
-	}
-	own := all[:0:0]
-	for _, n := range all {
-		if n.Recipient.ID == actor.ID {
-			own = append(own, n)
+	if !anyRole(actor, staffRoles) && !actor.IsEngine() {
+		own := all[:0:0]
+		for _, n := range all {
+			if n.Recipient.ID == actor.ID {
+				own = append(own, n)
+			}
 		}
+		all = own
 	}
-	return own, nil
+	var out []Notice
+	err = e.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = e.welfareFilter(tx, actor, &c).notices(ctx, all)
+		return err
+	})
+	return out, err
 }
 
-// AuditTrail returns the case's whole audit trail in order, if the policy
-// lets actor read the case.
+// AuditTrail returns the case's audit trail in order, if the policy lets
+// actor read the case. Entries about a welfare document (a referral's
+// changes, a welfare record's versions) are left out unless the actor may
+// read that document, by the rule that guards it; their sequence numbers
+// are missing from what the actor sees.
 func (e *Engine) AuditTrail(ctx context.Context, actor Actor, id CaseID) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := e.readCase(ctx, actor, OpReadCase, id, func(tx ReadTx, _ *Case) error {
-		var err error
-		out, err = tx.AuditTrail(ctx, id, 0)
+	err := e.readCase(ctx, actor, OpReadCase, id, func(tx ReadTx, c *Case) error {
+		all, err := tx.AuditTrail(ctx, id, 0)
+		if err != nil {
+			return err
+		}
+		out, err = e.welfareFilter(tx, actor, c).auditEntries(ctx, all)
 		return err
 	})
 	return out, err

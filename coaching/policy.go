@@ -54,13 +54,16 @@ const (
 	OpErase Operation = "erase"
 	// OpReadAccessLog: read the access log of an organisation.
 	OpReadAccessLog Operation = "read_access_log"
+	// OpRecordConsent: record or withdraw an adult student's consent to
+	// their guardians being informed.
+	OpRecordConsent Operation = "record_consent"
 )
 
 // Operations lists every operation, in declaration order.
 var Operations = []Operation{
 	OpReadCase, OpReadParticipant, OpReadIdentityCode, OpEnrol, OpFireEvent, OpChangeCase,
 	OpRecordAttendance, OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices,
-	OpReadReferral, OpReadWelfare, OpReadFigures, OpErase, OpReadAccessLog,
+	OpReadReferral, OpReadWelfare, OpReadFigures, OpErase, OpReadAccessLog, OpRecordConsent,
 }
 
 // loggedOperations are written to the access log even when allowed.
@@ -216,11 +219,11 @@ var guardianOps = []Operation{OpReadAttendance, OpReadSchedule, OpReadHOKSSummar
 
 // studentOps are what students may do with their own data.
 var studentOps = []Operation{OpReadCase, OpReadParticipant, OpReadIdentityCode, OpFireEvent, OpReadAttendance,
-	OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral}
+	OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral, OpRecordConsent}
 
 // teamOps are what support-team staff may do with the cases they are on.
 var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase, OpRecordAttendance,
-	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral}
+	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral, OpRecordConsent}
 
 // headOps are what a head of studies may do with the organisation's data.
 var headOps = append(slices.Clone(teamOps), OpReadIdentityCode, OpReadFigures, OpErase, OpReadAccessLog, OpEnrol)
@@ -256,7 +259,8 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //   - teaching_staff: teachers, coaches, tutors and counsellors record
 //     attendance for any student of their organisation.
 //   - student_self / student_other: students see their own case, plan,
-//     attendance, schedule and notices, never another student's.
+//     attendance, schedule and notices, and record or withdraw their own
+//     consent to guardian notices; never another student's.
 //   - guardian_of_minor / guardian_with_consent / guardian_age /
 //     guardian_scope / guardian_relation: a guardian sees their ward's
 //     attendance, schedule, plan summary and notices while the ward is under

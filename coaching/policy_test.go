@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -178,6 +179,38 @@ var policyOps = []policyOp{
 		_, err := env.eng.Erase(ctx, a, env.pids[w], pathway.ErasureOptions())
 		return err
 	}},
+	{"read audit trail", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
+		trail, err := env.eng.AuditTrail(ctx, a, env.cases[w])
+		if err != nil {
+			return err
+		}
+		for _, e := range trail {
+			if strings.Contains(e.Event, "referral") || strings.Contains(e.Reason, "referral") || strings.Contains(string(e.Payload), "referral") {
+				return errReferralInTrail
+			}
+		}
+		return nil
+	}},
+	{"record consent", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
+		_, err := env.eng.RecordGuardianConsent(ctx, a, env.pids[w], coaching.ConsentChange{Reason: "written consent form"})
+		return err
+	}},
+}
+
+// errReferralInTrail: the audit trail shows the referral's entries.
+var errReferralInTrail = errors.New("the audit trail shows the referral")
+
+// forgedSystem is what a caller gets by sending "X-Actor-Roles: system"
+// to a host that builds actors from headers: it must get nothing, not even
+// in its own organisation's neighbour.
+var forgedSystem = coaching.Actor{ID: "intruder", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleSystem}}
+
+func repeat(rule string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = rule
+	}
+	return out
 }
 
 func student(ward string) coaching.Actor {
@@ -190,17 +223,20 @@ func guardian(ward string) coaching.Actor {
 	return coaching.Actor{ID: "guardian-of-" + ward, Organisation: schoolA, Roles: []coaching.Role{coaching.RoleGuardian}}
 }
 
-// A = allowed; W = the referral is shown without its reason; anything
-// else is the rule that must deny.
+// A = allowed; W = the referral is shown without its reason; R = the
+// audit trail is read with the referral's entries in it; anything else is
+// the rule that must deny.
 const (
 	A = "allow"
 	W = "withheld"
+	R = "referral_in_trail"
 )
 
 func TestAccessMatrix(t *testing.T) {
 	// Each row: who, whose case, and per operation (in policyOps order:
 	// case, fire, attendance, HOKS, HOKS summary, referral reason,
-	// identity code, figures, erase) the expected outcome.
+	// identity code, figures, erase, audit trail, record consent) the
+	// expected outcome.
 	asserted := guardian("consenting")
 	asserted.ID = "guardian-from-sso" // a guardian link the sign-on vouches for
 	asserted.Relations = []coaching.Relation{{Kind: coaching.RelationGuardianOf, Participant: "p-consenting"}}
@@ -211,31 +247,36 @@ func TestAccessMatrix(t *testing.T) {
 		want  []string
 	}{
 		{"guardian, ward under 18", guardian("minor"), "minor",
-			[]string{coaching.RuleGuardianScope, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleGuardianScope, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleGuardianScope, coaching.RuleGuardianScope}},
 		{"guardian, ward 18 without consent", guardian("adult"), "adult",
-			[]string{coaching.RuleGuardianScope, coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianScope, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleGuardianScope, coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianScope, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleGuardianScope, coaching.RuleGuardianScope}},
 		{"guardian, ward 18 with consent", asserted, "consenting",
-			[]string{coaching.RuleGuardianScope, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleGuardianScope, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, A, coaching.RuleGuardianScope, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleGuardianScope, coaching.RuleGuardianScope}},
 		{"guardian of another student", guardian("minor"), "adult",
-			[]string{coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation}},
 		{"student, own case", student("minor"), "minor",
-			[]string{A, A, A, A, A, W, A, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{A, A, A, A, A, W, A, coaching.RuleFigures, coaching.RuleErasure, R, A}},
 		{"student, another student", student("minor"), "adult",
-			[]string{coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleStudentOther, coaching.RuleStudentOther}},
 		{"head of studies, other organisation", coaching.Actor{ID: "head-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}, "minor",
-			[]string{coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation}},
+			[]string{coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation}},
 		{"welfare role on the case", polCurator, "minor",
-			[]string{A, A, A, A, A, A, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{A, A, A, A, A, A, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, R, A}},
 		{"welfare role not on the case", coaching.Actor{ID: "curator-other", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleCurator}}, "minor",
-			[]string{coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleSupportTeam, coaching.RuleSupportTeam}},
 		{"teacher on the case", polTeacher, "minor",
-			[]string{A, A, A, A, A, coaching.RuleNeedToKnow, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{A, A, A, A, A, coaching.RuleNeedToKnow, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, A, A}},
 		{"teacher not on the case", coaching.Actor{ID: "teacher-other", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleTeacher}}, "minor",
-			[]string{coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure}},
+			[]string{coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleSupportTeam, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleSupportTeam, coaching.RuleSupportTeam}},
 		{"head of studies", polHead, "minor",
-			[]string{A, A, A, A, A, coaching.RuleNeedToKnow, A, A, A}},
+			[]string{A, A, A, A, A, coaching.RuleNeedToKnow, A, A, A, A, A}},
+		{"host-built actor claiming the system role", forgedSystem, "minor", repeat(coaching.RuleReservedSystem, len(policyOps))},
+		{"host-built actor with the system's id", coaching.Actor{ID: "system", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}, "minor",
+			repeat(coaching.RuleReservedSystem, len(policyOps))},
+		{"actor id with invalid UTF-8", coaching.Actor{ID: "head-a\xff\x00", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}, "minor",
+			repeat(coaching.RuleActorIdentity, len(policyOps))},
 		{"funder", coaching.Actor{ID: "funder-1", Roles: []coaching.Role{coaching.RoleFunder}}, "minor",
-			[]string{coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, A, coaching.RuleFunderAggregate}},
+			[]string{coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, A, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate}},
 	}
 	ctx := context.Background()
 	for _, row := range rows {
@@ -254,6 +295,13 @@ func TestAccessMatrix(t *testing.T) {
 					require.ErrorIs(t, err, errReasonWithheld)
 					return
 				}
+				if want == R {
+					require.ErrorIs(t, err, errReferralInTrail)
+					return
+				}
+				if errors.Is(err, errReferralInTrail) {
+					t.Fatalf("the audit trail shows the referral's entries to %s; want %s", row.who, want)
+				}
 				if errors.Is(err, errReasonWithheld) {
 					t.Fatalf("the referral was shown (reason withheld); want a denial by %s", want)
 				}
@@ -267,7 +315,8 @@ func TestAccessMatrix(t *testing.T) {
 				require.Len(t, after.access, len(before.access)+1, "a denial is one access-log entry")
 				last := after.access[len(after.access)-1]
 				assert.False(t, last.Allowed)
-				assert.Equal(t, row.actor.ID, last.ActorID)
+				assert.Equal(t, coaching.SafeText(row.actor.ID, coaching.MaxAccessTextBytes), last.ActorID)
+				assert.True(t, utf8.ValidString(last.ActorID), "the log keeps text")
 				assert.Equal(t, want, last.Rule)
 			})
 		}

@@ -331,11 +331,12 @@ func (e *Engine) referralFollowUp(ctx context.Context, tx ReadTx, c Case, t Time
 		rc := recipientOf(tm)
 		subject, body := referralText(rc.Language, c.ID, r.Service)
 		res.Notices = append(res.Notices, Notice{ID: t.Key + ":" + tm.ActorID, CaseID: c.ID, Kind: NoticeKindReferralFollowUp,
-			Recipient: rc, Subject: subject, Body: body, Data: map[string]string{"case_id": string(c.ID), "service": string(r.Service)},
+			Recipient: rc, Subject: subject, Body: body,
+			Data:      map[string]string{"case_id": string(c.ID), "service": string(r.Service), NoticeDataDocument: referralKind(r.ID)},
 			CreatedAt: now, NotBefore: now, Status: NoticePending})
 		break
 	}
-	res.Audit = "referral_follow_up_due"
+	res.Audit, res.Document = "referral_follow_up_due", referralKind(r.ID)
 	return res, nil
 }
 

@@ -2,9 +2,11 @@ package coaching
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -154,6 +156,9 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 		next.Version++
 		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTimer, ActorID: systemActorID, Roles: []Role{RoleSystem},
 			Event: res.Audit, From: c.State, To: c.State}
+		if res.Document != "" {
+			entry.Payload = json.RawMessage(`{"kind":` + strconv.Quote(res.Document) + `}`)
+		}
 		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 			return err
 		}

@@ -47,7 +47,8 @@ func (o *FollowUpOptions) withDefaults() FollowUpOptions {
 
 // Attach makes the exit events of a model spec record the participant's
 // destination (a [Destination] payload, required, stored as
-// [RecordDestination]) and schedule the follow-up checkpoints after
+// [RecordDestination]), declare the warm-handover records
+// ([RecordInboundHandover], [RecordOutboundHandover]) and schedule the follow-up checkpoints after
 // leaving. Build the spec afterwards and pass [TimerHandlers] to the engine
 // so the checkpoints' due notices go out.
 //
@@ -63,6 +64,10 @@ func Attach(spec *coaching.ModelSpec, opts *FollowUpOptions, exitEvents ...strin
 	if err := spec.SetPayload(Destination{}, RecordDestination, true, exitEvents...); err != nil {
 		return err
 	}
+	// The handovers are declared so that one given as JSON is decoded
+	// into its type and checked like one given as a value.
+	spec.SetRecord(RecordInboundHandover, InboundHandover{})
+	spec.SetRecord(RecordOutboundHandover, OutboundHandover{})
 	return spec.AddEffects([]coaching.Effect{FollowUpEffect(opts)}, exitEvents...)
 }
 
