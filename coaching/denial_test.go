@@ -1,0 +1,305 @@
+package coaching_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/pathway"
+)
+
+// Every way the engine can refuse an actor — the screen, the policy, the
+// event's roles, the model's openers, session staff — leaves exactly one
+// access-log entry naming the rule, through a plain call and through a
+// host's transaction alike.
+func TestEveryDenialIsLogged(t *testing.T) {
+	ctx := context.Background()
+	teacher := coaching.Actor{ID: "teacher-1", Roles: []coaching.Role{coaching.RoleTeacher}}
+	guardianActor := coaching.Actor{ID: "guardian-1", Roles: []coaching.Role{coaching.RoleGuardian}}
+	cases := []struct {
+		name string
+		rule string
+		do   func(env *ct.Env, id coaching.CaseID) error
+	}{
+		{"a role the event does not allow", coaching.RuleEventRoles, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.Fire(ctx, teacher, id, coaching.ValoAdmit, nil)
+			return err
+		}},
+		{"a role the event does not allow, in the host's transaction", coaching.RuleEventRoles, func(env *ct.Env, id coaching.CaseID) error {
+			var ferr error
+			require.NoError(t, env.Store.Update(ctx, func(tx coaching.Tx) error {
+				_, ferr = env.Engine.FireTx(ctx, tx, teacher, id, coaching.ValoAdmit, nil)
+				return nil // the host commits on a denial, keeping its entry
+			}))
+			return ferr
+		}},
+		{"a role that may not open a case in the model", coaching.RuleModelOpeners, func(env *ct.Env, _ coaching.CaseID) error {
+			_, err := env.Engine.Enrol(ctx, teacher, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: ct.Participant()})
+			return err
+		}},
+		{"an importer who may not open cases", coaching.RuleModelOpeners, func(env *ct.Env, _ coaching.CaseID) error {
+			return env.Engine.AuthorizeEnrol(ctx, teacher, coaching.ModelVALO, "")
+		}},
+		{"a role that may not change the team", coaching.RuleModelOpeners, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.ChangeTeam(ctx, teacher, id, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: coaching.RoleCoach, Name: "X"}})
+			return err
+		}},
+		{"a guardian recording a session", coaching.RuleSessionStaff, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.RecordSession(ctx, guardianActor, coaching.Session{Cases: []coaching.CaseID{id}})
+			return err
+		}},
+		{"an actor without an id", coaching.RuleAuthenticated, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.AddRecord(ctx, coaching.Actor{Roles: []coaching.Role{coaching.RoleCoach}}, id, "note", map[string]string{"a": "b"}, nil)
+			return err
+		}},
+		{"a forged system actor", coaching.RuleReservedSystem, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.Fire(ctx, coaching.Actor{ID: "x", Roles: []coaching.Role{coaching.RoleSystem, coaching.RoleCoach}}, id, coaching.ValoAdmit, nil)
+			return err
+		}},
+		{"an id that is not text", coaching.RuleActorIdentity, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.Case(ctx, coaching.Actor{ID: "coach-\xff\x00", Roles: []coaching.Role{coaching.RoleCoach}}, id)
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := ct.New(t, nil)
+			c := env.Enrol(t, coaching.ModelVALO, ct.Participant(), ct.TeamMember(ct.Coach, coaching.RoleCoach), ct.TeamMember(teacher, coaching.RoleTeacher))
+			before := accessLog(t, env.Store)
+			fe := ct.RequireForbidden(t, tc.do(env, c.ID))
+			assert.Equal(t, tc.rule, fe.Rule)
+			after := accessLog(t, env.Store)
+			require.Len(t, after, len(before)+1, "one access-log entry per denial")
+			last := after[len(after)-1]
+			assert.False(t, last.Allowed)
+			assert.Equal(t, tc.rule, last.Rule)
+			assert.Equal(t, ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment).Version, int64(1), "a denial changes nothing")
+		})
+	}
+}
+
+func accessLog(t *testing.T, s *memory.Store) []coaching.AccessEntry {
+	t.Helper()
+	var out []coaching.AccessEntry
+	require.NoError(t, s.View(context.Background(), func(tx coaching.ReadTx) error {
+		var err error
+		out, err = tx.AccessLog(context.Background(), coaching.AccessQuery{})
+		return err
+	}))
+	return out
+}
+
+// No string makes an actor the engine's own: not the role, not the id,
+// not an actor decoded from JSON.
+func TestTheEngineActorCannotBeBuilt(t *testing.T) {
+	var decoded coaching.Actor
+	require.NoError(t, json.Unmarshal([]byte(`{"ID":"system","Roles":["system"],"engine":true}`), &decoded))
+	for _, a := range []coaching.Actor{
+		{ID: "system", Roles: []coaching.Role{coaching.RoleSystem}},
+		decoded,
+	} {
+		assert.False(t, a.IsEngine())
+		d := coaching.DefaultPolicy().Decide(context.Background(), &coaching.Request{Actor: a, Operation: coaching.OpReadCase})
+		assert.False(t, d.Allowed, "the default policy, asked directly, refuses a forged system actor")
+		assert.Equal(t, coaching.RuleReservedSystem, d.Rule)
+	}
+}
+
+// Access-log text is made safe to store and show.
+func TestSafeText(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"tutor-1", "tutor-1"},
+		{"a\xffb", "a\uFFFDb"},
+		{"a\x00b\nc", "a\uFFFDb\uFFFDc"},
+		{"ääääää", "ääää…"},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, coaching.SafeText(tc.in, 11), "%q", tc.in)
+	}
+	e := coaching.AccessEntry{ActorID: "x\xff", Purpose: string(make([]byte, 5000)), Roles: []coaching.Role{"r\x00"}}.Sanitized()
+	assert.Equal(t, "x\uFFFD", e.ActorID)
+	assert.LessOrEqual(t, len(e.Purpose), coaching.MaxAccessTextBytes)
+	assert.Equal(t, coaching.Role("r\uFFFD"), e.Roles[0])
+}
+
+// A referral's follow-up — its audit entry and its notice — reaches only
+// those who may know of the referral.
+func TestReferralFollowUpFollowsTheReferralRule(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	teacher := coaching.Actor{ID: "teacher-1", Roles: []coaching.Role{coaching.RoleTeacher}}
+	curator := coaching.Actor{ID: "curator-1", Roles: []coaching.Role{coaching.RoleCurator}}
+	c := env.Enrol(t, coaching.ModelPilot, ct.Participant(), ct.TeamMember(tutor, coaching.RolePersonalTutor),
+		ct.TeamMember(teacher, coaching.RoleTeacher), ct.TeamMember(curator, coaching.RoleCurator))
+	r, err := env.Engine.ProposeReferral(ctx, tutor, c.ID, coaching.ReferralInput{Service: coaching.ServicePsychologist, Reason: "panic attacks", FollowUpDays: 7})
+	require.NoError(t, err)
+	_, err = env.Engine.AdvanceReferral(ctx, tutor, c.ID, r.ID, coaching.ReferralMake)
+	require.NoError(t, err)
+	env.Clock.AdvanceDays(8)
+	env.Tick(t)
+
+	for _, tc := range []struct {
+		who  coaching.Actor
+		sees bool
+	}{{tutor, true}, {curator, true}, {teacher, false}, {ct.Staff, false}} {
+		// ct.Staff holds every role but is not on this team: as head of
+		// studies it reads the case, but may not know of the unshared
+		// referral.
+		trail, err := env.Engine.AuditTrail(ctx, tc.who, c.ID)
+		require.NoError(t, err)
+		var events []string
+		for _, e := range trail {
+			events = append(events, e.Event)
+		}
+		notices, err := env.Engine.Notices(ctx, tc.who, c.ID)
+		require.NoError(t, err)
+		followUps := 0
+		for _, n := range notices {
+			if n.Kind == coaching.NoticeKindReferralFollowUp {
+				followUps++
+			}
+		}
+		if tc.sees {
+			assert.Contains(t, events, "referral_follow_up_due", tc.who.ID)
+			assert.Contains(t, events, "referral_proposed", tc.who.ID)
+			assert.Equal(t, 1, followUps, tc.who.ID)
+		} else {
+			assert.NotContains(t, events, "referral_follow_up_due", tc.who.ID)
+			assert.NotContains(t, events, "referral_proposed", tc.who.ID)
+			assert.NotContains(t, events, "referral_reason_recorded", tc.who.ID)
+			assert.Zero(t, followUps, tc.who.ID)
+		}
+	}
+}
+
+// A typed record is checked by its own rules on every write path: as a
+// value, as JSON, and at enrolment.
+func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
+	ctx := context.Background()
+	spec := coaching.VALOSpec()
+	require.NoError(t, pathway.Attach(&spec, nil, coaching.ValoClose))
+	m, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}})
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant(), ct.TeamMember(ct.Coach, coaching.RoleCoach))
+
+	late := pathway.OutboundHandover{HandoverDate: coaching.NewDate(2026, 8, 1), Service: pathway.ServiceEducation, Receiver: "Omnia",
+		ContactPerson: pathway.ContactPerson{Name: "Opo", Email: "opo@example.fi"}, ConsentDate: coaching.NewDate(2026, 8, 5),
+		SupportNeeds: []pathway.SupportNeed{{Area: "reading"}}}
+	raw, err := json.Marshal(late)
+	require.NoError(t, err)
+	inbound := pathway.InboundHandover{ConsentDate: coaching.NewDate(2026, 8, 9), HandoverDate: coaching.NewDate(2026, 8, 1),
+		SendingSchool: "Kallion yläkoulu", ContactPerson: pathway.ContactPerson{Name: "Opo", Email: "opo@example.fi"}}
+
+	writes := []struct {
+		name string
+		do   func() error
+	}{
+		{"value", func() error {
+			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, late, nil)
+			return err
+		}},
+		{"pointer", func() error {
+			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, &late, nil)
+			return err
+		}},
+		{"JSON under the declared name", func() error {
+			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, json.RawMessage(raw), nil)
+			return err
+		}},
+		{"a value under an undeclared name", func() error {
+			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, "handover_copy", late, nil)
+			return err
+		}},
+		{"at enrolment", func() error {
+			_, err := env.Engine.Enrol(ctx, ct.Coach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: ct.Participant(),
+				Records: []coaching.RecordInput{{Name: pathway.RecordInboundHandover, Payload: inbound}}})
+			return err
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			ve := ct.RequireInvalid(t, w.do())
+			assert.Contains(t, ve.Error(), "consent must be given on or before the handover")
+			assert.Equal(t, int64(1), ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment).Version, "nothing saved")
+		})
+	}
+	t.Run("the wrong type under a declared name", func(t *testing.T) {
+		_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, inbound, nil)
+		ct.RequireInvalid(t, err, "payload")
+	})
+	t.Run("a valid handover is stored", func(t *testing.T) {
+		ok := late
+		ok.ConsentDate = coaching.NewDate(2026, 7, 30)
+		got, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, ok, nil)
+		require.NoError(t, err)
+		_, found := got.Record(pathway.RecordOutboundHandover)
+		assert.True(t, found)
+	})
+}
+
+// Consent to guardian notices is recorded and withdrawn through the
+// engine, audited, by the student or by staff recording written consent —
+// never by a guardian — and it decides what the guardian sees.
+func TestGuardianConsentOperations(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, &ct.Options{Start: time.Date(2026, 9, 14, 10, 0, 0, 0, coaching.Helsinki)})
+	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	p := ct.Participant(func(p *coaching.Participant) {
+		p.ID = "p-adult"
+		p.BirthDate = coaching.NewDate(2008, 9, 7) // 18 last week
+		p.Guardians = []coaching.Guardian{{ID: "guardian-1", Name: "Huoltaja", Contact: coaching.Contact{Email: "h@example.fi"}}}
+	})
+	c := env.Enrol(t, coaching.ModelPilot, p, ct.TeamMember(tutor, coaching.RolePersonalTutor))
+	guardianActor := coaching.Actor{ID: "guardian-1", Roles: []coaching.Role{coaching.RoleGuardian}}
+	studentActor := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: p.ID}}}
+	today := coaching.DateOf(env.Clock.Now())
+
+	_, err := env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
+	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
+
+	_, err = env.Engine.RecordGuardianConsent(ctx, guardianActor, p.ID, coaching.ConsentChange{})
+	assert.Equal(t, coaching.RuleGuardianScope, ct.RequireForbidden(t, err).Rule, "a guardian cannot consent for the adult")
+	_, err = env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{On: today.AddDays(1)})
+	ct.RequireInvalid(t, err, "on")
+	_, err = env.Engine.WithdrawGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{})
+	ct.RequireInvalid(t, err, "on")
+
+	got, err := env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{Reason: "signed form"})
+	require.NoError(t, err)
+	assert.Equal(t, coaching.ConsentRecord{GivenOn: today, GivenVia: coaching.ConsentInWriting, RecordedBy: tutor.ID, RecordedAt: env.Clock.Now()}, got.GuardianConsent)
+	assert.True(t, got.IdentityCode.Withheld() || got.IdentityCode.IsZero(), "the code is never returned")
+	_, err = env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
+	require.NoError(t, err, "with consent the guardian sees attendance")
+
+	env.Clock.AdvanceDays(1)
+	got, err = env.Engine.WithdrawGuardianConsent(ctx, studentActor, p.ID, coaching.ConsentChange{})
+	require.NoError(t, err)
+	assert.Equal(t, today.AddDays(1), got.GuardianConsent.WithdrawnOn)
+	assert.Equal(t, studentActor.ID, got.GuardianConsent.RecordedBy)
+	_, err = env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
+	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
+
+	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
+	var consent []coaching.AuditEntry
+	for _, e := range trail {
+		if e.Kind == coaching.AuditConsent {
+			consent = append(consent, e)
+		}
+	}
+	require.Len(t, consent, 2)
+	assert.Equal(t, "guardian_consent_given", consent[0].Event)
+	assert.Equal(t, tutor.ID, consent[0].ActorID)
+	assert.Equal(t, "signed form", consent[0].Reason)
+	assert.Equal(t, "guardian_consent_withdrawn", consent[1].Event)
+	assert.Equal(t, studentActor.ID, consent[1].ActorID)
+}
