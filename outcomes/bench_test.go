@@ -60,8 +60,10 @@ type plainCounts struct {
 	under30, over30, ageUnknown        int64
 	unemp12, notUnemp12, unempUnknown  int64
 	basic, vocational, higher, eduUnkn int64
+	general                            int64
 	dest                               [8]int64
-	positive, notPositive, posUnknown  int64
+	positive, posOther, notPositive    int64
+	posUnknown                         int64
 }
 
 func plainLoop(ins []outcomes.Input) plainCounts {
@@ -98,14 +100,17 @@ func plainLoop(ins []outcomes.Input) plainCounts {
 		} else {
 			c.notUnemp12++
 		}
-		if _, hi, ok := bg.EducationLevel.ISCED(); !ok {
-			c.eduUnkn++
-		} else if hi <= 2 {
+		switch bg.EducationLevel {
+		case coaching.EducationBelowBasic, coaching.EducationBasic:
 			c.basic++
-		} else if hi <= 4 {
+		case coaching.EducationVocational, coaching.EducationSpecialistVocational:
 			c.vocational++
-		} else {
+		case coaching.EducationGeneralUpperSecondary:
+			c.general++
+		case coaching.EducationHigher:
 			c.higher++
+		default:
+			c.eduUnkn++
 		}
 		k := pathway.Unknown
 		if in.Destination != nil {
@@ -132,8 +137,10 @@ func plainLoop(ins []outcomes.Input) plainCounts {
 		switch k.Group() {
 		case pathway.GroupUnknown:
 			c.posUnknown++
-		case pathway.GroupStudies, pathway.GroupWork, pathway.GroupRedirected:
+		case pathway.GroupStudies, pathway.GroupWork:
 			c.positive++
+		case pathway.GroupRedirected:
+			c.posOther++
 		default:
 			c.notPositive++
 		}
@@ -225,9 +232,10 @@ func TestAggregatorMatchesPlainLoop(t *testing.T) {
 	get := func(k string) int64 { r, _ := tb.Row(k); return r.Count }
 	require.Equal(t, want.gender, [4]int64{get("gender.women"), get("gender.men"), get("gender.non_binary"), get("gender.unknown")})
 	require.Equal(t, []int64{want.under30, want.over30, want.ageUnknown}, []int64{get("age.under_30"), get("age.30_or_over"), get("age.unknown")})
-	require.Equal(t, []int64{want.basic, want.vocational, want.higher, want.eduUnkn},
-		[]int64{get("education.basic"), get("education.vocational"), get("education.higher"), get("education.unknown")})
-	require.Equal(t, []int64{want.positive, want.notPositive, want.posUnknown}, []int64{get("positive.yes"), get("positive.no"), get("positive.unknown")})
+	require.Equal(t, []int64{want.basic, want.vocational, want.higher, want.general, want.eduUnkn},
+		[]int64{get("education.basic"), get("education.vocational"), get("education.higher"), get("education.general_upper_secondary"), get("education.unknown")})
+	require.Equal(t, []int64{want.positive, want.posOther, want.notPositive, want.posUnknown},
+		[]int64{get("positive.yes"), get("positive.other"), get("positive.no"), get("positive.unknown")})
 	require.Equal(t, want.dest[7], get("destination.unknown"))
 	// unemployment: the aggregator also derives 0 months from a known
 	// non-unemployed status; all synthetic cases are unemployed, so equal.

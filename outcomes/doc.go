@@ -32,6 +32,20 @@
 // empty cohort says so (Empty) and has no percentages; ratio functions
 // return [ErrEmptyCohort] instead of dividing by zero.
 //
+// # What a row counts
+//
+// Each figure built from a destination or an education level counts
+// through one declared mapping, and the texts that say what it counts are
+// generated from the same mapping: the VALO "positive onward path (studies
+// or work)" counts exactly the positive destinations in studies or work,
+// and other positive destinations (by default a redirect to a better-suited
+// field, a success in the first-year pilot's sense) have their own row;
+// every destination and education row lists what it includes
+// ([Row.Includes]) and the table's notes say which destinations the
+// positive rows count. The ESF result indicators read the status after
+// leaving through one mapping to job searching, education or training and
+// employment ([Indicator.Destinations], [ESFReport.Notes]).
+//
 // # Output
 //
 // Reports are Go values with JSON tags, and render as Markdown and CSV

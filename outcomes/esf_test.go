@@ -198,7 +198,7 @@ func TestResultIndicatorsFromCheckpoints(t *testing.T) {
 
 	md := r.Markdown()
 	assert.Contains(t, md, "Denominators: 4 participants (output indicators), 3 leavers (result indicators).")
-	assert.Contains(t, r.CSV(), "code,indicator,total,women,men,non_binary,gender_unknown,fact_unknown,denominator\n")
+	assert.Contains(t, r.CSV(), "code,indicator,total,women,men,non_binary,gender_unknown,fact_unknown,denominator,destinations\n")
 	assert.True(t, esfOf().Empty)
 	assert.Contains(t, esfOf().Markdown(), "empty cohort")
 }

@@ -77,6 +77,9 @@ func ExampleVALOAggregator_Table() {
 	// | after the period: moved to job seeking | 12 | 15.5 |
 	// | after the period: outside working life | 1 | 1.2 |
 	// | positive onward path (studies or work) | 35 | 45.4 |
+	//
+	// - positive onward path (studies or work) counts: studies toward a full qualification, other studies or training, work on the open labour market, wage-subsidised work, apprenticeship, self-employed.
+	// - other positive destination (redirected to a better-suited field) counts: redirected to a better-suited field (positive, but not studies or work, so not in the positive onward path).
 }
 
 // The same cohort under the seed's own mix (half up, the work row

@@ -26,7 +26,8 @@ type Input struct {
 	EntryDate coaching.Date
 
 	// UponLeaving is the status that counts for the ESF 28-day "upon
-	// leaving" checkpoint (see pathway.Evaluate); Unknown when not found.
+	// leaving" checkpoint: the last one observed in the window (see
+	// pathway.Evaluate); Unknown when not found.
 	UponLeaving pathway.Kind
 	// SixMonths is the status that counts six months after leaving.
 	SixMonths pathway.Kind
@@ -39,7 +40,9 @@ type Input struct {
 	// ImprovedSituation: improved labour-market situation six months after
 	// leaving, for participants employed at entry (CR07, EECR06).
 	ImprovedSituation *bool
-	// Disadvantaged: "other disadvantaged" under the national definition (CO17, CR05, CR09).
+	// Disadvantaged: "other disadvantaged" under the national definition
+	// (CO17). CR05 and CR09 count as disadvantaged everyone in CO15, CO16
+	// or CO17, not only these.
 	Disadvantaged *bool
 	// ThirdCountryNational: not an EU citizen (EECO13).
 	ThirdCountryNational *bool
@@ -117,19 +120,17 @@ func AgeAtEntry(in *Input) (age int, ok bool) {
 	return b.AgeOn(e), true
 }
 
-// unemployedMonths returns the length of unemployment at entry: the
-// recorded months, or 0 when the participant was known not to be
-// unemployed.
+// unemployedMonths returns the length of unemployment at entry: 0 when the
+// participant was known not to be unemployed at entry (whatever months are
+// recorded: the months are of a continuous unemployment at entry), else the
+// recorded months.
 func unemployedMonths(bg *coaching.Background) (int, bool) {
-	if m := bg.UnemployedMonths; m != nil {
-		if *m < 0 {
-			return 0, false
-		}
-		return *m, true
-	}
 	switch bg.LabourStatus {
 	case coaching.LabourEmployed, coaching.LabourInactive, coaching.LabourInEducation:
 		return 0, true
+	}
+	if m := bg.UnemployedMonths; m != nil && *m >= 0 {
+		return *m, true
 	}
 	return 0, false
 }

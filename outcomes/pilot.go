@@ -134,9 +134,12 @@ func (u UnitProgress) Sum(more ...UnitProgress) UnitProgress {
 	return u
 }
 
-// RetentionCohort counts one year group after its first year. Redirected
-// students (guided to a better-suited field) count as retained, as the pilot
-// counts them a success.
+// RetentionCohort counts one year group after its first year. A student is
+// in education when still studying, or when they left for a destination
+// that is education or training (the same mapping as the ESF "in education
+// or training": studies and apprenticeships); redirected students (guided
+// to a better-suited field) count as retained too, as the pilot counts them
+// a success.
 type RetentionCohort struct {
 	Label       string `json:"label"`
 	Started     int64  `json:"started"`
@@ -158,7 +161,18 @@ func (c *RetentionCohort) Add(inEducation bool, dest *pathway.Destination) {
 		c.Unknown++
 	case dest.Kind == pathway.Redirected:
 		c.Redirected++
+	default:
+		if r, _ := resultOf(dest.Kind); r&resultEducation != 0 {
+			c.InEducation++
+		}
 	}
+}
+
+// RetentionNote says which destinations of a student who left count as in
+// education in a [RetentionCohort].
+func RetentionNote() string {
+	return "In education: still studying, or left for " + listKinds(resultKinds(resultEducation)) +
+		"; redirected to a better-suited field counts as retained."
 }
 
 // Retained returns in education + redirected.
@@ -250,6 +264,7 @@ func cutSigned(d decimal.Decimal, o Options) decimal.Decimal {
 func (r RetentionReport) Markdown() string {
 	tb := table{title: "Still in education after the first year (redirected to a better-suited field counts as retained)",
 		meta:    "Denominator: students who started, per cohort. Rounding: " + r.Rounding + ".",
+		notes:   []string{RetentionNote()},
 		columns: []string{"cohort", "started", "in education", "redirected", "unknown", "retained", "%", "difference (pp)"},
 		align:   []bool{false, true, true, true, true, true, true, true}}
 	add := func(x RetentionRow) {

@@ -85,9 +85,11 @@ func CaseOnly(_ context.Context, c coaching.Case, in *Input) error {
 // (a participant that is not found leaves every fact unknown), the
 // destination recorded on the case as pathway.RecordDestination, and the
 // checkpoint statuses recorded as pathway.RecordUponLeaving and
-// pathway.RecordSixMonths (pathway.CheckpointResult payloads). When no
-// upon-leaving result is recorded, a destination dated within the 28 days
-// after the case closed counts as the status upon leaving. A record that
+// pathway.RecordSixMonths (pathway.CheckpointResult payloads). Upon
+// leaving, the ESF rule applies to both observations the case holds: of
+// the upon-leaving result and the destination, when dated within the 28
+// days after the case closed, the one observed last counts (the result on
+// a tie). A record that
 // does not decode is treated as missing. The entry date is the date the
 // case was opened. The returned resolver is not safe for concurrent use.
 func StoreResolver(store coaching.Store) Resolver {
@@ -141,26 +143,43 @@ func (r *storeResolver) fill(c *coaching.Case, p *coaching.Participant, found bo
 	if rec, ok := c.Record(pathway.RecordDestination); ok && decodeDestination(rec.Data, &r.dest) {
 		in.Destination = &r.dest
 	}
-	in.UponLeaving = checkpointStatus(c, pathway.RecordUponLeaving)
-	if in.UponLeaving == pathway.Unknown && in.Destination != nil && c.Closed() {
-		closed := coaching.DateOf(c.ClosedAt)
-		if d := in.Destination.Date; !d.Before(closed) && !d.After(closed.AddDays(pathway.UponLeavingDays)) {
-			in.UponLeaving = in.Destination.Kind
-		}
-	}
-	in.SixMonths = checkpointStatus(c, pathway.RecordSixMonths)
+	in.UponLeaving = uponLeaving(c, in.Destination)
+	in.SixMonths, _ = checkpointStatus(c, pathway.RecordSixMonths)
 }
 
-func checkpointStatus(c *coaching.Case, name string) pathway.Kind {
+// uponLeaving applies the ESF rule — the last status observed in the 28
+// days after leaving counts — to the upon-leaving result recorded on c
+// and to dest. The destination counts when it is dated inside the window
+// and after the result's observation (a result with no observation date
+// is taken as the last word).
+func uponLeaving(c *coaching.Case, dest *pathway.Destination) pathway.Kind {
+	status, observed := checkpointStatus(c, pathway.RecordUponLeaving)
+	if dest == nil || !dest.Kind.Valid() || dest.Kind == pathway.Unknown || !c.Closed() {
+		return status
+	}
+	closed := coaching.DateOf(c.ClosedAt)
+	window := pathway.Checkpoint{Kind: pathway.UponLeaving, From: closed, To: closed.AddDays(pathway.UponLeavingDays)}
+	if !window.Contains(dest.Date) {
+		return status
+	}
+	if status == pathway.Unknown || (!observed.IsZero() && dest.Date.After(observed)) {
+		return dest.Kind
+	}
+	return status
+}
+
+// checkpointStatus returns the status recorded under name and the date it
+// was observed; Unknown when there is none.
+func checkpointStatus(c *coaching.Case, name string) (pathway.Kind, coaching.Date) {
 	rec, ok := c.Record(name)
 	if !ok {
-		return pathway.Unknown
+		return pathway.Unknown, coaching.Date{}
 	}
 	var res pathway.CheckpointResult
 	if json.Unmarshal(rec.Data, &res) != nil || !res.Found || !res.Status.Valid() {
-		return pathway.Unknown
+		return pathway.Unknown, coaching.Date{}
 	}
-	return res.Status
+	return res.Status, res.ObservedOn
 }
 
 // decodeDestination decodes a destination record. The form the engine

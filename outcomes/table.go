@@ -14,6 +14,7 @@ type table struct {
 	columns []string
 	align   []bool // right-align column i
 	rows    [][]string
+	notes   []string // a list under the table
 }
 
 func mdEscape(s string) string {
@@ -49,6 +50,12 @@ func (t table) markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	if len(t.notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range t.notes {
+			fmt.Fprintf(&b, "- %s\n", mdEscape(n))
+		}
+	}
 	return b.String()
 }
 
@@ -81,7 +88,7 @@ func rowsCSV(rows []Row) string {
 	out := make([][]string, len(rows))
 	for i, r := range rows {
 		out[i] = []string{r.Key, r.Breakdown, r.Label, r.Kind, fmt.Sprint(r.Count),
-			fmt.Sprint(r.Denominator), r.PercentString(), string(r.Rounding)}
+			fmt.Sprint(r.Denominator), r.PercentString(), string(r.Rounding), strings.Join(r.Includes, " ")}
 	}
-	return writeCSV([]string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding"}, out)
+	return writeCSV([]string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding", "includes"}, out)
 }

@@ -3,9 +3,12 @@ package outcomes
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/pathway"
 )
 
@@ -39,6 +42,7 @@ const (
 	vEduBasic
 	vEduVocational
 	vEduHigher
+	vEduGeneral
 	vEduUnknown
 	vDestStudies
 	vDestWork
@@ -49,62 +53,131 @@ const (
 	vDestOtherService
 	vDestUnknown
 	vPositive
+	vPositiveOther
 	vNotPositive
 	vPositiveUnknown
 	nVALO
 )
 
+// rowDef declares a row. A destination row counts the destinations of its
+// groups and an education row the levels it lists: these declarations are
+// the only mapping [VALOAggregator.Add] counts by, and [Row.Includes]
+// reports them. The rows of the positive-path breakdown depend on the
+// classifier; see [VALOAggregator].
 type rowDef struct {
 	key, breakdown, label, kind string
+	groups                      []pathway.Group
+	levels                      []coaching.EducationLevel
 }
 
 var valoRows = [nVALO]rowDef{
-	vWomen:            {"gender.women", "gender", "women", RowFigure},
-	vMen:              {"gender.men", "gender", "men", RowComplement},
-	vNonBinary:        {"gender.non_binary", "gender", "non-binary", RowComplement},
-	vGenderUnknown:    {"gender.unknown", "gender", "gender unknown", RowUnknown},
-	vUnder30:          {"age.under_30", "age_at_entry", "under 30 years", RowFigure},
-	v30OrOver:         {"age.30_or_over", "age_at_entry", "30 years or over", RowComplement},
-	vAgeUnknown:       {"age.unknown", "age_at_entry", "age at entry unknown", RowUnknown},
-	vUnemp12:          {"unemployment.over_12_months", "unemployment", "unemployed over 12 months", RowFigure},
-	vNotUnemp12:       {"unemployment.not_over_12_months", "unemployment", "not unemployed over 12 months", RowComplement},
-	vUnempUnknown:     {"unemployment.unknown", "unemployment", "length of unemployment unknown", RowUnknown},
-	vEduBasic:         {"education.basic", "education", "education: basic", RowFigure},
-	vEduVocational:    {"education.vocational", "education", "education: vocational qualification", RowFigure},
-	vEduHigher:        {"education.higher", "education", "education: higher", RowFigure},
-	vEduUnknown:       {"education.unknown", "education", "education: unknown", RowUnknown},
-	vDestStudies:      {"destination.studies", "destination", "after the period: continued to studies", RowFigure},
-	vDestWork:         {"destination.work", "destination", "after the period: to work (incl. wage-subsidised)", RowFigure},
-	vDestUnemployed:   {"destination.unemployed", "destination", "after the period: unemployed job seeker", RowFigure},
-	vDestJobSeeking:   {"destination.job_seeking", "destination", "after the period: moved to job seeking", RowFigure},
-	vDestOutside:      {"destination.outside", "destination", "after the period: outside working life", RowFigure},
-	vDestRedirected:   {"destination.redirected", "destination", "after the period: redirected to a better-suited field", RowOther},
-	vDestOtherService: {"destination.other_service", "destination", "after the period: other service", RowOther},
-	vDestUnknown:      {"destination.unknown", "destination", "after the period: unknown or not yet left", RowUnknown},
-	vPositive:         {"positive.yes", "positive_path", "positive onward path (studies or work)", RowFigure},
-	vNotPositive:      {"positive.no", "positive_path", "no positive onward path", RowComplement},
-	vPositiveUnknown:  {"positive.unknown", "positive_path", "onward path unknown", RowUnknown},
+	vWomen:            {key: "gender.women", breakdown: "gender", label: "women", kind: RowFigure},
+	vMen:              {key: "gender.men", breakdown: "gender", label: "men", kind: RowComplement},
+	vNonBinary:        {key: "gender.non_binary", breakdown: "gender", label: "non-binary", kind: RowComplement},
+	vGenderUnknown:    {key: "gender.unknown", breakdown: "gender", label: "gender unknown", kind: RowUnknown},
+	vUnder30:          {key: "age.under_30", breakdown: "age_at_entry", label: "under 30 years", kind: RowFigure},
+	v30OrOver:         {key: "age.30_or_over", breakdown: "age_at_entry", label: "30 years or over", kind: RowComplement},
+	vAgeUnknown:       {key: "age.unknown", breakdown: "age_at_entry", label: "age at entry unknown", kind: RowUnknown},
+	vUnemp12:          {key: "unemployment.over_12_months", breakdown: "unemployment", label: "unemployed over 12 months", kind: RowFigure},
+	vNotUnemp12:       {key: "unemployment.not_over_12_months", breakdown: "unemployment", label: "not unemployed over 12 months", kind: RowComplement},
+	vUnempUnknown:     {key: "unemployment.unknown", breakdown: "unemployment", label: "length of unemployment unknown", kind: RowUnknown},
+	vEduBasic:         {key: "education.basic", breakdown: "education", label: "education: basic", kind: RowFigure, levels: []coaching.EducationLevel{coaching.EducationBelowBasic, coaching.EducationBasic}},
+	vEduVocational:    {key: "education.vocational", breakdown: "education", label: "education: vocational qualification", kind: RowFigure, levels: []coaching.EducationLevel{coaching.EducationVocational, coaching.EducationSpecialistVocational}},
+	vEduHigher:        {key: "education.higher", breakdown: "education", label: "education: higher", kind: RowFigure, levels: []coaching.EducationLevel{coaching.EducationHigher}},
+	vEduGeneral:       {key: "education.general_upper_secondary", breakdown: "education", label: "education: general upper secondary", kind: RowOther, levels: []coaching.EducationLevel{coaching.EducationGeneralUpperSecondary}},
+	vEduUnknown:       {key: "education.unknown", breakdown: "education", label: "education: unknown", kind: RowUnknown},
+	vDestStudies:      {key: "destination.studies", breakdown: "destination", label: "after the period: continued to studies", kind: RowFigure, groups: []pathway.Group{pathway.GroupStudies}},
+	vDestWork:         {key: "destination.work", breakdown: "destination", label: "after the period: to work (incl. wage-subsidised)", kind: RowFigure, groups: []pathway.Group{pathway.GroupWork}},
+	vDestUnemployed:   {key: "destination.unemployed", breakdown: "destination", label: "after the period: unemployed job seeker", kind: RowFigure, groups: []pathway.Group{pathway.GroupUnemployed}},
+	vDestJobSeeking:   {key: "destination.job_seeking", breakdown: "destination", label: "after the period: moved to job seeking", kind: RowFigure, groups: []pathway.Group{pathway.GroupJobSeeking}},
+	vDestOutside:      {key: "destination.outside", breakdown: "destination", label: "after the period: outside working life", kind: RowFigure, groups: []pathway.Group{pathway.GroupOutside}},
+	vDestRedirected:   {key: "destination.redirected", breakdown: "destination", label: "after the period: redirected to a better-suited field", kind: RowOther, groups: []pathway.Group{pathway.GroupRedirected}},
+	vDestOtherService: {key: "destination.other_service", breakdown: "destination", label: "after the period: other service", kind: RowOther, groups: []pathway.Group{pathway.GroupOtherService}},
+	vDestUnknown:      {key: "destination.unknown", breakdown: "destination", label: "after the period: unknown or not yet left", kind: RowUnknown, groups: []pathway.Group{pathway.GroupUnknown}},
+	// The positive-path labels are generated from what the rows count.
+	vPositive:        {key: "positive.yes", breakdown: "positive_path", label: "positive onward path (%s)", kind: RowFigure},
+	vPositiveOther:   {key: "positive.other", breakdown: "positive_path", label: "other positive destination (%s)", kind: RowOther},
+	vNotPositive:     {key: "positive.no", breakdown: "positive_path", label: "no positive destination (%s)", kind: RowComplement},
+	vPositiveUnknown: {key: "positive.unknown", breakdown: "positive_path", label: "onward path unknown", kind: RowUnknown},
 }
+
+// destinationRow and educationRow are the declarations of valoRows by
+// destination group and education level.
+var (
+	destinationRow = func() map[pathway.Group]int {
+		m := map[pathway.Group]int{}
+		for i, d := range valoRows {
+			for _, g := range d.groups {
+				m[g] = i
+			}
+		}
+		return m
+	}()
+	educationRow = func() map[coaching.EducationLevel]int {
+		m := map[coaching.EducationLevel]int{}
+		for i, d := range valoRows {
+			for _, l := range d.levels {
+				m[l] = i
+			}
+		}
+		return m
+	}()
+)
 
 // VALOAggregator counts the VALO table's categories one case at a time. Its
 // memory does not grow with the cohort: it holds a fixed set of counters.
 // The zero value is not ready; use [NewVALO]. Not safe for concurrent use.
+//
+// The positive-path breakdown splits the destinations by the classifier and
+// by the onward path the funder reads in "positive onward path (studies or
+// work)": "positive.yes" counts the positive destinations in studies or
+// work, "positive.other" the other positive ones (by default a redirect to a
+// better-suited field, a success in the first-year pilot's sense),
+// "positive.no" the rest that are known. The rows' labels, [Row.Includes]
+// and [VALOTable.Notes] are generated from this split, so they say exactly
+// what each row counts.
 type VALOAggregator struct {
-	classifier pathway.Classifier
-	defaultCls bool
-	n          int64
-	counts     [nVALO]int64
+	// byKind holds the destination and positive-path rows of every
+	// destination (Unknown included), from the declarations.
+	byKind map[pathway.Kind]kindRows
+	n      int64
+	counts [nVALO]int64
 }
 
-// NewVALO returns an aggregator that judges positive onward paths with c
-// (pathway.DefaultClassifier when nil: studies and work, and also a redirect
-// to a better-suited field, are positive).
+// kindRows are the rows a destination is counted in.
+type kindRows struct{ destination, positive int }
+
+// NewVALO returns an aggregator that judges destinations with c
+// (pathway.DefaultClassifier when nil: studies, work and a redirect to a
+// better-suited field are positive; the redirect is counted in its own row,
+// not in the positive onward path).
 func NewVALO(c pathway.Classifier) *VALOAggregator {
-	a := &VALOAggregator{classifier: c}
 	if c == nil {
-		a.classifier, a.defaultCls = pathway.DefaultClassifier(), true
+		c = pathway.DefaultClassifier()
+	}
+	a := &VALOAggregator{byKind: map[pathway.Kind]kindRows{}}
+	for _, k := range pathway.Kinds() {
+		dest, ok := destinationRow[k.Group()]
+		if !ok {
+			dest = vDestUnknown
+		}
+		a.byKind[k] = kindRows{destination: dest, positive: positiveRowOf(c, k)}
 	}
 	return a
+}
+
+// positiveRowOf is the one rule that puts a destination in a row of the
+// positive-path breakdown.
+func positiveRowOf(c pathway.Classifier, k pathway.Kind) int {
+	switch {
+	case k == pathway.Unknown || !k.Valid():
+		return vPositiveUnknown
+	case c.Classify(k) != pathway.Positive:
+		return vNotPositive
+	case slices.Contains(onwardPath, k.Group()):
+		return vPositive
+	}
+	return vPositiveOther
 }
 
 // Add counts one case. It never fails: a missing or invalid fact is counted
@@ -139,44 +212,62 @@ func (a *VALOAggregator) Add(in *Input) {
 	} else {
 		a.counts[vNotUnemp12]++
 	}
-	if _, hi, ok := bg.EducationLevel.ISCED(); !ok {
-		a.counts[vEduUnknown]++
-	} else if hi <= 2 {
-		a.counts[vEduBasic]++
-	} else if hi <= 4 {
-		a.counts[vEduVocational]++
+	if i, ok := educationRow[bg.EducationLevel]; ok {
+		a.counts[i]++
 	} else {
-		a.counts[vEduHigher]++
+		a.counts[vEduUnknown]++
 	}
 	k := pathway.Unknown
 	if in.Destination != nil && in.Destination.Kind.Valid() {
 		k = in.Destination.Kind
 	}
-	switch k.Group() {
-	case pathway.GroupStudies:
-		a.counts[vDestStudies]++
-	case pathway.GroupWork:
-		a.counts[vDestWork]++
-	case pathway.GroupUnemployed:
-		a.counts[vDestUnemployed]++
-	case pathway.GroupJobSeeking:
-		a.counts[vDestJobSeeking]++
-	case pathway.GroupOutside:
-		a.counts[vDestOutside]++
-	case pathway.GroupRedirected:
-		a.counts[vDestRedirected]++
-	case pathway.GroupOtherService:
-		a.counts[vDestOtherService]++
-	default:
-		a.counts[vDestUnknown]++
+	rows := a.byKind[k] // every valid kind is declared
+	a.counts[rows.destination]++
+	a.counts[rows.positive]++
+}
+
+// includes returns the destinations row i counts, or nil for a row that
+// is not about destinations.
+func (a *VALOAggregator) includes(i int) []pathway.Kind {
+	var out []pathway.Kind
+	switch valoRows[i].breakdown {
+	case "destination":
+		for _, k := range pathway.Kinds() {
+			if slices.Contains(valoRows[i].groups, k.Group()) {
+				out = append(out, k)
+			}
+		}
+	case "positive_path":
+		for _, k := range pathway.Kinds() {
+			if a.byKind[k].positive == i {
+				out = append(out, k)
+			}
+		}
 	}
-	switch {
-	case k == pathway.Unknown:
-		a.counts[vPositiveUnknown]++
-	case a.classifier.Classify(k) == pathway.Positive:
-		a.counts[vPositive]++
-	default:
-		a.counts[vNotPositive]++
+	return out
+}
+
+// label returns row i's label: the declared one, with what the row counts
+// filled in for the positive-path rows.
+func (a *VALOAggregator) label(i int) string {
+	d := valoRows[i]
+	if d.breakdown != "positive_path" || !strings.Contains(d.label, "%s") {
+		return d.label
+	}
+	return fmt.Sprintf(d.label, describeKinds(a.includes(i)))
+}
+
+// notes say which destinations the positive rows count.
+func (a *VALOAggregator) notes() []string {
+	yes, other := a.label(vPositive), a.label(vPositiveOther)
+	var groups []string
+	for _, g := range onwardPath {
+		groups = append(groups, groupTitles[g])
+	}
+	return []string{
+		fmt.Sprintf("%s counts: %s.", yes, listKinds(a.includes(vPositive))),
+		fmt.Sprintf("%s counts: %s (positive, but not %s, so not in the positive onward path).",
+			other, listKinds(a.includes(vPositiveOther)), joinOr(groups)),
 	}
 }
 
@@ -198,6 +289,13 @@ type Row struct {
 	HasPercent bool            `json:"-"`
 	Rounding   Rounding        `json:"rounding"`
 	Places     int32           `json:"-"`
+	// Includes lists the codes of the categories the row counts: destination
+	// kinds (pathway.Kind, "unknown" for an unknown destination) for the
+	// destination and positive-path rows, education levels for the
+	// education rows other than the unknown one. It is empty for the other
+	// rows (gender, thresholds) and for the unknown rows of gender, age,
+	// unemployment and education.
+	Includes []string `json:"includes,omitempty"`
 }
 
 // PercentString formats the percentage with its places, or "" when there
@@ -234,6 +332,9 @@ type VALOTable struct {
 	// Rounding states the rounding rule in words.
 	Rounding string `json:"rounding"`
 	Rows     []Row  `json:"rows"`
+	// Notes say which destinations the positive rows count (generated
+	// from the same mapping the rows count by).
+	Notes []string `json:"notes"`
 }
 
 // Table computes the table under o. Every breakdown's rows (unknown rows
@@ -250,6 +351,7 @@ func (a *VALOAggregator) Table(o Options) (VALOTable, error) {
 		Empty:       a.n == 0,
 		Rounding:    o.Describe(),
 		Rows:        make([]Row, 0, nVALO),
+		Notes:       a.notes(),
 	}
 	for start := 0; start < nVALO; {
 		end := start
@@ -275,9 +377,11 @@ func (a *VALOAggregator) Table(o Options) (VALOTable, error) {
 			if rr := rules[i-start]; rr != "" {
 				r.Rounding = rr
 			}
-			if i == vPositive && !a.defaultCls {
-				r.Label = "positive onward path"
+			r.Label = a.label(i)
+			for _, l := range d.levels {
+				r.Includes = append(r.Includes, string(l))
 			}
+			r.Includes = append(r.Includes, kindCodes(a.includes(i))...)
 			if pcts != nil {
 				r.Percent, r.HasPercent = pcts[i-start], true
 			}
@@ -311,13 +415,15 @@ func (r Row) shown() bool {
 
 // Markdown renders the seed-style table: figure rows, and unknown or other
 // rows that are not zero. The header line states the denominator and the
-// rounding rule.
+// rounding rule; the notes under the table say which destinations the
+// positive rows count.
 func (t VALOTable) Markdown() string {
 	tb := table{
 		title:   t.Title,
 		meta:    metaLine(t.Denominator, "participants", t.Empty, t.Rounding),
 		columns: []string{"figure", "count", "%"},
 		align:   []bool{false, true, true},
+		notes:   t.Notes,
 	}
 	for _, r := range t.Rows {
 		if r.shown() {
@@ -328,7 +434,8 @@ func (t VALOTable) Markdown() string {
 }
 
 // CSV renders every row (complements and zero unknown rows included) with
-// its denominator and rounding rule.
+// its denominator, rounding rule and the codes of what it includes
+// (space-separated).
 func (t VALOTable) CSV() string {
 	return rowsCSV(t.Rows)
 }

@@ -236,7 +236,32 @@ func TestVALOOutputs(t *testing.T) {
 	assert.Equal(t, "66.2", back.Rows[0].Percent)
 
 	csv := tb.CSV()
-	assert.Contains(t, csv, "key,breakdown,label,kind,count,denominator,percent,rounding\n")
-	assert.Contains(t, csv, "destination.work,destination,after the period: to work (incl. wage-subsidised),figure,23,77,29.8,truncate\n")
-	assert.Contains(t, csv, "gender.men,gender,men,complement,26,77,33.8,half_up\n")
+	assert.Contains(t, csv, "key,breakdown,label,kind,count,denominator,percent,rounding,includes\n")
+	assert.Contains(t, csv, "destination.work,destination,after the period: to work (incl. wage-subsidised),figure,23,77,29.8,truncate,work_open work_subsidised work_apprenticeship work_self_employed\n")
+	assert.Contains(t, csv, "gender.men,gender,men,complement,26,77,33.8,half_up,\n")
+	assert.Contains(t, csv, "positive.yes,positive_path,positive onward path (studies or work),figure,35,77,45.5,half_up,studies_qualification studies_other work_open work_subsidised work_apprenticeship work_self_employed\n")
+	assert.Contains(t, csv, "positive.other,positive_path,other positive destination (redirected to a better-suited field),other,0,77,0.0,half_up,redirected\n")
+	assert.Contains(t, csv, "education.vocational,education,education: vocational qualification,figure,40,77,51.9,half_up,vocational specialist_vocational\n")
+
+	var withIncludes struct {
+		Rows []struct {
+			Key      string   `json:"key"`
+			Includes []string `json:"includes"`
+		} `json:"rows"`
+		Notes []string `json:"notes"`
+	}
+	require.NoError(t, json.Unmarshal(b, &withIncludes))
+	includes := map[string][]string{}
+	for _, r := range withIncludes.Rows {
+		includes[r.Key] = r.Includes
+	}
+	assert.Equal(t, []string{"studies_qualification", "studies_other", "work_open", "work_subsidised", "work_apprenticeship", "work_self_employed"}, includes["positive.yes"])
+	assert.Equal(t, []string{"redirected"}, includes["positive.other"])
+	assert.Equal(t, []string{
+		"positive onward path (studies or work) counts: studies toward a full qualification, other studies or training, work on the open labour market, wage-subsidised work, apprenticeship, self-employed.",
+		"other positive destination (redirected to a better-suited field) counts: redirected to a better-suited field (positive, but not studies or work, so not in the positive onward path).",
+	}, withIncludes.Notes)
+	for _, n := range withIncludes.Notes {
+		assert.Contains(t, tb.Markdown(), "\n- "+n+"\n")
+	}
 }

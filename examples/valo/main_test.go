@@ -38,7 +38,11 @@ func TestRunIsDeterministic(t *testing.T) {
 		"| after the period: unemployed job seeker | 29 | 37.7 |",
 		"| after the period: moved to job seeking | 12 | 15.6 |",
 		"| after the period: outside working life | 1 | 1.3 |",
-		"| positive onward path (studies or work) | 35 | 45.5 |",
+		"| positive onward path (studies or work) | 35 | 45.5 |\n\n" +
+			"- positive onward path (studies or work) counts: studies toward a full qualification, other studies or training, " +
+			"work on the open labour market, wage-subsidised work, apprenticeship, self-employed.\n" +
+			"- other positive destination (redirected to a better-suited field) counts: redirected to a better-suited field " +
+			"(positive, but not studies or work, so not in the positive onward path).\n",
 		"entry_criteria_met: entry criteria not met",
 		"HOKS approved for 72 participants",
 	} {
