@@ -193,10 +193,11 @@ func resultKinds(rs result) []pathway.Kind {
 
 // resultNotes says which statuses count as which result.
 func resultNotes() []string {
-	notes := make([]string, 0, len(resultDefs)+1)
+	notes := make([]string, 0, len(resultDefs)+2)
 	for _, d := range resultDefs {
 		notes = append(notes, d.title+": "+listKinds(d.kinds)+".")
 	}
-	notes = append(notes, "Neither, so the result is a fact unknown: "+listKinds(resultUndecided)+".")
+	notes = append(notes, "none of these: "+listKinds(resultNone)+".",
+		"not decided (a fact unknown): "+listKinds(resultUndecided)+".")
 	return notes
 }
