@@ -187,3 +187,27 @@ func TestNoIdentityCodeInOutputLogsOrMail(t *testing.T) {
 		ct.RequireNoIdentityCodes(t, "a participant as JSON", string(b))
 	}
 }
+
+// -h prints the usage and exits 0 without simulating anything; a flag or
+// argument the program does not take is a usage error (2), also without
+// simulating.
+func TestCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{[]string{"-h"}, 0, "Usage: go run ./examples/pilot"},
+		{[]string{"--help"}, 0, "Usage: go run ./examples/pilot"},
+		{[]string{"-seed", "1"}, 2, "flag provided but not defined: -seed"},
+		{[]string{"extra"}, 2, `unexpected argument "extra"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, tc.status, cli(tc.args, &stdout, &stderr))
+			assert.Empty(t, stdout.String(), "nothing simulated")
+			assert.Contains(t, stderr.String(), tc.stderr)
+			assert.Contains(t, stderr.String(), "Usage:")
+		})
+	}
+}
