@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -72,6 +73,12 @@ func (s *Server) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
 
 // importStudents: POST /imports?model=…&strict=true&team_role=… with a CSV
 // body.
+//
+// The importing staff member joins every new case's support team, so that
+// they (and not only the head of studies) may act on the cases they just
+// created: in the team_role given, or else in their own first team role
+// (personal_tutor, coach, …). An importer who holds none (a head of
+// studies) joins no team.
 func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, error) {
 	q := r.URL.Query()
 	strict, err := boolParam(q.Get("strict"), "strict")
@@ -79,10 +86,8 @@ func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, er
 		return 0, nil, err
 	}
 	opts := sis.Options{Model: q.Get("model"), Organisation: a.Organisation, Strict: strict}
-	if role := q.Get("team_role"); role != "" {
-		// The importing staff member joins every new case's team, so that
-		// they (and not only the head of studies) may act on it.
-		opts.Team = []coaching.TeamMember{{ActorID: a.ID, Role: coaching.Role(role), Name: a.ID}}
+	if role := importerTeamRole(a, q.Get("team_role")); role != "" {
+		opts.Team = []coaching.TeamMember{{ActorID: a.ID, Role: role, Name: a.ID}}
 	}
 	rep, err := sis.Import(r.Context(), s.eng, a, r.Body, opts)
 	if err != nil {
@@ -96,7 +101,29 @@ func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, er
 		}
 		return 0, nil, ve
 	}
+	// Empty lists are [] in the answer, not null.
+	if rep.Enrolled == nil {
+		rep.Enrolled = []sis.Enrolled{}
+	}
+	if rep.Problems == nil {
+		rep.Problems = []sis.RowProblem{}
+	}
 	return http.StatusOK, rep, nil
+}
+
+// importerTeamRole is the role the importer takes on the new cases' teams:
+// the one asked for, or else the first of their roles that a staff member
+// holds on a support team; "" when they hold none.
+func importerTeamRole(a coaching.Actor, asked string) coaching.Role {
+	if asked != "" {
+		return coaching.Role(asked)
+	}
+	for _, r := range a.Roles {
+		if r != coaching.RoleGuardian && slices.Contains(coaching.TeamRoles, r) {
+			return r
+		}
+	}
+	return ""
 }
 
 // caseView is a case with its audit trail.

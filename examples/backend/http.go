@@ -29,8 +29,23 @@ const (
 	HeaderPurpose      = "X-Purpose"            // why: recorded in the access log
 )
 
-// actorOf builds the engine's actor from the sign-on headers.
+// actorOf builds the engine's actor from the sign-on headers. An
+// ambiguous identity is refused before anything else (a 400 naming the
+// header): a sign-on header given more than once — where a client's
+// duplicate could otherwise be read instead of the gateway's value, or the
+// other way round — or a single-valued one holding a comma-joined list
+// (how proxies merge duplicates). So is the engine's reserved system
+// identity (role or id "system"), which no sign-on vouches for; the engine
+// refuses it too.
 func actorOf(r *http.Request) (coaching.Actor, error) {
+	for _, h := range identityHeaders {
+		if n := len(r.Header.Values(h.name)); n > 1 {
+			return coaching.Actor{}, &headerError{header: h.name, reason: fmt.Sprintf("given %d times; a sign-on header must be given once", n)}
+		}
+		if v := r.Header.Get(h.name); h.single && strings.Contains(v, ",") {
+			return coaching.Actor{}, &headerError{header: h.name, reason: "holds a comma-separated list; it takes one value"}
+		}
+	}
 	a := coaching.Actor{
 		ID:           strings.TrimSpace(r.Header.Get(HeaderActorID)),
 		Organisation: coaching.OrganisationID(strings.TrimSpace(r.Header.Get(HeaderOrganisation))),
@@ -39,7 +54,13 @@ func actorOf(r *http.Request) (coaching.Actor, error) {
 	if a.ID == "" {
 		return a, errUnauthenticated
 	}
+	if strings.EqualFold(a.ID, reservedSystem) {
+		return coaching.Actor{}, &headerError{header: HeaderActorID, reason: `"system" is the engine's own reserved identity`}
+	}
 	for _, role := range splitList(r.Header.Get(HeaderActorRoles)) {
+		if strings.EqualFold(role, string(coaching.RoleSystem)) {
+			return coaching.Actor{}, &headerError{header: HeaderActorRoles, reason: `the role "system" is reserved for the engine itself`}
+		}
 		a.Roles = append(a.Roles, coaching.Role(role))
 	}
 	for _, p := range splitList(r.Header.Get(HeaderGuardianOf)) {
@@ -50,6 +71,28 @@ func actorOf(r *http.Request) (coaching.Actor, error) {
 	}
 	return a, nil
 }
+
+// identityHeaders are the sign-on headers; single ones take one value, the
+// others a comma-separated list in a single header line.
+var identityHeaders = []struct {
+	name   string
+	single bool
+}{
+	{HeaderActorID, true},
+	{HeaderActorRoles, false},
+	{HeaderOrganisation, true},
+	{HeaderGuardianOf, false},
+	{HeaderSelf, true},
+	{HeaderPurpose, false}, // free text, may contain commas; still given once
+}
+
+// reservedSystem is the engine's own actor id, which no caller may claim.
+const reservedSystem = "system"
+
+// headerError is a sign-on header the service refuses (400).
+type headerError struct{ header, reason string }
+
+func (e *headerError) Error() string { return "header " + e.header + ": " + e.reason }
 
 func splitList(s string) []string {
 	var out []string
@@ -81,6 +124,8 @@ type problem struct {
 	// AllowedEvents are the events the case's state allows (a 409 for a
 	// transition not allowed).
 	AllowedEvents *[]string `json:"allowed_events,omitempty"`
+	// Header names the request header a 400 refused.
+	Header string `json:"header,omitempty"`
 }
 
 const problemBase = "https://valmennus.example/problems/"
@@ -97,8 +142,12 @@ func problemOf(err error) problem {
 		ce   *coaching.ConflictError
 		te   *coaching.TransitionError
 		body *bodyError
+		he   *headerError
 	)
 	switch {
+	case errors.As(err, &he):
+		return problem{Type: problemBase + "invalid-sign-on-header", Title: "Invalid sign-on header", Status: http.StatusBadRequest,
+			Detail: he.Error(), Header: he.header}
 	case errors.As(err, &body):
 		return problem{Type: problemBase + "invalid", Title: "The request body is not valid", Status: http.StatusUnprocessableEntity,
 			Detail: body.Error(), Errors: body.problems}

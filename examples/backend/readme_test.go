@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,46 +21,154 @@ import (
 	"github.com/valmennus/valmennus/coaching"
 )
 
-// The README's curl session runs, request by request, against the
-// service: every answer is a success and the case ends closed.
-func TestREADMECurlSession(t *testing.T) {
+// readmeCurl is one curl command line of the README: the request, the
+// answer the line's "# STATUS {members}" comment promises (none: a
+// success), and whether it is part of the marked session.
+type readmeCurl struct {
+	line    string
+	req     curlReq
+	status  int
+	members map[string]any
+	session bool
+}
+
+// annotation is a curl line's expected answer: "# 403 {"rule": "…"}".
+var annotation = regexp.MustCompile(`\s+#\s+(\d{3})(?:\s+(\{.*\}))?\s*$`)
+
+// readmeCurls reads every curl line of the README, in order, from every
+// shell block, expanding the blocks' variables (H='…'). The session marked
+// with <!-- backend-curl --> comes first in its section.
+func readmeCurls(t *testing.T) []readmeCurl {
+	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
-	_, block, ok := strings.Cut(string(readme), "<!-- backend-curl -->\n```sh\n")
-	require.True(t, ok, "the README marks its curl session with <!-- backend-curl -->")
-	block, _, ok = strings.Cut(block, "```")
-	require.True(t, ok)
-
-	s := startServiceAt(t, memory.New(), time.Date(2026, 11, 23, 10, 0, 0, 0, coaching.Helsinki))
-	vars := map[string]string{}
-	var last response
-	n := 0
-	for line := range strings.SplitSeq(strings.TrimSpace(block), "\n") {
-		if name, value, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "curl") {
+	var (
+		out     []readmeCurl
+		vars    = map[string]string{}
+		inSh    bool
+		fenced  bool
+		marked  bool
+		session bool
+	)
+	for line := range strings.Lines(string(readme)) {
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case strings.HasPrefix(line, "```"):
+			if fenced {
+				fenced, inSh, session = false, false, false
+			} else {
+				fenced, inSh, session = true, line == "```sh", marked
+			}
+			marked = false
+			continue
+		case !fenced:
+			marked = line == "<!-- backend-curl -->"
+			assert.NotContains(t, line, "`curl ", "a curl command belongs in a shell block, where a test runs it: %s", line)
+			continue
+		case !inSh:
+			continue
+		}
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.Contains(name, " ") && !strings.HasPrefix(line, "curl") {
 			words, err := shellWords(value)
 			require.NoError(t, err, line)
 			vars["$"+name] = strings.Join(words, " ")
 			continue
 		}
-		for name, value := range vars {
-			line = strings.ReplaceAll(line, name, value)
+		if !strings.HasPrefix(strings.TrimSpace(line), "curl ") {
+			continue
 		}
-		req, err := curlRequest(line)
+		c := readmeCurl{line: line, session: session}
+		cmd := line
+		if m := annotation.FindStringSubmatchIndex(line); m != nil {
+			cmd = line[:m[0]]
+			c.status, err = strconv.Atoi(line[m[2]:m[3]])
+			require.NoError(t, err, line)
+			if m[4] >= 0 {
+				require.NoError(t, json.Unmarshal([]byte(line[m[4]:m[5]]), &c.members), "the expected members are a JSON object: %s", line)
+			}
+		} else {
+			require.NotContains(t, line, " # ", "a curl line's comment is \"# STATUS {members}\": %s", line)
+		}
+		for name, value := range vars {
+			cmd = strings.ReplaceAll(cmd, name, value)
+		}
+		c.req, err = curlRequest(cmd)
 		require.NoError(t, err, line)
-		last = s.do(t, caller(req.headers), req.method, req.path, req.body)
-		assert.True(t, last.status >= 200 && last.status < 300, "%s\n→ %d %s", line, last.status, last.body)
-		n++
+		out = append(out, c)
 	}
-	assert.Equal(t, 9, n, "the session's requests ran")
-	view := last.json(t)
+	require.False(t, fenced, "every block in README.md is closed")
+	return out
+}
+
+// Every curl line of the README runs against the service, in order: the
+// session marked <!-- backend-curl --> takes a VALO participant from
+// enrolment to a closed case (every answer a success), and every other line
+// gives the status and the problem members its comment names. An import
+// leaves the importer able to read every case it enrolled.
+func TestREADMECurlLines(t *testing.T) {
+	curls := readmeCurls(t)
+	s := startServiceAt(t, memory.New(), time.Date(2026, 11, 23, 10, 0, 0, 0, coaching.Helsinki))
+	var (
+		sessionLast response
+		sessionN    int
+		imports     int
+	)
+	for _, c := range curls {
+		r := s.rawDo(t, c.req.method, c.req.path, c.req.bodyReader(), c.req.headers)
+		if c.status == 0 {
+			assert.True(t, r.status >= 200 && r.status < 300, "%s\n→ %d %s", c.line, r.status, r.body)
+		} else {
+			assert.Equal(t, c.status, r.status, "%s\n→ %s", c.line, r.body)
+		}
+		if c.session {
+			sessionLast = r
+			sessionN++
+		}
+		if len(c.members) > 0 || strings.Contains(c.req.path, "/imports") {
+			got := r.json(t)
+			for k, want := range c.members {
+				assert.Equal(t, mustJSON(t, want), mustJSON(t, got[k]), "%s: member %q of %s", c.line, k, r.body)
+			}
+			if enrolled, ok := got["enrolled"].([]any); ok {
+				imports++
+				assert.NotEmpty(t, enrolled, c.line)
+				for _, e := range enrolled {
+					id := e.(map[string]any)["case"].(string)
+					r := s.rawDo(t, "GET", "/cases/"+id, nil, c.req.headers)
+					assert.Equal(t, http.StatusOK, r.status, "the importer reads the new case %s: %s", id, r.body)
+				}
+			}
+		}
+	}
+	assert.Equal(t, 9, sessionN, "the session's requests ran")
+	view := sessionLast.json(t)
 	assert.Equal(t, "closed", view["case"].(map[string]any)["state"])
 	assert.Len(t, view["audit"], 8)
+	assert.Equal(t, 1, imports, "the README's import ran")
+
+	// Nothing that looks like a curl command escaped the parser.
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	var all int
+	for line := range strings.Lines(string(readme)) {
+		if strings.HasPrefix(strings.TrimSpace(line), "curl ") {
+			all++
+		}
+	}
+	assert.Equal(t, all, len(curls), "every curl line of the README ran")
 }
 
 type curlReq struct {
 	method, path string
-	headers      map[string]string
-	body         any
+	headers      [][2]string // in order, repeats kept, as curl sends them
+	body         []byte
+}
+
+func (r curlReq) bodyReader() io.Reader {
+	if r.body == nil {
+		return nil
+	}
+	return bytes.NewReader(r.body)
 }
 
 // curlRequest reads the curl command lines the README uses: -s, -X, -H,
@@ -68,7 +181,7 @@ func curlRequest(line string) (curlReq, error) {
 	if len(words) == 0 || words[0] != "curl" {
 		return curlReq{}, fmt.Errorf("not a curl command")
 	}
-	r := curlReq{method: http.MethodGet, headers: map[string]string{}}
+	r := curlReq{method: http.MethodGet}
 	for i := 1; i < len(words); i++ {
 		arg := func() (string, error) {
 			if i+1 >= len(words) {
@@ -92,7 +205,7 @@ func curlRequest(line string) (curlReq, error) {
 			if !ok {
 				return r, fmt.Errorf("header %q", h)
 			}
-			r.headers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			r.headers = append(r.headers, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
 		case "-d", "--data-binary":
 			d, err := arg()
 			if err != nil {
@@ -105,7 +218,7 @@ func curlRequest(line string) (curlReq, error) {
 				}
 				r.body = data
 			} else {
-				r.body = d
+				r.body = []byte(d)
 			}
 			if r.method == http.MethodGet {
 				r.method = http.MethodPost
