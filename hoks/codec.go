@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -284,7 +285,7 @@ func (d *decoder) value(path string, src any, dst reflect.Value) {
 		}
 		in, err := parseInstant(s)
 		if err != nil {
-			d.fail(path, "timestamp %q: want RFC 3339, e.g. 2017-10-25T21:00:00.000Z", s)
+			d.fail(path, "timestamp %q: want RFC 3339, e.g. 2017-10-25T21:00:00.000Z, or another ISO 8601 form eHOKS reads (2017-10-25, 2017-10-25T21:00)", s)
 			return
 		}
 		dst.Set(reflect.ValueOf(in))
@@ -362,6 +363,12 @@ func (d *decoder) value(path string, src any, dst reflect.Value) {
 			return
 		}
 		i, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil {
+			// eHOKS takes a number with a fraction or exponent as an integer
+			// when it has an integral value (schema.coerce safe-long-cast,
+			// via ring.swagger.coerce json-coersions): 5.0 and 1e2 are 5 and 100.
+			i, err = integral(n)
+		}
 		if err != nil || dst.OverflowInt(i) {
 			d.fail(path, "want an integer, got %s", n)
 			return
@@ -382,6 +389,16 @@ func (d *decoder) value(path string, src any, dst reflect.Value) {
 	default:
 		d.fail(path, "internal: cannot decode into %s", t)
 	}
+}
+
+// integral reads a JSON number written with a fraction or exponent that has
+// an integral value within int64.
+func integral(n json.Number) (int64, error) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		return 0, fmt.Errorf("%s is not an integer", n)
+	}
+	return int64(f), nil
 }
 
 // ---- encoding ----

@@ -61,15 +61,26 @@
 // one [*coaching.ValidationError]: required members, OPH OIDs
 // ([ValidLearnerOID], [ValidStudyRightOID], [ValidOrganisationOID]), code
 // URIs, Finnish business IDs ([ValidBusinessID], Y-tunnus), the
-// workplace-period rules (at most five years; business ID for periods ending
-// after 2021-08-25; the apprenticeship basis from 2021-07-01; part-time
-// percentage 1–100 after 2023-06-30; non-overlapping interruptions; a period
-// identifier, yksilöivä tunniste, unique in the plan), TUVA-only and
-// non-TUVA parts, and the learning-support type rule. It adds checks eHOKS
-// misses: no demonstration, other learning environment or interruption may
-// end before it starts, and the competence-reached date may not precede the
-// first approval. Struct-level checks use go-playground/validator with the
-// package's custom validators registered once.
+// workplace-period rules (end not before start, at most five years; business
+// ID for periods ending after 2021-08-25; the apprenticeship basis from
+// 2021-07-01; part-time percentage 1–100 after 2023-06-30; interruptions
+// that, sorted by start, do not overlap; a non-blank period identifier,
+// yksilöivä tunniste), TUVA-only and non-TUVA parts, and the learning-support
+// type rule. Each rule follows eHOKS's own code, which its comment names.
+//
+// A plan eHOKS accepts never fails Validate. The checks that are stricter
+// than eHOKS are advisories: [Check] returns a [Report] with the problems
+// and, beside them under the same JSON paths, the advisories — a
+// demonstration, other learning environment, interruption, supporting study,
+// TUVA part or remedial teaching that ends before it starts; a period
+// identifier used twice; a competence-reached date before the first
+// approval; a part-time percentage out of range where eHOKS does not check
+// it; learning support on a TUVA plan; a code URI or OID with a final line
+// break. [Advisories] returns them alone. They never block decoding, saving
+// or approving: the [Service] returns them on every version it stores
+// ([Version.Advisories]) and, when a plan is refused, in the [*PlanError]
+// beside the problems. Struct-level checks use go-playground/validator with
+// the package's custom validators registered once.
 //
 // # Lifecycle and versions
 //

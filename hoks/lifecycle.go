@@ -105,7 +105,25 @@ type Version struct {
 	// Surveys says what was decided about the AMIS feedback surveys this
 	// version triggers (set only on the version returned by the change).
 	Surveys []SurveyDecision
+	// Advisories are the plan's advisories (see [Check]): things eHOKS
+	// accepts but that are probably mistakes. They never block a change.
+	// Set only on the version returned by a change; for a version read
+	// back, call [Advisories] on its Plan.
+	Advisories []coaching.FieldProblem
 }
+
+// PlanError is the error of a lifecycle change whose plan breaks eHOKS's
+// rules. It is the *[coaching.ValidationError] with the problems (errors.As
+// finds it, and it matches [coaching.ErrInvalid]) and carries the plan's
+// advisories beside them, so that a caller can show both at once.
+type PlanError struct {
+	*coaching.ValidationError
+	// Advisories are the plan's advisories, as in [Report].
+	Advisories []coaching.FieldProblem
+}
+
+// Unwrap returns the validation error with the problems.
+func (e *PlanError) Unwrap() error { return e.ValidationError }
 
 // Service keeps a case's HOKS through the engine: every version is a case
 // document saved with an audit entry, and the survey notices go through
@@ -254,10 +272,11 @@ func (s *Service) SaveDraft(ctx context.Context, actor coaching.Actor, id coachi
 			}
 		}
 	}
-	if err := s.validate(p, status == StatusDraft); err != nil {
+	advisories, err := s.validate(p, status == StatusDraft)
+	if err != nil {
 		return Version{}, err
 	}
-	return s.save(ctx, actor, id, basedOn, status, p, "hoks_saved", nil)
+	return s.save(ctx, actor, id, basedOn, status, p, "hoks_saved", nil, advisories)
 }
 
 // Approve approves the plan of version basedOn as it is, on the civil date
@@ -283,7 +302,8 @@ func (s *Service) Approve(ctx context.Context, actor coaching.Actor, id coaching
 		p.FirstApproved = on
 	}
 	p.Approved = InstantOf(s.eng.Clock().Now())
-	if err := s.validate(p, false); err != nil {
+	advisories, err := s.validate(p, false)
+	if err != nil {
 		return Version{}, err
 	}
 	var decisions []SurveyDecision
@@ -294,7 +314,7 @@ func (s *Service) Approve(ctx context.Context, actor coaching.Actor, id coaching
 		}
 		decisions = append(decisions, d)
 	}
-	return s.save(ctx, actor, id, basedOn, status, p, "hoks_approved", decisions)
+	return s.save(ctx, actor, id, basedOn, status, p, "hoks_approved", decisions, advisories)
 }
 
 // Start marks an approved plan as being carried out.
@@ -332,11 +352,14 @@ func (s *Service) transition(ctx context.Context, actor coaching.Actor, id coach
 		return Version{}, err
 	}
 	p := cur.Plan
+	var advisories []coaching.FieldProblem
 	if change != nil {
 		change(p)
-		if err := s.validate(p, false); err != nil {
+		if advisories, err = s.validate(p, false); err != nil {
 			return Version{}, err
 		}
+	} else {
+		advisories = Advisories(p)
 	}
 	var decisions []SurveyDecision
 	if action == ActionReachCompetence {
@@ -346,33 +369,30 @@ func (s *Service) transition(ctx context.Context, actor coaching.Actor, id coach
 		}
 		decisions = append(decisions, d)
 	}
-	return s.save(ctx, actor, id, basedOn, status, p, event, decisions)
+	return s.save(ctx, actor, id, basedOn, status, p, event, decisions, advisories)
 }
 
-func (s *Service) validate(p *Plan, draft bool) error {
-	err := ValidateWith(p, ValidateOptions{Today: s.today()})
-	if err == nil || !draft {
-		return err
-	}
-	// A draft has no first approval date yet; every other problem counts.
-	var ve *coaching.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	kept := ve.Problems[:0:0]
-	for _, pr := range ve.Problems {
-		if pr.Field == "ensikertainen-hyvaksyminen" && p.FirstApproved.IsZero() {
-			continue
+// validate checks p as eHOKS would and returns its advisories, or a
+// *PlanError when it breaks eHOKS's rules.
+func (s *Service) validate(p *Plan, draft bool) ([]coaching.FieldProblem, error) {
+	r := Check(p, ValidateOptions{Today: s.today()})
+	if draft && p.FirstApproved.IsZero() {
+		// A draft has no first approval date yet; every other problem counts.
+		kept := r.Problems[:0:0]
+		for _, pr := range r.Problems {
+			if pr.Field != "ensikertainen-hyvaksyminen" {
+				kept = append(kept, pr)
+			}
 		}
-		kept = append(kept, pr)
+		r.Problems = kept
 	}
-	if len(kept) == 0 {
-		return nil
+	if r.Valid() {
+		return r.Advisories, nil
 	}
-	return &coaching.ValidationError{Subject: ve.Subject, Problems: kept}
+	return nil, &PlanError{ValidationError: &coaching.ValidationError{Subject: "HOKS", Problems: r.Problems}, Advisories: r.Advisories}
 }
 
-func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, status Status, p *Plan, event string, decisions []SurveyDecision) (Version, error) {
+func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, status Status, p *Plan, event string, decisions []SurveyDecision, advisories []coaching.FieldProblem) (Version, error) {
 	data, err := Encode(p)
 	if err != nil {
 		return Version{}, err
@@ -388,5 +408,5 @@ func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.Ca
 	if err != nil {
 		return Version{}, err
 	}
-	return Version{Number: doc.Version, Status: status, At: doc.At, By: doc.By, Plan: p, Surveys: decisions}, nil
+	return Version{Number: doc.Version, Status: status, At: doc.At, By: doc.By, Plan: p, Surveys: decisions, Advisories: advisories}, nil
 }

@@ -2,6 +2,10 @@ package hoks
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -47,19 +51,83 @@ func (i Instant) String() string {
 		return ""
 	}
 	if i.text != "" {
-		if t, err := time.Parse(time.RFC3339Nano, i.text); err == nil && t.Equal(i.Time) {
+		if t, err := parseISOInstant(i.text); err == nil && t.Equal(i.Time) {
 			return i.text
 		}
 	}
 	return i.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
+// rfc3339 reports whether the instant was written in RFC 3339 (or not
+// decoded from text at all).
+func (i Instant) rfc3339() bool {
+	if i.text == "" {
+		return true
+	}
+	_, err := time.Parse(time.RFC3339Nano, i.text)
+	return err == nil
+}
+
 func parseInstant(s string) (Instant, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := parseISOInstant(s)
 	if err != nil {
 		return Instant{}, err
 	}
 	return Instant{Time: t, text: s}, nil
+}
+
+// isoInstant is the subset of ISO 8601 that eHOKS reads as an instant: it
+// parses them with Joda-Time's ISODateTimeFormat.dateTimeParser in UTC
+// (ring.swagger.coerce parse-date-time with clj-time's :date-time-parser),
+// so the time, its seconds and fraction and the offset may be left out.
+var isoInstant = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$`)
+
+// parseISOInstant reads RFC 3339, or the other ISO 8601 forms eHOKS accepts:
+// "2024-01-02", "2024-01-02T10:20", "2024-01-02T10:20:30,5+0200", … A
+// missing offset means UTC, as in eHOKS.
+func parseISOInstant(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	m := isoInstant.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, fmt.Errorf("%q is not an ISO 8601 timestamp", s)
+	}
+	num := func(i int) int {
+		n, _ := strconv.Atoi(m[i]) // digits only; "" is 0
+		return n
+	}
+	frac := m[7]
+	if len(frac) > 9 {
+		frac = frac[:9] // Joda-Time keeps milliseconds; Go nanoseconds
+	}
+	ns := 0
+	if frac != "" {
+		ns, _ = strconv.Atoi(frac + strings.Repeat("0", 9-len(frac)))
+	}
+	loc := time.UTC
+	if off := m[8]; off != "" && off != "Z" {
+		sign := 1
+		if off[0] == '-' {
+			sign = -1
+		}
+		digits := strings.ReplaceAll(off[1:], ":", "")
+		h, _ := strconv.Atoi(digits[:2])
+		mins := 0
+		if len(digits) == 4 {
+			mins, _ = strconv.Atoi(digits[2:])
+		}
+		if h > 23 || mins > 59 {
+			return time.Time{}, fmt.Errorf("%q: offset out of range", s)
+		}
+		loc = time.FixedZone("", sign*(h*3600+mins*60))
+	}
+	y, mo, d, h, mi, sec := num(1), num(2), num(3), num(4), num(5), num(6)
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, loc)
+	if mo < 1 || mo > 12 || t.Day() != d || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, fmt.Errorf("%q: no such date or time", s)
+	}
+	return t, nil
 }
 
 // Plan is one HOKS (henkilökohtainen osaamisen kehittämissuunnitelma, the
