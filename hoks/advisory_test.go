@@ -218,7 +218,11 @@ func TestDecodeAcceptsWhatEHOKSCoerces(t *testing.T) {
 	assert.Contains(t, string(out), `"hyvaksytty":"2024-01-02"`, "an instant keeps its text")
 	assert.Len(t, Advisories(p), 3)
 
-	for _, bad := range []string{`{"versio": 2.5}`, `{"hyvaksytty": "2024-02-30"}`, `{"hyvaksytty": "2024-01-02T24:00"}`,
+	p, err = Decode([]byte(`{"hyvaksytty": "2024-03"}`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "2024-03-01T00:00:00Z", p.Approved.Time.Format(time.RFC3339Nano))
+
+	for _, bad := range []string{`{"hyvaksytty": "2024-13"}`, `{"versio": 2.5}`, `{"hyvaksytty": "2024-02-30"}`, `{"hyvaksytty": "2024-01-02T24:00"}`,
 		`{"hyvaksytty": "2024-01-02+02:00"}`, `{"hyvaksytty": "02.01.2024"}`} {
 		_, err := Decode([]byte(bad), nil)
 		assert.Error(t, err, bad)

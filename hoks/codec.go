@@ -76,8 +76,11 @@ func (e *DecodeError) Is(target error) bool {
 
 // Decode parses one eHOKS plan (a JSON object). Keys are eHOKS's
 // kebab-case Finnish names; dates are YYYY-MM-DD and must exist; instants
-// are RFC 3339. JSON null is rejected (omit the member instead). Decode
-// checks form only: call [Validate] for the eHOKS rules. opts may be nil.
+// are RFC 3339 or the other ISO 8601 forms eHOKS reads ("2017-10-25",
+// "2017-10-25T21:00", read in UTC); integers may be written as 5.0 or 5e0, as
+// eHOKS allows. JSON null is rejected (omit the member instead). Decode
+// checks form only: call [Validate] for the eHOKS rules, or [Check] for them
+// and the advisories. opts may be nil.
 func Decode(data []byte, opts *DecodeOptions) (*Plan, error) {
 	root, err := parseJSON(data, opts)
 	if err != nil {

@@ -80,11 +80,13 @@ func parseInstant(s string) (Instant, error) {
 // parses them with Joda-Time's ISODateTimeFormat.dateTimeParser in UTC
 // (ring.swagger.coerce parse-date-time with clj-time's :date-time-parser),
 // so the time, its seconds and fraction and the offset may be left out.
-var isoInstant = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$`)
+var isoInstant = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$`)
 
 // parseISOInstant reads RFC 3339, or the other ISO 8601 forms eHOKS accepts:
-// "2024-01-02", "2024-01-02T10:20", "2024-01-02T10:20:30,5+0200", … A
-// missing offset means UTC, as in eHOKS.
+// "2024-01-02", "2024-01", "2024-01-02T10:20", "2024-01-02T10:20:30,5+0200",
+// … A missing month or day is the first, a missing offset means UTC, as in
+// eHOKS. (Joda-Time also reads week and ordinal dates, a time without a
+// date and fractions of hours or minutes; those are not supported.)
 func parseISOInstant(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
@@ -123,6 +125,12 @@ func parseISOInstant(s string) (time.Time, error) {
 		loc = time.FixedZone("", sign*(h*3600+mins*60))
 	}
 	y, mo, d, h, mi, sec := num(1), num(2), num(3), num(4), num(5), num(6)
+	if m[2] == "" {
+		mo = 1
+	}
+	if m[3] == "" {
+		d = 1
+	}
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, loc)
 	if mo < 1 || mo > 12 || t.Day() != d || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, fmt.Errorf("%q: no such date or time", s)
