@@ -123,9 +123,10 @@ func Check(p *Plan, opts ValidateOptions) Report {
 	return c.report()
 }
 
-// Advisories returns p's advisories (see [Check]) without its problems.
-// The lifecycle returns them on every version it stores
-// ([Version.Advisories]); call Advisories for a version read back.
+// Advisories returns p's advisories (see [Check]) without its problems, as
+// for the zero [ValidateOptions]; call [Check] to validate with others. The
+// lifecycle returns them on every version it stores ([Version.Advisories]);
+// call Advisories for a version read back.
 func Advisories(p *Plan) []coaching.FieldProblem {
 	if p == nil {
 		return nil
