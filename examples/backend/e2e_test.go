@@ -457,3 +457,29 @@ func TestUnknownRoutes(t *testing.T) {
 	requireProblem(t, r, http.StatusMethodNotAllowed)
 	assert.Contains(t, r.header.Get("Allow"), "GET")
 }
+
+// A plan eHOKS accepts is saved even when a stricter check finds
+// something: the advisory comes back beside the version, at its JSON path;
+// a refused plan's problem lists the advisories beside the errors.
+func TestHOKSAdvisoriesOverHTTP(t *testing.T) {
+	s := startService(t, memory.New())
+	r := s.do(t, coachHdr, "POST", "/enrolments", enrolment("valo", "Aino", "1994-05-17", team("coach-1", "coach")))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	id := r.json(t)["id"].(string)
+
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(hoksDraft(t), &m))
+	m["oppija-oid"] = m["oppija-oid"].(string) + "\r\n" // eHOKS's regex accepts a final line break
+	r = s.do(t, coachHdr, "PUT", "/cases/"+id+"/hoks", m)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	adv := r.json(t)["advisories"].([]any)
+	require.Len(t, adv, 1)
+	assert.Equal(t, "oppija-oid", adv[0].(map[string]any)["field"])
+
+	m["opiskeluoikeus-oid"] = "not an oid"
+	r = s.do(t, coachHdr, "PUT", "/cases/"+id+"/hoks", m, "If-Match", `"1"`)
+	p := requireProblem(t, r, http.StatusUnprocessableEntity)
+	require.NotEmpty(t, p["errors"])
+	assert.Equal(t, "opiskeluoikeus-oid", p["errors"].([]any)[0].(map[string]any)["field"])
+	assert.Equal(t, "oppija-oid", p["advisories"].([]any)[0].(map[string]any)["field"])
+}

@@ -312,10 +312,13 @@ type hoksVersion struct {
 	Status  hoks.Status `json:"status"`
 	By      string      `json:"by"`
 	Surveys []string    `json:"surveys,omitempty"`
+	// Advisories are findings stricter than eHOKS (the same JSON paths as
+	// errors): worth fixing, never blocking.
+	Advisories []coaching.FieldProblem `json:"advisories,omitempty"`
 }
 
 func versionView(v hoks.Version) hoksVersion {
-	out := hoksVersion{Version: v.Number, Status: v.Status, By: v.By}
+	out := hoksVersion{Version: v.Number, Status: v.Status, By: v.By, Advisories: v.Advisories}
 	for _, d := range v.Surveys {
 		if d.Excluded != "" {
 			out.Surveys = append(out.Surveys, fmt.Sprintf("%s: not sent (%s)", d.Survey, d.Excluded))

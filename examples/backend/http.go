@@ -126,6 +126,9 @@ type problem struct {
 	AllowedEvents *[]string `json:"allowed_events,omitempty"`
 	// Header names the request header a 400 refused.
 	Header string `json:"header,omitempty"`
+	// Advisories are a refused HOKS plan's findings that are stricter than
+	// eHOKS: reported beside the errors, never the reason for the refusal.
+	Advisories []coaching.FieldProblem `json:"advisories,omitempty"`
 }
 
 const problemBase = "https://valmennus.example/problems/"
@@ -156,8 +159,13 @@ func problemOf(err error) problem {
 	case errors.Is(err, hoks.ErrTooLarge):
 		return problem{Type: problemBase + "too-large", Title: "Too large", Status: http.StatusRequestEntityTooLarge, Detail: err.Error()}
 	case errors.As(err, &ve):
-		return problem{Type: problemBase + "invalid", Title: "Invalid " + ve.Subject, Status: http.StatusUnprocessableEntity,
+		p := problem{Type: problemBase + "invalid", Title: "Invalid " + ve.Subject, Status: http.StatusUnprocessableEntity,
 			Detail: err.Error(), Errors: ve.Problems}
+		var pe *hoks.PlanError
+		if errors.As(err, &pe) {
+			p.Advisories = pe.Advisories
+		}
+		return p
 	case errors.As(err, &de):
 		return problem{Type: problemBase + "invalid", Title: "Invalid eHOKS document", Status: http.StatusUnprocessableEntity,
 			Detail: err.Error(), Errors: de.Problems}
