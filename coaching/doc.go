@@ -21,6 +21,30 @@
 // [Engine.Tick] turns passed phase deadlines into overdue records and
 // notices, exactly once even with several processes ticking.
 //
+// Machines are built once per model and reused from a pool: building one
+// costs far more than firing it. A context cancelled inside looplab's Event
+// would leave the machine mid-transition for good, so looplab only ever
+// sees an uncancellable context; the caller's context reaches the rules
+// through the firing itself, and a machine that fails in any unexpected way
+// is dropped from the pool rather than reused.
+//
+// # Who may do what
+//
+// Every call asks the [Policy] ([DefaultPolicy] unless the host gives its
+// own) before it reads or writes, with facts the engine reads itself: the
+// stored case, participant and team, never what the caller claims about
+// them. An actor the engine can never allow — no id, an id that is not text,
+// or a host-built actor claiming the reserved [RoleSystem] or its id — is
+// refused before any policy is asked; the engine's own actor (ticks,
+// retention, risk reviews) is a value only this package constructs
+// ([Actor.IsEngine]). Every denial, whichever check made it, is one entry
+// in the access log, written even when the call's own transaction rolls
+// back; the log's text is sanitized ([AccessEntry.Sanitized]) so that no
+// store refuses it. Welfare (opiskeluhuolto) information — referral reasons,
+// welfare records, and the very existence of a referral not shared for
+// teaching — reaches only the roles the policy lets read it, also through
+// the audit trail and the notices.
+//
 // # Time
 //
 // Time comes from an injected [Clock]. Anything that means a day (same-day
@@ -49,7 +73,10 @@
 //
 // A personal identity code ([IdentityCode]) is masked in every printed,
 // logged and marshalled form. Participants and actors log only their ids.
-// Notices carry no welfare or health information.
+// Notices carry no welfare or health information. An adult student's
+// consent to their guardians being informed is recorded and withdrawn
+// through the engine ([Engine.RecordGuardianConsent],
+// [Engine.WithdrawGuardianConsent]), audited on each of their cases.
 //
 // # Testing
 //
