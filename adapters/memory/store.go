@@ -782,8 +782,10 @@ func (t *readTx) AccessLog(_ context.Context, q coaching.AccessQuery) ([]coachin
 	return out, nil
 }
 
+// AppendAccess keeps the entry's text as [coaching.AccessEntry.Sanitized]
+// returns it, as every store does.
 func (t *tx) AppendAccess(_ context.Context, e coaching.AccessEntry) error {
-	e = e.Clone()
+	e = e.Clone().Sanitized()
 	e.Seq = 1
 	if n := len(t.s.access); n > 0 {
 		e.Seq = t.s.access[n-1].Seq + 1

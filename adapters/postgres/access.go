@@ -65,17 +65,13 @@ func (s *Store) accessSQL(q coaching.AccessQuery) (string, []any) {
 // AppendAccess implements coaching.Tx. The identity column numbers the
 // entry; the caller's Seq is ignored. (Seq is unique and ascends in
 // insertion order; see migrations/0002_access_log.sql for what that means
-// for transactions that overlap.)
+// for transactions that overlap.) Every entry is stored: its text is
+// stored as [coaching.AccessEntry.Sanitized] returns it (invalid UTF-8,
+// NUL and other control characters replaced by U+FFFD, long text cut), so
+// text PostgreSQL cannot hold never fails the statement, and with it the
+// transaction and the denial it records.
 func (t *txn) AppendAccess(ctx context.Context, e coaching.AccessEntry) error {
-	c := checker{subject: "access-log entry"}
-	c.key("actor_id", e.ActorID, maxIDBytes)
-	c.key("case_id", string(e.CaseID), maxIDBytes)
-	c.key("participant_id", string(e.ParticipantID), maxIDBytes)
-	c.key("organisation", string(e.Organisation), maxNameBytes)
-	c.text("", &e)
-	if err := c.err(); err != nil {
-		return err
-	}
+	e = e.Sanitized()
 	_, err := t.db.Exec(ctx, t.s.q.appendAccess, e.At, e.ActorID, roleStrings(e.Roles), string(e.Organisation), string(e.Operation),
 		string(e.CaseID), string(e.ParticipantID), e.Allowed, e.Rule, e.Purpose, e.Subject)
 	return interpretError(err, target{kind: "access-log entry"})

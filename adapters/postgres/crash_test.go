@@ -108,9 +108,9 @@ func TestCrashWriter(t *testing.T) {
 	}
 	trails := map[string][]coaching.AuditEntry{}
 	for _, id := range ids {
-		c, err := eng.Case(ctx, coaching.SystemActor, coaching.CaseID(id))
+		c, err := eng.Case(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
-		trail, err := eng.AuditTrail(ctx, coaching.SystemActor, coaching.CaseID(id))
+		trail, err := eng.AuditTrail(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
 		requireExplained(t, c, trail)
 		trails[id] = trail

@@ -134,10 +134,68 @@
 // names the field. Ids and keys are limited to 1024 bytes, a case's model,
 // state and organisation to 512, notice ids and timer keys to 2048.
 //
+// # Erasure
+//
+// [coaching.Engine.Erase] and [coaching.Engine.ApplyRetention] change rows
+// with UPDATE and DELETE, which in PostgreSQL only mark the old row versions
+// dead: the identity code, names, e-mail addresses and reasons stay byte
+// for byte in the table files. A plain VACUUM (and autovacuum) removes the
+// dead versions from the pages' item lists but does not overwrite their
+// bytes (on PostgreSQL 15 the identity code, an audit reason and a case's
+// record note are still in the pages after VACUUM (INDEX_CLEANUP ON), see
+// TestPlainVacuumLeavesBytes). After erasing, the host calls
+// [Store.VacuumErased], which waits until no transaction older than the
+// call can still see the erased rows and then runs VACUUM (FULL, ANALYZE)
+// on [ErasedTables]: the live rows are copied into new files (table, TOAST
+// table and rebuilt indexes), the old files are truncated, and the planner
+// statistics are sampled again. TestVacuumErased reads every page of the
+// schema's tables, TOAST tables and indexes with pageinspect's
+// get_raw_page after an erasure: the values are there before VacuumErased
+// and in no page after it. VACUUM FULL locks each table exclusively while
+// it copies it; run it when that is acceptable (after the nightly
+// retention run, say), once for a batch of erasures.
+//
+// What remains after erasure and VacuumErased, outside the store's reach:
+//
+//   - the WAL: the original inserts and updates (and full-page images)
+//     stay in pg_wal until their segments are recycled after later
+//     checkpoints, typically minutes to hours (longer with wal_keep_size,
+//     replication slots or a lagging standby);
+//   - WAL archives and base backups (archive_command, pgBackRest, WAL-G,
+//     pg_basebackup): for as long as they are kept, e.g. the 30 days of a
+//     backup policy. Restoring one brings the erased data back; repeat the
+//     erasures after a restore from the host's own list of erased
+//     participants (the restored access log may predate them);
+//   - replicas: a streaming standby replays VACUUM FULL and its files lose
+//     the bytes too, but it keeps its own WAL (and a delayed standby,
+//     recovery_min_apply_delay, keeps the data until it applies it); a
+//     logical replica applies the UPDATEs and DELETEs to its own tables,
+//     which need their own VACUUM FULL;
+//   - the disk blocks of the old relation files: VACUUM FULL truncates and
+//     unlinks them (the first segment at the next checkpoint), which frees
+//     the blocks without overwriting them; copy-on-write filesystems,
+//     storage snapshots and SSD wear levelling keep older versions. Until
+//     the device reuses the blocks, which may be never; full-disk
+//     encryption with the key destroyed at retirement is the remedy;
+//   - the old rows of pg_statistic, which ANALYZE replaced: dead versions
+//     in the catalog until it is vacuumed (a superuser can run VACUUM FULL
+//     pg_catalog.pg_statistic); and the server log, if it logs statements
+//     with their parameters (log_statement = 'all', or errors with
+//     log_parameter_max_length_on_error);
+//   - what erasure keeps on purpose: ids, the participant's organisation,
+//     language, background facts and coarsened birth date, the cases'
+//     states, dates, team (without guardians), flags and kept records,
+//     attendance marks, and the access log.
+//
 // # Testing
 //
 // The package's tests need a server: set VALMENNUS_POSTGRES_DSN (e.g.
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable). Without it they
-// are skipped, unless VALMENNUS_REQUIRE_POSTGRES=1, which makes them fail.
-// Each test runs in a schema of its own, dropped afterwards.
+// are skipped, and the package prints one note at the end saying how many
+// and why (go test ./... shows it with -v or -json; go test shows a passing
+// package's output only then). VALMENNUS_REQUIRE_POSTGRES=1 (CI) makes
+// every one of them fail instead. Each test runs in a schema of its own,
+// dropped afterwards. The erasure tests read raw pages with the
+// pageinspect extension, which they create: the DSN's role must be a
+// superuser.
 package postgres

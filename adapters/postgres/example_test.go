@@ -3,6 +3,9 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -68,4 +71,65 @@ func ExampleStore_Tx() {
 	if err := tx.Commit(ctx); err != nil {
 		fmt.Println(err)
 	}
+}
+
+// After an erasure (or the nightly retention run) the host vacuums the
+// tables the erasure changed, so that the erased bytes leave the table
+// files. The example runs the whole sequence when VALMENNUS_POSTGRES_DSN
+// names a server (in a schema of its own, dropped at the end); without one
+// it only prints the tables.
+func ExampleStore_VacuumErased() {
+	fmt.Println("rewritten:", strings.Join(postgres.ErasedTables, ", "))
+	dsn := os.Getenv("VALMENNUS_POSTGRES_DSN")
+	if dsn == "" {
+		return
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+	store, err := postgres.New(pool, &postgres.Options{Schema: "example_vacuum_erased"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	drop := func() { _, _ = pool.Exec(ctx, `DROP SCHEMA IF EXISTS example_vacuum_erased CASCADE`) }
+	drop() // left over from an interrupted run
+	defer drop()
+	if err := store.Migrate(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	const org = "org-1"
+	coach := coaching.Actor{ID: "coach-1", Organisation: org, Roles: []coaching.Role{coaching.RoleCoach}}
+	head := coaching.Actor{ID: "head-1", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	if _, err := eng.Enrol(ctx, coach, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: "case-1",
+		Participant: coaching.Participant{ID: "p-1", Organisation: org, GivenNames: "Aino", FamilyName: "Virtanen",
+			BirthDate: coaching.NewDate(2005, 5, 17), Language: coaching.Finnish, Contact: coaching.Contact{Email: "aino@example.fi"}},
+		Team: []coaching.TeamMember{{ActorID: coach.ID, Role: coaching.RoleCoach, Name: "Maija Kares"}}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	if _, err := eng.Erase(ctx, head, "p-1", nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Waits for transactions older than the erasure, then rewrites the
+	// tables (an ACCESS EXCLUSIVE lock on each in turn).
+	vctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := store.VacuumErased(vctx); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// rewritten: participants, cases, audit, documents, notices, commands, timers
 }

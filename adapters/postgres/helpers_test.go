@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
 
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/coaching"
@@ -25,14 +28,22 @@ const (
 	envRequire = "VALMENNUS_REQUIRE_POSTGRES"
 )
 
+// exampleDSN is the DSN the messages suggest.
+const exampleDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// withoutServer counts the tests that found no server (skipped, or failed
+// under VALMENNUS_REQUIRE_POSTGRES=1); TestMain reports them once.
+var withoutServer atomic.Int64
+
 func testDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(envDSN)
 	if dsn == "" {
+		withoutServer.Add(1)
 		if os.Getenv(envRequire) == "1" {
-			t.Fatalf("%s is not set but %s=1: the PostgreSQL tests must run", envDSN, envRequire)
+			t.Fatalf("%s is not set but %s=1: the PostgreSQL tests must run (e.g. %s=%s)", envDSN, envRequire, envDSN, exampleDSN)
 		}
-		t.Skipf("%s is not set: skipping the PostgreSQL tests", envDSN)
+		t.Skipf("%s is not set (see the note at the end of the package's output)", envDSN)
 	}
 	return dsn
 }
@@ -83,6 +94,9 @@ func sharedPool(t testing.TB) *pgxpool.Pool {
 	return shared.pool
 }
 
+// TestMain reports once, after the tests, how many found no server and why,
+// instead of leaving a silent skip in each. (go test ./... shows a passing
+// package's output only with -v or -json; a failing package's always.)
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared.pool != nil {
@@ -93,7 +107,24 @@ func TestMain(m *testing.M) {
 			shared.pool.Close()
 		}
 	}
+	if msg := withoutServerNote(withoutServer.Load(), os.Getenv(envRequire) == "1"); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+	}
 	os.Exit(code)
+}
+
+// withoutServerNote is TestMain's note about n tests that found no server.
+func withoutServerNote(n int64, required bool) string {
+	switch {
+	case n == 0:
+		return ""
+	case required:
+		return fmt.Sprintf("adapters/postgres: %s is not set but %s=1: %d PostgreSQL tests failed — set it, e.g. %s=%s",
+			envDSN, envRequire, n, envDSN, exampleDSN)
+	default:
+		return fmt.Sprintf("adapters/postgres: %s is not set; %d PostgreSQL tests skipped — set it, e.g. %s=%s (%s=1 makes them fail instead)",
+			envDSN, n, envDSN, exampleDSN, envRequire)
+	}
 }
 
 // schemaName returns a fresh random schema name.
@@ -142,7 +173,11 @@ func newStore(t testing.TB) *postgres.Store {
 // transition (so transitions leave notices in the outbox).
 var (
 	coach = coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
-	team  = []coaching.TeamMember{{ActorID: "coach-1", Role: coaching.RoleCoach, Name: "Maija Kares"}, {ActorID: "sc-1", Role: coaching.RoleStudyCounsellor, Name: "Olli Opo", Contact: coaching.Contact{Email: "olli@example.fi"}}}
+	// inspector reads the tests' cases: the head of studies of their
+	// organisation (the coach enrols them with none, so they belong to
+	// organisation "").
+	inspector = coaching.Actor{ID: "inspector", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	team      = []coaching.TeamMember{{ActorID: "coach-1", Role: coaching.RoleCoach, Name: "Maija Kares"}, {ActorID: "sc-1", Role: coaching.RoleStudyCounsellor, Name: "Olli Opo", Contact: coaching.Contact{Email: "olli@example.fi"}}}
 )
 
 // notifyingVALO is the VALO model with every event notifying the study
@@ -201,7 +236,7 @@ func openValoErr(eng *coaching.Engine, id coaching.CaseID) error {
 
 // toggle fires pause or resume, whichever the case's state allows.
 func toggle(ctx context.Context, eng *coaching.Engine, id coaching.CaseID) (*coaching.FireResult, error) {
-	c, err := eng.Case(ctx, coaching.SystemActor, id)
+	c, err := eng.Case(ctx, inspector, id)
 	if err != nil {
 		return nil, err
 	}
@@ -220,4 +255,32 @@ func lazyPool(t testing.TB) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// The note TestMain prints when tests found no server.
+func TestWithoutServerNote(t *testing.T) {
+	tests := []struct {
+		name     string
+		n        int64
+		required bool
+		want     []string
+	}{
+		{"every test had a server", 0, false, nil},
+		{"skipped", 22, false, []string{"VALMENNUS_POSTGRES_DSN is not set; 22 PostgreSQL tests skipped", exampleDSN, "VALMENNUS_REQUIRE_POSTGRES=1 makes them fail"}},
+		{"required", 3, true, []string{"VALMENNUS_REQUIRE_POSTGRES=1: 3 PostgreSQL tests failed", exampleDSN}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := withoutServerNote(tt.n, tt.required)
+			if tt.want == nil {
+				assert.Empty(t, got)
+				return
+			}
+			assert.True(t, strings.HasPrefix(got, "adapters/postgres: "), got)
+			assert.NotContains(t, got, "\n", "one line")
+			for _, w := range tt.want {
+				assert.Contains(t, got, w)
+			}
+		})
+	}
 }

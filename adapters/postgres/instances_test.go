@@ -320,9 +320,9 @@ func TestMultiInstance(t *testing.T) {
 	// Every transition is in the audit trail exactly once.
 	transitions := 0
 	for _, id := range ids {
-		c, err := eng.Case(ctx, coaching.SystemActor, coaching.CaseID(id))
+		c, err := eng.Case(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
-		trail, err := eng.AuditTrail(ctx, coaching.SystemActor, coaching.CaseID(id))
+		trail, err := eng.AuditTrail(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
 		requireExplained(t, c, trail)
 		for _, a := range trail {

@@ -42,7 +42,8 @@ func (s *Store) ClaimNotices(ctx context.Context, p coaching.ClaimParams) ([]coa
 // dispatcher whose lease expired cannot overwrite a newer claim's outcome;
 // it gets a *coaching.ConflictError. Status sent sets SentAt = r.At,
 // status dead keeps the notice for the record, any other status makes it
-// pending again at r.RetryAt.
+// pending again at r.RetryAt. r.Error is kept with each run of invalid
+// UTF-8 and each NUL replaced by U+FFFD (see storableCopy), never refused.
 func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r coaching.NoticeResult) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -51,9 +52,10 @@ func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r co
 	if !lookupKey(id, maxComposedBytes) {
 		return interpretError(pgx.ErrNoRows, tg)
 	}
-	if !storableText(r.Error) {
-		return &coaching.ValidationError{Subject: "notice result", Problems: []coaching.FieldProblem{{Field: "error", Message: problemOf(r.Error)}}}
-	}
+	// The error text comes from outside (an SMTP server's reply, an HTTP
+	// body): refusing it would leave the notice claimed and sent again and
+	// again, so what PostgreSQL cannot hold is replaced instead.
+	r.Error = storableCopy(r.Error)
 	status := r.Status
 	if status != coaching.NoticeSent && status != coaching.NoticeDead {
 		status = coaching.NoticePending

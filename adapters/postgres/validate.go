@@ -92,6 +92,20 @@ func storableText(s string) bool {
 	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
+// storableCopy returns s with what PostgreSQL text cannot hold replaced by
+// U+FFFD: each run of bytes that is not valid UTF-8, and each NUL. It is
+// for text the store must keep whatever it holds and that need not come
+// back byte for byte: a sender's error (CompleteNotice). (The access log
+// uses coaching.AccessEntry.Sanitized, which also bounds the text.) Every
+// other value is refused with a *coaching.ValidationError instead, so that
+// what is stored is what comes back.
+func storableCopy(s string) string {
+	if storableText(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // storableJSON reports whether jsonb can hold the JSON document b: empty
 // (stored as NULL), or valid JSON in valid UTF-8 without a \u0000 escape
 // (jsonb refuses it).

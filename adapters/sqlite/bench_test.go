@@ -65,6 +65,11 @@ func BenchmarkFireSQLite(b *testing.B) {
 
 var coach = coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
 
+// inspector reads the tests' cases: the head of studies of their
+// organisation (coach enrols them with none, so they belong to
+// organisation "").
+var inspector = coaching.Actor{ID: "inspector", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+
 // benchCase enrols a VALO case and drives it to skill acquisition.
 func benchCase(b testing.TB, eng *coaching.Engine, i int) coaching.CaseID {
 	b.Helper()

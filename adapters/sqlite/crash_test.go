@@ -96,7 +96,7 @@ func TestHelperWriter(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(uint64(w), uint64(os.Getpid())))
 			for n := 0; ; n++ {
 				id := ids[rnd.IntN(len(ids))]
-				c, err := eng.Case(ctx, coaching.SystemActor, id)
+				c, err := eng.Case(ctx, inspector, id)
 				if err != nil {
 					fmt.Fprintln(os.Stderr, "case:", err)
 					os.Exit(2)

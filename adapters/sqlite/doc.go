@@ -109,6 +109,53 @@
 // stored altered. The engine's own validation already refuses it. For the
 // same reason a record's Data must be valid JSON.
 //
+// # Erasure
+//
+// [coaching.Engine.Erase] and [coaching.Engine.ApplyRetention] delete and
+// overwrite rows; in SQLite the old bytes would stay in the file (in the
+// free space of a page, on a page put on the free list) and in the WAL
+// (older images of the pages) until the space happened to be reused. The
+// store makes the erasure overwrite them:
+//
+//   - secure_delete is on for every connection Open makes (and in [DSN]),
+//     and the erasure's transaction turns it on for its own connection
+//     too (for a pool given to [New] without it): deleted content is
+//     overwritten with zeros, and a page put on the free list is zeroed;
+//   - after every transaction that erased (a purged case, or a
+//     participant stored as erased) the store checkpoints the WAL in
+//     TRUNCATE mode ([Store.Checkpoint]): the pages are copied into the
+//     database file and the WAL is cut to zero bytes, so it holds no older
+//     image of them. A reader on an older snapshot keeps the checkpoint
+//     from completing; the store then tries again after its next write,
+//     and [Store.Checkpoint] reports it. After an erasure made in a host
+//     transaction ([Store.Tx]), call Checkpoint after the commit.
+//
+// TestErasureOverwrites erases through the engine and scans the raw bytes
+// of the database file and the WAL for the identity code, names, e-mail
+// addresses and reasons: none is found, while the store is open and after
+// it is closed. The file does not shrink (zeroed free pages are reused by
+// later writes); run VACUUM yourself to return the space.
+//
+// What remains after erasure, outside the store's reach:
+//
+//   - copies made before it: backups of the file, replicas (Litestream and
+//     similar WAL shippers keep the WAL frames they copied for their
+//     retention period), VACUUM INTO copies. They keep the data for as long
+//     as they are kept; restoring one brings the erased data back, so
+//     repeat the erasures after a restore (the host's own list of erased
+//     participants; the access log of the restored copy may predate them);
+//   - the disk blocks the truncated WAL occupied, and a deleted rollback
+//     journal or temporary file: the filesystem frees them without
+//     overwriting them, and copy-on-write filesystems (btrfs, ZFS, APFS),
+//     snapshots and SSD wear levelling keep older versions of overwritten
+//     blocks; the data stays readable with forensic tools until the device
+//     reuses the blocks, which may be never. Full-disk encryption, with the
+//     key destroyed when the disk is retired, is the remedy;
+//   - what erasure keeps on purpose: ids, the participant's organisation,
+//     language, background facts and coarsened birth date, the cases'
+//     states, dates, team (without guardians), flags and kept records,
+//     attendance marks, and the access log.
+//
 // # Errors
 //
 // Driver errors are mapped to the engine's errors in one function:

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log"
@@ -71,4 +72,49 @@ func Example() {
 	// Output:
 	// case-1 recruitment 1
 	// recruitment 1 opened
+}
+
+// After an erasure the erased bytes are in neither the database file nor
+// its WAL: the store overwrites deleted content (secure_delete) and
+// checkpoints the WAL after the erasing transaction. Checkpoint does the
+// latter on demand, e.g. after an erasure in a host transaction, and says
+// whether it completed.
+func ExampleStore_Checkpoint() {
+	dir, err := os.MkdirTemp("", "valmennus-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "valmennus.db")
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, path, &sqlite.Options{Migrate: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	head := coaching.Actor{ID: "head-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	if _, err := eng.Enrol(ctx, coach, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: "case-1",
+		Participant: coaching.Participant{ID: "p-1", GivenNames: "Aino", FamilyName: "Virtanen",
+			BirthDate: coaching.NewDate(1990, time.May, 17), Language: coaching.Finnish,
+			Contact: coaching.Contact{Email: "aino.virtanen@example.fi"}}}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := eng.Erase(ctx, head, "p-1", nil); err != nil {
+		log.Fatal(err)
+	}
+	if err := store.Checkpoint(ctx); err != nil {
+		log.Fatal(err) // a reader kept it from completing: try again later
+	}
+	wal, _ := os.ReadFile(path + "-wal")
+	db, _ := os.ReadFile(path)
+	fmt.Println("WAL bytes:", len(wal))
+	fmt.Println("e-mail in the file:", bytes.Contains(db, []byte("aino.virtanen@example.fi")))
+	// Output:
+	// WAL bytes: 0
+	// e-mail in the file: false
 }

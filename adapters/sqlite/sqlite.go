@@ -75,6 +75,9 @@ type Store struct {
 	own    bool    // Close closes w and r
 	batch  int
 	wc, rc *stmtCache
+	// checkpointDue is set when the checkpoint after an erasure could not
+	// complete (a reader held an old snapshot); the next write tries again.
+	checkpointDue atomic.Bool
 }
 
 var (
@@ -92,7 +95,11 @@ var (
 //     them wait (up to BusyTimeout) instead of failing half-way;
 //   - a pool of read-only connections (query_only) for View and the reads;
 //   - foreign keys on, a busy timeout, synchronous=NORMAL (see
-//     [Options.FullSync]).
+//     [Options.FullSync]);
+//   - secure_delete on every connection: deleted and overwritten content
+//     is overwritten with zeros, so erased personal data does not stay in
+//     the free space of the file's pages (see "Erasure" in the package
+//     documentation).
 //
 // Open does not change the schema unless opts.Migrate is set; call
 // [Store.Migrate] otherwise. path must be a file: an in-memory database
@@ -146,9 +153,10 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 
 // DSN returns the modernc.org/sqlite data source name Open uses for its
 // writer connection on the file at path: WAL, a busy timeout, foreign keys,
-// synchronous=NORMAL (FULL with opts.FullSync) and BEGIN IMMEDIATE for
-// read-write transactions. Hosts that open the database themselves for
-// [New] can use it with sql.Open([DriverName], DSN(path, nil)).
+// secure_delete, synchronous=NORMAL (FULL with opts.FullSync) and BEGIN
+// IMMEDIATE for read-write transactions. Hosts that open the database
+// themselves for [New] can use it with sql.Open([DriverName], DSN(path,
+// nil)).
 func DSN(path string, opts *Options) string {
 	return dsn(path, opts.withDefaults(), false)
 }
@@ -166,7 +174,7 @@ func dsn(path string, o Options, readOnly bool) string {
 	b.WriteString(p)
 	b.WriteString("?_pragma=busy_timeout(")
 	b.WriteString(strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10))
-	b.WriteString(")&_pragma=foreign_keys(1)&_pragma=synchronous(")
+	b.WriteString(")&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_pragma=synchronous(")
 	b.WriteString(sync)
 	b.WriteString(")")
 	if readOnly {
@@ -285,7 +293,7 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 			_ = tx.Rollback()
 		}
 	}()
-	w := &writer{reader{tx: tx, c: c}}
+	w := &writer{reader: reader{tx: tx, c: c}}
 	err = fn(w)
 	finished = true
 	if err != nil {
@@ -302,6 +310,67 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 		}
 		return interpretError(err, ref{kind: "commit"})
 	}
+	if w.erased || s.checkpointDue.Load() {
+		// The erasure is committed whatever happens here. Right after it
+		// the checkpoint waits for readers (up to the busy timeout); one
+		// that still cannot complete is tried again after each later write
+		// without waiting, until one completes. A host that must know
+		// calls Checkpoint.
+		if s.checkpoint(context.WithoutCancel(ctx), w.erased) != nil {
+			s.checkpointDue.Store(true)
+		}
+	}
+	return nil
+}
+
+// Checkpoint copies every page the WAL holds into the database file and
+// truncates the WAL to zero bytes (PRAGMA wal_checkpoint(TRUNCATE)), so
+// that the WAL keeps no image of a page from before the last write. The
+// store does this itself after every transaction that erased (PurgeCase,
+// or UpdateParticipant of an erased participant): together with
+// secure_delete, the erased bytes are then in neither the database file
+// nor the WAL.
+//
+// Call it after committing an erasure in a host transaction ([Store.Tx]),
+// or to make sure: the automatic checkpoint does not report its failure
+// (the erasure has committed) but is tried again after later writes.
+// Checkpoint waits up to the busy timeout for readers on older snapshots
+// and for another process's writer; if they keep it from finishing it
+// returns an error and the old pages may still be in the WAL. In
+// rollback-journal mode there is no WAL and it does nothing.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	return s.checkpoint(ctx, true)
+}
+
+// checkpoint runs the TRUNCATE checkpoint on a writer connection; without
+// wait it sets the connection's busy timeout to zero meanwhile, so that a
+// reader makes it fail at once instead of holding up the writer.
+func (s *Store) checkpoint(ctx context.Context, wait bool) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return interpretError(err, ref{kind: "checkpoint"})
+	}
+	defer conn.Close()
+	if !wait {
+		var prev int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&prev); err != nil {
+			return interpretError(err, ref{kind: "checkpoint"})
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+			return interpretError(err, ref{kind: "checkpoint"})
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = "+strconv.FormatInt(prev, 10))
+		}()
+	}
+	var busy, logFrames, done int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
+		return interpretError(err, ref{kind: "checkpoint"})
+	}
+	if busy != 0 || logFrames != done {
+		return fmt.Errorf("sqlite: checkpoint: %d of %d WAL frames copied; a reader or another writer kept it from completing (try again)", done, logFrames)
+	}
+	s.checkpointDue.Store(false)
 	return nil
 }
 
@@ -313,7 +382,7 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 // afterwards. The transaction should have been begun with BEGIN IMMEDIATE
 // (Open's pool and [DSN] do that).
 func (s *Store) Tx(tx *sql.Tx) coaching.Tx {
-	return &writer{reader{tx: tx}}
+	return &writer{reader: reader{tx: tx}}
 }
 
 // stmtCache holds the store's fixed statements prepared once per pool.

@@ -74,7 +74,7 @@ func TestHostTransaction(t *testing.T) {
 			hostFixture(t, db)
 			eng := newEngine(t, store)
 			id := benchCase(t, eng, 0)
-			before, err := eng.Case(ctx, coaching.SystemActor, id)
+			before, err := eng.Case(ctx, inspector, id)
 			require.NoError(t, err)
 			pause := &coaching.FireOptions{Reason: "sick leave"}
 
@@ -89,11 +89,11 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, tx.Rollback())
 
 			assert.Zero(t, hostRows(t, db), "the host's row was rolled back")
-			after, err := eng.Case(ctx, coaching.SystemActor, id)
+			after, err := eng.Case(ctx, inspector, id)
 			require.NoError(t, err)
 			assert.Equal(t, before.Version, after.Version, "the transition was rolled back with the host's transaction")
 			assert.Equal(t, coaching.ValoSkillAcquisition, after.State)
-			trail, err := eng.AuditTrail(ctx, coaching.SystemActor, id)
+			trail, err := eng.AuditTrail(ctx, inspector, id)
 			require.NoError(t, err)
 			assert.Len(t, trail, int(before.Version), "no audit entry of the rolled-back transition")
 
@@ -107,11 +107,11 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, tx.Commit())
 
 			assert.Equal(t, 1, hostRows(t, db), "the host's row was committed")
-			after, err = eng.Case(ctx, coaching.SystemActor, id)
+			after, err = eng.Case(ctx, inspector, id)
 			require.NoError(t, err)
 			assert.Equal(t, before.Version+1, after.Version)
 			assert.Equal(t, coaching.ValoPaused, after.State)
-			trail, err = eng.AuditTrail(ctx, coaching.SystemActor, id)
+			trail, err = eng.AuditTrail(ctx, inspector, id)
 			require.NoError(t, err)
 			require.Len(t, trail, int(after.Version))
 			assert.Equal(t, coaching.ValoPause, trail[len(trail)-1].Event)

@@ -24,6 +24,22 @@ type reader struct {
 // writer implements coaching.Tx on a write transaction.
 type writer struct {
 	reader
+	// erased is set by the writes of an erasure (PurgeCase, and
+	// UpdateParticipant of an erased participant): after the commit the
+	// store checkpoints the WAL (see Store.Checkpoint).
+	erased bool
+}
+
+// secureDelete turns SQLite's secure_delete on for the transaction's
+// connection before an erasure deletes or overwrites anything, so that the
+// erased bytes are overwritten with zeros in the page (and a freed page is
+// zeroed) instead of staying in its free space. Open's connections have it
+// on already (see DSN); this covers a pool a host gave to New, and host
+// transactions.
+func (w *writer) secureDelete(ctx context.Context) error {
+	w.erased = true
+	_, err := w.tx.ExecContext(ctx, "PRAGMA secure_delete = ON")
+	return err
 }
 
 var (
@@ -95,6 +111,11 @@ func (w *writer) UpdateParticipant(ctx context.Context, p coaching.Participant) 
 		return err
 	}
 	rf := ref{kind: "participant", id: string(p.ID)}
+	if !p.ErasedOn.IsZero() {
+		if err := w.secureDelete(ctx); err != nil {
+			return interpretError(err, rf)
+		}
+	}
 	n, err := affected(w.exec(ctx, qUpdateParticipant, code, data, string(p.ID)))
 	if err != nil {
 		return interpretError(err, rf)
@@ -529,8 +550,10 @@ func (r *reader) AccessLog(ctx context.Context, q coaching.AccessQuery) ([]coach
 }
 
 // AppendAccess lets SQLite number the entry (see migrations/0002): the
-// caller's Seq is ignored.
+// caller's Seq is ignored. The entry's text is stored as
+// [coaching.AccessEntry.Sanitized] returns it, as every store does.
 func (w *writer) AppendAccess(ctx context.Context, e coaching.AccessEntry) error {
+	e = e.Sanitized()
 	roles, err := marshalOrNull("access-log entry", e.Roles)
 	if err != nil {
 		return err
@@ -545,12 +568,18 @@ func (w *writer) AppendAccess(ctx context.Context, e coaching.AccessEntry) error
 // PurgeCase deletes the case's documents, notices, commands and timers and
 // clears the reasons and payloads of its audit entries, in the caller's
 // transaction (so it commits or rolls back with it). The case row, marks,
-// sessions and the access log are not touched.
+// sessions and the access log are not touched. The deleted bytes are
+// overwritten (secure_delete), and after the commit the store checkpoints
+// the WAL so that it holds no older image of the pages (see
+// [Store.Checkpoint]).
 func (w *writer) PurgeCase(ctx context.Context, id coaching.CaseID) error {
 	rf := ref{kind: "case", id: string(id)}
 	var version int64
 	if err := w.queryRow(ctx, qCaseVersion, string(id)).Scan(&version); err != nil {
 		return interpretError(err, rf)
+	}
+	if err := w.secureDelete(ctx); err != nil {
+		return interpretError(err, ref{kind: "purge of case", id: string(id)})
 	}
 	for _, q := range []string{qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit} {
 		if _, err := w.exec(ctx, q, string(id)); err != nil {

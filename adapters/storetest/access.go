@@ -3,8 +3,10 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -115,11 +117,61 @@ func accessCases() []testCase {
 			run:  testAccessRollback,
 		},
 		{
+			name: "UntrustedText",
+			rule: "Tx.AppendAccess stores every entry, whatever bytes its text holds (invalid UTF-8, NUL, control characters, over-long text in every field, roles included), as coaching.AccessEntry.Sanitized returns it; AccessLog returns it so and finds it by its sanitized text; clean text is kept as it is",
+			run:  testAccessUntrustedText,
+		},
+		{
 			name: "ConcurrentAppendsUnique",
 			rule: "Tx.AppendAccess: Seq is unique across the store, also when many transactions append at once",
 			run:  testAccessConcurrent,
 		},
 	}
+}
+
+func testAccessUntrustedText(e *env) {
+	long := strings.Repeat("ä", 1000) // 2000 bytes
+	tests := []struct{ name, text string }{
+		{"invalid UTF-8", "bad \xff\xfe bytes \xc3"},
+		{"NUL", "before\x00after\x00"},
+		{"NUL next to invalid UTF-8", "\x00\xff"},
+		{"control characters", "line\nbreak\r\x1b[31m\x7f"},
+		{"over-long", long},
+		{"over-long, cut inside a character", "x" + long},
+		{"over-long after the replacement", strings.Repeat("\xffa", 500)},
+		{"everything", "\x00" + long + "\xff"},
+	}
+	for i, tt := range tests {
+		in := coaching.AccessEntry{At: at(time.Duration(i) * time.Minute), ActorID: tt.text, Roles: []coaching.Role{coaching.Role(tt.text), coaching.RoleCoach},
+			Organisation: coaching.OrganisationID(tt.text), Operation: coaching.Operation(tt.text), CaseID: coaching.CaseID(tt.text),
+			ParticipantID: coaching.ParticipantID(tt.text), Allowed: i%2 == 0, Rule: tt.text, Purpose: tt.text, Subject: tt.text}
+		want := in.Sanitized()
+		require.NotEqual(e, in.ActorID, want.ActorID, "%s: the fixture needs cleaning", tt.name)
+		e.appendAccess(in) // never refused
+		got := e.accessLog(coaching.AccessQuery{ActorID: want.ActorID, From: in.At, To: in.At.Add(time.Microsecond)})
+		if assert.Len(e, got, 1, "%s: the entry is stored and found by its sanitized actor id", tt.name) {
+			assert.Equal(e, withoutSeq([]coaching.AccessEntry{want}), withoutSeq(got), "%s: stored as AccessEntry.Sanitized returns it", tt.name)
+		}
+	}
+	clean := accessEntry("a-clean 'ääkköset' 🧑‍🏫", "c-1", at(time.Hour))
+	e.appendAccess(clean)
+	all := e.accessLog(coaching.AccessQuery{})
+	require.Len(e, all, len(tests)+1, "no entry is dropped")
+	assert.Equal(e, withoutSeq([]coaching.AccessEntry{clean}), withoutSeq(all[len(all)-1:]), "clean text is kept as it is")
+	for _, a := range all {
+		for _, s := range append([]string{a.ActorID, string(a.Organisation), string(a.Operation), string(a.CaseID), string(a.ParticipantID), a.Rule, a.Purpose, a.Subject},
+			roleTexts(a.Roles)...) {
+			assert.True(e, utf8.ValidString(s) && !strings.Contains(s, "\x00") && len(s) <= coaching.MaxAccessTextBytes, "stored text %.40q", s)
+		}
+	}
+}
+
+func roleTexts(rs []coaching.Role) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
 }
 
 func testAccessAppendAndRead(e *env) {

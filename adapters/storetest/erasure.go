@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -158,4 +159,88 @@ func RunErasure(t *testing.T, newStore Harness) {
 		require.NotEmpty(t, access, "the erasure is in the access log")
 		assert.Equal(t, coaching.OpErase, access[len(access)-1].Operation)
 	}
+}
+
+// Erased is what [EraseParticipant] wrote and then erased.
+type Erased struct {
+	Participant coaching.ParticipantID
+	Case        coaching.CaseID
+	// Secrets are the personal values the erasure removed: the identity
+	// code, the participant's and the guardian's e-mail addresses, the
+	// names, the referral's reason, the reason of a transition and the note
+	// of the destination it recorded. Each is distinctive, so a scan of
+	// the raw database files for one of them finds nothing else.
+	Secrets []string
+}
+
+// Values EraseParticipant writes; the tests of the stores scan their files
+// for them after the erasure.
+const (
+	erasedIdentityCode  = "010203A9998" // not a real person's code; it parses
+	erasedGuardianEmail = "huoltaja.poistettava@example.fi"
+	erasedEmail         = "opiskelija.poistettava@example.fi"
+	erasedGivenNames    = "Poistettava Etunimi"
+	erasedFamilyName    = "Poistettavainen"
+	erasedReason        = "Poistettava lähetteen syy: huoli kotioloista"
+	erasedFireReason    = "Poistettava siirtymän syy: muutti"
+	erasedNote          = "Poistettava muistiinpano: Poistettavainen Oy"
+)
+
+// EraseParticipant runs one erasure through a real engine on store, as a
+// host would: a participant with an identity code, an e-mail address and a
+// guardian with an e-mail address is enrolled, a referral with a reason is
+// proposed, a plan is saved, the case is completed with a reason and a
+// destination with a note, and the organisation's head of studies erases
+// the participant ([coaching.Engine.Erase]). It checks that the store no
+// longer returns the personal values and returns them, for tests that scan
+// a store's files (the SQLite file and its WAL, PostgreSQL's pages) for
+// bytes the erasure should have overwritten.
+func EraseParticipant(t testing.TB, store coaching.Store) Erased {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
+	spec := coaching.ModelSpec{Name: "erasure", Initial: "coaching", Openers: []coaching.Role{coaching.RoleHeadOfStudies},
+		States: []coaching.StateSpec{{Name: "coaching", Kind: coaching.Active},
+			{Name: "completed", Kind: coaching.Terminal, Exit: coaching.ExitCompleted},
+			{Name: "dropped", Kind: coaching.Terminal, Exit: coaching.ExitDiscontinued}},
+		Events: []coaching.EventSpec{
+			{Name: "complete", From: []string{"coaching"}, To: "completed", Roles: []coaching.Role{coaching.RolePersonalTutor}},
+			{Name: "drop", From: []string{"coaching"}, To: "dropped", Roles: []coaching.Role{coaching.RolePersonalTutor}},
+		}}
+	require.NoError(t, pathway.Attach(&spec, nil, "complete", "drop"))
+	model, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: pathway.TimerHandlers(nil),
+		Clock: coaching.ClockFunc(func() time.Time { return now })})
+	require.NoError(t, err)
+	const org coaching.OrganisationID = "org-erase-one"
+	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	tutor := coaching.Actor{ID: "tutor", Organisation: org, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	code, err := coaching.ParseIdentityCode(erasedIdentityCode)
+	require.NoError(t, err)
+	p := coaching.Participant{ID: "erase-one", Organisation: org, GivenNames: erasedGivenNames, FamilyName: erasedFamilyName,
+		BirthDate: coaching.NewDate(2003, 2, 1), IdentityCode: code, Language: coaching.Finnish,
+		Contact:   coaching.Contact{Email: erasedEmail, Phone: "+358 40 987 6543"},
+		Guardians: []coaching.Guardian{{ID: "g-erase", Name: "Huoltaja", Contact: coaching.Contact{Email: erasedGuardianEmail}}}}
+	c, err := eng.Enrol(ctx, head, coaching.EnrolParams{Model: "erasure", Participant: p,
+		Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tutor"}}})
+	require.NoError(t, err)
+	_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"` + erasedFamilyName + ` wants to be a cook"}`)})
+	require.NoError(t, err)
+	_, err = eng.ProposeReferral(ctx, tutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: erasedReason})
+	require.NoError(t, err)
+	_, err = eng.Fire(ctx, tutor, c.ID, "complete", &coaching.FireOptions{Reason: erasedFireReason,
+		Payload: pathway.Destination{Kind: pathway.WorkOpen, Date: coaching.DateOf(now), Note: erasedNote}})
+	require.NoError(t, err)
+
+	rep, err := eng.Erase(ctx, head, p.ID, pathway.ErasureOptions())
+	require.NoError(t, err)
+	require.Equal(t, []coaching.CaseID{c.ID}, rep.Cases)
+	got, err := eng.Participant(ctx, head, p.ID)
+	require.NoError(t, err)
+	require.False(t, got.ErasedOn.IsZero())
+	require.True(t, got.IdentityCode.IsZero())
+	require.Empty(t, got.Guardians)
+	return Erased{Participant: p.ID, Case: c.ID,
+		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote}}
 }
