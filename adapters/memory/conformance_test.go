@@ -40,3 +40,9 @@ func TestPanicRollsBack(t *testing.T) {
 func TestErasure(t *testing.T) {
 	storetest.RunErasure(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// Every kind of denial leaves one access-log entry, its untrusted text
+// sanitized.
+func TestDenials(t *testing.T) {
+	storetest.RunDenials(t, func(*testing.T) coaching.Store { return memory.New() })
+}

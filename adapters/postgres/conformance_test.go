@@ -19,3 +19,11 @@ func TestErasure(t *testing.T) {
 	testDSN(t)
 	storetest.RunErasure(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// Every kind of denial leaves one access-log entry, also when its actor id
+// is not text PostgreSQL can hold (invalid UTF-8, NUL): the store keeps the
+// entry sanitized.
+func TestDenials(t *testing.T) {
+	testDSN(t)
+	storetest.RunDenials(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

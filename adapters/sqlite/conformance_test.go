@@ -32,3 +32,9 @@ func TestConformance(t *testing.T) {
 func TestErasure(t *testing.T) {
 	storetest.RunErasure(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// Every kind of denial leaves one access-log entry, its untrusted text
+// sanitized.
+func TestDenials(t *testing.T) {
+	storetest.RunDenials(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}

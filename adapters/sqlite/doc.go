@@ -117,10 +117,16 @@
 // (older images of the pages) until the space happened to be reused. The
 // store makes the erasure overwrite them:
 //
-//   - secure_delete is on for every connection Open makes (and in [DSN]),
-//     and the erasure's transaction turns it on for its own connection
-//     too (for a pool given to [New] without it): deleted content is
-//     overwritten with zeros, and a page put on the free list is zeroed;
+//   - secure_delete is on for every connection Open makes (and in [DSN];
+//     [New] refuses a pool without it): deleted content is overwritten
+//     with zeros, and a page put on the free list is zeroed. It has to be
+//     on from the start, not only during the erasure: every update, delete
+//     and page split before the erasure frees space too, and with
+//     secure_delete off that space keeps copies of the rows (see
+//     TestSecureDeleteFromTheStart). A database file written by an older
+//     build, without secure_delete, may hold such copies of anything
+//     written before: run VACUUM once (it rebuilds the file), then
+//     [Store.Checkpoint];
 //   - after every transaction that erased (a purged case, or a
 //     participant stored as erased) the store checkpoints the WAL in
 //     TRUNCATE mode ([Store.Checkpoint]): the pages are copied into the

@@ -192,6 +192,12 @@ func dsn(path string, o Options, readOnly bool) string {
 //
 //   - foreign keys on in every connection (New checks one and fails
 //     otherwise);
+//   - secure_delete on in every connection (New checks one and fails
+//     otherwise): an erasure overwrites what it deletes, but only a
+//     connection with secure_delete on overwrites what every earlier
+//     delete, update and page split freed. With it off from the start,
+//     copies of a row moved or rewritten before the erasure stay in the
+//     file's free space (TestErasureOverwrites finds them);
 //   - a busy timeout, and WAL journal mode for readers and a writer to run
 //     at the same time (rollback-journal mode works, with less
 //     concurrency);
@@ -214,12 +220,26 @@ func New(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
 	if r == nil {
 		r = db
 	}
-	var fk int
-	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+	var fk, secure int
+	err := func() error {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			return err
+		}
+		return conn.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&secure)
+	}()
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: New: %w", err)
 	}
 	if fk != 1 {
 		return nil, errors.New("sqlite: New: foreign keys are off; open the database with PRAGMA foreign_keys=ON (modernc: _pragma=foreign_keys(1)), see sqlite.DSN")
+	}
+	if secure != 1 {
+		return nil, errors.New("sqlite: New: secure_delete is off, so erased data would stay in the file's free space; open the database with PRAGMA secure_delete=ON (modernc: _pragma=secure_delete(1)), see sqlite.DSN")
 	}
 	s := newStore(db, r, o)
 	if o.Migrate {

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -184,6 +186,7 @@ const (
 	erasedReason        = "Poistettava lähetteen syy: huoli kotioloista"
 	erasedFireReason    = "Poistettava siirtymän syy: muutti"
 	erasedNote          = "Poistettava muistiinpano: Poistettavainen Oy"
+	erasedPlanNote      = "Poistettava suunnitelman muistiinpano"
 )
 
 // EraseParticipant runs one erasure through a real engine on store, as a
@@ -225,7 +228,15 @@ func EraseParticipant(t testing.TB, store coaching.Store) Erased {
 	c, err := eng.Enrol(ctx, head, coaching.EnrolParams{Model: "erasure", Participant: p,
 		Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tutor"}}})
 	require.NoError(t, err)
-	_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"` + erasedFamilyName + ` wants to be a cook"}`)})
+	// The plan is large and does not compress (random base64), so that a
+	// store keeps it out of line (SQLite overflow pages, PostgreSQL TOAST)
+	// with the secret at its start in clear.
+	noise := make([]byte, 6000)
+	_, _ = rand.Read(noise)
+	plan, err := json.Marshal(map[string]string{"goal": erasedFamilyName + " wants to be a cook",
+		"notes": erasedPlanNote + " " + base64.StdEncoding.EncodeToString(noise)})
+	require.NoError(t, err)
+	_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: plan})
 	require.NoError(t, err)
 	_, err = eng.ProposeReferral(ctx, tutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: erasedReason})
 	require.NoError(t, err)
@@ -242,5 +253,5 @@ func EraseParticipant(t testing.TB, store coaching.Store) Erased {
 	require.True(t, got.IdentityCode.IsZero())
 	require.Empty(t, got.Guardians)
 	return Erased{Participant: p.ID, Case: c.ID,
-		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote}}
+		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote, erasedPlanNote}}
 }
