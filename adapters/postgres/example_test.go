@@ -79,7 +79,7 @@ func ExampleStore_Tx() {
 // names a server (in a schema of its own, dropped at the end); without one
 // it only prints the tables.
 func ExampleStore_VacuumErased() {
-	fmt.Println("rewritten:", strings.Join(postgres.ErasedTables, ", "))
+	fmt.Println("rewritten:", strings.Join(postgres.ErasedTables(), ", "))
 	dsn := os.Getenv("VALMENNUS_POSTGRES_DSN")
 	if dsn == "" {
 		return

@@ -11,14 +11,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// ErasedTables are the tables [Store.VacuumErased] rewrites: the ones an
-// erasure ([coaching.Engine.Erase]) or a retention run
-// ([coaching.Engine.ApplyRetention]) changes. participants and cases are
-// rewritten in place by UPDATE, audit entries have their reason and payload
-// cleared by UPDATE, and documents, notices, commands and timers are
-// deleted. The access log, attendance marks and sessions are not changed by
-// an erasure.
-var ErasedTables = []string{"participants", "cases", "audit", "documents", "notices", "commands", "timers"}
+// ErasedTables returns the tables [Store.VacuumErased] rewrites, in the
+// order it rewrites them: the ones an erasure ([coaching.Engine.Erase]) or
+// a retention run ([coaching.Engine.ApplyRetention]) changes.
+// participants and cases are rewritten by UPDATE, audit entries have their
+// reason and payload cleared by UPDATE, and documents, notices, commands
+// and timers are deleted. The access log, attendance marks and sessions
+// are not changed by an erasure.
+func ErasedTables() []string {
+	return []string{"participants", "cases", "audit", "documents", "notices", "commands", "timers"}
+}
 
 // VacuumErased makes the bytes an erasure removed leave the table files.
 // Call it after [coaching.Engine.Erase] or [coaching.Engine.ApplyRetention]
@@ -33,16 +35,18 @@ var ErasedTables = []string{"participants", "cases", "audit", "documents", "noti
 // identity code in a participants page after VACUUM (INDEX_CLEANUP ON)).
 // VacuumErased therefore runs VACUUM (FULL, ANALYZE) on each of
 // [ErasedTables]: FULL copies the live rows into new files, rebuilds the
-// table's indexes and its TOAST table, and the old files are truncated at
-// commit; ANALYZE replaces the planner statistics (pg_statistic), whose
+// table's indexes and its TOAST table, and the old files are truncated and
+// removed when it commits (the first segment of each at the next
+// checkpoint); ANALYZE replaces the planner statistics (pg_statistic), whose
 // most-common values and histogram bounds are samples of the column values
 // and may hold erased ones. The audit trail's append-only trigger does not
 // stand in the way: VACUUM is not an UPDATE or DELETE.
 //
 // VACUUM FULL takes an ACCESS EXCLUSIVE lock on each table in turn while it
-// copies it: reads and writes of that table wait (for a large cases or
-// audit table, seconds or more), and it needs free disk space for the copy.
-// Run it when that is acceptable, e.g. after the nightly retention run.
+// copies it: it waits for every open transaction that has used the table,
+// reads and writes of the table wait for it (for a large cases or audit
+// table, seconds or more), and it needs free disk space for the copy. Run
+// it when that is acceptable, e.g. after the nightly retention run.
 //
 // A row version that a transaction still open could see is copied, not
 // removed. VacuumErased therefore first waits until every transaction
@@ -78,7 +82,7 @@ func (s *Store) VacuumErased(ctx context.Context) error {
 	if err := waitForOlderTransactions(ctx, conn); err != nil {
 		return err
 	}
-	for _, t := range ErasedTables {
+	for _, t := range ErasedTables() {
 		if _, err := conn.Exec(ctx, "VACUUM (FULL, ANALYZE) "+s.ident+"."+pgx.Identifier{t}.Sanitize()); err != nil {
 			return fmt.Errorf("postgres: vacuum %s.%s: %w", s.opts.Schema, t, err)
 		}
@@ -104,7 +108,7 @@ func (s *Store) vacuumAllowed(ctx context.Context, conn *pgxpool.Conn) error {
 		FROM unnest($2::text[]) AS t(name)
 		LEFT JOIN pg_class c ON c.relname = t.name AND c.relkind = 'r'
 			AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
-		ORDER BY t.name`, s.opts.Schema, ErasedTables)
+		ORDER BY t.name`, s.opts.Schema, ErasedTables())
 	if err != nil {
 		return fmt.Errorf("postgres: vacuum: %w", err)
 	}

@@ -26,6 +26,14 @@
 //   - "Ascending id order" is Go's string (byte) order, the order
 //     [coaching.CaseQuery.Match] uses for AfterID; a SQL store needs a binary
 //     collation (COLLATE "C") for its id columns.
+//   - The access log keeps every entry it is given, with its text as
+//     [coaching.AccessEntry.Sanitized] returns it (case Access/UntrustedText):
+//     a store whose columns cannot hold invalid UTF-8 or NUL must not lose
+//     the entry.
+//
+// Beside Run, [RunErasure] and [RunDenials] drive the engine end to end
+// over a store, and [EraseParticipant] leaves one erased participant behind
+// for a store's own test to scan its files for the erased bytes.
 package storetest
 
 import (
