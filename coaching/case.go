@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -77,8 +78,14 @@ func (a Actor) IsEngine() bool { return a.engine }
 
 // claimsSystem reports whether a host-built actor claims what is reserved
 // for the engine's own actor: the system role or its id.
+// The comparison ignores case and surrounding space: "System " must not
+// pass for the engine in an audit entry either.
 func (a Actor) claimsSystem() bool {
-	return !a.engine && (a.HasRole(RoleSystem) || a.ID == systemActorID)
+	if a.engine {
+		return false
+	}
+	reserved := func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), systemActorID) }
+	return reserved(a.ID) || slices.ContainsFunc(a.Roles, func(r Role) bool { return reserved(string(r)) })
 }
 
 // HasRole reports whether the actor has role r.

@@ -3,7 +3,6 @@ package coaching
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 )
 
@@ -79,7 +78,8 @@ func (e *Engine) changeConsent(ctx context.Context, actor Actor, id ParticipantI
 			}
 			cases = append(cases, c)
 		}
-		if err := e.authorizeConsent(ctx, tx, actor, id, cases); err != nil {
+		d, err := e.authorizeConsent(ctx, tx, actor, id, cases)
+		if err != nil {
 			return err
 		}
 		p, err := tx.Participant(ctx, id)
@@ -92,8 +92,8 @@ func (e *Engine) changeConsent(ctx context.Context, actor Actor, id ParticipantI
 		cur := p.GuardianConsent
 		pr := problems{subject: "consent"}
 		switch {
-		case give && ch.On.Before(p.BirthDate):
-			pr.add("on", "%s is before the student was born", ch.On)
+		case give && p.MinorOn(ch.On):
+			pr.add("on", "the student is under 18 on %s: only the adult student can consent (until the 18th birthday the guardians are informed anyway)", ch.On)
 		case !give && (cur.GivenOn.IsZero() || !cur.WithdrawnOn.IsZero()):
 			pr.add("on", "the student has no consent in force to withdraw")
 		case !give && ch.On.Before(cur.GivenOn):
@@ -106,7 +106,7 @@ func (e *Engine) changeConsent(ctx context.Context, actor Actor, id ParticipantI
 		event := "guardian_consent_withdrawn"
 		if give {
 			via := ConsentInWriting
-			if actor.HasRole(RoleStudent) {
+			if d.Rule == RuleStudentSelf {
 				via = ConsentBySelf
 			}
 			next = ConsentRecord{GivenOn: ch.On, GivenVia: via, RecordedBy: actor.ID, RecordedAt: now}
@@ -147,32 +147,23 @@ func (e *Engine) changeConsent(ctx context.Context, actor Actor, id ParticipantI
 }
 
 // authorizeConsent allows the change when the policy allows record_consent
-// on one of the participant's cases (a support team member of that case)
-// or, with no case allowing it, on the participant (the student themself,
-// the head of studies). The last denial is returned and logged.
-func (e *Engine) authorizeConsent(ctx context.Context, tx ReadTx, actor Actor, id ParticipantID, cases []Case) error {
-	var denied error
+// on one of the participant's cases (school staff on that case's team) or,
+// with no case allowing it, on the participant (the student themself, the
+// head of studies). It returns the deciding policy decision; a denial is
+// the participant-level one, carrying its access-log entry.
+func (e *Engine) authorizeConsent(ctx context.Context, tx ReadTx, actor Actor, id ParticipantID, cases []Case) (Decision, error) {
 	for i := range cases {
-		_, _, err := e.authorize(ctx, tx, actor, OpRecordConsent, &cases[i], "", "", nil)
+		_, d, err := e.authorize(ctx, tx, actor, OpRecordConsent, &cases[i], "", "", nil)
 		if err == nil {
-			return nil
+			return d, nil
 		}
-		if _, ok := err.(*ForbiddenError); !ok {
-			return err
+		if _, denied := err.(*ForbiddenError); !denied {
+			return Decision{}, err
 		}
-		denied = err
 	}
-	_, _, err := e.authorize(ctx, tx, actor, OpRecordConsent, nil, id, "", nil)
-	switch {
-	case err == nil:
-		return nil
-	case isNotFound(err):
-		return &NotFoundError{Kind: "participant", ID: string(id)}
-	case denied != nil:
-		if _, ok := err.(*ForbiddenError); ok {
-			return err
-		}
-		return fmt.Errorf("valmennus: consent: %w", err)
+	_, d, err := e.authorize(ctx, tx, actor, OpRecordConsent, nil, id, "", nil)
+	if isNotFound(err) {
+		return Decision{}, &NotFoundError{Kind: "participant", ID: string(id)}
 	}
-	return err
+	return d, err
 }

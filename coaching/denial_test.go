@@ -63,6 +63,10 @@ func TestEveryDenialIsLogged(t *testing.T) {
 			_, err := env.Engine.Fire(ctx, coaching.Actor{ID: "x", Roles: []coaching.Role{coaching.RoleSystem, coaching.RoleCoach}}, id, coaching.ValoAdmit, nil)
 			return err
 		}},
+		{"a role that is not text", coaching.RuleActorIdentity, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := env.Engine.Case(ctx, coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach, "coach\x00"}}, id)
+			return err
+		}},
 		{"an id that is not text", coaching.RuleActorIdentity, func(env *ct.Env, id coaching.CaseID) error {
 			_, err := env.Engine.Case(ctx, coaching.Actor{ID: "coach-\xff\x00", Roles: []coaching.Role{coaching.RoleCoach}}, id)
 			return err
@@ -103,6 +107,8 @@ func TestTheEngineActorCannotBeBuilt(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"ID":"system","Roles":["system"],"engine":true}`), &decoded))
 	for _, a := range []coaching.Actor{
 		{ID: "system", Roles: []coaching.Role{coaching.RoleSystem}},
+		{ID: " System ", Roles: []coaching.Role{coaching.RoleHeadOfStudies}},
+		{ID: "someone", Roles: []coaching.Role{"SYSTEM"}},
 		decoded,
 	} {
 		assert.False(t, a.IsEngine())
@@ -273,6 +279,17 @@ func TestGuardianConsentOperations(t *testing.T) {
 	ct.RequireInvalid(t, err, "on")
 	_, err = env.Engine.WithdrawGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{})
 	ct.RequireInvalid(t, err, "on")
+	_, err = env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{On: coaching.NewDate(2026, 9, 6)})
+	ct.RequireInvalid(t, err, "on") // the day before the 18th birthday: a minor cannot consent
+	peer := coaching.Actor{ID: "peer-1", Roles: []coaching.Role{coaching.RolePeerCoach}}
+	_, err = env.Engine.ChangeTeam(ctx, ct.Staff, c.ID, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: peer.ID, Role: coaching.RolePeerCoach, Name: "Vertainen"}})
+	require.NoError(t, err)
+	_, err = env.Engine.RecordGuardianConsent(ctx, peer, p.ID, coaching.ConsentChange{})
+	assert.Equal(t, coaching.RuleNotPermitted, ct.RequireForbidden(t, err).Rule, "a peer coach on the team does not record consent")
+	other := coaching.Actor{ID: "student-2", Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: "p-other"}}}
+	_, err = env.Engine.RecordGuardianConsent(ctx, other, p.ID, coaching.ConsentChange{})
+	assert.Equal(t, coaching.RuleStudentOther, ct.RequireForbidden(t, err).Rule)
 
 	got, err := env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{Reason: "signed form"})
 	require.NoError(t, err)
@@ -284,10 +301,15 @@ func TestGuardianConsentOperations(t *testing.T) {
 	env.Clock.AdvanceDays(1)
 	got, err = env.Engine.WithdrawGuardianConsent(ctx, studentActor, p.ID, coaching.ConsentChange{})
 	require.NoError(t, err)
+	assert.Equal(t, coaching.ConsentInWriting, got.GuardianConsent.GivenVia, "withdrawing keeps how it was given")
 	assert.Equal(t, today.AddDays(1), got.GuardianConsent.WithdrawnOn)
 	assert.Equal(t, studentActor.ID, got.GuardianConsent.RecordedBy)
 	_, err = env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
+
+	got, err = env.Engine.RecordGuardianConsent(ctx, studentActor, p.ID, coaching.ConsentChange{})
+	require.NoError(t, err)
+	assert.Equal(t, coaching.ConsentBySelf, got.GuardianConsent.GivenVia, "the student gave it themself")
 
 	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
 	var consent []coaching.AuditEntry
@@ -296,7 +318,10 @@ func TestGuardianConsentOperations(t *testing.T) {
 			consent = append(consent, e)
 		}
 	}
-	require.Len(t, consent, 2)
+	require.Len(t, consent, 3)
+	assert.Equal(t, "guardian_consent_given", consent[2].Event)
+	assert.Equal(t, studentActor.ID, consent[2].ActorID)
+	consent = consent[:2]
 	assert.Equal(t, "guardian_consent_given", consent[0].Event)
 	assert.Equal(t, tutor.ID, consent[0].ActorID)
 	assert.Equal(t, "signed form", consent[0].Reason)

@@ -81,12 +81,21 @@ func screenActor(a Actor) (Decision, bool) {
 	switch {
 	case strings.TrimSpace(a.ID) == "":
 		return Deny(RuleAuthenticated, "the actor has no id"), false
-	case len(a.ID) > maxPurposeBytes || !utf8.ValidString(a.ID) || strings.ContainsFunc(a.ID, unicode.IsControl):
+	case !isText(a.ID, maxPurposeBytes):
 		return Deny(RuleActorIdentity, "the actor's id must be text of at most %d bytes without control characters", maxPurposeBytes), false
+	case len(a.Roles) > maxActorRoles || slices.ContainsFunc(a.Roles, func(r Role) bool { return !isText(string(r), MaxAccessShortBytes) }):
+		return Deny(RuleActorIdentity, "the actor's roles must be at most %d, each text of at most %d bytes", maxActorRoles, MaxAccessShortBytes), false
 	case a.claimsSystem():
 		return Deny(RuleReservedSystem, "the role %q and the id %q are reserved for the engine's own actor", RoleSystem, systemActorID), false
 	}
 	return Decision{}, true
+}
+
+// maxActorRoles bounds the roles an actor may hold.
+const maxActorRoles = 32
+
+func isText(s string, max int) bool {
+	return len(s) <= max && utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // screen refuses an unusable or forged actor (see screenActor) before a
@@ -147,7 +156,9 @@ func (e *Engine) recordDenial(ctx context.Context, err error) error {
 		return err
 	}
 	fe.logged = true
-	return joinLogFailure(err, e.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }))
+	// A cancelled request still leaves its entry.
+	ctx = context.WithoutCancel(ctx)
+	return joinLogFailure(err, e.store.Update(ctx, func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }))
 }
 
 // recordDenialTx writes a denial's entry into the host's transaction. A

@@ -223,7 +223,13 @@ var studentOps = []Operation{OpReadCase, OpReadParticipant, OpReadIdentityCode, 
 
 // teamOps are what support-team staff may do with the cases they are on.
 var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase, OpRecordAttendance,
-	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral, OpRecordConsent}
+	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral}
+
+// consentRoles may record a student's written consent to guardian notices
+// on a case they are on: school staff, not peer coaches, workplace
+// instructors or guardians.
+var consentRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNeedsTeacher, RoleStudyCounsellor,
+	RoleCurator, RolePsychologist, RoleNurse}
 
 // headOps are what a head of studies may do with the organisation's data.
 var headOps = append(slices.Clone(teamOps), OpReadIdentityCode, OpReadFigures, OpErase, OpReadAccessLog, OpEnrol)
@@ -256,6 +262,10 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //     they proposed it themselves).
 //   - head_of_studies: the organisation's cases, figures, access log and
 //     erasure.
+//   - record_consent: an adult student's consent to guardian notices is
+//     recorded by the student themself, by school staff on one of their
+//     cases (tutors, coaches, teachers, counsellors, welfare roles — not
+//     peer coaches or workplace instructors) or by the head of studies.
 //   - teaching_staff: teachers, coaches, tutors and counsellors record
 //     attendance for any student of their organisation.
 //   - student_self / student_other: students see their own case, plan,
@@ -291,11 +301,12 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case r.Organisation != a.Organisation:
 		return Deny(RuleOrganisation, "the data belongs to organisation %q and the actor to %q", r.Organisation, a.Organisation)
 	}
-	onTeam, welfareOnTeam := false, false
+	onTeam, welfareOnTeam, consentOnTeam := false, false, false
 	for _, rel := range r.Relations {
 		if rel.Kind == RelationTeamMember {
 			onTeam = true
 			welfareOnTeam = welfareOnTeam || rel.Role.IsWelfare()
+			consentOnTeam = consentOnTeam || slices.Contains(consentRoles, rel.Role)
 		}
 	}
 	head := a.HasRole(RoleHeadOfStudies)
@@ -322,6 +333,13 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 		}
 		if (onTeam || head) && !r.SharedForTeaching {
 			return Deny(RuleNeedToKnow, "the welfare staff have not shared this referral as needed for teaching")
+		}
+	case OpRecordConsent:
+		if head {
+			return Allow(RuleHeadOfStudies)
+		}
+		if r.Case != nil && consentOnTeam {
+			return Allow(RuleSupportTeam)
 		}
 	case OpEnrol:
 		if head || anyRole(a, staffRoles) {

@@ -193,6 +193,12 @@ var policyOps = []policyOp{
 	}},
 	{"record consent", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
 		_, err := env.eng.RecordGuardianConsent(ctx, a, env.pids[w], coaching.ConsentChange{Reason: "written consent form"})
+		var ve *coaching.ValidationError
+		if w == "minor" && errors.As(err, &ve) && len(ve.Problems) == 1 && ve.Problems[0].Field == "on" {
+			// The policy allowed it; a minor's consent is then refused as
+			// input (only the adult student can consent).
+			return nil
+		}
 		return err
 	}},
 }
