@@ -242,6 +242,26 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 		_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, inbound, nil)
 		ct.RequireInvalid(t, err, "payload")
 	})
+	t.Run("an event's record is not written at enrolment", func(t *testing.T) {
+		_, err := env.Engine.Enrol(ctx, ct.Coach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: ct.Participant(),
+			Records: []coaching.RecordInput{{Name: pathway.RecordDestination, Payload: pathway.Destination{Kind: pathway.WorkOpen, Date: coaching.NewDate(2026, 8, 1)}}}})
+		ve := ct.RequireInvalid(t, err, "records[0].name")
+		assert.Contains(t, ve.Error(), "written by the event close")
+	})
+	t.Run("a valid record at enrolment is named in the opening entry", func(t *testing.T) {
+		ok := inbound
+		ok.ConsentDate = coaching.NewDate(2026, 7, 30)
+		opened, err := env.Engine.Enrol(ctx, ct.Coach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: ct.Participant(),
+			Team: []coaching.TeamMember{ct.TeamMember(ct.Coach, coaching.RoleCoach)}, Reason: "handover from basic education",
+			Records: []coaching.RecordInput{{Name: pathway.RecordInboundHandover, Payload: ok}}})
+		require.NoError(t, err)
+		rec, found := opened.Record(pathway.RecordInboundHandover)
+		require.True(t, found)
+		assert.Equal(t, ct.Coach.ID, rec.By)
+		trail := ct.RequireAuditTrail(t, env.Engine, opened.ID)
+		assert.JSONEq(t, `{"records":["inbound_handover"]}`, string(trail[0].Payload))
+		assert.Equal(t, "handover from basic education", trail[0].Reason)
+	})
 	t.Run("a valid handover is stored", func(t *testing.T) {
 		ok := late
 		ok.ConsentDate = coaching.NewDate(2026, 7, 30)

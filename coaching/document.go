@@ -157,7 +157,7 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 		if err := tx.PutDocument(ctx, doc); err != nil {
 			return err
 		}
-		for _, n := range ch.Notices {
+		for _, n := range stampNotices(ch.Kind, ch.Notices) {
 			if _, err := tx.Enqueue(ctx, n); err != nil {
 				return err
 			}

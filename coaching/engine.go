@@ -232,6 +232,13 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 			pr.add(path+".name", "must be a lower-case identifier, got %q", r.Name)
 			continue
 		}
+		if ev, ok := m.eventRecords[r.Name]; ok {
+			// A destination or an entry assessment is what its event says
+			// happened; written at enrolment it would be a fact without
+			// its transition.
+			pr.add(path+".name", "record %q is written by the event %s, not at enrolment", r.Name, ev)
+			continue
+		}
 		raw, err := recordData(m, r.Name, r.Payload)
 		if err != nil {
 			pr.merge(path, err)
@@ -264,6 +271,19 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		timers = append(timers, deadlineTimer(c))
 	}
 	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: slices.Clone(actor.Roles), To: c.State, Reason: p.Reason}
+	if len(records) > 0 {
+		names := make([]string, len(records))
+		for i, r := range records {
+			names[i] = r.Name
+		}
+		// The opening entry names the records it brought (never their
+		// data, which is on the case).
+		b, err := json.Marshal(map[string][]string{"records": names})
+		if err != nil {
+			return Case{}, err
+		}
+		entry.Payload = b
+	}
 	err := run(func(tx Tx) error {
 		if p.ExistingParticipant != "" {
 			existing, err := tx.Participant(ctx, p.ExistingParticipant)

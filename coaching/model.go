@@ -199,6 +199,9 @@ type Model struct {
 	// records maps every declared record name (ModelSpec.Records and the
 	// events' payload records) to its struct type.
 	records map[string]reflect.Type
+	// eventRecords maps the records events write to the first such event:
+	// they are written only by firing it.
+	eventRecords map[string]string
 }
 
 type edgeKey struct{ event, from string }
@@ -401,6 +404,7 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 // problem: a record must mean one thing on every write path.
 func (m *Model) compileRecords(pr *problems) {
 	m.records = map[string]reflect.Type{}
+	m.eventRecords = map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(m.spec.Records)) {
 		path := "records." + name
 		if !validName(name) {
@@ -432,6 +436,9 @@ func (m *Model) compileRecords(pr *problems) {
 			continue
 		}
 		m.records[ce.record] = ce.payloadType
+		if _, ok := m.eventRecords[ce.record]; !ok {
+			m.eventRecords[ce.record] = e.Name
+		}
 	}
 }
 

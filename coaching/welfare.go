@@ -3,6 +3,7 @@ package coaching
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 )
 
@@ -22,20 +23,61 @@ import (
 // that document.
 const NoticeDataDocument = "document"
 
+// welfareUnknown stands for a welfare document an entry or notice concerns
+// without naming it (written before entries named their document): it is
+// shown only to those who may read welfare records.
+const welfareUnknown = "welfare_"
+
 // concernedDocument returns the kind of the welfare document an audit
-// entry concerns, or "". Only entries the engine writes about documents
-// and timers carry it, in their payload's "kind".
+// entry concerns, or "". Entries the engine writes about documents and
+// timers carry it in their payload's "kind"; a referral's entry without
+// one counts as an unnamed welfare document.
 func concernedDocument(a *AuditEntry) string {
-	if (a.Kind != AuditDocument && a.Kind != AuditTimer) || len(a.Payload) == 0 {
+	if a.Kind != AuditDocument && a.Kind != AuditTimer {
 		return ""
 	}
 	var p struct {
 		Kind string `json:"kind"`
 	}
-	if json.Unmarshal(a.Payload, &p) != nil || !isWelfareKind(p.Kind) {
+	if len(a.Payload) > 0 && json.Unmarshal(a.Payload, &p) == nil && p.Kind != "" {
+		if isWelfareKind(p.Kind) {
+			return p.Kind
+		}
 		return ""
 	}
-	return p.Kind
+	if strings.HasPrefix(a.Event, "referral_") || strings.HasPrefix(a.Event, "welfare_") {
+		return welfareUnknown
+	}
+	return ""
+}
+
+// noticeDocument returns the welfare document a notice concerns, or "".
+func noticeDocument(n *Notice) string {
+	if kind := n.Data[NoticeDataDocument]; isWelfareKind(kind) {
+		return kind
+	}
+	if n.Kind == NoticeKindReferralFollowUp {
+		return welfareUnknown
+	}
+	return ""
+}
+
+// stampNotices marks notices written with a change of a welfare document
+// as concerning it, so that they are shown as the document is.
+func stampNotices(kind string, ns []Notice) []Notice {
+	if !isWelfareKind(kind) || len(ns) == 0 {
+		return ns
+	}
+	out := make([]Notice, len(ns))
+	for i, n := range ns {
+		n.Data = maps.Clone(n.Data)
+		if n.Data == nil {
+			n.Data = map[string]string{}
+		}
+		n.Data[NoticeDataDocument] = kind
+		out[i] = n
+	}
+	return out
 }
 
 // welfareFilter answers, for one actor and one case, whether the actor may
@@ -109,17 +151,13 @@ func (f *welfareFilter) auditEntries(ctx context.Context, all []AuditEntry) ([]A
 // notices returns the notices the actor may see.
 func (f *welfareFilter) notices(ctx context.Context, all []Notice) ([]Notice, error) {
 	out := all[:0:0]
-	for _, n := range all {
-		kind := n.Data[NoticeDataDocument]
-		if !isWelfareKind(kind) {
-			kind = ""
-		}
-		ok, err := f.visible(ctx, kind)
+	for i := range all {
+		ok, err := f.visible(ctx, noticeDocument(&all[i]))
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			out = append(out, n)
+			out = append(out, all[i])
 		}
 	}
 	return out, nil
