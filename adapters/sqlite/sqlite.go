@@ -357,7 +357,10 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 // Checkpoint waits up to the busy timeout for readers on older snapshots
 // and for another process's writer; if they keep it from finishing it
 // returns an error and the old pages may still be in the WAL. In
-// rollback-journal mode there is no WAL and it does nothing.
+// rollback-journal mode there is no WAL and it does nothing. It needs a
+// connection of the writer pool: do not call it while holding a
+// transaction on [Store.DB] (with Open's single writer connection it would
+// wait for ever).
 func (s *Store) Checkpoint(ctx context.Context) error {
 	return s.checkpoint(ctx, true)
 }
