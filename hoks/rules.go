@@ -56,10 +56,15 @@ func planInForce(ctx context.Context, t *coaching.Transition) (Version, error) {
 
 // AttachRules adds the HOKS rules to a model spec's events: acquisition
 // needs an approved plan with units, demonstration a planned demonstration.
+// It also declares the [RecordDemonstrationResult] record's type, so that a
+// result written on any path is checked.
 //
 //	spec := coaching.VALOSpec()
 //	err := hoks.AttachRules(&spec, coaching.ValoStartAcquisition, coaching.ValoStartDemonstration)
 func AttachRules(spec *coaching.ModelSpec, acquisitionEvent, demonstrationEvent string) error {
+	// A result given to the engine directly, as JSON, is decoded into its
+	// type and checked like one RecordResult stores.
+	spec.SetRecord(RecordDemonstrationResult, DemonstrationResult{})
 	if err := spec.AddRules(acquisitionEvent, RequireApprovedPlan()); err != nil {
 		return err
 	}

@@ -140,6 +140,24 @@ type CheckpointResult struct {
 	ObservedOn coaching.Date `json:"observed_on,omitzero"`
 }
 
+// Validate checks the result and returns a *coaching.ValidationError
+// listing every problem: a found status must be a known destination
+// observed inside the checkpoint's window.
+func (r CheckpointResult) Validate() error {
+	var pr []coaching.FieldProblem
+	if r.Found && (!r.Status.Valid() || r.Status == Unknown) {
+		pr = append(pr, coaching.FieldProblem{Field: "status", Message: "a found status must be a known destination"})
+	}
+	if !r.Found && r.Status != Unknown {
+		pr = append(pr, coaching.FieldProblem{Field: "status", Message: "a result not found has no status"})
+	}
+	if r.Found && !r.Checkpoint.Contains(r.ObservedOn) {
+		pr = append(pr, coaching.FieldProblem{Field: "observed_on", Message: "outside the checkpoint's window " +
+			r.Checkpoint.From.String() + "–" + r.Checkpoint.To.String()})
+	}
+	return validationError("checkpoint result", pr)
+}
+
 // Evaluate returns, for each checkpoint of s, the status that counts under
 // the ESF rule: the last observation dated inside the checkpoint's window.
 // Observations on the same date count in the order given (a later one wins).

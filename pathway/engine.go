@@ -58,9 +58,6 @@ func Attach(spec *coaching.ModelSpec, opts *FollowUpOptions, exitEvents ...strin
 	if spec == nil || len(exitEvents) == 0 {
 		return errors.New("pathway: Attach needs a spec and at least one exit event")
 	}
-	if _, err := NewSchedule(coaching.NewDate(2020, 1, 1), opts.withDefaults().Alumni...); err != nil {
-		return err
-	}
 	if err := spec.SetPayload(Destination{}, RecordDestination, true, exitEvents...); err != nil {
 		return err
 	}
@@ -68,6 +65,13 @@ func Attach(spec *coaching.ModelSpec, opts *FollowUpOptions, exitEvents ...strin
 	// into its type and checked like one given as a value.
 	spec.SetRecord(RecordInboundHandover, InboundHandover{})
 	spec.SetRecord(RecordOutboundHandover, OutboundHandover{})
+	sched, err := NewSchedule(coaching.NewDate(2020, 1, 1), opts.withDefaults().Alumni...)
+	if err != nil {
+		return err
+	}
+	for _, cp := range sched.Checkpoints {
+		spec.SetRecord(checkpointRecord(cp.Key()), CheckpointResult{})
+	}
 	return spec.AddEffects([]coaching.Effect{FollowUpEffect(opts)}, exitEvents...)
 }
 
@@ -176,23 +180,7 @@ func RecordCheckpoint(ctx context.Context, eng *coaching.Engine, actor coaching.
 	if eng == nil {
 		return coaching.Case{}, errors.New("pathway: RecordCheckpoint: engine is nil")
 	}
-	var pr []coaching.FieldProblem
-	if err := coaching.ValidateStruct("checkpoint result", r); err != nil {
-		var ve *coaching.ValidationError
-		if errors.As(err, &ve) {
-			pr = append(pr, ve.Problems...)
-		}
-	}
-	if r.Found && (!r.Status.Valid() || r.Status == Unknown) {
-		pr = append(pr, coaching.FieldProblem{Field: "status", Message: "a found status must be a known destination"})
-	}
-	if r.Found && !r.Checkpoint.Contains(r.ObservedOn) {
-		pr = append(pr, coaching.FieldProblem{Field: "observed_on", Message: "outside the checkpoint's window " +
-			r.Checkpoint.From.String() + "–" + r.Checkpoint.To.String()})
-	}
-	if len(pr) > 0 {
-		return coaching.Case{}, &coaching.ValidationError{Subject: "checkpoint result", Problems: pr}
-	}
+	// The engine checks r (its tags and Validate) as it stores it.
 	return eng.AddRecord(ctx, actor, id, checkpointRecord(r.Checkpoint.Key()), r,
 		&coaching.RecordOptions{Reason: "follow-up " + r.Checkpoint.Key() + " " + strconv.FormatBool(r.Found)})
 }

@@ -2,6 +2,7 @@ package pathway_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -61,7 +62,15 @@ func TestClosingRecordsDestinationAndFollowUps(t *testing.T) {
 	bad := res[1]
 	bad.Found, bad.Status, bad.ObservedOn = true, pathway.WorkOpen, today
 	_, err = pathway.RecordCheckpoint(ctx, eng, ct.Coach, c.ID, bad)
-	ct.RequireInvalid(t, err, "observed_on")
+	ct.RequireInvalid(t, err, "payload.observed_on")
+	// The same result given to the engine directly, as JSON, is refused by
+	// the same rule: the checkpoint records are declared on the model.
+	raw, err := json.Marshal(bad)
+	require.NoError(t, err)
+	_, err = eng.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordSixMonths, json.RawMessage(raw), nil)
+	ct.RequireInvalid(t, err, "payload.observed_on")
+	_, err = eng.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordSixMonths, json.RawMessage(`{"found":true,"status":"bogus"}`), nil)
+	ct.RequireInvalid(t, err, "payload.status")
 
 	// Six months on, the second checkpoint comes due.
 	env.Clock.Set(s.Checkpoints[1].Due.At(10, 0))
