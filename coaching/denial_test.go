@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -347,4 +348,49 @@ func TestGuardianConsentOperations(t *testing.T) {
 	assert.Equal(t, "signed form", consent[0].Reason)
 	assert.Equal(t, "guardian_consent_withdrawn", consent[1].Event)
 	assert.Equal(t, studentActor.ID, consent[1].ActorID)
+}
+
+// An individual meeting with a curator is welfare information: the case's
+// schedule shows it to the curator, the welfare roles and the student, not
+// to the teacher on the team or a guardian; the organisation's list keeps
+// its hours but not whom it concerned.
+func TestWelfareSessionsFollowTheWelfareRule(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	teacher := coaching.Actor{ID: "teacher-1", Roles: []coaching.Role{coaching.RoleTeacher}}
+	curator := coaching.Actor{ID: "curator-1", Roles: []coaching.Role{coaching.RoleCurator}}
+	nurse := coaching.Actor{ID: "nurse-1", Roles: []coaching.Role{coaching.RoleNurse}}
+	p := ct.Minor(coaching.NewDate(2028, 1, 1), func(p *coaching.Participant) { p.ID = "p-1" })
+	c := env.Enrol(t, coaching.ModelPilot, p, ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor), ct.TeamMember(teacher, coaching.RoleTeacher),
+		ct.TeamMember(curator, coaching.RoleCurator), ct.TeamMember(nurse, coaching.RoleNurse))
+	d := coaching.DateOf(env.Clock.Now())
+	_, err := env.Engine.RecordSession(ctx, curator, coaching.Session{Kind: coaching.SessionIndividual, Date: d, Hours: decimal.NewFromInt(1),
+		Staff: []coaching.SessionStaff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Cases: []coaching.CaseID{c.ID}})
+	require.NoError(t, err)
+	_, err = env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionIndividual, Date: d, Hours: decimal.NewFromInt(1),
+		Staff: []coaching.SessionStaff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{c.ID},
+		Elements: []coaching.ApproachElement{coaching.ElementPresence}})
+	require.NoError(t, err)
+
+	student := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: p.ID}}}
+	guardianActor := coaching.Actor{ID: "guardian-1", Roles: []coaching.Role{coaching.RoleGuardian}}
+	for _, tc := range []struct {
+		who  coaching.Actor
+		want int
+	}{{curator, 2}, {nurse, 2}, {student, 2}, {teacher, 1}, {ct.Tutor, 1}, {guardianActor, 1}} {
+		list, err := env.Engine.Sessions(ctx, tc.who, coaching.SessionQuery{CaseID: c.ID})
+		require.NoError(t, err, tc.who.ID)
+		assert.Len(t, list, tc.want, tc.who.ID)
+	}
+	all, err := env.Engine.Sessions(ctx, ct.Staff, coaching.SessionQuery{})
+	require.NoError(t, err)
+	require.Len(t, all, 2, "the organisation's list has every session")
+	for _, s := range all {
+		if s.Staff[0].Role == coaching.RoleCurator {
+			assert.Empty(t, s.Cases, "but not whom the curator met")
+		} else {
+			assert.Equal(t, []coaching.CaseID{c.ID}, s.Cases)
+		}
+	}
 }

@@ -243,10 +243,16 @@ func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s
 // policy must let actor read that case's schedule (read_schedule); without
 // it, the request is for the organisation's sessions (the default policy:
 // its head of studies), and only sessions recorded in actor's organisation
-// are listed.
+// are listed. An individual session with welfare staff (a curator,
+// psychologist or nurse) is welfare information: for a case it is listed
+// only to its staff, the student themself and those who may read the
+// student's welfare records; in the organisation's list it appears
+// without the cases (its hours still count).
 func (e *Engine) Sessions(ctx context.Context, actor Actor, q SessionQuery) ([]Session, error) {
 	var out []Session
 	err := e.readAs(ctx, OpReadSchedule, func(tx ReadTx, _ func(*Request, Decision, string) error) error {
+		var filter *welfareFilter
+		self := false
 		if q.CaseID != "" {
 			c, err := tx.Case(ctx, q.CaseID)
 			if err != nil {
@@ -255,6 +261,10 @@ func (e *Engine) Sessions(ctx context.Context, actor Actor, q SessionQuery) ([]S
 			if _, _, err := e.authorize(ctx, tx, actor, OpReadSchedule, &c, "", "", nil); err != nil {
 				return err
 			}
+			filter = e.welfareFilter(tx, actor, &c)
+			self = actor.HasRole(RoleStudent) && slices.ContainsFunc(actor.Relations, func(r Relation) bool {
+				return r.Kind == RelationSelf && r.Participant == c.ParticipantID
+			})
 		} else if _, _, err := e.authorize(ctx, tx, actor, OpReadSchedule, nil, "", actor.Organisation, nil); err != nil {
 			return err
 		}
@@ -264,18 +274,41 @@ func (e *Engine) Sessions(ctx context.Context, actor Actor, q SessionQuery) ([]S
 		}
 		out = all[:0]
 		for _, s := range all {
+			if q.CaseID == "" && s.Organisation != actor.Organisation {
+				continue
+			}
+			if s.welfareContact() && !s.hasStaff(actor.ID) && !self {
+				// An individual meeting with a curator, psychologist or
+				// nurse is welfare information: whom they met is shown
+				// only to those who may read the student's welfare records.
+				if filter == nil {
+					s.Cases = nil
+				} else if ok, err := filter.visible(ctx, welfareUnknown); err != nil {
+					return err
+				} else if !ok {
+					continue
+				}
+			}
 			if q.CaseID != "" && !anyRole(actor, staffRoles) {
 				// A student or a guardian sees their own presence in a group
 				// session, never who else was there.
 				s.Cases = []CaseID{q.CaseID}
 			}
-			if q.CaseID != "" || s.Organisation == actor.Organisation {
-				out = append(out, s)
-			}
+			out = append(out, s)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// welfareContact reports whether the session is an individual meeting
+// with welfare staff (a curator, psychologist or nurse).
+func (s *Session) welfareContact() bool {
+	return s.Kind == SessionIndividual && slices.ContainsFunc(s.Staff, func(m SessionStaff) bool { return m.Role.IsWelfare() })
+}
+
+func (s *Session) hasStaff(actorID string) bool {
+	return slices.ContainsFunc(s.Staff, func(m SessionStaff) bool { return m.ActorID == actorID })
 }
 
 // StaffHours are one staff member's coaching hours in a period.
