@@ -109,7 +109,10 @@ type ModelSpec struct {
 	// into its type and validated ([CheckPayload]) on every write; an
 	// event's payload record (EventSpec.Payload) is declared by the event
 	// and need not be repeated. Undeclared names take any JSON value (a
-	// struct value is still checked).
+	// struct value is still checked). Go types are not part of a model's
+	// JSON: a model loaded from JSON gets its record types from the Go
+	// code that attaches to it (pathway.Attach, hoks.AttachRules) or from
+	// SetRecord before it is built.
 	Records map[string]any `json:"-"`
 }
 
