@@ -63,11 +63,27 @@ func scanPages(t *testing.T, pool *pgxpool.Pool, schema string, secrets []string
 }
 
 // eraseOnNewStore runs storetest.EraseParticipant on a fresh store of the
-// shared pool.
+// shared pool, checking before the erasure that the page scan finds every
+// secret, one of them in a TOAST table.
 func eraseOnNewStore(t *testing.T) (*postgres.Store, storetest.Erased) {
 	t.Helper()
 	store := newStore(t)
-	return store, storetest.EraseParticipant(t, store)
+	pool := sharedPool(t)
+	return store, storetest.EraseParticipant(t, store, func(e storetest.Erased) {
+		found := scanPages(t, pool, store.Schema(), e.Secrets)
+		for _, s := range e.Secrets {
+			hit := false
+			for _, f := range found {
+				hit = hit || strings.HasSuffix(f, ": "+s)
+			}
+			require.True(t, hit, "before the erasure the scan finds %q (else finding nothing after it proves nothing); found %q", s, found)
+		}
+		toast := false
+		for _, f := range found {
+			toast = toast || strings.HasPrefix(f, "pg_toast.")
+		}
+		require.True(t, toast, "the large plan is in a TOAST table, which the scan reads too: %q", found)
+	})
 }
 
 // After Engine.Erase the erased values are still in the pages (the UPDATEs
@@ -80,13 +96,7 @@ func TestVacuumErased(t *testing.T) {
 	ctx := t.Context()
 	pool := sharedPool(t)
 	store, erased := eraseOnNewStore(t)
-	before := scanPages(t, pool, store.Schema(), erased.Secrets)
-	require.NotEmpty(t, before, "before the vacuum the dead row versions hold the erased values (else the scan proves nothing)")
-	toast := false
-	for _, f := range before {
-		toast = toast || strings.HasPrefix(f, "pg_toast.")
-	}
-	require.True(t, toast, "the large plan is in a TOAST table, which the scan reads too: %q", before)
+	require.NotEmpty(t, scanPages(t, pool, store.Schema(), erased.Secrets), "after the erasure the dead row versions still hold the erased values")
 
 	require.NoError(t, store.VacuumErased(ctx))
 	assert.Empty(t, scanPages(t, pool, store.Schema(), erased.Secrets), "after VacuumErased")
@@ -196,7 +206,7 @@ func TestVacuumErasedErrors(t *testing.T) {
 				defer func() { _ = tx.Rollback(context.Background()) }()
 				var pid uint32
 				require.NoError(t, tx.QueryRow(t.Context(), "SELECT pg_backend_pid()").Scan(&pid)) // takes the snapshot
-				erased := storetest.EraseParticipant(t, store)
+				erased := storetest.EraseParticipant(t, store, nil)
 				ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 				defer cancel()
 				err = store.VacuumErased(ctx)
@@ -238,7 +248,7 @@ func TestVacuumFullKeepsWhatOlderSnapshotsSee(t *testing.T) {
 	defer func() { _ = tx.Rollback(context.Background()) }()
 	var one int
 	require.NoError(t, tx.QueryRow(ctx, "SELECT 1").Scan(&one)) // takes the snapshot
-	erased := storetest.EraseParticipant(t, store)
+	erased := storetest.EraseParticipant(t, store, nil)
 	_, err = pool.Exec(ctx, "VACUUM (FULL) "+pgx.Identifier{store.Schema(), "participants"}.Sanitize())
 	require.NoError(t, err)
 	var kept []string

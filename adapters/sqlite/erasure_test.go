@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,19 @@ func scanFiles(t *testing.T, path string, secrets []string) []string {
 	return found
 }
 
+// requireAllFound checks that a scan found every secret (in some file or
+// relation), before the erasure: the scan sees them.
+func requireAllFound(t *testing.T, found, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		hit := false
+		for _, f := range found {
+			hit = hit || strings.HasSuffix(f, ": "+s)
+		}
+		require.True(t, hit, "before the erasure the scan finds %q (else finding nothing after it proves nothing); found %q", s, found)
+	}
+}
+
 // After Engine.Erase the erased values are in no byte of the database
 // file or its WAL: not in live rows, not in the free space of a page, not
 // on a free page, not in an old page image in the WAL. Checked while the
@@ -65,7 +79,9 @@ func TestErasureOverwrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "erase.db")
 			store, closeStore := tt.open(t, path)
-			erased := storetest.EraseParticipant(t, store)
+			erased := storetest.EraseParticipant(t, store, func(e storetest.Erased) {
+				requireAllFound(t, scanFiles(t, path, e.Secrets), e.Secrets)
+			})
 			assert.Empty(t, scanFiles(t, path, erased.Secrets), "right after Erase, with the store open")
 
 			require.NoError(t, store.Checkpoint(t.Context()))
@@ -106,7 +122,7 @@ func TestCheckpointAfterReader(t *testing.T) {
 		})
 	}()
 	<-reading
-	erased := storetest.EraseParticipant(t, store)
+	erased := storetest.EraseParticipant(t, store, nil)
 	err = store.Checkpoint(ctx)
 	require.Error(t, err, "the reader holds an old snapshot")
 	assert.Contains(t, err.Error(), "kept it from completing")
@@ -148,7 +164,7 @@ func TestSecureDeleteFromTheStart(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.ExecContext(t.Context(), "PRAGMA secure_delete = OFF")
 	require.NoError(t, err)
-	erased := storetest.EraseParticipant(t, store)
+	erased := storetest.EraseParticipant(t, store, nil)
 	require.NoError(t, store.Checkpoint(t.Context()))
 	t.Logf("with secure_delete on only in the erasure's transaction, the file still holds: %q", scanFiles(t, path, erased.Secrets))
 

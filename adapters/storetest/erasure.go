@@ -169,9 +169,10 @@ type Erased struct {
 	Case        coaching.CaseID
 	// Secrets are the personal values the erasure removed: the identity
 	// code, the participant's and the guardian's e-mail addresses, the
-	// names, the referral's reason, the reason of a transition and the note
-	// of the destination it recorded. Each is distinctive, so a scan of
-	// the raw database files for one of them finds nothing else.
+	// names, the referral's reason, the reason of a transition, the note
+	// of the destination it recorded and a note in the plan. Each is
+	// distinctive, so a scan of the raw database files for one of them
+	// finds nothing else.
 	Secrets []string
 }
 
@@ -197,8 +198,15 @@ const (
 // the participant ([coaching.Engine.Erase]). It checks that the store no
 // longer returns the personal values and returns them, for tests that scan
 // a store's files (the SQLite file and its WAL, PostgreSQL's pages) for
-// bytes the erasure should have overwritten.
-func EraseParticipant(t testing.TB, store coaching.Store) Erased {
+// bytes the erasure should have overwritten. The plan is large and does not
+// compress, so a store keeps it out of line (SQLite overflow pages,
+// PostgreSQL TOAST).
+//
+// before, when not nil, is called once everything is written and before the
+// erasure, with what will be erased: a test checks there that its scan
+// finds the secrets while they are live data, so that "none found" after
+// the erasure means something.
+func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) Erased {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
@@ -244,6 +252,12 @@ func EraseParticipant(t testing.TB, store coaching.Store) Erased {
 		Payload: pathway.Destination{Kind: pathway.WorkOpen, Date: coaching.DateOf(now), Note: erasedNote}})
 	require.NoError(t, err)
 
+	erased := Erased{Participant: p.ID, Case: c.ID,
+		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote, erasedPlanNote}}
+	if before != nil {
+		before(erased)
+	}
+
 	rep, err := eng.Erase(ctx, head, p.ID, pathway.ErasureOptions())
 	require.NoError(t, err)
 	require.Equal(t, []coaching.CaseID{c.ID}, rep.Cases)
@@ -252,6 +266,5 @@ func EraseParticipant(t testing.TB, store coaching.Store) Erased {
 	require.False(t, got.ErasedOn.IsZero())
 	require.True(t, got.IdentityCode.IsZero())
 	require.Empty(t, got.Guardians)
-	return Erased{Participant: p.ID, Case: c.ID,
-		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote, erasedPlanNote}}
+	return erased
 }
