@@ -115,15 +115,19 @@ func TestMain(m *testing.M) {
 
 // withoutServerNote is TestMain's note about n tests that found no server.
 func withoutServerNote(n int64, required bool) string {
+	tests := "tests"
+	if n == 1 {
+		tests = "test"
+	}
 	switch {
 	case n == 0:
 		return ""
 	case required:
-		return fmt.Sprintf("adapters/postgres: %s is not set but %s=1: %d PostgreSQL tests failed — set it, e.g. %s=%s",
-			envDSN, envRequire, n, envDSN, exampleDSN)
+		return fmt.Sprintf("adapters/postgres: %s is not set but %s=1: %d PostgreSQL %s failed — set it, e.g. %s=%s",
+			envDSN, envRequire, n, tests, envDSN, exampleDSN)
 	default:
-		return fmt.Sprintf("adapters/postgres: %s is not set; %d PostgreSQL tests skipped — set it, e.g. %s=%s (%s=1 makes them fail instead)",
-			envDSN, n, envDSN, exampleDSN, envRequire)
+		return fmt.Sprintf("adapters/postgres: %s is not set; %d PostgreSQL %s skipped — set it, e.g. %s=%s (%s=1 makes them fail instead)",
+			envDSN, n, tests, envDSN, exampleDSN, envRequire)
 	}
 }
 
@@ -268,6 +272,7 @@ func TestWithoutServerNote(t *testing.T) {
 		{"every test had a server", 0, false, nil},
 		{"skipped", 22, false, []string{"VALMENNUS_POSTGRES_DSN is not set; 22 PostgreSQL tests skipped", exampleDSN, "VALMENNUS_REQUIRE_POSTGRES=1 makes them fail"}},
 		{"required", 3, true, []string{"VALMENNUS_REQUIRE_POSTGRES=1: 3 PostgreSQL tests failed", exampleDSN}},
+		{"one", 1, false, []string{"1 PostgreSQL test skipped"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
