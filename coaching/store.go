@@ -130,6 +130,9 @@ type Tx interface {
 	// transactions appending at once may commit in the other order, as
 	// with any database sequence); the caller's Seq is ignored. The entry
 	// commits or rolls back with the transaction.
+	// The store keeps every entry, its text as e.Sanitized() returns
+	// it: a store whose columns cannot hold invalid UTF-8 or NUL must not
+	// refuse the entry (storetest's Access/UntrustedText).
 	AppendAccess(ctx context.Context, e AccessEntry) error
 	// PurgeCase removes what a case holds beyond the facts its figures
 	// need, for erasure: every version of every document of the case, the
