@@ -31,20 +31,7 @@ func RunErasure(t *testing.T, newStore Harness) {
 	store := newStore(t)
 	require.NotNil(t, store, "the harness returned a nil store")
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
-	spec := coaching.ModelSpec{Name: "erasure", Initial: "coaching", Openers: []coaching.Role{coaching.RoleHeadOfStudies},
-		States: []coaching.StateSpec{{Name: "coaching", Kind: coaching.Active},
-			{Name: "completed", Kind: coaching.Terminal, Exit: coaching.ExitCompleted},
-			{Name: "dropped", Kind: coaching.Terminal, Exit: coaching.ExitDiscontinued}},
-		Events: []coaching.EventSpec{
-			{Name: "complete", From: []string{"coaching"}, To: "completed", Roles: []coaching.Role{coaching.RolePersonalTutor}},
-			{Name: "drop", From: []string{"coaching"}, To: "dropped", Roles: []coaching.Role{coaching.RolePersonalTutor}},
-		}}
-	require.NoError(t, pathway.Attach(&spec, nil, "complete", "drop"))
-	model, err := coaching.BuildModel(spec)
-	require.NoError(t, err)
-	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: pathway.TimerHandlers(nil),
-		Clock: coaching.ClockFunc(func() time.Time { return now })})
-	require.NoError(t, err)
+	eng := erasureEngine(t, store, func() time.Time { return now })
 	const org coaching.OrganisationID = "org-erasure"
 	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 	tutor := coaching.Actor{ID: "tutor", Organisation: org, Roles: []coaching.Role{coaching.RolePersonalTutor}}
@@ -210,20 +197,7 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
-	spec := coaching.ModelSpec{Name: "erasure", Initial: "coaching", Openers: []coaching.Role{coaching.RoleHeadOfStudies},
-		States: []coaching.StateSpec{{Name: "coaching", Kind: coaching.Active},
-			{Name: "completed", Kind: coaching.Terminal, Exit: coaching.ExitCompleted},
-			{Name: "dropped", Kind: coaching.Terminal, Exit: coaching.ExitDiscontinued}},
-		Events: []coaching.EventSpec{
-			{Name: "complete", From: []string{"coaching"}, To: "completed", Roles: []coaching.Role{coaching.RolePersonalTutor}},
-			{Name: "drop", From: []string{"coaching"}, To: "dropped", Roles: []coaching.Role{coaching.RolePersonalTutor}},
-		}}
-	require.NoError(t, pathway.Attach(&spec, nil, "complete", "drop"))
-	model, err := coaching.BuildModel(spec)
-	require.NoError(t, err)
-	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: pathway.TimerHandlers(nil),
-		Clock: coaching.ClockFunc(func() time.Time { return now })})
-	require.NoError(t, err)
+	eng := erasureEngine(t, store, func() time.Time { return now })
 	const org coaching.OrganisationID = "org-erase-one"
 	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 	tutor := coaching.Actor{ID: "tutor", Organisation: org, Roles: []coaching.Role{coaching.RolePersonalTutor}}
@@ -267,4 +241,26 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	require.True(t, got.IdentityCode.IsZero())
 	require.Empty(t, got.Guardians)
 	return erased
+}
+
+// erasureEngine is an engine over store with the erasure suites' model: a
+// coaching phase that completes or is dropped, with pathway's destination
+// and follow-ups attached.
+func erasureEngine(t testing.TB, store coaching.Store, now func() time.Time) *coaching.Engine {
+	t.Helper()
+	spec := coaching.ModelSpec{Name: "erasure", Initial: "coaching", Openers: []coaching.Role{coaching.RoleHeadOfStudies},
+		States: []coaching.StateSpec{{Name: "coaching", Kind: coaching.Active},
+			{Name: "completed", Kind: coaching.Terminal, Exit: coaching.ExitCompleted},
+			{Name: "dropped", Kind: coaching.Terminal, Exit: coaching.ExitDiscontinued}},
+		Events: []coaching.EventSpec{
+			{Name: "complete", From: []string{"coaching"}, To: "completed", Roles: []coaching.Role{coaching.RolePersonalTutor}},
+			{Name: "drop", From: []string{"coaching"}, To: "dropped", Roles: []coaching.Role{coaching.RolePersonalTutor}},
+		}}
+	require.NoError(t, pathway.Attach(&spec, nil, "complete", "drop"))
+	model, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: pathway.TimerHandlers(nil),
+		Clock: coaching.ClockFunc(now)})
+	require.NoError(t, err)
+	return eng
 }
