@@ -75,3 +75,57 @@ func ExampleEngine_Erase() {
 	// access log: erase coach-maija false
 	// access log: erase head-1 true
 }
+
+// An adult student consents, in writing, to their guardians still being
+// told about absences; the personal tutor records it, and the student
+// later withdraws it themself.
+func ExampleEngine_RecordGuardianConsent() {
+	ctx := context.Background()
+	now := time.Date(2026, 9, 14, 12, 0, 0, 0, coaching.Helsinki)
+	eng := exampleEngine(&now)
+	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	p := exampleParticipant()
+	p.ID = "p-aino"
+	p.BirthDate = coaching.NewDate(2008, 9, 9) // 18 last Wednesday
+	p.Guardians = []coaching.Guardian{{ID: "parent-1", Name: "Maarit Virtanen"}}
+	c, err := eng.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p,
+		Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	parent := coaching.Actor{ID: "parent-1", Roles: []coaching.Role{coaching.RoleGuardian}}
+	_, err = eng.RecordGuardianConsent(ctx, parent, p.ID, coaching.ConsentChange{})
+	var fe *coaching.ForbiddenError
+	if errors.As(err, &fe) {
+		fmt.Println("the guardian may not consent for her:", fe.Rule)
+	}
+	got, err := eng.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{Reason: "consent form signed 14.9."})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("given", got.GuardianConsent.GivenOn, "via", got.GuardianConsent.GivenVia, "recorded by", got.GuardianConsent.RecordedBy)
+	_, err = eng.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
+	fmt.Println("the guardian sees attendance:", err == nil)
+
+	aino := coaching.Actor{ID: "aino", Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: p.ID}}}
+	now = now.AddDate(0, 1, 0)
+	got, err = eng.WithdrawGuardianConsent(ctx, aino, p.ID, coaching.ConsentChange{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("withdrawn", got.GuardianConsent.WithdrawnOn, "by", got.GuardianConsent.RecordedBy)
+	_, err = eng.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
+	if errors.As(err, &fe) {
+		fmt.Println("the guardian sees attendance:", fe.Rule)
+	}
+	// Output:
+	// the guardian may not consent for her: guardian_scope
+	// given 2026-09-14 via written recorded by tutor-1
+	// the guardian sees attendance: true
+	// withdrawn 2026-10-14 by aino
+	// the guardian sees attendance: guardian_age
+}
