@@ -102,10 +102,12 @@ func TestUnhandledTimerKindIsDropped(t *testing.T) {
 	require.NoError(t, env.Store.Update(context.Background(), func(tx coaching.Tx) error {
 		return tx.PutTimer(context.Background(), coaching.Timer{Key: "mystery:1", CaseID: c.ID, Kind: "mystery", DueAt: env.Clock.Now()})
 	}))
-	rep := env.Tick(t)
+	rep, err := env.Engine.Tick(context.Background(), env.Clock.Now())
+	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Stale)
+	assert.Equal(t, []string{"mystery"}, rep.Unhandled, "the report names the kind nobody handles")
 	assert.Equal(t, 0, env.Tick(t).Stale)
-	_, err := coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+	_, err = coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
 		TimerHandlers: map[string]coaching.TimerHandler{coaching.TimerPhaseDeadline: coaching.TimerHandlerFunc(nil)}})
 	assert.Error(t, err, "the engine's own timer kind cannot be taken over")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -19,6 +20,11 @@ type TickReport struct {
 	// Stale is how many timers were dropped because their case had moved on
 	// (or nobody handles their kind).
 	Stale int
+	// Unhandled lists, once each, the kinds of the timers dropped because
+	// no handler was given for them (they are also counted in Stale): a
+	// package's timers fall here when its handlers were not passed in
+	// Options.TimerHandlers (e.g. pathway.TimerHandlers).
+	Unhandled []string
 	// Handled is how many package or host timers their handlers handled.
 	Handled int
 }
@@ -65,6 +71,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 				rep.Notices += r.Notices
 				rep.Stale += r.Stale
 				rep.Handled += r.Handled
+				for _, k := range r.Unhandled {
+					if !slices.Contains(rep.Unhandled, k) {
+						rep.Unhandled = append(rep.Unhandled, k)
+					}
+				}
 			}
 		}
 		if len(timers) < e.tickBatch || handled == 0 {
@@ -136,6 +147,7 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 	if !ok {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "timer dropped", slog.String("timer", t.Key), slog.String("error", errNoHandler.Error()))
 		rep.Stale++
+		rep.Unhandled = append(rep.Unhandled, t.Kind)
 		return nil
 	}
 	res, err := h.HandleTimer(ctx, tx, c, t, now)

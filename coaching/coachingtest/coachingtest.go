@@ -183,10 +183,17 @@ func TeamMember(a coaching.Actor, r coaching.Role) coaching.TeamMember {
 
 // Options configure [New].
 type Options struct {
-	// Models defaults to the built-in VALO and pilot models.
+	// Models defaults to Engine.Models, and when both are empty to the
+	// built-in VALO and pilot models.
 	Models []*coaching.Model
 	// Start defaults to DefaultStart.
 	Start time.Time
+	// Engine are the engine's options — timer handlers (e.g.
+	// pathway.TimerHandlers), attendance and early-warning settings, the
+	// policy, the logger, id generation — exactly as the host passes them
+	// to coaching.New. The kit sets Clock to its own clock (an Engine.Clock
+	// given here is an error: drive time with Env.Clock).
+	Engine coaching.Options
 	// Dispatcher options; the kit sets Clock. Defaults to the dispatcher's
 	// own defaults.
 	Dispatcher *coaching.DispatcherOptions
@@ -214,16 +221,24 @@ func newEnv(t testingT, opts *Options) *Env {
 	if opts == nil {
 		opts = &Options{}
 	}
-	models := opts.Models
-	if len(models) == 0 {
-		models = []*coaching.Model{coaching.VALO(), coaching.Pilot()}
+	eopts := opts.Engine
+	if eopts.Clock != nil {
+		fail(t, "Options.Engine.Clock is set: the kit drives time with its own clock (Env.Clock)")
+		return nil
+	}
+	if len(opts.Models) > 0 {
+		eopts.Models = opts.Models
+	}
+	if len(eopts.Models) == 0 {
+		eopts.Models = []*coaching.Model{coaching.VALO(), coaching.Pilot()}
 	}
 	start := opts.Start
 	if start.IsZero() {
 		start = DefaultStart
 	}
 	env := &Env{Store: memory.New(), Clock: NewClock(start), Sender: &Sender{}}
-	eng, err := coaching.New(env.Store, &coaching.Options{Models: models, Clock: env.Clock})
+	eopts.Clock = env.Clock
+	eng, err := coaching.New(env.Store, &eopts)
 	if err != nil {
 		fail(t, "cannot build the engine: %v", err)
 		return nil
@@ -332,12 +347,26 @@ func (e *Env) Deliver(t testing.TB) []coaching.Notice {
 	return e.Sender.Sent()[before:]
 }
 
-// Tick runs the engine's Tick at the clock's current time.
+// Tick runs the engine's Tick at the clock's current time. It fails the
+// test when a due timer was dropped because no handler was given for its
+// kind — a follow-up that silently never happens — naming the kind, so
+// that the handlers go into Options.Engine.TimerHandlers. Call
+// Env.Engine.Tick directly to test that dropping.
 func (e *Env) Tick(t testing.TB) coaching.TickReport {
+	t.Helper()
+	return e.tick(t)
+}
+
+func (e *Env) tick(t testingT) coaching.TickReport {
 	t.Helper()
 	rep, err := e.Engine.Tick(context.Background(), e.Clock.Now())
 	if err != nil {
-		t.Fatalf(failureHeader+"tick: %v", err)
+		fail(t, "tick: %v", err)
+		return rep
+	}
+	if len(rep.Unhandled) > 0 {
+		fail(t, "tick dropped timers of kind %s: no handler was given for them; pass the package's handlers in Options.Engine.TimerHandlers (e.g. pathway.TimerHandlers(nil))",
+			strings.Join(rep.Unhandled, ", "))
 	}
 	return rep
 }

@@ -202,3 +202,36 @@ func TestIdentityCodeScan(t *testing.T) {
 		assert.NotContains(t, mt.text(), c.Reveal(), "the failure never repeats the code")
 	}
 }
+
+// The kit takes the engine's own options, and its Tick fails a test whose
+// timers were dropped for want of a handler instead of reporting Stale: 1.
+func TestEngineOptionsAndUnhandledTimers(t *testing.T) {
+	ctx := context.Background()
+	handled := 0
+	env := New(t, &Options{Engine: coaching.Options{TimerHandlers: map[string]coaching.TimerHandler{
+		"reminder": coaching.TimerHandlerFunc(func(context.Context, coaching.ReadTx, coaching.Case, coaching.Timer, time.Time) (coaching.TimerResult, error) {
+			handled++
+			return coaching.TimerResult{}, nil
+		})}}})
+	c := env.Enrol(t, coaching.ModelVALO, Participant())
+	put := func(key, kind string) {
+		require.NoError(t, env.Store.Update(ctx, func(tx coaching.Tx) error {
+			return tx.PutTimer(ctx, coaching.Timer{Key: key, CaseID: c.ID, Kind: kind, DueAt: env.Clock.Now()})
+		}))
+	}
+	put("reminder:1", "reminder")
+	rep := env.Tick(t)
+	assert.Equal(t, 1, rep.Handled)
+	assert.Equal(t, 1, handled, "the handler given in Options.Engine ran")
+
+	put("follow_up:1", "follow_up")
+	m := &mockT{}
+	env.tick(m)
+	assert.True(t, m.failed)
+	assert.Contains(t, m.text(), "tick dropped timers of kind follow_up")
+	assert.Contains(t, m.text(), "Options.Engine.TimerHandlers")
+
+	m = &mockT{}
+	assert.Nil(t, newEnv(m, &Options{Engine: coaching.Options{Clock: coaching.SystemClock{}}}))
+	assert.Contains(t, m.text(), "Options.Engine.Clock is set")
+}
