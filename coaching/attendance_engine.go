@@ -329,7 +329,7 @@ func (e *Engine) guardianDigest(ctx context.Context, tx Tx, c Case, p Participan
 	}
 	recipient := Recipient{ID: g.ID, Name: g.Name, Role: RoleGuardian, Contact: g.Contact, Language: lang}
 	build := func(id string, ms []Mark) Notice {
-		subject, body := absenceText(lang, p, d, ms, contact)
+		subject, body := e.absenceText(lang, p, d, ms, contact)
 		keys := make([]string, len(ms))
 		for i, m := range ms {
 			keys[i] = m.Lesson
@@ -405,7 +405,7 @@ func (e *Engine) guardianDigest(ctx context.Context, tx Tx, c Case, p Participan
 	if len(corrected) == 0 {
 		return nil
 	}
-	subject, body := correctionText(lang, p, d, titles)
+	subject, body := e.correctionText(lang, p, d, titles)
 	n := Notice{ID: "absence-correction:" + string(c.ID) + ":" + d.String() + ":" + g.ID + ":" + strings.Join(corrected, "\x1f"),
 		CaseID: c.ID, Kind: NoticeKindAbsenceCorrection, Recipient: recipient, Subject: subject, Body: body,
 		Data:      map[string]string{"case_id": string(c.ID), "date": d.String(), "lessons": strings.Join(corrected, "\x1f")},
@@ -426,7 +426,7 @@ func (e *Engine) unreachable(ctx context.Context, tx Tx, c Case, g Guardian, d D
 	res.Unreachable = append(res.Unreachable, UnreachableGuardian{CaseID: c.ID, GuardianID: g.ID, Date: d})
 	for _, tm := range teamFor(c, []Role{RolePersonalTutor}, "") {
 		r := recipientOf(tm)
-		subject, body := unreachableText(r.Language, c.ID, g.Name)
+		subject, body := e.unreachableText(r.Language, c.ID, g.Name)
 		n := Notice{ID: "guardian-unreachable:" + string(c.ID) + ":" + g.ID + ":" + tm.ActorID, CaseID: c.ID,
 			Kind: NoticeKindGuardianUnreachable, Recipient: r, Subject: subject, Body: body,
 			Data:      map[string]string{"case_id": string(c.ID), "guardian_id": g.ID},
@@ -492,7 +492,7 @@ func (e *Engine) reviewCase(ctx context.Context, tx Tx, c Case, now time.Time, r
 		f := RiskFlag{Rule: r.Name(), Reason: reason, Since: now, Seq: seq}
 		flags = append(flags, f)
 		raised = append(raised, f)
-		alerts = append(alerts, riskAlerts(c, f, r.Notify(), now)...)
+		alerts = append(alerts, e.riskAlerts(c, f, r.Notify(), now)...)
 	}
 	if len(raised) == 0 && len(cleared) == 0 {
 		return nil
@@ -530,11 +530,11 @@ func (e *Engine) reviewCase(ctx context.Context, tx Tx, c Case, now time.Time, r
 }
 
 // riskAlerts tells the rule's roles on the team that a flag was raised.
-func riskAlerts(c Case, f RiskFlag, roles []Role, now time.Time) []Notice {
+func (e *Engine) riskAlerts(c Case, f RiskFlag, roles []Role, now time.Time) []Notice {
 	var out []Notice
 	for _, tm := range teamFor(c, roles, "") {
 		r := recipientOf(tm)
-		subject, body := riskText(r.Language, c.ID, f.Reason)
+		subject, body := e.riskText(r.Language, c.ID, f.Reason)
 		out = append(out, Notice{ID: "risk:" + string(c.ID) + ":" + f.Rule + ":" + strconv.FormatInt(f.Seq, 10) + ":" + tm.ActorID,
 			CaseID: c.ID, Kind: NoticeKindRiskAlert, Recipient: r, Subject: subject, Body: body,
 			Data:      map[string]string{"case_id": string(c.ID), "rule": f.Rule},

@@ -44,6 +44,10 @@ type Options struct {
 	// [DefaultPolicy]; wrap it to add rules, since replacing it drops the
 	// organisation, guardian and welfare rules the default enforces.
 	Policy Policy
+	// Texts are the notice texts the engine and the packages that read
+	// them from it (hoks's survey invitations) send. Defaults to
+	// [DefaultTexts]; override a kind and language with [Texts.Set].
+	Texts *Texts
 }
 
 // Engine runs coaching cases through their models. It is safe for
@@ -58,6 +62,7 @@ type Engine struct {
 	handlers  map[string]TimerHandler
 	att       AttendanceOptions
 	policy    Policy
+	texts     *Texts
 }
 
 // New returns an engine over store.
@@ -121,8 +126,18 @@ func New(store Store, opts *Options) (*Engine, error) {
 	if e.policy == nil {
 		e.policy = DefaultPolicy()
 	}
+	e.texts = opts.Texts
+	if e.texts == nil {
+		e.texts = DefaultTexts() // its own: a host changing it changes no other engine
+	}
 	return e, nil
 }
+
+// Texts returns the notice texts the engine sends ([Options.Texts]).
+// Packages built on the engine render their notices from it. Changing the
+// returned catalogue is not safe while the engine runs: set texts before
+// New.
+func (e *Engine) Texts() *Texts { return e.texts }
 
 // Store returns the engine's store.
 func (e *Engine) Store() Store { return e.store }
@@ -741,7 +756,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 		p.cmd = CommandRecord{CaseID: c.ID, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
 	}
 	if len(ev.spec.Notify) > 0 {
-		p.res.Notices = transitionNotices(m, *next, p.res.Entry, ev.spec.Notify, actor.ID)
+		p.res.Notices = e.transitionNotices(m, *next, p.res.Entry, ev.spec.Notify, actor.ID)
 	}
 	for _, eff := range ev.spec.Effects {
 		w, err := eff.Apply(ctx, t, *next)

@@ -188,3 +188,28 @@ func exampleTeam() []coaching.TeamMember {
 	return []coaching.TeamMember{{ActorID: exampleCoach.ID, Role: coaching.RoleCoach, Name: "Maija Kares",
 		Contact: coaching.Contact{Email: "maija@example.fi"}, Language: coaching.English}}
 }
+
+// A host words a notice its own way, per kind and language; the rest keep
+// the built-in texts.
+func ExampleTexts_Set() {
+	texts := coaching.DefaultTexts()
+	err := texts.Set(coaching.NoticeKindRiskAlert, coaching.English, coaching.Text{
+		Subject: "Check in with case {{.case}}",
+		Body:    "The early-warning rules noticed: {{.reason}}. Please contact the student this week.",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	subject, body, _ := texts.Render(coaching.NoticeKindRiskAlert, coaching.English, map[string]string{"case": "c-7", "reason": "3 unexplained absences in 10 days"})
+	fmt.Println(subject)
+	fmt.Println(body)
+	subject, _, _ = texts.Render(coaching.NoticeKindRiskAlert, coaching.Finnish, map[string]string{"case": "c-7", "reason": "x"})
+	fmt.Println(subject)
+	fmt.Println(texts.Set(coaching.NoticeKindRiskAlert, coaching.Swedish, coaching.Text{Subject: "Varning", Body: "{{.student}}"}) != nil)
+	// Output:
+	// Check in with case c-7
+	// The early-warning rules noticed: 3 unexplained absences in 10 days. Please contact the student this week.
+	// Varhainen varoitus: asia c-7
+	// true
+}

@@ -126,7 +126,7 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 			return err
 		}
 		st := m.states[c.State]
-		for _, n := range overdueNotices(m, next, st, now) {
+		for _, n := range e.overdueNotices(m, next, st, now) {
 			inserted, err := tx.Enqueue(ctx, n)
 			if err != nil {
 				return err

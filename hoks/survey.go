@@ -92,7 +92,14 @@ func (s *Service) survey(ctx context.Context, id coaching.CaseID, p *Plan, surve
 	if now := s.eng.Clock().Now(); at.Before(now) {
 		at = now
 	}
-	subject, body := surveyText(lang, survey)
+	stage := "end"
+	if survey == StartSurvey {
+		stage = "start"
+	}
+	subject, body, err := s.eng.Texts().Render(NoticeKindSurvey, lang, map[string]string{"stage": stage})
+	if err != nil {
+		return d, fmt.Errorf("hoks: the %s invitation's text: %w", survey, err)
+	}
 	d.Notice = &coaching.Notice{
 		ID:        "amis:" + string(survey) + ":" + string(id),
 		CaseID:    id,
@@ -106,25 +113,4 @@ func (s *Service) survey(ctx context.Context, id coaching.CaseID, p *Plan, surve
 		Status:    coaching.NoticePending,
 	}
 	return d, nil
-}
-
-func surveyText(l coaching.Language, s Survey) (subject, body string) {
-	start := s == StartSurvey
-	switch l {
-	case coaching.Swedish:
-		if start {
-			return "Respons om början av studierna", "Din personliga utvecklingsplan för kunnande (PUK) har godkänts. Berätta hur början av studierna har gått: svara på den nationella enkäten för studerande (Arvo)."
-		}
-		return "Respons om studierna", "Du har uppnått kunnandet i din PUK. Berätta hur studierna har gått: svara på den nationella enkäten för studerande (Arvo)."
-	case coaching.English:
-		if start {
-			return "Feedback on the start of your studies", "Your personal competence development plan (HOKS) has been approved. Tell us how the start of your studies went: answer the national student feedback survey (Arvo)."
-		}
-		return "Feedback on your studies", "You have reached the competence in your HOKS. Tell us how your studies went: answer the national student feedback survey (Arvo)."
-	default:
-		if start {
-			return "Palaute opintojen alusta", "Henkilökohtainen osaamisen kehittämissuunnitelmasi (HOKS) on hyväksytty. Kerro, miten opintojen alku on sujunut: vastaa valtakunnalliseen opiskelijapalautekyselyyn (Arvo)."
-		}
-		return "Palaute opinnoista", "Olet saavuttanut HOKSisi osaamisen. Kerro, miten opinnot sujuivat: vastaa valtakunnalliseen opiskelijapalautekyselyyn (Arvo)."
-	}
 }

@@ -29,6 +29,10 @@ type FollowUpOptions struct {
 	// Hour is the Helsinki hour of the due day the notice goes out.
 	// Defaults to 9.
 	Hour int
+	// Texts word the follow-up notices (kind [NoticeKindFollowUp]: fields
+	// case, checkpoint, alumni). Defaults to coaching.DefaultTexts; pass
+	// the engine's (coaching.Options.Texts) to use the host's wording.
+	Texts *coaching.Texts
 }
 
 func (o *FollowUpOptions) withDefaults() FollowUpOptions {
@@ -41,6 +45,9 @@ func (o *FollowUpOptions) withDefaults() FollowUpOptions {
 	}
 	if out.Hour <= 0 || out.Hour > 23 {
 		out.Hour = 9
+	}
+	if out.Texts == nil {
+		out.Texts = coaching.DefaultTexts()
 	}
 	return out
 }
@@ -122,7 +129,11 @@ func TimerHandlers(opts *FollowUpOptions) map[string]coaching.TimerHandler {
 				if lang == "" {
 					lang = coaching.Finnish
 				}
-				subject, body := followUpText(lang, c.ID, cpKey)
+				subject, body, err := o.Texts.Render(NoticeKindFollowUp, lang, map[string]string{"case": string(c.ID),
+					"checkpoint": cpKey, "alumni": strings.TrimPrefix(cpKey, "alumni_")})
+				if err != nil {
+					return coaching.TimerResult{}, fmt.Errorf("pathway: the follow-up notice's text: %w", err)
+				}
 				res.Notices = append(res.Notices, coaching.Notice{
 					ID: t.Key + ":" + m.ActorID, CaseID: c.ID, Kind: NoticeKindFollowUp,
 					Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
@@ -134,32 +145,6 @@ func TimerHandlers(opts *FollowUpOptions) map[string]coaching.TimerHandler {
 			res.Audit = "follow_up_due:" + cpKey
 			return res, nil
 		})}
-}
-
-func followUpText(l coaching.Language, id coaching.CaseID, cp string) (subject, body string) {
-	switch l {
-	case coaching.English:
-		name := map[string]string{"upon_leaving": "upon leaving (28 days)", "six_months": "six months after leaving"}[cp]
-		if name == "" {
-			name = "alumni contact " + strings.TrimPrefix(cp, "alumni_")
-		}
-		return fmt.Sprintf("Follow-up due: %s (case %s)", name, id),
-			fmt.Sprintf("Contact the participant of case %s and record where they are now: the follow-up %s is due.", id, name)
-	case coaching.Swedish:
-		name := map[string]string{"upon_leaving": "vid avslutet (28 dagar)", "six_months": "sex månader efter avslutet"}[cp]
-		if name == "" {
-			name = "alumnikontakt " + strings.TrimPrefix(cp, "alumni_")
-		}
-		return fmt.Sprintf("Uppföljning: %s (ärende %s)", name, id),
-			fmt.Sprintf("Kontakta deltagaren i ärendet %s och registrera var hen är nu: uppföljningen %s ska göras.", id, name)
-	default:
-		name := map[string]string{"upon_leaving": "päättymisen jälkeen (28 päivää)", "six_months": "kuusi kuukautta päättymisen jälkeen"}[cp]
-		if name == "" {
-			name = "alumniyhteydenotto " + strings.TrimPrefix(cp, "alumni_")
-		}
-		return fmt.Sprintf("Seuranta: %s (asia %s)", name, id),
-			fmt.Sprintf("Ota yhteyttä asian %s osallistujaan ja kirjaa, missä hän on nyt: seuranta %s on ajankohtainen.", id, name)
-	}
 }
 
 // checkpointRecord names the record a checkpoint's result is stored as.
