@@ -100,13 +100,7 @@ var staffRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNe
 //
 // Any invalid mark rejects the whole call with every problem listed.
 func (e *Engine) RecordAttendance(ctx context.Context, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
-	return e.recordAttendance(ctx, e.inStore(ctx), actor, marks)
-}
-
-// RecordAttendanceTx is [Engine.RecordAttendance] inside a transaction the
-// caller owns.
-func (e *Engine) RecordAttendanceTx(ctx context.Context, tx Tx, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
-	return e.recordAttendance(ctx, inTx(ctx, tx), actor, marks)
+	return e.recordAttendance(ctx, e.run(ctx), actor, marks)
 }
 
 func (e *Engine) recordAttendance(ctx context.Context, run txRunner, actor Actor, marks []MarkInput) (*AttendanceResult, error) {
@@ -547,6 +541,9 @@ func (e *Engine) riskAlerts(c Case, f RiskFlag, roles []Role, now time.Time) []N
 // raises or clears flags (a nightly sweep catches conditions that change
 // without new marks). It returns the flags that changed.
 func (e *Engine) ReviewRisks(ctx context.Context) (raised, cleared []FlagChange, err error) {
+	if e.bound {
+		return nil, nil, errBound
+	}
 	for c, err := range e.store.Cases(ctx, CaseQuery{OpenOnly: true}) {
 		if err != nil {
 			return raised, cleared, err

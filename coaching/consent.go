@@ -39,7 +39,7 @@ func (e *Engine) WithdrawGuardianConsent(ctx context.Context, actor Actor, id Pa
 }
 
 func (e *Engine) changeConsent(ctx context.Context, actor Actor, id ParticipantID, ch ConsentChange, give bool) (Participant, error) {
-	run := e.inStore(ctx)
+	run := e.run(ctx)
 	if err := e.screen(run, actor, OpRecordConsent); err != nil {
 		return Participant{}, err
 	}

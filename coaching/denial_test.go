@@ -36,7 +36,7 @@ func TestEveryDenialIsLogged(t *testing.T) {
 		{"a role the event does not allow, in the host's transaction", coaching.RuleEventRoles, func(env *ct.Env, id coaching.CaseID) error {
 			var ferr error
 			require.NoError(t, env.Store.Update(ctx, func(tx coaching.Tx) error {
-				_, ferr = env.Engine.FireTx(ctx, tx, teacher, id, coaching.ValoAdmit, nil)
+				_, ferr = env.Engine.In(tx).Fire(ctx, teacher, id, coaching.ValoAdmit, nil)
 				return nil // the host commits on a denial, keeping its entry
 			}))
 			return ferr

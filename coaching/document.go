@@ -75,13 +75,7 @@ type DocumentChange struct {
 // welfare role on the student's team may save or read them. Kinds starting
 // "referral_" are the engine's own (see [Engine.ProposeReferral]).
 func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
-	return e.saveDocument(ctx, e.inStore(ctx), actor, id, ch, false)
-}
-
-// SaveDocumentTx is [Engine.SaveDocument] inside a transaction the caller
-// owns.
-func (e *Engine) SaveDocumentTx(ctx context.Context, tx Tx, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
-	return e.saveDocument(ctx, inTx(ctx, tx), actor, id, ch, false)
+	return e.saveDocument(ctx, e.run(ctx), actor, id, ch, false)
 }
 
 // saveDocument stores a document version; internal callers (referrals)

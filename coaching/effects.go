@@ -126,12 +126,7 @@ type RecordOptions struct {
 // change_case rule decides who may (the default: the case's support team
 // and the head of studies).
 func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
-	return e.addRecord(ctx, e.inStore(ctx), actor, id, name, payload, opts)
-}
-
-// AddRecordTx is [Engine.AddRecord] inside a transaction the caller owns.
-func (e *Engine) AddRecordTx(ctx context.Context, tx Tx, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
-	return e.addRecord(ctx, inTx(ctx, tx), actor, id, name, payload, opts)
+	return e.addRecord(ctx, e.run(ctx), actor, id, name, payload, opts)
 }
 
 func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {

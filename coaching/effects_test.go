@@ -31,17 +31,14 @@ func TestEffectsTimersAndRecords(t *testing.T) {
 	m, err := coaching.BuildModel(spec)
 	require.NoError(t, err)
 
-	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}})
 	handled := 0
-	eng, err := coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{m}, Clock: env.Clock,
+	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}, Engine: coaching.Options{
 		TimerHandlers: map[string]coaching.TimerHandler{"follow_up": coaching.TimerHandlerFunc(
 			func(_ context.Context, _ coaching.ReadTx, c coaching.Case, tm coaching.Timer, now time.Time) (coaching.TimerResult, error) {
 				handled++
 				return coaching.TimerResult{Audit: "follow_up_due", Notices: []coaching.Notice{{ID: tm.Key, CaseID: c.ID, Kind: "follow_up",
 					Recipient: coaching.Recipient{ID: "coach-1"}, Subject: "Follow-up due", Status: coaching.NoticePending, NotBefore: now, CreatedAt: now}}}, nil
-			})}})
-	require.NoError(t, err)
-	env.Engine = eng
+			})}}})
 	c := env.Enrol(t, coaching.ModelVALO, ct.Participant(), ct.TeamMember(ct.Coach, coaching.RoleCoach))
 	c = env.Drive(t, c.ID, ct.Because(coaching.ValoDiscontinue, "moved away"))
 	require.True(t, c.Closed())

@@ -63,6 +63,11 @@ type Engine struct {
 	att       AttendanceOptions
 	policy    Policy
 	texts     *Texts
+
+	// bound and host are set on the value [Engine.In] returns: every
+	// command then runs in the host's transaction.
+	bound bool
+	host  Tx
 }
 
 // New returns an engine over store.
@@ -139,8 +144,64 @@ func New(store Store, opts *Options) (*Engine, error) {
 // New.
 func (e *Engine) Texts() *Texts { return e.texts }
 
-// Store returns the engine's store.
-func (e *Engine) Store() Store { return e.store }
+// In returns the engine bound to tx, a write transaction the host holds
+// (from its store adapter, around its own writes): every command and read
+// on the returned engine — and on the packages built over it, given the
+// bound engine — runs inside tx and commits or rolls back with it. The
+// host commits; the bound engine must not be used after that. The engine
+// itself is unchanged and may be used alongside.
+//
+//	err := store.Update(ctx, func(tx coaching.Tx) error {
+//		// the host's own writes through tx …
+//		_, err := eng.In(tx).Fire(ctx, actor, id, "admit", opts)
+//		return err
+//	})
+//
+// A denial inside tx is written into tx, and after a rollback again in a
+// transaction of its own when the store supports it ([DenialKeeper]: the
+// memory, SQLite and PostgreSQL stores do for transactions they run with
+// Update), so a host's rollback does not lose it.
+//
+// Tick, ApplyRetention and ReviewRisks run their own transactions, one per
+// timer or participant; on a bound engine they return an error.
+func (e *Engine) In(tx Tx) *Engine {
+	b := *e
+	b.bound, b.host = true, tx
+	return &b
+}
+
+// errNilTx: In was given no transaction.
+var errNilTx = errors.New("valmennus: the engine is bound to a nil transaction (Engine.In(nil))")
+
+// errBound: an operation that runs its own transactions was called on a
+// bound engine.
+var errBound = errors.New("valmennus: this operation runs its own transactions; call it on the engine, not on Engine.In(tx)")
+
+// update runs fn in a write transaction — the bound host transaction, or a
+// store transaction of the engine's own — and writes the access-log entry
+// of a policy denial that ends fn: after the rollback of the engine's own
+// transaction, or into the host's (see recordDenial, recordDenialTx).
+func (e *Engine) update(ctx context.Context, fn func(tx Tx) error) error {
+	if e.bound {
+		if e.host == nil {
+			return errNilTx
+		}
+		return recordDenialTx(ctx, e.host, fn(e.host))
+	}
+	return e.recordDenial(ctx, e.store.Update(ctx, fn))
+}
+
+// view runs fn in a read transaction (the bound one, or the store's), with
+// denials logged as update does.
+func (e *Engine) view(ctx context.Context, fn func(tx ReadTx) error) error {
+	if e.bound {
+		if e.host == nil {
+			return errNilTx
+		}
+		return recordDenialTx(ctx, e.host, fn(e.host))
+	}
+	return e.recordDenial(ctx, e.store.View(ctx, fn))
+}
 
 // Clock returns the engine's clock.
 func (e *Engine) Clock() Clock { return e.clock }
@@ -151,16 +212,15 @@ func (e *Engine) Model(name string) (*Model, bool) {
 	return m, ok
 }
 
-// txRunner runs fn in a write transaction: the store's own (inStore) or
-// one the host owns (inTx). Every state-changing call is written once
-// against it, so each has a host-transaction twin (…Tx).
+// txRunner runs fn in a write transaction. Every state-changing call is
+// written once against it: [Engine.run] gives the engine's (its own
+// transaction, or the host's on a bound engine), inTx a transaction a
+// command already runs in (a command nested in another).
 type txRunner func(fn func(tx Tx) error) error
 
-// A policy denial inside fn is written to the access log: in a transaction
-// of its own after the store's transaction rolled back, or into the host's
-// transaction.
-func (e *Engine) inStore(ctx context.Context) txRunner {
-	return func(fn func(tx Tx) error) error { return e.recordDenial(ctx, e.store.Update(ctx, fn)) }
+// run returns the runner of the engine's commands (see update).
+func (e *Engine) run(ctx context.Context) txRunner {
+	return func(fn func(tx Tx) error) error { return e.update(ctx, fn) }
 }
 
 func inTx(ctx context.Context, tx Tx) txRunner {
@@ -206,13 +266,7 @@ type RecordInput struct {
 // model's initial state, in one transaction, with the case's first audit
 // entry and its first phase deadline.
 func (e *Engine) Enrol(ctx context.Context, actor Actor, p EnrolParams) (Case, error) {
-	return e.enrol(ctx, e.inStore(ctx), actor, p)
-}
-
-// EnrolTx is [Engine.Enrol] inside a transaction the caller owns (from
-// the store adapter, around the host's own writes); the caller commits.
-func (e *Engine) EnrolTx(ctx context.Context, tx Tx, actor Actor, p EnrolParams) (Case, error) {
-	return e.enrol(ctx, inTx(ctx, tx), actor, p)
+	return e.enrol(ctx, e.run(ctx), actor, p)
 }
 
 func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolParams) (Case, error) {
@@ -394,7 +448,7 @@ func (e *Engine) AuthorizeEnrol(ctx context.Context, actor Actor, model string, 
 	if !ok {
 		return &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", model)}}}
 	}
-	return e.recordDenial(ctx, e.store.View(ctx, func(tx ReadTx) error { return e.authorizeEnrol(ctx, tx, actor, m, org) }))
+	return e.view(ctx, func(tx ReadTx) error { return e.authorizeEnrol(ctx, tx, actor, m, org) })
 }
 
 func anyRole(a Actor, allowed []Role) bool {
@@ -448,65 +502,45 @@ type FireResult struct {
 // identical command took meanwhile.
 var errCommandTaken = errors.New("valmennus: idempotency key taken during the transaction")
 
-// Fire fires event on the case: it loads the case, checks that the actor's
-// roles may fire the event, validates the payload, runs every rule, and
-// transitions with looplab/fsm. Then, in one store transaction, it saves the
-// case with an optimistic version check, appends the audit entry, moves the
-// phase-deadline timer and enqueues the event's notices. If another change
-// committed first, Fire returns a *ConflictError and changes nothing.
+// Fire fires event on the case in one store transaction: it loads the
+// case, checks that the policy and the actor's roles allow the event,
+// validates the payload, runs every rule, and transitions with
+// looplab/fsm; then it saves the case with an optimistic version check,
+// appends the audit entry, moves the phase-deadline timer and enqueues the
+// event's notices. If another change committed first, Fire returns a
+// *ConflictError and changes nothing.
 func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
 	if opts == nil {
 		opts = &FireOptions{}
 	}
 	p := &plan{}
-	err := e.store.View(ctx, func(tx ReadTx) error { return e.load(ctx, tx, p, actor, id, event, opts.IdempotencyKey) })
-	if err != nil {
-		return nil, e.recordDenial(ctx, err)
-	}
-	if p.hasCmd {
-		return e.replay(ctx, nil, p.t.Case, p.cmd, event, opts)
-	}
-	if err := e.prepare(ctx, p, actor, event, opts); err != nil {
-		return nil, err
-	}
-	err = e.store.Update(ctx, func(tx Tx) error { return p.commit(ctx, tx) })
-	if errors.Is(err, errCommandTaken) {
-		return e.replayByKey(ctx, id, event, opts)
-	}
-	if err != nil {
-		return nil, err
-	}
-	e.logTransition(ctx, p)
-	return &p.res, nil
-}
-
-// FireTx is [Engine.Fire] inside a transaction the caller owns (obtained
-// from the store adapter, e.g. around the host's own SQL transaction): the
-// case change commits or rolls back with the caller's other writes. The
-// caller commits.
-func (e *Engine) FireTx(ctx context.Context, tx Tx, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
-	if opts == nil {
-		opts = &FireOptions{}
-	}
-	if tx == nil {
-		return nil, errors.New("valmennus: FireTx: the transaction is nil")
-	}
-	p := &plan{}
-	p.t.tx = tx
-	if err := e.load(ctx, tx, p, actor, id, event, opts.IdempotencyKey); err != nil {
-		return nil, recordDenialTx(ctx, tx, err)
-	}
-	if p.hasCmd {
-		return e.replay(ctx, tx, p.t.Case, p.cmd, event, opts)
-	}
-	if err := e.prepare(ctx, p, actor, event, opts); err != nil {
-		return nil, err
-	}
-	if err := p.commit(ctx, tx); err != nil {
-		if errors.Is(err, errCommandTaken) {
-			return nil, &ConflictError{CaseID: id, Expected: p.t.Case.Version}
+	var replayed *FireResult
+	err := e.update(ctx, func(tx Tx) error {
+		*p = plan{}
+		p.t.tx = tx
+		if err := e.load(ctx, tx, p, actor, id, event, opts.IdempotencyKey); err != nil {
+			return err
 		}
+		if p.hasCmd {
+			var err error
+			replayed, err = e.replay(ctx, tx, p.t.Case, p.cmd, event, opts)
+			return err
+		}
+		if err := e.prepare(ctx, p, actor, event, opts); err != nil {
+			return err
+		}
+		return p.commit(ctx, tx)
+	})
+	switch {
+	case errors.Is(err, errCommandTaken) && e.bound:
+		// The host's transaction cannot be retried from here.
+		return nil, &ConflictError{CaseID: id, Expected: p.t.Case.Version}
+	case errors.Is(err, errCommandTaken):
+		return e.replayByKey(ctx, id, event, opts)
+	case err != nil:
 		return nil, err
+	case replayed != nil:
+		return replayed, nil
 	}
 	e.logTransition(ctx, p)
 	return &p.res, nil
@@ -541,18 +575,22 @@ func fingerprint(event string, opts *FireOptions) string {
 
 func (e *Engine) replayByKey(ctx context.Context, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
 	p := &plan{}
-	err := e.store.View(ctx, func(tx ReadTx) error { return p.load(ctx, tx, id, opts.IdempotencyKey) })
-	if err != nil {
-		return nil, err
-	}
-	if !p.hasCmd {
-		return nil, &NotFoundError{Kind: "command", ID: string(id) + "/" + opts.IdempotencyKey}
-	}
-	return e.replay(ctx, nil, p.t.Case, p.cmd, event, opts)
+	var res *FireResult
+	err := e.view(ctx, func(tx ReadTx) error {
+		if err := p.load(ctx, tx, id, opts.IdempotencyKey); err != nil {
+			return err
+		}
+		if !p.hasCmd {
+			return &NotFoundError{Kind: "command", ID: string(id) + "/" + opts.IdempotencyKey}
+		}
+		var err error
+		res, err = e.replay(ctx, tx, p.t.Case, p.cmd, event, opts)
+		return err
+	})
+	return res, err
 }
 
-// replay answers a repeated command from its record. r is nil to read
-// through the store.
+// replay answers a repeated command from its record, reading through r.
 func (e *Engine) replay(ctx context.Context, r ReadTx, c Case, cmd CommandRecord, event string, opts *FireOptions) (*FireResult, error) {
 	if fp := fingerprint(event, opts); fp != cmd.Fingerprint {
 		return nil, fmt.Errorf("%w: key %q on case %q was used for %q", ErrIdempotencyMismatch, opts.IdempotencyKey, c.ID, strings.SplitN(cmd.Fingerprint, ":", 2)[0])
@@ -569,13 +607,7 @@ func (e *Engine) replay(ctx context.Context, r ReadTx, c Case, cmd CommandRecord
 		res = &FireResult{Case: c, Entry: entries[0], Replayed: true}
 		return nil
 	}
-	var err error
-	if r != nil {
-		err = read(r)
-	} else {
-		err = e.store.View(ctx, read)
-	}
-	if err != nil {
+	if err := read(r); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -908,7 +940,7 @@ func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice,
 	}
 	// The outbox is read outside a store transaction (it is the store's
 	// own port, not a transaction's), then filtered in one.
-	all, err := e.store.Notices(ctx, NoticeQuery{CaseID: id})
+	all, err := e.notices(ctx, NoticeQuery{CaseID: id})
 	if err != nil {
 		return nil, err
 	}
@@ -922,12 +954,22 @@ func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice,
 		all = own
 	}
 	var out []Notice
-	err = e.store.View(ctx, func(tx ReadTx) error {
+	err = e.view(ctx, func(tx ReadTx) error {
 		var err error
 		out, err = e.welfareFilter(tx, actor, &c).notices(ctx, all)
 		return err
 	})
 	return out, err
+}
+
+// notices reads the outbox. It is the store's own port, not a
+// transaction's, so a bound engine cannot read it inside the host's
+// transaction (the memory store would wait for itself).
+func (e *Engine) notices(ctx context.Context, q NoticeQuery) ([]Notice, error) {
+	if e.bound {
+		return nil, errBound
+	}
+	return e.store.Notices(ctx, q)
 }
 
 // AuditTrail returns the case's audit trail in order, if the policy lets

@@ -65,7 +65,7 @@ func (e *Engine) Erase(ctx context.Context, actor Actor, id ParticipantID, opts 
 		return ErasureReport{}, err
 	}
 	var rep ErasureReport
-	err = e.store.Update(ctx, func(tx Tx) error {
+	err = e.update(ctx, func(tx Tx) error {
 		req, d, err := e.authorize(ctx, tx, actor, OpErase, nil, id, "", nil)
 		if err != nil {
 			return err
@@ -80,13 +80,18 @@ func (e *Engine) Erase(ctx context.Context, actor Actor, id ParticipantID, opts 
 		return err
 	})
 	if err != nil {
-		return ErasureReport{}, e.recordDenial(ctx, err)
+		return ErasureReport{}, err
 	}
 	e.log.LogAttrs(ctx, slog.LevelInfo, "participant erased", slog.String("participant_id", string(id)), slog.Int("cases", len(rep.Cases)))
 	return rep, nil
 }
 
+// caseIDsOf lists the participant's cases. Cases are streamed outside
+// transactions, so a bound engine cannot list them inside the host's.
 func (e *Engine) caseIDsOf(ctx context.Context, id ParticipantID) ([]CaseID, error) {
+	if e.bound {
+		return nil, errBound
+	}
 	var ids []CaseID
 	for c, err := range e.store.Cases(ctx, CaseQuery{Participant: id}) {
 		if err != nil {
@@ -230,6 +235,9 @@ type RetentionReport struct {
 // the access log under the rule "retention". Each participant is erased
 // in a transaction of its own.
 func (e *Engine) ApplyRetention(ctx context.Context, now time.Time, rule RetentionRule) (RetentionReport, error) {
+	if e.bound {
+		return RetentionReport{}, errBound
+	}
 	if rule.After.IsZero() || rule.After.Months < 0 || rule.After.Days < 0 {
 		return RetentionReport{}, &ValidationError{Subject: "retention rule", Problems: []FieldProblem{{Field: "after", Message: "required: a positive period"}}}
 	}

@@ -117,7 +117,7 @@ func ExampleEngine_Tick() {
 	fmt.Println("overdue:", rep.Overdue, "notices:", rep.Notices)
 	again, _ := eng.Tick(ctx, now)
 	fmt.Println("second tick overdue:", again.Overdue)
-	notices, _ := eng.Store().Notices(ctx, coaching.NoticeQuery{CaseID: c.ID})
+	notices, _ := eng.Notices(ctx, exampleCoach, c.ID)
 	fmt.Println(notices[0].Subject[:strings.Index(notices[0].Subject, " (")])
 	// Output:
 	// recruitment due 2026-10-01

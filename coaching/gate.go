@@ -161,18 +161,35 @@ func (e *Engine) recordDenial(ctx context.Context, err error) error {
 	return joinLogFailure(err, e.store.Update(ctx, func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }))
 }
 
-// recordDenialTx writes a denial's entry into the host's transaction. A
-// host that rolls back after an error loses it; hosts that must keep every
-// denial commit their transaction on a *ForbiddenError, or run it through
-// [Engine.Update].
+// DenialKeeper is an optional [Tx] interface: a transaction that keeps an
+// access-log entry even when it rolls back, by writing it again in a
+// transaction of its own right after the rollback. The engine hands it the
+// entry of every denial made inside a transaction it does not own
+// ([Engine.In]), so a host that rolls back on the error does not lose the
+// entry. The memory, SQLite and PostgreSQL stores implement it for the
+// transactions they run with Update; a transaction a host began itself on
+// the database (sqlite.Store.Tx, postgres.Store.Tx) does not, and there the
+// entry commits or rolls back with the host's transaction.
+type DenialKeeper interface {
+	KeepOnRollback(e AccessEntry)
+}
+
+// recordDenialTx writes a denial's entry into tx, and — when tx keeps
+// entries across a rollback (DenialKeeper) — hands it over to be written
+// again if tx rolls back.
 func recordDenialTx(ctx context.Context, tx Tx, err error) error {
 	fe := unloggedDenial(err)
 	if fe == nil {
 		return err
 	}
-	// Not marked logged: when tx is the engine's own (a …Tx call nested in
-	// an engine transaction) it rolls back, and recordDenial writes the
-	// entry again after it.
+	if k, ok := tx.(DenialKeeper); ok {
+		k.KeepOnRollback(*fe.access)
+		// Kept by the transaction: recordDenial must not write it again
+		// when tx is an engine transaction (Engine.Update) that rolls back.
+		fe.logged = true
+	}
+	// Not marked logged otherwise: when tx is the engine's own it rolls
+	// back, and recordDenial writes the entry again after it.
 	return joinLogFailure(err, tx.AppendAccess(ctx, *fe.access))
 }
 
@@ -218,19 +235,16 @@ func (e *Engine) readCase(ctx context.Context, actor Actor, op Operation, id Cas
 // when op is one the access log records; log appends an allowed request's
 // entry (a no-op for unlogged operations).
 func (e *Engine) readAs(ctx context.Context, op Operation, fn func(tx ReadTx, log func(*Request, Decision, string) error) error) error {
-	var err error
 	if op.logged() {
-		err = e.store.Update(ctx, func(tx Tx) error {
+		return e.update(ctx, func(tx Tx) error {
 			return fn(tx, func(r *Request, d Decision, subject string) error {
 				return tx.AppendAccess(ctx, e.accessEntry(r, d, subject))
 			})
 		})
-	} else {
-		err = e.store.View(ctx, func(tx ReadTx) error {
-			return fn(tx, func(*Request, Decision, string) error { return nil })
-		})
 	}
-	return e.recordDenial(ctx, err)
+	return e.view(ctx, func(tx ReadTx) error {
+		return fn(tx, func(*Request, Decision, string) error { return nil })
+	})
 }
 
 // Authorize asks the engine's policy whether actor may do op on the case,
@@ -246,28 +260,6 @@ func (e *Engine) Authorize(ctx context.Context, actor Actor, op Operation, id Ca
 		return nil
 	})
 	return out, err
-}
-
-// AuthorizeTx is [Engine.Authorize] inside the host's transaction; access
-// log entries (denials included) are written to tx.
-func (e *Engine) AuthorizeTx(ctx context.Context, tx Tx, actor Actor, op Operation, id CaseID) (Case, error) {
-	if tx == nil {
-		return Case{}, errors.New("valmennus: the transaction is nil")
-	}
-	c, err := tx.Case(ctx, id)
-	if err != nil {
-		return Case{}, err
-	}
-	req, d, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil)
-	if err != nil {
-		return Case{}, recordDenialTx(ctx, tx, err)
-	}
-	if op.logged() {
-		if err := tx.AppendAccess(ctx, e.accessEntry(req, d, "")); err != nil {
-			return Case{}, err
-		}
-	}
-	return c, nil
 }
 
 // AuthorizeOrganisation asks the policy about an operation on an
@@ -293,7 +285,7 @@ func (e *Engine) AccessLog(ctx context.Context, actor Actor, q AccessQuery) ([]A
 	}
 	q.Organisation = actor.Organisation
 	var out []AccessEntry
-	err := e.store.View(ctx, func(tx ReadTx) error {
+	err := e.view(ctx, func(tx ReadTx) error {
 		var err error
 		out, err = tx.AccessLog(ctx, q)
 		return err
@@ -302,10 +294,11 @@ func (e *Engine) AccessLog(ctx context.Context, actor Actor, q AccessQuery) ([]A
 }
 
 // Update runs fn in one store transaction, as Store.Update does, for a
-// host that combines several engine calls (…Tx) and its own writes: when
-// an engine call inside fn is denied by the policy, the denial's
-// access-log entry, written into the rolled-back transaction, is written
-// again after it, so no denial is lost.
+// host that combines several engine calls (on Engine.In(tx)) and its own
+// writes: when an engine call inside fn is denied by the policy, the
+// denial's access-log entry, written into the rolled-back transaction, is
+// written again after it, so no denial is lost. On a bound engine fn runs
+// in the bound transaction.
 func (e *Engine) Update(ctx context.Context, fn func(tx Tx) error) error {
-	return e.recordDenial(ctx, e.store.Update(ctx, fn))
+	return e.update(ctx, fn)
 }

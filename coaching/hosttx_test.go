@@ -41,28 +41,28 @@ func TestHostOwnedTransaction(t *testing.T) {
 	d := coaching.DateOf(monday)
 
 	everything := func(tx coaching.Tx) (coaching.CaseID, error) {
-		c, err := eng.EnrolTx(ctx, tx, ct.Coach, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: "host-1",
+		c, err := eng.In(tx).Enrol(ctx, ct.Coach, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: "host-1",
 			Participant: ct.Participant(), Team: []coaching.TeamMember{ct.TeamMember(ct.Coach, coaching.RoleCoach)}})
 		if err != nil {
 			return "", err
 		}
-		if _, err := eng.SaveDocumentTx(ctx, tx, ct.Coach, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"v":1}`)}); err != nil {
+		if _, err := eng.In(tx).SaveDocument(ctx, ct.Coach, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"v":1}`)}); err != nil {
 			return "", err
 		}
-		if _, err := eng.FireTx(ctx, tx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}); err != nil {
+		if _, err := eng.In(tx).Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}); err != nil {
 			return "", err
 		}
-		if _, err := eng.RecordAttendanceTx(ctx, tx, teacher, []coaching.MarkInput{lesson(c.ID, d, 1, coaching.AttendancePresent)}); err != nil {
+		if _, err := eng.In(tx).RecordAttendance(ctx, teacher, []coaching.MarkInput{lesson(c.ID, d, 1, coaching.AttendancePresent)}); err != nil {
 			return "", err
 		}
-		if _, err := eng.AddRecordTx(ctx, tx, ct.Coach, c.ID, "note", map[string]string{"x": "y"}, nil); err != nil {
+		if _, err := eng.In(tx).AddRecord(ctx, ct.Coach, c.ID, "note", map[string]string{"x": "y"}, nil); err != nil {
 			return "", err
 		}
 		nurse := coaching.TeamMember{ActorID: "nurse-1", Role: coaching.RoleNurse, Name: "Terveydenhoitaja"}
-		if _, err := eng.ChangeTeamTx(ctx, tx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse}); err != nil {
+		if _, err := eng.In(tx).ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse}); err != nil {
 			return "", err
 		}
-		_, err = eng.RecordSessionTx(ctx, tx, ct.Coach, coaching.Session{ID: "s-1", Kind: coaching.SessionIndividual, Date: d,
+		_, err = eng.In(tx).RecordSession(ctx, ct.Coach, coaching.Session{ID: "s-1", Kind: coaching.SessionIndividual, Date: d,
 			Hours: decimal.NewFromInt(1), Staff: []coaching.SessionStaff{{ActorID: ct.Coach.ID, Role: coaching.RoleCoach}}, Cases: []coaching.CaseID{c.ID}})
 		return c.ID, err
 	}
@@ -94,6 +94,6 @@ func TestHostOwnedTransaction(t *testing.T) {
 	marks, err := eng.Marks(ctx, ct.Staff, id, d, d)
 	require.NoError(t, err)
 	assert.Len(t, marks, 1)
-	_, err = eng.FireTx(ctx, nil, ct.Coach, id, coaching.ValoPause, nil)
+	_, err = eng.In(nil).Fire(ctx, ct.Coach, id, coaching.ValoPause, nil)
 	assert.Error(t, err)
 }

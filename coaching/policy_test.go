@@ -513,7 +513,7 @@ func TestDenialInsideEngineUpdateIsLogged(t *testing.T) {
 	before := env.snapshot(t, "minor")
 	stranger := coaching.Actor{ID: "teacher-other", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleTeacher}}
 	err := env.eng.Update(ctx, func(tx coaching.Tx) error {
-		_, err := env.eng.FireTx(ctx, tx, stranger, env.cases["minor"], "finish", nil)
+		_, err := env.eng.In(tx).Fire(ctx, stranger, env.cases["minor"], "finish", nil)
 		return err
 	})
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)
@@ -533,9 +533,9 @@ func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
 	other := coaching.Actor{ID: "teacher-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleTeacher}}
 	before := env.snapshot(t, "minor")
 	require.NoError(t, env.store.Update(ctx, func(tx coaching.Tx) error {
-		_, err := env.eng.EnrolTx(ctx, tx, headB, coaching.EnrolParams{Model: "policy_matrix", Participant: p})
+		_, err := env.eng.In(tx).Enrol(ctx, headB, coaching.EnrolParams{Model: "policy_matrix", Participant: p})
 		assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
-		_, err = env.eng.RecordAttendanceTx(ctx, tx, other, []coaching.MarkInput{
+		_, err = env.eng.In(tx).RecordAttendance(ctx, other, []coaching.MarkInput{
 			{CaseID: env.cases["adult"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: coaching.AttendancePresent},
 			{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: coaching.AttendancePresent}})
 		assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)

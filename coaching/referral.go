@@ -173,7 +173,7 @@ func (e *Engine) ProposeReferral(ctx context.Context, actor Actor, id CaseID, in
 	// The referral and its reason are stored in one transaction: a
 	// referral never exists without its reason, nor a reason without it.
 	var out Referral
-	err = e.store.Update(ctx, func(tx Tx) error {
+	err = e.update(ctx, func(tx Tx) error {
 		if err := e.saveReferral(ctx, tx, actor, r, 0, "referral_proposed", nil); err != nil {
 			return err
 		}
@@ -184,14 +184,14 @@ func (e *Engine) ProposeReferral(ctx context.Context, actor Actor, id CaseID, in
 		out, err = e.visibleReferral(ctx, tx, actor, r)
 		return err
 	})
-	return out, e.recordDenial(ctx, err)
+	return out, err
 }
 
 // AdvanceReferral moves a referral through its states: make, accept,
 // complete, decline, not_reached. Making it sets the follow-up timer.
 func (e *Engine) AdvanceReferral(ctx context.Context, actor Actor, id CaseID, referralID, event string) (Referral, error) {
 	var out Referral
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := e.update(ctx, func(tx Tx) error {
 		doc, r, err := readReferral(ctx, tx, id, referralID)
 		if err != nil {
 			return err
@@ -218,7 +218,7 @@ func (e *Engine) AdvanceReferral(ctx context.Context, actor Actor, id CaseID, re
 		out, err = e.visibleReferral(ctx, tx, actor, r)
 		return err
 	})
-	return out, e.recordDenial(ctx, err)
+	return out, err
 }
 
 // Referral returns a referral as the actor may see it. Who may see that it
@@ -230,7 +230,7 @@ func (e *Engine) AdvanceReferral(ctx context.Context, actor Actor, id CaseID, re
 // to the access log.
 func (e *Engine) Referral(ctx context.Context, actor Actor, id CaseID, referralID string) (Referral, error) {
 	var out Referral
-	err := e.store.Update(ctx, func(tx Tx) error {
+	err := e.update(ctx, func(tx Tx) error {
 		_, r, err := readReferral(ctx, tx, id, referralID)
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (e *Engine) Referral(ctx context.Context, actor Actor, id CaseID, referralI
 		out, err = e.visibleReferral(ctx, tx, actor, r)
 		return err
 	})
-	return out, e.recordDenial(ctx, err)
+	return out, err
 }
 
 // visibleReferral checks that actor may see the referral and fills in the

@@ -117,13 +117,7 @@ var maxSessionHours = decimal.NewFromInt(24)
 // role. The hours must be positive, at most 24, in quarter-hour steps or
 // finer (two decimals).
 func (e *Engine) RecordSession(ctx context.Context, actor Actor, s Session) (Session, error) {
-	return e.recordSession(ctx, e.inStore(ctx), actor, s)
-}
-
-// RecordSessionTx is [Engine.RecordSession] inside a transaction the caller
-// owns.
-func (e *Engine) RecordSessionTx(ctx context.Context, tx Tx, actor Actor, s Session) (Session, error) {
-	return e.recordSession(ctx, inTx(ctx, tx), actor, s)
+	return e.recordSession(ctx, e.run(ctx), actor, s)
 }
 
 func (e *Engine) recordSession(ctx context.Context, run txRunner, actor Actor, s Session) (Session, error) {
@@ -333,7 +327,7 @@ func (e *Engine) TeamHours(ctx context.Context, actor Actor, from, to Date) ([]S
 		return nil, err
 	}
 	var sessions []Session
-	err := e.store.View(ctx, func(tx ReadTx) error {
+	err := e.view(ctx, func(tx ReadTx) error {
 		all, err := tx.Sessions(ctx, SessionQuery{From: from, To: to})
 		for _, s := range all {
 			if s.Organisation == actor.Organisation {

@@ -31,12 +31,7 @@ type TeamMemberRef struct {
 // the head of studies), and the actor needs a role that may open cases in
 // the case's model. A conflicting concurrent change returns a *ConflictError.
 func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch TeamChange) (Case, error) {
-	return e.changeTeam(ctx, e.inStore(ctx), actor, id, ch)
-}
-
-// ChangeTeamTx is [Engine.ChangeTeam] inside a transaction the caller owns.
-func (e *Engine) ChangeTeamTx(ctx context.Context, tx Tx, actor Actor, id CaseID, ch TeamChange) (Case, error) {
-	return e.changeTeam(ctx, inTx(ctx, tx), actor, id, ch)
+	return e.changeTeam(ctx, e.run(ctx), actor, id, ch)
 }
 
 func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id CaseID, ch TeamChange) (Case, error) {

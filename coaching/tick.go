@@ -39,6 +39,9 @@ var errTimerGone = errors.New("timer already handled")
 // even when several processes tick at the same time or a process was down
 // when the deadline passed.
 func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
+	if e.bound {
+		return TickReport{}, errBound
+	}
 	var rep TickReport
 	for {
 		timers, err := e.store.DueTimers(ctx, now, e.tickBatch)

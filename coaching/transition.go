@@ -24,7 +24,7 @@ type Transition struct {
 	Now time.Time
 
 	engine *Engine
-	// tx, when set, is the transaction the command runs in (FireTx): rules
+	// tx, when set, is the transaction the command runs in (Engine.In): rules
 	// read through it, so they see the host's uncommitted writes and never
 	// wait for the store while it is held.
 	tx             ReadTx
@@ -85,5 +85,5 @@ func (t *Transition) view(ctx context.Context, fn func(ReadTx) error) error {
 	if t.tx != nil {
 		return fn(t.tx)
 	}
-	return t.engine.store.View(ctx, fn)
+	return t.engine.view(ctx, fn)
 }

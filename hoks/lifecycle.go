@@ -163,18 +163,18 @@ func (s *Service) documents(ctx context.Context, actor coaching.Actor, op coachi
 // caseDocuments is [Service.documents] that also returns the case the
 // policy was asked about.
 func (s *Service) caseDocuments(ctx context.Context, actor coaching.Actor, op coaching.Operation, id coaching.CaseID, n int64) (coaching.Case, []coaching.Document, error) {
-	c, err := s.eng.Authorize(ctx, actor, op, id)
-	if err != nil {
-		return coaching.Case{}, nil, err
-	}
-	var ds []coaching.Document
-	err = s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
+	var (
+		c  coaching.Case
+		ds []coaching.Document
+	)
+	err := s.eng.ReadCase(ctx, actor, op, id, func(v *coaching.CaseView) error {
+		c = v.Case()
 		if n < 0 {
 			var err error
-			ds, err = tx.Documents(ctx, id, DocumentKind)
+			ds, err = v.Documents(DocumentKind)
 			return err
 		}
-		d, err := tx.Document(ctx, id, DocumentKind, n)
+		d, err := v.Document(DocumentKind, n)
 		ds = []coaching.Document{d}
 		return err
 	})
@@ -308,7 +308,7 @@ func (s *Service) Approve(ctx context.Context, actor coaching.Actor, id coaching
 	}
 	var decisions []SurveyDecision
 	if first {
-		d, err := s.survey(ctx, id, p, StartSurvey, p.FirstApproved)
+		d, err := s.survey(ctx, actor, id, p, StartSurvey, p.FirstApproved)
 		if err != nil {
 			return Version{}, err
 		}
@@ -363,7 +363,7 @@ func (s *Service) transition(ctx context.Context, actor coaching.Actor, id coach
 	}
 	var decisions []SurveyDecision
 	if action == ActionReachCompetence {
-		d, err := s.survey(ctx, id, p, EndSurvey, p.CompetenceReached)
+		d, err := s.survey(ctx, actor, id, p, EndSurvey, p.CompetenceReached)
 		if err != nil {
 			return Version{}, err
 		}

@@ -46,7 +46,7 @@ func financingPeriodStart(d coaching.Date) coaching.Date {
 // survey decides the survey as eHOKS does (the decision order of hoks.md
 // §4.1 as far as a HOKS alone can tell; the study-right checks need KOSKI
 // and are the host's), and builds the invitation to the learner.
-func (s *Service) survey(ctx context.Context, id coaching.CaseID, p *Plan, survey Survey, trigger coaching.Date) (SurveyDecision, error) {
+func (s *Service) survey(ctx context.Context, actor coaching.Actor, id coaching.CaseID, p *Plan, survey Survey, trigger coaching.Date) (SurveyDecision, error) {
 	d := SurveyDecision{Survey: survey, TriggerDate: trigger}
 	today := s.today()
 	switch {
@@ -62,15 +62,12 @@ func (s *Service) survey(ctx context.Context, id coaching.CaseID, p *Plan, surve
 	if d.Excluded != "" {
 		return d, nil
 	}
-	// The invitation goes to the learner: read their address directly (the
-	// acting staff member's right to the plan was checked by the change).
+	// The invitation goes to the learner: their address is read as the
+	// acting staff member, under the policy's read_participant rule.
 	var part coaching.Participant
-	err := s.eng.Store().View(ctx, func(tx coaching.ReadTx) error {
-		c, err := tx.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		part, err = tx.Participant(ctx, c.ParticipantID)
+	err := s.eng.ReadCase(ctx, actor, coaching.OpReadParticipant, id, func(v *coaching.CaseView) error {
+		var err error
+		part, err = v.Participant()
 		return err
 	})
 	if err != nil {

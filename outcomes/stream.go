@@ -281,12 +281,17 @@ func FromStore(ctx context.Context, store coaching.Store, q coaching.CaseQuery, 
 	if !ok {
 		return Feed(ctx, store.Cases(ctx, q), StoreResolver(store), sinks...)
 	}
+	return feedRows(ctx, streamer.CasesWithParticipants(ctx, q), sinks)
+}
+
+// feedRows fills an Input from each row and adds it to every sink.
+func feedRows(ctx context.Context, rows iter.Seq2[*coaching.CaseRow, error], sinks []Sink) (int64, error) {
 	var (
 		r  storeResolver
 		in Input
 		n  int64
 	)
-	for row, err := range streamer.CasesWithParticipants(ctx, q) {
+	for row, err := range rows {
 		if err != nil {
 			return n, err
 		}
@@ -315,11 +320,9 @@ func FromEngine(ctx context.Context, eng *coaching.Engine, actor coaching.Actor,
 	if eng == nil {
 		return 0, errors.New("outcomes: no engine")
 	}
-	if q.Organisation == "" && !actor.HasRole(coaching.RoleFunder) {
-		q.Organisation = actor.Organisation
-	}
-	if err := eng.AuthorizeOrganisation(ctx, actor, coaching.OpReadFigures, q.Organisation); err != nil {
+	src, err := eng.Figures(ctx, actor, q)
+	if err != nil {
 		return 0, err
 	}
-	return FromStore(ctx, eng.Store(), q, sinks...)
+	return feedRows(ctx, src.Rows(ctx), sinks)
 }

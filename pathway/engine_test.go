@@ -25,10 +25,8 @@ func TestClosingRecordsDestinationAndFollowUps(t *testing.T) {
 	require.NoError(t, pathway.Attach(&spec, nil, coaching.ValoClose, coaching.ValoDiscontinue, coaching.ValoRedirect))
 	m, err := coaching.BuildModel(spec)
 	require.NoError(t, err)
-	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}})
-	eng, err := coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{m}, Clock: env.Clock, TimerHandlers: pathway.TimerHandlers(nil)})
-	require.NoError(t, err)
-	env.Engine = eng
+	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}, Engine: coaching.Options{TimerHandlers: pathway.TimerHandlers(nil)}})
+	eng := env.Engine
 	ctx := context.Background()
 
 	coach := ct.TeamMember(ct.Coach, coaching.RoleCoach)

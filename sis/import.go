@@ -195,7 +195,7 @@ func enrolRow(ctx context.Context, eng *coaching.Engine, tx coaching.Tx, actor c
 		// case's team still writes it, under their own name.
 		p.Records = []coaching.RecordInput{{Name: RecordName, Payload: r.record}}
 	}
-	c, err := eng.EnrolTx(ctx, tx, actor, p)
+	c, err := eng.In(tx).Enrol(ctx, actor, p)
 	if err != nil {
 		return "", err
 	}
@@ -235,18 +235,16 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 	// Find every row already enrolled before writing anything, so the
 	// report lists them all (the transaction would stop at the first).
 	// Only existence is read.
-	err := eng.Store().View(ctx, func(tx coaching.ReadTx) error {
-		for _, r := range rows {
-			_, err := tx.Participant(ctx, r.participant.ID)
-			switch {
-			case err == nil:
-				rep.Problems = append(rep.Problems, alreadyEnrolled(r.line))
-			case !errors.Is(err, coaching.ErrNotFound):
-				return err
-			}
+	ids := make([]coaching.ParticipantID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.participant.ID
+	}
+	known, err := eng.Enrolled(ctx, actor, opts.Organisation, ids)
+	for _, r := range rows {
+		if known[r.participant.ID] {
+			rep.Problems = append(rep.Problems, alreadyEnrolled(r.line))
 		}
-		return nil
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("sis: looking for participants already enrolled: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -25,10 +26,15 @@ var (
 	head  = coaching.Actor{ID: "head-1", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 )
 
+// engineStores remembers each test engine's store, for countCases.
+var engineStores sync.Map
+
 func newEngine(t *testing.T) *coaching.Engine {
 	t.Helper()
-	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()}, Clock: ct.NewClock(ct.DefaultStart)})
+	store := memory.New()
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.Pilot()}, Clock: ct.NewClock(ct.DefaultStart)})
 	require.NoError(t, err)
+	engineStores.Store(eng, store)
 	return eng
 }
 
@@ -62,7 +68,8 @@ func requireNoCodes(t *testing.T, rep *sis.Report, codes ...string) {
 func countCases(t *testing.T, eng *coaching.Engine) int {
 	t.Helper()
 	n := 0
-	for _, err := range eng.Store().Cases(context.Background(), coaching.CaseQuery{}) {
+	store, _ := engineStores.Load(eng)
+	for _, err := range store.(*memory.Store).Cases(context.Background(), coaching.CaseQuery{}) {
 		require.NoError(t, err)
 		n++
 	}

@@ -101,6 +101,10 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 		// A panic inside fn must not leave half a transaction behind.
 		if !committed {
 			t.rollback()
+			// Denials the engine asked to keep outlive the rollback.
+			for _, e := range t.kept {
+				_ = t.AppendAccess(ctx, e)
+			}
 		}
 	}()
 	err := fn(t)
@@ -148,7 +152,13 @@ type tx struct {
 	s       *Store
 	undo    []undoOp
 	undoBuf [6]undoOp
+	// kept are access-log entries written again if the transaction rolls
+	// back (coaching.DenialKeeper).
+	kept []coaching.AccessEntry
 }
+
+// KeepOnRollback implements coaching.DenialKeeper.
+func (t *tx) KeepOnRollback(e coaching.AccessEntry) { t.kept = append(t.kept, e.Clone()) }
 
 // undoOp reverts one write of a failed transaction.
 //

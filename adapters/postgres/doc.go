@@ -74,14 +74,14 @@
 //
 // A host that keeps its own tables in the same database changes a case and
 // its own rows in one transaction, as river's InsertTx does: [Store.Tx]
-// wraps the host's pgx.Tx for the engine's ...Tx calls, and the host
+// wraps the host's pgx.Tx for an engine bound to it (Engine.In), and the host
 // commits or rolls back.
 //
 //	tx, err := pool.Begin(ctx)
 //	...
 //	defer tx.Rollback(ctx)
 //	_, err = tx.Exec(ctx, `INSERT INTO sis.absences ...`, ...)
-//	_, err = eng.FireTx(ctx, store.Tx(tx), actor, caseID, coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
+//	_, err = eng.In(store.Tx(tx)).Fire(ctx, actor, caseID, coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
 //	...
 //	err = tx.Commit(ctx) // the case change, its audit entry, its notices and the host's row, or none of them
 //

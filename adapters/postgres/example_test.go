@@ -43,7 +43,7 @@ func ExampleNew() {
 }
 
 // A host changes a case and its own table in one transaction: the engine's
-// FireTx works in the host's pgx transaction through Store.Tx, and the host
+// An engine bound with In works in the host's pgx transaction through Store.Tx, and the host
 // commits (or rolls back) everything together. (Not run: it needs a
 // database; TestHostOwnedTransaction runs the same against one.)
 func ExampleStore_Tx() {
@@ -64,7 +64,7 @@ func ExampleStore_Tx() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := eng.FireTx(ctx, store.Tx(tx), coach, "case-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"}); err != nil {
+	if _, err := eng.In(store.Tx(tx)).Fire(ctx, coach, "case-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"}); err != nil {
 		fmt.Println(err) // e.g. a *coaching.ConflictError: roll back, reload, decide again
 		return
 	}

@@ -44,7 +44,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		defer func() { _ = tx.Rollback(ctx) }()
 		_, err = tx.Exec(ctx, `INSERT INTO `+hostTable+` (note) VALUES ($1)`, "paused by the host")
 		require.NoError(t, err)
-		res, err := eng.FireTx(ctx, store.Tx(tx), coach, "c-host", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave", IdempotencyKey: "host-1"})
+		res, err := eng.In(store.Tx(tx)).Fire(ctx, coach, "c-host", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave", IdempotencyKey: "host-1"})
 		require.NoError(t, err)
 		assert.Equal(t, int64(4), res.Case.Version)
 
@@ -70,7 +70,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		tx2, err := pool.Begin(ctx)
 		require.NoError(t, err)
 		defer func() { _ = tx2.Rollback(ctx) }()
-		again, err := eng.FireTx(ctx, store.Tx(tx2), coach, "c-host", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave", IdempotencyKey: "host-1"})
+		again, err := eng.In(store.Tx(tx2)).Fire(ctx, coach, "c-host", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave", IdempotencyKey: "host-1"})
 		require.NoError(t, err)
 		assert.True(t, again.Replayed)
 		require.NoError(t, tx2.Commit(ctx))
@@ -83,7 +83,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		require.NoError(t, err)
 		_, err = tx.Exec(ctx, `INSERT INTO `+hostTable+` (note) VALUES ($1)`, "resumed by the host")
 		require.NoError(t, err)
-		_, err = eng.FireTx(ctx, store.Tx(tx), coach, "c-host", coaching.ValoResumeAcquisition, nil)
+		_, err = eng.In(store.Tx(tx)).Fire(ctx, coach, "c-host", coaching.ValoResumeAcquisition, nil)
 		require.NoError(t, err)
 		require.NoError(t, tx.Rollback(ctx))
 
@@ -124,7 +124,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 
 		_, err = tx.Exec(ctx, `INSERT INTO `+hostTable+` (note) VALUES ($1)`, "still usable")
 		require.NoError(t, err, "the host's transaction must still be usable")
-		res, err := eng.FireTx(ctx, stx, coach, "c-host", coaching.ValoResumeAcquisition, nil)
+		res, err := eng.In(stx).Fire(ctx, coach, "c-host", coaching.ValoResumeAcquisition, nil)
 		require.NoError(t, err)
 		require.NoError(t, tx.Commit(ctx))
 		got, err := eng.Case(ctx, inspector, "c-host")
@@ -133,7 +133,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		assert.Equal(t, 2, hostRows())
 	})
 
-	// A host transaction that lost a race: FireTx reports the conflict, and
+	// A host transaction that lost a race: the bound Fire reports the conflict, and
 	// the host decides (here: rolls back).
 	t.Run("ConcurrentChangeConflicts", func(t *testing.T) {
 		tx, err := pool.Begin(ctx)

@@ -122,11 +122,29 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 		return err
 	}
 	own := &ownTx{pool: s.pool, begin: beginUpdate, deferrable: true}
-	return own.run(ctx, func() error { return fn(&txn{s: s, db: own}) })
+	var kept []coaching.AccessEntry
+	err := own.run(ctx, func() error { return fn(&txn{s: s, db: own, kept: &kept}) })
+	if err != nil && len(kept) > 0 {
+		// The transaction rolled back (run commits only on success): the
+		// denials the engine asked to keep are written in one of their own.
+		ctx := context.WithoutCancel(ctx)
+		kerr := s.Update(ctx, func(tx coaching.Tx) error {
+			for _, e := range kept {
+				if err := tx.AppendAccess(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if kerr != nil {
+			return errors.Join(err, fmt.Errorf("postgres: the access log could not keep a denial: %w", kerr))
+		}
+	}
+	return err
 }
 
 // Tx returns the store's view of a transaction the host owns, for the
-// engine's ...Tx calls (e.g. [coaching.Engine.FireTx]): the case change
+// engine bound to it (coaching.Engine.In): the case change
 // then commits or rolls back with the host's own writes, and the host
 // commits. The store never commits or rolls back tx, and its checks never
 // put tx into the failed state: a version conflict or a duplicate is

@@ -17,6 +17,19 @@ import (
 type txn struct {
 	s  *Store
 	db dbtx
+	// kept are the access-log entries written again after a rollback
+	// (coaching.DenialKeeper); nil for a transaction the host began, whose
+	// end the store does not see.
+	kept *[]coaching.AccessEntry
+}
+
+// KeepOnRollback implements coaching.DenialKeeper for the transactions
+// the store runs (Update); a host's own transaction (Store.Tx) keeps
+// nothing beyond its own end.
+func (t *txn) KeepOnRollback(e coaching.AccessEntry) {
+	if t.kept != nil {
+		*t.kept = append(*t.kept, e.Clone())
+	}
 }
 
 var _ coaching.Tx = (*txn)(nil)

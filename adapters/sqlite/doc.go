@@ -78,7 +78,7 @@
 //	tx, err := store.DB().BeginTx(ctx, nil)
 //	...
 //	_, err = tx.ExecContext(ctx, `INSERT INTO school_log (note) VALUES (?)`, "paused")
-//	res, err := eng.FireTx(ctx, store.Tx(tx), actor, caseID, coaching.ValoPause, opts)
+//	res, err := eng.In(store.Tx(tx)).Fire(ctx, actor, caseID, coaching.ValoPause, opts)
 //	...
 //	err = tx.Commit() // or Rollback: the case change goes with it
 //

@@ -295,6 +295,28 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 	return s.write(ctx, func(w *writer) error { return fn(w) })
 }
 
+// keep writes, after a transaction failed with err, the access-log entries
+// the engine asked it to keep (coaching.DenialKeeper) in a transaction of
+// their own, and returns err (joined with a failure to keep them).
+func (s *Store) keep(ctx context.Context, kept []coaching.AccessEntry, err error) error {
+	if len(kept) == 0 {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	kerr := s.write(ctx, func(w *writer) error {
+		for _, e := range kept {
+			if err := w.AppendAccess(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if kerr != nil {
+		return errors.Join(err, fmt.Errorf("sqlite: the access log could not keep a denial: %w", kerr))
+	}
+	return err
+}
+
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -308,27 +330,27 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 		return interpretError(err, ref{kind: "write transaction"})
 	}
 	finished := false
+	var kept []coaching.AccessEntry
 	defer func() {
 		if !finished { // fn panicked
 			_ = tx.Rollback()
 		}
 	}()
-	w := &writer{reader: reader{tx: tx, c: c}}
+	w := &writer{reader: reader{tx: tx, c: c}, kept: &kept}
 	err = fn(w)
 	finished = true
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		_ = tx.Rollback()
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		_ = tx.Rollback()
-		return err
+		return s.keep(ctx, kept, err)
 	}
 	if err := tx.Commit(); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return s.keep(ctx, kept, ctx.Err())
 		}
-		return interpretError(err, ref{kind: "commit"})
+		return s.keep(ctx, kept, interpretError(err, ref{kind: "commit"}))
 	}
 	if w.erased || s.checkpointDue.Load() {
 		// The erasure is committed whatever happens here. Right after it
@@ -399,7 +421,7 @@ func (s *Store) checkpoint(ctx context.Context, wait bool) error {
 
 // Tx wraps a transaction the host began on this store's database (see
 // [Store.DB]) as a [coaching.Tx], so that engine calls with a Tx variant
-// (coaching.Engine.FireTx) write in it: the case change, its audit entry,
+// (on coaching.Engine.In) write in it: the case change, its audit entry,
 // its notices and timers commit or roll back with the host's own writes.
 // The host commits or rolls back; the returned value must not be used
 // afterwards. The transaction should have been begun with BEGIN IMMEDIATE

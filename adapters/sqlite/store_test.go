@@ -45,7 +45,7 @@ func hostRows(t *testing.T, db *sql.DB) int {
 	return n
 }
 
-// A host's own write and Engine.FireTx in one host transaction: rolled
+// A host's own write and a Fire on Engine.In(tx) in one host transaction: rolled
 // back, neither is stored; committed, both are.
 func TestHostTransaction(t *testing.T) {
 	tests := []struct {
@@ -83,9 +83,9 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, err)
 			_, err = tx.ExecContext(ctx, `INSERT INTO host_log (note) VALUES (?)`, "paused "+string(id))
 			require.NoError(t, err)
-			res, err := eng.FireTx(ctx, store.Tx(tx), coach, id, coaching.ValoPause, pause)
+			res, err := eng.In(store.Tx(tx)).Fire(ctx, coach, id, coaching.ValoPause, pause)
 			require.NoError(t, err)
-			assert.Equal(t, coaching.ValoPaused, res.Case.State, "FireTx returns the new state")
+			assert.Equal(t, coaching.ValoPaused, res.Case.State, "the bound Fire returns the new state")
 			require.NoError(t, tx.Rollback())
 
 			assert.Zero(t, hostRows(t, db), "the host's row was rolled back")
@@ -102,7 +102,7 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, err)
 			_, err = tx.ExecContext(ctx, `INSERT INTO host_log (note) VALUES (?)`, "paused "+string(id))
 			require.NoError(t, err)
-			_, err = eng.FireTx(ctx, store.Tx(tx), coach, id, coaching.ValoPause, pause)
+			_, err = eng.In(store.Tx(tx)).Fire(ctx, coach, id, coaching.ValoPause, pause)
 			require.NoError(t, err)
 			require.NoError(t, tx.Commit())
 
@@ -120,7 +120,7 @@ func TestHostTransaction(t *testing.T) {
 			// the host free to roll back or to commit its own work alone.
 			tx, err = db.BeginTx(ctx, nil)
 			require.NoError(t, err)
-			_, err = eng.FireTx(ctx, store.Tx(tx), coach, id, coaching.ValoPause, pause)
+			_, err = eng.In(store.Tx(tx)).Fire(ctx, coach, id, coaching.ValoPause, pause)
 			require.ErrorIs(t, err, coaching.ErrTransitionNotAllowed, "a paused case cannot be paused")
 			_, err = tx.ExecContext(ctx, `INSERT INTO host_log (note) VALUES (?)`, "tried")
 			require.NoError(t, err)

@@ -24,10 +24,23 @@ type reader struct {
 // writer implements coaching.Tx on a write transaction.
 type writer struct {
 	reader
+	// kept are the access-log entries written again after a rollback
+	// (coaching.DenialKeeper); nil for a transaction the host began, whose
+	// end the store does not see.
+	kept *[]coaching.AccessEntry
 	// erased is set by the writes of an erasure (PurgeCase, and
 	// UpdateParticipant of an erased participant): after the commit the
 	// store checkpoints the WAL (see Store.Checkpoint).
 	erased bool
+}
+
+// KeepOnRollback implements coaching.DenialKeeper for the transactions
+// the store runs (Update); a host's own transaction (Store.Tx) keeps
+// nothing beyond its own end.
+func (w *writer) KeepOnRollback(e coaching.AccessEntry) {
+	if w.kept != nil {
+		*w.kept = append(*w.kept, e.Clone())
+	}
 }
 
 // secureDelete turns SQLite's secure_delete on for the transaction's

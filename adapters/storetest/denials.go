@@ -17,7 +17,8 @@ import (
 // (invalid UTF-8, a NUL byte), a role the event does not allow, a role
 // that may not open a case, another organisation — is refused and leaves
 // exactly one access-log entry, its untrusted text stored safely, and
-// nothing else. A store whose column types reject such text (PostgreSQL
+// nothing else — also inside a host's transaction (Engine.In) that the
+// host rolls back: the store keeps the entry (coaching.DenialKeeper). A store whose column types reject such text (PostgreSQL
 // rejects invalid UTF-8 and NUL) must still keep the entry. Adapters call
 // it beside [Run]:
 //
@@ -85,6 +86,36 @@ func RunDenials(t *testing.T, newStore Harness) {
 			}
 		})
 	}
+	// Inside a host's transaction (Engine.In): the denial's entry survives
+	// the host's rollback, and is written once whether the host commits,
+	// rolls back, or runs it through Engine.Update.
+	intruder := coaching.Actor{ID: "teacher", Organisation: org, Roles: []coaching.Role{coaching.RoleTeacher}}
+	hostTx := []struct {
+		name string
+		run  func(fn func(tx coaching.Tx) error) error
+	}{
+		{"host rolls back", func(fn func(tx coaching.Tx) error) error { return store.Update(ctx, fn) }},
+		{"host commits", func(fn func(tx coaching.Tx) error) error {
+			return store.Update(ctx, func(tx coaching.Tx) error { _ = fn(tx); return nil })
+		}},
+		{"through Engine.Update", func(fn func(tx coaching.Tx) error) error { return eng.Update(ctx, fn) }},
+	}
+	for _, h := range hostTx {
+		t.Run("in a host transaction: "+h.name, func(t *testing.T) {
+			before := accessEntries(t, store)
+			var fireErr error
+			_ = h.run(func(tx coaching.Tx) error {
+				_, fireErr = eng.In(tx).Fire(ctx, intruder, c.ID, "finish", nil)
+				return fireErr
+			})
+			var fe *coaching.ForbiddenError
+			require.ErrorAs(t, fireErr, &fe)
+			after := accessEntries(t, store)
+			require.Len(t, after, len(before)+1, "exactly one entry, whatever the host did")
+			assert.Equal(t, coaching.RuleEventRoles, after[len(after)-1].Rule)
+		})
+	}
+
 	var got coaching.Case
 	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
 		var err error

@@ -244,6 +244,7 @@ func newEnv(t testingT, opts *Options) *Env {
 		return nil
 	}
 	env.Engine = eng
+	Inspect(eng, env.Store)
 	dopts := coaching.DispatcherOptions{}
 	if opts.Dispatcher != nil {
 		dopts = *opts.Dispatcher
@@ -313,7 +314,7 @@ func (e *Env) Drive(t testing.TB, id coaching.CaseID, steps ...Step) coaching.Ca
 
 func (e *Env) drive(t testingT, id coaching.CaseID, steps []Step) coaching.Case {
 	t.Helper()
-	c, err := storedCase(e.Engine, id)
+	c, err := readCase(e.Store, id)
 	if err != nil {
 		fail(t, "driving case %q: %v", id, err)
 		return c
@@ -620,12 +621,39 @@ func describe(err error) string {
 	return fmt.Sprintf("%T: %v", err, err)
 }
 
+// stores remembers the store of every engine the kit built, or a test
+// named with Inspect: the kit's assertions inspect what was stored,
+// whoever could read it, and the engine has no accessor for its raw store.
+var stores sync.Map // *coaching.Engine → coaching.Store
+
+// Inspect lets the kit's assertions (RequireState, RequireAuditTrail,
+// RequireTransition) read eng's cases straight from store, for an engine a
+// test built itself rather than with New.
+func Inspect(eng *coaching.Engine, store coaching.Store) {
+	stores.Store(eng, store)
+}
+
+func storeOf(eng *coaching.Engine) (coaching.Store, error) {
+	if s, ok := stores.Load(eng); ok {
+		return s.(coaching.Store), nil
+	}
+	return nil, errors.New("the engine was not built by coachingtest.New: call coachingtest.Inspect(eng, store) first")
+}
+
 // storedCase reads a case straight from the engine's store. The kit's
 // assertions inspect what was stored, whoever could read it: the engine's
 // own actor is not something a test (or a host) can construct.
 func storedCase(eng *coaching.Engine, id coaching.CaseID) (coaching.Case, error) {
+	store, err := storeOf(eng)
+	if err != nil {
+		return coaching.Case{}, err
+	}
+	return readCase(store, id)
+}
+
+func readCase(store coaching.Store, id coaching.CaseID) (coaching.Case, error) {
 	var c coaching.Case
-	err := eng.Store().View(context.Background(), func(tx coaching.ReadTx) error {
+	err := store.View(context.Background(), func(tx coaching.ReadTx) error {
 		var err error
 		c, err = tx.Case(context.Background(), id)
 		return err
@@ -635,8 +663,12 @@ func storedCase(eng *coaching.Engine, id coaching.CaseID) (coaching.Case, error)
 
 // storedTrail reads a case's whole audit trail straight from the store.
 func storedTrail(eng *coaching.Engine, id coaching.CaseID) ([]coaching.AuditEntry, error) {
+	store, err := storeOf(eng)
+	if err != nil {
+		return nil, err
+	}
 	var trail []coaching.AuditEntry
-	err := eng.Store().View(context.Background(), func(tx coaching.ReadTx) error {
+	err = store.View(context.Background(), func(tx coaching.ReadTx) error {
 		var err error
 		trail, err = tx.AuditTrail(context.Background(), id, 0)
 		return err

@@ -435,25 +435,24 @@ func (s *simulation) hoksSummary(ctx context.Context, r *reportWriter) error {
 // admitted participants, as the coordinator: figures are read under the
 // access policy.
 func (s *simulation) aggregates(ctx context.Context) (*outcomes.VALOAggregator, *outcomes.ESFAggregator, error) {
-	if err := s.eng.AuthorizeOrganisation(ctx, Coordinator, coaching.OpReadFigures, Coordinator.Organisation); err != nil {
-		return nil, nil, err
-	}
 	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
-	store := s.eng.Store()
-	admitted := func(yield func(coaching.Case, error) bool) {
-		for c, err := range store.Cases(ctx, coaching.CaseQuery{Model: coaching.ModelVALO}) {
-			if err == nil && c.State == coaching.ValoDeclined {
-				continue // an applicant, not a participant
-			}
-			if !yield(c, err) {
-				return
-			}
-		}
-	}
-	if _, err := outcomes.Feed(ctx, admitted, outcomes.StoreResolver(store), valo, esf); err != nil {
+	if _, err := outcomes.FromEngine(ctx, s.eng, Coordinator, coaching.CaseQuery{Model: coaching.ModelVALO}, admitted{valo, esf}); err != nil {
 		return nil, nil, err
 	}
 	return valo, esf, nil
+}
+
+// admitted passes on the participants, not the applicants the entry
+// assessment declined.
+type admitted []outcomes.Sink
+
+func (a admitted) Add(in *outcomes.Input) {
+	if in.Case.State == coaching.ValoDeclined {
+		return
+	}
+	for _, s := range a {
+		s.Add(in)
+	}
 }
 
 func (s *simulation) figures(ctx context.Context, r *reportWriter) error {

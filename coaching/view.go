@@ -1,0 +1,274 @@
+package coaching
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"reflect"
+)
+
+// This file is how packages built on the engine (hoks, sis, outcomes) and
+// hosts read what the engine's own calls do not return, without going
+// around the policy: there is no accessor for the raw store. Each read is
+// opened for an actor and an operation the policy knows, in one
+// transaction (the bound one on Engine.In(tx)), and each read inside asks
+// the policy for its own operation.
+
+// CaseView is a policy-scoped read of one case. The policy allowed the
+// operation the view was opened with ([Engine.ReadCase]); every method
+// asks the policy again for what it reads when that differs (a welfare
+// document needs read_welfare, the participant read_participant), and a
+// read the access log records is logged in the same transaction. A view is
+// valid only inside the function it was given to.
+type CaseView struct {
+	e     *Engine
+	ctx   context.Context
+	tx    ReadTx
+	w     Tx // nil in a read-only transaction
+	actor Actor
+	c     Case
+	// pending are the access-log entries of logged reads in a read-only
+	// transaction, written right after it, before ReadCase returns.
+	pending []AccessEntry
+}
+
+// ReadCase opens a policy-scoped view of case id for actor under op (e.g.
+// OpReadHOKS) and runs fn with it in one transaction. A denial is written to
+// the access log and returned as a *ForbiddenError; fn's error is returned
+// as it is.
+func (e *Engine) ReadCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(v *CaseView) error) error {
+	if fn == nil {
+		return errors.New("valmennus: ReadCase: fn is nil")
+	}
+	var pending []AccessEntry
+	err := e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		req, d, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil)
+		if err != nil {
+			return err
+		}
+		if err := log(req, d, ""); err != nil {
+			return err
+		}
+		v := &CaseView{e: e, ctx: ctx, tx: tx, actor: actor, c: c}
+		if op.logged() {
+			v.w = tx.(Tx) // readAs runs a logged operation in a write transaction
+		}
+		err = fn(v)
+		pending = v.pending
+		return err
+	})
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	// Logged reads made in a read-only transaction: their entries are
+	// written before the reads are handed back (ReadCase returns).
+	return e.update(ctx, func(tx Tx) error {
+		for _, a := range pending {
+			if err := tx.AppendAccess(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Case returns the case the view was opened on.
+func (v *CaseView) Case() Case { return v.c }
+
+// ask asks the policy whether the view's actor may do op on the case,
+// logging an allowed read the access log records.
+func (v *CaseView) ask(op Operation, subject string) (*Request, error) {
+	req, d, err := v.e.authorize(v.ctx, v.tx, v.actor, op, &v.c, "", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	if op.logged() {
+		entry := v.e.accessEntry(req, d, subject)
+		if v.w == nil {
+			v.pending = append(v.pending, entry)
+		} else if err := v.w.AppendAccess(v.ctx, entry); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// Document returns version n of the case's document of kind (0: the
+// latest). The operation the view was opened with covers the case's
+// documents (a HOKS read under read_hoks or read_hoks_summary); a welfare
+// kind needs read_welfare as well, and that read is logged.
+func (v *CaseView) Document(kind string, n int64) (Document, error) {
+	if err := v.welfareDocument(kind); err != nil {
+		return Document{}, err
+	}
+	return v.tx.Document(v.ctx, v.c.ID, kind, n)
+}
+
+// Documents returns every version of the case's document of kind, oldest
+// first, under the rule of [CaseView.Document].
+func (v *CaseView) Documents(kind string) ([]Document, error) {
+	if err := v.welfareDocument(kind); err != nil {
+		return nil, err
+	}
+	return v.tx.Documents(v.ctx, v.c.ID, kind)
+}
+
+func (v *CaseView) welfareDocument(kind string) error {
+	if !isWelfareKind(kind) {
+		return nil
+	}
+	_, err := v.ask(OpReadWelfare, kind)
+	return err
+}
+
+// Participant returns the case's participant with the identity code
+// withheld, if the policy's read_participant rule allows it.
+func (v *CaseView) Participant() (Participant, error) {
+	req, err := v.ask(OpReadParticipant, "")
+	if err != nil {
+		return Participant{}, err
+	}
+	var p Participant
+	if req.Participant != nil {
+		p = req.Participant.clone()
+	} else {
+		stored, err := v.tx.Participant(v.ctx, v.c.ParticipantID)
+		if err != nil {
+			return Participant{}, err
+		}
+		p = stored.clone()
+	}
+	p.IdentityCode = p.IdentityCode.withheld()
+	return p, nil
+}
+
+// AuditTrail returns the case's audit trail as [Engine.AuditTrail] does
+// (entries about welfare documents only for those who may read them).
+func (v *CaseView) AuditTrail() ([]AuditEntry, error) {
+	if _, err := v.ask(OpReadCase, ""); err != nil {
+		return nil, err
+	}
+	all, err := v.tx.AuditTrail(v.ctx, v.c.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	return v.e.welfareFilter(v.tx, v.actor, &v.c).auditEntries(v.ctx, all)
+}
+
+// Enrolled reports which of ids are participants already stored in
+// organisation org, after the policy allowed actor to enrol there (an
+// importer checks its rows before enrolling them). Participants of other
+// organisations are not reported.
+func (e *Engine) Enrolled(ctx context.Context, actor Actor, org OrganisationID, ids []ParticipantID) (map[ParticipantID]bool, error) {
+	out := map[ParticipantID]bool{}
+	err := e.view(ctx, func(tx ReadTx) error {
+		if _, _, err := e.authorize(ctx, tx, actor, OpEnrol, nil, "", org, nil); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			p, err := tx.Participant(ctx, id)
+			switch {
+			case err == nil:
+				if p.Organisation == org {
+					out[id] = true
+				}
+			case !isNotFound(err):
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FigureSource is what outcome figures are read from once the policy
+// allowed them ([Engine.Figures]): the cases a query names, each with its
+// participant.
+type FigureSource struct {
+	store Store
+	q     CaseQuery
+}
+
+// Figures asks the policy's read_figures rule whether actor may read the
+// figures of q.Organisation (empty: across organisations, a funder's
+// aggregate) and returns the source to read them from. An actor of one
+// organisation who names none gets their own.
+func (e *Engine) Figures(ctx context.Context, actor Actor, q CaseQuery) (*FigureSource, error) {
+	if e.bound {
+		return nil, errBound
+	}
+	if q.Organisation == "" && !actor.HasRole(RoleFunder) {
+		q.Organisation = actor.Organisation
+	}
+	if err := e.AuthorizeOrganisation(ctx, actor, OpReadFigures, q.Organisation); err != nil {
+		return nil, err
+	}
+	return &FigureSource{store: e.store, q: q}, nil
+}
+
+// Query returns the query the figures were allowed for.
+func (f *FigureSource) Query() CaseQuery { return f.q }
+
+// Rows streams the cases of the query, in ascending id order, each with its
+// participant (HasParticipant is false for a case whose participant was
+// never stored). A row is reused: it is valid until the next iteration.
+func (f *FigureSource) Rows(ctx context.Context) iter.Seq2[*CaseRow, error] {
+	if s, ok := f.store.(CaseStreamer); ok {
+		return s.CasesWithParticipants(ctx, f.q)
+	}
+	return func(yield func(*CaseRow, error) bool) {
+		var (
+			row CaseRow
+			c   Case
+			p   Participant
+		)
+		for got, err := range f.store.Cases(ctx, f.q) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			c = got
+			var perr error
+			err := f.store.View(ctx, func(tx ReadTx) error {
+				p, perr = tx.Participant(ctx, c.ParticipantID)
+				return nil
+			})
+			if err == nil && perr != nil && !isNotFound(perr) {
+				err = perr
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			row = CaseRow{Case: &c, Participant: &p, HasParticipant: perr == nil}
+			if !yield(&row, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Port sets target — a pointer to an interface type a package declares for
+// a narrower figures read (e.g. one that streams only the columns its
+// aggregators need) — to the store, and reports whether the store
+// implements it, as errors.As does. The package must read only what
+// Query names: the policy allowed that, not more.
+func (f *FigureSource) Port(target any) bool {
+	v := reflect.ValueOf(target)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Interface {
+		return false
+	}
+	t := v.Elem().Type()
+	if !reflect.TypeOf(f.store).Implements(t) {
+		return false
+	}
+	v.Elem().Set(reflect.ValueOf(f.store))
+	return true
+}

@@ -1,0 +1,134 @@
+package coaching_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+)
+
+// A package built on the engine reads a case through a policy-scoped view:
+// the opening operation is asked of the policy, a welfare document needs
+// read_welfare and its read is logged, the participant comes with the
+// identity code withheld, and nothing is read for an actor the policy
+// refuses.
+func TestReadCaseIsPolicyScoped(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	teacher := coaching.Actor{ID: "teacher-1", Roles: []coaching.Role{coaching.RoleTeacher}}
+	curator := coaching.Actor{ID: "curator-1", Roles: []coaching.Role{coaching.RoleCurator}, Purpose: "welfare group"}
+	p := ct.Participant(func(p *coaching.Participant) {
+		code, err := ct.SyntheticIdentityCode(p.BirthDate, 901)
+		require.NoError(t, err)
+		p.IdentityCode = code
+	})
+	c := env.Enrol(t, coaching.ModelPilot, p, ct.TeamMember(teacher, coaching.RoleTeacher), ct.TeamMember(curator, coaching.RoleCurator))
+	_, err := env.Engine.SaveDocument(ctx, curator, c.ID, coaching.DocumentChange{Kind: "welfare_note", Data: json.RawMessage(`{"note":"x"}`)})
+	require.NoError(t, err)
+	_, err = env.Engine.SaveDocument(ctx, teacher, c.ID, coaching.DocumentChange{Kind: "study_plan", Data: json.RawMessage(`{"plan":"y"}`)})
+	require.NoError(t, err)
+
+	err = env.Engine.ReadCase(ctx, teacher, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		assert.Equal(t, c.ID, v.Case().ID)
+		d, err := v.Document("study_plan", 0)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"plan":"y"}`, string(d.Data))
+		_, err = v.Documents("welfare_note")
+		assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "a teacher reads no welfare record through a view")
+		got, err := v.Participant()
+		require.NoError(t, err)
+		assert.True(t, got.IdentityCode.Withheld(), "the identity code is withheld")
+		return nil
+	})
+	require.NoError(t, err)
+
+	before := len(accessLog(t, env.Store))
+	err = env.Engine.ReadCase(ctx, curator, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		ds, err := v.Documents("welfare_note")
+		require.NoError(t, err)
+		assert.Len(t, ds, 1)
+		return nil
+	})
+	require.NoError(t, err)
+	log := accessLog(t, env.Store)
+	require.Len(t, log, before+1, "the welfare read is logged, though the view was read-only")
+	assert.Equal(t, coaching.OpReadWelfare, log[len(log)-1].Operation)
+	assert.Equal(t, "welfare group", log[len(log)-1].Purpose)
+
+	stranger := coaching.Actor{ID: "teacher-2", Roles: []coaching.Role{coaching.RoleTeacher}}
+	called := false
+	err = env.Engine.ReadCase(ctx, stranger, coaching.OpReadCase, c.ID, func(*coaching.CaseView) error { called = true; return nil })
+	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)
+	assert.False(t, called, "nothing is read for a refused actor")
+}
+
+// An engine bound to a transaction runs every command in it; what runs its
+// own transactions refuses, and a nil transaction is an error, not a panic.
+func TestBoundEngine(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant())
+	errStop := assert.AnError
+	err := env.Store.Update(ctx, func(tx coaching.Tx) error {
+		b := env.Engine.In(tx)
+		if _, err := b.Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}); err != nil {
+			return err
+		}
+		_, err := b.Tick(ctx, env.Clock.Now())
+		assert.ErrorContains(t, err, "runs its own transactions")
+		_, err = b.Notices(ctx, ct.Coach, c.ID)
+		assert.ErrorContains(t, err, "runs its own transactions")
+		got, err := b.Case(ctx, ct.Coach, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, coaching.ValoInduction, got.State, "reads on the bound engine see the transaction's writes")
+		return errStop // the host rolls back
+	})
+	require.ErrorIs(t, err, errStop)
+	ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment)
+
+	_, err = env.Engine.In(nil).Case(ctx, ct.Coach, c.ID)
+	assert.ErrorContains(t, err, "nil transaction")
+}
+
+// Figures are read only after the policy's read_figures rule allowed them,
+// and only over the organisation it allowed.
+func TestFiguresAreReadUnderThePolicy(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	for _, org := range []coaching.OrganisationID{"school-a", "school-a", "school-b"} {
+		_, err := env.Engine.Enrol(ctx, coaching.Actor{ID: "counsellor-" + string(org), Organisation: org, Roles: []coaching.Role{coaching.RoleStudyCounsellor}},
+			coaching.EnrolParams{Model: coaching.ModelVALO, Participant: ct.Participant(func(p *coaching.Participant) { p.Organisation = org })})
+		require.NoError(t, err)
+	}
+	headA := coaching.Actor{ID: "head-a", Organisation: "school-a", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	src, err := env.Engine.Figures(ctx, headA, coaching.CaseQuery{})
+	require.NoError(t, err)
+	assert.Equal(t, coaching.OrganisationID("school-a"), src.Query().Organisation, "an actor's own organisation by default")
+	n := 0
+	for row, err := range src.Rows(ctx) {
+		require.NoError(t, err)
+		assert.Equal(t, coaching.OrganisationID("school-a"), row.Case.Organisation)
+		assert.True(t, row.HasParticipant)
+		n++
+	}
+	assert.Equal(t, 2, n)
+	var streamer coaching.CaseStreamer
+	assert.Equal(t, src.Port(&streamer), streamer != nil)
+	var notAPort *int
+	assert.False(t, src.Port(notAPort))
+
+	_, err = env.Engine.Figures(ctx, headA, coaching.CaseQuery{Organisation: "school-b"})
+	assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
+	teacher := coaching.Actor{ID: "t", Organisation: "school-a", Roles: []coaching.Role{coaching.RoleTeacher}}
+	_, err = env.Engine.Figures(ctx, teacher, coaching.CaseQuery{})
+	ct.RequireForbidden(t, err)
+
+	known, err := env.Engine.Enrolled(ctx, headA, "school-a", []coaching.ParticipantID{"nobody"})
+	require.NoError(t, err)
+	assert.Empty(t, known)
+}
