@@ -126,15 +126,8 @@ type RecordOptions struct {
 // change_case rule decides who may (the default: the case's support team
 // and the head of studies).
 func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
-	return e.addRecord(ctx, e.run(ctx), actor, id, name, payload, opts)
-}
-
-func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
 	if opts == nil {
 		opts = &RecordOptions{}
-	}
-	if err := e.screen(run, actor, OpChangeCase); err != nil {
-		return Case{}, err
 	}
 	pr := problems{subject: "record"}
 	if !validName(name) {
@@ -145,37 +138,23 @@ func (e *Engine) addRecord(ctx context.Context, run txRunner, actor Actor, id Ca
 		pr.add("payload", "required")
 	}
 	if err := pr.err(); err != nil {
+		// An unusable actor is refused (and logged) before their input is
+		// looked at.
+		if serr := e.screen(e.run(ctx), actor, OpChangeCase); serr != nil {
+			return Case{}, serr
+		}
 		return Case{}, err
 	}
-	now := e.clock.Now()
-	var out Case
-	err := run(func(tx Tx) error {
-		c, err := e.caseFor(ctx, tx, actor, id, OpChangeCase)
-		if err != nil {
+	return e.ChangeCase(ctx, actor, OpChangeCase, id, func(ch *CaseChange) error {
+		if opts.ExpectedVersion != 0 && opts.ExpectedVersion != ch.Case().Version {
+			return &ConflictError{CaseID: id, Expected: opts.ExpectedVersion, Current: ch.Case().Version}
+		}
+		if err := ch.AddRecord(name, payload); err != nil {
 			return err
 		}
-		raw, err := recordData(e.models[c.Model], name, payload)
-		if err != nil {
-			return err
-		}
-		if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
-			return &ConflictError{CaseID: id, Expected: opts.ExpectedVersion, Current: c.Version}
-		}
-		next := c
-		next.Version++
-		next.Records = append(c.Records[:len(c.Records):len(c.Records)], Record{Name: name, At: now, By: actor.ID, Seq: next.Version, Data: raw})
-		entry := AuditEntry{CaseID: id, Seq: next.Version, At: now, Kind: AuditRecord, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
-			Event: "record:" + name, From: c.State, To: c.State, Reason: opts.Reason, Payload: raw}
-		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
-			return err
-		}
-		if err := tx.AppendAudit(ctx, entry); err != nil {
-			return err
-		}
-		out = next
+		ch.Audit(AuditRecord, "record:"+name, opts.Reason, ch.records[len(ch.records)-1].Data)
 		return nil
 	})
-	return out, err
 }
 
 // recordData validates a record's payload as model m declares it and

@@ -213,3 +213,50 @@ func ExampleTexts_Set() {
 	// Varhainen varoitus: asia c-7
 	// true
 }
+
+// A package built on the engine adds its own command: a policy-scoped
+// change writes the package's record and its audit entry with a new case
+// version, and reads go through a policy-scoped view.
+func ExampleEngine_ChangeCase() {
+	ctx := context.Background()
+	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
+	eng := exampleEngine(&now)
+	c, err := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: coaching.ModelVALO, Participant: exampleParticipant(), Team: exampleTeam()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	type workTrial struct {
+		Employer string `json:"employer" validate:"required"`
+	}
+	c, err = eng.ChangeCase(ctx, exampleCoach, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+		if err := ch.AddRecord("work_trial", workTrial{Employer: "Kone Oy"}); err != nil {
+			return err
+		}
+		ch.Audit(coaching.AuditRecord, "work_trial_agreed", "two weeks in the warehouse", nil)
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("version", c.Version)
+	_ = eng.ReadCase(ctx, exampleCoach, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		trail, err := v.AuditTrail()
+		if err != nil {
+			return err
+		}
+		fmt.Println(trail[len(trail)-1].Event, "by", trail[len(trail)-1].ActorID)
+		return nil
+	})
+	_, err = eng.ChangeCase(ctx, coaching.Actor{ID: "coach-9", Roles: []coaching.Role{coaching.RoleCoach}}, coaching.OpChangeCase, c.ID,
+		func(*coaching.CaseChange) error { return nil })
+	var fe *coaching.ForbiddenError
+	if errors.As(err, &fe) {
+		fmt.Println("someone off the team:", fe.Rule)
+	}
+	// Output:
+	// version 2
+	// work_trial_agreed by coach-maija
+	// someone off the team: support_team
+}

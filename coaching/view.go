@@ -2,9 +2,13 @@ package coaching
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"reflect"
+	"slices"
+	"time"
 )
 
 // This file is how packages built on the engine (hoks, sis, outcomes) and
@@ -271,4 +275,129 @@ func (f *FigureSource) Port(target any) bool {
 	}
 	v.Elem().Set(reflect.ValueOf(f.store))
 	return true
+}
+
+// CaseChange is a policy-scoped change of one case, for packages built on
+// the engine: the policy allowed the operation it was opened with
+// ([Engine.ChangeCase]); what the function records through it — one audit
+// entry, records, notices, timers — is written, with a new case version,
+// in the same transaction, or nothing is. A change is valid only inside
+// the function it was given to.
+type CaseChange struct {
+	CaseView
+	tx      Tx
+	now     time.Time
+	audit   *AuditEntry
+	records []Record
+	notices []Notice
+	timers  []Timer
+}
+
+// Tx returns the change's transaction, for the package's own port: a
+// feature package declares the store methods it needs as an interface
+// beside itself and asserts the transaction to it (adapters implement
+// it); the policy already allowed the change. Kernel writes go through the
+// change's methods, so that the case's version and audit trail stay whole.
+func (ch *CaseChange) Tx() Tx { return ch.tx }
+
+// Now is the time of the change (the engine's clock, read once).
+func (ch *CaseChange) Now() time.Time { return ch.now }
+
+// Audit records the change in the case's audit trail as one entry of kind
+// with the event name, the reason and a JSON payload (may be nil). A
+// change writes at most one entry; calling it again replaces it.
+func (ch *CaseChange) Audit(kind AuditKind, event, reason string, payload json.RawMessage) {
+	ch.audit = &AuditEntry{Kind: kind, Event: event, Reason: reason, Payload: slices.Clone(payload)}
+}
+
+// AddRecord stores a record on the case with the change, validated as
+// [Engine.AddRecord] validates records (its declared type, its tags, its
+// own Validate).
+func (ch *CaseChange) AddRecord(name string, payload any) error {
+	if !validName(name) {
+		return &ValidationError{Subject: "record", Problems: []FieldProblem{{Field: "name", Message: fmt.Sprintf("must be a lower-case identifier, got %q", name)}}}
+	}
+	raw, err := recordData(ch.e.models[ch.c.Model], name, payload)
+	if err != nil {
+		return err
+	}
+	ch.records = append(ch.records, Record{Name: name, At: ch.now, By: ch.actor.ID, Data: raw})
+	return nil
+}
+
+// Notify enqueues notices with the change.
+func (ch *CaseChange) Notify(ns ...Notice) { ch.notices = append(ch.notices, ns...) }
+
+// SetTimer sets timers with the change (their handlers are the engine's
+// Options.TimerHandlers).
+func (ch *CaseChange) SetTimer(ts ...Timer) { ch.timers = append(ch.timers, ts...) }
+
+// ChangeCase opens a policy-scoped change of case id for actor under op
+// (e.g. OpChangeCase, or a package's own operation the policy knows) and
+// runs fn with it, in one transaction (the host's on a bound engine). When
+// fn returns nil and recorded anything, the case gets a new version (an
+// optimistic check against concurrent changes), the audit entry (one is
+// required when anything is recorded), the records, notices and timers, in
+// the same transaction. A denial is written to the access log; an error
+// from fn rolls everything back. It returns the case after the change.
+func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
+	if fn == nil {
+		return Case{}, errors.New("valmennus: ChangeCase: fn is nil")
+	}
+	run := e.run(ctx)
+	if err := e.screen(run, actor, op); err != nil {
+		return Case{}, err
+	}
+	var out Case
+	err := run(func(tx Tx) error {
+		c, err := e.caseFor(ctx, tx, actor, id, op)
+		if err != nil {
+			return err
+		}
+		ch := &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, c: c}, tx: tx, now: e.clock.Now()}
+		if err := fn(ch); err != nil {
+			return err
+		}
+		out = c
+		if ch.audit == nil {
+			if len(ch.records)+len(ch.notices)+len(ch.timers) > 0 {
+				return errors.New("valmennus: ChangeCase: a change that records anything needs its audit entry (CaseChange.Audit)")
+			}
+			return nil
+		}
+		next := c
+		next.Version++
+		if len(ch.records) > 0 {
+			next.Records = slices.Clip(c.Records)
+			for _, r := range ch.records {
+				r.Seq = next.Version
+				next.Records = append(next.Records, r)
+			}
+		}
+		entry := *ch.audit
+		entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = id, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
+		entry.From, entry.To = c.State, c.State
+		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, entry); err != nil {
+			return err
+		}
+		for _, n := range ch.notices {
+			if _, err := tx.Enqueue(ctx, n); err != nil {
+				return err
+			}
+		}
+		for _, t := range ch.timers {
+			if err := tx.PutTimer(ctx, t); err != nil {
+				return err
+			}
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return out, nil
 }

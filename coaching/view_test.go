@@ -132,3 +132,56 @@ func TestFiguresAreReadUnderThePolicy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, known)
 }
+
+// A package's own command: one policy-scoped change writes its audit
+// entry, records, notices and timers with a new case version — or, when the
+// function fails or forgets the audit entry, nothing at all.
+func TestChangeCaseIsOneAuditedChange(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant())
+	due := env.Clock.Now().AddDate(0, 0, 7)
+	got, err := env.Engine.ChangeCase(ctx, ct.Coach, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+		require.NoError(t, ch.AddRecord("work_trial", map[string]string{"employer": "Kone Oy"}))
+		ch.Notify(coaching.Notice{ID: "trial:" + string(c.ID), CaseID: c.ID, Kind: "work_trial", Recipient: coaching.Recipient{ID: ct.Tutor.ID},
+			Subject: "Work trial", Body: "Starts next week", Status: coaching.NoticePending, CreatedAt: ch.Now(), NotBefore: ch.Now()})
+		ch.SetTimer(coaching.Timer{Key: "trial-check:" + string(c.ID), CaseID: c.ID, Kind: "trial_check", DueAt: due})
+		ch.Audit("work_trial", "work_trial_agreed", "agreed with the employer", json.RawMessage(`{"employer":"Kone Oy"}`))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), got.Version)
+	rec, ok := got.Record("work_trial")
+	require.True(t, ok)
+	assert.Equal(t, int64(2), rec.Seq)
+	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
+	last := trail[len(trail)-1]
+	assert.Equal(t, "work_trial_agreed", last.Event)
+	assert.Equal(t, ct.Coach.ID, last.ActorID)
+	notices, err := env.Engine.Notices(ctx, ct.Coach, c.ID)
+	require.NoError(t, err)
+	assert.Len(t, notices, 1)
+
+	for _, tc := range []struct {
+		name string
+		fn   func(ch *coaching.CaseChange) error
+	}{
+		{"the function fails", func(ch *coaching.CaseChange) error {
+			_ = ch.AddRecord("work_trial", map[string]string{"employer": "x"})
+			ch.Audit("work_trial", "x", "", nil)
+			return assert.AnError
+		}},
+		{"no audit entry", func(ch *coaching.CaseChange) error {
+			return ch.AddRecord("work_trial", map[string]string{"employer": "x"})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := env.Engine.ChangeCase(ctx, ct.Coach, coaching.OpChangeCase, c.ID, tc.fn)
+			require.Error(t, err)
+			assert.Equal(t, int64(2), ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment).Version, "nothing written")
+		})
+	}
+	outsider := coaching.Actor{ID: "coach-9", Roles: []coaching.Role{coaching.RoleCoach}}
+	_, err = env.Engine.ChangeCase(ctx, outsider, coaching.OpChangeCase, c.ID, func(*coaching.CaseChange) error { return nil })
+	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)
+}
