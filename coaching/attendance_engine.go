@@ -77,6 +77,11 @@ type FlagChange struct {
 	Flag   RiskFlag `json:"flag"`
 }
 
+// IsStaff reports whether r is a staff role of the education provider (the
+// support team's professional roles and the head of studies; not a
+// guardian, a student, a peer coach or the engine).
+func (r Role) IsStaff() bool { return slices.Contains(staffRoles, r) }
+
 // staffRoles may record attendance.
 var staffRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNeedsTeacher, RoleStudyCounsellor,
 	RoleCurator, RolePsychologist, RoleNurse, RoleWorkplaceInstructor, RoleHeadOfStudies}

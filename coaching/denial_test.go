@@ -12,6 +12,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -52,8 +53,8 @@ func TestEveryDenialIsLogged(t *testing.T) {
 			_, err := env.Engine.ChangeTeam(ctx, teacher, id, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: coaching.RoleCoach, Name: "X"}})
 			return err
 		}},
-		{"a guardian recording a session", coaching.RuleSessionStaff, func(env *ct.Env, id coaching.CaseID) error {
-			_, err := env.Engine.RecordSession(ctx, guardianActor, coaching.Session{Cases: []coaching.CaseID{id}})
+		{"a guardian recording a session", session.RuleStaff, func(env *ct.Env, id coaching.CaseID) error {
+			_, err := sessionsOf(t, env.Engine).Record(ctx, guardianActor, session.Session{Cases: []coaching.CaseID{id}})
 			return err
 		}},
 		{"an actor without an id", coaching.RuleAuthenticated, func(env *ct.Env, id coaching.CaseID) error {
@@ -364,12 +365,12 @@ func TestWelfareSessionsFollowTheWelfareRule(t *testing.T) {
 	c := env.Enrol(t, coaching.ModelPilot, p, ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor), ct.TeamMember(teacher, coaching.RoleTeacher),
 		ct.TeamMember(curator, coaching.RoleCurator), ct.TeamMember(nurse, coaching.RoleNurse))
 	d := coaching.DateOf(env.Clock.Now())
-	_, err := env.Engine.RecordSession(ctx, curator, coaching.Session{Kind: coaching.SessionIndividual, Date: d, Hours: decimal.NewFromInt(1),
-		Staff: []coaching.SessionStaff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Cases: []coaching.CaseID{c.ID}})
+	_, err := sessionsOf(t, env.Engine).Record(ctx, curator, session.Session{Kind: session.Individual, Date: d, Hours: decimal.NewFromInt(1),
+		Staff: []session.Staff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Cases: []coaching.CaseID{c.ID}})
 	require.NoError(t, err)
-	_, err = env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionIndividual, Date: d, Hours: decimal.NewFromInt(1),
-		Staff: []coaching.SessionStaff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{c.ID},
-		Elements: []coaching.ApproachElement{coaching.ElementPresence}})
+	_, err = sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Individual, Date: d, Hours: decimal.NewFromInt(1),
+		Staff: []session.Staff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{c.ID},
+		Elements: []session.ApproachElement{session.ElementPresence}})
 	require.NoError(t, err)
 
 	student := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
@@ -379,11 +380,11 @@ func TestWelfareSessionsFollowTheWelfareRule(t *testing.T) {
 		who  coaching.Actor
 		want int
 	}{{curator, 2}, {nurse, 2}, {student, 2}, {teacher, 1}, {ct.Tutor, 1}, {guardianActor, 1}} {
-		list, err := env.Engine.Sessions(ctx, tc.who, coaching.SessionQuery{CaseID: c.ID})
+		list, err := sessionsOf(t, env.Engine).List(ctx, tc.who, session.Query{CaseID: c.ID})
 		require.NoError(t, err, tc.who.ID)
 		assert.Len(t, list, tc.want, tc.who.ID)
 	}
-	all, err := env.Engine.Sessions(ctx, ct.Staff, coaching.SessionQuery{})
+	all, err := sessionsOf(t, env.Engine).List(ctx, ct.Staff, session.Query{})
 	require.NoError(t, err)
 	require.Len(t, all, 2, "the organisation's list has every session")
 	for _, s := range all {

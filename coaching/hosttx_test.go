@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
@@ -62,8 +63,8 @@ func TestHostOwnedTransaction(t *testing.T) {
 		if _, err := eng.In(tx).ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse}); err != nil {
 			return "", err
 		}
-		_, err = eng.In(tx).RecordSession(ctx, ct.Coach, coaching.Session{ID: "s-1", Kind: coaching.SessionIndividual, Date: d,
-			Hours: decimal.NewFromInt(1), Staff: []coaching.SessionStaff{{ActorID: ct.Coach.ID, Role: coaching.RoleCoach}}, Cases: []coaching.CaseID{c.ID}})
+		_, err = sessionsOf(t, eng.In(tx)).Record(ctx, ct.Coach, session.Session{ID: "s-1", Kind: session.Individual, Date: d,
+			Hours: decimal.NewFromInt(1), Staff: []session.Staff{{ActorID: ct.Coach.ID, Role: coaching.RoleCoach}}, Cases: []coaching.CaseID{c.ID}})
 		return c.ID, err
 	}
 
@@ -77,7 +78,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 	require.ErrorIs(t, err, hostFailure)
 	_, err = eng.Case(ctx, ct.Staff, "host-1")
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "rolled back with the host")
-	sessions, err := eng.Sessions(ctx, ct.Staff, coaching.SessionQuery{})
+	sessions, err := sessionsOf(t, eng).List(ctx, ct.Staff, session.Query{})
 	require.NoError(t, err)
 	assert.Empty(t, sessions)
 
@@ -96,4 +97,12 @@ func TestHostOwnedTransaction(t *testing.T) {
 	assert.Len(t, marks, 1)
 	_, err = eng.In(nil).Fire(ctx, ct.Coach, id, coaching.ValoPause, nil)
 	assert.Error(t, err)
+}
+
+// sessionsOf returns the sessions feature over eng.
+func sessionsOf(t testing.TB, eng *coaching.Engine) *session.Service {
+	t.Helper()
+	s, err := session.New(eng)
+	require.NoError(t, err)
+	return s
 }

@@ -188,7 +188,6 @@ const (
 	RuleActorIdentity        = "actor_identity"
 	RuleEventRoles           = "event_roles"
 	RuleModelOpeners         = "model_openers"
-	RuleSessionStaff         = "session_staff"
 	RuleFunderAggregate      = "funder_aggregate"
 	RuleOrganisation         = "organisation_isolation"
 	RuleWelfareRecords       = "welfare_records"

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
@@ -115,22 +116,22 @@ func TestSessionsAndTeamHours(t *testing.T) {
 	a := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	b := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
-	group, err := env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionGroup, Date: d, Hours: decimal.RequireFromString("1.5"),
-		Staff:    []coaching.SessionStaff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}, {ActorID: "coach-1", Role: coaching.RoleCoach}},
+	group, err := sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Group, Date: d, Hours: decimal.RequireFromString("1.5"),
+		Staff:    []session.Staff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}, {ActorID: "coach-1", Role: coaching.RoleCoach}},
 		Cases:    []coaching.CaseID{a.ID, b.ID},
-		Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementInteraction}, PeerSupport: "pairs plan the week together",
+		Elements: []session.ApproachElement{session.ElementTrust, session.ElementInteraction}, PeerSupport: "pairs plan the week together",
 		Topic: "group coaching: planning the week"})
 	require.NoError(t, err)
 	assert.NotEmpty(t, group.ID)
-	_, err = env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionIndividual, Date: d, Hours: decimal.RequireFromString("0.75"),
-		Staff: []coaching.SessionStaff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{a.ID},
-		Elements: []coaching.ApproachElement{coaching.ElementPresence}})
+	_, err = sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Individual, Date: d, Hours: decimal.RequireFromString("0.75"),
+		Staff: []session.Staff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{a.ID},
+		Elements: []session.ApproachElement{session.ElementPresence}})
 	require.NoError(t, err)
-	_, err = env.Engine.RecordSession(ctx, curator, coaching.Session{Kind: coaching.SessionOutreach, Date: d, Hours: decimal.NewFromInt(2),
-		Staff: []coaching.SessionStaff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Contacts: 14, Topic: "lunch break in the workshop hall"})
+	_, err = sessionsOf(t, env.Engine).Record(ctx, curator, session.Session{Kind: session.Outreach, Date: d, Hours: decimal.NewFromInt(2),
+		Staff: []session.Staff{{ActorID: curator.ID, Role: coaching.RoleCurator}}, Contacts: 14, Topic: "lunch break in the workshop hall"})
 	require.NoError(t, err)
 
-	hours, err := env.Engine.TeamHours(ctx, ct.Staff, d, d)
+	hours, err := sessionsOf(t, env.Engine).TeamHours(ctx, ct.Staff, d, d)
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, h := range hours {
@@ -142,18 +143,18 @@ func TestSessionsAndTeamHours(t *testing.T) {
 			assert.Equal(t, 14, h.Contacts)
 		}
 	}
-	list, err := env.Engine.Sessions(ctx, ct.Staff, coaching.SessionQuery{CaseID: b.ID})
+	list, err := sessionsOf(t, env.Engine).List(ctx, ct.Staff, session.Query{CaseID: b.ID})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
-	assert.Equal(t, coaching.SessionGroup, list[0].Kind)
+	assert.Equal(t, session.Group, list[0].Kind)
 
-	_, err = env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionIndividual, Date: d.AddDays(2), Hours: decimal.RequireFromString("0.333"),
-		Staff: []coaching.SessionStaff{{ActorID: "x", Role: coaching.RoleGuardian}}, Cases: []coaching.CaseID{a.ID, b.ID}, Elements: []coaching.ApproachElement{"magic"}})
+	_, err = sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Individual, Date: d.AddDays(2), Hours: decimal.RequireFromString("0.333"),
+		Staff: []session.Staff{{ActorID: "x", Role: coaching.RoleGuardian}}, Cases: []coaching.CaseID{a.ID, b.ID}, Elements: []session.ApproachElement{"magic"}})
 	ct.RequireInvalid(t, err, "date", "hours", "staff[0].role", "cases", "elements[0]")
-	_, err = env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionOutreach, Date: d, Hours: decimal.NewFromInt(1),
-		Staff: []coaching.SessionStaff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}})
+	_, err = sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Outreach, Date: d, Hours: decimal.NewFromInt(1),
+		Staff: []session.Staff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}})
 	ct.RequireInvalid(t, err, "staff[0].role")
-	_, err = env.Engine.RecordSession(ctx, ct.Tutor, coaching.Session{Kind: coaching.SessionIndividual, Date: d, Hours: decimal.NewFromInt(1),
-		Staff: []coaching.SessionStaff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{"ghost"}})
+	_, err = sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Individual, Date: d, Hours: decimal.NewFromInt(1),
+		Staff: []session.Staff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{"ghost"}})
 	ct.RequireInvalid(t, err, "cases[0]")
 }

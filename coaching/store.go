@@ -67,9 +67,6 @@ type ReadTx interface {
 	// Notice returns a notice of the outbox as this transaction sees it,
 	// or a *NotFoundError.
 	Notice(ctx context.Context, id string) (Notice, error)
-	// Sessions returns the coaching sessions matching q, ordered by date
-	// then id.
-	Sessions(ctx context.Context, q SessionQuery) ([]Session, error)
 	// AccessLog returns the access-log entries matching q in ascending Seq
 	// order.
 	AccessLog(ctx context.Context, q AccessQuery) ([]AccessEntry, error)
@@ -106,9 +103,6 @@ type Tx interface {
 	// DeleteTimer removes a timer; a *NotFoundError when it does not exist,
 	// which is how two tickers agree that only one of them fires it.
 	DeleteTimer(ctx context.Context, key string) error
-	// PutSession stores a new coaching session; a *DuplicateError when the
-	// id exists.
-	PutSession(ctx context.Context, s Session) error
 	// PutMarks stores attendance marks. Each mark's Revision must be
 	// exactly one more than the latest revision of that (case, date,
 	// lesson) — 1 for a new mark — or a *ConflictError is returned;

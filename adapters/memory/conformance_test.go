@@ -46,3 +46,8 @@ func TestErasure(t *testing.T) {
 func TestDenials(t *testing.T) {
 	storetest.RunDenials(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// The store keeps coaching sessions: the sessions feature's port.
+func TestSessions(t *testing.T) {
+	storetest.RunSessions(t, func(*testing.T) coaching.Store { return memory.New() })
+}

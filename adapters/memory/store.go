@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // Store is an in-memory coaching.Store. The zero value is not usable; call
@@ -41,7 +42,7 @@ type Store struct {
 	notices      map[string]*coaching.Notice
 	active       map[string]struct{} // notices pending or claimed
 	noticeSeq    int64
-	sessions     map[string]*coaching.Session
+	sessions     map[string]*session.Session
 	noticeOrder  map[string]int64 // insertion order, for stable listing
 	access       []coaching.AccessEntry
 }
@@ -71,7 +72,7 @@ func New() *Store {
 		notices:      make(map[string]*coaching.Notice),
 		active:       make(map[string]struct{}),
 		noticeOrder:  make(map[string]int64),
-		sessions:     make(map[string]*coaching.Session),
+		sessions:     make(map[string]*session.Session),
 	}
 }
 
@@ -383,14 +384,14 @@ func (t *readTx) Notice(_ context.Context, id string) (coaching.Notice, error) {
 	return n.Clone(), nil
 }
 
-func (t *readTx) Sessions(_ context.Context, q coaching.SessionQuery) ([]coaching.Session, error) {
-	out := []coaching.Session{}
+func (t *readTx) Sessions(_ context.Context, q session.Query) ([]session.Session, error) {
+	out := []session.Session{}
 	for _, s := range t.sessions {
 		if q.Match(*s) {
 			out = append(out, s.Clone())
 		}
 	}
-	slices.SortFunc(out, func(a, b coaching.Session) int {
+	slices.SortFunc(out, func(a, b session.Session) int {
 		if c := a.Date.Compare(b.Date); c != 0 {
 			return c
 		}
@@ -399,7 +400,7 @@ func (t *readTx) Sessions(_ context.Context, q coaching.SessionQuery) ([]coachin
 	return out, nil
 }
 
-func (t *tx) PutSession(_ context.Context, s coaching.Session) error {
+func (t *tx) PutSession(_ context.Context, s session.Session) error {
 	if _, dup := t.s.sessions[s.ID]; dup {
 		return &coaching.DuplicateError{Kind: "session", ID: s.ID}
 	}

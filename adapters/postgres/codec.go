@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // encodeCase returns the case's JSON for the cases.data column. (A record
@@ -222,7 +223,7 @@ func scanMark(row pgx.Row, m *coaching.Mark) error {
 	return nil
 }
 
-func scanSession(row pgx.Row, s *coaching.Session) error {
+func scanSession(row pgx.Row, s *session.Session) error {
 	var (
 		kind, hours     string
 		date            pgtype.Date
@@ -240,7 +241,7 @@ func scanSession(row pgx.Row, s *coaching.Session) error {
 	if err != nil {
 		return fmt.Errorf("postgres: the stored hours of session %q do not parse: %w", s.ID, err)
 	}
-	s.Kind, s.Date, s.Hours, s.Contacts, s.At = coaching.SessionKind(kind), dateOf(date), h, int(contacts), at.UTC()
+	s.Kind, s.Date, s.Hours, s.Contacts, s.At = session.Kind(kind), dateOf(date), h, int(contacts), at.UTC()
 	s.Staff = nil
 	if err := json.Unmarshal(staff, &s.Staff); err != nil {
 		return fmt.Errorf("postgres: the stored staff of session %q do not decode: %w", s.ID, err)
@@ -254,9 +255,9 @@ func scanSession(row pgx.Row, s *coaching.Session) error {
 	}
 	s.Elements = nil
 	if len(elements) > 0 {
-		s.Elements = make([]coaching.ApproachElement, len(elements))
+		s.Elements = make([]session.ApproachElement, len(elements))
 		for i, e := range elements {
-			s.Elements[i] = coaching.ApproachElement(e)
+			s.Elements[i] = session.ApproachElement(e)
 		}
 	}
 	return nil

@@ -27,3 +27,9 @@ func TestDenials(t *testing.T) {
 	testDSN(t)
 	storetest.RunDenials(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// The store keeps coaching sessions: the sessions feature's port.
+func TestSessions(t *testing.T) {
+	testDSN(t)
+	storetest.RunSessions(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/storetest"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // Every text field the port stores is set, one at a time, to hostile
@@ -306,23 +307,23 @@ func hostileRecords() []record {
 		{
 			name: "session",
 			fresh: func() any {
-				return &coaching.Session{ID: "s-1", Kind: coaching.SessionGroup, Date: coaching.NewDate(2025, 3, 4), Hours: decimal.RequireFromString("1.5"),
-					Staff: []coaching.SessionStaff{{ActorID: "a-1", Role: coaching.RoleCoach}}, Cases: []coaching.CaseID{"c-1"},
-					Elements: []coaching.ApproachElement{coaching.ElementTrust}, PeerSupport: "peer", Contacts: 2, Topic: "topic", Organisation: "org", At: testTime, By: "a-1"}
+				return &session.Session{ID: "s-1", Kind: session.Group, Date: coaching.NewDate(2025, 3, 4), Hours: decimal.RequireFromString("1.5"),
+					Staff: []session.Staff{{ActorID: "a-1", Role: coaching.RoleCoach}}, Cases: []coaching.CaseID{"c-1"},
+					Elements: []session.ApproachElement{session.ElementTrust}, PeerSupport: "peer", Contacts: 2, Topic: "topic", Organisation: "org", At: testTime, By: "a-1"}
 			},
 			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
-				s := *v.(*coaching.Session)
-				if err := tx.PutSession(ctx, s); err != nil {
+				s := *v.(*session.Session)
+				if err := tx.(session.Store).PutSession(ctx, s); err != nil {
 					return nil, err
 				}
-				got, err := tx.Sessions(ctx, coaching.SessionQuery{})
+				got, err := tx.(session.Reader).Sessions(ctx, session.Query{})
 				if err != nil || len(got) != 1 {
 					return nil, fmt.Errorf("sessions %d: %w", len(got), err)
 				}
 				return &got[0], nil
 			},
 			norm: func(v any) any {
-				s := v.(*coaching.Session).Clone()
+				s := v.(*session.Session).Clone()
 				s.At = storetest.NormalizeTime(s.At)
 				s.Hours = decimal.RequireFromString(s.Hours.String()) // compare the value, not the representation
 				return s.Hours.String() + fmt.Sprint(s)

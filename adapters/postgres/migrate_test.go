@@ -16,6 +16,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 func TestMigrate(t *testing.T) {
@@ -185,7 +186,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	refused("deleting an audit entry", `DELETE FROM `+audit)
 
 	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
-		ss, err := tx.Sessions(ctx, coaching.SessionQuery{})
+		ss, err := tx.(session.Reader).Sessions(ctx, session.Query{})
 		require.NoError(t, err)
 		require.Len(t, ss, 1)
 		assert.Empty(t, ss[0].Organisation, "a session from before the migration has no organisation")

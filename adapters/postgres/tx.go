@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // txn implements coaching.Tx (and so coaching.ReadTx) over one
@@ -194,8 +195,8 @@ func readNotice(ctx context.Context, s *Store, db dbtx, id string) (coaching.Not
 }
 
 // Sessions implements coaching.ReadTx.
-func (t *txn) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coaching.Session, error) {
-	out := []coaching.Session{}
+func (t *txn) Sessions(ctx context.Context, q session.Query) ([]session.Session, error) {
+	out := []session.Session{}
 	if !storableText(q.ActorID) || !storableText(string(q.CaseID)) || !storableText(string(q.Kind)) {
 		return out, nil
 	}
@@ -481,7 +482,7 @@ func (t *txn) DeleteTimer(ctx context.Context, key string) error {
 }
 
 // PutSession implements coaching.Tx.
-func (t *txn) PutSession(ctx context.Context, s coaching.Session) error {
+func (t *txn) PutSession(ctx context.Context, s session.Session) error {
 	c := checker{subject: "session"}
 	c.key("id", s.ID, maxIDBytes)
 	for i, id := range s.Cases {
@@ -496,7 +497,7 @@ func (t *txn) PutSession(ctx context.Context, s coaching.Session) error {
 	}
 	staff := s.Staff
 	if staff == nil {
-		staff = []coaching.SessionStaff{}
+		staff = []session.Staff{}
 	}
 	staffJSON, err := json.Marshal(staff)
 	if err != nil {

@@ -38,3 +38,8 @@ func TestErasure(t *testing.T) {
 func TestDenials(t *testing.T) {
 	storetest.RunDenials(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// The store keeps coaching sessions: the sessions feature's port.
+func TestSessions(t *testing.T) {
+	storetest.RunSessions(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}

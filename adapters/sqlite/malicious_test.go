@@ -14,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // The engine validates most text (no control characters, lengths); the
@@ -90,9 +91,9 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		Recipient: coaching.Recipient{ID: v("recipient.id"), Name: v("recipient.name"), Role: coaching.Role(v("role")), Contact: coaching.Contact{Email: v("email")}, Language: coaching.Language(v("language"))},
 		Subject:   v("notice.subject"), Body: v("notice.body"), Data: map[string]string{s: v("notice.data")}, CreatedAt: at, NotBefore: at, Status: coaching.NoticePending}
 	tm := coaching.Timer{Key: "t-" + s, CaseID: cid, Kind: v("timer.kind"), DueAt: at, Ref: 1}
-	sess := coaching.Session{ID: "s-" + s, Kind: coaching.SessionKind(s), Date: coaching.NewDate(2026, 8, 31), Hours: decimal.RequireFromString("1.25"),
-		Staff: []coaching.SessionStaff{{ActorID: s, Role: coaching.Role(v("role"))}}, Cases: []coaching.CaseID{cid},
-		Elements:    []coaching.ApproachElement{coaching.ApproachElement(v("element"))},
+	sess := session.Session{ID: "s-" + s, Kind: session.Kind(s), Date: coaching.NewDate(2026, 8, 31), Hours: decimal.RequireFromString("1.25"),
+		Staff: []session.Staff{{ActorID: s, Role: coaching.Role(v("role"))}}, Cases: []coaching.CaseID{cid},
+		Elements:    []session.ApproachElement{session.ApproachElement(v("element"))},
 		PeerSupport: v("session.peer_support"), Contacts: 2, Topic: v("session.topic"), Organisation: coaching.OrganisationID(v("session.organisation")),
 		At: at, By: v("session.by")}
 	mk := coaching.Mark{CaseID: cid, Date: coaching.NewDate(2026, 8, 31), Lesson: s, Title: v("mark.title"), Minutes: 45, Status: coaching.AttendanceStatus(v("mark.status")),
@@ -117,7 +118,7 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 				return err
 			},
 			func() error { return tx.PutTimer(ctx, tm) },
-			func() error { return tx.PutSession(ctx, sess) },
+			func() error { return tx.(session.Store).PutSession(ctx, sess) },
 			func() error { return tx.PutMarks(ctx, []coaching.Mark{mk}) },
 			func() error { return tx.PutDocument(ctx, doc) },
 			func() error { return tx.AppendAccess(ctx, acc) },
@@ -147,7 +148,7 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		require.NoError(t, err)
 		gotCmd.At = at
 		assert.Equal(t, cmd, gotCmd, "command")
-		sessions, err := tx.Sessions(ctx, coaching.SessionQuery{CaseID: cid, ActorID: s, Kind: coaching.SessionKind(s)})
+		sessions, err := tx.(session.Reader).Sessions(ctx, session.Query{CaseID: cid, ActorID: s, Kind: session.Kind(s)})
 		require.NoError(t, err)
 		require.Len(t, sessions, 1, "session found by hostile case, actor and kind")
 		assert.True(t, sessions[0].Hours.Equal(sess.Hours))
@@ -357,7 +358,7 @@ func TestInvalidUTF8(t *testing.T) {
 			return err
 		}},
 		{"session staff", "[0].actor_id", func(tx coaching.Tx) error {
-			return tx.PutSession(ctx, coaching.Session{ID: "s-1", Date: coaching.NewDate(2026, 1, 2), Staff: []coaching.SessionStaff{{ActorID: s}}})
+			return tx.(session.Store).PutSession(ctx, session.Session{ID: "s-1", Date: coaching.NewDate(2026, 1, 2), Staff: []session.Staff{{ActorID: s}}})
 		}},
 	}
 	for _, r := range refused {
@@ -401,7 +402,7 @@ func TestInvalidDatesRefused(t *testing.T) {
 			return tx.PutMarks(ctx, []coaching.Mark{{CaseID: "c", Date: coaching.NewDate(2025, 13, 1), Revision: 1}})
 		},
 		"session date": func(tx coaching.Tx) error {
-			return tx.PutSession(ctx, coaching.Session{ID: "s", Date: coaching.Date{Year: -1, Month: 1, Day: 1}})
+			return tx.(session.Store).PutSession(ctx, session.Session{ID: "s", Date: coaching.Date{Year: -1, Month: 1, Day: 1}})
 		},
 	} {
 		err := store.Update(ctx, write)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 var testNow = time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
@@ -277,7 +278,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	assert.Equal(t, []coaching.CaseID{"c-1"}, ids, "old cases are found by participant")
 	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
-		ss, err := tx.Sessions(ctx, coaching.SessionQuery{})
+		ss, err := tx.(session.Reader).Sessions(ctx, session.Query{})
 		require.NoError(t, err)
 		require.Len(t, ss, 1)
 		assert.Empty(t, ss[0].Organisation, "a session from before the migration has no organisation")

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // reader implements coaching.ReadTx on a transaction.
@@ -415,7 +416,7 @@ func (w *writer) PutMarks(ctx context.Context, marks []coaching.Mark) error {
 
 // ---- sessions --------------------------------------------------------------
 
-func (r *reader) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coaching.Session, error) {
+func (r *reader) Sessions(ctx context.Context, q session.Query) ([]session.Session, error) {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	var err error
 	if !q.From.IsZero() {
@@ -434,9 +435,9 @@ func (r *reader) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coach
 		return nil, interpretError(err, rf)
 	}
 	defer rows.Close()
-	out := []coaching.Session{}
+	out := []session.Session{}
 	for rows.Next() {
-		var s coaching.Session
+		var s session.Session
 		var kind, hours string
 		var day, at int64
 		var staff, cases, elements []byte
@@ -444,7 +445,7 @@ func (r *reader) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coach
 		if err := rows.Scan(&s.ID, &kind, &day, &hours, &staff, &cases, &elements, &s.PeerSupport, &s.Contacts, &s.Topic, &at, &s.By, &org); err != nil {
 			return nil, interpretError(err, rf)
 		}
-		s.Kind, s.Date, s.At, s.Organisation = coaching.SessionKind(kind), dateOf(day), fromMicros(at), coaching.OrganisationID(org)
+		s.Kind, s.Date, s.At, s.Organisation = session.Kind(kind), dateOf(day), fromMicros(at), coaching.OrganisationID(org)
 		if s.Hours, err = decimal.NewFromString(hours); err != nil {
 			return nil, fmt.Errorf("sqlite: session %q: stored hours %q do not parse: %w", s.ID, hours, err)
 		}
@@ -468,7 +469,7 @@ func (r *reader) Sessions(ctx context.Context, q coaching.SessionQuery) ([]coach
 	return out, nil
 }
 
-func (w *writer) PutSession(ctx context.Context, s coaching.Session) error {
+func (w *writer) PutSession(ctx context.Context, s session.Session) error {
 	day, err := dayOf("date", s.Date)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -23,67 +22,8 @@ func mark(id coaching.CaseID, day int, lesson string, status coaching.Attendance
 	return m
 }
 
-func session(id string, day int, cases ...coaching.CaseID) coaching.Session {
-	return coaching.Session{ID: id, Kind: coaching.SessionGroup, Date: coaching.NewDate(2025, 3, day), Hours: decimal.RequireFromString("1.25"),
-		Staff: []coaching.SessionStaff{{ActorID: "a-coach", Role: coaching.RoleCoach}}, Cases: cases,
-		Elements: []coaching.ApproachElement{coaching.ElementTrust}, PeerSupport: "vertaistuki", Topic: "ryhmävalmennus",
-		Organisation: "1.2.246.562.10.00000000001", At: at(hour), By: "a-coach"}
-}
-
 func attendanceCases() []testCase {
 	return []testCase{
-		{
-			name: "Sessions",
-			rule: "Tx.PutSession stores a session (a duplicate id is a *DuplicateError, a failed transaction stores nothing); ReadTx.Sessions filters by date range, actor, case and kind, ordered by date then id; every field (Organisation included) round-trips",
-			run: func(e *env) {
-				e.seed("c-1", "c-2")
-				s2, s3 := session("s-2", 5, "c-1"), session("s-3", 9, "c-2")
-				s2.Organisation, s3.Organisation = "", "org-b"
-				e.update(func(tx coaching.Tx) error {
-					for _, s := range []coaching.Session{s2, session("s-1", 4, "c-1", "c-2"), s3} {
-						if err := tx.PutSession(e.ctx, s); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				err := e.store.Update(e.ctx, func(tx coaching.Tx) error { return tx.PutSession(e.ctx, session("s-1", 4)) })
-				requireDuplicate(e, err, "PutSession with a taken id")
-				err = e.store.Update(e.ctx, func(tx coaching.Tx) error {
-					if err := tx.PutSession(e.ctx, session("s-4", 4)); err != nil {
-						return err
-					}
-					return errMarked
-				})
-				require.ErrorIs(e, err, errMarked)
-				e.view(func(tx coaching.ReadTx) error {
-					all, err := tx.Sessions(e.ctx, coaching.SessionQuery{})
-					require.NoError(e, err)
-					var ids []string
-					for _, s := range all {
-						ids = append(ids, s.ID)
-					}
-					assert.Equal(e, []string{"s-1", "s-2", "s-3"}, ids)
-					got := all[0]
-					got.At = NormalizeTime(got.At)
-					want := session("s-1", 4, "c-1", "c-2")
-					want.At = NormalizeTime(want.At)
-					assert.True(e, want.Hours.Equal(got.Hours))
-					got.Hours, want.Hours = decimal.Zero, decimal.Zero
-					assert.Equal(e, want, got, "field for field")
-					assert.Equal(e, []coaching.OrganisationID{"1.2.246.562.10.00000000001", "", "org-b"},
-						[]coaching.OrganisationID{all[0].Organisation, all[1].Organisation, all[2].Organisation}, "Session.Organisation, empty or not")
-					byCase, err := tx.Sessions(e.ctx, coaching.SessionQuery{CaseID: "c-2", From: coaching.NewDate(2025, 3, 5)})
-					require.NoError(e, err)
-					require.Len(e, byCase, 1)
-					assert.Equal(e, "s-3", byCase[0].ID)
-					none, err := tx.Sessions(e.ctx, coaching.SessionQuery{ActorID: "nobody"})
-					require.NoError(e, err)
-					assert.Empty(e, none)
-					return nil
-				})
-			},
-		},
 		{
 			name: "PutAndRange",
 			rule: "Tx.PutMarks stores marks; ReadTx.Marks returns the current marks of a case dated from..to inclusive (zero ends open), ordered by date then lesson",

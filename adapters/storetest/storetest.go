@@ -57,10 +57,17 @@ type Harness func(t *testing.T) coaching.Store
 // single case can be run with go test -run.
 func Run(t *testing.T, newStore Harness) {
 	t.Helper()
+	runGroups(t, newStore, groups())
+}
+
+// runGroups runs groups of cases, each case in parallel on a store of its
+// own.
+func runGroups(t *testing.T, newStore Harness, groups []group) {
+	t.Helper()
 	if newStore == nil {
-		t.Fatal("storetest.Run: the harness is nil")
+		t.Fatal("storetest: the harness is nil")
 	}
-	for _, g := range groups() {
+	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tc := range g.cases {
 				t.Run(tc.name, func(t *testing.T) {

@@ -34,6 +34,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/internal/mailtest"
 )
 
@@ -103,13 +104,14 @@ func run(w io.Writer) error {
 // simulation is a term in progress, and when simulate returns, a finished
 // one.
 type simulation struct {
-	eng   *coaching.Engine
-	store *memory.Store
-	disp  *coaching.Dispatcher
-	mail  *mailtest.Server
-	rng   *rand.Rand
-	now   time.Time
-	class []*Student
+	eng      *coaching.Engine
+	sessions *session.Service
+	store    *memory.Store
+	disp     *coaching.Dispatcher
+	mail     *mailtest.Server
+	rng      *rand.Rand
+	now      time.Time
+	class    []*Student
 
 	today      coaching.Date
 	schoolDay  int // index of today among the school days
@@ -130,7 +132,7 @@ type simulation struct {
 
 	groupSessions   int
 	groupPresent    int
-	elements        map[coaching.ApproachElement]int
+	elements        map[session.ApproachElement]int
 	peerSessions    int
 	individual      int
 	outreach        int
@@ -169,7 +171,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		cleared:     map[string]int{},
 		flagged:     map[coaching.CaseID]bool{},
 		unreachable: map[string]coaching.UnreachableGuardian{},
-		elements:    map[coaching.ApproachElement]int{},
+		elements:    map[session.ApproachElement]int{},
 		now:         TermStart.At(7, 0),
 	}
 	clock := coaching.ClockFunc(func() time.Time { return sim.now })
@@ -186,6 +188,9 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if sim.sessions, err = session.New(sim.eng); err != nil {
 		return nil, err
 	}
 	sender, err := smtp.New(smtp.Options{
@@ -521,8 +526,8 @@ func (s *simulation) midday(ctx context.Context) error {
 	switch d.Weekday() {
 	case time.Tuesday:
 		contacts := 4 + s.rng.IntN(12)
-		_, err := s.eng.RecordSession(ctx, cur.actor(), coaching.Session{Kind: coaching.SessionOutreach, Date: d,
-			Hours: decimal.New(15, -1), Staff: []coaching.SessionStaff{cur.session(), nurse.session()}, Contacts: contacts,
+		_, err := s.sessions.Record(ctx, cur.actor(), session.Session{Kind: session.Outreach, Date: d,
+			Hours: decimal.New(15, -1), Staff: []session.Staff{cur.session(), nurse.session()}, Contacts: contacts,
 			Topic: "jalkautuminen: ruokala ja työpajat"})
 		if err != nil {
 			return fmt.Errorf("outreach: %w", err)
@@ -546,9 +551,9 @@ func (s *simulation) midday(ctx context.Context) error {
 			if st.individualCoached == 0 {
 				hours = decimal.NewFromInt(1)
 			}
-			if _, err := s.eng.RecordSession(ctx, coach.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: d,
-				Hours: hours, Staff: []coaching.SessionStaff{coach.session()}, Cases: []coaching.CaseID{st.CaseID},
-				Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementPresence, coaching.ElementEmotionalConnection},
+			if _, err := s.sessions.Record(ctx, coach.actor(), session.Session{Kind: session.Individual, Date: d,
+				Hours: hours, Staff: []session.Staff{coach.session()}, Cases: []coaching.CaseID{st.CaseID},
+				Elements: []session.ApproachElement{session.ElementTrust, session.ElementPresence, session.ElementEmotionalConnection},
 				Topic:    "yksilövalmennus: opiskelurytmi ja läsnäolo"}); err != nil {
 				return fmt.Errorf("individual coaching: %w", err)
 			}
@@ -564,9 +569,9 @@ func (s *simulation) midday(ctx context.Context) error {
 			if s.closed[st.Index] || len(st.SupportNeeds) == 0 {
 				continue
 			}
-			if _, err := s.eng.RecordSession(ctx, snt.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: d,
-				Hours: decimal.New(75, -2), Staff: []coaching.SessionStaff{snt.session()}, Cases: []coaching.CaseID{st.CaseID},
-				Elements: []coaching.ApproachElement{coaching.ElementParticipation, coaching.ElementAppreciation},
+			if _, err := s.sessions.Record(ctx, snt.actor(), session.Session{Kind: session.Individual, Date: d,
+				Hours: decimal.New(75, -2), Staff: []session.Staff{snt.session()}, Cases: []coaching.CaseID{st.CaseID},
+				Elements: []session.ApproachElement{session.ElementParticipation, session.ElementAppreciation},
 				Topic:    "erityisopettajan tuki: opiskelutaidot"}); err != nil {
 				return fmt.Errorf("special-needs support: %w", err)
 			}
@@ -577,9 +582,9 @@ func (s *simulation) midday(ctx context.Context) error {
 			return nil
 		}
 		st := s.class[idxReferral]
-		if _, err := s.eng.RecordSession(ctx, cur.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: d,
-			Hours: decimal.NewFromInt(1), Staff: []coaching.SessionStaff{cur.session()}, Cases: []coaching.CaseID{st.CaseID},
-			Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementEmotionalConnection},
+		if _, err := s.sessions.Record(ctx, cur.actor(), session.Session{Kind: session.Individual, Date: d,
+			Hours: decimal.NewFromInt(1), Staff: []session.Staff{cur.session()}, Cases: []coaching.CaseID{st.CaseID},
+			Elements: []session.ApproachElement{session.ElementTrust, session.ElementEmotionalConnection},
 			Topic:    "kuraattorin tapaaminen"}); err != nil {
 			return fmt.Errorf("curator meeting: %w", err)
 		}
@@ -599,8 +604,8 @@ func (s *simulation) groupCoaching(ctx context.Context, plan dayPlan) error {
 			present = append(present, st.CaseID)
 		}
 	}
-	if _, err := s.eng.RecordSession(ctx, coach.actor(), coaching.Session{Kind: coaching.SessionGroup, Date: s.today,
-		Hours: decimal.New(15, -1), Staff: []coaching.SessionStaff{tutor.session(), coach.session()}, Cases: present,
+	if _, err := s.sessions.Record(ctx, coach.actor(), session.Session{Kind: session.Group, Date: s.today,
+		Hours: decimal.New(15, -1), Staff: []session.Staff{tutor.session(), coach.session()}, Cases: present,
 		Elements: theme.elements, PeerSupport: theme.peer, Topic: "ryhmävalmennus: " + theme.topic}); err != nil {
 		return fmt.Errorf("group coaching: %w", err)
 	}
@@ -623,9 +628,9 @@ func (s *simulation) interviews(ctx context.Context) error {
 		if st.InterviewDay != s.schoolDay {
 			continue
 		}
-		if _, err := s.eng.RecordSession(ctx, tutor.actor(), coaching.Session{Kind: coaching.SessionIndividual, Date: s.today,
-			Hours: decimal.New(75, -2), Staff: []coaching.SessionStaff{tutor.session()}, Cases: []coaching.CaseID{st.CaseID},
-			Elements: []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementParticipation},
+		if _, err := s.sessions.Record(ctx, tutor.actor(), session.Session{Kind: session.Individual, Date: s.today,
+			Hours: decimal.New(75, -2), Staff: []session.Staff{tutor.session()}, Cases: []coaching.CaseID{st.CaseID},
+			Elements: []session.ApproachElement{session.ElementTrust, session.ElementParticipation},
 			Topic:    "alkuhaastattelu ja HOKSin laadinta"}); err != nil {
 			return fmt.Errorf("initial interview: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/outcomes"
 )
 
@@ -259,7 +260,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 		avg = decimal.NewFromInt(int64(s.groupPresent)).DivRound(decimal.NewFromInt(int64(s.groupSessions)), 1).StringFixed(1)
 	}
 	var els []string
-	for _, el := range coaching.ApproachElements {
+	for _, el := range session.ApproachElements {
 		els = append(els, fmt.Sprintf("%s %d", el, s.elements[el]))
 	}
 	pr.f("Coaching: %d group sessions (1.5 h, tutor + coach, %s students on average, peer support in %d)",
@@ -280,7 +281,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	}
 
 	// Support-team hours.
-	hours, err := s.eng.TeamHours(ctx, head.actor(), TermStart, TermEnd)
+	hours, err := s.sessions.TeamHours(ctx, head.actor(), TermStart, TermEnd)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // The autumn term of 2026 and its holiday (week 42).
@@ -59,8 +60,8 @@ func (s staff) member() coaching.TeamMember {
 		Contact: coaching.Contact{Email: s.ID + "@oppilaitos.example"}}
 }
 
-func (s staff) session() coaching.SessionStaff {
-	return coaching.SessionStaff{ActorID: s.ID, Role: s.Role}
+func (s staff) session() session.Staff {
+	return session.Staff{ActorID: s.ID, Role: s.Role}
 }
 
 // lesson is one slot of the timetable.
@@ -155,13 +156,13 @@ var RedirectDay = coaching.NewDate(2026, 11, 16)
 // approach themes of the weekly group coaching, in turn.
 var groupThemes = []struct {
 	topic    string
-	elements []coaching.ApproachElement
+	elements []session.ApproachElement
 	peer     string
 }{
-	{"ryhmäytyminen ja tutustuminen", []coaching.ApproachElement{coaching.ElementTrust, coaching.ElementInteraction}, "parihaastattelut"},
-	{"opiskelutaidot ja Wilma", []coaching.ApproachElement{coaching.ElementParticipation, coaching.ElementPresence}, ""},
-	{"ajanhallinta ja uni", []coaching.ApproachElement{coaching.ElementPresence, coaching.ElementAppreciation}, ""},
-	{"ryhmän pelisäännöt", []coaching.ApproachElement{coaching.ElementParticipation, coaching.ElementInteraction}, "pienryhmät sopivat säännöt yhdessä"},
-	{"onnistumiset työpajassa", []coaching.ApproachElement{coaching.ElementAppreciation, coaching.ElementEmotionalConnection}, "opiskelijat esittelivät työnsä toisilleen"},
-	{"tunteet ja stressi", []coaching.ApproachElement{coaching.ElementEmotionalConnection, coaching.ElementTrust}, ""},
+	{"ryhmäytyminen ja tutustuminen", []session.ApproachElement{session.ElementTrust, session.ElementInteraction}, "parihaastattelut"},
+	{"opiskelutaidot ja Wilma", []session.ApproachElement{session.ElementParticipation, session.ElementPresence}, ""},
+	{"ajanhallinta ja uni", []session.ApproachElement{session.ElementPresence, session.ElementAppreciation}, ""},
+	{"ryhmän pelisäännöt", []session.ApproachElement{session.ElementParticipation, session.ElementInteraction}, "pienryhmät sopivat säännöt yhdessä"},
+	{"onnistumiset työpajassa", []session.ApproachElement{session.ElementAppreciation, session.ElementEmotionalConnection}, "opiskelijat esittelivät työnsä toisilleen"},
+	{"tunteet ja stressi", []session.ApproachElement{session.ElementEmotionalConnection, session.ElementTrust}, ""},
 }

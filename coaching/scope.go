@@ -1,0 +1,149 @@
+package coaching
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Scope is a policy-scoped transaction for a package built on the engine
+// (a feature such as coaching/session): the actor was screened when it
+// opened, every case or organisation the package touches is asked of the
+// policy first (Case, Organisation), every refusal — the policy's or the
+// package's own (Deny) — is one access-log entry, and a read the access
+// log records is logged before the scope's results are handed back. The
+// package reaches its own stored data through the transaction (ReadTx, Tx),
+// asserted to the small store interface it declares beside itself. A scope
+// is valid only inside the function it was given to; it runs in the host's
+// transaction on a bound engine ([Engine.In]).
+type Scope struct {
+	e       *Engine
+	ctx     context.Context
+	actor   Actor
+	now     time.Time
+	tx      ReadTx
+	w       Tx
+	pending []AccessEntry
+}
+
+// Read runs fn in a read-only policy-scoped transaction for actor.
+func (e *Engine) Read(ctx context.Context, actor Actor, fn func(s *Scope) error) error {
+	return e.scope(ctx, actor, false, fn)
+}
+
+// Write runs fn in a policy-scoped write transaction for actor: fn's
+// writes through s.Tx() commit together, or none does.
+func (e *Engine) Write(ctx context.Context, actor Actor, fn func(s *Scope) error) error {
+	return e.scope(ctx, actor, true, fn)
+}
+
+func (e *Engine) scope(ctx context.Context, actor Actor, write bool, fn func(s *Scope) error) error {
+	if fn == nil {
+		return errors.New("valmennus: a scope needs a function")
+	}
+	if err := e.screen(e.run(ctx), actor, OpReadCase); err != nil {
+		return err
+	}
+	s := &Scope{e: e, ctx: ctx, actor: actor, now: e.clock.Now()}
+	var err error
+	if write {
+		err = e.update(ctx, func(tx Tx) error {
+			s.tx, s.w = tx, tx
+			return fn(s)
+		})
+	} else {
+		err = e.view(ctx, func(tx ReadTx) error {
+			s.tx = tx
+			return fn(s)
+		})
+	}
+	if err != nil || len(s.pending) == 0 {
+		return err
+	}
+	return e.update(ctx, func(tx Tx) error {
+		for _, a := range s.pending {
+			if err := tx.AppendAccess(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Actor returns the scope's actor.
+func (s *Scope) Actor() Actor { return s.actor }
+
+// Now returns the time the scope opened (the engine's clock).
+func (s *Scope) Now() time.Time { return s.now }
+
+// NewID returns a new id from the engine's generator (Options.NewID).
+func (s *Scope) NewID() string { return s.e.newID() }
+
+// ReadTx returns the scope's transaction for the package's own reads.
+func (s *Scope) ReadTx() ReadTx { return s.tx }
+
+// Tx returns the scope's transaction for the package's own writes; nil in
+// a read scope. Kernel state (cases, audit) changes through the engine's
+// commands and [Engine.ChangeCase], never directly.
+func (s *Scope) Tx() Tx { return s.w }
+
+// Case reads case id after the policy allowed op on it. A refusal is a
+// *ForbiddenError whose entry is logged; a case that does not exist is a
+// *NotFoundError.
+func (s *Scope) Case(op Operation, id CaseID) (Case, error) {
+	c, err := s.tx.Case(s.ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, op, &c, "", "", nil)
+	if err != nil {
+		return Case{}, err
+	}
+	if op.logged() {
+		if err := s.log(s.e.accessEntry(req, d, "")); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}
+
+// Organisation asks the policy whether the scope's actor may do op on
+// organisation org as a whole (figures, listings).
+func (s *Scope) Organisation(op Operation, org OrganisationID) error {
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, op, nil, "", org, nil)
+	if err != nil {
+		return err
+	}
+	if op.logged() {
+		return s.log(s.e.accessEntry(req, d, ""))
+	}
+	return nil
+}
+
+// MayRead reports whether the policy allows the scope's actor op on c,
+// without failing or logging: for filtering what a listing shows (an
+// individual session with welfare staff is listed only to those who may
+// read the student's welfare records).
+func (s *Scope) MayRead(op Operation, c Case) bool {
+	_, _, err := s.e.authorize(s.ctx, s.tx, s.actor, op, &c, "", "", nil)
+	return err == nil
+}
+
+// Deny refuses the scope's actor op by a package's own rule (e.g. only
+// staff record sessions), as the policy refuses: the returned
+// *ForbiddenError carries its access-log entry, written when the scope
+// ends as every denial is.
+func (s *Scope) Deny(op Operation, rule, reason string) error {
+	req := &Request{Actor: s.actor, Operation: op, Organisation: s.actor.Organisation, Today: DateOf(s.now)}
+	return s.e.deny(req, Deny(rule, "%s", reason))
+}
+
+// log writes an allowed read's access-log entry: into a write scope's
+// transaction, or after a read scope's, before it returns.
+func (s *Scope) log(a AccessEntry) error {
+	if s.w != nil {
+		return s.w.AppendAccess(s.ctx, a)
+	}
+	s.pending = append(s.pending, a)
+	return nil
+}
