@@ -12,8 +12,8 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
-	"github.com/valmennus/valmennus/coaching/session"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/pathway"
 )
 

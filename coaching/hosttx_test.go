@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
-	"github.com/valmennus/valmennus/coaching/session"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/session"
 )
 
 // Every state-changing call has a twin that runs inside a transaction the
