@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,8 +58,11 @@ type DispatcherOptions struct {
 	// BatchSize is how many notices one round claims. Defaults to 50.
 	BatchSize int
 	// Lease is how long a claim holds before another dispatcher may take
-	// the notice over. Defaults to 2 minutes; keep it above the slowest
-	// Send.
+	// the notice over. Defaults to 2 minutes. A round is claimed while the
+	// round before it is being sent, so keep Lease above the time two
+	// rounds of sends take (about 2 × BatchSize / Concurrency times the
+	// slowest Send). A notice whose lease has run out before its send
+	// started is not sent (it is released instead).
 	Lease time.Duration
 	// MaxAttempts is how many tries a notice gets before it is marked dead.
 	// Defaults to 10.
@@ -67,6 +72,18 @@ type DispatcherOptions struct {
 	BaseBackoff time.Duration
 	// MaxBackoff caps the wait between tries. Defaults to 1 hour.
 	MaxBackoff time.Duration
+	// Concurrency is how many Sends one dispatcher runs at once. Defaults
+	// to [DefaultDispatchConcurrency]; 1 sends one notice at a time, in
+	// claim order. The bound is per channel: a dispatcher has one [Sender],
+	// the channel it delivers through, and never has more than Concurrency
+	// calls of it in flight. Every dispatcher has its own bound, so an
+	// endpoint shared by n dispatchers (processes) sees up to
+	// n × Concurrency requests at once; a host with several channels runs a
+	// dispatcher per channel and sizes each for its endpoint. Within one
+	// round, notices start in claim order (oldest first) but may finish in
+	// any order, so a Sender must not rely on the order of delivery (it
+	// never could: a retry overtakes nothing).
+	Concurrency int
 	// Interval is how often [Dispatcher.Run] polls. Defaults to 5 seconds.
 	Interval time.Duration
 	// OnDead is called once for every notice that becomes undeliverable,
@@ -74,14 +91,30 @@ type DispatcherOptions struct {
 	OnDead func(ctx context.Context, n Notice)
 }
 
+// DefaultDispatchConcurrency is the default of
+// [DispatcherOptions.Concurrency].
+const DefaultDispatchConcurrency = 8
+
 // Dispatcher drains the outbox: it claims due notices, sends them, and
 // records each outcome, retrying failures with exponential backoff up to a
 // cap and marking a notice dead after MaxAttempts tries. Several dispatchers
 // (goroutines or processes) may share one outbox.
+//
+// A round claims up to BatchSize notices in one call, sends them with up to
+// Concurrency Sends at once, and records every outcome of the round in one
+// call when the outbox is a [NoticeCompleter] (one CompleteNotice per
+// notice otherwise). Rounds overlap: the next round is claimed while one is
+// being sent, and the outcomes of the one before are recorded meanwhile
+// (see [Dispatcher.RunOnce]). The lease rules are the outbox's: each notice
+// is sent at most once per claim, never after its lease ran out, and only
+// after its lease expires (a dispatcher that crashed or stalled) may another
+// dispatcher claim it and send it again; the stale dispatcher's outcome is
+// then refused with a *ConflictError and logged as a lost lease.
 type Dispatcher struct {
-	outbox Outbox
-	sender Sender
-	o      DispatcherOptions
+	outbox    Outbox
+	completer NoticeCompleter // nil when the outbox cannot complete in batches
+	sender    Sender
+	o         DispatcherOptions
 }
 
 // NewDispatcher returns a dispatcher from outbox to sender.
@@ -120,7 +153,12 @@ func NewDispatcher(outbox Outbox, sender Sender, opts *DispatcherOptions) (*Disp
 	if o.Interval <= 0 {
 		o.Interval = 5 * time.Second
 	}
-	return &Dispatcher{outbox: outbox, sender: sender, o: o}, nil
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultDispatchConcurrency
+	}
+	d := &Dispatcher{outbox: outbox, sender: sender, o: o}
+	d.completer, _ = outbox.(NoticeCompleter)
+	return d, nil
 }
 
 // DispatchReport counts what one round did.
@@ -141,70 +179,201 @@ func (r *DispatchReport) Add(o DispatchReport) {
 
 // RunOnce claims and handles due notices until none is left due, and
 // returns what it did.
+//
+// It works in rounds of up to BatchSize notices, as a pipeline of three
+// stages that overlap: while one round is being sent, the next is claimed
+// (at most one round ahead) and the previous one's outcomes are recorded.
+// Claiming stops after a round that claims fewer than BatchSize notices,
+// after an error, or when ctx is done; a round claimed before ctx was done
+// is not sent but released (see sendAll).
 func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchReport, error) {
-	var total DispatchReport
-	for {
-		rep, err := d.round(ctx)
-		total.Add(rep)
-		if err != nil || rep.Claimed < d.o.BatchSize {
-			return total, err
+	var (
+		total    DispatchReport
+		claimErr error
+		doneErr  error
+		failed   atomic.Bool // a round's outcomes could not be recorded
+	)
+	// Unbuffered: the claimer claims round k+1 while round k is sent and
+	// hands it over only when round k has been sent, so a claim waits at
+	// most one round before its sends start.
+	claims := make(chan []Notice)
+	go func() {
+		defer close(claims)
+		for ctx.Err() == nil && !failed.Load() {
+			claimed, err := d.outbox.ClaimNotices(ctx, ClaimParams{Now: d.o.Clock.Now(), Limit: d.o.BatchSize, Lease: d.o.Lease})
+			if err != nil {
+				claimErr = err
+				return
+			}
+			if len(claimed) > 0 {
+				claims <- claimed
+			}
+			if len(claimed) < d.o.BatchSize {
+				return
+			}
 		}
+	}()
+	type sentRound struct {
+		claimed []Notice
+		results []NoticeResult
 	}
+	sent := make(chan sentRound, 1)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for r := range sent {
+			rep, err := d.finish(ctx, r.claimed, r.results)
+			total.Add(rep)
+			if err != nil {
+				failed.Store(true)
+				doneErr = errors.Join(doneErr, err)
+			}
+		}
+	}()
+	skipped := 0 // claimed after recording failed, and left to their leases
+	for claimed := range claims {
+		if failed.Load() {
+			// Recording outcomes fails: sending more would only send
+			// notices again once their leases expire.
+			skipped += len(claimed)
+			continue
+		}
+		results := make([]NoticeResult, len(claimed))
+		d.sendAll(ctx, claimed, results)
+		sent <- sentRound{claimed, results}
+	}
+	close(sent)
+	<-finished
+	total.Claimed += skipped
+	if err := errors.Join(claimErr, doneErr); err != nil {
+		return total, err
+	}
+	return total, ctx.Err()
 }
 
-func (d *Dispatcher) round(ctx context.Context) (DispatchReport, error) {
-	var rep DispatchReport
-	now := d.o.Clock.Now()
-	claimed, err := d.outbox.ClaimNotices(ctx, ClaimParams{Now: now, Limit: d.o.BatchSize, Lease: d.o.Lease})
+// finish records the outcomes of one round and reports them.
+func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []NoticeResult) (DispatchReport, error) {
+	rep := DispatchReport{Claimed: len(claimed)}
+	cs := make([]NoticeCompletion, len(claimed))
+	for i, n := range claimed {
+		cs[i] = NoticeCompletion{ID: n.ID, Attempt: n.Attempts, Result: results[i]}
+		switch results[i].Status {
+		case NoticeSent:
+			rep.Sent++
+		case NoticeDead:
+			rep.Dead++
+		default:
+			rep.Retried++
+		}
+	}
+	// The outcomes are recorded even if ctx was cancelled meanwhile: the
+	// sends already happened.
+	errs, err := d.complete(context.WithoutCancel(ctx), cs)
 	if err != nil {
 		return rep, err
 	}
-	rep.Claimed = len(claimed)
-	for _, n := range claimed {
-		sendErr := d.sender.Send(ctx, n)
-		at := d.o.Clock.Now()
-		res := NoticeResult{Status: NoticeSent, At: at}
-		switch {
-		case sendErr == nil:
-			rep.Sent++
-		case ctx.Err() != nil:
-			// Shutting down: the attempt does not count against the notice.
-			res = NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + ctx.Err().Error()}
-			rep.Retried++
-		case IsPermanent(sendErr) || n.Attempts >= d.o.MaxAttempts:
-			res = NoticeResult{Status: NoticeDead, At: at, Error: sendErr.Error()}
-			rep.Dead++
+	var failed []error
+	for i, n := range claimed {
+		switch cerr := errs[i]; {
+		case cerr == nil:
+		case errors.Is(cerr, ErrConflict):
+			// Our lease expired and another dispatcher took the notice.
+			d.o.Logger.LogAttrs(ctx, slog.LevelWarn, "notice lease lost", slog.Any("notice", n))
+			continue
+		case errors.Is(cerr, ErrNotFound):
+			// The notice was removed meanwhile (its case was erased).
+			d.o.Logger.LogAttrs(ctx, slog.LevelWarn, "notice removed while it was sent", slog.Any("notice", n))
+			continue
 		default:
-			wait := d.backoff(n.Attempts)
-			var ra interface{ RetryAfter() time.Duration }
-			if errors.As(sendErr, &ra) && ra.RetryAfter() > wait && ra.RetryAfter() <= d.o.MaxBackoff {
-				wait = ra.RetryAfter()
-			}
-			res = NoticeResult{Status: NoticePending, At: at, RetryAt: at.Add(wait), Error: sendErr.Error()}
-			rep.Retried++
+			failed = append(failed, cerr)
+			continue
 		}
-		// The outcome is recorded even if ctx was cancelled meanwhile: the
-		// send already happened.
-		if err := d.outbox.CompleteNotice(context.WithoutCancel(ctx), n.ID, n.Attempts, res); err != nil {
-			if errors.Is(err, ErrConflict) {
-				// Our lease expired and another dispatcher took the notice.
-				d.o.Logger.LogAttrs(ctx, slog.LevelWarn, "notice lease lost", slog.Any("notice", n))
-				continue
-			}
-			return rep, err
-		}
-		if res.Status == NoticeDead {
+		if res := results[i]; res.Status == NoticeDead {
 			d.o.Logger.LogAttrs(ctx, slog.LevelError, "notice undeliverable", slog.Any("notice", n), slog.String("error", res.Error))
 			if d.o.OnDead != nil {
 				n.Status, n.LastError = NoticeDead, res.Error
 				d.o.OnDead(ctx, n)
 			}
 		}
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
 	}
-	return rep, nil
+	return rep, errors.Join(failed...)
+}
+
+// sendAll sends the claimed notices, at most Concurrency at once, starting
+// them in claim order, and writes each outcome to results. A notice is not
+// sent once ctx is done or once its lease has run out before its turn came:
+// it is released (pending again at once) and the claim does not count
+// against it.
+func (d *Dispatcher) sendAll(ctx context.Context, claimed []Notice, results []NoticeResult) {
+	workers := min(d.o.Concurrency, len(claimed))
+	if workers <= 1 {
+		for i := range claimed {
+			results[i] = d.sendOne(ctx, claimed[i])
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(claimed) {
+					return
+				}
+				results[i] = d.sendOne(ctx, claimed[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sendOne sends n unless ctx is done and returns the result to record.
+func (d *Dispatcher) sendOne(ctx context.Context, n Notice) NoticeResult {
+	if err := ctx.Err(); err != nil {
+		at := d.o.Clock.Now()
+		return NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + err.Error()}
+	}
+	if at := d.o.Clock.Now(); !n.LeaseUntil.IsZero() && !at.Before(n.LeaseUntil) {
+		// The claim ran out while the notice waited for its turn: another
+		// dispatcher may hold it now, so it is not sent under this one.
+		return NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "lease expired before the send"}
+	}
+	sendErr := d.sender.Send(ctx, n)
+	at := d.o.Clock.Now()
+	switch {
+	case sendErr == nil:
+		return NoticeResult{Status: NoticeSent, At: at}
+	case ctx.Err() != nil:
+		// Shutting down: the attempt does not count against the notice.
+		return NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + ctx.Err().Error()}
+	case IsPermanent(sendErr) || n.Attempts >= d.o.MaxAttempts:
+		return NoticeResult{Status: NoticeDead, At: at, Error: sendErr.Error()}
+	default:
+		wait := d.backoff(n.Attempts)
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(sendErr, &ra) && ra.RetryAfter() > wait && ra.RetryAfter() <= d.o.MaxBackoff {
+			wait = ra.RetryAfter()
+		}
+		return NoticeResult{Status: NoticePending, At: at, RetryAt: at.Add(wait), Error: sendErr.Error()}
+	}
+}
+
+// complete records the outcomes of a round: in one call when the outbox is
+// a [NoticeCompleter], else one CompleteNotice each.
+func (d *Dispatcher) complete(ctx context.Context, cs []NoticeCompletion) ([]error, error) {
+	if d.completer != nil {
+		errs, err := d.completer.CompleteNotices(ctx, cs)
+		if err == nil && len(errs) != len(cs) {
+			err = fmt.Errorf("valmennus: CompleteNotices returned %d results for %d completions", len(errs), len(cs))
+		}
+		return errs, err
+	}
+	errs := make([]error, len(cs))
+	for i, c := range cs {
+		errs[i] = d.outbox.CompleteNotice(ctx, c.ID, c.Attempt, c.Result)
+	}
+	return errs, nil
 }
 
 // backoff returns the wait after the attempt-th failure.

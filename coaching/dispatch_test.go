@@ -3,7 +3,9 @@ package coaching_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,4 +208,149 @@ func TestDispatcherRetryAfterAndShutdown(t *testing.T) {
 	n, err = store.Notice(ctx, "interrupted")
 	require.NoError(t, err)
 	assert.Equal(t, coaching.NoticePending, n.Status, "a shutdown is not a failure of the notice")
+}
+
+// Concurrency bounds the Sends in flight; a round's sends overlap.
+func TestDispatcherConcurrencyBound(t *testing.T) {
+	for _, conc := range []int{1, 3, 8} {
+		store := memory.New()
+		var ids []string
+		for i := range 40 {
+			ids = append(ids, fmt.Sprintf("n%02d", i))
+		}
+		enqueue(t, store, ids...)
+		var inFlight, peak atomic.Int64
+		sender := coaching.SenderFunc(func(context.Context, coaching.Notice) error {
+			now := inFlight.Add(1)
+			for {
+				p := peak.Load()
+				if now <= p || peak.CompareAndSwap(p, now) {
+					break
+				}
+			}
+			time.Sleep(2 * time.Millisecond)
+			inFlight.Add(-1)
+			return nil
+		})
+		d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: ct.NewClock(ct.DefaultStart), BatchSize: 10, Concurrency: conc})
+		require.NoError(t, err)
+		rep, err := d.RunOnce(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, coaching.DispatchReport{Claimed: 40, Sent: 40}, rep)
+		assert.LessOrEqual(t, peak.Load(), int64(conc), "never more than Concurrency sends at once")
+		if conc > 1 {
+			assert.Greater(t, peak.Load(), int64(1), "sends overlap when Concurrency > 1")
+		}
+	}
+}
+
+// completeOnly hides the store's NoticeCompleter: the dispatcher records
+// each outcome with CompleteNotice.
+type completeOnly struct{ coaching.Outbox }
+
+// An outbox without CompleteNotices works as well.
+func TestDispatcherWithoutBatchCompletion(t *testing.T) {
+	store := memory.New()
+	enqueue(t, store, "a", "b", "c")
+	sender := &ct.Sender{}
+	d, err := coaching.NewDispatcher(completeOnly{store}, sender, &coaching.DispatcherOptions{Clock: ct.NewClock(ct.DefaultStart), BatchSize: 2})
+	require.NoError(t, err)
+	rep, err := d.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, coaching.DispatchReport{Claimed: 3, Sent: 3}, rep)
+	sent, err := store.Notices(context.Background(), coaching.NoticeQuery{Status: coaching.NoticeSent})
+	require.NoError(t, err)
+	assert.Len(t, sent, 3)
+}
+
+// A notice whose lease ran out while it waited for its turn is not sent:
+// another dispatcher may hold it by then.
+func TestDispatcherSkipsExpiredLease(t *testing.T) {
+	store := memory.New()
+	enqueue(t, store, "first", "second")
+	clock := ct.NewClock(ct.DefaultStart)
+	var sent []string
+	sender := coaching.SenderFunc(func(_ context.Context, n coaching.Notice) error {
+		sent = append(sent, n.ID)
+		clock.Advance(2 * time.Minute) // a slow send outlasts the lease
+		return nil
+	})
+	d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock, Lease: time.Minute, Concurrency: 1})
+	require.NoError(t, err)
+	rep, err := d.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"first"}, sent, "the second notice's lease had run out before its turn")
+	assert.Equal(t, coaching.DispatchReport{Claimed: 2, Sent: 1, Retried: 1}, rep)
+	n, err := store.Notice(context.Background(), "second")
+	require.NoError(t, err)
+	assert.Equal(t, coaching.NoticePending, n.Status, "released")
+	assert.False(t, n.NotBefore.After(clock.Now()), "due again at once")
+	assert.Contains(t, n.LastError, "lease expired")
+
+	rep, err = d.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, coaching.DispatchReport{Claimed: 1, Sent: 1}, rep)
+	assert.Equal(t, []string{"first", "second"}, sent)
+	n, err = store.Notice(context.Background(), "second")
+	require.NoError(t, err)
+	assert.Equal(t, coaching.NoticeSent, n.Status)
+	assert.Equal(t, 2, n.Attempts)
+}
+
+// Cancelling RunOnce releases the claimed notices not yet sent at once
+// instead of leaving them to their leases.
+func TestDispatcherCancelReleasesUnsent(t *testing.T) {
+	store := memory.New()
+	enqueue(t, store, "n1", "n2", "n3", "n4")
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls atomic.Int64
+	sender := coaching.SenderFunc(func(context.Context, coaching.Notice) error {
+		calls.Add(1)
+		cancel()
+		return nil
+	})
+	clock := ct.NewClock(ct.DefaultStart)
+	d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock, Concurrency: 1})
+	require.NoError(t, err)
+	rep, err := d.RunOnce(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, int64(1), calls.Load())
+	assert.Equal(t, coaching.DispatchReport{Claimed: 4, Sent: 1, Retried: 3}, rep)
+	pending, err := store.Notices(context.Background(), coaching.NoticeQuery{Status: coaching.NoticePending})
+	require.NoError(t, err)
+	assert.Len(t, pending, 3, "the unsent notices are pending again")
+	for _, n := range pending {
+		assert.True(t, !n.NotBefore.After(clock.Now()), "%s is due again at once", n.ID)
+		assert.Contains(t, n.LastError, "interrupted")
+	}
+}
+
+// failingCompleter refuses every batch of outcomes.
+type failingCompleter struct {
+	coaching.Outbox
+	calls atomic.Int64
+}
+
+func (f *failingCompleter) CompleteNotices(context.Context, []coaching.NoticeCompletion) ([]error, error) {
+	f.calls.Add(1)
+	return nil, errors.New("connection lost")
+}
+
+// When outcomes cannot be recorded, RunOnce stops claiming and sending and
+// returns the error; the leases bring the notices back later.
+func TestDispatcherStopsWhenCompletionFails(t *testing.T) {
+	store := memory.New()
+	var ids []string
+	for i := range 30 {
+		ids = append(ids, fmt.Sprintf("n%02d", i))
+	}
+	enqueue(t, store, ids...)
+	sender := &ct.Sender{}
+	fc := &failingCompleter{Outbox: store}
+	d, err := coaching.NewDispatcher(fc, sender, &coaching.DispatcherOptions{Clock: ct.NewClock(ct.DefaultStart), BatchSize: 5})
+	require.NoError(t, err)
+	_, err = d.RunOnce(context.Background())
+	require.ErrorContains(t, err, "connection lost")
+	assert.LessOrEqual(t, len(sender.Sent()), 15, "at most the round that failed, the one sent meanwhile and the one claimed ahead")
+	assert.LessOrEqual(t, fc.calls.Load(), int64(2))
 }

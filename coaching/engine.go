@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/looplab/fsm"
 )
 
 // Options configure an [Engine]. The zero value of every field is a
@@ -738,7 +736,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	now := e.clock.Now()
 	t := &p.t
 	t.Event, t.From, t.To, t.Actor, t.Reason, t.Payload, t.Now, t.engine = event, c.State, to, actor, opts.Reason, payload, now, e
-	p.f = firing{ctx: ctx, t: t, m: m}
+	p.f = firing{t: t, m: m}
 	if err := m.fire(ctx, &p.f); err != nil {
 		return err
 	}
@@ -801,33 +799,13 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	return nil
 }
 
-// fire runs the transition on a pooled looplab machine. Rules run in the
-// machine's before_event callback; the caller's context reaches them through
-// the firing value, while looplab gets a context that cannot be cancelled,
+// fire runs the transition on the model's [Machine]. Rules run in the
+// machine's before_event callback through the firing guard, with the
+// caller's context; looplab itself gets a context that cannot be cancelled,
 // because a cancellation inside Event would wedge the machine for good.
 func (m *Model) fire(ctx context.Context, f *firing) error {
-	t := f.t
-	machine := m.pool.Get().(*fsm.FSM)
-	machine.SetState(t.From)
-	err := machine.Event(context.WithoutCancel(ctx), t.Event, f)
-	// looplab returns its errors as plain values, never wrapped.
-	switch err.(type) {
-	case nil:
-		m.pool.Put(machine)
-		return nil
-	case fsm.CanceledError:
-		m.pool.Put(machine)
-		if f.err != nil {
-			return f.err
-		}
-		return err
-	case fsm.InvalidEventError, fsm.UnknownEventError:
-		m.pool.Put(machine)
-		return &TransitionError{Event: t.Event, State: t.From, Allowed: m.EventsFrom(t.From)}
-	default:
-		// Anything else may leave the machine mid-transition: drop it.
-		return fmt.Errorf("valmennus: state machine failed on event %q: %w", t.Event, err)
-	}
+	_, err := m.machine.Fire(ctx, f.t.From, f.t.Event, f)
+	return err
 }
 
 // Available returns the events the actor's roles allow from the case's

@@ -8,9 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-
-	"github.com/looplab/fsm"
 )
 
 // StateKind classifies a state.
@@ -189,16 +186,16 @@ func NewRule(name string, check RuleFunc) Rule { return namedRule{name: name, fn
 type RuleRegistry map[string]Rule
 
 // Model is a validated, immutable process definition. It executes its
-// transitions with looplab/fsm: machines are built once per model and
-// reused from a pool, because building one costs far more than firing it.
+// transitions with a [Machine] (looplab/fsm machines built once per model
+// and reused from a pool, because building one costs far more than firing
+// it).
 type Model struct {
 	spec    ModelSpec
 	states  map[string]*StateSpec
 	events  map[string]*compiledEvent
 	edges   map[edgeKey]string
 	fromMap map[string][]string // state -> sorted event names allowed from it
-	looplab fsm.Events
-	pool    sync.Pool
+	machine *Machine
 	// records maps every declared record name (ModelSpec.Records and the
 	// events' payload records) to its struct type.
 	records map[string]reflect.Type
@@ -394,11 +391,16 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 	if err := pr.err(); err != nil {
 		return nil, err
 	}
-	m.looplab = make(fsm.Events, 0, len(m.spec.Events))
+	edges := make([]Edge, 0, len(m.spec.Events))
 	for _, e := range m.spec.Events {
-		m.looplab = append(m.looplab, fsm.EventDesc{Name: e.Name, Src: slices.Clone(e.From), Dst: e.To})
+		edges = append(edges, Edge{Event: e.Name, From: e.From, To: e.To})
 	}
-	m.pool.New = func() any { return m.newMachine(m.spec.Initial) }
+	machine, err := NewMachine(m.spec.Initial, edges)
+	if err != nil {
+		// The checks above are stricter than the machine's.
+		return nil, fmt.Errorf("valmennus: model %q: %w", m.spec.Name, err)
+	}
+	m.machine = machine
 	return m, nil
 }
 
@@ -533,31 +535,20 @@ func quoteOr(s, alt string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// firingKey carries the per-command state into the looplab callback through
-// Event's args, so pooled machines hold no per-request data.
+// firing is the case model's [Guard] for one command: it runs the event's
+// rules in the machine's before_event callback. It lives in the command's
+// plan, so a fire allocates nothing for it.
 type firing struct {
-	ctx context.Context
-	t   *Transition
-	m   *Model
-	err *RulesRejectedError
+	t *Transition
+	m *Model
 }
 
-func (m *Model) newMachine(initial string) *fsm.FSM {
-	return fsm.NewFSM(initial, m.looplab, fsm.Callbacks{
-		"before_event": func(_ context.Context, e *fsm.Event) {
-			if len(e.Args) == 0 {
-				return
-			}
-			f, ok := e.Args[0].(*firing)
-			if !ok {
-				return
-			}
-			if rej := f.m.checkRules(f.ctx, f.t); rej != nil {
-				f.err = rej
-				e.Cancel(rej)
-			}
-		},
-	})
+// Check runs the rules on the transition; ctx is the caller's context.
+func (f *firing) Check(ctx context.Context, _ Step) error {
+	if rej := f.m.checkRules(ctx, f.t); rej != nil {
+		return rej
+	}
+	return nil
 }
 
 // checkRules runs every rule of the event and the engine's own checks, and
@@ -639,12 +630,5 @@ func (m *Model) Target(event, from string) (string, bool) {
 }
 
 // Mermaid renders the model as a Mermaid state diagram with looplab/fsm's
-// visualiser, drawn from the initial state.
-func (m *Model) Mermaid() string {
-	out, err := fsm.VisualizeWithType(m.newMachine(m.spec.Initial), fsm.MermaidStateDiagram)
-	if err != nil {
-		// VisualizeWithType only fails for an unknown diagram type.
-		return ""
-	}
-	return out
-}
+// visualiser, drawn from the initial state ([Machine.Mermaid]).
+func (m *Model) Mermaid() string { return m.machine.Mermaid() }

@@ -7,20 +7,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/valmennus/valmennus/internal/strictjson"
 )
 
 // Limits of a model document read by [LoadModel]. A model is a short,
 // hand-written definition; the limits keep a hostile document from costing
-// more than a moment to reject.
+// more than a moment to reject. (At most 200 states and 500 events: the
+// maxlen tags of modelIn.)
 const (
 	maxModelJSONBytes = 1 << 20 // 1 MiB
-	maxModelStates    = 200
-	maxModelEvents    = 500
 	maxJSONDepth      = 32
 )
 
@@ -219,16 +218,11 @@ func LoadModel(data []byte, reg *ModelRegistry) (*Model, error) {
 		return nil, err
 	}
 	pr := problems{subject: "model"}
-	if len(data) > maxModelJSONBytes {
-		pr.add("", "the document is %d bytes; at most %d are accepted", len(data), maxModelJSONBytes)
-		return nil, pr.err()
-	}
-	root, ok := parseJSONDocument(data, &pr)
-	if !ok {
-		return nil, pr.err()
-	}
 	d := &specDecoder{pr: &pr, reg: reg, reported: map[string]bool{}}
-	spec, buildable := d.model(root)
+	spec, buildable, read := d.decode(data)
+	if !read {
+		return nil, pr.err()
+	}
 	pr.subject = "model " + quoteOr(spec.Name, "(unnamed)")
 	if !buildable {
 		return nil, pr.err()
@@ -378,194 +372,55 @@ func BuiltinModelJSON(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// jsonKind is the type of a parsed JSON value.
-type jsonKind uint8
-
-const (
-	jsonNull jsonKind = iota
-	jsonBool
-	jsonNumber
-	jsonString
-	jsonArray
-	jsonObject
-)
-
-func (k jsonKind) String() string {
-	return [...]string{"null", "a boolean", "a number", "a string", "an array", "an object"}[k]
+// The document's form as LoadModel reads it: names where ModelSpec has Go
+// values, a pointer where present and empty differ, 32-bit deadlines.
+type modelIn struct {
+	Name        string    `json:"name"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Initial     string    `json:"initial"`
+	Openers     []Role    `json:"openers"`
+	States      []stateIn `json:"states" strictjson:"maxlen=200"`
+	Events      []eventIn `json:"events" strictjson:"maxlen=500"`
 }
 
-// jsonValue is a parsed JSON value that keeps its object keys in document
-// order, so every problem can be reported with its path.
-type jsonValue struct {
-	kind   jsonKind
-	keys   []string     // object
-	fields []*jsonValue // object, parallel to keys
-	elems  []*jsonValue // array
-	str    string
-	num    json.Number
-	b      bool
+type stateIn struct {
+	Name          string    `json:"name"`
+	Title         string    `json:"title"`
+	Kind          StateKind `json:"kind"`
+	Deadline      periodIn  `json:"deadline"`
+	NotifyOverdue []Role    `json:"notify_overdue"`
+	Exit          ExitKind  `json:"exit"`
 }
 
-// jsonParseError is a malformed document, at the path being read.
-type jsonParseError struct {
-	path   string
-	offset int64
-	err    error
+type periodIn struct {
+	Months int32 `json:"months"`
+	Days   int32 `json:"days"`
 }
 
-// parseJSONDocument parses exactly one JSON value. Duplicate keys are
-// reported (their later values dropped); malformed JSON, an empty document
-// and data after the document are reported and make it return false.
-func parseJSONDocument(data []byte, pr *problems) (*jsonValue, bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	p := &jsonParser{data: data, dec: dec, pr: pr}
-	if len(bytes.TrimLeft(data, " \t\r\n")) == 0 {
-		pr.add("", "empty document: expected a JSON object")
-		return nil, false
-	}
-	root, perr := p.value("", 0)
-	if perr != nil {
-		msg := perr.err.Error()
-		if errors.Is(perr.err, io.EOF) || errors.Is(perr.err, io.ErrUnexpectedEOF) {
-			msg, perr.offset = "unexpected end of the document", int64(len(data))
-		}
-		pr.add(perr.path, "malformed JSON at %s: %s", position(data, perr.offset), msg)
-		return nil, false
-	}
-	end := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
-		for end < int64(len(data)) && strings.IndexByte(" \t\r\n", data[end]) >= 0 {
-			end++
-		}
-		pr.add("", "unexpected data after the JSON document at %s", position(data, end))
-		return nil, false
-	}
-	return root, true
+type eventIn struct {
+	Name           string   `json:"name"`
+	Title          string   `json:"title"`
+	From           []string `json:"from"`
+	To             string   `json:"to"`
+	Roles          []Role   `json:"roles"`
+	Rules          []string `json:"rules"`
+	Payload        *string  `json:"payload"`
+	Record         string   `json:"record"`
+	RequirePayload bool     `json:"require_payload"`
+	RequireReason  bool     `json:"require_reason"`
+	Notify         []Role   `json:"notify"`
+	Effects        []string `json:"effects"`
 }
 
-// position returns "line L, column C" (1-based, columns in bytes) of a
-// byte offset.
-func position(data []byte, offset int64) string {
-	offset = min(max(offset, 0), int64(len(data)))
-	before := data[:offset]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf("line %d, column %d", line, col)
-}
+// modelJSONOptions is the strictness of a model document: nothing lenient,
+// 1 MiB, nested at most 32 levels.
+var modelJSONOptions = &strictjson.Options{MaxBytes: maxModelJSONBytes, MaxDepth: maxJSONDepth}
 
-type jsonParser struct {
-	data []byte
-	dec  *json.Decoder
-	pr   *problems
-}
-
-func (p *jsonParser) fail(path string, err error) *jsonParseError {
-	off := p.dec.InputOffset()
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		// The token reader's offset can point before the offending byte;
-		// the validating scanner's points just past it.
-		var raw json.RawMessage
-		if errors.As(json.Unmarshal(p.data, &raw), &se) {
-			off = se.Offset - 1
-		}
-	}
-	return &jsonParseError{path: path, offset: off, err: err}
-}
-
-func (p *jsonParser) value(path string, depth int) (*jsonValue, *jsonParseError) {
-	tok, err := p.dec.Token()
-	if err != nil {
-		return nil, p.fail(path, err)
-	}
-	switch t := tok.(type) {
-	case nil:
-		return &jsonValue{kind: jsonNull}, nil
-	case bool:
-		return &jsonValue{kind: jsonBool, b: t}, nil
-	case json.Number:
-		return &jsonValue{kind: jsonNumber, num: t}, nil
-	case string:
-		return &jsonValue{kind: jsonString, str: t}, nil
-	case json.Delim:
-		if depth >= maxJSONDepth {
-			return nil, p.fail(path, fmt.Errorf("nested more than %d levels deep", maxJSONDepth))
-		}
-		switch t {
-		case '{':
-			v := &jsonValue{kind: jsonObject}
-			seen := map[string]bool{}
-			for p.dec.More() {
-				kt, err := p.dec.Token()
-				if err != nil {
-					return nil, p.fail(path, err)
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, p.fail(path, errors.New("expected an object key"))
-				}
-				fp := jsonKeyPath(path, key)
-				fv, perr := p.value(fp, depth+1)
-				if perr != nil {
-					return nil, perr
-				}
-				if seen[key] {
-					p.pr.add(fp, "duplicate key %q", key)
-					continue
-				}
-				seen[key] = true
-				v.keys = append(v.keys, key)
-				v.fields = append(v.fields, fv)
-			}
-			if _, err := p.dec.Token(); err != nil { // the closing '}'
-				return nil, p.fail(path, err)
-			}
-			return v, nil
-		case '[':
-			v := &jsonValue{kind: jsonArray}
-			for i := 0; p.dec.More(); i++ {
-				ev, perr := p.value(fmt.Sprintf("%s[%d]", path, i), depth+1)
-				if perr != nil {
-					return nil, perr
-				}
-				v.elems = append(v.elems, ev)
-			}
-			if _, err := p.dec.Token(); err != nil { // the closing ']'
-				return nil, p.fail(path, err)
-			}
-			return v, nil
-		}
-	}
-	// The decoder returns ']' or '}' only where they close a value it opened.
-	return nil, p.fail(path, fmt.Errorf("unexpected %v", tok))
-}
-
-// jsonKeyPath appends an object key to a path: "events[0].title", or
-// `events[0]["two words"]` for a key that is not a plain identifier.
-func jsonKeyPath(path, key string) string {
-	plain := key != ""
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			plain = false
-			break
-		}
-	}
-	switch {
-	case !plain:
-		return path + "[" + strconv.Quote(key) + "]"
-	case path == "":
-		return key
-	default:
-		return path + "." + key
-	}
-}
-
-// specDecoder turns a parsed document into a ModelSpec, reporting every
-// problem of form and every unknown name. Where a value is wrong it leaves
-// a zero value (or a stand-in for an unknown name) in its place, so that
-// the indexes the build reports stay those of the document.
+// specDecoder turns a document into a ModelSpec, reporting every problem
+// of form and every unknown name. Where a value is wrong it leaves a zero
+// value (or a stand-in for an unknown name) in its place, so that the
+// indexes the build reports stay those of the document.
 type specDecoder struct {
 	pr       *problems
 	reg      *ModelRegistry
@@ -592,208 +447,100 @@ func (d *specDecoder) covered(path string) bool {
 	}
 }
 
-// fields calls set for each key of an object at path, reporting the keys
-// set does not know (it returns false for them) and a value that is not an
-// object. It returns false for the latter.
-func (d *specDecoder) fields(v *jsonValue, path string, set func(key string, v *jsonValue, path string) bool) bool {
-	if v.kind != jsonObject {
-		d.bad(path, "must be an object, got %s", v.kind)
-		return false
+// decode reads the document. It returns read false when the document is
+// not JSON (or too large, or empty), and buildable false also when it is
+// not an object or defines too large a model to be worth building.
+func (d *specDecoder) decode(data []byte) (spec ModelSpec, buildable, read bool) {
+	var in modelIn
+	buildable, read = true, true
+	err := strictjson.Decode(data, &in, modelJSONOptions)
+	var se *strictjson.Error
+	if err != nil && !errors.As(err, &se) {
+		d.bad("", "%v", err) // not reached: &in is a pointer
+		return ModelSpec{}, false, false
 	}
-	for i, k := range v.keys {
-		fp := jsonKeyPath(path, k)
-		if !set(k, v.fields[i], fp) {
-			d.bad(fp, "unknown key %q", k)
-		}
-	}
-	return true
-}
-
-func (d *specDecoder) str(v *jsonValue, path string) string {
-	if v.kind != jsonString {
-		d.bad(path, "must be a string, got %s", v.kind)
-		return ""
-	}
-	return v.str
-}
-
-func (d *specDecoder) boolean(v *jsonValue, path string) bool {
-	if v.kind != jsonBool {
-		d.bad(path, "must be true or false, got %s", v.kind)
-		return false
-	}
-	return v.b
-}
-
-func (d *specDecoder) integer(v *jsonValue, path string) int {
-	if v.kind != jsonNumber {
-		d.bad(path, "must be a whole number, got %s", v.kind)
-		return 0
-	}
-	n, err := strconv.ParseInt(v.num.String(), 10, 32)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			d.bad(path, "%s is out of range", v.num)
-		} else {
-			d.bad(path, "must be a whole number, got %s", v.num)
-		}
-		return 0
-	}
-	return int(n)
-}
-
-func (d *specDecoder) array(v *jsonValue, path string) ([]*jsonValue, bool) {
-	if v.kind != jsonArray {
-		d.bad(path, "must be an array, got %s", v.kind)
-		return nil, false
-	}
-	return v.elems, true
-}
-
-// strs decodes an array of strings, leaving "" where an element is not one.
-func (d *specDecoder) strs(v *jsonValue, path string) []string {
-	elems, ok := d.array(v, path)
-	if !ok {
-		return nil
-	}
-	out := make([]string, len(elems))
-	for i, e := range elems {
-		out[i] = d.str(e, fmt.Sprintf("%s[%d]", path, i))
-	}
-	return out
-}
-
-func (d *specDecoder) roles(v *jsonValue, path string) []Role {
-	s := d.strs(v, path)
-	if s == nil {
-		return nil
-	}
-	out := make([]Role, len(s))
-	for i, r := range s {
-		out[i] = Role(r)
-	}
-	return out
-}
-
-// model decodes the document; it returns false when the model is too large
-// (or the document not an object) to be worth building.
-func (d *specDecoder) model(v *jsonValue) (ModelSpec, bool) {
-	var spec ModelSpec
-	buildable := true
-	if v.kind != jsonObject {
-		d.bad("", "the document must be a JSON object, got %s", v.kind)
-		return spec, false
-	}
-	d.fields(v, "", func(k string, fv *jsonValue, p string) bool {
-		switch k {
-		case "name":
-			spec.Name = d.str(fv, p)
-		case "title":
-			spec.Title = d.str(fv, p)
-		case "description":
-			spec.Description = d.str(fv, p)
-		case "initial":
-			spec.Initial = d.str(fv, p)
-		case "openers":
-			spec.Openers = d.roles(fv, p)
-		case "states":
-			var ok bool
-			spec.States, ok = decodeList(d, fv, p, maxModelStates, "states", d.state)
-			buildable = buildable && ok
-		case "events":
-			var ok bool
-			spec.Events, ok = decodeList(d, fv, p, maxModelEvents, "events", d.event)
-			buildable = buildable && ok
-		default:
-			return false
-		}
-		return true
-	})
-	return spec, buildable
-}
-
-func (d *specDecoder) state(v *jsonValue, path string) StateSpec {
-	var s StateSpec
-	d.fields(v, path, func(k string, fv *jsonValue, p string) bool {
-		switch k {
-		case "name":
-			s.Name = d.str(fv, p)
-		case "title":
-			s.Title = d.str(fv, p)
-		case "kind":
-			s.Kind = StateKind(d.str(fv, p))
-		case "deadline":
-			d.fields(fv, p, func(k string, fv *jsonValue, p string) bool {
-				switch k {
-				case "months":
-					s.Deadline.Months = d.integer(fv, p)
-				case "days":
-					s.Deadline.Days = d.integer(fv, p)
-				default:
-					return false
-				}
-				return true
-			})
-		case "notify_overdue":
-			s.NotifyOverdue = d.roles(fv, p)
-		case "exit":
-			s.Exit = ExitKind(d.str(fv, p))
-		default:
-			return false
-		}
-		return true
-	})
-	return s
-}
-
-func (d *specDecoder) event(v *jsonValue, path string) EventSpec {
-	var e EventSpec
-	d.fields(v, path, func(k string, fv *jsonValue, p string) bool {
-		switch k {
-		case "name":
-			e.Name = d.str(fv, p)
-		case "title":
-			e.Title = d.str(fv, p)
-		case "from":
-			e.From = d.strs(fv, p)
-		case "to":
-			e.To = d.str(fv, p)
-		case "roles":
-			e.Roles = d.roles(fv, p)
-		case "rules":
-			for i, name := range d.strs(fv, p) {
-				e.Rules = append(e.Rules, d.rule(name, fmt.Sprintf("%s[%d]", p, i)))
+	if se != nil {
+		for _, p := range se.Problems {
+			msg := modelJSONMessage(p)
+			if p.Code.Fatal() {
+				read = false
 			}
-		case "payload":
-			if fv.kind != jsonString {
-				d.str(fv, p)
-				e.Payload = struct{}{} // a stand-in, so that the build does not ask for one
-				return true
+			if !read || p.Path == "" || p.Code == strictjson.TooLong {
+				buildable = false
 			}
-			payload, ok := d.reg.Payloads[fv.str]
+			if p.Code == strictjson.Duplicate {
+				d.pr.add(p.Path, "%s", msg) // the build may still speak of the first value
+			} else {
+				d.bad(p.Path, "%s", msg)
+			}
+		}
+	}
+	spec = ModelSpec{Name: in.Name, Title: in.Title, Description: in.Description, Initial: in.Initial, Openers: in.Openers}
+	if in.States != nil {
+		spec.States = make([]StateSpec, len(in.States))
+	}
+	for i, s := range in.States {
+		spec.States[i] = StateSpec{Name: s.Name, Title: s.Title, Kind: s.Kind, NotifyOverdue: s.NotifyOverdue, Exit: s.Exit,
+			Deadline: Period{Months: int(s.Deadline.Months), Days: int(s.Deadline.Days)}}
+	}
+	if in.Events != nil {
+		spec.Events = make([]EventSpec, len(in.Events))
+	}
+	for i, e := range in.Events {
+		path := fmt.Sprintf("events[%d]", i)
+		ev := EventSpec{Name: e.Name, Title: e.Title, From: e.From, To: e.To, Roles: e.Roles, Record: e.Record,
+			RequirePayload: e.RequirePayload, RequireReason: e.RequireReason, Notify: e.Notify}
+		for j, name := range e.Rules {
+			ev.Rules = append(ev.Rules, d.rule(name, fmt.Sprintf("%s.rules[%d]", path, j)))
+		}
+		for j, name := range e.Effects {
+			ev.Effects = append(ev.Effects, d.effect(name, fmt.Sprintf("%s.effects[%d]", path, j)))
+		}
+		switch p := path + ".payload"; {
+		case d.reported[p]:
+			ev.Payload = struct{}{} // a stand-in, so that the build does not ask for one
+		case e.Payload != nil:
+			payload, ok := d.reg.Payloads[*e.Payload]
 			if !ok {
-				d.bad(p, "unknown payload %q (not in the registry)", fv.str)
+				d.bad(p, "unknown payload %q (not in the registry)", *e.Payload)
 				payload = struct{}{}
 			}
-			e.Payload = payload
-		case "record":
-			e.Record = d.str(fv, p)
-		case "require_payload":
-			e.RequirePayload = d.boolean(fv, p)
-		case "require_reason":
-			e.RequireReason = d.boolean(fv, p)
-		case "notify":
-			e.Notify = d.roles(fv, p)
-		case "effects":
-			for i, name := range d.strs(fv, p) {
-				e.Effects = append(e.Effects, d.effect(name, fmt.Sprintf("%s[%d]", p, i)))
-			}
-		default:
-			return false
+			ev.Payload = payload
 		}
-		return true
-	})
-	return e
+		spec.Events[i] = ev
+	}
+	return spec, buildable, read
+}
+
+// modelJSONMessage words a problem of form as LoadModel reports it.
+func modelJSONMessage(p strictjson.Problem) string {
+	switch p.Code {
+	case strictjson.TooLarge:
+		return fmt.Sprintf("the document is %d bytes; at most %d are accepted", p.Size, p.Limit)
+	case strictjson.Empty:
+		return "empty document: expected a JSON object"
+	case strictjson.Syntax:
+		return fmt.Sprintf("malformed JSON at line %d, column %d: %v", p.Line, p.Column, p.Err)
+	case strictjson.Unknown:
+		return fmt.Sprintf("unknown key %q", p.Key)
+	case strictjson.Duplicate:
+		return fmt.Sprintf("duplicate key %q", p.Key)
+	case strictjson.WrongType, strictjson.NullValue:
+		want := p.Want
+		if want == strictjson.WantInteger {
+			want = "a whole number"
+		}
+		if p.Path == "" {
+			return fmt.Sprintf("the document must be a JSON object, got %s", p.Got)
+		}
+		return fmt.Sprintf("must be %s, got %s", want, p.Got)
+	case strictjson.TooLong:
+		what := p.Path[strings.LastIndexAny(p.Path, ".[")+1:]
+		return fmt.Sprintf("at most %d %s are accepted, got %d", p.Limit, what, p.Size)
+	}
+	// Truncated, TooDeep, Trailing, NotInteger, OutOfRange: the
+	// decoder's own words.
+	return p.Message
 }
 
 // rule resolves a rule name; an unknown one is reported and replaced by a
@@ -825,20 +572,6 @@ func (d *specDecoder) effect(name, path string) Effect {
 // with one is never returned, so it is never seen.
 var errUnresolved = errors.New("valmennus: unresolved name in a model document")
 
-// decodeList decodes a JSON array of at most max elements with elem; a
-// longer one is reported and makes the model unbuildable (false).
-func decodeList[T any](d *specDecoder, v *jsonValue, path string, max int, what string, elem func(*jsonValue, string) T) ([]T, bool) {
-	elems, ok := d.array(v, path)
-	if len(elems) > max {
-		d.bad(path, "at most %d %s are accepted, got %d", max, what, len(elems))
-		return nil, false
-	}
-	if !ok {
-		return nil, true
-	}
-	out := make([]T, len(elems))
-	for i, e := range elems {
-		out[i] = elem(e, fmt.Sprintf("%s[%d]", path, i))
-	}
-	return out, true
-}
+// jsonKeyPath appends an object key to a path: "events[0].title", or
+// `events[0]["two words"]` for a key that is not a plain identifier.
+func jsonKeyPath(path, key string) string { return strictjson.JoinKey(path, key) }

@@ -101,6 +101,36 @@ type Outbox interface {
 	Notices(ctx context.Context, q NoticeQuery) ([]Notice, error)
 }
 
+// NoticeCompleter is an optional capability of an [Outbox]: it records the
+// outcomes of many claims in one round trip. A [Dispatcher] detects it with
+// a type assertion and completes each round's notices with one call;
+// without it, the dispatcher calls [Outbox.CompleteNotice] once per notice.
+// The adapters in this module (memory, sqlite, postgres) implement it, and
+// the conformance suite (adapters/storetest, Outbox/CompleteBatch…) checks
+// it whenever a store has it. It is stable for third-party adapters.
+type NoticeCompleter interface {
+	// CompleteNotices records the outcome of every completion in cs as
+	// [Outbox.CompleteNotice] would, and returns one error per completion,
+	// in the order of cs: nil when it was recorded, a *ConflictError when
+	// Attempt is not the notice's current claim (the lease was lost; the
+	// notice is left as it is), a *NotFoundError when the notice is not in
+	// the outbox. The batch is one transaction (or one statement): when the
+	// call as a whole fails (a cancelled context, a lost connection, an id
+	// that appears twice in cs) it returns a nil slice and the error, and
+	// none of the completions is recorded. An empty cs does nothing.
+	CompleteNotices(ctx context.Context, cs []NoticeCompletion) ([]error, error)
+}
+
+// NoticeCompletion is one entry of [NoticeCompleter.CompleteNotices]: the
+// arguments of one [Outbox.CompleteNotice].
+type NoticeCompletion struct {
+	ID string
+	// Attempt is the claim the result answers (the claimed notice's
+	// Attempts).
+	Attempt int
+	Result  NoticeResult
+}
+
 // ClaimParams are the arguments of [Outbox.ClaimNotices].
 type ClaimParams struct {
 	Now   time.Time

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/looplab/fsm"
 )
 
 // Service is a service a student can be referred to.
@@ -55,19 +53,16 @@ const (
 )
 
 // referralMachine is the referral's own small state machine.
-var referralMachine = fsm.Events{
-	{Name: ReferralMake, Src: []string{string(ReferralProposed)}, Dst: string(ReferralMade)},
-	{Name: ReferralAccept, Src: []string{string(ReferralMade)}, Dst: string(ReferralAccepted)},
-	{Name: ReferralComplete, Src: []string{string(ReferralAccepted)}, Dst: string(ReferralCompleted)},
-	{Name: ReferralDecline, Src: []string{string(ReferralProposed), string(ReferralMade)}, Dst: string(ReferralDeclined)},
-	{Name: ReferralUnreached, Src: []string{string(ReferralMade)}, Dst: string(ReferralNotReached)},
-}
+var referralMachine = MustMachine(string(ReferralProposed), []Edge{
+	{Event: ReferralMake, From: []string{string(ReferralProposed)}, To: string(ReferralMade)},
+	{Event: ReferralAccept, From: []string{string(ReferralMade)}, To: string(ReferralAccepted)},
+	{Event: ReferralComplete, From: []string{string(ReferralAccepted)}, To: string(ReferralCompleted)},
+	{Event: ReferralDecline, From: []string{string(ReferralProposed), string(ReferralMade)}, To: string(ReferralDeclined)},
+	{Event: ReferralUnreached, From: []string{string(ReferralMade)}, To: string(ReferralNotReached)},
+})
 
 // ReferralDiagram renders the referral state machine as Mermaid.
-func ReferralDiagram() string {
-	out, _ := fsm.VisualizeWithType(fsm.NewFSM(string(ReferralProposed), referralMachine, nil), fsm.MermaidStateDiagram)
-	return out
-}
+func ReferralDiagram() string { return referralMachine.Mermaid() }
 
 // Referral is a referral of a case's student to a service. The Reason is
 // confidential student-welfare information: it is stored apart from
@@ -196,15 +191,12 @@ func (e *Engine) AdvanceReferral(ctx context.Context, actor Actor, id CaseID, re
 		if err != nil {
 			return err
 		}
-		m := fsm.NewFSM(string(r.Status), referralMachine, nil)
-		if err := m.Event(context.Background(), event); err != nil {
-			allowed := m.AvailableTransitions()
-			slices.Sort(allowed)
-			return &TransitionError{Event: event, State: string(r.Status), Allowed: allowed, Unknown: !slices.ContainsFunc(referralMachine,
-				func(d fsm.EventDesc) bool { return d.Name == event })}
+		to, err := referralMachine.Fire(ctx, string(r.Status), event, nil)
+		if err != nil {
+			return err
 		}
 		now := e.clock.Now()
-		r.Status = ReferralStatus(m.Current())
+		r.Status = ReferralStatus(to)
 		r.UpdatedAt = now
 		r.History = append(r.History, string(r.Status)+" "+DateOf(now).String()+" by "+actor.ID)
 		var timers []Timer

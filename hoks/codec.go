@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/strictjson"
 )
 
 // MaxDocumentSize is the largest eHOKS document [Decode] accepts, 2 MiB.
@@ -78,18 +77,13 @@ func (e *DecodeError) Is(target error) bool {
 // kebab-case Finnish names; dates are YYYY-MM-DD and must exist; instants
 // are RFC 3339 or the other ISO 8601 forms eHOKS reads ("2017-10-25",
 // "2017-10-25T21:00", read in UTC); integers may be written as 5.0 or 5e0, as
-// eHOKS allows. JSON null is rejected (omit the member instead). Decode
-// checks form only: call [Validate] for the eHOKS rules, or [Check] for them
-// and the advisories. opts may be nil.
+// eHOKS allows. JSON null is rejected (omit the member instead). A member
+// given twice counts once, with its last value, as in eHOKS. Decode checks
+// form only: call [Validate] for the eHOKS rules, or [Check] for them and the
+// advisories. opts may be nil.
 func Decode(data []byte, opts *DecodeOptions) (*Plan, error) {
-	root, err := parseJSON(data, opts)
-	if err != nil {
-		return nil, err
-	}
-	d := decoder{opts: opts}
 	var p Plan
-	d.value("", root, reflect.ValueOf(&p).Elem())
-	if err := d.err(); err != nil {
+	if err := decode(data, &p, opts); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -99,80 +93,128 @@ func Decode(data []byte, opts *DecodeOptions) (*Plan, error) {
 // JSON array, as eHOKS's list endpoints and demo data use). Paths in errors
 // start with the index, "[2].oppija-oid", for an array.
 func DecodeAll(data []byte, opts *DecodeOptions) ([]*Plan, error) {
-	root, err := parseJSON(data, opts)
-	if err != nil {
-		return nil, err
-	}
-	d := decoder{opts: opts}
-	var plans []*Plan
-	if list, ok := root.([]any); ok {
-		for i, item := range list {
-			var p Plan
-			d.value("["+strconv.Itoa(i)+"]", item, reflect.ValueOf(&p).Elem())
-			plans = append(plans, &p)
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		var plans []*Plan
+		if err := decode(data, &plans, opts); err != nil {
+			return nil, err
 		}
-	} else {
-		var p Plan
-		d.value("", root, reflect.ValueOf(&p).Elem())
-		plans = append(plans, &p)
+		if len(plans) == 0 {
+			return nil, nil
+		}
+		return plans, nil
 	}
-	if err := d.err(); err != nil {
+	var p Plan
+	if err := decode(data, &p, opts); err != nil {
 		return nil, err
 	}
-	return plans, nil
+	return []*Plan{&p}, nil
 }
 
-func parseJSON(data []byte, opts *DecodeOptions) (any, error) {
+var (
+	dateType    = reflect.TypeFor[coaching.Date]()
+	instantType = reflect.TypeFor[Instant]()
+	extraType   = reflect.TypeFor[Extra]()
+)
+
+// eHOKS's dates and instants, as Decode reads them.
+var ehoksValues = []strictjson.Custom{
+	strictjson.Func("a date string YYYY-MM-DD", func(v strictjson.Value) (coaching.Date, error) {
+		if v.Type() != strictjson.String {
+			return coaching.Date{}, strictjson.ErrWrongType
+		}
+		return coaching.ParseDate(v.Text())
+	}),
+	strictjson.Func("a timestamp string", func(v strictjson.Value) (Instant, error) {
+		if v.Type() != strictjson.String {
+			return Instant{}, strictjson.ErrWrongType
+		}
+		in, err := parseInstant(v.Text())
+		if err != nil {
+			return Instant{}, fmt.Errorf("timestamp %q: want RFC 3339, e.g. 2017-10-25T21:00:00.000Z, or another ISO 8601 form eHOKS reads (2017-10-25, 2017-10-25T21:00)", v.Text())
+		}
+		return in, nil
+	}),
+}
+
+// decode reads data into v (a *Plan or a *[]*Plan) with eHOKS's
+// strictness: null, unknown members (unless kept), wrong types and
+// impossible dates and instants are problems; integral numbers with a
+// fraction or exponent are integers and a member given twice keeps its last
+// value, as in eHOKS's JSON coercion. Members are read in key order, so
+// that the problems come in path order.
+func decode(data []byte, v any, opts *DecodeOptions) error {
 	limit := MaxDocumentSize
 	if opts != nil && opts.MaxSize > 0 {
 		limit = opts.MaxSize
 	}
-	if len(data) > limit {
-		return nil, &DecodeError{tooLarge: true, Problems: []coaching.FieldProblem{{
-			Message: fmt.Sprintf("document is %d bytes; the limit is %d bytes", len(data), limit)}}}
+	so := &strictjson.Options{
+		MaxBytes:        limit,
+		MaxProblems:     maxProblems,
+		Duplicates:      strictjson.LastDuplicateWins,
+		IntegralNumbers: true,
+		SortedKeys:      true,
+		Custom:          ehoksValues,
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		return nil, syntaxError(data, err)
+	if opts != nil && opts.KeepUnknown {
+		so.ExtraType = extraType
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &DecodeError{Problems: []coaching.FieldProblem{{
-			Message: fmt.Sprintf("unexpected data after the JSON value at byte %d", dec.InputOffset())}}}
+	err := strictjson.Decode(data, v, so)
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
+		return err
 	}
-	return root, nil
-}
-
-func syntaxError(data []byte, err error) error {
-	var se *json.SyntaxError
-	msg := err.Error()
-	if errors.As(err, &se) {
-		line, col := lineCol(data, se.Offset)
-		msg = fmt.Sprintf("malformed JSON at line %d, column %d (byte %d): %s", line, col, se.Offset, strings.TrimPrefix(se.Error(), "json: "))
-	} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		msg = "malformed JSON: the document is empty or ends too early"
-	}
-	return &DecodeError{Problems: []coaching.FieldProblem{{Message: msg}}}
-}
-
-func lineCol(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line, col := 1, 1
-	for _, b := range data[:off] {
-		if b == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
+	de := &DecodeError{Problems: make([]coaching.FieldProblem, len(se.Problems))}
+	for i, p := range se.Problems {
+		de.tooLarge = de.tooLarge || p.Code == strictjson.TooLarge
+		field := p.Path
+		if p.Code.Fatal() {
+			field = "" // the document as a whole is refused
 		}
+		de.Problems[i] = coaching.FieldProblem{Field: field, Message: decodeMessage(data, p)}
 	}
-	return line, col
+	return de
 }
 
-// ---- reflection metadata ----
+// decodeMessage words a problem as this package always has.
+func decodeMessage(data []byte, p strictjson.Problem) string {
+	switch p.Code {
+	case strictjson.TooLarge:
+		return fmt.Sprintf("document is %d bytes; the limit is %d bytes", p.Size, p.Limit)
+	case strictjson.Empty, strictjson.Truncated:
+		return "malformed JSON: the document is empty or ends too early"
+	case strictjson.Syntax, strictjson.TooDeep:
+		// Counted as encoding/json counts: the offending byte as read.
+		line, col := strictjson.Position(data, p.Offset+1)
+		what := "exceeded max depth"
+		if p.Code == strictjson.Syntax {
+			what = p.Err.Error()
+		}
+		return fmt.Sprintf("malformed JSON at line %d, column %d (byte %d): %s", line, col, p.Offset+1, what)
+	case strictjson.Trailing:
+		return fmt.Sprintf("unexpected data after the JSON value at byte %d", p.Offset)
+	case strictjson.Unknown:
+		return fmt.Sprintf("unknown member %q", p.Key)
+	case strictjson.NullValue:
+		return "null is not allowed; leave the member out instead"
+	case strictjson.WrongType:
+		return fmt.Sprintf("want %s, got %s", p.Want, p.Got)
+	case strictjson.NotInteger, strictjson.OutOfRange:
+		if p.Want == strictjson.WantInteger {
+			return fmt.Sprintf("want an integer, got %s", p.Literal)
+		}
+		return fmt.Sprintf("number %s is out of range", p.Literal)
+	}
+	return p.Message
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// ---- reflection metadata, for encoding ----
 
 type fieldInfo struct {
 	name  string
@@ -186,12 +228,7 @@ type structInfo struct {
 	extra  int            // index of the Extra field, -1 if none
 }
 
-var (
-	structCache sync.Map // reflect.Type → *structInfo
-	dateType    = reflect.TypeFor[coaching.Date]()
-	instantType = reflect.TypeFor[Instant]()
-	extraType   = reflect.TypeFor[Extra]()
-)
+var structCache sync.Map // reflect.Type → *structInfo
 
 func infoOf(t reflect.Type) *structInfo {
 	if v, ok := structCache.Load(t); ok {
@@ -213,195 +250,6 @@ func infoOf(t reflect.Type) *structInfo {
 	}
 	v, _ := structCache.LoadOrStore(t, si)
 	return v.(*structInfo)
-}
-
-// ---- decoding ----
-
-type decoder struct {
-	opts     *DecodeOptions
-	problems []coaching.FieldProblem
-}
-
-func (d *decoder) fail(path, format string, args ...any) {
-	if len(d.problems) < maxProblems {
-		d.problems = append(d.problems, coaching.FieldProblem{Field: path, Message: fmt.Sprintf(format, args...)})
-	}
-}
-
-func (d *decoder) err() error {
-	if len(d.problems) == 0 {
-		return nil
-	}
-	return &DecodeError{Problems: d.problems}
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func (d *decoder) value(path string, src any, dst reflect.Value) {
-	if src == nil {
-		d.fail(path, "null is not allowed; leave the member out instead")
-		return
-	}
-	t := dst.Type()
-	switch t {
-	case dateType:
-		s, ok := src.(string)
-		if !ok {
-			d.fail(path, "want a date string YYYY-MM-DD, got %s", jsonKind(src))
-			return
-		}
-		dt, err := coaching.ParseDate(s)
-		if err != nil {
-			d.fail(path, "%v", err)
-			return
-		}
-		dst.Set(reflect.ValueOf(dt))
-		return
-	case instantType:
-		s, ok := src.(string)
-		if !ok {
-			d.fail(path, "want a timestamp string, got %s", jsonKind(src))
-			return
-		}
-		in, err := parseInstant(s)
-		if err != nil {
-			d.fail(path, "timestamp %q: want RFC 3339, e.g. 2017-10-25T21:00:00.000Z, or another ISO 8601 form eHOKS reads (2017-10-25, 2017-10-25T21:00)", s)
-			return
-		}
-		dst.Set(reflect.ValueOf(in))
-		return
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		nv := reflect.New(t.Elem())
-		d.value(path, src, nv.Elem())
-		dst.Set(nv)
-	case reflect.Struct:
-		obj, ok := src.(map[string]any)
-		if !ok {
-			d.fail(path, "want an object, got %s", jsonKind(src))
-			return
-		}
-		si := infoOf(t)
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			fp := join(path, k)
-			pos, ok := si.byName[k]
-			if !ok {
-				if d.opts != nil && d.opts.KeepUnknown && si.extra >= 0 {
-					raw, err := json.Marshal(obj[k])
-					if err != nil {
-						d.fail(fp, "cannot keep unknown member: %v", err)
-						continue
-					}
-					ev := dst.Field(si.extra)
-					if ev.IsNil() {
-						ev.Set(reflect.MakeMap(extraType))
-					}
-					ev.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(json.RawMessage(raw)))
-					continue
-				}
-				d.fail(fp, "unknown member %q", k)
-				continue
-			}
-			f := si.fields[pos]
-			d.value(fp, obj[k], dst.Field(f.index))
-		}
-	case reflect.Slice:
-		arr, ok := src.([]any)
-		if !ok {
-			d.fail(path, "want an array, got %s", jsonKind(src))
-			return
-		}
-		sv := reflect.MakeSlice(t, len(arr), len(arr))
-		for i, item := range arr {
-			d.value(path+"["+strconv.Itoa(i)+"]", item, sv.Index(i))
-		}
-		dst.Set(sv)
-	case reflect.String:
-		s, ok := src.(string)
-		if !ok {
-			d.fail(path, "want a string, got %s", jsonKind(src))
-			return
-		}
-		dst.SetString(s)
-	case reflect.Bool:
-		b, ok := src.(bool)
-		if !ok {
-			d.fail(path, "want true or false, got %s", jsonKind(src))
-			return
-		}
-		dst.SetBool(b)
-	case reflect.Int, reflect.Int64:
-		n, ok := src.(json.Number)
-		if !ok {
-			d.fail(path, "want an integer, got %s", jsonKind(src))
-			return
-		}
-		i, err := strconv.ParseInt(string(n), 10, 64)
-		if err != nil {
-			// eHOKS takes a number with a fraction or exponent as an integer
-			// when it has an integral value (schema.coerce safe-long-cast,
-			// via ring.swagger.coerce json-coersions): 5.0 and 1e2 are 5 and 100.
-			i, err = integral(n)
-		}
-		if err != nil || dst.OverflowInt(i) {
-			d.fail(path, "want an integer, got %s", n)
-			return
-		}
-		dst.SetInt(i)
-	case reflect.Float64:
-		n, ok := src.(json.Number)
-		if !ok {
-			d.fail(path, "want a number, got %s", jsonKind(src))
-			return
-		}
-		f, err := strconv.ParseFloat(string(n), 64)
-		if err != nil {
-			d.fail(path, "number %s is out of range", n)
-			return
-		}
-		dst.SetFloat(f)
-	default:
-		d.fail(path, "internal: cannot decode into %s", t)
-	}
-}
-
-// integral reads a JSON number written with a fraction or exponent that has
-// an integral value within int64.
-func integral(n json.Number) (int64, error) {
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
-		return 0, fmt.Errorf("%s is not an integer", n)
-	}
-	return int64(f), nil
 }
 
 // ---- encoding ----

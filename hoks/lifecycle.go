@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
-
-	"github.com/looplab/fsm"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -62,37 +59,29 @@ const (
 
 // lifecycle is the HOKS state machine. Saving a draft while in draft or
 // updated is not a transition (the status stays).
-var lifecycle = fsm.Events{
-	{Name: ActionApprove, Src: []string{string(StatusDraft), string(StatusUpdated)}, Dst: string(StatusApproved)},
-	{Name: ActionStart, Src: []string{string(StatusApproved)}, Dst: string(StatusInProgress)},
-	{Name: ActionRevise, Src: []string{string(StatusApproved), string(StatusInProgress)}, Dst: string(StatusUpdated)},
-	{Name: ActionReachCompetence, Src: []string{string(StatusApproved), string(StatusInProgress)}, Dst: string(StatusCompetenceReached)},
-	{Name: ActionComplete, Src: []string{string(StatusCompetenceReached)}, Dst: string(StatusCompleted)},
-	{Name: ActionArchive, Src: []string{string(StatusDraft), string(StatusApproved), string(StatusInProgress), string(StatusUpdated),
-		string(StatusCompetenceReached), string(StatusCompleted)}, Dst: string(StatusArchived)},
-}
+var lifecycle = coaching.MustMachine(string(StatusDraft), []coaching.Edge{
+	{Event: ActionApprove, From: []string{string(StatusDraft), string(StatusUpdated)}, To: string(StatusApproved)},
+	{Event: ActionStart, From: []string{string(StatusApproved)}, To: string(StatusInProgress)},
+	{Event: ActionRevise, From: []string{string(StatusApproved), string(StatusInProgress)}, To: string(StatusUpdated)},
+	{Event: ActionReachCompetence, From: []string{string(StatusApproved), string(StatusInProgress)}, To: string(StatusCompetenceReached)},
+	{Event: ActionComplete, From: []string{string(StatusCompetenceReached)}, To: string(StatusCompleted)},
+	{Event: ActionArchive, From: []string{string(StatusDraft), string(StatusApproved), string(StatusInProgress), string(StatusUpdated),
+		string(StatusCompetenceReached), string(StatusCompleted)}, To: string(StatusArchived)},
+})
 
-// next runs action from status on a fresh looplab machine (the lifecycle is
-// not a hot path, and a fresh machine cannot be wedged by another call).
+// next runs action from status on the lifecycle machine. An action it does
+// not allow is a *coaching.TransitionError listing the actions it does.
 func next(from Status, action string) (Status, error) {
-	m := fsm.NewFSM(string(from), lifecycle, nil)
-	if err := m.Event(context.Background(), action); err != nil {
-		allowed := m.AvailableTransitions()
-		slices.Sort(allowed)
-		return "", &coaching.TransitionError{Event: action, State: string(from), Allowed: allowed}
+	to, err := lifecycle.Fire(context.Background(), string(from), action, nil)
+	if err != nil {
+		return "", err
 	}
-	return Status(m.Current()), nil
+	return Status(to), nil
 }
 
 // LifecycleDiagram renders the HOKS lifecycle as a Mermaid state diagram
 // with looplab/fsm's visualiser.
-func LifecycleDiagram() string {
-	out, err := fsm.VisualizeWithType(fsm.NewFSM(string(StatusDraft), lifecycle, nil), fsm.MermaidStateDiagram)
-	if err != nil {
-		return ""
-	}
-	return out
-}
+func LifecycleDiagram() string { return lifecycle.Mermaid() }
 
 // Version is one stored version of a case's HOKS. Versions are immutable:
 // every change, and every approval, stores a new one.

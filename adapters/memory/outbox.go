@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -48,6 +49,8 @@ func (s *Store) ClaimNotices(ctx context.Context, p coaching.ClaimParams) ([]coa
 	return out, nil
 }
 
+var _ coaching.NoticeCompleter = (*Store)(nil)
+
 // CompleteNotice implements coaching.Outbox.
 func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r coaching.NoticeResult) error {
 	if err := ctx.Err(); err != nil {
@@ -55,6 +58,44 @@ func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r co
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.completeLocked(id, attempt, r)
+}
+
+// CompleteNotices implements coaching.NoticeCompleter: every completion
+// under one hold of the store's lock.
+func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeCompletion) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := duplicateCompletion(cs); err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(cs))
+	if len(cs) == 0 {
+		return errs, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range cs {
+		errs[i] = s.completeLocked(c.ID, c.Attempt, c.Result)
+	}
+	return errs, nil
+}
+
+// duplicateCompletion refuses a batch that names a notice twice.
+func duplicateCompletion(cs []coaching.NoticeCompletion) error {
+	seen := make(map[string]struct{}, len(cs))
+	for _, c := range cs {
+		if _, dup := seen[c.ID]; dup {
+			return fmt.Errorf("memory: CompleteNotices: notice %q appears more than once", c.ID)
+		}
+		seen[c.ID] = struct{}{}
+	}
+	return nil
+}
+
+// completeLocked records one outcome; s.mu is held for writing.
+func (s *Store) completeLocked(id string, attempt int, r coaching.NoticeResult) error {
 	n, ok := s.notices[id]
 	if !ok {
 		return &coaching.NotFoundError{Kind: "notice", ID: id}

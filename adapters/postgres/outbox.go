@@ -3,10 +3,14 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -73,6 +77,94 @@ func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r co
 		return err
 	}
 	return &coaching.ConflictError{Subject: "notice " + id, Expected: int64(attempt), Current: int64(current)}
+}
+
+var _ coaching.NoticeCompleter = (*Store)(nil)
+
+// completeNoticesQuery records a batch of outcomes in one statement: the
+// batch arrives as arrays and is joined to the notices it answers, each
+// row under the same WHERE as completeNotice's (status claimed, attempts =
+// the claim's). It returns a row per completion: its id, whether it was
+// recorded, and the notice's attempts as the statement found them (NULL
+// when there is no such notice), which tells a conflict from a missing
+// notice without a second round trip.
+const completeNoticesQuery = `WITH v AS (
+		SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+			AS v(id, attempt, status, err, at, retry_at)),
+	u AS (
+		UPDATE {s}.notices n SET status = v.status, last_error = v.err, lease_until = v.at,
+			sent_at = CASE WHEN v.status = 'sent' THEN v.at ELSE n.sent_at END,
+			not_before = CASE WHEN v.status = 'pending' THEN v.retry_at ELSE n.not_before END
+		FROM v WHERE n.id = v.id AND n.status = 'claimed' AND n.attempts = v.attempt
+		RETURNING n.id)
+	SELECT v.id, u.id IS NOT NULL, cur.attempts
+	FROM v LEFT JOIN u ON u.id = v.id LEFT JOIN {s}.notices cur ON cur.id = v.id`
+
+// CompleteNotices implements coaching.NoticeCompleter. The whole batch is
+// one statement (one round trip, one commit). A completion that matches no
+// claim gets a *coaching.ConflictError whose Current is the notice's
+// attempts as the statement saw them, or a *coaching.NotFoundError. Each
+// error text is kept as CompleteNotice keeps it.
+func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeCompletion) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(cs))
+	index := make(map[string]int, len(cs))
+	var (
+		ids, statuses, texts []string
+		attempts             []int32
+		ats, retries         []pgtype.Timestamptz
+	)
+	for i, c := range cs {
+		if _, dup := index[c.ID]; dup {
+			return nil, fmt.Errorf("postgres: CompleteNotices: notice %q appears more than once", c.ID)
+		}
+		index[c.ID] = i
+		if !lookupKey(c.ID, maxComposedBytes) {
+			errs[i] = interpretError(pgx.ErrNoRows, target{kind: "notice", id: c.ID})
+			continue
+		}
+		status := c.Result.Status
+		if status != coaching.NoticeSent && status != coaching.NoticeDead {
+			status = coaching.NoticePending
+		}
+		ids = append(ids, c.ID)
+		attempts = append(attempts, int32(min(max(c.Attempt, math.MinInt32), math.MaxInt32)))
+		statuses = append(statuses, string(status))
+		texts = append(texts, storableCopy(c.Result.Error))
+		ats = append(ats, optTime(c.Result.At))
+		retries = append(retries, pgtype.Timestamptz{Time: c.Result.RetryAt, Valid: true})
+	}
+	if len(ids) == 0 {
+		return errs, nil
+	}
+	type outcome struct {
+		id       string
+		recorded bool
+		attempts pgtype.Int4
+	}
+	rows, err := s.pool.Query(ctx, strings.ReplaceAll(completeNoticesQuery, "{s}", s.ident), ids, attempts, statuses, texts, ats, retries)
+	got, err := collect(rows, err, make([]outcome, 0, len(ids)), target{kind: "notice"}, func(r pgx.Row, o *outcome) error {
+		return r.Scan(&o.id, &o.recorded, &o.attempts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(got) != len(ids) {
+		return nil, fmt.Errorf("postgres: CompleteNotices: %d outcomes for %d completions", len(got), len(ids))
+	}
+	for _, o := range got {
+		i := index[o.id]
+		switch {
+		case o.recorded:
+		case !o.attempts.Valid:
+			errs[i] = interpretError(pgx.ErrNoRows, target{kind: "notice", id: o.id})
+		default:
+			errs[i] = &coaching.ConflictError{Subject: "notice " + o.id, Expected: int64(cs[i].Attempt), Current: int64(o.attempts.Int32)}
+		}
+	}
+	return errs, nil
 }
 
 // Notice implements coaching.Outbox.

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -42,10 +44,66 @@ func (s *Store) ClaimNotices(ctx context.Context, p coaching.ClaimParams) ([]coa
 	return out, nil
 }
 
+var _ coaching.NoticeCompleter = (*Store)(nil)
+
 // CompleteNotice implements coaching.Outbox. The attempt is checked in the
 // UPDATE's WHERE clause.
 func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r coaching.NoticeResult) error {
-	rf := ref{kind: "notice", id: id}
+	var cerr error
+	err := s.write(ctx, func(w *writer) error {
+		var err error
+		cerr, err = completeOne(ctx, w, coaching.NoticeCompletion{ID: id, Attempt: attempt, Result: r})
+		if err != nil {
+			return err
+		}
+		return cerr
+	})
+	if err != nil {
+		return err
+	}
+	return cerr
+}
+
+// CompleteNotices implements coaching.NoticeCompleter: one write
+// transaction (one commit, one fsync) for the whole batch, each completion
+// an UPDATE like CompleteNotice's.
+func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeCompletion) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	seen := make(map[string]struct{}, len(cs))
+	for _, c := range cs {
+		if _, dup := seen[c.ID]; dup {
+			return nil, fmt.Errorf("sqlite: CompleteNotices: notice %q appears more than once", c.ID)
+		}
+		seen[c.ID] = struct{}{}
+	}
+	errs := make([]error, len(cs))
+	if len(cs) == 0 {
+		return errs, nil
+	}
+	err := s.write(ctx, func(w *writer) error {
+		for i, c := range cs {
+			var err error
+			if errs[i], err = completeOne(ctx, w, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// completeOne records one outcome in w's transaction. It returns the
+// completion's own error (a *coaching.ConflictError or a
+// *coaching.NotFoundError) first, and an error that fails the transaction
+// second.
+func completeOne(ctx context.Context, w *writer, c coaching.NoticeCompletion) (error, error) {
+	rf := ref{kind: "notice", id: c.ID}
+	r := c.Result
 	status := coaching.NoticePending
 	var sentAt, notBefore any
 	switch r.Status {
@@ -56,22 +114,23 @@ func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r co
 	default:
 		notBefore = micros(r.RetryAt)
 	}
-	return s.write(ctx, func(w *writer) error {
-		n, err := affected(w.exec(ctx, qComplete, string(status), r.Error, micros(r.At), sentAt, notBefore, id, attempt))
-		if err != nil {
-			return interpretError(err, rf)
+	n, err := affected(w.exec(ctx, qComplete, string(status), r.Error, micros(r.At), sentAt, notBefore, c.ID, c.Attempt))
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	if n == 1 {
+		return nil, nil
+	}
+	var cur string
+	var attempts int
+	var caseID string
+	if err := w.queryRow(ctx, qNoticeState, c.ID).Scan(&cur, &attempts, &caseID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return interpretError(err, rf), nil
 		}
-		if n == 1 {
-			return nil
-		}
-		var cur string
-		var attempts int
-		var caseID string
-		if err := w.queryRow(ctx, qNoticeState, id).Scan(&cur, &attempts, &caseID); err != nil {
-			return interpretError(err, rf)
-		}
-		return &coaching.ConflictError{CaseID: coaching.CaseID(caseID), Subject: "notice " + id, Expected: int64(attempt), Current: int64(attempts)}
-	})
+		return nil, interpretError(err, rf)
+	}
+	return &coaching.ConflictError{CaseID: coaching.CaseID(caseID), Subject: "notice " + c.ID, Expected: int64(c.Attempt), Current: int64(attempts)}, nil
 }
 
 // Notice implements coaching.Outbox.

@@ -2,8 +2,12 @@ package storetest
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -95,6 +99,31 @@ func outboxCases() []testCase {
 				_, err := e.store.Notice(e.ctx, "n-none")
 				requireNotFound(e, err, "notice", "n-none", "reading an unknown notice")
 			},
+		},
+		{
+			name: "CompleteBatch",
+			rule: "NoticeCompleter.CompleteNotices records each completion as CompleteNotice would (sent, retry, dead) and answers each with its own error: nil, a *ConflictError for a stale or unclaimed attempt (changing nothing), a *NotFoundError for an unknown id",
+			run:  testCompleteBatch,
+		},
+		{
+			name: "CompleteBatchAllOrNothing",
+			rule: "NoticeCompleter.CompleteNotices with an id twice or a cancelled context fails as a whole and records none of the batch; an empty batch does nothing",
+			run:  testCompleteBatchAllOrNothing,
+		},
+		{
+			name: "DispatcherExactlyOnce",
+			rule: "dispatchers sharing the store (4 dispatchers, 4 concurrent sends each, claims of 7) send every notice exactly once, attempt 1, and record it sent",
+			run:  testDispatcherExactlyOnce,
+		},
+		{
+			name: "DispatcherRetriesAndDeadLetters",
+			rule: "the Dispatcher over the store retries a transient failure at Now + backoff, marks a permanent failure dead at once and a notice dead after MaxAttempts, calls OnDead once for each, and sends a sent notice never again",
+			run:  testDispatcherRetries,
+		},
+		{
+			name: "DispatcherCrashTakeover",
+			rule: "the notices a crashed dispatcher holds are not claimed again while its leases hold; once they expire another dispatcher takes them over (attempt 2) and sends each once, and the crashed dispatcher's late outcomes are refused and change nothing",
+			run:  testDispatcherCrashTakeover,
 		},
 		{
 			name: "NoticesQuery",
@@ -420,4 +449,348 @@ func nilIfEmpty[T any](s []T) []T {
 		return nil
 	}
 	return s
+}
+
+// completer returns the store as a coaching.NoticeCompleter, or skips the
+// case: the capability is optional (the dispatcher falls back to
+// CompleteNotice).
+func completer(e *env) coaching.NoticeCompleter {
+	e.Helper()
+	c, ok := e.store.(coaching.NoticeCompleter)
+	if !ok {
+		e.Skip("the store does not implement coaching.NoticeCompleter (optional)")
+	}
+	return c
+}
+
+func testCompleteBatch(e *env) {
+	bc := completer(e)
+	e.seed("c-1")
+	for i := range 6 {
+		e.enqueue(notice(fmt.Sprintf("n-%d", i), "c-1", "k", at(time.Duration(i)*time.Minute)))
+	}
+	t1 := at(hour)
+	require.Equal(e, []string{"n-0", "n-1", "n-2", "n-3"}, noticeIDs(e.claim(t1, 4, hour)))
+	// n-4's first lease runs out and it is claimed again: attempt 1 is
+	// stale. n-5 is never claimed.
+	require.Equal(e, []string{"n-4"}, noticeIDs(e.claim(t1, 1, time.Minute)))
+	require.Equal(e, []string{"n-4"}, noticeIDs(e.claim(t1.Add(2*time.Minute), 1, hour)))
+
+	sentAt := t1.Add(3*time.Second + 7*time.Microsecond)
+	retryAt := t1.Add(30*time.Minute + 11*time.Microsecond)
+	before4, before5 := e.mustNotice("n-4"), e.mustNotice("n-5")
+	cs := []coaching.NoticeCompletion{
+		{ID: "n-2", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticeDead, At: sentAt, Error: "550 mailbox unavailable"}},
+		{ID: "n-none", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: sentAt}},
+		{ID: "n-0", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: sentAt}},
+		{ID: "n-4", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: sentAt}},
+		{ID: "n-1", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticePending, At: sentAt, RetryAt: retryAt, Error: "451 try again later"}},
+		{ID: "n-5", Attempt: 0, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: sentAt}},
+		{ID: "n-3", Attempt: 2, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: sentAt}},
+	}
+	errs, err := bc.CompleteNotices(e.ctx, cs)
+	require.NoError(e, err, "CompleteNotices of a batch with stale and unknown entries")
+	require.Len(e, errs, len(cs), "one error per completion")
+	assert.NoError(e, errs[0], "n-2 (dead)")
+	requireNotFound(e, errs[1], "notice", "n-none", "completing an unknown notice in a batch")
+	assert.NoError(e, errs[2], "n-0 (sent)")
+	requireConflict(e, errs[3], "n-4: attempt 1 after attempt 2 was claimed")
+	assert.NoError(e, errs[4], "n-1 (retry)")
+	requireConflict(e, errs[5], "n-5: a pending notice that was never claimed")
+	requireConflict(e, errs[6], "n-3: attempt 2 when attempt 1 is the claim")
+
+	n0 := e.mustNotice("n-0")
+	assert.Equal(e, coaching.NoticeSent, n0.Status)
+	assert.True(e, n0.SentAt.Equal(sentAt), "SentAt = r.At, got %s", n0.SentAt)
+	assert.Equal(e, 1, n0.Attempts)
+	n1 := e.mustNotice("n-1")
+	assert.Equal(e, coaching.NoticePending, n1.Status)
+	assert.True(e, n1.NotBefore.Equal(retryAt), "NotBefore = RetryAt, got %s", n1.NotBefore)
+	assert.Equal(e, "451 try again later", n1.LastError)
+	assert.True(e, n1.SentAt.IsZero())
+	n2 := e.mustNotice("n-2")
+	assert.Equal(e, coaching.NoticeDead, n2.Status)
+	assert.Equal(e, "550 mailbox unavailable", n2.LastError)
+	assert.True(e, n2.SentAt.IsZero())
+	n3 := e.mustNotice("n-3")
+	assert.Equal(e, coaching.NoticeClaimed, n3.Status, "a refused completion changes nothing")
+	assert.Equal(e, 1, n3.Attempts)
+	assert.Equal(e, NormalizeNotice(before4), NormalizeNotice(e.mustNotice("n-4")), "a stale completion must not change the notice")
+	assert.Equal(e, NormalizeNotice(before5), NormalizeNotice(e.mustNotice("n-5")), "completing an unclaimed notice must not change it")
+	_, err = e.store.Notice(e.ctx, "n-none")
+	assert.ErrorIs(e, err, coaching.ErrNotFound, "CompleteNotices must not create a notice")
+
+	// The current claim of n-4 completes; sent and dead notices are never
+	// claimed again, and the retry comes back at RetryAt.
+	errs, err = bc.CompleteNotices(e.ctx, []coaching.NoticeCompletion{{ID: "n-4", Attempt: 2, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: sentAt}}})
+	require.NoError(e, err)
+	require.Len(e, errs, 1)
+	require.NoError(e, errs[0], "the current attempt can complete")
+	assert.Equal(e, []string{"n-5"}, noticeIDs(e.claim(retryAt.Add(-time.Second), 10, hour)),
+		"before RetryAt only the never-claimed notice is due (n-3's lease holds)")
+	assert.Equal(e, []string{"n-3", "n-5", "n-1"}, noticeIDs(e.claim(t1.Add(2*hour), 10, lease)),
+		"later the expired leases and the retry come back, oldest first; the sent and dead notices never do")
+}
+
+func testCompleteBatchAllOrNothing(e *env) {
+	bc := completer(e)
+	e.seed("c-1")
+	e.enqueue(notice("n-1", "c-1", "k", at(0)), notice("n-2", "c-1", "k", at(time.Minute)))
+	require.Len(e, e.claim(at(hour), 10, hour), 2)
+	before := []coaching.Notice{e.mustNotice("n-1"), e.mustNotice("n-2")}
+	unchanged := func(what string) {
+		e.Helper()
+		for _, b := range before {
+			assert.Equal(e, NormalizeNotice(b), NormalizeNotice(e.mustNotice(b.ID)), "%s: nothing of the batch may be recorded", what)
+		}
+	}
+	sent := coaching.NoticeResult{Status: coaching.NoticeSent, At: at(hour + time.Second)}
+
+	errs, err := bc.CompleteNotices(e.ctx, []coaching.NoticeCompletion{
+		{ID: "n-1", Attempt: 1, Result: sent},
+		{ID: "n-2", Attempt: 1, Result: sent},
+		{ID: "n-1", Attempt: 1, Result: sent},
+	})
+	require.Error(e, err, "a batch naming a notice twice must fail")
+	assert.Nil(e, errs)
+	unchanged("a batch naming n-1 twice")
+
+	errs, err = bc.CompleteNotices(cancelled(e.ctx), []coaching.NoticeCompletion{{ID: "n-1", Attempt: 1, Result: sent}, {ID: "n-2", Attempt: 1, Result: sent}})
+	require.Error(e, err, "CompleteNotices with a cancelled context must fail")
+	assert.Nil(e, errs)
+	unchanged("a cancelled batch")
+
+	errs, err = bc.CompleteNotices(e.ctx, nil)
+	require.NoError(e, err, "an empty batch")
+	assert.Empty(e, errs)
+	unchanged("an empty batch")
+}
+
+// fixedClock is a clock a case sets by hand.
+type fixedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fixedClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fixedClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// countingSender counts the notices it delivered by id.
+type countingSender struct {
+	mu   sync.Mutex
+	sent map[string]int
+	fail func(n coaching.Notice, call int) error
+	call map[string]int
+}
+
+func (s *countingSender) Send(_ context.Context, n coaching.Notice) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.call == nil {
+		s.call, s.sent = map[string]int{}, map[string]int{}
+	}
+	s.call[n.ID]++
+	if s.fail != nil {
+		if err := s.fail(n, s.call[n.ID]); err != nil {
+			return err
+		}
+	}
+	s.sent[n.ID]++
+	return nil
+}
+
+func (s *countingSender) counts() (calls, sent map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.call), maps.Clone(s.sent)
+}
+
+func (e *env) dispatcher(s coaching.Sender, o coaching.DispatcherOptions) *coaching.Dispatcher {
+	e.Helper()
+	d, err := coaching.NewDispatcher(e.store, s, &o)
+	require.NoError(e, err, "NewDispatcher")
+	return d
+}
+
+func testDispatcherExactlyOnce(e *env) {
+	e.seed("c-1")
+	const count = 120
+	var ns []coaching.Notice
+	want := map[string]int{}
+	for i := range count {
+		id := fmt.Sprintf("n-%03d", i)
+		ns = append(ns, notice(id, "c-1", "k", at(time.Duration(i%17)*time.Second)))
+		want[id] = 1
+	}
+	e.enqueue(ns...)
+	clock := &fixedClock{now: at(hour)}
+	sender := &countingSender{}
+	var wg sync.WaitGroup
+	reports := make([]coaching.DispatchReport, 4)
+	for w := range reports {
+		d := e.dispatcher(sender, coaching.DispatcherOptions{Clock: clock, BatchSize: 7, Concurrency: 4})
+		wg.Go(func() {
+			var err error
+			reports[w], err = d.RunOnce(e.ctx)
+			assert.NoError(e, err, "RunOnce")
+		})
+	}
+	wg.Wait()
+	_, sent := sender.counts()
+	assert.Equal(e, want, sent, "every notice sent exactly once")
+	var total coaching.DispatchReport
+	for _, r := range reports {
+		total.Add(r)
+	}
+	assert.Equal(e, coaching.DispatchReport{Claimed: count, Sent: count}, total, "the dispatchers' reports")
+	for _, n := range e.notices(coaching.NoticeQuery{}) {
+		assert.Equal(e, coaching.NoticeSent, n.Status, "notice %s", n.ID)
+		assert.Equal(e, 1, n.Attempts, "notice %s: one claim", n.ID)
+	}
+}
+
+type transientError string
+
+func (e transientError) Error() string { return string(e) }
+
+func testDispatcherRetries(e *env) {
+	e.seed("c-1")
+	e.enqueue(
+		notice("n-ok", "c-1", "k", at(0)),
+		notice("n-flaky", "c-1", "k", at(time.Second)),
+		notice("n-bad", "c-1", "k", at(2*time.Second)),
+		notice("n-down", "c-1", "k", at(3*time.Second)),
+	)
+	sender := &countingSender{fail: func(n coaching.Notice, call int) error {
+		switch {
+		case n.ID == "n-flaky" && call == 1, n.ID == "n-down":
+			return transientError("503 service unavailable")
+		case n.ID == "n-bad":
+			return coaching.Permanent(errors.New("550 no such user"))
+		}
+		return nil
+	}}
+	var mu sync.Mutex
+	dead := map[string]int{}
+	t0 := at(day)
+	clock := &fixedClock{now: t0}
+	d := e.dispatcher(sender, coaching.DispatcherOptions{Clock: clock, BaseBackoff: time.Minute, MaxBackoff: 10 * time.Minute,
+		MaxAttempts: 3, Concurrency: 3, OnDead: func(_ context.Context, n coaching.Notice) { mu.Lock(); dead[n.ID]++; mu.Unlock() }})
+	run := func(now time.Time, want coaching.DispatchReport) {
+		e.Helper()
+		clock.Set(now)
+		rep, err := d.RunOnce(e.ctx)
+		require.NoError(e, err, "RunOnce at %s", now)
+		assert.Equal(e, want, rep, "RunOnce at %s", now)
+	}
+
+	run(t0, coaching.DispatchReport{Claimed: 4, Sent: 1, Retried: 2, Dead: 1})
+	ok := e.mustNotice("n-ok")
+	assert.Equal(e, coaching.NoticeSent, ok.Status)
+	assert.True(e, ok.SentAt.Equal(t0), "SentAt is the dispatcher's clock after the send, got %s", ok.SentAt)
+	for _, id := range []string{"n-flaky", "n-down"} {
+		n := e.mustNotice(id)
+		assert.Equal(e, coaching.NoticePending, n.Status, id)
+		assert.True(e, n.NotBefore.Equal(t0.Add(time.Minute)), "%s: retried after BaseBackoff, got %s", id, n.NotBefore)
+		assert.Equal(e, "503 service unavailable", n.LastError, id)
+	}
+	bad := e.mustNotice("n-bad")
+	assert.Equal(e, coaching.NoticeDead, bad.Status, "a permanent failure is dead at once")
+	assert.Equal(e, 1, bad.Attempts)
+	assert.Contains(e, bad.LastError, "550")
+
+	run(t0.Add(30*time.Second), coaching.DispatchReport{})
+	run(t0.Add(time.Minute), coaching.DispatchReport{Claimed: 2, Sent: 1, Retried: 1})
+	down := e.mustNotice("n-down")
+	assert.True(e, down.NotBefore.Equal(t0.Add(3*time.Minute)), "the second failure doubles the backoff, got %s", down.NotBefore)
+	run(t0.Add(3*time.Minute), coaching.DispatchReport{Claimed: 1, Dead: 1})
+	down = e.mustNotice("n-down")
+	assert.Equal(e, coaching.NoticeDead, down.Status, "dead after MaxAttempts")
+	assert.Equal(e, 3, down.Attempts)
+	run(t0.Add(100*day), coaching.DispatchReport{})
+
+	calls, sent := sender.counts()
+	assert.Equal(e, map[string]int{"n-ok": 1, "n-flaky": 2, "n-bad": 1, "n-down": 3}, calls, "Send calls per notice")
+	assert.Equal(e, map[string]int{"n-ok": 1, "n-flaky": 1}, sent, "deliveries per notice")
+	mu.Lock()
+	assert.Equal(e, map[string]int{"n-bad": 1, "n-down": 1}, dead, "OnDead once per dead notice")
+	mu.Unlock()
+	assert.Equal(e, coaching.NoticeSent, e.mustNotice("n-flaky").Status)
+}
+
+// blockingSender holds every Send until its context ends, like a process
+// that stopped in the middle of sending.
+type blockingSender struct{ started chan string }
+
+func (s *blockingSender) Send(ctx context.Context, n coaching.Notice) error {
+	s.started <- n.ID
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func testDispatcherCrashTakeover(e *env) {
+	e.seed("c-1")
+	const count = 10
+	for i := range count {
+		e.enqueue(notice(fmt.Sprintf("n-%02d", i), "c-1", "k", at(time.Duration(i)*time.Second)))
+	}
+	t0 := at(hour)
+	const leaseA = time.Minute
+
+	// Dispatcher A claims all ten and stalls in its first two sends.
+	crashed := &blockingSender{started: make(chan string, count)}
+	a := e.dispatcher(crashed, coaching.DispatcherOptions{Clock: &fixedClock{now: t0}, BatchSize: count, Concurrency: 2, Lease: leaseA})
+	ctxA, crash := context.WithCancel(e.ctx)
+	defer crash()
+	doneA := make(chan error, 1)
+	go func() { _, err := a.RunOnce(ctxA); doneA <- err }()
+	for range 2 {
+		select {
+		case <-crashed.started:
+		case <-time.After(30 * time.Second):
+			e.Fatal("dispatcher A did not start sending")
+		}
+	}
+	claimed := e.notices(coaching.NoticeQuery{Status: coaching.NoticeClaimed})
+	require.Len(e, claimed, count, "A holds a lease on every notice")
+
+	// B finds nothing while A's leases hold.
+	clockB := &fixedClock{now: t0.Add(leaseA / 2)}
+	sender := &countingSender{}
+	b := e.dispatcher(sender, coaching.DispatcherOptions{Clock: clockB, BatchSize: 4, Concurrency: 3})
+	rep, err := b.RunOnce(e.ctx)
+	require.NoError(e, err)
+	assert.Equal(e, coaching.DispatchReport{}, rep, "nothing is claimable while the leases hold")
+
+	// Once they have expired, B takes every notice over.
+	clockB.Set(t0.Add(leaseA + time.Second))
+	rep, err = b.RunOnce(e.ctx)
+	require.NoError(e, err)
+	assert.Equal(e, coaching.DispatchReport{Claimed: count, Sent: count}, rep, "B takes over after the leases expire")
+	_, sent := sender.counts()
+	assert.Len(e, sent, count)
+	for id, k := range sent {
+		assert.Equal(e, 1, k, "notice %s sent %d times by B", id, k)
+	}
+	after := e.notices(coaching.NoticeQuery{})
+	for _, n := range after {
+		assert.Equal(e, coaching.NoticeSent, n.Status, n.ID)
+		assert.Equal(e, 2, n.Attempts, "%s: B's claim is attempt 2", n.ID)
+	}
+
+	// A comes back to life only to stop: its outcomes answer attempt 1 and
+	// are refused.
+	crash()
+	select {
+	case <-doneA:
+	case <-time.After(30 * time.Second):
+		e.Fatal("dispatcher A did not stop")
+	}
+	assert.Equal(e, normalizeAll(after, NormalizeNotice), normalizeAll(e.notices(coaching.NoticeQuery{}), NormalizeNotice),
+		"the crashed dispatcher's late outcomes change nothing")
+	assert.Empty(e, e.claim(t0.Add(100*day), 10, lease), "nothing is left to claim")
 }

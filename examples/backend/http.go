@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/internal/strictjson"
 )
 
 // The caller's identity comes from these request headers. They stand in
@@ -267,76 +267,80 @@ func (e *bodyError) Error() string {
 	return "the request body does not decode: " + strings.Join(parts, "; ")
 }
 
+// bodyOptions read a request body as encoding/json would (null leaves a
+// value as it is, a member given twice is read twice, a member may name a
+// field in another case) but strictly: unknown members, wrong types,
+// numbers that do not fit and trailing data are errors.
+var bodyOptions = &strictjson.Options{AllowNull: true, Duplicates: strictjson.DecodeEveryDuplicate, FoldCase: true}
+
 // decodeBody decodes a JSON request body into v strictly: unknown members,
-// wrong types and trailing data are errors naming the JSON path.
+// wrong types and trailing data are errors, every one reported with its
+// JSON path.
 func decodeBody(r *http.Request, v any) error {
 	data, err := readAll(r)
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return &bodyError{problems: []coaching.FieldProblem{{Message: "the body is empty; a JSON object is expected"}}}
+	err = strictjson.Decode(data, v, bodyOptions)
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
+		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &bodyError{problems: []coaching.FieldProblem{jsonProblem(data, err)}}
+	problems := make([]coaching.FieldProblem, len(se.Problems))
+	for i, p := range se.Problems {
+		problems[i] = bodyProblem(data, p)
 	}
-	if dec.More() {
-		return &bodyError{problems: []coaching.FieldProblem{{Message: "unexpected data after the JSON value"}}}
-	}
-	return nil
+	return &bodyError{problems: problems}
 }
 
-// jsonProblem turns an encoding/json error into a field problem with the
-// JSON path where encoding/json knows it.
-func jsonProblem(data []byte, err error) coaching.FieldProblem {
-	var (
-		se *json.SyntaxError
-		te *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &se):
-		line, col := lineCol(data, se.Offset)
-		return coaching.FieldProblem{Message: fmt.Sprintf("malformed JSON at line %d, column %d: %s", line, col, se.Error())}
-	case errors.As(err, &te):
-		return coaching.FieldProblem{Field: te.Field, Message: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return coaching.FieldProblem{Message: "malformed JSON: the body ends too early"}
-	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return coaching.FieldProblem{Field: strings.Trim(f, `"`), Message: "unknown member"}
-	}
-	// Errors from a field's own UnmarshalJSON/UnmarshalText (a date, an
-	// identity code — whose errors never contain the code) name no path.
-	return coaching.FieldProblem{Message: strings.TrimPrefix(msg, "json: ")}
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "slice", "array":
-		return "array"
-	case "struct", "map":
-		return "object"
-	}
-	return "number"
-}
-
-func lineCol(data []byte, off int64) (line, col int) {
-	line, col = 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
+// bodyProblem words a problem of a request body.
+func bodyProblem(data []byte, p strictjson.Problem) coaching.FieldProblem {
+	switch p.Code {
+	case strictjson.Empty:
+		return coaching.FieldProblem{Message: "the body is empty; a JSON object is expected"}
+	case strictjson.Syntax, strictjson.TooDeep:
+		// Counted as encoding/json counts: the offending byte as read.
+		line, col := strictjson.Position(data, p.Offset+1)
+		what := "exceeded max depth"
+		if p.Code == strictjson.Syntax {
+			what = p.Err.Error()
 		}
+		return coaching.FieldProblem{Message: fmt.Sprintf("malformed JSON at line %d, column %d: %s", line, col, what)}
+	case strictjson.Truncated:
+		return coaching.FieldProblem{Message: "malformed JSON: the body ends too early"}
+	case strictjson.Trailing:
+		return coaching.FieldProblem{Message: "unexpected data after the JSON value"}
+	case strictjson.Unknown:
+		return coaching.FieldProblem{Field: p.Path, Message: "unknown member"}
+	case strictjson.WrongType:
+		return coaching.FieldProblem{Field: p.Path, Message: fmt.Sprintf("must be a JSON %s, got %s", jsonWant(p.Want), jsonGot(p.Got))}
 	}
-	return line, col
+	// NotInteger, OutOfRange and Invalid (a field's UnmarshalJSON or
+	// UnmarshalText refused the value): the decoder's words, at the path.
+	return coaching.FieldProblem{Field: p.Path, Message: p.Message}
+}
+
+// jsonWant and jsonGot name JSON types without articles, as the body's
+// messages always have.
+func jsonWant(w strictjson.Want) string {
+	switch w {
+	case strictjson.WantString:
+		return "string"
+	case strictjson.WantBool:
+		return "boolean"
+	case strictjson.WantArray:
+		return "array"
+	case strictjson.WantObject:
+		return "object"
+	case strictjson.WantInteger, strictjson.WantNumber:
+		return "number"
+	}
+	return "value"
+}
+
+func jsonGot(t strictjson.Type) string {
+	return [...]string{strictjson.Null: "null", strictjson.Bool: "bool", strictjson.Number: "number",
+		strictjson.String: "string", strictjson.Array: "array", strictjson.Object: "object"}[t]
 }
 
 // ifMatch reads an If-Match version ("5" or W/"5"); 0 when absent.

@@ -1,0 +1,17 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/storetest"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// BenchmarkDispatchWebhook: the dispatcher over the memory store against a
+// raw loop POSTing the same bodies to the same loopback sink, in the same
+// run (see storetest.BenchDispatch; the ratio metric is dispatcher
+// throughput / raw throughput).
+func BenchmarkDispatchWebhook(b *testing.B) {
+	storetest.BenchDispatch(b, func(testing.TB) coaching.Store { return memory.New() })
+}
