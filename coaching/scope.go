@@ -57,17 +57,10 @@ func (e *Engine) scope(ctx context.Context, actor Actor, write bool, fn func(s *
 			return fn(s)
 		})
 	}
-	if err != nil || len(s.pending) == 0 {
+	if err != nil {
 		return err
 	}
-	return e.update(ctx, func(tx Tx) error {
-		for _, a := range s.pending {
-			if err := tx.AppendAccess(ctx, a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return e.appendPending(ctx, s.pending)
 }
 
 // Actor returns the scope's actor.

@@ -45,31 +45,27 @@ func (e *Engine) ReadCase(ctx context.Context, actor Actor, op Operation, id Cas
 		return errors.New("valmennus: ReadCase: fn is nil")
 	}
 	var pending []AccessEntry
-	err := e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
-		c, err := tx.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		req, d, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil)
-		if err != nil {
-			return err
-		}
-		if err := log(req, d, ""); err != nil {
-			return err
-		}
-		v := &CaseView{e: e, ctx: ctx, tx: tx, actor: actor, c: c}
+	err := e.readCase(ctx, actor, op, id, func(tx ReadTx, c *Case) error {
+		v := &CaseView{e: e, ctx: ctx, tx: tx, actor: actor, c: *c}
 		if op.logged() {
-			v.w = tx.(Tx) // readAs runs a logged operation in a write transaction
+			v.w = tx.(Tx) // readCase runs a logged operation in a write transaction
 		}
-		err = fn(v)
+		err := fn(v)
 		pending = v.pending
 		return err
 	})
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return err
 	}
-	// Logged reads made in a read-only transaction: their entries are
-	// written before the reads are handed back (ReadCase returns).
+	return e.appendPending(ctx, pending)
+}
+
+// appendPending writes the entries of logged reads made in a read-only
+// transaction, right after it and before their results are handed back.
+func (e *Engine) appendPending(ctx context.Context, pending []AccessEntry) error {
+	if len(pending) == 0 {
+		return nil
+	}
 	return e.update(ctx, func(tx Tx) error {
 		for _, a := range pending {
 			if err := tx.AppendAccess(ctx, a); err != nil {
