@@ -14,6 +14,17 @@
 // records (pathway.RecordDestination, pathway.RecordUponLeaving,
 // pathway.RecordSixMonths) from a store; [FromStore] does both.
 //
+// A store can offer the figures a narrow read: [FactsStreamer], the
+// figures port, streams only the facts the aggregators need per case (its
+// columns, opening and closing instants, the destination and follow-up
+// records, the participant's birth date and background) as the store
+// keeps them, and outcomes decodes them with the same rules as whole cases
+// and participants. [FromStore] uses it when the store has it (the SQL
+// adapters do, with one narrow SELECT) and falls back to
+// coaching.CaseStreamer or Store.Cases otherwise; the figures are the same
+// on every path (outcomes/figurestest checks a store's port against whole
+// cases over a varied cohort).
+//
 // # Exactness
 //
 // Every percentage is computed exactly in decimal arithmetic

@@ -140,20 +140,30 @@ func (r *storeResolver) fill(c *coaching.Case, p *coaching.Participant, found bo
 	if found {
 		in.Participant = *p
 	}
-	if rec, ok := c.Record(pathway.RecordDestination); ok && decodeDestination(rec.Data, &r.dest) {
+	dest, _ := recordData(c, pathway.RecordDestination)
+	upon, hasUpon := recordData(c, pathway.RecordUponLeaving)
+	six, hasSix := recordData(c, pathway.RecordSixMonths)
+	r.records(in, dest, upon, hasUpon, six, hasSix)
+}
+
+// records sets the destination and the follow-up statuses of in from the
+// data of the latest destination, upon-leaving and six-month records (has*
+// report whether there is such a record). in.Case's instants must be set.
+func (r *storeResolver) records(in *Input, dest, upon []byte, hasUpon bool, six []byte, hasSix bool) {
+	if dest != nil && decodeDestination(dest, &r.dest) {
 		in.Destination = &r.dest
 	}
-	in.UponLeaving = uponLeaving(c, in.Destination)
-	in.SixMonths, _ = checkpointStatus(c, pathway.RecordSixMonths)
+	in.UponLeaving = uponLeaving(&in.Case, upon, hasUpon, in.Destination)
+	in.SixMonths, _ = checkpointStatus(six, hasSix)
 }
 
 // uponLeaving applies the ESF rule — the last status observed in the 28
 // days after leaving counts — to the upon-leaving result recorded on c
-// and to dest. The destination counts when it is dated inside the window
-// and after the result's observation (a result with no observation date
-// is taken as the last word).
-func uponLeaving(c *coaching.Case, dest *pathway.Destination) pathway.Kind {
-	status, observed := checkpointStatus(c, pathway.RecordUponLeaving)
+// (its data, when has) and to dest. The destination counts when it is
+// dated inside the window and after the result's observation (a result
+// with no observation date is taken as the last word).
+func uponLeaving(c *coaching.Case, upon []byte, has bool, dest *pathway.Destination) pathway.Kind {
+	status, observed := checkpointStatus(upon, has)
 	if dest == nil || !dest.Kind.Valid() || dest.Kind == pathway.Unknown || !c.Closed() {
 		return status
 	}
@@ -168,18 +178,34 @@ func uponLeaving(c *coaching.Case, dest *pathway.Destination) pathway.Kind {
 	return status
 }
 
-// checkpointStatus returns the status recorded under name and the date it
-// was observed; Unknown when there is none.
-func checkpointStatus(c *coaching.Case, name string) (pathway.Kind, coaching.Date) {
-	rec, ok := c.Record(name)
-	if !ok {
+// checkpointStatus returns the status recorded in a checkpoint record's
+// data (when has) and the date it was observed; Unknown when there is
+// none or it does not decode.
+func checkpointStatus(data []byte, has bool) (pathway.Kind, coaching.Date) {
+	if !has || notFound(data) {
 		return pathway.Unknown, coaching.Date{}
 	}
 	var res pathway.CheckpointResult
-	if json.Unmarshal(rec.Data, &res) != nil || !res.Found || !res.Status.Valid() {
+	if json.Unmarshal(data, &res) != nil || !res.Found || !res.Status.Valid() {
 		return pathway.Unknown, coaching.Date{}
 	}
 	return res.Status, res.ObservedOn
+}
+
+// notFound reports whether data is an object whose (last) found member is
+// false, written plainly: whether it decodes or not, such a result is not
+// found, so it need not be decoded.
+func notFound(data []byte) bool {
+	found, plain := []byte(nil), true
+	err := eachMember(data, func(key, val []byte) bool {
+		if string(key) == "found" {
+			found = val
+		} else if foldsTo(key, "found") {
+			plain = false
+		}
+		return plain
+	})
+	return err == nil && plain && string(found) == "false"
 }
 
 // decodeDestination decodes a destination record. The form the engine
@@ -271,23 +297,42 @@ func parseISODate(b []byte) (coaching.Date, bool) {
 
 // FromStore streams the cases matching q out of store, resolves each with
 // [StoreResolver] and feeds them to the sinks. A store that implements
-// coaching.CaseStreamer streams each case with its participant in one
-// pass, without a read per case.
+// [FactsStreamer] (the figures port) streams only the facts the figures
+// read; then a sink sees, in [Input.Case], the case's id, participant,
+// organisation, model, state, version and opening and closing instants
+// (no history, team, records or flags) and, in [Input.Participant], the
+// participant's id, birth date and background (no names, contacts or
+// identity code). Otherwise a store that implements coaching.CaseStreamer
+// streams each case with its participant in one pass, without a read per
+// case, and the sinks see whole cases and participants. The figures are
+// the same on every path.
 func FromStore(ctx context.Context, store coaching.Store, q coaching.CaseQuery, sinks ...Sink) (int64, error) {
 	if store == nil {
 		return 0, errors.New("outcomes: no store")
+	}
+	if facts, ok := store.(FactsStreamer); ok {
+		return feedFacts(ctx, facts, q, sinks)
 	}
 	streamer, ok := store.(coaching.CaseStreamer)
 	if !ok {
 		return Feed(ctx, store.Cases(ctx, q), StoreResolver(store), sinks...)
 	}
-	return feedRows(ctx, streamer.CasesWithParticipants(ctx, q), sinks)
+	return feedCaseRows(ctx, streamer.CasesWithParticipants(ctx, q), sinks)
 }
 
-// feedRows fills an Input from each row and adds it to every sink.
-func feedRows(ctx context.Context, rows iter.Seq2[*coaching.CaseRow, error], sinks []Sink) (int64, error) {
+// feedCaseRows feeds the sinks from cases streamed with their participants.
+func feedCaseRows(ctx context.Context, rows iter.Seq2[*coaching.CaseRow, error], sinks []Sink) (int64, error) {
+	var r storeResolver
+	return feedRows(ctx, rows, func(row *coaching.CaseRow, in *Input) error {
+		r.fill(row.Case, row.Participant, row.HasParticipant, in)
+		return nil
+	}, sinks)
+}
+
+// feedRows feeds the sinks an Input filled from each row, reusing one
+// Input; it stops at the first error from the rows, fill or ctx.
+func feedRows[T any](ctx context.Context, rows iter.Seq2[T, error], fill func(T, *Input) error, sinks []Sink) (int64, error) {
 	var (
-		r  storeResolver
 		in Input
 		n  int64
 	)
@@ -300,13 +345,21 @@ func feedRows(ctx context.Context, rows iter.Seq2[*coaching.CaseRow, error], sin
 				return n, err
 			}
 		}
-		r.fill(row.Case, row.Participant, row.HasParticipant, &in)
+		if err := fill(row, &in); err != nil {
+			return n, err
+		}
 		for _, s := range sinks {
 			s.Add(&in)
 		}
 		n++
 	}
 	return n, ctx.Err()
+}
+
+// feedFacts is FromStore through the figures port.
+func feedFacts(ctx context.Context, facts FactsStreamer, q coaching.CaseQuery, sinks []Sink) (int64, error) {
+	var x factsFiller
+	return feedRows(ctx, facts.CaseFacts(ctx, q), x.fill, sinks)
 }
 
 // FromEngine is [FromStore] for an actor, under the engine's access policy:
@@ -324,5 +377,11 @@ func FromEngine(ctx context.Context, eng *coaching.Engine, actor coaching.Actor,
 	if err != nil {
 		return 0, err
 	}
-	return feedRows(ctx, src.Rows(ctx), sinks)
+	// The figures port reads only what the policy allowed: the query
+	// Figures returned.
+	var facts FactsStreamer
+	if src.Port(&facts) {
+		return feedFacts(ctx, facts, src.Query(), sinks)
+	}
+	return feedCaseRows(ctx, src.Rows(ctx), sinks)
 }

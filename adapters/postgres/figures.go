@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/outcomes"
+)
+
+var _ outcomes.FactsStreamer = (*Store)(nil)
+
+// factsSelect is the figures port's SELECT: the case's columns, the three
+// members of its JSON the figures read, and two members of its
+// participant's. The participants are narrowed before the join (OFFSET 0
+// keeps the subquery from being flattened), so a hash join holds only
+// those members, not whole documents.
+const factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
+	c.data -> 'records', p.birth_date, p.background, p.id IS NOT NULL
+	FROM {s}.cases c LEFT JOIN (SELECT id, data -> 'birth_date' AS birth_date, data -> 'background' AS background
+		FROM {s}.participants OFFSET 0) p ON p.id = c.participant_id`
+
+// CaseFacts implements outcomes.FactsStreamer, the figures port: one
+// SELECT of the cases matching q with their participants, reading only
+// the columns and JSON members the figures need; PostgreSQL extracts the
+// members from the stored jsonb, so no whole document crosses the wire or
+// is decoded. The statement runs in a read-only transaction of its own (one
+// snapshot for the whole report) with JIT compilation off and work_mem
+// raised to 128MB for that transaction only, so that the join's hash table
+// of participants stays in memory; the rows stream as they come, in no
+// particular order, and the connection is held until the loop ends. The
+// instants are the cases' opened_at and closed_at columns (microseconds).
+func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*outcomes.CaseFacts, error] {
+	return func(yield func(*outcomes.CaseFacts, error) bool) {
+		for _, v := range []string{q.Model, q.State, string(q.Organisation), string(q.AfterID), string(q.Participant)} {
+			if !storableText(v) {
+				return // no stored case can match a filter PostgreSQL cannot store
+			}
+		}
+		fail := func(err error) { yield(nil, interpretError(err, target{kind: "case"})) }
+		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		if _, err := tx.Exec(ctx, "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"); err != nil {
+			fail(err)
+			return
+		}
+		query, args := s.factsSQL(q)
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer rows.Close()
+		var (
+			f              outcomes.CaseFacts
+			opened, closed pgtype.Timestamptz
+			// The text columns and the jsonb members are read raw (text is
+			// sent as is in both formats); the others are scanned.
+			dest  = []any{nil, nil, nil, nil, nil, &f.Version, &opened, &closed, nil, nil, nil, &f.HasParticipant}
+			names = map[string]string{} // organisations, models and states, shared between rows
+		)
+		name := func(b []byte) string {
+			if s, ok := names[string(b)]; ok {
+				return s
+			}
+			s := string(b)
+			if len(names) < 1024 {
+				names[s] = s
+			}
+			return s
+		}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				fail(err)
+				return
+			}
+			raw, fds := rows.RawValues(), rows.FieldDescriptions()
+			f.ID, f.ParticipantID = coaching.CaseID(raw[0]), coaching.ParticipantID(raw[1])
+			f.Organisation, f.Model, f.State = coaching.OrganisationID(name(raw[2])), name(raw[3]), name(raw[4])
+			f.OpenedAt, f.ClosedAt = opened.Time, closed.Time // zero when NULL
+			f.Records = jsonbBytes(raw[8], fds[8].Format)
+			f.BirthDate = jsonbBytes(raw[9], fds[9].Format)
+			f.Background = jsonbBytes(raw[10], fds[10].Format)
+			if !yield(&f, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			fail(err)
+		}
+	}
+}
+
+// jsonbBytes returns the JSON text of a jsonb value as received (nil for
+// SQL NULL): the binary format is a version byte (1) and the text.
+func jsonbBytes(b []byte, format int16) []byte {
+	if b == nil || format != pgx.BinaryFormatCode {
+		return b
+	}
+	if len(b) > 0 && b[0] == 1 {
+		return b[1:]
+	}
+	return b
+}
+
+// factsSQL adds q's filters to factsSelect; every value is a parameter.
+func (s *Store) factsSQL(q coaching.CaseQuery) (string, []any) {
+	var b strings.Builder
+	b.WriteString(strings.ReplaceAll(factsSelect, "{s}", s.ident))
+	var args []any
+	where := " WHERE "
+	cond := func(sql string) {
+		b.WriteString(where)
+		b.WriteString(sql)
+		where = " AND "
+	}
+	for _, f := range []struct {
+		col, v string
+	}{{"c.id > $", string(q.AfterID)}, {"c.model = $", q.Model}, {"c.state = $", q.State},
+		{"c.organisation = $", string(q.Organisation)}, {"c.participant_id = $", string(q.Participant)}} {
+		if f.v != "" {
+			args = append(args, f.v)
+			cond(f.col + strconv.Itoa(len(args)))
+		}
+	}
+	if q.OpenOnly {
+		cond("c.closed_at IS NULL")
+	}
+	return b.String(), args
+}
