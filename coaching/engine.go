@@ -748,7 +748,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	next.Version = c.Version + 1
 	next.State = to
 	seq := next.Version
-	next.History = append(c.History[:len(c.History):len(c.History)], PhaseEntry{State: to, At: now, Seq: seq})
+	next.History = nil // the audit entry is the history (see Case.History)
 	from, dest := m.states[c.State], m.states[to]
 	oldKey := ""
 	if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
@@ -836,8 +836,31 @@ func (e *Engine) Available(ctx context.Context, actor Actor, id CaseID) ([]strin
 }
 
 // Case returns a case, if the policy lets actor read it.
+// Its History is read from the audit trail.
 func (e *Engine) Case(ctx context.Context, actor Actor, id CaseID) (Case, error) {
-	return e.Authorize(ctx, actor, OpReadCase, id)
+	var out Case
+	err := e.readCase(ctx, actor, OpReadCase, id, func(tx ReadTx, c *Case) error {
+		trail, err := tx.AuditTrail(ctx, id, 0)
+		if err != nil {
+			return err
+		}
+		out = *c
+		out.History = historyOf(trail)
+		return nil
+	})
+	return out, err
+}
+
+// historyOf returns the phases entered, from the audit entries that moved
+// the case (its opening and its transitions).
+func historyOf(trail []AuditEntry) []PhaseEntry {
+	var out []PhaseEntry
+	for _, a := range trail {
+		if (a.Kind == AuditOpened || a.Kind == AuditTransition) && a.To != "" {
+			out = append(out, PhaseEntry{State: a.To, At: a.At, Seq: a.Seq})
+		}
+	}
+	return out
 }
 
 // Participant returns a participant by id, if the policy lets actor read

@@ -47,7 +47,10 @@ func TestVALOFullPath(t *testing.T) {
 	assert.Equal(t, coaching.ValoClosed, c.State)
 	assert.True(t, c.Closed())
 	assert.Equal(t, int64(8), c.Version)
-	require.Len(t, c.History, 8)
+	assert.Empty(t, c.History, "a case as stored has no history: the audit trail is its history")
+	c, err := env.Engine.Case(context.Background(), ct.Coach, c.ID)
+	require.NoError(t, err)
+	require.Len(t, c.History, 8, "Engine.Case reads the history from the audit trail")
 	wantStates := []string{coaching.ValoRecruitment, coaching.ValoInduction, coaching.ValoSkillAcquisition, coaching.ValoDemonstration,
 		coaching.ValoSkillAcquisition, coaching.ValoDemonstration, coaching.ValoOnwardGuidance, coaching.ValoClosed}
 	for i, h := range c.History {
@@ -70,7 +73,7 @@ func TestVALOFullPath(t *testing.T) {
 	assert.Equal(t, []string{"Perussiivouspalvelut"}, f.TargetUnits)
 	assert.JSONEq(t, string(trail[1].Payload), string(mustJSON(t, allMet())), "the audit keeps the payload")
 
-	_, err := env.Engine.Fire(context.Background(), ct.Coach, c.ID, coaching.ValoDiscontinue, &coaching.FireOptions{Reason: "late"})
+	_, err = env.Engine.Fire(context.Background(), ct.Coach, c.ID, coaching.ValoDiscontinue, &coaching.FireOptions{Reason: "late"})
 	ct.RequireNotAllowed(t, err) // nothing leaves a terminal state
 }
 

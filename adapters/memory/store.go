@@ -505,6 +505,7 @@ func (t *tx) UpdateParticipant(_ context.Context, p coaching.Participant) error 
 }
 
 func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
+	c.History = nil // the audit trail's, not the row's (coaching.Case.History)
 	if _, ok := t.s.cases[c.ID]; ok {
 		return &coaching.DuplicateError{Kind: "case", ID: string(c.ID)}
 	}
@@ -527,6 +528,7 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 	if r.c.Version != expected {
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: r.c.Version}
 	}
+	c.History = nil // the audit trail's, not the row's (coaching.Case.History)
 	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, old: r.c})
 	if c.ParticipantID != r.c.ParticipantID {
 		// The row follows the case to its new participant's slot.

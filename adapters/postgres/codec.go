@@ -16,7 +16,9 @@ import (
 // encodeCase returns the case's JSON for the cases.data column. (A record
 // without data keeps no "data" key, so nil data reads back as nil.)
 func encodeCase(c *coaching.Case) ([]byte, error) {
-	b, err := json.Marshal(c)
+	q := *c
+	q.History = nil // the audit trail's, not the row's (coaching.Case.History)
+	b, err := json.Marshal(&q)
 	if err != nil {
 		return nil, &coaching.ValidationError{Subject: "case", Problems: []coaching.FieldProblem{{Message: "cannot be encoded as JSON: " + err.Error()}}}
 	}
@@ -28,6 +30,7 @@ func decodeCase(b []byte, c *coaching.Case) error {
 	if err := json.Unmarshal(b, c); err != nil {
 		return fmt.Errorf("postgres: a stored case does not decode: %w", err)
 	}
+	c.History = nil // rows written before history left the row still carry it
 	return nil
 }
 

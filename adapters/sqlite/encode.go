@@ -195,6 +195,7 @@ func decodeParticipant(id string, data []byte, code *string, p *coaching.Partici
 func encodeCase(c coaching.Case) ([]byte, error) {
 	subject := "case " + strconv.Quote(string(c.ID))
 	c.ID, c.ParticipantID, c.Model, c.State, c.Organisation, c.Version = "", "", "", "", "", 0
+	c.History = nil // the audit trail's, not the row's (coaching.Case.History)
 	return marshal(subject, c)
 }
 
@@ -216,6 +217,7 @@ func (s *caseScan) decode(c *coaching.Case) error {
 	}
 	c.ID, c.ParticipantID, c.Model, c.State = coaching.CaseID(s.id), coaching.ParticipantID(s.participant), s.model, s.state
 	c.Organisation, c.Version = coaching.OrganisationID(s.organisation), s.version
+	c.History = nil // rows written before history left the row still carry it
 	return nil
 }
 

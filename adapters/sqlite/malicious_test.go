@@ -137,8 +137,10 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		gotC, err := tx.Case(ctx, cid)
 		require.NoError(t, err)
 		assert.True(t, gotC.OpenedAt.Equal(at))
-		gotC.OpenedAt, gotC.Phase.EnteredAt, gotC.History[0].At, gotC.Records[0].At, gotC.Flags[0].Since = at, at, at, at, at
-		assert.Equal(t, c, gotC, "case")
+		gotC.OpenedAt, gotC.Phase.EnteredAt, gotC.Records[0].At, gotC.Flags[0].Since = at, at, at, at
+		wantC := c
+		wantC.History = nil // the audit trail's, not the row's
+		assert.Equal(t, wantC, gotC, "case")
 		trail, err := tx.AuditTrail(ctx, cid, 0)
 		require.NoError(t, err)
 		require.Len(t, trail, 1)

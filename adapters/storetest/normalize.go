@@ -75,12 +75,9 @@ func NormalizeCase(c coaching.Case) coaching.Case {
 	q.Phase.PausedAt = NormalizeTime(q.Phase.PausedAt)
 	q.Phase.DueAt = NormalizeTime(q.Phase.DueAt)
 	q.Phase.OverdueAt = NormalizeTime(q.Phase.OverdueAt)
-	if len(q.History) == 0 {
-		q.History = nil
-	}
-	for i := range q.History {
-		q.History[i].At = NormalizeTime(q.History[i].At)
-	}
+	// History is the audit trail's, not the case row's: stores keep none
+	// (coaching.Case.History), so it is not compared.
+	q.History = nil
 	if len(q.Team) == 0 {
 		q.Team = nil
 	}
