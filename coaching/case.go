@@ -179,16 +179,16 @@ type Case struct {
 	Version       int64          `json:"version"`
 	OpenedAt      time.Time      `json:"opened_at"`
 	// ClosedAt is set when the case reaches a terminal state.
-	ClosedAt time.Time    `json:"closed_at,omitzero"`
-	Phase    PhaseClock   `json:"phase"`
+	ClosedAt time.Time  `json:"closed_at,omitzero"`
+	Phase    PhaseClock `json:"phase"`
 	// History lists the phases entered, oldest first. It is the audit
 	// trail's, not the case row's: stores do not keep it, so a change costs
 	// the same however long the case has run. [Engine.Case] fills it from
 	// the audit trail; a case read in a store transaction (ReadTx.Case),
 	// in a rule or an effect, or returned by a command has none.
 	History []PhaseEntry `json:"history"`
-	Team     []TeamMember `json:"team,omitempty"`
-	Records  []Record     `json:"records,omitempty"`
+	Team    []TeamMember `json:"team,omitempty"`
+	Records []Record     `json:"records,omitempty"`
 	// Flags are the early-warning flags raised and not cleared.
 	Flags []RiskFlag `json:"flags,omitempty"`
 }
