@@ -21,12 +21,23 @@
 // [Engine.Tick] turns passed phase deadlines into overdue records and
 // notices, exactly once even with several processes ticking.
 //
-// Machines are built once per model and reused from a pool: building one
-// costs far more than firing it. A context cancelled inside looplab's Event
-// would leave the machine mid-transition for good, so looplab only ever
-// sees an uncancellable context; the caller's context reaches the rules
-// through the firing itself, and a machine that fails in any unexpected way
-// is dropped from the pool rather than reused.
+// Every state machine in the project — case models, referrals, the HOKS
+// lifecycle — is a [Machine]: looplab machines built once and reused from
+// a pool (building one costs far more than firing it). A context cancelled
+// inside looplab's Event would leave the machine mid-transition for good,
+// so looplab only ever sees an uncancellable context; the caller's context
+// reaches the rules through the guard, and a machine that fails in any
+// unexpected way is dropped from the pool rather than reused.
+//
+// # Transactions and extension points
+//
+// Every command runs in one store transaction, or in the host's on the
+// engine [Engine.In] binds to it. There is no accessor for the raw store:
+// packages built on the engine read and change cases through policy-scoped
+// views and changes ([Engine.ReadCase], [Engine.ChangeCase], [Engine.Read],
+// [Engine.Write], [Engine.Figures]), and keep their own data behind a small
+// store interface of their own that the adapters' transactions implement
+// (package coaching/session is built this way).
 //
 // # Who may do what
 //
