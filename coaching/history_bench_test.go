@@ -5,22 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/looplab/fsm"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
 )
 
 // The history benchmarks fire on cases that already have 10, 100 or 1 000
 // prior events (audit entries; the case's version), so that a write path
 // whose cost grows with the history shows it. Each case takes at most
-// histBudget(events) fires in the timed loops and is then retired, so every
+// benchkit.Budget(events) fires in the timed loops and is then retired, so every
 // fire sees between events and 1.2 × events prior events; the mean is
 // reported as "prior-events". Cases are built through Engine.Fire (enrol,
 // admit, start, then pause / resume pairs) before the timer starts.
@@ -33,64 +32,6 @@ import (
 // garbage collection included): on a machine shared with other work the
 // wall time swings with the load, the CPU time much less. Read ratios as
 // the median over -count 5.
-
-// histEvents are the history sizes every history benchmark runs.
-var histEvents = []int{10, 100, 1000}
-
-// histBudget is how many fires a case of events prior events takes before
-// the next case is used: a fifth of its history, at least 2.
-func histBudget(events int) int { return max(2, events/5) }
-
-// cpuTime is the CPU time this process has used (user and system, every
-// thread: the garbage collector's work counts). On a machine shared with
-// other work it varies much less than the wall time ns/op measures.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// cpuPerOp reports the CPU time per operation since start as "cpu-ns/op"
-// and returns it.
-func cpuPerOp(b *testing.B, start time.Duration) float64 {
-	v := float64(cpuTime()-start) / float64(b.N)
-	b.ReportMetric(v, "cpu-ns/op")
-	return v
-}
-
-// nsPerOp is the time per operation of the round that just ran (the last
-// round is the one the framework reports).
-func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
-
-// perCount keeps, for a baseline sub-benchmark, the value of the last round
-// of each -count repetition (the one the framework reports; each
-// repetition has a *testing.B of its own). Under -count the framework runs
-// every repetition of one sub-benchmark before the next sub-benchmark, so
-// a ratio compares with the median of the baseline's repetitions.
-type perCount struct {
-	b    *testing.B
-	vals []float64
-}
-
-func (p *perCount) set(b *testing.B, v float64) {
-	if b != p.b || len(p.vals) == 0 {
-		p.b = b
-		p.vals = append(p.vals, v)
-		return
-	}
-	p.vals[len(p.vals)-1] = v
-}
-
-// median is the median of the repetitions so far, 0 before any.
-func (p *perCount) median() float64 {
-	if len(p.vals) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(p.vals))
-	return s[len(s)/2]
-}
 
 // histCase is one case of a history benchmark: version is its number of
 // audit entries so far, fired how many timed fires it has taken.
@@ -146,7 +87,7 @@ func toggleEvent(version int64) (string, *coaching.FireOptions) {
 func memoryHistCases(eng *coaching.Engine, events int) *histCases {
 	ctx := context.Background()
 	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
-	return &histCases{events: events, budget: histBudget(events), build: func(tb testing.TB, n int) []histCase {
+	return &histCases{events: events, budget: benchkit.Budget(events), build: func(tb testing.TB, n int) []histCase {
 		out := make([]histCase, n)
 		for i := range out {
 			c := histCase{id: benchCase(tb, eng, coaching.ValoSkillAcquisition), version: 3}
@@ -171,7 +112,7 @@ func fireHist(b *testing.B, h *histCases, fire func(c *histCase) error) (cpuNs f
 	var prior int64
 	b.ReportAllocs()
 	runtime.GC() // the building's garbage is not the timed loop's
-	cpu0 := cpuTime()
+	cpu0 := benchkit.CPUTime()
 	b.ResetTimer()
 	for range b.N {
 		c := h.take()
@@ -184,7 +125,7 @@ func fireHist(b *testing.B, h *histCases, fire func(c *histCase) error) (cpuNs f
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(prior)/float64(b.N), "prior-events")
-	return cpuPerOp(b, cpu0)
+	return benchkit.CPUPerOp(b, cpu0)
 }
 
 // BenchmarkFireMemoryHistory is Engine.Fire (pause / resume, VALO) on the
@@ -193,7 +134,7 @@ func BenchmarkFireMemoryHistory(b *testing.B) {
 	ctx := context.Background()
 	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
 	var v10 vsHistory10
-	for _, events := range histEvents {
+	for _, events := range benchkit.HistoryEvents {
 		eng := benchEngine(b)
 		h := memoryHistCases(eng, events)
 		b.Run("history="+strconv.Itoa(events), func(b *testing.B) {
@@ -208,17 +149,17 @@ func BenchmarkFireMemoryHistory(b *testing.B) {
 }
 
 // vsHistory10 is history=10's wall and CPU time per op.
-type vsHistory10 struct{ ns, cpu perCount }
+type vsHistory10 struct{ ns, cpu benchkit.PerCount }
 
 // report records history=10's times and reports the others against them:
 // x-history10 (wall) and x-history10-cpu.
 func (v *vsHistory10) report(b *testing.B, events int, cpu float64) {
-	if events == histEvents[0] {
-		v.ns.set(b, nsPerOp(b))
-		v.cpu.set(b, cpu)
-	} else if ns := v.ns.median(); ns > 0 {
-		b.ReportMetric(nsPerOp(b)/ns, "x-history10")
-		b.ReportMetric(cpu/v.cpu.median(), "x-history10-cpu")
+	if events == benchkit.HistoryEvents[0] {
+		v.ns.Set(b, benchkit.NsPerOp(b))
+		v.cpu.Set(b, cpu)
+	} else if ns := v.ns.Median(); ns > 0 {
+		b.ReportMetric(benchkit.NsPerOp(b)/ns, "x-history10")
+		b.ReportMetric(cpu/v.cpu.Median(), "x-history10-cpu")
 	}
 }
 
@@ -232,7 +173,7 @@ func BenchmarkFireEngineOnly(b *testing.B) {
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
 	var v10 vsHistory10
-	for _, events := range histEvents {
+	for _, events := range benchkit.HistoryEvents {
 		hist := make([]coaching.PhaseEntry, events)
 		for i := range hist {
 			st := coaching.ValoSkillAcquisition
@@ -253,7 +194,7 @@ func BenchmarkFireEngineOnly(b *testing.B) {
 		pause := &coaching.FireOptions{Reason: "sick leave"}
 		b.Run("history="+strconv.Itoa(events), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := benchkit.CPUTime()
 			for b.Loop() {
 				ev, o := coaching.ValoPause, pause
 				if store.c.State == coaching.ValoPaused {
@@ -263,7 +204,7 @@ func BenchmarkFireEngineOnly(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			v10.report(b, events, cpuPerOp(b, cpu0))
+			v10.report(b, events, benchkit.CPUPerOp(b, cpu0))
 		})
 	}
 }
@@ -358,17 +299,17 @@ func BenchmarkFireMemoryVsFloor(b *testing.B) {
 	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
 	const events = 10
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
-	var naive, floor, naiveCPU, floorCPU perCount
+	var naive, floor, naiveCPU, floorCPU benchkit.PerCount
 	b.Run("looplab-naive", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := benchkit.CPUTime()
 		BenchmarkBaselineLooplabNaive(b)
-		naive.set(b, nsPerOp(b))
-		naiveCPU.set(b, cpuPerOp(b, cpu0))
+		naive.Set(b, benchkit.NsPerOp(b))
+		naiveCPU.Set(b, benchkit.CPUPerOp(b, cpu0))
 	})
 	fs := newFloorStore()
 	b.Run("floor", func(b *testing.B) {
 		n := 0
-		h := &histCases{events: events, budget: histBudget(events), build: func(_ testing.TB, k int) []histCase {
+		h := &histCases{events: events, budget: benchkit.Budget(events), build: func(_ testing.TB, k int) []histCase {
 			out := make([]histCase, k)
 			for i := range out {
 				id := coaching.CaseID("f-" + strconv.Itoa(n))
@@ -386,8 +327,8 @@ func BenchmarkFireMemoryVsFloor(b *testing.B) {
 			}
 			return fs.fire(ctx, coach, c.id, ev, reason, now)
 		})
-		floor.set(b, nsPerOp(b))
-		floorCPU.set(b, cpu)
+		floor.Set(b, benchkit.NsPerOp(b))
+		floorCPU.Set(b, cpu)
 	})
 	eng := benchEngine(b)
 	h := memoryHistCases(eng, events)
@@ -397,13 +338,13 @@ func BenchmarkFireMemoryVsFloor(b *testing.B) {
 			_, err := eng.Fire(ctx, coach, c.id, ev, o)
 			return err
 		})
-		if ns := floor.median(); ns > 0 {
-			b.ReportMetric(nsPerOp(b)/ns, "x-floor")
-			b.ReportMetric(cpu/floorCPU.median(), "x-floor-cpu")
+		if ns := floor.Median(); ns > 0 {
+			b.ReportMetric(benchkit.NsPerOp(b)/ns, "x-floor")
+			b.ReportMetric(cpu/floorCPU.Median(), "x-floor-cpu")
 		}
-		if ns := naive.median(); ns > 0 {
-			b.ReportMetric(nsPerOp(b)/ns, "x-naive")
-			b.ReportMetric(cpu/naiveCPU.median(), "x-naive-cpu")
+		if ns := naive.Median(); ns > 0 {
+			b.ReportMetric(benchkit.NsPerOp(b)/ns, "x-naive")
+			b.ReportMetric(cpu/naiveCPU.Median(), "x-naive-cpu")
 		}
 	})
 }

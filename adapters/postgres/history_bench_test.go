@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
 )
 
 // Fire on PostgreSQL against its own history and against raw pgx.
@@ -26,7 +26,7 @@ import (
 // one notice to the study counsellor: the shape of rawPgx.fire.
 //
 // BenchmarkFirePostgresHistory fires (one client) on cases with 10, 100 and
-// 1 000 prior events. Each case takes at most pgHistBudget(events) timed
+// 1 000 prior events. Each case takes at most benchkit.Budget(events) timed
 // fires, so every fire sees between events and 1.2 × events prior events
 // (the mean is "prior-events"). It reports "x-history10" (ns/op ÷
 // history=10's, issue 13's target ≤ 1.2) and WAL bytes per Fire:
@@ -39,57 +39,10 @@ import (
 // BenchmarkFirePostgresVsPgx compares Fire (cases of 10 prior events) with
 // rawPgx.fire at 1 and 8 clients; "fire" reports "x-raw-throughput", its
 // throughput ÷ the baseline's (target ≥ 0.85). With -count, each ratio's
-// baseline is the median of the baseline's repetitions (see perCount).
-
-var pgHistEvents = []int{10, 100, 1000}
-
-// pgHistBudget is how many timed fires a case of events prior events takes:
-// a fifth of its history, at least 2.
-func pgHistBudget(events int) int { return max(2, events/5) }
+// baseline is the median of the baseline's repetitions (see benchkit.PerCount).
 
 // walSamples is how many bracketed fires measure wal-B/fire-median.
 const walSamples = 9
-
-// skipLongHistory reports whether 1 000-event cases are left out: with
-// -short, or when each benchmark runs once (-benchtime 1x, as CI runs them
-// to see they still work), since one such case takes seconds to build.
-func skipLongHistory(events int) bool {
-	if events < 1000 {
-		return false
-	}
-	f := flag.Lookup("test.benchtime")
-	return testing.Short() || (f != nil && f.Value.String() == "1x")
-}
-
-func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
-
-// perCount keeps, for a baseline sub-benchmark, the value of the last round
-// of each -count repetition (the one the framework reports; each
-// repetition has a *testing.B of its own). Under -count the framework runs
-// every repetition of one sub-benchmark before the next sub-benchmark, so
-// a ratio compares with the median of the baseline's repetitions.
-type perCount struct {
-	b    *testing.B
-	vals []float64
-}
-
-func (p *perCount) set(b *testing.B, v float64) {
-	if b != p.b || len(p.vals) == 0 {
-		p.b = b
-		p.vals = append(p.vals, v)
-		return
-	}
-	p.vals[len(p.vals)-1] = v
-}
-
-// median is the median of the repetitions so far, 0 before any.
-func (p *perCount) median() float64 {
-	if len(p.vals) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(p.vals))
-	return s[len(s)/2]
-}
 
 // pgCase is a case of the benchmarks: version counts its audit entries,
 // fired the timed fires it took.
@@ -111,7 +64,7 @@ type pgCases struct {
 
 // ensure builds cases until n more fires fit, workers cases at a time.
 func (h *pgCases) ensure(n, workers int) error {
-	budget := pgHistBudget(h.events)
+	budget := benchkit.Budget(h.events)
 	room := 0
 	for _, c := range h.cases[h.next:] {
 		room += budget - c.fired
@@ -159,7 +112,7 @@ func (h *pgCases) ensure(n, workers int) error {
 // fire fires the next event on the next case with room and returns the
 // case's prior events.
 func (h *pgCases) fire() (int64, error) {
-	for h.cases[h.next].fired >= pgHistBudget(h.events) {
+	for h.cases[h.next].fired >= benchkit.Budget(h.events) {
 		h.next++
 	}
 	c := &h.cases[h.next]
@@ -194,11 +147,11 @@ func BenchmarkFirePostgresHistory(b *testing.B) {
 	const workers = 4
 	pool, store := benchStore(b, workers)
 	eng := newEngine(b, store)
-	var ns10 perCount
-	for _, events := range pgHistEvents {
+	var ns10 benchkit.PerCount
+	for _, events := range benchkit.HistoryEvents {
 		h := &pgCases{eng: eng, name: "h" + strconv.Itoa(events), events: events}
 		b.Run("history="+strconv.Itoa(events), func(b *testing.B) {
-			if skipLongHistory(events) {
+			if benchkit.SkipLongHistory(events) {
 				b.Skip("1 000-event cases are built only without -short and -benchtime 1x")
 			}
 			if err := h.ensure(b.N+walSamples, workers); err != nil {
@@ -229,10 +182,10 @@ func BenchmarkFirePostgresHistory(b *testing.B) {
 			b.ReportMetric(float64(wal)/float64(b.N), "wal-B/op")
 			b.ReportMetric(float64(samples[walSamples/2]), "wal-B/fire-median")
 			b.ReportMetric(float64(prior)/float64(b.N), "prior-events")
-			if events == pgHistEvents[0] {
-				ns10.set(b, nsPerOp(b))
-			} else if ns := ns10.median(); ns > 0 {
-				b.ReportMetric(nsPerOp(b)/ns, "x-history10")
+			if events == benchkit.HistoryEvents[0] {
+				ns10.Set(b, benchkit.NsPerOp(b))
+			} else if ns := ns10.Median(); ns > 0 {
+				b.ReportMetric(benchkit.NsPerOp(b)/ns, "x-history10")
 			}
 			b.Logf("%d cases of %d events built in %v so far (%d workers)", len(h.cases), events, h.built.Round(time.Millisecond), workers)
 		})
@@ -405,19 +358,19 @@ func BenchmarkFirePostgresVsPgx(b *testing.B) {
 			pool, store := benchStore(b, clients)
 			eng := newEngine(b, store)
 			raw := newRawPgx(b, pool, eng)
-			budget := pgHistBudget(pgHistEvents[0])
-			var rawTput perCount
+			budget := benchkit.Budget(benchkit.HistoryEvents[0])
+			var rawTput benchkit.PerCount
 			b.Run("pgx-batch", func(b *testing.B) {
 				first := raw.addRows(b, clients, (b.N/clients+budget)/budget)
 				now := time.Now()
 				parallel(b, clients, func(c, i int) error {
 					return raw.fire(ctx, rawID(c, first+i/budget), now)
 				})
-				rawTput.set(b, float64(b.N)/b.Elapsed().Seconds())
+				rawTput.Set(b, float64(b.N)/b.Elapsed().Seconds())
 			})
 			hs := make([]*pgCases, clients)
 			for c := range hs {
-				hs[c] = &pgCases{eng: eng, name: "c" + strconv.Itoa(c), events: pgHistEvents[0]}
+				hs[c] = &pgCases{eng: eng, name: "c" + strconv.Itoa(c), events: benchkit.HistoryEvents[0]}
 			}
 			b.Run("fire", func(b *testing.B) {
 				errs := make([]error, clients)
@@ -435,7 +388,7 @@ func BenchmarkFirePostgresVsPgx(b *testing.B) {
 					_, err := hs[c].fire()
 					return err
 				})
-				if tput := rawTput.median(); tput > 0 {
+				if tput := rawTput.Median(); tput > 0 {
 					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/tput, "x-raw-throughput")
 				}
 			})

@@ -4,20 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
 )
 
 // The benchmarks of Fire on the SQLite store, each with its baseline or
@@ -40,47 +38,12 @@ import (
 // which SQLite runs) and each ratio comes as "…-cpu" from it too: on a
 // busy shared machine the wall time swings with the load, the CPU time
 // much less. With -count, a ratio's baseline is the median of the
-// baseline's repetitions (see perCount); read ratios as medians too.
+// baseline's repetitions (see benchkit.PerCount); read ratios as medians too.
 //
 // Every Fire here is pause or resume on a VALO model whose events notify
 // the study counsellor, so a Fire updates the case with its version check,
 // appends an audit entry, deletes (pause) or puts (resume) the phase-
 // deadline timer and enqueues one notice, as the baseline does.
-
-// histEvents are the history sizes of BenchmarkFireSQLiteHistory.
-var histEvents = []int{10, 100, 1000}
-
-// histBudget is how many timed fires a case of events prior events takes
-// before the next case is used: a fifth of its history, at least 2, so
-// every fire sees between events and 1.2 × events prior events (the mean
-// is reported as "prior-events").
-func histBudget(events int) int { return max(2, events/5) }
-
-// longHistorySkipped reports whether the 1 000-event cases are left out: with
-// -short, or when every benchmark runs once (-benchtime 1x, as CI runs them to
-// see they still work): building one such case takes seconds here.
-func longHistorySkipped(events int) bool {
-	if events < 1000 {
-		return false
-	}
-	f := flag.Lookup("test.benchtime")
-	return testing.Short() || (f != nil && f.Value.String() == "1x")
-}
-
-// nsPerOp is the time per operation of the round that just ran.
-func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
-
-// cpuTime is the CPU time this process has used: SQLite runs in it, so
-// this is the whole cost of a write (with synchronous=NORMAL a commit does
-// not wait for the disk), and on a busy shared machine it varies much less
-// than the wall time ns/op measures.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // written returns the bytes this process has passed to write system calls.
 func written(b *testing.B) int64 {
@@ -98,34 +61,6 @@ func written(b *testing.B) int64 {
 		}
 	}
 	return -1
-}
-
-// perCount keeps, for a baseline sub-benchmark, the value of the last round
-// of each -count repetition (the one the framework reports; each
-// repetition has a *testing.B of its own). Under -count the framework runs
-// every repetition of one sub-benchmark before the next sub-benchmark, so
-// a ratio compares with the median of the baseline's repetitions.
-type perCount struct {
-	b    *testing.B
-	vals []float64
-}
-
-func (p *perCount) set(b *testing.B, v float64) {
-	if b != p.b || len(p.vals) == 0 {
-		p.b = b
-		p.vals = append(p.vals, v)
-		return
-	}
-	p.vals[len(p.vals)-1] = v
-}
-
-// median is the median of the repetitions so far, 0 before any.
-func (p *perCount) median() float64 {
-	if len(p.vals) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(p.vals))
-	return s[len(s)/2]
 }
 
 // histCase is a case of the history benchmarks: version counts its audit
@@ -148,7 +83,7 @@ type histCases struct {
 
 // ensure builds cases until n more fires fit.
 func (h *histCases) ensure(b *testing.B, n int) {
-	budget := histBudget(h.events)
+	budget := benchkit.Budget(h.events)
 	room := 0
 	for _, c := range h.cases[h.next:] {
 		room += budget - c.fired
@@ -169,7 +104,7 @@ func (h *histCases) ensure(b *testing.B, n int) {
 
 // fire fires the next event on the next case with room.
 func (h *histCases) fire(b *testing.B) (prior int64) {
-	for h.cases[h.next].fired >= histBudget(h.events) {
+	for h.cases[h.next].fired >= benchkit.Budget(h.events) {
 		h.next++
 	}
 	c := &h.cases[h.next]
@@ -242,7 +177,7 @@ func runFires(b *testing.B, h *histCases) (cpuNs float64) {
 	var prior int64
 	b.ReportAllocs()
 	runtime.GC() // the building's garbage is not the timed loop's
-	w0, cpu0 := written(b), cpuTime()
+	w0, cpu0 := written(b), benchkit.CPUTime()
 	b.ResetTimer()
 	for range b.N {
 		prior += h.fire(b)
@@ -260,7 +195,7 @@ func reportIO(b *testing.B, w0 int64, cpu0 time.Duration, prior int64) float64 {
 	if prior > 0 {
 		b.ReportMetric(float64(prior)/float64(b.N), "prior-events")
 	}
-	cpu := float64(cpuTime()-cpu0) / float64(b.N)
+	cpu := float64(benchkit.CPUTime()-cpu0) / float64(b.N)
 	b.ReportMetric(cpu, "cpu-ns/op")
 	return cpu
 }
@@ -270,23 +205,23 @@ func reportIO(b *testing.B, w0 int64, cpu0 time.Duration, prior int64) float64 {
 // and -benchtime 1x). The cases are built through Engine.Fire before the
 // timer starts; the time it took is logged (-v).
 func BenchmarkFireSQLiteHistory(b *testing.B) {
-	var ns10, cpu10 perCount
-	for _, events := range histEvents {
+	var ns10, cpu10 benchkit.PerCount
+	for _, events := range benchkit.HistoryEvents {
 		// One store per history size, kept across the framework's rounds:
 		// each round fires on cases the earlier ones left room on.
 		_, eng := benchStore(b)
 		h := &histCases{eng: eng, events: events}
 		b.Run("history="+strconv.Itoa(events), func(b *testing.B) {
-			if longHistorySkipped(events) {
+			if benchkit.SkipLongHistory(events) {
 				b.Skip("1 000-event cases are built only without -short and -benchtime 1x")
 			}
 			cpu := runFires(b, h)
-			if events == histEvents[0] {
-				ns10.set(b, nsPerOp(b))
-				cpu10.set(b, cpu)
-			} else if ns := ns10.median(); ns > 0 {
-				b.ReportMetric(nsPerOp(b)/ns, "x-history10")
-				b.ReportMetric(cpu/cpu10.median(), "x-history10-cpu")
+			if events == benchkit.HistoryEvents[0] {
+				ns10.Set(b, benchkit.NsPerOp(b))
+				cpu10.Set(b, cpu)
+			} else if ns := ns10.Median(); ns > 0 {
+				b.ReportMetric(benchkit.NsPerOp(b)/ns, "x-history10")
+				b.ReportMetric(cpu/cpu10.Median(), "x-history10-cpu")
 			}
 			b.Logf("%d cases of %d events built in %v so far", h.made, events, h.built.Round(time.Millisecond))
 		})
@@ -458,15 +393,15 @@ func BenchmarkFireSQLiteVsRawSQL(b *testing.B) {
 	ctx := context.Background()
 	_, eng := benchStore(b)
 	raw := newRawSQL(b, eng)
-	var rawNs, rawCPU perCount
+	var rawNs, rawCPU benchkit.PerCount
 	b.Run("raw-sql-tx", func(b *testing.B) {
-		budget := histBudget(histEvents[0])
+		budget := benchkit.Budget(benchkit.HistoryEvents[0])
 		first := raw.rows
 		raw.addRows(b, (b.N+budget-1)/budget)
 		now := time.Now().UnixMilli()
 		b.ReportAllocs()
 		runtime.GC()
-		w0, cpu0 := written(b), cpuTime()
+		w0, cpu0 := written(b), benchkit.CPUTime()
 		b.ResetTimer()
 		for i := range b.N {
 			if err := raw.fire(ctx, rawID(first+i/budget), now); err != nil {
@@ -474,15 +409,15 @@ func BenchmarkFireSQLiteVsRawSQL(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		rawCPU.set(b, reportIO(b, w0, cpu0, 0))
-		rawNs.set(b, nsPerOp(b))
+		rawCPU.Set(b, reportIO(b, w0, cpu0, 0))
+		rawNs.Set(b, benchkit.NsPerOp(b))
 	})
-	h := &histCases{eng: eng, events: histEvents[0]}
+	h := &histCases{eng: eng, events: benchkit.HistoryEvents[0]}
 	b.Run("fire", func(b *testing.B) {
 		cpu := runFires(b, h)
-		if ns := rawNs.median(); ns > 0 {
-			b.ReportMetric(ns/nsPerOp(b), "x-raw-throughput")
-			b.ReportMetric(rawCPU.median()/cpu, "x-raw-throughput-cpu")
+		if ns := rawNs.Median(); ns > 0 {
+			b.ReportMetric(ns/benchkit.NsPerOp(b), "x-raw-throughput")
+			b.ReportMetric(rawCPU.Median()/cpu, "x-raw-throughput-cpu")
 		}
 	})
 }

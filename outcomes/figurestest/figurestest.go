@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -410,12 +411,12 @@ func Bench(b *testing.B, store coaching.Store, n int, groupBy func(testing.TB) [
 	run := func(name string, op func(b *testing.B)) {
 		b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := benchkit.CPUTime()
 			for b.Loop() {
 				op(b)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/case")
-			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/case")
+			b.ReportMetric(float64((benchkit.CPUTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/case")
 		})
 	}
 	run("port", func(b *testing.B) { report(b, store) })

@@ -1,14 +1,15 @@
 //go:build unix
 
-package figurestest
+package benchkit
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the user and system CPU time of this process so far.
-func cpuTime() time.Duration {
+// CPUTime is the user and system CPU time this process has used (every
+// thread: the garbage collector's work counts), or 0 when unknown.
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
