@@ -255,18 +255,35 @@ func (f *FigureSource) Rows(ctx context.Context) iter.Seq2[*CaseRow, error] {
 	}
 }
 
+// storeType is the kernel's store port.
+var storeType = reflect.TypeFor[Store]()
+
+// sharesStoreMethods reports whether the interface t has a method of the
+// kernel's store port (View, Update, Cases, the outbox …): a figures port
+// must be a narrow read of its own, never a way back to the raw store.
+func sharesStoreMethods(t reflect.Type) bool {
+	for i := range t.NumMethod() {
+		if _, ok := storeType.MethodByName(t.Method(i).Name); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // Port sets target — a pointer to an interface type a package declares for
 // a narrower figures read (e.g. one that streams only the columns its
 // aggregators need) — to the store, and reports whether the store
-// implements it, as errors.As does. The package must read only what
-// Query names: the policy allowed that, not more.
+// implements it, as errors.As does. An interface that has any method of
+// the kernel's store port (View, Update, Cases, …) is refused: a port is a
+// narrow read of its own, not a way to the raw store. The package must
+// read only what Query names: the policy allowed that, not more.
 func (f *FigureSource) Port(target any) bool {
 	v := reflect.ValueOf(target)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Interface {
 		return false
 	}
 	t := v.Elem().Type()
-	if !reflect.TypeOf(f.store).Implements(t) {
+	if !reflect.TypeOf(f.store).Implements(t) || sharesStoreMethods(t) {
 		return false
 	}
 	v.Elem().Set(reflect.ValueOf(f.store))

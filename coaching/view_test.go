@@ -121,6 +121,13 @@ func TestFiguresAreReadUnderThePolicy(t *testing.T) {
 	assert.Equal(t, src.Port(&streamer), streamer != nil)
 	var notAPort *int
 	assert.False(t, src.Port(notAPort))
+	var raw coaching.Store
+	assert.False(t, src.Port(&raw), "the raw store is not a port")
+	assert.Nil(t, raw)
+	var viewer interface {
+		View(ctx context.Context, fn func(coaching.ReadTx) error) error
+	}
+	assert.False(t, src.Port(&viewer), "nor is any interface with a method of the store's")
 
 	_, err = env.Engine.Figures(ctx, headA, coaching.CaseQuery{Organisation: "school-b"})
 	assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
