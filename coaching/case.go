@@ -186,7 +186,7 @@ type Case struct {
 	// the same however long the case has run. [Engine.Case] fills it from
 	// the audit trail; a case read in a store transaction (ReadTx.Case),
 	// in a rule or an effect, or returned by a command has none.
-	History []PhaseEntry `json:"history"`
+	History []PhaseEntry `json:"history,omitempty"`
 	Team    []TeamMember `json:"team,omitempty"`
 	Records []Record     `json:"records,omitempty"`
 	// Flags are the early-warning flags raised and not cleared.
@@ -240,7 +240,9 @@ func (c Case) OnTeam(actorID string) bool {
 	return false
 }
 
-// EnteredAt returns the last time the case entered state s.
+// EnteredAt returns the last time the case entered state s, from its
+// History: only a case read through [Engine.Case] has one (see
+// [Case.History]); for any other it reports false.
 func (c Case) EnteredAt(s string) (time.Time, bool) {
 	for i := len(c.History) - 1; i >= 0; i-- {
 		if c.History[i].State == s {

@@ -330,7 +330,6 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		c.ID = CaseID(e.newID())
 	}
 	c.OpenedAt = now
-	c.History = []PhaseEntry{{State: c.State, At: now, Seq: 1}}
 	c.Phase = PhaseClock{State: c.State, EnteredAt: now, EntrySeq: 1}
 	var timers []Timer
 	if st := m.states[c.State]; !st.Deadline.IsZero() {
@@ -742,7 +741,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	}
 
 	// The loaded case is this command's private copy, so next may share its
-	// team and records; only the history grows, into a new array.
+	// team and records (a new record grows into a new array).
 	next := &p.res.Case
 	*next = *c
 	next.Version = c.Version + 1
@@ -856,7 +855,9 @@ func (e *Engine) Case(ctx context.Context, actor Actor, id CaseID) (Case, error)
 func historyOf(trail []AuditEntry) []PhaseEntry {
 	var out []PhaseEntry
 	for _, a := range trail {
-		if (a.Kind == AuditOpened || a.Kind == AuditTransition) && a.To != "" {
+		// A transition moves the case (models have no self-loops), so an
+		// entry that stays in its state is not a phase entered.
+		if a.To != "" && (a.Kind == AuditOpened || a.Kind == AuditTransition && a.From != a.To) {
 			out = append(out, PhaseEntry{State: a.To, At: a.At, Seq: a.Seq})
 		}
 	}

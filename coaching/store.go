@@ -35,7 +35,7 @@ type Store interface {
 //
 // Values returned are snapshots. Changing a returned struct's fields never
 // changes the store, but the slices inside a [Case] or an [AuditEntry]
-// (History, Team, Records, Roles, Payload) may share memory with the store
+// (Team, Records, Roles, Payload) may share memory with the store
 // (the memory store shares them so that reading and streaming cases costs no
 // copying): treat them as read-only and call Clone before changing one.
 // Writers (the engine) never modify a slice in place; they build new ones.

@@ -274,9 +274,12 @@ func sharesStoreMethods(t reflect.Type) bool {
 // a narrower figures read (e.g. one that streams only the columns its
 // aggregators need) — to the store, and reports whether the store
 // implements it, as errors.As does. An interface that has any method of
-// the kernel's store port (View, Update, Cases, …) is refused: a port is a
-// narrow read of its own, not a way to the raw store. The package must
-// read only what Query names: the policy allowed that, not more.
+// the kernel's store port (View, Update, Cases, …) is refused, so a port
+// is asked for as a narrow read of its own; the value set is the store
+// itself, though, so Port — like the transaction a Scope or a CaseChange
+// hands out for a feature's own port — relies on the package being
+// trusted code of the host's build: the package must read only what Query
+// names (the policy allowed that, not more).
 func (f *FigureSource) Port(target any) bool {
 	v := reflect.ValueOf(target)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Interface {
@@ -318,7 +321,10 @@ func (ch *CaseChange) Now() time.Time { return ch.now }
 
 // Audit records the change in the case's audit trail as one entry of kind
 // with the event name, the reason and a JSON payload (may be nil). A
-// change writes at most one entry; calling it again replaces it.
+// change writes at most one entry; calling it again replaces it. The
+// kernel's own kinds (opened, transition, overdue, team, erased, consent,
+// timer, risk) are refused: they record what only the engine does, and the
+// phase history is read from them.
 func (ch *CaseChange) Audit(kind AuditKind, event, reason string, payload json.RawMessage) {
 	ch.audit = &AuditEntry{Kind: kind, Event: event, Reason: reason, Payload: slices.Clone(payload)}
 }
@@ -344,6 +350,9 @@ func (ch *CaseChange) Notify(ns ...Notice) { ch.notices = append(ch.notices, ns.
 // SetTimer sets timers with the change (their handlers are the engine's
 // Options.TimerHandlers).
 func (ch *CaseChange) SetTimer(ts ...Timer) { ch.timers = append(ch.timers, ts...) }
+
+// kernelAuditKinds are the audit kinds only the engine writes.
+var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, AuditTeam, AuditErased, AuditConsent, AuditTimer, AuditRisk}
 
 // ChangeCase opens a policy-scoped change of case id for actor under op
 // (e.g. OpChangeCase, or a package's own operation the policy knows) and
@@ -372,6 +381,10 @@ func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id C
 			return err
 		}
 		out = c
+		if ch.audit != nil && slices.Contains(kernelAuditKinds, ch.audit.Kind) {
+			return &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit.kind",
+				Message: fmt.Sprintf("%q is the engine's own audit kind", ch.audit.Kind)}}}
+		}
 		if ch.audit == nil {
 			if len(ch.records)+len(ch.notices)+len(ch.timers) > 0 {
 				return errors.New("valmennus: ChangeCase: a change that records anything needs its audit entry (CaseChange.Audit)")

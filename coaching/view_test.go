@@ -181,6 +181,10 @@ func TestChangeCaseIsOneAuditedChange(t *testing.T) {
 		{"no audit entry", func(ch *coaching.CaseChange) error {
 			return ch.AddRecord("work_trial", map[string]string{"employer": "x"})
 		}},
+		{"the engine's own audit kind", func(ch *coaching.CaseChange) error {
+			ch.Audit(coaching.AuditTransition, "admit", "a phase entered without its event", nil)
+			return nil
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := env.Engine.ChangeCase(ctx, ct.Coach, coaching.OpChangeCase, c.ID, tc.fn)
@@ -188,6 +192,9 @@ func TestChangeCaseIsOneAuditedChange(t *testing.T) {
 			assert.Equal(t, int64(2), ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment).Version, "nothing written")
 		})
 	}
+	read, err := env.Engine.Case(ctx, ct.Coach, c.ID)
+	require.NoError(t, err)
+	require.Len(t, read.History, 1, "no change forged a phase entry")
 	outsider := coaching.Actor{ID: "coach-9", Roles: []coaching.Role{coaching.RoleCoach}}
 	_, err = env.Engine.ChangeCase(ctx, outsider, coaching.OpChangeCase, c.ID, func(*coaching.CaseChange) error { return nil })
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)

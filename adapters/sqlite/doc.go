@@ -102,8 +102,8 @@
 //
 // Values are kept exactly, whatever bytes they hold, NUL and quotes
 // included: every query is parameterised. One limit: text that is stored
-// inside a JSON column (participant fields, the case's team, history,
-// records and flags, roles, notice recipients and data, session staff)
+// inside a JSON column (participant fields, the case's team, records and
+// flags, roles, notice recipients and data, session staff)
 // must be valid UTF-8, because JSON cannot hold anything else; such a value
 // is refused with a *coaching.ValidationError naming the field, never
 // stored altered. The engine's own validation already refuses it. For the
