@@ -176,6 +176,7 @@ func waitForOlderTransactions(ctx context.Context, conn *pgxpool.Conn) error {
 	}
 	mark := int64(full % (1 << 32))
 	wait := 10 * time.Millisecond
+	var last []string // what the previous look found still open
 	for {
 		rows, err := conn.Query(ctx, olderSQL, mark)
 		var older []string
@@ -183,11 +184,18 @@ func waitForOlderTransactions(ctx context.Context, conn *pgxpool.Conn) error {
 			older, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		}
 		if err != nil {
+			if ctx.Err() != nil && len(last) > 0 {
+				// The context ended during a look: name what the last one
+				// found.
+				return fmt.Errorf("postgres: vacuum: transactions older than the erasure are still open (%s); rows they can see would be kept: %w",
+					strings.Join(last, ", "), ctx.Err())
+			}
 			if ctx.Err() != nil {
 				return fmt.Errorf("postgres: vacuum: waiting for older transactions: %w", ctx.Err())
 			}
 			return fmt.Errorf("postgres: vacuum: %w", err)
 		}
+		last = older
 		if len(older) == 0 {
 			return nil
 		}

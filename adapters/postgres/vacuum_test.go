@@ -207,7 +207,9 @@ func TestVacuumErasedErrors(t *testing.T) {
 				var pid uint32
 				require.NoError(t, tx.QueryRow(t.Context(), "SELECT pg_backend_pid()").Scan(&pid)) // takes the snapshot
 				erased := storetest.EraseParticipant(t, store, nil)
-				ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+				// Long enough for a first look at the open transactions on
+				// a loaded machine; the reader stays open throughout.
+				ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 				defer cancel()
 				err = store.VacuumErased(ctx)
 				assert.ErrorContains(t, err, fmt.Sprintf("pid %d", pid))
