@@ -187,11 +187,14 @@ func helperWriter(t *testing.T, ctx context.Context, store *postgres.Store, case
 		until = time.UnixMilli(ms)
 	}
 	var out sync.Mutex
+	// A restarted writer commits at least once, however late a loaded
+	// machine started it.
+	var committed atomic.Int64
 	fmt.Println("READY")
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			for until.IsZero() || time.Now().Before(until) {
+			for until.IsZero() || time.Now().Before(until) || committed.Load() == 0 {
 				id := coaching.CaseID(cases[rand.IntN(len(cases))])
 				r, err := toggle(ctx, eng, id)
 				if errors.Is(err, coaching.ErrConflict) {
@@ -201,6 +204,7 @@ func helperWriter(t *testing.T, ctx context.Context, store *postgres.Store, case
 					t.Errorf("firing on %s: %v", id, err)
 					return
 				}
+				committed.Add(1)
 				out.Lock()
 				fmt.Printf("COMMITTED %d %s\n", r.Entry.Seq, id)
 				out.Unlock()
