@@ -73,16 +73,6 @@ func (h *histCases) take() *histCase {
 	return &h.cases[h.next]
 }
 
-// toggleEvent is the event that moves a VALO case of this version on: odd
-// versions are in skill acquisition (enrol, admit, start = 3), even ones
-// paused.
-func toggleEvent(version int64) (string, *coaching.FireOptions) {
-	if version%2 == 1 {
-		return coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"}
-	}
-	return coaching.ValoResumeAcquisition, nil
-}
-
 // memoryHistCases builds VALO cases on eng with events prior events each.
 func memoryHistCases(eng *coaching.Engine, events int) *histCases {
 	ctx := context.Background()
@@ -92,7 +82,7 @@ func memoryHistCases(eng *coaching.Engine, events int) *histCases {
 		for i := range out {
 			c := histCase{id: benchCase(tb, eng, coaching.ValoSkillAcquisition), version: 3}
 			for c.version < int64(events) {
-				ev, o := toggleEvent(c.version)
+				ev, o := benchkit.ToggleEvent(c.version)
 				if _, err := eng.Fire(ctx, coach, c.id, ev, o); err != nil {
 					tb.Fatal(err)
 				}
@@ -139,7 +129,7 @@ func BenchmarkFireMemoryHistory(b *testing.B) {
 		h := memoryHistCases(eng, events)
 		b.Run("history="+strconv.Itoa(events), func(b *testing.B) {
 			cpu := fireHist(b, h, func(c *histCase) error {
-				ev, o := toggleEvent(c.version)
+				ev, o := benchkit.ToggleEvent(c.version)
 				_, err := eng.Fire(ctx, coach, c.id, ev, o)
 				return err
 			})
@@ -320,7 +310,7 @@ func BenchmarkFireMemoryVsFloor(b *testing.B) {
 			return out
 		}}
 		cpu := fireHist(b, h, func(c *histCase) error {
-			ev, o := toggleEvent(c.version)
+			ev, o := benchkit.ToggleEvent(c.version)
 			reason := ""
 			if o != nil {
 				reason = o.Reason
@@ -334,7 +324,7 @@ func BenchmarkFireMemoryVsFloor(b *testing.B) {
 	h := memoryHistCases(eng, events)
 	b.Run("fire", func(b *testing.B) {
 		cpu := fireHist(b, h, func(c *histCase) error {
-			ev, o := toggleEvent(c.version)
+			ev, o := benchkit.ToggleEvent(c.version)
 			_, err := eng.Fire(ctx, coach, c.id, ev, o)
 			return err
 		})

@@ -124,12 +124,7 @@ func (h *pgCases) fire() (int64, error) {
 // pgToggle pauses a case in skill acquisition (odd versions: enrol, admit
 // and start make 3) and resumes a paused one.
 func pgToggle(eng *coaching.Engine, c *pgCase) error {
-	var err error
-	if c.version%2 == 1 {
-		_, err = eng.Fire(context.Background(), coach, c.id, coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
-	} else {
-		_, err = eng.Fire(context.Background(), coach, c.id, coaching.ValoResumeAcquisition, nil)
-	}
+	err := benchkit.Toggle(eng, coach, c.id, c.version)
 	c.version++
 	return err
 }

@@ -119,12 +119,7 @@ func (h *histCases) fire(b *testing.B) (prior int64) {
 // toggle pauses a case in skill acquisition (odd versions: enrol, admit,
 // start make 3) and resumes a paused one.
 func toggle(eng *coaching.Engine, c *histCase) error {
-	var err error
-	if c.version%2 == 1 {
-		_, err = eng.Fire(context.Background(), coach, c.id, coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
-	} else {
-		_, err = eng.Fire(context.Background(), coach, c.id, coaching.ValoResumeAcquisition, nil)
-	}
+	err := benchkit.Toggle(eng, coach, c.id, c.version)
 	c.version++
 	return err
 }

@@ -6,10 +6,13 @@
 package benchkit
 
 import (
+	"context"
 	"flag"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/valmennus/valmennus/coaching"
 )
 
 // HistoryEvents are the numbers of prior events the history benchmarks
@@ -78,4 +81,21 @@ func (p *PerCount) Median() float64 {
 	}
 	s := slices.Sorted(slices.Values(p.vals))
 	return s[len(s)/2]
+}
+
+// ToggleEvent is the event that moves a VALO case of this version on in
+// the history benchmarks: odd versions are in skill acquisition (enrol,
+// admit and start make 3) and are paused, even ones are resumed.
+func ToggleEvent(version int64) (string, *coaching.FireOptions) {
+	if version%2 == 1 {
+		return coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"}
+	}
+	return coaching.ValoResumeAcquisition, nil
+}
+
+// Toggle fires ToggleEvent(version) on the case as actor.
+func Toggle(eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID, version int64) error {
+	event, opts := ToggleEvent(version)
+	_, err := eng.Fire(context.Background(), actor, id, event, opts)
+	return err
 }
