@@ -679,7 +679,7 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 		return err
 	}
 	if p.deleteTimer != "" {
-		if err := tx.DeleteTimer(ctx, p.deleteTimer); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := dropTimer(ctx, tx, p.deleteTimer); err != nil {
 			return err
 		}
 	}
@@ -693,12 +693,7 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 			return err
 		}
 	}
-	for _, n := range p.res.Notices {
-		if _, err := tx.Enqueue(ctx, n); err != nil {
-			return err
-		}
-	}
-	return nil
+	return enqueueAll(ctx, tx, p.res.Notices)
 }
 
 // prepare checks the command against the loaded case and computes every

@@ -2,6 +2,7 @@ package coaching
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"time"
 )
@@ -212,3 +213,53 @@ type Timer struct {
 const (
 	TimerPhaseDeadline = "phase_deadline"
 )
+
+// PipelinedTx is an optional capability of a [Tx]: writes whose outcome the
+// caller does not need, which a store that pipelines may send later, with
+// its next statement or the commit, instead of waiting a round trip for
+// each (adapters/postgres does). The engine uses them when the transaction
+// offers them and falls back to [Tx.Enqueue] and [Tx.DeleteTimer]
+// otherwise, so a store need not implement them.
+//
+// Contract: each method checks its argument at once (a problem with it is
+// returned as from the plain method); a failure of the write itself fails
+// the whole transaction, at the next statement or at the commit, so nothing
+// is written — it is never lost silently. Later statements of the
+// transaction see the write.
+type PipelinedTx interface {
+	// EnqueueLater adds n to the outbox like Enqueue, leaving a notice
+	// whose ID is already there as it is, and does not report which.
+	EnqueueLater(ctx context.Context, n Notice) error
+	// DropTimer removes the timer with key if there is one. Where a
+	// missing timer matters (two tickers agreeing which fires it), use
+	// DeleteTimer.
+	DropTimer(ctx context.Context, key string) error
+}
+
+// enqueueAll adds notices to the outbox, pipelined where the store can.
+func enqueueAll(ctx context.Context, tx Tx, ns []Notice) error {
+	pt, _ := tx.(PipelinedTx)
+	for _, n := range ns {
+		var err error
+		if pt != nil {
+			err = pt.EnqueueLater(ctx, n)
+		} else {
+			_, err = tx.Enqueue(ctx, n)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropTimer removes a timer if it exists, pipelined where the store can.
+func dropTimer(ctx context.Context, tx Tx, key string) error {
+	if pt, ok := tx.(PipelinedTx); ok {
+		return pt.DropTimer(ctx, key)
+	}
+	if err := tx.DeleteTimer(ctx, key); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}

@@ -33,7 +33,10 @@ func (t *txn) KeepOnRollback(e coaching.AccessEntry) {
 	}
 }
 
-var _ coaching.Tx = (*txn)(nil)
+var (
+	_ coaching.Tx          = (*txn)(nil)
+	_ coaching.PipelinedTx = (*txn)(nil)
+)
 
 // ---- reads --------------------------------------------------------------
 
@@ -462,6 +465,38 @@ func (t *txn) PutTimer(ctx context.Context, tm coaching.Timer) error {
 	}
 	_, err := t.db.Exec(ctx, t.s.q.putTimer, args...)
 	return interpretError(err, target{kind: "timer", id: tm.Key})
+}
+
+// EnqueueLater implements coaching.PipelinedTx: in a transaction the store
+// began itself, the INSERT travels with the next statement or the commit.
+func (t *txn) EnqueueLater(ctx context.Context, n coaching.Notice) error {
+	if err := checkNotice(&n); err != nil {
+		return err
+	}
+	args, err := noticeArgs(&n)
+	if err != nil {
+		return &coaching.ValidationError{Subject: "notice", Problems: []coaching.FieldProblem{{Message: err.Error()}}}
+	}
+	tg := target{kind: "notice", id: n.ID}
+	if own, ok := t.db.(*ownTx); ok {
+		return own.deferExec(ctx, tg, t.s.q.enqueue, args...)
+	}
+	_, err = t.db.Exec(ctx, t.s.q.enqueue, args...)
+	return interpretError(err, tg)
+}
+
+// DropTimer implements coaching.PipelinedTx: a DELETE that may delete
+// nothing, pipelined like EnqueueLater.
+func (t *txn) DropTimer(ctx context.Context, key string) error {
+	if !lookupKey(key, maxComposedBytes) {
+		return nil // no stored key can be that long or hold those bytes
+	}
+	tg := target{kind: "timer", id: key}
+	if own, ok := t.db.(*ownTx); ok {
+		return own.deferExec(ctx, tg, t.s.q.deleteTimer, key)
+	}
+	_, err := t.db.Exec(ctx, t.s.q.deleteTimer, key)
+	return interpretError(err, tg)
 }
 
 // DeleteTimer implements coaching.Tx. Of concurrent deletes of one timer

@@ -121,6 +121,7 @@ func groups() []group {
 		{"Audit", auditCases()},
 		{"Outbox", outboxCases()},
 		{"Timers", timerCases()},
+		{"Pipelined", pipelinedCases()},
 		{"Iteration", iterationCases()},
 		{"Documents", documentCases()},
 		{"Attendance", attendanceCases()},
