@@ -47,7 +47,7 @@ func TestEveryDenialIsLogged(t *testing.T) {
 			return err
 		}},
 		{"an importer who may not open cases", coaching.RuleModelOpeners, func(env *ct.Env, _ coaching.CaseID) error {
-			return env.Engine.AuthorizeEnrol(ctx, teacher, coaching.ModelVALO, "")
+			return env.Engine.Read(ctx, teacher, func(s *coaching.Scope) error { return s.MayEnrol(coaching.ModelVALO, "") })
 		}},
 		{"a role that may not change the team", coaching.RuleModelOpeners, func(env *ct.Env, id coaching.CaseID) error {
 			_, err := env.Engine.ChangeTeam(ctx, teacher, id, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: coaching.RoleCoach, Name: "X"}})

@@ -435,19 +435,6 @@ func (e *Engine) authorizeEnrol(ctx context.Context, tx ReadTx, actor Actor, m *
 	return nil
 }
 
-// AuthorizeEnrol asks, before anything is read or written, what
-// [Engine.Enrol] asks on every enrolment: the policy lets actor enrol
-// participants of org, and actor holds one of the model's opener roles.
-// Importers use it to refuse a whole batch at once. A denial is written to
-// the access log and returned as a *ForbiddenError.
-func (e *Engine) AuthorizeEnrol(ctx context.Context, actor Actor, model string, org OrganisationID) error {
-	m, ok := e.models[model]
-	if !ok {
-		return &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", model)}}}
-	}
-	return e.view(ctx, func(tx ReadTx) error { return e.authorizeEnrol(ctx, tx, actor, m, org) })
-}
-
 func anyRole(a Actor, allowed []Role) bool {
 	for _, r := range allowed {
 		if a.HasRole(r) {
@@ -806,7 +793,7 @@ func (m *Model) fire(ctx context.Context, f *firing) error {
 // current state, sorted. Rules are checked when an event is fired (they may
 // need its payload).
 func (e *Engine) Available(ctx context.Context, actor Actor, id CaseID) ([]string, error) {
-	c, err := e.Authorize(ctx, actor, OpFireEvent, id)
+	c, err := e.authorizeCase(ctx, actor, OpFireEvent, id)
 	if err != nil {
 		return nil, err
 	}
@@ -859,32 +846,9 @@ func historyOf(trail []AuditEntry) []PhaseEntry {
 	return out
 }
 
-// Participant returns a participant by id, if the policy lets actor read
-// them without a case in view (the default: the head of studies, the
-// student themself; support-team members read through
-// [Engine.CaseParticipant]). The identity code is withheld (see
-// [IdentityCode.Withheld]); read it with [Engine.IdentityCode], which the
-// access log records.
-func (e *Engine) Participant(ctx context.Context, actor Actor, id ParticipantID) (Participant, error) {
-	var p Participant
-	err := e.readAs(ctx, OpReadParticipant, func(tx ReadTx, _ func(*Request, Decision, string) error) error {
-		req, _, err := e.authorize(ctx, tx, actor, OpReadParticipant, nil, id, "", nil)
-		if err != nil {
-			return err
-		}
-		if req.Participant == nil {
-			return &NotFoundError{Kind: "participant", ID: string(id)}
-		}
-		p = req.Participant.clone()
-		p.IdentityCode = p.IdentityCode.withheld()
-		return nil
-	})
-	return p, err
-}
-
 // CaseParticipant returns the participant of a case, if the policy lets
 // actor read them (the default adds the case's support team to those of
-// [Engine.Participant]). The identity code is withheld.
+// [Scope.Participant]). The identity code is withheld.
 func (e *Engine) CaseParticipant(ctx context.Context, actor Actor, id CaseID) (Participant, error) {
 	var p Participant
 	err := e.readAs(ctx, OpReadParticipant, func(tx ReadTx, _ func(*Request, Decision, string) error) error {
@@ -906,32 +870,13 @@ func (e *Engine) CaseParticipant(ctx context.Context, actor Actor, id CaseID) (P
 	return p, err
 }
 
-// IdentityCode returns a participant's identity code, if the policy lets
-// actor see it. Every call, allowed or denied, is written to the access log
-// with the actor's purpose.
-func (e *Engine) IdentityCode(ctx context.Context, actor Actor, id ParticipantID) (IdentityCode, error) {
-	var code IdentityCode
-	err := e.readAs(ctx, OpReadIdentityCode, func(tx ReadTx, log func(*Request, Decision, string) error) error {
-		req, d, err := e.authorize(ctx, tx, actor, OpReadIdentityCode, nil, id, "", nil)
-		if err != nil {
-			return err
-		}
-		if req.Participant == nil {
-			return &NotFoundError{Kind: "participant", ID: string(id)}
-		}
-		code = req.Participant.IdentityCode
-		return log(req, d, "identity_code")
-	})
-	return code, err
-}
-
 // Notices returns the notices about a case, if the policy lets actor read
 // them: staff see every notice of the case, anyone else (a guardian, the
 // student) only the notices addressed to them. A notice about a welfare
 // document (a referral's follow-up) is shown only to those who may read
 // that document.
 func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice, error) {
-	c, err := e.Authorize(ctx, actor, OpReadNotices, id)
+	c, err := e.authorizeCase(ctx, actor, OpReadNotices, id)
 	if err != nil {
 		return nil, err
 	}

@@ -63,11 +63,23 @@ func ExampleEngine_Erase() {
 		fmt.Println(err)
 		return
 	}
-	p, _ := eng.Participant(ctx, head, c.ParticipantID)
-	fmt.Printf("cases purged: %d, name: %q, age at entry: %d\n", len(rep.Cases), p.Name(), p.AgeOn(coaching.DateOf(c.OpenedAt)))
-	log, _ := eng.AccessLog(ctx, head, coaching.AccessQuery{})
-	for _, e := range log {
-		fmt.Println("access log:", e.Operation, e.ActorID, e.Allowed)
+	err = eng.Read(ctx, head, func(s *coaching.Scope) error {
+		p, err := s.Participant(coaching.OpReadParticipant, c.ParticipantID)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("cases purged: %d, name: %q, age at entry: %d\n", len(rep.Cases), p.Name(), p.AgeOn(coaching.DateOf(c.OpenedAt)))
+		log, err := s.AccessLog(coaching.AccessQuery{})
+		if err != nil {
+			return err
+		}
+		for _, e := range log {
+			fmt.Println("access log:", e.Operation, e.ActorID, e.Allowed)
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
 	}
 	// Output:
 	// the coach may not erase: erasure

@@ -247,13 +247,10 @@ func (e *Engine) readAs(ctx context.Context, op Operation, fn func(tx ReadTx, lo
 	})
 }
 
-// Authorize asks the engine's policy whether actor may do op on the case,
-// as the engine itself does before every call, and returns the case. Packages
-// built on the engine (hoks, outcomes) and hosts use it before reading what
-// the engine does not read for them. A denial is written to the access log
-// and returned as a *ForbiddenError; an allowed operation the access log
-// records (welfare, identity code, erasure) is logged.
-func (e *Engine) Authorize(ctx context.Context, actor Actor, op Operation, id CaseID) (Case, error) {
+// authorizeCase asks the policy whether actor may do op on case id, in a
+// transaction of its own, and returns the case; an allowed operation the
+// access log records is logged.
+func (e *Engine) authorizeCase(ctx context.Context, actor Actor, op Operation, id CaseID) (Case, error) {
 	var out Case
 	err := e.readCase(ctx, actor, op, id, func(_ ReadTx, c *Case) error {
 		out = *c
@@ -262,11 +259,11 @@ func (e *Engine) Authorize(ctx context.Context, actor Actor, op Operation, id Ca
 	return out, err
 }
 
-// AuthorizeOrganisation asks the policy about an operation on an
-// organisation as a whole — figures (OpReadFigures), the access log, a
-// listing — rather than on one case. org is empty for a funder's aggregate
-// across organisations.
-func (e *Engine) AuthorizeOrganisation(ctx context.Context, actor Actor, op Operation, org OrganisationID) error {
+// authorizeOrganisation asks the policy about an operation on an
+// organisation as a whole — figures (OpReadFigures), a listing — rather
+// than on one case, in a transaction of its own. org is empty for a
+// funder's aggregate across organisations.
+func (e *Engine) authorizeOrganisation(ctx context.Context, actor Actor, op Operation, org OrganisationID) error {
 	return e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
 		req, d, err := e.authorize(ctx, tx, actor, op, nil, "", org, nil)
 		if err != nil {
@@ -274,23 +271,6 @@ func (e *Engine) AuthorizeOrganisation(ctx context.Context, actor Actor, op Oper
 		}
 		return log(req, d, "")
 	})
-}
-
-// AccessLog returns the access log of actor's organisation, filtered by q
-// (q.Organisation is set to the actor's), if the policy's read_access_log
-// rule allows it (the default: the head of studies).
-func (e *Engine) AccessLog(ctx context.Context, actor Actor, q AccessQuery) ([]AccessEntry, error) {
-	if err := e.AuthorizeOrganisation(ctx, actor, OpReadAccessLog, actor.Organisation); err != nil {
-		return nil, err
-	}
-	q.Organisation = actor.Organisation
-	var out []AccessEntry
-	err := e.view(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.AccessLog(ctx, q)
-		return err
-	})
-	return out, err
 }
 
 // Update runs fn in one store transaction, as Store.Update does, for a

@@ -93,7 +93,7 @@ func (c IdentityCode) IsZero() bool { return c.code == "" && !c.held }
 
 // Withheld reports whether the participant has a code that this value
 // does not carry: the engine withholds codes from participant reads, and
-// [Engine.IdentityCode] returns them to those the policy allows.
+// [Scope.IdentityCode] returns them to those the policy allows.
 func (c IdentityCode) Withheld() bool { return c.held }
 
 // withheld returns the withheld form of c (zero stays zero).

@@ -160,7 +160,7 @@ var policyOps = []policyOp{
 		return err
 	}},
 	{"read identity code", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
-		_, err := env.eng.IdentityCode(ctx, a, env.pids[w])
+		_, err := readIdentityCode(ctx, env.eng, a, env.pids[w])
 		return err
 	}},
 	{"read figures", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
@@ -368,11 +368,11 @@ func TestAccessLogRecordsSensitiveReads(t *testing.T) {
 	assert.Equal(t, "sleeps badly, worried", r.Reason)
 	head := polHead
 	head.Purpose = "KOSKI correction"
-	code, err := env.eng.IdentityCode(ctx, head, env.pids["minor"])
+	code, err := readIdentityCode(ctx, env.eng, head, env.pids["minor"])
 	require.NoError(t, err)
 	assert.True(t, code.IsZero(), "the test participant has no code; the read is logged all the same")
 
-	entries, err := env.eng.AccessLog(ctx, polHead, coaching.AccessQuery{})
+	entries, err := readAccessLog(ctx, env.eng, polHead, coaching.AccessQuery{})
 	require.NoError(t, err)
 	require.Len(t, entries, 2)
 	assert.Equal(t, coaching.OpReadWelfare, entries[0].Operation)
@@ -384,10 +384,10 @@ func TestAccessLogRecordsSensitiveReads(t *testing.T) {
 	assert.Equal(t, "KOSKI correction", entries[1].Purpose)
 	assert.True(t, entries[1].Allowed)
 
-	_, err = env.eng.AccessLog(ctx, polCurator, coaching.AccessQuery{})
+	_, err = readAccessLog(ctx, env.eng, polCurator, coaching.AccessQuery{})
 	assert.Equal(t, coaching.RuleAccessLog, ct.RequireForbidden(t, err).Rule)
 	other := coaching.Actor{ID: "head-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-	entries, err = env.eng.AccessLog(ctx, other, coaching.AccessQuery{})
+	entries, err = readAccessLog(ctx, env.eng, other, coaching.AccessQuery{})
 	require.NoError(t, err)
 	assert.Empty(t, entries, "another organisation's head sees only their own organisation's log")
 }
@@ -422,7 +422,7 @@ func TestParticipantReadWithholdsIdentityCode(t *testing.T) {
 		p.BirthDate = coaching.NewDate(1994, 5, 1)
 		p.IdentityCode = code
 	}))
-	_, err = env.Engine.Participant(ctx, ct.Coach, c.ParticipantID)
+	_, err = readParticipant(ctx, env.Engine, ct.Coach, c.ParticipantID)
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule, "without the case in view, the team rule cannot apply")
 	p, err := env.Engine.CaseParticipant(ctx, ct.Coach, c.ID)
 	require.NoError(t, err)
@@ -430,9 +430,9 @@ func TestParticipantReadWithholdsIdentityCode(t *testing.T) {
 	assert.False(t, p.IdentityCode.IsZero())
 	assert.Empty(t, p.IdentityCode.Reveal())
 	assert.ErrorIs(t, p.Validate(coaching.DateOf(env.Clock.Now())), coaching.ErrInvalid)
-	_, err = env.Engine.IdentityCode(ctx, ct.Coach, c.ParticipantID)
+	_, err = readIdentityCode(ctx, env.Engine, ct.Coach, c.ParticipantID)
 	assert.Equal(t, coaching.RuleIdentityCode, ct.RequireForbidden(t, err).Rule)
-	got, err := env.Engine.IdentityCode(ctx, ct.Staff, c.ParticipantID)
+	got, err := readIdentityCode(ctx, env.Engine, ct.Staff, c.ParticipantID)
 	require.NoError(t, err)
 	assert.True(t, got.Equal(code))
 }
@@ -468,9 +468,9 @@ func TestPolicyBadInput(t *testing.T) {
 	ct.RequireInvalid(t, err, "participant_id")
 	_, err = env.eng.Erase(ctx, polHead, "nobody", nil)
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
-	_, err = env.eng.IdentityCode(ctx, polHead, "")
+	_, err = readIdentityCode(ctx, env.eng, polHead, "")
 	ct.RequireInvalid(t, err, "participant_id")
-	_, err = env.eng.Participant(ctx, polHead, "nobody")
+	_, err = readParticipant(ctx, env.eng, polHead, "nobody")
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	_, err = env.eng.Case(ctx, coaching.Actor{}, env.cases["minor"])
 	assert.Equal(t, coaching.RuleAuthenticated, ct.RequireForbidden(t, err).Rule)
@@ -543,7 +543,7 @@ func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
 	}))
 	after := env.snapshot(t, "minor")
 	assert.Len(t, after.access, len(before.access)+2, "two denials, two entries")
-	_, err := env.eng.Participant(ctx, polHead, "p-new")
+	_, err := readParticipant(ctx, env.eng, polHead, "p-new")
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "no half-enrolled participant")
 	marks, err := env.eng.Marks(ctx, polHead, env.cases["adult"], coaching.Date{}, coaching.Date{})
 	require.NoError(t, err)

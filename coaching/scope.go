@@ -3,6 +3,7 @@ package coaching
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -139,4 +140,93 @@ func (s *Scope) log(a AccessEntry) error {
 	}
 	s.pending = append(s.pending, a)
 	return nil
+}
+
+// Participant returns participant id, if the policy allows the scope's
+// actor op on them without a case in view (read_participant: the default
+// lets the head of studies and the student themself; a support-team member
+// reads through [CaseView.Participant]). The identity code is withheld
+// (see [IdentityCode.Withheld]); read it with [Scope.IdentityCode], which
+// the access log records. An unknown participant is a *NotFoundError.
+func (s *Scope) Participant(op Operation, id ParticipantID) (Participant, error) {
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, op, nil, id, "", nil)
+	if err != nil {
+		return Participant{}, err
+	}
+	if req.Participant == nil {
+		return Participant{}, &NotFoundError{Kind: "participant", ID: string(id)}
+	}
+	if op.logged() {
+		if err := s.log(s.e.accessEntry(req, d, "")); err != nil {
+			return Participant{}, err
+		}
+	}
+	p := req.Participant.clone()
+	p.IdentityCode = p.IdentityCode.withheld()
+	return p, nil
+}
+
+// IdentityCode returns participant id's identity code, if the policy's
+// read_identity_code rule allows the scope's actor. Every call, allowed or
+// denied, is written to the access log with the actor's purpose.
+func (s *Scope) IdentityCode(id ParticipantID) (IdentityCode, error) {
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, OpReadIdentityCode, nil, id, "", nil)
+	if err != nil {
+		return IdentityCode{}, err
+	}
+	if req.Participant == nil {
+		return IdentityCode{}, &NotFoundError{Kind: "participant", ID: string(id)}
+	}
+	if err := s.log(s.e.accessEntry(req, d, "identity_code")); err != nil {
+		return IdentityCode{}, err
+	}
+	return req.Participant.IdentityCode, nil
+}
+
+// MayEnrol asks, before anything is read or written, what [Engine.Enrol]
+// asks on every enrolment: the policy lets the scope's actor enrol
+// participants of org, and the actor holds one of model's opener roles.
+// Importers use it to refuse a whole batch at once. A denial is a
+// *ForbiddenError carrying its access-log entry; an unknown model is a
+// *ValidationError.
+func (s *Scope) MayEnrol(model string, org OrganisationID) error {
+	m, ok := s.e.models[model]
+	if !ok {
+		return &ValidationError{Subject: "enrolment", Problems: []FieldProblem{{Field: "model", Message: fmt.Sprintf("unknown model %q", model)}}}
+	}
+	return s.e.authorizeEnrol(s.ctx, s.tx, s.actor, m, org)
+}
+
+// Enrolled reports which of ids are participants already stored in
+// organisation org, after the policy allowed the scope's actor to enrol
+// there (an importer checks its rows before enrolling them). Participants
+// of other organisations are not reported.
+func (s *Scope) Enrolled(org OrganisationID, ids []ParticipantID) (map[ParticipantID]bool, error) {
+	if _, _, err := s.e.authorize(s.ctx, s.tx, s.actor, OpEnrol, nil, "", org, nil); err != nil {
+		return nil, err
+	}
+	out := map[ParticipantID]bool{}
+	for _, id := range ids {
+		p, err := s.tx.Participant(s.ctx, id)
+		switch {
+		case err == nil:
+			if p.Organisation == org {
+				out[id] = true
+			}
+		case !isNotFound(err):
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// AccessLog returns the access log of the scope's actor's organisation,
+// filtered by q (q.Organisation is set to the actor's), if the policy's
+// read_access_log rule allows it (the default: the head of studies).
+func (s *Scope) AccessLog(q AccessQuery) ([]AccessEntry, error) {
+	if err := s.Organisation(OpReadAccessLog, s.actor.Organisation); err != nil {
+		return nil, err
+	}
+	q.Organisation = s.actor.Organisation
+	return s.tx.AccessLog(s.ctx, q)
 }

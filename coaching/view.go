@@ -159,35 +159,6 @@ func (v *CaseView) AuditTrail() ([]AuditEntry, error) {
 	return v.e.welfareFilter(v.tx, v.actor, &v.c).auditEntries(v.ctx, all)
 }
 
-// Enrolled reports which of ids are participants already stored in
-// organisation org, after the policy allowed actor to enrol there (an
-// importer checks its rows before enrolling them). Participants of other
-// organisations are not reported.
-func (e *Engine) Enrolled(ctx context.Context, actor Actor, org OrganisationID, ids []ParticipantID) (map[ParticipantID]bool, error) {
-	out := map[ParticipantID]bool{}
-	err := e.view(ctx, func(tx ReadTx) error {
-		if _, _, err := e.authorize(ctx, tx, actor, OpEnrol, nil, "", org, nil); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			p, err := tx.Participant(ctx, id)
-			switch {
-			case err == nil:
-				if p.Organisation == org {
-					out[id] = true
-				}
-			case !isNotFound(err):
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // FigureSource is what outcome figures are read from once the policy
 // allowed them ([Engine.Figures]): the cases a query names, each with its
 // participant.
@@ -207,7 +178,7 @@ func (e *Engine) Figures(ctx context.Context, actor Actor, q CaseQuery) (*Figure
 	if q.Organisation == "" && !actor.HasRole(RoleFunder) {
 		q.Organisation = actor.Organisation
 	}
-	if err := e.AuthorizeOrganisation(ctx, actor, OpReadFigures, q.Organisation); err != nil {
+	if err := e.authorizeOrganisation(ctx, actor, OpReadFigures, q.Organisation); err != nil {
 		return nil, err
 	}
 	return &FigureSource{store: e.store, q: q}, nil

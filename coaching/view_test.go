@@ -135,9 +135,12 @@ func TestFiguresAreReadUnderThePolicy(t *testing.T) {
 	_, err = env.Engine.Figures(ctx, teacher, coaching.CaseQuery{})
 	ct.RequireForbidden(t, err)
 
-	known, err := env.Engine.Enrolled(ctx, headA, "school-a", []coaching.ParticipantID{"nobody"})
-	require.NoError(t, err)
-	assert.Empty(t, known)
+	require.NoError(t, env.Engine.Read(ctx, headA, func(s *coaching.Scope) error {
+		known, err := s.Enrolled("school-a", []coaching.ParticipantID{"nobody"})
+		require.NoError(t, err)
+		assert.Empty(t, known)
+		return nil
+	}))
 }
 
 // A package's own command: one policy-scoped change writes its audit

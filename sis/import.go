@@ -182,7 +182,7 @@ func (o Options) check(eng *coaching.Engine) error {
 // the policy lets them enrol in the organisation. A policy denial is
 // written to the access log by the engine.
 func authorize(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options) error {
-	return eng.AuthorizeEnrol(ctx, actor, opts.Model, opts.Organisation)
+	return eng.Read(ctx, actor, func(s *coaching.Scope) error { return s.MayEnrol(opts.Model, opts.Organisation) })
 }
 
 // enrolRow enrols one row and stores its record, inside tx.
@@ -239,7 +239,12 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 	for i, r := range rows {
 		ids[i] = r.participant.ID
 	}
-	known, err := eng.Enrolled(ctx, actor, opts.Organisation, ids)
+	var known map[coaching.ParticipantID]bool
+	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
+		var err error
+		known, err = s.Enrolled(opts.Organisation, ids)
+		return err
+	})
 	for _, r := range rows {
 		if known[r.participant.ID] {
 			rep.Problems = append(rep.Problems, alreadyEnrolled(r.line))

@@ -235,7 +235,11 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	rep, err := eng.Erase(ctx, head, p.ID, pathway.ErasureOptions())
 	require.NoError(t, err)
 	require.Equal(t, []coaching.CaseID{c.ID}, rep.Cases)
-	got, err := eng.Participant(ctx, head, p.ID)
+	var got coaching.Participant
+	err = eng.Read(ctx, head, func(s *coaching.Scope) error {
+		got, err = s.Participant(coaching.OpReadParticipant, p.ID)
+		return err
+	})
 	require.NoError(t, err)
 	require.False(t, got.ErasedOn.IsZero())
 	require.True(t, got.IdentityCode.IsZero())

@@ -161,7 +161,7 @@ func TestNoIdentityCodeInOutputLogsOrMail(t *testing.T) {
 	require.NoError(t, sim.report(ctx, &out))
 
 	for _, st := range sim.class {
-		code, err := sim.eng.IdentityCode(ctx, head.actor(), st.Participant.ID)
+		code, err := readIdentityCode(ctx, sim.eng, head.actor(), st.Participant.ID)
 		require.NoError(t, err)
 		require.False(t, code.IsZero(), "the scan means something only if the codes are there")
 	}
@@ -180,7 +180,7 @@ func TestNoIdentityCodeInOutputLogsOrMail(t *testing.T) {
 		ct.RequireNoIdentityCodes(t, "notice "+n.ID+" as JSON", string(b))
 	}
 	for _, st := range sim.class {
-		p, err := sim.eng.Participant(ctx, head.actor(), st.Participant.ID)
+		p, err := readParticipant(ctx, sim.eng, head.actor(), st.Participant.ID)
 		require.NoError(t, err)
 		b, err := json.Marshal(p)
 		require.NoError(t, err)

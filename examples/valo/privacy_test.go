@@ -33,10 +33,10 @@ func TestNoIdentityCodeInOutputOrLogs(t *testing.T) {
 
 	for _, c := range sim.cases {
 		pid := c.member.Participant.ID
-		code, err := sim.eng.IdentityCode(ctx, Coordinator, pid)
+		code, err := readIdentityCode(ctx, sim.eng, Coordinator, pid)
 		require.NoError(t, err)
 		require.True(t, code.Equal(c.member.Participant.IdentityCode), "the scan means something only if the codes are there")
-		p, err := sim.eng.Participant(ctx, Coordinator, pid)
+		p, err := readParticipant(ctx, sim.eng, Coordinator, pid)
 		require.NoError(t, err)
 		cs, err := sim.eng.Case(ctx, Coordinator, c.id)
 		require.NoError(t, err)
@@ -46,7 +46,7 @@ func TestNoIdentityCodeInOutputOrLogs(t *testing.T) {
 		require.NoError(t, err)
 		ct.RequireNoIdentityCodes(t, "participant, case and audit trail as JSON", string(b))
 	}
-	log, err := sim.eng.AccessLog(ctx, Coordinator, coaching.AccessQuery{ActorID: Coordinator.ID})
+	log, err := readAccessLog(ctx, sim.eng, Coordinator, coaching.AccessQuery{ActorID: Coordinator.ID})
 	require.NoError(t, err)
 	reads := 0
 	for _, e := range log {
