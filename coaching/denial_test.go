@@ -161,7 +161,7 @@ func TestReferralFollowUpFollowsTheReferralRule(t *testing.T) {
 		// ct.Staff holds every role but is not on this team: as head of
 		// studies it reads the case, but may not know of the unshared
 		// referral.
-		trail, err := env.Engine.AuditTrail(ctx, tc.who, c.ID)
+		trail, err := readAuditTrail(ctx, env.Engine, tc.who, c.ID)
 		require.NoError(t, err)
 		var events []string
 		for _, e := range trail {

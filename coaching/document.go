@@ -169,41 +169,8 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 	return doc, nil
 }
 
-// Document returns a version of a case's document (version 0 is the
-// latest), if the policy lets actor read the case. Welfare kinds
-// ("welfare_…") and referrals ("referral_…") need the welfare-records rule,
-// and every such read is written to the access log.
-func (e *Engine) Document(ctx context.Context, actor Actor, id CaseID, kind string, version int64) (Document, error) {
-	var d Document
-	err := e.readCase(ctx, actor, documentOp(kind), id, func(tx ReadTx, _ *Case) error {
-		var err error
-		d, err = tx.Document(ctx, id, kind, version)
-		return err
-	})
-	return d, err
-}
-
-// Documents returns every version of a case's document, oldest first, under
-// the same rules as [Engine.Document].
-func (e *Engine) Documents(ctx context.Context, actor Actor, id CaseID, kind string) ([]Document, error) {
-	var ds []Document
-	err := e.readCase(ctx, actor, documentOp(kind), id, func(tx ReadTx, _ *Case) error {
-		var err error
-		ds, err = tx.Documents(ctx, id, kind)
-		return err
-	})
-	return ds, err
-}
-
 func isWelfareKind(kind string) bool {
 	return strings.HasPrefix(kind, "welfare_") || strings.HasPrefix(kind, "referral_")
-}
-
-func documentOp(kind string) Operation {
-	if isWelfareKind(kind) {
-		return OpReadWelfare
-	}
-	return OpReadCase
 }
 
 // caseFor loads a case for op after the policy allowed it.

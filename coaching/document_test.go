@@ -35,13 +35,16 @@ func TestSaveDocumentVersions(t *testing.T) {
 	assert.Equal(t, int64(2), ce.Current)
 	assert.Contains(t, err.Error(), "document hoks")
 
-	all, err := env.Engine.Documents(ctx, ct.Staff, c.ID, "hoks")
-	require.NoError(t, err)
-	require.Len(t, all, 2)
-	assert.JSONEq(t, `{"a":1}`, string(all[0].Data), "earlier versions stay as they were")
-	latest, err := env.Engine.Document(ctx, ct.Staff, c.ID, "hoks", 0)
-	require.NoError(t, err)
-	assert.Equal(t, "approved", latest.Status)
+	require.NoError(t, env.Engine.ReadCase(ctx, ct.Staff, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		all, err := v.Documents("hoks")
+		require.NoError(t, err)
+		require.Len(t, all, 2)
+		assert.JSONEq(t, `{"a":1}`, string(all[0].Data), "earlier versions stay as they were")
+		latest, err := v.Document("hoks", 0)
+		require.NoError(t, err)
+		assert.Equal(t, "approved", latest.Status)
+		return nil
+	}))
 
 	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
 	last := trail[len(trail)-1]

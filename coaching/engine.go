@@ -789,33 +789,6 @@ func (m *Model) fire(ctx context.Context, f *firing) error {
 	return err
 }
 
-// Available returns the events the actor's roles allow from the case's
-// current state, sorted. Rules are checked when an event is fired (they may
-// need its payload).
-func (e *Engine) Available(ctx context.Context, actor Actor, id CaseID) ([]string, error) {
-	c, err := e.authorizeCase(ctx, actor, OpFireEvent, id)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := e.models[c.Model]
-	if !ok {
-		return nil, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
-	}
-	var out []string
-	for _, name := range m.fromMap[c.State] {
-		ev := m.events[name]
-		if !anyRole(actor, ev.spec.Roles) {
-			continue
-		}
-		to := m.edges[edgeKey{name, c.State}]
-		if m.states[c.State].Kind == Hold && m.states[to].Kind == Active && to != c.Phase.State {
-			continue
-		}
-		out = append(out, name)
-	}
-	return out, nil
-}
-
 // Case returns a case, if the policy lets actor read it.
 // Its History is read from the audit trail.
 func (e *Engine) Case(ctx context.Context, actor Actor, id CaseID) (Case, error) {
@@ -844,30 +817,6 @@ func historyOf(trail []AuditEntry) []PhaseEntry {
 		}
 	}
 	return out
-}
-
-// CaseParticipant returns the participant of a case, if the policy lets
-// actor read them (the default adds the case's support team to those of
-// [Scope.Participant]). The identity code is withheld.
-func (e *Engine) CaseParticipant(ctx context.Context, actor Actor, id CaseID) (Participant, error) {
-	var p Participant
-	err := e.readAs(ctx, OpReadParticipant, func(tx ReadTx, _ func(*Request, Decision, string) error) error {
-		c, err := tx.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		req, _, err := e.authorize(ctx, tx, actor, OpReadParticipant, &c, "", "", nil)
-		if err != nil {
-			return err
-		}
-		if req.Participant == nil {
-			return &NotFoundError{Kind: "participant", ID: string(c.ParticipantID)}
-		}
-		p = req.Participant.clone()
-		p.IdentityCode = p.IdentityCode.withheld()
-		return nil
-	})
-	return p, err
 }
 
 // Notices returns the notices about a case, if the policy lets actor read
@@ -912,24 +861,6 @@ func (e *Engine) notices(ctx context.Context, q NoticeQuery) ([]Notice, error) {
 		return nil, errBound
 	}
 	return e.store.Notices(ctx, q)
-}
-
-// AuditTrail returns the case's audit trail in order, if the policy lets
-// actor read the case. Entries about a welfare document (a referral's
-// changes, a welfare record's versions) are left out unless the actor may
-// read that document, by the rule that guards it; their sequence numbers
-// are missing from what the actor sees.
-func (e *Engine) AuditTrail(ctx context.Context, actor Actor, id CaseID) ([]AuditEntry, error) {
-	var out []AuditEntry
-	err := e.readCase(ctx, actor, OpReadCase, id, func(tx ReadTx, c *Case) error {
-		all, err := tx.AuditTrail(ctx, id, 0)
-		if err != nil {
-			return err
-		}
-		out, err = e.welfareFilter(tx, actor, c).auditEntries(ctx, all)
-		return err
-	})
-	return out, err
 }
 
 func deadlineKey(id CaseID, entrySeq int64) string {

@@ -213,8 +213,11 @@ func TestPausedDeadline(t *testing.T) {
 	// Resuming to another phase is refused.
 	_, err := env.Engine.Fire(context.Background(), ct.Coach, c.ID, coaching.ValoResumeDemonstration, nil)
 	ct.RequireRejected(t, err, `paused from "skill_acquisition"`)
-	avail, err := env.Engine.Available(context.Background(), ct.Coach, c.ID)
-	require.NoError(t, err)
+	var avail []string
+	require.NoError(t, env.Engine.ReadCase(context.Background(), ct.Coach, coaching.OpFireEvent, c.ID, func(v *coaching.CaseView) error {
+		avail, err = v.Available()
+		return err
+	}))
 	assert.ElementsMatch(t, []string{coaching.ValoResumeAcquisition, coaching.ValoDiscontinue}, avail)
 
 	resumedAt := env.Clock.Now()

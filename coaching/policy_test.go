@@ -180,7 +180,7 @@ var policyOps = []policyOp{
 		return err
 	}},
 	{"read audit trail", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
-		trail, err := env.eng.AuditTrail(ctx, a, env.cases[w])
+		trail, err := readAuditTrail(ctx, env.eng, a, env.cases[w])
 		if err != nil {
 			return err
 		}
@@ -424,8 +424,11 @@ func TestParticipantReadWithholdsIdentityCode(t *testing.T) {
 	}))
 	_, err = readParticipant(ctx, env.Engine, ct.Coach, c.ParticipantID)
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule, "without the case in view, the team rule cannot apply")
-	p, err := env.Engine.CaseParticipant(ctx, ct.Coach, c.ID)
-	require.NoError(t, err)
+	var p coaching.Participant
+	require.NoError(t, env.Engine.ReadCase(ctx, ct.Coach, coaching.OpReadParticipant, c.ID, func(v *coaching.CaseView) error {
+		p, err = v.Participant()
+		return err
+	}))
 	assert.True(t, p.IdentityCode.Withheld())
 	assert.False(t, p.IdentityCode.IsZero())
 	assert.Empty(t, p.IdentityCode.Reveal())

@@ -39,3 +39,27 @@ func readAccessLog(ctx context.Context, eng *coaching.Engine, actor coaching.Act
 	})
 	return out, err
 }
+
+// readAuditTrail reads a case's audit trail through a policy-scoped view
+// of the case (read_case), as a host does.
+func readAuditTrail(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID) ([]coaching.AuditEntry, error) {
+	var trail []coaching.AuditEntry
+	err := eng.ReadCase(ctx, actor, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
+		var err error
+		trail, err = v.AuditTrail()
+		return err
+	})
+	return trail, err
+}
+
+// readDocument reads version n of a case's document of kind through a view
+// opened under op (read_case, or read_welfare for a welfare record).
+func readDocument(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, op coaching.Operation, id coaching.CaseID, kind string, n int64) (coaching.Document, error) {
+	var d coaching.Document
+	err := eng.ReadCase(ctx, actor, op, id, func(v *coaching.CaseView) error {
+		var err error
+		d, err = v.Document(kind, n)
+		return err
+	})
+	return d, err
+}

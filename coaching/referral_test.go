@@ -36,9 +36,9 @@ func TestReferralLifecycleAndConfidentialReason(t *testing.T) {
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule, "a curator not on this student's case sees nothing")
 	_, err = env.Engine.Referral(ctx, teacher, c.ID, r.ID)
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)
-	_, err = env.Engine.Document(ctx, ct.Tutor, c.ID, "welfare_referral_"+r.ID, 0)
+	_, err = readDocument(ctx, env.Engine, ct.Tutor, coaching.OpReadWelfare, c.ID, "welfare_referral_"+r.ID, 0)
 	assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "the proposer does not read the stored reason")
-	_, err = env.Engine.Document(ctx, ct.Staff, c.ID, "welfare_referral_"+r.ID, 0)
+	_, err = readDocument(ctx, env.Engine, ct.Staff, coaching.OpReadWelfare, c.ID, "welfare_referral_"+r.ID, 0)
 	assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "nor does the head of studies, even with every role")
 
 	// Every welfare read and every denial is in the access log.
@@ -92,7 +92,7 @@ func TestReferralLifecycleAndConfidentialReason(t *testing.T) {
 	for _, n := range all {
 		assert.NotContains(t, n.Subject+n.Body+strings.Join(mapValues(n.Data), " "), "anxiety")
 	}
-	doc, err := env.Engine.Document(ctx, curator, c.ID, "referral_"+r.ID, 0)
+	doc, err := readDocument(ctx, env.Engine, curator, coaching.OpReadWelfare, c.ID, "referral_"+r.ID, 0)
 	require.NoError(t, err)
 	assert.NotContains(t, string(doc.Data), "anxiety")
 

@@ -30,6 +30,7 @@ type CaseView struct {
 	tx    ReadTx
 	w     Tx // nil in a read-only transaction
 	actor Actor
+	op    Operation // the operation the policy allowed when the view opened
 	c     Case
 	// pending are the access-log entries of logged reads in a read-only
 	// transaction, written right after it, before ReadCase returns.
@@ -46,7 +47,7 @@ func (e *Engine) ReadCase(ctx context.Context, actor Actor, op Operation, id Cas
 	}
 	var pending []AccessEntry
 	err := e.readCase(ctx, actor, op, id, func(tx ReadTx, c *Case) error {
-		v := &CaseView{e: e, ctx: ctx, tx: tx, actor: actor, c: *c}
+		v := &CaseView{e: e, ctx: ctx, tx: tx, actor: actor, op: op, c: *c}
 		if op.logged() {
 			v.w = tx.(Tx) // readCase runs a logged operation in a write transaction
 		}
@@ -80,8 +81,13 @@ func (e *Engine) appendPending(ctx context.Context, pending []AccessEntry) error
 func (v *CaseView) Case() Case { return v.c }
 
 // ask asks the policy whether the view's actor may do op on the case,
-// logging an allowed read the access log records.
+// logging an allowed read the access log records. The operation the view
+// was opened with is not asked again: the policy allowed it, and its entry
+// is logged already.
 func (v *CaseView) ask(op Operation, subject string) (*Request, error) {
+	if op == v.op {
+		return nil, nil
+	}
 	req, d, err := v.e.authorize(v.ctx, v.tx, v.actor, op, &v.c, "", "", nil)
 	if err != nil {
 		return nil, err
@@ -125,29 +131,58 @@ func (v *CaseView) welfareDocument(kind string) error {
 	return err
 }
 
-// Participant returns the case's participant with the identity code
-// withheld, if the policy's read_participant rule allows it.
+// Participant returns the case's participant, if the policy's
+// read_participant rule allows the view's actor (the default adds the
+// case's support team to those who may read a participant without a case
+// in view, [Scope.Participant]). The identity code is withheld (see
+// [IdentityCode.Withheld]). A case whose participant is not stored gives
+// a *NotFoundError.
 func (v *CaseView) Participant() (Participant, error) {
-	req, err := v.ask(OpReadParticipant, "")
+	if _, err := v.ask(OpReadParticipant, ""); err != nil {
+		return Participant{}, err
+	}
+	stored, err := v.tx.Participant(v.ctx, v.c.ParticipantID)
 	if err != nil {
 		return Participant{}, err
 	}
-	var p Participant
-	if req.Participant != nil {
-		p = req.Participant.clone()
-	} else {
-		stored, err := v.tx.Participant(v.ctx, v.c.ParticipantID)
-		if err != nil {
-			return Participant{}, err
-		}
-		p = stored.clone()
-	}
+	p := stored.clone()
 	p.IdentityCode = p.IdentityCode.withheld()
 	return p, nil
 }
 
-// AuditTrail returns the case's audit trail as [Engine.AuditTrail] does
-// (entries about welfare documents only for those who may read them).
+// Available returns the events the view's actor's roles allow from the
+// case's current state, sorted, if the policy allows the actor fire_event
+// on the case. Rules are checked when an event is fired (they may need its
+// payload).
+func (v *CaseView) Available() ([]string, error) {
+	if _, err := v.ask(OpFireEvent, ""); err != nil {
+		return nil, err
+	}
+	c := &v.c
+	m, ok := v.e.models[c.Model]
+	if !ok {
+		return nil, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+	}
+	var out []string
+	for _, name := range m.fromMap[c.State] {
+		ev := m.events[name]
+		if !anyRole(v.actor, ev.spec.Roles) {
+			continue
+		}
+		to := m.edges[edgeKey{name, c.State}]
+		if m.states[c.State].Kind == Hold && m.states[to].Kind == Active && to != c.Phase.State {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// AuditTrail returns the case's audit trail in order, if the policy lets
+// the view's actor read the case (read_case). Entries about a welfare
+// document (a referral's changes, a welfare record's versions) are left
+// out unless the actor may read that document, by the rule that guards
+// it; their sequence numbers are missing from what the actor sees.
 func (v *CaseView) AuditTrail() ([]AuditEntry, error) {
 	if _, err := v.ask(OpReadCase, ""); err != nil {
 		return nil, err

@@ -123,7 +123,7 @@ func TestImportGoodFile(t *testing.T) {
 	assert.JSONEq(t, `{"group":"TVO25A","start_date":"2026-08-10"}`, string(rec.Data))
 	assert.Equal(t, tutor.ID, rec.By, "the importer wrote the record, though not on the team")
 	assert.EqualValues(t, 1, rec.Seq, "the record came with the opening")
-	trail, err := eng.AuditTrail(ctx, head, c.ID)
+	trail, err := readAuditTrail(ctx, eng, head, c.ID)
 	require.NoError(t, err)
 	require.Len(t, trail, 1)
 	assert.Equal(t, tutor.ID, trail[0].ActorID, "the importer opened the case")

@@ -110,7 +110,7 @@ func TestCrashWriter(t *testing.T) {
 	for _, id := range ids {
 		c, err := eng.Case(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
-		trail, err := eng.AuditTrail(ctx, inspector, coaching.CaseID(id))
+		trail, err := readAuditTrail(ctx, eng, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
 		requireExplained(t, c, trail)
 		trails[id] = trail

@@ -326,7 +326,7 @@ func TestMultiInstance(t *testing.T) {
 	for _, id := range ids {
 		c, err := eng.Case(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
-		trail, err := eng.AuditTrail(ctx, inspector, coaching.CaseID(id))
+		trail, err := readAuditTrail(ctx, eng, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
 		requireExplained(t, c, trail)
 		for _, a := range trail {

@@ -64,7 +64,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	trail, err := eng.AuditTrail(ctx, head, c.ID)
+	var trail []coaching.AuditEntry
+	err = eng.ReadCase(ctx, head, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		trail, err = v.AuditTrail()
+		return err
+	})
 	if err != nil {
 		log.Fatal(err)
 	}

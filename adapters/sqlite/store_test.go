@@ -94,7 +94,7 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, before.Version, after.Version, "the transition was rolled back with the host's transaction")
 			assert.Equal(t, coaching.ValoSkillAcquisition, after.State)
-			trail, err := eng.AuditTrail(ctx, inspector, id)
+			trail, err := readAuditTrail(ctx, eng, inspector, id)
 			require.NoError(t, err)
 			assert.Len(t, trail, int(before.Version), "no audit entry of the rolled-back transition")
 
@@ -112,7 +112,7 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, before.Version+1, after.Version)
 			assert.Equal(t, coaching.ValoPaused, after.State)
-			trail, err = eng.AuditTrail(ctx, inspector, id)
+			trail, err = readAuditTrail(ctx, eng, inspector, id)
 			require.NoError(t, err)
 			require.Len(t, trail, int(after.Version))
 			assert.Equal(t, coaching.ValoPause, trail[len(trail)-1].Event)

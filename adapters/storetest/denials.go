@@ -64,7 +64,9 @@ func RunDenials(t *testing.T, newStore Harness) {
 			}},
 		{"another organisation, invalid UTF-8 in the purpose", coaching.RuleOrganisation,
 			coaching.Actor{ID: "head-b", Organisation: "org-b", Roles: []coaching.Role{coaching.RoleHeadOfStudies}, Purpose: "audit\xff\x00"},
-			func(a coaching.Actor) error { _, err := eng.AuditTrail(ctx, a, c.ID); return err }},
+			func(a coaching.Actor) error {
+				return eng.ReadCase(ctx, a, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error { _, err := v.AuditTrail(); return err })
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -138,7 +138,11 @@ func (s *Server) getCase(r *http.Request, a coaching.Actor) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	trail, err := s.eng.AuditTrail(r.Context(), a, id)
+	var trail []coaching.AuditEntry
+	err = s.eng.ReadCase(r.Context(), a, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
+		trail, err = v.AuditTrail()
+		return err
+	})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -146,7 +150,12 @@ func (s *Server) getCase(r *http.Request, a coaching.Actor) (int, any, error) {
 }
 
 func (s *Server) availableEvents(r *http.Request, a coaching.Actor) (int, any, error) {
-	evs, err := s.eng.Available(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	var evs []string
+	err := s.eng.ReadCase(r.Context(), a, coaching.OpFireEvent, coaching.CaseID(r.PathValue("case")), func(v *coaching.CaseView) error {
+		var err error
+		evs, err = v.Available()
+		return err
+	})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -156,9 +156,11 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 		var entries int64
 		for _, cs := range ids {
 			for _, id := range cs {
-				trail, err := s.srv.Engine().AuditTrail(ctx, head, id)
-				require.NoError(b, err)
-				entries += int64(len(trail)) - 2
+				require.NoError(b, s.srv.Engine().ReadCase(ctx, head, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
+					trail, err := v.AuditTrail()
+					entries += int64(len(trail)) - 2
+					return err
+				}))
 			}
 		}
 		require.Equal(b, viaHTTP.accepted, entries, "every accepted request is in an audit trail, nothing more")

@@ -313,7 +313,12 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	var periods []int // days from opening to closing, closed cases
 	auditOverdue := 0
 	for _, c := range s.cases {
-		trail, err := s.eng.AuditTrail(ctx, Coordinator, c.id)
+		var trail []coaching.AuditEntry
+		err := s.eng.ReadCase(ctx, Coordinator, coaching.OpReadCase, c.id, func(v *coaching.CaseView) error {
+			var err error
+			trail, err = v.AuditTrail()
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -164,7 +164,7 @@ func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 			assert.NotEqual(t, coaching.ValoDeclined, cs.State, c.id)
 		}
 
-		trail, err := sim.eng.AuditTrail(ctx, Coordinator, c.id)
+		trail, err := readAuditTrail(ctx, sim.eng, Coordinator, c.id)
 		require.NoError(t, err)
 		require.NotEmpty(t, trail, c.id)
 		for i, e := range trail {

@@ -40,7 +40,7 @@ func TestNoIdentityCodeInOutputOrLogs(t *testing.T) {
 		require.NoError(t, err)
 		cs, err := sim.eng.Case(ctx, Coordinator, c.id)
 		require.NoError(t, err)
-		trail, err := sim.eng.AuditTrail(ctx, Coordinator, c.id)
+		trail, err := readAuditTrail(ctx, sim.eng, Coordinator, c.id)
 		require.NoError(t, err)
 		b, err := json.Marshal([]any{p, cs, trail})
 		require.NoError(t, err)
