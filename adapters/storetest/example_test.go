@@ -32,6 +32,7 @@ func ExampleCases() {
 	// Audit true
 	// Outbox true
 	// Timers true
+	// Pipelined true
 	// Iteration true
 	// Documents true
 	// Attendance true
