@@ -37,7 +37,11 @@
 // views and changes ([Engine.ReadCase], [Engine.ChangeCase], [Engine.Read],
 // [Engine.Write], [Engine.Figures]), and keep their own data behind a small
 // store interface of their own that the adapters' transactions implement
-// (package coaching/session is built this way).
+// (package coaching/session is built this way). A feature that keeps its
+// data in case documents registers their kinds ([DocumentKind],
+// [Options.Documents]) with the operation that guards them, and the
+// kernel then shows their audit entries and notices only as it shows the
+// documents (package coaching/referral is built this way).
 //
 // # Who may do what
 //
@@ -51,10 +55,11 @@
 // ([Actor.IsEngine]). Every denial, whichever check made it, is one entry
 // in the access log, written even when the call's own transaction rolls
 // back; the log's text is sanitized ([AccessEntry.Sanitized]) so that no
-// store refuses it. Welfare (opiskeluhuolto) information — referral reasons,
-// welfare records, and the very existence of a referral not shared for
-// teaching — reaches only the roles the policy lets read it, also through
-// the audit trail and the notices.
+// store refuses it. Welfare (opiskeluhuolto) information — welfare records
+// such as a referral's reason, and the very existence of a guarded
+// document such as a referral not shared for teaching — reaches only the
+// roles the policy lets read it, also through the audit trail and the
+// notices.
 //
 // # Time
 //

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -72,15 +71,18 @@ type DocumentChange struct {
 // default: the case's support team and the head of studies).
 //
 // Kinds starting "welfare_" are welfare (opiskeluhuolto) records: only a
-// welfare role on the student's team may save or read them. Kinds starting
-// "referral_" are the engine's own (see [Engine.ProposeReferral]).
+// welfare role on the student's team may save or read them (the default
+// policy's read_welfare rule). The kinds of a feature's registered
+// [DocumentKind] are guarded as it says: a reserved family's (a
+// referral's) are written only through the feature's own commands.
 func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
 	return e.saveDocument(ctx, e.run(ctx), actor, id, ch, false)
 }
 
-// saveDocument stores a document version; internal callers (referrals)
-// may write the reserved kinds.
-func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange, internal bool) (Document, error) {
+// saveDocument stores a document version. A feature (Scope.SaveDocument)
+// may write its reserved kinds, and guarded kinds the actor may not read
+// back: who may write them is the feature's to decide.
+func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange, feature bool) (Document, error) {
 	if err := e.screen(run, actor, OpChangeCase); err != nil {
 		return Document{}, err
 	}
@@ -88,8 +90,9 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 	if !validName(ch.Kind) {
 		pr.add("kind", "must be a lower-case identifier, got %q", ch.Kind)
 	}
-	if !internal && strings.HasPrefix(ch.Kind, "referral_") {
-		pr.add("kind", "kinds starting referral_ are the engine's own: use ProposeReferral and AdvanceReferral")
+	fam := e.documentKind(ch.Kind)
+	if !feature && fam != nil && fam.Reserved {
+		pr.add("kind", "kinds starting %s are kept by the feature that registered them: use its commands", fam.Prefix)
 	}
 	switch {
 	case len(ch.Data) == 0:
@@ -119,8 +122,9 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 		if err != nil {
 			return err
 		}
-		if !internal && isWelfareKind(ch.Kind) {
-			if _, _, err := e.authorize(ctx, tx, actor, OpReadWelfare, &c, "", "", nil); err != nil {
+		if !feature && fam != nil {
+			// Nobody writes what they may not know of.
+			if _, _, err := e.askGuard(ctx, tx, actor, &c, fam, ""); err != nil {
 				return err
 			}
 		}
@@ -151,7 +155,7 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 		if err := tx.PutDocument(ctx, doc); err != nil {
 			return err
 		}
-		for _, n := range stampNotices(ch.Kind, ch.Notices) {
+		for _, n := range e.stampNotices(ch.Kind, ch.Notices) {
 			if _, err := tx.Enqueue(ctx, n); err != nil {
 				return err
 			}
@@ -167,10 +171,6 @@ func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id
 		return Document{}, err
 	}
 	return doc, nil
-}
-
-func isWelfareKind(kind string) bool {
-	return strings.HasPrefix(kind, "welfare_") || strings.HasPrefix(kind, "referral_")
 }
 
 // caseFor loads a case for op after the policy allowed it.

@@ -102,9 +102,10 @@ type TimerResult struct {
 	// entry of kind AuditTimer with this event name (a new case version).
 	Audit string
 	// Document names the case document the timer concerns, if any (e.g.
-	// "referral_ab12"). When it is a welfare document, the audit entry is
-	// shown only to those who may read that document; give the notices the
-	// same [NoticeDataDocument].
+	// a referral's, "referral_ab12"). When it is a guarded document (see
+	// [DocumentKind]), the audit entry and the notices are shown only to
+	// those who may know of that document: the notices are marked with it
+	// ([NoticeDataDocument]).
 	Document string
 }
 

@@ -33,8 +33,17 @@ type Options struct {
 	// round trip. Defaults to 100.
 	TickBatch int
 	// TimerHandlers handle the due timers of kinds that packages or the
-	// host set (e.g. pathway's follow-up checkpoints), by kind.
+	// host set (e.g. pathway's follow-up checkpoints,
+	// pathway.TimerHandlers; a referral's follow-up,
+	// referral.TimerHandlers), by kind.
 	TimerHandlers map[string]TimerHandler
+	// Documents are the families of case documents the features keep and
+	// the policy guards (e.g. referral.Documents()), so that their audit
+	// entries and notices are shown only as the documents are (see
+	// [DocumentKind]). The kernel's welfare records ("welfare_") are
+	// always guarded. Pass the kinds of every feature whose documents the
+	// store keeps.
+	Documents []DocumentKind
 	// Attendance configures guardian digests and early warning; the zero
 	// value is the documented defaults.
 	Attendance AttendanceOptions
@@ -58,6 +67,7 @@ type Engine struct {
 	newID     func() string
 	tickBatch int
 	handlers  map[string]TimerHandler
+	docs      []DocumentKind
 	att       AttendanceOptions
 	policy    Policy
 	texts     *Texts
@@ -86,9 +96,11 @@ func New(store Store, opts *Options) (*Engine, error) {
 		handlers:  make(map[string]TimerHandler, len(opts.TimerHandlers)),
 		att:       opts.Attendance.withDefaults(),
 	}
-	if _, taken := e.handlers[TimerReferralFollowUp]; !taken {
-		e.handlers[TimerReferralFollowUp] = TimerHandlerFunc(e.referralFollowUp)
+	docs, err := documentKinds(opts.Documents)
+	if err != nil {
+		return nil, err
 	}
+	e.docs = docs
 	if h, m := e.att.DigestHour, e.att.DigestMinute; h < 0 || h > 23 || m < 0 || m > 59 {
 		return nil, fmt.Errorf("valmennus: New: the digest time %02d:%02d is not a time of day", h, m)
 	}
@@ -821,9 +833,9 @@ func historyOf(trail []AuditEntry) []PhaseEntry {
 
 // Notices returns the notices about a case, if the policy lets actor read
 // them: staff see every notice of the case, anyone else (a guardian, the
-// student) only the notices addressed to them. A notice about a welfare
-// document (a referral's follow-up) is shown only to those who may read
-// that document.
+// student) only the notices addressed to them. A notice about a guarded
+// document (a welfare record, a feature's registered [DocumentKind]) is
+// shown only to those who may know of that document.
 func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice, error) {
 	c, err := e.authorizeCase(ctx, actor, OpReadNotices, id)
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
-	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 // doorEdges is a small machine: closed ⇄ open, closed → locked → closed.
@@ -368,21 +367,6 @@ func TestMachineMermaidIsLooplabsFromTheInitialState(t *testing.T) {
 	assert.Equal(t, "closed", m.Initial())
 }
 
-// The referral diagram is the one looplab drew before referrals moved onto
-// Machine.
-func TestReferralDiagramUnchanged(t *testing.T) {
-	old := fsm.Events{
-		{Name: coaching.ReferralMake, Src: []string{string(coaching.ReferralProposed)}, Dst: string(coaching.ReferralMade)},
-		{Name: coaching.ReferralAccept, Src: []string{string(coaching.ReferralMade)}, Dst: string(coaching.ReferralAccepted)},
-		{Name: coaching.ReferralComplete, Src: []string{string(coaching.ReferralAccepted)}, Dst: string(coaching.ReferralCompleted)},
-		{Name: coaching.ReferralDecline, Src: []string{string(coaching.ReferralProposed), string(coaching.ReferralMade)}, Dst: string(coaching.ReferralDeclined)},
-		{Name: coaching.ReferralUnreached, Src: []string{string(coaching.ReferralMade)}, Dst: string(coaching.ReferralNotReached)},
-	}
-	want, err := fsm.VisualizeWithType(fsm.NewFSM(string(coaching.ReferralProposed), old, nil), fsm.MermaidStateDiagram)
-	require.NoError(t, err)
-	assert.Equal(t, want, coaching.ReferralDiagram())
-}
-
 // A case model's rules still run inside the machine with the caller's
 // context, and a command whose context expires in a rule leaves the model's
 // machines usable for the next command.
@@ -451,47 +435,6 @@ func TestModelRulesSeeTheCallersContextAndNeverWedge(t *testing.T) {
 				_, err = eng.Fire(ctx, exampleCoach, c.ID, "close_door", nil)
 				require.NoError(t, err)
 			}
-		})
-	}
-}
-
-// Referrals run on a Machine and report a refused step as before: unknown
-// events are marked, and the allowed events are listed sorted.
-func TestAdvanceReferralErrors(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
-	ctx := context.Background()
-	tests := []struct {
-		name   string
-		before []string // events fired first, on a fresh referral
-		event  string
-		want   string // error message; empty when the step is allowed
-		status coaching.ReferralStatus
-	}{
-		{name: "unknown event", event: "paint",
-			want: `valmennus: unknown event "paint" (from state "proposed" the model allows: decline, make)`},
-		{name: "not from proposed", event: coaching.ReferralComplete,
-			want: `valmennus: event "complete" is not allowed from state "proposed" (allowed: decline, make)`},
-		{name: "from a final state", before: []string{coaching.ReferralDecline}, event: coaching.ReferralMake,
-			want: `valmennus: event "make" is not allowed from state "declined" (allowed: none)`},
-		{name: "allowed", before: []string{coaching.ReferralMake}, event: coaching.ReferralUnreached, status: coaching.ReferralNotReached},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, err := env.Engine.ProposeReferral(ctx, ct.Tutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: "x", FollowUpDays: 7})
-			require.NoError(t, err)
-			for _, ev := range tt.before {
-				_, err = env.Engine.AdvanceReferral(ctx, ct.Tutor, c.ID, r.ID, ev)
-				require.NoError(t, err)
-			}
-			got, err := env.Engine.AdvanceReferral(ctx, ct.Tutor, c.ID, r.ID, tt.event)
-			if tt.want == "" {
-				require.NoError(t, err)
-				assert.Equal(t, tt.status, got.Status)
-				return
-			}
-			require.ErrorIs(t, err, coaching.ErrTransitionNotAllowed)
-			assert.EqualError(t, err, tt.want)
 		})
 	}
 }

@@ -119,12 +119,13 @@ type Request struct {
 	Participant *Participant
 	// Relations are the actor's relations to this case and participant.
 	Relations []Relation
-	// SharedForTeaching is set for OpReadReferral when the welfare staff
-	// marked the referral as information necessary for arranging teaching
-	// (the need-to-know exception of the Student Welfare Act).
+	// SharedForTeaching is set when the guarded document asked about (a
+	// referral, under OpReadReferral) was marked by whoever made it as
+	// information necessary for arranging teaching (the need-to-know
+	// exception of the Student Welfare Act); see [DocumentFacts].
 	SharedForTeaching bool
-	// OwnRecord is set when the actor made the record asked about (they
-	// proposed the referral): they know it exists.
+	// OwnRecord is set when the actor made the guarded document asked
+	// about (they proposed the referral): they know it exists.
 	OwnRecord bool
 	// Today is the Helsinki civil date of the request; ages are measured
 	// on it.

@@ -15,6 +15,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
@@ -51,12 +52,13 @@ func policyModel(t *testing.T) *coaching.Model {
 }
 
 type policyEnv struct {
-	eng   *coaching.Engine
-	store *memory.Store
-	plans *hoks.Service
-	cases map[string]coaching.CaseID // by ward: minor, adult, consenting
-	pids  map[string]coaching.ParticipantID
-	refs  map[string]string // referral id by ward
+	eng    *coaching.Engine
+	store  *memory.Store
+	plans  *hoks.Service
+	refs   *referral.Service
+	cases  map[string]coaching.CaseID // by ward: minor, adult, consenting
+	pids   map[string]coaching.ParticipantID
+	refIDs map[string]string // referral id by ward
 }
 
 func newPolicyEnv(t *testing.T) *policyEnv {
@@ -65,14 +67,16 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 	store := memory.New()
 	now := policyToday
 	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{policyModel(t)},
-		Clock: coaching.ClockFunc(func() time.Time { return now })})
+		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: referral.Documents()})
 	require.NoError(t, err)
 	plans, err := hoks.NewService(eng)
 	require.NoError(t, err)
+	refs, err := referral.New(eng)
+	require.NoError(t, err)
 	raw, err := os.ReadFile("../hoks/testdata/valid_plan.json")
 	require.NoError(t, err)
-	env := &policyEnv{eng: eng, store: store, plans: plans, cases: map[string]coaching.CaseID{},
-		pids: map[string]coaching.ParticipantID{}, refs: map[string]string{}}
+	env := &policyEnv{eng: eng, store: store, plans: plans, refs: refs, cases: map[string]coaching.CaseID{},
+		pids: map[string]coaching.ParticipantID{}, refIDs: map[string]string{}}
 	wards := []struct {
 		name    string
 		born    coaching.Date
@@ -110,9 +114,9 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 		_, err = eng.RecordAttendance(ctx, polTeacher, []coaching.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1",
 			Minutes: 45, Status: coaching.AttendancePresent}})
 		require.NoError(t, err)
-		r, err := eng.ProposeReferral(ctx, polTutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: "sleeps badly, worried"})
+		r, err := refs.Propose(ctx, polTutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: "sleeps badly, worried"})
 		require.NoError(t, err)
-		env.refs[w.name] = r.ID
+		env.refIDs[w.name] = r.ID
 	}
 	return env
 }
@@ -153,7 +157,7 @@ var policyOps = []policyOp{
 		return err
 	}},
 	{"read referral reason", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
-		r, err := env.eng.Referral(ctx, a, env.cases[w], env.refs[w])
+		r, err := env.refs.Get(ctx, a, env.cases[w], env.refIDs[w])
 		if err == nil && r.Reason == "" {
 			return errReasonWithheld
 		}
@@ -363,7 +367,7 @@ func (env *policyEnv) snapshot(t *testing.T, ward string) policySnapshot {
 func TestAccessLogRecordsSensitiveReads(t *testing.T) {
 	ctx := context.Background()
 	env := newPolicyEnv(t)
-	r, err := env.eng.Referral(ctx, polCurator, env.cases["minor"], env.refs["minor"])
+	r, err := env.refs.Get(ctx, polCurator, env.cases["minor"], env.refIDs["minor"])
 	require.NoError(t, err)
 	assert.Equal(t, "sleeps badly, worried", r.Reason)
 	head := polHead
@@ -378,7 +382,7 @@ func TestAccessLogRecordsSensitiveReads(t *testing.T) {
 	assert.Equal(t, coaching.OpReadWelfare, entries[0].Operation)
 	assert.Equal(t, "curator-a", entries[0].ActorID)
 	assert.Equal(t, "welfare group 14.9.", entries[0].Purpose)
-	assert.Equal(t, "referral "+env.refs["minor"], entries[0].Subject)
+	assert.Equal(t, "referral "+env.refIDs["minor"], entries[0].Subject)
 	assert.Equal(t, policyToday, entries[0].At)
 	assert.Equal(t, coaching.OpReadIdentityCode, entries[1].Operation)
 	assert.Equal(t, "KOSKI correction", entries[1].Purpose)

@@ -230,3 +230,74 @@ func (s *Scope) AccessLog(q AccessQuery) ([]AccessEntry, error) {
 	q.Organisation = s.actor.Organisation
 	return s.tx.AccessLog(s.ctx, q)
 }
+
+// SaveDocument stores a new version of case id's document for the
+// package, as [Engine.SaveDocument] does — in the scope's transaction,
+// after the policy's change_case rule allowed the scope's actor on the
+// case, with a new case version, its audit entry and the change's notices
+// and timers — except that it writes the kinds a [DocumentKind] reserves
+// to its feature, and a guarded document the actor may not read back (a
+// teacher proposing a referral records its reason for the welfare staff
+// alone). Which actor may write which of its documents is the package's
+// to decide. A read scope saves nothing.
+func (s *Scope) SaveDocument(id CaseID, ch DocumentChange) (Document, error) {
+	if s.w == nil {
+		return Document{}, errors.New("valmennus: a read scope saves no document (Engine.Write opens one that does)")
+	}
+	return s.e.saveDocument(s.ctx, inTx(s.ctx, s.w), s.actor, id, ch, true)
+}
+
+// Guard reads case id after the policy allowed the scope's actor to know
+// of the case's document of kind — by the operation its registered
+// [DocumentKind] guards it with, asked with the document's facts: the very
+// question the audit trail and the notices ask before they show what
+// concerns the document, so a package that shows its document after Guard
+// shows it exactly as the kernel shows its traces. A refusal is a
+// *ForbiddenError whose entry is logged; a document the family's Facts
+// cannot find is a *NotFoundError; a kind no registered family covers is
+// an error (the host did not pass the package's kinds in
+// Options.Documents), so a package's documents are never shown unguarded.
+func (s *Scope) Guard(id CaseID, kind string) (Case, error) {
+	fam := s.e.documentKind(kind)
+	if fam == nil {
+		return Case{}, errUnguarded(kind)
+	}
+	c, err := s.tx.Case(s.ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	req, d, err := s.e.askGuard(s.ctx, s.tx, s.actor, &c, fam, kind)
+	if err != nil {
+		return Case{}, err
+	}
+	if req.Operation.logged() {
+		if err := s.log(s.e.accessEntry(req, d, kind)); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}
+
+// Reveal reports whether the policy allows the scope's actor op on c (a
+// case the scope read, by Case or Guard), for a part of what the package
+// shows that only some readers see (a referral's reason, shown to the
+// welfare staff): a refusal is no denial of what the actor asked for, so
+// it is neither an error nor an access-log entry. An allowed operation the
+// access log records (read_welfare) is logged with subject, which names
+// what was read.
+func (s *Scope) Reveal(op Operation, c Case, subject string) (bool, error) {
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, op, &c, "", "", nil)
+	var fe *ForbiddenError
+	switch {
+	case errors.As(err, &fe):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	if op.logged() {
+		if err := s.log(s.e.accessEntry(req, d, subject)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}

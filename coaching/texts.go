@@ -223,7 +223,8 @@ var builtinTexts = map[string]textSpec{
 		Swedish: {"Tidig varning: ärende {{.case}}", "Ärende {{.case}}: {{.reason}}."},
 		English: {"Early warning: case {{.case}}", "Case {{.case}}: {{.reason}}."},
 	}},
-	NoticeKindReferralFollowUp: {fields: []string{"case", "service"}, texts: map[Language]Text{
+	// coaching/referral's overdue follow-ups (referral.NoticeKindFollowUp).
+	"referral_follow_up": {fields: []string{"case", "service"}, texts: map[Language]Text{
 		Finnish: {"Seuraa ohjausta palveluun (asia {{.case}})", "Asian {{.case}} ohjausta palveluun {{.service}} ei ole vielä otettu vastaan: seuraa sitä."},
 		Swedish: {"Följ upp hänvisningen (ärende {{.case}})", "Hänvisningen i ärendet {{.case}} till tjänsten {{.service}} har ännu inte tagits emot: följ upp den."},
 		English: {"Follow up the referral (case {{.case}})", "The referral of case {{.case}} to {{.service}} has not been accepted yet: follow it up."},

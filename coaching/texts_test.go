@@ -9,6 +9,7 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -20,7 +21,7 @@ func TestEveryNoticeKindHasItsTexts(t *testing.T) {
 	texts := coaching.DefaultTexts()
 	kinds := []string{coaching.NoticeKindTransition, coaching.NoticeKindPhaseOverdue, coaching.NoticeKindAbsence,
 		coaching.NoticeKindAbsenceCorrection, coaching.NoticeKindGuardianUnreachable, coaching.NoticeKindRiskAlert,
-		coaching.NoticeKindReferralFollowUp, pathway.NoticeKindFollowUp, hoks.NoticeKindSurvey}
+		referral.NoticeKindFollowUp, pathway.NoticeKindFollowUp, hoks.NoticeKindSurvey}
 	assert.ElementsMatch(t, kinds, texts.Kinds())
 	for _, kind := range kinds {
 		fields := map[string]string{}

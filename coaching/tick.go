@@ -157,7 +157,7 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 	if err != nil {
 		return fmt.Errorf("handler of %s: %w", t.Kind, err)
 	}
-	for _, n := range stampNotices(res.Document, res.Notices) {
+	for _, n := range e.stampNotices(res.Document, res.Notices) {
 		inserted, err := tx.Enqueue(ctx, n)
 		if err != nil {
 			return err

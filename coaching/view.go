@@ -92,21 +92,32 @@ func (v *CaseView) ask(op Operation, subject string) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if op.logged() {
-		entry := v.e.accessEntry(req, d, subject)
-		if v.w == nil {
-			v.pending = append(v.pending, entry)
-		} else if err := v.w.AppendAccess(v.ctx, entry); err != nil {
-			return nil, err
-		}
+	if err := v.logRead(req, d, subject); err != nil {
+		return nil, err
 	}
 	return req, nil
 }
 
+// logRead writes the entry of an allowed read the access log records:
+// into the view's write transaction, or after its read-only one.
+func (v *CaseView) logRead(req *Request, d Decision, subject string) error {
+	if !req.Operation.logged() {
+		return nil
+	}
+	entry := v.e.accessEntry(req, d, subject)
+	if v.w == nil {
+		v.pending = append(v.pending, entry)
+		return nil
+	}
+	return v.w.AppendAccess(v.ctx, entry)
+}
+
 // Document returns version n of the case's document of kind (0: the
 // latest). The operation the view was opened with covers the case's
-// documents (a HOKS read under read_hoks or read_hoks_summary); a welfare
-// kind needs read_welfare as well, and that read is logged.
+// documents (a HOKS read under read_hoks or read_hoks_summary); welfare
+// information (see [DocumentKind]) needs read_welfare as well, and that
+// read is logged; the documents of another guarded family need its guard,
+// asked with the document's facts.
 func (v *CaseView) Document(kind string, n int64) (Document, error) {
 	if err := v.welfareDocument(kind); err != nil {
 		return Document{}, err
@@ -124,11 +135,19 @@ func (v *CaseView) Documents(kind string) ([]Document, error) {
 }
 
 func (v *CaseView) welfareDocument(kind string) error {
-	if !isWelfareKind(kind) {
+	fam := v.e.documentKind(kind)
+	switch {
+	case fam == nil:
 		return nil
+	case fam.Welfare:
+		_, err := v.ask(OpReadWelfare, kind)
+		return err
 	}
-	_, err := v.ask(OpReadWelfare, kind)
-	return err
+	req, d, err := v.e.askGuard(v.ctx, v.tx, v.actor, &v.c, fam, kind)
+	if err != nil {
+		return err
+	}
+	return v.logRead(req, d, kind)
 }
 
 // Participant returns the case's participant, if the policy's
@@ -179,10 +198,11 @@ func (v *CaseView) Available() ([]string, error) {
 }
 
 // AuditTrail returns the case's audit trail in order, if the policy lets
-// the view's actor read the case (read_case). Entries about a welfare
-// document (a referral's changes, a welfare record's versions) are left
-// out unless the actor may read that document, by the rule that guards
-// it; their sequence numbers are missing from what the actor sees.
+// the view's actor read the case (read_case). Entries about a guarded
+// document (a welfare record's versions, the changes of a feature's
+// document such as a referral, see [DocumentKind]) are left out unless the
+// actor may know of that document, by the rule that guards it; their
+// sequence numbers are missing from what the actor sees.
 func (v *CaseView) AuditTrail() ([]AuditEntry, error) {
 	if _, err := v.ask(OpReadCase, ""); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -60,7 +62,7 @@ func RunErasure(t *testing.T, newStore Harness) {
 		require.NoError(t, err)
 		_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"Suku` + fmt.Sprint(i) + ` wants to be a cook"}`)})
 		require.NoError(t, err)
-		_, err = eng.ProposeReferral(ctx, tutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: "worried about home"})
+		_, err = referrals(t, eng).Propose(ctx, tutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: "worried about home"})
 		require.NoError(t, err)
 		_, err = eng.RecordAttendance(ctx, tutor, []coaching.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1", Minutes: 45,
 			Status: coaching.AttendanceUnexplained}})
@@ -220,7 +222,7 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	require.NoError(t, err)
 	_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: plan})
 	require.NoError(t, err)
-	_, err = eng.ProposeReferral(ctx, tutor, c.ID, coaching.ReferralInput{Service: coaching.ServiceCurator, Reason: erasedReason})
+	_, err = referrals(t, eng).Propose(ctx, tutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: erasedReason})
 	require.NoError(t, err)
 	_, err = eng.Fire(ctx, tutor, c.ID, "complete", &coaching.FireOptions{Reason: erasedFireReason,
 		Payload: pathway.Destination{Kind: pathway.WorkOpen, Date: coaching.DateOf(now), Note: erasedNote}})
@@ -263,8 +265,18 @@ func erasureEngine(t testing.TB, store coaching.Store, now func() time.Time) *co
 	require.NoError(t, pathway.Attach(&spec, nil, "complete", "drop"))
 	model, err := coaching.BuildModel(spec)
 	require.NoError(t, err)
-	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: pathway.TimerHandlers(nil),
-		Clock: coaching.ClockFunc(now)})
+	handlers := pathway.TimerHandlers(nil)
+	maps.Copy(handlers, referral.TimerHandlers(nil))
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: handlers,
+		Documents: referral.Documents(), Clock: coaching.ClockFunc(now)})
 	require.NoError(t, err)
 	return eng
+}
+
+// referrals is the referral feature over eng.
+func referrals(t testing.TB, eng *coaching.Engine) *referral.Service {
+	t.Helper()
+	s, err := referral.New(eng)
+	require.NoError(t, err)
+	return s
 }

@@ -189,9 +189,10 @@ type Options struct {
 	// Start defaults to DefaultStart.
 	Start time.Time
 	// Engine are the engine's options — timer handlers (e.g.
-	// pathway.TimerHandlers), attendance and early-warning settings, the
-	// policy, the logger, id generation — exactly as the host passes them
-	// to coaching.New. The kit sets Clock to its own clock (an Engine.Clock
+	// pathway.TimerHandlers, referral.TimerHandlers), the features'
+	// guarded document kinds (e.g. referral.Documents()), attendance and
+	// early-warning settings, the policy, the logger, id generation —
+	// exactly as the host passes them to coaching.New. The kit sets Clock to its own clock (an Engine.Clock
 	// given here is an error: drive time with Env.Clock).
 	Engine coaching.Options
 	// Dispatcher options; the kit sets Clock. Defaults to the dispatcher's

@@ -5,11 +5,13 @@ import (
 	_ "embed"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -119,8 +121,14 @@ func NewServer(cfg Config) (*Server, error) {
 		}
 		cfg.Models = ms
 	}
+	// The features' timers and guarded documents: a store may hold
+	// referrals (written by another host of the same database), whose
+	// follow-ups this server's ticks send and whose traces it shows only
+	// as the referral rule allows.
+	handlers := pathway.TimerHandlers(nil)
+	maps.Copy(handlers, referral.TimerHandlers(nil))
 	eng, err := coaching.New(cfg.Store, &coaching.Options{Models: cfg.Models, Clock: cfg.Clock, Logger: cfg.Logger,
-		TimerHandlers: pathway.TimerHandlers(nil)})
+		TimerHandlers: handlers, Documents: referral.Documents()})
 	if err != nil {
 		return nil, err
 	}

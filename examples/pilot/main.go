@@ -34,6 +34,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/internal/mailtest"
 )
@@ -106,6 +107,7 @@ func run(w io.Writer) error {
 type simulation struct {
 	eng      *coaching.Engine
 	sessions *session.Service
+	refs     *referral.Service
 	store    *memory.Store
 	disp     *coaching.Dispatcher
 	mail     *mailtest.Server
@@ -181,6 +183,10 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		Models: []*coaching.Model{coaching.Pilot()},
 		Clock:  clock,
 		Logger: logger,
+		// Referrals are a feature: the engine guards their documents and
+		// sends their follow-ups.
+		Documents:     referral.Documents(),
+		TimerHandlers: referral.TimerHandlers(nil),
 
 		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)
 			ids++
@@ -191,6 +197,9 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		return nil, err
 	}
 	if sim.sessions, err = session.New(sim.eng); err != nil {
+		return nil, err
+	}
+	if sim.refs, err = referral.New(sim.eng); err != nil {
 		return nil, err
 	}
 	sender, err := smtp.New(smtp.Options{
@@ -657,23 +666,23 @@ func (s *simulation) referralStep(ctx context.Context) error {
 	r := &s.ref
 	switch {
 	case r.stage == 0 && !r.trigger.IsZero() && s.today.After(r.trigger):
-		ref, err := s.eng.ProposeReferral(ctx, tutor.actor(), st.CaseID, coaching.ReferralInput{Service: coaching.ServiceCurator,
+		ref, err := s.refs.Propose(ctx, tutor.actor(), st.CaseID, referral.Input{Service: referral.ServiceCurator,
 			Reason: referralReason})
 		if err != nil {
 			return fmt.Errorf("propose the referral: %w", err)
 		}
 		r.id = ref.ID
-		if _, err := s.eng.AdvanceReferral(ctx, tutor.actor(), st.CaseID, r.id, coaching.ReferralMake); err != nil {
+		if _, err := s.refs.Advance(ctx, tutor.actor(), st.CaseID, r.id, referral.Make); err != nil {
 			return fmt.Errorf("make the referral: %w", err)
 		}
 		r.stage, r.stagedOn = 1, s.today
 	case r.stage == 1 && s.today.After(r.stagedOn):
-		if _, err := s.eng.AdvanceReferral(ctx, cur.actor(), st.CaseID, r.id, coaching.ReferralAccept); err != nil {
+		if _, err := s.refs.Advance(ctx, cur.actor(), st.CaseID, r.id, referral.Accept); err != nil {
 			return fmt.Errorf("accept the referral: %w", err)
 		}
 		r.stage, r.stagedOn = 2, s.today
 	case r.stage == 2 && r.sessions >= 3:
-		if _, err := s.eng.AdvanceReferral(ctx, cur.actor(), st.CaseID, r.id, coaching.ReferralComplete); err != nil {
+		if _, err := s.refs.Advance(ctx, cur.actor(), st.CaseID, r.id, referral.Complete); err != nil {
 			return fmt.Errorf("complete the referral: %w", err)
 		}
 		r.stage, r.stagedOn = 3, s.today

@@ -15,6 +15,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/referral"
 )
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -138,11 +139,11 @@ func TestTermFacts(t *testing.T) {
 
 	// The referral went through its states; its reason stays with welfare staff.
 	st := sim.class[idxReferral]
-	ref, err := sim.eng.Referral(ctx, tutor.actor(), st.CaseID, sim.ref.id)
+	ref, err := sim.refs.Get(ctx, tutor.actor(), st.CaseID, sim.ref.id)
 	require.NoError(t, err)
-	assert.Equal(t, coaching.ReferralCompleted, ref.Status)
+	assert.Equal(t, referral.Completed, ref.Status)
 	assert.Empty(t, ref.Reason, "the tutor does not see the reason")
-	ref, err = sim.eng.Referral(ctx, cur.actor(), st.CaseID, sim.ref.id)
+	ref, err = sim.refs.Get(ctx, cur.actor(), st.CaseID, sim.ref.id)
 	require.NoError(t, err)
 	assert.Equal(t, referralReason, ref.Reason, "the curator does")
 }

@@ -272,7 +272,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	// The referral.
 	if s.ref.id != "" {
 		st := s.class[idxReferral]
-		ref, err := s.eng.Referral(ctx, tutor.actor(), st.CaseID, s.ref.id)
+		ref, err := s.refs.Get(ctx, tutor.actor(), st.CaseID, s.ref.id)
 		if err != nil {
 			return err
 		}
