@@ -16,10 +16,10 @@ import (
 // [Options.Documents]); the kernel registers its own welfare records
 // ("welfare_", guarded by read_welfare). The audit entries a document's
 // changes wrote and the notices sent about it concern that document, and
-// every read that returns such entries or notices ([Engine.AuditTrail],
-// [CaseView.AuditTrail], [Engine.Notices]) shows them only to an actor who
-// may know of the document itself — by the very question that guards it,
-// asked with the document's own facts. The kernel knows no feature by
+// every read that returns such entries or notices ([CaseView.AuditTrail],
+// [Engine.Notices]) shows them only to an actor who may know of the
+// document itself — by the very question that guards it, asked with the
+// document's own facts. The kernel knows no feature by
 // name: a referral (coaching/referral) is guarded because the host passed
 // its kinds.
 
@@ -42,10 +42,10 @@ import (
 //   - notices written with a change of a document of the family (in
 //     DocumentChange.Notices, or with a timer whose TimerResult.Document
 //     names one) are marked as concerning it;
-//   - reading a stored version ([Engine.Document], [CaseView.Document])
+//   - reading a stored version ([CaseView.Document], [CaseView.Documents])
 //     needs read_welfare, which the access log records, when the family is
-//     welfare information, and otherwise read_case and Guard with the
-//     document's facts;
+//     welfare information, and otherwise Guard with the document's facts
+//     besides the operation the view was opened with;
 //   - [Engine.SaveDocument] refuses a Reserved family's kinds, and writes
 //     another family's only for an actor allowed read_welfare (welfare
 //     information) or Guard without facts. The feature writes its own
