@@ -188,7 +188,16 @@ type Case struct {
 	// in a rule or an effect, or returned by a command has none.
 	History []PhaseEntry `json:"history,omitempty"`
 	Team    []TeamMember `json:"team,omitempty"`
-	Records []Record     `json:"records,omitempty"`
+	// Records are the case's records, oldest first. They are not the case
+	// row's either: stores keep them append-only beside it
+	// ([Tx.AppendRecords]), so a change costs the same however many the
+	// case has. [Engine.Case] and the report streams
+	// ([CaseStreamer.CasesWithParticipants], [FigureSource.Rows]) fill them;
+	// a case read in a store transaction (ReadTx.Case, Store.Cases), in a
+	// rule, an effect or a timer handler, or returned by a command has
+	// none — those read what they need with [ReadTx.Records],
+	// [Transition.Records] or [CaseView.Records].
+	Records []Record `json:"records,omitempty"`
 	// Flags are the early-warning flags raised and not cleared.
 	Flags []RiskFlag `json:"flags,omitempty"`
 }
@@ -199,7 +208,8 @@ func (c Case) Closed() bool { return !c.ClosedAt.IsZero() }
 // Paused reports whether the case is in a hold state.
 func (c Case) Paused() bool { return !c.Phase.PausedAt.IsZero() }
 
-// Record returns the latest record with the given name.
+// Record returns the latest record with the given name among c.Records
+// (see [Case.Records] for which cases carry them).
 func (c Case) Record(name string) (Record, bool) {
 	for i := len(c.Records) - 1; i >= 0; i-- {
 		if c.Records[i].Name == name {

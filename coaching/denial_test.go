@@ -206,6 +206,9 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 			Team: []coaching.TeamMember{ct.TeamMember(ct.Coach, coaching.RoleCoach)}, Reason: "handover from basic education",
 			Records: []coaching.RecordInput{{Name: pathway.RecordInboundHandover, Payload: ok}}})
 		require.NoError(t, err)
+		assert.Empty(t, opened.Records, "a command returns the case row: its records are beside it")
+		opened, err = env.Engine.Case(ctx, ct.Coach, opened.ID)
+		require.NoError(t, err)
 		rec, found := opened.Record(pathway.RecordInboundHandover)
 		require.True(t, found)
 		assert.Equal(t, ct.Coach.ID, rec.By)
@@ -216,7 +219,9 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 	t.Run("a valid handover is stored", func(t *testing.T) {
 		ok := late
 		ok.ConsentDate = coaching.NewDate(2026, 7, 30)
-		got, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, ok, nil)
+		_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, ok, nil)
+		require.NoError(t, err)
+		got, err := env.Engine.Case(ctx, ct.Coach, c.ID)
 		require.NoError(t, err)
 		_, found := got.Record(pathway.RecordOutboundHandover)
 		assert.True(t, found)

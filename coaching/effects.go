@@ -13,6 +13,9 @@ import (
 // same transaction as the transition. Packages contribute effects to models
 // (pathway sets the follow-up checkpoints when a case closes). Apply must
 // not change anything itself; it may run again when a conflict is retried.
+// next carries neither history nor records (see [Case.Records]): the
+// event's own record is its payload (Transition.Payload), and an effect
+// that needs stored records reads them with [Transition.Records].
 type Effect interface {
 	Name() string
 	Apply(ctx context.Context, t *Transition, next Case) (EffectWrites, error)
@@ -82,7 +85,8 @@ func (s *ModelSpec) SetPayload(payload any, record string, required bool, events
 // sets (the engine handles its own phase deadlines). It runs inside the
 // tick's transaction, once per timer, reads through tx (never through the
 // engine, whose store is busy with the transaction), and returns what to
-// write. A timer whose kind has no handler is dropped and logged.
+// write. c is the case row, without records: a handler reads the records it
+// needs with tx.Records. A timer whose kind has no handler is dropped and logged.
 type TimerHandler interface {
 	HandleTimer(ctx context.Context, tx ReadTx, c Case, t Timer, now time.Time) (TimerResult, error)
 }

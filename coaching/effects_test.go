@@ -57,7 +57,9 @@ func TestEffectsTimersAndRecords(t *testing.T) {
 
 	// The result of the follow-up is recorded on the closed case.
 	ctx := context.Background()
-	c, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "upon_leaving", followUpResult{Reached: true, Status: "job_seeking"}, nil)
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "upon_leaving", followUpResult{Reached: true, Status: "job_seeking"}, nil)
+	require.NoError(t, err)
+	c, err = env.Engine.Case(ctx, ct.Coach, c.ID)
 	require.NoError(t, err)
 	var got followUpResult
 	require.NoError(t, c.DecodeRecord("upon_leaving", &got))

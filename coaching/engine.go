@@ -335,9 +335,6 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		Version: 1,
 		Team:    append([]TeamMember(nil), p.Team...),
 	}
-	if len(records) > 0 {
-		c.Records = records
-	}
 	if c.ID == "" {
 		c.ID = CaseID(e.newID())
 	}
@@ -355,7 +352,7 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 			names[i] = r.Name
 		}
 		// The opening entry names the records it brought (never their
-		// data, which is on the case).
+		// data, which is in the case's records).
 		b, err := json.Marshal(map[string][]string{"records": names})
 		if err != nil {
 			return Case{}, err
@@ -387,6 +384,11 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		}
 		if err := tx.AppendAudit(ctx, entry); err != nil {
 			return err
+		}
+		if len(records) > 0 {
+			if err := tx.AppendRecords(ctx, c.ID, records); err != nil {
+				return err
+			}
 		}
 		for _, t := range timers {
 			if err := tx.PutTimer(ctx, t); err != nil {
@@ -619,6 +621,8 @@ type plan struct {
 	hasCmd bool
 	// res carries the case after the transition and its audit entry.
 	res         FireResult
+	record      []Record // the event's record (rec), when its payload is one
+	rec         [1]Record
 	putTimer    Timer
 	deleteTimer string
 	timers      []Timer // from effects
@@ -676,6 +680,11 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 	}
 	if err := tx.AppendAudit(ctx, p.res.Entry); err != nil {
 		return err
+	}
+	if len(p.record) > 0 {
+		if err := tx.AppendRecords(ctx, p.res.Case.ID, p.record); err != nil {
+			return err
+		}
 	}
 	if p.deleteTimer != "" {
 		if err := dropTimer(ctx, tx, p.deleteTimer); err != nil {
@@ -735,13 +744,15 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	}
 
 	// The loaded case is this command's private copy, so next may share its
-	// team and records (a new record grows into a new array).
+	// team. It carries no records (see Case.Records): the event's record is
+	// appended beside the row.
 	next := &p.res.Case
 	*next = *c
 	next.Version = c.Version + 1
 	next.State = to
 	seq := next.Version
 	next.History = nil // the audit entry is the history (see Case.History)
+	next.Records = nil // appended beside the row (see Case.Records)
 	from, dest := m.states[c.State], m.states[to]
 	oldKey := ""
 	if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
@@ -771,7 +782,8 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 		}
 	}
 	if raw != nil {
-		next.Records = append(c.Records[:len(c.Records):len(c.Records)], Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw})
+		p.rec[0] = Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw}
+		p.record = p.rec[:]
 	}
 	p.res.Entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
 		Event: event, From: c.State, To: to, Reason: opts.Reason, Payload: raw, IdempotencyKey: opts.IdempotencyKey}
@@ -802,7 +814,8 @@ func (m *Model) fire(ctx context.Context, f *firing) error {
 }
 
 // Case returns a case, if the policy lets actor read it.
-// Its History is read from the audit trail.
+// Its History is read from the audit trail, its Records from the case's
+// records.
 func (e *Engine) Case(ctx context.Context, actor Actor, id CaseID) (Case, error) {
 	var out Case
 	err := e.readCase(ctx, actor, OpReadCase, id, func(tx ReadTx, c *Case) error {
@@ -810,8 +823,15 @@ func (e *Engine) Case(ctx context.Context, actor Actor, id CaseID) (Case, error)
 		if err != nil {
 			return err
 		}
+		records, err := tx.Records(ctx, id, RecordQuery{})
+		if err != nil {
+			return err
+		}
 		out = *c
 		out.History = historyOf(trail)
+		if len(records) > 0 {
+			out.Records = records
+		}
 		return nil
 	})
 	return out, err

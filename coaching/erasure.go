@@ -137,10 +137,14 @@ func (e *Engine) erase(ctx context.Context, tx Tx, actor Actor, p Participant, i
 		if err := tx.PurgeCase(ctx, c.ID); err != nil {
 			return ErasureReport{}, err
 		}
-		next := c.Clone()
-		next.Version++
-		next.Records = next.Records[:0]
-		for _, r := range c.Records {
+		// The records are kept beside the row (Case.Records): the ones the
+		// figures count stay, scrubbed, and the others go.
+		records, err := tx.Records(ctx, c.ID, RecordQuery{})
+		if err != nil {
+			return ErasureReport{}, err
+		}
+		kept := make([]Record, 0, len(records))
+		for _, r := range records {
 			if !slices.Contains(opts.KeepRecords, r.Name) {
 				rep.RecordsRemoved++
 				continue
@@ -152,8 +156,11 @@ func (e *Engine) erase(ctx context.Context, tx Tx, actor Actor, p Participant, i
 				}
 				r.Data = data
 			}
-			next.Records = append(next.Records, r)
+			kept = append(kept, r)
 		}
+		next := c.Clone()
+		next.Version++
+		next.History, next.Records = nil, nil
 		next.Team = slices.DeleteFunc(next.Team, func(m TeamMember) bool { return m.Role == RoleGuardian })
 		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 			return ErasureReport{}, err
@@ -162,6 +169,11 @@ func (e *Engine) erase(ctx context.Context, tx Tx, actor Actor, p Participant, i
 			Roles: slices.Clone(actor.Roles), From: c.State, To: c.State}
 		if err := tx.AppendAudit(ctx, entry); err != nil {
 			return ErasureReport{}, err
+		}
+		if len(records) > 0 {
+			if err := tx.ReplaceRecords(ctx, c.ID, kept); err != nil {
+				return ErasureReport{}, err
+			}
 		}
 		rep.Cases = append(rep.Cases, c.ID)
 	}

@@ -147,8 +147,10 @@ func TestModelsLoadedFromJSONRunOnTheEngine(t *testing.T) {
 		res, err := env.Engine.Fire(ctx, coachingtest.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: a})
 		require.NoError(t, err)
 		assert.Equal(t, coaching.ValoInduction, res.Case.State)
-		require.NotEmpty(t, res.Case.Records)
-		assert.Equal(t, coaching.RecordEntryAssessment, res.Case.Records[0].Name)
+		got, err := env.Engine.Case(ctx, coachingtest.Coach, c.ID)
+		require.NoError(t, err)
+		require.NotEmpty(t, got.Records)
+		assert.Equal(t, coaching.RecordEntryAssessment, got.Records[0].Name)
 	})
 	t.Run("pilot", func(t *testing.T) {
 		c := env.Enrol(t, coaching.ModelPilot, coachingtest.Participant(),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"math"
+	"slices"
 	"time"
 )
 
@@ -57,6 +59,13 @@ type ReadTx interface {
 	// Documents returns every version of a case's document in ascending
 	// version order (empty when there is none).
 	Documents(ctx context.Context, id CaseID, kind string) ([]Document, error)
+	// Records returns the case's records that q selects, in the order
+	// they were appended (oldest first); empty when there is none, or the
+	// case is unknown. Records are not in the case row ([Case.Records]):
+	// this is how a read asks for them, and only for what it needs, so
+	// that reading one (the latest of a name) costs the same however many
+	// the case has.
+	Records(ctx context.Context, id CaseID, q RecordQuery) ([]Record, error)
 	// Marks returns the case's current attendance marks (the latest
 	// revision of each) dated from..to inclusive, ordered by date then
 	// lesson. A zero from or to leaves that end open. The returned slice
@@ -85,11 +94,26 @@ type Tx interface {
 	// is unknown.
 	UpdateParticipant(ctx context.Context, p Participant) error
 	// InsertCase stores a new case (its Version must be 1); a
-	// *DuplicateError when the id exists.
+	// *DuplicateError when the id exists. The case row holds no history
+	// and no records: c.History is not stored, and a case with Records is
+	// refused with a *ValidationError (append them with AppendRecords).
 	InsertCase(ctx context.Context, c Case) error
 	// UpdateCase replaces the case if its stored version is expected, and
-	// returns a *ConflictError otherwise. c.Version must be expected+1.
+	// returns a *ConflictError otherwise. c.Version must be expected+1. As
+	// with InsertCase, c.History is not stored and Records are refused;
+	// the case's stored records are not touched.
 	UpdateCase(ctx context.Context, c Case, expected int64) error
+	// AppendRecords appends records to the case's records, in the order
+	// given, after every record it has. Records are append-only: no
+	// method but ReplaceRecords changes or removes one, so writing one
+	// costs the same however many the case has. A *NotFoundError when the
+	// case is unknown; nothing is appended then.
+	AppendRecords(ctx context.Context, id CaseID, records []Record) error
+	// ReplaceRecords replaces every record of the case with records, in
+	// the order given: erasure's, which keeps the records the figures
+	// count (scrubbed) and removes the others — the one change of records
+	// other than appending. A *NotFoundError when the case is unknown.
+	ReplaceRecords(ctx context.Context, id CaseID, records []Record) error
 	// AppendAudit appends an entry; its Seq must be exactly one more than
 	// the case's last entry, or a *ConflictError is returned.
 	AppendAudit(ctx context.Context, e AuditEntry) error
@@ -153,7 +177,8 @@ type CaseStreamer interface {
 }
 
 // CaseRow is a case with its participant. Both point at read-only
-// snapshots.
+// snapshots. The case carries its records (Case.Records, oldest first):
+// reports read them; it carries no history.
 type CaseRow struct {
 	Case *Case
 	// Participant is nil when the case's participant is not stored
@@ -174,6 +199,67 @@ type CaseQuery struct {
 	OpenOnly bool
 	// Participant keeps only the participant's cases.
 	Participant ParticipantID
+}
+
+// RecordQuery selects a case's records for [ReadTx.Records]. The zero
+// value selects every record.
+type RecordQuery struct {
+	// Names keeps only the records with one of these names; empty keeps
+	// every name.
+	Names []string
+	// AfterSeq, when positive, keeps only the records written by changes
+	// after that audit sequence (Record.Seq > AfterSeq), for reading a
+	// range.
+	AfterSeq int64
+	// Latest keeps only the latest record of each name (of those the
+	// other fields select), as [Case.Record] picks it.
+	Latest bool
+}
+
+// Match reports whether r passes the Names and AfterSeq filters (Latest
+// is a property of the whole list, not of one record). Stores may use it
+// to filter in memory; SQL stores filter in the query.
+func (q RecordQuery) Match(r Record) bool {
+	if q.AfterSeq > 0 && r.Seq <= q.AfterSeq {
+		return false
+	}
+	return len(q.Names) == 0 || slices.Contains(q.Names, r.Name)
+}
+
+// SeqFloor is the smallest Record.Seq q selects: AfterSeq+1, or the
+// smallest int64 when AfterSeq does not filter (for a store's query).
+func (q RecordQuery) SeqFloor() int64 {
+	switch {
+	case q.AfterSeq == math.MaxInt64:
+		return math.MaxInt64 // no Seq follows it; the audit never gets there
+	case q.AfterSeq > 0:
+		return q.AfterSeq + 1
+	}
+	return math.MinInt64
+}
+
+// Select returns the records of all (a case's records, oldest first) that
+// q selects, oldest first, as [ReadTx.Records] returns them: a new slice,
+// sharing the records' Data.
+func (q RecordQuery) Select(all []Record) []Record {
+	out := []Record{}
+	if !q.Latest {
+		for _, r := range all {
+			if q.Match(r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	seen := map[string]bool{}
+	for i := len(all) - 1; i >= 0; i-- {
+		if r := all[i]; q.Match(r) && !seen[r.Name] {
+			seen[r.Name] = true
+			out = append(out, r)
+		}
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // Match reports whether c passes the filter. Stores may use it to filter in

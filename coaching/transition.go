@@ -80,6 +80,23 @@ func (t *Transition) Documents(ctx context.Context, kind string) ([]Document, er
 	return out, err
 }
 
+// Records returns the case's records that q selects, oldest first, as
+// stored before this transition (the event's own record is its Payload).
+// A rule or an effect reads only the records it needs (say, the latest of
+// one name), so its cost does not grow with the case's history.
+func (t *Transition) Records(ctx context.Context, q RecordQuery) ([]Record, error) {
+	if t.engine == nil {
+		return []Record{}, nil
+	}
+	var out []Record
+	err := t.view(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Records(ctx, t.Case.ID, q)
+		return err
+	})
+	return out, err
+}
+
 // view reads through the command's transaction, or the store.
 func (t *Transition) view(ctx context.Context, fn func(ReadTx) error) error {
 	if t.tx != nil {

@@ -77,8 +77,17 @@ func (e *Engine) appendPending(ctx context.Context, pending []AccessEntry) error
 	})
 }
 
-// Case returns the case the view was opened on.
+// Case returns the case the view was opened on (its row: no history, no
+// records; see [Case.Records]).
 func (v *CaseView) Case() Case { return v.c }
+
+// Records returns the case's records that q selects, oldest first, as
+// stored (in a [CaseChange], the records it adds are not among them until
+// it is written). They are part of the case the operation the view was
+// opened with allowed.
+func (v *CaseView) Records(q RecordQuery) ([]Record, error) {
+	return v.tx.Records(v.ctx, v.c.ID, q)
+}
 
 // ask asks the policy whether the view's actor may do op on the case,
 // logging an allowed read the access log records. The operation the view
@@ -243,8 +252,9 @@ func (e *Engine) Figures(ctx context.Context, actor Actor, q CaseQuery) (*Figure
 func (f *FigureSource) Query() CaseQuery { return f.q }
 
 // Rows streams the cases of the query, in ascending id order, each with its
-// participant (HasParticipant is false for a case whose participant was
-// never stored). A row is reused: it is valid until the next iteration.
+// records and its participant (HasParticipant is false for a case whose
+// participant was never stored). A row is reused: it is valid until the
+// next iteration.
 func (f *FigureSource) Rows(ctx context.Context) iter.Seq2[*CaseRow, error] {
 	if s, ok := f.store.(CaseStreamer); ok {
 		return s.CasesWithParticipants(ctx, f.q)
@@ -263,6 +273,14 @@ func (f *FigureSource) Rows(ctx context.Context) iter.Seq2[*CaseRow, error] {
 			c = got
 			var perr error
 			err := f.store.View(ctx, func(tx ReadTx) error {
+				records, err := tx.Records(ctx, c.ID, RecordQuery{})
+				if err != nil {
+					return err
+				}
+				c.Records = nil
+				if len(records) > 0 {
+					c.Records = records
+				}
 				p, perr = tx.Participant(ctx, c.ParticipantID)
 				return nil
 			})
@@ -387,7 +405,8 @@ var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, A
 // optimistic check against concurrent changes), the audit entry (one is
 // required when anything is recorded), the records, notices and timers, in
 // the same transaction. A denial is written to the access log; an error
-// from fn rolls everything back. It returns the case after the change.
+// from fn rolls everything back. It returns the case after the change (its
+// row: the records it added are not on it, see [Case.Records]).
 func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
 	if fn == nil {
 		return Case{}, errors.New("valmennus: ChangeCase: fn is nil")
@@ -419,12 +438,9 @@ func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id C
 		}
 		next := c
 		next.Version++
-		if len(ch.records) > 0 {
-			next.Records = slices.Clip(c.Records)
-			for _, r := range ch.records {
-				r.Seq = next.Version
-				next.Records = append(next.Records, r)
-			}
+		next.History, next.Records = nil, nil // neither is the row's (Case.Records)
+		for i := range ch.records {
+			ch.records[i].Seq = next.Version
 		}
 		entry := *ch.audit
 		entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = id, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
@@ -434,6 +450,11 @@ func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id C
 		}
 		if err := tx.AppendAudit(ctx, entry); err != nil {
 			return err
+		}
+		if len(ch.records) > 0 {
+			if err := tx.AppendRecords(ctx, id, ch.records); err != nil {
+				return err
+			}
 		}
 		for _, n := range ch.notices {
 			if _, err := tx.Enqueue(ctx, n); err != nil {

@@ -197,26 +197,41 @@ type Progress struct {
 // the policy's read_hoks_summary rule decides who may see it (the default
 // adds the guardians of a minor to those who read the plan).
 func (s *Service) Progress(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (Progress, error) {
-	c, ds, err := s.caseDocuments(ctx, actor, coaching.OpReadHOKSSummary, id, -1)
+	ds, results, err := s.summaryReads(ctx, actor, id)
 	if err != nil {
 		return Progress{}, err
 	}
-	return progress(c, ds)
+	return progress(id, results, ds)
 }
 
-// progress computes the progress from the case's records and its HOKS
-// versions, already read under the policy.
-func progress(c coaching.Case, ds []coaching.Document) (Progress, error) {
-	id := c.ID
+// summaryReads reads, under the policy's read_hoks_summary rule, what the
+// summary and the progress are computed from: every HOKS version of the
+// case and its demonstration results (only those of its records).
+func (s *Service) summaryReads(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]coaching.Document, []coaching.Record, error) {
+	var (
+		ds      []coaching.Document
+		results []coaching.Record
+	)
+	err := s.eng.ReadCase(ctx, actor, coaching.OpReadHOKSSummary, id, func(v *coaching.CaseView) error {
+		var err error
+		if ds, err = v.Documents(DocumentKind); err != nil {
+			return err
+		}
+		results, err = v.Records(coaching.RecordQuery{Names: []string{RecordDemonstrationResult}})
+		return err
+	})
+	return ds, results, err
+}
+
+// progress computes the progress from the case's demonstration results
+// and its HOKS versions, already read under the policy.
+func progress(id coaching.CaseID, results []coaching.Record, ds []coaching.Document) (Progress, error) {
 	v, err := inForce(id, ds)
 	if err != nil {
 		return Progress{}, err
 	}
 	latest := map[string]DemonstrationResult{}
-	for _, rec := range c.Records {
-		if rec.Name != RecordDemonstrationResult {
-			continue
-		}
+	for _, rec := range results {
 		var r DemonstrationResult
 		if err := json.Unmarshal(rec.Data, &r); err != nil {
 			return Progress{}, fmt.Errorf("hoks: a stored demonstration result of case %s does not decode: %w", id, err)

@@ -31,7 +31,7 @@ type Summary struct {
 // decides who may see it: by default everyone who may read the plan, and
 // the guardians of a student under 18 (or of an adult who consented).
 func (s *Service) Summary(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (Summary, error) {
-	c, ds, err := s.caseDocuments(ctx, actor, coaching.OpReadHOKSSummary, id, -1)
+	ds, results, err := s.summaryReads(ctx, actor, id)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -44,7 +44,7 @@ func (s *Service) Summary(ctx context.Context, actor coaching.Actor, id coaching
 	}
 	sum := Summary{Status: last.Status, Version: last.Number, Updated: last.At, FirstApproved: last.Plan.FirstApproved,
 		CompetenceReached: last.Plan.CompetenceReached}
-	p, err := progress(c, ds)
+	p, err := progress(id, results, ds)
 	switch {
 	case err == nil:
 		sum.UnitsPlanned, sum.UnitsAcquired, sum.PointsAchieved = p.UnitsPlanned, p.UnitsAcquired, p.PointsAchieved

@@ -381,7 +381,7 @@ func TestUponLeavingIsTheLastStatusInTheWindow(t *testing.T) {
 					Language: coaching.Finnish, BirthDate: coaching.NewDate(2000, 1, 1)}); err != nil {
 					return err
 				}
-				return tx.InsertCase(ctx, cs)
+				return insertCase(ctx, tx, cs)
 			}))
 			var got pathway.Kind
 			esf := outcomes.NewESF()

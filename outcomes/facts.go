@@ -35,8 +35,10 @@ type FactsStreamer interface {
 // keep in their JSON columns); [FromStore] decodes them with the same rules
 // as the whole case and participant.
 //
-// A store gives the case's instants and records either as values
-// (OpenedAt, ClosedAt, Records) or as the case's JSON document (Case), and
+// A store gives the case's instants either as values (OpenedAt, ClosedAt)
+// or as the case's JSON document (Case); the figures' records as the data
+// of the latest of each (Destination, UponLeaving, SixMonths), as a JSON
+// array of records (Records) or in the case's document; and
 // the participant's facts either as values (BirthDate, Background) or as
 // the participant's JSON document (Participant): a document, when set, is
 // read instead of the values (only its opened_at, closed_at and records,
@@ -52,11 +54,17 @@ type CaseFacts struct {
 	OpenedAt time.Time
 	// ClosedAt is zero while the case is open.
 	ClosedAt time.Time
+	// Destination, UponLeaving and SixMonths are the data of the case's
+	// latest pathway.RecordDestination, pathway.RecordUponLeaving and
+	// pathway.RecordSixMonths record: nil when the case has none, and a
+	// record without data is an empty slice or JSON null (either decodes
+	// as missing). They are read when neither Records nor Case is set —
+	// what a store that keeps records beside the case row gives.
+	Destination, UponLeaving, SixMonths []byte
 	// Records is the JSON array of the case's records
-	// ([]coaching.Record); nil when there are none. Only the members
-	// name and data of each record are read, and only the latest record
-	// of each of pathway.RecordDestination, pathway.RecordUponLeaving and
-	// pathway.RecordSixMonths counts.
+	// ([]coaching.Record); nil when there are none or they are given
+	// otherwise. Only the members name and data of each record are read,
+	// and only the latest record of each of the three names counts.
 	Records []byte
 	// Case, when not nil, is the case's JSON document (coaching.Case's
 	// encoding; the members with columns of their own may be missing).
@@ -125,7 +133,7 @@ func (x *factsFiller) fill(f *CaseFacts, in *Input) error {
 			return fmt.Errorf("outcomes: case %q: closed_at: %w", f.ID, err)
 		}
 	}
-	var dest, upon, six []byte
+	dest, upon, six := f.Destination, f.UponLeaving, f.SixMonths
 	if records != nil {
 		var err error
 		if dest, upon, six, err = latestRecords(records); err != nil {

@@ -38,7 +38,7 @@ func fillStore(tb testing.TB, ins []outcomes.Input) *memory.Store {
 				}
 				c.Records = []coaching.Record{{Name: pathway.RecordDestination, At: c.ClosedAt, Data: data}}
 			}
-			if err := tx.InsertCase(ctx, c); err != nil {
+			if err := insertCase(ctx, tx, c); err != nil {
 				return err
 			}
 		}
@@ -93,7 +93,7 @@ func TestStoreResolverEdgeCases(t *testing.T) {
 				{Name: pathway.RecordDestination, Data: []byte(`not json`)}}},
 		}
 		for _, c := range cases {
-			if err := tx.InsertCase(ctx, c); err != nil {
+			if err := insertCase(ctx, tx, c); err != nil {
 				return err
 			}
 		}
@@ -122,6 +122,16 @@ func TestStoreResolverEdgeCases(t *testing.T) {
 	assert.Equal(t, pathway.StudiesOther, got[2].Destination.Kind)
 	assert.Equal(t, pathway.Unknown, got[2].UponLeaving, "dated more than 28 days after closing")
 	assert.Nil(t, got[3].Destination)
+
+	// A store that only streams case rows (no coaching.CaseStreamer): the
+	// resolver reads each case's records with its participant, and the
+	// facts are the same.
+	viaStream := got
+	got = nil
+	n, err = outcomes.FromStore(ctx, rowsOnly{st}, coaching.CaseQuery{}, collect)
+	require.NoError(t, err)
+	require.EqualValues(t, 4, n)
+	assert.Equal(t, viaStream, got, "the facts resolved from case rows and the store")
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
@@ -152,3 +162,20 @@ func TestFeedInputs(t *testing.T) {
 	_, err = outcomes.FeedInputs(func(yield func(*outcomes.Input, error) bool) { yield(nil, fmt.Errorf("boom")) }, a)
 	assert.Error(t, err)
 }
+
+// insertCase stores c's row and appends its records beside it, as the
+// engine writes them (coaching.Case.Records).
+func insertCase(ctx context.Context, tx coaching.Tx, c coaching.Case) error {
+	records := c.Records
+	c.Records = nil
+	if err := tx.InsertCase(ctx, c); err != nil {
+		return err
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	return tx.AppendRecords(ctx, c.ID, records)
+}
+
+// rowsOnly hides every capability of a store but coaching.Store.
+type rowsOnly struct{ coaching.Store }

@@ -90,8 +90,11 @@ func CaseOnly(_ context.Context, c coaching.Case, in *Input) error {
 // the upon-leaving result and the destination, when dated within the 28
 // days after the case closed, the one observed last counts (the result on
 // a tie). A record that
-// does not decode is treated as missing. The entry date is the date the
-// case was opened. The returned resolver is not safe for concurrent use.
+// does not decode is treated as missing. The records are the case's
+// (Case.Records) when it carries any, else the latest of those three read
+// from the store with the participant (a case row, as Store.Cases streams
+// it, carries none). The entry date is the date the case was opened. The
+// returned resolver is not safe for concurrent use.
 func StoreResolver(store coaching.Store) Resolver {
 	if store == nil {
 		return func(context.Context, coaching.Case, *Input) error { return errors.New("outcomes: no store") }
@@ -108,20 +111,33 @@ type storeResolver struct {
 	err   error
 	view  func(tx coaching.ReadTx) error
 	ctx   context.Context
+	// c is the case being resolved; its records are read in the view
+	// when it carries none (a case row, as Store.Cases streams it).
+	c *coaching.Case
 }
+
+// figureRecords are the records the figures read: the latest of each.
+var figureRecords = coaching.RecordQuery{Names: []string{pathway.RecordDestination, pathway.RecordUponLeaving, pathway.RecordSixMonths}, Latest: true}
 
 func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input) error {
 	if r.view == nil {
 		r.view = func(tx coaching.ReadTx) error {
+			if r.c.Records == nil {
+				records, err := tx.Records(r.ctx, r.c.ID, figureRecords)
+				if err != nil {
+					return err
+				}
+				r.c.Records = records
+			}
 			r.p, r.err = tx.Participant(r.ctx, r.id)
 			return nil
 		}
 	}
-	r.ctx, r.id = ctx, c.ParticipantID
+	r.ctx, r.id, r.c = ctx, c.ParticipantID, &c
 	if err := r.store.View(ctx, r.view); err != nil {
 		return err
 	}
-	r.ctx = nil
+	r.ctx, r.c = nil, nil
 	found := false
 	switch {
 	case r.err == nil:

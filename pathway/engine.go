@@ -113,9 +113,15 @@ func followUpKey(id coaching.CaseID, cp Checkpoint) string {
 func TimerHandlers(opts *FollowUpOptions) map[string]coaching.TimerHandler {
 	o := opts.withDefaults()
 	return map[string]coaching.TimerHandler{TimerFollowUp: coaching.TimerHandlerFunc(
-		func(_ context.Context, _ coaching.ReadTx, c coaching.Case, t coaching.Timer, now time.Time) (coaching.TimerResult, error) {
+		func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, t coaching.Timer, now time.Time) (coaching.TimerResult, error) {
 			cpKey := t.Key[strings.LastIndexByte(t.Key, ':')+1:]
-			if _, ok := c.Record(checkpointRecord(cpKey)); ok {
+			// Only the latest result of this checkpoint is read, however
+			// many records the case has.
+			recorded, err := tx.Records(ctx, c.ID, coaching.RecordQuery{Names: []string{checkpointRecord(cpKey)}, Latest: true})
+			if err != nil {
+				return coaching.TimerResult{}, err
+			}
+			if len(recorded) > 0 {
 				return coaching.TimerResult{}, nil
 			}
 			var res coaching.TimerResult

@@ -61,6 +61,10 @@ type caseRow struct {
 	// marks are the current marks ordered by key; history every revision.
 	marks   []coaching.Mark
 	history map[coaching.MarkKey][]coaching.Mark
+	// records are the case's records, oldest first, append-only: readers
+	// get capped slices, so an append never shows in one (ReplaceRecords
+	// swaps the array).
+	records []coaching.Record
 }
 
 // New returns an empty store.
@@ -199,6 +203,8 @@ const (
 	undoAppendAccess
 	undoPurgeCase
 	undoCaseParticipant
+	undoAppendRecords
+	undoReplaceRecords
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -218,6 +224,12 @@ func (u *undoOp) revert(s *Store) {
 		u.row.c = u.old.(*coaching.Case)
 	case undoCaseParticipant:
 		u.row.participant = u.old.(*participantSlot)
+	case undoAppendRecords:
+		n := u.old.(int)
+		clear(u.row.records[n:]) // no reader saw them: they were never committed
+		u.row.records = u.row.records[:n]
+	case undoReplaceRecords:
+		u.row.records = u.old.([]coaching.Record)
 	case undoAppendAudit:
 		u.row.audit = u.row.audit[:len(u.row.audit)-1]
 	case undoPutCommand:
@@ -504,8 +516,19 @@ func (t *tx) UpdateParticipant(_ context.Context, p coaching.Participant) error 
 	return nil
 }
 
+// errRecordsInRow refuses a case row that carries records: they are
+// appended beside it (coaching.Tx.AppendRecords).
+func errRecordsInRow(c *coaching.Case) error {
+	return &coaching.ValidationError{Subject: "case " + strconv.Quote(string(c.ID)), Problems: []coaching.FieldProblem{{Field: "records",
+		Message: "are not stored in the case row: append them with AppendRecords"}}}
+}
+
 func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
 	c.History = nil // the audit trail's, not the row's (coaching.Case.History)
+	if len(c.Records) > 0 {
+		return errRecordsInRow(&c)
+	}
+	c.Records = nil
 	if _, ok := t.s.cases[c.ID]; ok {
 		return &coaching.DuplicateError{Kind: "case", ID: string(c.ID)}
 	}
@@ -529,6 +552,10 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: r.c.Version}
 	}
 	c.History = nil // the audit trail's, not the row's (coaching.Case.History)
+	if len(c.Records) > 0 {
+		return errRecordsInRow(&c)
+	}
+	c.Records = nil
 	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, old: r.c})
 	if c.ParticipantID != r.c.ParticipantID {
 		// The row follows the case to its new participant's slot.
@@ -536,6 +563,34 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 		r.participant = t.s.slot(c.ParticipantID)
 	}
 	r.c = &c
+	return nil
+}
+
+func (t *readTx) Records(_ context.Context, id coaching.CaseID, q coaching.RecordQuery) ([]coaching.Record, error) {
+	r, ok := t.cases[id]
+	if !ok {
+		return []coaching.Record{}, nil
+	}
+	return q.Select(r.records), nil
+}
+
+func (t *tx) AppendRecords(_ context.Context, id coaching.CaseID, records []coaching.Record) error {
+	r, ok := t.s.cases[id]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoAppendRecords, row: r, old: len(r.records)})
+	r.records = append(r.records, records...)
+	return nil
+}
+
+func (t *tx) ReplaceRecords(_ context.Context, id coaching.CaseID, records []coaching.Record) error {
+	r, ok := t.s.cases[id]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoReplaceRecords, row: r, old: r.records})
+	r.records = slices.Clone(records)
 	return nil
 }
 
@@ -622,7 +677,8 @@ func (s *Store) Cases(ctx context.Context, q coaching.CaseQuery) iter.Seq2[coach
 }
 
 // CasesWithParticipants implements coaching.CaseStreamer: one pass, no
-// read per case, no copying: the rows point at the stored snapshots.
+// read per case: the rows point at the stored snapshots (a case with
+// records is copied once, to carry them).
 func (s *Store) CasesWithParticipants(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*coaching.CaseRow, error] {
 	return func(yield func(*coaching.CaseRow, error) bool) {
 		s.batches(ctx, q, func(r *coaching.CaseRow) bool { return yield(r, nil) },
@@ -645,12 +701,17 @@ func (s *Store) batches(ctx context.Context, q coaching.CaseQuery, yield func(*c
 	const batch = 512
 	after := q.AfterID
 	buf := make([]coaching.CaseRow, 0, batch)
+	var withRecords []coaching.Case // the batch's cases that carry records
+	if withParticipants {
+		withRecords = make([]coaching.Case, 0, batch)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			fail(err)
 			return
 		}
 		buf = buf[:0]
+		withRecords = withRecords[:0]
 		s.mu.RLock()
 		for s.dirty { // inserted out of order: sort under the write lock
 			s.mu.RUnlock()
@@ -675,6 +736,11 @@ func (s *Store) batches(ctx context.Context, q coaching.CaseQuery, yield func(*c
 			}
 			row := coaching.CaseRow{Case: r.c}
 			if withParticipants {
+				if n := len(r.records); n > 0 {
+					withRecords = append(withRecords, *r.c)
+					row.Case = &withRecords[len(withRecords)-1]
+					row.Case.Records = r.records[:n:n]
+				}
 				if p := r.participant.p; p != nil {
 					row.Participant, row.HasParticipant = p, true
 				}

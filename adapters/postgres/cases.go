@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"iter"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -27,8 +29,9 @@ func (s *Store) Cases(ctx context.Context, q coaching.CaseQuery) iter.Seq2[coach
 
 // CasesWithParticipants implements coaching.CaseStreamer: the same keyset
 // paging as [Store.Cases], each case joined with its participant (LEFT
-// JOIN: a case whose participant is not stored has HasParticipant false).
-// The *CaseRow is reused: it is valid until the next iteration.
+// JOIN: a case whose participant is not stored has HasParticipant false),
+// and the records of a page's cases read with one more statement. The
+// *CaseRow is reused: it is valid until the next iteration.
 func (s *Store) CasesWithParticipants(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*coaching.CaseRow, error] {
 	return func(yield func(*coaching.CaseRow, error) bool) {
 		s.stream(ctx, q, true, func(r *coaching.CaseRow) bool { return yield(r, nil) },
@@ -157,6 +160,9 @@ func (s *Store) stream(ctx context.Context, q coaching.CaseQuery, withParticipan
 		if err == nil {
 			err = rows.Err()
 		}
+		if err == nil && withParticipants && len(cases) > 0 {
+			err = s.pageRecords(ctx, cases)
+		}
 		if err != nil {
 			fail(interpretError(err, target{kind: "case"}))
 			return
@@ -175,4 +181,41 @@ func (s *Store) stream(ctx context.Context, q coaching.CaseQuery, withParticipan
 		}
 		after = string(cases[len(cases)-1].ID)
 	}
+}
+
+// pageRecords sets the records of a page of cases (in id order): one
+// statement for the page, merged with it.
+func (s *Store) pageRecords(ctx context.Context, cases []coaching.Case) error {
+	ids := make([]string, len(cases))
+	for i := range cases {
+		ids[i] = string(cases[i].ID)
+	}
+	rows, err := s.pool.Query(ctx, s.q.batchRecords, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	j := 0
+	for rows.Next() {
+		var (
+			owner string
+			r     coaching.Record
+			at    time.Time
+			data  []byte
+		)
+		if err := rows.Scan(&owner, &r.Seq, &r.Name, &at, &r.By, &data); err != nil {
+			return err
+		}
+		r.At = at.UTC()
+		if len(data) > 0 {
+			r.Data = json.RawMessage(data)
+		}
+		for j < len(cases) && string(cases[j].ID) < owner {
+			j++
+		}
+		if j < len(cases) && string(cases[j].ID) == owner {
+			cases[j].Records = append(cases[j].Records, r)
+		}
+	}
+	return rows.Err()
 }

@@ -13,11 +13,17 @@ import (
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
-// encodeCase returns the case's JSON for the cases.data column. (A record
-// without data keeps no "data" key, so nil data reads back as nil.)
+// encodeCase returns the case's JSON for the cases.data column, without
+// the history and the records, which are not the row's (a case with
+// records is refused: they are appended with AppendRecords).
 func encodeCase(c *coaching.Case) ([]byte, error) {
 	q := *c
 	q.History = nil // the audit trail's, not the row's (coaching.Case.History)
+	if len(q.Records) > 0 {
+		return nil, &coaching.ValidationError{Subject: "case", Problems: []coaching.FieldProblem{{Field: "records",
+			Message: "are not stored in the case row: append them with AppendRecords"}}}
+	}
+	q.Records = nil
 	b, err := json.Marshal(&q)
 	if err != nil {
 		return nil, &coaching.ValidationError{Subject: "case", Problems: []coaching.FieldProblem{{Message: "cannot be encoded as JSON: " + err.Error()}}}
@@ -207,6 +213,22 @@ func scanDocument(row pgx.Row, d *coaching.Document) error {
 	d.Data = nil
 	if len(data) > 0 {
 		d.Data = json.RawMessage(data)
+	}
+	return nil
+}
+
+func scanRecord(row pgx.Row, r *coaching.Record) error {
+	var (
+		rowid int64
+		data  []byte
+		at    time.Time
+	)
+	if err := row.Scan(&rowid, &r.Seq, &r.Name, &at, &r.By, &data); err != nil {
+		return err
+	}
+	r.At, r.Data = at.UTC(), nil
+	if len(data) > 0 {
+		r.Data = json.RawMessage(data)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func ExampleNew() {
 	_, err = postgres.New(nil, nil)
 	fmt.Println(err)
 	// Output:
-	// schema: school_a - migrations: 2
+	// schema: school_a - migrations: 3
 	// postgres: Options.Schema "school-a" is not a plain identifier (a letter or _, then letters, digits or _, at most 63 bytes)
 	// postgres: New: pool is nil
 }
@@ -131,5 +131,5 @@ func ExampleStore_VacuumErased() {
 		fmt.Println(err)
 	}
 	// Output:
-	// rewritten: participants, cases, audit, documents, notices, commands, timers
+	// rewritten: participants, cases, audit, records, documents, notices, commands, timers
 }

@@ -11,17 +11,22 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes"
+	"github.com/valmennus/valmennus/pathway"
 )
 
 var _ outcomes.FactsStreamer = (*Store)(nil)
 
-// factsSelect is the figures port's SELECT: the case's columns, the three
-// members of its JSON the figures read, and two members of its
-// participant's. The participants are narrowed before the join (OFFSET 0
-// keeps the subquery from being flattened), so a hash join holds only
-// those members, not whole documents.
+// factsSelect is the figures port's SELECT: the case's columns, the data
+// of its latest record of each name the figures count (one backward step
+// in records_case_name each; JSON null for a record without data), and two
+// members of its participant's JSON. The participants are narrowed before
+// the join (OFFSET 0 keeps the subquery from being flattened), so a hash
+// join holds only those members, not whole documents.
 const factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
-	c.data -> 'records', p.birth_date, p.background, p.id IS NOT NULL
+	(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + pathway.RecordDestination + `' ORDER BY r.id DESC LIMIT 1),
+	(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + pathway.RecordUponLeaving + `' ORDER BY r.id DESC LIMIT 1),
+	(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + pathway.RecordSixMonths + `' ORDER BY r.id DESC LIMIT 1),
+	p.birth_date, p.background, p.id IS NOT NULL
 	FROM {s}.cases c LEFT JOIN (SELECT id, data -> 'birth_date' AS birth_date, data -> 'background' AS background
 		FROM {s}.participants OFFSET 0) p ON p.id = c.participant_id`
 
@@ -65,7 +70,7 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			opened, closed pgtype.Timestamptz
 			// The text columns and the jsonb members are read raw (text is
 			// sent as is in both formats); the others are scanned.
-			dest  = []any{nil, nil, nil, nil, nil, &f.Version, &opened, &closed, nil, nil, nil, &f.HasParticipant}
+			dest  = []any{nil, nil, nil, nil, nil, &f.Version, &opened, &closed, nil, nil, nil, nil, nil, &f.HasParticipant}
 			names = map[string]string{} // organisations, models and states, shared between rows
 		)
 		name := func(b []byte) string {
@@ -87,9 +92,11 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			f.ID, f.ParticipantID = coaching.CaseID(raw[0]), coaching.ParticipantID(raw[1])
 			f.Organisation, f.Model, f.State = coaching.OrganisationID(name(raw[2])), name(raw[3]), name(raw[4])
 			f.OpenedAt, f.ClosedAt = opened.Time, closed.Time // zero when NULL
-			f.Records = jsonbBytes(raw[8], fds[8].Format)
-			f.BirthDate = jsonbBytes(raw[9], fds[9].Format)
-			f.Background = jsonbBytes(raw[10], fds[10].Format)
+			f.Destination = jsonbBytes(raw[8], fds[8].Format)
+			f.UponLeaving = jsonbBytes(raw[9], fds[9].Format)
+			f.SixMonths = jsonbBytes(raw[10], fds[10].Format)
+			f.BirthDate = jsonbBytes(raw[11], fds[11].Format)
+			f.Background = jsonbBytes(raw[12], fds[12].Format)
 			if !yield(&f, nil) {
 				return
 			}

@@ -204,13 +204,38 @@ func hostileRecords() []record {
 			norm: func(v any) any { return storetest.NormalizeParticipant(*v.(*coaching.Participant)) },
 		},
 		{
+			// A case record, in the records table beside the case row:
+			// found again by its name.
+			name: "record",
+			fresh: func() any {
+				return &coaching.Record{Name: "entry", At: testTime, By: "a-1", Seq: 1, Data: json.RawMessage(`{"a":1}`)}
+			},
+			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
+				r := *v.(*coaching.Record)
+				if err := ensureCase(ctx, tx, "c-rec"); err != nil {
+					return nil, err
+				}
+				if err := tx.AppendRecords(ctx, "c-rec", []coaching.Record{r}); err != nil {
+					return nil, err
+				}
+				got, err := tx.Records(ctx, "c-rec", coaching.RecordQuery{Names: []string{r.Name}, Latest: true})
+				if err != nil {
+					return nil, err
+				}
+				if len(got) != 1 {
+					return nil, fmt.Errorf("the record is not found by its name: %d records", len(got))
+				}
+				return &got[0], nil
+			},
+			norm: func(v any) any { return storetest.NormalizeRecord(*v.(*coaching.Record)) },
+		},
+		{
 			name: "case",
 			fresh: func() any {
 				return &coaching.Case{ID: "c-1", ParticipantID: "p-1", Organisation: "org", Model: "valo", State: "paused", Version: 1, OpenedAt: testTime,
 					Phase:   coaching.PhaseClock{State: "induction", EnteredAt: testTime, EntrySeq: 1, DueAt: testTime.Add(time.Hour)},
 					History: []coaching.PhaseEntry{{State: "induction", At: testTime, Seq: 1}},
 					Team:    []coaching.TeamMember{{ActorID: "a-1", Role: coaching.RoleCoach, Name: "Kaisa", Contact: coaching.Contact{Email: "k@example.fi", Phone: "050"}, Language: coaching.Finnish}},
-					Records: []coaching.Record{{Name: "entry", At: testTime, By: "a-1", Seq: 1, Data: json.RawMessage(`{"a":1}`)}},
 					Flags:   []coaching.RiskFlag{{Rule: "absences", Reason: "many", Since: testTime, Seq: 1}}}
 			},
 			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
@@ -407,7 +432,7 @@ var keyFields = map[string]bool{
 	"timer.case_id": true, "session.id": true, "session.cases[0]": true, "attendance mark.case_id": true,
 	"attendance mark.lesson": true, "document.case_id": true, "document.kind": true,
 	"access-log entry.actor_id": true, "access-log entry.case_id": true, "access-log entry.participant_id": true,
-	"access-log entry.organisation": true,
+	"access-log entry.organisation": true, "record.name": true,
 }
 
 // mayRefuse are the text fields with a closed set of values, which the
@@ -514,16 +539,18 @@ func TestHostileJSON(t *testing.T) {
 			continue // TestHostileStrings sends 10 MB through a record's data
 		}
 		err := store.Update(ctx, func(tx coaching.Tx) error {
-			c := coaching.Case{ID: "c-json", ParticipantID: "p", Model: "valo", State: "s", Version: 1, OpenedAt: testTime,
-				Records: []coaching.Record{{Name: "r", At: testTime, Data: json.RawMessage(d.doc)}}}
+			c := coaching.Case{ID: "c-json", ParticipantID: "p", Model: "valo", State: "s", Version: 1, OpenedAt: testTime}
 			if err := tx.InsertCase(ctx, c); err != nil {
 				return err
 			}
-			got, err := tx.Case(ctx, c.ID)
+			if err := tx.AppendRecords(ctx, c.ID, []coaching.Record{{Name: "r", At: testTime, Data: json.RawMessage(d.doc)}}); err != nil {
+				return err
+			}
+			got, err := tx.Records(ctx, c.ID, coaching.RecordQuery{})
 			if err != nil {
 				return err
 			}
-			assert.JSONEq(t, d.doc, string(got.Records[0].Data), "%s: record data", d.name)
+			assert.JSONEq(t, d.doc, string(got[0].Data), "%s: record data", d.name)
 			if err := tx.AppendAudit(ctx, coaching.AuditEntry{CaseID: c.ID, Seq: 1, At: testTime, Kind: coaching.AuditOpened, Payload: json.RawMessage(d.doc)}); err != nil {
 				return err
 			}

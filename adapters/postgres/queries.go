@@ -12,6 +12,8 @@ type queries struct {
 
 	auditTrail, appendAudit, appendAuditOrFail, lastAudit string
 
+	records, recordsNamed, latestRecords, appendRecord, deleteRecords, batchRecords string
+
 	command, putCommand string
 
 	document, documentLatest, documents, putDocument, lastDocument string
@@ -45,6 +47,7 @@ const (
 	accessCols      = `at, actor_id, roles, organisation, operation, case_id, participant_id, allowed, rule, purpose, subject`
 	noticeCols      = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
 	timerCols       = `key, case_id, kind, due_at, ref`
+	recordCols      = `id, seq, name, at, by, data`
 )
 
 func buildQueries(schema string) *queries {
@@ -78,6 +81,22 @@ func buildQueries(schema string) *queries {
 			SELECT $1::text, $2::bigint, $3::timestamptz, $4::text, $5::text, $6::text[], $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::text
 			WHERE {s}.audit_follows($1, $2)`,
 		lastAudit: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1), (SELECT coalesce(max(seq), 0) FROM {s}.audit WHERE case_id = $1)`,
+
+		// A case's records in the order appended (id); for names, the
+		// records_case_name index in each name's order, then sorted; the
+		// latest of each name is one backward index step per name.
+		records:      `SELECT ` + recordCols + ` FROM {s}.records WHERE case_id = $1 AND seq >= $2 ORDER BY id`,
+		recordsNamed: `SELECT ` + recordCols + ` FROM {s}.records WHERE case_id = $1 AND name = ANY($2::text[]) AND seq >= $3 ORDER BY id`,
+		latestRecords: `SELECT r.id, r.seq, r.name, r.at, r.by, r.data FROM unnest($2::text[]) AS n (name)
+			CROSS JOIN LATERAL (SELECT ` + recordCols + ` FROM {s}.records
+				WHERE case_id = $1 AND name = n.name AND seq >= $3 ORDER BY id DESC LIMIT 1) r ORDER BY r.id`,
+		// The foreign key refuses a record of an unknown case (23503: a
+		// *coaching.NotFoundError), so an INSERT never quietly inserts
+		// nothing and may be deferred (txn.AppendRecords).
+		appendRecord:  `INSERT INTO {s}.records (case_id, seq, name, at, by, data) VALUES ($1, $2, $3, $4, $5, $6)`,
+		deleteRecords: `DELETE FROM {s}.records WHERE case_id = $1`,
+		// The records of a page of cases, by case and then in order.
+		batchRecords: `SELECT case_id, seq, name, at, by, data FROM {s}.records WHERE case_id = ANY($1::text[]) ORDER BY case_id, id`,
 
 		command: `SELECT case_id, key, fingerprint, seq, at FROM {s}.commands WHERE case_id = $1 AND key = $2`,
 		putCommand: `INSERT INTO {s}.commands (case_id, key, fingerprint, seq, at)
@@ -181,6 +200,7 @@ func buildQueries(schema string) *queries {
 		&q.participant, &q.insertParticipant, &q.updateParticipant,
 		&q.caseByID, &q.caseVersion, &q.caseExists, &q.insertCase, &q.updateCase,
 		&q.auditTrail, &q.appendAudit, &q.appendAuditOrFail, &q.lastAudit,
+		&q.records, &q.recordsNamed, &q.latestRecords, &q.appendRecord, &q.deleteRecords, &q.batchRecords,
 		&q.command, &q.putCommand,
 		&q.document, &q.documentLatest, &q.documents, &q.putDocument, &q.lastDocument,
 		&q.marks, &q.markHistory, &q.putMark, &q.lastMark,

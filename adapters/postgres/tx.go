@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -369,6 +370,105 @@ func (t *txn) AppendAudit(ctx context.Context, e coaching.AuditEntry) error {
 		return &coaching.NotFoundError{Kind: "case", ID: string(e.CaseID)}
 	}
 	return &coaching.ConflictError{CaseID: e.CaseID, Expected: e.Seq - 1, Current: last}
+}
+
+// Records implements coaching.ReadTx: the latest of named records is one
+// backward index step per name, whatever else the case holds.
+func (t *txn) Records(ctx context.Context, id coaching.CaseID, q coaching.RecordQuery) ([]coaching.Record, error) {
+	out := []coaching.Record{}
+	if !lookupKey(string(id), maxIDBytes) {
+		return out, nil
+	}
+	var names []string
+	for _, n := range q.Names {
+		if lookupKey(n, maxIDBytes) && !slices.Contains(names, n) {
+			names = append(names, n) // a name PostgreSQL cannot store names no record
+		}
+	}
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	switch {
+	case len(q.Names) == 0:
+		rows, err = t.db.Query(ctx, t.s.q.records, string(id), q.SeqFloor())
+	case len(names) == 0:
+		return out, nil
+	case q.Latest:
+		rows, err = t.db.Query(ctx, t.s.q.latestRecords, string(id), names, q.SeqFloor())
+	default:
+		rows, err = t.db.Query(ctx, t.s.q.recordsNamed, string(id), names, q.SeqFloor())
+	}
+	out, err = collect(rows, err, out, target{caseID: id}, scanRecord)
+	if err != nil {
+		return nil, err
+	}
+	if q.Latest && len(q.Names) == 0 {
+		out = q.Select(out)
+	}
+	return out, nil
+}
+
+// checkRecords checks records before they are written: text PostgreSQL
+// can store, a name an index can hold, and data that is JSON a jsonb
+// column can hold.
+func checkRecords(id coaching.CaseID, records []coaching.Record) error {
+	c := checker{subject: "records of case " + strconv.Quote(string(id))}
+	c.key("case_id", string(id), maxIDBytes)
+	for i, r := range records {
+		field := "records[" + strconv.Itoa(i) + "]"
+		c.key(field+".name", r.Name, maxIDBytes)
+		c.text(field, &r) // the data too: JSON a jsonb column can hold
+	}
+	return c.err()
+}
+
+// AppendRecords implements coaching.Tx. In the engine's commit the case's
+// row was updated (and locked) just before, in this transaction; the
+// INSERTs then travel with the next statement or the COMMIT (no round
+// trip of their own). An INSERT cannot quietly insert nothing — an unknown
+// case fails its foreign key — so a deferred one that fails fails the
+// transaction with its own error.
+func (t *txn) AppendRecords(ctx context.Context, id coaching.CaseID, records []coaching.Record) error {
+	if err := checkRecords(id, records); err != nil {
+		return err
+	}
+	own, deferred := t.db.(*ownTx)
+	deferred = deferred && own.deferrable && own.updated.id == id && own.updated.version > 0
+	for _, r := range records {
+		tg := target{kind: "record " + r.Name, id: string(id), caseID: id}
+		args := []any{string(id), r.Seq, r.Name, r.At, r.By, jsonOrNull(r.Data)}
+		if deferred {
+			if err := own.deferExec(ctx, tg, t.s.q.appendRecord, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := t.db.Exec(ctx, t.s.q.appendRecord, args...); err != nil {
+			return interpretError(err, tg)
+		}
+	}
+	return nil
+}
+
+// ReplaceRecords implements coaching.Tx (erasure's): the case's records
+// are deleted and the given ones inserted, in order.
+func (t *txn) ReplaceRecords(ctx context.Context, id coaching.CaseID, records []coaching.Record) error {
+	if err := checkRecords(id, records); err != nil {
+		return err
+	}
+	if err := t.caseMustExist(ctx, id); err != nil {
+		return err
+	}
+	if _, err := t.db.Exec(ctx, t.s.q.deleteRecords, string(id)); err != nil {
+		return interpretError(err, target{kind: "records", id: string(id), caseID: id})
+	}
+	for _, r := range records {
+		if _, err := t.db.Exec(ctx, t.s.q.appendRecord, string(id), r.Seq, r.Name, r.At, r.By, jsonOrNull(r.Data)); err != nil {
+			return interpretError(err, target{kind: "record " + r.Name, id: string(id), caseID: id})
+		}
+	}
+	return nil
 }
 
 // existsAndLast runs one of the "does the case exist, and what is the

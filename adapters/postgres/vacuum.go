@@ -15,11 +15,12 @@ import (
 // order it rewrites them: the ones an erasure ([coaching.Engine.Erase]) or
 // a retention run ([coaching.Engine.ApplyRetention]) changes.
 // participants and cases are rewritten by UPDATE, audit entries have their
-// reason and payload cleared by UPDATE, and documents, notices, commands
-// and timers are deleted. The access log, attendance marks and sessions
-// are not changed by an erasure.
+// reason and payload cleared by UPDATE, a case's records are replaced by
+// the ones the erasure keeps (DELETE, INSERT), and documents, notices,
+// commands and timers are deleted. The access log, attendance marks and
+// sessions are not changed by an erasure.
 func ErasedTables() []string {
-	return []string{"participants", "cases", "audit", "documents", "notices", "commands", "timers"}
+	return []string{"participants", "cases", "audit", "records", "documents", "notices", "commands", "timers"}
 }
 
 // VacuumErased makes the bytes an erasure removed leave the table files.

@@ -25,7 +25,9 @@ func (s *Store) Cases(ctx context.Context, q coaching.CaseQuery) iter.Seq2[coach
 }
 
 // CasesWithParticipants implements coaching.CaseStreamer: the batches of
-// Cases, each case joined with its participant in the same query.
+// Cases, each case joined with its participant in the same query, and the
+// records of the batch's cases read with one more (the range of the
+// batch's ids, in the records index's order).
 func (s *Store) CasesWithParticipants(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*coaching.CaseRow, error] {
 	return func(yield func(*coaching.CaseRow, error) bool) {
 		var buf []caseRow
@@ -158,5 +160,56 @@ func (s *Store) readBatch(ctx context.Context, q coaching.CaseQuery, withPartici
 	if err := rows.Err(); err != nil {
 		return 0, "", interpretError(err, rf)
 	}
+	if withParticipants && n > 0 {
+		if err := s.batchRecords(ctx, b[:n]); err != nil {
+			return 0, "", err
+		}
+	}
 	return n, sc.id, nil
+}
+
+// batchRecords sets the records of a batch of cases (in id order): one
+// query over the batch's range of ids, merged with the batch.
+func (s *Store) batchRecords(ctx context.Context, batch []caseRow) error {
+	rf := ref{kind: "records"}
+	rows, err := s.r.QueryContext(ctx, qBatchRecords, string(batch[0].c.ID), string(batch[len(batch)-1].c.ID))
+	if err != nil {
+		return interpretError(err, rf)
+	}
+	defer rows.Close()
+	var (
+		recs   []coaching.Record
+		owners []string
+	)
+	for rows.Next() {
+		var (
+			rec   coaching.Record
+			owner string
+			at    int64
+			data  []byte
+		)
+		if err := rows.Scan(&owner, &rec.Seq, &rec.Name, &at, &rec.By, &data); err != nil {
+			return interpretError(err, rf)
+		}
+		rec.At, rec.Data = fromMicros(at), data
+		recs, owners = append(recs, rec), append(owners, owner)
+	}
+	if err := rows.Err(); err != nil {
+		return interpretError(err, rf)
+	}
+	i := 0
+	for j := range batch {
+		c := &batch[j].c
+		for i < len(owners) && owners[i] < string(c.ID) {
+			i++ // a case the filters left out
+		}
+		lo := i
+		for i < len(owners) && owners[i] == string(c.ID) {
+			i++
+		}
+		if i > lo {
+			c.Records = recs[lo:i:i]
+		}
+	}
+	return nil
 }

@@ -191,11 +191,17 @@ func decodeParticipant(id string, data []byte, code *string, p *coaching.Partici
 }
 
 // encodeCase returns the case's JSON without the fields that have columns
-// of their own (id, participant, model, state, organisation, version).
+// of their own (id, participant, model, state, organisation, version) or
+// are not the row's (history, records). A case with records is refused.
 func encodeCase(c coaching.Case) ([]byte, error) {
 	subject := "case " + strconv.Quote(string(c.ID))
 	c.ID, c.ParticipantID, c.Model, c.State, c.Organisation, c.Version = "", "", "", "", "", 0
 	c.History = nil // the audit trail's, not the row's (coaching.Case.History)
+	if len(c.Records) > 0 {
+		return nil, &coaching.ValidationError{Subject: subject, Problems: []coaching.FieldProblem{{Field: "records",
+			Message: "are not stored in the case row: append them with AppendRecords"}}}
+	}
+	c.Records = nil
 	return marshal(subject, c)
 }
 

@@ -82,8 +82,8 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		History: []coaching.PhaseEntry{{State: v("history.state"), At: at, Seq: 1}},
 		Team: []coaching.TeamMember{{ActorID: v("team.actor_id"), Role: coaching.Role(v("role")), Name: v("team.name"),
 			Contact: coaching.Contact{Phone: v("phone")}, Language: coaching.Language(v("language"))}},
-		Records: []coaching.Record{{Name: v("record.name"), At: at, By: v("record.by"), Seq: 1, Data: data}},
-		Flags:   []coaching.RiskFlag{{Rule: v("flag.rule"), Reason: v("flag.reason"), Since: at, Seq: 1}}}
+		Flags: []coaching.RiskFlag{{Rule: v("flag.rule"), Reason: v("flag.reason"), Since: at, Seq: 1}}}
+	records := []coaching.Record{{Name: v("record.name"), At: at, By: v("record.by"), Seq: 1, Data: data}}
 	a := coaching.AuditEntry{CaseID: cid, Seq: 1, At: at, Kind: coaching.AuditKind(v("audit.kind")), ActorID: v("audit.actor"), Roles: []coaching.Role{coaching.Role(v("role"))},
 		Event: v("audit.event"), From: v("audit.from"), To: v("audit.to"), Reason: v("audit.reason"), Payload: []byte(v("audit.payload")), IdempotencyKey: s}
 	cmd := coaching.CommandRecord{CaseID: cid, Key: s, Fingerprint: v("command.fingerprint"), Seq: 1, At: at}
@@ -109,6 +109,7 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 			func() error { return tx.InsertParticipant(ctx, p) },
 			func() error { return tx.InsertCase(ctx, c) },
 			func() error { return tx.AppendAudit(ctx, a) },
+			func() error { return tx.AppendRecords(ctx, cid, records) },
 			func() error { return tx.PutCommand(ctx, cmd) },
 			func() error {
 				ok, err := tx.Enqueue(ctx, n)
@@ -137,10 +138,15 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		gotC, err := tx.Case(ctx, cid)
 		require.NoError(t, err)
 		assert.True(t, gotC.OpenedAt.Equal(at))
-		gotC.OpenedAt, gotC.Phase.EnteredAt, gotC.Records[0].At, gotC.Flags[0].Since = at, at, at, at
+		gotC.OpenedAt, gotC.Phase.EnteredAt, gotC.Flags[0].Since = at, at, at
 		wantC := c
 		wantC.History = nil // the audit trail's, not the row's
 		assert.Equal(t, wantC, gotC, "case")
+		gotR, err := tx.Records(ctx, cid, coaching.RecordQuery{Names: []string{v("record.name")}, Latest: true})
+		require.NoError(t, err)
+		require.Len(t, gotR, 1, "the record found by its hostile name")
+		gotR[0].At = at
+		assert.Equal(t, records, gotR, "records (data byte for byte)")
 		trail, err := tx.AuditTrail(ctx, cid, 0)
 		require.NoError(t, err)
 		require.Len(t, trail, 1)
@@ -412,15 +418,29 @@ func TestInvalidDatesRefused(t *testing.T) {
 	}
 }
 
-// Record data that is not JSON cannot live inside the case's JSON: refused
-// with a clear error. (Documents and audit payloads are kept as bytes.)
+// Record data is JSON (coaching.Record.Data): data that is not is refused
+// with a clear error, and nothing is written. (Documents and audit
+// payloads are kept as bytes.)
 func TestRecordDataMustBeJSON(t *testing.T) {
 	ctx := t.Context()
 	store := openTemp(t)
-	err := store.Update(ctx, func(tx coaching.Tx) error {
-		return tx.InsertCase(ctx, coaching.Case{ID: "c", Model: "valo", State: "x", Version: 1,
-			Records: []coaching.Record{{Name: "r", Data: []byte(`{not json`)}}})
-	})
-	require.ErrorIs(t, err, coaching.ErrInvalid)
-	assert.Contains(t, err.Error(), "JSON")
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		return tx.InsertCase(ctx, coaching.Case{ID: "c", Model: "valo", State: "x", Version: 1})
+	}))
+	for name, write := range map[string]func(tx coaching.Tx) error{
+		"append": func(tx coaching.Tx) error {
+			return tx.AppendRecords(ctx, "c", []coaching.Record{{Name: "ok", Data: []byte(`{}`)}, {Name: "r", Data: []byte(`{not json`)}})
+		},
+		"replace": func(tx coaching.Tx) error {
+			return tx.ReplaceRecords(ctx, "c", []coaching.Record{{Name: "ok", Data: []byte(`{}`)}, {Name: "r", Data: []byte(`{not json`)}})
+		},
+	} {
+		err := store.Update(ctx, write)
+		require.ErrorIs(t, err, coaching.ErrInvalid, name)
+		assert.Contains(t, err.Error(), "records[1].data", name)
+		assert.Contains(t, err.Error(), "JSON", name)
+	}
+	var n int
+	require.NoError(t, store.DB().QueryRowContext(ctx, `SELECT count(*) FROM records`).Scan(&n))
+	assert.Zero(t, n, "nothing was written")
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -12,16 +13,27 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/valmennus/valmennus/coaching"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema change, migrations/NNNN_name.sql.
+// migration is one embedded schema change, migrations/NNNN_name.sql, and
+// the step in Go that follows its script, if it has one.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	step    func(ctx context.Context, conn *sql.Conn) error
+}
+
+// steps are the migrations' steps in Go, by version: data changes SQL
+// alone cannot make exactly. Each runs on the migrating connection, in the
+// migration's transaction, right after its script.
+var steps = map[int]func(ctx context.Context, conn *sql.Conn) error{
+	3: moveRecords,
 }
 
 // migrations returns the embedded migrations in version order. Versions
@@ -43,25 +55,25 @@ func migrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
+		out = append(out, migration{version: v, name: name, sql: string(b), step: steps[v]})
 	}
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: migrations are not numbered 1, 2, 3, ...: found %d at position %d", m.version, i+1)
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("sqlite: two migrations have version %d", out[i].version)
 		}
 	}
 	return out, nil
 }
 
 // SchemaVersion is the schema version this build of the package knows:
-// the number of its embedded migrations.
+// the number of its latest embedded migration.
 func SchemaVersion() int {
 	ms, err := migrations()
-	if err != nil {
+	if err != nil || len(ms) == 0 {
 		return 0
 	}
-	return len(ms)
+	return ms[len(ms)-1].version
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -71,7 +83,10 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`
 
 // Migrate applies the embedded migrations the database does not have yet,
-// in order, each recorded in the schema_migrations table. It never runs
+// in the order of their numbers, each recorded in the schema_migrations
+// table. A migration is applied when its number is not recorded, whatever
+// numbers are: a database that a build with a later migration migrated
+// (0001, 0002 and 0004, say) still gets 0003 from a build that has it. It never runs
 // implicitly (unless Options.Migrate is set) and never inside a host's
 // transaction: it takes a connection of its own and runs all pending
 // migrations in one BEGIN IMMEDIATE transaction, so either all of them are
@@ -109,12 +124,24 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if current > len(ms) {
-		return fmt.Errorf("sqlite: migrate: the database schema is at version %d, newer than this build knows (%d)", current, len(ms))
+	if latest := ms[len(ms)-1].version; current > latest {
+		return fmt.Errorf("sqlite: migrate: the database schema is at version %d, newer than this build knows (%d)", current, latest)
 	}
-	for _, m := range ms[current:] {
+	done, err := appliedVersions(ctx, conn)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if done[m.version] {
+			continue
+		}
 		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("sqlite: migrate: migration %04d_%s: %w", m.version, m.name, err)
+		}
+		if m.step != nil {
+			if err := m.step(ctx, conn); err != nil {
+				return fmt.Errorf("sqlite: migrate: migration %04d_%s: %w", m.version, m.name, err)
+			}
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 			m.version, m.name, time.Now().UnixMicro()); err != nil {
@@ -144,10 +171,97 @@ func (s *Store) DatabaseVersion(ctx context.Context) (int, error) {
 	return appliedVersion(ctx, conn)
 }
 
+// appliedVersions returns the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, interpretError(err, ref{kind: "schema version"})
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, interpretError(err, ref{kind: "schema version"})
+		}
+		done[v] = true
+	}
+	return done, interpretError(rows.Err(), ref{kind: "schema version"})
+}
+
 func appliedVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 	var v int
 	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
 		return 0, interpretError(err, ref{kind: "schema version"})
 	}
 	return v, nil
+}
+
+// moveRecords is migration 0003's step: the records of every case move,
+// in their order, out of the case's JSON into the records table, and the
+// JSON is written again without them. The cases are read a batch at a
+// time (by id) and each batch is written before the next is read, so no
+// statement reads the table another is changing.
+func moveRecords(ctx context.Context, conn *sql.Conn) error {
+	type row struct {
+		id   string
+		data []byte
+	}
+	after := ""
+	for {
+		rows, err := conn.QueryContext(ctx, `SELECT id, data FROM cases WHERE id > ? AND instr(data, '"records"') > 0 ORDER BY id LIMIT 1000`, after)
+		if err != nil {
+			return err
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.data); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, r := range batch {
+			if err := moveCaseRecords(ctx, conn, r.id, r.data); err != nil {
+				return err
+			}
+		}
+		after = batch[len(batch)-1].id
+	}
+}
+
+// moveCaseRecords moves one case's records out of its JSON, data.
+func moveCaseRecords(ctx context.Context, conn *sql.Conn, id string, data []byte) error {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("case %q: the stored JSON does not decode: %w", id, err)
+	}
+	raw, ok := doc["records"]
+	if !ok {
+		return nil // "records" was inside some other value
+	}
+	var records []coaching.Record
+	if err := json.Unmarshal(raw, &records); err != nil {
+		return fmt.Errorf("case %q: the stored records do not decode: %w", id, err)
+	}
+	for _, r := range records {
+		if _, err := conn.ExecContext(ctx, qInsertRecord, id, r.Seq, r.Name, micros(r.At), r.By, nullBytes(r.Data)); err != nil {
+			return fmt.Errorf("case %q: record %q: %w", id, r.Name, err)
+		}
+	}
+	delete(doc, "records")
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("case %q: %w", id, err)
+	}
+	_, err = conn.ExecContext(ctx, `UPDATE cases SET data = ? WHERE id = ?`, b, id)
+	return err
 }

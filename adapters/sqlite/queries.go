@@ -33,6 +33,24 @@ const (
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit WHERE case_id = ?) = ?`
 
+	// A case's records, in the order they were appended (the rowid, which
+	// both indexes end in); the latest of one name is one backward step.
+	recordCols    = `id, seq, name, at, by_actor, data`
+	qRecords      = `SELECT ` + recordCols + ` FROM records WHERE case_id = ? AND seq >= ? ORDER BY id`
+	qRecordsNamed = `SELECT ` + recordCols + ` FROM records WHERE case_id = ? AND name = ? AND seq >= ? ORDER BY id`
+	qLatestRecord = `SELECT ` + recordCols + ` FROM records WHERE case_id = ? AND name = ? AND seq >= ? ORDER BY id DESC LIMIT 1`
+	// qAppendRecord inserts the record only if its case exists (whether
+	// or not the connection enforces foreign keys).
+	qAppendRecord = `INSERT INTO records (case_id, seq, name, at, by_actor, data)
+		SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM cases WHERE id = ?)`
+	qInsertRecord  = `INSERT INTO records (case_id, seq, name, at, by_actor, data) VALUES (?, ?, ?, ?, ?, ?)`
+	qDeleteRecords = `DELETE FROM records WHERE case_id = ?`
+	qCaseExists    = `SELECT 1 FROM cases WHERE id = ?`
+	// qBatchRecords reads the records of a range of cases, by case and
+	// then in the order appended (the records_case index's order).
+	qBatchRecords = `SELECT case_id, seq, name, at, by_actor, data FROM records
+		WHERE case_id BETWEEN ? AND ? ORDER BY case_id, id`
+
 	qCommand    = `SELECT fingerprint, seq, at FROM commands WHERE case_id = ? AND key = ?`
 	qPutCommand = `INSERT INTO commands (case_id, key, fingerprint, seq, at) VALUES (?, ?, ?, ?, ?)`
 
@@ -104,6 +122,7 @@ var statements = []string{
 	qParticipant, qInsertParticipant, qUpdateParticipant,
 	qCase, qCaseVersion, qUpdateCaseData, qInsertCase, qUpdateCase,
 	qAudit, qLastSeq, qAppendAudit,
+	qRecords, qRecordsNamed, qLatestRecord, qAppendRecord, qInsertRecord, qDeleteRecords, qCaseExists,
 	qCommand, qPutCommand,
 	qDocument, qLatestDocument, qDocuments, qLatestDocVersion, qPutDocument,
 	qLatestMark, qPutMark, qMarkHistory, qMarks,

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -201,6 +202,125 @@ func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64
 	_, err = w.exec(ctx, qUpdateCase, string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
 		closed, c.Version, data, string(c.ID), expected)
 	return interpretError(err, rf)
+}
+
+// ---- records ---------------------------------------------------------------
+
+// Records reads what q selects: the latest of a name is one backward index
+// step, whatever else the case holds.
+func (r *reader) Records(ctx context.Context, id coaching.CaseID, q coaching.RecordQuery) ([]coaching.Record, error) {
+	type ordered struct {
+		rowid int64
+		rec   coaching.Record
+	}
+	var got []ordered
+	read := func(query string, args ...any) error {
+		rows, err := r.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				o    ordered
+				at   int64
+				data []byte
+			)
+			if err := rows.Scan(&o.rowid, &o.rec.Seq, &o.rec.Name, &at, &o.rec.By, &data); err != nil {
+				return err
+			}
+			o.rec.At, o.rec.Data = fromMicros(at), data
+			got = append(got, o)
+		}
+		return rows.Err()
+	}
+	var err error
+	if len(q.Names) == 0 {
+		err = read(qRecords, string(id), q.SeqFloor())
+	} else {
+		query := qRecordsNamed
+		if q.Latest {
+			query = qLatestRecord
+		}
+		for _, name := range slices.Compact(slices.Sorted(slices.Values(q.Names))) {
+			if err = read(query, string(id), name, q.SeqFloor()); err != nil {
+				break
+			}
+		}
+		// The names were read one after the other: back to the order
+		// they were appended in.
+		slices.SortFunc(got, func(a, b ordered) int { return cmp.Compare(a.rowid, b.rowid) })
+	}
+	if err != nil {
+		return nil, interpretError(err, ref{kind: "records", id: string(id)})
+	}
+	out := make([]coaching.Record, len(got))
+	for i, o := range got {
+		out[i] = o.rec
+	}
+	if q.Latest && len(q.Names) == 0 {
+		out = q.Select(out)
+	}
+	return out, nil
+}
+
+// checkRecords refuses record data that is not JSON (coaching.Record.Data
+// is JSON; the BLOB column would keep anything), before anything is
+// written.
+func checkRecords(id coaching.CaseID, records []coaching.Record) error {
+	var problems []coaching.FieldProblem
+	for i, r := range records {
+		if len(r.Data) > 0 && !json.Valid(r.Data) {
+			problems = append(problems, coaching.FieldProblem{Field: fmt.Sprintf("records[%d].data", i), Message: "is not JSON"})
+		}
+	}
+	if len(problems) > 0 {
+		return &coaching.ValidationError{Subject: "records of case " + strconv.Quote(string(id)), Problems: problems}
+	}
+	return nil
+}
+
+// AppendRecords inserts the records in order; the rowid keeps it.
+func (w *writer) AppendRecords(ctx context.Context, id coaching.CaseID, records []coaching.Record) error {
+	if err := checkRecords(id, records); err != nil {
+		return err
+	}
+	for _, rec := range records {
+		n, err := affected(w.exec(ctx, qAppendRecord, string(id), rec.Seq, rec.Name, micros(rec.At), rec.By, nullBytes(rec.Data), string(id)))
+		if err != nil {
+			return interpretError(err, ref{kind: "record " + rec.Name, id: string(id), caseID: id})
+		}
+		if n == 0 {
+			return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+		}
+	}
+	return nil
+}
+
+// ReplaceRecords deletes the case's records (with secure_delete on: it is
+// erasure's) and inserts the given ones in order, after every rowid the
+// table ever handed out.
+func (w *writer) ReplaceRecords(ctx context.Context, id coaching.CaseID, records []coaching.Record) error {
+	if err := checkRecords(id, records); err != nil {
+		return err
+	}
+	rf := ref{kind: "records", id: string(id), caseID: id}
+	var one int
+	if err := w.queryRow(ctx, qCaseExists, string(id)).Scan(&one); err != nil {
+		return interpretError(err, ref{kind: "case", id: string(id)})
+	}
+	if err := w.secureDelete(ctx); err != nil {
+		return interpretError(err, rf)
+	}
+	if _, err := w.exec(ctx, qDeleteRecords, string(id)); err != nil {
+		return interpretError(err, rf)
+	}
+	for _, rec := range records {
+		if _, err := w.exec(ctx, qInsertRecord, string(id), rec.Seq, rec.Name, micros(rec.At), rec.By, nullBytes(rec.Data)); err != nil {
+			return interpretError(err, ref{kind: "record " + rec.Name, id: string(id), caseID: id})
+		}
+	}
+	return nil
 }
 
 // ---- audit -----------------------------------------------------------------

@@ -106,6 +106,7 @@ func RunErasure(t *testing.T, newStore Harness) {
 			p      coaching.Participant
 			c      coaching.Case
 			trail  []coaching.AuditEntry
+			recs   []coaching.Record
 			docs   []coaching.Document
 			access []coaching.AccessEntry
 		)
@@ -118,6 +119,9 @@ func RunErasure(t *testing.T, newStore Harness) {
 				return err
 			}
 			if trail, err = tx.AuditTrail(ctx, c.ID, 0); err != nil {
+				return err
+			}
+			if recs, err = tx.Records(ctx, c.ID, coaching.RecordQuery{}); err != nil {
 				return err
 			}
 			if docs, err = tx.Documents(ctx, c.ID, "plan"); err != nil {
@@ -138,8 +142,14 @@ func RunErasure(t *testing.T, newStore Harness) {
 			assert.Empty(t, e.Payload)
 		}
 		assert.Equal(t, coaching.AuditErased, trail[len(trail)-1].Kind)
+		require.Empty(t, c.Records, "the case row holds no records")
+		c.Records = recs
 		rec, ok := c.Record(pathway.RecordDestination)
 		require.True(t, ok, "the destination is kept for the figures")
+		for _, r := range recs {
+			assert.Contains(t, []string{pathway.RecordDestination, pathway.RecordUponLeaving, pathway.RecordSixMonths}, r.Name,
+				"only the records the erasure keeps are left")
+		}
 		assert.NotContains(t, string(rec.Data), "Suku", "without its note")
 		marks, err := eng.Marks(ctx, head, c.ID, coaching.Date{}, coaching.Date{})
 		require.NoError(t, err)

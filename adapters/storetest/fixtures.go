@@ -102,15 +102,22 @@ func fullCase(id coaching.CaseID) coaching.Case {
 			{ActorID: "a-coach", Role: coaching.RoleCoach, Name: "Kaisa Valmentaja", Contact: coaching.Contact{Email: "kaisa@example.fi"}, Language: coaching.Finnish},
 			{ActorID: "a-curator", Role: coaching.RoleCurator, Name: "Kurt Kuraattori", Contact: coaching.Contact{Phone: "+358 50 111 2222"}},
 		},
-		Records: []coaching.Record{
-			{Name: "entry_assessment", At: at(2 * hour), By: "a-coach", Seq: 2,
-				Data: json.RawMessage(`{"score": 3, "notes": "hyvä alku", "flags": [true, false], "nested": {"b": 2, "a": 1}}`)},
-			{Name: "induction_findings", At: at(2*day + 999999*time.Microsecond), By: "a-curator", Seq: 3,
-				Data: json.RawMessage(`["one","two"]`)},
-		},
 		Flags: []coaching.RiskFlag{
 			{Rule: "unexplained_3_in_10", Reason: "3 selvittämätöntä poissaoloa", Since: at(2*day + 3*time.Microsecond), Seq: 3},
 		},
+	}
+}
+
+// fullRecords are records of fullCase's kind: JSON of several shapes
+// (objects with nested members in no particular order, arrays, text
+// beyond ASCII) and instants with microseconds. They are appended beside
+// the case row (coaching.Tx.AppendRecords), never put in it.
+func fullRecords() []coaching.Record {
+	return []coaching.Record{
+		{Name: "entry_assessment", At: at(2 * hour), By: "a-coach", Seq: 2,
+			Data: json.RawMessage(`{"score": 3, "notes": "hyvä alku", "flags": [true, false], "nested": {"b": 2, "a": 1}}`)},
+		{Name: "induction_findings", At: at(2*day + 999999*time.Microsecond), By: "a-curator", Seq: 3,
+			Data: json.RawMessage(`["one","two"]`)},
 	}
 }
 

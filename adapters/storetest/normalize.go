@@ -85,8 +85,7 @@ func NormalizeCase(c coaching.Case) coaching.Case {
 		q.Records = nil
 	}
 	for i := range q.Records {
-		q.Records[i].At = NormalizeTime(q.Records[i].At)
-		q.Records[i].Data = CanonicalJSON(q.Records[i].Data)
+		q.Records[i] = NormalizeRecord(q.Records[i])
 	}
 	if len(q.Flags) == 0 {
 		q.Flags = nil
@@ -95,6 +94,14 @@ func NormalizeCase(c coaching.Case) coaching.Case {
 		q.Flags[i].Since = NormalizeTime(q.Flags[i].Since)
 	}
 	return q
+}
+
+// NormalizeRecord normalises a case record for comparison: its instant to
+// the microsecond, its data as canonical JSON.
+func NormalizeRecord(r coaching.Record) coaching.Record {
+	r.At = NormalizeTime(r.At)
+	r.Data = CanonicalJSON(r.Data)
+	return r
 }
 
 // NormalizeAuditEntry normalises an audit entry for comparison.

@@ -115,6 +115,7 @@ func groups() []group {
 		{"Participants", participantCases()},
 		{"Cases", caseCases()},
 		{"Versions", versionCases()},
+		{"Records", recordCases()},
 		{"Transactions", transactionCases()},
 		{"Context", contextCases()},
 		{"Commands", commandCases()},
@@ -203,6 +204,22 @@ func (e *env) seed(ids ...coaching.CaseID) []coaching.Case {
 		out[i] = basicCase(id, "valo", "intake", "org-a", false)
 	}
 	e.insertCase(out...)
+	return out
+}
+
+func (e *env) appendRecords(id coaching.CaseID, rs ...coaching.Record) {
+	e.Helper()
+	e.update(func(tx coaching.Tx) error { return tx.AppendRecords(e.ctx, id, rs) })
+}
+
+func (e *env) records(id coaching.CaseID, q coaching.RecordQuery) []coaching.Record {
+	e.Helper()
+	var out []coaching.Record
+	e.view(func(tx coaching.ReadTx) error {
+		var err error
+		out, err = tx.Records(e.ctx, id, q)
+		return err
+	})
 	return out
 }
 

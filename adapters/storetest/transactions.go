@@ -74,6 +74,9 @@ func writeEverything(e *env, tx coaching.Tx) error {
 	if err := tx.AppendAudit(ctx, auditEntry("c-tx", 1)); err != nil {
 		return err
 	}
+	if err := tx.AppendRecords(ctx, "c-tx", fullRecords()); err != nil {
+		return err
+	}
 	if err := tx.PutCommand(ctx, command("c-tx", "k-1", 1)); err != nil {
 		return err
 	}
@@ -91,6 +94,7 @@ func requireNothingWritten(e *env, what string) {
 	_, err = e.getCase("c-tx")
 	assert.ErrorIs(e, err, coaching.ErrNotFound, "%s: the case must not exist", what)
 	assert.Empty(e, e.trail("c-tx", 0), "%s: the audit entry must not exist", what)
+	assert.Empty(e, e.records("c-tx", coaching.RecordQuery{}), "%s: the records must not exist", what)
 	_, err = e.getCommand("c-tx", "k-1")
 	assert.ErrorIs(e, err, coaching.ErrNotFound, "%s: the command record must not exist", what)
 	_, err = e.store.Notice(e.ctx, "n-tx")
@@ -422,7 +426,7 @@ func testWritesKeepNoReference(e *env) {
 	p.ExternalIDs["sis"] = "MUTATED"
 	*p.Background.UnemployedMonths = 99
 	c.State = "MUTATED"
-	c.Records = append(c.Records, coaching.Record{Name: "MUTATED"})
+	c.Flags = append(c.Flags, coaching.RiskFlag{Rule: "MUTATED"})
 	a.Reason = "MUTATED"
 	n.Data["case_id"] = "MUTATED"
 

@@ -33,22 +33,23 @@ func testUpdateExpected(e *env) {
 	v1 := fullCase("c-1")
 	e.insertCase(v1)
 
+	e.appendRecords("c-1", fullRecords()...)
 	v2 := nextVersion(v1, "skills", at(5*day))
 	v2.Team = v2.Team[:1]
-	v2.Records = append(v2.Records, coaching.Record{Name: "skills_plan", At: at(5 * day), By: "a-coach", Seq: 2, Data: []byte(`{"plan":"x"}`)})
 	e.update(func(tx coaching.Tx) error { return tx.UpdateCase(e.ctx, v2, 1) })
 	assert.Equal(e, NormalizeCase(v2), NormalizeCase(e.mustCase("c-1")), "the case after the update to version 2")
 
 	v3 := nextVersion(v2, "done", at(9*day))
 	v3.ClosedAt = at(9 * day)
-	v3.Team, v3.Records = nil, nil
+	v3.Team = nil
 	e.update(func(tx coaching.Tx) error { return tx.UpdateCase(e.ctx, v3, 2) })
 	got := e.mustCase("c-1")
 	assert.Equal(e, NormalizeCase(v3), NormalizeCase(got), "the case after the update to version 3")
 	assert.Equal(e, int64(3), got.Version)
 	assert.True(e, got.Closed())
 	assert.Empty(e, got.Team, "the team was emptied by the update: it replaces, it does not merge")
-	assert.Empty(e, got.Records, "the records were emptied by the update: it replaces, it does not merge")
+	assert.Equal(e, normalizeAll(fullRecords(), NormalizeRecord), normalizeAll(e.records("c-1", coaching.RecordQuery{}), NormalizeRecord),
+		"the case's records are not the row's: an update leaves them as they are")
 }
 
 func testUpdateStale(e *env) {

@@ -306,8 +306,9 @@ func Because(event, reason string) Step {
 }
 
 // Drive fires the steps in order on the case and returns the case after the
-// last one. It fails the test at the first step that errors, naming the
-// step, the state and the error.
+// last one, with its records (read from the store: a command's result
+// carries none, see coaching.Case.Records). It fails the test at the first
+// step that errors, naming the step, the state and the error.
 func (e *Env) Drive(t testing.TB, id coaching.CaseID, steps ...Step) coaching.Case {
 	t.Helper()
 	return e.drive(t, id, steps)
@@ -334,6 +335,19 @@ func (e *Env) drive(t testingT, id coaching.CaseID, steps []Step) coaching.Case 
 			return c
 		}
 		c = res.Case
+	}
+	var records []coaching.Record
+	err = e.Store.View(context.Background(), func(tx coaching.ReadTx) error {
+		var err error
+		records, err = tx.Records(context.Background(), id, coaching.RecordQuery{})
+		return err
+	})
+	if err != nil {
+		fail(t, "driving case %q: reading its records: %v", id, err)
+		return c
+	}
+	if len(records) > 0 {
+		c.Records = records
 	}
 	return c
 }

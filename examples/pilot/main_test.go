@@ -70,9 +70,13 @@ func TestTermFacts(t *testing.T) {
 		require.NoError(t, err)
 		n++
 		var mapped bool
-		for _, r := range c.Records {
-			mapped = mapped || r.Name == coaching.RecordInitialSituation
-		}
+		require.NoError(t, sim.store.View(ctx, func(tx coaching.ReadTx) error {
+			records, err := tx.Records(ctx, c.ID, coaching.RecordQuery{})
+			for _, r := range records {
+				mapped = mapped || r.Name == coaching.RecordInitialSituation
+			}
+			return err
+		}))
 		assert.True(t, mapped, c.ID)
 	}
 	assert.Equal(t, ClassSize, n)

@@ -32,6 +32,11 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 			if cases[i], err = tx.Case(ctx, st.CaseID); err != nil {
 				return err
 			}
+			// The records are not the case row's: read the ones the
+			// report counts.
+			if cases[i].Records, err = tx.Records(ctx, st.CaseID, coaching.RecordQuery{Names: []string{coaching.RecordInitialSituation}}); err != nil {
+				return err
+			}
 			if parts[i], err = tx.Participant(ctx, cases[i].ParticipantID); err != nil {
 				return err
 			}

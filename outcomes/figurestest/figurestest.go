@@ -160,7 +160,8 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// Load stores the entries in store, in transactions of up to 10 000 cases.
+// Load stores the entries in store, in transactions of up to 10 000 cases:
+// each case's row, and its records appended beside it.
 func Load(tb testing.TB, store coaching.Store, entries []Entry) {
 	tb.Helper()
 	ctx := context.Background()
@@ -172,8 +173,15 @@ func Load(tb testing.TB, store coaching.Store, entries []Entry) {
 						return err
 					}
 				}
-				if err := tx.InsertCase(ctx, e.Case); err != nil {
+				c := e.Case
+				c.Records = nil // not the row's: appended beside it
+				if err := tx.InsertCase(ctx, c); err != nil {
 					return err
+				}
+				if len(e.Case.Records) > 0 {
+					if err := tx.AppendRecords(ctx, c.ID, e.Case.Records); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
