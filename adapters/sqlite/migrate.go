@@ -98,6 +98,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.apply(ctx, ms)
+}
+
+// apply applies the migrations of ms (in version order) whose versions the
+// database has not recorded.
+func (s *Store) apply(ctx context.Context, ms []migration) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
