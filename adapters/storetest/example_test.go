@@ -26,6 +26,7 @@ func ExampleCases() {
 	// Participants true
 	// Cases true
 	// Versions true
+	// Records true
 	// Transactions true
 	// Context true
 	// Commands true
