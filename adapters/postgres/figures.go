@@ -17,18 +17,45 @@ import (
 var _ outcomes.FactsStreamer = (*Store)(nil)
 
 // factsSelect is the figures port's SELECT: the case's columns, the data
-// of its latest record of each name the figures count (one backward step
-// in records_case_name each; JSON null for a record without data), and two
-// members of its participant's JSON. The participants are narrowed before
-// the join (OFFSET 0 keeps the subquery from being flattened), so a hash
-// join holds only those members, not whole documents.
-const factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
-	(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + pathway.RecordDestination + `' ORDER BY r.id DESC LIMIT 1),
-	(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + pathway.RecordUponLeaving + `' ORDER BY r.id DESC LIMIT 1),
-	(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + pathway.RecordSixMonths + `' ORDER BY r.id DESC LIMIT 1),
-	p.birth_date, p.background, p.id IS NOT NULL
-	FROM {s}.cases c LEFT JOIN (SELECT id, data -> 'birth_date' AS birth_date, data -> 'background' AS background
-		FROM {s}.participants OFFSET 0) p ON p.id = c.participant_id`
+// of its latest record of each name the figures count (JSON null for a
+// record without data), and two members of its participant's JSON. Each
+// name's latest records come from one pass over the records table
+// (DISTINCT ON after a sort by case), joined by hash: for a whole cohort
+// that is a few times cheaper than an index lookup per case and name. The
+// participants are narrowed before the join (OFFSET 0 keeps the subquery
+// from being flattened), so a hash join holds only those members, not
+// whole documents.
+//
+// A query for one participant's cases (CaseQuery.Participant) reads its
+// few cases' records by index instead (factsSelectFew): a pass over the
+// whole records table would cost more than the lookups.
+var (
+	factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
+	d.data, u.data, x.data, p.birth_date, p.background, p.id IS NOT NULL
+	FROM {s}.cases c
+	LEFT JOIN (SELECT id, data -> 'birth_date' AS birth_date, data -> 'background' AS background
+		FROM {s}.participants OFFSET 0) p ON p.id = c.participant_id` +
+		latestRecords("d", pathway.RecordDestination) + latestRecords("u", pathway.RecordUponLeaving) + latestRecords("x", pathway.RecordSixMonths)
+	factsSelectFew = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
+	` + latestRecord(pathway.RecordDestination) + `, ` + latestRecord(pathway.RecordUponLeaving) + `, ` + latestRecord(pathway.RecordSixMonths) + `,
+	p.data -> 'birth_date', p.data -> 'background', p.id IS NOT NULL
+	FROM {s}.cases c LEFT JOIN {s}.participants p ON p.id = c.participant_id`
+)
+
+// latestRecord is the data of the case's latest record called name, one
+// backward step in records_case_name.
+func latestRecord(name string) string {
+	return `(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + name + `' ORDER BY r.id DESC LIMIT 1)`
+}
+
+// latestRecords joins, as alias, the data of each case's latest record
+// called name. name is one of pathway's constant record names, never
+// input.
+func latestRecords(alias, name string) string {
+	return `
+	LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, coalesce(data, 'null') AS data FROM {s}.records
+		WHERE name = '` + name + `' ORDER BY case_id, id DESC) ` + alias + ` ON ` + alias + `.case_id = c.id`
+}
 
 // CaseFacts implements outcomes.FactsStreamer, the figures port: one
 // SELECT of the cases matching q with their participants, reading only
@@ -122,7 +149,11 @@ func jsonbBytes(b []byte, format int16) []byte {
 // factsSQL adds q's filters to factsSelect; every value is a parameter.
 func (s *Store) factsSQL(q coaching.CaseQuery) (string, []any) {
 	var b strings.Builder
-	b.WriteString(strings.ReplaceAll(factsSelect, "{s}", s.ident))
+	sel := factsSelect
+	if q.Participant != "" {
+		sel = factsSelectFew
+	}
+	b.WriteString(strings.ReplaceAll(sel, "{s}", s.ident))
 	var args []any
 	where := " WHERE "
 	cond := func(sql string) {

@@ -23,8 +23,9 @@ func TestFiguresPortEqualsWholeCases(t *testing.T) {
 
 // figuresGroupBy is the baseline: the VALO categories counted by
 // PostgreSQL itself, with a hand-written GROUP BY over the same tables
-// (the jsonb members read with ->>, the latest destination record with
-// jsonb_array_elements, the age with age() on the Helsinki entry date).
+// (the jsonb members read with ->>, the latest destination record of each
+// case from the records table with DISTINCT ON, joined, the age with age()
+// on the Helsinki entry date).
 var figuresGroupBy = fmt.Sprintf(`SELECT coalesce(g, ''), coalesce(edu, ''), coalesce(dest, ''),
 	CASE WHEN b IS NULL OR b = '' THEN 2 WHEN extract(year FROM age(e, b::date)) < 30 THEN 0 ELSE 1 END,
 	CASE WHEN ls IN ('%s', '%s', '%s') THEN 0 WHEN m IS NULL OR m < 0 THEN 2 WHEN m > 12 THEN 1 ELSE 0 END,
@@ -32,9 +33,10 @@ var figuresGroupBy = fmt.Sprintf(`SELECT coalesce(g, ''), coalesce(edu, ''), coa
 FROM (SELECT p.data -> 'background' ->> 'gender' AS g, p.data -> 'background' ->> 'education_level' AS edu,
 		p.data ->> 'birth_date' AS b, (c.opened_at AT TIME ZONE 'Europe/Helsinki')::date AS e,
 		p.data -> 'background' ->> 'labour_status' AS ls, (p.data -> 'background' ->> 'unemployed_months')::int AS m,
-		(SELECT r -> 'data' ->> 'destination' FROM jsonb_array_elements(c.data -> 'records') WITH ORDINALITY AS x(r, i)
-			WHERE r ->> 'name' = 'destination' ORDER BY i DESC LIMIT 1) AS dest
-	FROM %%[1]s.cases c LEFT JOIN %%[1]s.participants p ON p.id = c.participant_id) f
+		d.dest
+	FROM %%[1]s.cases c LEFT JOIN %%[1]s.participants p ON p.id = c.participant_id
+		LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, data ->> 'destination' AS dest FROM %%[1]s.records
+			WHERE name = 'destination' ORDER BY case_id, id DESC) d ON d.case_id = c.id) f
 GROUP BY 1, 2, 3, 4, 5`, coaching.LabourEmployed, coaching.LabourInactive, coaching.LabourInEducation)
 
 func groupBy(tb testing.TB, store *postgres.Store) []figurestest.Group {
@@ -50,7 +52,8 @@ func groupBy(tb testing.TB, store *postgres.Store) []figurestest.Group {
 // in the schema valmennus_figures_<n>, which is kept and reused by later
 // runs (drop it to load it again). The rows are written with COPY, encoded
 // as the store encodes them (the JSON of the participant without its
-// identity code, the JSON of the case).
+// identity code, the JSON of the case without its history and records,
+// the records in their table).
 func figuresBenchStore(b *testing.B, n int) *postgres.Store {
 	ctx := context.Background()
 	pool := sharedPool(b)
@@ -64,14 +67,18 @@ func figuresBenchStore(b *testing.B, n int) *postgres.Store {
 	if have == n {
 		return store
 	}
-	_, err = pool.Exec(ctx, "TRUNCATE "+ident+".cases, "+ident+".participants CASCADE")
+	_, err = pool.Exec(ctx, "TRUNCATE "+ident+".cases, "+ident+".participants, "+ident+".records CASCADE")
 	require.NoError(b, err)
 	for lo := 0; lo < n; lo += 50_000 {
-		var ps, cs [][]any
+		var ps, cs, rs [][]any
 		for i := lo; i < min(n, lo+50_000); i++ {
 			p, c := figurestest.Synthetic(i)
 			pdata, err := json.Marshal(p)
 			require.NoError(b, err)
+			for _, r := range c.Records {
+				rs = append(rs, []any{string(c.ID), r.Seq, r.Name, r.At, r.By, []byte(r.Data)})
+			}
+			c.History, c.Records = nil, nil
 			cdata, err := json.Marshal(c)
 			require.NoError(b, err)
 			ps = append(ps, []any{string(p.ID), string(p.Organisation), nil, pdata})
@@ -83,10 +90,14 @@ func figuresBenchStore(b *testing.B, n int) *postgres.Store {
 		_, err = pool.CopyFrom(ctx, pgx.Identifier{schema, "cases"},
 			[]string{"id", "participant_id", "organisation", "model", "state", "version", "opened_at", "closed_at", "data"}, pgx.CopyFromRows(cs))
 		require.NoError(b, err)
+		_, err = pool.CopyFrom(ctx, pgx.Identifier{schema, "records"}, []string{"case_id", "seq", "name", "at", "by", "data"}, pgx.CopyFromRows(rs))
+		require.NoError(b, err)
 	}
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE "+ident+".participants")
 	require.NoError(b, err)
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE "+ident+".cases")
+	require.NoError(b, err)
+	_, err = pool.Exec(ctx, "VACUUM ANALYZE "+ident+".records")
 	require.NoError(b, err)
 	return store
 }

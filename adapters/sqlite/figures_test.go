@@ -32,7 +32,8 @@ func TestFiguresPortEqualsWholeCases(t *testing.T) {
 
 // figuresGroupBy is the baseline: the VALO categories counted by SQLite
 // itself, with a hand-written GROUP BY over the same tables (the JSON
-// members read with ->>, the latest destination record with json_each).
+// members read with ->>, the latest destination record from the records
+// table, one backward index step per case).
 // The entry date is the date part of the stored opened_at, which is the
 // Helsinki date for the benchmark's cohort (opened at 09:00 Helsinki time).
 var figuresGroupBy = fmt.Sprintf(`SELECT coalesce(g, ''), coalesce(edu, ''), coalesce(dest, ''),
@@ -44,8 +45,8 @@ var figuresGroupBy = fmt.Sprintf(`SELECT coalesce(g, ''), coalesce(edu, ''), coa
 FROM (SELECT p.data ->> '$.background.gender' AS g, p.data ->> '$.background.education_level' AS edu,
 		p.data ->> '$.birth_date' AS b, substr(c.data ->> '$.opened_at', 1, 10) AS e,
 		p.data ->> '$.background.labour_status' AS ls, p.data ->> '$.background.unemployed_months' AS m,
-		(SELECT r.value ->> '$.data.destination' FROM json_each(c.data, '$.records') r
-			WHERE r.value ->> '$.name' = 'destination' ORDER BY r.key DESC LIMIT 1) AS dest
+		(SELECT r.data ->> '$.destination' FROM records r
+			WHERE r.case_id = c.id AND r.name = 'destination' ORDER BY r.id DESC LIMIT 1) AS dest
 	FROM cases c LEFT JOIN participants p ON p.id = c.participant_id)
 GROUP BY 1, 2, 3, 4, 5`, coaching.LabourEmployed, coaching.LabourInactive, coaching.LabourInEducation)
 
