@@ -198,8 +198,6 @@ type Case struct {
 	// none — those read what they need with [ReadTx.Records],
 	// [Transition.Records] or [CaseView.Records].
 	Records []Record `json:"records,omitempty"`
-	// Flags are the early-warning flags raised and not cleared.
-	Flags []RiskFlag `json:"flags,omitempty"`
 }
 
 // Closed reports whether the case has reached a terminal state.
@@ -267,7 +265,6 @@ func (c Case) Clone() Case {
 	q := c
 	q.History = slices.Clone(c.History)
 	q.Team = slices.Clone(c.Team)
-	q.Flags = slices.Clone(c.Flags)
 	q.Records = slices.Clone(c.Records)
 	for i := range q.Records {
 		q.Records[i].Data = slices.Clone(q.Records[i].Data)
@@ -327,3 +324,12 @@ type CommandRecord struct {
 	Seq int64     `json:"seq"`
 	At  time.Time `json:"at"`
 }
+
+// IsStaff reports whether r is a staff role of the education provider (the
+// support team's professional roles and the head of studies; not a
+// guardian, a student, a peer coach or the engine).
+func (r Role) IsStaff() bool { return slices.Contains(staffRoles, r) }
+
+// staffRoles may record attendance.
+var staffRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNeedsTeacher, RoleStudyCounsellor,
+	RoleCurator, RolePsychologist, RoleNurse, RoleWorkplaceInstructor, RoleHeadOfStudies}

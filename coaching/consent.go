@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 )
 
 // ConsentChange is the argument of [Engine.RecordGuardianConsent] and
@@ -166,4 +167,44 @@ func (e *Engine) authorizeConsent(ctx context.Context, tx ReadTx, actor Actor, i
 		return Decision{}, &NotFoundError{Kind: "participant", ID: string(id)}
 	}
 	return d, err
+}
+
+// ConsentRecord is an adult student's consent to let their guardians keep
+// seeing their studies after they turn 18 (given and possibly withdrawn,
+// both as civil dates).
+type ConsentRecord struct {
+	GivenOn     Date `json:"given_on,omitzero"`
+	WithdrawnOn Date `json:"withdrawn_on,omitzero"`
+	// GivenVia says how the consent was given: by the student signed in
+	// (ConsentBySelf) or in writing, recorded by staff (ConsentInWriting).
+	GivenVia ConsentVia `json:"given_via,omitempty"`
+	// RecordedBy is the actor who recorded the consent's latest change, at
+	// RecordedAt ([Engine.RecordGuardianConsent],
+	// [Engine.WithdrawGuardianConsent]).
+	RecordedBy string    `json:"recorded_by,omitempty"`
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
+}
+
+// ConsentVia is how a consent was given.
+type ConsentVia string
+
+// Ways of giving consent.
+const (
+	// ConsentBySelf: the student recorded it themself, signed in.
+	ConsentBySelf ConsentVia = "self"
+	// ConsentInWriting: staff recorded the student's written consent.
+	ConsentInWriting ConsentVia = "written"
+)
+
+// ActiveOn reports whether the consent holds on d: given on or before d and
+// not withdrawn on or before d.
+func (c ConsentRecord) ActiveOn(d Date) bool {
+	return !c.GivenOn.IsZero() && !c.GivenOn.After(d) && (c.WithdrawnOn.IsZero() || c.WithdrawnOn.After(d))
+}
+
+// GuardiansInformedOn reports whether the participant's guardians may be
+// told about the participant on civil date d: while the participant is
+// under 18, and afterwards only with the adult's consent in force.
+func (p Participant) GuardiansInformedOn(d Date) bool {
+	return p.MinorOn(d) || p.GuardianConsent.ActiveOn(d)
 }

@@ -246,7 +246,7 @@ func TestGuardianConsentOperations(t *testing.T) {
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: p.ID}}}
 	today := coaching.DateOf(env.Clock.Now())
 
-	_, err := env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
+	_, err := env.Attendance.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
 
 	_, err = env.Engine.RecordGuardianConsent(ctx, guardianActor, p.ID, coaching.ConsentChange{})
@@ -271,7 +271,7 @@ func TestGuardianConsentOperations(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, coaching.ConsentRecord{GivenOn: today, GivenVia: coaching.ConsentInWriting, RecordedBy: tutor.ID, RecordedAt: env.Clock.Now()}, got.GuardianConsent)
 	assert.True(t, got.IdentityCode.Withheld() || got.IdentityCode.IsZero(), "the code is never returned")
-	_, err = env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
+	_, err = env.Attendance.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
 	require.NoError(t, err, "with consent the guardian sees attendance")
 
 	env.Clock.AdvanceDays(1)
@@ -280,7 +280,7 @@ func TestGuardianConsentOperations(t *testing.T) {
 	assert.Equal(t, coaching.ConsentInWriting, got.GuardianConsent.GivenVia, "withdrawing keeps how it was given")
 	assert.Equal(t, today.AddDays(1), got.GuardianConsent.WithdrawnOn)
 	assert.Equal(t, studentActor.ID, got.GuardianConsent.RecordedBy)
-	_, err = env.Engine.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
+	_, err = env.Attendance.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
 
 	got, err = env.Engine.RecordGuardianConsent(ctx, studentActor, p.ID, coaching.ConsentChange{})

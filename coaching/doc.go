@@ -35,9 +35,12 @@
 // engine [Engine.In] binds to it. There is no accessor for the raw store:
 // packages built on the engine read and change cases through policy-scoped
 // views and changes ([Engine.ReadCase], [Engine.ChangeCase], [Engine.Read],
-// [Engine.Write], [Engine.Figures]), and keep their own data behind a small
-// store interface of their own that the adapters' transactions implement
-// (package coaching/session is built this way). A feature that keeps its
+// [Engine.Write], [Engine.Figures]; inside a write scope,
+// [Scope.ChangeCase] records on a case with the feature's own writes, and
+// [Engine.Sweep] runs periodic work over many cases as the engine's own
+// actor), and keep their own data behind a small store interface of their
+// own that the adapters' transactions implement (packages coaching/session
+// and coaching/attendance are built this way). A feature that keeps its
 // data in case documents registers their kinds ([DocumentKind],
 // [Options.Documents]) with the operation that guards them, and the
 // kernel then shows their audit entries and notices only as it shows the

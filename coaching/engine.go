@@ -44,9 +44,6 @@ type Options struct {
 	// always guarded. Pass the kinds of every feature whose documents the
 	// store keeps.
 	Documents []DocumentKind
-	// Attendance configures guardian digests and early warning; the zero
-	// value is the documented defaults.
-	Attendance AttendanceOptions
 	// Policy decides who may read and do what. Defaults to
 	// [DefaultPolicy]; wrap it to add rules, since replacing it drops the
 	// organisation, guardian and welfare rules the default enforces.
@@ -68,7 +65,6 @@ type Engine struct {
 	tickBatch int
 	handlers  map[string]TimerHandler
 	docs      []DocumentKind
-	att       AttendanceOptions
 	policy    Policy
 	texts     *Texts
 
@@ -94,16 +90,12 @@ func New(store Store, opts *Options) (*Engine, error) {
 		newID:     opts.NewID,
 		tickBatch: opts.TickBatch,
 		handlers:  make(map[string]TimerHandler, len(opts.TimerHandlers)),
-		att:       opts.Attendance.withDefaults(),
 	}
 	docs, err := documentKinds(opts.Documents)
 	if err != nil {
 		return nil, err
 	}
 	e.docs = docs
-	if h, m := e.att.DigestHour, e.att.DigestMinute; h < 0 || h > 23 || m < 0 || m > 59 {
-		return nil, fmt.Errorf("valmennus: New: the digest time %02d:%02d is not a time of day", h, m)
-	}
 	for kind, h := range opts.TimerHandlers {
 		if kind == TimerPhaseDeadline {
 			return nil, fmt.Errorf("valmennus: New: the timer kind %q is the engine's own", kind)
@@ -172,8 +164,8 @@ func (e *Engine) Texts() *Texts { return e.texts }
 // memory, SQLite and PostgreSQL stores do for transactions they run with
 // Update), so a host's rollback does not lose it.
 //
-// Tick, ApplyRetention and ReviewRisks run their own transactions, one per
-// timer or participant; on a bound engine they return an error.
+// Tick, ApplyRetention and Sweep run their own transactions, one per
+// timer, participant or case; on a bound engine they return an error.
 func (e *Engine) In(tx Tx) *Engine {
 	b := *e
 	b.bound, b.host = true, tx

@@ -46,13 +46,14 @@ type ErasureReport struct {
 //     are removed, and the birth date is replaced by the latest date that
 //     gives the same age at the entry of every case (the age groups stay,
 //     the day of birth goes);
-//   - each case keeps its states, phase history, dates, team (minus
-//     guardians) and risk flags, and the records opts keeps; every document
+//   - each case keeps its states, phase history, dates and team (minus
+//     guardians), and the records opts keeps; every document
 //     version (HOKS, referrals, welfare records), every notice, idempotency
 //     record and timer of the case is deleted, and the reasons and payloads
 //     of its audit entries are cleared; a new audit entry records the
 //     erasure;
-//   - attendance marks stay (they hold no free text) and the access log
+//   - attendance marks and risk flags stay (coaching/attendance keeps
+//     them; they hold no free text) and the access log
 //     keeps its entries (it is the controller's accountability).
 //
 // The erasure and its access-log entry are one transaction. The policy's

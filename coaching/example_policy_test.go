@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 )
 
 // A guardian sees a minor ward's attendance; from the ward's 18th
@@ -15,6 +16,7 @@ func ExampleDefaultPolicy() {
 	ctx := context.Background()
 	now := time.Date(2026, 9, 7, 12, 0, 0, 0, coaching.Helsinki)
 	eng := exampleEngine(&now)
+	att, _ := attendance.New(eng, nil)
 	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
 	p := exampleParticipant()
 	p.BirthDate = coaching.NewDate(2008, 9, 9) // 18 the day after tomorrow
@@ -23,7 +25,7 @@ func ExampleDefaultPolicy() {
 		Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"}}})
 
 	parent := coaching.Actor{ID: "parent-1", Roles: []coaching.Role{coaching.RoleGuardian}}
-	_, err := eng.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
+	_, err := att.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
 	fmt.Println("ward 17, attendance:", err == nil)
 	_, err = eng.Case(ctx, parent, c.ID)
 	var fe *coaching.ForbiddenError
@@ -31,7 +33,7 @@ func ExampleDefaultPolicy() {
 		fmt.Println("ward 17, the case itself:", fe.Rule)
 	}
 	now = now.AddDate(0, 0, 2) // the 18th birthday
-	_, err = eng.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
+	_, err = att.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
 	if errors.As(err, &fe) {
 		fmt.Println("ward 18, attendance:", fe.Rule)
 	}
@@ -95,6 +97,7 @@ func ExampleEngine_RecordGuardianConsent() {
 	ctx := context.Background()
 	now := time.Date(2026, 9, 14, 12, 0, 0, 0, coaching.Helsinki)
 	eng := exampleEngine(&now)
+	att, _ := attendance.New(eng, nil)
 	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
 	p := exampleParticipant()
 	p.ID = "p-aino"
@@ -118,7 +121,7 @@ func ExampleEngine_RecordGuardianConsent() {
 		return
 	}
 	fmt.Println("given", got.GuardianConsent.GivenOn, "via", got.GuardianConsent.GivenVia, "recorded by", got.GuardianConsent.RecordedBy)
-	_, err = eng.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
+	_, err = att.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
 	fmt.Println("the guardian sees attendance:", err == nil)
 
 	aino := coaching.Actor{ID: "aino", Roles: []coaching.Role{coaching.RoleStudent},
@@ -130,7 +133,7 @@ func ExampleEngine_RecordGuardianConsent() {
 		return
 	}
 	fmt.Println("withdrawn", got.GuardianConsent.WithdrawnOn, "by", got.GuardianConsent.RecordedBy)
-	_, err = eng.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
+	_, err = att.Marks(ctx, parent, c.ID, coaching.Date{}, coaching.Date{})
 	if errors.As(err, &fe) {
 		fmt.Println("the guardian sees attendance:", fe.Rule)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/session"
 )
@@ -53,7 +54,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		if _, err := eng.In(tx).Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}); err != nil {
 			return "", err
 		}
-		if _, err := eng.In(tx).RecordAttendance(ctx, teacher, []coaching.MarkInput{lesson(c.ID, d, 1, coaching.AttendancePresent)}); err != nil {
+		if _, err := attendanceOf(t, eng.In(tx)).Record(ctx, teacher, []attendance.MarkInput{lesson(c.ID, d, 1, attendance.Present)}); err != nil {
 			return "", err
 		}
 		if _, err := eng.In(tx).AddRecord(ctx, ct.Coach, c.ID, "note", map[string]string{"x": "y"}, nil); err != nil {
@@ -92,7 +93,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 	assert.Len(t, c.Members(coaching.RoleNurse), 1)
 	trail := ct.RequireAuditTrail(t, eng, id)
 	assert.Len(t, trail, 5, "opened, document, admit, record, team (attendance writes no audit entry without a flag)")
-	marks, err := eng.Marks(ctx, ct.Staff, id, d, d)
+	marks, err := env.Attendance.Marks(ctx, ct.Staff, id, d, d)
 	require.NoError(t, err)
 	assert.Len(t, marks, 1)
 	_, err = eng.In(nil).Fire(ctx, ct.Coach, id, coaching.ValoPause, nil)

@@ -36,6 +36,7 @@ func TestCorePackagesImportNoAdapterOrDriver(t *testing.T) {
 	require.Contains(t, pkgs, "github.com/valmennus/valmennus/coaching")
 	require.Contains(t, pkgs, "github.com/valmennus/valmennus/sis")
 	require.Contains(t, pkgs, "github.com/valmennus/valmennus/coaching/referral")
+	require.Contains(t, pkgs, "github.com/valmennus/valmennus/coaching/attendance")
 	cmd := exec.Command(goBin, append([]string{"list", "-deps"}, pkgs...)...)
 	cmd.Dir = root
 	var stderr strings.Builder

@@ -13,6 +13,15 @@ const (
 	NoticeKindPhaseOverdue = "phase_overdue"
 )
 
+// Notice kinds of attendance (coaching/attendance sends them; their texts
+// are here, the one home of notice texts).
+const (
+	NoticeKindAbsence             = "guardian_absence"
+	NoticeKindAbsenceCorrection   = "guardian_absence_correction"
+	NoticeKindGuardianUnreachable = "guardian_unreachable"
+	NoticeKindRiskAlert           = "risk_alert"
+)
+
 // formatWhen formats an instant for a reader of language l, in Helsinki.
 func formatWhen(t time.Time, l Language) string {
 	t = t.In(Helsinki)
@@ -124,53 +133,4 @@ func (e *Engine) overdueNotices(m *Model, c Case, st *StateSpec, now time.Time) 
 		})
 	}
 	return out
-}
-
-// formatDate writes a civil date for a reader of language l.
-func formatDate(d Date, l Language) string {
-	if l == English {
-		return d.String()
-	}
-	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
-}
-
-// contactWays says whom a guardian can contact, with what guardians may
-// see of that person: name, e-mail, phone ("" for nobody).
-func contactWays(contact *TeamMember) string {
-	if contact == nil {
-		return ""
-	}
-	ways := contact.Name
-	if contact.Contact.Email != "" {
-		ways += ", " + contact.Contact.Email
-	}
-	if contact.Contact.Phone != "" {
-		ways += ", " + contact.Contact.Phone
-	}
-	return ways
-}
-
-// absenceText is a guardian's absence notice: the student's name, the date
-// and the lessons missed, and whom to contact. Never a reason, never
-// welfare or health information.
-func (e *Engine) absenceText(l Language, p Participant, d Date, ms []Mark, contact *TeamMember) (subject, body string) {
-	return e.texts.mustRender(NoticeKindAbsence, l, map[string]string{"given_names": p.GivenNames, "name": p.Name(),
-		"date": formatDate(d, l), "lessons": lessonList(ms), "contact": contactWays(contact)})
-}
-
-// correctionText tells a guardian that absences they were told about are
-// no longer unexplained.
-func (e *Engine) correctionText(l Language, p Participant, d Date, ms []Mark) (subject, body string) {
-	return e.texts.mustRender(NoticeKindAbsenceCorrection, l, map[string]string{"given_names": p.GivenNames, "name": p.Name(),
-		"date": formatDate(d, l), "lessons": lessonList(ms)})
-}
-
-// unreachableText tells a personal tutor that a guardian cannot be reached.
-func (e *Engine) unreachableText(l Language, id CaseID, guardian string) (subject, body string) {
-	return e.texts.mustRender(NoticeKindGuardianUnreachable, l, map[string]string{"case": string(id), "guardian": guardian})
-}
-
-// riskText is an early-warning alert to staff.
-func (e *Engine) riskText(l Language, id CaseID, reason string) (subject, body string) {
-	return e.texts.mustRender(NoticeKindRiskAlert, l, map[string]string{"case": string(id), "reason": reason})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
@@ -53,6 +54,7 @@ func policyModel(t *testing.T) *coaching.Model {
 
 type policyEnv struct {
 	eng    *coaching.Engine
+	att    *attendance.Service
 	store  *memory.Store
 	plans  *hoks.Service
 	refs   *referral.Service
@@ -75,7 +77,7 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 	require.NoError(t, err)
 	raw, err := os.ReadFile("../hoks/testdata/valid_plan.json")
 	require.NoError(t, err)
-	env := &policyEnv{eng: eng, store: store, plans: plans, refs: refs, cases: map[string]coaching.CaseID{},
+	env := &policyEnv{eng: eng, att: attendanceOf(t, eng), store: store, plans: plans, refs: refs, cases: map[string]coaching.CaseID{},
 		pids: map[string]coaching.ParticipantID{}, refIDs: map[string]string{}}
 	wards := []struct {
 		name    string
@@ -111,8 +113,8 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 		require.NoError(t, err)
 		_, err = plans.Approve(ctx, polTutor, c.ID, v.Number, coaching.DateOf(now))
 		require.NoError(t, err)
-		_, err = eng.RecordAttendance(ctx, polTeacher, []coaching.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1",
-			Minutes: 45, Status: coaching.AttendancePresent}})
+		_, err = env.att.Record(ctx, polTeacher, []attendance.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1",
+			Minutes: 45, Status: attendance.Present}})
 		require.NoError(t, err)
 		r, err := refs.Propose(ctx, polTutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: "sleeps badly, worried"})
 		require.NoError(t, err)
@@ -139,7 +141,7 @@ var policyOps = []policyOp{
 		return err
 	}},
 	{"read attendance", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
-		ms, err := env.eng.Marks(ctx, a, env.cases[w], coaching.Date{}, coaching.Date{})
+		ms, err := env.att.Marks(ctx, a, env.cases[w], coaching.Date{}, coaching.Date{})
 		if err == nil && len(ms) != 1 {
 			return errors.New("attendance read but not returned")
 		}
@@ -402,7 +404,7 @@ func TestGuardianAccessFollowsAgeAndConsent(t *testing.T) {
 	ctx := context.Background()
 	env := newPolicyEnv(t)
 	g := guardian("consenting")
-	_, err := env.eng.Marks(ctx, g, env.cases["consenting"], coaching.Date{}, coaching.Date{})
+	_, err := env.att.Marks(ctx, g, env.cases["consenting"], coaching.Date{}, coaching.Date{})
 	require.NoError(t, err, "consent given")
 	require.NoError(t, env.store.Update(ctx, func(tx coaching.Tx) error {
 		p, err := tx.Participant(ctx, env.pids["consenting"])
@@ -412,7 +414,7 @@ func TestGuardianAccessFollowsAgeAndConsent(t *testing.T) {
 		p.GuardianConsent.WithdrawnOn = coaching.DateOf(policyToday)
 		return tx.UpdateParticipant(ctx, p)
 	}))
-	_, err = env.eng.Marks(ctx, g, env.cases["consenting"], coaching.Date{}, coaching.Date{})
+	_, err = env.att.Marks(ctx, g, env.cases["consenting"], coaching.Date{}, coaching.Date{})
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule, "consent withdrawn today")
 }
 
@@ -496,8 +498,8 @@ func TestPolicyBadInput(t *testing.T) {
 func TestNoticesByRecipient(t *testing.T) {
 	ctx := context.Background()
 	env := newPolicyEnv(t)
-	_, err := env.eng.RecordAttendance(ctx, polTeacher, []coaching.MarkInput{{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday),
-		Lesson: "2", Minutes: 45, Status: coaching.AttendanceUnexplained}})
+	_, err := env.att.Record(ctx, polTeacher, []attendance.MarkInput{{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday),
+		Lesson: "2", Minutes: 45, Status: attendance.Unexplained}})
 	require.NoError(t, err)
 	all, err := env.eng.Notices(ctx, polTutor, env.cases["minor"])
 	require.NoError(t, err)
@@ -542,9 +544,9 @@ func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
 	require.NoError(t, env.store.Update(ctx, func(tx coaching.Tx) error {
 		_, err := env.eng.In(tx).Enrol(ctx, headB, coaching.EnrolParams{Model: "policy_matrix", Participant: p})
 		assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
-		_, err = env.eng.In(tx).RecordAttendance(ctx, other, []coaching.MarkInput{
-			{CaseID: env.cases["adult"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: coaching.AttendancePresent},
-			{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: coaching.AttendancePresent}})
+		_, err = env.att.In(tx).Record(ctx, other, []attendance.MarkInput{
+			{CaseID: env.cases["adult"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: attendance.Present},
+			{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday), Lesson: "9", Minutes: 45, Status: attendance.Present}})
 		assert.Equal(t, coaching.RuleOrganisation, ct.RequireForbidden(t, err).Rule)
 		return nil // the host commits regardless
 	}))
@@ -552,7 +554,7 @@ func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
 	assert.Len(t, after.access, len(before.access)+2, "two denials, two entries")
 	_, err := readParticipant(ctx, env.eng, polHead, "p-new")
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "no half-enrolled participant")
-	marks, err := env.eng.Marks(ctx, polHead, env.cases["adult"], coaching.Date{}, coaching.Date{})
+	marks, err := env.att.Marks(ctx, polHead, env.cases["adult"], coaching.Date{}, coaching.Date{})
 	require.NoError(t, err)
 	assert.Len(t, marks, 1, "no mark of the first case in the batch")
 }

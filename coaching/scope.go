@@ -301,3 +301,59 @@ func (s *Scope) Reveal(op Operation, c Case, subject string) (bool, error) {
 	}
 	return true, nil
 }
+
+// ChangeCase is [Engine.ChangeCase] inside the scope's write transaction:
+// the policy is asked for op on case id, and what fn records through the
+// change — one audit entry (of a kind that is not the engine's own),
+// records, notices, timers — is written with a new case version, by the
+// scope's actor, together with the package's own writes. A feature uses
+// it when what it stores must show in the case's audit trail (attendance's
+// risk flags). In a read scope it is an error.
+func (s *Scope) ChangeCase(op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
+	if s.w == nil {
+		return Case{}, errors.New("valmennus: ChangeCase in a read scope")
+	}
+	if fn == nil {
+		return Case{}, errors.New("valmennus: ChangeCase: fn is nil")
+	}
+	return s.e.changeCase(s.ctx, s.w, s.actor, op, id, fn)
+}
+
+// Sweep runs fn for every case matching q (in ascending id order), each
+// in a write scope of its own for the engine's own actor (RoleSystem: the
+// policy decides for it as for any actor), with the case as it is read
+// inside that transaction; a case that is gone by then is skipped. It is
+// for a package's periodic work over many cases — attendance's nightly
+// early-warning review — and stops at the first error, having committed
+// the cases before it. Like Tick, it runs its own transactions: on a bound
+// engine ([Engine.In]) it returns an error.
+func (e *Engine) Sweep(ctx context.Context, q CaseQuery, fn func(s *Scope, c Case) error) error {
+	if e.bound {
+		return errBound
+	}
+	if fn == nil {
+		return errors.New("valmennus: Sweep: fn is nil")
+	}
+	actor := systemActor()
+	for c, err := range e.store.Cases(ctx, q) {
+		if err != nil {
+			return err
+		}
+		s := &Scope{e: e, ctx: ctx, actor: actor, now: e.clock.Now()}
+		err := e.update(ctx, func(tx Tx) error {
+			s.tx, s.w, s.pending = tx, tx, nil
+			cur, err := tx.Case(ctx, c.ID)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return fn(s, cur)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -66,14 +66,6 @@ type ReadTx interface {
 	// that reading one (the latest of a name) costs the same however many
 	// the case has.
 	Records(ctx context.Context, id CaseID, q RecordQuery) ([]Record, error)
-	// Marks returns the case's current attendance marks (the latest
-	// revision of each) dated from..to inclusive, ordered by date then
-	// lesson. A zero from or to leaves that end open. The returned slice
-	// may share memory with the store: do not modify it.
-	Marks(ctx context.Context, id CaseID, from, to Date) ([]Mark, error)
-	// MarkHistory returns every revision of one mark, oldest first (empty
-	// when there is none).
-	MarkHistory(ctx context.Context, id CaseID, key MarkKey) ([]Mark, error)
 	// Notice returns a notice of the outbox as this transaction sees it,
 	// or a *NotFoundError.
 	Notice(ctx context.Context, id string) (Notice, error)
@@ -128,11 +120,6 @@ type Tx interface {
 	// DeleteTimer removes a timer; a *NotFoundError when it does not exist,
 	// which is how two tickers agree that only one of them fires it.
 	DeleteTimer(ctx context.Context, key string) error
-	// PutMarks stores attendance marks. Each mark's Revision must be
-	// exactly one more than the latest revision of that (case, date,
-	// lesson) — 1 for a new mark — or a *ConflictError is returned;
-	// revisions are never replaced.
-	PutMarks(ctx context.Context, marks []Mark) error
 	// UpdateNotice replaces the content (recipient, subject, body, data,
 	// NotBefore) and status (pending or cancelled) of a notice that is
 	// still pending, and reports true. A notice already claimed, sent, dead

@@ -367,7 +367,7 @@ func (ch *CaseChange) Now() time.Time { return ch.now }
 // with the event name, the reason and a JSON payload (may be nil). A
 // change writes at most one entry; calling it again replaces it. The
 // kernel's own kinds (opened, transition, overdue, team, erased, consent,
-// timer, risk) are refused: they record what only the engine does, and the
+// timer) are refused: they record what only the engine does, and the
 // phase history is read from them.
 func (ch *CaseChange) Audit(kind AuditKind, event, reason string, payload json.RawMessage) {
 	ch.audit = &AuditEntry{Kind: kind, Event: event, Reason: reason, Payload: slices.Clone(payload)}
@@ -396,7 +396,7 @@ func (ch *CaseChange) Notify(ns ...Notice) { ch.notices = append(ch.notices, ns.
 func (ch *CaseChange) SetTimer(ts ...Timer) { ch.timers = append(ch.timers, ts...) }
 
 // kernelAuditKinds are the audit kinds only the engine writes.
-var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, AuditTeam, AuditErased, AuditConsent, AuditTimer, AuditRisk}
+var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, AuditTeam, AuditErased, AuditConsent, AuditTimer}
 
 // ChangeCase opens a policy-scoped change of case id for actor under op
 // (e.g. OpChangeCase, or a package's own operation the policy knows) and
@@ -417,60 +417,65 @@ func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id C
 	}
 	var out Case
 	err := run(func(tx Tx) error {
-		c, err := e.caseFor(ctx, tx, actor, id, op)
-		if err != nil {
-			return err
-		}
-		ch := &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, c: c}, tx: tx, now: e.clock.Now()}
-		if err := fn(ch); err != nil {
-			return err
-		}
-		out = c
-		if ch.audit != nil && slices.Contains(kernelAuditKinds, ch.audit.Kind) {
-			return &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit.kind",
-				Message: fmt.Sprintf("%q is the engine's own audit kind", ch.audit.Kind)}}}
-		}
-		if ch.audit == nil {
-			if len(ch.records)+len(ch.notices)+len(ch.timers) > 0 {
-				return errors.New("valmennus: ChangeCase: a change that records anything needs its audit entry (CaseChange.Audit)")
-			}
-			return nil
-		}
-		next := c
-		next.Version++
-		next.History, next.Records = nil, nil // neither is the row's (Case.Records)
-		for i := range ch.records {
-			ch.records[i].Seq = next.Version
-		}
-		entry := *ch.audit
-		entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = id, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
-		entry.From, entry.To = c.State, c.State
-		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
-			return err
-		}
-		if err := tx.AppendAudit(ctx, entry); err != nil {
-			return err
-		}
-		if len(ch.records) > 0 {
-			if err := tx.AppendRecords(ctx, id, ch.records); err != nil {
-				return err
-			}
-		}
-		for _, n := range ch.notices {
-			if _, err := tx.Enqueue(ctx, n); err != nil {
-				return err
-			}
-		}
-		for _, t := range ch.timers {
-			if err := tx.PutTimer(ctx, t); err != nil {
-				return err
-			}
-		}
-		out = next
-		return nil
+		var err error
+		out, err = e.changeCase(ctx, tx, actor, op, id, fn)
+		return err
 	})
 	if err != nil {
 		return Case{}, err
 	}
 	return out, nil
+}
+
+// changeCase is ChangeCase in tx: it returns the case after the change.
+func (e *Engine) changeCase(ctx context.Context, tx Tx, actor Actor, op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
+	c, err := e.caseFor(ctx, tx, actor, id, op)
+	if err != nil {
+		return Case{}, err
+	}
+	ch := &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, c: c}, tx: tx, now: e.clock.Now()}
+	if err := fn(ch); err != nil {
+		return Case{}, err
+	}
+	if ch.audit != nil && slices.Contains(kernelAuditKinds, ch.audit.Kind) {
+		return Case{}, &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit.kind",
+			Message: fmt.Sprintf("%q is the engine's own audit kind", ch.audit.Kind)}}}
+	}
+	if ch.audit == nil {
+		if len(ch.records)+len(ch.notices)+len(ch.timers) > 0 {
+			return Case{}, errors.New("valmennus: ChangeCase: a change that records anything needs its audit entry (CaseChange.Audit)")
+		}
+		return c, nil
+	}
+	next := c
+	next.Version++
+	next.History, next.Records = nil, nil // neither is the row's (Case.Records)
+	for i := range ch.records {
+		ch.records[i].Seq = next.Version
+	}
+	entry := *ch.audit
+	entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = id, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
+	entry.From, entry.To = c.State, c.State
+	if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
+		return Case{}, err
+	}
+	if err := tx.AppendAudit(ctx, entry); err != nil {
+		return Case{}, err
+	}
+	if len(ch.records) > 0 {
+		if err := tx.AppendRecords(ctx, id, ch.records); err != nil {
+			return Case{}, err
+		}
+	}
+	for _, n := range ch.notices {
+		if _, err := tx.Enqueue(ctx, n); err != nil {
+			return Case{}, err
+		}
+	}
+	for _, t := range ch.timers {
+		if err := tx.PutTimer(ctx, t); err != nil {
+			return Case{}, err
+		}
+	}
+	return next, nil
 }

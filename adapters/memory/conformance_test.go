@@ -51,3 +51,8 @@ func TestDenials(t *testing.T) {
 func TestSessions(t *testing.T) {
 	storetest.RunSessions(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// The store keeps attendance: the attendance feature's port.
+func TestAttendance(t *testing.T) {
+	storetest.RunAttendance(t, func(*testing.T) coaching.Store { return memory.New() })
+}

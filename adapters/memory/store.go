@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -58,9 +59,13 @@ type caseRow struct {
 	audit       []coaching.AuditEntry
 	commands    map[string]coaching.CommandRecord
 	docs        map[string][]coaching.Document // by kind, ascending version
-	// marks are the current marks ordered by key; history every revision.
-	marks   []coaching.Mark
-	history map[coaching.MarkKey][]coaching.Mark
+	// marks are the current marks ordered by key; history every revision;
+	// totals count the current marks (attendance.Totals) and flags are the
+	// early-warning flags (attendance.State).
+	marks   []attendance.Mark
+	history map[attendance.MarkKey][]attendance.Mark
+	totals  attendance.Totals
+	flags   []attendance.RiskFlag
 	// records are the case's records, oldest first, append-only: readers
 	// get capped slices, so an append never shows in one (ReplaceRecords
 	// swaps the array).
@@ -178,10 +183,11 @@ type undoOp struct {
 	old      any
 }
 
-// markUndo restores a case's marks.
+// markUndo restores a case's marks and totals.
 type markUndo struct {
-	key   coaching.MarkKey
-	marks []coaching.Mark
+	key    attendance.MarkKey
+	marks  []attendance.Mark
+	totals attendance.Totals
 }
 
 type undoKind uint8
@@ -198,6 +204,7 @@ const (
 	undoDeleteTimer
 	undoPutDocument
 	undoPutMark
+	undoPutFlags
 	undoUpdateNotice
 	undoPutSession
 	undoAppendAccess
@@ -257,7 +264,9 @@ func (u *undoOp) revert(s *Store) {
 		} else {
 			u.row.history[mu.key] = h[:len(h)-1]
 		}
-		u.row.marks = mu.marks
+		u.row.marks, u.row.totals = mu.marks, mu.totals
+	case undoPutFlags:
+		u.row.flags, _ = u.old.([]attendance.RiskFlag)
 	case undoPutSession:
 		delete(s.sessions, u.id)
 	case undoAppendAccess:
@@ -348,8 +357,8 @@ func (t *readTx) Documents(_ context.Context, id coaching.CaseID, kind string) (
 
 // findMark returns the index of the mark with key k in the sorted current
 // marks, or where it would go.
-func (r *caseRow) findMark(k coaching.MarkKey) (int, bool) {
-	return slices.BinarySearchFunc(r.marks, k, func(m coaching.Mark, k coaching.MarkKey) int {
+func (r *caseRow) findMark(k attendance.MarkKey) (int, bool) {
+	return slices.BinarySearchFunc(r.marks, k, func(m attendance.Mark, k attendance.MarkKey) int {
 		mk := m.Key()
 		switch {
 		case mk.Less(k):
@@ -361,18 +370,18 @@ func (r *caseRow) findMark(k coaching.MarkKey) (int, bool) {
 	})
 }
 
-func (t *readTx) Marks(_ context.Context, id coaching.CaseID, from, to coaching.Date) ([]coaching.Mark, error) {
+func (t *readTx) Marks(_ context.Context, id coaching.CaseID, from, to coaching.Date) ([]attendance.Mark, error) {
 	r, ok := t.cases[id]
 	if !ok {
-		return []coaching.Mark{}, nil
+		return []attendance.Mark{}, nil
 	}
 	lo := 0
 	if !from.IsZero() {
-		lo, _ = r.findMark(coaching.MarkKey{Date: from})
+		lo, _ = r.findMark(attendance.MarkKey{Date: from})
 	}
 	hi := len(r.marks)
 	if !to.IsZero() {
-		hi, _ = r.findMark(coaching.MarkKey{Date: to.AddDays(1)})
+		hi, _ = r.findMark(attendance.MarkKey{Date: to.AddDays(1)})
 	}
 	if hi < lo {
 		hi = lo
@@ -381,11 +390,68 @@ func (t *readTx) Marks(_ context.Context, id coaching.CaseID, from, to coaching.
 	return r.marks[lo:hi:hi], nil
 }
 
-func (t *readTx) MarkHistory(_ context.Context, id coaching.CaseID, k coaching.MarkKey) ([]coaching.Mark, error) {
+func (t *readTx) MarkHistory(_ context.Context, id coaching.CaseID, k attendance.MarkKey) ([]attendance.Mark, error) {
 	if r, ok := t.cases[id]; ok {
 		return slices.Clone(r.history[k]), nil
 	}
-	return []coaching.Mark{}, nil
+	return []attendance.Mark{}, nil
+}
+
+func (t *readTx) RecentMarks(_ context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Mark, error) {
+	r, ok := t.cases[id]
+	if !ok || days <= 0 {
+		return []attendance.Mark{}, nil
+	}
+	// Walk back from the end of to's day over days distinct dates: the
+	// window's marks only, however many the case has.
+	hi, _ := r.findMark(attendance.MarkKey{Date: to.AddDays(1)})
+	lo, n := hi, 0
+	var last coaching.Date
+	for lo > 0 {
+		d := r.marks[lo-1].Date
+		if d != last {
+			if n == days {
+				break
+			}
+			n++
+			last = d
+		}
+		lo--
+	}
+	// Shared, read-only (attendance.Reader): capped so an append cannot show.
+	return r.marks[lo:hi:hi], nil
+}
+
+// RecentDays adds up the window's marks by day (attendance.DaysOf): the
+// memory store keeps no per-day rows, its marks are at hand.
+func (t *readTx) RecentDays(ctx context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Day, error) {
+	ms, err := t.RecentMarks(ctx, id, to, days)
+	if err != nil {
+		return nil, err
+	}
+	out := attendance.DaysOf(ms)
+	if out == nil {
+		out = []attendance.Day{}
+	}
+	return out, nil
+}
+
+func (t *readTx) State(_ context.Context, id coaching.CaseID) (attendance.State, error) {
+	r, ok := t.cases[id]
+	if !ok {
+		return attendance.State{}, nil
+	}
+	return attendance.State{Flags: slices.Clone(r.flags), Totals: r.totals}, nil
+}
+
+func (t *tx) PutFlags(_ context.Context, id coaching.CaseID, flags []attendance.RiskFlag) error {
+	r, ok := t.s.cases[id]
+	if !ok {
+		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	t.undo = append(t.undo, undoOp{kind: undoPutFlags, row: r, old: r.flags})
+	r.flags = slices.Clone(flags)
+	return nil
 }
 
 func (t *readTx) Notice(_ context.Context, id string) (coaching.Notice, error) {
@@ -422,7 +488,7 @@ func (t *tx) PutSession(_ context.Context, s session.Session) error {
 	return nil
 }
 
-func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
+func (t *tx) PutMarks(_ context.Context, marks []attendance.Mark) error {
 	for _, m := range marks {
 		r, ok := t.s.cases[m.CaseID]
 		if !ok {
@@ -435,8 +501,14 @@ func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
 				Expected: int64(m.Revision - 1), Current: int64(latest)}
 		}
 		if r.history == nil {
-			r.history = make(map[coaching.MarkKey][]coaching.Mark)
+			r.history = make(map[attendance.MarkKey][]attendance.Mark)
 		}
+		var prev *attendance.Mark
+		if latest > 0 {
+			prev = &r.history[k][latest-1]
+		}
+		oldTotals := r.totals
+		r.totals.Apply(prev, m)
 		r.history[k] = append(r.history[k], m)
 		old := r.marks
 		// Copy on write: readers may hold the current array (Marks shares
@@ -449,11 +521,11 @@ func (t *tx) PutMarks(_ context.Context, marks []coaching.Mark) error {
 			r.marks = slices.Clone(r.marks)
 			r.marks[i] = m
 		default:
-			next := make([]coaching.Mark, 0, len(r.marks)+1+len(r.marks)/4)
+			next := make([]attendance.Mark, 0, len(r.marks)+1+len(r.marks)/4)
 			next = append(append(append(next, r.marks[:i]...), m), r.marks[i:]...)
 			r.marks = next
 		}
-		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, old: &markUndo{key: k, marks: old}})
+		t.undo = append(t.undo, undoOp{kind: undoPutMark, row: r, old: &markUndo{key: k, marks: old, totals: oldTotals}})
 	}
 	return nil
 }

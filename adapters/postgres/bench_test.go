@@ -14,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 )
 
 // The benchmarks of Fire on PostgreSQL, each with its baseline in the same
@@ -169,9 +170,9 @@ func BenchmarkBulkMarks(b *testing.B) {
 		b.Fatal(err)
 	}
 	day := coaching.NewDate(2026, 9, 7)
-	statuses := []coaching.AttendanceStatus{coaching.AttendancePresent, coaching.AttendancePresent, coaching.AttendancePresent,
-		coaching.AttendanceLate, coaching.AttendanceUnexplained, coaching.AttendanceSick}
-	marks := make([]coaching.Mark, 0, students*lessons)
+	statuses := []attendance.Status{attendance.Present, attendance.Present, attendance.Present,
+		attendance.Late, attendance.Unexplained, attendance.Sick}
+	marks := make([]attendance.Mark, 0, students*lessons)
 	titles := make([]string, lessons)
 	lessonIDs := make([]string, lessons)
 	for l := range lessons {
@@ -181,7 +182,7 @@ func BenchmarkBulkMarks(b *testing.B) {
 	for s := range students {
 		id := coaching.CaseID(fmt.Sprintf("s-%06d", s))
 		for l := range lessons {
-			marks = append(marks, coaching.Mark{CaseID: id, Date: day, Lesson: lessonIDs[l], Title: titles[l], Minutes: 45,
+			marks = append(marks, attendance.Mark{CaseID: id, Date: day, Lesson: lessonIDs[l], Title: titles[l], Minutes: 45,
 				Status: statuses[(s+l)%len(statuses)], Revision: 1, At: now, By: "teacher-1"})
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 )
 
 // markColumns are the marks table's columns in the order COPY sends them.
@@ -14,7 +16,7 @@ var markColumns = []string{"case_id", "date", "lesson", "revision", "title", "mi
 
 // BulkMarks stores brand-new attendance marks, such as a national day of
 // attendance, with COPY in one transaction of its own: everything or
-// nothing is stored. It is the fast path beside [coaching.Tx.PutMarks] for
+// nothing is stored. It is the fast path beside [attendance.Store.PutMarks] for
 // loads and imports: every mark must be the first revision of its (case,
 // date, lesson) (Revision 1; 0 is taken as 1), and every case must exist.
 //
@@ -24,7 +26,7 @@ var markColumns = []string{"case_id", "date", "lesson", "revision", "title", "mi
 // which names the key). Text PostgreSQL cannot store is a
 // *coaching.ValidationError naming the mark. Corrections (revision 2 and
 // later) go through the engine, which writes them with PutMarks.
-func (s *Store) BulkMarks(ctx context.Context, marks []coaching.Mark) error {
+func (s *Store) BulkMarks(ctx context.Context, marks []attendance.Mark) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func (s *Store) BulkMarks(ctx context.Context, marks []coaching.Mark) error {
 // BulkMarksTx is [Store.BulkMarks] inside a transaction the host owns. A
 // refused load leaves tx failed (COPY cannot be undone statement by
 // statement): roll it back.
-func (s *Store) BulkMarksTx(ctx context.Context, tx pgx.Tx, marks []coaching.Mark) error {
+func (s *Store) BulkMarksTx(ctx context.Context, tx pgx.Tx, marks []attendance.Mark) error {
 	if len(marks) == 0 {
 		return nil
 	}
@@ -52,7 +54,7 @@ func (s *Store) BulkMarksTx(ctx context.Context, tx pgx.Tx, marks []coaching.Mar
 	return s.copyMarks(ctx, tx, marks)
 }
 
-func (s *Store) copyMarks(ctx context.Context, tx pgx.Tx, marks []coaching.Mark) error {
+func (s *Store) copyMarks(ctx context.Context, tx pgx.Tx, marks []attendance.Mark) error {
 	// The cases must exist: one anti-join over the distinct case ids
 	// (marks usually come grouped by case, so consecutive repeats are
 	// skipped before the map).
@@ -85,10 +87,59 @@ func (s *Store) copyMarks(ctx context.Context, tx pgx.Tx, marks []coaching.Mark)
 	if n != int64(len(marks)) {
 		return fmt.Errorf("postgres: BulkMarks: COPY stored %d of %d marks", n, len(marks))
 	}
+	// The running totals of the cases and of their dates, in the same
+	// transaction: the marks are all new, so each adds itself
+	// (attendance.Totals.Apply).
+	totals := make(map[coaching.CaseID]*attendance.Totals, len(ids))
+	type caseDay struct {
+		id   coaching.CaseID
+		date coaching.Date
+	}
+	dayTotals := map[caseDay]*attendance.Totals{}
+	var dayOrder []caseDay
+	for i := range marks {
+		t, ok := totals[marks[i].CaseID]
+		if !ok {
+			t = &attendance.Totals{}
+			totals[marks[i].CaseID] = t
+		}
+		t.Apply(nil, marks[i])
+		k := caseDay{marks[i].CaseID, marks[i].Date}
+		dt, ok := dayTotals[k]
+		if !ok {
+			dt = &attendance.Totals{}
+			dayTotals[k] = dt
+			dayOrder = append(dayOrder, k)
+		}
+		dt.Apply(nil, marks[i])
+	}
+	dayIDs := make([]string, len(dayOrder))
+	dates := make([]pgtype.Date, len(dayOrder))
+	var dcols [5][]int64
+	for i, k := range dayOrder {
+		dayIDs[i], dates[i] = string(k.id), sqlDate(k.date)
+		t := dayTotals[k]
+		for j, v := range []int{t.Marks, t.Minutes, t.AbsentMarks, t.AbsentMinutes, t.Unexplained} {
+			dcols[j] = append(dcols[j], int64(v))
+		}
+	}
+	if _, err := tx.Exec(ctx, s.q.addDayTotals, dayIDs, dates, dcols[0], dcols[1], dcols[2], dcols[3], dcols[4]); err != nil {
+		return interpretError(err, target{kind: "attendance day"})
+	}
+	var cols [6][]int64
+	for _, id := range ids {
+		t := totals[coaching.CaseID(id)]
+		for j, v := range []int{t.Marks, t.Minutes, t.AbsentMarks, t.AbsentMinutes, t.Unexplained} {
+			cols[j+1] = append(cols[j+1], int64(v))
+		}
+	}
+	if _, err := tx.Exec(ctx, s.q.addTotals, ids, cols[1], cols[2], cols[3], cols[4], cols[5]); err != nil {
+		return interpretError(err, target{kind: "attendance state"})
+	}
 	return nil
 }
 
-func checkBulkMarks(marks []coaching.Mark) error {
+func checkBulkMarks(marks []attendance.Mark) error {
 	// An explicit loop, not the reflective walk: it runs over millions of
 	// marks.
 	for i := range marks {
@@ -119,7 +170,7 @@ func checkBulkMarks(marks []coaching.Mark) error {
 // markSource feeds marks to COPY. Values reuses one row slice: pgx encodes
 // each row before asking for the next.
 type markSource struct {
-	marks []coaching.Mark
+	marks []attendance.Mark
 	i     int
 	row   [10]any
 }

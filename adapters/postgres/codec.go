@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -233,7 +234,7 @@ func scanRecord(row pgx.Row, r *coaching.Record) error {
 	return nil
 }
 
-func scanMark(row pgx.Row, m *coaching.Mark) error {
+func scanMark(row pgx.Row, m *attendance.Mark) error {
 	var (
 		caseID, status, reason string
 		date                   pgtype.Date
@@ -244,7 +245,7 @@ func scanMark(row pgx.Row, m *coaching.Mark) error {
 		return err
 	}
 	m.CaseID, m.Date, m.Revision, m.Minutes = coaching.CaseID(caseID), dateOf(date), int(revision), int(minutes)
-	m.Status, m.Reason, m.At = coaching.AttendanceStatus(status), coaching.AbsenceReason(reason), at.UTC()
+	m.Status, m.Reason, m.At = attendance.Status(status), attendance.AbsenceReason(reason), at.UTC()
 	return nil
 }
 

@@ -33,3 +33,9 @@ func TestSessions(t *testing.T) {
 	testDSN(t)
 	storetest.RunSessions(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// The store keeps attendance: the attendance feature's port.
+func TestAttendance(t *testing.T) {
+	testDSN(t)
+	storetest.RunAttendance(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

@@ -30,14 +30,14 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("schema:", store.Schema(), "- migrations:", postgres.LatestVersion())
+	fmt.Println("schema:", store.Schema(), "- schema version:", postgres.LatestVersion())
 
 	_, err = postgres.New(pool, &postgres.Options{Schema: "school-a"})
 	fmt.Println(err)
 	_, err = postgres.New(nil, nil)
 	fmt.Println(err)
 	// Output:
-	// schema: school_a - migrations: 3
+	// schema: school_a - schema version: 4
 	// postgres: Options.Schema "school-a" is not a plain identifier (a letter or _, then letters, digits or _, at most 63 bytes)
 	// postgres: New: pool is nil
 }

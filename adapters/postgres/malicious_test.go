@@ -17,6 +17,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/storetest"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -235,8 +236,7 @@ func hostileRecords() []record {
 				return &coaching.Case{ID: "c-1", ParticipantID: "p-1", Organisation: "org", Model: "valo", State: "paused", Version: 1, OpenedAt: testTime,
 					Phase:   coaching.PhaseClock{State: "induction", EnteredAt: testTime, EntrySeq: 1, DueAt: testTime.Add(time.Hour)},
 					History: []coaching.PhaseEntry{{State: "induction", At: testTime, Seq: 1}},
-					Team:    []coaching.TeamMember{{ActorID: "a-1", Role: coaching.RoleCoach, Name: "Kaisa", Contact: coaching.Contact{Email: "k@example.fi", Phone: "050"}, Language: coaching.Finnish}},
-					Flags:   []coaching.RiskFlag{{Rule: "absences", Reason: "many", Since: testTime, Seq: 1}}}
+					Team:    []coaching.TeamMember{{ActorID: "a-1", Role: coaching.RoleCoach, Name: "Kaisa", Contact: coaching.Contact{Email: "k@example.fi", Phone: "050"}, Language: coaching.Finnish}}}
 			},
 			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
 				c := *v.(*coaching.Case)
@@ -246,13 +246,7 @@ func hostileRecords() []record {
 				got, err := tx.Case(ctx, c.ID)
 				return &got, err
 			},
-			norm: func(v any) any {
-				c := storetest.NormalizeCase(*v.(*coaching.Case))
-				for i := range c.Flags { // storetest.NormalizeCase leaves flags alone
-					c.Flags[i].Since = storetest.NormalizeTime(c.Flags[i].Since)
-				}
-				return c
-			},
+			norm: func(v any) any { return storetest.NormalizeCase(*v.(*coaching.Case)) },
 		},
 		{
 			name: "audit entry",
@@ -357,24 +351,49 @@ func hostileRecords() []record {
 		{
 			name: "attendance mark",
 			fresh: func() any {
-				return &coaching.Mark{CaseID: "c-1", Date: coaching.NewDate(2025, 3, 4), Lesson: "L1", Title: "Maths", Minutes: 90,
-					Status: coaching.AttendanceExplained, Reason: coaching.ReasonFamily, Revision: 1, At: testTime, By: "a-1"}
+				return &attendance.Mark{CaseID: "c-1", Date: coaching.NewDate(2025, 3, 4), Lesson: "L1", Title: "Maths", Minutes: 90,
+					Status: attendance.Explained, Reason: attendance.ReasonFamily, Revision: 1, At: testTime, By: "a-1"}
 			},
 			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
-				m := *v.(*coaching.Mark)
+				m := *v.(*attendance.Mark)
 				if err := ensureCase(ctx, tx, m.CaseID); err != nil {
 					return nil, err
 				}
-				if err := tx.PutMarks(ctx, []coaching.Mark{m}); err != nil {
+				if err := tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{m}); err != nil {
 					return nil, err
 				}
-				got, err := tx.MarkHistory(ctx, m.CaseID, m.Key())
+				got, err := tx.(attendance.Reader).MarkHistory(ctx, m.CaseID, m.Key())
 				if err != nil || len(got) != 1 {
 					return nil, fmt.Errorf("history %d: %w", len(got), err)
 				}
 				return &got[0], nil
 			},
-			norm: func(v any) any { return storetest.NormalizeMark(*v.(*coaching.Mark)) },
+			norm: func(v any) any { return storetest.NormalizeMark(*v.(*attendance.Mark)) },
+		},
+		{
+			name: "attendance flag",
+			fresh: func() any {
+				return &attendance.RiskFlag{Rule: "absences", Reason: "many", Since: testTime, Seq: 1}
+			},
+			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {
+				f := *v.(*attendance.RiskFlag)
+				if err := ensureCase(ctx, tx, "c-1"); err != nil {
+					return nil, err
+				}
+				if err := tx.(attendance.Store).PutFlags(ctx, "c-1", []attendance.RiskFlag{f}); err != nil {
+					return nil, err
+				}
+				st, err := tx.(attendance.Reader).State(ctx, "c-1")
+				if err != nil || len(st.Flags) != 1 {
+					return nil, fmt.Errorf("flags %d: %w", len(st.Flags), err)
+				}
+				return &st.Flags[0], nil
+			},
+			norm: func(v any) any {
+				f := *v.(*attendance.RiskFlag)
+				f.Since = storetest.NormalizeTime(f.Since)
+				return f
+			},
 		},
 		{
 			name: "access-log entry",

@@ -18,7 +18,7 @@ type queries struct {
 
 	document, documentLatest, documents, putDocument, lastDocument string
 
-	marks, markHistory, putMark, lastMark string
+	marks, markHistory, putMark, lastMark, recentMarks, recentDays, attendanceState, putFlags, addTotals, addDayTotals string
 
 	sessions, putSession string
 
@@ -120,11 +120,75 @@ func buildQueries(schema string) *queries {
 			WHERE case_id = $1 AND ($2::date IS NULL OR date >= $2) AND ($3::date IS NULL OR date <= $3)
 			ORDER BY date, lesson, revision DESC`,
 		markHistory: `SELECT ` + markCols + ` FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3 ORDER BY revision`,
-		putMark: `INSERT INTO {s}.marks (` + markCols + `)
-			SELECT $1::text, $2::date, $3::text, $4::integer, $5::text, $6::integer, $7::text, $8::text, $9::timestamptz, $10::text
+		// putMark inserts a mark if its revision follows the latest, and
+		// adds the difference it makes to the running totals of its case and
+		// of its case and date (attendance.Totals.Apply: itself, less the
+		// revision it replaces) in the same statement; no row is affected
+		// when it was refused.
+		putMark: `WITH prev AS (
+				SELECT minutes, status FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3 AND revision = $4 - 1
+			), ins AS (
+				INSERT INTO {s}.marks (` + markCols + `)
+				SELECT $1::text, $2::date, $3::text, $4::integer, $5::text, $6::integer, $7::text, $8::text, $9::timestamptz, $10::text
+				WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
+				  AND (SELECT coalesce(max(revision), 0) FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3) = $4 - 1
+				ON CONFLICT DO NOTHING
+				RETURNING 1
+			), d AS (
+				SELECT 1 - count(p.*) AS marks,
+					$6::integer - coalesce(sum(p.minutes), 0) AS minutes,
+					($7::text IN ('absent_unexplained', 'absent_explained', 'sick'))::int
+						- count(*) FILTER (WHERE p.status IN ('absent_unexplained', 'absent_explained', 'sick')) AS absent_marks,
+					CASE WHEN $7::text IN ('absent_unexplained', 'absent_explained', 'sick') THEN $6::integer ELSE 0 END
+						- coalesce(sum(p.minutes) FILTER (WHERE p.status IN ('absent_unexplained', 'absent_explained', 'sick')), 0) AS absent_minutes,
+					($7::text = 'absent_unexplained')::int - count(*) FILTER (WHERE p.status = 'absent_unexplained') AS unexplained
+				FROM (SELECT 1) one LEFT JOIN prev p ON true
+			)
+			, st AS (
+				INSERT INTO {s}.attendance_state AS a (case_id, marks, minutes, absent_marks, absent_minutes, unexplained)
+				SELECT $1::text, d.marks, d.minutes, d.absent_marks, d.absent_minutes, d.unexplained FROM d, ins
+				ON CONFLICT (case_id) DO UPDATE SET marks = a.marks + excluded.marks, minutes = a.minutes + excluded.minutes,
+					absent_marks = a.absent_marks + excluded.absent_marks, absent_minutes = a.absent_minutes + excluded.absent_minutes,
+					unexplained = a.unexplained + excluded.unexplained
+			)
+			INSERT INTO {s}.attendance_days AS a (case_id, date, marks, minutes, absent_marks, absent_minutes, unexplained)
+			SELECT $1::text, $2::date, d.marks, d.minutes, d.absent_marks, d.absent_minutes, d.unexplained FROM d, ins
+			ON CONFLICT (case_id, date) DO UPDATE SET marks = a.marks + excluded.marks, minutes = a.minutes + excluded.minutes,
+				absent_marks = a.absent_marks + excluded.absent_marks, absent_minutes = a.absent_minutes + excluded.absent_minutes,
+				unexplained = a.unexplained + excluded.unexplained`,
+		// recentDays: the last $3 days on or before $2, read backwards along
+		// the primary key ($3 rows, however many days the case has).
+		recentDays: `SELECT date, marks, minutes, absent_marks, absent_minutes, unexplained FROM {s}.attendance_days
+			WHERE case_id = $1 AND date <= $2 ORDER BY date DESC LIMIT $3`,
+		// recentMarks: the current marks of the last $3 dates with marks on
+		// or before $2. The recursion finds the window's first date one
+		// index step per date (a loose index scan), so it reads the window
+		// however many marks the case has.
+		recentMarks: `WITH RECURSIVE w(date, n) AS (
+				SELECT (SELECT max(date) FROM {s}.marks WHERE case_id = $1 AND date <= $2), 1
+				UNION ALL
+				SELECT (SELECT max(m.date) FROM {s}.marks m WHERE m.case_id = $1 AND m.date < w.date), w.n + 1
+				FROM w WHERE w.date IS NOT NULL AND w.n < $3
+			)
+			SELECT DISTINCT ON (date, lesson) ` + markCols + ` FROM {s}.marks
+			WHERE case_id = $1 AND date >= (SELECT min(date) FROM w) AND date <= $2
+			ORDER BY date, lesson, revision DESC`,
+		attendanceState: `SELECT marks, minutes, absent_marks, absent_minutes, unexplained, flags FROM {s}.attendance_state WHERE case_id = $1`,
+		putFlags: `INSERT INTO {s}.attendance_state AS a (case_id, flags) SELECT $1::text, $2::jsonb
 			WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
-			  AND (SELECT coalesce(max(revision), 0) FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3) = $4 - 1
-			ON CONFLICT DO NOTHING`,
+			ON CONFLICT (case_id) DO UPDATE SET flags = excluded.flags`,
+		// addDayTotals adds per-case-and-date differences (BulkMarks).
+		addDayTotals: `INSERT INTO {s}.attendance_days AS a (case_id, date, marks, minutes, absent_marks, absent_minutes, unexplained)
+			SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+			ON CONFLICT (case_id, date) DO UPDATE SET marks = a.marks + excluded.marks, minutes = a.minutes + excluded.minutes,
+				absent_marks = a.absent_marks + excluded.absent_marks, absent_minutes = a.absent_minutes + excluded.absent_minutes,
+				unexplained = a.unexplained + excluded.unexplained`,
+		// addTotals adds per-case differences (BulkMarks) to the totals.
+		addTotals: `INSERT INTO {s}.attendance_state AS a (case_id, marks, minutes, absent_marks, absent_minutes, unexplained)
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+			ON CONFLICT (case_id) DO UPDATE SET marks = a.marks + excluded.marks, minutes = a.minutes + excluded.minutes,
+				absent_marks = a.absent_marks + excluded.absent_marks, absent_minutes = a.absent_minutes + excluded.absent_minutes,
+				unexplained = a.unexplained + excluded.unexplained`,
 		lastMark: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1),
 			(SELECT coalesce(max(revision), 0)::bigint FROM {s}.marks WHERE case_id = $1 AND date = $2 AND lesson = $3)`,
 
@@ -203,7 +267,7 @@ func buildQueries(schema string) *queries {
 		&q.records, &q.recordsNamed, &q.latestRecords, &q.appendRecord, &q.deleteRecords, &q.batchRecords,
 		&q.command, &q.putCommand,
 		&q.document, &q.documentLatest, &q.documents, &q.putDocument, &q.lastDocument,
-		&q.marks, &q.markHistory, &q.putMark, &q.lastMark,
+		&q.marks, &q.markHistory, &q.putMark, &q.lastMark, &q.recentMarks, &q.recentDays, &q.attendanceState, &q.putFlags, &q.addTotals, &q.addDayTotals,
 		&q.sessions, &q.putSession,
 		&q.appendAccess, &q.accessSelect,
 		&q.purgeDocuments, &q.purgeNotices, &q.purgeCommands, &q.purgeTimers, &q.purgeAudit,

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -142,9 +145,9 @@ func (t *txn) Documents(ctx context.Context, id coaching.CaseID, kind string) ([
 	return collect(rows, err, out, target{caseID: id}, scanDocument)
 }
 
-// Marks implements coaching.ReadTx.
-func (t *txn) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.Date) ([]coaching.Mark, error) {
-	out := []coaching.Mark{}
+// Marks implements attendance.Reader.
+func (t *txn) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.Date) ([]attendance.Mark, error) {
+	out := []attendance.Mark{}
 	if !lookupKey(string(id), maxIDBytes) {
 		return out, nil
 	}
@@ -152,14 +155,106 @@ func (t *txn) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.D
 	return collect(rows, err, out, target{caseID: id}, scanMark)
 }
 
-// MarkHistory implements coaching.ReadTx.
-func (t *txn) MarkHistory(ctx context.Context, id coaching.CaseID, key coaching.MarkKey) ([]coaching.Mark, error) {
-	out := []coaching.Mark{}
+// MarkHistory implements attendance.Reader.
+func (t *txn) MarkHistory(ctx context.Context, id coaching.CaseID, key attendance.MarkKey) ([]attendance.Mark, error) {
+	out := []attendance.Mark{}
 	if !lookupKey(string(id), maxIDBytes) || !lookupKey(key.Lesson, maxIDBytes) || !key.Date.Valid() {
 		return out, nil
 	}
 	rows, err := t.db.Query(ctx, t.s.q.markHistory, string(id), sqlDate(key.Date), key.Lesson)
 	return collect(rows, err, out, target{caseID: id}, scanMark)
+}
+
+// RecentMarks implements attendance.Reader: one round trip that reads the
+// window's marks only.
+func (t *txn) RecentMarks(ctx context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Mark, error) {
+	out := []attendance.Mark{}
+	if days <= 0 || !lookupKey(string(id), maxIDBytes) || !to.Valid() {
+		return out, nil
+	}
+	rows, err := t.db.Query(ctx, t.s.q.recentMarks, string(id), sqlDate(to), days)
+	return collect(rows, err, out, target{caseID: id}, scanMark)
+}
+
+// RecentDays implements attendance.Reader.
+func (t *txn) RecentDays(ctx context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Day, error) {
+	out := []attendance.Day{}
+	if days <= 0 || !lookupKey(string(id), maxIDBytes) || !to.Valid() {
+		return out, nil
+	}
+	rows, err := t.db.Query(ctx, t.s.q.recentDays, string(id), sqlDate(to), days)
+	out, err = collect(rows, err, out, target{caseID: id}, func(r pgx.Row, d *attendance.Day) error {
+		var date pgtype.Date
+		var n [5]int64
+		if err := r.Scan(&date, &n[0], &n[1], &n[2], &n[3], &n[4]); err != nil {
+			return err
+		}
+		d.Date = dateOf(date)
+		d.Marks, d.Minutes, d.AbsentMarks, d.AbsentMinutes, d.Unexplained = int(n[0]), int(n[1]), int(n[2]), int(n[3]), int(n[4])
+		return nil
+	})
+	slices.Reverse(out)
+	return out, err
+}
+
+// State implements attendance.Reader.
+func (t *txn) State(ctx context.Context, id coaching.CaseID) (attendance.State, error) {
+	var st attendance.State
+	if !lookupKey(string(id), maxIDBytes) {
+		return st, nil
+	}
+	var flags []byte
+	tt := &st.Totals
+	var n [5]int64
+	rows, err := t.db.Query(ctx, t.s.q.attendanceState, string(id))
+	err = queryOne(rows, err, func(r pgx.Rows) error { return r.Scan(&n[0], &n[1], &n[2], &n[3], &n[4], &flags) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return attendance.State{}, nil
+	}
+	if err != nil {
+		return attendance.State{}, interpretError(err, target{kind: "attendance state", id: string(id), caseID: id})
+	}
+	tt.Marks, tt.Minutes, tt.AbsentMarks, tt.AbsentMinutes, tt.Unexplained = int(n[0]), int(n[1]), int(n[2]), int(n[3]), int(n[4])
+	if len(flags) > 0 {
+		if err := json.Unmarshal(flags, &st.Flags); err != nil {
+			return attendance.State{}, fmt.Errorf("postgres: the attendance flags of case %q do not decode: %w", id, err)
+		}
+	}
+	if len(st.Flags) == 0 {
+		st.Flags = nil
+	}
+	for i := range st.Flags {
+		st.Flags[i].Since = st.Flags[i].Since.UTC()
+	}
+	return st, nil
+}
+
+// PutFlags implements attendance.Store.
+func (t *txn) PutFlags(ctx context.Context, id coaching.CaseID, flags []attendance.RiskFlag) error {
+	tg := target{kind: "attendance state", id: string(id), caseID: id}
+	c := checker{subject: "attendance flags"}
+	c.key("case_id", string(id), maxIDBytes)
+	for i := range flags {
+		c.text("["+strconv.Itoa(i)+"]", &flags[i])
+	}
+	if err := c.err(); err != nil {
+		return err
+	}
+	if flags == nil {
+		flags = []attendance.RiskFlag{}
+	}
+	b, err := json.Marshal(flags)
+	if err != nil {
+		return err
+	}
+	tag, err := t.db.Exec(ctx, t.s.q.putFlags, string(id), b)
+	if err != nil {
+		return interpretError(err, tg)
+	}
+	if tag.RowsAffected() == 0 {
+		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	return nil
 }
 
 // collect scans every row of a query into out with scan, mapping errors
@@ -657,10 +752,11 @@ func (t *txn) PutSession(ctx context.Context, s session.Session) error {
 	return nil
 }
 
-// PutMarks implements coaching.Tx. The marks go in one round trip (a
-// pipelined batch, one INSERT per mark that checks the revision follows the
-// latest); the first one refused is explained and returned.
-func (t *txn) PutMarks(ctx context.Context, marks []coaching.Mark) error {
+// PutMarks implements attendance.Store. The marks go in one round trip (a
+// pipelined batch, one statement per mark that checks the revision follows
+// the latest and adds the mark's difference to the case's running totals);
+// the first one refused is explained and returned.
+func (t *txn) PutMarks(ctx context.Context, marks []attendance.Mark) error {
 	if len(marks) == 0 {
 		return nil
 	}
@@ -703,20 +799,20 @@ func (t *txn) PutMarks(ctx context.Context, marks []coaching.Mark) error {
 	return &coaching.ConflictError{CaseID: m.CaseID, Subject: markSubject(m), Expected: int64(m.Revision - 1), Current: last}
 }
 
-func markSubject(m *coaching.Mark) string {
+func markSubject(m *attendance.Mark) string {
 	return "attendance mark " + m.Date.String() + "/" + m.Lesson
 }
 
-func markTarget(m *coaching.Mark) target {
+func markTarget(m *attendance.Mark) target {
 	return target{kind: "attendance mark", id: string(m.CaseID) + "/" + m.Date.String() + "/" + m.Lesson,
 		caseID: m.CaseID, subject: markSubject(m), versioned: true}
 }
 
-func markArgs(m *coaching.Mark) []any {
+func markArgs(m *attendance.Mark) []any {
 	return []any{string(m.CaseID), sqlDate(m.Date), m.Lesson, m.Revision, m.Title, m.Minutes, string(m.Status), string(m.Reason), m.At, m.By}
 }
 
-func checkMarks(marks []coaching.Mark) error {
+func checkMarks(marks []attendance.Mark) error {
 	c := checker{subject: "attendance marks"}
 	for i := range marks {
 		m := &marks[i]

@@ -43,3 +43,8 @@ func TestDenials(t *testing.T) {
 func TestSessions(t *testing.T) {
 	storetest.RunSessions(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// The store keeps attendance: the attendance feature's port.
+func TestAttendance(t *testing.T) {
+	storetest.RunAttendance(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -81,9 +82,9 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		Phase:   coaching.PhaseClock{State: v("phase.state"), EnteredAt: at, EntrySeq: 1},
 		History: []coaching.PhaseEntry{{State: v("history.state"), At: at, Seq: 1}},
 		Team: []coaching.TeamMember{{ActorID: v("team.actor_id"), Role: coaching.Role(v("role")), Name: v("team.name"),
-			Contact: coaching.Contact{Phone: v("phone")}, Language: coaching.Language(v("language"))}},
-		Flags: []coaching.RiskFlag{{Rule: v("flag.rule"), Reason: v("flag.reason"), Since: at, Seq: 1}}}
+			Contact: coaching.Contact{Phone: v("phone")}, Language: coaching.Language(v("language"))}}}
 	records := []coaching.Record{{Name: v("record.name"), At: at, By: v("record.by"), Seq: 1, Data: data}}
+	flags := []attendance.RiskFlag{{Rule: v("flag.rule"), Reason: v("flag.reason"), Since: at, Seq: 1}}
 	a := coaching.AuditEntry{CaseID: cid, Seq: 1, At: at, Kind: coaching.AuditKind(v("audit.kind")), ActorID: v("audit.actor"), Roles: []coaching.Role{coaching.Role(v("role"))},
 		Event: v("audit.event"), From: v("audit.from"), To: v("audit.to"), Reason: v("audit.reason"), Payload: []byte(v("audit.payload")), IdempotencyKey: s}
 	cmd := coaching.CommandRecord{CaseID: cid, Key: s, Fingerprint: v("command.fingerprint"), Seq: 1, At: at}
@@ -96,8 +97,8 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		Elements:    []session.ApproachElement{session.ApproachElement(v("element"))},
 		PeerSupport: v("session.peer_support"), Contacts: 2, Topic: v("session.topic"), Organisation: coaching.OrganisationID(v("session.organisation")),
 		At: at, By: v("session.by")}
-	mk := coaching.Mark{CaseID: cid, Date: coaching.NewDate(2026, 8, 31), Lesson: s, Title: v("mark.title"), Minutes: 45, Status: coaching.AttendanceStatus(v("mark.status")),
-		Reason: coaching.AbsenceReason(v("mark.reason")), Revision: 1, At: at, By: v("mark.by")}
+	mk := attendance.Mark{CaseID: cid, Date: coaching.NewDate(2026, 8, 31), Lesson: s, Title: v("mark.title"), Minutes: 45, Status: attendance.Status(v("mark.status")),
+		Reason: attendance.AbsenceReason(v("mark.reason")), Revision: 1, At: at, By: v("mark.by")}
 	doc := coaching.Document{CaseID: cid, Kind: s, Version: 1, Status: v("document.status"), At: at, By: v("document.by"), Seq: 1,
 		Data: []byte(v("document.data"))} // not even JSON: kept as bytes
 	acc := coaching.AccessEntry{At: at, ActorID: s, Roles: []coaching.Role{coaching.Role(v("role"))}, Organisation: coaching.OrganisationID(s),
@@ -120,7 +121,8 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 			},
 			func() error { return tx.PutTimer(ctx, tm) },
 			func() error { return tx.(session.Store).PutSession(ctx, sess) },
-			func() error { return tx.PutMarks(ctx, []coaching.Mark{mk}) },
+			func() error { return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{mk}) },
+			func() error { return tx.(attendance.Store).PutFlags(ctx, cid, flags) },
 			func() error { return tx.PutDocument(ctx, doc) },
 			func() error { return tx.AppendAccess(ctx, acc) },
 		} {
@@ -138,7 +140,7 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		gotC, err := tx.Case(ctx, cid)
 		require.NoError(t, err)
 		assert.True(t, gotC.OpenedAt.Equal(at))
-		gotC.OpenedAt, gotC.Phase.EnteredAt, gotC.Flags[0].Since = at, at, at
+		gotC.OpenedAt, gotC.Phase.EnteredAt = at, at
 		wantC := c
 		wantC.History = nil // the audit trail's, not the row's
 		assert.Equal(t, wantC, gotC, "case")
@@ -162,12 +164,17 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		assert.True(t, sessions[0].Hours.Equal(sess.Hours))
 		sessions[0].Hours, sessions[0].At = sess.Hours, at
 		assert.Equal(t, sess, sessions[0], "session")
-		marks, err := tx.Marks(ctx, cid, coaching.Date{}, coaching.Date{})
+		st, err := tx.(attendance.Reader).State(ctx, cid)
+		require.NoError(t, err)
+		require.Len(t, st.Flags, 1)
+		st.Flags[0].Since = at
+		assert.Equal(t, flags, st.Flags, "flags")
+		marks, err := tx.(attendance.Reader).Marks(ctx, cid, coaching.Date{}, coaching.Date{})
 		require.NoError(t, err)
 		require.Len(t, marks, 1)
 		marks[0].At = at
 		assert.Equal(t, mk, marks[0], "mark")
-		hist, err := tx.MarkHistory(ctx, cid, mk.Key())
+		hist, err := tx.(attendance.Reader).MarkHistory(ctx, cid, mk.Key())
 		require.NoError(t, err)
 		assert.Len(t, hist, 1, "mark history by hostile lesson")
 		gotDoc, err := tx.Document(ctx, cid, s, 0)
@@ -407,7 +414,7 @@ func TestInvalidDatesRefused(t *testing.T) {
 			return tx.InsertParticipant(ctx, p)
 		},
 		"mark date": func(tx coaching.Tx) error {
-			return tx.PutMarks(ctx, []coaching.Mark{{CaseID: "c", Date: coaching.NewDate(2025, 13, 1), Revision: 1}})
+			return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{{CaseID: "c", Date: coaching.NewDate(2025, 13, 1), Revision: 1}})
 		},
 		"session date": func(tx coaching.Tx) error {
 			return tx.(session.Store).PutSession(ctx, session.Session{ID: "s", Date: coaching.Date{Year: -1, Month: 1, Day: 1}})

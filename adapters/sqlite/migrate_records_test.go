@@ -77,7 +77,6 @@ func TestMigrateRecordsFromVersion2(t *testing.T) {
 		{Name: "destination", At: at.Add(2 * time.Hour), By: "coach-1", Seq: 3, Data: json.RawMessage(`{"destination":"work_open","date":"2025-09-01"}`)},
 		{Name: "entry_assessment", At: at.Add(3 * time.Hour), By: "head-1", Seq: 3, Data: json.RawMessage(`{"score":4}`)},
 	}
-	full.Flags = []coaching.RiskFlag{{Rule: "absences", Reason: "many", Since: at, Seq: 2}}
 	cases = append(cases, full, base("c-none"))
 	// More cases than the migration reads in one batch.
 	for i := range 1205 {

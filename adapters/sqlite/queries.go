@@ -60,7 +60,6 @@ const (
 	qDocuments        = `SELECT ` + documentCols + ` FROM documents WHERE case_id = ? AND kind = ? ORDER BY version`
 	qLatestDocVersion = `SELECT COALESCE(MAX(version), 0) FROM documents WHERE case_id = ? AND kind = ?`
 	qPutDocument      = `INSERT INTO documents (case_id, kind, version, status, at, by_actor, seq, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	qLatestMark       = `SELECT COALESCE(MAX(revision), 0) FROM mark_revisions WHERE case_id = ? AND day = ? AND lesson = ?`
 	qPutMark          = `INSERT INTO mark_revisions (case_id, day, lesson, revision, title, minutes, status, reason, at, by_actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qMarkHistory      = `SELECT day, lesson, revision, title, minutes, status, reason, at, by_actor FROM mark_revisions WHERE case_id = ? AND day = ? AND lesson = ? ORDER BY revision`
 	// qMarks returns the latest revision of each mark: with one MAX()
@@ -68,6 +67,32 @@ const (
 	// has the maximum.
 	qMarks = `SELECT day, lesson, MAX(revision), title, minutes, status, reason, at, by_actor FROM mark_revisions
 		WHERE case_id = ? AND day BETWEEN ? AND ? GROUP BY day, lesson ORDER BY day, lesson`
+	// qLatestMarkContent is the latest revision of one mark, whole (no row
+	// for a new mark): PutMarks checks the revision and adjusts the totals
+	// by the difference.
+	qLatestMarkContent = `SELECT day, lesson, revision, title, minutes, status, reason, at, by_actor FROM mark_revisions
+		WHERE case_id = ? AND day = ? AND lesson = ? ORDER BY revision DESC LIMIT 1`
+	// qWindowStart is the oldest of the last ?3 dates with marks on or
+	// before ?2 (NULL for none): each step of the recursion is one index
+	// seek to the next earlier date, so it reads ?3 rows however many
+	// marks the case has.
+	qWindowStart = `WITH RECURSIVE w(day, n) AS (
+		SELECT (SELECT MAX(day) FROM mark_revisions WHERE case_id = ?1 AND day <= ?2), 1
+		UNION ALL
+		SELECT (SELECT MAX(day) FROM mark_revisions WHERE case_id = ?1 AND day < w.day), n + 1 FROM w WHERE w.day IS NOT NULL AND n < ?3
+	) SELECT MIN(day) FROM w`
+	qAttendanceState = `SELECT marks, minutes, absent_marks, absent_minutes, unexplained, flags FROM attendance_state WHERE case_id = ?`
+	qAddTotals       = `INSERT INTO attendance_state (case_id, marks, minutes, absent_marks, absent_minutes, unexplained, flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '[]')
+		ON CONFLICT (case_id) DO UPDATE SET marks = marks + ?2, minutes = minutes + ?3, absent_marks = absent_marks + ?4,
+		absent_minutes = absent_minutes + ?5, unexplained = unexplained + ?6`
+	qAddDayTotals = `INSERT INTO attendance_days (case_id, day, marks, minutes, absent_marks, absent_minutes, unexplained) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+		ON CONFLICT (case_id, day) DO UPDATE SET marks = marks + ?3, minutes = minutes + ?4, absent_marks = absent_marks + ?5,
+		absent_minutes = absent_minutes + ?6, unexplained = unexplained + ?7`
+	// qRecentDays reads the last ?3 days on or before ?2 backwards along
+	// the primary key: ?3 rows, however many days the case has.
+	qRecentDays = `SELECT day, marks, minutes, absent_marks, absent_minutes, unexplained FROM attendance_days
+		WHERE case_id = ?1 AND day <= ?2 ORDER BY day DESC LIMIT ?3`
+	qPutFlags = `INSERT INTO attendance_state (case_id, flags) VALUES (?1, ?2) ON CONFLICT (case_id) DO UPDATE SET flags = ?2`
 
 	sessionCols = `id, kind, day, hours, staff, cases, elements, peer_support, contacts, topic, at, by_actor, organisation`
 	qSessions   = `SELECT ` + sessionCols + ` FROM sessions WHERE day BETWEEN ? AND ? ORDER BY day, id`
@@ -125,7 +150,7 @@ var statements = []string{
 	qRecords, qRecordsNamed, qLatestRecord, qAppendRecord, qInsertRecord, qDeleteRecords, qCaseExists,
 	qCommand, qPutCommand,
 	qDocument, qLatestDocument, qDocuments, qLatestDocVersion, qPutDocument,
-	qLatestMark, qPutMark, qMarkHistory, qMarks,
+	qLatestMarkContent, qPutMark, qMarkHistory, qMarks, qWindowStart, qAttendanceState, qAddTotals, qAddDayTotals, qRecentDays, qPutFlags,
 	qSessions, qPutSession,
 	qAppendAccess,
 	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -455,25 +457,25 @@ func (w *writer) PutDocument(ctx context.Context, d coaching.Document) error {
 
 // ---- attendance ------------------------------------------------------------
 
-func scanMark(sc interface{ Scan(...any) error }, id coaching.CaseID) (coaching.Mark, error) {
-	m := coaching.Mark{CaseID: id}
+func scanMark(sc interface{ Scan(...any) error }, id coaching.CaseID) (attendance.Mark, error) {
+	m := attendance.Mark{CaseID: id}
 	var day, at int64
 	var status, reason string
 	if err := sc.Scan(&day, &m.Lesson, &m.Revision, &m.Title, &m.Minutes, &status, &reason, &at, &m.By); err != nil {
-		return coaching.Mark{}, err
+		return attendance.Mark{}, err
 	}
-	m.Date, m.Status, m.Reason, m.At = dateOf(day), coaching.AttendanceStatus(status), coaching.AbsenceReason(reason), fromMicros(at)
+	m.Date, m.Status, m.Reason, m.At = dateOf(day), attendance.Status(status), attendance.AbsenceReason(reason), fromMicros(at)
 	return m, nil
 }
 
-func (r *reader) marks(ctx context.Context, id coaching.CaseID, q string, args ...any) ([]coaching.Mark, error) {
+func (r *reader) marks(ctx context.Context, id coaching.CaseID, q string, args ...any) ([]attendance.Mark, error) {
 	rf := ref{kind: "attendance marks", id: string(id)}
 	rows, err := r.query(ctx, q, args...)
 	if err != nil {
 		return nil, interpretError(err, rf)
 	}
 	defer rows.Close()
-	out := []coaching.Mark{}
+	out := []attendance.Mark{}
 	for rows.Next() {
 		m, err := scanMark(rows, id)
 		if err != nil {
@@ -487,7 +489,7 @@ func (r *reader) marks(ctx context.Context, id coaching.CaseID, q string, args .
 	return out, nil
 }
 
-func (r *reader) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.Date) ([]coaching.Mark, error) {
+func (r *reader) Marks(ctx context.Context, id coaching.CaseID, from, to coaching.Date) ([]attendance.Mark, error) {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	var err error
 	if !from.IsZero() {
@@ -503,7 +505,7 @@ func (r *reader) Marks(ctx context.Context, id coaching.CaseID, from, to coachin
 	return r.marks(ctx, id, qMarks, string(id), lo, hi)
 }
 
-func (r *reader) MarkHistory(ctx context.Context, id coaching.CaseID, k coaching.MarkKey) ([]coaching.Mark, error) {
+func (r *reader) MarkHistory(ctx context.Context, id coaching.CaseID, k attendance.MarkKey) ([]attendance.Mark, error) {
 	day, err := dayOf("date", k.Date)
 	if err != nil {
 		return nil, err
@@ -511,7 +513,93 @@ func (r *reader) MarkHistory(ctx context.Context, id coaching.CaseID, k coaching
 	return r.marks(ctx, id, qMarkHistory, string(id), day, k.Lesson)
 }
 
-func (w *writer) PutMarks(ctx context.Context, marks []coaching.Mark) error {
+func (r *reader) RecentMarks(ctx context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Mark, error) {
+	if days <= 0 {
+		return []attendance.Mark{}, nil
+	}
+	hi, err := dayOf("to", to)
+	if err != nil {
+		return nil, err
+	}
+	// The oldest of the last days dates with marks: a walk back along the
+	// primary key that skips each date's other rows (see qWindowStart).
+	lo := int64(math.MaxInt64)
+	var start sql.NullInt64
+	if err := r.queryRow(ctx, qWindowStart, string(id), hi, days).Scan(&start); err != nil {
+		return nil, interpretError(err, ref{kind: "attendance marks", id: string(id)})
+	}
+	if start.Valid {
+		lo = start.Int64
+	}
+	return r.marks(ctx, id, qMarks, string(id), lo, hi)
+}
+
+func (r *reader) RecentDays(ctx context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Day, error) {
+	out := []attendance.Day{}
+	if days <= 0 {
+		return out, nil
+	}
+	hi, err := dayOf("to", to)
+	if err != nil {
+		return nil, err
+	}
+	rf := ref{kind: "attendance days", id: string(id)}
+	rows, err := r.query(ctx, qRecentDays, string(id), hi, days)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d attendance.Day
+		var day int64
+		if err := rows.Scan(&day, &d.Marks, &d.Minutes, &d.AbsentMarks, &d.AbsentMinutes, &d.Unexplained); err != nil {
+			return nil, interpretError(err, rf)
+		}
+		d.Date = dateOf(day)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpretError(err, rf)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+func (r *reader) State(ctx context.Context, id coaching.CaseID) (attendance.State, error) {
+	rf := ref{kind: "attendance state", id: string(id)}
+	var st attendance.State
+	var flags []byte
+	t := &st.Totals
+	err := r.queryRow(ctx, qAttendanceState, string(id)).Scan(&t.Marks, &t.Minutes, &t.AbsentMarks, &t.AbsentMinutes, &t.Unexplained, &flags)
+	if errors.Is(err, sql.ErrNoRows) {
+		return attendance.State{}, nil
+	}
+	if err != nil {
+		return attendance.State{}, interpretError(err, rf)
+	}
+	if len(flags) > 0 {
+		if err := json.Unmarshal(flags, &st.Flags); err != nil {
+			return attendance.State{}, fmt.Errorf("sqlite: the attendance flags of case %q do not decode: %w", id, err)
+		}
+	}
+	if len(st.Flags) == 0 {
+		st.Flags = nil
+	}
+	return st, nil
+}
+
+// PutMarks implements attendance.Store: each mark is checked against the
+// latest revision (read with its content), inserted, and its difference
+// added to the case's running totals in attendance_state.
+func (w *writer) PutMarks(ctx context.Context, marks []attendance.Mark) error {
+	deltas := map[coaching.CaseID]*attendance.Totals{}
+	var order []coaching.CaseID
+	type caseDay struct {
+		id  coaching.CaseID
+		day int64
+	}
+	dayDeltas := map[caseDay]*attendance.Totals{}
+	var dayOrder []caseDay
 	for _, m := range marks {
 		day, err := dayOf("date", m.Date)
 		if err != nil {
@@ -520,8 +608,15 @@ func (w *writer) PutMarks(ctx context.Context, marks []coaching.Mark) error {
 		subject := "attendance mark " + m.Date.String() + "/" + m.Lesson
 		rf := ref{kind: subject, id: string(m.CaseID) + "/" + m.Date.String() + "/" + m.Lesson, caseID: m.CaseID, version: int64(m.Revision)}
 		var latest int64
-		if err := w.queryRow(ctx, qLatestMark, string(m.CaseID), day, m.Lesson).Scan(&latest); err != nil {
+		var prev *attendance.Mark
+		row := w.queryRow(ctx, qLatestMarkContent, string(m.CaseID), day, m.Lesson)
+		p, err := scanMark(row, m.CaseID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
 			return interpretError(err, rf)
+		default:
+			latest, prev = int64(p.Revision), &p
 		}
 		if int64(m.Revision) != latest+1 {
 			return &coaching.ConflictError{CaseID: m.CaseID, Subject: subject, Expected: int64(m.Revision - 1), Current: latest}
@@ -530,8 +625,49 @@ func (w *writer) PutMarks(ctx context.Context, marks []coaching.Mark) error {
 			string(m.Status), string(m.Reason), micros(m.At), m.By); err != nil {
 			return interpretError(err, rf)
 		}
+		d, ok := deltas[m.CaseID]
+		if !ok {
+			d = &attendance.Totals{}
+			deltas[m.CaseID] = d
+			order = append(order, m.CaseID)
+		}
+		d.Apply(prev, m)
+		k := caseDay{m.CaseID, day}
+		dd, ok := dayDeltas[k]
+		if !ok {
+			dd = &attendance.Totals{}
+			dayDeltas[k] = dd
+			dayOrder = append(dayOrder, k)
+		}
+		dd.Apply(prev, m)
+	}
+	for _, k := range dayOrder {
+		d := dayDeltas[k]
+		if _, err := w.exec(ctx, qAddDayTotals, string(k.id), k.day, d.Marks, d.Minutes, d.AbsentMarks, d.AbsentMinutes, d.Unexplained); err != nil {
+			return interpretError(err, ref{kind: "attendance day", id: string(k.id), caseID: k.id})
+		}
+	}
+	for _, id := range order {
+		d := deltas[id]
+		if _, err := w.exec(ctx, qAddTotals, string(id), d.Marks, d.Minutes, d.AbsentMarks, d.AbsentMinutes, d.Unexplained); err != nil {
+			return interpretError(err, ref{kind: "attendance state", id: string(id), caseID: id})
+		}
 	}
 	return nil
+}
+
+// PutFlags implements attendance.Store.
+func (w *writer) PutFlags(ctx context.Context, id coaching.CaseID, flags []attendance.RiskFlag) error {
+	rf := ref{kind: "attendance state", id: string(id), caseID: id}
+	b, err := json.Marshal(flags)
+	if err != nil {
+		return err
+	}
+	if len(flags) == 0 {
+		b = []byte("[]")
+	}
+	_, err = w.exec(ctx, qPutFlags, string(id), b)
+	return interpretError(err, rf)
 }
 
 // ---- sessions --------------------------------------------------------------

@@ -1,23 +1,83 @@
 package storetest
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 )
 
+// RunAttendance runs the conformance cases of attendance's store port
+// (coaching/attendance: attendance.Store on write transactions,
+// attendance.Reader on read transactions) — marks and their revisions,
+// the early-warning window (RecentMarks), the running totals and the
+// flags — as a subtest group "Attendance" of t. A store that keeps
+// attendance runs it beside [Run]:
+//
+//	func TestAttendance(t *testing.T) { storetest.RunAttendance(t, newStore) }
+func RunAttendance(t *testing.T, newStore Harness) {
+	t.Helper()
+	runGroups(t, newStore, []group{{"Attendance", attendanceCases()}})
+}
+
+func attStore(e *env, tx coaching.Tx) attendance.Store {
+	st, ok := tx.(attendance.Store)
+	require.True(e, ok, "the store's write transactions implement attendance.Store (%T)", tx)
+	return st
+}
+
+func attReader(e *env, tx coaching.ReadTx) attendance.Reader {
+	rd, ok := tx.(attendance.Reader)
+	require.True(e, ok, "the store's read transactions implement attendance.Reader (%T)", tx)
+	return rd
+}
+
+// putMarks writes marks in a transaction of their own.
+func (e *env) putMarks(marks ...attendance.Mark) {
+	e.Helper()
+	e.update(func(tx coaching.Tx) error { return attStore(e, tx).PutMarks(e.ctx, marks) })
+}
+
+// attState reads a case's attendance state.
+func (e *env) attState(id coaching.CaseID) attendance.State {
+	e.Helper()
+	var st attendance.State
+	e.view(func(tx coaching.ReadTx) error {
+		var err error
+		st, err = attReader(e, tx).State(e.ctx, id)
+		return err
+	})
+	return st
+}
+
+// NormalizeState normalises an attendance state for comparison (no flags
+// and empty flags are the same).
+func NormalizeState(s attendance.State) attendance.State {
+	if len(s.Flags) == 0 {
+		s.Flags = nil
+	}
+	for i := range s.Flags {
+		s.Flags[i].Since = NormalizeTime(s.Flags[i].Since)
+	}
+	return s
+}
+
 // NormalizeMark normalises a mark for comparison.
-func NormalizeMark(m coaching.Mark) coaching.Mark {
+func NormalizeMark(m attendance.Mark) attendance.Mark {
 	m.At = NormalizeTime(m.At)
 	return m
 }
 
-func mark(id coaching.CaseID, day int, lesson string, status coaching.AttendanceStatus, rev int) coaching.Mark {
-	m := coaching.Mark{CaseID: id, Date: coaching.NewDate(2025, 3, day), Lesson: lesson, Title: "Matematiikka " + lesson,
+func mark(id coaching.CaseID, day int, lesson string, status attendance.Status, rev int) attendance.Mark {
+	m := attendance.Mark{CaseID: id, Date: coaching.NewDate(2025, 3, day), Lesson: lesson, Title: "Matematiikka " + lesson,
 		Minutes: 90, Status: status, Revision: rev, At: at(hour * 3), By: "a-teacher"}
-	if status == coaching.AttendanceExplained {
-		m.Reason = coaching.ReasonAppointment
+	if status == attendance.Explained {
+		m.Reason = attendance.ReasonAppointment
 	}
 	return m
 }
@@ -26,17 +86,17 @@ func attendanceCases() []testCase {
 	return []testCase{
 		{
 			name: "PutAndRange",
-			rule: "Tx.PutMarks stores marks; ReadTx.Marks returns the current marks of a case dated from..to inclusive (zero ends open), ordered by date then lesson",
+			rule: "attendance.Store.PutMarks stores marks; Reader.Marks returns the current marks of a case dated from..to inclusive (zero ends open), ordered by date then lesson",
 			run: func(e *env) {
 				e.seed("c-1", "c-2")
-				marks := []coaching.Mark{
-					mark("c-1", 5, "2", coaching.AttendancePresent, 1), mark("c-1", 3, "1", coaching.AttendanceUnexplained, 1),
-					mark("c-1", 4, "", coaching.AttendanceSick, 1), mark("c-1", 5, "1", coaching.AttendanceLate, 1),
-					mark("c-2", 4, "1", coaching.AttendancePresent, 1),
+				marks := []attendance.Mark{
+					mark("c-1", 5, "2", attendance.Present, 1), mark("c-1", 3, "1", attendance.Unexplained, 1),
+					mark("c-1", 4, "", attendance.Sick, 1), mark("c-1", 5, "1", attendance.Late, 1),
+					mark("c-2", 4, "1", attendance.Present, 1),
 				}
-				e.update(func(tx coaching.Tx) error { return tx.PutMarks(e.ctx, marks) })
+				e.putMarks(marks...)
 				e.view(func(tx coaching.ReadTx) error {
-					all, err := tx.Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
+					all, err := attReader(e, tx).Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
 					require.NoError(e, err)
 					var keys []string
 					for _, m := range all {
@@ -44,14 +104,14 @@ func attendanceCases() []testCase {
 					}
 					assert.Equal(e, []string{"2025-03-03/1", "2025-03-04/", "2025-03-05/1", "2025-03-05/2"}, keys)
 					assert.Equal(e, NormalizeMark(marks[1]), NormalizeMark(all[0]), "field for field")
-					some, err := tx.Marks(e.ctx, "c-1", coaching.NewDate(2025, 3, 4), coaching.NewDate(2025, 3, 4))
+					some, err := attReader(e, tx).Marks(e.ctx, "c-1", coaching.NewDate(2025, 3, 4), coaching.NewDate(2025, 3, 4))
 					require.NoError(e, err)
 					require.Len(e, some, 1)
-					assert.Equal(e, coaching.AttendanceSick, some[0].Status)
-					from, err := tx.Marks(e.ctx, "c-1", coaching.NewDate(2025, 3, 5), coaching.Date{})
+					assert.Equal(e, attendance.Sick, some[0].Status)
+					from, err := attReader(e, tx).Marks(e.ctx, "c-1", coaching.NewDate(2025, 3, 5), coaching.Date{})
 					require.NoError(e, err)
 					assert.Len(e, from, 2)
-					none, err := tx.Marks(e.ctx, "nope", coaching.Date{}, coaching.Date{})
+					none, err := attReader(e, tx).Marks(e.ctx, "nope", coaching.Date{}, coaching.Date{})
 					require.NoError(e, err)
 					assert.Empty(e, none)
 					return nil
@@ -60,32 +120,32 @@ func attendanceCases() []testCase {
 		},
 		{
 			name: "CorrectionsKeepHistory",
-			rule: "Tx.PutMarks: a correction is the next revision; ReadTx.Marks returns the latest, ReadTx.MarkHistory every revision oldest first; a gap or a repeat is a *ConflictError",
+			rule: "attendance.Store.PutMarks: a correction is the next revision; Reader.Marks returns the latest, Reader.MarkHistory every revision oldest first; a gap or a repeat is a *ConflictError",
 			run: func(e *env) {
 				e.seed("c-1")
 				e.update(func(tx coaching.Tx) error {
-					return tx.PutMarks(e.ctx, []coaching.Mark{mark("c-1", 3, "1", coaching.AttendanceUnexplained, 1)})
+					return attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 3, "1", attendance.Unexplained, 1)})
 				})
 				e.update(func(tx coaching.Tx) error {
-					return tx.PutMarks(e.ctx, []coaching.Mark{mark("c-1", 3, "1", coaching.AttendanceExplained, 2)})
+					return attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 3, "1", attendance.Explained, 2)})
 				})
 				err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
-					return tx.PutMarks(e.ctx, []coaching.Mark{mark("c-1", 3, "1", coaching.AttendancePresent, 2)})
+					return attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 3, "1", attendance.Present, 2)})
 				})
 				requireConflict(e, err, "PutMarks repeating revision 2")
 				err = e.store.Update(e.ctx, func(tx coaching.Tx) error {
-					return tx.PutMarks(e.ctx, []coaching.Mark{mark("c-1", 3, "2", coaching.AttendancePresent, 2)})
+					return attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 3, "2", attendance.Present, 2)})
 				})
 				requireConflict(e, err, "PutMarks of revision 2 of a new mark")
 				e.view(func(tx coaching.ReadTx) error {
-					cur, err := tx.Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
+					cur, err := attReader(e, tx).Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
 					require.NoError(e, err)
 					require.Len(e, cur, 1)
-					assert.Equal(e, coaching.AttendanceExplained, cur[0].Status)
-					h, err := tx.MarkHistory(e.ctx, "c-1", coaching.MarkKey{Date: coaching.NewDate(2025, 3, 3), Lesson: "1"})
+					assert.Equal(e, attendance.Explained, cur[0].Status)
+					h, err := attReader(e, tx).MarkHistory(e.ctx, "c-1", attendance.MarkKey{Date: coaching.NewDate(2025, 3, 3), Lesson: "1"})
 					require.NoError(e, err)
 					require.Len(e, h, 2)
-					assert.Equal(e, coaching.AttendanceUnexplained, h[0].Status)
+					assert.Equal(e, attendance.Unexplained, h[0].Status)
 					assert.Equal(e, 2, h[1].Revision)
 					return nil
 				})
@@ -97,22 +157,22 @@ func attendanceCases() []testCase {
 			run: func(e *env) {
 				e.seed("c-1")
 				e.update(func(tx coaching.Tx) error {
-					return tx.PutMarks(e.ctx, []coaching.Mark{mark("c-1", 3, "1", coaching.AttendanceUnexplained, 1)})
+					return attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 3, "1", attendance.Unexplained, 1)})
 				})
 				err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
-					if err := tx.PutMarks(e.ctx, []coaching.Mark{mark("c-1", 3, "1", coaching.AttendanceExplained, 2),
-						mark("c-1", 4, "1", coaching.AttendancePresent, 1)}); err != nil {
+					if err := attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 3, "1", attendance.Explained, 2),
+						mark("c-1", 4, "1", attendance.Present, 1)}); err != nil {
 						return err
 					}
 					return errMarked
 				})
 				require.ErrorIs(e, err, errMarked)
 				e.view(func(tx coaching.ReadTx) error {
-					cur, err := tx.Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
+					cur, err := attReader(e, tx).Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
 					require.NoError(e, err)
 					require.Len(e, cur, 1)
-					assert.Equal(e, coaching.AttendanceUnexplained, cur[0].Status)
-					h, err := tx.MarkHistory(e.ctx, "c-1", coaching.MarkKey{Date: coaching.NewDate(2025, 3, 3), Lesson: "1"})
+					assert.Equal(e, attendance.Unexplained, cur[0].Status)
+					h, err := attReader(e, tx).MarkHistory(e.ctx, "c-1", attendance.MarkKey{Date: coaching.NewDate(2025, 3, 3), Lesson: "1"})
 					require.NoError(e, err)
 					assert.Len(e, h, 1)
 					return nil
@@ -120,70 +180,172 @@ func attendanceCases() []testCase {
 			},
 		},
 		{
-			name: "UpdatePendingNotice",
-			rule: "Tx.UpdateNotice replaces a pending notice's content or cancels it (true); a claimed or sent notice is left as it is (false); a missing one is a *NotFoundError; ReadTx.Notice reads it in the transaction",
+			name: "RecentMarks",
+			rule: "attendance.Reader.RecentMarks returns the current marks of the last n distinct dates with marks on or before to, ordered by date then lesson (empty for n <= 0 or a case without marks)",
 			run: func(e *env) {
-				e.seed("c-1")
-				e.enqueue(notice("n-1", "c-1", "absence", at(hour)), notice("n-2", "c-1", "absence", at(hour)))
-				changed := notice("n-1", "c-1", "absence", at(2*hour))
-				changed.Subject, changed.Body = "Poissaolo 3.3.2025", "Tunnit: Matematiikka 1, Matematiikka 2"
-				changed.Data = map[string]string{"lessons": "1,2"}
-				e.update(func(tx coaching.Tx) error {
-					ok, err := tx.UpdateNotice(e.ctx, changed)
+				e.seed("c-1", "c-2")
+				// Days 3, 4, 6, 7 and 10 have marks; day 6 has two lessons,
+				// one corrected.
+				e.putMarks(mark("c-1", 3, "1", attendance.Present, 1), mark("c-1", 4, "1", attendance.Sick, 1),
+					mark("c-1", 6, "2", attendance.Present, 1), mark("c-1", 6, "1", attendance.Unexplained, 1),
+					mark("c-1", 7, "", attendance.Late, 1), mark("c-1", 10, "1", attendance.Present, 1),
+					mark("c-2", 6, "1", attendance.Present, 1))
+				e.putMarks(mark("c-1", 6, "1", attendance.Explained, 2))
+				keys := func(ms []attendance.Mark) []string {
+					out := []string{}
+					for _, m := range ms {
+						out = append(out, fmt.Sprintf("%d/%s/%d", m.Date.Day, m.Lesson, m.Revision))
+					}
+					return out
+				}
+				e.view(func(tx coaching.ReadTx) error {
+					rd := attReader(e, tx)
+					for _, tc := range []struct {
+						to   int
+						n    int
+						want []string
+					}{
+						{10, 1, []string{"10/1/1"}},
+						{9, 2, []string{"6/1/2", "6/2/1", "7//1"}},
+						{7, 3, []string{"4/1/1", "6/1/2", "6/2/1", "7//1"}},
+						{31, 99, []string{"3/1/1", "4/1/1", "6/1/2", "6/2/1", "7//1", "10/1/1"}},
+						{2, 5, []string{}},
+						{10, 0, []string{}},
+					} {
+						got, err := rd.RecentMarks(e.ctx, "c-1", coaching.NewDate(2025, 3, tc.to), tc.n)
+						require.NoError(e, err)
+						assert.Equal(e, tc.want, keys(got), "RecentMarks(to 2025-03-%02d, %d days)", tc.to, tc.n)
+					}
+					got, err := rd.RecentMarks(e.ctx, "c-1", coaching.NewDate(2025, 3, 7), 1)
 					require.NoError(e, err)
-					assert.True(e, ok)
-					got, err := tx.Notice(e.ctx, "n-1")
+					if assert.Len(e, got, 1) {
+						assert.Equal(e, NormalizeMark(mark("c-1", 7, "", attendance.Late, 1)), NormalizeMark(got[0]), "field for field")
+					}
+					none, err := rd.RecentMarks(e.ctx, "nope", coaching.NewDate(2025, 3, 31), 5)
 					require.NoError(e, err)
-					assert.Equal(e, changed.Body, got.Body, "the transaction sees its own update")
+					assert.Empty(e, none)
 					return nil
 				})
-				n := e.mustNotice("n-1")
-				assert.Equal(e, changed.Subject, n.Subject)
-				assert.Equal(e, map[string]string{"lessons": "1,2"}, n.Data)
-				assert.True(e, n.NotBefore.Equal(at(2*hour)))
-				assert.Equal(e, coaching.NoticePending, n.Status)
-
-				// Cancel n-2: it is never claimed.
-				cancel := notice("n-2", "c-1", "absence", at(hour))
-				cancel.Status = coaching.NoticeCancelled
-				e.update(func(tx coaching.Tx) error {
-					ok, err := tx.UpdateNotice(e.ctx, cancel)
+			},
+		},
+		{
+			name: "RecentDays",
+			rule: "attendance.Reader.RecentDays returns the totals of the current marks on each of the last n distinct dates with marks on or before to, oldest first (empty for n <= 0 or a case without marks)",
+			run: func(e *env) {
+				e.seed("c-1", "c-2")
+				e.putMarks(mark("c-1", 3, "1", attendance.Present, 1), mark("c-1", 4, "1", attendance.Sick, 1),
+					mark("c-1", 6, "2", attendance.Present, 1), mark("c-1", 6, "1", attendance.Unexplained, 1),
+					mark("c-1", 7, "", attendance.Late, 1), mark("c-1", 10, "1", attendance.Unexplained, 1),
+					mark("c-2", 6, "1", attendance.Present, 1))
+				e.putMarks(mark("c-1", 6, "1", attendance.Explained, 2))
+				day := func(d int, t attendance.Totals) attendance.Day {
+					return attendance.Day{Date: coaching.NewDate(2025, 3, d), Totals: t}
+				}
+				e.view(func(tx coaching.ReadTx) error {
+					rd := attReader(e, tx)
+					got, err := rd.RecentDays(e.ctx, "c-1", coaching.NewDate(2025, 3, 9), 2)
 					require.NoError(e, err)
-					assert.True(e, ok)
+					assert.Equal(e, []attendance.Day{
+						day(6, attendance.Totals{Marks: 2, Minutes: 180, AbsentMarks: 1, AbsentMinutes: 90}),
+						day(7, attendance.Totals{Marks: 1, Minutes: 90}),
+					}, got, "a correction counts as its latest revision")
+					got, err = rd.RecentDays(e.ctx, "c-1", coaching.NewDate(2025, 3, 10), 1)
+					require.NoError(e, err)
+					assert.Equal(e, []attendance.Day{day(10, attendance.Totals{Marks: 1, Minutes: 90, AbsentMarks: 1, AbsentMinutes: 90, Unexplained: 1})}, got)
+					all, err := rd.RecentDays(e.ctx, "c-1", coaching.NewDate(2025, 3, 31), 99)
+					require.NoError(e, err)
+					assert.Len(e, all, 5)
+					for _, tc := range []struct {
+						to coaching.Date
+						n  int
+					}{{coaching.NewDate(2025, 3, 2), 5}, {coaching.NewDate(2025, 3, 31), 0}} {
+						none, err := rd.RecentDays(e.ctx, "c-1", tc.to, tc.n)
+						require.NoError(e, err)
+						assert.Empty(e, none, "RecentDays(to %s, %d days)", tc.to, tc.n)
+					}
+					none, err := rd.RecentDays(e.ctx, "nope", coaching.NewDate(2025, 3, 31), 5)
+					require.NoError(e, err)
+					assert.Empty(e, none)
 					return nil
 				})
-				assert.Equal(e, coaching.NoticeCancelled, e.mustNotice("n-2").Status)
-				claimed := e.claim(at(3*hour), 10, hour)
-				require.Len(e, claimed, 1)
-				assert.Equal(e, "n-1", claimed[0].ID, "a cancelled notice is not claimed")
-
-				// Claimed: no longer updatable.
-				e.update(func(tx coaching.Tx) error {
-					ok, err := tx.UpdateNotice(e.ctx, notice("n-1", "c-1", "absence", at(hour)))
-					require.NoError(e, err)
-					assert.False(e, ok)
-					_, err = tx.UpdateNotice(e.ctx, notice("n-9", "c-1", "absence", at(hour)))
-					requireNotFound(e, err, "notice", "n-9", "UpdateNotice of a missing notice")
-					_, err = tx.Notice(e.ctx, "n-9")
-					requireNotFound(e, err, "notice", "n-9", "ReadTx.Notice of a missing notice")
-					return nil
-				})
-				assert.Equal(e, changed.Body, e.mustNotice("n-1").Body)
-
-				// A failed transaction's update is undone.
-				again := notice("n-3", "c-1", "absence", at(hour))
-				e.enqueue(again)
+			},
+		},
+		{
+			name: "TotalsFollowCorrections",
+			rule: "attendance.Store.PutMarks keeps State.Totals and the day totals (Reader.RecentDays) equal to a recount of the current marks (attendance.Recount): a new mark adds itself, a correction the difference from the revision it replaces; a case without marks has zero totals",
+			run: func(e *env) {
+				e.seed("c-1", "c-2")
+				assert.Equal(e, attendance.State{}, NormalizeState(e.attState("c-1")), "nothing yet")
+				statuses := []attendance.Status{attendance.Present, attendance.Late, attendance.Unexplained, attendance.Explained, attendance.Sick}
+				rng := rand.New(rand.NewPCG(13, 4))
+				revs := map[string]int{}
+				for round := 0; round < 12; round++ {
+					var batch []attendance.Mark
+					seen := map[string]bool{}
+					for range 6 {
+						id := coaching.CaseID(fmt.Sprintf("c-%d", 1+rng.IntN(2)))
+						day, lesson := 1+rng.IntN(5), fmt.Sprint(rng.IntN(3))
+						k := string(id) + "/" + fmt.Sprint(day) + "/" + lesson
+						if seen[k] {
+							continue
+						}
+						seen[k] = true
+						revs[k]++
+						m := mark(id, day, lesson, statuses[rng.IntN(len(statuses))], revs[k])
+						m.Minutes = 15 * rng.IntN(7)
+						batch = append(batch, m)
+					}
+					e.putMarks(batch...)
+				}
+				for _, id := range []coaching.CaseID{"c-1", "c-2"} {
+					var cur []attendance.Mark
+					e.view(func(tx coaching.ReadTx) error {
+						var err error
+						cur, err = attReader(e, tx).Marks(e.ctx, id, coaching.Date{}, coaching.Date{})
+						return err
+					})
+					want := attendance.Recount(cur)
+					require.NotZero(e, want.Marks)
+					assert.Equal(e, want, e.attState(id).Totals, "the totals of %s after corrections equal a recount", id)
+					e.view(func(tx coaching.ReadTx) error {
+						days, err := attReader(e, tx).RecentDays(e.ctx, id, coaching.NewDate(2025, 3, 31), 99)
+						require.NoError(e, err)
+						assert.Equal(e, attendance.DaysOf(cur), days, "the day totals of %s after corrections equal a recount", id)
+						return nil
+					})
+				}
+			},
+		},
+		{
+			name: "Flags",
+			rule: "attendance.Store.PutFlags replaces a case's flags (the totals stay) and State returns them field for field, in order; a failed transaction's flags and totals are not stored",
+			run: func(e *env) {
+				e.seed("c-1", "c-2")
+				e.putMarks(mark("c-1", 3, "1", attendance.Unexplained, 1))
+				flags := []attendance.RiskFlag{{Rule: "unexplained_3_in_10", Reason: "3 unexplained absences", Since: at(hour), Seq: 4},
+					{Rule: "absence_25h", Reason: "25.5 hours of absence (threshold 25 h)", Since: at(2 * hour), Seq: 7}}
+				e.update(func(tx coaching.Tx) error { return attStore(e, tx).PutFlags(e.ctx, "c-1", flags) })
+				st := NormalizeState(e.attState("c-1"))
+				assert.Equal(e, NormalizeState(attendance.State{Flags: flags, Totals: attendance.Totals{Marks: 1, Minutes: 90, AbsentMarks: 1, AbsentMinutes: 90, Unexplained: 1}}), st)
+				assert.Equal(e, attendance.State{}, NormalizeState(e.attState("c-2")), "another case's state is its own")
 				err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
-					upd := again
-					upd.Status = coaching.NoticeCancelled
-					if _, err := tx.UpdateNotice(e.ctx, upd); err != nil {
+					if err := attStore(e, tx).PutFlags(e.ctx, "c-1", nil); err != nil {
+						return err
+					}
+					if err := attStore(e, tx).PutMarks(e.ctx, []attendance.Mark{mark("c-1", 4, "1", attendance.Sick, 1)}); err != nil {
 						return err
 					}
 					return errMarked
 				})
 				require.ErrorIs(e, err, errMarked)
-				assert.Equal(e, coaching.NoticePending, e.mustNotice("n-3").Status)
-				assert.Len(e, e.claim(at(3*hour+hour/2), 10, hour), 1, "the rolled-back cancel leaves n-3 claimable (n-1 is still leased)")
+				assert.Equal(e, st, NormalizeState(e.attState("c-1")), "the rolled-back flags and totals are not stored")
+				e.update(func(tx coaching.Tx) error { return attStore(e, tx).PutFlags(e.ctx, "c-1", flags[1:]) })
+				got := e.attState("c-1")
+				require.Len(e, got.Flags, 1)
+				assert.Equal(e, "absence_25h", got.Flags[0].Rule)
+				assert.Equal(e, 1, got.Totals.Marks, "the totals stay")
+				e.update(func(tx coaching.Tx) error { return attStore(e, tx).PutFlags(e.ctx, "c-1", nil) })
+				assert.Empty(e, e.attState("c-1").Flags, "cleared")
 			},
 		},
 	}

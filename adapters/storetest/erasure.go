@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
@@ -34,6 +35,8 @@ func RunErasure(t *testing.T, newStore Harness) {
 	require.NotNil(t, store, "the harness returned a nil store")
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
 	eng := erasureEngine(t, store, func() time.Time { return now })
+	att, err := attendance.New(eng, nil)
+	require.NoError(t, err)
 	const org coaching.OrganisationID = "org-erasure"
 	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 	tutor := coaching.Actor{ID: "tutor", Organisation: org, Roles: []coaching.Role{coaching.RolePersonalTutor}}
@@ -64,8 +67,8 @@ func RunErasure(t *testing.T, newStore Harness) {
 		require.NoError(t, err)
 		_, err = referrals(t, eng).Propose(ctx, tutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: "worried about home"})
 		require.NoError(t, err)
-		_, err = eng.RecordAttendance(ctx, tutor, []coaching.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1", Minutes: 45,
-			Status: coaching.AttendanceUnexplained}})
+		_, err = att.Record(ctx, tutor, []attendance.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1", Minutes: 45,
+			Status: attendance.Unexplained}})
 		require.NoError(t, err)
 		event := "complete"
 		if i%4 == 3 {
@@ -151,7 +154,7 @@ func RunErasure(t *testing.T, newStore Harness) {
 				"only the records the erasure keeps are left")
 		}
 		assert.NotContains(t, string(rec.Data), "Suku", "without its note")
-		marks, err := eng.Marks(ctx, head, c.ID, coaching.Date{}, coaching.Date{})
+		marks, err := att.Marks(ctx, head, c.ID, coaching.Date{}, coaching.Date{})
 		require.NoError(t, err)
 		assert.Len(t, marks, 1, "attendance stays")
 		notices, err := store.Notices(ctx, coaching.NoticeQuery{CaseID: c.ID})

@@ -36,7 +36,6 @@ func ExampleCases() {
 	// Pipelined true
 	// Iteration true
 	// Documents true
-	// Attendance true
 	// Access true
 	// Purge true
 	// Concurrency true

@@ -102,9 +102,6 @@ func fullCase(id coaching.CaseID) coaching.Case {
 			{ActorID: "a-coach", Role: coaching.RoleCoach, Name: "Kaisa Valmentaja", Contact: coaching.Contact{Email: "kaisa@example.fi"}, Language: coaching.Finnish},
 			{ActorID: "a-curator", Role: coaching.RoleCurator, Name: "Kurt Kuraattori", Contact: coaching.Contact{Phone: "+358 50 111 2222"}},
 		},
-		Flags: []coaching.RiskFlag{
-			{Rule: "unexplained_3_in_10", Reason: "3 selvittämätöntä poissaoloa", Since: at(2*day + 3*time.Microsecond), Seq: 3},
-		},
 	}
 }
 

@@ -87,12 +87,6 @@ func NormalizeCase(c coaching.Case) coaching.Case {
 	for i := range q.Records {
 		q.Records[i] = NormalizeRecord(q.Records[i])
 	}
-	if len(q.Flags) == 0 {
-		q.Flags = nil
-	}
-	for i := range q.Flags {
-		q.Flags[i].Since = NormalizeTime(q.Flags[i].Since)
-	}
 	return q
 }
 

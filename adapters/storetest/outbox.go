@@ -130,6 +130,73 @@ func outboxCases() []testCase {
 			rule: "Outbox.Notices lists the notices matching q (NoticeQuery.Match: case, kind, status; Limit caps, 0 = no cap), oldest first",
 			run:  testNoticesQuery,
 		},
+		{
+			name: "UpdatePendingNotice",
+			rule: "Tx.UpdateNotice replaces a pending notice's content or cancels it (true); a claimed or sent notice is left as it is (false); a missing one is a *NotFoundError; ReadTx.Notice reads it in the transaction",
+			run: func(e *env) {
+				e.seed("c-1")
+				e.enqueue(notice("n-1", "c-1", "absence", at(hour)), notice("n-2", "c-1", "absence", at(hour)))
+				changed := notice("n-1", "c-1", "absence", at(2*hour))
+				changed.Subject, changed.Body = "Poissaolo 3.3.2025", "Tunnit: Matematiikka 1, Matematiikka 2"
+				changed.Data = map[string]string{"lessons": "1,2"}
+				e.update(func(tx coaching.Tx) error {
+					ok, err := tx.UpdateNotice(e.ctx, changed)
+					require.NoError(e, err)
+					assert.True(e, ok)
+					got, err := tx.Notice(e.ctx, "n-1")
+					require.NoError(e, err)
+					assert.Equal(e, changed.Body, got.Body, "the transaction sees its own update")
+					return nil
+				})
+				n := e.mustNotice("n-1")
+				assert.Equal(e, changed.Subject, n.Subject)
+				assert.Equal(e, map[string]string{"lessons": "1,2"}, n.Data)
+				assert.True(e, n.NotBefore.Equal(at(2*hour)))
+				assert.Equal(e, coaching.NoticePending, n.Status)
+
+				// Cancel n-2: it is never claimed.
+				cancel := notice("n-2", "c-1", "absence", at(hour))
+				cancel.Status = coaching.NoticeCancelled
+				e.update(func(tx coaching.Tx) error {
+					ok, err := tx.UpdateNotice(e.ctx, cancel)
+					require.NoError(e, err)
+					assert.True(e, ok)
+					return nil
+				})
+				assert.Equal(e, coaching.NoticeCancelled, e.mustNotice("n-2").Status)
+				claimed := e.claim(at(3*hour), 10, hour)
+				require.Len(e, claimed, 1)
+				assert.Equal(e, "n-1", claimed[0].ID, "a cancelled notice is not claimed")
+
+				// Claimed: no longer updatable.
+				e.update(func(tx coaching.Tx) error {
+					ok, err := tx.UpdateNotice(e.ctx, notice("n-1", "c-1", "absence", at(hour)))
+					require.NoError(e, err)
+					assert.False(e, ok)
+					_, err = tx.UpdateNotice(e.ctx, notice("n-9", "c-1", "absence", at(hour)))
+					requireNotFound(e, err, "notice", "n-9", "UpdateNotice of a missing notice")
+					_, err = tx.Notice(e.ctx, "n-9")
+					requireNotFound(e, err, "notice", "n-9", "ReadTx.Notice of a missing notice")
+					return nil
+				})
+				assert.Equal(e, changed.Body, e.mustNotice("n-1").Body)
+
+				// A failed transaction's update is undone.
+				again := notice("n-3", "c-1", "absence", at(hour))
+				e.enqueue(again)
+				err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+					upd := again
+					upd.Status = coaching.NoticeCancelled
+					if _, err := tx.UpdateNotice(e.ctx, upd); err != nil {
+						return err
+					}
+					return errMarked
+				})
+				require.ErrorIs(e, err, errMarked)
+				assert.Equal(e, coaching.NoticePending, e.mustNotice("n-3").Status)
+				assert.Len(e, e.claim(at(3*hour+hour/2), 10, hour), 1, "the rolled-back cancel leaves n-3 claimable (n-1 is still leased)")
+			},
+		},
 	}
 }
 

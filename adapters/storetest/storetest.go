@@ -31,9 +31,14 @@
 //     a store whose columns cannot hold invalid UTF-8 or NUL must not lose
 //     the entry.
 //
-// Beside Run, [RunErasure] and [RunDenials] drive the engine end to end
-// over a store, and [EraseParticipant] leaves one erased participant behind
-// for a store's own test to scan its files for the erased bytes.
+// Run is the kernel's suite (the coaching.Store port). Each feature's port
+// has a suite of its own, run beside it by a store that keeps the
+// feature's data: [RunSessions] (coaching/session) and [RunAttendance]
+// (coaching/attendance). [RunErasure] and [RunDenials] drive the engine
+// end to end over a store, and [EraseParticipant] leaves one erased
+// participant behind for a store's own test to scan its files for the
+// erased bytes. [BenchDispatch] and [BenchAttendance] are benchmarks a
+// store runs on itself.
 package storetest
 
 import (
@@ -125,7 +130,6 @@ func groups() []group {
 		{"Pipelined", pipelinedCases()},
 		{"Iteration", iterationCases()},
 		{"Documents", documentCases()},
-		{"Attendance", attendanceCases()},
 		{"Access", accessCases()},
 		{"Purge", purgeCases()},
 		{"Concurrency", concurrencyCases()},

@@ -426,7 +426,6 @@ func testWritesKeepNoReference(e *env) {
 	p.ExternalIDs["sis"] = "MUTATED"
 	*p.Background.UnemployedMonths = 99
 	c.State = "MUTATED"
-	c.Flags = append(c.Flags, coaching.RiskFlag{Rule: "MUTATED"})
 	a.Reason = "MUTATED"
 	n.Data["case_id"] = "MUTATED"
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 )
 
 // failureHeader starts every assertion failure, so kit failures are easy
@@ -190,11 +191,16 @@ type Options struct {
 	Start time.Time
 	// Engine are the engine's options — timer handlers (e.g.
 	// pathway.TimerHandlers, referral.TimerHandlers), the features'
-	// guarded document kinds (e.g. referral.Documents()), attendance and
-	// early-warning settings, the policy, the logger, id generation —
-	// exactly as the host passes them to coaching.New. The kit sets Clock to its own clock (an Engine.Clock
+	// guarded document kinds (e.g. referral.Documents()), the policy, the
+	// texts, the logger, id generation — exactly as the host passes them
+	// to coaching.New. The kit sets Clock to its own clock (an Engine.Clock
 	// given here is an error: drive time with Env.Clock).
 	Engine coaching.Options
+	// Attendance are the attendance feature's options (digest time,
+	// early-warning rules), exactly as the host passes them to
+	// attendance.New; nil is its defaults. Env.Attendance is built with
+	// them.
+	Attendance *attendance.Options
 	// Dispatcher options; the kit sets Clock. Defaults to the dispatcher's
 	// own defaults.
 	Dispatcher *coaching.DispatcherOptions
@@ -208,6 +214,8 @@ type Env struct {
 	Clock      *Clock
 	Sender     *Sender
 	Dispatcher *coaching.Dispatcher
+	// Attendance is the attendance feature over Engine (Options.Attendance).
+	Attendance *attendance.Service
 }
 
 // New returns a fresh environment; it fails the test if the models or
@@ -246,6 +254,10 @@ func newEnv(t testingT, opts *Options) *Env {
 	}
 	env.Engine = eng
 	Inspect(eng, env.Store)
+	if env.Attendance, err = attendance.New(eng, opts.Attendance); err != nil {
+		fail(t, "cannot build attendance: %v", err)
+		return nil
+	}
 	dopts := coaching.DispatcherOptions{}
 	if opts.Dispatcher != nil {
 		dopts = *opts.Dispatcher

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/sis"
@@ -201,7 +202,7 @@ func (s *Server) fire(r *http.Request, a coaching.Actor) (int, any, error) {
 
 // attendanceRequest is a lesson's or a day's marks for a group.
 type attendanceRequest struct {
-	Marks []coaching.MarkInput `json:"marks"`
+	Marks []attendance.MarkInput `json:"marks"`
 }
 
 func (s *Server) recordAttendance(r *http.Request, a coaching.Actor) (int, any, error) {
@@ -209,7 +210,7 @@ func (s *Server) recordAttendance(r *http.Request, a coaching.Actor) (int, any, 
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.eng.RecordAttendance(r.Context(), a, in.Marks)
+	res, err := s.att.Record(r.Context(), a, in.Marks)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -234,11 +235,11 @@ func (s *Server) attendance(r *http.Request, a coaching.Actor) (int, any, error)
 	if len(pr.Problems) > 0 {
 		return 0, nil, pr
 	}
-	marks, err := s.eng.Marks(r.Context(), a, coaching.CaseID(r.PathValue("case")), from, to)
+	marks, err := s.att.Marks(r.Context(), a, coaching.CaseID(r.PathValue("case")), from, to)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string][]coaching.Mark{"marks": marks}, nil
+	return http.StatusOK, map[string][]attendance.Mark{"marks": marks}, nil
 }
 
 // getHOKS returns the latest version as eHOKS JSON; its number is the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/pathway"
@@ -49,6 +50,7 @@ type Config struct {
 type Server struct {
 	eng    *coaching.Engine
 	plans  *hoks.Service
+	att    *attendance.Service
 	store  coaching.Store
 	disp   *coaching.Dispatcher
 	clock  coaching.Clock
@@ -136,12 +138,16 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	att, err := attendance.New(eng, nil)
+	if err != nil {
+		return nil, err
+	}
 	disp, err := coaching.NewDispatcher(cfg.Store, cfg.Sender, &coaching.DispatcherOptions{Clock: cfg.Clock, Logger: cfg.Logger,
 		Interval: cfg.DispatchInterval})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{eng: eng, plans: plans, store: cfg.Store, disp: disp, clock: cfg.Clock, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(),
+	s := &Server{eng: eng, plans: plans, att: att, store: cfg.Store, disp: disp, clock: cfg.Clock, log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(),
 		registry: Registry()}
 	s.register()
 	return s, nil

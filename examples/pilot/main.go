@@ -34,6 +34,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/internal/mailtest"
@@ -108,6 +109,7 @@ type simulation struct {
 	eng      *coaching.Engine
 	sessions *session.Service
 	refs     *referral.Service
+	att      *attendance.Service
 	store    *memory.Store
 	disp     *coaching.Dispatcher
 	mail     *mailtest.Server
@@ -121,12 +123,12 @@ type simulation struct {
 	mappedLast coaching.Date
 
 	// What happened.
-	calls        int // RecordAttendance calls
+	calls        int // attendance.Service.Record calls
 	raised       map[string]int
 	cleared      map[string]int
-	byCorrection []coaching.FlagChange
+	byCorrection []attendance.FlagChange
 	flagged      map[coaching.CaseID]bool
-	unreachable  map[string]coaching.UnreachableGuardian // by guardian id
+	unreachable  map[string]attendance.UnreachableGuardian // by guardian id
 	dispatched   coaching.DispatchReport
 	received     []mailtest.Message
 
@@ -172,7 +174,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		raised:      map[string]int{},
 		cleared:     map[string]int{},
 		flagged:     map[coaching.CaseID]bool{},
-		unreachable: map[string]coaching.UnreachableGuardian{},
+		unreachable: map[string]attendance.UnreachableGuardian{},
 		elements:    map[session.ApproachElement]int{},
 		now:         TermStart.At(7, 0),
 	}
@@ -200,6 +202,9 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		return nil, err
 	}
 	if sim.refs, err = referral.New(sim.eng); err != nil {
+		return nil, err
+	}
+	if sim.att, err = attendance.New(sim.eng, nil); err != nil {
 		return nil, err
 	}
 	sender, err := smtp.New(smtp.Options{
@@ -338,11 +343,11 @@ func (s *simulation) evening(ctx context.Context) error {
 	if _, err := s.eng.Tick(ctx, s.now); err != nil {
 		return err
 	}
-	raised, cleared, err := s.eng.ReviewRisks(ctx)
+	raised, cleared, err := s.att.ReviewRisks(ctx)
 	if err != nil {
 		return err
 	}
-	s.absorb(&coaching.AttendanceResult{Raised: raised, Cleared: cleared}, false)
+	s.absorb(&attendance.Result{Raised: raised, Cleared: cleared}, false)
 	return s.at(ctx, 18, 5)
 }
 
@@ -374,7 +379,7 @@ func (s *simulation) redirect(ctx context.Context) error {
 }
 
 // dayPlan is how each student attends today's four lessons.
-type dayPlan map[int]*[4]coaching.MarkInput
+type dayPlan map[int]*[4]attendance.MarkInput
 
 // drawDay decides today's attendance of every student in the class.
 func (s *simulation) drawDay() dayPlan {
@@ -386,24 +391,24 @@ func (s *simulation) drawDay() dayPlan {
 		if s.closed[st.Index] {
 			continue
 		}
-		var marks [4]coaching.MarkInput
-		status := [4]coaching.AttendanceStatus{}
-		reason := [4]coaching.AbsenceReason{}
+		var marks [4]attendance.MarkInput
+		status := [4]attendance.Status{}
+		reason := [4]attendance.AbsenceReason{}
 		for i := range status {
-			status[i] = coaching.AttendancePresent
+			status[i] = attendance.Present
 		}
 		scriptedDay := false
 		for _, sc := range script {
 			if sc.student == st.Index && sc.date == d {
 				scriptedDay = true
 				for _, li := range sc.lessons {
-					status[li] = coaching.AttendanceUnexplained
+					status[li] = attendance.Unexplained
 				}
 			}
 		}
 		switch {
 		case st.Index == idxCorrectedBefore && d == CorrectedBeforeDay:
-			status[0] = coaching.AttendanceUnexplained
+			status[0] = attendance.Unexplained
 			s.lateFix[st.Index] = true
 		case scriptedDay:
 		default:
@@ -418,31 +423,31 @@ func (s *simulation) drawDay() dayPlan {
 			r := s.rng.Float64()
 			switch {
 			case r < p.sickDay:
-				status = [4]coaching.AttendanceStatus{coaching.AttendanceSick, coaching.AttendanceSick, coaching.AttendanceSick, coaching.AttendanceSick}
+				status = [4]attendance.Status{attendance.Sick, attendance.Sick, attendance.Sick, attendance.Sick}
 			case r < p.sickDay+p.appointment:
-				status[0], status[1] = coaching.AttendanceExplained, coaching.AttendanceExplained
-				reason[0], reason[1] = coaching.ReasonAppointment, coaching.ReasonAppointment
+				status[0], status[1] = attendance.Explained, attendance.Explained
+				reason[0], reason[1] = attendance.ReasonAppointment, attendance.ReasonAppointment
 			case r < p.sickDay+p.appointment+skip:
-				status = [4]coaching.AttendanceStatus{coaching.AttendanceUnexplained, coaching.AttendanceUnexplained, coaching.AttendanceUnexplained, coaching.AttendanceUnexplained}
+				status = [4]attendance.Status{attendance.Unexplained, attendance.Unexplained, attendance.Unexplained, attendance.Unexplained}
 			default:
 				for i := range status {
 					u := s.rng.Float64()
 					switch {
 					case u < p.unexplained+skip/3:
-						status[i] = coaching.AttendanceUnexplained
+						status[i] = attendance.Unexplained
 					case u < p.unexplained+skip/3+p.late:
-						status[i] = coaching.AttendanceLate
+						status[i] = attendance.Late
 					}
 				}
 				// Some who miss the first lesson turn up during it: the
 				// teacher corrects the mark to late before the digest.
-				if status[0] == coaching.AttendanceUnexplained && s.rng.IntN(4) == 0 {
+				if status[0] == attendance.Unexplained && s.rng.IntN(4) == 0 {
 					s.lateFix[st.Index] = true
 				}
 			}
 		}
 		for i := range marks {
-			marks[i] = coaching.MarkInput{CaseID: st.CaseID, Date: d, Status: status[i], Reason: reason[i], Minutes: lessonMinutes}
+			marks[i] = attendance.MarkInput{CaseID: st.CaseID, Date: d, Status: status[i], Reason: reason[i], Minutes: lessonMinutes}
 		}
 		plan[st.Index] = &marks
 	}
@@ -452,7 +457,7 @@ func (s *simulation) drawDay() dayPlan {
 // markLesson records one lesson's attendance for the whole class in one
 // call.
 func (s *simulation) markLesson(ctx context.Context, l lesson, li int, plan dayPlan) error {
-	var marks []coaching.MarkInput
+	var marks []attendance.MarkInput
 	for _, st := range s.class {
 		p, ok := plan[st.Index]
 		if !ok {
@@ -469,11 +474,11 @@ func (s *simulation) markLesson(ctx context.Context, l lesson, li int, plan dayP
 // turned up late, and, the day after CorrectionDay, explains that day's
 // absences after the guardian called (the digest has already gone).
 func (s *simulation) morningCorrections(ctx context.Context, first lesson) error {
-	var late []coaching.MarkInput
+	var late []attendance.MarkInput
 	for _, st := range s.class {
 		if s.lateFix[st.Index] {
-			late = append(late, coaching.MarkInput{CaseID: st.CaseID, Date: s.today, Lesson: first.ID, Title: first.Title(),
-				Minutes: lessonMinutes, Status: coaching.AttendanceLate})
+			late = append(late, attendance.MarkInput{CaseID: st.CaseID, Date: s.today, Lesson: first.ID, Title: first.Title(),
+				Minutes: lessonMinutes, Status: attendance.Late})
 		}
 	}
 	if len(late) > 0 {
@@ -485,17 +490,17 @@ func (s *simulation) morningCorrections(ctx context.Context, first lesson) error
 		return nil
 	}
 	st := s.class[idxCorrection]
-	var fix []coaching.MarkInput
+	var fix []attendance.MarkInput
 	for _, l := range Timetable(CorrectionDay) {
-		fix = append(fix, coaching.MarkInput{CaseID: st.CaseID, Date: CorrectionDay, Lesson: l.ID, Title: l.Title(),
-			Minutes: lessonMinutes, Status: coaching.AttendanceExplained, Reason: coaching.ReasonFamily})
+		fix = append(fix, attendance.MarkInput{CaseID: st.CaseID, Date: CorrectionDay, Lesson: l.ID, Title: l.Title(),
+			Minutes: lessonMinutes, Status: attendance.Explained, Reason: attendance.ReasonFamily})
 	}
 	return s.record(ctx, tutor, fix, true)
 }
 
 // record stores marks and keeps count of what followed.
-func (s *simulation) record(ctx context.Context, by staff, marks []coaching.MarkInput, correction bool) error {
-	res, err := s.eng.RecordAttendance(ctx, by.actor(), marks)
+func (s *simulation) record(ctx context.Context, by staff, marks []attendance.MarkInput, correction bool) error {
+	res, err := s.att.Record(ctx, by.actor(), marks)
 	if err != nil {
 		return err
 	}
@@ -505,7 +510,7 @@ func (s *simulation) record(ctx context.Context, by staff, marks []coaching.Mark
 }
 
 // absorb counts flags raised and cleared and unreachable guardians.
-func (s *simulation) absorb(res *coaching.AttendanceResult, correction bool) {
+func (s *simulation) absorb(res *attendance.Result, correction bool) {
 	for _, f := range res.Raised {
 		s.raised[f.Flag.Rule]++
 		s.flagged[f.CaseID] = true
@@ -548,11 +553,11 @@ func (s *simulation) midday(ctx context.Context) error {
 			if s.closed[st.Index] {
 				continue
 			}
-			c, err := s.eng.Case(ctx, head.actor(), st.CaseID)
+			flags, err := s.att.Flags(ctx, head.actor(), st.CaseID)
 			if err != nil {
 				return err
 			}
-			if len(c.Flags) == 0 {
+			if len(flags) == 0 {
 				continue
 			}
 			// The first meeting takes an hour, then a half-hour check-in a week.

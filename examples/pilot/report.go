@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/outcomes"
 )
@@ -25,7 +26,8 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	pr := &printer{w: w}
 	cases := make([]coaching.Case, len(s.class))
 	parts := make([]coaching.Participant, len(s.class))
-	marks := make([][]coaching.Mark, len(s.class))
+	marks := make([][]attendance.Mark, len(s.class))
+	attState := make([]attendance.State, len(s.class))
 	err := s.store.View(ctx, func(tx coaching.ReadTx) error {
 		for i, st := range s.class {
 			var err error
@@ -40,7 +42,11 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 			if parts[i], err = tx.Participant(ctx, cases[i].ParticipantID); err != nil {
 				return err
 			}
-			if marks[i], err = tx.Marks(ctx, st.CaseID, TermStart, TermEnd); err != nil {
+			rd := tx.(attendance.Reader) // the memory store keeps attendance
+			if marks[i], err = rd.Marks(ctx, st.CaseID, TermStart, TermEnd); err != nil {
+				return err
+			}
+			if attState[i], err = rd.State(ctx, st.CaseID); err != nil {
 				return err
 			}
 		}
@@ -121,7 +127,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 
 	// Attendance.
 	var agg outcomes.AttendanceAggregator
-	byStatus := map[coaching.AttendanceStatus]int{}
+	byStatus := map[attendance.Status]int{}
 	var total, corrected, below int
 	hour := decimal.NewFromInt(60)
 	for _, ms := range marks {
@@ -134,9 +140,9 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 			}
 			h := decimal.NewFromInt(int64(m.Minutes)).Div(hour)
 			switch m.Status {
-			case coaching.AttendancePresent:
+			case attendance.Present:
 				a.Present = a.Present.Add(h)
-			case coaching.AttendanceLate:
+			case attendance.Late:
 				a.Late = a.Late.Add(h)
 			default:
 				a.Absent = a.Absent.Add(h)
@@ -159,8 +165,8 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	pr.blank()
 	pr.f("Attendance: %d lesson marks in %d bulk calls, %d corrected afterwards (history kept)", total, s.calls, corrected)
 	pr.f("  present %d, late %d, absent: unexplained %d, explained %d, sick %d",
-		byStatus[coaching.AttendancePresent], byStatus[coaching.AttendanceLate], byStatus[coaching.AttendanceUnexplained],
-		byStatus[coaching.AttendanceExplained], byStatus[coaching.AttendanceSick])
+		byStatus[attendance.Present], byStatus[attendance.Late], byStatus[attendance.Unexplained],
+		byStatus[attendance.Explained], byStatus[attendance.Sick])
 	pr.f("  class attendance %s of %s scheduled hours (late counts as present); students below 90 %%: %d",
 		rate, att.Total.Scheduled().String(), below)
 
@@ -207,7 +213,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	unexplainedFrom := func(i int, from coaching.Date) int {
 		n := 0
 		for _, m := range marks[i] {
-			if m.Status == coaching.AttendanceUnexplained && !m.Date.Before(from) {
+			if m.Status == attendance.Unexplained && !m.Date.Before(from) {
 				n++
 			}
 		}
@@ -242,10 +248,10 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	pr.f("Early warning (default rules; the attendance rate over completed days): %d students flagged", len(s.flagged))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  rule\traised\tcleared\tflagged at the end")
-	for _, r := range coaching.DefaultWarningRules() {
+	for _, r := range attendance.DefaultWarningRules() {
 		still := 0
-		for _, c := range cases {
-			if _, ok := c.Flag(r.Name()); ok {
+		for _, st := range attState {
+			if _, ok := st.Flag(r.Name()); ok {
 				still++
 			}
 		}

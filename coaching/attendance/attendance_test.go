@@ -1,4 +1,4 @@
-package coaching_test
+package attendance_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
@@ -26,19 +27,26 @@ func pilotMinor(t *testing.T, env *ct.Env, eighteenth coaching.Date, edits ...fu
 	return env.Enrol(t, coaching.ModelPilot, ct.Minor(eighteenth, edits...), tutor, curator)
 }
 
-func lesson(id coaching.CaseID, d coaching.Date, n int, s coaching.AttendanceStatus) coaching.MarkInput {
-	in := coaching.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(n), Title: fmt.Sprintf("Tunti %d", n), Minutes: 45, Status: s}
-	if s == coaching.AttendanceExplained {
-		in.Reason = coaching.ReasonAppointment
+func lesson(id coaching.CaseID, d coaching.Date, n int, s attendance.Status) attendance.MarkInput {
+	in := attendance.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(n), Title: fmt.Sprintf("Tunti %d", n), Minutes: 45, Status: s}
+	if s == attendance.Explained {
+		in.Reason = attendance.ReasonAppointment
 	}
 	return in
 }
 
-func record(t *testing.T, env *ct.Env, marks ...coaching.MarkInput) *coaching.AttendanceResult {
+func record(t *testing.T, env *ct.Env, marks ...attendance.MarkInput) *attendance.Result {
 	t.Helper()
-	res, err := env.Engine.RecordAttendance(context.Background(), teacher, marks)
+	res, err := env.Attendance.Record(context.Background(), teacher, marks)
 	require.NoError(t, err)
 	return res
+}
+
+func flags(t *testing.T, env *ct.Env, id coaching.CaseID) []attendance.RiskFlag {
+	t.Helper()
+	fl, err := env.Attendance.Flags(context.Background(), ct.Staff, id)
+	require.NoError(t, err)
+	return fl
 }
 
 // Monday 2026-09-07, 09:00 in Helsinki.
@@ -49,7 +57,7 @@ func TestOneDigestPerDayAt15(t *testing.T) {
 	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 
-	res := record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson(c.ID, d, 2, coaching.AttendancePresent))
+	res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Present))
 	require.Len(t, res.Notices, 1)
 	n := res.Notices[0]
 	assert.Equal(t, coaching.NoticeKindAbsence, n.Kind)
@@ -57,7 +65,7 @@ func TestOneDigestPerDayAt15(t *testing.T) {
 	assert.Equal(t, coaching.RoleGuardian, n.Recipient.Role)
 
 	env.Clock.Set(d.At(11, 0))
-	res = record(t, env, lesson(c.ID, d, 3, coaching.AttendanceUnexplained), lesson(c.ID, d, 4, coaching.AttendanceSick))
+	res = record(t, env, lesson(c.ID, d, 3, attendance.Unexplained), lesson(c.ID, d, 4, attendance.Sick))
 	assert.Empty(t, res.Notices, "still one digest for the day")
 	assert.Len(t, res.Revised, 1)
 	assert.Empty(t, env.Deliver(t), "nothing before 15:00")
@@ -77,10 +85,10 @@ func TestCorrectionBeforeTheDigest(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
-	record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson(c.ID, d, 2, coaching.AttendanceUnexplained))
+	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 
 	env.Clock.Set(d.At(12, 0))
-	record(t, env, lesson(c.ID, d, 1, coaching.AttendanceExplained))
+	record(t, env, lesson(c.ID, d, 1, attendance.Explained))
 	env.Clock.Set(d.At(15, 1))
 	n := ct.RequireNotice(t, env.Deliver(t), ct.NoticeMatch{Kind: coaching.NoticeKindAbsence})
 	assert.Contains(t, n.Body, "Tunti 2")
@@ -89,9 +97,9 @@ func TestCorrectionBeforeTheDigest(t *testing.T) {
 	// The next day: every absence explained before 15:00 cancels the digest.
 	env.Clock.Set(d.AddDays(1).At(9, 0))
 	d2 := d.AddDays(1)
-	record(t, env, lesson(c.ID, d2, 1, coaching.AttendanceUnexplained))
+	record(t, env, lesson(c.ID, d2, 1, attendance.Unexplained))
 	env.Clock.Set(d2.At(14, 0))
-	res := record(t, env, lesson(c.ID, d2, 1, coaching.AttendanceExplained))
+	res := record(t, env, lesson(c.ID, d2, 1, attendance.Explained))
 	assert.Len(t, res.Revised, 1)
 	env.Clock.Set(d2.At(16, 0))
 	ct.RequireNoNotice(t, env.Deliver(t), ct.NoticeMatch{Kind: coaching.NoticeKindAbsence})
@@ -104,12 +112,12 @@ func TestMarksAfterTheDigestGoWithinMinutes(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
-	record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained))
+	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
 	env.Clock.Set(d.At(15, 0))
 	require.Len(t, env.Deliver(t), 1)
 
 	env.Clock.Set(d.At(16, 10))
-	res := record(t, env, lesson(c.ID, d, 5, coaching.AttendanceUnexplained), lesson(c.ID, d, 1, coaching.AttendanceUnexplained))
+	res := record(t, env, lesson(c.ID, d, 5, attendance.Unexplained), lesson(c.ID, d, 1, attendance.Unexplained))
 	require.Len(t, res.Notices, 1, "a follow-up for the new lesson only")
 	assert.True(t, res.Notices[0].NotBefore.Equal(d.At(16, 15)), "within minutes")
 	env.Clock.Set(d.At(16, 15))
@@ -123,12 +131,12 @@ func TestCorrectionAfterTheNoticeWasSent(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
-	record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson(c.ID, d, 2, coaching.AttendanceUnexplained))
+	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 	env.Clock.Set(d.At(15, 0))
 	require.Len(t, env.Deliver(t), 1)
 
 	env.Clock.Set(d.At(17, 0))
-	res := record(t, env, lesson(c.ID, d, 2, coaching.AttendanceExplained))
+	res := record(t, env, lesson(c.ID, d, 2, attendance.Explained))
 	require.Len(t, res.Notices, 1)
 	env.Clock.Advance(10 * time.Minute)
 	sent := env.Deliver(t)
@@ -138,7 +146,7 @@ func TestCorrectionAfterTheNoticeWasSent(t *testing.T) {
 	assert.NotContains(t, corr.Body, "appointment", "the reason is internal to the school")
 
 	// The same correction recorded again tells nobody again.
-	record(t, env, lesson(c.ID, d, 2, coaching.AttendancePresent))
+	record(t, env, lesson(c.ID, d, 2, attendance.Present))
 	env.Clock.Advance(10 * time.Minute)
 	assert.Empty(t, env.Deliver(t))
 }
@@ -161,7 +169,7 @@ func TestEighteenthBirthdayAndConsent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := ct.New(t, &ct.Options{Start: monday})
 			c := pilotMinor(t, env, tc.eighteenth, func(p *coaching.Participant) { p.GuardianConsent = tc.consent })
-			res := record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained))
+			res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
 			n := 0
 			for _, x := range res.Notices {
 				if x.Kind == coaching.NoticeKindAbsence {
@@ -179,13 +187,13 @@ func TestGuardianWithoutContact(t *testing.T) {
 		p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen Huoltaja"})
 	})
 	d := coaching.DateOf(monday)
-	res := record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained))
+	res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
 	require.Len(t, res.Unreachable, 1)
 	assert.Equal(t, "guardian-2", res.Unreachable[0].GuardianID)
 	ct.RequireNotice(t, res.Notices, ct.NoticeMatch{Kind: coaching.NoticeKindAbsence, RecipientID: "guardian-1"})
 	ct.RequireNotice(t, res.Notices, ct.NoticeMatch{Kind: coaching.NoticeKindGuardianUnreachable, RecipientID: ct.Tutor.ID})
 	// Told once, not on every mark.
-	res = record(t, env, lesson(c.ID, d, 2, coaching.AttendanceUnexplained))
+	res = record(t, env, lesson(c.ID, d, 2, attendance.Unexplained))
 	ct.RequireNoNotice(t, res.Notices, ct.NoticeMatch{Kind: coaching.NoticeKindGuardianUnreachable})
 }
 
@@ -204,7 +212,7 @@ func TestDaylightSavingDays(t *testing.T) {
 			if day.Weekday() == time.Monday {
 				assert.Equal(t, day.AddDays(-1).Day, start.UTC().Day(), "UTC still says Sunday")
 			}
-			res := record(t, env, lesson(c.ID, day, 1, coaching.AttendanceUnexplained))
+			res := record(t, env, lesson(c.ID, day, 1, attendance.Unexplained))
 			require.Len(t, res.Notices, 1, "a mark at 01:30 belongs to that day, not to the future")
 			nb := res.Notices[0].NotBefore.In(coaching.Helsinki)
 			assert.Equal(t, 15, nb.Hour())
@@ -224,11 +232,11 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 		ids = append(ids, pilotMinor(t, env, coaching.NewDate(2027, 5, 1)).ID)
 	}
 	d := coaching.DateOf(monday)
-	var group []coaching.MarkInput
+	var group []attendance.MarkInput
 	for i, id := range ids {
-		s := coaching.AttendancePresent
+		s := attendance.Present
 		if i%10 == 0 {
-			s = coaching.AttendanceUnexplained
+			s = attendance.Unexplained
 		}
 		group = append(group, lesson(id, d, 1, s))
 	}
@@ -241,40 +249,40 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 
 	// A correction keeps the history: who changed what.
 	corrector := coaching.Actor{ID: "tutor-9", Roles: []coaching.Role{coaching.RolePersonalTutor}}
-	fix := lesson(ids[0], d, 1, coaching.AttendanceExplained)
-	_, err := env.Engine.RecordAttendance(context.Background(), corrector, []coaching.MarkInput{fix})
+	fix := lesson(ids[0], d, 1, attendance.Explained)
+	_, err := env.Attendance.Record(context.Background(), corrector, []attendance.MarkInput{fix})
 	require.NoError(t, err)
-	hist, err := env.Engine.MarkHistory(context.Background(), ct.Staff, ids[0], coaching.MarkKey{Date: d, Lesson: "1"})
+	hist, err := env.Attendance.MarkHistory(context.Background(), ct.Staff, ids[0], attendance.MarkKey{Date: d, Lesson: "1"})
 	require.NoError(t, err)
 	require.Len(t, hist, 2)
 	assert.Equal(t, teacher.ID, hist[0].By)
-	assert.Equal(t, coaching.AttendanceUnexplained, hist[0].Status)
+	assert.Equal(t, attendance.Unexplained, hist[0].Status)
 	assert.Equal(t, corrector.ID, hist[1].By)
-	assert.Equal(t, coaching.ReasonAppointment, hist[1].Reason)
+	assert.Equal(t, attendance.ReasonAppointment, hist[1].Reason)
 }
 
 func TestInvalidMarksStoreNothing(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
-	_, err := env.Engine.RecordAttendance(context.Background(), teacher, []coaching.MarkInput{
-		lesson(c.ID, d, 1, coaching.AttendanceUnexplained),
+	_, err := env.Attendance.Record(context.Background(), teacher, []attendance.MarkInput{
+		lesson(c.ID, d, 1, attendance.Unexplained),
 		{CaseID: c.ID, Date: d.AddDays(3), Lesson: "2", Status: "gone"},
-		{CaseID: c.ID, Date: d, Lesson: "3", Status: coaching.AttendanceExplained},
-		lesson(c.ID, d, 1, coaching.AttendancePresent),
+		{CaseID: c.ID, Date: d, Lesson: "3", Status: attendance.Explained},
+		lesson(c.ID, d, 1, attendance.Present),
 	})
 	ct.RequireInvalid(t, err, "marks[1].date", "marks[1].status", "marks[2].reason", "marks[3]")
-	_, err = env.Engine.RecordAttendance(context.Background(), teacher, []coaching.MarkInput{
-		lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson("no-such-case", d, 1, coaching.AttendancePresent)})
+	_, err = env.Attendance.Record(context.Background(), teacher, []attendance.MarkInput{
+		lesson(c.ID, d, 1, attendance.Unexplained), lesson("no-such-case", d, 1, attendance.Present)})
 	ct.RequireInvalid(t, err, "marks[1].case_id")
-	marks, err := env.Engine.Marks(context.Background(), ct.Staff, c.ID, coaching.Date{}, coaching.Date{})
+	marks, err := env.Attendance.Marks(context.Background(), ct.Staff, c.ID, coaching.Date{}, coaching.Date{})
 	require.NoError(t, err)
 	assert.Empty(t, marks, "nothing is half-saved")
 	notices, err := env.Store.Notices(context.Background(), coaching.NoticeQuery{CaseID: c.ID})
 	require.NoError(t, err)
 	assert.Empty(t, notices)
-	_, err = env.Engine.RecordAttendance(context.Background(), coaching.Actor{ID: "g", Roles: []coaching.Role{coaching.RoleGuardian}},
-		[]coaching.MarkInput{lesson(c.ID, d, 1, coaching.AttendancePresent)})
+	_, err = env.Attendance.Record(context.Background(), coaching.Actor{ID: "g", Roles: []coaching.Role{coaching.RoleGuardian}},
+		[]attendance.MarkInput{lesson(c.ID, d, 1, attendance.Present)})
 	ct.RequireForbidden(t, err)
 }
 
@@ -283,36 +291,38 @@ func TestEarlyWarningRaisesOnceAndClears(t *testing.T) {
 	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	// Two unexplained absences: no warning yet.
-	record(t, env, lesson(c.ID, d, 1, coaching.AttendanceUnexplained), lesson(c.ID, d, 2, coaching.AttendanceUnexplained))
-	cur := ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)
-	assert.Empty(t, cur.Flags)
+	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
+	ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)
+	assert.Empty(t, flags(t, env, c.ID))
 
 	env.Clock.Set(d.AddDays(1).At(9, 0))
-	res := record(t, env, lesson(c.ID, d.AddDays(1), 1, coaching.AttendanceUnexplained))
+	res := record(t, env, lesson(c.ID, d.AddDays(1), 1, attendance.Unexplained))
 	require.Len(t, res.Raised, 1)
 	assert.Equal(t, "unexplained_3_in_10", res.Raised[0].Flag.Rule)
 	alert := ct.RequireNotice(t, res.Notices, ct.NoticeMatch{Kind: coaching.NoticeKindRiskAlert, RecipientID: ct.Tutor.ID})
 	assert.Contains(t, alert.Body, "3 unexplained absences")
 	ct.RequireNoNotice(t, res.Notices, ct.NoticeMatch{Kind: coaching.NoticeKindRiskAlert, RecipientID: "curator-1"})
-	cur = ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)
-	f, ok := cur.Flag("unexplained_3_in_10")
-	require.True(t, ok)
-	assert.Contains(t, f.Reason, "3 unexplained")
+	ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)
+	fl := flags(t, env, c.ID)
+	require.Len(t, fl, 1)
+	assert.Equal(t, "unexplained_3_in_10", fl[0].Rule)
+	assert.Contains(t, fl[0].Reason, "3 unexplained")
+	assert.Equal(t, res.Raised[0].Flag, fl[0])
 
 	// A fourth absence: the flag stays, nobody is alerted again.
-	res = record(t, env, lesson(c.ID, d.AddDays(1), 2, coaching.AttendanceUnexplained))
+	res = record(t, env, lesson(c.ID, d.AddDays(1), 2, attendance.Unexplained))
 	assert.Empty(t, res.Raised)
 	ct.RequireNoNotice(t, res.Notices, ct.NoticeMatch{Kind: coaching.NoticeKindRiskAlert})
 
 	// Explained: the condition no longer holds and the flag clears.
-	res = record(t, env, lesson(c.ID, d, 1, coaching.AttendanceExplained), lesson(c.ID, d, 2, coaching.AttendanceExplained))
+	res = record(t, env, lesson(c.ID, d, 1, attendance.Explained), lesson(c.ID, d, 2, attendance.Explained))
 	require.Len(t, res.Cleared, 1)
-	cur = ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)
-	assert.Empty(t, cur.Flags)
+	ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)
+	assert.Empty(t, flags(t, env, c.ID))
 	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
 	var risk []string
 	for _, e := range trail {
-		if e.Kind == coaching.AuditRisk {
+		if e.Kind == attendance.AuditRisk {
 			risk = append(risk, e.Reason)
 		}
 	}
@@ -339,8 +349,8 @@ func TestAbsenceHourStepsWidenTheCircle(t *testing.T) {
 		10: {"absence_50h", []string{ct.Tutor.ID, "curator-1", "head-1"}},
 	}
 	for n := 1; n <= 10; n++ {
-		res := record(t, env, coaching.MarkInput{CaseID: c.ID, Date: d.AddDays(-40 + n), Lesson: "day", Title: "Koulupäivä",
-			Minutes: 300, Status: coaching.AttendanceSick})
+		res := record(t, env, attendance.MarkInput{CaseID: c.ID, Date: d.AddDays(-40 + n), Lesson: "day", Title: "Koulupäivä",
+			Minutes: 300, Status: attendance.Sick})
 		var raised []string
 		for _, r := range res.Raised {
 			raised = append(raised, r.Flag.Rule)
@@ -364,36 +374,38 @@ func TestAbsenceHourStepsWidenTheCircle(t *testing.T) {
 }
 
 func TestAttendanceRateRule(t *testing.T) {
-	r := coaching.AttendanceRateRule{RuleName: "rate", MinPercent: 90, SchoolDays: 20, MinDays: 5}
+	r := attendance.RateRule{RuleName: "rate", MinPercent: 90, SchoolDays: 20, MinDays: 5}
 	d := coaching.NewDate(2026, 9, 30)
 	today := d.AddDays(1) // the rule judges completed days only
-	var marks []coaching.Mark
+	var marks []attendance.Mark
 	for i := 0; i < 20; i++ {
-		s := coaching.AttendancePresent
+		s := attendance.Present
 		if i < 2 {
-			s = coaching.AttendanceExplained // 2 of 20 days: 90 % exactly
+			s = attendance.Explained // 2 of 20 days: 90 % exactly
 		}
-		marks = append(marks, coaching.Mark{Date: d.AddDays(-19 + i), Minutes: 300, Status: s})
+		marks = append(marks, attendance.Mark{Date: d.AddDays(-19 + i), Minutes: 300, Status: s})
 	}
-	h := &coaching.AttendanceHistory{Marks: marks, Today: today}
-	hit, _ := r.Check(h)
+	hist := func(ms []attendance.Mark) *attendance.History {
+		return &attendance.History{Days: attendance.DaysOf(ms), Marks: ms, Totals: attendance.Recount(ms), Today: today}
+	}
+	hit, _ := r.Check(hist(marks))
 	assert.False(t, hit, "90 % is not below 90 %")
-	h.Marks[5].Status = coaching.AttendanceUnexplained
-	hit, reason := r.Check(h)
+	marks[5].Status = attendance.Unexplained
+	hit, reason := r.Check(hist(marks))
 	assert.True(t, hit)
 	assert.Equal(t, "attendance 85.0 % over the last 20 school days (below 90 %)", reason)
 	// Older absences outside the 20 school days do not count.
-	older := append([]coaching.Mark{{Date: d.AddDays(-40), Minutes: 300, Status: coaching.AttendanceUnexplained}}, marks...)
-	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: older, Today: today})
+	older := append([]attendance.Mark{{Date: d.AddDays(-40), Minutes: 300, Status: attendance.Unexplained}}, marks...)
+	hit, _ = r.Check(hist(older))
 	assert.True(t, hit)
 	// Too few days to judge.
-	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: marks[:3], Today: today})
+	hit, _ = r.Check(hist(marks[:3]))
 	assert.False(t, hit)
 	// Today's half-marked day is not judged: an absence this morning does
 	// not flag a student whose completed days are fine.
-	fine := append([]coaching.Mark(nil), marks...)
-	fine[5].Status = coaching.AttendancePresent
-	morning := append(fine, coaching.Mark{Date: today, Minutes: 300, Status: coaching.AttendanceUnexplained})
-	hit, _ = r.Check(&coaching.AttendanceHistory{Marks: morning, Today: today})
+	fine := append([]attendance.Mark(nil), marks...)
+	fine[5].Status = attendance.Present
+	morning := append(fine, attendance.Mark{Date: today, Minutes: 300, Status: attendance.Unexplained})
+	hit, _ = r.Check(hist(morning))
 	assert.False(t, hit, "today is judged when it is over")
 }

@@ -1,4 +1,4 @@
-package coaching_test
+package attendance_test
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 )
 
 // benchGroup opens a 30-student pilot group (minors with a guardian each)
 // and returns the engine, the case ids and the clock variable.
-func benchGroup(b *testing.B, now *time.Time) (*coaching.Engine, []coaching.CaseID) {
+func benchGroup(b *testing.B, now *time.Time) (*attendance.Service, []coaching.CaseID) {
 	b.Helper()
 	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
 		Clock: coaching.ClockFunc(func() time.Time { return *now })})
@@ -31,29 +32,33 @@ func benchGroup(b *testing.B, now *time.Time) (*coaching.Engine, []coaching.Case
 		}
 		ids = append(ids, c.ID)
 	}
-	return eng, ids
+	svc, err := attendance.New(eng, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc, ids
 }
 
 // groupMarks are one lesson's marks for the group: 3 of 30 absent.
-func groupMarks(ids []coaching.CaseID, d coaching.Date, lesson int) []coaching.MarkInput {
-	out := make([]coaching.MarkInput, len(ids))
+func groupMarks(ids []coaching.CaseID, d coaching.Date, lesson int) []attendance.MarkInput {
+	out := make([]attendance.MarkInput, len(ids))
 	for i, id := range ids {
-		s := coaching.AttendancePresent
+		s := attendance.Present
 		if (i+lesson)%10 == 0 {
-			s = coaching.AttendanceUnexplained
+			s = attendance.Unexplained
 		}
-		out[i] = coaching.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(lesson), Title: "Tunti", Minutes: 90, Status: s}
+		out[i] = attendance.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(lesson), Title: "Tunti", Minutes: 90, Status: s}
 	}
 	return out
 }
 
 // BenchmarkBulkMarkGroup30 records one lesson for a 30-student group per
-// op through RecordAttendance (validation, one transaction, revisions,
+// op through attendance.Service.Record (validation, one transaction, revisions,
 // guardian digests, early warning), a school day of 4 lessons per date.
 func BenchmarkBulkMarkGroup30(b *testing.B) {
 	start := time.Date(2026, 9, 7, 9, 0, 0, 0, coaching.Helsinki)
 	now := start
-	eng, ids := benchGroup(b, &now)
+	svc, ids := benchGroup(b, &now)
 	teacher := coaching.Actor{ID: "teacher-1", Roles: []coaching.Role{coaching.RoleTeacher}}
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -61,7 +66,7 @@ func BenchmarkBulkMarkGroup30(b *testing.B) {
 	for b.Loop() {
 		d := coaching.DateOf(start).AddDays(i / 4)
 		now = d.At(9, 0)
-		if _, err := eng.RecordAttendance(ctx, teacher, groupMarks(ids, d, i%4)); err != nil {
+		if _, err := svc.Record(ctx, teacher, groupMarks(ids, d, i%4)); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -73,13 +78,13 @@ func BenchmarkBulkMarkGroup30(b *testing.B) {
 func BenchmarkBaselineBulkMarkLoop(b *testing.B) {
 	now := time.Date(2026, 9, 7, 9, 0, 0, 0, coaching.Helsinki)
 	_, ids := benchGroup(b, &now)
-	store := map[coaching.CaseID][]coaching.Mark{}
+	store := map[coaching.CaseID][]attendance.Mark{}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		d := coaching.DateOf(now).AddDays(i / 4)
 		for _, in := range groupMarks(ids, d, i%4) {
-			store[in.CaseID] = append(store[in.CaseID], coaching.Mark{CaseID: in.CaseID, Date: in.Date, Lesson: in.Lesson, Title: in.Title,
+			store[in.CaseID] = append(store[in.CaseID], attendance.Mark{CaseID: in.CaseID, Date: in.Date, Lesson: in.Lesson, Title: in.Title,
 				Minutes: in.Minutes, Status: in.Status, Revision: 1, At: now, By: "teacher-1"})
 		}
 		i++
@@ -87,23 +92,24 @@ func BenchmarkBaselineBulkMarkLoop(b *testing.B) {
 }
 
 // school is 10 000 students with 20 school days of 4 lessons each.
-func school() []*coaching.AttendanceHistory {
+func school() []*attendance.History {
 	today := coaching.NewDate(2026, 10, 30)
-	out := make([]*coaching.AttendanceHistory, 10000)
+	out := make([]*attendance.History, 10000)
 	for s := range out {
-		h := &coaching.AttendanceHistory{Today: today, Marks: make([]coaching.Mark, 0, 80)}
+		h := &attendance.History{Today: today, Marks: make([]attendance.Mark, 0, 80)}
 		for d := 19; d >= 0; d-- {
 			for l := 0; l < 4; l++ {
-				st := coaching.AttendancePresent
+				st := attendance.Present
 				switch (s*7 + d*3 + l) % 23 {
 				case 0:
-					st = coaching.AttendanceUnexplained
+					st = attendance.Unexplained
 				case 1:
-					st = coaching.AttendanceSick
+					st = attendance.Sick
 				}
-				h.Marks = append(h.Marks, coaching.Mark{Date: today.AddDays(-d), Lesson: fmt.Sprint(l), Minutes: 90, Status: st})
+				h.Marks = append(h.Marks, attendance.Mark{Date: today.AddDays(-d), Lesson: fmt.Sprint(l), Minutes: 90, Status: st})
 			}
 		}
+		h.Totals, h.Days = attendance.Recount(h.Marks), attendance.DaysOf(h.Marks)
 		out[s] = h
 	}
 	return out
@@ -115,12 +121,12 @@ var sinkWarnings int
 // for a 10 000-student school per op.
 func BenchmarkEarlyWarningSchool10k(b *testing.B) {
 	hs := school()
-	rules := coaching.DefaultWarningRules()
+	rules := attendance.DefaultWarningRules()
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
 		for _, h := range hs {
-			n += len(coaching.EvaluateWarnings(rules, h))
+			n += len(attendance.EvaluateWarnings(rules, h))
 		}
 		sinkWarnings = n
 	}
@@ -143,7 +149,7 @@ func BenchmarkBaselineEarlyWarningLoop(b *testing.B) {
 
 // plainWarnings counts the default rules' warnings for one student in one
 // loop over the marks: the baseline of the early-warning benchmark.
-func plainWarnings(h *coaching.AttendanceHistory) int {
+func plainWarnings(h *attendance.History) int {
 	var attended, scheduled, unexplained10, absentMin, days, doneDays, n int
 	var last, lastDone coaching.Date
 	for i := len(h.Marks) - 1; i >= 0; i-- {
@@ -165,7 +171,7 @@ func plainWarnings(h *coaching.AttendanceHistory) int {
 				}
 			}
 		}
-		if days <= 10 && m.Status == coaching.AttendanceUnexplained {
+		if days <= 10 && m.Status == attendance.Unexplained {
 			unexplained10++
 		}
 		if m.Status.Absent() {
@@ -189,10 +195,10 @@ func plainWarnings(h *coaching.AttendanceHistory) int {
 // The rules and the plain loop agree on the synthetic school.
 func TestEarlyWarningMatchesPlainLoop(t *testing.T) {
 	hs := school()
-	rules := coaching.DefaultWarningRules()
+	rules := attendance.DefaultWarningRules()
 	byRules := 0
 	for _, h := range hs {
-		byRules += len(coaching.EvaluateWarnings(rules, h))
+		byRules += len(attendance.EvaluateWarnings(rules, h))
 	}
 	if byRules == 0 {
 		t.Fatal("the synthetic school raises no warning: the comparison would prove nothing")

@@ -1,0 +1,150 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
+)
+
+// migrationFiles counts the embedded migrations (their numbers need not be
+// contiguous: LatestVersion is the highest, and Migrate applies each one a
+// schema has not recorded).
+func migrationFiles(t testing.TB) int {
+	t.Helper()
+	es, err := os.ReadDir("migrations")
+	require.NoError(t, err)
+	return len(es)
+}
+
+// A schema at version 2 (flags in the case JSON, no attendance state)
+// migrates with its data: the flags move out of the case rows into
+// attendance_state, the running totals are counted from the marks already
+// stored (the latest revision of each), and recording goes on from them.
+func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := sharedPool(t)
+	schema := schemaName()
+	dropSchema(t, pool, schema)
+	ident := pgx.Identifier{schema}.Sanitize()
+	qs := []string{`CREATE SCHEMA ` + ident}
+	for _, f := range []string{"0001_init.sql", "0002_access_log.sql"} {
+		b, err := os.ReadFile(filepath.Join("migrations", f))
+		require.NoError(t, err)
+		qs = append(qs, strings.ReplaceAll(string(b), "{{schema}}", ident))
+	}
+	flag := `{"rule":"unexplained_3_in_10","reason":"3 unexplained absences within the last 2 school days","since":"2026-09-08T06:00:00Z","seq":3}`
+	qs = append(qs,
+		`CREATE TABLE `+ident+`.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+		`INSERT INTO `+ident+`.schema_migrations (version, name) VALUES (1, 'init'), (2, 'access_log')`)
+	for _, q := range qs {
+		_, err := pool.Exec(ctx, q)
+		require.NoError(t, err, "building a version 2 schema")
+	}
+	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
+	require.NoError(t, err)
+	// The version 2 statements the store still runs write the old rows;
+	// the flags go into the case JSON as version 2 kept them.
+	at := time.Date(2026, 9, 7, 8, 0, 0, 0, time.UTC)
+	for _, id := range []coaching.CaseID{"c-1", "c-2", "c-3", "c-4"} {
+		require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+			return tx.InsertCase(ctx, coaching.Case{ID: id, ParticipantID: "p-1", Model: "pilot", State: "start", Version: 1, OpenedAt: at,
+				Team: []coaching.TeamMember{{ActorID: "t-1", Role: coaching.RolePersonalTutor, Name: "T"}}})
+		}))
+	}
+	for _, q := range []string{
+		`UPDATE ` + ident + `.cases SET data = jsonb_set(data, '{flags}', '[` + flag + `]') WHERE id = 'c-1'`,
+		`UPDATE ` + ident + `.cases SET data = jsonb_set(data, '{flags}', '[]') WHERE id = 'c-3'`,
+		`INSERT INTO ` + ident + `.marks (case_id, date, lesson, revision, title, minutes, status, reason, at, by) VALUES
+			('c-1', '2026-09-07', '1', 1, 'Tunti 1', 45, 'absent_unexplained', '', now(), 't'),
+			('c-1', '2026-09-07', '1', 2, 'Tunti 1', 45, 'absent_explained', 'appointment', now(), 't'),
+			('c-1', '2026-09-07', '2', 1, 'Tunti 2', 45, 'absent_unexplained', '', now(), 't'),
+			('c-1', '2026-09-08', '1', 1, 'Tunti 1', 90, 'present', '', now(), 't'),
+			('c-1', '2026-09-08', '2', 1, 'Tunti 2', 30, 'sick', '', now(), 't'),
+			('c-2', '2026-09-07', '', 1, '', 300, 'late', '', now(), 't')`,
+	} {
+		_, err := pool.Exec(ctx, q)
+		require.NoError(t, err, "writing version 2 data")
+	}
+
+	require.NoError(t, store.Migrate(ctx))
+	v, err := store.Version(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, postgres.LatestVersion(), v)
+	var left int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM `+ident+`.cases WHERE data ? 'flags'`).Scan(&left))
+	assert.Zero(t, left, "no case row keeps flags")
+
+	// state reads a case's state and marks, and checks its day totals are
+	// a recount too.
+	state := func(id coaching.CaseID) (attendance.State, []attendance.Mark) {
+		var st attendance.State
+		var marks []attendance.Mark
+		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+			rd := tx.(attendance.Reader)
+			var err error
+			if st, err = rd.State(ctx, id); err != nil {
+				return err
+			}
+			if marks, err = rd.Marks(ctx, id, coaching.Date{}, coaching.Date{}); err != nil {
+				return err
+			}
+			days, err := rd.RecentDays(ctx, id, coaching.NewDate(2026, 12, 31), 1000)
+			if err != nil {
+				return err
+			}
+			want := attendance.DaysOf(marks)
+			if want == nil {
+				want = []attendance.Day{}
+			}
+			assert.Equal(t, want, days, "the day totals of %s are a recount", id)
+			return nil
+		}))
+		return st, marks
+	}
+	st, marks := state("c-1")
+	require.Len(t, st.Flags, 1, "the flag moved")
+	assert.Equal(t, "unexplained_3_in_10", st.Flags[0].Rule)
+	assert.Equal(t, int64(3), st.Flags[0].Seq)
+	assert.True(t, st.Flags[0].Since.Equal(coaching.NewDate(2026, 9, 8).At(9, 0)))
+	assert.Equal(t, attendance.Totals{Marks: 4, Minutes: 210, AbsentMarks: 3, AbsentMinutes: 120, Unexplained: 1}, st.Totals)
+	assert.Equal(t, attendance.Recount(marks), st.Totals, "the totals are a recount of the current marks")
+	st, marks = state("c-2")
+	assert.Empty(t, st.Flags)
+	assert.Equal(t, attendance.Recount(marks), st.Totals)
+	for _, id := range []coaching.CaseID{"c-3", "c-4"} {
+		st, _ = state(id)
+		assert.Equal(t, attendance.State{}, st, id)
+	}
+	var c coaching.Case
+	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+		var err error
+		c, err = tx.Case(ctx, "c-1")
+		return err
+	}))
+	assert.Len(t, c.Team, 1, "the rest of the case row stays")
+
+	// Recording goes on from the migrated totals.
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{
+			{CaseID: "c-1", Date: coaching.NewDate(2026, 9, 8), Lesson: "2", Minutes: 30, Status: attendance.Present, Revision: 2, At: at},
+			{CaseID: "c-4", Date: coaching.NewDate(2026, 9, 8), Lesson: "1", Minutes: 45, Status: attendance.Unexplained, Revision: 1, At: at}})
+	}))
+	for _, id := range []coaching.CaseID{"c-1", "c-4"} {
+		st, marks = state(id)
+		assert.Equal(t, attendance.Recount(marks), st.Totals, id)
+	}
+	st, _ = state("c-1")
+	assert.Len(t, st.Flags, 1, "the flags stay")
+}
