@@ -282,7 +282,6 @@ const (
 	AuditOverdue    AuditKind = "overdue"    // a phase deadline passed
 	AuditTeam       AuditKind = "team"       // the support team changed
 	AuditErased     AuditKind = "erased"     // the participant's personal data was erased
-	AuditConsent    AuditKind = "consent"    // the participant's consent to guardian notices changed
 )
 
 // AuditEntry is one append-only line of a case's history. Entries of a case

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -226,83 +225,6 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 		_, found := got.Record(pathway.RecordOutboundHandover)
 		assert.True(t, found)
 	})
-}
-
-// Consent to guardian notices is recorded and withdrawn through the
-// engine, audited, by the student or by staff recording written consent —
-// never by a guardian — and it decides what the guardian sees.
-func TestGuardianConsentOperations(t *testing.T) {
-	ctx := context.Background()
-	env := ct.New(t, &ct.Options{Start: time.Date(2026, 9, 14, 10, 0, 0, 0, coaching.Helsinki)})
-	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
-	p := ct.Participant(func(p *coaching.Participant) {
-		p.ID = "p-adult"
-		p.BirthDate = coaching.NewDate(2008, 9, 7) // 18 last week
-		p.Guardians = []coaching.Guardian{{ID: "guardian-1", Name: "Huoltaja", Contact: coaching.Contact{Email: "h@example.fi"}}}
-	})
-	c := env.Enrol(t, coaching.ModelPilot, p, ct.TeamMember(tutor, coaching.RolePersonalTutor))
-	guardianActor := coaching.Actor{ID: "guardian-1", Roles: []coaching.Role{coaching.RoleGuardian}}
-	studentActor := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
-		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: p.ID}}}
-	today := coaching.DateOf(env.Clock.Now())
-
-	_, err := env.Attendance.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
-	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
-
-	_, err = env.Engine.RecordGuardianConsent(ctx, guardianActor, p.ID, coaching.ConsentChange{})
-	assert.Equal(t, coaching.RuleGuardianScope, ct.RequireForbidden(t, err).Rule, "a guardian cannot consent for the adult")
-	_, err = env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{On: today.AddDays(1)})
-	ct.RequireInvalid(t, err, "on")
-	_, err = env.Engine.WithdrawGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{})
-	ct.RequireInvalid(t, err, "on")
-	_, err = env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{On: coaching.NewDate(2026, 9, 6)})
-	ct.RequireInvalid(t, err, "on") // the day before the 18th birthday: a minor cannot consent
-	peer := coaching.Actor{ID: "peer-1", Roles: []coaching.Role{coaching.RolePeerCoach}}
-	_, err = env.Engine.ChangeTeam(ctx, ct.Staff, c.ID, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: peer.ID, Role: coaching.RolePeerCoach, Name: "Vertainen"}})
-	require.NoError(t, err)
-	_, err = env.Engine.RecordGuardianConsent(ctx, peer, p.ID, coaching.ConsentChange{})
-	assert.Equal(t, coaching.RuleNotPermitted, ct.RequireForbidden(t, err).Rule, "a peer coach on the team does not record consent")
-	other := coaching.Actor{ID: "student-2", Roles: []coaching.Role{coaching.RoleStudent},
-		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: "p-other"}}}
-	_, err = env.Engine.RecordGuardianConsent(ctx, other, p.ID, coaching.ConsentChange{})
-	assert.Equal(t, coaching.RuleStudentOther, ct.RequireForbidden(t, err).Rule)
-
-	got, err := env.Engine.RecordGuardianConsent(ctx, tutor, p.ID, coaching.ConsentChange{Reason: "signed form"})
-	require.NoError(t, err)
-	assert.Equal(t, coaching.ConsentRecord{GivenOn: today, GivenVia: coaching.ConsentInWriting, RecordedBy: tutor.ID, RecordedAt: env.Clock.Now()}, got.GuardianConsent)
-	assert.True(t, got.IdentityCode.Withheld() || got.IdentityCode.IsZero(), "the code is never returned")
-	_, err = env.Attendance.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
-	require.NoError(t, err, "with consent the guardian sees attendance")
-
-	env.Clock.AdvanceDays(1)
-	got, err = env.Engine.WithdrawGuardianConsent(ctx, studentActor, p.ID, coaching.ConsentChange{})
-	require.NoError(t, err)
-	assert.Equal(t, coaching.ConsentInWriting, got.GuardianConsent.GivenVia, "withdrawing keeps how it was given")
-	assert.Equal(t, today.AddDays(1), got.GuardianConsent.WithdrawnOn)
-	assert.Equal(t, studentActor.ID, got.GuardianConsent.RecordedBy)
-	_, err = env.Attendance.Marks(ctx, guardianActor, c.ID, coaching.Date{}, coaching.Date{})
-	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
-
-	got, err = env.Engine.RecordGuardianConsent(ctx, studentActor, p.ID, coaching.ConsentChange{})
-	require.NoError(t, err)
-	assert.Equal(t, coaching.ConsentBySelf, got.GuardianConsent.GivenVia, "the student gave it themself")
-
-	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
-	var consent []coaching.AuditEntry
-	for _, e := range trail {
-		if e.Kind == coaching.AuditConsent {
-			consent = append(consent, e)
-		}
-	}
-	require.Len(t, consent, 3)
-	assert.Equal(t, "guardian_consent_given", consent[2].Event)
-	assert.Equal(t, studentActor.ID, consent[2].ActorID)
-	consent = consent[:2]
-	assert.Equal(t, "guardian_consent_given", consent[0].Event)
-	assert.Equal(t, tutor.ID, consent[0].ActorID)
-	assert.Equal(t, "signed form", consent[0].Reason)
-	assert.Equal(t, "guardian_consent_withdrawn", consent[1].Event)
-	assert.Equal(t, studentActor.ID, consent[1].ActorID)
 }
 
 // An individual meeting with a curator is welfare information: the case's

@@ -34,13 +34,14 @@
 // Every command runs in one store transaction, or in the host's on the
 // engine [Engine.In] binds to it. There is no accessor for the raw store:
 // packages built on the engine read and change cases through policy-scoped
-// views and changes ([Engine.ReadCase], [Engine.ChangeCase], [Engine.Read],
-// [Engine.Write], [Engine.Figures]; inside a write scope,
-// [Scope.ChangeCase] records on a case with the feature's own writes, and
-// [Engine.Sweep] runs periodic work over many cases as the engine's own
-// actor), and keep their own data behind a small store interface of their
-// own that the adapters' transactions implement (packages coaching/session
-// and coaching/attendance are built this way). A feature that keeps its
+// views and changes ([Engine.ReadCase], [Engine.ChangeCase],
+// [Engine.ChangeParticipant], [Engine.Read], [Engine.Write],
+// [Engine.Figures]; inside a write scope, [Scope.ChangeCase] records on a
+// case with the feature's own writes, and [Engine.Sweep] runs periodic
+// work over many cases as the engine's own actor), and keep their own data
+// behind a small store interface of their own that the adapters'
+// transactions implement (packages coaching/session and
+// coaching/attendance are built this way). A feature that keeps its
 // data in case documents registers their kinds ([DocumentKind],
 // [Options.Documents]) with the operation that guards them, and the
 // kernel then shows their audit entries and notices only as it shows the
@@ -94,8 +95,11 @@
 // logged and marshalled form. Participants and actors log only their ids.
 // Notices carry no welfare or health information. An adult student's
 // consent to their guardians being informed is recorded and withdrawn
-// through the engine ([Engine.RecordGuardianConsent],
-// [Engine.WithdrawGuardianConsent]), audited on each of their cases.
+// through package coaching/consent, audited on each of their cases; package
+// coaching/erasure erases a participant on request and by a retention
+// period, keeping what the figures count. Both are built on
+// [Engine.ChangeParticipant]; a system action such as a retention run
+// needs the host's [SystemKey] ([Engine.System]).
 //
 // # Testing
 //

@@ -52,6 +52,10 @@ type Options struct {
 	// them from it (hoks's survey invitations) send. Defaults to
 	// [DefaultTexts]; override a kind and language with [Texts.Set].
 	Texts *Texts
+	// SystemKey, when set, lets code holding the same key run system
+	// actions as the engine's own actor ([Engine.System]: coaching/erasure's
+	// retention run). Without it no code can.
+	SystemKey *SystemKey
 }
 
 // Engine runs coaching cases through their models. It is safe for
@@ -67,6 +71,10 @@ type Engine struct {
 	docs      []DocumentKind
 	policy    Policy
 	texts     *Texts
+	sysKey    *SystemKey
+	// system is set on the value [Engine.System] returns: the rule that
+	// allows the engine's own actor every operation without the policy.
+	system string
 
 	// bound and host are set on the value [Engine.In] returns: every
 	// command then runs in the host's transaction.
@@ -133,6 +141,7 @@ func New(store Store, opts *Options) (*Engine, error) {
 	if e.policy == nil {
 		e.policy = DefaultPolicy()
 	}
+	e.sysKey = opts.SystemKey
 	e.texts = opts.Texts
 	if e.texts == nil {
 		e.texts = DefaultTexts() // its own: a host changing it changes no other engine
@@ -164,8 +173,9 @@ func (e *Engine) Texts() *Texts { return e.texts }
 // memory, SQLite and PostgreSQL stores do for transactions they run with
 // Update), so a host's rollback does not lose it.
 //
-// Tick, ApplyRetention and Sweep run their own transactions, one per
-// timer, participant or case; on a bound engine they return an error.
+// Tick and Sweep run their own transactions, one per timer or case, and
+// ChangeParticipant lists the participant's cases outside a transaction;
+// on a bound engine they return an error.
 func (e *Engine) In(tx Tx) *Engine {
 	b := *e
 	b.bound, b.host = true, tx

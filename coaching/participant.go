@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -374,3 +375,42 @@ func (p Participant) clone() Participant {
 // Clone returns a deep copy, so a store can hand out participants without
 // sharing mutable slices or maps.
 func (p Participant) Clone() Participant { return p.clone() }
+
+// ConsentRecord is an adult student's consent to let their guardians keep
+// seeing their studies after they turn 18 (given and possibly withdrawn,
+// both as civil dates).
+type ConsentRecord struct {
+	GivenOn     Date `json:"given_on,omitzero"`
+	WithdrawnOn Date `json:"withdrawn_on,omitzero"`
+	// GivenVia says how the consent was given: by the student signed in
+	// (ConsentBySelf) or in writing, recorded by staff (ConsentInWriting).
+	GivenVia ConsentVia `json:"given_via,omitempty"`
+	// RecordedBy is the actor who recorded the consent's latest change, at
+	// RecordedAt (package coaching/consent records and withdraws it).
+	RecordedBy string    `json:"recorded_by,omitempty"`
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
+}
+
+// ConsentVia is how a consent was given.
+type ConsentVia string
+
+// Ways of giving consent.
+const (
+	// ConsentBySelf: the student recorded it themself, signed in.
+	ConsentBySelf ConsentVia = "self"
+	// ConsentInWriting: staff recorded the student's written consent.
+	ConsentInWriting ConsentVia = "written"
+)
+
+// ActiveOn reports whether the consent holds on d: given on or before d and
+// not withdrawn on or before d.
+func (c ConsentRecord) ActiveOn(d Date) bool {
+	return !c.GivenOn.IsZero() && !c.GivenOn.After(d) && (c.WithdrawnOn.IsZero() || c.WithdrawnOn.After(d))
+}
+
+// GuardiansInformedOn reports whether the participant's guardians may be
+// told about the participant on civil date d: while the participant is
+// under 18, and afterwards only with the adult's consent in force.
+func (p Participant) GuardiansInformedOn(d Date) bool {
+	return p.MinorOn(d) || p.GuardianConsent.ActiveOn(d)
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/consent"
+	"github.com/valmennus/valmennus/coaching/erasure"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
@@ -53,14 +55,17 @@ func policyModel(t *testing.T) *coaching.Model {
 }
 
 type policyEnv struct {
-	eng    *coaching.Engine
-	att    *attendance.Service
-	store  *memory.Store
-	plans  *hoks.Service
-	refs   *referral.Service
-	cases  map[string]coaching.CaseID // by ward: minor, adult, consenting
-	pids   map[string]coaching.ParticipantID
-	refIDs map[string]string // referral id by ward
+	eng     *coaching.Engine
+	key     *coaching.SystemKey
+	att     *attendance.Service
+	store   *memory.Store
+	plans   *hoks.Service
+	refs    *referral.Service
+	consent *consent.Service
+	erasure *erasure.Service
+	cases   map[string]coaching.CaseID // by ward: minor, adult, consenting
+	pids    map[string]coaching.ParticipantID
+	refIDs  map[string]string // referral id by ward
 }
 
 func newPolicyEnv(t *testing.T) *policyEnv {
@@ -68,17 +73,22 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 	ctx := context.Background()
 	store := memory.New()
 	now := policyToday
+	key := coaching.NewSystemKey()
 	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{policyModel(t)},
-		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: referral.Documents()})
+		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: referral.Documents(), SystemKey: key})
 	require.NoError(t, err)
 	plans, err := hoks.NewService(eng)
 	require.NoError(t, err)
 	refs, err := referral.New(eng)
 	require.NoError(t, err)
+	consents, err := consent.New(eng)
+	require.NoError(t, err)
+	erasures, err := erasure.New(eng)
+	require.NoError(t, err)
 	raw, err := os.ReadFile("../hoks/testdata/valid_plan.json")
 	require.NoError(t, err)
-	env := &policyEnv{eng: eng, att: attendanceOf(t, eng), store: store, plans: plans, refs: refs, cases: map[string]coaching.CaseID{},
-		pids: map[string]coaching.ParticipantID{}, refIDs: map[string]string{}}
+	env := &policyEnv{eng: eng, key: key, att: attendanceOf(t, eng), store: store, plans: plans, refs: refs, consent: consents,
+		erasure: erasures, cases: map[string]coaching.CaseID{}, pids: map[string]coaching.ParticipantID{}, refIDs: map[string]string{}}
 	wards := []struct {
 		name    string
 		born    coaching.Date
@@ -182,7 +192,7 @@ var policyOps = []policyOp{
 		return err
 	}},
 	{"erase", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
-		_, err := env.eng.Erase(ctx, a, env.pids[w], pathway.ErasureOptions())
+		_, err := env.erasure.Erase(ctx, a, env.pids[w], pathway.ErasureOptions())
 		return err
 	}},
 	{"read audit trail", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
@@ -198,7 +208,7 @@ var policyOps = []policyOp{
 		return nil
 	}},
 	{"record consent", func(ctx context.Context, env *policyEnv, a coaching.Actor, w string) error {
-		_, err := env.eng.RecordGuardianConsent(ctx, a, env.pids[w], coaching.ConsentChange{Reason: "written consent form"})
+		_, err := env.consent.Record(ctx, a, env.pids[w], consent.Change{Reason: "written consent form"})
 		var ve *coaching.ValidationError
 		if w == "minor" && errors.As(err, &ve) && len(ve.Problems) == 1 && ve.Problems[0].Field == "on" {
 			// The policy allowed it; a minor's consent is then refused as
@@ -473,9 +483,9 @@ func TestWrappedPolicy(t *testing.T) {
 func TestPolicyBadInput(t *testing.T) {
 	ctx := context.Background()
 	env := newPolicyEnv(t)
-	_, err := env.eng.Erase(ctx, polHead, "", nil)
+	_, err := env.erasure.Erase(ctx, polHead, "", nil)
 	ct.RequireInvalid(t, err, "participant_id")
-	_, err = env.eng.Erase(ctx, polHead, "nobody", nil)
+	_, err = env.erasure.Erase(ctx, polHead, "nobody", nil)
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	_, err = readIdentityCode(ctx, env.eng, polHead, "")
 	ct.RequireInvalid(t, err, "participant_id")
@@ -483,7 +493,7 @@ func TestPolicyBadInput(t *testing.T) {
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	_, err = env.eng.Case(ctx, coaching.Actor{}, env.cases["minor"])
 	assert.Equal(t, coaching.RuleAuthenticated, ct.RequireForbidden(t, err).Rule)
-	_, err = env.eng.ApplyRetention(ctx, policyToday, coaching.RetentionRule{})
+	_, err = env.erasure.ApplyRetention(ctx, env.key, policyToday, erasure.RetentionRule{})
 	ct.RequireInvalid(t, err, "after")
 	_, err = env.eng.SaveDocument(ctx, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "referral_forged", Data: []byte(`{}`)})
 	ct.RequireInvalid(t, err, "kind")

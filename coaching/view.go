@@ -347,10 +347,16 @@ type CaseChange struct {
 	CaseView
 	tx      Tx
 	now     time.Time
+	op      Operation
 	audit   *AuditEntry
 	records []Record
 	notices []Notice
 	timers  []Timer
+	// erased holds the records an erasure keeps (CaseChange.Erase); nil
+	// when the change is no erasure. hadRecords: the case had records to
+	// replace.
+	erased     *[]Record
+	hadRecords bool
 }
 
 // Tx returns the change's transaction, for the package's own port: a
@@ -366,9 +372,9 @@ func (ch *CaseChange) Now() time.Time { return ch.now }
 // Audit records the change in the case's audit trail as one entry of kind
 // with the event name, the reason and a JSON payload (may be nil). A
 // change writes at most one entry; calling it again replaces it. The
-// kernel's own kinds (opened, transition, overdue, team, erased, consent,
-// timer) are refused: they record what only the engine does, and the
-// phase history is read from them.
+// kernel's own kinds (opened, transition, overdue, team, erased, timer)
+// are refused: they record what only the engine does, and the phase
+// history is read from them.
 func (ch *CaseChange) Audit(kind AuditKind, event, reason string, payload json.RawMessage) {
 	ch.audit = &AuditEntry{Kind: kind, Event: event, Reason: reason, Payload: slices.Clone(payload)}
 }
@@ -396,7 +402,7 @@ func (ch *CaseChange) Notify(ns ...Notice) { ch.notices = append(ch.notices, ns.
 func (ch *CaseChange) SetTimer(ts ...Timer) { ch.timers = append(ch.timers, ts...) }
 
 // kernelAuditKinds are the audit kinds only the engine writes.
-var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, AuditTeam, AuditErased, AuditConsent, AuditTimer}
+var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, AuditTeam, AuditErased, AuditTimer}
 
 // ChangeCase opens a policy-scoped change of case id for actor under op
 // (e.g. OpChangeCase, or a package's own operation the policy knows) and
@@ -404,9 +410,10 @@ var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, A
 // fn returns nil and recorded anything, the case gets a new version (an
 // optimistic check against concurrent changes), the audit entry (one is
 // required when anything is recorded), the records, notices and timers, in
-// the same transaction. A denial is written to the access log; an error
-// from fn rolls everything back. It returns the case after the change (its
-// row: the records it added are not on it, see [Case.Records]).
+// the same transaction. A denial is written to the access log, and so is
+// an allowed operation the access log records (erase); an error from fn
+// rolls everything back. It returns the case after the change (its row:
+// the records it added are not on it, see [Case.Records]).
 func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
 	if fn == nil {
 		return Case{}, errors.New("valmennus: ChangeCase: fn is nil")
@@ -427,15 +434,45 @@ func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id C
 	return out, nil
 }
 
-// changeCase is ChangeCase in tx: it returns the case after the change.
+// changeCase is ChangeCase in tx (Scope.ChangeCase runs it in a scope's
+// transaction): it returns the case after the change.
 func (e *Engine) changeCase(ctx context.Context, tx Tx, actor Actor, op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
-	c, err := e.caseFor(ctx, tx, actor, id, op)
+	c, err := tx.Case(ctx, id)
 	if err != nil {
 		return Case{}, err
 	}
-	ch := &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, c: c}, tx: tx, now: e.clock.Now()}
+	if _, ok := e.models[c.Model]; !ok {
+		return Case{}, fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
+	}
+	req, d, err := e.authorize(ctx, tx, actor, op, &c, "", "", nil)
+	if err != nil {
+		return Case{}, err
+	}
+	if op.logged() {
+		if err := tx.AppendAccess(ctx, e.accessEntry(req, d, "")); err != nil {
+			return Case{}, err
+		}
+	}
+	ch := e.newCaseChange(ctx, tx, actor, op, c, e.clock.Now())
 	if err := fn(ch); err != nil {
 		return Case{}, err
+	}
+	return ch.commit()
+}
+
+func (e *Engine) newCaseChange(ctx context.Context, tx Tx, actor Actor, op Operation, c Case, now time.Time) *CaseChange {
+	return &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, c: c}, tx: tx, now: now, op: op}
+}
+
+// commit writes what the change recorded, after its function returned nil:
+// a new case version with the audit entry, the records, notices and
+// timers — or, for an erasure, the purge, the case without what it drops
+// and the erasure's entry. A change that recorded nothing writes nothing
+// and returns the case as it was read.
+func (ch *CaseChange) commit() (Case, error) {
+	ctx, tx, c, actor := ch.ctx, ch.tx, ch.c, ch.actor
+	if ch.erased != nil {
+		return ch.commitErasure()
 	}
 	if ch.audit != nil && slices.Contains(kernelAuditKinds, ch.audit.Kind) {
 		return Case{}, &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit.kind",
@@ -454,7 +491,7 @@ func (e *Engine) changeCase(ctx context.Context, tx Tx, actor Actor, op Operatio
 		ch.records[i].Seq = next.Version
 	}
 	entry := *ch.audit
-	entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = id, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
+	entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = c.ID, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
 	entry.From, entry.To = c.State, c.State
 	if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 		return Case{}, err
@@ -463,7 +500,7 @@ func (e *Engine) changeCase(ctx context.Context, tx Tx, actor Actor, op Operatio
 		return Case{}, err
 	}
 	if len(ch.records) > 0 {
-		if err := tx.AppendRecords(ctx, id, ch.records); err != nil {
+		if err := tx.AppendRecords(ctx, c.ID, ch.records); err != nil {
 			return Case{}, err
 		}
 	}

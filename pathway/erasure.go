@@ -4,16 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/erasure"
 )
 
-// ErasureOptions returns what an erasure ([coaching.Engine.Erase],
-// [coaching.Engine.ApplyRetention]) keeps so that the VALO table and the
+// ErasureOptions returns what an erasure ([erasure.Service.Erase],
+// [erasure.Service.ApplyRetention]) keeps so that the VALO table and the
 // ESF result indicators stay the same: the destination recorded at
 // closing and the follow-up checkpoint results, without their free-text
 // notes (a note may name a person or an employer).
-func ErasureOptions() *coaching.ErasureOptions {
-	return &coaching.ErasureOptions{
+func ErasureOptions() *erasure.Options {
+	return &erasure.Options{
 		KeepRecords: []string{RecordDestination, RecordUponLeaving, RecordSixMonths},
 		ScrubRecord: scrubNote,
 	}

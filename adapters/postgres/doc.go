@@ -136,7 +136,7 @@
 //
 // # Erasure
 //
-// [coaching.Engine.Erase] and [coaching.Engine.ApplyRetention] change rows
+// coaching/erasure's Service.Erase and Service.ApplyRetention change rows
 // with UPDATE and DELETE, which in PostgreSQL only mark the old row versions
 // dead: the identity code, names, e-mail addresses and reasons stay byte
 // for byte in the table files. A plain VACUUM (and autovacuum) removes the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/erasure"
 )
 
 // Building a store touches no database: pgxpool connects on first use, and
@@ -119,7 +120,12 @@ func ExampleStore_VacuumErased() {
 		return
 	}
 
-	if _, err := eng.Erase(ctx, head, "p-1", nil); err != nil {
+	er, err := erasure.New(eng)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := er.Erase(ctx, head, "p-1", nil); err != nil {
 		fmt.Println(err)
 		return
 	}

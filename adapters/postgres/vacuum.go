@@ -12,8 +12,8 @@ import (
 )
 
 // ErasedTables returns the tables [Store.VacuumErased] rewrites, in the
-// order it rewrites them: the ones an erasure ([coaching.Engine.Erase]) or
-// a retention run ([coaching.Engine.ApplyRetention]) changes.
+// order it rewrites them: the ones an erasure (coaching/erasure's Service.Erase) or
+// a retention run (Service.ApplyRetention) changes.
 // participants and cases are rewritten by UPDATE, audit entries have their
 // reason and payload cleared by UPDATE, a case's records are replaced by
 // the ones the erasure keeps (DELETE, INSERT), and documents, notices,
@@ -24,7 +24,7 @@ func ErasedTables() []string {
 }
 
 // VacuumErased makes the bytes an erasure removed leave the table files.
-// Call it after [coaching.Engine.Erase] or [coaching.Engine.ApplyRetention]
+// Call it after coaching/erasure's Service.Erase or Service.ApplyRetention
 // (once after a batch of erasures is enough), outside any transaction.
 //
 // An erasure's UPDATEs and DELETEs only mark the old row versions dead:

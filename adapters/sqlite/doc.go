@@ -111,7 +111,7 @@
 //
 // # Erasure
 //
-// [coaching.Engine.Erase] and [coaching.Engine.ApplyRetention] delete and
+// coaching/erasure's Service.Erase and Service.ApplyRetention delete and
 // overwrite rows; in SQLite the old bytes would stay in the file (in the
 // free space of a page, on a page put on the free list) and in the WAL
 // (older images of the pages) until the space happened to be reused. The

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/erasure"
 )
 
 // Open a database file, apply the schema, enrol a participant into a VALO
@@ -108,7 +109,11 @@ func ExampleStore_Checkpoint() {
 			Contact: coaching.Contact{Email: "aino.virtanen@example.fi"}}}); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := eng.Erase(ctx, head, "p-1", nil); err != nil {
+	er, err := erasure.New(eng)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := er.Erase(ctx, head, "p-1", nil); err != nil {
 		log.Fatal(err)
 	}
 	if err := store.Checkpoint(ctx); err != nil {

@@ -15,15 +15,17 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/erasure"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
 
-// RunErasure runs the engine's erasure and retention over a store, end to
-// end: a small cohort with plans, referrals, attendance, notices and
-// destinations is erased — half on request ([coaching.Engine.Erase]), half
-// by the retention rule ([coaching.Engine.ApplyRetention]) — and the VALO
+// RunErasure runs the erasure and retention of package coaching/erasure
+// over a store, end to end: a small cohort with plans, referrals,
+// attendance, notices and destinations is erased — half on request
+// ([erasure.Service.Erase]), half by the retention rule
+// ([erasure.Service.ApplyRetention]) — and the VALO
 // table and ESF indicators must be the same afterwards while the personal
 // data is gone. Adapters call it beside [Run]:
 //
@@ -34,8 +36,10 @@ func RunErasure(t *testing.T, newStore Harness) {
 	store := newStore(t)
 	require.NotNil(t, store, "the harness returned a nil store")
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
-	eng := erasureEngine(t, store, func() time.Time { return now })
+	eng, key := erasureEngine(t, store, func() time.Time { return now })
 	att, err := attendance.New(eng, nil)
+	require.NoError(t, err)
+	er, err := erasure.New(eng)
 	require.NoError(t, err)
 	const org coaching.OrganisationID = "org-erasure"
 	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
@@ -91,12 +95,12 @@ func RunErasure(t *testing.T, newStore Harness) {
 	tableBefore, esfBefore := figures()
 
 	for _, id := range ids[:len(ids)/2] {
-		rep, err := eng.Erase(ctx, head, id, pathway.ErasureOptions())
+		rep, err := er.Erase(ctx, head, id, pathway.ErasureOptions())
 		require.NoError(t, err, "erase %s", id)
 		require.Len(t, rep.Cases, 1)
 	}
 	now = now.AddDate(5, 1, 0)
-	ret, err := eng.ApplyRetention(ctx, now, coaching.RetentionRule{After: coaching.Months(60), Erasure: pathway.ErasureOptions()})
+	ret, err := er.ApplyRetention(ctx, key, now, erasure.RetentionRule{After: coaching.Months(60), Erasure: pathway.ErasureOptions()})
 	require.NoError(t, err)
 	assert.Len(t, ret.Erased, len(ids)-len(ids)/2, "the rest are past five years since closing")
 
@@ -197,7 +201,7 @@ const (
 // guardian with an e-mail address is enrolled, a referral with a reason is
 // proposed, a plan is saved, the case is completed with a reason and a
 // destination with a note, and the organisation's head of studies erases
-// the participant ([coaching.Engine.Erase]). It checks that the store no
+// the participant ([erasure.Service.Erase]). It checks that the store no
 // longer returns the personal values and returns them, for tests that scan
 // a store's files (the SQLite file and its WAL, PostgreSQL's pages) for
 // bytes the erasure should have overwritten. The plan is large and does not
@@ -212,7 +216,9 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, coaching.Helsinki)
-	eng := erasureEngine(t, store, func() time.Time { return now })
+	eng, _ := erasureEngine(t, store, func() time.Time { return now })
+	er, err := erasure.New(eng)
+	require.NoError(t, err)
 	const org coaching.OrganisationID = "org-erase-one"
 	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 	tutor := coaching.Actor{ID: "tutor", Organisation: org, Roles: []coaching.Role{coaching.RolePersonalTutor}}
@@ -247,7 +253,7 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 		before(erased)
 	}
 
-	rep, err := eng.Erase(ctx, head, p.ID, pathway.ErasureOptions())
+	rep, err := er.Erase(ctx, head, p.ID, pathway.ErasureOptions())
 	require.NoError(t, err)
 	require.Equal(t, []coaching.CaseID{c.ID}, rep.Cases)
 	var got coaching.Participant
@@ -264,8 +270,8 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 
 // erasureEngine is an engine over store with the erasure suites' model: a
 // coaching phase that completes or is dropped, with pathway's destination
-// and follow-ups attached.
-func erasureEngine(t testing.TB, store coaching.Store, now func() time.Time) *coaching.Engine {
+// and follow-ups attached; the key lets the suite run retention.
+func erasureEngine(t testing.TB, store coaching.Store, now func() time.Time) (*coaching.Engine, *coaching.SystemKey) {
 	t.Helper()
 	spec := coaching.ModelSpec{Name: "erasure", Initial: "coaching", Openers: []coaching.Role{coaching.RoleHeadOfStudies},
 		States: []coaching.StateSpec{{Name: "coaching", Kind: coaching.Active},
@@ -280,10 +286,11 @@ func erasureEngine(t testing.TB, store coaching.Store, now func() time.Time) *co
 	require.NoError(t, err)
 	handlers := pathway.TimerHandlers(nil)
 	maps.Copy(handlers, referral.TimerHandlers(nil))
+	key := coaching.NewSystemKey()
 	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{model}, TimerHandlers: handlers,
-		Documents: referral.Documents(), Clock: coaching.ClockFunc(now)})
+		Documents: referral.Documents(), Clock: coaching.ClockFunc(now), SystemKey: key})
 	require.NoError(t, err)
-	return eng
+	return eng, key
 }
 
 // referrals is the referral feature over eng.

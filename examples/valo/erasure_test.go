@@ -11,6 +11,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/erasure"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -33,7 +34,10 @@ func TestErasureKeepsTheFigures(t *testing.T) {
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			sim, err := simulate(ctx, Seed, open(t))
+			key := coaching.NewSystemKey()
+			sim, err := simulateWith(ctx, Seed, open(t), key)
+			require.NoError(t, err)
+			er, err := erasure.New(sim.eng)
 			require.NoError(t, err)
 			before := figuresOf(t, sim)
 
@@ -45,13 +49,13 @@ func TestErasureKeepsTheFigures(t *testing.T) {
 				if i%2 == 1 || erased[pid] {
 					continue
 				}
-				rep, err := sim.eng.Erase(ctx, Coordinator, pid, pathway.ErasureOptions())
+				rep, err := er.Erase(ctx, Coordinator, pid, pathway.ErasureOptions())
 				require.NoError(t, err)
 				require.NotEmpty(t, rep.Cases)
 				erased[pid] = true
 			}
 			later := sim.last.AddDays(6 * 366).Start()
-			ret, err := sim.eng.ApplyRetention(ctx, later, coaching.RetentionRule{After: coaching.Months(60), Erasure: pathway.ErasureOptions()})
+			ret, err := er.ApplyRetention(ctx, key, later, erasure.RetentionRule{After: coaching.Months(60), Erasure: pathway.ErasureOptions()})
 			require.NoError(t, err)
 			assert.Equal(t, len(sim.cohort)+len(sim.applicants)-len(erased), len(ret.Erased), "everyone not yet erased is past the period")
 
@@ -77,7 +81,7 @@ func TestErasureKeepsTheFigures(t *testing.T) {
 				_, err = sim.plans.Current(ctx, Coordinator, c.id)
 				assert.ErrorIs(t, err, coaching.ErrNotFound, "the HOKS is gone")
 			}
-			again, err := sim.eng.ApplyRetention(ctx, later, coaching.RetentionRule{After: coaching.Months(60)})
+			again, err := er.ApplyRetention(ctx, key, later, erasure.RetentionRule{After: coaching.Months(60)})
 			require.NoError(t, err)
 			assert.Empty(t, again.Erased, "erasing twice changes nothing")
 		})

@@ -108,6 +108,12 @@ type action struct {
 // advancing a controlled clock one civil day at a time: each day at 09:00
 // Helsinki time it fires the day's commands and then ticks once.
 func simulate(ctx context.Context, seed uint64, store coaching.Store) (*simulation, error) {
+	return simulateWith(ctx, seed, store, nil)
+}
+
+// simulateWith is simulate on an engine given key (Options.SystemKey), for
+// a caller that runs system actions on it (a retention run).
+func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *coaching.SystemKey) (*simulation, error) {
 	// The VALO model with pathway's destinations and follow-up checkpoints
 	// on its exits: closing, discontinuing and redirecting each record
 	// where the participant went.
@@ -131,6 +137,7 @@ func simulate(ctx context.Context, seed uint64, store coaching.Store) (*simulati
 		Clock:         coaching.ClockFunc(func() time.Time { return now }),
 		TimerHandlers: pathway.TimerHandlers(nil),
 		Logger:        logger,
+		SystemKey:     key,
 		NewID: func() string { // every id is given; deterministic all the same
 			ids++
 			return fmt.Sprintf("gen-%04d", ids)
