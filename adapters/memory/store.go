@@ -212,6 +212,7 @@ const (
 	undoCaseParticipant
 	undoAppendRecords
 	undoReplaceRecords
+	undoEraseSession
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -269,6 +270,8 @@ func (u *undoOp) revert(s *Store) {
 		u.row.flags, _ = u.old.([]attendance.RiskFlag)
 	case undoPutSession:
 		delete(s.sessions, u.id)
+	case undoEraseSession:
+		s.sessions[u.id] = u.old.(*session.Session)
 	case undoAppendAccess:
 		s.access = s.access[:len(s.access)-1]
 	case undoPurgeCase:
@@ -485,6 +488,23 @@ func (t *tx) PutSession(_ context.Context, s session.Session) error {
 	cp := s.Clone()
 	t.s.sessions[s.ID] = &cp
 	t.undo = append(t.undo, undoOp{kind: undoPutSession, id: s.ID})
+	return nil
+}
+
+// EraseFeatureData implements coaching.FeatureEraser for the features
+// this store keeps data of: the topic and the peer-support text of every
+// coaching session the case attended are cleared (session.Store); the
+// hours, staff, dates and cases stay for the team hours.
+func (t *tx) EraseFeatureData(_ context.Context, id coaching.CaseID) error {
+	for sid, se := range t.s.sessions {
+		if !slices.Contains(se.Cases, id) || se.Topic == "" && se.PeerSupport == "" {
+			continue
+		}
+		cp := se.Clone()
+		cp.Topic, cp.PeerSupport = "", ""
+		t.s.sessions[sid] = &cp
+		t.undo = append(t.undo, undoOp{kind: undoEraseSession, id: sid, old: se})
+	}
 	return nil
 }
 

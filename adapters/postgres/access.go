@@ -80,7 +80,8 @@ func (t *txn) AppendAccess(ctx context.Context, e coaching.AccessEntry) error {
 // PurgeCase implements coaching.Tx: it deletes the case's documents,
 // notices, commands and timers and clears the reasons and payloads of its
 // audit entries, in the transaction (so a rollback undoes it). The case
-// row, its marks, its sessions and the access log are kept.
+// row, its marks, its sessions (see EraseFeatureData) and the access log
+// are kept.
 func (t *txn) PurgeCase(ctx context.Context, id coaching.CaseID) error {
 	if !lookupKey(string(id), maxIDBytes) {
 		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
@@ -93,6 +94,22 @@ func (t *txn) PurgeCase(ctx context.Context, id coaching.CaseID) error {
 		if _, err := t.db.Exec(ctx, sql, string(id)); err != nil {
 			return interpretError(err, tg)
 		}
+	}
+	return nil
+}
+
+// EraseFeatureData implements coaching.FeatureEraser for the features this
+// store keeps data of: the topic and the peer-support text of every
+// coaching session the case attended are cleared (session.Store); the
+// hours, staff, dates and cases stay for the team hours. The old row
+// versions stay in the table files until [Store.VacuumErased] rewrites
+// the sessions table.
+func (t *txn) EraseFeatureData(ctx context.Context, id coaching.CaseID) error {
+	if !lookupKey(string(id), maxIDBytes) {
+		return nil // no session can list a case id the store would refuse
+	}
+	if _, err := t.db.Exec(ctx, t.s.q.eraseSessions, string(id)); err != nil {
+		return interpretError(err, target{kind: "sessions of case", id: string(id), caseID: id})
 	}
 	return nil
 }

@@ -137,5 +137,5 @@ func ExampleStore_VacuumErased() {
 		fmt.Println(err)
 	}
 	// Output:
-	// rewritten: participants, cases, audit, records, documents, notices, commands, timers
+	// rewritten: participants, cases, audit, records, documents, notices, commands, timers, sessions
 }

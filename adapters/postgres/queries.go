@@ -26,6 +26,8 @@ type queries struct {
 
 	purgeDocuments, purgeNotices, purgeCommands, purgeTimers, purgeAudit string
 
+	eraseSessions string
+
 	notice, enqueue, updateNotice, noticeStatus string
 
 	claimNotices, completeNotice, noticeAttempts, notices string
@@ -218,6 +220,10 @@ func buildQueries(schema string) *queries {
 		purgeTimers:    `DELETE FROM {s}.timers WHERE case_id = $1`,
 		purgeAudit: `UPDATE {s}.audit SET reason = '', payload = NULL
 			WHERE case_id = $1 AND (reason <> '' OR payload IS NOT NULL)`,
+		// EraseFeatureData's: the free text of the sessions the case
+		// attended (sessions_cases, the GIN index, finds them).
+		eraseSessions: `UPDATE {s}.sessions SET topic = '', peer_support = ''
+			WHERE cases @> ARRAY[$1::text COLLATE "C"] AND (topic <> '' OR peer_support <> '')`,
 
 		notice: `SELECT ` + noticeCols + ` FROM {s}.notices WHERE id = $1`,
 		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error)
@@ -271,6 +277,7 @@ func buildQueries(schema string) *queries {
 		&q.sessions, &q.putSession,
 		&q.appendAccess, &q.accessSelect,
 		&q.purgeDocuments, &q.purgeNotices, &q.purgeCommands, &q.purgeTimers, &q.purgeAudit,
+		&q.eraseSessions,
 		&q.notice, &q.enqueue, &q.updateNotice, &q.noticeStatus,
 		&q.claimNotices, &q.completeNotice, &q.noticeAttempts, &q.notices,
 		&q.putTimer, &q.deleteTimer, &q.dueTimers,

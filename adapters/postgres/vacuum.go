@@ -12,15 +12,16 @@ import (
 )
 
 // ErasedTables returns the tables [Store.VacuumErased] rewrites, in the
-// order it rewrites them: the ones an erasure (coaching/erasure's Service.Erase) or
-// a retention run (Service.ApplyRetention) changes.
-// participants and cases are rewritten by UPDATE, audit entries have their
-// reason and payload cleared by UPDATE, a case's records are replaced by
+// order it rewrites them: the ones an erasure (coaching/erasure's
+// Service.Erase) or a retention run (Service.ApplyRetention) changes.
+// participants and cases are rewritten by UPDATE, audit entries and
+// sessions have their free text (reason and payload; topic and
+// peer-support text) cleared by UPDATE, a case's records are replaced by
 // the ones the erasure keeps (DELETE, INSERT), and documents, notices,
-// commands and timers are deleted. The access log, attendance marks and
-// sessions are not changed by an erasure.
+// commands and timers are deleted. The access log and attendance marks are
+// not changed by an erasure.
 func ErasedTables() []string {
-	return []string{"participants", "cases", "audit", "records", "documents", "notices", "commands", "timers"}
+	return []string{"participants", "cases", "audit", "records", "documents", "notices", "commands", "timers", "sessions"}
 }
 
 // VacuumErased makes the bytes an erasure removed leave the table files.

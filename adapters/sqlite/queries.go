@@ -112,6 +112,11 @@ const (
 	// one more write); an erasure is rare and scans the timers once.
 	qPurgeTimers = `DELETE FROM timers WHERE case_id = ?`
 	qPurgeAudit  = `UPDATE audit SET reason = '', payload = NULL WHERE case_id = ? AND (reason <> '' OR payload IS NOT NULL)`
+	// qEraseSessions clears the free text of the sessions a case attended
+	// (cases is a JSON array kept as a BLOB, read as text: a BLOB would be
+	// taken for JSONB).
+	qEraseSessions = `UPDATE sessions SET topic = '', peer_support = ''
+		WHERE (topic <> '' OR peer_support <> '') AND EXISTS (SELECT 1 FROM json_each(CAST(sessions.cases AS TEXT)) WHERE value = ?)`
 
 	noticeCols = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
 	qNotice    = `SELECT ` + noticeCols + ` FROM notices WHERE id = ?`
@@ -153,7 +158,7 @@ var statements = []string{
 	qLatestMarkContent, qPutMark, qMarkHistory, qMarks, qWindowStart, qAttendanceState, qAddTotals, qAddDayTotals, qRecentDays, qPutFlags,
 	qSessions, qPutSession,
 	qAppendAccess,
-	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit,
+	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit, qEraseSessions,
 	qNotice, qEnqueue, qUpdateNotice, qNoticeState, qClaim, qComplete,
 	qPutTimer, qDeleteTimer, qDueTimers,
 }

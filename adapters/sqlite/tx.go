@@ -838,7 +838,7 @@ func (w *writer) AppendAccess(ctx context.Context, e coaching.AccessEntry) error
 // PurgeCase deletes the case's documents, notices, commands and timers and
 // clears the reasons and payloads of its audit entries, in the caller's
 // transaction (so it commits or rolls back with it). The case row, marks,
-// sessions and the access log are not touched. The deleted bytes are
+// sessions (see EraseFeatureData) and the access log are not touched. The deleted bytes are
 // overwritten (secure_delete), and after the commit the store checkpoints
 // the WAL so that it holds no older image of the pages (see
 // [Store.Checkpoint]).
@@ -857,6 +857,19 @@ func (w *writer) PurgeCase(ctx context.Context, id coaching.CaseID) error {
 		}
 	}
 	return nil
+}
+
+// EraseFeatureData implements coaching.FeatureEraser for the features
+// this store keeps data of: the topic and the peer-support text of every
+// coaching session the case attended are cleared (session.Store); the
+// hours, staff, dates and cases stay for the team hours. Like PurgeCase it
+// overwrites the old bytes and has the WAL checkpointed after the commit.
+func (w *writer) EraseFeatureData(ctx context.Context, id coaching.CaseID) error {
+	if err := w.secureDelete(ctx); err != nil {
+		return interpretError(err, ref{kind: "erasure of the sessions of case", id: string(id)})
+	}
+	_, err := w.exec(ctx, qEraseSessions, string(id))
+	return interpretError(err, ref{kind: "erasure of the sessions of case", id: string(id)})
 }
 
 // ---- timers ----------------------------------------------------------------

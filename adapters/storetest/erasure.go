@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/erasure"
 	"github.com/valmennus/valmennus/coaching/referral"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -40,6 +42,8 @@ func RunErasure(t *testing.T, newStore Harness) {
 	att, err := attendance.New(eng, nil)
 	require.NoError(t, err)
 	er, err := erasure.New(eng)
+	require.NoError(t, err)
+	sessions, err := session.New(eng)
 	require.NoError(t, err)
 	const org coaching.OrganisationID = "org-erasure"
 	head := coaching.Actor{ID: "head", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
@@ -74,6 +78,10 @@ func RunErasure(t *testing.T, newStore Harness) {
 		_, err = att.Record(ctx, tutor, []attendance.MarkInput{{CaseID: c.ID, Date: coaching.DateOf(now), Lesson: "1", Minutes: 45,
 			Status: attendance.Unexplained}})
 		require.NoError(t, err)
+		_, err = sessions.Record(ctx, tutor, session.Session{Kind: session.Individual, Date: coaching.DateOf(now), Hours: decimal.RequireFromString("1.5"),
+			Staff: []session.Staff{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{c.ID},
+			Topic: "Suku" + fmt.Sprint(i) + "'s study plan", PeerSupport: "met Suku" + fmt.Sprint(i) + "'s friend"})
+		require.NoError(t, err)
 		event := "complete"
 		if i%4 == 3 {
 			event = "drop"
@@ -83,16 +91,19 @@ func RunErasure(t *testing.T, newStore Harness) {
 		require.NoError(t, err)
 		ids, cases = append(ids, p.ID), append(cases, c.ID)
 	}
-	figures := func() (string, outcomes.ESFReport) {
+	figures := func() (string, outcomes.ESFReport, []session.StaffHours) {
 		t.Helper()
 		valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
 		_, err := outcomes.FromEngine(ctx, eng, head, coaching.CaseQuery{}, valo, esf)
 		require.NoError(t, err)
 		table, err := valo.Table(outcomes.Options{})
 		require.NoError(t, err)
-		return table.Markdown(), esf.Report()
+		hours, err := sessions.TeamHours(ctx, head, coaching.Date{}, coaching.Date{})
+		require.NoError(t, err)
+		return table.Markdown(), esf.Report(), hours
 	}
-	tableBefore, esfBefore := figures()
+	tableBefore, esfBefore, hoursBefore := figures()
+	require.Len(t, hoursBefore, 1)
 
 	for _, id := range ids[:len(ids)/2] {
 		rep, err := er.Erase(ctx, head, id, pathway.ErasureOptions())
@@ -104,9 +115,10 @@ func RunErasure(t *testing.T, newStore Harness) {
 	require.NoError(t, err)
 	assert.Len(t, ret.Erased, len(ids)-len(ids)/2, "the rest are past five years since closing")
 
-	tableAfter, esfAfter := figures()
+	tableAfter, esfAfter, hoursAfter := figures()
 	assert.Equal(t, tableBefore, tableAfter, "erasure keeps the VALO table")
 	assert.Equal(t, esfBefore, esfAfter, "erasure keeps the ESF indicators")
+	assert.Equal(t, hoursBefore, hoursAfter, "erasure keeps the team hours")
 
 	for i, id := range ids {
 		var (
@@ -116,6 +128,7 @@ func RunErasure(t *testing.T, newStore Harness) {
 			recs   []coaching.Record
 			docs   []coaching.Document
 			access []coaching.AccessEntry
+			held   []session.Session
 		)
 		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
 			var err error
@@ -134,9 +147,18 @@ func RunErasure(t *testing.T, newStore Harness) {
 			if docs, err = tx.Documents(ctx, c.ID, "plan"); err != nil {
 				return err
 			}
-			access, err = tx.AccessLog(ctx, coaching.AccessQuery{ParticipantID: id})
+			if access, err = tx.AccessLog(ctx, coaching.AccessQuery{ParticipantID: id}); err != nil {
+				return err
+			}
+			rd, ok := tx.(session.Reader)
+			if !ok {
+				return fmt.Errorf("the store's read transactions do not implement session.Reader (%T)", tx)
+			}
+			held, err = rd.Sessions(ctx, session.Query{CaseID: c.ID})
 			return err
 		}))
+		require.Len(t, held, 1, "the session stays for the team hours")
+		assert.Empty(t, held[0].Topic+held[0].PeerSupport, "without its free text")
 		assert.False(t, p.ErasedOn.IsZero(), "%s is marked erased", id)
 		assert.Empty(t, p.GivenNames+p.FamilyName+p.Contact.Email+p.Contact.Phone, "names and contacts are gone")
 		assert.True(t, p.IdentityCode.IsZero())
@@ -176,9 +198,9 @@ type Erased struct {
 	// Secrets are the personal values the erasure removed: the identity
 	// code, the participant's and the guardian's e-mail addresses, the
 	// names, the referral's reason, the reason of a transition, the note
-	// of the destination it recorded and a note in the plan. Each is
-	// distinctive, so a scan of the raw database files for one of them
-	// finds nothing else.
+	// of the destination it recorded, a note in the plan and the topic of
+	// a coaching session. Each is distinctive, so a scan of the raw
+	// database files for one of them finds nothing else.
 	Secrets []string
 }
 
@@ -194,14 +216,15 @@ const (
 	erasedFireReason    = "Poistettava siirtymän syy: muutti"
 	erasedNote          = "Poistettava muistiinpano: Poistettavainen Oy"
 	erasedPlanNote      = "Poistettava suunnitelman muistiinpano"
+	erasedTopic         = "Poistettava valmennuksen aihe"
 )
 
 // EraseParticipant runs one erasure through a real engine on store, as a
 // host would: a participant with an identity code, an e-mail address and a
 // guardian with an e-mail address is enrolled, a referral with a reason is
-// proposed, a plan is saved, the case is completed with a reason and a
-// destination with a note, and the organisation's head of studies erases
-// the participant ([erasure.Service.Erase]). It checks that the store no
+// proposed, a plan is saved, a coaching session with a topic is recorded,
+// the case is completed with a reason and a destination with a note, and
+// the organisation's head of studies erases the participant ([erasure.Service.Erase]). It checks that the store no
 // longer returns the personal values and returns them, for tests that scan
 // a store's files (the SQLite file and its WAL, PostgreSQL's pages) for
 // bytes the erasure should have overwritten. The plan is large and does not
@@ -243,12 +266,17 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	require.NoError(t, err)
 	_, err = referrals(t, eng).Propose(ctx, tutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: erasedReason})
 	require.NoError(t, err)
+	sessions, err := session.New(eng)
+	require.NoError(t, err)
+	_, err = sessions.Record(ctx, tutor, session.Session{Kind: session.Individual, Date: coaching.DateOf(now), Hours: decimal.NewFromInt(1),
+		Staff: []session.Staff{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor}}, Cases: []coaching.CaseID{c.ID}, Topic: erasedTopic})
+	require.NoError(t, err)
 	_, err = eng.Fire(ctx, tutor, c.ID, "complete", &coaching.FireOptions{Reason: erasedFireReason,
 		Payload: pathway.Destination{Kind: pathway.WorkOpen, Date: coaching.DateOf(now), Note: erasedNote}})
 	require.NoError(t, err)
 
 	erased := Erased{Participant: p.ID, Case: c.ID,
-		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote, erasedPlanNote}}
+		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote, erasedPlanNote, erasedTopic}}
 	if before != nil {
 		before(erased)
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // RunSessions runs the conformance cases of the sessions' store port
-// (coaching/session: session.Store on write transactions, session.Reader
-// on read transactions), as a subtest group "Sessions" of t. A store that
+// (coaching/session: session.Store on write transactions, with the
+// erasure of a case's sessions, and session.Reader on read transactions),
+// as a subtest group "Sessions" of t. A store that
 // keeps coaching sessions runs it beside [Run]:
 //
 //	func TestSessions(t *testing.T) { storetest.RunSessions(t, newStore) }
@@ -93,6 +94,57 @@ func sessionCases() []testCase {
 					assert.Empty(e, none)
 					return nil
 				})
+			},
+		},
+		{
+			name: "SessionsErased",
+			rule: "session.Store's EraseFeatureData (coaching.FeatureEraser) clears the topic and peer-support text of every session listing the case and nothing else — other sessions, and the hours, staff, dates and cases it keeps, stay — and a rolled-back erasure changes nothing",
+			run: func(e *env) {
+				e.seed("c-1", "c-2")
+				e.update(func(tx coaching.Tx) error {
+					for _, s := range []session.Session{sampleSession("s-1", 4, "c-1", "c-2"), sampleSession("s-2", 5, "c-2"), sampleSession("s-3", 6, "c-1")} {
+						if err := sessionStore(e, tx).PutSession(e.ctx, s); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+					if err := sessionStore(e, tx).EraseFeatureData(e.ctx, "c-1"); err != nil {
+						return err
+					}
+					return errMarked
+				})
+				require.ErrorIs(e, err, errMarked)
+				read := func() []session.Session {
+					var all []session.Session
+					e.view(func(tx coaching.ReadTx) error {
+						var err error
+						all, err = sessionReader(e, tx).Sessions(e.ctx, session.Query{})
+						return err
+					})
+					require.Len(e, all, 3)
+					return all
+				}
+				for _, s := range read() {
+					assert.Equal(e, "ryhmävalmennus", s.Topic, "a rolled-back erasure keeps %s", s.ID)
+				}
+				e.update(func(tx coaching.Tx) error {
+					if err := sessionStore(e, tx).EraseFeatureData(e.ctx, "c-1"); err != nil {
+						return err
+					}
+					return sessionStore(e, tx).EraseFeatureData(e.ctx, "c-unknown") // no sessions: no error
+				})
+				for _, s := range read() {
+					want := sampleSession(s.ID, s.Date.Day, s.Cases...)
+					if s.ID != "s-2" {
+						want.Topic, want.PeerSupport = "", ""
+					}
+					s.At, want.At = NormalizeTime(s.At), NormalizeTime(want.At)
+					assert.True(e, want.Hours.Equal(s.Hours))
+					s.Hours, want.Hours = decimal.Zero, decimal.Zero
+					assert.Equal(e, want, s, "session %s", s.ID)
+				}
 			},
 		},
 	}

@@ -140,6 +140,14 @@ type Store interface {
 	// PutSession stores a new coaching session; a *coaching.DuplicateError
 	// when the id exists.
 	PutSession(ctx context.Context, s Session) error
+	// FeatureEraser erases a case's share of the sessions when its
+	// participant is erased (coaching.CaseChange.Erase calls it): the
+	// Topic and PeerSupport of every session listing the case are cleared
+	// — free text that may name the student — while the hours, staff,
+	// dates, kinds, elements, contacts and cases stay, so the team hours
+	// are the same after an erasure. Embedding it here means a store
+	// cannot keep sessions without erasing them.
+	coaching.FeatureEraser
 }
 
 // RuleStaff names the refusal of a session recorded by someone without a
