@@ -188,7 +188,8 @@ type Participant struct {
 	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
 	// ErasedOn is set when the participant's personal data was erased
-	// ([Engine.Erase]): what remains is pseudonymous, kept for figures.
+	// (package coaching/erasure): what remains is pseudonymous, kept for
+	// figures.
 	ErasedOn Date `json:"erased_on,omitzero"`
 }
 
@@ -229,7 +230,7 @@ func (p Participant) Validate(today Date) error {
 		pr.add("birth_date", "before 1900")
 	}
 	if !p.ErasedOn.IsZero() {
-		pr.add("erased_on", "set only by the engine's erasure")
+		pr.add("erased_on", "set only by an erasure")
 	}
 	if p.IdentityCode.Withheld() {
 		pr.add("identity_code", "withheld from this reader: a participant read through the engine cannot be stored back with it")

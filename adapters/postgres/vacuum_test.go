@@ -86,7 +86,7 @@ func eraseOnNewStore(t *testing.T) (*postgres.Store, storetest.Erased) {
 	})
 }
 
-// After Engine.Erase the erased values are still in the pages (the UPDATEs
+// After an erasure the erased values are still in the pages (the UPDATEs
 // and DELETEs only mark row versions dead); after VacuumErased they are in
 // no page of the schema's tables, TOAST tables or indexes, nor in the
 // planner statistics.

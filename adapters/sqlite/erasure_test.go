@@ -51,7 +51,7 @@ func requireAllFound(t *testing.T, found, secrets []string) {
 	}
 }
 
-// After Engine.Erase the erased values are in no byte of the database
+// After an erasure the erased values are in no byte of the database
 // file or its WAL: not in live rows, not in the free space of a page, not
 // on a free page, not in an old page image in the WAL. Checked while the
 // store is open (right after Erase returns) and after Close, for a store

@@ -11,6 +11,7 @@ import (
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/consent"
+	"github.com/valmennus/valmennus/coaching/erasure"
 )
 
 // Consent to guardian notices is recorded and withdrawn, audited, by the
@@ -90,4 +91,63 @@ func TestGuardianConsentOperations(t *testing.T) {
 	assert.Equal(t, "signed form", entries[0].Reason)
 	assert.Equal(t, "guardian_consent_withdrawn", entries[1].Event)
 	assert.Equal(t, studentActor.ID, entries[1].ActorID)
+}
+
+// A consent change leaves one entry on each of the participant's cases;
+// bad input is refused with the field it concerns and nothing is saved.
+func TestConsentOnEveryCaseAndBadInput(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, &ct.Options{Start: time.Date(2026, 9, 14, 10, 0, 0, 0, coaching.Helsinki)})
+	svc, err := consent.New(env.Engine)
+	require.NoError(t, err)
+	_, err = consent.New(nil)
+	require.Error(t, err)
+	head := coaching.Actor{ID: "head-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	p := ct.Participant(func(p *coaching.Participant) { p.ID = "p-adult"; p.BirthDate = coaching.NewDate(2000, 1, 1) })
+	first := env.Enrol(t, coaching.ModelPilot, p)
+	second, err := env.Engine.Enrol(ctx, ct.Staff, coaching.EnrolParams{Model: coaching.ModelVALO, ExistingParticipant: p.ID})
+	require.NoError(t, err)
+
+	_, err = svc.Record(ctx, head, "", consent.Change{})
+	ct.RequireInvalid(t, err, "participant_id")
+	_, err = svc.Record(ctx, head, "nobody", consent.Change{})
+	require.ErrorIs(t, err, coaching.ErrNotFound)
+	_, err = svc.Record(ctx, head, p.ID, consent.Change{On: coaching.Date{Year: 2026, Month: 2, Day: 30}, Reason: "bad\x00text"})
+	ct.RequireInvalid(t, err, "on", "reason")
+
+	given := coaching.NewDate(2026, 9, 1)
+	got, err := svc.Record(ctx, head, p.ID, consent.Change{On: given})
+	require.NoError(t, err)
+	assert.Equal(t, given, got.GuardianConsent.GivenOn)
+	_, err = svc.Withdraw(ctx, head, p.ID, consent.Change{On: given.AddDays(-1)})
+	ct.RequireInvalid(t, err, "on") // before it was given
+	for _, c := range []coaching.Case{first, second} {
+		trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
+		require.Len(t, trail, 2, "the opening and one consent entry on case %s", c.ID)
+		assert.Equal(t, consent.Kind, trail[1].Kind)
+		assert.JSONEq(t, `{"given_on":"2026-09-01","given_via":"written"}`, string(trail[1].Payload))
+	}
+	stored, err := env.Engine.Participant(ctx, head, p.ID)
+	require.NoError(t, err)
+	assert.True(t, stored.GuardianConsent.WithdrawnOn.IsZero(), "the refused withdrawal saved nothing")
+
+	// A bound engine cannot list the participant's cases inside the
+	// host's transaction.
+	err = env.Engine.Update(ctx, func(tx coaching.Tx) error {
+		b, err := consent.New(env.Engine.In(tx))
+		if err != nil {
+			return err
+		}
+		_, err = b.Withdraw(ctx, head, p.ID, consent.Change{})
+		return err
+	})
+	require.Error(t, err)
+
+	// An erased participant's consent is not changed again.
+	er, err := erasure.New(env.Engine)
+	require.NoError(t, err)
+	_, err = er.Erase(ctx, head, p.ID, nil)
+	require.NoError(t, err)
+	_, err = svc.Withdraw(ctx, head, p.ID, consent.Change{})
+	ct.RequireInvalid(t, err, "participant_id")
 }
