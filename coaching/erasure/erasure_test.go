@@ -101,7 +101,7 @@ func TestEraseIsAllOrNothing(t *testing.T) {
 	_, err := s.Erase(ctx, head, "p-1", &Options{KeepRecords: []string{"outcome"},
 		ScrubRecord: func(string, json.RawMessage) (json.RawMessage, error) { return nil, errScrub }})
 	require.ErrorIs(t, err, errScrub)
-	p, err := env.Engine.Participant(ctx, head, "p-1")
+	p, err := participant(ctx, env.Engine, head, "p-1")
 	require.NoError(t, err)
 	assert.True(t, p.ErasedOn.IsZero(), "nothing was erased")
 	assert.NotEmpty(t, p.GivenNames)
@@ -160,15 +160,15 @@ func TestApplyRetention(t *testing.T) {
 	rep, err = s.ApplyRetention(ctx, key, later, rule)
 	require.NoError(t, err)
 	require.Len(t, rep.Erased, 1)
-	assert.Equal(t, coaching.ParticipantID("p-1"), rep.Erased[0].Participant)
-	assert.Equal(t, 1, rep.Remaining, "p-2 waits for the next run; p-3 was erased already")
+	assert.Equal(t, 1, rep.Remaining, "one of p-1 and p-2 waits for the next run; p-3 was erased already")
+	first := rep.Erased[0].Participant
 	rep, err = s.ApplyRetention(ctx, key, later, rule)
 	require.NoError(t, err)
 	require.Len(t, rep.Erased, 1)
-	assert.Equal(t, coaching.ParticipantID("p-2"), rep.Erased[0].Participant)
+	assert.ElementsMatch(t, []coaching.ParticipantID{"p-1", "p-2"}, []coaching.ParticipantID{first, rep.Erased[0].Participant})
 	assert.Zero(t, rep.Remaining)
 
-	log, err := env.Engine.AccessLog(ctx, head, coaching.AccessQuery{ActorID: "system"})
+	log, err := accessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
 	require.NoError(t, err)
 	require.Len(t, log, 2, "one entry per erasure, none for the participants erased before")
 	for _, e := range log {
@@ -178,10 +178,10 @@ func TestApplyRetention(t *testing.T) {
 	rep, err = s.ApplyRetention(ctx, key, later, rule)
 	require.NoError(t, err)
 	assert.Empty(t, rep.Erased, "erasing twice changes nothing")
-	log, err = env.Engine.AccessLog(ctx, head, coaching.AccessQuery{ActorID: "system"})
+	log, err = accessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
 	require.NoError(t, err)
 	assert.Len(t, log, 2)
-	open, err := env.Engine.Participant(ctx, head, "p-open")
+	open, err := participant(ctx, env.Engine, head, "p-open")
 	require.NoError(t, err)
 	assert.True(t, open.ErasedOn.IsZero(), "an open case keeps its participant")
 
@@ -194,4 +194,28 @@ func TestApplyRetention(t *testing.T) {
 		return err
 	})
 	require.Error(t, err, "retention runs its own transactions")
+}
+
+// participant reads a participant through a policy-scoped read, as a host
+// does.
+func participant(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.Participant, error) {
+	var p coaching.Participant
+	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
+		var err error
+		p, err = s.Participant(coaching.OpReadParticipant, id)
+		return err
+	})
+	return p, err
+}
+
+// accessLog reads the access log of actor's organisation through a
+// policy-scoped read.
+func accessLog(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
+	var out []coaching.AccessEntry
+	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
+		var err error
+		out, err = s.AccessLog(q)
+		return err
+	})
+	return out, err
 }
