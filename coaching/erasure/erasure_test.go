@@ -85,9 +85,11 @@ func newEnv(t *testing.T) (*ct.Env, *Service, *coaching.SystemKey) {
 func closed(t *testing.T, env *ct.Env, id coaching.ParticipantID) coaching.Case {
 	t.Helper()
 	c := env.Enrol(t, "short", ct.Participant(func(p *coaching.Participant) { p.ID = id }))
-	res, err := env.Engine.Fire(context.Background(), ct.Coach, c.ID, "finish", &coaching.FireOptions{Payload: outcome{Result: "work", Note: "at Osallistuja Oy"}})
+	_, err := env.Engine.Fire(context.Background(), ct.Coach, c.ID, "finish", &coaching.FireOptions{Payload: outcome{Result: "work", Note: "at Osallistuja Oy"}})
 	require.NoError(t, err)
-	return res.Case
+	c, err = env.Engine.Case(context.Background(), head, c.ID) // with its records
+	require.NoError(t, err)
+	return c
 }
 
 // A scrub that fails aborts the whole erasure: the participant and every
