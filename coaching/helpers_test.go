@@ -8,23 +8,12 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
-	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 var teacher = coaching.Actor{ID: "teacher-1", Name: "Opettaja", Roles: []coaching.Role{coaching.RoleTeacher}}
 
 // Monday 2026-09-07, 09:00 in Helsinki.
 var monday = time.Date(2026, 9, 7, 9, 0, 0, 0, coaching.Helsinki)
-
-// pilotMinor enrols a pilot student who turns 18 on eighteenth, with the
-// tutor and a curator on the team.
-func pilotMinor(t *testing.T, env *ct.Env, eighteenth coaching.Date, edits ...func(*coaching.Participant)) coaching.Case {
-	t.Helper()
-	tutor := ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor)
-	tutor.Name = "Tiina Tutor"
-	curator := coaching.TeamMember{ActorID: "curator-1", Role: coaching.RoleCurator, Name: "Kuraattori", Contact: coaching.Contact{Email: "kuraattori@example.fi"}}
-	return env.Enrol(t, coaching.ModelPilot, ct.Minor(eighteenth, edits...), tutor, curator)
-}
 
 // lesson is a 45-minute lesson mark.
 func lesson(id coaching.CaseID, d coaching.Date, n int, s attendance.Status) attendance.MarkInput {

@@ -18,8 +18,8 @@ var curator = coaching.Actor{ID: "curator-1", Roles: []coaching.Role{coaching.Ro
 func TestSessionsAndTeamHours(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	ctx := context.Background()
-	a := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
-	b := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	a := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
+	b := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	group, err := sessionsOf(t, env.Engine).Record(ctx, ct.Tutor, session.Session{Kind: session.Group, Date: d, Hours: decimal.RequireFromString("1.5"),
 		Staff:    []session.Staff{{ActorID: ct.Tutor.ID, Role: coaching.RolePersonalTutor}, {ActorID: "coach-1", Role: coaching.RoleCoach}},

@@ -9,8 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
-	"github.com/valmennus/valmennus/coaching"
-	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/adapters/storetest"
 )
 
 // migrationFiles counts the embedded migrations (their numbers need not be
@@ -70,65 +69,5 @@ func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE json_type(data, '$.flags') IS NOT NULL`).Scan(&left))
 	assert.Zero(t, left, "no case row keeps flags")
 
-	// state reads a case's state and marks, and checks its day totals are
-	// a recount too.
-	state := func(id coaching.CaseID) (attendance.State, []attendance.Mark) {
-		var st attendance.State
-		var marks []attendance.Mark
-		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
-			rd := tx.(attendance.Reader)
-			var err error
-			if st, err = rd.State(ctx, id); err != nil {
-				return err
-			}
-			if marks, err = rd.Marks(ctx, id, coaching.Date{}, coaching.Date{}); err != nil {
-				return err
-			}
-			days, err := rd.RecentDays(ctx, id, coaching.NewDate(2026, 12, 31), 1000)
-			if err != nil {
-				return err
-			}
-			want := attendance.DaysOf(marks)
-			if want == nil {
-				want = []attendance.Day{}
-			}
-			assert.Equal(t, want, days, "the day totals of %s are a recount", id)
-			return nil
-		}))
-		return st, marks
-	}
-	st, marks := state("c-1")
-	require.Len(t, st.Flags, 1, "the flag moved")
-	assert.Equal(t, "unexplained_3_in_10", st.Flags[0].Rule)
-	assert.Equal(t, int64(3), st.Flags[0].Seq)
-	assert.True(t, st.Flags[0].Since.Equal(coaching.NewDate(2026, 9, 8).At(9, 0)))
-	assert.Equal(t, attendance.Totals{Marks: 4, Minutes: 210, AbsentMarks: 3, AbsentMinutes: 120, Unexplained: 1}, st.Totals)
-	assert.Equal(t, attendance.Recount(marks), st.Totals, "the totals are a recount of the current marks")
-	st, marks = state("c-2")
-	assert.Empty(t, st.Flags)
-	assert.Equal(t, attendance.Recount(marks), st.Totals)
-	for _, id := range []coaching.CaseID{"c-3", "c-4"} {
-		st, _ = state(id)
-		assert.Equal(t, attendance.State{}, st, id)
-	}
-	var c coaching.Case
-	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
-		var err error
-		c, err = tx.Case(ctx, "c-1")
-		return err
-	}))
-	assert.Len(t, c.Team, 1, "the rest of the case row stays")
-
-	// Recording goes on from the migrated totals.
-	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
-		return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{
-			{CaseID: "c-1", Date: coaching.NewDate(2026, 9, 8), Lesson: "2", Minutes: 30, Status: attendance.Present, Revision: 2},
-			{CaseID: "c-4", Date: coaching.NewDate(2026, 9, 8), Lesson: "1", Minutes: 45, Status: attendance.Unexplained, Revision: 1}})
-	}))
-	for _, id := range []coaching.CaseID{"c-1", "c-4"} {
-		st, marks = state(id)
-		assert.Equal(t, attendance.Recount(marks), st.Totals, id)
-	}
-	st, _ = state("c-1")
-	assert.Len(t, st.Flags, 1, "the flags stay")
+	storetest.CheckMigratedAttendance(t, store)
 }

@@ -246,7 +246,16 @@ type Day struct {
 // ordered by date), oldest first: what [Reader.RecentDays] returns for
 // them. Stores and tests use it to count days alike.
 func DaysOf(marks []Mark) []Day {
-	var out []Day
+	n := 0
+	for i := range marks {
+		if i == 0 || marks[i].Date != marks[i-1].Date {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Day, 0, n)
 	for _, m := range marks {
 		if n := len(out); n == 0 || out[n-1].Date != m.Date {
 			out = append(out, Day{Date: m.Date})

@@ -17,16 +17,6 @@ import (
 
 var teacher = coaching.Actor{ID: "teacher-1", Name: "Opettaja", Roles: []coaching.Role{coaching.RoleTeacher}}
 
-// pilotMinor enrols a pilot student who turns 18 on eighteenth, with the
-// tutor and a curator on the team.
-func pilotMinor(t *testing.T, env *ct.Env, eighteenth coaching.Date, edits ...func(*coaching.Participant)) coaching.Case {
-	t.Helper()
-	tutor := ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor)
-	tutor.Name = "Tiina Tutor"
-	curator := coaching.TeamMember{ActorID: "curator-1", Role: coaching.RoleCurator, Name: "Kuraattori", Contact: coaching.Contact{Email: "kuraattori@example.fi"}}
-	return env.Enrol(t, coaching.ModelPilot, ct.Minor(eighteenth, edits...), tutor, curator)
-}
-
 func lesson(id coaching.CaseID, d coaching.Date, n int, s attendance.Status) attendance.MarkInput {
 	in := attendance.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(n), Title: fmt.Sprintf("Tunti %d", n), Minutes: 45, Status: s}
 	if s == attendance.Explained {
@@ -54,7 +44,7 @@ var monday = time.Date(2026, 9, 7, 9, 0, 0, 0, coaching.Helsinki)
 
 func TestOneDigestPerDayAt15(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 
 	res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Present))
@@ -83,7 +73,7 @@ func TestOneDigestPerDayAt15(t *testing.T) {
 
 func TestCorrectionBeforeTheDigest(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 
@@ -110,7 +100,7 @@ func TestCorrectionBeforeTheDigest(t *testing.T) {
 
 func TestMarksAfterTheDigestGoWithinMinutes(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
 	env.Clock.Set(d.At(15, 0))
@@ -129,7 +119,7 @@ func TestMarksAfterTheDigestGoWithinMinutes(t *testing.T) {
 
 func TestCorrectionAfterTheNoticeWasSent(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 	env.Clock.Set(d.At(15, 0))
@@ -168,7 +158,7 @@ func TestEighteenthBirthdayAndConsent(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := ct.New(t, &ct.Options{Start: monday})
-			c := pilotMinor(t, env, tc.eighteenth, func(p *coaching.Participant) { p.GuardianConsent = tc.consent })
+			c := env.EnrolPilotMinor(t, tc.eighteenth, func(p *coaching.Participant) { p.GuardianConsent = tc.consent })
 			res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
 			n := 0
 			for _, x := range res.Notices {
@@ -183,7 +173,7 @@ func TestEighteenthBirthdayAndConsent(t *testing.T) {
 
 func TestGuardianWithoutContact(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
 		p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen Huoltaja"})
 	})
 	d := coaching.DateOf(monday)
@@ -208,7 +198,7 @@ func TestDaylightSavingDays(t *testing.T) {
 		t.Run(day.String(), func(t *testing.T) {
 			start := day.At(1, 30)
 			env := ct.New(t, &ct.Options{Start: start})
-			c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+			c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 			if day.Weekday() == time.Monday {
 				assert.Equal(t, day.AddDays(-1).Day, start.UTC().Day(), "UTC still says Sunday")
 			}
@@ -229,7 +219,7 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	var ids []coaching.CaseID
 	for i := 0; i < 30; i++ {
-		ids = append(ids, pilotMinor(t, env, coaching.NewDate(2027, 5, 1)).ID)
+		ids = append(ids, env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1)).ID)
 	}
 	d := coaching.DateOf(monday)
 	var group []attendance.MarkInput
@@ -263,7 +253,7 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 
 func TestInvalidMarksStoreNothing(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	_, err := env.Attendance.Record(context.Background(), teacher, []attendance.MarkInput{
 		lesson(c.ID, d, 1, attendance.Unexplained),
@@ -288,7 +278,7 @@ func TestInvalidMarksStoreNothing(t *testing.T) {
 
 func TestEarlyWarningRaisesOnceAndClears(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	// Two unexplained absences: no warning yet.
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
@@ -333,7 +323,7 @@ func TestEarlyWarningRaisesOnceAndClears(t *testing.T) {
 
 func TestAbsenceHourStepsWidenTheCircle(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	head := coaching.TeamMember{ActorID: "head-1", Role: coaching.RoleHeadOfStudies, Name: "Rehtori", Contact: coaching.Contact{Email: "rehtori@example.fi"}}
 	_, err := env.Engine.ChangeTeam(context.Background(), ct.Tutor, c.ID, coaching.TeamChange{Add: &head})
 	require.NoError(t, err)

@@ -154,7 +154,7 @@ func TestWindowedRulesAgreeWithAllMarks(t *testing.T) {
 // the current marks, the case's and each day's.
 func TestTotalsAfterCorrectionsEqualARecount(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	ctx := context.Background()
 	statuses := []attendance.Status{attendance.Present, attendance.Late, attendance.Unexplained, attendance.Explained, attendance.Sick}
@@ -210,7 +210,7 @@ func TestTotalsAfterCorrectionsEqualARecount(t *testing.T) {
 func TestReviewRisksRaisesWhatTheDayMade(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday, Attendance: &attendance.Options{WarningRules: []attendance.WarningRule{
 		attendance.RateRule{RuleName: "rate", MinPercent: 90, SchoolDays: 5, MinDays: 1, NotifyRoles: []coaching.Role{coaching.RolePersonalTutor}}}}})
-	c := pilotMinor(t, env, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Present))
 	assert.Empty(t, res.Raised, "today is not judged before it is over")

@@ -173,6 +173,19 @@ func Minor(eighteenth coaching.Date, edits ...func(*coaching.Participant)) coach
 	return p
 }
 
+// EnrolPilotMinor opens a pilot case (coaching.ModelPilot) for a [Minor]
+// who turns 18 on eighteenth, acting as Staff, with the kit's Tutor as
+// personal tutor (named "Tiina Tutor", with an e-mail: guardians are told
+// whom to contact) and a curator ("curator-1") on the team: the student of
+// attendance and referral tests.
+func (e *Env) EnrolPilotMinor(t testing.TB, eighteenth coaching.Date, edits ...func(*coaching.Participant)) coaching.Case {
+	t.Helper()
+	tutor := TeamMember(Tutor, coaching.RolePersonalTutor)
+	tutor.Name = "Tiina Tutor"
+	curator := coaching.TeamMember{ActorID: "curator-1", Role: coaching.RoleCurator, Name: "Kuraattori", Contact: coaching.Contact{Email: "kuraattori@example.fi"}}
+	return e.enrol(t, coaching.ModelPilot, Minor(eighteenth, edits...), []coaching.TeamMember{tutor, curator})
+}
+
 // TeamMember returns a team member for actor a in role r, with an e-mail.
 func TeamMember(a coaching.Actor, r coaching.Role) coaching.TeamMember {
 	name := a.Name
