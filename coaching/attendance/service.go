@@ -73,6 +73,16 @@ type Result struct {
 	Cleared []FlagChange `json:"cleared,omitempty"`
 }
 
+// enqueue adds n to the outbox in tx and, when it was not there already,
+// to the result's notices.
+func (r *Result) enqueue(ctx context.Context, tx coaching.Tx, n coaching.Notice) error {
+	inserted, err := tx.Enqueue(ctx, n)
+	if err == nil && inserted {
+		r.Notices = append(r.Notices, n)
+	}
+	return err
+}
+
 // UnreachableGuardian is a guardian without contact details.
 type UnreachableGuardian struct {
 	CaseID     coaching.CaseID `json:"case_id"`
@@ -415,13 +425,8 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 		if seq > 0 {
 			id = base + ":" + strconv.Itoa(seq+1)
 		}
-		n := build(id, fresh)
-		inserted, err := tx.Enqueue(ctx, n)
-		if err != nil {
+		if err := res.enqueue(ctx, tx, build(id, fresh)); err != nil {
 			return err
-		}
-		if inserted {
-			res.Notices = append(res.Notices, n)
 		}
 	}
 	// Lessons told that are no longer unexplained: a correction notice.
@@ -445,14 +450,7 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 		CaseID: c.ID, Kind: coaching.NoticeKindAbsenceCorrection, Recipient: recipient, Subject: subject, Body: body,
 		Data:      map[string]string{"case_id": string(c.ID), "date": d.String(), "lessons": strings.Join(corrected, "\x1f")},
 		CreatedAt: now, NotBefore: now.Add(s.o.LateDelay), Status: coaching.NoticePending}
-	inserted, err := tx.Enqueue(ctx, n)
-	if err != nil {
-		return err
-	}
-	if inserted {
-		res.Notices = append(res.Notices, n)
-	}
-	return nil
+	return res.enqueue(ctx, tx, n)
 }
 
 // unreachable reports a guardian without contact details and tells the
@@ -466,12 +464,8 @@ func (s *Service) unreachable(ctx context.Context, tx coaching.Tx, c coaching.Ca
 			Kind: coaching.NoticeKindGuardianUnreachable, Recipient: r, Subject: subject, Body: body,
 			Data:      map[string]string{"case_id": string(c.ID), "guardian_id": g.ID},
 			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending}
-		inserted, err := tx.Enqueue(ctx, n)
-		if err != nil {
+		if err := res.enqueue(ctx, tx, n); err != nil {
 			return err
-		}
-		if inserted {
-			res.Notices = append(res.Notices, n)
 		}
 	}
 	return nil
