@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -264,6 +265,38 @@ func TestMinorsAbsenceEmailsTheGuardian(t *testing.T) {
 	assert.Len(t, r.json(t)["notices"], 1, "the guardian sees the notice sent to them")
 	r = s.do(t, parent, "GET", "/cases/"+id+"/attendance", nil)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+}
+
+// Three unexplained absences within ten school days raise an early-warning
+// flag, which the case's team reads from GET /cases/{case}/flags (flags are
+// attendance's, not the case row's); a guardian does not.
+func TestEarlyWarningFlags(t *testing.T) {
+	s := startService(t, memory.New())
+	r := s.do(t, tutorHdr, "POST", "/enrolments", enrolment(coaching.ModelPilot, "Eetu", "2008-06-30", team("tutor-1", "personal_tutor")))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	id := r.json(t)["id"].(string)
+	r = s.do(t, tutorHdr, "GET", "/cases/"+id+"/flags", nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	assert.JSONEq(t, `{"flags":[]}`, string(r.body))
+
+	var marks []map[string]any
+	for l := 1; l <= 3; l++ {
+		marks = append(marks, map[string]any{"case_id": id, "date": "2024-04-02", "lesson": fmt.Sprint(l), "minutes": 45, "status": "absent_unexplained"})
+	}
+	r = s.do(t, teacherHdr, "POST", "/attendance", map[string]any{"marks": marks})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	r = s.do(t, tutorHdr, "GET", "/cases/"+id+"/flags", nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	flags := r.json(t)["flags"].([]any)
+	require.Len(t, flags, 1)
+	assert.Equal(t, "unexplained_3_in_10", flags[0].(map[string]any)["rule"])
+	r = s.do(t, tutorHdr, "GET", "/cases/"+id, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	assert.NotContains(t, r.json(t)["case"], "flags", "the case row keeps no flags")
+
+	parent := caller{HeaderActorID: "parent-1", HeaderActorRoles: "guardian", HeaderOrganisation: "school-1"}
+	r = s.do(t, parent, "GET", "/cases/"+id+"/flags", nil)
+	requireProblem(t, r, http.StatusForbidden)
 }
 
 // A guardian reading another student is a 403 naming the rule, and so is

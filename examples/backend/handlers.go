@@ -27,6 +27,7 @@ func (s *Server) register() {
 		{method: "POST", pattern: "/cases/{case}/events/{event}", handler: s.fire},
 		{method: "POST", pattern: "/attendance", handler: s.recordAttendance},
 		{method: "GET", pattern: "/cases/{case}/attendance", handler: s.attendance},
+		{method: "GET", pattern: "/cases/{case}/flags", handler: s.flags},
 		{method: "GET", pattern: "/cases/{case}/hoks", handler: s.getHOKS},
 		{method: "PUT", pattern: "/cases/{case}/hoks", handler: s.putHOKS},
 		{method: "POST", pattern: "/cases/{case}/hoks/approval", handler: s.approveHOKS},
@@ -428,4 +429,17 @@ func boolParam(v, name string) (bool, error) {
 		return false, &coaching.ValidationError{Subject: "query", Problems: []coaching.FieldProblem{{Field: name, Message: "must be true or false"}}}
 	}
 	return b, nil
+}
+
+// flags serves the case's early-warning flags (they are attendance's, not
+// the case row's).
+func (s *Server) flags(r *http.Request, a coaching.Actor) (int, any, error) {
+	flags, err := s.att.Flags(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	if err != nil {
+		return 0, nil, err
+	}
+	if flags == nil {
+		flags = []attendance.RiskFlag{}
+	}
+	return http.StatusOK, map[string][]attendance.RiskFlag{"flags": flags}, nil
 }
