@@ -76,7 +76,11 @@
 //
 // The engine persists through the small [Store] port; adapters/memory is the
 // embedded default, adapters/storetest the conformance suite every store
-// passes. Notices wait in the store's outbox until a [Dispatcher] delivers
+// passes. A case row holds the current state, version and clocks: the
+// phase history is the audit trail's and the case's records are appended
+// beside the row ([Tx.AppendRecords]; reads ask for what they need with
+// [ReadTx.Records]), so a change costs the same however long the case has
+// run. Notices wait in the store's outbox until a [Dispatcher] delivers
 // them through a [Sender], retrying with backoff; each notice's ID is its
 // idempotency key downstream.
 //

@@ -98,16 +98,20 @@
 // pagination (WHERE id > ? ORDER BY id LIMIT n), holding no connection
 // while the loop body runs. A participant's identity code is kept in a
 // column of its own, never in the participant's JSON (whose encoding masks
-// it). Audit payloads and document data are kept as bytes, exactly.
+// it). Audit payloads and document data are kept as bytes, exactly. A
+// case's records are rows of the records table beside the case row,
+// appended and never rewritten (but by erasure), so a change writes the
+// same however many records the case has.
 //
 // Values are kept exactly, whatever bytes they hold, NUL and quotes
 // included: every query is parameterised. One limit: text that is stored
-// inside a JSON column (participant fields, the case's team, records and
-// flags, roles, notice recipients and data, session staff)
+// inside a JSON column (participant fields, the case's team and flags,
+// roles, notice recipients and data, session staff)
 // must be valid UTF-8, because JSON cannot hold anything else; such a value
 // is refused with a *coaching.ValidationError naming the field, never
-// stored altered. The engine's own validation already refuses it. For the
-// same reason a record's Data must be valid JSON.
+// stored altered. The engine's own validation already refuses it. A
+// record's Data must be valid JSON (coaching.Record.Data), though its
+// column would keep anything.
 //
 // # Erasure
 //
