@@ -2,6 +2,7 @@ package coaching_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -109,4 +110,77 @@ func TestUnhandledTimerKindIsDropped(t *testing.T) {
 	_, err = coaching.New(env.Store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
 		TimerHandlers: map[string]coaching.TimerHandler{coaching.TimerPhaseDeadline: coaching.TimerHandlerFunc(nil)}})
 	assert.Error(t, err, "the engine's own timer kind cannot be taken over")
+}
+
+// A rule and an effect read the records they need through the transition
+// (the case they get carries none): the latest of one name, as stored
+// before the transition; the event's own record is its payload.
+func TestRulesAndEffectsReadRecords(t *testing.T) {
+	type screening struct {
+		OK bool `json:"ok"`
+	}
+	latestScreening := func(ctx context.Context, tr *coaching.Transition) (screening, bool, error) {
+		recs, err := tr.Records(ctx, coaching.RecordQuery{Names: []string{"screening"}, Latest: true})
+		if err != nil || len(recs) == 0 {
+			return screening{}, false, err
+		}
+		var s screening
+		return s, true, json.Unmarshal(recs[0].Data, &s)
+	}
+	spec := coaching.VALOSpec()
+	require.NoError(t, spec.AddRules(coaching.ValoAdmit, coaching.NewRule("screened", func(ctx context.Context, tr *coaching.Transition) error {
+		if len(tr.Case.Records) > 0 {
+			return errors.New("the rule's case carries records")
+		}
+		s, ok, err := latestScreening(ctx, tr)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return errors.New("not screened")
+		case !s.OK:
+			return errors.New("the latest screening is not ok")
+		}
+		return nil
+	})))
+	var seen []string
+	require.NoError(t, spec.AddEffects([]coaching.Effect{coaching.NewEffect("look", func(ctx context.Context, tr *coaching.Transition, next coaching.Case) (coaching.EffectWrites, error) {
+		recs, err := tr.Records(ctx, coaching.RecordQuery{})
+		for _, r := range recs {
+			seen = append(seen, r.Name)
+		}
+		if len(next.Records) > 0 {
+			return coaching.EffectWrites{}, errors.New("the effect's case carries records")
+		}
+		return coaching.EffectWrites{}, err
+	})}, coaching.ValoAdmit))
+	m, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	env := ct.New(t, &ct.Options{Models: []*coaching.Model{m}})
+	ctx := context.Background()
+	c := env.Enrol(t, coaching.ModelVALO, ct.Participant(), ct.TeamMember(ct.Coach, coaching.RoleCoach))
+
+	_, err = env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	var rej *coaching.RulesRejectedError
+	require.ErrorAs(t, err, &rej)
+	assert.Contains(t, rej.Error(), "not screened")
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "screening", screening{OK: true}, nil)
+	require.NoError(t, err)
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "screening", screening{OK: false}, nil)
+	require.NoError(t, err)
+	_, err = env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	require.ErrorAs(t, err, &rej)
+	assert.Contains(t, rej.Error(), "the latest screening is not ok", "only the latest screening counts")
+
+	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "screening", screening{OK: true}, nil)
+	require.NoError(t, err)
+	res, err := env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	require.NoError(t, err)
+	assert.Empty(t, res.Case.Records, "a command returns the case row")
+	assert.Equal(t, []string{"screening", "screening", "screening"}, seen, "the effect read the records stored before the transition, not its own")
+	got, err := env.Engine.Case(ctx, ct.Coach, c.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Records, 4)
+	assert.Equal(t, coaching.RecordEntryAssessment, got.Records[3].Name, "the event's record, appended with it")
+	assert.Equal(t, res.Entry.Seq, got.Records[3].Seq)
 }
