@@ -19,9 +19,13 @@ var _ outcomes.FactsStreamer = (*Store)(nil)
 // factsSelect is the figures port's SELECT: the case's columns, the data
 // of its latest record of each name the figures count (JSON null for a
 // record without data), and two members of its participant's JSON. Each
-// name's latest records come from one pass over the records table
-// (DISTINCT ON after a sort by case), joined by hash: for a whole cohort
-// that is a few times cheaper than an index lookup per case and name. The
+// name's latest records come from one backward pass over the
+// records_case_name index (in (case, id) order descending once the name is
+// fixed, so DISTINCT ON keeps each case's latest without a sort that would
+// spill to disk), joined by hash: for a whole cohort that is a few times
+// cheaper than an index lookup per case and name (1 000 000 cases on a
+// loaded machine: the three joins took 8.7 s with sorts, the lookups
+// 18.8 s; the index pass takes a quarter less than the spilling sort). The
 // participants are narrowed before the join (OFFSET 0 keeps the subquery
 // from being flattened), so a hash join holds only those members, not
 // whole documents.
@@ -54,7 +58,7 @@ func latestRecord(name string) string {
 func latestRecords(alias, name string) string {
 	return `
 	LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, coalesce(data, 'null') AS data FROM {s}.records
-		WHERE name = '` + name + `' ORDER BY case_id, id DESC) ` + alias + ` ON ` + alias + `.case_id = c.id`
+		WHERE name = '` + name + `' ORDER BY case_id DESC, id DESC) ` + alias + ` ON ` + alias + `.case_id = c.id`
 }
 
 // CaseFacts implements outcomes.FactsStreamer, the figures port: one
