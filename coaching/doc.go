@@ -37,10 +37,10 @@
 // views and changes ([Engine.ReadCase], [Engine.ChangeCase],
 // [Engine.ChangeParticipant], [Engine.Read], [Engine.Write],
 // [Engine.Figures]; inside a write scope, [Scope.ChangeCase] records on a
-// case with the feature's own writes, and [Engine.Sweep] runs periodic
-// work over many cases as the engine's own actor), and keep their own data
-// behind a small store interface of their own that the adapters'
-// transactions implement (packages coaching/session and
+// case with the feature's own writes; periodic work no actor asks for runs
+// as the engine's own actor with the host's key, [Engine.System]), and
+// keep their own data behind a small store interface of their own that
+// the adapters' transactions implement (packages coaching/session and
 // coaching/attendance are built this way). A feature that keeps its
 // data in case documents registers their kinds ([DocumentKind],
 // [Options.Documents]) with the operation that guards them, and the

@@ -173,8 +173,8 @@ func (e *Engine) Texts() *Texts { return e.texts }
 // memory, SQLite and PostgreSQL stores do for transactions they run with
 // Update), so a host's rollback does not lose it.
 //
-// Tick and Sweep run their own transactions, one per timer or case, and
-// ChangeParticipant lists the participant's cases outside a transaction;
+// Tick runs its own transactions, one per timer, and ChangeParticipant
+// lists the participant's cases outside a transaction;
 // on a bound engine they return an error.
 func (e *Engine) In(tx Tx) *Engine {
 	b := *e

@@ -3,8 +3,9 @@
 // early warning (risk flags raised and cleared by rules over the marks,
 // with alerts to the support team). It is a feature built on the coaching
 // kernel's extension points: its commands and reads run in policy-scoped
-// transactions ([coaching.Engine.Write], [coaching.Engine.Read],
-// [coaching.Engine.Sweep]), a flag change is one entry in the case's
+// transactions ([coaching.Engine.Write], [coaching.Engine.Read]; the
+// nightly review as the engine's own actor, [coaching.Engine.System]), a
+// flag change is one entry in the case's
 // audit trail ([coaching.Scope.ChangeCase]), and its data — the marks and
 // a small per-case state of flags and running totals — lives behind its
 // own store port ([Store], [Reader]), which the store adapters implement.

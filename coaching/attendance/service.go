@@ -595,27 +595,73 @@ func (s *Service) riskAlerts(c coaching.Case, f RiskFlag, roles []coaching.Role,
 	return out
 }
 
+// RuleReview is the rule under which the nightly review runs as the
+// engine's own actor ([coaching.Engine.System]).
+const RuleReview = "early_warning_review"
+
+// reviewPage is how many open cases the review reads before it reviews
+// them, each in a transaction of its own.
+const reviewPage = 500
+
 // ReviewRisks runs the early-warning rules over every open case and
 // raises or clears flags (a nightly sweep catches conditions that change
-// without new marks: a day completed, a window moved on). It runs as the
-// engine's own actor, one transaction per case ([coaching.Engine.Sweep]),
-// and returns the flags that changed. Like Tick, it runs its own
-// transactions: not on a service over a bound engine.
-func (s *Service) ReviewRisks(ctx context.Context) (raised, cleared []FlagChange, err error) {
-	err = s.eng.Sweep(ctx, coaching.CaseQuery{OpenOnly: true}, func(sc *coaching.Scope, c coaching.Case) error {
-		st, ok := sc.Tx().(Store)
-		if !ok {
-			return errNoPort
+// without new marks: a day completed, a window moved on). No actor asks
+// for it: it runs with the key the host gave the engine
+// (coaching.Options.SystemKey) as the engine's own actor, not through the
+// policy, under the rule [RuleReview]. It reads the open cases through the
+// engine's figures source, a page at a time, and reviews each case in a
+// transaction of its own; it returns the flags that changed. Like Tick, it
+// runs its own transactions: not on a service over a bound engine.
+func (s *Service) ReviewRisks(ctx context.Context, key *coaching.SystemKey) (raised, cleared []FlagChange, err error) {
+	sys, actor, err := s.eng.System(key, RuleReview)
+	if err != nil {
+		return nil, nil, err
+	}
+	var after coaching.CaseID
+	for {
+		src, err := sys.Figures(ctx, actor, coaching.CaseQuery{OpenOnly: true, AfterID: after})
+		if err != nil {
+			return raised, cleared, err
 		}
-		res := &Result{}
-		if err := s.review(ctx, sc, st, c, sc.Now(), res); err != nil {
-			return err
+		var page []coaching.CaseID
+		for row, err := range src.Rows(ctx) {
+			if err != nil {
+				return raised, cleared, err
+			}
+			page = append(page, row.Case.ID)
+			if len(page) == reviewPage {
+				break
+			}
 		}
-		raised = append(raised, res.Raised...)
-		cleared = append(cleared, res.Cleared...)
-		return nil
-	})
-	return raised, cleared, err
+		for _, id := range page {
+			res := &Result{}
+			err := sys.Write(ctx, actor, func(sc *coaching.Scope) error {
+				c, err := sc.Case(coaching.OpRecordAttendance, id)
+				switch {
+				case errors.Is(err, coaching.ErrNotFound):
+					return nil // gone meanwhile
+				case err != nil:
+					return err
+				case c.Closed():
+					return nil // closed meanwhile
+				}
+				st, ok := sc.Tx().(Store)
+				if !ok {
+					return errNoPort
+				}
+				return s.review(ctx, sc, st, c, sc.Now(), res)
+			})
+			if err != nil {
+				return raised, cleared, err
+			}
+			raised = append(raised, res.Raised...)
+			cleared = append(cleared, res.Cleared...)
+		}
+		if len(page) < reviewPage {
+			return raised, cleared, nil
+		}
+		after = page[len(page)-1]
+	}
 }
 
 // Marks returns a case's current attendance marks dated from..to

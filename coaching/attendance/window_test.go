@@ -203,25 +203,27 @@ func TestTotalsAfterCorrectionsEqualARecount(t *testing.T) {
 	assert.Equal(t, attendance.DaysOf(marks), days)
 }
 
-// The nightly review runs as the engine's own actor: a condition that
+// The nightly review runs as the engine's own actor, with the host's key:
+// a condition that
 // comes to hold without new marks (the day is over, so the attendance rate
 // judges it) raises its flag, with one audit entry by the engine and the
 // alerts; run again, it changes nothing.
 func TestReviewRisksRaisesWhatTheDayMade(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday, Attendance: &attendance.Options{WarningRules: []attendance.WarningRule{
+	key := coaching.NewSystemKey()
+	env := ct.New(t, &ct.Options{Start: monday, Engine: coaching.Options{SystemKey: key}, Attendance: &attendance.Options{WarningRules: []attendance.WarningRule{
 		attendance.RateRule{RuleName: "rate", MinPercent: 90, SchoolDays: 5, MinDays: 1, NotifyRoles: []coaching.Role{coaching.RolePersonalTutor}}}}})
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	d := coaching.DateOf(monday)
 	res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Present))
 	assert.Empty(t, res.Raised, "today is not judged before it is over")
 	ctx := context.Background()
-	raised, cleared, err := env.Attendance.ReviewRisks(ctx)
+	raised, cleared, err := env.Attendance.ReviewRisks(ctx, key)
 	require.NoError(t, err)
 	assert.Empty(t, raised)
 	assert.Empty(t, cleared)
 
 	env.Clock.Set(d.AddDays(1).At(2, 0))
-	raised, cleared, err = env.Attendance.ReviewRisks(ctx)
+	raised, cleared, err = env.Attendance.ReviewRisks(ctx, key)
 	require.NoError(t, err)
 	require.Len(t, raised, 1)
 	assert.Empty(t, cleared)
@@ -238,11 +240,35 @@ func TestReviewRisksRaisesWhatTheDayMade(t *testing.T) {
 	env.Clock.Advance(time.Minute)
 	ct.RequireNotice(t, env.Deliver(t), ct.NoticeMatch{Kind: coaching.NoticeKindRiskAlert, RecipientID: ct.Tutor.ID})
 
-	raised, cleared, err = env.Attendance.ReviewRisks(ctx)
+	raised, cleared, err = env.Attendance.ReviewRisks(ctx, key)
 	require.NoError(t, err)
 	assert.Empty(t, raised)
 	assert.Empty(t, cleared)
 	assert.Len(t, ct.RequireAuditTrail(t, env.Engine, c.ID), len(trail), "nothing changed, nothing written")
-	_, _, err = env.Attendance.In(nil).ReviewRisks(ctx)
+	_, _, err = env.Attendance.In(nil).ReviewRisks(ctx, key)
 	assert.Error(t, err, "the review runs its own transactions")
+}
+
+// The review reads the open cases a page at a time and reaches the last
+// one: with more open cases than a page, the case with the greatest id is
+// reviewed too.
+func TestReviewRisksPagesThroughEveryOpenCase(t *testing.T) {
+	key := coaching.NewSystemKey()
+	env := ct.New(t, &ct.Options{Start: monday, Engine: coaching.Options{SystemKey: key}, Attendance: &attendance.Options{WarningRules: []attendance.WarningRule{
+		attendance.RateRule{RuleName: "rate", MinPercent: 90, SchoolDays: 5, MinDays: 1}}}})
+	var ids []coaching.CaseID
+	for range 1201 {
+		ids = append(ids, env.Enrol(t, coaching.ModelPilot, ct.Participant()).ID)
+	}
+	slices.Sort(ids)
+	d := coaching.DateOf(monday)
+	record(t, env, lesson(ids[0], d, 1, attendance.Unexplained), lesson(ids[len(ids)-1], d, 1, attendance.Unexplained))
+	env.Clock.Set(d.AddDays(1).At(2, 0))
+	raised, _, err := env.Attendance.ReviewRisks(context.Background(), key)
+	require.NoError(t, err)
+	var got []coaching.CaseID
+	for _, f := range raised {
+		got = append(got, f.CaseID)
+	}
+	assert.Equal(t, []coaching.CaseID{ids[0], ids[len(ids)-1]}, got, "the first and the last of 1201 open cases, in id order")
 }

@@ -110,12 +110,15 @@ type simulation struct {
 	sessions *session.Service
 	refs     *referral.Service
 	att      *attendance.Service
-	store    *memory.Store
-	disp     *coaching.Dispatcher
-	mail     *mailtest.Server
-	rng      *rand.Rand
-	now      time.Time
-	class    []*Student
+	// sysKey lets the nightly early-warning review run as the engine's
+	// own actor (coaching.Options.SystemKey).
+	sysKey *coaching.SystemKey
+	store  *memory.Store
+	disp   *coaching.Dispatcher
+	mail   *mailtest.Server
+	rng    *rand.Rand
+	now    time.Time
+	class  []*Student
 
 	today      coaching.Date
 	schoolDay  int // index of today among the school days
@@ -181,10 +184,12 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	clock := coaching.ClockFunc(func() time.Time { return sim.now })
 	ids := 0
 	sim.store = memory.New()
+	sim.sysKey = coaching.NewSystemKey()
 	sim.eng, err = coaching.New(sim.store, &coaching.Options{
-		Models: []*coaching.Model{coaching.Pilot()},
-		Clock:  clock,
-		Logger: logger,
+		Models:    []*coaching.Model{coaching.Pilot()},
+		SystemKey: sim.sysKey,
+		Clock:     clock,
+		Logger:    logger,
 		// Referrals are a feature: the engine guards their documents and
 		// sends their follow-ups.
 		Documents:     referral.Documents(),
@@ -343,7 +348,7 @@ func (s *simulation) evening(ctx context.Context) error {
 	if _, err := s.eng.Tick(ctx, s.now); err != nil {
 		return err
 	}
-	raised, cleared, err := s.att.ReviewRisks(ctx)
+	raised, cleared, err := s.att.ReviewRisks(ctx, s.sysKey)
 	if err != nil {
 		return err
 	}
