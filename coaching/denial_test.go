@@ -49,7 +49,7 @@ func TestEveryDenialIsLogged(t *testing.T) {
 			return env.Engine.Read(ctx, teacher, func(s *coaching.Scope) error { return s.MayEnrol(coaching.ModelVALO, "") })
 		}},
 		{"a role that may not change the team", coaching.RuleModelOpeners, func(env *ct.Env, id coaching.CaseID) error {
-			_, err := env.Engine.ChangeTeam(ctx, teacher, id, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: coaching.RoleCoach, Name: "X"}})
+			_, err := changeTeam(ctx, env.Engine, teacher, id, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: coaching.RoleCoach, Name: "X"}})
 			return err
 		}},
 		{"a guardian recording a session", session.RuleStaff, func(env *ct.Env, id coaching.CaseID) error {
@@ -57,7 +57,7 @@ func TestEveryDenialIsLogged(t *testing.T) {
 			return err
 		}},
 		{"an actor without an id", coaching.RuleAuthenticated, func(env *ct.Env, id coaching.CaseID) error {
-			_, err := env.Engine.AddRecord(ctx, coaching.Actor{Roles: []coaching.Role{coaching.RoleCoach}}, id, "note", map[string]string{"a": "b"}, nil)
+			_, err := addRecord(ctx, env.Engine, coaching.Actor{Roles: []coaching.Role{coaching.RoleCoach}}, id, "note", map[string]string{"a": "b"}, 0)
 			return err
 		}},
 		{"a forged system actor", coaching.RuleReservedSystem, func(env *ct.Env, id coaching.CaseID) error {
@@ -160,19 +160,19 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 		do   func() error
 	}{
 		{"value", func() error {
-			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, late, nil)
+			_, err := addRecord(ctx, env.Engine, ct.Coach, c.ID, pathway.RecordOutboundHandover, late, 0)
 			return err
 		}},
 		{"pointer", func() error {
-			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, &late, nil)
+			_, err := addRecord(ctx, env.Engine, ct.Coach, c.ID, pathway.RecordOutboundHandover, &late, 0)
 			return err
 		}},
 		{"JSON under the declared name", func() error {
-			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, json.RawMessage(raw), nil)
+			_, err := addRecord(ctx, env.Engine, ct.Coach, c.ID, pathway.RecordOutboundHandover, json.RawMessage(raw), 0)
 			return err
 		}},
 		{"a value under an undeclared name", func() error {
-			_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, "handover_copy", late, nil)
+			_, err := addRecord(ctx, env.Engine, ct.Coach, c.ID, "handover_copy", late, 0)
 			return err
 		}},
 		{"at enrolment", func() error {
@@ -189,7 +189,7 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 		})
 	}
 	t.Run("the wrong type under a declared name", func(t *testing.T) {
-		_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, inbound, nil)
+		_, err := addRecord(ctx, env.Engine, ct.Coach, c.ID, pathway.RecordOutboundHandover, inbound, 0)
 		ct.RequireInvalid(t, err, "payload")
 	})
 	t.Run("an event's record is not written at enrolment", func(t *testing.T) {
@@ -218,7 +218,7 @@ func TestTypedRecordsAreValidatedOnEveryPath(t *testing.T) {
 	t.Run("a valid handover is stored", func(t *testing.T) {
 		ok := late
 		ok.ConsentDate = coaching.NewDate(2026, 7, 30)
-		_, err := env.Engine.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordOutboundHandover, ok, nil)
+		_, err := addRecord(ctx, env.Engine, ct.Coach, c.ID, pathway.RecordOutboundHandover, ok, 0)
 		require.NoError(t, err)
 		got, err := env.Engine.Case(ctx, ct.Coach, c.ID)
 		require.NoError(t, err)

@@ -41,7 +41,7 @@ func (d Document) Clone() Document {
 // AuditDocument is the audit kind of a stored document version.
 const AuditDocument AuditKind = "document"
 
-// DocumentChange is the argument of [Engine.SaveDocument].
+// DocumentChange is the argument of [CaseChange.SaveDocument].
 type DocumentChange struct {
 	// Kind names the document, a lower-case identifier ("hoks").
 	Kind string
@@ -65,107 +65,115 @@ type DocumentChange struct {
 	Timers []Timer
 }
 
-// SaveDocument stores a new version of a case's document, in one
-// transaction with a new case version, an audit entry and the change's
-// notices and timers. The policy's change_case rule decides who may (the
+// SaveDocument stores a new version of the case's document with the
+// change: the version, the change's audit entry (kind [AuditDocument],
+// event dc.Event or "save_<kind>"), a new case version and the notices and
+// timers of dc, in the change's transaction. Open the change under
+// OpChangeCase: the policy's change_case rule decides who may (the
 // default: the case's support team and the head of studies).
 //
 // Kinds starting "welfare_" are welfare (opiskeluhuolto) records: only a
 // welfare role on the student's team may save or read them (the default
 // policy's read_welfare rule). The kinds of a feature's registered
 // [DocumentKind] are guarded as it says: a reserved family's (a
-// referral's) are written only through the feature's own commands.
-func (e *Engine) SaveDocument(ctx context.Context, actor Actor, id CaseID, ch DocumentChange) (Document, error) {
-	return e.saveDocument(ctx, e.run(ctx), actor, id, ch, false)
+// referral's) are written only through the feature's own commands. A
+// change based on anything but the latest version is a *ConflictError. A
+// change records one audit entry, so it saves one document and calls
+// neither Audit nor ChangeTeam besides.
+func (ch *CaseChange) SaveDocument(dc DocumentChange) (Document, error) {
+	return ch.saveDocument(dc, false)
 }
 
-// saveDocument stores a document version. A feature (Scope.SaveDocument)
-// may write its reserved kinds, and guarded kinds the actor may not read
-// back: who may write them is the feature's to decide.
-func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, ch DocumentChange, feature bool) (Document, error) {
-	if err := e.screen(run, actor, OpChangeCase); err != nil {
-		return Document{}, err
-	}
+// saveDocument is SaveDocument. A feature (Scope.SaveDocument) may write
+// its reserved kinds, and guarded kinds the actor may not read back: who
+// may write them is the feature's to decide.
+func (ch *CaseChange) saveDocument(dc DocumentChange, feature bool) (Document, error) {
+	e, c := ch.e, &ch.c
 	pr := problems{subject: "document change"}
-	if !validName(ch.Kind) {
-		pr.add("kind", "must be a lower-case identifier, got %q", ch.Kind)
+	if !validName(dc.Kind) {
+		pr.add("kind", "must be a lower-case identifier, got %q", dc.Kind)
 	}
-	fam := e.documentKind(ch.Kind)
+	fam := e.documentKind(dc.Kind)
 	if !feature && fam != nil && fam.Reserved {
 		pr.add("kind", "kinds starting %s are kept by the feature that registered them: use its commands", fam.Prefix)
 	}
 	switch {
-	case len(ch.Data) == 0:
+	case len(dc.Data) == 0:
 		pr.add("data", "required")
-	case len(ch.Data) > maxDocumentBytes:
+	case len(dc.Data) > maxDocumentBytes:
 		pr.add("data", "larger than %d bytes", maxDocumentBytes)
-	case !json.Valid(ch.Data):
+	case !json.Valid(dc.Data):
 		pr.add("data", "not valid JSON")
 	}
-	if ch.BasedOn < 0 {
+	if dc.BasedOn < 0 {
 		pr.add("based_on", "must not be negative")
 	}
-	checkText(&pr, "status", ch.Status, 64)
-	checkText(&pr, "event", ch.Event, 64)
-	checkMultiline(&pr, "reason", ch.Reason, 4000)
+	checkText(&pr, "status", dc.Status, 64)
+	checkText(&pr, "event", dc.Event, 64)
+	checkMultiline(&pr, "reason", dc.Reason, 4000)
 	if err := pr.err(); err != nil {
 		return Document{}, err
 	}
-	event := ch.Event
-	if event == "" {
-		event = "save_" + ch.Kind
+	if err := ch.ownEntry(); err != nil {
+		return Document{}, err
 	}
-	now := e.clock.Now()
+	event := dc.Event
+	if event == "" {
+		event = "save_" + dc.Kind
+	}
+	if !feature && fam != nil {
+		// Nobody writes what they may not know of.
+		if _, _, err := e.askGuard(ch.ctx, ch.tx, ch.actor, c, fam, ""); err != nil {
+			return Document{}, err
+		}
+	}
+	var latest int64
+	switch last, err := ch.tx.Document(ch.ctx, c.ID, dc.Kind, 0); {
+	case err == nil:
+		latest = last.Version
+	case !isNotFound(err):
+		return Document{}, err
+	}
+	if dc.BasedOn != latest {
+		return Document{}, &ConflictError{CaseID: c.ID, Subject: "document " + dc.Kind, Expected: dc.BasedOn, Current: latest}
+	}
+	// The change writes one audit entry, so the case's next version is the
+	// entry's and the document's Seq.
+	doc := Document{CaseID: c.ID, Kind: dc.Kind, Version: latest + 1, Status: dc.Status, At: ch.now, By: ch.actor.ID,
+		Seq: c.Version + 1, Data: slices.Clone(dc.Data)}
+	ch.own = &AuditEntry{Kind: AuditDocument, Event: event, Reason: dc.Reason,
+		Payload: json.RawMessage(`{"kind":` + strconv.Quote(dc.Kind) + `,"version":` + strconv.FormatInt(doc.Version, 10) +
+			`,"status":` + strconv.Quote(dc.Status) + `}`)}
+	ch.audit, ch.doc = ch.own, &doc
+	ch.Notify(e.stampNotices(dc.Kind, dc.Notices)...)
+	ch.SetTimer(dc.Timers...)
+	return doc.Clone(), nil
+}
+
+// ownEntry refuses a kernel change method (SaveDocument, ChangeTeam) in a
+// change that already records an audit entry: a change records one.
+func (ch *CaseChange) ownEntry() error {
+	if ch.audit == nil {
+		return nil
+	}
+	return &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit",
+		Message: fmt.Sprintf("the change already records its audit entry (%s %s); a change records one", ch.audit.Kind, ch.audit.Event)}}}
+}
+
+// saveDocument stores a document version in a change of its own, run by
+// run; a feature (Scope.SaveDocument) may write its reserved kinds.
+func (e *Engine) saveDocument(ctx context.Context, run txRunner, actor Actor, id CaseID, dc DocumentChange, feature bool) (Document, error) {
+	if err := e.screen(run, actor, OpChangeCase); err != nil {
+		return Document{}, err
+	}
 	var doc Document
 	err := run(func(tx Tx) error {
-		c, err := e.caseFor(ctx, tx, actor, id, OpChangeCase)
-		if err != nil {
+		_, err := e.changeCase(ctx, tx, actor, OpChangeCase, id, func(ch *CaseChange) error {
+			var err error
+			doc, err = ch.saveDocument(dc, feature)
 			return err
-		}
-		if !feature && fam != nil {
-			// Nobody writes what they may not know of.
-			if _, _, err := e.askGuard(ctx, tx, actor, &c, fam, ""); err != nil {
-				return err
-			}
-		}
-		var latest int64
-		switch last, err := tx.Document(ctx, id, ch.Kind, 0); {
-		case err == nil:
-			latest = last.Version
-		case !isNotFound(err):
-			return err
-		}
-		if ch.BasedOn != latest {
-			return &ConflictError{CaseID: id, Subject: "document " + ch.Kind, Expected: ch.BasedOn, Current: latest}
-		}
-		next := c
-		next.Version++
-		doc = Document{CaseID: id, Kind: ch.Kind, Version: latest + 1, Status: ch.Status, At: now, By: actor.ID,
-			Seq: next.Version, Data: slices.Clone(ch.Data)}
-		entry := AuditEntry{CaseID: id, Seq: next.Version, At: now, Kind: AuditDocument, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
-			Event: event, From: c.State, To: c.State, Reason: ch.Reason,
-			Payload: json.RawMessage(`{"kind":` + strconv.Quote(ch.Kind) + `,"version":` + strconv.FormatInt(doc.Version, 10) +
-				`,"status":` + strconv.Quote(ch.Status) + `}`)}
-		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
-			return err
-		}
-		if err := tx.AppendAudit(ctx, entry); err != nil {
-			return err
-		}
-		if err := tx.PutDocument(ctx, doc); err != nil {
-			return err
-		}
-		for _, n := range e.stampNotices(ch.Kind, ch.Notices) {
-			if _, err := tx.Enqueue(ctx, n); err != nil {
-				return err
-			}
-		}
-		for _, t := range ch.Timers {
-			if err := tx.PutTimer(ctx, t); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
+		return err
 	})
 	if err != nil {
 		return Document{}, err

@@ -119,47 +119,30 @@ const (
 	AuditTimer  AuditKind = "timer"
 )
 
-// RecordOptions are the optional arguments of [Engine.AddRecord].
-type RecordOptions struct {
-	Reason          string
-	ExpectedVersion int64
-}
-
-// AddRecord stores a named, structured record on a case — open or closed —
-// as one audited change: a follow-up checkpoint's result, a warm handover.
-// A struct payload is validated with its `validate` tags. The policy's
-// change_case rule decides who may (the default: the case's support team
-// and the head of studies).
-func (e *Engine) AddRecord(ctx context.Context, actor Actor, id CaseID, name string, payload any, opts *RecordOptions) (Case, error) {
-	if opts == nil {
-		opts = &RecordOptions{}
-	}
+// Record stores a named, structured record on the case — open or closed —
+// as the change's one audited step: [CaseChange.AddRecord] and an audit
+// entry of kind [AuditRecord] (event record:<name>, the record as its
+// payload, reason). A follow-up checkpoint's result, a warm handover. Open
+// the change under OpChangeCase: the policy's change_case rule decides who
+// may (the default: the case's support team and the head of studies). A
+// change records one audit entry: a later Audit replaces this one.
+func (ch *CaseChange) Record(name string, payload any, reason string) error {
 	pr := problems{subject: "record"}
 	if !validName(name) {
 		pr.add("name", "must be a lower-case identifier, got %q", name)
 	}
-	checkMultiline(&pr, "reason", opts.Reason, 4000)
+	checkMultiline(&pr, "reason", reason, 4000)
 	if payload == nil {
 		pr.add("payload", "required")
 	}
 	if err := pr.err(); err != nil {
-		// An unusable actor is refused (and logged) before their input is
-		// looked at.
-		if serr := e.screen(e.run(ctx), actor, OpChangeCase); serr != nil {
-			return Case{}, serr
-		}
-		return Case{}, err
+		return err
 	}
-	return e.ChangeCase(ctx, actor, OpChangeCase, id, func(ch *CaseChange) error {
-		if opts.ExpectedVersion != 0 && opts.ExpectedVersion != ch.Case().Version {
-			return &ConflictError{CaseID: id, Expected: opts.ExpectedVersion, Current: ch.Case().Version}
-		}
-		if err := ch.AddRecord(name, payload); err != nil {
-			return err
-		}
-		ch.Audit(AuditRecord, "record:"+name, opts.Reason, ch.records[len(ch.records)-1].Data)
-		return nil
-	})
+	if err := ch.AddRecord(name, payload); err != nil {
+		return err
+	}
+	ch.Audit(AuditRecord, "record:"+name, reason, ch.records[len(ch.records)-1].Data)
+	return nil
 }
 
 // recordData validates a record's payload as model m declares it and

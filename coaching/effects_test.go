@@ -58,7 +58,7 @@ func TestEffectsTimersAndRecords(t *testing.T) {
 
 	// The result of the follow-up is recorded on the closed case.
 	ctx := context.Background()
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "upon_leaving", followUpResult{Reached: true, Status: "job_seeking"}, nil)
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "upon_leaving", followUpResult{Reached: true, Status: "job_seeking"}, 0)
 	require.NoError(t, err)
 	c, err = env.Engine.Case(ctx, ct.Coach, c.ID)
 	require.NoError(t, err)
@@ -68,13 +68,13 @@ func TestEffectsTimersAndRecords(t *testing.T) {
 	trail = ct.RequireAuditTrail(t, env.Engine, c.ID)
 	assert.Equal(t, coaching.AuditRecord, trail[len(trail)-1].Kind)
 
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "upon_leaving", followUpResult{}, nil)
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "upon_leaving", followUpResult{}, 0)
 	ct.RequireInvalid(t, err, "payload.status")
-	_, err = env.Engine.AddRecord(ctx, ct.Tutor, c.ID, "upon_leaving", followUpResult{Status: "x"}, nil)
+	_, err = addRecord(ctx, env.Engine, ct.Tutor, c.ID, "upon_leaving", followUpResult{Status: "x"}, 0)
 	ct.RequireForbidden(t, err)
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "Bad", followUpResult{Status: "x"}, &coaching.RecordOptions{ExpectedVersion: 1})
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "Bad", followUpResult{Status: "x"}, 1)
 	ct.RequireInvalid(t, err, "name")
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "note", map[string]string{"a": "b"}, &coaching.RecordOptions{ExpectedVersion: 1})
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "note", map[string]string{"a": "b"}, 1)
 	assert.ErrorIs(t, err, coaching.ErrConflict)
 }
 

@@ -258,7 +258,7 @@ type EnrolParams struct {
 	// Team is the initial support team.
 	Team []TeamMember `json:"team,omitempty"`
 	// Records are stored on the new case with its opening, by the
-	// enrolling actor, validated as [Engine.AddRecord] validates them (an
+	// enrolling actor, validated as [CaseChange.AddRecord] validates them (an
 	// importer's enrolment details, a warm handover received with the
 	// student). They need no further permission than the enrolment.
 	Records []RecordInput `json:"records,omitempty"`

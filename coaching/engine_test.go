@@ -429,7 +429,7 @@ func TestTransitionErrors(t *testing.T) {
 	_, err = env.Engine.Fire(ctx, ct.Tutor, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
 	fe := ct.RequireForbidden(t, err)
 	assert.Equal(t, coaching.RuleSupportTeam, fe.Rule, "the tutor is not on this case's team")
-	_, err = env.Engine.ChangeTeam(ctx, ct.Staff, c.ID, coaching.TeamChange{Add: new(ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))})
+	_, err = changeTeam(ctx, env.Engine, ct.Staff, c.ID, coaching.TeamChange{Add: new(ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))})
 	require.NoError(t, err)
 	_, err = env.Engine.Fire(ctx, ct.Tutor, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
 	fe = ct.RequireForbidden(t, err)
@@ -582,7 +582,7 @@ func TestChangeTeam(t *testing.T) {
 	env, c := valoEnv(t)
 	ctx := context.Background()
 	nurse := coaching.TeamMember{ActorID: "nurse-1", Role: coaching.RoleNurse, Name: "Terveydenhoitaja", Contact: coaching.Contact{Email: "th@example.fi"}}
-	c2, err := env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse, Reason: "health check", ExpectedVersion: c.Version})
+	c2, err := changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse, Reason: "health check", ExpectedVersion: c.Version})
 	require.NoError(t, err)
 	assert.Len(t, c2.Members(coaching.RoleNurse), 1)
 	assert.Equal(t, c.Version+1, c2.Version)
@@ -591,24 +591,24 @@ func TestChangeTeam(t *testing.T) {
 
 	// Adding the same person in the same role again replaces the entry.
 	nurse.Contact.Phone = "+358 40 111 2222"
-	c3, err := env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse})
+	c3, err := changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse})
 	require.NoError(t, err)
 	require.Len(t, c3.Members(coaching.RoleNurse), 1)
 	assert.Equal(t, "+358 40 111 2222", c3.Members(coaching.RoleNurse)[0].Contact.Phone)
 
-	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}, ExpectedVersion: c2.Version})
+	_, err = changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}, ExpectedVersion: c2.Version})
 	assert.ErrorIs(t, err, coaching.ErrConflict, "a stale team change is a conflict")
-	c4, err := env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}})
+	c4, err := changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}})
 	require.NoError(t, err)
 	assert.Empty(t, c4.Members(coaching.RoleNurse))
-	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}})
+	_, err = changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{Remove: &coaching.TeamMemberRef{ActorID: "nurse-1", Role: coaching.RoleNurse}})
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 
-	_, err = env.Engine.ChangeTeam(ctx, ct.Tutor, c.ID, coaching.TeamChange{Add: &nurse})
+	_, err = changeTeam(ctx, env.Engine, ct.Tutor, c.ID, coaching.TeamChange{Add: &nurse})
 	ct.RequireForbidden(t, err)
-	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: "wizard"}})
+	_, err = changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: "x", Role: "wizard"}})
 	ct.RequireInvalid(t, err, "add.role", "add.name")
-	_, err = env.Engine.ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{})
+	_, err = changeTeam(ctx, env.Engine, ct.Coach, c.ID, coaching.TeamChange{})
 	ct.RequireInvalid(t, err)
 	ct.RequireAuditTrail(t, env.Engine, c.ID)
 }

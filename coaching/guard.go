@@ -46,7 +46,7 @@ import (
 //     needs read_welfare, which the access log records, when the family is
 //     welfare information, and otherwise Guard with the document's facts
 //     besides the operation the view was opened with;
-//   - [Engine.SaveDocument] refuses a Reserved family's kinds, and writes
+//   - [CaseChange.SaveDocument] refuses a Reserved family's kinds, and writes
 //     another family's only for an actor allowed read_welfare (welfare
 //     information) or Guard without facts. The feature writes its own
 //     through [Scope.SaveDocument] and shows them after [Scope.Guard].
@@ -76,7 +76,7 @@ type DocumentKind struct {
 	// read_welfare.
 	Welfare bool
 	// Reserved documents are written only by their feature (through
-	// Scope.SaveDocument); Engine.SaveDocument refuses them.
+	// Scope.SaveDocument); CaseChange.SaveDocument refuses them.
 	Reserved bool
 	// Notices are the notice kinds that concern a document of the family
 	// (e.g. a follow-up of it).

@@ -217,7 +217,7 @@ func TestHostRegisteredDocumentKindIsGuarded(t *testing.T) {
 
 	// The family is reserved: hosts' users cannot write it, and a read
 	// scope writes nothing.
-	_, err = env.Engine.SaveDocument(ctx, ct.Staff, c.ID, coaching.DocumentChange{Kind: "incident_forged", Data: []byte(`{}`)})
+	_, err = saveDocument(ctx, env.Engine, ct.Staff, c.ID, coaching.DocumentChange{Kind: "incident_forged", Data: []byte(`{}`)})
 	ct.RequireInvalid(t, err, "kind")
 	err = env.Engine.Read(ctx, ct.Tutor, func(sc *coaching.Scope) error {
 		_, err := sc.SaveDocument(c.ID, coaching.DocumentChange{Kind: "incident_3", Data: []byte(`{}`)})

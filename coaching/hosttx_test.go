@@ -48,7 +48,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		if _, err := eng.In(tx).SaveDocument(ctx, ct.Coach, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"v":1}`)}); err != nil {
+		if _, err := saveDocument(ctx, eng.In(tx), ct.Coach, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"v":1}`)}); err != nil {
 			return "", err
 		}
 		if _, err := eng.In(tx).Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}); err != nil {
@@ -57,11 +57,11 @@ func TestHostOwnedTransaction(t *testing.T) {
 		if _, err := attendanceOf(t, eng.In(tx)).Record(ctx, teacher, []attendance.MarkInput{lesson(c.ID, d, 1, attendance.Present)}); err != nil {
 			return "", err
 		}
-		if _, err := eng.In(tx).AddRecord(ctx, ct.Coach, c.ID, "note", map[string]string{"x": "y"}, nil); err != nil {
+		if _, err := addRecord(ctx, eng.In(tx), ct.Coach, c.ID, "note", map[string]string{"x": "y"}, 0); err != nil {
 			return "", err
 		}
 		nurse := coaching.TeamMember{ActorID: "nurse-1", Role: coaching.RoleNurse, Name: "Terveydenhoitaja"}
-		if _, err := eng.In(tx).ChangeTeam(ctx, ct.Coach, c.ID, coaching.TeamChange{Add: &nurse}); err != nil {
+		if _, err := changeTeam(ctx, eng.In(tx), ct.Coach, c.ID, coaching.TeamChange{Add: &nurse}); err != nil {
 			return "", err
 		}
 		_, err = sessionsOf(t, eng.In(tx)).Record(ctx, ct.Coach, session.Session{ID: "s-1", Kind: session.Individual, Date: d,

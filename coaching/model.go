@@ -100,7 +100,7 @@ type ModelSpec struct {
 	// Openers may open (enrol) a case in the model.
 	Openers []Role `json:"openers"`
 	// Records declares the type of each named record that hosts and
-	// packages add to the model's cases with [Engine.AddRecord] or at
+	// packages add to the model's cases with [CaseChange.Record] or at
 	// enrolment ([EnrolParams.Records]): name → a value of the struct type.
 	// A declared record, whether given as a value or as JSON, is decoded
 	// into its type and validated ([CheckPayload]) on every write; an

@@ -198,7 +198,7 @@ func TestCaseChangeErase(t *testing.T) {
 	c = env.Drive(t, c.ID, ct.FireWith(coaching.ValoAdmit, coaching.EntryAssessment{Motivation: met, WorkingLifeSkills: met,
 		AttendanceCommitment: met, WorkCommitment: met, GoalCommitment: met}))
 	require.Len(t, c.Records, 1, "the entry assessment")
-	_, err := env.Engine.SaveDocument(ctx, ct.Coach, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"cook"}`)})
+	_, err := saveDocument(ctx, env.Engine, ct.Coach, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"cook"}`)})
 	require.NoError(t, err)
 
 	_, err = env.Engine.ChangeCase(ctx, head, coaching.OpErase, c.ID, func(ch *coaching.CaseChange) error {

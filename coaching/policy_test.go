@@ -495,11 +495,11 @@ func TestPolicyBadInput(t *testing.T) {
 	assert.Equal(t, coaching.RuleAuthenticated, ct.RequireForbidden(t, err).Rule)
 	_, err = env.erasure.ApplyRetention(ctx, env.key, policyToday, erasure.RetentionRule{})
 	ct.RequireInvalid(t, err, "after")
-	_, err = env.eng.SaveDocument(ctx, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "referral_forged", Data: []byte(`{}`)})
+	_, err = saveDocument(ctx, env.eng, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "referral_forged", Data: []byte(`{}`)})
 	ct.RequireInvalid(t, err, "kind")
-	_, err = env.eng.SaveDocument(ctx, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "welfare_note", Data: []byte(`{"note":"x"}`)})
+	_, err = saveDocument(ctx, env.eng, polTutor, env.cases["minor"], coaching.DocumentChange{Kind: "welfare_note", Data: []byte(`{"note":"x"}`)})
 	assert.Equal(t, coaching.RuleWelfareRecords, ct.RequireForbidden(t, err).Rule, "only welfare roles write welfare records")
-	_, err = env.eng.SaveDocument(ctx, polCurator, env.cases["minor"], coaching.DocumentChange{Kind: "welfare_note", Data: []byte(`{"note":"x"}`)})
+	_, err = saveDocument(ctx, env.eng, polCurator, env.cases["minor"], coaching.DocumentChange{Kind: "welfare_note", Data: []byte(`{"note":"x"}`)})
 	require.NoError(t, err)
 }
 

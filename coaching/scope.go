@@ -232,7 +232,7 @@ func (s *Scope) AccessLog(q AccessQuery) ([]AccessEntry, error) {
 }
 
 // SaveDocument stores a new version of case id's document for the
-// package, as [Engine.SaveDocument] does — in the scope's transaction,
+// package, as [CaseChange.SaveDocument] does — in the scope's transaction,
 // after the policy's change_case rule allowed the scope's actor on the
 // case, with a new case version, its audit entry and the change's notices
 // and timers — except that it writes the kinds a [DocumentKind] reserves

@@ -1,12 +1,8 @@
 package coaching
 
-import (
-	"context"
-	"errors"
-	"slices"
-)
+import "slices"
 
-// TeamChange is the argument of [Engine.ChangeTeam].
+// TeamChange is the argument of [CaseChange.ChangeTeam].
 type TeamChange struct {
 	// Add puts a member on the team; a member already there in the same
 	// role is replaced (e.g. new contact details).
@@ -25,79 +21,57 @@ type TeamMemberRef struct {
 	Role    Role
 }
 
-// ChangeTeam adds or removes one support-team member, as one audited change
-// of the case (a new version and an audit entry of kind [AuditTeam]). The
-// policy's change_case rule must allow the actor (the default: the team and
-// the head of studies), and the actor needs a role that may open cases in
-// the case's model. A conflicting concurrent change returns a *ConflictError.
-func (e *Engine) ChangeTeam(ctx context.Context, actor Actor, id CaseID, ch TeamChange) (Case, error) {
-	return e.changeTeam(ctx, e.run(ctx), actor, id, ch)
-}
-
-func (e *Engine) changeTeam(ctx context.Context, run txRunner, actor Actor, id CaseID, ch TeamChange) (Case, error) {
-	if err := e.screen(run, actor, OpChangeCase); err != nil {
-		return Case{}, err
-	}
-	if (ch.Add == nil) == (ch.Remove == nil) {
-		return Case{}, &ValidationError{Subject: "team change", Problems: []FieldProblem{{Message: "give exactly one of add and remove"}}}
+// ChangeTeam adds or removes one support-team member with the change: the
+// case's new team and an audit entry of kind [AuditTeam] (event
+// team_add:<role> or team_remove:<role>) with a new case version. Open the
+// change under OpChangeCase: the policy's change_case rule must allow the
+// actor (the default: the team and the head of studies), and the actor
+// needs a role that may open cases in the case's model. A closed case's
+// team does not change (*TransitionError); a concurrent change committed
+// first is a *ConflictError. A change records one audit entry, so it
+// changes the team once and calls neither Audit nor SaveDocument besides.
+func (ch *CaseChange) ChangeTeam(tc TeamChange) error {
+	if (tc.Add == nil) == (tc.Remove == nil) {
+		return &ValidationError{Subject: "team change", Problems: []FieldProblem{{Message: "give exactly one of add and remove"}}}
 	}
 	var pr problems
 	pr.subject = "team change"
-	if ch.Add != nil {
-		pr.merge("add", ch.Add.validate())
+	if tc.Add != nil {
+		pr.merge("add", tc.Add.validate())
 	}
-	checkMultiline(&pr, "reason", ch.Reason, 4000)
+	checkMultiline(&pr, "reason", tc.Reason, 4000)
 	if err := pr.err(); err != nil {
-		return Case{}, err
+		return err
 	}
-	var next Case
-	err := run(func(tx Tx) error {
-		c, err := tx.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		m, ok := e.models[c.Model]
-		if !ok {
-			return errors.New("valmennus: case " + string(c.ID) + " uses a model this engine was not given: " + c.Model)
-		}
-		req, _, err := e.authorize(ctx, tx, actor, OpChangeCase, &c, "", "", nil)
-		if err != nil {
-			return err
-		}
-		if !anyRole(actor, m.spec.Openers) {
-			return e.deny(req, Deny(RuleModelOpeners, "changing a team needs one of the roles %s", joinRoles(m.spec.Openers)))
-		}
-		if ch.ExpectedVersion != 0 && ch.ExpectedVersion != c.Version {
-			return &ConflictError{CaseID: c.ID, Expected: ch.ExpectedVersion, Current: c.Version}
-		}
-		if c.Closed() {
-			return &TransitionError{Event: "change_team", State: c.State}
-		}
-		now := e.clock.Now()
-		next = c
-		next.Version++
-		entry := AuditEntry{CaseID: c.ID, Seq: next.Version, At: now, Kind: AuditTeam, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
-			From: c.State, To: c.State, Reason: ch.Reason}
-		switch {
-		case ch.Add != nil:
-			team := slices.DeleteFunc(slices.Clone(c.Team), func(m TeamMember) bool { return m.ActorID == ch.Add.ActorID && m.Role == ch.Add.Role })
-			next.Team = append(team, *ch.Add)
-			entry.Event = "team_add:" + string(ch.Add.Role)
-		default:
-			i := slices.IndexFunc(c.Team, func(m TeamMember) bool { return m.ActorID == ch.Remove.ActorID && m.Role == ch.Remove.Role })
-			if i < 0 {
-				return &NotFoundError{Kind: "team member", ID: ch.Remove.ActorID + "/" + string(ch.Remove.Role)}
-			}
-			next.Team = slices.Delete(slices.Clone(c.Team), i, i+1)
-			entry.Event = "team_remove:" + string(ch.Remove.Role)
-		}
-		if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
-			return err
-		}
-		return tx.AppendAudit(ctx, entry)
-	})
-	if err != nil {
-		return Case{}, err
+	e, c := ch.e, &ch.c
+	m := e.models[c.Model] // the change's case has a model the engine knows
+	if !anyRole(ch.actor, m.spec.Openers) {
+		req := &Request{Actor: ch.actor, Operation: OpChangeCase, Case: c, Organisation: c.Organisation, Today: DateOf(ch.now)}
+		return e.deny(req, Deny(RuleModelOpeners, "changing a team needs one of the roles %s", joinRoles(m.spec.Openers)))
 	}
-	return next, nil
+	if tc.ExpectedVersion != 0 && tc.ExpectedVersion != c.Version {
+		return &ConflictError{CaseID: c.ID, Expected: tc.ExpectedVersion, Current: c.Version}
+	}
+	if c.Closed() {
+		return &TransitionError{Event: "change_team", State: c.State}
+	}
+	if err := ch.ownEntry(); err != nil {
+		return err
+	}
+	entry := &AuditEntry{Kind: AuditTeam, Reason: tc.Reason}
+	switch {
+	case tc.Add != nil:
+		team := slices.DeleteFunc(slices.Clone(c.Team), func(m TeamMember) bool { return m.ActorID == tc.Add.ActorID && m.Role == tc.Add.Role })
+		ch.team = append(team, *tc.Add)
+		entry.Event = "team_add:" + string(tc.Add.Role)
+	default:
+		i := slices.IndexFunc(c.Team, func(m TeamMember) bool { return m.ActorID == tc.Remove.ActorID && m.Role == tc.Remove.Role })
+		if i < 0 {
+			return &NotFoundError{Kind: "team member", ID: tc.Remove.ActorID + "/" + string(tc.Remove.Role)}
+		}
+		ch.team = slices.Delete(slices.Clone(c.Team), i, i+1)
+		entry.Event = "team_remove:" + string(tc.Remove.Role)
+	}
+	ch.own, ch.audit = entry, entry
+	return nil
 }

@@ -347,7 +347,6 @@ type CaseChange struct {
 	CaseView
 	tx      Tx
 	now     time.Time
-	op      Operation
 	audit   *AuditEntry
 	records []Record
 	notices []Notice
@@ -357,6 +356,14 @@ type CaseChange struct {
 	// replace.
 	erased     *[]Record
 	hadRecords bool
+	// own is the audit entry the kernel's own change methods (SaveDocument,
+	// ChangeTeam) recorded; ChangeCase writes it even when its kind is one
+	// of the engine's, and refuses a change whose entry replaced it.
+	own *AuditEntry
+	// doc is the document version SaveDocument stores with the change.
+	doc *Document
+	// team is the case's team after ChangeTeam, nil when unchanged.
+	team []TeamMember
 }
 
 // Tx returns the change's transaction, for the package's own port: a
@@ -380,8 +387,9 @@ func (ch *CaseChange) Audit(kind AuditKind, event, reason string, payload json.R
 }
 
 // AddRecord stores a record on the case with the change, validated as
-// [Engine.AddRecord] validates records (its declared type, its tags, its
-// own Validate).
+// every write path validates records (its declared type, its tags, its own
+// Validate); the change's audit entry is the caller's ([CaseChange.Audit]),
+// or use [CaseChange.Record], which records the record's own.
 func (ch *CaseChange) AddRecord(name string, payload any) error {
 	if !validName(name) {
 		return &ValidationError{Subject: "record", Problems: []FieldProblem{{Field: "name", Message: fmt.Sprintf("must be a lower-case identifier, got %q", name)}}}
@@ -461,7 +469,7 @@ func (e *Engine) changeCase(ctx context.Context, tx Tx, actor Actor, op Operatio
 }
 
 func (e *Engine) newCaseChange(ctx context.Context, tx Tx, actor Actor, op Operation, c Case, now time.Time) *CaseChange {
-	return &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, c: c}, tx: tx, now: now, op: op}
+	return &CaseChange{CaseView: CaseView{e: e, ctx: ctx, tx: tx, w: tx, actor: actor, op: op, c: c}, tx: tx, now: now}
 }
 
 // commit writes what the change recorded, after its function returned nil:
@@ -474,7 +482,11 @@ func (ch *CaseChange) commit() (Case, error) {
 	if ch.erased != nil {
 		return ch.commitErasure()
 	}
-	if ch.audit != nil && slices.Contains(kernelAuditKinds, ch.audit.Kind) {
+	if ch.own != nil && ch.audit != ch.own {
+		return Case{}, &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit",
+			Message: fmt.Sprintf("the change's %s entry (%s) was replaced; a change records one audit entry", ch.own.Kind, ch.own.Event)}}}
+	}
+	if ch.audit != nil && ch.audit != ch.own && slices.Contains(kernelAuditKinds, ch.audit.Kind) {
 		return Case{}, &ValidationError{Subject: "change", Problems: []FieldProblem{{Field: "audit.kind",
 			Message: fmt.Sprintf("%q is the engine's own audit kind", ch.audit.Kind)}}}
 	}
@@ -487,6 +499,9 @@ func (ch *CaseChange) commit() (Case, error) {
 	next := c
 	next.Version++
 	next.History, next.Records = nil, nil // neither is the row's (Case.Records)
+	if ch.team != nil {
+		next.Team = ch.team
+	}
 	for i := range ch.records {
 		ch.records[i].Seq = next.Version
 	}
@@ -498,6 +513,11 @@ func (ch *CaseChange) commit() (Case, error) {
 	}
 	if err := tx.AppendAudit(ctx, entry); err != nil {
 		return Case{}, err
+	}
+	if ch.doc != nil {
+		if err := tx.PutDocument(ctx, *ch.doc); err != nil {
+			return Case{}, err
+		}
 	}
 	if len(ch.records) > 0 {
 		if err := tx.AppendRecords(ctx, c.ID, ch.records); err != nil {

@@ -28,9 +28,9 @@ func TestReadCaseIsPolicyScoped(t *testing.T) {
 		p.IdentityCode = code
 	})
 	c := env.Enrol(t, coaching.ModelPilot, p, ct.TeamMember(teacher, coaching.RoleTeacher), ct.TeamMember(curator, coaching.RoleCurator))
-	_, err := env.Engine.SaveDocument(ctx, curator, c.ID, coaching.DocumentChange{Kind: "welfare_note", Data: json.RawMessage(`{"note":"x"}`)})
+	_, err := saveDocument(ctx, env.Engine, curator, c.ID, coaching.DocumentChange{Kind: "welfare_note", Data: json.RawMessage(`{"note":"x"}`)})
 	require.NoError(t, err)
-	_, err = env.Engine.SaveDocument(ctx, teacher, c.ID, coaching.DocumentChange{Kind: "study_plan", Data: json.RawMessage(`{"plan":"y"}`)})
+	_, err = saveDocument(ctx, env.Engine, teacher, c.ID, coaching.DocumentChange{Kind: "study_plan", Data: json.RawMessage(`{"plan":"y"}`)})
 	require.NoError(t, err)
 
 	err = env.Engine.ReadCase(ctx, teacher, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {

@@ -392,8 +392,13 @@ func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.Ca
 			notices = append(notices, *d.Notice)
 		}
 	}
-	doc, err := s.eng.SaveDocument(ctx, actor, id, coaching.DocumentChange{Kind: DocumentKind, BasedOn: basedOn, Status: string(status),
-		Data: json.RawMessage(data), Event: event, Notices: notices})
+	var doc coaching.Document
+	_, err = s.eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+		var err error
+		doc, err = ch.SaveDocument(coaching.DocumentChange{Kind: DocumentKind, BasedOn: basedOn, Status: string(status),
+			Data: json.RawMessage(data), Event: event, Notices: notices})
+		return err
+	})
 	if err != nil {
 		return Version{}, err
 	}

@@ -20,14 +20,17 @@ func TestDemonstrationResultRecordIsTyped(t *testing.T) {
 	m, err := coaching.BuildModel(spec)
 	require.NoError(t, err)
 	e := newHoksEnv(t, m)
+	record := func(payload json.RawMessage) error {
+		_, err := e.Engine.ChangeCase(context.Background(), ct.Coach, coaching.OpChangeCase, e.id, func(ch *coaching.CaseChange) error {
+			return ch.Record(hoks.RecordDemonstrationResult, payload, "")
+		})
+		return err
+	}
 	for _, bad := range []struct{ json, field string }{
 		{`{"unit":"tutkinnonosat_106233","grade":"excellent","date":"2024-05-02","competence_points":15}`, "payload.grade"},
 		{`{"unit":"tutkinnonosat_106233","grade":"3","date":"2024-05-02","competence_points":15,"extra":1}`, "payload"},
 	} {
-		_, err := e.Engine.AddRecord(context.Background(), ct.Coach, e.id, hoks.RecordDemonstrationResult, json.RawMessage(bad.json), nil)
-		ct.RequireInvalid(t, err, bad.field)
+		ct.RequireInvalid(t, record(json.RawMessage(bad.json)), bad.field)
 	}
-	_, err = e.Engine.AddRecord(context.Background(), ct.Coach, e.id, hoks.RecordDemonstrationResult,
-		json.RawMessage(`{"unit":"tutkinnonosat_106233","grade":"3","date":"2024-05-02","competence_points":15}`), nil)
-	require.NoError(t, err)
+	require.NoError(t, record(json.RawMessage(`{"unit":"tutkinnonosat_106233","grade":"3","date":"2024-05-02","competence_points":15}`)))
 }

@@ -175,7 +175,10 @@ func (s *Service) RecordResult(ctx context.Context, actor coaching.Actor, id coa
 		return Progress{}, &coaching.ValidationError{Subject: "demonstration result", Problems: []coaching.FieldProblem{{Field: "unit",
 			Message: fmt.Sprintf("%q is not a unit to acquire in the HOKS in force", r.Unit)}}}
 	}
-	if _, err := s.eng.AddRecord(ctx, actor, id, RecordDemonstrationResult, r, &coaching.RecordOptions{Reason: "demonstration " + r.Unit + ": " + string(r.Grade)}); err != nil {
+	_, err = s.eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+		return ch.Record(RecordDemonstrationResult, r, "demonstration "+r.Unit+": "+string(r.Grade))
+	})
+	if err != nil {
 		return Progress{}, err
 	}
 	return s.Progress(ctx, actor, id)

@@ -172,8 +172,9 @@ func RecordCheckpoint(ctx context.Context, eng *coaching.Engine, actor coaching.
 		return coaching.Case{}, errors.New("pathway: RecordCheckpoint: engine is nil")
 	}
 	// The engine checks r (its tags and Validate) as it stores it.
-	return eng.AddRecord(ctx, actor, id, checkpointRecord(r.Checkpoint.Key()), r,
-		&coaching.RecordOptions{Reason: "follow-up " + r.Checkpoint.Key() + " " + strconv.FormatBool(r.Found)})
+	return eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+		return ch.Record(checkpointRecord(r.Checkpoint.Key()), r, "follow-up "+r.Checkpoint.Key()+" "+strconv.FormatBool(r.Found))
+	})
 }
 
 // Register adds what [Attach] puts on a model — the destination payload

@@ -65,10 +65,14 @@ func TestClosingRecordsDestinationAndFollowUps(t *testing.T) {
 	// the same rule: the checkpoint records are declared on the model.
 	raw, err := json.Marshal(bad)
 	require.NoError(t, err)
-	_, err = eng.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordSixMonths, json.RawMessage(raw), nil)
-	ct.RequireInvalid(t, err, "payload.observed_on")
-	_, err = eng.AddRecord(ctx, ct.Coach, c.ID, pathway.RecordSixMonths, json.RawMessage(`{"found":true,"status":"bogus"}`), nil)
-	ct.RequireInvalid(t, err, "payload.status")
+	record := func(payload json.RawMessage) error {
+		_, err := eng.ChangeCase(ctx, ct.Coach, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+			return ch.Record(pathway.RecordSixMonths, payload, "")
+		})
+		return err
+	}
+	ct.RequireInvalid(t, record(raw), "payload.observed_on")
+	ct.RequireInvalid(t, record(json.RawMessage(`{"found":true,"status":"bogus"}`)), "payload.status")
 
 	// Six months on, the second checkpoint comes due.
 	env.Clock.Set(s.Checkpoints[1].Due.At(10, 0))

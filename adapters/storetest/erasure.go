@@ -71,7 +71,10 @@ func RunErasure(t *testing.T, newStore Harness) {
 		c, err := eng.Enrol(ctx, head, coaching.EnrolParams{Model: "erasure", Participant: p,
 			Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tutor", Contact: coaching.Contact{Email: "t@example.fi"}}}})
 		require.NoError(t, err)
-		_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"Suku` + fmt.Sprint(i) + ` wants to be a cook"}`)})
+		_, err = eng.ChangeCase(ctx, tutor, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+			_, err := ch.SaveDocument(coaching.DocumentChange{Kind: "plan", Data: json.RawMessage(`{"goal":"Suku` + fmt.Sprint(i) + ` wants to be a cook"}`)})
+			return err
+		})
 		require.NoError(t, err)
 		_, err = referrals(t, eng).Propose(ctx, tutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: "worried about home"})
 		require.NoError(t, err)
@@ -262,7 +265,10 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 	plan, err := json.Marshal(map[string]string{"goal": erasedFamilyName + " wants to be a cook",
 		"notes": erasedPlanNote + " " + base64.StdEncoding.EncodeToString(noise)})
 	require.NoError(t, err)
-	_, err = eng.SaveDocument(ctx, tutor, c.ID, coaching.DocumentChange{Kind: "plan", Data: plan})
+	_, err = eng.ChangeCase(ctx, tutor, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+		_, err := ch.SaveDocument(coaching.DocumentChange{Kind: "plan", Data: plan})
+		return err
+	})
 	require.NoError(t, err)
 	_, err = referrals(t, eng).Propose(ctx, tutor, c.ID, referral.Input{Service: referral.ServiceCurator, Reason: erasedReason})
 	require.NoError(t, err)

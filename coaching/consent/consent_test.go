@@ -46,7 +46,9 @@ func TestGuardianConsentOperations(t *testing.T) {
 	_, err = svc.Record(ctx, tutor, p.ID, consent.Change{On: coaching.NewDate(2026, 9, 6)})
 	ct.RequireInvalid(t, err, "on") // the day before the 18th birthday: a minor cannot consent
 	peer := coaching.Actor{ID: "peer-1", Roles: []coaching.Role{coaching.RolePeerCoach}}
-	_, err = env.Engine.ChangeTeam(ctx, ct.Staff, c.ID, coaching.TeamChange{Add: &coaching.TeamMember{ActorID: peer.ID, Role: coaching.RolePeerCoach, Name: "Vertainen"}})
+	_, err = env.Engine.ChangeCase(ctx, ct.Staff, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+		return ch.ChangeTeam(coaching.TeamChange{Add: &coaching.TeamMember{ActorID: peer.ID, Role: coaching.RolePeerCoach, Name: "Vertainen"}})
+	})
 	require.NoError(t, err)
 	_, err = svc.Record(ctx, peer, p.ID, consent.Change{})
 	assert.Equal(t, coaching.RuleNotPermitted, ct.RequireForbidden(t, err).Rule, "a peer coach on the team does not record consent")

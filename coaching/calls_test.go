@@ -6,9 +6,11 @@ import (
 	"github.com/valmennus/valmennus/coaching"
 )
 
-// The reads below are how a host reads a participant, an identity code and
-// the access log: through a policy-scoped read (Engine.Read), one call per
-// read, as the tests make them.
+// The calls below are how a host reads a participant, an identity code,
+// the access log, an audit trail or a document, and saves a document,
+// changes a team or stores a record: through a policy-scoped read
+// (Engine.Read, Engine.ReadCase) or change (Engine.ChangeCase), one call
+// each, as the tests make them.
 
 func readParticipant(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.Participant, error) {
 	var p coaching.Participant
@@ -62,4 +64,35 @@ func readDocument(ctx context.Context, eng *coaching.Engine, actor coaching.Acto
 		return err
 	})
 	return d, err
+}
+
+// saveDocument saves a document version in a change of its own, as a host
+// does.
+func saveDocument(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID, dc coaching.DocumentChange) (coaching.Document, error) {
+	var d coaching.Document
+	_, err := eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+		var err error
+		d, err = ch.SaveDocument(dc)
+		return err
+	})
+	return d, err
+}
+
+// changeTeam changes a case's team in a change of its own.
+func changeTeam(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID, tc coaching.TeamChange) (coaching.Case, error) {
+	return eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error { return ch.ChangeTeam(tc) })
+}
+
+// addRecord stores a record in a change of its own; a non-zero expected
+// version must be the case's.
+func addRecord(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID, name string, payload any, expected int64) (coaching.Case, error) {
+	return eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+		if err := ch.Record(name, payload, ""); err != nil {
+			return err
+		}
+		if expected != 0 && expected != ch.Case().Version {
+			return &coaching.ConflictError{CaseID: id, Expected: expected, Current: ch.Case().Version}
+		}
+		return nil
+	})
 }
