@@ -7,6 +7,7 @@ import (
 )
 
 // The calls below are how a host reads a participant, an identity code,
+// the notices of a case,
 // the access log, an audit trail or a document, and saves a document,
 // changes a team or stores a record: through a policy-scoped read
 // (Engine.Read, Engine.ReadCase) or change (Engine.ChangeCase), one call
@@ -95,4 +96,16 @@ func addRecord(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, 
 		}
 		return nil
 	})
+}
+
+// readNotices reads the notices about a case through a view opened under
+// read_notices.
+func readNotices(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID) ([]coaching.Notice, error) {
+	var out []coaching.Notice
+	err := eng.ReadCase(ctx, actor, coaching.OpReadNotices, id, func(v *coaching.CaseView) error {
+		var err error
+		out, err = v.Notices()
+		return err
+	})
+	return out, err
 }

@@ -853,50 +853,6 @@ func historyOf(trail []AuditEntry) []PhaseEntry {
 	return out
 }
 
-// Notices returns the notices about a case, if the policy lets actor read
-// them: staff see every notice of the case, anyone else (a guardian, the
-// student) only the notices addressed to them. A notice about a guarded
-// document (a welfare record, a feature's registered [DocumentKind]) is
-// shown only to those who may know of that document.
-func (e *Engine) Notices(ctx context.Context, actor Actor, id CaseID) ([]Notice, error) {
-	c, err := e.authorizeCase(ctx, actor, OpReadNotices, id)
-	if err != nil {
-		return nil, err
-	}
-	// The outbox is read outside a store transaction (it is the store's
-	// own port, not a transaction's), then filtered in one.
-	all, err := e.notices(ctx, NoticeQuery{CaseID: id})
-	if err != nil {
-		return nil, err
-	}
-	if !anyRole(actor, staffRoles) && !actor.IsEngine() {
-		own := all[:0:0]
-		for _, n := range all {
-			if n.Recipient.ID == actor.ID {
-				own = append(own, n)
-			}
-		}
-		all = own
-	}
-	var out []Notice
-	err = e.view(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = e.welfareFilter(tx, actor, &c).notices(ctx, all)
-		return err
-	})
-	return out, err
-}
-
-// notices reads the outbox. It is the store's own port, not a
-// transaction's, so a bound engine cannot read it inside the host's
-// transaction (the memory store would wait for itself).
-func (e *Engine) notices(ctx context.Context, q NoticeQuery) ([]Notice, error) {
-	if e.bound {
-		return nil, errBound
-	}
-	return e.store.Notices(ctx, q)
-}
-
 func deadlineKey(id CaseID, entrySeq int64) string {
 	return "deadline:" + string(id) + ":" + strconv.FormatInt(entrySeq, 10)
 }

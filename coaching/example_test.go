@@ -117,8 +117,14 @@ func ExampleEngine_Tick() {
 	fmt.Println("overdue:", rep.Overdue, "notices:", rep.Notices)
 	again, _ := eng.Tick(ctx, now)
 	fmt.Println("second tick overdue:", again.Overdue)
-	notices, _ := eng.Notices(ctx, exampleCoach, c.ID)
-	fmt.Println(notices[0].Subject[:strings.Index(notices[0].Subject, " (")])
+	_ = eng.ReadCase(ctx, exampleCoach, coaching.OpReadNotices, c.ID, func(v *coaching.CaseView) error {
+		notices, err := v.Notices()
+		if err != nil {
+			return err
+		}
+		fmt.Println(notices[0].Subject[:strings.Index(notices[0].Subject, " (")])
+		return nil
+	})
 	// Output:
 	// recruitment due 2026-10-01
 	// overdue: 1 notices: 1

@@ -253,18 +253,6 @@ func (e *Engine) readAs(ctx context.Context, op Operation, fn func(tx ReadTx, lo
 	})
 }
 
-// authorizeCase asks the policy whether actor may do op on case id, in a
-// transaction of its own, and returns the case; an allowed operation the
-// access log records is logged.
-func (e *Engine) authorizeCase(ctx context.Context, actor Actor, op Operation, id CaseID) (Case, error) {
-	var out Case
-	err := e.readCase(ctx, actor, op, id, func(_ ReadTx, c *Case) error {
-		out = *c
-		return nil
-	})
-	return out, err
-}
-
 // authorizeOrganisation asks the policy about an operation on an
 // organisation as a whole — figures (OpReadFigures), a listing — rather
 // than on one case, in a transaction of its own. org is empty for a

@@ -141,7 +141,7 @@ func TestHostRegisteredDocumentKindIsGuarded(t *testing.T) {
 			_ = json.Unmarshal(e.Payload, &p)
 			count(&entries, p.Kind, e.Event, "")
 		}
-		ns, err := env.Engine.Notices(ctx, who, c.ID)
+		ns, err := readNotices(ctx, env.Engine, who, c.ID)
 		require.NoError(t, err)
 		for _, n := range ns {
 			count(&notices, n.Data[coaching.NoticeDataDocument], "", n.Kind)

@@ -511,16 +511,16 @@ func TestNoticesByRecipient(t *testing.T) {
 	_, err := env.att.Record(ctx, polTeacher, []attendance.MarkInput{{CaseID: env.cases["minor"], Date: coaching.DateOf(policyToday),
 		Lesson: "2", Minutes: 45, Status: attendance.Unexplained}})
 	require.NoError(t, err)
-	all, err := env.eng.Notices(ctx, polTutor, env.cases["minor"])
+	all, err := readNotices(ctx, env.eng, polTutor, env.cases["minor"])
 	require.NoError(t, err)
-	mine, err := env.eng.Notices(ctx, guardian("minor"), env.cases["minor"])
+	mine, err := readNotices(ctx, env.eng, guardian("minor"), env.cases["minor"])
 	require.NoError(t, err)
 	require.NotEmpty(t, mine, "the guardian's absence notice")
 	assert.Greater(t, len(all), len(mine), "the HOKS survey went to the student, not the guardian")
 	for _, n := range mine {
 		assert.Equal(t, "guardian-of-minor", n.Recipient.ID)
 	}
-	_, err = env.eng.Notices(ctx, guardian("adult"), env.cases["adult"])
+	_, err = readNotices(ctx, env.eng, guardian("adult"), env.cases["adult"])
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
 }
 

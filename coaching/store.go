@@ -69,6 +69,10 @@ type ReadTx interface {
 	// Notice returns a notice of the outbox as this transaction sees it,
 	// or a *NotFoundError.
 	Notice(ctx context.Context, id string) (Notice, error)
+	// Notices lists the outbox's notices matching q as this transaction
+	// sees them (a notice enqueued in it included), oldest first, as
+	// [Outbox.Notices] does.
+	Notices(ctx context.Context, q NoticeQuery) ([]Notice, error)
 	// AccessLog returns the access-log entries matching q in ascending Seq
 	// order.
 	AccessLog(ctx context.Context, q AccessQuery) ([]AccessEntry, error)

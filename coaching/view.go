@@ -206,6 +206,32 @@ func (v *CaseView) Available() ([]string, error) {
 	return out, nil
 }
 
+// Notices returns the notices about the case, if the policy lets the view's
+// actor read them (read_notices): staff see every notice of the case,
+// anyone else (a guardian, the student) only the notices addressed to
+// them. A notice about a guarded document (a welfare record, a feature's
+// registered [DocumentKind]) is shown only to those who may know of that
+// document. The outbox is read in the view's transaction.
+func (v *CaseView) Notices() ([]Notice, error) {
+	if _, err := v.ask(OpReadNotices, ""); err != nil {
+		return nil, err
+	}
+	all, err := v.tx.Notices(v.ctx, NoticeQuery{CaseID: v.c.ID})
+	if err != nil {
+		return nil, err
+	}
+	if !anyRole(v.actor, staffRoles) && !v.actor.IsEngine() {
+		own := all[:0:0]
+		for _, n := range all {
+			if n.Recipient.ID == v.actor.ID {
+				own = append(own, n)
+			}
+		}
+		all = own
+	}
+	return v.e.welfareFilter(v.tx, v.actor, &v.c).notices(v.ctx, all)
+}
+
 // AuditTrail returns the case's audit trail in order, if the policy lets
 // the view's actor read the case (read_case). Entries about a guarded
 // document (a welfare record's versions, the changes of a feature's

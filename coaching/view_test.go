@@ -81,8 +81,14 @@ func TestBoundEngine(t *testing.T) {
 		}
 		_, err := b.Tick(ctx, env.Clock.Now())
 		assert.ErrorContains(t, err, "runs its own transactions")
-		_, err = b.Notices(ctx, ct.Coach, c.ID)
-		assert.ErrorContains(t, err, "runs its own transactions")
+		now := env.Clock.Now()
+		_, err = tx.Enqueue(ctx, coaching.Notice{ID: "host-1", CaseID: c.ID, Kind: "host", Recipient: coaching.Recipient{ID: ct.Coach.ID},
+			Subject: "s", Body: "b", Status: coaching.NoticePending, CreatedAt: now, NotBefore: now})
+		require.NoError(t, err)
+		notices, err := readNotices(ctx, b, ct.Coach, c.ID)
+		require.NoError(t, err)
+		require.Len(t, notices, 1, "a view on the bound engine reads the outbox in the host's transaction")
+		assert.Equal(t, "host-1", notices[0].ID)
 		got, err := b.Case(ctx, ct.Coach, c.ID)
 		require.NoError(t, err)
 		assert.Equal(t, coaching.ValoInduction, got.State, "reads on the bound engine see the transaction's writes")
@@ -90,6 +96,9 @@ func TestBoundEngine(t *testing.T) {
 	})
 	require.ErrorIs(t, err, errStop)
 	ct.RequireState(t, env.Engine, c.ID, coaching.ValoRecruitment)
+	notices, err := readNotices(ctx, env.Engine, ct.Coach, c.ID)
+	require.NoError(t, err)
+	assert.Empty(t, notices, "the host's notice rolled back with it")
 
 	_, err = env.Engine.In(nil).Case(ctx, ct.Coach, c.ID)
 	assert.ErrorContains(t, err, "nil transaction")
@@ -171,7 +180,7 @@ func TestChangeCaseIsOneAuditedChange(t *testing.T) {
 	last := trail[len(trail)-1]
 	assert.Equal(t, "work_trial_agreed", last.Event)
 	assert.Equal(t, ct.Coach.ID, last.ActorID)
-	notices, err := env.Engine.Notices(ctx, ct.Coach, c.ID)
+	notices, err := readNotices(ctx, env.Engine, ct.Coach, c.ID)
 	require.NoError(t, err)
 	assert.Len(t, notices, 1)
 

@@ -140,13 +140,20 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 		return nil, err
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return (*readTx)(s).Notices(ctx, q)
+}
+
+// Notices implements coaching.ReadTx: the outbox as the transaction sees
+// it, oldest (CreatedAt) first, ties in the order they were enqueued.
+func (t *readTx) Notices(_ context.Context, q coaching.NoticeQuery) ([]coaching.Notice, error) {
 	var out []coaching.Notice
-	for _, n := range s.notices {
+	for _, n := range t.notices {
 		if q.Match(*n) {
 			out = append(out, n.Clone())
 		}
 	}
-	order := s.noticeOrder
+	order := t.noticeOrder
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if !a.CreatedAt.Equal(b.CreatedAt) {
@@ -154,7 +161,6 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 		}
 		return order[a.ID] < order[b.ID]
 	})
-	s.mu.RUnlock()
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[:q.Limit]
 	}

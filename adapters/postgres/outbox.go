@@ -181,6 +181,12 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return readNotices(ctx, s, s.pool, q)
+}
+
+// readNotices reads the notices q matches through db (the pool, or a
+// transaction).
+func readNotices(ctx context.Context, s *Store, db dbtx, q coaching.NoticeQuery) ([]coaching.Notice, error) {
 	if !storableText(string(q.CaseID)) || !storableText(q.Kind) || !storableText(string(q.Status)) {
 		return nil, nil
 	}
@@ -188,7 +194,7 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 	if q.Limit > 0 {
 		limit = q.Limit
 	}
-	rows, err := s.pool.Query(ctx, s.q.notices, textOrNull(string(q.CaseID)), textOrNull(q.Kind), textOrNull(string(q.Status)), limit)
+	rows, err := db.Query(ctx, s.q.notices, textOrNull(string(q.CaseID)), textOrNull(q.Kind), textOrNull(string(q.Status)), limit)
 	return collect(rows, err, []coaching.Notice(nil), target{kind: "notice"}, scanNotice)
 }
 

@@ -282,6 +282,10 @@ func (t *txn) Notice(ctx context.Context, id string) (coaching.Notice, error) {
 	return readNotice(ctx, t.s, t.db, id)
 }
 
+func (t *txn) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching.Notice, error) {
+	return readNotices(ctx, t.s, t.db, q)
+}
+
 func readNotice(ctx context.Context, s *Store, db dbtx, id string) (coaching.Notice, error) {
 	tg := target{kind: "notice", id: id}
 	var n coaching.Notice

@@ -151,6 +151,13 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	query, args := noticesQuery(q)
+	return scanNotices(s.r.QueryContext(ctx, query, args...))
+}
+
+// noticesQuery is the statement that reads the notices q matches, oldest
+// first.
+func noticesQuery(q coaching.NoticeQuery) (string, []any) {
 	var b strings.Builder
 	b.WriteString("SELECT " + noticeCols + " FROM notices WHERE 1 = 1")
 	var args []any
@@ -171,8 +178,12 @@ func (s *Store) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching
 		b.WriteString(" LIMIT ?")
 		args = append(args, q.Limit)
 	}
+	return b.String(), args
+}
+
+// scanNotices reads the rows of noticesQuery.
+func scanNotices(rows *sql.Rows, err error) ([]coaching.Notice, error) {
 	rf := ref{kind: "notices"}
-	rows, err := s.r.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return nil, interpretError(err, rf)
 	}

@@ -901,6 +901,11 @@ func (r *reader) Notice(ctx context.Context, id string) (coaching.Notice, error)
 	return n, nil
 }
 
+func (r *reader) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coaching.Notice, error) {
+	query, args := noticesQuery(q)
+	return scanNotices(r.tx.QueryContext(ctx, query, args...))
+}
+
 func (w *writer) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 	if n.Status == "" {
 		n.Status = coaching.NoticePending

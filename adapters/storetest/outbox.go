@@ -197,6 +197,11 @@ func outboxCases() []testCase {
 				assert.Len(e, e.claim(at(3*hour+hour/2), 10, hour), 1, "the rolled-back cancel leaves n-3 claimable (n-1 is still leased)")
 			},
 		},
+		{
+			name: "NoticesInTransaction",
+			rule: "ReadTx.Notices lists what Outbox.Notices lists, as the transaction sees it: in a View the committed notices, in an Update the notices it enqueued as well, which are gone once it rolls back",
+			run:  testNoticesInTx,
+		},
 	}
 }
 
@@ -509,6 +514,33 @@ func testNoticesQuery(e *env) {
 	// Full values, not only ids.
 	got := e.notices(coaching.NoticeQuery{CaseID: "c-2"})
 	assert.Equal(e, []coaching.Notice{NormalizeNotice(all[3]), NormalizeNotice(all[1])}, normalizeAll(got, NormalizeNotice), "Notices(c-2) field for field")
+}
+
+func testNoticesInTx(e *env) {
+	e.seed("c-1", "c-2")
+	const tr, od = coaching.NoticeKindTransition, coaching.NoticeKindPhaseOverdue
+	e.enqueue(notice("n-1", "c-1", tr, at(hour)), notice("n-2", "c-2", tr, at(2*hour)), notice("n-3", "c-1", od, at(3*hour)))
+	queries := []coaching.NoticeQuery{{}, {CaseID: "c-1"}, {CaseID: "c-2", Kind: od}, {Kind: tr, Limit: 1}}
+	e.view(func(tx coaching.ReadTx) error {
+		for _, q := range queries {
+			got, err := tx.Notices(e.ctx, q)
+			require.NoError(e, err, "ReadTx.Notices(%+v)", q)
+			assert.Equal(e, normalizeAll(e.notices(q), NormalizeNotice), normalizeAll(got, NormalizeNotice), "ReadTx.Notices(%+v) as Outbox.Notices", q)
+		}
+		return nil
+	})
+	errRollback := errors.New("storetest: roll back")
+	err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+		if _, err := tx.Enqueue(e.ctx, notice("n-4", "c-1", od, at(4*hour))); err != nil {
+			return err
+		}
+		got, err := tx.Notices(e.ctx, coaching.NoticeQuery{CaseID: "c-1"})
+		require.NoError(e, err)
+		assert.Equal(e, []string{"n-1", "n-3", "n-4"}, noticeIDs(got), "the transaction sees the notice it enqueued")
+		return errRollback
+	})
+	require.ErrorIs(e, err, errRollback)
+	assert.Equal(e, []string{"n-1", "n-3"}, noticeIDs(e.notices(coaching.NoticeQuery{CaseID: "c-1"})), "the rolled-back notice is gone")
 }
 
 func nilIfEmpty[T any](s []T) []T {

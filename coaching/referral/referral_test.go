@@ -154,6 +154,17 @@ func readAuditTrail(ctx context.Context, eng *coaching.Engine, actor coaching.Ac
 	return trail, err
 }
 
+// readNotices reads the notices about a case as actor may see them.
+func readNotices(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID) ([]coaching.Notice, error) {
+	var out []coaching.Notice
+	err := eng.ReadCase(ctx, actor, coaching.OpReadNotices, id, func(v *coaching.CaseView) error {
+		var err error
+		out, err = v.Notices()
+		return err
+	})
+	return out, err
+}
+
 func mapValues(m map[string]string) []string {
 	var out []string
 	for _, v := range m {
@@ -248,7 +259,7 @@ func TestFollowUpFollowsTheReferralRule(t *testing.T) {
 		for _, e := range trail {
 			events = append(events, e.Event)
 		}
-		notices, err := env.Engine.Notices(ctx, tc.who, c.ID)
+		notices, err := readNotices(ctx, env.Engine, tc.who, c.ID)
 		require.NoError(t, err)
 		followUps := 0
 		for _, n := range notices {

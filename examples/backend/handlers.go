@@ -347,7 +347,12 @@ type versioned struct {
 }
 
 func (s *Server) notices(r *http.Request, a coaching.Actor) (int, any, error) {
-	ns, err := s.eng.Notices(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+	var ns []coaching.Notice
+	err := s.eng.ReadCase(r.Context(), a, coaching.OpReadNotices, coaching.CaseID(r.PathValue("case")), func(v *coaching.CaseView) error {
+		var err error
+		ns, err = v.Notices()
+		return err
+	})
 	if err != nil {
 		return 0, nil, err
 	}
