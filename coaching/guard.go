@@ -17,7 +17,7 @@ import (
 // ("welfare_", guarded by read_welfare). The audit entries a document's
 // changes wrote and the notices sent about it concern that document, and
 // every read that returns such entries or notices ([CaseView.AuditTrail],
-// [Engine.Notices]) shows them only to an actor who may know of the
+// [CaseView.Notices]) shows them only to an actor who may know of the
 // document itself — by the very question that guards it, asked with the
 // document's own facts. The kernel knows no feature by
 // name: a referral (coaching/referral) is guarded because the host passed
