@@ -92,7 +92,9 @@ func TestImportGoodFile(t *testing.T) {
 		[]string{rep.Enrolled[0].ExternalID, rep.Enrolled[1].ExternalID, rep.Enrolled[2].ExternalID, rep.Enrolled[3].ExternalID})
 
 	// The first row in full.
-	p, err := readParticipant(ctx, eng, head, rep.Enrolled[0].Participant)
+	p, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, rep.Enrolled[0].Participant)
+	})
 	require.NoError(t, err)
 	assert.Equal(t, coaching.ParticipantID("sis:1.2.246.562.10.00000000001:S1001"), p.ID)
 	assert.Equal(t, org, p.Organisation)
@@ -108,7 +110,7 @@ func TestImportGoodFile(t *testing.T) {
 		{ID: "sis:1.2.246.562.10.00000000001:S1001:guardian2", Name: "Liisa Virtanen",
 			Contact: coaching.Contact{Email: "liisa.virtanen@example.fi"}, Language: coaching.Finnish},
 	}, p.Guardians)
-	code, err := readIdentityCode(ctx, eng, head, p.ID)
+	code, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.IdentityCode, error) { return s.IdentityCode(p.ID) })
 	require.NoError(t, err)
 	want, err := coaching.ParseIdentityCode("140310A9013")
 	require.NoError(t, err)
@@ -123,7 +125,7 @@ func TestImportGoodFile(t *testing.T) {
 	assert.JSONEq(t, `{"group":"TVO25A","start_date":"2026-08-10"}`, string(rec.Data))
 	assert.Equal(t, tutor.ID, rec.By, "the importer wrote the record, though not on the team")
 	assert.EqualValues(t, 1, rec.Seq, "the record came with the opening")
-	trail, err := readAuditTrail(ctx, eng, head, c.ID)
+	trail, err := ct.ReadCase(ctx, eng, head, coaching.OpReadCase, c.ID, (*coaching.CaseView).AuditTrail)
 	require.NoError(t, err)
 	require.Len(t, trail, 1)
 	assert.Equal(t, tutor.ID, trail[0].ActorID, "the importer opened the case")
@@ -135,7 +137,9 @@ func TestImportGoodFile(t *testing.T) {
 	var er sis.EnrolmentRecord
 	require.NoError(t, c.DecodeRecord(sis.RecordName, &er))
 	assert.Equal(t, sis.EnrolmentRecord{Group: "SÄH25, group B", StartDate: coaching.NewDate(2026, 8, 17)}, er)
-	p, err = readParticipant(ctx, eng, head, rep.Enrolled[2].Participant)
+	p, err = ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, rep.Enrolled[2].Participant)
+	})
 	require.NoError(t, err)
 	assert.Equal(t, coaching.English, p.Language)
 	assert.Equal(t, map[string]string{"sis": "S1003", "oppija_oid": "1.2.246.562.24.10000000029"}, p.ExternalIDs)
@@ -146,7 +150,9 @@ func TestImportGoodFile(t *testing.T) {
 	require.NoError(t, err)
 	_, ok = c.Record(sis.RecordName)
 	assert.False(t, ok)
-	p, err = readParticipant(ctx, eng, head, rep.Enrolled[3].Participant)
+	p, err = ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, rep.Enrolled[3].Participant)
+	})
 	require.NoError(t, err)
 	assert.Equal(t, coaching.Finnish, p.Language)
 	assert.Empty(t, p.Guardians)
@@ -192,17 +198,23 @@ func TestImportBadRows(t *testing.T) {
 	for _, e := range rep.Enrolled {
 		c, err := eng.Case(ctx, head, e.Case)
 		require.NoError(t, err)
-		p, err := readParticipant(ctx, eng, head, c.ParticipantID)
+		p, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+			return s.Participant(coaching.OpReadParticipant, c.ParticipantID)
+		})
 		require.NoError(t, err)
 		assert.Equal(t, e.ExternalID, p.ExternalIDs[sis.ExternalIDSIS])
 	}
-	p, err := readParticipant(ctx, eng, head, sis.ParticipantID(org, "S2010"))
+	p, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, sis.ParticipantID(org, "S2010"))
+	})
 	require.NoError(t, err)
 	assert.Equal(t, "Iida", p.GivenNames, "columns are found by name, in any order")
 	assert.Equal(t, "Järvinen", p.FamilyName)
 	require.Len(t, p.Guardians, 1)
 	assert.Equal(t, "Maija Järvinen", p.Guardians[0].Name)
-	_, err = readParticipant(ctx, eng, head, sis.ParticipantID(org, "S2011"))
+	_, err = ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, sis.ParticipantID(org, "S2011"))
+	})
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "neither of two rows with the same external id is enrolled")
 }
 
@@ -217,7 +229,9 @@ func TestImportStrict(t *testing.T) {
 		assert.Equal(t, wantBad, rep.Problems)
 		assert.Empty(t, rep.Enrolled)
 		assert.Equal(t, 0, countCases(t, eng))
-		_, err := readParticipant(ctx, eng, head, sis.ParticipantID(org, "S2001"))
+		_, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+			return s.Participant(coaching.OpReadParticipant, sis.ParticipantID(org, "S2001"))
+		})
 		assert.ErrorIs(t, err, coaching.ErrNotFound)
 	})
 	t.Run("a good file is enrolled whole", func(t *testing.T) {
@@ -293,7 +307,9 @@ func TestImportExcelFile(t *testing.T) {
 	var er sis.EnrolmentRecord
 	require.NoError(t, c.DecodeRecord(sis.RecordName, &er))
 	assert.Equal(t, "TVO;A", er.Group)
-	p, err := readParticipant(ctx, eng, head, sis.ParticipantID(org, "E1"))
+	p, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, sis.ParticipantID(org, "E1"))
+	})
 	require.NoError(t, err)
 	assert.Equal(t, "Aino", p.GivenNames, "the byte order mark is not part of the first column's name or value")
 }
@@ -338,7 +354,9 @@ func TestImportForbiddenActor(t *testing.T) {
 		other := coaching.Actor{ID: "tutor-9", Organisation: "1.2.246.562.10.99999999999", Roles: []coaching.Role{coaching.RolePersonalTutor}}
 		_, err := sis.Import(ctx, eng, other, strings.NewReader(""), options())
 		require.ErrorIs(t, err, coaching.ErrForbidden)
-		log, err := readAccessLog(ctx, eng, head, coaching.AccessQuery{ActorID: other.ID})
+		log, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) ([]coaching.AccessEntry, error) {
+			return s.AccessLog(coaching.AccessQuery{ActorID: other.ID})
+		})
 		require.NoError(t, err)
 		require.Len(t, log, 1)
 		assert.Equal(t, coaching.OpEnrol, log[0].Operation)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 // A writer process is killed with SIGKILL in the middle of a load, then
@@ -110,7 +111,7 @@ func TestCrashWriter(t *testing.T) {
 	for _, id := range ids {
 		c, err := eng.Case(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
-		trail, err := readAuditTrail(ctx, eng, inspector, coaching.CaseID(id))
+		trail, err := ct.ReadCase(ctx, eng, inspector, coaching.OpReadCase, coaching.CaseID(id), (*coaching.CaseView).AuditTrail)
 		require.NoError(t, err)
 		requireExplained(t, c, trail)
 		trails[id] = trail

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 // A host keeps its own table (here, an order log) beside the store's. With
@@ -61,7 +62,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		assert.Equal(t, coaching.ValoPaused, c.State)
 		assert.Equal(t, 1, hostRows(), "the host's row committed with the case")
 		assert.Equal(t, 3, notices(), "the transition's notice committed with the case")
-		trail, err := readAuditTrail(ctx, eng, inspector, "c-host")
+		trail, err := ct.ReadCase(ctx, eng, inspector, coaching.OpReadCase, "c-host", (*coaching.CaseView).AuditTrail)
 		require.NoError(t, err)
 		require.Len(t, trail, 4)
 		assert.Equal(t, "host-1", trail[3].IdempotencyKey)
@@ -91,7 +92,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, before.Version, after.Version, "the rolled-back transition left no trace in the case")
 		assert.Equal(t, coaching.ValoPaused, after.State)
-		trail, err := readAuditTrail(ctx, eng, inspector, "c-host")
+		trail, err := ct.ReadCase(ctx, eng, inspector, coaching.OpReadCase, "c-host", (*coaching.CaseView).AuditTrail)
 		require.NoError(t, err)
 		assert.Len(t, trail, int(before.Version), "no audit entry of the rolled-back transition")
 		assert.Equal(t, 1, hostRows(), "the host's row rolled back with the case")

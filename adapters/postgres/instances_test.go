@@ -28,6 +28,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/adapters/webhook"
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 // The multi-instance and crash tests run the store in other OS processes:
@@ -326,7 +327,7 @@ func TestMultiInstance(t *testing.T) {
 	for _, id := range ids {
 		c, err := eng.Case(ctx, inspector, coaching.CaseID(id))
 		require.NoError(t, err)
-		trail, err := readAuditTrail(ctx, eng, inspector, coaching.CaseID(id))
+		trail, err := ct.ReadCase(ctx, eng, inspector, coaching.OpReadCase, coaching.CaseID(id), (*coaching.CaseView).AuditTrail)
 		require.NoError(t, err)
 		requireExplained(t, c, trail)
 		for _, a := range trail {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -94,7 +95,7 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, before.Version, after.Version, "the transition was rolled back with the host's transaction")
 			assert.Equal(t, coaching.ValoSkillAcquisition, after.State)
-			trail, err := readAuditTrail(ctx, eng, inspector, id)
+			trail, err := ct.ReadCase(ctx, eng, inspector, coaching.OpReadCase, id, (*coaching.CaseView).AuditTrail)
 			require.NoError(t, err)
 			assert.Len(t, trail, int(before.Version), "no audit entry of the rolled-back transition")
 
@@ -112,7 +113,7 @@ func TestHostTransaction(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, before.Version+1, after.Version)
 			assert.Equal(t, coaching.ValoPaused, after.State)
-			trail, err = readAuditTrail(ctx, eng, inspector, id)
+			trail, err = ct.ReadCase(ctx, eng, inspector, coaching.OpReadCase, id, (*coaching.CaseView).AuditTrail)
 			require.NoError(t, err)
 			require.Len(t, trail, int(after.Version))
 			assert.Equal(t, coaching.ValoPause, trail[len(trail)-1].Event)

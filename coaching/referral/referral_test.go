@@ -145,24 +145,12 @@ func readDocument(ctx context.Context, eng *coaching.Engine, actor coaching.Acto
 
 // readAuditTrail reads a case's audit trail as actor may see it.
 func readAuditTrail(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID) ([]coaching.AuditEntry, error) {
-	var trail []coaching.AuditEntry
-	err := eng.ReadCase(ctx, actor, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
-		var err error
-		trail, err = v.AuditTrail()
-		return err
-	})
-	return trail, err
+	return ct.ReadCase(ctx, eng, actor, coaching.OpReadCase, id, (*coaching.CaseView).AuditTrail)
 }
 
 // readNotices reads the notices about a case as actor may see them.
 func readNotices(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID) ([]coaching.Notice, error) {
-	var out []coaching.Notice
-	err := eng.ReadCase(ctx, actor, coaching.OpReadNotices, id, func(v *coaching.CaseView) error {
-		var err error
-		out, err = v.Notices()
-		return err
-	})
-	return out, err
+	return ct.ReadCase(ctx, eng, actor, coaching.OpReadNotices, id, (*coaching.CaseView).Notices)
 }
 
 func mapValues(m map[string]string) []string {

@@ -166,7 +166,7 @@ func TestNoIdentityCodeInOutputLogsOrMail(t *testing.T) {
 	require.NoError(t, sim.report(ctx, &out))
 
 	for _, st := range sim.class {
-		code, err := readIdentityCode(ctx, sim.eng, head.actor(), st.Participant.ID)
+		code, err := ct.Read(ctx, sim.eng, head.actor(), func(s *coaching.Scope) (coaching.IdentityCode, error) { return s.IdentityCode(st.Participant.ID) })
 		require.NoError(t, err)
 		require.False(t, code.IsZero(), "the scan means something only if the codes are there")
 	}
@@ -185,7 +185,9 @@ func TestNoIdentityCodeInOutputLogsOrMail(t *testing.T) {
 		ct.RequireNoIdentityCodes(t, "notice "+n.ID+" as JSON", string(b))
 	}
 	for _, st := range sim.class {
-		p, err := readParticipant(ctx, sim.eng, head.actor(), st.Participant.ID)
+		p, err := ct.Read(ctx, sim.eng, head.actor(), func(s *coaching.Scope) (coaching.Participant, error) {
+			return s.Participant(coaching.OpReadParticipant, st.Participant.ID)
+		})
 		require.NoError(t, err)
 		b, err := json.Marshal(p)
 		require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/erasure"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
@@ -64,14 +65,16 @@ func TestErasureKeepsTheFigures(t *testing.T) {
 			assert.Equal(t, before.esf, after.esf, "the ESF indicators are the same")
 
 			for _, c := range sim.cases {
-				p, err := readParticipant(ctx, sim.eng, Coordinator, c.member.Participant.ID)
+				p, err := ct.Read(ctx, sim.eng, Coordinator, func(s *coaching.Scope) (coaching.Participant, error) {
+					return s.Participant(coaching.OpReadParticipant, c.member.Participant.ID)
+				})
 				require.NoError(t, err)
 				assert.False(t, p.ErasedOn.IsZero())
 				assert.Empty(t, p.GivenNames+p.FamilyName+p.Contact.Email+p.Contact.Phone)
 				assert.True(t, p.IdentityCode.IsZero())
 				assert.Empty(t, p.Guardians)
 				assert.Empty(t, p.ExternalIDs)
-				trail, err := readAuditTrail(ctx, sim.eng, Coordinator, c.id)
+				trail, err := ct.ReadCase(ctx, sim.eng, Coordinator, coaching.OpReadCase, c.id, (*coaching.CaseView).AuditTrail)
 				require.NoError(t, err)
 				assert.Equal(t, coaching.AuditErased, trail[len(trail)-1].Kind)
 				for _, e := range trail {

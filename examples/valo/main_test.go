@@ -13,6 +13,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/pathway"
 )
 
@@ -164,7 +165,7 @@ func TestEveryCaseEndsTerminalWithContiguousAudit(t *testing.T) {
 			assert.NotEqual(t, coaching.ValoDeclined, cs.State, c.id)
 		}
 
-		trail, err := readAuditTrail(ctx, sim.eng, Coordinator, c.id)
+		trail, err := ct.ReadCase(ctx, sim.eng, Coordinator, coaching.OpReadCase, c.id, (*coaching.CaseView).AuditTrail)
 		require.NoError(t, err)
 		require.NotEmpty(t, trail, c.id)
 		for i, e := range trail {

@@ -33,20 +33,24 @@ func TestNoIdentityCodeInOutputOrLogs(t *testing.T) {
 
 	for _, c := range sim.cases {
 		pid := c.member.Participant.ID
-		code, err := readIdentityCode(ctx, sim.eng, Coordinator, pid)
+		code, err := ct.Read(ctx, sim.eng, Coordinator, func(s *coaching.Scope) (coaching.IdentityCode, error) { return s.IdentityCode(pid) })
 		require.NoError(t, err)
 		require.True(t, code.Equal(c.member.Participant.IdentityCode), "the scan means something only if the codes are there")
-		p, err := readParticipant(ctx, sim.eng, Coordinator, pid)
+		p, err := ct.Read(ctx, sim.eng, Coordinator, func(s *coaching.Scope) (coaching.Participant, error) {
+			return s.Participant(coaching.OpReadParticipant, pid)
+		})
 		require.NoError(t, err)
 		cs, err := sim.eng.Case(ctx, Coordinator, c.id)
 		require.NoError(t, err)
-		trail, err := readAuditTrail(ctx, sim.eng, Coordinator, c.id)
+		trail, err := ct.ReadCase(ctx, sim.eng, Coordinator, coaching.OpReadCase, c.id, (*coaching.CaseView).AuditTrail)
 		require.NoError(t, err)
 		b, err := json.Marshal([]any{p, cs, trail})
 		require.NoError(t, err)
 		ct.RequireNoIdentityCodes(t, "participant, case and audit trail as JSON", string(b))
 	}
-	log, err := readAccessLog(ctx, sim.eng, Coordinator, coaching.AccessQuery{ActorID: Coordinator.ID})
+	log, err := ct.Read(ctx, sim.eng, Coordinator, func(s *coaching.Scope) ([]coaching.AccessEntry, error) {
+		return s.AccessLog(coaching.AccessQuery{ActorID: Coordinator.ID})
+	})
 	require.NoError(t, err)
 	reads := 0
 	for _, e := range log {
