@@ -325,7 +325,9 @@ func TestAbsenceHourStepsWidenTheCircle(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	head := coaching.TeamMember{ActorID: "head-1", Role: coaching.RoleHeadOfStudies, Name: "Rehtori", Contact: coaching.Contact{Email: "rehtori@example.fi"}}
-	_, err := changeTeam(context.Background(), env.Engine, ct.Tutor, c.ID, coaching.TeamChange{Add: &head})
+	_, err := env.Engine.ChangeCase(context.Background(), ct.Tutor, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+		return ch.ChangeTeam(coaching.TeamChange{Add: &head})
+	})
 	require.NoError(t, err)
 	d := coaching.DateOf(monday)
 	// Sick days of 5 hours, a day at a time: the 25 h, 30 h and 50 h steps
