@@ -191,7 +191,7 @@ func recordDenialTx(ctx context.Context, tx Tx, err error) error {
 	if k, ok := tx.(DenialKeeper); ok {
 		k.KeepOnRollback(*fe.access)
 		// Kept by the transaction: recordDenial must not write it again
-		// when tx is an engine transaction (Engine.Update) that rolls back.
+		// when tx is an engine transaction (Engine.Write) that rolls back.
 		fe.logged = true
 	}
 	// Not marked logged otherwise: when tx is the engine's own it rolls
@@ -265,14 +265,4 @@ func (e *Engine) authorizeOrganisation(ctx context.Context, actor Actor, op Oper
 		}
 		return log(req, d, "")
 	})
-}
-
-// Update runs fn in one store transaction, as Store.Update does, for a
-// host that combines several engine calls (on Engine.In(tx)) and its own
-// writes: when an engine call inside fn is denied by the policy, the
-// denial's access-log entry, written into the rolled-back transaction, is
-// written again after it, so no denial is lost. On a bound engine fn runs
-// in the bound transaction.
-func (e *Engine) Update(ctx context.Context, fn func(tx Tx) error) error {
-	return e.update(ctx, fn)
 }

@@ -178,7 +178,7 @@ func TestChangeParticipantRefusals(t *testing.T) {
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	_, err = env.Engine.ChangeParticipant(ctx, head, coaching.OpRecordConsent, p.ID, nil)
 	require.Error(t, err)
-	err = env.Engine.Update(ctx, func(tx coaching.Tx) error {
+	err = env.Store.Update(ctx, func(tx coaching.Tx) error {
 		_, err := env.Engine.In(tx).ChangeParticipant(ctx, head, coaching.OpRecordConsent, p.ID, func(*coaching.ParticipantChange) error { return nil })
 		return err
 	})

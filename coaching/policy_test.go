@@ -525,14 +525,14 @@ func TestNoticesByRecipient(t *testing.T) {
 }
 
 // A denial inside a host transaction that rolls back is still logged, once,
-// when the host runs it through Engine.Update.
-func TestDenialInsideEngineUpdateIsLogged(t *testing.T) {
+// when the host runs it in a policy-scoped transaction (Engine.Write).
+func TestDenialInsideEngineWriteIsLogged(t *testing.T) {
 	ctx := context.Background()
 	env := newPolicyEnv(t)
 	before := env.snapshot(t, "minor")
 	stranger := coaching.Actor{ID: "teacher-other", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleTeacher}}
-	err := env.eng.Update(ctx, func(tx coaching.Tx) error {
-		_, err := env.eng.In(tx).Fire(ctx, stranger, env.cases["minor"], "finish", nil)
+	err := env.eng.Write(ctx, stranger, func(s *coaching.Scope) error {
+		_, err := env.eng.In(s.Tx()).Fire(ctx, stranger, env.cases["minor"], "finish", nil)
 		return err
 	})
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule)

@@ -209,9 +209,9 @@ func enrolEach(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, 
 			return err
 		}
 		var id coaching.CaseID
-		err := eng.Update(ctx, func(tx coaching.Tx) error {
+		err := eng.Write(ctx, actor, func(s *coaching.Scope) error {
 			var err error
-			id, err = enrolRow(ctx, eng, tx, actor, opts, r)
+			id, err = enrolRow(ctx, eng, s.Tx(), actor, opts, r)
 			return err
 		})
 		if err != nil {
@@ -258,7 +258,7 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 	}
 	var enrolled []Enrolled
 	failed := -1
-	err = eng.Update(ctx, func(tx coaching.Tx) error {
+	err = eng.Write(ctx, actor, func(s *coaching.Scope) error {
 		enrolled, failed = enrolled[:0], -1
 		for i, r := range rows {
 			if i%256 == 0 {
@@ -266,7 +266,7 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 					return err
 				}
 			}
-			id, err := enrolRow(ctx, eng, tx, actor, opts, r)
+			id, err := enrolRow(ctx, eng, s.Tx(), actor, opts, r)
 			if err != nil {
 				failed = i
 				return err

@@ -90,7 +90,7 @@ func RunDenials(t *testing.T, newStore Harness) {
 	}
 	// Inside a host's transaction (Engine.In): the denial's entry survives
 	// the host's rollback, and is written once whether the host commits,
-	// rolls back, or runs it through Engine.Update.
+	// rolls back, or runs it in a policy-scoped transaction (Engine.Write).
 	intruder := coaching.Actor{ID: "teacher", Organisation: org, Roles: []coaching.Role{coaching.RoleTeacher}}
 	hostTx := []struct {
 		name string
@@ -100,7 +100,9 @@ func RunDenials(t *testing.T, newStore Harness) {
 		{"host commits", func(fn func(tx coaching.Tx) error) error {
 			return store.Update(ctx, func(tx coaching.Tx) error { _ = fn(tx); return nil })
 		}},
-		{"through Engine.Update", func(fn func(tx coaching.Tx) error) error { return eng.Update(ctx, fn) }},
+		{"through Engine.Write", func(fn func(tx coaching.Tx) error) error {
+			return eng.Write(ctx, intruder, func(s *coaching.Scope) error { return fn(s.Tx()) })
+		}},
 	}
 	for _, h := range hostTx {
 		t.Run("in a host transaction: "+h.name, func(t *testing.T) {

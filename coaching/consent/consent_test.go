@@ -135,7 +135,7 @@ func TestConsentOnEveryCaseAndBadInput(t *testing.T) {
 
 	// A bound engine cannot list the participant's cases inside the
 	// host's transaction.
-	err = env.Engine.Update(ctx, func(tx coaching.Tx) error {
+	err = env.Store.Update(ctx, func(tx coaching.Tx) error {
 		b, err := consent.New(env.Engine.In(tx))
 		if err != nil {
 			return err

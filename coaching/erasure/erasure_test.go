@@ -187,7 +187,7 @@ func TestApplyRetention(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, open.ErasedOn.IsZero(), "an open case keeps its participant")
 
-	err = env.Engine.Update(ctx, func(tx coaching.Tx) error {
+	err = env.Store.Update(ctx, func(tx coaching.Tx) error {
 		b, err := New(env.Engine.In(tx))
 		if err != nil {
 			return err
