@@ -164,15 +164,15 @@ func TestRulesAndEffectsReadRecords(t *testing.T) {
 	var rej *coaching.RulesRejectedError
 	require.ErrorAs(t, err, &rej)
 	assert.Contains(t, rej.Error(), "not screened")
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "screening", screening{OK: true}, nil)
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "screening", screening{OK: true}, 0)
 	require.NoError(t, err)
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "screening", screening{OK: false}, nil)
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "screening", screening{OK: false}, 0)
 	require.NoError(t, err)
 	_, err = env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
 	require.ErrorAs(t, err, &rej)
 	assert.Contains(t, rej.Error(), "the latest screening is not ok", "only the latest screening counts")
 
-	_, err = env.Engine.AddRecord(ctx, ct.Coach, c.ID, "screening", screening{OK: true}, nil)
+	_, err = addRecord(ctx, env.Engine, ct.Coach, c.ID, "screening", screening{OK: true}, 0)
 	require.NoError(t, err)
 	res, err := env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
 	require.NoError(t, err)
