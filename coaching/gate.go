@@ -116,6 +116,18 @@ func (e *Engine) screen(run txRunner, actor Actor, op Operation) error {
 	return run(func(Tx) error { return e.deny(req, d) })
 }
 
+// admit starts an engine call that runs the caller's function in the
+// engine's own transaction: the function must be given (hasFn; call names
+// the method in the error) and actor must pass the screen for op (a denial
+// is logged). It returns the runner of the call's transaction.
+func (e *Engine) admit(ctx context.Context, call string, hasFn bool, actor Actor, op Operation) (txRunner, error) {
+	if !hasFn {
+		return nil, fmt.Errorf("valmennus: %s: fn is nil", call)
+	}
+	run := e.run(ctx)
+	return run, e.screen(run, actor, op)
+}
+
 // deny turns a denial of req into the *ForbiddenError every engine call
 // returns for it, carrying its access-log entry. It is the only place a
 // denial is made: whichever check refused (the screen, the policy, the

@@ -53,11 +53,8 @@ type ParticipantChange struct {
 // engine ([Engine.In]) cannot run it (an error), and a case opened for the
 // participant while the change runs is not part of it.
 func (e *Engine) ChangeParticipant(ctx context.Context, actor Actor, op Operation, id ParticipantID, fn func(ch *ParticipantChange) error) (Participant, error) {
-	if fn == nil {
-		return Participant{}, errors.New("valmennus: ChangeParticipant: fn is nil")
-	}
-	run := e.run(ctx)
-	if err := e.screen(run, actor, op); err != nil {
+	run, err := e.admit(ctx, "ChangeParticipant", fn != nil, actor, op)
+	if err != nil {
 		return Participant{}, err
 	}
 	if id == "" {

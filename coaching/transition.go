@@ -43,11 +43,8 @@ func (t *Transition) Participant(ctx context.Context) (Participant, error) {
 			t.participantErr = &NotFoundError{Kind: "participant", ID: string(t.Case.ParticipantID)}
 			return
 		}
-		var p Participant
-		err := t.view(ctx, func(tx ReadTx) error {
-			var err error
-			p, err = tx.Participant(ctx, t.Case.ParticipantID)
-			return err
+		p, err := viewed(ctx, t, func(tx ReadTx) (Participant, error) {
+			return tx.Participant(ctx, t.Case.ParticipantID)
 		})
 		t.participant, t.participantErr = &p, err
 	})
@@ -71,13 +68,9 @@ func (t *Transition) Documents(ctx context.Context, kind string) ([]Document, er
 	if t.engine == nil {
 		return nil, &NotFoundError{Kind: "document", ID: string(t.Case.ID) + "/" + kind}
 	}
-	var out []Document
-	err := t.view(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Documents(ctx, t.Case.ID, kind)
-		return err
+	return viewed(ctx, t, func(tx ReadTx) ([]Document, error) {
+		return tx.Documents(ctx, t.Case.ID, kind)
 	})
-	return out, err
 }
 
 // Records returns the case's records that q selects, oldest first, as
@@ -88,13 +81,9 @@ func (t *Transition) Records(ctx context.Context, q RecordQuery) ([]Record, erro
 	if t.engine == nil {
 		return []Record{}, nil
 	}
-	var out []Record
-	err := t.view(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Records(ctx, t.Case.ID, q)
-		return err
+	return viewed(ctx, t, func(tx ReadTx) ([]Record, error) {
+		return tx.Records(ctx, t.Case.ID, q)
 	})
-	return out, err
 }
 
 // view reads through the command's transaction, or the store.
@@ -103,4 +92,15 @@ func (t *Transition) view(ctx context.Context, fn func(ReadTx) error) error {
 		return fn(t.tx)
 	}
 	return t.engine.view(ctx, fn)
+}
+
+// viewed runs one read through t.view and returns what it read.
+func viewed[T any](ctx context.Context, t *Transition, read func(ReadTx) (T, error)) (T, error) {
+	var out T
+	err := t.view(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = read(tx)
+		return err
+	})
+	return out, err
 }

@@ -449,15 +449,12 @@ var kernelAuditKinds = []AuditKind{AuditOpened, AuditTransition, AuditOverdue, A
 // rolls everything back. It returns the case after the change (its row:
 // the records it added are not on it, see [Case.Records]).
 func (e *Engine) ChangeCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(ch *CaseChange) error) (Case, error) {
-	if fn == nil {
-		return Case{}, errors.New("valmennus: ChangeCase: fn is nil")
-	}
-	run := e.run(ctx)
-	if err := e.screen(run, actor, op); err != nil {
+	run, err := e.admit(ctx, "ChangeCase", fn != nil, actor, op)
+	if err != nil {
 		return Case{}, err
 	}
 	var out Case
-	err := run(func(tx Tx) error {
+	err = run(func(tx Tx) error {
 		var err error
 		out, err = e.changeCase(ctx, tx, actor, op, id, fn)
 		return err

@@ -167,6 +167,15 @@ type tx struct {
 	kept []coaching.AccessEntry
 }
 
+// row returns case id's row for a write, or a *coaching.NotFoundError.
+func (t *tx) row(id coaching.CaseID) (*caseRow, error) {
+	r, ok := t.s.cases[id]
+	if !ok {
+		return nil, &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	}
+	return r, nil
+}
+
 // KeepOnRollback implements coaching.DenialKeeper.
 func (t *tx) KeepOnRollback(e coaching.AccessEntry) { t.kept = append(t.kept, e.Clone()) }
 
@@ -448,9 +457,9 @@ func (t *readTx) State(_ context.Context, id coaching.CaseID) (attendance.State,
 }
 
 func (t *tx) PutFlags(_ context.Context, id coaching.CaseID, flags []attendance.RiskFlag) error {
-	r, ok := t.s.cases[id]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	r, err := t.row(id)
+	if err != nil {
+		return err
 	}
 	t.undo = append(t.undo, undoOp{kind: undoPutFlags, row: r, old: r.flags})
 	r.flags = slices.Clone(flags)
@@ -510,9 +519,9 @@ func (t *tx) EraseFeatureData(_ context.Context, id coaching.CaseID) error {
 
 func (t *tx) PutMarks(_ context.Context, marks []attendance.Mark) error {
 	for _, m := range marks {
-		r, ok := t.s.cases[m.CaseID]
-		if !ok {
-			return &coaching.NotFoundError{Kind: "case", ID: string(m.CaseID)}
+		r, err := t.row(m.CaseID)
+		if err != nil {
+			return err
 		}
 		k := m.Key()
 		latest := len(r.history[k])
@@ -569,9 +578,9 @@ func (t *tx) UpdateNotice(_ context.Context, n coaching.Notice) (bool, error) {
 }
 
 func (t *tx) PutDocument(_ context.Context, d coaching.Document) error {
-	r, ok := t.s.cases[d.CaseID]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(d.CaseID)}
+	r, err := t.row(d.CaseID)
+	if err != nil {
+		return err
 	}
 	latest := int64(len(r.docs[d.Kind]))
 	if d.Version != latest+1 {
@@ -636,9 +645,9 @@ func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
 }
 
 func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) error {
-	r, ok := t.s.cases[c.ID]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(c.ID)}
+	r, err := t.row(c.ID)
+	if err != nil {
+		return err
 	}
 	if r.c.Version != expected {
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: r.c.Version}
@@ -667,9 +676,9 @@ func (t *readTx) Records(_ context.Context, id coaching.CaseID, q coaching.Recor
 }
 
 func (t *tx) AppendRecords(_ context.Context, id coaching.CaseID, records []coaching.Record) error {
-	r, ok := t.s.cases[id]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	r, err := t.row(id)
+	if err != nil {
+		return err
 	}
 	t.undo = append(t.undo, undoOp{kind: undoAppendRecords, row: r, old: len(r.records)})
 	r.records = append(r.records, records...)
@@ -677,9 +686,9 @@ func (t *tx) AppendRecords(_ context.Context, id coaching.CaseID, records []coac
 }
 
 func (t *tx) ReplaceRecords(_ context.Context, id coaching.CaseID, records []coaching.Record) error {
-	r, ok := t.s.cases[id]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	r, err := t.row(id)
+	if err != nil {
+		return err
 	}
 	t.undo = append(t.undo, undoOp{kind: undoReplaceRecords, row: r, old: r.records})
 	r.records = slices.Clone(records)
@@ -687,9 +696,9 @@ func (t *tx) ReplaceRecords(_ context.Context, id coaching.CaseID, records []coa
 }
 
 func (t *tx) AppendAudit(_ context.Context, e coaching.AuditEntry) error {
-	r, ok := t.s.cases[e.CaseID]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(e.CaseID)}
+	r, err := t.row(e.CaseID)
+	if err != nil {
+		return err
 	}
 	var last int64
 	if n := len(r.audit); n > 0 {
@@ -704,9 +713,9 @@ func (t *tx) AppendAudit(_ context.Context, e coaching.AuditEntry) error {
 }
 
 func (t *tx) PutCommand(_ context.Context, c coaching.CommandRecord) error {
-	r, ok := t.s.cases[c.CaseID]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(c.CaseID)}
+	r, err := t.row(c.CaseID)
+	if err != nil {
+		return err
 	}
 	if _, dup := r.commands[c.Key]; dup {
 		return &coaching.DuplicateError{Kind: "command", ID: string(c.CaseID) + "/" + c.Key}
@@ -967,9 +976,9 @@ func (t *tx) AppendAccess(_ context.Context, e coaching.AccessEntry) error {
 }
 
 func (t *tx) PurgeCase(_ context.Context, id coaching.CaseID) error {
-	r, ok := t.s.cases[id]
-	if !ok {
-		return &coaching.NotFoundError{Kind: "case", ID: string(id)}
+	r, err := t.row(id)
+	if err != nil {
+		return err
 	}
 	pu := &purgeUndo{docs: r.docs, audit: r.audit, commands: r.commands, order: map[string]int64{}}
 	// Readers may share the audit array: build a new one.

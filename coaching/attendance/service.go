@@ -668,56 +668,46 @@ func (s *Service) ReviewRisks(ctx context.Context, key *coaching.SystemKey) (rai
 // (inclusive; a zero end is open), ordered by date then lesson, if the
 // policy lets actor read the case's attendance (read_attendance).
 func (s *Service) Marks(ctx context.Context, actor coaching.Actor, id coaching.CaseID, from, to coaching.Date) ([]Mark, error) {
-	var out []Mark
-	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := sc.Case(coaching.OpReadAttendance, id); err != nil {
-			return err
-		}
-		rd, ok := sc.ReadTx().(Reader)
-		if !ok {
-			return errNoPort
-		}
+	return readCase(ctx, s, actor, coaching.OpReadAttendance, id, func(rd Reader) ([]Mark, error) {
 		ms, err := rd.Marks(ctx, id, from, to)
-		out = slices.Clone(ms) // the store's slice is read-only
-		return err
+		return slices.Clone(ms), err // the store's slice is read-only
 	})
-	return out, err
 }
 
 // MarkHistory returns every revision of one mark, oldest first: who
 // recorded or corrected what, and when (read_attendance).
 func (s *Service) MarkHistory(ctx context.Context, actor coaching.Actor, id coaching.CaseID, key MarkKey) ([]Mark, error) {
-	var out []Mark
-	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := sc.Case(coaching.OpReadAttendance, id); err != nil {
-			return err
-		}
-		rd, ok := sc.ReadTx().(Reader)
-		if !ok {
-			return errNoPort
-		}
+	return readCase(ctx, s, actor, coaching.OpReadAttendance, id, func(rd Reader) ([]Mark, error) {
 		ms, err := rd.MarkHistory(ctx, id, key)
-		out = slices.Clone(ms)
-		return err
+		return slices.Clone(ms), err
 	})
-	return out, err
 }
 
 // Flags returns the early-warning flags raised on a case and not cleared,
 // in the order they were raised, to those the policy lets read the case
 // (read_case: the flags were part of the case before they moved here).
 func (s *Service) Flags(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]RiskFlag, error) {
-	var out []RiskFlag
+	return readCase(ctx, s, actor, coaching.OpReadCase, id, func(rd Reader) ([]RiskFlag, error) {
+		st, err := rd.State(ctx, id)
+		return slices.Clone(st.Flags), err
+	})
+}
+
+// readCase runs read with the store's attendance reader in a
+// policy-scoped read, if the policy lets actor do op on case id; what read
+// returns is the caller's to keep (a copy of the store's slices).
+func readCase[T any](ctx context.Context, s *Service, actor coaching.Actor, op coaching.Operation, id coaching.CaseID, read func(rd Reader) (T, error)) (T, error) {
+	var out T
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := sc.Case(coaching.OpReadCase, id); err != nil {
+		if _, err := sc.Case(op, id); err != nil {
 			return err
 		}
 		rd, ok := sc.ReadTx().(Reader)
 		if !ok {
 			return errNoPort
 		}
-		st, err := rd.State(ctx, id)
-		out = slices.Clone(st.Flags)
+		var err error
+		out, err = read(rd)
 		return err
 	})
 	return out, err
