@@ -2,13 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,16 +12,6 @@ import (
 	"github.com/valmennus/valmennus/adapters/storetest"
 	"github.com/valmennus/valmennus/coaching"
 )
-
-// migrationFiles counts the embedded migrations (their numbers need not be
-// contiguous: LatestVersion is the highest, and Migrate applies each one a
-// schema has not recorded).
-func migrationFiles(t testing.TB) int {
-	t.Helper()
-	es, err := os.ReadDir("migrations")
-	require.NoError(t, err)
-	return len(es)
-}
 
 // A schema at version 2 (flags in the case JSON, no attendance state)
 // migrates with its data: the flags move out of the case rows into
@@ -35,23 +21,8 @@ func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := sharedPool(t)
-	schema := schemaName()
-	dropSchema(t, pool, schema)
-	ident := pgx.Identifier{schema}.Sanitize()
-	qs := []string{`CREATE SCHEMA ` + ident}
-	for _, f := range []string{"0001_init.sql", "0002_access_log.sql"} {
-		b, err := os.ReadFile(filepath.Join("migrations", f))
-		require.NoError(t, err)
-		qs = append(qs, strings.ReplaceAll(string(b), "{{schema}}", ident))
-	}
+	schema, ident := schemaAt(t, pool, 2)
 	flag := `{"rule":"unexplained_3_in_10","reason":"3 unexplained absences within the last 2 school days","since":"2026-09-08T06:00:00Z","seq":3}`
-	qs = append(qs,
-		`CREATE TABLE `+ident+`.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-		`INSERT INTO `+ident+`.schema_migrations (version, name) VALUES (1, 'init'), (2, 'access_log')`)
-	for _, q := range qs {
-		_, err := pool.Exec(ctx, q)
-		require.NoError(t, err, "building a version 2 schema")
-	}
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
 	// The version 2 statements the store still runs write the old rows;
@@ -78,10 +49,7 @@ func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 		require.NoError(t, err, "writing version 2 data")
 	}
 
-	require.NoError(t, store.Migrate(ctx))
-	v, err := store.Version(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, postgres.LatestVersion(), v)
+	requireLatest(t, store)
 	var left int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM `+ident+`.cases WHERE data ? 'flags'`).Scan(&left))
 	assert.Zero(t, left, "no case row keeps flags")

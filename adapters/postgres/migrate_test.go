@@ -2,8 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -124,22 +127,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := sharedPool(t)
-	schema := schemaName()
-	dropSchema(t, pool, schema)
-	ident := pgx.Identifier{schema}.Sanitize()
-	v1, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
-	require.NoError(t, err)
-	for _, q := range []string{
-		`CREATE SCHEMA ` + ident,
-		strings.ReplaceAll(string(v1), "{{schema}}", ident),
-		`CREATE TABLE ` + ident + `.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-		`INSERT INTO ` + ident + `.schema_migrations (version, name) VALUES (1, 'init')`,
-		`INSERT INTO ` + ident + `.sessions (id, kind, date, hours, staff, cases, elements, peer_support, contacts, topic, at, by)
-			VALUES ('s-1', 'group', '2025-03-04', 1.5, '[]', ARRAY['c-1'], ARRAY[]::text[], '', 0, 'ryhmä', now(), 'coach-1')`,
-	} {
-		_, err := pool.Exec(ctx, q)
-		require.NoError(t, err, "building a version 1 schema")
-	}
+	schema, ident := schemaAt(t, pool, 1)
+	_, err := pool.Exec(ctx, `INSERT INTO `+ident+`.sessions (id, kind, date, hours, staff, cases, elements, peer_support, contacts, topic, at, by)
+			VALUES ('s-1', 'group', '2025-03-04', 1.5, '[]', ARRAY['c-1'], ARRAY[]::text[], '', 0, 'ryhmä', now(), 'coach-1')`)
+	require.NoError(t, err, "writing version 1 data")
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
 	v, err := store.Version(ctx)
@@ -159,10 +150,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 			Roles: []coaching.Role{coaching.RoleCoach}, To: "intake", Reason: "syy", Payload: []byte(`{"a":1}`)})
 	}))
 
-	require.NoError(t, store.Migrate(ctx))
-	v, err = store.Version(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, postgres.LatestVersion(), v)
+	requireLatest(t, store)
 
 	var ids []coaching.CaseID
 	for c, err := range store.Cases(ctx, coaching.CaseQuery{Participant: "p-1"}) {
@@ -211,6 +199,59 @@ func TestMigrateFromVersion1(t *testing.T) {
 	assert.NoError(t, err, "clearing what is already cleared is the erasure change too")
 	refused("changing an access-log entry", `UPDATE `+ident+`.access_log SET allowed = false`)
 	refused("deleting an access-log entry", `DELETE FROM `+ident+`.access_log`)
+}
+
+// migrationFiles counts the embedded migrations (their numbers need not be
+// contiguous: LatestVersion is the highest, and Migrate applies each one a
+// schema has not recorded).
+func migrationFiles(t testing.TB) int {
+	t.Helper()
+	es, err := os.ReadDir("migrations")
+	require.NoError(t, err)
+	return len(es)
+}
+
+// schemaAt builds a new schema as the store left it at version: the
+// embedded migrations numbered up to version, each recorded in
+// schema_migrations as Migrate records it. The schema is dropped when the
+// test ends; schemaAt returns its name and its quoted identifier.
+func schemaAt(t *testing.T, pool *pgxpool.Pool, version int) (schema, ident string) {
+	t.Helper()
+	schema = schemaName()
+	dropSchema(t, pool, schema)
+	ident = pgx.Identifier{schema}.Sanitize()
+	stmts := []string{`CREATE SCHEMA ` + ident,
+		`CREATE TABLE ` + ident + `.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`}
+	es, err := os.ReadDir("migrations")
+	require.NoError(t, err)
+	for _, e := range es { // in name order: by number
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		require.True(t, ok, "migration file %s", e.Name())
+		n, err := strconv.Atoi(num)
+		require.NoError(t, err, "migration file %s", e.Name())
+		if n > version {
+			break
+		}
+		b, err := os.ReadFile(filepath.Join("migrations", e.Name()))
+		require.NoError(t, err)
+		stmts = append(stmts, strings.ReplaceAll(string(b), "{{schema}}", ident),
+			fmt.Sprintf(`INSERT INTO %s.schema_migrations (version, name) VALUES (%d, '%s')`, ident, n, name))
+	}
+	for _, q := range stmts {
+		_, err := pool.Exec(t.Context(), q)
+		require.NoError(t, err, "building a version %d schema", version)
+	}
+	return schema, ident
+}
+
+// requireLatest migrates store and requires it to be at the latest
+// version then.
+func requireLatest(t *testing.T, store *postgres.Store) {
+	t.Helper()
+	require.NoError(t, store.Migrate(t.Context()))
+	v, err := store.Version(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, postgres.LatestVersion(), v)
 }
 
 func migrationRows(t *testing.T, pool interface {

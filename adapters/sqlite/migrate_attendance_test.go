@@ -1,25 +1,13 @@
 package sqlite_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/adapters/storetest"
 )
-
-// migrationFiles counts the embedded migrations (their numbers need not be
-// contiguous: SchemaVersion is the highest).
-func migrationFiles(t testing.TB) int {
-	t.Helper()
-	es, err := os.ReadDir("migrations")
-	require.NoError(t, err)
-	return len(es)
-}
 
 // A database at schema version 2 (flags in the case JSON, no attendance
 // state) migrates with its data: the flags move out of the case rows into
@@ -27,20 +15,8 @@ func migrationFiles(t testing.TB) int {
 // stored (the latest revision of each), and recording goes on from them.
 func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v2.db")
-	store, err := sqlite.Open(ctx, path, nil)
-	require.NoError(t, err)
-	defer store.Close()
-	db := store.DB()
-	for _, f := range []string{"0001_init.sql", "0002_access_log.sql"} {
-		b, err := os.ReadFile(filepath.Join("migrations", f))
-		require.NoError(t, err)
-		_, err = db.ExecContext(ctx, string(b))
-		require.NoError(t, err, f)
-	}
+	store, db := openAt(t, 2)
 	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'init', 0), (2, 'access_log', 0)`,
 		`INSERT INTO participants (id, identity_code, data) VALUES ('p-1', NULL, '{"given_names":"Liisa","family_name":"Esimerkki"}')`,
 		// c-1 has a flag and marks (one corrected), c-2 marks only, c-3
 		// an empty flag list, c-4 nothing.
@@ -61,10 +37,7 @@ func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 		require.NoError(t, err, "building a version 2 database")
 	}
 
-	require.NoError(t, store.Migrate(ctx))
-	v, err := store.DatabaseVersion(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, sqlite.SchemaVersion(), v)
+	requireLatest(t, store)
 	var left int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE json_type(data, '$.flags') IS NOT NULL`).Scan(&left))
 	assert.Zero(t, left, "no case row keeps flags")

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -242,16 +241,8 @@ func TestMigrate(t *testing.T) {
 // participant, and the new methods work on old rows.
 func TestMigrateFromVersion1(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v1.db")
-	store, err := sqlite.Open(ctx, path, nil)
-	require.NoError(t, err)
-	v1, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
-	require.NoError(t, err)
-	db := store.DB()
+	store, db := openAt(t, 1)
 	for _, q := range []string{
-		string(v1),
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'init', 0)`,
 		`INSERT INTO participants (id, identity_code, data) VALUES ('p-1', NULL, '{"given_names":"Liisa","family_name":"Esimerkki"}')`,
 		`INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data) VALUES
 			('c-1', 'p-1', 'valo', 'intake', 'org-a', 0, 1, '{}'), ('c-2', 'p-2', 'valo', 'intake', 'org-a', 0, 1, '{}')`,
@@ -267,10 +258,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, v)
 
-	require.NoError(t, store.Migrate(ctx))
-	v, err = store.DatabaseVersion(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, sqlite.SchemaVersion(), v)
+	requireLatest(t, store)
 
 	var ids []coaching.CaseID
 	for c, err := range store.Cases(ctx, coaching.CaseQuery{Participant: "p-1"}) {
