@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/adapters/storetest"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/session"
 )
@@ -222,20 +221,9 @@ func schemaAt(t *testing.T, pool *pgxpool.Pool, version int) (schema, ident stri
 	ident = pgx.Identifier{schema}.Sanitize()
 	stmts := []string{`CREATE SCHEMA ` + ident,
 		`CREATE TABLE ` + ident + `.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`}
-	es, err := os.ReadDir("migrations")
-	require.NoError(t, err)
-	for _, e := range es { // in name order: by number
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		require.True(t, ok, "migration file %s", e.Name())
-		n, err := strconv.Atoi(num)
-		require.NoError(t, err, "migration file %s", e.Name())
-		if n > version {
-			break
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", e.Name()))
-		require.NoError(t, err)
-		stmts = append(stmts, strings.ReplaceAll(string(b), "{{schema}}", ident),
-			fmt.Sprintf(`INSERT INTO %s.schema_migrations (version, name) VALUES (%d, '%s')`, ident, n, name))
+	for _, m := range storetest.MigrationFiles(t, "migrations", version) {
+		stmts = append(stmts, strings.ReplaceAll(m.SQL, "{{schema}}", ident),
+			fmt.Sprintf(`INSERT INTO %s.schema_migrations (version, name) VALUES (%d, '%s')`, ident, m.Version, m.Name))
 	}
 	for _, q := range stmts {
 		_, err := pool.Exec(t.Context(), q)

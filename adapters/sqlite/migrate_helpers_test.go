@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/adapters/sqlite"
+	"github.com/valmennus/valmennus/adapters/storetest"
 )
 
 // migrationFiles counts the embedded migrations (their numbers need not be
@@ -37,21 +36,10 @@ func openAt(t *testing.T, version int) (*sqlite.Store, *sql.DB) {
 	db := store.DB()
 	_, err = db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`)
 	require.NoError(t, err)
-	es, err := os.ReadDir("migrations")
-	require.NoError(t, err)
-	for _, e := range es { // in name order: by number
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		require.True(t, ok, "migration file %s", e.Name())
-		n, err := strconv.Atoi(num)
-		require.NoError(t, err, "migration file %s", e.Name())
-		if n > version {
-			break
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", e.Name()))
-		require.NoError(t, err)
-		_, err = db.ExecContext(ctx, string(b))
-		require.NoError(t, err, e.Name())
-		_, err = db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, n, name)
+	for _, m := range storetest.MigrationFiles(t, "migrations", version) {
+		_, err = db.ExecContext(ctx, m.SQL)
+		require.NoError(t, err, "migration %d", m.Version)
+		_, err = db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
 		require.NoError(t, err)
 	}
 	return store, db

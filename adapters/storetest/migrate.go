@@ -3,6 +3,10 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +15,36 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 )
+
+// MigrationFile is one of an SQL store's migration files, as an upgrade
+// test applies it to build a database the store left at an older version.
+type MigrationFile struct {
+	Version int    // the file's number
+	Name    string // the rest of the file's name: what Migrate records
+	SQL     string
+}
+
+// MigrationFiles reads the migrations in dir (files named
+// NNNN_name.sql) numbered up to version, in number order.
+func MigrationFiles(t *testing.T, dir string, version int) []MigrationFile {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []MigrationFile
+	for _, e := range es { // in name order: by number
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		require.True(t, ok, "migration file %s", e.Name())
+		n, err := strconv.Atoi(num)
+		require.NoError(t, err, "migration file %s", e.Name())
+		if n > version {
+			break
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		out = append(out, MigrationFile{Version: n, Name: name, SQL: string(b)})
+	}
+	return out
+}
 
 // MigrationRecordCases returns the cases an SQL store's upgrade test
 // writes in the store's format before migration 0003 (records in the case
