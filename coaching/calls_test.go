@@ -13,18 +13,8 @@ import (
 // read (Engine.Read, Engine.ReadCase) or change (Engine.ChangeCase), one
 // call each, as the tests make them.
 
-func readParticipant(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.Participant, error) {
-	return ct.Read(ctx, eng, actor, func(s *coaching.Scope) (coaching.Participant, error) {
-		return s.Participant(coaching.OpReadParticipant, id)
-	})
-}
-
 func readIdentityCode(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.IdentityCode, error) {
 	return ct.Read(ctx, eng, actor, func(s *coaching.Scope) (coaching.IdentityCode, error) { return s.IdentityCode(id) })
-}
-
-func readAccessLog(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
-	return ct.Read(ctx, eng, actor, func(s *coaching.Scope) ([]coaching.AccessEntry, error) { return s.AccessLog(q) })
 }
 
 func readAuditTrail(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID) ([]coaching.AuditEntry, error) {

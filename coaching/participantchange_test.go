@@ -166,7 +166,7 @@ func TestChangeParticipantRefusals(t *testing.T) {
 	})
 	require.ErrorContains(t, err, "not erase", "a change under record_consent cannot erase")
 
-	stored, err := readParticipant(ctx, env.Engine, head, p.ID)
+	stored, err := ct.ReadParticipant(ctx, env.Engine, head, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "Osallistuja", stored.FamilyName, "nothing of the refused changes was saved")
 	trail := ct.RequireAuditTrail(t, env.Engine, first.ID)
@@ -230,7 +230,7 @@ func TestCaseChangeErase(t *testing.T) {
 	assert.Empty(t, docs)
 	trail := ct.RequireAuditTrail(t, env.Engine, c.ID)
 	assert.Equal(t, coaching.AuditErased, trail[len(trail)-1].Kind)
-	log, err := readAccessLog(ctx, env.Engine, head, coaching.AccessQuery{CaseID: c.ID})
+	log, err := ct.ReadAccessLog(ctx, env.Engine, head, coaching.AccessQuery{CaseID: c.ID})
 	require.NoError(t, err)
 	require.NotEmpty(t, log)
 	assert.Equal(t, coaching.OpErase, log[len(log)-1].Operation, "an allowed erase is in the access log")
@@ -266,7 +266,7 @@ func TestSystemKey(t *testing.T) {
 		func(*coaching.CaseChange) error { return nil })
 	ct.RequireForbidden(t, err)
 	head := coaching.Actor{ID: "head-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-	log, err := readAccessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
+	log, err := ct.ReadAccessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
 	require.NoError(t, err)
 	var rules []string
 	for _, e := range log {

@@ -388,7 +388,7 @@ func TestAccessLogRecordsSensitiveReads(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, code.IsZero(), "the test participant has no code; the read is logged all the same")
 
-	entries, err := readAccessLog(ctx, env.eng, polHead, coaching.AccessQuery{})
+	entries, err := ct.ReadAccessLog(ctx, env.eng, polHead, coaching.AccessQuery{})
 	require.NoError(t, err)
 	require.Len(t, entries, 2)
 	assert.Equal(t, coaching.OpReadWelfare, entries[0].Operation)
@@ -400,10 +400,10 @@ func TestAccessLogRecordsSensitiveReads(t *testing.T) {
 	assert.Equal(t, "KOSKI correction", entries[1].Purpose)
 	assert.True(t, entries[1].Allowed)
 
-	_, err = readAccessLog(ctx, env.eng, polCurator, coaching.AccessQuery{})
+	_, err = ct.ReadAccessLog(ctx, env.eng, polCurator, coaching.AccessQuery{})
 	assert.Equal(t, coaching.RuleAccessLog, ct.RequireForbidden(t, err).Rule)
 	other := coaching.Actor{ID: "head-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-	entries, err = readAccessLog(ctx, env.eng, other, coaching.AccessQuery{})
+	entries, err = ct.ReadAccessLog(ctx, env.eng, other, coaching.AccessQuery{})
 	require.NoError(t, err)
 	assert.Empty(t, entries, "another organisation's head sees only their own organisation's log")
 }
@@ -438,7 +438,7 @@ func TestParticipantReadWithholdsIdentityCode(t *testing.T) {
 		p.BirthDate = coaching.NewDate(1994, 5, 1)
 		p.IdentityCode = code
 	}))
-	_, err = readParticipant(ctx, env.Engine, ct.Coach, c.ParticipantID)
+	_, err = ct.ReadParticipant(ctx, env.Engine, ct.Coach, c.ParticipantID)
 	assert.Equal(t, coaching.RuleSupportTeam, ct.RequireForbidden(t, err).Rule, "without the case in view, the team rule cannot apply")
 	var p coaching.Participant
 	require.NoError(t, env.Engine.ReadCase(ctx, ct.Coach, coaching.OpReadParticipant, c.ID, func(v *coaching.CaseView) error {
@@ -489,7 +489,7 @@ func TestPolicyBadInput(t *testing.T) {
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	_, err = readIdentityCode(ctx, env.eng, polHead, "")
 	ct.RequireInvalid(t, err, "participant_id")
-	_, err = readParticipant(ctx, env.eng, polHead, "nobody")
+	_, err = ct.ReadParticipant(ctx, env.eng, polHead, "nobody")
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	_, err = env.eng.Case(ctx, coaching.Actor{}, env.cases["minor"])
 	assert.Equal(t, coaching.RuleAuthenticated, ct.RequireForbidden(t, err).Rule)
@@ -562,7 +562,7 @@ func TestDeniedHostTransactionWritesOnlyTheLogEntry(t *testing.T) {
 	}))
 	after := env.snapshot(t, "minor")
 	assert.Len(t, after.access, len(before.access)+2, "two denials, two entries")
-	_, err := readParticipant(ctx, env.eng, polHead, "p-new")
+	_, err := ct.ReadParticipant(ctx, env.eng, polHead, "p-new")
 	assert.ErrorIs(t, err, coaching.ErrNotFound, "no half-enrolled participant")
 	marks, err := env.att.Marks(ctx, polHead, env.cases["adult"], coaching.Date{}, coaching.Date{})
 	require.NoError(t, err)

@@ -38,3 +38,17 @@ func Read[T any](ctx context.Context, eng *coaching.Engine, actor coaching.Actor
 	})
 	return out, err
 }
+
+// ReadParticipant reads participant id as actor is allowed to see it
+// (read_participant), through [Read]: how a host reads one.
+func ReadParticipant(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.Participant, error) {
+	return Read(ctx, eng, actor, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, id)
+	})
+}
+
+// ReadAccessLog reads the access-log entries q selects, as actor is allowed
+// to see them ([coaching.Scope.AccessLog]), through [Read].
+func ReadAccessLog(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
+	return Read(ctx, eng, actor, func(s *coaching.Scope) ([]coaching.AccessEntry, error) { return s.AccessLog(q) })
+}

@@ -129,7 +129,7 @@ func TestConsentOnEveryCaseAndBadInput(t *testing.T) {
 		assert.Equal(t, consent.Kind, trail[1].Kind)
 		assert.JSONEq(t, `{"given_on":"2026-09-01","given_via":"written"}`, string(trail[1].Payload))
 	}
-	stored, err := participant(ctx, env.Engine, head, p.ID)
+	stored, err := ct.ReadParticipant(ctx, env.Engine, head, p.ID)
 	require.NoError(t, err)
 	assert.True(t, stored.GuardianConsent.WithdrawnOn.IsZero(), "the refused withdrawal saved nothing")
 
@@ -152,16 +152,4 @@ func TestConsentOnEveryCaseAndBadInput(t *testing.T) {
 	require.NoError(t, err)
 	_, err = svc.Withdraw(ctx, head, p.ID, consent.Change{})
 	ct.RequireInvalid(t, err, "participant_id")
-}
-
-// participant reads a participant through a policy-scoped read, as a host
-// does.
-func participant(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.Participant, error) {
-	var p coaching.Participant
-	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
-		var err error
-		p, err = s.Participant(coaching.OpReadParticipant, id)
-		return err
-	})
-	return p, err
 }

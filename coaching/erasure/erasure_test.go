@@ -103,7 +103,7 @@ func TestEraseIsAllOrNothing(t *testing.T) {
 	_, err := s.Erase(ctx, head, "p-1", &Options{KeepRecords: []string{"outcome"},
 		ScrubRecord: func(string, json.RawMessage) (json.RawMessage, error) { return nil, errScrub }})
 	require.ErrorIs(t, err, errScrub)
-	p, err := participant(ctx, env.Engine, head, "p-1")
+	p, err := ct.ReadParticipant(ctx, env.Engine, head, "p-1")
 	require.NoError(t, err)
 	assert.True(t, p.ErasedOn.IsZero(), "nothing was erased")
 	assert.NotEmpty(t, p.GivenNames)
@@ -170,7 +170,7 @@ func TestApplyRetention(t *testing.T) {
 	assert.ElementsMatch(t, []coaching.ParticipantID{"p-1", "p-2"}, []coaching.ParticipantID{first, rep.Erased[0].Participant})
 	assert.Zero(t, rep.Remaining)
 
-	log, err := accessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
+	log, err := ct.ReadAccessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
 	require.NoError(t, err)
 	require.Len(t, log, 2, "one entry per erasure, none for the participants erased before")
 	for _, e := range log {
@@ -180,10 +180,10 @@ func TestApplyRetention(t *testing.T) {
 	rep, err = s.ApplyRetention(ctx, key, later, rule)
 	require.NoError(t, err)
 	assert.Empty(t, rep.Erased, "erasing twice changes nothing")
-	log, err = accessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
+	log, err = ct.ReadAccessLog(ctx, env.Engine, head, coaching.AccessQuery{ActorID: "system"})
 	require.NoError(t, err)
 	assert.Len(t, log, 2)
-	open, err := participant(ctx, env.Engine, head, "p-open")
+	open, err := ct.ReadParticipant(ctx, env.Engine, head, "p-open")
 	require.NoError(t, err)
 	assert.True(t, open.ErasedOn.IsZero(), "an open case keeps its participant")
 
@@ -196,28 +196,4 @@ func TestApplyRetention(t *testing.T) {
 		return err
 	})
 	require.Error(t, err, "retention runs its own transactions")
-}
-
-// participant reads a participant through a policy-scoped read, as a host
-// does.
-func participant(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID) (coaching.Participant, error) {
-	var p coaching.Participant
-	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
-		var err error
-		p, err = s.Participant(coaching.OpReadParticipant, id)
-		return err
-	})
-	return p, err
-}
-
-// accessLog reads the access log of actor's organisation through a
-// policy-scoped read.
-func accessLog(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, q coaching.AccessQuery) ([]coaching.AccessEntry, error) {
-	var out []coaching.AccessEntry
-	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
-		var err error
-		out, err = s.AccessLog(q)
-		return err
-	})
-	return out, err
 }
