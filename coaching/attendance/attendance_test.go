@@ -17,6 +17,15 @@ import (
 
 var teacher = coaching.Actor{ID: "teacher-1", Name: "Opettaja", Roles: []coaching.Role{coaching.RoleTeacher}}
 
+// minorOnMonday starts a test as most here start: an engine whose clock
+// is at monday, a minor's pilot case (eighteen on 1 May 2027), and
+// monday's date.
+func minorOnMonday(t *testing.T) (*ct.Env, coaching.Case, coaching.Date) {
+	t.Helper()
+	env := ct.New(t, &ct.Options{Start: monday})
+	return env, env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1)), coaching.DateOf(monday)
+}
+
 func lesson(id coaching.CaseID, d coaching.Date, n int, s attendance.Status) attendance.MarkInput {
 	in := attendance.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(n), Title: fmt.Sprintf("Tunti %d", n), Minutes: 45, Status: s}
 	if s == attendance.Explained {
@@ -43,9 +52,7 @@ func flags(t *testing.T, env *ct.Env, id coaching.CaseID) []attendance.RiskFlag 
 var monday = time.Date(2026, 9, 7, 9, 0, 0, 0, coaching.Helsinki)
 
 func TestOneDigestPerDayAt15(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 
 	res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Present))
 	require.Len(t, res.Notices, 1)
@@ -72,9 +79,7 @@ func TestOneDigestPerDayAt15(t *testing.T) {
 }
 
 func TestCorrectionBeforeTheDigest(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 
 	env.Clock.Set(d.At(12, 0))
@@ -99,9 +104,7 @@ func TestCorrectionBeforeTheDigest(t *testing.T) {
 }
 
 func TestMarksAfterTheDigestGoWithinMinutes(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
 	env.Clock.Set(d.At(15, 0))
 	require.Len(t, env.Deliver(t), 1)
@@ -118,9 +121,7 @@ func TestMarksAfterTheDigestGoWithinMinutes(t *testing.T) {
 }
 
 func TestCorrectionAfterTheNoticeWasSent(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 	env.Clock.Set(d.At(15, 0))
 	require.Len(t, env.Deliver(t), 1)
@@ -252,9 +253,7 @@ func TestBulkMarkingOfAGroupAndHistory(t *testing.T) {
 }
 
 func TestInvalidMarksStoreNothing(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 	_, err := env.Attendance.Record(context.Background(), teacher, []attendance.MarkInput{
 		lesson(c.ID, d, 1, attendance.Unexplained),
 		{CaseID: c.ID, Date: d.AddDays(3), Lesson: "2", Status: "gone"},
@@ -277,9 +276,7 @@ func TestInvalidMarksStoreNothing(t *testing.T) {
 }
 
 func TestEarlyWarningRaisesOnceAndClears(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 	// Two unexplained absences: no warning yet.
 	record(t, env, lesson(c.ID, d, 1, attendance.Unexplained), lesson(c.ID, d, 2, attendance.Unexplained))
 	ct.RequireState(t, env.Engine, c.ID, coaching.PilotStartOfStudies)

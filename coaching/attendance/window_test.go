@@ -153,9 +153,7 @@ func TestWindowedRulesAgreeWithAllMarks(t *testing.T) {
 // Running totals kept through recording and corrections are a recount of
 // the current marks, the case's and each day's.
 func TestTotalsAfterCorrectionsEqualARecount(t *testing.T) {
-	env := ct.New(t, &ct.Options{Start: monday})
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	d := coaching.DateOf(monday)
+	env, c, d := minorOnMonday(t)
 	ctx := context.Background()
 	statuses := []attendance.Status{attendance.Present, attendance.Late, attendance.Unexplained, attendance.Explained, attendance.Sick}
 	rng := rand.New(rand.NewPCG(1, 2))
