@@ -74,6 +74,19 @@ func NormalizeMark(m attendance.Mark) attendance.Mark {
 	return m
 }
 
+// putRecentMarks seeds c-1 and c-2 with the marks the window cases
+// (RecentMarks, RecentDays) read: c-1 has marks on 3, 4, 6, 7 and 10 March
+// 2025 (day 10's with status day10), two lessons on day 6, one of them
+// corrected; c-2 has one mark on day 6.
+func putRecentMarks(e *env, day10 attendance.Status) {
+	e.seed("c-1", "c-2")
+	e.putMarks(mark("c-1", 3, "1", attendance.Present, 1), mark("c-1", 4, "1", attendance.Sick, 1),
+		mark("c-1", 6, "2", attendance.Present, 1), mark("c-1", 6, "1", attendance.Unexplained, 1),
+		mark("c-1", 7, "", attendance.Late, 1), mark("c-1", 10, "1", day10, 1),
+		mark("c-2", 6, "1", attendance.Present, 1))
+	e.putMarks(mark("c-1", 6, "1", attendance.Explained, 2))
+}
+
 func mark(id coaching.CaseID, day int, lesson string, status attendance.Status, rev int) attendance.Mark {
 	m := attendance.Mark{CaseID: id, Date: coaching.NewDate(2025, 3, day), Lesson: lesson, Title: "Matematiikka " + lesson,
 		Minutes: 90, Status: status, Revision: rev, At: at(hour * 3), By: "a-teacher"}
@@ -184,14 +197,7 @@ func attendanceCases() []testCase {
 			name: "RecentMarks",
 			rule: "attendance.Reader.RecentMarks returns the current marks of the last n distinct dates with marks on or before to, ordered by date then lesson (empty for n <= 0 or a case without marks)",
 			run: func(e *env) {
-				e.seed("c-1", "c-2")
-				// Days 3, 4, 6, 7 and 10 have marks; day 6 has two lessons,
-				// one corrected.
-				e.putMarks(mark("c-1", 3, "1", attendance.Present, 1), mark("c-1", 4, "1", attendance.Sick, 1),
-					mark("c-1", 6, "2", attendance.Present, 1), mark("c-1", 6, "1", attendance.Unexplained, 1),
-					mark("c-1", 7, "", attendance.Late, 1), mark("c-1", 10, "1", attendance.Present, 1),
-					mark("c-2", 6, "1", attendance.Present, 1))
-				e.putMarks(mark("c-1", 6, "1", attendance.Explained, 2))
+				putRecentMarks(e, attendance.Present)
 				keys := func(ms []attendance.Mark) []string {
 					out := []string{}
 					for _, m := range ms {
@@ -233,12 +239,7 @@ func attendanceCases() []testCase {
 			name: "RecentDays",
 			rule: "attendance.Reader.RecentDays returns the totals of the current marks on each of the last n distinct dates with marks on or before to, oldest first (empty for n <= 0 or a case without marks)",
 			run: func(e *env) {
-				e.seed("c-1", "c-2")
-				e.putMarks(mark("c-1", 3, "1", attendance.Present, 1), mark("c-1", 4, "1", attendance.Sick, 1),
-					mark("c-1", 6, "2", attendance.Present, 1), mark("c-1", 6, "1", attendance.Unexplained, 1),
-					mark("c-1", 7, "", attendance.Late, 1), mark("c-1", 10, "1", attendance.Unexplained, 1),
-					mark("c-2", 6, "1", attendance.Present, 1))
-				e.putMarks(mark("c-1", 6, "1", attendance.Explained, 2))
+				putRecentMarks(e, attendance.Unexplained)
 				day := func(d int, t attendance.Totals) attendance.Day {
 					return attendance.Day{Date: coaching.NewDate(2025, 3, d), Totals: t}
 				}
