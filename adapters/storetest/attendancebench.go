@@ -59,7 +59,7 @@ func BenchAttendance(b *testing.B, newStore func(tb testing.TB) coaching.Store) 
 					b.StartTimer()
 				}
 				h.now = g.day.At(9, 0).Add(time.Duration(g.lesson) * 100 * time.Minute)
-				if _, err := h.att.Record(ctx, h.teacher, lessonMarks(g.ids, g.day, g.lesson)); err != nil {
+				if _, err := h.att.Record(ctx, h.teacher, LessonMarks(g.ids, g.day, g.lesson)); err != nil {
 					b.Fatal(err)
 				}
 				g.next()
@@ -168,7 +168,7 @@ func (h *attBench) group() *attGroup {
 	for range h.days {
 		var marks []attendance.Mark
 		for l := range 4 {
-			for _, in := range lessonMarks(g.ids, g.day, l) {
+			for _, in := range LessonMarks(g.ids, g.day, l) {
 				marks = append(marks, attendance.Mark{CaseID: in.CaseID, Date: in.Date, Lesson: in.Lesson, Title: in.Title,
 					Minutes: in.Minutes, Status: in.Status, Revision: 1, At: at, By: h.teacher.ID})
 			}
@@ -188,9 +188,11 @@ func (h *attBench) group() *attGroup {
 	return g
 }
 
-// lessonMarks are one lesson's marks for a group: 3 of 30 absent without
-// an explanation, a different 3 each lesson.
-func lessonMarks(ids []coaching.CaseID, d coaching.Date, lesson int) []attendance.MarkInput {
+// LessonMarks are one lesson's marks for a group, as the attendance
+// benchmarks record them: 3 of 30 absent without an explanation, a
+// different 3 each lesson (lesson counts from 0; the marks' Lesson from
+// "1").
+func LessonMarks(ids []coaching.CaseID, d coaching.Date, lesson int) []attendance.MarkInput {
 	out := make([]attendance.MarkInput, len(ids))
 	for i, id := range ids {
 		s := attendance.Present

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/storetest"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
 )
@@ -39,19 +40,6 @@ func benchGroup(b *testing.B, now *time.Time) (*attendance.Service, []coaching.C
 	return svc, ids
 }
 
-// groupMarks are one lesson's marks for the group: 3 of 30 absent.
-func groupMarks(ids []coaching.CaseID, d coaching.Date, lesson int) []attendance.MarkInput {
-	out := make([]attendance.MarkInput, len(ids))
-	for i, id := range ids {
-		s := attendance.Present
-		if (i+lesson)%10 == 0 {
-			s = attendance.Unexplained
-		}
-		out[i] = attendance.MarkInput{CaseID: id, Date: d, Lesson: fmt.Sprint(lesson), Title: "Tunti", Minutes: 90, Status: s}
-	}
-	return out
-}
-
 // BenchmarkBulkMarkGroup30 records one lesson for a 30-student group per
 // op through attendance.Service.Record (validation, one transaction, revisions,
 // guardian digests, early warning), a school day of 4 lessons per date.
@@ -66,7 +54,7 @@ func BenchmarkBulkMarkGroup30(b *testing.B) {
 	for b.Loop() {
 		d := coaching.DateOf(start).AddDays(i / 4)
 		now = d.At(9, 0)
-		if _, err := svc.Record(ctx, teacher, groupMarks(ids, d, i%4)); err != nil {
+		if _, err := svc.Record(ctx, teacher, storetest.LessonMarks(ids, d, i%4)); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -83,7 +71,7 @@ func BenchmarkBaselineBulkMarkLoop(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		d := coaching.DateOf(now).AddDays(i / 4)
-		for _, in := range groupMarks(ids, d, i%4) {
+		for _, in := range storetest.LessonMarks(ids, d, i%4) {
 			store[in.CaseID] = append(store[in.CaseID], attendance.Mark{CaseID: in.CaseID, Date: in.Date, Lesson: in.Lesson, Title: in.Title,
 				Minutes: in.Minutes, Status: in.Status, Revision: 1, At: now, By: "teacher-1"})
 		}
