@@ -27,9 +27,10 @@ func migrationFiles(t testing.TB) int {
 
 // openAt opens a new database file as the store left it at version: the
 // embedded migrations numbered up to version, each recorded in
-// schema_migrations as Migrate records it. The store closes when the test
-// ends; openAt returns it and its database.
-func openAt(t *testing.T, version int) (*sqlite.Store, *sql.DB) {
+// schema_migrations as Migrate records it, then the statements rows that
+// write the test's old data. The store closes when the test ends; openAt
+// returns it and its database.
+func openAt(t *testing.T, version int, rows ...string) (*sqlite.Store, *sql.DB) {
 	t.Helper()
 	ctx := t.Context()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", version)), nil)
@@ -43,6 +44,10 @@ func openAt(t *testing.T, version int) (*sqlite.Store, *sql.DB) {
 		require.NoError(t, err, "migration %d", m.Version)
 		_, err = db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
 		require.NoError(t, err)
+	}
+	for _, q := range rows {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, "building a version %d database", version)
 	}
 	return store, db
 }
@@ -63,8 +68,7 @@ func requireLatest(t *testing.T, store *sqlite.Store) {
 // stored (the latest revision of each), and recording goes on from them.
 func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 	ctx := t.Context()
-	store, db := openAt(t, 2)
-	for _, q := range []string{
+	store, db := openAt(t, 2,
 		`INSERT INTO participants (id, identity_code, data) VALUES ('p-1', NULL, '{"given_names":"Liisa","family_name":"Esimerkki"}')`,
 		// c-1 has a flag and marks (one corrected), c-2 marks only, c-3
 		// an empty flag list, c-4 nothing.
@@ -79,11 +83,7 @@ func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 			('c-1', 20260907, '2', 1, 'Tunti 2', 45, 'absent_unexplained', '', 0, 't'),
 			('c-1', 20260908, '1', 1, 'Tunti 1', 90, 'present', '', 0, 't'),
 			('c-1', 20260908, '2', 1, 'Tunti 2', 30, 'sick', '', 0, 't'),
-			('c-2', 20260907, '', 1, '', 300, 'late', '', 0, 't')`,
-	} {
-		_, err := db.ExecContext(ctx, q)
-		require.NoError(t, err, "building a version 2 database")
-	}
+			('c-2', 20260907, '', 1, '', 300, 'late', '', 0, 't')`)
 
 	requireLatest(t, store)
 	var left int

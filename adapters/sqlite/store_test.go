@@ -241,19 +241,14 @@ func TestMigrate(t *testing.T) {
 // participant, and the new methods work on old rows.
 func TestMigrateFromVersion1(t *testing.T) {
 	ctx := t.Context()
-	store, db := openAt(t, 1)
-	for _, q := range []string{
+	store, db := openAt(t, 1,
 		`INSERT INTO participants (id, identity_code, data) VALUES ('p-1', NULL, '{"given_names":"Liisa","family_name":"Esimerkki"}')`,
 		`INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data) VALUES
 			('c-1', 'p-1', 'valo', 'intake', 'org-a', 0, 1, '{}'), ('c-2', 'p-2', 'valo', 'intake', 'org-a', 0, 1, '{}')`,
 		`INSERT INTO audit (case_id, seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key)
 			VALUES ('c-1', 1, 0, 'opened', 'coach-1', '["coach"]', '', '', 'intake', 'syy', X'7B7D', 'k-1')`,
 		`INSERT INTO sessions (id, kind, day, hours, staff, cases, elements, peer_support, contacts, topic, at, by_actor)
-			VALUES ('s-1', 'group', 20250304, '1.5', NULL, '["c-1"]', NULL, '', 0, 'ryhmä', 0, 'coach-1')`,
-	} {
-		_, err := db.ExecContext(ctx, q)
-		require.NoError(t, err, "building a version 1 database")
-	}
+			VALUES ('s-1', 'group', 20250304, '1.5', NULL, '["c-1"]', NULL, '', 0, 'ryhmä', 0, 'coach-1')`)
 	v, err := store.DatabaseVersion(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, v)
