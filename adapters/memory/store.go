@@ -176,6 +176,19 @@ func (t *tx) row(id coaching.CaseID) (*caseRow, error) {
 	return r, nil
 }
 
+// replaceSlice sets the slice field of case id's row to a copy of v; a
+// rollback puts the old slice back (kind's undo restores it from old).
+func replaceSlice[T any](t *tx, id coaching.CaseID, kind undoKind, field func(*caseRow) *[]T, v []T) error {
+	r, err := t.row(id)
+	if err != nil {
+		return err
+	}
+	f := field(r)
+	t.undo = append(t.undo, undoOp{kind: kind, row: r, old: *f})
+	*f = slices.Clone(v)
+	return nil
+}
+
 // KeepOnRollback implements coaching.DenialKeeper.
 func (t *tx) KeepOnRollback(e coaching.AccessEntry) { t.kept = append(t.kept, e.Clone()) }
 
@@ -457,13 +470,7 @@ func (t *readTx) State(_ context.Context, id coaching.CaseID) (attendance.State,
 }
 
 func (t *tx) PutFlags(_ context.Context, id coaching.CaseID, flags []attendance.RiskFlag) error {
-	r, err := t.row(id)
-	if err != nil {
-		return err
-	}
-	t.undo = append(t.undo, undoOp{kind: undoPutFlags, row: r, old: r.flags})
-	r.flags = slices.Clone(flags)
-	return nil
+	return replaceSlice(t, id, undoPutFlags, func(r *caseRow) *[]attendance.RiskFlag { return &r.flags }, flags)
 }
 
 func (t *readTx) Notice(_ context.Context, id string) (coaching.Notice, error) {
@@ -686,13 +693,7 @@ func (t *tx) AppendRecords(_ context.Context, id coaching.CaseID, records []coac
 }
 
 func (t *tx) ReplaceRecords(_ context.Context, id coaching.CaseID, records []coaching.Record) error {
-	r, err := t.row(id)
-	if err != nil {
-		return err
-	}
-	t.undo = append(t.undo, undoOp{kind: undoReplaceRecords, row: r, old: r.records})
-	r.records = slices.Clone(records)
-	return nil
+	return replaceSlice(t, id, undoReplaceRecords, func(r *caseRow) *[]coaching.Record { return &r.records }, records)
 }
 
 func (t *tx) AppendAudit(_ context.Context, e coaching.AuditEntry) error {
