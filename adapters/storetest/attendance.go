@@ -26,17 +26,9 @@ func RunAttendance(t *testing.T, newStore Harness) {
 	runGroups(t, newStore, []group{{"Attendance", attendanceCases()}})
 }
 
-func attStore(e *env, tx coaching.Tx) attendance.Store {
-	st, ok := tx.(attendance.Store)
-	require.True(e, ok, "the store's write transactions implement attendance.Store (%T)", tx)
-	return st
-}
+func attStore(e *env, tx coaching.Tx) attendance.Store { return port[attendance.Store](e, tx) }
 
-func attReader(e *env, tx coaching.ReadTx) attendance.Reader {
-	rd, ok := tx.(attendance.Reader)
-	require.True(e, ok, "the store's read transactions implement attendance.Reader (%T)", tx)
-	return rd
-}
+func attReader(e *env, tx coaching.ReadTx) attendance.Reader { return port[attendance.Reader](e, tx) }
 
 // putMarks writes marks in a transaction of their own.
 func (e *env) putMarks(marks ...attendance.Mark) {

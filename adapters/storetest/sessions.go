@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -23,17 +24,18 @@ func RunSessions(t *testing.T, newStore Harness) {
 	runGroups(t, newStore, []group{{"Sessions", sessionCases()}})
 }
 
-func sessionStore(e *env, tx coaching.Tx) session.Store {
-	st, ok := tx.(session.Store)
-	require.True(e, ok, "the store's write transactions implement session.Store (%T)", tx)
-	return st
+// port returns tx as a feature's store port P (session.Store on a write
+// transaction, session.Reader on a read one, …), failing the case when
+// the store's transaction does not implement it.
+func port[P any](e *env, tx any) P {
+	p, ok := tx.(P)
+	require.True(e, ok, "the store's transactions implement %v (%T)", reflect.TypeFor[P](), tx)
+	return p
 }
 
-func sessionReader(e *env, tx coaching.ReadTx) session.Reader {
-	rd, ok := tx.(session.Reader)
-	require.True(e, ok, "the store's read transactions implement session.Reader (%T)", tx)
-	return rd
-}
+func sessionStore(e *env, tx coaching.Tx) session.Store { return port[session.Store](e, tx) }
+
+func sessionReader(e *env, tx coaching.ReadTx) session.Reader { return port[session.Reader](e, tx) }
 
 func sampleSession(id string, day int, cases ...coaching.CaseID) session.Session {
 	return session.Session{ID: id, Kind: session.Group, Date: coaching.NewDate(2025, 3, day), Hours: decimal.RequireFromString("1.25"),
