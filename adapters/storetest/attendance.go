@@ -39,13 +39,7 @@ func (e *env) putMarks(marks ...attendance.Mark) {
 // attState reads a case's attendance state.
 func (e *env) attState(id coaching.CaseID) attendance.State {
 	e.Helper()
-	var st attendance.State
-	e.view(func(tx coaching.ReadTx) error {
-		var err error
-		st, err = attReader(e, tx).State(e.ctx, id)
-		return err
-	})
-	return st
+	return viewed(e, func(tx coaching.ReadTx) (attendance.State, error) { return attReader(e, tx).State(e.ctx, id) })
 }
 
 // NormalizeState normalises an attendance state for comparison (no flags

@@ -169,6 +169,19 @@ func (e *env) view(fn func(tx coaching.ReadTx) error) {
 	require.NoError(e, e.store.View(e.ctx, fn), "View failed")
 }
 
+// viewed returns what read returns from a read transaction of its own
+// (e.view: an error fails the case).
+func viewed[T any](e *env, read func(tx coaching.ReadTx) (T, error)) T {
+	e.Helper()
+	var out T
+	e.view(func(tx coaching.ReadTx) error {
+		var err error
+		out, err = read(tx)
+		return err
+	})
+	return out
+}
+
 // ---- writes -------------------------------------------------------------
 
 func (e *env) insertParticipant(ps ...coaching.Participant) {
@@ -218,13 +231,7 @@ func (e *env) appendRecords(id coaching.CaseID, rs ...coaching.Record) {
 
 func (e *env) records(id coaching.CaseID, q coaching.RecordQuery) []coaching.Record {
 	e.Helper()
-	var out []coaching.Record
-	e.view(func(tx coaching.ReadTx) error {
-		var err error
-		out, err = tx.Records(e.ctx, id, q)
-		return err
-	})
-	return out
+	return viewed(e, func(tx coaching.ReadTx) ([]coaching.Record, error) { return tx.Records(e.ctx, id, q) })
 }
 
 func (e *env) appendAudit(es ...coaching.AuditEntry) {
@@ -305,13 +312,7 @@ func (e *env) mustCase(id coaching.CaseID) coaching.Case {
 
 func (e *env) trail(id coaching.CaseID, afterSeq int64) []coaching.AuditEntry {
 	e.Helper()
-	var out []coaching.AuditEntry
-	e.view(func(tx coaching.ReadTx) error {
-		var err error
-		out, err = tx.AuditTrail(e.ctx, id, afterSeq)
-		return err
-	})
-	return out
+	return viewed(e, func(tx coaching.ReadTx) ([]coaching.AuditEntry, error) { return tx.AuditTrail(e.ctx, id, afterSeq) })
 }
 
 func (e *env) getCommand(id coaching.CaseID, key string) (coaching.CommandRecord, error) {
