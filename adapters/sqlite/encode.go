@@ -21,6 +21,15 @@ var zeroMicros = time.Time{}.UnixMicro()
 // a microsecond is dropped, rounding towards the past).
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
+// closedMicros is the closed_at column of a case closed at t: NULL while
+// it is open (t is zero).
+func closedMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return micros(t)
+}
+
 // fromMicros is the inverse of micros; times come back in UTC.
 func fromMicros(v int64) time.Time {
 	if v == zeroMicros {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"iter"
 	"strings"
+	"time"
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes"
@@ -14,13 +15,15 @@ import (
 var _ outcomes.FactsStreamer = (*Store)(nil)
 
 // CaseFacts implements outcomes.FactsStreamer, the figures port: one
-// SELECT of the cases matching q joined with their participants, reading
-// the case's columns, the two JSON documents as they are stored (outcomes
-// picks the few members the figures need out of them; nothing is decoded
-// into a whole case or participant) and the data of the latest record of
-// each name the figures count. The rows come in the
-// table's order, from one statement on one read connection: the figures
-// are of one snapshot, and the connection is held until the loop ends.
+// SELECT of the cases matching q joined with their participants and the
+// latest records of the names the figures count, reading only narrow
+// columns (migration 0005): the case's columns and instants, the
+// participant's birth_date and background members, and the records' data
+// from latest_records (kept by triggers on records) — no case or
+// participant document is read, and no step through the records table is
+// made. The rows come in the table's order, from one statement on one
+// read connection: the figures are of one snapshot, and the connection is
+// held until the loop ends.
 func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*outcomes.CaseFacts, error] {
 	return func(yield func(*outcomes.CaseFacts, error) bool) {
 		rf := ref{kind: "cases"}
@@ -33,22 +36,39 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 		defer rows.Close()
 		var (
 			f                                  outcomes.CaseFacts
-			id, participant, org, model, state string
-			data, pdata, dst, upon, six        sql.RawBytes
-			dest                               = []any{&id, &participant, &org, &model, &state, &f.Version, &data, &pdata, &dst, &upon, &six}
+			id, participant, org, model, state sql.RawBytes
+			opened, closed                     sql.NullInt64
+			birth, bg, dst, upon, six          sql.RawBytes
+			dest                               = []any{&id, &participant, &org, &model, &state, &f.Version, &opened, &closed,
+				&f.HasParticipant, &birth, &bg, &dst, &upon, &six}
+			names = map[string]string{} // organisations, models and states, shared between rows
 		)
+		name := func(b []byte) string {
+			if s, ok := names[string(b)]; ok {
+				return s
+			}
+			s := string(b)
+			if len(names) < 1024 {
+				names[s] = s
+			}
+			return s
+		}
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				yield(nil, interpretError(err, rf))
 				return
 			}
 			f.ID, f.ParticipantID = coaching.CaseID(id), coaching.ParticipantID(participant)
-			f.Organisation, f.Model, f.State = coaching.OrganisationID(org), model, state
-			f.Case, f.Participant, f.HasParticipant = data, nil, pdata != nil
-			f.Destination, f.UponLeaving, f.SixMonths = dst, upon, six
-			if f.HasParticipant {
-				f.Participant = pdata
+			f.Organisation, f.Model, f.State = coaching.OrganisationID(name(org)), name(model), name(state)
+			f.OpenedAt, f.ClosedAt = time.Time{}, time.Time{}
+			if opened.Valid {
+				f.OpenedAt = fromMicros(opened.Int64)
 			}
+			if closed.Valid {
+				f.ClosedAt = fromMicros(closed.Int64)
+			}
+			f.BirthDate, f.Background = birth, bg
+			f.Destination, f.UponLeaving, f.SixMonths = dst, upon, six
 			if !yield(&f, nil) {
 				return
 			}
@@ -59,20 +79,22 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 	}
 }
 
-// latestRecord is the figures SELECT's column of the data of a case's
-// latest record called name (one backward step in records_case_name):
-// NULL when there is none, JSON null for one without data. name is one of
-// pathway's constant record names, never input.
-func latestRecord(name string) string {
-	return "(SELECT coalesce(r.data, 'null') FROM records r WHERE r.case_id = c.id AND r.name = '" + name + "' ORDER BY r.id DESC LIMIT 1)"
+// latestRecord joins, as alias, a case's latest record called name from
+// latest_records (its data, or JSON null for a record without data; NULL
+// when the case has none). name is one of pathway's constant record
+// names, never input.
+func latestRecord(alias, name string) string {
+	return " LEFT JOIN latest_records " + alias + " ON " + alias + ".case_id = c.id AND " + alias + ".name = '" + name + "'"
 }
 
 // factsQuery is the figures SELECT for q; every value is a parameter.
 func factsQuery(q coaching.CaseQuery) (string, []any) {
 	var b strings.Builder
-	b.WriteString("SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.data, p.data, " +
-		latestRecord(pathway.RecordDestination) + ", " + latestRecord(pathway.RecordUponLeaving) + ", " + latestRecord(pathway.RecordSixMonths) +
-		" FROM cases c LEFT JOIN participants p ON p.id = c.participant_id WHERE 1 = 1")
+	b.WriteString("SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at, " +
+		"p.id IS NOT NULL, p.birth_date, p.background, d.data, u.data, x.data" +
+		" FROM cases c LEFT JOIN participants p ON p.id = c.participant_id" +
+		latestRecord("d", pathway.RecordDestination) + latestRecord("u", pathway.RecordUponLeaving) + latestRecord("x", pathway.RecordSixMonths) +
+		" WHERE 1 = 1")
 	var args []any
 	for _, f := range []struct {
 		cond, v string

@@ -34,6 +34,7 @@ type migration struct {
 // migration's transaction, right after its script.
 var steps = map[int]func(ctx context.Context, conn *sql.Conn) error{
 	3: moveRecords,
+	5: caseInstants,
 }
 
 // migrations returns the embedded migrations in version order. Versions
@@ -270,4 +271,54 @@ func moveCaseRecords(ctx context.Context, conn *sql.Conn, id string, data []byte
 	}
 	_, err = conn.ExecContext(ctx, `UPDATE cases SET data = ? WHERE id = ?`, b, id)
 	return err
+}
+
+// caseInstants is migration 0005's step: the opened_at and closed_at
+// columns of every case, from the instants in its JSON (as
+// encoding/json decodes them; closed_at NULL while the case is open). The
+// cases are read a batch at a time (by id) and each batch is written
+// before the next is read.
+func caseInstants(ctx context.Context, conn *sql.Conn) error {
+	type row struct {
+		id   string
+		data []byte
+	}
+	after := ""
+	batch := make([]row, 0, 1000)
+	for {
+		rows, err := conn.QueryContext(ctx, `SELECT id, data FROM cases WHERE id > ? ORDER BY id LIMIT 1000`, after)
+		if err != nil {
+			return err
+		}
+		batch = batch[:0]
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.data); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, r := range batch {
+			var c struct {
+				OpenedAt time.Time `json:"opened_at"`
+				ClosedAt time.Time `json:"closed_at"`
+			}
+			if err := json.Unmarshal(r.data, &c); err != nil {
+				return fmt.Errorf("case %q: the stored JSON does not decode: %w", r.id, err)
+			}
+			if _, err := conn.ExecContext(ctx, `UPDATE cases SET opened_at = ?, closed_at = ? WHERE id = ?`,
+				micros(c.OpenedAt), closedMicros(c.ClosedAt), r.id); err != nil {
+				return fmt.Errorf("case %q: %w", r.id, err)
+			}
+		}
+		after = batch[len(batch)-1].id
+	}
 }

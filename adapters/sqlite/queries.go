@@ -4,9 +4,14 @@ package sqlite
 // built at run time (Cases, Notices and AccessLog filters) is assembled
 // from constant fragments.
 const (
-	qParticipant       = `SELECT identity_code, data FROM participants WHERE id = ?`
-	qInsertParticipant = `INSERT INTO participants (id, identity_code, data) VALUES (?, ?, ?)`
-	qUpdateParticipant = `UPDATE participants SET identity_code = ?, data = ? WHERE id = ?`
+	qParticipant = `SELECT identity_code, data FROM participants WHERE id = ?`
+	// The participant's birth_date and background columns (migration
+	// 0005, read by the figures) are the members of the JSON written, in
+	// the same statement.
+	qInsertParticipant = `INSERT INTO participants (id, identity_code, data, birth_date, background)
+		VALUES (?1, ?2, ?3, CAST(?3 AS TEXT) -> '$.birth_date', CAST(?3 AS TEXT) -> '$.background')`
+	qUpdateParticipant = `UPDATE participants SET identity_code = ?1, data = ?2,
+		birth_date = CAST(?2 AS TEXT) -> '$.birth_date', background = CAST(?2 AS TEXT) -> '$.background' WHERE id = ?3`
 
 	// caseCols are the columns a case is read from: the indexed ones hold
 	// the fields they index (exactly, whatever bytes they are), the JSON in
@@ -19,10 +24,14 @@ const (
 	// (SQLite rewrites an index entry whenever an UPDATE assigns one of its
 	// columns, even to the same value). It matches only when the indexed
 	// columns keep their values; qUpdateCase handles the rest.
-	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?
+	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?, opened_at = ?, closed_at = ?
 		WHERE id = ? AND version = ? AND participant_id = ? AND model = ? AND organisation = ? AND closed = ?`
-	qInsertCase = `INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	qUpdateCase = `UPDATE cases SET participant_id = ?, model = ?, state = ?, organisation = ?, closed = ?, version = ?, data = ? WHERE id = ? AND version = ?`
+	// opened_at and closed_at (migration 0005, read by the figures) are
+	// the case's instants in microseconds, closed_at NULL while it is open.
+	qInsertCase = `INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data, opened_at, closed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateCase = `UPDATE cases SET participant_id = ?, model = ?, state = ?, organisation = ?, closed = ?, version = ?, data = ?,
+		opened_at = ?, closed_at = ? WHERE id = ? AND version = ?`
 
 	qAudit = `SELECT seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key
 		FROM audit WHERE case_id = ? AND seq > ? ORDER BY seq`

@@ -166,7 +166,7 @@ func (w *writer) InsertCase(ctx context.Context, c coaching.Case) error {
 		return err
 	}
 	_, err = w.exec(ctx, qInsertCase, string(c.ID), string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
-		boolInt(c.Closed()), c.Version, data)
+		boolInt(c.Closed()), c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt))
 	return interpretError(err, ref{kind: "case", id: string(c.ID)})
 }
 
@@ -186,7 +186,7 @@ func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64
 	}
 	rf := ref{kind: "case", id: string(c.ID)}
 	closed := boolInt(c.Closed())
-	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data,
+	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt),
 		string(c.ID), expected, string(c.ParticipantID), c.Model, string(c.Organisation), closed))
 	if err != nil {
 		return interpretError(err, rf)
@@ -202,7 +202,7 @@ func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: current}
 	}
 	_, err = w.exec(ctx, qUpdateCase, string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
-		closed, c.Version, data, string(c.ID), expected)
+		closed, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), string(c.ID), expected)
 	return interpretError(err, rf)
 }
 
