@@ -16,59 +16,34 @@ import (
 
 var _ outcomes.FactsStreamer = (*Store)(nil)
 
-// factsSelect is the figures port's SELECT: the case's columns, the data
-// of its latest record of each name the figures count (JSON null for a
-// record without data), and two members of its participant's JSON. Each
-// name's latest records come from one backward pass over the
-// records_case_name index (in (case, id) order descending once the name is
-// fixed, so DISTINCT ON keeps each case's latest without a sort that would
-// spill to disk), joined by hash: for a whole cohort that is a few times
-// cheaper than an index lookup per case and name (1 000 000 cases on a
-// loaded machine: the three joins took 8.7 s with sorts, the lookups
-// 18.8 s; the index pass takes a quarter less than the spilling sort). The
-// participants are narrowed before the join (OFFSET 0 keeps the subquery
-// from being flattened), so a hash join holds only those members, not
-// whole documents.
-//
-// A query for one participant's cases (CaseQuery.Participant) reads its
-// few cases' records by index instead (factsSelectFew): a pass over the
-// whole records table would cost more than the lookups.
-var (
-	factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
+// factsSelect is the figures port's SELECT: the case's columns, its
+// participant's birth_date and background columns and the data of its
+// latest record of each name the figures count, from latest_records (JSON
+// null for a record without data) — narrow columns migration 0005 added,
+// so no JSON document is read and the records table is not touched. For
+// a whole cohort PostgreSQL hash-joins a sequential pass over each table
+// (the hash tables hold only these columns); for one participant's cases
+// (CaseQuery.Participant) it looks the few rows up by index.
+var factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
 	d.data, u.data, x.data, p.birth_date, p.background, p.id IS NOT NULL
-	FROM {s}.cases c
-	LEFT JOIN (SELECT id, data -> 'birth_date' AS birth_date, data -> 'background' AS background
-		FROM {s}.participants OFFSET 0) p ON p.id = c.participant_id` +
-		latestRecords("d", pathway.RecordDestination) + latestRecords("u", pathway.RecordUponLeaving) + latestRecords("x", pathway.RecordSixMonths)
-	factsSelectFew = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
-	` + latestRecord(pathway.RecordDestination) + `, ` + latestRecord(pathway.RecordUponLeaving) + `, ` + latestRecord(pathway.RecordSixMonths) + `,
-	p.data -> 'birth_date', p.data -> 'background', p.id IS NOT NULL
-	FROM {s}.cases c LEFT JOIN {s}.participants p ON p.id = c.participant_id`
-)
+	FROM {s}.cases c LEFT JOIN {s}.participants p ON p.id = c.participant_id` +
+	latestRecord("d", pathway.RecordDestination) + latestRecord("u", pathway.RecordUponLeaving) + latestRecord("x", pathway.RecordSixMonths)
 
-// latestRecord is the data of the case's latest record called name, one
-// backward step in records_case_name.
-func latestRecord(name string) string {
-	return `(SELECT coalesce(r.data, 'null') FROM {s}.records r WHERE r.case_id = c.id AND r.name = '` + name + `' ORDER BY r.id DESC LIMIT 1)`
-}
-
-// latestRecords joins, as alias, the data of each case's latest record
-// called name. name is one of pathway's constant record names, never
-// input.
-func latestRecords(alias, name string) string {
+// latestRecord joins, as alias, the case's latest record called name.
+// name is one of pathway's constant record names, never input.
+func latestRecord(alias, name string) string {
 	return `
-	LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, coalesce(data, 'null') AS data FROM {s}.records
-		WHERE name = '` + name + `' ORDER BY case_id DESC, id DESC) ` + alias + ` ON ` + alias + `.case_id = c.id`
+	LEFT JOIN {s}.latest_records ` + alias + ` ON ` + alias + `.case_id = c.id AND ` + alias + `.name = '` + name + `'`
 }
 
 // CaseFacts implements outcomes.FactsStreamer, the figures port: one
-// SELECT of the cases matching q with their participants, reading only
-// the columns and JSON members the figures need; PostgreSQL extracts the
-// members from the stored jsonb, so no whole document crosses the wire or
-// is decoded. The statement runs in a read-only transaction of its own (one
+// SELECT of the cases matching q with their participants and latest
+// records, reading only the narrow columns the figures need (see
+// factsSelect), so no whole document crosses the wire or is decoded. The
+// statement runs in a read-only transaction of its own (one
 // snapshot for the whole report) with JIT compilation off and work_mem
-// raised to 128MB for that transaction only, so that the join's hash table
-// of participants stays in memory; the rows stream as they come, in no
+// raised to 128MB for that transaction only, so that the joins' hash
+// tables stay in memory; the rows stream as they come, in no
 // particular order, and the connection is held until the loop ends. The
 // instants are the cases' opened_at and closed_at columns (microseconds).
 func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*outcomes.CaseFacts, error] {
@@ -153,11 +128,7 @@ func jsonbBytes(b []byte, format int16) []byte {
 // factsSQL adds q's filters to factsSelect; every value is a parameter.
 func (s *Store) factsSQL(q coaching.CaseQuery) (string, []any) {
 	var b strings.Builder
-	sel := factsSelect
-	if q.Participant != "" {
-		sel = factsSelectFew
-	}
-	b.WriteString(strings.ReplaceAll(sel, "{s}", s.ident))
+	b.WriteString(strings.ReplaceAll(factsSelect, "{s}", s.ident))
 	var args []any
 	where := " WHERE "
 	cond := func(sql string) {
