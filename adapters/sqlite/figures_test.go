@@ -31,10 +31,11 @@ func TestFiguresPortEqualsWholeCases(t *testing.T) {
 }
 
 // figuresGroupBy is the baseline: the VALO categories counted by SQLite
-// itself, with a hand-written GROUP BY over the same tables (the JSON
-// members read with ->>, the latest destination record from the records
-// table, one backward index step per case).
-// The entry date is the date part of the stored opened_at, which is the
+// itself, with a hand-written GROUP BY over the same tables and columns
+// the port reads (migration 0005's narrow columns: the participant's
+// birth_date and background members read with ->>, the latest destination
+// record of each case from latest_records).
+// The entry date is the UTC date of the stored opened_at, which is the
 // Helsinki date for the benchmark's cohort (opened at 09:00 Helsinki time).
 var figuresGroupBy = fmt.Sprintf(`SELECT coalesce(g, ''), coalesce(edu, ''), coalesce(dest, ''),
 	CASE WHEN b IS NULL OR b = '' THEN 2
@@ -42,12 +43,12 @@ var figuresGroupBy = fmt.Sprintf(`SELECT coalesce(g, ''), coalesce(edu, ''), coa
 		ELSE 1 END,
 	CASE WHEN ls IN ('%s', '%s', '%s') THEN 0 WHEN m IS NULL OR m < 0 THEN 2 WHEN m > 12 THEN 1 ELSE 0 END,
 	count(*)
-FROM (SELECT p.data ->> '$.background.gender' AS g, p.data ->> '$.background.education_level' AS edu,
-		p.data ->> '$.birth_date' AS b, substr(c.data ->> '$.opened_at', 1, 10) AS e,
-		p.data ->> '$.background.labour_status' AS ls, p.data ->> '$.background.unemployed_months' AS m,
-		(SELECT r.data ->> '$.destination' FROM records r
-			WHERE r.case_id = c.id AND r.name = 'destination' ORDER BY r.id DESC LIMIT 1) AS dest
-	FROM cases c LEFT JOIN participants p ON p.id = c.participant_id)
+FROM (SELECT p.background ->> '$.gender' AS g, p.background ->> '$.education_level' AS edu,
+		p.birth_date ->> '$' AS b, date(c.opened_at / 1000000, 'unixepoch') AS e,
+		p.background ->> '$.labour_status' AS ls, p.background ->> '$.unemployed_months' AS m,
+		d.data ->> '$.destination' AS dest
+	FROM cases c LEFT JOIN participants p ON p.id = c.participant_id
+		LEFT JOIN latest_records d ON d.case_id = c.id AND d.name = 'destination')
 GROUP BY 1, 2, 3, 4, 5`, coaching.LabourEmployed, coaching.LabourInactive, coaching.LabourInEducation)
 
 func groupBy(tb testing.TB, st *sqlite.Store) []figurestest.Group {

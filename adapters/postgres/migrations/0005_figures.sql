@@ -54,3 +54,7 @@ END
 $$;
 CREATE TRIGGER records_latest AFTER INSERT OR DELETE ON {{schema}}.records
 	FOR EACH ROW EXECUTE FUNCTION {{schema}}.records_latest();
+
+-- The planner's statistics of the new table and columns now, not at the
+-- next autovacuum: the figures' joins are planned from them.
+ANALYZE {{schema}}.participants, {{schema}}.latest_records;
