@@ -32,14 +32,18 @@
 // whether the database is at [LatestVersion].
 //
 // Tables: participants (the identity code in a column of its own, never in
-// the JSON), cases (the case as jsonb, beside copies of its id, version,
+// the JSON; the birth_date and background members in generated columns
+// for the figures), cases (the case as jsonb, beside copies of its id, version,
 // model, state, organisation, participant and closing time for filtering),
 // audit (append-only: a trigger refuses DELETE and every UPDATE except the
 // one erasure makes, which clears an entry's reason and payload and nothing
 // else), commands, documents, marks (every revision), sessions, notices (the
-// outbox), timers, and access_log (append-only; its Seq is an identity
+// outbox), timers, access_log (append-only; its Seq is an identity
 // column: unique, ascending in insertion order, see
-// migrations/0002_access_log.sql).
+// migrations/0002_access_log.sql), records (a case's records, appended
+// beside the case row) and latest_records (the latest record of each name
+// per case, kept by a trigger on records, read by the figures; see
+// migrations/0005_figures.sql).
 //
 // # Transactions
 //

@@ -102,6 +102,12 @@
 // case's records are rows of the records table beside the case row,
 // appended and never rewritten (but by erasure), so a change writes the
 // same however many records the case has.
+// For the figures (outcomes.FactsStreamer) the store also keeps narrow
+// copies of what the reports read (migration 0005): a case's opening and
+// closing instants in columns, a participant's birth date and background
+// JSON members in columns, and the latest record of each name per case in
+// latest_records, kept by triggers on records — so a report reads no JSON
+// document and makes no step through the records table.
 //
 // Values are kept exactly, whatever bytes they hold, NUL and quotes
 // included: every query is parameterised. One limit: text that is stored
