@@ -206,21 +206,30 @@ func appliedVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 
 // moveRecords is migration 0003's step: the records of every case move,
 // in their order, out of the case's JSON into the records table, and the
-// JSON is written again without them. The cases are read a batch at a
-// time (by id) and each batch is written before the next is read, so no
-// statement reads the table another is changing.
+// JSON is written again without them.
 func moveRecords(ctx context.Context, conn *sql.Conn) error {
+	return eachCaseData(ctx, conn, `SELECT id, data FROM cases WHERE id > ? AND instr(data, '"records"') > 0 ORDER BY id LIMIT 1000`,
+		func(id string, data []byte) error { return moveCaseRecords(ctx, conn, id, data) })
+}
+
+// eachCaseData runs fn on the id and JSON of every case query selects (it
+// takes the last id as its one argument and returns at most a batch,
+// ordered by id). The cases are read a batch at a time and each batch is
+// handled before the next is read, so no statement reads the table
+// another is changing.
+func eachCaseData(ctx context.Context, conn *sql.Conn, query string, fn func(id string, data []byte) error) error {
 	type row struct {
 		id   string
 		data []byte
 	}
 	after := ""
+	var batch []row
 	for {
-		rows, err := conn.QueryContext(ctx, `SELECT id, data FROM cases WHERE id > ? AND instr(data, '"records"') > 0 ORDER BY id LIMIT 1000`, after)
+		rows, err := conn.QueryContext(ctx, query, after)
 		if err != nil {
 			return err
 		}
-		var batch []row
+		batch = batch[:0]
 		for rows.Next() {
 			var r row
 			if err := rows.Scan(&r.id, &r.data); err != nil {
@@ -237,7 +246,7 @@ func moveRecords(ctx context.Context, conn *sql.Conn) error {
 			return nil
 		}
 		for _, r := range batch {
-			if err := moveCaseRecords(ctx, conn, r.id, r.data); err != nil {
+			if err := fn(r.id, r.data); err != nil {
 				return err
 			}
 		}
@@ -275,50 +284,20 @@ func moveCaseRecords(ctx context.Context, conn *sql.Conn, id string, data []byte
 
 // caseInstants is migration 0005's step: the opened_at and closed_at
 // columns of every case, from the instants in its JSON (as
-// encoding/json decodes them; closed_at NULL while the case is open). The
-// cases are read a batch at a time (by id) and each batch is written
-// before the next is read.
+// encoding/json decodes them; closed_at NULL while the case is open).
 func caseInstants(ctx context.Context, conn *sql.Conn) error {
-	type row struct {
-		id   string
-		data []byte
-	}
-	after := ""
-	batch := make([]row, 0, 1000)
-	for {
-		rows, err := conn.QueryContext(ctx, `SELECT id, data FROM cases WHERE id > ? ORDER BY id LIMIT 1000`, after)
-		if err != nil {
-			return err
+	return eachCaseData(ctx, conn, `SELECT id, data FROM cases WHERE id > ? ORDER BY id LIMIT 1000`, func(id string, data []byte) error {
+		var c struct {
+			OpenedAt time.Time `json:"opened_at"`
+			ClosedAt time.Time `json:"closed_at"`
 		}
-		batch = batch[:0]
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.data); err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, r)
+		if err := json.Unmarshal(data, &c); err != nil {
+			return fmt.Errorf("case %q: the stored JSON does not decode: %w", id, err)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		if _, err := conn.ExecContext(ctx, `UPDATE cases SET opened_at = ?, closed_at = ? WHERE id = ?`,
+			micros(c.OpenedAt), closedMicros(c.ClosedAt), id); err != nil {
+			return fmt.Errorf("case %q: %w", id, err)
 		}
-		if len(batch) == 0 {
-			return nil
-		}
-		for _, r := range batch {
-			var c struct {
-				OpenedAt time.Time `json:"opened_at"`
-				ClosedAt time.Time `json:"closed_at"`
-			}
-			if err := json.Unmarshal(r.data, &c); err != nil {
-				return fmt.Errorf("case %q: the stored JSON does not decode: %w", r.id, err)
-			}
-			if _, err := conn.ExecContext(ctx, `UPDATE cases SET opened_at = ?, closed_at = ? WHERE id = ?`,
-				micros(c.OpenedAt), closedMicros(c.ClosedAt), r.id); err != nil {
-				return fmt.Errorf("case %q: %w", r.id, err)
-			}
-		}
-		after = batch[len(batch)-1].id
-	}
+		return nil
+	})
 }

@@ -2,14 +2,11 @@ package sqlite_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes/figurestest"
 )
@@ -24,24 +21,7 @@ import (
 // participant are followed).
 func TestMigrateFiguresFromVersion4(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v4.db")
-	store, err := sqlite.Open(ctx, path, nil)
-	require.NoError(t, err)
-	defer store.Close()
-	db := store.DB()
-	for _, f := range []string{"0001_init.sql", "0002_access_log.sql", "0003_records.sql", "0004_attendance_state.sql"} {
-		b, err := os.ReadFile(filepath.Join("migrations", f))
-		require.NoError(t, err)
-		_, err = db.ExecContext(ctx, string(b))
-		require.NoError(t, err, f)
-	}
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'init', 0), (2, 'access_log', 0), (3, 'records', 0), (4, 'attendance_state', 0)`,
-	} {
-		_, err := db.ExecContext(ctx, q)
-		require.NoError(t, err)
-	}
+	store, db := openAt(t, 4)
 	entries := figurestest.Cohort(600)
 	for _, e := range entries {
 		if p := e.Participant; p != nil {
@@ -77,58 +57,13 @@ func TestMigrateFiguresFromVersion4(t *testing.T) {
 	}
 	// The figures before the migration, from whole cases (which read
 	// none of the columns 0005 adds).
-	before := make([]figurestest.Report, len(figurestest.Queries))
-	counts := make([]int64, len(figurestest.Queries))
-	for i, q := range figurestest.Queries {
-		before[i], counts[i] = figurestest.Figures(t, figurestest.WholeCases(store), q)
-	}
-
-	require.NoError(t, store.Migrate(ctx))
-	v, err := store.DatabaseVersion(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, sqlite.SchemaVersion(), v)
+	before := figurestest.Take(t, store)
+	requireLatest(t, store)
 	var missing int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE opened_at IS NULL`).Scan(&missing))
 	assert.Zero(t, missing, "every case has its opened_at")
 
-	for i, q := range figurestest.Queries {
-		got, n := figurestest.Figures(t, store, q)
-		require.Equal(t, counts[i], n, "cases counted, query %+v", q)
-		require.Equal(t, before[i], got, "figures, query %+v", q)
-	}
-	assert.EqualValues(t, len(entries), counts[0])
-
-	// Writes after the migration keep the narrow columns: every case's
-	// records replaced by their reverse (the latest of each name changes),
-	// one more destination appended, and every participant rewritten
-	// without its background.
-	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
-		for _, e := range entries {
-			recs := e.Case.Records
-			rev := make([]coaching.Record, len(recs))
-			for j, r := range recs {
-				rev[len(recs)-1-j] = r
-			}
-			if err := tx.ReplaceRecords(ctx, e.Case.ID, rev); err != nil {
-				return err
-			}
-			if e.Participant != nil {
-				p := *e.Participant
-				p.Background = coaching.Background{}
-				if err := tx.UpdateParticipant(ctx, p); err != nil {
-					return err
-				}
-			}
-		}
-		return tx.AppendRecords(ctx, entries[0].Case.ID, []coaching.Record{{Name: "destination", At: entries[0].Case.OpenedAt, By: "coach-1", Seq: 99,
-			Data: json.RawMessage(`{"destination":"work_open","date":"2025-09-01"}`)}})
-	}))
-	for _, q := range figurestest.Queries {
-		viaPort, nPort := figurestest.Figures(t, store, q)
-		whole, nWhole := figurestest.Figures(t, figurestest.WholeCases(store), q)
-		require.Equal(t, nWhole, nPort, "cases counted after writes, query %+v", q)
-		require.Equal(t, whole, viaPort, "figures after writes, query %+v", q)
-	}
+	figurestest.CheckMigrated(t, store, entries, before)
 	var rows int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM latest_records l
 		WHERE l.record_id <> (SELECT max(id) FROM records r WHERE r.case_id = l.case_id AND r.name = l.name)`).Scan(&rows))

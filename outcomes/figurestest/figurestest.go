@@ -210,15 +210,81 @@ func Check(t *testing.T, store coaching.Store, n int) {
 		t.Fatalf("%T does not implement outcomes.FactsStreamer", store)
 	}
 	Load(t, store, Cohort(n))
+	requirePortMatches(t, store, "", n)
+}
+
+// requirePortMatches requires, for every query of Queries, the same figures
+// and count through store's figures port as from whole cases (n cases in
+// all, unless n is negative); what names the moment in the messages.
+func requirePortMatches(t *testing.T, store coaching.Store, what string, n int) {
+	t.Helper()
 	for _, q := range Queries {
 		viaPort, nPort := Figures(t, store, q)
 		whole, nWhole := Figures(t, WholeCases(store), q)
-		require.Equal(t, nWhole, nPort, "cases counted, query %+v", q)
-		require.Equal(t, whole, viaPort, "figures, query %+v", q)
-		if q == (coaching.CaseQuery{}) {
+		require.Equal(t, nWhole, nPort, "cases counted%s, query %+v", what, q)
+		require.Equal(t, whole, viaPort, "figures%s, query %+v", what, q)
+		if q == (coaching.CaseQuery{}) && n >= 0 {
 			require.EqualValues(t, n, nPort)
 		}
 	}
+}
+
+// Snapshot is the figures of every query of Queries at one moment, for a
+// migration test to compare with after the migration.
+type Snapshot struct {
+	reports []Report
+	counts  []int64
+}
+
+// Take computes the figures of every query of Queries from whole cases of
+// store (reading none of the columns a figures migration adds).
+func Take(t *testing.T, store coaching.Store) Snapshot {
+	t.Helper()
+	s := Snapshot{reports: make([]Report, len(Queries)), counts: make([]int64, len(Queries))}
+	for i, q := range Queries {
+		s.reports[i], s.counts[i] = Figures(t, WholeCases(store), q)
+	}
+	return s
+}
+
+// CheckMigrated requires that store, migrated since before was taken from
+// entries (loaded with Load), gives the same figures through its port for
+// every query; then writes what later writes must keep the port's narrow
+// copies true for — every case's records replaced by their reverse (the
+// latest of each name changes, as an erasure's ReplaceRecords may), every
+// participant rewritten without its background, one destination appended —
+// and requires the port to match whole cases again.
+func CheckMigrated(t *testing.T, store coaching.Store, entries []Entry, before Snapshot) {
+	t.Helper()
+	ctx := context.Background()
+	for i, q := range Queries {
+		got, n := Figures(t, store, q)
+		require.Equal(t, before.counts[i], n, "cases counted, query %+v", q)
+		require.Equal(t, before.reports[i], got, "figures, query %+v", q)
+	}
+	require.EqualValues(t, len(entries), before.counts[0])
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		for _, e := range entries {
+			recs := e.Case.Records
+			rev := make([]coaching.Record, len(recs))
+			for j, r := range recs {
+				rev[len(recs)-1-j] = r
+			}
+			if err := tx.ReplaceRecords(ctx, e.Case.ID, rev); err != nil {
+				return err
+			}
+			if e.Participant != nil {
+				p := *e.Participant
+				p.Background = coaching.Background{}
+				if err := tx.UpdateParticipant(ctx, p); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.AppendRecords(ctx, entries[0].Case.ID, []coaching.Record{{Name: "destination", At: entries[0].Case.OpenedAt, By: "coach-1", Seq: 99,
+			Data: json.RawMessage(`{"destination":"work_open","date":"2025-09-01"}`)}})
+	}))
+	requirePortMatches(t, store, " after writes", -1)
 }
 
 // Report is the figures Check compares.
