@@ -367,3 +367,23 @@ func latestRecords(arr []byte) (dest, upon, six []byte, err error) {
 	}
 	return got[0], got[1], got[2], nil
 }
+
+// Interner returns a function that turns b into a string, returning the
+// same string for the same bytes: a FactsStreamer's rows repeat a few
+// organisations, models and states a million times, and sharing them
+// saves an allocation per column per row. It remembers at most 1 024
+// distinct values (beyond them it allocates as string(b) would). Not safe
+// for concurrent use: one per stream.
+func Interner() func(b []byte) string {
+	names := map[string]string{}
+	return func(b []byte) string {
+		if s, ok := names[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		if len(names) < 1024 {
+			names[s] = s
+		}
+		return s
+	}
+}

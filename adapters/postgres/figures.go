@@ -76,19 +76,9 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			opened, closed pgtype.Timestamptz
 			// The text columns and the jsonb members are read raw (text is
 			// sent as is in both formats); the others are scanned.
-			dest  = []any{nil, nil, nil, nil, nil, &f.Version, &opened, &closed, nil, nil, nil, nil, nil, &f.HasParticipant}
-			names = map[string]string{} // organisations, models and states, shared between rows
+			dest = []any{nil, nil, nil, nil, nil, &f.Version, &opened, &closed, nil, nil, nil, nil, nil, &f.HasParticipant}
+			name = outcomes.Interner() // organisations, models and states, shared between rows
 		)
-		name := func(b []byte) string {
-			if s, ok := names[string(b)]; ok {
-				return s
-			}
-			s := string(b)
-			if len(names) < 1024 {
-				names[s] = s
-			}
-			return s
-		}
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				fail(err)

@@ -41,18 +41,8 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			birth, bg, dst, upon, six          sql.RawBytes
 			dest                               = []any{&id, &participant, &org, &model, &state, &f.Version, &opened, &closed,
 				&f.HasParticipant, &birth, &bg, &dst, &upon, &six}
-			names = map[string]string{} // organisations, models and states, shared between rows
+			name = outcomes.Interner() // organisations, models and states, shared between rows
 		)
-		name := func(b []byte) string {
-			if s, ok := names[string(b)]; ok {
-				return s
-			}
-			s := string(b)
-			if len(names) < 1024 {
-				names[s] = s
-			}
-			return s
-		}
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				yield(nil, interpretError(err, rf))
