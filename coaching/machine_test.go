@@ -382,10 +382,15 @@ func TestModelRulesSeeTheCallersContextAndNeverWedge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// The caller's context expires while the rule runs, never
+			// before the engine reaches it (a wall-clock timeout could
+			// pass while the case is loaded on a busy machine).
+			var current *expiringContext
 			slow := coaching.NewRule("waits_for_deadline", func(ctx context.Context, _ *coaching.Transition) error {
 				if _, ok := ctx.Deadline(); !ok {
 					return nil
 				}
+				current.expire()
 				<-ctx.Done()
 				if tt.refuse {
 					return ctx.Err()
@@ -411,9 +416,8 @@ func TestModelRulesSeeTheCallersContextAndNeverWedge(t *testing.T) {
 			c, err := eng.Enrol(ctx, exampleCoach, coaching.EnrolParams{Model: "door", Participant: exampleParticipant(), Team: exampleTeam()})
 			require.NoError(t, err)
 			for range 5 {
-				tctx, cancel := context.WithTimeout(ctx, time.Millisecond)
-				res, err := eng.Fire(tctx, exampleCoach, c.ID, "open_door", nil)
-				cancel()
+				current = newExpiringContext()
+				res, err := eng.Fire(current, exampleCoach, c.ID, "open_door", nil)
 				if tt.refuse {
 					var rej *coaching.RulesRejectedError
 					require.ErrorAs(t, err, &rej)
@@ -438,3 +442,32 @@ func TestModelRulesSeeTheCallersContextAndNeverWedge(t *testing.T) {
 		})
 	}
 }
+
+// expiringContext has a deadline and expires (Err: DeadlineExceeded) when
+// expire is called, not when a clock says so.
+type expiringContext struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiringContext() *expiringContext {
+	return &expiringContext{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *expiringContext) Deadline() (time.Time, bool) {
+	return time.Date(2026, 9, 1, 10, 0, 0, 0, coaching.Helsinki), true
+}
+
+func (c *expiringContext) Done() <-chan struct{} { return c.done }
+
+func (c *expiringContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
