@@ -547,10 +547,8 @@ func (ch *CaseChange) commit() (Case, error) {
 			return Case{}, err
 		}
 	}
-	for _, n := range ch.notices {
-		if _, err := tx.Enqueue(ctx, n); err != nil {
-			return Case{}, err
-		}
+	if err := enqueueAll(ctx, tx, ch.notices); err != nil {
+		return Case{}, err
 	}
 	for _, t := range ch.timers {
 		if err := tx.PutTimer(ctx, t); err != nil {
