@@ -66,7 +66,12 @@
 // audit entry the engine appends right after UpdateCase moved the case to
 // that entry's version. The check of a pipelined audit entry still runs; if
 // it fails, the transaction fails with a *coaching.ConflictError and
-// nothing is written.
+// nothing is written. Each such check reads the case's last entry only (one
+// backward step along the primary key), however long its trail: it asks
+// for that entry with ORDER BY ... DESC LIMIT 1, whose generic plan — the
+// one a prepared statement keeps — is that step even when it was made on
+// empty tables without statistics, where max() was planned as an
+// aggregate over the whole trail (migrations/0008_audit_follows.sql).
 //
 // Driver errors are mapped to the engine's errors in one place: pgx.ErrNoRows
 // becomes a *coaching.NotFoundError, unique violations a

@@ -36,7 +36,7 @@ const (
 	codeUntranslatable       = "22P05" // untranslatable_character: \u0000 in jsonb
 	codeProgramLimit         = "54000" // e.g. an index row too large
 	codeQueryCanceled        = "57014"
-	codeAuditOutOfStep       = "VA409" // raised by audit_follows (migrations/0001_init.sql)
+	codeAuditOutOfStep       = "VA409" // raised by audit_follows (migrations/0001_init.sql, 0008)
 )
 
 // interpretError maps an error from pgx to the engine's errors. It is the

@@ -70,11 +70,16 @@ func buildQueries(schema string) *queries {
 		auditTrail: `SELECT ` + auditCols + ` FROM {s}.audit WHERE case_id = $1 AND seq > $2 ORDER BY seq`,
 		// The entry goes in only if its case exists and its Seq follows the
 		// case's last entry; ON CONFLICT catches a concurrent writer of the
-		// same Seq without failing the transaction.
+		// same Seq without failing the transaction. The last entry (here,
+		// in lastAudit and in audit_follows, migrations/0008; a document's
+		// last version likewise) is the first of a backward index scan,
+		// asked for with ORDER BY ... LIMIT 1 rather than max(): the
+		// statement is prepared, and the generic plan PostgreSQL makes
+		// without statistics aggregates max() over the case's whole trail.
 		appendAudit: `INSERT INTO {s}.audit (` + auditCols + `)
 			SELECT $1::text, $2::bigint, $3::timestamptz, $4::text, $5::text, $6::text[], $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::text
 			WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
-			  AND (SELECT coalesce(max(seq), 0) FROM {s}.audit WHERE case_id = $1) = $2 - 1
+			  AND coalesce((SELECT seq FROM {s}.audit WHERE case_id = $1 ORDER BY seq DESC LIMIT 1), 0) = $2 - 1
 			ON CONFLICT DO NOTHING`,
 		// The pipelined form (see txn.AppendAudit): instead of inserting
 		// nothing, it fails with SQLSTATE VA409 (or 23505 on a concurrent
@@ -82,7 +87,8 @@ func buildQueries(schema string) *queries {
 		appendAuditOrFail: `INSERT INTO {s}.audit (` + auditCols + `)
 			SELECT $1::text, $2::bigint, $3::timestamptz, $4::text, $5::text, $6::text[], $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::text
 			WHERE {s}.audit_follows($1, $2)`,
-		lastAudit: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1), (SELECT coalesce(max(seq), 0) FROM {s}.audit WHERE case_id = $1)`,
+		lastAudit: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1),
+			coalesce((SELECT seq FROM {s}.audit WHERE case_id = $1 ORDER BY seq DESC LIMIT 1), 0)`,
 
 		// A case's records in the order appended (id); for names, the
 		// records_case_name index in each name's order, then sorted; the
@@ -111,10 +117,10 @@ func buildQueries(schema string) *queries {
 		putDocument: `INSERT INTO {s}.documents (` + documentCols + `)
 			SELECT $1::text, $2::text, $3::bigint, $4::text, $5::timestamptz, $6::text, $7::bigint, $8::jsonb
 			WHERE EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)
-			  AND (SELECT coalesce(max(version), 0) FROM {s}.documents WHERE case_id = $1 AND kind = $2) = $3 - 1
+			  AND coalesce((SELECT version FROM {s}.documents WHERE case_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1), 0) = $3 - 1
 			ON CONFLICT DO NOTHING`,
 		lastDocument: `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1),
-			(SELECT coalesce(max(version), 0) FROM {s}.documents WHERE case_id = $1 AND kind = $2)`,
+			coalesce((SELECT version FROM {s}.documents WHERE case_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1), 0)`,
 
 		// The latest revision of each (date, lesson): DISTINCT ON walks the
 		// primary key index of the case's marks in order.

@@ -1,0 +1,137 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/postgres"
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
+)
+
+// The plans of the store's prepared statements, and of audit_follows's
+// queries, are made on a connection's first executions — in a new schema,
+// on nearly empty tables without statistics — and kept while the tables
+// grow. Appending an audit entry must still read only the case's last
+// entry, however long its trail: these tests count the entries read from
+// audit's primary key (its idx_tup_read) over fires on a case of 200
+// entries, on a pool of one connection whose plans were made when the
+// trail was short.
+
+// longTrail is how many audit entries the measured case has.
+const longTrail = 200
+
+// auditReadsPerFire fires n times on c and returns the audit index entries
+// read per fire. pool has one connection, the one the fires ran on.
+func auditReadsPerFire(t *testing.T, pool *pgxpool.Pool, eng *coaching.Engine, schema string, c *pgCase, n int,
+	fire func(c *pgCase) error) float64 {
+	t.Helper()
+	ctx := context.Background()
+	reads := func() int64 {
+		// The connection's counts reach the shared statistics when it next
+		// goes idle, before it answers: read them in a new transaction.
+		_, err := pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`)
+		require.NoError(t, err)
+		var v int64
+		require.NoError(t, pool.QueryRow(ctx, `SELECT idx_tup_read FROM pg_stat_user_indexes WHERE schemaname = $1 AND indexrelname = 'audit_pkey'`,
+			schema).Scan(&v))
+		return v
+	}
+	before := reads()
+	for range n {
+		require.NoError(t, fire(c))
+	}
+	return float64(reads()-before) / float64(n)
+}
+
+// warmLong fires on a new case, in the store's transactions and in a
+// host's, enough for every plan of both paths to be generic (made once,
+// after five executions, on a short trail); then it opens another case and
+// fires until its trail is longTrail entries long, and returns that one.
+func warmLong(t *testing.T, pool *pgxpool.Pool, eng *coaching.Engine, store *postgres.Store) *pgCase {
+	t.Helper()
+	short := &pgCase{id: "short", version: 3}
+	openValo(t, eng, short.id)
+	for range 8 {
+		require.NoError(t, pgToggle(eng, short))
+		require.NoError(t, hostToggle(pool, eng, store, short))
+	}
+	c := &pgCase{id: "long", version: 3}
+	openValo(t, eng, c.id)
+	for c.version < longTrail {
+		require.NoError(t, pgToggle(eng, c))
+	}
+	return c
+}
+
+// hostToggle is pgToggle in a host's transaction (Store.Tx), where the
+// append is not pipelined: the INSERT checks the last entry itself.
+func hostToggle(pool *pgxpool.Pool, eng *coaching.Engine, store *postgres.Store, c *pgCase) error {
+	ctx := context.Background()
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		event, opts := benchkit.ToggleEvent(c.version)
+		_, err := eng.In(store.Tx(tx)).Fire(ctx, coach, c.id, event, opts)
+		c.version++
+		return err
+	})
+}
+
+// Fire in the store's own transaction: the pipelined append, checked by
+// audit_follows.
+func TestAuditAppendReadsOneEntry(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t, 1)
+	store := newStoreOn(t, pool)
+	eng := newEngine(t, store)
+	c := warmLong(t, pool, eng, store)
+	reads := auditReadsPerFire(t, pool, eng, store.Schema(), c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
+	assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire on a case of %d entries", longTrail)
+
+	t.Run("HostTransaction", func(t *testing.T) {
+		reads := auditReadsPerFire(t, pool, eng, store.Schema(), c, 20, func(c *pgCase) error { return hostToggle(pool, eng, store, c) })
+		assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire in a host's transaction on a case of %d entries", longTrail)
+	})
+}
+
+// A schema at version 5 migrates to an audit_follows that reads one entry,
+// on a connection that made its plans of the old one before the migration.
+func TestMigrateAuditFollowsFromVersion5(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t, 1)
+	schema, _ := schemaAt(t, pool, 5)
+	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
+	require.NoError(t, err)
+	eng := newEngine(t, store)
+	c := warmLong(t, pool, eng, store)
+	old := auditReadsPerFire(t, pool, eng, schema, c, 4, func(c *pgCase) error { return pgToggle(eng, c) })
+	t.Logf("audit entries read per Fire before the migration: %.0f", old)
+
+	requireLatest(t, store)
+	reads := auditReadsPerFire(t, pool, eng, schema, c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
+	assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire on a case of %d entries", longTrail)
+
+	// What it checks is unchanged: an entry that does not follow the last
+	// one fails the Fire, and nothing of it is written. (Here the trail is
+	// one entry ahead of the case, as no writer through the store leaves
+	// it.)
+	ctx := context.Background()
+	_, err = pool.Exec(ctx, `INSERT INTO `+pgx.Identifier{schema, "audit"}.Sanitize()+`
+		(case_id, seq, at, kind, actor_id, event, from_state, to_state, reason, idempotency_key)
+		VALUES ($1, $2, now(), 'transition', 'someone', 'x', 'a', 'b', '', '')`, string(c.id), c.version+1)
+	require.NoError(t, err)
+	err = pgToggle(eng, c)
+	var conflict *coaching.ConflictError
+	require.ErrorAs(t, err, &conflict)
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr)
+	assert.Equal(t, "VA409", pgErr.Code, "raised by audit_follows")
+	cs, err := eng.Case(ctx, inspector, c.id)
+	require.NoError(t, err)
+	assert.Equal(t, c.version-1, cs.Version, "the case was not written")
+}

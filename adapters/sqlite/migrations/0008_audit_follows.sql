@@ -1,0 +1,10 @@
+-- 0008: no change here, on purpose. The migration is PostgreSQL's
+-- (adapters/postgres/migrations/0008_audit_follows.sql): its audit check
+-- asked for a case's last entry with max(), which a generic plan made
+-- without statistics computed as an aggregate over the case's whole trail.
+-- Both stores keep the same numbering, so SQLite records 0008 too.
+--
+-- SQLite has no such plan: it compiles qAppendAudit's and qLastSeq's
+-- MAX(seq) under WHERE case_id = ? with its min/max optimization, one
+-- SeekLE to the end of the case's range of audit's primary key and no
+-- loop (EXPLAIN shows the bytecode), whatever the table holds.
