@@ -49,7 +49,6 @@ type CaseFacts struct {
 	Organisation  coaching.OrganisationID
 	Model         string
 	State         string
-	Version       int64
 
 	OpenedAt time.Time
 	// ClosedAt is zero while the case is open.
@@ -110,13 +109,13 @@ func (x *factsFiller) intern(b []byte) string {
 	return s
 }
 
-// fill sets in from f: Case holds f's columns and instants (no history,
-// team, records or flags) and Participant the participant's id, birth
+// fill sets in from f: Case holds f's columns and instants (no version,
+// history, team, records or flags: no figure reads them) and Participant the participant's id, birth
 // date and background; the destination and follow-up statuses are
 // resolved from the records exactly as [StoreResolver] resolves them.
 func (x *factsFiller) fill(f *CaseFacts, in *Input) error {
 	*in = Input{Case: coaching.Case{ID: f.ID, ParticipantID: f.ParticipantID, Organisation: f.Organisation,
-		Model: f.Model, State: f.State, Version: f.Version, OpenedAt: f.OpenedAt, ClosedAt: f.ClosedAt}}
+		Model: f.Model, State: f.State, OpenedAt: f.OpenedAt, ClosedAt: f.ClosedAt}}
 	records := f.Records
 	if f.Case != nil {
 		var opened, closed []byte

@@ -28,7 +28,7 @@ func (s factsStore) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Se
 			}
 			c := row.Case
 			f = outcomes.CaseFacts{ID: c.ID, ParticipantID: c.ParticipantID, Organisation: c.Organisation, Model: c.Model,
-				State: c.State, Version: c.Version, HasParticipant: row.HasParticipant}
+				State: c.State, HasParticipant: row.HasParticipant}
 			if i%2 == 1 {
 				f.Case, _ = json.Marshal(c)
 				if row.HasParticipant {

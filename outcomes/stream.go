@@ -1,7 +1,6 @@
 package outcomes
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -202,7 +201,10 @@ func checkpointStatus(data []byte, has bool) (pathway.Kind, coaching.Date) {
 		return pathway.Unknown, coaching.Date{}
 	}
 	var res pathway.CheckpointResult
-	if json.Unmarshal(data, &res) != nil || !res.Found || !res.Status.Valid() {
+	if !fastCheckpoint(data, &res) && json.Unmarshal(data, &res) != nil {
+		return pathway.Unknown, coaching.Date{}
+	}
+	if !res.Found || !res.Status.Valid() {
 		return pathway.Unknown, coaching.Date{}
 	}
 	return res.Status, res.ObservedOn
@@ -239,55 +241,6 @@ func decodeDestination(data []byte, d *pathway.Destination) bool {
 		return false
 	}
 	return true
-}
-
-var (
-	fdPrefix = []byte(`{"destination":"`)
-	fdDate   = []byte(`","date":"`)
-)
-
-func fastDestination(b []byte, d *pathway.Destination) bool {
-	if !bytes.HasPrefix(b, fdPrefix) {
-		return false
-	}
-	b = b[len(fdPrefix):]
-	i := bytes.IndexByte(b, '"')
-	if i < 0 {
-		return false
-	}
-	kind := pathway.Unknown
-	for _, k := range pathway.Kinds() {
-		if k != pathway.Unknown && string(b[:i]) == string(k) {
-			kind = k
-			break
-		}
-	}
-	if kind == pathway.Unknown || !bytes.HasPrefix(b[i:], fdDate) {
-		return false
-	}
-	b = b[i+len(fdDate):]
-	if len(b) < 12 || b[10] != '"' {
-		return false
-	}
-	date, ok := parseISODate(b[:10])
-	if !ok {
-		return false
-	}
-	b = b[11:]
-	note := ""
-	switch {
-	case len(b) == 1 && b[0] == '}':
-	case bytes.HasPrefix(b, []byte(`,"note":"`)) && bytes.HasSuffix(b, []byte(`"}`)):
-		raw := b[len(`,"note":"`) : len(b)-2]
-		if bytes.IndexByte(raw, '\\') >= 0 || bytes.IndexByte(raw, '"') >= 0 {
-			return false
-		}
-		note = string(raw)
-	default:
-		return false
-	}
-	*d = pathway.Destination{Kind: kind, Date: date, Note: note}
-	return d.Validate() == nil
 }
 
 func parseISODate(b []byte) (coaching.Date, bool) {

@@ -11,40 +11,27 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes"
-	"github.com/valmennus/valmennus/pathway"
 )
 
 var _ outcomes.FactsStreamer = (*Store)(nil)
 
-// factsSelect is the figures port's SELECT: the case's columns, its
-// participant's birth_date and background columns and the data of its
-// latest record of each name the figures count, from latest_records (JSON
-// null for a record without data) — narrow columns migration 0005 added,
-// so no JSON document is read and the records table is not touched. For
-// a whole cohort PostgreSQL hash-joins a sequential pass over each table
-// (the hash tables hold only these columns); for one participant's cases
-// (CaseQuery.Participant) it looks the few rows up by index.
-var factsSelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at,
-	d.data, u.data, x.data, p.birth_date, p.background, p.id IS NOT NULL
-	FROM {s}.cases c LEFT JOIN {s}.participants p ON p.id = c.participant_id` +
-	latestRecord("d", pathway.RecordDestination) + latestRecord("u", pathway.RecordUponLeaving) + latestRecord("x", pathway.RecordSixMonths)
-
-// latestRecord joins, as alias, the case's latest record called name.
-// name is one of pathway's constant record names, never input.
-func latestRecord(alias, name string) string {
-	return `
-	LEFT JOIN {s}.latest_records ` + alias + ` ON ` + alias + `.case_id = c.id AND ` + alias + `.name = '` + name + `'`
-}
+// factsSelect is the figures port's SELECT: one pass over case_figures
+// (migration 0006), the narrow row per case that triggers keep with the
+// case's columns, its participant's birth_date and background and the data
+// of its latest record of each name the figures count (JSON null for a
+// record without data) — no JSON document is read and no other table is
+// joined.
+const factsSelect = `SELECT case_id, participant_id, organisation, model, state, opened_at, closed_at,
+	destination, upon_leaving, six_months, birth_date, background, has_participant FROM {s}.case_figures`
 
 // CaseFacts implements outcomes.FactsStreamer, the figures port: one
-// SELECT of the cases matching q with their participants and latest
-// records, reading only the narrow columns the figures need (see
-// factsSelect), so no whole document crosses the wire or is decoded. The
-// statement runs in a read-only transaction of its own (one
-// snapshot for the whole report) with JIT compilation off and work_mem
-// raised to 128MB for that transaction only, so that the joins' hash
-// tables stay in memory; the rows stream as they come, in no
-// particular order, and the connection is held until the loop ends. The
+// SELECT of the cases matching q, reading only the narrow row the figures
+// need (see factsSelect), so no whole document crosses the wire or is
+// decoded. The statement runs in a read-only transaction of its own (one
+// snapshot for the whole report) with JIT compilation off for that
+// transaction only (compiling the plan costs more than it saves on a plain
+// pass); the rows stream as they come, in no particular order, and the
+// connection is held until the loop ends. The
 // instants are the cases' opened_at and closed_at columns (microseconds).
 func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*outcomes.CaseFacts, error] {
 	return func(yield func(*outcomes.CaseFacts, error) bool) {
@@ -60,7 +47,7 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			return
 		}
 		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-		if _, err := tx.Exec(ctx, "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"); err != nil {
+		if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
 			fail(err)
 			return
 		}
@@ -76,7 +63,7 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			opened, closed pgtype.Timestamptz
 			// The text columns and the jsonb members are read raw (text is
 			// sent as is in both formats); the others are scanned.
-			dest = []any{nil, nil, nil, nil, nil, &f.Version, &opened, &closed, nil, nil, nil, nil, nil, &f.HasParticipant}
+			dest = []any{nil, nil, nil, nil, nil, &opened, &closed, nil, nil, nil, nil, nil, &f.HasParticipant}
 			name = outcomes.Interner() // organisations, models and states, shared between rows
 		)
 		for rows.Next() {
@@ -88,11 +75,11 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			f.ID, f.ParticipantID = coaching.CaseID(raw[0]), coaching.ParticipantID(raw[1])
 			f.Organisation, f.Model, f.State = coaching.OrganisationID(name(raw[2])), name(raw[3]), name(raw[4])
 			f.OpenedAt, f.ClosedAt = opened.Time, closed.Time // zero when NULL
-			f.Destination = jsonbBytes(raw[8], fds[8].Format)
-			f.UponLeaving = jsonbBytes(raw[9], fds[9].Format)
-			f.SixMonths = jsonbBytes(raw[10], fds[10].Format)
-			f.BirthDate = jsonbBytes(raw[11], fds[11].Format)
-			f.Background = jsonbBytes(raw[12], fds[12].Format)
+			f.Destination = jsonbBytes(raw[7], fds[7].Format)
+			f.UponLeaving = jsonbBytes(raw[8], fds[8].Format)
+			f.SixMonths = jsonbBytes(raw[9], fds[9].Format)
+			f.BirthDate = jsonbBytes(raw[10], fds[10].Format)
+			f.Background = jsonbBytes(raw[11], fds[11].Format)
 			if !yield(&f, nil) {
 				return
 			}
@@ -128,15 +115,15 @@ func (s *Store) factsSQL(q coaching.CaseQuery) (string, []any) {
 	}
 	for _, f := range []struct {
 		col, v string
-	}{{"c.id > $", string(q.AfterID)}, {"c.model = $", q.Model}, {"c.state = $", q.State},
-		{"c.organisation = $", string(q.Organisation)}, {"c.participant_id = $", string(q.Participant)}} {
+	}{{"case_id > $", string(q.AfterID)}, {"model = $", q.Model}, {"state = $", q.State},
+		{"organisation = $", string(q.Organisation)}, {"participant_id = $", string(q.Participant)}} {
 		if f.v != "" {
 			args = append(args, f.v)
 			cond(f.col + strconv.Itoa(len(args)))
 		}
 	}
 	if q.OpenOnly {
-		cond("c.closed_at IS NULL")
+		cond("closed_at IS NULL")
 	}
 	return b.String(), args
 }

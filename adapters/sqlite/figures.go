@@ -3,27 +3,28 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"iter"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes"
-	"github.com/valmennus/valmennus/pathway"
 )
 
 var _ outcomes.FactsStreamer = (*Store)(nil)
 
 // CaseFacts implements outcomes.FactsStreamer, the figures port: one
-// SELECT of the cases matching q joined with their participants and the
-// latest records of the names the figures count, reading only narrow
-// columns (migration 0005): the case's columns and instants, the
-// participant's birth_date and background members, and the records' data
-// from latest_records (kept by triggers on records) — no case or
-// participant document is read, and no step through the records table is
-// made. The rows come in the table's order, from one statement on one
-// read connection: the figures are of one snapshot, and the connection is
-// held until the loop ends.
+// SELECT over case_figures (migration 0006), the one narrow row per case
+// that triggers keep with the case's columns and instants, its
+// participant's birth_date and background, and the data of its latest
+// record of each name the figures count — no case or participant document
+// is read and no other table is joined. Each row is read as its one
+// stored facts value, the columns length-prefixed (factColumns): the
+// driver's cost is per column fetched. The rows come in the order of the
+// case ids, from one statement on one read connection: the figures are of
+// one snapshot, and the connection is held until the loop ends.
 func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*outcomes.CaseFacts, error] {
 	return func(yield func(*outcomes.CaseFacts, error) bool) {
 		rf := ref{kind: "cases"}
@@ -35,30 +36,24 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 		}
 		defer rows.Close()
 		var (
-			f                                  outcomes.CaseFacts
-			id, participant, org, model, state sql.RawBytes
-			opened, closed                     sql.NullInt64
-			birth, bg, dst, upon, six          sql.RawBytes
-			dest                               = []any{&id, &participant, &org, &model, &state, &f.Version, &opened, &closed,
-				&f.HasParticipant, &birth, &bg, &dst, &upon, &six}
+			f    outcomes.CaseFacts
+			row  sql.RawBytes
+			cols [len(factColumns)][]byte
 			name = outcomes.Interner() // organisations, models and states, shared between rows
 		)
 		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
+			if err := rows.Scan(&row); err != nil {
 				yield(nil, interpretError(err, rf))
 				return
 			}
-			f.ID, f.ParticipantID = coaching.CaseID(id), coaching.ParticipantID(participant)
-			f.Organisation, f.Model, f.State = coaching.OrganisationID(name(org)), name(model), name(state)
-			f.OpenedAt, f.ClosedAt = time.Time{}, time.Time{}
-			if opened.Valid {
-				f.OpenedAt = fromMicros(opened.Int64)
+			if err := splitFacts(row, cols[:]); err != nil {
+				yield(nil, err)
+				return
 			}
-			if closed.Valid {
-				f.ClosedAt = fromMicros(closed.Int64)
+			if err := setFacts(&f, &cols, name); err != nil {
+				yield(nil, err)
+				return
 			}
-			f.BirthDate, f.Background = birth, bg
-			f.Destination, f.UponLeaving, f.SixMonths = dst, upon, six
 			if !yield(&f, nil) {
 				return
 			}
@@ -69,34 +64,82 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 	}
 }
 
-// latestRecord joins, as alias, a case's latest record called name from
-// latest_records (its data, or JSON null for a record without data; NULL
-// when the case has none). name is one of pathway's constant record
-// names, never input.
-func latestRecord(alias, name string) string {
-	return " LEFT JOIN latest_records " + alias + " ON " + alias + ".case_id = c.id AND " + alias + ".name = '" + name + "'"
+// factColumns are the case_figures columns whose values make up its
+// facts column, in their order there (migration 0006): for each, its
+// length in bytes, ':' and its bytes (an integer as its decimal text), or
+// '~' for NULL. A length prefix, unlike a separator, holds any bytes.
+var factColumns = [...]string{"case_id", "participant_id", "organisation", "model", "state", "opened_at", "closed_at",
+	"has_participant", "birth_date", "background", "destination", "upon_leaving", "six_months"}
+
+// errFactsRow reports a facts value not in factColumns' form,
+// which only a schema other than this package's could give.
+var errFactsRow = errors.New("sqlite: figures: malformed row")
+
+// splitFacts sets cols to the values of row (nil for NULL), slices of
+// row.
+func splitFacts(row []byte, cols [][]byte) error {
+	for i := range cols {
+		if len(row) > 0 && row[0] == '~' {
+			cols[i], row = nil, row[1:]
+			continue
+		}
+		colon := 0
+		for colon < len(row) && row[colon] != ':' {
+			colon++
+		}
+		n, err := strconv.Atoi(string(row[:colon])) // does not allocate
+		if err != nil || colon == len(row) || n < 0 || n > len(row)-colon-1 {
+			return fmt.Errorf("%w: column %s", errFactsRow, factColumns[i])
+		}
+		cols[i], row = row[colon+1:colon+1+n:colon+1+n], row[colon+1+n:]
+	}
+	if len(row) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last column", errFactsRow, len(row))
+	}
+	return nil
+}
+
+// setFacts sets f from the values of one row; the byte slices of f point
+// into cols, valid until the next row.
+func setFacts(f *outcomes.CaseFacts, cols *[len(factColumns)][]byte, name func([]byte) string) error {
+	f.ID, f.ParticipantID = coaching.CaseID(cols[0]), coaching.ParticipantID(cols[1])
+	f.Organisation, f.Model, f.State = coaching.OrganisationID(name(cols[2])), name(cols[3]), name(cols[4])
+	var micros [2]int64
+	for i, c := range cols[5:7] {
+		micros[i] = zeroMicros
+		if c == nil {
+			continue
+		}
+		v, err := strconv.ParseInt(string(c), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: case %q: %s", errFactsRow, f.ID, factColumns[5+i])
+		}
+		micros[i] = v
+	}
+	f.OpenedAt, f.ClosedAt = fromMicros(micros[0]), fromMicros(micros[1])
+	f.HasParticipant = string(cols[7]) == "1"
+	f.BirthDate, f.Background = cols[8], cols[9]
+	f.Destination, f.UponLeaving, f.SixMonths = cols[10], cols[11], cols[12]
+	return nil
 }
 
 // factsQuery is the figures SELECT for q; every value is a parameter.
 func factsQuery(q coaching.CaseQuery) (string, []any) {
 	var b strings.Builder
-	b.WriteString("SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.version, c.opened_at, c.closed_at, " +
-		"p.id IS NOT NULL, p.birth_date, p.background, d.data, u.data, x.data" +
-		" FROM cases c LEFT JOIN participants p ON p.id = c.participant_id" +
-		latestRecord("d", pathway.RecordDestination) + latestRecord("u", pathway.RecordUponLeaving) + latestRecord("x", pathway.RecordSixMonths) +
-		" WHERE 1 = 1")
+	b.WriteString("SELECT facts FROM case_figures WHERE 1 = 1")
 	var args []any
 	for _, f := range []struct {
 		cond, v string
-	}{{" AND c.id > ?", string(q.AfterID)}, {" AND c.model = ?", q.Model}, {" AND c.state = ?", q.State},
-		{" AND c.organisation = ?", string(q.Organisation)}, {" AND c.participant_id = ?", string(q.Participant)}} {
+	}{{" AND case_id > ?", string(q.AfterID)}, {" AND model = ?", q.Model}, {" AND state = ?", q.State},
+		{" AND organisation = ?", string(q.Organisation)}, {" AND participant_id = ?", string(q.Participant)}} {
 		if f.v != "" {
 			b.WriteString(f.cond)
 			args = append(args, f.v)
 		}
 	}
 	if q.OpenOnly {
-		b.WriteString(" AND c.closed = 0")
+		b.WriteString(" AND closed = 0")
 	}
+	b.WriteString(" ORDER BY case_id")
 	return b.String(), args
 }

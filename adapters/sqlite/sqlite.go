@@ -176,7 +176,7 @@ func dsn(path string, o Options, readOnly bool) string {
 	b.WriteString(strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10))
 	b.WriteString(")&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_pragma=synchronous(")
 	b.WriteString(sync)
-	b.WriteString(")")
+	b.WriteString(")&_pragma=mmap_size(1073741824)&_pragma=cache_size(-131072)")
 	if readOnly {
 		b.WriteString("&_pragma=query_only(1)")
 	} else {

@@ -252,7 +252,9 @@ func Take(t *testing.T, store coaching.Store) Snapshot {
 // every query; then writes what later writes must keep the port's narrow
 // copies true for — every case's records replaced by their reverse (the
 // latest of each name changes, as an erasure's ReplaceRecords may), every
-// participant rewritten without its background, one destination appended —
+// participant rewritten without its background, one destination appended,
+// an open case closed, a case moved to another participant, and a missing
+// participant stored after its case —
 // and requires the port to match whole cases again.
 func CheckMigrated(t *testing.T, store coaching.Store, entries []Entry, before Snapshot) {
 	t.Helper()
@@ -281,10 +283,52 @@ func CheckMigrated(t *testing.T, store coaching.Store, entries []Entry, before S
 				}
 			}
 		}
-		return tx.AppendRecords(ctx, entries[0].Case.ID, []coaching.Record{{Name: "destination", At: entries[0].Case.OpenedAt, By: "coach-1", Seq: 99,
-			Data: json.RawMessage(`{"destination":"work_open","date":"2025-09-01"}`)}})
+		if err := tx.AppendRecords(ctx, entries[0].Case.ID, []coaching.Record{{Name: "destination", At: entries[0].Case.OpenedAt, By: "coach-1", Seq: 99,
+			Data: json.RawMessage(`{"destination":"work_open","date":"2025-09-01"}`)}}); err != nil {
+			return err
+		}
+		return changeCases(ctx, tx, entries)
 	}))
 	requirePortMatches(t, store, " after writes", -1)
+}
+
+// changeCases makes the case writes CheckMigrated's port must follow: the
+// first open case closes, the first case with a stored participant moves
+// to the participant of the next such case, and the first missing
+// participant is stored.
+func changeCases(ctx context.Context, tx coaching.Tx, entries []Entry) error {
+	var closed, moved, stored bool
+	for i, e := range entries {
+		c, err := tx.Case(ctx, e.Case.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !closed && !c.Closed():
+			c.ClosedAt, c.State = c.OpenedAt.AddDate(0, 3, 0), coaching.ValoClosed
+			closed = true
+		case !moved && e.Participant != nil && i+1 < len(entries) && entries[i+1].Participant != nil:
+			c.ParticipantID = entries[i+1].Participant.ID
+			moved = true
+		case !stored && e.Participant == nil:
+			stored = true
+			if err := tx.InsertParticipant(ctx, coaching.Participant{ID: c.ParticipantID, Organisation: c.Organisation,
+				BirthDate: coaching.NewDate(1990, time.May, 5), Background: coaching.Background{Gender: coaching.GenderFemale}}); err != nil {
+				return err
+			}
+			continue
+		default:
+			continue
+		}
+		c.Version++
+		if err := tx.UpdateCase(ctx, c, c.Version-1); err != nil {
+			return err
+		}
+	}
+	if !closed || !moved || !stored {
+		return fmt.Errorf("figurestest: the cohort lacks an open case, two stored participants in a row or a missing participant")
+	}
+	return nil
 }
 
 // Report is the figures Check compares.
