@@ -456,3 +456,18 @@ func TestTwoStoresOneFile(t *testing.T) {
 		assert.Equal(t, 1, n, "notice %s claimed %d times", id, n)
 	}
 }
+
+// Open maps the database file (1 GiB by default, as set) and a negative
+// MmapSize turns the map off.
+func TestOpenMapsTheFile(t *testing.T) {
+	for _, c := range []struct {
+		set, want int64
+	}{{0, 1 << 30}, {64 << 20, 64 << 20}, {-1, 0}} {
+		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "mmap.db"), &sqlite.Options{MmapSize: c.set})
+		require.NoError(t, err)
+		var got int64
+		require.NoError(t, st.DB().QueryRowContext(t.Context(), "PRAGMA mmap_size").Scan(&got))
+		assert.Equal(t, c.want, got, "MmapSize %d", c.set)
+		require.NoError(t, st.Close())
+	}
+}
