@@ -75,19 +75,28 @@ CREATE TRIGGER case_figures_case_insert AFTER INSERT ON cases BEGIN
     FROM (SELECT 1) LEFT JOIN participants p ON p.id = new.participant_id;
 END;
 
+-- A transition, a closing: only the columns that change are set, so that
+-- no index entry is rewritten (SQLite rewrites an index whose column is
+-- set, changed or not).
 CREATE TRIGGER case_figures_case_update AFTER UPDATE ON cases
 WHEN old.state IS NOT new.state OR old.closed IS NOT new.closed OR old.opened_at IS NOT new.opened_at
-    OR old.closed_at IS NOT new.closed_at OR old.organisation IS NOT new.organisation OR old.model IS NOT new.model
-    OR old.participant_id IS NOT new.participant_id OR old.id IS NOT new.id BEGIN
-    UPDATE case_figures SET case_id = new.id, participant_id = new.participant_id, organisation = new.organisation,
-        model = new.model, state = new.state, closed = new.closed, opened_at = new.opened_at, closed_at = new.closed_at
+    OR old.closed_at IS NOT new.closed_at BEGIN
+    UPDATE case_figures SET state = new.state, closed = new.closed, opened_at = new.opened_at, closed_at = new.closed_at
+    WHERE case_id = old.id;
+END;
+
+-- What the store never changes, but a host's own writes might.
+CREATE TRIGGER case_figures_case_keys AFTER UPDATE ON cases
+WHEN old.organisation IS NOT new.organisation OR old.model IS NOT new.model OR old.id IS NOT new.id BEGIN
+    UPDATE case_figures SET case_id = new.id, organisation = new.organisation, model = new.model
     WHERE case_id = old.id;
 END;
 
 -- A case moved to another participant takes that participant's facts.
 CREATE TRIGGER case_figures_case_participant AFTER UPDATE OF participant_id ON cases
 WHEN old.participant_id IS NOT new.participant_id BEGIN
-    UPDATE case_figures SET has_participant = 0, birth_date = NULL, background = NULL WHERE case_id = new.id;
+    UPDATE case_figures SET participant_id = new.participant_id, has_participant = 0, birth_date = NULL, background = NULL
+    WHERE case_id = new.id;
     UPDATE case_figures SET has_participant = 1, birth_date = p.birth_date, background = p.background
     FROM participants p WHERE p.id = new.participant_id AND case_figures.case_id = new.id;
 END;
