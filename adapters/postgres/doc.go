@@ -42,8 +42,10 @@
 // column: unique, ascending in insertion order, see
 // migrations/0002_access_log.sql), records (a case's records, appended
 // beside the case row) and latest_records (the latest record of each name
-// per case, kept by a trigger on records, read by the figures; see
-// migrations/0005_figures.sql).
+// per case, kept by a trigger on records; see
+// migrations/0005_figures.sql) and case_figures (one narrow row per case
+// with what the figures read, kept by triggers on cases, participants and
+// latest_records; see migrations/0006_case_figures.sql).
 //
 // # Transactions
 //

@@ -137,5 +137,5 @@ func ExampleStore_VacuumErased() {
 		fmt.Println(err)
 	}
 	// Output:
-	// rewritten: participants, cases, audit, records, latest_records, documents, notices, commands, timers, sessions
+	// rewritten: participants, cases, audit, records, latest_records, case_figures, documents, notices, commands, timers, sessions
 }

@@ -17,12 +17,13 @@ import (
 // participants and cases are rewritten by UPDATE, audit entries and
 // sessions have their free text (reason and payload; topic and
 // peer-support text) cleared by UPDATE, a case's records are replaced by
-// the ones the erasure keeps (DELETE, INSERT; latest_records follows
-// them), and documents, notices,
+// the ones the erasure keeps (DELETE, INSERT; latest_records and
+// case_figures follow them, and case_figures follows the participant's
+// rewrite), and documents, notices,
 // commands and timers are deleted. The access log and attendance marks are
 // not changed by an erasure.
 func ErasedTables() []string {
-	return []string{"participants", "cases", "audit", "records", "latest_records", "documents", "notices", "commands", "timers", "sessions"}
+	return []string{"participants", "cases", "audit", "records", "latest_records", "case_figures", "documents", "notices", "commands", "timers", "sessions"}
 }
 
 // VacuumErased makes the bytes an erasure removed leave the table files.

@@ -106,8 +106,12 @@
 // copies of what the reports read (migration 0005): a case's opening and
 // closing instants in columns, a participant's birth date and background
 // JSON members in columns, and the latest record of each name per case in
-// latest_records, kept by triggers on records — so a report reads no JSON
-// document and makes no step through the records table.
+// latest_records, kept by triggers on records; and (migration 0006) one
+// narrow row per case in case_figures with all of it, kept by triggers on
+// cases, participants and latest_records and read as one stored value —
+// so a report is one pass over one table, reads no JSON document and
+// makes no step through the records table. A transition writes one row
+// of it more (the case's state), a closing or a destination one.
 //
 // Values are kept exactly, whatever bytes they hold, NUL and quotes
 // included: every query is parameterised. One limit: text that is stored
