@@ -85,14 +85,27 @@ type CaseFacts struct {
 
 // factsFiller turns CaseFacts into an Input, reusing its memory.
 type factsFiller struct {
-	r       storeResolver
-	months  int
-	foreign bool
-	disab   bool
+	r storeResolver
 	// strings interns the short codes of backgrounds (gender, levels,
 	// statuses), so that reading them does not allocate.
 	strings map[string]string
+	// backgrounds are the backgrounds decoded so far, by their JSON: a
+	// cohort repeats a few hundred combinations of facts, so most cases
+	// take theirs from here instead of reading the JSON again.
+	backgrounds map[string]*decodedBackground
 }
+
+// decodedBackground is a background and the values its pointers point to.
+type decodedBackground struct {
+	bg      coaching.Background
+	months  int
+	foreign bool
+	disab   bool
+}
+
+// maxBackgrounds bounds factsFiller.backgrounds; beyond it a background is
+// decoded for each case that has it.
+const maxBackgrounds = 4096
 
 // intern returns b as a string, from x.strings when it was seen before.
 func (x *factsFiller) intern(b []byte) string {
@@ -161,23 +174,39 @@ func (x *factsFiller) fill(f *CaseFacts, in *Input) error {
 }
 
 // background decodes a background object. The form encoding/json writes
-// (plain strings, an integer, booleans) is read without allocating: the
-// pointers point into x, valid until the next case; anything else goes
+// (plain strings, an integer, booleans, in any order and spacing) is read
+// without encoding/json, once per distinct document: the pointers point
+// into x's memory, which sinks must not change or keep; anything else goes
 // through encoding/json.
 func (x *factsFiller) background(b []byte, bg *coaching.Background) error {
 	*bg = coaching.Background{}
 	if b == nil {
 		return nil
 	}
-	if x.fastBackground(b, bg) {
+	if d, ok := x.backgrounds[string(b)]; ok {
+		*bg = d.bg
 		return nil
 	}
-	*bg = coaching.Background{}
-	return json.Unmarshal(b, bg)
+	d := new(decodedBackground)
+	if !x.fastBackground(b, d) {
+		if err := json.Unmarshal(b, bg); err != nil {
+			return err
+		}
+		return nil
+	}
+	if x.backgrounds == nil {
+		x.backgrounds = map[string]*decodedBackground{}
+	}
+	if len(x.backgrounds) < maxBackgrounds {
+		x.backgrounds[string(b)] = d
+	}
+	*bg = d.bg
+	return nil
 }
 
-func (x *factsFiller) fastBackground(b []byte, bg *coaching.Background) bool {
+func (x *factsFiller) fastBackground(b []byte, d *decodedBackground) bool {
 	ok := true
+	bg := &d.bg
 	err := eachMember(b, func(key, val []byte) bool {
 		switch {
 		case string(key) == "gender":
@@ -194,20 +223,20 @@ func (x *factsFiller) fastBackground(b []byte, bg *coaching.Background) bool {
 				break
 			}
 			n, good := plainInt(val)
-			x.months, ok = n, good
-			bg.UnemployedMonths = &x.months
+			d.months, ok = n, good
+			bg.UnemployedMonths = &d.months
 		case string(key) == "foreign_background":
 			if string(val) == "null" {
 				break
 			}
-			x.foreign, ok = plainBool(val)
-			bg.ForeignBackground = &x.foreign
+			d.foreign, ok = plainBool(val)
+			bg.ForeignBackground = &d.foreign
 		case string(key) == "disability":
 			if string(val) == "null" {
 				break
 			}
-			x.disab, ok = plainBool(val)
-			bg.Disability = &x.disab
+			d.disab, ok = plainBool(val)
+			bg.Disability = &d.disab
 		default:
 			ok = !foldsTo(key, "gender", "education_level", "labour_status", "unemployed_months", "foreign_background", "disability")
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // Sink takes cases one at a time; [VALOAggregator] and [ESFAggregator] are
-// sinks. A sink must not keep in or anything it points to.
+// sinks. A sink must not keep or change in or anything it points to.
 type Sink interface {
 	Add(in *Input)
 }
