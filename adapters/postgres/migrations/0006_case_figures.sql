@@ -91,10 +91,11 @@ BEGIN
 		UPDATE {{schema}}.case_figures SET has_participant = false, birth_date = NULL, background = NULL
 		WHERE participant_id = OLD.id;
 	END IF;
-	IF TG_OP <> 'DELETE' THEN
-		UPDATE {{schema}}.case_figures SET has_participant = true, birth_date = NEW.birth_date, background = NEW.background
-		WHERE participant_id = NEW.id;
+	IF TG_OP = 'DELETE' THEN
+		RETURN NULL;
 	END IF;
+	UPDATE {{schema}}.case_figures SET has_participant = true, birth_date = NEW.birth_date, background = NEW.background
+	WHERE participant_id = NEW.id;
 	RETURN NULL;
 END
 $$;

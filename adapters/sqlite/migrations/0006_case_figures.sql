@@ -123,15 +123,18 @@ END;
 
 -- latest_records changes by insert, upsert (an update) and delete, each
 -- of one case and name.
+-- A new latest record: the three are read again (one lookup each in
+-- latest_records' primary key).
 CREATE TRIGGER case_figures_record_insert AFTER INSERT ON latest_records
 WHEN new.name IN ('destination', 'follow_up_upon_leaving', 'follow_up_six_months') BEGIN
     UPDATE case_figures SET
-        destination = CASE new.name WHEN 'destination' THEN new.data ELSE destination END,
-        upon_leaving = CASE new.name WHEN 'follow_up_upon_leaving' THEN new.data ELSE upon_leaving END,
-        six_months = CASE new.name WHEN 'follow_up_six_months' THEN new.data ELSE six_months END
+        destination = (SELECT data FROM latest_records WHERE case_id = new.case_id AND name = 'destination'),
+        upon_leaving = (SELECT data FROM latest_records WHERE case_id = new.case_id AND name = 'follow_up_upon_leaving'),
+        six_months = (SELECT data FROM latest_records WHERE case_id = new.case_id AND name = 'follow_up_six_months')
     WHERE case_id = new.case_id;
 END;
 
+-- A later record of the name replacing the latest (the upsert's update).
 CREATE TRIGGER case_figures_record_update AFTER UPDATE ON latest_records
 WHEN new.name IN ('destination', 'follow_up_upon_leaving', 'follow_up_six_months') BEGIN
     UPDATE case_figures SET
