@@ -52,9 +52,11 @@ type Options struct {
 	// reads through a memory map (PRAGMA mmap_size) instead of a read
 	// system call per page not in its page cache. A report passing over a
 	// million cases made a system call per page without it and spent as
-	// long in them as in SQLite. Defaults to 1 GiB (address space, not
-	// memory: the pages are the operating system's file cache, shared by
-	// every connection); negative turns it off. Used by Open and DSN.
+	// long in them as in SQLite. Defaults to 2 GiB less 64 KiB, the
+	// largest map this build of SQLite makes (a larger value is cut to
+	// it); it is address space, not memory: the pages are the operating
+	// system's file cache, shared by every connection. Negative turns it
+	// off. Used by Open and DSN.
 	MmapSize int64
 }
 
@@ -70,7 +72,7 @@ func (o *Options) withDefaults() Options {
 		out.ReadConns = max(4, runtime.GOMAXPROCS(0))
 	}
 	if out.MmapSize == 0 {
-		out.MmapSize = 1 << 30
+		out.MmapSize = 2<<30 - 64<<10
 	}
 	if out.CaseBatch <= 0 {
 		out.CaseBatch = 256
