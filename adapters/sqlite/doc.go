@@ -123,6 +123,17 @@
 // record's Data must be valid JSON (coaching.Record.Data), though its
 // column would keep anything.
 //
+// Attendance keeps running totals beside the marks (migration 0004): per
+// case in attendance_state and per case and day in attendance_days. The
+// state row also holds the case's window of latest days (migration 0007):
+// the totals of its latest 40 dates with marks in one small encoded
+// value, rewritten by each PutMarks, from which RecentDays answers the
+// early-warning rules with one row instead of a row a day: the driver's
+// cost is per row, and a row a day made the rules' read about three times
+// as costly after a school year (a full window of 21 days) as after a
+// week. Longer windows, and windows that end before those days, are read
+// from attendance_days.
+//
 // # Erasure
 //
 // coaching/erasure's Service.Erase and Service.ApplyRetention delete and

@@ -91,10 +91,13 @@ const (
 		SELECT (SELECT MAX(day) FROM mark_revisions WHERE case_id = ?1 AND day < w.day), n + 1 FROM w WHERE w.day IS NOT NULL AND n < ?3
 	) SELECT MIN(day) FROM w`
 	qAttendanceState = `SELECT marks, minutes, absent_marks, absent_minutes, unexplained, flags FROM attendance_state WHERE case_id = ?`
-	qAddTotals       = `INSERT INTO attendance_state (case_id, marks, minutes, absent_marks, absent_minutes, unexplained, flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '[]')
+	// qAddTotals adds to the case's running totals and replaces its window
+	// of latest days (?7; see windowDays).
+	qAddTotals = `INSERT INTO attendance_state (case_id, marks, minutes, absent_marks, absent_minutes, unexplained, flags, recent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '[]', ?7)
 		ON CONFLICT (case_id) DO UPDATE SET marks = marks + ?2, minutes = minutes + ?3, absent_marks = absent_marks + ?4,
-		absent_minutes = absent_minutes + ?5, unexplained = unexplained + ?6`
-	qAddDayTotals = `INSERT INTO attendance_days (case_id, day, marks, minutes, absent_marks, absent_minutes, unexplained) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+		absent_minutes = absent_minutes + ?5, unexplained = unexplained + ?6, recent = ?7`
+	qAttendanceWindow = `SELECT recent FROM attendance_state WHERE case_id = ?`
+	qAddDayTotals     = `INSERT INTO attendance_days (case_id, day, marks, minutes, absent_marks, absent_minutes, unexplained) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 		ON CONFLICT (case_id, day) DO UPDATE SET marks = marks + ?3, minutes = minutes + ?4, absent_marks = absent_marks + ?5,
 		absent_minutes = absent_minutes + ?6, unexplained = unexplained + ?7`
 	// qRecentDays reads the last ?3 days on or before ?2 backwards along
@@ -164,7 +167,7 @@ var statements = []string{
 	qRecords, qRecordsNamed, qLatestRecord, qAppendRecord, qInsertRecord, qDeleteRecords, qCaseExists,
 	qCommand, qPutCommand,
 	qDocument, qLatestDocument, qDocuments, qLatestDocVersion, qPutDocument,
-	qLatestMarkContent, qPutMark, qMarkHistory, qMarks, qWindowStart, qAttendanceState, qAddTotals, qAddDayTotals, qRecentDays, qPutFlags,
+	qLatestMarkContent, qPutMark, qMarkHistory, qMarks, qWindowStart, qAttendanceState, qAddTotals, qAttendanceWindow, qAddDayTotals, qRecentDays, qPutFlags,
 	qSessions, qPutSession,
 	qAppendAccess,
 	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit, qEraseSessions,

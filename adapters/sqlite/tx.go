@@ -534,37 +534,6 @@ func (r *reader) RecentMarks(ctx context.Context, id coaching.CaseID, to coachin
 	return r.marks(ctx, id, qMarks, string(id), lo, hi)
 }
 
-func (r *reader) RecentDays(ctx context.Context, id coaching.CaseID, to coaching.Date, days int) ([]attendance.Day, error) {
-	out := []attendance.Day{}
-	if days <= 0 {
-		return out, nil
-	}
-	hi, err := dayOf("to", to)
-	if err != nil {
-		return nil, err
-	}
-	rf := ref{kind: "attendance days", id: string(id)}
-	rows, err := r.query(ctx, qRecentDays, string(id), hi, days)
-	if err != nil {
-		return nil, interpretError(err, rf)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d attendance.Day
-		var day int64
-		if err := rows.Scan(&day, &d.Marks, &d.Minutes, &d.AbsentMarks, &d.AbsentMinutes, &d.Unexplained); err != nil {
-			return nil, interpretError(err, rf)
-		}
-		d.Date = dateOf(day)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err, rf)
-	}
-	slices.Reverse(out)
-	return out, nil
-}
-
 func (r *reader) State(ctx context.Context, id coaching.CaseID) (attendance.State, error) {
 	rf := ref{kind: "attendance state", id: string(id)}
 	var st attendance.State
@@ -590,7 +559,8 @@ func (r *reader) State(ctx context.Context, id coaching.CaseID) (attendance.Stat
 
 // PutMarks implements attendance.Store: each mark is checked against the
 // latest revision (read with its content), inserted, and its difference
-// added to the case's running totals in attendance_state.
+// added to the totals of its day in attendance_days and to the case's
+// running totals and window of latest days in attendance_state.
 func (w *writer) PutMarks(ctx context.Context, marks []attendance.Mark) error {
 	deltas := map[coaching.CaseID]*attendance.Totals{}
 	var order []coaching.CaseID
@@ -647,9 +617,18 @@ func (w *writer) PutMarks(ctx context.Context, marks []attendance.Mark) error {
 			return interpretError(err, ref{kind: "attendance day", id: string(k.id), caseID: k.id})
 		}
 	}
+	days := make(map[coaching.CaseID][]windowDay, len(order))
+	for _, k := range dayOrder {
+		days[k.id] = append(days[k.id], windowDay{day: k.day, t: *dayDeltas[k]})
+	}
 	for _, id := range order {
+		slices.SortFunc(days[id], func(a, b windowDay) int { return cmp.Compare(b.day, a.day) })
+		recent, err := w.nextWindow(ctx, id, days[id])
+		if err != nil {
+			return err
+		}
 		d := deltas[id]
-		if _, err := w.exec(ctx, qAddTotals, string(id), d.Marks, d.Minutes, d.AbsentMarks, d.AbsentMinutes, d.Unexplained); err != nil {
+		if _, err := w.exec(ctx, qAddTotals, string(id), d.Marks, d.Minutes, d.AbsentMarks, d.AbsentMinutes, d.Unexplained, recent); err != nil {
 			return interpretError(err, ref{kind: "attendance state", id: string(id), caseID: id})
 		}
 	}

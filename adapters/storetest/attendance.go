@@ -259,6 +259,87 @@ func attendanceCases() []testCase {
 			},
 		},
 		{
+			name: "RecentDaysLongHistory",
+			rule: "attendance.Reader.RecentDays over a case with more days than a store may keep at hand (100 dates, written in random order: new days after, between and before the others, corrections of old and recent ones) returns the last n days on or before to of a recount of the current marks, for windows short and long, ending at the latest date or earlier",
+			run: func(e *env) {
+				e.seed("c-1")
+				rng := rand.New(rand.NewPCG(13, 40))
+				start := coaching.NewDate(2025, 1, 1)
+				var dates []coaching.Date
+				for _, i := range rng.Perm(200)[:100] {
+					dates = append(dates, start.AddDays(i))
+				}
+				statuses := []attendance.Status{attendance.Present, attendance.Present, attendance.Late, attendance.Unexplained, attendance.Explained, attendance.Sick}
+				revs := map[attendance.MarkKey]int{}
+				written := 0
+				check := func(round int) {
+					e.Helper()
+					e.view(func(tx coaching.ReadTx) error {
+						rd := attReader(e, tx)
+						cur, err := rd.Marks(e.ctx, "c-1", coaching.Date{}, coaching.Date{})
+						require.NoError(e, err)
+						days := attendance.DaysOf(cur)
+						latest := days[len(days)-1].Date
+						type query struct {
+							to coaching.Date
+							n  int
+						}
+						qs := []query{{latest, 1}, {latest, 21}, {latest, 40}, {latest, 41}, {latest, 99}, {latest, 150}, {start.AddDays(-1), 5}}
+						for range 4 {
+							qs = append(qs, query{days[rng.IntN(len(days))].Date.AddDays(rng.IntN(3) - 1), 1 + rng.IntN(60)})
+						}
+						for _, q := range qs {
+							var want []attendance.Day
+							for _, d := range days {
+								if !d.Date.After(q.to) {
+									want = append(want, d)
+								}
+							}
+							want = want[max(0, len(want)-q.n):]
+							if want == nil {
+								want = []attendance.Day{}
+							}
+							got, err := rd.RecentDays(e.ctx, "c-1", q.to, q.n)
+							require.NoError(e, err)
+							require.Equal(e, want, got, "round %d: RecentDays(to %s, %d days) of %d days", round, q.to, q.n, len(days))
+						}
+						return nil
+					})
+				}
+				for round := 0; written < len(dates) || round < 40; round++ {
+					var batch []attendance.Mark
+					seen := map[attendance.MarkKey]bool{}
+					for range 6 {
+						var d coaching.Date
+						if written < len(dates) && (written == 0 || rng.IntN(3) > 0) {
+							d = dates[written]
+							written++
+						} else {
+							d = dates[rng.IntN(written)]
+						}
+						k := attendance.MarkKey{Date: d, Lesson: fmt.Sprint(1 + rng.IntN(3))}
+						if seen[k] {
+							continue
+						}
+						seen[k] = true
+						revs[k]++
+						s := statuses[rng.IntN(len(statuses))]
+						m := attendance.Mark{CaseID: "c-1", Date: d, Lesson: k.Lesson, Minutes: 15 * rng.IntN(7), Status: s,
+							Revision: revs[k], At: at(hour), By: "a-teacher"}
+						if s == attendance.Explained {
+							m.Reason = attendance.ReasonFamily
+						}
+						batch = append(batch, m)
+					}
+					e.putMarks(batch...)
+					if round%4 == 3 {
+						check(round)
+					}
+				}
+				check(-1)
+			},
+		},
+		{
 			name: "TotalsFollowCorrections",
 			rule: "attendance.Store.PutMarks keeps State.Totals and the day totals (Reader.RecentDays) equal to a recount of the current marks (attendance.Recount): a new mark adds itself, a correction the difference from the revision it replaces; a case without marks has zero totals",
 			run: func(e *env) {
@@ -417,4 +498,109 @@ func CheckMigratedAttendance(t *testing.T, store coaching.Store) {
 	}
 	st, _ = state("c-1")
 	assert.Len(t, st.Flags, 1, "the flags stay")
+}
+
+// AttendanceWindowFixture is the attendance CheckMigratedAttendanceWindow
+// expects, for a test to write into a store before its migration 0007, as
+// that store kept it then (the marks, the day and case totals, the
+// flags): case c-1 has two lessons a day on 45 school days from 10 August
+// 2026 (more days than a store keeps at hand), some marks corrected; c-2
+// has marks on 3 days; c-3 has flags (those of Flags) and no marks. The
+// marks are returned in the order written, revisions in order.
+func AttendanceWindowFixture() (marks []attendance.Mark, flags []attendance.RiskFlag) {
+	statuses := []attendance.Status{attendance.Present, attendance.Present, attendance.Present, attendance.Late, attendance.Unexplained, attendance.Sick}
+	at := time.Date(2026, 8, 10, 13, 0, 0, 0, time.UTC)
+	add := func(id coaching.CaseID, d coaching.Date, lesson string, s attendance.Status, rev int) {
+		m := attendance.Mark{CaseID: id, Date: d, Lesson: lesson, Title: "Tunti " + lesson, Minutes: 45, Status: s, Revision: rev, At: at, By: "t-1"}
+		if s == attendance.Explained {
+			m.Reason = attendance.ReasonAppointment
+		}
+		marks = append(marks, m)
+	}
+	d := coaching.NewDate(2026, 8, 10)
+	for i := range 45 {
+		for _, lesson := range []string{"1", "2"} {
+			add("c-1", d, lesson, statuses[(i+len(lesson)*int(lesson[0]))%len(statuses)], 1)
+		}
+		if i%7 == 3 {
+			add("c-1", d, "1", attendance.Explained, 2)
+		}
+		if i < 3 {
+			add("c-2", d, "", statuses[i], 1)
+		}
+		d = nextSchoolDay(d)
+	}
+	flags = []attendance.RiskFlag{{Rule: "absence_25h", Reason: "25.5 hours of absence (threshold 25 h)", Since: at, Seq: 2}}
+	return marks, flags
+}
+
+// CheckMigratedAttendanceWindow checks a store migrated by its 0007 from
+// a database holding AttendanceWindowFixture: the early-warning windows
+// (Reader.RecentDays, short and long, up to the latest day or earlier)
+// and the totals are a recount of the current marks, the flags stay, and
+// so they remain after new marks, a correction of the oldest day and one
+// of a recent day, and a first mark of the case that had none.
+func CheckMigratedAttendanceWindow(t *testing.T, store coaching.Store) {
+	t.Helper()
+	ctx := t.Context()
+	ids := []coaching.CaseID{"c-1", "c-2", "c-3"}
+	check := func(when string) {
+		t.Helper()
+		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+			rd := tx.(attendance.Reader)
+			for _, id := range ids {
+				marks, err := rd.Marks(ctx, id, coaching.Date{}, coaching.Date{})
+				require.NoError(t, err)
+				st, err := rd.State(ctx, id)
+				require.NoError(t, err)
+				assert.Equal(t, attendance.Recount(marks), st.Totals, "%s: the totals of %s are a recount", when, id)
+				days := attendance.DaysOf(marks)
+				tos := []coaching.Date{coaching.NewDate(2026, 12, 31)}
+				if len(days) > 0 {
+					tos = append(tos, days[len(days)-1].Date, days[len(days)/2].Date)
+				}
+				for _, to := range tos {
+					for _, n := range []int{1, 5, 21, 40, 41, 100} {
+						want := []attendance.Day{}
+						for _, d := range days {
+							if !d.Date.After(to) {
+								want = append(want, d)
+							}
+						}
+						want = want[max(0, len(want)-n):]
+						got, err := rd.RecentDays(ctx, id, to, n)
+						require.NoError(t, err)
+						assert.Equal(t, want, got, "%s: RecentDays(%s, to %s, %d days) is a recount", when, id, to, n)
+					}
+				}
+			}
+			st, err := rd.State(ctx, "c-3")
+			require.NoError(t, err)
+			assert.Len(t, st.Flags, 1, "%s: the flags stay", when)
+			return nil
+		}))
+	}
+	check("migrated")
+	when := time.Date(2026, 10, 20, 12, 0, 0, 0, time.UTC)
+	mk := func(id coaching.CaseID, d coaching.Date, lesson string, s attendance.Status, rev int) attendance.Mark {
+		m := attendance.Mark{CaseID: id, Date: d, Lesson: lesson, Minutes: 90, Status: s, Revision: rev, At: when, By: "t-1"}
+		if s == attendance.Explained {
+			m.Reason = attendance.ReasonFamily
+		}
+		return m
+	}
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{
+			mk("c-1", coaching.NewDate(2026, 10, 20), "1", attendance.Unexplained, 1),
+			mk("c-1", coaching.NewDate(2026, 8, 10), "2", attendance.Sick, 2),
+			mk("c-2", coaching.NewDate(2026, 8, 11), "", attendance.Present, 2),
+			mk("c-3", coaching.NewDate(2026, 10, 19), "1", attendance.Late, 1)})
+	}))
+	check("after new marks")
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {
+		return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{
+			mk("c-1", coaching.NewDate(2026, 10, 20), "1", attendance.Explained, 2),
+			mk("c-1", coaching.NewDate(2026, 10, 14), "1", attendance.Present, 1)})
+	}))
+	check("after a correction and a day between")
 }

@@ -1,0 +1,11 @@
+-- 0007: beside a case's running totals, attendance_state keeps its window
+-- of latest days: the totals of the case's latest attendance days (at most
+-- 40 dates with marks), encoded by the store (see windowDays in
+-- attendance.go), rewritten by PutMarks in the same transaction as the
+-- day's totals. RecentDays reads a window of up to that many days from this
+-- one row instead of a row a day from attendance_days, so that the
+-- early-warning rules cost the same after a school year as after a week.
+-- NULL (every row before this migration) is no window yet: RecentDays
+-- reads attendance_days, and the case's next PutMarks builds the window
+-- from it.
+ALTER TABLE attendance_state ADD COLUMN recent BLOB;
