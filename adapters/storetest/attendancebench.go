@@ -36,6 +36,10 @@ const attBenchStudents = 30
 // is built, untimed: its students are enrolled through the engine and
 // their marks written through attendance.Store.PutMarks (one transaction
 // per day), so the running totals are the store's own.
+//
+// The sub-benchmark "interleaved" records for a 5-day and a 190-day group
+// in turn and reports x-days5 from the two sides' times in the same
+// moments: the figure to trust on a machine whose load swings.
 func BenchAttendance(b *testing.B, newStore func(tb testing.TB) coaching.Store) {
 	var ns, cpu benchkit.PerCount
 	for _, days := range AttendanceBenchDays {
@@ -81,6 +85,63 @@ func BenchAttendance(b *testing.B, newStore func(tb testing.TB) coaching.Store) 
 				}
 			}
 		})
+	}
+	b.Run("interleaved", func(b *testing.B) { benchAttendanceInterleaved(b, newStore) })
+}
+
+// benchAttendanceInterleaved records lessons alternately for a 5-day and a
+// 190-day group, each on a store of its own, and reports the time of each
+// (days5-ns/op, days190-ns/op, and their CPU time) and x-days5, the ratio
+// of their sums, so that both sides of the ratio are sampled in the same
+// moments: on a machine whose load swings from second to second, the
+// sequential sub-benchmarks above compare a 190-day run with 5-day runs
+// made minutes earlier under another load. An op is one recording of
+// each; groups are rebuilt as above, untimed.
+func benchAttendanceInterleaved(b *testing.B, newStore func(tb testing.TB) coaching.Store) {
+	type side struct {
+		h          *attBench
+		g          *attGroup
+		budget     int
+		wall, cpus time.Duration
+	}
+	sides := make([]*side, len(AttendanceBenchDays))
+	for i, days := range AttendanceBenchDays {
+		sides[i] = &side{h: newAttBench(b, newStore(b), days), budget: max(4, 4*days/5)}
+		sides[i].g = sides[i].h.group()
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	runtime.GC()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, s := range sides {
+			if s.g.used == s.budget {
+				b.StopTimer()
+				s.g = s.h.group()
+				runtime.GC()
+				b.StartTimer()
+			}
+			s.h.now = s.g.day.At(9, 0).Add(time.Duration(s.g.lesson) * 100 * time.Minute)
+			marks := LessonMarks(s.g.ids, s.g.day, s.g.lesson)
+			c0, t0 := benchkit.CPUTime(), time.Now()
+			if _, err := s.h.att.Record(ctx, s.h.teacher, marks); err != nil {
+				b.Fatal(err)
+			}
+			s.wall += time.Since(t0)
+			s.cpus += benchkit.CPUTime() - c0
+			s.g.next()
+		}
+	}
+	b.StopTimer()
+	first, last := sides[0], sides[len(sides)-1]
+	for _, s := range sides {
+		b.ReportMetric(float64(s.wall.Nanoseconds())/float64(b.N), "days"+strconv.Itoa(s.h.days)+"-ns/op")
+	}
+	if first.wall > 0 {
+		b.ReportMetric(float64(last.wall)/float64(first.wall), "x-days5")
+	}
+	if first.cpus > 0 && last.cpus > 0 {
+		b.ReportMetric(float64(last.cpus)/float64(first.cpus), "x-days5-cpu")
 	}
 }
 
