@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/internal/benchkit"
 )
 
@@ -19,35 +21,37 @@ import (
 // queries, are made on a connection's first executions — in a new schema,
 // on nearly empty tables without statistics — and kept while the tables
 // grow. Appending an audit entry must still read only the case's last
-// entry, however long its trail: these tests count the entries read from
-// audit's primary key (its idx_tup_read) over fires on a case of 200
-// entries, on a pool of one connection whose plans were made when the
-// trail was short.
+// entry, however long its trail, and RecentMarks only its window: these
+// tests count the entries read from the index (its idx_tup_read) on a pool
+// of one connection whose plans were made when the history was short.
 
 // longTrail is how many audit entries the measured case has.
 const longTrail = 200
 
-// auditReadsPerFire fires n times on c and returns the audit index entries
-// read per fire. pool has one connection, the one the fires ran on.
-func auditReadsPerFire(t *testing.T, pool *pgxpool.Pool, eng *coaching.Engine, schema string, c *pgCase, n int,
-	fire func(c *pgCase) error) float64 {
+// indexReads returns the entries read from the store's index so far, as
+// pool's one connection reports them.
+func indexReads(t *testing.T, pool *pgxpool.Pool, schema, index string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	reads := func() int64 {
-		// The connection's counts reach the shared statistics when it next
-		// goes idle, before it answers: read them in a new transaction.
-		_, err := pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`)
-		require.NoError(t, err)
-		var v int64
-		require.NoError(t, pool.QueryRow(ctx, `SELECT idx_tup_read FROM pg_stat_user_indexes WHERE schemaname = $1 AND indexrelname = 'audit_pkey'`,
-			schema).Scan(&v))
-		return v
-	}
-	before := reads()
+	// The connection's counts reach the shared statistics when it next
+	// goes idle, before it answers: read them in a new transaction.
+	_, err := pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`)
+	require.NoError(t, err)
+	var v int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT idx_tup_read FROM pg_stat_user_indexes WHERE schemaname = $1 AND indexrelname = $2`,
+		schema, index).Scan(&v))
+	return v
+}
+
+// auditReadsPerFire fires n times on c and returns the audit index entries
+// read per fire. pool has one connection, the one the fires ran on.
+func auditReadsPerFire(t *testing.T, pool *pgxpool.Pool, schema string, c *pgCase, n int, fire func(c *pgCase) error) float64 {
+	t.Helper()
+	before := indexReads(t, pool, schema, "audit_pkey")
 	for range n {
 		require.NoError(t, fire(c))
 	}
-	return float64(reads()-before) / float64(n)
+	return float64(indexReads(t, pool, schema, "audit_pkey")-before) / float64(n)
 }
 
 // warmLong fires on a new case, in the store's transactions and in a
@@ -90,11 +94,11 @@ func TestAuditAppendReadsOneEntry(t *testing.T) {
 	store := newStoreOn(t, pool)
 	eng := newEngine(t, store)
 	c := warmLong(t, pool, eng, store)
-	reads := auditReadsPerFire(t, pool, eng, store.Schema(), c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
+	reads := auditReadsPerFire(t, pool, store.Schema(), c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
 	assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire on a case of %d entries", longTrail)
 
 	t.Run("HostTransaction", func(t *testing.T) {
-		reads := auditReadsPerFire(t, pool, eng, store.Schema(), c, 20, func(c *pgCase) error { return hostToggle(pool, eng, store, c) })
+		reads := auditReadsPerFire(t, pool, store.Schema(), c, 20, func(c *pgCase) error { return hostToggle(pool, eng, store, c) })
 		assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire in a host's transaction on a case of %d entries", longTrail)
 	})
 }
@@ -109,11 +113,11 @@ func TestMigrateAuditFollowsFromVersion5(t *testing.T) {
 	require.NoError(t, err)
 	eng := newEngine(t, store)
 	c := warmLong(t, pool, eng, store)
-	old := auditReadsPerFire(t, pool, eng, schema, c, 4, func(c *pgCase) error { return pgToggle(eng, c) })
+	old := auditReadsPerFire(t, pool, schema, c, 4, func(c *pgCase) error { return pgToggle(eng, c) })
 	t.Logf("audit entries read per Fire before the migration: %.0f", old)
 
 	requireLatest(t, store)
-	reads := auditReadsPerFire(t, pool, eng, schema, c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
+	reads := auditReadsPerFire(t, pool, schema, c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
 	assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire on a case of %d entries", longTrail)
 
 	// What it checks is unchanged: an entry that does not follow the last
@@ -134,4 +138,47 @@ func TestMigrateAuditFollowsFromVersion5(t *testing.T) {
 	cs, err := eng.Case(ctx, inspector, c.id)
 	require.NoError(t, err)
 	assert.Equal(t, c.version-1, cs.Version, "the case was not written")
+}
+
+// RecentMarks reads the window's marks, however many the case has: the
+// steps that find the window's first date are one index step each.
+func TestRecentMarksReadsTheWindow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newPool(t, 1)
+	store := newStoreOn(t, pool)
+	eng := newEngine(t, store)
+	openValo(t, eng, "marks")
+	const days, window = 300, 5
+	start := coaching.NewDate(2026, 1, 1)
+	mark := func(d int) attendance.Mark {
+		return attendance.Mark{CaseID: "marks", Date: start.AddDays(d), Lesson: "1", Title: "Oppitunti", Minutes: 45,
+			Status: attendance.Present, Revision: 1, At: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC), By: "teacher-1"}
+	}
+	recent := func(d int) []attendance.Mark {
+		var ms []attendance.Mark
+		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+			var err error
+			ms, err = tx.(attendance.Reader).RecentMarks(ctx, "marks", start.AddDays(d), window)
+			return err
+		}))
+		return ms
+	}
+	// The plans are made on a short history (generic after five runs).
+	for d := range 8 {
+		require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error { return tx.(attendance.Store).PutMarks(ctx, []attendance.Mark{mark(d)}) }))
+		recent(d)
+	}
+	var more []attendance.Mark
+	for d := 8; d < days; d++ {
+		more = append(more, mark(d))
+	}
+	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error { return tx.(attendance.Store).PutMarks(ctx, more) }))
+
+	before := indexReads(t, pool, store.Schema(), "marks_pkey")
+	got := recent(days - 1)
+	reads := indexReads(t, pool, store.Schema(), "marks_pkey") - before
+	require.Len(t, got, window)
+	assert.Equal(t, start.AddDays(days-window), got[0].Date)
+	assert.LessOrEqual(t, reads, int64(4*window), "marks index entries read for a window of %d days of %d", window, days)
 }

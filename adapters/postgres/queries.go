@@ -171,11 +171,14 @@ func buildQueries(schema string) *queries {
 		// recentMarks: the current marks of the last $3 dates with marks on
 		// or before $2. The recursion finds the window's first date one
 		// index step per date (a loose index scan), so it reads the window
-		// however many marks the case has.
+		// however many marks the case has. Each step is ORDER BY ... DESC
+		// LIMIT 1, not max(), for the reason given at appendAudit: the
+		// generic plan of max() without statistics reads every mark of the
+		// case up to the date.
 		recentMarks: `WITH RECURSIVE w(date, n) AS (
-				SELECT (SELECT max(date) FROM {s}.marks WHERE case_id = $1 AND date <= $2), 1
+				SELECT (SELECT date FROM {s}.marks WHERE case_id = $1 AND date <= $2 ORDER BY date DESC LIMIT 1), 1
 				UNION ALL
-				SELECT (SELECT max(m.date) FROM {s}.marks m WHERE m.case_id = $1 AND m.date < w.date), w.n + 1
+				SELECT (SELECT m.date FROM {s}.marks m WHERE m.case_id = $1 AND m.date < w.date ORDER BY m.date DESC LIMIT 1), w.n + 1
 				FROM w WHERE w.date IS NOT NULL AND w.n < $3
 			)
 			SELECT DISTINCT ON (date, lesson) ` + markCols + ` FROM {s}.marks
