@@ -104,7 +104,7 @@ func benchFire(b *testing.B, withKey bool) {
 	}
 }
 
-func benchEngine(b *testing.B) *coaching.Engine {
+func benchEngine(b testing.TB) *coaching.Engine {
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
 	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
 		Clock: coaching.ClockFunc(func() time.Time { return now })})

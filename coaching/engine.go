@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -70,6 +71,10 @@ type Engine struct {
 	handlers  map[string]TimerHandler
 	docs      []DocumentKind
 	policy    Policy
+	// ownPolicy is set when policy is the engine's own DefaultPolicy
+	// (Options.Policy nil), which keeps no pointer to the requests it
+	// decides on; Fire then reuses its plans (see plan.private).
+	ownPolicy bool
 	texts     *Texts
 	sysKey    *SystemKey
 	// system is set on the value [Engine.System] returns: the rule that
@@ -139,7 +144,7 @@ func New(store Store, opts *Options) (*Engine, error) {
 	}
 	e.policy = opts.Policy
 	if e.policy == nil {
-		e.policy = DefaultPolicy()
+		e.policy, e.ownPolicy = DefaultPolicy(), true
 	}
 	e.sysKey = opts.SystemKey
 	e.texts = opts.Texts
@@ -502,6 +507,10 @@ type FireResult struct {
 // identical command took meanwhile.
 var errCommandTaken = errors.New("valmennus: idempotency key taken during the transaction")
 
+// noFireOptions stands for a nil *FireOptions. Fire only reads its options,
+// so every call may share it.
+var noFireOptions FireOptions
+
 // Fire fires event on the case in one store transaction: it loads the
 // case, checks that the policy and the actor's roles allow the event,
 // validates the payload, runs every rule, and transitions with
@@ -511,26 +520,12 @@ var errCommandTaken = errors.New("valmennus: idempotency key taken during the tr
 // *ConflictError and changes nothing.
 func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string, opts *FireOptions) (*FireResult, error) {
 	if opts == nil {
-		opts = &FireOptions{}
+		opts = &noFireOptions
 	}
-	p := &plan{}
-	var replayed *FireResult
-	err := e.update(ctx, func(tx Tx) error {
-		*p = plan{}
-		p.t.tx = tx
-		if err := e.load(ctx, tx, p, actor, id, event, opts.IdempotencyKey); err != nil {
-			return err
-		}
-		if p.hasCmd {
-			var err error
-			replayed, err = e.replay(ctx, tx, p.t.Case, p.cmd, event, opts)
-			return err
-		}
-		if err := e.prepare(ctx, p, actor, event, opts); err != nil {
-			return err
-		}
-		return p.commit(ctx, tx)
-	})
+	p := plans.Get().(*plan)
+	p.in = fireInput{e: e, ctx: ctx, id: id, event: event, opts: opts}
+	p.t.Actor = actor
+	err := e.update(ctx, p.runFn)
 	switch {
 	case errors.Is(err, errCommandTaken) && e.bound:
 		// The host's transaction cannot be retried from here.
@@ -539,11 +534,70 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 		return e.replayByKey(ctx, id, event, opts)
 	case err != nil:
 		return nil, err
-	case replayed != nil:
-		return replayed, nil
+	case p.replayed != nil:
+		return p.replayed, nil
 	}
 	e.logTransition(ctx, p)
-	return &p.res, nil
+	res := new(FireResult)
+	*res = p.res
+	if p.private() {
+		p.reset()
+		plans.Put(p)
+	}
+	return res, nil
+}
+
+// plans are the plans of Fire commands that ended with no pointer into
+// them held outside the engine (plan.private), cleared for the next one:
+// a plan is most of the bytes a Fire allocates, and the collector's work
+// grows with them.
+var plans = sync.Pool{New: func() any {
+	p := new(plan)
+	p.runFn = p.run // bound once: a method value costs an allocation
+	return p
+}}
+
+// private reports whether only the engine ever saw pointers into p, so
+// that it may be reused once its result is copied out: its Transition and
+// its Request were handed to no rule, effect or host policy (the default
+// policy keeps no pointer to a request), and the store got values only
+// (no record slice backed by p.rec).
+func (p *plan) private() bool {
+	e := p.in.e
+	return e != nil && e.ownPolicy && p.ev != nil && len(p.ev.rules) == 0 && len(p.ev.spec.Effects) == 0 && p.record == nil
+}
+
+// reset clears p for another command, keeping its bound run.
+func (p *plan) reset() {
+	*p = plan{runFn: p.runFn}
+}
+
+// run is Fire's transaction: the plan is computed and written in tx, or
+// (a repeated idempotency key) the earlier result is read into
+// p.replayed. A store that runs it again (a retried transaction) gets a
+// fresh plan of the same command.
+func (p *plan) run(tx Tx) error {
+	if p.ran {
+		in, actor := p.in, p.t.Actor
+		p.reset()
+		p.in, p.t.Actor = in, actor
+	}
+	p.ran = true
+	in := &p.in
+	e, ctx, actor := in.e, in.ctx, p.t.Actor
+	p.t.tx = tx
+	if err := e.load(ctx, tx, p, actor, in.id, in.event, in.opts.IdempotencyKey); err != nil {
+		return err
+	}
+	if p.hasCmd {
+		var err error
+		p.replayed, err = e.replay(ctx, tx, p.t.Case, p.cmd, in.event, in.opts)
+		return err
+	}
+	if err := e.prepare(ctx, p, actor, in.event, in.opts); err != nil {
+		return err
+	}
+	return p.commit(ctx, tx)
 }
 
 func (e *Engine) logTransition(ctx context.Context, p *plan) {
@@ -613,12 +667,23 @@ func (e *Engine) replay(ctx context.Context, r ReadTx, c Case, cmd CommandRecord
 	return res, nil
 }
 
-// plan is one command: the case as loaded, the transition the rules see,
-// and every write, computed before the write transaction opens. It is one
-// allocation per command on purpose: Fire is the hot path.
+// plan is one command: its arguments, the case as loaded, the transition
+// the rules see, the policy's request, and every write, in one value
+// (Fire is the hot path): taken from the plans pool and put back when no
+// one else saw it, else one allocation per command.
 type plan struct {
-	t      Transition // t.Case is the case as loaded
-	f      firing
+	in    fireInput
+	runFn func(Tx) error // p.run
+	// ran is set once run has started on the plan: a second run (a
+	// retried transaction) starts again from in.
+	ran bool
+	t   Transition // t.Case is the case as loaded; t.Actor fires
+	req Request    // the policy's request (authorizeIn)
+	f   firing
+	// m and ev are the case's model and the event, as load found them
+	// (nil when unknown: prepare reports it).
+	m      *Model
+	ev     *compiledEvent
 	cmd    CommandRecord
 	hasCmd bool
 	// res carries the case after the transition and its audit entry.
@@ -628,6 +693,18 @@ type plan struct {
 	putTimer    Timer
 	deleteTimer string
 	timers      []Timer // from effects
+	// replayed is the earlier result of a repeated idempotency key.
+	replayed *FireResult
+}
+
+// fireInput are the arguments of one Fire but the actor, which is kept in
+// the plan's Transition (t.Actor) only.
+type fireInput struct {
+	e     *Engine
+	ctx   context.Context
+	id    CaseID
+	event string
+	opts  *FireOptions
 }
 
 // load reads the case and the command with the key, after the policy
@@ -638,13 +715,17 @@ func (e *Engine) load(ctx context.Context, tx ReadTx, p *plan, actor Actor, id C
 	if err := p.load(ctx, tx, id, key); err != nil {
 		return err
 	}
-	req, _, err := e.authorize(ctx, tx, actor, OpFireEvent, &p.t.Case, "", "", nil)
+	req, _, err := e.authorizeIn(ctx, tx, &p.req, actor, OpFireEvent, &p.t.Case, "", "", nil)
 	if err != nil {
 		return err
 	}
 	if m, ok := e.models[p.t.Case.Model]; ok {
-		if ev, ok := m.events[event]; ok && !anyRole(actor, ev.spec.Roles) {
-			return e.deny(req, Deny(RuleEventRoles, "the event %s needs one of the roles %s", event, joinRoles(ev.spec.Roles)))
+		p.m = m
+		if ev, ok := m.events[event]; ok {
+			p.ev = ev
+			if !anyRole(actor, ev.spec.Roles) {
+				return e.deny(req, Deny(RuleEventRoles, "the event %s needs one of the roles %s", event, joinRoles(ev.spec.Roles)))
+			}
 		}
 	}
 	return nil
@@ -710,15 +791,15 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 // write. The stored results go into p.
 func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string, opts *FireOptions) error {
 	c := &p.t.Case
-	m, ok := e.models[c.Model]
-	if !ok {
+	m := p.m // looked up by load
+	if m == nil {
 		return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
 	}
 	if opts.ExpectedVersion != 0 && opts.ExpectedVersion != c.Version {
 		return &ConflictError{CaseID: c.ID, Expected: opts.ExpectedVersion, Current: c.Version}
 	}
-	ev, ok := m.events[event]
-	if !ok {
+	ev := p.ev
+	if ev == nil {
 		return &TransitionError{Event: event, State: c.State, Allowed: m.EventsFrom(c.State), Unknown: true}
 	}
 	to, ok := m.edges[edgeKey{event, c.State}]
@@ -756,14 +837,18 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	next.History = nil // the audit entry is the history (see Case.History)
 	next.Records = nil // appended beside the row (see Case.Records)
 	from, dest := m.states[c.State], m.states[to]
-	oldKey := ""
-	if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
-		oldKey = deadlineKey(c.ID, c.Phase.EntrySeq)
+	// oldKey is the timer of the phase the case leaves, if it has one;
+	// built only where the timer is dropped (a resume keeps the phase).
+	oldKey := func() string {
+		if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
+			return deadlineKey(c.ID, c.Phase.EntrySeq)
+		}
+		return ""
 	}
 	switch {
 	case dest.Kind == Hold:
 		next.Phase.PausedAt = now
-		p.deleteTimer = oldKey
+		p.deleteTimer = oldKey()
 	case dest.Kind == Active && from.Kind == Hold && to == c.Phase.State:
 		next.Phase.PausedFor += wallClock(now).Sub(wallClock(c.Phase.PausedAt))
 		next.Phase.PausedAt = time.Time{}
@@ -774,7 +859,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 			}
 		}
 	default:
-		p.deleteTimer = oldKey
+		p.deleteTimer = oldKey()
 		next.Phase = PhaseClock{State: to, EnteredAt: now, EntrySeq: seq}
 		if dest.Kind == Terminal {
 			next.ClosedAt = now

@@ -658,3 +658,32 @@ func TestReasonText(t *testing.T) {
 	assert.NotNil(t, coaching.Contact{Phone: "call me"}.Validate())
 	assert.NoError(t, coaching.Contact{Email: "a@example.fi", Phone: "+358 40 123 4567"}.Validate())
 }
+
+// Fire reuses its working memory for the next command when no rule,
+// effect or host policy saw it (pause and resume have none, and the test
+// kit's engine has the default policy); a result it returned must not
+// change with the commands that follow, on the same case or another.
+func TestFireResultsAreTheirOwn(t *testing.T) {
+	env, c := valoEnv(t)
+	c = env.Drive(t, c.ID, ct.FireWith(coaching.ValoAdmit, allMet()), ct.FireWith(coaching.ValoStartAcquisition, induction()))
+	other := env.Enrol(t, coaching.ModelVALO, ct.Participant(), ct.TeamMember(ct.Coach, coaching.RoleCoach))
+	other = env.Drive(t, other.ID, ct.FireWith(coaching.ValoAdmit, allMet()), ct.FireWith(coaching.ValoStartAcquisition, induction()))
+	ctx := context.Background()
+	paused, err := env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
+	require.NoError(t, err)
+	want := *paused
+	for range 3 {
+		_, err := env.Engine.Fire(ctx, ct.Coach, other.ID, coaching.ValoPause, &coaching.FireOptions{Reason: "exams"})
+		require.NoError(t, err)
+		_, err = env.Engine.Fire(ctx, ct.Coach, other.ID, coaching.ValoResumeAcquisition, nil)
+		require.NoError(t, err)
+	}
+	resumed, err := env.Engine.Fire(ctx, ct.Coach, c.ID, coaching.ValoResumeAcquisition, nil)
+	require.NoError(t, err)
+	assert.Equal(t, want, *paused, "a later Fire changed an earlier result")
+	assert.Equal(t, coaching.ValoPaused, paused.Case.State)
+	assert.Equal(t, "sick leave", paused.Entry.Reason)
+	assert.Equal(t, coaching.ValoSkillAcquisition, resumed.Case.State)
+	assert.Equal(t, paused.Case.Version+1, resumed.Case.Version)
+	assert.NotSame(t, paused, resumed)
+}

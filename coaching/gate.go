@@ -21,10 +21,20 @@ import (
 // denial is returned as a *ForbiddenError that carries its access-log
 // entry; the transaction runners write it (see recordDenial).
 func (e *Engine) authorize(ctx context.Context, tx ReadTx, actor Actor, op Operation, c *Case, pid ParticipantID, org OrganisationID, tune func(*Request)) (*Request, Decision, error) {
+	return e.authorizeIn(ctx, tx, nil, actor, op, c, pid, org, tune)
+}
+
+// authorizeIn is authorize building the request in req, memory of the
+// caller's (Fire's plan, which is allocated anyway), or in a new one when
+// req is nil.
+func (e *Engine) authorizeIn(ctx context.Context, tx ReadTx, req *Request, actor Actor, op Operation, c *Case, pid ParticipantID, org OrganisationID, tune func(*Request)) (*Request, Decision, error) {
 	if c == nil && pid == "" && (op == OpReadParticipant || op == OpReadIdentityCode || op == OpErase) {
 		return nil, Decision{}, &ValidationError{Subject: string(op), Problems: []FieldProblem{{Field: "participant_id", Message: "required"}}}
 	}
-	req := &Request{Actor: actor, Operation: op, Case: c, Organisation: org, Today: DateOf(e.clock.Now())}
+	if req == nil {
+		req = new(Request)
+	}
+	*req = Request{Actor: actor, Operation: op, Case: c, Organisation: org, Today: DateOf(e.clock.Now())}
 	if c != nil {
 		req.Organisation = c.Organisation
 	}
@@ -214,8 +224,13 @@ func recordDenialTx(ctx context.Context, tx Tx, err error) error {
 // unloggedDenial returns the policy denial in err whose entry is not yet
 // in the access log, or nil.
 func unloggedDenial(err error) *ForbiddenError {
+	if err == nil {
+		// Before fe is declared: errors.As takes its address, which puts
+		// it on the heap, and a command that succeeded needs none.
+		return nil
+	}
 	var fe *ForbiddenError
-	if err == nil || !errors.As(err, &fe) || fe.access == nil || fe.logged {
+	if !errors.As(err, &fe) || fe.access == nil || fe.logged {
 		return nil
 	}
 	return fe

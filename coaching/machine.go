@@ -137,7 +137,7 @@ func NewMachine(initial string, edges []Edge) (*Machine, error) {
 	for _, names := range m.from {
 		sort.Strings(names)
 	}
-	m.pool.New = func() any { return m.newLooplab() }
+	m.pool.New = func() any { return &pooled{fsm: m.newLooplab()} }
 	m.mermaid = sync.OnceValue(func() string {
 		// A fresh machine, so the diagram starts from the initial state
 		// and no other call can touch it while it is drawn.
@@ -163,6 +163,14 @@ func MustMachine(initial string, edges []Edge) *Machine {
 
 func (m *Machine) newLooplab() *fsm.FSM {
 	return fsm.NewFSM(m.initial, m.events, fsm.Callbacks{"before_event": guardCallback})
+}
+
+// pooled is a looplab machine of the pool with the array its events'
+// arguments (the caller's context and the guard) are passed in, so that a
+// Fire allocates no argument slice of its own.
+type pooled struct {
+	fsm  *fsm.FSM
+	args [2]any
 }
 
 // guardCallback is every pooled machine's before_event callback. Fire
@@ -192,23 +200,29 @@ func guardCallback(_ context.Context, e *fsm.Event) {
 // cancelled or expiring ctx never leaves a machine half-way through a
 // transition; only the guard sees it.
 func (m *Machine) Fire(ctx context.Context, from, event string, guard Guard) (string, error) {
-	machine := m.pool.Get().(*fsm.FSM)
+	p := m.pool.Get().(*pooled)
+	machine := p.fsm
 	machine.SetState(from)
-	err := machine.Event(context.WithoutCancel(ctx), event, ctx, guard)
+	p.args = [2]any{ctx, guard}
+	// context.Background rather than context.WithoutCancel(ctx): looplab
+	// only needs a context that cannot be cancelled, the guard gets ctx
+	// from the arguments, and Background costs no allocation.
+	err := machine.Event(context.Background(), event, p.args[:]...)
+	p.args = [2]any{} // the pool keeps no caller's context or guard
 	// looplab returns its errors as plain values, never wrapped.
 	switch e := err.(type) {
 	case nil:
 		to := machine.Current()
-		m.pool.Put(machine)
+		m.pool.Put(p)
 		return to, nil
 	case fsm.CanceledError:
-		m.pool.Put(machine)
+		m.pool.Put(p)
 		if e.Err != nil {
 			return "", e.Err
 		}
 		return "", err
 	case fsm.InvalidEventError, fsm.UnknownEventError:
-		m.pool.Put(machine)
+		m.pool.Put(p)
 		return "", &TransitionError{Event: event, State: from, Allowed: m.Allowed(from), Unknown: !m.known[event]}
 	default:
 		// Anything else may leave the machine mid-transition: drop it.

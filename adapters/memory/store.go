@@ -46,6 +46,10 @@ type Store struct {
 	sessions     map[string]*session.Session
 	noticeOrder  map[string]int64 // insertion order, for stable listing
 	access       []coaching.AccessEntry
+	// wtx is the write transaction Update hands out: one at a time, under
+	// the write lock, so one value serves them all without an allocation
+	// each.
+	wtx tx
 }
 
 var _ coaching.Store = (*Store)(nil)
@@ -104,8 +108,11 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := &tx{readTx: (*readTx)(s), s: s}
-	t.undo = t.undoBuf[:0]
+	t := &s.wtx
+	t.readTx, t.s = (*readTx)(s), s
+	if t.undo == nil || cap(t.undo) > maxKeptUndo {
+		t.undo = t.undoBuf[:0]
+	}
 	committed := false
 	defer func() {
 		// A panic inside fn must not leave half a transaction behind.
@@ -116,6 +123,11 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 				_ = t.AppendAccess(ctx, e)
 			}
 		}
+		// The next transaction starts empty, and the store keeps no
+		// snapshot, timer or notice alive through an old undo entry.
+		clear(t.undo)
+		t.undo = t.undo[:0]
+		t.kept = nil
 	}()
 	err := fn(t)
 	if err == nil {
@@ -132,6 +144,7 @@ func (t *tx) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i].revert(t.s)
 	}
+	clear(t.undo)
 	t.undo = t.undo[:0]
 }
 
@@ -156,7 +169,13 @@ func (s *Store) slot(id coaching.ParticipantID) *participantSlot {
 // costs no allocation.
 type readTx Store
 
-// tx implements coaching.Tx over the write-locked store.
+// maxKeptUndo bounds the undo log's capacity the store keeps between
+// transactions: a bigger one (a bulk write's) is let go.
+const maxKeptUndo = 64
+
+// tx implements coaching.Tx over the write-locked store. The store's one
+// tx (Store.wtx) serves every Update in turn; fn must not use it after it
+// returns (as no transaction may be used after it ends).
 type tx struct {
 	*readTx
 	s       *Store

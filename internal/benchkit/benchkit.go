@@ -48,7 +48,18 @@ func CPUPerOp(b *testing.B, start time.Duration) float64 {
 	if now == 0 {
 		return 0
 	}
-	v := float64(now-start) / float64(b.N)
+	return ReportCPU(b, now-start)
+}
+
+// ReportCPU reports total, the process's CPU time over b.N operations
+// (say, summed over the timed parts of a benchmark that stops its timer),
+// per operation as "cpu-ns/op" and returns it. It reports nothing and
+// returns 0 when total is 0 (the CPU time is not known).
+func ReportCPU(b *testing.B, total time.Duration) float64 {
+	if total == 0 {
+		return 0
+	}
+	v := float64(total) / float64(b.N)
 	b.ReportMetric(v, "cpu-ns/op")
 	return v
 }
