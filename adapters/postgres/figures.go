@@ -18,8 +18,8 @@ var _ outcomes.FactsStreamer = (*Store)(nil)
 // factsSelect is the figures port's SELECT: one pass over case_figures
 // (migration 0006), the narrow row per case that triggers keep with the
 // case's columns, its participant's birth_date and background and the data
-// of its latest record of each name the figures count (JSON null for a
-// record without data) — no JSON document is read and no other table is
+// of its latest record of each name the figures count (JSON text as jsonb
+// prints it; JSON null for a record without data) — no JSON document is read and no other table is
 // joined.
 const factsSelect = `SELECT case_id, participant_id, organisation, model, state, opened_at, closed_at,
 	destination, upon_leaving, six_months, birth_date, background, has_participant FROM {s}.case_figures`
@@ -71,15 +71,13 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 				fail(err)
 				return
 			}
-			raw, fds := rows.RawValues(), rows.FieldDescriptions()
+			raw := rows.RawValues()
 			f.ID, f.ParticipantID = coaching.CaseID(raw[0]), coaching.ParticipantID(raw[1])
 			f.Organisation, f.Model, f.State = coaching.OrganisationID(name(raw[2])), name(raw[3]), name(raw[4])
 			f.OpenedAt, f.ClosedAt = opened.Time, closed.Time // zero when NULL
-			f.Destination = jsonbBytes(raw[7], fds[7].Format)
-			f.UponLeaving = jsonbBytes(raw[8], fds[8].Format)
-			f.SixMonths = jsonbBytes(raw[9], fds[9].Format)
-			f.BirthDate = jsonbBytes(raw[10], fds[10].Format)
-			f.Background = jsonbBytes(raw[11], fds[11].Format)
+			// JSON kept as text: the same bytes in either format.
+			f.Destination, f.UponLeaving, f.SixMonths = raw[7], raw[8], raw[9]
+			f.BirthDate, f.Background = raw[10], raw[11]
 			if !yield(&f, nil) {
 				return
 			}
@@ -88,18 +86,6 @@ func (s *Store) CaseFacts(ctx context.Context, q coaching.CaseQuery) iter.Seq2[*
 			fail(err)
 		}
 	}
-}
-
-// jsonbBytes returns the JSON text of a jsonb value as received (nil for
-// SQL NULL): the binary format is a version byte (1) and the text.
-func jsonbBytes(b []byte, format int16) []byte {
-	if b == nil || format != pgx.BinaryFormatCode {
-		return b
-	}
-	if len(b) > 0 && b[0] == 1 {
-		return b[1:]
-	}
-	return b
 }
 
 // factsSQL adds q's filters to factsSelect; every value is a parameter.
