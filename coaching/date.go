@@ -75,8 +75,20 @@ func (d Date) Valid() bool {
 	return d.Day <= daysIn(d.Month, d.Year)
 }
 
+// daysIn is the number of days in month m (1–12) of year in the
+// proleptic Gregorian calendar, as package time counts them, without
+// normalising a time.Time: the figures ask it for every case.
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // String formats the date as YYYY-MM-DD.
