@@ -34,7 +34,9 @@
 // Tables: participants (the identity code in a column of its own, never in
 // the JSON; the birth_date and background members in generated columns
 // for the figures), cases (the case as jsonb, beside copies of its id, version,
-// model, state, organisation, participant and closing time for filtering),
+// model, state, organisation, participant and closing time for filtering;
+// no index holds the state, which every transition changes, so a transition
+// updates the row in place, a HOT update: migrations/0008_fire_path.sql),
 // audit (append-only: a trigger refuses DELETE and every UPDATE except the
 // one erasure makes, which clears an entry's reason and payload and nothing
 // else), commands, documents, marks (every revision), sessions, notices (the
@@ -73,7 +75,7 @@
 // for that entry with ORDER BY ... DESC LIMIT 1, whose generic plan — the
 // one a prepared statement keeps — is that step even when it was made on
 // empty tables without statistics, where max() was planned as an
-// aggregate over the whole trail (migrations/0008_audit_follows.sql).
+// aggregate over the whole trail (migrations/0008_fire_path.sql).
 //
 // Driver errors are mapped to the engine's errors in one place: pgx.ErrNoRows
 // becomes a *coaching.NotFoundError, unique violations a

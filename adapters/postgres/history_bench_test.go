@@ -247,8 +247,8 @@ type rawPgx struct {
 const rawPgxSchema = `
 CREATE TABLE {s}.cases (id text COLLATE "C" PRIMARY KEY, participant_id text COLLATE "C" NOT NULL,
 	organisation text COLLATE "C" NOT NULL DEFAULT '', model text COLLATE "C" NOT NULL, state text COLLATE "C" NOT NULL,
-	version bigint NOT NULL, opened_at timestamptz NOT NULL, closed_at timestamptz, data jsonb NOT NULL);
-CREATE INDEX ON {s}.cases (model, state, id);
+	version bigint NOT NULL, opened_at timestamptz NOT NULL, closed_at timestamptz, data jsonb NOT NULL) WITH (fillfactor = 80);
+CREATE INDEX ON {s}.cases (model, id);
 CREATE INDEX ON {s}.cases (organisation, id);
 CREATE INDEX ON {s}.cases (id) WHERE closed_at IS NULL;
 CREATE INDEX ON {s}.cases (participant_id);

@@ -104,8 +104,10 @@ func TestAuditAppendReadsOneEntry(t *testing.T) {
 }
 
 // A schema at version 5 migrates to an audit_follows that reads one entry,
-// on a connection that made its plans of the old one before the migration.
-func TestMigrateAuditFollowsFromVersion5(t *testing.T) {
+// on a connection that made its plans of the old one before the migration,
+// and to cases whose indexes leave the state out (so that a transition can
+// be a HOT update), with room for that on new pages.
+func TestMigrateFirePathFromVersion5(t *testing.T) {
 	t.Parallel()
 	pool := newPool(t, 1)
 	schema, _ := schemaAt(t, pool, 5)
@@ -117,6 +119,18 @@ func TestMigrateAuditFollowsFromVersion5(t *testing.T) {
 	t.Logf("audit entries read per Fire before the migration: %.0f", old)
 
 	requireLatest(t, store)
+	var stateIndexes []string
+	var options []string
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT
+			coalesce((SELECT array_agg(i.indexrelid::regclass::text) FROM pg_index i
+				WHERE i.indrelid = c.oid AND (
+					EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'state' AND a.attnum = ANY (i.indkey))
+					OR pg_get_expr(i.indpred, i.indrelid) LIKE '%state%')), '{}'),
+			coalesce(c.reloptions, '{}')
+		FROM pg_class c WHERE c.oid = $1::regclass`, pgx.Identifier{schema, "cases"}.Sanitize()).Scan(&stateIndexes, &options))
+	assert.Empty(t, stateIndexes, "indexes of cases that hold the state")
+	assert.Contains(t, options, "fillfactor=80")
+
 	reads := auditReadsPerFire(t, pool, schema, c, 20, func(c *pgCase) error { return pgToggle(eng, c) })
 	assert.LessOrEqual(t, reads, 2.0, "audit entries read per Fire on a case of %d entries", longTrail)
 

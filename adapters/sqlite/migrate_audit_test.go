@@ -13,7 +13,7 @@ import (
 )
 
 // A database at version 5 with a case and its trail migrates through 0008
-// (a no-op here, PostgreSQL's change: migrations/0008_audit_follows.sql)
+// (a no-op here, PostgreSQL's change: migrations/0008_fire_path.sql)
 // and the later versions to the schema a new database has, and the trail
 // goes on: the next entry is appended, one out of step is refused. (The
 // schema_migrations table is left out: openAt writes it on one line.)

@@ -1,8 +1,11 @@
 -- 0008: no change here, on purpose. The migration is PostgreSQL's
--- (adapters/postgres/migrations/0008_audit_follows.sql): its audit check
+-- (adapters/postgres/migrations/0008_fire_path.sql): its audit check
 -- asked for a case's last entry with max(), which a generic plan made
--- without statistics computed as an aggregate over the case's whole trail.
--- Both stores keep the same numbering, so SQLite records 0008 too.
+-- without statistics computed as an aggregate over the case's whole trail,
+-- and an index of its cases held the state, which every transition
+-- changes. Both stores keep the same numbering, so SQLite records 0008 too.
+--
+-- SQLite's cases indexes have left the state out since 0001.
 --
 -- SQLite has no such plan: it compiles qAppendAudit's and qLastSeq's
 -- MAX(seq) under WHERE case_id = ? with its min/max optimization, one
