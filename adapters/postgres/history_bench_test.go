@@ -406,17 +406,7 @@ func BenchmarkFirePostgresVsPgx(b *testing.B) {
 				hs[c] = &pgCases{eng: eng, name: "c" + strconv.Itoa(c), events: benchkit.HistoryEvents[0]}
 			}
 			b.Run("fire", func(b *testing.B) {
-				errs := make([]error, clients)
-				var wg sync.WaitGroup
-				for c, h := range hs {
-					wg.Go(func() { errs[c] = h.ensure(b.N/clients+1, 1) })
-				}
-				wg.Wait()
-				for _, err := range errs {
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
+				ensureAll(b, hs, b.N/len(hs)+1)
 				parallel(b, clients, func(c, _ int) error {
 					_, err := hs[c].fire()
 					return err
@@ -427,17 +417,7 @@ func BenchmarkFirePostgresVsPgx(b *testing.B) {
 			})
 			b.Run("interleaved", func(b *testing.B) {
 				first := raw.addRows(b, clients, (b.N/clients+budget)/budget)
-				errs := make([]error, clients)
-				var wg sync.WaitGroup
-				for c, h := range hs {
-					wg.Go(func() { errs[c] = h.ensure(b.N/clients+1, 1) })
-				}
-				wg.Wait()
-				for _, err := range errs {
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
+				ensureAll(b, hs, b.N/len(hs)+1)
 				now := time.Now()
 				walls := make([][2]time.Duration, clients)
 				parallel(b, clients, func(c, i int) error {
@@ -467,5 +447,22 @@ func BenchmarkFirePostgresVsPgx(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// ensureAll gives every client's cases room for n more fires each, the
+// clients preparing theirs in parallel.
+func ensureAll(b *testing.B, hs []*pgCases, n int) {
+	b.Helper()
+	errs := make([]error, len(hs))
+	var wg sync.WaitGroup
+	for c, h := range hs {
+		wg.Go(func() { errs[c] = h.ensure(n, 1) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 }
