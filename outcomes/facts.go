@@ -86,9 +86,9 @@ type CaseFacts struct {
 // factsFiller turns CaseFacts into an Input, reusing its memory.
 type factsFiller struct {
 	r storeResolver
-	// strings interns the short codes of backgrounds (gender, levels,
-	// statuses), so that reading them does not allocate.
-	strings map[string]string
+	// intern shares the short codes of backgrounds (gender, levels,
+	// statuses) between cases (an Interner, made on first use).
+	intern func([]byte) string
 	// backgrounds are the backgrounds decoded so far, by their JSON: a
 	// cohort repeats a few hundred combinations of facts, so most cases
 	// take theirs from here instead of reading the JSON again.
@@ -106,21 +106,6 @@ type decodedBackground struct {
 // maxBackgrounds bounds factsFiller.backgrounds; beyond it a background is
 // decoded for each case that has it.
 const maxBackgrounds = 4096
-
-// intern returns b as a string, from x.strings when it was seen before.
-func (x *factsFiller) intern(b []byte) string {
-	if s, ok := x.strings[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if x.strings == nil {
-		x.strings = map[string]string{}
-	}
-	if len(x.strings) < 256 {
-		x.strings[s] = s
-	}
-	return s
-}
 
 // fill sets in from f: Case holds f's columns and instants (no version,
 // history, team, records or flags: no figure reads them) and Participant the participant's id, birth
@@ -186,6 +171,9 @@ func (x *factsFiller) background(b []byte, bg *coaching.Background) error {
 	if d, ok := x.backgrounds[string(b)]; ok {
 		*bg = d.bg
 		return nil
+	}
+	if x.intern == nil {
+		x.intern = Interner()
 	}
 	d := new(decodedBackground)
 	if !x.fastBackground(b, d) {

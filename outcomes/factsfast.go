@@ -1,8 +1,6 @@
 package outcomes
 
 import (
-	"unicode/utf8"
-
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -61,19 +59,9 @@ func fastDestination(b []byte, d *pathway.Destination) bool {
 		case "date":
 			d.Date, ok = plainDate(val)
 		case "note":
-			// encoding/json keeps valid UTF-8 as it is.
-			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' && utf8.Valid(val) {
-				raw := val[1 : len(val)-1]
-				for _, c := range raw {
-					if c == '\\' || c == '"' || c < 0x20 {
-						ok = false
-					}
-				}
-				if ok {
-					d.Note = string(raw)
-				}
-			} else {
-				ok = false
+			var s []byte
+			if s, ok = plainString(val); ok {
+				d.Note = string(s)
 			}
 		default:
 			ok = false

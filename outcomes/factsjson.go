@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // A small reader for the JSON the stores keep, used by the figures port to
@@ -189,12 +190,13 @@ func trailing(b []byte, i int) error {
 }
 
 // foldsTo reports whether key is one of names in another case, or holds
-// an escape or a non-ASCII byte: a key encoding/json might match to one of
+// an escape, a control character (which encoding/json refuses) or a
+// non-ASCII byte: a key encoding/json might match to one of
 // names (it folds case, and the Kelvin sign and the long s) though it is
 // not written as it.
 func foldsTo(key []byte, names ...string) bool {
 	for _, c := range key {
-		if c == '"' || c == '\\' || c >= 0x80 {
+		if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
 			return true
 		}
 	}
@@ -206,20 +208,24 @@ func foldsTo(key []byte, names ...string) bool {
 	return false
 }
 
-// plainString returns the contents of a JSON string that holds no escape,
-// control character or non-ASCII byte (so encoding/json would return the
-// same bytes), sharing b's memory.
+// plainString returns the contents of a JSON string that holds no escape
+// or control character and is valid UTF-8 (so encoding/json would return
+// the same bytes), sharing b's memory.
 func plainString(b []byte) ([]byte, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return nil, false
 	}
 	s := b[1 : len(b)-1]
+	ascii := true
 	for _, c := range s {
-		if c == '\\' || c == '"' || c < 0x20 || c >= 0x80 {
+		switch {
+		case c == '\\' || c == '"' || c < 0x20:
 			return nil, false
+		case c >= 0x80:
+			ascii = false
 		}
 	}
-	return s, true
+	return s, ascii || utf8.Valid(s)
 }
 
 // plainInt reads a JSON integer as encoding/json reads it into an int.

@@ -226,10 +226,9 @@ func notFound(data []byte) bool {
 	return err == nil && plain && string(found) == "false"
 }
 
-// decodeDestination decodes a destination record. The form the engine
-// writes ({"destination":"…","date":"YYYY-MM-DD"} with an optional plain
-// note) is parsed without allocating; anything else goes through
-// encoding/json. It reports false for data that does not decode to a valid
+// decodeDestination decodes a destination record: a plain one (see
+// fastDestination; the form the engine writes and the form jsonb prints)
+// without encoding/json, anything else through it. It reports false for data that does not decode to a valid
 // destination.
 func decodeDestination(data []byte, d *pathway.Destination) bool {
 	if fastDestination(data, d) {
