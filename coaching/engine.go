@@ -758,7 +758,7 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 			return err
 		}
 	}
-	if err := tx.UpdateCase(ctx, p.res.Case, p.t.Case.Version); err != nil {
+	if err := updateCase(ctx, tx, p.res.Case, p.t.Case.Version); err != nil {
 		return err
 	}
 	if err := tx.AppendAudit(ctx, p.res.Entry); err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,6 +25,9 @@ type target struct {
 	// versioned: a unique violation means someone else wrote the same
 	// version first (a *ConflictError), not a duplicate id.
 	versioned bool
+	// expected is the version a pipelined case update expected, for the
+	// *ConflictError its VC409 becomes.
+	expected int64
 }
 
 // PostgreSQL error codes the store maps.
@@ -37,6 +41,8 @@ const (
 	codeProgramLimit         = "54000" // e.g. an index row too large
 	codeQueryCanceled        = "57014"
 	codeAuditOutOfStep       = "VA409" // raised by audit_follows (migrations/0001_init.sql, 0008)
+	codeCaseConflict         = "VC409" // raised by case_not_updated (migrations/0009), DETAIL the stored version
+	codeCaseMissing          = "VC404" // raised by case_not_updated
 )
 
 // interpretError maps an error from pgx to the engine's errors. It is the
@@ -49,6 +55,9 @@ const (
 //   - a foreign-key violation becomes a *coaching.NotFoundError for the case;
 //   - a serialization failure or a deadlock becomes a *coaching.ConflictError
 //     (the transaction lost a race; reload and decide again);
+//   - a pipelined case update that matched no row (VC409, VC404) becomes
+//     the *coaching.ConflictError or *coaching.NotFoundError that
+//     txn.UpdateCase returns;
 //   - text PostgreSQL cannot store becomes a *coaching.ValidationError;
 //   - a statement cancelled by its context matches context.Canceled.
 //
@@ -75,6 +84,13 @@ func interpretError(err error, t target) error {
 		}
 		return errors.Join(&coaching.DuplicateError{Kind: t.kind, ID: t.id}, err)
 	case codeForeignKeyViolation:
+		return errors.Join(&coaching.NotFoundError{Kind: "case", ID: string(t.caseID)}, err)
+	case codeCaseConflict:
+		// The DETAIL is the stored version, digits only; anything else
+		// leaves Current 0 ("unknown").
+		current, _ := strconv.ParseInt(pgErr.Detail, 10, 64)
+		return errors.Join(&coaching.ConflictError{CaseID: t.caseID, Expected: t.expected, Current: current}, err)
+	case codeCaseMissing:
 		return errors.Join(&coaching.NotFoundError{Kind: "case", ID: string(t.caseID)}, err)
 	case codeSerializationFailure, codeDeadlockDetected, codeAuditOutOfStep:
 		return errors.Join(&coaching.ConflictError{CaseID: t.caseID, Subject: t.subject}, err)

@@ -115,6 +115,10 @@ func TestHostOwnedTransaction(t *testing.T) {
 		var ce *coaching.ConflictError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, c.Version, ce.Current)
+		// The pipelined form is the plain one here: refused at once.
+		err = stx.(coaching.PipelinedTx).UpdateCaseLater(ctx, stale, c.Version-1)
+		require.ErrorAs(t, err, &ce, "UpdateCaseLater in a host's transaction reports the conflict at once")
+		assert.Equal(t, c.Version, ce.Current)
 		require.ErrorIs(t, stx.InsertCase(ctx, c), coaching.ErrDuplicate)
 		require.ErrorIs(t, stx.AppendAudit(ctx, coaching.AuditEntry{CaseID: "c-host", Seq: 1, Kind: coaching.AuditTransition}), coaching.ErrConflict)
 		require.ErrorIs(t, stx.DeleteTimer(ctx, "no-such-timer"), coaching.ErrNotFound)

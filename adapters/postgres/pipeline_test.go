@@ -3,10 +3,13 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/coaching"
 )
 
@@ -71,4 +74,94 @@ func TestPipelinedAuditOutOfStep(t *testing.T) {
 	}))
 	assert.Equal(t, int64(1), c.Version, "nothing of the failed transactions was written")
 	assert.Len(t, trail, 3)
+}
+
+// racingStore is the store whose Update hands Fire a transaction that lets
+// race run (once, on other connections) when the engine saves the case
+// with UpdateCaseLater: after the case was read, before its update is sent.
+type racingStore struct {
+	*postgres.Store
+	race func()
+}
+
+func (s *racingStore) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
+	return s.Store.Update(ctx, func(tx coaching.Tx) error {
+		return fn(&racingTx{Tx: tx, PipelinedTx: tx.(coaching.PipelinedTx), s: s})
+	})
+}
+
+type racingTx struct {
+	coaching.Tx
+	coaching.PipelinedTx
+	s *racingStore
+}
+
+func (t *racingTx) UpdateCaseLater(ctx context.Context, c coaching.Case, expected int64) error {
+	if race := t.s.race; race != nil {
+		t.s.race = nil
+		race()
+	}
+	return t.PipelinedTx.UpdateCaseLater(ctx, c, expected)
+}
+
+// A Fire that loses the race to a concurrent one on its pipelined case
+// update (the other commits after this one read the case, before its
+// update runs) returns a *coaching.ConflictError, and none of its writes
+// (audit entry, notice, timer) is kept.
+func TestPipelinedFireConflict(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newStore(t)
+	other := newEngine(t, store)
+	openValo(t, other, "c-1")
+
+	type snapshot struct {
+		c       coaching.Case
+		trail   []coaching.AuditEntry
+		notices []coaching.Notice
+		timers  []coaching.Timer
+	}
+	read := func() snapshot {
+		var s snapshot
+		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
+			var err error
+			if s.c, err = tx.Case(ctx, "c-1"); err != nil {
+				return err
+			}
+			if s.trail, err = tx.AuditTrail(ctx, "c-1", 0); err != nil {
+				return err
+			}
+			s.notices, err = tx.Notices(ctx, coaching.NoticeQuery{CaseID: "c-1"})
+			return err
+		}))
+		var err error
+		s.timers, err = store.DueTimers(ctx, time.Now().AddDate(100, 0, 0), 100)
+		require.NoError(t, err)
+		return s
+	}
+
+	var raced snapshot
+	rs := &racingStore{Store: store}
+	rs.race = func() {
+		// The other instance pauses and resumes the case: version 5, in
+		// skill acquisition again, with a new phase-deadline timer.
+		for range 2 {
+			_, err := toggle(ctx, other, "c-1")
+			require.NoError(t, err)
+		}
+		raced = read()
+	}
+	eng := newEngine(t, rs)
+	_, err := eng.Fire(ctx, coach, "c-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
+	require.Nil(t, rs.race, "Fire saved the case with UpdateCaseLater")
+	var ce *coaching.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, coaching.ConflictError{CaseID: "c-1", Expected: 3, Current: 5}, *ce)
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr, "the pipelined update's own error")
+	assert.Equal(t, "VC409", pgErr.Code)
+
+	assert.Equal(t, raced, read(), "nothing of the losing Fire was written")
+	assert.Len(t, raced.trail, 5)
+	assert.Len(t, raced.timers, 1)
 }

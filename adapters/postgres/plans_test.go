@@ -113,12 +113,16 @@ func TestMigrateFirePathFromVersion5(t *testing.T) {
 	schema, _ := schemaAt(t, pool, 5)
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
-	eng := newEngine(t, store)
+	// Before the migration, the engine saves the case with the plain
+	// UpdateCase (the pipelined one needs 0009's function); the audit
+	// entry is pipelined all the same.
+	eng := newEngine(t, unpipelined{store})
 	c := warmLong(t, pool, eng, store)
 	old := auditReadsPerFire(t, pool, schema, c, 4, func(c *pgCase) error { return pgToggle(eng, c) })
 	t.Logf("audit entries read per Fire before the migration: %.0f", old)
 
 	requireLatest(t, store)
+	eng = newEngine(t, store)
 	var stateIndexes []string
 	var options []string
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT
@@ -195,4 +199,13 @@ func TestRecentMarksReadsTheWindow(t *testing.T) {
 	require.Len(t, got, window)
 	assert.Equal(t, start.AddDays(days-window), got[0].Date)
 	assert.LessOrEqual(t, reads, int64(4*window), "marks index entries read for a window of %d days of %d", window, days)
+}
+
+// unpipelined is a store whose transactions offer the engine no
+// coaching.PipelinedTx, so that Fire saves the case with the plain
+// UpdateCase: Fire on a schema older than 0009.
+type unpipelined struct{ *postgres.Store }
+
+func (s unpipelined) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
+	return s.Store.Update(ctx, func(tx coaching.Tx) error { return fn(struct{ coaching.Tx }{tx}) })
 }

@@ -8,7 +8,7 @@ import "strings"
 type queries struct {
 	participant, insertParticipant, updateParticipant string
 
-	caseByID, caseVersion, caseExists, insertCase, updateCase string
+	caseByID, caseVersion, caseExists, insertCase, updateCase, updateCaseOrFail string
 
 	auditTrail, appendAudit, appendAuditOrFail, lastAudit string
 
@@ -66,6 +66,12 @@ func buildQueries(schema string) *queries {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
 		updateCase: `UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,
 			opened_at = $8, closed_at = $9, data = $10 WHERE id = $1 AND version = $2`,
+		// The pipelined form (see txn.UpdateCaseLater): when the UPDATE
+		// matched no row, case_not_updated (migrations/0009) raises VC409
+		// or VC404, which aborts the transaction. It returns no row.
+		updateCaseOrFail: `WITH u AS (UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,
+				opened_at = $8, closed_at = $9, data = $10 WHERE id = $1 AND version = $2 RETURNING 1)
+			SELECT {s}.case_not_updated($1, $2) WHERE NOT EXISTS (SELECT 1 FROM u)`,
 
 		auditTrail: `SELECT ` + auditCols + ` FROM {s}.audit WHERE case_id = $1 AND seq > $2 ORDER BY seq`,
 		// The entry goes in only if its case exists and its Seq follows the
@@ -277,7 +283,7 @@ func buildQueries(schema string) *queries {
 	}
 	for _, p := range []*string{
 		&q.participant, &q.insertParticipant, &q.updateParticipant,
-		&q.caseByID, &q.caseVersion, &q.caseExists, &q.insertCase, &q.updateCase,
+		&q.caseByID, &q.caseVersion, &q.caseExists, &q.insertCase, &q.updateCase, &q.updateCaseOrFail,
 		&q.auditTrail, &q.appendAudit, &q.appendAuditOrFail, &q.lastAudit,
 		&q.records, &q.recordsNamed, &q.latestRecords, &q.appendRecord, &q.deleteRecords, &q.batchRecords,
 		&q.command, &q.putCommand,

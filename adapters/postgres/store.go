@@ -183,8 +183,9 @@ type ownTx struct {
 	// statements counts the statements sent, so a write can tell whether
 	// anything ran since an earlier one (see txn.AppendAudit).
 	statements int
-	// updated is the case the last successful UpdateCase wrote, with the
-	// version it set and the statement count right after it.
+	// updated is the case the last successful UpdateCase wrote, or the
+	// last UpdateCaseLater queued (whose failure fails the transaction),
+	// with the version it set and the statement count right after it.
 	updated struct {
 		id         coaching.CaseID
 		version    int64

@@ -409,6 +409,38 @@ func (t *txn) UpdateCase(ctx context.Context, c coaching.Case, expected int64) e
 	return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: current}
 }
 
+// UpdateCaseLater implements coaching.PipelinedTx. In a read-write
+// transaction the store began itself, the UPDATE travels with the next
+// statement or the commit (Fire's audit entry, timers, notices and COMMIT:
+// one round trip less per Fire), in a form that raises an error instead of
+// updating nothing (queries.updateCaseOrFail): a lost compare-and-set fails
+// the transaction, nothing is written, and the error is UpdateCase's. Its
+// arguments are checked at once. In a host's transaction, which the store
+// must never leave failed, it is UpdateCase.
+func (t *txn) UpdateCaseLater(ctx context.Context, c coaching.Case, expected int64) error {
+	own, ok := t.db.(*ownTx)
+	if !ok || !own.deferrable {
+		return t.UpdateCase(ctx, c, expected)
+	}
+	tg := target{kind: "case", id: string(c.ID), caseID: c.ID, expected: expected}
+	if !lookupKey(string(c.ID), maxIDBytes) {
+		return interpretError(pgx.ErrNoRows, tg)
+	}
+	data, err := t.caseData(&c)
+	if err != nil {
+		return err
+	}
+	if err := own.deferExec(ctx, tg, t.s.q.updateCaseOrFail, string(c.ID), expected, string(c.ParticipantID), string(c.Organisation),
+		c.Model, c.State, c.Version, c.OpenedAt, optTime(c.ClosedAt), data); err != nil {
+		return err
+	}
+	// Every statement from now on runs after the UPDATE, on the row it
+	// locked, or not at all: as good as a successful UpdateCase for
+	// AppendAudit and AppendRecords.
+	own.updated.id, own.updated.version, own.updated.statements = c.ID, c.Version, own.statements
+	return nil
+}
+
 func (t *txn) caseData(c *coaching.Case) ([]byte, error) {
 	k := checker{subject: "case"}
 	k.key("id", string(c.ID), maxIDBytes)
@@ -442,14 +474,15 @@ func (t *txn) AppendAudit(ctx context.Context, e coaching.AuditEntry) error {
 	}
 	args := []any{string(e.CaseID), e.Seq, e.At, string(e.Kind), e.ActorID, roles, e.Event, e.From, e.To, e.Reason, jsonOrNull(e.Payload), e.IdempotencyKey}
 	// The engine's commit: UpdateCase has just moved this case to version
-	// Seq, in this transaction, and nothing ran since. The case's row is
-	// locked by that UPDATE, and the engine keeps the audit sequence equal
-	// to the case version, so the entry follows the last one: the INSERT
-	// travels with the next statement or the COMMIT (one round trip less
-	// per Fire). Its check still runs, in a form that raises an error
-	// instead of inserting nothing, so if the sequence was out of step
-	// after all the transaction fails with a *ConflictError and nothing
-	// is written.
+	// Seq, in this transaction, and nothing ran since (or UpdateCaseLater
+	// queued that UPDATE, which runs before this INSERT or fails the
+	// transaction). The case's row is locked by that UPDATE, and the
+	// engine keeps the audit sequence equal to the case version, so the
+	// entry follows the last one: the INSERT travels with the next
+	// statement or the COMMIT (one round trip less per Fire). Its check
+	// still runs, in a form that raises an error instead of inserting
+	// nothing, so if the sequence was out of step after all the
+	// transaction fails with a *ConflictError and nothing is written.
 	if own, ok := t.db.(*ownTx); ok && own.deferrable && own.updated.version > 0 && own.updated.id == e.CaseID &&
 		own.updated.version == e.Seq && own.updated.statements == own.statements {
 		return own.deferExec(ctx, tg, t.s.q.appendAuditOrFail, args...)

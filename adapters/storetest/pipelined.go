@@ -29,6 +29,26 @@ func pipelinedCases() []testCase {
 			run:  testPipelinedRollback,
 		},
 		{
+			name: "UpdateCaseLater",
+			rule: "PipelinedTx.UpdateCaseLater saves the case like UpdateCase: the audit entry of the new version may follow it, and later reads of the transaction see it",
+			run:  testUpdateCaseLater,
+		},
+		{
+			name: "UpdateCaseLaterConflict",
+			rule: "PipelinedTx.UpdateCaseLater from a stale version fails its transaction with UpdateCase's *ConflictError (at the next statement or the commit) and nothing of the transaction is written",
+			run:  testUpdateCaseLaterConflict,
+		},
+		{
+			name: "UpdateCaseLaterMissing",
+			rule: "PipelinedTx.UpdateCaseLater of a case that is not stored fails its transaction with a *NotFoundError and nothing of it is written",
+			run:  testUpdateCaseLaterMissing,
+		},
+		{
+			name: "UpdateCaseLaterBadArgumentAtOnce",
+			rule: "PipelinedTx.UpdateCaseLater reports a problem with its case at once, as UpdateCase does",
+			run:  testUpdateCaseLaterInvalid,
+		},
+		{
 			name: "BadArgumentAtOnce",
 			rule: "PipelinedTx.EnqueueLater reports a problem with its notice at once, as Enqueue does",
 			run:  testEnqueueLaterInvalid,
@@ -122,4 +142,121 @@ func testEnqueueLaterInvalid(e *env) {
 	require.Error(e, got, "a notice with an unknown status is refused at once")
 	require.ErrorIs(e, err, got)
 	assert.Empty(e, e.notices(coaching.NoticeQuery{}))
+}
+
+func testUpdateCaseLater(e *env) {
+	c := e.seed("c-1")[0]
+	e.appendAudit(auditEntry("c-1", 1))
+	v2 := nextVersion(c, "induction", at(day))
+	e.update(func(tx coaching.Tx) error {
+		pt := e.pipelined(tx)
+		if err := pt.UpdateCaseLater(e.ctx, v2, 1); err != nil {
+			return err
+		}
+		// The engine's commit appends the entry of the new version next.
+		if err := tx.AppendAudit(e.ctx, auditEntry("c-1", 2)); err != nil {
+			return err
+		}
+		return pt.EnqueueLater(e.ctx, notice("n-1", "c-1", coaching.NoticeKindTransition, at(day)))
+	})
+	assert.Equal(e, NormalizeCase(v2), NormalizeCase(e.mustCase("c-1")))
+	assert.Len(e, e.trail("c-1", 0), 2)
+	assert.Equal(e, []string{"n-1"}, noticeIDs(e.notices(coaching.NoticeQuery{})))
+
+	v3 := nextVersion(v2, "skills", at(2*day))
+	e.update(func(tx coaching.Tx) error {
+		if err := e.pipelined(tx).UpdateCaseLater(e.ctx, v3, 2); err != nil {
+			return err
+		}
+		got, err := tx.Case(e.ctx, "c-1")
+		if err != nil {
+			return err
+		}
+		assert.Equal(e, NormalizeCase(v3), NormalizeCase(got), "a later read in the transaction sees the pipelined update")
+		return nil
+	})
+	assert.Equal(e, NormalizeCase(v3), NormalizeCase(e.mustCase("c-1")))
+}
+
+func testUpdateCaseLaterConflict(e *env) {
+	c := e.seed("c-1")[0]
+	e.appendAudit(auditEntry("c-1", 1))
+	e.putTimer(timer("t-1", "c-1", at(hour)))
+	// Another writer moves the case to version 2 (without an audit entry,
+	// so that only the case's own check can refuse the stale update).
+	theirs := nextVersion(c, "theirs", at(day))
+	e.update(func(tx coaching.Tx) error { return tx.UpdateCase(e.ctx, theirs, 1) })
+
+	stale := nextVersion(c, "mine", at(day))
+	writes := func(tx coaching.Tx) error {
+		pt := e.pipelined(tx)
+		if err := pt.UpdateCaseLater(e.ctx, stale, 1); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(e.ctx, auditEntry("c-1", 2)); err != nil {
+			return err
+		}
+		if err := pt.EnqueueLater(e.ctx, notice("n-1", "c-1", coaching.NoticeKindTransition, at(day))); err != nil {
+			return err
+		}
+		if err := pt.DropTimer(e.ctx, "t-1"); err != nil {
+			return err
+		}
+		return tx.PutTimer(e.ctx, timer("t-2", "c-1", at(2*hour)))
+	}
+	check := func(err error, what string) {
+		e.Helper()
+		ce := requireConflict(e, err, what)
+		assert.Equal(e, coaching.CaseID("c-1"), ce.CaseID, "%s: ConflictError.CaseID", what)
+		assert.Equal(e, int64(1), ce.Expected, "%s: ConflictError.Expected", what)
+		assert.Equal(e, int64(2), ce.Current, "%s: ConflictError.Current", what)
+	}
+
+	// Surfacing at the commit.
+	check(e.store.Update(e.ctx, writes), "the commit")
+	// Surfacing at the next statement.
+	var laterErr error
+	err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+		if err := writes(tx); err != nil {
+			return err
+		}
+		_, laterErr = tx.Notice(e.ctx, "n-1")
+		return laterErr
+	})
+	check(laterErr, "the next statement")
+	check(err, "the transaction")
+
+	assert.Equal(e, NormalizeCase(theirs), NormalizeCase(e.mustCase("c-1")), "the other writer's case is kept")
+	assert.Len(e, e.trail("c-1", 0), 1, "no audit entry was written")
+	assert.Empty(e, e.notices(coaching.NoticeQuery{}), "no notice was written")
+	assert.Equal(e, []string{"t-1"}, timerKeys(e.dueTimers(at(10*day), 10)), "the timers are as they were")
+}
+
+func testUpdateCaseLaterMissing(e *env) {
+	e.seed("c-1")
+	ghost := basicCase("c-ghost", "valo", "intake", "org-a", false)
+	err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+		pt := e.pipelined(tx)
+		if err := pt.UpdateCaseLater(e.ctx, nextVersion(ghost, "induction", at(day)), 1); err != nil {
+			return err
+		}
+		return pt.EnqueueLater(e.ctx, notice("n-1", "c-1", coaching.NoticeKindTransition, at(day)))
+	})
+	requireNotFound(e, err, "case", "c-ghost", "UpdateCaseLater of a missing case")
+	assert.Empty(e, e.notices(coaching.NoticeQuery{}), "no notice was written")
+}
+
+func testUpdateCaseLaterInvalid(e *env) {
+	c := e.seed("c-1")[0]
+	bad := nextVersion(c, "induction", at(day))
+	bad.Records = fullRecords() // the case row holds no records (see Records)
+	var got error
+	err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+		got = e.pipelined(tx).UpdateCaseLater(e.ctx, bad, 1)
+		return got
+	})
+	var ve *coaching.ValidationError
+	require.ErrorAs(e, got, &ve, "a case with Records is refused at once")
+	require.ErrorIs(e, err, got)
+	assert.Equal(e, NormalizeCase(c), NormalizeCase(e.mustCase("c-1")), "the refused update changed the case")
 }

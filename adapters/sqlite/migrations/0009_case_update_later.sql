@@ -1,0 +1,6 @@
+-- 0009: no change here, on purpose. The migration is PostgreSQL's
+-- (adapters/postgres/migrations/0009_case_update_later.sql): a function
+-- that fails a transaction whose pipelined case update matched no row.
+-- SQLite runs in process and pipelines nothing, so its transactions do
+-- not offer coaching.PipelinedTx and the engine uses UpdateCase. Both
+-- stores keep the same numbering, so SQLite records 0009 too.
