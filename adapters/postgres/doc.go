@@ -65,12 +65,18 @@
 // with a context that cannot be cancelled.
 //
 // Both save round trips by pipelining: BEGIN travels with the first
-// statement, and two writes whose outcome the engine already knows travel
-// with the next statement or the COMMIT: a timer upsert (PutTimer), and the
-// audit entry the engine appends right after UpdateCase moved the case to
-// that entry's version. The check of a pipelined audit entry still runs; if
-// it fails, the transaction fails with a *coaching.ConflictError and
-// nothing is written. Each such check reads the case's last entry only (one
+// statement, and writes whose outcome the engine need not wait for travel
+// with the next statement or the COMMIT: a timer upsert (PutTimer), the
+// writes of coaching.PipelinedTx (Fire's case update, UpdateCaseLater; its
+// notices and dropped timers), and the audit entry the engine appends right
+// after the case update moved the case to that entry's version. A Fire is
+// then two round trips: BEGIN with the case's read, and everything else
+// with the COMMIT. The checks of a pipelined write still run, in a form
+// that raises an error instead of writing nothing (the case update's
+// version check: migrations/0009_case_update_later.sql); if one fails, the
+// transaction fails with the *coaching.ConflictError (or
+// *coaching.NotFoundError) the plain method returns and nothing is
+// written. Each such check reads the case's last entry only (one
 // backward step along the primary key), however long its trail: it asks
 // for that entry with ORDER BY ... DESC LIMIT 1, whose generic plan — the
 // one a prepared statement keeps — is that step even when it was made on
