@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,6 +39,11 @@ func pipelinedCases() []testCase {
 			name: "UpdateCaseLaterConflict",
 			rule: "PipelinedTx.UpdateCaseLater from a stale version fails its transaction with UpdateCase's *ConflictError (at the next statement or the commit) and nothing of the transaction is written",
 			run:  testUpdateCaseLaterConflict,
+		},
+		{
+			name: "UpdateCaseLaterOneWinner",
+			rule: "PipelinedTx.UpdateCaseLater: of 20 concurrent transactions updating from the same expected version exactly one commits, the others get a *ConflictError and write nothing",
+			run:  testConcurrentUpdateCaseLater,
 		},
 		{
 			name: "UpdateCaseLaterMissing",
@@ -259,4 +266,41 @@ func testUpdateCaseLaterInvalid(e *env) {
 	require.ErrorAs(e, got, &ve, "a case with Records is refused at once")
 	require.ErrorIs(e, err, got)
 	assert.Equal(e, NormalizeCase(c), NormalizeCase(e.mustCase("c-1")), "the refused update changed the case")
+}
+
+func testConcurrentUpdateCaseLater(e *env) {
+	c := e.seed("c-1")[0]
+	e.appendAudit(auditEntry("c-1", 1))
+	e.update(func(tx coaching.Tx) error {
+		e.pipelined(tx) // skips the case on a store without it
+		return nil
+	})
+	const n = 20
+	errs := race(e, n, func(i int) error {
+		next := nextVersion(c, fmt.Sprintf("state-%02d", i), at(time.Duration(i)*time.Minute))
+		return e.store.Update(e.ctx, func(tx coaching.Tx) error {
+			pt, ok := tx.(coaching.PipelinedTx)
+			if !ok {
+				return errors.New("no coaching.PipelinedTx")
+			}
+			if err := pt.UpdateCaseLater(e.ctx, next, 1); err != nil {
+				return err
+			}
+			entry := auditEntry("c-1", 2)
+			entry.Event = fmt.Sprintf("event-of-%02d", i)
+			if err := tx.AppendAudit(e.ctx, entry); err != nil {
+				return err
+			}
+			return pt.EnqueueLater(e.ctx, notice(fmt.Sprintf("n-%02d", i), "c-1", coaching.NoticeKindTransition, at(day)))
+		})
+	})
+	winner := oneWinner(e, errs, coaching.ErrConflict, "20 concurrent UpdateCaseLater from version 1")
+	got := e.mustCase("c-1")
+	assert.Equal(e, int64(2), got.Version, "exactly one update was applied")
+	assert.Equal(e, fmt.Sprintf("state-%02d", winner), got.State, "the stored case is the winner's")
+	trail := e.trail("c-1", 0)
+	if assert.Len(e, trail, 2, "one audit entry was appended") {
+		assert.Equal(e, fmt.Sprintf("event-of-%02d", winner), trail[1].Event, "the audit entry is the winner's")
+	}
+	assert.Equal(e, []string{fmt.Sprintf("n-%02d", winner)}, noticeIDs(e.notices(coaching.NoticeQuery{})), "only the winner's notice")
 }
