@@ -69,7 +69,11 @@ type Machine struct {
 	edges   map[edgeKey]string
 	from    map[string][]string // state -> sorted event names allowed from it
 	known   map[string]bool     // event names
+	// pool holds looplab machines whose before_event callback runs the
+	// guard; plain holds machines without callbacks, for a Fire without a
+	// guard, on which looplab looks up no callback at all.
 	pool    sync.Pool
+	plain   sync.Pool
 	mermaid func() string
 }
 
@@ -138,6 +142,7 @@ func NewMachine(initial string, edges []Edge) (*Machine, error) {
 		sort.Strings(names)
 	}
 	m.pool.New = func() any { return &pooled{fsm: m.newLooplab()} }
+	m.plain.New = func() any { return &pooled{fsm: fsm.NewFSM(m.initial, m.events, fsm.Callbacks{})} }
 	m.mermaid = sync.OnceValue(func() string {
 		// A fresh machine, so the diagram starts from the initial state
 		// and no other call can touch it while it is drawn.
@@ -192,7 +197,9 @@ func guardCallback(_ context.Context, e *fsm.Event) {
 
 // Fire runs event from state from and returns the state it leads to. The
 // guard, if not nil, is checked first with ctx (see [Guard]); its error is
-// returned as it is and the step does not happen. An event the machine does
+// returned as it is and the step does not happen. Without a guard the step
+// runs on a looplab machine that has no callbacks: the outcome is the same
+// as with a guard that allows every step. An event the machine does
 // not allow from the state is a *[TransitionError] listing the events it
 // does allow (Unknown when no edge has the event at all).
 //
@@ -200,29 +207,38 @@ func guardCallback(_ context.Context, e *fsm.Event) {
 // cancelled or expiring ctx never leaves a machine half-way through a
 // transition; only the guard sees it.
 func (m *Machine) Fire(ctx context.Context, from, event string, guard Guard) (string, error) {
-	p := m.pool.Get().(*pooled)
+	pool := &m.pool
+	if guard == nil {
+		pool = &m.plain
+	}
+	p := pool.Get().(*pooled)
 	machine := p.fsm
 	machine.SetState(from)
-	p.args = [2]any{ctx, guard}
 	// context.Background rather than context.WithoutCancel(ctx): looplab
 	// only needs a context that cannot be cancelled, the guard gets ctx
 	// from the arguments, and Background costs no allocation.
-	err := machine.Event(context.Background(), event, p.args[:]...)
-	p.args = [2]any{} // the pool keeps no caller's context or guard
+	var err error
+	if guard == nil {
+		err = machine.Event(context.Background(), event)
+	} else {
+		p.args = [2]any{ctx, guard}
+		err = machine.Event(context.Background(), event, p.args[:]...)
+		p.args = [2]any{} // the pool keeps no caller's context or guard
+	}
 	// looplab returns its errors as plain values, never wrapped.
 	switch e := err.(type) {
 	case nil:
 		to := machine.Current()
-		m.pool.Put(p)
+		pool.Put(p)
 		return to, nil
 	case fsm.CanceledError:
-		m.pool.Put(p)
+		pool.Put(p)
 		if e.Err != nil {
 			return "", e.Err
 		}
 		return "", err
 	case fsm.InvalidEventError, fsm.UnknownEventError:
-		m.pool.Put(p)
+		pool.Put(p)
 		return "", &TransitionError{Event: event, State: from, Allowed: m.Allowed(from), Unknown: !m.known[event]}
 	default:
 		// Anything else may leave the machine mid-transition: drop it.

@@ -169,6 +169,36 @@ func TestMachineFire(t *testing.T) {
 	}
 }
 
+// A Fire without a guard runs on a looplab machine without callbacks; it
+// must agree with a Fire whose guard allows every step, for every state and
+// event (and for names the machine does not have).
+func TestMachineFireWithoutGuardAgreesWithAnAllowingGuard(t *testing.T) {
+	allow := coaching.GuardFunc(func(context.Context, coaching.Step) error { return nil })
+	states := []string{"closed", "open", "locked", "broken", "ajar", ""}
+	events := []string{"open", "close", "lock", "unlock", "break", "paint", ""}
+	valo := coaching.VALO().Spec()
+	var valoEdges []coaching.Edge
+	for _, e := range valo.Events {
+		valoEdges = append(valoEdges, coaching.Edge{Event: e.Name, From: e.From, To: e.To})
+		events = append(events, e.Name)
+	}
+	for _, s := range valo.States {
+		states = append(states, s.Name)
+	}
+	for _, m := range []*coaching.Machine{doorMachine(t), coaching.MustMachine(valo.Initial, valoEdges)} {
+		for _, from := range states {
+			for _, ev := range events {
+				for range 2 { // a second round on the pooled machines
+					got, err := m.Fire(context.Background(), from, ev, nil)
+					want, wantErr := m.Fire(context.Background(), from, ev, allow)
+					assert.Equal(t, want, got, "%s from %s", ev, from)
+					assert.Equal(t, wantErr, err, "%s from %s", ev, from)
+				}
+			}
+		}
+	}
+}
+
 type ctxKey struct{}
 
 func TestMachineGuard(t *testing.T) {

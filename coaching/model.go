@@ -190,10 +190,13 @@ type RuleRegistry map[string]Rule
 // and reused from a pool, because building one costs far more than firing
 // it).
 type Model struct {
-	spec    ModelSpec
-	states  map[string]*StateSpec
-	events  map[string]*compiledEvent
-	edges   map[edgeKey]string
+	spec   ModelSpec
+	states map[string]*StateSpec
+	events map[string]*compiledEvent
+	edges  map[edgeKey]string
+	// steps are the edges with what Fire needs of each, found with one
+	// lookup per command.
+	steps   map[edgeKey]*step
 	fromMap map[string][]string // state -> sorted event names allowed from it
 	machine *Machine
 	// records maps every declared record name (ModelSpec.Records and the
@@ -205,6 +208,19 @@ type Model struct {
 }
 
 type edgeKey struct{ event, from string }
+
+// step is one edge of a model, compiled once: its event, its states and
+// which of the engine's own checks apply to it.
+type step struct {
+	ev *compiledEvent
+	to string
+	// src and dst are the specs of the states it leaves and enters.
+	src, dst *StateSpec
+	// resume is set when the edge leads from a hold state to an active
+	// one: the case may only resume to the phase it was paused from
+	// (the engine's rule resume_to_paused_phase).
+	resume bool
+}
 
 type compiledEvent struct {
 	spec *EventSpec
@@ -401,6 +417,11 @@ func BuildModelWith(spec ModelSpec, registry RuleRegistry) (*Model, error) {
 		return nil, fmt.Errorf("valmennus: model %q: %w", m.spec.Name, err)
 	}
 	m.machine = machine
+	m.steps = make(map[edgeKey]*step, len(m.edges))
+	for k, to := range m.edges {
+		from, dest := m.states[k.from], m.states[to]
+		m.steps[k] = &step{ev: m.events[k.event], to: to, src: from, dst: dest, resume: from.Kind == Hold && dest.Kind == Active}
+	}
 	return m, nil
 }
 
@@ -539,28 +560,27 @@ func quoteOr(s, alt string) string {
 // rules in the machine's before_event callback. It lives in the command's
 // plan, so a fire allocates nothing for it.
 type firing struct {
-	t *Transition
-	m *Model
+	t  *Transition
+	st *step
 }
 
 // Check runs the rules on the transition; ctx is the caller's context.
 func (f *firing) Check(ctx context.Context, _ Step) error {
-	if rej := f.m.checkRules(ctx, f.t); rej != nil {
+	if rej := f.st.check(ctx, f.t); rej != nil {
 		return rej
 	}
 	return nil
 }
 
-// checkRules runs every rule of the event and the engine's own checks, and
-// collects every failure.
-func (m *Model) checkRules(ctx context.Context, t *Transition) *RulesRejectedError {
+// check runs every rule of the step's event and the engine's own checks
+// on t, a transition along the step, and collects every failure.
+func (s *step) check(ctx context.Context, t *Transition) *RulesRejectedError {
 	var failures []RuleFailure
-	ev := m.events[t.Event]
-	if from := m.states[t.From]; from != nil && from.Kind == Hold && t.Case.Phase.State != "" && m.states[t.To].Kind == Active && t.To != t.Case.Phase.State {
+	if s.resume && t.Case.Phase.State != "" && t.To != t.Case.Phase.State {
 		failures = append(failures, RuleFailure{Rule: "resume_to_paused_phase",
 			Reason: fmt.Sprintf("the case was paused from %q, so it can only resume to %q", t.Case.Phase.State, t.Case.Phase.State)})
 	}
-	for _, r := range ev.rules {
+	for _, r := range s.ev.rules {
 		if err := r.Check(ctx, t); err != nil {
 			failures = append(failures, RuleFailure{Rule: r.Name(), Reason: err.Error()})
 		}

@@ -38,14 +38,19 @@ type Store struct {
 	cases        map[coaching.CaseID]*caseRow
 	order        []*caseRow // every case row; sorted by id when !dirty
 	dirty        bool
-	timers       map[string]*timerItem
-	timerHeap    timerHeap
-	notices      map[string]*coaching.Notice
-	active       map[string]struct{} // notices pending or claimed
-	noticeSeq    int64
-	sessions     map[string]*session.Session
-	noticeOrder  map[string]int64 // insertion order, for stable listing
-	access       []coaching.AccessEntry
+	// timers and timerHeap hold every timer, and timers deleted lately
+	// (dead) until they are swept: a deadline timer deleted when its case
+	// pauses comes back with the same key when it resumes, and then only
+	// its item changes (see putTimer, deleteTimer).
+	timers      map[string]*timerItem
+	timerHeap   timerHeap
+	deadTimers  int
+	notices     map[string]*coaching.Notice
+	active      map[string]struct{} // notices pending or claimed
+	noticeSeq   int64
+	sessions    map[string]*session.Session
+	noticeOrder map[string]int64 // insertion order, for stable listing
+	access      []coaching.AccessEntry
 	// wtx is the write transaction Update hands out: one at a time, under
 	// the write lock, so one value serves them all without an allocation
 	// each.
@@ -109,9 +114,12 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := &s.wtx
-	t.readTx, t.s = (*readTx)(s), s
+	t.readTx, t.s, t.last = (*readTx)(s), s, nil
 	if t.undo == nil || cap(t.undo) > maxKeptUndo {
 		t.undo = t.undoBuf[:0]
+	}
+	if cap(t.timerUndo) > maxKeptUndo {
+		t.timerUndo = nil
 	}
 	committed := false
 	defer func() {
@@ -127,7 +135,10 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 		// snapshot, timer or notice alive through an old undo entry.
 		clear(t.undo)
 		t.undo = t.undo[:0]
-		t.kept = nil
+		clear(t.timerUndo)
+		t.timerUndo = t.timerUndo[:0]
+		t.kept, t.last = nil, nil
+		s.sweepTimers()
 	}()
 	err := fn(t)
 	if err == nil {
@@ -181,6 +192,15 @@ type tx struct {
 	s       *Store
 	undo    []undoOp
 	undoBuf [6]undoOp
+	// timerUndo holds the timer values undo entries restore (they point
+	// into it), so that a timer write allocates no copy of its own. A
+	// value once appended never changes until the transaction ends.
+	timerUndo []coaching.Timer
+	// last is the case row the transaction last read or wrote: a command
+	// reads its case and then writes the row, audit entry and records of
+	// the same case, one map lookup for them all. Rows never leave the
+	// map during a transaction (only a rollback removes an inserted one).
+	last *caseRow
 	// kept are access-log entries written again if the transaction rolls
 	// back (coaching.DenialKeeper).
 	kept []coaching.AccessEntry
@@ -188,11 +208,25 @@ type tx struct {
 
 // row returns case id's row for a write, or a *coaching.NotFoundError.
 func (t *tx) row(id coaching.CaseID) (*caseRow, error) {
+	if r := t.last; r != nil && r.id == id {
+		return r, nil
+	}
 	r, ok := t.s.cases[id]
 	if !ok {
 		return nil, &coaching.NotFoundError{Kind: "case", ID: string(id)}
 	}
+	t.last = r
 	return r, nil
+}
+
+// Case is ReadTx.Case for the write transaction, which remembers the row
+// for the writes that follow (see tx.last).
+func (t *tx) Case(_ context.Context, id coaching.CaseID) (coaching.Case, error) {
+	r, err := t.row(id)
+	if err != nil {
+		return coaching.Case{}, err
+	}
+	return *r.c, nil
 }
 
 // replaceSlice sets the slice field of case id's row to a copy of v; a
@@ -768,9 +802,8 @@ func (t *tx) Enqueue(_ context.Context, n coaching.Notice) (bool, error) {
 
 func (t *tx) PutTimer(_ context.Context, tm coaching.Timer) error {
 	var prev *coaching.Timer
-	if old, had := t.s.timers[tm.Key]; had {
-		v := old.t
-		prev = &v
+	if it, had := t.s.timers[tm.Key]; had && !it.dead {
+		prev = t.keepTimer(it.t)
 	}
 	t.s.putTimer(tm)
 	t.undo = append(t.undo, undoOp{kind: undoPutTimer, id: tm.Key, old: prev})
@@ -778,13 +811,19 @@ func (t *tx) PutTimer(_ context.Context, tm coaching.Timer) error {
 }
 
 func (t *tx) DeleteTimer(_ context.Context, key string) error {
-	old, ok := t.s.timers[key]
-	if !ok {
+	it, ok := t.s.timers[key]
+	if !ok || it.dead {
 		return &coaching.NotFoundError{Kind: "timer", ID: key}
 	}
-	t.undo = append(t.undo, undoOp{kind: undoDeleteTimer, old: &old.t})
-	t.s.deleteTimer(key)
+	t.undo = append(t.undo, undoOp{kind: undoDeleteTimer, old: t.keepTimer(it.t)})
+	t.s.killTimer(it)
 	return nil
+}
+
+// keepTimer keeps v for an undo entry until the transaction ends.
+func (t *tx) keepTimer(v coaching.Timer) *coaching.Timer {
+	t.timerUndo = append(t.timerUndo, v)
+	return &t.timerUndo[len(t.timerUndo)-1]
 }
 
 // Cases implements coaching.Store. It holds the read lock only while it
@@ -895,6 +934,11 @@ func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]coac
 			break
 		}
 		heap.Pop(&s.timerHeap)
+		if it.dead { // due and deleted: gone for good
+			delete(s.timers, it.t.Key)
+			s.deadTimers--
+			continue
+		}
 		popped = append(popped, it)
 		out = append(out, it.t)
 	}
@@ -904,10 +948,20 @@ func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]coac
 	return out, nil
 }
 
+// putTimer creates or replaces the timer with t.Key. A dead item of the
+// key comes back to life; the heap is reordered only when the due time
+// changed (the order is by due time, then key).
 func (s *Store) putTimer(t coaching.Timer) {
 	if it, ok := s.timers[t.Key]; ok {
+		if it.dead {
+			it.dead = false
+			s.deadTimers--
+		}
+		moved := !it.t.DueAt.Equal(t.DueAt)
 		it.t = t
-		heap.Fix(&s.timerHeap, it.index)
+		if moved {
+			heap.Fix(&s.timerHeap, it.index)
+		}
 		return
 	}
 	it := &timerItem{t: t}
@@ -915,18 +969,56 @@ func (s *Store) putTimer(t coaching.Timer) {
 	heap.Push(&s.timerHeap, it)
 }
 
+// deleteTimer removes the timer with key, if there is one.
 func (s *Store) deleteTimer(key string) {
-	it, ok := s.timers[key]
-	if !ok {
-		return
+	if it, ok := s.timers[key]; ok && !it.dead {
+		s.killTimer(it)
 	}
-	heap.Remove(&s.timerHeap, it.index)
-	delete(s.timers, key)
 }
 
+// killTimer marks a live timer deleted. Its item stays in the map and the
+// heap, in its place, until the key is put again (putTimer), it falls due
+// (DueTimers drops it) or a sweep removes it (sweepTimers): every read
+// skips it.
+func (s *Store) killTimer(it *timerItem) {
+	it.dead = true
+	s.deadTimers++
+}
+
+// minTimerSweep is how many dead timers the store keeps at least before
+// it sweeps them (a variable for the tests).
+var minTimerSweep = 4096
+
+// sweepTimers removes the dead timers once they outnumber both the live
+// ones and minTimerSweep, so that they never hold more than about as much
+// memory as the live timers (and a sweep's cost is spread over as many
+// deletions). It runs between transactions, when no undo entry refers to
+// an item.
+func (s *Store) sweepTimers() {
+	if s.deadTimers <= minTimerSweep || s.deadTimers <= len(s.timerHeap)-s.deadTimers {
+		return
+	}
+	live := s.timerHeap[:0]
+	for _, it := range s.timerHeap {
+		if it.dead {
+			delete(s.timers, it.t.Key)
+			continue
+		}
+		it.index = len(live)
+		live = append(live, it)
+	}
+	clear(s.timerHeap[len(live):])
+	s.timerHeap = live
+	s.deadTimers = 0
+	heap.Init(&s.timerHeap)
+}
+
+// timerItem is a timer in the heap at index; a dead one was deleted (see
+// killTimer).
 type timerItem struct {
 	t     coaching.Timer
 	index int
+	dead  bool
 }
 
 // timerHeap orders timers by due time, then key.
@@ -1018,10 +1110,10 @@ func (t *tx) PurgeCase(_ context.Context, id coaching.CaseID) error {
 		delete(t.s.noticeOrder, nid)
 		delete(t.s.active, nid)
 	}
-	for key, it := range t.s.timers {
-		if it.t.CaseID == id {
+	for _, it := range t.s.timers {
+		if it.t.CaseID == id && !it.dead {
 			pu.timers = append(pu.timers, it.t)
-			t.s.deleteTimer(key)
+			t.s.killTimer(it)
 		}
 	}
 	t.undo = append(t.undo, undoOp{kind: undoPurgeCase, row: r, old: pu})
