@@ -1,0 +1,6 @@
+-- 0010: no change here, on purpose. The migration is SQLite's
+-- (adapters/sqlite/migrations/0010_figures_triggers.sql): its case_figures
+-- triggers on cases name the columns they watch, so that a transition,
+-- which sets none of the id, model or organisation, does not run the one
+-- that keeps those. Both stores keep the same numbering, so PostgreSQL
+-- records 0010 too.
