@@ -88,6 +88,33 @@ func (a Actor) claimsSystem() bool {
 	return reserved(a.ID) || slices.ContainsFunc(a.Roles, func(r Role) bool { return reserved(string(r)) })
 }
 
+// auditRoles returns an actor's roles for an audit entry, which keeps
+// them: a copy, so that the entry does not change when the caller's slice
+// does. A single role of the package's own (the common case) is instead
+// the package's one-element slice of it, shared by every entry that holds
+// it, which costs no allocation: the slices of stored and returned entries
+// are read-only (see ReadTx), and its capacity of one makes an append copy.
+func auditRoles(rs []Role) []Role {
+	if len(rs) == 1 {
+		for _, one := range oneRole {
+			if one[0] == rs[0] {
+				return one
+			}
+		}
+	}
+	return slices.Clone(rs)
+}
+
+// oneRole holds a one-element slice of each role of the package's own.
+var oneRole = func() [][]Role {
+	roles := append(slices.Clone(TeamRoles), RoleHeadOfStudies, RoleStudent, RoleFunder, RoleSystem)
+	out := make([][]Role, len(roles))
+	for i, r := range roles {
+		out[i] = []Role{r}[:1:1]
+	}
+	return out
+}()
+
 // HasRole reports whether the actor has role r.
 func (a Actor) HasRole(r Role) bool { return slices.Contains(a.Roles, r) }
 

@@ -36,7 +36,7 @@ func NewDate(y int, m time.Month, d int) Date { return Date{Year: y, Month: m, D
 
 // DateOf returns the civil date of instant t in Helsinki.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(Helsinki).Date()
+	y, m, d := wallClock(t).Date()
 	return Date{Year: y, Month: m, Day: d}
 }
 
@@ -212,7 +212,11 @@ func (p Period) AddTo(d Date) Date {
 
 // After returns t plus the period, computed on the Helsinki calendar.
 func (p Period) After(t time.Time) time.Time {
-	return t.In(Helsinki).AddDate(0, p.Months, p.Days)
+	// t.In(Helsinki).AddDate(0, p.Months, p.Days), on the wall clock.
+	w := wallClock(t)
+	y, m, d := w.Date()
+	hh, mm, ss := w.Clock()
+	return fromWallClock(time.Date(y, m+time.Month(p.Months), d+p.Days, hh, mm, ss, w.Nanosecond(), time.UTC))
 }
 
 // String writes the period in English, e.g. "2 months".

@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -350,9 +349,9 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 	var timers []Timer
 	if st := m.states[c.State]; !st.Deadline.IsZero() {
 		c.Phase.DueAt = st.Deadline.After(now)
-		timers = append(timers, deadlineTimer(c))
+		timers = append(timers, deadlineTimer(&c))
 	}
-	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: slices.Clone(actor.Roles), To: c.State, Reason: p.Reason}
+	entry := AuditEntry{CaseID: c.ID, Seq: 1, At: now, Kind: AuditOpened, ActorID: actor.ID, Roles: auditRoles(actor.Roles), To: c.State, Reason: p.Reason}
 	if len(records) > 0 {
 		names := make([]string, len(records))
 		for i, r := range records {
@@ -863,7 +862,7 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 		if !next.Phase.DueAt.IsZero() {
 			next.Phase.DueAt = fromWallClock(wallClock(dest.Deadline.After(next.Phase.EnteredAt)).Add(next.Phase.PausedFor))
 			if next.Phase.OverdueAt.IsZero() {
-				p.putTimer = deadlineTimer(*next)
+				p.putTimer = deadlineTimer(next)
 			}
 		}
 	default:
@@ -873,14 +872,14 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 			next.ClosedAt = now
 		} else if !dest.Deadline.IsZero() {
 			next.Phase.DueAt = dest.Deadline.After(now)
-			p.putTimer = deadlineTimer(*next)
+			p.putTimer = deadlineTimer(next)
 		}
 	}
 	if raw != nil {
 		p.rec[0] = Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw}
 		p.record = p.rec[:]
 	}
-	p.res.Entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: slices.Clone(actor.Roles),
+	p.res.Entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: auditRoles(actor.Roles),
 		Event: event, From: c.State, To: to, Reason: opts.Reason, Payload: raw, IdempotencyKey: opts.IdempotencyKey}
 	if opts.IdempotencyKey != "" {
 		p.cmd = CommandRecord{CaseID: c.ID, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
@@ -974,20 +973,6 @@ func deadlineKey(id CaseID, entrySeq int64) string {
 	return "deadline:" + string(id) + ":" + strconv.FormatInt(entrySeq, 10)
 }
 
-func deadlineTimer(c Case) Timer {
+func deadlineTimer(c *Case) Timer {
 	return Timer{Key: deadlineKey(c.ID, c.Phase.EntrySeq), CaseID: c.ID, Kind: TimerPhaseDeadline, DueAt: c.Phase.DueAt, Ref: c.Phase.EntrySeq}
-}
-
-// wallClock returns t's Helsinki wall-clock reading as a UTC instant, so
-// that pauses are measured on the calendar: a pause from 09:00 to 09:00
-// over a daylight-saving change is a whole number of days, and the
-// deadline it moves stays at the same time of day.
-func wallClock(t time.Time) time.Time {
-	l := t.In(Helsinki)
-	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
-}
-
-// fromWallClock is the inverse of wallClock.
-func fromWallClock(w time.Time) time.Time {
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), Helsinki)
 }

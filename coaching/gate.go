@@ -111,7 +111,29 @@ func screenActor(a Actor) (Decision, bool) {
 const maxActorRoles = 32
 
 func isText(s string, max int) bool {
-	return len(s) <= max && utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+	if len(s) > max {
+		return false
+	}
+	return printableASCII(s) || isDecodedText(s)
+}
+
+// isDecodedText is isText's check of a text that is not all printable
+// ASCII.
+func isDecodedText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// printableASCII reports whether every byte of s is a printable ASCII
+// character (space to tilde): such a text is valid UTF-8 with no control,
+// separator or bidirectional character, so the text checks (isText,
+// TextProblems) need not decode it (TestTextFastPathsAgree).
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // screen refuses an unusable or forged actor (see screenActor) before a

@@ -301,6 +301,14 @@ func (p Participant) Validate(today Date) error {
 // as something else). It returns the problems for field, or nil. Packages
 // that add their own fields use it so every field is checked alike.
 func TextProblems(field, s string, max int, multiline bool) []FieldProblem {
+	if len(s) <= max && printableASCII(s) {
+		return nil
+	}
+	return textProblems(field, s, max, multiline)
+}
+
+// textProblems is TextProblems decoding s.
+func textProblems(field, s string, max int, multiline bool) []FieldProblem {
 	var out []FieldProblem
 	if len(s) > max {
 		out = append(out, FieldProblem{Field: field, Message: fmt.Sprintf("longer than %d bytes", max)})

@@ -418,7 +418,8 @@ func relations(out []Relation, a Actor, c *Case, p *Participant, pid Participant
 		}
 	}
 	if c != nil {
-		for _, m := range c.Team {
+		for i := range c.Team {
+			m := &c.Team[i] // not a copy: a member is six strings, of which two are read
 			if m.ActorID == a.ID && m.Role != RoleGuardian && m.Role != RoleStudent && a.HasRole(m.Role) {
 				out = append(out, Relation{Kind: RelationTeamMember, Case: c.ID, Role: m.Role})
 			}

@@ -113,7 +113,7 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 			rep.Stale++
 			if ok && !c.Closed() && !c.Paused() && c.Phase.EntrySeq == t.Ref && c.Phase.OverdueAt.IsZero() && c.Phase.DueAt.After(now) {
 				// Moved later (a resume) but the old row survived: keep it.
-				return tx.PutTimer(ctx, deadlineTimer(c))
+				return tx.PutTimer(ctx, deadlineTimer(&c))
 			}
 			return nil
 		}

@@ -529,7 +529,7 @@ func (ch *CaseChange) commit() (Case, error) {
 		ch.records[i].Seq = next.Version
 	}
 	entry := *ch.audit
-	entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = c.ID, next.Version, ch.now, actor.ID, slices.Clone(actor.Roles)
+	entry.CaseID, entry.Seq, entry.At, entry.ActorID, entry.Roles = c.ID, next.Version, ch.now, actor.ID, auditRoles(actor.Roles)
 	entry.From, entry.To = c.State, c.State
 	if err := tx.UpdateCase(ctx, next, c.Version); err != nil {
 		return Case{}, err
