@@ -528,7 +528,7 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 	switch {
 	case errors.Is(err, errCommandTaken) && e.bound:
 		// The host's transaction cannot be retried from here.
-		return nil, &ConflictError{CaseID: id, Expected: p.t.Case.Version}
+		return nil, &ConflictError{CaseID: id, Expected: p.version}
 	case errors.Is(err, errCommandTaken):
 		return e.replayByKey(ctx, id, event, opts)
 	case err != nil:
@@ -589,7 +589,7 @@ func (p *plan) run(tx Tx) error {
 	}
 	if p.hasCmd {
 		var err error
-		p.replayed, err = e.replay(ctx, tx, p.t.Case, p.cmd, in.event, in.opts)
+		p.replayed, err = e.replay(ctx, tx, *p.c, p.cmd, in.event, in.opts)
 		return err
 	}
 	if err := e.prepare(ctx, p, actor, in.event, in.opts); err != nil {
@@ -675,9 +675,18 @@ type plan struct {
 	// ran is set once run has started on the plan: a second run (a
 	// retried transaction) starts again from in.
 	ran bool
-	t   Transition // t.Case is the case as loaded; t.Actor fires
-	req Request    // the policy's request (authorizeIn)
-	f   firing
+	// t.Actor fires. t.Case is the case as loaded when anyone but the
+	// engine may see it (rules, effects, a replay, an error); a command
+	// that no one else sees (see inResult) keeps only its Phase.State,
+	// which the engine's own check reads (step.check).
+	t Transition
+	// c is the case as loaded until prepare changes it: &t.Case, or
+	// &res.Case when the case was loaded straight into the result
+	// (inResult); version is its version.
+	c       *Case
+	version int64
+	req     Request // the policy's request (authorizeIn)
+	f       firing
 	// m and ev are the case's model and the event, as load found them
 	// (nil when unknown: prepare reports it); st is the event's edge from
 	// the case's state (nil when the event does not leave it).
@@ -712,17 +721,27 @@ type fireInput struct {
 // allowed the actor to fire events on the case and the actor holds one of
 // the event's roles (a replay is a fire too: it returns the case). Either
 // denial carries its access-log entry.
+//
+// With the engine's own policy, which keeps no pointer to its request, the
+// case is read straight into the result (see inResult); else into t.Case.
 func (e *Engine) load(ctx context.Context, tx ReadTx, p *plan, actor Actor, id CaseID, event, key string) error {
-	if err := p.load(ctx, tx, id, key); err != nil {
+	p.c = &p.t.Case
+	if e.ownPolicy && !fireCopiesLoaded {
+		p.res = new(FireResult)
+		p.c = &p.res.Case
+	}
+	if err := p.loadInto(ctx, tx, p.c, id, key); err != nil {
 		return err
 	}
-	req, _, err := e.authorizeIn(ctx, tx, &p.req, actor, OpFireEvent, &p.t.Case, "", "", nil)
+	c := p.c
+	p.version = c.Version
+	req, _, err := e.authorizeIn(ctx, tx, &p.req, actor, OpFireEvent, c, "", "", nil)
 	if err != nil {
 		return err
 	}
-	if m, ok := e.models[p.t.Case.Model]; ok {
+	if m, ok := e.models[c.Model]; ok {
 		p.m = m
-		if st := m.steps[edgeKey{event, p.t.Case.State}]; st != nil {
+		if st := m.steps[edgeKey{event, c.State}]; st != nil {
 			p.st, p.ev = st, st.ev
 		} else {
 			p.ev = m.events[event]
@@ -733,15 +752,43 @@ func (e *Engine) load(ctx context.Context, tx ReadTx, p *plan, actor Actor, id C
 			}
 		}
 	}
+	if c != &p.t.Case {
+		if p.inResult() {
+			p.t.Case.Phase.State = c.Phase.State
+		} else {
+			p.t.Case = *c
+			p.c = &p.t.Case
+		}
+	}
 	return nil
 }
 
+// fireCopiesLoaded, set by tests only, makes every Fire load the case into
+// its Transition and copy it into the result, as when someone else may see
+// the Transition (TestFireInResultAgreesWithTheCopy).
+var fireCopiesLoaded = false
+
+// inResult reports whether the case, loaded into the result, may be
+// changed there in place with no copy kept as loaded: no rule or effect
+// sees the Transition (whose Case would be the loaded case), the command
+// is no replay, and the event leaves the case's state (else prepare
+// reports the case as loaded). Only prepare's locals then keep what it
+// needs of the case as loaded.
+func (p *plan) inResult() bool {
+	return p.st != nil && len(p.ev.rules) == 0 && len(p.ev.spec.Effects) == 0 && !p.hasCmd
+}
+
 func (p *plan) load(ctx context.Context, tx ReadTx, id CaseID, key string) error {
-	c, err := tx.Case(ctx, id)
-	if err != nil {
+	p.c = &p.t.Case
+	return p.loadInto(ctx, tx, p.c, id, key)
+}
+
+// loadInto reads the case into c and the command with the key into p.
+func (p *plan) loadInto(ctx context.Context, tx ReadTx, c *Case, id CaseID, key string) error {
+	var err error
+	if *c, err = tx.Case(ctx, id); err != nil {
 		return err
 	}
-	p.t.Case = c
 	if key != "" {
 		cmd, err := tx.Command(ctx, id, key)
 		switch {
@@ -763,7 +810,7 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 			return err
 		}
 	}
-	if err := updateCase(ctx, tx, p.res.Case, p.t.Case.Version); err != nil {
+	if err := updateCase(ctx, tx, p.res.Case, p.version); err != nil {
 		return err
 	}
 	if err := tx.AppendAudit(ctx, p.res.Entry); err != nil {
@@ -795,7 +842,7 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 // prepare checks the command against the loaded case and computes every
 // write. The stored results go into p.
 func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string, opts *FireOptions) error {
-	c := &p.t.Case
+	c := p.c
 	m := p.m // looked up by load
 	if m == nil {
 		return fmt.Errorf("valmennus: case %q uses model %q, which this engine was not given", c.ID, c.Model)
@@ -834,11 +881,18 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 
 	// The loaded case is this command's private copy, so next may share its
 	// team. It carries no records (see Case.Records): the event's record is
-	// appended beside the row.
-	p.res = new(FireResult)
+	// appended beside the row. When it was loaded into the result
+	// (inResult), next is c, changed in place: from here on, what is needed
+	// of the case as loaded is read from version, state and phase.
+	if p.res == nil {
+		p.res = new(FireResult)
+	}
 	next := &p.res.Case
-	*next = *c
-	next.Version = c.Version + 1
+	version, state, phase, id := c.Version, c.State, c.Phase, c.ID
+	if next != c {
+		*next = *c
+	}
+	next.Version = version + 1
 	next.State = to
 	seq := next.Version
 	next.History = nil // the audit entry is the history (see Case.History)
@@ -847,8 +901,8 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	// oldKey is the timer of the phase the case leaves, if it has one;
 	// built only where the timer is dropped (a resume keeps the phase).
 	oldKey := func() string {
-		if !c.Phase.DueAt.IsZero() && c.Phase.OverdueAt.IsZero() {
-			return deadlineKey(c.ID, c.Phase.EntrySeq)
+		if !phase.DueAt.IsZero() && phase.OverdueAt.IsZero() {
+			return deadlineKey(id, phase.EntrySeq)
 		}
 		return ""
 	}
@@ -856,8 +910,8 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 	case dest.Kind == Hold:
 		next.Phase.PausedAt = now
 		p.deleteTimer = oldKey()
-	case dest.Kind == Active && from.Kind == Hold && to == c.Phase.State:
-		next.Phase.PausedFor += wallClock(now).Sub(wallClock(c.Phase.PausedAt))
+	case dest.Kind == Active && from.Kind == Hold && to == phase.State:
+		next.Phase.PausedFor += wallClock(now).Sub(wallClock(phase.PausedAt))
 		next.Phase.PausedAt = time.Time{}
 		if !next.Phase.DueAt.IsZero() {
 			next.Phase.DueAt = fromWallClock(wallClock(dest.Deadline.After(next.Phase.EnteredAt)).Add(next.Phase.PausedFor))
@@ -879,10 +933,10 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 		p.rec[0] = Record{Name: ev.record, At: now, By: actor.ID, Seq: seq, Data: raw}
 		p.record = p.rec[:]
 	}
-	p.res.Entry = AuditEntry{CaseID: c.ID, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: auditRoles(actor.Roles),
-		Event: event, From: c.State, To: to, Reason: opts.Reason, Payload: raw, IdempotencyKey: opts.IdempotencyKey}
+	p.res.Entry = AuditEntry{CaseID: id, Seq: seq, At: now, Kind: AuditTransition, ActorID: actor.ID, Roles: auditRoles(actor.Roles),
+		Event: event, From: state, To: to, Reason: opts.Reason, Payload: raw, IdempotencyKey: opts.IdempotencyKey}
 	if opts.IdempotencyKey != "" {
-		p.cmd = CommandRecord{CaseID: c.ID, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
+		p.cmd = CommandRecord{CaseID: id, Key: opts.IdempotencyKey, Fingerprint: fingerprint(event, opts), Seq: seq, At: now}
 	}
 	if len(ev.spec.Notify) > 0 {
 		p.res.Notices = e.transitionNotices(m, *next, p.res.Entry, ev.spec.Notify, actor.ID)

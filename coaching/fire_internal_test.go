@@ -54,3 +54,7 @@ func TestFireWithoutRulesAgreesWithTheGuardedPath(t *testing.T) {
 		t.Fatal("no step was rejected: the resume check went untested")
 	}
 }
+
+// FireCopiesLoaded lets the package's external tests run Fire as when
+// someone else sees the Transition (see fireCopiesLoaded).
+var FireCopiesLoaded = &fireCopiesLoaded
