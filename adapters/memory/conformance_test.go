@@ -56,3 +56,8 @@ func TestSessions(t *testing.T) {
 func TestAttendance(t *testing.T) {
 	storetest.RunAttendance(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// The store keeps caseload data: the caseload feature's port.
+func TestCaseload(t *testing.T) {
+	storetest.RunCaseload(t, func(*testing.T) coaching.Store { return memory.New() })
+}

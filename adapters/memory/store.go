@@ -23,6 +23,7 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -51,6 +52,7 @@ type Store struct {
 	sessions    map[string]*session.Session
 	noticeOrder map[string]int64 // insertion order, for stable listing
 	access      []coaching.AccessEntry
+	cl          caseloadData
 	// wtx is the write transaction Update hands out: one at a time, under
 	// the write lock, so one value serves them all without an allocation
 	// each.
@@ -79,6 +81,8 @@ type caseRow struct {
 	// get capped slices, so an append never shows in one (ReplaceRecords
 	// swaps the array).
 	records []coaching.Record
+	// cl is the case's caseload data (caseload.go).
+	cl caseloadRow
 }
 
 // New returns an empty store.
@@ -91,6 +95,8 @@ func New() *Store {
 		active:       make(map[string]struct{}),
 		noticeOrder:  make(map[string]int64),
 		sessions:     make(map[string]*session.Session),
+		cl: caseloadData{alerts: make(map[string]*caseload.Alert), planned: make(map[string]*caseload.Planned),
+			contacts: make(map[string]*caseload.Contact), active: make(map[causeKey]string), members: make(map[string]map[*caseRow]struct{})},
 	}
 }
 
@@ -288,6 +294,7 @@ const (
 	undoAppendRecords
 	undoReplaceRecords
 	undoEraseSession
+	undoCaseload // old: a func() that undoes a caseload write (caseload.go)
 )
 
 func (u *undoOp) revert(s *Store) {
@@ -347,6 +354,8 @@ func (u *undoOp) revert(s *Store) {
 		delete(s.sessions, u.id)
 	case undoEraseSession:
 		s.sessions[u.id] = u.old.(*session.Session)
+	case undoCaseload:
+		u.old.(func())()
 	case undoAppendAccess:
 		s.access = s.access[:len(s.access)-1]
 	case undoPurgeCase:
@@ -563,7 +572,8 @@ func (t *tx) PutSession(_ context.Context, s session.Session) error {
 // EraseFeatureData implements coaching.FeatureEraser for the features
 // this store keeps data of: the topic and the peer-support text of every
 // coaching session the case attended are cleared (session.Store); the
-// hours, staff, dates and cases stay for the team hours.
+// hours, staff, dates and cases stay for the team hours. The free text of
+// the case's caseload data is cleared too (caseload.Store, eraseCaseload).
 func (t *tx) EraseFeatureData(_ context.Context, id coaching.CaseID) error {
 	for sid, se := range t.s.sessions {
 		if !slices.Contains(se.Cases, id) || se.Topic == "" && se.PeerSupport == "" {
@@ -574,6 +584,7 @@ func (t *tx) EraseFeatureData(_ context.Context, id coaching.CaseID) error {
 		t.s.sessions[sid] = &cp
 		t.undo = append(t.undo, undoOp{kind: undoEraseSession, id: sid, old: se})
 	}
+	t.eraseCaseload(id)
 	return nil
 }
 
@@ -701,6 +712,7 @@ func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
 		t.s.dirty = true
 	}
 	t.undo = append(t.undo, undoOp{kind: undoInsertCase, id: string(c.ID), wasDirty: wasDirty})
+	t.reindexMembers(row, nil, c.Team)
 	return nil
 }
 
@@ -723,6 +735,7 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 		t.undo = append(t.undo, undoOp{kind: undoCaseParticipant, row: r, old: r.participant})
 		r.participant = t.s.slot(c.ParticipantID)
 	}
+	t.reindexMembers(r, r.c.Team, c.Team)
 	r.c = &c
 	return nil
 }
