@@ -474,6 +474,68 @@ func caseloadCases() []testCase {
 			},
 		},
 		{
+			name: "SummaryPagingWhileWriting",
+			rule: "paging caseload.Reader.Summaries while another goroutine inserts cases, contacts and flags them in transactions of its own: no row repeats and every case that did not change appears exactly once",
+			run: func(e *env) {
+				fs := clFixtures()
+				seedCaseload(e, fs)
+				stop := make(chan struct{})
+				done := make(chan error, 1)
+				go func() {
+					// A bounded number of inserts, so that the lists end.
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							done <- nil
+							return
+						default:
+						}
+						if i == 120 {
+							<-stop
+							done <- nil
+							return
+						}
+						id := coaching.CaseID(fmt.Sprintf("c-w-%04d", i))
+						err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+							f := clFixture{id: id, org: "org-a", model: "valo", state: "intake", team: []coaching.TeamMember{member("a-1", coaching.RoleCoach)},
+								opened: time.Duration(i%9) * day, family: []string{"Aaa", "Mmm", "Ööö"}[i%3], given: "Uusi"}
+							p := minimalParticipant(f.kase().ParticipantID)
+							p.FamilyName, p.GivenNames = f.family, f.given
+							if err := tx.InsertParticipant(e.ctx, p); err != nil {
+								return err
+							}
+							if err := tx.InsertCase(e.ctx, f.kase()); err != nil {
+								return err
+							}
+							return clStore(e, tx).PutContact(e.ctx, sampleContact("k-"+string(id), id, clDate(i%28+1)))
+						})
+						if err != nil {
+							done <- err
+							return
+						}
+					}
+				}()
+				defer func() {
+					close(stop)
+					require.NoError(e, <-done, "the writer")
+				}()
+				for _, by := range []caseload.Sort{caseload.SortUrgency, caseload.SortName, caseload.SortOpened} {
+					for _, f := range []caseload.Filter{{Status: caseload.StatusAny, Sort: by}, {Member: "a-1", Status: caseload.StatusAny, Sort: by}} {
+						seen := map[coaching.CaseID]int{}
+						for _, id := range summaryIDs(pageAll(e, f, 3, nil)) {
+							seen[id]++
+							assert.Equal(e, 1, seen[id], "sort %s: %s repeats", by, id)
+						}
+						for _, fx := range fs {
+							if fx.org == "org-a" && (f.Member == "" || onTeamOf(fx.team, "a-1")) {
+								assert.Equal(e, 1, seen[fx.id], "sort %s, member %q: %s, which did not change, appears once", by, f.Member, fx.id)
+							}
+						}
+					}
+				}
+			},
+		},
+		{
 			name: "MemberFollowsTeam",
 			rule: "caseload.Filter.Member follows the case's team as the case is updated: a member added is found, one removed is not, and a rolled-back team change changes nothing",
 			run: func(e *env) {
