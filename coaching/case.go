@@ -89,31 +89,11 @@ func (a Actor) claimsSystem() bool {
 }
 
 // auditRoles returns an actor's roles for an audit entry, which keeps
-// them: a copy, so that the entry does not change when the caller's slice
-// does. A single role of the package's own (the common case) is instead
-// the package's one-element slice of it, shared by every entry that holds
-// it, which costs no allocation: the slices of stored and returned entries
-// are read-only (see ReadTx), and its capacity of one makes an append copy.
-func auditRoles(rs []Role) []Role {
-	if len(rs) == 1 {
-		for _, one := range oneRole {
-			if one[0] == rs[0] {
-				return one
-			}
-		}
-	}
-	return slices.Clone(rs)
-}
-
-// oneRole holds a one-element slice of each role of the package's own.
-var oneRole = func() [][]Role {
-	roles := append(slices.Clone(TeamRoles), RoleHeadOfStudies, RoleStudent, RoleFunder, RoleSystem)
-	out := make([][]Role, len(roles))
-	for i, r := range roles {
-		out[i] = []Role{r}[:1:1]
-	}
-	return out
-}()
+// them: a copy of its own, so that the entry changes neither when the
+// caller's slice does nor when another entry's does (a one-element slice
+// shared between entries let one caller's edit of its FireResult rewrite
+// the stored entries of every other case).
+func auditRoles(rs []Role) []Role { return slices.Clone(rs) }
 
 // HasRole reports whether the actor has role r.
 func (a Actor) HasRole(r Role) bool { return slices.Contains(a.Roles, r) }

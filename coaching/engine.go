@@ -810,7 +810,7 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 			return err
 		}
 	}
-	if err := updateCase(ctx, tx, p.res.Case, p.version); err != nil {
+	if err := updateCase(ctx, tx, p.res.Case, p.version, !p.in.e.bound); err != nil {
 		return err
 	}
 	if err := tx.AppendAudit(ctx, p.res.Entry); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/looplab/fsm"
 
+	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/internal/benchkit"
 )
@@ -335,4 +336,44 @@ func BenchmarkFireMemoryVsFloor(b *testing.B) {
 			b.ReportMetric(cpu/naiveCPU.Median(), "x-naive-cpu")
 		}
 	})
+}
+
+// A caller that edits the roles of its FireResult's audit entry changes no
+// stored entry of another case (found in review: entries shared a
+// package-wide one-role slice).
+func TestFireResultRolesAreTheEntrysOwn(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New()
+	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
+	eng, err := coaching.New(st, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+		Clock: coaching.ClockFunc(func() time.Time { return now })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := benchCase(t, eng, coaching.ValoSkillAcquisition)
+	b := benchCase(t, eng, coaching.ValoSkillAcquisition)
+	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	if _, err := eng.Fire(ctx, coach, b, coaching.ValoPause, &coaching.FireOptions{Reason: "sick"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Fire(ctx, coach, a, coaching.ValoPause, &coaching.FireOptions{Reason: "sick"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Entry.Roles[0] = "tampered"
+	err = st.View(ctx, func(tx coaching.ReadTx) error {
+		trail, err := tx.AuditTrail(ctx, b, 0)
+		if err != nil {
+			return err
+		}
+		for _, e := range trail {
+			if len(e.Roles) != 1 || e.Roles[0] != coaching.RoleCoach {
+				t.Errorf("case %s's audit entry %d has roles %v", b, e.Seq, e.Roles)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

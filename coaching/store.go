@@ -295,8 +295,8 @@ const (
 // caller does not need, which a store that pipelines may send later, with
 // its next statement or the commit, instead of waiting a round trip for
 // each (adapters/postgres does). The engine uses them when the transaction
-// offers them and falls back to [Tx.UpdateCase], [Tx.Enqueue] and
-// [Tx.DeleteTimer] otherwise, so a store need not implement them.
+// offers them and falls back to [Tx.Enqueue] and [Tx.DeleteTimer]
+// otherwise, so a store need not implement them.
 //
 // Contract: each method checks its argument at once (a problem with it is
 // returned as from the plain method); a failure of the write itself fails
@@ -304,14 +304,6 @@ const (
 // is written — it is never lost silently. Later statements of the
 // transaction see the write.
 type PipelinedTx interface {
-	// UpdateCaseLater saves c like UpdateCase, with the same optimistic
-	// check of the stored version against expectVersion. If the check
-	// fails (or the case is missing), the transaction fails and the error
-	// UpdateCase would return (a *ConflictError, a *NotFoundError) comes
-	// from the next statement or the commit. A transaction that must stay
-	// usable after a refused update (a host's own, see Engine.In) runs it
-	// at once, as UpdateCase.
-	UpdateCaseLater(ctx context.Context, c Case, expectVersion int64) error
 	// EnqueueLater adds n to the outbox like Enqueue, leaving a notice
 	// whose ID is already there as it is, and does not report which.
 	EnqueueLater(ctx context.Context, n Notice) error
@@ -321,9 +313,27 @@ type PipelinedTx interface {
 	DropTimer(ctx context.Context, key string) error
 }
 
-// updateCase saves c with its version check, pipelined where the store can.
-func updateCase(ctx context.Context, tx Tx, c Case, expectVersion int64) error {
-	if pt, ok := tx.(PipelinedTx); ok {
+// PipelinedCaseTx is a second optional capability of a [Tx], apart from
+// [PipelinedTx] so that a store written against that one keeps matching
+// it: the case update of a transition, sent later like PipelinedTx's
+// writes, under the same contract. The engine uses it only in a
+// transaction it began itself (Engine.Fire on an unbound engine): a bound
+// engine ([Engine.In]) runs in a transaction that must stay usable after a
+// refused update, and a Fire there must report its own conflict at once, so
+// it uses [Tx.UpdateCase].
+type PipelinedCaseTx interface {
+	// UpdateCaseLater saves c like UpdateCase, with the same optimistic
+	// check of the stored version against expectVersion. If the check
+	// fails (or the case is missing), the transaction fails and the error
+	// UpdateCase would return (a *ConflictError, a *NotFoundError) comes
+	// from the next statement or the commit.
+	UpdateCaseLater(ctx context.Context, c Case, expectVersion int64) error
+}
+
+// updateCase saves c with its version check, pipelined where the store can
+// and the transaction is the engine's own (pipelined false: at once).
+func updateCase(ctx context.Context, tx Tx, c Case, expectVersion int64, pipelined bool) error {
+	if pt, ok := tx.(PipelinedCaseTx); ok && pipelined {
 		return pt.UpdateCaseLater(ctx, c, expectVersion)
 	}
 	return tx.UpdateCase(ctx, c, expectVersion)

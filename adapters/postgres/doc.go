@@ -29,7 +29,11 @@
 // ([MigrationLockKey]) while it works, and applies all pending migrations
 // or none. Two instances that start together therefore migrate once: the
 // second waits, then finds nothing to do. [Store.Version] tells a host
-// whether the database is at [LatestVersion].
+// whether the database is at [LatestVersion]. The code expects the schema
+// it was built with: run Migrate before an upgraded binary serves (a Fire
+// on a schema older than 0009 fails, for lack of the function its case
+// update calls; a host that cannot migrate first should refuse to start
+// when Version is below LatestVersion).
 //
 // Tables: participants (the identity code in a column of its own, never in
 // the JSON; the birth_date and background members in generated columns

@@ -116,7 +116,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, c.Version, ce.Current)
 		// The pipelined form is the plain one here: refused at once.
-		err = stx.(coaching.PipelinedTx).UpdateCaseLater(ctx, stale, c.Version-1)
+		err = stx.(coaching.PipelinedCaseTx).UpdateCaseLater(ctx, stale, c.Version-1)
 		require.ErrorAs(t, err, &ce, "UpdateCaseLater in a host's transaction reports the conflict at once")
 		assert.Equal(t, c.Version, ce.Current)
 		require.ErrorIs(t, stx.InsertCase(ctx, c), coaching.ErrDuplicate)

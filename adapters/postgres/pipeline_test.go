@@ -86,14 +86,15 @@ type racingStore struct {
 
 func (s *racingStore) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
 	return s.Store.Update(ctx, func(tx coaching.Tx) error {
-		return fn(&racingTx{Tx: tx, PipelinedTx: tx.(coaching.PipelinedTx), s: s})
+		return fn(&racingTx{Tx: tx, PipelinedTx: tx.(coaching.PipelinedTx), later: tx.(coaching.PipelinedCaseTx), s: s})
 	})
 }
 
 type racingTx struct {
 	coaching.Tx
 	coaching.PipelinedTx
-	s *racingStore
+	later coaching.PipelinedCaseTx
+	s     *racingStore
 }
 
 func (t *racingTx) UpdateCaseLater(ctx context.Context, c coaching.Case, expected int64) error {
@@ -101,7 +102,7 @@ func (t *racingTx) UpdateCaseLater(ctx context.Context, c coaching.Case, expecte
 		t.s.race = nil
 		race()
 	}
-	return t.PipelinedTx.UpdateCaseLater(ctx, c, expected)
+	return t.later.UpdateCaseLater(ctx, c, expected)
 }
 
 // A Fire that loses the race to a concurrent one on its pipelined case
@@ -164,4 +165,65 @@ func TestPipelinedFireConflict(t *testing.T) {
 	assert.Equal(t, raced, read(), "nothing of the losing Fire was written")
 	assert.Len(t, raced.trail, 5)
 	assert.Len(t, raced.timers, 1)
+}
+
+// racingBoundTx lets race run just before a bound engine's case update,
+// whichever form the engine chooses.
+type racingBoundTx struct {
+	coaching.Tx
+	s *racingStore
+}
+
+func (t *racingBoundTx) UpdateCase(ctx context.Context, c coaching.Case, v int64) error {
+	if r := t.s.race; r != nil {
+		t.s.race = nil
+		r()
+	}
+	return t.Tx.UpdateCase(ctx, c, v)
+}
+
+func (t *racingBoundTx) UpdateCaseLater(ctx context.Context, c coaching.Case, v int64) error {
+	if r := t.s.race; r != nil {
+		t.s.race = nil
+		r()
+	}
+	return t.Tx.(coaching.PipelinedCaseTx).UpdateCaseLater(ctx, c, v)
+}
+
+func (t *racingBoundTx) EnqueueLater(ctx context.Context, n coaching.Notice) error {
+	return t.Tx.(coaching.PipelinedTx).EnqueueLater(ctx, n)
+}
+
+func (t *racingBoundTx) DropTimer(ctx context.Context, k string) error {
+	return t.Tx.(coaching.PipelinedTx).DropTimer(ctx, k)
+}
+
+// A Fire on an engine bound to the store's own transaction (Engine.In
+// inside Store.Update) that loses the race reports the conflict itself, at
+// once, and the transaction stays usable for the host: the bound engine
+// never pipelines the case update (found in review: it returned success and
+// the conflict came out of the host's next statement).
+func TestBoundFireInStoreUpdateReportsItsConflict(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	other := newEngine(t, store)
+	openValo(t, other, "c-1")
+	eng := newEngine(t, store)
+	var fireErr error
+	err := store.Update(ctx, func(tx coaching.Tx) error {
+		rs := &racingStore{Store: store, race: func() {
+			for range 2 {
+				_, err := toggle(ctx, other, "c-1")
+				require.NoError(t, err)
+			}
+		}}
+		_, fireErr = eng.In(&racingBoundTx{Tx: tx, s: rs}).Fire(ctx, coach, "c-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
+		if fireErr == nil {
+			return nil
+		}
+		// The host handles the conflict and goes on in its transaction.
+		return tx.AppendAccess(ctx, coaching.AccessEntry{ActorID: "host", Operation: coaching.OpReadCase, CaseID: "c-1", Allowed: true, Rule: "host", At: testTime})
+	})
+	require.ErrorIs(t, fireErr, coaching.ErrConflict, "the bound Fire reports the lost race itself")
+	require.NoError(t, err, "the host's transaction stays usable after the refused update")
 }

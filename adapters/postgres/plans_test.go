@@ -202,7 +202,7 @@ func TestRecentMarksReadsTheWindow(t *testing.T) {
 }
 
 // unpipelined is a store whose transactions offer the engine no
-// coaching.PipelinedTx, so that Fire saves the case with the plain
+// coaching.PipelinedCaseTx (nor PipelinedTx), so that Fire saves the case with the plain
 // UpdateCase: Fire on a schema older than 0009.
 type unpipelined struct{ *postgres.Store }
 

@@ -38,8 +38,9 @@ func (t *txn) KeepOnRollback(e coaching.AccessEntry) {
 }
 
 var (
-	_ coaching.Tx          = (*txn)(nil)
-	_ coaching.PipelinedTx = (*txn)(nil)
+	_ coaching.Tx              = (*txn)(nil)
+	_ coaching.PipelinedTx     = (*txn)(nil)
+	_ coaching.PipelinedCaseTx = (*txn)(nil)
 )
 
 // ---- reads --------------------------------------------------------------
@@ -409,7 +410,7 @@ func (t *txn) UpdateCase(ctx context.Context, c coaching.Case, expected int64) e
 	return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: current}
 }
 
-// UpdateCaseLater implements coaching.PipelinedTx. In a read-write
+// UpdateCaseLater implements coaching.PipelinedCaseTx. In a read-write
 // transaction the store began itself, the UPDATE travels with the next
 // statement or the commit (Fire's audit entry, timers, notices and COMMIT:
 // one round trip less per Fire), in a form that raises an error instead of

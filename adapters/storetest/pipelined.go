@@ -32,27 +32,27 @@ func pipelinedCases() []testCase {
 		},
 		{
 			name: "UpdateCaseLater",
-			rule: "PipelinedTx.UpdateCaseLater saves the case like UpdateCase: the audit entry of the new version may follow it, and later reads of the transaction see it",
+			rule: "PipelinedCaseTx.UpdateCaseLater saves the case like UpdateCase: the audit entry of the new version may follow it, and later reads of the transaction see it",
 			run:  testUpdateCaseLater,
 		},
 		{
 			name: "UpdateCaseLaterConflict",
-			rule: "PipelinedTx.UpdateCaseLater from a stale version fails its transaction with UpdateCase's *ConflictError (at the next statement or the commit) and nothing of the transaction is written",
+			rule: "PipelinedCaseTx.UpdateCaseLater from a stale version fails its transaction with UpdateCase's *ConflictError (at the next statement or the commit) and nothing of the transaction is written",
 			run:  testUpdateCaseLaterConflict,
 		},
 		{
 			name: "UpdateCaseLaterOneWinner",
-			rule: "PipelinedTx.UpdateCaseLater: of 20 concurrent transactions updating from the same expected version exactly one commits, the others get a *ConflictError and write nothing",
+			rule: "PipelinedCaseTx.UpdateCaseLater: of 20 concurrent transactions updating from the same expected version exactly one commits, the others get a *ConflictError and write nothing",
 			run:  testConcurrentUpdateCaseLater,
 		},
 		{
 			name: "UpdateCaseLaterMissing",
-			rule: "PipelinedTx.UpdateCaseLater of a case that is not stored fails its transaction with a *NotFoundError and nothing of it is written",
+			rule: "PipelinedCaseTx.UpdateCaseLater of a case that is not stored fails its transaction with a *NotFoundError and nothing of it is written",
 			run:  testUpdateCaseLaterMissing,
 		},
 		{
 			name: "UpdateCaseLaterBadArgumentAtOnce",
-			rule: "PipelinedTx.UpdateCaseLater reports a problem with its case at once, as UpdateCase does",
+			rule: "PipelinedCaseTx.UpdateCaseLater reports a problem with its case at once, as UpdateCase does",
 			run:  testUpdateCaseLaterInvalid,
 		},
 		{
@@ -70,6 +70,24 @@ func (e *env) pipelined(tx coaching.Tx) coaching.PipelinedTx {
 	pt, ok := tx.(coaching.PipelinedTx)
 	if !ok {
 		e.Skip("the store's transactions do not offer coaching.PipelinedTx (optional)")
+	}
+	return pt
+}
+
+// pipelinedCaseTx is a transaction that pipelines the case update and the
+// other writes a Fire sends after it.
+type pipelinedCaseTx interface {
+	coaching.PipelinedTx
+	coaching.PipelinedCaseTx
+}
+
+// pipelinedCase returns tx's PipelinedCaseTx (with its PipelinedTx),
+// skipping the case when the store does not offer both.
+func (e *env) pipelinedCase(tx coaching.Tx) pipelinedCaseTx {
+	e.Helper()
+	pt, ok := tx.(pipelinedCaseTx)
+	if !ok {
+		e.Skip("the store's transactions do not offer coaching.PipelinedCaseTx and coaching.PipelinedTx (optional)")
 	}
 	return pt
 }
@@ -156,7 +174,7 @@ func testUpdateCaseLater(e *env) {
 	e.appendAudit(auditEntry("c-1", 1))
 	v2 := nextVersion(c, "induction", at(day))
 	e.update(func(tx coaching.Tx) error {
-		pt := e.pipelined(tx)
+		pt := e.pipelinedCase(tx)
 		if err := pt.UpdateCaseLater(e.ctx, v2, 1); err != nil {
 			return err
 		}
@@ -172,7 +190,7 @@ func testUpdateCaseLater(e *env) {
 
 	v3 := nextVersion(v2, "skills", at(2*day))
 	e.update(func(tx coaching.Tx) error {
-		if err := e.pipelined(tx).UpdateCaseLater(e.ctx, v3, 2); err != nil {
+		if err := e.pipelinedCase(tx).UpdateCaseLater(e.ctx, v3, 2); err != nil {
 			return err
 		}
 		got, err := tx.Case(e.ctx, "c-1")
@@ -196,7 +214,7 @@ func testUpdateCaseLaterConflict(e *env) {
 
 	stale := nextVersion(c, "mine", at(day))
 	writes := func(tx coaching.Tx) error {
-		pt := e.pipelined(tx)
+		pt := e.pipelinedCase(tx)
 		if err := pt.UpdateCaseLater(e.ctx, stale, 1); err != nil {
 			return err
 		}
@@ -243,7 +261,7 @@ func testUpdateCaseLaterMissing(e *env) {
 	e.seed("c-1")
 	ghost := basicCase("c-ghost", "valo", "intake", "org-a", false)
 	err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
-		pt := e.pipelined(tx)
+		pt := e.pipelinedCase(tx)
 		if err := pt.UpdateCaseLater(e.ctx, nextVersion(ghost, "induction", at(day)), 1); err != nil {
 			return err
 		}
@@ -259,7 +277,7 @@ func testUpdateCaseLaterInvalid(e *env) {
 	bad.Records = fullRecords() // the case row holds no records (see Records)
 	var got error
 	err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
-		got = e.pipelined(tx).UpdateCaseLater(e.ctx, bad, 1)
+		got = e.pipelinedCase(tx).UpdateCaseLater(e.ctx, bad, 1)
 		return got
 	})
 	var ve *coaching.ValidationError
@@ -272,16 +290,16 @@ func testConcurrentUpdateCaseLater(e *env) {
 	c := e.seed("c-1")[0]
 	e.appendAudit(auditEntry("c-1", 1))
 	e.update(func(tx coaching.Tx) error {
-		e.pipelined(tx) // skips the case on a store without it
+		e.pipelinedCase(tx) // skips the case on a store without it
 		return nil
 	})
 	const n = 20
 	errs := race(e, n, func(i int) error {
 		next := nextVersion(c, fmt.Sprintf("state-%02d", i), at(time.Duration(i)*time.Minute))
 		return e.store.Update(e.ctx, func(tx coaching.Tx) error {
-			pt, ok := tx.(coaching.PipelinedTx)
+			pt, ok := tx.(pipelinedCaseTx)
 			if !ok {
-				return errors.New("no coaching.PipelinedTx")
+				return errors.New("no coaching.PipelinedCaseTx")
 			}
 			if err := pt.UpdateCaseLater(e.ctx, next, 1); err != nil {
 				return err
