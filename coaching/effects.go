@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -25,6 +26,34 @@ type Effect interface {
 type EffectWrites struct {
 	Timers  []Timer
 	Notices []Notice
+	// Writes are a feature package's own writes (see [FeatureWrite]),
+	// run after the transition's in the same transaction.
+	Writes []FeatureWrite
+}
+
+// FeatureWrite is an extension point: a feature package's write to its
+// own store port, added to a kernel transaction by an [Effect]
+// (EffectWrites.Writes, with the transition's commit) or a [TimerHandler]
+// (TimerResult.Writes, with the timer's). It runs after the kernel's own
+// writes of that transaction, in the order given, with the transaction
+// itself: it asserts tx to the port it needs (caseload.Store) and writes
+// nothing to kernel state (cases, audit) directly. An error fails the
+// whole transaction, so nothing of the transition or the timer is
+// written; a write may run again when a conflicting transaction is
+// retried, so it should be idempotent or tolerate its own duplicate.
+type FeatureWrite func(ctx context.Context, tx Tx) error
+
+// runWrites runs feature writes in tx, in order.
+func runWrites(ctx context.Context, tx Tx, ws []FeatureWrite) error {
+	for _, w := range ws {
+		if w == nil {
+			continue
+		}
+		if err := w(ctx, tx); err != nil {
+			return fmt.Errorf("valmennus: feature write: %w", err)
+		}
+	}
+	return nil
 }
 
 // EffectFunc is the function form of an effect.
@@ -111,6 +140,10 @@ type TimerResult struct {
 	// those who may know of that document: the notices are marked with it
 	// ([NoticeDataDocument]).
 	Document string
+	// Writes are a feature package's own writes (see [FeatureWrite]), run
+	// after the timer's in the same transaction (caseload raises an alert
+	// when a referral's follow-up falls due).
+	Writes []FeatureWrite
 }
 
 // Audit kinds for records and package timers.

@@ -703,6 +703,8 @@ type plan struct {
 	putTimer    Timer
 	deleteTimer string
 	timers      []Timer // from effects
+	// writes are the effects' feature writes (nil when none: no cost).
+	writes []FeatureWrite
 	// replayed is the earlier result of a repeated idempotency key.
 	replayed *FireResult
 }
@@ -836,7 +838,13 @@ func (p *plan) commit(ctx context.Context, tx Tx) error {
 			return err
 		}
 	}
-	return enqueueAll(ctx, tx, p.res.Notices)
+	if err := enqueueAll(ctx, tx, p.res.Notices); err != nil {
+		return err
+	}
+	if len(p.writes) > 0 {
+		return runWrites(ctx, tx, p.writes)
+	}
+	return nil
 }
 
 // prepare checks the command against the loaded case and computes every
@@ -947,6 +955,9 @@ func (e *Engine) prepare(ctx context.Context, p *plan, actor Actor, event string
 			return fmt.Errorf("valmennus: effect %s of event %s: %w", eff.Name(), event, err)
 		}
 		p.timers = append(p.timers, w.Timers...)
+		if len(w.Writes) > 0 {
+			p.writes = append(p.writes, w.Writes...)
+		}
 		p.res.Notices = append(p.res.Notices, w.Notices...)
 	}
 	return nil

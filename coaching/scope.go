@@ -67,6 +67,11 @@ func (e *Engine) scope(ctx context.Context, actor Actor, write bool, fn func(s *
 // Actor returns the scope's actor.
 func (s *Scope) Actor() Actor { return s.actor }
 
+// Context returns the context the scope was opened with, for the
+// package's own store calls in a function that is handed only the scope
+// (session.RecordIn).
+func (s *Scope) Context() context.Context { return s.ctx }
+
 // Now returns the time the scope opened (the engine's clock).
 func (s *Scope) Now() time.Time { return s.now }
 

@@ -181,6 +181,9 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 			return err
 		}
 	}
+	if err := runWrites(ctx, tx, res.Writes); err != nil {
+		return err
+	}
 	rep.Handled++
 	return nil
 }

@@ -182,44 +182,57 @@ var maxHours = decimal.NewFromInt(24)
 func (s *Service) Record(ctx context.Context, actor coaching.Actor, in Session) (Session, error) {
 	var out Session
 	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-		if !slices.ContainsFunc(actor.Roles, coaching.Role.IsStaff) {
-			return sc.Deny(coaching.OpChangeCase, RuleStaff, "recording sessions needs a staff role")
-		}
-		now := sc.Now()
-		in = in.Clone()
-		if in.ID == "" {
-			in.ID = sc.NewID()
-		}
-		if err := validate(&in, coaching.DateOf(now)); err != nil {
-			return err
-		}
-		for i, id := range in.Cases {
-			// Recording who was present is attendance: teaching staff of
-			// the organisation record it for a whole group.
-			if _, err := sc.Case(coaching.OpRecordAttendance, id); err != nil {
-				var nf *coaching.NotFoundError
-				if errors.As(err, &nf) {
-					return &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{
-						{Field: fmt.Sprintf("cases[%d]", i), Message: fmt.Sprintf("unknown case %q", id)}}}
-				}
-				return err
-			}
-		}
-		st, ok := sc.Tx().(Store)
-		if !ok {
-			return errNoPort
-		}
-		in.At, in.By, in.Organisation = now, actor.ID, actor.Organisation
-		if err := st.PutSession(ctx, in); err != nil {
-			return err
-		}
-		out = in
-		return nil
+		var err error
+		out, err = RecordIn(sc, in)
+		return err
 	})
 	if err != nil {
 		return Session{}, err
 	}
 	return out, nil
+}
+
+// RecordIn is [Service.Record] inside a write scope another feature
+// opened (caseload records a planned session held together with its own
+// writes): the same checks, by the scope's actor, in the scope's
+// transaction. A read scope records nothing.
+func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
+	if sc == nil || sc.Tx() == nil {
+		return Session{}, errors.New("session: RecordIn needs a write scope (coaching.Engine.Write)")
+	}
+	actor := sc.Actor()
+	if !slices.ContainsFunc(actor.Roles, coaching.Role.IsStaff) {
+		return Session{}, sc.Deny(coaching.OpChangeCase, RuleStaff, "recording sessions needs a staff role")
+	}
+	now := sc.Now()
+	in = in.Clone()
+	if in.ID == "" {
+		in.ID = sc.NewID()
+	}
+	if err := validate(&in, coaching.DateOf(now)); err != nil {
+		return Session{}, err
+	}
+	for i, id := range in.Cases {
+		// Recording who was present is attendance: teaching staff of
+		// the organisation record it for a whole group.
+		if _, err := sc.Case(coaching.OpRecordAttendance, id); err != nil {
+			var nf *coaching.NotFoundError
+			if errors.As(err, &nf) {
+				return Session{}, &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{
+					{Field: fmt.Sprintf("cases[%d]", i), Message: fmt.Sprintf("unknown case %q", id)}}}
+			}
+			return Session{}, err
+		}
+	}
+	st, ok := sc.Tx().(Store)
+	if !ok {
+		return Session{}, errNoPort
+	}
+	in.At, in.By, in.Organisation = now, actor.ID, actor.Organisation
+	if err := st.PutSession(sc.Context(), in); err != nil {
+		return Session{}, err
+	}
+	return in, nil
 }
 
 // validate checks a session before anything is stored, reporting every
