@@ -1,0 +1,275 @@
+package caseload
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// List limits.
+const (
+	// DefaultLimit is a page's size when the query sets none.
+	DefaultLimit = 50
+	// MaxLimit is the largest page.
+	MaxLimit = 500
+	// maxFetches bounds how many batches of candidates one List call
+	// reads from the store while the policy filters them out: a page
+	// that the bound cut short still returns a cursor.
+	maxFetches = 8
+)
+
+// cursorVersion is the version of the cursor's encoding.
+const cursorVersion = 1
+
+// cursor is what a page's Next carries: opaque to callers (base64url
+// JSON).
+type cursor struct {
+	V int       `json:"v"`
+	H string    `json:"h"`
+	N time.Time `json:"n"`
+	K Key       `json:"k"`
+}
+
+// List returns a page of the cases matching q that the policy lets actor
+// read (read_case), in q.Sort's order. Defaults: the actor's
+// organisation, open cases, by urgency, 50 rows (at most 500). Every
+// field is checked: an unknown sort or status, a limit out of range,
+// OpenedFrom after OpenedTo, negative days, or a cursor from another query
+// (or tampered with) is a *coaching.ValidationError naming the field. A
+// page shorter than the limit may still have a Next cursor when the scan
+// was bounded; an empty Next means the list ended. The rows keep the
+// first page's instant (the cursor carries it), so the urgency order
+// holds from page to page under concurrent writes.
+func (s *Service) List(ctx context.Context, actor coaching.Actor, q Query) (Page, error) {
+	f, limit, err := resolve(actor, q)
+	if err != nil {
+		return Page{}, err
+	}
+	var page Page
+	err = s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		if f.Now.IsZero() {
+			f.Now = sc.Now()
+		}
+		if q.NoContactDays > 0 {
+			f.ContactBefore = coaching.DateOf(f.Now).AddDays(1 - q.NoContactDays)
+		}
+		rd, err := readPort(sc)
+		if err != nil {
+			return err
+		}
+		page, err = list(ctx, sc, rd, f, limit, hashOf(q))
+		return err
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	return page, nil
+}
+
+// Mine is List of the cases on whose team actor is (q.Member = actor.ID).
+func (s *Service) Mine(ctx context.Context, actor coaching.Actor, q Query) (Page, error) {
+	q.Member = actor.ID
+	return s.List(ctx, actor, q)
+}
+
+func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit int, hash string) (Page, error) {
+	page := Page{Rows: []Row{}}
+	next := func(k Key) string { return encodeCursor(cursor{V: cursorVersion, H: sealOf(hash, f.Now, k), N: f.Now, K: k}) }
+	f.Limit = limit + 1
+	for range maxFetches {
+		batch, err := rd.Summaries(ctx, f)
+		if err != nil {
+			return Page{}, err
+		}
+		for i, sm := range batch {
+			k := KeyOf(sm, f.Sort, f.Now)
+			f.After = &k
+			c := sm.Case()
+			if !sc.MayRead(coaching.OpReadCase, c) {
+				continue
+			}
+			page.Rows = append(page.Rows, rowOf(sc, sm, c, f.Now))
+			if len(page.Rows) == limit {
+				if i < len(batch)-1 || len(batch) == f.Limit {
+					page.Next = next(k)
+				}
+				return page, nil
+			}
+		}
+		if len(batch) < f.Limit {
+			return page, nil
+		}
+	}
+	// The scan bound: more candidates may follow the last one read.
+	page.Next = next(*f.After)
+	return page, nil
+}
+
+// rowOf builds a row the policy allowed.
+func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time) Row {
+	r := Row{CaseID: sm.CaseID, ParticipantID: sm.ParticipantID, Organisation: sm.Organisation,
+		Name: strings.TrimSpace(sm.GivenNames + " " + sm.FamilyName), Group: sm.Group, Model: sm.Model, State: sm.State,
+		OpenedAt: sm.OpenedAt, Closed: !sm.ClosedAt.IsZero(), PhaseDue: sm.Phase.DueAt, Paused: !sm.Phase.PausedAt.IsZero(),
+		Overdue: sm.Overdue(now), Flags: slices.Clone(sm.Flags), OpenAlerts: sm.ActiveAlerts, LastContact: sm.LastContact,
+		Roles: rolesOn(sm.Team, sc.Actor().ID)}
+	if sm.ActiveWelfareAlerts > 0 && sc.MayRead(coaching.OpReadWelfare, c) {
+		r.OpenAlerts += sm.ActiveWelfareAlerts
+	}
+	if sm.Next != nil {
+		n := *sm.Next
+		r.Next = &n
+	}
+	return r
+}
+
+// resolve checks q and returns the store's filter (Now set from the
+// cursor, if any) and the page size.
+func resolve(actor coaching.Actor, q Query) (Filter, int, error) {
+	var pr []coaching.FieldProblem
+	add := func(field, format string, args ...any) {
+		pr = append(pr, coaching.FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	f := Filter{Organisation: q.Organisation, Member: q.Member, MemberRole: q.MemberRole, Models: slices.Clone(q.Models),
+		States: slices.Clone(q.States), Status: q.Status, Overdue: q.Overdue, Flagged: q.Flagged || q.FlagRule != "",
+		FlagRule: q.FlagRule, Participant: q.Participant, Group: q.Group, Sort: q.Sort}
+	if f.Organisation == "" {
+		f.Organisation = actor.Organisation
+	}
+	if f.Organisation == "" {
+		add("organisation", "required: the actor has no organisation")
+	}
+	switch f.Status {
+	case "":
+		f.Status = StatusOpen
+	case StatusOpen, StatusClosed, StatusAny:
+	default:
+		add("status", "must be open, closed or any, got %q", q.Status)
+	}
+	switch f.Sort {
+	case "":
+		f.Sort = SortUrgency
+	case SortUrgency, SortName, SortOpened:
+	default:
+		add("sort", "must be urgency, name or opened, got %q", q.Sort)
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		add("limit", "must be 1–%d, got %d", MaxLimit, q.Limit)
+	}
+	if q.NoContactDays < 0 || q.NoContactDays > 3660 {
+		add("no_contact_days", "must be 0–3660 days, got %d", q.NoContactDays)
+	}
+	if q.MemberRole != "" && q.Member == "" {
+		add("member_role", "needs member")
+	}
+	pr = append(pr, coaching.TextProblems("member", q.Member, 200, false)...)
+	pr = append(pr, coaching.TextProblems("flag_rule", q.FlagRule, 200, false)...)
+	pr = append(pr, coaching.TextProblems("group", q.Group, 200, false)...)
+	for i, m := range q.Models {
+		if strings.TrimSpace(m) == "" {
+			add(fmt.Sprintf("models[%d]", i), "empty")
+		}
+	}
+	for i, st := range q.States {
+		if strings.TrimSpace(st) == "" {
+			add(fmt.Sprintf("states[%d]", i), "empty")
+		}
+	}
+	if !q.OpenedFrom.IsZero() {
+		if !q.OpenedFrom.Valid() {
+			add("opened_from", "not a calendar date")
+		} else {
+			f.OpenedFrom = q.OpenedFrom.Start()
+		}
+	}
+	if !q.OpenedTo.IsZero() {
+		if !q.OpenedTo.Valid() {
+			add("opened_to", "not a calendar date")
+		} else {
+			f.OpenedTo = q.OpenedTo.AddDays(1).Start()
+		}
+	}
+	if !q.OpenedFrom.IsZero() && !q.OpenedTo.IsZero() && q.OpenedFrom.After(q.OpenedTo) {
+		add("opened_from", "is after opened_to")
+	}
+	if q.Cursor != "" && len(pr) == 0 {
+		c, err := decodeCursor(q.Cursor)
+		switch {
+		case err != nil:
+			add("cursor", "not a cursor of this list: %v", err)
+		case c.H != sealOf(hashOf(q), c.N, c.K):
+			add("cursor", "from another query (the filters or the sort differ) or altered")
+		default:
+			f.Now, f.After = c.N, &c.K
+		}
+	}
+	if len(pr) > 0 {
+		return Filter{}, 0, &coaching.ValidationError{Subject: "caseload query", Problems: pr}
+	}
+	return f, limit, nil
+}
+
+// hashOf identifies q's filters and sort (not its page size or cursor).
+func hashOf(q Query) string {
+	q.Cursor, q.Limit = "", 0
+	if q.Sort == "" {
+		q.Sort = SortUrgency
+	}
+	if q.Status == "" {
+		q.Status = StatusOpen
+	}
+	b, _ := json.Marshal(q) // a Query always encodes
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// sealOf binds a cursor's instant and key to its query's hash, so that a
+// cursor of another query, or one whose key was altered, is refused.
+func sealOf(hash string, now time.Time, k Key) string {
+	b, _ := json.Marshal(struct {
+		H string    `json:"h"`
+		N time.Time `json:"n"`
+		K Key       `json:"k"`
+	}{hash, now.UTC(), k})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c) // a cursor always encodes
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	if len(s) > 4096 {
+		return cursor{}, fmt.Errorf("too long")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, fmt.Errorf("not base64url")
+	}
+	var c cursor
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return cursor{}, fmt.Errorf("not a cursor")
+	}
+	if c.V != cursorVersion {
+		return cursor{}, fmt.Errorf("version %d unknown", c.V)
+	}
+	if c.N.IsZero() || c.K.CaseID == "" {
+		return cursor{}, fmt.Errorf("incomplete")
+	}
+	return c, nil
+}

@@ -1,0 +1,195 @@
+package caseload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// AuditCaseload is the audit kind of the caseload's changes on a case: an
+// alert raised or changed, a planned item, a contact. Its payload names
+// the alert, item or contact and its kind, never a title or a note (they
+// may be welfare-related).
+const AuditCaseload coaching.AuditKind = "caseload"
+
+// RuleReview is the system rule under which [Service.Review] runs.
+const RuleReview = "caseload_review"
+
+// RuleWelfareAlert names the refusal of a welfare alert to an actor the
+// policy does not allow the case's welfare information.
+const RuleWelfareAlert = "caseload_welfare_alert"
+
+// errNoPort: the engine's store keeps no caseload data.
+var errNoPort = errors.New("caseload: the store does not keep caseload data (its transactions do not implement caseload.Store)")
+
+// Options configure a [Service]; nil or zero fields take the defaults
+// documented on each.
+type Options struct {
+	// OwnerRoles are, per cause kind, the team roles an alert's default
+	// owner is looked for in, in order: the first team member holding
+	// the first role found owns it. Kinds not given keep their defaults:
+	// phase_overdue → coach, personal_tutor; early_warning →
+	// personal_tutor, coach; referral_follow_up → curator, psychologist,
+	// study_counsellor; checkpoint_due → coach, study_counsellor;
+	// manual → the raising actor's own role on the team, else the
+	// phase_overdue roles. A planned_overdue alert is owned by the item's
+	// owner.
+	OwnerRoles map[CauseKind][]coaching.Role
+	// PlannedGrace is how many days a planned item may stay planned past
+	// its date before Review raises a planned_overdue alert (default 3).
+	PlannedGrace int
+	// AlertDueDays is how many days after it is raised an alert is due
+	// when its input sets no due date (default 7).
+	AlertDueDays int
+}
+
+// DefaultOwnerRoles returns the default owner roles by cause kind.
+func DefaultOwnerRoles() map[CauseKind][]coaching.Role {
+	return map[CauseKind][]coaching.Role{
+		CausePhaseOverdue:     {coaching.RoleCoach, coaching.RolePersonalTutor},
+		CauseEarlyWarning:     {coaching.RolePersonalTutor, coaching.RoleCoach},
+		CauseReferralFollowUp: {coaching.RoleCurator, coaching.RolePsychologist, coaching.RoleStudyCounsellor},
+		CauseCheckpointDue:    {coaching.RoleCoach, coaching.RoleStudyCounsellor},
+		CauseManual:           {coaching.RoleCoach, coaching.RolePersonalTutor},
+	}
+}
+
+// Service is the caseload feature over an engine: lists, alerts, planning
+// and the contact log.
+type Service struct {
+	eng   *coaching.Engine
+	roles map[CauseKind][]coaching.Role
+	grace int
+	due   int
+}
+
+// New returns the caseload of eng with opts (nil: the defaults).
+func New(eng *coaching.Engine, opts *Options) (*Service, error) {
+	if eng == nil {
+		return nil, errors.New("caseload: New: engine is nil")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	s := &Service{eng: eng, roles: DefaultOwnerRoles(), grace: 3, due: 7}
+	for k, rs := range o.OwnerRoles {
+		if len(rs) > 0 {
+			s.roles[k] = slices.Clone(rs)
+		}
+	}
+	switch {
+	case o.PlannedGrace < 0 || o.PlannedGrace > 365:
+		return nil, fmt.Errorf("caseload: New: PlannedGrace must be 0–365 days, got %d", o.PlannedGrace)
+	case o.PlannedGrace > 0:
+		s.grace = o.PlannedGrace
+	}
+	switch {
+	case o.AlertDueDays < 0 || o.AlertDueDays > 365:
+		return nil, fmt.Errorf("caseload: New: AlertDueDays must be 0–365 days, got %d", o.AlertDueDays)
+	case o.AlertDueDays > 0:
+		s.due = o.AlertDueDays
+	}
+	return s, nil
+}
+
+// OwnerRoles returns the service's owner roles by cause kind (a copy).
+func (s *Service) OwnerRoles() map[CauseKind][]coaching.Role { return maps.Clone(s.roles) }
+
+func readPort(sc *coaching.Scope) (Reader, error) {
+	rd, ok := sc.ReadTx().(Reader)
+	if !ok {
+		return nil, errNoPort
+	}
+	return rd, nil
+}
+
+func writePort(sc *coaching.Scope) (Store, error) {
+	st, ok := sc.Tx().(Store)
+	if !ok {
+		return nil, errNoPort
+	}
+	return st, nil
+}
+
+// auditPayload is what the audit trail keeps of a caseload change: ids
+// and kinds, never free text.
+type auditPayload struct {
+	Alert   string `json:"alert,omitempty"`
+	Planned string `json:"planned,omitempty"`
+	Contact string `json:"contact,omitempty"`
+	Session string `json:"session,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	Status  string `json:"status,omitempty"`
+	Owner   string `json:"owner,omitempty"`
+	On      string `json:"on,omitempty"`
+}
+
+// change writes fn's store writes on case id with one audit entry of
+// event, after the policy allowed the scope's actor to change the case.
+func change(sc *coaching.Scope, id coaching.CaseID, event string, p auditPayload, fn func(st Store) error) error {
+	st, err := writePort(sc)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = sc.ChangeCase(coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+		if err := fn(st); err != nil {
+			return err
+		}
+		ch.Audit(AuditCaseload, event, "", raw)
+		return nil
+	})
+	return err
+}
+
+// rolesOn returns actorID's roles on team.
+func rolesOn(team []coaching.TeamMember, actorID string) []coaching.Role {
+	var out []coaching.Role
+	for _, m := range team {
+		if m.ActorID == actorID && !slices.Contains(out, m.Role) {
+			out = append(out, m.Role)
+		}
+	}
+	return out
+}
+
+// onTeam reports whether o is a member of team in its role.
+func onTeam(team []coaching.TeamMember, o Owner) bool {
+	return slices.ContainsFunc(team, func(m coaching.TeamMember) bool { return m.ActorID == o.ActorID && m.Role == o.Role })
+}
+
+// firstWithRole returns the first team member holding the first of roles
+// found on team.
+func firstWithRole(team []coaching.TeamMember, roles []coaching.Role) (Owner, bool) {
+	for _, r := range roles {
+		for _, m := range team {
+			if m.Role == r {
+				return Owner{ActorID: m.ActorID, Role: m.Role}, true
+			}
+		}
+	}
+	return Owner{}, false
+}
+
+func invalid(subject, field, format string, args ...any) error {
+	return &coaching.ValidationError{Subject: subject, Problems: []coaching.FieldProblem{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
+func problemsErr(subject string, pr []coaching.FieldProblem) error {
+	if len(pr) == 0 {
+		return nil
+	}
+	return &coaching.ValidationError{Subject: subject, Problems: pr}
+}
+
+// ctxOf is the scope's context.
+func ctxOf(sc *coaching.Scope) context.Context { return sc.Context() }
