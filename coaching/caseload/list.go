@@ -82,7 +82,9 @@ func (s *Service) Mine(ctx context.Context, actor coaching.Actor, q Query) (Page
 
 func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit int, hash string) (Page, error) {
 	page := Page{Rows: []Row{}}
-	next := func(k Key) string { return encodeCursor(cursor{V: cursorVersion, H: sealOf(hash, f.Now, k), N: f.Now, K: k}) }
+	next := func(k Key) string {
+		return encodeCursor(cursor{V: cursorVersion, H: sealOf(hash, f.Now, k), N: f.Now, K: k})
+	}
 	f.Limit = limit + 1
 	for range maxFetches {
 		batch, err := rd.Summaries(ctx, f)

@@ -161,10 +161,10 @@ type HeldSession struct {
 	On coaching.Date `json:"on,omitzero"`
 	// Hours, Elements, PeerSupport and Topic are the recorded coaching
 	// session's (session kinds only; Hours required there).
-	Hours       decimal.Decimal            `json:"hours"`
-	Elements    []session.ApproachElement  `json:"elements,omitempty"`
-	PeerSupport string                     `json:"peer_support,omitempty"`
-	Topic       string                     `json:"topic,omitempty"`
+	Hours       decimal.Decimal           `json:"hours"`
+	Elements    []session.ApproachElement `json:"elements,omitempty"`
+	PeerSupport string                    `json:"peer_support,omitempty"`
+	Topic       string                    `json:"topic,omitempty"`
 	// Staff present (zero: the item's owner).
 	Staff []session.Staff `json:"staff,omitempty"`
 	// Note is the contacts' note (short, non-confidential).
