@@ -321,6 +321,9 @@ func (s *Service) alert(ctx context.Context, actor coaching.Actor, id string) (A
 		if err != nil {
 			return err
 		}
+		if !isStaff(actor) {
+			return &coaching.NotFoundError{Kind: "alert", ID: id}
+		}
 		if a.Welfare {
 			ok, err := sc.Reveal(coaching.OpReadWelfare, c, "caseload_alert")
 			if err != nil {
@@ -343,7 +346,8 @@ func (s *Service) Alert(ctx context.Context, actor coaching.Actor, id string) (A
 }
 
 // Alerts returns the alerts matching q that actor may see, by id: those
-// on cases the policy lets actor read, and welfare alerts only where it
+// on cases the policy lets actor read (alerts are staff work: a student
+// or a guardian sees none), and welfare alerts only where it
 // allows read_welfare (each such read is access-logged). Defaults: the
 // actor's organisation, active alerts, 100 at most (500 at most).
 func (s *Service) Alerts(ctx context.Context, actor coaching.Actor, q AlertQuery) ([]Alert, error) {
@@ -417,6 +421,8 @@ func (s *Service) MyAlerts(ctx context.Context, actor coaching.Actor) ([]Alert, 
 	return s.Alerts(ctx, actor, AlertQuery{Owner: actor.ID})
 }
 
+func isStaff(a coaching.Actor) bool { return slices.ContainsFunc(a.Roles, coaching.Role.IsStaff) }
+
 // seen caches what the policy said of one case in a listing.
 type seen struct {
 	c       coaching.Case
@@ -424,8 +430,12 @@ type seen struct {
 	welfare int // -1 not asked yet, 0 no, 1 yes
 }
 
-// visible reports whether the scope's actor may see a.
+// visible reports whether the scope's actor may see a. Alerts are staff
+// work: students and guardians see none, even on a case they may read.
 func visible(sc *coaching.Scope, cases map[coaching.CaseID]*seen, a Alert) (bool, error) {
+	if a.ID != "" && !isStaff(sc.Actor()) {
+		return false, nil
+	}
 	v, ok := cases[a.CaseID]
 	if !ok {
 		c, err := sc.ReadTx().Case(ctxOf(sc), a.CaseID)

@@ -86,6 +86,7 @@ func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit in
 		return encodeCursor(cursor{V: cursorVersion, H: sealOf(hash, f.Now, k), N: f.Now, K: k})
 	}
 	f.Limit = limit + 1
+	staff := isStaff(sc.Actor())
 	for range maxFetches {
 		batch, err := rd.Summaries(ctx, f)
 		if err != nil {
@@ -98,7 +99,7 @@ func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit in
 			if !sc.MayRead(coaching.OpReadCase, c) {
 				continue
 			}
-			page.Rows = append(page.Rows, rowOf(sc, sm, c, f.Now))
+			page.Rows = append(page.Rows, rowOf(sc, sm, c, f.Now, staff))
 			if len(page.Rows) == limit {
 				if i < len(batch)-1 || len(batch) == f.Limit {
 					page.Next = next(k)
@@ -116,14 +117,18 @@ func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit in
 }
 
 // rowOf builds a row the policy allowed.
-func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time) Row {
+func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff bool) Row {
 	r := Row{CaseID: sm.CaseID, ParticipantID: sm.ParticipantID, Organisation: sm.Organisation,
 		Name: strings.TrimSpace(sm.GivenNames + " " + sm.FamilyName), Group: sm.Group, Model: sm.Model, State: sm.State,
 		OpenedAt: sm.OpenedAt, Closed: !sm.ClosedAt.IsZero(), PhaseDue: sm.Phase.DueAt, Paused: !sm.Phase.PausedAt.IsZero(),
-		Overdue: sm.Overdue(now), Flags: slices.Clone(sm.Flags), OpenAlerts: sm.ActiveAlerts, LastContact: sm.LastContact,
+		Overdue: sm.Overdue(now), Flags: slices.Clone(sm.Flags), LastContact: sm.LastContact,
 		Roles: rolesOn(sm.Team, sc.Actor().ID)}
-	if sm.ActiveWelfareAlerts > 0 && sc.MayRead(coaching.OpReadWelfare, c) {
-		r.OpenAlerts += sm.ActiveWelfareAlerts
+	// Alerts are staff work: a student or a guardian counts none.
+	if staff {
+		r.OpenAlerts = sm.ActiveAlerts
+		if sm.ActiveWelfareAlerts > 0 && sc.MayRead(coaching.OpReadWelfare, c) {
+			r.OpenAlerts += sm.ActiveWelfareAlerts
+		}
 	}
 	if sm.Next != nil {
 		n := *sm.Next
