@@ -2,6 +2,7 @@ package caseload_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/caseload/caseloadtest"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
@@ -370,4 +372,42 @@ func TestAlertOnTimer(t *testing.T) {
 	require.Len(t, as, 1)
 	assert.Equal(t, caseload.Cause{Kind: caseload.CauseCheckpointDue, Key: "28d"}, as[0].Cause)
 	assert.Equal(t, coachA.ID, as[0].Owner.ActorID)
+}
+
+func TestReviewEarlyWarnings(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(tutorA, coaching.RolePersonalTutor))
+	today := coaching.DateOf(f.env.Clock.Now())
+	mark := func(st attendance.Status) {
+		t.Helper()
+		var in []attendance.MarkInput
+		for i := 1; i <= 3; i++ {
+			in = append(in, attendance.MarkInput{CaseID: c.ID, Date: today, Lesson: fmt.Sprint(i), Minutes: 45, Status: st})
+		}
+		_, err := f.env.Attendance.Record(ctx, coachA, in)
+		require.NoError(t, err)
+	}
+	mark(attendance.Unexplained)
+	res, err := f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	require.Len(t, res.Raised, 1)
+	a := caseloadtest.RequireAlert(t, f.svc, tutorA, c.ID, caseload.CauseEarlyWarning)
+	assert.Equal(t, tutorA.ID, a.Owner.ActorID, "personal tutor first")
+	row := caseloadtest.RequireInCaseload(t, f.svc, tutorA, c.ID)
+	assert.NotEmpty(t, row.Flags)
+	page, err := f.svc.Mine(ctx, tutorA, caseload.Query{Flagged: true})
+	require.NoError(t, err)
+	assert.Len(t, page.Rows, 1)
+
+	res, err = f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	assert.Empty(t, res.Raised, "idempotent")
+
+	mark(attendance.Present)
+	res, err = f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	assert.Empty(t, res.Raised)
+	require.Len(t, res.Resolved, 1)
+	caseloadtest.RequireNoAlert(t, f.svc, tutorA, c.ID, caseload.CauseEarlyWarning)
 }
