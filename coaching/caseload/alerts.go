@@ -423,6 +423,26 @@ func (s *Service) MyAlerts(ctx context.Context, actor coaching.Actor) ([]Alert, 
 
 func isStaff(a coaching.Actor) bool { return slices.ContainsFunc(a.Roles, coaching.Role.IsStaff) }
 
+// readable asks the policy (once per listing) whether the scope's actor
+// may read case id; a case gone meanwhile is not readable.
+func readable(sc *coaching.Scope, cases map[coaching.CaseID]*seen, id coaching.CaseID) (*seen, error) {
+	if v, ok := cases[id]; ok {
+		return v, nil
+	}
+	c, err := sc.ReadTx().Case(ctxOf(sc), id)
+	if errors.Is(err, coaching.ErrNotFound) {
+		v := &seen{}
+		cases[id] = v
+		return v, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := &seen{c: c, read: sc.MayRead(coaching.OpReadCase, c), welfare: -1}
+	cases[id] = v
+	return v, nil
+}
+
 // seen caches what the policy said of one case in a listing.
 type seen struct {
 	c       coaching.Case
@@ -433,21 +453,12 @@ type seen struct {
 // visible reports whether the scope's actor may see a. Alerts are staff
 // work: students and guardians see none, even on a case they may read.
 func visible(sc *coaching.Scope, cases map[coaching.CaseID]*seen, a Alert) (bool, error) {
-	if a.ID != "" && !isStaff(sc.Actor()) {
+	if !isStaff(sc.Actor()) {
 		return false, nil
 	}
-	v, ok := cases[a.CaseID]
-	if !ok {
-		c, err := sc.ReadTx().Case(ctxOf(sc), a.CaseID)
-		if errors.Is(err, coaching.ErrNotFound) {
-			cases[a.CaseID] = &seen{welfare: 0}
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		v = &seen{c: c, read: sc.MayRead(coaching.OpReadCase, c), welfare: -1}
-		cases[a.CaseID] = v
+	v, err := readable(sc, cases, a.CaseID)
+	if err != nil {
+		return false, err
 	}
 	if !v.read {
 		return false, nil

@@ -320,11 +320,11 @@ func (s *Service) Agenda(ctx context.Context, actor coaching.Actor, from, to coa
 		for _, p := range items {
 			var keep []coaching.CaseID
 			for _, id := range p.Cases {
-				ok, err := visible(sc, cases, Alert{CaseID: id})
+				v, err := readable(sc, cases, id)
 				if err != nil {
 					return err
 				}
-				if ok {
+				if v.read {
 					keep = append(keep, id)
 				}
 			}
