@@ -45,7 +45,11 @@
 // data in case documents registers their kinds ([DocumentKind],
 // [Options.Documents]) with the operation that guards them, and the
 // kernel then shows their audit entries and notices only as it shows the
-// documents (package coaching/referral is built this way).
+// documents (package coaching/referral is built this way). A feature
+// whose data must change with a transition or a timer returns its writes
+// as [FeatureWrite]s (EffectWrites.Writes, TimerResult.Writes), run after
+// the kernel's in the same transaction (package coaching/caseload creates
+// a phase's planned tasks and raises alerts this way).
 //
 // # Who may do what
 //
