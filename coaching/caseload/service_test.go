@@ -411,3 +411,38 @@ func TestReviewEarlyWarnings(t *testing.T) {
 	require.Len(t, res.Resolved, 1)
 	caseloadtest.RequireNoAlert(t, f.svc, tutorA, c.ID, caseload.CauseEarlyWarning)
 }
+
+// A referral follow-up timer raises a welfare alert for the welfare staff
+// alone; a timer its handler finds stale raises nothing.
+func TestAlertOnTimerWelfare(t *testing.T) {
+	spec := coaching.VALOSpec()
+	set := coaching.NewEffect("referral_follow_up", func(_ context.Context, tr *coaching.Transition, next coaching.Case) (coaching.EffectWrites, error) {
+		return coaching.EffectWrites{Timers: []coaching.Timer{
+			{Key: "ref:" + string(next.ID), CaseID: next.ID, Kind: "ref", DueAt: tr.Now.AddDate(0, 0, 14)},
+			{Key: "stale:" + string(next.ID), CaseID: next.ID, Kind: "stale", DueAt: tr.Now.AddDate(0, 0, 14)}}}, nil
+	})
+	require.NoError(t, spec.AddEffects([]coaching.Effect{set}, coaching.ValoAdmit))
+	m, err := coaching.BuildModel(spec)
+	require.NoError(t, err)
+	due := coaching.TimerHandlerFunc(func(context.Context, coaching.ReadTx, coaching.Case, coaching.Timer, time.Time) (coaching.TimerResult, error) {
+		return coaching.TimerResult{Audit: "referral_follow_up_due"}, nil
+	})
+	stale := coaching.TimerHandlerFunc(func(context.Context, coaching.ReadTx, coaching.Case, coaching.Timer, time.Time) (coaching.TimerResult, error) {
+		return coaching.TimerResult{}, nil
+	})
+	key := func(tm coaching.Timer) caseload.Cause { return caseload.Cause{Key: "referral_" + tm.Key} }
+	f := newFixture(t, &ct.Options{Models: []*coaching.Model{m}, Engine: coaching.Options{TimerHandlers: map[string]coaching.TimerHandler{
+		"ref":   caseload.AlertOnTimer(caseload.CauseReferralFollowUp, due, key),
+		"stale": caseload.AlertOnTimer(caseload.CauseCheckpointDue, stale, key)}}})
+	ctx := context.Background()
+	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(curatorA, coaching.RoleCurator))
+	_, err = f.env.Engine.Fire(ctx, headA, c.ID, coaching.ValoAdmit, admitted())
+	require.NoError(t, err)
+	f.env.Clock.AdvanceDays(15)
+	f.env.Tick(t)
+	a := caseloadtest.RequireAlert(t, f.svc, curatorA, c.ID, caseload.CauseReferralFollowUp)
+	assert.True(t, a.Welfare)
+	assert.Equal(t, curatorA.ID, a.Owner.ActorID)
+	caseloadtest.RequireNoAlert(t, f.svc, coachA, c.ID, caseload.CauseReferralFollowUp)
+	caseloadtest.RequireNoAlert(t, f.svc, curatorA, c.ID, caseload.CauseCheckpointDue)
+}
