@@ -101,15 +101,20 @@ func (t *txn) PurgeCase(ctx context.Context, id coaching.CaseID) error {
 // EraseFeatureData implements coaching.FeatureEraser for the features this
 // store keeps data of: the topic and the peer-support text of every
 // coaching session the case attended are cleared (session.Store); the
-// hours, staff, dates and cases stay for the team hours. The old row
-// versions stay in the table files until [Store.VacuumErased] rewrites
-// the sessions table.
+// hours, staff, dates and cases stay for the team hours. The caseload's
+// (caseload.Store): the notes of the case's contacts, the titles (kept as
+// the cause's kind), reasons and action notes of its alerts, and the
+// titles and reasons of the planned items that list the case alone. The
+// old row versions stay in the table files until [Store.VacuumErased]
+// rewrites the tables.
 func (t *txn) EraseFeatureData(ctx context.Context, id coaching.CaseID) error {
 	if !lookupKey(string(id), maxIDBytes) {
 		return nil // no session can list a case id the store would refuse
 	}
-	if _, err := t.db.Exec(ctx, t.s.q.eraseSessions, string(id)); err != nil {
-		return interpretError(err, target{kind: "sessions of case", id: string(id), caseID: id})
+	for _, sql := range []string{t.s.q.eraseSessions, t.s.q.eraseContacts, t.s.q.eraseAlerts, t.s.q.erasePlanned} {
+		if _, err := t.db.Exec(ctx, sql, string(id)); err != nil {
+			return interpretError(err, target{kind: "feature data of case", id: string(id), caseID: id})
+		}
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func ExampleNew() {
 	_, err = postgres.New(nil, nil)
 	fmt.Println(err)
 	// Output:
-	// schema: school_a - schema version: 10
+	// schema: school_a - schema version: 11
 	// postgres: Options.Schema "school-a" is not a plain identifier (a letter or _, then letters, digits or _, at most 63 bytes)
 	// postgres: New: pool is nil
 }
@@ -137,5 +137,5 @@ func ExampleStore_VacuumErased() {
 		fmt.Println(err)
 	}
 	// Output:
-	// rewritten: participants, cases, audit, records, latest_records, case_figures, documents, notices, commands, timers, sessions
+	// rewritten: participants, cases, audit, records, latest_records, case_figures, documents, notices, commands, timers, sessions, contacts, alerts, planned
 }

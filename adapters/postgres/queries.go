@@ -26,7 +26,7 @@ type queries struct {
 
 	purgeDocuments, purgeNotices, purgeCommands, purgeTimers, purgeAudit string
 
-	eraseSessions string
+	eraseSessions, eraseContacts, eraseAlerts, erasePlanned string
 
 	notice, enqueue, updateNotice, noticeStatus string
 
@@ -56,21 +56,21 @@ func buildQueries(schema string) *queries {
 	r := strings.NewReplacer("{s}", schema)
 	q := &queries{
 		participant:       `SELECT ` + participantCols + ` FROM {s}.participants WHERE id = $1`,
-		insertParticipant: `INSERT INTO {s}.participants (id, organisation, identity_code, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		updateParticipant: `UPDATE {s}.participants SET organisation = $2, identity_code = $3, data = $4 WHERE id = $1`,
+		insertParticipant: `INSERT INTO {s}.participants (id, organisation, identity_code, data, sort_name) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		updateParticipant: `UPDATE {s}.participants SET organisation = $2, identity_code = $3, data = $4, sort_name = $5 WHERE id = $1`,
 
 		caseByID:    `SELECT ` + caseCols + ` FROM {s}.cases WHERE id = $1`,
 		caseVersion: `SELECT version FROM {s}.cases WHERE id = $1`,
 		caseExists:  `SELECT EXISTS (SELECT 1 FROM {s}.cases WHERE id = $1)`,
-		insertCase: `INSERT INTO {s}.cases (id, participant_id, organisation, model, state, version, opened_at, closed_at, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		insertCase: `INSERT INTO {s}.cases (id, participant_id, organisation, model, state, version, opened_at, closed_at, data, team_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
 		updateCase: `UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,
-			opened_at = $8, closed_at = $9, data = $10 WHERE id = $1 AND version = $2`,
+			opened_at = $8, closed_at = $9, data = $10, team_key = $11 WHERE id = $1 AND version = $2`,
 		// The pipelined form (see txn.UpdateCaseLater): when the UPDATE
 		// matched no row, case_not_updated (migrations/0009) raises VC409
 		// or VC404, which aborts the transaction. It returns no row.
 		updateCaseOrFail: `WITH u AS (UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,
-				opened_at = $8, closed_at = $9, data = $10 WHERE id = $1 AND version = $2 RETURNING 1)
+				opened_at = $8, closed_at = $9, data = $10, team_key = $11 WHERE id = $1 AND version = $2 RETURNING 1)
 			SELECT {s}.case_not_updated($1, $2) WHERE NOT EXISTS (SELECT 1 FROM u)`,
 
 		auditTrail: `SELECT ` + auditCols + ` FROM {s}.audit WHERE case_id = $1 AND seq > $2 ORDER BY seq`,
@@ -239,6 +239,12 @@ func buildQueries(schema string) *queries {
 		// attended (sessions_cases, the GIN index, finds them).
 		eraseSessions: `UPDATE {s}.sessions SET topic = '', peer_support = ''
 			WHERE cases @> ARRAY[$1::text COLLATE "C"] AND (topic <> '' OR peer_support <> '')`,
+		// The caseload's free text (caseload.Store's FeatureEraser).
+		eraseContacts: `UPDATE {s}.contacts SET data = data - 'note' WHERE case_id = $1 AND data ? 'note'`,
+		eraseAlerts: `UPDATE {s}.alerts SET data = ((data - 'reason') || jsonb_build_object('title', cause_kind)) #- '{action,note}'
+			WHERE case_id = $1`,
+		erasePlanned: `UPDATE {s}.planned SET data = (data - 'reason') || jsonb_build_object('title', '')
+			WHERE id IN (SELECT planned_id FROM {s}.planned_cases WHERE case_id = $1) AND jsonb_array_length(data -> 'cases') = 1`,
 
 		notice: `SELECT ` + noticeCols + ` FROM {s}.notices WHERE id = $1`,
 		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error)
@@ -292,7 +298,7 @@ func buildQueries(schema string) *queries {
 		&q.sessions, &q.putSession,
 		&q.appendAccess, &q.accessSelect,
 		&q.purgeDocuments, &q.purgeNotices, &q.purgeCommands, &q.purgeTimers, &q.purgeAudit,
-		&q.eraseSessions,
+		&q.eraseSessions, &q.eraseContacts, &q.eraseAlerts, &q.erasePlanned,
 		&q.notice, &q.enqueue, &q.updateNotice, &q.noticeStatus,
 		&q.claimNotices, &q.completeNotice, &q.noticeAttempts, &q.notices,
 		&q.putTimer, &q.deleteTimer, &q.dueTimers,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -321,7 +322,7 @@ func (t *txn) InsertParticipant(ctx context.Context, p coaching.Participant) err
 	if err != nil {
 		return err
 	}
-	tag, err := t.db.Exec(ctx, t.s.q.insertParticipant, string(p.ID), string(p.Organisation), code, data)
+	tag, err := t.db.Exec(ctx, t.s.q.insertParticipant, string(p.ID), string(p.Organisation), code, data, caseload.NameKey(p.FamilyName, p.GivenNames))
 	if err != nil {
 		return interpretError(err, tg)
 	}
@@ -344,7 +345,7 @@ func (t *txn) UpdateParticipant(ctx context.Context, p coaching.Participant) err
 	if err != nil {
 		return err
 	}
-	tag, err := t.db.Exec(ctx, t.s.q.updateParticipant, string(p.ID), string(p.Organisation), code, data)
+	tag, err := t.db.Exec(ctx, t.s.q.updateParticipant, string(p.ID), string(p.Organisation), code, data, caseload.NameKey(p.FamilyName, p.GivenNames))
 	if err != nil {
 		return interpretError(err, tg)
 	}
@@ -369,7 +370,7 @@ func (t *txn) InsertCase(ctx context.Context, c coaching.Case) error {
 		return err
 	}
 	tag, err := t.db.Exec(ctx, t.s.q.insertCase, string(c.ID), string(c.ParticipantID), string(c.Organisation), c.Model, c.State,
-		c.Version, c.OpenedAt, optTime(c.ClosedAt), data)
+		c.Version, c.OpenedAt, optTime(c.ClosedAt), data, teamKey(c.Team))
 	if err != nil {
 		return interpretError(err, target{kind: "case", id: string(c.ID), caseID: c.ID})
 	}
@@ -392,7 +393,7 @@ func (t *txn) UpdateCase(ctx context.Context, c coaching.Case, expected int64) e
 		return err
 	}
 	tag, err := t.db.Exec(ctx, t.s.q.updateCase, string(c.ID), expected, string(c.ParticipantID), string(c.Organisation), c.Model, c.State,
-		c.Version, c.OpenedAt, optTime(c.ClosedAt), data)
+		c.Version, c.OpenedAt, optTime(c.ClosedAt), data, teamKey(c.Team))
 	if err != nil {
 		return interpretError(err, tg)
 	}
@@ -432,7 +433,7 @@ func (t *txn) UpdateCaseLater(ctx context.Context, c coaching.Case, expected int
 		return err
 	}
 	if err := own.deferExec(ctx, tg, t.s.q.updateCaseOrFail, string(c.ID), expected, string(c.ParticipantID), string(c.Organisation),
-		c.Model, c.State, c.Version, c.OpenedAt, optTime(c.ClosedAt), data); err != nil {
+		c.Model, c.State, c.Version, c.OpenedAt, optTime(c.ClosedAt), data, teamKey(c.Team)); err != nil {
 		return err
 	}
 	// Every statement from now on runs after the UPDATE, on the row it

@@ -21,9 +21,11 @@ import (
 // case_figures follow them, and case_figures follows the participant's
 // rewrite), and documents, notices,
 // commands and timers are deleted. The access log and attendance marks are
-// not changed by an erasure.
+// not changed by an erasure. The caseload's contacts, alerts and planned
+// items have their free text cleared by UPDATE (EraseFeatureData).
 func ErasedTables() []string {
-	return []string{"participants", "cases", "audit", "records", "latest_records", "case_figures", "documents", "notices", "commands", "timers", "sessions"}
+	return []string{"participants", "cases", "audit", "records", "latest_records", "case_figures", "documents", "notices", "commands", "timers", "sessions",
+		"contacts", "alerts", "planned"}
 }
 
 // VacuumErased makes the bytes an erasure removed leave the table files.
