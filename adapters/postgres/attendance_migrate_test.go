@@ -24,6 +24,7 @@ func TestMigrateAttendanceWindowFromVersion6(t *testing.T) {
 	schema, _ := schemaAt(t, pool, 6)
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
+	postgres.LegacyWrites(store, true) // the rows as the store wrote them before 0011
 	marks, flags := storetest.AttendanceWindowFixture()
 	// Version 6's statements are the store's own: it writes the fixture.
 	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -412,5 +411,4 @@ func (n *planNode) walk(fn func(*planNode)) {
 	}
 }
 
-var _ = errors.New
-var _ = strings.Cut
+var stringsReplaceAll = strings.ReplaceAll

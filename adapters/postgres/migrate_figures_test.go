@@ -25,6 +25,7 @@ func TestMigrateFiguresFromVersion4(t *testing.T) {
 	schema, ident := schemaAt(t, pool, 4)
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
+	postgres.LegacyWrites(store, true) // the rows as the store wrote them before 0011
 	entries := figurestest.Cohort(600)
 	figurestest.Load(t, store, entries)
 	// The figures before the migration, from whole cases (which read

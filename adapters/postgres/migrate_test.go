@@ -19,6 +19,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/adapters/storetest"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -133,6 +134,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	require.NoError(t, err, "writing version 1 data")
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
+	postgres.LegacyWrites(store, true) // the rows as the store wrote them before 0011
 	v, err := store.Version(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, v)
@@ -151,6 +153,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}))
 
 	requireLatest(t, store)
+	// 0011: the participant's name sort key, filled in Go by Migrate.
+	var sortName string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT sort_name FROM `+ident+`.participants WHERE id = 'p-1'`).Scan(&sortName))
+	assert.Equal(t, caseload.NameKey("Esimerkki", "Liisa"), sortName)
 
 	var ids []coaching.CaseID
 	for c, err := range store.Cases(ctx, coaching.CaseQuery{Participant: "p-1"}) {
@@ -237,6 +243,7 @@ func schemaAt(t *testing.T, pool *pgxpool.Pool, version int) (schema, ident stri
 // version then.
 func requireLatest(t *testing.T, store *postgres.Store) {
 	t.Helper()
+	postgres.LegacyWrites(store, false)
 	require.NoError(t, store.Migrate(t.Context()))
 	v, err := store.Version(t.Context())
 	require.NoError(t, err)
@@ -288,6 +295,7 @@ func TestMigrateAttendanceStateFromVersion2(t *testing.T) {
 	flag := `{"rule":"unexplained_3_in_10","reason":"3 unexplained absences within the last 2 school days","since":"2026-09-08T06:00:00Z","seq":3}`
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
+	postgres.LegacyWrites(store, true) // the rows as the store wrote them before 0011
 	// The version 2 statements the store still runs write the old rows;
 	// the flags go into the case JSON as version 2 kept them.
 	at := time.Date(2026, 9, 7, 8, 0, 0, 0, time.UTC)

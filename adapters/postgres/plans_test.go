@@ -113,6 +113,7 @@ func TestMigrateFirePathFromVersion5(t *testing.T) {
 	schema, _ := schemaAt(t, pool, 5)
 	store, err := postgres.New(pool, &postgres.Options{Schema: schema})
 	require.NoError(t, err)
+	postgres.LegacyWrites(store, true) // the rows as the store wrote them before 0011
 	// Before the migration, the engine saves the case with the plain
 	// UpdateCase (the pipelined one needs 0009's function); the audit
 	// entry is pipelined all the same.

@@ -84,7 +84,8 @@ BEGIN
 	INSERT INTO {{schema}}.case_team (actor_id, role, case_id)
 	SELECT DISTINCT m ->> 'actor_id', coalesce(m ->> 'role', ''), NEW.id
 	FROM jsonb_array_elements(CASE WHEN jsonb_typeof(NEW.data -> 'team') = 'array' THEN NEW.data -> 'team' ELSE '[]' END) m
-	WHERE coalesce(m ->> 'actor_id', '') <> ''
+	WHERE coalesce(m ->> 'actor_id', '') <> '' AND octet_length(m ->> 'actor_id') <= 1024
+	  AND octet_length(coalesce(m ->> 'role', '')) <= 256
 	ON CONFLICT DO NOTHING;
 	RETURN NULL;
 END
@@ -101,7 +102,8 @@ INSERT INTO {{schema}}.case_team (actor_id, role, case_id)
 SELECT DISTINCT m ->> 'actor_id', coalesce(m ->> 'role', ''), c.id
 FROM {{schema}}.cases c
 	CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.data -> 'team') = 'array' THEN c.data -> 'team' ELSE '[]' END) m
-WHERE coalesce(m ->> 'actor_id', '') <> ''
+WHERE coalesce(m ->> 'actor_id', '') <> '' AND octet_length(m ->> 'actor_id') <= 1024
+  AND octet_length(coalesce(m ->> 'role', '')) <= 256
 ON CONFLICT DO NOTHING;
 
 -- The lists by opening (newest first) read an organisation's cases in
