@@ -39,3 +39,9 @@ func TestAttendance(t *testing.T) {
 	testDSN(t)
 	storetest.RunAttendance(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// The store keeps the caseload: the caseload feature's port.
+func TestCaseload(t *testing.T) {
+	testDSN(t)
+	storetest.RunCaseload(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}
