@@ -1,0 +1,4 @@
+-- 0011: no change here yet. The caseload's tables are PostgreSQL's
+-- (adapters/postgres/migrations/0011_caseload.sql); both stores keep the
+-- same numbering, so SQLite records 0011 too. (A placeholder: the SQLite
+-- caseload store brings its own 0011_caseload.sql in its place.)
