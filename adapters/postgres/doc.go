@@ -51,7 +51,17 @@
 // per case, kept by a trigger on records; see
 // migrations/0005_figures.sql) and case_figures (one narrow row per case
 // with what the figures read, kept by triggers on cases, participants and
-// latest_records; see migrations/0006_case_figures.sql).
+// latest_records; see migrations/0006_case_figures.sql). The caseload
+// (coaching/caseload) keeps alerts (one active alert per case and cause:
+// a partial unique index), planned items with the cases they list
+// (planned_cases), contacts, and case_team, each case's (actor, role)
+// pairs, which "my caseload" starts from: a trigger rewrites a case's rows
+// when the compact team_key the store writes beside the case changes,
+// and team_key is in no index, so a transition stays a HOT update.
+// participants.sort_name is caseload.NameKey, written by the store (and
+// filled by Migrate for rows written before). A list is one statement
+// whose plans read cases by index only (TestCaseloadPlansUseIndexes;
+// migrations/0011_caseload.sql).
 //
 // # Transactions
 //
