@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/caseload"
 )
 
 //go:embed migrations/*.sql
@@ -33,8 +34,9 @@ type migration struct {
 // alone cannot make exactly. Each runs on the migrating connection, in the
 // migration's transaction, right after its script.
 var steps = map[int]func(ctx context.Context, conn *sql.Conn) error{
-	3: moveRecords,
-	5: caseInstants,
+	3:  moveRecords,
+	5:  caseInstants,
+	11: caseloadColumns,
 }
 
 // migrations returns the embedded migrations in version order. Versions
@@ -297,6 +299,41 @@ func caseInstants(ctx context.Context, conn *sql.Conn) error {
 		if _, err := conn.ExecContext(ctx, `UPDATE cases SET opened_at = ?, closed_at = ? WHERE id = ?`,
 			micros(c.OpenedAt), closedMicros(c.ClosedAt), id); err != nil {
 			return fmt.Errorf("case %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// caseloadColumns is migration 0011's step: every case's phase_due and
+// team_key (setting team_key runs the case_team trigger, which rewrites the
+// rows the script's backfill wrote, the same ones), and every
+// participant's sort_name, which only Go computes (caseload.NameKey).
+func caseloadColumns(ctx context.Context, conn *sql.Conn) error {
+	err := eachCaseData(ctx, conn, `SELECT id, data FROM cases WHERE id > ? ORDER BY id LIMIT 1000`, func(id string, data []byte) error {
+		var c coaching.Case
+		if err := json.Unmarshal(data, &c); err != nil {
+			return fmt.Errorf("case %q: the stored JSON does not decode: %w", id, err)
+		}
+		if _, err := conn.ExecContext(ctx, `UPDATE cases SET phase_due = ?, team_key = ? WHERE id = ?`,
+			phaseDue(&c), teamKey(c.Team), id); err != nil {
+			return fmt.Errorf("case %q: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return eachCaseData(ctx, conn, `SELECT id, data FROM participants WHERE id > ? ORDER BY id LIMIT 1000`, func(id string, data []byte) error {
+		var p struct {
+			GivenNames string `json:"given_names"`
+			FamilyName string `json:"family_name"`
+		}
+		if err := json.Unmarshal(data, &p); err != nil {
+			return fmt.Errorf("participant %q: the stored JSON does not decode: %w", id, err)
+		}
+		if _, err := conn.ExecContext(ctx, `UPDATE participants SET sort_name = ? WHERE id = ?`,
+			caseload.NameKey(p.FamilyName, p.GivenNames), id); err != nil {
+			return fmt.Errorf("participant %q: %w", id, err)
 		}
 		return nil
 	})

@@ -8,10 +8,12 @@ const (
 	// The participant's birth_date and background columns (migration
 	// 0005, read by the figures) are the members of the JSON written, in
 	// the same statement.
-	qInsertParticipant = `INSERT INTO participants (id, identity_code, data, birth_date, background)
-		VALUES (?1, ?2, ?3, CAST(?3 AS TEXT) -> '$.birth_date', CAST(?3 AS TEXT) -> '$.background')`
+	// sort_name (migration 0011) is caseload.NameKey of the participant's
+	// names, computed in Go.
+	qInsertParticipant = `INSERT INTO participants (id, identity_code, data, birth_date, background, sort_name)
+		VALUES (?1, ?2, ?3, CAST(?3 AS TEXT) -> '$.birth_date', CAST(?3 AS TEXT) -> '$.background', ?4)`
 	qUpdateParticipant = `UPDATE participants SET identity_code = ?1, data = ?2,
-		birth_date = CAST(?2 AS TEXT) -> '$.birth_date', background = CAST(?2 AS TEXT) -> '$.background' WHERE id = ?3`
+		birth_date = CAST(?2 AS TEXT) -> '$.birth_date', background = CAST(?2 AS TEXT) -> '$.background', sort_name = ?4 WHERE id = ?3`
 
 	// caseCols are the columns a case is read from: the indexed ones hold
 	// the fields they index (exactly, whatever bytes they are), the JSON in
@@ -24,14 +26,17 @@ const (
 	// (SQLite rewrites an index entry whenever an UPDATE assigns one of its
 	// columns, even to the same value). It matches only when the indexed
 	// columns keep their values; qUpdateCase handles the rest.
-	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?, opened_at = ?, closed_at = ?
+	// phase_due and team_key (migration 0011) are unindexed too; assigning
+	// team_key its unchanged value costs the case_team trigger's WHEN test
+	// alone.
+	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?, opened_at = ?, closed_at = ?, phase_due = ?, team_key = ?
 		WHERE id = ? AND version = ? AND participant_id = ? AND model = ? AND organisation = ? AND closed = ?`
 	// opened_at and closed_at (migration 0005, read by the figures) are
 	// the case's instants in microseconds, closed_at NULL while it is open.
-	qInsertCase = `INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data, opened_at, closed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertCase = `INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data, opened_at, closed_at, phase_due, team_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateCase = `UPDATE cases SET participant_id = ?, model = ?, state = ?, organisation = ?, closed = ?, version = ?, data = ?,
-		opened_at = ?, closed_at = ? WHERE id = ? AND version = ?`
+		opened_at = ?, closed_at = ?, phase_due = ?, team_key = ? WHERE id = ? AND version = ?`
 
 	qAudit = `SELECT seq, at, kind, actor_id, roles, event, from_state, to_state, reason, payload, idempotency_key
 		FROM audit WHERE case_id = ? AND seq > ? ORDER BY seq`
@@ -173,4 +178,7 @@ var statements = []string{
 	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit, qEraseSessions,
 	qNotice, qEnqueue, qUpdateNotice, qNoticeState, qClaim, qComplete,
 	qPutTimer, qDeleteTimer, qDueTimers,
+	qAlert, qActiveAlert, qPutAlert, qUpdateAlert, qAlertKeys,
+	qPlanned, qPutPlanned, qUpdatePlanned, qPlannedVersion, qDeletePlannedCases, qPutPlannedCase,
+	qPutContact, qContacts, qEraseContacts, qEraseAlerts, qErasePlanned,
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
 )
 
@@ -118,7 +119,7 @@ func (w *writer) InsertParticipant(ctx context.Context, p coaching.Participant) 
 	if err != nil {
 		return err
 	}
-	_, err = w.exec(ctx, qInsertParticipant, string(p.ID), code, data)
+	_, err = w.exec(ctx, qInsertParticipant, string(p.ID), code, data, caseload.NameKey(p.FamilyName, p.GivenNames))
 	return interpretError(err, ref{kind: "participant", id: string(p.ID)})
 }
 
@@ -133,7 +134,7 @@ func (w *writer) UpdateParticipant(ctx context.Context, p coaching.Participant) 
 			return interpretError(err, rf)
 		}
 	}
-	n, err := affected(w.exec(ctx, qUpdateParticipant, code, data, string(p.ID)))
+	n, err := affected(w.exec(ctx, qUpdateParticipant, code, data, string(p.ID), caseload.NameKey(p.FamilyName, p.GivenNames)))
 	if err != nil {
 		return interpretError(err, rf)
 	}
@@ -166,7 +167,7 @@ func (w *writer) InsertCase(ctx context.Context, c coaching.Case) error {
 		return err
 	}
 	_, err = w.exec(ctx, qInsertCase, string(c.ID), string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
-		boolInt(c.Closed()), c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt))
+		boolInt(c.Closed()), c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), phaseDue(&c), teamKey(c.Team))
 	return interpretError(err, ref{kind: "case", id: string(c.ID)})
 }
 
@@ -186,7 +187,8 @@ func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64
 	}
 	rf := ref{kind: "case", id: string(c.ID)}
 	closed := boolInt(c.Closed())
-	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt),
+	due, team := phaseDue(&c), teamKey(c.Team)
+	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), due, team,
 		string(c.ID), expected, string(c.ParticipantID), c.Model, string(c.Organisation), closed))
 	if err != nil {
 		return interpretError(err, rf)
@@ -202,7 +204,7 @@ func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64
 		return &coaching.ConflictError{CaseID: c.ID, Expected: expected, Current: current}
 	}
 	_, err = w.exec(ctx, qUpdateCase, string(c.ParticipantID), c.Model, c.State, string(c.Organisation),
-		closed, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), string(c.ID), expected)
+		closed, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), due, team, string(c.ID), expected)
 	return interpretError(err, rf)
 }
 
@@ -841,14 +843,18 @@ func (w *writer) PurgeCase(ctx context.Context, id coaching.CaseID) error {
 // EraseFeatureData implements coaching.FeatureEraser for the features
 // this store keeps data of: the topic and the peer-support text of every
 // coaching session the case attended are cleared (session.Store); the
-// hours, staff, dates and cases stay for the team hours. Like PurgeCase it
+// hours, staff, dates and cases stay for the team hours. The caseload's
+// contacts, alerts and planned items lose their free text as
+// caseload.Store says (eraseCaseload). Like PurgeCase it
 // overwrites the old bytes and has the WAL checkpointed after the commit.
 func (w *writer) EraseFeatureData(ctx context.Context, id coaching.CaseID) error {
 	if err := w.secureDelete(ctx); err != nil {
 		return interpretError(err, ref{kind: "erasure of the sessions of case", id: string(id)})
 	}
-	_, err := w.exec(ctx, qEraseSessions, string(id))
-	return interpretError(err, ref{kind: "erasure of the sessions of case", id: string(id)})
+	if _, err := w.exec(ctx, qEraseSessions, string(id)); err != nil {
+		return interpretError(err, ref{kind: "erasure of the sessions of case", id: string(id)})
+	}
+	return w.eraseCaseload(ctx, id)
 }
 
 // ---- timers ----------------------------------------------------------------
