@@ -26,11 +26,12 @@ const (
 	// (SQLite rewrites an index entry whenever an UPDATE assigns one of its
 	// columns, even to the same value). It matches only when the indexed
 	// columns keep their values; qUpdateCase handles the rest.
-	// phase_due and team_key (migration 0011) are unindexed too; assigning
-	// team_key its unchanged value costs the case_team trigger's WHEN test
-	// alone.
-	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?, opened_at = ?, closed_at = ?, phase_due = ?, team_key = ?
-		WHERE id = ? AND version = ? AND participant_id = ? AND model = ? AND organisation = ? AND closed = ?`
+	// phase_due (migration 0011) is unindexed too. team_key is compared,
+	// not assigned: a statement that does not set it does not run the
+	// case_team trigger (not even its WHEN test), and a team change, which
+	// is rare, takes qUpdateCase.
+	qUpdateCaseData = `UPDATE cases SET state = ?, version = ?, data = ?, opened_at = ?, closed_at = ?, phase_due = ?
+		WHERE id = ? AND version = ? AND participant_id = ? AND model = ? AND organisation = ? AND closed = ? AND team_key IS ?`
 	// opened_at and closed_at (migration 0005, read by the figures) are
 	// the case's instants in microseconds, closed_at NULL while it is open.
 	qInsertCase = `INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data, opened_at, closed_at, phase_due, team_key)

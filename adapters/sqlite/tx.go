@@ -172,8 +172,9 @@ func (w *writer) InsertCase(ctx context.Context, c coaching.Case) error {
 }
 
 // UpdateCase checks the version in the UPDATE's WHERE clause. The usual
-// update changes neither the participant, the model, the organisation nor
-// whether the case is closed, and assigns only the unindexed columns; when
+// update changes neither the participant, the model, the organisation,
+// whether the case is closed nor its team (team_key), and assigns only the
+// unindexed columns; when
 // that statement matches nothing, the case is read to tell a version
 // conflict from an unknown case from a change of those columns (then
 // written with every column).
@@ -188,8 +189,8 @@ func (w *writer) UpdateCase(ctx context.Context, c coaching.Case, expected int64
 	rf := ref{kind: "case", id: string(c.ID)}
 	closed := boolInt(c.Closed())
 	due, team := phaseDue(&c), teamKey(c.Team)
-	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), due, team,
-		string(c.ID), expected, string(c.ParticipantID), c.Model, string(c.Organisation), closed))
+	n, err := affected(w.exec(ctx, qUpdateCaseData, c.State, c.Version, data, micros(c.OpenedAt), closedMicros(c.ClosedAt), due,
+		string(c.ID), expected, string(c.ParticipantID), c.Model, string(c.Organisation), closed, team))
 	if err != nil {
 		return interpretError(err, rf)
 	}

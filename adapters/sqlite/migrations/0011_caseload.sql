@@ -12,9 +12,11 @@
 -- has one and the case is not paused, else NULL: a case is overdue at now
 -- when it is open and phase_due < now. team_key is the case's team in a
 -- compact form the store writes (actor, role pairs, see teamKey in Go);
--- case_team follows it. Neither is indexed: a transition writes both (the
--- same team_key almost always), and an unindexed column costs a Fire no
--- page. The rows already stored get both from a step in Go after this
+-- case_team follows it. Neither is indexed: a transition writes phase_due
+-- and only compares team_key (UpdateCase's usual statement matches the
+-- stored key and does not assign it, so the trigger below is not even part
+-- of its program; a team change takes the statement that assigns every
+-- column). The rows already stored get both from a step in Go after this
 -- script.
 ALTER TABLE cases ADD COLUMN phase_due INTEGER;
 ALTER TABLE cases ADD COLUMN team_key TEXT;
@@ -30,9 +32,9 @@ CREATE TABLE case_team (
 CREATE INDEX case_team_case ON case_team (case_id);
 
 -- The membership rows are rewritten from the case's JSON only when
--- team_key changes: a transition that keeps the team pays for the WHEN
--- test alone (the trigger names team_key, so an UPDATE that does not set
--- it does not run it at all).
+-- team_key changes (the trigger names team_key, so an UPDATE that does not
+-- set it does not run it at all, and one that sets it unchanged stops at
+-- the WHEN test).
 CREATE TRIGGER case_team_insert AFTER INSERT ON cases BEGIN
     INSERT OR IGNORE INTO case_team (actor_id, role, case_id)
     SELECT coalesce(value ->> '$.actor_id', ''), coalesce(value ->> '$.role', ''), new.id
