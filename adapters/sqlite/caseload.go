@@ -424,7 +424,7 @@ func (w *writer) UpdateAlert(ctx context.Context, a caseload.Alert, expected int
 		return interpretError(err, rf)
 	}
 	if current != expected {
-		return &coaching.ConflictError{CaseID: coaching.CaseID(caseID), Subject: subject, Expected: expected, Current: current}
+		return &coaching.ConflictError{CaseID: coaching.CaseID(caseID), Subject: "alert " + a.ID, Expected: expected, Current: current}
 	}
 	return invalid("alert", fmt.Sprintf("alert %q: its case and cause never change", a.ID))
 }
@@ -462,8 +462,13 @@ func (r *reader) PlannedItem(ctx context.Context, id string) (caseload.Planned, 
 func (r *reader) PlannedItems(ctx context.Context, q caseload.PlannedQuery) ([]caseload.Planned, error) {
 	var b strings.Builder
 	args := make([]any, 0, 10)
-	b.WriteString(`SELECT data, version FROM planned WHERE id > ?`)
-	args = append(args, q.After)
+	// After pages by id within the (On, id) order: the items after the one
+	// named After where it is now (all of them when there is no such item).
+	b.WriteString(`SELECT data, version FROM planned WHERE 1 = 1`)
+	if q.After != "" {
+		b.WriteString(` AND (NOT EXISTS (SELECT 1 FROM planned WHERE id = ?) OR (on_day, id) > (SELECT on_day, id FROM planned WHERE id = ?))`)
+		args = append(args, q.After, q.After)
+	}
 	for _, f := range []struct{ cond, v string }{
 		{` AND organisation = ?`, string(q.Organisation)},
 		{` AND owner = ?`, q.Owner},
@@ -594,7 +599,7 @@ func (w *writer) UpdatePlanned(ctx context.Context, p caseload.Planned, expected
 		if len(p.Cases) > 0 {
 			caseID = p.Cases[0]
 		}
-		return &coaching.ConflictError{CaseID: caseID, Subject: subject, Expected: expected, Current: current}
+		return &coaching.ConflictError{CaseID: caseID, Subject: "planned " + p.ID, Expected: expected, Current: current}
 	}
 	return w.plannedCases(ctx, &p, day)
 }
