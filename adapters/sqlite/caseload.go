@@ -111,12 +111,10 @@ func summariesQuery(f caseload.Filter) (string, []any, error) {
 		if len(in.vs) == 0 {
 			continue
 		}
-		js, err := json.Marshal(in.vs)
-		if err != nil {
+		var err error
+		if args, err = whereIn(&b, args, in.col, in.vs); err != nil {
 			return "", nil, err
 		}
-		b.WriteString(` AND ` + in.col + ` IN (SELECT value FROM json_each(?))`)
-		args = append(args, string(js))
 	}
 	switch f.Status {
 	case caseload.StatusOpen, "":
@@ -279,23 +277,83 @@ const (
 	qAlertKeys = `SELECT version, case_id, cause_kind, cause_key FROM alerts WHERE id = ?`
 )
 
-// decodeAlert reads an alert's JSON; the version column is the truth.
-func decodeAlert(data []byte, version int64) (caseload.Alert, error) {
-	var a caseload.Alert
-	if err := json.Unmarshal(data, &a); err != nil {
-		return caseload.Alert{}, fmt.Errorf("sqlite: alert: stored JSON does not decode: %w", err)
+// decodeVersioned reads an alert's or a planned item's JSON into v and
+// sets its version from the version column, which is the truth.
+func decodeVersioned[T any](kind string, data []byte, version int64, setVersion func(*T, int64)) (T, error) {
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("sqlite: %s: stored JSON does not decode: %w", kind, err)
 	}
-	a.Version = version
-	return a, nil
+	setVersion(&v, version)
+	return v, nil
+}
+
+func decodeAlert(data []byte, version int64) (caseload.Alert, error) {
+	return decodeVersioned("alert", data, version, func(a *caseload.Alert, v int64) { a.Version = v })
+}
+
+func decodePlanned(data []byte, version int64) (caseload.Planned, error) {
+	return decodeVersioned("planned item", data, version, func(p *caseload.Planned, v int64) { p.Version = v })
+}
+
+// queryVersioned runs a query of (data, version) rows and decodes each.
+func queryVersioned[T any](ctx context.Context, r *reader, rf ref, query string, args []any, decode func([]byte, int64) (T, error)) ([]T, error) {
+	rows, err := r.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, interpretError(err, rf)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var data []byte
+		var version int64
+		if err := rows.Scan(&data, &version); err != nil {
+			return nil, interpretError(err, rf)
+		}
+		v, err := decode(data, version)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, interpretError(rows.Err(), rf)
+}
+
+// whereIn adds "AND col IN (the values)" to a query, the values as one
+// JSON array parameter.
+func whereIn[T any](b *strings.Builder, args []any, col string, vs []T) ([]any, error) {
+	js, err := json.Marshal(vs)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(` AND ` + col + ` IN (SELECT value FROM json_each(?))`)
+	return append(args, string(js)), nil
+}
+
+// orderLimit ends a query with its order and, when limit > 0, its limit.
+func orderLimit(b *strings.Builder, args []any, order string, limit int) []any {
+	b.WriteString(` ORDER BY ` + order)
+	if limit > 0 {
+		b.WriteString(` LIMIT ?`)
+		args = append(args, limit)
+	}
+	return args
+}
+
+// getVersioned reads one (data, version) row; a *coaching.NotFoundError
+// of rf when there is none.
+func getVersioned[T any](ctx context.Context, r *reader, rf ref, query string, decode func([]byte, int64) (T, error)) (T, error) {
+	var data []byte
+	var version int64
+	if err := r.queryRow(ctx, query, rf.id).Scan(&data, &version); err != nil {
+		var zero T
+		return zero, interpretError(err, rf)
+	}
+	return decode(data, version)
 }
 
 func (r *reader) Alert(ctx context.Context, id string) (caseload.Alert, error) {
-	var data []byte
-	var version int64
-	if err := r.queryRow(ctx, qAlert, id).Scan(&data, &version); err != nil {
-		return caseload.Alert{}, interpretError(err, ref{kind: "alert", id: id})
-	}
-	return decodeAlert(data, version)
+	return getVersioned(ctx, r, ref{kind: "alert", id: id}, qAlert, decodeAlert)
 }
 
 func (r *reader) Alerts(ctx context.Context, q caseload.AlertQuery) ([]caseload.Alert, error) {
@@ -317,45 +375,17 @@ func (r *reader) Alerts(ctx context.Context, q caseload.AlertQuery) ([]caseload.
 	if len(statuses) == 0 {
 		statuses = []caseload.AlertStatus{caseload.AlertOpen, caseload.AlertAcknowledged}
 	}
-	js, err := json.Marshal(statuses)
+	args, err := whereIn(&b, args, "status", statuses)
 	if err != nil {
 		return nil, err
 	}
-	b.WriteString(` AND status IN (SELECT value FROM json_each(?))`)
-	args = append(args, string(js))
 	if len(q.Kinds) > 0 {
-		js, err := json.Marshal(q.Kinds)
-		if err != nil {
+		if args, err = whereIn(&b, args, "cause_kind", q.Kinds); err != nil {
 			return nil, err
 		}
-		b.WriteString(` AND cause_kind IN (SELECT value FROM json_each(?))`)
-		args = append(args, string(js))
 	}
-	b.WriteString(` ORDER BY id`)
-	if q.Limit > 0 {
-		b.WriteString(` LIMIT ?`)
-		args = append(args, q.Limit)
-	}
-	rf := ref{kind: "alerts"}
-	rows, err := r.tx.QueryContext(ctx, b.String(), args...)
-	if err != nil {
-		return nil, interpretError(err, rf)
-	}
-	defer rows.Close()
-	out := []caseload.Alert{}
-	for rows.Next() {
-		var data []byte
-		var version int64
-		if err := rows.Scan(&data, &version); err != nil {
-			return nil, interpretError(err, rf)
-		}
-		a, err := decodeAlert(data, version)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, interpretError(rows.Err(), rf)
+	args = orderLimit(&b, args, "id", q.Limit)
+	return queryVersioned(ctx, r, ref{kind: "alerts"}, b.String(), args, decodeAlert)
 }
 
 // caseExists returns a *coaching.NotFoundError when case id is not stored.
@@ -441,22 +471,8 @@ const (
 	qPutPlannedCase     = `INSERT OR IGNORE INTO planned_cases (case_id, planned_id, on_day, status) VALUES (?, ?, ?, ?)`
 )
 
-func decodePlanned(data []byte, version int64) (caseload.Planned, error) {
-	var p caseload.Planned
-	if err := json.Unmarshal(data, &p); err != nil {
-		return caseload.Planned{}, fmt.Errorf("sqlite: planned item: stored JSON does not decode: %w", err)
-	}
-	p.Version = version
-	return p, nil
-}
-
 func (r *reader) PlannedItem(ctx context.Context, id string) (caseload.Planned, error) {
-	var data []byte
-	var version int64
-	if err := r.queryRow(ctx, qPlanned, id).Scan(&data, &version); err != nil {
-		return caseload.Planned{}, interpretError(err, ref{kind: "planned", id: id})
-	}
-	return decodePlanned(data, version)
+	return getVersioned(ctx, r, ref{kind: "planned", id: id}, qPlanned, decodePlanned)
 }
 
 func (r *reader) PlannedItems(ctx context.Context, q caseload.PlannedQuery) ([]caseload.Planned, error) {
@@ -483,12 +499,10 @@ func (r *reader) PlannedItems(ctx context.Context, q caseload.PlannedQuery) ([]c
 	if len(statuses) == 0 {
 		statuses = []caseload.PlannedStatus{caseload.PlannedOpen}
 	}
-	js, err := json.Marshal(statuses)
+	args, err := whereIn(&b, args, "status", statuses)
 	if err != nil {
 		return nil, err
 	}
-	b.WriteString(` AND status IN (SELECT value FROM json_each(?))`)
-	args = append(args, string(js))
 	for _, d := range []struct {
 		cond  string
 		field string
@@ -504,31 +518,8 @@ func (r *reader) PlannedItems(ctx context.Context, q caseload.PlannedQuery) ([]c
 		b.WriteString(d.cond)
 		args = append(args, day)
 	}
-	b.WriteString(` ORDER BY on_day, id`)
-	if q.Limit > 0 {
-		b.WriteString(` LIMIT ?`)
-		args = append(args, q.Limit)
-	}
-	rf := ref{kind: "planned items"}
-	rows, err := r.tx.QueryContext(ctx, b.String(), args...)
-	if err != nil {
-		return nil, interpretError(err, rf)
-	}
-	defer rows.Close()
-	out := []caseload.Planned{}
-	for rows.Next() {
-		var data []byte
-		var version int64
-		if err := rows.Scan(&data, &version); err != nil {
-			return nil, interpretError(err, rf)
-		}
-		p, err := decodePlanned(data, version)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, interpretError(rows.Err(), rf)
+	args = orderLimit(&b, args, "on_day, id", q.Limit)
+	return queryVersioned(ctx, r, ref{kind: "planned items"}, b.String(), args, decodePlanned)
 }
 
 // plannedCases rewrites the item's rows of planned_cases (the cases it
