@@ -48,3 +48,8 @@ func TestSessions(t *testing.T) {
 func TestAttendance(t *testing.T) {
 	storetest.RunAttendance(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// The store keeps the caseload: the caseload feature's port.
+func TestCaseload(t *testing.T) {
+	storetest.RunCaseload(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}
