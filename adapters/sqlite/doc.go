@@ -134,6 +134,19 @@
 // week. Longer windows, and windows that end before those days, are read
 // from attendance_days.
 //
+// The caseload (coaching/caseload, migration 0011) keeps alerts, planned
+// items and contacts in tables of their own, and its list
+// (caseload.Reader.Summaries) is one query per page in the order of
+// caseload.Key.Less, after the previous page's key. "My caseload" reads
+// the member's cases from case_team, which triggers keep in step with a
+// compact team_key column of the case: the usual UpdateCase compares that
+// key instead of assigning it, so a transition runs no trigger for it,
+// and only a team change rewrites the membership rows. The phase deadline
+// the urgency order needs is a narrow unindexed column (phase_due), and
+// the order by name reads participants.sort_name (caseload.NameKey,
+// written by the store on every participant write). Alerts, planned
+// items and contacts are not written by a Fire.
+//
 // # Erasure
 //
 // coaching/erasure's Service.Erase and Service.ApplyRetention delete and
