@@ -1,5 +1,7 @@
 -- 0011: the caseload's data (coaching/caseload): alerts, planned items and
 -- contacts, and what the list reads from the cases and participants.
+-- (It takes the place of the no-op placeholder of this name that kept the
+-- numbering in step with PostgreSQL's 0011 for a few minutes, unreleased.)
 --
 -- The list (caseload.Reader.Summaries) is one query over cases: a case's
 -- team comes from case_team (kept in step with the case by triggers), its
