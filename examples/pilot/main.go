@@ -35,6 +35,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/internal/mailtest"
@@ -110,6 +111,8 @@ type simulation struct {
 	sessions *session.Service
 	refs     *referral.Service
 	att      *attendance.Service
+	// cl is the caseload: the personal tutor's list and alerts.
+	cl *caseload.Service
 	// sysKey lets the nightly early-warning review run as the engine's
 	// own actor (coaching.Options.SystemKey).
 	sysKey *coaching.SystemKey
@@ -146,6 +149,12 @@ type simulation struct {
 	outreachContact int
 
 	ref referralFlow
+
+	// The caseload: the nightly review's alerts, the tutor's resolutions
+	// and her caseload at the three moments.
+	clRaised, clCleared int
+	tutorResolved       int
+	moments             []caseloadMoment
 }
 
 // referralFlow follows the one referral of the term.
@@ -212,6 +221,9 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	if sim.att, err = attendance.New(sim.eng, nil); err != nil {
 		return nil, err
 	}
+	if sim.cl, err = caseload.New(sim.eng, nil); err != nil {
+		return nil, err
+	}
 	sender, err := smtp.New(smtp.Options{
 		Addr:          mail.Addr,
 		From:          "Valmennus <valmennus@oppilaitos.example>",
@@ -276,6 +288,9 @@ func (s *simulation) schoolDayRun(ctx context.Context) error {
 		if err := s.redirect(ctx); err != nil {
 			return err
 		}
+	}
+	if err := s.tutorsAlerts(ctx); err != nil {
+		return err
 	}
 	plan := s.drawDay()
 	lessons := Timetable(d)
@@ -353,6 +368,15 @@ func (s *simulation) evening(ctx context.Context) error {
 		return err
 	}
 	s.absorb(&attendance.Result{Raised: raised, Cleared: cleared}, false)
+	rev, err := s.cl.Review(ctx, s.sysKey)
+	if err != nil {
+		return err
+	}
+	s.clRaised += len(rev.Raised)
+	s.clCleared += len(rev.Resolved)
+	if err := s.takeCaseload(ctx); err != nil {
+		return err
+	}
 	return s.at(ctx, 18, 5)
 }
 
@@ -575,6 +599,10 @@ func (s *simulation) midday(ctx context.Context) error {
 				Elements: []session.ApproachElement{session.ElementTrust, session.ElementPresence, session.ElementEmotionalConnection},
 				Topic:    "yksilövalmennus: opiskelurytmi ja läsnäolo"}); err != nil {
 				return fmt.Errorf("individual coaching: %w", err)
+			}
+			if _, err := s.cl.LogContact(ctx, coach.actor(), caseload.Contact{CaseID: st.CaseID, Kind: caseload.ContactSession, On: d,
+				Note: "yksilövalmennus"}); err != nil {
+				return fmt.Errorf("log the contact: %w", err)
 			}
 			st.individualCoached++
 			s.individual++

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/referral"
 )
@@ -27,7 +28,7 @@ func TestRunIsDeterministic(t *testing.T) {
 	out := first.String()
 	lines := strings.Count(out, "\n")
 	assert.GreaterOrEqual(t, lines, 40, "a readable summary")
-	assert.LessOrEqual(t, lines, 60, "a compact summary")
+	assert.LessOrEqual(t, lines, 80, "a compact summary")
 	for _, want := range []string{
 		"Class: 25 students",
 		"minors 23 at the start, 22 at the end",
@@ -39,6 +40,7 @@ func TestRunIsDeterministic(t *testing.T) {
 		"cleared by a correction: unexplained_3_in_10",
 		"→ completed",
 		"Cases at the end of the term: 25",
+		"Personal tutor's caseload",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -217,4 +219,43 @@ func TestCommandLine(t *testing.T) {
 			assert.Contains(t, stderr.String(), "Usage:")
 		})
 	}
+}
+
+// The personal tutor's caseload at the three moments: her open cases in
+// urgency order, and her alerts raised by the nightly review, taken on and
+// resolved.
+func TestTutorsCaseload(t *testing.T) {
+	ctx := context.Background()
+	sim, err := simulate(ctx, Seed)
+	require.NoError(t, err)
+	require.Len(t, sim.moments, len(caseloadMoments))
+	var acknowledged bool
+	resolved := 0
+	for i, m := range sim.moments {
+		assert.Equal(t, caseloadMoments[i], m.on)
+		acknowledged = acknowledged || m.acknowledged > 0
+		assert.GreaterOrEqual(t, m.resolved, resolved, "resolved alerts stay resolved")
+		resolved = m.resolved
+		// Flagged cases first (none is overdue: the pilot model's phases
+		// run the whole year), then the rest, each by oldest contact.
+		rank := func(r caseload.Row) int {
+			if len(r.Flags) > 0 || r.OpenAlerts > 0 {
+				return 0
+			}
+			return 1
+		}
+		for k := 1; k < len(m.rows); k++ {
+			a, b := m.rows[k-1], m.rows[k]
+			require.LessOrEqual(t, rank(a), rank(b), "%s: %s before %s", m.on, a.CaseID, b.CaseID)
+			if rank(a) == rank(b) {
+				require.False(t, b.LastContact.Before(a.LastContact), "%s: %s before %s", m.on, a.CaseID, b.CaseID)
+			}
+		}
+	}
+	assert.True(t, acknowledged, "an alert taken on and not yet resolved at one of the moments")
+	assert.Len(t, sim.moments[0].rows, 25)
+	assert.Len(t, sim.moments[2].rows, 24, "the redirected student's case is closed")
+	assert.Equal(t, sim.clRaised, sim.moments[2].open+sim.moments[2].acknowledged+sim.moments[2].resolved, "every alert raised is the tutor's")
+	assert.Equal(t, sim.clCleared+sim.tutorResolved, sim.moments[2].resolved)
+	assert.Positive(t, sim.tutorResolved)
 }

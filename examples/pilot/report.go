@@ -339,6 +339,12 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	}
 	pr.blank()
 	pr.f("Cases at the end of the term: %d (%s)", len(cases), strings.Join(st, ", "))
+
+	// The personal tutor's caseload.
+	pr.blank()
+	pr.f("Caseload alerts: %d raised by the nightly review, %d resolved by it when the condition cleared, %d resolved by the tutor after a coaching meeting",
+		s.clRaised, s.clCleared, s.tutorResolved)
+	s.printCaseload(pr)
 	return pr.err
 }
 
