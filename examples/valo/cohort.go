@@ -41,7 +41,12 @@ const (
 
 // Coordinator is the project's coordinator, who reads every case and the
 // figures: in the access policy, the organisation's head of studies.
-var Coordinator = coaching.Actor{ID: "coordinator", Name: "Projektikoordinaattori", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+var Coordinator = coaching.Actor{ID: "coordinator", Name: "Projektikoordinaattori", Roles: []coaching.Role{coaching.RoleHeadOfStudies}, Organisation: Workshop}
+
+// Workshop is the organisation of every case, participant and staff member:
+// the workshop's provider OID (plan.go's providerOID), so that lists such
+// as a coach's caseload are the workshop's.
+const Workshop coaching.OrganisationID = providerOID
 
 // Dates of the project and of the simulated intake.
 var (
@@ -89,7 +94,7 @@ var Coaches = []Coach{
 
 // Actor is the coach as an engine actor.
 func (c Coach) Actor() coaching.Actor {
-	return coaching.Actor{ID: c.ID, Name: c.Name, Roles: []coaching.Role{coaching.RoleCoach}}
+	return coaching.Actor{ID: c.ID, Name: c.Name, Roles: []coaching.Role{coaching.RoleCoach}, Organisation: Workshop}
 }
 
 // Team is a case's support team: the coach, with role coach.
@@ -449,6 +454,7 @@ func person(r *rand.Rand, id string, entry coaching.Date, female, under30 bool, 
 	birth := birthDate(r, entry, age)
 	return coaching.Participant{
 		ID:           coaching.ParticipantID(id),
+		Organisation: Workshop,
 		GivenNames:   choose(r, given),
 		FamilyName:   choose(r, family),
 		BirthDate:    birth,

@@ -22,6 +22,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
@@ -89,6 +90,8 @@ type rejection struct {
 type simulation struct {
 	eng        *coaching.Engine
 	plans      *hoks.Service
+	cl         *caseload.Service
+	week       *weekPlan // a coach's week plan (week.go)
 	cohort     []Member
 	applicants []Member
 	cases      []simCase
@@ -150,7 +153,11 @@ func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *c
 	if err != nil {
 		return nil, err
 	}
-	sim := &simulation{eng: eng, plans: plans, cohort: Cohort(seed), applicants: Applicants(seed)}
+	cl, err := caseload.New(eng, nil)
+	if err != nil {
+		return nil, err
+	}
+	sim := &simulation{eng: eng, plans: plans, cl: cl, cohort: Cohort(seed), applicants: Applicants(seed)}
 	for i := range sim.cohort {
 		sim.cases = append(sim.cases, simCase{id: coaching.CaseID(fmt.Sprintf("valo-%03d", i+1)), member: &sim.cohort[i]})
 	}
@@ -176,10 +183,16 @@ func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *c
 
 	for day := sim.first; !day.After(sim.last); day = day.AddDays(1) {
 		now = day.At(9, 0)
+		if err := sim.planWeek(ctx, day); err != nil {
+			return nil, fmt.Errorf("%s: plan the week: %w", day, err)
+		}
 		for _, a := range schedule[day] {
 			if err := sim.do(ctx, a, day); err != nil {
 				return nil, err
 			}
+		}
+		if err := sim.weekDay(ctx, day); err != nil {
+			return nil, fmt.Errorf("%s: the week plan: %w", day, err)
 		}
 		rep, err := eng.Tick(ctx, now)
 		if err != nil {
@@ -405,6 +418,8 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	if err := s.hoksSummary(ctx, r); err != nil {
 		return err
 	}
+	r.line("")
+	s.printWeek(r)
 	r.line("")
 	if err := s.figures(ctx, r); err != nil {
 		return err
