@@ -139,7 +139,8 @@ func (s *simulation) printWeek(r *reportWriter) {
 	days := []string{"Mon", "Tue", "Wed", "Thu", "Fri"}
 	for _, p := range w.items {
 		d := int(p.On.Start().Sub(w.monday.Start()).Hours() / 24)
-		who := string(p.Cases[0])
+		// The report names no case or participant: the count only.
+		who := "1 participant"
 		if len(p.Cases) > 1 {
 			who = fmt.Sprintf("%d participants", len(p.Cases))
 		}
