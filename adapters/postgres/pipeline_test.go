@@ -98,11 +98,21 @@ type racingTx struct {
 }
 
 func (t *racingTx) UpdateCaseLater(ctx context.Context, c coaching.Case, expected int64) error {
+	t.runRace()
+	return t.later.UpdateCaseLater(ctx, c, expected)
+}
+
+// UpdateCase races too: a bound engine saves the case with it.
+func (t *racingTx) UpdateCase(ctx context.Context, c coaching.Case, expected int64) error {
+	t.runRace()
+	return t.Tx.UpdateCase(ctx, c, expected)
+}
+
+func (t *racingTx) runRace() {
 	if race := t.s.race; race != nil {
 		t.s.race = nil
 		race()
 	}
-	return t.later.UpdateCaseLater(ctx, c, expected)
 }
 
 // A Fire that loses the race to a concurrent one on its pipelined case
@@ -167,37 +177,6 @@ func TestPipelinedFireConflict(t *testing.T) {
 	assert.Len(t, raced.timers, 1)
 }
 
-// racingBoundTx lets race run just before a bound engine's case update,
-// whichever form the engine chooses.
-type racingBoundTx struct {
-	coaching.Tx
-	s *racingStore
-}
-
-func (t *racingBoundTx) UpdateCase(ctx context.Context, c coaching.Case, v int64) error {
-	if r := t.s.race; r != nil {
-		t.s.race = nil
-		r()
-	}
-	return t.Tx.UpdateCase(ctx, c, v)
-}
-
-func (t *racingBoundTx) UpdateCaseLater(ctx context.Context, c coaching.Case, v int64) error {
-	if r := t.s.race; r != nil {
-		t.s.race = nil
-		r()
-	}
-	return t.Tx.(coaching.PipelinedCaseTx).UpdateCaseLater(ctx, c, v)
-}
-
-func (t *racingBoundTx) EnqueueLater(ctx context.Context, n coaching.Notice) error {
-	return t.Tx.(coaching.PipelinedTx).EnqueueLater(ctx, n)
-}
-
-func (t *racingBoundTx) DropTimer(ctx context.Context, k string) error {
-	return t.Tx.(coaching.PipelinedTx).DropTimer(ctx, k)
-}
-
 // A Fire on an engine bound to the store's own transaction (Engine.In
 // inside Store.Update) that loses the race reports the conflict itself, at
 // once, and the transaction stays usable for the host: the bound engine
@@ -217,7 +196,8 @@ func TestBoundFireInStoreUpdateReportsItsConflict(t *testing.T) {
 				require.NoError(t, err)
 			}
 		}}
-		_, fireErr = eng.In(&racingBoundTx{Tx: tx, s: rs}).Fire(ctx, coach, "c-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
+		rtx := &racingTx{Tx: tx, PipelinedTx: tx.(coaching.PipelinedTx), later: tx.(coaching.PipelinedCaseTx), s: rs}
+		_, fireErr = eng.In(rtx).Fire(ctx, coach, "c-1", coaching.ValoPause, &coaching.FireOptions{Reason: "sick leave"})
 		if fireErr == nil {
 			return nil
 		}
