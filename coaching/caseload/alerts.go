@@ -104,6 +104,10 @@ func (s *Service) raiseIn(sc *coaching.Scope, c coaching.Case, in AlertInput, pl
 		pr = append(pr, coaching.FieldProblem{Field: "cause.kind", Message: fmt.Sprintf("unknown cause %q", a.Cause.Kind)})
 	}
 	pr = append(pr, coaching.TextProblems("cause.key", a.Cause.Key, 200, false)...)
+	if !a.Welfare && strings.HasPrefix(a.Cause.Key, welfareKey) {
+		pr = append(pr, coaching.FieldProblem{Field: "cause.key", Message: "the prefix " + welfareKey + " is kept for welfare alerts"})
+	}
+	a.Cause = causeOf(a.Cause, a.Welfare)
 	if a.Title == "" {
 		a.Title = titleOf(a.Cause.Kind, c.State)
 	}
@@ -124,12 +128,26 @@ func (s *Service) raiseIn(sc *coaching.Scope, c coaching.Case, in AlertInput, pl
 	if old, ok, err := activeFor(ctx, st, c.ID, a.Cause); err != nil || ok {
 		return old, false, err
 	}
-	err = change(sc, c.ID, "alert_raised", auditPayload{Alert: a.ID, Kind: string(a.Cause.Kind), Status: string(a.Status), Owner: a.Owner.ActorID},
+	err = change(sc, c.ID, "alert_raised", auditPayload{Alert: a.ID, Kind: string(a.Cause.Kind), Status: string(a.Status), Owner: a.Owner.ActorID}, a.Welfare,
 		func(st Store) error { return st.PutAlert(ctx, a) })
 	if err != nil {
 		return Alert{}, false, err
 	}
 	return a, true, nil
+}
+
+// welfareKey begins the cause key of every welfare alert, so that a welfare
+// alert and any other never share a cause: raising a cause that only a
+// welfare alert holds would otherwise hand that alert, or its id in a
+// duplicate error, to an actor who may not know of it.
+const welfareKey = "welfare:"
+
+// causeOf is cause as a welfare alert's or another's.
+func causeOf(c Cause, welfare bool) Cause {
+	if welfare && !strings.HasPrefix(c.Key, welfareKey) {
+		c.Key = welfareKey + c.Key
+	}
+	return c
 }
 
 // activeFor returns case id's active alert for cause, if any.
@@ -297,7 +315,7 @@ func (s *Service) updateIn(sc *coaching.Scope, c coaching.Case, a Alert, version
 		}
 	}
 	next.Version = version + 1
-	err := change(sc, a.CaseID, "alert_"+event, auditPayload{Alert: a.ID, Kind: string(a.Cause.Kind), Status: string(next.Status), Owner: next.Owner.ActorID},
+	err := change(sc, a.CaseID, "alert_"+event, auditPayload{Alert: a.ID, Kind: string(a.Cause.Kind), Status: string(next.Status), Owner: next.Owner.ActorID}, a.Welfare,
 		func(st Store) error { return st.UpdateAlert(ctx, next, version) })
 	if err != nil {
 		return Alert{}, err

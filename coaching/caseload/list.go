@@ -132,6 +132,11 @@ func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff
 	}
 	if sm.Next != nil {
 		n := *sm.Next
+		if !staff {
+			// A planned item's title is staff's wording; a student or a
+			// guardian sees its kind and date.
+			n.Title = ""
+		}
 		r.Next = &n
 	}
 	return r

@@ -78,7 +78,7 @@ func (s *Service) Plan(ctx context.Context, actor coaching.Actor, p Planned) (Pl
 		p.Organisation, p.Status, p.Moves, p.Session, p.Reason = actor.Organisation, PlannedOpen, 0, "", ""
 		p.CreatedAt, p.CreatedBy, p.UpdatedAt, p.UpdatedBy, p.Version = now, actor.ID, now, actor.ID, 1
 		for i, c := range cs {
-			err := change(sc, c.ID, "planned", auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(p.Status), On: p.On.String()}, func(st Store) error {
+			err := change(sc, c.ID, "planned", auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(p.Status), On: p.On.String()}, false, func(st Store) error {
 				if i == 0 {
 					return st.PutPlanned(ctx, p)
 				}
@@ -272,7 +272,7 @@ func (s *Service) updatePlanned(ctx context.Context, actor coaching.Actor, id st
 		}
 		next.UpdatedAt, next.UpdatedBy, next.Version = sc.Now(), actor.ID, version+1
 		for i, c := range cs {
-			err := change(sc, c.ID, event, auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(next.Status), On: next.On.String(), Session: next.Session},
+			err := change(sc, c.ID, event, auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(next.Status), On: next.On.String(), Session: next.Session}, false,
 				func(st Store) error {
 					if i == 0 {
 						return st.UpdatePlanned(ctx, next, version)
@@ -378,7 +378,7 @@ func (s *Service) LogContact(ctx context.Context, actor coaching.Actor, c Contac
 			return err
 		}
 		c.Organisation, c.At, c.By = cs.Organisation, now, actor.ID
-		err = change(sc, c.CaseID, "contact", auditPayload{Contact: c.ID, Kind: string(c.Kind), On: c.On.String()},
+		err = change(sc, c.CaseID, "contact", auditPayload{Contact: c.ID, Kind: string(c.Kind), On: c.On.String()}, false,
 			func(st Store) error { return st.PutContact(ctx, c) })
 		if err != nil {
 			return err
@@ -411,7 +411,18 @@ func (s *Service) Contacts(ctx context.Context, actor coaching.Actor, id coachin
 			return err
 		}
 		out, err = rd.Contacts(ctx, id, limit)
-		return err
+		if err != nil {
+			return err
+		}
+		// The notes are staff's working notes, which may touch on the
+		// student's welfare: a student or a guardian who may read the
+		// case sees when and how contact was made, not what was noted.
+		if !isStaff(actor) {
+			for i := range out {
+				out[i].Note = ""
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -125,17 +125,32 @@ type auditPayload struct {
 	Contact string `json:"contact,omitempty"`
 	Session string `json:"session,omitempty"`
 	Kind    string `json:"kind,omitempty"`
-	Status  string `json:"status,omitempty"`
-	Owner   string `json:"owner,omitempty"`
-	On      string `json:"on,omitempty"`
+	// Cause is a welfare alert's cause kind: its entry's Kind names the
+	// kernel's welfare family instead (see change).
+	Cause  string `json:"cause,omitempty"`
+	Status string `json:"status,omitempty"`
+	Owner  string `json:"owner,omitempty"`
+	On     string `json:"on,omitempty"`
 }
+
+// welfareAlertDocument names the kernel's welfare family ("welfare_") in
+// the audit entry of a welfare alert's change: the kernel then shows the
+// entry only to those the policy allows read_welfare on the case, as it
+// shows welfare records, so that not even the existence of a welfare alert
+// (a referral's follow-up) reaches the rest of the team through the trail.
+const welfareAlertDocument = "welfare_alert"
 
 // change writes fn's store writes on case id with one audit entry of
 // event, after the policy allowed the scope's actor to change the case.
-func change(sc *coaching.Scope, id coaching.CaseID, event string, p auditPayload, fn func(st Store) error) error {
+// welfare marks the change of a welfare alert (see welfareAlertDocument).
+func change(sc *coaching.Scope, id coaching.CaseID, event string, p auditPayload, welfare bool, fn func(st Store) error) error {
 	st, err := writePort(sc)
 	if err != nil {
 		return err
+	}
+	kind := AuditCaseload
+	if welfare {
+		kind, p.Cause, p.Kind = coaching.AuditDocument, p.Kind, welfareAlertDocument
 	}
 	raw, err := json.Marshal(p)
 	if err != nil {
@@ -145,7 +160,7 @@ func change(sc *coaching.Scope, id coaching.CaseID, event string, p auditPayload
 		if err := fn(st); err != nil {
 			return err
 		}
-		ch.Audit(AuditCaseload, event, "", raw)
+		ch.Audit(kind, event, "", raw)
 		return nil
 	})
 	return err

@@ -45,9 +45,17 @@ func Attach(spec *coaching.ModelSpec, templates ...Template) error {
 	if spec == nil {
 		return errors.New("caseload: Attach: spec is nil")
 	}
-	for _, tp := range templates {
+	for i, tp := range templates {
 		if err := tp.check(spec.Name); err != nil {
 			return err
+		}
+		// A task's id carries its template's name: two templates of one
+		// name would create tasks of the same ids, and the second's would
+		// be lost as duplicates.
+		for _, other := range templates[:i] {
+			if other.Name == tp.Name {
+				return fmt.Errorf("caseload: Attach: two templates are named %q", tp.Name)
+			}
 		}
 		var events []string
 		for _, ev := range spec.Events {
@@ -136,7 +144,7 @@ func (tp Template) items(t *coaching.Transition, next coaching.Case) []Planned {
 		if !ok {
 			continue
 		}
-		out = append(out, Planned{ID: "tpl-" + string(next.ID) + "-" + strconv.FormatInt(next.Version, 10) + "-" + strconv.Itoa(i),
+		out = append(out, Planned{ID: "tpl-" + tp.Name + "-" + string(next.ID) + "-" + strconv.FormatInt(next.Version, 10) + "-" + strconv.Itoa(i),
 			Kind: task.Kind, Title: task.Title, Cases: []coaching.CaseID{next.ID}, Organisation: next.Organisation, Owner: o,
 			On: on.AddDays(task.DueInDays), Status: PlannedOpen, Template: tp.Name, CreatedAt: t.Now, CreatedBy: t.Actor.ID,
 			UpdatedAt: t.Now, UpdatedBy: t.Actor.ID, Version: 1})
