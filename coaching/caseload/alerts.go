@@ -117,10 +117,13 @@ func (s *Service) raiseIn(sc *coaching.Scope, c coaching.Case, in AlertInput, pl
 	} else if !a.Due.Valid() {
 		pr = append(pr, coaching.FieldProblem{Field: "due", Message: "not a calendar date"})
 	}
-	if a.Owner == (Owner{}) {
-		a.Owner = s.defaultOwner(c.Team, a.Cause.Kind, sc.Actor(), planned)
-	} else if !onTeam(c.Team, a.Owner) {
+	switch {
+	case a.Owner == (Owner{}):
+		a.Owner = s.defaultOwner(c.Team, a.Cause.Kind, sc.Actor(), planned, a.Welfare)
+	case !onTeam(c.Team, a.Owner):
 		pr = append(pr, coaching.FieldProblem{Field: "owner", Message: fmt.Sprintf("%s is not on the case's team as %s", a.Owner.ActorID, a.Owner.Role)})
+	case a.Welfare && !a.Owner.Role.IsWelfare():
+		pr = append(pr, coaching.FieldProblem{Field: "owner", Message: "a welfare alert is owned by a welfare role (curator, psychologist, nurse)"})
 	}
 	if err := problemsErr("alert", pr); err != nil {
 		return Alert{}, false, err
@@ -165,11 +168,31 @@ func activeFor(ctx context.Context, rd Reader, id coaching.CaseID, cause Cause) 
 }
 
 // defaultOwner picks an alert's owner on team.
-func (s *Service) defaultOwner(team []coaching.TeamMember, kind CauseKind, actor coaching.Actor, planned Owner) Owner {
-	return ownerFor(s.roles, team, kind, actor, planned)
+func (s *Service) defaultOwner(team []coaching.TeamMember, kind CauseKind, actor coaching.Actor, planned Owner, welfare bool) Owner {
+	return ownerFor(s.roles, team, kind, actor, planned, welfare)
 }
 
-func ownerFor(roles map[CauseKind][]coaching.Role, team []coaching.TeamMember, kind CauseKind, actor coaching.Actor, planned Owner) Owner {
+func ownerFor(roles map[CauseKind][]coaching.Role, team []coaching.TeamMember, kind CauseKind, actor coaching.Actor, planned Owner, welfare bool) Owner {
+	if welfare {
+		// Only someone who may see a welfare alert owns it: the cause's
+		// welfare roles in order, else any welfare role on the team, else
+		// no one (an unowned alert the welfare roles see in Alerts).
+		var wr []coaching.Role
+		for _, r := range roles[kind] {
+			if r.IsWelfare() {
+				wr = append(wr, r)
+			}
+		}
+		if o, ok := firstWithRole(team, wr); ok {
+			return o
+		}
+		for _, m := range team {
+			if m.Role.IsWelfare() {
+				return Owner{ActorID: m.ActorID, Role: m.Role}
+			}
+		}
+		return Owner{}
+	}
 	if kind == CausePlannedOverdue && planned != (Owner{}) {
 		return planned
 	}

@@ -263,7 +263,7 @@ func AlertOnTimer(kind CauseKind, h coaching.TimerHandler, cause func(coaching.T
 		}
 		cs = causeOf(cs, kind == CauseReferralFollowUp)
 		a := Alert{ID: newAlertID(), CaseID: c.ID, Organisation: c.Organisation, Cause: cs, Title: titleOf(kind, c.State),
-			Welfare: kind == CauseReferralFollowUp, Owner: ownerFor(roles, c.Team, kind, coaching.Actor{}, Owner{}),
+			Welfare: kind == CauseReferralFollowUp, Owner: ownerFor(roles, c.Team, kind, coaching.Actor{}, Owner{}, kind == CauseReferralFollowUp),
 			Status: AlertOpen, Due: coaching.DateOf(now).AddDays(7), RaisedAt: now, RaisedBy: systemID, Version: 1}
 		if res.Audit == "" {
 			res.Audit = "caseload_alert"

@@ -89,3 +89,19 @@ func TestContactNotesAreStaffs(t *testing.T) {
 		require.Empty(t, c.Note, "student sees note %q", c.Note)
 	}
 }
+
+// A welfare alert is owned by a welfare role: by default the first one on
+// the team, and an explicit owner without one is refused (found in review:
+// the default fell back to any staff member, who could not see it).
+func TestWelfareAlertsAreOwnedByWelfareRoles(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(curatorA, coaching.RoleCurator))
+	a, _, err := f.svc.Raise(ctx, curatorA, c.ID, caseload.AlertInput{Cause: caseload.Cause{Kind: caseload.CauseManual, Key: "w"}, Welfare: true})
+	require.NoError(t, err)
+	require.Equal(t, caseload.Owner{ActorID: curatorA.ID, Role: coaching.RoleCurator}, a.Owner)
+	_, _, err = f.svc.Raise(ctx, curatorA, c.ID, caseload.AlertInput{Cause: caseload.Cause{Kind: caseload.CauseManual, Key: "w2"}, Welfare: true,
+		Owner: caseload.Owner{ActorID: coachA.ID, Role: coaching.RoleCoach}})
+	require.ErrorIs(t, err, coaching.ErrInvalid)
+	require.ErrorContains(t, err, "owner")
+}
