@@ -461,9 +461,11 @@ func (t *readTx) keyOf(r *caseRow, by caseload.Sort, now time.Time) caseload.Key
 	return k
 }
 
+// hasActiveAlert reports whether the case has an active non-welfare alert:
+// welfare alerts never raise the urgency rank (caseload.RankFlagged).
 func (t *readTx) hasActiveAlert(r *caseRow) bool {
 	for _, id := range r.cl.alerts {
-		if t.cl.alerts[id].Active() {
+		if a := t.cl.alerts[id]; a.Active() && !a.Welfare {
 			return true
 		}
 	}

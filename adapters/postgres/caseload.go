@@ -104,9 +104,10 @@ FROM {s}.cases c
 const overdueSQL = `(s.closed_at IS NULL AND (s.phase ->> 'paused_at') IS NULL AND (s.phase ->> 'due_at') IS NOT NULL
 	AND (s.phase ->> 'due_at')::timestamptz < $2)`
 
-// rankSQL is caseload.KeyOf's urgency rank.
+// rankSQL is caseload.KeyOf's urgency rank: s.active counts only the
+// non-welfare alerts, and welfare ones never raise the rank.
 const rankSQL = `CASE WHEN ` + overdueSQL + ` THEN 0
-	WHEN jsonb_array_length(s.flags) > 0 OR s.active > 0 OR s.welfare > 0 THEN 1 ELSE 2 END`
+	WHEN jsonb_array_length(s.flags) > 0 OR s.active > 0 THEN 1 ELSE 2 END`
 
 // summariesSQL builds the one statement of a Summaries call: the case
 // filters inside (on the columns the indexes hold: the membership's

@@ -90,7 +90,7 @@ func summariesQuery(f caseload.Filter) (string, []any, error) {
 	b.WriteString(`SELECT * FROM (SELECT ` + summaryCols + `,
 	CASE WHEN c.phase_due < ? THEN 0
 		WHEN EXISTS (SELECT 1 FROM attendance_state a WHERE a.case_id = c.id AND json_array_length(a.flags) > 0)
-			OR EXISTS (SELECT 1 FROM alerts x WHERE x.case_id = c.id AND x.status IN ('open', 'acknowledged')) THEN 1
+			OR EXISTS (SELECT 1 FROM alerts x WHERE x.case_id = c.id AND x.status IN ('open', 'acknowledged') AND x.welfare = 0) THEN 1
 		ELSE 2 END AS rank
 	FROM cases c LEFT JOIN participants p ON p.id = c.participant_id
 	WHERE c.organisation = ?`)

@@ -385,7 +385,7 @@ func caseloadCases() []testCase {
 		},
 		{
 			name: "SummarySorts",
-			rule: "caseload.Reader.Summaries orders rows as caseload.Key.Less says: urgency (overdue, then flagged or with an active alert, then the rest; never contacted first, then the oldest contact; then the id), name (caseload.NameKey: Finnish alphabetical order, then the id) and opened (newest first, then the id)",
+			rule: "caseload.Reader.Summaries orders rows as caseload.Key.Less says: urgency (overdue, then flagged or with an active non-welfare alert, then the rest; never contacted first, then the oldest contact; then the id), name (caseload.NameKey: Finnish alphabetical order, then the id) and opened (newest first, then the id)",
 			run: func(e *env) {
 				seedCaseload(e, clFixtures())
 				for by, want := range map[caseload.Sort][]coaching.CaseID{
@@ -404,6 +404,36 @@ func caseloadCases() []testCase {
 				// Another Now moves c-09 (due at clNow) to overdue.
 				later := e.summaries(caseload.Filter{Now: clNow.Add(time.Microsecond)})
 				assert.Equal(e, ids("c-01", "c-09", "c-07", "c-03", "c-02", "c-06"), summaryIDs(later), "Now decides which phases are overdue")
+			},
+		},
+		{
+			name: "SummaryWelfareRank",
+			rule: "caseload.Reader.Summaries ranks a case whose only active alert is a welfare alert caseload.RankOther, as caseload.KeyOf does: welfare alerts never raise the urgency rank, in the order or in a page's After key, so that the order tells no reader of one",
+			run: func(e *env) {
+				seedCaseload(e, clFixtures())
+				e.update(func(tx coaching.Tx) error {
+					w := sampleAlert("al-w", "c-09", caseload.CauseReferralFollowUp, "referral")
+					w.Welfare = true
+					return clStore(e, tx).PutAlert(e.ctx, w)
+				})
+				f := caseload.Filter{Status: caseload.StatusAny, Sort: caseload.SortUrgency}
+				got := e.summaries(f)
+				assert.Equal(e, ids("c-01", "c-07", "c-03", "c-02", "c-06", "c-08", "c-09", "c-04"), summaryIDs(got),
+					"c-09 (a welfare alert only) stays among the rest")
+				requireOrdered(e, got, caseload.SortUrgency, clNow)
+				for _, s := range got {
+					if s.CaseID == "c-09" {
+						assert.Equal(e, 1, s.ActiveWelfareAlerts, "the welfare alert is active")
+						assert.Equal(e, 0, s.ActiveAlerts)
+						assert.Equal(e, caseload.RankOther, caseload.KeyOf(s, caseload.SortUrgency, clNow).Rank, "KeyOf")
+					}
+				}
+				// The keyset uses the same rank: after the last flagged row come
+				// the rest, c-09 among them.
+				f.After = &caseload.Key{Rank: caseload.RankFlagged, Contact: clDate(10), CaseID: "c-06"}
+				assert.Equal(e, ids("c-08", "c-09", "c-04"), summaryIDs(e.summaries(f)), "rows after the last flagged one")
+				f.After = &caseload.Key{Rank: caseload.RankOther, CaseID: "c-08"}
+				assert.Equal(e, ids("c-09", "c-04"), summaryIDs(e.summaries(f)), "rows after c-08's key")
 			},
 		},
 		{

@@ -12,8 +12,10 @@ import (
 const (
 	// RankOverdue: the phase deadline has passed and the case is not paused.
 	RankOverdue = 0
-	// RankFlagged: an early-warning flag is raised or an alert is active
-	// (welfare alerts included: the rank says nothing of which).
+	// RankFlagged: an early-warning flag is raised or a non-welfare alert
+	// is active. Welfare alerts never count: a reader who may not see them
+	// must not learn of one from a case's place in the order (or from a
+	// page's cursor key).
 	RankFlagged = 1
 	// RankOther: the rest.
 	RankOther = 2
@@ -54,7 +56,7 @@ func KeyOf(s Summary, by Sort, now time.Time) Key {
 		switch {
 		case s.Overdue(now):
 			k.Rank = RankOverdue
-		case len(s.Flags) > 0 || s.ActiveAlerts > 0 || s.ActiveWelfareAlerts > 0:
+		case len(s.Flags) > 0 || s.ActiveAlerts > 0: // never ActiveWelfareAlerts: see RankFlagged
 			k.Rank = RankFlagged
 		default:
 			k.Rank = RankOther

@@ -60,3 +60,23 @@ func TestKeyOrders(t *testing.T) {
 	require.True(t, b.Less(a, caseload.SortOpened), "newest first")
 	require.True(t, caseload.Key{Opened: now, CaseID: "a"}.Less(caseload.Key{Opened: now, CaseID: "b"}, caseload.SortOpened), "ties by id")
 }
+
+// A welfare alert must not raise the urgency rank: a reader who may not
+// see welfare alerts would learn of one from the case's place in the order
+// or from a page's cursor key.
+func TestKeyRankIgnoresWelfareAlerts(t *testing.T) {
+	now := time.Date(2026, 10, 1, 9, 0, 0, 0, coaching.Helsinki)
+	for _, tc := range []struct {
+		what string
+		s    caseload.Summary
+		want int
+	}{
+		{"a welfare alert only", caseload.Summary{CaseID: "c-1", ActiveWelfareAlerts: 2}, caseload.RankOther},
+		{"a non-welfare alert", caseload.Summary{CaseID: "c-2", ActiveAlerts: 1}, caseload.RankFlagged},
+		{"both", caseload.Summary{CaseID: "c-3", ActiveAlerts: 1, ActiveWelfareAlerts: 1}, caseload.RankFlagged},
+		{"a flag and a welfare alert", caseload.Summary{CaseID: "c-4", Flags: []string{"absence"}, ActiveWelfareAlerts: 1}, caseload.RankFlagged},
+		{"overdue with a welfare alert", caseload.Summary{CaseID: "c-5", Phase: coaching.PhaseClock{DueAt: now.Add(-time.Hour)}, ActiveWelfareAlerts: 1}, caseload.RankOverdue},
+	} {
+		require.Equal(t, tc.want, caseload.KeyOf(tc.s, caseload.SortUrgency, now).Rank, tc.what)
+	}
+}
