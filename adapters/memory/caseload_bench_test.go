@@ -107,16 +107,7 @@ func (h *clBench) plainLoop(f caseload.Filter) []caseload.Summary {
 		}
 		out = append(out, t.summary(r))
 	}
-	slices.SortFunc(out, func(a, b caseload.Summary) int {
-		ka, kb := caseload.KeyOf(a, f.Sort, f.Now), caseload.KeyOf(b, f.Sort, f.Now)
-		switch {
-		case ka.Less(kb, f.Sort):
-			return -1
-		case kb.Less(ka, f.Sort):
-			return 1
-		}
-		return 0
-	})
+	caseload.SortSummaries(out, f.Sort, f.Now)
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 	}

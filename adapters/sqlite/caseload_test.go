@@ -173,16 +173,7 @@ func (fx caseloadFixture) want(f caseload.Filter) []caseload.Summary {
 		}
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b caseload.Summary) int {
-		ka, kb := caseload.KeyOf(a, f.Sort, f.Now), caseload.KeyOf(b, f.Sort, f.Now)
-		switch {
-		case ka.Less(kb, f.Sort):
-			return -1
-		case kb.Less(ka, f.Sort):
-			return 1
-		}
-		return 0
-	})
+	caseload.SortSummaries(out, f.Sort, f.Now)
 	return out
 }
 

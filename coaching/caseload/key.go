@@ -1,6 +1,7 @@
 package caseload
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -64,6 +65,21 @@ func KeyOf(s Summary, by Sort, now time.Time) Key {
 		k.Contact = s.LastContact
 	}
 	return k
+}
+
+// SortSummaries sorts ss in order by at now, as Key.Less orders them: the
+// order a store's Summaries returns.
+func SortSummaries(ss []Summary, by Sort, now time.Time) {
+	slices.SortFunc(ss, func(a, b Summary) int {
+		ka, kb := KeyOf(a, by, now), KeyOf(b, by, now)
+		switch {
+		case ka.Less(kb, by):
+			return -1
+		case kb.Less(ka, by):
+			return 1
+		}
+		return 0
+	})
 }
 
 // Less reports whether k comes before o in order by.

@@ -51,28 +51,6 @@ func TestWelfareAlertAuditIsGuarded(t *testing.T) {
 	require.True(t, seen, "the curator sees the welfare alert's entry")
 }
 
-// Two templates entering the same state both create their tasks (found in
-// review: the second's collided on id with the first's and were dropped).
-func TestTwoTemplatesOfOneStateKeepTheirTasks(t *testing.T) {
-	spec := coaching.VALOSpec()
-	require.NoError(t, caseload.Attach(&spec,
-		caseload.Template{Name: "a", Model: coaching.ModelVALO, State: coaching.ValoInduction,
-			Tasks: []caseload.TemplateTask{{Kind: caseload.PlanTask, Title: "Initial interview", OwnerRole: coaching.RolePersonalTutor, DueInDays: 14}}},
-		caseload.Template{Name: "b", Model: coaching.ModelVALO, State: coaching.ValoInduction,
-			Tasks: []caseload.TemplateTask{{Kind: caseload.PlanTask, Title: "Screening", OwnerRole: coaching.RolePersonalTutor, DueInDays: 14}}}))
-	m, err := coaching.BuildModel(spec)
-	require.NoError(t, err)
-	f := newFixture(t, &ct.Options{Models: []*coaching.Model{m}})
-	ctx := context.Background()
-	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(tutorA, coaching.RolePersonalTutor))
-	_, err = f.env.Engine.Fire(ctx, headA, c.ID, coaching.ValoAdmit, admitted())
-	require.NoError(t, err)
-	today := coaching.DateOf(f.env.Clock.Now())
-	items, err := f.svc.Agenda(ctx, tutorA, today, today.AddDays(14))
-	require.NoError(t, err)
-	require.Len(t, items, 2, "%+v", items)
-}
-
 // A student reading the contacts of their own case sees when and how, not
 // the staff's notes (found in review: the notes were shown in full).
 func TestContactNotesAreStaffs(t *testing.T) {
