@@ -352,5 +352,12 @@ func TestDispatcherStopsWhenCompletionFails(t *testing.T) {
 	_, err = d.RunOnce(context.Background())
 	require.ErrorContains(t, err, "connection lost")
 	assert.LessOrEqual(t, len(sender.Sent()), 15, "at most the round that failed, the one sent meanwhile and the one claimed ahead")
-	assert.LessOrEqual(t, fc.calls.Load(), int64(2))
+	// One attempt to record each round that was sent, and no more: a round
+	// sent before the failure was seen still has its outcomes tried (else
+	// its notices would go out again when their leases expire). The bound
+	// was 2, which a third round sent meanwhile (allowed above) broke under
+	// load: 15 of 300 runs with -race.
+	rounds := int64((len(sender.Sent()) + 4) / 5)
+	assert.LessOrEqual(t, fc.calls.Load(), rounds, "one recording per round sent")
+	assert.LessOrEqual(t, fc.calls.Load(), int64(3))
 }
