@@ -482,7 +482,7 @@ func (t *readTx) summary(r *caseRow) caseload.Summary {
 		s.GivenNames, s.FamilyName = p.GivenNames, p.FamilyName
 	}
 	for _, fl := range r.flags {
-		s.Flags = append(s.Flags, fl.Rule)
+		s.Flags = append(s.Flags, caseload.Flag{Rule: fl.Rule, Seq: fl.Seq})
 	}
 	s.ActiveAlerts, s.ActiveWelfareAlerts = t.activeAlerts(r)
 	var next *caseload.Planned

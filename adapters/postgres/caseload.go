@@ -267,12 +267,13 @@ func scanSummary(r pgx.Row, s *caseload.Summary) error {
 	}
 	var fl []struct {
 		Rule string `json:"rule"`
+		Seq  int64  `json:"seq"`
 	}
 	if err := json.Unmarshal(flags, &fl); err != nil {
 		return fmt.Errorf("postgres: the attendance flags of case %q do not decode: %w", id, err)
 	}
 	for _, f := range fl {
-		s.Flags = append(s.Flags, f.Rule)
+		s.Flags = append(s.Flags, caseload.Flag{Rule: f.Rule, Seq: f.Seq})
 	}
 	s.LastContact = dateOf(last)
 	if nextID.Valid {

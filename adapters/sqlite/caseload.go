@@ -71,7 +71,7 @@ const summaryCols = `c.id AS id, c.participant_id AS participant_id, c.organisat
 	c.data -> '$.phase' AS phase, c.data -> '$.team' AS team,
 	p.data ->> '$.given_names' AS given, p.data ->> '$.family_name' AS family, coalesce(p.sort_name, char(1)) AS sort_name,
 	(SELECT CAST(l.data AS TEXT) ->> '$.group' FROM latest_records l WHERE l.case_id = c.id AND l.name = 'sis_enrolment') AS grp,
-	(SELECT json_group_array(f.value ->> '$.rule') FROM attendance_state a, json_each(a.flags) f WHERE a.case_id = c.id) AS flags,
+	(SELECT json_group_array(json_object('rule', f.value ->> '$.rule', 'seq', f.value ->> '$.seq')) FROM attendance_state a, json_each(a.flags) f WHERE a.case_id = c.id) AS flags,
 	coalesce((SELECT max(k.on_day) FROM contacts k WHERE k.case_id = c.id), 0) AS contact,
 	(SELECT json_array(q.id, q.data ->> '$.kind', q.data ->> '$.title', n.on_day) FROM planned_cases n JOIN planned q ON q.id = n.planned_id
 		WHERE n.case_id = c.id AND n.status = 'planned' ORDER BY n.on_day, n.planned_id LIMIT 1) AS next,
@@ -215,6 +215,10 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 			sortName                 string
 			contact                  int64
 			rank                     int
+			fl                       []struct {
+				Rule string `json:"rule"`
+				Seq  int64  `json:"seq"`
+			}
 		)
 		if err := rows.Scan(&id, &participant, &org, &s.Model, &s.State, &opened, &closed, &due, &phase, &team,
 			&given, &family, &sortName, &grp, &flags, &contact, &next, &s.ActiveAlerts, &s.ActiveWelfareAlerts, &rank); err != nil {
@@ -229,15 +233,15 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 		for _, d := range []struct {
 			b []byte
 			v any
-		}{{phase, &s.Phase}, {team, &s.Team}, {flags, &s.Flags}} {
+		}{{phase, &s.Phase}, {team, &s.Team}, {flags, &fl}} {
 			if len(d.b) > 0 {
 				if err := json.Unmarshal(d.b, d.v); err != nil {
 					return nil, fmt.Errorf("sqlite: caseload: case %q: stored JSON does not decode: %w", id, err)
 				}
 			}
 		}
-		if len(s.Flags) == 0 {
-			s.Flags = nil
+		for _, f := range fl {
+			s.Flags = append(s.Flags, caseload.Flag{Rule: f.Rule, Seq: f.Seq})
 		}
 		if len(next) > 0 {
 			var n []json.RawMessage

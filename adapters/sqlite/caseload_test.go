@@ -94,11 +94,11 @@ func buildCaseload(t *testing.T, s *sqlite.Store, rng *rand.Rand, n int) caseloa
 				}
 			}
 			if rng.IntN(3) == 0 {
-				flags := []attendance.RiskFlag{{Rule: []string{"absence", "lateness"}[rng.IntN(2)], Since: now}}
+				flags := []attendance.RiskFlag{{Rule: []string{"absence", "lateness"}[rng.IntN(2)], Since: now, Seq: int64(1 + rng.IntN(9))}}
 				if err := tx.(attendance.Store).PutFlags(ctx, id, flags); err != nil {
 					return err
 				}
-				sum.Flags = []string{flags[0].Rule}
+				sum.Flags = []caseload.Flag{{Rule: flags[0].Rule, Seq: flags[0].Seq}}
 			}
 			for j := range rng.IntN(3) {
 				on := coaching.NewDate(2026, 3, 1+rng.IntN(9))
@@ -158,7 +158,7 @@ func (fx caseloadFixture) want(f caseload.Filter) []caseload.Summary {
 			len(f.States) > 0 && !slices.Contains(f.States, s.State),
 			f.Overdue && !s.Overdue(f.Now),
 			f.Flagged && len(s.Flags) == 0,
-			f.FlagRule != "" && !slices.Contains(s.Flags, f.FlagRule),
+			f.FlagRule != "" && !slices.Contains(caseload.Rules(s.Flags), f.FlagRule),
 			!f.ContactBefore.IsZero() && !s.LastContact.IsZero() && !s.LastContact.Before(f.ContactBefore),
 			f.Participant != "" && s.ParticipantID != f.Participant,
 			f.Group != "" && s.Group != f.Group,

@@ -307,7 +307,7 @@ func caseloadCases() []testCase {
 				assert.Equal(e, "Åberg", s.FamilyName)
 				assert.Equal(e, "Fanny", s.GivenNames)
 				assert.Equal(e, "TVT22", s.Group, "the latest sis_enrolment record's group")
-				assert.Equal(e, []string{"absence", "lateness"}, s.Flags)
+				assert.Equal(e, []caseload.Flag{{Rule: "absence", Seq: 1}, {Rule: "lateness", Seq: 2}}, s.Flags, "each flag with the seq that raised it")
 				assert.True(e, s.LastContact.IsZero(), "never contacted")
 				require.NotNil(e, s.Next, "Next")
 				assert.Equal(e, caseload.Upcoming{ID: "pl-2b", Kind: caseload.PlanIndividualSession, Title: "Tapaaminen pl-2b", On: clDate(25)}, *s.Next,

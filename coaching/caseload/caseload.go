@@ -145,7 +145,9 @@ const (
 	// and the audit sequence that entered it, "state@seq").
 	CausePhaseOverdue CauseKind = "phase_overdue"
 	// CauseEarlyWarning: an early-warning rule flagged the case (Key: the
-	// rule's name).
+	// rule's name and the audit sequence that raised the flag, "rule@seq":
+	// each raising is a cause of its own, so a flag a person resolved that
+	// clears and comes back raises a new alert).
 	CauseEarlyWarning CauseKind = "early_warning"
 	// CauseReferralFollowUp: a referral's follow-up fell due (Key: the
 	// referral's document name). Welfare-related: only welfare roles see it.
@@ -397,8 +399,8 @@ type Summary struct {
 	GivenNames    string
 	FamilyName    string
 	Group         string
-	// Flags are the rules of the case's raised early-warning flags.
-	Flags       []string
+	// Flags are the case's raised early-warning flags.
+	Flags       []Flag
 	LastContact coaching.Date
 	Next        *Upcoming
 	// ActiveAlerts and ActiveWelfareAlerts count the case's open and
@@ -406,6 +408,28 @@ type Summary struct {
 	// them).
 	ActiveAlerts        int
 	ActiveWelfareAlerts int
+}
+
+// Flag is an early-warning flag raised on a case, as the caseload reads it
+// (attendance.RiskFlag's rule and seq).
+type Flag struct {
+	Rule string
+	// Seq is the audit entry that raised the flag. A flag that clears and is
+	// raised again is a new raising with a new Seq, and so a new cause for
+	// an alert (see Service.Review).
+	Seq int64
+}
+
+// Rules are the rules of flags, in order.
+func Rules(flags []Flag) []string {
+	if len(flags) == 0 {
+		return nil
+	}
+	out := make([]string, len(flags))
+	for i, f := range flags {
+		out[i] = f.Rule
+	}
+	return out
 }
 
 // Case is the summary as a coaching.Case for the policy: the fields a

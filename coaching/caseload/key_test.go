@@ -37,7 +37,7 @@ func TestKeyOrders(t *testing.T) {
 	now := time.Date(2026, 10, 1, 9, 0, 0, 0, coaching.Helsinki)
 	overdue := caseload.Summary{CaseID: "c-3", Phase: coaching.PhaseClock{DueAt: now.Add(-time.Hour)}, LastContact: coaching.NewDate(2026, 9, 30)}
 	paused := caseload.Summary{CaseID: "c-2", Phase: coaching.PhaseClock{DueAt: now.Add(-time.Hour), PausedAt: now.Add(-2 * time.Hour)}}
-	flagged := caseload.Summary{CaseID: "c-1", Flags: []string{"attendance_90"}, LastContact: coaching.NewDate(2026, 9, 1)}
+	flagged := caseload.Summary{CaseID: "c-1", Flags: []caseload.Flag{{Rule: "attendance_90", Seq: 4}}, LastContact: coaching.NewDate(2026, 9, 1)}
 	never := caseload.Summary{CaseID: "c-4"}
 	recent := caseload.Summary{CaseID: "c-0", LastContact: coaching.NewDate(2026, 9, 29)}
 	rows := []caseload.Summary{recent, never, flagged, paused, overdue}
@@ -74,7 +74,7 @@ func TestKeyRankIgnoresWelfareAlerts(t *testing.T) {
 		{"a welfare alert only", caseload.Summary{CaseID: "c-1", ActiveWelfareAlerts: 2}, caseload.RankOther},
 		{"a non-welfare alert", caseload.Summary{CaseID: "c-2", ActiveAlerts: 1}, caseload.RankFlagged},
 		{"both", caseload.Summary{CaseID: "c-3", ActiveAlerts: 1, ActiveWelfareAlerts: 1}, caseload.RankFlagged},
-		{"a flag and a welfare alert", caseload.Summary{CaseID: "c-4", Flags: []string{"absence"}, ActiveWelfareAlerts: 1}, caseload.RankFlagged},
+		{"a flag and a welfare alert", caseload.Summary{CaseID: "c-4", Flags: []caseload.Flag{{Rule: "absence", Seq: 3}}, ActiveWelfareAlerts: 1}, caseload.RankFlagged},
 		{"overdue with a welfare alert", caseload.Summary{CaseID: "c-5", Phase: coaching.PhaseClock{DueAt: now.Add(-time.Hour)}, ActiveWelfareAlerts: 1}, caseload.RankOverdue},
 	} {
 		require.Equal(t, tc.want, caseload.KeyOf(tc.s, caseload.SortUrgency, now).Rank, tc.what)

@@ -121,7 +121,7 @@ func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff
 	r := Row{CaseID: sm.CaseID, ParticipantID: sm.ParticipantID, Organisation: sm.Organisation,
 		Name: strings.TrimSpace(sm.GivenNames + " " + sm.FamilyName), Group: sm.Group, Model: sm.Model, State: sm.State,
 		OpenedAt: sm.OpenedAt, Closed: !sm.ClosedAt.IsZero(), PhaseDue: sm.Phase.DueAt, Paused: !sm.Phase.PausedAt.IsZero(),
-		Overdue: sm.Overdue(now), Flags: slices.Clone(sm.Flags), LastContact: sm.LastContact,
+		Overdue: sm.Overdue(now), Flags: Rules(sm.Flags), LastContact: sm.LastContact,
 		Roles: rolesOn(sm.Team, sc.Actor().ID)}
 	// Alerts are staff work: a student or a guardian counts none.
 	if staff {

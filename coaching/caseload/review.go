@@ -160,20 +160,19 @@ func (s *Service) survey(ctx context.Context, sys *coaching.Engine, actor coachi
 				k := KeyOf(sm, f.Sort, now)
 				f.After = &k
 				var causes []Cause
-				if sm.Overdue(now) {
-					causes = append(causes, Cause{Kind: CausePhaseOverdue, Key: sm.Phase.State + "@" + strconv.FormatInt(sm.Phase.EntrySeq, 10)})
-				}
-				for _, rule := range sm.Flags {
-					causes = append(causes, Cause{Kind: CauseEarlyWarning, Key: rule})
-				}
-				holds[sm.CaseID] = causes
-				for _, c := range causes {
-					title := titleOf(c.Kind, sm.State)
-					if c.Kind == CauseEarlyWarning {
-						title += ": " + c.Key
-					}
+				add := func(c Cause, title string) {
+					causes = append(causes, c)
 					wants = append(wants, want{id: sm.CaseID, in: AlertInput{Cause: c, Title: title}})
 				}
+				if sm.Overdue(now) {
+					add(Cause{Kind: CausePhaseOverdue, Key: sm.Phase.State + "@" + strconv.FormatInt(sm.Phase.EntrySeq, 10)},
+						titleOf(CausePhaseOverdue, sm.State))
+				}
+				for _, fl := range sm.Flags {
+					add(Cause{Kind: CauseEarlyWarning, Key: fl.Rule + "@" + strconv.FormatInt(fl.Seq, 10)},
+						titleOf(CauseEarlyWarning, sm.State)+": "+fl.Rule)
+				}
+				holds[sm.CaseID] = causes
 			}
 			if len(batch) < f.Limit {
 				break

@@ -419,6 +419,54 @@ func TestReviewEarlyWarnings(t *testing.T) {
 	caseloadtest.RequireNoAlert(t, f.svc, tutorA, c.ID, caseload.CauseEarlyWarning)
 }
 
+// An early warning a person resolved is not raised again while the flag
+// stays raised; when the flag clears and is raised again, that is a new
+// cause and a new alert.
+func TestReviewEarlyWarningReturns(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(tutorA, coaching.RolePersonalTutor))
+	today := coaching.DateOf(f.env.Clock.Now())
+	mark := func(st attendance.Status) {
+		t.Helper()
+		var in []attendance.MarkInput
+		for i := 1; i <= 3; i++ {
+			in = append(in, attendance.MarkInput{CaseID: c.ID, Date: today, Lesson: fmt.Sprint(i), Minutes: 45, Status: st})
+		}
+		_, err := f.env.Attendance.Record(ctx, coachA, in)
+		require.NoError(t, err)
+	}
+	mark(attendance.Unexplained)
+	res, err := f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	require.Len(t, res.Raised, 1)
+	first := res.Raised[0]
+	assert.Equal(t, "Early warning: unexplained_3_in_10", first.Title, "the title names the rule, not the raising")
+	first, err = f.svc.Resolve(ctx, tutorA, first.ID, first.Version, caseload.Action{Kind: caseload.ActionGuardianContact, Note: "called home"})
+	require.NoError(t, err)
+
+	res, err = f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	assert.Empty(t, res.Raised, "resolved by a person while the same flag is still raised: not raised again")
+
+	mark(attendance.Present)
+	res, err = f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	assert.Empty(t, res.Raised)
+	assert.Empty(t, res.Resolved, "a closed alert is not resolved again")
+
+	mark(attendance.Unexplained)
+	res, err = f.svc.Review(ctx, f.key)
+	require.NoError(t, err)
+	require.Len(t, res.Raised, 1, "the flag came back: a new raising, a new alert")
+	again := res.Raised[0]
+	assert.NotEqual(t, first.ID, again.ID)
+	assert.NotEqual(t, first.Cause, again.Cause)
+	assert.Equal(t, caseload.AlertOpen, again.Status)
+	a := caseloadtest.RequireAlert(t, f.svc, tutorA, c.ID, caseload.CauseEarlyWarning)
+	assert.Equal(t, again.ID, a.ID)
+}
+
 // A referral follow-up timer raises a welfare alert for the welfare staff
 // alone; a timer its handler finds stale raises nothing.
 func TestAlertOnTimerWelfare(t *testing.T) {
