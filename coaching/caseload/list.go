@@ -2,9 +2,9 @@ package caseload
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -49,7 +49,7 @@ type cursor struct {
 // first page's instant (the cursor carries it), so the urgency order
 // holds from page to page under concurrent writes.
 func (s *Service) List(ctx context.Context, actor coaching.Actor, q Query) (Page, error) {
-	f, limit, err := resolve(actor, q)
+	f, limit, err := resolve(actor, q, s.seal)
 	if err != nil {
 		return Page{}, err
 	}
@@ -65,7 +65,9 @@ func (s *Service) List(ctx context.Context, actor coaching.Actor, q Query) (Page
 		if err != nil {
 			return err
 		}
-		page, err = list(ctx, sc, rd, f, limit, hashOf(q))
+		page, err = list(ctx, sc, rd, f, limit, func(k Key) string {
+			return encodeCursor(cursor{V: cursorVersion, H: s.seal.sum(actor, q, f.Now, k), N: f.Now, K: k})
+		})
 		return err
 	})
 	if err != nil {
@@ -80,11 +82,10 @@ func (s *Service) Mine(ctx context.Context, actor coaching.Actor, q Query) (Page
 	return s.List(ctx, actor, q)
 }
 
-func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit int, hash string) (Page, error) {
+// list reads a page of f for the scope's actor; next is the cursor after
+// a key.
+func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit int, next func(Key) string) (Page, error) {
 	page := Page{Rows: []Row{}}
-	next := func(k Key) string {
-		return encodeCursor(cursor{V: cursorVersion, H: sealOf(hash, f.Now, k), N: f.Now, K: k})
-	}
 	f.Limit = limit + 1
 	staff := isStaff(sc.Actor())
 	for range maxFetches {
@@ -144,7 +145,7 @@ func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff
 
 // resolve checks q and returns the store's filter (Now set from the
 // cursor, if any) and the page size.
-func resolve(actor coaching.Actor, q Query) (Filter, int, error) {
+func resolve(actor coaching.Actor, q Query, seal sealer) (Filter, int, error) {
 	var pr []coaching.FieldProblem
 	add := func(field, format string, args ...any) {
 		pr = append(pr, coaching.FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -220,8 +221,8 @@ func resolve(actor coaching.Actor, q Query) (Filter, int, error) {
 		switch {
 		case err != nil:
 			add("cursor", "not a cursor of this list: %v", err)
-		case c.H != sealOf(hashOf(q), c.N, c.K):
-			add("cursor", "from another query (the filters or the sort differ) or altered")
+		case !seal.valid(c.H, actor, q, c.N, c.K):
+			add("cursor", "not issued for this query (the filters or the sort differ), to this actor or by this service, or altered")
 		default:
 			f.Now, f.After = c.N, &c.K
 		}
@@ -232,8 +233,13 @@ func resolve(actor coaching.Actor, q Query) (Filter, int, error) {
 	return f, limit, nil
 }
 
-// hashOf identifies q's filters and sort (not its page size or cursor).
-func hashOf(q Query) string {
+// sealer signs cursors with its key: a cursor's seal is an HMAC-SHA256
+// of the actor's id, the query's filters and sort (not its page size or
+// cursor), and the page's instant and key. A caller cannot forge one, nor
+// reuse one for another query or pass it to another actor.
+type sealer []byte
+
+func (k sealer) sum(actor coaching.Actor, q Query, now time.Time, key Key) string {
 	q.Cursor, q.Limit = "", 0
 	if q.Sort == "" {
 		q.Sort = SortUrgency
@@ -241,21 +247,19 @@ func hashOf(q Query) string {
 	if q.Status == "" {
 		q.Status = StatusOpen
 	}
-	b, _ := json.Marshal(q) // a Query always encodes
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:12])
-}
-
-// sealOf binds a cursor's instant and key to its query's hash, so that a
-// cursor of another query, or one whose key was altered, is refused.
-func sealOf(hash string, now time.Time, k Key) string {
 	b, _ := json.Marshal(struct {
-		H string    `json:"h"`
+		A string    `json:"a"`
+		Q Query     `json:"q"`
 		N time.Time `json:"n"`
 		K Key       `json:"k"`
-	}{hash, now.UTC(), k})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	}{string(actor.ID), q, now.UTC(), key}) // always encodes
+	m := hmac.New(sha256.New, k)
+	m.Write(b)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (k sealer) valid(seal string, actor coaching.Actor, q Query, now time.Time, key Key) bool {
+	return hmac.Equal([]byte(seal), []byte(k.sum(actor, q, now, key)))
 }
 
 func encodeCursor(c cursor) string {

@@ -2,6 +2,7 @@ package caseload
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,7 +47,17 @@ type Options struct {
 	// AlertDueDays is how many days after it is raised an alert is due
 	// when its input sets no due date (default 7).
 	AlertDueDays int
+	// CursorKey is the secret List's cursors are signed with
+	// (HMAC-SHA256), so that a cursor that was altered, or issued for
+	// another query or to another actor, is refused. At least 32 bytes.
+	// Default: a random key of the Service's own, so cursors do not carry
+	// over a restart or to another instance; a host serving one API from
+	// several processes gives them all the same key.
+	CursorKey []byte
 }
+
+// minCursorKey is the shortest Options.CursorKey.
+const minCursorKey = 32
 
 // DefaultOwnerRoles returns the default owner roles by cause kind.
 func DefaultOwnerRoles() map[CauseKind][]coaching.Role {
@@ -66,6 +77,7 @@ type Service struct {
 	roles map[CauseKind][]coaching.Role
 	grace int
 	due   int
+	seal  sealer
 }
 
 // New returns the caseload of eng with opts (nil: the defaults).
@@ -94,6 +106,15 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 		return nil, fmt.Errorf("caseload: New: AlertDueDays must be 0–365 days, got %d", o.AlertDueDays)
 	case o.AlertDueDays > 0:
 		s.due = o.AlertDueDays
+	}
+	switch {
+	case o.CursorKey == nil:
+		s.seal = make(sealer, minCursorKey)
+		_, _ = rand.Read(s.seal) // crypto/rand.Read never fails
+	case len(o.CursorKey) < minCursorKey:
+		return nil, fmt.Errorf("caseload: New: CursorKey must be at least %d bytes, got %d", minCursorKey, len(o.CursorKey))
+	default:
+		s.seal = slices.Clone(sealer(o.CursorKey))
 	}
 	return s, nil
 }

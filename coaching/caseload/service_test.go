@@ -3,6 +3,7 @@ package caseload_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,6 +100,37 @@ func TestListValidation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, p2.Rows, 1)
 	assert.NotEqual(t, p.Rows[0].CaseID, p2.Rows[0].CaseID)
+}
+
+// A cursor is signed with the service's key: it is refused when passed to
+// another actor or to a service with another key, and carries over to a
+// service given the same key (a host's other process).
+func TestListCursorSigned(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach))
+	f.enrol(t, headA, "C", "D", member(coachA, coaching.RoleCoach))
+
+	_, err := caseload.New(f.env.Engine, &caseload.Options{CursorKey: []byte("short")})
+	require.ErrorContains(t, err, "CursorKey must be at least 32 bytes")
+	key := []byte("0123456789abcdef0123456789abcdef")
+	one, err := caseload.New(f.env.Engine, &caseload.Options{CursorKey: key})
+	require.NoError(t, err)
+	two, err := caseload.New(f.env.Engine, &caseload.Options{CursorKey: slices.Clone(key)})
+	require.NoError(t, err)
+
+	p, err := one.Mine(ctx, coachA, caseload.Query{Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, p.Next)
+	next, err := two.Mine(ctx, coachA, caseload.Query{Limit: 1, Cursor: p.Next})
+	require.NoError(t, err, "the same key: another instance continues the list")
+	require.Len(t, next.Rows, 1)
+	assert.NotEqual(t, p.Rows[0].CaseID, next.Rows[0].CaseID)
+
+	_, err = f.svc.Mine(ctx, coachA, caseload.Query{Limit: 1, Cursor: p.Next})
+	ct.RequireInvalid(t, err, "cursor")
+	_, err = one.List(ctx, headA, caseload.Query{Limit: 1, Member: coachA.ID, Cursor: p.Next})
+	ct.RequireInvalid(t, err, "cursor")
 }
 
 func TestAlertsLifecycle(t *testing.T) {
