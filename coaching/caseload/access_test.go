@@ -69,12 +69,12 @@ func TestAccessMatrix(t *testing.T) {
 			as, err := f.svc.Alerts(ctx, r.who, caseload.AlertQuery{CaseID: one.ID, Organisation: orgA})
 			require.NoError(t, err)
 			welfare := 0
-			for _, a := range as {
+			for _, a := range as.Alerts {
 				if a.Welfare {
 					welfare++
 				}
 			}
-			assert.Equal(t, r.alerts, len(as), fmt.Sprintf("alerts of %s", r.who.ID))
+			assert.Equal(t, r.alerts, len(as.Alerts), fmt.Sprintf("alerts of %s", r.who.ID))
 			assert.Equal(t, r.wAlert, welfare, "welfare alerts")
 		})
 	}

@@ -386,12 +386,14 @@ func (s *Service) Alert(ctx context.Context, actor coaching.Actor, id string) (A
 	return s.alert(ctx, actor, id)
 }
 
-// Alerts returns the alerts matching q that actor may see, by id: those
-// on cases the policy lets actor read (alerts are staff work: a student
-// or a guardian sees none), and welfare alerts only where it
+// Alerts returns a page of the alerts matching q that actor may see, by
+// id: those on cases the policy lets actor read (alerts are staff work: a
+// student or a guardian sees none), and welfare alerts only where it
 // allows read_welfare (each such read is access-logged). Defaults: the
-// actor's organisation, active alerts, 100 at most (500 at most).
-func (s *Service) Alerts(ctx context.Context, actor coaching.Actor, q AlertQuery) ([]Alert, error) {
+// actor's organisation, active alerts, 100 at most (500 at most). The
+// next page is q with After set to the page's Next; an empty Next means
+// the list ended.
+func (s *Service) Alerts(ctx context.Context, actor coaching.Actor, q AlertQuery) (AlertPage, error) {
 	if q.Organisation == "" {
 		q.Organisation = actor.Organisation
 	}
@@ -416,10 +418,13 @@ func (s *Service) Alerts(ctx context.Context, actor coaching.Actor, q AlertQuery
 	case limit < 0 || limit > MaxLimit:
 		pr = append(pr, coaching.FieldProblem{Field: "limit", Message: fmt.Sprintf("must be 1–%d, got %d", MaxLimit, q.Limit)})
 	}
-	if err := problemsErr("alert query", pr); err != nil {
-		return nil, err
+	if len(q.After) > 256 {
+		pr = append(pr, coaching.FieldProblem{Field: "after", Message: "longer than an alert id"})
 	}
-	out := []Alert{}
+	if err := problemsErr("alert query", pr); err != nil {
+		return AlertPage{}, err
+	}
+	page := AlertPage{Alerts: []Alert{}}
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
 		rd, err := readPort(sc)
 		if err != nil {
@@ -432,34 +437,42 @@ func (s *Service) Alerts(ctx context.Context, actor coaching.Actor, q AlertQuery
 			if err != nil {
 				return err
 			}
-			for _, a := range batch {
+			for i, a := range batch {
 				q.After = a.ID
 				ok, err := visible(sc, cases, a)
 				if err != nil {
 					return err
 				}
-				if ok {
-					out = append(out, a)
-					if len(out) == limit {
-						return nil
+				if !ok {
+					continue
+				}
+				page.Alerts = append(page.Alerts, a)
+				if len(page.Alerts) == limit {
+					if i < len(batch)-1 || len(batch) == q.Limit {
+						page.Next = a.ID
 					}
+					return nil
 				}
 			}
 			if len(batch) < q.Limit {
 				return nil
 			}
 		}
+		// The scan bound: more alerts may follow the last one read.
+		page.Next = q.After
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return AlertPage{}, err
 	}
-	return out, nil
+	return page, nil
 }
 
-// MyAlerts returns actor's own active alerts (Alerts with Owner = actor).
-func (s *Service) MyAlerts(ctx context.Context, actor coaching.Actor) ([]Alert, error) {
-	return s.Alerts(ctx, actor, AlertQuery{Owner: actor.ID})
+// MyAlerts is Alerts of the alerts actor owns (q.Owner = actor.ID):
+// by default, the active ones.
+func (s *Service) MyAlerts(ctx context.Context, actor coaching.Actor, q AlertQuery) (AlertPage, error) {
+	q.Owner = actor.ID
+	return s.Alerts(ctx, actor, q)
 }
 
 func isStaff(a coaching.Actor) bool { return slices.ContainsFunc(a.Roles, coaching.Role.IsStaff) }

@@ -249,9 +249,19 @@ type AlertQuery struct {
 	Statuses     []AlertStatus           `json:"statuses,omitempty"`
 	Kinds        []CauseKind             `json:"kinds,omitempty"`
 	// After and Limit page by id: alerts with an id greater than After,
-	// at most Limit (store: 0 means all).
+	// at most Limit (store: 0 means all). Service.Alerts takes After from
+	// the previous page's AlertPage.Next.
 	After string `json:"after,omitempty"`
 	Limit int    `json:"limit,omitempty"`
+}
+
+// AlertPage is a page of Service.Alerts.
+type AlertPage struct {
+	Alerts []Alert `json:"alerts"`
+	// Next, when set, is the After of the next page: more alerts may
+	// follow (a page shorter than the limit has one too when the scan
+	// was bounded). Empty: the list ended.
+	Next string `json:"next,omitempty"`
 }
 
 // PlannedKind is the kind of a planned item.

@@ -71,12 +71,12 @@ func ExampleService_Raise() {
 	_, added, _ = svc.Raise(ctx, tutorA, cases[0].ID, caseload.AlertInput{Cause: cause})
 	fmt.Println("raised again, new:", added)
 
-	mine, _ := svc.MyAlerts(ctx, coachA)
-	a, _ = svc.Acknowledge(ctx, coachA, mine[0].ID, mine[0].Version)
+	mine, _ := svc.MyAlerts(ctx, coachA, caseload.AlertQuery{})
+	a, _ = svc.Acknowledge(ctx, coachA, mine.Alerts[0].ID, mine.Alerts[0].Version)
 	a, _ = svc.Resolve(ctx, coachA, a.ID, a.Version, caseload.Action{Kind: caseload.ActionGuardianContact})
 	fmt.Println(a.Status, a.Action.Kind)
-	mine, _ = svc.MyAlerts(ctx, coachA)
-	fmt.Println("open:", len(mine))
+	mine, _ = svc.MyAlerts(ctx, coachA, caseload.AlertQuery{})
+	fmt.Println("open:", len(mine.Alerts))
 	// Output:
 	// Follow-up checkpoint due owner: coach-a new: true
 	// raised again, new: false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,51 @@ func TestListValidation(t *testing.T) {
 	assert.NotEqual(t, p.Rows[0].CaseID, p2.Rows[0].CaseID)
 }
 
+// Alerts pages by id: every alert the actor may see once, in id order,
+// whatever the alerts on cases the policy hides between them, and the last
+// page says the list ended.
+func TestAlertsPages(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	var want []string
+	for i := range 6 {
+		team := []coaching.TeamMember{member(tutorA, coaching.RolePersonalTutor)}
+		if i%2 == 0 {
+			team = append(team, member(coachA, coaching.RoleCoach))
+		}
+		c := f.enrol(t, headA, "Testi", fmt.Sprint("Nimi", i), team...)
+		a, added, err := f.svc.Raise(ctx, headA, c.ID, caseload.AlertInput{Cause: caseload.Cause{Kind: caseload.CauseManual, Key: "check"}})
+		require.NoError(t, err)
+		require.True(t, added)
+		if i%2 == 0 {
+			want = append(want, a.ID)
+		}
+	}
+	slices.Sort(want)
+	var got []string
+	q := caseload.AlertQuery{Limit: 1}
+	for range 10 {
+		p, err := f.svc.Alerts(ctx, coachA, q)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(p.Alerts), 1)
+		for _, a := range p.Alerts {
+			got = append(got, a.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
+	assert.Equal(t, want, got, "the coach's three alerts, each once, by id; the tutor-only cases' alerts never")
+
+	all, err := f.svc.Alerts(ctx, tutorA, caseload.AlertQuery{Limit: 6})
+	require.NoError(t, err)
+	assert.Len(t, all.Alerts, 6)
+	assert.Empty(t, all.Next, "a page that holds the rest ends the list")
+	_, err = f.svc.Alerts(ctx, tutorA, caseload.AlertQuery{After: strings.Repeat("x", 300)})
+	ct.RequireInvalid(t, err, "after")
+}
+
 // A cursor is signed with the service's key: it is refused when passed to
 // another actor or to a service with another key, and carries over to a
 // service given the same key (a host's other process).
@@ -149,9 +195,10 @@ func TestAlertsLifecycle(t *testing.T) {
 
 	got := caseloadtest.RequireAlert(t, f.svc, coachA, c.ID, caseload.CauseCheckpointDue)
 	assert.Equal(t, a.ID, got.ID)
-	mine, err := f.svc.MyAlerts(ctx, coachA)
+	mine, err := f.svc.MyAlerts(ctx, coachA, caseload.AlertQuery{})
 	require.NoError(t, err)
-	assert.Len(t, mine, 1)
+	assert.Len(t, mine.Alerts, 1)
+	assert.Empty(t, mine.Next)
 
 	_, err = f.svc.Acknowledge(ctx, coachA, a.ID, a.Version+1)
 	assert.ErrorIs(t, err, coaching.ErrConflict)
@@ -408,9 +455,9 @@ func TestAlertOnTimer(t *testing.T) {
 	assert.Equal(t, 1, f.env.Tick(t).Handled)
 	as, err := f.svc.Alerts(ctx, coachA, caseload.AlertQuery{CaseID: c.ID})
 	require.NoError(t, err)
-	require.Len(t, as, 1)
-	assert.Equal(t, caseload.Cause{Kind: caseload.CauseCheckpointDue, Key: "28d"}, as[0].Cause)
-	assert.Equal(t, coachA.ID, as[0].Owner.ActorID)
+	require.Len(t, as.Alerts, 1)
+	assert.Equal(t, caseload.Cause{Kind: caseload.CauseCheckpointDue, Key: "28d"}, as.Alerts[0].Cause)
+	assert.Equal(t, coachA.ID, as.Alerts[0].Owner.ActorID)
 }
 
 func TestReviewEarlyWarnings(t *testing.T) {

@@ -32,7 +32,7 @@ type caseloadMoment struct {
 // nightly review resolves an early-warning alert by itself when the
 // student's flag clears.
 func (s *simulation) tutorsAlerts(ctx context.Context) error {
-	mine, err := s.cl.MyAlerts(ctx, tutor.actor())
+	mine, err := s.tutorsAlertList(ctx, caseload.AlertQuery{})
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,23 @@ func (s *simulation) tutorsAlerts(ctx context.Context) error {
 	return nil
 }
 
+// tutorsAlertList reads every page of the personal tutor's alerts
+// matching q.
+func (s *simulation) tutorsAlertList(ctx context.Context, q caseload.AlertQuery) ([]caseload.Alert, error) {
+	var out []caseload.Alert
+	for {
+		page, err := s.cl.MyAlerts(ctx, tutor.actor(), q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Alerts...)
+		if page.Next == "" {
+			return out, nil
+		}
+		q.After = page.Next
+	}
+}
+
 // takeCaseload keeps the personal tutor's caseload when today is one of the
 // moments.
 func (s *simulation) takeCaseload(ctx context.Context) error {
@@ -82,7 +99,7 @@ func (s *simulation) takeCaseload(ctx context.Context) error {
 		}
 		q.Cursor = page.Next
 	}
-	all, err := s.cl.Alerts(ctx, tutor.actor(), caseload.AlertQuery{Owner: tutor.ID,
+	all, err := s.tutorsAlertList(ctx, caseload.AlertQuery{
 		Statuses: []caseload.AlertStatus{caseload.AlertOpen, caseload.AlertAcknowledged, caseload.AlertResolved, caseload.AlertDismissed}})
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ const scanLimit = 200
 // on case id, and returns it.
 func RequireAlert(t testing.TB, svc *caseload.Service, actor coaching.Actor, id coaching.CaseID, kind caseload.CauseKind) caseload.Alert {
 	t.Helper()
-	as, err := svc.Alerts(context.Background(), actor, caseload.AlertQuery{CaseID: id, Kinds: []caseload.CauseKind{kind}})
+	as, err := alerts(svc, actor, caseload.AlertQuery{CaseID: id, Kinds: []caseload.CauseKind{kind}})
 	if err != nil {
 		t.Fatalf("caseloadtest: alerts of case %s for %s: %v", id, actor.ID, err)
 		return caseload.Alert{}
@@ -36,7 +36,7 @@ func RequireAlert(t testing.TB, svc *caseload.Service, actor coaching.Actor, id 
 // case id.
 func RequireNoAlert(t testing.TB, svc *caseload.Service, actor coaching.Actor, id coaching.CaseID, kind caseload.CauseKind) {
 	t.Helper()
-	as, err := svc.Alerts(context.Background(), actor, caseload.AlertQuery{CaseID: id, Kinds: []caseload.CauseKind{kind}})
+	as, err := alerts(svc, actor, caseload.AlertQuery{CaseID: id, Kinds: []caseload.CauseKind{kind}})
 	if err != nil {
 		t.Fatalf("caseloadtest: alerts of case %s for %s: %v", id, actor.ID, err)
 		return
@@ -97,8 +97,25 @@ func find(svc *caseload.Service, actor coaching.Actor, id coaching.CaseID) (*cas
 	return nil, ids, nil
 }
 
+// alerts reads every page of q that actor sees.
+func alerts(svc *caseload.Service, actor coaching.Actor, q caseload.AlertQuery) ([]caseload.Alert, error) {
+	var out []caseload.Alert
+	for range scanLimit {
+		p, err := svc.Alerts(context.Background(), actor, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Alerts...)
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
+	return out, nil
+}
+
 func describe(svc *caseload.Service, actor coaching.Actor, id coaching.CaseID) string {
-	as, err := svc.Alerts(context.Background(), actor, caseload.AlertQuery{CaseID: id})
+	as, err := alerts(svc, actor, caseload.AlertQuery{CaseID: id})
 	if err != nil {
 		return "(" + err.Error() + ")"
 	}
