@@ -383,7 +383,11 @@ type Filter struct {
 	OpenedFrom, OpenedTo time.Time
 	// Now decides which phases are overdue (due before Now and the case
 	// not paused) and so the urgency rank; a list keeps the first page's
-	// Now in its cursor, so that its order holds from page to page.
+	// Now in its cursor, so that its order holds from page to page. The
+	// Service passes whole microseconds, the SQL stores' precision: a
+	// phase due within Now's microsecond is then overdue in every store
+	// alike (a stored due truncated to microseconds is before a
+	// microsecond-aligned Now exactly when the due itself is).
 	Now  time.Time
 	Sort Sort
 	// After is the key of the last row of the previous page: only rows

@@ -56,7 +56,7 @@ func (s *Service) List(ctx context.Context, actor coaching.Actor, q Query) (Page
 	var page Page
 	err = s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
 		if f.Now.IsZero() {
-			f.Now = sc.Now()
+			f.Now = sc.Now().Truncate(time.Microsecond) // see Filter.Now
 		}
 		if q.NoContactDays > 0 {
 			f.ContactBefore = coaching.DateOf(f.Now).AddDays(1 - q.NoContactDays)

@@ -148,7 +148,7 @@ func (s *Service) survey(ctx context.Context, sys *coaching.Engine, actor coachi
 		if err != nil {
 			return err
 		}
-		now := sc.Now()
+		now := sc.Now().Truncate(time.Microsecond) // see Filter.Now
 		holds := map[coaching.CaseID][]Cause{}
 		f := Filter{Organisation: org, Status: StatusOpen, Sort: SortOpened, Now: now, Limit: reviewPage}
 		for {
