@@ -57,6 +57,25 @@ const (
 	// OpRecordConsent: record or withdraw an adult student's consent to
 	// their guardians being informed.
 	OpRecordConsent Operation = "record_consent"
+	// OpReportAbsence: report an absence in advance, explain one already
+	// marked, apply for leave, or withdraw such a request of one's own —
+	// what a guardian of a minor, an adult student (or a guardian with the
+	// adult's consent) and the support team on their behalf do.
+	OpReportAbsence Operation = "report_absence"
+	// OpDecideRequest: accept or reject a request a family made (an absence
+	// report or explanation, a leave application, a proposed change to the
+	// plan or to contact details). Which role decides which request is the
+	// feature's to say; the policy says who may decide at all.
+	OpDecideRequest Operation = "decide_request"
+	// OpReadRequests: a case's requests and messages and their decisions.
+	OpReadRequests Operation = "read_requests"
+	// OpSendMessage: write on a case — a guardian's or student's reply to a
+	// notice, staff's message to a student or their guardians.
+	OpSendMessage Operation = "send_message"
+	// OpProposeChange: propose a change to one's own plan (a student) or
+	// contact details (a guardian or student), for staff to accept or
+	// decline.
+	OpProposeChange Operation = "propose_change"
 )
 
 // Operations lists every operation, in declaration order.
@@ -64,6 +83,7 @@ var Operations = []Operation{
 	OpReadCase, OpReadParticipant, OpReadIdentityCode, OpEnrol, OpFireEvent, OpChangeCase,
 	OpRecordAttendance, OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices,
 	OpReadReferral, OpReadWelfare, OpReadFigures, OpErase, OpReadAccessLog, OpRecordConsent,
+	OpReportAbsence, OpDecideRequest, OpReadRequests, OpSendMessage, OpProposeChange,
 }
 
 // loggedOperations are written to the access log even when allowed.
@@ -200,6 +220,7 @@ const (
 	RuleGuardianRelation     = "guardian_relation"
 	RuleStudentSelf          = "student_self"
 	RuleStudentOther         = "student_other"
+	RuleStudentMinor         = "student_minor"
 	RuleSupportTeam          = "support_team"
 	RuleNeedToKnow           = "need_to_know"
 	RuleOwnRecord            = "own_record"
@@ -210,20 +231,25 @@ const (
 	RuleErasure              = "erasure"
 	RuleAccessLog            = "access_log"
 	RuleNotPermitted         = "not_permitted"
-	ruleGuardianScopeOpsText = "attendance, coaching schedule, HOKS summary and notices"
+	ruleGuardianScopeOpsText = "attendance, coaching schedule, HOKS summary and notices, and report absences, write and propose changes to contact details"
 )
 
-// guardianOps are what a guardian may see of a ward (issue: attendance,
-// schedule of coaching, HOKS summary and notices).
-var guardianOps = []Operation{OpReadAttendance, OpReadSchedule, OpReadHOKSSummary, OpReadNotices}
+// guardianOps are what a guardian may see of a ward (attendance, schedule
+// of coaching, HOKS summary and notices) and do for them (report and
+// explain absences and apply for leave, read those requests, reply and
+// write to the staff, propose changes to contact details).
+var guardianOps = []Operation{OpReadAttendance, OpReadSchedule, OpReadHOKSSummary, OpReadNotices,
+	OpReportAbsence, OpReadRequests, OpSendMessage, OpProposeChange}
 
 // studentOps are what students may do with their own data.
 var studentOps = []Operation{OpReadCase, OpReadParticipant, OpReadIdentityCode, OpFireEvent, OpReadAttendance,
-	OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral, OpRecordConsent}
+	OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral, OpRecordConsent,
+	OpReportAbsence, OpReadRequests, OpSendMessage, OpProposeChange}
 
 // teamOps are what support-team staff may do with the cases they are on.
 var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase, OpRecordAttendance,
-	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral}
+	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral,
+	OpReportAbsence, OpDecideRequest, OpReadRequests, OpSendMessage}
 
 // consentRoles may record a student's written consent to guardian notices
 // on a case they are on: school staff, not peer coaches, workplace
@@ -256,7 +282,9 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //     (curator, psychologist, nurse) on the student's support team — not by
 //     teachers, heads of studies or administrators.
 //   - identity_code: only the student themself and the head of studies.
-//   - support_team: staff on the case's team read and change the case;
+//   - support_team: staff on the case's team read and change the case,
+//     report absences on the family's behalf, decide the family's
+//     requests and write to the student and their guardians;
 //     need_to_know: staff who are not welfare roles see that a referral
 //     exists only when it was shared for teaching (own_record: or when
 //     they proposed it themselves).
@@ -269,13 +297,20 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //   - teaching_staff: teachers, coaches, tutors and counsellors record
 //     attendance for any student of their organisation.
 //   - student_self / student_other: students see their own case, plan,
-//     attendance, schedule and notices, and record or withdraw their own
-//     consent to guardian notices; never another student's.
+//     attendance, schedule and notices, record or withdraw their own
+//     consent to guardian notices, reply and write to the staff, propose
+//     changes to their plan and contact details and read their requests;
+//     never another student's. student_minor: a student reports and
+//     explains their own absences only from 18 on (before that, the
+//     guardian does).
 //   - guardian_of_minor / guardian_with_consent / guardian_age /
 //     guardian_scope / guardian_relation: a guardian sees their ward's
-//     attendance, schedule, plan summary and notices while the ward is under
-//     18 on today's Helsinki date, afterwards only while the adult's
-//     recorded consent holds; never anything else and never other students.
+//     attendance, schedule, plan summary and notices, reports and explains
+//     their absences and applies for leave, reads those requests, replies
+//     and writes to the staff and proposes changes to contact details,
+//     while the ward is under 18 on today's Helsinki date, afterwards only
+//     while the adult's recorded consent holds; never anything else and
+//     never other students.
 //   - enrol: staff of the organisation enrol participants (the model's
 //     opener roles are checked as well).
 //   - not_permitted: everything else is denied.
@@ -365,6 +400,9 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	if a.HasRole(RoleStudent) {
 		if !r.Has(RelationSelf) {
 			return Deny(RuleStudentOther, "students see only their own data")
+		}
+		if op == OpReportAbsence && (r.Participant == nil || r.Participant.MinorOn(r.Today)) {
+			return Deny(RuleStudentMinor, "a student under 18 has their guardian report and explain absences")
 		}
 		if slices.Contains(studentOps, op) {
 			return Allow(RuleStudentSelf)
