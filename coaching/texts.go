@@ -189,10 +189,30 @@ func (t *Texts) mustRender(kind string, lang Language, fields map[string]string)
 // defaultTexts is the built-in catalogue, for fallback; never changed.
 var defaultTexts = DefaultTexts()
 
-// builtinTexts are the texts of every notice kind the library sends. The
-// wording names cases, phases, services and dates — never a reason, a
-// health matter or anything from a welfare record.
-var builtinTexts = map[string]textSpec{
+// builtinTexts are the texts of every notice kind the library sends: the
+// kernel's and its features' own, each feature's in a file of its own
+// (texts_<feature>.go). The wording names cases, phases, services and
+// dates — never a reason, a health matter or anything from a welfare
+// record.
+var builtinTexts = joinTexts(coreTexts, absenceTexts, messageTexts, proposalTexts)
+
+// joinTexts merges catalogues of kinds; a kind declared twice is a bug in
+// this package, caught by every test run.
+func joinTexts(parts ...map[string]textSpec) map[string]textSpec {
+	out := map[string]textSpec{}
+	for _, p := range parts {
+		for kind, spec := range p {
+			if _, dup := out[kind]; dup {
+				panic("valmennus: built-in text kind declared twice: " + kind)
+			}
+			out[kind] = spec
+		}
+	}
+	return out
+}
+
+// coreTexts are the kernel's and the older features' texts.
+var coreTexts = map[string]textSpec{
 	NoticeKindTransition: {fields: []string{"case", "from", "to", "when"}, texts: map[Language]Text{
 		Finnish: {"Valmennusasia {{.case}}: {{.to}}", `Asia {{.case}} siirtyi vaiheesta "{{.from}}" vaiheeseen "{{.to}}" {{.when}}.`},
 		Swedish: {"Coachningsärende {{.case}}: {{.to}}", `Ärendet {{.case}} flyttades från fasen "{{.from}}" till fasen "{{.to}}" {{.when}}.`},
