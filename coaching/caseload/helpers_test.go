@@ -2,12 +2,14 @@ package caseload_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
@@ -72,4 +74,17 @@ func ids(rows []caseload.Row) []coaching.CaseID {
 func admitted() *coaching.FireOptions {
 	m := coaching.CriterionMet
 	return &coaching.FireOptions{Payload: coaching.EntryAssessment{Motivation: m, WorkingLifeSkills: m, AttendanceCommitment: m, WorkCommitment: m, GoalCommitment: m}}
+}
+
+// markDay records three lessons of today for case id as the coach, all
+// with status st.
+func (f *fixture) markDay(t *testing.T, id coaching.CaseID, st attendance.Status) {
+	t.Helper()
+	today := coaching.DateOf(f.env.Clock.Now())
+	var in []attendance.MarkInput
+	for i := 1; i <= 3; i++ {
+		in = append(in, attendance.MarkInput{CaseID: id, Date: today, Lesson: fmt.Sprint(i), Minutes: 45, Status: st})
+	}
+	_, err := f.env.Attendance.Record(context.Background(), coachA, in)
+	require.NoError(t, err)
 }

@@ -464,16 +464,7 @@ func TestReviewEarlyWarnings(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(tutorA, coaching.RolePersonalTutor))
-	today := coaching.DateOf(f.env.Clock.Now())
-	mark := func(st attendance.Status) {
-		t.Helper()
-		var in []attendance.MarkInput
-		for i := 1; i <= 3; i++ {
-			in = append(in, attendance.MarkInput{CaseID: c.ID, Date: today, Lesson: fmt.Sprint(i), Minutes: 45, Status: st})
-		}
-		_, err := f.env.Attendance.Record(ctx, coachA, in)
-		require.NoError(t, err)
-	}
+	mark := func(st attendance.Status) { f.markDay(t, c.ID, st) }
 	mark(attendance.Unexplained)
 	res, err := f.svc.Review(ctx, f.key)
 	require.NoError(t, err)
@@ -505,16 +496,7 @@ func TestReviewEarlyWarningReturns(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	c := f.enrol(t, headA, "A", "B", member(coachA, coaching.RoleCoach), member(tutorA, coaching.RolePersonalTutor))
-	today := coaching.DateOf(f.env.Clock.Now())
-	mark := func(st attendance.Status) {
-		t.Helper()
-		var in []attendance.MarkInput
-		for i := 1; i <= 3; i++ {
-			in = append(in, attendance.MarkInput{CaseID: c.ID, Date: today, Lesson: fmt.Sprint(i), Minutes: 45, Status: st})
-		}
-		_, err := f.env.Attendance.Record(ctx, coachA, in)
-		require.NoError(t, err)
-	}
+	mark := func(st attendance.Status) { f.markDay(t, c.ID, st) }
 	mark(attendance.Unexplained)
 	res, err := f.svc.Review(ctx, f.key)
 	require.NoError(t, err)
