@@ -85,6 +85,11 @@ type Guardian struct {
 	Name     string   `json:"name"`
 	Contact  Contact  `json:"contact"`
 	Language Language `json:"language,omitempty"`
+	// ContactChangedOn is the civil date the guardian's contact details
+	// were last changed in valmennus (an approved proposal, package
+	// coaching/contactchange); zero when they are as imported. A re-import
+	// from the SIS keeps them unless its record is newer (package sis).
+	ContactChangedOn Date `json:"contact_changed_on,omitzero"`
 }
 
 // Gender is recorded as the participant reports it; ESF+ figures break down
@@ -187,6 +192,11 @@ type Participant struct {
 	// ExternalIDs maps a host system to its id for the person (e.g.
 	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+	// ContactChangedOn is the civil date Contact was last changed in
+	// valmennus (an approved proposal, package coaching/contactchange);
+	// zero when it is as imported. A re-import from the SIS keeps it
+	// unless its record is newer (package sis).
+	ContactChangedOn Date `json:"contact_changed_on,omitzero"`
 	// ErasedOn is set when the participant's personal data was erased
 	// (package coaching/erasure): what remains is pseudonymous, kept for
 	// figures.
