@@ -1,0 +1,665 @@
+// Package message lets families and staff write to each other about a
+// case: a guardian or a student replies to a notice they received, and the
+// reply reaches the case's responsible staff as a notice of its own,
+// threaded to the original; staff write to the student, to the student's
+// guardians, or to both. Each message is sent as a notice to each
+// recipient, in the recipient's language, and kept as one version of its
+// thread's case document.
+//
+// It is a feature built on the coaching kernel's extension points: its
+// commands run in policy-scoped transactions ([coaching.Engine.Write],
+// [coaching.Engine.Read]); the policy's send_message rule decides who may
+// write on a case and read_requests who may read its threads; a thread is
+// the case document "message_<thread>", a family the host registers:
+//
+//	eng, err := coaching.New(store, &coaching.Options{
+//		Models:    models,
+//		Documents: append(referral.Documents(), message.Documents()...),
+//	})
+//
+// # Who receives what
+//
+//   - A reply to a message is sent to whoever wrote that message: a
+//     family member's reply to a staff member's message reaches that staff
+//     member while they are on the case's team; staff's reply to a family
+//     member's message reaches that family member.
+//   - A family member's reply to any other notice (an absence notice, a
+//     phase change), or to a message whose writer has left the team,
+//     reaches the case's responsible staff: every personal tutor on the
+//     team, or — when the team has none — every coach.
+//   - Staff's message ([Service.Send]) reaches the student, each of the
+//     student's guardians who can be reached, or both. Guardians are
+//     written to only while they may be informed: while the student is
+//     under 18, afterwards only with the adult student's consent in force
+//     ([coaching.Participant.GuardiansInformedOn]).
+//
+// # What a message never carries
+//
+// Messages never carry student-welfare information: a reply to a notice
+// that concerns a welfare record or a welfare document family (a referral
+// and its follow-ups) is refused (rule [RuleWelfare]), so that nothing of
+// it is quoted or threaded onward. The text of a message goes to its
+// recipients and into its thread; never into the audit trail, whose
+// entries name the thread and the kind of message only, nor into logs.
+//
+// # Writes
+//
+// A message is one new version of its thread's document: writing one
+// costs the same however long the thread or the case's history is. Two
+// messages written at once on one case conflict on the case's version;
+// the loser is retried (up to three attempts) in a fresh transaction.
+package message
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// prefix begins the document kind of a thread: "message_<thread>".
+const prefix = "message_"
+
+func kind(thread string) string { return prefix + thread }
+
+// Notice kinds of messages (their texts are in coaching.DefaultTexts).
+const (
+	// NoticeKindMessage is staff's message to the student or the
+	// guardians (fields case, from, subject, text).
+	NoticeKindMessage = "message"
+	// NoticeKindReply is a reply to a notice or to a message (fields
+	// case, from, subject, text).
+	NoticeKindReply = "message_reply"
+)
+
+// The keys of a message notice's Data.
+const (
+	// DataThread is the thread the message belongs to: pass it to
+	// [Service.Thread].
+	DataThread = "thread"
+	// DataSeq is the message's place in its thread, from 1.
+	DataSeq = "seq"
+	// DataFrom is the writer's id (an actor, a guardian or the student's
+	// participant id).
+	DataFrom = "from"
+	// DataFromKind is the writer's [PartyKind].
+	DataFromKind = "from_kind"
+	// DataReplyTo is the id of the notice the message replies to.
+	DataReplyTo = "reply_to"
+)
+
+// Rules of this package, as named in a *coaching.ForbiddenError and the
+// access log; the policy's own rules (send_message, read_requests) are
+// asked first.
+const (
+	// RuleWelfare: a notice that concerns student-welfare information is
+	// not replied to through messages.
+	RuleWelfare = "message_welfare"
+	// RuleStaffOnly: only staff start a message; families reply.
+	RuleStaffOnly = "message_staff_only"
+	// RuleThreadParty: a family member reads only the threads they wrote
+	// in or were written to.
+	RuleThreadParty = "message_thread_party"
+)
+
+// PartyKind is what a writer or a recipient of a message is to the case.
+type PartyKind string
+
+// Party kinds.
+const (
+	Staff    PartyKind = "staff"
+	Guardian PartyKind = "guardian"
+	Student  PartyKind = "student"
+)
+
+// Party is a writer or a recipient of a message.
+type Party struct {
+	// ID is a staff member's or guardian's actor id, or for the student
+	// the participant id when they are written to (a student's notices
+	// are addressed to their participant id) and their actor id when
+	// they write.
+	ID   string        `json:"id"`
+	Name string        `json:"name"`
+	Kind PartyKind     `json:"kind"`
+	Role coaching.Role `json:"role,omitempty"`
+}
+
+// Message is one message of a thread.
+type Message struct {
+	Thread string          `json:"thread"`
+	Seq    int64           `json:"seq"`
+	CaseID coaching.CaseID `json:"case_id"`
+	From   Party           `json:"from"`
+	// To are the recipients, each sent a notice.
+	To      []Party `json:"to"`
+	Subject string  `json:"subject"`
+	Text    string  `json:"text"`
+	// ReplyTo is the id of the notice the message replies to; empty for a
+	// message that starts a thread.
+	ReplyTo string    `json:"reply_to,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Audience is who staff's message goes to.
+type Audience string
+
+// Audiences.
+const (
+	ToStudent   Audience = "student"
+	ToGuardians Audience = "guardians"
+	// ToFamily writes to the student and the guardians alike.
+	ToFamily Audience = "family"
+)
+
+// Input is staff's new message.
+type Input struct {
+	To      Audience
+	Subject string // one line, at most 200 bytes
+	Text    string // at most 8000 bytes
+}
+
+// The bounds of a message.
+const (
+	MaxSubjectBytes = 200
+	MaxTextBytes    = 8000
+)
+
+// Documents returns the document family of message threads, for
+// coaching.Options.Documents: a thread ("message_<thread>") is kept by
+// this package alone (Reserved), and whether an actor may know that it
+// exists — its audit entries and notices included — is the policy's
+// read_requests rule, asked with whoever started it.
+func Documents() []coaching.DocumentKind {
+	return []coaching.DocumentKind{{
+		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true,
+		Notices: []string{NoticeKindMessage, NoticeKindReply}, Events: []string{"message_"},
+		Facts: func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, k string) (coaching.DocumentFacts, error) {
+			doc, err := tx.Document(ctx, c.ID, k, 1)
+			if errors.Is(err, coaching.ErrNotFound) {
+				return coaching.DocumentFacts{}, &coaching.NotFoundError{Kind: "message thread", ID: strings.TrimPrefix(k, prefix)}
+			}
+			if err != nil {
+				return coaching.DocumentFacts{}, err
+			}
+			var m Message
+			if err := json.Unmarshal(doc.Data, &m); err != nil {
+				return coaching.DocumentFacts{}, fmt.Errorf("message: stored message %s does not decode: %w", k, err)
+			}
+			return coaching.DocumentFacts{By: m.From.ID}, nil
+		},
+	}}
+}
+
+// Service sends and reads messages over an engine.
+type Service struct {
+	eng   *coaching.Engine
+	texts *coaching.Texts
+}
+
+// New returns the messages of eng. The engine must have been given
+// [Documents]; without them every call fails before anything is written
+// or shown. Notices are worded by the engine's texts
+// (coaching.Options.Texts).
+func New(eng *coaching.Engine) (*Service, error) {
+	if eng == nil {
+		return nil, errors.New("message: New: engine is nil")
+	}
+	return &Service{eng: eng, texts: eng.Texts()}, nil
+}
+
+// Send writes staff's message to the case's student, guardians or both,
+// starting a thread. The policy's send_message rule decides who may write
+// on the case (the default: the support team and the head of studies, and
+// families, who reply instead: a family member is refused with
+// [RuleStaffOnly]). Bad input is a *coaching.ValidationError naming every
+// bad field, among them "to" when no one of the audience may be written
+// to (guardians of an adult student who has not consented, guardians
+// without contact details).
+func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in Input) (Message, error) {
+	var pr []coaching.FieldProblem
+	if !slices.Contains([]Audience{ToStudent, ToGuardians, ToFamily}, in.To) {
+		pr = append(pr, coaching.FieldProblem{Field: "to", Message: fmt.Sprintf("must be %s, %s or %s", ToStudent, ToGuardians, ToFamily)})
+	}
+	if strings.TrimSpace(in.Subject) == "" {
+		pr = append(pr, coaching.FieldProblem{Field: "subject", Message: "required"})
+	}
+	pr = append(pr, coaching.TextProblems("subject", in.Subject, MaxSubjectBytes, false)...)
+	pr = append(pr, textProblems(in.Text)...)
+	if len(pr) > 0 {
+		return Message{}, &coaching.ValidationError{Subject: "message", Problems: pr}
+	}
+	return s.write(ctx, actor, func(sc *coaching.Scope) (Message, error) {
+		c, err := sc.Case(coaching.OpSendMessage, id)
+		if err != nil {
+			return Message{}, err
+		}
+		from, staff := sender(actor, c, nil)
+		if !staff {
+			return Message{}, sc.Deny(coaching.OpSendMessage, RuleStaffOnly, "only staff start a message; a guardian or a student replies to a notice")
+		}
+		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		if err != nil {
+			return Message{}, err
+		}
+		var to []recipient
+		var pr []coaching.FieldProblem
+		if in.To == ToStudent || in.To == ToFamily {
+			to = append(to, studentRecipient(p))
+		}
+		if in.To == ToGuardians || in.To == ToFamily {
+			gs, problem := guardianRecipients(p, coaching.DateOf(sc.Now()))
+			if problem != "" {
+				pr = append(pr, coaching.FieldProblem{Field: "to", Message: problem})
+			}
+			to = append(to, gs...)
+		}
+		if len(pr) > 0 {
+			return Message{}, &coaching.ValidationError{Subject: "message", Problems: pr}
+		}
+		thread := cleanID(sc.NewID())
+		if thread == "" {
+			return Message{}, errors.New("message: the id generator gave no usable thread id (letters and digits)")
+		}
+		m := Message{Thread: thread, CaseID: id, From: from, Subject: in.Subject, Text: in.Text}
+		return s.save(sc, c, m, to, NoticeKindMessage, "message_sent", "message to "+string(in.To))
+	})
+}
+
+// Reply writes a reply to notice noticeID of case id, which must be
+// addressed to the actor (a notice about the case they received: for the
+// student, one addressed to them or to their participant id). Who
+// receives the reply is the package's rule (see the package
+// documentation). The policy's send_message rule decides who may write
+// on the case (the default: the support team and the head of studies,
+// the student, and a guardian of a minor or with the adult's consent). A
+// notice that concerns student-welfare information is not replied to
+// ([RuleWelfare]); a notice that is not the actor's, or not the case's,
+// is a *coaching.NotFoundError. An empty or overlong text is a
+// *coaching.ValidationError naming "text".
+func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.CaseID, noticeID, text string) (Message, error) {
+	if pr := textProblems(text); len(pr) > 0 {
+		return Message{}, &coaching.ValidationError{Subject: "reply", Problems: pr}
+	}
+	return s.write(ctx, actor, func(sc *coaching.Scope) (Message, error) {
+		c, err := sc.Case(coaching.OpSendMessage, id)
+		if err != nil {
+			return Message{}, err
+		}
+		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		if err != nil {
+			return Message{}, err
+		}
+		n, err := sc.ReadTx().Notice(sc.Context(), noticeID)
+		if err != nil || n.CaseID != id || !addressedTo(actor, n, p) {
+			if err != nil && !errors.Is(err, coaching.ErrNotFound) {
+				return Message{}, err
+			}
+			return Message{}, &coaching.NotFoundError{Kind: "notice", ID: noticeID}
+		}
+		if fam, ok := sc.NoticeDocument(n); ok && fam.Welfare {
+			return Message{}, sc.Deny(coaching.OpSendMessage, RuleWelfare,
+				"the notice concerns student-welfare information, which messages never carry: contact the welfare staff directly")
+		}
+		from, staff := sender(actor, c, &p)
+		var to []recipient
+		author, authorKind := n.Data[DataFrom], PartyKind(n.Data[DataFromKind])
+		isMessage := n.Kind == NoticeKindMessage || n.Kind == NoticeKindReply
+		switch {
+		case staff:
+			if !isMessage || authorKind == Staff || authorKind == "" {
+				return Message{}, &coaching.ValidationError{Subject: "reply", Problems: []coaching.FieldProblem{{Field: "notice_id",
+					Message: "staff reply to a family member's message; to write to the family, send a message"}}}
+			}
+			r, problem := familyRecipient(p, author, authorKind, coaching.DateOf(sc.Now()))
+			if problem != "" {
+				return Message{}, &coaching.ValidationError{Subject: "reply", Problems: []coaching.FieldProblem{{Field: "notice_id", Message: problem}}}
+			}
+			to = []recipient{r}
+		default:
+			if isMessage && authorKind == Staff {
+				if m, ok := member(c, author); ok {
+					to = []recipient{staffRecipient(m)}
+				}
+			}
+			if len(to) == 0 {
+				to = responsible(c)
+			}
+			if len(to) == 0 {
+				return Message{}, &coaching.ValidationError{Subject: "reply", Problems: []coaching.FieldProblem{{Field: "case_id",
+					Message: "the case has no personal tutor or coach on its team to receive the reply"}}}
+			}
+		}
+		thread := ""
+		if isMessage {
+			thread = n.Data[DataThread]
+		}
+		if !validThread(thread) {
+			thread = threadOf(n.ID)
+		}
+		subject := n.Subject
+		if len(subject) > MaxSubjectBytes {
+			subject = subject[:MaxSubjectBytes]
+		}
+		m := Message{Thread: thread, CaseID: id, From: from, Subject: subject, Text: text, ReplyTo: n.ID}
+		return s.save(sc, c, m, to, NoticeKindReply, "message_reply", "reply to a "+kindName(n.Kind)+" notice")
+	})
+}
+
+// Thread returns the messages of a thread of case id, oldest first. The
+// policy's read_requests rule decides who may read the case's threads
+// (the default: the support team, the head of studies, the student, and
+// a guardian of a minor or with the adult's consent); staff read every
+// thread of the case, a family member only the threads they wrote in or
+// were written to ([RuleThreadParty]). An unknown thread is a
+// *coaching.NotFoundError.
+func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.CaseID, thread string) ([]Message, error) {
+	if !validThread(thread) {
+		return nil, &coaching.NotFoundError{Kind: "message thread", ID: thread}
+	}
+	var out []Message
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpReadRequests, id)
+		if err != nil {
+			return err
+		}
+		if _, err := sc.Guard(id, kind(thread)); err != nil {
+			return err
+		}
+		docs, err := sc.ReadTx().Documents(sc.Context(), id, kind(thread))
+		if err != nil {
+			return err
+		}
+		msgs := make([]Message, 0, len(docs))
+		for _, d := range docs {
+			var m Message
+			if err := json.Unmarshal(d.Data, &m); err != nil {
+				return fmt.Errorf("message: stored message %s/%d does not decode: %w", thread, d.Version, err)
+			}
+			m.Seq = d.Version
+			msgs = append(msgs, m)
+		}
+		if _, staff := sender(actor, c, nil); !staff && !slices.ContainsFunc(msgs, func(m Message) bool { return party(actor, m) }) {
+			return sc.Deny(coaching.OpReadRequests, RuleThreadParty, "a family member reads only the threads they wrote in or were written to")
+		}
+		out = msgs
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// write runs fn in a write scope, again in a fresh one when a concurrent
+// change of the case won (at most three attempts).
+func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *coaching.Scope) (Message, error)) (Message, error) {
+	var out Message
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+			var err error
+			out, err = fn(sc)
+			return err
+		})
+		if !errors.Is(err, coaching.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	return out, nil
+}
+
+// recipient is a party with where and in which language to reach them.
+type recipient struct {
+	Party
+	contact coaching.Contact
+	lang    coaching.Language
+}
+
+// save stores m as the next version of its thread, with a notice to each
+// recipient; the audit entry names the kind of message, never its text.
+func (s *Service) save(sc *coaching.Scope, c coaching.Case, m Message, to []recipient, noticeKind, event, reason string) (Message, error) {
+	ctx := sc.Context()
+	var latest int64
+	switch last, err := sc.ReadTx().Document(ctx, c.ID, kind(m.Thread), 0); {
+	case err == nil:
+		latest = last.Version
+	case !errors.Is(err, coaching.ErrNotFound):
+		return Message{}, err
+	}
+	now := sc.Now()
+	m.Seq, m.At = latest+1, now
+	for _, r := range to {
+		m.To = append(m.To, r.Party)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return Message{}, err
+	}
+	notices := make([]coaching.Notice, 0, len(to))
+	for _, r := range to {
+		subject, body, err := s.texts.Render(noticeKind, r.lang, map[string]string{
+			"case": string(c.ID), "from": m.From.Name, "subject": m.Subject, "text": m.Text})
+		if err != nil {
+			return Message{}, fmt.Errorf("message: the notice's text: %w", err)
+		}
+		data := map[string]string{"case_id": string(c.ID), DataThread: m.Thread, DataSeq: strconv.FormatInt(m.Seq, 10),
+			DataFrom: m.From.ID, DataFromKind: string(m.From.Kind)}
+		if m.ReplyTo != "" {
+			data[DataReplyTo] = m.ReplyTo
+		}
+		notices = append(notices, coaching.Notice{
+			ID:     noticeKind + ":" + string(c.ID) + ":" + m.Thread + ":" + strconv.FormatInt(m.Seq, 10) + ":" + r.ID,
+			CaseID: c.ID, Kind: noticeKind,
+			Recipient: coaching.Recipient{ID: r.ID, Name: r.Name, Role: r.Role, Contact: r.contact, Language: r.lang},
+			Subject:   subject, Body: body, Data: data, CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+	}
+	_, err = sc.SaveDocumentAs(coaching.OpSendMessage, c.ID, coaching.DocumentChange{Kind: kind(m.Thread), BasedOn: latest,
+		Status: string(m.From.Kind), Data: data, Event: event, Reason: reason, Notices: notices})
+	if err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+// sender returns the writer as a party, and whether they write as staff:
+// on the case's team in a staff role, or the head of studies. Anyone else
+// the policy let write is a guardian or the student.
+func sender(actor coaching.Actor, c coaching.Case, p *coaching.Participant) (Party, bool) {
+	for _, m := range c.Team {
+		if m.ActorID == actor.ID && m.Role != coaching.RoleGuardian && m.Role != coaching.RoleStudent && actor.HasRole(m.Role) {
+			return Party{ID: actor.ID, Name: nameOr(m.Name, actor), Kind: Staff, Role: m.Role}, true
+		}
+	}
+	if actor.HasRole(coaching.RoleHeadOfStudies) {
+		return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Staff, Role: coaching.RoleHeadOfStudies}, true
+	}
+	if p != nil {
+		for _, g := range p.Guardians {
+			if g.ID == actor.ID {
+				return Party{ID: actor.ID, Name: nameOr(g.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}, false
+			}
+		}
+	}
+	if actor.HasRole(coaching.RoleGuardian) {
+		return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}, false
+	}
+	name := actor.Name
+	if p != nil && name == "" {
+		name = p.Name()
+	}
+	return Party{ID: actor.ID, Name: nameOr(name, actor), Kind: Student, Role: coaching.RoleStudent}, false
+}
+
+func nameOr(name string, a coaching.Actor) string {
+	if strings.TrimSpace(name) != "" {
+		return name
+	}
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.ID
+}
+
+// addressedTo reports whether notice n was sent to the actor: to their
+// id, or — for a student — to their participant id.
+func addressedTo(actor coaching.Actor, n coaching.Notice, p coaching.Participant) bool {
+	if n.Recipient.ID == actor.ID {
+		return true
+	}
+	return actor.HasRole(coaching.RoleStudent) && n.Recipient.ID == string(p.ID) && n.Recipient.Role == coaching.RoleStudent
+}
+
+// party reports whether a family actor wrote m or was written to.
+func party(actor coaching.Actor, m Message) bool {
+	is := func(pt Party) bool {
+		return pt.ID == actor.ID || pt.Kind == Student && actor.HasRole(coaching.RoleStudent) && !actor.HasRole(coaching.RoleGuardian)
+	}
+	return is(m.From) || slices.ContainsFunc(m.To, is)
+}
+
+func member(c coaching.Case, actorID string) (coaching.TeamMember, bool) {
+	for _, m := range c.Team {
+		if m.ActorID == actorID && m.Role != coaching.RoleGuardian && m.Role != coaching.RoleStudent {
+			return m, true
+		}
+	}
+	return coaching.TeamMember{}, false
+}
+
+// responsible returns the case's responsible staff: every personal tutor
+// on the team, or every coach when there is none.
+func responsible(c coaching.Case) []recipient {
+	for _, role := range []coaching.Role{coaching.RolePersonalTutor, coaching.RoleCoach} {
+		var out []recipient
+		for _, m := range c.Team {
+			if m.Role == role && !slices.ContainsFunc(out, func(r recipient) bool { return r.ID == m.ActorID }) {
+				out = append(out, staffRecipient(m))
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+func staffRecipient(m coaching.TeamMember) recipient {
+	return recipient{Party: Party{ID: m.ActorID, Name: m.Name, Kind: Staff, Role: m.Role}, contact: m.Contact, lang: lang(m.Language, "")}
+}
+
+func studentRecipient(p coaching.Participant) recipient {
+	return recipient{Party: Party{ID: string(p.ID), Name: p.Name(), Kind: Student, Role: coaching.RoleStudent}, contact: p.Contact, lang: lang(p.Language, "")}
+}
+
+// guardianRecipients returns the guardians who may be written to on
+// today, or why none may.
+func guardianRecipients(p coaching.Participant, today coaching.Date) ([]recipient, string) {
+	if !p.GuardiansInformedOn(today) {
+		return nil, "the student is 18 or over and has not consented to their guardians being informed"
+	}
+	var out []recipient
+	for _, g := range p.Guardians {
+		if g.Contact.Reachable() {
+			out = append(out, recipient{Party: Party{ID: g.ID, Name: g.Name, Kind: Guardian, Role: coaching.RoleGuardian},
+				contact: g.Contact, lang: lang(g.Language, p.Language)})
+		}
+	}
+	if len(out) == 0 {
+		return nil, "the student has no guardian with contact details"
+	}
+	return out, ""
+}
+
+// familyRecipient returns the family member who wrote a message staff
+// reply to, or why they may not be written to.
+func familyRecipient(p coaching.Participant, id string, k PartyKind, today coaching.Date) (recipient, string) {
+	switch k {
+	case Student:
+		return studentRecipient(p), ""
+	case Guardian:
+		if !p.GuardiansInformedOn(today) {
+			return recipient{}, "the student is 18 or over and has not consented to their guardians being informed"
+		}
+		for _, g := range p.Guardians {
+			if g.ID == id {
+				return recipient{Party: Party{ID: g.ID, Name: g.Name, Kind: Guardian, Role: coaching.RoleGuardian},
+					contact: g.Contact, lang: lang(g.Language, p.Language)}, ""
+			}
+		}
+		return recipient{}, "the guardian who wrote is no longer recorded on the student"
+	}
+	return recipient{}, "the message has no family writer to reply to"
+}
+
+func lang(l, fallback coaching.Language) coaching.Language {
+	switch {
+	case l.Valid():
+		return l
+	case fallback.Valid():
+		return fallback
+	}
+	return coaching.Finnish
+}
+
+// kindName names a notice's kind for the audit reason: the kind's own
+// name when it is an identifier, never anything of its content.
+func kindName(k string) string {
+	if validThread(k) {
+		return k
+	}
+	return "notice"
+}
+
+func textProblems(text string) []coaching.FieldProblem {
+	var pr []coaching.FieldProblem
+	if strings.TrimSpace(text) == "" {
+		pr = append(pr, coaching.FieldProblem{Field: "text", Message: "required"})
+	}
+	return append(pr, coaching.TextProblems("text", text, MaxTextBytes, true)...)
+}
+
+// threadOf is the thread of replies to a notice that is not a message:
+// derived from its id, so that every reply to it joins one thread.
+func threadOf(noticeID string) string {
+	sum := sha256.Sum256([]byte(noticeID))
+	return "n" + hex.EncodeToString(sum[:12])
+}
+
+// cleanID keeps the letters and digits of a generated id, lower-cased,
+// at most 32 of them: a thread id is part of its document kind.
+func cleanID(id string) string {
+	id = strings.ToLower(strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
+			return c
+		}
+		return -1
+	}, id))
+	if len(id) > 32 {
+		id = id[:32]
+	}
+	return id
+}
+
+// validThread reports whether id can name a thread's document.
+func validThread(id string) bool {
+	if id == "" || len(prefix)+len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
