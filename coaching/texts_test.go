@@ -9,6 +9,8 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/contactchange"
+	"github.com/valmennus/valmennus/coaching/message"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/pathway"
@@ -22,6 +24,7 @@ func TestEveryNoticeKindHasItsTexts(t *testing.T) {
 	kinds := []string{coaching.NoticeKindTransition, coaching.NoticeKindPhaseOverdue, coaching.NoticeKindAbsence,
 		coaching.NoticeKindAbsenceCorrection, coaching.NoticeKindGuardianUnreachable, coaching.NoticeKindRiskAlert,
 		referral.NoticeKindFollowUp, pathway.NoticeKindFollowUp, hoks.NoticeKindSurvey}
+	kinds = append(kinds, message.NoticeKindMessage, message.NoticeKindReply, contactchange.NoticeKindProposed, contactchange.NoticeKindDecided)
 	assert.ElementsMatch(t, kinds, texts.Kinds())
 	for _, kind := range kinds {
 		fields := map[string]string{}

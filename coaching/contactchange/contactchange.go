@@ -1,0 +1,594 @@
+// Package contactchange lets a guardian or an adult student propose a
+// change to their own contact details, for staff to approve or decline
+// (the "data updater" of Gibbon): a guardian proposes the guardian's
+// e-mail address and phone number as recorded on the student, the student
+// their own. An approved change is written to the participant
+// ([coaching.Participant.Contact] or the guardian's) with the date it was
+// made ([coaching.Participant.ContactChangedOn],
+// [coaching.Guardian.ContactChangedOn]), so that a later re-import from
+// the student information system does not silently overwrite the newer
+// address (package sis keeps it and reports the conflict).
+//
+// A proposal has its own small state machine (a [coaching.Machine]):
+//
+//	submitted → approved | declined (with a reason) | withdrawn | lapsed
+//
+// A guardian's pending proposal lapses when, at the time it is decided,
+// the student has turned 18 and has not consented to their guardians
+// being informed ([coaching.Participant.GuardiansInformedOn]): it is
+// neither approved nor declined, and the guardian is not told.
+//
+// It is a feature built on the coaching kernel's extension points: a
+// proposal is the reserved case document "contactchange_<id>" on the case
+// it was proposed through, written under the policy's propose_change rule
+// ([coaching.Scope.SaveDocumentAs]); a decision is a policy-scoped change
+// of the participant under decide_request
+// ([coaching.Engine.ChangeParticipant]) that stores the decision, the
+// changed participant and an audit entry on each of the participant's
+// cases in one transaction. The host registers the family:
+//
+//	eng, err := coaching.New(store, &coaching.Options{
+//		Models:    models,
+//		Documents: append(message.Documents(), contactchange.Documents()...),
+//	})
+//
+// Audit entries name the proposal, whose details and its state — never
+// the addresses themselves.
+package contactchange
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// Status is where a proposal is.
+type Status string
+
+// Proposal statuses.
+const (
+	Submitted Status = "submitted"
+	Approved  Status = "approved"
+	Declined  Status = "declined"
+	Withdrawn Status = "withdrawn"
+	Lapsed    Status = "lapsed"
+)
+
+// The proposal's events.
+const (
+	eventApprove  = "approve"
+	eventDecline  = "decline"
+	eventWithdraw = "withdraw"
+	eventLapse    = "lapse"
+)
+
+var machine = coaching.MustMachine(string(Submitted), []coaching.Edge{
+	{Event: eventApprove, From: []string{string(Submitted)}, To: string(Approved)},
+	{Event: eventDecline, From: []string{string(Submitted)}, To: string(Declined)},
+	{Event: eventWithdraw, From: []string{string(Submitted)}, To: string(Withdrawn)},
+	{Event: eventLapse, From: []string{string(Submitted)}, To: string(Lapsed)},
+})
+
+// Diagram renders the proposal's state machine as Mermaid.
+func Diagram() string { return machine.Mermaid() }
+
+// Whose says whose contact details a proposal changes.
+type Whose string
+
+// Whose details.
+const (
+	OfStudent  Whose = "student"
+	OfGuardian Whose = "guardian"
+)
+
+// Proposal is a proposed change of contact details.
+type Proposal struct {
+	ID          string                 `json:"id"`
+	CaseID      coaching.CaseID        `json:"case_id"`
+	Participant coaching.ParticipantID `json:"participant"`
+	Whose       Whose                  `json:"whose"`
+	// GuardianID is the guardian whose details change (Whose guardian).
+	GuardianID string `json:"guardian_id,omitempty"`
+	// Contact are the proposed details; they replace the recorded ones
+	// when the proposal is approved.
+	Contact    coaching.Contact `json:"contact"`
+	Status     Status           `json:"status"`
+	ProposedBy string           `json:"proposed_by"`
+	ProposedAt time.Time        `json:"proposed_at"`
+	DecidedBy  string           `json:"decided_by,omitempty"`
+	DecidedAt  time.Time        `json:"decided_at,omitzero"`
+	// Reason is why a proposal was declined.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Notice kinds (their texts are in coaching.DefaultTexts).
+const (
+	// NoticeKindProposed tells the case's responsible staff of a new
+	// proposal (fields case, from, whose).
+	NoticeKindProposed = "contact_change_proposed"
+	// NoticeKindDecided tells whoever proposed of the decision (fields
+	// case, decision, reason).
+	NoticeKindDecided = "contact_change_decided"
+)
+
+// DataProposal is the key of a proposal notice's Data naming the
+// proposal.
+const DataProposal = "proposal"
+
+// AuditKind is the kind of the audit entries an approved change leaves on
+// the participant's other cases.
+const AuditKind coaching.AuditKind = "contact_change"
+
+// Rules of this package, as named in a *coaching.ForbiddenError and the
+// access log; the policy's propose_change, decide_request and
+// read_requests rules are asked first.
+const (
+	// RuleOwnDetails: contact details are proposed by the guardian or the
+	// student whose details they are.
+	RuleOwnDetails = "contact_own_details"
+	// RuleOwnProposal: a family member withdraws and reads only their own
+	// proposals.
+	RuleOwnProposal = "contact_own_proposal"
+)
+
+const prefix = "contactchange_"
+
+func kind(id string) string { return prefix + id }
+
+// Documents returns the document family of proposals, for
+// coaching.Options.Documents: a proposal ("contactchange_<id>") is kept by
+// this package alone (Reserved), and whether an actor may know of it — its
+// audit entries and notices included — is the policy's read_requests
+// rule, asked with whoever proposed it.
+func Documents() []coaching.DocumentKind {
+	return []coaching.DocumentKind{{
+		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true,
+		Notices: []string{NoticeKindProposed, NoticeKindDecided}, Events: []string{"contact_change_"},
+		Facts: func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, k string) (coaching.DocumentFacts, error) {
+			_, pr, err := read(ctx, tx, c.ID, strings.TrimPrefix(k, prefix))
+			if err != nil {
+				return coaching.DocumentFacts{}, err
+			}
+			return coaching.DocumentFacts{By: pr.ProposedBy}, nil
+		},
+	}}
+}
+
+// Service proposes and decides changes of contact details over an engine.
+type Service struct {
+	eng   *coaching.Engine
+	texts *coaching.Texts
+}
+
+// New returns the contact-detail proposals of eng (which must have been
+// given [Documents]; without them every call fails before anything is
+// written or shown). Decisions change the participant through
+// coaching.Engine.ChangeParticipant, which a bound engine cannot run.
+func New(eng *coaching.Engine) (*Service, error) {
+	if eng == nil {
+		return nil, errors.New("contactchange: New: engine is nil")
+	}
+	return &Service{eng: eng, texts: eng.Texts()}, nil
+}
+
+// Propose records the actor's proposal to change their own contact
+// details, through case id of the student: a guardian recorded on the
+// student proposes the guardian's details, the student their own. The
+// policy's propose_change rule decides who may (the default: a guardian
+// of a minor or with the adult student's consent, and the student); a
+// student under 18 is refused ([coaching.RuleStudentMinor]: their
+// guardians propose), and anyone else — staff, a guardian not recorded on
+// the student — with [RuleOwnDetails]. Bad details are a
+// *coaching.ValidationError naming every bad field ("contact.email",
+// "contact.phone", or "contact" when neither is given or nothing would
+// change). The case's responsible staff (its personal tutors, or its
+// coaches when it has none) are told.
+func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching.CaseID, contact coaching.Contact) (Proposal, error) {
+	var pr []coaching.FieldProblem
+	if err := contact.Validate(); err != nil {
+		var ve *coaching.ValidationError
+		if errors.As(err, &ve) {
+			for _, p := range ve.Problems {
+				pr = append(pr, coaching.FieldProblem{Field: "contact." + p.Field, Message: p.Message})
+			}
+		}
+	}
+	if !contact.Reachable() {
+		pr = append(pr, coaching.FieldProblem{Field: "contact", Message: "give an e-mail address or a phone number"})
+	}
+	if len(pr) > 0 {
+		return Proposal{}, &coaching.ValidationError{Subject: "contact change", Problems: pr}
+	}
+	var out Proposal
+	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpProposeChange, id)
+		if err != nil {
+			return err
+		}
+		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		if err != nil {
+			return err
+		}
+		now := sc.Now()
+		pro := Proposal{CaseID: id, Participant: p.ID, Contact: contact, Status: Submitted, ProposedBy: actor.ID, ProposedAt: now}
+		var current coaching.Contact
+		from := actor.Name
+		if g, ok := guardian(p, actor.ID); ok {
+			pro.Whose, pro.GuardianID, current = OfGuardian, g.ID, g.Contact
+			if from == "" {
+				from = g.Name
+			}
+		} else {
+			switch {
+			case !actor.HasRole(coaching.RoleStudent) || actor.HasRole(coaching.RoleGuardian) || onTeam(actor, c):
+				return sc.Deny(coaching.OpProposeChange, RuleOwnDetails,
+					"contact details are proposed by the guardian recorded on the student or by the student, for their own details")
+			case p.MinorOn(coaching.DateOf(now)):
+				return sc.Deny(coaching.OpProposeChange, coaching.RuleStudentMinor,
+					"a student under 18 does not propose changes to their contact details: their guardian does")
+			}
+			pro.Whose, current = OfStudent, p.Contact
+			if from == "" {
+				from = p.Name()
+			}
+		}
+		if current == contact {
+			return &coaching.ValidationError{Subject: "contact change", Problems: []coaching.FieldProblem{{Field: "contact",
+				Message: "is the contact details already recorded"}}}
+		}
+		pro.ID = cleanID(sc.NewID())
+		if pro.ID == "" {
+			return errors.New("contactchange: the id generator gave no usable proposal id (letters and digits)")
+		}
+		var notices []coaching.Notice
+		for _, m := range responsible(c) {
+			lang := language(m.Language, "")
+			subject, body, err := s.texts.Render(NoticeKindProposed, lang, map[string]string{"case": string(id), "from": from, "whose": string(pro.Whose)})
+			if err != nil {
+				return fmt.Errorf("contactchange: the notice's text: %w", err)
+			}
+			notices = append(notices, coaching.Notice{ID: NoticeKindProposed + ":" + string(id) + ":" + pro.ID + ":" + m.ActorID, CaseID: id,
+				Kind: NoticeKindProposed, Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
+				Subject: subject, Body: body, Data: map[string]string{"case_id": string(id), DataProposal: pro.ID},
+				CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+		}
+		data, err := json.Marshal(pro)
+		if err != nil {
+			return err
+		}
+		if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(pro.ID), Status: string(Submitted),
+			Data: data, Event: "contact_change_submitted", Reason: "contact details of the " + string(pro.Whose), Notices: notices}); err != nil {
+			return err
+		}
+		out = pro
+		return nil
+	})
+	if err != nil {
+		return Proposal{}, err
+	}
+	return out, nil
+}
+
+// Decision is staff's answer to a proposal.
+type Decision struct {
+	// Approve approves the proposal; otherwise it is declined.
+	Approve bool
+	// Reason is why it is declined (required then; at most 2000 bytes). It
+	// is told to whoever proposed, and kept with the proposal, not in the
+	// audit trail.
+	Reason string
+}
+
+// Decide approves or declines proposal proposalID of case id. The
+// policy's decide_request rule decides who may (the default: the support
+// team of one of the student's cases, and the head of studies). On
+// approval the participant's contact details (or the guardian's) become
+// the proposed ones, with today's date in ContactChangedOn, and each of
+// the participant's cases gets an audit entry; whoever proposed is told
+// of the decision in their language.
+//
+// A guardian's proposal whose ward has turned 18 without consenting to
+// their guardians being informed lapses instead: it is returned with
+// Status [Lapsed] and no error, nothing of the participant changes, and
+// the guardian is not told. A proposal already decided, withdrawn or
+// lapsed — among two decisions at once, the one that lost — is a
+// *coaching.ConflictError; an unknown one a *coaching.NotFoundError; a
+// decline without a reason a *coaching.ValidationError naming "reason".
+func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string, d Decision) (Proposal, error) {
+	pr := coaching.TextProblems("reason", d.Reason, 2000, true)
+	if !d.Approve && strings.TrimSpace(d.Reason) == "" {
+		pr = append(pr, coaching.FieldProblem{Field: "reason", Message: "required when a proposal is declined"})
+	}
+	if len(pr) > 0 {
+		return Proposal{}, &coaching.ValidationError{Subject: "contact change decision", Problems: pr}
+	}
+	var pid coaching.ParticipantID
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpDecideRequest, id)
+		pid = c.ParticipantID
+		return err
+	})
+	if err != nil {
+		return Proposal{}, err
+	}
+	var out Proposal
+	_, err = s.eng.ChangeParticipant(ctx, actor, coaching.OpDecideRequest, pid, func(ch *coaching.ParticipantChange) error {
+		doc, pro, err := read(ctx, ch.Tx(), id, proposalID)
+		if err != nil {
+			return err
+		}
+		if pro.Participant != pid {
+			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+		}
+		if pro.Status != Submitted {
+			return &coaching.ConflictError{CaseID: id, Subject: "contact change " + proposalID, Expected: 1, Current: doc.Version}
+		}
+		now := ch.Now()
+		today := coaching.DateOf(now)
+		p := ch.Participant()
+		event := eventDecline
+		switch {
+		case pro.Whose == OfGuardian && !p.GuardiansInformedOn(today):
+			event = eventLapse
+		case d.Approve:
+			event = eventApprove
+		}
+		to, err := machine.Fire(ctx, string(pro.Status), event, nil)
+		if err != nil {
+			return err
+		}
+		pro.Status, pro.DecidedBy, pro.DecidedAt = Status(to), actor.ID, now
+		if pro.Status == Declined {
+			pro.Reason = d.Reason
+		}
+		var told *coaching.Recipient
+		switch pro.Whose {
+		case OfGuardian:
+			i := guardianIndex(p, pro.GuardianID)
+			if i < 0 {
+				return &coaching.ValidationError{Subject: "contact change", Problems: []coaching.FieldProblem{{Field: "guardian_id",
+					Message: "the guardian is no longer recorded on the student"}}}
+			}
+			if pro.Status == Approved {
+				p.Guardians[i].Contact, p.Guardians[i].ContactChangedOn = pro.Contact, today
+			}
+			g := p.Guardians[i]
+			told = &coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: language(g.Language, p.Language)}
+		default:
+			if pro.Status == Approved {
+				p.Contact, p.ContactChangedOn = pro.Contact, today
+			}
+			told = &coaching.Recipient{ID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: language(p.Language, "")}
+		}
+		if pro.Status == Lapsed {
+			told = nil // the guardian of an adult who has not consented is not informed
+		}
+		if pro.Status == Approved {
+			if err := ch.Update(p); err != nil {
+				return err
+			}
+		}
+		var notices []coaching.Notice
+		if told != nil {
+			reason := ""
+			if pro.Status == Declined {
+				reason = pro.Reason
+			}
+			subject, body, err := s.texts.Render(NoticeKindDecided, told.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
+			if err != nil {
+				return fmt.Errorf("contactchange: the notice's text: %w", err)
+			}
+			notices = append(notices, coaching.Notice{ID: NoticeKindDecided + ":" + string(id) + ":" + pro.ID + ":" + told.ID, CaseID: id,
+				Kind: NoticeKindDecided, Recipient: *told, Subject: subject, Body: body,
+				Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
+				CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+		}
+		data, err := json.Marshal(pro)
+		if err != nil {
+			return err
+		}
+		found := false
+		err = ch.EachCase(func(cc *coaching.CaseChange) error {
+			if cc.Case().ID == id {
+				found = true
+				_, err := cc.SaveFeatureDocument(coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version, Status: string(pro.Status),
+					Data: data, Event: "contact_change_" + string(pro.Status), Reason: "contact details of the " + string(pro.Whose), Notices: notices})
+				return err
+			}
+			if pro.Status == Approved {
+				cc.Audit(AuditKind, "contact_change_approved", "contact details of the "+string(pro.Whose)+" changed (an approved proposal)", nil)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !found {
+			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+		}
+		out = pro
+		return nil
+	})
+	if err != nil {
+		return Proposal{}, err
+	}
+	return out, nil
+}
+
+// Withdraw withdraws the actor's own pending proposal. The policy's
+// propose_change rule decides who may act on the case; only whoever
+// proposed withdraws ([RuleOwnProposal]). A proposal no longer pending is
+// a *coaching.TransitionError.
+func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string) (Proposal, error) {
+	var out Proposal
+	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+		if _, err := sc.Case(coaching.OpProposeChange, id); err != nil {
+			return err
+		}
+		doc, pro, err := read(sc.Context(), sc.ReadTx(), id, proposalID)
+		if err != nil {
+			return err
+		}
+		if pro.ProposedBy != actor.ID {
+			return sc.Deny(coaching.OpProposeChange, RuleOwnProposal, "only whoever proposed a change withdraws it")
+		}
+		to, err := machine.Fire(sc.Context(), string(pro.Status), eventWithdraw, nil)
+		if err != nil {
+			return err
+		}
+		pro.Status, pro.DecidedBy, pro.DecidedAt = Status(to), actor.ID, sc.Now()
+		data, err := json.Marshal(pro)
+		if err != nil {
+			return err
+		}
+		if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version,
+			Status: string(pro.Status), Data: data, Event: "contact_change_withdrawn", Reason: "contact details of the " + string(pro.Whose)}); err != nil {
+			return err
+		}
+		out = pro
+		return nil
+	})
+	if err != nil {
+		return Proposal{}, err
+	}
+	return out, nil
+}
+
+// Get returns proposal proposalID of case id. The policy's read_requests
+// rule decides who may read the case's requests (the default: the support
+// team, the head of studies, the student, a guardian of a minor or with
+// the adult's consent); a family member reads only their own proposals
+// ([RuleOwnProposal]).
+func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string) (Proposal, error) {
+	var out Proposal
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpReadRequests, id)
+		if err != nil {
+			return err
+		}
+		if !validID(proposalID) {
+			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+		}
+		if _, err := sc.Guard(id, kind(proposalID)); err != nil {
+			return err
+		}
+		_, pro, err := read(sc.Context(), sc.ReadTx(), id, proposalID)
+		if err != nil {
+			return err
+		}
+		if pro.ProposedBy != actor.ID && !onTeam(actor, c) && !actor.HasRole(coaching.RoleHeadOfStudies) {
+			return sc.Deny(coaching.OpReadRequests, RuleOwnProposal, "a guardian or a student reads only their own proposals")
+		}
+		out = pro
+		return nil
+	})
+	if err != nil {
+		return Proposal{}, err
+	}
+	return out, nil
+}
+
+// read reads a proposal through tx.
+func read(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, proposalID string) (coaching.Document, Proposal, error) {
+	if !validID(proposalID) {
+		return coaching.Document{}, Proposal{}, &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+	}
+	doc, err := tx.Document(ctx, id, kind(proposalID), 0)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return coaching.Document{}, Proposal{}, &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+	}
+	if err != nil {
+		return coaching.Document{}, Proposal{}, err
+	}
+	var pro Proposal
+	if err := json.Unmarshal(doc.Data, &pro); err != nil {
+		return coaching.Document{}, Proposal{}, fmt.Errorf("contactchange: stored proposal %s does not decode: %w", proposalID, err)
+	}
+	return doc, pro, nil
+}
+
+func guardian(p coaching.Participant, id string) (coaching.Guardian, bool) {
+	if i := guardianIndex(p, id); i >= 0 {
+		return p.Guardians[i], true
+	}
+	return coaching.Guardian{}, false
+}
+
+func guardianIndex(p coaching.Participant, id string) int {
+	for i, g := range p.Guardians {
+		if g.ID != "" && g.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// onTeam reports whether the actor is on the case's team in a staff role.
+func onTeam(actor coaching.Actor, c coaching.Case) bool {
+	for _, m := range c.Team {
+		if m.ActorID == actor.ID && m.Role != coaching.RoleGuardian && m.Role != coaching.RoleStudent && actor.HasRole(m.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+// responsible returns the case's personal tutors, or its coaches when it
+// has none.
+func responsible(c coaching.Case) []coaching.TeamMember {
+	for _, role := range []coaching.Role{coaching.RolePersonalTutor, coaching.RoleCoach} {
+		var out []coaching.TeamMember
+		for _, m := range c.Team {
+			if m.Role == role {
+				out = append(out, m)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+func language(l, fallback coaching.Language) coaching.Language {
+	switch {
+	case l.Valid():
+		return l
+	case fallback.Valid():
+		return fallback
+	}
+	return coaching.Finnish
+}
+
+// cleanID keeps the letters and digits of a generated id, lower-cased,
+// at most 32 of them: a proposal id is part of its document kind.
+func cleanID(id string) string {
+	id = strings.ToLower(strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
+			return c
+		}
+		return -1
+	}, id))
+	if len(id) > 32 {
+		id = id[:32]
+	}
+	return id
+}
+
+// validID reports whether id can name a proposal's document.
+func validID(id string) bool {
+	if id == "" || len(prefix)+len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
