@@ -61,3 +61,9 @@ func TestAttendance(t *testing.T) {
 func TestCaseload(t *testing.T) {
 	storetest.RunCaseload(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// Families' messages and proposed contact changes, under the access
+// policy, over the store's documents, notices and participants.
+func TestMessages(t *testing.T) {
+	storetest.RunMessages(t, func(*testing.T) coaching.Store { return memory.New() })
+}

@@ -45,3 +45,10 @@ func TestCaseload(t *testing.T) {
 	testDSN(t)
 	storetest.RunCaseload(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// Families' messages and proposed contact changes, under the access
+// policy, over the store's documents, notices and participants.
+func TestMessages(t *testing.T) {
+	testDSN(t)
+	storetest.RunMessages(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

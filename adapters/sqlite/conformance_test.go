@@ -53,3 +53,9 @@ func TestAttendance(t *testing.T) {
 func TestCaseload(t *testing.T) {
 	storetest.RunCaseload(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// Families' messages and proposed contact changes, under the access
+// policy, over the store's documents, notices and participants.
+func TestMessages(t *testing.T) {
+	storetest.RunMessages(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}
