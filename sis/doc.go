@@ -51,6 +51,7 @@
 //	guardian2_email     no
 //	guardian2_phone     no
 //	guardian2_language  no
+//	updated_on          no        the date the SIS record was last changed, YYYY-MM-DD (see Re-import)
 //
 // "Required" means the header must name the column and every row must
 // fill it. [Columns] lists the column names in this order.
@@ -89,6 +90,29 @@
 // enrol is all it needs — the importer need not be on the new case's team.
 // The opening audit entry is the importer's and its reason names the line
 // ("SIS import, line 2").
+//
+// # Re-import
+//
+// With [Options.Update], a row whose participant is already enrolled in
+// the organisation updates the participant's contact details — the
+// student's e-mail address and phone number, and each recorded guardian's
+// (matched by their number in the file) — instead of being reported as
+// already enrolled; names, guardians added or removed and the other
+// columns are not changed by a re-import. A contact detail changed in
+// valmennus (an approved proposal of the guardian or the student, package
+// coaching/contactchange, which records the date in
+// [coaching.Participant.ContactChangedOn] and
+// [coaching.Guardian.ContactChangedOn]) is not silently overwritten: when
+// the change is on or after the row's updated_on date — or, the row having
+// no date, at all, since the import that last wrote that contact — the
+// valmennus value is kept and reported in [Report.Conflicts] (a same-day
+// tie is kept and reported, never decided silently). A row dated after the
+// change wins: its values are written and the contact is the SIS's again
+// (its ContactChangedOn cleared). What a re-import wrote is listed in
+// [Report.Updated] and audited on each of the participant's cases (kind
+// [AuditKind], the columns named, never the values). Update runs each row
+// in a change of its own under the policy's enrol rule and cannot be
+// combined with Strict.
 //
 // # Access
 //

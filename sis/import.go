@@ -57,6 +57,14 @@ type Options struct {
 	// the import before anything is enrolled. Defaults to
 	// [DefaultMaxRows] (10 000).
 	MaxRows int
+	// Update makes a re-import update the contact details (the student's
+	// e-mail address and phone number, and each recorded guardian's) of
+	// rows whose participant is already enrolled in the organisation,
+	// instead of reporting them as already enrolled; a detail changed in
+	// valmennus after the SIS record is kept and reported (see
+	// [Report.Conflicts] and the package documentation). Defaults to
+	// false. It cannot be combined with Strict.
+	Update bool
 }
 
 // Enrolled is a row that was enrolled.
@@ -102,6 +110,12 @@ type Report struct {
 	// Rows is how many data rows the file has, not counting the header
 	// and rows whose fields are all empty.
 	Rows int `json:"rows"`
+	// Updated lists the rows whose participant's contact details a
+	// re-import ([Options.Update]) changed, in file order.
+	Updated []Updated `json:"updated,omitempty"`
+	// Conflicts lists the contact details a re-import kept because they
+	// were changed in valmennus after the SIS record, in file order.
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
 
 // ParticipantID returns the id an import gives the participant of a row:
@@ -171,6 +185,9 @@ func (o Options) check(eng *coaching.Engine) error {
 	if o.MaxRows < 0 {
 		probs = append(probs, coaching.FieldProblem{Field: "max_rows", Message: "must not be negative"})
 	}
+	if o.Update && o.Strict {
+		probs = append(probs, coaching.FieldProblem{Field: "update", Message: "cannot be combined with strict: updates run row by row"})
+	}
 	if len(probs) > 0 {
 		return &coaching.ValidationError{Subject: "SIS import options", Problems: probs}
 	}
@@ -202,11 +219,22 @@ func enrolRow(ctx context.Context, eng *coaching.Engine, tx coaching.Tx, actor c
 	return c.ID, nil
 }
 
-// enrolEach enrols every row in a transaction of its own.
+// enrolEach enrols every row in a transaction of its own (with
+// opts.Update, updates the rows already enrolled instead).
 func enrolEach(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options, rows []row, rep *Report) error {
+	known, err := enrolledAlready(ctx, eng, actor, opts, rows)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if known[r.participant.ID] {
+			if err := update(ctx, eng, actor, r, rep); err != nil {
+				return fmt.Errorf("sis: updating line %d: %w", r.line, err)
+			}
+			continue
 		}
 		var id coaching.CaseID
 		err := eng.Write(ctx, actor, func(s *coaching.Scope) error {

@@ -32,6 +32,7 @@ const (
 	colGroup        = "group"
 	colStartDate    = "start_date"
 	colLearnerOID   = "learner_oid"
+	colUpdatedOn    = "updated_on"
 )
 
 // columns are the documented columns in the order of the package doc;
@@ -41,6 +42,7 @@ var columns = []string{
 	colLanguage, colGroup, colStartDate, colLearnerOID,
 	guardianCol(1, "name"), guardianCol(1, "email"), guardianCol(1, "phone"), guardianCol(1, "language"),
 	guardianCol(2, "name"), guardianCol(2, "email"), guardianCol(2, "phone"), guardianCol(2, "language"),
+	colUpdatedOn,
 }
 
 // requiredColumns must be named by the header and filled on every row.
@@ -83,6 +85,8 @@ type row struct {
 	// guardianOf maps an index of participant.Guardians to the guardian's
 	// number in the file.
 	guardianOf []int
+	// updatedOn is the SIS record's updated_on date (zero when not given).
+	updatedOn coaching.Date
 }
 
 // parsed is what parse read.
@@ -382,6 +386,10 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		}
 	}
 	start := c.date(colStartDate, get(colStartDate))
+	updated := c.date(colUpdatedOn, get(colUpdatedOn))
+	if !updated.IsZero() && updated.After(opts.today) {
+		c.add(colUpdatedOn, "is in the future")
+	}
 	oid := get(colLearnerOID)
 	if oid != "" && !c.bad[colLearnerOID] && !hoks.ValidLearnerOID(oid) {
 		c.add(colLearnerOID, "not a learner OID (1.2.246.562.24. and eleven digits with a valid check digit)")
@@ -440,7 +448,8 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		return slices.Index(columns, a.Column) - slices.Index(columns, b.Column)
 	})
 	out.problems = c.problems
-	out.row = row{line: line, externalID: ext, participant: p, record: EnrolmentRecord{Group: get(colGroup), StartDate: start}, guardianOf: guardianOf}
+	out.row = row{line: line, externalID: ext, participant: p, record: EnrolmentRecord{Group: get(colGroup), StartDate: start}, guardianOf: guardianOf,
+		updatedOn: updated}
 	out.code = code.Reveal()
 	return out
 }
