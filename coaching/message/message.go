@@ -61,6 +61,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -345,8 +346,9 @@ func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.C
 			thread = threadOf(n.ID)
 		}
 		subject := n.Subject
-		if len(subject) > MaxSubjectBytes {
-			subject = subject[:MaxSubjectBytes]
+		for len(subject) > MaxSubjectBytes {
+			_, size := utf8.DecodeLastRuneInString(subject)
+			subject = subject[:len(subject)-size] // whole characters only
 		}
 		m := Message{Thread: thread, CaseID: id, From: from, Subject: subject, Text: text, ReplyTo: n.ID}
 		return s.save(sc, c, m, to, NoticeKindReply, "message_reply", "reply to a "+kindName(n.Kind)+" notice")
