@@ -25,6 +25,7 @@ func TestEveryNoticeKindHasItsTexts(t *testing.T) {
 		coaching.NoticeKindAbsenceCorrection, coaching.NoticeKindGuardianUnreachable, coaching.NoticeKindRiskAlert,
 		referral.NoticeKindFollowUp, pathway.NoticeKindFollowUp, hoks.NoticeKindSurvey}
 	kinds = append(kinds, message.NoticeKindMessage, message.NoticeKindReply, contactchange.NoticeKindProposed, contactchange.NoticeKindDecided)
+	kinds = append(kinds, hoks.NoticeKindProposalSubmitted, hoks.NoticeKindProposalDecided)
 	assert.ElementsMatch(t, kinds, texts.Kinds())
 	for _, kind := range kinds {
 		fields := map[string]string{}

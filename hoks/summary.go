@@ -25,6 +25,12 @@ type Summary struct {
 	UnitsPlanned   int `json:"units_planned"`
 	UnitsAcquired  int `json:"units_acquired"`
 	PointsAchieved int `json:"points_achieved"`
+	// OpenProposals counts the student's proposals to the plan that await
+	// a decision ([Service.Propose]); OpenProposalTitles are their titles,
+	// oldest first — never their descriptions, the changes proposed or the
+	// staff's notes.
+	OpenProposals      int      `json:"open_proposals"`
+	OpenProposalTitles []string `json:"open_proposal_titles,omitempty"`
 }
 
 // Summary returns the plan's summary. The policy's read_hoks_summary rule
@@ -51,5 +57,9 @@ func (s *Service) Summary(ctx context.Context, actor coaching.Actor, id coaching
 	case !errors.Is(err, coaching.ErrNotFound):
 		return Summary{}, err
 	}
+	if sum.OpenProposalTitles, err = s.openProposals(ctx, actor, id); err != nil {
+		return Summary{}, err
+	}
+	sum.OpenProposals = len(sum.OpenProposalTitles)
 	return sum, nil
 }
