@@ -447,12 +447,12 @@ func readProposal(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, n
 
 // saveProposal stores p as the next version of its document. The audit
 // entry names the proposal's number and status, never its text.
-func saveProposal(sc *coaching.Scope, p *Proposal, basedOn int64, event string, notices []coaching.Notice) error {
+func saveProposal(sc *coaching.Scope, op coaching.Operation, p *Proposal, basedOn int64, event string, notices []coaching.Notice) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	d, err := sc.SaveDocument(p.CaseID, coaching.DocumentChange{Kind: proposalKind(p.Number), BasedOn: basedOn, Status: string(p.Status),
+	d, err := sc.SaveDocumentAs(op, p.CaseID, coaching.DocumentChange{Kind: proposalKind(p.Number), BasedOn: basedOn, Status: string(p.Status),
 		Data: data, Event: event, Reason: "proposal " + strconv.FormatInt(p.Number, 10) + " to the plan", Notices: notices})
 	if err != nil {
 		return err
@@ -472,7 +472,7 @@ func saveNote(sc *coaching.Scope, id coaching.CaseID, n int64, note string) erro
 	if err != nil {
 		return err
 	}
-	_, err = sc.SaveDocument(id, coaching.DocumentChange{Kind: staffNoteKind(n), Status: "internal", Data: data, Event: "hoks_staffnote_recorded"})
+	_, err = sc.SaveDocumentAs(coaching.OpDecideRequest, id, coaching.DocumentChange{Kind: staffNoteKind(n), Status: "internal", Data: data, Event: "hoks_staffnote_recorded"})
 	return err
 }
 
@@ -591,7 +591,7 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 			if err != nil {
 				return err
 			}
-			if err := saveProposal(sc, &p, 0, "hoks_proposal_submitted", notices); err != nil {
+			if err := saveProposal(sc, coaching.OpProposeChange, &p, 0, "hoks_proposal_submitted", notices); err != nil {
 				return err
 			}
 			out, err = visible(sc, p)
@@ -787,7 +787,7 @@ func (s *Service) AcceptProposal(ctx context.Context, actor coaching.Actor, id c
 		if err != nil {
 			return err
 		}
-		if err := saveProposal(sc, &p, in.BasedOn, "hoks_proposal_accepted", notices); err != nil {
+		if err := saveProposal(sc, coaching.OpDecideRequest, &p, in.BasedOn, "hoks_proposal_accepted", notices); err != nil {
 			return err
 		}
 		if err := saveNote(sc, id, n, in.Note); err != nil {
@@ -826,7 +826,7 @@ func (s *Service) DeclineProposal(ctx context.Context, actor coaching.Actor, id 
 		if err != nil {
 			return err
 		}
-		if err := saveProposal(sc, &p, in.BasedOn, "hoks_proposal_declined", notices); err != nil {
+		if err := saveProposal(sc, coaching.OpDecideRequest, &p, in.BasedOn, "hoks_proposal_declined", notices); err != nil {
 			return err
 		}
 		if err := saveNote(sc, id, n, in.Note); err != nil {
@@ -854,7 +854,7 @@ func (s *Service) WithdrawProposal(ctx context.Context, actor coaching.Actor, id
 		if err != nil {
 			return err
 		}
-		if err := saveProposal(sc, &p, basedOn, "hoks_proposal_withdrawn", nil); err != nil {
+		if err := saveProposal(sc, coaching.OpProposeChange, &p, basedOn, "hoks_proposal_withdrawn", nil); err != nil {
 			return err
 		}
 		out, err = visible(sc, p)
@@ -959,7 +959,7 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 			if err != nil {
 				return err
 			}
-			if _, err := sc.SaveDocument(id, coaching.DocumentChange{Kind: commentKind(cm.Number), Status: "comment", Data: data,
+			if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: commentKind(cm.Number), Status: "comment", Data: data,
 				Event: "hoks_comment_added", Reason: "comment " + strconv.FormatInt(cm.Number, 10) + " on the plan"}); err != nil {
 				return err
 			}
