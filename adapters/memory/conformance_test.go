@@ -67,3 +67,9 @@ func TestCaseload(t *testing.T) {
 func TestMessages(t *testing.T) {
 	storetest.RunMessages(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// The student's proposals to their plan: the access matrix and concurrent
+// decisions over the store.
+func TestProposals(t *testing.T) {
+	storetest.RunProposals(t, func(*testing.T) coaching.Store { return memory.New() })
+}

@@ -52,3 +52,10 @@ func TestMessages(t *testing.T) {
 	testDSN(t)
 	storetest.RunMessages(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// The student's proposals to their plan: the access matrix and concurrent
+// decisions over the store.
+func TestProposals(t *testing.T) {
+	testDSN(t)
+	storetest.RunProposals(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

@@ -59,3 +59,9 @@ func TestCaseload(t *testing.T) {
 func TestMessages(t *testing.T) {
 	storetest.RunMessages(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// The student's proposals to their plan: the access matrix and concurrent
+// decisions over the store.
+func TestProposals(t *testing.T) {
+	storetest.RunProposals(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}
