@@ -38,6 +38,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/coaching/session"
+	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/internal/mailtest"
 )
 
@@ -100,6 +101,9 @@ func run(w io.Writer) error {
 	if err := sim.report(ctx, &buf); err != nil {
 		return err
 	}
+	if err := sim.reportVoice(&buf); err != nil {
+		return err
+	}
 	_, err = w.Write(buf.Bytes())
 	return err
 }
@@ -155,6 +159,8 @@ type simulation struct {
 	clRaised, clCleared int
 	tutorResolved       int
 	moments             []caseloadMoment
+
+	voice *voiceFlow // the student's HOKS proposal (voice.go)
 }
 
 // referralFlow follows the one referral of the term.
@@ -201,7 +207,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		Logger:    logger,
 		// Referrals are a feature: the engine guards their documents and
 		// sends their follow-ups.
-		Documents:     referral.Documents(),
+		Documents:     append(referral.Documents(), hoks.ProposalDocuments()...),
 		TimerHandlers: referral.TimerHandlers(nil),
 
 		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)
@@ -349,6 +355,9 @@ func (s *simulation) schoolDayRun(ctx context.Context) error {
 		return err
 	}
 	if err := s.interviews(ctx); err != nil {
+		return err
+	}
+	if err := s.voiceStep(ctx); err != nil {
 		return err
 	}
 	return s.referralStep(ctx)
