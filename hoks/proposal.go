@@ -13,38 +13,6 @@ import (
 	"github.com/valmennus/valmennus/coaching"
 )
 
-// The student's voice in the plan: a student comments on their HOKS and
-// proposes changes to it; the personal tutor accepts a proposal into a new
-// version of the plan — through the plan's own lifecycle, so eHOKS's rules
-// hold — or declines it with a reason; the student may withdraw it while it
-// is open. A proposal runs on its own small state machine (submitted →
-// accepted / declined / withdrawn, [ProposalDiagram]).
-//
-// Every proposal and every comment is a case document of its own
-// ("hoks_proposal_<n>", "hoks_comment_<n>", numbered 1, 2, … per case), so
-// a write costs the same however many the case has; a decision adds a
-// version to the proposal's document, and the staff's internal note on a
-// decision is a document of its own ("hoks_staffnote_<n>") that only staff
-// who may decide read. The host registers the families with the engine
-// (coaching.Options.Documents: [ProposalDocuments]); without them the
-// commands fail before anything is written.
-//
-// Who may do what (the default policy, plus this feature's own rules):
-//
-//   - propose, comment, withdraw (propose_change): the student themself —
-//     an actor with the student role and a self relation to the case's
-//     participant. The policy also lets a guardian propose changes (to
-//     contact details); a plan proposal is the student's own voice, so a
-//     guardian is refused by the rule [RuleStudentVoice]. Guardians take
-//     part in a minor's plan in the HOKS discussions with the tutor and
-//     write to the team through messages; they see the open proposals'
-//     titles in the plan's [Summary].
-//   - decide (decide_request): the student's personal tutor or study
-//     counsellor on the case's team, or the head of studies; other staff
-//     on the team are refused by [RuleProposalDecider].
-//   - read (read_requests, and read_hoks: a proposal is part of the plan):
-//     the student, the support team and the head of studies.
-
 // Rules this feature refuses by, as named in a *coaching.ForbiddenError
 // and the access log.
 const (
@@ -114,7 +82,38 @@ func proposalKind(n int64) string  { return proposalPrefix + strconv.FormatInt(n
 func commentKind(n int64) string   { return commentPrefix + strconv.FormatInt(n, 10) }
 func staffNoteKind(n int64) string { return staffNotePrefix + strconv.FormatInt(n, 10) }
 
-// Proposal is a student's proposal to change their plan.
+// Proposal is a student's proposal to change their plan — the student's
+// voice in the plan: a student comments on their HOKS and
+// proposes changes to it; the personal tutor accepts a proposal into a new
+// version of the plan — through the plan's own lifecycle, so eHOKS's rules
+// hold — or declines it with a reason; the student may withdraw it while it
+// is open. A proposal runs on its own small state machine (submitted →
+// accepted / declined / withdrawn, [ProposalDiagram]).
+//
+// Every proposal and every comment is a case document of its own
+// ("hoks_proposal_<n>", "hoks_comment_<n>", numbered 1, 2, … per case), so
+// a write costs the same however many the case has; a decision adds a
+// version to the proposal's document, and the staff's internal note on a
+// decision is a document of its own ("hoks_staffnote_<n>") that only staff
+// who may decide read. The host registers the families with the engine
+// (coaching.Options.Documents: [ProposalDocuments]); without them the
+// commands fail before anything is written.
+//
+// Who may do what (the default policy, plus this feature's own rules):
+//
+//   - propose, comment, withdraw (propose_change): the student themself —
+//     an actor with the student role and a self relation to the case's
+//     participant. The policy also lets a guardian propose changes (to
+//     contact details); a plan proposal is the student's own voice, so a
+//     guardian is refused by the rule [RuleStudentVoice]. Guardians take
+//     part in a minor's plan in the HOKS discussions with the tutor and
+//     write to the team through messages; they see the open proposals'
+//     titles in the plan's [Summary].
+//   - decide (decide_request): the student's personal tutor or study
+//     counsellor on the case's team, or the head of studies; other staff
+//     on the team are refused by [RuleProposalDecider].
+//   - read (read_requests, and read_hoks: a proposal is part of the plan):
+//     the student, the support team and the head of studies.
 type Proposal struct {
 	// Number counts the case's proposals from 1.
 	Number int64           `json:"number"`
