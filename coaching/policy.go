@@ -251,10 +251,14 @@ var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCa
 	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral,
 	OpReportAbsence, OpDecideRequest, OpReadRequests, OpSendMessage}
 
-// consentRoles may record a student's written consent to guardian notices
-// on a case they are on: school staff, not peer coaches, workplace
-// instructors or guardians.
-var consentRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNeedsTeacher, RoleStudyCounsellor,
+// schoolRoles are the school's own staff on a case: they may record a
+// student's written consent to guardian notices, decide a family's
+// requests, report an absence on the family's behalf, write to the
+// student and their guardians and read those requests and messages on a
+// case they are on — peer coaches and
+// workplace instructors, who are on a team without being the school's
+// staff, may not.
+var schoolRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialNeedsTeacher, RoleStudyCounsellor,
 	RoleCurator, RolePsychologist, RoleNurse}
 
 // headOps are what a head of studies may do with the organisation's data.
@@ -282,9 +286,11 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //     (curator, psychologist, nurse) on the student's support team — not by
 //     teachers, heads of studies or administrators.
 //   - identity_code: only the student themself and the head of studies.
-//   - support_team: staff on the case's team read and change the case,
-//     report absences on the family's behalf, decide the family's
-//     requests and write to the student and their guardians;
+//   - support_team: staff on the case's team read and change the case;
+//     the school's staff on it (not peer coaches or workplace
+//     instructors) also report absences on the family's behalf, decide
+//     the family's requests, write to the student and their guardians and
+//     read those requests and messages;
 //     need_to_know: staff who are not welfare roles see that a referral
 //     exists only when it was shared for teaching (own_record: or when
 //     they proposed it themselves).
@@ -336,12 +342,12 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case r.Organisation != a.Organisation:
 		return Deny(RuleOrganisation, "the data belongs to organisation %q and the actor to %q", r.Organisation, a.Organisation)
 	}
-	onTeam, welfareOnTeam, consentOnTeam := false, false, false
+	onTeam, welfareOnTeam, schoolOnTeam := false, false, false
 	for _, rel := range r.Relations {
 		if rel.Kind == RelationTeamMember {
 			onTeam = true
 			welfareOnTeam = welfareOnTeam || rel.Role.IsWelfare()
-			consentOnTeam = consentOnTeam || slices.Contains(consentRoles, rel.Role)
+			schoolOnTeam = schoolOnTeam || slices.Contains(schoolRoles, rel.Role)
 		}
 	}
 	head := a.HasRole(RoleHeadOfStudies)
@@ -373,8 +379,12 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 		if head {
 			return Allow(RuleHeadOfStudies)
 		}
-		if r.Case != nil && consentOnTeam {
+		if r.Case != nil && schoolOnTeam {
 			return Allow(RuleSupportTeam)
+		}
+	case OpDecideRequest, OpReportAbsence, OpSendMessage, OpReadRequests:
+		if r.Case != nil && onTeam && !schoolOnTeam && !head {
+			return Deny(RuleSupportTeam, "only the school's staff on the team (not peer coaches or workplace instructors) may do %s", op)
 		}
 	case OpEnrol:
 		if head || anyRole(a, staffRoles) {

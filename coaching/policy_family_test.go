@@ -73,6 +73,11 @@ func TestFamilyOperationsPolicy(t *testing.T) {
 			[]string{A, A, A, A, st}},
 		{"teacher not on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("teacher-b", coaching.RoleTeacher, false) },
 			repeat(st, 5)},
+		{"workplace instructor on the team", minor, func() (coaching.Actor, []coaching.Relation) {
+			return staff("instructor-a", coaching.RoleWorkplaceInstructor, true)
+		}, []string{st, st, st, st, st}},
+		{"peer coach on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("peer-a", coaching.RolePeerCoach, true) },
+			[]string{st, st, st, st, coaching.RuleNotPermitted}},
 		{"head of studies", minor, func() (coaching.Actor, []coaching.Relation) {
 			return staff("head-a", coaching.RoleHeadOfStudies, false)
 		},
