@@ -24,6 +24,12 @@ type Options struct {
 	// WarningRules are the early-warning rules. Nil means
 	// [DefaultWarningRules]; an empty non-nil slice turns early warning off.
 	WarningRules []WarningRule
+	// Excuses are the absences families reported in advance or explained
+	// (coaching/absence provides them): an absence a teacher marks that an
+	// accepted report covers is recorded excused, and an unexplained mark
+	// whose explanation is pending is not counted by [UnexplainedRule].
+	// Nil: none.
+	Excuses Excuses
 }
 
 func (o *Options) withDefaults() (Options, error) {
@@ -68,6 +74,10 @@ type Result struct {
 	// Unreachable lists guardians who should have been told but have no
 	// contact details; their personal tutor is told instead.
 	Unreachable []UnreachableGuardian `json:"unreachable,omitempty"`
+	// Excused counts the absences marked unexplained that were recorded
+	// excused instead, because a family's accepted report covers them
+	// ([Options.Excuses]).
+	Excused int `json:"excused,omitempty"`
 	// Raised and Cleared are the early-warning flags that changed.
 	Raised  []FlagChange `json:"raised,omitempty"`
 	Cleared []FlagChange `json:"cleared,omitempty"`
@@ -243,12 +253,22 @@ func caseFor(sc *coaching.Scope, id coaching.CaseID, first int) (coaching.Case, 
 func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, c coaching.Case, all []MarkInput, idx []int, now time.Time, res *Result) error {
 	id := c.ID
 	actor := sc.Actor()
+	excuses, err := s.excusesFor(ctx, sc.ReadTx(), id, all, idx)
+	if err != nil {
+		return err
+	}
 	var write []Mark
 	var days []coaching.Date
 	for _, i := range idx {
 		in := all[i]
 		m := Mark{CaseID: id, Date: in.Date, Lesson: in.Lesson, Title: in.Title, Minutes: in.Minutes, Status: in.Status,
 			Reason: in.Reason, At: now, By: actor.ID}
+		if m.Status == Unexplained {
+			if x, ok := excusedBy(excuses, m.Key(), false); ok {
+				m.Status, m.Reason = x.Status, x.Reason
+				res.Excused++
+			}
+		}
 		hist, err := st.MarkHistory(ctx, id, m.Key())
 		if err != nil {
 			return err
@@ -284,7 +304,7 @@ func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, 
 	case !errors.Is(err, coaching.ErrNotFound):
 		return err
 	}
-	return s.review(ctx, sc, st, c, now, res)
+	return s.review(ctx, sc, coaching.OpRecordAttendance, st, c, now, res)
 }
 
 // digestTime is when the guardian digest of date d goes out.
@@ -487,7 +507,11 @@ func contactPerson(c coaching.Case) *coaching.TeamMember {
 // feature's state, with one audit entry on the case (a new case version)
 // and the alerts, in the scope's transaction. It reads the same few days
 // however long the case has run.
-func (s *Service) review(ctx context.Context, sc *coaching.Scope, st Store, c coaching.Case, now time.Time, res *Result) error {
+//
+// The change is asked of the policy under op: record_attendance when staff
+// record marks or the engine reviews, the feature's own operation when a
+// feature reviews a case in its scope ([Service.ReviewIn]).
+func (s *Service) review(ctx context.Context, sc *coaching.Scope, op coaching.Operation, st Store, c coaching.Case, now time.Time, res *Result) error {
 	if len(s.o.WarningRules) == 0 {
 		return nil
 	}
@@ -505,6 +529,9 @@ func (s *Service) review(ctx context.Context, sc *coaching.Scope, st Store, c co
 			if h.Marks, err = st.RecentMarks(ctx, c.ID, today, n); err != nil {
 				return err
 			}
+		}
+		if h.Pending, err = s.pendingExplanations(ctx, sc.ReadTx(), st, c.ID, h.Days); err != nil {
+			return err
 		}
 	}
 	hits := map[string]string{}
@@ -551,7 +578,7 @@ func (s *Service) review(ctx context.Context, sc *coaching.Scope, st Store, c co
 	// in the nightly review); the flags raised carry its seq, and the
 	// alerts go with it.
 	var sent []coaching.Notice
-	_, err = sc.ChangeCase(coaching.OpRecordAttendance, c.ID, func(ch *coaching.CaseChange) error {
+	_, err = sc.ChangeCase(op, c.ID, func(ch *coaching.CaseChange) error {
 		seq := ch.Case().Version + 1
 		for i := range raised {
 			raised[i].Seq = seq
@@ -649,7 +676,7 @@ func (s *Service) ReviewRisks(ctx context.Context, key *coaching.SystemKey) (rai
 				if !ok {
 					return errNoPort
 				}
-				return s.review(ctx, sc, st, c, sc.Now(), res)
+				return s.review(ctx, sc, coaching.OpRecordAttendance, st, c, sc.Now(), res)
 			})
 			if err != nil {
 				return raised, cleared, err

@@ -23,6 +23,29 @@ type History struct {
 	// Totals are the running totals of every current mark of the case.
 	Totals Totals
 	Today  coaching.Date
+	// Pending counts, for a date of Days, the unexplained marks whose
+	// explanation a family submitted and nobody has decided yet
+	// ([Options.Excuses]); [UnexplainedRule] does not count them. Nil
+	// when there are none.
+	Pending map[coaching.Date]int
+}
+
+// pendingIn adds up Pending over the last limit days of h.Days dated on
+// or before end: the days lastDays counts.
+func (h *History) pendingIn(limit int, end coaching.Date) int {
+	if len(h.Pending) == 0 {
+		return 0
+	}
+	n, sum := 0, 0
+	for i := len(h.Days) - 1; i >= 0 && n < limit; i-- {
+		d := h.Days[i]
+		if d.Date.After(end) {
+			continue
+		}
+		n++
+		sum += min(h.Pending[d.Date], d.Unexplained)
+	}
+	return sum
 }
 
 // AbsentMinutes returns the minutes of absence of every kind since the
@@ -113,7 +136,8 @@ func (r RateRule) Check(h *History) (bool, string) {
 }
 
 // UnexplainedRule warns when there are at least Count unexplained absences
-// (marks) within the last SchoolDays school days.
+// (marks) within the last SchoolDays school days. An absence whose
+// explanation is pending ([History.Pending]) is not counted.
 type UnexplainedRule struct {
 	RuleName    string
 	Count       int
@@ -133,10 +157,11 @@ func (r UnexplainedRule) Window() Window { return Window{SchoolDays: r.SchoolDay
 // Check implements WarningRule.
 func (r UnexplainedRule) Check(h *History) (bool, string) {
 	days, sum := h.lastDays(r.SchoolDays, h.Today)
-	if days == 0 || sum.Unexplained < r.Count {
+	unexplained := sum.Unexplained - h.pendingIn(r.SchoolDays, h.Today)
+	if days == 0 || unexplained < r.Count {
 		return false, ""
 	}
-	return true, fmt.Sprintf("%d unexplained absences within the last %d school days", sum.Unexplained, days)
+	return true, fmt.Sprintf("%d unexplained absences within the last %d school days", unexplained, days)
 }
 
 // AbsenceHoursRule warns when the absences of every kind since the case

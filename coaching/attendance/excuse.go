@@ -1,0 +1,271 @@
+package attendance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// Excuse is an absence a family reported or explained (coaching/absence
+// keeps them): the lessons of one date it covers, and what an absence
+// marked on them is recorded as.
+type Excuse struct {
+	Date coaching.Date `json:"date"`
+	// Lessons are the lessons covered; empty covers the whole day.
+	Lessons []string `json:"lessons,omitempty"`
+	// Pending: submitted and not yet decided. A pending excuse changes no
+	// mark; an unexplained mark it covers is not counted by
+	// [UnexplainedRule] while it is pending.
+	Pending bool `json:"pending,omitempty"`
+	// Status (Sick or Explained) and Reason are what an absence marked on
+	// a covered lesson is recorded as, once the excuse is accepted.
+	Status Status        `json:"status,omitempty"`
+	Reason AbsenceReason `json:"reason,omitempty"`
+}
+
+// Covers reports whether the excuse covers a mark's lesson on its date.
+func (x Excuse) Covers(k MarkKey) bool {
+	return x.Date == k.Date && (len(x.Lessons) == 0 || slices.Contains(x.Lessons, k.Lesson))
+}
+
+// Excuses is attendance's port to the absences families reported in
+// advance or explained ([Options.Excuses]; coaching/absence implements
+// it): while recording, attendance asks it once per case for the dates of
+// the marks, and while reviewing for the dates of the rules' windows.
+type Excuses interface {
+	// Excuses returns the case's excuses dated from..to inclusive, read
+	// through tx (the recording's transaction) only. What it reads must
+	// not grow with the case's history: it is asked on every recording.
+	Excuses(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, from, to coaching.Date) ([]Excuse, error)
+}
+
+// ExcusesFunc adapts a function to [Excuses].
+type ExcusesFunc func(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, from, to coaching.Date) ([]Excuse, error)
+
+// Excuses calls f.
+func (f ExcusesFunc) Excuses(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, from, to coaching.Date) ([]Excuse, error) {
+	return f(ctx, tx, id, from, to)
+}
+
+// excusesFor returns the excuses of a case over the dates of its marks
+// being recorded that are unexplained absences (none without
+// Options.Excuses).
+func (s *Service) excusesFor(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, all []MarkInput, idx []int) ([]Excuse, error) {
+	if s.o.Excuses == nil {
+		return nil, nil
+	}
+	var from, to coaching.Date
+	for _, i := range idx {
+		in := all[i]
+		if in.Status != Unexplained {
+			continue
+		}
+		if from.IsZero() || in.Date.Before(from) {
+			from = in.Date
+		}
+		if to.IsZero() || in.Date.After(to) {
+			to = in.Date
+		}
+	}
+	if from.IsZero() {
+		return nil, nil
+	}
+	return s.o.Excuses.Excuses(ctx, tx, id, from, to)
+}
+
+// excusedBy returns the first excuse, pending or accepted as asked, that
+// covers k.
+func excusedBy(xs []Excuse, k MarkKey, pending bool) (Excuse, bool) {
+	for _, x := range xs {
+		if x.Pending == pending && x.Covers(k) {
+			return x, true
+		}
+	}
+	return Excuse{}, false
+}
+
+// pendingExplanations counts, for each of days that has unexplained
+// absences, those a pending excuse covers: it reads the excuses of the
+// window's dates and the marks of those days only.
+func (s *Service) pendingExplanations(ctx context.Context, tx coaching.ReadTx, st Reader, id coaching.CaseID, days []Day) (map[coaching.Date]int, error) {
+	if s.o.Excuses == nil || len(days) == 0 {
+		return nil, nil
+	}
+	some := false
+	for _, d := range days {
+		some = some || d.Unexplained > 0
+	}
+	if !some {
+		return nil, nil
+	}
+	xs, err := s.o.Excuses.Excuses(ctx, tx, id, days[0].Date, days[len(days)-1].Date)
+	if err != nil {
+		return nil, err
+	}
+	var out map[coaching.Date]int
+	for _, d := range days {
+		if d.Unexplained == 0 || !slices.ContainsFunc(xs, func(x Excuse) bool { return x.Pending && x.Date == d.Date }) {
+			continue
+		}
+		ms, err := st.Marks(ctx, id, d.Date, d.Date)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if _, ok := excusedBy(xs, m.Key(), true); ok && m.Status == Unexplained {
+				if out == nil {
+					out = map[coaching.Date]int{}
+				}
+				out[d.Date]++
+			}
+		}
+	}
+	return out, nil
+}
+
+// Correction excuses a case's unexplained absences already marked: an
+// accepted explanation, or an accepted report whose days have begun
+// ([Service.CorrectIn]).
+type Correction struct {
+	From, To coaching.Date
+	// Lessons are the lessons corrected; empty corrects every lesson of
+	// the days.
+	Lessons []string
+	// Status is Sick or Explained; an explained absence needs its Reason.
+	Status Status
+	Reason AbsenceReason
+}
+
+func (c Correction) validate() error {
+	var pr []coaching.FieldProblem
+	add := func(field, format string, args ...any) {
+		pr = append(pr, coaching.FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case c.From.IsZero() || !c.From.Valid():
+		add("from", "required: a calendar date")
+	case c.To.IsZero() || !c.To.Valid():
+		add("to", "required: a calendar date")
+	case c.To.Before(c.From):
+		add("to", "before from")
+	case c.From.AddDays(366).Before(c.To):
+		add("to", "more than a year after from")
+	}
+	switch {
+	case c.Status == Sick && c.Reason != "":
+		add("reason", "a sick absence has no reason category")
+	case c.Status == Sick:
+	case c.Status == Explained && !c.Reason.Valid():
+		add("reason", "an explained absence needs a reason category")
+	case c.Status != Explained:
+		add("status", "must be sick or absent_explained, got %q", c.Status)
+	}
+	if len(pr) > 0 {
+		return &coaching.ValidationError{Subject: "attendance correction", Problems: pr}
+	}
+	return nil
+}
+
+// CorrectIn corrects a case's unexplained absences inside a write scope
+// another feature opened (coaching/absence, when an explanation or a
+// report is accepted): each unexplained mark dated From..To (not after
+// today) on the Lessons becomes a new revision with the correction's
+// status (the history keeps the unexplained one), and what follows is
+// done as [Service.Record] does it — the guardians' digest of the day is
+// rewritten while it is pending (cancelled when nothing unexplained is
+// left; a correction notice follows one already sent) and the
+// early-warning rules run again, so a flag the absences raised clears.
+//
+// The policy is asked op on the case (the feature's operation: e.g.
+// decide_request for the personal tutor, report_absence when a family's
+// report is accepted at once), and the flags' change is recorded under it
+// by the scope's actor. It reads the marks of the correction's days only.
+func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, c Correction) (*Result, error) {
+	if sc == nil || sc.Tx() == nil {
+		return nil, errors.New("attendance: CorrectIn needs a write scope (coaching.Engine.Write)")
+	}
+	ctx, now := sc.Context(), sc.Now()
+	today := coaching.DateOf(now)
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	cs, err := sc.Case(op, id)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := sc.Tx().(Store)
+	if !ok {
+		return nil, errNoPort
+	}
+	res := &Result{}
+	to := c.To
+	if to.After(today) {
+		to = today
+	}
+	var write []Mark
+	var days []coaching.Date
+	if !c.From.After(to) {
+		marks, err := st.Marks(ctx, id, c.From, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range marks {
+			if m.Status != Unexplained || (len(c.Lessons) > 0 && !slices.Contains(c.Lessons, m.Lesson)) {
+				continue
+			}
+			m.Status, m.Reason, m.Revision, m.At, m.By = c.Status, c.Reason, m.Revision+1, now, sc.Actor().ID
+			write = append(write, m)
+			if !slices.Contains(days, m.Date) {
+				days = append(days, m.Date)
+			}
+		}
+	}
+	if len(write) > 0 {
+		if err := st.PutMarks(ctx, write); err != nil {
+			return nil, err
+		}
+		res.Written = write
+		p, err := sc.Tx().Participant(ctx, cs.ParticipantID)
+		switch {
+		case err == nil:
+			for _, d := range days {
+				if err := s.guardianNotices(ctx, sc.Tx(), st, cs, p, d, now, res); err != nil {
+					return nil, err
+				}
+			}
+		case !errors.Is(err, coaching.ErrNotFound):
+			return nil, err
+		}
+	}
+	if err := s.review(ctx, sc, op, st, cs, now, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ReviewIn runs the early-warning rules over a case inside a write scope
+// another feature opened, as recording does (coaching/absence, when an
+// explanation is submitted: the absences it explains stop counting as
+// unexplained at once). The policy is asked op on the case, and a flag's
+// change is recorded under it by the scope's actor.
+func (s *Service) ReviewIn(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID) (*Result, error) {
+	if sc == nil || sc.Tx() == nil {
+		return nil, errors.New("attendance: ReviewIn needs a write scope (coaching.Engine.Write)")
+	}
+	c, err := sc.Case(op, id)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := sc.Tx().(Store)
+	if !ok {
+		return nil, errNoPort
+	}
+	res := &Result{}
+	if err := s.review(sc.Context(), sc, op, st, c, sc.Now(), res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
