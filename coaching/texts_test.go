@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/absence"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 	"github.com/valmennus/valmennus/coaching/contactchange"
 	"github.com/valmennus/valmennus/coaching/message"
@@ -26,6 +27,7 @@ func TestEveryNoticeKindHasItsTexts(t *testing.T) {
 		referral.NoticeKindFollowUp, pathway.NoticeKindFollowUp, hoks.NoticeKindSurvey}
 	kinds = append(kinds, message.NoticeKindMessage, message.NoticeKindReply, contactchange.NoticeKindProposed, contactchange.NoticeKindDecided)
 	kinds = append(kinds, hoks.NoticeKindProposalSubmitted, hoks.NoticeKindProposalDecided)
+	kinds = append(kinds, absence.NoticeKindSubmitted, absence.NoticeKindDecided)
 	assert.ElementsMatch(t, kinds, texts.Kinds())
 	for _, kind := range kinds {
 		fields := map[string]string{}

@@ -1,0 +1,480 @@
+// Package absence lets families report and explain absences and apply for
+// leave, and the school decide on them: a guardian of a minor (or an adult
+// student, or a guardian with the adult's consent; staff on the team on
+// the family's behalf) reports an absence in advance, explains one already
+// marked, or applies for leave (lomahakemus), and the decision follows the
+// organisation's rules — the personal tutor decides absences, or illness
+// of a few days is accepted at once; a short leave the personal tutor, a
+// longer one the head of studies.
+//
+// Each request has its own small state machine ([coaching.Machine]):
+// submitted → accepted / rejected / withdrawn / lapsed for absence reports
+// and explanations, submitted → granted / refused / withdrawn / lapsed for
+// leave. An accepted request corrects the absences already marked (a new
+// revision of each mark, the unexplained one kept in its history) and
+// excuses those marked later: a teacher's "absent" on a covered lesson is
+// recorded as sick or explained, and no absence notice goes to the
+// guardians for it. A pending explanation stops the early-warning rule of
+// unexplained absences from counting what it explains.
+//
+// It is a feature built on the coaching kernel's extension points: its
+// commands run in policy-scoped transactions ([coaching.Engine.Write],
+// [coaching.Engine.Read]) under the policy's report_absence,
+// decide_request and read_requests rules; a request is a case document of
+// the reserved family "absence_" (one document per request, and one small
+// per-case ledger of the pending and accepted days that recording reads,
+// so that no write costs more as the case's history grows); it works with
+// attendance through attendance's own port. The host registers two
+// things:
+//
+//	eng, err := coaching.New(store, &coaching.Options{
+//		Models:    models,
+//		Documents: absence.Documents(), // who may know of a request
+//	})
+//	att, err := attendance.New(eng, &attendance.Options{Excuses: absence.Excuses()})
+//	abs, err := absence.New(eng, att, nil)
+//
+// Health is nobody's business but the decider's: the reason category and
+// the family's free text are stored in the request only. Audit entries
+// name the kind of request and its days; notices name the kind, the days
+// and the decision — never the reason category or the text.
+package absence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
+)
+
+// Kind is what a family asks for.
+type Kind string
+
+// Kinds of request.
+const (
+	// Report is an absence reported in advance, for today or later days.
+	Report Kind = "report"
+	// Explanation explains absences already marked unexplained.
+	Explanation Kind = "explanation"
+	// Leave is an application for leave (lomahakemus) for planned days.
+	Leave Kind = "leave"
+)
+
+// Reason is the category of a reported or explained absence. It is the
+// decider's to see: notices and audit entries never carry it.
+type Reason string
+
+// Reason categories.
+const (
+	ReasonIllness Reason = "illness"
+	ReasonFamily  Reason = "family"
+	ReasonOther   Reason = "other"
+)
+
+// Status is where a request is.
+type Status string
+
+// Request statuses.
+const (
+	Submitted Status = "submitted"
+	Accepted  Status = "accepted" // an absence report or explanation
+	Rejected  Status = "rejected"
+	Granted   Status = "granted" // a leave
+	Refused   Status = "refused"
+	Withdrawn Status = "withdrawn"
+	// Lapsed: submitted by a guardian for a student who has turned 18
+	// since and has not consented to their guardians acting for them.
+	Lapsed Status = "lapsed"
+)
+
+// Open reports whether the request still waits for a decision.
+func (s Status) Open() bool { return s == Submitted }
+
+// Request events.
+const (
+	EventAccept   = "accept"
+	EventReject   = "reject"
+	EventGrant    = "grant"
+	EventRefuse   = "refuse"
+	EventWithdraw = "withdraw"
+	EventLapse    = "lapse"
+)
+
+var (
+	absenceMachine = coaching.MustMachine(string(Submitted), []coaching.Edge{
+		{Event: EventAccept, From: []string{string(Submitted)}, To: string(Accepted)},
+		{Event: EventReject, From: []string{string(Submitted)}, To: string(Rejected)},
+		{Event: EventWithdraw, From: []string{string(Submitted)}, To: string(Withdrawn)},
+		{Event: EventLapse, From: []string{string(Submitted)}, To: string(Lapsed)},
+	})
+	leaveMachine = coaching.MustMachine(string(Submitted), []coaching.Edge{
+		{Event: EventGrant, From: []string{string(Submitted)}, To: string(Granted)},
+		{Event: EventRefuse, From: []string{string(Submitted)}, To: string(Refused)},
+		{Event: EventWithdraw, From: []string{string(Submitted)}, To: string(Withdrawn)},
+		{Event: EventLapse, From: []string{string(Submitted)}, To: string(Lapsed)},
+	})
+)
+
+func machineOf(k Kind) *coaching.Machine {
+	if k == Leave {
+		return leaveMachine
+	}
+	return absenceMachine
+}
+
+// Diagram renders the state machine of a kind of request as Mermaid.
+func Diagram(k Kind) string { return machineOf(k).Mermaid() }
+
+// Decider says who decides a request.
+type Decider string
+
+// Deciders.
+const (
+	// DeciderAutomatic: accepted when submitted (illness of at most
+	// Rules.AutoAcceptIllnessDays school days).
+	DeciderAutomatic Decider = "automatic"
+	// DeciderTutor: the personal tutor on the student's team (or the head
+	// of studies).
+	DeciderTutor Decider = "personal_tutor"
+	// DeciderHead: the organisation's head of studies.
+	DeciderHead Decider = "head_of_studies"
+)
+
+// Request is an absence report, an explanation or a leave application, and
+// its decision.
+type Request struct {
+	ID     string          `json:"id"`
+	CaseID coaching.CaseID `json:"case_id"`
+	Kind   Kind            `json:"kind"`
+	Status Status          `json:"status"`
+	// From and To are the days asked for, inclusive.
+	From coaching.Date `json:"from"`
+	To   coaching.Date `json:"to"`
+	// Lessons are the lessons of a one-day request; empty is the whole
+	// day(s).
+	Lessons []string `json:"lessons,omitempty"`
+	// Reason is the category of a report or an explanation (a leave has
+	// none).
+	Reason Reason `json:"reason,omitempty"`
+	// Text is the family's own words, for the decider: it is shown to
+	// whoever submitted the request, the student's family and the
+	// deciders (the personal tutor, the head of studies), empty to anyone
+	// else.
+	Text string `json:"text,omitempty"`
+	// SchoolDays counts the weekdays From..To.
+	SchoolDays int `json:"school_days"`
+	// Decider is who decides it.
+	Decider Decider `json:"decider"`
+	// SubmittedBy is the actor who submitted it, as SubmittedAs: the
+	// guardian, the student, or a staff role recording it on the family's
+	// behalf.
+	SubmittedBy string        `json:"submitted_by"`
+	SubmittedAs coaching.Role `json:"submitted_as"`
+	SubmittedAt time.Time     `json:"submitted_at"`
+	// DecidedBy is who decided it ("" for an automatic acceptance), at
+	// DecidedAt; DecisionReason is why it was rejected or refused.
+	DecidedBy      string    `json:"decided_by,omitempty"`
+	DecidedAt      time.Time `json:"decided_at,omitzero"`
+	DecisionReason string    `json:"decision_reason,omitempty"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	// History lists the status changes: "accepted 2026-09-14 by tutor-1".
+	History []string `json:"history"`
+	// Version is the request's document version: pass it in
+	// [Decision.Version].
+	Version int64 `json:"-"`
+}
+
+// Input is a request a family submits.
+type Input struct {
+	Kind Kind
+	// From and To are the days (To zero: From only).
+	From, To coaching.Date
+	// Lessons name the lessons of a one-day report or explanation; empty
+	// is the whole day(s).
+	Lessons []string
+	// Reason is the category of a report or explanation; a leave has none.
+	Reason Reason
+	// Text is the family's own words, for the decider (required for a
+	// leave: why it is needed).
+	Text string
+}
+
+// Decision decides a request.
+type Decision struct {
+	// Version is the version of the request the decider saw
+	// ([Request.Version]): a request changed since is a
+	// *coaching.ConflictError, so two deciders never both decide it.
+	Version int64
+	// Accept accepts an absence report or explanation or grants a leave;
+	// false rejects or refuses it.
+	Accept bool
+	// Reason says why a request is rejected or refused (required then).
+	Reason string
+}
+
+// Rules are an organisation's rules of who decides.
+type Rules struct {
+	// AutoAcceptIllnessDays: a report or explanation of illness covering
+	// at most this many school days is accepted when it is submitted (the
+	// guardian's word suffices for a short illness). Zero: the personal
+	// tutor decides every report.
+	AutoAcceptIllnessDays int
+	// LeaveTutorDays: a leave of at most this many school days is decided
+	// by the personal tutor, a longer one by the head of studies. Zero
+	// means 3; a negative value has the head of studies decide every
+	// leave.
+	LeaveTutorDays int
+}
+
+// Options configure the requests.
+type Options struct {
+	// Rules are the rules of organisations Organisations does not name.
+	Rules Rules
+	// Organisations are rules by organisation.
+	Organisations map[coaching.OrganisationID]Rules
+}
+
+func (o *Options) rules(org coaching.OrganisationID) Rules {
+	if o == nil {
+		return Rules{LeaveTutorDays: 3}
+	}
+	r, ok := o.Organisations[org]
+	if !ok {
+		r = o.Rules
+	}
+	if r.LeaveTutorDays == 0 {
+		r.LeaveTutorDays = 3
+	}
+	return r
+}
+
+// The package's own rules, named in its *coaching.ForbiddenError.
+const (
+	// RuleDecider: only the decider a request's rules name decides it.
+	RuleDecider = "request_decider"
+	// RuleOwnRequest: only whoever submitted a request withdraws it.
+	RuleOwnRequest = "own_request"
+	// RuleLapse is the rule the nightly lapse runs under as the engine's
+	// own actor ([Service.Lapse]).
+	RuleLapse = "absence_lapse"
+)
+
+// Notice kinds (their texts are in coaching.DefaultTexts).
+const (
+	// NoticeKindSubmitted tells the deciders a request waits for them
+	// (fields case, kind, from, to).
+	NoticeKindSubmitted = "absence_request_submitted"
+	// NoticeKindDecided tells whoever submitted a request its decision
+	// (fields given_names, kind, from, to, decision).
+	NoticeKindDecided = "absence_request_decided"
+)
+
+// ErrLapsed is matched (errors.Is) by a [*LapsedError].
+var ErrLapsed = errors.New("absence: the request lapsed")
+
+// LapsedError is what deciding a guardian's request returns once the
+// student has turned 18 without consenting to their guardians acting for
+// them: the request was marked lapsed, not decided.
+type LapsedError struct {
+	CaseID    coaching.CaseID
+	RequestID string
+}
+
+// Error implements error.
+func (e *LapsedError) Error() string {
+	return fmt.Sprintf("absence: request %s of case %q lapsed instead of being decided: a guardian submitted it, and the student has turned 18 without consenting to their guardians acting for them", e.RequestID, e.CaseID)
+}
+
+// Is matches [ErrLapsed].
+func (e *LapsedError) Is(target error) bool { return target == ErrLapsed }
+
+// MaxDays bounds the days of one request (From..To, inclusive).
+const MaxDays = 60
+
+// coverKeep is how many days past its end an accepted request still
+// excuses marks recorded late.
+const coverKeep = 31
+
+// The document kinds: a request is "absence_request_<n>", numbered per
+// case; the ledger "absence_ledger" is what recording reads.
+const (
+	prefix     = "absence_"
+	reqPrefix  = "absence_request_"
+	ledgerKind = "absence_ledger"
+)
+
+func kind(id string) string { return reqPrefix + id }
+
+// Documents returns the document kinds of requests, for
+// coaching.Options.Documents: whether an actor may know of a request is
+// the policy's read_requests rule (asked with who submitted it,
+// Request.OwnRecord), for the request and for its audit entries and
+// notices alike; only this package writes them.
+func Documents() []coaching.DocumentKind {
+	return []coaching.DocumentKind{{
+		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true,
+		Notices: []string{NoticeKindSubmitted, NoticeKindDecided}, Events: []string{prefix},
+		Facts: func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, k string) (coaching.DocumentFacts, error) {
+			if !strings.HasPrefix(k, reqPrefix) {
+				return coaching.DocumentFacts{}, nil
+			}
+			_, r, err := read(ctx, tx, c.ID, strings.TrimPrefix(k, reqPrefix))
+			if err != nil {
+				return coaching.DocumentFacts{}, err
+			}
+			return coaching.DocumentFacts{By: r.SubmittedBy}, nil
+		},
+	}}
+}
+
+// validID reports whether id can name a request: digits, no leading zero.
+func validID(id string) bool {
+	n, err := strconv.Atoi(id)
+	return err == nil && n > 0 && strconv.Itoa(n) == id
+}
+
+// read reads a request through tx.
+func read(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, requestID string) (coaching.Document, Request, error) {
+	if !validID(requestID) {
+		return coaching.Document{}, Request{}, &coaching.NotFoundError{Kind: "absence request", ID: requestID}
+	}
+	doc, err := tx.Document(ctx, id, kind(requestID), 0)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return coaching.Document{}, Request{}, &coaching.NotFoundError{Kind: "absence request", ID: requestID}
+	}
+	if err != nil {
+		return coaching.Document{}, Request{}, err
+	}
+	var r Request
+	if err := json.Unmarshal(doc.Data, &r); err != nil {
+		return coaching.Document{}, Request{}, fmt.Errorf("absence: stored request %s does not decode: %w", requestID, err)
+	}
+	r.Version = doc.Version
+	return doc, r, nil
+}
+
+// schoolDays counts the weekdays from..to.
+func schoolDays(from, to coaching.Date) int {
+	n := 0
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n++
+		}
+	}
+	return n
+}
+
+// validate checks a request before anything is read or stored, reporting
+// every problem at once; it fills in To.
+func validate(in *Input, today coaching.Date) error {
+	var pr []coaching.FieldProblem
+	add := func(field, format string, args ...any) {
+		pr = append(pr, coaching.FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if !slices.Contains([]Kind{Report, Explanation, Leave}, in.Kind) {
+		add("kind", "must be report, explanation or leave, got %q", in.Kind)
+	}
+	if in.To.IsZero() {
+		in.To = in.From
+	}
+	datesOK := false
+	switch {
+	case in.From.IsZero() || !in.From.Valid():
+		add("from", "required: a calendar date")
+	case !in.To.Valid():
+		add("to", "not a calendar date")
+	case in.To.Before(in.From):
+		add("to", "before from")
+	case in.From.AddDays(MaxDays - 1).Before(in.To):
+		add("to", "a request covers at most %d days", MaxDays)
+	default:
+		datesOK = true
+	}
+	if datesOK {
+		switch {
+		case (in.Kind == Report || in.Kind == Leave) && in.From.Before(today):
+			add("from", "is in the past: a report or a leave is for today or later (explain an absence already marked)")
+		case in.Kind == Explanation && in.To.After(today):
+			add("to", "is in the future: an explanation is of absences already marked (report future ones)")
+		}
+		if schoolDays(in.From, in.To) == 0 {
+			add("from", "the days include no school day (Monday to Friday)")
+		}
+	}
+	if len(in.Lessons) > 0 && in.From != in.To {
+		add("lessons", "name lessons only for a one-day request")
+	}
+	if len(in.Lessons) > 20 {
+		add("lessons", "at most 20 lessons")
+	}
+	for i, l := range in.Lessons {
+		f := fmt.Sprintf("lessons[%d]", i)
+		if strings.TrimSpace(l) == "" {
+			add(f, "empty")
+		}
+		pr = append(pr, coaching.TextProblems(f, l, 100, false)...)
+		if slices.Index(in.Lessons, l) < i {
+			add(f, "named twice")
+		}
+	}
+	switch {
+	case in.Kind == Leave && in.Reason != "":
+		add("reason", "a leave has no reason category: say why in the text")
+	case in.Kind != Leave && !slices.Contains([]Reason{ReasonIllness, ReasonFamily, ReasonOther}, in.Reason):
+		add("reason", "must be illness, family or other, got %q", in.Reason)
+	}
+	if in.Kind == Leave && strings.TrimSpace(in.Text) == "" {
+		add("text", "required: why the leave is needed")
+	}
+	pr = append(pr, coaching.TextProblems("text", in.Text, 2000, true)...)
+	if len(pr) > 0 {
+		return &coaching.ValidationError{Subject: "absence request", Problems: pr}
+	}
+	return nil
+}
+
+func validateDecision(d Decision) error {
+	var pr []coaching.FieldProblem
+	if d.Version < 1 {
+		pr = append(pr, coaching.FieldProblem{Field: "version", Message: "required: the version of the request decided on"})
+	}
+	if !d.Accept && strings.TrimSpace(d.Reason) == "" {
+		pr = append(pr, coaching.FieldProblem{Field: "reason", Message: "required: why the request is rejected"})
+	}
+	pr = append(pr, coaching.TextProblems("reason", d.Reason, 2000, true)...)
+	if len(pr) > 0 {
+		return &coaching.ValidationError{Subject: "absence decision", Problems: pr}
+	}
+	return nil
+}
+
+// excuse is what an accepted request makes of an absence: sick for an
+// illness, explained with a reason category otherwise.
+func (r Request) excuse() (attendance.Status, attendance.AbsenceReason) {
+	switch {
+	case r.Kind == Leave:
+		return attendance.Explained, attendance.ReasonLeave
+	case r.Reason == ReasonIllness:
+		return attendance.Sick, ""
+	case r.Reason == ReasonFamily:
+		return attendance.Explained, attendance.ReasonFamily
+	}
+	return attendance.Explained, attendance.ReasonOther
+}
+
+// what names a request in audit entries: its kind and days, never its
+// reason or text.
+func (r Request) what() string {
+	days := r.From.String()
+	if r.To != r.From {
+		days += "–" + r.To.String()
+	}
+	return map[Kind]string{Report: "absence report", Explanation: "absence explanation", Leave: "leave request"}[r.Kind] + " " + days
+}

@@ -1,0 +1,131 @@
+package absence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
+)
+
+// ledger is the per-case document recording and reviewing read: the days
+// of the pending requests and of the accepted ones not long past. It is
+// bounded by the requests open and those accepted for the last month and
+// the days ahead, however many requests the case has had, so that
+// recording reads one small document.
+type ledger struct {
+	// Next numbers the case's requests: the last one is Next.
+	Next    int     `json:"next"`
+	Pending []entry `json:"pending,omitempty"`
+	Covered []entry `json:"covered,omitempty"`
+}
+
+// entry is one request's days.
+type entry struct {
+	Request string        `json:"request"`
+	From    coaching.Date `json:"from"`
+	To      coaching.Date `json:"to"`
+	Lessons []string      `json:"lessons,omitempty"`
+	// Guardian: a pending request a guardian submitted (it lapses when the
+	// student turns 18 without consent).
+	Guardian bool                     `json:"guardian,omitempty"`
+	Status   attendance.Status        `json:"status,omitempty"`
+	Reason   attendance.AbsenceReason `json:"reason,omitempty"`
+}
+
+func entryOf(r Request) entry {
+	e := entry{Request: r.ID, From: r.From, To: r.To, Lessons: r.Lessons}
+	if r.Status.Open() {
+		e.Guardian = r.SubmittedAs == coaching.RoleGuardian
+	} else {
+		e.Status, e.Reason = r.excuse()
+	}
+	return e
+}
+
+// readLedger reads a case's ledger and its version (0: none yet).
+func readLedger(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID) (ledger, int64, error) {
+	doc, err := tx.Document(ctx, id, ledgerKind, 0)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return ledger{}, 0, nil
+	}
+	if err != nil {
+		return ledger{}, 0, err
+	}
+	var l ledger
+	if err := json.Unmarshal(doc.Data, &l); err != nil {
+		return ledger{}, 0, fmt.Errorf("absence: the stored ledger of case %q does not decode: %w", id, err)
+	}
+	return l, doc.Version, nil
+}
+
+// settle moves request r's days in the ledger to where its status puts
+// them: pending while submitted, covered once accepted or granted, gone
+// otherwise. Covered days past coverKeep are dropped.
+func (l *ledger) settle(r Request, today coaching.Date) {
+	drop := func(e entry) bool { return e.Request == r.ID }
+	l.Pending = slices.DeleteFunc(l.Pending, drop)
+	l.Covered = slices.DeleteFunc(l.Covered, func(e entry) bool {
+		return drop(e) || e.To.AddDays(coverKeep).Before(today)
+	})
+	switch r.Status {
+	case Submitted:
+		l.Pending = append(l.Pending, entryOf(r))
+	case Accepted, Granted:
+		l.Covered = append(l.Covered, entryOf(r))
+	}
+}
+
+// saveLedger stores the ledger's next version, under op, by the scope's
+// actor: one audit entry naming the request it changed for.
+func saveLedger(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, l ledger, basedOn int64, r Request) error {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	_, err = sc.SaveDocumentAs(op, id, coaching.DocumentChange{Kind: ledgerKind, BasedOn: basedOn, Status: "current", Data: data,
+		Event: "absence_days_updated", Reason: "the days of request " + r.ID})
+	return err
+}
+
+// Excuses returns attendance's port to the requests' days, for
+// attendance.Options.Excuses: the days of pending requests (their
+// unexplained absences are not counted by the early-warning rule) and of
+// accepted ones (an absence marked on them is recorded as sick, or
+// explained with the request's reason category — leave for a leave). It
+// reads the case's ledger only.
+func Excuses() attendance.Excuses {
+	return attendance.ExcusesFunc(func(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, from, to coaching.Date) ([]attendance.Excuse, error) {
+		l, _, err := readLedger(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		var out []attendance.Excuse
+		add := func(e entry, pending bool) {
+			for d := maxDate(e.From, from); !d.After(e.To) && !d.After(to); d = d.AddDays(1) {
+				x := attendance.Excuse{Date: d, Lessons: e.Lessons, Pending: pending}
+				if !pending {
+					x.Status, x.Reason = e.Status, e.Reason
+				}
+				out = append(out, x)
+			}
+		}
+		for _, e := range l.Covered {
+			add(e, false)
+		}
+		for _, e := range l.Pending {
+			add(e, true)
+		}
+		return out, nil
+	})
+}
+
+func maxDate(a, b coaching.Date) coaching.Date {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

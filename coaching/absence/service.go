@@ -1,0 +1,647 @@
+package absence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
+)
+
+// Service takes and decides requests over an engine and its attendance.
+type Service struct {
+	eng  *coaching.Engine
+	att  *attendance.Service
+	opts *Options
+}
+
+// New returns the requests of eng, correcting and excusing absences
+// through att. The engine must have been given [Documents], and att built
+// with [Excuses] in attendance.Options.Excuses (without them, an accepted
+// report does not excuse the absences marked later). A bound engine
+// ([coaching.Engine.In], with att.In) runs the commands in the host's
+// transaction.
+func New(eng *coaching.Engine, att *attendance.Service, opts *Options) (*Service, error) {
+	if eng == nil {
+		return nil, errors.New("absence: New: engine is nil")
+	}
+	if att == nil {
+		return nil, errors.New("absence: New: attendance is nil")
+	}
+	var o *Options
+	if opts != nil {
+		for org, r := range opts.Organisations {
+			if r.AutoAcceptIllnessDays < 0 {
+				return nil, fmt.Errorf("absence: New: Organisations[%q].AutoAcceptIllnessDays is negative", org)
+			}
+		}
+		if opts.Rules.AutoAcceptIllnessDays < 0 {
+			return nil, errors.New("absence: New: Rules.AutoAcceptIllnessDays is negative")
+		}
+		cp := *opts
+		o = &cp
+	}
+	return &Service{eng: eng, att: att, opts: o}, nil
+}
+
+// In returns the service in the host's transaction tx.
+func (s *Service) In(tx coaching.Tx) *Service {
+	b := *s
+	b.eng, b.att = s.eng.In(tx), s.att.In(tx)
+	return &b
+}
+
+// Submit records a request for case id. The policy's report_absence rule
+// must allow actor (the default: a guardian of a minor, or of an adult
+// who consents; the adult student themself; staff on the team on the
+// family's behalf). The request goes to its decider (a notice to the
+// personal tutor, or the head of studies for a long leave) — or, for an
+// illness the organisation's rules accept at once, is accepted there and
+// then. A pending explanation stops the absences it explains from counting
+// as unexplained for early warning. Bad input is a
+// *coaching.ValidationError naming every bad field, and nothing is saved.
+func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in Input) (Request, error) {
+	in.Lessons = slices.Clone(in.Lessons)
+	var out Request
+	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+		now := sc.Now()
+		today := coaching.DateOf(now)
+		if err := validate(&in, today); err != nil {
+			return err
+		}
+		c, err := sc.Case(coaching.OpReportAbsence, id)
+		if err != nil {
+			return err
+		}
+		if c.Closed() {
+			return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "case", Message: "the case is closed"}}}
+		}
+		if in.Kind == Explanation {
+			if err := requireUnexplained(ctx, sc, id, in); err != nil {
+				return err
+			}
+		}
+		l, lv, err := readLedger(ctx, sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		rules := s.opts.rules(c.Organisation)
+		r := Request{ID: strconv.Itoa(l.Next + 1), CaseID: id, Kind: in.Kind, Status: Submitted, From: in.From, To: in.To,
+			Lessons: in.Lessons, Reason: in.Reason, Text: in.Text, SchoolDays: schoolDays(in.From, in.To),
+			SubmittedBy: actor.ID, SubmittedAs: submitterRole(actor), SubmittedAt: now, UpdatedAt: now,
+			History: []string{"submitted " + today.String() + " by " + actor.ID}}
+		switch {
+		case r.Kind == Leave && (rules.LeaveTutorDays < 0 || r.SchoolDays > rules.LeaveTutorDays):
+			r.Decider = DeciderHead
+		case r.Kind != Leave && r.Reason == ReasonIllness && r.SchoolDays <= rules.AutoAcceptIllnessDays:
+			r.Decider = DeciderAutomatic
+		default:
+			r.Decider = DeciderTutor
+		}
+		var notices []coaching.Notice
+		if r.Decider != DeciderAutomatic {
+			notices = s.deciderNotices(c, r, now)
+		}
+		if err := save(sc, coaching.OpReportAbsence, r, 0, "absence_submitted", notices); err != nil {
+			return err
+		}
+		r.Version = 1
+		l.Next++
+		if r.Decider == DeciderAutomatic {
+			if r, err = s.decide(sc, coaching.OpReportAbsence, c, r, EventAccept, ""); err != nil {
+				return err
+			}
+		}
+		l.settle(r, today)
+		if err := saveLedger(sc, coaching.OpReportAbsence, id, l, lv, r); err != nil {
+			return err
+		}
+		if err := s.attend(sc, coaching.OpReportAbsence, r, today); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	return out, nil
+}
+
+// requireUnexplained refuses an explanation of days without an
+// unexplained absence marked on them.
+func requireUnexplained(ctx context.Context, sc *coaching.Scope, id coaching.CaseID, in Input) error {
+	rd, ok := sc.ReadTx().(attendance.Reader)
+	if !ok {
+		return errors.New("absence: the store does not keep attendance (its transactions do not implement attendance.Reader)")
+	}
+	marks, err := rd.Marks(ctx, id, in.From, in.To)
+	if err != nil {
+		return err
+	}
+	for _, m := range marks {
+		if m.Status == attendance.Unexplained && (len(in.Lessons) == 0 || slices.Contains(in.Lessons, m.Lesson)) {
+			return nil
+		}
+	}
+	return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "from",
+		Message: "no unexplained absence is marked on these days (report an absence to come instead)"}}}
+}
+
+// attend brings attendance up to date with request r: an accepted one
+// corrects the absences already marked; any other that concerns days
+// begun runs early warning again (a pending explanation stops counting, a
+// rejected or withdrawn one counts again).
+func (s *Service) attend(sc *coaching.Scope, op coaching.Operation, r Request, today coaching.Date) error {
+	if r.From.After(today) {
+		return nil
+	}
+	if r.Status == Accepted || r.Status == Granted {
+		st, reason := r.excuse()
+		_, err := s.att.CorrectIn(sc, op, r.CaseID, attendance.Correction{From: r.From, To: r.To, Lessons: r.Lessons, Status: st, Reason: reason})
+		return err
+	}
+	_, err := s.att.ReviewIn(sc, op, r.CaseID)
+	return err
+}
+
+// submitterRole is the role a request is submitted in: guardian, student,
+// or the first staff role (on the family's behalf).
+func submitterRole(a coaching.Actor) coaching.Role {
+	for _, r := range []coaching.Role{coaching.RoleGuardian, coaching.RoleStudent} {
+		if a.HasRole(r) {
+			return r
+		}
+	}
+	for _, r := range a.Roles {
+		if r.IsStaff() {
+			return r
+		}
+	}
+	if len(a.Roles) > 0 {
+		return a.Roles[0]
+	}
+	return ""
+}
+
+// Decide accepts or rejects an absence report or explanation, or grants
+// or refuses a leave. The policy's decide_request rule must allow actor,
+// and the request's decider must be the actor: the personal tutor on the
+// student's team (or the head of studies) for absences and short leaves,
+// the head of studies for a long leave — anyone else is refused with a
+// *coaching.ForbiddenError naming [RuleDecider]. A request changed since
+// d.Version is a *coaching.ConflictError; a decided one a
+// *coaching.TransitionError. A guardian's request for a student who has
+// turned 18 without consenting to their guardians acting for them lapses
+// instead: it is marked lapsed and a [*LapsedError] returned. Whoever
+// submitted the request is told the decision in their language; an
+// accepted request corrects the absences already marked and excuses those
+// marked later.
+func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.CaseID, requestID string, d Decision) (Request, error) {
+	if err := validateDecision(d); err != nil {
+		return Request{}, err
+	}
+	var out Request
+	lapsed := false
+	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+		today := coaching.DateOf(sc.Now())
+		c, err := sc.Case(coaching.OpDecideRequest, id)
+		if err != nil {
+			return err
+		}
+		_, r, err := read(ctx, sc.ReadTx(), id, requestID)
+		if err != nil {
+			return err
+		}
+		if r.Version != d.Version {
+			return &coaching.ConflictError{CaseID: id, Subject: "absence request " + requestID, Expected: d.Version, Current: r.Version}
+		}
+		if !mayDecide(actor, c, r.Decider) {
+			return sc.Deny(coaching.OpDecideRequest, RuleDecider, deciderText(r.Decider))
+		}
+		event := map[bool]string{true: EventAccept, false: EventReject}[d.Accept]
+		if r.Kind == Leave {
+			event = map[bool]string{true: EventGrant, false: EventRefuse}[d.Accept]
+		}
+		if r.SubmittedAs == coaching.RoleGuardian && r.Status.Open() {
+			p, err := sc.Tx().Participant(ctx, c.ParticipantID)
+			if err != nil {
+				return err
+			}
+			if !p.GuardiansInformedOn(today) {
+				event, lapsed = EventLapse, true
+			}
+		}
+		if out, err = s.settle(sc, coaching.OpDecideRequest, c, r, event, d.Reason, today); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	if lapsed {
+		return out, &LapsedError{CaseID: id, RequestID: requestID}
+	}
+	return out, nil
+}
+
+// settle fires event on request r, saves it, moves its days in the ledger
+// and brings attendance up to date, all under op by the scope's actor.
+func (s *Service) settle(sc *coaching.Scope, op coaching.Operation, c coaching.Case, r Request, event, reason string, today coaching.Date) (Request, error) {
+	ctx := sc.Context()
+	l, lv, err := readLedger(ctx, sc.ReadTx(), c.ID)
+	if err != nil {
+		return Request{}, err
+	}
+	if r, err = s.decide(sc, op, c, r, event, reason); err != nil {
+		return Request{}, err
+	}
+	l.settle(r, today)
+	if err := saveLedger(sc, op, c.ID, l, lv, r); err != nil {
+		return Request{}, err
+	}
+	if err := s.attend(sc, op, r, today); err != nil {
+		return Request{}, err
+	}
+	return r, nil
+}
+
+// decide fires event on request r and saves its next version, with the
+// decision's notice to whoever submitted it (none for a withdrawal or a
+// lapse).
+func (s *Service) decide(sc *coaching.Scope, op coaching.Operation, c coaching.Case, r Request, event, reason string) (Request, error) {
+	to, err := machineOf(r.Kind).Fire(sc.Context(), string(r.Status), event, nil)
+	if err != nil {
+		return Request{}, err
+	}
+	now := sc.Now()
+	actor := sc.Actor()
+	r.Status, r.UpdatedAt = Status(to), now
+	by := actor.ID
+	if r.Decider == DeciderAutomatic && event == EventAccept {
+		by = "the organisation's rule"
+	}
+	r.History = append(r.History, string(r.Status)+" "+coaching.DateOf(now).String()+" by "+by)
+	var notices []coaching.Notice
+	switch event {
+	case EventWithdraw, EventLapse:
+	default:
+		r.DecidedAt, r.DecisionReason = now, reason
+		if by == actor.ID {
+			r.DecidedBy = actor.ID
+		}
+		notices, err = s.decisionNotices(sc, c, r, now)
+		if err != nil {
+			return Request{}, err
+		}
+	}
+	if err := save(sc, op, r, r.Version, "absence_"+string(r.Status), notices); err != nil {
+		return Request{}, err
+	}
+	r.Version++
+	return r, nil
+}
+
+// save stores request r as the next version of its document (basedOn is
+// the version it was read at; 0 for a new one), under op. The audit entry
+// names the kind and the days, never the reason category or the text.
+func save(sc *coaching.Scope, op coaching.Operation, r Request, basedOn int64, event string, notices []coaching.Notice) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = sc.SaveDocumentAs(op, r.CaseID, coaching.DocumentChange{Kind: kind(r.ID), BasedOn: basedOn, Status: string(r.Status),
+		Data: data, Event: event, Reason: r.what(), Notices: notices})
+	return err
+}
+
+// mayDecide reports whether actor is the decider a request names: the
+// head of studies decides every request, the personal tutor on the
+// student's team what is not the head's.
+func mayDecide(a coaching.Actor, c coaching.Case, d Decider) bool {
+	if a.HasRole(coaching.RoleHeadOfStudies) {
+		return true
+	}
+	if d == DeciderHead {
+		return false
+	}
+	return a.HasRole(coaching.RolePersonalTutor) && slices.ContainsFunc(c.Members(coaching.RolePersonalTutor), func(m coaching.TeamMember) bool {
+		return m.ActorID == a.ID
+	})
+}
+
+func deciderText(d Decider) string {
+	if d == DeciderHead {
+		return "a leave this long is decided by the head of studies"
+	}
+	return "this request is decided by the student's personal tutor or the head of studies"
+}
+
+// Withdraw withdraws a pending request. The policy's report_absence rule
+// must allow actor, and only whoever submitted the request withdraws it
+// (anyone else: a *coaching.ForbiddenError naming [RuleOwnRequest]); a
+// decided request is a *coaching.TransitionError.
+func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coaching.CaseID, requestID string) (Request, error) {
+	var out Request
+	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpReportAbsence, id)
+		if err != nil {
+			return err
+		}
+		_, r, err := read(ctx, sc.ReadTx(), id, requestID)
+		if err != nil {
+			return err
+		}
+		if r.SubmittedBy != actor.ID {
+			return sc.Deny(coaching.OpReportAbsence, RuleOwnRequest, "only whoever submitted a request withdraws it")
+		}
+		out, err = s.settle(sc, coaching.OpReportAbsence, c, r, EventWithdraw, "", coaching.DateOf(sc.Now()))
+		return err
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	return out, nil
+}
+
+// Get returns a request as actor may see it, if the policy's
+// read_requests rule allows (the default: the student's family, staff on
+// the team, the head of studies). Its Text is shown to whoever submitted
+// it, the student's family and the deciders; it is empty for anyone else.
+func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.CaseID, requestID string) (Request, error) {
+	var out Request
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		if !validID(requestID) {
+			return &coaching.NotFoundError{Kind: "absence request", ID: requestID}
+		}
+		c, err := sc.Guard(id, kind(requestID))
+		if err != nil {
+			return err
+		}
+		_, r, err := read(ctx, sc.ReadTx(), id, requestID)
+		if err != nil {
+			return err
+		}
+		out = visible(actor, c, r)
+		return nil
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	return out, nil
+}
+
+// ListQuery selects requests for [Service.List].
+type ListQuery struct {
+	// OpenOnly keeps the requests waiting for a decision.
+	OpenOnly bool
+	// Limit is how many to return at most, newest first; defaults to 50.
+	Limit int
+}
+
+// List returns a case's requests, newest first, as actor may see them
+// (read_requests; the Text as [Service.Get] shows it). It reads at most
+// Limit requests, or with OpenOnly the open ones.
+func (s *Service) List(ctx context.Context, actor coaching.Actor, id coaching.CaseID, q ListQuery) ([]Request, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	var out []Request
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpReadRequests, id)
+		if err != nil {
+			return err
+		}
+		l, _, err := readLedger(ctx, sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		if q.OpenOnly {
+			for i := len(l.Pending) - 1; i >= 0; i-- {
+				ids = append(ids, l.Pending[i].Request)
+			}
+		} else {
+			for n := l.Next; n > 0 && len(ids) < q.Limit; n-- {
+				ids = append(ids, strconv.Itoa(n))
+			}
+		}
+		for _, rid := range ids[:min(len(ids), q.Limit)] {
+			_, r, err := read(ctx, sc.ReadTx(), id, rid)
+			if err != nil {
+				return err
+			}
+			out = append(out, visible(actor, c, r))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// visible blanks a request's text for a reader who is neither its
+// submitter, the student's family nor a decider.
+func visible(a coaching.Actor, c coaching.Case, r Request) Request {
+	family := a.HasRole(coaching.RoleGuardian) || a.HasRole(coaching.RoleStudent)
+	if a.ID != r.SubmittedBy && !family && !mayDecide(a, c, DeciderTutor) {
+		r.Text = ""
+	}
+	r.Lessons = slices.Clone(r.Lessons)
+	r.History = slices.Clone(r.History)
+	return r
+}
+
+// LapsedRequest is a request [Service.Lapse] marked lapsed.
+type LapsedRequest struct {
+	CaseID    coaching.CaseID
+	RequestID string
+}
+
+// lapsePage is how many open cases Lapse reads before it looks at them,
+// each in a transaction of its own.
+const lapsePage = 500
+
+// Lapse marks lapsed every pending request a guardian submitted for a
+// student who has turned 18 since and has not consented to their
+// guardians acting for them — the nightly counterpart of what a decision
+// on one does. No actor asks for it: it runs with the key the host gave
+// the engine (coaching.Options.SystemKey) as the engine's own actor under
+// [RuleLapse]. It reads the open cases a page at a time, and only the
+// ledger of a case whose student is an adult without that consent.
+func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedRequest, error) {
+	sys, actor, err := s.eng.System(key, RuleLapse)
+	if err != nil {
+		return nil, err
+	}
+	var out []LapsedRequest
+	var after coaching.CaseID
+	for {
+		src, err := sys.Figures(ctx, actor, coaching.CaseQuery{OpenOnly: true, AfterID: after})
+		if err != nil {
+			return out, err
+		}
+		var page, due []coaching.CaseID
+		now := s.eng.Clock().Now()
+		today := coaching.DateOf(now)
+		for row, err := range src.Rows(ctx) {
+			if err != nil {
+				return out, err
+			}
+			page = append(page, row.Case.ID)
+			if p := row.Participant; p != nil && len(p.Guardians) > 0 && !p.GuardiansInformedOn(today) {
+				due = append(due, row.Case.ID)
+			}
+			if len(page) == lapsePage {
+				break
+			}
+		}
+		for _, id := range due {
+			err := sys.Write(ctx, actor, func(sc *coaching.Scope) error {
+				c, err := sc.Case(coaching.OpDecideRequest, id)
+				if errors.Is(err, coaching.ErrNotFound) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				l, _, err := readLedger(ctx, sc.ReadTx(), id)
+				if err != nil {
+					return err
+				}
+				for _, e := range l.Pending {
+					if !e.Guardian {
+						continue
+					}
+					_, r, err := read(ctx, sc.ReadTx(), id, e.Request)
+					if err != nil {
+						return err
+					}
+					if _, err := s.settle(sc, coaching.OpDecideRequest, c, r, EventLapse, "", coaching.DateOf(sc.Now())); err != nil {
+						return err
+					}
+					out = append(out, LapsedRequest{CaseID: id, RequestID: r.ID})
+				}
+				return nil
+			})
+			if err != nil {
+				return out, err
+			}
+		}
+		if len(page) < lapsePage {
+			return out, nil
+		}
+		after = page[len(page)-1]
+	}
+}
+
+// deciderNotices tell the deciders a request waits for them: the team's
+// members in the decider's role (the personal tutors when no head of
+// studies is on the team). They name the kind and the days, never the
+// reason or the text.
+func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []coaching.Notice {
+	role := coaching.RolePersonalTutor
+	if r.Decider == DeciderHead {
+		role = coaching.RoleHeadOfStudies
+	}
+	members := c.Members(role)
+	if len(members) == 0 {
+		members = c.Members(coaching.RolePersonalTutor)
+	}
+	var out []coaching.Notice
+	seen := map[string]bool{}
+	for _, m := range members {
+		if seen[m.ActorID] {
+			continue
+		}
+		seen[m.ActorID] = true
+		lang := m.Language
+		if !lang.Valid() {
+			lang = coaching.Finnish
+		}
+		fields := map[string]string{"case": string(c.ID), "kind": string(r.Kind), "from": formatDate(r.From, lang), "to": formatDate(r.To, lang)}
+		subject, body := s.text(NoticeKindSubmitted, lang, fields)
+		out = append(out, coaching.Notice{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":submitted:" + m.ActorID, CaseID: c.ID,
+			Kind: NoticeKindSubmitted, Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
+			Subject: subject, Body: body, Data: map[string]string{"case_id": string(c.ID), "request": r.ID, "kind": string(r.Kind)},
+			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+	}
+	return out
+}
+
+// decisionNotices tell whoever submitted r its decision, in their
+// language: a guardian recorded on the participant, the student, or a
+// team member; nobody else (a requester without contact details is not
+// told).
+func (s *Service) decisionNotices(sc *coaching.Scope, c coaching.Case, r Request, now time.Time) ([]coaching.Notice, error) {
+	p, err := sc.Tx().Participant(sc.Context(), c.ParticipantID)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var to coaching.Recipient
+	switch r.SubmittedAs {
+	case coaching.RoleGuardian:
+		i := slices.IndexFunc(p.Guardians, func(g coaching.Guardian) bool { return g.ID == r.SubmittedBy })
+		if i < 0 {
+			return nil, nil
+		}
+		g := p.Guardians[i]
+		lang := g.Language
+		if !lang.Valid() {
+			lang = p.Language
+		}
+		to = coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: lang}
+	case coaching.RoleStudent:
+		to = coaching.Recipient{ID: r.SubmittedBy, Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: p.Language}
+	default:
+		i := slices.IndexFunc(c.Team, func(m coaching.TeamMember) bool { return m.ActorID == r.SubmittedBy })
+		if i < 0 {
+			return nil, nil
+		}
+		m := c.Team[i]
+		to = coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: m.Language}
+	}
+	if !to.Contact.Reachable() {
+		return nil, nil
+	}
+	if !to.Language.Valid() {
+		to.Language = coaching.Finnish
+	}
+	fields := map[string]string{"given_names": p.GivenNames, "kind": string(r.Kind), "from": formatDate(r.From, to.Language),
+		"to": formatDate(r.To, to.Language), "decision": string(r.Status)}
+	subject, body := s.text(NoticeKindDecided, to.Language, fields)
+	return []coaching.Notice{{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":" + string(r.Status) + ":" + to.ID, CaseID: c.ID,
+		Kind: NoticeKindDecided, Recipient: to, Subject: subject, Body: body,
+		Data:      map[string]string{"case_id": string(c.ID), "request": r.ID, "kind": string(r.Kind), "decision": string(r.Status)},
+		CreatedAt: now, NotBefore: now, Status: coaching.NoticePending}}, nil
+}
+
+// text renders a notice from the engine's texts; an override that fails
+// with these fields falls back to the built-in wording.
+func (s *Service) text(kind string, lang coaching.Language, fields map[string]string) (subject, body string) {
+	if sub, b, err := s.eng.Texts().Render(kind, lang, fields); err == nil {
+		return sub, b
+	}
+	if sub, b, err := builtinTexts.Render(kind, lang, fields); err == nil {
+		return sub, b
+	}
+	return kind, kind
+}
+
+// builtinTexts are the built-in texts, for the fallback; never changed.
+var builtinTexts = coaching.DefaultTexts()
+
+// formatDate writes a civil date for a reader of language l.
+func formatDate(d coaching.Date, l coaching.Language) string {
+	if l == coaching.English {
+		return d.String()
+	}
+	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
+}
