@@ -5,29 +5,31 @@ package coaching
 // reason category or the family's own words.
 var absenceTexts = map[string]textSpec{
 	// A request waits for its decider (absence.NoticeKindSubmitted).
-	"absence_request_submitted": {fields: []string{"case", "kind", "from", "to"}, texts: map[Language]Text{
-		Finnish: {`{{template "k" .}} odottaa päätöstäsi (asia {{.case}})`,
-			`Asiassa {{.case}} on uusi {{template "k" .}} ajalle {{.from}}–{{.to}}. Päätä se.` +
-				`{{define "k"}}{{if eq .kind "leave"}}lomahakemus{{else if eq .kind "explanation"}}poissaolon selvitys{{else}}poissaoloilmoitus{{end}}{{end}}`},
-		Swedish: {`{{template "k" .}} väntar på ditt beslut (ärende {{.case}})`,
-			`I ärendet {{.case}} finns en ny {{template "k" .}} för tiden {{.from}}–{{.to}}. Fatta beslut om den.` +
-				`{{define "k"}}{{if eq .kind "leave"}}ledighetsansökan{{else if eq .kind "explanation"}}frånvaroförklaring{{else}}frånvaroanmälan{{end}}{{end}}`},
+	"absence_request_submitted": {fields: []string{"case", "kind", "days"}, texts: map[Language]Text{
+		Finnish: {`{{template "K" .}} odottaa päätöstäsi (asia {{.case}})`,
+			`Asiassa {{.case}} on uusi {{template "k" .}} ajalle {{.days}}. Päätä se.` +
+				`{{define "k"}}{{if eq .kind "leave"}}lomahakemus{{else if eq .kind "explanation"}}poissaolon selvitys{{else}}poissaoloilmoitus{{end}}{{end}}` +
+				`{{define "K"}}{{if eq .kind "leave"}}Lomahakemus{{else if eq .kind "explanation"}}Poissaolon selvitys{{else}}Poissaoloilmoitus{{end}}{{end}}`},
+		Swedish: {`{{template "K" .}} väntar på ditt beslut (ärende {{.case}})`,
+			`I ärendet {{.case}} finns en ny {{template "k" .}} för tiden {{.days}}. Fatta beslut om den.` +
+				`{{define "k"}}{{if eq .kind "leave"}}ledighetsansökan{{else if eq .kind "explanation"}}frånvaroförklaring{{else}}frånvaroanmälan{{end}}{{end}}` +
+				`{{define "K"}}{{if eq .kind "leave"}}Ledighetsansökan{{else if eq .kind "explanation"}}Frånvaroförklaring{{else}}Frånvaroanmälan{{end}}{{end}}`},
 		English: {`A {{template "k" .}} awaits your decision (case {{.case}})`,
-			`Case {{.case}} has a new {{template "k" .}} for {{.from}}–{{.to}}. Please decide it.` +
+			`Case {{.case}} has a new {{template "k" .}} for {{.days}}. Please decide it.` +
 				`{{define "k"}}{{if eq .kind "leave"}}leave request{{else if eq .kind "explanation"}}absence explanation{{else}}absence report{{end}}{{end}}`},
 	}},
 	// Whoever submitted a request is told its decision (absence.NoticeKindDecided).
-	"absence_request_decided": {fields: []string{"given_names", "kind", "from", "to", "decision"}, texts: map[Language]Text{
-		Finnish: {`{{template "k" .}} {{.from}}–{{.to}}: {{template "d" .}} ({{.given_names}})`,
-			`{{.given_names}}: {{template "k" .}} ajalle {{.from}}–{{.to}} on {{template "d" .}}.` +
+	"absence_request_decided": {fields: []string{"given_names", "kind", "days", "decision"}, texts: map[Language]Text{
+		Finnish: {`{{template "k" .}} {{.days}}: {{template "d" .}} ({{.given_names}})`,
+			`{{.given_names}}: {{template "k" .}} ajalle {{.days}} on {{template "d" .}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}Lomahakemus{{else if eq .kind "explanation"}}Poissaolon selvitys{{else}}Poissaoloilmoitus{{end}}{{end}}` +
 				`{{define "d"}}{{if eq .decision "accepted"}}hyväksytty{{else if eq .decision "granted"}}myönnetty{{else}}hylätty{{end}}{{end}}`},
-		Swedish: {`{{template "k" .}} {{.from}}–{{.to}}: {{template "d" .}} ({{.given_names}})`,
-			`{{.given_names}}: {{template "k" .}} för tiden {{.from}}–{{.to}} har {{template "d" .}}.` +
+		Swedish: {`{{template "k" .}} {{.days}}: {{template "d" .}} ({{.given_names}})`,
+			`{{.given_names}}: {{template "k" .}} för tiden {{.days}} har {{template "d" .}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}Ledighetsansökan{{else if eq .kind "explanation"}}Frånvaroförklaringen{{else}}Frånvaroanmälan{{end}}{{end}}` +
 				`{{define "d"}}{{if eq .decision "accepted"}}godkänts{{else if eq .decision "granted"}}beviljats{{else}}avslagits{{end}}{{end}}`},
-		English: {`{{template "k" .}} {{.from}}–{{.to}}: {{template "d" .}} ({{.given_names}})`,
-			`{{.given_names}}: the {{template "kl" .}} for {{.from}}–{{.to}} has been {{template "d" .}}.` +
+		English: {`{{template "k" .}} {{.days}}: {{template "d" .}} ({{.given_names}})`,
+			`{{.given_names}}: the {{template "kl" .}} for {{.days}} has been {{template "d" .}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}Leave request{{else if eq .kind "explanation"}}Absence explanation{{else}}Absence report{{end}}{{end}}` +
 				`{{define "kl"}}{{if eq .kind "leave"}}leave request{{else if eq .kind "explanation"}}absence explanation{{else}}absence report{{end}}{{end}}` +
 				`{{define "d"}}{{if eq .decision "accepted"}}accepted{{else if eq .decision "granted"}}granted{{else if eq .decision "refused"}}refused{{else}}rejected{{end}}{{end}}`},

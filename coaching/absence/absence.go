@@ -269,10 +269,10 @@ const (
 // Notice kinds (their texts are in coaching.DefaultTexts).
 const (
 	// NoticeKindSubmitted tells the deciders a request waits for them
-	// (fields case, kind, from, to).
+	// (fields case, kind, days).
 	NoticeKindSubmitted = "absence_request_submitted"
 	// NoticeKindDecided tells whoever submitted a request its decision
-	// (fields given_names, kind, from, to, decision).
+	// (fields given_names, kind, days, decision).
 	NoticeKindDecided = "absence_request_decided"
 )
 

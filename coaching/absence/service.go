@@ -563,7 +563,7 @@ func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []co
 		if !lang.Valid() {
 			lang = coaching.Finnish
 		}
-		fields := map[string]string{"case": string(c.ID), "kind": string(r.Kind), "from": formatDate(r.From, lang), "to": formatDate(r.To, lang)}
+		fields := map[string]string{"case": string(c.ID), "kind": string(r.Kind), "days": formatDays(r, lang)}
 		subject, body := s.text(NoticeKindSubmitted, lang, fields)
 		out = append(out, coaching.Notice{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":submitted:" + m.ActorID, CaseID: c.ID,
 			Kind: NoticeKindSubmitted, Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
@@ -614,8 +614,8 @@ func (s *Service) decisionNotices(sc *coaching.Scope, c coaching.Case, r Request
 	if !to.Language.Valid() {
 		to.Language = coaching.Finnish
 	}
-	fields := map[string]string{"given_names": p.GivenNames, "kind": string(r.Kind), "from": formatDate(r.From, to.Language),
-		"to": formatDate(r.To, to.Language), "decision": string(r.Status)}
+	fields := map[string]string{"given_names": p.GivenNames, "kind": string(r.Kind), "days": formatDays(r, to.Language),
+		"decision": string(r.Status)}
 	subject, body := s.text(NoticeKindDecided, to.Language, fields)
 	return []coaching.Notice{{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":" + string(r.Status) + ":" + to.ID, CaseID: c.ID,
 		Kind: NoticeKindDecided, Recipient: to, Subject: subject, Body: body,
@@ -637,6 +637,15 @@ func (s *Service) text(kind string, lang coaching.Language, fields map[string]st
 
 // builtinTexts are the built-in texts, for the fallback; never changed.
 var builtinTexts = coaching.DefaultTexts()
+
+// formatDays writes a request's days for a reader of language l: one
+// date, or the first and the last.
+func formatDays(r Request, l coaching.Language) string {
+	if r.From == r.To {
+		return formatDate(r.From, l)
+	}
+	return formatDate(r.From, l) + "–" + formatDate(r.To, l)
+}
 
 // formatDate writes a civil date for a reader of language l.
 func formatDate(d coaching.Date, l coaching.Language) string {
