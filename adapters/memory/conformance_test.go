@@ -73,3 +73,9 @@ func TestMessages(t *testing.T) {
 func TestProposals(t *testing.T) {
 	storetest.RunProposals(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// Families' requests (coaching/absence): the access matrix, excused marks
+// and concurrent decisions on the memory store.
+func TestAbsence(t *testing.T) {
+	storetest.RunAbsence(t, func(*testing.T) coaching.Store { return memory.New() })
+}

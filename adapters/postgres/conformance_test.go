@@ -59,3 +59,10 @@ func TestProposals(t *testing.T) {
 	testDSN(t)
 	storetest.RunProposals(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// Families' requests (coaching/absence): the access matrix, excused marks
+// and concurrent decisions on PostgreSQL.
+func TestAbsence(t *testing.T) {
+	testDSN(t)
+	storetest.RunAbsence(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

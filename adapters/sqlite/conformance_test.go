@@ -65,3 +65,9 @@ func TestMessages(t *testing.T) {
 func TestProposals(t *testing.T) {
 	storetest.RunProposals(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// Families' requests (coaching/absence): the access matrix, excused marks
+// and concurrent decisions on SQLite.
+func TestAbsence(t *testing.T) {
+	storetest.RunAbsence(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}
