@@ -34,6 +34,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/absence"
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/referral"
@@ -153,6 +154,7 @@ type simulation struct {
 	outreachContact int
 
 	ref referralFlow
+	fam familyFlow // the families' requests (family.go)
 
 	// The caseload: the nightly review's alerts, the tutor's resolutions
 	// and her caseload at the three moments.
@@ -207,7 +209,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		Logger:    logger,
 		// Referrals are a feature: the engine guards their documents and
 		// sends their follow-ups.
-		Documents:     append(referral.Documents(), hoks.ProposalDocuments()...),
+		Documents:     append(append(referral.Documents(), hoks.ProposalDocuments()...), absence.Documents()...),
 		TimerHandlers: referral.TimerHandlers(nil),
 
 		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)
@@ -224,7 +226,10 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	if sim.refs, err = referral.New(sim.eng); err != nil {
 		return nil, err
 	}
-	if sim.att, err = attendance.New(sim.eng, nil); err != nil {
+	if sim.att, err = attendance.New(sim.eng, familyAttendance()); err != nil {
+		return nil, err
+	}
+	if sim.fam.svc, err = absence.New(sim.eng, sim.att, familyRules); err != nil {
 		return nil, err
 	}
 	if sim.cl, err = caseload.New(sim.eng, nil); err != nil {
@@ -299,6 +304,9 @@ func (s *simulation) schoolDayRun(ctx context.Context) error {
 		return err
 	}
 	plan := s.drawDay()
+	if err := s.familyMorning(ctx, plan); err != nil {
+		return err
+	}
 	lessons := Timetable(d)
 	for li, l := range lessons {
 		h, m := l.Hour, l.Minute+15
@@ -352,6 +360,9 @@ func (s *simulation) schoolDayRun(ctx context.Context) error {
 		return err
 	}
 	if err := s.at(ctx, 16, 0); err != nil {
+		return err
+	}
+	if err := s.familyAfternoon(ctx); err != nil {
 		return err
 	}
 	if err := s.interviews(ctx); err != nil {

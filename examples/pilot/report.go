@@ -290,6 +290,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 		pr.f("Referral of %s to the %s (the reason is confidential: welfare staff only)", st.CaseID, ref.Service)
 		pr.f("  %s", strings.Join(ref.History, " → "))
 	}
+	s.familyReport(pr, notices, marks)
 
 	// Support-team hours.
 	hours, err := s.sessions.TeamHours(ctx, head.actor(), TermStart, TermEnd)
