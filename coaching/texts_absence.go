@@ -4,18 +4,20 @@ package coaching
 // They name the kind of request, its days and its decision: never the
 // reason category or the family's own words.
 var absenceTexts = map[string]textSpec{
-	// A request waits for its decider (absence.NoticeKindSubmitted).
-	"absence_request_submitted": {fields: []string{"case", "kind", "days"}, texts: map[Language]Text{
-		Finnish: {`{{template "K" .}} odottaa päätöstäsi (asia {{.case}})`,
-			`Asiassa {{.case}} on uusi {{template "k" .}} ajalle {{.days}}. Päätä se.` +
+	// A request waits for its decider (absence.NoticeKindSubmitted): the
+	// deciders are told, or the personal tutor when no head of studies is
+	// on the team.
+	"absence_request_submitted": {fields: []string{"case", "kind", "days", "decider"}, texts: map[Language]Text{
+		Finnish: {`{{template "K" .}} odottaa päätöstä (asia {{.case}})`,
+			`Asiassa {{.case}} on uusi {{template "k" .}} ajalle {{.days}}. Sen päättää {{if eq .decider "head_of_studies"}}apulaisrehtori tai opintojen johtaja{{else}}omaohjaaja{{end}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}lomahakemus{{else if eq .kind "explanation"}}poissaolon selvitys{{else}}poissaoloilmoitus{{end}}{{end}}` +
 				`{{define "K"}}{{if eq .kind "leave"}}Lomahakemus{{else if eq .kind "explanation"}}Poissaolon selvitys{{else}}Poissaoloilmoitus{{end}}{{end}}`},
-		Swedish: {`{{template "K" .}} väntar på ditt beslut (ärende {{.case}})`,
-			`I ärendet {{.case}} finns en ny {{template "k" .}} för tiden {{.days}}. Fatta beslut om den.` +
+		Swedish: {`{{template "K" .}} väntar på beslut (ärende {{.case}})`,
+			`I ärendet {{.case}} finns en ny {{template "k" .}} för tiden {{.days}}. Den avgörs av {{if eq .decider "head_of_studies"}}studierektorn{{else}}ansvarsläraren{{end}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}ledighetsansökan{{else if eq .kind "explanation"}}frånvaroförklaring{{else}}frånvaroanmälan{{end}}{{end}}` +
 				`{{define "K"}}{{if eq .kind "leave"}}Ledighetsansökan{{else if eq .kind "explanation"}}Frånvaroförklaring{{else}}Frånvaroanmälan{{end}}{{end}}`},
-		English: {`A {{template "k" .}} awaits your decision (case {{.case}})`,
-			`Case {{.case}} has a new {{template "k" .}} for {{.days}}. Please decide it.` +
+		English: {`A {{template "k" .}} awaits a decision (case {{.case}})`,
+			`Case {{.case}} has a new {{template "k" .}} for {{.days}}. It is decided by the {{if eq .decider "head_of_studies"}}head of studies{{else}}personal tutor{{end}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}leave request{{else if eq .kind "explanation"}}absence explanation{{else}}absence report{{end}}{{end}}`},
 	}},
 	// Whoever submitted a request is told its decision (absence.NoticeKindDecided).

@@ -269,7 +269,7 @@ const (
 // Notice kinds (their texts are in coaching.DefaultTexts).
 const (
 	// NoticeKindSubmitted tells the deciders a request waits for them
-	// (fields case, kind, days).
+	// (fields case, kind, days, decider).
 	NoticeKindSubmitted = "absence_request_submitted"
 	// NoticeKindDecided tells whoever submitted a request its decision
 	// (fields given_names, kind, days, decision).

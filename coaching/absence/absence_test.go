@@ -133,6 +133,7 @@ func TestReportAcceptedByTutor(t *testing.T) {
 	require.Len(t, told, 1, "the personal tutor is told, nobody else")
 	assert.Equal(t, ct.Tutor.ID, told[0].Recipient.ID)
 	assert.Contains(t, told[0].Body, "poissaoloilmoitus")
+	assert.Contains(t, told[0].Body, "omaohjaaja")
 
 	// The teacher on the team sees the request, not the family's words;
 	// the tutor sees them.
@@ -296,6 +297,14 @@ func TestLeave(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, absence.DeciderHead, long.Decider)
 	assert.Equal(t, 5, long.SchoolDays)
+	var headNotice coaching.Notice
+	for _, n := range f.notices(t, absence.NoticeKindSubmitted) {
+		if n.Data["request"] == long.ID {
+			headNotice = n
+		}
+	}
+	assert.Equal(t, ct.Tutor.ID, headNotice.Recipient.ID, "no head of studies on the team: the tutor is told")
+	assert.Contains(t, headNotice.Body, "opintojen johtaja", "…who decides it")
 
 	_, err = f.abs.Decide(ctx, ct.Tutor, c.ID, long.ID, absence.Decision{Version: long.Version, Accept: true})
 	assert.Equal(t, absence.RuleDecider, ct.RequireForbidden(t, err).Rule, "the tutor does not decide a long leave")

@@ -99,6 +99,6 @@ func Example() {
 	// tutor: request_decider
 	// head: granted
 	// to guardian-1: Absence report 2026-09-07: accepted (Aino)
-	// to head-1: Lomahakemus odottaa päätöstäsi (asia …)
+	// to head-1: Lomahakemus odottaa päätöstä (asia …)
 	// to guardian-1: Leave request 2026-10-05–2026-10-09: granted (Aino)
 }

@@ -60,7 +60,8 @@ func (s *Service) In(tx coaching.Tx) *Service {
 // must allow actor (the default: a guardian of a minor, or of an adult
 // who consents; the adult student themself; staff on the team on the
 // family's behalf). The request goes to its decider (a notice to the
-// personal tutor, or the head of studies for a long leave) — or, for an
+// personal tutor, or to the head of studies on the team for a long leave,
+// else to the personal tutor, naming who decides) — or, for an
 // illness the organisation's rules accept at once, is accepted there and
 // then. A pending explanation stops the absences it explains from counting
 // as unexplained for early warning. Bad input is a
@@ -563,7 +564,7 @@ func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []co
 		if !lang.Valid() {
 			lang = coaching.Finnish
 		}
-		fields := map[string]string{"case": string(c.ID), "kind": string(r.Kind), "days": formatDays(r, lang)}
+		fields := map[string]string{"case": string(c.ID), "kind": string(r.Kind), "days": formatDays(r, lang), "decider": string(r.Decider)}
 		subject, body := s.text(NoticeKindSubmitted, lang, fields)
 		out = append(out, coaching.Notice{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":submitted:" + m.ActorID, CaseID: c.ID,
 			Kind: NoticeKindSubmitted, Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
