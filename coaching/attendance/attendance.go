@@ -15,6 +15,14 @@
 // ([WarningRule.Window]), and what spans the whole case (absence hours)
 // comes from running totals the store keeps beside the marks ([Totals]),
 // updated by every [Store.PutMarks] in the same transaction.
+//
+// Absences families report or explain reach attendance through a small
+// port, [Excuses] (coaching/absence implements it; [Options.Excuses]): an
+// absence marked on a day an accepted report covers is recorded excused,
+// and an explanation still pending keeps its absences out of the
+// unexplained rule's count. A feature corrects marks and re-runs early
+// warning inside its own scope with [Service.CorrectIn] and
+// [Service.ReviewIn].
 package attendance
 
 import (
