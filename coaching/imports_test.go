@@ -36,7 +36,7 @@ func TestCorePackagesImportNoAdapterOrDriver(t *testing.T) {
 	require.Contains(t, pkgs, "github.com/valmennus/valmennus/coaching")
 	require.Contains(t, pkgs, "github.com/valmennus/valmennus/sis")
 	// The feature packages on the kernel.
-	for _, f := range []string{"session", "referral", "attendance", "consent", "erasure", "caseload"} {
+	for _, f := range []string{"session", "referral", "attendance", "consent", "erasure", "caseload", "absence", "message", "contactchange"} {
 		require.Contains(t, pkgs, "github.com/valmennus/valmennus/coaching/"+f)
 	}
 	cmd := exec.Command(goBin, append([]string{"list", "-deps"}, pkgs...)...)
