@@ -78,6 +78,16 @@ type DocumentKind struct {
 	// Reserved documents are written only by their feature (through
 	// Scope.SaveDocument); CaseChange.SaveDocument refuses them.
 	Reserved bool
+	// Private documents are read only through their feature's own
+	// commands: CaseView.Document and CaseView.Documents refuse them (a
+	// *ForbiddenError under rule feature_document, logged) whatever Guard
+	// allows. A feature sets it when who may read a document depends on
+	// more than the case — a message thread shown to its parties only, a
+	// request whose free text only the deciders and the family see — so
+	// that the generic read cannot show what the feature withholds. Audit
+	// entries and notices about the documents are still shown as Guard
+	// says.
+	Private bool
 	// Notices are the notice kinds that concern a document of the family
 	// (e.g. a follow-up of it).
 	Notices []string

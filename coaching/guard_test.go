@@ -272,3 +272,62 @@ func TestDocumentKindsAreChecked(t *testing.T) {
 	_, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()}, Documents: incidentDocuments()})
 	require.NoError(t, err)
 }
+
+// A private family's documents are read through their feature alone: the
+// generic read refuses them, with an access-log entry naming the case,
+// even to an actor the family's guard allows; the feature reads them
+// through its scope's transaction.
+func TestPrivateDocumentsAreReadThroughTheirFeature(t *testing.T) {
+	ctx := context.Background()
+	docs := []coaching.DocumentKind{{Prefix: "note_", Guard: coaching.OpReadCase, Reserved: true, Private: true}}
+	env := ct.New(t, &ct.Options{Engine: coaching.Options{Documents: docs}})
+	c := env.Enrol(t, coaching.ModelPilot, ct.Participant(), ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))
+	require.NoError(t, env.Engine.Write(ctx, ct.Tutor, func(sc *coaching.Scope) error {
+		_, err := sc.SaveDocument(c.ID, coaching.DocumentChange{Kind: "note_1", Data: json.RawMessage(`{"text":"for the tutor only"}`)})
+		return err
+	}))
+	accessLog := func() []coaching.AccessEntry {
+		t.Helper()
+		var log []coaching.AccessEntry
+		require.NoError(t, env.Store.View(ctx, func(tx coaching.ReadTx) error {
+			var err error
+			log, err = tx.AccessLog(ctx, coaching.AccessQuery{CaseID: c.ID})
+			return err
+		}))
+		return log
+	}
+	before := len(accessLog())
+	err := env.Engine.ReadCase(ctx, ct.Tutor, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		_, err := v.Document("note_1", 0)
+		return err
+	})
+	fe := ct.RequireForbidden(t, err)
+	assert.Equal(t, coaching.RuleFeatureDocument, fe.Rule)
+	err = env.Engine.ReadCase(ctx, ct.Tutor, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
+		_, err := v.Documents("note_1")
+		return err
+	})
+	assert.Equal(t, coaching.RuleFeatureDocument, ct.RequireForbidden(t, err).Rule)
+	log := accessLog()
+	require.Len(t, log, before+2, "each refusal logged, naming the case")
+	assert.Equal(t, c.ID, log[len(log)-1].CaseID)
+
+	require.NoError(t, env.Engine.Read(ctx, ct.Tutor, func(sc *coaching.Scope) error {
+		d, err := sc.ReadTx().Document(ctx, c.ID, "note_1", 0)
+		if err == nil {
+			assert.JSONEq(t, `{"text":"for the tutor only"}`, string(d.Data))
+		}
+		return err
+	}), "the feature reads it through its scope")
+
+	// A feature's own refusal about the case is logged naming it too.
+	err = env.Engine.Read(ctx, ct.Tutor, func(sc *coaching.Scope) error {
+		return sc.DenyCase(coaching.OpReadRequests, c, "note_owner", "only the note's writer reads it")
+	})
+	fe = ct.RequireForbidden(t, err)
+	assert.Equal(t, "note_owner", fe.Rule)
+	log = accessLog()
+	require.Len(t, log, before+3)
+	assert.Equal(t, "note_owner", log[len(log)-1].Rule)
+	assert.False(t, log[len(log)-1].Allowed)
+}

@@ -137,6 +137,15 @@ func (s *Scope) Deny(op Operation, rule, reason string) error {
 	return s.e.deny(req, Deny(rule, "%s", reason))
 }
 
+// DenyCase is [Scope.Deny] for a refusal about case c: a feature's own
+// rule (who may decide a request, whose thread it is) refusing the
+// scope's actor op on the case, its access-log entry naming the case and
+// its participant.
+func (s *Scope) DenyCase(op Operation, c Case, rule, reason string) error {
+	req := &Request{Actor: s.actor, Operation: op, Organisation: c.Organisation, Case: &c, Today: DateOf(s.now)}
+	return s.e.deny(req, Deny(rule, "%s", reason))
+}
+
 // log writes an allowed read's access-log entry: into a write scope's
 // transaction, or after a read scope's, before it returns.
 func (s *Scope) log(a AccessEntry) error {

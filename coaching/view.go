@@ -148,6 +148,9 @@ func (v *CaseView) welfareDocument(kind string) error {
 	switch {
 	case fam == nil:
 		return nil
+	case fam.Private:
+		req := &Request{Actor: v.actor, Operation: v.op, Organisation: v.c.Organisation, Case: &v.c, Today: DateOf(v.e.clock.Now())}
+		return v.e.deny(req, Deny(RuleFeatureDocument, "documents of the family %s are read through the commands of the feature that keeps them", fam.Prefix))
 	case fam.Welfare:
 		_, err := v.ask(OpReadWelfare, kind)
 		return err
