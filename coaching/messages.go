@@ -64,7 +64,9 @@ func stateTitle(m *Model, s string) string {
 	return s
 }
 
-func recipientOf(tm TeamMember) Recipient {
+// Recipient is the team member as a notice's recipient, in their language
+// (Finnish when none is recorded).
+func (tm TeamMember) Recipient() Recipient {
 	lang := tm.Language
 	if lang == "" {
 		lang = Finnish
@@ -93,8 +95,8 @@ func teamFor(c Case, roles []Role, skipActor string) []TeamMember {
 func (e *Engine) transitionNotices(m *Model, c Case, entry AuditEntry, roles []Role, actorID string) []Notice {
 	var out []Notice
 	for _, tm := range teamFor(c, roles, actorID) {
-		r := recipientOf(tm)
-		subject, body := e.texts.mustRender(NoticeKindTransition, r.Language, map[string]string{"case": string(c.ID),
+		r := tm.Recipient()
+		subject, body := e.texts.RenderNotice(NoticeKindTransition, r.Language, map[string]string{"case": string(c.ID),
 			"from": stateTitle(m, entry.From), "to": stateTitle(m, entry.To), "when": formatWhen(entry.At, r.Language)})
 		out = append(out, Notice{
 			ID:        string(c.ID) + ":" + strconv.FormatInt(entry.Seq, 10) + ":" + NoticeKindTransition + ":" + tm.ActorID,
@@ -116,8 +118,8 @@ func (e *Engine) transitionNotices(m *Model, c Case, entry AuditEntry, roles []R
 func (e *Engine) overdueNotices(m *Model, c Case, st *StateSpec, now time.Time) []Notice {
 	var out []Notice
 	for _, tm := range teamFor(c, st.NotifyOverdue, "") {
-		r := recipientOf(tm)
-		subject, body := e.texts.mustRender(NoticeKindPhaseOverdue, r.Language, map[string]string{"case": string(c.ID),
+		r := tm.Recipient()
+		subject, body := e.texts.RenderNotice(NoticeKindPhaseOverdue, r.Language, map[string]string{"case": string(c.ID),
 			"phase": stateTitle(m, c.State), "due": formatWhen(c.Phase.DueAt, r.Language), "deadline": periodText(st.Deadline, r.Language)})
 		out = append(out, Notice{
 			ID:        deadlineKey(c.ID, c.Phase.EntrySeq) + ":" + tm.ActorID,

@@ -172,10 +172,12 @@ func (c *compiledText) render(fields map[string]string) (string, string, error) 
 	return strings.TrimSpace(s.String()), strings.TrimSpace(b.String()), nil
 }
 
-// mustRender renders a built-in kind; the engine's fields always match its
-// own texts, and an override was checked against them by Set, so a failure
-// falls back to the built-in wording rather than losing the notice.
-func (t *Texts) mustRender(kind string, lang Language, fields map[string]string) (string, string) {
+// RenderNotice renders a built-in kind for a notice the library (or a
+// feature) sends: the fields always match the built-in texts, and an
+// override was checked against them by Set, so a failure falls back to
+// the built-in wording — and, for a kind with no text at all, to the
+// kind's name — rather than losing the notice.
+func (t *Texts) RenderNotice(kind string, lang Language, fields map[string]string) (subject, body string) {
 	if s, b, err := t.Render(kind, lang, fields); err == nil {
 		return s, b
 	}

@@ -478,7 +478,7 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 func (s *Service) unreachable(ctx context.Context, tx coaching.Tx, c coaching.Case, g coaching.Guardian, d coaching.Date, now time.Time, res *Result) error {
 	res.Unreachable = append(res.Unreachable, UnreachableGuardian{CaseID: c.ID, GuardianID: g.ID, Date: d})
 	for _, tm := range teamFor(c, []coaching.Role{coaching.RolePersonalTutor}) {
-		r := recipientOf(tm)
+		r := tm.Recipient()
 		subject, body := s.text(coaching.NoticeKindGuardianUnreachable, r.Language, map[string]string{"case": string(c.ID), "guardian": g.Name})
 		n := coaching.Notice{ID: "guardian-unreachable:" + string(c.ID) + ":" + g.ID + ":" + tm.ActorID, CaseID: c.ID,
 			Kind: coaching.NoticeKindGuardianUnreachable, Recipient: r, Subject: subject, Body: body,
@@ -612,7 +612,7 @@ func (s *Service) review(ctx context.Context, sc *coaching.Scope, op coaching.Op
 func (s *Service) riskAlerts(c coaching.Case, f RiskFlag, roles []coaching.Role, now time.Time) []coaching.Notice {
 	var out []coaching.Notice
 	for _, tm := range teamFor(c, roles) {
-		r := recipientOf(tm)
+		r := tm.Recipient()
 		subject, body := s.text(coaching.NoticeKindRiskAlert, r.Language, map[string]string{"case": string(c.ID), "reason": f.Reason})
 		out = append(out, coaching.Notice{ID: "risk:" + string(c.ID) + ":" + f.Rule + ":" + strconv.FormatInt(f.Seq, 10) + ":" + tm.ActorID,
 			CaseID: c.ID, Kind: coaching.NoticeKindRiskAlert, Recipient: r, Subject: subject, Body: body,
@@ -744,17 +744,8 @@ func readCase[T any](ctx context.Context, s *Service, actor coaching.Actor, op c
 // an override that fails with these fields falls back to the built-in
 // wording rather than losing the notice.
 func (s *Service) text(kind string, lang coaching.Language, fields map[string]string) (subject, body string) {
-	if sub, b, err := s.eng.Texts().Render(kind, lang, fields); err == nil {
-		return sub, b
-	}
-	if sub, b, err := builtinTexts.Render(kind, lang, fields); err == nil {
-		return sub, b
-	}
-	return kind, kind
+	return s.eng.Texts().RenderNotice(kind, lang, fields)
 }
-
-// builtinTexts are the built-in texts, for the fallback; never changed.
-var builtinTexts = coaching.DefaultTexts()
 
 // absenceFields are a guardian's absence notice's: the student's name, the
 // date and the lessons missed, and whom to contact. Never a reason, never
@@ -792,14 +783,6 @@ func contactWays(contact *coaching.TeamMember) string {
 		ways += ", " + contact.Contact.Phone
 	}
 	return ways
-}
-
-func recipientOf(tm coaching.TeamMember) coaching.Recipient {
-	lang := tm.Language
-	if lang == "" {
-		lang = coaching.Finnish
-	}
-	return coaching.Recipient{ID: tm.ActorID, Name: tm.Name, Role: tm.Role, Contact: tm.Contact, Language: lang}
 }
 
 // teamFor returns the members with any of the roles, in team order, each

@@ -237,7 +237,7 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 	// The referral and its reason are stored in one transaction: a
 	// referral never exists without its reason, nor a reason without it.
 	return s.run(ctx, actor, true, id, func(sc *coaching.Scope) (Referral, error) {
-		refID := cleanID(sc.NewID())
+		refID := coaching.DocumentID(sc.NewID())
 		if refID == "" {
 			return Referral{}, errors.New("referral: the id generator gave no usable referral id (letters and digits)")
 		}
@@ -274,21 +274,6 @@ func (s *Service) run(ctx context.Context, actor coaching.Actor, write bool, id 
 		return Referral{}, err
 	}
 	return out, nil
-}
-
-// cleanID keeps the letters and digits of a generated id, lower-cased, at
-// most 32 of them: a referral id is part of its document kinds.
-func cleanID(id string) string {
-	id = strings.ToLower(strings.Map(func(c rune) rune {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
-			return c
-		}
-		return -1
-	}, id))
-	if len(id) > 32 {
-		id = id[:32]
-	}
-	return id
 }
 
 // Advance moves a referral through its states: make, accept, complete,
@@ -359,37 +344,9 @@ func visible(ctx context.Context, sc *coaching.Scope, id coaching.CaseID, r Refe
 	return r, nil
 }
 
-// validID reports whether id can name a referral's document: lower-case
-// letters, digits and underscores, the whole kind at most 64 bytes.
-func validID(id string) bool {
-	if id == "" || len(prefix)+len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // read reads a referral (without its reason) through tx.
 func read(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, referralID string) (coaching.Document, Referral, error) {
-	if !validID(referralID) {
-		return coaching.Document{}, Referral{}, &coaching.NotFoundError{Kind: "referral", ID: referralID}
-	}
-	doc, err := tx.Document(ctx, id, kind(referralID), 0)
-	if errors.Is(err, coaching.ErrNotFound) {
-		return coaching.Document{}, Referral{}, &coaching.NotFoundError{Kind: "referral", ID: referralID}
-	}
-	if err != nil {
-		return coaching.Document{}, Referral{}, err
-	}
-	var r Referral
-	if err := json.Unmarshal(doc.Data, &r); err != nil {
-		return coaching.Document{}, Referral{}, fmt.Errorf("referral: stored referral %s does not decode: %w", referralID, err)
-	}
-	return doc, r, nil
+	return coaching.ReadDocumentJSON[Referral](ctx, tx, id, prefix, referralID, "referral")
 }
 
 // save stores the referral as a new version of its case document. The
@@ -441,16 +398,13 @@ func TimerHandlers(opts *FollowUpOptions) map[string]coaching.TimerHandler {
 				if m.ActorID != r.ProposedBy {
 					continue
 				}
-				lang := m.Language
-				if lang == "" {
-					lang = coaching.Finnish
-				}
-				subject, body, err := texts.Render(NoticeKindFollowUp, lang, map[string]string{"case": string(c.ID), "service": string(r.Service)})
+				to := m.Recipient()
+				subject, body, err := texts.Render(NoticeKindFollowUp, to.Language, map[string]string{"case": string(c.ID), "service": string(r.Service)})
 				if err != nil {
 					return coaching.TimerResult{}, fmt.Errorf("referral: the follow-up notice's text: %w", err)
 				}
 				res.Notices = append(res.Notices, coaching.Notice{ID: t.Key + ":" + m.ActorID, CaseID: c.ID, Kind: NoticeKindFollowUp,
-					Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
+					Recipient: to,
 					Subject:   subject, Body: body,
 					Data: map[string]string{"case_id": string(c.ID), "service": string(r.Service),
 						coaching.NoticeDataDocument: kind(r.ID)},
