@@ -69,9 +69,9 @@ func newMessageWorld(t *testing.T, store coaching.Store) *messageWorld {
 		Documents: append(message.Documents(), contactchange.Documents()...)})
 	require.NoError(t, err)
 	w := &messageWorld{ctx: t.Context(), store: store, eng: eng}
-	w.msgs, err = message.New(eng)
+	w.msgs, err = message.New(eng, nil)
 	require.NoError(t, err)
-	w.changes, err = contactchange.New(eng)
+	w.changes, err = contactchange.New(eng, nil)
 	require.NoError(t, err)
 	team := []coaching.TeamMember{{ActorID: mTutor.ID, Role: coaching.RolePersonalTutor, Name: mTutor.Name,
 		Contact: coaching.Contact{Email: "tutor@example.fi"}, Language: coaching.Finnish}}
@@ -105,9 +105,9 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 
 	// Threads to read: the tutor writes to the minor's family and to the
 	// adult student.
-	minorThread, err := w.msgs.Send(ctx, mTutor, w.minor.ID, message.Input{To: message.ToFamily, Subject: "Tervetuloa", Text: "Hei!"})
+	minorThread, err := w.msgs.Send(ctx, mTutor, w.minor.ID, message.SendParams{To: message.ToFamily, Subject: "Tervetuloa", Text: "Hei!"})
 	require.NoError(t, err)
-	adultThread, err := w.msgs.Send(ctx, mTutor, w.adult.ID, message.Input{To: message.ToStudent, Subject: "Tervetuloa", Text: "Hei!"})
+	adultThread, err := w.msgs.Send(ctx, mTutor, w.adult.ID, message.SendParams{To: message.ToStudent, Subject: "Tervetuloa", Text: "Hei!"})
 	require.NoError(t, err)
 	got, err := w.msgs.Thread(ctx, mGMinor, w.minor.ID, minorThread.Thread)
 	require.NoError(t, err)
@@ -166,10 +166,13 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 			do   func() error
 		}{
 			{"send", func() error {
-				_, err := w.msgs.Send(ctx, r.actor, r.c.ID, message.Input{To: message.ToStudent, Subject: "Aihe", Text: "Teksti"})
+				_, err := w.msgs.Send(ctx, r.actor, r.c.ID, message.SendParams{To: message.ToStudent, Subject: "Aihe", Text: "Teksti"})
 				return err
 			}},
-			{"reply", func() error { _, err := w.msgs.Reply(ctx, r.actor, r.c.ID, noticeID, "Vastaus"); return err }},
+			{"reply", func() error {
+				_, err := w.msgs.Reply(ctx, r.actor, r.c.ID, message.ReplyParams{NoticeID: noticeID, Text: "Vastaus"})
+				return err
+			}},
 			{"thread", func() error { _, err := w.msgs.Thread(ctx, r.actor, r.c.ID, r.thread); return err }},
 			{"propose", func() error {
 				_, err := w.changes.Propose(ctx, r.actor, r.c.ID, coaching.Contact{Email: "uusi-" + r.actor.ID + "@example.fi"})

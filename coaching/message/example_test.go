@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	msgs, err := message.New(eng)
+	msgs, err := message.New(eng, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,7 +41,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	sent, err := msgs.Send(ctx, tutor, c.ID, message.Input{To: message.ToGuardians, Subject: "Workplace period", Text: "Could we meet on Thursday?"})
+	sent, err := msgs.Send(ctx, tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Workplace period", Text: "Could we meet on Thursday?"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -53,7 +53,7 @@ func Example() {
 		return err
 	})
 	fmt.Println("guardian's notice:", notices[0].Subject)
-	reply, err := msgs.Reply(ctx, guardian, c.ID, notices[0].ID, "Thursday at 14 suits us.")
+	reply, err := msgs.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: notices[0].ID, Text: "Thursday at 14 suits us."})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -52,11 +52,11 @@ package message
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,9 +106,13 @@ const (
 	RuleWelfare = "message_welfare"
 	// RuleStaffOnly: only staff start a message; families reply.
 	RuleStaffOnly = "message_staff_only"
-	// RuleThreadParty: a family member reads only the threads they wrote
-	// in or were written to.
+	// RuleThreadParty: a family member reads only the messages they wrote
+	// or were written to, and no thread without one.
 	RuleThreadParty = "message_thread_party"
+	// RuleWelfareStaff: student-welfare staff (curator, psychologist,
+	// nurse) do not write to families through messages, which every
+	// staff member on the team reads: they contact the family directly.
+	RuleWelfareStaff = "message_welfare_staff"
 )
 
 // PartyKind is what a writer or a recipient of a message is to the case.
@@ -160,8 +164,8 @@ const (
 	ToFamily Audience = "family"
 )
 
-// Input is staff's new message.
-type Input struct {
+// SendParams are staff's new message.
+type SendParams struct {
 	To      Audience
 	Subject string // one line, at most 200 bytes
 	Text    string // at most 8000 bytes
@@ -180,7 +184,7 @@ const (
 // read_requests rule, asked with whoever started it.
 func Documents() []coaching.DocumentKind {
 	return []coaching.DocumentKind{{
-		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true,
+		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true, Private: true,
 		Notices: []string{NoticeKindMessage, NoticeKindReply}, Events: []string{"message_"},
 		Facts: func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, k string) (coaching.DocumentFacts, error) {
 			doc, err := tx.Document(ctx, c.ID, k, 1)
@@ -199,32 +203,57 @@ func Documents() []coaching.DocumentKind {
 	}}
 }
 
+// ReplyParams are a reply: the notice it answers and its text.
+type ReplyParams struct {
+	// NoticeID is the notice replied to, one addressed to the actor.
+	NoticeID string
+	// Text is the reply (at most MaxTextBytes).
+	Text string
+}
+
+// Options configure [New]; nil means the defaults.
+type Options struct {
+	// Attempts bounds how many times a message is written when a
+	// concurrent change of the case wins (default 8; at least 1).
+	Attempts int
+}
+
 // Service sends and reads messages over an engine.
 type Service struct {
-	eng   *coaching.Engine
-	texts *coaching.Texts
+	eng      *coaching.Engine
+	texts    *coaching.Texts
+	attempts int
 }
 
 // New returns the messages of eng. The engine must have been given
 // [Documents]; without them every call fails before anything is written
 // or shown. Notices are worded by the engine's texts
 // (coaching.Options.Texts).
-func New(eng *coaching.Engine) (*Service, error) {
+func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("message: New: engine is nil")
 	}
-	return &Service{eng: eng, texts: eng.Texts()}, nil
+	s := &Service{eng: eng, texts: eng.Texts(), attempts: 8}
+	if opts != nil && opts.Attempts != 0 {
+		if opts.Attempts < 0 {
+			return nil, errors.New("message: New: Options.Attempts is negative")
+		}
+		s.attempts = opts.Attempts
+	}
+	return s, nil
 }
 
 // Send writes staff's message to the case's student, guardians or both,
 // starting a thread. The policy's send_message rule decides who may write
-// on the case (the default: the support team and the head of studies, and
-// families, who reply instead: a family member is refused with
-// [RuleStaffOnly]). Bad input is a *coaching.ValidationError naming every
-// bad field, among them "to" when no one of the audience may be written
-// to (guardians of an adult student who has not consented, guardians
-// without contact details).
-func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in Input) (Message, error) {
+// on the case (the default: the school's staff on the team and the head
+// of studies, and families, who reply instead: a family member — a
+// guardian of the student or the student, whatever other roles they hold
+// — is refused with [RuleStaffOnly]). Student-welfare staff are refused
+// with [RuleWelfareStaff]. Bad input is a *coaching.ValidationError
+// naming every bad field, among them "to" when no one of the audience may
+// be written to (guardians of an adult student who has not consented,
+// guardians or a student without contact details).
+func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in SendParams) (Message, error) {
 	var pr []coaching.FieldProblem
 	if !slices.Contains([]Audience{ToStudent, ToGuardians, ToFamily}, in.To) {
 		pr = append(pr, coaching.FieldProblem{Field: "to", Message: fmt.Sprintf("must be %s, %s or %s", ToStudent, ToGuardians, ToFamily)})
@@ -242,30 +271,38 @@ func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.Ca
 		if err != nil {
 			return Message{}, err
 		}
-		from, staff := sender(actor, c, nil)
-		if !staff {
-			return Message{}, sc.Deny(coaching.OpSendMessage, RuleStaffOnly, "only staff start a message; a guardian or a student replies to a notice")
-		}
 		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
 		if err != nil {
 			return Message{}, err
 		}
+		from := sender(actor, c, p)
+		if from.Kind != Staff {
+			return Message{}, sc.DenyCase(coaching.OpSendMessage, c, RuleStaffOnly, "only staff start a message; a guardian or a student replies to a notice")
+		}
+		if err := denyWelfare(sc, c, from); err != nil {
+			return Message{}, err
+		}
 		var to []recipient
-		var pr []coaching.FieldProblem
+		var problems []string
+		today := coaching.DateOf(sc.Now())
 		if in.To == ToStudent || in.To == ToFamily {
-			to = append(to, studentRecipient(p))
+			if p.Contact.Reachable() {
+				to = append(to, studentRecipient(p))
+			} else {
+				problems = append(problems, "the student has no contact details")
+			}
 		}
 		if in.To == ToGuardians || in.To == ToFamily {
-			gs, problem := guardianRecipients(p, coaching.DateOf(sc.Now()))
+			gs, problem := guardianRecipients(p, today)
 			if problem != "" {
-				pr = append(pr, coaching.FieldProblem{Field: "to", Message: problem})
+				problems = append(problems, problem)
 			}
 			to = append(to, gs...)
 		}
-		if len(pr) > 0 {
-			return Message{}, &coaching.ValidationError{Subject: "message", Problems: pr}
+		if len(problems) > 0 {
+			return Message{}, &coaching.ValidationError{Subject: "message", Problems: []coaching.FieldProblem{{Field: "to", Message: strings.Join(problems, "; ")}}}
 		}
-		thread := cleanID(sc.NewID())
+		thread := coaching.DocumentID(sc.NewID())
 		if thread == "" {
 			return Message{}, errors.New("message: the id generator gave no usable thread id (letters and digits)")
 		}
@@ -274,18 +311,26 @@ func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.Ca
 	})
 }
 
-// Reply writes a reply to notice noticeID of case id, which must be
+// Reply writes a reply to notice in.NoticeID of case id, which must be
 // addressed to the actor (a notice about the case they received: for the
 // student, one addressed to them or to their participant id). Who
 // receives the reply is the package's rule (see the package
 // documentation). The policy's send_message rule decides who may write
-// on the case (the default: the support team and the head of studies,
-// the student, and a guardian of a minor or with the adult's consent). A
-// notice that concerns student-welfare information is not replied to
-// ([RuleWelfare]); a notice that is not the actor's, or not the case's,
-// is a *coaching.NotFoundError. An empty or overlong text is a
+// on the case (the default: the school's staff on the team and the head
+// of studies, the student, and a guardian of a minor or with the adult's
+// consent); an actor who is the student's guardian, or the student,
+// replies as such even when they are also on the team. A notice that
+// concerns student-welfare information is not replied to ([RuleWelfare]),
+// nor does student-welfare staff write ([RuleWelfareStaff]); a notice
+// that is not the actor's, or not the case's, is a
+// *coaching.NotFoundError. An empty or overlong text is a
 // *coaching.ValidationError naming "text".
-func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.CaseID, noticeID, text string) (Message, error) {
+//
+// A reply to a message joins the message's thread and keeps its subject;
+// a reply to any other notice starts a thread of its own, under the
+// notice's subject.
+func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in ReplyParams) (Message, error) {
+	noticeID, text := in.NoticeID, in.Text
 	if pr := textProblems(text); len(pr) > 0 {
 		return Message{}, &coaching.ValidationError{Subject: "reply", Problems: pr}
 	}
@@ -306,15 +351,18 @@ func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.C
 			return Message{}, &coaching.NotFoundError{Kind: "notice", ID: noticeID}
 		}
 		if fam, ok := sc.NoticeDocument(n); ok && fam.Welfare {
-			return Message{}, sc.Deny(coaching.OpSendMessage, RuleWelfare,
+			return Message{}, sc.DenyCase(coaching.OpSendMessage, c, RuleWelfare,
 				"the notice concerns student-welfare information, which messages never carry: contact the welfare staff directly")
 		}
-		from, staff := sender(actor, c, &p)
+		from := sender(actor, c, p)
+		if err := denyWelfare(sc, c, from); err != nil {
+			return Message{}, err
+		}
 		var to []recipient
 		author, authorKind := n.Data[DataFrom], PartyKind(n.Data[DataFromKind])
 		isMessage := n.Kind == NoticeKindMessage || n.Kind == NoticeKindReply
 		switch {
-		case staff:
+		case from.Kind == Staff:
 			if !isMessage || authorKind == Staff || authorKind == "" {
 				return Message{}, &coaching.ValidationError{Subject: "reply", Problems: []coaching.FieldProblem{{Field: "notice_id",
 					Message: "staff reply to a family member's message; to write to the family, send a message"}}}
@@ -338,32 +386,48 @@ func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.C
 					Message: "the case has no personal tutor or coach on its team to receive the reply"}}}
 			}
 		}
-		thread := ""
-		if isMessage {
-			thread = n.Data[DataThread]
+		thread, subject := "", n.Subject
+		if isMessage && coaching.ValidDocumentID(prefix, n.Data[DataThread]) {
+			first, err := sc.ReadTx().Document(sc.Context(), id, kind(n.Data[DataThread]), 1)
+			switch {
+			case err == nil:
+				var m Message
+				if err := json.Unmarshal(first.Data, &m); err != nil {
+					return Message{}, fmt.Errorf("message: stored message %s/1 does not decode: %w", n.Data[DataThread], err)
+				}
+				thread, subject = n.Data[DataThread], m.Subject
+			case !errors.Is(err, coaching.ErrNotFound):
+				return Message{}, err
+			}
 		}
-		if !validThread(thread) {
-			thread = threadOf(n.ID)
+		if thread == "" {
+			// A thread of its own, its id generated: never derived from
+			// the notice, so that no one can name another's thread.
+			if thread = coaching.DocumentID(sc.NewID()); thread == "" {
+				return Message{}, errors.New("message: the id generator gave no usable thread id (letters and digits)")
+			}
 		}
-		subject := n.Subject
 		for len(subject) > MaxSubjectBytes {
 			_, size := utf8.DecodeLastRuneInString(subject)
 			subject = subject[:len(subject)-size] // whole characters only
 		}
 		m := Message{Thread: thread, CaseID: id, From: from, Subject: subject, Text: text, ReplyTo: n.ID}
-		return s.save(sc, c, m, to, NoticeKindReply, "message_reply", "reply to a "+kindName(n.Kind)+" notice")
+		return s.save(sc, c, m, to, NoticeKindReply, "message_reply", "reply to a notice ("+kindName(n.Kind)+")")
 	})
 }
 
 // Thread returns the messages of a thread of case id, oldest first. The
 // policy's read_requests rule decides who may read the case's threads
-// (the default: the support team, the head of studies, the student, and
-// a guardian of a minor or with the adult's consent); staff read every
-// thread of the case, a family member only the threads they wrote in or
-// were written to ([RuleThreadParty]). An unknown thread is a
-// *coaching.NotFoundError.
+// (the default: the school's staff on the team, the head of studies, the
+// student, and a guardian of a minor or with the adult's consent). Staff
+// read every message of the thread; a family member only the messages
+// they wrote or were written to — another guardian's reply and staff's
+// answer to it are not theirs — and a thread with none of those is
+// refused ([RuleThreadParty]). An unknown thread is a
+// *coaching.NotFoundError. The thread's document is read only here: the
+// generic case read refuses it ([coaching.DocumentKind.Private]).
 func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.CaseID, thread string) ([]Message, error) {
-	if !validThread(thread) {
+	if !coaching.ValidDocumentID(prefix, thread) {
 		return nil, &coaching.NotFoundError{Kind: "message thread", ID: thread}
 	}
 	var out []Message
@@ -379,6 +443,11 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
+		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		if err != nil {
+			return err
+		}
+		reader := sender(actor, c, p)
 		msgs := make([]Message, 0, len(docs))
 		for _, d := range docs {
 			var m Message
@@ -386,10 +455,12 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 				return fmt.Errorf("message: stored message %s/%d does not decode: %w", thread, d.Version, err)
 			}
 			m.Seq = d.Version
-			msgs = append(msgs, m)
+			if reader.Kind == Staff || party(reader, m) {
+				msgs = append(msgs, m)
+			}
 		}
-		if _, staff := sender(actor, c, nil); !staff && !slices.ContainsFunc(msgs, func(m Message) bool { return party(actor, m) }) {
-			return sc.Deny(coaching.OpReadRequests, RuleThreadParty, "a family member reads only the threads they wrote in or were written to")
+		if len(msgs) == 0 {
+			return sc.DenyCase(coaching.OpReadRequests, c, RuleThreadParty, "a family member reads only the messages they wrote or were written to")
 		}
 		out = msgs
 		return nil
@@ -400,18 +471,40 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 	return out, nil
 }
 
+// errBoundConflict marks a conflict on a service over a bound engine
+// (coaching.Engine.In): the host's transaction is not retried.
+var errBoundConflict = errors.New("message: a concurrent change of the case won, in the host's transaction (not retried)")
+
 // write runs fn in a write scope, again in a fresh one when a concurrent
-// change of the case won (at most three attempts).
+// change of the case won, after a short random pause that grows with each
+// attempt (s.attempts in all). On an engine bound to a host's transaction
+// (coaching.Engine.In) there is no fresh transaction: the conflict is
+// returned.
 func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *coaching.Scope) (Message, error)) (Message, error) {
 	var out Message
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	var first coaching.Tx
+	for attempt := 0; attempt < s.attempts; attempt++ {
+		if attempt > 0 {
+			pause := time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 6)))
+			select {
+			case <-ctx.Done():
+				return Message{}, errors.Join(err, ctx.Err())
+			case <-time.After(pause):
+			}
+		}
+		conflict := err
 		err = s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+			if attempt == 0 {
+				first = sc.Tx()
+			} else if sameTx(first, sc.Tx()) {
+				return errors.Join(errBoundConflict, conflict)
+			}
 			var err error
 			out, err = fn(sc)
 			return err
 		})
-		if !errors.Is(err, coaching.ErrConflict) {
+		if !errors.Is(err, coaching.ErrConflict) || errors.Is(err, errBoundConflict) {
 			break
 		}
 	}
@@ -421,11 +514,20 @@ func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *c
 	return out, nil
 }
 
+// sameTx reports whether a and b are one transaction: a bound engine runs
+// every scope in the host's.
+func sameTx(a, b coaching.Tx) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
+}
+
 // recipient is a party with where and in which language to reach them.
 type recipient struct {
 	Party
-	contact coaching.Contact
-	lang    coaching.Language
+	to coaching.Recipient
 }
 
 // save stores m as the next version of its thread, with a notice to each
@@ -450,11 +552,8 @@ func (s *Service) save(sc *coaching.Scope, c coaching.Case, m Message, to []reci
 	}
 	notices := make([]coaching.Notice, 0, len(to))
 	for _, r := range to {
-		subject, body, err := s.texts.Render(noticeKind, r.lang, map[string]string{
+		subject, body := s.texts.RenderNotice(noticeKind, r.to.Language, map[string]string{
 			"case": string(c.ID), "from": m.From.Name, "subject": m.Subject, "text": m.Text})
-		if err != nil {
-			return Message{}, fmt.Errorf("message: the notice's text: %w", err)
-		}
 		data := map[string]string{"case_id": string(c.ID), DataThread: m.Thread, DataSeq: strconv.FormatInt(m.Seq, 10),
 			DataFrom: m.From.ID, DataFromKind: string(m.From.Kind)}
 		if m.ReplyTo != "" {
@@ -462,9 +561,8 @@ func (s *Service) save(sc *coaching.Scope, c coaching.Case, m Message, to []reci
 		}
 		notices = append(notices, coaching.Notice{
 			ID:     noticeKind + ":" + string(c.ID) + ":" + m.Thread + ":" + strconv.FormatInt(m.Seq, 10) + ":" + r.ID,
-			CaseID: c.ID, Kind: noticeKind,
-			Recipient: coaching.Recipient{ID: r.ID, Name: r.Name, Role: r.Role, Contact: r.contact, Language: r.lang},
-			Subject:   subject, Body: body, Data: data, CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+			CaseID: c.ID, Kind: noticeKind, Recipient: r.to,
+			Subject: subject, Body: body, Data: data, CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
 	}
 	_, err = sc.SaveDocumentAs(coaching.OpSendMessage, c.ID, coaching.DocumentChange{Kind: kind(m.Thread), BasedOn: latest,
 		Status: string(m.From.Kind), Data: data, Event: event, Reason: reason, Notices: notices})
@@ -474,33 +572,56 @@ func (s *Service) save(sc *coaching.Scope, c coaching.Case, m Message, to []reci
 	return m, nil
 }
 
-// sender returns the writer as a party, and whether they write as staff:
-// on the case's team in a staff role, or the head of studies. Anyone else
-// the policy let write is a guardian or the student.
-func sender(actor coaching.Actor, c coaching.Case, p *coaching.Participant) (Party, bool) {
+// sender returns the actor as a writer or reader on case c of
+// participant p, by their relation to this case's participant first: a
+// guardian of p (recorded on p, or asserted in the actor's relations) is
+// a guardian and p themself the student, whatever other roles they hold
+// (a teacher who is the student's parent writes as the parent). Otherwise
+// staff: on the case's team in a staff role they hold (a role outside
+// student welfare preferred), or the head of studies. Anyone else the
+// policy let through is a guardian or the student by their role.
+func sender(actor coaching.Actor, c coaching.Case, p coaching.Participant) Party {
+	for _, g := range p.Guardians {
+		if g.ID != "" && g.ID == actor.ID {
+			return Party{ID: actor.ID, Name: nameOr(g.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}
+		}
+	}
+	for _, rel := range actor.Relations {
+		if rel.Participant != p.ID || p.ID == "" {
+			continue
+		}
+		switch {
+		case rel.Kind == coaching.RelationGuardianOf && actor.HasRole(coaching.RoleGuardian):
+			return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}
+		case rel.Kind == coaching.RelationSelf && actor.HasRole(coaching.RoleStudent):
+			return Party{ID: actor.ID, Name: nameOr(actor.Name, coaching.Actor{ID: actor.ID, Name: p.Name()}), Kind: Student, Role: coaching.RoleStudent}
+		}
+	}
+	var staff *coaching.TeamMember
 	for _, m := range c.Team {
-		if m.ActorID == actor.ID && m.Role != coaching.RoleGuardian && m.Role != coaching.RoleStudent && actor.HasRole(m.Role) {
-			return Party{ID: actor.ID, Name: nameOr(m.Name, actor), Kind: Staff, Role: m.Role}, true
+		if m.ActorID == actor.ID && m.Role != coaching.RoleGuardian && m.Role != coaching.RoleStudent && actor.HasRole(m.Role) &&
+			(staff == nil || staff.Role.IsWelfare() && !m.Role.IsWelfare()) {
+			staff = &m
 		}
 	}
-	if actor.HasRole(coaching.RoleHeadOfStudies) {
-		return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Staff, Role: coaching.RoleHeadOfStudies}, true
+	switch {
+	case staff != nil:
+		return Party{ID: actor.ID, Name: nameOr(staff.Name, actor), Kind: Staff, Role: staff.Role}
+	case actor.HasRole(coaching.RoleHeadOfStudies):
+		return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Staff, Role: coaching.RoleHeadOfStudies}
+	case actor.HasRole(coaching.RoleGuardian):
+		return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}
 	}
-	if p != nil {
-		for _, g := range p.Guardians {
-			if g.ID == actor.ID {
-				return Party{ID: actor.ID, Name: nameOr(g.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}, false
-			}
-		}
+	return Party{ID: actor.ID, Name: nameOr(actor.Name, coaching.Actor{ID: actor.ID, Name: p.Name()}), Kind: Student, Role: coaching.RoleStudent}
+}
+
+// denyWelfare refuses student-welfare staff writing through messages.
+func denyWelfare(sc *coaching.Scope, c coaching.Case, from Party) error {
+	if from.Kind == Staff && from.Role.IsWelfare() {
+		return sc.DenyCase(coaching.OpSendMessage, c, RuleWelfareStaff,
+			"student-welfare staff do not write to families through messages, which the whole team reads: contact the family directly")
 	}
-	if actor.HasRole(coaching.RoleGuardian) {
-		return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}, false
-	}
-	name := actor.Name
-	if p != nil && name == "" {
-		name = p.Name()
-	}
-	return Party{ID: actor.ID, Name: nameOr(name, actor), Kind: Student, Role: coaching.RoleStudent}, false
+	return nil
 }
 
 func nameOr(name string, a coaching.Actor) string {
@@ -522,10 +643,19 @@ func addressedTo(actor coaching.Actor, n coaching.Notice, p coaching.Participant
 	return actor.HasRole(coaching.RoleStudent) && n.Recipient.ID == string(p.ID) && n.Recipient.Role == coaching.RoleStudent
 }
 
-// party reports whether a family actor wrote m or was written to.
-func party(actor coaching.Actor, m Message) bool {
+// party reports whether the family member reader (a guardian or the
+// student, as [sender] classified them) wrote m or was written to: a
+// guardian by their id, the student as the case's student (written to
+// under their participant id, writing under their actor id).
+func party(reader Party, m Message) bool {
 	is := func(pt Party) bool {
-		return pt.ID == actor.ID || pt.Kind == Student && actor.HasRole(coaching.RoleStudent) && !actor.HasRole(coaching.RoleGuardian)
+		switch reader.Kind {
+		case Guardian:
+			return pt.Kind == Guardian && pt.ID == reader.ID
+		case Student:
+			return pt.Kind == Student
+		}
+		return false
 	}
 	return is(m.From) || slices.ContainsFunc(m.To, is)
 }
@@ -557,11 +687,17 @@ func responsible(c coaching.Case) []recipient {
 }
 
 func staffRecipient(m coaching.TeamMember) recipient {
-	return recipient{Party: Party{ID: m.ActorID, Name: m.Name, Kind: Staff, Role: m.Role}, contact: m.Contact, lang: lang(m.Language, "")}
+	return recipient{Party: Party{ID: m.ActorID, Name: m.Name, Kind: Staff, Role: m.Role}, to: m.Recipient()}
 }
 
 func studentRecipient(p coaching.Participant) recipient {
-	return recipient{Party: Party{ID: string(p.ID), Name: p.Name(), Kind: Student, Role: coaching.RoleStudent}, contact: p.Contact, lang: lang(p.Language, "")}
+	return recipient{Party: Party{ID: string(p.ID), Name: p.Name(), Kind: Student, Role: coaching.RoleStudent},
+		to: coaching.Recipient{ID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: lang(p.Language, "")}}
+}
+
+func guardianRecipient(p coaching.Participant, g coaching.Guardian) recipient {
+	return recipient{Party: Party{ID: g.ID, Name: g.Name, Kind: Guardian, Role: coaching.RoleGuardian},
+		to: coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: lang(g.Language, p.Language)}}
 }
 
 // guardianRecipients returns the guardians who may be written to on
@@ -573,8 +709,7 @@ func guardianRecipients(p coaching.Participant, today coaching.Date) ([]recipien
 	var out []recipient
 	for _, g := range p.Guardians {
 		if g.Contact.Reachable() {
-			out = append(out, recipient{Party: Party{ID: g.ID, Name: g.Name, Kind: Guardian, Role: coaching.RoleGuardian},
-				contact: g.Contact, lang: lang(g.Language, p.Language)})
+			out = append(out, guardianRecipient(p, g))
 		}
 	}
 	if len(out) == 0 {
@@ -595,8 +730,7 @@ func familyRecipient(p coaching.Participant, id string, k PartyKind, today coach
 		}
 		for _, g := range p.Guardians {
 			if g.ID == id {
-				return recipient{Party: Party{ID: g.ID, Name: g.Name, Kind: Guardian, Role: coaching.RoleGuardian},
-					contact: g.Contact, lang: lang(g.Language, p.Language)}, ""
+				return guardianRecipient(p, g), ""
 			}
 		}
 		return recipient{}, "the guardian who wrote is no longer recorded on the student"
@@ -617,10 +751,10 @@ func lang(l, fallback coaching.Language) coaching.Language {
 // kindName names a notice's kind for the audit reason: the kind's own
 // name when it is an identifier, never anything of its content.
 func kindName(k string) string {
-	if validThread(k) {
+	if coaching.ValidDocumentID("", k) {
 		return k
 	}
-	return "notice"
+	return "other"
 }
 
 func textProblems(text string) []coaching.FieldProblem {
@@ -629,39 +763,4 @@ func textProblems(text string) []coaching.FieldProblem {
 		pr = append(pr, coaching.FieldProblem{Field: "text", Message: "required"})
 	}
 	return append(pr, coaching.TextProblems("text", text, MaxTextBytes, true)...)
-}
-
-// threadOf is the thread of replies to a notice that is not a message:
-// derived from its id, so that every reply to it joins one thread.
-func threadOf(noticeID string) string {
-	sum := sha256.Sum256([]byte(noticeID))
-	return "n" + hex.EncodeToString(sum[:12])
-}
-
-// cleanID keeps the letters and digits of a generated id, lower-cased,
-// at most 32 of them: a thread id is part of its document kind.
-func cleanID(id string) string {
-	id = strings.ToLower(strings.Map(func(c rune) rune {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
-			return c
-		}
-		return -1
-	}, id))
-	if len(id) > 32 {
-		id = id[:32]
-	}
-	return id
-}
-
-// validThread reports whether id can name a thread's document.
-func validThread(id string) bool {
-	if id == "" || len(prefix)+len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

@@ -26,7 +26,7 @@ func newEnv(t *testing.T) (*ct.Env, *message.Service) {
 	t.Helper()
 	env := ct.New(t, &ct.Options{Start: monday, Engine: coaching.Options{
 		Documents: append(message.Documents(), referral.Documents()...), TimerHandlers: referral.TimerHandlers(nil)}})
-	s, err := message.New(env.Engine)
+	s, err := message.New(env.Engine, nil)
 	require.NoError(t, err)
 	return env, s
 }
@@ -66,7 +66,7 @@ func TestConversation(t *testing.T) {
 			Contact: coaching.Contact{Phone: "+358 40 555 6666"}}, coaching.Guardian{ID: "guardian-3", Name: "Ei Yhteystietoja"})
 	})
 	const secret = "Aino has been tired; can we talk on Thursday?"
-	sent, err := s.Send(ctx, ct.Tutor, c.ID, message.Input{To: message.ToGuardians, Subject: "Thursday", Text: secret})
+	sent, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Thursday", Text: secret})
 	require.NoError(t, err)
 	require.Len(t, sent.To, 2, "every guardian who can be reached")
 	g1 := noticesTo(t, env, c.ID, "guardian-1")
@@ -78,7 +78,7 @@ func TestConversation(t *testing.T) {
 	assert.Equal(t, "Meddelande: Thursday", g2[0].Subject)
 	assert.Empty(t, noticesTo(t, env, c.ID, "guardian-3"))
 
-	reply, err := s.Reply(ctx, guardian, c.ID, g1[0].ID, "Thursday at two is fine.")
+	reply, err := s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: g1[0].ID, Text: "Thursday at two is fine."})
 	require.NoError(t, err)
 	assert.Equal(t, sent.Thread, reply.Thread)
 	assert.Equal(t, int64(2), reply.Seq)
@@ -88,7 +88,7 @@ func TestConversation(t *testing.T) {
 	assert.Equal(t, sent.Thread, tutorNotices[0].Data[message.DataThread])
 	assert.Equal(t, g1[0].ID, tutorNotices[0].Data[message.DataReplyTo])
 
-	answer, err := s.Reply(ctx, ct.Tutor, c.ID, tutorNotices[0].ID, "See you then.")
+	answer, err := s.Reply(ctx, ct.Tutor, c.ID, message.ReplyParams{NoticeID: tutorNotices[0].ID, Text: "See you then."})
 	require.NoError(t, err)
 	require.Len(t, answer.To, 1)
 	assert.Equal(t, "guardian-1", answer.To[0].ID, "staff's reply reaches the guardian who wrote")
@@ -130,40 +130,40 @@ func TestReplyToANotice(t *testing.T) {
 		Recipient: coaching.Recipient{ID: "guardian-1", Role: coaching.RoleGuardian}, Subject: "Poissaolo 7.9.2026: Testi",
 		Body: "…", CreatedAt: monday, NotBefore: monday, Status: coaching.NoticeSent}
 	enqueue(t, env, n)
-	r, err := s.Reply(ctx, guardian, c.ID, n.ID, "He was ill, sorry.")
+	r, err := s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: n.ID, Text: "He was ill, sorry."})
 	require.NoError(t, err)
 	require.Len(t, r.To, 1)
 	assert.Equal(t, ct.Tutor.ID, r.To[0].ID, "the personal tutor")
 	assert.Equal(t, "Poissaolo 7.9.2026: Testi", r.Subject)
-	again, err := s.Reply(ctx, guardian, c.ID, n.ID, "And tomorrow too.")
+	again, err := s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: n.ID, Text: "And tomorrow too."})
 	require.NoError(t, err)
-	assert.Equal(t, r.Thread, again.Thread, "replies to one notice share a thread")
+	assert.NotEqual(t, r.Thread, again.Thread, "a reply to a notice that is not a message starts a thread")
 
 	// Coaches when there is no personal tutor.
 	coached := env.Enrol(t, coaching.ModelPilot, ct.Minor(coaching.NewDate(2027, 5, 1)), ct.TeamMember(ct.Coach, coaching.RoleCoach))
 	n2 := n
 	n2.ID, n2.CaseID = "absence:"+string(coached.ID), coached.ID
 	enqueue(t, env, n2)
-	r, err = s.Reply(ctx, guardian, coached.ID, n2.ID, "Ill.")
+	r, err = s.Reply(ctx, guardian, coached.ID, message.ReplyParams{NoticeID: n2.ID, Text: "Ill."})
 	require.NoError(t, err)
 	assert.Equal(t, ct.Coach.ID, r.To[0].ID)
 
 	// Not addressed to the actor, not the case's, unknown: not found.
 	other := coaching.Actor{ID: "guardian-x", Roles: []coaching.Role{coaching.RoleGuardian},
 		Relations: []coaching.Relation{{Kind: coaching.RelationGuardianOf, Participant: c.ParticipantID}}}
-	_, err = s.Reply(ctx, other, c.ID, n.ID, "x")
+	_, err = s.Reply(ctx, other, c.ID, message.ReplyParams{NoticeID: n.ID, Text: "x"})
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
-	_, err = s.Reply(ctx, guardian, c.ID, n2.ID, "x")
+	_, err = s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: n2.ID, Text: "x"})
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
-	_, err = s.Reply(ctx, guardian, c.ID, "nosuch", "x")
+	_, err = s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: "nosuch", Text: "x"})
 	assert.ErrorIs(t, err, coaching.ErrNotFound)
 	// Staff reply only to a family member's message.
-	_, err = s.Reply(ctx, ct.Tutor, c.ID, noticesTo(t, env, c.ID, ct.Tutor.ID)[0].ID, "ok")
+	_, err = s.Reply(ctx, ct.Tutor, c.ID, message.ReplyParams{NoticeID: noticesTo(t, env, c.ID, ct.Tutor.ID)[0].ID, Text: "ok"})
 	require.NoError(t, err, "the tutor answers the guardian's reply")
 	tn := coaching.Notice{ID: "transition:" + string(c.ID), CaseID: c.ID, Kind: coaching.NoticeKindTransition,
 		Recipient: coaching.Recipient{ID: ct.Tutor.ID}, Subject: "x", Body: "x", CreatedAt: monday, NotBefore: monday, Status: coaching.NoticeSent}
 	enqueue(t, env, tn)
-	_, err = s.Reply(ctx, ct.Tutor, c.ID, tn.ID, "ok")
+	_, err = s.Reply(ctx, ct.Tutor, c.ID, message.ReplyParams{NoticeID: tn.ID, Text: "ok"})
 	ct.RequireInvalid(t, err, "notice_id")
 }
 
@@ -181,7 +181,7 @@ func TestNoReplyToWelfare(t *testing.T) {
 		n.Recipient, n.Subject, n.Body = coaching.Recipient{ID: "guardian-1"}, "x", "x"
 		n.CreatedAt, n.NotBefore, n.Status = monday, monday, coaching.NoticeSent
 		enqueue(t, env, n)
-		_, err := s.Reply(ctx, guardian, c.ID, n.ID, "about that")
+		_, err := s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: n.ID, Text: "about that"})
 		assert.Equal(t, message.RuleWelfare, ct.RequireForbidden(t, err).Rule, n.Kind)
 	}
 	assert.Empty(t, noticesTo(t, env, c.ID, ct.Tutor.ID), "nothing was sent")
@@ -193,18 +193,18 @@ func TestSendInput(t *testing.T) {
 	env, s := newEnv(t)
 	ctx := context.Background()
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2026, 9, 1)) // an adult since last week
-	_, err := s.Send(ctx, ct.Tutor, c.ID, message.Input{To: "everyone", Subject: "a\nb", Text: " "})
+	_, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: "everyone", Subject: "a\nb", Text: " "})
 	ct.RequireInvalid(t, err, "to", "subject", "text")
-	_, err = s.Send(ctx, ct.Tutor, c.ID, message.Input{To: message.ToGuardians, Subject: "Hi", Text: "Hello"})
+	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Hi", Text: "Hello"})
 	ct.RequireInvalid(t, err, "to")
-	_, err = s.Send(ctx, ct.Tutor, c.ID, message.Input{To: message.ToFamily, Subject: "Hi", Text: "Hello"})
+	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToFamily, Subject: "Hi", Text: "Hello"})
 	ct.RequireInvalid(t, err, "to")
 	assert.Empty(t, noticesTo(t, env, c.ID, "guardian-1"), "nothing half-saved")
-	m, err := s.Send(ctx, ct.Tutor, c.ID, message.Input{To: message.ToStudent, Subject: "Hi", Text: "Hello"})
+	m, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToStudent, Subject: "Hi", Text: "Hello"})
 	require.NoError(t, err)
 	require.Len(t, m.To, 1)
 	assert.Equal(t, string(c.ParticipantID), m.To[0].ID)
-	_, err = s.Reply(ctx, guardian, c.ID, "x", strings.Repeat("x", message.MaxTextBytes+1))
+	_, err = s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: "x", Text: strings.Repeat("x", message.MaxTextBytes+1)})
 	ct.RequireInvalid(t, err, "text")
 
 	// The adult student replies to the message addressed to them.
@@ -212,13 +212,13 @@ func TestSendInput(t *testing.T) {
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: c.ParticipantID}}}
 	toStudent := noticesTo(t, env, c.ID, string(c.ParticipantID))
 	require.Len(t, toStudent, 1)
-	r, err := s.Reply(ctx, student, c.ID, toStudent[0].ID, "Thanks")
+	r, err := s.Reply(ctx, student, c.ID, message.ReplyParams{NoticeID: toStudent[0].ID, Text: "Thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, ct.Tutor.ID, r.To[0].ID)
 	thread, err := s.Thread(ctx, student, c.ID, m.Thread)
 	require.NoError(t, err)
 	assert.Len(t, thread, 2)
-	_, err = s.Send(ctx, student, c.ID, message.Input{To: message.ToStudent, Subject: "Hi", Text: "Hello"})
+	_, err = s.Send(ctx, student, c.ID, message.SendParams{To: message.ToStudent, Subject: "Hi", Text: "Hello"})
 	assert.Equal(t, message.RuleStaffOnly, ct.RequireForbidden(t, err).Rule)
 }
 
@@ -233,7 +233,7 @@ func TestConcurrentMessages(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = s.Send(ctx, ct.Tutor, c.ID, message.Input{To: message.ToStudent, Subject: fmt.Sprint("m", i), Text: "x"})
+			_, errs[i] = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToStudent, Subject: fmt.Sprint("m", i), Text: "x"})
 		}()
 	}
 	wg.Wait()
