@@ -42,7 +42,7 @@ func TestReimportKeepsNewerValmennusContact(t *testing.T) {
 	guardian := coaching.Actor{ID: string(pid) + ":guardian1", Organisation: org, Roles: []coaching.Role{coaching.RoleGuardian}}
 	pro, err := changes.Propose(ctx, guardian, c, coaching.Contact{Email: "pekka.uusi@example.fi"})
 	require.NoError(t, err)
-	_, err = changes.Decide(ctx, tutor, c, pro.ID, contactchange.Decision{Approve: true})
+	_, err = changes.Decide(ctx, tutor, c, pro.ID, contactchange.Decision{Approve: true, Version: pro.Version})
 	require.NoError(t, err)
 
 	// Without Update, a re-import reports the row as enrolled already.

@@ -4,7 +4,7 @@
 // e-mail address and phone number as recorded on the student, the student
 // their own. An approved change is written to the participant
 // ([coaching.Participant.Contact] or the guardian's) with the date it was
-// made ([coaching.Participant.ContactChangedOn],
+// proposed ([coaching.Participant.ContactChangedOn],
 // [coaching.Guardian.ContactChangedOn]), so that a later re-import from
 // the student information system does not silently overwrite the newer
 // address (package sis keeps it and reports the conflict).
@@ -14,9 +14,17 @@
 //	submitted → approved | declined (with a reason) | withdrawn | lapsed
 //
 // A guardian's pending proposal lapses when, at the time it is decided,
-// the student has turned 18 and has not consented to their guardians
-// being informed ([coaching.Participant.GuardiansInformedOn]): it is
-// neither approved nor declined, and the guardian is not told.
+// the guardian is no longer recorded on the student, or the student has
+// turned 18 and has not consented to their guardians being informed
+// ([coaching.Participant.GuardiansInformedOn]): it is neither approved
+// nor declined, and the guardian is not told.
+//
+// An approval writes the fields the proposal gives (an empty one leaves
+// the recorded value) dated the day the proposal was made, and only while
+// the recorded details are still those the proposal was made against: a
+// proposal overtaken by a newer change (another approval, a re-import) is
+// a [StaleProposalError], for staff to decline. No one decides a proposal
+// of their own or of their own family's ([RuleNotOwnDecision]).
 //
 // It is a feature built on the coaching kernel's extension points: a
 // proposal is the reserved case document "contactchange_<id>" on the case
@@ -33,7 +41,9 @@
 //	})
 //
 // Audit entries name the proposal, whose details and its state — never
-// the addresses themselves.
+// the addresses themselves. A proposal's document is read only through
+// [Service.Get] ([coaching.DocumentKind.Private]): the generic case read
+// refuses it, so that the student does not read a guardian's new address.
 package contactchange
 
 import (
@@ -94,17 +104,44 @@ type Proposal struct {
 	Whose       Whose                  `json:"whose"`
 	// GuardianID is the guardian whose details change (Whose guardian).
 	GuardianID string `json:"guardian_id,omitempty"`
-	// Contact are the proposed details; they replace the recorded ones
-	// when the proposal is approved.
-	Contact    coaching.Contact `json:"contact"`
+	// Contact are the proposed details. An empty field leaves the
+	// recorded value as it is: an approval writes the fields given.
+	Contact coaching.Contact `json:"contact"`
+	// Recorded are the details recorded when the proposal was made: an
+	// approval is refused ([StaleProposalError]) when they changed since.
+	Recorded   coaching.Contact `json:"recorded"`
 	Status     Status           `json:"status"`
 	ProposedBy string           `json:"proposed_by"`
 	ProposedAt time.Time        `json:"proposed_at"`
-	DecidedBy  string           `json:"decided_by,omitempty"`
-	DecidedAt  time.Time        `json:"decided_at,omitzero"`
+	// DecidedBy is the staff member who approved or declined it (empty
+	// for a withdrawn or lapsed proposal).
+	DecidedBy string    `json:"decided_by,omitempty"`
+	DecidedAt time.Time `json:"decided_at,omitzero"`
 	// Reason is why a proposal was declined.
 	Reason string `json:"reason,omitempty"`
+	// Version is the proposal's version (its document's): pass it to
+	// [Service.Decide] in [Decision.Version].
+	Version int64 `json:"version"`
 }
+
+// StaleProposalError is an approval refused because the recorded contact
+// details changed after the proposal was made (another approved proposal,
+// a re-import from the student information system): approving it would
+// overwrite newer details with older ones. The proposal stays pending;
+// staff decline it (the family proposes again). It matches
+// coaching.ErrConflict.
+type StaleProposalError struct {
+	*coaching.ConflictError
+	// ID is the proposal's.
+	ID string
+}
+
+func (e *StaleProposalError) Error() string {
+	return fmt.Sprintf("contactchange: proposal %s of case %q no longer applies: the contact details recorded were changed after it was made; decline it", e.ID, e.CaseID)
+}
+
+// Unwrap returns the conflict.
+func (e *StaleProposalError) Unwrap() error { return e.ConflictError }
 
 // Notice kinds (their texts are in coaching.DefaultTexts).
 const (
@@ -134,6 +171,10 @@ const (
 	// RuleOwnProposal: a family member withdraws and reads only their own
 	// proposals.
 	RuleOwnProposal = "contact_own_proposal"
+	// RuleNotOwnDecision: no one decides a proposal they made, nor one
+	// of their own family's (a guardian or the student of the case),
+	// whatever staff role they also hold.
+	RuleNotOwnDecision = "contact_not_own_decision"
 )
 
 const prefix = "contactchange_"
@@ -147,7 +188,7 @@ func kind(id string) string { return prefix + id }
 // rule, asked with whoever proposed it.
 func Documents() []coaching.DocumentKind {
 	return []coaching.DocumentKind{{
-		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true,
+		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true, Private: true,
 		Notices: []string{NoticeKindProposed, NoticeKindDecided}, Events: []string{"contact_change_"},
 		Facts: func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, k string) (coaching.DocumentFacts, error) {
 			_, pr, err := read(ctx, tx, c.ID, strings.TrimPrefix(k, prefix))
@@ -182,16 +223,18 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 
 // Propose records the actor's proposal to change their own contact
 // details, through case id of the student: a guardian recorded on the
-// student proposes the guardian's details, the student their own. The
-// policy's propose_change rule decides who may (the default: a guardian
-// of a minor or with the adult student's consent, and the student); a
-// student under 18 is refused ([coaching.RuleStudentMinor]: their
-// guardians propose), and anyone else — staff, a guardian not recorded on
-// the student — with [RuleOwnDetails]. Bad details are a
-// *coaching.ValidationError naming every bad field ("contact.email",
-// "contact.phone", or "contact" when neither is given or nothing would
-// change). The case's responsible staff (its personal tutors, or its
-// coaches when it has none) are told.
+// student proposes the guardian's details, the student (the actor whose
+// self relation names the case's participant) their own. The policy's
+// propose_change rule decides who may (the default: a guardian of a
+// minor or with the adult student's consent, and the student); a student
+// under 18 is refused ([coaching.RuleStudentMinor]: their guardians
+// propose), and anyone else — staff, a guardian not recorded on the
+// student — with [RuleOwnDetails]. An empty field of contact leaves the
+// recorded value as it is (a value cannot be removed this way: staff
+// change the record). Bad details are a *coaching.ValidationError naming
+// every bad field ("contact.email", "contact.phone", or "contact" when
+// neither is given or nothing would change). The case's responsible staff
+// (its personal tutors, or its coaches when it has none) are told.
 func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching.CaseID, contact coaching.Contact) (Proposal, error) {
 	var pr []coaching.FieldProblem
 	if err := contact.Validate(); err != nil {
@@ -220,55 +263,52 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		}
 		now := sc.Now()
 		pro := Proposal{CaseID: id, Participant: p.ID, Contact: contact, Status: Submitted, ProposedBy: actor.ID, ProposedAt: now}
-		var current coaching.Contact
 		from := actor.Name
 		if g, ok := guardian(p, actor.ID); ok {
-			pro.Whose, pro.GuardianID, current = OfGuardian, g.ID, g.Contact
+			pro.Whose, pro.GuardianID, pro.Recorded = OfGuardian, g.ID, g.Contact
 			if from == "" {
 				from = g.Name
 			}
 		} else {
 			switch {
-			case !actor.HasRole(coaching.RoleStudent) || actor.HasRole(coaching.RoleGuardian) || onTeam(actor, c):
-				return sc.Deny(coaching.OpProposeChange, RuleOwnDetails,
+			case !self(actor, p):
+				return sc.DenyCase(coaching.OpProposeChange, c, RuleOwnDetails,
 					"contact details are proposed by the guardian recorded on the student or by the student, for their own details")
 			case p.MinorOn(coaching.DateOf(now)):
-				return sc.Deny(coaching.OpProposeChange, coaching.RuleStudentMinor,
+				return sc.DenyCase(coaching.OpProposeChange, c, coaching.RuleStudentMinor,
 					"a student under 18 does not propose changes to their contact details: their guardian does")
 			}
-			pro.Whose, current = OfStudent, p.Contact
+			pro.Whose, pro.Recorded = OfStudent, p.Contact
 			if from == "" {
 				from = p.Name()
 			}
 		}
-		if current == contact {
+		if apply(pro.Recorded, contact) == pro.Recorded {
 			return &coaching.ValidationError{Subject: "contact change", Problems: []coaching.FieldProblem{{Field: "contact",
 				Message: "is the contact details already recorded"}}}
 		}
-		pro.ID = cleanID(sc.NewID())
+		pro.ID = coaching.DocumentID(sc.NewID())
 		if pro.ID == "" {
 			return errors.New("contactchange: the id generator gave no usable proposal id (letters and digits)")
 		}
 		var notices []coaching.Notice
 		for _, m := range responsible(c) {
-			lang := language(m.Language, "")
-			subject, body, err := s.texts.Render(NoticeKindProposed, lang, map[string]string{"case": string(id), "from": from, "whose": string(pro.Whose)})
-			if err != nil {
-				return fmt.Errorf("contactchange: the notice's text: %w", err)
-			}
+			to := m.Recipient()
+			subject, body := s.texts.RenderNotice(NoticeKindProposed, to.Language, map[string]string{"case": string(id), "from": from, "whose": string(pro.Whose)})
 			notices = append(notices, coaching.Notice{ID: NoticeKindProposed + ":" + string(id) + ":" + pro.ID + ":" + m.ActorID, CaseID: id,
-				Kind: NoticeKindProposed, Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
-				Subject: subject, Body: body, Data: map[string]string{"case_id": string(id), DataProposal: pro.ID},
+				Kind: NoticeKindProposed, Recipient: to, Subject: subject, Body: body, Data: map[string]string{"case_id": string(id), DataProposal: pro.ID},
 				CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
 		}
 		data, err := json.Marshal(pro)
 		if err != nil {
 			return err
 		}
-		if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(pro.ID), Status: string(Submitted),
-			Data: data, Event: "contact_change_submitted", Reason: "contact details of the " + string(pro.Whose), Notices: notices}); err != nil {
+		doc, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(pro.ID), Status: string(Submitted),
+			Data: data, Event: "contact_change_submitted", Reason: "contact details of the " + string(pro.Whose), Notices: notices})
+		if err != nil {
 			return err
 		}
+		pro.Version = doc.Version
 		out = pro
 		return nil
 	})
@@ -282,6 +322,11 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 type Decision struct {
 	// Approve approves the proposal; otherwise it is declined.
 	Approve bool
+	// Version is the proposal's version the decision was made on
+	// ([Proposal.Version]; required): a proposal changed since is a
+	// *coaching.ConflictError, so that of two decisions at once exactly
+	// one wins.
+	Version int64
 	// Reason is why it is declined (required then; at most 2000 bytes). It
 	// is told to whoever proposed, and kept with the proposal, not in the
 	// audit trail.
@@ -289,24 +334,37 @@ type Decision struct {
 }
 
 // Decide approves or declines proposal proposalID of case id. The
-// policy's decide_request rule decides who may (the default: the support
-// team of one of the student's cases, and the head of studies). On
-// approval the participant's contact details (or the guardian's) become
-// the proposed ones, with today's date in ContactChangedOn, and each of
-// the participant's cases gets an audit entry; whoever proposed is told
-// of the decision in their language.
+// policy's decide_request rule decides who may (the default: the
+// school's staff on one of the student's cases, and the head of
+// studies); whoever proposed, and any guardian of the student or the
+// student themself, is refused with [RuleNotOwnDecision] whatever staff
+// role they hold. On approval the participant's contact details (or the
+// guardian's) get the proposed fields — an empty one leaves the recorded
+// value — with the date the proposal was made in ContactChangedOn, and
+// each of the participant's cases gets an audit entry; whoever proposed
+// is told of the decision in their language. An approval after the
+// recorded details changed since the proposal was made is a
+// [*StaleProposalError] writing nothing (decline it instead).
 //
-// A guardian's proposal whose ward has turned 18 without consenting to
-// their guardians being informed lapses instead: it is returned with
-// Status [Lapsed] and no error, nothing of the participant changes, and
-// the guardian is not told. A proposal already decided, withdrawn or
-// lapsed — among two decisions at once, the one that lost — is a
-// *coaching.ConflictError; an unknown one a *coaching.NotFoundError; a
-// decline without a reason a *coaching.ValidationError naming "reason".
+// A guardian's proposal lapses instead — whether approved or declined —
+// when the guardian is no longer recorded on the student, or their ward
+// has turned 18 without consenting to their guardians being informed: it
+// is returned with Status [Lapsed] and no error, nothing of the
+// participant changes, and the guardian is not told.
+//
+// A decision made on an older version than the proposal's (among two
+// decisions at once, the one that lost) is a *coaching.ConflictError; a
+// proposal already decided, withdrawn or lapsed a
+// *coaching.TransitionError; an unknown one a *coaching.NotFoundError; a
+// decline without a reason, or a decision without a version, a
+// *coaching.ValidationError naming "reason" or "version".
 func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string, d Decision) (Proposal, error) {
 	pr := coaching.TextProblems("reason", d.Reason, 2000, true)
 	if !d.Approve && strings.TrimSpace(d.Reason) == "" {
 		pr = append(pr, coaching.FieldProblem{Field: "reason", Message: "required when a proposal is declined"})
+	}
+	if d.Version < 1 {
+		pr = append(pr, coaching.FieldProblem{Field: "version", Message: "required: the proposal's version the decision was made on"})
 	}
 	if len(pr) > 0 {
 		return Proposal{}, &coaching.ValidationError{Subject: "contact change decision", Problems: pr}
@@ -314,8 +372,23 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 	var pid coaching.ParticipantID
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
 		c, err := sc.Case(coaching.OpDecideRequest, id)
+		if err != nil {
+			return err
+		}
 		pid = c.ParticipantID
-		return err
+		_, pro, err := read(sc.Context(), sc.ReadTx(), id, proposalID)
+		if err != nil {
+			return err
+		}
+		p, err := sc.ReadTx().Participant(sc.Context(), pid)
+		if err != nil {
+			return err
+		}
+		if _, isGuardian := guardian(p, actor.ID); pro.ProposedBy == actor.ID || isGuardian || self(actor, p) {
+			return sc.DenyCase(coaching.OpDecideRequest, c, RuleNotOwnDecision,
+				"no one decides a proposal of their own or of their own family's: another member of staff does")
+		}
+		return nil
 	})
 	if err != nil {
 		return Proposal{}, err
@@ -329,15 +402,19 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if pro.Participant != pid {
 			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
 		}
-		if pro.Status != Submitted {
-			return &coaching.ConflictError{CaseID: id, Subject: "contact change " + proposalID, Expected: 1, Current: doc.Version}
+		if doc.Version != d.Version {
+			return &coaching.ConflictError{CaseID: id, Subject: "contact change " + proposalID, Expected: d.Version, Current: doc.Version}
 		}
 		now := ch.Now()
 		today := coaching.DateOf(now)
 		p := ch.Participant()
+		gi := -1
+		if pro.Whose == OfGuardian {
+			gi = guardianIndex(p, pro.GuardianID)
+		}
 		event := eventDecline
 		switch {
-		case pro.Whose == OfGuardian && !p.GuardiansInformedOn(today):
+		case pro.Whose == OfGuardian && (gi < 0 || !p.GuardiansInformedOn(today)):
 			event = eventLapse
 		case d.Approve:
 			event = eventApprove
@@ -346,36 +423,37 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
-		pro.Status, pro.DecidedBy, pro.DecidedAt = Status(to), actor.ID, now
+		pro.Status, pro.DecidedAt = Status(to), now
+		if pro.Status != Lapsed {
+			pro.DecidedBy = actor.ID
+		}
 		if pro.Status == Declined {
 			pro.Reason = d.Reason
 		}
-		var told *coaching.Recipient
-		switch pro.Whose {
-		case OfGuardian:
-			i := guardianIndex(p, pro.GuardianID)
-			if i < 0 {
-				return &coaching.ValidationError{Subject: "contact change", Problems: []coaching.FieldProblem{{Field: "guardian_id",
-					Message: "the guardian is no longer recorded on the student"}}}
-			}
-			if pro.Status == Approved {
-				p.Guardians[i].Contact, p.Guardians[i].ContactChangedOn = pro.Contact, today
-			}
-			g := p.Guardians[i]
-			told = &coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: language(g.Language, p.Language)}
-		default:
-			if pro.Status == Approved {
-				p.Contact, p.ContactChangedOn = pro.Contact, today
-			}
-			told = &coaching.Recipient{ID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: language(p.Language, "")}
-		}
-		if pro.Status == Lapsed {
-			told = nil // the guardian of an adult who has not consented is not informed
+		current := &p.Contact
+		changedOn := &p.ContactChangedOn
+		if gi >= 0 {
+			current, changedOn = &p.Guardians[gi].Contact, &p.Guardians[gi].ContactChangedOn
 		}
 		if pro.Status == Approved {
+			if *current != pro.Recorded {
+				return &StaleProposalError{ID: pro.ID, ConflictError: &coaching.ConflictError{CaseID: id, Subject: "contact details of proposal " + pro.ID}}
+			}
+			*current, *changedOn = apply(*current, pro.Contact), coaching.DateOf(pro.ProposedAt)
 			if err := ch.Update(p); err != nil {
 				return err
 			}
+		}
+		var told *coaching.Recipient
+		switch {
+		case pro.Status == Lapsed:
+			// The guardian is gone, or the adult has not consented to
+			// their guardians being informed: not told.
+		case gi >= 0:
+			g := p.Guardians[gi]
+			told = &coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: language(g.Language, p.Language)}
+		default:
+			told = &coaching.Recipient{ID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: language(p.Language, "")}
 		}
 		var notices []coaching.Notice
 		if told != nil {
@@ -383,10 +461,7 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 			if pro.Status == Declined {
 				reason = pro.Reason
 			}
-			subject, body, err := s.texts.Render(NoticeKindDecided, told.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
-			if err != nil {
-				return fmt.Errorf("contactchange: the notice's text: %w", err)
-			}
+			subject, body := s.texts.RenderNotice(NoticeKindDecided, told.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
 			notices = append(notices, coaching.Notice{ID: NoticeKindDecided + ":" + string(id) + ":" + pro.ID + ":" + told.ID, CaseID: id,
 				Kind: NoticeKindDecided, Recipient: *told, Subject: subject, Body: body,
 				Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
@@ -400,8 +475,9 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		err = ch.EachCase(func(cc *coaching.CaseChange) error {
 			if cc.Case().ID == id {
 				found = true
-				_, err := cc.SaveFeatureDocument(coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version, Status: string(pro.Status),
+				saved, err := cc.SaveFeatureDocument(coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version, Status: string(pro.Status),
 					Data: data, Event: "contact_change_" + string(pro.Status), Reason: "contact details of the " + string(pro.Whose), Notices: notices})
+				pro.Version = saved.Version
 				return err
 			}
 			if pro.Status == Approved {
@@ -431,7 +507,8 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string) (Proposal, error) {
 	var out Proposal
 	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := sc.Case(coaching.OpProposeChange, id); err != nil {
+		c, err := sc.Case(coaching.OpProposeChange, id)
+		if err != nil {
 			return err
 		}
 		doc, pro, err := read(sc.Context(), sc.ReadTx(), id, proposalID)
@@ -439,21 +516,23 @@ func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coachin
 			return err
 		}
 		if pro.ProposedBy != actor.ID {
-			return sc.Deny(coaching.OpProposeChange, RuleOwnProposal, "only whoever proposed a change withdraws it")
+			return sc.DenyCase(coaching.OpProposeChange, c, RuleOwnProposal, "only whoever proposed a change withdraws it")
 		}
 		to, err := machine.Fire(sc.Context(), string(pro.Status), eventWithdraw, nil)
 		if err != nil {
 			return err
 		}
-		pro.Status, pro.DecidedBy, pro.DecidedAt = Status(to), actor.ID, sc.Now()
+		pro.Status, pro.DecidedAt = Status(to), sc.Now()
 		data, err := json.Marshal(pro)
 		if err != nil {
 			return err
 		}
-		if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version,
-			Status: string(pro.Status), Data: data, Event: "contact_change_withdrawn", Reason: "contact details of the " + string(pro.Whose)}); err != nil {
+		saved, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version,
+			Status: string(pro.Status), Data: data, Event: "contact_change_withdrawn", Reason: "contact details of the " + string(pro.Whose)})
+		if err != nil {
 			return err
 		}
+		pro.Version = saved.Version
 		out = pro
 		return nil
 	})
@@ -464,10 +543,12 @@ func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coachin
 }
 
 // Get returns proposal proposalID of case id. The policy's read_requests
-// rule decides who may read the case's requests (the default: the support
-// team, the head of studies, the student, a guardian of a minor or with
-// the adult's consent); a family member reads only their own proposals
-// ([RuleOwnProposal]).
+// rule decides who may read the case's requests (the default: the
+// school's staff on the team, the head of studies, the student, a
+// guardian of a minor or with the adult's consent); a family member reads
+// only their own proposals ([RuleOwnProposal]). A proposal's document is
+// read only here: the generic case read refuses it
+// ([coaching.DocumentKind.Private]).
 func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string) (Proposal, error) {
 	var out Proposal
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
@@ -475,7 +556,7 @@ func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.Cas
 		if err != nil {
 			return err
 		}
-		if !validID(proposalID) {
+		if !coaching.ValidDocumentID(prefix, proposalID) {
 			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
 		}
 		if _, err := sc.Guard(id, kind(proposalID)); err != nil {
@@ -486,7 +567,7 @@ func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.Cas
 			return err
 		}
 		if pro.ProposedBy != actor.ID && !onTeam(actor, c) && !actor.HasRole(coaching.RoleHeadOfStudies) {
-			return sc.Deny(coaching.OpReadRequests, RuleOwnProposal, "a guardian or a student reads only their own proposals")
+			return sc.DenyCase(coaching.OpReadRequests, c, RuleOwnProposal, "a guardian or a student reads only their own proposals")
 		}
 		out = pro
 		return nil
@@ -497,23 +578,36 @@ func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.Cas
 	return out, nil
 }
 
-// read reads a proposal through tx.
+// read reads a proposal through tx, its Version the document's.
 func read(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, proposalID string) (coaching.Document, Proposal, error) {
-	if !validID(proposalID) {
-		return coaching.Document{}, Proposal{}, &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+	doc, pro, err := coaching.ReadDocumentJSON[Proposal](ctx, tx, id, prefix, proposalID, "contact change")
+	pro.Version = doc.Version
+	return doc, pro, err
+}
+
+// apply returns cur with the non-empty fields of proposed.
+func apply(cur, proposed coaching.Contact) coaching.Contact {
+	if proposed.Email != "" {
+		cur.Email = proposed.Email
 	}
-	doc, err := tx.Document(ctx, id, kind(proposalID), 0)
-	if errors.Is(err, coaching.ErrNotFound) {
-		return coaching.Document{}, Proposal{}, &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+	if proposed.Phone != "" {
+		cur.Phone = proposed.Phone
 	}
-	if err != nil {
-		return coaching.Document{}, Proposal{}, err
+	return cur
+}
+
+// self reports whether the actor is the participant: a student whose
+// self relation names them.
+func self(actor coaching.Actor, p coaching.Participant) bool {
+	if !actor.HasRole(coaching.RoleStudent) || p.ID == "" {
+		return false
 	}
-	var pro Proposal
-	if err := json.Unmarshal(doc.Data, &pro); err != nil {
-		return coaching.Document{}, Proposal{}, fmt.Errorf("contactchange: stored proposal %s does not decode: %w", proposalID, err)
+	for _, rel := range actor.Relations {
+		if rel.Kind == coaching.RelationSelf && rel.Participant == p.ID {
+			return true
+		}
 	}
-	return doc, pro, nil
+	return false
 }
 
 func guardian(p coaching.Participant, id string) (coaching.Guardian, bool) {
@@ -567,32 +661,4 @@ func language(l, fallback coaching.Language) coaching.Language {
 		return fallback
 	}
 	return coaching.Finnish
-}
-
-// cleanID keeps the letters and digits of a generated id, lower-cased,
-// at most 32 of them: a proposal id is part of its document kind.
-func cleanID(id string) string {
-	id = strings.ToLower(strings.Map(func(c rune) rune {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
-			return c
-		}
-		return -1
-	}, id))
-	if len(id) > 32 {
-		id = id[:32]
-	}
-	return id
-}
-
-// validID reports whether id can name a proposal's document.
-func validID(id string) bool {
-	if id == "" || len(prefix)+len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

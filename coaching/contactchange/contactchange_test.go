@@ -69,12 +69,12 @@ func TestGuardianProposalApproved(t *testing.T) {
 	assert.NotContains(t, told[0].Body, "uusi.osoite", "the notice to staff does not carry the address")
 
 	env.Clock.AdvanceDays(1)
-	got, err := s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Approve: true})
+	got, err := s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Approve: true, Version: pro.Version})
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Approved, got.Status)
 	p := participant(t, env, c.ParticipantID)
 	assert.Equal(t, "uusi.osoite@example.fi", p.Guardians[0].Contact.Email)
-	assert.Equal(t, coaching.NewDate(2026, 9, 8), p.Guardians[0].ContactChangedOn)
+	assert.Equal(t, coaching.NewDate(2026, 9, 7), p.Guardians[0].ContactChangedOn, "the day it was proposed")
 	assert.True(t, p.ContactChangedOn.IsZero(), "the student's own contact did not change")
 	decided := notices(t, env, c.ID, contactchange.NoticeKindDecided)
 	require.Len(t, decided, 1)
@@ -93,10 +93,10 @@ func TestGuardianProposalApproved(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	// Decided once: a second decision is a conflict.
-	_, err = s.Decide(ctx, head, c.ID, pro.ID, contactchange.Decision{Reason: "no"})
-	var ce *coaching.ConflictError
-	require.ErrorAs(t, err, &ce)
+	// Decided once: a second decision is a transition not allowed.
+	_, err = s.Decide(ctx, head, c.ID, pro.ID, contactchange.Decision{Reason: "no", Version: got.Version})
+	var te *coaching.TransitionError
+	require.ErrorAs(t, err, &te)
 }
 
 // The proposal's state machine: declined with a reason, withdrawn by
@@ -108,9 +108,9 @@ func TestProposalStates(t *testing.T) {
 	pro, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "a@example.fi"})
 	require.NoError(t, err)
 
-	_, err = s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{})
+	_, err = s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Version: pro.Version})
 	ct.RequireInvalid(t, err, "reason")
-	got, err := s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Reason: "please call the office to confirm"})
+	got, err := s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Reason: "please call the office to confirm", Version: pro.Version})
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Declined, got.Status)
 	assert.Equal(t, "huoltaja@example.fi", participant(t, env, c.ParticipantID).Guardians[0].Contact.Email, "nothing changed")
@@ -128,9 +128,8 @@ func TestProposalStates(t *testing.T) {
 	w, err := s.Withdraw(ctx, guardian, c.ID, second.ID)
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Withdrawn, w.Status)
-	_, err = s.Decide(ctx, ct.Tutor, c.ID, second.ID, contactchange.Decision{Approve: true})
-	var ce *coaching.ConflictError
-	require.ErrorAs(t, err, &ce, "a withdrawn proposal is not decided")
+	_, err = s.Decide(ctx, ct.Tutor, c.ID, second.ID, contactchange.Decision{Approve: true, Version: w.Version})
+	require.ErrorAs(t, err, &te, "a withdrawn proposal is not decided")
 
 	got, err = s.Get(ctx, guardian, c.ID, second.ID)
 	require.NoError(t, err)
@@ -183,7 +182,7 @@ func TestConcurrentDecisions(t *testing.T) {
 		decisions := []struct {
 			actor coaching.Actor
 			d     contactchange.Decision
-		}{{ct.Tutor, contactchange.Decision{Approve: true}}, {head, contactchange.Decision{Reason: "not confirmed"}}}
+		}{{ct.Tutor, contactchange.Decision{Approve: true, Version: pro.Version}}, {head, contactchange.Decision{Reason: "not confirmed", Version: pro.Version}}}
 		results := make([]contactchange.Proposal, len(decisions))
 		errs := make([]error, len(decisions))
 		var wg sync.WaitGroup
@@ -233,7 +232,7 @@ func TestGuardianProposalLapsesAtEighteen(t *testing.T) {
 	require.NoError(t, err)
 	env.Clock.AdvanceDays(3) // Thursday the 10th: eighteen
 
-	got, err := s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Approve: true})
+	got, err := s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Approve: true, Version: pro.Version})
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Lapsed, got.Status)
 	assert.Equal(t, "huoltaja@example.fi", participant(t, env, c.ParticipantID).Guardians[0].Contact.Email, "a lapsed proposal changes nothing")
@@ -248,7 +247,7 @@ func TestGuardianProposalLapsesAtEighteen(t *testing.T) {
 	require.NoError(t, err)
 	_, err = cons.Record(ctx, student, c.ParticipantID, consent.Change{})
 	require.NoError(t, err)
-	got, err = s.Decide(ctx, ct.Tutor, c.ID, second.ID, contactchange.Decision{Approve: true})
+	got, err = s.Decide(ctx, ct.Tutor, c.ID, second.ID, contactchange.Decision{Approve: true, Version: second.Version})
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Approved, got.Status)
 	assert.Equal(t, "toinen@example.fi", participant(t, env, c.ParticipantID).Guardians[0].Contact.Email)
@@ -268,7 +267,7 @@ func TestAdultStudentProposal(t *testing.T) {
 	pro, err := s.Propose(ctx, student, c.ID, coaching.Contact{Email: "oma@example.fi", Phone: "+358 40 123 4567"})
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.OfStudent, pro.Whose)
-	_, err = s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Approve: true})
+	_, err = s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Approve: true, Version: pro.Version})
 	require.NoError(t, err)
 	p := participant(t, env, c.ParticipantID)
 	assert.Equal(t, "oma@example.fi", p.Contact.Email)

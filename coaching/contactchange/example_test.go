@@ -46,7 +46,7 @@ func Example() {
 		return
 	}
 	fmt.Println("proposed:", pro.Status, "by the", pro.Whose)
-	pro, err = changes.Decide(ctx, tutor, c.ID, pro.ID, contactchange.Decision{Approve: true})
+	pro, err = changes.Decide(ctx, tutor, c.ID, pro.ID, contactchange.Decision{Approve: true, Version: pro.Version})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -47,7 +47,22 @@
 // A message is one new version of its thread's document: writing one
 // costs the same however long the thread or the case's history is. Two
 // messages written at once on one case conflict on the case's version;
-// the loser is retried (up to three attempts) in a fresh transaction.
+// the loser is written again in a fresh transaction after a short random
+// pause (up to [Options.Attempts] in all). On an engine bound to a host's
+// transaction ([coaching.Engine.In]) the conflict is returned instead:
+// the host retries its own transaction.
+//
+// # Who reads what
+//
+// Staff read every message of a thread. A guardian or the student reads
+// only the messages they wrote or were written to ([Service.Thread]): a
+// staff message to the whole family is read by each of them, one
+// guardian's reply and staff's answer to it by that guardian alone. A
+// thread's document is read only through [Service.Thread]: the generic
+// case read refuses it ([coaching.DocumentKind.Private]), and thread ids
+// are generated, never derived from anything a reader could know.
+// Student-welfare staff do not write through messages
+// ([RuleWelfareStaff]).
 package message
 
 import (
