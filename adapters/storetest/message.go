@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -17,16 +18,26 @@ import (
 
 // RunMessages drives families' messages (coaching/message) and proposed
 // changes of contact details (coaching/contactchange) end to end over a
-// store, whose case documents, notices and participants keep them: the
-// access matrix of every operation — send, reply, read a thread, propose,
-// decide, withdraw, read a proposal — for a guardian of a minor, a
-// guardian of an adult who has not consented, an adult student, another
-// student's guardian, a teacher not on the team, the personal tutor and
-// the head of studies (each refusal is one access-log entry naming its
-// rule), a message thread read back as written, an approved change that
-// reaches the participant, and two concurrent decisions of which exactly
-// one wins while the other gets a *coaching.ConflictError. Adapters call
-// it beside [Run]:
+// store, whose case documents, notices and participants keep them:
+//
+//   - the access matrix of every operation — send, reply, read a thread,
+//     propose, decide, withdraw, read a proposal, and the kernel's generic
+//     read of a thread's and a proposal's document (CaseView.Document,
+//     refused under feature_document: both families are private) — for a
+//     guardian of a minor, a guardian of an adult who has not consented,
+//     an adult student, another student's guardian, a teacher not on the
+//     team, a peer coach and a workplace instructor on the team, a curator
+//     on the team, the personal tutor and the head of studies; each
+//     refusal is one access-log entry naming its rule and writes nothing
+//     (the case's version and notices are unchanged);
+//   - who reads which messages of a thread: staff all, each guardian and
+//     the student only those they wrote or were written to;
+//   - messages and replies written at once on one case, all landing
+//     (conflicts retried), and two concurrent decisions of a proposal of
+//     which exactly one wins while the other gets a
+//     *coaching.ConflictError.
+//
+// Adapters call it beside [Run]:
 //
 //	func TestMessages(t *testing.T) { storetest.RunMessages(t, newStore) }
 func RunMessages(t *testing.T, newStore Harness) {
@@ -35,13 +46,17 @@ func RunMessages(t *testing.T, newStore Harness) {
 		t.Fatal("storetest: the harness is nil")
 	}
 	t.Run("AccessMatrix", func(t *testing.T) { messageMatrix(t, newStore(t)) })
+	t.Run("ThreadParties", func(t *testing.T) { threadParties(t, newStore(t)) })
+	t.Run("ConcurrentMessages", func(t *testing.T) { concurrentMessages(t, newStore(t)) })
 	t.Run("ConcurrentDecisions", func(t *testing.T) { concurrentDecisions(t, newStore(t)) })
 }
 
 const messageOrg coaching.OrganisationID = "org-messages"
 
 // messageWorld is an engine over the store with a minor's and an adult's
-// case, the same personal tutor on both.
+// case, the same personal tutor on both; the minor's team also has a peer
+// coach, a workplace instructor and a curator, and the minor two
+// guardians.
 type messageWorld struct {
 	ctx          context.Context
 	store        coaching.Store
@@ -49,15 +64,20 @@ type messageWorld struct {
 	msgs         *message.Service
 	changes      *contactchange.Service
 	minor, adult coaching.Case
+	minorStudent coaching.Actor
 }
 
 var (
-	mTutor   = coaching.Actor{ID: "m-tutor", Name: "Tiina Tutor", Organisation: messageOrg, Roles: []coaching.Role{coaching.RolePersonalTutor}}
-	mHead    = coaching.Actor{ID: "m-head", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-	mTeacher = coaching.Actor{ID: "m-teacher", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleTeacher}}
-	mGMinor  = coaching.Actor{ID: "m-guardian-minor", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
-	mGAdult  = coaching.Actor{ID: "m-guardian-adult", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
-	mGOther  = coaching.Actor{ID: "m-guardian-other", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
+	mTutor      = coaching.Actor{ID: "m-tutor", Name: "Tiina Tutor", Organisation: messageOrg, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	mHead       = coaching.Actor{ID: "m-head", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	mTeacher    = coaching.Actor{ID: "m-teacher", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleTeacher}}
+	mPeer       = coaching.Actor{ID: "m-peer", Organisation: messageOrg, Roles: []coaching.Role{coaching.RolePeerCoach}}
+	mInstructor = coaching.Actor{ID: "m-instructor", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleWorkplaceInstructor}}
+	mCurator    = coaching.Actor{ID: "m-curator", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleCurator}}
+	mGMinor     = coaching.Actor{ID: "m-guardian-minor", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
+	mGMinor2    = coaching.Actor{ID: "m-guardian-minor-2", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
+	mGAdult     = coaching.Actor{ID: "m-guardian-adult", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
+	mGOther     = coaching.Actor{ID: "m-guardian-other", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
 )
 
 func newMessageWorld(t *testing.T, store coaching.Store) *messageWorld {
@@ -73,18 +93,27 @@ func newMessageWorld(t *testing.T, store coaching.Store) *messageWorld {
 	require.NoError(t, err)
 	w.changes, err = contactchange.New(eng, nil)
 	require.NoError(t, err)
-	team := []coaching.TeamMember{{ActorID: mTutor.ID, Role: coaching.RolePersonalTutor, Name: mTutor.Name,
-		Contact: coaching.Contact{Email: "tutor@example.fi"}, Language: coaching.Finnish}}
-	enrol := func(id coaching.ParticipantID, born coaching.Date, g coaching.Actor) coaching.Case {
-		c, err := eng.Enrol(w.ctx, mTutor, coaching.EnrolParams{Model: coaching.ModelPilot, Team: team, Participant: coaching.Participant{
-			ID: id, GivenNames: "Testi", FamilyName: "Opiskelija", BirthDate: born, Organisation: messageOrg, Language: coaching.Finnish,
-			Contact:   coaching.Contact{Email: string(id) + "@example.fi"},
-			Guardians: []coaching.Guardian{{ID: g.ID, Name: "Huoltaja", Contact: coaching.Contact{Email: g.ID + "@example.fi"}, Language: coaching.Swedish}}}})
+	member := func(a coaching.Actor, r coaching.Role) coaching.TeamMember {
+		return coaching.TeamMember{ActorID: a.ID, Role: r, Name: a.ID, Contact: coaching.Contact{Email: a.ID + "@example.fi"}, Language: coaching.Finnish}
+	}
+	tutor := member(mTutor, coaching.RolePersonalTutor)
+	tutor.Name = mTutor.Name
+	enrol := func(id coaching.ParticipantID, born coaching.Date, team []coaching.TeamMember, gs ...coaching.Actor) coaching.Case {
+		p := coaching.Participant{ID: id, GivenNames: "Testi", FamilyName: "Opiskelija", BirthDate: born, Organisation: messageOrg,
+			Language: coaching.Finnish, Contact: coaching.Contact{Email: string(id) + "@example.fi"}}
+		for _, g := range gs {
+			p.Guardians = append(p.Guardians, coaching.Guardian{ID: g.ID, Name: "Huoltaja " + g.ID, Contact: coaching.Contact{Email: g.ID + "@example.fi"},
+				Language: coaching.Swedish})
+		}
+		c, err := eng.Enrol(w.ctx, mTutor, coaching.EnrolParams{Model: coaching.ModelPilot, Team: team, Participant: p})
 		require.NoError(t, err)
 		return c
 	}
-	w.minor = enrol("m-minor", coaching.NewDate(2010, 5, 1), mGMinor)
-	w.adult = enrol("m-adult", coaching.NewDate(2008, 3, 1), mGAdult) // 18 since March, no consent
+	w.minor = enrol("m-minor", coaching.NewDate(2010, 5, 1), []coaching.TeamMember{tutor, member(mPeer, coaching.RolePeerCoach),
+		member(mInstructor, coaching.RoleWorkplaceInstructor), member(mCurator, coaching.RoleCurator)}, mGMinor, mGMinor2)
+	w.adult = enrol("m-adult", coaching.NewDate(2008, 3, 1), []coaching.TeamMember{tutor}, mGAdult) // 18 since March, no consent
+	w.minorStudent = coaching.Actor{ID: "m-student-minor", Organisation: messageOrg, Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: w.minor.ParticipantID}}}
 	return w
 }
 
@@ -95,6 +124,41 @@ func (w *messageWorld) enqueue(t *testing.T, n coaching.Notice) {
 		n.Subject, n.Body = "Ilmoitus", "…"
 	}
 	require.NoError(t, w.store.Update(w.ctx, func(tx coaching.Tx) error { _, err := tx.Enqueue(w.ctx, n); return err }))
+}
+
+// state is what a refusal must leave as it was: the case's version and
+// its notices.
+func (w *messageWorld) state(t *testing.T, id coaching.CaseID) (int64, int) {
+	t.Helper()
+	var version int64
+	var notices int
+	require.NoError(t, w.store.View(w.ctx, func(tx coaching.ReadTx) error {
+		c, err := tx.Case(w.ctx, id)
+		if err != nil {
+			return err
+		}
+		version = c.Version
+		ns, err := tx.Notices(w.ctx, coaching.NoticeQuery{CaseID: id})
+		notices = len(ns)
+		return err
+	}))
+	return version, notices
+}
+
+// noticesTo returns the case's notices to recipient, oldest first.
+func (w *messageWorld) noticesTo(t *testing.T, id coaching.CaseID, recipient string) []coaching.Notice {
+	t.Helper()
+	var out []coaching.Notice
+	require.NoError(t, w.store.View(w.ctx, func(tx coaching.ReadTx) error {
+		all, err := tx.Notices(w.ctx, coaching.NoticeQuery{CaseID: id})
+		for _, n := range all {
+			if n.Recipient.ID == recipient {
+				out = append(out, n)
+			}
+		}
+		return err
+	}))
+	return out
 }
 
 func messageMatrix(t *testing.T, store coaching.Store) {
@@ -113,83 +177,113 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	assert.Equal(t, minorThread.Text, got[0].Text, "the thread reads back as written")
-	assert.Len(t, got[0].To, 2, "the student and the guardian")
+	assert.Len(t, got[0].To, 3, "the student and both guardians")
 
 	// Proposals to decide, withdraw and read.
-	propose := func(a coaching.Actor, c coaching.Case, email string) string {
-		p, err := w.changes.Propose(ctx, a, c.ID, coaching.Contact{Email: email})
+	n := 0
+	propose := func(a coaching.Actor, c coaching.Case) contactchange.Proposal {
+		n++
+		p, err := w.changes.Propose(ctx, a, c.ID, coaching.Contact{Email: fmt.Sprintf("uusi-%d@example.fi", n)})
 		require.NoError(t, err)
-		return p.ID
+		return p
 	}
-	byGuardian := []string{propose(mGMinor, w.minor, "a@example.fi"), propose(mGMinor, w.minor, "b@example.fi"), propose(mGMinor, w.minor, "c@example.fi")}
-	byStudent := []string{propose(adultStudent, w.adult, "d@example.fi"), propose(adultStudent, w.adult, "e@example.fi")}
+	byGuardian := propose(mGMinor, w.minor)
+	byStudent := propose(adultStudent, w.adult)
 
 	type row struct {
 		who   string
 		actor coaching.Actor
 		c     coaching.Case
-		// the proposal the row decides, withdraws and reads
-		proposal string
+		// the proposal the row reads (and decides, when refused)
+		proposal contactchange.Proposal
 		thread   string
 		want     map[string]string // operation → "allow" or the denying rule
 	}
 	const A = "allow"
 	gs, ga, gr, st := coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianRelation, coaching.RuleSupportTeam
-	rows := []row{
-		{"guardian of a minor", mGMinor, w.minor, byGuardian[0], minorThread.Thread, map[string]string{
-			"send": message.RuleStaffOnly, "reply": A, "thread": A, "propose": A, "decide": gs, "withdraw": A, "get": A}},
-		{"guardian of an adult without consent", mGAdult, w.adult, byStudent[0], adultThread.Thread, map[string]string{
-			"send": ga, "reply": ga, "thread": ga, "propose": ga, "decide": gs, "withdraw": ga, "get": ga}},
-		{"adult student", adultStudent, w.adult, byStudent[1], adultThread.Thread, map[string]string{
-			"send": message.RuleStaffOnly, "reply": A, "thread": A, "propose": A, "decide": coaching.RuleStudentSelf, "withdraw": A, "get": A}},
-		{"another student's guardian", mGOther, w.minor, byGuardian[0], minorThread.Thread, map[string]string{
-			"send": gr, "reply": gr, "thread": gr, "propose": gr, "decide": gr, "withdraw": gr, "get": gr}},
-		{"teacher not on the team", mTeacher, w.minor, byGuardian[0], minorThread.Thread, map[string]string{
-			"send": st, "reply": st, "thread": st, "propose": st, "decide": st, "withdraw": st, "get": st}},
-		{"personal tutor", mTutor, w.minor, byGuardian[1], minorThread.Thread, map[string]string{
-			"send": A, "reply": A, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A}},
-		{"head of studies", mHead, w.minor, byGuardian[2], minorThread.Thread, map[string]string{
-			"send": A, "reply": A, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A}},
+	fd, np := coaching.RuleFeatureDocument, coaching.RuleNotPermitted
+	onTeam := func(a coaching.Actor) bool {
+		return a.HasRole(coaching.RolePersonalTutor) || a.HasRole(coaching.RoleCurator)
 	}
+	rows := []row{
+		{"guardian of a minor", mGMinor, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": message.RuleStaffOnly, "reply": A, "thread": A, "propose": A, "decide": gs, "withdraw": A, "get": A, "thread doc": fd, "proposal doc": fd}},
+		{"guardian of an adult without consent", mGAdult, w.adult, byStudent, adultThread.Thread, map[string]string{
+			"send": ga, "reply": ga, "thread": ga, "propose": ga, "decide": gs, "withdraw": ga, "get": ga, "thread doc": ga, "proposal doc": ga}},
+		{"adult student", adultStudent, w.adult, byStudent, adultThread.Thread, map[string]string{
+			"send": message.RuleStaffOnly, "reply": A, "thread": A, "propose": A, "decide": coaching.RuleStudentSelf, "withdraw": A, "get": A,
+			"thread doc": fd, "proposal doc": fd}},
+		{"the minor's other guardian, the proposal not theirs", mGMinor2, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": message.RuleStaffOnly, "reply": A, "thread": A, "propose": A, "decide": gs, "withdraw": A,
+			"get": contactchange.RuleOwnProposal, "thread doc": fd, "proposal doc": fd}},
+		{"another student's guardian", mGOther, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": gr, "reply": gr, "thread": gr, "propose": gr, "decide": gr, "withdraw": gr, "get": gr, "thread doc": gr, "proposal doc": gr}},
+		{"teacher not on the team", mTeacher, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": st, "reply": st, "thread": st, "propose": st, "decide": st, "withdraw": st, "get": st, "thread doc": st, "proposal doc": st}},
+		{"peer coach on the team", mPeer, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": st, "reply": st, "thread": st, "propose": np, "decide": st, "withdraw": np, "get": st, "thread doc": st, "proposal doc": st}},
+		{"workplace instructor on the team", mInstructor, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": st, "reply": st, "thread": st, "propose": st, "decide": st, "withdraw": st, "get": st, "thread doc": st, "proposal doc": st}},
+		{"curator on the team", mCurator, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": message.RuleWelfareStaff, "reply": message.RuleWelfareStaff, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A,
+			"thread doc": fd, "proposal doc": fd}},
+		{"personal tutor", mTutor, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": A, "reply": A, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A, "thread doc": fd, "proposal doc": fd}},
+		{"head of studies", mHead, w.minor, byGuardian, minorThread.Thread, map[string]string{
+			"send": A, "reply": A, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A, "thread doc": fd, "proposal doc": fd}},
+	}
+	lastApproved := ""
 	for i, r := range rows {
 		// A notice addressed to the row's actor to reply to: for staff a
 		// guardian's reply to them, for families an absence notice.
 		noticeID := "m-notice-" + r.actor.ID
-		n := coaching.Notice{ID: noticeID, CaseID: r.c.ID, Kind: coaching.NoticeKindAbsence, Recipient: coaching.Recipient{ID: r.actor.ID}}
-		if r.actor.HasRole(coaching.RolePersonalTutor) || r.actor.HasRole(coaching.RoleHeadOfStudies) {
-			n.Kind, n.Data = message.NoticeKindReply, map[string]string{message.DataThread: "mstaff" + string(rune('a'+i)),
+		nt := coaching.Notice{ID: noticeID, CaseID: r.c.ID, Kind: coaching.NoticeKindAbsence, Recipient: coaching.Recipient{ID: r.actor.ID}}
+		if onTeam(r.actor) || r.actor.HasRole(coaching.RoleHeadOfStudies) {
+			nt.Kind, nt.Data = message.NoticeKindReply, map[string]string{message.DataThread: "mstaff" + string(rune('a'+i)),
 				message.DataFrom: mGMinor.ID, message.DataFromKind: string(message.Guardian)}
 		}
-		w.enqueue(t, n)
+		w.enqueue(t, nt)
+		generic := func(kind string) error {
+			return w.eng.ReadCase(ctx, r.actor, coaching.OpReadRequests, r.c.ID, func(v *coaching.CaseView) error {
+				_, err := v.Document(kind, 0)
+				return err
+			})
+		}
 		ops := []struct {
 			name string
-			do   func() error
+			do   func(want string) error
 		}{
-			{"send", func() error {
+			{"send", func(string) error {
 				_, err := w.msgs.Send(ctx, r.actor, r.c.ID, message.SendParams{To: message.ToStudent, Subject: "Aihe", Text: "Teksti"})
 				return err
 			}},
-			{"reply", func() error {
+			{"reply", func(string) error {
 				_, err := w.msgs.Reply(ctx, r.actor, r.c.ID, message.ReplyParams{NoticeID: noticeID, Text: "Vastaus"})
 				return err
 			}},
-			{"thread", func() error { _, err := w.msgs.Thread(ctx, r.actor, r.c.ID, r.thread); return err }},
-			{"propose", func() error {
+			{"thread", func(string) error { _, err := w.msgs.Thread(ctx, r.actor, r.c.ID, r.thread); return err }},
+			{"thread doc", func(string) error { return generic("message_" + r.thread) }},
+			{"propose", func(string) error {
 				_, err := w.changes.Propose(ctx, r.actor, r.c.ID, coaching.Contact{Email: "uusi-" + r.actor.ID + "@example.fi"})
 				return err
 			}},
-			{"decide", func() error {
-				_, err := w.changes.Decide(ctx, r.actor, r.c.ID, r.proposal, contactchange.Decision{Approve: true})
+			{"decide", func(want string) error {
+				pro := r.proposal
+				if want == A {
+					pro = propose(mGMinor, w.minor) // against the details recorded now
+				}
+				got, err := w.changes.Decide(ctx, r.actor, r.c.ID, pro.ID, contactchange.Decision{Approve: true, Version: pro.Version})
+				if err == nil {
+					lastApproved = got.Contact.Email
+				}
 				return err
 			}},
-			{"get", func() error { _, err := w.changes.Get(ctx, r.actor, r.c.ID, r.proposal); return err }},
-			{"withdraw", func() error {
-				id := r.proposal
-				if r.actor.ID == mGMinor.ID {
-					id = propose(mGMinor, w.minor, "w@example.fi")
-				}
-				if r.actor.ID == adultStudent.ID {
-					id = propose(adultStudent, w.adult, "w@example.fi")
+			{"get", func(string) error { _, err := w.changes.Get(ctx, r.actor, r.c.ID, r.proposal.ID); return err }},
+			{"proposal doc", func(string) error { return generic("contactchange_" + r.proposal.ID) }},
+			{"withdraw", func(want string) error {
+				id := r.proposal.ID
+				if want == A {
+					id = propose(r.actor, r.c).ID
 				}
 				_, err := w.changes.Withdraw(ctx, r.actor, r.c.ID, id)
 				return err
@@ -197,9 +291,11 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 		}
 		for _, op := range ops {
 			t.Run(r.who+"/"+op.name, func(t *testing.T) {
-				want := r.want[op.name]
+				want, ok := r.want[op.name]
+				require.True(t, ok, "the row names every operation")
 				before := accessEntries(t, store)
-				err := op.do()
+				version, notices := w.state(t, r.c.ID)
+				err := op.do(want)
 				if want == A {
 					require.NoError(t, err)
 					return
@@ -211,18 +307,97 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 				require.Len(t, after, len(before)+1, "one access-log entry per refusal")
 				assert.Equal(t, want, after[len(after)-1].Rule)
 				assert.False(t, after[len(after)-1].Allowed)
+				v, n := w.state(t, r.c.ID)
+				assert.Equal(t, version, v, "a refusal writes nothing to the case")
+				assert.Equal(t, notices, n, "a refusal sends no notice")
 			})
 		}
 	}
-	// The tutor's approval reached the participant with its date.
+	// The last approval reached the participant.
+	require.NotEmpty(t, lastApproved)
 	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
 		p, err := tx.Participant(ctx, w.minor.ParticipantID)
 		if err != nil {
 			return err
 		}
-		assert.Equal(t, "c@example.fi", p.Guardians[0].Contact.Email, "the head of studies approved the third proposal, after the tutor the second")
+		assert.Equal(t, lastApproved, p.Guardians[0].Contact.Email, "the head of studies' approval, the last")
 		return nil
 	}))
+}
+
+// threadParties: the tutor writes to the whole family; one guardian's
+// reply and the tutor's answer are that guardian's alone, the student's
+// reply the student's alone; staff read everything.
+func threadParties(t *testing.T, store coaching.Store) {
+	w := newMessageWorld(t, store)
+	ctx := w.ctx
+	sent, err := w.msgs.Send(ctx, mTutor, w.minor.ID, message.SendParams{To: message.ToFamily, Subject: "Tervetuloa", Text: "to all"})
+	require.NoError(t, err)
+	reply := func(a coaching.Actor, recipient, text string) {
+		t.Helper()
+		ns := w.noticesTo(t, w.minor.ID, recipient)
+		require.NotEmpty(t, ns, recipient)
+		_, err := w.msgs.Reply(ctx, a, w.minor.ID, message.ReplyParams{NoticeID: ns[len(ns)-1].ID, Text: text})
+		require.NoError(t, err, a.ID)
+	}
+	reply(mGMinor, mGMinor.ID, "guardian 1 only")
+	reply(mTutor, mTutor.ID, "to guardian 1")
+	reply(w.minorStudent, string(w.minor.ParticipantID), "student only")
+	reply(mTutor, mTutor.ID, "to the student")
+	texts := func(a coaching.Actor) []string {
+		t.Helper()
+		ms, err := w.msgs.Thread(ctx, a, w.minor.ID, sent.Thread)
+		require.NoError(t, err, a.ID)
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Text)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"to all", "guardian 1 only", "to guardian 1"}, texts(mGMinor))
+	assert.Equal(t, []string{"to all"}, texts(mGMinor2))
+	assert.Equal(t, []string{"to all", "student only", "to the student"}, texts(w.minorStudent))
+	assert.Len(t, texts(mTutor), 5)
+	assert.Len(t, texts(mHead), 5)
+}
+
+// concurrentMessages: messages and replies to one thread written at once
+// on one case all land, each its own version.
+func concurrentMessages(t *testing.T, store coaching.Store) {
+	w := newMessageWorld(t, store)
+	ctx := w.ctx
+	sent, err := w.msgs.Send(ctx, mTutor, w.minor.ID, message.SendParams{To: message.ToGuardians, Subject: "Kysely", Text: "?"})
+	require.NoError(t, err)
+	toGuardian := w.noticesTo(t, w.minor.ID, mGMinor.ID)
+	require.Len(t, toGuardian, 1)
+	const sends, replies = 6, 4
+	errs := make([]error, sends+replies)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if i < sends {
+				_, errs[i] = w.msgs.Send(ctx, mTutor, w.minor.ID, message.SendParams{To: message.ToStudent, Subject: fmt.Sprint("m", i), Text: "x"})
+				return
+			}
+			_, errs[i] = w.msgs.Reply(ctx, mGMinor, w.minor.ID, message.ReplyParams{NoticeID: toGuardian[0].ID, Text: fmt.Sprint("r", i)})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "write %d", i)
+	}
+	assert.Len(t, w.noticesTo(t, w.minor.ID, string(w.minor.ParticipantID)), sends, "every message reached the student")
+	thread, err := w.msgs.Thread(ctx, mTutor, w.minor.ID, sent.Thread)
+	require.NoError(t, err)
+	require.Len(t, thread, 1+replies, "every reply joined the thread")
+	for i, m := range thread {
+		assert.Equal(t, int64(i+1), m.Seq)
+	}
 }
 
 func concurrentDecisions(t *testing.T, store coaching.Store) {
@@ -233,7 +408,7 @@ func concurrentDecisions(t *testing.T, store coaching.Store) {
 	deciders := []struct {
 		a coaching.Actor
 		d contactchange.Decision
-	}{{mTutor, contactchange.Decision{Approve: true}}, {mHead, contactchange.Decision{Reason: "not confirmed"}}}
+	}{{mTutor, contactchange.Decision{Approve: true, Version: pro.Version}}, {mHead, contactchange.Decision{Reason: "not confirmed", Version: pro.Version}}}
 	errs := make([]error, len(deciders))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
