@@ -98,7 +98,13 @@
 // student's e-mail address and phone number, and each recorded guardian's
 // (matched by their number in the file) — instead of being reported as
 // already enrolled; names, guardians added or removed and the other
-// columns are not changed by a re-import. A contact detail changed in
+// columns are not changed by a re-import. Only the columns the header
+// names are written: a file without the phone column leaves every phone
+// number as it is, while an empty cell in a column the header names
+// clears the value (the SIS has none). A guardian is updated only when
+// the row names them as recorded under their number (the same name but
+// for case and spacing): guardians in another order, or replaced, are
+// reported in [Report.Conflicts] (column guardianN_name) and not written. A contact detail changed in
 // valmennus (an approved proposal of the guardian or the student, package
 // coaching/contactchange, which records the date in
 // [coaching.Participant.ContactChangedOn] and
@@ -110,8 +116,13 @@
 // change wins: its values are written and the contact is the SIS's again
 // (its ContactChangedOn cleared). What a re-import wrote is listed in
 // [Report.Updated] and audited on each of the participant's cases (kind
-// [AuditKind], the columns named, never the values). Update runs each row
-// in a change of its own under the policy's enrol rule and cannot be
+// [AuditKind], the columns named, never the values; [Updated.SISAgain]
+// names whose details are the SIS's again when only a valmennus date was
+// cleared). Update runs each row in a change of its own under the
+// policy's decide_request rule — the school's staff on one of the
+// student's teams, or the head of studies: importing (enrol) is not
+// enough to change a student's details, and a row the importer may not
+// update is reported as a problem ("not updated") — and cannot be
 // combined with Strict.
 //
 // # Access

@@ -87,6 +87,9 @@ type row struct {
 	guardianOf []int
 	// updatedOn is the SIS record's updated_on date (zero when not given).
 	updatedOn coaching.Date
+	// named are the columns the header names (a column index): a
+	// re-import writes only those.
+	named map[string]int
 }
 
 // parsed is what parse read.
@@ -449,7 +452,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 	})
 	out.problems = c.problems
 	out.row = row{line: line, externalID: ext, participant: p, record: EnrolmentRecord{Group: get(colGroup), StartDate: start}, guardianOf: guardianOf,
-		updatedOn: updated}
+		updatedOn: updated, named: index}
 	out.code = code.Reveal()
 	return out
 }

@@ -3,7 +3,10 @@ package sis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -24,8 +27,13 @@ type Updated struct {
 	ExternalID  string                 `json:"external_id"`
 	Participant coaching.ParticipantID `json:"participant"`
 	// Columns are the columns whose value was written (e.g. "email",
-	// "guardian1_phone").
+	// "guardian1_phone"); empty when only SISAgain changed.
 	Columns []string `json:"columns"`
+	// SISAgain names whose contact details are the SIS's again ("student",
+	// "guardian1", "guardian2"): a change made in valmennus was
+	// overtaken by a newer SIS record, and its date cleared (even when the
+	// values were already the same).
+	SISAgain []string `json:"sis_again,omitempty"`
 }
 
 // Conflict is a contact detail a re-import kept: it was changed in
@@ -69,12 +77,14 @@ func enrolledAlready(ctx context.Context, eng *coaching.Engine, actor coaching.A
 }
 
 // merge writes the SIS contact in onto the stored contact cur, field by
-// field, unless cur was changed in valmennus (changedOn) on or after the
-// SIS record's date — or, the record having no date, at all since the
-// import that last wrote it (the import clears the date when the SIS's
-// newer record wins). It returns the merged contact and its date, the
-// columns written and the conflicts.
-func merge(cur, in coaching.Contact, changedOn, updatedOn coaching.Date, emailCol, phoneCol string) (coaching.Contact, coaching.Date, []string, []Conflict) {
+// field — only the columns the header names (named), an empty cell
+// clearing the value — unless cur was changed in valmennus (changedOn) on
+// or after the SIS record's date — or, the record having no date, at all
+// since the import that last wrote it (the import clears the date when
+// the SIS's newer record wins, when the header names either column).
+// It returns the merged contact and its date, the columns written and the
+// conflicts.
+func merge(cur, in coaching.Contact, changedOn, updatedOn coaching.Date, emailCol, phoneCol string, named map[string]int) (coaching.Contact, coaching.Date, []string, []Conflict) {
 	keep := !changedOn.IsZero() && (updatedOn.IsZero() || !changedOn.Before(updatedOn))
 	msg := "kept: changed in valmennus on " + changedOn.String() + ", on or after the SIS record (updated_on " + updatedOn.String() + ")"
 	if updatedOn.IsZero() {
@@ -83,11 +93,16 @@ func merge(cur, in coaching.Contact, changedOn, updatedOn coaching.Date, emailCo
 	out := cur
 	var written []string
 	var conflicts []Conflict
+	carried := false
 	for _, f := range []struct {
 		col       string
 		cur, next *string
 		in        string
 	}{{emailCol, &cur.Email, &out.Email, in.Email}, {phoneCol, &cur.Phone, &out.Phone, in.Phone}} {
+		if _, ok := named[f.col]; !ok {
+			continue // the file does not carry it: left as it is
+		}
+		carried = true
 		if *f.cur == f.in {
 			continue
 		}
@@ -98,26 +113,41 @@ func merge(cur, in coaching.Contact, changedOn, updatedOn coaching.Date, emailCo
 		*f.next = f.in
 		written = append(written, f.col)
 	}
-	if !keep && !changedOn.IsZero() {
+	if !keep && !changedOn.IsZero() && carried {
 		changedOn = coaching.Date{} // the SIS's newer record is the contact now
 	}
 	return out, changedOn, written, conflicts
 }
 
+// sameName reports whether two names are the same but for case and
+// spacing.
+func sameName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
 // update writes a row's contact details onto its participant, already
-// enrolled, in a change of its own under the policy's enrol rule, with an
-// audit entry on each of the participant's cases when anything changed.
+// enrolled, in a change of its own under the policy's decide_request rule
+// (the school's staff on one of the participant's cases, or the head of
+// studies: the import's own enrol rule lets any staff member import, not
+// change a student's details), with an audit entry on each of the
+// participant's cases when anything changed. A guardian is updated only
+// when the row names them as recorded under their number (the same name
+// but for case and spacing); otherwise the row's guardian is reported as
+// a conflict and not written.
 func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r row, rep *Report) error {
-	var written []string
+	var written, again []string
 	var conflicts []Conflict
-	_, err := eng.ChangeParticipant(ctx, actor, coaching.OpEnrol, r.participant.ID, func(ch *coaching.ParticipantChange) error {
-		written, conflicts = nil, nil
+	_, err := eng.ChangeParticipant(ctx, actor, coaching.OpDecideRequest, r.participant.ID, func(ch *coaching.ParticipantChange) error {
+		written, again, conflicts = nil, nil, nil
 		p := ch.Participant()
 		next := p
 		var w []string
 		var cs []Conflict
-		next.Contact, next.ContactChangedOn, w, cs = merge(p.Contact, r.participant.Contact, p.ContactChangedOn, r.updatedOn, colEmail, colPhone)
+		next.Contact, next.ContactChangedOn, w, cs = merge(p.Contact, r.participant.Contact, p.ContactChangedOn, r.updatedOn, colEmail, colPhone, r.named)
 		written, conflicts = append(written, w...), append(conflicts, cs...)
+		if next.ContactChangedOn != p.ContactChangedOn {
+			again = append(again, "student")
+		}
 		next.Guardians = append([]coaching.Guardian(nil), p.Guardians...)
 		for i, g := range r.participant.Guardians {
 			n := r.guardianOf[i]
@@ -126,23 +156,29 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 					continue
 				}
 				sg := &next.Guardians[j]
-				sg.Contact, sg.ContactChangedOn, w, cs = merge(sg.Contact, g.Contact, sg.ContactChangedOn, r.updatedOn, guardianCol(n, "email"), guardianCol(n, "phone"))
+				if !sameName(sg.Name, g.Name) {
+					conflicts = append(conflicts, Conflict{Column: guardianCol(n, "name"), Message: fmt.Sprintf(
+						"not updated: the name differs from guardian %d's as recorded; a re-import does not match guardians again (reordered or replaced guardians are changed by hand)", n)})
+					continue
+				}
+				before := sg.ContactChangedOn
+				sg.Contact, sg.ContactChangedOn, w, cs = merge(sg.Contact, g.Contact, sg.ContactChangedOn, r.updatedOn, guardianCol(n, "email"), guardianCol(n, "phone"), r.named)
 				written, conflicts = append(written, w...), append(conflicts, cs...)
+				if sg.ContactChangedOn != before {
+					again = append(again, "guardian"+strconv.Itoa(n))
+				}
 			}
 		}
-		dirty := len(written) > 0 || next.ContactChangedOn != p.ContactChangedOn
-		for j := range next.Guardians {
-			dirty = dirty || next.Guardians[j].ContactChangedOn != p.Guardians[j].ContactChangedOn
-		}
-		if !dirty {
+		if len(written) == 0 && len(again) == 0 {
 			return nil
 		}
 		if err := ch.Update(next); err != nil {
 			return err
 		}
 		payload, err := json.Marshal(struct {
-			Columns []string `json:"columns"`
-		}{written})
+			Columns  []string `json:"columns"`
+			SISAgain []string `json:"sis_again,omitempty"`
+		}{append([]string{}, written...), again})
 		if err != nil {
 			return err
 		}
@@ -156,14 +192,19 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 			rep.Problems = append(rep.Problems, probs...)
 			return nil
 		}
+		var fe *coaching.ForbiddenError
+		if errors.As(err, &fe) {
+			rep.Problems = append(rep.Problems, RowProblem{Line: r.line, Message: "not updated: the importer is neither on one of the student's teams nor the head of studies (" + fe.Rule + ")"})
+			return nil
+		}
 		return err
 	}
 	for i := range conflicts {
 		conflicts[i].Line, conflicts[i].Participant = r.line, r.participant.ID
 	}
 	rep.Conflicts = append(rep.Conflicts, conflicts...)
-	if len(written) > 0 {
-		rep.Updated = append(rep.Updated, Updated{Line: r.line, ExternalID: r.externalID, Participant: r.participant.ID, Columns: written})
+	if len(written) > 0 || len(again) > 0 {
+		rep.Updated = append(rep.Updated, Updated{Line: r.line, ExternalID: r.externalID, Participant: r.participant.ID, Columns: written, SISAgain: again})
 	}
 	return nil
 }
