@@ -263,23 +263,14 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 	// Find every row already enrolled before writing anything, so the
 	// report lists them all (the transaction would stop at the first).
 	// Only existence is read.
-	ids := make([]coaching.ParticipantID, len(rows))
-	for i, r := range rows {
-		ids[i] = r.participant.ID
-	}
-	var known map[coaching.ParticipantID]bool
-	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
-		var err error
-		known, err = s.Enrolled(opts.Organisation, ids)
+	known, err := enrolled(ctx, eng, actor, opts.Organisation, rows)
+	if err != nil {
 		return err
-	})
+	}
 	for _, r := range rows {
 		if known[r.participant.ID] {
 			rep.Problems = append(rep.Problems, alreadyEnrolled(r.line))
 		}
-	}
-	if err != nil {
-		return fmt.Errorf("sis: looking for participants already enrolled: %w", err)
 	}
 	if len(rep.Problems) > 0 {
 		return nil

@@ -60,6 +60,12 @@ func enrolledAlready(ctx context.Context, eng *coaching.Engine, actor coaching.A
 	if !opts.Update || len(rows) == 0 {
 		return nil, nil
 	}
+	return enrolled(ctx, eng, actor, opts.Organisation, rows)
+}
+
+// enrolled returns which rows' participants are enrolled in org (only
+// their existence is read).
+func enrolled(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, org coaching.OrganisationID, rows []row) (map[coaching.ParticipantID]bool, error) {
 	ids := make([]coaching.ParticipantID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.participant.ID
@@ -67,7 +73,7 @@ func enrolledAlready(ctx context.Context, eng *coaching.Engine, actor coaching.A
 	var known map[coaching.ParticipantID]bool
 	err := eng.Read(ctx, actor, func(s *coaching.Scope) error {
 		var err error
-		known, err = s.Enrolled(opts.Organisation, ids)
+		known, err = s.Enrolled(org, ids)
 		return err
 	})
 	if err != nil {

@@ -47,6 +47,7 @@
 package contactchange
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -451,9 +452,11 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 			// their guardians being informed: not told.
 		case gi >= 0:
 			g := p.Guardians[gi]
-			told = &coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: language(g.Language, p.Language)}
+			r := coaching.TeamMember{ActorID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: cmp.Or(g.Language, p.Language)}.Recipient()
+			told = &r
 		default:
-			told = &coaching.Recipient{ID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: language(p.Language, "")}
+			r := coaching.TeamMember{ActorID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: p.Language}.Recipient()
+			told = &r
 		}
 		var notices []coaching.Notice
 		if told != nil {
@@ -651,14 +654,4 @@ func responsible(c coaching.Case) []coaching.TeamMember {
 		}
 	}
 	return nil
-}
-
-func language(l, fallback coaching.Language) coaching.Language {
-	switch {
-	case l.Valid():
-		return l
-	case fallback.Valid():
-		return fallback
-	}
-	return coaching.Finnish
 }

@@ -66,6 +66,7 @@
 package message
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -281,15 +282,7 @@ func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.Ca
 	if len(pr) > 0 {
 		return Message{}, &coaching.ValidationError{Subject: "message", Problems: pr}
 	}
-	return s.write(ctx, actor, func(sc *coaching.Scope) (Message, error) {
-		c, err := sc.Case(coaching.OpSendMessage, id)
-		if err != nil {
-			return Message{}, err
-		}
-		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
-		if err != nil {
-			return Message{}, err
-		}
+	return s.write(ctx, actor, id, func(sc *coaching.Scope, c coaching.Case, p coaching.Participant) (Message, error) {
 		from := sender(actor, c, p)
 		if from.Kind != Staff {
 			return Message{}, sc.DenyCase(coaching.OpSendMessage, c, RuleStaffOnly, "only staff start a message; a guardian or a student replies to a notice")
@@ -349,15 +342,7 @@ func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.C
 	if pr := textProblems(text); len(pr) > 0 {
 		return Message{}, &coaching.ValidationError{Subject: "reply", Problems: pr}
 	}
-	return s.write(ctx, actor, func(sc *coaching.Scope) (Message, error) {
-		c, err := sc.Case(coaching.OpSendMessage, id)
-		if err != nil {
-			return Message{}, err
-		}
-		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
-		if err != nil {
-			return Message{}, err
-		}
+	return s.write(ctx, actor, id, func(sc *coaching.Scope, c coaching.Case, p coaching.Participant) (Message, error) {
 		n, err := sc.ReadTx().Notice(sc.Context(), noticeID)
 		if err != nil || n.CaseID != id || !addressedTo(actor, n, p) {
 			if err != nil && !errors.Is(err, coaching.ErrNotFound) {
@@ -490,12 +475,13 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 // (coaching.Engine.In): the host's transaction is not retried.
 var errBoundConflict = errors.New("message: a concurrent change of the case won, in the host's transaction (not retried)")
 
-// write runs fn in a write scope, again in a fresh one when a concurrent
+// write runs fn in a write scope with case id (send_message allowed) and
+// its participant, again in a fresh one when a concurrent
 // change of the case won, after a short random pause that grows with each
 // attempt (s.attempts in all). On an engine bound to a host's transaction
 // (coaching.Engine.In) there is no fresh transaction: the conflict is
 // returned.
-func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *coaching.Scope) (Message, error)) (Message, error) {
+func (s *Service) write(ctx context.Context, actor coaching.Actor, id coaching.CaseID, fn func(sc *coaching.Scope, c coaching.Case, p coaching.Participant) (Message, error)) (Message, error) {
 	var out Message
 	var err error
 	var first coaching.Tx
@@ -515,8 +501,15 @@ func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *c
 			} else if sameTx(first, sc.Tx()) {
 				return errors.Join(errBoundConflict, conflict)
 			}
-			var err error
-			out, err = fn(sc)
+			c, err := sc.Case(coaching.OpSendMessage, id)
+			if err != nil {
+				return err
+			}
+			p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+			if err != nil {
+				return err
+			}
+			out, err = fn(sc, c, p)
 			return err
 		})
 		if !errors.Is(err, coaching.ErrConflict) || errors.Is(err, errBoundConflict) {
@@ -707,12 +700,12 @@ func staffRecipient(m coaching.TeamMember) recipient {
 
 func studentRecipient(p coaching.Participant) recipient {
 	return recipient{Party: Party{ID: string(p.ID), Name: p.Name(), Kind: Student, Role: coaching.RoleStudent},
-		to: coaching.Recipient{ID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: lang(p.Language, "")}}
+		to: coaching.TeamMember{ActorID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: p.Language}.Recipient()}
 }
 
 func guardianRecipient(p coaching.Participant, g coaching.Guardian) recipient {
 	return recipient{Party: Party{ID: g.ID, Name: g.Name, Kind: Guardian, Role: coaching.RoleGuardian},
-		to: coaching.Recipient{ID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: lang(g.Language, p.Language)}}
+		to: coaching.TeamMember{ActorID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: cmp.Or(g.Language, p.Language)}.Recipient()}
 }
 
 // guardianRecipients returns the guardians who may be written to on
@@ -751,16 +744,6 @@ func familyRecipient(p coaching.Participant, id string, k PartyKind, today coach
 		return recipient{}, "the guardian who wrote is no longer recorded on the student"
 	}
 	return recipient{}, "the message has no family writer to reply to"
-}
-
-func lang(l, fallback coaching.Language) coaching.Language {
-	switch {
-	case l.Valid():
-		return l
-	case fallback.Valid():
-		return fallback
-	}
-	return coaching.Finnish
 }
 
 // kindName names a notice's kind for the audit reason: the kind's own

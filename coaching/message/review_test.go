@@ -147,3 +147,18 @@ func TestReplySubjectIsTheThreads(t *testing.T) {
 	require.Len(t, back, 2)
 	assert.Equal(t, "Vastaus: Welcome", back[1].Subject)
 }
+
+// A message to a student without contact details is refused, naming "to";
+// nothing is written.
+func TestSendToAStudentWithoutContact(t *testing.T) {
+	env, s := newEnv(t)
+	ctx := context.Background()
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) { p.Contact = coaching.Contact{} })
+	_, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToStudent, Subject: "Hei", Text: "x"})
+	ct.RequireInvalid(t, err, "to")
+	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToFamily, Subject: "Hei", Text: "x"})
+	ct.RequireInvalid(t, err, "to")
+	assert.Empty(t, noticesTo(t, env, c.ID, "guardian-1"), "nothing half-saved")
+	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Hei", Text: "x"})
+	require.NoError(t, err)
+}
