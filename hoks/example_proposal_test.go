@@ -52,7 +52,7 @@ func ExampleService_AcceptProposal() {
 	sum, _ := plans.Summary(ctx, guardian, c.ID)
 	fmt.Println("guardian's summary:", sum.OpenProposals, "open:", sum.OpenProposalTitles)
 
-	acc, v, err := plans.AcceptProposal(ctx, tutor, c.ID, p.Number, hoks.AcceptInput{BasedOn: p.Version, ApproveOn: coaching.DateOf(now),
+	acc, v, err := plans.AcceptProposal(ctx, tutor, c.ID, p.Number, hoks.AcceptInput{BasedOn: p.Version, Approve: true,
 		Note: "Agreed with the employer."})
 	if err != nil {
 		fmt.Println(err)

@@ -34,7 +34,10 @@ func (s Span) String() string { return s.Start.String() + "–" + s.End.String()
 // apply as it is: it names what it changes by what the student saw in the
 // plan (a unit and the period's dates, the goal the plan had), so that it
 // can be applied to a later version of the plan as long as that part of
-// the plan is still as the student saw it ([Service.AcceptProposal]).
+// the plan is still as the student saw it ([Service.AcceptProposal]): the
+// same period — by its identifier (yksilöivä tunniste) when it has one, as
+// eHOKS identifies periods — with the same dates, kind and workplace, or
+// the same goal.
 type PlanChange struct {
 	Kind PlanChangeKind `json:"kind"`
 	// Unit names the unit whose period moves (schedule): a vocational or
@@ -52,8 +55,31 @@ type PlanChange struct {
 	// Goal is the proposed career-plan goal's code URI (goal).
 	Goal string `json:"goal,omitempty"`
 	// GoalBefore is the goal the plan had when the change was proposed
-	// (empty when it had none). [Service.Propose] fills it in.
+	// (empty when it had none). Output only: [Service.Propose] and
+	// [Service.AcceptProposal] fill it in, whatever the caller gave.
 	GoalBefore string `json:"goal_before,omitempty"`
+	// Period is the period as the student saw it (schedule). Output only:
+	// [Service.Propose] fills it in from the plan.
+	Period *PeriodSeen `json:"period,omitempty"`
+}
+
+// PeriodSeen is what identifies the period a schedule change moves beyond
+// its dates: its kind (osaamisen hankkimistapa), its identifier and its
+// workplace, as the plan had them when the change was proposed.
+type PeriodSeen struct {
+	Method     string `json:"method,omitempty"`
+	PeriodID   string `json:"period_id,omitempty"`
+	Workplace  string `json:"workplace,omitempty"`
+	BusinessID string `json:"business_id,omitempty"`
+}
+
+// seenIn is what identifies period m.
+func seenIn(m *AcquisitionMethod) *PeriodSeen {
+	ps := &PeriodSeen{Method: deref(m.MethodCodeURI), PeriodID: deref(m.PeriodID)}
+	if m.Workplace != nil {
+		ps.Workplace, ps.BusinessID = deref(m.Workplace.WorkplaceName), deref(m.Workplace.BusinessID)
+	}
+	return ps
 }
 
 // Describe says the change in plain English, e.g. "move the period
@@ -105,7 +131,7 @@ func (c *PlanChange) check(prefix string) []coaching.FieldProblem {
 		if c.To == c.From && c.To.Start.Valid() {
 			add("to", "the same dates as the period has")
 		}
-		if c.Goal != "" || c.GoalBefore != "" {
+		if c.Goal != "" {
 			add("goal", "not part of a schedule change")
 		}
 	case ChangeGoal:
@@ -160,21 +186,79 @@ func (c *PlanChange) period(p *Plan) (*AcquisitionMethod, string) {
 	}
 	var found *AcquisitionMethod
 	n := 0
+	byID := c.Period != nil && c.Period.PeriodID != ""
 	for _, ms := range lists {
 		for i := range ms {
-			if ms[i].Start == c.From.Start && ms[i].End == c.From.End {
+			if byID && deref(ms[i].PeriodID) == c.Period.PeriodID || !byID && ms[i].Start == c.From.Start && ms[i].End == c.From.End {
 				found = &ms[i]
 				n++
 			}
 		}
 	}
-	switch n {
-	case 0:
+	switch {
+	case n == 0 && byID:
+		return nil, fmt.Sprintf("unit %s has no period %s", c.Unit, c.Period.PeriodID)
+	case n == 0:
 		return nil, fmt.Sprintf("unit %s has no period %s", c.Unit, c.From)
-	case 1:
-		return found, ""
+	case n > 1 && byID:
+		return nil, fmt.Sprintf("unit %s has %d periods %s", c.Unit, n, c.Period.PeriodID)
+	case n > 1:
+		return nil, fmt.Sprintf("unit %s has %d periods %s: the change does not say which", c.Unit, n, c.From)
 	}
-	return nil, fmt.Sprintf("unit %s has %d periods %s: the change does not say which", c.Unit, n, c.From)
+	if found.Start != c.From.Start || found.End != c.From.End {
+		return nil, fmt.Sprintf("unit %s has no period %s: period %s is now %s", c.Unit, c.From, c.Period.PeriodID, Span{Start: found.Start, End: found.End})
+	}
+	if c.Period != nil {
+		now := seenIn(found)
+		switch {
+		case now.Method != c.Period.Method:
+			return nil, fmt.Sprintf("the period %s of unit %s is now of kind %s, not %s", c.From, c.Unit, orNone(now.Method), orNone(c.Period.Method))
+		case now.PeriodID != c.Period.PeriodID:
+			return nil, fmt.Sprintf("the period %s of unit %s is now %s, not %s", c.From, c.Unit, orNone(now.PeriodID), orNone(c.Period.PeriodID))
+		case now.Workplace != c.Period.Workplace || now.BusinessID != c.Period.BusinessID:
+			return nil, fmt.Sprintf("the period %s of unit %s is now at %s, not %s", c.From, c.Unit, orNone(now.Workplace), orNone(c.Period.Workplace))
+		}
+	}
+	return found, ""
+}
+
+// seen checks a student's change against base, the plan version they
+// read, and keeps what they saw there: the period's kind, identifier and
+// workplace (schedule), the plan's goal (goal). It returns the problem
+// when the change does not name a part of base.
+func (c *PlanChange) seen(base *Plan) *coaching.FieldProblem {
+	c.GoalBefore, c.Period = "", nil
+	switch c.Kind {
+	case ChangeGoal:
+		c.GoalBefore = deref(base.CareerPlanCodeURI)
+		if c.Goal == c.GoalBefore {
+			return &coaching.FieldProblem{Field: "change.goal", Message: "the plan's goal is already " + c.Goal}
+		}
+	case ChangeSchedule:
+		m, why := c.period(base)
+		if why != "" {
+			return &coaching.FieldProblem{Field: "change.from", Message: why}
+		}
+		c.Period = seenIn(m)
+	}
+	return nil
+}
+
+// pastProblems refuses a schedule change into the past: the new period
+// must not end before today, nor start before today unless it keeps the
+// start of a period already under way.
+func (c *PlanChange) pastProblems(prefix string, today coaching.Date) []coaching.FieldProblem {
+	if c.Kind != ChangeSchedule || !c.To.Start.Valid() || !c.To.End.Valid() {
+		return nil
+	}
+	var pr []coaching.FieldProblem
+	if c.To.Start.Before(today) && c.To.Start != c.From.Start {
+		pr = append(pr, coaching.FieldProblem{Field: prefix + ".to.start", Message: fmt.Sprintf("before today %s: a period is moved to dates still ahead", today)})
+	}
+	if c.To.End.Before(today) {
+		pr = append(pr, coaching.FieldProblem{Field: prefix + ".to.end", Message: fmt.Sprintf("before today %s: a period is moved to dates still ahead", today)})
+	}
+	return pr
 }
 
 // applies reports why the change does not apply to p ("" when it does):

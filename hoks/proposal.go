@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,11 +23,21 @@ const (
 	// RuleProposalDecider: only the personal tutor or study counsellor on
 	// the case's team, or the head of studies, decides a proposal.
 	RuleProposalDecider = "hoks_proposal_decider"
+	// RuleOwnProposal: nobody decides a proposal they made themselves, nor
+	// one to their own plan (an actor who is both the student and staff).
+	RuleOwnProposal = "hoks_own_proposal"
 )
 
-// DeciderRoles are the team roles that decide the student's proposals to
+// MaxOpenProposals is how many proposals a plan may have awaiting a
+// decision at once: [Service.Propose] refuses the next one (a
+// *coaching.ValidationError naming open_proposals) until one is decided
+// or withdrawn, so that neither the personal tutor's inbox nor the
+// guardians' summary fills up.
+const MaxOpenProposals = 10
+
+// deciderRoles are the team roles that decide the student's proposals to
 // their plan (besides the head of studies).
-var DeciderRoles = []coaching.Role{coaching.RolePersonalTutor, coaching.RoleStudyCounsellor}
+var deciderRoles = []coaching.Role{coaching.RolePersonalTutor, coaching.RoleStudyCounsellor}
 
 // ProposalStatus is where a proposal is.
 type ProposalStatus string
@@ -42,18 +53,18 @@ const (
 // Open reports whether the proposal awaits a decision.
 func (s ProposalStatus) Open() bool { return s == ProposalSubmitted }
 
-// Proposal events.
+// The proposal machine's events.
 const (
-	ProposalAccept   = "accept"
-	ProposalDecline  = "decline"
-	ProposalWithdraw = "withdraw"
+	proposalAccept   = "accept"
+	proposalDecline  = "decline"
+	proposalWithdraw = "withdraw"
 )
 
 // proposalMachine is the proposal's state machine.
 var proposalMachine = coaching.MustMachine(string(ProposalSubmitted), []coaching.Edge{
-	{Event: ProposalAccept, From: []string{string(ProposalSubmitted)}, To: string(ProposalAccepted)},
-	{Event: ProposalDecline, From: []string{string(ProposalSubmitted)}, To: string(ProposalDeclined)},
-	{Event: ProposalWithdraw, From: []string{string(ProposalSubmitted)}, To: string(ProposalWithdrawn)},
+	{Event: proposalAccept, From: []string{string(ProposalSubmitted)}, To: string(ProposalAccepted)},
+	{Event: proposalDecline, From: []string{string(ProposalSubmitted)}, To: string(ProposalDeclined)},
+	{Event: proposalWithdraw, From: []string{string(ProposalSubmitted)}, To: string(ProposalWithdrawn)},
 })
 
 // ProposalDiagram renders the proposal state machine as Mermaid.
@@ -78,9 +89,10 @@ const (
 	staffNotePrefix = "hoks_staffnote_"
 )
 
-func proposalKind(n int64) string  { return proposalPrefix + strconv.FormatInt(n, 10) }
-func commentKind(n int64) string   { return commentPrefix + strconv.FormatInt(n, 10) }
-func staffNoteKind(n int64) string { return staffNotePrefix + strconv.FormatInt(n, 10) }
+func number(n int64) string        { return strconv.FormatInt(n, 10) }
+func proposalKind(n int64) string  { return proposalPrefix + number(n) }
+func commentKind(n int64) string   { return commentPrefix + number(n) }
+func staffNoteKind(n int64) string { return staffNotePrefix + number(n) }
 
 // Proposal is a student's proposal to change their plan — the student's
 // voice in the plan: a student comments on their HOKS and
@@ -97,7 +109,10 @@ func staffNoteKind(n int64) string { return staffNotePrefix + strconv.FormatInt(
 // decision is a document of its own ("hoks_staffnote_<n>") that only staff
 // who may decide read. The host registers the families with the engine
 // (coaching.Options.Documents: [ProposalDocuments]); without them the
-// commands fail before anything is written.
+// commands fail before anything is written. The families are private: the
+// generic document read (coaching.CaseView.Document) refuses them, and
+// their audit entries and notices are shown only to those who may read the
+// family's requests.
 //
 // Who may do what (the default policy, plus this feature's own rules):
 //
@@ -111,9 +126,15 @@ func staffNoteKind(n int64) string { return staffNotePrefix + strconv.FormatInt(
 //     titles in the plan's [Summary].
 //   - decide (decide_request): the student's personal tutor or study
 //     counsellor on the case's team, or the head of studies; other staff
-//     on the team are refused by [RuleProposalDecider].
+//     on the team are refused by [RuleProposalDecider], and nobody decides
+//     a proposal they made or one to their own plan ([RuleOwnProposal]).
 //   - read (read_requests, and read_hoks: a proposal is part of the plan):
-//     the student, the support team and the head of studies.
+//     the student, the school's staff on the support team and the head of
+//     studies — never a workplace instructor or a peer coach on the team,
+//     who may be the very person a student's proposal is about. The
+//     policy refuses them read_requests, and the proposals' documents,
+//     audit entries, notices and the summary's titles are all guarded by
+//     it.
 type Proposal struct {
 	// Number counts the case's proposals from 1.
 	Number int64           `json:"number"`
@@ -122,9 +143,12 @@ type Proposal struct {
 	// Version is the version of the proposal's own document: pass it as
 	// the BasedOn of a decision or a withdrawal, so that of two people
 	// acting at once one wins and the other gets a *coaching.ConflictError.
-	Version int64 `json:"-"`
+	// It is not stored in the document's data (the document's version is
+	// the truth).
+	Version int64 `json:"version,omitempty"`
 	// Title is a one-line heading; the plan's summary shows it to the
-	// guardians of a minor while the proposal is open.
+	// guardians of a minor (and to everyone else who may read the family's
+	// requests) while the proposal is open.
 	Title       string `json:"title"`
 	Description string `json:"description,omitempty"`
 	// Change is the concrete change proposed, if any.
@@ -142,15 +166,22 @@ type Proposal struct {
 	// Applied is the change the tutor applied instead of the proposed one
 	// (an adjustment), if any.
 	Applied *PlanChange `json:"applied,omitempty"`
+	// AppliedChanges are what the acceptance changed in the plan, one
+	// line each ([Change.String]): the proposed change, the tutor's
+	// adjustment or the plan as the tutor edited it. Empty when the plan
+	// already was as accepted (no version was written).
+	AppliedChanges []string `json:"applied_changes,omitempty"`
 	// AcceptedAs is the plan version the accepted change was saved as (a
-	// draft, or an update awaiting approval); ApprovedAs the version that
+	// draft, or an update awaiting approval) — the latest version when
+	// the plan already was as accepted; ApprovedAs the version that
 	// approved it, when the tutor approved it at once.
 	AcceptedAs int64 `json:"accepted_as,omitempty"`
 	ApprovedAs int64 `json:"approved_as,omitempty"`
 	// StaffNote is the staff's internal note on the decision: filled in
-	// only for a reader the policy allows decide_request (staff), never
-	// for the student or a guardian. It is stored apart.
-	StaffNote string `json:"-"`
+	// only for a reader the policy allows decide_request (the school's
+	// staff on the team, the head of studies), never for the student or a
+	// guardian. It is stored apart, never in the proposal's document.
+	StaffNote string `json:"staff_note,omitempty"`
 }
 
 // Comment is a student's comment on their plan: no decision follows, but
@@ -169,12 +200,16 @@ type Comment struct {
 
 // ProposalInput is a student's proposal.
 type ProposalInput struct {
-	// Title is required: one line, at most 200 bytes.
+	// Title is required: one line, at most 200 bytes. The guardians of a
+	// minor see it in the plan's [Summary] while the proposal is open, and
+	// the personal tutor in the notice of it.
 	Title string
 	// Description is free text, at most 4000 bytes; required when there is
 	// no Change.
 	Description string
-	// Change is the concrete change proposed, if any.
+	// Change is the concrete change proposed, if any. A schedule change
+	// must not move a period into the past: its new dates are today or
+	// later (an ongoing period keeps its start).
 	Change *PlanChange
 	// PlanVersion is the version of the plan the student read; 0 means
 	// the latest.
@@ -195,13 +230,22 @@ type AcceptInput struct {
 	// version PlanBasedOn of the plan.
 	Plan        *Plan
 	PlanBasedOn int64
-	// ApproveOn, if set, approves the new version at once on that date
-	// (not in the future); otherwise it awaits approval (a draft stays a
-	// draft, an approved plan becomes an update).
-	ApproveOn coaching.Date
+	// Approve approves the new version at once, today; otherwise it
+	// awaits approval (a draft stays a draft, an approved plan becomes an
+	// update). It is refused (a *coaching.ValidationError naming approve)
+	// while the plan has changes by someone else awaiting approval: those
+	// are reviewed and approved apart ([Service.Approve]).
+	Approve bool
 	// Note is the staff's internal note (at most 4000 bytes): never shown
-	// to the student or the guardians.
+	// to the student or the guardians. It is read by the school's staff on
+	// the team: never write welfare information (opiskeluhuolto) in it.
 	Note string
+}
+
+// WithdrawInput is the student's withdrawal of their open proposal.
+type WithdrawInput struct {
+	// BasedOn is the proposal's version the student saw. Required.
+	BasedOn int64
 }
 
 // DeclineInput is a tutor's refusal of a proposal.
@@ -222,19 +266,24 @@ type CommentInput struct {
 	Proposal int64
 }
 
-// StaleProposalError refuses an acceptance whose change no longer applies:
-// the plan has moved on since the version the proposal was made against,
-// and the part of it the change names is no longer as the student saw it.
-// It is a conflict (errors.As finds its *coaching.ConflictError, and it
-// matches coaching.ErrConflict) with what no longer matches. The tutor can
-// accept with an adjusted change made against the latest version
-// (AcceptInput.Change), or decline. A proposal whose part of the plan is
-// unchanged is applied to the latest version without this error, however
-// far the plan has moved on.
+// StaleProposalError refuses an acceptance whose proposed change no
+// longer applies: the plan has moved on since the version the proposal
+// was made against, and the part of it the change names is no longer as
+// the student saw it (the period's dates, its kind, its identifier or its
+// workplace; the goal). Retrying does not help: errors.As finds its
+// *coaching.ValidationError (it matches coaching.ErrInvalid), naming the
+// change's field. The tutor can accept with an adjusted change made
+// against the latest version (AcceptInput.Change), or decline. A proposal
+// whose part of the plan is unchanged is applied to the latest version
+// without this error, however far the plan has moved on.
 type StaleProposalError struct {
-	*coaching.ConflictError
+	*coaching.ValidationError
+	CaseID coaching.CaseID
 	// Number is the proposal's.
 	Number int64
+	// PlanVersion is the version the proposal was made against, Current
+	// the plan's latest.
+	PlanVersion, Current int64
 	// Problem names the change's field and what no longer matches.
 	Problem coaching.FieldProblem
 }
@@ -242,19 +291,23 @@ type StaleProposalError struct {
 // Error says what no longer matches.
 func (e *StaleProposalError) Error() string {
 	return fmt.Sprintf("hoks: proposal %d of case %q was made against version %d of the plan, now at version %d, and no longer applies: %s: %s",
-		e.Number, e.CaseID, e.Expected, e.Current, e.Problem.Field, e.Problem.Message)
+		e.Number, e.CaseID, e.PlanVersion, e.Current, e.Problem.Field, e.Problem.Message)
 }
 
-// Unwrap returns the conflict.
-func (e *StaleProposalError) Unwrap() error { return e.ConflictError }
+// Unwrap returns the validation error.
+func (e *StaleProposalError) Unwrap() error { return e.ValidationError }
 
 // ProposalDocuments returns the document families of the student's
 // proposals and comments, for coaching.Options.Documents: proposals and
-// comments ("hoks_proposal_", "hoks_comment_") are part of the plan and
-// guarded by the policy's read_hoks rule; the staff's notes on decisions
+// comments ("hoks_proposal_", "hoks_comment_") are guarded by the policy's
+// read_requests rule, so that their audit entries and notices reach only
+// those who may read the family's requests (not a workplace instructor or
+// a peer coach on the team); the staff's notes on decisions
 // ("hoks_staffnote_") by decide_request, so that the student and the
-// guardians never see them, nor their audit entries. All three are written
-// only through the [Service]'s commands.
+// guardians never see them, nor their audit entries. All three are
+// private (the generic CaseView.Document read refuses them: who may read
+// what of them is the [Service]'s to say) and reserved (written only
+// through the [Service]'s commands).
 func ProposalDocuments() []coaching.DocumentKind {
 	facts := func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, kind string) (coaching.DocumentFacts, error) {
 		d, err := tx.Document(ctx, c.ID, kind, 0)
@@ -274,10 +327,10 @@ func ProposalDocuments() []coaching.DocumentKind {
 		return coaching.DocumentFacts{By: by.By}, nil
 	}
 	return []coaching.DocumentKind{
-		{Prefix: proposalPrefix, Guard: coaching.OpReadHOKS, Reserved: true, Facts: facts,
+		{Prefix: proposalPrefix, Guard: coaching.OpReadRequests, Reserved: true, Private: true, Facts: facts,
 			Notices: []string{NoticeKindProposalSubmitted, NoticeKindProposalDecided}, Events: []string{"hoks_proposal_"}},
-		{Prefix: commentPrefix, Guard: coaching.OpReadHOKS, Reserved: true, Facts: facts, Events: []string{"hoks_comment_"}},
-		{Prefix: staffNotePrefix, Guard: coaching.OpDecideRequest, Reserved: true, Events: []string{"hoks_staffnote_"}},
+		{Prefix: commentPrefix, Guard: coaching.OpReadRequests, Reserved: true, Private: true, Facts: facts, Events: []string{"hoks_comment_"}},
+		{Prefix: staffNotePrefix, Guard: coaching.OpDecideRequest, Reserved: true, Private: true, Events: []string{"hoks_staffnote_"}},
 	}
 }
 
@@ -294,7 +347,7 @@ func invalid(subject string, pr []coaching.FieldProblem) error {
 	return &coaching.ValidationError{Subject: subject, Problems: pr}
 }
 
-func (in *ProposalInput) check() []coaching.FieldProblem {
+func (in *ProposalInput) check(today coaching.Date) []coaching.FieldProblem {
 	var pr []coaching.FieldProblem
 	if strings.TrimSpace(in.Title) == "" {
 		pr = append(pr, problem("title", "required"))
@@ -306,6 +359,7 @@ func (in *ProposalInput) check() []coaching.FieldProblem {
 	}
 	if in.Change != nil {
 		pr = append(pr, in.Change.check("change")...)
+		pr = append(pr, in.Change.pastProblems("change", today)...)
 	}
 	if in.PlanVersion < 0 {
 		pr = append(pr, problem("plan_version", "must not be negative"))
@@ -342,7 +396,7 @@ func studentVoice(sc *coaching.Scope, id coaching.CaseID) (coaching.Case, error)
 		return coaching.Case{}, err
 	}
 	if !self(sc.Actor(), c.ParticipantID) {
-		return coaching.Case{}, sc.Deny(coaching.OpProposeChange, RuleStudentVoice,
+		return coaching.Case{}, sc.DenyCase(coaching.OpProposeChange, c, RuleStudentVoice,
 			"only the student themself proposes changes to, comments on or withdraws proposals to their plan")
 	}
 	// A student who proposes changes to the plan reads it.
@@ -359,10 +413,10 @@ func decider(sc *coaching.Scope, id coaching.CaseID) (coaching.Case, error) {
 	a := sc.Actor()
 	ok := a.HasRole(coaching.RoleHeadOfStudies)
 	for _, m := range c.Team {
-		ok = ok || m.ActorID == a.ID && slices.Contains(DeciderRoles, m.Role) && a.HasRole(m.Role)
+		ok = ok || m.ActorID == a.ID && slices.Contains(deciderRoles, m.Role) && a.HasRole(m.Role)
 	}
 	if !ok {
-		return coaching.Case{}, sc.Deny(coaching.OpDecideRequest, RuleProposalDecider,
+		return coaching.Case{}, sc.DenyCase(coaching.OpDecideRequest, c, RuleProposalDecider,
 			"a proposal to the plan is decided by the student's personal tutor or study counsellor, or the head of studies")
 	}
 	return c, nil
@@ -384,7 +438,7 @@ func reader(sc *coaching.Scope, id coaching.CaseID) (coaching.Case, error) {
 // O(log n) reads: doubling, then halving.
 func lastNumber(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, prefix string) (int64, error) {
 	exists := func(n int64) (bool, error) {
-		_, err := tx.Document(ctx, id, prefix+strconv.FormatInt(n, 10), 0)
+		_, err := tx.Document(ctx, id, prefix+number(n), 0)
 		switch {
 		case err == nil:
 			return true, nil
@@ -426,33 +480,40 @@ func lastNumber(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, pre
 
 // readProposal reads proposal n of the case through tx.
 func readProposal(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, n int64) (Proposal, error) {
-	if n < 1 {
-		return Proposal{}, &coaching.NotFoundError{Kind: "HOKS proposal", ID: strconv.FormatInt(n, 10)}
-	}
-	d, err := tx.Document(ctx, id, proposalKind(n), 0)
-	if errors.Is(err, coaching.ErrNotFound) {
-		return Proposal{}, &coaching.NotFoundError{Kind: "HOKS proposal", ID: string(id) + "/" + strconv.FormatInt(n, 10)}
-	}
+	d, p, err := coaching.ReadDocumentJSON[Proposal](ctx, tx, id, proposalPrefix, number(n), "HOKS proposal")
 	if err != nil {
 		return Proposal{}, err
 	}
-	var p Proposal
-	if err := json.Unmarshal(d.Data, &p); err != nil {
-		return Proposal{}, fmt.Errorf("hoks: stored proposal %d of case %s does not decode: %w", n, id, err)
-	}
-	p.Version = d.Version
+	p.Version, p.StaffNote = d.Version, ""
 	return p, nil
+}
+
+// proposals reads the case's proposals through tx, oldest first.
+func proposals(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID) ([]Proposal, error) {
+	var out []Proposal
+	for n := int64(1); ; n++ {
+		p, err := readProposal(ctx, tx, id, n)
+		if errors.Is(err, coaching.ErrNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
 }
 
 // saveProposal stores p as the next version of its document. The audit
 // entry names the proposal's number and status, never its text.
-func saveProposal(sc *coaching.Scope, op coaching.Operation, p *Proposal, basedOn int64, event string, notices []coaching.Notice) error {
-	data, err := json.Marshal(p)
+func saveProposal(sc *coaching.Scope, op coaching.Operation, p *Proposal, basedOn int64, notices []coaching.Notice) error {
+	stored := *p
+	stored.Version, stored.StaffNote = 0, "" // the document's own version; the note is stored apart
+	data, err := json.Marshal(stored)
 	if err != nil {
 		return err
 	}
 	d, err := sc.SaveDocumentAs(op, p.CaseID, coaching.DocumentChange{Kind: proposalKind(p.Number), BasedOn: basedOn, Status: string(p.Status),
-		Data: data, Event: event, Reason: "proposal " + strconv.FormatInt(p.Number, 10) + " to the plan", Notices: notices})
+		Data: data, Event: "hoks_proposal_" + string(p.Status), Reason: "proposal " + number(p.Number) + " to the plan", Notices: notices})
 	if err != nil {
 		return err
 	}
@@ -460,14 +521,17 @@ func saveProposal(sc *coaching.Scope, op coaching.Operation, p *Proposal, basedO
 	return nil
 }
 
+// staffNote is the stored staff's note on a decision.
+type staffNote struct {
+	Note string `json:"note"`
+}
+
 // saveNote stores the staff's note on proposal n's decision.
 func saveNote(sc *coaching.Scope, id coaching.CaseID, n int64, note string) error {
 	if note == "" {
 		return nil
 	}
-	data, err := json.Marshal(struct {
-		Note string `json:"note"`
-	}{note})
+	data, err := json.Marshal(staffNote{note})
 	if err != nil {
 		return err
 	}
@@ -488,25 +552,19 @@ func visible(sc *coaching.Scope, p Proposal) (Proposal, error) {
 	if err != nil || !ok {
 		return p, err
 	}
-	d, err := sc.ReadTx().Document(sc.Context(), p.CaseID, staffNoteKind(p.Number), 0)
+	_, n, err := coaching.ReadDocumentJSON[staffNote](sc.Context(), sc.ReadTx(), p.CaseID, staffNotePrefix, number(p.Number), "HOKS staff note")
 	switch {
 	case errors.Is(err, coaching.ErrNotFound):
 		return p, nil
 	case err != nil:
 		return Proposal{}, err
 	}
-	var n struct {
-		Note string `json:"note"`
-	}
-	if err := json.Unmarshal(d.Data, &n); err != nil {
-		return Proposal{}, fmt.Errorf("hoks: stored note on proposal %d of case %s does not decode: %w", p.Number, p.CaseID, err)
-	}
 	p.StaffNote = n.Note
 	return p, nil
 }
 
-// latestPlan reads the case's latest plan version through tx; a case
-// without a plan is a *coaching.NotFoundError.
+// latestPlan reads the case's plan version n (0: the latest) through tx; a
+// case without a plan is a *coaching.NotFoundError.
 func latestPlan(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, n int64) (Version, error) {
 	d, err := tx.Document(ctx, id, DocumentKind, n)
 	if errors.Is(err, coaching.ErrNotFound) {
@@ -518,10 +576,25 @@ func latestPlan(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, n i
 	return decodeVersion(d)
 }
 
-// isConflict reports whether err is a *coaching.ConflictError.
-func isConflict(err error) bool {
-	var ce *coaching.ConflictError
-	return errors.As(err, &ce)
+// retryNumbered runs write, which takes the next number of a family of
+// numbered documents, again while it conflicts: two written at once take
+// the same number, and the second is written again with the next one. The
+// attempts wait a little, at random, so that many writers at once spread
+// out.
+func retryNumbered(ctx context.Context, write func() error) error {
+	const attempts = 16
+	for attempt := 1; ; attempt++ {
+		err := write()
+		var ce *coaching.ConflictError
+		if err == nil || !errors.As(err, &ce) || attempt == attempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(rand.N(time.Duration(attempt) * 2 * time.Millisecond)):
+		}
+	}
 }
 
 // Commands.
@@ -529,25 +602,22 @@ func isConflict(err error) bool {
 // Propose records the student's proposal to change their plan and tells the
 // team's personal tutor (each personal tutor on the case's team, in their
 // language). Only the student themself proposes (propose_change, and the
-// rule [RuleStudentVoice]). A concrete change must name a part of the plan
-// version it is made against (in.PlanVersion, 0: the latest) — the period
-// of a unit, by its current dates — and is kept with what the student saw
-// there. Bad input is a *coaching.ValidationError naming every bad field;
-// a case without a plan is a *coaching.NotFoundError.
+// rule [RuleStudentVoice]), to a plan that can still change (a plan whose
+// competence was reached, or that is completed or archived, refuses with a
+// *coaching.TransitionError), and with at most [MaxOpenProposals] open. A
+// concrete change must name a part of the plan version it is made against
+// (in.PlanVersion, 0: the latest) — the period of a unit, by its current
+// dates — and is kept with what the student saw there (the period's kind,
+// identifier and workplace: [PlanChange.Period]). Bad input is a
+// *coaching.ValidationError naming every bad field; a case without a plan
+// is a *coaching.NotFoundError.
 func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in ProposalInput) (Proposal, error) {
-	if err := invalid("HOKS proposal", in.check()); err != nil {
+	if err := invalid("HOKS proposal", in.check(s.today())); err != nil {
 		return Proposal{}, err
 	}
-	var change *PlanChange
-	if in.Change != nil {
-		c := *in.Change
-		change = &c
-	}
 	var out Proposal
-	// Two proposals written at once take the same number: the second
-	// conflicts and is written again with the next one.
-	for attempt := 0; ; attempt++ {
-		err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := retryNumbered(ctx, func() error {
+		return s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
 			c, err := studentVoice(sc, id)
 			if err != nil {
 				return err
@@ -557,6 +627,11 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 			if err != nil {
 				return err
 			}
+			if latest.Status != StatusDraft && latest.Status != StatusUpdated {
+				if _, err := next(latest.Status, ActionRevise); err != nil {
+					return err
+				}
+			}
 			pv := in.PlanVersion
 			if pv == 0 {
 				pv = latest.Number
@@ -564,72 +639,58 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 			if pv > latest.Number {
 				return invalid("HOKS proposal", []coaching.FieldProblem{problem("plan_version", "the plan has versions 1–%d", latest.Number)})
 			}
-			if change != nil {
+			var change *PlanChange
+			if in.Change != nil {
+				cp := *in.Change
+				change = &cp
 				base, err := latestPlan(ctx, tx, id, pv)
 				if err != nil {
 					return err
 				}
-				if change.Kind == ChangeGoal {
-					change.GoalBefore = deref(base.Plan.CareerPlanCodeURI)
-					if change.Goal == change.GoalBefore {
-						return invalid("HOKS proposal", []coaching.FieldProblem{problem("change.goal", "the plan's goal is already %s", change.Goal)})
-					}
-				}
-				if field, why := change.applies(base.Plan); why != "" {
-					return invalid("HOKS proposal", []coaching.FieldProblem{problem(field, "%s (version %d)", why, pv)})
+				if pr := change.seen(base.Plan); pr != nil {
+					return invalid("HOKS proposal", []coaching.FieldProblem{problem(pr.Field, "%s (version %d)", pr.Message, pv)})
 				}
 			}
-			n, err := lastNumber(ctx, tx, id, proposalPrefix)
+			ps, err := proposals(ctx, tx, id)
 			if err != nil {
 				return err
+			}
+			if open := len(slices.DeleteFunc(slices.Clone(ps), func(p Proposal) bool { return !p.Status.Open() })); open >= MaxOpenProposals {
+				return invalid("HOKS proposal", []coaching.FieldProblem{problem("open_proposals",
+					"the plan has %d proposals awaiting a decision, the most it may have: withdraw one or wait for the decisions", open)})
 			}
 			now := sc.Now()
-			p := Proposal{Number: n + 1, CaseID: id, Status: ProposalSubmitted, Title: in.Title, Description: in.Description,
+			p := Proposal{Number: int64(len(ps)) + 1, CaseID: id, Status: ProposalSubmitted, Title: in.Title, Description: in.Description,
 				Change: change, PlanVersion: pv, ProposedBy: actor.ID, ProposedAt: now}
-			notices, err := s.tutorNotices(c, p, now)
-			if err != nil {
-				return err
-			}
-			if err := saveProposal(sc, coaching.OpProposeChange, &p, 0, "hoks_proposal_submitted", notices); err != nil {
+			if err := saveProposal(sc, coaching.OpProposeChange, &p, 0, s.tutorNotices(c, p, now)); err != nil {
 				return err
 			}
 			out, err = visible(sc, p)
 			return err
 		})
-		if err != nil && isConflict(err) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return Proposal{}, err
-		}
-		return out, nil
+	})
+	if err != nil {
+		return Proposal{}, err
 	}
+	return out, nil
 }
 
 // tutorNotices tells each personal tutor on the case's team of proposal p.
-func (s *Service) tutorNotices(c coaching.Case, p Proposal, now time.Time) ([]coaching.Notice, error) {
+func (s *Service) tutorNotices(c coaching.Case, p Proposal, now time.Time) []coaching.Notice {
 	var out []coaching.Notice
+	num := number(p.Number)
 	for _, m := range c.Team {
 		if m.Role != coaching.RolePersonalTutor {
 			continue
 		}
-		lang := m.Language
-		if !lang.Valid() {
-			lang = coaching.Finnish
-		}
-		num := strconv.FormatInt(p.Number, 10)
-		subject, body, err := s.eng.Texts().Render(NoticeKindProposalSubmitted, lang, map[string]string{"case": string(c.ID), "number": num, "title": p.Title})
-		if err != nil {
-			return nil, fmt.Errorf("hoks: the proposal notice's text: %w", err)
-		}
+		r := m.Recipient()
+		subject, body := s.eng.Texts().RenderNotice(NoticeKindProposalSubmitted, r.Language, map[string]string{"case": string(c.ID), "number": num, "title": p.Title})
 		out = append(out, coaching.Notice{ID: "hoks_proposal:" + string(c.ID) + ":" + num + ":submitted:" + m.ActorID, CaseID: c.ID,
-			Kind:      NoticeKindProposalSubmitted,
-			Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
-			Subject:   subject, Body: body,
+			Kind: NoticeKindProposalSubmitted, Recipient: r, Subject: subject, Body: body,
 			Data:      map[string]string{"case_id": string(c.ID), "proposal": num},
 			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
 	}
-	return out, nil
+	return out
 }
 
 // decisionNotice tells the student who made proposal p of the decision, in
@@ -656,13 +717,10 @@ func (s *Service) decisionNotice(ctx context.Context, eng *coaching.Engine, acto
 	}
 	decision, ver := string(p.Status), ""
 	if version > 0 {
-		ver = strconv.FormatInt(version, 10)
+		ver = number(version)
 	}
-	num := strconv.FormatInt(p.Number, 10)
-	subject, body, err := s.eng.Texts().Render(NoticeKindProposalDecided, lang, map[string]string{"title": p.Title, "decision": decision, "version": ver})
-	if err != nil {
-		return nil, fmt.Errorf("hoks: the decision notice's text: %w", err)
-	}
+	num := number(p.Number)
+	subject, body := s.eng.Texts().RenderNotice(NoticeKindProposalDecided, lang, map[string]string{"title": p.Title, "decision": decision, "version": ver})
 	return []coaching.Notice{{ID: "hoks_proposal:" + string(p.CaseID) + ":" + num + ":" + decision, CaseID: p.CaseID, Kind: NoticeKindProposalDecided,
 		Recipient: coaching.Recipient{ID: p.ProposedBy, Name: part.Name(), Role: coaching.RoleStudent, Contact: part.Contact, Language: lang},
 		Subject:   subject, Body: body,
@@ -670,47 +728,103 @@ func (s *Service) decisionNotice(ctx context.Context, eng *coaching.Engine, acto
 		CreatedAt: now, NotBefore: now, Status: coaching.NoticePending}}, nil
 }
 
-// decide runs a decision on proposal n: the decider's access, the
-// proposal's version (a decision made on an older version is a
-// *coaching.ConflictError, so that of two decisions at once exactly one
-// wins), and the state machine's event.
-func decide(ctx context.Context, sc *coaching.Scope, id coaching.CaseID, n, basedOn int64, event string, access func(*coaching.Scope, coaching.CaseID) (coaching.Case, error)) (coaching.Case, Proposal, error) {
-	c, err := access(sc, id)
+// decide runs event on proposal n in one write transaction: the actor's
+// access (the student's own withdrawal, or a decider's decision — never
+// on a proposal of their own), the proposal's version (a decision made on
+// an older version is a *coaching.ConflictError, so that of two decisions
+// at once exactly one wins) and the state machine's event; then apply's
+// part (its notices), the proposal's new version and the staff's note.
+func (s *Service) decide(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n, basedOn int64, event, note string,
+	apply func(sc *coaching.Scope, p *Proposal) ([]coaching.Notice, error)) (Proposal, error) {
+	access, op := decider, coaching.OpDecideRequest
+	if event == proposalWithdraw {
+		access, op = studentVoice, coaching.OpProposeChange
+	}
+	var out Proposal
+	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := access(sc, id)
+		if err != nil {
+			return err
+		}
+		p, err := readProposal(ctx, sc.ReadTx(), id, n)
+		if err != nil {
+			return err
+		}
+		if _, err := sc.Guard(id, proposalKind(n)); err != nil {
+			return err
+		}
+		if op == coaching.OpDecideRequest && (p.ProposedBy == actor.ID || self(actor, c.ParticipantID)) {
+			return sc.DenyCase(op, c, RuleOwnProposal, "nobody decides a proposal they made, or one to their own plan")
+		}
+		if p.Version != basedOn {
+			return &coaching.ConflictError{CaseID: id, Subject: "document " + proposalKind(n), Expected: basedOn, Current: p.Version}
+		}
+		to, err := proposalMachine.Fire(ctx, string(p.Status), event, nil)
+		if err != nil {
+			return err
+		}
+		p.Status = ProposalStatus(to)
+		p.DecidedBy, p.DecidedAt = actor.ID, sc.Now()
+		var notices []coaching.Notice
+		if apply != nil {
+			if notices, err = apply(sc, &p); err != nil {
+				return err
+			}
+		}
+		if err := saveProposal(sc, op, &p, basedOn, notices); err != nil {
+			return err
+		}
+		if err := saveNote(sc, id, n, note); err != nil {
+			return err
+		}
+		out, err = visible(sc, p)
+		return err
+	})
 	if err != nil {
-		return coaching.Case{}, Proposal{}, err
+		return Proposal{}, err
 	}
-	p, err := readProposal(ctx, sc.ReadTx(), id, n)
+	return out, nil
+}
+
+// othersPending refuses to approve the plan at once while a version not
+// yet approved — the latest and those it continues since the last
+// approval — was saved by someone other than actor: the decider would
+// approve changes they have not reviewed.
+func othersPending(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, actor string) error {
+	ds, err := tx.Documents(ctx, id, DocumentKind)
 	if err != nil {
-		return coaching.Case{}, Proposal{}, err
+		return err
 	}
-	if _, err := sc.Guard(id, proposalKind(n)); err != nil {
-		return coaching.Case{}, Proposal{}, err
+	for i := len(ds) - 1; i >= 0; i-- {
+		st := Status(ds[i].Status)
+		if st != StatusDraft && st != StatusUpdated {
+			return nil
+		}
+		if ds[i].By != actor {
+			return invalid("HOKS proposal decision", []coaching.FieldProblem{problem("approve",
+				"version %d of the plan, saved by %s, awaits approval: review and approve it apart, or accept without approving", ds[i].Version, ds[i].By)})
+		}
 	}
-	if p.Version != basedOn {
-		return coaching.Case{}, Proposal{}, &coaching.ConflictError{CaseID: id, Subject: "document " + proposalKind(n), Expected: basedOn, Current: p.Version}
-	}
-	to, err := proposalMachine.Fire(ctx, string(p.Status), event, nil)
-	if err != nil {
-		return coaching.Case{}, Proposal{}, err
-	}
-	p.Status = ProposalStatus(to)
-	p.DecidedBy, p.DecidedAt = sc.Actor().ID, sc.Now()
-	return c, p, nil
+	return nil
 }
 
 // AcceptProposal accepts proposal n into a new version of the plan, through
-// the plan's lifecycle ([Service.SaveDraft], and [Service.Approve] when
-// in.ApproveOn is set), so that eHOKS's rules hold: a plan the change
+// the plan's lifecycle ([Service.SaveDraft], and [Service.Approve] today
+// when in.Approve is set), so that eHOKS's rules hold: a plan the change
 // would make invalid is a *PlanError, a plan whose status allows no change
 // (competence reached, completed, archived) a *coaching.TransitionError.
 // The change is applied to the latest version of the plan; when the part of
 // the plan it names has changed since the version the proposal was made
-// against, it is refused with a *StaleProposalError. The student is told of
-// the decision. Only the personal tutor or study counsellor on the team or
-// the head of studies decides ([RuleProposalDecider]). Everything — the
-// plan's new versions, the proposal's decision, the staff's note, the
-// notice — is written in one transaction, or nothing is. It returns the
-// proposal and the plan's newest version.
+// against, it is refused with a *StaleProposalError; a change of the
+// tutor's own (in.Change) that does not apply to the latest version is a
+// *coaching.ValidationError naming it. When the plan already is as
+// accepted, no version is written (AcceptedAs is the latest). The student
+// is told of the decision. Only the personal tutor or study counsellor on
+// the team or the head of studies decides ([RuleProposalDecider]), never
+// on a proposal of their own ([RuleOwnProposal]). Everything — the plan's
+// new versions, the proposal's decision, the staff's note, the notice —
+// is written in one transaction, or nothing is. It returns the proposal
+// and the plan's newest version.
 func (s *Service) AcceptProposal(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n int64, in AcceptInput) (Proposal, Version, error) {
 	pr := basedOnProblems(in.BasedOn)
 	if in.Change != nil {
@@ -722,78 +836,76 @@ func (s *Service) AcceptProposal(ctx context.Context, actor coaching.Actor, id c
 	if in.Plan != nil && in.PlanBasedOn < 1 {
 		pr = append(pr, problem("plan_based_on", "required with a plan: the version it was made from"))
 	}
-	if !in.ApproveOn.IsZero() && (!in.ApproveOn.Valid() || in.ApproveOn.After(s.today())) {
-		pr = append(pr, problem("approve_on", "must be a date not in the future"))
-	}
 	pr = append(pr, noteProblems(in.Note)...)
 	if err := invalid("HOKS proposal decision", pr); err != nil {
 		return Proposal{}, Version{}, err
 	}
-	var (
-		out Proposal
-		ver Version
-	)
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-		_, p, err := decide(ctx, sc, id, n, in.BasedOn, ProposalAccept, decider)
-		if err != nil {
-			return err
-		}
+	var ver Version
+	out, err := s.decide(ctx, actor, id, n, in.BasedOn, proposalAccept, in.Note, func(sc *coaching.Scope, p *Proposal) ([]coaching.Notice, error) {
 		// The plan's versions are written in the scope's transaction, by
 		// the lifecycle's own commands, under the policy's change_case.
 		eng := s.eng.In(sc.Tx())
 		plans := &Service{eng: eng}
 		cur, err := plans.Current(ctx, actor, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		var next *Plan
-		change := p.Change
-		if in.Change != nil {
-			c := *in.Change
-			if c.Kind == ChangeGoal {
-				c.GoalBefore = deref(cur.Plan.CareerPlanCodeURI)
+		before, err := latestPlan(ctx, sc.ReadTx(), id, cur.Number) // a copy the change leaves as it is
+		if err != nil {
+			return nil, err
+		}
+		if in.Approve {
+			if err := othersPending(ctx, sc.ReadTx(), id, actor.ID); err != nil {
+				return nil, err
 			}
-			change, p.Applied = &c, &c
 		}
+		next := cur.Plan
 		switch {
 		case in.Plan != nil:
 			if in.PlanBasedOn != cur.Number {
-				return &coaching.ConflictError{CaseID: id, Subject: "document " + DocumentKind, Expected: in.PlanBasedOn, Current: cur.Number}
+				return nil, &coaching.ConflictError{CaseID: id, Subject: "document " + DocumentKind, Expected: in.PlanBasedOn, Current: cur.Number}
 			}
 			next = in.Plan
-		case change != nil:
-			if field, why := change.applies(cur.Plan); why != "" {
-				return &StaleProposalError{ConflictError: &coaching.ConflictError{CaseID: id, Subject: "plan of proposal " + strconv.FormatInt(n, 10),
-					Expected: p.PlanVersion, Current: cur.Number}, Number: n, Problem: problem(field, "%s", why)}
+		case in.Change != nil:
+			c := *in.Change
+			c.Period = nil // the tutor's change names the period as the latest version has it
+			if c.Kind == ChangeGoal {
+				c.GoalBefore = deref(cur.Plan.CareerPlanCodeURI)
 			}
-			next = cur.Plan
-			change.apply(next)
+			if field, why := c.applies(cur.Plan); why != "" {
+				return nil, invalid("HOKS proposal decision", []coaching.FieldProblem{problem(field, "%s (the latest version, %d)", why, cur.Number)})
+			}
+			c.apply(next)
+			p.Applied = &c
+		case p.Change != nil:
+			if field, why := p.Change.applies(cur.Plan); why != "" {
+				pr := problem(field, "%s", why)
+				return nil, &StaleProposalError{ValidationError: &coaching.ValidationError{Subject: "HOKS proposal " + number(n), Problems: []coaching.FieldProblem{pr}},
+					CaseID: id, Number: n, PlanVersion: p.PlanVersion, Current: cur.Number, Problem: pr}
+			}
+			p.Change.apply(next)
 		default:
-			return invalid("HOKS proposal decision", []coaching.FieldProblem{problem("change",
+			return nil, invalid("HOKS proposal decision", []coaching.FieldProblem{problem("change",
 				"the proposal names no concrete change: accept it with a change or with the plan as edited")})
 		}
-		if ver, err = plans.SaveDraft(ctx, actor, id, cur.Number, next); err != nil {
-			return err
+		ver = cur
+		p.AppliedChanges = nil
+		if changes := Diff(before.Plan, next); len(changes) > 0 {
+			if ver, err = plans.SaveDraft(ctx, actor, id, cur.Number, next); err != nil {
+				return nil, err
+			}
+			for _, ch := range changes {
+				p.AppliedChanges = append(p.AppliedChanges, ch.String())
+			}
 		}
 		p.AcceptedAs = ver.Number
-		if !in.ApproveOn.IsZero() {
-			if ver, err = plans.Approve(ctx, actor, id, ver.Number, in.ApproveOn); err != nil {
-				return err
+		if in.Approve && (ver.Status == StatusDraft || ver.Status == StatusUpdated) {
+			if ver, err = plans.Approve(ctx, actor, id, ver.Number, coaching.DateOf(sc.Now())); err != nil {
+				return nil, err
 			}
 			p.ApprovedAs = ver.Number
 		}
-		notices, err := s.decisionNotice(ctx, eng, actor, p, ver.Number, sc.Now())
-		if err != nil {
-			return err
-		}
-		if err := saveProposal(sc, coaching.OpDecideRequest, &p, in.BasedOn, "hoks_proposal_accepted", notices); err != nil {
-			return err
-		}
-		if err := saveNote(sc, id, n, in.Note); err != nil {
-			return err
-		}
-		out, err = visible(sc, p)
-		return err
+		return s.decisionNotice(ctx, eng, actor, *p, ver.Number, sc.Now())
 	})
 	if err != nil {
 		return Proposal{}, Version{}, err
@@ -814,60 +926,25 @@ func (s *Service) DeclineProposal(ctx context.Context, actor coaching.Actor, id 
 	if err := invalid("HOKS proposal decision", pr); err != nil {
 		return Proposal{}, err
 	}
-	var out Proposal
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-		_, p, err := decide(ctx, sc, id, n, in.BasedOn, ProposalDecline, decider)
-		if err != nil {
-			return err
-		}
+	return s.decide(ctx, actor, id, n, in.BasedOn, proposalDecline, in.Note, func(sc *coaching.Scope, p *Proposal) ([]coaching.Notice, error) {
 		p.Reason = in.Reason
-		notices, err := s.decisionNotice(ctx, s.eng.In(sc.Tx()), actor, p, 0, sc.Now())
-		if err != nil {
-			return err
-		}
-		if err := saveProposal(sc, coaching.OpDecideRequest, &p, in.BasedOn, "hoks_proposal_declined", notices); err != nil {
-			return err
-		}
-		if err := saveNote(sc, id, n, in.Note); err != nil {
-			return err
-		}
-		out, err = visible(sc, p)
-		return err
+		return s.decisionNotice(ctx, s.eng.In(sc.Tx()), actor, *p, 0, sc.Now())
 	})
-	if err != nil {
-		return Proposal{}, err
-	}
-	return out, nil
 }
 
-// WithdrawProposal withdraws the student's open proposal n (basedOn: its
-// version, as for a decision). Only the student themself withdraws
-// ([RuleStudentVoice]).
-func (s *Service) WithdrawProposal(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n, basedOn int64) (Proposal, error) {
-	if err := invalid("HOKS proposal withdrawal", basedOnProblems(basedOn)); err != nil {
+// WithdrawProposal withdraws the student's open proposal n. Only the
+// student themself withdraws ([RuleStudentVoice]).
+func (s *Service) WithdrawProposal(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n int64, in WithdrawInput) (Proposal, error) {
+	if err := invalid("HOKS proposal withdrawal", basedOnProblems(in.BasedOn)); err != nil {
 		return Proposal{}, err
 	}
-	var out Proposal
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-		_, p, err := decide(ctx, sc, id, n, basedOn, ProposalWithdraw, studentVoice)
-		if err != nil {
-			return err
-		}
-		if err := saveProposal(sc, coaching.OpProposeChange, &p, basedOn, "hoks_proposal_withdrawn", nil); err != nil {
-			return err
-		}
-		out, err = visible(sc, p)
-		return err
-	})
-	if err != nil {
-		return Proposal{}, err
-	}
-	return out, nil
+	return s.decide(ctx, actor, id, n, in.BasedOn, proposalWithdraw, "", nil)
 }
 
 // Proposal returns proposal n of the case, as the actor may see it: the
-// student, the support team and the head of studies (read_requests and
-// read_hoks); the staff's note only for staff who may decide.
+// student, the school's staff on the support team and the head of studies
+// (read_requests and read_hoks); the staff's note only for those who may
+// decide requests.
 func (s *Service) Proposal(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n int64) (Proposal, error) {
 	var out Proposal
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
@@ -895,19 +972,17 @@ func (s *Service) Proposals(ctx context.Context, actor coaching.Actor, id coachi
 		if _, err := reader(sc, id); err != nil {
 			return err
 		}
-		for n := int64(1); ; n++ {
-			p, err := readProposal(ctx, sc.ReadTx(), id, n)
-			if errors.Is(err, coaching.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		ps, err := proposals(ctx, sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
 			if p, err = visible(sc, p); err != nil {
 				return err
 			}
 			out = append(out, p)
 		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -917,8 +992,8 @@ func (s *Service) Proposals(ctx context.Context, actor coaching.Actor, id coachi
 
 // Comment records the student's comment on their plan (or on one of their
 // proposals, in.Proposal). Only the student themself comments
-// ([RuleStudentVoice]); the comment is audited and shown to the team
-// ([Service.Comments]).
+// ([RuleStudentVoice]); the comment is audited and shown to those who read
+// the proposals ([Service.Comments]).
 func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in CommentInput) (Comment, error) {
 	var pr []coaching.FieldProblem
 	if strings.TrimSpace(in.Text) == "" {
@@ -932,8 +1007,8 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 		return Comment{}, err
 	}
 	var out Comment
-	for attempt := 0; ; attempt++ {
-		err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := retryNumbered(ctx, func() error {
+		return s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
 			if _, err := studentVoice(sc, id); err != nil {
 				return err
 			}
@@ -959,7 +1034,7 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 				return err
 			}
 			if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: commentKind(cm.Number), Status: "comment", Data: data,
-				Event: "hoks_comment_added", Reason: "comment " + strconv.FormatInt(cm.Number, 10) + " on the plan"}); err != nil {
+				Event: "hoks_comment_added", Reason: "comment " + number(cm.Number) + " on the plan"}); err != nil {
 				return err
 			}
 			if _, err := sc.Guard(id, commentKind(cm.Number)); err != nil {
@@ -968,14 +1043,11 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 			out = cm
 			return nil
 		})
-		if err != nil && isConflict(err) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return Comment{}, err
-		}
-		return out, nil
+	})
+	if err != nil {
+		return Comment{}, err
 	}
+	return out, nil
 }
 
 // Comments returns the comments on the case's plan, oldest first, under
@@ -987,7 +1059,7 @@ func (s *Service) Comments(ctx context.Context, actor coaching.Actor, id coachin
 			return err
 		}
 		for n := int64(1); ; n++ {
-			d, err := sc.ReadTx().Document(ctx, id, commentKind(n), 0)
+			_, cm, err := coaching.ReadDocumentJSON[Comment](ctx, sc.ReadTx(), id, commentPrefix, number(n), "HOKS comment")
 			if errors.Is(err, coaching.ErrNotFound) {
 				return nil
 			}
@@ -997,10 +1069,6 @@ func (s *Service) Comments(ctx context.Context, actor coaching.Actor, id coachin
 			if _, err := sc.Guard(id, commentKind(n)); err != nil {
 				return err
 			}
-			var cm Comment
-			if err := json.Unmarshal(d.Data, &cm); err != nil {
-				return fmt.Errorf("hoks: stored comment %d of case %s does not decode: %w", n, id, err)
-			}
 			out = append(out, cm)
 		}
 	})
@@ -1008,29 +1076,4 @@ func (s *Service) Comments(ctx context.Context, actor coaching.Actor, id coachin
 		return nil, err
 	}
 	return out, nil
-}
-
-// openProposals returns the titles of the case's open proposals, oldest
-// first, for the plan's summary: read after the policy allowed the actor
-// read_hoks_summary, and nothing of a proposal but its title.
-func (s *Service) openProposals(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]string, error) {
-	var titles []string
-	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := sc.Case(coaching.OpReadHOKSSummary, id); err != nil {
-			return err
-		}
-		for n := int64(1); ; n++ {
-			p, err := readProposal(ctx, sc.ReadTx(), id, n)
-			if errors.Is(err, coaching.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if p.Status.Open() {
-				titles = append(titles, p.Title)
-			}
-		}
-	})
-	return titles, err
 }

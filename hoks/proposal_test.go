@@ -99,7 +99,7 @@ func TestProposalAcceptedIntoNewVersion(t *testing.T) {
 	assert.Equal(t, 1, sum.OpenProposals)
 	assert.Equal(t, []string{"Oppisopimusjakso kuukautta myöhemmäksi"}, sum.OpenProposalTitles)
 
-	acc, v, err := e.svc.AcceptProposal(ctx, ct.Tutor, e.id, 1, hoks.AcceptInput{BasedOn: p.Version, ApproveOn: e.today,
+	acc, v, err := e.svc.AcceptProposal(ctx, ct.Tutor, e.id, 1, hoks.AcceptInput{BasedOn: p.Version, Approve: true,
 		Note: "Sovittu työnantajan kanssa puhelimessa."})
 	require.NoError(t, err)
 	assert.Equal(t, hoks.ProposalAccepted, acc.Status)
@@ -176,7 +176,7 @@ func TestProposalStateMachine(t *testing.T) {
 			return e.svc.DeclineProposal(ctx, ct.Tutor, e.id, p.Number, hoks.DeclineInput{BasedOn: p.Version, Reason: "Työpaikka ei voi siirtää jaksoa."})
 		}, hoks.ProposalDeclined},
 		{"withdraw", func(e voiceEnv, p hoks.Proposal) (hoks.Proposal, error) {
-			return e.svc.WithdrawProposal(ctx, e.student, e.id, p.Number, p.Version)
+			return e.svc.WithdrawProposal(ctx, e.student, e.id, p.Number, hoks.WithdrawInput{BasedOn: p.Version})
 		}, hoks.ProposalWithdrawn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestProposalStateMachine(t *testing.T) {
 			ct.RequireNotAllowed(t, err)
 			_, err = e.svc.DeclineProposal(ctx, ct.Tutor, e.id, p.Number, hoks.DeclineInput{BasedOn: out.Version, Reason: "x"})
 			ct.RequireNotAllowed(t, err)
-			_, err = e.svc.WithdrawProposal(ctx, e.student, e.id, p.Number, out.Version)
+			_, err = e.svc.WithdrawProposal(ctx, e.student, e.id, p.Number, hoks.WithdrawInput{BasedOn: out.Version})
 			ct.RequireNotAllowed(t, err)
 			got, err := e.svc.Proposal(ctx, ct.Tutor, e.id, p.Number)
 			require.NoError(t, err)
@@ -228,11 +228,11 @@ func TestConcurrentProposalDecisions(t *testing.T) {
 				<-start
 				switch i % 3 {
 				case 0:
-					_, _, errs[i] = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, 1, hoks.AcceptInput{BasedOn: p.Version, ApproveOn: e.today})
+					_, _, errs[i] = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, 1, hoks.AcceptInput{BasedOn: p.Version, Approve: true})
 				case 1:
 					_, errs[i] = e.svc.DeclineProposal(ctx, ct.Tutor, e.id, 1, hoks.DeclineInput{BasedOn: p.Version, Reason: "Ei käy."})
 				default:
-					_, errs[i] = e.svc.WithdrawProposal(ctx, e.student, e.id, 1, p.Version)
+					_, errs[i] = e.svc.WithdrawProposal(ctx, e.student, e.id, 1, hoks.WithdrawInput{BasedOn: p.Version})
 				}
 			})
 		}
@@ -265,7 +265,10 @@ func TestConcurrentProposalDecisions(t *testing.T) {
 // The plan moved on after the proposal: a change whose part of the plan is
 // as the student saw it is applied to the latest version; one whose period
 // the tutor has since moved is refused with a *hoks.StaleProposalError (a
-// conflict), writing nothing, and can be accepted with an adjusted change.
+// validation error, not a conflict a retry would loop on), writing
+// nothing, and can be accepted with an adjusted change; an adjusted change
+// that does not apply to the latest version is refused naming the tutor's
+// change, not the proposal.
 func TestStaleProposal(t *testing.T) {
 	ctx := context.Background()
 	e := newVoiceEnv(t)
@@ -279,11 +282,12 @@ func TestStaleProposal(t *testing.T) {
 	require.NoError(t, err)
 	acc, v, err := e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p.Number, hoks.AcceptInput{BasedOn: p.Version})
 	require.NoError(t, err, "made against version 2, applied to version 3")
-	assert.Equal(t, int64(4), acc.AcceptedAs)
+	assert.Equal(t, v3.Number+1, acc.AcceptedAs)
 	assert.Equal(t, moveJakso2().To, jakso2(v.Plan))
 	assert.Equal(t, 320.0, *v.Plan.VocationalUnits[0].TeachingHours, "the tutor's change is kept")
 	assert.Equal(t, hoks.StatusUpdated, v.Status, "still awaiting re-approval")
-	_ = v3
+	require.Len(t, acc.AppliedChanges, 1, "what the acceptance changed: %v", acc.AppliedChanges)
+	assert.Contains(t, acc.AppliedChanges[0], "2024-05-02–2024-07-31")
 
 	// A second proposal on the same period; the tutor moves the period
 	// herself before deciding.
@@ -302,11 +306,10 @@ func TestStaleProposal(t *testing.T) {
 	_, _, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p2.Number, hoks.AcceptInput{BasedOn: p2.Version, Note: "x"})
 	var stale *hoks.StaleProposalError
 	require.ErrorAs(t, err, &stale)
-	assert.ErrorIs(t, err, coaching.ErrConflict)
-	var ce *coaching.ConflictError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, int64(4), ce.Expected, "the version the proposal was made against")
-	assert.Equal(t, int64(5), ce.Current)
+	assert.ErrorIs(t, err, coaching.ErrInvalid)
+	assert.NotErrorIs(t, err, coaching.ErrConflict, "a reload-and-retry would loop: the proposal's version is still p2.Version")
+	assert.Equal(t, int64(4), stale.PlanVersion, "the version the proposal was made against")
+	assert.Equal(t, int64(5), stale.Current)
 	assert.Equal(t, "change.from", stale.Problem.Field)
 	assert.Contains(t, err.Error(), "no period 2024-05-02–2024-07-31")
 	assert.Equal(t, before, e.versions(t), "nothing written")
@@ -315,11 +318,19 @@ func TestStaleProposal(t *testing.T) {
 	assert.Equal(t, hoks.ProposalSubmitted, still.Status)
 	assert.Empty(t, still.StaffNote, "not even the note")
 
+	// The tutor's own change made against an old version names the
+	// tutor's change, not a stale proposal.
+	_, _, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p2.Number, hoks.AcceptInput{BasedOn: still.Version, Change: change})
+	require.NotErrorAs(t, err, &stale)
+	ct.RequireInvalid(t, err, "change.from")
+	assert.Contains(t, err.Error(), "the latest version, 5")
+
 	adjusted := *change
 	adjusted.From.Start = coaching.NewDate(2024, 5, 13)
 	acc2, v6, err := e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p2.Number, hoks.AcceptInput{BasedOn: still.Version, Change: &adjusted})
 	require.NoError(t, err)
-	assert.Equal(t, &adjusted, acc2.Applied)
+	require.NotNil(t, acc2.Applied)
+	assert.Equal(t, adjusted.To, acc2.Applied.To)
 	assert.Equal(t, change.To, jakso2(v6.Plan))
 }
 
@@ -345,13 +356,19 @@ func TestAcceptKeepsThePlansRules(t *testing.T) {
 	assert.Empty(t, got.StaffNote)
 	assert.Empty(t, e.Deliver(t), "no notice")
 
-	_, err = e.svc.ReachCompetence(ctx, ct.Tutor, e.id, 2, e.today)
-	require.NoError(t, err)
 	p2, err := e.svc.Propose(ctx, e.student, e.id, hoks.ProposalInput{Title: "Siirto", Change: moveJakso2()})
+	require.NoError(t, err)
+	_, err = e.svc.ReachCompetence(ctx, ct.Tutor, e.id, 2, e.today)
 	require.NoError(t, err)
 	_, _, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p2.Number, hoks.AcceptInput{BasedOn: p2.Version})
 	ct.RequireNotAllowed(t, err, hoks.ActionComplete, hoks.ActionArchive)
 	assert.Equal(t, 3, e.versions(t))
+	// Nor does the student propose to a plan that can no longer change.
+	_, err = e.svc.Propose(ctx, e.student, e.id, hoks.ProposalInput{Title: "Lisää", Description: "x"})
+	ct.RequireNotAllowed(t, err, hoks.ActionComplete, hoks.ActionArchive)
+	list, err := e.svc.Proposals(ctx, ct.Tutor, e.id)
+	require.NoError(t, err)
+	assert.Len(t, list, 2, "nothing stored")
 }
 
 // A proposal in words is accepted with a concrete change or with the plan
@@ -377,7 +394,7 @@ func TestProposalInWordsAndGoal(t *testing.T) {
 		Change: &hoks.PlanChange{Kind: hoks.ChangeGoal, Goal: "urasuunnitelma_0001"}})
 	require.NoError(t, err)
 	assert.Equal(t, "urasuunnitelma_0002", goal.Change.GoalBefore, "what the student saw")
-	_, v, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, goal.Number, hoks.AcceptInput{BasedOn: goal.Version, ApproveOn: e.today})
+	_, v, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, goal.Number, hoks.AcceptInput{BasedOn: goal.Version, Approve: true})
 	require.NoError(t, err)
 	assert.Equal(t, "urasuunnitelma_0001", *v.Plan.CareerPlanCodeURI)
 	assert.Equal(t, hoks.StatusApproved, v.Status)
@@ -420,10 +437,9 @@ func TestProposalValidation(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.svc.DeclineProposal(ctx, ct.Tutor, e.id, p.Number, hoks.DeclineInput{Note: strings.Repeat("n", 4001)})
 	ct.RequireInvalid(t, err, "based_on", "reason", "note")
-	_, _, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p.Number, hoks.AcceptInput{BasedOn: 1, Change: moveJakso2(), Plan: &hoks.Plan{},
-		ApproveOn: e.today.AddDays(1)})
-	ct.RequireInvalid(t, err, "plan", "plan_based_on", "approve_on")
-	_, err = e.svc.WithdrawProposal(ctx, e.student, e.id, p.Number, 0)
+	_, _, err = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, p.Number, hoks.AcceptInput{BasedOn: 1, Change: moveJakso2(), Plan: &hoks.Plan{}})
+	ct.RequireInvalid(t, err, "plan", "plan_based_on")
+	_, err = e.svc.WithdrawProposal(ctx, e.student, e.id, p.Number, hoks.WithdrawInput{BasedOn: 0})
 	ct.RequireInvalid(t, err, "based_on")
 	_, err = e.svc.Proposal(ctx, e.student, e.id, 7)
 	assert.ErrorIs(t, err, coaching.ErrNotFound)

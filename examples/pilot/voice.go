@@ -16,8 +16,10 @@ import (
 // e-mail, the guardians' summary shows the open proposal's title, and the
 // next school day the tutor accepts it into a new version of the plan and
 // approves it.
+// idxVoice is the student whose plan it is: pilot-03.
+const idxVoice = 2
+
 var (
-	idxVoice        = 2 // pilot-03
 	VoicePlanDay    = coaching.NewDate(2026, 9, 7)
 	VoiceProposeDay = coaching.NewDate(2026, 10, 5)
 	VoiceDecideDay  = nextSchoolDay(VoiceProposeDay)
@@ -104,7 +106,7 @@ func (s *simulation) voiceStep(ctx context.Context) error {
 		v.openBefore = sum.OpenProposals
 	case VoiceDecideDay:
 		p, ver, err := v.plans.AcceptProposal(ctx, tutor.actor(), st.CaseID, v.proposal.Number, hoks.AcceptInput{BasedOn: v.proposal.Version,
-			ApproveOn: s.today, Note: "Työpaikan kanssa sovittu puhelimessa."})
+			Approve: true, Note: "Työpaikan kanssa sovittu puhelimessa."})
 		if err != nil {
 			return fmt.Errorf("accept the proposal: %w", err)
 		}
