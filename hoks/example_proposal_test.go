@@ -17,25 +17,53 @@ import (
 func ExampleService_AcceptProposal() {
 	ctx := context.Background()
 	now := time.Date(2024, 4, 2, 10, 0, 0, 0, coaching.Helsinki)
-	eng, _ := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
+	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
 		Clock:     coaching.ClockFunc(func() time.Time { return now }),
-		Documents: hoks.ProposalDocuments(), // proposals and comments are guarded as the plan is
+		Documents: hoks.ProposalDocuments(), // proposals, comments and staff notes: private families
 	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
-	c, _ := eng.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, CaseID: "case-1", Participant: coaching.Participant{
+	c, err := eng.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, CaseID: "case-1", Participant: coaching.Participant{
 		ID: "p-1", GivenNames: "Aino", FamilyName: "Virtanen", BirthDate: coaching.NewDate(2007, 9, 1), Language: coaching.English,
 		Contact: coaching.Contact{Email: "aino@example.fi"}, Guardians: []coaching.Guardian{{ID: "guardian-1", Name: "Anne Virtanen"}}},
 		Team: []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Henna Laaksonen"}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	student := coaching.Actor{ID: "aino", Roles: []coaching.Role{coaching.RoleStudent},
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: "p-1"}}}
 	guardian := coaching.Actor{ID: "guardian-1", Roles: []coaching.Role{coaching.RoleGuardian}}
-	plans, _ := hoks.NewService(eng)
+	plans, err := hoks.NewService(eng)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
-	data, _ := os.ReadFile("testdata/valid_plan.json")
-	plan, _ := hoks.Decode(data, nil)
+	data, err := os.ReadFile("testdata/valid_plan.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	plan, err := hoks.Decode(data, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	plan.FirstApproved = coaching.Date{}
-	draft, _ := plans.SaveDraft(ctx, tutor, c.ID, 0, plan)
-	approved, _ := plans.Approve(ctx, tutor, c.ID, draft.Number, coaching.DateOf(now))
+	draft, err := plans.SaveDraft(ctx, tutor, c.ID, 0, plan)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	approved, err := plans.Approve(ctx, tutor, c.ID, draft.Number, coaching.DateOf(now))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	p, err := plans.Propose(ctx, student, c.ID, hoks.ProposalInput{
 		Title:       "Apprenticeship a month later",
@@ -49,7 +77,11 @@ func ExampleService_AcceptProposal() {
 		return
 	}
 	fmt.Println("proposal", p.Number, p.Status, "against version", p.PlanVersion, "of", approved.Number)
-	sum, _ := plans.Summary(ctx, guardian, c.ID)
+	sum, err := plans.Summary(ctx, guardian, c.ID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("guardian's summary:", sum.OpenProposals, "open:", sum.OpenProposalTitles)
 
 	acc, v, err := plans.AcceptProposal(ctx, tutor, c.ID, p.Number, hoks.AcceptInput{BasedOn: p.Version, Approve: true,
@@ -64,7 +96,11 @@ func ExampleService_AcceptProposal() {
 			fmt.Println(ch)
 		}
 	}
-	mine, _ := plans.Proposal(ctx, student, c.ID, p.Number)
+	mine, err := plans.Proposal(ctx, student, c.ID, p.Number)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("the student sees %s, staff note %q\n", mine.Status, mine.StaffNote)
 	// Output:
 	// proposal 1 submitted against version 2 of 2

@@ -521,6 +521,19 @@ func saveProposal(sc *coaching.Scope, op coaching.Operation, p *Proposal, basedO
 	return nil
 }
 
+// store saves p (made from its version basedOn, under op, with its
+// notices) and the staff's note on it, and returns it as the scope's
+// actor sees it.
+func store(sc *coaching.Scope, op coaching.Operation, p Proposal, basedOn int64, notices []coaching.Notice, note string) (Proposal, error) {
+	if err := saveProposal(sc, op, &p, basedOn, notices); err != nil {
+		return Proposal{}, err
+	}
+	if err := saveNote(sc, p.CaseID, p.Number, note); err != nil {
+		return Proposal{}, err
+	}
+	return visible(sc, p)
+}
+
 // staffNote is the stored staff's note on a decision.
 type staffNote struct {
 	Note string `json:"note"`
@@ -662,10 +675,7 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 			now := sc.Now()
 			p := Proposal{Number: int64(len(ps)) + 1, CaseID: id, Status: ProposalSubmitted, Title: in.Title, Description: in.Description,
 				Change: change, PlanVersion: pv, ProposedBy: actor.ID, ProposedAt: now}
-			if err := saveProposal(sc, coaching.OpProposeChange, &p, 0, s.tutorNotices(c, p, now)); err != nil {
-				return err
-			}
-			out, err = visible(sc, p)
+			out, err = store(sc, coaching.OpProposeChange, p, 0, s.tutorNotices(c, p, now), "")
 			return err
 		})
 	})
@@ -771,13 +781,7 @@ func (s *Service) decide(ctx context.Context, actor coaching.Actor, id coaching.
 				return err
 			}
 		}
-		if err := saveProposal(sc, op, &p, basedOn, notices); err != nil {
-			return err
-		}
-		if err := saveNote(sc, id, n, note); err != nil {
-			return err
-		}
-		out, err = visible(sc, p)
+		out, err = store(sc, op, p, basedOn, notices, note)
 		return err
 	})
 	if err != nil {
@@ -941,53 +945,52 @@ func (s *Service) WithdrawProposal(ctx context.Context, actor coaching.Actor, id
 	return s.decide(ctx, actor, id, n, in.BasedOn, proposalWithdraw, "", nil)
 }
 
+// readAs runs read in a read scope after the policy allowed the actor to
+// read the case's proposals (read_requests and read_hoks).
+func readAs[T any](ctx context.Context, s *Service, actor coaching.Actor, id coaching.CaseID, read func(sc *coaching.Scope) (T, error)) (T, error) {
+	var out T
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		if _, err := reader(sc, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = read(sc)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 // Proposal returns proposal n of the case, as the actor may see it: the
 // student, the school's staff on the support team and the head of studies
 // (read_requests and read_hoks); the staff's note only for those who may
 // decide requests.
 func (s *Service) Proposal(ctx context.Context, actor coaching.Actor, id coaching.CaseID, n int64) (Proposal, error) {
-	var out Proposal
-	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := reader(sc, id); err != nil {
-			return err
-		}
+	return readAs(ctx, s, actor, id, func(sc *coaching.Scope) (Proposal, error) {
 		p, err := readProposal(ctx, sc.ReadTx(), id, n)
 		if err != nil {
-			return err
+			return Proposal{}, err
 		}
-		out, err = visible(sc, p)
-		return err
+		return visible(sc, p)
 	})
-	if err != nil {
-		return Proposal{}, err
-	}
-	return out, nil
 }
 
 // Proposals returns the case's proposals, oldest first, under the rule of
 // [Service.Proposal].
 func (s *Service) Proposals(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]Proposal, error) {
-	var out []Proposal
-	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := reader(sc, id); err != nil {
-			return err
-		}
+	return readAs(ctx, s, actor, id, func(sc *coaching.Scope) ([]Proposal, error) {
 		ps, err := proposals(ctx, sc.ReadTx(), id)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			if p, err = visible(sc, p); err != nil {
-				return err
+		for i := range ps {
+			if err != nil {
+				break
 			}
-			out = append(out, p)
+			ps[i], err = visible(sc, ps[i])
 		}
-		return nil
+		return ps, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Comment records the student's comment on their plan (or on one of their
@@ -1053,27 +1056,20 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 // Comments returns the comments on the case's plan, oldest first, under
 // the rule of [Service.Proposal].
 func (s *Service) Comments(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]Comment, error) {
-	var out []Comment
-	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := reader(sc, id); err != nil {
-			return err
-		}
+	return readAs(ctx, s, actor, id, func(sc *coaching.Scope) ([]Comment, error) {
+		var out []Comment
 		for n := int64(1); ; n++ {
 			_, cm, err := coaching.ReadDocumentJSON[Comment](ctx, sc.ReadTx(), id, commentPrefix, number(n), "HOKS comment")
 			if errors.Is(err, coaching.ErrNotFound) {
-				return nil
+				return out, nil
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if _, err := sc.Guard(id, commentKind(n)); err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, cm)
 		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

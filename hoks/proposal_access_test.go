@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -251,33 +250,6 @@ func TestOpenProposalsAreBounded(t *testing.T) {
 	p, err := e.svc.Propose(ctx, e.student, e.id, hoks.ProposalInput{Title: "Nyt mahtuu", Description: "x"})
 	require.NoError(t, err)
 	assert.Equal(t, int64(hoks.MaxOpenProposals+1), p.Number)
-}
-
-// Proposals written at once all get distinct numbers: the numbered write
-// is retried on a conflict.
-func TestConcurrentProposals(t *testing.T) {
-	ctx := context.Background()
-	e := newVoiceEnv(t)
-	n := hoks.MaxOpenProposals
-	errs := make([]error, n)
-	nums := make([]int64, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			p, err := e.svc.Propose(ctx, e.student, e.id, hoks.ProposalInput{Title: fmt.Sprint("t", i), Description: "d"})
-			errs[i], nums[i] = err, p.Number
-		})
-	}
-	close(start)
-	wg.Wait()
-	seen := map[int64]bool{}
-	for i := range n {
-		require.NoError(t, errs[i])
-		seen[nums[i]] = true
-	}
-	assert.Len(t, seen, n, "distinct numbers: %v", nums)
 }
 
 // Accepting with the plan as it is, or with the goal the plan already has,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -208,58 +207,6 @@ func TestProposalStateMachine(t *testing.T) {
 		})
 	}
 	assert.Contains(t, hoks.ProposalDiagram(), "submitted")
-}
-
-// Two decisions at once on one proposal, on real goroutines: exactly one
-// wins, every other gets a *coaching.ConflictError, and what is stored is
-// the winner's alone.
-func TestConcurrentProposalDecisions(t *testing.T) {
-	ctx := context.Background()
-	for round := range 5 {
-		e := newVoiceEnv(t)
-		p, err := e.svc.Propose(ctx, e.student, e.id, hoks.ProposalInput{Title: "Siirto", Change: moveJakso2()})
-		require.NoError(t, err)
-		const n = 6
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				switch i % 3 {
-				case 0:
-					_, _, errs[i] = e.svc.AcceptProposal(ctx, ct.Tutor, e.id, 1, hoks.AcceptInput{BasedOn: p.Version, Approve: true})
-				case 1:
-					_, errs[i] = e.svc.DeclineProposal(ctx, ct.Tutor, e.id, 1, hoks.DeclineInput{BasedOn: p.Version, Reason: "Ei käy."})
-				default:
-					_, errs[i] = e.svc.WithdrawProposal(ctx, e.student, e.id, 1, hoks.WithdrawInput{BasedOn: p.Version})
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			if err == nil {
-				require.Equal(t, -1, winner, "round %d: two decisions won: %d and %d", round, winner, i)
-				winner = i
-				continue
-			}
-			var ce *coaching.ConflictError
-			require.ErrorAs(t, err, &ce, "round %d: the loser %d gets a conflict", round, i)
-		}
-		require.NotEqual(t, -1, winner, "round %d: one decision wins", round)
-		got, err := e.svc.Proposal(ctx, ct.Tutor, e.id, 1)
-		require.NoError(t, err)
-		assert.Equal(t, int64(2), got.Version, "one decision stored")
-		want := []hoks.ProposalStatus{hoks.ProposalAccepted, hoks.ProposalDeclined, hoks.ProposalWithdrawn}[winner%3]
-		assert.Equal(t, want, got.Status)
-		versions := 2
-		if want == hoks.ProposalAccepted {
-			versions = 4
-		}
-		assert.Equal(t, versions, e.versions(t), "plan versions of the winner alone")
-	}
 }
 
 // The plan moved on after the proposal: a change whose part of the plan is
