@@ -872,7 +872,7 @@ func (s *Service) AcceptProposal(ctx context.Context, actor coaching.Actor, id c
 			next = in.Plan
 		case in.Change != nil:
 			c := *in.Change
-			c.Period = nil // the tutor's change names the period as the latest version has it
+			c.Period, c.GoalBefore = nil, "" // the tutor's change names the period as the latest version has it
 			if c.Kind == ChangeGoal {
 				c.GoalBefore = deref(cur.Plan.CareerPlanCodeURI)
 			}
