@@ -32,7 +32,8 @@ import (
 // proposal reaches exactly those who may decide. Then concurrent
 // decisions on real goroutines (exactly one wins, every other gets a
 // *coaching.ConflictError, and what the store keeps is the winner's
-// alone) and concurrent proposals (all stored, numbered apart).
+// alone) and concurrent proposals and comments (all stored, numbered
+// apart).
 // Proposals are case documents, so the suite checks the kernel's ports as
 // a feature uses them. Adapters call it beside [Run]:
 //
@@ -376,12 +377,15 @@ func (w *proposalWorld) checkTraces(t *testing.T, actor coaching.Actor, ward coa
 	assert.False(t, tr.noteInNotices, "the staff's note is in no notice")
 }
 
-// proposalsAtOnce has the student propose from many goroutines at once:
-// every proposal is stored, numbered apart.
+// proposalsAtOnce has the student propose and comment from many
+// goroutines at once: every proposal and comment is stored, numbered
+// apart.
 func proposalsAtOnce(t *testing.T, store coaching.Store) {
 	w := newProposalWorld(t, store)
 	w.tidy(t, w.adult)
-	n := hoks.MaxOpenProposals - 1 // the kept one is open
+	proposals := hoks.MaxOpenProposals - 1 // the kept one is open
+	const comments = 24
+	n := proposals + comments
 	errs := make([]error, n)
 	nums := make([]int64, n)
 	start := make(chan struct{})
@@ -389,21 +393,29 @@ func proposalsAtOnce(t *testing.T, store coaching.Store) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			p, err := w.plans.Propose(w.ctx, w.student[w.adult], w.adult, hoks.ProposalInput{Title: "Ehdotus", Description: "Kuvaus."})
-			errs[i], nums[i] = err, p.Number
+			if i < proposals {
+				p, err := w.plans.Propose(w.ctx, w.student[w.adult], w.adult, hoks.ProposalInput{Title: "Ehdotus", Description: "Kuvaus."})
+				errs[i], nums[i] = err, p.Number
+				return
+			}
+			c, err := w.plans.Comment(w.ctx, w.student[w.adult], w.adult, hoks.CommentInput{Text: "Kommentti."})
+			errs[i], nums[i] = err, -c.Number
 		})
 	}
 	close(start)
 	wg.Wait()
 	numbers := map[int64]bool{}
 	for i := range n {
-		require.NoError(t, errs[i], "proposal %d", i)
+		require.NoError(t, errs[i], "write %d", i)
 		numbers[nums[i]] = true
 	}
 	assert.Len(t, numbers, n, "numbered apart: %v", nums)
 	list, err := w.plans.Proposals(w.ctx, proposalTutor, w.adult)
 	require.NoError(t, err)
-	assert.Len(t, list, n+2)
+	assert.Len(t, list, proposals+2)
+	all, err := w.plans.Comments(w.ctx, proposalTutor, w.adult)
+	require.NoError(t, err)
+	assert.Len(t, all, comments)
 }
 
 // proposalRace decides one proposal from many goroutines at once: the
