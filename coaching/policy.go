@@ -36,9 +36,10 @@ const (
 	OpReadSchedule Operation = "read_schedule"
 	// OpReadHOKS: the full personal competence development plan.
 	OpReadHOKS Operation = "read_hoks"
-	// OpReadHOKSSummary: the plan's status, dates, units and progress, and
-	// the titles of the student's open proposals to it (words the student
-	// wrote) — what a guardian sees.
+	// OpReadHOKSSummary: the plan's status, dates, units and progress —
+	// what a guardian sees — and, for a reader the policy also allows
+	// read_requests, the titles of the student's open proposals to it
+	// (words the student wrote, at most hoks.MaxOpenProposals).
 	OpReadHOKSSummary Operation = "read_hoks_summary"
 	// OpReadNotices: the notices sent about a case.
 	OpReadNotices Operation = "read_notices"
