@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -589,27 +588,6 @@ func latestPlan(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, n i
 	return decodeVersion(d)
 }
 
-// retryNumbered runs write, which takes the next number of a family of
-// numbered documents, again while it conflicts: two written at once take
-// the same number, and the second is written again with the next one. The
-// attempts wait a little, at random, so that many writers at once spread
-// out.
-func retryNumbered(ctx context.Context, write func() error) error {
-	const attempts = 16
-	for attempt := 1; ; attempt++ {
-		err := write()
-		var ce *coaching.ConflictError
-		if err == nil || !errors.As(err, &ce) || attempt == attempts {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(rand.N(time.Duration(attempt) * 2 * time.Millisecond)):
-		}
-	}
-}
-
 // Commands.
 
 // Propose records the student's proposal to change their plan and tells the
@@ -629,55 +607,53 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		return Proposal{}, err
 	}
 	var out Proposal
-	err := retryNumbered(ctx, func() error {
-		return s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-			c, err := studentVoice(sc, id)
-			if err != nil {
-				return err
-			}
-			tx := sc.ReadTx()
-			latest, err := latestPlan(ctx, tx, id, 0)
-			if err != nil {
-				return err
-			}
-			if latest.Status != StatusDraft && latest.Status != StatusUpdated {
-				if _, err := next(latest.Status, ActionRevise); err != nil {
-					return err
-				}
-			}
-			pv := in.PlanVersion
-			if pv == 0 {
-				pv = latest.Number
-			}
-			if pv > latest.Number {
-				return invalid("HOKS proposal", []coaching.FieldProblem{problem("plan_version", "the plan has versions 1–%d", latest.Number)})
-			}
-			var change *PlanChange
-			if in.Change != nil {
-				cp := *in.Change
-				change = &cp
-				base, err := latestPlan(ctx, tx, id, pv)
-				if err != nil {
-					return err
-				}
-				if pr := change.seen(base.Plan); pr != nil {
-					return invalid("HOKS proposal", []coaching.FieldProblem{problem(pr.Field, "%s (version %d)", pr.Message, pv)})
-				}
-			}
-			ps, err := proposals(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if open := len(slices.DeleteFunc(slices.Clone(ps), func(p Proposal) bool { return !p.Status.Open() })); open >= MaxOpenProposals {
-				return invalid("HOKS proposal", []coaching.FieldProblem{problem("open_proposals",
-					"the plan has %d proposals awaiting a decision, the most it may have: withdraw one or wait for the decisions", open)})
-			}
-			now := sc.Now()
-			p := Proposal{Number: int64(len(ps)) + 1, CaseID: id, Status: ProposalSubmitted, Title: in.Title, Description: in.Description,
-				Change: change, PlanVersion: pv, ProposedBy: actor.ID, ProposedAt: now}
-			out, err = store(sc, coaching.OpProposeChange, p, 0, s.tutorNotices(c, p, now), "")
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
+		c, err := studentVoice(sc, id)
+		if err != nil {
 			return err
-		})
+		}
+		tx := sc.ReadTx()
+		latest, err := latestPlan(ctx, tx, id, 0)
+		if err != nil {
+			return err
+		}
+		if latest.Status != StatusDraft && latest.Status != StatusUpdated {
+			if _, err := next(latest.Status, ActionRevise); err != nil {
+				return err
+			}
+		}
+		pv := in.PlanVersion
+		if pv == 0 {
+			pv = latest.Number
+		}
+		if pv > latest.Number {
+			return invalid("HOKS proposal", []coaching.FieldProblem{problem("plan_version", "the plan has versions 1–%d", latest.Number)})
+		}
+		var change *PlanChange
+		if in.Change != nil {
+			cp := *in.Change
+			change = &cp
+			base, err := latestPlan(ctx, tx, id, pv)
+			if err != nil {
+				return err
+			}
+			if pr := change.seen(base.Plan); pr != nil {
+				return invalid("HOKS proposal", []coaching.FieldProblem{problem(pr.Field, "%s (version %d)", pr.Message, pv)})
+			}
+		}
+		ps, err := proposals(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if open := len(slices.DeleteFunc(slices.Clone(ps), func(p Proposal) bool { return !p.Status.Open() })); open >= MaxOpenProposals {
+			return invalid("HOKS proposal", []coaching.FieldProblem{problem("open_proposals",
+				"the plan has %d proposals awaiting a decision, the most it may have: withdraw one or wait for the decisions", open)})
+		}
+		now := sc.Now()
+		p := Proposal{Number: int64(len(ps)) + 1, CaseID: id, Status: ProposalSubmitted, Title: in.Title, Description: in.Description,
+			Change: change, PlanVersion: pv, ProposedBy: actor.ID, ProposedAt: now}
+		out, err = store(sc, coaching.OpProposeChange, p, 0, s.tutorNotices(c, p, now), "")
+		return err
 	})
 	if err != nil {
 		return Proposal{}, err
@@ -1010,42 +986,40 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 		return Comment{}, err
 	}
 	var out Comment
-	err := retryNumbered(ctx, func() error {
-		return s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-			if _, err := studentVoice(sc, id); err != nil {
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
+		if _, err := studentVoice(sc, id); err != nil {
+			return err
+		}
+		tx := sc.ReadTx()
+		latest, err := latestPlan(ctx, tx, id, 0)
+		if err != nil {
+			return err
+		}
+		if in.Proposal > 0 {
+			if _, err := readProposal(ctx, tx, id, in.Proposal); errors.Is(err, coaching.ErrNotFound) {
+				return invalid("HOKS comment", []coaching.FieldProblem{problem("proposal", "the plan has no proposal %d", in.Proposal)})
+			} else if err != nil {
 				return err
 			}
-			tx := sc.ReadTx()
-			latest, err := latestPlan(ctx, tx, id, 0)
-			if err != nil {
-				return err
-			}
-			if in.Proposal > 0 {
-				if _, err := readProposal(ctx, tx, id, in.Proposal); errors.Is(err, coaching.ErrNotFound) {
-					return invalid("HOKS comment", []coaching.FieldProblem{problem("proposal", "the plan has no proposal %d", in.Proposal)})
-				} else if err != nil {
-					return err
-				}
-			}
-			n, err := lastNumber(ctx, tx, id, commentPrefix)
-			if err != nil {
-				return err
-			}
-			cm := Comment{Number: n + 1, CaseID: id, Text: in.Text, Proposal: in.Proposal, PlanVersion: latest.Number, By: actor.ID, At: sc.Now()}
-			data, err := json.Marshal(cm)
-			if err != nil {
-				return err
-			}
-			if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: commentKind(cm.Number), Status: "comment", Data: data,
-				Event: "hoks_comment_added", Reason: "comment " + number(cm.Number) + " on the plan"}); err != nil {
-				return err
-			}
-			if _, err := sc.Guard(id, commentKind(cm.Number)); err != nil {
-				return err
-			}
-			out = cm
-			return nil
-		})
+		}
+		n, err := lastNumber(ctx, tx, id, commentPrefix)
+		if err != nil {
+			return err
+		}
+		cm := Comment{Number: n + 1, CaseID: id, Text: in.Text, Proposal: in.Proposal, PlanVersion: latest.Number, By: actor.ID, At: sc.Now()}
+		data, err := json.Marshal(cm)
+		if err != nil {
+			return err
+		}
+		if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: commentKind(cm.Number), Status: "comment", Data: data,
+			Event: "hoks_comment_added", Reason: "comment " + number(cm.Number) + " on the plan"}); err != nil {
+			return err
+		}
+		if _, err := sc.Guard(id, commentKind(cm.Number)); err != nil {
+			return err
+		}
+		out = cm
+		return nil
 	})
 	if err != nil {
 		return Comment{}, err
