@@ -24,7 +24,10 @@
 // the recorded details are still those the proposal was made against: a
 // proposal overtaken by a newer change (another approval, a re-import) is
 // a [StaleProposalError], for staff to decline. No one decides a proposal
-// of their own or of their own family's ([RuleNotOwnDecision]).
+// of their own or of their own family's ([RuleNotOwnDecision]). A new
+// proposal replaces the same person's pending one, so each person has at
+// most one open proposal of their details; [Service.Pending] lists the
+// open ones.
 //
 // It is a feature built on the coaching kernel's extension points: a
 // proposal is the reserved case document "contactchange_<id>" on the case
@@ -120,6 +123,9 @@ type Proposal struct {
 	DecidedAt time.Time `json:"decided_at,omitzero"`
 	// Reason is why a proposal was declined.
 	Reason string `json:"reason,omitempty"`
+	// ReplacedBy is the proposal that replaced this one: a new proposal
+	// of the same person's same details withdraws their pending one.
+	ReplacedBy string `json:"replaced_by,omitempty"`
 	// Version is the proposal's version (its document's): pass it to
 	// [Service.Decide] in [Decision.Version].
 	Version int64 `json:"version"`
@@ -235,7 +241,11 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 // change the record). Bad details are a *coaching.ValidationError naming
 // every bad field ("contact.email", "contact.phone", or "contact" when
 // neither is given or nothing would change). The case's responsible staff
-// (its personal tutors, or its coaches when it has none) are told.
+// (its personal tutors, or its coaches when it has none) are told. The
+// actor's pending proposal of the same details on the case, if any, is
+// replaced: withdrawn, its ReplacedBy naming the new one — a person has
+// one open proposal of their details at a time ([Service.Pending] lists
+// the open ones).
 func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching.CaseID, contact coaching.Contact) (Proposal, error) {
 	var pr []coaching.FieldProblem
 	if err := contact.Validate(); err != nil {
@@ -291,6 +301,26 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		pro.ID = coaching.DocumentID(sc.NewID())
 		if pro.ID == "" {
 			return errors.New("contactchange: the id generator gave no usable proposal id (letters and digits)")
+		}
+		// The proposer's pending proposal of the same details is
+		// replaced: one open proposal per person and details.
+		pending, err := pendingOf(sc.Context(), sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		for _, old := range pending {
+			if old.ProposedBy != actor.ID || old.Whose != pro.Whose || old.GuardianID != pro.GuardianID {
+				continue
+			}
+			old.Status, old.DecidedAt, old.ReplacedBy = Withdrawn, now, pro.ID
+			data, err := json.Marshal(old)
+			if err != nil {
+				return err
+			}
+			if _, err := sc.SaveDocumentAs(coaching.OpProposeChange, id, coaching.DocumentChange{Kind: kind(old.ID), BasedOn: old.Version,
+				Status: string(Withdrawn), Data: data, Event: "contact_change_replaced", Reason: "contact details of the " + string(old.Whose) + ", replaced by a new proposal"}); err != nil {
+				return err
+			}
 		}
 		var notices []coaching.Notice
 		for _, m := range responsible(c) {
@@ -577,6 +607,68 @@ func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.Cas
 	})
 	if err != nil {
 		return Proposal{}, err
+	}
+	return out, nil
+}
+
+// Pending lists the pending proposals of case id, oldest first: staff
+// every one, a guardian or the student their own. The policy's
+// read_requests rule decides who may read the case's requests. The
+// proposals are found in the case's audit trail, so a listing costs a
+// read of the case's history.
+func (s *Service) Pending(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]Proposal, error) {
+	var out []Proposal
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpReadRequests, id)
+		if err != nil {
+			return err
+		}
+		all, err := pendingOf(sc.Context(), sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		staff := onTeam(actor, c) || actor.HasRole(coaching.RoleHeadOfStudies)
+		for _, pro := range all {
+			if staff || pro.ProposedBy == actor.ID {
+				out = append(out, pro)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pendingOf returns the case's pending proposals, oldest first, found by
+// the audit entries of their documents' versions.
+func pendingOf(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID) ([]Proposal, error) {
+	trail, err := tx.AuditTrail(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []Proposal
+	seen := map[string]bool{}
+	for _, e := range trail {
+		var doc struct {
+			Kind string `json:"kind"`
+		}
+		if e.Kind != coaching.AuditDocument || json.Unmarshal(e.Payload, &doc) != nil {
+			continue
+		}
+		pid, ok := strings.CutPrefix(doc.Kind, prefix)
+		if !ok || seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		_, pro, err := read(ctx, tx, id, pid)
+		if err != nil {
+			return nil, err
+		}
+		if pro.Status == Submitted {
+			out = append(out, pro)
+		}
 	}
 	return out, nil
 }

@@ -219,16 +219,14 @@ func TestConcurrentDecisions(t *testing.T) {
 }
 
 // A guardian's pending proposal lapses when the ward turned 18 before it
-// was decided and has not consented; with the adult's consent it is
-// decided as usual.
+// was decided and has not consented; with the adult's consent the
+// guardian proposes again and it is decided as usual.
 func TestGuardianProposalLapsesAtEighteen(t *testing.T) {
 	env, s := newEnv(t)
 	ctx := context.Background()
 	eighteenth := coaching.NewDate(2026, 9, 10)
 	c := env.EnrolPilotMinor(t, eighteenth)
 	pro, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "uusi@example.fi"})
-	require.NoError(t, err)
-	second, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "toinen@example.fi"})
 	require.NoError(t, err)
 	env.Clock.AdvanceDays(3) // Thursday the 10th: eighteen
 
@@ -240,12 +238,14 @@ func TestGuardianProposalLapsesAtEighteen(t *testing.T) {
 	_, err = s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "kolmas@example.fi"})
 	assert.Equal(t, coaching.RuleGuardianAge, ct.RequireForbidden(t, err).Rule)
 
-	// The student consents: the guardian's other pending proposal is decided.
+	// The student consents: the guardian proposes again.
 	student := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: c.ParticipantID}}}
 	cons, err := consent.New(env.Engine)
 	require.NoError(t, err)
 	_, err = cons.Record(ctx, student, c.ParticipantID, consent.Change{})
+	require.NoError(t, err)
+	second, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "toinen@example.fi"})
 	require.NoError(t, err)
 	got, err = s.Decide(ctx, ct.Tutor, c.ID, second.ID, contactchange.Decision{Approve: true, Version: second.Version})
 	require.NoError(t, err)

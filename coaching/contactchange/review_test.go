@@ -41,35 +41,87 @@ func TestNoOneDecidesTheirOwnProposal(t *testing.T) {
 	assert.Equal(t, contactchange.Approved, got.Status)
 }
 
-// A proposal approved after the recorded contact changed (another
-// approval, a re-import) is stale: refused, nothing written; an approval
+// A proposal approved after the recorded contact changed (a re-import,
+// another approval) is stale: refused, nothing written; an approval
 // dates the change on the day it was proposed.
 func TestStaleProposalIsNotApproved(t *testing.T) {
 	env, s := newEnv(t)
 	ctx := context.Background()
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
-	older, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "vanha@example.fi"})
+	pro, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "vanha@example.fi"})
 	require.NoError(t, err)
+	setGuardianEmail(t, env, c.ParticipantID, "sis@example.fi") // the SIS's newer record, re-imported
 	env.Clock.AdvanceDays(1)
-	newer, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "uusi@example.fi"})
-	require.NoError(t, err)
-	env.Clock.AdvanceDays(1)
-	_, err = s.Decide(ctx, ct.Tutor, c.ID, newer.ID, approve(newer.Version))
-	require.NoError(t, err)
-	p := participant(t, env, c.ParticipantID)
-	assert.Equal(t, coaching.DateOf(monday).AddDays(1), p.Guardians[0].ContactChangedOn, "the date the guardian proposed the change")
-
-	_, err = s.Decide(ctx, ct.Tutor, c.ID, older.ID, approve(older.Version))
+	_, err = s.Decide(ctx, ct.Tutor, c.ID, pro.ID, approve(pro.Version))
 	var se *contactchange.StaleProposalError
 	require.ErrorAs(t, err, &se)
 	assert.ErrorIs(t, err, coaching.ErrConflict)
-	assert.Equal(t, "uusi@example.fi", participant(t, env, c.ParticipantID).Guardians[0].Contact.Email, "the newer contact stays")
-	got, err := s.Get(ctx, ct.Tutor, c.ID, older.ID)
+	assert.Equal(t, "sis@example.fi", participant(t, env, c.ParticipantID).Guardians[0].Contact.Email, "the newer contact stays")
+	got, err := s.Get(ctx, ct.Tutor, c.ID, pro.ID)
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Submitted, got.Status, "still pending: staff decline it")
-	got, err = s.Decide(ctx, ct.Tutor, c.ID, older.ID, contactchange.Decision{Reason: "a newer address is recorded", Version: got.Version})
+	got, err = s.Decide(ctx, ct.Tutor, c.ID, pro.ID, contactchange.Decision{Reason: "a newer address is recorded", Version: got.Version})
 	require.NoError(t, err)
 	assert.Equal(t, contactchange.Declined, got.Status)
+
+	env.Clock.AdvanceDays(1)
+	fresh, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "uusi@example.fi"})
+	require.NoError(t, err)
+	env.Clock.AdvanceDays(2)
+	_, err = s.Decide(ctx, ct.Tutor, c.ID, fresh.ID, approve(fresh.Version))
+	require.NoError(t, err)
+	assert.Equal(t, coaching.DateOf(monday).AddDays(2), participant(t, env, c.ParticipantID).Guardians[0].ContactChangedOn,
+		"the date the guardian proposed the change")
+}
+
+func setGuardianEmail(t *testing.T, env *ct.Env, id coaching.ParticipantID, email string) {
+	t.Helper()
+	require.NoError(t, env.Store.Update(context.Background(), func(tx coaching.Tx) error {
+		p, err := tx.Participant(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		p.Guardians[0].Contact.Email = email
+		return tx.UpdateParticipant(context.Background(), p)
+	}))
+}
+
+// A new proposal replaces the proposer's pending one of the same details:
+// one open proposal per person, listed by Pending — staff see all, a
+// family member their own.
+func TestNewProposalReplacesThePendingOne(t *testing.T) {
+	env, s := newEnv(t)
+	ctx := context.Background()
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen", Contact: coaching.Contact{Email: "toinen@example.fi"}})
+	})
+	g2 := coaching.Actor{ID: "guardian-2", Roles: []coaching.Role{coaching.RoleGuardian}}
+	first, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "a@example.fi"})
+	require.NoError(t, err)
+	other, err := s.Propose(ctx, g2, c.ID, coaching.Contact{Email: "g2@example.fi"})
+	require.NoError(t, err)
+	second, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "b@example.fi"})
+	require.NoError(t, err)
+	got, err := s.Get(ctx, guardian, c.ID, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, contactchange.Withdrawn, got.Status)
+	assert.Equal(t, second.ID, got.ReplacedBy)
+	ids := func(ps []contactchange.Proposal) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	all, err := s.Pending(ctx, ct.Tutor, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{other.ID, second.ID}, ids(all))
+	mine, err := s.Pending(ctx, g2, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{other.ID}, ids(mine))
+	_, err = s.Decide(ctx, ct.Tutor, c.ID, first.ID, approve(got.Version))
+	var te *coaching.TransitionError
+	require.ErrorAs(t, err, &te, "a replaced proposal is not decided")
 }
 
 // An empty field of a proposal leaves the recorded value as it is.
@@ -93,10 +145,12 @@ func TestEmptyFieldIsUnchanged(t *testing.T) {
 func TestProposalOfARemovedGuardianLapses(t *testing.T) {
 	env, s := newEnv(t)
 	ctx := context.Background()
-	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen", Contact: coaching.Contact{Email: "toinen@example.fi"}})
+	})
 	a, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "a@example.fi"})
 	require.NoError(t, err)
-	b, err := s.Propose(ctx, guardian, c.ID, coaching.Contact{Email: "b@example.fi"})
+	b, err := s.Propose(ctx, coaching.Actor{ID: "guardian-2", Roles: []coaching.Role{coaching.RoleGuardian}}, c.ID, coaching.Contact{Email: "b@example.fi"})
 	require.NoError(t, err)
 	require.NoError(t, env.Store.Update(ctx, func(tx coaching.Tx) error {
 		p, err := tx.Participant(ctx, c.ParticipantID)
@@ -106,12 +160,11 @@ func TestProposalOfARemovedGuardianLapses(t *testing.T) {
 		p.Guardians = []coaching.Guardian{{ID: "guardian-9", Name: "Uusi Huoltaja", Contact: coaching.Contact{Email: "uusi@example.fi"}}}
 		return tx.UpdateParticipant(ctx, p)
 	}))
-	for _, d := range []contactchange.Decision{approve(a.Version), {Reason: "no", Version: b.Version}} {
-		id := a.ID
-		if !d.Approve {
-			id = b.ID
-		}
-		got, err := s.Decide(ctx, ct.Tutor, c.ID, id, d)
+	for _, x := range []struct {
+		id string
+		d  contactchange.Decision
+	}{{a.ID, approve(a.Version)}, {b.ID, contactchange.Decision{Reason: "no", Version: b.Version}}} {
+		got, err := s.Decide(ctx, ct.Tutor, c.ID, x.id, x.d)
 		require.NoError(t, err)
 		assert.Equal(t, contactchange.Lapsed, got.Status)
 		assert.Empty(t, got.DecidedBy, "no one decided a lapsed proposal")

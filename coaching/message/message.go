@@ -439,25 +439,13 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 		if _, err := sc.Guard(id, kind(thread)); err != nil {
 			return err
 		}
-		docs, err := sc.ReadTx().Documents(sc.Context(), id, kind(thread))
-		if err != nil {
-			return err
-		}
 		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
 		if err != nil {
 			return err
 		}
-		reader := sender(actor, c, p)
-		msgs := make([]Message, 0, len(docs))
-		for _, d := range docs {
-			var m Message
-			if err := json.Unmarshal(d.Data, &m); err != nil {
-				return fmt.Errorf("message: stored message %s/%d does not decode: %w", thread, d.Version, err)
-			}
-			m.Seq = d.Version
-			if reader.Kind == Staff || party(reader, m) {
-				msgs = append(msgs, m)
-			}
+		msgs, err := readThread(sc.Context(), sc.ReadTx(), id, thread, sender(actor, c, p))
+		if err != nil {
+			return err
 		}
 		if len(msgs) == 0 {
 			return sc.DenyCase(coaching.OpReadRequests, c, RuleThreadParty, "a family member reads only the messages they wrote or were written to")
@@ -469,6 +457,106 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 		return nil, err
 	}
 	return out, nil
+}
+
+// Summary is a thread as a reader sees it: the messages of it they may
+// read ([Service.Thread]).
+type Summary struct {
+	Thread  string `json:"thread"`
+	Subject string `json:"subject"`
+	// Messages is how many messages of the thread the reader may read.
+	Messages int `json:"messages"`
+	// Last is the latest of them.
+	Last Message `json:"last"`
+}
+
+// Threads lists the threads of case id the actor may read, the most
+// recently written first: staff every thread, a family member those with
+// a message they wrote or were written to, each summarised by what they
+// may read of it (see [Service.Thread]). The policy's read_requests rule
+// decides who may read the case's threads. The threads are found in the
+// case's audit trail, so a listing costs a read of the case's history.
+func (s *Service) Threads(ctx context.Context, actor coaching.Actor, id coaching.CaseID) ([]Summary, error) {
+	var out []Summary
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpReadRequests, id)
+		if err != nil {
+			return err
+		}
+		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		if err != nil {
+			return err
+		}
+		reader := sender(actor, c, p)
+		threads, err := documentsOf(sc.Context(), sc.ReadTx(), id, prefix)
+		if err != nil {
+			return err
+		}
+		for _, thread := range threads {
+			msgs, err := readThread(sc.Context(), sc.ReadTx(), id, thread, reader)
+			if err != nil {
+				return err
+			}
+			if len(msgs) > 0 {
+				out = append(out, Summary{Thread: thread, Subject: msgs[0].Subject, Messages: len(msgs), Last: msgs[len(msgs)-1]})
+			}
+		}
+		slices.SortStableFunc(out, func(a, b Summary) int { return b.Last.At.Compare(a.Last.At) })
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// documentsOf returns the ids of the case's documents of the family
+// prefix, in the order they were first written, from the case's audit
+// trail (each stored version's entry names its document).
+func documentsOf(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, prefix string) ([]string, error) {
+	trail, err := tx.AuditTrail(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range trail {
+		if e.Kind != coaching.AuditDocument {
+			continue
+		}
+		var doc struct {
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal(e.Payload, &doc) != nil {
+			continue
+		}
+		if k, ok := strings.CutPrefix(doc.Kind, prefix); ok && coaching.ValidDocumentID(prefix, k) && !seen[k] {
+			seen[k] = true
+			ids = append(ids, k)
+		}
+	}
+	return ids, nil
+}
+
+// readThread returns the messages of thread the reader may read: staff
+// all, a family member those they wrote or were written to.
+func readThread(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, thread string, reader Party) ([]Message, error) {
+	docs, err := tx.Documents(ctx, id, kind(thread))
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]Message, 0, len(docs))
+	for _, d := range docs {
+		var m Message
+		if err := json.Unmarshal(d.Data, &m); err != nil {
+			return nil, fmt.Errorf("message: stored message %s/%d does not decode: %w", thread, d.Version, err)
+		}
+		m.Seq = d.Version
+		if reader.Kind == Staff || party(reader, m) {
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs, nil
 }
 
 // errBoundConflict marks a conflict on a service over a bound engine

@@ -162,3 +162,41 @@ func TestSendToAStudentWithoutContact(t *testing.T) {
 	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Hei", Text: "x"})
 	require.NoError(t, err)
 }
+
+// Threads lists what each reader may read: the other guardian does not
+// learn of a reply that was not theirs, and a thread they are not party
+// to is not listed.
+func TestThreadsListsWhatTheReaderReads(t *testing.T) {
+	env, s := newEnv(t)
+	ctx := context.Background()
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1), twoGuardians)
+	family, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToFamily, Subject: "Welcome", Text: "Hello all"})
+	require.NoError(t, err)
+	_, err = s.Reply(ctx, guardian, c.ID, message.ReplyParams{NoticeID: noticesTo(t, env, c.ID, "guardian-1")[0].ID, Text: "PRIVATE"})
+	require.NoError(t, err)
+	env.Clock.AdvanceDays(1)
+	own, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToStudent, Subject: "Just you", Text: "Hi"})
+	require.NoError(t, err)
+	student := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: c.ParticipantID}}}
+	list := func(a coaching.Actor) map[string]int {
+		t.Helper()
+		sums, err := s.Threads(ctx, a, c.ID)
+		require.NoError(t, err, a.ID)
+		out := map[string]int{}
+		for _, sm := range sums {
+			out[sm.Thread] = sm.Messages
+			if a.ID == guardian2.ID || a.ID == student.ID {
+				assert.NotEqual(t, "PRIVATE", sm.Last.Text, a.ID)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, map[string]int{family.Thread: 1}, list(guardian2))
+	assert.Equal(t, map[string]int{family.Thread: 2}, list(guardian))
+	assert.Equal(t, map[string]int{family.Thread: 1, own.Thread: 1}, list(student))
+	assert.Equal(t, map[string]int{family.Thread: 2, own.Thread: 1}, list(ct.Tutor))
+	sums, err := s.Threads(ctx, student, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, own.Thread, sums[0].Thread, "the most recent first")
+}
