@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -200,3 +201,35 @@ func TestThreadsListsWhatTheReaderReads(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, own.Thread, sums[0].Thread, "the most recent first")
 }
+
+// A service over an engine bound to the host's transaction writes in it:
+// the message is there once the host commits, and gone when it rolls back.
+func TestSendOnABoundEngine(t *testing.T) {
+	env, _ := newEnv(t)
+	ctx := context.Background()
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
+	for _, commit := range []bool{false, true} {
+		err := env.Store.Update(ctx, func(tx coaching.Tx) error {
+			s, err := message.New(env.Engine.In(tx), nil)
+			if err != nil {
+				return err
+			}
+			if _, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Hei", Text: "x"}); err != nil {
+				return err
+			}
+			if !commit {
+				return errRollback
+			}
+			return nil
+		})
+		if commit {
+			require.NoError(t, err)
+			assert.Len(t, noticesTo(t, env, c.ID, "guardian-1"), 1)
+		} else {
+			require.ErrorIs(t, err, errRollback)
+			assert.Empty(t, noticesTo(t, env, c.ID, "guardian-1"))
+		}
+	}
+}
+
+var errRollback = errors.New("the host rolls back")
