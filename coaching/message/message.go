@@ -48,7 +48,7 @@
 // costs the same however long the thread or the case's history is. Two
 // messages written at once on one case conflict on the case's version;
 // the loser is written again in a fresh transaction after a short random
-// pause (up to [Options.Attempts] in all). On an engine bound to a host's
+// pause ([coaching.WriteRetrying]). On an engine bound to a host's
 // transaction ([coaching.Engine.In]) the conflict is returned instead:
 // the host retries its own transaction.
 //
@@ -71,8 +71,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -227,18 +225,14 @@ type ReplyParams struct {
 	Text string
 }
 
-// Options configure [New]; nil means the defaults.
-type Options struct {
-	// Attempts bounds how many times a message is written when a
-	// concurrent change of the case wins (default 8; at least 1).
-	Attempts int
-}
+// Options configure [New]; nil means the defaults. There are none yet:
+// the struct is there so that options can be added without changing New.
+type Options struct{}
 
 // Service sends and reads messages over an engine.
 type Service struct {
-	eng      *coaching.Engine
-	texts    *coaching.Texts
-	attempts int
+	eng   *coaching.Engine
+	texts *coaching.Texts
 }
 
 // New returns the messages of eng. The engine must have been given
@@ -249,14 +243,7 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("message: New: engine is nil")
 	}
-	s := &Service{eng: eng, texts: eng.Texts(), attempts: 8}
-	if opts != nil && opts.Attempts != 0 {
-		if opts.Attempts < 0 {
-			return nil, errors.New("message: New: Options.Attempts is negative")
-		}
-		s.attempts = opts.Attempts
-	}
-	return s, nil
+	return &Service{eng: eng, texts: eng.Texts()}, nil
 }
 
 // Send writes staff's message to the case's student, guardians or both,
@@ -559,65 +546,28 @@ func readThread(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, thr
 	return msgs, nil
 }
 
-// errBoundConflict marks a conflict on a service over a bound engine
-// (coaching.Engine.In): the host's transaction is not retried.
-var errBoundConflict = errors.New("message: a concurrent change of the case won, in the host's transaction (not retried)")
-
 // write runs fn in a write scope with case id (send_message allowed) and
-// its participant, again in a fresh one when a concurrent
-// change of the case won, after a short random pause that grows with each
-// attempt (s.attempts in all). On an engine bound to a host's transaction
-// (coaching.Engine.In) there is no fresh transaction: the conflict is
-// returned.
+// its participant, again in a fresh one when a concurrent change of the
+// case won (coaching.WriteRetrying: a random growing wait, never in a
+// bound engine's host transaction).
 func (s *Service) write(ctx context.Context, actor coaching.Actor, id coaching.CaseID, fn func(sc *coaching.Scope, c coaching.Case, p coaching.Participant) (Message, error)) (Message, error) {
 	var out Message
-	var err error
-	var first coaching.Tx
-	for attempt := 0; attempt < s.attempts; attempt++ {
-		if attempt > 0 {
-			pause := time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 6)))
-			select {
-			case <-ctx.Done():
-				return Message{}, errors.Join(err, ctx.Err())
-			case <-time.After(pause):
-			}
-		}
-		conflict := err
-		err = s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-			if attempt == 0 {
-				first = sc.Tx()
-			} else if sameTx(first, sc.Tx()) {
-				return errors.Join(errBoundConflict, conflict)
-			}
-			c, err := sc.Case(coaching.OpSendMessage, id)
-			if err != nil {
-				return err
-			}
-			p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
-			if err != nil {
-				return err
-			}
-			out, err = fn(sc, c, p)
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
+		c, err := sc.Case(coaching.OpSendMessage, id)
+		if err != nil {
 			return err
-		})
-		if !errors.Is(err, coaching.ErrConflict) || errors.Is(err, errBoundConflict) {
-			break
 		}
-	}
+		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		if err != nil {
+			return err
+		}
+		out, err = fn(sc, c, p)
+		return err
+	})
 	if err != nil {
 		return Message{}, err
 	}
 	return out, nil
-}
-
-// sameTx reports whether a and b are one transaction: a bound engine runs
-// every scope in the host's.
-func sameTx(a, b coaching.Tx) bool {
-	if a == nil || b == nil {
-		return false
-	}
-	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
-	return ta == tb && ta.Comparable() && a == b
 }
 
 // recipient is a party with where and in which language to reach them.
