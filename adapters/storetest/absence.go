@@ -23,9 +23,13 @@ import (
 // a teacher not on the team, a teacher on the team, the personal tutor and
 // the head of studies (every denial a *coaching.ForbiddenError naming its
 // rule, one access-log entry and no change to the case); an accepted
-// illness report excusing the absences marked later; and concurrent
+// illness report excusing the absences marked later; concurrent
 // decisions on one request, of which exactly one wins and the others get a
-// *coaching.ConflictError. Requests are case documents, so the suite needs
+// *coaching.ConflictError; and a report accepted while a teacher's
+// recording of the same day is open in another transaction (and the other
+// way round), which must neither leave the absence unexplained nor the
+// guardians' digest pending — on PostgreSQL, under READ COMMITTED, both
+// conflict on the case's version. Requests are case documents, so the suite needs
 // no store data beyond the kernel's and attendance's. Adapters call it
 // beside [Run]:
 //
@@ -36,6 +40,8 @@ func RunAbsence(t *testing.T, newStore Harness) {
 		t.Run("AccessMatrix", func(t *testing.T) { absenceMatrix(t, newAbsenceEnv(t, newStore)) })
 		t.Run("ReportExcusesMarks", func(t *testing.T) { absenceExcuses(t, newAbsenceEnv(t, newStore)) })
 		t.Run("ConcurrentDecisions", func(t *testing.T) { absenceConcurrent(t, newAbsenceEnv(t, newStore)) })
+		t.Run("ReportDuringRecording", func(t *testing.T) { absenceReportDuringRecording(t, newAbsenceEnv(t, newStore)) })
+		t.Run("RecordingDuringReport", func(t *testing.T) { absenceRecordingDuringReport(t, newAbsenceEnv(t, newStore)) })
 	})
 }
 
@@ -111,34 +117,49 @@ func absenceMatrix(t *testing.T, e *absenceEnv) {
 	}
 	student := coaching.Actor{ID: "student-adult", Organisation: absenceOrg, Roles: []coaching.Role{coaching.RoleStudent},
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: e.adult.ParticipantID}}}
+	minorStudent := coaching.Actor{ID: "student-minor", Organisation: absenceOrg, Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: e.minor.ParticipantID}}}
+	// The personal tutor who is also the minor's guardian: a decider, but
+	// not of their own child's request.
+	tutorParent := e.tutor
+	tutorParent.Relations = []coaching.Relation{{Kind: coaching.RelationGuardianOf, Participant: e.minor.ParticipantID}}
 	outsider := coaching.Actor{ID: "teacher-b", Organisation: absenceOrg, Roles: []coaching.Role{coaching.RoleTeacher}}
 	const A = "allow"
 	gs, ga, gr, st := coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianRelation, coaching.RuleSupportTeam
 	ops := []string{"submit", "withdraw", "decide", "get", "list"}
+	own := absence.RuleOwnDecision
 	rows := []struct {
 		who   string
 		actor coaching.Actor
 		c     coaching.Case
 		want  []string // per ops: allow or the denying rule
+		// decideOwn: the decision is on the request the row's actor
+		// submitted themself.
+		decideOwn bool
 	}{
-		{"guardian of a minor", guardianOf("guardian-m", e.minor.ParticipantID), e.minor, []string{A, A, gs, A, A}},
-		{"guardian of an adult without consent", guardianOf("guardian-a", e.adult.ParticipantID), e.adult, []string{ga, ga, gs, ga, ga}},
-		{"guardian of an adult with consent", guardianOf("guardian-c", e.consent.ParticipantID), e.consent, []string{A, A, gs, A, A}},
-		{"adult student", student, e.adult, []string{A, A, coaching.RuleStudentSelf, A, A}},
-		{"another student's guardian", guardianOf("guardian-m", e.minor.ParticipantID), e.adult, []string{gr, gr, gr, gr, gr}},
-		{"teacher not on the team", outsider, e.minor, []string{st, st, st, st, st}},
-		{"teacher on the team", e.teacher, e.minor, []string{A, A, absence.RuleDecider, A, A}},
-		{"personal tutor", e.tutor, e.minor, []string{A, A, A, A, A}},
-		{"head of studies", e.head, e.minor, []string{A, A, A, A, A}},
+		{"guardian of a minor", guardianOf("guardian-m", e.minor.ParticipantID), e.minor, []string{A, A, gs, A, A}, false},
+		{"guardian of an adult without consent", guardianOf("guardian-a", e.adult.ParticipantID), e.adult, []string{ga, ga, gs, ga, ga}, false},
+		{"guardian of an adult with consent", guardianOf("guardian-c", e.consent.ParticipantID), e.consent, []string{A, A, gs, A, A}, false},
+		{"adult student", student, e.adult, []string{A, A, coaching.RuleStudentSelf, A, A}, false},
+		{"minor student", minorStudent, e.minor, []string{coaching.RuleStudentMinor, coaching.RuleStudentMinor, coaching.RuleStudentSelf, A, A}, false},
+		{"another student's guardian", guardianOf("guardian-m", e.minor.ParticipantID), e.adult, []string{gr, gr, gr, gr, gr}, false},
+		{"teacher not on the team", outsider, e.minor, []string{st, st, st, st, st}, false},
+		{"teacher on the team", e.teacher, e.minor, []string{A, A, absence.RuleDecider, A, A}, false},
+		{"personal tutor", e.tutor, e.minor, []string{A, A, A, A, A}, false},
+		{"personal tutor, their own request", e.tutor, e.minor, []string{A, A, own, A, A}, true},
+		{"personal tutor who is the student's guardian", tutorParent, e.minor, []string{A, A, own, A, A}, false},
+		{"head of studies", e.head, e.minor, []string{A, A, A, A, A}, false},
+		{"head of studies, their own request", e.head, e.minor, []string{A, A, own, A, A}, true},
 	}
 	for _, r := range rows {
 		t.Run(r.who, func(t *testing.T) {
 			// What the row's actor acts on: a request of their own when
-			// they may submit one, else the tutor's; and one the tutor
-			// submitted, for the decision.
+			// they may submit one, else the tutor's; and one the teacher
+			// on the team submitted (on the family's behalf), for the
+			// decision — or the row's own.
 			own, err := e.abs.Submit(ctx, e.tutor, r.c.ID, absenceLeave)
 			require.NoError(t, err)
-			toDecide, err := e.abs.Submit(ctx, e.tutor, r.c.ID, absenceLeave)
+			toDecide, err := e.abs.Submit(ctx, e.teacher, r.c.ID, absenceLeave)
 			require.NoError(t, err)
 			for i, op := range ops {
 				before, log := e.version(t, r.c.ID), len(accessEntries(t, e.store))
@@ -154,6 +175,9 @@ func absenceMatrix(t *testing.T, e *absenceEnv) {
 				case "withdraw":
 					_, err = e.abs.Withdraw(ctx, r.actor, r.c.ID, own.ID)
 				case "decide":
+					if r.decideOwn {
+						toDecide = own
+					}
 					_, err = e.abs.Decide(ctx, r.actor, r.c.ID, toDecide.ID, absence.Decision{Version: toDecide.Version, Accept: true})
 				case "get":
 					var got absence.Request
@@ -221,7 +245,7 @@ func absenceExcuses(t *testing.T, e *absenceEnv) {
 // Decisions on real goroutines: exactly one wins, the others conflict.
 func absenceConcurrent(t *testing.T, e *absenceEnv) {
 	ctx := t.Context()
-	r, err := e.abs.Submit(ctx, e.tutor, e.minor.ID, absenceLeave)
+	r, err := e.abs.Submit(ctx, e.teacher, e.minor.ID, absenceLeave)
 	require.NoError(t, err)
 	const n = 6
 	errs := make([]error, n)
@@ -255,4 +279,92 @@ func absenceConcurrent(t *testing.T, e *absenceEnv) {
 	require.NoError(t, err)
 	assert.Equal(t, r.Version+1, got.Version)
 	assert.False(t, got.Status.Open())
+}
+
+// absenceSickDay checks the end state of a day an accepted illness report
+// covers and a teacher marked lesson 1 absent on: the mark is sick (or
+// was never written), and no absence digest waits for the guardian.
+func (e *absenceEnv) absenceSickDay(t *testing.T, day coaching.Date) {
+	t.Helper()
+	ctx := t.Context()
+	marks, err := e.att.Marks(ctx, e.tutor, e.minor.ID, day, day)
+	require.NoError(t, err)
+	for _, m := range marks {
+		assert.Equal(t, attendance.Sick, m.Status, "lesson %s on a day reported sick", m.Lesson)
+	}
+	ns, err := e.store.Notices(ctx, coaching.NoticeQuery{CaseID: e.minor.ID})
+	require.NoError(t, err)
+	for _, n := range ns {
+		if n.Kind == coaching.NoticeKindAbsence {
+			assert.NotEqual(t, coaching.NoticePending, n.Status, "no absence digest waits for a day reported sick: %s", n.ID)
+		}
+	}
+}
+
+// A guardian reports illness for today (accepted at once) while a
+// teacher's recording of an absence that day is open in the host's
+// transaction: the report waits for the recording or conflicts with it
+// and is tried again, so the absence ends up sick and the digest
+// cancelled.
+func absenceReportDuringRecording(t *testing.T, e *absenceEnv) {
+	ctx := t.Context()
+	g := coaching.Actor{ID: "guardian-m", Organisation: absenceOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
+	today := coaching.DateOf(e.now)
+	done := make(chan error, 1)
+	var r absence.Request
+	err := e.store.Update(ctx, func(tx coaching.Tx) error {
+		res, err := e.att.In(tx).Record(ctx, e.teacher, []attendance.MarkInput{{CaseID: e.minor.ID, Date: today, Lesson: "1", Minutes: 45, Status: attendance.Unexplained}})
+		if err != nil {
+			return err
+		}
+		require.Len(t, res.Notices, 1, "the digest of the unexplained absence")
+		go func() {
+			var err error
+			r, err = e.abs.Submit(context.WithoutCancel(ctx), g, e.minor.ID, absence.Input{Kind: absence.Report, From: today, Reason: absence.ReasonIllness})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			done <- err // it did not wait: the stores that run one writer at a time never get here
+		case <-time.After(300 * time.Millisecond):
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NoError(t, <-done, "the report goes through once the recording has committed")
+	assert.Equal(t, absence.Accepted, r.Status)
+	e.absenceSickDay(t, today)
+}
+
+// A teacher records an absence while a guardian's report of illness for
+// the day is open in the host's transaction: the recording waits for it
+// or conflicts with it; either way the absence is not left unexplained.
+func absenceRecordingDuringReport(t *testing.T, e *absenceEnv) {
+	ctx := t.Context()
+	g := coaching.Actor{ID: "guardian-m", Organisation: absenceOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
+	today := coaching.DateOf(e.now)
+	done := make(chan error, 1)
+	err := e.store.Update(ctx, func(tx coaching.Tx) error {
+		r, err := e.abs.In(tx).Submit(ctx, g, e.minor.ID, absence.Input{Kind: absence.Report, From: today, Reason: absence.ReasonIllness})
+		if err != nil {
+			return err
+		}
+		require.Equal(t, absence.Accepted, r.Status)
+		go func() {
+			_, err := e.att.Record(context.WithoutCancel(ctx), e.teacher, []attendance.MarkInput{{CaseID: e.minor.ID, Date: today, Lesson: "1", Minutes: 45, Status: attendance.Unexplained}})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			done <- err
+		case <-time.After(300 * time.Millisecond):
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	if err := <-done; err != nil {
+		var ce *coaching.ConflictError
+		require.ErrorAs(t, err, &ce, "the recording either waits for the report or conflicts with it")
+	}
+	e.absenceSickDay(t, today)
 }

@@ -42,11 +42,9 @@ package absence
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +66,9 @@ const (
 )
 
 // Reason is the category of a reported or explained absence. It is the
-// decider's to see: notices and audit entries never carry it.
+// decider's to see: notices and audit entries never carry it, and a
+// request read by anyone but its submitter, the student's family and its
+// deciders shows none.
 type Reason string
 
 // Reason categories.
@@ -95,6 +95,11 @@ const (
 )
 
 // Open reports whether the request still waits for a decision.
+//
+// An accepted report or explanation and a granted leave may still be
+// withdrawn (the child recovered, the trip was cancelled) by whoever
+// submitted it or its deciders: the days not begun stop being covered,
+// the absences already corrected stay as they are.
 func (s Status) Open() bool { return s == Submitted }
 
 // Request events.
@@ -111,13 +116,13 @@ var (
 	absenceMachine = coaching.MustMachine(string(Submitted), []coaching.Edge{
 		{Event: EventAccept, From: []string{string(Submitted)}, To: string(Accepted)},
 		{Event: EventReject, From: []string{string(Submitted)}, To: string(Rejected)},
-		{Event: EventWithdraw, From: []string{string(Submitted)}, To: string(Withdrawn)},
+		{Event: EventWithdraw, From: []string{string(Submitted), string(Accepted)}, To: string(Withdrawn)},
 		{Event: EventLapse, From: []string{string(Submitted)}, To: string(Lapsed)},
 	})
 	leaveMachine = coaching.MustMachine(string(Submitted), []coaching.Edge{
 		{Event: EventGrant, From: []string{string(Submitted)}, To: string(Granted)},
 		{Event: EventRefuse, From: []string{string(Submitted)}, To: string(Refused)},
-		{Event: EventWithdraw, From: []string{string(Submitted)}, To: string(Withdrawn)},
+		{Event: EventWithdraw, From: []string{string(Submitted), string(Granted)}, To: string(Withdrawn)},
 		{Event: EventLapse, From: []string{string(Submitted)}, To: string(Lapsed)},
 	})
 )
@@ -161,12 +166,12 @@ type Request struct {
 	// day(s).
 	Lessons []string `json:"lessons,omitempty"`
 	// Reason is the category of a report or an explanation (a leave has
-	// none).
+	// none). Like Text and DecisionReason, it is shown to whoever
+	// submitted the request, the student's family (a guardian of the
+	// student, the student themself) and the request's deciders, and
+	// empty to anyone else.
 	Reason Reason `json:"reason,omitempty"`
-	// Text is the family's own words, for the decider: it is shown to
-	// whoever submitted the request, the student's family and the
-	// deciders (the personal tutor, the head of studies), empty to anyone
-	// else.
+	// Text is the family's own words, for the decider.
 	Text string `json:"text,omitempty"`
 	// SchoolDays counts the weekdays From..To.
 	SchoolDays int `json:"school_days"`
@@ -188,7 +193,7 @@ type Request struct {
 	History []string `json:"history"`
 	// Version is the request's document version: pass it in
 	// [Decision.Version].
-	Version int64 `json:"-"`
+	Version int64 `json:"version"`
 }
 
 // Input is a request a family submits.
@@ -259,8 +264,12 @@ func (o *Options) rules(org coaching.OrganisationID) Rules {
 const (
 	// RuleDecider: only the decider a request's rules name decides it.
 	RuleDecider = "request_decider"
-	// RuleOwnRequest: only whoever submitted a request withdraws it.
+	// RuleOwnRequest: only whoever submitted a request (or, once it is
+	// accepted or granted, its deciders) withdraws it.
 	RuleOwnRequest = "own_request"
+	// RuleOwnDecision: nobody decides a request they submitted, or one for
+	// a student they are the guardian of or are themself.
+	RuleOwnDecision = "own_request_decision"
 	// RuleLapse is the rule the nightly lapse runs under as the engine's
 	// own actor ([Service.Lapse]).
 	RuleLapse = "absence_lapse"
@@ -281,7 +290,12 @@ var ErrLapsed = errors.New("absence: the request lapsed")
 
 // LapsedError is what deciding a guardian's request returns once the
 // student has turned 18 without consenting to their guardians acting for
-// them: the request was marked lapsed, not decided.
+// them, or the guardian is no longer recorded as theirs: the request was
+// marked lapsed, not decided. The lapse is written: Decide returns the
+// lapsed request with it, and on a bound service ([Service.In]) the host
+// must commit its transaction despite the error to keep the lapse (else
+// the request stays submitted, and lapses at the next decision or
+// [Service.Lapse]).
 type LapsedError struct {
 	CaseID    coaching.CaseID
 	RequestID string
@@ -295,12 +309,24 @@ func (e *LapsedError) Error() string {
 // Is matches [ErrLapsed].
 func (e *LapsedError) Is(target error) bool { return target == ErrLapsed }
 
-// MaxDays bounds the days of one request (From..To, inclusive).
-const MaxDays = 60
+// Bounds of the requests, so that what a case keeps stays small however
+// long it runs.
+const (
+	// MaxDays bounds the days of one request (From..To, inclusive).
+	MaxDays = 60
+	// MaxAhead: a request starts at most this many days from today.
+	MaxAhead = 365
+	// MaxOpen bounds the requests of a case waiting for a decision.
+	MaxOpen = 20
+	// MaxLessons bounds the lessons a one-day request names.
+	MaxLessons = 20
+)
 
 // coverKeep is how many days past its end an accepted request still
-// excuses marks recorded late.
-const coverKeep = 31
+// excuses marks recorded late, and a pending one stays pending: after it,
+// attendance ignores the request's days ([attendance.ExcuseKeep]), the
+// ledger drops them and a request still pending lapses.
+const coverKeep = attendance.ExcuseKeep
 
 // The document kinds: a request is "absence_request_<n>", numbered per
 // case; the ledger "absence_ledger" is what recording reads.
@@ -319,7 +345,7 @@ func kind(id string) string { return reqPrefix + id }
 // notices alike; only this package writes them.
 func Documents() []coaching.DocumentKind {
 	return []coaching.DocumentKind{{
-		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true,
+		Prefix: prefix, Guard: coaching.OpReadRequests, Reserved: true, Private: true,
 		Notices: []string{NoticeKindSubmitted, NoticeKindDecided}, Events: []string{prefix},
 		Facts: func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, k string) (coaching.DocumentFacts, error) {
 			if !strings.HasPrefix(k, reqPrefix) {
@@ -334,27 +360,11 @@ func Documents() []coaching.DocumentKind {
 	}}
 }
 
-// validID reports whether id can name a request: digits, no leading zero.
-func validID(id string) bool {
-	n, err := strconv.Atoi(id)
-	return err == nil && n > 0 && strconv.Itoa(n) == id
-}
-
 // read reads a request through tx.
 func read(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, requestID string) (coaching.Document, Request, error) {
-	if !validID(requestID) {
-		return coaching.Document{}, Request{}, &coaching.NotFoundError{Kind: "absence request", ID: requestID}
-	}
-	doc, err := tx.Document(ctx, id, kind(requestID), 0)
-	if errors.Is(err, coaching.ErrNotFound) {
-		return coaching.Document{}, Request{}, &coaching.NotFoundError{Kind: "absence request", ID: requestID}
-	}
+	doc, r, err := coaching.ReadDocumentJSON[Request](ctx, tx, id, reqPrefix, requestID, "absence request")
 	if err != nil {
 		return coaching.Document{}, Request{}, err
-	}
-	var r Request
-	if err := json.Unmarshal(doc.Data, &r); err != nil {
-		return coaching.Document{}, Request{}, fmt.Errorf("absence: stored request %s does not decode: %w", requestID, err)
 	}
 	r.Version = doc.Version
 	return doc, r, nil
@@ -403,6 +413,10 @@ func validate(in *Input, today coaching.Date) error {
 			add("from", "is in the past: a report or a leave is for today or later (explain an absence already marked)")
 		case in.Kind == Explanation && in.To.After(today):
 			add("to", "is in the future: an explanation is of absences already marked (report future ones)")
+		case in.Kind == Explanation && in.From.AddDays(coverKeep).Before(today):
+			add("from", "more than %d days ago: explain absences within a month", coverKeep)
+		case in.From.After(today.AddDays(MaxAhead)):
+			add("from", "more than %d days ahead", MaxAhead)
 		}
 		if schoolDays(in.From, in.To) == 0 {
 			add("from", "the days include no school day (Monday to Friday)")
@@ -411,17 +425,23 @@ func validate(in *Input, today coaching.Date) error {
 	if len(in.Lessons) > 0 && in.From != in.To {
 		add("lessons", "name lessons only for a one-day request")
 	}
-	if len(in.Lessons) > 20 {
-		add("lessons", "at most 20 lessons")
-	}
-	for i, l := range in.Lessons {
-		f := fmt.Sprintf("lessons[%d]", i)
-		if strings.TrimSpace(l) == "" {
-			add(f, "empty")
-		}
-		pr = append(pr, coaching.TextProblems(f, l, 100, false)...)
-		if slices.Index(in.Lessons, l) < i {
-			add(f, "named twice")
+	if len(in.Lessons) > MaxLessons {
+		// Nothing more is looked at: the lessons are not checked one by
+		// one past the bound.
+		add("lessons", "at most %d lessons", MaxLessons)
+	} else {
+		seen := make(map[string]int, len(in.Lessons))
+		for i, l := range in.Lessons {
+			f := fmt.Sprintf("lessons[%d]", i)
+			if strings.TrimSpace(l) == "" {
+				add(f, "empty")
+			}
+			pr = append(pr, coaching.TextProblems(f, l, 100, false)...)
+			if j, dup := seen[l]; dup {
+				add(f, "the same lesson as lessons[%d]", j)
+			} else {
+				seen[l] = i
+			}
 		}
 	}
 	switch {

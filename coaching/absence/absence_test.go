@@ -166,7 +166,7 @@ func TestReportAcceptedByTutor(t *testing.T) {
 
 	// The same request cannot be decided twice.
 	_, err = f.abs.Decide(ctx, ct.Tutor, c.ID, r.ID, absence.Decision{Version: r.Version, Accept: false, Reason: "again"})
-	ct.RequireNotAllowed(t, err)
+	ct.RequireNotAllowed(t, err, absence.EventWithdraw)
 }
 
 // Illness up to the organisation's limit is accepted when reported, in the

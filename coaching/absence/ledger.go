@@ -13,9 +13,11 @@ import (
 
 // ledger is the per-case document recording and reviewing read: the days
 // of the pending requests and of the accepted ones not long past. It is
-// bounded by the requests open and those accepted for the last month and
-// the days ahead, however many requests the case has had, so that
-// recording reads one small document.
+// bounded however many requests the case has had, so that recording reads
+// one small document: at most MaxOpen pending requests, each lapsing
+// coverKeep days after its last day, and the accepted ones whose last day
+// is at most coverKeep days past, each starting at most MaxAhead days
+// ahead — dropped by date on every write, and ignored by date when read.
 type ledger struct {
 	// Next numbers the case's requests: the last one is Next.
 	Next    int     `json:"next"`
@@ -64,30 +66,81 @@ func readLedger(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID) (le
 
 // settle moves request r's days in the ledger to where its status puts
 // them: pending while submitted, covered once accepted or granted, gone
-// otherwise. Covered days past coverKeep are dropped.
+// otherwise — but an accepted request withdrawn once its days have begun
+// still covers the days before today. Covered days past coverKeep are
+// dropped.
 func (l *ledger) settle(r Request, today coaching.Date) {
 	drop := func(e entry) bool { return e.Request == r.ID }
+	was := slices.IndexFunc(l.Covered, drop)
+	var before entry
+	if was >= 0 {
+		before = l.Covered[was]
+	}
 	l.Pending = slices.DeleteFunc(l.Pending, drop)
-	l.Covered = slices.DeleteFunc(l.Covered, func(e entry) bool {
-		return drop(e) || e.To.AddDays(coverKeep).Before(today)
-	})
+	l.Covered = slices.DeleteFunc(l.Covered, drop)
 	switch r.Status {
 	case Submitted:
 		l.Pending = append(l.Pending, entryOf(r))
 	case Accepted, Granted:
 		l.Covered = append(l.Covered, entryOf(r))
+	case Withdrawn:
+		if was >= 0 && before.From.Before(today) {
+			before.To = minDate(before.To, today.AddDays(-1))
+			l.Covered = append(l.Covered, before)
+		}
 	}
+	l.prune(today)
+}
+
+// prune drops the covered days past coverKeep.
+func (l *ledger) prune(today coaching.Date) {
+	l.Covered = slices.DeleteFunc(l.Covered, func(e entry) bool { return e.To.AddDays(coverKeep).Before(today) })
+}
+
+// expired returns the pending requests whose last day is more than
+// coverKeep days past: they lapse.
+func (l *ledger) expired(today coaching.Date) []string {
+	var out []string
+	for _, e := range l.Pending {
+		if e.To.AddDays(coverKeep).Before(today) {
+			out = append(out, e.Request)
+		}
+	}
+	return out
+}
+
+// illnessSpan returns the school days of an illness from..to together
+// with the accepted illnesses of the ledger it overlaps or adjoins (no
+// school day between them): what the rule of accepting a short illness at
+// once counts, so that one long illness split into short reports is not
+// accepted piece by piece.
+func (l *ledger) illnessSpan(from, to coaching.Date) int {
+	lo, hi := from, to
+	used := make([]bool, len(l.Covered))
+	for grown := true; grown; {
+		grown = false
+		for i, e := range l.Covered {
+			if used[i] || e.Status != attendance.Sick {
+				continue
+			}
+			if schoolDays(e.To.AddDays(1), lo.AddDays(-1)) == 0 && schoolDays(hi.AddDays(1), e.From.AddDays(-1)) == 0 {
+				used[i], grown = true, true
+				lo, hi = minDate(lo, e.From), maxDate(hi, e.To)
+			}
+		}
+	}
+	return schoolDays(lo, hi)
 }
 
 // saveLedger stores the ledger's next version, under op, by the scope's
 // actor: one audit entry naming the request it changed for.
-func saveLedger(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, l ledger, basedOn int64, r Request) error {
+func saveLedger(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, l ledger, basedOn int64, requests string) error {
 	data, err := json.Marshal(l)
 	if err != nil {
 		return err
 	}
 	_, err = sc.SaveDocumentAs(op, id, coaching.DocumentChange{Kind: ledgerKind, BasedOn: basedOn, Status: "current", Data: data,
-		Event: "absence_days_updated", Reason: "the days of request " + r.ID})
+		Event: "absence_days_updated", Reason: "the days of request " + requests})
 	return err
 }
 
@@ -121,6 +174,13 @@ func Excuses() attendance.Excuses {
 		}
 		return out, nil
 	})
+}
+
+func minDate(a, b coaching.Date) coaching.Date {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func maxDate(a, b coaching.Date) coaching.Date {

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -15,15 +18,18 @@ import (
 
 // Service takes and decides requests over an engine and its attendance.
 type Service struct {
-	eng  *coaching.Engine
-	att  *attendance.Service
-	opts *Options
+	eng   *coaching.Engine
+	att   *attendance.Service
+	opts  *Options
+	bound bool // In: the host's transaction, no retries
 }
 
 // New returns the requests of eng, correcting and excusing absences
 // through att. The engine must have been given [Documents], and att built
 // with [Excuses] in attendance.Options.Excuses (without them, an accepted
-// report does not excuse the absences marked later). A bound engine
+// report does not excuse the absences marked later); every command of an
+// engine without the request family is refused with an error saying so
+// (New itself opens no transaction to ask). A bound engine
 // ([coaching.Engine.In], with att.In) runs the commands in the host's
 // transaction.
 func New(eng *coaching.Engine, att *attendance.Service, opts *Options) (*Service, error) {
@@ -44,6 +50,7 @@ func New(eng *coaching.Engine, att *attendance.Service, opts *Options) (*Service
 			return nil, errors.New("absence: New: Rules.AutoAcceptIllnessDays is negative")
 		}
 		cp := *opts
+		cp.Organisations = maps.Clone(opts.Organisations)
 		o = &cp
 	}
 	return &Service{eng: eng, att: att, opts: o}, nil
@@ -52,8 +59,50 @@ func New(eng *coaching.Engine, att *attendance.Service, opts *Options) (*Service
 // In returns the service in the host's transaction tx.
 func (s *Service) In(tx coaching.Tx) *Service {
 	b := *s
-	b.eng, b.att = s.eng.In(tx), s.att.In(tx)
+	b.eng, b.att, b.bound = s.eng.In(tx), s.att.In(tx), true
 	return &b
+}
+
+// errUnregistered: the engine was not given Documents().
+var errUnregistered = errors.New("absence: the engine was not given absence.Documents() (coaching.Options.Documents): requests would be unguarded case documents")
+
+// registered refuses an engine without the request family as Documents
+// returns it (guarded, reserved and private).
+func registered(sc *coaching.Scope) error {
+	fam, ok := sc.NoticeDocument(coaching.Notice{Kind: NoticeKindSubmitted})
+	if !ok || fam.Prefix != prefix || !fam.Private || !fam.Reserved || fam.Guard != coaching.OpReadRequests {
+		return errUnregistered
+	}
+	return nil
+}
+
+// retries is how many times a command of an unbound service runs again
+// after a *coaching.ConflictError on the case (a teacher recording the
+// student's absences, another request saved at the same moment), so that
+// a family is not told to try again for what they did not cause.
+const retries = 4
+
+// write runs fn in a write scope; unbound, it runs it again after a
+// conflict on the case's version, a few times, with a random pause. A
+// conflict on the request itself (Decision.Version) is returned at once.
+func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *coaching.Scope) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+			if err := registered(sc); err != nil {
+				return err
+			}
+			return fn(sc)
+		})
+		var ce *coaching.ConflictError
+		if s.bound || attempt == retries || !errors.As(err, &ce) || ce.Subject != "" {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
+		}
+	}
 }
 
 // Submit records a request for case id. The policy's report_absence rule
@@ -63,24 +112,28 @@ func (s *Service) In(tx coaching.Tx) *Service {
 // personal tutor, or to the head of studies on the team for a long leave,
 // else to the personal tutor, naming who decides) — or, for an
 // illness the organisation's rules accept at once, is accepted there and
-// then. A pending explanation stops the absences it explains from counting
-// as unexplained for early warning. Bad input is a
-// *coaching.ValidationError naming every bad field, and nothing is saved.
+// then (counted with the accepted illnesses it adjoins: a long illness
+// reported in short pieces goes to the personal tutor). A pending report
+// or explanation keeps the lessons it covers out of the guardians'
+// absence digest, and stops them counting as unexplained for early
+// warning. Bad input is a *coaching.ValidationError naming every bad
+// field, and nothing is saved; so is a request of a case with MaxOpen
+// requests waiting already.
 func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in Input) (Request, error) {
 	in.Lessons = slices.Clone(in.Lessons)
+	if err := validate(&in, coaching.DateOf(s.eng.Clock().Now())); err != nil {
+		return Request{}, err
+	}
 	var out Request
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := s.write(ctx, actor, func(sc *coaching.Scope) error {
 		now := sc.Now()
 		today := coaching.DateOf(now)
-		if err := validate(&in, today); err != nil {
-			return err
-		}
 		c, err := sc.Case(coaching.OpReportAbsence, id)
 		if err != nil {
 			return err
 		}
 		if c.Closed() {
-			return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "case", Message: "the case is closed"}}}
+			return closedError()
 		}
 		if in.Kind == Explanation {
 			if err := requireUnexplained(ctx, sc, id, in); err != nil {
@@ -91,15 +144,26 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
+		if lv, err = s.expire(sc, coaching.OpReportAbsence, c, &l, lv, today); err != nil {
+			return err
+		}
+		if len(l.Pending) >= MaxOpen {
+			return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "case",
+				Message: fmt.Sprintf("%d requests of the case wait for a decision already: at most %d", len(l.Pending), MaxOpen)}}}
+		}
+		p, err := participant(sc, c)
+		if err != nil {
+			return err
+		}
 		rules := s.opts.rules(c.Organisation)
 		r := Request{ID: strconv.Itoa(l.Next + 1), CaseID: id, Kind: in.Kind, Status: Submitted, From: in.From, To: in.To,
 			Lessons: in.Lessons, Reason: in.Reason, Text: in.Text, SchoolDays: schoolDays(in.From, in.To),
-			SubmittedBy: actor.ID, SubmittedAs: submitterRole(actor), SubmittedAt: now, UpdatedAt: now,
+			SubmittedBy: actor.ID, SubmittedAs: submitterRole(actor, p), SubmittedAt: now, UpdatedAt: now,
 			History: []string{"submitted " + today.String() + " by " + actor.ID}}
 		switch {
 		case r.Kind == Leave && (rules.LeaveTutorDays < 0 || r.SchoolDays > rules.LeaveTutorDays):
 			r.Decider = DeciderHead
-		case r.Kind != Leave && r.Reason == ReasonIllness && r.SchoolDays <= rules.AutoAcceptIllnessDays:
+		case r.Kind != Leave && r.Reason == ReasonIllness && l.illnessSpan(r.From, r.To) <= rules.AutoAcceptIllnessDays:
 			r.Decider = DeciderAutomatic
 		default:
 			r.Decider = DeciderTutor
@@ -119,7 +183,7 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 			}
 		}
 		l.settle(r, today)
-		if err := saveLedger(sc, coaching.OpReportAbsence, id, l, lv, r); err != nil {
+		if err := saveLedger(sc, coaching.OpReportAbsence, id, l, lv, r.ID); err != nil {
 			return err
 		}
 		if err := s.attend(sc, coaching.OpReportAbsence, r, today); err != nil {
@@ -132,6 +196,36 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 		return Request{}, err
 	}
 	return out, nil
+}
+
+// closedError refuses a request's change on a closed case, as attendance
+// refuses recording on one.
+func closedError() error {
+	return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "case", Message: "the case is closed"}}}
+}
+
+// expire lapses the pending requests of ledger l whose days are more than
+// coverKeep days past (nobody decided them in time), saving each and the
+// ledger; it returns the ledger's version.
+func (s *Service) expire(sc *coaching.Scope, op coaching.Operation, c coaching.Case, l *ledger, lv int64, today coaching.Date) (int64, error) {
+	ids := l.expired(today)
+	if len(ids) == 0 {
+		return lv, nil
+	}
+	for _, rid := range ids {
+		_, r, err := read(sc.Context(), sc.ReadTx(), c.ID, rid)
+		if err != nil {
+			return 0, err
+		}
+		if r, err = s.decide(sc, op, c, r, EventLapse, ""); err != nil {
+			return 0, err
+		}
+		l.settle(r, today)
+	}
+	if err := saveLedger(sc, op, c.ID, *l, lv, strings.Join(ids, ", ")); err != nil {
+		return 0, err
+	}
+	return lv + 1, nil
 }
 
 // requireUnexplained refuses an explanation of days without an
@@ -156,8 +250,9 @@ func requireUnexplained(ctx context.Context, sc *coaching.Scope, id coaching.Cas
 
 // attend brings attendance up to date with request r: an accepted one
 // corrects the absences already marked; any other that concerns days
-// begun runs early warning again (a pending explanation stops counting, a
-// rejected or withdrawn one counts again).
+// begun rewrites the guardians' digests of its days and runs early
+// warning again (a pending request keeps its lessons out of the digest
+// and the unexplained count, a rejected or withdrawn one puts them back).
 func (s *Service) attend(sc *coaching.Scope, op coaching.Operation, r Request, today coaching.Date) error {
 	if r.From.After(today) {
 		return nil
@@ -167,20 +262,53 @@ func (s *Service) attend(sc *coaching.Scope, op coaching.Operation, r Request, t
 		_, err := s.att.CorrectIn(sc, op, r.CaseID, attendance.Correction{From: r.From, To: r.To, Lessons: r.Lessons, Status: st, Reason: reason})
 		return err
 	}
-	_, err := s.att.ReviewIn(sc, op, r.CaseID)
+	_, err := s.att.RefreshIn(sc, op, r.CaseID, r.From, r.To)
 	return err
 }
 
-// submitterRole is the role a request is submitted in: guardian, student,
-// or the first staff role (on the family's behalf).
-func submitterRole(a coaching.Actor) coaching.Role {
-	for _, r := range []coaching.Role{coaching.RoleGuardian, coaching.RoleStudent} {
-		if a.HasRole(r) {
-			return r
+// relation is what actor is to participant p as the policy sees it: a
+// guardian (asserted, or recorded on p), the student themself, or neither
+// ("").
+func relation(a coaching.Actor, p coaching.Participant) coaching.Role {
+	for _, rel := range a.Relations {
+		if rel.Participant == p.ID && p.ID != "" {
+			switch rel.Kind {
+			case coaching.RelationGuardianOf:
+				return coaching.RoleGuardian
+			case coaching.RelationSelf:
+				return coaching.RoleStudent
+			}
 		}
+	}
+	if a.HasRole(coaching.RoleGuardian) && slices.ContainsFunc(p.Guardians, func(g coaching.Guardian) bool { return g.ID != "" && g.ID == a.ID }) {
+		return coaching.RoleGuardian
+	}
+	return ""
+}
+
+// participant reads the case's participant (zero when it is not stored).
+func participant(sc *coaching.Scope, c coaching.Case) (coaching.Participant, error) {
+	p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return coaching.Participant{}, nil
+	}
+	return p, err
+}
+
+// submitterRole is the role a request is submitted in, by the actor's
+// relation to the case's participant: guardian, student (themself), or
+// else the first staff role (on the family's behalf).
+func submitterRole(a coaching.Actor, p coaching.Participant) coaching.Role {
+	if r := relation(a, p); r != "" {
+		return r
 	}
 	for _, r := range a.Roles {
 		if r.IsStaff() {
+			return r
+		}
+	}
+	for _, r := range []coaching.Role{coaching.RoleGuardian, coaching.RoleStudent} {
+		if a.HasRole(r) {
 			return r
 		}
 	}
@@ -195,21 +323,25 @@ func submitterRole(a coaching.Actor) coaching.Role {
 // and the request's decider must be the actor: the personal tutor on the
 // student's team (or the head of studies) for absences and short leaves,
 // the head of studies for a long leave — anyone else is refused with a
-// *coaching.ForbiddenError naming [RuleDecider]. A request changed since
-// d.Version is a *coaching.ConflictError; a decided one a
-// *coaching.TransitionError. A guardian's request for a student who has
-// turned 18 without consenting to their guardians acting for them lapses
-// instead: it is marked lapsed and a [*LapsedError] returned. Whoever
-// submitted the request is told the decision in their language; an
-// accepted request corrects the absences already marked and excuses those
-// marked later.
+// *coaching.ForbiddenError naming [RuleDecider]; nobody decides a request
+// they submitted or one for their own child or themself
+// ([RuleOwnDecision]). A request changed since d.Version is a
+// *coaching.ConflictError; a decided one a *coaching.TransitionError; a
+// closed case's a *coaching.ValidationError. A guardian's request for a
+// student who has turned 18 without consenting to their guardians acting
+// for them, or by a guardian no longer recorded as theirs, lapses
+// instead: it is marked lapsed and a [*LapsedError] returned with it (see
+// there for a bound service). Whoever submitted the request is told the
+// decision in their language; an accepted request corrects the absences
+// already marked and excuses those marked later.
 func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.CaseID, requestID string, d Decision) (Request, error) {
 	if err := validateDecision(d); err != nil {
 		return Request{}, err
 	}
 	var out Request
 	lapsed := false
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := s.write(ctx, actor, func(sc *coaching.Scope) error {
+		lapsed = false
 		today := coaching.DateOf(sc.Now())
 		c, err := sc.Case(coaching.OpDecideRequest, id)
 		if err != nil {
@@ -219,22 +351,28 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
+		if !mayDecide(actor, c, r.Decider) {
+			return sc.DenyCase(coaching.OpDecideRequest, c, RuleDecider, deciderText(r.Decider))
+		}
+		p, err := participant(sc, c)
+		if err != nil {
+			return err
+		}
+		if r.SubmittedBy == actor.ID || relation(actor, p) != "" {
+			return sc.DenyCase(coaching.OpDecideRequest, c, RuleOwnDecision, "nobody decides a request they submitted, or one for their own child or themself")
+		}
 		if r.Version != d.Version {
 			return &coaching.ConflictError{CaseID: id, Subject: "absence request " + requestID, Expected: d.Version, Current: r.Version}
 		}
-		if !mayDecide(actor, c, r.Decider) {
-			return sc.Deny(coaching.OpDecideRequest, RuleDecider, deciderText(r.Decider))
+		if c.Closed() {
+			return closedError()
 		}
 		event := map[bool]string{true: EventAccept, false: EventReject}[d.Accept]
 		if r.Kind == Leave {
 			event = map[bool]string{true: EventGrant, false: EventRefuse}[d.Accept]
 		}
 		if r.SubmittedAs == coaching.RoleGuardian && r.Status.Open() {
-			p, err := sc.Tx().Participant(ctx, c.ParticipantID)
-			if err != nil {
-				return err
-			}
-			if !p.GuardiansInformedOn(today) {
+			if !p.GuardiansInformedOn(today) || !slices.ContainsFunc(p.Guardians, func(g coaching.Guardian) bool { return g.ID == r.SubmittedBy }) {
 				event, lapsed = EventLapse, true
 			}
 		}
@@ -253,7 +391,8 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 }
 
 // settle fires event on request r, saves it, moves its days in the ledger
-// and brings attendance up to date, all under op by the scope's actor.
+// (lapsing the requests expired meanwhile) and brings attendance up to
+// date, all under op by the scope's actor.
 func (s *Service) settle(sc *coaching.Scope, op coaching.Operation, c coaching.Case, r Request, event, reason string, today coaching.Date) (Request, error) {
 	ctx := sc.Context()
 	l, lv, err := readLedger(ctx, sc.ReadTx(), c.ID)
@@ -264,7 +403,10 @@ func (s *Service) settle(sc *coaching.Scope, op coaching.Operation, c coaching.C
 		return Request{}, err
 	}
 	l.settle(r, today)
-	if err := saveLedger(sc, op, c.ID, l, lv, r); err != nil {
+	if lv, err = s.expire(sc, op, c, &l, lv, today); err != nil {
+		return Request{}, err
+	}
+	if err := saveLedger(sc, op, c.ID, l, lv, r.ID); err != nil {
 		return Request{}, err
 	}
 	if err := s.attend(sc, op, r, today); err != nil {
@@ -285,7 +427,7 @@ func (s *Service) decide(sc *coaching.Scope, op coaching.Operation, c coaching.C
 	actor := sc.Actor()
 	r.Status, r.UpdatedAt = Status(to), now
 	by := actor.ID
-	if r.Decider == DeciderAutomatic && event == EventAccept {
+	if r.Decider == DeciderAutomatic && event == EventAccept || event == EventLapse {
 		by = "the organisation's rule"
 	}
 	r.History = append(r.History, string(r.Status)+" "+coaching.DateOf(now).String()+" by "+by)
@@ -344,13 +486,18 @@ func deciderText(d Decider) string {
 	return "this request is decided by the student's personal tutor or the head of studies"
 }
 
-// Withdraw withdraws a pending request. The policy's report_absence rule
-// must allow actor, and only whoever submitted the request withdraws it
-// (anyone else: a *coaching.ForbiddenError naming [RuleOwnRequest]); a
-// decided request is a *coaching.TransitionError.
+// Withdraw withdraws a request. The policy's report_absence rule must
+// allow actor. Whoever submitted it withdraws a pending request; an
+// accepted report or explanation, or a granted leave, is withdrawn by
+// whoever submitted it or its deciders (the child recovered, the trip was
+// cancelled): the days from today on are no longer covered, the absences
+// already corrected stay as they are. Anyone else is refused with a
+// *coaching.ForbiddenError naming [RuleOwnRequest]; a rejected, refused,
+// lapsed or withdrawn request is a *coaching.TransitionError, a closed
+// case's a *coaching.ValidationError.
 func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coaching.CaseID, requestID string) (Request, error) {
 	var out Request
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := s.write(ctx, actor, func(sc *coaching.Scope) error {
 		c, err := sc.Case(coaching.OpReportAbsence, id)
 		if err != nil {
 			return err
@@ -359,8 +506,12 @@ func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coachin
 		if err != nil {
 			return err
 		}
-		if r.SubmittedBy != actor.ID {
-			return sc.Deny(coaching.OpReportAbsence, RuleOwnRequest, "only whoever submitted a request withdraws it")
+		decided := r.Status == Accepted || r.Status == Granted
+		if r.SubmittedBy != actor.ID && !(decided && mayDecide(actor, c, r.Decider)) {
+			return sc.DenyCase(coaching.OpReportAbsence, c, RuleOwnRequest, "only whoever submitted a request withdraws it (an accepted one, also its deciders)")
+		}
+		if c.Closed() {
+			return closedError()
 		}
 		out, err = s.settle(sc, coaching.OpReportAbsence, c, r, EventWithdraw, "", coaching.DateOf(sc.Now()))
 		return err
@@ -373,12 +524,16 @@ func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coachin
 
 // Get returns a request as actor may see it, if the policy's
 // read_requests rule allows (the default: the student's family, staff on
-// the team, the head of studies). Its Text is shown to whoever submitted
-// it, the student's family and the deciders; it is empty for anyone else.
+// the team, the head of studies). Its Reason, Text and DecisionReason are
+// shown to whoever submitted it, the student's family and the request's
+// deciders; they are empty for anyone else.
 func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.CaseID, requestID string) (Request, error) {
 	var out Request
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if !validID(requestID) {
+		if err := registered(sc); err != nil {
+			return err
+		}
+		if !coaching.ValidDocumentID(reqPrefix, requestID) {
 			return &coaching.NotFoundError{Kind: "absence request", ID: requestID}
 		}
 		c, err := sc.Guard(id, kind(requestID))
@@ -389,7 +544,11 @@ func (s *Service) Get(ctx context.Context, actor coaching.Actor, id coaching.Cas
 		if err != nil {
 			return err
 		}
-		out = visible(actor, c, r)
+		p, err := participant(sc, c)
+		if err != nil {
+			return err
+		}
+		out = visible(actor, c, p, r)
 		return nil
 	})
 	if err != nil {
@@ -407,19 +566,26 @@ type ListQuery struct {
 }
 
 // List returns a case's requests, newest first, as actor may see them
-// (read_requests; the Text as [Service.Get] shows it). It reads at most
-// Limit requests, or with OpenOnly the open ones.
+// (read_requests; Reason, Text and DecisionReason as [Service.Get] shows
+// them). It reads at most Limit requests, or with OpenOnly the open ones.
 func (s *Service) List(ctx context.Context, actor coaching.Actor, id coaching.CaseID, q ListQuery) ([]Request, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	var out []Request
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		if err := registered(sc); err != nil {
+			return err
+		}
 		c, err := sc.Case(coaching.OpReadRequests, id)
 		if err != nil {
 			return err
 		}
 		l, _, err := readLedger(ctx, sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		p, err := participant(sc, c)
 		if err != nil {
 			return err
 		}
@@ -438,19 +604,19 @@ func (s *Service) List(ctx context.Context, actor coaching.Actor, id coaching.Ca
 			if err != nil {
 				return err
 			}
-			out = append(out, visible(actor, c, r))
+			out = append(out, visible(actor, c, p, r))
 		}
 		return nil
 	})
 	return out, err
 }
 
-// visible blanks a request's text for a reader who is neither its
-// submitter, the student's family nor a decider.
-func visible(a coaching.Actor, c coaching.Case, r Request) Request {
-	family := a.HasRole(coaching.RoleGuardian) || a.HasRole(coaching.RoleStudent)
-	if a.ID != r.SubmittedBy && !family && !mayDecide(a, c, DeciderTutor) {
-		r.Text = ""
+// visible blanks a request's reason category, text and decision reason
+// for a reader who is neither its submitter, the student's family nor
+// one of the request's deciders.
+func visible(a coaching.Actor, c coaching.Case, p coaching.Participant, r Request) Request {
+	if a.ID != r.SubmittedBy && relation(a, p) == "" && !mayDecide(a, c, r.Decider) {
+		r.Reason, r.Text, r.DecisionReason = "", "", ""
 	}
 	r.Lessons = slices.Clone(r.Lessons)
 	r.History = slices.Clone(r.History)
@@ -473,13 +639,17 @@ const lapsePage = 500
 // on one does. No actor asks for it: it runs with the key the host gave
 // the engine (coaching.Options.SystemKey) as the engine's own actor under
 // [RuleLapse]. It reads the open cases a page at a time, and only the
-// ledger of a case whose student is an adult without that consent.
+// ledger of a case whose student is an adult without that consent. A case
+// that fails (a decision on it at the same moment) does not stop the
+// others: the requests lapsed are returned with every case's error
+// joined, and the next run tries that case again.
 func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedRequest, error) {
 	sys, actor, err := s.eng.System(key, RuleLapse)
 	if err != nil {
 		return nil, err
 	}
 	var out []LapsedRequest
+	var errs []error
 	var after coaching.CaseID
 	for {
 		src, err := sys.Figures(ctx, actor, coaching.CaseQuery{OpenOnly: true, AfterID: after})
@@ -502,6 +672,7 @@ func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedR
 			}
 		}
 		for _, id := range due {
+			var lapsed []LapsedRequest
 			err := sys.Write(ctx, actor, func(sc *coaching.Scope) error {
 				c, err := sc.Case(coaching.OpDecideRequest, id)
 				if errors.Is(err, coaching.ErrNotFound) {
@@ -510,10 +681,14 @@ func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedR
 				if err != nil {
 					return err
 				}
+				if c.Closed() {
+					return nil
+				}
 				l, _, err := readLedger(ctx, sc.ReadTx(), id)
 				if err != nil {
 					return err
 				}
+				lapsed = nil
 				for _, e := range l.Pending {
 					if !e.Guardian {
 						continue
@@ -525,16 +700,21 @@ func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedR
 					if _, err := s.settle(sc, coaching.OpDecideRequest, c, r, EventLapse, "", coaching.DateOf(sc.Now())); err != nil {
 						return err
 					}
-					out = append(out, LapsedRequest{CaseID: id, RequestID: r.ID})
+					lapsed = append(lapsed, LapsedRequest{CaseID: id, RequestID: r.ID})
 				}
 				return nil
 			})
 			if err != nil {
-				return out, err
+				// One case's failure (a conflict with a decision at the
+				// same moment) does not stop the others': it is reported,
+				// and tried again the next night.
+				errs = append(errs, fmt.Errorf("absence: lapse of case %q: %w", id, err))
+				continue
 			}
+			out = append(out, lapsed...)
 		}
 		if len(page) < lapsePage {
-			return out, nil
+			return out, errors.Join(errs...)
 		}
 		after = page[len(page)-1]
 	}
@@ -560,14 +740,15 @@ func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []co
 			continue
 		}
 		seen[m.ActorID] = true
-		lang := m.Language
-		if !lang.Valid() {
-			lang = coaching.Finnish
+		to := m.Recipient()
+		if !to.Language.Valid() {
+			to.Language = coaching.Finnish
 		}
+		lang := to.Language
 		fields := map[string]string{"case": string(c.ID), "kind": string(r.Kind), "days": formatDays(r, lang), "decider": string(r.Decider)}
-		subject, body := s.text(NoticeKindSubmitted, lang, fields)
+		subject, body := s.eng.Texts().RenderNotice(NoticeKindSubmitted, lang, fields)
 		out = append(out, coaching.Notice{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":submitted:" + m.ActorID, CaseID: c.ID,
-			Kind: NoticeKindSubmitted, Recipient: coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: lang},
+			Kind: NoticeKindSubmitted, Recipient: to,
 			Subject: subject, Body: body, Data: map[string]string{"case_id": string(c.ID), "request": r.ID, "kind": string(r.Kind)},
 			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
 	}
@@ -606,8 +787,7 @@ func (s *Service) decisionNotices(sc *coaching.Scope, c coaching.Case, r Request
 		if i < 0 {
 			return nil, nil
 		}
-		m := c.Team[i]
-		to = coaching.Recipient{ID: m.ActorID, Name: m.Name, Role: m.Role, Contact: m.Contact, Language: m.Language}
+		to = c.Team[i].Recipient()
 	}
 	if !to.Contact.Reachable() {
 		return nil, nil
@@ -617,41 +797,18 @@ func (s *Service) decisionNotices(sc *coaching.Scope, c coaching.Case, r Request
 	}
 	fields := map[string]string{"given_names": p.GivenNames, "kind": string(r.Kind), "days": formatDays(r, to.Language),
 		"decision": string(r.Status)}
-	subject, body := s.text(NoticeKindDecided, to.Language, fields)
+	subject, body := s.eng.Texts().RenderNotice(NoticeKindDecided, to.Language, fields)
 	return []coaching.Notice{{ID: "absence-request:" + string(c.ID) + ":" + r.ID + ":" + string(r.Status) + ":" + to.ID, CaseID: c.ID,
 		Kind: NoticeKindDecided, Recipient: to, Subject: subject, Body: body,
 		Data:      map[string]string{"case_id": string(c.ID), "request": r.ID, "kind": string(r.Kind), "decision": string(r.Status)},
 		CreatedAt: now, NotBefore: now, Status: coaching.NoticePending}}, nil
 }
 
-// text renders a notice from the engine's texts; an override that fails
-// with these fields falls back to the built-in wording.
-func (s *Service) text(kind string, lang coaching.Language, fields map[string]string) (subject, body string) {
-	if sub, b, err := s.eng.Texts().Render(kind, lang, fields); err == nil {
-		return sub, b
-	}
-	if sub, b, err := builtinTexts.Render(kind, lang, fields); err == nil {
-		return sub, b
-	}
-	return kind, kind
-}
-
-// builtinTexts are the built-in texts, for the fallback; never changed.
-var builtinTexts = coaching.DefaultTexts()
-
 // formatDays writes a request's days for a reader of language l: one
 // date, or the first and the last.
 func formatDays(r Request, l coaching.Language) string {
 	if r.From == r.To {
-		return formatDate(r.From, l)
+		return attendance.FormatDate(r.From, l)
 	}
-	return formatDate(r.From, l) + "–" + formatDate(r.To, l)
-}
-
-// formatDate writes a civil date for a reader of language l.
-func formatDate(d coaching.Date, l coaching.Language) string {
-	if l == coaching.English {
-		return d.String()
-	}
-	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
+	return attendance.FormatDate(r.From, l) + "–" + attendance.FormatDate(r.To, l)
 }

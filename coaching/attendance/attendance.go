@@ -144,6 +144,11 @@ type MarkInput struct {
 	Minutes int             `json:"minutes"`
 	Status  Status          `json:"status"`
 	Reason  AbsenceReason   `json:"reason,omitempty"`
+	// Override: the status stands as given — a family's accepted report
+	// or leave covering the lesson does not turn an unexplained absence
+	// into an excused one ([Options.Excuses]). Staff set it when they
+	// know better than the report (the student was seen elsewhere).
+	Override bool `json:"override,omitempty"`
 }
 
 func (in MarkInput) validate(path string, today coaching.Date) []coaching.FieldProblem {
@@ -188,6 +193,13 @@ type RiskFlag struct {
 	// Seq is the audit entry that raised the flag.
 	Seq int64 `json:"seq"`
 }
+
+// AuditAbsences is the audit kind of a recording checked against the
+// families' requests ([Options.Excuses]): unexplained absences marked on
+// a case whose requests may excuse them are one new case version per
+// recording, so that a request decided at the same time conflicts with it
+// instead of both missing the other.
+const AuditAbsences coaching.AuditKind = "absences"
 
 // AuditRisk is the audit kind of a change of a case's risk flags, written
 // through [coaching.Scope.ChangeCase].

@@ -53,7 +53,7 @@ func (f ExcusesFunc) Excuses(ctx context.Context, tx coaching.ReadTx, id coachin
 // excusesFor returns the excuses of a case over the dates of its marks
 // being recorded that are unexplained absences (none without
 // Options.Excuses).
-func (s *Service) excusesFor(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, all []MarkInput, idx []int) ([]Excuse, error) {
+func (s *Service) excusesFor(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, all []MarkInput, idx []int, today coaching.Date) ([]Excuse, error) {
 	if s.o.Excuses == nil {
 		return nil, nil
 	}
@@ -73,7 +73,26 @@ func (s *Service) excusesFor(ctx context.Context, tx coaching.ReadTx, id coachin
 	if from.IsZero() {
 		return nil, nil
 	}
-	return s.o.Excuses.Excuses(ctx, tx, id, from, to)
+	return s.excuses(ctx, tx, id, from, to, today)
+}
+
+// ExcuseKeep is how many days after its date an excuse still counts: an
+// accepted one excuses an absence recorded up to ExcuseKeep days late, a
+// pending one keeps the absence out of the guardians' digest and the
+// unexplained rule for as long. Older excuses are ignored whatever the
+// port returns, so what a recording makes of a mark depends on the mark's
+// date and today only (coaching/absence drops them from its ledger, and
+// lapses a request still pending by then).
+const ExcuseKeep = 31
+
+// excuses asks the port for a case's excuses dated from..to and keeps
+// those still counting today.
+func (s *Service) excuses(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, from, to, today coaching.Date) ([]Excuse, error) {
+	xs, err := s.o.Excuses.Excuses(ctx, tx, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(xs, func(x Excuse) bool { return x.Date.AddDays(ExcuseKeep).Before(today) }), nil
 }
 
 // excusedBy returns the first excuse, pending or accepted as asked, that
@@ -90,7 +109,7 @@ func excusedBy(xs []Excuse, k MarkKey, pending bool) (Excuse, bool) {
 // pendingExplanations counts, for each of days that has unexplained
 // absences, those a pending excuse covers: it reads the excuses of the
 // window's dates and the marks of those days only.
-func (s *Service) pendingExplanations(ctx context.Context, tx coaching.ReadTx, st Reader, id coaching.CaseID, days []Day) (map[coaching.Date]int, error) {
+func (s *Service) pendingExplanations(ctx context.Context, tx coaching.ReadTx, st Reader, id coaching.CaseID, days []Day, today coaching.Date) (map[coaching.Date]int, error) {
 	if s.o.Excuses == nil || len(days) == 0 {
 		return nil, nil
 	}
@@ -101,7 +120,7 @@ func (s *Service) pendingExplanations(ctx context.Context, tx coaching.ReadTx, s
 	if !some {
 		return nil, nil
 	}
-	xs, err := s.o.Excuses.Excuses(ctx, tx, id, days[0].Date, days[len(days)-1].Date)
+	xs, err := s.excuses(ctx, tx, id, days[0].Date, days[len(days)-1].Date, today)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +211,7 @@ func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coachi
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	cs, err := sc.Case(op, id)
+	cs, err := openCase(sc, op, id)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +274,7 @@ func (s *Service) ReviewIn(sc *coaching.Scope, op coaching.Operation, id coachin
 	if sc == nil || sc.Tx() == nil {
 		return nil, errors.New("attendance: ReviewIn needs a write scope (coaching.Engine.Write)")
 	}
-	c, err := sc.Case(op, id)
+	c, err := openCase(sc, op, id)
 	if err != nil {
 		return nil, err
 	}
@@ -268,4 +287,78 @@ func (s *Service) ReviewIn(sc *coaching.Scope, op coaching.Operation, id coachin
 		return nil, err
 	}
 	return res, nil
+}
+
+// RefreshIn brings a case's attendance up to date with its families'
+// requests inside a write scope another feature opened (coaching/absence,
+// when a request is submitted, rejected, withdrawn or lapses): the
+// guardians' digests of the days from..to (not after today; at most
+// [ExcuseKeep] days) are rewritten as [Service.Record] would write them —
+// lessons a pending request covers are left out, and come back when it
+// is rejected — and the early-warning rules run again. The policy is
+// asked op on the case, and a change is recorded under it by the scope's
+// actor. A closed case is refused, as Record refuses it.
+func (s *Service) RefreshIn(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, from, to coaching.Date) (*Result, error) {
+	if sc == nil || sc.Tx() == nil {
+		return nil, errors.New("attendance: RefreshIn needs a write scope (coaching.Engine.Write)")
+	}
+	ctx, now := sc.Context(), sc.Now()
+	today := coaching.DateOf(now)
+	c, err := openCase(sc, op, id)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := sc.Tx().(Store)
+	if !ok {
+		return nil, errNoPort
+	}
+	if to.After(today) {
+		to = today
+	}
+	if f := today.AddDays(-ExcuseKeep); from.Before(f) {
+		from = f
+	}
+	res := &Result{}
+	if !from.After(to) {
+		marks, err := st.Marks(ctx, id, from, to)
+		if err != nil {
+			return nil, err
+		}
+		var days []coaching.Date
+		for _, m := range marks {
+			if !slices.Contains(days, m.Date) {
+				days = append(days, m.Date)
+			}
+		}
+		if len(days) > 0 {
+			p, err := sc.Tx().Participant(ctx, c.ParticipantID)
+			switch {
+			case err == nil:
+				for _, d := range days {
+					if err := s.guardianNotices(ctx, sc.Tx(), st, c, p, d, now, res); err != nil {
+						return nil, err
+					}
+				}
+			case !errors.Is(err, coaching.ErrNotFound):
+				return nil, err
+			}
+		}
+	}
+	if err := s.review(ctx, sc, op, st, c, now, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// openCase reads a case for a feature's change of its attendance under op:
+// a closed case is refused as [Service.Record] refuses it.
+func openCase(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID) (coaching.Case, error) {
+	c, err := sc.Case(op, id)
+	if err != nil {
+		return coaching.Case{}, err
+	}
+	if c.Closed() {
+		return coaching.Case{}, &coaching.ValidationError{Subject: "attendance", Problems: []coaching.FieldProblem{{Field: "case_id", Message: fmt.Sprintf("case %q is closed", id)}}}
+	}
+	return c, nil
 }

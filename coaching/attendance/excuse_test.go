@@ -14,9 +14,10 @@ import (
 
 // The Excuses port: an accepted excuse turns an unexplained mark into the
 // excuse's status with no guardian notice, a pending one keeps the mark
-// unexplained (the digest goes out) but out of the unexplained rule's
-// count; recording asks the port for the dates of the marks, and its
-// review for the window's days.
+// unexplained but out of the guardians' digest (the family told the
+// school themselves) and out of the unexplained rule's count; recording
+// asks the port for the dates of the marks, the digest for its day, and
+// the review for the window's days.
 func TestExcusesPort(t *testing.T) {
 	mon, tue := coaching.DateOf(monday), coaching.DateOf(monday).AddDays(1)
 	var asked [][2]coaching.Date
@@ -33,21 +34,21 @@ func TestExcusesPort(t *testing.T) {
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 
 	res := record(t, env, lesson(c.ID, mon, 1, attendance.Unexplained), lesson(c.ID, mon, 2, attendance.Unexplained),
-		lesson(c.ID, mon, 3, attendance.Unexplained), lesson(c.ID, mon, 4, attendance.Present))
+		lesson(c.ID, mon, 3, attendance.Unexplained), lesson(c.ID, mon, 4, attendance.Unexplained), lesson(c.ID, mon, 5, attendance.Present))
 	assert.Equal(t, 1, res.Excused)
 	assert.Equal(t, attendance.Explained, res.Written[0].Status)
 	assert.Equal(t, attendance.ReasonFamily, res.Written[0].Reason)
 	assert.Equal(t, attendance.Unexplained, res.Written[1].Status, "a pending excuse changes no mark")
 	require.Len(t, res.Notices, 1)
-	assert.NotContains(t, res.Notices[0].Data["lessons"], "1", "the excused lesson is not told")
-	assert.Empty(t, res.Raised, "two unexplained, both pending: not counted")
-	assert.Equal(t, [][2]coaching.Date{{mon, mon}, {mon, mon}}, asked, "once recording, once reviewing the window")
+	assert.Equal(t, "4", res.Notices[0].Data["lessons"], "neither the excused lesson nor the pending ones are told")
+	assert.Empty(t, res.Raised, "three unexplained, two of them pending: not counted")
+	assert.Equal(t, [][2]coaching.Date{{mon, mon}, {mon, mon}, {mon, mon}}, asked, "once recording, once for the digest, once reviewing the window")
 
 	env.Clock.AdvanceDays(1)
 	res = record(t, env, lesson(c.ID, tue, 1, attendance.Unexplained), lesson(c.ID, tue, 2, attendance.Present))
 	assert.Empty(t, res.Raised)
 	env.Clock.AdvanceDays(1)
 	res = record(t, env, lesson(c.ID, tue.AddDays(1), 1, attendance.Unexplained), lesson(c.ID, tue.AddDays(1), 2, attendance.Unexplained))
-	require.Len(t, res.Raised, 1, "two unexplained absences with no excuse")
-	assert.Contains(t, res.Raised[0].Flag.Reason, "2 unexplained")
+	require.Len(t, res.Raised, 1, "unexplained absences with no excuse")
+	assert.Contains(t, res.Raised[0].Flag.Reason, "3 unexplained", "two on Wednesday and the one of Monday not pending")
 }

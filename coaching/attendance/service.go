@@ -253,18 +253,20 @@ func caseFor(sc *coaching.Scope, id coaching.CaseID, first int) (coaching.Case, 
 func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, c coaching.Case, all []MarkInput, idx []int, now time.Time, res *Result) error {
 	id := c.ID
 	actor := sc.Actor()
-	excuses, err := s.excusesFor(ctx, sc.ReadTx(), id, all, idx)
+	excuses, err := s.excusesFor(ctx, sc.ReadTx(), id, all, idx, coaching.DateOf(now))
 	if err != nil {
 		return err
 	}
 	var write []Mark
 	var days []coaching.Date
+	checked := false // a mark written depends on the excuses read
 	for _, i := range idx {
 		in := all[i]
 		m := Mark{CaseID: id, Date: in.Date, Lesson: in.Lesson, Title: in.Title, Minutes: in.Minutes, Status: in.Status,
 			Reason: in.Reason, At: now, By: actor.ID}
 		if m.Status == Unexplained {
-			if x, ok := excusedBy(excuses, m.Key(), false); ok {
+			checked = checked || s.o.Excuses != nil
+			if x, ok := excusedBy(excuses, m.Key(), false); ok && !in.Override {
 				m.Status, m.Reason = x.Status, x.Reason
 				res.Excused++
 			}
@@ -290,6 +292,11 @@ func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, 
 		return err
 	}
 	res.Written = append(res.Written, write...)
+	if checked {
+		if err := s.checkedAgainst(sc, c, write); err != nil {
+			return err
+		}
+	}
 	// The participant is read for the guardians' notices only: who they
 	// are, whether they are told (a minor, or an adult's consent), their
 	// language and the student's name for the notice.
@@ -305,6 +312,30 @@ func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, 
 		return err
 	}
 	return s.review(ctx, sc, coaching.OpRecordAttendance, st, c, now, res)
+}
+
+// checkedAgainst records, as a new version of case c, that marks were
+// written against the excuses read at c's version: the change is
+// refused with a *coaching.ConflictError when the case changed since c
+// was read (a family's request accepted meanwhile), and a request
+// decided concurrently conflicts on the same version. So a recording and
+// a decision on the same case never both commit having each missed the
+// other's writes (PostgreSQL runs them under READ COMMITTED).
+func (s *Service) checkedAgainst(sc *coaching.Scope, c coaching.Case, write []Mark) error {
+	var days []string
+	for _, m := range write {
+		if d := m.Date.String(); !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	_, err := sc.ChangeCase(coaching.OpRecordAttendance, c.ID, func(ch *coaching.CaseChange) error {
+		if v := ch.Case().Version; v != c.Version {
+			return &coaching.ConflictError{CaseID: c.ID, Expected: c.Version, Current: v}
+		}
+		ch.Audit(AuditAbsences, "absences_recorded", fmt.Sprintf("%d marks recorded on %s, checked against the family's requests", len(write), strings.Join(days, ", ")), nil)
+		return nil
+	})
+	return err
 }
 
 // digestTime is when the guardian digest of date d goes out.
@@ -327,6 +358,19 @@ func (s *Service) guardianNotices(ctx context.Context, tx coaching.Tx, st Store,
 		if m.Status == Unexplained {
 			unexplained = append(unexplained, m)
 		}
+	}
+	if len(unexplained) > 0 && s.o.Excuses != nil {
+		// The family has reported or explained these lessons and their
+		// request waits for a decision: they are not told of what they
+		// told the school themselves; a rejection tells them then.
+		xs, err := s.excuses(ctx, tx, c.ID, d, d, coaching.DateOf(now))
+		if err != nil {
+			return err
+		}
+		unexplained = slices.DeleteFunc(unexplained, func(m Mark) bool {
+			_, ok := excusedBy(xs, m.Key(), true)
+			return ok
+		})
 	}
 	contact := contactPerson(c)
 	for _, g := range p.Guardians {
@@ -453,8 +497,10 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 	var corrected []string
 	var titles []Mark
 	still := map[string]bool{}
-	for _, m := range unexplained {
-		still[m.Lesson] = true
+	for _, m := range day {
+		if m.Status == Unexplained {
+			still[m.Lesson] = true
+		}
 	}
 	for _, m := range day {
 		if told[m.Lesson] && !still[m.Lesson] {
@@ -530,7 +576,7 @@ func (s *Service) review(ctx context.Context, sc *coaching.Scope, op coaching.Op
 				return err
 			}
 		}
-		if h.Pending, err = s.pendingExplanations(ctx, sc.ReadTx(), st, c.ID, h.Days); err != nil {
+		if h.Pending, err = s.pendingExplanations(ctx, sc.ReadTx(), st, c.ID, h.Days, today); err != nil {
 			return err
 		}
 	}
@@ -752,17 +798,18 @@ func (s *Service) text(kind string, lang coaching.Language, fields map[string]st
 // welfare or health information.
 func absenceFields(l coaching.Language, p coaching.Participant, d coaching.Date, ms []Mark, contact *coaching.TeamMember) map[string]string {
 	return map[string]string{"given_names": p.GivenNames, "name": p.Name(),
-		"date": formatDate(d, l), "lessons": lessonList(ms), "contact": contactWays(contact)}
+		"date": FormatDate(d, l), "lessons": lessonList(ms), "contact": contactWays(contact)}
 }
 
 // correctionFields tell a guardian that absences they were told about are
 // no longer unexplained.
 func correctionFields(l coaching.Language, p coaching.Participant, d coaching.Date, ms []Mark) map[string]string {
-	return map[string]string{"given_names": p.GivenNames, "name": p.Name(), "date": formatDate(d, l), "lessons": lessonList(ms)}
+	return map[string]string{"given_names": p.GivenNames, "name": p.Name(), "date": FormatDate(d, l), "lessons": lessonList(ms)}
 }
 
-// formatDate writes a civil date for a reader of language l.
-func formatDate(d coaching.Date, l coaching.Language) string {
+// FormatDate writes a civil date for a reader of language l: 14.9.2026,
+// or 2026-09-14 in English.
+func FormatDate(d coaching.Date, l coaching.Language) string {
 	if l == coaching.English {
 		return d.String()
 	}
