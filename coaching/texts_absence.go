@@ -16,9 +16,10 @@ var absenceTexts = map[string]textSpec{
 			`I ärendet {{.case}} finns en ny {{template "k" .}} för tiden {{.days}}. Den avgörs av {{if eq .decider "head_of_studies"}}studierektorn{{else}}ansvarsläraren{{end}}.` +
 				`{{define "k"}}{{if eq .kind "leave"}}ledighetsansökan{{else if eq .kind "explanation"}}frånvaroförklaring{{else}}frånvaroanmälan{{end}}{{end}}` +
 				`{{define "K"}}{{if eq .kind "leave"}}Ledighetsansökan{{else if eq .kind "explanation"}}Frånvaroförklaring{{else}}Frånvaroanmälan{{end}}{{end}}`},
-		English: {`A {{template "k" .}} awaits a decision (case {{.case}})`,
+		English: {`{{template "A" .}} awaits a decision (case {{.case}})`,
 			`Case {{.case}} has a new {{template "k" .}} for {{.days}}. It is decided by the {{if eq .decider "head_of_studies"}}head of studies{{else}}personal tutor{{end}}.` +
-				`{{define "k"}}{{if eq .kind "leave"}}leave request{{else if eq .kind "explanation"}}absence explanation{{else}}absence report{{end}}{{end}}`},
+				`{{define "k"}}{{if eq .kind "leave"}}leave request{{else if eq .kind "explanation"}}absence explanation{{else}}absence report{{end}}{{end}}` +
+				`{{define "A"}}{{if eq .kind "leave"}}A leave request{{else if eq .kind "explanation"}}An absence explanation{{else}}An absence report{{end}}{{end}}`},
 	}},
 	// Whoever submitted a request is told its decision (absence.NoticeKindDecided).
 	"absence_request_decided": {fields: []string{"given_names", "kind", "days", "decision"}, texts: map[Language]Text{

@@ -213,8 +213,10 @@ func (s *simulation) familyReport(pr *printer, notices []coaching.Notice, marks 
 	f := s.familyFacts(notices, marks)
 	pr.blank()
 	pr.f("Families' requests (coaching/absence; illness of up to %d school days accepted on the guardian's word)", familyRules.Rules.AutoAcceptIllnessDays)
-	pr.f("  %s: %s's guardian reported illness at %s, %s (%s): %d lessons marked absent recorded sick, %d absence notices that day",
-		SickDay, s.class[idxSwedish].CaseID, s.fam.sickReportedAt, s.fam.sick.Status, s.fam.sick.Decider, f.sickMarks, f.sickNotices)
+	// The report's line names no case: a case beside a reason of health
+	// would be a health detail in the report.
+	pr.f("  %s: a guardian reported an absence at %s, %s (%s, under the illness rule): %d lessons marked absent recorded excused, %d absence notices that day",
+		SickDay, s.fam.sickReportedAt, s.fam.sick.Status, s.fam.sick.Decider, f.sickMarks, f.sickNotices)
 	pr.f("  %s: %s's guardian explained %s–%s at %s (digest sent: %t), %s by the tutor: %d marks explained; flags %s → %s",
 		ExplainTo, s.class[idxEnglish].CaseID, ExplainFrom, ExplainTo, s.fam.explainedAt, s.fam.digestSent, s.fam.explained.Status,
 		f.explainedMarks, orNone(s.fam.flagsBefore), orNone(s.fam.flagsAfter))

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +101,22 @@ func TestFamiliesRequests(t *testing.T) {
 		assert.Equal(t, attendance.ReasonLeave, m.Reason)
 	}
 	assert.Zero(t, absenceNotices(idxLeave, LeaveFrom, LeaveTo))
+}
+
+// The summary's line of the illness reported names no case: a case beside
+// a reason of health is a health detail, and the summary is shown widely.
+func TestFamilyReportNamesNoCaseWithIllness(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(&out))
+	sim, err := simulate(context.Background(), Seed)
+	require.NoError(t, err)
+	sick := string(sim.class[idxSwedish].CaseID)
+	found := false
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "illness rule") || strings.Contains(line, "reported illness") {
+			found = true
+			assert.NotContains(t, line, sick, "the line of the reported illness names no case")
+		}
+	}
+	assert.True(t, found, "the summary tells of the reported absence")
 }
