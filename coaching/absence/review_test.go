@@ -177,7 +177,7 @@ func TestLedgerBounded(t *testing.T) {
 	assert.Equal(t, "case", requireValidation(t, err).Problems[0].Field, "at most MaxOpen waiting")
 	size := ledgerSize(t, f, c.ID)
 
-	f.env.Clock.Set(d.AddDays(attendance.ExcuseKeep + 1).At(9, 0))
+	f.env.Clock.Set(d.AddDays(attendance.ExcuseKeep+1).At(9, 0))
 	next := coaching.DateOf(f.env.Clock.Now()).AddDays(1)
 	for next.Weekday() == time.Saturday || next.Weekday() == time.Sunday {
 		next = next.AddDays(1)
