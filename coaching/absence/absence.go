@@ -14,8 +14,13 @@
 // revision of each mark, the unexplained one kept in its history) and
 // excuses those marked later: a teacher's "absent" on a covered lesson is
 // recorded as sick or explained, and no absence notice goes to the
-// guardians for it. A pending explanation stops the early-warning rule of
-// unexplained absences from counting what it explains.
+// guardians for it (unless the teacher overrides it:
+// attendance.MarkInput.Override); it can be withdrawn, by whoever
+// submitted it or its deciders, for the days to come. A pending request
+// keeps what it covers out of the guardians' absence digest (a rejection
+// puts it back) and out of the early-warning rule of unexplained
+// absences. Nobody decides a request they submitted, or one for their own
+// child or themself.
 //
 // It is a feature built on the coaching kernel's extension points: its
 // commands run in policy-scoped transactions ([coaching.Engine.Write],
@@ -35,7 +40,16 @@
 //	abs, err := absence.New(eng, att, nil)
 //
 // Health is nobody's business but the decider's: the reason category and
-// the family's free text are stored in the request only. Audit entries
+// the family's free text are stored in the request only, a document of a
+// private family (coaching.DocumentKind.Private: the generic case
+// document read refuses it), and the requests' commands show them, and
+// the decision's reason, only to whoever submitted the request, the
+// student's family and the request's deciders.
+//
+// What a case keeps is bounded: a request starts at most MaxAhead days
+// ahead and spans at most MaxDays, at most MaxOpen wait for a decision,
+// and one still waiting attendance.ExcuseKeep days after its last day
+// lapses (its days no longer count). Audit entries
 // name the kind of request and its days; notices name the kind, the days
 // and the decision — never the reason category or the text.
 package absence

@@ -83,8 +83,11 @@ func registered(sc *coaching.Scope) error {
 const retries = 4
 
 // write runs fn in a write scope; unbound, it runs it again after a
-// conflict on the case's version, a few times, with a random pause. A
-// conflict on the request itself (Decision.Version) is returned at once.
+// conflict on the case's version or on the family's documents (another
+// request saved at the same moment), a few times, with a random pause. A
+// conflict on the request itself (Decision.Version) is returned at once,
+// and so is every conflict on a bound service: the host's transaction is
+// the host's to run again.
 func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *coaching.Scope) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
@@ -94,7 +97,7 @@ func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *c
 			return fn(sc)
 		})
 		var ce *coaching.ConflictError
-		if s.bound || attempt == retries || !errors.As(err, &ce) || ce.Subject != "" {
+		if s.bound || attempt == retries || !errors.As(err, &ce) || ce.Subject != "" && !strings.HasPrefix(ce.Subject, "document "+prefix) {
 			return err
 		}
 		select {

@@ -19,10 +19,13 @@
 // Absences families report or explain reach attendance through a small
 // port, [Excuses] (coaching/absence implements it; [Options.Excuses]): an
 // absence marked on a day an accepted report covers is recorded excused,
-// and an explanation still pending keeps its absences out of the
-// unexplained rule's count. A feature corrects marks and re-runs early
-// warning inside its own scope with [Service.CorrectIn] and
-// [Service.ReviewIn].
+// and a report or explanation still pending keeps its absences out of
+// the guardians' digest and the unexplained rule's count (for
+// [ExcuseKeep] days after each day). A feature corrects marks and re-runs early
+// warning inside its own scope with [Service.CorrectIn],
+// [Service.RefreshIn] (the guardians' digests of a request's days) and
+// [Service.ReviewIn]; staff keep their own status against a family's
+// report with [MarkInput.Override].
 package attendance
 
 import (

@@ -2,7 +2,6 @@ package attendance
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -203,22 +202,15 @@ func (c Correction) validate() error {
 // report is accepted at once), and the flags' change is recorded under it
 // by the scope's actor. It reads the marks of the correction's days only.
 func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, c Correction) (*Result, error) {
-	if sc == nil || sc.Tx() == nil {
-		return nil, errors.New("attendance: CorrectIn needs a write scope (coaching.Engine.Write)")
-	}
-	ctx, now := sc.Context(), sc.Now()
-	today := coaching.DateOf(now)
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	cs, err := openCase(sc, op, id)
+	cs, st, err := featureCase(sc, op, id, "CorrectIn")
 	if err != nil {
 		return nil, err
 	}
-	st, ok := sc.Tx().(Store)
-	if !ok {
-		return nil, errNoPort
-	}
+	ctx, now := sc.Context(), sc.Now()
+	today := coaching.DateOf(now)
 	res := &Result{}
 	to := c.To
 	if to.After(today) {
@@ -247,15 +239,7 @@ func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coachi
 			return nil, err
 		}
 		res.Written = write
-		p, err := sc.Tx().Participant(ctx, cs.ParticipantID)
-		switch {
-		case err == nil:
-			for _, d := range days {
-				if err := s.guardianNotices(ctx, sc.Tx(), st, cs, p, d, now, res); err != nil {
-					return nil, err
-				}
-			}
-		case !errors.Is(err, coaching.ErrNotFound):
+		if err := s.notifyDays(ctx, sc.Tx(), st, cs, days, now, res); err != nil {
 			return nil, err
 		}
 	}
@@ -271,16 +255,9 @@ func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coachi
 // unexplained at once). The policy is asked op on the case, and a flag's
 // change is recorded under it by the scope's actor.
 func (s *Service) ReviewIn(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID) (*Result, error) {
-	if sc == nil || sc.Tx() == nil {
-		return nil, errors.New("attendance: ReviewIn needs a write scope (coaching.Engine.Write)")
-	}
-	c, err := openCase(sc, op, id)
+	c, st, err := featureCase(sc, op, id, "ReviewIn")
 	if err != nil {
 		return nil, err
-	}
-	st, ok := sc.Tx().(Store)
-	if !ok {
-		return nil, errNoPort
 	}
 	res := &Result{}
 	if err := s.review(sc.Context(), sc, op, st, c, sc.Now(), res); err != nil {
@@ -299,19 +276,12 @@ func (s *Service) ReviewIn(sc *coaching.Scope, op coaching.Operation, id coachin
 // asked op on the case, and a change is recorded under it by the scope's
 // actor. A closed case is refused, as Record refuses it.
 func (s *Service) RefreshIn(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, from, to coaching.Date) (*Result, error) {
-	if sc == nil || sc.Tx() == nil {
-		return nil, errors.New("attendance: RefreshIn needs a write scope (coaching.Engine.Write)")
-	}
-	ctx, now := sc.Context(), sc.Now()
-	today := coaching.DateOf(now)
-	c, err := openCase(sc, op, id)
+	c, st, err := featureCase(sc, op, id, "RefreshIn")
 	if err != nil {
 		return nil, err
 	}
-	st, ok := sc.Tx().(Store)
-	if !ok {
-		return nil, errNoPort
-	}
+	ctx, now := sc.Context(), sc.Now()
+	today := coaching.DateOf(now)
 	if to.After(today) {
 		to = today
 	}
@@ -330,18 +300,8 @@ func (s *Service) RefreshIn(sc *coaching.Scope, op coaching.Operation, id coachi
 				days = append(days, m.Date)
 			}
 		}
-		if len(days) > 0 {
-			p, err := sc.Tx().Participant(ctx, c.ParticipantID)
-			switch {
-			case err == nil:
-				for _, d := range days {
-					if err := s.guardianNotices(ctx, sc.Tx(), st, c, p, d, now, res); err != nil {
-						return nil, err
-					}
-				}
-			case !errors.Is(err, coaching.ErrNotFound):
-				return nil, err
-			}
+		if err := s.notifyDays(ctx, sc.Tx(), st, c, days, now, res); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.review(ctx, sc, op, st, c, now, res); err != nil {
@@ -350,15 +310,23 @@ func (s *Service) RefreshIn(sc *coaching.Scope, op coaching.Operation, id coachi
 	return res, nil
 }
 
-// openCase reads a case for a feature's change of its attendance under op:
-// a closed case is refused as [Service.Record] refuses it.
-func openCase(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID) (coaching.Case, error) {
+// featureCase reads a case for a feature's change of its attendance
+// under op, in the feature's write scope (call names the method in the
+// error): a closed case is refused as [Service.Record] refuses it.
+func featureCase(sc *coaching.Scope, op coaching.Operation, id coaching.CaseID, call string) (coaching.Case, Store, error) {
+	if sc == nil || sc.Tx() == nil {
+		return coaching.Case{}, nil, fmt.Errorf("attendance: %s needs a write scope (coaching.Engine.Write)", call)
+	}
 	c, err := sc.Case(op, id)
 	if err != nil {
-		return coaching.Case{}, err
+		return coaching.Case{}, nil, err
 	}
 	if c.Closed() {
-		return coaching.Case{}, &coaching.ValidationError{Subject: "attendance", Problems: []coaching.FieldProblem{{Field: "case_id", Message: fmt.Sprintf("case %q is closed", id)}}}
+		return coaching.Case{}, nil, &coaching.ValidationError{Subject: "attendance", Problems: []coaching.FieldProblem{{Field: "case_id", Message: fmt.Sprintf("case %q is closed", id)}}}
 	}
-	return c, nil
+	st, ok := sc.Tx().(Store)
+	if !ok {
+		return coaching.Case{}, nil, errNoPort
+	}
+	return c, st, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,6 +115,7 @@ type Service struct {
 	eng    *coaching.Engine
 	o      Options
 	window Window // the rules' largest window
+	bound  bool   // In: the host's transaction, no retries
 }
 
 // New returns the attendance of eng with opts (nil: the defaults). A bound
@@ -134,7 +136,7 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 // the host's transaction tx.
 func (s *Service) In(tx coaching.Tx) *Service {
 	b := *s
-	b.eng = s.eng.In(tx)
+	b.eng, b.bound = s.eng.In(tx), true
 	return &b
 }
 
@@ -158,7 +160,35 @@ func (s *Service) In(tx coaching.Tx) *Service {
 //
 // The policy's record_attendance rule must allow actor on every case. Any
 // invalid mark rejects the whole call with every problem listed.
+//
+// With [Options.Excuses], recording an absence checks it against the
+// families' requests and is a new version of the case (an audit entry of
+// kind [AuditAbsences]): a request decided at the same moment conflicts
+// with it rather than both missing the other. An unbound service runs the
+// recording again after such a conflict; a bound one ([Service.In])
+// returns the *coaching.ConflictError.
 func (s *Service) Record(ctx context.Context, actor coaching.Actor, marks []MarkInput) (*Result, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := s.record(ctx, actor, marks)
+		var ce *coaching.ConflictError
+		if s.bound || attempt == recordRetries || !errors.As(err, &ce) || ce.Subject != "" {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
+		}
+	}
+}
+
+// recordRetries is how many times an unbound Record runs again after a
+// conflict on a case's version (a family's request decided at the same
+// moment, see [Options.Excuses]); a bound one returns the conflict, the
+// host's transaction being the host's to run again.
+const recordRetries = 3
+
+func (s *Service) record(ctx context.Context, actor coaching.Actor, marks []MarkInput) (*Result, error) {
 	var res *Result
 	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
 		res = &Result{}
@@ -297,21 +327,33 @@ func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, 
 			return err
 		}
 	}
-	// The participant is read for the guardians' notices only: who they
-	// are, whether they are told (a minor, or an adult's consent), their
-	// language and the student's name for the notice.
-	p, err := sc.Tx().Participant(ctx, c.ParticipantID)
-	switch {
-	case err == nil:
-		for _, d := range days {
-			if err := s.guardianNotices(ctx, sc.Tx(), st, c, p, d, now, res); err != nil {
-				return err
-			}
-		}
-	case !errors.Is(err, coaching.ErrNotFound):
+	if err := s.notifyDays(ctx, sc.Tx(), st, c, days, now, res); err != nil {
 		return err
 	}
 	return s.review(ctx, sc, coaching.OpRecordAttendance, st, c, now, res)
+}
+
+// notifyDays brings the guardians' absence notices of case c up to date
+// for each of days. The participant is read for the guardians' notices
+// only: who they are, whether they are told (a minor, or an adult's
+// consent), their language and the student's name for the notice.
+func (s *Service) notifyDays(ctx context.Context, tx coaching.Tx, st Store, c coaching.Case, days []coaching.Date, now time.Time, res *Result) error {
+	if len(days) == 0 {
+		return nil
+	}
+	p, err := tx.Participant(ctx, c.ParticipantID)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		if err := s.guardianNotices(ctx, tx, st, c, p, d, now, res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkedAgainst records, as a new version of case c, that marks were
