@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,10 +17,9 @@ import (
 
 // Service takes and decides requests over an engine and its attendance.
 type Service struct {
-	eng   *coaching.Engine
-	att   *attendance.Service
-	opts  *Options
-	bound bool // In: the host's transaction, no retries
+	eng  *coaching.Engine
+	att  *attendance.Service
+	opts *Options
 }
 
 // New returns the requests of eng, correcting and excusing absences
@@ -59,7 +57,7 @@ func New(eng *coaching.Engine, att *attendance.Service, opts *Options) (*Service
 // In returns the service in the host's transaction tx.
 func (s *Service) In(tx coaching.Tx) *Service {
 	b := *s
-	b.eng, b.att, b.bound = s.eng.In(tx), s.att.In(tx), true
+	b.eng, b.att = s.eng.In(tx), s.att.In(tx)
 	return &b
 }
 
@@ -76,37 +74,32 @@ func registered(sc *coaching.Scope) error {
 	return nil
 }
 
-// retries is how many times a command of an unbound service runs again
-// after a *coaching.ConflictError on the case (a teacher recording the
-// student's absences, another request saved at the same moment), so that
-// a family is not told to try again for what they did not cause.
-const retries = 4
-
-// write runs fn in a write scope; unbound, it runs it again after a
-// conflict on the case's version or on the family's documents (another
-// request saved at the same moment), a few times, with a random pause. A
-// conflict on the request itself (Decision.Version) is returned at once,
-// and so is every conflict on a bound service: the host's transaction is
-// the host's to run again.
+// write runs fn in a write scope, run again after a conflict on the case
+// or on the family's documents (a teacher recording the student's
+// absences, another request saved at the same moment) unless the service
+// is bound ([coaching.WriteRetrying]), so that a family is not told to
+// try again for what they did not cause. A conflict on the request itself
+// (Decision.Version) is returned at once: running again cannot help.
 func (s *Service) write(ctx context.Context, actor coaching.Actor, fn func(sc *coaching.Scope) error) error {
-	for attempt := 0; ; attempt++ {
-		err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-			if err := registered(sc); err != nil {
-				return err
-			}
-			return fn(sc)
-		})
-		var ce *coaching.ConflictError
-		if s.bound || attempt == retries || !errors.As(err, &ce) || ce.Subject != "" && !strings.HasPrefix(ce.Subject, "document "+prefix) {
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
+		if err := registered(sc); err != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
-		}
+		return fn(sc)
+	})
+	var st *staleRequest
+	if errors.As(err, &st) {
+		return st.err
 	}
+	return err
 }
+
+// staleRequest carries a conflict on a request's version past
+// coaching.WriteRetrying, which would run it again (it is no
+// *coaching.ConflictError itself).
+type staleRequest struct{ err *coaching.ConflictError }
+
+func (e *staleRequest) Error() string { return e.err.Error() }
 
 // Submit records a request for case id. The policy's report_absence rule
 // must allow actor (the default: a guardian of a minor, or of an adult
@@ -365,7 +358,7 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 			return sc.DenyCase(coaching.OpDecideRequest, c, RuleOwnDecision, "nobody decides a request they submitted, or one for their own child or themself")
 		}
 		if r.Version != d.Version {
-			return &coaching.ConflictError{CaseID: id, Subject: "absence request " + requestID, Expected: d.Version, Current: r.Version}
+			return &staleRequest{&coaching.ConflictError{CaseID: id, Subject: "absence request " + requestID, Expected: d.Version, Current: r.Version}}
 		}
 		if c.Closed() {
 			return closedError()

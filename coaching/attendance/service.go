@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -115,7 +114,6 @@ type Service struct {
 	eng    *coaching.Engine
 	o      Options
 	window Window // the rules' largest window
-	bound  bool   // In: the host's transaction, no retries
 }
 
 // New returns the attendance of eng with opts (nil: the defaults). A bound
@@ -136,7 +134,7 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 // the host's transaction tx.
 func (s *Service) In(tx coaching.Tx) *Service {
 	b := *s
-	b.eng, b.bound = s.eng.In(tx), true
+	b.eng = s.eng.In(tx)
 	return &b
 }
 
@@ -165,32 +163,11 @@ func (s *Service) In(tx coaching.Tx) *Service {
 // families' requests and is a new version of the case (an audit entry of
 // kind [AuditAbsences]): a request decided at the same moment conflicts
 // with it rather than both missing the other. An unbound service runs the
-// recording again after such a conflict; a bound one ([Service.In])
-// returns the *coaching.ConflictError.
+// recording again after a conflict ([coaching.WriteRetrying]); a bound
+// one ([Service.In]) returns the *coaching.ConflictError.
 func (s *Service) Record(ctx context.Context, actor coaching.Actor, marks []MarkInput) (*Result, error) {
-	for attempt := 0; ; attempt++ {
-		res, err := s.record(ctx, actor, marks)
-		var ce *coaching.ConflictError
-		if s.bound || attempt == recordRetries || !errors.As(err, &ce) || ce.Subject != "" {
-			return res, err
-		}
-		select {
-		case <-ctx.Done():
-			return res, err
-		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
-		}
-	}
-}
-
-// recordRetries is how many times an unbound Record runs again after a
-// conflict on a case's version (a family's request decided at the same
-// moment, see [Options.Excuses]); a bound one returns the conflict, the
-// host's transaction being the host's to run again.
-const recordRetries = 3
-
-func (s *Service) record(ctx context.Context, actor coaching.Actor, marks []MarkInput) (*Result, error) {
 	var res *Result
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
 		res = &Result{}
 		now := sc.Now()
 		if err := validate(marks, coaching.DateOf(now)); err != nil {
