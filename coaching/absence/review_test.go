@@ -389,3 +389,40 @@ func requireValidation(t *testing.T, err error) *coaching.ValidationError {
 	require.ErrorAs(t, err, &ve)
 	return ve
 }
+
+// The deciders' notice goes to someone who may decide: not to the tutor
+// who submitted the request (they may not decide it), but to the head of
+// studies on the team.
+func TestDeciderNoticeNotToSubmitter(t *testing.T) {
+	f := newFixture(t, monday, nil)
+	c := f.env.Enrol(t, coaching.ModelPilot, ct.Minor(coaching.NewDate(2027, 5, 1)),
+		ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor), ct.TeamMember(head, coaching.RoleHeadOfStudies))
+	_, err := f.abs.Submit(context.Background(), ct.Tutor, c.ID, absence.Input{Kind: absence.Leave, From: coaching.NewDate(2026, 9, 9), Text: "x"})
+	require.NoError(t, err)
+	ns := f.notices(t, absence.NoticeKindSubmitted)
+	require.Len(t, ns, 1)
+	assert.Equal(t, head.ID, ns[0].Recipient.ID)
+}
+
+// A guardian's request lapses when the guardian is no longer recorded as
+// the student's by the time it is decided.
+func TestRemovedGuardianRequestLapses(t *testing.T) {
+	f := newFixture(t, monday, nil)
+	ctx := context.Background()
+	c := f.minor(t, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen", Contact: coaching.Contact{Email: "g2@example.fi"}})
+	})
+	r, err := f.abs.Submit(ctx, guardian, c.ID, absence.Input{Kind: absence.Report, From: coaching.NewDate(2026, 9, 8), Reason: absence.ReasonFamily})
+	require.NoError(t, err)
+	require.NoError(t, f.env.Store.Update(ctx, func(tx coaching.Tx) error {
+		p, err := tx.Participant(ctx, c.ParticipantID)
+		if err != nil {
+			return err
+		}
+		p.Guardians = p.Guardians[1:]
+		return tx.UpdateParticipant(ctx, p)
+	}))
+	got, err := f.abs.Decide(ctx, ct.Tutor, c.ID, r.ID, absence.Decision{Version: r.Version, Accept: true})
+	require.ErrorIs(t, err, absence.ErrLapsed)
+	assert.Equal(t, absence.Lapsed, got.Status)
+}

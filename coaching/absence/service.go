@@ -717,17 +717,22 @@ func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedR
 }
 
 // deciderNotices tell the deciders a request waits for them: the team's
-// members in the decider's role (the personal tutors when no head of
-// studies is on the team). They name the kind and the days, never the
-// reason or the text.
+// members in the decider's role — but never whoever submitted it, who may
+// not decide it — or, when there are none, those in the other role (the
+// personal tutors for a long leave when no head of studies is on the
+// team, the head of studies for a request when no other personal tutor
+// is). They name the kind and the days, never the reason or the text.
 func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []coaching.Notice {
-	role := coaching.RolePersonalTutor
+	roles := []coaching.Role{coaching.RolePersonalTutor, coaching.RoleHeadOfStudies}
 	if r.Decider == DeciderHead {
-		role = coaching.RoleHeadOfStudies
+		roles[0], roles[1] = roles[1], roles[0]
 	}
-	members := c.Members(role)
-	if len(members) == 0 {
-		members = c.Members(coaching.RolePersonalTutor)
+	var members []coaching.TeamMember
+	for _, role := range roles {
+		members = slices.DeleteFunc(c.Members(role), func(m coaching.TeamMember) bool { return m.ActorID == r.SubmittedBy })
+		if len(members) > 0 {
+			break
+		}
 	}
 	var out []coaching.Notice
 	seen := map[string]bool{}
