@@ -206,8 +206,9 @@ type Request struct {
 	// History lists the status changes: "accepted 2026-09-14 by tutor-1".
 	History []string `json:"history"`
 	// Version is the request's document version: pass it in
-	// [Decision.Version].
-	Version int64 `json:"version"`
+	// [Decision.Version]. (The stored document does not carry it: it is
+	// the document's own.)
+	Version int64 `json:"version,omitempty"`
 }
 
 // Input is a request a family submits.

@@ -451,6 +451,7 @@ func (s *Service) decide(sc *coaching.Scope, op coaching.Operation, c coaching.C
 // the version it was read at; 0 for a new one), under op. The audit entry
 // names the kind and the days, never the reason category or the text.
 func save(sc *coaching.Scope, op coaching.Operation, r Request, basedOn int64, event string, notices []coaching.Notice) error {
+	r.Version = 0
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
