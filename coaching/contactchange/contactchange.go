@@ -207,10 +207,6 @@ func Documents() []coaching.DocumentKind {
 	}}
 }
 
-// Options configure [New]; nil means the defaults. There are none yet:
-// the struct is there so that options can be added without changing New.
-type Options struct{}
-
 // Service proposes and decides changes of contact details over an engine.
 type Service struct {
 	eng   *coaching.Engine
@@ -221,7 +217,7 @@ type Service struct {
 // given [Documents]; without them every call fails before anything is
 // written or shown). Decisions change the participant through
 // coaching.Engine.ChangeParticipant, which a bound engine cannot run.
-func New(eng *coaching.Engine, opts *Options) (*Service, error) {
+func New(eng *coaching.Engine) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("contactchange: New: engine is nil")
 	}

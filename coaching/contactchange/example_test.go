@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	changes, err := contactchange.New(eng, nil)
+	changes, err := contactchange.New(eng)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	msgs, err := message.New(eng, nil)
+	msgs, err := message.New(eng)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -225,10 +225,6 @@ type ReplyParams struct {
 	Text string
 }
 
-// Options configure [New]; nil means the defaults. There are none yet:
-// the struct is there so that options can be added without changing New.
-type Options struct{}
-
 // Service sends and reads messages over an engine.
 type Service struct {
 	eng   *coaching.Engine
@@ -239,7 +235,7 @@ type Service struct {
 // [Documents]; without them every call fails before anything is written
 // or shown. Notices are worded by the engine's texts
 // (coaching.Options.Texts).
-func New(eng *coaching.Engine, opts *Options) (*Service, error) {
+func New(eng *coaching.Engine) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("message: New: engine is nil")
 	}
