@@ -121,7 +121,7 @@ func TestReimportUpdateIsForTheStudentsStaff(t *testing.T) {
 func TestReimportTieAndDateOnly(t *testing.T) {
 	r := newReimport(t)
 	r.clock.Set(ct.DefaultStart.AddDate(0, 0, 22)) // 2026-09-01
-	changes, err := contactchange.New(r.eng)
+	changes, err := contactchange.New(r.eng, nil)
 	require.NoError(t, err)
 	g := coaching.Actor{ID: string(r.pid) + ":guardian1", Organisation: org, Roles: []coaching.Role{coaching.RoleGuardian}}
 	pro, err := changes.Propose(r.ctx, g, r.c, coaching.Contact{Email: "pekka.uusi@example.fi"})

@@ -37,7 +37,7 @@ func TestReimportKeepsNewerValmennusContact(t *testing.T) {
 
 	// The guardian's new address, approved in valmennus on 2026-09-01.
 	clock.Set(ct.DefaultStart.AddDate(0, 0, 22))
-	changes, err := contactchange.New(eng)
+	changes, err := contactchange.New(eng, nil)
 	require.NoError(t, err)
 	guardian := coaching.Actor{ID: string(pid) + ":guardian1", Organisation: org, Roles: []coaching.Role{coaching.RoleGuardian}}
 	pro, err := changes.Propose(ctx, guardian, c, coaching.Contact{Email: "pekka.uusi@example.fi"})

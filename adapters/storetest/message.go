@@ -89,9 +89,9 @@ func newMessageWorld(t *testing.T, store coaching.Store) *messageWorld {
 		Documents: append(message.Documents(), contactchange.Documents()...)})
 	require.NoError(t, err)
 	w := &messageWorld{ctx: t.Context(), store: store, eng: eng}
-	w.msgs, err = message.New(eng)
+	w.msgs, err = message.New(eng, nil)
 	require.NoError(t, err)
-	w.changes, err = contactchange.New(eng)
+	w.changes, err = contactchange.New(eng, nil)
 	require.NoError(t, err)
 	member := func(a coaching.Actor, r coaching.Role) coaching.TeamMember {
 		return coaching.TeamMember{ActorID: a.ID, Role: r, Name: a.ID, Contact: coaching.Contact{Email: a.ID + "@example.fi"}, Language: coaching.Finnish}

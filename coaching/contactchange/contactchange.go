@@ -207,6 +207,11 @@ func Documents() []coaching.DocumentKind {
 	}}
 }
 
+// Options configure [New]; nil means the defaults. It has no fields yet:
+// every public constructor takes its options struct, so that options can
+// be added later without changing New's signature.
+type Options struct{}
+
 // Service proposes and decides changes of contact details over an engine.
 type Service struct {
 	eng   *coaching.Engine
@@ -217,7 +222,7 @@ type Service struct {
 // given [Documents]; without them every call fails before anything is
 // written or shown). Decisions change the participant through
 // coaching.Engine.ChangeParticipant, which a bound engine cannot run.
-func New(eng *coaching.Engine) (*Service, error) {
+func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("contactchange: New: engine is nil")
 	}

@@ -25,7 +25,7 @@ var (
 func newEnv(t *testing.T) (*ct.Env, *contactchange.Service) {
 	t.Helper()
 	env := ct.New(t, &ct.Options{Start: monday, Engine: coaching.Options{Documents: contactchange.Documents()}})
-	s, err := contactchange.New(env.Engine)
+	s, err := contactchange.New(env.Engine, nil)
 	require.NoError(t, err)
 	return env, s
 }

@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	changes, err := contactchange.New(eng)
+	changes, err := contactchange.New(eng, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	msgs, err := message.New(eng)
+	msgs, err := message.New(eng, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

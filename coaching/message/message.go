@@ -225,6 +225,11 @@ type ReplyParams struct {
 	Text string
 }
 
+// Options configure [New]; nil means the defaults. It has no fields yet:
+// every public constructor takes its options struct, so that options can
+// be added later without changing New's signature.
+type Options struct{}
+
 // Service sends and reads messages over an engine.
 type Service struct {
 	eng   *coaching.Engine
@@ -235,7 +240,7 @@ type Service struct {
 // [Documents]; without them every call fails before anything is written
 // or shown. Notices are worded by the engine's texts
 // (coaching.Options.Texts).
-func New(eng *coaching.Engine) (*Service, error) {
+func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("message: New: engine is nil")
 	}

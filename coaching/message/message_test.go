@@ -26,7 +26,7 @@ func newEnv(t *testing.T) (*ct.Env, *message.Service) {
 	t.Helper()
 	env := ct.New(t, &ct.Options{Start: monday, Engine: coaching.Options{
 		Documents: append(message.Documents(), referral.Documents()...), TimerHandlers: referral.TimerHandlers(nil)}})
-	s, err := message.New(env.Engine)
+	s, err := message.New(env.Engine, nil)
 	require.NoError(t, err)
 	return env, s
 }

@@ -210,7 +210,7 @@ func TestSendOnABoundEngine(t *testing.T) {
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
 	for _, commit := range []bool{false, true} {
 		err := env.Store.Update(ctx, func(tx coaching.Tx) error {
-			s, err := message.New(env.Engine.In(tx))
+			s, err := message.New(env.Engine.In(tx), nil)
 			if err != nil {
 				return err
 			}
