@@ -5,7 +5,12 @@
 // marked, or applies for leave (lomahakemus), and the decision follows the
 // organisation's rules — the personal tutor decides absences, or illness
 // of a few days is accepted at once; a short leave the personal tutor, a
-// longer one the head of studies.
+// longer one the head of studies. A team without a personal tutor has its
+// coach decide what the personal tutor would; the head of studies may
+// decide every request, and is told of one only when on the team (the
+// library knows no directory of an organisation's heads). Student-welfare
+// staff do not submit requests ([RuleWelfareStaff]): what they would write
+// is read by the family and the deciders.
 //
 // Each request has its own small state machine ([coaching.Machine]):
 // submitted → accepted / rejected / withdrawn / lapsed for absence reports
@@ -39,12 +44,21 @@
 //	att, err := attendance.New(eng, &attendance.Options{Excuses: absence.Excuses()})
 //	abs, err := absence.New(eng, att, nil)
 //
-// Health is nobody's business but the decider's: the reason category and
-// the family's free text are stored in the request only, a document of a
+// The family's words stay with the deciders: the reason category and the
+// family's free text are stored in the request only, a document of a
 // private family (coaching.DocumentKind.Private: the generic case
 // document read refuses it), and the requests' commands show them, and
 // the decision's reason, only to whoever submitted the request, the
-// student's family and the request's deciders.
+// student's family and the request's deciders. What an accepted request
+// makes of the absences is not private: an accepted illness becomes a
+// sick mark (attendance.Sick), the others an explained one with its
+// category (family, other, leave), and every reader of the student's
+// attendance (the policy's read_attendance: the team, a workplace
+// instructor and a peer coach on it included, the family) sees that
+// status — as they always saw a teacher's own sick mark. The corrected
+// marks name the decider as their author, or [MarkedByRule] for an
+// illness accepted when reported, never the family member who reported
+// it.
 //
 // What a case keeps is bounded: a request starts at most MaxAhead days
 // ahead and spans at most MaxDays, at most MaxOpen wait for a decision,
@@ -79,10 +93,13 @@ const (
 	Leave Kind = "leave"
 )
 
-// Reason is the category of a reported or explained absence. It is the
-// decider's to see: notices and audit entries never carry it, and a
-// request read by anyone but its submitter, the student's family and its
-// deciders shows none.
+// Reason is the category of a reported or explained absence. As a
+// request's field it is the decider's to see: notices and audit entries
+// never carry it, and a request read by anyone but its submitter, the
+// student's family and its deciders shows none. Once the request is
+// accepted, though, the absences it covers are marked accordingly — an
+// illness as sick (attendance.Sick), the others explained with their
+// category — and whoever reads the student's attendance sees that mark.
 type Reason string
 
 // Reason categories.
@@ -159,8 +176,8 @@ const (
 	// DeciderAutomatic: accepted when submitted (illness of at most
 	// Rules.AutoAcceptIllnessDays school days).
 	DeciderAutomatic Decider = "automatic"
-	// DeciderTutor: the personal tutor on the student's team (or the head
-	// of studies).
+	// DeciderTutor: the personal tutor on the student's team — its coach
+	// when the team has no personal tutor — or the head of studies.
 	DeciderTutor Decider = "personal_tutor"
 	// DeciderHead: the organisation's head of studies.
 	DeciderHead Decider = "head_of_studies"
@@ -183,9 +200,11 @@ type Request struct {
 	// none). Like Text and DecisionReason, it is shown to whoever
 	// submitted the request, the student's family (a guardian of the
 	// student, the student themself) and the request's deciders, and
-	// empty to anyone else.
+	// empty to anyone else. (An accepted illness is nevertheless marked
+	// sick in the attendance every reader of it sees; see [Reason].)
 	Reason Reason `json:"reason,omitempty"`
-	// Text is the family's own words, for the decider.
+	// Text is the family's own words, for the decider: it never leaves
+	// the request.
 	Text string `json:"text,omitempty"`
 	// SchoolDays counts the weekdays From..To.
 	SchoolDays int `json:"school_days"`
@@ -288,7 +307,20 @@ const (
 	// RuleLapse is the rule the nightly lapse runs under as the engine's
 	// own actor ([Service.Lapse]).
 	RuleLapse = "absence_lapse"
+	// RuleWelfareStaff: student-welfare staff (curator, psychologist,
+	// nurse) do not submit requests on the family's behalf: the request's
+	// text is read by the family and the deciders, and welfare information
+	// is not theirs to read (as message.RuleWelfareStaff keeps them out of
+	// messages).
+	RuleWelfareStaff = "absence_welfare_staff"
 )
+
+// MarkedByRule is the author ([attendance.Mark].By) of the absences an
+// illness accepted when it is reported corrects: the organisation's rule,
+// not the family member who reported it, whose id would otherwise stay
+// beside a health status after the student's data are erased (the
+// request records who submitted it).
+const MarkedByRule = "absence_rule"
 
 // Notice kinds (their texts are in coaching.DefaultTexts).
 const (

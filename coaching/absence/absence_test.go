@@ -196,7 +196,7 @@ func TestIllnessAcceptedAtOnce(t *testing.T) {
 	require.Len(t, hist, 2, "the unexplained mark stays in the history")
 	assert.Equal(t, attendance.Unexplained, hist[0].Status)
 	assert.Equal(t, attendance.Sick, hist[1].Status)
-	assert.Equal(t, guardian.ID, hist[1].By)
+	assert.Equal(t, absence.MarkedByRule, hist[1].By, "the organisation's rule accepted it, not the guardian")
 
 	res := f.record(t, lesson(c.ID, today, 2, attendance.Unexplained), lesson(c.ID, today, 3, attendance.Present))
 	assert.Equal(t, 1, res.Excused)

@@ -103,10 +103,14 @@ func (e *staleRequest) Error() string { return e.err.Error() }
 
 // Submit records a request for case id. The policy's report_absence rule
 // must allow actor (the default: a guardian of a minor, or of an adult
-// who consents; the adult student themself; staff on the team on the
-// family's behalf). The request goes to its decider (a notice to the
-// personal tutor, or to the head of studies on the team for a long leave,
-// else to the personal tutor, naming who decides) — or, for an
+// who consents; the adult student themself; the school's staff on the
+// team on the family's behalf); student-welfare staff are refused with a
+// *coaching.ForbiddenError naming [RuleWelfareStaff]. The request goes to
+// its decider (a notice to the personal tutor — the coach, when the team
+// has no personal tutor —, or to the head of studies on the team for a
+// long leave, else to the personal tutor, naming who decides; to the
+// head of studies on the team when nobody else on it may decide) — or,
+// for an
 // illness the organisation's rules accept at once, is accepted there and
 // then (counted with the accepted illnesses it adjoins: a long illness
 // reported in short pieces goes to the personal tutor). A pending report
@@ -128,6 +132,14 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
+		p, err := participant(sc, c)
+		if err != nil {
+			return err
+		}
+		if welfareStaff(actor, c, p) {
+			return sc.DenyCase(coaching.OpReportAbsence, c, RuleWelfareStaff,
+				"student-welfare staff do not submit a family's requests, which the family and the deciders read: the family or the personal tutor does")
+		}
 		if c.Closed() {
 			return closedError()
 		}
@@ -146,10 +158,6 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 		if len(l.Pending) >= MaxOpen {
 			return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "case",
 				Message: fmt.Sprintf("%d requests of the case wait for a decision already: at most %d", len(l.Pending), MaxOpen)}}}
-		}
-		p, err := participant(sc, c)
-		if err != nil {
-			return err
 		}
 		rules := s.opts.rules(c.Organisation)
 		r := Request{ID: strconv.Itoa(l.Next + 1), CaseID: id, Kind: in.Kind, Status: Submitted, From: in.From, To: in.To,
@@ -255,7 +263,11 @@ func (s *Service) attend(sc *coaching.Scope, op coaching.Operation, r Request, t
 	}
 	if r.Status == Accepted || r.Status == Granted {
 		st, reason := r.excuse()
-		_, err := s.att.CorrectIn(sc, op, r.CaseID, attendance.Correction{From: r.From, To: r.To, Lessons: r.Lessons, Status: st, Reason: reason})
+		by := "" // the decider
+		if r.Decider == DeciderAutomatic {
+			by = MarkedByRule
+		}
+		_, err := s.att.CorrectIn(sc, op, r.CaseID, attendance.Correction{From: r.From, To: r.To, Lessons: r.Lessons, Status: st, Reason: reason, By: by})
 		return err
 	}
 	_, err := s.att.RefreshIn(sc, op, r.CaseID, r.From, r.To)
@@ -317,7 +329,8 @@ func submitterRole(a coaching.Actor, p coaching.Participant) coaching.Role {
 // Decide accepts or rejects an absence report or explanation, or grants
 // or refuses a leave. The policy's decide_request rule must allow actor,
 // and the request's decider must be the actor: the personal tutor on the
-// student's team (or the head of studies) for absences and short leaves,
+// student's team — its coach, when it has no personal tutor — (or the
+// head of studies) for absences and short leaves,
 // the head of studies for a long leave — anyone else is refused with a
 // *coaching.ForbiddenError naming [RuleDecider]; nobody decides a request
 // they submitted or one for their own child or themself
@@ -463,7 +476,8 @@ func save(sc *coaching.Scope, op coaching.Operation, r Request, basedOn int64, e
 
 // mayDecide reports whether actor is the decider a request names: the
 // head of studies decides every request, the personal tutor on the
-// student's team what is not the head's.
+// student's team — its coach, when it has no personal tutor — what is not
+// the head's.
 func mayDecide(a coaching.Actor, c coaching.Case, d Decider) bool {
 	if a.HasRole(coaching.RoleHeadOfStudies) {
 		return true
@@ -471,16 +485,48 @@ func mayDecide(a coaching.Actor, c coaching.Case, d Decider) bool {
 	if d == DeciderHead {
 		return false
 	}
-	return a.HasRole(coaching.RolePersonalTutor) && slices.ContainsFunc(c.Members(coaching.RolePersonalTutor), func(m coaching.TeamMember) bool {
-		return m.ActorID == a.ID
+	return slices.ContainsFunc(tutors(c), func(m coaching.TeamMember) bool {
+		return m.ActorID == a.ID && a.HasRole(m.Role)
 	})
+}
+
+// tutors are who decide what the personal tutor decides: the personal
+// tutors on the case's team, or its coaches when it has none (as messages
+// and contact changes go to the coach then).
+func tutors(c coaching.Case) []coaching.TeamMember {
+	for _, role := range []coaching.Role{coaching.RolePersonalTutor, coaching.RoleCoach} {
+		if ms := c.Members(role); len(ms) > 0 {
+			return ms
+		}
+	}
+	return nil
+}
+
+// welfareStaff reports whether actor, acting as staff rather than as the
+// student's family, is a student-welfare worker: on case c's team only in
+// welfare roles (or, off the team, holding no other staff role), and not
+// the head of studies.
+func welfareStaff(a coaching.Actor, c coaching.Case, p coaching.Participant) bool {
+	if relation(a, p) != "" || a.HasRole(coaching.RoleHeadOfStudies) {
+		return false
+	}
+	var roles []coaching.Role
+	for _, m := range c.Team {
+		if m.ActorID == a.ID && m.Role.IsStaff() && a.HasRole(m.Role) {
+			roles = append(roles, m.Role)
+		}
+	}
+	if len(roles) == 0 {
+		roles = slices.DeleteFunc(slices.Clone(a.Roles), func(r coaching.Role) bool { return !r.IsStaff() })
+	}
+	return len(roles) > 0 && !slices.ContainsFunc(roles, func(r coaching.Role) bool { return !r.IsWelfare() })
 }
 
 func deciderText(d Decider) string {
 	if d == DeciderHead {
 		return "a leave this long is decided by the head of studies"
 	}
-	return "this request is decided by the student's personal tutor or the head of studies"
+	return "this request is decided by the student's personal tutor (the coach, when the team has no personal tutor) or the head of studies"
 }
 
 // Withdraw withdraws a request. The policy's report_absence rule must
@@ -718,19 +764,23 @@ func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedR
 }
 
 // deciderNotices tell the deciders a request waits for them: the team's
-// members in the decider's role — but never whoever submitted it, who may
-// not decide it — or, when there are none, those in the other role (the
-// personal tutors for a long leave when no head of studies is on the
-// team, the head of studies for a request when no other personal tutor
-// is). They name the kind and the days, never the reason or the text.
+// members who decide it — the personal tutors (the coaches, when the team
+// has none) or the head of studies — but never whoever submitted it, who
+// may not decide it; or, when there are none, the others (the personal
+// tutors for a long leave when no head of studies is on the team, the
+// head of studies on the team for a request when no other personal tutor
+// is). They name the kind and the days, never the reason or the text. A
+// team with none of them gets no notice (the library knows no directory
+// of an organisation's heads of studies): the request waits for the head
+// of studies to decide it, until it lapses.
 func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []coaching.Notice {
-	roles := []coaching.Role{coaching.RolePersonalTutor, coaching.RoleHeadOfStudies}
+	groups := [][]coaching.TeamMember{tutors(c), c.Members(coaching.RoleHeadOfStudies)}
 	if r.Decider == DeciderHead {
-		roles[0], roles[1] = roles[1], roles[0]
+		groups[0], groups[1] = groups[1], groups[0]
 	}
 	var members []coaching.TeamMember
-	for _, role := range roles {
-		members = slices.DeleteFunc(c.Members(role), func(m coaching.TeamMember) bool { return m.ActorID == r.SubmittedBy })
+	for _, g := range groups {
+		members = slices.DeleteFunc(g, func(m coaching.TeamMember) bool { return m.ActorID == r.SubmittedBy })
 		if len(members) > 0 {
 			break
 		}

@@ -155,6 +155,12 @@ type Correction struct {
 	// Status is Sick or Explained; an explained absence needs its Reason.
 	Status Status
 	Reason AbsenceReason
+	// By is who the corrected marks name as their author ([Mark].By);
+	// empty names the scope's actor. A feature correcting under a rule
+	// rather than by a person's decision names the rule
+	// (coaching/absence: an illness accepted when it is reported), so
+	// that no family member's id is kept next to a health status.
+	By string
 }
 
 func (c Correction) validate() error {
@@ -181,6 +187,7 @@ func (c Correction) validate() error {
 	case c.Status != Explained:
 		add("status", "must be sick or absent_explained, got %q", c.Status)
 	}
+	pr = append(pr, coaching.TextProblems("by", c.By, 100, false)...)
 	if len(pr) > 0 {
 		return &coaching.ValidationError{Subject: "attendance correction", Problems: pr}
 	}
@@ -216,6 +223,10 @@ func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coachi
 	if to.After(today) {
 		to = today
 	}
+	by := c.By
+	if by == "" {
+		by = sc.Actor().ID
+	}
 	var write []Mark
 	var days []coaching.Date
 	if !c.From.After(to) {
@@ -227,7 +238,7 @@ func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coachi
 			if m.Status != Unexplained || (len(c.Lessons) > 0 && !slices.Contains(c.Lessons, m.Lesson)) {
 				continue
 			}
-			m.Status, m.Reason, m.Revision, m.At, m.By = c.Status, c.Reason, m.Revision+1, now, sc.Actor().ID
+			m.Status, m.Reason, m.Revision, m.At, m.By = c.Status, c.Reason, m.Revision+1, now, by
 			write = append(write, m)
 			if !slices.Contains(days, m.Date) {
 				days = append(days, m.Date)

@@ -144,13 +144,15 @@ func (s *Service) In(tx coaching.Tx) *Service {
 //
 //   - a changed mark is stored as a new revision (the history shows who
 //     changed what); an identical mark is left alone;
-//   - each guardian of a student who is a minor on the mark's date (or an
-//     adult who consents) gets one digest a day of the unexplained
-//     absences, at the digest time (15:00 by default); marks recorded after
-//     the digest go out within minutes, still that day; a correction before
-//     the digest is sent rewrites it (or cancels it when nothing is left),
-//     after it a correction notice follows; a guardian without contact
-//     details is reported and the personal tutor told;
+//   - each guardian of a student who is a minor (or an adult who
+//     consents) both on the mark's date and today gets one digest a day
+//     of the unexplained absences, at the digest time (15:00 by default);
+//     marks recorded after the digest go out within minutes, still that
+//     day; a correction before the digest is sent rewrites it (or cancels
+//     it when nothing is left), after it a correction notice follows; a
+//     guardian without contact details is reported and the personal tutor
+//     told; once the student is an adult without consent, nothing more
+//     goes to the guardians, and a digest still pending is cancelled;
 //   - the early-warning rules run over the student's marks in their
 //     windows and the running totals: a condition that starts to hold
 //     flags the case and alerts the rule's roles once; one that no longer
@@ -363,9 +365,23 @@ func (s *Service) digestTime(d coaching.Date) time.Time {
 }
 
 // guardianNotices brings the guardians' absence notices of one case and
-// date up to date with the day's unexplained absences.
+// date up to date with the day's unexplained absences. The guardians are
+// told of a day only while the student is a minor (or an adult who
+// consents) both on that day and on the day the notice is made: of an
+// adult without consent today, nothing new goes to them — no late
+// digest, no correction, no digest rebuilt when a family's request is
+// rejected or lapses — whatever the day of the absence, and a digest of
+// theirs still pending is cancelled.
 func (s *Service) guardianNotices(ctx context.Context, tx coaching.Tx, st Store, c coaching.Case, p coaching.Participant, d coaching.Date, now time.Time, res *Result) error {
 	if !p.GuardiansInformedOn(d) || len(p.Guardians) == 0 {
+		return nil
+	}
+	if !p.GuardiansInformedOn(coaching.DateOf(now)) {
+		for _, g := range p.Guardians {
+			if err := s.cancelDigests(ctx, tx, c, g, d, res); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	day, err := st.Marks(ctx, c.ID, d, d)
@@ -408,22 +424,58 @@ func (s *Service) guardianNotices(ctx context.Context, tx coaching.Tx, st Store,
 	return nil
 }
 
+// digestID is the id of the seq-th notice (from 0) of a guardian's chain
+// of absence notices for a day: base, then base:2, base:3, ….
+func digestID(base string, seq int) string {
+	if seq == 0 {
+		return base
+	}
+	return base + ":" + strconv.Itoa(seq+1)
+}
+
+// digestBase is the id of a guardian's absence digest of case c for day d.
+func digestBase(c coaching.Case, d coaching.Date, g coaching.Guardian) string {
+	return "absence:" + string(c.ID) + ":" + d.String() + ":" + g.ID
+}
+
+// cancelDigests cancels the notices of a guardian's chain for day d that
+// are still pending (one a dispatcher has claimed is left as it is).
+func (s *Service) cancelDigests(ctx context.Context, tx coaching.Tx, c coaching.Case, g coaching.Guardian, d coaching.Date, res *Result) error {
+	base := digestBase(c, d, g)
+	for seq := 0; ; seq++ {
+		n, err := tx.Notice(ctx, digestID(base, seq))
+		if errors.Is(err, coaching.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n.Status != coaching.NoticePending {
+			continue
+		}
+		n.Status = coaching.NoticeCancelled
+		ok, err := tx.UpdateNotice(ctx, n)
+		if err != nil {
+			return err
+		}
+		if ok {
+			res.Revised = append(res.Revised, n.ID)
+		}
+	}
+}
+
 // guardianDigest keeps one guardian's chain of absence notices for a day:
 // the digest ("absence:<case>:<date>:<guardian>") and follow-ups for later
 // marks (":2", ":3", …). A pending notice of the chain is rewritten; sent
 // ones are never repeated, and lessons told that are no longer unexplained
 // get a correction notice.
 func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, c coaching.Case, p coaching.Participant, g coaching.Guardian, d coaching.Date, unexplained, day []Mark, contact *coaching.TeamMember, now time.Time, res *Result) error {
-	base := "absence:" + string(c.ID) + ":" + d.String() + ":" + g.ID
+	base := digestBase(c, d, g)
 	told := map[string]bool{}
 	var pending *coaching.Notice
 	seq := 0
 	for ; ; seq++ {
-		id := base
-		if seq > 0 {
-			id = base + ":" + strconv.Itoa(seq+1)
-		}
-		n, err := tx.Notice(ctx, id)
+		n, err := tx.Notice(ctx, digestID(base, seq))
 		if errors.Is(err, coaching.ErrNotFound) {
 			break
 		}
@@ -504,11 +556,7 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 	switch {
 	case pending != nil:
 	case len(fresh) > 0:
-		id := base
-		if seq > 0 {
-			id = base + ":" + strconv.Itoa(seq+1)
-		}
-		if err := res.enqueue(ctx, tx, build(id, fresh)); err != nil {
+		if err := res.enqueue(ctx, tx, build(digestID(base, seq), fresh)); err != nil {
 			return err
 		}
 	}
