@@ -172,6 +172,37 @@ func TestEighteenthBirthdayAndConsent(t *testing.T) {
 	}
 }
 
+// Once the student is an adult who has not consented, nothing more goes
+// to the guardians about the days they were a minor: no correction of a
+// digest already sent, no late digest, and one still pending is
+// cancelled.
+func TestNothingToGuardiansOfAnAdult(t *testing.T) {
+	d := coaching.DateOf(monday)
+	t.Run("correction", func(t *testing.T) {
+		env := ct.New(t, &ct.Options{Start: monday})
+		c := env.EnrolPilotMinor(t, d.AddDays(2))
+		record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
+		env.Clock.Set(d.At(15, 0))
+		ct.RequireNotice(t, env.Deliver(t), ct.NoticeMatch{Kind: coaching.NoticeKindAbsence, CaseID: c.ID})
+		env.Clock.Set(d.AddDays(2).At(9, 0)) // the 18th birthday
+		res := record(t, env, lesson(c.ID, d, 1, attendance.Explained), lesson(c.ID, d, 2, attendance.Unexplained))
+		assert.Empty(t, res.Notices, "neither a correction nor a digest of the lesson marked late")
+	})
+	t.Run("pending digest", func(t *testing.T) {
+		env := ct.New(t, &ct.Options{Start: d.At(23, 58)})
+		c := env.EnrolPilotMinor(t, d.AddDays(1))
+		res := record(t, env, lesson(c.ID, d, 1, attendance.Unexplained))
+		require.Len(t, res.Notices, 1, "a late digest, due a few minutes after midnight")
+		pending := res.Notices[0]
+		env.Clock.Set(d.AddDays(1).At(0, 1)) // the 18th birthday
+		res = record(t, env, lesson(c.ID, d, 2, attendance.Unexplained))
+		assert.Empty(t, res.Notices)
+		assert.Equal(t, []string{pending.ID}, res.Revised, "the pending digest is cancelled")
+		env.Clock.Set(d.AddDays(1).At(9, 0))
+		assert.Empty(t, env.Deliver(t), "nothing reaches the guardian of the adult")
+	})
+}
+
 func TestGuardianWithoutContact(t *testing.T) {
 	env := ct.New(t, &ct.Options{Start: monday})
 	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
