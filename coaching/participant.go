@@ -86,10 +86,15 @@ type Guardian struct {
 	Contact  Contact  `json:"contact"`
 	Language Language `json:"language,omitempty"`
 	// ContactChangedOn is the civil date the guardian's contact details
-	// were last changed in valmennus (an approved proposal, package
-	// coaching/contactchange); zero when they are as imported. A re-import
-	// from the SIS keeps them unless its record is newer (package sis).
+	// were last changed in valmennus (the day a proposal was approved,
+	// package coaching/contactchange); zero when they are as imported. A
+	// re-import from the SIS keeps them unless the SIS's own value changed
+	// since the last import (package sis).
 	ContactChangedOn Date `json:"contact_changed_on,omitzero"`
+	// SISContact is the guardian's contact details as the student
+	// information system last gave them (package sis), field by field: a
+	// re-import tells by them whether the SIS's value itself changed.
+	SISContact Contact `json:"sis_contact,omitzero"`
 }
 
 // Gender is recorded as the participant reports it; ESF+ figures break down
@@ -193,10 +198,15 @@ type Participant struct {
 	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
 	// ContactChangedOn is the civil date Contact was last changed in
-	// valmennus (an approved proposal, package coaching/contactchange);
-	// zero when it is as imported. A re-import from the SIS keeps it
-	// unless its record is newer (package sis).
+	// valmennus (the day a proposal was approved, package
+	// coaching/contactchange); zero when it is as imported. A re-import
+	// from the SIS keeps it unless the SIS's own value changed since the
+	// last import (package sis).
 	ContactChangedOn Date `json:"contact_changed_on,omitzero"`
+	// SISContact is Contact as the student information system last gave
+	// it (package sis), field by field: a re-import tells by it whether the
+	// SIS's value itself changed since.
+	SISContact Contact `json:"sis_contact,omitzero"`
 	// ErasedOn is set when the participant's personal data was erased
 	// (package coaching/erasure): what remains is pseudonymous, kept for
 	// figures.

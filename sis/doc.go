@@ -106,15 +106,19 @@
 // for case and spacing): guardians in another order, or replaced, are
 // reported in [Report.Conflicts] (column guardianN_name) and not written. A contact detail changed in
 // valmennus (an approved proposal of the guardian or the student, package
-// coaching/contactchange, which records the date in
+// coaching/contactchange, which records the day of the approval in
 // [coaching.Participant.ContactChangedOn] and
-// [coaching.Guardian.ContactChangedOn]) is not silently overwritten: when
-// the change is on or after the row's updated_on date — or, the row having
-// no date, at all, since the import that last wrote that contact — the
-// valmennus value is kept and reported in [Report.Conflicts] (a same-day
-// tie is kept and reported, never decided silently). A row dated after the
-// change wins: its values are written and the contact is the SIS's again
-// (its ContactChangedOn cleared). What a re-import wrote is listed in
+// [coaching.Guardian.ContactChangedOn]) is not silently overwritten: an
+// import keeps, field by field, the values the SIS gave
+// ([coaching.Participant.SISContact], [coaching.Guardian.SISContact]), and
+// a field changed in valmennus is overwritten only when the SIS's own
+// value changed since the last import and the row's updated_on date is
+// after the change. Otherwise — the SIS still giving its old value (the
+// row's date may have moved for another column), a change dated on or
+// before the valmennus one (a same-day tie is never decided silently), or
+// a row without a date — the valmennus value is kept and reported in
+// [Report.Conflicts]. When no field is kept and every field is the SIS's,
+// the contact is the SIS's again (its ContactChangedOn cleared). What a re-import wrote is listed in
 // [Report.Updated] and audited on each of the participant's cases (kind
 // [AuditKind], the columns named, never the values; [Updated.SISAgain]
 // names whose details are the SIS's again when only a valmennus date was

@@ -414,6 +414,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		Language:     lang,
 		ExternalIDs:  map[string]string{ExternalIDSIS: ext},
 	}
+	p.SISContact = p.Contact
 	if oid != "" {
 		p.ExternalIDs[ExternalIDLearnerOID] = oid
 	}
@@ -430,6 +431,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		if g.Name == "" && g.Contact == (coaching.Contact{}) && g.Language == "" {
 			continue
 		}
+		g.SISContact = g.Contact
 		p.Guardians = append(p.Guardians, g)
 		guardianOf = append(guardianOf, n)
 	}

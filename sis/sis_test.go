@@ -106,10 +106,13 @@ func TestImportGoodFile(t *testing.T) {
 	assert.Equal(t, map[string]string{"sis": "S1001", "oppija_oid": "1.2.246.562.24.10000000016"}, p.ExternalIDs)
 	assert.Equal(t, []coaching.Guardian{
 		{ID: "sis:1.2.246.562.10.00000000001:S1001:guardian1", Name: "Pekka Virtanen",
-			Contact: coaching.Contact{Email: "pekka.virtanen@example.fi", Phone: "+358 40 765 4321"}},
+			Contact:    coaching.Contact{Email: "pekka.virtanen@example.fi", Phone: "+358 40 765 4321"},
+			SISContact: coaching.Contact{Email: "pekka.virtanen@example.fi", Phone: "+358 40 765 4321"}},
 		{ID: "sis:1.2.246.562.10.00000000001:S1001:guardian2", Name: "Liisa Virtanen",
-			Contact: coaching.Contact{Email: "liisa.virtanen@example.fi"}, Language: coaching.Finnish},
+			Contact: coaching.Contact{Email: "liisa.virtanen@example.fi"}, Language: coaching.Finnish,
+			SISContact: coaching.Contact{Email: "liisa.virtanen@example.fi"}},
 	}, p.Guardians)
+	assert.Equal(t, p.Contact, p.SISContact, "the values the SIS gave are kept, for a re-import to compare")
 	code, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.IdentityCode, error) { return s.IdentityCode(p.ID) })
 	require.NoError(t, err)
 	want, err := coaching.ParseIdentityCode("140310A9013")

@@ -37,10 +37,10 @@ type Updated struct {
 }
 
 // Conflict is a contact detail a re-import kept: it was changed in
-// valmennus (an approved proposal, package coaching/contactchange) on or
-// after the SIS record's updated_on date, or — the record having no date —
-// since the import that last wrote it. The message never repeats either
-// value.
+// valmennus (an approved proposal, package coaching/contactchange), and
+// the SIS's value either is still the one of the last import or, changed
+// since, comes with a record dated on or before the valmennus change (or
+// undated). The message never repeats either value.
 type Conflict struct {
 	Line        int                    `json:"line"`
 	Participant coaching.ParticipantID `json:"participant"`
@@ -84,45 +84,53 @@ func enrolled(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 
 // merge writes the SIS contact in onto the stored contact cur, field by
 // field — only the columns the header names (named), an empty cell
-// clearing the value — unless cur was changed in valmennus (changedOn) on
-// or after the SIS record's date — or, the record having no date, at all
-// since the import that last wrote it (the import clears the date when
-// the SIS's newer record wins, when the header names either column).
-// It returns the merged contact and its date, the columns written and the
-// conflicts.
-func merge(cur, in coaching.Contact, changedOn, updatedOn coaching.Date, emailCol, phoneCol string, named map[string]int) (coaching.Contact, coaching.Date, []string, []Conflict) {
-	keep := !changedOn.IsZero() && (updatedOn.IsZero() || !changedOn.Before(updatedOn))
-	msg := "kept: changed in valmennus on " + changedOn.String() + ", on or after the SIS record (updated_on " + updatedOn.String() + ")"
-	if updatedOn.IsZero() {
-		msg = "kept: changed in valmennus on " + changedOn.String() + ", since the last import (the SIS record has no updated_on date)"
-	}
-	out := cur
+// clearing the value. A field changed in valmennus (changedOn set) is
+// overwritten only when the SIS's own value changed since the last import
+// (sis, the values the SIS last gave) and the SIS record is dated after
+// the change (updatedOn); otherwise it is kept and reported as a conflict.
+// The contact is the SIS's again (its date cleared) when no field was kept
+// and every field is the SIS's. It returns the merged contact, the SIS's
+// values now, the date, the columns written and the conflicts.
+func merge(cur, sis, in coaching.Contact, changedOn, updatedOn coaching.Date, emailCol, phoneCol string, named map[string]int) (coaching.Contact, coaching.Contact, coaching.Date, []string, []Conflict) {
+	out, nextSIS := cur, sis
 	var written []string
 	var conflicts []Conflict
 	carried := false
 	for _, f := range []struct {
-		col       string
-		cur, next *string
-		in        string
-	}{{emailCol, &cur.Email, &out.Email, in.Email}, {phoneCol, &cur.Phone, &out.Phone, in.Phone}} {
+		col            string
+		cur, next, sis *string
+		lastSIS, in    string
+	}{{emailCol, &cur.Email, &out.Email, &nextSIS.Email, sis.Email, in.Email}, {phoneCol, &cur.Phone, &out.Phone, &nextSIS.Phone, sis.Phone, in.Phone}} {
 		if _, ok := named[f.col]; !ok {
 			continue // the file does not carry it: left as it is
 		}
 		carried = true
+		*f.sis = f.in
 		if *f.cur == f.in {
 			continue
 		}
-		if keep {
-			conflicts = append(conflicts, Conflict{Column: f.col, Message: msg})
-			continue
+		if !changedOn.IsZero() {
+			var msg string
+			switch {
+			case f.lastSIS == f.in:
+				msg = "kept: changed in valmennus on " + changedOn.String() + "; the SIS still gives the value of its last import"
+			case updatedOn.IsZero():
+				msg = "kept: changed in valmennus on " + changedOn.String() + ", and changed in the SIS since the last import (the SIS record has no updated_on date): check which is right"
+			case !changedOn.Before(updatedOn):
+				msg = "kept: changed in valmennus on " + changedOn.String() + ", on or after the SIS record (updated_on " + updatedOn.String() + ")"
+			}
+			if msg != "" {
+				conflicts = append(conflicts, Conflict{Column: f.col, Message: msg})
+				continue
+			}
 		}
 		*f.next = f.in
 		written = append(written, f.col)
 	}
-	if !keep && !changedOn.IsZero() && carried {
-		changedOn = coaching.Date{} // the SIS's newer record is the contact now
+	if !changedOn.IsZero() && carried && len(conflicts) == 0 && out == nextSIS {
+		changedOn = coaching.Date{} // the SIS's record is the contact now
 	}
-	return out, changedOn, written, conflicts
+	return out, nextSIS, changedOn, written, conflicts
 }
 
 // sameName reports whether two names are the same but for case and
@@ -149,7 +157,8 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 		next := p
 		var w []string
 		var cs []Conflict
-		next.Contact, next.ContactChangedOn, w, cs = merge(p.Contact, r.participant.Contact, p.ContactChangedOn, r.updatedOn, colEmail, colPhone, r.named)
+		next.Contact, next.SISContact, next.ContactChangedOn, w, cs = merge(p.Contact, p.SISContact, r.participant.Contact, p.ContactChangedOn, r.updatedOn, colEmail, colPhone, r.named)
+		dirty := next.SISContact != p.SISContact
 		written, conflicts = append(written, w...), append(conflicts, cs...)
 		if next.ContactChangedOn != p.ContactChangedOn {
 			again = append(again, "student")
@@ -167,8 +176,9 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 						"not updated: the name differs from guardian %d's as recorded; a re-import does not match guardians again (reordered or replaced guardians are changed by hand)", n)})
 					continue
 				}
-				before := sg.ContactChangedOn
-				sg.Contact, sg.ContactChangedOn, w, cs = merge(sg.Contact, g.Contact, sg.ContactChangedOn, r.updatedOn, guardianCol(n, "email"), guardianCol(n, "phone"), r.named)
+				before, beforeSIS := sg.ContactChangedOn, sg.SISContact
+				sg.Contact, sg.SISContact, sg.ContactChangedOn, w, cs = merge(sg.Contact, sg.SISContact, g.Contact, sg.ContactChangedOn, r.updatedOn, guardianCol(n, "email"), guardianCol(n, "phone"), r.named)
+				dirty = dirty || sg.SISContact != beforeSIS
 				written, conflicts = append(written, w...), append(conflicts, cs...)
 				if sg.ContactChangedOn != before {
 					again = append(again, "guardian"+strconv.Itoa(n))
@@ -176,6 +186,11 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 			}
 		}
 		if len(written) == 0 && len(again) == 0 {
+			if dirty {
+				// Only the SIS's values as given are new (the contact
+				// itself is unchanged): kept for the next import.
+				return ch.Update(next)
+			}
 			return nil
 		}
 		if err := ch.Update(next); err != nil {

@@ -4,7 +4,7 @@
 // e-mail address and phone number as recorded on the student, the student
 // their own. An approved change is written to the participant
 // ([coaching.Participant.Contact] or the guardian's) with the date it was
-// proposed ([coaching.Participant.ContactChangedOn],
+// approved ([coaching.Participant.ContactChangedOn],
 // [coaching.Guardian.ContactChangedOn]), so that a later re-import from
 // the student information system does not silently overwrite the newer
 // address (package sis keeps it and reports the conflict).
@@ -20,7 +20,7 @@
 // nor declined, and the guardian is not told.
 //
 // An approval writes the fields the proposal gives (an empty one leaves
-// the recorded value) dated the day the proposal was made, and only while
+// the recorded value) dated the day it is approved, and only while
 // the recorded details are still those the proposal was made against: a
 // proposal overtaken by a newer change (another approval, a re-import) is
 // a [StaleProposalError], for staff to decline. No one decides a proposal
@@ -372,7 +372,7 @@ type Decision struct {
 // student themself, is refused with [RuleNotOwnDecision] whatever staff
 // role they hold. On approval the participant's contact details (or the
 // guardian's) get the proposed fields — an empty one leaves the recorded
-// value — with the date the proposal was made in ContactChangedOn, and
+// value — with the day of the approval in ContactChangedOn, and
 // each of the participant's cases gets an audit entry; whoever proposed
 // is told of the decision in their language. An approval after the
 // recorded details changed since the proposal was made is a
@@ -471,7 +471,7 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 			if *current != pro.Recorded {
 				return &StaleProposalError{ID: pro.ID, ConflictError: &coaching.ConflictError{CaseID: id, Subject: "contact details of proposal " + pro.ID}}
 			}
-			*current, *changedOn = apply(*current, pro.Contact), coaching.DateOf(pro.ProposedAt)
+			*current, *changedOn = apply(*current, pro.Contact), today
 			if err := ch.Update(p); err != nil {
 				return err
 			}

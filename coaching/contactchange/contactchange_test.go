@@ -74,7 +74,7 @@ func TestGuardianProposalApproved(t *testing.T) {
 	assert.Equal(t, contactchange.Approved, got.Status)
 	p := participant(t, env, c.ParticipantID)
 	assert.Equal(t, "uusi.osoite@example.fi", p.Guardians[0].Contact.Email)
-	assert.Equal(t, coaching.NewDate(2026, 9, 7), p.Guardians[0].ContactChangedOn, "the day it was proposed")
+	assert.Equal(t, coaching.NewDate(2026, 9, 8), p.Guardians[0].ContactChangedOn, "the day it was approved (proposed the day before)")
 	assert.True(t, p.ContactChangedOn.IsZero(), "the student's own contact did not change")
 	decided := notices(t, env, c.ID, contactchange.NoticeKindDecided)
 	require.Len(t, decided, 1)
