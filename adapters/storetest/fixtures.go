@@ -47,7 +47,8 @@ func fullParticipant(id coaching.ParticipantID) coaching.Participant {
 		Contact:      coaching.Contact{Email: "matti@example.fi", Phone: "+358 40 123 4567"},
 		Language:     coaching.Finnish,
 		Guardians: []coaching.Guardian{
-			{ID: "g-1", Name: "Maija Meikäläinen", Contact: coaching.Contact{Email: "maija@example.fi"}, Language: coaching.Swedish},
+			{ID: "g-1", Name: "Maija Meikäläinen", Contact: coaching.Contact{Email: "maija@example.fi"}, Language: coaching.Swedish,
+				ContactChangedOn: coaching.NewDate(2026, time.September, 5), SISContact: coaching.Contact{Email: "maija.vanha@example.fi", Phone: "040 111 2222"}},
 			{ID: "g-2", Name: "Örjan Ström", Contact: coaching.Contact{Phone: "040 765 4321"}},
 		},
 		Background: coaching.Background{
@@ -58,7 +59,9 @@ func fullParticipant(id coaching.ParticipantID) coaching.Participant {
 			ForeignBackground: &foreign,
 			Disability:        &disability,
 		},
-		ExternalIDs: map[string]string{"sis": "S1234", "oppija_oid": "1.2.246.562.24.00000000001"},
+		ExternalIDs:      map[string]string{"sis": "S1234", "oppija_oid": "1.2.246.562.24.00000000001"},
+		ContactChangedOn: coaching.NewDate(2026, time.August, 31),
+		SISContact:       coaching.Contact{Email: "matti.vanha@example.fi", Phone: "+358 40 000 0000"},
 	}
 }
 
