@@ -212,7 +212,8 @@ func (v *CaseView) Available() ([]string, error) {
 // Notices returns the notices about the case, if the policy lets the view's
 // actor read them (read_notices): staff see every notice of the case,
 // anyone else (a guardian, the student) only the notices addressed to
-// them. A notice about a guarded document (a welfare record, a feature's
+// them — a student with a self relation to the case's participant also
+// those addressed to the participant id in the student role. A notice about a guarded document (a welfare record, a feature's
 // registered [DocumentKind]) is shown only to those who may know of that
 // document. The outbox is read in the view's transaction.
 func (v *CaseView) Notices() ([]Notice, error) {
@@ -224,9 +225,14 @@ func (v *CaseView) Notices() ([]Notice, error) {
 		return nil, err
 	}
 	if !anyRole(v.actor, staffRoles) && !v.actor.IsEngine() {
+		// A student is also written to under the case's participant id
+		// (the features that address the student as the participant).
+		student := v.actor.HasRole(RoleStudent) && v.c.ParticipantID != "" && slices.ContainsFunc(v.actor.Relations, func(r Relation) bool {
+			return r.Kind == RelationSelf && r.Participant == v.c.ParticipantID
+		})
 		own := all[:0:0]
 		for _, n := range all {
-			if n.Recipient.ID == v.actor.ID {
+			if n.Recipient.ID == v.actor.ID || student && n.Recipient.Role == RoleStudent && n.Recipient.ID == string(v.c.ParticipantID) {
 				own = append(own, n)
 			}
 		}
