@@ -174,7 +174,9 @@ type Audience string
 const (
 	ToStudent   Audience = "student"
 	ToGuardians Audience = "guardians"
-	// ToFamily writes to the student and the guardians alike.
+	// ToFamily writes to the student and the guardians alike — to the
+	// student alone when the student is an adult who has not consented to
+	// their guardians being informed.
 	ToFamily Audience = "family"
 )
 
@@ -256,7 +258,8 @@ func New(eng *coaching.Engine, opts *Options) (*Service, error) {
 // with [RuleWelfareStaff]. Bad input is a *coaching.ValidationError
 // naming every bad field, among them "to" when no one of the audience may
 // be written to (guardians of an adult student who has not consented,
-// guardians or a student without contact details).
+// guardians or a student without contact details; [ToFamily] for an
+// adult who has not consented is written to the student alone).
 func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in SendParams) (Message, error) {
 	var pr []coaching.FieldProblem
 	if !slices.Contains([]Audience{ToStudent, ToGuardians, ToFamily}, in.To) {
@@ -288,7 +291,9 @@ func (s *Service) Send(ctx context.Context, actor coaching.Actor, id coaching.Ca
 				problems = append(problems, "the student has no contact details")
 			}
 		}
-		if in.To == ToGuardians || in.To == ToFamily {
+		// The family of an adult who has not consented to their guardians
+		// being informed is the student alone: ToFamily writes to them.
+		if in.To == ToGuardians || in.To == ToFamily && p.GuardiansInformedOn(today) {
 			gs, problem := guardianRecipients(p, today)
 			if problem != "" {
 				problems = append(problems, problem)

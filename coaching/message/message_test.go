@@ -3,6 +3,7 @@ package message_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -197,9 +198,11 @@ func TestSendInput(t *testing.T) {
 	ct.RequireInvalid(t, err, "to", "subject", "text")
 	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToGuardians, Subject: "Hi", Text: "Hello"})
 	ct.RequireInvalid(t, err, "to")
-	_, err = s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToFamily, Subject: "Hi", Text: "Hello"})
-	ct.RequireInvalid(t, err, "to")
-	assert.Empty(t, noticesTo(t, env, c.ID, "guardian-1"), "nothing half-saved")
+	fam, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToFamily, Subject: "Hi", Text: "Hello"})
+	require.NoError(t, err, "the family of an adult without consent is the student")
+	require.Len(t, fam.To, 1)
+	assert.Equal(t, message.Student, fam.To[0].Kind)
+	assert.Empty(t, noticesTo(t, env, c.ID, "guardian-1"), "nothing half-saved, nothing to the guardians")
 	m, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToStudent, Subject: "Hi", Text: "Hello"})
 	require.NoError(t, err)
 	require.Len(t, m.To, 1)
@@ -211,8 +214,10 @@ func TestSendInput(t *testing.T) {
 	student := coaching.Actor{ID: "student-1", Roles: []coaching.Role{coaching.RoleStudent},
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: c.ParticipantID}}}
 	toStudent := noticesTo(t, env, c.ID, string(c.ParticipantID))
-	require.Len(t, toStudent, 1)
-	r, err := s.Reply(ctx, student, c.ID, message.ReplyParams{NoticeID: toStudent[0].ID, Text: "Thanks"})
+	require.Len(t, toStudent, 2, "the family's message and the student's")
+	i := slices.IndexFunc(toStudent, func(n coaching.Notice) bool { return n.Data[message.DataThread] == m.Thread })
+	require.GreaterOrEqual(t, i, 0)
+	r, err := s.Reply(ctx, student, c.ID, message.ReplyParams{NoticeID: toStudent[i].ID, Text: "Thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, ct.Tutor.ID, r.To[0].ID)
 	thread, err := s.Thread(ctx, student, c.ID, m.Thread)

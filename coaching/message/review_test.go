@@ -233,3 +233,48 @@ func TestSendOnABoundEngine(t *testing.T) {
 }
 
 var errRollback = errors.New("the host rolls back")
+
+// ToFamily for an adult who has not consented to their guardians being
+// informed writes to the student alone instead of failing; it fails only
+// when no one of the family can be written to.
+func TestToFamilyAdultWithoutConsentWritesToTheStudent(t *testing.T) {
+	env, s := newEnv(t)
+	ctx := context.Background()
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2026, 5, 1), func(p *coaching.Participant) { p.Contact.Email = "s@example.fi" })
+	m, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToFamily, Subject: "Hei", Text: "tekstiä"})
+	require.NoError(t, err)
+	require.Len(t, m.To, 1)
+	assert.Equal(t, message.Student, m.To[0].Kind)
+	assert.Len(t, noticesTo(t, env, c.ID, string(c.ParticipantID)), 1)
+	var all []coaching.Notice
+	require.NoError(t, env.Store.View(ctx, func(tx coaching.ReadTx) error {
+		all, err = tx.Notices(ctx, coaching.NoticeQuery{CaseID: c.ID})
+		return err
+	}))
+	for _, n := range all {
+		assert.NotEqual(t, coaching.RoleGuardian, n.Recipient.Role, "the guardians of an adult without consent are not written to")
+	}
+
+	c2 := env.EnrolPilotMinor(t, coaching.NewDate(2026, 5, 1), func(p *coaching.Participant) { p.Contact = coaching.Contact{} })
+	_, err = s.Send(ctx, ct.Tutor, c2.ID, message.SendParams{To: message.ToFamily, Subject: "Hei", Text: "tekstiä"})
+	ct.RequireInvalid(t, err, "to")
+}
+
+// A student reads the message written to them through the kernel's
+// generic notice read (addressed to their participant id).
+func TestStudentSeesOwnMessageNotice(t *testing.T) {
+	env, s := newEnv(t)
+	ctx := context.Background()
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2026, 5, 1), func(p *coaching.Participant) { p.Contact.Email = "s@example.fi" })
+	student := coaching.Actor{ID: "student-x", Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: c.ParticipantID}}}
+	_, err := s.Send(ctx, ct.Tutor, c.ID, message.SendParams{To: message.ToStudent, Subject: "Hei", Text: "tekstiä"})
+	require.NoError(t, err)
+	var ns []coaching.Notice
+	require.NoError(t, env.Engine.ReadCase(ctx, student, coaching.OpReadNotices, c.ID, func(v *coaching.CaseView) error {
+		ns, err = v.Notices()
+		return err
+	}))
+	require.Len(t, ns, 1)
+	assert.Equal(t, message.NoticeKindMessage, ns[0].Kind)
+}
