@@ -123,11 +123,13 @@
 // [AuditKind], the columns named, never the values; [Updated.SISAgain]
 // names whose details are the SIS's again when only a valmennus date was
 // cleared). Update runs each row in a change of its own under the
-// policy's decide_request rule — the school's staff on one of the
-// student's teams, or the head of studies: importing (enrol) is not
-// enough to change a student's details, and a row the importer may not
-// update is reported as a problem ("not updated") — and cannot be
-// combined with Strict.
+// policy's decide_request rule, by one who decides the student's contact
+// changes ([contactchange.MayDecide]: the personal tutor or study
+// counsellor on one of the student's teams, the coach of a team without a
+// personal tutor, or the head of studies — never a teacher or
+// student-welfare staff): importing (enrol) is not enough to change a
+// student's details, and a row the importer may not update is reported as
+// a problem ("not updated") — and cannot be combined with Strict.
 //
 // # Access
 //

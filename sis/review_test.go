@@ -156,3 +156,39 @@ func TestReimportTieAndDateOnly(t *testing.T) {
 	assert.NotNil(t, payload["columns"], "columns is a list, empty")
 	assert.Equal(t, []string{"guardian1"}, payload["sis_again"])
 }
+
+// A re-import's update is for those who decide the student's contact
+// changes (contactchange.MayDecide): a teacher or a curator on the
+// student's team — whom the policy lets act on the case, and who may
+// import, holding the study counsellor's role elsewhere — gets a row
+// problem naming the rule, and nothing changes.
+func TestReimportUpdateIsNotForTeachersOrWelfareStaff(t *testing.T) {
+	ctx := context.Background()
+	clock := ct.NewClock(ct.DefaultStart)
+	store := memory.New()
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.Pilot()}, Clock: clock, Documents: contactchange.Documents()})
+	require.NoError(t, err)
+	teacher := coaching.Actor{ID: "teacher-1", Organisation: org, Roles: []coaching.Role{coaching.RoleTeacher, coaching.RoleStudyCounsellor}}
+	curator := coaching.Actor{ID: "curator-1", Organisation: org, Roles: []coaching.Role{coaching.RoleCurator, coaching.RoleStudyCounsellor}}
+	opts := sis.Options{Model: coaching.ModelPilot, Organisation: org, Team: []coaching.TeamMember{
+		{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"},
+		{ActorID: teacher.ID, Role: coaching.RoleTeacher, Name: "Opettaja"},
+		{ActorID: curator.ID, Role: coaching.RoleCurator, Name: "Kuraattori"}}}
+	first := fullHeader + "S1;Aino;Virtanen;2010-03-14;aino@example.fi;040 111 1111;Pekka Virtanen;pekka@example.fi;050 111 1111;Maija Virtanen;maija@example.fi;2026-08-01\n"
+	rep, err := sis.Import(ctx, eng, tutor, strings.NewReader(first), opts)
+	require.NoError(t, err)
+	pid := rep.Enrolled[0].Participant
+	opts.Update = true
+	csv := strings.Replace(first, "pekka@", "pekka.uusi@", 1)
+	for _, a := range []coaching.Actor{teacher, curator} {
+		rep, err = sis.Import(ctx, eng, a, strings.NewReader(csv), opts)
+		require.NoError(t, err, a.ID)
+		assert.Empty(t, rep.Updated, a.ID)
+		require.Len(t, rep.Problems, 1, a.ID)
+		assert.Contains(t, rep.Problems[0].Message, contactchange.RuleDecider, a.ID)
+		assert.Equal(t, "pekka@example.fi", readParticipant(t, store, pid).Guardians[0].Contact.Email)
+	}
+	rep, err = sis.Import(ctx, eng, tutor, strings.NewReader(csv), opts)
+	require.NoError(t, err)
+	require.Len(t, rep.Updated, 1, "the personal tutor updates")
+}

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/contactchange"
 )
 
 // AuditKind is the kind of the audit entry a re-import's update of a
@@ -140,10 +142,12 @@ func sameName(a, b string) bool {
 }
 
 // update writes a row's contact details onto its participant, already
-// enrolled, in a change of its own under the policy's decide_request rule
-// (the school's staff on one of the participant's cases, or the head of
-// studies: the import's own enrol rule lets any staff member import, not
-// change a student's details), with an audit entry on each of the
+// enrolled, in a change of its own under the policy's decide_request rule,
+// by one who decides the student's contact changes on one of their cases
+// ([contactchange.MayDecide]: the personal tutor, the study counsellor,
+// the coach when the team has no personal tutor, or the head of studies;
+// the import's own enrol rule lets any staff member import, not change a
+// student's details), with an audit entry on each of the
 // participant's cases when anything changed. A guardian is updated only
 // when the row names them as recorded under their number (the same name
 // but for case and spacing); otherwise the row's guardian is reported as
@@ -153,6 +157,10 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 	var conflicts []Conflict
 	_, err := eng.ChangeParticipant(ctx, actor, coaching.OpDecideRequest, r.participant.ID, func(ch *coaching.ParticipantChange) error {
 		written, again, conflicts = nil, nil, nil
+		if !slices.ContainsFunc(ch.Cases(), func(c coaching.Case) bool { return contactchange.MayDecide(actor, c) }) {
+			return &coaching.ForbiddenError{ActorID: actor.ID, Operation: string(coaching.OpDecideRequest), Rule: contactchange.RuleDecider,
+				Reason: "contact details are changed by the student's personal tutor or study counsellor, the coach when the team has no personal tutor, or the head of studies"}
+		}
 		p := ch.Participant()
 		next := p
 		var w []string
@@ -215,7 +223,7 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 		}
 		var fe *coaching.ForbiddenError
 		if errors.As(err, &fe) {
-			rep.Problems = append(rep.Problems, RowProblem{Line: r.line, Message: "not updated: the importer is neither on one of the student's teams nor the head of studies (" + fe.Rule + ")"})
+			rep.Problems = append(rep.Problems, RowProblem{Line: r.line, Message: "not updated: the importer decides no contact change of the student — neither their personal tutor, study counsellor or (without a personal tutor) coach on one of their teams, nor the head of studies (" + fe.Rule + ")"})
 			return nil
 		}
 		return err

@@ -182,7 +182,40 @@ const (
 	// of their own family's (a guardian or the student of the case),
 	// whatever staff role they also hold.
 	RuleNotOwnDecision = "contact_not_own_decision"
+	// RuleDecider: a proposal is decided by the case's personal tutor or
+	// study counsellor, its coach when the team has no personal tutor, or
+	// the head of studies ([MayDecide]) — never by a teacher or
+	// student-welfare staff, whom the policy's decide_request rule lets
+	// act on the case.
+	RuleDecider = "contact_decider"
 )
+
+// MayDecide reports whether actor decides the contact-detail changes of
+// the student of case c: the head of studies, or — on c's team in a role
+// the actor holds — a personal tutor, a study counsellor, or a coach when
+// the team has no personal tutor. Teachers, workplace instructors, peer
+// coaches and student-welfare staff (curator, psychologist, nurse) never
+// do. Package sis asks it of an importer updating contact details.
+func MayDecide(actor coaching.Actor, c coaching.Case) bool {
+	if actor.HasRole(coaching.RoleHeadOfStudies) {
+		return true
+	}
+	tutors := len(c.Members(coaching.RolePersonalTutor)) > 0
+	for _, m := range c.Team {
+		if m.ActorID != actor.ID || !actor.HasRole(m.Role) {
+			continue
+		}
+		switch m.Role {
+		case coaching.RolePersonalTutor, coaching.RoleStudyCounsellor:
+			return true
+		case coaching.RoleCoach:
+			if !tutors {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 const prefix = "contactchange_"
 
@@ -366,11 +399,14 @@ type Decision struct {
 }
 
 // Decide approves or declines proposal proposalID of case id. The
-// policy's decide_request rule decides who may (the default: the
-// school's staff on one of the student's cases, and the head of
-// studies); whoever proposed, and any guardian of the student or the
-// student themself, is refused with [RuleNotOwnDecision] whatever staff
-// role they hold. On approval the participant's contact details (or the
+// policy's decide_request rule decides who may act on the case (the
+// default: the school's staff on one of the student's cases, and the head
+// of studies); of them only the deciders [MayDecide] names decide — the
+// personal tutor or study counsellor on the case's team, its coach when
+// the team has no personal tutor, the head of studies — and anyone else
+// is refused with [RuleDecider]; whoever proposed, and any guardian of
+// the student or the student themself, is refused with
+// [RuleNotOwnDecision] whatever staff role they hold. On approval the participant's contact details (or the
 // guardian's) get the proposed fields — an empty one leaves the recorded
 // value — with the day of the approval in ContactChangedOn, and
 // each of the participant's cases gets an audit entry; whoever proposed
@@ -419,6 +455,10 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if _, isGuardian := guardian(p, actor.ID); pro.ProposedBy == actor.ID || isGuardian || self(actor, p) {
 			return sc.DenyCase(coaching.OpDecideRequest, c, RuleNotOwnDecision,
 				"no one decides a proposal of their own or of their own family's: another member of staff does")
+		}
+		if !MayDecide(actor, c) {
+			return sc.DenyCase(coaching.OpDecideRequest, c, RuleDecider,
+				"contact details are changed by the student's personal tutor or study counsellor, the coach when the team has no personal tutor, or the head of studies")
 		}
 		return nil
 	})
