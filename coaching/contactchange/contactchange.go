@@ -55,6 +55,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -297,7 +298,7 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		return Proposal{}, &coaching.ValidationError{Subject: "contact change", Problems: pr}
 	}
 	var out Proposal
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
 		c, err := sc.Case(coaching.OpProposeChange, id)
 		if err != nil {
 			return err
@@ -420,8 +421,14 @@ type Decision struct {
 // is returned with Status [Lapsed] and no error, nothing of the
 // participant changes, and the guardian is not told.
 //
-// A decision made on an older version than the proposal's (among two
-// decisions at once, the one that lost) is a *coaching.ConflictError; a
+// A decision, like a proposal and a withdrawal, that loses a case's (or
+// the participant's) version to another writer at the same moment —
+// attendance and messages write the case at any time — is run again in a
+// fresh transaction after a short random pause (at most 16 times, as
+// [coaching.WriteRetrying]; a proposal or withdrawal on an engine bound to
+// a host's transaction is not retried). A decision made on an older
+// version than the proposal's (among two decisions at once, the one that
+// lost) is a *coaching.ConflictError, never retried; a
 // proposal already decided, withdrawn or lapsed a
 // *coaching.TransitionError; an unknown one a *coaching.NotFoundError; a
 // decline without a reason, or a decision without a version, a
@@ -466,112 +473,146 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		return Proposal{}, err
 	}
 	var out Proposal
-	_, err = s.eng.ChangeParticipant(ctx, actor, coaching.OpDecideRequest, pid, func(ch *coaching.ParticipantChange) error {
-		doc, pro, err := read(ctx, ch.Tx(), id, proposalID)
-		if err != nil {
-			return err
-		}
-		if pro.Participant != pid {
-			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
-		}
-		if doc.Version != d.Version {
-			return &coaching.ConflictError{CaseID: id, Subject: "contact change " + proposalID, Expected: d.Version, Current: doc.Version}
-		}
-		now := ch.Now()
-		today := coaching.DateOf(now)
-		p := ch.Participant()
-		gi := -1
-		if pro.Whose == OfGuardian {
-			gi = guardianIndex(p, pro.GuardianID)
-		}
-		event := eventDecline
-		switch {
-		case pro.Whose == OfGuardian && (gi < 0 || !p.GuardiansInformedOn(today)):
-			event = eventLapse
-		case d.Approve:
-			event = eventApprove
-		}
-		to, err := machine.Fire(ctx, string(pro.Status), event, nil)
-		if err != nil {
-			return err
-		}
-		pro.Status, pro.DecidedAt = Status(to), now
-		if pro.Status != Lapsed {
-			pro.DecidedBy = actor.ID
-		}
-		if pro.Status == Declined {
-			pro.Reason = d.Reason
-		}
-		current := &p.Contact
-		changedOn := &p.ContactChangedOn
-		if gi >= 0 {
-			current, changedOn = &p.Guardians[gi].Contact, &p.Guardians[gi].ContactChangedOn
-		}
-		if pro.Status == Approved {
-			if *current != pro.Recorded {
-				return &StaleProposalError{ID: pro.ID, ConflictError: &coaching.ConflictError{CaseID: id, Subject: "contact details of proposal " + pro.ID}}
-			}
-			*current, *changedOn = apply(*current, pro.Contact), today
-			if err := ch.Update(p); err != nil {
-				return err
-			}
-		}
-		var told *coaching.Recipient
-		switch {
-		case pro.Status == Lapsed:
-			// The guardian is gone, or the adult has not consented to
-			// their guardians being informed: not told.
-		case gi >= 0:
-			g := p.Guardians[gi]
-			r := coaching.TeamMember{ActorID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: cmp.Or(g.Language, p.Language)}.Recipient()
-			told = &r
-		default:
-			r := coaching.TeamMember{ActorID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: p.Language}.Recipient()
-			told = &r
-		}
-		var notices []coaching.Notice
-		if told != nil {
-			reason := ""
-			if pro.Status == Declined {
-				reason = pro.Reason
-			}
-			subject, body := s.texts.RenderNotice(NoticeKindDecided, told.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
-			notices = append(notices, coaching.Notice{ID: NoticeKindDecided + ":" + string(id) + ":" + pro.ID + ":" + told.ID, CaseID: id,
-				Kind: NoticeKindDecided, Recipient: *told, Subject: subject, Body: body,
-				Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
-				CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
-		}
-		data, err := json.Marshal(pro)
-		if err != nil {
-			return err
-		}
-		found := false
-		err = ch.EachCase(func(cc *coaching.CaseChange) error {
-			if cc.Case().ID == id {
-				found = true
-				saved, err := cc.SaveFeatureDocument(coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version, Status: string(pro.Status),
-					Data: data, Event: "contact_change_" + string(pro.Status), Reason: "contact details of the " + string(pro.Whose), Notices: notices})
-				pro.Version = saved.Version
-				return err
-			}
-			if pro.Status == Approved {
-				cc.Audit(AuditKind, "contact_change_approved", "contact details of the "+string(pro.Whose)+" changed (an approved proposal)", nil)
-			}
-			return nil
+	// The decision is run again while it loses a case's or the
+	// participant's version to another writer (attendance, messages write
+	// the case at any moment) — not when its own proposal changed.
+	err = changeRetrying(ctx, func(own *bool) error {
+		_, err := s.eng.ChangeParticipant(ctx, actor, coaching.OpDecideRequest, pid, func(ch *coaching.ParticipantChange) error {
+			return s.decide(ctx, ch, actor, id, proposalID, pid, d, own, &out)
 		})
-		if err != nil {
-			return err
-		}
-		if !found {
-			return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
-		}
-		out = pro
-		return nil
+		return err
 	})
 	if err != nil {
 		return Proposal{}, err
 	}
 	return out, nil
+}
+
+// changeRetrying runs change again, after a short random wait, while it
+// fails with a *coaching.ConflictError it did not raise itself (own), at
+// most 16 times: as coaching.WriteRetrying does for a case's write.
+func changeRetrying(ctx context.Context, change func(own *bool) error) error {
+	for attempt := 1; ; attempt++ {
+		own := false
+		err := change(&own)
+		var ce *coaching.ConflictError
+		if err == nil || own || !errors.As(err, &ce) || attempt == 16 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(rand.N(time.Duration(attempt) * 2 * time.Millisecond)):
+		}
+	}
+}
+
+// decide is one attempt at a decision, in participant change ch; own is
+// set when it fails with a conflict of its own (the proposal changed, or
+// the recorded details did), which is not retried.
+func (s *Service) decide(ctx context.Context, ch *coaching.ParticipantChange, actor coaching.Actor, id coaching.CaseID, proposalID string, pid coaching.ParticipantID, d Decision, own *bool, result *Proposal) error {
+	doc, pro, err := read(ctx, ch.Tx(), id, proposalID)
+	if err != nil {
+		return err
+	}
+	if pro.Participant != pid {
+		return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+	}
+	if doc.Version != d.Version {
+		*own = true
+		return &coaching.ConflictError{CaseID: id, Subject: "contact change " + proposalID, Expected: d.Version, Current: doc.Version}
+	}
+	now := ch.Now()
+	today := coaching.DateOf(now)
+	p := ch.Participant()
+	gi := -1
+	if pro.Whose == OfGuardian {
+		gi = guardianIndex(p, pro.GuardianID)
+	}
+	event := eventDecline
+	switch {
+	case pro.Whose == OfGuardian && (gi < 0 || !p.GuardiansInformedOn(today)):
+		event = eventLapse
+	case d.Approve:
+		event = eventApprove
+	}
+	to, err := machine.Fire(ctx, string(pro.Status), event, nil)
+	if err != nil {
+		return err
+	}
+	pro.Status, pro.DecidedAt = Status(to), now
+	if pro.Status != Lapsed {
+		pro.DecidedBy = actor.ID
+	}
+	if pro.Status == Declined {
+		pro.Reason = d.Reason
+	}
+	current := &p.Contact
+	changedOn := &p.ContactChangedOn
+	if gi >= 0 {
+		current, changedOn = &p.Guardians[gi].Contact, &p.Guardians[gi].ContactChangedOn
+	}
+	if pro.Status == Approved {
+		if *current != pro.Recorded {
+			*own = true
+			return &StaleProposalError{ID: pro.ID, ConflictError: &coaching.ConflictError{CaseID: id, Subject: "contact details of proposal " + pro.ID}}
+		}
+		*current, *changedOn = apply(*current, pro.Contact), today
+		if err := ch.Update(p); err != nil {
+			return err
+		}
+	}
+	var told *coaching.Recipient
+	switch {
+	case pro.Status == Lapsed:
+		// The guardian is gone, or the adult has not consented to
+		// their guardians being informed: not told.
+	case gi >= 0:
+		g := p.Guardians[gi]
+		r := coaching.TeamMember{ActorID: g.ID, Name: g.Name, Role: coaching.RoleGuardian, Contact: g.Contact, Language: cmp.Or(g.Language, p.Language)}.Recipient()
+		told = &r
+	default:
+		r := coaching.TeamMember{ActorID: string(p.ID), Name: p.Name(), Role: coaching.RoleStudent, Contact: p.Contact, Language: p.Language}.Recipient()
+		told = &r
+	}
+	var notices []coaching.Notice
+	if told != nil {
+		reason := ""
+		if pro.Status == Declined {
+			reason = pro.Reason
+		}
+		subject, body := s.texts.RenderNotice(NoticeKindDecided, told.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
+		notices = append(notices, coaching.Notice{ID: NoticeKindDecided + ":" + string(id) + ":" + pro.ID + ":" + told.ID, CaseID: id,
+			Kind: NoticeKindDecided, Recipient: *told, Subject: subject, Body: body,
+			Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
+			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+	}
+	data, err := json.Marshal(pro)
+	if err != nil {
+		return err
+	}
+	found := false
+	err = ch.EachCase(func(cc *coaching.CaseChange) error {
+		if cc.Case().ID == id {
+			found = true
+			saved, err := cc.SaveFeatureDocument(coaching.DocumentChange{Kind: kind(pro.ID), BasedOn: doc.Version, Status: string(pro.Status),
+				Data: data, Event: "contact_change_" + string(pro.Status), Reason: "contact details of the " + string(pro.Whose), Notices: notices})
+			pro.Version = saved.Version
+			return err
+		}
+		if pro.Status == Approved {
+			cc.Audit(AuditKind, "contact_change_approved", "contact details of the "+string(pro.Whose)+" changed (an approved proposal)", nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &coaching.NotFoundError{Kind: "contact change", ID: proposalID}
+	}
+	*result = pro
+	return nil
 }
 
 // Withdraw withdraws the actor's own pending proposal. The policy's
@@ -580,7 +621,7 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 // a *coaching.TransitionError.
 func (s *Service) Withdraw(ctx context.Context, actor coaching.Actor, id coaching.CaseID, proposalID string) (Proposal, error) {
 	var out Proposal
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+	err := coaching.WriteRetrying(ctx, s.eng, actor, func(sc *coaching.Scope) error {
 		c, err := sc.Case(coaching.OpProposeChange, id)
 		if err != nil {
 			return err
