@@ -411,7 +411,9 @@ type Decision struct {
 // guardian's) get the proposed fields — an empty one leaves the recorded
 // value — with the day of the approval in ContactChangedOn, and
 // each of the participant's cases gets an audit entry; whoever proposed
-// is told of the decision in their language. An approval after the
+// is told of the decision in their language — of an approval at the new
+// details and, in a notice of its own, at the e-mail address or phone
+// number replaced, so that a change its holder did not make is noticed. An approval after the
 // recorded details changed since the proposal was made is a
 // [*StaleProposalError] writing nothing (decline it instead).
 //
@@ -552,6 +554,7 @@ func (s *Service) decide(ctx context.Context, ch *coaching.ParticipantChange, ac
 	if gi >= 0 {
 		current, changedOn = &p.Guardians[gi].Contact, &p.Guardians[gi].ContactChangedOn
 	}
+	previous := *current
 	if pro.Status == Approved {
 		if *current != pro.Recorded {
 			*own = true
@@ -581,11 +584,33 @@ func (s *Service) decide(ctx context.Context, ch *coaching.ParticipantChange, ac
 		if pro.Status == Declined {
 			reason = pro.Reason
 		}
-		subject, body := s.texts.RenderNotice(NoticeKindDecided, told.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
-		notices = append(notices, coaching.Notice{ID: NoticeKindDecided + ":" + string(id) + ":" + pro.ID + ":" + told.ID, CaseID: id,
-			Kind: NoticeKindDecided, Recipient: *told, Subject: subject, Body: body,
-			Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
-			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+		recipients := []coaching.Recipient{*told}
+		if pro.Status == Approved {
+			// The address or number replaced is told too, so that a
+			// change its holder did not make does not go unnoticed.
+			old := *told
+			old.Contact = coaching.Contact{}
+			if previous.Email != told.Contact.Email {
+				old.Contact.Email = previous.Email
+			}
+			if previous.Phone != told.Contact.Phone {
+				old.Contact.Phone = previous.Phone
+			}
+			if old.Contact.Reachable() {
+				recipients = append(recipients, old)
+			}
+		}
+		for i, r := range recipients {
+			subject, body := s.texts.RenderNotice(NoticeKindDecided, r.Language, map[string]string{"case": string(id), "decision": string(pro.Status), "reason": reason})
+			nid := NoticeKindDecided + ":" + string(id) + ":" + pro.ID + ":" + r.ID
+			if i > 0 {
+				nid += ":previous"
+			}
+			notices = append(notices, coaching.Notice{ID: nid, CaseID: id,
+				Kind: NoticeKindDecided, Recipient: r, Subject: subject, Body: body,
+				Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
+				CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
+		}
 	}
 	data, err := json.Marshal(pro)
 	if err != nil {

@@ -2,6 +2,7 @@ package contactchange_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,10 +78,16 @@ func TestGuardianProposalApproved(t *testing.T) {
 	assert.Equal(t, coaching.NewDate(2026, 9, 8), p.Guardians[0].ContactChangedOn, "the day it was approved (proposed the day before)")
 	assert.True(t, p.ContactChangedOn.IsZero(), "the student's own contact did not change")
 	decided := notices(t, env, c.ID, contactchange.NoticeKindDecided)
-	require.Len(t, decided, 1)
-	assert.Equal(t, guardian.ID, decided[0].Recipient.ID)
-	assert.Equal(t, coaching.Swedish, decided[0].Recipient.Language)
-	assert.Contains(t, decided[0].Subject, "uppdaterats")
+	require.Len(t, decided, 2, "told at the new address and at the one replaced")
+	slices.SortFunc(decided, func(a, b coaching.Notice) int { return strings.Compare(a.ID, b.ID) })
+	for _, n := range decided {
+		assert.Equal(t, guardian.ID, n.Recipient.ID)
+		assert.Equal(t, coaching.Swedish, n.Recipient.Language)
+		assert.Contains(t, n.Subject, "uppdaterats")
+		assert.NotContains(t, n.Body, "uusi.osoite")
+	}
+	assert.Equal(t, coaching.Contact{Email: "uusi.osoite@example.fi", Phone: "040 765 4321"}, decided[0].Recipient.Contact)
+	assert.Equal(t, coaching.Contact{Email: "huoltaja@example.fi"}, decided[1].Recipient.Contact, "the address replaced is told too (the phone was not replaced)")
 
 	err = env.Engine.ReadCase(ctx, ct.Tutor, coaching.OpReadCase, c.ID, func(v *coaching.CaseView) error {
 		trail, err := v.AuditTrail()
@@ -214,7 +221,11 @@ func TestConcurrentDecisions(t *testing.T) {
 		} else {
 			assert.Equal(t, "huoltaja@example.fi", p.Guardians[0].Contact.Email)
 		}
-		assert.Len(t, notices(t, env, c.ID, contactchange.NoticeKindDecided), 1, "one decision told")
+		told := 1
+		if results[won].Status == contactchange.Approved {
+			told = 2 // at the new address and at the one replaced
+		}
+		assert.Len(t, notices(t, env, c.ID, contactchange.NoticeKindDecided), told, "one decision told")
 	}
 }
 
@@ -282,6 +293,8 @@ func TestAdultStudentProposal(t *testing.T) {
 	})
 	require.NoError(t, err)
 	decided := notices(t, env, c.ID, contactchange.NoticeKindDecided)
-	require.Len(t, decided, 1)
+	require.Len(t, decided, 2)
+	slices.SortFunc(decided, func(a, b coaching.Notice) int { return strings.Compare(a.ID, b.ID) })
 	assert.Equal(t, "oma@example.fi", decided[0].Recipient.Contact.Email, "the decision reaches the new address")
+	assert.Equal(t, coaching.Contact{Email: "testi.osallistuja@example.fi"}, decided[1].Recipient.Contact, "and the address replaced")
 }
