@@ -165,6 +165,12 @@ const (
 // proposal.
 const DataProposal = "proposal"
 
+// DataDecidedBy is the key of a decision notice's Data naming the staff
+// member who approved or declined (package coaching/message's
+// DataDecidedBy: a reply to the notice reaches them while they are on the
+// case's team).
+const DataDecidedBy = "decided_by"
+
 // AuditKind is the kind of the audit entries an approved change leaves on
 // the participant's other cases.
 const AuditKind coaching.AuditKind = "contact_change"
@@ -608,7 +614,7 @@ func (s *Service) decide(ctx context.Context, ch *coaching.ParticipantChange, ac
 			}
 			notices = append(notices, coaching.Notice{ID: nid, CaseID: id,
 				Kind: NoticeKindDecided, Recipient: r, Subject: subject, Body: body,
-				Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status)},
+				Data:      map[string]string{"case_id": string(id), DataProposal: pro.ID, "decision": string(pro.Status), DataDecidedBy: pro.DecidedBy},
 				CreatedAt: now, NotBefore: now, Status: coaching.NoticePending})
 		}
 	}

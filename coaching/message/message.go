@@ -23,10 +23,14 @@
 //     family member's reply to a staff member's message reaches that staff
 //     member while they are on the case's team; staff's reply to a family
 //     member's message reaches that family member.
+//   - A family member's reply to a notice of a decision that names its
+//     decider ([DataDecidedBy]) reaches that staff member while they are
+//     on the case's team.
 //   - A family member's reply to any other notice (an absence notice, a
-//     phase change), or to a message whose writer has left the team,
-//     reaches the case's responsible staff: every personal tutor on the
-//     team, or — when the team has none — every coach.
+//     phase change), or to a message or decision whose writer or decider
+//     is not on the team (a head of studies usually is not), reaches the
+//     case's responsible staff: every personal tutor on the team, or —
+//     when the team has none — every coach.
 //   - Staff's message ([Service.Send]) reaches the student, each of the
 //     student's guardians who can be reached, or both. Guardians are
 //     written to only while they may be informed: while the student is
@@ -109,6 +113,11 @@ const (
 	DataFromKind = "from_kind"
 	// DataReplyTo is the id of the notice the message replies to.
 	DataReplyTo = "reply_to"
+	// DataDecidedBy, on another feature's notice of a decision (a contact
+	// change's, package coaching/contactchange; any feature may set it),
+	// is the actor id of the staff member who decided: a family member's
+	// reply to that notice reaches them while they are on the case's team.
+	DataDecidedBy = "decided_by"
 )
 
 // Rules of this package, as named in a *coaching.ForbiddenError and the
@@ -368,6 +377,11 @@ func (s *Service) Reply(ctx context.Context, actor coaching.Actor, id coaching.C
 		default:
 			if isMessage && authorKind == Staff {
 				if m, ok := member(c, author); ok {
+					to = []recipient{staffRecipient(m)}
+				}
+			}
+			if decider := n.Data[DataDecidedBy]; !isMessage && decider != "" {
+				if m, ok := member(c, decider); ok {
 					to = []recipient{staffRecipient(m)}
 				}
 			}
