@@ -225,7 +225,7 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 		{"workplace instructor on the team", mInstructor, w.minor, byGuardian, minorThread.Thread, map[string]string{
 			"send": st, "reply": st, "thread": st, "propose": st, "decide": st, "withdraw": st, "get": st, "thread doc": st, "proposal doc": st}},
 		{"curator on the team", mCurator, w.minor, byGuardian, minorThread.Thread, map[string]string{
-			"send": message.RuleWelfareStaff, "reply": message.RuleWelfareStaff, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A,
+			"send": message.RuleWelfareStaff, "reply": message.RuleWelfareStaff, "thread": A, "propose": st, "decide": contactchange.RuleDecider, "withdraw": st, "get": A,
 			"thread doc": fd, "proposal doc": fd}},
 		{"personal tutor", mTutor, w.minor, byGuardian, minorThread.Thread, map[string]string{
 			"send": A, "reply": A, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A, "thread doc": fd, "proposal doc": fd}},
