@@ -223,6 +223,8 @@ const (
 	RuleStudentSelf         = "student_self"
 	RuleStudentOther        = "student_other"
 	RuleStudentMinor        = "student_minor"
+	RuleWelfareChannel      = "welfare_channel"
+	RuleDeciders            = "deciders"
 	RuleSupportTeam         = "support_team"
 	RuleNeedToKnow          = "need_to_know"
 	RuleOwnRecord           = "own_record"
@@ -256,6 +258,12 @@ var studentOps = []Operation{OpReadCase, OpReadParticipant, OpReadIdentityCode, 
 var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase, OpRecordAttendance,
 	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral,
 	OpReportAbsence, OpDecideRequest, OpReadRequests, OpSendMessage}
+
+// deciderRoles may decide a family's request (decide_request) on a case
+// they are on: the student's guidance staff. Each feature narrows it
+// further (the coach only when the team has no personal tutor, a long
+// leave the head of studies), never widens it.
+var deciderRoles = []Role{RolePersonalTutor, RoleStudyCounsellor, RoleCoach}
 
 // schoolRoles are the school's own staff on a case: they may record a
 // student's written consent to guardian notices, decide a family's
@@ -296,7 +304,10 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //     the school's staff on it (not peer coaches or workplace
 //     instructors) also report absences on the family's behalf, decide
 //     the family's requests, write to the student and their guardians and
-//     read those requests and messages;
+//     read those requests and messages; welfare_channel: a curator,
+//     psychologist or nurse (on the team in no other school role) reads
+//     them but does not decide, report absences or write through this
+//     channel, which the whole team reads;
 //     need_to_know: staff who are not welfare roles see that a referral
 //     exists only when it was shared for teaching (own_record: or when
 //     they proposed it themselves).
@@ -348,12 +359,14 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case r.Organisation != a.Organisation:
 		return Deny(RuleOrganisation, "the data belongs to organisation %q and the actor to %q", r.Organisation, a.Organisation)
 	}
-	onTeam, welfareOnTeam, schoolOnTeam := false, false, false
+	onTeam, welfareOnTeam, schoolOnTeam, teachingOnTeam, deciderOnTeam := false, false, false, false, false
 	for _, rel := range r.Relations {
 		if rel.Kind == RelationTeamMember {
 			onTeam = true
+			deciderOnTeam = deciderOnTeam || slices.Contains(deciderRoles, rel.Role)
 			welfareOnTeam = welfareOnTeam || rel.Role.IsWelfare()
 			schoolOnTeam = schoolOnTeam || slices.Contains(schoolRoles, rel.Role)
+			teachingOnTeam = teachingOnTeam || slices.Contains(schoolRoles, rel.Role) && !rel.Role.IsWelfare()
 		}
 	}
 	head := a.HasRole(RoleHeadOfStudies)
@@ -391,6 +404,12 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case OpDecideRequest, OpReportAbsence, OpSendMessage, OpReadRequests:
 		if r.Case != nil && onTeam && !schoolOnTeam && !head {
 			return Deny(RuleSupportTeam, "only the school's staff on the team (not peer coaches or workplace instructors) may do %s", op)
+		}
+		if op == OpDecideRequest && r.Case != nil && onTeam && !deciderOnTeam && !head && !(welfareOnTeam && !teachingOnTeam) {
+			return Deny(RuleDeciders, "a family's requests are decided by the personal tutor, the study counsellor or the coach on the team, or the head of studies")
+		}
+		if op != OpReadRequests && r.Case != nil && welfareOnTeam && !teachingOnTeam && !head {
+			return Deny(RuleWelfareChannel, "student-welfare staff do not decide families' requests, report absences or write to families through the school's channel, which the whole team reads: their contacts are welfare records")
 		}
 	case OpEnrol:
 		if head || anyRole(a, staffRoles) {

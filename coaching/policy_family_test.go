@@ -51,7 +51,7 @@ func TestFamilyOperationsPolicy(t *testing.T) {
 	}
 	const A = "allow"
 	gs, ga, gr := coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianRelation
-	st := coaching.RuleSupportTeam
+	st, wc := coaching.RuleSupportTeam, coaching.RuleWelfareChannel
 	rows := []row{
 		{"guardian of a minor", minor, func() (coaching.Actor, []coaching.Relation) { return guardianOf(minor) }, []string{A, gs, A, A, A}},
 		{"guardian of an adult without consent", adult, func() (coaching.Actor, []coaching.Relation) { return guardianOf(adult) }, []string{ga, gs, ga, ga, ga}},
@@ -70,7 +70,10 @@ func TestFamilyOperationsPolicy(t *testing.T) {
 		},
 			[]string{A, A, A, A, st}},
 		{"teacher on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("teacher-a", coaching.RoleTeacher, true) },
-			[]string{A, A, A, A, st}},
+			[]string{A, coaching.RuleDeciders, A, A, st}},
+		{"study counsellor on the team", minor, func() (coaching.Actor, []coaching.Relation) {
+			return staff("counsellor-a", coaching.RoleStudyCounsellor, true)
+		}, []string{A, A, A, A, st}},
 		{"teacher not on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("teacher-b", coaching.RoleTeacher, false) },
 			repeat(st, 5)},
 		{"workplace instructor on the team", minor, func() (coaching.Actor, []coaching.Relation) {
@@ -78,6 +81,13 @@ func TestFamilyOperationsPolicy(t *testing.T) {
 		}, []string{st, st, st, st, st}},
 		{"peer coach on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("peer-a", coaching.RolePeerCoach, true) },
 			[]string{st, st, st, st, coaching.RuleNotPermitted}},
+		{"curator on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("curator-a", coaching.RoleCurator, true) },
+			[]string{wc, wc, A, wc, st}},
+		{"nurse on the team", minor, func() (coaching.Actor, []coaching.Relation) { return staff("nurse-a", coaching.RoleNurse, true) },
+			[]string{wc, wc, A, wc, st}},
+		{"psychologist not on the team", minor, func() (coaching.Actor, []coaching.Relation) {
+			return staff("psychologist-b", coaching.RolePsychologist, false)
+		}, repeat(st, 5)},
 		{"head of studies", minor, func() (coaching.Actor, []coaching.Relation) {
 			return staff("head-a", coaching.RoleHeadOfStudies, false)
 		},

@@ -185,10 +185,21 @@ func TestReimportUpdateIsNotForTeachersOrWelfareStaff(t *testing.T) {
 		require.NoError(t, err, a.ID)
 		assert.Empty(t, rep.Updated, a.ID)
 		require.Len(t, rep.Problems, 1, a.ID)
-		assert.Contains(t, rep.Problems[0].Message, contactchange.RuleDecider, a.ID)
+		assert.Contains(t, rep.Problems[0].Message, "not updated: the importer decides no contact change", a.ID)
+		assert.Contains(t, []string{contactchange.RuleDecider, coaching.RuleDeciders, coaching.RuleWelfareChannel, coaching.RuleSupportTeam},
+			ruleIn(rep.Problems[0].Message), a.ID+": "+rep.Problems[0].Message)
 		assert.Equal(t, "pekka@example.fi", readParticipant(t, store, pid).Guardians[0].Contact.Email)
 	}
 	rep, err = sis.Import(ctx, eng, tutor, strings.NewReader(csv), opts)
 	require.NoError(t, err)
 	require.Len(t, rep.Updated, 1, "the personal tutor updates")
+}
+
+// ruleIn returns the rule a row problem names last, in parentheses.
+func ruleIn(msg string) string {
+	i := strings.LastIndexByte(msg, '(')
+	if i < 0 || !strings.HasSuffix(msg, ")") {
+		return ""
+	}
+	return msg[i+1 : len(msg)-1]
 }

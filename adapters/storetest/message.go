@@ -201,7 +201,7 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 	}
 	const A = "allow"
 	gs, ga, gr, st := coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianRelation, coaching.RuleSupportTeam
-	fd, np := coaching.RuleFeatureDocument, coaching.RuleNotPermitted
+	fd, np, wc := coaching.RuleFeatureDocument, coaching.RuleNotPermitted, coaching.RuleWelfareChannel
 	onTeam := func(a coaching.Actor) bool {
 		return a.HasRole(coaching.RolePersonalTutor) || a.HasRole(coaching.RoleCurator)
 	}
@@ -225,7 +225,7 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 		{"workplace instructor on the team", mInstructor, w.minor, byGuardian, minorThread.Thread, map[string]string{
 			"send": st, "reply": st, "thread": st, "propose": st, "decide": st, "withdraw": st, "get": st, "thread doc": st, "proposal doc": st}},
 		{"curator on the team", mCurator, w.minor, byGuardian, minorThread.Thread, map[string]string{
-			"send": message.RuleWelfareStaff, "reply": message.RuleWelfareStaff, "thread": A, "propose": st, "decide": contactchange.RuleDecider, "withdraw": st, "get": A,
+			"send": wc, "reply": wc, "thread": A, "propose": st, "decide": wc, "withdraw": st, "get": A,
 			"thread doc": fd, "proposal doc": fd}},
 		{"personal tutor", mTutor, w.minor, byGuardian, minorThread.Thread, map[string]string{
 			"send": A, "reply": A, "thread": A, "propose": st, "decide": A, "withdraw": st, "get": A, "thread doc": fd, "proposal doc": fd}},

@@ -249,7 +249,11 @@ func proposalMatrix(t *testing.T, store coaching.Store) {
 	)
 	gs, ga, gr := coaching.RuleGuardianScope, coaching.RuleGuardianAge, coaching.RuleGuardianRelation
 	so, st, voice, self := coaching.RuleStudentOther, coaching.RuleSupportTeam, hoks.RuleStudentVoice, coaching.RuleStudentSelf
-	decider, np := hoks.RuleProposalDecider, coaching.RuleNotPermitted
+	// A teacher on the team is refused deciding by the default policy
+	// (deciders), and so never reads the staff's notes (guarded by
+	// decide_request); hoks.RuleProposalDecider narrows it further under a
+	// host's policy.
+	deciders, np := coaching.RuleDeciders, coaching.RuleNotPermitted
 	guardianOf := func(id string) coaching.Actor {
 		return coaching.Actor{ID: id, Organisation: proposalOrg, Roles: []coaching.Role{coaching.RoleGuardian}}
 	}
@@ -274,7 +278,7 @@ func proposalMatrix(t *testing.T, store coaching.Store) {
 		{"guardian of an adult with consent", guardianOf("guardian-consent"), w.consent, []string{voice, voice, voice, gs, gs, gs}, seen, false, false},
 		{"teacher not on the team", coaching.Actor{ID: "teacher-2", Organisation: proposalOrg, Roles: []coaching.Role{coaching.RoleTeacher}},
 			w.minor, []string{st, st, st, st, st, st}, st, false, false},
-		{"teacher on the team", proposalTeacher, w.minor, []string{st, st, st, decider, decider, A}, seen, true, true},
+		{"teacher on the team", proposalTeacher, w.minor, []string{st, st, st, deciders, deciders, A}, seen, false, true},
 		{"personal tutor", proposalTutor, w.minor, []string{st, st, st, A, A, A}, seen, true, true},
 		{"study counsellor", proposalCounsellor, w.adult, []string{st, st, st, A, A, A}, seen, true, true},
 		{"head of studies", proposalHead, w.minor, []string{st, st, st, A, A, A}, seen, true, true},

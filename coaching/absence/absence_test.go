@@ -309,7 +309,7 @@ func TestLeave(t *testing.T) {
 	_, err = f.abs.Decide(ctx, ct.Tutor, c.ID, long.ID, absence.Decision{Version: long.Version, Accept: true})
 	assert.Equal(t, absence.RuleDecider, ct.RequireForbidden(t, err).Rule, "the tutor does not decide a long leave")
 	_, err = f.abs.Decide(ctx, teacher, c.ID, short.ID, absence.Decision{Version: short.Version, Accept: true})
-	assert.Equal(t, absence.RuleDecider, ct.RequireForbidden(t, err).Rule, "a teacher on the team does not decide")
+	assert.Equal(t, coaching.RuleDeciders, ct.RequireForbidden(t, err).Rule, "a teacher on the team does not decide: the policy says so")
 
 	granted, err := f.abs.Decide(ctx, head, c.ID, long.ID, absence.Decision{Version: long.Version, Accept: true})
 	require.NoError(t, err)

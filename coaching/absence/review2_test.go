@@ -163,7 +163,7 @@ func TestWelfareStaffDoNotSubmit(t *testing.T) {
 		c := f.env.Enrol(t, coaching.ModelPilot, ct.Minor(coaching.NewDate(2027, 5, 1)),
 			ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor), ct.TeamMember(w, role), ct.TeamMember(teacher, coaching.RoleTeacher))
 		_, err := f.abs.Submit(ctx, w, c.ID, absence.Input{Kind: absence.Report, From: coaching.NewDate(2026, 9, 8), Reason: absence.ReasonOther, Text: "tapaamiset"})
-		assert.Equal(t, absence.RuleWelfareStaff, ct.RequireForbidden(t, err).Rule, role)
+		assert.Equal(t, coaching.RuleWelfareChannel, ct.RequireForbidden(t, err).Rule, role)
 		open, err := f.abs.List(ctx, ct.Tutor, c.ID, absence.ListQuery{})
 		require.NoError(t, err)
 		assert.Empty(t, open, "nothing saved")
@@ -195,7 +195,7 @@ func TestCoachDecidesWithoutTutor(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "x", seen.Text, "the coach decides: the family's words are theirs to read")
 	_, err = f.abs.Decide(ctx, teacher, c.ID, r.ID, absence.Decision{Version: r.Version, Accept: true})
-	assert.Equal(t, absence.RuleDecider, ct.RequireForbidden(t, err).Rule)
+	assert.Equal(t, coaching.RuleDeciders, ct.RequireForbidden(t, err).Rule)
 	got, err := f.abs.Decide(ctx, ct.Coach, c.ID, r.ID, absence.Decision{Version: r.Version, Accept: true})
 	require.NoError(t, err)
 	assert.Equal(t, absence.Accepted, got.Status)

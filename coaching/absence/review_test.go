@@ -116,7 +116,7 @@ func TestOwnRequestNotDecided(t *testing.T) {
 	assert.Equal(t, absence.RuleOwnDecision, ct.RequireForbidden(t, err).Rule)
 	// A non-decider with a stale version is refused, not told of a conflict.
 	_, err = f.abs.Decide(ctx, teacher, c.ID, g.ID, absence.Decision{Version: g.Version + 5, Accept: true})
-	assert.Equal(t, absence.RuleDecider, ct.RequireForbidden(t, err).Rule)
+	assert.Equal(t, coaching.RuleDeciders, ct.RequireForbidden(t, err).Rule)
 }
 
 // A report the tutor decides keeps the lessons it covers out of the

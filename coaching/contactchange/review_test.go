@@ -23,14 +23,14 @@ func TestNoOneDecidesTheirOwnProposal(t *testing.T) {
 	env, s := newEnv(t)
 	ctx := context.Background()
 	headParent := coaching.Actor{ID: "guardian-1", Roles: []coaching.Role{coaching.RoleGuardian, coaching.RoleHeadOfStudies}}
-	teacherParent := coaching.Actor{ID: "guardian-2", Roles: []coaching.Role{coaching.RoleGuardian, coaching.RoleTeacher}}
+	tutorParent := coaching.Actor{ID: "guardian-2", Roles: []coaching.Role{coaching.RoleGuardian, coaching.RolePersonalTutor}}
 	c := env.Enrol(t, coaching.ModelPilot, ct.Minor(coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
 		p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen", Contact: coaching.Contact{Email: "toinen@example.fi"}})
-	}), ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor), ct.TeamMember(teacherParent, coaching.RoleTeacher))
+	}), ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor), ct.TeamMember(tutorParent, coaching.RolePersonalTutor))
 	pro, err := s.Propose(ctx, headParent, c.ID, coaching.Contact{Email: "oma@example.fi"})
 	require.NoError(t, err)
 	v := caseVersion(t, env, c.ID)
-	for _, a := range []coaching.Actor{headParent, teacherParent} {
+	for _, a := range []coaching.Actor{headParent, tutorParent} {
 		_, err = s.Decide(ctx, a, c.ID, pro.ID, approve(pro.Version))
 		assert.Equal(t, contactchange.RuleNotOwnDecision, ct.RequireForbidden(t, err).Rule, a.ID)
 	}
