@@ -1,0 +1,338 @@
+package httpauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// OIDCOptions configures an [OIDC] authenticator. Issuer, Audience and
+// Roles are required; so is exactly one of OrganisationClaim and
+// Organisation.
+type OIDCOptions struct {
+	// Issuer is the OpenID provider's issuer URL. Its discovery document
+	// (Issuer + "/.well-known/openid-configuration") is fetched by [NewOIDC]
+	// and must name the same issuer; tokens must carry it in "iss".
+	Issuer string
+	// Audience is this service's client id or API identifier: a token's
+	// "aud" must contain it.
+	Audience string
+
+	// SubjectClaim names the claim that becomes the actor's id. Defaults
+	// to "sub".
+	SubjectClaim string
+	// IDPrefix, when set, is put before the subject to make the actor id
+	// (e.g. "staff:"), so that two providers' subjects cannot collide. The
+	// student information system import must write guardian ids the same
+	// way for guardian relations to be found.
+	IDPrefix string
+	// NameClaim names the claim that becomes the actor's display name.
+	// Defaults to "name"; a token without it gives an empty name.
+	NameClaim string
+
+	// RolesClaim names the claim that carries the caller's roles: a string
+	// or an array of strings. A dotted name reaches into objects
+	// ("realm_access.roles"). Defaults to "roles".
+	RolesClaim string
+	// Roles is the allow-list mapping a value of RolesClaim to a coaching
+	// role, e.g. {"valmentaja": coaching.RoleCoach}. A token holding a value
+	// not in it is refused, as is one holding none. No value may map to
+	// the system role, and "system" is not a key.
+	Roles map[string]coaching.Role
+
+	// OrganisationClaim names the claim that carries the caller's
+	// organisation (dotted names allowed); a token without it is refused.
+	OrganisationClaim string
+	// Organisation is the fixed organisation of every caller, for a
+	// provider whose identity service serves only itself.
+	Organisation coaching.OrganisationID
+
+	// ClockSkew is how far the provider's clock and this one may differ:
+	// a token is accepted until exp + ClockSkew and from nbf (and iat) −
+	// ClockSkew. Defaults to 1 minute; at most 5 minutes.
+	ClockSkew time.Duration
+	// SigningAlgorithms are the JWS algorithms accepted. Defaults to RS256,
+	// ES256 and PS256. "none" and the HMAC algorithms are refused here.
+	SigningAlgorithms []string
+	// HTTPClient fetches the discovery document and the signing keys.
+	// Defaults to a client with a 10-second timeout.
+	HTTPClient *http.Client
+	// Realm is the realm of the WWW-Authenticate challenge. Defaults to
+	// "valmennus".
+	Realm string
+
+	// Test holds settings for tests.
+	Test struct {
+		// Now is the clock tokens are checked against. Defaults to time.Now.
+		Now func() time.Time
+	}
+}
+
+const maxClockSkew = 5 * time.Minute
+
+func (o OIDCOptions) withDefaults() OIDCOptions {
+	if o.SubjectClaim == "" {
+		o.SubjectClaim = "sub"
+	}
+	if o.NameClaim == "" {
+		o.NameClaim = "name"
+	}
+	if o.RolesClaim == "" {
+		o.RolesClaim = "roles"
+	}
+	if o.ClockSkew == 0 {
+		o.ClockSkew = time.Minute
+	}
+	if len(o.SigningAlgorithms) == 0 {
+		o.SigningAlgorithms = []string{oidc.RS256, oidc.ES256, oidc.PS256}
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.Realm == "" {
+		o.Realm = "valmennus"
+	}
+	if o.Test.Now == nil {
+		o.Test.Now = time.Now
+	}
+	return o
+}
+
+func (o OIDCOptions) validate() error {
+	var problems []string
+	if o.Issuer == "" {
+		problems = append(problems, "Issuer is required")
+	}
+	if o.Audience == "" {
+		problems = append(problems, "Audience is required")
+	}
+	if len(o.Roles) == 0 {
+		problems = append(problems, "Roles (the allow-list of role claim values) is required")
+	}
+	for k, r := range o.Roles {
+		switch {
+		case isReserved(k) || isReserved(string(r)):
+			problems = append(problems, fmt.Sprintf("Roles[%q]: the system role is never mapped", k))
+		case !acceptedRole(r):
+			problems = append(problems, fmt.Sprintf("Roles[%q]: %q is not a coaching role", k, r))
+		}
+	}
+	if (o.OrganisationClaim == "") == (o.Organisation == "") {
+		problems = append(problems, "exactly one of OrganisationClaim and Organisation is required")
+	}
+	if o.ClockSkew < 0 || o.ClockSkew > maxClockSkew {
+		problems = append(problems, fmt.Sprintf("ClockSkew must be between 0 and %s", maxClockSkew))
+	}
+	for _, alg := range o.SigningAlgorithms {
+		if strings.EqualFold(alg, "none") || strings.HasPrefix(strings.ToUpper(alg), "HS") {
+			problems = append(problems, fmt.Sprintf("SigningAlgorithms: %q is not accepted", alg))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New("httpauth: OIDC options: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// OIDC authenticates requests by an OpenID Connect bearer token in the
+// Authorization header (RFC 6750 §2.1; a token in the query or the body is
+// not read). It is safe for concurrent use.
+//
+// The token's signature, algorithm, issuer and audience are verified by
+// go-oidc against the provider's published keys; a token naming a key id
+// not yet seen makes it fetch the keys again, so the provider's key
+// rotation needs no restart. Expiry ("exp", required), "nbf" and "iat" are
+// checked here, with [OIDCOptions].ClockSkew (go-oidc itself allows no
+// skew on exp and a fixed five minutes on nbf). The claims then become the
+// actor: the subject its id, the roles by the host's allow-list, the
+// organisation from a claim or fixed. Relations are not taken from the
+// token (see the package documentation).
+//
+// A request carrying any of [IdentityHeaders] is refused (400): with
+// OIDC, identity comes only from the token.
+type OIDC struct {
+	opts     OIDCOptions
+	verifier *oidc.IDTokenVerifier
+}
+
+// NewOIDC builds an OIDC authenticator. It fetches the provider's
+// discovery document with ctx (which bounds only that fetch); the signing
+// keys are fetched when first needed.
+func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
+	if opts == nil {
+		opts = &OIDCOptions{}
+	}
+	o := opts.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	provider, err := oidc.NewProvider(oidc.ClientContext(ctx, o.HTTPClient), o.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("httpauth: OIDC discovery for %s: %w", o.Issuer, err)
+	}
+	verifier := provider.Verifier(&oidc.Config{
+		ClientID:             o.Audience,
+		SupportedSigningAlgs: o.SigningAlgorithms,
+		SkipExpiryCheck:      true, // checked in Authenticate, with the host's clock skew
+	})
+	return &OIDC{opts: o, verifier: verifier}, nil
+}
+
+// Authenticate returns the actor of the request's bearer token, or an
+// [*Error]: [ReasonMissing] without a token, [ReasonMalformedRequest] for
+// two Authorization headers or an identity header,
+// [ReasonInvalidToken] for a token that does not verify,
+// [ReasonExpired], [ReasonNotYetValid], and [ReasonIdentity] for claims
+// the mapping refuses. The request's context bounds a fetch of the keys.
+func (a *OIDC) Authenticate(r *http.Request) (coaching.Actor, error) {
+	actor, err := a.authenticate(r)
+	if err != nil {
+		err.Scheme, err.Realm = "Bearer", a.opts.Realm
+		return coaching.Actor{}, err
+	}
+	return actor, nil
+}
+
+func (a *OIDC) authenticate(r *http.Request) (coaching.Actor, *Error) {
+	if e := refusePresent(r, IdentityHeaders...); e != nil {
+		return coaching.Actor{}, e
+	}
+	if e := refuseDuplicates(r, nil, "Authorization", HeaderPurpose); e != nil {
+		return coaching.Actor{}, e
+	}
+	raw, ok := bearer(r.Header.Get("Authorization"))
+	if !ok {
+		return coaching.Actor{}, &Error{Reason: ReasonMissing, Description: "a bearer token is required"}
+	}
+	tok, err := a.verifier.Verify(r.Context(), raw)
+	if err != nil {
+		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Description: "the token could not be verified", Err: err}
+	}
+	var claims map[string]any
+	if err := tok.Claims(&claims); err != nil {
+		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Description: "the token's claims could not be read", Err: err}
+	}
+	if e := a.checkTimes(claims); e != nil {
+		return coaching.Actor{}, e
+	}
+	return a.actorOf(claims, r.Header.Get(HeaderPurpose))
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" value.
+func bearer(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+func (a *OIDC) checkTimes(claims map[string]any) *Error {
+	now, skew := a.opts.Test.Now(), a.opts.ClockSkew
+	exp, ok := numericDate(claims["exp"])
+	if !ok {
+		return &Error{Reason: ReasonInvalidToken, Description: "the token has no expiry"}
+	}
+	if !now.Before(exp.Add(skew)) {
+		return &Error{Reason: ReasonExpired, Description: "the token has expired"}
+	}
+	for _, c := range []string{"nbf", "iat"} {
+		v, present := claims[c]
+		if !present {
+			continue
+		}
+		t, ok := numericDate(v)
+		if !ok {
+			return &Error{Reason: ReasonInvalidToken, Description: "the token's " + c + " is not a date"}
+		}
+		if now.Add(skew).Before(t) {
+			return &Error{Reason: ReasonNotYetValid, Description: "the token is not valid yet"}
+		}
+	}
+	return nil
+}
+
+// numericDate reads a JWT NumericDate (seconds since the epoch).
+func numericDate(v any) (time.Time, bool) {
+	f, ok := v.(float64)
+	if !ok || f <= 0 {
+		return time.Time{}, false
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
+}
+
+func (a *OIDC) actorOf(claims map[string]any, purpose string) (coaching.Actor, *Error) {
+	sub, _ := claim(claims, a.opts.SubjectClaim).(string)
+	if strings.TrimSpace(sub) == "" {
+		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token has no subject"}
+	}
+	id := a.opts.IDPrefix + sub
+	if isReserved(sub) || isReserved(id) {
+		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: `the subject "system" is reserved for the engine itself`}
+	}
+	var values []string
+	switch v := claim(claims, a.opts.RolesClaim).(type) {
+	case string:
+		values = strings.Fields(v) // a space-separated string, as scope is
+	case []any:
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token's role claim holds a value that is not a string"}
+			}
+			values = append(values, s)
+		}
+	case nil:
+	default:
+		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token's role claim is neither a string nor a list"}
+	}
+	var roles []coaching.Role
+	for _, v := range values {
+		if isReserved(v) {
+			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: `the role "system" is reserved for the engine itself`}
+		}
+		r, ok := a.opts.Roles[v]
+		if !ok {
+			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token holds a role this service does not accept"}
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	if len(roles) == 0 {
+		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token holds no role"}
+	}
+	org := a.opts.Organisation
+	if a.opts.OrganisationClaim != "" {
+		s, _ := claim(claims, a.opts.OrganisationClaim).(string)
+		if s = strings.TrimSpace(s); s == "" {
+			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token names no organisation"}
+		}
+		org = coaching.OrganisationID(s)
+	}
+	name, _ := claim(claims, a.opts.NameClaim).(string)
+	return coaching.Actor{ID: id, Name: name, Organisation: org, Roles: roles, Purpose: purpose}, nil
+}
+
+// claim returns the claim at a dotted path, or nil.
+func claim(claims map[string]any, path string) any {
+	var cur any = claims
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}

@@ -1,0 +1,258 @@
+package httpauth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/httpauth"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+const audience = "valmennus-api"
+
+var now = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+
+func staffOptions(iss *testIssuer) *httpauth.OIDCOptions {
+	o := &httpauth.OIDCOptions{
+		Issuer:            iss.URL(),
+		Audience:          audience,
+		RolesClaim:        "realm_access.roles",
+		Roles:             map[string]coaching.Role{"valmentaja": coaching.RoleCoach, "ryhmanohjaaja": coaching.RolePersonalTutor, "opintojohtaja": coaching.RoleHeadOfStudies},
+		OrganisationClaim: "org",
+	}
+	o.Test.Now = func() time.Time { return now }
+	return o
+}
+
+func newOIDC(t *testing.T, iss *testIssuer, o *httpauth.OIDCOptions) *httpauth.OIDC {
+	t.Helper()
+	a, err := httpauth.NewOIDC(context.Background(), o)
+	require.NoError(t, err)
+	return a
+}
+
+// claims are a valid token's claims at now; edits change them.
+func claims(edits ...func(map[string]any)) func(iss string) map[string]any {
+	return func(iss string) map[string]any {
+		c := map[string]any{
+			"iss": iss, "aud": []string{audience, "other-client"}, "sub": "u-coach-1", "name": "Vilja Valmentaja",
+			"iat": now.Add(-time.Minute).Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+			"realm_access": map[string]any{"roles": []string{"valmentaja"}}, "org": "school-1",
+		}
+		for _, e := range edits {
+			e(c)
+		}
+		return c
+	}
+}
+
+func set(k string, v any) func(map[string]any) { return func(c map[string]any) { c[k] = v } }
+func del(k string) func(map[string]any)        { return func(c map[string]any) { delete(c, k) } }
+
+func bearerRequest(tok string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/coaching/cases", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return r
+}
+
+func TestOIDCTokens(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	a := newOIDC(t, iss, staffOptions(iss))
+	stranger := newKey("key-1") // same kid as the issuer's key, another key
+	unknownKid := newKey("key-unknown")
+
+	tests := []struct {
+		name   string
+		token  func() string
+		reason httpauth.Reason // "" = accepted
+	}{
+		{"valid", func() string { return sign(iss.current(), claims()(iss.URL())) }, ""},
+		{"expired, beyond the skew", func() string {
+			return sign(iss.current(), claims(set("exp", now.Add(-2*time.Minute).Unix()))(iss.URL()))
+		}, httpauth.ReasonExpired},
+		{"expired within the skew", func() string {
+			return sign(iss.current(), claims(set("exp", now.Add(-30*time.Second).Unix()))(iss.URL()))
+		}, ""},
+		{"no expiry", func() string { return sign(iss.current(), claims(del("exp"))(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"not yet valid (nbf)", func() string {
+			return sign(iss.current(), claims(set("nbf", now.Add(2*time.Minute).Unix()))(iss.URL()))
+		}, httpauth.ReasonNotYetValid},
+		{"nbf within the skew", func() string {
+			return sign(iss.current(), claims(set("nbf", now.Add(30*time.Second).Unix()))(iss.URL()))
+		}, ""},
+		{"issued in the future (iat)", func() string {
+			return sign(iss.current(), claims(set("iat", now.Add(3*time.Minute).Unix()))(iss.URL()))
+		}, httpauth.ReasonNotYetValid},
+		{"wrong audience", func() string { return sign(iss.current(), claims(set("aud", "someone-else"))(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"wrong issuer", func() string { return sign(iss.current(), claims()("https://idp.example.org")) }, httpauth.ReasonInvalidToken},
+		{"bad signature", func() string { return tamper(sign(iss.current(), claims()(iss.URL()))) }, httpauth.ReasonInvalidToken},
+		{"signed by another key under the issuer's kid", func() string { return sign(stranger, claims()(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"alg none", func() string { return unsigned(claims()(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"unknown kid", func() string { return sign(unknownKid, claims()(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"not a JWT", func() string { return "not.a.jwt" }, httpauth.ReasonInvalidToken},
+		{"unknown role claim", func() string {
+			return sign(iss.current(), claims(set("realm_access", map[string]any{"roles": []string{"valmentaja", "kanttiini"}}))(iss.URL()))
+		}, httpauth.ReasonIdentity},
+		{"the system role", func() string {
+			return sign(iss.current(), claims(set("realm_access", map[string]any{"roles": []string{"system"}}))(iss.URL()))
+		}, httpauth.ReasonIdentity},
+		{"the system subject", func() string { return sign(iss.current(), claims(set("sub", "System"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"no role", func() string { return sign(iss.current(), claims(del("realm_access"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"a role claim that is not a list of strings", func() string {
+			return sign(iss.current(), claims(set("realm_access", map[string]any{"roles": []any{1}}))(iss.URL()))
+		}, httpauth.ReasonIdentity},
+		{"missing organisation", func() string { return sign(iss.current(), claims(del("org"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"no subject", func() string { return sign(iss.current(), claims(del("sub"))(iss.URL())) }, httpauth.ReasonIdentity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := tt.token()
+			actor, err := a.Authenticate(bearerRequest(tok))
+			if tt.reason == "" {
+				require.NoError(t, err)
+				assert.Equal(t, coaching.Actor{ID: "u-coach-1", Name: "Vilja Valmentaja", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}}, actor)
+				return
+			}
+			var ae *httpauth.Error
+			require.ErrorAs(t, err, &ae)
+			assert.True(t, errors.Is(err, httpauth.ErrUnauthenticated))
+			assert.Equal(t, tt.reason, ae.Reason, "%v", err)
+			assert.Equal(t, http.StatusUnauthorized, ae.Status())
+			assert.Contains(t, ae.Challenge(), `Bearer realm="valmennus", error="invalid_token", error_description="`)
+			assert.NotContains(t, err.Error(), tok, "the error never holds the token")
+			assert.NotContains(t, ae.Challenge(), tok)
+			assert.Empty(t, actor)
+		})
+	}
+}
+
+func TestOIDCKeyRotationMidRun(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	a := newOIDC(t, iss, staffOptions(iss))
+	old := iss.current()
+
+	_, err := a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
+	require.NoError(t, err)
+	_, err = a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "the keys are fetched once and cached")
+
+	next := iss.rotate("key-2")
+	_, err = a.Authenticate(bearerRequest(sign(next, claims()(iss.URL()))))
+	require.NoError(t, err, "a token signed with the new key is accepted without a restart")
+	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "the unknown kid made the keys be fetched again")
+	_, err = a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
+	require.NoError(t, err, "the old key is still published")
+
+	iss.retire()
+	_, err = a.Authenticate(bearerRequest(sign(next, claims()(iss.URL()))))
+	require.NoError(t, err)
+	third := iss.rotate("key-3")
+	_, err = a.Authenticate(bearerRequest(sign(third, claims()(iss.URL()))))
+	require.NoError(t, err)
+	_, err = a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
+	assert.ErrorIs(t, err, httpauth.ErrUnauthenticated, "a retired key no longer verifies once the keys were fetched again")
+}
+
+func TestOIDCRequests(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	a := newOIDC(t, iss, staffOptions(iss))
+	tok := sign(iss.current(), claims()(iss.URL()))
+
+	tests := []struct {
+		name      string
+		header    http.Header
+		reason    httpauth.Reason
+		status    int
+		challenge string
+	}{
+		{"no token", http.Header{}, httpauth.ReasonMissing, 401, `Bearer realm="valmennus"`},
+		{"another scheme", http.Header{"Authorization": {"Basic dXNlcjpwYXNz"}}, httpauth.ReasonMissing, 401, `Bearer realm="valmennus"`},
+		{"two Authorization headers", http.Header{"Authorization": {"Bearer " + tok, "Bearer " + tok}}, httpauth.ReasonMalformedRequest, 400,
+			`Bearer realm="valmennus", error="invalid_request", error_description="the header Authorization is given 2 times; an identity header must be given once"`},
+		{"an identity header beside the token", http.Header{"Authorization": {"Bearer " + tok}, httpauth.HeaderActorRoles: {"head_of_studies"}}, httpauth.ReasonMalformedRequest, 400, ""},
+		{"a relation header beside the token", http.Header{"Authorization": {"Bearer " + tok}, httpauth.HeaderGuardianOf: {"p-1"}}, httpauth.ReasonMalformedRequest, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header = tt.header
+			_, err := a.Authenticate(r)
+			var ae *httpauth.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, tt.reason, ae.Reason)
+			assert.Equal(t, tt.status, ae.Status())
+			if tt.challenge != "" {
+				assert.Equal(t, tt.challenge, ae.Challenge())
+			}
+			w := httptest.NewRecorder()
+			httpauth.WriteError(w, err)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, ae.Challenge(), w.Header().Get("WWW-Authenticate"))
+			assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+			assert.NotContains(t, w.Body.String(), tok)
+		})
+	}
+
+	t.Run("purpose and a string role claim", func(t *testing.T) {
+		r := bearerRequest(sign(iss.current(), claims(set("realm_access", map[string]any{"roles": "opintojohtaja valmentaja"}))(iss.URL())))
+		r.Header.Set(httpauth.HeaderPurpose, "welfare group meeting")
+		actor, err := a.Authenticate(r)
+		require.NoError(t, err)
+		assert.Equal(t, []coaching.Role{coaching.RoleHeadOfStudies, coaching.RoleCoach}, actor.Roles)
+		assert.Equal(t, "welfare group meeting", actor.Purpose)
+		assert.Empty(t, actor.Relations, "relations never come from a token")
+	})
+}
+
+func TestOIDCFixedOrganisationAndPrefix(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	o := staffOptions(iss)
+	o.OrganisationClaim, o.Organisation = "", "school-2"
+	o.SubjectClaim, o.IDPrefix = "oid", "staff:"
+	a := newOIDC(t, iss, o)
+	actor, err := a.Authenticate(bearerRequest(sign(iss.current(), claims(set("oid", "abc"), set("org", "school-1"))(iss.URL()))))
+	require.NoError(t, err)
+	assert.Equal(t, "staff:abc", actor.ID)
+	assert.Equal(t, coaching.OrganisationID("school-2"), actor.Organisation, "a fixed organisation is not taken from the token")
+}
+
+func TestNewOIDCRefuses(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	tests := []struct {
+		name string
+		edit func(*httpauth.OIDCOptions)
+		want string
+	}{
+		{"the system role as a value", func(o *httpauth.OIDCOptions) { o.Roles["admin"] = coaching.RoleSystem }, "system role is never mapped"},
+		{"the system role as a key", func(o *httpauth.OIDCOptions) { o.Roles["SYSTEM"] = coaching.RoleCoach }, "system role is never mapped"},
+		{"not a coaching role", func(o *httpauth.OIDCOptions) { o.Roles["x"] = "janitor" }, "not a coaching role"},
+		{"no roles", func(o *httpauth.OIDCOptions) { o.Roles = nil }, "Roles"},
+		{"both organisations", func(o *httpauth.OIDCOptions) { o.Organisation = "school-1" }, "exactly one of OrganisationClaim and Organisation"},
+		{"no audience", func(o *httpauth.OIDCOptions) { o.Audience = "" }, "Audience is required"},
+		{"too much skew", func(o *httpauth.OIDCOptions) { o.ClockSkew = time.Hour }, "ClockSkew"},
+		{"an HMAC algorithm", func(o *httpauth.OIDCOptions) { o.SigningAlgorithms = []string{"HS256"} }, "not accepted"},
+		{"a discovery document naming another issuer", func(o *httpauth.OIDCOptions) { o.Issuer = iss.URL() + "/" }, "discovery"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := staffOptions(iss)
+			tt.edit(o)
+			_, err := httpauth.NewOIDC(context.Background(), o)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
