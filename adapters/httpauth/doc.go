@@ -12,10 +12,11 @@
 //
 //   - [OIDC]: OpenID Connect bearer tokens (the provider's sign-on for
 //     staff, a broker's for guardians), verified with
-//     github.com/coreos/go-oidc/v3 — issuer discovery, the provider's
-//     signing keys fetched again when a token names a key not yet seen
-//     (rotation), issuer, audience, expiry and not-before with a bounded
-//     clock skew — and its claims mapped to roles and an organisation by the
+//     github.com/coreos/go-oidc/v3 and go-jose — issuer discovery, the
+//     provider's signing keys fetched again when a token names a key not
+//     yet seen (rotation; at most once per interval, so forged tokens do
+//     not flood the provider), issuer, audience, expiry and not-before with
+//     a bounded clock skew — and its claims mapped to roles and an organisation by the
 //     host's allow-list ([OIDCOptions]).
 //   - [Gateway]: identity set by a trusted reverse proxy that authenticated
 //     the user, accepted only with the proxy's proof: an HMAC-SHA256 over

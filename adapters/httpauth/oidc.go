@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -62,6 +63,12 @@ type OIDCOptions struct {
 	// SigningAlgorithms are the JWS algorithms accepted. Defaults to RS256,
 	// ES256 and PS256. "none" and the HMAC algorithms are refused here.
 	SigningAlgorithms []string
+	// KeyRefreshInterval is the least time between two fetches of the
+	// provider's signing keys. A token naming a key id not held makes the
+	// keys be fetched again, unless they were fetched within the interval
+	// (the token is then refused), so that forged tokens cannot make this
+	// service flood the provider. Defaults to 10 seconds.
+	KeyRefreshInterval time.Duration
 	// HTTPClient fetches the discovery document and the signing keys.
 	// Defaults to a client with a 10-second timeout.
 	HTTPClient *http.Client
@@ -97,6 +104,9 @@ func (o OIDCOptions) withDefaults() OIDCOptions {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
+	if o.KeyRefreshInterval == 0 {
+		o.KeyRefreshInterval = 10 * time.Second
+	}
 	if o.Realm == "" {
 		o.Realm = "valmennus"
 	}
@@ -128,6 +138,9 @@ func (o OIDCOptions) validate() error {
 	if (o.OrganisationClaim == "") == (o.Organisation == "") {
 		problems = append(problems, "exactly one of OrganisationClaim and Organisation is required")
 	}
+	if o.KeyRefreshInterval < 0 {
+		problems = append(problems, "KeyRefreshInterval must not be negative")
+	}
 	if o.ClockSkew < 0 || o.ClockSkew > maxClockSkew {
 		problems = append(problems, fmt.Sprintf("ClockSkew must be between 0 and %s", maxClockSkew))
 	}
@@ -146,10 +159,12 @@ func (o OIDCOptions) validate() error {
 // Authorization header (RFC 6750 §2.1; a token in the query or the body is
 // not read). It is safe for concurrent use.
 //
-// The token's signature, algorithm, issuer and audience are verified by
-// go-oidc against the provider's published keys; a token naming a key id
-// not yet seen makes it fetch the keys again, so the provider's key
-// rotation needs no restart. Expiry ("exp", required), "nbf" and "iat" are
+// The token's algorithm, issuer and audience are verified by go-oidc, its
+// signature by go-jose against the provider's published key named by the
+// token's kid; a kid not yet seen makes the keys be fetched again (at most
+// once per [OIDCOptions].KeyRefreshInterval), so the provider's key
+// rotation needs no restart, while a bad signature under a known kid costs
+// no fetch. Expiry ("exp", required), "nbf" and "iat" are
 // checked here, with [OIDCOptions].ClockSkew (go-oidc itself allows no
 // skew on exp and a fixed five minutes on nbf). The claims then become the
 // actor: the subject its id, the roles by the host's allow-list, the
@@ -178,7 +193,17 @@ func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpauth: OIDC discovery for %s: %w", o.Issuer, err)
 	}
-	verifier := provider.Verifier(&oidc.Config{
+	var meta struct {
+		JWKSURL string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.JWKSURL == "" {
+		return nil, fmt.Errorf("httpauth: OIDC discovery for %s names no jwks_uri", o.Issuer)
+	}
+	keys := &keySet{url: meta.JWKSURL, client: o.HTTPClient, interval: o.KeyRefreshInterval, now: o.Test.Now}
+	for _, alg := range o.SigningAlgorithms {
+		keys.algs = append(keys.algs, jose.SignatureAlgorithm(alg))
+	}
+	verifier := oidc.NewVerifier(o.Issuer, keys, &oidc.Config{
 		ClientID:             o.Audience,
 		SupportedSigningAlgs: o.SigningAlgorithms,
 		SkipExpiryCheck:      true, // checked in Authenticate, with the host's clock skew

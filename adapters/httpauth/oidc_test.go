@@ -3,6 +3,7 @@ package httpauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -137,31 +138,70 @@ func TestOIDCTokens(t *testing.T) {
 func TestOIDCKeyRotationMidRun(t *testing.T) {
 	iss := newTestIssuer()
 	defer iss.Close()
-	a := newOIDC(t, iss, staffOptions(iss))
+	o := staffOptions(iss)
+	clock := now
+	o.Test.Now = func() time.Time { return clock }
+	a := newOIDC(t, iss, o)
 	old := iss.current()
+	valid := func(k *signingKey) error {
+		_, err := a.Authenticate(bearerRequest(sign(k, claims()(iss.URL()))))
+		return err
+	}
 
-	_, err := a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
-	require.NoError(t, err)
-	_, err = a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
-	require.NoError(t, err)
-	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "the keys are fetched once and cached")
+	require.NoError(t, valid(old))
+	require.NoError(t, valid(old))
+	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "the keys are fetched once and held")
 
+	clock = clock.Add(11 * time.Second) // past the refresh interval
 	next := iss.rotate("key-2")
-	_, err = a.Authenticate(bearerRequest(sign(next, claims()(iss.URL()))))
-	require.NoError(t, err, "a token signed with the new key is accepted without a restart")
+	require.NoError(t, valid(next), "a token signed with the new key is accepted without a restart")
 	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "the unknown kid made the keys be fetched again")
-	_, err = a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
-	require.NoError(t, err, "the old key is still published")
+	require.NoError(t, valid(old), "the old key is still published")
 
 	iss.retire()
-	_, err = a.Authenticate(bearerRequest(sign(next, claims()(iss.URL()))))
-	require.NoError(t, err)
+	clock = clock.Add(11 * time.Second)
 	third := iss.rotate("key-3")
-	_, err = a.Authenticate(bearerRequest(sign(third, claims()(iss.URL()))))
-	require.NoError(t, err)
-	_, err = a.Authenticate(bearerRequest(sign(old, claims()(iss.URL()))))
-	assert.ErrorIs(t, err, httpauth.ErrUnauthenticated, "a retired key no longer verifies once the keys were fetched again")
+	require.NoError(t, valid(third))
+	assert.ErrorIs(t, valid(old), httpauth.ErrUnauthenticated, "a retired key no longer verifies once the keys were fetched again")
+	require.NoError(t, valid(next))
 }
+
+func TestOIDCForgedTokensDoNotFloodTheProvider(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	o := staffOptions(iss)
+	clock := now
+	o.Test.Now = func() time.Time { return clock }
+	a := newOIDC(t, iss, o)
+	_, err := a.Authenticate(bearerRequest(sign(iss.current(), claims()(iss.URL()))))
+	require.NoError(t, err)
+	require.Equal(t, int64(1), iss.jwksFetch.Load())
+
+	forger := newKey("key-1") // the issuer's kid, another key
+	for i := range 20 {
+		_, err := a.Authenticate(bearerRequest(sign(forger, claims()(iss.URL()))))
+		require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
+		_, err = a.Authenticate(bearerRequest(tamper(sign(iss.current(), claims()(iss.URL())))))
+		require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
+		_, err = a.Authenticate(bearerRequest(sign(newKeyCached(i), claims()(iss.URL()))))
+		require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
+	}
+	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "bad signatures under a known kid cost no fetch, unknown kids none within the interval")
+
+	clock = clock.Add(11 * time.Second)
+	_, err = a.Authenticate(bearerRequest(sign(newKeyCached(99), claims()(iss.URL()))))
+	require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
+	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "after the interval an unknown kid fetches the keys once more")
+}
+
+// newKeyCached returns one of a few unpublished keys with distinct kids
+// (RSA key generation is slow).
+func newKeyCached(i int) *signingKey {
+	k := unpublished[i%len(unpublished)]
+	return &signingKey{kid: fmt.Sprintf("unknown-%d", i), priv: k.priv}
+}
+
+var unpublished = []*signingKey{newKey("u-0"), newKey("u-1")}
 
 func TestOIDCRequests(t *testing.T) {
 	iss := newTestIssuer()

@@ -1,0 +1,142 @@
+package httpauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// keySet holds the provider's published signing keys for go-oidc's
+// verifier (it implements oidc.KeySet). go-oidc's own RemoteKeySet
+// fetches the keys again whenever a token fails to verify against the
+// cached ones — a bad signature as well as an unknown kid — so every
+// forged token would cost a request to the provider and wait for it. This
+// one fetches again only for a kid it does not hold, and at most once per
+// refresh interval; a token naming a key it holds is verified against that
+// key alone. The signature itself is verified by go-jose.
+type keySet struct {
+	url      string
+	client   *http.Client
+	algs     []jose.SignatureAlgorithm
+	interval time.Duration
+	now      func() time.Time
+
+	mu      sync.RWMutex
+	keys    []jose.JSONWebKey
+	fetched time.Time // zero before the first fetch
+
+	fetchMu sync.Mutex // one fetch at a time
+}
+
+// maxJWKS bounds the size of the provider's key set document.
+const maxJWKS = 1 << 20
+
+// errKeyNotFound: no published key has the token's kid.
+var errKeyNotFound = errors.New("no published signing key has the token's key id")
+
+// VerifySignature verifies jwt's signature against the provider's key
+// named by its kid and returns the payload.
+func (s *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	jws, err := jose.ParseSigned(jwt, s.algs)
+	if err != nil {
+		return nil, fmt.Errorf("malformed token: %w", err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("the token must have exactly one signature")
+	}
+	kid := jws.Signatures[0].Header.KeyID
+	keys, held := s.lookup(kid)
+	if !held {
+		if err := s.refresh(ctx); err != nil {
+			return nil, err
+		}
+		if keys, held = s.lookup(kid); !held {
+			return nil, errKeyNotFound
+		}
+	}
+	for i := range keys {
+		if payload, err := jws.Verify(&keys[i]); err == nil {
+			return payload, nil
+		}
+	}
+	return nil, errors.New("the token's signature does not verify")
+}
+
+// lookup returns the keys with kid (every key when kid is empty), and
+// whether there are any.
+func (s *keySet) lookup(kid string) ([]jose.JSONWebKey, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if kid == "" {
+		return s.keys, len(s.keys) > 0
+	}
+	for _, k := range s.keys {
+		if k.KeyID == kid {
+			return []jose.JSONWebKey{k}, true
+		}
+	}
+	return nil, false
+}
+
+// refresh fetches the key set again unless it was fetched within the
+// interval.
+func (s *keySet) refresh(ctx context.Context) error {
+	s.fetchMu.Lock()
+	defer s.fetchMu.Unlock()
+	s.mu.RLock()
+	fetched := s.fetched
+	s.mu.RUnlock()
+	if !fetched.IsZero() && s.now().Sub(fetched) < s.interval {
+		return nil // fetched recently (possibly by the caller queued before us)
+	}
+	keys, err := s.fetch(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fetched = s.now() // a failed fetch waits the interval too
+	if err != nil {
+		return err
+	}
+	s.keys = keys
+	return nil
+}
+
+func (s *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching the provider's keys: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching the provider's keys: %s", res.Status)
+	}
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, maxJWKS)).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("reading the provider's keys: %w", err)
+	}
+	var keys []jose.JSONWebKey
+	for _, raw := range doc.Keys {
+		var k jose.JSONWebKey
+		if err := k.UnmarshalJSON(raw); err != nil {
+			continue // a key type go-jose does not support, as go-oidc skips it
+		}
+		if k.Use == "enc" || !k.IsPublic() || !k.Valid() {
+			continue // only public signing keys verify tokens
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
