@@ -48,7 +48,8 @@
 // Authenticate returns an [*Error] (matching [ErrUnauthenticated] with
 // [errors.Is]) for every refusal. [WriteError] answers with it: the status,
 // a WWW-Authenticate challenge for a 401 (RFC 6750 §3: error="invalid_token"
-// and a fixed error_description) and a small problem body. An HTTP adapter
+// and a fixed error_description) and a small problem body; a 503 with
+// Retry-After when the provider's keys cannot be fetched. An HTTP adapter
 // that writes its own problem bodies uses [Error.Status] and
 // [Error.Challenge]. No error, log line or answer ever holds the token or
 // the gateway's MAC.

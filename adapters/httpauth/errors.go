@@ -3,8 +3,11 @@ package httpauth
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrUnauthenticated is matched (with [errors.Is]) by every [*Error] an
@@ -37,6 +40,10 @@ const (
 	// is not accepted: a role outside the host's allow-list, the reserved
 	// system role or id, no role, no subject, no organisation. A 401.
 	ReasonIdentity Reason = "identity"
+	// ReasonUnavailable: the credentials cannot be checked now — the
+	// identity provider's signing keys cannot be fetched. A 503 with
+	// Retry-After and no challenge: the token may well be valid.
+	ReasonUnavailable Reason = "unavailable"
 )
 
 // Error is an authenticator's refusal. It matches [ErrUnauthenticated].
@@ -55,6 +62,8 @@ type Error struct {
 	Scheme string
 	// Realm is the challenge's realm, when Scheme is set.
 	Realm string
+	// RetryAfter is when to try again, for [ReasonUnavailable].
+	RetryAfter time.Duration
 	// Err is the underlying cause, for the server's log (e.g. go-oidc's
 	// verification error); nil when there is none. It is never sent to the
 	// client.
@@ -77,22 +86,25 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Is(target error) bool { return target == ErrUnauthenticated }
 
 // Status is the HTTP status to answer with: 400 for
-// [ReasonMalformedRequest], otherwise 401.
+// [ReasonMalformedRequest], 503 for [ReasonUnavailable], otherwise 401.
 func (e *Error) Status() int {
-	if e.Reason == ReasonMalformedRequest {
+	switch e.Reason {
+	case ReasonMalformedRequest:
 		return http.StatusBadRequest
+	case ReasonUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusUnauthorized
 }
 
 // Challenge is the WWW-Authenticate header value to answer with, or ""
 // when the authenticator has no scheme (the gateway, the development
-// identities). For a request without credentials it is the bare challenge
+// identities) or the status is not 401 or 400. For a request without credentials it is the bare challenge
 // (`Bearer realm="valmennus"`); otherwise it carries the error code
 // (invalid_request or invalid_token) and the description, as RFC 6750 §3
 // describes.
 func (e *Error) Challenge() string {
-	if e.Scheme == "" {
+	if e.Scheme == "" || e.Reason == ReasonUnavailable {
 		return ""
 	}
 	var b strings.Builder
@@ -125,7 +137,7 @@ func quotable(s string) string {
 }
 
 // WriteError answers a refused request: for an [*Error] its status, its
-// WWW-Authenticate challenge (if any) and an RFC 9457 problem body with the
+// WWW-Authenticate challenge (if any), Retry-After (for a 503) and an RFC 9457 problem body with the
 // description; for any other error a 500 without detail. Nothing the
 // client sent is echoed.
 func WriteError(w http.ResponseWriter, err error) {
@@ -136,6 +148,9 @@ func WriteError(w http.ResponseWriter, err error) {
 	}
 	if c := ae.Challenge(); c != "" {
 		w.Header().Set("WWW-Authenticate", c)
+	}
+	if ae.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -28,15 +28,23 @@ type keySet struct {
 	interval time.Duration
 	now      func() time.Time
 
-	mu      sync.RWMutex
-	keys    []jose.JSONWebKey
-	fetched time.Time // zero before the first fetch
+	mu       sync.RWMutex
+	keys     []jose.JSONWebKey
+	fetched  time.Time // zero before the first fetch
+	fetchErr error     // the last fetch's error, nil when it succeeded
 
 	fetchMu sync.Mutex // one fetch at a time
 }
 
 // maxJWKS bounds the size of the provider's key set document.
 const maxJWKS = 1 << 20
+
+// errKeysUnavailable: the provider's keys could not be fetched.
+var errKeysUnavailable = errors.New("the provider's signing keys are unavailable")
+
+// fetchFailedKey is the context key under which Authenticate passes the
+// key set a *error to report a failed fetch through.
+type fetchFailedKey struct{}
 
 // errKeyNotFound: no published key has the token's kid.
 var errKeyNotFound = errors.New("no published signing key has the token's key id")
@@ -55,6 +63,9 @@ func (s *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 	keys, held := s.lookup(kid)
 	if !held {
 		if err := s.refresh(ctx); err != nil {
+			if p, ok := ctx.Value(fetchFailedKey{}).(*error); ok {
+				*p = err // go-oidc does not wrap the KeySet's error: tell Authenticate here
+			}
 			return nil, err
 		}
 		if keys, held = s.lookup(kid); !held {
@@ -91,19 +102,22 @@ func (s *keySet) refresh(ctx context.Context) error {
 	s.fetchMu.Lock()
 	defer s.fetchMu.Unlock()
 	s.mu.RLock()
-	fetched := s.fetched
+	fetched, lastErr := s.fetched, s.fetchErr
 	s.mu.RUnlock()
 	if !fetched.IsZero() && s.now().Sub(fetched) < s.interval {
-		return nil // fetched recently (possibly by the caller queued before us)
+		return lastErr // fetched recently (possibly by the caller queued before us)
 	}
-	keys, err := s.fetch(ctx)
+	// Not cancelled with the request that asked: a client hanging up must
+	// not count as the provider failing for everyone else.
+	keys, err := s.fetch(context.WithoutCancel(ctx))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fetched = s.now() // a failed fetch waits the interval too
 	if err != nil {
-		return err
+		s.fetchErr = fmt.Errorf("%w: %w", errKeysUnavailable, err)
+		return s.fetchErr
 	}
-	s.keys = keys
+	s.keys, s.fetchErr = keys, nil
 	return nil
 }
 

@@ -215,8 +215,9 @@ func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
 // [*Error]: [ReasonMissing] without a token, [ReasonMalformedRequest] for
 // two Authorization headers or an identity header,
 // [ReasonInvalidToken] for a token that does not verify,
-// [ReasonExpired], [ReasonNotYetValid], and [ReasonIdentity] for claims
-// the mapping refuses. The request's context bounds a fetch of the keys.
+// [ReasonExpired], [ReasonNotYetValid], [ReasonIdentity] for claims
+// the mapping refuses, and [ReasonUnavailable] (503) when the token names
+// a key not held and the provider's keys cannot be fetched. The request's context bounds a fetch of the keys.
 func (a *OIDC) Authenticate(r *http.Request) (coaching.Actor, error) {
 	actor, err := a.authenticate(r)
 	if err != nil {
@@ -237,7 +238,12 @@ func (a *OIDC) authenticate(r *http.Request) (coaching.Actor, *Error) {
 	if !ok {
 		return coaching.Actor{}, &Error{Reason: ReasonMissing, Description: "a bearer token is required"}
 	}
-	tok, err := a.verifier.Verify(r.Context(), raw)
+	var fetchErr error
+	tok, err := a.verifier.Verify(context.WithValue(r.Context(), fetchFailedKey{}, &fetchErr), raw)
+	if fetchErr != nil {
+		return coaching.Actor{}, &Error{Reason: ReasonUnavailable, Description: "the identity provider's signing keys cannot be fetched; try again later",
+			RetryAfter: a.opts.KeyRefreshInterval, Err: fetchErr}
+	}
 	if err != nil {
 		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Description: "the token could not be verified", Err: err}
 	}

@@ -296,3 +296,33 @@ func TestNewOIDCRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestOIDCProviderKeysUnavailable(t *testing.T) {
+	iss := newTestIssuer()
+	o := staffOptions(iss)
+	a := newOIDC(t, iss, o) // discovery done; no key fetched yet
+	tok := sign(iss.current(), claims()(iss.URL()))
+	iss.Close()
+
+	_, err := a.Authenticate(bearerRequest(tok))
+	var ae *httpauth.Error
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, httpauth.ReasonUnavailable, ae.Reason, "%v", err)
+	assert.Equal(t, http.StatusServiceUnavailable, ae.Status())
+	assert.Empty(t, ae.Challenge(), "a 503 carries no challenge: the token may be valid")
+	w := httptest.NewRecorder()
+	httpauth.WriteError(w, err)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "10", w.Header().Get("Retry-After"))
+
+	_, err = a.Authenticate(bearerRequest(tok))
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, httpauth.ReasonUnavailable, ae.Reason, "within the interval the failed fetch is not repeated, and still reported as unavailable")
+}
+
+func TestWriteErrorOtherErrors(t *testing.T) {
+	w := httptest.NewRecorder()
+	httpauth.WriteError(w, errors.New("the token abc.def.ghi broke something"))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.NotContains(t, w.Body.String(), "abc.def.ghi")
+}
