@@ -179,3 +179,15 @@ func TestDevIdentities(t *testing.T) {
 		})
 	}
 }
+
+// authenticator is the port the HTTP adapter declares; every
+// authenticator here satisfies it.
+type authenticator interface {
+	Authenticate(r *http.Request) (coaching.Actor, error)
+}
+
+var (
+	_ authenticator = (*httpauth.OIDC)(nil)
+	_ authenticator = (*httpauth.Gateway)(nil)
+	_ authenticator = (*httpauth.DevIdentities)(nil)
+)
