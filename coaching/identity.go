@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -182,4 +184,17 @@ func (c *IdentityCode) UnmarshalJSON(b []byte) error {
 	}
 	*c = v
 	return nil
+}
+
+// identityCodeShape matches anything shaped like a Finnish personal
+// identity code, valid or not, in upper-cased text.
+var identityCodeShape = regexp.MustCompile(`\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]`)
+
+// ContainsIdentityCode reports whether s holds anything shaped like a
+// Finnish personal identity code, valid or not. Ids that are logged and
+// shown (an external id, a sign-on id) must not: a host that takes a
+// sign-on broker's national identification number as the subject would
+// otherwise print identity codes wherever actor ids are printed.
+func ContainsIdentityCode(s string) bool {
+	return identityCodeShape.MatchString(strings.ToUpper(s))
 }

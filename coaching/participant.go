@@ -81,7 +81,16 @@ func validPhone(s string) bool {
 
 // Guardian is a legal guardian (huoltaja) of a participant who is a minor.
 type Guardian struct {
-	ID       string   `json:"id"`
+	// ID identifies the guardian on this participant (a SIS import makes
+	// one from the student's id when the SIS gives none).
+	ID string `json:"id"`
+	// SignOn is the actor id the host's authentication gives this guardian
+	// when they sign in (e.g. their OpenID Connect subject, as the
+	// authenticator forms it), linked at import from the student
+	// information system: an actor with the guardian role whose id equals
+	// it — or equals ID — is this participant's guardian
+	// (RelationGuardianOf). Relations are never taken from the caller.
+	SignOn   string   `json:"sign_on,omitempty"`
 	Name     string   `json:"name"`
 	Contact  Contact  `json:"contact"`
 	Language Language `json:"language,omitempty"`
@@ -194,6 +203,12 @@ type Participant struct {
 	// GuardianConsent is the adult participant's consent to keep informing
 	// their guardians after the 18th birthday.
 	GuardianConsent ConsentRecord `json:"guardian_consent,omitzero"`
+	// SignOn is the actor id the host's authentication gives the student
+	// when they sign in (e.g. their OpenID Connect subject, as the
+	// authenticator forms it), linked at import: an actor with the student
+	// role whose id equals it is this participant (RelationSelf). Empty:
+	// the student is recognised only by a relation the host asserts.
+	SignOn string `json:"sign_on,omitempty"`
 	// ExternalIDs maps a host system to its id for the person (e.g.
 	// "sis" → "S1234", "oppija_oid" → "1.2.246.562.24.…"), so hosts can map back.
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
@@ -239,6 +254,10 @@ func (p Participant) Validate(today Date) error {
 	checkName(&pr, "family_name", p.FamilyName)
 	checkText(&pr, "id", string(p.ID), 200)
 	checkText(&pr, "organisation", string(p.Organisation), 200)
+	checkText(&pr, "sign_on", p.SignOn, 255)
+	if ContainsIdentityCode(p.SignOn) {
+		pr.add("sign_on", "looks like a personal identity code: link the sign-on's pseudonymous subject instead")
+	}
 	switch {
 	case p.BirthDate.IsZero():
 		pr.add("birth_date", "required")
@@ -273,6 +292,10 @@ func (p Participant) Validate(today Date) error {
 		seen[g.ID] = true
 		checkName(&pr, prefix+".name", g.Name)
 		checkText(&pr, prefix+".id", g.ID, 200)
+		checkText(&pr, prefix+".sign_on", g.SignOn, 255)
+		if ContainsIdentityCode(g.SignOn) {
+			pr.add(prefix+".sign_on", "looks like a personal identity code: link the sign-on's pseudonymous subject instead")
+		}
 		if g.Language != "" && !g.Language.Valid() {
 			pr.add(prefix+".language", "must be fi, sv or en")
 		}

@@ -474,7 +474,8 @@ func decideGuardian(r *Request) Decision {
 }
 
 // relations returns the actor's relations to c and p: the asserted
-// guardian and self relations that name p, the guardians recorded on p,
+// guardian and self relations that name p, the guardians recorded on p
+// (by their id or sign-on id), the student whose sign-on id p records,
 // and the team memberships of c in roles the actor holds.
 func relations(out []Relation, a Actor, c *Case, p *Participant, pid ParticipantID) []Relation {
 	for _, rel := range a.Relations {
@@ -484,11 +485,14 @@ func relations(out []Relation, a Actor, c *Case, p *Participant, pid Participant
 	}
 	if p != nil && a.HasRole(RoleGuardian) {
 		for _, g := range p.Guardians {
-			if g.ID != "" && g.ID == a.ID {
+			if g.ID != "" && g.ID == a.ID || g.SignOn != "" && g.SignOn == a.ID {
 				out = append(out, Relation{Kind: RelationGuardianOf, Participant: p.ID})
 				break
 			}
 		}
+	}
+	if p != nil && p.SignOn != "" && p.SignOn == a.ID && a.HasRole(RoleStudent) {
+		out = append(out, Relation{Kind: RelationSelf, Participant: p.ID})
 	}
 	if c != nil {
 		for i := range c.Team {

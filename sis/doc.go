@@ -52,6 +52,9 @@
 //	guardian2_phone     no
 //	guardian2_language  no
 //	updated_on          no        the date the SIS record was last changed, YYYY-MM-DD (see Re-import)
+//	sign_on             no        the student's sign-on id: the actor id the host's authentication gives them (see Sign-on)
+//	guardian1_sign_on   no        the first guardian's sign-on id (e.g. the guardians' sign-on broker's subject)
+//	guardian2_sign_on   no        the second guardian's sign-on id
 //
 // "Required" means the header must name the column and every row must
 // fill it. [Columns] lists the column names in this order.
@@ -90,6 +93,21 @@
 // enrol is all it needs — the importer need not be on the new case's team.
 // The opening audit entry is the importer's and its reason names the line
 // ("SIS import, line 2").
+//
+// # Sign-on
+//
+// The sign_on columns link a student and their guardians to the ids the
+// host's authentication gives them when they sign in (for OpenID Connect,
+// the subject as the authenticator forms it, e.g. with its IDPrefix): a
+// signed-in student whose id is the participant's sign-on id is that
+// student, and a signed-in guardian whose id is a guardian's sign-on id is
+// that student's guardian (coaching.Participant.SignOn,
+// coaching.Guardian.SignOn). The relation comes from these records,
+// never from what the caller says. A sign-on id shaped like a personal
+// identity code is refused: link the sign-on broker's pseudonymous subject,
+// not the national identification number. A re-import writes the sign-on
+// columns it names like the contact columns' SIS side: the SIS is where
+// the link is kept.
 //
 // # Re-import
 //

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +32,7 @@ const (
 	colStartDate    = "start_date"
 	colLearnerOID   = "learner_oid"
 	colUpdatedOn    = "updated_on"
+	colSignOn       = "sign_on"
 )
 
 // columns are the documented columns in the order of the package doc;
@@ -42,7 +42,7 @@ var columns = []string{
 	colLanguage, colGroup, colStartDate, colLearnerOID,
 	guardianCol(1, "name"), guardianCol(1, "email"), guardianCol(1, "phone"), guardianCol(1, "language"),
 	guardianCol(2, "name"), guardianCol(2, "email"), guardianCol(2, "phone"), guardianCol(2, "language"),
-	colUpdatedOn,
+	colUpdatedOn, colSignOn, guardianCol(1, "sign_on"), guardianCol(2, "sign_on"),
 }
 
 // requiredColumns must be named by the header and filled on every row.
@@ -67,14 +67,10 @@ const (
 	peekSize = 64 << 10
 )
 
-// identityCodeShape matches anything shaped like a Finnish personal
-// identity code, valid or not, in upper-cased text: such text is never
-// echoed, and an external id must not contain it.
-var identityCodeShape = regexp.MustCompile(`\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]`)
-
-func looksLikeIdentityCode(s string) bool {
-	return identityCodeShape.MatchString(strings.ToUpper(s))
-}
+// looksLikeIdentityCode reports text shaped like a Finnish personal
+// identity code, valid or not: such text is never echoed, and an external
+// or sign-on id must not contain it.
+func looksLikeIdentityCode(s string) bool { return coaching.ContainsIdentityCode(s) }
 
 // row is a data row that passed every check, ready to enrol.
 type row struct {
@@ -379,6 +375,11 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 	if !c.bad[colExternalID] && looksLikeIdentityCode(ext) {
 		c.add(colExternalID, "looks like a personal identity code: use the student's id in the SIS")
 	}
+	for _, col := range []string{colSignOn, guardianCol(1, "sign_on"), guardianCol(2, "sign_on")} {
+		if !c.bad[col] && looksLikeIdentityCode(get(col)) {
+			c.add(col, "looks like a personal identity code: link the sign-on's pseudonymous subject, not the identification number")
+		}
+	}
 	birth := c.date(colBirthDate, get(colBirthDate))
 	var code coaching.IdentityCode
 	if s := get(colIdentityCode); s != "" && !c.bad[colIdentityCode] {
@@ -412,6 +413,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		IdentityCode: code,
 		Contact:      coaching.Contact{Email: get(colEmail), Phone: get(colPhone)},
 		Language:     lang,
+		SignOn:       get(colSignOn),
 		ExternalIDs:  map[string]string{ExternalIDSIS: ext},
 	}
 	p.SISContact = p.Contact
@@ -427,8 +429,9 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 			Name:     get(guardianCol(n, "name")),
 			Contact:  coaching.Contact{Email: get(guardianCol(n, "email")), Phone: get(guardianCol(n, "phone"))},
 			Language: coaching.Language(strings.ToLower(get(guardianCol(n, "language")))),
+			SignOn:   get(guardianCol(n, "sign_on")),
 		}
-		if g.Name == "" && g.Contact == (coaching.Contact{}) && g.Language == "" {
+		if g.Name == "" && g.Contact == (coaching.Contact{}) && g.Language == "" && g.SignOn == "" {
 			continue
 		}
 		g.SISContact = g.Contact

@@ -168,6 +168,10 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 		next.Contact, next.SISContact, next.ContactChangedOn, w, cs = merge(p.Contact, p.SISContact, r.participant.Contact, p.ContactChangedOn, r.updatedOn, colEmail, colPhone, r.named)
 		dirty := next.SISContact != p.SISContact
 		written, conflicts = append(written, w...), append(conflicts, cs...)
+		if hasCol(r.named, colSignOn) && next.SignOn != r.participant.SignOn {
+			next.SignOn = r.participant.SignOn
+			written = append(written, colSignOn)
+		}
 		if next.ContactChangedOn != p.ContactChangedOn {
 			again = append(again, "student")
 		}
@@ -188,6 +192,12 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 				sg.Contact, sg.SISContact, sg.ContactChangedOn, w, cs = merge(sg.Contact, sg.SISContact, g.Contact, sg.ContactChangedOn, r.updatedOn, guardianCol(n, "email"), guardianCol(n, "phone"), r.named)
 				dirty = dirty || sg.SISContact != beforeSIS
 				written, conflicts = append(written, w...), append(conflicts, cs...)
+				if col := guardianCol(n, "sign_on"); hasCol(r.named, col) {
+					if sg.SignOn != g.SignOn {
+						sg.SignOn = g.SignOn
+						written = append(written, col)
+					}
+				}
 				if sg.ContactChangedOn != before {
 					again = append(again, "guardian"+strconv.Itoa(n))
 				}
@@ -236,4 +246,10 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r r
 		rep.Updated = append(rep.Updated, Updated{Line: r.line, ExternalID: r.externalID, Participant: r.participant.ID, Columns: written, SISAgain: again})
 	}
 	return nil
+}
+
+// hasCol reports whether the file's header named col.
+func hasCol(named map[string]int, col string) bool {
+	_, ok := named[col]
+	return ok
 }

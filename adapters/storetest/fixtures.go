@@ -48,7 +48,8 @@ func fullParticipant(id coaching.ParticipantID) coaching.Participant {
 		Language:     coaching.Finnish,
 		Guardians: []coaching.Guardian{
 			{ID: "g-1", Name: "Maija Meikäläinen", Contact: coaching.Contact{Email: "maija@example.fi"}, Language: coaching.Swedish,
-				ContactChangedOn: coaching.NewDate(2026, time.September, 5), SISContact: coaching.Contact{Email: "maija.vanha@example.fi", Phone: "040 111 2222"}},
+				ContactChangedOn: coaching.NewDate(2026, time.September, 5), SISContact: coaching.Contact{Email: "maija.vanha@example.fi", Phone: "040 111 2222"},
+				SignOn: "https://tunnistus.example.fi|maija"},
 			{ID: "g-2", Name: "Örjan Ström", Contact: coaching.Contact{Phone: "040 765 4321"}},
 		},
 		Background: coaching.Background{
@@ -60,6 +61,7 @@ func fullParticipant(id coaching.ParticipantID) coaching.Participant {
 			Disability:        &disability,
 		},
 		ExternalIDs:      map[string]string{"sis": "S1234", "oppija_oid": "1.2.246.562.24.00000000001"},
+		SignOn:           "https://idp.example.fi|matti",
 		ContactChangedOn: coaching.NewDate(2026, time.August, 31),
 		SISContact:       coaching.Contact{Email: "matti.vanha@example.fi", Phone: "+358 40 000 0000"},
 	}

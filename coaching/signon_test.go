@@ -1,0 +1,56 @@
+package coaching_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+)
+
+// A signed-in student and guardian are recognised by the sign-on ids the
+// participant's record links (Participant.SignOn, Guardian.SignOn), never
+// by what the caller says: the student reads their own case, the guardian
+// their ward's notices; the same ids in another role, or other ids, are
+// refused.
+func TestSignOnIDsGiveRelations(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	c := env.Enrol(t, coaching.ModelPilot, ct.Minor(coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.SignOn = "https://idp.example.fi|student-7"
+		p.Guardians[0].SignOn = "https://broker.example.fi|guardian-7"
+	}), ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))
+	student := coaching.Actor{ID: "https://idp.example.fi|student-7", Organisation: c.Organisation, Roles: []coaching.Role{coaching.RoleStudent}}
+	guardian := coaching.Actor{ID: "https://broker.example.fi|guardian-7", Organisation: c.Organisation, Roles: []coaching.Role{coaching.RoleGuardian}}
+
+	_, err := env.Engine.Case(ctx, student, c.ID)
+	assert.NoError(t, err, "the student by their sign-on id")
+	err = env.Engine.ReadCase(ctx, guardian, coaching.OpReadNotices, c.ID, func(*coaching.CaseView) error { return nil })
+	assert.NoError(t, err, "the guardian by their sign-on id")
+
+	other := student
+	other.ID = "https://idp.example.fi|student-8"
+	_, err = env.Engine.Case(ctx, other, c.ID)
+	assert.Equal(t, coaching.RuleStudentOther, ct.RequireForbidden(t, err).Rule)
+	asGuardian := guardian
+	asGuardian.Roles = []coaching.Role{coaching.RoleStudent}
+	_, err = env.Engine.Case(ctx, asGuardian, c.ID)
+	assert.Equal(t, coaching.RuleStudentOther, ct.RequireForbidden(t, err).Rule, "the guardian's id in the student role is not the student")
+	asStudent := student
+	asStudent.Roles = []coaching.Role{coaching.RoleGuardian}
+	err = env.Engine.ReadCase(ctx, asStudent, coaching.OpReadNotices, c.ID, func(*coaching.CaseView) error { return nil })
+	assert.Equal(t, coaching.RuleGuardianRelation, ct.RequireForbidden(t, err).Rule, "the student's id in the guardian role is no guardian")
+}
+
+func TestSignOnIsValidated(t *testing.T) {
+	p := ct.Minor(coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.SignOn = "bad\x00id"
+		p.Guardians[0].SignOn = string(make([]byte, 300))
+	})
+	p.ID = "p-1"
+	err := p.Validate(coaching.NewDate(2026, 9, 1))
+	ct.RequireInvalid(t, err, "sign_on")
+	ct.RequireInvalid(t, err, "guardians[0].sign_on")
+}
