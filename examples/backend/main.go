@@ -1,15 +1,17 @@
-// Command backend is a small JSON-over-HTTP service that embeds the
-// valmennus engine, as a student information system or a project back end
-// would: enrolments and SIS imports, events, attendance in bulk, cases with
-// their audit trail, the HOKS as eHOKS JSON, notices and the outcome
-// figures. The caller's identity comes from sign-on headers (see
-// HeaderActorID) and the engine's access policy applies to every request.
+// Command backend serves the valmennus HTTP API (package
+// adapters/httpapi) as a program of its own: flags, the store chosen by
+// them, the engine, the dispatcher and the deadline ticker beside the
+// server, and a graceful shutdown on SIGINT/SIGTERM.
 //
-//	go run ./examples/backend                      # memory store, 127.0.0.1:8080
-//	go run ./examples/backend -sqlite valmennus.db # an SQLite file
+//	go run ./examples/backend -dev-identities                # memory store, 127.0.0.1:8080
+//	go run ./examples/backend -sqlite valmennus.db           # an SQLite file
 //	go run ./examples/backend -postgres "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 //
-// The API is described by openapi.json (served at /openapi.json).
+// No sign-on is configured yet, so without -dev-identities every signed-in
+// request is a 401. -dev-identities (UNSAFE: development only) takes the
+// caller's identity from X-Actor-* request headers that anyone may set;
+// see httpapi.DevIdentities. The API is described by its OpenAPI document,
+// served at /openapi.json.
 package main
 
 import (
@@ -23,11 +25,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/valmennus/valmennus/adapters/httpapi"
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/adapters/smtp"
@@ -56,13 +60,15 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (the schema is migrated)")
 	smtpAddr := fs.String("smtp", "", "SMTP server host:port for notices (plain, for development); without it notices are logged by id")
 	smtpFrom := fs.String("smtp-from", "Valmennus <valmennus@localhost>", "sender address of notices")
+	devIdentities := fs.Bool("dev-identities", false, "UNSAFE, development only: take the caller's identity from X-Actor-* request headers anyone can set")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *sqlitePath != "" && *pgDSN != "" {
 		return errors.New("choose one store: -sqlite or -postgres")
 	}
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Every line logged within a request (the engine's too) names its id.
+	log := slog.New(httpapi.LogHandler(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo})))
 
 	var store coaching.Store = memory.New()
 	storeName := "memory"
@@ -101,7 +107,25 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 		}
 		sender = s
 	}
-	srv, err := NewServer(Config{Store: store, Sender: sender, Logger: log})
+	engOpts, err := httpapi.EngineOptions()
+	if err != nil {
+		return err
+	}
+	engOpts.Logger = log
+	eng, err := coaching.New(store, engOpts)
+	if err != nil {
+		return err
+	}
+	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: 5 * time.Second})
+	if err != nil {
+		return err
+	}
+	var auth httpapi.Authenticator = noSignOn
+	if *devIdentities {
+		log.Warn("UNSAFE: -dev-identities: callers say who they are in X-Actor-* headers; for development only")
+		auth = httpapi.DevIdentities{}
+	}
+	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: auth, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -110,7 +134,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	hs := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	log.Info("listening", slog.String("addr", l.Addr().String()), slog.String("store", storeName))
 	if ready != nil {
 		ready <- l.Addr().String()
@@ -119,7 +143,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
-		srv.Run(bg)
+		runBackground(bg, eng, disp, time.Minute, log)
 		close(done)
 	}()
 	serveErr := make(chan error, 1)
@@ -141,4 +165,36 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 		err = nil
 	}
 	return err
+}
+
+// noSignOn refuses every signed-in request: the example has no sign-on
+// configured yet (OpenID Connect comes with adapters/httpauth).
+var noSignOn = httpapi.AuthenticatorFunc(func(*http.Request) (coaching.Actor, error) {
+	return coaching.Actor{}, fmt.Errorf("%w: this server has no sign-on configured (-dev-identities, unsafe, is for development)", httpapi.ErrUnauthenticated)
+})
+
+// runBackground runs the dispatcher and the deadline ticker (every tick)
+// until ctx is done, and returns when both have stopped.
+func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dispatcher, tick time.Duration, log *slog.Logger) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := disp.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("dispatcher stopped", slog.Any("error", err))
+		}
+	})
+	wg.Go(func() {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			if _, err := eng.Tick(ctx, eng.Clock().Now()); err != nil && ctx.Err() == nil {
+				log.Warn("tick failed", slog.Any("error", err))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	wg.Wait()
 }

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"encoding/json"
@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/adapters/memory"
-	"github.com/valmennus/valmennus/coaching"
 )
 
 type openAPIDoc struct {
@@ -43,8 +42,7 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 	require.NoError(t, dec.Decode(&doc))
 	assert.Regexp(t, `^3\.1\.\d+$`, doc.OpenAPI)
 
-	srv, err := NewServer(Config{Store: memory.New(), Sender: coaching.SenderFunc(nil)})
-	require.NoError(t, err)
+	_, srv := newAPI(t, memory.New(), nil, nil)
 	registered := srv.Routes()
 	var documented []string
 	ids := map[string]bool{}

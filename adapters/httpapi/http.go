@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"encoding/json"
@@ -14,97 +14,6 @@ import (
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/internal/strictjson"
 )
-
-// The caller's identity comes from these request headers. They stand in
-// for the school's single sign-on: in production a gateway that
-// authenticated the user (SAML/OIDC against the school's identity
-// provider) sets them and strips any the client sent. They become the
-// engine's Actor, so the access policy applies to every request.
-const (
-	HeaderActorID      = "X-Actor-Id"           // the user's id
-	HeaderActorRoles   = "X-Actor-Roles"        // comma-separated roles
-	HeaderOrganisation = "X-Actor-Organisation" // the education provider
-	HeaderGuardianOf   = "X-Actor-Guardian-Of"  // comma-separated participant ids (the sign-on's guardian links)
-	HeaderSelf         = "X-Actor-Participant"  // the participant id of a signed-in student
-	HeaderPurpose      = "X-Purpose"            // why: recorded in the access log
-)
-
-// actorOf builds the engine's actor from the sign-on headers. An
-// ambiguous identity is refused before anything else (a 400 naming the
-// header): a sign-on header given more than once — where a client's
-// duplicate could otherwise be read instead of the gateway's value, or the
-// other way round — or a single-valued one holding a comma-joined list
-// (how proxies merge duplicates). So is the engine's reserved system
-// identity (role or id "system"), which no sign-on vouches for; the engine
-// refuses it too.
-func actorOf(r *http.Request) (coaching.Actor, error) {
-	for _, h := range identityHeaders {
-		if n := len(r.Header.Values(h.name)); n > 1 {
-			return coaching.Actor{}, &headerError{header: h.name, reason: fmt.Sprintf("given %d times; a sign-on header must be given once", n)}
-		}
-		if v := r.Header.Get(h.name); h.single && strings.Contains(v, ",") {
-			return coaching.Actor{}, &headerError{header: h.name, reason: "holds a comma-separated list; it takes one value"}
-		}
-	}
-	a := coaching.Actor{
-		ID:           strings.TrimSpace(r.Header.Get(HeaderActorID)),
-		Organisation: coaching.OrganisationID(strings.TrimSpace(r.Header.Get(HeaderOrganisation))),
-		Purpose:      r.Header.Get(HeaderPurpose),
-	}
-	if a.ID == "" {
-		return a, errUnauthenticated
-	}
-	if strings.EqualFold(a.ID, reservedSystem) {
-		return coaching.Actor{}, &headerError{header: HeaderActorID, reason: `"system" is the engine's own reserved identity`}
-	}
-	for _, role := range splitList(r.Header.Get(HeaderActorRoles)) {
-		if strings.EqualFold(role, string(coaching.RoleSystem)) {
-			return coaching.Actor{}, &headerError{header: HeaderActorRoles, reason: `the role "system" is reserved for the engine itself`}
-		}
-		a.Roles = append(a.Roles, coaching.Role(role))
-	}
-	for _, p := range splitList(r.Header.Get(HeaderGuardianOf)) {
-		a.Relations = append(a.Relations, coaching.Relation{Kind: coaching.RelationGuardianOf, Participant: coaching.ParticipantID(p)})
-	}
-	if p := strings.TrimSpace(r.Header.Get(HeaderSelf)); p != "" {
-		a.Relations = append(a.Relations, coaching.Relation{Kind: coaching.RelationSelf, Participant: coaching.ParticipantID(p)})
-	}
-	return a, nil
-}
-
-// identityHeaders are the sign-on headers; single ones take one value, the
-// others a comma-separated list in a single header line.
-var identityHeaders = []struct {
-	name   string
-	single bool
-}{
-	{HeaderActorID, true},
-	{HeaderActorRoles, false},
-	{HeaderOrganisation, true},
-	{HeaderGuardianOf, false},
-	{HeaderSelf, true},
-	{HeaderPurpose, false}, // free text, may contain commas; still given once
-}
-
-// reservedSystem is the engine's own actor id, which no caller may claim.
-const reservedSystem = "system"
-
-// headerError is a sign-on header the service refuses (400).
-type headerError struct{ header, reason string }
-
-func (e *headerError) Error() string { return "header " + e.header + ": " + e.reason }
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
-}
-
-var errUnauthenticated = errors.New("no " + HeaderActorID + " header: the request is not signed in")
 
 // problem is an RFC 9457 problem-details body.
 type problem struct {
@@ -129,7 +38,32 @@ type problem struct {
 	// Advisories are a refused HOKS plan's findings that are stricter than
 	// eHOKS: reported beside the errors, never the reason for the refusal.
 	Advisories []coaching.FieldProblem `json:"advisories,omitempty"`
+	// RequestID is the request's id, as in its X-Request-Id answer header
+	// and its log lines.
+	RequestID string `json:"request_id,omitempty"`
 }
+
+// reservedError is an actor claiming the engine's own identity.
+type reservedError struct{ what, reason string }
+
+func (e *reservedError) Error() string { return "the " + e.what + " " + e.reason }
+
+// reservedIdentity refuses the engine's reserved system identity (role or
+// id "system"), which no sign-on vouches for; the engine refuses it too.
+func reservedIdentity(a coaching.Actor) *reservedError {
+	if strings.EqualFold(a.ID, reservedSystem) {
+		return &reservedError{what: "id", reason: `"system" is the engine's own reserved identity`}
+	}
+	for _, role := range a.Roles {
+		if strings.EqualFold(string(role), string(coaching.RoleSystem)) {
+			return &reservedError{what: "role", reason: `"system" is reserved for the engine itself`}
+		}
+	}
+	return nil
+}
+
+// reservedSystem is the engine's own actor id, which no caller may claim.
+const reservedSystem = "system"
 
 const problemBase = "https://valmennus.example/problems/"
 
@@ -145,19 +79,28 @@ func problemOf(err error) problem {
 		ce   *coaching.ConflictError
 		te   *coaching.TransitionError
 		body *bodyError
-		he   *headerError
+		he   *HeaderError
+		re   *reservedError
+		mbe  *http.MaxBytesError
 	)
 	switch {
 	case errors.As(err, &he):
 		return problem{Type: problemBase + "invalid-sign-on-header", Title: "Invalid sign-on header", Status: http.StatusBadRequest,
-			Detail: he.Error(), Header: he.header}
+			Detail: he.Error(), Header: he.Header}
+	case errors.As(err, &re):
+		return problem{Type: problemBase + "reserved-identity", Title: "Reserved identity", Status: http.StatusBadRequest,
+			Detail: "the sign-on gave " + re.Error()}
 	case errors.As(err, &body):
 		return problem{Type: problemBase + "invalid", Title: "The request body is not valid", Status: http.StatusUnprocessableEntity,
 			Detail: body.Error(), Errors: body.problems}
-	case errors.Is(err, errUnauthenticated):
+	case errors.Is(err, ErrUnauthenticated):
 		return problem{Type: problemBase + "unauthenticated", Title: "Not signed in", Status: http.StatusUnauthorized, Detail: err.Error()}
 	case errors.Is(err, hoks.ErrTooLarge):
 		return problem{Type: problemBase + "too-large", Title: "Too large", Status: http.StatusRequestEntityTooLarge, Detail: err.Error()}
+	case errors.As(err, &mbe):
+		// An import's CSV read straight from the body.
+		return problem{Type: problemBase + "too-large", Title: "Too large", Status: http.StatusRequestEntityTooLarge,
+			Detail: fmt.Sprintf("the body is larger than %d bytes", mbe.Limit)}
 	case errors.As(err, &ve):
 		p := problem{Type: problemBase + "invalid", Title: "Invalid " + ve.Subject, Status: http.StatusUnprocessableEntity,
 			Detail: err.Error(), Errors: ve.Problems}
@@ -195,17 +138,22 @@ func problemOf(err error) problem {
 		Detail: "the request failed; the server log has the details"}
 }
 
-// handle adapts a route's handler: the actor from the sign-on headers, the
+// handle adapts a route's handler: the actor from the Authenticator, the
 // result as JSON, an error as problem details.
-func (s *Server) handle(rt route) http.HandlerFunc {
+func (h *Handler) handle(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
 		var (
 			actor coaching.Actor
 			err   error
 		)
 		if !rt.public {
-			actor, err = actorOf(r)
+			actor, err = h.auth.Authenticate(r)
+			if err == nil {
+				if re := reservedIdentity(actor); re != nil {
+					err = re
+				}
+			}
 		}
 		status, body := http.StatusOK, any(nil)
 		if err == nil {
@@ -214,8 +162,10 @@ func (s *Server) handle(rt route) http.HandlerFunc {
 		if err != nil {
 			p := problemOf(err)
 			p.Instance = r.URL.Path
+			p.RequestID = RequestID(r.Context())
 			if p.Status == http.StatusInternalServerError {
-				s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+				h.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", p.RequestID),
+					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 			}
 			writeJSON(w, p.Status, "application/problem+json", p)
 			return

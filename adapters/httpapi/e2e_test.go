@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"bytes"
@@ -30,7 +30,9 @@ var e2eStart = time.Date(2024, 4, 2, 9, 0, 0, 0, coaching.Helsinki)
 // clock and an SMTP server in the process for its notices.
 type liveService struct {
 	base  string
-	srv   *Server
+	srv   *Handler
+	eng   *coaching.Engine
+	disp  *coaching.Dispatcher
 	clock *ct.Clock
 	mail  *mailtest.Server
 	http  *http.Client
@@ -50,14 +52,36 @@ func startServiceAt(t testing.TB, store coaching.Store, start time.Time) *liveSe
 	sender, err := smtp.New(smtp.Options{Addr: mail.Addr, From: "Valmennus <valmennus@school.example>", AllowInsecure: true,
 		Timeout: 10 * time.Second, Clock: clock})
 	require.NoError(t, err)
-	srv, err := NewServer(Config{Store: store, Sender: sender, Clock: clock, TickInterval: time.Hour, DispatchInterval: time.Hour})
+	eng, srv := newAPI(t, store, clock, nil)
+	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock})
 	require.NoError(t, err)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(l) }()
 	t.Cleanup(func() { _ = hs.Close() })
-	return &liveService{base: "http://" + l.Addr().String(), srv: srv, clock: clock, mail: mail, http: &http.Client{Timeout: 30 * time.Second}}
+	return &liveService{base: "http://" + l.Addr().String(), srv: srv, eng: eng, disp: disp, clock: clock, mail: mail,
+		http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// newAPI is the engine with the API's options over store, and the handler
+// over it with the development identities; opts adds to the handler's.
+func newAPI(t testing.TB, store coaching.Store, clock coaching.Clock, opts *Options) (*coaching.Engine, *Handler) {
+	t.Helper()
+	eo, err := EngineOptions()
+	require.NoError(t, err)
+	eo.Clock = clock
+	eng, err := coaching.New(store, eo)
+	require.NoError(t, err)
+	if opts == nil {
+		opts = &Options{}
+	}
+	if opts.Authenticator == nil {
+		opts.Authenticator = DevIdentities{}
+	}
+	h, err := New(eng, opts)
+	require.NoError(t, err)
+	return eng, h
 }
 
 // caller is a signed-in user: the headers the sign-on gateway would set.
@@ -251,7 +275,7 @@ func TestMinorsAbsenceEmailsTheGuardian(t *testing.T) {
 	assert.Len(t, r.json(t)["notices"], 1, "the day's digest, due at 15:00")
 
 	s.clock.Set(time.Date(2024, 4, 2, 15, 1, 0, 0, coaching.Helsinki))
-	rep, err := s.srv.Deliver(context.Background())
+	rep, err := s.disp.RunOnce(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Sent)
 	got := s.mail.Received()
@@ -431,34 +455,6 @@ func uniq(xs []float64) []float64 {
 	return out
 }
 
-// The command starts, serves and shuts down gracefully on its context.
-func TestRunServesAndShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	var logs bytes.Buffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, &logs, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("run ended early: %v", err)
-	}
-	res, err := http.Get("http://" + addr + "/healthz")
-	require.NoError(t, err)
-	res.Body.Close()
-	assert.Equal(t, http.StatusOK, res.StatusCode)
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("no graceful shutdown")
-	}
-	assert.Contains(t, logs.String(), "shutting down")
-	assert.Error(t, run(context.Background(), []string{"-sqlite", "a.db", "-postgres", "x"}, io.Discard, nil), "one store")
-}
-
 // The models are served as JSON documents that load back into equal
 // models, and as Mermaid diagrams.
 func TestModelsAsJSON(t *testing.T) {
@@ -471,7 +467,7 @@ func TestModelsAsJSON(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		loaded, err := coaching.LoadModel(r.body, Registry())
 		require.NoError(t, err)
-		served, ok := s.srv.Engine().Model(name)
+		served, ok := s.eng.Model(name)
 		require.True(t, ok)
 		assert.Equal(t, served.Mermaid(), loaded.Mermaid())
 		r = s.do(t, coachHdr, "GET", "/models/"+name+"/diagram", nil)

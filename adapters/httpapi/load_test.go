@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"context"
@@ -156,7 +156,7 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 		var entries int64
 		for _, cs := range ids {
 			for _, id := range cs {
-				require.NoError(b, s.srv.Engine().ReadCase(ctx, head, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
+				require.NoError(b, s.eng.ReadCase(ctx, head, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
 					trail, err := v.AuditTrail()
 					entries += int64(len(trail)) - 2
 					return err
@@ -173,7 +173,7 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 			if pause {
 				event, opts = "pause", &coaching.FireOptions{Reason: "load test"}
 			}
-			_, err := s.srv.Engine().Fire(ctx, coach, fresh[c][k], event, opts)
+			_, err := s.eng.Fire(ctx, coach, fresh[c][k], event, opts)
 			return err == nil
 		})
 		require.Zero(b, viaHTTP.failed, "every request is accepted: each client has cases of its own")

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"encoding/json"
@@ -16,57 +16,57 @@ import (
 
 // register lists the service's routes (Go's method-and-path patterns).
 // The OpenAPI test checks openapi.json against exactly this list.
-func (s *Server) register() {
-	s.routes = []route{
-		{method: "GET", pattern: "/healthz", handler: s.health, public: true},
-		{method: "GET", pattern: "/openapi.json", handler: s.openAPIDoc, public: true},
-		{method: "POST", pattern: "/enrolments", handler: s.enrol},
-		{method: "POST", pattern: "/imports", handler: s.importStudents},
-		{method: "GET", pattern: "/cases/{case}", handler: s.getCase},
-		{method: "GET", pattern: "/cases/{case}/events", handler: s.availableEvents},
-		{method: "POST", pattern: "/cases/{case}/events/{event}", handler: s.fire},
-		{method: "POST", pattern: "/attendance", handler: s.recordAttendance},
-		{method: "GET", pattern: "/cases/{case}/attendance", handler: s.attendance},
-		{method: "GET", pattern: "/cases/{case}/flags", handler: s.flags},
-		{method: "GET", pattern: "/cases/{case}/hoks", handler: s.getHOKS},
-		{method: "PUT", pattern: "/cases/{case}/hoks", handler: s.putHOKS},
-		{method: "POST", pattern: "/cases/{case}/hoks/approval", handler: s.approveHOKS},
-		{method: "GET", pattern: "/cases/{case}/hoks/summary", handler: s.hoksSummary},
-		{method: "GET", pattern: "/cases/{case}/notices", handler: s.notices},
-		{method: "GET", pattern: "/figures/valo", handler: s.valoFigures},
-		{method: "GET", pattern: "/models", handler: s.listModels},
-		{method: "GET", pattern: "/models/{model}", handler: s.modelDocument},
-		{method: "GET", pattern: "/models/{model}/diagram", handler: s.modelDiagram},
+func (h *Handler) register() {
+	h.routes = []route{
+		{method: "GET", pattern: "/healthz", handler: h.health, public: true},
+		{method: "GET", pattern: "/openapi.json", handler: h.openAPIDoc, public: true},
+		{method: "POST", pattern: "/enrolments", handler: h.enrol},
+		{method: "POST", pattern: "/imports", handler: h.importStudents},
+		{method: "GET", pattern: "/cases/{case}", handler: h.getCase},
+		{method: "GET", pattern: "/cases/{case}/events", handler: h.availableEvents},
+		{method: "POST", pattern: "/cases/{case}/events/{event}", handler: h.fire},
+		{method: "POST", pattern: "/attendance", handler: h.recordAttendance},
+		{method: "GET", pattern: "/cases/{case}/attendance", handler: h.attendance},
+		{method: "GET", pattern: "/cases/{case}/flags", handler: h.flags},
+		{method: "GET", pattern: "/cases/{case}/hoks", handler: h.getHOKS},
+		{method: "PUT", pattern: "/cases/{case}/hoks", handler: h.putHOKS},
+		{method: "POST", pattern: "/cases/{case}/hoks/approval", handler: h.approveHOKS},
+		{method: "GET", pattern: "/cases/{case}/hoks/summary", handler: h.hoksSummary},
+		{method: "GET", pattern: "/cases/{case}/notices", handler: h.notices},
+		{method: "GET", pattern: "/figures/valo", handler: h.valoFigures},
+		{method: "GET", pattern: "/models", handler: h.listModels},
+		{method: "GET", pattern: "/models/{model}", handler: h.modelDocument},
+		{method: "GET", pattern: "/models/{model}/diagram", handler: h.modelDiagram},
 	}
-	for _, rt := range s.routes {
-		s.mux.Handle(rt.method+" "+rt.pattern, s.handle(rt))
+	for _, rt := range h.routes {
+		h.mux.Handle(rt.method+" "+rt.pattern, h.handle(rt))
 	}
 }
 
 // Routes returns the registered routes as "METHOD /pattern".
-func (s *Server) Routes() []string {
-	out := make([]string, len(s.routes))
-	for i, rt := range s.routes {
+func (h *Handler) Routes() []string {
+	out := make([]string, len(h.routes))
+	for i, rt := range h.routes {
 		out[i] = rt.method + " " + rt.pattern
 	}
 	return out
 }
 
-func (s *Server) health(*http.Request, coaching.Actor) (int, any, error) {
+func (h *Handler) health(*http.Request, coaching.Actor) (int, any, error) {
 	return http.StatusOK, map[string]string{"status": "ok"}, nil
 }
 
-func (s *Server) openAPIDoc(*http.Request, coaching.Actor) (int, any, error) {
+func (h *Handler) openAPIDoc(*http.Request, coaching.Actor) (int, any, error) {
 	return http.StatusOK, rawBody{contentType: "application/json", data: openAPI}, nil
 }
 
 // enrol: POST /enrolments with coaching.EnrolParams as JSON.
-func (s *Server) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
 	var p coaching.EnrolParams
 	if err := decodeBody(r, &p); err != nil {
 		return 0, nil, err
 	}
-	c, err := s.eng.Enrol(r.Context(), a, p)
+	c, err := h.eng.Enrol(r.Context(), a, p)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Server) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
 // created: in the team_role given, or else in their own first team role
 // (personal_tutor, coach, …). An importer who holds none (a head of
 // studies) joins no team.
-func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) importStudents(r *http.Request, a coaching.Actor) (int, any, error) {
 	q := r.URL.Query()
 	strict, err := boolParam(q.Get("strict"), "strict")
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Server) importStudents(r *http.Request, a coaching.Actor) (int, any, er
 	if role := importerTeamRole(a, q.Get("team_role")); role != "" {
 		opts.Team = []coaching.TeamMember{{ActorID: a.ID, Role: role, Name: a.ID}}
 	}
-	rep, err := sis.Import(r.Context(), s.eng, a, r.Body, opts)
+	rep, err := sis.Import(r.Context(), h.eng, a, r.Body, opts)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -134,14 +134,14 @@ type caseView struct {
 	Audit []coaching.AuditEntry `json:"audit"`
 }
 
-func (s *Server) getCase(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) getCase(r *http.Request, a coaching.Actor) (int, any, error) {
 	id := coaching.CaseID(r.PathValue("case"))
-	c, err := s.eng.Case(r.Context(), a, id)
+	c, err := h.eng.Case(r.Context(), a, id)
 	if err != nil {
 		return 0, nil, err
 	}
 	var trail []coaching.AuditEntry
-	err = s.eng.ReadCase(r.Context(), a, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
+	err = h.eng.ReadCase(r.Context(), a, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
 		trail, err = v.AuditTrail()
 		return err
 	})
@@ -151,9 +151,9 @@ func (s *Server) getCase(r *http.Request, a coaching.Actor) (int, any, error) {
 	return http.StatusOK, caseView{Case: c, Audit: trail}, nil
 }
 
-func (s *Server) availableEvents(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) availableEvents(r *http.Request, a coaching.Actor) (int, any, error) {
 	var evs []string
-	err := s.eng.ReadCase(r.Context(), a, coaching.OpFireEvent, coaching.CaseID(r.PathValue("case")), func(v *coaching.CaseView) error {
+	err := h.eng.ReadCase(r.Context(), a, coaching.OpFireEvent, coaching.CaseID(r.PathValue("case")), func(v *coaching.CaseView) error {
 		var err error
 		evs, err = v.Available()
 		return err
@@ -176,7 +176,7 @@ type fireRequest struct {
 	ExpectedVersion int64 `json:"expected_version,omitempty"`
 }
 
-func (s *Server) fire(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) fire(r *http.Request, a coaching.Actor) (int, any, error) {
 	var in fireRequest
 	if r.ContentLength != 0 {
 		if err := decodeBody(r, &in); err != nil {
@@ -194,7 +194,7 @@ func (s *Server) fire(r *http.Request, a coaching.Actor) (int, any, error) {
 	if len(in.Payload) > 0 {
 		opts.Payload = in.Payload
 	}
-	res, err := s.eng.Fire(r.Context(), a, coaching.CaseID(r.PathValue("case")), r.PathValue("event"), opts)
+	res, err := h.eng.Fire(r.Context(), a, coaching.CaseID(r.PathValue("case")), r.PathValue("event"), opts)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -206,19 +206,19 @@ type attendanceRequest struct {
 	Marks []attendance.MarkInput `json:"marks"`
 }
 
-func (s *Server) recordAttendance(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) recordAttendance(r *http.Request, a coaching.Actor) (int, any, error) {
 	var in attendanceRequest
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
-	res, err := s.att.Record(r.Context(), a, in.Marks)
+	res, err := h.att.Record(r.Context(), a, in.Marks)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, res, nil
 }
 
-func (s *Server) attendance(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) attendance(r *http.Request, a coaching.Actor) (int, any, error) {
 	var from, to coaching.Date
 	pr := &coaching.ValidationError{Subject: "query"}
 	for _, p := range []struct {
@@ -236,7 +236,7 @@ func (s *Server) attendance(r *http.Request, a coaching.Actor) (int, any, error)
 	if len(pr.Problems) > 0 {
 		return 0, nil, pr
 	}
-	marks, err := s.att.Marks(r.Context(), a, coaching.CaseID(r.PathValue("case")), from, to)
+	marks, err := h.att.Marks(r.Context(), a, coaching.CaseID(r.PathValue("case")), from, to)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -245,8 +245,8 @@ func (s *Server) attendance(r *http.Request, a coaching.Actor) (int, any, error)
 
 // getHOKS returns the latest version as eHOKS JSON; its number is the
 // ETag, to send back as If-Match with a change.
-func (s *Server) getHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
-	v, err := s.plans.Current(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+func (h *Handler) getHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
+	v, err := h.plans.Current(r.Context(), a, coaching.CaseID(r.PathValue("case")))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -259,7 +259,7 @@ func (s *Server) getHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
 
 // putHOKS stores a changed plan (eHOKS JSON) as a draft or an update; the
 // If-Match header names the version it was made from (none for the first).
-func (s *Server) putHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) putHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
 	basedOn, err := ifMatch(r)
 	if err != nil {
 		return 0, nil, err
@@ -272,7 +272,7 @@ func (s *Server) putHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	v, err := s.plans.SaveDraft(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, p)
+	v, err := h.plans.SaveDraft(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, p)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -285,7 +285,7 @@ type approvalRequest struct {
 	On coaching.Date `json:"on,omitzero"`
 }
 
-func (s *Server) approveHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) approveHOKS(r *http.Request, a coaching.Actor) (int, any, error) {
 	basedOn, err := ifMatch(r)
 	if err != nil {
 		return 0, nil, err
@@ -300,17 +300,17 @@ func (s *Server) approveHOKS(r *http.Request, a coaching.Actor) (int, any, error
 		}
 	}
 	if in.On.IsZero() {
-		in.On = coaching.DateOf(s.clock.Now())
+		in.On = coaching.DateOf(h.eng.Clock().Now())
 	}
-	v, err := s.plans.Approve(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, in.On)
+	v, err := h.plans.Approve(r.Context(), a, coaching.CaseID(r.PathValue("case")), basedOn, in.On)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, versionView(v), nil
 }
 
-func (s *Server) hoksSummary(r *http.Request, a coaching.Actor) (int, any, error) {
-	sum, err := s.plans.Summary(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+func (h *Handler) hoksSummary(r *http.Request, a coaching.Actor) (int, any, error) {
+	sum, err := h.plans.Summary(r.Context(), a, coaching.CaseID(r.PathValue("case")))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -346,9 +346,9 @@ type versioned struct {
 	v hoks.Version
 }
 
-func (s *Server) notices(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) notices(r *http.Request, a coaching.Actor) (int, any, error) {
 	var ns []coaching.Notice
-	err := s.eng.ReadCase(r.Context(), a, coaching.OpReadNotices, coaching.CaseID(r.PathValue("case")), func(v *coaching.CaseView) error {
+	err := h.eng.ReadCase(r.Context(), a, coaching.OpReadNotices, coaching.CaseID(r.PathValue("case")), func(v *coaching.CaseView) error {
 		var err error
 		ns, err = v.Notices()
 		return err
@@ -365,9 +365,9 @@ func (s *Server) notices(r *http.Request, a coaching.Actor) (int, any, error) {
 // valoFigures: the VALO table and the ESF indicators of the actor's
 // organisation (a funder: across organisations), over the VALO model's
 // admitted participants.
-func (s *Server) valoFigures(r *http.Request, a coaching.Actor) (int, any, error) {
+func (h *Handler) valoFigures(r *http.Request, a coaching.Actor) (int, any, error) {
 	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
-	if _, err := outcomes.FromEngine(r.Context(), s.eng, a, coaching.CaseQuery{Model: coaching.ModelVALO}, admittedOnly{valo}, admittedOnly{esf}); err != nil {
+	if _, err := outcomes.FromEngine(r.Context(), h.eng, a, coaching.CaseQuery{Model: coaching.ModelVALO}, admittedOnly{valo}, admittedOnly{esf}); err != nil {
 		return 0, nil, err
 	}
 	table, err := valo.Table(outcomes.SeedOptions())
@@ -387,17 +387,13 @@ func (a admittedOnly) Add(in *outcomes.Input) {
 	}
 }
 
-func (s *Server) listModels(*http.Request, coaching.Actor) (int, any, error) {
-	names := make([]string, len(s.cfg.Models))
-	for i, m := range s.cfg.Models {
-		names[i] = m.Name()
-	}
-	return http.StatusOK, map[string][]string{"models": names}, nil
+func (h *Handler) listModels(*http.Request, coaching.Actor) (int, any, error) {
+	return http.StatusOK, map[string][]string{"models": h.models}, nil
 }
 
-func (s *Server) model(r *http.Request) (*coaching.Model, error) {
-	m, ok := s.eng.Model(r.PathValue("model"))
-	if !ok {
+func (h *Handler) model(r *http.Request) (*coaching.Model, error) {
+	m, ok := h.eng.Model(r.PathValue("model"))
+	if !ok || !slices.Contains(h.models, m.Name()) {
 		return nil, &coaching.NotFoundError{Kind: "model", ID: r.PathValue("model")}
 	}
 	return m, nil
@@ -405,20 +401,20 @@ func (s *Server) model(r *http.Request) (*coaching.Model, error) {
 
 // modelDocument returns the model as its JSON document (coaching.LoadModel
 // reads it back, given the same registry).
-func (s *Server) modelDocument(r *http.Request, _ coaching.Actor) (int, any, error) {
-	m, err := s.model(r)
+func (h *Handler) modelDocument(r *http.Request, _ coaching.Actor) (int, any, error) {
+	m, err := h.model(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	data, err := coaching.ModelJSON(m, s.registry)
+	data, err := coaching.ModelJSON(m, h.registry)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, rawBody{contentType: "application/json", data: data}, nil
 }
 
-func (s *Server) modelDiagram(r *http.Request, _ coaching.Actor) (int, any, error) {
-	m, err := s.model(r)
+func (h *Handler) modelDiagram(r *http.Request, _ coaching.Actor) (int, any, error) {
+	m, err := h.model(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -438,8 +434,8 @@ func boolParam(v, name string) (bool, error) {
 
 // flags serves the case's early-warning flags (they are attendance's, not
 // the case row's).
-func (s *Server) flags(r *http.Request, a coaching.Actor) (int, any, error) {
-	flags, err := s.att.Flags(r.Context(), a, coaching.CaseID(r.PathValue("case")))
+func (h *Handler) flags(r *http.Request, a coaching.Actor) (int, any, error) {
+	flags, err := h.att.Flags(r.Context(), a, coaching.CaseID(r.PathValue("case")))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1,0 +1,295 @@
+package httpapi
+
+import (
+	_ "embed"
+	"errors"
+	"log/slog"
+	"maps"
+	"net/http"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/referral"
+	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/pathway"
+)
+
+// openAPI is the API's OpenAPI 3.1 document, served at /openapi.json; a
+// test checks it against the routes registered in handlers.go.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the API's OpenAPI 3.1 document (a copy), as served at
+// /openapi.json.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
+
+// Authenticator is the port the handler asks for the caller's identity on
+// every request that needs one (every route but /healthz and
+// /openapi.json). It must be safe for concurrent use.
+//
+// Authenticate returns the engine's actor for r, or an error:
+//   - one wrapping [ErrUnauthenticated] when r carries no acceptable
+//     credentials (answered 401);
+//   - a [*HeaderError] when r's identity is ambiguous or reserved
+//     (answered 400 naming the header);
+//   - any other error when the identity could not be established (for
+//     example, its store was unreachable), answered 500 and logged.
+//
+// The actor's roles and relations are what the access policy trusts: an
+// Authenticator must never take them from anything the client controls
+// unless something it verifies vouches for them. The handler refuses an
+// actor with the engine's reserved system role or id itself (400).
+type Authenticator interface {
+	Authenticate(r *http.Request) (coaching.Actor, error)
+}
+
+// AuthenticatorFunc adapts a function to [Authenticator].
+type AuthenticatorFunc func(r *http.Request) (coaching.Actor, error)
+
+// Authenticate calls f(r).
+func (f AuthenticatorFunc) Authenticate(r *http.Request) (coaching.Actor, error) { return f(r) }
+
+// ErrUnauthenticated is the error an [Authenticator] wraps when a request
+// carries no acceptable credentials; the handler answers 401.
+var ErrUnauthenticated = errors.New("httpapi: the request is not signed in")
+
+// HeaderError is a request header an [Authenticator] refuses because the
+// identity it gives is ambiguous (given twice, a list where one value is
+// expected) or reserved; the handler answers 400 naming Header.
+type HeaderError struct {
+	Header string // the header's canonical name
+	Reason string
+}
+
+func (e *HeaderError) Error() string { return "header " + e.Header + ": " + e.Reason }
+
+// Options configure a [Handler]. Authenticator is required; every other
+// field has a default, documented beside it.
+type Options struct {
+	// Authenticator establishes the caller of every signed-in request.
+	// Required: there is no default, so that a host cannot serve the API
+	// without deciding how its users sign in. [DevIdentities] (unsafe,
+	// development only) reads the identity from request headers.
+	Authenticator Authenticator
+	// Logger receives one line per request and the details of every 500;
+	// each line carries the request's id. Default: discarded. Wrap the
+	// handler of the engine's logger with [LogHandler] to have the
+	// engine's lines carry the request id too.
+	Logger *slog.Logger
+	// Plans is the HOKS service behind /cases/{case}/hoks; default
+	// hoks.NewService(eng).
+	Plans *hoks.Service
+	// Attendance is the attendance service behind /attendance and the
+	// flags; default attendance.New(eng, nil).
+	Attendance *attendance.Service
+	// Models names the models GET /models lists and /models/{model}
+	// serves, in that order; each must be one the engine runs. Default:
+	// those of [DefaultModels] the engine runs.
+	Models []string
+	// Registry names the rules, payloads and effects of the models for
+	// their JSON documents; default [Registry].
+	Registry *coaching.ModelRegistry
+	// MaxBody bounds a request body, an import CSV included; a larger one
+	// is answered 413. Default 4 MiB (a class's attendance, an eHOKS
+	// document, an import file).
+	MaxBody int64
+}
+
+// Handler serves the API: an [http.Handler] a host mounts under any
+// prefix (with [http.StripPrefix]). Its routes are those of the OpenAPI
+// document ([OpenAPI]); a request no route takes gets a 404 or 405 as
+// problem details. A Handler is safe for concurrent use; it starts no
+// goroutines (the host runs the engine's dispatcher and ticker).
+type Handler struct {
+	eng      *coaching.Engine
+	plans    *hoks.Service
+	att      *attendance.Service
+	auth     Authenticator
+	log      *slog.Logger
+	models   []string
+	registry *coaching.ModelRegistry
+	maxBody  int64
+	mux      *http.ServeMux
+	routes   []route
+}
+
+// route is one registered operation; the OpenAPI test compares them with
+// the document.
+type route struct {
+	method, pattern string
+	handler         func(*http.Request, coaching.Actor) (int, any, error)
+	public          bool // no actor needed (health, the API document)
+}
+
+// Registry names everything the default models use: the built-in rules
+// and payloads, the HOKS rules, pathway's destination and follow-ups.
+func Registry() *coaching.ModelRegistry {
+	reg := coaching.BuiltinRegistry()
+	hoks.Register(reg)
+	pathway.Register(reg, nil)
+	return reg
+}
+
+// DefaultModels are the models the OpenAPI document describes: VALO (with
+// pathway's destinations and follow-ups on its exits and the HOKS rules)
+// and the first-year pilot.
+func DefaultModels() ([]*coaching.Model, error) {
+	spec := coaching.VALOSpec()
+	if err := pathway.Attach(&spec, nil, coaching.ValoClose, coaching.ValoDiscontinue, coaching.ValoRedirect); err != nil {
+		return nil, err
+	}
+	if err := hoks.AttachRules(&spec, coaching.ValoStartAcquisition, coaching.ValoStartDemonstration); err != nil {
+		return nil, err
+	}
+	valo, err := coaching.BuildModel(spec)
+	if err != nil {
+		return nil, err
+	}
+	return []*coaching.Model{valo, coaching.Pilot()}, nil
+}
+
+// EngineOptions returns engine options for the API as documented: the
+// [DefaultModels], pathway's and referral's timer handlers, and referral's
+// guarded documents (a store may hold referrals written by another host of
+// the same database, whose follow-ups the engine's ticks send and whose
+// traces it shows only as the referral rule allows). A host sets its
+// Clock, Logger and the rest on the result before [coaching.New].
+func EngineOptions() (*coaching.Options, error) {
+	models, err := DefaultModels()
+	if err != nil {
+		return nil, err
+	}
+	handlers := pathway.TimerHandlers(nil)
+	maps.Copy(handlers, referral.TimerHandlers(nil))
+	return &coaching.Options{Models: models, TimerHandlers: handlers, Documents: referral.Documents()}, nil
+}
+
+// New returns the API's handler over eng. opts must name an
+// Authenticator; its other fields default as documented on [Options].
+func New(eng *coaching.Engine, opts *Options) (*Handler, error) {
+	if eng == nil {
+		return nil, errors.New("httpapi: the engine is nil")
+	}
+	if opts == nil || opts.Authenticator == nil {
+		return nil, errors.New("httpapi: an Authenticator is required (DevIdentities is for development only)")
+	}
+	h := &Handler{eng: eng, auth: opts.Authenticator, log: opts.Logger, plans: opts.Plans, att: opts.Attendance,
+		registry: opts.Registry, maxBody: opts.MaxBody, mux: http.NewServeMux()}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = 4 << 20
+	}
+	if h.registry == nil {
+		h.registry = Registry()
+	}
+	var err error
+	if h.plans == nil {
+		if h.plans, err = hoks.NewService(eng); err != nil {
+			return nil, err
+		}
+	}
+	if h.att == nil {
+		if h.att, err = attendance.New(eng, nil); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Models != nil {
+		for _, name := range opts.Models {
+			if _, ok := eng.Model(name); !ok {
+				return nil, errors.New("httpapi: the engine runs no model " + name)
+			}
+		}
+		h.models = append([]string{}, opts.Models...)
+	} else {
+		defaults, err := DefaultModels()
+		if err != nil {
+			return nil, err
+		}
+		h.models = []string{}
+		for _, m := range defaults {
+			if _, ok := eng.Model(m.Name()); ok {
+				h.models = append(h.models, m.Name())
+			}
+		}
+	}
+	h.register()
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler. Every answer carries the request's
+// id (X-Request-Id: the client's when it is a short token, else a new
+// one), and so does every problem body and log line. A request no route
+// takes gets the mux's 404 or 405 (with its Allow header) as problem
+// details too.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := requestIDOf(r)
+	r = r.WithContext(withRequestID(r.Context(), id))
+	w.Header().Set(HeaderRequestID, id)
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+	}()
+	handler, pattern := h.mux.Handler(r)
+	if pattern != "" {
+		h.mux.ServeHTTP(sw, r)
+		return
+	}
+	rec := &statusRecorder{header: http.Header{}}
+	handler.ServeHTTP(rec, r)
+	if rec.status != http.StatusNotFound && rec.status != http.StatusMethodNotAllowed {
+		h.mux.ServeHTTP(sw, r) // e.g. a redirect to the clean path
+		return
+	}
+	if allow := rec.header.Get("Allow"); allow != "" {
+		sw.Header().Set("Allow", allow)
+	}
+	writeJSON(sw, rec.status, "application/problem+json", problem{Type: "about:blank", Title: http.StatusText(rec.status), Status: rec.status,
+		Detail: "no route takes " + r.Method + " " + r.URL.Path, Instance: r.URL.Path, RequestID: id})
+}
+
+// statusWriter remembers the status written, for the request's log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// statusRecorder keeps the status and headers the mux's fallback handler
+// writes, and drops its text body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
