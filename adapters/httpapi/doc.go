@@ -25,10 +25,12 @@
 //
 // Every route but /healthz and /openapi.json asks the [Authenticator] for
 // the caller, and the engine's access policy applies to that actor. There
-// is no default: [DevIdentities] takes the identity from request headers
-// anyone can set, so it is for development and tests only; a deployment
-// passes an authenticator that verifies something (an OpenID Connect
-// token, a gateway that proves itself).
+// is no default. Package adapters/httpauth provides authenticators that
+// verify something (an OpenID Connect bearer token, a gateway that proves
+// itself with an HMAC) and development identities that take the identity
+// from request headers anyone can set, for development and tests only; the
+// handler answers their refusals with their status and WWW-Authenticate
+// challenge.
 //
 // # Errors
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/smtp"
 	"github.com/valmennus/valmennus/coaching"
@@ -77,7 +78,7 @@ func newAPI(t testing.TB, store coaching.Store, clock coaching.Clock, opts *Opti
 		opts = &Options{}
 	}
 	if opts.Authenticator == nil {
-		opts.Authenticator = DevIdentities{}
+		opts.Authenticator = httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true})
 	}
 	h, err := New(eng, opts)
 	require.NoError(t, err)
@@ -88,10 +89,10 @@ func newAPI(t testing.TB, store coaching.Store, clock coaching.Clock, opts *Opti
 type caller map[string]string
 
 var (
-	coachHdr   = caller{HeaderActorID: "coach-1", HeaderActorRoles: "coach", HeaderOrganisation: "school-1"}
-	tutorHdr   = caller{HeaderActorID: "tutor-1", HeaderActorRoles: "personal_tutor", HeaderOrganisation: "school-1"}
-	teacherHdr = caller{HeaderActorID: "teacher-1", HeaderActorRoles: "teacher", HeaderOrganisation: "school-1"}
-	headHdr    = caller{HeaderActorID: "head-1", HeaderActorRoles: "head_of_studies", HeaderOrganisation: "school-1"}
+	coachHdr   = caller{httpauth.HeaderActorID: "coach-1", httpauth.HeaderActorRoles: "coach", httpauth.HeaderOrganisation: "school-1"}
+	tutorHdr   = caller{httpauth.HeaderActorID: "tutor-1", httpauth.HeaderActorRoles: "personal_tutor", httpauth.HeaderOrganisation: "school-1"}
+	teacherHdr = caller{httpauth.HeaderActorID: "teacher-1", httpauth.HeaderActorRoles: "teacher", httpauth.HeaderOrganisation: "school-1"}
+	headHdr    = caller{httpauth.HeaderActorID: "head-1", httpauth.HeaderActorRoles: "head_of_studies", httpauth.HeaderOrganisation: "school-1"}
 )
 
 type response struct {
@@ -283,7 +284,7 @@ func TestMinorsAbsenceEmailsTheGuardian(t *testing.T) {
 	assert.Equal(t, []string{"maija@koti.example"}, got[0].To)
 	assert.Contains(t, string(got[0].Data), "Matematiikka")
 
-	parent := caller{HeaderActorID: "parent-1", HeaderActorRoles: "guardian", HeaderOrganisation: "school-1"}
+	parent := caller{httpauth.HeaderActorID: "parent-1", httpauth.HeaderActorRoles: "guardian", httpauth.HeaderOrganisation: "school-1"}
 	r = s.do(t, parent, "GET", "/cases/"+id+"/notices", nil)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	assert.Len(t, r.json(t)["notices"], 1, "the guardian sees the notice sent to them")
@@ -318,7 +319,7 @@ func TestEarlyWarningFlags(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	assert.NotContains(t, r.json(t)["case"], "flags", "the case row keeps no flags")
 
-	parent := caller{HeaderActorID: "parent-1", HeaderActorRoles: "guardian", HeaderOrganisation: "school-1"}
+	parent := caller{httpauth.HeaderActorID: "parent-1", httpauth.HeaderActorRoles: "guardian", httpauth.HeaderOrganisation: "school-1"}
 	r = s.do(t, parent, "GET", "/cases/"+id+"/flags", nil)
 	requireProblem(t, r, http.StatusForbidden)
 }
@@ -336,7 +337,7 @@ func TestGuardianReadingAnotherStudent(t *testing.T) {
 	r := s.do(t, tutorHdr, "GET", "/cases/"+ids[0], nil)
 	pid := r.json(t)["case"].(map[string]any)["participant_id"].(string)
 	// The sign-on vouches that parent-1 is Eetu's guardian.
-	parent := caller{HeaderActorID: "parent-1", HeaderActorRoles: "guardian", HeaderOrganisation: "school-1", HeaderGuardianOf: pid}
+	parent := caller{httpauth.HeaderActorID: "parent-1", httpauth.HeaderActorRoles: "guardian", httpauth.HeaderOrganisation: "school-1", httpauth.HeaderGuardianOf: pid}
 
 	r = s.do(t, parent, "GET", "/cases/"+ids[0]+"/attendance", nil)
 	assert.Equal(t, http.StatusOK, r.status, "%s", r.body)

@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/valmennus/valmennus/adapters/httpapi"
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 )
 
 // A host mounts the API under /coaching/ in its own mux, beside its own
-// routes. DevIdentities is for development only: the caller says who it
+// routes. httpauth.DevIdentities is for development only: the caller says who it
 // is in X-Actor-* headers.
 func Example() {
 	opts, err := httpapi.EngineOptions()
@@ -23,7 +24,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: httpapi.DevIdentities{}})
+	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: httpauth.NewDevIdentities(nil)})
 	if err != nil {
 		panic(err)
 	}
@@ -46,8 +47,8 @@ func Example() {
 }
 
 func signedIn(r *http.Request) *http.Request {
-	r.Header.Set(httpapi.HeaderActorID, "coach-1")
-	r.Header.Set(httpapi.HeaderActorRoles, "coach")
-	r.Header.Set(httpapi.HeaderOrganisation, "school-1")
+	r.Header.Set(httpauth.HeaderActorID, "coach-1")
+	r.Header.Set(httpauth.HeaderActorRoles, "coach")
+	r.Header.Set(httpauth.HeaderOrganisation, "school-1")
 	return r
 }

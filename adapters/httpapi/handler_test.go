@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -52,7 +53,7 @@ func serve(h http.Handler, method, path string, body string, headers ...string) 
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
-var coachHeaders = []string{HeaderActorID, "coach-1", HeaderActorRoles, "coach", HeaderOrganisation, "school-1"}
+var coachHeaders = []string{httpauth.HeaderActorID, "coach-1", httpauth.HeaderActorRoles, "coach", httpauth.HeaderOrganisation, "school-1"}
 
 // An import file or a body larger than MaxBody is a 413, not a 500, and
 // is not logged as a failure.
@@ -61,7 +62,7 @@ func TestOversizedBodiesAre413(t *testing.T) {
 	_, h := newAPI(t, memory.New(), nil, &Options{MaxBody: 512, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	csv := "external_id;given_names;family_name;birth_date;email;language;group;start_date\r\n" +
 		strings.Repeat("S1;Eetu;Esimerkki;2008-06-30;eetu@example.fi;fi;TVO24A;2024-03-01\r\n", 20)
-	tutor := []string{HeaderActorID, "tutor-1", HeaderActorRoles, "personal_tutor", HeaderOrganisation, "school-1"}
+	tutor := []string{httpauth.HeaderActorID, "tutor-1", httpauth.HeaderActorRoles, "personal_tutor", httpauth.HeaderOrganisation, "school-1"}
 	for _, tc := range []struct{ name, method, path, body string }{
 		{"an import CSV", "POST", "/imports?model=first_year_pilot", csv},
 		{"a strict import CSV", "POST", "/imports?model=first_year_pilot&strict=true", csv},
@@ -89,7 +90,7 @@ func TestRequestIDs(t *testing.T) {
 	eo.Logger = log
 	eng, err := coaching.New(memory.New(), eo)
 	require.NoError(t, err)
-	h, err := New(eng, &Options{Authenticator: DevIdentities{}, Logger: log})
+	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true}), Logger: log})
 	require.NoError(t, err)
 
 	r := serve(h, "GET", "/cases/nope", "", append([]string{HeaderRequestID, "abc-123"}, coachHeaders...)...)
@@ -174,6 +175,15 @@ func TestTheAuthenticatorPort(t *testing.T) {
 				assert.Contains(t, logs.String(), "secret detail")
 				assert.Contains(t, logs.String(), "request_id="+p["request_id"].(string))
 			}},
+		{name: "an httpauth token refused", err: &httpauth.Error{Reason: httpauth.ReasonInvalidToken, Scheme: "Bearer", Realm: "valmennus",
+			Description: "the token does not verify", Err: errors.New("cause for the log only")}, status: http.StatusUnauthorized,
+			check: func(t *testing.T, p map[string]any) {
+				assert.Equal(t, "the token does not verify", p["detail"])
+				assert.NotContains(t, mustJSON(t, p), "cause for the log only")
+			}},
+		{name: "an httpauth header refused", err: &httpauth.Error{Reason: httpauth.ReasonMalformedRequest, Header: httpauth.HeaderActorID,
+			Description: "given twice"}, status: http.StatusBadRequest,
+			check: func(t *testing.T, p map[string]any) { assert.Equal(t, httpauth.HeaderActorID, p["header"]) }},
 		{name: "the reserved role", actor: coaching.Actor{ID: "x", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleSystem}},
 			status: http.StatusBadRequest},
 		{name: "the reserved id", actor: coaching.Actor{ID: "System", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}},
@@ -183,6 +193,13 @@ func TestTheAuthenticatorPort(t *testing.T) {
 			give = func() (coaching.Actor, error) { return tc.actor, tc.err }
 			r := serve(h, "GET", "/cases/nope", "")
 			p := requireProblem(t, r, tc.status)
+			var ae *httpauth.Error
+			if errors.As(tc.err, &ae) && ae.Challenge() != "" {
+				assert.Equal(t, ae.Challenge(), r.header.Get("WWW-Authenticate"))
+				assert.Contains(t, r.header.Get("WWW-Authenticate"), `error="invalid_token"`)
+			} else {
+				assert.Empty(t, r.header.Get("WWW-Authenticate"))
+			}
 			if tc.check != nil {
 				tc.check(t, p)
 			}
@@ -216,12 +233,12 @@ func TestNewOptions(t *testing.T) {
 	require.NoError(t, err)
 	_, err = New(eng, nil)
 	assert.ErrorContains(t, err, "Authenticator")
-	_, err = New(nil, &Options{Authenticator: DevIdentities{}})
+	_, err = New(nil, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true})})
 	assert.Error(t, err)
-	_, err = New(eng, &Options{Authenticator: DevIdentities{}, Models: []string{"valo", "nope"}})
+	_, err = New(eng, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true}), Models: []string{"valo", "nope"}})
 	assert.ErrorContains(t, err, "nope")
 
-	h, err := New(eng, &Options{Authenticator: DevIdentities{}, Models: []string{coaching.ModelPilot}})
+	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true}), Models: []string{coaching.ModelPilot}})
 	require.NoError(t, err)
 	r := serve(h, "GET", "/models", "", coachHeaders...)
 	require.Equal(t, http.StatusOK, r.status)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/internal/strictjson"
@@ -41,6 +42,9 @@ type problem struct {
 	// RequestID is the request's id, as in its X-Request-Id answer header
 	// and its log lines.
 	RequestID string `json:"request_id,omitempty"`
+
+	// challenge is the WWW-Authenticate header of a refused sign-on.
+	challenge string
 }
 
 // reservedError is an actor claiming the engine's own identity.
@@ -82,8 +86,21 @@ func problemOf(err error) problem {
 		he   *HeaderError
 		re   *reservedError
 		mbe  *http.MaxBytesError
+		ae   *httpauth.Error
 	)
 	switch {
+	case errors.As(err, &ae):
+		// The authenticators of adapters/httpauth: their status and
+		// challenge, and their fixed description (never the cause).
+		p := problem{Type: problemBase + "unauthenticated", Title: "Not signed in", Status: ae.Status(), Detail: ae.Description,
+			Header: ae.Header, challenge: ae.Challenge()}
+		if ae.Header != "" {
+			p.Detail = "header " + ae.Header + ": " + ae.Description
+		}
+		if p.Status == http.StatusBadRequest {
+			p.Type, p.Title = problemBase+"invalid-sign-on-header", "Invalid sign-on header"
+		}
+		return p
 	case errors.As(err, &he):
 		return problem{Type: problemBase + "invalid-sign-on-header", Title: "Invalid sign-on header", Status: http.StatusBadRequest,
 			Detail: he.Error(), Header: he.Header}
@@ -163,6 +180,12 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			p := problemOf(err)
 			p.Instance = r.URL.Path
 			p.RequestID = RequestID(r.Context())
+			if p.challenge != "" {
+				w.Header().Set("WWW-Authenticate", p.challenge)
+			}
+			if p.Status == http.StatusUnauthorized || p.Type == problemBase+"invalid-sign-on-header" {
+				w.Header().Set("Cache-Control", "no-store")
+			}
 			if p.Status == http.StatusInternalServerError {
 				h.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", p.RequestID),
 					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))

@@ -30,6 +30,9 @@ func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 // /openapi.json). It must be safe for concurrent use.
 //
 // Authenticate returns the engine's actor for r, or an error:
+//   - an [*httpauth.Error] (the authenticators of adapters/httpauth):
+//     answered with its status (401 or 400), its WWW-Authenticate
+//     challenge and its description, never its cause;
 //   - one wrapping [ErrUnauthenticated] when r carries no acceptable
 //     credentials (answered 401);
 //   - a [*HeaderError] when r's identity is ambiguous or reserved
@@ -70,8 +73,9 @@ func (e *HeaderError) Error() string { return "header " + e.Header + ": " + e.Re
 type Options struct {
 	// Authenticator establishes the caller of every signed-in request.
 	// Required: there is no default, so that a host cannot serve the API
-	// without deciding how its users sign in. [DevIdentities] (unsafe,
-	// development only) reads the identity from request headers.
+	// without deciding how its users sign in. Package adapters/httpauth
+	// has OpenID Connect, a gateway that proves itself with an HMAC, and
+	// development identities (unsafe) read from request headers.
 	Authenticator Authenticator
 	// Logger receives one line per request and the details of every 500;
 	// each line carries the request's id. Default: discarded. Wrap the
@@ -173,7 +177,7 @@ func New(eng *coaching.Engine, opts *Options) (*Handler, error) {
 		return nil, errors.New("httpapi: the engine is nil")
 	}
 	if opts == nil || opts.Authenticator == nil {
-		return nil, errors.New("httpapi: an Authenticator is required (DevIdentities is for development only)")
+		return nil, errors.New("httpapi: an Authenticator is required (see adapters/httpauth)")
 	}
 	h := &Handler{eng: eng, auth: opts.Authenticator, log: opts.Logger, plans: opts.Plans, att: opts.Attendance,
 		registry: opts.Registry, maxBody: opts.MaxBody, mux: http.NewServeMux()}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/adapters/memory"
 )
 
@@ -44,25 +45,25 @@ func TestSignOnHeadersAreUnambiguous(t *testing.T) {
 	r := s.do(t, coachHdr, "POST", "/enrolments", e)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 
-	coach := [][2]string{{HeaderActorID, "coach-1"}, {HeaderActorRoles, "coach"}, {HeaderOrganisation, "school-1"}}
+	coach := [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "coach"}, {httpauth.HeaderOrganisation, "school-1"}}
 	plus := func(extra ...[2]string) [][2]string { return append(append([][2]string{}, coach...), extra...) }
 	for _, tc := range []struct {
 		name    string
 		headers [][2]string
 		header  string
 	}{
-		{"a second actor id", plus([2]string{HeaderActorID, "parent-9"}), HeaderActorID},
-		{"a second role list", plus([2]string{HeaderActorRoles, "head_of_studies"}), HeaderActorRoles},
-		{"a second organisation", plus([2]string{HeaderOrganisation, "school-2"}), HeaderOrganisation},
-		{"a second guardian list", plus([2]string{HeaderGuardianOf, "p-1"}, [2]string{HeaderGuardianOf, "p-2"}), HeaderGuardianOf},
-		{"a second participant", plus([2]string{HeaderSelf, "p-1"}, [2]string{HeaderSelf, "p-2"}), HeaderSelf},
-		{"a second purpose", plus([2]string{HeaderPurpose, "a"}, [2]string{HeaderPurpose, "b"}), HeaderPurpose},
-		{"a comma-joined actor id", [][2]string{{HeaderActorID, "parent-9, coach-1"}, {HeaderActorRoles, "coach"}, {HeaderOrganisation, "school-1"}}, HeaderActorID},
-		{"a comma-joined organisation", [][2]string{{HeaderActorID, "coach-1"}, {HeaderActorRoles, "coach"}, {HeaderOrganisation, "school-2,school-1"}}, HeaderOrganisation},
-		{"a comma-joined participant", plus([2]string{HeaderSelf, "p-1,p-2"}), HeaderSelf},
-		{"the reserved role", [][2]string{{HeaderActorID, "coach-1"}, {HeaderActorRoles, "coach, system"}, {HeaderOrganisation, "school-1"}}, HeaderActorRoles},
-		{"the reserved role in capitals", [][2]string{{HeaderActorID, "coach-1"}, {HeaderActorRoles, "SYSTEM"}, {HeaderOrganisation, "school-1"}}, HeaderActorRoles},
-		{"the reserved id", [][2]string{{HeaderActorID, "system"}, {HeaderActorRoles, "coach"}, {HeaderOrganisation, "school-1"}}, HeaderActorID},
+		{"a second actor id", plus([2]string{httpauth.HeaderActorID, "parent-9"}), httpauth.HeaderActorID},
+		{"a second role list", plus([2]string{httpauth.HeaderActorRoles, "head_of_studies"}), httpauth.HeaderActorRoles},
+		{"a second organisation", plus([2]string{httpauth.HeaderOrganisation, "school-2"}), httpauth.HeaderOrganisation},
+		{"a second guardian list", plus([2]string{httpauth.HeaderGuardianOf, "p-1"}, [2]string{httpauth.HeaderGuardianOf, "p-2"}), httpauth.HeaderGuardianOf},
+		{"a second participant", plus([2]string{httpauth.HeaderSelf, "p-1"}, [2]string{httpauth.HeaderSelf, "p-2"}), httpauth.HeaderSelf},
+		{"a second purpose", plus([2]string{httpauth.HeaderPurpose, "a"}, [2]string{httpauth.HeaderPurpose, "b"}), httpauth.HeaderPurpose},
+		{"a comma-joined actor id", [][2]string{{httpauth.HeaderActorID, "parent-9, coach-1"}, {httpauth.HeaderActorRoles, "coach"}, {httpauth.HeaderOrganisation, "school-1"}}, httpauth.HeaderActorID},
+		{"a comma-joined organisation", [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "coach"}, {httpauth.HeaderOrganisation, "school-2,school-1"}}, httpauth.HeaderOrganisation},
+		{"a comma-joined participant", plus([2]string{httpauth.HeaderSelf, "p-1,p-2"}), httpauth.HeaderSelf},
+		{"the reserved role", [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "coach, system"}, {httpauth.HeaderOrganisation, "school-1"}}, httpauth.HeaderActorRoles},
+		{"the reserved role in capitals", [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "SYSTEM"}, {httpauth.HeaderOrganisation, "school-1"}}, httpauth.HeaderActorRoles},
+		{"the reserved id", [][2]string{{httpauth.HeaderActorID, "system"}, {httpauth.HeaderActorRoles, "coach"}, {httpauth.HeaderOrganisation, "school-1"}}, httpauth.HeaderActorID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := s.rawDo(t, "GET", "/cases/case-1", nil, tc.headers)
@@ -78,9 +79,9 @@ func TestSignOnHeadersAreUnambiguous(t *testing.T) {
 
 	// A purpose with commas is one free-text value; a list header given once
 	// with several values is what the gateway sends.
-	r = s.rawDo(t, "GET", "/cases/case-1", nil, plus([2]string{HeaderPurpose, "planning, follow-up"}))
+	r = s.rawDo(t, "GET", "/cases/case-1", nil, plus([2]string{httpauth.HeaderPurpose, "planning, follow-up"}))
 	assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	r = s.rawDo(t, "GET", "/cases/case-1", nil, [][2]string{{HeaderActorID, "coach-1"}, {HeaderActorRoles, "coach, teacher"}, {HeaderOrganisation, "school-1"}})
+	r = s.rawDo(t, "GET", "/cases/case-1", nil, [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "coach, teacher"}, {httpauth.HeaderOrganisation, "school-1"}})
 	assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
 }
 
@@ -107,7 +108,7 @@ func TestImportWithoutTeamRoleKeepsTheImporterOnTheCases(t *testing.T) {
 
 	// The first of the importer's roles that a team member holds: a
 	// counsellor who is also a teacher joins as the counsellor.
-	counsellor := caller{HeaderActorID: "counsellor-1", HeaderActorRoles: "head_of_studies,study_counsellor,teacher", HeaderOrganisation: "school-1"}
+	counsellor := caller{httpauth.HeaderActorID: "counsellor-1", httpauth.HeaderActorRoles: "head_of_studies,study_counsellor,teacher", httpauth.HeaderOrganisation: "school-1"}
 	r = s.do(t, counsellor, "POST", "/imports?model=first_year_pilot", strings.ReplaceAll(csv, "\nS", "\nT"))
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	id := r.json(t)["enrolled"].([]any)[0].(map[string]any)["case"].(string)

@@ -10,7 +10,7 @@
 // No sign-on is configured yet, so without -dev-identities every signed-in
 // request is a 401. -dev-identities (UNSAFE: development only) takes the
 // caller's identity from X-Actor-* request headers that anyone may set;
-// see httpapi.DevIdentities. The API is described by its OpenAPI document,
+// see httpauth.DevIdentities. The API is described by its OpenAPI document,
 // served at /openapi.json.
 package main
 
@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/valmennus/valmennus/adapters/httpapi"
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/adapters/smtp"
@@ -123,7 +124,9 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	var auth httpapi.Authenticator = noSignOn
 	if *devIdentities {
 		log.Warn("UNSAFE: -dev-identities: callers say who they are in X-Actor-* headers; for development only")
-		auth = httpapi.DevIdentities{}
+		// The relation headers too, as the README's session uses them,
+		// until relations come from the participant records.
+		auth = httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true})
 	}
 	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: auth, Logger: log})
 	if err != nil {
