@@ -246,3 +246,10 @@ func TestNewOptions(t *testing.T) {
 	requireProblem(t, serve(h, "GET", "/models/valo", "", coachHeaders...), http.StatusNotFound)
 	assert.Equal(t, http.StatusOK, serve(h, "GET", "/models/first_year_pilot", "", coachHeaders...).status)
 }
+
+// The authenticators of adapters/httpauth satisfy the port.
+var (
+	_ Authenticator = (*httpauth.OIDC)(nil)
+	_ Authenticator = (*httpauth.Gateway)(nil)
+	_ Authenticator = (*httpauth.DevIdentities)(nil)
+)
