@@ -90,7 +90,7 @@ func TestRequestIDs(t *testing.T) {
 	eo.Logger = log
 	eng, err := coaching.New(memory.New(), eo)
 	require.NoError(t, err)
-	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true}), Logger: log})
+	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(nil), Logger: log})
 	require.NoError(t, err)
 
 	r := serve(h, "GET", "/cases/nope", "", append([]string{HeaderRequestID, "abc-123"}, coachHeaders...)...)
@@ -233,12 +233,12 @@ func TestNewOptions(t *testing.T) {
 	require.NoError(t, err)
 	_, err = New(eng, nil)
 	assert.ErrorContains(t, err, "Authenticator")
-	_, err = New(nil, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true})})
+	_, err = New(nil, &Options{Authenticator: httpauth.NewDevIdentities(nil)})
 	assert.Error(t, err)
-	_, err = New(eng, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true}), Models: []string{"valo", "nope"}})
+	_, err = New(eng, &Options{Authenticator: httpauth.NewDevIdentities(nil), Models: []string{"valo", "nope"}})
 	assert.ErrorContains(t, err, "nope")
 
-	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true}), Models: []string{coaching.ModelPilot}})
+	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(nil), Models: []string{coaching.ModelPilot}})
 	require.NoError(t, err)
 	r := serve(h, "GET", "/models", "", coachHeaders...)
 	require.Equal(t, http.StatusOK, r.status)

@@ -124,9 +124,9 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	var auth httpapi.Authenticator = noSignOn
 	if *devIdentities {
 		log.Warn("UNSAFE: -dev-identities: callers say who they are in X-Actor-* headers; for development only")
-		// The relation headers too, as the README's session uses them,
-		// until relations come from the participant records.
-		auth = httpauth.NewDevIdentities(&httpauth.DevOptions{AssertRelations: true})
+		// Relations come from the participant records: relation headers
+		// are refused.
+		auth = httpauth.NewDevIdentities(nil)
 	}
 	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: auth, Logger: log})
 	if err != nil {

@@ -96,9 +96,9 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	assert.Error(t, run(context.Background(), []string{"-sqlite", "a.db", "-postgres", "x"}, io.Discard, nil), "one store")
 }
 
-// With -dev-identities (logged as unsafe) the headers are the caller; the
-// request's id is in the answer's header, its problem body and its log
-// line.
+// With -dev-identities (logged as unsafe) the headers are the caller,
+// but not whose guardian it is; the request's id is in the answer's
+// header, its problem body and its log line.
 func TestRunWithDevIdentities(t *testing.T) {
 	base, logs := startRun(t, "-dev-identities")
 	assert.Contains(t, logs.String(), "UNSAFE")
@@ -107,4 +107,10 @@ func TestRunWithDevIdentities(t *testing.T) {
 	assert.Equal(t, "req-42", res.Header.Get("X-Request-Id"))
 	assert.Equal(t, "req-42", p["request_id"])
 	assert.Contains(t, logs.String(), "request_id=req-42")
+
+	// Relations come from the records: a caller naming its own ward is refused.
+	res, p = get(t, base+"/cases/case-1", "X-Actor-Id", "parent-9", "X-Actor-Roles", "guardian", "X-Actor-Organisation", "school-1",
+		"X-Actor-Guardian-Of", "p-1")
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "X-Actor-Guardian-Of", p["header"])
 }
