@@ -88,8 +88,11 @@ type Guardian struct {
 	// when they sign in (e.g. their OpenID Connect subject, as the
 	// authenticator forms it), linked at import from the student
 	// information system: an actor with the guardian role whose id equals
-	// it — or equals ID — is this participant's guardian
-	// (RelationGuardianOf). Relations are never taken from the caller.
+	// it is this participant's guardian (RelationGuardianOf). Without a
+	// SignOn an actor whose id equals ID is (a host whose actor ids are
+	// its own records'); with one, ID no longer is, so that an id made up
+	// at import is no credential. Relations are never taken from the
+	// caller.
 	SignOn   string   `json:"sign_on,omitempty"`
 	Name     string   `json:"name"`
 	Contact  Contact  `json:"contact"`
@@ -281,7 +284,7 @@ func (p Participant) Validate(today Date) error {
 		pr.add("language", "must be fi, sv or en")
 	}
 	p.Contact.validate(&pr, "contact")
-	seen := map[string]bool{}
+	seen, signOns := map[string]bool{}, map[string]bool{}
 	for i, g := range p.Guardians {
 		prefix := fmt.Sprintf("guardians[%d]", i)
 		if strings.TrimSpace(g.ID) == "" {
@@ -293,6 +296,14 @@ func (p Participant) Validate(today Date) error {
 		checkName(&pr, prefix+".name", g.Name)
 		checkText(&pr, prefix+".id", g.ID, 200)
 		checkText(&pr, prefix+".sign_on", g.SignOn, 255)
+		switch {
+		case g.SignOn == "":
+		case g.SignOn == p.SignOn:
+			pr.add(prefix+".sign_on", "is the student's own sign-on id")
+		case signOns[g.SignOn]:
+			pr.add(prefix+".sign_on", "is another guardian's sign-on id")
+		}
+		signOns[g.SignOn] = true
 		if ContainsIdentityCode(g.SignOn) {
 			pr.add(prefix+".sign_on", "looks like a personal identity code: link the sign-on's pseudonymous subject instead")
 		}

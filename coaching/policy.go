@@ -485,7 +485,10 @@ func relations(out []Relation, a Actor, c *Case, p *Participant, pid Participant
 	}
 	if p != nil && a.HasRole(RoleGuardian) {
 		for _, g := range p.Guardians {
-			if g.ID != "" && g.ID == a.ID || g.SignOn != "" && g.SignOn == a.ID {
+			// A guardian linked to a sign-on id is recognised by it
+			// alone: their record id (made up at import) is then no
+			// credential anyone could claim.
+			if g.SignOn != "" && g.SignOn == a.ID || g.SignOn == "" && g.ID != "" && g.ID == a.ID {
 				out = append(out, Relation{Kind: RelationGuardianOf, Participant: p.ID})
 				break
 			}

@@ -53,4 +53,27 @@ func TestSignOnIsValidated(t *testing.T) {
 	err := p.Validate(coaching.NewDate(2026, 9, 1))
 	ct.RequireInvalid(t, err, "sign_on")
 	ct.RequireInvalid(t, err, "guardians[0].sign_on")
+
+	p = ct.Minor(coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.SignOn = "idp|x"
+		p.Guardians[0].SignOn = "idp|x"
+	})
+	p.ID = "p-2"
+	ct.RequireInvalid(t, p.Validate(coaching.NewDate(2026, 9, 1)), "guardians[0].sign_on")
+	p.Guardians[0].SignOn = "idp|g"
+	p.Guardians = append(p.Guardians, coaching.Guardian{ID: "guardian-2", Name: "Toinen", SignOn: "idp|g"})
+	ct.RequireInvalid(t, p.Validate(coaching.NewDate(2026, 9, 1)), "guardians[1].sign_on")
+}
+
+// A guardian linked to a sign-on id is recognised by it alone: the record
+// id made up at import is no credential once a sign-on id is linked.
+func TestGuardianRecordIDIsNoCredentialOnceLinked(t *testing.T) {
+	ctx := context.Background()
+	env := ct.New(t, nil)
+	c := env.Enrol(t, coaching.ModelPilot, ct.Minor(coaching.NewDate(2027, 5, 1), func(p *coaching.Participant) {
+		p.Guardians[0].SignOn = "broker|pekka"
+	}), ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))
+	byRecordID := coaching.Actor{ID: "guardian-1", Organisation: c.Organisation, Roles: []coaching.Role{coaching.RoleGuardian}}
+	err := env.Engine.ReadCase(ctx, byRecordID, coaching.OpReadNotices, c.ID, func(*coaching.CaseView) error { return nil })
+	assert.Equal(t, coaching.RuleGuardianRelation, ct.RequireForbidden(t, err).Rule)
 }

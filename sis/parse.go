@@ -529,12 +529,19 @@ func columnOf(field string, guardianOf []int) string {
 func markDuplicates(rows []*checkedRow) {
 	byID := map[string][]*checkedRow{}
 	byCode := map[string][]*checkedRow{}
+	bySignOn := map[string][]*checkedRow{}
 	for _, r := range rows {
 		if r.row.externalID != "" {
 			byID[r.row.externalID] = append(byID[r.row.externalID], r)
 		}
 		if r.code != "" {
 			byCode[r.code] = append(byCode[r.code], r)
+		}
+		// A student's sign-on id names one student: on two rows it would
+		// let one of them read the other's data. (A guardian of two
+		// students has one sign-on id on both rows.)
+		if id := r.row.participant.SignOn; id != "" {
+			bySignOn[id] = append(bySignOn[id], r)
 		}
 	}
 	mark := func(groups map[string][]*checkedRow, col, what string) {
@@ -560,6 +567,7 @@ func markDuplicates(rows []*checkedRow) {
 	}
 	mark(byID, colExternalID, "external id")
 	mark(byCode, colIdentityCode, "identity code")
+	mark(bySignOn, colSignOn, "sign-on id")
 	for _, r := range rows {
 		slices.SortStableFunc(r.problems, func(a, b RowProblem) int {
 			return slices.Index(columns, a.Column) - slices.Index(columns, b.Column)

@@ -60,4 +60,16 @@ func TestSignOnColumnsLinkTheSignedIn(t *testing.T) {
 	require.Len(t, rep.Problems, 1)
 	assert.Equal(t, "sign_on", rep.Problems[0].Column)
 	assert.NotContains(t, rep.Problems[0].Message, code)
+
+	// One sign-on id on two students' rows: neither is enrolled.
+	rep, err = sis.Import(ctx, eng, tutor, strings.NewReader(header+
+		"S3;Eila;Aho;2010-05-14;Pekka Aho;idp|same;broker|aho\n"+
+		"S4;Eero;Aho;2011-06-15;Pekka Aho;idp|same;broker|aho\n"), sis.Options{Model: coaching.ModelPilot, Organisation: org})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Enrolled)
+	require.Len(t, rep.Problems, 2)
+	for _, p := range rep.Problems {
+		assert.Equal(t, "sign_on", p.Column)
+		assert.Contains(t, p.Message, "the same sign-on id is on line")
+	}
 }
