@@ -20,18 +20,25 @@ import (
 // forged token would cost a request to the provider and wait for it. This
 // one fetches again only for a kid it does not hold, and at most once per
 // refresh interval; a token naming a key it holds is verified against that
-// key alone. The signature itself is verified by go-jose.
+// key alone. The keys held are trusted for at most maxAge after the fetch
+// that brought them: after it, a token naming a held kid makes the set be
+// fetched again first (still at most once per interval), so that a key the
+// provider stopped publishing — retired, or withdrawn as compromised —
+// stops verifying tokens within maxAge even when no token names a new kid.
+// The signature itself is verified by go-jose.
 type keySet struct {
 	url      string
 	client   *http.Client
 	algs     []jose.SignatureAlgorithm
 	interval time.Duration
+	maxAge   time.Duration // how long fetched keys are trusted without a fetch
 	now      func() time.Time
 
-	mu       sync.RWMutex
-	keys     []jose.JSONWebKey
-	fetched  time.Time // zero before the first fetch
-	fetchErr error     // the last fetch's error, nil when it succeeded
+	mu          sync.RWMutex
+	keys        []jose.JSONWebKey
+	fetched     time.Time // the last fetch, failed or not; zero before the first
+	keysFetched time.Time // the last successful fetch, which brought keys
+	fetchErr    error     // the last fetch's error, nil when it succeeded
 
 	fetchMu sync.Mutex // one fetch at a time
 }
@@ -60,15 +67,15 @@ func (s *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 		return nil, errors.New("the token must have exactly one signature")
 	}
 	kid := jws.Signatures[0].Header.KeyID
-	keys, held := s.lookup(kid)
-	if !held {
+	keys, held, stale := s.lookup(kid)
+	if !held || stale {
 		if err := s.refresh(ctx); err != nil {
 			if p, ok := ctx.Value(fetchFailedKey{}).(*error); ok {
 				*p = err // go-oidc does not wrap the KeySet's error: tell Authenticate here
 			}
 			return nil, err
 		}
-		if keys, held = s.lookup(kid); !held {
+		if keys, held, _ = s.lookup(kid); !held {
 			return nil, errKeyNotFound
 		}
 	}
@@ -80,20 +87,22 @@ func (s *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 	return nil, errors.New("the token's signature does not verify")
 }
 
-// lookup returns the keys with kid (every key when kid is empty), and
-// whether there are any.
-func (s *keySet) lookup(kid string) ([]jose.JSONWebKey, bool) {
+// lookup returns the keys with kid (every key when kid is empty), whether
+// there are any, and whether the keys held are older than maxAge (then
+// they must be fetched again before they are trusted).
+func (s *keySet) lookup(kid string) (keys []jose.JSONWebKey, held, stale bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	stale = s.keysFetched.IsZero() || s.now().Sub(s.keysFetched) >= s.maxAge
 	if kid == "" {
-		return s.keys, len(s.keys) > 0
+		return s.keys, len(s.keys) > 0, stale
 	}
 	for _, k := range s.keys {
 		if k.KeyID == kid {
-			return []jose.JSONWebKey{k}, true
+			return []jose.JSONWebKey{k}, true, stale
 		}
 	}
-	return nil, false
+	return nil, false, stale
 }
 
 // refresh fetches the key set again unless it was fetched within the
@@ -117,7 +126,7 @@ func (s *keySet) refresh(ctx context.Context) error {
 		s.fetchErr = fmt.Errorf("%w: %w", errKeysUnavailable, err)
 		return s.fetchErr
 	}
-	s.keys, s.fetchErr = keys, nil
+	s.keys, s.keysFetched, s.fetchErr = keys, s.fetched, nil
 	return nil
 }
 

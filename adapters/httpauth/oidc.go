@@ -69,6 +69,15 @@ type OIDCOptions struct {
 	// (the token is then refused), so that forged tokens cannot make this
 	// service flood the provider. Defaults to 10 seconds.
 	KeyRefreshInterval time.Duration
+	// KeyMaxAge is how long fetched signing keys are trusted. After it, a
+	// token naming a key held makes the keys be fetched again before it
+	// is verified (still at most once per KeyRefreshInterval), so that a
+	// key the provider stopped publishing — retired, or withdrawn as
+	// compromised — stops verifying tokens within KeyMaxAge. If that fetch
+	// fails, tokens are refused with [ReasonUnavailable] (503) until the
+	// provider answers again: stale keys are not trusted. Defaults to 10
+	// minutes; it must not be less than KeyRefreshInterval.
+	KeyMaxAge time.Duration
 	// HTTPClient fetches the discovery document and the signing keys.
 	// Defaults to a client with a 10-second timeout.
 	HTTPClient *http.Client
@@ -107,6 +116,9 @@ func (o OIDCOptions) withDefaults() OIDCOptions {
 	if o.KeyRefreshInterval == 0 {
 		o.KeyRefreshInterval = 10 * time.Second
 	}
+	if o.KeyMaxAge == 0 {
+		o.KeyMaxAge = 10 * time.Minute
+	}
 	if o.Realm == "" {
 		o.Realm = "valmennus"
 	}
@@ -141,6 +153,9 @@ func (o OIDCOptions) validate() error {
 	if o.KeyRefreshInterval < 0 {
 		problems = append(problems, "KeyRefreshInterval must not be negative")
 	}
+	if o.KeyMaxAge < o.KeyRefreshInterval {
+		problems = append(problems, "KeyMaxAge must not be less than KeyRefreshInterval")
+	}
 	if o.ClockSkew < 0 || o.ClockSkew > maxClockSkew {
 		problems = append(problems, fmt.Sprintf("ClockSkew must be between 0 and %s", maxClockSkew))
 	}
@@ -164,7 +179,8 @@ func (o OIDCOptions) validate() error {
 // token's kid; a kid not yet seen makes the keys be fetched again (at most
 // once per [OIDCOptions].KeyRefreshInterval), so the provider's key
 // rotation needs no restart, while a bad signature under a known kid costs
-// no fetch. Expiry ("exp", required), "nbf" and "iat" are
+// no fetch. Keys held longer than [OIDCOptions].KeyMaxAge are fetched again
+// before they are trusted, so a key the provider withdraws stops verifying. Expiry ("exp", required), "nbf" and "iat" are
 // checked here, with [OIDCOptions].ClockSkew (go-oidc itself allows no
 // skew on exp and a fixed five minutes on nbf). The claims then become the
 // actor: the subject its id, the roles by the host's allow-list, the
@@ -199,7 +215,7 @@ func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
 	if err := provider.Claims(&meta); err != nil || meta.JWKSURL == "" {
 		return nil, fmt.Errorf("httpauth: OIDC discovery for %s names no jwks_uri", o.Issuer)
 	}
-	keys := &keySet{url: meta.JWKSURL, client: o.HTTPClient, interval: o.KeyRefreshInterval, now: o.Test.Now}
+	keys := &keySet{url: meta.JWKSURL, client: o.HTTPClient, interval: o.KeyRefreshInterval, maxAge: o.KeyMaxAge, now: o.Test.Now}
 	for _, alg := range o.SigningAlgorithms {
 		keys.algs = append(keys.algs, jose.SignatureAlgorithm(alg))
 	}
@@ -217,7 +233,8 @@ func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
 // [ReasonInvalidToken] for a token that does not verify,
 // [ReasonExpired], [ReasonNotYetValid], [ReasonIdentity] for claims
 // the mapping refuses, and [ReasonUnavailable] (503) when the token names
-// a key not held and the provider's keys cannot be fetched. The request's context bounds a fetch of the keys.
+// a key not held, or the keys held are older than KeyMaxAge, and the
+// provider's keys cannot be fetched. The request's context bounds a fetch of the keys.
 func (a *OIDC) Authenticate(r *http.Request) (coaching.Actor, error) {
 	actor, err := a.authenticate(r)
 	if err != nil {

@@ -166,6 +166,49 @@ func TestOIDCKeyRotationMidRun(t *testing.T) {
 	require.NoError(t, valid(next))
 }
 
+// A key the provider stops publishing stops verifying within KeyMaxAge
+// although no token names a new kid (review 5, item 1): the next key was
+// published before the first fetch, so no unknown kid ever makes the keys
+// be fetched again.
+func TestOIDCWithdrawnKeyStopsVerifyingAfterMaxAge(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	o := staffOptions(iss)
+	clock := now
+	o.Test.Now = func() time.Time { return clock }
+	a := newOIDC(t, iss, o)
+	old := iss.current()
+	next := iss.rotate("key-2") // published with key-1 from the start
+	valid := func(k *signingKey) error {
+		c := claims()(iss.URL())
+		c["iat"], c["exp"] = clock.Add(-time.Minute).Unix(), clock.Add(10*time.Minute).Unix()
+		_, err := a.Authenticate(bearerRequest(sign(k, c)))
+		return err
+	}
+	require.NoError(t, valid(old))
+	require.NoError(t, valid(next))
+	require.Equal(t, int64(1), iss.jwksFetch.Load())
+
+	iss.retire() // the provider withdraws key-1
+	clock = clock.Add(9 * time.Minute)
+	require.NoError(t, valid(old), "within KeyMaxAge the held keys are trusted")
+	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "no fetch within KeyMaxAge")
+
+	clock = clock.Add(2 * time.Minute) // past the default 10 minutes
+	require.NoError(t, valid(next))
+	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "a held kid past KeyMaxAge makes the keys be fetched again first")
+	var ae *httpauth.Error
+	require.ErrorAs(t, valid(old), &ae, "a withdrawn key no longer verifies")
+	assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason)
+	require.NoError(t, valid(next))
+	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "fresh keys again: no more fetches")
+
+	clock = clock.Add(11 * time.Minute)
+	iss.Close() // the provider is down when the keys are stale
+	require.ErrorAs(t, valid(next), &ae)
+	assert.Equal(t, httpauth.ReasonUnavailable, ae.Reason, "stale keys are not trusted when they cannot be fetched again")
+}
+
 func TestOIDCForgedTokensDoNotFloodTheProvider(t *testing.T) {
 	iss := newTestIssuer()
 	defer iss.Close()
@@ -283,6 +326,7 @@ func TestNewOIDCRefuses(t *testing.T) {
 		{"both organisations", func(o *httpauth.OIDCOptions) { o.Organisation = "school-1" }, "exactly one of OrganisationClaim and Organisation"},
 		{"no audience", func(o *httpauth.OIDCOptions) { o.Audience = "" }, "Audience is required"},
 		{"too much skew", func(o *httpauth.OIDCOptions) { o.ClockSkew = time.Hour }, "ClockSkew"},
+		{"keys trusted for less than the refresh interval", func(o *httpauth.OIDCOptions) { o.KeyMaxAge = time.Second }, "KeyMaxAge"},
 		{"an HMAC algorithm", func(o *httpauth.OIDCOptions) { o.SigningAlgorithms = []string{"HS256"} }, "not accepted"},
 		{"a discovery document naming another issuer", func(o *httpauth.OIDCOptions) { o.Issuer = iss.URL() + "/" }, "discovery"},
 	}
