@@ -25,7 +25,8 @@ type DevOptions struct {
 //
 // It still refuses an identity header given twice or a single-valued one
 // holding a comma-joined list (400), the reserved system role or id, and
-// a role that is not a coaching role.
+// a role that is not a coaching role, and an id shaped like a personal
+// identity code ([ReasonIdentity]).
 type DevIdentities struct {
 	opts DevOptions
 }
@@ -57,6 +58,9 @@ func (d *DevIdentities) Authenticate(r *http.Request) (coaching.Actor, error) {
 	}
 	if isReserved(id) {
 		return coaching.Actor{}, &Error{Reason: ReasonMalformedRequest, Header: HeaderActorID, Description: `"system" is the engine's own reserved identity`}
+	}
+	if e := refuseIdentityCode(id, HeaderActorID); e != nil {
+		return coaching.Actor{}, e
 	}
 	roles, e := parseRoles(r.Header.Get(HeaderActorRoles), HeaderActorRoles)
 	if e != nil {

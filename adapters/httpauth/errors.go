@@ -38,7 +38,8 @@ const (
 	ReasonNotYetValid Reason = "not_yet_valid"
 	// ReasonIdentity: the credentials verify but the identity they carry
 	// is not accepted: a role outside the host's allow-list, the reserved
-	// system role or id, no role, no subject, no organisation. A 401.
+	// system role or id, an id shaped like a personal identity code, no
+	// role, no subject, no organisation. A 401.
 	ReasonIdentity Reason = "identity"
 	// ReasonUnavailable: the credentials cannot be checked now — the
 	// identity provider's signing keys cannot be fetched. A 503 with

@@ -137,7 +137,8 @@ var gatewaySingle = map[string]bool{
 // request with neither identity nor proof; [ReasonInvalidToken] for
 // identity without a proof or with a wrong one; [ReasonExpired] for a
 // timestamp outside the replay window; [ReasonIdentity] for an unknown
-// role, the system role or id, or a missing organisation.
+// role, the system role or id, an id shaped like a personal identity
+// code, or a missing organisation.
 func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
 	if e := refuseDuplicates(r, gatewaySingle, append(IdentityHeaders, HeaderPurpose)...); e != nil {
 		return coaching.Actor{}, e
@@ -186,6 +187,9 @@ func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
 	}
 	if isReserved(id) {
 		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Header: HeaderActorID, Description: `"system" is the engine's own reserved identity`}
+	}
+	if e := refuseIdentityCode(id, HeaderActorID); e != nil {
+		return coaching.Actor{}, e
 	}
 	roles, e := parseRoles(r.Header.Get(HeaderActorRoles), HeaderActorRoles)
 	if e != nil {

@@ -37,6 +37,20 @@ var IdentityHeaders = []string{
 	HeaderGatewayTimestamp, HeaderGatewaySignature,
 }
 
+// refuseIdentityCode refuses an actor id shaped like a Finnish personal
+// identity code: actor ids are logged and shown (the access log, notices,
+// the event trail), so a host that took a sign-on broker's national
+// identification number as the subject would otherwise print identity
+// codes wherever actor ids are printed. The description does not echo
+// the id.
+func refuseIdentityCode(id, header string) *Error {
+	if !coaching.ContainsIdentityCode(id) {
+		return nil
+	}
+	return &Error{Reason: ReasonIdentity, Header: header,
+		Description: "the user id is shaped like a personal identity code; actor ids must not hold one"}
+}
+
 // reservedSystem is the engine's own id and role, which no caller gets.
 const reservedSystem = "system"
 

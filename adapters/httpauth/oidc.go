@@ -328,6 +328,9 @@ func (a *OIDC) actorOf(claims map[string]any, purpose string) (coaching.Actor, *
 	if isReserved(sub) || isReserved(id) {
 		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: `the subject "system" is reserved for the engine itself`}
 	}
+	if e := refuseIdentityCode(id, ""); e != nil {
+		return coaching.Actor{}, e
+	}
 	var values []string
 	switch v := claim(claims, a.opts.RolesClaim).(type) {
 	case string:
