@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -184,6 +185,15 @@ func TestTheAuthenticatorPort(t *testing.T) {
 		{name: "an httpauth header refused", err: &httpauth.Error{Reason: httpauth.ReasonMalformedRequest, Header: httpauth.HeaderActorID,
 			Description: "given twice"}, status: http.StatusBadRequest,
 			check: func(t *testing.T, p map[string]any) { assert.Equal(t, httpauth.HeaderActorID, p["header"]) }},
+		{name: "the identity provider unavailable", err: &httpauth.Error{Reason: httpauth.ReasonUnavailable, Scheme: "Bearer", Realm: "valmennus",
+			Description: "the keys cannot be fetched", RetryAfter: 1500 * time.Millisecond, Err: errors.New("dial tcp: refused")}, status: http.StatusServiceUnavailable,
+			check: func(t *testing.T, p map[string]any) {
+				// review 5, item 5: a 503 is not "Not signed in", and keeps Retry-After.
+				assert.Equal(t, "https://valmennus.example/problems/identity-provider-unavailable", p["type"])
+				assert.Equal(t, "Identity provider unavailable", p["title"])
+				assert.Equal(t, "the keys cannot be fetched", p["detail"])
+				assert.NotContains(t, mustJSON(t, p), "dial tcp")
+			}},
 		{name: "the reserved role", actor: coaching.Actor{ID: "x", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleSystem}},
 			status: http.StatusBadRequest},
 		{name: "the reserved id", actor: coaching.Actor{ID: "System", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}},
@@ -199,6 +209,14 @@ func TestTheAuthenticatorPort(t *testing.T) {
 				assert.Contains(t, r.header.Get("WWW-Authenticate"), `error="invalid_token"`)
 			} else {
 				assert.Empty(t, r.header.Get("WWW-Authenticate"))
+			}
+			if tc.err != nil && r.status != http.StatusInternalServerError {
+				assert.Equal(t, "no-store", r.header.Get("Cache-Control"), "an answer about credentials is not cached")
+			}
+			if r.status == http.StatusServiceUnavailable {
+				assert.Equal(t, "2", r.header.Get("Retry-After"), "Retry-After in whole seconds, rounded up")
+			} else {
+				assert.Empty(t, r.header.Get("Retry-After"))
 			}
 			if tc.check != nil {
 				tc.check(t, p)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/coaching"
@@ -45,6 +47,11 @@ type problem struct {
 
 	// challenge is the WWW-Authenticate header of a refused sign-on.
 	challenge string
+	// retryAfter is the Retry-After of a 503 (the identity provider
+	// unavailable); 0 for none.
+	retryAfter time.Duration
+	// noStore marks an answer about the caller's credentials: never cached.
+	noStore bool
 }
 
 // reservedError is an actor claiming the engine's own identity.
@@ -92,13 +99,20 @@ func problemOf(err error) problem {
 	case errors.As(err, &ae):
 		// The authenticators of adapters/httpauth: their status and
 		// challenge, and their fixed description (never the cause).
+		// A 503 (the provider's keys cannot be fetched) is not a refusal:
+		// the credentials may well be valid, so it has a type of its own
+		// and says when to try again.
 		p := problem{Type: problemBase + "unauthenticated", Title: "Not signed in", Status: ae.Status(), Detail: ae.Description,
-			Header: ae.Header, challenge: ae.Challenge()}
+			Header: ae.Header, challenge: ae.Challenge(), noStore: true}
 		if ae.Header != "" {
 			p.Detail = "header " + ae.Header + ": " + ae.Description
 		}
-		if p.Status == http.StatusBadRequest {
+		switch p.Status {
+		case http.StatusBadRequest:
 			p.Type, p.Title = problemBase+"invalid-sign-on-header", "Invalid sign-on header"
+		case http.StatusServiceUnavailable:
+			p.Type, p.Title = problemBase+"identity-provider-unavailable", "Identity provider unavailable"
+			p.retryAfter = ae.RetryAfter
 		}
 		return p
 	case errors.As(err, &he):
@@ -183,7 +197,10 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			if p.challenge != "" {
 				w.Header().Set("WWW-Authenticate", p.challenge)
 			}
-			if p.Status == http.StatusUnauthorized || p.Type == problemBase+"invalid-sign-on-header" {
+			if p.retryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(p.retryAfter.Seconds()))))
+			}
+			if p.noStore || p.Status == http.StatusUnauthorized || p.Type == problemBase+"invalid-sign-on-header" {
 				w.Header().Set("Cache-Control", "no-store")
 			}
 			if p.Status == http.StatusInternalServerError {

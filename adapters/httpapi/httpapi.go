@@ -32,7 +32,10 @@ func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 // Authenticate returns the engine's actor for r, or an error:
 //   - an [*httpauth.Error] (the authenticators of adapters/httpauth):
 //     answered with its status (401 or 400), its WWW-Authenticate
-//     challenge and its description, never its cause;
+//     challenge and its description, never its cause, with
+//     Cache-Control: no-store; a 503 (the identity provider's keys cannot
+//     be fetched: the credentials may be valid) has the problem type
+//     identity-provider-unavailable and the error's Retry-After;
 //   - one wrapping [ErrUnauthenticated] when r carries no acceptable
 //     credentials (answered 401);
 //   - a [*HeaderError] when r's identity is ambiguous or reserved
