@@ -92,9 +92,12 @@ func (i *testIssuer) current() *signingKey {
 	return i.keys[0]
 }
 
-// sign signs claims with k (RS256, kid in the header).
-func sign(k *signingKey, claims map[string]any) string {
-	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", k.kid)
+// sign signs claims with k (RS256, kid in the header, typ JWT).
+func sign(k *signingKey, claims map[string]any) string { return signTyped(k, "JWT", claims) }
+
+// signTyped signs claims with k and typ in the header.
+func signTyped(k *signingKey, typ jose.ContentType, claims map[string]any) string {
+	opts := (&jose.SignerOptions{}).WithType(typ).WithHeader("kid", k.kid)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: k.priv}, opts)
 	if err != nil {
 		panic(err)

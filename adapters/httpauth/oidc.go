@@ -26,6 +26,18 @@ type OIDCOptions struct {
 	// Audience is this service's client id or API identifier: a token's
 	// "aud" must contain it.
 	Audience string
+	// AuthorizedParties, when set, lists the client ids whose tokens are
+	// accepted: a token carrying "azp" (the party it was issued to) must
+	// name one of them, so that an ID token the provider issued to another
+	// application that lists this service among its audiences is not an
+	// API credential here. A token without "azp" is not refused by it.
+	// Empty (the default): "azp" is not checked.
+	AuthorizedParties []string
+	// TokenType, when set, is the JOSE header "typ" a token must carry,
+	// compared without case and with or without "application/": "at+jwt"
+	// accepts only RFC 9068 access tokens, refusing ID tokens ("JWT").
+	// Empty (the default): "typ" is not checked.
+	TokenType string
 
 	// SubjectClaim names the claim that becomes the actor's id. Defaults
 	// to "sub".
@@ -153,6 +165,11 @@ func (o OIDCOptions) validate() error {
 	if o.KeyRefreshInterval < 0 {
 		problems = append(problems, "KeyRefreshInterval must not be negative")
 	}
+	for _, p := range o.AuthorizedParties {
+		if strings.TrimSpace(p) == "" {
+			problems = append(problems, "AuthorizedParties: an empty client id")
+		}
+	}
 	if o.KeyMaxAge < o.KeyRefreshInterval {
 		problems = append(problems, "KeyMaxAge must not be less than KeyRefreshInterval")
 	}
@@ -180,7 +197,9 @@ func (o OIDCOptions) validate() error {
 // once per [OIDCOptions].KeyRefreshInterval), so the provider's key
 // rotation needs no restart, while a bad signature under a known kid costs
 // no fetch. Keys held longer than [OIDCOptions].KeyMaxAge are fetched again
-// before they are trusted, so a key the provider withdraws stops verifying. Expiry ("exp", required), "nbf" and "iat" are
+// before they are trusted, so a key the provider withdraws stops verifying.
+// With [OIDCOptions].AuthorizedParties and TokenType a host accepts only
+// its own clients' tokens, or only access tokens. Expiry ("exp", required), "nbf" and "iat" are
 // checked here, with [OIDCOptions].ClockSkew (go-oidc itself allows no
 // skew on exp and a fixed five minutes on nbf). The claims then become the
 // actor: the subject its id, the roles by the host's allow-list, the
@@ -192,6 +211,7 @@ func (o OIDCOptions) validate() error {
 type OIDC struct {
 	opts     OIDCOptions
 	verifier *oidc.IDTokenVerifier
+	algs     []jose.SignatureAlgorithm
 }
 
 // NewOIDC builds an OIDC authenticator. It fetches the provider's
@@ -224,7 +244,7 @@ func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
 		SupportedSigningAlgs: o.SigningAlgorithms,
 		SkipExpiryCheck:      true, // checked in Authenticate, with the host's clock skew
 	})
-	return &OIDC{opts: o, verifier: verifier}, nil
+	return &OIDC{opts: o, verifier: verifier, algs: keys.algs}, nil
 }
 
 // Authenticate returns the actor of the request's bearer token, or an
@@ -268,6 +288,9 @@ func (a *OIDC) authenticate(r *http.Request) (coaching.Actor, *Error) {
 	if err := tok.Claims(&claims); err != nil {
 		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Description: "the token's claims could not be read", Err: err}
 	}
+	if e := a.checkParty(raw, claims); e != nil {
+		return coaching.Actor{}, e
+	}
 	if e := a.checkTimes(claims); e != nil {
 		return coaching.Actor{}, e
 	}
@@ -282,6 +305,39 @@ func bearer(h string) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
+}
+
+// checkParty checks the token's type and authorized party, when the host
+// configured them. The token has verified: nothing here is reported for a
+// forged one.
+func (a *OIDC) checkParty(raw string, claims map[string]any) *Error {
+	if want := a.opts.TokenType; want != "" {
+		jws, err := jose.ParseSigned(raw, a.algs)
+		if err != nil || len(jws.Signatures) != 1 {
+			return &Error{Reason: ReasonInvalidToken, Description: "the token could not be verified", Err: err}
+		}
+		typ, _ := jws.Signatures[0].Header.ExtraHeaders[jose.HeaderType].(string)
+		if !strings.EqualFold(mediaType(typ), mediaType(want)) {
+			return &Error{Reason: ReasonInvalidToken, Description: "the token is not of the type this service accepts"}
+		}
+	}
+	if len(a.opts.AuthorizedParties) > 0 {
+		if v, present := claims["azp"]; present {
+			azp, _ := v.(string)
+			if !slices.Contains(a.opts.AuthorizedParties, azp) {
+				return &Error{Reason: ReasonInvalidToken, Description: "the token was issued to a client this service does not accept"}
+			}
+		}
+	}
+	return nil
+}
+
+// mediaType drops the "application/" of a JOSE "typ" (RFC 7515 §4.1.9).
+func mediaType(typ string) string {
+	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
+		return typ[len("application/"):]
+	}
+	return typ
 }
 
 func (a *OIDC) checkTimes(claims map[string]any) *Error {

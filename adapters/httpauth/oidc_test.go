@@ -209,6 +209,36 @@ func TestOIDCWithdrawnKeyStopsVerifyingAfterMaxAge(t *testing.T) {
 	assert.Equal(t, httpauth.ReasonUnavailable, ae.Reason, "stale keys are not trusted when they cannot be fetched again")
 }
 
+// An ID token the provider issued to another application that lists this
+// service among its audiences is no credential here when the host names
+// its authorized parties, or asks for access tokens by type (review 5).
+func TestOIDCAuthorizedPartiesAndTokenType(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	o := staffOptions(iss)
+	o.AuthorizedParties = []string{"valmennus-web"}
+	a := newOIDC(t, iss, o)
+	auth := func(tok string) error { _, err := a.Authenticate(bearerRequest(tok)); return err }
+	k := iss.current()
+	require.NoError(t, auth(sign(k, claims(set("azp", "valmennus-web"))(iss.URL()))))
+	require.NoError(t, auth(sign(k, claims()(iss.URL()))), "a token without azp is not refused by it")
+	var ae *httpauth.Error
+	require.ErrorAs(t, auth(sign(k, claims(set("azp", "other-client"))(iss.URL()))), &ae)
+	assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason)
+	require.ErrorAs(t, auth(sign(k, claims(set("azp", 7))(iss.URL()))), &ae)
+	assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason)
+
+	o = staffOptions(iss)
+	o.TokenType = "at+jwt"
+	a = newOIDC(t, iss, o)
+	require.NoError(t, auth(signTyped(k, "at+jwt", claims()(iss.URL()))))
+	require.NoError(t, auth(signTyped(k, "application/AT+JWT", claims()(iss.URL()))))
+	require.ErrorAs(t, auth(sign(k, claims()(iss.URL()))), &ae, "an ID token (typ JWT) is refused")
+	assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason)
+	require.ErrorAs(t, auth(signTyped(k, "", claims()(iss.URL()))), &ae, "no typ is refused")
+	assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason)
+}
+
 func TestOIDCForgedTokensDoNotFloodTheProvider(t *testing.T) {
 	iss := newTestIssuer()
 	defer iss.Close()
@@ -326,6 +356,7 @@ func TestNewOIDCRefuses(t *testing.T) {
 		{"both organisations", func(o *httpauth.OIDCOptions) { o.Organisation = "school-1" }, "exactly one of OrganisationClaim and Organisation"},
 		{"no audience", func(o *httpauth.OIDCOptions) { o.Audience = "" }, "Audience is required"},
 		{"too much skew", func(o *httpauth.OIDCOptions) { o.ClockSkew = time.Hour }, "ClockSkew"},
+		{"an empty authorized party", func(o *httpauth.OIDCOptions) { o.AuthorizedParties = []string{" "} }, "AuthorizedParties"},
 		{"keys trusted for less than the refresh interval", func(o *httpauth.OIDCOptions) { o.KeyMaxAge = time.Second }, "KeyMaxAge"},
 		{"an HMAC algorithm", func(o *httpauth.OIDCOptions) { o.SigningAlgorithms = []string{"HS256"} }, "not accepted"},
 		{"a discovery document naming another issuer", func(o *httpauth.OIDCOptions) { o.Issuer = iss.URL() + "/" }, "discovery"},
