@@ -20,7 +20,8 @@
 //     host's allow-list ([OIDCOptions]).
 //   - [Gateway]: identity set by a trusted reverse proxy that authenticated
 //     the user, accepted only with the proxy's proof: an HMAC-SHA256 over
-//     the identity headers, the request and a timestamp, with a secret
+//     the identity headers, the request (method, host, target and a digest
+//     of the body) and a timestamp, with a secret
 //     shared with the proxy ([GatewayOptions] documents the headers and the
 //     exact string signed).
 //   - [DevIdentities]: UNSAFE, for development only: whoever sends the

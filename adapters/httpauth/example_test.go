@@ -83,7 +83,12 @@ func ExampleGateway() {
 	r.Header.Set(httpauth.HeaderActorRoles, "personal_tutor")
 	r.Header.Set(httpauth.HeaderOrganisation, "school-1")
 	r.Header.Set(httpauth.HeaderGatewayTimestamp, strconv.FormatInt(now.Unix(), 10))
-	r.Header.Set(httpauth.HeaderGatewaySignature, httpauth.SignGateway(secret, r))
+	sig, err := httpauth.SignGateway(secret, r)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r.Header.Set(httpauth.HeaderGatewaySignature, sig)
 
 	actor, err := auth.Authenticate(r)
 	fmt.Println(actor.ID, actor.Organisation, actor.Roles, err)

@@ -1,11 +1,13 @@
 package httpauth
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,24 +27,34 @@ import (
 //	X-Actor-Timestamp     the time of signing, in decimal Unix seconds
 //	X-Actor-Signature     the proof: lowercase hex of HMAC-SHA256(secret, S)
 //
-// where the signed string S is these seven lines joined by "\n" (no
+// where the signed string S is these ten lines joined by "\n" (no
 // trailing newline), each header value byte for byte as sent:
 //
-//	valmennus-gateway-v1
+//	valmennus-gateway-v2
 //	<X-Actor-Timestamp>
-//	<request method, e.g. GET>
+//	<request method, e.g. POST>
+//	<Host, as sent in the Host header, e.g. api.example.fi>
 //	<request target as sent on the request line, e.g. /coaching/cases/c-1?x=1>
+//	<lowercase hex SHA-256 of the request body (of nothing when there is none)>
 //	<X-Actor-Id>
 //	<X-Actor-Roles>
 //	<X-Actor-Organisation>
+//	<X-Purpose, empty when not sent>
 //
 // The request target is [http.Request].RequestURI as this server receives
 // it, before any prefix is stripped: a proxy that rewrites paths signs the
-// rewritten one. Signing the method and the target binds the proof to one
-// request: a captured proof does not authenticate another path, and is
-// refused after the replay window. X-Purpose (the stated purpose of the
-// access, not an identity) is not signed. X-Actor-Guardian-Of and
-// X-Actor-Participant are refused: relations come from the records.
+// rewritten one. Signing the method, the host, the target and the body
+// binds the proof to one request: a captured proof does not authenticate
+// another path, another host's service sharing the secret, or the same
+// path with another body (a replayed POST within the window carries the
+// very same command, which the engine's idempotency keys and versions
+// guard), and is refused after the replay window. The stated purpose of
+// the access is signed too, since it is recorded in the access log.
+// X-Actor-Guardian-Of and X-Actor-Participant are refused: relations come
+// from the records.
+//
+// To check the body's digest the gateway reads the whole body (at most
+// MaxBody bytes) before the handler does, and hands the handler a copy.
 type GatewayOptions struct {
 	// Secrets are the keys shared with the proxy, each at least 32 bytes.
 	// A proof made with any of them is accepted, so that a key can be
@@ -52,6 +64,12 @@ type GatewayOptions struct {
 	// ReplayWindow is how far the timestamp may lie from this server's
 	// clock, either way. Defaults to 30 seconds; at most 5 minutes.
 	ReplayWindow time.Duration
+	// MaxBody bounds the body the gateway reads to check its digest; a
+	// larger body is refused with an error wrapping [*http.MaxBytesError]
+	// (an HTTP adapter answers 413). Defaults to 32 MiB. The HTTP adapter's
+	// own, smaller, limit applies first when it wraps the body before
+	// asking the authenticator (adapters/httpapi does).
+	MaxBody int64
 
 	// Test holds settings for tests.
 	Test struct {
@@ -62,7 +80,7 @@ type GatewayOptions struct {
 }
 
 // GatewaySignatureVersion is the first line of the string a gateway signs.
-const GatewaySignatureVersion = "valmennus-gateway-v1"
+const GatewaySignatureVersion = "valmennus-gateway-v2"
 
 const minGatewaySecret = 32
 
@@ -73,15 +91,24 @@ const minGatewaySecret = 32
 type Gateway struct {
 	secrets [][]byte
 	window  time.Duration
+	maxBody int64
 	now     func() time.Time
 }
+
+const defaultGatewayMaxBody = 32 << 20
 
 // NewGateway builds a Gateway authenticator.
 func NewGateway(opts *GatewayOptions) (*Gateway, error) {
 	if opts == nil || len(opts.Secrets) == 0 {
 		return nil, errors.New("httpauth: gateway options: at least one secret is required")
 	}
-	g := &Gateway{window: opts.ReplayWindow, now: opts.Test.Now}
+	g := &Gateway{window: opts.ReplayWindow, maxBody: opts.MaxBody, now: opts.Test.Now}
+	if g.maxBody < 0 {
+		return nil, errors.New("httpauth: gateway options: MaxBody must not be negative")
+	}
+	if g.maxBody == 0 {
+		g.maxBody = defaultGatewayMaxBody
+	}
 	for i, s := range opts.Secrets {
 		if len(s) < minGatewaySecret {
 			return nil, fmt.Errorf("httpauth: gateway options: secret %d is shorter than %d bytes", i, minGatewaySecret)
@@ -103,27 +130,67 @@ func NewGateway(opts *GatewayOptions) (*Gateway, error) {
 // SignGateway returns the proof a gateway sets in X-Actor-Signature for a
 // request with these identity header values, as [GatewayOptions]
 // describes. It is for the proxy's side (and tests); it reads the method,
-// the request target and the identity and timestamp headers from r.
-func SignGateway(secret []byte, r *http.Request) string {
+// the host, the request target, the body and the identity, purpose and
+// timestamp headers from r. It reads r's body to digest it and puts back
+// an unread copy (setting GetBody and ContentLength too); the error is
+// the body's read error.
+func SignGateway(secret []byte, r *http.Request) (string, error) {
+	digest, err := bodyDigest(r, -1)
+	if err != nil {
+		return "", fmt.Errorf("httpauth: signing for the gateway: %w", err)
+	}
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(gatewayString(r)))
-	return hex.EncodeToString(m.Sum(nil))
+	m.Write([]byte(gatewayString(r, digest)))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// bodyDigest reads r's body (at most limit bytes when limit ≥ 0), puts
+// back an unread copy and returns the lowercase hex SHA-256 of it.
+func bodyDigest(r *http.Request, limit int64) (string, error) {
+	var data []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		src := io.Reader(r.Body)
+		if limit >= 0 {
+			src = io.LimitReader(r.Body, limit+1)
+		}
+		var err error
+		data, err = io.ReadAll(src)
+		_ = r.Body.Close()
+		if err != nil {
+			return "", err
+		}
+		if limit >= 0 && int64(len(data)) > limit {
+			return "", &http.MaxBytesError{Limit: limit}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		r.ContentLength = int64(len(data))
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // gatewayString is the string signed.
-func gatewayString(r *http.Request) string {
+func gatewayString(r *http.Request, digest string) string {
 	target := r.RequestURI
 	if target == "" { // a client-side request, as a proxy builds it
 		target = r.URL.RequestURI()
+	}
+	host := r.Host
+	if host == "" && r.URL != nil {
+		host = r.URL.Host
 	}
 	return strings.Join([]string{
 		GatewaySignatureVersion,
 		r.Header.Get(HeaderGatewayTimestamp),
 		r.Method,
+		host,
 		target,
+		digest,
 		r.Header.Get(HeaderActorID),
 		r.Header.Get(HeaderActorRoles),
 		r.Header.Get(HeaderOrganisation),
+		r.Header.Get(HeaderPurpose),
 	}, "\n")
 }
 
@@ -136,7 +203,9 @@ var gatewaySingle = map[string]bool{
 // before anything else) or a relation header; [ReasonMissing] for a
 // request with neither identity nor proof; [ReasonInvalidToken] for
 // identity without a proof or with a wrong one; [ReasonExpired] for a
-// timestamp outside the replay window; [ReasonIdentity] for an unknown
+// timestamp outside the replay window (the proof covers the body, which is
+// read first: a body that cannot be read or is larger than MaxBody gives
+// an error that is not an *Error); [ReasonIdentity] for an unknown
 // role, the system role or id, an id shaped like a personal identity
 // code, or a missing organisation.
 func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
@@ -162,7 +231,13 @@ func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
 	if err != nil || len(mac) != sha256.Size {
 		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Header: HeaderGatewaySignature, Description: "the gateway's proof is not valid"}
 	}
-	signed := []byte(gatewayString(r))
+	digest, err := bodyDigest(r, g.maxBody)
+	if err != nil {
+		// Not an *Error: the body could not be read (or is too large), which
+		// says nothing about the credentials.
+		return coaching.Actor{}, fmt.Errorf("httpauth: reading the body to check the gateway's proof: %w", err)
+	}
+	signed := []byte(gatewayString(r, digest))
 	ok := false
 	for _, s := range g.secrets {
 		m := hmac.New(sha256.New, s)

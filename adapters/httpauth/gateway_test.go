@@ -1,9 +1,11 @@
 package httpauth_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +20,15 @@ var (
 	gatewaySecret = []byte("0123456789abcdef0123456789abcdef-gateway")
 	oldSecret     = []byte("an older secret, still accepted while rotating")
 )
+
+// mustSignGateway is httpauth.SignGateway for a body that reads.
+func mustSignGateway(secret []byte, r *http.Request) string {
+	sig, err := httpauth.SignGateway(secret, r)
+	if err != nil {
+		panic(err)
+	}
+	return sig
+}
 
 func newGateway(t *testing.T) *httpauth.Gateway {
 	t.Helper()
@@ -37,7 +48,7 @@ func proxied(at time.Time, secret []byte, edit func(*http.Request)) *http.Reques
 	r.Header.Set(httpauth.HeaderOrganisation, "school-1")
 	r.Header.Set(httpauth.HeaderGatewayTimestamp, strconv.FormatInt(at.Unix(), 10))
 	if secret != nil {
-		r.Header.Set(httpauth.HeaderGatewaySignature, httpauth.SignGateway(secret, r))
+		r.Header.Set(httpauth.HeaderGatewaySignature, mustSignGateway(secret, r))
 	}
 	if edit != nil {
 		edit(r)
@@ -87,15 +98,15 @@ func TestGateway(t *testing.T) {
 		{"a relation header", proxied(now, gatewaySecret, func(r *http.Request) { r.Header.Set(httpauth.HeaderSelf, "p-1") }), httpauth.ReasonMalformedRequest, 400},
 		{"the system role, signed", proxied(now, nil, func(r *http.Request) {
 			r.Header.Set(httpauth.HeaderActorRoles, "system")
-			r.Header.Set(httpauth.HeaderGatewaySignature, httpauth.SignGateway(gatewaySecret, r))
+			r.Header.Set(httpauth.HeaderGatewaySignature, mustSignGateway(gatewaySecret, r))
 		}), httpauth.ReasonIdentity, 401},
 		{"an unknown role, signed", proxied(now, nil, func(r *http.Request) {
 			r.Header.Set(httpauth.HeaderActorRoles, "janitor")
-			r.Header.Set(httpauth.HeaderGatewaySignature, httpauth.SignGateway(gatewaySecret, r))
+			r.Header.Set(httpauth.HeaderGatewaySignature, mustSignGateway(gatewaySecret, r))
 		}), httpauth.ReasonIdentity, 401},
 		{"no organisation, signed", proxied(now, nil, func(r *http.Request) {
 			r.Header.Del(httpauth.HeaderOrganisation)
-			r.Header.Set(httpauth.HeaderGatewaySignature, httpauth.SignGateway(gatewaySecret, r))
+			r.Header.Set(httpauth.HeaderGatewaySignature, mustSignGateway(gatewaySecret, r))
 		}), httpauth.ReasonIdentity, 401},
 	}
 	for _, tt := range tests {
@@ -119,6 +130,62 @@ func TestGateway(t *testing.T) {
 			assert.Empty(t, actor)
 		})
 	}
+}
+
+// The proof covers the body, the host and the purpose: a captured signed
+// POST does not carry another command within the replay window (review 5).
+func TestGatewayProofCoversBodyHostAndPurpose(t *testing.T) {
+	g := newGateway(t)
+	post := func(body string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/coaching/enrolments", strings.NewReader(body))
+		r.Header.Set(httpauth.HeaderActorID, "tutor-1")
+		r.Header.Set(httpauth.HeaderActorRoles, "personal_tutor")
+		r.Header.Set(httpauth.HeaderOrganisation, "school-1")
+		r.Header.Set(httpauth.HeaderPurpose, "enrolment")
+		r.Header.Set(httpauth.HeaderGatewayTimestamp, strconv.FormatInt(now.Unix(), 10))
+		return r
+	}
+	signed := post(`{"case_id":"c-1"}`)
+	sig := mustSignGateway(gatewaySecret, signed)
+	signed.Header.Set(httpauth.HeaderGatewaySignature, sig)
+	actor, err := g.Authenticate(signed)
+	require.NoError(t, err)
+	assert.Equal(t, "enrolment", actor.Purpose)
+	body, err := io.ReadAll(signed.Body)
+	require.NoError(t, err)
+	assert.Equal(t, `{"case_id":"c-1"}`, string(body), "the handler reads the whole body after the gateway")
+
+	refused := func(name string, r *http.Request) {
+		t.Helper()
+		r.Header.Set(httpauth.HeaderGatewaySignature, sig)
+		_, err := g.Authenticate(r)
+		var ae *httpauth.Error
+		if assert.ErrorAs(t, err, &ae, name) {
+			assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason, name)
+		}
+	}
+	refused("another body", post(`{"case_id":"c-2"}`))
+	refused("no body", post(""))
+	r := post(`{"case_id":"c-1"}`)
+	r.Host = "other-service.example"
+	refused("another host", r)
+	r = post(`{"case_id":"c-1"}`)
+	r.Header.Set(httpauth.HeaderPurpose, "something else")
+	refused("another purpose", r)
+	r = post(`{"case_id":"c-1"}`)
+	r.Header.Del(httpauth.HeaderPurpose)
+	refused("the purpose removed", r)
+
+	o := &httpauth.GatewayOptions{Secrets: [][]byte{gatewaySecret}, MaxBody: 8}
+	o.Test.Now = func() time.Time { return now }
+	small, err := httpauth.NewGateway(o)
+	require.NoError(t, err)
+	big := post(`{"case_id":"c-1"}`)
+	big.Header.Set(httpauth.HeaderGatewaySignature, mustSignGateway(gatewaySecret, big))
+	_, err = small.Authenticate(big)
+	var mbe *http.MaxBytesError
+	require.ErrorAs(t, err, &mbe, "a body past MaxBody is too large, not a bad proof")
+	assert.NotErrorIs(t, err, httpauth.ErrUnauthenticated)
 }
 
 func TestNewGatewayRefuses(t *testing.T) {

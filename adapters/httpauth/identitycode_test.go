@@ -56,7 +56,7 @@ func TestActorIDShapedLikeAnIdentityCodeIsRefused(t *testing.T) {
 		r.Header.Set(httpauth.HeaderActorRoles, "coach")
 		r.Header.Set(httpauth.HeaderOrganisation, "school-1")
 		r.Header.Set(httpauth.HeaderGatewayTimestamp, strconv.FormatInt(now.Unix(), 10))
-		r.Header.Set(httpauth.HeaderGatewaySignature, httpauth.SignGateway(gatewaySecret, r))
+		r.Header.Set(httpauth.HeaderGatewaySignature, mustSignGateway(gatewaySecret, r))
 		_, err := g.Authenticate(r)
 		refused(t, err)
 	})
