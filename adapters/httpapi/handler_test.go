@@ -121,7 +121,7 @@ func TestRequestIDs(t *testing.T) {
 			opened = true
 			assert.Contains(t, line, "request_id=enrol-1", "the engine's line")
 		}
-		if strings.Contains(line, "msg=request") && strings.Contains(line, "path=/enrolments") {
+		if strings.Contains(line, "msg=request") && strings.Contains(line, `route="POST /enrolments"`) {
 			requested = true
 			assert.Contains(t, line, "request_id=enrol-1")
 			assert.Contains(t, line, "status=201")
@@ -129,6 +129,38 @@ func TestRequestIDs(t *testing.T) {
 		}
 	}
 	assert.True(t, opened && requested, "%s", logs.String())
+}
+
+// The request log names the route's pattern, never the path (which holds
+// ids, or whatever a client typed); an answer repeats no path holding
+// something shaped like an identity code (review 5).
+func TestLogsAndAnswersHoldNoPath(t *testing.T) {
+	var logs lockedBuffer
+	log := slog.New(LogHandler(slog.NewTextHandler(&logs, nil)))
+	eo, err := EngineOptions()
+	require.NoError(t, err)
+	eo.Logger = log
+	eng, err := coaching.New(memory.New(), eo)
+	require.NoError(t, err)
+	h, err := New(eng, &Options{Authenticator: httpauth.NewDevIdentities(nil), Logger: log})
+	require.NoError(t, err)
+
+	for _, path := range []string{"/cases/010101-123N", "/nothing/010101-123N", "/cases/010101a123n/attendance"} {
+		r := serve(h, "GET", path, "", coachHeaders...)
+		p := requireProblem(t, r, http.StatusNotFound)
+		assert.NotContains(t, strings.ToUpper(string(r.body)), "123N", path)
+		assert.Empty(t, p["instance"], path)
+	}
+	r := serve(h, "GET", "/cases/case-9", "", coachHeaders...)
+	assert.Equal(t, "/cases/case-9", requireProblem(t, r, http.StatusNotFound)["instance"], "an ordinary path is the instance")
+	r = serve(h, "GET", "/nowhere/else", "", coachHeaders...)
+	assert.Contains(t, requireProblem(t, r, http.StatusNotFound)["detail"], "/nowhere/else")
+
+	out := logs.String()
+	assert.NotContains(t, strings.ToUpper(out), "123N", "no identity code in the log")
+	assert.NotContains(t, out, "case-9", "no path in the log")
+	assert.Contains(t, out, `route="GET /cases/{case}"`)
+	assert.Contains(t, out, "route=unmatched")
 }
 
 // The handler asks the Authenticator for every route but /healthz and

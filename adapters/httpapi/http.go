@@ -192,7 +192,12 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 		}
 		if err != nil {
 			p := problemOf(err)
-			p.Instance = r.URL.Path
+			p.Instance = instanceOf(r)
+			if coaching.ContainsIdentityCode(p.Detail) {
+				// e.g. the engine's "case \"<what the client put in the
+				// path>\" not found": no answer repeats an identity code.
+				p.Detail = "the detail is left out: it would repeat something shaped like a personal identity code"
+			}
 			p.RequestID = RequestID(r.Context())
 			if p.challenge != "" {
 				w.Header().Set("WWW-Authenticate", p.challenge)
@@ -205,7 +210,7 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			}
 			if p.Status == http.StatusInternalServerError {
 				h.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", p.RequestID),
-					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+					slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Any("error", err))
 			}
 			writeJSON(w, p.Status, "application/problem+json", p)
 			return

@@ -238,11 +238,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(withRequestID(r.Context(), id))
 	w.Header().Set(HeaderRequestID, id)
 	sw := &statusWriter{ResponseWriter: w}
-	defer func() {
-		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
-	}()
 	handler, pattern := h.mux.Handler(r)
+	defer func() {
+		// The route's pattern, never the path: a path holds ids (a case id,
+		// a participant id, or whatever a client typed, an identity code
+		// included), and this line is written for every request.
+		route := pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
+			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+	}()
 	if pattern != "" {
 		h.mux.ServeHTTP(sw, r)
 		return
@@ -256,8 +263,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if allow := rec.header.Get("Allow"); allow != "" {
 		sw.Header().Set("Allow", allow)
 	}
+	detail := "no route takes " + r.Method + " " + r.URL.Path
+	if coaching.ContainsIdentityCode(r.URL.Path) {
+		detail = "no route takes " + r.Method + " this path"
+	}
 	writeJSON(sw, rec.status, "application/problem+json", problem{Type: "about:blank", Title: http.StatusText(rec.status), Status: rec.status,
-		Detail: "no route takes " + r.Method + " " + r.URL.Path, Instance: r.URL.Path, RequestID: id})
+		Detail: detail, Instance: instanceOf(r), RequestID: id})
+}
+
+// instanceOf is a problem's instance: the request's path, unless it holds
+// something shaped like a personal identity code (a client that put one in
+// a path); then none, so that no answer (nor a proxy's log of it) repeats
+// it.
+func instanceOf(r *http.Request) string {
+	if coaching.ContainsIdentityCode(r.URL.Path) {
+		return ""
+	}
+	return r.URL.Path
 }
 
 // statusWriter remembers the status written, for the request's log line.
