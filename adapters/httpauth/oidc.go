@@ -40,7 +40,11 @@ type OIDCOptions struct {
 	TokenType string
 
 	// SubjectClaim names the claim that becomes the actor's id. Defaults
-	// to "sub".
+	// to "sub". It must name a stable, never reassigned identifier (sub,
+	// or a provider's object id such as Entra ID's "oid"): "email" and
+	// "preferred_username" are refused, since OpenID Connect Core §5.7
+	// warns they change and are reassigned — a new holder of an address
+	// would become the old one's actor, with their cases.
 	SubjectClaim string
 	// IDPrefix, when set, is put before the subject to make the actor id
 	// (e.g. "staff:"), so that two providers' subjects cannot collide. The
@@ -70,7 +74,8 @@ type OIDCOptions struct {
 
 	// ClockSkew is how far the provider's clock and this one may differ:
 	// a token is accepted until exp + ClockSkew and from nbf (and iat) −
-	// ClockSkew. Defaults to 1 minute; at most 5 minutes.
+	// ClockSkew. Zero means the default, 1 minute; a negative value means
+	// no skew at all. At most 5 minutes.
 	ClockSkew time.Duration
 	// SigningAlgorithms are the JWS algorithms accepted. Defaults to RS256,
 	// ES256 and PS256. "none" and the HMAC algorithms are refused here.
@@ -116,8 +121,11 @@ func (o OIDCOptions) withDefaults() OIDCOptions {
 	if o.RolesClaim == "" {
 		o.RolesClaim = "roles"
 	}
-	if o.ClockSkew == 0 {
+	switch {
+	case o.ClockSkew == 0:
 		o.ClockSkew = time.Minute
+	case o.ClockSkew < 0:
+		o.ClockSkew = 0 // asked for explicitly: none
 	}
 	if len(o.SigningAlgorithms) == 0 {
 		o.SigningAlgorithms = []string{oidc.RS256, oidc.ES256, oidc.PS256}
@@ -147,6 +155,10 @@ func (o OIDCOptions) validate() error {
 	}
 	if o.Audience == "" {
 		problems = append(problems, "Audience is required")
+	}
+	switch strings.ToLower(strings.TrimSpace(o.SubjectClaim)) {
+	case "email", "preferred_username":
+		problems = append(problems, fmt.Sprintf("SubjectClaim %q is refused: it can change and be reassigned to another person; use sub or the provider's object id", o.SubjectClaim))
 	}
 	if len(o.Roles) == 0 {
 		problems = append(problems, "Roles (the allow-list of role claim values) is required")

@@ -328,6 +328,32 @@ func TestOIDCRequests(t *testing.T) {
 	})
 }
 
+// ClockSkew zero is the default minute; a negative one is none at all
+// (review 5: an explicit zero was silently a minute).
+func TestOIDCClockSkewNone(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	expiredAt := func(ago time.Duration) string {
+		return sign(iss.current(), claims(set("exp", now.Add(-ago).Unix()), set("iat", now.Add(-time.Hour).Unix()))(iss.URL()))
+	}
+	a := newOIDC(t, iss, staffOptions(iss))
+	_, err := a.Authenticate(bearerRequest(expiredAt(30 * time.Second)))
+	require.NoError(t, err, "the default skew is a minute")
+
+	o := staffOptions(iss)
+	o.ClockSkew = -1
+	a = newOIDC(t, iss, o)
+	_, err = a.Authenticate(bearerRequest(expiredAt(time.Second)))
+	var ae *httpauth.Error
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, httpauth.ReasonExpired, ae.Reason)
+	_, err = a.Authenticate(bearerRequest(sign(iss.current(), claims(set("nbf", now.Add(time.Second).Unix()))(iss.URL()))))
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, httpauth.ReasonNotYetValid, ae.Reason)
+	_, err = a.Authenticate(bearerRequest(sign(iss.current(), claims()(iss.URL()))))
+	require.NoError(t, err)
+}
+
 func TestOIDCFixedOrganisationAndPrefix(t *testing.T) {
 	iss := newTestIssuer()
 	defer iss.Close()
@@ -356,6 +382,8 @@ func TestNewOIDCRefuses(t *testing.T) {
 		{"both organisations", func(o *httpauth.OIDCOptions) { o.Organisation = "school-1" }, "exactly one of OrganisationClaim and Organisation"},
 		{"no audience", func(o *httpauth.OIDCOptions) { o.Audience = "" }, "Audience is required"},
 		{"too much skew", func(o *httpauth.OIDCOptions) { o.ClockSkew = time.Hour }, "ClockSkew"},
+		{"email as the subject", func(o *httpauth.OIDCOptions) { o.SubjectClaim = "email" }, "SubjectClaim"},
+		{"preferred_username as the subject", func(o *httpauth.OIDCOptions) { o.SubjectClaim = "Preferred_Username" }, "SubjectClaim"},
 		{"an empty authorized party", func(o *httpauth.OIDCOptions) { o.AuthorizedParties = []string{" "} }, "AuthorizedParties"},
 		{"keys trusted for less than the refresh interval", func(o *httpauth.OIDCOptions) { o.KeyMaxAge = time.Second }, "KeyMaxAge"},
 		{"an HMAC algorithm", func(o *httpauth.OIDCOptions) { o.SigningAlgorithms = []string{"HS256"} }, "not accepted"},
