@@ -21,6 +21,7 @@ type testIssuer struct {
 
 	mu        sync.Mutex
 	keys      []*signingKey // published; keys[0] signs
+	cacheCtl  string        // the JWKS answer's Cache-Control, if any
 	jwksFetch atomic.Int64  // how many times the JWKS was fetched
 }
 
@@ -49,7 +50,11 @@ func newTestIssuer() *testIssuer {
 		for _, k := range iss.keys {
 			set.Keys = append(set.Keys, jose.JSONWebKey{Key: &k.priv.PublicKey, KeyID: k.kid, Algorithm: "RS256", Use: "sig"})
 		}
+		cc := iss.cacheCtl
 		iss.mu.Unlock()
+		if cc != "" {
+			w.Header().Set("Cache-Control", cc)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(set)
 	})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +27,9 @@ import (
 // fetched again first (still at most once per interval), so that a key the
 // provider stopped publishing — retired, or withdrawn as compromised —
 // stops verifying tokens within maxAge even when no token names a new kid.
+// A key set answered with a shorter Cache-Control max-age (or no-cache,
+// no-store) is trusted that long instead, but never less than the
+// interval.
 // The signature itself is verified by go-jose.
 type keySet struct {
 	url      string
@@ -36,9 +41,10 @@ type keySet struct {
 
 	mu          sync.RWMutex
 	keys        []jose.JSONWebKey
-	fetched     time.Time // the last fetch, failed or not; zero before the first
-	keysFetched time.Time // the last successful fetch, which brought keys
-	fetchErr    error     // the last fetch's error, nil when it succeeded
+	fetched     time.Time     // the last fetch, failed or not; zero before the first
+	keysFetched time.Time     // the last successful fetch, which brought keys
+	keysMaxAge  time.Duration // how long those keys are trusted
+	fetchErr    error         // the last fetch's error, nil when it succeeded
 
 	fetchMu sync.Mutex // one fetch at a time
 }
@@ -93,7 +99,7 @@ func (s *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 func (s *keySet) lookup(kid string) (keys []jose.JSONWebKey, held, stale bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	stale = s.keysFetched.IsZero() || s.now().Sub(s.keysFetched) >= s.maxAge
+	stale = s.keysFetched.IsZero() || s.now().Sub(s.keysFetched) >= s.keysMaxAge
 	if kid == "" {
 		return s.keys, len(s.keys) > 0, stale
 	}
@@ -118,7 +124,7 @@ func (s *keySet) refresh(ctx context.Context) error {
 	}
 	// Not cancelled with the request that asked: a client hanging up must
 	// not count as the provider failing for everyone else.
-	keys, err := s.fetch(context.WithoutCancel(ctx))
+	keys, age, err := s.fetch(context.WithoutCancel(ctx))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fetched = s.now() // a failed fetch waits the interval too
@@ -126,29 +132,30 @@ func (s *keySet) refresh(ctx context.Context) error {
 		s.fetchErr = fmt.Errorf("%w: %w", errKeysUnavailable, err)
 		return s.fetchErr
 	}
-	s.keys, s.keysFetched, s.fetchErr = keys, s.fetched, nil
+	s.keys, s.keysFetched, s.keysMaxAge, s.fetchErr = keys, s.fetched, age, nil
 	return nil
 }
 
-func (s *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+// fetch returns the published signing keys and how long to trust them.
+func (s *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	res, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching the provider's keys: %w", err)
+		return nil, 0, fmt.Errorf("fetching the provider's keys: %w", err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching the provider's keys: %s", res.Status)
+		return nil, 0, fmt.Errorf("fetching the provider's keys: %s", res.Status)
 	}
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.NewDecoder(io.LimitReader(res.Body, maxJWKS)).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("reading the provider's keys: %w", err)
+		return nil, 0, fmt.Errorf("reading the provider's keys: %w", err)
 	}
 	var keys []jose.JSONWebKey
 	for _, raw := range doc.Keys {
@@ -161,5 +168,24 @@ func (s *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 		}
 		keys = append(keys, k)
 	}
-	return keys, nil
+	return keys, s.trustFor(res.Header.Get("Cache-Control")), nil
+}
+
+// trustFor is how long keys answered with this Cache-Control are trusted:
+// maxAge, or the header's shorter max-age (zero for no-cache or no-store),
+// never less than the refresh interval.
+func (s *keySet) trustFor(cacheControl string) time.Duration {
+	age := s.maxAge
+	for _, d := range strings.Split(cacheControl, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
+		switch strings.ToLower(name) {
+		case "no-cache", "no-store":
+			age = 0
+		case "max-age":
+			if n, err := strconv.ParseInt(strings.Trim(value, `"`), 10, 64); err == nil && n >= 0 && time.Duration(n) < age/time.Second {
+				age = time.Duration(n) * time.Second
+			}
+		}
+	}
+	return max(age, s.interval)
 }

@@ -93,7 +93,10 @@ type OIDCOptions struct {
 	// compromised — stops verifying tokens within KeyMaxAge. If that fetch
 	// fails, tokens are refused with [ReasonUnavailable] (503) until the
 	// provider answers again: stale keys are not trusted. Defaults to 10
-	// minutes; it must not be less than KeyRefreshInterval.
+	// minutes; it must not be less than KeyRefreshInterval. When the
+	// provider answers the keys with a shorter Cache-Control max-age (or
+	// no-cache), they are trusted that long, but at least
+	// KeyRefreshInterval.
 	KeyMaxAge time.Duration
 	// HTTPClient fetches the discovery document and the signing keys.
 	// Defaults to a client with a 10-second timeout.

@@ -209,6 +209,45 @@ func TestOIDCWithdrawnKeyStopsVerifyingAfterMaxAge(t *testing.T) {
 	assert.Equal(t, httpauth.ReasonUnavailable, ae.Reason, "stale keys are not trusted when they cannot be fetched again")
 }
 
+// The provider's Cache-Control max-age, when shorter than KeyMaxAge,
+// bounds how long the keys are trusted; never below the refresh interval.
+func TestOIDCKeysTrustedForTheProvidersMaxAge(t *testing.T) {
+	for _, tc := range []struct {
+		cacheControl string
+		after        time.Duration // when a held kid fetches again
+	}{
+		{"public, max-age=60", 60 * time.Second},
+		{"max-age=3600", 10 * time.Minute}, // KeyMaxAge bounds it
+		{"no-cache", 10 * time.Second},     // the refresh interval bounds it
+		{"max-age=1", 10 * time.Second},
+	} {
+		t.Run(tc.cacheControl, func(t *testing.T) {
+			iss := newTestIssuer()
+			defer iss.Close()
+			iss.cacheCtl = tc.cacheControl
+			o := staffOptions(iss)
+			clock := now
+			o.Test.Now = func() time.Time { return clock }
+			a := newOIDC(t, iss, o)
+			valid := func() {
+				t.Helper()
+				c := claims()(iss.URL())
+				c["iat"], c["exp"] = clock.Add(-time.Minute).Unix(), clock.Add(10*time.Minute).Unix()
+				_, err := a.Authenticate(bearerRequest(sign(iss.current(), c)))
+				require.NoError(t, err)
+			}
+			valid()
+			start := clock
+			clock = start.Add(tc.after - time.Second)
+			valid()
+			assert.Equal(t, int64(1), iss.jwksFetch.Load(), "trusted until then")
+			clock = start.Add(tc.after)
+			valid()
+			assert.Equal(t, int64(2), iss.jwksFetch.Load(), "fetched again after it")
+		})
+	}
+}
+
 // An ID token the provider issued to another application that lists this
 // service among its audiences is no credential here when the host names
 // its authorized parties, or asks for access tokens by type (review 5).
