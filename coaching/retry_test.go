@@ -11,7 +11,7 @@ import (
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
-// WriteRetrying runs the write again while it conflicts, at most 16
+// WriteRetrying runs the write again while it conflicts, at most 20
 // times, and never on an engine bound to a host's transaction; other
 // errors end it at once.
 func TestWriteRetrying(t *testing.T) {
@@ -34,7 +34,7 @@ func TestWriteRetrying(t *testing.T) {
 	calls = 0
 	err = coaching.WriteRetrying(ctx, env.Engine, ct.Tutor, func(*coaching.Scope) error { calls++; return conflict })
 	assert.ErrorIs(t, err, coaching.ErrConflict)
-	assert.Equal(t, 16, calls, "bounded")
+	assert.Equal(t, 20, calls, "bounded")
 
 	calls = 0
 	err = coaching.WriteRetrying(ctx, env.Engine, ct.Tutor, func(*coaching.Scope) error { calls++; return coaching.ErrInvalid })

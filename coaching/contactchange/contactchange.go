@@ -55,7 +55,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -432,7 +431,7 @@ type Decision struct {
 // A decision, like a proposal and a withdrawal, that loses a case's (or
 // the participant's) version to another writer at the same moment —
 // attendance and messages write the case at any time — is run again in a
-// fresh transaction after a short random pause (at most 16 times, as
+// fresh transaction after a short random pause (as
 // [coaching.WriteRetrying]; a proposal or withdrawal on an engine bound to
 // a host's transaction is not retried). A decision made on an older
 // version than the proposal's (among two decisions at once, the one that
@@ -496,23 +495,14 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 	return out, nil
 }
 
-// changeRetrying runs change again, after a short random wait, while it
-// fails with a *coaching.ConflictError it did not raise itself (own), at
-// most 16 times: as coaching.WriteRetrying does for a case's write.
+// changeRetrying runs change again, as coaching.RetryConflicts does, while
+// it fails with a *coaching.ConflictError it did not raise itself (own).
 func changeRetrying(ctx context.Context, change func(own *bool) error) error {
-	for attempt := 1; ; attempt++ {
+	return coaching.RetryConflicts(ctx, func() (bool, error) {
 		own := false
 		err := change(&own)
-		var ce *coaching.ConflictError
-		if err == nil || own || !errors.As(err, &ce) || attempt == 16 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(rand.N(time.Duration(attempt) * 2 * time.Millisecond)):
-		}
-	}
+		return own, err
+	})
 }
 
 // decide is one attempt at a decision, in participant change ch; own is
