@@ -477,3 +477,56 @@ func (c ConsentRecord) ActiveOn(d Date) bool {
 func (p Participant) GuardiansInformedOn(d Date) bool {
 	return p.MinorOn(d) || p.GuardianConsent.ActiveOn(d)
 }
+
+// GuardianOf returns the guardian recorded on p whom actor a is, when a
+// holds the guardian role and is p's guardian as the policy sees it:
+// recorded on p by sign-on id (or by record id when none is linked,
+// [Guardian.SignOn]), or named in a guardian_of relation the host asserts
+// for p — a guardian not recorded on p is then returned with only their
+// id. Features ask it rather than matching ids themselves, so that they
+// recognise exactly whom the policy does.
+func (p Participant) GuardianOf(a Actor) (Guardian, bool) {
+	if !a.HasRole(RoleGuardian) || a.ID == "" {
+		return Guardian{}, false
+	}
+	if g, ok := p.recordedGuardian(a.ID); ok {
+		return g, true
+	}
+	for _, rel := range a.Relations {
+		if rel.Kind == RelationGuardianOf && rel.Participant == p.ID && p.ID != "" {
+			return Guardian{ID: a.ID}, true
+		}
+	}
+	return Guardian{}, false
+}
+
+// IsStudent reports whether actor a is p themself as the policy sees it:
+// the student role, and p's sign-on id ([Participant.SignOn]) or a self
+// relation the host asserts for p.
+func (p Participant) IsStudent(a Actor) bool {
+	if !a.HasRole(RoleStudent) || a.ID == "" || p.ID == "" {
+		return false
+	}
+	if p.SignOn != "" && p.SignOn == a.ID {
+		return true
+	}
+	for _, rel := range a.Relations {
+		if rel.Kind == RelationSelf && rel.Participant == p.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// recordedGuardian returns the guardian recorded on p whose sign-on id is
+// id — or whose record id is, when none is linked: a guardian linked to a
+// sign-on id is recognised by it alone, so that their record id (made up
+// at import) is no credential.
+func (p *Participant) recordedGuardian(id string) (Guardian, bool) {
+	for _, g := range p.Guardians {
+		if g.SignOn != "" && g.SignOn == id || g.SignOn == "" && g.ID != "" && g.ID == id {
+			return g, true
+		}
+	}
+	return Guardian{}, false
+}

@@ -483,15 +483,11 @@ func relations(out []Relation, a Actor, c *Case, p *Participant, pid Participant
 			out = append(out, rel)
 		}
 	}
+	// Recorded on p (Participant.GuardianOf and IsStudent say the same;
+	// asserted relations are appended above).
 	if p != nil && a.HasRole(RoleGuardian) {
-		for _, g := range p.Guardians {
-			// A guardian linked to a sign-on id is recognised by it
-			// alone: their record id (made up at import) is then no
-			// credential anyone could claim.
-			if g.SignOn != "" && g.SignOn == a.ID || g.SignOn == "" && g.ID != "" && g.ID == a.ID {
-				out = append(out, Relation{Kind: RelationGuardianOf, Participant: p.ID})
-				break
-			}
+		if _, ok := p.recordedGuardian(a.ID); ok {
+			out = append(out, Relation{Kind: RelationGuardianOf, Participant: p.ID})
 		}
 	}
 	if p != nil && p.SignOn != "" && p.SignOn == a.ID && a.HasRole(RoleStudent) {

@@ -77,3 +77,31 @@ func TestGuardianRecordIDIsNoCredentialOnceLinked(t *testing.T) {
 	err := env.Engine.ReadCase(ctx, byRecordID, coaching.OpReadNotices, c.ID, func(*coaching.CaseView) error { return nil })
 	assert.Equal(t, coaching.RuleGuardianRelation, ct.RequireForbidden(t, err).Rule)
 }
+
+// Participant.GuardianOf and IsStudent recognise whom the policy does: a
+// linked guardian by sign-on id alone, an unlinked one by record id, an
+// asserted relation, and only in the matching role.
+func TestGuardianOfAndIsStudent(t *testing.T) {
+	p := coaching.Participant{ID: "p-1", SignOn: "idp|s", Guardians: []coaching.Guardian{
+		{ID: "g-1", Name: "Linked", SignOn: "broker|g1"}, {ID: "g-2", Name: "Unlinked"}}}
+	as := func(id string, role coaching.Role, rels ...coaching.Relation) coaching.Actor {
+		return coaching.Actor{ID: id, Roles: []coaching.Role{role}, Relations: rels}
+	}
+	g, ok := p.GuardianOf(as("broker|g1", coaching.RoleGuardian))
+	assert.True(t, ok)
+	assert.Equal(t, "Linked", g.Name)
+	_, ok = p.GuardianOf(as("g-1", coaching.RoleGuardian))
+	assert.False(t, ok, "a linked guardian's record id is no credential")
+	g, ok = p.GuardianOf(as("g-2", coaching.RoleGuardian))
+	assert.True(t, ok)
+	assert.Equal(t, "Unlinked", g.Name)
+	_, ok = p.GuardianOf(as("broker|g1", coaching.RoleStudent))
+	assert.False(t, ok, "the role counts")
+	g, ok = p.GuardianOf(as("sso|x", coaching.RoleGuardian, coaching.Relation{Kind: coaching.RelationGuardianOf, Participant: "p-1"}))
+	assert.True(t, ok, "asserted by the host")
+	assert.Equal(t, "sso|x", g.ID)
+	assert.True(t, p.IsStudent(as("idp|s", coaching.RoleStudent)))
+	assert.True(t, p.IsStudent(as("sso|y", coaching.RoleStudent, coaching.Relation{Kind: coaching.RelationSelf, Participant: "p-1"})))
+	assert.False(t, p.IsStudent(as("idp|s", coaching.RoleGuardian)))
+	assert.False(t, p.IsStudent(as("idp|t", coaching.RoleStudent)))
+}

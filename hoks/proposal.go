@@ -379,12 +379,21 @@ func noteProblems(note string) []coaching.FieldProblem {
 
 // Access.
 
-// self reports whether actor is the student of participant pid: the
-// student role and a self relation to them.
-func self(a coaching.Actor, pid coaching.ParticipantID) bool {
-	return a.HasRole(coaching.RoleStudent) && slices.ContainsFunc(a.Relations, func(r coaching.Relation) bool {
-		return r.Kind == coaching.RelationSelf && r.Participant == pid
-	})
+// self reports whether the scope's actor is case c's student themself, as
+// the policy sees it (coaching.Participant.IsStudent).
+func self(sc *coaching.Scope, c coaching.Case) (bool, error) {
+	a := sc.Actor()
+	if !a.HasRole(coaching.RoleStudent) {
+		return false, nil
+	}
+	p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+	if errors.Is(err, coaching.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return p.IsStudent(a), nil
 }
 
 // studentVoice reads case id for the scope's actor after the policy allowed
@@ -394,7 +403,9 @@ func studentVoice(sc *coaching.Scope, id coaching.CaseID) (coaching.Case, error)
 	if err != nil {
 		return coaching.Case{}, err
 	}
-	if !self(sc.Actor(), c.ParticipantID) {
+	if me, err := self(sc, c); err != nil {
+		return coaching.Case{}, err
+	} else if !me {
 		return coaching.Case{}, sc.DenyCase(coaching.OpProposeChange, c, RuleStudentVoice,
 			"only the student themself proposes changes to, comments on or withdraws proposals to their plan")
 	}
@@ -739,7 +750,11 @@ func (s *Service) decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if _, err := sc.Guard(id, proposalKind(n)); err != nil {
 			return err
 		}
-		if op == coaching.OpDecideRequest && (p.ProposedBy == actor.ID || self(actor, c.ParticipantID)) {
+		me, err := self(sc, c)
+		if err != nil {
+			return err
+		}
+		if op == coaching.OpDecideRequest && (p.ProposedBy == actor.ID || me) {
 			return sc.DenyCase(op, c, RuleOwnProposal, "nobody decides a proposal they made, or one to their own plan")
 		}
 		if p.Version != basedOn {

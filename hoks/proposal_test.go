@@ -476,3 +476,19 @@ func TestComments(t *testing.T) {
 	_, err = e.svc.Comments(ctx, guardian, e.id)
 	ct.RequireForbidden(t, err)
 }
+
+// A student recognised by the sign-on id linked on their record (no
+// relation asserted by the host) has their voice in the plan, as the
+// policy recognises them; another student's sign-on id does not.
+func TestStudentBySignOnProposes(t *testing.T) {
+	ctx := context.Background()
+	e := newVoiceEnv(t, func(p *coaching.Participant) { p.SignOn = "idp|student-1" })
+	signedIn := coaching.Actor{ID: "idp|student-1", Roles: []coaching.Role{coaching.RoleStudent}}
+	_, err := e.svc.Comment(ctx, signedIn, e.id, hoks.CommentInput{Text: "Hyvä suunnitelma."})
+	require.NoError(t, err)
+	_, err = e.svc.Propose(ctx, signedIn, e.id, hoks.ProposalInput{Title: "x", Change: moveJakso2()})
+	require.NoError(t, err)
+	other := coaching.Actor{ID: "idp|student-2", Roles: []coaching.Role{coaching.RoleStudent}}
+	_, err = e.svc.Comment(ctx, other, e.id, hoks.CommentInput{Text: "x"})
+	assert.Equal(t, coaching.RuleStudentOther, ct.RequireForbidden(t, err).Rule)
+}

@@ -278,18 +278,18 @@ func (s *Service) attend(sc *coaching.Scope, op coaching.Operation, r Request, t
 // guardian (asserted, or recorded on p), the student themself, or neither
 // ("").
 func relation(a coaching.Actor, p coaching.Participant) coaching.Role {
-	for _, rel := range a.Relations {
-		if rel.Participant == p.ID && p.ID != "" {
-			switch rel.Kind {
-			case coaching.RelationGuardianOf:
-				return coaching.RoleGuardian
-			case coaching.RelationSelf:
-				return coaching.RoleStudent
-			}
-		}
+	// Whatever role the actor signed in with: a tutor who is the student's
+	// guardian is family here (they do not decide their own child's
+	// request), as recognised by coaching.Participant.GuardianOf and
+	// IsStudent.
+	as := func(r coaching.Role) coaching.Actor {
+		return coaching.Actor{ID: a.ID, Roles: []coaching.Role{r}, Relations: a.Relations}
 	}
-	if a.HasRole(coaching.RoleGuardian) && slices.ContainsFunc(p.Guardians, func(g coaching.Guardian) bool { return g.ID != "" && g.ID == a.ID }) {
+	if _, ok := p.GuardianOf(as(coaching.RoleGuardian)); ok {
 		return coaching.RoleGuardian
+	}
+	if p.IsStudent(as(coaching.RoleStudent)) {
+		return coaching.RoleStudent
 	}
 	return ""
 }

@@ -315,14 +315,14 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		now := sc.Now()
 		pro := Proposal{CaseID: id, Participant: p.ID, Contact: contact, Status: Submitted, ProposedBy: actor.ID, ProposedAt: now}
 		from := actor.Name
-		if g, ok := guardian(p, actor.ID); ok {
+		if g, ok := p.GuardianOf(actor); ok && guardianIndex(p, g.ID) >= 0 { // a guardian recorded on the student
 			pro.Whose, pro.GuardianID, pro.Recorded = OfGuardian, g.ID, g.Contact
 			if from == "" {
 				from = g.Name
 			}
 		} else {
 			switch {
-			case !self(actor, p):
+			case !p.IsStudent(actor):
 				return sc.DenyCase(coaching.OpProposeChange, c, RuleOwnDetails,
 					"contact details are proposed by the guardian recorded on the student or by the student, for their own details")
 			case p.MinorOn(coaching.DateOf(now)):
@@ -466,7 +466,10 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
-		if _, isGuardian := guardian(p, actor.ID); pro.ProposedBy == actor.ID || isGuardian || self(actor, p) {
+		// Whatever role the actor signed in with: a staff member who is the
+		// student's guardian does not decide for their child.
+		asGuardian := coaching.Actor{ID: actor.ID, Roles: []coaching.Role{coaching.RoleGuardian}, Relations: actor.Relations}
+		if _, isGuardian := p.GuardianOf(asGuardian); pro.ProposedBy == actor.ID || isGuardian || p.IsStudent(actor) {
 			return sc.DenyCase(coaching.OpDecideRequest, c, RuleNotOwnDecision,
 				"no one decides a proposal of their own or of their own family's: another member of staff does")
 		}
@@ -792,27 +795,6 @@ func apply(cur, proposed coaching.Contact) coaching.Contact {
 		cur.Phone = proposed.Phone
 	}
 	return cur
-}
-
-// self reports whether the actor is the participant: a student whose
-// self relation names them.
-func self(actor coaching.Actor, p coaching.Participant) bool {
-	if !actor.HasRole(coaching.RoleStudent) || p.ID == "" {
-		return false
-	}
-	for _, rel := range actor.Relations {
-		if rel.Kind == coaching.RelationSelf && rel.Participant == p.ID {
-			return true
-		}
-	}
-	return false
-}
-
-func guardian(p coaching.Participant, id string) (coaching.Guardian, bool) {
-	if i := guardianIndex(p, id); i >= 0 {
-		return p.Guardians[i], true
-	}
-	return coaching.Guardian{}, false
 }
 
 func guardianIndex(p coaching.Participant, id string) int {

@@ -647,21 +647,11 @@ func (s *Service) save(sc *coaching.Scope, c coaching.Case, m Message, to []reci
 // student welfare preferred), or the head of studies. Anyone else the
 // policy let through is a guardian or the student by their role.
 func sender(actor coaching.Actor, c coaching.Case, p coaching.Participant) Party {
-	for _, g := range p.Guardians {
-		if g.ID != "" && g.ID == actor.ID {
-			return Party{ID: actor.ID, Name: nameOr(g.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}
-		}
+	if g, ok := p.GuardianOf(actor); ok {
+		return Party{ID: actor.ID, Name: nameOr(g.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}
 	}
-	for _, rel := range actor.Relations {
-		if rel.Participant != p.ID || p.ID == "" {
-			continue
-		}
-		switch {
-		case rel.Kind == coaching.RelationGuardianOf && actor.HasRole(coaching.RoleGuardian):
-			return Party{ID: actor.ID, Name: nameOr(actor.Name, actor), Kind: Guardian, Role: coaching.RoleGuardian}
-		case rel.Kind == coaching.RelationSelf && actor.HasRole(coaching.RoleStudent):
-			return Party{ID: actor.ID, Name: nameOr(actor.Name, coaching.Actor{ID: actor.ID, Name: p.Name()}), Kind: Student, Role: coaching.RoleStudent}
-		}
+	if p.IsStudent(actor) {
+		return Party{ID: actor.ID, Name: nameOr(actor.Name, coaching.Actor{ID: actor.ID, Name: p.Name()}), Kind: Student, Role: coaching.RoleStudent}
 	}
 	var staff *coaching.TeamMember
 	for _, m := range c.Team {
