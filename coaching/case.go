@@ -245,6 +245,16 @@ func (c Case) Members(r Role) []TeamMember {
 	return out
 }
 
+// Responsible returns who answers for a student's day-to-day matters on
+// the team: its personal tutors, or its coaches when it has none. A
+// family's requests, replies and proposed changes go to them.
+func (c Case) Responsible() []TeamMember {
+	if ms := c.Members(RolePersonalTutor); len(ms) > 0 {
+		return ms
+	}
+	return c.Members(RoleCoach)
+}
+
 // OnTeam reports whether the actor id is a member of the team in any role.
 func (c Case) OnTeam(actorID string) bool {
 	for _, m := range c.Team {

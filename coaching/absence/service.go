@@ -485,21 +485,9 @@ func mayDecide(a coaching.Actor, c coaching.Case, d Decider) bool {
 	if d == DeciderHead {
 		return false
 	}
-	return slices.ContainsFunc(tutors(c), func(m coaching.TeamMember) bool {
+	return slices.ContainsFunc(c.Responsible(), func(m coaching.TeamMember) bool {
 		return m.ActorID == a.ID && a.HasRole(m.Role)
 	})
-}
-
-// tutors are who decide what the personal tutor decides: the personal
-// tutors on the case's team, or its coaches when it has none (as messages
-// and contact changes go to the coach then).
-func tutors(c coaching.Case) []coaching.TeamMember {
-	for _, role := range []coaching.Role{coaching.RolePersonalTutor, coaching.RoleCoach} {
-		if ms := c.Members(role); len(ms) > 0 {
-			return ms
-		}
-	}
-	return nil
 }
 
 // welfareStaff reports whether actor, acting as staff rather than as the
@@ -774,7 +762,7 @@ func (s *Service) Lapse(ctx context.Context, key *coaching.SystemKey) ([]LapsedR
 // of an organisation's heads of studies): the request waits for the head
 // of studies to decide it, until it lapses.
 func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []coaching.Notice {
-	groups := [][]coaching.TeamMember{tutors(c), c.Members(coaching.RoleHeadOfStudies)}
+	groups := [][]coaching.TeamMember{c.Responsible(), c.Members(coaching.RoleHeadOfStudies)}
 	if r.Decider == DeciderHead {
 		groups[0], groups[1] = groups[1], groups[0]
 	}

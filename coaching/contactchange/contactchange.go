@@ -363,7 +363,7 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 			}
 		}
 		var notices []coaching.Notice
-		for _, m := range responsible(c) {
+		for _, m := range c.Responsible() {
 			to := m.Recipient()
 			subject, body := s.texts.RenderNotice(NoticeKindProposed, to.Language, map[string]string{"case": string(id), "from": from, "whose": string(pro.Whose)})
 			notices = append(notices, coaching.Notice{ID: NoticeKindProposed + ":" + string(id) + ":" + pro.ID + ":" + m.ActorID, CaseID: id,
@@ -814,21 +814,4 @@ func onTeam(actor coaching.Actor, c coaching.Case) bool {
 		}
 	}
 	return false
-}
-
-// responsible returns the case's personal tutors, or its coaches when it
-// has none.
-func responsible(c coaching.Case) []coaching.TeamMember {
-	for _, role := range []coaching.Role{coaching.RolePersonalTutor, coaching.RoleCoach} {
-		var out []coaching.TeamMember
-		for _, m := range c.Team {
-			if m.Role == role {
-				out = append(out, m)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return nil
 }

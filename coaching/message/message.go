@@ -728,18 +728,13 @@ func member(c coaching.Case, actorID string) (coaching.TeamMember, bool) {
 // responsible returns the case's responsible staff: every personal tutor
 // on the team, or every coach when there is none.
 func responsible(c coaching.Case) []recipient {
-	for _, role := range []coaching.Role{coaching.RolePersonalTutor, coaching.RoleCoach} {
-		var out []recipient
-		for _, m := range c.Team {
-			if m.Role == role && !slices.ContainsFunc(out, func(r recipient) bool { return r.ID == m.ActorID }) {
-				out = append(out, staffRecipient(m))
-			}
-		}
-		if len(out) > 0 {
-			return out
+	var out []recipient
+	for _, m := range c.Responsible() {
+		if !slices.ContainsFunc(out, func(r recipient) bool { return r.ID == m.ActorID }) {
+			out = append(out, staffRecipient(m))
 		}
 	}
-	return nil
+	return out
 }
 
 func staffRecipient(m coaching.TeamMember) recipient {
