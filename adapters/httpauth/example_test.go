@@ -41,7 +41,7 @@ func ExampleOIDC() {
 		fmt.Fprintf(w, "%s %s %v", actor.ID, actor.Organisation, actor.Roles)
 	})
 
-	token := sign(idp.current(), map[string]any{
+	token := sign(idp.Current(), map[string]any{
 		"iss": idp.URL(), "aud": "valmennus-api", "sub": "u-42", "roles": []string{"coach"},
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
 	})

@@ -33,11 +33,11 @@ func TestActorIDShapedLikeAnIdentityCodeIsRefused(t *testing.T) {
 		iss := newTestIssuer()
 		defer iss.Close()
 		a := newOIDC(t, iss, staffOptions(iss))
-		_, err := a.Authenticate(bearerRequest(sign(iss.current(), claims(set("sub", code))(iss.URL()))))
+		_, err := a.Authenticate(bearerRequest(sign(iss.Current(), claims(set("sub", code))(iss.URL()))))
 		refused(t, err)
-		_, err = a.Authenticate(bearerRequest(sign(iss.current(), claims(set("sub", "fi:010101a123n"))(iss.URL()))))
+		_, err = a.Authenticate(bearerRequest(sign(iss.Current(), claims(set("sub", "fi:010101a123n"))(iss.URL()))))
 		refused(t, err) // lower case, inside a longer id
-		_, err = a.Authenticate(bearerRequest(sign(iss.current(), claims()(iss.URL()))))
+		_, err = a.Authenticate(bearerRequest(sign(iss.Current(), claims()(iss.URL()))))
 		require.NoError(t, err)
 	})
 	t.Run("OIDC subject with a prefix", func(t *testing.T) {
@@ -46,7 +46,7 @@ func TestActorIDShapedLikeAnIdentityCodeIsRefused(t *testing.T) {
 		o := staffOptions(iss)
 		o.IDPrefix = "staff:"
 		a := newOIDC(t, iss, o)
-		_, err := a.Authenticate(bearerRequest(sign(iss.current(), claims(set("sub", "010101A123N"))(iss.URL()))))
+		_, err := a.Authenticate(bearerRequest(sign(iss.Current(), claims(set("sub", "010101A123N"))(iss.URL()))))
 		refused(t, err)
 	})
 	t.Run("gateway", func(t *testing.T) {

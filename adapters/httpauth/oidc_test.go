@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/adapters/httpauth"
+	"github.com/valmennus/valmennus/adapters/httpauth/oidctest"
 	"github.com/valmennus/valmennus/coaching"
 )
 
@@ -20,7 +21,7 @@ const audience = "valmennus-api"
 
 var now = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 
-func staffOptions(iss *testIssuer) *httpauth.OIDCOptions {
+func staffOptions(iss *oidctest.Provider) *httpauth.OIDCOptions {
 	o := &httpauth.OIDCOptions{
 		Issuer:            iss.URL(),
 		Audience:          audience,
@@ -32,7 +33,7 @@ func staffOptions(iss *testIssuer) *httpauth.OIDCOptions {
 	return o
 }
 
-func newOIDC(t *testing.T, iss *testIssuer, o *httpauth.OIDCOptions) *httpauth.OIDC {
+func newOIDC(t *testing.T, iss *oidctest.Provider, o *httpauth.OIDCOptions) *httpauth.OIDC {
 	t.Helper()
 	a, err := httpauth.NewOIDC(context.Background(), o)
 	require.NoError(t, err)
@@ -75,43 +76,43 @@ func TestOIDCTokens(t *testing.T) {
 		token  func() string
 		reason httpauth.Reason // "" = accepted
 	}{
-		{"valid", func() string { return sign(iss.current(), claims()(iss.URL())) }, ""},
+		{"valid", func() string { return sign(iss.Current(), claims()(iss.URL())) }, ""},
 		{"expired, beyond the skew", func() string {
-			return sign(iss.current(), claims(set("exp", now.Add(-2*time.Minute).Unix()))(iss.URL()))
+			return sign(iss.Current(), claims(set("exp", now.Add(-2*time.Minute).Unix()))(iss.URL()))
 		}, httpauth.ReasonExpired},
 		{"expired within the skew", func() string {
-			return sign(iss.current(), claims(set("exp", now.Add(-30*time.Second).Unix()))(iss.URL()))
+			return sign(iss.Current(), claims(set("exp", now.Add(-30*time.Second).Unix()))(iss.URL()))
 		}, ""},
-		{"no expiry", func() string { return sign(iss.current(), claims(del("exp"))(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"no expiry", func() string { return sign(iss.Current(), claims(del("exp"))(iss.URL())) }, httpauth.ReasonInvalidToken},
 		{"not yet valid (nbf)", func() string {
-			return sign(iss.current(), claims(set("nbf", now.Add(2*time.Minute).Unix()))(iss.URL()))
+			return sign(iss.Current(), claims(set("nbf", now.Add(2*time.Minute).Unix()))(iss.URL()))
 		}, httpauth.ReasonNotYetValid},
 		{"nbf within the skew", func() string {
-			return sign(iss.current(), claims(set("nbf", now.Add(30*time.Second).Unix()))(iss.URL()))
+			return sign(iss.Current(), claims(set("nbf", now.Add(30*time.Second).Unix()))(iss.URL()))
 		}, ""},
 		{"issued in the future (iat)", func() string {
-			return sign(iss.current(), claims(set("iat", now.Add(3*time.Minute).Unix()))(iss.URL()))
+			return sign(iss.Current(), claims(set("iat", now.Add(3*time.Minute).Unix()))(iss.URL()))
 		}, httpauth.ReasonNotYetValid},
-		{"wrong audience", func() string { return sign(iss.current(), claims(set("aud", "someone-else"))(iss.URL())) }, httpauth.ReasonInvalidToken},
-		{"wrong issuer", func() string { return sign(iss.current(), claims()("https://idp.example.org")) }, httpauth.ReasonInvalidToken},
-		{"bad signature", func() string { return tamper(sign(iss.current(), claims()(iss.URL()))) }, httpauth.ReasonInvalidToken},
+		{"wrong audience", func() string { return sign(iss.Current(), claims(set("aud", "someone-else"))(iss.URL())) }, httpauth.ReasonInvalidToken},
+		{"wrong issuer", func() string { return sign(iss.Current(), claims()("https://idp.example.org")) }, httpauth.ReasonInvalidToken},
+		{"bad signature", func() string { return tamper(sign(iss.Current(), claims()(iss.URL()))) }, httpauth.ReasonInvalidToken},
 		{"signed by another key under the issuer's kid", func() string { return sign(stranger, claims()(iss.URL())) }, httpauth.ReasonInvalidToken},
 		{"alg none", func() string { return unsigned(claims()(iss.URL())) }, httpauth.ReasonInvalidToken},
 		{"unknown kid", func() string { return sign(unknownKid, claims()(iss.URL())) }, httpauth.ReasonInvalidToken},
 		{"not a JWT", func() string { return "not.a.jwt" }, httpauth.ReasonInvalidToken},
 		{"unknown role claim", func() string {
-			return sign(iss.current(), claims(set("realm_access", map[string]any{"roles": []string{"valmentaja", "kanttiini"}}))(iss.URL()))
+			return sign(iss.Current(), claims(set("realm_access", map[string]any{"roles": []string{"valmentaja", "kanttiini"}}))(iss.URL()))
 		}, httpauth.ReasonIdentity},
 		{"the system role", func() string {
-			return sign(iss.current(), claims(set("realm_access", map[string]any{"roles": []string{"system"}}))(iss.URL()))
+			return sign(iss.Current(), claims(set("realm_access", map[string]any{"roles": []string{"system"}}))(iss.URL()))
 		}, httpauth.ReasonIdentity},
-		{"the system subject", func() string { return sign(iss.current(), claims(set("sub", "System"))(iss.URL())) }, httpauth.ReasonIdentity},
-		{"no role", func() string { return sign(iss.current(), claims(del("realm_access"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"the system subject", func() string { return sign(iss.Current(), claims(set("sub", "System"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"no role", func() string { return sign(iss.Current(), claims(del("realm_access"))(iss.URL())) }, httpauth.ReasonIdentity},
 		{"a role claim that is not a list of strings", func() string {
-			return sign(iss.current(), claims(set("realm_access", map[string]any{"roles": []any{1}}))(iss.URL()))
+			return sign(iss.Current(), claims(set("realm_access", map[string]any{"roles": []any{1}}))(iss.URL()))
 		}, httpauth.ReasonIdentity},
-		{"missing organisation", func() string { return sign(iss.current(), claims(del("org"))(iss.URL())) }, httpauth.ReasonIdentity},
-		{"no subject", func() string { return sign(iss.current(), claims(del("sub"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"missing organisation", func() string { return sign(iss.Current(), claims(del("org"))(iss.URL())) }, httpauth.ReasonIdentity},
+		{"no subject", func() string { return sign(iss.Current(), claims(del("sub"))(iss.URL())) }, httpauth.ReasonIdentity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +143,7 @@ func TestOIDCKeyRotationMidRun(t *testing.T) {
 	clock := now
 	o.Test.Now = func() time.Time { return clock }
 	a := newOIDC(t, iss, o)
-	old := iss.current()
+	old := iss.Current()
 	valid := func(k *signingKey) error {
 		_, err := a.Authenticate(bearerRequest(sign(k, claims()(iss.URL()))))
 		return err
@@ -150,17 +151,17 @@ func TestOIDCKeyRotationMidRun(t *testing.T) {
 
 	require.NoError(t, valid(old))
 	require.NoError(t, valid(old))
-	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "the keys are fetched once and held")
+	assert.Equal(t, int64(1), iss.JWKSFetches(), "the keys are fetched once and held")
 
 	clock = clock.Add(11 * time.Second) // past the refresh interval
-	next := iss.rotate("key-2")
+	next := rotate(iss, "key-2")
 	require.NoError(t, valid(next), "a token signed with the new key is accepted without a restart")
-	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "the unknown kid made the keys be fetched again")
+	assert.Equal(t, int64(2), iss.JWKSFetches(), "the unknown kid made the keys be fetched again")
 	require.NoError(t, valid(old), "the old key is still published")
 
-	iss.retire()
+	iss.Retire()
 	clock = clock.Add(11 * time.Second)
-	third := iss.rotate("key-3")
+	third := rotate(iss, "key-3")
 	require.NoError(t, valid(third))
 	assert.ErrorIs(t, valid(old), httpauth.ErrUnauthenticated, "a retired key no longer verifies once the keys were fetched again")
 	require.NoError(t, valid(next))
@@ -177,8 +178,8 @@ func TestOIDCWithdrawnKeyStopsVerifyingAfterMaxAge(t *testing.T) {
 	clock := now
 	o.Test.Now = func() time.Time { return clock }
 	a := newOIDC(t, iss, o)
-	old := iss.current()
-	next := iss.rotate("key-2") // published with key-1 from the start
+	old := iss.Current()
+	next := rotate(iss, "key-2") // published with key-1 from the start
 	valid := func(k *signingKey) error {
 		c := claims()(iss.URL())
 		c["iat"], c["exp"] = clock.Add(-time.Minute).Unix(), clock.Add(10*time.Minute).Unix()
@@ -187,21 +188,21 @@ func TestOIDCWithdrawnKeyStopsVerifyingAfterMaxAge(t *testing.T) {
 	}
 	require.NoError(t, valid(old))
 	require.NoError(t, valid(next))
-	require.Equal(t, int64(1), iss.jwksFetch.Load())
+	require.Equal(t, int64(1), iss.JWKSFetches())
 
-	iss.retire() // the provider withdraws key-1
+	iss.Retire() // the provider withdraws key-1
 	clock = clock.Add(9 * time.Minute)
 	require.NoError(t, valid(old), "within KeyMaxAge the held keys are trusted")
-	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "no fetch within KeyMaxAge")
+	assert.Equal(t, int64(1), iss.JWKSFetches(), "no fetch within KeyMaxAge")
 
 	clock = clock.Add(2 * time.Minute) // past the default 10 minutes
 	require.NoError(t, valid(next))
-	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "a held kid past KeyMaxAge makes the keys be fetched again first")
+	assert.Equal(t, int64(2), iss.JWKSFetches(), "a held kid past KeyMaxAge makes the keys be fetched again first")
 	var ae *httpauth.Error
 	require.ErrorAs(t, valid(old), &ae, "a withdrawn key no longer verifies")
 	assert.Equal(t, httpauth.ReasonInvalidToken, ae.Reason)
 	require.NoError(t, valid(next))
-	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "fresh keys again: no more fetches")
+	assert.Equal(t, int64(2), iss.JWKSFetches(), "fresh keys again: no more fetches")
 
 	clock = clock.Add(11 * time.Minute)
 	iss.Close() // the provider is down when the keys are stale
@@ -224,7 +225,7 @@ func TestOIDCKeysTrustedForTheProvidersMaxAge(t *testing.T) {
 		t.Run(tc.cacheControl, func(t *testing.T) {
 			iss := newTestIssuer()
 			defer iss.Close()
-			iss.cacheCtl = tc.cacheControl
+			iss.SetCacheControl(tc.cacheControl)
 			o := staffOptions(iss)
 			clock := now
 			o.Test.Now = func() time.Time { return clock }
@@ -233,17 +234,17 @@ func TestOIDCKeysTrustedForTheProvidersMaxAge(t *testing.T) {
 				t.Helper()
 				c := claims()(iss.URL())
 				c["iat"], c["exp"] = clock.Add(-time.Minute).Unix(), clock.Add(10*time.Minute).Unix()
-				_, err := a.Authenticate(bearerRequest(sign(iss.current(), c)))
+				_, err := a.Authenticate(bearerRequest(sign(iss.Current(), c)))
 				require.NoError(t, err)
 			}
 			valid()
 			start := clock
 			clock = start.Add(tc.after - time.Second)
 			valid()
-			assert.Equal(t, int64(1), iss.jwksFetch.Load(), "trusted until then")
+			assert.Equal(t, int64(1), iss.JWKSFetches(), "trusted until then")
 			clock = start.Add(tc.after)
 			valid()
-			assert.Equal(t, int64(2), iss.jwksFetch.Load(), "fetched again after it")
+			assert.Equal(t, int64(2), iss.JWKSFetches(), "fetched again after it")
 		})
 	}
 }
@@ -258,7 +259,7 @@ func TestOIDCAuthorizedPartiesAndTokenType(t *testing.T) {
 	o.AuthorizedParties = []string{"valmennus-web"}
 	a := newOIDC(t, iss, o)
 	auth := func(tok string) error { _, err := a.Authenticate(bearerRequest(tok)); return err }
-	k := iss.current()
+	k := iss.Current()
 	require.NoError(t, auth(sign(k, claims(set("azp", "valmennus-web"))(iss.URL()))))
 	require.NoError(t, auth(sign(k, claims()(iss.URL()))), "a token without azp is not refused by it")
 	var ae *httpauth.Error
@@ -285,32 +286,32 @@ func TestOIDCForgedTokensDoNotFloodTheProvider(t *testing.T) {
 	clock := now
 	o.Test.Now = func() time.Time { return clock }
 	a := newOIDC(t, iss, o)
-	_, err := a.Authenticate(bearerRequest(sign(iss.current(), claims()(iss.URL()))))
+	_, err := a.Authenticate(bearerRequest(sign(iss.Current(), claims()(iss.URL()))))
 	require.NoError(t, err)
-	require.Equal(t, int64(1), iss.jwksFetch.Load())
+	require.Equal(t, int64(1), iss.JWKSFetches())
 
 	forger := newKey("key-1") // the issuer's kid, another key
 	for i := range 20 {
 		_, err := a.Authenticate(bearerRequest(sign(forger, claims()(iss.URL()))))
 		require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
-		_, err = a.Authenticate(bearerRequest(tamper(sign(iss.current(), claims()(iss.URL())))))
+		_, err = a.Authenticate(bearerRequest(tamper(sign(iss.Current(), claims()(iss.URL())))))
 		require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
 		_, err = a.Authenticate(bearerRequest(sign(newKeyCached(i), claims()(iss.URL()))))
 		require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
 	}
-	assert.Equal(t, int64(1), iss.jwksFetch.Load(), "bad signatures under a known kid cost no fetch, unknown kids none within the interval")
+	assert.Equal(t, int64(1), iss.JWKSFetches(), "bad signatures under a known kid cost no fetch, unknown kids none within the interval")
 
 	clock = clock.Add(11 * time.Second)
 	_, err = a.Authenticate(bearerRequest(sign(newKeyCached(99), claims()(iss.URL()))))
 	require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
-	assert.Equal(t, int64(2), iss.jwksFetch.Load(), "after the interval an unknown kid fetches the keys once more")
+	assert.Equal(t, int64(2), iss.JWKSFetches(), "after the interval an unknown kid fetches the keys once more")
 }
 
 // newKeyCached returns one of a few unpublished keys with distinct kids
 // (RSA key generation is slow).
 func newKeyCached(i int) *signingKey {
 	k := unpublished[i%len(unpublished)]
-	return &signingKey{kid: fmt.Sprintf("unknown-%d", i), priv: k.priv}
+	return k.WithID(fmt.Sprintf("unknown-%d", i))
 }
 
 var unpublished = []*signingKey{newKey("u-0"), newKey("u-1")}
@@ -319,7 +320,7 @@ func TestOIDCRequests(t *testing.T) {
 	iss := newTestIssuer()
 	defer iss.Close()
 	a := newOIDC(t, iss, staffOptions(iss))
-	tok := sign(iss.current(), claims()(iss.URL()))
+	tok := sign(iss.Current(), claims()(iss.URL()))
 
 	tests := []struct {
 		name      string
@@ -357,7 +358,7 @@ func TestOIDCRequests(t *testing.T) {
 	}
 
 	t.Run("purpose and a string role claim", func(t *testing.T) {
-		r := bearerRequest(sign(iss.current(), claims(set("realm_access", map[string]any{"roles": "opintojohtaja valmentaja"}))(iss.URL())))
+		r := bearerRequest(sign(iss.Current(), claims(set("realm_access", map[string]any{"roles": "opintojohtaja valmentaja"}))(iss.URL())))
 		r.Header.Set(httpauth.HeaderPurpose, "welfare group meeting")
 		actor, err := a.Authenticate(r)
 		require.NoError(t, err)
@@ -373,7 +374,7 @@ func TestOIDCClockSkewNone(t *testing.T) {
 	iss := newTestIssuer()
 	defer iss.Close()
 	expiredAt := func(ago time.Duration) string {
-		return sign(iss.current(), claims(set("exp", now.Add(-ago).Unix()), set("iat", now.Add(-time.Hour).Unix()))(iss.URL()))
+		return sign(iss.Current(), claims(set("exp", now.Add(-ago).Unix()), set("iat", now.Add(-time.Hour).Unix()))(iss.URL()))
 	}
 	a := newOIDC(t, iss, staffOptions(iss))
 	_, err := a.Authenticate(bearerRequest(expiredAt(30 * time.Second)))
@@ -386,10 +387,10 @@ func TestOIDCClockSkewNone(t *testing.T) {
 	var ae *httpauth.Error
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, httpauth.ReasonExpired, ae.Reason)
-	_, err = a.Authenticate(bearerRequest(sign(iss.current(), claims(set("nbf", now.Add(time.Second).Unix()))(iss.URL()))))
+	_, err = a.Authenticate(bearerRequest(sign(iss.Current(), claims(set("nbf", now.Add(time.Second).Unix()))(iss.URL()))))
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, httpauth.ReasonNotYetValid, ae.Reason)
-	_, err = a.Authenticate(bearerRequest(sign(iss.current(), claims()(iss.URL()))))
+	_, err = a.Authenticate(bearerRequest(sign(iss.Current(), claims()(iss.URL()))))
 	require.NoError(t, err)
 }
 
@@ -400,7 +401,7 @@ func TestOIDCFixedOrganisationAndPrefix(t *testing.T) {
 	o.OrganisationClaim, o.Organisation = "", "school-2"
 	o.SubjectClaim, o.IDPrefix = "oid", "staff:"
 	a := newOIDC(t, iss, o)
-	actor, err := a.Authenticate(bearerRequest(sign(iss.current(), claims(set("oid", "abc"), set("org", "school-1"))(iss.URL()))))
+	actor, err := a.Authenticate(bearerRequest(sign(iss.Current(), claims(set("oid", "abc"), set("org", "school-1"))(iss.URL()))))
 	require.NoError(t, err)
 	assert.Equal(t, "staff:abc", actor.ID)
 	assert.Equal(t, coaching.OrganisationID("school-2"), actor.Organisation, "a fixed organisation is not taken from the token")
@@ -443,7 +444,7 @@ func TestOIDCProviderKeysUnavailable(t *testing.T) {
 	iss := newTestIssuer()
 	o := staffOptions(iss)
 	a := newOIDC(t, iss, o) // discovery done; no key fetched yet
-	tok := sign(iss.current(), claims()(iss.URL()))
+	tok := sign(iss.Current(), claims()(iss.URL()))
 	iss.Close()
 
 	_, err := a.Authenticate(bearerRequest(tok))
