@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/httpauth/oidctest"
 )
 
 // readmeHostProgram is the Go block of the README marked
@@ -52,7 +55,10 @@ func TestREADMEHostProgram(t *testing.T) {
 	require.NoError(t, l.Close())
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, "-addr", addr)
+	idp, err := oidctest.Start(nil) // the provider's sign-on service
+	require.NoError(t, err)
+	t.Cleanup(idp.Close)
+	cmd := exec.CommandContext(ctx, bin, "-addr", addr, "-issuer", idp.URL())
 	logs := &syncBuffer{} // written by the command's copying goroutine
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
@@ -71,10 +77,19 @@ func TestREADMEHostProgram(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	token := func(sub string, roles ...string) string {
+		c := idp.Claims(sub, "valmennus-api", 5*time.Minute)
+		c["roles"] = roles
+		return "Bearer " + idp.Token(c)
+	}
+	coach := []string{"Authorization", token("coach-1", "valmentaja")}
+	head := []string{"Authorization", token("head-1", "opintojohtaja")}
+
 	res, _ := get(t, base+"/coaching/models", coach...)
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	res, p := get(t, base+"/coaching/models")
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Equal(t, `Bearer realm="valmennus"`, res.Header.Get("WWW-Authenticate"))
 	assert.NotEmpty(t, p["request_id"])
 	res, p = get(t, base+"/coaching/cases/case-1", coach...)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
@@ -82,6 +97,38 @@ func TestREADMEHostProgram(t *testing.T) {
 	res, p = get(t, base+"/coaching/openapi.json")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.NotEmpty(t, p["paths"])
+
+	// The coach signed in by the provider opens a case; the head of
+	// studies reads it; the provider's other roles are not the API's.
+	enrol := `{"model":"valo","case_id":"case-1","participant":{"given_names":"Aino","family_name":"Virtanen","birth_date":"1994-05-17","language":"fi","organisation":"school-1"},"team":[{"actor_id":"coach-1","role":"coach","name":"Maija Kares"}]}`
+	res, p = send(t, "POST", base+"/coaching/enrolments", enrol, coach...)
+	require.Equal(t, http.StatusCreated, res.StatusCode, "%v", p)
+	res, p = get(t, base+"/coaching/cases/case-1", head...)
+	assert.Equal(t, http.StatusOK, res.StatusCode, "%v", p)
+	assert.Equal(t, "induction", p["state"])
+
+	// What the sign-on refuses: a forged signature, another audience, a
+	// role outside the allow-list, a token from a key the provider
+	// never published, and identity headers beside a token.
+	stranger, err := idp.NewKey("key-1")
+	require.NoError(t, err)
+	other := idp.Claims("coach-1", "another-api", 5*time.Minute)
+	other["roles"] = []string{"valmentaja"}
+	forged := idp.Claims("coach-1", "valmennus-api", 5*time.Minute)
+	forged["roles"] = []string{"valmentaja"}
+	for name, authz := range map[string]string{
+		"tampered":        oidctest.Tamper(coach[1]),
+		"other audience":  "Bearer " + idp.Token(other),
+		"unmapped role":   token("coach-1", "valmentaja", "admin"),
+		"unpublished key": "Bearer " + stranger.Sign("JWT", forged),
+	} {
+		res, _ = get(t, base+"/coaching/cases/case-1", "Authorization", authz)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, name)
+		assert.Contains(t, res.Header.Get("WWW-Authenticate"), `error="invalid_token"`, name)
+	}
+	res, p = get(t, base+"/coaching/cases/case-1", append([]string{"X-Actor-Id", "head-1"}, coach...)...)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "X-Actor-Id", p["header"])
 
 	req, err := http.Get(base + "/")
 	require.NoError(t, err)
@@ -91,4 +138,21 @@ func TestREADMEHostProgram(t *testing.T) {
 	assert.Equal(t, "the host's own front page\n", front.String())
 	res, _ = get(t, base+"/elsewhere")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode, "the host's mux answers outside /coaching/")
+}
+
+// send is get with a method and a JSON body.
+func send(t *testing.T, method, url, body string, headers ...string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res, out
 }
