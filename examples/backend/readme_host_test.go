@@ -105,7 +105,7 @@ func TestREADMEHostProgram(t *testing.T) {
 	require.Equal(t, http.StatusCreated, res.StatusCode, "%v", p)
 	res, p = get(t, base+"/coaching/cases/case-1", head...)
 	assert.Equal(t, http.StatusOK, res.StatusCode, "%v", p)
-	assert.Equal(t, "induction", p["case"].(map[string]any)["state"])
+	assert.Equal(t, "recruitment", p["case"].(map[string]any)["state"])
 
 	// What the sign-on refuses: a forged signature, another audience, a
 	// role outside the allow-list, a token from a key the provider
