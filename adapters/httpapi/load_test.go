@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,9 +18,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpauth"
+	"github.com/valmennus/valmennus/adapters/httpauth/oidctest"
 	"github.com/valmennus/valmennus/adapters/postgres"
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
+	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
 // loadDuration is how long each load run fires events: a minute, unless
@@ -40,12 +44,17 @@ const loadClients = 8
 
 // BenchmarkLoadSQLite and BenchmarkLoadPostgres: 8 concurrent clients fire
 // events over HTTP (pause and resume, each client on 25 cases of its own,
-// so that every request is accepted unless something is wrong) for the
-// load duration. They report requests/s and the p50 and p99 latency, and
-// fail unless the audit trails hold exactly one entry per accepted
-// request. The baseline, in the same run, is the same 8 clients calling
-// Engine.Fire directly on fresh cases of the same store for as long: the
-// ratio is what HTTP, JSON and the handler cost.
+// so that every request is accepted unless something is wrong), every
+// request signed in with an OpenID Connect bearer token that the handler
+// verifies against an in-process provider (each client a user of its
+// own). They report requests/s and the p50 and p99 latency, and fail
+// unless the audit trails hold exactly one entry per accepted request. The
+// baseline, in the same run, is the same 8 clients calling Engine.Fire
+// directly on cases of their own in the same store: the ratio is what
+// HTTP, token verification, JSON and the handler cost. The two take turns
+// in slices of a tenth of the load duration (each runs the whole duration
+// in all), so that a neighbour's burst of work on the machine or the
+// store's growth weighs on both alike.
 func BenchmarkLoadSQLite(b *testing.B) {
 	benchLoad(b, func(b *testing.B) coaching.Store {
 		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "load.db"), &sqlite.Options{Migrate: true})
@@ -124,8 +133,22 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 	ctx := context.Background()
 	head := coaching.Actor{ID: "head-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 	coach := coaching.Actor{ID: "coach-1", Organisation: "school-1", Roles: []coaching.Role{coaching.RoleCoach}}
+	idp, err := oidctest.Start(nil)
+	require.NoError(b, err)
+	b.Cleanup(idp.Close)
 	for b.Loop() {
-		s := startService(b, open(b))
+		s := startLoadService(b, open(b), idp)
+		// One user per client, each with a token of their own; all are
+		// coaches on every case (the direct clients act as coach-1).
+		users := make([]caller, loadClients)
+		team := []map[string]any{}
+		for c := range users {
+			sub := fmt.Sprintf("coach-%d", c+1)
+			claims := idp.Claims(sub, loadAudience, time.Hour)
+			claims["roles"] = []string{"valmentaja"}
+			users[c] = caller{"Authorization": "Bearer " + idp.Token(claims)}
+			team = append(team, map[string]any{"actor_id": sub, "role": "coach", "name": "Coach " + sub})
+		}
 		// Each client works on cases of its own, round robin, so every
 		// request should be accepted; a case gets a realistic few hundred
 		// events in a minute rather than thousands.
@@ -133,24 +156,41 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 			ids := make([][]coaching.CaseID, loadClients)
 			for c := range ids {
 				for k := range casesPerClient {
-					r := s.do(b, coachHdr, "POST", "/enrolments", enrolment("valo", fmt.Sprintf("%s%d_%d", prefix, c, k), "1994-05-17", team("coach-1", "coach")))
+					body := enrolment("valo", fmt.Sprintf("%s%d_%d", prefix, c, k), "1994-05-17", nil)
+					body["team"] = team
+					r := s.do(b, users[c], "POST", "/enrolments", body)
 					require.Equal(b, 201, r.status, "%s", r.body)
 					id := coaching.CaseID(r.json(b)["id"].(string))
-					r = s.do(b, coachHdr, "POST", "/cases/"+string(id)+"/events/admit", map[string]any{"payload": allMet})
+					r = s.do(b, users[c], "POST", "/cases/"+string(id)+"/events/admit", map[string]any{"payload": allMet})
 					require.Equal(b, 200, r.status, "%s", r.body)
 					ids[c] = append(ids[c], id)
 				}
 			}
 			return ids
 		}
-		ids := enrolCases("Http")
-		viaHTTP := drive(d, func(c, k int, pause bool) bool {
-			event, body := "resume_induction", ""
-			if pause {
-				event, body = "pause", `{"reason":"load test"}`
-			}
-			return s.post(coachHdr, "/cases/"+string(ids[c][k])+"/events/"+event, body) == http.StatusOK
-		})
+		ids, fresh := enrolCases("Http"), enrolCases("Direct")
+		var viaHTTP, direct loadResult
+		httpState, directState := newDriveState(), newDriveState()
+		slice := d / 10
+		for done := time.Duration(0); done < d; done += slice {
+			viaHTTP.add(drive(min(slice, d-done), httpState, func(c, k int, pause bool) bool {
+				event, body := "resume_induction", ""
+				if pause {
+					event, body = "pause", `{"reason":"load test"}`
+				}
+				return s.post(users[c], "/cases/"+string(ids[c][k])+"/events/"+event, body) == http.StatusOK
+			}))
+			direct.add(drive(min(slice, d-done), directState, func(c, k int, pause bool) bool {
+				event, opts := "resume_induction", (*coaching.FireOptions)(nil)
+				if pause {
+					event, opts = "pause", &coaching.FireOptions{Reason: "load test"}
+				}
+				_, err := s.eng.Fire(ctx, coach, fresh[c][k], event, opts)
+				return err == nil
+			}))
+		}
+		viaHTTP.finish()
+		direct.finish()
 		// Nothing lost: one audit entry per accepted request (plus the
 		// opening and admission entries of each case).
 		var entries int64
@@ -164,18 +204,6 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 			}
 		}
 		require.Equal(b, viaHTTP.accepted, entries, "every accepted request is in an audit trail, nothing more")
-
-		// The baseline: the same clients calling the engine directly, on
-		// fresh cases of the same store, for as long.
-		fresh := enrolCases("Direct")
-		direct := drive(d, func(c, k int, pause bool) bool {
-			event, opts := "resume_induction", (*coaching.FireOptions)(nil)
-			if pause {
-				event, opts = "pause", &coaching.FireOptions{Reason: "load test"}
-			}
-			_, err := s.eng.Fire(ctx, coach, fresh[c][k], event, opts)
-			return err == nil
-		})
 		require.Zero(b, viaHTTP.failed, "every request is accepted: each client has cases of its own")
 		require.Zero(b, direct.failed)
 		b.ReportMetric(viaHTTP.rps(), "req/s")
@@ -192,10 +220,32 @@ func benchLoad(b *testing.B, open func(*testing.B) coaching.Store) {
 		if first > 0 {
 			b.ReportMetric(last/first, "last/first")
 		}
-		b.Logf("%d clients × %d cases for %s: %d requests accepted (%.0f/s), p50 %s, p99 %s; direct Fire %.0f/s, p50 %s, p99 %s",
+		b.Logf("%d clients × %d cases for %s each, in turns: %d requests accepted with token verification (%.0f/s), p50 %s, p99 %s; direct Fire %.0f/s, p50 %s, p99 %s",
 			loadClients, casesPerClient, d, viaHTTP.accepted, viaHTTP.rps(), viaHTTP.quantile(0.5), viaHTTP.quantile(0.99),
 			direct.rps(), direct.quantile(0.5), direct.quantile(0.99))
 	}
+}
+
+// loadAudience is the audience of the load clients' tokens.
+const loadAudience = "valmennus-api"
+
+// startLoadService serves the API over store on a loopback port, signing
+// callers in with OpenID Connect tokens of idp ("valmentaja" is a coach,
+// all of school-1).
+func startLoadService(b *testing.B, store coaching.Store, idp *oidctest.Provider) *liveService {
+	b.Helper()
+	auth, err := httpauth.NewOIDC(context.Background(), &httpauth.OIDCOptions{Issuer: idp.URL(), Audience: loadAudience,
+		Roles: map[string]coaching.Role{"valmentaja": coaching.RoleCoach}, Organisation: "school-1"})
+	require.NoError(b, err)
+	clock := ct.NewClock(e2eStart)
+	eng, h := newAPI(b, store, clock, &Options{Authenticator: auth})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(l) }()
+	b.Cleanup(func() { _ = hs.Close() })
+	return &liveService{base: "http://" + l.Addr().String(), srv: h, eng: eng, clock: clock,
+		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: loadClients}}}
 }
 
 // casesPerClient is how many cases each load client cycles through.
@@ -220,34 +270,56 @@ func (s *liveService) post(who caller, path, body string) int {
 	return res.StatusCode
 }
 
+// driveState is where each client of a run of drive slices is: the next
+// case it fires on, and which of its cases are paused.
+type driveState struct {
+	next   []int
+	paused [][]bool
+	start  time.Time // of the first slice; zero until it starts
+	spent  time.Duration
+}
+
+func newDriveState() *driveState {
+	st := &driveState{next: make([]int, loadClients), paused: make([][]bool, loadClients)}
+	for c := range st.paused {
+		st.paused[c] = make([]bool, casesPerClient)
+	}
+	return st
+}
+
 // drive runs loadClients goroutines for d, each cycling through its
-// cases (all in induction at the start), pausing or resuming the next one,
-// and collects the latency of every request.
-func drive(d time.Duration, fire func(client, k int, pause bool) bool) loadResult {
+// cases (all in induction at the start of the first slice), pausing or
+// resuming the next one, and collects the latency of every request; st
+// carries each client's place from one slice to the next, and the
+// completion times are on the clock of the slices run so far.
+func drive(d time.Duration, st *driveState, fire func(client, k int, pause bool) bool) loadResult {
 	var (
 		mu  sync.Mutex
 		res loadResult
 		wg  sync.WaitGroup
 	)
 	start := time.Now()
+	offset := st.spent
 	deadline := start.Add(d)
 	for c := range loadClients {
 		wg.Go(func() {
 			var lat []time.Duration
 			var ok, failed int64
 			var done []time.Duration
-			paused := make([]bool, casesPerClient)
-			for k := 0; time.Now().Before(deadline); k = (k + 1) % casesPerClient {
+			paused := st.paused[c]
+			k := st.next[c]
+			for ; time.Now().Before(deadline); k = (k + 1) % casesPerClient {
 				t0 := time.Now()
 				if fire(c, k, !paused[k]) {
 					ok++
 					paused[k] = !paused[k]
-					done = append(done, time.Since(start))
+					done = append(done, offset+time.Since(start))
 				} else {
 					failed++
 				}
 				lat = append(lat, time.Since(t0))
 			}
+			st.next[c] = k
 			mu.Lock()
 			res.accepted += ok
 			res.failed += failed
@@ -258,6 +330,18 @@ func drive(d time.Duration, fire func(client, k int, pause bool) bool) loadResul
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
-	slices.Sort(res.latencies)
+	st.spent += res.elapsed
 	return res
 }
+
+// add adds a slice's results to r.
+func (r *loadResult) add(slice loadResult) {
+	r.accepted += slice.accepted
+	r.failed += slice.failed
+	r.latencies = append(r.latencies, slice.latencies...)
+	r.done = append(r.done, slice.done...)
+	r.elapsed += slice.elapsed
+}
+
+// finish sorts the latencies for the quantiles.
+func (r *loadResult) finish() { slices.Sort(r.latencies) }

@@ -189,3 +189,24 @@ func (s *keySet) trustFor(cacheControl string) time.Duration {
 	}
 	return max(age, s.interval)
 }
+
+// trustedUntil is when the keys held stop being trusted without a fetch:
+// what was verified with them is not to be honoured longer.
+func (k *keySet) trustedUntil() time.Time {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.keysFetched.Add(k.keysMaxAge)
+}
+
+// holds tells whether the keys held include one named kid: a remembered
+// token is honoured only while the key that verified it is held.
+func (k *keySet) holds(kid string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	for _, key := range k.keys {
+		if key.KeyID == kid {
+			return true
+		}
+	}
+	return false
+}

@@ -98,6 +98,18 @@ type OIDCOptions struct {
 	// no-cache), they are trusted that long, but at least
 	// KeyRefreshInterval.
 	KeyMaxAge time.Duration
+	// VerifiedTokens is how long a token that verified is remembered, so
+	// that a client sending the same token with each request does not cost
+	// a signature check and a parse of its claims every time. A remembered
+	// token's expiry, not-before and the mapping of its claims are checked
+	// on every request all the same; it is forgotten at the latest when
+	// the keys it was verified with stop being trusted (KeyMaxAge), so a
+	// withdrawn key stops being honoured within KeyMaxAge as promised.
+	// Defaults to one minute; negative remembers nothing.
+	VerifiedTokens time.Duration
+	// VerifiedTokensMax bounds how many verified tokens are remembered;
+	// defaults to 10 000 (about 3 MB at a typical token's size).
+	VerifiedTokensMax int
 	// HTTPClient fetches the discovery document and the signing keys.
 	// Defaults to a client with a 10-second timeout.
 	HTTPClient *http.Client
@@ -144,6 +156,15 @@ func (o OIDCOptions) withDefaults() OIDCOptions {
 	}
 	if o.Realm == "" {
 		o.Realm = "valmennus"
+	}
+	switch {
+	case o.VerifiedTokens == 0:
+		o.VerifiedTokens = time.Minute
+	case o.VerifiedTokens < 0:
+		o.VerifiedTokens = 0
+	}
+	if o.VerifiedTokensMax <= 0 {
+		o.VerifiedTokensMax = 10_000
 	}
 	if o.Test.Now == nil {
 		o.Test.Now = time.Now
@@ -226,7 +247,9 @@ func (o OIDCOptions) validate() error {
 type OIDC struct {
 	opts     OIDCOptions
 	verifier *oidc.IDTokenVerifier
+	keys     *keySet
 	algs     []jose.SignatureAlgorithm
+	verified *verifiedTokens
 }
 
 // NewOIDC builds an OIDC authenticator. It fetches the provider's
@@ -259,7 +282,8 @@ func NewOIDC(ctx context.Context, opts *OIDCOptions) (*OIDC, error) {
 		SupportedSigningAlgs: o.SigningAlgorithms,
 		SkipExpiryCheck:      true, // checked in Authenticate, with the host's clock skew
 	})
-	return &OIDC{opts: o, verifier: verifier, algs: keys.algs}, nil
+	return &OIDC{opts: o, verifier: verifier, keys: keys, algs: keys.algs,
+		verified: newVerifiedTokens(o.VerifiedTokens, o.VerifiedTokensMax, o.Test.Now)}, nil
 }
 
 // Authenticate returns the actor of the request's bearer token, or an
@@ -290,26 +314,49 @@ func (a *OIDC) authenticate(r *http.Request) (coaching.Actor, *Error) {
 	if !ok {
 		return coaching.Actor{}, &Error{Reason: ReasonMissing, Description: "a bearer token is required"}
 	}
-	var fetchErr error
-	tok, err := a.verifier.Verify(context.WithValue(r.Context(), fetchFailedKey{}, &fetchErr), raw)
-	if fetchErr != nil {
-		return coaching.Actor{}, &Error{Reason: ReasonUnavailable, Description: "the identity provider's signing keys cannot be fetched; try again later",
-			RetryAfter: a.opts.KeyRefreshInterval, Err: fetchErr}
-	}
-	if err != nil {
-		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Description: "the token could not be verified", Err: err}
-	}
-	var claims map[string]any
-	if err := tok.Claims(&claims); err != nil {
-		return coaching.Actor{}, &Error{Reason: ReasonInvalidToken, Description: "the token's claims could not be read", Err: err}
-	}
-	if e := a.checkParty(raw, claims); e != nil {
+	claims, e := a.verify(r, raw)
+	if e != nil {
 		return coaching.Actor{}, e
 	}
 	if e := a.checkTimes(claims); e != nil {
 		return coaching.Actor{}, e
 	}
 	return a.actorOf(claims, r.Header.Get(HeaderPurpose))
+}
+
+// verify returns the claims of raw once its signature, issuer, audience
+// and party have been verified, now or (remembered) within
+// VerifiedTokens. The claims are the caller's to read, never to change:
+// a remembered token's are shared by its requests.
+func (a *OIDC) verify(r *http.Request, raw string) (map[string]any, *Error) {
+	key := tokenKey(raw)
+	if claims, kid, ok := a.verified.get(key); ok && a.keys.holds(kid) {
+		return claims, nil
+	}
+	var fetchErr error
+	tok, err := a.verifier.Verify(context.WithValue(r.Context(), fetchFailedKey{}, &fetchErr), raw)
+	if fetchErr != nil {
+		return nil, &Error{Reason: ReasonUnavailable, Description: "the identity provider's signing keys cannot be fetched; try again later",
+			RetryAfter: a.opts.KeyRefreshInterval, Err: fetchErr}
+	}
+	if err != nil {
+		return nil, &Error{Reason: ReasonInvalidToken, Description: "the token could not be verified", Err: err}
+	}
+	var claims map[string]any
+	if err := tok.Claims(&claims); err != nil {
+		return nil, &Error{Reason: ReasonInvalidToken, Description: "the token's claims could not be read", Err: err}
+	}
+	if e := a.checkParty(raw, claims); e != nil {
+		return nil, e
+	}
+	until := a.keys.trustedUntil()
+	if exp, ok := numericDate(claims["exp"]); ok && exp.Add(a.opts.ClockSkew).Before(until) {
+		until = exp.Add(a.opts.ClockSkew)
+	}
+	if kid := keyIDOf(raw); kid != "" {
+		a.verified.put(key, claims, kid, until)
+	}
+	return claims, nil
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" value.

@@ -469,3 +469,66 @@ func TestWriteErrorOtherErrors(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
 	assert.NotContains(t, w.Body.String(), "abc.def.ghi")
 }
+
+// A verified token is remembered (VerifiedTokens), but never past its
+// expiry, nor past the trust in the keys that verified it.
+func TestOIDCRemembersVerifiedTokensWithinTheirLimits(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	o := staffOptions(iss)
+	clock := now
+	o.Test.Now = func() time.Time { return clock }
+	a := newOIDC(t, iss, o)
+	c := claims()(iss.URL())
+	c["exp"] = now.Add(30 * time.Second).Unix()
+	short := sign(iss.Current(), c)
+	long := sign(iss.Current(), claims(set("exp", now.Add(time.Hour).Unix()))(iss.URL()))
+	for range 3 {
+		_, err := a.Authenticate(bearerRequest(short))
+		require.NoError(t, err)
+		_, err = a.Authenticate(bearerRequest(long))
+		require.NoError(t, err)
+	}
+	clock = clock.Add(30*time.Second + time.Minute + time.Second) // past exp and the default skew
+	var ae *httpauth.Error
+	_, err := a.Authenticate(bearerRequest(short))
+	require.ErrorAs(t, err, &ae, "a remembered token that expired is refused")
+	assert.Equal(t, httpauth.ReasonExpired, ae.Reason)
+
+	iss.Close()
+	clock = clock.Add(10 * time.Minute) // the keys held are past KeyMaxAge
+	_, err = a.Authenticate(bearerRequest(long))
+	require.ErrorAs(t, err, &ae, "a remembered token is not honoured past the trust in its key")
+	assert.Equal(t, httpauth.ReasonUnavailable, ae.Reason)
+}
+
+// BenchmarkOIDCAuthenticate: a client sending its token with each request,
+// remembered (the default) against verified every time (VerifiedTokens
+// negative), in the same run.
+func BenchmarkOIDCAuthenticate(b *testing.B) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	tok := iss.Token(claims(set("iat", time.Now().Unix()), set("exp", time.Now().Add(time.Hour).Unix()))(iss.URL()))
+	run := func(remember time.Duration) float64 {
+		o := staffOptions(iss)
+		o.Test.Now = nil
+		o.VerifiedTokens = remember
+		a, err := httpauth.NewOIDC(context.Background(), o)
+		require.NoError(b, err)
+		r := bearerRequest(tok)
+		const n = 2000
+		start := time.Now()
+		for range n {
+			if _, err := a.Authenticate(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return float64(time.Since(start).Nanoseconds()) / n
+	}
+	for b.Loop() {
+		remembered, verified := run(0), run(-1)
+		b.ReportMetric(remembered, "remembered-ns/op")
+		b.ReportMetric(verified, "verified-ns/op")
+		b.ReportMetric(verified/remembered, "verified/remembered")
+	}
+}
