@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,15 +13,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpapi/internal/openapigen"
 	"github.com/valmennus/valmennus/adapters/memory"
 )
 
 type openAPIDoc struct {
 	OpenAPI    string                                 `json:"openapi"`
+	Security   []map[string][]string                  `json:"security"`
 	Paths      map[string]map[string]openAPIOperation `json:"paths"`
 	Components struct {
-		Schemas   map[string]json.RawMessage `json:"schemas"`
-		Responses map[string]json.RawMessage `json:"responses"`
+		Schemas         map[string]json.RawMessage `json:"schemas"`
+		Responses       map[string]json.RawMessage `json:"responses"`
+		SecuritySchemes map[string]json.RawMessage `json:"securitySchemes"`
 	} `json:"components"`
 }
 
@@ -41,6 +47,12 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 	dec := json.NewDecoder(strings.NewReader(string(openAPI)))
 	require.NoError(t, dec.Decode(&doc))
 	assert.Regexp(t, `^3\.1\.\d+$`, doc.OpenAPI)
+	// Signed in with an OpenID Connect bearer token, or (development, unsafe)
+	// the identity headers.
+	assert.Equal(t, []map[string][]string{{"bearer": {}}, {"signOn": {}}}, doc.Security)
+	assert.JSONEq(t, `"http"`, jsonMember(t, doc.Components.SecuritySchemes["bearer"], "type"))
+	assert.JSONEq(t, `"bearer"`, jsonMember(t, doc.Components.SecuritySchemes["bearer"], "scheme"))
+	assert.JSONEq(t, `"JWT"`, jsonMember(t, doc.Components.SecuritySchemes["bearer"], "bearerFormat"))
 
 	_, srv := newAPI(t, memory.New(), nil, nil)
 	registered := srv.Routes()
@@ -70,14 +82,19 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 						ok2xx = true
 					}
 					if code[0] == '4' || code[0] == '5' {
-						assert.Contains(t, string(resp), "#/components/responses/Problem", "error %s is problem details", code)
+						m := regexp.MustCompile(`^\{"\$ref":"#/components/responses/([A-Za-z]+)"\}$`).FindSubmatch(compact(t, resp))
+						require.NotNil(t, m, "error %s refers to a response component: %s", code, resp)
+						assert.Contains(t, string(doc.Components.Responses[string(m[1])]), `"application/problem+json"`, "error %s is problem details", code)
 					}
 				}
 				assert.True(t, ok2xx, "a success response")
 				if op.Security == nil {
 					_, public := slices.BinarySearch([]string{"/healthz", "/openapi.json"}, path)
 					assert.False(t, public, "public routes say security: []")
-					assert.Contains(t, op.Responses, "401", "a signed-in route documents 401")
+					// Every sign-on failure the authenticators answer.
+					assert.JSONEq(t, `{"$ref":"#/components/responses/Unauthorized"}`, string(op.Responses["401"]), "a signed-in route documents 401")
+					assert.JSONEq(t, `{"$ref":"#/components/responses/SignOnRefused"}`, string(op.Responses["400"]), "a signed-in route documents 400")
+					assert.JSONEq(t, `{"$ref":"#/components/responses/Unavailable"}`, string(op.Responses["503"]), "a signed-in route documents 503")
 				}
 			})
 		}
@@ -87,7 +104,7 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 	assert.Equal(t, registered, documented, "the document and the registered routes agree")
 
 	// Every $ref points at a component that exists.
-	refs := regexp.MustCompile(`"#/components/(schemas|responses)/([A-Za-z]+)"`).FindAllStringSubmatch(string(openAPI), -1)
+	refs := regexp.MustCompile(`"#/components/(schemas|responses)/([A-Za-z0-9_]+)"`).FindAllStringSubmatch(string(openAPI), -1)
 	require.NotEmpty(t, refs)
 	for _, ref := range refs {
 		var ok bool
@@ -98,4 +115,90 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 		}
 		assert.True(t, ok, "%s/%s exists", ref[1], ref[2])
 	}
+}
+
+func compact(t *testing.T, raw json.RawMessage) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, json.Compact(&buf, raw))
+	return buf.Bytes()
+}
+
+func jsonMember(t *testing.T, raw json.RawMessage, name string) string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(raw, &m))
+	require.Contains(t, m, name)
+	return string(m[name])
+}
+
+// openapi.json is what the generator writes from openapi.base.json and the
+// default models' payload types: a payload type changed without the
+// document regenerated fails here.
+func TestOpenAPIIsGenerated(t *testing.T) {
+	base, err := os.ReadFile("openapi.base.json")
+	require.NoError(t, err)
+	models, err := DefaultModels()
+	require.NoError(t, err)
+	want, err := openapigen.Generate(&openapigen.Options{Base: base, Models: models})
+	require.NoError(t, err)
+	if !bytes.Equal(want, openAPI) {
+		t.Fatalf("openapi.json is not what the generator writes from openapi.base.json and the models' payload types: " +
+			"edit openapi.base.json (never openapi.json) and run `go generate ./adapters/httpapi`")
+	}
+}
+
+// The fire operation's payload is one of the events' payload types, each
+// event's schema generated from its Go type: EntryAssessment's criteria
+// are required and enumerated, as their validate tags have them.
+func TestOpenAPIPayloadSchemas(t *testing.T) {
+	var doc openAPIDoc
+	require.NoError(t, json.Unmarshal(openAPI, &doc))
+	models, err := DefaultModels()
+	require.NoError(t, err)
+	var fire struct {
+		Post struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Properties struct {
+							Payload struct {
+								AnyOf  []map[string]string          `json:"anyOf"`
+								Events map[string]map[string]string `json:"x-event-payloads"`
+							} `json:"payload"`
+						} `json:"properties"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"post"`
+	}
+	var paths map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(jsonRaw(t, openAPI, "paths"), &paths))
+	require.NoError(t, json.Unmarshal(paths["/cases/{case}/events/{event}"], &fire))
+	payload := fire.Post.RequestBody.Content["application/json"].Schema.Properties.Payload
+	n := 0
+	for _, m := range models {
+		for _, e := range m.Spec().Events {
+			ref, ok := payload.Events[m.Name()][e.Name]
+			if e.Payload == nil {
+				assert.False(t, ok, "%s/%s takes no payload", m.Name(), e.Name)
+				continue
+			}
+			n++
+			name := "Payload_" + m.Name() + "_" + e.Name
+			assert.Equal(t, "#/components/schemas/"+name, ref)
+			assert.Contains(t, string(doc.Components.Schemas[name]), `"#/components/schemas/`+reflect.TypeOf(e.Payload).Name()+`"`)
+			assert.Contains(t, payload.AnyOf, map[string]string{"$ref": "#/components/schemas/" + reflect.TypeOf(e.Payload).Name()})
+		}
+	}
+	assert.Equal(t, 7, n, "the events with a payload")
+	assert.JSONEq(t, `["motivation","working_life_skills","attendance_commitment","work_commitment","goal_commitment"]`,
+		jsonMember(t, doc.Components.Schemas["EntryAssessment"], "required"))
+	assert.JSONEq(t, `false`, jsonMember(t, doc.Components.Schemas["EntryAssessment"], "additionalProperties"))
+	assert.JSONEq(t, `{"type":"string","format":"date"}`, jsonMember(t, jsonRaw(t, doc.Components.Schemas["Destination"], "properties"), "date"))
+}
+
+func jsonRaw(t *testing.T, raw []byte, name string) json.RawMessage {
+	t.Helper()
+	return json.RawMessage(jsonMember(t, raw, name))
 }
