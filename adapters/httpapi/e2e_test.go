@@ -110,17 +110,23 @@ func (r response) json(t testing.TB) map[string]any {
 
 func (s *liveService) do(t testing.TB, who caller, method, path string, body any, hdr ...string) response {
 	t.Helper()
-	var rd io.Reader
+	var (
+		rd      io.Reader
+		reqBody []byte
+	)
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		reqBody = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		reqBody = b
 	default:
 		data, err := json.Marshal(b)
 		require.NoError(t, err)
-		rd = bytes.NewReader(data)
+		reqBody = data
+	}
+	if reqBody != nil {
+		rd = bytes.NewReader(reqBody)
 	}
 	req, err := http.NewRequest(method, s.base+path, rd)
 	require.NoError(t, err)
@@ -135,7 +141,9 @@ func (s *liveService) do(t testing.TB, who caller, method, path string, body any
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	out := response{status: res.StatusCode, header: res.Header, body: data}
+	validateExchange(t, req, reqBody, out) // every answer as the OpenAPI document has it
+	return out
 }
 
 func requireProblem(t testing.TB, r response, status int) map[string]any {

@@ -240,6 +240,9 @@ func (h *Handler) attendance(r *http.Request, a coaching.Actor) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
+	if marks == nil {
+		marks = []attendance.Mark{} // none is [], as the document has it, not null
+	}
 	return http.StatusOK, map[string][]attendance.Mark{"marks": marks}, nil
 }
 

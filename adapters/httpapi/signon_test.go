@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"maps"
@@ -20,6 +21,13 @@ import (
 // included (the way curl sends two -H options with one name).
 func (s *liveService) rawDo(t testing.TB, method, path string, body io.Reader, headers [][2]string) response {
 	t.Helper()
+	var reqBody []byte
+	if body != nil {
+		var err error
+		reqBody, err = io.ReadAll(body) // kept for the OpenAPI validation
+		require.NoError(t, err)
+		body = bytes.NewReader(reqBody)
+	}
 	req, err := http.NewRequest(method, s.base+path, body)
 	require.NoError(t, err)
 	for _, h := range headers {
@@ -30,7 +38,9 @@ func (s *liveService) rawDo(t testing.TB, method, path string, body io.Reader, h
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	out := response{status: res.StatusCode, header: res.Header, body: data}
+	validateExchange(t, req, reqBody, out) // every answer as the OpenAPI document has it
+	return out
 }
 
 // An ambiguous or reserved sign-on identity is refused with a 400 naming

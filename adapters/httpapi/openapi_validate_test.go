@@ -1,0 +1,164 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// openAPIRouter is the served document, loaded and validated by
+// kin-openapi once, and a router over its operations. The document's
+// servers are dropped so that its paths match a test server on any port.
+var openAPIRouter = sync.OnceValues(func() (routers.Router, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, err
+	}
+	doc.Servers = nil
+	return legacy.NewRouter(doc)
+})
+
+// validateExchange checks one request and the service's answer to it
+// against the OpenAPI document:
+//   - a request no operation takes is skipped when the service answered
+//     it with its 404 or 405 (a test asking for a route that is not
+//     there), and is an error otherwise (a route the document lacks);
+//   - the request is validated (its sign-on is not: the document's
+//     security says how a caller signs in, the tests sign in with the
+//     development headers); a request the document refuses is an error
+//     only when the service accepted it (a 2xx): a test may send a bad
+//     request on purpose, and the service then answers 4xx;
+//   - the response is validated always: its status must be one the
+//     operation documents, its body (problem details included) must match
+//     the status's schema.
+//
+// Benchmarks are not validated: the figures are the service's, not the
+// validator's.
+func validateExchange(t testing.TB, req *http.Request, reqBody []byte, res response) {
+	t.Helper()
+	if _, bench := t.(*testing.B); bench {
+		return
+	}
+	router, err := openAPIRouter()
+	require.NoError(t, err, "kin-openapi loads and validates openapi.json")
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		var re *routers.RouteError
+		if errors.As(err, &re) && (res.status == http.StatusNotFound || res.status == http.StatusMethodNotAllowed) {
+			return
+		}
+		t.Errorf("OpenAPI: %s %s answered %d has no operation in the document: %v", req.Method, req.URL.Path, res.status, err)
+		return
+	}
+	ctx := context.Background()
+	r := req.Clone(ctx)
+	r.Body = http.NoBody
+	if reqBody != nil {
+		r.Body = readCloser{bytes.NewReader(reqBody)}
+		// The service reads a body as the operation's media type whatever
+		// the request's Content-Type says, and the tests mostly send none:
+		// validate the body as that media type.
+		if rb := route.Operation.RequestBody; r.Header.Get("Content-Type") == "" && rb != nil && rb.Value != nil && len(rb.Value.Content) == 1 {
+			for mt := range rb.Value.Content {
+				r.Header.Set("Content-Type", mt)
+			}
+		}
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && res.status/100 == 2 {
+		t.Errorf("OpenAPI: the document refuses %s %s, which the service accepted (%d): %v", req.Method, req.URL.Path, res.status, err)
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.status, Header: res.header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}}
+	out.SetBodyBytes(res.body)
+	assert.NoError(t, openapi3filter.ValidateResponse(ctx, out), "OpenAPI: the answer to %s %s (%d) matches the document; body: %.2000s",
+		req.Method, req.URL.Path, res.status, res.body)
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// The document loads in kin-openapi as OpenAPI 3.1 and passes its
+// validation, with the bearer scheme.
+func TestOpenAPILoadsInKinOpenAPI(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(OpenAPI())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(loader.Context))
+	assert.True(t, doc.IsOpenAPI31OrLater())
+	require.NotNil(t, doc.Components.SecuritySchemes["bearer"])
+	assert.Equal(t, "bearer", doc.Components.SecuritySchemes["bearer"].Value.Scheme)
+	_, err = openAPIRouter()
+	require.NoError(t, err)
+}
+
+// recordingT keeps the errors a check reports instead of failing the test.
+type recordingT struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingT) Helper() {}
+func (r *recordingT) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// validateExchange finds an answer or an accepted request that the
+// document does not describe, and lets a refused bad request or a path no
+// route takes pass.
+func TestValidateExchangeFindsDrift(t *testing.T) {
+	problemHdr := http.Header{"Content-Type": {"application/problem+json"}}
+	jsonHdr := http.Header{"Content-Type": {"application/json"}}
+	problem := []byte(`{"type":"about:blank","title":"Not Found","status":404}`)
+	for _, c := range []struct {
+		name       string
+		method     string
+		path, body string
+		res        response
+		drift      bool
+	}{
+		{"a documented problem", "GET", "/cases/c1", "", response{status: 404, header: problemHdr, body: problem}, false},
+		{"a case of the wrong shape", "GET", "/cases/c1", "", response{status: 200, header: jsonHdr, body: []byte(`{"case":{"id":5},"audit":[]}`)}, true},
+		{"a status the operation does not document", "GET", "/models", "", response{status: 418, header: problemHdr, body: problem}, true},
+		{"a problem without its status", "GET", "/models", "", response{status: 401, header: problemHdr, body: []byte(`{"type":"x","title":"y"}`)}, true},
+		{"a payload of no payload type, accepted", "POST", "/cases/c1/events/admit", `{"payload":{"motivation":"perhaps"}}`,
+			response{status: 200, header: jsonHdr, body: []byte(`{"case":{},"entry":{}}`)}, true},
+		{"the same payload, refused", "POST", "/cases/c1/events/admit", `{"payload":{"motivation":"perhaps"}}`,
+			response{status: 422, header: problemHdr, body: []byte(`{"type":"x","title":"y","status":422}`)}, false},
+		{"a path no route takes, answered 404", "GET", "/nowhere", "", response{status: 404, header: problemHdr, body: problem}, false},
+		{"a path no route takes, answered 200", "GET", "/nowhere", "", response{status: 200, header: jsonHdr, body: []byte(`{}`)}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequest(c.method, "http://127.0.0.1:1"+c.path, nil)
+			require.NoError(t, err)
+			var body []byte
+			if c.body != "" {
+				body = []byte(c.body)
+			}
+			rt := &recordingT{TB: t}
+			validateExchange(rt, req, body, c.res)
+			if c.drift {
+				assert.NotEmpty(t, rt.errs, "drift found")
+			} else {
+				assert.Empty(t, rt.errs)
+			}
+		})
+	}
+}
