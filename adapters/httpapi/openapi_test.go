@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
@@ -15,6 +16,9 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/httpapi/internal/openapigen"
 	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/sis"
 )
 
 type openAPIDoc struct {
@@ -201,4 +205,79 @@ func TestOpenAPIPayloadSchemas(t *testing.T) {
 func jsonRaw(t *testing.T, raw []byte, name string) json.RawMessage {
 	t.Helper()
 	return json.RawMessage(jsonMember(t, raw, name))
+}
+
+// notWritten are members of the Go types that the API never writes or
+// reads, so the document leaves them out: an import through the API never
+// updates participants already enrolled (sis.Options.Update), so its
+// report has no updated rows and no conflicts.
+var notWritten = map[string]map[string]bool{"ImportReport": {"updated": true, "conflicts": true}}
+
+// jsonMembers are the JSON member names encoding/json writes for struct
+// type t, embedded structs flattened.
+func jsonMembers(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				out = append(out, jsonMembers(ft)...)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// The hand-written component schemas list exactly the members of the Go
+// types the service writes and reads, so that a member added to a type
+// and not to openapi.base.json (or one removed) fails here, whether or not
+// an end-to-end test happens to see it.
+func TestOpenAPIComponentsHaveTheTypesMembers(t *testing.T) {
+	var doc openAPIDoc
+	require.NoError(t, json.Unmarshal(openAPI, &doc))
+	for name, typ := range map[string]reflect.Type{
+		"Problem":      reflect.TypeFor[problem](),
+		"FieldProblem": reflect.TypeFor[coaching.FieldProblem](),
+		"Contact":      reflect.TypeFor[coaching.Contact](),
+		"Guardian":     reflect.TypeFor[coaching.Guardian](),
+		"Participant":  reflect.TypeFor[coaching.Participant](),
+		"TeamMember":   reflect.TypeFor[coaching.TeamMember](),
+		"Enrolment":    reflect.TypeFor[coaching.EnrolParams](),
+		"Case":         reflect.TypeFor[coaching.Case](),
+		"AuditEntry":   reflect.TypeFor[coaching.AuditEntry](),
+		"MarkInput":    reflect.TypeFor[attendance.MarkInput](),
+		"Mark":         reflect.TypeFor[attendance.Mark](),
+		"Notice":       reflect.TypeFor[coaching.Notice](),
+		"HOKSVersion":  reflect.TypeFor[hoksVersion](),
+		"ImportReport": reflect.TypeFor[sis.Report](),
+		"RiskFlag":     reflect.TypeFor[attendance.RiskFlag](),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var s struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			}
+			require.Contains(t, doc.Components.Schemas, name)
+			require.NoError(t, json.Unmarshal(doc.Components.Schemas[name], &s))
+			documented := slices.Sorted(maps.Keys(s.Properties))
+			members := slices.DeleteFunc(jsonMembers(typ), func(m string) bool { return notWritten[name][m] })
+			slices.Sort(members)
+			assert.Equal(t, members, documented, "the members of %s", typ)
+		})
+	}
 }
