@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -15,6 +19,10 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/adapters/httpauth"
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/coaching"
 )
 
 // openAPIRouter is the served document, loaded and validated by
@@ -211,5 +219,53 @@ func TestValidateExchangeFindsDrift(t *testing.T) {
 				assert.Empty(t, rt.errs)
 			}
 		})
+	}
+}
+
+// The sign-on failures of every signed-in route are answered as the
+// document's 400, 401 and 503 responses have them: problem details, the
+// challenge in WWW-Authenticate, Retry-After for an unavailable identity
+// provider, never cached.
+func TestSignOnFailuresAsDocumented(t *testing.T) {
+	failures := map[string]*httpauth.Error{
+		"missing": {Reason: httpauth.ReasonMissing, Description: "no bearer token", Scheme: "Bearer", Realm: "valmennus"},
+		"expired": {Reason: httpauth.ReasonExpired, Description: "the token has expired", Scheme: "Bearer", Realm: "valmennus"},
+		"twice": {Reason: httpauth.ReasonMalformedRequest, Description: "given twice", Header: "Authorization", Scheme: "Bearer",
+			Realm: "valmennus"},
+		"unavailable": {Reason: httpauth.ReasonUnavailable, Description: "the identity provider cannot be reached", Scheme: "Bearer",
+			RetryAfter: 30 * time.Second},
+	}
+	auth := AuthenticatorFunc(func(r *http.Request) (coaching.Actor, error) {
+		return coaching.Actor{}, failures[r.Header.Get("X-Test-Failure")]
+	})
+	_, h := newAPI(t, memory.New(), nil, &Options{Authenticator: auth})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	for _, route := range h.Routes() {
+		method, pattern, _ := strings.Cut(route, " ")
+		if pattern == "/healthz" || pattern == "/openapi.json" {
+			continue
+		}
+		path := strings.NewReplacer("{case}", "c1", "{event}", "admit", "{model}", "valo").Replace(pattern)
+		for name, f := range failures {
+			t.Run(route+" "+name, func(t *testing.T) {
+				req, err := http.NewRequest(method, srv.URL+path, nil)
+				require.NoError(t, err)
+				req.Header.Set("X-Test-Failure", name)
+				res, err := srv.Client().Do(req)
+				require.NoError(t, err)
+				defer res.Body.Close()
+				body, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				r := response{status: res.StatusCode, header: res.Header, body: body}
+				require.Equal(t, f.Status(), r.status, "body: %s", body)
+				validateExchange(t, req, nil, r)
+				assert.Equal(t, f.Challenge(), r.header.Get("WWW-Authenticate"))
+				assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
+				if f.Reason == httpauth.ReasonUnavailable {
+					assert.Equal(t, "30", r.header.Get("Retry-After"))
+				}
+			})
+		}
 	}
 }
