@@ -111,8 +111,7 @@ func (s *schemas) fields(t reflect.Type, props *object, required *[]string) erro
 			return fmt.Errorf("%s: member %q given by two fields", t, name)
 		}
 		v := parseValidate(f.Tag.Get("validate"))
-		omit := hasOpt(opts, "omitempty") || hasOpt(opts, "omitzero")
-		fs, err := s.valueSchema(ft, v.field, omit || !v.field.required)
+		fs, err := s.valueSchema(ft, v.field, !v.field.required)
 		if err != nil {
 			return fmt.Errorf("%s.%s: %w", t, f.Name, err)
 		}
@@ -142,9 +141,11 @@ func structFields(t reflect.Type) func(func(reflect.StructField) bool) {
 }
 
 // valueSchema is the schema of a value of type t with the validations c.
-// mayBeZero says the zero value may be written (the member is neither
-// omitted when zero nor required to be set): a zero coaching.Date is then
-// the empty string.
+// mayBeZero says the value need not be set: a coaching.Date may then be
+// the empty string, which encoding/json reads as the zero Date (and writes
+// for it, unless the member is omitted when zero). A payload member is
+// required only by its validate tag: encoding/json reads a body without
+// it, whether or not its json tag has omitempty.
 func (s *schemas) valueSchema(t reflect.Type, c constraints, mayBeZero bool) (*object, error) {
 	switch {
 	case t == timeType:
