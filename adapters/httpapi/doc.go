@@ -6,7 +6,8 @@
 // eHOKS JSON (read, update with If-Match, approve), notices, the VALO table
 // and ESF indicators, and the models as JSON documents and Mermaid
 // diagrams. Its OpenAPI 3.1 document ([OpenAPI], served at /openapi.json)
-// lists exactly the routes it registers (a test compares them).
+// lists exactly the routes it registers (a test compares them), with each
+// event's payload schema generated from the models' Go payload types.
 //
 // # Getting started
 //
