@@ -219,6 +219,36 @@ func jsonRaw(t *testing.T, raw []byte, name string) json.RawMessage {
 // report has no updated rows and no conflicts.
 var notWritten = map[string]map[string]bool{"ImportReport": {"updated": true, "conflicts": true}}
 
+// answerOnly are the components only answers have (never a request body):
+// their members written whatever the value are required.
+var answerOnly = map[string]bool{"Case": true, "AuditEntry": true, "Mark": true, "Notice": true, "HOKSVersion": true,
+	"ImportReport": true, "RiskFlag": true}
+
+// alwaysWritten are the JSON members of struct type t that encoding/json
+// writes whatever their value (no omitempty, no omitzero).
+func alwaysWritten(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,") {
+			continue
+		}
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			out = append(out, alwaysWritten(f.Type)...)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // jsonMembers are the JSON member names encoding/json writes for struct
 // type t, embedded structs flattened.
 func jsonMembers(t reflect.Type) []string {
@@ -277,6 +307,7 @@ func TestOpenAPIComponentsHaveTheTypesMembers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var s struct {
 				Properties map[string]json.RawMessage `json:"properties"`
+				Required   []string                   `json:"required"`
 			}
 			require.Contains(t, doc.Components.Schemas, name)
 			require.NoError(t, json.Unmarshal(doc.Components.Schemas[name], &s))
@@ -284,6 +315,14 @@ func TestOpenAPIComponentsHaveTheTypesMembers(t *testing.T) {
 			members := slices.DeleteFunc(jsonMembers(typ), func(m string) bool { return notWritten[name][m] })
 			slices.Sort(members)
 			assert.Equal(t, members, documented, "the members of %s", typ)
+			if answerOnly[name] {
+				// What the service writes always is required, so that
+				// validating an answer finds one missing.
+				always := slices.DeleteFunc(alwaysWritten(typ), func(m string) bool { return notWritten[name][m] })
+				slices.Sort(always)
+				slices.Sort(s.Required)
+				assert.Equal(t, always, s.Required, "the members %s always has", typ)
+			}
 		})
 	}
 }
