@@ -544,4 +544,3 @@ func TestCrossOrganisationProbe(t *testing.T) {
 	// alone.
 	assert.Equal(t, []string{"curator on the team", "nurse on the team", "student (a minor) themself"}, seesReferral)
 }
-
