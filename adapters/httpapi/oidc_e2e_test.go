@@ -308,3 +308,34 @@ func TestRelationsFromTheStoreOverHTTP(t *testing.T) {
 	}
 	assert.Equal(t, []string{coaching.RuleGuardianScope, coaching.RuleGuardianRelation, coaching.RuleGuardianRelation}, rules)
 }
+
+// The sign-on links of a student information system import are the
+// relations: the student's sign_on and the guardian's guardian1_sign_on
+// (the identity provider's subjects, with the host's prefix) make the
+// signed-in student and guardian theirs, and nobody else's.
+func TestRelationsFromAnImportOverHTTP(t *testing.T) {
+	k := newOIDCKit(t)
+	s := startServiceWith(t, memory.New(), k.auth)
+	csv := "external_id;given_names;family_name;birth_date;email;language;group;start_date;sign_on;guardian1_name;guardian1_email;guardian1_sign_on\r\n" +
+		"S1;Eetu;Esimerkki;2008-06-30;eetu@example.fi;fi;TVO24A;2024-03-01;" + oidcPrefix + "eetu;Maija Esimerkki;maija@koti.example;" + oidcPrefix + "maija\r\n" +
+		"S2;Ella;Esimerkki;2008-02-10;ella@example.fi;fi;TVO24A;2024-03-01;;;;\r\n"
+	r := s.do(t, k.bearer("tutor-1", "school-1", "omaohjaaja"), "POST", "/imports?model="+coaching.ModelPilot+"&strict=true", csv)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	enrolled := r.json(t)["enrolled"].([]any)
+	require.Len(t, enrolled, 2)
+	eetu, ella := enrolled[0].(map[string]any)["case"].(string), enrolled[1].(map[string]any)["case"].(string)
+
+	maija := k.bearer("maija", "school-1", "huoltaja")
+	r = s.do(t, maija, "GET", "/cases/"+eetu+"/attendance", nil)
+	assert.Equal(t, http.StatusOK, r.status, "the imported guardian reads the ward's attendance: %s", r.body)
+	assert.Equal(t, coaching.RuleGuardianRelation, requireProblem(t, s.do(t, maija, "GET", "/cases/"+ella+"/attendance", nil), http.StatusForbidden)["rule"])
+	assert.Equal(t, coaching.RuleGuardianScope, requireProblem(t, s.do(t, maija, "GET", "/cases/"+eetu, nil), http.StatusForbidden)["rule"])
+
+	student := k.bearer("eetu", "school-1", "opiskelija")
+	r = s.do(t, student, "GET", "/cases/"+eetu, nil)
+	assert.Equal(t, http.StatusOK, r.status, "the imported student reads their own case: %s", r.body)
+	assert.Equal(t, coaching.RuleStudentOther, requireProblem(t, s.do(t, student, "GET", "/cases/"+ella, nil), http.StatusForbidden)["rule"])
+	// The same subjects of another organisation are other people.
+	r = s.do(t, k.bearer("maija", "school-2", "huoltaja"), "GET", "/cases/"+eetu+"/attendance", nil)
+	assert.Equal(t, coaching.RuleOrganisation, requireProblem(t, r, http.StatusForbidden)["rule"])
+}
