@@ -46,6 +46,13 @@ func deny(rule string) string { return "403 " + rule }
 
 func finding(outcome, why string) string { return outcome + " !" + why }
 
+func otherOrg(org string) string {
+	if org == school2 {
+		return school1
+	}
+	return school2
+}
+
 // probePersona is one signed-in user of the probe.
 type probePersona struct {
 	name    string
@@ -428,7 +435,7 @@ func TestCrossOrganisationProbe(t *testing.T) {
 
 	type tally struct{ ok, forbidden, notFound, other int }
 	counts := map[string]*tally{}
-	var existenceLeaks, findings, seesReferral []string
+	var existenceLeaks, findings, seesReferral, namesOwner []string
 	for _, p := range personas {
 		c := &tally{}
 		counts[p.name] = c
@@ -449,10 +456,7 @@ func TestCrossOrganisationProbe(t *testing.T) {
 					variants[2].want = "422"
 				}
 			case rt.target == "org":
-				other := school2
-				if p.org == school2 {
-					other = school1
-				}
+				other := otherOrg(p.org)
 				variants = append(variants,
 					struct{ label, target, want string }{"own", p.org, p.expect(name)},
 					struct{ label, target, want string }{"other organisation's", other, deny(coaching.RuleOrganisation)})
@@ -487,6 +491,12 @@ func TestCrossOrganisationProbe(t *testing.T) {
 					findings = append(findings, fmt.Sprintf("%s: %s → %s: %s", p.name, name, want, why))
 				}
 				assert.NotContains(t, string(r.body), welfareReason, "%s: a welfare record in the answer", what)
+				if rt.target == "case" && v.label == "other organisation's" && r.status == http.StatusForbidden && strings.Contains(string(r.body), `\"`+otherOrg(p.org)+`\"`) {
+					// The denial's detail is the policy's reason, which
+					// names the organisation the case belongs to: listed
+					// with the findings, not asserted away.
+					namesOwner = append(namesOwner, name)
+				}
 				if name == rCase && r.status == http.StatusOK {
 					if strings.Contains(string(r.body), pr.referrals[v.target]) {
 						seesReferral = append(seesReferral, p.name)
@@ -543,6 +553,8 @@ func TestCrossOrganisationProbe(t *testing.T) {
 	slices.Sort(existenceLeaks)
 	existenceLeaks = slices.Compact(existenceLeaks)
 	t.Logf("routes answering another organisation's case and a missing id differently (other/missing): %s", strings.Join(existenceLeaks, ", "))
+	slices.Sort(namesOwner)
+	t.Logf("routes whose 403 for another organisation's case names the organisation it belongs to: %s", strings.Join(slices.Compact(namesOwner), ", "))
 	t.Logf("outcomes the policy gives that look wrong:\n%s", strings.Join(findings, "\n"))
 	// A referral not shared for teaching: its existence is for the welfare
 	// roles on the team (need_to_know) and the student themself
