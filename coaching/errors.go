@@ -30,6 +30,19 @@ var (
 	// ErrIdempotencyMismatch means an idempotency key was reused for a
 	// different command.
 	ErrIdempotencyMismatch = errors.New("valmennus: idempotency key reused for a different command")
+	// ErrUnavailable means the store could not reach its database: the
+	// connection was refused, reset or closed under the statement, the
+	// database is shutting down or refuses connections, no connection
+	// could be had from the pool (closed, or none free before the
+	// context's deadline), a statement timed out, or (SQLite) the file is
+	// locked beyond the busy timeout or cannot be read or written. A store
+	// wraps the driver's error with it (errors.Is finds both); a context
+	// cancelled by the caller is never ErrUnavailable.
+	//
+	// The operation may or may not have taken effect (a commit whose
+	// answer was lost): retry it only when it is safe to repeat, as a
+	// Fire with an IdempotencyKey is.
+	ErrUnavailable = errors.New("valmennus: store unavailable")
 )
 
 // NotFoundError says which kind of record with which identity is missing.

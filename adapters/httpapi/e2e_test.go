@@ -80,6 +80,15 @@ func newAPI(t testing.TB, store coaching.Store, clock coaching.Clock, opts *Opti
 	if opts.Authenticator == nil {
 		opts.Authenticator = httpauth.NewDevIdentities(nil) // relations come from the records
 	}
+	// The rate limits are off unless a test sets them (limit_test.go):
+	// the other tests send one persona's requests, or a row of refused
+	// sign-ons, from one address as fast as they can.
+	if opts.RatePerSecond == 0 {
+		opts.RatePerSecond = -1
+	}
+	if opts.SignOnFailuresPerSecond == 0 {
+		opts.SignOnFailuresPerSecond = -1
+	}
 	h, err := New(eng, opts)
 	require.NoError(t, err)
 	return eng, h

@@ -19,6 +19,7 @@ import (
 func (h *Handler) register() {
 	h.routes = []route{
 		{method: "GET", pattern: "/healthz", handler: h.health, public: true},
+		{method: "GET", pattern: "/readyz", handler: h.ready, public: true},
 		{method: "GET", pattern: "/openapi.json", handler: h.openAPIDoc, public: true},
 		{method: "POST", pattern: "/enrolments", handler: h.enrol},
 		{method: "POST", pattern: "/imports", handler: h.importStudents},
@@ -50,10 +51,6 @@ func (h *Handler) Routes() []string {
 		out[i] = rt.method + " " + rt.pattern
 	}
 	return out
-}
-
-func (h *Handler) health(*http.Request, coaching.Actor) (int, any, error) {
-	return http.StatusOK, map[string]string{"status": "ok"}, nil
 }
 
 func (h *Handler) openAPIDoc(*http.Request, coaching.Actor) (int, any, error) {

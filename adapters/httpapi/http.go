@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,11 +43,14 @@ type problem struct {
 	// RequestID is the request's id, as in its X-Request-Id answer header
 	// and its log lines.
 	RequestID string `json:"request_id,omitempty"`
+	// Checks are the readiness checks of a 503 from /readyz, each "ok" or
+	// "failing".
+	Checks map[string]string `json:"checks,omitempty"`
 
 	// challenge is the WWW-Authenticate header of a refused sign-on.
 	challenge string
-	// retryAfter is the Retry-After of a 503 (the identity provider
-	// unavailable); 0 for none.
+	// retryAfter is the Retry-After of a 503 (the identity provider or
+	// the store unavailable) or a 429; 0 for none.
 	retryAfter time.Duration
 	// noStore marks an answer about the caller's credentials: never cached.
 	noStore bool
@@ -94,6 +96,8 @@ func problemOf(err error) problem {
 		re   *reservedError
 		mbe  *http.MaxBytesError
 		ae   *httpauth.Error
+		rl   *rateLimitedError
+		nr   *notReadyError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -164,9 +168,54 @@ func problemOf(err error) problem {
 		return problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: err.Error()}
 	case errors.Is(err, coaching.ErrDuplicate):
 		return problem{Type: problemBase + "duplicate", Title: "Already exists", Status: http.StatusConflict, Detail: err.Error()}
+	case errors.As(err, &rl):
+		return problem{Type: problemBase + "rate-limited", Title: "Too many requests", Status: http.StatusTooManyRequests,
+			Detail: rl.Error(), retryAfter: rl.wait, noStore: true}
+	case errors.As(err, &nr):
+		return problem{Type: problemBase + "not-ready", Title: "Not ready", Status: http.StatusServiceUnavailable,
+			Detail: nr.Error(), Checks: nr.checks, noStore: true}
+	case errors.Is(err, coaching.ErrUnavailable):
+		// Last: a denial or a conflict that also failed to write its
+		// access-log entry is still that answer. The store's error (it may
+		// name a host) goes to the log only; the handler sets Retry-After.
+		return problem{Type: problemBase + "store-unavailable", Title: "Store unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "the data store cannot be reached; try again later (with the same Idempotency-Key)"}
 	}
 	return problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
 		Detail: "the request failed; the server log has the details"}
+}
+
+// authenticate establishes the actor of a signed-in request, within the
+// limits: while the client's address has no failed sign-on left its
+// credentials are not checked (429); a refused sign-on (401, or 400 for a
+// sign-on header) spends one; an actor with no request left in its bucket
+// is refused (429) before the route runs.
+func (h *Handler) authenticate(r *http.Request) (coaching.Actor, error) {
+	var ip string
+	if h.signOnRate != nil {
+		ip = h.clientIP(r)
+		if empty, wait := h.signOnRate.empty(ip, time.Now()); empty {
+			return coaching.Actor{}, &rateLimitedError{signOn: true, wait: wait}
+		}
+	}
+	actor, err := h.auth.Authenticate(r)
+	if err == nil {
+		if re := reservedIdentity(actor); re != nil {
+			err = re
+		}
+	}
+	if err != nil {
+		if st := problemOf(err).Status; h.signOnRate != nil && (st == http.StatusUnauthorized || st == http.StatusBadRequest) {
+			h.signOnRate.allow(ip)
+		}
+		return coaching.Actor{}, err
+	}
+	if h.actorRate != nil {
+		if ok, wait := h.actorRate.allow(actorKey(actor)); !ok {
+			return coaching.Actor{}, &rateLimitedError{wait: wait}
+		}
+	}
+	return actor, nil
 }
 
 // handle adapts a route's handler: the actor from the Authenticator, the
@@ -179,12 +228,7 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			err   error
 		)
 		if !rt.public {
-			actor, err = h.auth.Authenticate(r)
-			if err == nil {
-				if re := reservedIdentity(actor); re != nil {
-					err = re
-				}
-			}
+			actor, err = h.authenticate(r)
 		}
 		status, body := http.StatusOK, any(nil)
 		if err == nil {
@@ -202,14 +246,23 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			if p.challenge != "" {
 				w.Header().Set("WWW-Authenticate", p.challenge)
 			}
+			if p.Type == problemBase+"store-unavailable" {
+				p.retryAfter = h.retryAfter
+			}
 			if p.retryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(p.retryAfter.Seconds()))))
+				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(p.retryAfter)))
 			}
 			if p.noStore || p.Status == http.StatusUnauthorized || p.Type == problemBase+"invalid-sign-on-header" {
 				w.Header().Set("Cache-Control", "no-store")
 			}
-			if p.Status == http.StatusInternalServerError {
+			switch {
+			case p.Status == http.StatusInternalServerError:
 				h.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", p.RequestID),
+					slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Any("error", err))
+			case p.Type == problemBase+"store-unavailable":
+				// Not the request's fault nor a bug: a Warn, which an
+				// outage repeats for every request.
+				h.log.LogAttrs(r.Context(), slog.LevelWarn, "store unavailable", slog.String("request_id", p.RequestID),
 					slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Any("error", err))
 			}
 			writeJSON(w, p.Status, "application/problem+json", p)

@@ -40,8 +40,11 @@ func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 //     credentials (answered 401);
 //   - a [*HeaderError] when r's identity is ambiguous or reserved
 //     (answered 400 naming the header);
-//   - any other error when the identity could not be established (for
-//     example, its store was unreachable), answered 500 and logged.
+//   - one wrapping [coaching.ErrUnavailable] when the store the identity
+//     is read from cannot be reached (answered 503 with Retry-After, as a
+//     route's own store error is);
+//   - any other error when the identity could not be established,
+//     answered 500 and logged.
 //
 // The actor's roles and relations are what the access policy trusts: an
 // Authenticator must never take them from anything the client controls
@@ -102,6 +105,53 @@ type Options struct {
 	// is answered 413. Default 4 MiB (a class's attendance, an eHOKS
 	// document, an import file).
 	MaxBody int64
+
+	// RetryAfter is the Retry-After of a 503 answered because the store
+	// cannot be reached (an error matching coaching.ErrUnavailable;
+	// problem type store-unavailable). Default [DefaultRetryAfter] (5s).
+	// Such a request may or may not have taken effect (a commit whose
+	// answer was lost): a client repeats a POST of an event with the same
+	// Idempotency-Key, which the engine answers with the first outcome
+	// instead of firing twice.
+	RetryAfter time.Duration
+	// MaxConcurrent caps the requests served at once (GET /healthz
+	// excepted); one more is answered 503 (problem type overloaded) with
+	// Retry-After: 1 at once, never queued: capacity is the server's
+	// state, not the caller's fault, so it is not a 429. Default
+	// [DefaultMaxConcurrent] (256); negative for no cap. The connections
+	// themselves are the host's to cap (examples/backend: -max-connections).
+	MaxConcurrent int
+	// RatePerSecond and RateBurst are each signed-in actor's token bucket
+	// (golang.org/x/time/rate), keyed by organisation and actor id: a
+	// request with no token left is answered 429 (problem type
+	// rate-limited) with Retry-After, before the route runs. Defaults
+	// [DefaultRatePerSecond] (20) and [DefaultRateBurst] (40); a negative
+	// RatePerSecond turns the limit off.
+	RatePerSecond float64
+	RateBurst     int
+	// SignOnFailuresPerSecond and SignOnFailureBurst are each client
+	// address's bucket of failed sign-ons (a 401, or a 400 for a sign-on
+	// header): each failure spends a token, and while none is left every
+	// signed-in request from the address is answered 429 with Retry-After
+	// without its credentials being checked, so that guessing tokens or
+	// gateway signatures is slow. Defaults
+	// [DefaultSignOnFailuresPerSecond] (1) and
+	// [DefaultSignOnFailureBurst] (10); negative turns the limit off.
+	SignOnFailuresPerSecond float64
+	SignOnFailureBurst      int
+	// ClientIP is the client address failed sign-ons are counted by;
+	// default the connection's peer address. Behind a proxy every client
+	// has the proxy's address: give a function that reads the header the
+	// proxy sets (and that the proxy overwrites, never passes on).
+	ClientIP func(r *http.Request) string
+	// Ready are the checks of GET /readyz, which answers 200 when all
+	// pass and 503 naming those that fail: typically [StoreCheck] and
+	// the [Heartbeat] of the dispatcher and of the ticker. None: /readyz
+	// answers 200 as /healthz does. GET /healthz never runs a check.
+	Ready []Check
+	// ReadyTimeout bounds each readiness check; default
+	// [DefaultReadyTimeout] (2s).
+	ReadyTimeout time.Duration
 }
 
 // Handler serves the API: an [http.Handler] a host mounts under any
@@ -120,6 +170,14 @@ type Handler struct {
 	maxBody  int64
 	mux      *http.ServeMux
 	routes   []route
+
+	retryAfter   time.Duration
+	slots        chan struct{} // the concurrency cap; nil for none
+	actorRate    *buckets      // nil: no per-actor limit
+	signOnRate   *buckets      // nil: no limit on failed sign-ons
+	clientIP     func(*http.Request) string
+	checks       []Check
+	readyTimeout time.Duration
 }
 
 // route is one registered operation; the OpenAPI test compares them with
@@ -193,6 +251,9 @@ func New(eng *coaching.Engine, opts *Options) (*Handler, error) {
 	if h.registry == nil {
 		h.registry = Registry()
 	}
+	if err := h.limits(opts); err != nil {
+		return nil, err
+	}
 	var err error
 	if h.plans == nil {
 		if h.plans, err = hoks.NewService(eng); err != nil {
@@ -231,7 +292,8 @@ func New(eng *coaching.Engine, opts *Options) (*Handler, error) {
 // id (X-Request-Id: the client's when it is a short token, else a new
 // one), and so does every problem body and log line. A request no route
 // takes gets the mux's 404 or 405 (with its Allow header) as problem
-// details too.
+// details too. Past [Options].MaxConcurrent requests at once, the next is
+// answered 503 at once (GET /healthz is never turned away).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := requestIDOf(r)
@@ -250,6 +312,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
 			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
 	}()
+	if h.slots != nil && pattern != "GET /healthz" {
+		select {
+		case h.slots <- struct{}{}:
+			defer func() { <-h.slots }()
+		default:
+			h.overloaded(sw, r)
+			return
+		}
+	}
 	if pattern != "" {
 		h.mux.ServeHTTP(sw, r)
 		return

@@ -59,7 +59,9 @@ const (
 //     the *coaching.ConflictError or *coaching.NotFoundError that
 //     txn.UpdateCase returns;
 //   - text PostgreSQL cannot store becomes a *coaching.ValidationError;
-//   - a statement cancelled by its context matches context.Canceled.
+//   - a statement cancelled by its context matches context.Canceled;
+//   - a database that cannot be reached matches coaching.ErrUnavailable
+//     (see unavailable).
 //
 // The pgconn error stays in the chain (errors.As finds it) for hosts that
 // need the details. Errors are never compared by their text.
@@ -69,6 +71,9 @@ func interpretError(err error, t target) error {
 	}
 	if isInterpreted(err) {
 		return err
+	}
+	if isUnavailable(err) {
+		return unavailable(err)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return &coaching.NotFoundError{Kind: t.kind, ID: t.id}

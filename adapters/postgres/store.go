@@ -101,13 +101,14 @@ type dbtx interface {
 // transaction, so every read in it sees one snapshot of committed data.
 // The transaction begins with fn's first statement (in the same round
 // trip), and a View whose fn reads nothing costs nothing. fn's error is
-// returned unchanged.
+// returned unchanged, except that an error saying the database could not
+// be reached also matches coaching.ErrUnavailable.
 func (s *Store) View(ctx context.Context, fn func(tx coaching.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	own := &ownTx{pool: s.pool, begin: beginView}
-	return own.run(ctx, func() error { return fn(&txn{s: s, db: own}) })
+	return unavailable(own.run(ctx, func() error { return fn(&txn{s: s, db: own}) }))
 }
 
 // Update implements coaching.Store. fn runs in one READ COMMITTED
@@ -116,7 +117,9 @@ func (s *Store) View(ctx context.Context, fn func(tx coaching.ReadTx) error) err
 // number of processes cannot both win. If fn returns an error, panics, or
 // ctx is done before the commit, the transaction is rolled back (with a
 // context that cannot be cancelled) and nothing is written; fn's error is
-// returned unchanged.
+// returned unchanged, except that an error saying the database could not
+// be reached also matches coaching.ErrUnavailable (the commit's answer may
+// have been lost: the transaction may have committed).
 func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -140,7 +143,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 			return errors.Join(err, fmt.Errorf("postgres: the access log could not keep a denial: %w", kerr))
 		}
 	}
-	return err
+	return unavailable(err)
 }
 
 // Tx returns the store's view of a transaction the host owns, for the
@@ -211,7 +214,7 @@ func (o *ownTx) send(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if o.conn == nil {
 		conn, err := o.pool.Acquire(ctx)
 		if err != nil {
-			return errBatch{err}
+			return errBatch{acquireError(ctx, err)}
 		}
 		o.conn = conn
 	}

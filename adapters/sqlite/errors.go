@@ -32,7 +32,9 @@ type ref struct {
 //   - a foreign-key violation → *coaching.NotFoundError for the case the
 //     record belongs to (every foreign key references cases);
 //   - SQLITE_BUSY (the busy timeout ran out while another process held the
-//     write lock) → an error saying so, wrapping the driver's;
+//     write lock) → an error saying so, wrapping coaching.ErrUnavailable
+//     and the driver's; SQLITE_IOERR and SQLITE_CANTOPEN wrap
+//     coaching.ErrUnavailable too (see unavailableCode);
 //   - anything else → the driver's error, wrapped with what was being done.
 //
 // Constraint errors are recognised by the SQLite extended result code of an
@@ -55,7 +57,9 @@ func interpretError(err error, r ref) error {
 		case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return &coaching.NotFoundError{Kind: "case", ID: string(r.caseID)}
 		case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("sqlite: %s: the database is locked by another writer (busy timeout exceeded): %w", r.what(), err)
+			return fmt.Errorf("sqlite: %s: the database is locked by another writer (busy timeout exceeded): %w: %w", r.what(), coaching.ErrUnavailable, err)
+		case unavailableCode(code):
+			return fmt.Errorf("sqlite: %s: %w", r.what(), unavailable(err))
 		}
 	}
 	return fmt.Errorf("sqlite: %s: %w", r.what(), err)
