@@ -11,7 +11,16 @@
 // request is a 401. -dev-identities (UNSAFE: development only) takes the
 // caller's identity from X-Actor-* request headers that anyone may set;
 // see httpauth.DevIdentities. The API is described by its OpenAPI document,
-// served at /openapi.json.
+// served at /openapi.json; /healthz says the process is up and /readyz
+// that the store answers and the dispatcher and ticker are running.
+//
+// With -smtp the notices are mailed. The server must offer STARTTLS: the
+// command refuses to start when it answers without it, unless
+// -smtp-insecure (a relay on a trusted network, a test server) allows
+// plaintext. SMTP credentials come from the environment variables
+// VALMENNUS_SMTP_USERNAME and VALMENNUS_SMTP_PASSWORD, never from flags
+// (which other users of the machine can read), and are never logged; they
+// are only ever sent over TLS.
 package main
 
 import (
@@ -29,7 +38,9 @@ import (
 	"syscall"
 	"time"
 
+	gosmtp "github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/net/netutil"
 
 	"github.com/valmennus/valmennus/adapters/httpapi"
 	"github.com/valmennus/valmennus/adapters/httpauth"
@@ -51,22 +62,27 @@ func main() {
 
 // run parses the flags, opens the store, and serves until ctx is done;
 // then it stops accepting requests, lets those in flight finish (up to 10
-// seconds), and stops the dispatcher and the ticker. ready, when not nil,
-// receives the listening address.
-func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- string) error {
+// seconds), and stops the dispatcher and the ticker. listening, when not
+// nil, receives the listening address.
+func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- string) error {
 	fs := flag.NewFlagSet("backend", flag.ContinueOnError)
 	fs.SetOutput(logOut)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	sqlitePath := fs.String("sqlite", "", "SQLite database file (created and migrated when new)")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (the schema is migrated)")
-	smtpAddr := fs.String("smtp", "", "SMTP server host:port for notices (plain, for development); without it notices are logged by id")
+	smtpAddr := fs.String("smtp", "", "SMTP server host:port for notices, with STARTTLS (credentials from "+envSMTPUsername+" and "+envSMTPPassword+"); without it notices are logged by id")
 	smtpFrom := fs.String("smtp-from", "Valmennus <valmennus@localhost>", "sender address of notices")
+	smtpInsecure := fs.Bool("smtp-insecure", false, "allow an SMTP server without STARTTLS (plaintext; a relay on a trusted network or a test server); credentials are never sent without TLS")
+	maxConns := fs.Int("max-connections", 1024, "most client connections open at once (more wait to be accepted); 0 for no limit")
 	devIdentities := fs.Bool("dev-identities", false, "UNSAFE, development only: take the caller's identity from X-Actor-* request headers anyone can set")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *sqlitePath != "" && *pgDSN != "" {
 		return errors.New("choose one store: -sqlite or -postgres")
+	}
+	if *maxConns < 0 {
+		return errors.New("-max-connections must be 0 (no limit) or more")
 	}
 	// Every line logged within a request (the engine's too) names its id.
 	log := slog.New(httpapi.LogHandler(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo})))
@@ -102,7 +118,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 		return nil
 	})
 	if *smtpAddr != "" {
-		s, err := smtp.New(smtp.Options{Addr: *smtpAddr, From: *smtpFrom, AllowInsecure: true, Timeout: 10 * time.Second})
+		s, err := newSMTPSender(ctx, *smtpAddr, *smtpFrom, *smtpInsecure, log)
 		if err != nil {
 			return err
 		}
@@ -117,9 +133,23 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: 5 * time.Second})
+	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: dispatchInterval})
 	if err != nil {
 		return err
+	}
+	// /readyz: the store answers, and the dispatcher and the ticker have
+	// run a round within three of their intervals.
+	dispBeat, err := httpapi.NewHeartbeat(&httpapi.HeartbeatOptions{Name: "dispatcher", Interval: dispatchInterval})
+	if err != nil {
+		return err
+	}
+	tickBeat, err := httpapi.NewHeartbeat(&httpapi.HeartbeatOptions{Name: "ticker", Interval: tickInterval})
+	if err != nil {
+		return err
+	}
+	ready := []httpapi.Check{dispBeat.Check(), tickBeat.Check()}
+	if p, ok := store.(httpapi.Pinger); ok {
+		ready = append([]httpapi.Check{httpapi.StoreCheck(p)}, ready...)
 	}
 	var auth httpapi.Authenticator = noSignOn
 	if *devIdentities {
@@ -128,7 +158,8 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 		// are refused.
 		auth = httpauth.NewDevIdentities(nil)
 	}
-	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: auth, Logger: log})
+	// The request limits are the handler's defaults (see httpapi.Options).
+	api, err := httpapi.New(eng, &httpapi.Options{Authenticator: auth, Logger: log, Ready: ready})
 	if err != nil {
 		return err
 	}
@@ -137,16 +168,22 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- stri
 	if err != nil {
 		return err
 	}
+	if *maxConns > 0 {
+		// Past the limit a connection waits in the kernel's queue to be
+		// accepted: memory and file descriptors stay bounded whatever the
+		// clients do. The handler's MaxConcurrent caps the requests.
+		l = netutil.LimitListener(l, *maxConns)
+	}
 	hs := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	log.Info("listening", slog.String("addr", l.Addr().String()), slog.String("store", storeName))
-	if ready != nil {
-		ready <- l.Addr().String()
+	if listening != nil {
+		listening <- l.Addr().String()
 	}
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
-		runBackground(bg, eng, disp, time.Minute, log)
+		runBackground(bg, eng, disp, tickInterval, log, dispBeat, tickBeat)
 		close(done)
 	}()
 	serveErr := make(chan error, 1)
@@ -176,13 +213,33 @@ var noSignOn = httpapi.AuthenticatorFunc(func(*http.Request) (coaching.Actor, er
 	return coaching.Actor{}, fmt.Errorf("%w: this server has no sign-on configured (-dev-identities, unsafe, is for development)", httpapi.ErrUnauthenticated)
 })
 
-// runBackground runs the dispatcher and the deadline ticker (every tick)
-// until ctx is done, and returns when both have stopped.
-func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dispatcher, tick time.Duration, log *slog.Logger) {
+// The background loops' intervals.
+const (
+	dispatchInterval = 5 * time.Second
+	tickInterval     = time.Minute
+)
+
+// runBackground runs the dispatcher (a round every dispatchInterval) and
+// the deadline ticker (every tick) until ctx is done, beating their
+// heartbeats after every round, failed or not; it returns when both have
+// stopped.
+func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dispatcher, tick time.Duration, log *slog.Logger,
+	dispBeat, tickBeat *httpapi.Heartbeat) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := disp.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("dispatcher stopped", slog.Any("error", err))
+		// disp.Run's loop, with a beat after each round.
+		t := time.NewTicker(dispatchInterval)
+		defer t.Stop()
+		for {
+			if _, err := disp.RunOnce(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("dispatch round failed", slog.Any("error", err))
+			}
+			dispBeat.Beat()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 	})
 	wg.Go(func() {
@@ -192,6 +249,7 @@ func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dis
 			if _, err := eng.Tick(ctx, eng.Clock().Now()); err != nil && ctx.Err() == nil {
 				log.Warn("tick failed", slog.Any("error", err))
 			}
+			tickBeat.Beat()
 			select {
 			case <-ctx.Done():
 				return
@@ -200,4 +258,62 @@ func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dis
 		}
 	})
 	wg.Wait()
+}
+
+// The environment variables the SMTP credentials are read from.
+const (
+	envSMTPUsername = "VALMENNUS_SMTP_USERNAME"
+	envSMTPPassword = "VALMENNUS_SMTP_PASSWORD"
+)
+
+// newSMTPSender returns the notices' SMTP sender. Unless insecure, it asks
+// the server first whether it offers STARTTLS and refuses to start when it
+// answers without it: a misconfiguration is found at start, not by
+// notices that cannot be sent. A server that cannot be reached now is
+// logged and left to the dispatcher's retries (which refuse plaintext just
+// the same). Credentials come from the environment, and only their
+// presence is logged.
+func newSMTPSender(ctx context.Context, addr, from string, insecure bool, log *slog.Logger) (*smtp.Sender, error) {
+	opts := smtp.Options{Addr: addr, From: from, AllowInsecure: insecure, Timeout: 10 * time.Second,
+		Username: os.Getenv(envSMTPUsername), Password: os.Getenv(envSMTPPassword)}
+	s, err := smtp.New(opts)
+	if err != nil {
+		// smtp.New's errors name fields, never their values.
+		return nil, err
+	}
+	if insecure {
+		log.Warn("-smtp-insecure: notices may be mailed in plaintext to a server without STARTTLS", slog.String("smtp", addr))
+	} else {
+		switch tls, err := offersStartTLS(ctx, addr); {
+		case err != nil:
+			log.Warn("the SMTP server cannot be asked whether it offers STARTTLS now; the dispatcher will try", slog.String("smtp", addr),
+				slog.Any("error", err))
+		case !tls:
+			return nil, fmt.Errorf("the SMTP server %s does not offer STARTTLS, which is required (-smtp-insecure allows plaintext, for a relay on a trusted network)", addr)
+		}
+	}
+	log.Info("notices are mailed", slog.String("smtp", addr), slog.Bool("credentials", opts.Username != ""), slog.Bool("insecure", insecure))
+	return s, nil
+}
+
+// offersStartTLS connects to the SMTP server at addr and reports whether
+// its EHLO answer offers STARTTLS.
+func offersStartTLS(ctx context.Context, addr string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	c := gosmtp.NewClient(conn)
+	defer c.Close()
+	if err := c.Hello("localhost"); err != nil {
+		return false, err
+	}
+	ok, _ := c.Extension("STARTTLS")
+	_ = c.Quit()
+	return ok, nil
 }
