@@ -54,6 +54,7 @@ func TestReadyzAllPass(t *testing.T) {
 	r = serve(h, "GET", "/readyz", "")
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	assert.Equal(t, map[string]any{"status": "ready", "checks": map[string]any{"store": "ok", "dispatcher": "ok"}}, r.json(t))
+	documented(t, "GET", "/readyz", "", r)
 }
 
 // A store that cannot be reached makes /readyz a 503 naming the store, and
@@ -70,6 +71,7 @@ func TestReadyzStoreUnreachable(t *testing.T) {
 	assert.Equal(t, problemBase+"not-ready", p["type"])
 	assert.Equal(t, map[string]any{"store": "failing"}, p["checks"])
 	assert.Contains(t, p["detail"], "store")
+	documented(t, "GET", "/readyz", "", r)
 	assert.NotContains(t, string(r.body), "hunter2")
 	assert.NotContains(t, string(r.body), "db.internal")
 	assert.Contains(t, logs.String(), "level=WARN msg=\"readiness check failed\"")

@@ -29,6 +29,19 @@ func serveFrom(h http.Handler, addr, method, path string, headers ...string) res
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
+// documented validates an answer against the OpenAPI document, as the
+// end-to-end tests do every answer.
+func documented(t *testing.T, method, path, body string, r response) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://127.0.0.1:1"+path, nil)
+	require.NoError(t, err)
+	var b []byte
+	if body != "" {
+		b = []byte(body)
+	}
+	validateExchange(t, req, b, r)
+}
+
 // requireRetryAfter checks a refusal's problem body and its Retry-After:
 // a whole number of seconds, at least one.
 func requireRetryAfter(t *testing.T, r response, status int, problemType string) {
@@ -53,6 +66,7 @@ func TestActorRateLimit(t *testing.T) {
 	}
 	r := serve(h, "GET", "/cases/nope", "", coachHeaders...)
 	requireRetryAfter(t, r, http.StatusTooManyRequests, "rate-limited")
+	documented(t, "GET", "/cases/nope", "", r)
 
 	otherSchool := []string{httpauth.HeaderActorID, "coach-1", httpauth.HeaderActorRoles, "coach", httpauth.HeaderOrganisation, "school-2"}
 	requireProblem(t, serve(h, "GET", "/cases/nope", "", otherSchool...), http.StatusNotFound)
@@ -122,6 +136,7 @@ func TestConcurrencyCap(t *testing.T) {
 	r := serve(h, "GET", "/cases/nope", "", coachHeaders...)
 	requireRetryAfter(t, r, http.StatusServiceUnavailable, "overloaded")
 	assert.Equal(t, "1", r.header.Get("Retry-After"))
+	documented(t, "GET", "/cases/nope", "", r)
 	assert.Equal(t, http.StatusOK, serve(h, "GET", "/healthz", "").status, "/healthz is never turned away")
 
 	close(store.release)

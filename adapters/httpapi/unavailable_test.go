@@ -219,6 +219,7 @@ func TestStoreUnavailableIs503AndSafeToRetry(t *testing.T) {
 	p := requireProblem(t, r, http.StatusServiceUnavailable)
 	assert.Equal(t, problemBase+"store-unavailable", p["type"])
 	assert.Equal(t, "7", r.header.Get("Retry-After"))
+	documented(t, "POST", "/cases/"+id+"/events/pause", `{"reason":"holiday"}`, r)
 	assert.NotContains(t, string(r.body), "127.0.0.1", "the store's error stays in the log")
 	p = requireProblem(t, serve(h, "GET", "/cases/"+id, "", coachHeaders...), http.StatusServiceUnavailable)
 	assert.Equal(t, problemBase+"store-unavailable", p["type"])
