@@ -88,7 +88,9 @@ func Start(opts *Options) (*Provider, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /jwks", p.jwks)
-	p.srv = httptest.NewServer(mux)
+	// Assigned before the server runs: its handlers read p.srv.
+	p.srv = httptest.NewUnstartedServer(mux)
+	p.srv.Start()
 	return p, nil
 }
 
