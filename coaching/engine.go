@@ -255,7 +255,16 @@ type EnrolParams struct {
 	// Participant is stored as a new participant. Leave its ID empty to
 	// have one generated. Ignored when ExistingParticipant is set.
 	Participant Participant `json:"participant,omitzero"`
-	// ExistingParticipant opens the case for a participant already stored.
+	// ExistingParticipant opens the case for a participant already stored
+	// in the enrolling actor's organisation ([Actor.Organisation]; the
+	// engine's own actor: the organisation set on it). Participant ids are
+	// scoped per organisation ([ReadTx.Participant]): the policy is asked
+	// about enrolling in the actor's organisation first, then the
+	// participant is looked up there, so an id of another organisation is
+	// answered exactly as one that does not exist — the same
+	// *NotFoundError, and, as for any participant not found, no access-log
+	// entry (no participant was read and none was refused) — and a denied
+	// actor gets the same *ForbiddenError whether the id exists or not.
 	ExistingParticipant ParticipantID `json:"existing_participant,omitempty"`
 	// CaseID is the new case's id; generated when empty.
 	CaseID CaseID `json:"case_id,omitempty"`
@@ -365,20 +374,29 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		}
 		entry.Payload = b
 	}
+	org := part.Organisation
+	if p.ExistingParticipant != "" {
+		org = actor.Organisation
+	}
 	err := run(func(tx Tx) error {
+		// Asked before anything is read or written: a denied enrolment
+		// inside a host's transaction leaves only its access-log entry
+		// there, and its answer does not depend on which ids exist.
+		if err := e.authorizeEnrol(ctx, tx, actor, m, org); err != nil {
+			return err
+		}
 		if p.ExistingParticipant != "" {
-			existing, err := tx.Participant(ctx, p.ExistingParticipant)
+			existing, err := tx.Participant(ctx, org, p.ExistingParticipant)
+			if isNotFound(err) {
+				// One answer for "not in this organisation", whatever
+				// the store's error said.
+				return &NotFoundError{Kind: "participant", ID: string(p.ExistingParticipant)}
+			}
 			if err != nil {
 				return err
 			}
 			part = existing
-		}
-		// Asked before anything is written: a denied enrolment inside a
-		// host's transaction leaves only its access-log entry there.
-		if err := e.authorizeEnrol(ctx, tx, actor, m, part.Organisation); err != nil {
-			return err
-		}
-		if p.ExistingParticipant == "" {
+		} else {
 			if err := tx.InsertParticipant(ctx, part); err != nil {
 				return err
 			}

@@ -15,8 +15,9 @@ import (
 // turns a denial into a *ForbiddenError.
 
 // authorize asks the policy whether actor may do op. The target is the
-// case c, or (c nil) the participant pid, or (both empty) the organisation
-// org. The participant is read through tx when the decision may depend on
+// case c, or (c nil) the participant pid of organisation org (ids are
+// scoped per organisation: another organisation's participant is not
+// found), or (both empty) the organisation org. The participant is read through tx when the decision may depend on
 // it (see [Request.Participant]). tune adds operation-specific facts. A
 // denial is returned as a *ForbiddenError that carries its access-log
 // entry; the transaction runners write it (see recordDenial).
@@ -51,7 +52,7 @@ func (e *Engine) authorizeIn(ctx context.Context, tx ReadTx, req *Request, actor
 	needP := pid != "" && (c == nil || op == OpReadParticipant || op == OpReadIdentityCode || op == OpErase ||
 		actor.HasRole(RoleGuardian) || actor.HasRole(RoleStudent) || len(actor.Relations) > 0)
 	if needP {
-		p, err := tx.Participant(ctx, pid)
+		p, err := tx.Participant(ctx, req.Organisation, pid)
 		switch {
 		case err == nil:
 			req.Participant = &p
@@ -64,7 +65,7 @@ func (e *Engine) authorizeIn(ctx context.Context, tx ReadTx, req *Request, actor
 			return nil, Decision{}, err
 		}
 	}
-	req.Relations = relations(req.relBuf[:0], actor, c, req.Participant, pid)
+	req.Relations = relations(req.relBuf[:0], actor, c, req.Participant, pid, req.Organisation)
 	if tune != nil {
 		tune(req)
 	}

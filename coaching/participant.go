@@ -231,6 +231,18 @@ type Participant struct {
 	ErasedOn Date `json:"erased_on,omitzero"`
 }
 
+// SignOnTaken returns the error a store gives when a participant's sign-on
+// id ([Participant.SignOn]) is already linked to another participant of the
+// same organisation: a *ValidationError (matching [ErrInvalid]) whose one
+// problem names the field sign_on. Sign-on ids are unique among the
+// participants of one organisation — the policy recognises the student by
+// it, so two participants sharing one would each be the other — and free
+// across organisations. The message does not repeat the id.
+func SignOnTaken() error {
+	return &ValidationError{Subject: "participant", Problems: []FieldProblem{{Field: "sign_on",
+		Message: "is already linked to another participant of the organisation"}}}
+}
+
 // Name returns "Given Family".
 func (p Participant) Name() string {
 	return strings.TrimSpace(p.GivenNames + " " + p.FamilyName)
@@ -493,7 +505,9 @@ func (p Participant) GuardianOf(a Actor) (Guardian, bool) {
 		return g, true
 	}
 	for _, rel := range a.Relations {
-		if rel.Kind == RelationGuardianOf && rel.Participant == p.ID && p.ID != "" {
+		// A relation names a participant id, which is scoped per
+		// organisation: it is of the actor's organisation.
+		if rel.Kind == RelationGuardianOf && rel.Participant == p.ID && p.ID != "" && a.Organisation == p.Organisation {
 			return Guardian{ID: a.ID}, true
 		}
 	}
@@ -511,7 +525,7 @@ func (p Participant) IsStudent(a Actor) bool {
 		return true
 	}
 	for _, rel := range a.Relations {
-		if rel.Kind == RelationSelf && rel.Participant == p.ID {
+		if rel.Kind == RelationSelf && rel.Participant == p.ID && a.Organisation == p.Organisation {
 			return true
 		}
 	}

@@ -34,6 +34,13 @@ type ParticipantChange struct {
 // actor under op (e.g. OpRecordConsent, OpErase, or a package's own
 // operation the policy knows) and runs fn with it in one transaction.
 //
+// Participant ids are scoped per organisation ([ReadTx.Participant]): id
+// names a participant of the actor's organisation ([Actor.Organisation];
+// a system action sets the organisation on the engine's own actor). A
+// participant of another organisation is not found — the same
+// *NotFoundError as an id no organisation has — and nothing of theirs is
+// read, changed or logged.
+//
 // The policy is asked about op on the participant and, when it refuses
 // that, on each of the participant's cases in turn: staff whose standing
 // comes from a case's support team are allowed by the case, the student
@@ -60,7 +67,7 @@ func (e *Engine) ChangeParticipant(ctx context.Context, actor Actor, op Operatio
 	if id == "" {
 		return Participant{}, &ValidationError{Subject: string(op), Problems: []FieldProblem{{Field: "participant_id", Message: "required"}}}
 	}
-	ids, err := e.caseIDsOf(ctx, id)
+	ids, err := e.caseIDsOf(ctx, actor.Organisation, id)
 	if err != nil {
 		return Participant{}, err
 	}
@@ -72,7 +79,7 @@ func (e *Engine) ChangeParticipant(ctx context.Context, actor Actor, op Operatio
 			if err != nil {
 				return err
 			}
-			if c.ParticipantID == id {
+			if c.ParticipantID == id && c.Organisation == actor.Organisation {
 				cases = append(cases, c)
 			}
 		}
@@ -85,7 +92,7 @@ func (e *Engine) ChangeParticipant(ctx context.Context, actor Actor, op Operatio
 				return err
 			}
 		}
-		p, err := tx.Participant(ctx, id)
+		p, err := tx.Participant(ctx, actor.Organisation, id)
 		if err != nil {
 			return err
 		}
@@ -120,7 +127,7 @@ func (e *Engine) ChangeParticipant(ctx context.Context, actor Actor, op Operatio
 // participant-level denial, which carries its access-log entry; the
 // case-level refusals asked after it are not logged (the request was one).
 func (e *Engine) authorizeParticipant(ctx context.Context, tx ReadTx, actor Actor, op Operation, id ParticipantID, cases []Case) (*Request, Decision, error) {
-	req, d, err := e.authorize(ctx, tx, actor, op, nil, id, "", nil)
+	req, d, err := e.authorize(ctx, tx, actor, op, nil, id, actor.Organisation, nil)
 	if err == nil {
 		return req, d, nil
 	}
@@ -143,14 +150,15 @@ func (e *Engine) authorizeParticipant(ctx context.Context, tx ReadTx, actor Acto
 	return nil, Decision{}, err
 }
 
-// caseIDsOf lists the participant's cases. Cases are streamed outside
-// transactions, so a bound engine cannot list them inside the host's.
-func (e *Engine) caseIDsOf(ctx context.Context, id ParticipantID) ([]CaseID, error) {
+// caseIDsOf lists the cases of participant id of organisation org. Cases
+// are streamed outside transactions, so a bound engine cannot list them
+// inside the host's.
+func (e *Engine) caseIDsOf(ctx context.Context, org OrganisationID, id ParticipantID) ([]CaseID, error) {
 	if e.bound {
 		return nil, errBound
 	}
 	var ids []CaseID
-	for c, err := range e.store.Cases(ctx, CaseQuery{Participant: id}) {
+	for c, err := range e.store.Cases(ctx, CaseQuery{Participant: id, Organisation: org}) {
 		if err != nil {
 			return nil, err
 		}

@@ -474,12 +474,14 @@ func decideGuardian(r *Request) Decision {
 }
 
 // relations returns the actor's relations to c and p: the asserted
-// guardian and self relations that name p, the guardians recorded on p
-// (by their id or sign-on id), the student whose sign-on id p records,
-// and the team memberships of c in roles the actor holds.
-func relations(out []Relation, a Actor, c *Case, p *Participant, pid ParticipantID) []Relation {
+// guardian and self relations that name p (participant pid of
+// organisation org: an asserted relation names an id of the actor's own
+// organisation, ids being scoped per organisation), the guardians
+// recorded on p (by their id or sign-on id), the student whose sign-on id
+// p records, and the team memberships of c in roles the actor holds.
+func relations(out []Relation, a Actor, c *Case, p *Participant, pid ParticipantID, org OrganisationID) []Relation {
 	for _, rel := range a.Relations {
-		if (rel.Kind == RelationGuardianOf || rel.Kind == RelationSelf) && rel.Participant == pid && pid != "" {
+		if (rel.Kind == RelationGuardianOf || rel.Kind == RelationSelf) && rel.Participant == pid && pid != "" && a.Organisation == org {
 			out = append(out, rel)
 		}
 	}

@@ -246,12 +246,17 @@ func guardian(ward string) coaching.Actor {
 }
 
 // A = allowed; W = the referral is shown without its reason; R = the
-// audit trail is read with the referral's entries in it; anything else is
-// the rule that must deny.
+// audit trail is read with the referral's entries in it; N = not found:
+// a participant-level operation (identity code, erasure, consent) names
+// a participant id, which is scoped per organisation, so another
+// organisation's participant is answered exactly as one that does not
+// exist — nothing read, changed or logged; anything else is the rule that
+// must deny.
 const (
 	A = "allow"
 	W = "withheld"
 	R = "referral_in_trail"
+	N = "not_found"
 )
 
 func TestAccessMatrix(t *testing.T) {
@@ -281,7 +286,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"student, another student", student("minor"), "adult",
 			[]string{coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleStudentOther, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, coaching.RuleStudentOther, coaching.RuleStudentOther}},
 		{"head of studies, other organisation", coaching.Actor{ID: "head-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}, "minor",
-			[]string{coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation}},
+			[]string{coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, coaching.RuleOrganisation, N, coaching.RuleOrganisation, N, coaching.RuleOrganisation, N}},
 		{"welfare role on the case", polCurator, "minor",
 			[]string{A, A, A, A, A, A, coaching.RuleIdentityCode, coaching.RuleFigures, coaching.RuleErasure, R, A}},
 		{"welfare role not on the case", coaching.Actor{ID: "curator-other", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleCurator}}, "minor",
@@ -298,7 +303,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"actor id with invalid UTF-8", coaching.Actor{ID: "head-a\xff\x00", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}, "minor",
 			repeat(coaching.RuleActorIdentity, len(policyOps))},
 		{"funder", coaching.Actor{ID: "funder-1", Roles: []coaching.Role{coaching.RoleFunder}}, "minor",
-			[]string{coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, A, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate}},
+			[]string{coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, coaching.RuleFunderAggregate, N, A, N, coaching.RuleFunderAggregate, N}},
 	}
 	ctx := context.Background()
 	for _, row := range rows {
@@ -319,6 +324,14 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				if want == R {
 					require.ErrorIs(t, err, errReferralInTrail)
+					return
+				}
+				if want == N {
+					var nf *coaching.NotFoundError
+					require.ErrorAs(t, err, &nf)
+					assert.Equal(t, "participant", nf.Kind)
+					after := env.snapshot(t, row.ward)
+					assert.Equal(t, before, after, "an id another organisation has is not found: nothing changes, nothing is logged")
 					return
 				}
 				if errors.Is(err, errReferralInTrail) {
@@ -417,7 +430,7 @@ func TestGuardianAccessFollowsAgeAndConsent(t *testing.T) {
 	_, err := env.att.Marks(ctx, g, env.cases["consenting"], coaching.Date{}, coaching.Date{})
 	require.NoError(t, err, "consent given")
 	require.NoError(t, env.store.Update(ctx, func(tx coaching.Tx) error {
-		p, err := tx.Participant(ctx, env.pids["consenting"])
+		p, err := tx.Participant(ctx, schoolA, env.pids["consenting"])
 		if err != nil {
 			return err
 		}

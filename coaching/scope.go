@@ -161,9 +161,11 @@ func (s *Scope) log(a AccessEntry) error {
 // lets the head of studies and the student themself; a support-team member
 // reads through [CaseView.Participant]). The identity code is withheld
 // (see [IdentityCode.Withheld]); read it with [Scope.IdentityCode], which
-// the access log records. An unknown participant is a *NotFoundError.
+// the access log records. id names a participant of the actor's
+// organisation (ids are scoped per organisation): an unknown participant,
+// or one of another organisation, is a *NotFoundError.
 func (s *Scope) Participant(op Operation, id ParticipantID) (Participant, error) {
-	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, op, nil, id, "", nil)
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, op, nil, id, s.actor.Organisation, nil)
 	if err != nil {
 		return Participant{}, err
 	}
@@ -182,9 +184,10 @@ func (s *Scope) Participant(op Operation, id ParticipantID) (Participant, error)
 
 // IdentityCode returns participant id's identity code, if the policy's
 // read_identity_code rule allows the scope's actor. Every call, allowed or
-// denied, is written to the access log with the actor's purpose.
+// denied, is written to the access log with the actor's purpose. id names
+// a participant of the actor's organisation, as for [Scope.Participant].
 func (s *Scope) IdentityCode(id ParticipantID) (IdentityCode, error) {
-	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, OpReadIdentityCode, nil, id, "", nil)
+	req, d, err := s.e.authorize(s.ctx, s.tx, s.actor, OpReadIdentityCode, nil, id, s.actor.Organisation, nil)
 	if err != nil {
 		return IdentityCode{}, err
 	}
@@ -221,12 +224,10 @@ func (s *Scope) Enrolled(org OrganisationID, ids []ParticipantID) (map[Participa
 	}
 	out := map[ParticipantID]bool{}
 	for _, id := range ids {
-		p, err := s.tx.Participant(s.ctx, id)
+		_, err := s.tx.Participant(s.ctx, org, id)
 		switch {
 		case err == nil:
-			if p.Organisation == org {
-				out[id] = true
-			}
+			out[id] = true
 		case !isNotFound(err):
 			return nil, err
 		}

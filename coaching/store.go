@@ -43,8 +43,13 @@ type Store interface {
 // copying): treat them as read-only and call Clone before changing one.
 // Writers (the engine) never modify a slice in place; they build new ones.
 type ReadTx interface {
-	// Participant returns a *NotFoundError when the id is unknown.
-	Participant(ctx context.Context, id ParticipantID) (Participant, error)
+	// Participant returns the participant of organisation org with id, or
+	// a *NotFoundError when that organisation has none with it. Participant
+	// ids are scoped per organisation: the same id in two organisations is
+	// two participants, and a participant of another organisation is not
+	// found — exactly as one that does not exist — so no read by id can
+	// reach across organisations.
+	Participant(ctx context.Context, org OrganisationID, id ParticipantID) (Participant, error)
 	// Case returns a *NotFoundError when the id is unknown.
 	Case(ctx context.Context, id CaseID) (Case, error)
 	// AuditTrail returns the case's audit entries with Seq > afterSeq in
@@ -83,11 +88,19 @@ type ReadTx interface {
 // modify them afterwards.
 type Tx interface {
 	ReadTx
-	// InsertParticipant stores a new participant; a *DuplicateError when
-	// the id exists.
+	// InsertParticipant stores a new participant under its key
+	// (p.Organisation, p.ID); a *DuplicateError when that organisation has
+	// a participant with the id (another organisation's never conflicts).
+	// A non-empty p.SignOn already linked to another participant of the
+	// organisation is refused with the *ValidationError [SignOnTaken]
+	// returns (field sign_on); nothing is stored then. The same sign-on id
+	// in two organisations is allowed.
 	InsertParticipant(ctx context.Context, p Participant) error
-	// UpdateParticipant replaces a participant; a *NotFoundError when the id
-	// is unknown.
+	// UpdateParticipant replaces the participant with the key
+	// (p.Organisation, p.ID); a *NotFoundError when the organisation has
+	// none with the id (a participant cannot move between organisations).
+	// A sign-on id taken by another participant of the organisation is
+	// refused as by InsertParticipant.
 	UpdateParticipant(ctx context.Context, p Participant) error
 	// InsertCase stores a new case (its Version must be 1); a
 	// *DuplicateError when the id exists. The case row holds no history
@@ -188,7 +201,9 @@ type CaseQuery struct {
 	AfterID CaseID
 	// OpenOnly skips closed cases.
 	OpenOnly bool
-	// Participant keeps only the participant's cases.
+	// Participant keeps only the cases of participants with this id. Ids
+	// are scoped per organisation ([ReadTx.Participant]): set Organisation
+	// too to get one participant's cases.
 	Participant ParticipantID
 }
 

@@ -44,7 +44,7 @@ func (t *Transition) Participant(ctx context.Context) (Participant, error) {
 			return
 		}
 		p, err := viewed(ctx, t, func(tx ReadTx) (Participant, error) {
-			return tx.Participant(ctx, t.Case.ParticipantID)
+			return tx.Participant(ctx, t.Case.Organisation, t.Case.ParticipantID)
 		})
 		t.participant, t.participantErr = &p, err
 	})

@@ -172,7 +172,7 @@ func (v *CaseView) Participant() (Participant, error) {
 	if _, err := v.ask(OpReadParticipant, ""); err != nil {
 		return Participant{}, err
 	}
-	stored, err := v.tx.Participant(v.ctx, v.c.ParticipantID)
+	stored, err := v.tx.Participant(v.ctx, v.c.Organisation, v.c.ParticipantID)
 	if err != nil {
 		return Participant{}, err
 	}
@@ -316,7 +316,7 @@ func (f *FigureSource) Rows(ctx context.Context) iter.Seq2[*CaseRow, error] {
 				if len(records) > 0 {
 					c.Records = records
 				}
-				p, perr = tx.Participant(ctx, c.ParticipantID)
+				p, perr = tx.Participant(ctx, c.Organisation, c.ParticipantID)
 				return nil
 			})
 			if err == nil && perr != nil && !isNotFound(perr) {

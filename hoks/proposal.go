@@ -386,7 +386,7 @@ func self(sc *coaching.Scope, c coaching.Case) (bool, error) {
 	if !a.HasRole(coaching.RoleStudent) {
 		return false, nil
 	}
-	p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+	p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 	if errors.Is(err, coaching.ErrNotFound) {
 		return false, nil
 	}

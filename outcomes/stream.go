@@ -128,7 +128,7 @@ func (r *storeResolver) resolve(ctx context.Context, c coaching.Case, in *Input)
 				}
 				r.c.Records = records
 			}
-			r.p, r.err = tx.Participant(r.ctx, r.id)
+			r.p, r.err = tx.Participant(r.ctx, r.c.Organisation, r.id)
 			return nil
 		}
 	}

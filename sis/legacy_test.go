@@ -31,7 +31,7 @@ func TestReimportRecordsTheSISValuesOfAnEarlierImport(t *testing.T) {
 	require.NoError(t, err)
 	pid := rep.Enrolled[0].Participant
 	require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error { // as stored before SISContact
-		p, err := tx.Participant(ctx, pid)
+		p, err := tx.Participant(ctx, org, pid)
 		if err != nil {
 			return err
 		}

@@ -185,7 +185,7 @@ func readParticipant(t *testing.T, store *memory.Store, id coaching.ParticipantI
 	var p coaching.Participant
 	require.NoError(t, store.View(context.Background(), func(tx coaching.ReadTx) error {
 		var err error
-		p, err = tx.Participant(context.Background(), id)
+		p, err = tx.Participant(context.Background(), org, id)
 		return err
 	}))
 	return p

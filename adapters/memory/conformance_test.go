@@ -29,7 +29,7 @@ func TestPanicRollsBack(t *testing.T) {
 		})
 	}()
 	err := store.View(ctx, func(tx coaching.ReadTx) error {
-		_, err := tx.Participant(ctx, "p")
+		_, err := tx.Participant(ctx, "", "p")
 		return err
 	})
 	if !errors.Is(err, coaching.ErrNotFound) {

@@ -31,14 +31,18 @@ import (
 // [New].
 type Store struct {
 	mu sync.RWMutex
-	// participants holds one slot per participant id a participant or a
-	// case has named; a slot with a nil p holds no participant. Case rows
-	// point at their participant's slot, so streaming cases with their
-	// participants needs no lookup.
-	participants map[coaching.ParticipantID]*participantSlot
-	cases        map[coaching.CaseID]*caseRow
-	order        []*caseRow // every case row; sorted by id when !dirty
-	dirty        bool
+	// participants holds one slot per participant key (organisation and
+	// id: ids are scoped per organisation) a participant or a case has
+	// named; a slot with a nil p holds no participant. Case rows point at
+	// their participant's slot, so streaming cases with their participants
+	// needs no lookup.
+	participants map[participantKey]*participantSlot
+	// signOns maps each organisation's linked sign-on ids to the
+	// participant holding it (unique per organisation).
+	signOns map[signOnKey]coaching.ParticipantID
+	cases   map[coaching.CaseID]*caseRow
+	order   []*caseRow // every case row; sorted by id when !dirty
+	dirty   bool
 	// timers and timerHeap hold every timer, and timers deleted lately
 	// (dead) until they are swept: a deadline timer deleted when its case
 	// pauses comes back with the same key when it resumes, and then only
@@ -88,7 +92,8 @@ type caseRow struct {
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		participants: make(map[coaching.ParticipantID]*participantSlot),
+		participants: make(map[participantKey]*participantSlot),
+		signOns:      make(map[signOnKey]coaching.ParticipantID),
 		cases:        make(map[coaching.CaseID]*caseRow),
 		timers:       make(map[string]*timerItem),
 		notices:      make(map[string]*coaching.Notice),
@@ -170,15 +175,59 @@ type participantSlot struct {
 	p *coaching.Participant
 }
 
-// slot returns the slot of a participant id, creating an empty one. Empty
-// slots are never removed: a case's row keeps pointing at its slot.
-func (s *Store) slot(id coaching.ParticipantID) *participantSlot {
-	sl, ok := s.participants[id]
+// participantKey is a participant's key: ids are scoped per organisation.
+type participantKey struct {
+	org coaching.OrganisationID
+	id  coaching.ParticipantID
+}
+
+// signOnKey is a sign-on id within an organisation.
+type signOnKey struct {
+	org    coaching.OrganisationID
+	signOn string
+}
+
+// slot returns the slot of a participant of org with id, creating an
+// empty one. Empty slots are never removed: a case's row keeps pointing at
+// its slot.
+func (s *Store) slot(org coaching.OrganisationID, id coaching.ParticipantID) *participantSlot {
+	k := participantKey{org, id}
+	sl, ok := s.participants[k]
 	if !ok {
 		sl = &participantSlot{}
-		s.participants[id] = sl
+		s.participants[k] = sl
 	}
 	return sl
+}
+
+// participantUndo restores a slot's participant and the sign-on index.
+type participantUndo struct {
+	slot *participantSlot
+	old  *coaching.Participant
+}
+
+// setParticipant puts p (nil: none) into the slot sl and keeps the
+// sign-on index: the slot's old sign-on id is released, p's taken.
+func (s *Store) setParticipant(sl *participantSlot, p *coaching.Participant) {
+	if o := sl.p; o != nil && o.SignOn != "" {
+		if k := (signOnKey{o.Organisation, o.SignOn}); s.signOns[k] == o.ID {
+			delete(s.signOns, k)
+		}
+	}
+	sl.p = p
+	if p != nil && p.SignOn != "" {
+		s.signOns[signOnKey{p.Organisation, p.SignOn}] = p.ID
+	}
+}
+
+// signOnTaken reports whether another participant of p's organisation
+// than p holds p's sign-on id.
+func (s *Store) signOnTaken(p *coaching.Participant) bool {
+	if p.SignOn == "" {
+		return false
+	}
+	holder, ok := s.signOns[signOnKey{p.Organisation, p.SignOn}]
+	return ok && holder != p.ID
 }
 
 // readTx implements coaching.ReadTx over the store while a lock is held.
@@ -299,10 +348,9 @@ const (
 
 func (u *undoOp) revert(s *Store) {
 	switch u.kind {
-	case undoInsertParticipant:
-		s.participants[coaching.ParticipantID(u.id)].p = nil
-	case undoUpdateParticipant:
-		s.participants[coaching.ParticipantID(u.id)].p, _ = u.old.(*coaching.Participant)
+	case undoInsertParticipant, undoUpdateParticipant:
+		pu := u.old.(participantUndo)
+		s.setParticipant(pu.slot, pu.old)
 	case undoInsertCase:
 		delete(s.cases, coaching.CaseID(u.id))
 		// The id is the last appended: the lock is held for the whole tx
@@ -382,8 +430,8 @@ func (u *undoOp) revert(s *Store) {
 	}
 }
 
-func (t *readTx) Participant(_ context.Context, id coaching.ParticipantID) (coaching.Participant, error) {
-	slot, ok := t.participants[id]
+func (t *readTx) Participant(_ context.Context, org coaching.OrganisationID, id coaching.ParticipantID) (coaching.Participant, error) {
+	slot, ok := t.participants[participantKey{org, id}]
 	if !ok || slot.p == nil {
 		return coaching.Participant{}, &coaching.NotFoundError{Kind: "participant", ID: string(id)}
 	}
@@ -666,25 +714,31 @@ func (t *tx) PutDocument(_ context.Context, d coaching.Document) error {
 }
 
 func (t *tx) InsertParticipant(_ context.Context, p coaching.Participant) error {
-	slot := t.s.slot(p.ID)
-	if slot.p != nil {
+	if sl, ok := t.s.participants[participantKey{p.Organisation, p.ID}]; ok && sl.p != nil {
 		return &coaching.DuplicateError{Kind: "participant", ID: string(p.ID)}
 	}
+	if t.s.signOnTaken(&p) {
+		return coaching.SignOnTaken()
+	}
+	slot := t.s.slot(p.Organisation, p.ID)
 	cp := p.Clone()
-	slot.p = &cp
-	t.undo = append(t.undo, undoOp{kind: undoInsertParticipant, id: string(p.ID)})
+	t.s.setParticipant(slot, &cp)
+	t.undo = append(t.undo, undoOp{kind: undoInsertParticipant, old: participantUndo{slot: slot}})
 	return nil
 }
 
 func (t *tx) UpdateParticipant(_ context.Context, p coaching.Participant) error {
-	slot, ok := t.s.participants[p.ID]
+	slot, ok := t.s.participants[participantKey{p.Organisation, p.ID}]
 	if !ok || slot.p == nil {
 		return &coaching.NotFoundError{Kind: "participant", ID: string(p.ID)}
 	}
+	if t.s.signOnTaken(&p) {
+		return coaching.SignOnTaken()
+	}
 	cp := p.Clone()
 	old := slot.p
-	slot.p = &cp
-	t.undo = append(t.undo, undoOp{kind: undoUpdateParticipant, id: string(p.ID), old: old})
+	t.s.setParticipant(slot, &cp)
+	t.undo = append(t.undo, undoOp{kind: undoUpdateParticipant, old: participantUndo{slot: slot, old: old}})
 	return nil
 }
 
@@ -704,7 +758,7 @@ func (t *tx) InsertCase(_ context.Context, c coaching.Case) error {
 	if _, ok := t.s.cases[c.ID]; ok {
 		return &coaching.DuplicateError{Kind: "case", ID: string(c.ID)}
 	}
-	row := &caseRow{c: &c, id: c.ID, participant: t.s.slot(c.ParticipantID)}
+	row := &caseRow{c: &c, id: c.ID, participant: t.s.slot(c.Organisation, c.ParticipantID)}
 	t.s.cases[c.ID] = row
 	t.s.order = append(t.s.order, row)
 	wasDirty := t.s.dirty
@@ -730,10 +784,10 @@ func (t *tx) UpdateCase(_ context.Context, c coaching.Case, expected int64) erro
 	}
 	c.Records = nil
 	t.undo = append(t.undo, undoOp{kind: undoUpdateCase, row: r, old: r.c})
-	if c.ParticipantID != r.c.ParticipantID {
+	if c.ParticipantID != r.c.ParticipantID || c.Organisation != r.c.Organisation {
 		// The row follows the case to its new participant's slot.
 		t.undo = append(t.undo, undoOp{kind: undoCaseParticipant, row: r, old: r.participant})
-		r.participant = t.s.slot(c.ParticipantID)
+		r.participant = t.s.slot(c.Organisation, c.ParticipantID)
 	}
 	t.reindexMembers(r, r.c.Team, c.Team)
 	r.c = &c

@@ -44,19 +44,19 @@ func teamKey(team []coaching.TeamMember) string {
 // transaction.
 func fillSortNames(ctx context.Context, tx pgx.Tx, ident string) error {
 	for {
-		rows, err := tx.Query(ctx, `SELECT id, coalesce(data ->> 'family_name', ''), coalesce(data ->> 'given_names', '')
+		rows, err := tx.Query(ctx, `SELECT organisation, id, coalesce(data ->> 'family_name', ''), coalesce(data ->> 'given_names', '')
 			FROM `+ident+`.participants WHERE sort_name IS NULL LIMIT 1000`)
 		if err != nil {
 			return err
 		}
-		var ids, keys []string
+		var orgs, ids, keys []string
 		for rows.Next() {
-			var id, family, given string
-			if err := rows.Scan(&id, &family, &given); err != nil {
+			var org, id, family, given string
+			if err := rows.Scan(&org, &id, &family, &given); err != nil {
 				rows.Close()
 				return err
 			}
-			ids, keys = append(ids, id), append(keys, caseload.NameKey(family, given))
+			orgs, ids, keys = append(orgs, org), append(ids, id), append(keys, caseload.NameKey(family, given))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -65,8 +65,10 @@ func fillSortNames(ctx context.Context, tx pgx.Tx, ident string) error {
 		if len(ids) == 0 {
 			return nil
 		}
+		// Keyed by (organisation, id) (migration 0012, which Migrate
+		// applies before this).
 		if _, err := tx.Exec(ctx, `UPDATE `+ident+`.participants p SET sort_name = u.key
-			FROM unnest($1::text[], $2::text[]) AS u (id, key) WHERE p.id = u.id`, ids, keys); err != nil {
+			FROM unnest($1::text[], $2::text[], $3::text[]) AS u (org, id, key) WHERE p.organisation = u.org AND p.id = u.id`, orgs, ids, keys); err != nil {
 			return err
 		}
 	}
@@ -91,7 +93,7 @@ const summarySelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c
 	nx.id AS next_id, nx.data AS next_data,
 	coalesce(al.active, 0) AS active, coalesce(al.welfare, 0) AS welfare
 FROM {s}.cases c
-	LEFT JOIN {s}.participants p ON p.id = c.participant_id
+	LEFT JOIN {s}.participants p ON p.organisation = c.organisation AND p.id = c.participant_id
 	LEFT JOIN {s}.latest_records lr ON lr.case_id = c.id AND lr.name = '` + sis.RecordName + `'
 	LEFT JOIN {s}.attendance_state st ON st.case_id = c.id
 	LEFT JOIN LATERAL (SELECT pl.id, pl.data FROM {s}.planned_cases pc JOIN {s}.planned pl ON pl.id = pc.planned_id

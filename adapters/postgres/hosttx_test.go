@@ -122,7 +122,7 @@ func TestHostOwnedTransaction(t *testing.T) {
 		require.ErrorIs(t, stx.InsertCase(ctx, c), coaching.ErrDuplicate)
 		require.ErrorIs(t, stx.AppendAudit(ctx, coaching.AuditEntry{CaseID: "c-host", Seq: 1, Kind: coaching.AuditTransition}), coaching.ErrConflict)
 		require.ErrorIs(t, stx.DeleteTimer(ctx, "no-such-timer"), coaching.ErrNotFound)
-		_, err = stx.Participant(ctx, "nobody\x00")
+		_, err = stx.Participant(ctx, "", "nobody\x00")
 		require.ErrorIs(t, err, coaching.ErrNotFound)
 		err = stx.InsertParticipant(ctx, coaching.Participant{ID: "p\x00"})
 		require.ErrorIs(t, err, coaching.ErrInvalid)

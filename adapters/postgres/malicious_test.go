@@ -199,7 +199,7 @@ func hostileRecords() []record {
 				if err := tx.InsertParticipant(ctx, p); err != nil {
 					return nil, err
 				}
-				got, err := tx.Participant(ctx, p.ID)
+				got, err := tx.Participant(ctx, p.Organisation, p.ID)
 				return &got, err
 			},
 			norm: func(v any) any { return storetest.NormalizeParticipant(*v.(*coaching.Participant)) },

@@ -6,7 +6,7 @@ import "strings"
 // the schema (a validated, quoted identifier) is put into the text; every
 // value is a parameter.
 type queries struct {
-	participant, insertParticipant, updateParticipant string
+	participant, insertParticipant, updateParticipant, participantExists, signOnHolder string
 
 	caseByID, caseVersion, caseExists, insertCase, updateCase, updateCaseOrFail string
 
@@ -55,9 +55,21 @@ const (
 func buildQueries(schema string) *queries {
 	r := strings.NewReplacer("{s}", schema)
 	q := &queries{
-		participant:       `SELECT ` + participantCols + ` FROM {s}.participants WHERE id = $1`,
-		insertParticipant: `INSERT INTO {s}.participants (id, organisation, identity_code, data, sort_name) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-		updateParticipant: `UPDATE {s}.participants SET organisation = $2, identity_code = $3, data = $4, sort_name = $5 WHERE id = $1`,
+		// Participants are keyed by (organisation, id) (migration 0012).
+		// A write whose sign-on id ($6) another participant of the
+		// organisation holds writes nothing, as a duplicate key does (the
+		// store then asks which it was); the unique index refuses what a
+		// concurrent transaction took.
+		participant: `SELECT ` + participantCols + ` FROM {s}.participants WHERE organisation = $1 AND id = $2`,
+		insertParticipant: `INSERT INTO {s}.participants (id, organisation, identity_code, data, sort_name)
+			SELECT $1, $2, $3::text, $4::jsonb, $5::text
+			WHERE NOT EXISTS (SELECT 1 FROM {s}.participants WHERE organisation = $2 AND sign_on = $6::text)
+			ON CONFLICT (organisation, id) DO NOTHING`,
+		updateParticipant: `UPDATE {s}.participants SET identity_code = $3, data = $4, sort_name = $5
+			WHERE organisation = $2 AND id = $1
+				AND NOT EXISTS (SELECT 1 FROM {s}.participants o WHERE o.organisation = $2 AND o.sign_on = $6 AND o.id <> $1)`,
+		participantExists: `SELECT EXISTS (SELECT 1 FROM {s}.participants WHERE organisation = $1 AND id = $2)`,
+		signOnHolder:      `SELECT id FROM {s}.participants WHERE organisation = $1 AND sign_on = $2`,
 
 		caseByID:    `SELECT ` + caseCols + ` FROM {s}.cases WHERE id = $1`,
 		caseVersion: `SELECT version FROM {s}.cases WHERE id = $1`,
@@ -283,12 +295,12 @@ func buildQueries(schema string) *queries {
 		dueTimers:   `SELECT ` + timerCols + ` FROM {s}.timers WHERE due_at <= $1 ORDER BY due_at, key LIMIT $2`,
 
 		casesSelect:                 `SELECT c.data FROM {s}.cases c`,
-		casesWithParticipantsSelect: `SELECT c.data, p.data, p.identity_code FROM {s}.cases c LEFT JOIN {s}.participants p ON p.id = c.participant_id`,
+		casesWithParticipantsSelect: `SELECT c.data, p.data, p.identity_code FROM {s}.cases c LEFT JOIN {s}.participants p ON p.organisation = c.organisation AND p.id = c.participant_id`,
 
 		missingCases: `SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM {s}.cases WHERE id = x) LIMIT 1`,
 	}
 	for _, p := range []*string{
-		&q.participant, &q.insertParticipant, &q.updateParticipant,
+		&q.participant, &q.insertParticipant, &q.updateParticipant, &q.participantExists, &q.signOnHolder,
 		&q.caseByID, &q.caseVersion, &q.caseExists, &q.insertCase, &q.updateCase, &q.updateCaseOrFail,
 		&q.auditTrail, &q.appendAudit, &q.appendAuditOrFail, &q.lastAudit,
 		&q.records, &q.recordsNamed, &q.latestRecords, &q.appendRecord, &q.deleteRecords, &q.batchRecords,

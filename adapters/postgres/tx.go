@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -47,13 +48,13 @@ var (
 // ---- reads --------------------------------------------------------------
 
 // Participant implements coaching.ReadTx.
-func (t *txn) Participant(ctx context.Context, id coaching.ParticipantID) (coaching.Participant, error) {
+func (t *txn) Participant(ctx context.Context, org coaching.OrganisationID, id coaching.ParticipantID) (coaching.Participant, error) {
 	tg := target{kind: "participant", id: string(id)}
 	var p coaching.Participant
-	if !lookupKey(string(id), maxIDBytes) {
+	if !lookupKey(string(id), maxIDBytes) || !lookupKey(string(org), maxNameBytes) {
 		return p, interpretError(pgx.ErrNoRows, tg)
 	}
-	rows, err := t.db.Query(ctx, t.s.q.participant, string(id))
+	rows, err := t.db.Query(ctx, t.s.q.participant, string(org), string(id))
 	err = queryOne(rows, err, func(r pgx.Rows) error {
 		var (
 			data []byte
@@ -322,14 +323,54 @@ func (t *txn) InsertParticipant(ctx context.Context, p coaching.Participant) err
 	if err != nil {
 		return err
 	}
-	tag, err := t.db.Exec(ctx, t.s.q.insertParticipant, string(p.ID), string(p.Organisation), code, data, caseload.NameKey(p.FamilyName, p.GivenNames))
+	tag, err := t.db.Exec(ctx, t.s.q.insertParticipant, string(p.ID), string(p.Organisation), code, data, caseload.NameKey(p.FamilyName, p.GivenNames), signOnArg(&p))
 	if err != nil {
-		return interpretError(err, tg)
+		return participantWriteError(err, tg)
 	}
 	if tag.RowsAffected() == 0 {
-		return &coaching.DuplicateError{Kind: "participant", ID: string(p.ID)}
+		exists, err := t.participantExists(ctx, &p)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return &coaching.DuplicateError{Kind: "participant", ID: string(p.ID)}
+		}
+		return coaching.SignOnTaken()
 	}
 	return nil
+}
+
+// signOnArg is p's sign-on id as the participants' sign_on column holds it
+// (NULL when none is linked).
+func signOnArg(p *coaching.Participant) any {
+	if p.SignOn == "" {
+		return nil
+	}
+	return p.SignOn
+}
+
+// participantExists reports whether p's organisation has a participant
+// with p's id: a write that wrote nothing asks it to tell a missing or
+// duplicate key from a sign-on id another participant holds.
+func (t *txn) participantExists(ctx context.Context, p *coaching.Participant) (bool, error) {
+	var exists bool
+	rows, err := t.db.Query(ctx, t.s.q.participantExists, string(p.Organisation), string(p.ID))
+	if err := queryOne(rows, err, func(r pgx.Rows) error { return r.Scan(&exists) }); err != nil {
+		return false, interpretError(err, target{kind: "participant", id: string(p.ID)})
+	}
+	return exists, nil
+}
+
+// participantWriteError is interpretError for a participant's write, but
+// for the unique index on sign-on ids (migration 0012): a concurrent
+// transaction took the id after the write's own check, and the refusal is
+// the one that check gives (coaching.SignOnTaken).
+func participantWriteError(err error, tg target) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "participants_sign_on" {
+		return coaching.SignOnTaken()
+	}
+	return interpretError(err, tg)
 }
 
 // UpdateParticipant implements coaching.Tx.
@@ -345,11 +386,18 @@ func (t *txn) UpdateParticipant(ctx context.Context, p coaching.Participant) err
 	if err != nil {
 		return err
 	}
-	tag, err := t.db.Exec(ctx, t.s.q.updateParticipant, string(p.ID), string(p.Organisation), code, data, caseload.NameKey(p.FamilyName, p.GivenNames))
+	tag, err := t.db.Exec(ctx, t.s.q.updateParticipant, string(p.ID), string(p.Organisation), code, data, caseload.NameKey(p.FamilyName, p.GivenNames), signOnArg(&p))
 	if err != nil {
-		return interpretError(err, tg)
+		return participantWriteError(err, tg)
 	}
 	if tag.RowsAffected() == 0 {
+		exists, err := t.participantExists(ctx, &p)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return coaching.SignOnTaken()
+		}
 		return interpretError(pgx.ErrNoRows, tg)
 	}
 	return nil

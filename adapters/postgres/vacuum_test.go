@@ -114,7 +114,7 @@ func TestVacuumErased(t *testing.T) {
 		var p coaching.Participant
 		return p, store.View(ctx, func(tx coaching.ReadTx) error {
 			var err error
-			p, err = tx.Participant(ctx, erased.Participant)
+			p, err = tx.Participant(ctx, erased.Organisation, erased.Participant)
 			return err
 		})
 	}()

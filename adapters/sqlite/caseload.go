@@ -92,7 +92,7 @@ func summariesQuery(f caseload.Filter) (string, []any, error) {
 		WHEN EXISTS (SELECT 1 FROM attendance_state a WHERE a.case_id = c.id AND json_array_length(a.flags) > 0)
 			OR EXISTS (SELECT 1 FROM alerts x WHERE x.case_id = c.id AND x.status IN ('open', 'acknowledged') AND x.welfare = 0) THEN 1
 		ELSE 2 END AS rank
-	FROM cases c LEFT JOIN participants p ON p.id = c.participant_id
+	FROM cases c LEFT JOIN participants p ON p.organisation = c.organisation AND p.id = c.participant_id
 	WHERE c.organisation = ?`)
 	args = append(args, now, string(f.Organisation))
 	if f.Member != "" {

@@ -56,7 +56,7 @@ func casesQuery(q coaching.CaseQuery, withParticipants bool, after string, first
 	args := make([]any, 0, 7)
 	if withParticipants {
 		b.WriteString("SELECT c.id, c.participant_id, c.model, c.state, c.organisation, c.version, c.data, p.identity_code, p.data" +
-			" FROM cases c LEFT JOIN participants p ON p.id = c.participant_id WHERE 1 = 1")
+			" FROM cases c LEFT JOIN participants p ON p.organisation = c.organisation AND p.id = c.participant_id WHERE 1 = 1")
 	} else {
 		b.WriteString("SELECT c.id, c.participant_id, c.model, c.state, c.organisation, c.version, c.data FROM cases c WHERE 1 = 1")
 	}

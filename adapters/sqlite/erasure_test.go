@@ -113,7 +113,7 @@ func TestCheckpointAfterReader(t *testing.T) {
 	reading, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
 		done <- store.View(ctx, func(tx coaching.ReadTx) error {
-			if _, err := tx.Participant(ctx, "nobody"); !errors.Is(err, coaching.ErrNotFound) {
+			if _, err := tx.Participant(ctx, "", "nobody"); !errors.Is(err, coaching.ErrNotFound) {
 				return err
 			}
 			close(reading)

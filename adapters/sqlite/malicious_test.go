@@ -134,7 +134,7 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 	}), "writing every record")
 
 	f.view(func(tx coaching.ReadTx) error {
-		gotP, err := tx.Participant(ctx, pid)
+		gotP, err := tx.Participant(ctx, p.Organisation, pid)
 		require.NoError(t, err)
 		assert.Equal(t, p, gotP, "participant")
 		gotC, err := tx.Case(ctx, cid)
@@ -391,7 +391,7 @@ func TestInvalidUTF8(t *testing.T) {
 			assert.Contains(t, ve.Problems[0].Field, r.field)
 			assert.Contains(t, ve.Problems[0].Message, "UTF-8")
 			require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
-				_, err := tx.Participant(ctx, "p-before")
+				_, err := tx.Participant(ctx, "", "p-before")
 				assert.ErrorIs(t, err, coaching.ErrNotFound, "the failed transaction's earlier write was rolled back")
 				return nil
 			}))

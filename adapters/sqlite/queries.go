@@ -4,16 +4,26 @@ package sqlite
 // built at run time (Cases, Notices and AccessLog filters) is assembled
 // from constant fragments.
 const (
-	qParticipant = `SELECT identity_code, data FROM participants WHERE id = ?`
+	// Participants are keyed by (organisation, id) (migration 0012): ids
+	// are scoped per organisation.
+	qParticipant = `SELECT identity_code, data FROM participants WHERE organisation = ? AND id = ?`
 	// The participant's birth_date and background columns (migration
 	// 0005, read by the figures) are the members of the JSON written, in
 	// the same statement.
 	// sort_name (migration 0011) is caseload.NameKey of the participant's
 	// names, computed in Go.
-	qInsertParticipant = `INSERT INTO participants (id, identity_code, data, birth_date, background, sort_name)
-		VALUES (?1, ?2, ?3, CAST(?3 AS TEXT) -> '$.birth_date', CAST(?3 AS TEXT) -> '$.background', ?4)`
+	// sign_on (migration 0012) is generated from data. The organisation
+	// never changes: an update is of the participant with the key.
+	qInsertParticipant = `INSERT INTO participants (id, identity_code, data, birth_date, background, sort_name, organisation)
+		VALUES (?1, ?2, ?3, CAST(?3 AS TEXT) -> '$.birth_date', CAST(?3 AS TEXT) -> '$.background', ?4, ?5)`
 	qUpdateParticipant = `UPDATE participants SET identity_code = ?1, data = ?2,
-		birth_date = CAST(?2 AS TEXT) -> '$.birth_date', background = CAST(?2 AS TEXT) -> '$.background', sort_name = ?4 WHERE id = ?3`
+		birth_date = CAST(?2 AS TEXT) -> '$.birth_date', background = CAST(?2 AS TEXT) -> '$.background', sort_name = ?4
+		WHERE organisation = ?5 AND id = ?3`
+	// qSignOnHolder finds the participant of an organisation holding a
+	// sign-on id: a write checks it first (SQLite has one writer at a
+	// time, so the check holds until the write), and the sign-on lookup
+	// reads it.
+	qSignOnHolder = `SELECT id FROM participants WHERE organisation = ? AND sign_on = ?`
 
 	// caseCols are the columns a case is read from: the indexed ones hold
 	// the fields they index (exactly, whatever bytes they are), the JSON in
@@ -167,7 +177,7 @@ const (
 
 // statements are prepared once per pool (see stmtCache).
 var statements = []string{
-	qParticipant, qInsertParticipant, qUpdateParticipant,
+	qParticipant, qInsertParticipant, qUpdateParticipant, qSignOnHolder,
 	qCase, qCaseVersion, qUpdateCaseData, qInsertCase, qUpdateCase,
 	qAudit, qLastSeq, qAppendAudit,
 	qRecords, qRecordsNamed, qLatestRecord, qAppendRecord, qInsertRecord, qDeleteRecords, qCaseExists,

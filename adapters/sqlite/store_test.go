@@ -165,7 +165,7 @@ func TestPanicRollsBack(t *testing.T) {
 		})
 	}()
 	err := store.View(ctx, func(tx coaching.ReadTx) error {
-		_, err := tx.Participant(ctx, "p")
+		_, err := tx.Participant(ctx, "", "p")
 		return err
 	})
 	require.ErrorIs(t, err, coaching.ErrNotFound, "the participant of a panicked transaction was kept")
@@ -222,7 +222,7 @@ func TestMigrate(t *testing.T) {
 	require.NoError(t, store.DB().QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows))
 	assert.Equal(t, migrationFiles(t), rows, "each migration recorded once")
 	err = store.View(ctx, func(tx coaching.ReadTx) error {
-		_, err := tx.Participant(ctx, "p")
+		_, err := tx.Participant(ctx, "", "p")
 		return err
 	})
 	require.NoError(t, err, "the data survived the repeated migrations")

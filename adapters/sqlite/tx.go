@@ -96,11 +96,11 @@ func affected(res sql.Result, err error) (int64, error) {
 
 // ---- participants ----------------------------------------------------------
 
-func (r *reader) Participant(ctx context.Context, id coaching.ParticipantID) (coaching.Participant, error) {
+func (r *reader) Participant(ctx context.Context, org coaching.OrganisationID, id coaching.ParticipantID) (coaching.Participant, error) {
 	var code sql.NullString
 	var data []byte
 	rf := ref{kind: "participant", id: string(id)}
-	if err := r.queryRow(ctx, qParticipant, string(id)).Scan(&code, &data); err != nil {
+	if err := r.queryRow(ctx, qParticipant, string(org), string(id)).Scan(&code, &data); err != nil {
 		return coaching.Participant{}, interpretError(err, rf)
 	}
 	var p coaching.Participant
@@ -119,8 +119,32 @@ func (w *writer) InsertParticipant(ctx context.Context, p coaching.Participant) 
 	if err != nil {
 		return err
 	}
-	_, err = w.exec(ctx, qInsertParticipant, string(p.ID), code, data, caseload.NameKey(p.FamilyName, p.GivenNames))
+	if err := w.checkSignOn(ctx, &p); err != nil {
+		return err
+	}
+	_, err = w.exec(ctx, qInsertParticipant, string(p.ID), code, data, caseload.NameKey(p.FamilyName, p.GivenNames), string(p.Organisation))
 	return interpretError(err, ref{kind: "participant", id: string(p.ID)})
+}
+
+// checkSignOn refuses p when another participant of its organisation holds
+// its sign-on id (coaching.SignOnTaken). The store has one writer at a
+// time, so nothing can take the id between this check and the write; the
+// unique index (migration 0012) stands behind it.
+func (w *writer) checkSignOn(ctx context.Context, p *coaching.Participant) error {
+	if p.SignOn == "" {
+		return nil
+	}
+	var holder string
+	err := w.queryRow(ctx, qSignOnHolder, string(p.Organisation), p.SignOn).Scan(&holder)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return interpretError(err, ref{kind: "participant", id: string(p.ID)})
+	case holder != string(p.ID):
+		return coaching.SignOnTaken()
+	}
+	return nil
 }
 
 func (w *writer) UpdateParticipant(ctx context.Context, p coaching.Participant) error {
@@ -134,7 +158,10 @@ func (w *writer) UpdateParticipant(ctx context.Context, p coaching.Participant) 
 			return interpretError(err, rf)
 		}
 	}
-	n, err := affected(w.exec(ctx, qUpdateParticipant, code, data, string(p.ID), caseload.NameKey(p.FamilyName, p.GivenNames)))
+	if err := w.checkSignOn(ctx, &p); err != nil {
+		return err
+	}
+	n, err := affected(w.exec(ctx, qUpdateParticipant, code, data, string(p.ID), caseload.NameKey(p.FamilyName, p.GivenNames), string(p.Organisation)))
 	if err != nil {
 		return interpretError(err, rf)
 	}

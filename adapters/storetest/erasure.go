@@ -135,7 +135,7 @@ func RunErasure(t *testing.T, newStore Harness) {
 		)
 		require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
 			var err error
-			if p, err = tx.Participant(ctx, id); err != nil {
+			if p, err = tx.Participant(ctx, org, id); err != nil {
 				return err
 			}
 			if c, err = tx.Case(ctx, cases[i]); err != nil {
@@ -196,7 +196,9 @@ func RunErasure(t *testing.T, newStore Harness) {
 
 // Erased is what [EraseParticipant] wrote and then erased.
 type Erased struct {
-	Participant coaching.ParticipantID
+	// Organisation and Participant are the erased participant's key.
+	Organisation coaching.OrganisationID
+	Participant  coaching.ParticipantID
 	Case        coaching.CaseID
 	// Secrets are the personal values the erasure removed: the identity
 	// code, the participant's and the guardian's e-mail addresses, the

@@ -35,11 +35,15 @@ func mustIdentityCode() coaching.IdentityCode {
 
 // fullParticipant has every field set, including pointers to false and zero
 // so that a store cannot get away with "nil means false".
+// fullOrg is fullParticipant's organisation; minimalParticipant's is the
+// empty one.
+const fullOrg coaching.OrganisationID = "1.2.246.562.10.00000000001"
+
 func fullParticipant(id coaching.ParticipantID) coaching.Participant {
 	months, foreign, disability := 0, true, false
 	return coaching.Participant{
 		ID:           id,
-		Organisation: "1.2.246.562.10.00000000001",
+		Organisation: fullOrg,
 		GivenNames:   "Matti Åke Juhani",
 		FamilyName:   "Meikäläinen",
 		BirthDate:    coaching.NewDate(1952, time.October, 13),

@@ -250,8 +250,16 @@ func testCasesThousand(e *env) {
 
 func testCasesByParticipant(e *env) {
 	// Participants with several cases; "p-a" is a prefix of "p-ab", which
-	// must not match it.
-	e.insertParticipant(minimalParticipant("p-a"), minimalParticipant("p-ab"), minimalParticipant("p-b"))
+	// must not match it. Ids are scoped per organisation: "p-a" of org-a
+	// and "p-a" of org-b are two participants, each joined to the cases
+	// of its own organisation.
+	in := func(org coaching.OrganisationID, id coaching.ParticipantID) coaching.Participant {
+		p := minimalParticipant(id)
+		p.Organisation = org
+		p.GivenNames = "Liisa " + string(org)
+		return p
+	}
+	e.insertParticipant(in("org-a", "p-a"), in("org-b", "p-a"), in("org-a", "p-ab"), in("org-a", "p-b"))
 	mk := func(id coaching.CaseID, p coaching.ParticipantID, org coaching.OrganisationID, closed bool) coaching.Case {
 		c := basicCase(id, "valo", "intake", org, closed)
 		c.ParticipantID = p
@@ -293,6 +301,8 @@ func testCasesByParticipant(e *env) {
 				assert.False(e, row.HasParticipant, "CasesWithParticipants(%+v): the participant is not stored", q)
 			} else if assert.True(e, row.HasParticipant, "CasesWithParticipants(%+v): HasParticipant", q) {
 				assert.Equal(e, q.Participant, row.Participant.ID, "CasesWithParticipants(%+v): the joined participant", q)
+				assert.Equal(e, row.Case.Organisation, row.Participant.Organisation, "CasesWithParticipants(%+v): the participant of the case's organisation", q)
+				assert.Equal(e, "Liisa "+string(row.Case.Organisation), row.Participant.GivenNames, "CasesWithParticipants(%+v): the participant of the case's organisation", q)
 			}
 		}
 		assert.Equal(e, nilIfEmpty(want), nilIfEmpty(got), "CasesWithParticipants(%+v)", q)

@@ -316,7 +316,7 @@ func messageMatrix(t *testing.T, store coaching.Store) {
 	// The last approval reached the participant.
 	require.NotEmpty(t, lastApproved)
 	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
-		p, err := tx.Participant(ctx, w.minor.ParticipantID)
+		p, err := tx.Participant(ctx, w.minor.Organisation, w.minor.ParticipantID)
 		if err != nil {
 			return err
 		}

@@ -42,7 +42,7 @@ func testParticipantRoundTrip(e *env) {
 	minimal := minimalParticipant("p-minimal")
 	e.insertParticipant(full, minimal)
 
-	got := e.mustParticipant("p-full")
+	got := e.mustParticipant(fullOrg, "p-full")
 	assert.Equal(e, NormalizeParticipant(full), NormalizeParticipant(got), "full participant")
 	// Deep equality already covers the code; check it explicitly too,
 	// because its printed forms are masked and a diff would not show it.
@@ -55,7 +55,7 @@ func testParticipantRoundTrip(e *env) {
 		assert.False(e, *got.Background.Disability)
 	}
 
-	got = e.mustParticipant("p-minimal")
+	got = e.mustParticipant("", "p-minimal")
 	assert.Equal(e, NormalizeParticipant(minimal), NormalizeParticipant(got), "minimal participant")
 	assert.True(e, got.IdentityCode.IsZero(), "no identity code was stored, but one came back")
 	assert.Nil(e, got.Background.UnemployedMonths, "unknown (nil) background facts must stay unknown")
@@ -64,7 +64,7 @@ func testParticipantRoundTrip(e *env) {
 
 	// The same values are visible inside a write transaction.
 	e.update(func(tx coaching.Tx) error {
-		p, err := tx.Participant(e.ctx, "p-full")
+		p, err := tx.Participant(e.ctx, fullOrg, "p-full")
 		if err != nil {
 			return err
 		}
@@ -78,20 +78,21 @@ func testParticipantDuplicate(e *env) {
 	e.insertParticipant(first)
 
 	second := minimalParticipant("p-1")
+	second.Organisation = first.Organisation
 	err := e.store.Update(e.ctx, func(tx coaching.Tx) error { return tx.InsertParticipant(e.ctx, second) })
 	de := requireDuplicate(e, err, "inserting participant p-1 twice")
 	assert.Equal(e, "p-1", de.ID, "DuplicateError.ID names the existing record")
 
-	assert.Equal(e, NormalizeParticipant(first), NormalizeParticipant(e.mustParticipant("p-1")), "the first participant must be kept")
+	assert.Equal(e, NormalizeParticipant(first), NormalizeParticipant(e.mustParticipant(fullOrg, "p-1")), "the first participant must be kept")
 }
 
 func testParticipantUnknown(e *env) {
-	_, err := e.getParticipant("p-nobody")
+	_, err := e.getParticipant("", "p-nobody")
 	requireNotFound(e, err, "participant", "p-nobody", "reading an unknown participant")
 
 	// Inside a write transaction too.
 	err = e.store.Update(e.ctx, func(tx coaching.Tx) error {
-		_, err := tx.Participant(e.ctx, "p-nobody")
+		_, err := tx.Participant(e.ctx, "", "p-nobody")
 		return err
 	})
 	requireNotFound(e, err, "participant", "p-nobody", "reading an unknown participant inside Update")
@@ -102,13 +103,13 @@ func testParticipantUpdate(e *env) {
 
 	changed := minimalParticipant("p-1")
 	changed.GivenNames = "Matti"
-	changed.Organisation = "org-b"
+	changed.Organisation = fullOrg
 	changed.ExternalIDs = map[string]string{"sis": "S9999"}
 	// Guardians, identity code and background facts are dropped: update
 	// replaces, it does not merge.
 	e.update(func(tx coaching.Tx) error { return tx.UpdateParticipant(e.ctx, changed) })
 
-	got := e.mustParticipant("p-1")
+	got := e.mustParticipant(fullOrg, "p-1")
 	assert.Equal(e, NormalizeParticipant(changed), NormalizeParticipant(got), "the participant after UpdateParticipant")
 	assert.True(e, got.IdentityCode.IsZero(), "the identity code was removed by the update but is still stored")
 	assert.Empty(e, got.Guardians, "the guardians were removed by the update but are still stored")
@@ -117,7 +118,7 @@ func testParticipantUpdate(e *env) {
 	// And back again, with every field.
 	full := fullParticipant("p-1")
 	e.update(func(tx coaching.Tx) error { return tx.UpdateParticipant(e.ctx, full) })
-	got = e.mustParticipant("p-1")
+	got = e.mustParticipant(fullOrg, "p-1")
 	assert.Equal(e, NormalizeParticipant(full), NormalizeParticipant(got), "the participant after the second UpdateParticipant")
 	assert.Equal(e, identityCode, got.IdentityCode.Reveal())
 }
@@ -128,6 +129,6 @@ func testParticipantUpdateUnknown(e *env) {
 	})
 	requireNotFound(e, err, "participant", "p-ghost", "updating an unknown participant")
 
-	_, err = e.getParticipant("p-ghost")
+	_, err = e.getParticipant("", "p-ghost")
 	require.ErrorIs(e, err, coaching.ErrNotFound, "UpdateParticipant of an unknown id must not create it")
 }

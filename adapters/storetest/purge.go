@@ -180,7 +180,7 @@ func testPurgeRemoves(e *env) {
 func testPurgeKeeps(e *env) {
 	purgeFixture(e)
 	c := e.mustCase("c-1")
-	p := e.mustParticipant("p-c-1")
+	p := e.mustParticipant("org-a", "p-c-1")
 	access := e.accessLog(coaching.AccessQuery{})
 
 	// The engine purges and records the erasure in one transaction.
@@ -195,7 +195,7 @@ func testPurgeKeeps(e *env) {
 	})
 
 	assert.Equal(e, NormalizeCase(c), NormalizeCase(e.mustCase("c-1")), "the case row stays as it was")
-	assert.Equal(e, NormalizeParticipant(p), NormalizeParticipant(e.mustParticipant("p-c-1")), "the participant stays (erasing it is the engine's business)")
+	assert.Equal(e, NormalizeParticipant(p), NormalizeParticipant(e.mustParticipant("org-a", "p-c-1")), "the participant stays (erasing it is the engine's business)")
 	got := e.trail("c-1", 0)
 	assert.Equal(e, []int64{1, 2, 3, 4}, seqs(got), "the trail keeps its entries and goes on from the same Seq")
 	if assert.Len(e, got, 4) {

@@ -202,7 +202,11 @@ func (e *env) insertCase(cs ...coaching.Case) {
 	e.Helper()
 	e.update(func(tx coaching.Tx) error {
 		for _, c := range cs {
-			if err := tx.InsertParticipant(e.ctx, minimalParticipant(c.ParticipantID)); err != nil {
+			// The case's participant, in the case's organisation
+			// (participant ids are scoped per organisation).
+			p := minimalParticipant(c.ParticipantID)
+			p.Organisation = c.Organisation
+			if err := tx.InsertParticipant(e.ctx, p); err != nil {
 				return err
 			}
 			if err := tx.InsertCase(e.ctx, c); err != nil {
@@ -276,19 +280,19 @@ func (e *env) putTimer(ts ...coaching.Timer) {
 
 // ---- reads --------------------------------------------------------------
 
-func (e *env) getParticipant(id coaching.ParticipantID) (coaching.Participant, error) {
+func (e *env) getParticipant(org coaching.OrganisationID, id coaching.ParticipantID) (coaching.Participant, error) {
 	var p coaching.Participant
 	err := e.store.View(e.ctx, func(tx coaching.ReadTx) error {
 		var err error
-		p, err = tx.Participant(e.ctx, id)
+		p, err = tx.Participant(e.ctx, org, id)
 		return err
 	})
 	return p, err
 }
 
-func (e *env) mustParticipant(id coaching.ParticipantID) coaching.Participant {
+func (e *env) mustParticipant(org coaching.OrganisationID, id coaching.ParticipantID) coaching.Participant {
 	e.Helper()
-	p, err := e.getParticipant(id)
+	p, err := e.getParticipant(org, id)
 	require.NoError(e, err, "reading participant %q", id)
 	return p
 }

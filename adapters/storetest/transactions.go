@@ -89,7 +89,7 @@ func writeEverything(e *env, tx coaching.Tx) error {
 // requireNothingWritten checks that none of writeEverything's writes exist.
 func requireNothingWritten(e *env, what string) {
 	e.Helper()
-	_, err := e.getParticipant("p-c-tx")
+	_, err := e.getParticipant(fullOrg, "p-c-tx")
 	assert.ErrorIs(e, err, coaching.ErrNotFound, "%s: the participant must not exist", what)
 	_, err = e.getCase("c-tx")
 	assert.ErrorIs(e, err, coaching.ErrNotFound, "%s: the case must not exist", what)
@@ -199,13 +199,13 @@ func testReadOwnWrites(e *env) {
 		ctx := e.ctx
 		p := fullParticipant("p-c-1")
 		require.NoError(e, tx.InsertParticipant(ctx, p))
-		gotP, err := tx.Participant(ctx, p.ID)
+		gotP, err := tx.Participant(ctx, p.Organisation, p.ID)
 		require.NoError(e, err, "a participant inserted in this transaction must be readable in it")
 		assert.Equal(e, NormalizeParticipant(p), NormalizeParticipant(gotP))
 
 		p.FamilyName = "Virtanen"
 		require.NoError(e, tx.UpdateParticipant(ctx, p))
-		gotP, err = tx.Participant(ctx, p.ID)
+		gotP, err = tx.Participant(ctx, p.Organisation, p.ID)
 		require.NoError(e, err)
 		assert.Equal(e, "Virtanen", gotP.FamilyName, "an update made in this transaction must be visible in it")
 
@@ -248,7 +248,7 @@ func testReadOwnWrites(e *env) {
 	})
 	// And all of it committed.
 	assert.Equal(e, int64(2), e.mustCase("c-1").Version)
-	assert.Equal(e, "Virtanen", e.mustParticipant("p-c-1").FamilyName)
+	assert.Equal(e, "Virtanen", e.mustParticipant(fullOrg, "p-c-1").FamilyName)
 	assert.Equal(e, []int64{1, 2}, seqs(e.trail("c-1", 0)))
 	assert.Equal(e, coaching.NoticePending, e.mustNotice("n-1").Status)
 	assert.Empty(e, e.dueTimers(at(day), 10), "the timer deleted in the transaction must stay deleted")
@@ -257,7 +257,7 @@ func testReadOwnWrites(e *env) {
 func testCommitVisible(e *env) {
 	e.update(func(tx coaching.Tx) error { return writeEverything(e, tx) })
 
-	p := e.mustParticipant("p-c-tx")
+	p := e.mustParticipant(fullOrg, "p-c-tx")
 	assert.Equal(e, NormalizeParticipant(fullParticipant("p-c-tx")), NormalizeParticipant(p))
 	c := e.mustCase("c-tx")
 	assert.Equal(e, NormalizeCase(fullCase("c-tx")), NormalizeCase(c))
@@ -335,7 +335,7 @@ func testReadsReturnCopies(e *env) {
 
 	// Values read in a View ...
 	e.view(func(tx coaching.ReadTx) error {
-		p, err := tx.Participant(e.ctx, "p-1")
+		p, err := tx.Participant(e.ctx, fullOrg, "p-1")
 		require.NoError(e, err)
 		mutateP(p)
 		c, err := tx.Case(e.ctx, "c-1")
@@ -346,7 +346,7 @@ func testReadsReturnCopies(e *env) {
 		require.Len(e, a, 1)
 		mutateA(a)
 		// ... and read again in the same View.
-		p, err = tx.Participant(e.ctx, "p-1")
+		p, err = tx.Participant(e.ctx, fullOrg, "p-1")
 		require.NoError(e, err)
 		assert.Equal(e, wantP, NormalizeParticipant(p), "participant read again in the same View after changing the returned copy")
 		c, err = tx.Case(e.ctx, "c-1")
@@ -356,7 +356,7 @@ func testReadsReturnCopies(e *env) {
 	})
 	// Values read in an Update that writes nothing.
 	e.update(func(tx coaching.Tx) error {
-		p, err := tx.Participant(e.ctx, "p-1")
+		p, err := tx.Participant(e.ctx, fullOrg, "p-1")
 		require.NoError(e, err)
 		mutateP(p)
 		c, err := tx.Case(e.ctx, "c-1")
@@ -380,7 +380,7 @@ func testReadsReturnCopies(e *env) {
 	require.Len(e, ns, 1)
 	mutateN(ns[0])
 
-	assert.Equal(e, wantP, NormalizeParticipant(e.mustParticipant("p-1")), "the stored participant changed when a returned copy was changed")
+	assert.Equal(e, wantP, NormalizeParticipant(e.mustParticipant(fullOrg, "p-1")), "the stored participant changed when a returned copy was changed")
 	assert.Equal(e, wantC, NormalizeCase(e.mustCase("c-1")), "the stored case changed when a returned copy was changed")
 	assert.Equal(e, wantA, normalizeAll(e.trail("c-1", 0), NormalizeAuditEntry), "the stored audit trail changed when a returned copy was changed")
 	assert.Equal(e, wantN, NormalizeNotice(e.mustNotice("n-1")), "the stored notice changed when a returned copy was changed")
@@ -429,7 +429,7 @@ func testWritesKeepNoReference(e *env) {
 	a.Reason = "MUTATED"
 	n.Data["case_id"] = "MUTATED"
 
-	assert.Equal(e, wantP, NormalizeParticipant(e.mustParticipant("p-1")), "the stored participant changed when the written value was changed")
+	assert.Equal(e, wantP, NormalizeParticipant(e.mustParticipant(fullOrg, "p-1")), "the stored participant changed when the written value was changed")
 	assert.Equal(e, wantC, NormalizeCase(e.mustCase("c-1")), "the stored case changed when the written value was changed")
 	assert.Equal(e, []coaching.AuditEntry{wantA}, normalizeAll(e.trail("c-1", 0), NormalizeAuditEntry), "the stored audit entry changed when the written value was changed")
 	assert.Equal(e, wantN, NormalizeNotice(e.mustNotice("n-1")), "the stored notice changed when the written value was changed")

@@ -415,7 +415,7 @@ func TestRemovedGuardianRequestLapses(t *testing.T) {
 	r, err := f.abs.Submit(ctx, guardian, c.ID, absence.Input{Kind: absence.Report, From: coaching.NewDate(2026, 9, 8), Reason: absence.ReasonFamily})
 	require.NoError(t, err)
 	require.NoError(t, f.env.Store.Update(ctx, func(tx coaching.Tx) error {
-		p, err := tx.Participant(ctx, c.ParticipantID)
+		p, err := tx.Participant(ctx, c.Organisation, c.ParticipantID)
 		if err != nil {
 			return err
 		}

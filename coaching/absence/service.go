@@ -296,7 +296,7 @@ func relation(a coaching.Actor, p coaching.Participant) coaching.Role {
 
 // participant reads the case's participant (zero when it is not stored).
 func participant(sc *coaching.Scope, c coaching.Case) (coaching.Participant, error) {
-	p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+	p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 	if errors.Is(err, coaching.ErrNotFound) {
 		return coaching.Participant{}, nil
 	}
@@ -800,7 +800,7 @@ func (s *Service) deciderNotices(c coaching.Case, r Request, now time.Time) []co
 // team member; nobody else (a requester without contact details is not
 // told).
 func (s *Service) decisionNotices(sc *coaching.Scope, c coaching.Case, r Request, now time.Time) ([]coaching.Notice, error) {
-	p, err := sc.Tx().Participant(sc.Context(), c.ParticipantID)
+	p, err := sc.Tx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 	if errors.Is(err, coaching.ErrNotFound) {
 		return nil, nil
 	}

@@ -320,7 +320,7 @@ func (s *Service) notifyDays(ctx context.Context, tx coaching.Tx, st Store, c co
 	if len(days) == 0 {
 		return nil
 	}
-	p, err := tx.Participant(ctx, c.ParticipantID)
+	p, err := tx.Participant(ctx, c.Organisation, c.ParticipantID)
 	if errors.Is(err, coaching.ErrNotFound) {
 		return nil
 	}

@@ -70,7 +70,7 @@ func TestWritesAreRetriedOnConflict(t *testing.T) {
 	assert.Equal(t, contactchange.Approved, got.Status)
 	var p coaching.Participant
 	require.NoError(t, store.View(ctx, func(tx coaching.ReadTx) error {
-		p, err = tx.Participant(ctx, c.ParticipantID)
+		p, err = tx.Participant(ctx, c.Organisation, c.ParticipantID)
 		return err
 	}))
 	assert.Equal(t, "uusi@example.fi", p.Guardians[0].Contact.Email)

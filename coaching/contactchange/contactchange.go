@@ -308,7 +308,7 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		if err != nil {
 			return err
 		}
-		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 		if err != nil {
 			return err
 		}
@@ -462,7 +462,7 @@ func (s *Service) Decide(ctx context.Context, actor coaching.Actor, id coaching.
 		if err != nil {
 			return err
 		}
-		p, err := sc.ReadTx().Participant(sc.Context(), pid)
+		p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, pid)
 		if err != nil {
 			return err
 		}

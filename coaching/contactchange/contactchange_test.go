@@ -36,7 +36,7 @@ func participant(t *testing.T, env *ct.Env, id coaching.ParticipantID) coaching.
 	var p coaching.Participant
 	require.NoError(t, env.Store.View(context.Background(), func(tx coaching.ReadTx) error {
 		var err error
-		p, err = tx.Participant(context.Background(), id)
+		p, err = tx.Participant(context.Background(), "", id)
 		return err
 	}))
 	return p

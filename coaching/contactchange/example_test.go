@@ -53,7 +53,7 @@ func Example() {
 	}
 	fmt.Println("decided:", pro.Status)
 	_ = store.View(ctx, func(tx coaching.ReadTx) error {
-		p, err := tx.Participant(ctx, c.ParticipantID)
+		p, err := tx.Participant(ctx, c.Organisation, c.ParticipantID)
 		if err == nil {
 			fmt.Println("guardian's e-mail:", p.Guardians[0].Contact.Email, "changed on", p.Guardians[0].ContactChangedOn)
 		}

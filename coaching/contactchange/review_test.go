@@ -77,7 +77,7 @@ func TestStaleProposalIsNotApproved(t *testing.T) {
 func setGuardianEmail(t *testing.T, env *ct.Env, id coaching.ParticipantID, email string) {
 	t.Helper()
 	require.NoError(t, env.Store.Update(context.Background(), func(tx coaching.Tx) error {
-		p, err := tx.Participant(context.Background(), id)
+		p, err := tx.Participant(context.Background(), "", id)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func TestProposalOfARemovedGuardianLapses(t *testing.T) {
 	b, err := s.Propose(ctx, coaching.Actor{ID: "guardian-2", Roles: []coaching.Role{coaching.RoleGuardian}}, c.ID, coaching.Contact{Email: "b@example.fi"})
 	require.NoError(t, err)
 	require.NoError(t, env.Store.Update(ctx, func(tx coaching.Tx) error {
-		p, err := tx.Participant(ctx, c.ParticipantID)
+		p, err := tx.Participant(ctx, c.Organisation, c.ParticipantID)
 		if err != nil {
 			return err
 		}

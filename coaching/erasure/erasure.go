@@ -58,7 +58,10 @@ func (o *Options) keep(name string, data json.RawMessage) (json.RawMessage, bool
 
 // Report tells what an erasure did.
 type Report struct {
-	Participant coaching.ParticipantID
+	// Organisation and Participant name the participant erased (ids are
+	// scoped per organisation).
+	Organisation coaching.OrganisationID
+	Participant  coaching.ParticipantID
 	// Cases are the participant's cases that were purged.
 	Cases []coaching.CaseID
 	// RecordsRemoved counts case records removed (kept ones are not
@@ -106,7 +109,10 @@ func New(eng *coaching.Engine) (*Service, error) {
 // erase rule decides who may erase (the default: the organisation's head
 // of studies). Cases opened for the participant while the erasure runs are
 // not erased; erase again. Erasing an erased participant changes nothing
-// (Report.AlreadyErased).
+// (Report.AlreadyErased). id names a participant of the actor's
+// organisation (ids are scoped per organisation; see
+// [coaching.Engine.ChangeParticipant]): one of another organisation is not
+// found.
 func (s *Service) Erase(ctx context.Context, actor coaching.Actor, id coaching.ParticipantID, opts *Options) (Report, error) {
 	return erase(ctx, s.eng, actor, id, opts)
 }
@@ -116,8 +122,8 @@ func (s *Service) Erase(ctx context.Context, actor coaching.Actor, id coaching.P
 func erase(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, id coaching.ParticipantID, opts *Options) (Report, error) {
 	var rep Report
 	_, err := eng.ChangeParticipant(ctx, actor, coaching.OpErase, id, func(ch *coaching.ParticipantChange) error {
-		rep = Report{Participant: id}
 		p := ch.Participant()
+		rep = Report{Organisation: p.Organisation, Participant: id}
 		if !p.ErasedOn.IsZero() {
 			rep.AlreadyErased = true
 			return nil

@@ -61,8 +61,13 @@ func (s *Service) ApplyRetention(ctx context.Context, key *coaching.SystemKey, n
 		open, erased bool
 		lastClosed   time.Time
 	}
-	byParticipant := map[coaching.ParticipantID]*state{}
-	var order []coaching.ParticipantID
+	// Participant ids are scoped per organisation: the key is both.
+	type pkey struct {
+		org coaching.OrganisationID
+		id  coaching.ParticipantID
+	}
+	byParticipant := map[pkey]*state{}
+	var order []pkey
 	for row, err := range src.Rows(ctx) {
 		if err != nil {
 			return RetentionReport{}, err
@@ -71,11 +76,12 @@ func (s *Service) ApplyRetention(ctx context.Context, key *coaching.SystemKey, n
 		if !row.HasParticipant {
 			continue // a case without a stored participant: nothing personal to erase
 		}
-		st, ok := byParticipant[c.ParticipantID]
+		k := pkey{c.Organisation, c.ParticipantID}
+		st, ok := byParticipant[k]
 		if !ok {
 			st = &state{erased: !row.Participant.ErasedOn.IsZero()}
-			byParticipant[c.ParticipantID] = st
-			order = append(order, c.ParticipantID)
+			byParticipant[k] = st
+			order = append(order, k)
 		}
 		if !c.Closed() {
 			st.open = true
@@ -85,16 +91,20 @@ func (s *Service) ApplyRetention(ctx context.Context, key *coaching.SystemKey, n
 	}
 	today := coaching.DateOf(now)
 	var rep RetentionReport
-	for _, pid := range order {
-		st := byParticipant[pid]
-		if st.open || st.erased || pid == "" || !rule.After.AddTo(coaching.DateOf(st.lastClosed)).Before(today) {
+	for _, k := range order {
+		st := byParticipant[k]
+		if st.open || st.erased || k.id == "" || !rule.After.AddTo(coaching.DateOf(st.lastClosed)).Before(today) {
 			continue
 		}
 		if rule.Limit > 0 && len(rep.Erased) == rule.Limit {
 			rep.Remaining++
 			continue
 		}
-		r, err := erase(ctx, sys, actor, pid, rule.Erasure)
+		// The engine's own actor addresses the participant in its
+		// organisation (coaching.Engine.ChangeParticipant).
+		inOrg := actor
+		inOrg.Organisation = k.org
+		r, err := erase(ctx, sys, inOrg, k.id, rule.Erasure)
 		switch {
 		case errors.Is(err, coaching.ErrNotFound):
 			continue // erased from the store meanwhile: nothing personal to erase

@@ -446,7 +446,7 @@ func (s *Service) Thread(ctx context.Context, actor coaching.Actor, id coaching.
 		if _, err := sc.Guard(id, kind(thread)); err != nil {
 			return err
 		}
-		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 		if err != nil {
 			return err
 		}
@@ -490,7 +490,7 @@ func (s *Service) Threads(ctx context.Context, actor coaching.Actor, id coaching
 		if err != nil {
 			return err
 		}
-		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 		if err != nil {
 			return err
 		}
@@ -577,7 +577,7 @@ func (s *Service) write(ctx context.Context, actor coaching.Actor, id coaching.C
 		if err != nil {
 			return err
 		}
-		p, err := sc.ReadTx().Participant(sc.Context(), c.ParticipantID)
+		p, err := sc.ReadTx().Participant(sc.Context(), c.Organisation, c.ParticipantID)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 			if cases[i].Records, err = tx.Records(ctx, st.CaseID, coaching.RecordQuery{Names: []string{coaching.RecordInitialSituation}}); err != nil {
 				return err
 			}
-			if parts[i], err = tx.Participant(ctx, cases[i].ParticipantID); err != nil {
+			if parts[i], err = tx.Participant(ctx, cases[i].Organisation, cases[i].ParticipantID); err != nil {
 				return err
 			}
 			rd := tx.(attendance.Reader) // the memory store keeps attendance
