@@ -505,9 +505,7 @@ func (p Participant) GuardianOf(a Actor) (Guardian, bool) {
 		return g, true
 	}
 	for _, rel := range a.Relations {
-		// A relation names a participant id, which is scoped per
-		// organisation: it is of the actor's organisation.
-		if rel.Kind == RelationGuardianOf && rel.Participant == p.ID && p.ID != "" && a.Organisation == p.Organisation {
+		if rel.Kind == RelationGuardianOf && rel.Participant == p.ID && p.ID != "" {
 			return Guardian{ID: a.ID}, true
 		}
 	}
@@ -525,7 +523,7 @@ func (p Participant) IsStudent(a Actor) bool {
 		return true
 	}
 	for _, rel := range a.Relations {
-		if rel.Kind == RelationSelf && rel.Participant == p.ID && a.Organisation == p.Organisation {
+		if rel.Kind == RelationSelf && rel.Participant == p.ID {
 			return true
 		}
 	}

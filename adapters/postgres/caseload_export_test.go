@@ -19,10 +19,12 @@ func LegacyWrites(s *Store, on bool) {
 	q := buildQueries(s.ident)
 	if on {
 		r := strings.NewReplacer("{s}", s.ident)
+		// $6 (the sign-on id 0012 checks) is read and ignored too; the
+		// participants' organisation column is as old as the table.
 		q.insertParticipant = r.Replace(`INSERT INTO {s}.participants (id, organisation, identity_code, data)
-			VALUES ($1, $2, CASE WHEN $5::text IS NULL THEN $3::text ELSE $3::text END, $4) ON CONFLICT DO NOTHING`)
-		q.updateParticipant = r.Replace(`UPDATE {s}.participants SET organisation = $2,
-			identity_code = CASE WHEN $5::text IS NULL THEN $3::text ELSE $3::text END, data = $4 WHERE id = $1`)
+			VALUES ($1, $2, CASE WHEN $5::text IS NULL OR $6::text IS NULL THEN $3::text ELSE $3::text END, $4) ON CONFLICT DO NOTHING`)
+		q.updateParticipant = r.Replace(`UPDATE {s}.participants SET
+			identity_code = CASE WHEN $5::text IS NULL OR $6::text IS NULL THEN $3::text ELSE $3::text END, data = $4 WHERE organisation = $2 AND id = $1`)
 		q.insertCase = r.Replace(`INSERT INTO {s}.cases (id, participant_id, organisation, model, state, version, opened_at, closed_at, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $10::text IS NULL THEN $9::jsonb ELSE $9::jsonb END) ON CONFLICT DO NOTHING`)
 		q.updateCase = r.Replace(`UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,

@@ -445,7 +445,7 @@ var errRollback = errors.New("roll back the trial")
 // keyFields are the fields kept in index keys, which refuse values longer
 // than the store's limits (1 kB ids, 512-byte names, 2 kB composed keys).
 var keyFields = map[string]bool{
-	"participant.id": true, "participant.organisation": true, "case.id": true, "case.participant_id": true,
+	"participant.id": true, "participant.organisation": true, "participant.sign_on": true, "case.id": true, "case.participant_id": true,
 	"case.organisation": true, "case.model": true, "case.state": true, "audit entry.case_id": true,
 	"command.case_id": true, "command.key": true, "notice.id": true, "notice.case_id": true, "timer.key": true,
 	"timer.case_id": true, "session.id": true, "session.cases[0]": true, "attendance mark.case_id": true,
@@ -615,7 +615,7 @@ func TestHostileCommitted(t *testing.T) {
 		id := coaching.CaseID(fmt.Sprintf("c-%d-%s", i, hostile[min(i, 5)].value))
 		c := coaching.Case{ID: id, ParticipantID: coaching.ParticipantID(id), Organisation: "org", Model: "valo", State: "s", Version: 1, OpenedAt: testTime,
 			Team: []coaching.TeamMember{{ActorID: "a", Name: h.value}}}
-		p := coaching.Participant{ID: coaching.ParticipantID(id), GivenNames: h.value, FamilyName: h.value, BirthDate: coaching.NewDate(2000, 1, 1)}
+		p := coaching.Participant{ID: coaching.ParticipantID(id), Organisation: c.Organisation, GivenNames: h.value, FamilyName: h.value, BirthDate: coaching.NewDate(2000, 1, 1)}
 		n := coaching.Notice{ID: string(id), CaseID: id, Kind: "k", Subject: h.value, Body: h.value, Data: map[string]string{"v": h.value}, CreatedAt: testTime, NotBefore: testTime}
 		tm := coaching.Timer{Key: string(id), CaseID: id, Kind: h.value, DueAt: testTime.Add(time.Duration(i) * time.Second)}
 		require.NoError(t, store.Update(ctx, func(tx coaching.Tx) error {

@@ -407,6 +407,7 @@ func checkParticipant(p *coaching.Participant) error {
 	c := checker{subject: "participant"}
 	c.key("id", string(p.ID), maxIDBytes)
 	c.key("organisation", string(p.Organisation), maxNameBytes)
+	c.key("sign_on", p.SignOn, maxIDBytes) // in the unique index of 0012
 	c.text("", p)
 	return c.err()
 }

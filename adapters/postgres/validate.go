@@ -27,7 +27,8 @@ import (
 // included, is stored and read back exactly: every value is a parameter.
 const (
 	// maxIDBytes bounds ids and keys: participant, case, session and
-	// guardian ids, command keys, document kinds, mark lessons.
+	// guardian ids, participants' sign-on ids, command keys, document
+	// kinds, mark lessons.
 	maxIDBytes = 1024
 	// maxNameBytes bounds the indexed names of a case: model, state and
 	// organisation.

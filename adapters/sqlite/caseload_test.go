@@ -40,7 +40,7 @@ func buildCaseload(t *testing.T, s *sqlite.Store, rng *rand.Rand, n int) caseloa
 				Model: []string{"valo", "pathway"}[rng.IntN(2)], State: []string{"intake", "induction"}[rng.IntN(2)],
 				OpenedAt: now.Add(-time.Duration(rng.IntN(5)) * 24 * time.Hour)}
 			if rng.IntN(8) > 0 {
-				p := coaching.Participant{ID: coaching.ParticipantID("p-" + string(id)), FamilyName: families[rng.IntN(len(families))],
+				p := coaching.Participant{ID: coaching.ParticipantID("p-" + string(id)), Organisation: sum.Organisation, FamilyName: families[rng.IntN(len(families))],
 					GivenNames: givens[rng.IntN(len(givens))], BirthDate: coaching.NewDate(2008, 1, 1)}
 				if err := tx.InsertParticipant(ctx, p); err != nil {
 					return err
@@ -347,8 +347,8 @@ func TestMigrateCaseloadFromVersion10(t *testing.T) {
 	ctx := t.Context()
 	store, _ := openAt(t, 10,
 		`INSERT INTO participants (id, identity_code, data) VALUES
-			('p-1', NULL, '{"given_names":"Aino","family_name":"Äijälä"}'),
-			('p-2', NULL, '{"given_names":"Eero","family_name":"Aho"}')`,
+			('p-1', NULL, '{"organisation":"org-a","given_names":"Aino","family_name":"Äijälä"}'),
+			('p-2', NULL, '{"organisation":"org-a","given_names":"Eero","family_name":"Aho"}')`,
 		`INSERT INTO cases (id, participant_id, model, state, organisation, closed, version, data, opened_at) VALUES
 			('c-1', 'p-1', 'pilot', 'start', 'org-a', 0, 1, '{"opened_at":"2026-01-01T00:00:00Z","phase":{"state":"start","entered_at":"2026-01-01T00:00:00Z","entry_seq":1,"due_at":"2026-02-01T00:00:00Z"},"team":[{"actor_id":"t-1","role":"personal_tutor","name":"T"}]}', 0),
 			('c-2', 'p-2', 'pilot', 'start', 'org-a', 0, 1, '{"opened_at":"2026-01-01T00:00:00Z","phase":{"state":"start","entered_at":"2026-01-01T00:00:00Z","entry_seq":1,"due_at":"2026-02-01T00:00:00Z","paused_at":"2026-01-15T00:00:00Z"},"team":[{"actor_id":"t-1","role":"teacher","name":"T"},{"actor_id":"t-2","role":"teacher","name":"U"}]}', 0),

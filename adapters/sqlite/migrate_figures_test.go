@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes/figurestest"
 )
@@ -55,9 +56,12 @@ func TestMigrateFiguresFromVersion4(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	// The figures before the migration, from whole cases (which read
-	// none of the columns 0005 adds).
-	before := figurestest.Take(t, store)
+	// The figures before the migration, from the same cohort in the
+	// memory store (this build's queries read the participants' key of
+	// 0012, which a version 4 database lacks).
+	ref := memory.New()
+	figurestest.Load(t, ref, entries)
+	before := figurestest.Take(t, ref)
 	requireLatest(t, store)
 	var missing int
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE opened_at IS NULL`).Scan(&missing))

@@ -121,6 +121,7 @@ func seedCaseload(e *env, fs []clFixture) {
 			c := f.kase()
 			if f.participant == "" {
 				p := minimalParticipant(c.ParticipantID)
+				p.Organisation = c.Organisation // ids are scoped per organisation
 				p.FamilyName, p.GivenNames = f.family, f.given
 				if err := tx.InsertParticipant(e.ctx, p); err != nil {
 					return err
@@ -530,6 +531,7 @@ func caseloadCases() []testCase {
 							f := clFixture{id: id, org: "org-a", model: "valo", state: "intake", team: []coaching.TeamMember{member("a-1", coaching.RoleCoach)},
 								opened: time.Duration(i%9) * day, family: []string{"Aaa", "Mmm", "Ööö"}[i%3], given: "Uusi"}
 							p := minimalParticipant(f.kase().ParticipantID)
+							p.Organisation = f.kase().Organisation
 							p.FamilyName, p.GivenNames = f.family, f.given
 							if err := tx.InsertParticipant(e.ctx, p); err != nil {
 								return err

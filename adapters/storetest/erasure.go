@@ -283,7 +283,7 @@ func EraseParticipant(t testing.TB, store coaching.Store, before func(Erased)) E
 		Payload: pathway.Destination{Kind: pathway.WorkOpen, Date: coaching.DateOf(now), Note: erasedNote}})
 	require.NoError(t, err)
 
-	erased := Erased{Participant: p.ID, Case: c.ID,
+	erased := Erased{Organisation: p.Organisation, Participant: p.ID, Case: c.ID,
 		Secrets: []string{erasedIdentityCode, erasedGuardianEmail, erasedEmail, erasedGivenNames, erasedFamilyName, erasedReason, erasedFireReason, erasedNote, erasedPlanNote, erasedTopic}}
 	if before != nil {
 		before(erased)
