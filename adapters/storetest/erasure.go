@@ -199,7 +199,7 @@ type Erased struct {
 	// Organisation and Participant are the erased participant's key.
 	Organisation coaching.OrganisationID
 	Participant  coaching.ParticipantID
-	Case        coaching.CaseID
+	Case         coaching.CaseID
 	// Secrets are the personal values the erasure removed: the identity
 	// code, the participant's and the guardian's e-mail addresses, the
 	// names, the referral's reason, the reason of a transition, the note
