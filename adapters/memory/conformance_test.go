@@ -79,3 +79,13 @@ func TestProposals(t *testing.T) {
 func TestAbsence(t *testing.T) {
 	storetest.RunAbsence(t, func(*testing.T) coaching.Store { return memory.New() })
 }
+
+// Participant and sign-on ids are scoped per organisation: the sign-on
+// lookup's port (coaching/signon) and the engine end to end.
+func TestSignOn(t *testing.T) {
+	storetest.RunSignOn(t, func(*testing.T) coaching.Store { return memory.New() })
+}
+
+func TestIDs(t *testing.T) {
+	storetest.RunIDs(t, func(*testing.T) coaching.Store { return memory.New() })
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
+	"github.com/valmennus/valmennus/coaching/signon"
 )
 
 // Store is an in-memory coaching.Store. The zero value is not usable; call
@@ -1186,3 +1187,15 @@ func (t *tx) PurgeCase(_ context.Context, id coaching.CaseID) error {
 	t.undo = append(t.undo, undoOp{kind: undoPurgeCase, row: r, old: pu})
 	return nil
 }
+
+// ParticipantBySignOn implements signon.Reader from the store's sign-on
+// index (one per organisation, kept by every participant write).
+func (t *readTx) ParticipantBySignOn(_ context.Context, org coaching.OrganisationID, signOn string) (coaching.ParticipantID, error) {
+	id, ok := t.signOns[signOnKey{org, signOn}]
+	if !ok || signOn == "" {
+		return "", &coaching.NotFoundError{Kind: "sign-on id", ID: signOn}
+	}
+	return id, nil
+}
+
+var _ signon.Reader = (*readTx)(nil)

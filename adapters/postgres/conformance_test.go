@@ -66,3 +66,15 @@ func TestAbsence(t *testing.T) {
 	testDSN(t)
 	storetest.RunAbsence(t, func(t *testing.T) coaching.Store { return newStore(t) })
 }
+
+// Participant and sign-on ids are scoped per organisation: the sign-on
+// lookup's port (coaching/signon) and the engine end to end.
+func TestSignOn(t *testing.T) {
+	testDSN(t)
+	storetest.RunSignOn(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}
+
+func TestIDs(t *testing.T) {
+	testDSN(t)
+	storetest.RunIDs(t, func(t *testing.T) coaching.Store { return newStore(t) })
+}

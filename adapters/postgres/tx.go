@@ -17,6 +17,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
+	"github.com/valmennus/valmennus/coaching/signon"
 )
 
 // txn implements coaching.Tx (and so coaching.ReadTx) over one
@@ -975,3 +976,21 @@ func (t *txn) PutDocument(ctx context.Context, d coaching.Document) error {
 	}
 	return &coaching.ConflictError{CaseID: d.CaseID, Subject: subject, Expected: d.Version - 1, Current: last}
 }
+
+// ParticipantBySignOn implements signon.Reader through the unique index on
+// (organisation, sign_on) (migration 0012).
+func (t *txn) ParticipantBySignOn(ctx context.Context, org coaching.OrganisationID, signOn string) (coaching.ParticipantID, error) {
+	tg := target{kind: "sign-on id", id: signOn}
+	if signOn == "" || !lookupKey(signOn, maxIDBytes) || !lookupKey(string(org), maxNameBytes) {
+		return "", interpretError(pgx.ErrNoRows, tg)
+	}
+	var id string
+	rows, err := t.db.Query(ctx, t.s.q.signOnHolder, string(org), signOn)
+	err = queryOne(rows, err, func(r pgx.Rows) error { return r.Scan(&id) })
+	if err != nil {
+		return "", interpretError(err, tg)
+	}
+	return coaching.ParticipantID(id), nil
+}
+
+var _ signon.Reader = (*txn)(nil)

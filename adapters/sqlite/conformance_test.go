@@ -71,3 +71,13 @@ func TestProposals(t *testing.T) {
 func TestAbsence(t *testing.T) {
 	storetest.RunAbsence(t, func(t *testing.T) coaching.Store { return openTemp(t) })
 }
+
+// Participant and sign-on ids are scoped per organisation: the sign-on
+// lookup's port (coaching/signon) and the engine end to end.
+func TestSignOn(t *testing.T) {
+	storetest.RunSignOn(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}
+
+func TestIDs(t *testing.T) {
+	storetest.RunIDs(t, func(t *testing.T) coaching.Store { return openTemp(t) })
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
+	"github.com/valmennus/valmennus/coaching/signon"
 )
 
 // reader implements coaching.ReadTx on a transaction.
@@ -1027,3 +1028,19 @@ func sortNotices(ns []coaching.Notice) {
 		return 0
 	})
 }
+
+// ParticipantBySignOn implements signon.Reader through the unique index on
+// (organisation, sign_on) (migration 0012).
+func (r *reader) ParticipantBySignOn(ctx context.Context, org coaching.OrganisationID, signOn string) (coaching.ParticipantID, error) {
+	var id string
+	err := r.queryRow(ctx, qSignOnHolder, string(org), signOn).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && signOn == "" {
+		return "", &coaching.NotFoundError{Kind: "sign-on id", ID: signOn}
+	}
+	if err != nil {
+		return "", interpretError(err, ref{kind: "sign-on id", id: signOn})
+	}
+	return coaching.ParticipantID(id), nil
+}
+
+var _ signon.Reader = (*reader)(nil)

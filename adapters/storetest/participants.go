@@ -8,7 +8,7 @@ import (
 )
 
 func participantCases() []testCase {
-	return []testCase{
+	return append([]testCase{
 		{
 			name: "InsertGetRoundTrip",
 			rule: "Tx.InsertParticipant stores a participant that ReadTx.Participant returns field for field (guardians, background pointers, external ids, identity code)",
@@ -34,7 +34,7 @@ func participantCases() []testCase {
 			rule: "Tx.UpdateParticipant returns a *NotFoundError (matching ErrNotFound) when the id is unknown, and creates nothing",
 			run:  testParticipantUpdateUnknown,
 		},
-	}
+	}, participantKeyCases()...)
 }
 
 func testParticipantRoundTrip(e *env) {
