@@ -56,4 +56,3 @@ func TestMigrateParticipantKeysRefusesSharedSignOn(t *testing.T) {
 	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM participants`).Scan(&n))
 	require.Equal(t, 2, n)
 }
-
