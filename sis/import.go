@@ -59,7 +59,10 @@ type Options struct {
 	MaxRows int
 	// Update makes a re-import update the contact details (the student's
 	// e-mail address and phone number, and each recorded guardian's) of
-	// rows whose participant is already enrolled in the organisation,
+	// rows whose participant is already enrolled in the organisation — the
+	// importing actor's own ([coaching.Actor].Organisation; another is a
+	// *coaching.ValidationError, participant ids being scoped per
+	// organisation) —
 	// instead of reporting them as already enrolled; a detail changed in
 	// valmennus after the SIS record is kept and reported (see
 	// [Report.Conflicts] and the package documentation). Defaults to
@@ -151,6 +154,12 @@ func Import(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r i
 	}
 	if err := opts.check(eng); err != nil {
 		return nil, err
+	}
+	if opts.Update && opts.Organisation != actor.Organisation {
+		// ChangeParticipant addresses the actor's organisation's
+		// participants: participant ids are scoped per organisation.
+		return nil, &coaching.ValidationError{Subject: "SIS import options", Problems: []coaching.FieldProblem{{Field: "organisation",
+			Message: "an update changes participants of the importing actor's own organisation only (participant ids are scoped per organisation)"}}}
 	}
 	if opts.MaxRows == 0 {
 		opts.MaxRows = DefaultMaxRows

@@ -35,9 +35,11 @@
 // update calls; a host that cannot migrate first should refuse to start
 // when Version is below LatestVersion).
 //
-// Tables: participants (the identity code in a column of its own, never in
-// the JSON; the birth_date and background members in generated columns
-// for the figures), cases (the case as jsonb, beside copies of its id, version,
+// Tables: participants (keyed by organisation and id, ids being scoped per
+// organisation; the identity code in a column of its own, never in the
+// JSON; the birth_date, background and sign_on members in generated
+// columns, the sign-on id unique within the organisation:
+// migrations/0012_participant_keys.sql), cases (the case as jsonb, beside copies of its id, version,
 // model, state, organisation, participant and closing time for filtering;
 // no index holds the state, which every transition changes, so a transition
 // updates the row in place, a HOT update: migrations/0008_fire_path.sql),

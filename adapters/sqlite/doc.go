@@ -42,7 +42,9 @@
 //     process's write lock before it fails with an error saying so.
 //   - Foreign keys on: audit entries, commands, documents and attendance
 //     marks belong to a stored case (a write of one for an unknown case is
-//     refused, as a *coaching.NotFoundError of the case). Cases do not reference participants and
+//     refused, as a *coaching.NotFoundError of the case). Participants are
+//     keyed by organisation and id, their sign-on ids unique within the
+//     organisation (migrations/0012_participant_keys.sql). Cases do not reference participants and
 //     notices and timers reference nothing: the port allows a case whose
 //     participant is not stored, and notices about no case.
 //   - synchronous=NORMAL: a commit survives the application crashing
