@@ -562,3 +562,45 @@ func TestCrossOrganisationProbe(t *testing.T) {
 	// alone.
 	assert.Equal(t, []string{"curator on the team", "nurse on the team", "student (a minor) themself"}, seesReferral)
 }
+
+// Enrolling another organisation's participant by id is answered exactly
+// as enrolling an id that does not exist, for OIDC-signed callers: a 404
+// for an actor who may enrol, the same 403 for one who may not (the
+// policy is asked before the id is looked up, so a denied caller cannot
+// probe ids either), with no access-log entry naming the participant
+// (participant ids are scoped per organisation; ids_test.go has the
+// allowed caller under the development identities).
+func TestEnrolmentOfAnotherOrganisationsParticipant(t *testing.T) {
+	k := newOIDCKit(t)
+	store := memory.New()
+	s := startServiceWith(t, store, k.auth)
+	r := s.do(t, k.bearer("tutor-2", school2, "omaohjaaja"), "POST", "/enrolments",
+		enrolment(coaching.ModelPilot, "Ella", "2008-02-10", oidcTeam(oidcPrefix+"tutor-2", "personal_tutor"), func(p map[string]any) { p["organisation"] = school2 }))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	theirs := r.json(t)["participant_id"].(string)
+
+	for _, who := range []struct {
+		sub, role string
+		status    int
+	}{{"tutor-1", "omaohjaaja", http.StatusNotFound}, {"teacher-1", "opettaja", http.StatusForbidden}} {
+		var answers []string
+		for _, id := range []string{theirs, "participant-that-does-not-exist"} {
+			before := accessLog(t, store, coaching.AccessQuery{})
+			e := map[string]any{"model": coaching.ModelPilot, "existing_participant": id, "team": oidcTeam(oidcPrefix+"tutor-1", "personal_tutor")}
+			r := s.do(t, k.bearer(who.sub, school1, who.role), "POST", "/enrolments", e)
+			p := requireProblem(t, r, who.status)
+			answers = append(answers, fmt.Sprint(r.status, " ", p["rule"], " ", p["type"]))
+			for _, entry := range accessLog(t, store, coaching.AccessQuery{AfterSeq: seqOf(before)}) {
+				assert.Empty(t, entry.ParticipantID, "%s: no entry names the participant asked for", who.sub)
+			}
+		}
+		assert.Equal(t, answers[0], answers[1], "%s: the same answer for another organisation's participant and a missing one", who.sub)
+	}
+}
+
+func seqOf(es []coaching.AccessEntry) int64 {
+	if len(es) == 0 {
+		return 0
+	}
+	return es[len(es)-1].Seq
+}
