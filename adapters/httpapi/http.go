@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valmennus/valmennus/adapters/httpauth"
@@ -292,15 +294,45 @@ type rawBody struct {
 	data        []byte
 }
 
+// writeJSON writes v indented (a person reads these with curl), followed
+// by a newline. The encoders and their buffers are reused, so that an
+// answer costs its encoding and not a fresh buffer of its size twice (for
+// the value and again for its indentation).
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	e := jsonWriters.Get().(*jsonWriter)
+	defer e.release()
+	b := []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}` + "\n")
+	if err := e.enc.Encode(v); err != nil {
 		status, contentType = http.StatusInternalServerError, "application/problem+json"
-		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+	} else {
+		b = e.buf.Bytes()
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
+}
+
+// jsonWriter is an indenting encoder over its own buffer.
+type jsonWriter struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonWriters = sync.Pool{New: func() any {
+	e := &jsonWriter{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetIndent("", "  ")
+	return e
+}}
+
+// release returns e to the pool, unless an answer made its buffer large
+// (a whole figures table): that one is left to the collector.
+func (e *jsonWriter) release() {
+	if e.buf.Cap() > 1<<20 {
+		return
+	}
+	e.buf.Reset()
+	jsonWriters.Put(e)
 }
 
 // bodyError is a request body that does not decode: malformed JSON, wrong
