@@ -55,6 +55,10 @@ const maxJWKS = 1 << 20
 // errKeysUnavailable: the provider's keys could not be fetched.
 var errKeysUnavailable = errors.New("the provider's signing keys are unavailable")
 
+// verifiedByKey is the context key under which Authenticate passes the
+// key set a *string to learn the id of the key that verified a token.
+type verifiedByKey struct{}
+
 // fetchFailedKey is the context key under which Authenticate passes the
 // key set a *error to report a failed fetch through.
 type fetchFailedKey struct{}
@@ -87,6 +91,9 @@ func (s *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 	}
 	for i := range keys {
 		if payload, err := jws.Verify(&keys[i]); err == nil {
+			if p, ok := ctx.Value(verifiedByKey{}).(*string); ok {
+				*p = keys[i].KeyID // the key that verified, as go-jose read the header
+			}
 			return payload, nil
 		}
 	}

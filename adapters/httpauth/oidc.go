@@ -334,7 +334,9 @@ func (a *OIDC) verify(r *http.Request, raw string) (map[string]any, *Error) {
 		return claims, nil
 	}
 	var fetchErr error
-	tok, err := a.verifier.Verify(context.WithValue(r.Context(), fetchFailedKey{}, &fetchErr), raw)
+	var kid string
+	ctx := context.WithValue(context.WithValue(r.Context(), fetchFailedKey{}, &fetchErr), verifiedByKey{}, &kid)
+	tok, err := a.verifier.Verify(ctx, raw)
 	if fetchErr != nil {
 		return nil, &Error{Reason: ReasonUnavailable, Description: "the identity provider's signing keys cannot be fetched; try again later",
 			RetryAfter: a.opts.KeyRefreshInterval, Err: fetchErr}
@@ -353,7 +355,7 @@ func (a *OIDC) verify(r *http.Request, raw string) (map[string]any, *Error) {
 	if exp, ok := numericDate(claims["exp"]); ok && exp.Add(a.opts.ClockSkew).Before(until) {
 		until = exp.Add(a.opts.ClockSkew)
 	}
-	if kid := keyIDOf(raw); kid != "" {
+	if kid != "" {
 		a.verified.put(key, claims, kid, until)
 	}
 	return claims, nil

@@ -532,3 +532,28 @@ func BenchmarkOIDCAuthenticate(b *testing.B) {
 		b.ReportMetric(verified/remembered, "verified/remembered")
 	}
 }
+
+// A remembered token is tied to the key that verified it, as the verifier
+// read the header, not to another spelling of "kid" in it: once that key
+// is withdrawn, the token is refused although the other key is held.
+func TestOIDCRemembersTheKeyThatVerified(t *testing.T) {
+	iss := newTestIssuer()
+	defer iss.Close()
+	o := staffOptions(iss)
+	clock := now
+	o.Test.Now = func() time.Time { return clock }
+	a := newOIDC(t, iss, o)
+	first := iss.Current()
+	rotate(iss, "key-2") // both published
+	tok := first.SignWithHeaders("JWT", map[string]any{"KID": "key-2"}, claims(set("exp", now.Add(time.Hour).Unix()))(iss.URL()))
+	_, err := a.Authenticate(bearerRequest(tok))
+	require.NoError(t, err)
+
+	iss.Retire() // key-1 withdrawn
+	clock = clock.Add(11 * time.Second)
+	_, err = a.Authenticate(bearerRequest(sign(newKey("key-3"), claims()(iss.URL())))) // an unseen kid: the keys are fetched again
+	require.ErrorIs(t, err, httpauth.ErrUnauthenticated)
+	require.Equal(t, int64(2), iss.JWKSFetches())
+	_, err = a.Authenticate(bearerRequest(tok))
+	require.ErrorIs(t, err, httpauth.ErrUnauthenticated, "the key that verified it is no longer held")
+}

@@ -2,9 +2,6 @@ package httpauth
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"strings"
 	"sync"
 	"time"
 )
@@ -83,24 +80,4 @@ func (v *verifiedTokens) put(key [sha256.Size]byte, claims map[string]any, kid s
 		}
 	}
 	v.entries[key] = verifiedToken{claims: claims, kid: kid, until: until}
-}
-
-// keyIDOf is the kid of a compact JWS's protected header, or "" when it
-// has none or cannot be read (the token is then not remembered).
-func keyIDOf(raw string) string {
-	head, _, ok := strings.Cut(raw, ".")
-	if !ok {
-		return ""
-	}
-	data, err := base64.RawURLEncoding.DecodeString(head)
-	if err != nil {
-		return ""
-	}
-	var h struct {
-		KeyID string `json:"kid"`
-	}
-	if json.Unmarshal(data, &h) != nil {
-		return ""
-	}
-	return h.KeyID
 }

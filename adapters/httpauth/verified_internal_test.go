@@ -31,9 +31,3 @@ func TestVerifiedTokensAreBounded(t *testing.T) {
 	_, _, ok = off.get(tokenKey("x"))
 	require.False(t, ok, "a zero ttl remembers nothing")
 }
-
-func TestKeyIDOf(t *testing.T) {
-	require.Equal(t, "", keyIDOf("no-dots"))
-	require.Equal(t, "", keyIDOf("!!!.x.y"))
-	require.Equal(t, "k-1", keyIDOf("eyJhbGciOiJSUzI1NiIsImtpZCI6ImstMSJ9.e30.sig"))
-}

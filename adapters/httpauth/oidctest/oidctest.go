@@ -216,7 +216,17 @@ func (p *Provider) Token(claims map[string]any) string { return p.Current().Sign
 // It panics only when the claims cannot be marshalled or the key cannot
 // sign, which is a mistake in the test.
 func (k *Key) Sign(typ string, claims map[string]any) string {
+	return k.SignWithHeaders(typ, nil, claims)
+}
+
+// SignWithHeaders is Sign with extra members in the token's protected
+// header (e.g. a second key id spelt "KID", which a verifier must not be
+// confused by).
+func (k *Key) SignWithHeaders(typ string, extra map[string]any, claims map[string]any) string {
 	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", k.ID)
+	for name, v := range extra {
+		opts = opts.WithHeader(jose.HeaderKey(name), v)
+	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: k.priv}, opts)
 	if err != nil {
 		panic(err)
