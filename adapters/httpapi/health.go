@@ -65,7 +65,10 @@ type Heartbeat struct {
 	name  string
 	max   time.Duration
 	clock coaching.Clock
-	last  atomic.Int64 // UnixNano of the last beat
+	// last is the time of the last beat, with its monotonic reading when
+	// the clock gives one, so that a step of the wall clock neither
+	// stalls nor revives the loop.
+	last atomic.Pointer[time.Time]
 }
 
 // NewHeartbeat returns a heartbeat as opts say; Name and Interval are
@@ -93,7 +96,10 @@ func NewHeartbeat(opts *HeartbeatOptions) (*Heartbeat, error) {
 }
 
 // Beat records that the loop has run a round now.
-func (hb *Heartbeat) Beat() { hb.last.Store(hb.clock.Now().UnixNano()) }
+func (hb *Heartbeat) Beat() {
+	now := hb.clock.Now()
+	hb.last.Store(&now)
+}
 
 // errStalled is a heartbeat missed for too long.
 var errStalled = errors.New("no round within the allowed intervals")
@@ -101,7 +107,7 @@ var errStalled = errors.New("no round within the allowed intervals")
 // Check returns the heartbeat's readiness check, named as the heartbeat.
 func (hb *Heartbeat) Check() Check {
 	return Check{Name: hb.name, Func: func(context.Context) error {
-		since := hb.clock.Now().Sub(time.Unix(0, hb.last.Load()))
+		since := hb.clock.Now().Sub(*hb.last.Load())
 		if since > hb.max {
 			return errStalled
 		}
