@@ -28,7 +28,9 @@ const (
 	// OpChangeCase: change the team, add a record or a document, record a
 	// session, propose or advance a referral.
 	OpChangeCase Operation = "change_case"
-	// OpRecordAttendance: record attendance marks for a case.
+	// OpRecordAttendance: record attendance marks for a case (and who was
+	// present at a coaching session) — the school's teaching and guidance
+	// staff's task.
 	OpRecordAttendance Operation = "record_attendance"
 	// OpReadAttendance: a case's attendance marks and their history.
 	OpReadAttendance Operation = "read_attendance"
@@ -36,6 +38,17 @@ const (
 	OpReadSchedule Operation = "read_schedule"
 	// OpReadHOKS: the full personal competence development plan.
 	OpReadHOKS Operation = "read_hoks"
+	// OpChangeHOKS: draft or change the content of the personal competence
+	// development plan (a new draft or update, a student's proposal taken
+	// into it). The education provider draws the plan up (Act 531/2017
+	// §44): the school's staff on the team write it, not a peer coach or a
+	// workplace instructor, who take part in drafting through the staff.
+	OpChangeHOKS Operation = "change_hoks"
+	// OpApproveHOKS: approve the plan (eHOKS's first approval and every
+	// re-approval) and move it through its lifecycle (start, competence
+	// reached, completed, archived) — the provider's teaching and guidance
+	// staff's decision.
+	OpApproveHOKS Operation = "approve_hoks"
 	// OpReadHOKSSummary: the plan's status, dates, units and progress —
 	// what a guardian sees — and, for a reader the policy also allows
 	// read_requests, the titles of the student's open proposals to it
@@ -83,7 +96,7 @@ const (
 // Operations lists every operation, in declaration order.
 var Operations = []Operation{
 	OpReadCase, OpReadParticipant, OpReadIdentityCode, OpEnrol, OpFireEvent, OpChangeCase,
-	OpRecordAttendance, OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices,
+	OpRecordAttendance, OpReadAttendance, OpReadSchedule, OpReadHOKS, OpChangeHOKS, OpApproveHOKS, OpReadHOKSSummary, OpReadNotices,
 	OpReadReferral, OpReadWelfare, OpReadFigures, OpErase, OpReadAccessLog, OpRecordConsent,
 	OpReportAbsence, OpDecideRequest, OpReadRequests, OpSendMessage, OpProposeChange,
 }
@@ -230,6 +243,7 @@ const (
 	RuleOwnRecord           = "own_record"
 	RuleHeadOfStudies       = "head_of_studies"
 	RuleTeachingStaff       = "teaching_staff"
+	RuleHOKSApprovers       = "hoks_approvers"
 	RuleEnrol               = "enrol"
 	RuleFigures             = "figures"
 	RuleErasure             = "erasure"
@@ -255,7 +269,10 @@ var studentOps = []Operation{OpReadCase, OpReadParticipant, OpReadIdentityCode, 
 	OpReportAbsence, OpReadRequests, OpSendMessage, OpProposeChange}
 
 // teamOps are what support-team staff may do with the cases they are on.
-var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase, OpRecordAttendance,
+// Recording attendance and writing or approving the HOKS are not among
+// them: they are the school's staff's (teachingRoles, schoolRoles,
+// hoksApproverRoles), whoever else is on the team.
+var teamOps = []Operation{OpReadCase, OpReadParticipant, OpFireEvent, OpChangeCase,
 	OpReadAttendance, OpReadSchedule, OpReadHOKS, OpReadHOKSSummary, OpReadNotices, OpReadReferral,
 	OpReportAbsence, OpDecideRequest, OpReadRequests, OpSendMessage}
 
@@ -276,12 +293,20 @@ var schoolRoles = []Role{RolePersonalTutor, RoleCoach, RoleTeacher, RoleSpecialN
 	RoleCurator, RolePsychologist, RoleNurse}
 
 // headOps are what a head of studies may do with the organisation's data.
-var headOps = append(slices.Clone(teamOps), OpReadIdentityCode, OpReadFigures, OpErase, OpReadAccessLog, OpEnrol)
+var headOps = append(slices.Clone(teamOps), OpReadIdentityCode, OpReadFigures, OpErase, OpReadAccessLog, OpEnrol,
+	OpRecordAttendance, OpChangeHOKS, OpApproveHOKS)
 
-// teachingRoles may record attendance for any student of their
-// organisation: a teacher marks a whole group, most of whom they are not on
-// the support team of.
+// teachingRoles are the school's teaching and guidance staff. They may
+// record attendance for any student of their organisation (a teacher marks
+// a whole group, most of whom they are not on the support team of) — and
+// nobody else but the head of studies may: not welfare staff, peer coaches
+// or workplace instructors, whatever team they are on.
 var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, RolePersonalTutor, RoleStudyCounsellor}
+
+// hoksApproverRoles approve a HOKS on a case they are on: the education
+// provider's teaching and guidance staff (eHOKS's approver is the
+// provider's), not welfare staff, peer coaches or workplace instructors.
+var hoksApproverRoles = teachingRoles
 
 // DefaultPolicy returns the policy the engine uses unless Options.Policy
 // says otherwise. Its rules, first match deciding:
@@ -302,9 +327,11 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //   - identity_code: only the student themself and the head of studies.
 //   - support_team: staff on the case's team read and change the case;
 //     the school's staff on it (not peer coaches or workplace
-//     instructors) also report absences on the family's behalf, decide
-//     the family's requests, write to the student and their guardians and
-//     read those requests and messages; welfare_channel: a curator,
+//     instructors) also write the HOKS (change_hoks), report absences on
+//     the family's behalf, decide the family's requests, write to the
+//     student and their guardians and read those requests and messages;
+//     a workplace instructor reads the HOKS (they take part in drafting
+//     its workplace parts) but does not write it; welfare_channel: a curator,
 //     psychologist or nurse (on the team in no other school role) reads
 //     them but does not decide, report absences or write through this
 //     channel, which the whole team reads;
@@ -317,8 +344,16 @@ var teachingRoles = []Role{RoleTeacher, RoleSpecialNeedsTeacher, RoleCoach, Role
 //     recorded by the student themself, by school staff on one of their
 //     cases (tutors, coaches, teachers, counsellors, welfare roles — not
 //     peer coaches or workplace instructors) or by the head of studies.
-//   - teaching_staff: teachers, coaches, tutors and counsellors record
-//     attendance for any student of their organisation.
+//   - teaching_staff: teachers, special needs teachers, coaches, tutors
+//     and counsellors record attendance for any student of their
+//     organisation; nobody else on a team does (welfare staff, peer
+//     coaches, workplace instructors), the head of studies does.
+//   - hoks_approvers: the HOKS is approved and moved through its
+//     lifecycle (approve_hoks) by the teaching and guidance staff on the
+//     case's team (tutor, teacher, special needs teacher, counsellor,
+//     coach) or the head of studies — not by welfare staff, who may write
+//     to a draft; peer coaches and workplace instructors are denied by
+//     support_team.
 //   - student_self / student_other: students see their own case, plan,
 //     attendance, schedule and notices, record or withdraw their own
 //     consent to guardian notices, reply and write to the staff, propose
@@ -359,11 +394,12 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case r.Organisation != a.Organisation:
 		return Deny(RuleOrganisation, "the data belongs to organisation %q and the actor to %q", r.Organisation, a.Organisation)
 	}
-	onTeam, welfareOnTeam, schoolOnTeam, teachingOnTeam, deciderOnTeam := false, false, false, false, false
+	onTeam, welfareOnTeam, schoolOnTeam, teachingOnTeam, deciderOnTeam, approverOnTeam := false, false, false, false, false, false
 	for _, rel := range r.Relations {
 		if rel.Kind == RelationTeamMember {
 			onTeam = true
 			deciderOnTeam = deciderOnTeam || slices.Contains(deciderRoles, rel.Role)
+			approverOnTeam = approverOnTeam || slices.Contains(hoksApproverRoles, rel.Role)
 			welfareOnTeam = welfareOnTeam || rel.Role.IsWelfare()
 			schoolOnTeam = schoolOnTeam || slices.Contains(schoolRoles, rel.Role)
 			teachingOnTeam = teachingOnTeam || slices.Contains(schoolRoles, rel.Role) && !rel.Role.IsWelfare()
@@ -418,6 +454,19 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 	case OpRecordAttendance:
 		if anyRole(a, teachingRoles) {
 			return Allow(RuleTeachingStaff)
+		}
+		if onTeam && !head {
+			return Deny(RuleTeachingStaff, "attendance is recorded by the school's teaching and guidance staff (teachers, special needs teachers, coaches, personal tutors, study counsellors) and the head of studies")
+		}
+	case OpChangeHOKS, OpApproveHOKS:
+		if r.Case != nil && onTeam && !schoolOnTeam && !head {
+			return Deny(RuleSupportTeam, "only the school's staff on the team (not peer coaches or workplace instructors) may do %s", op)
+		}
+		if op == OpApproveHOKS && r.Case != nil && onTeam && !approverOnTeam && !head {
+			return Deny(RuleHOKSApprovers, "a HOKS is approved by the education provider's teaching and guidance staff on the team (personal tutor, teacher, special needs teacher, study counsellor, coach) or the head of studies, not by student-welfare staff")
+		}
+		if r.Case != nil && (schoolOnTeam || head) {
+			return Allow(RuleSupportTeam)
 		}
 	case OpReadFigures, OpErase, OpReadAccessLog:
 		if head {

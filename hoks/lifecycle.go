@@ -265,7 +265,7 @@ func (s *Service) SaveDraft(ctx context.Context, actor coaching.Actor, id coachi
 	if err != nil {
 		return Version{}, err
 	}
-	return s.save(ctx, actor, id, basedOn, status, p, "hoks_saved", nil, advisories)
+	return s.save(ctx, actor, id, basedOn, coaching.OpChangeHOKS, status, p, "hoks_saved", nil, advisories)
 }
 
 // Approve approves the plan of version basedOn as it is, on the civil date
@@ -303,7 +303,7 @@ func (s *Service) Approve(ctx context.Context, actor coaching.Actor, id coaching
 		}
 		decisions = append(decisions, d)
 	}
-	return s.save(ctx, actor, id, basedOn, status, p, "hoks_approved", decisions, advisories)
+	return s.save(ctx, actor, id, basedOn, coaching.OpApproveHOKS, status, p, "hoks_approved", decisions, advisories)
 }
 
 // Start marks an approved plan as being carried out.
@@ -358,7 +358,7 @@ func (s *Service) transition(ctx context.Context, actor coaching.Actor, id coach
 		}
 		decisions = append(decisions, d)
 	}
-	return s.save(ctx, actor, id, basedOn, status, p, event, decisions, advisories)
+	return s.save(ctx, actor, id, basedOn, coaching.OpApproveHOKS, status, p, event, decisions, advisories)
 }
 
 // validate checks p as eHOKS would and returns its advisories, or a
@@ -381,7 +381,11 @@ func (s *Service) validate(p *Plan, draft bool) ([]coaching.FieldProblem, error)
 	return nil, &PlanError{ValidationError: &coaching.ValidationError{Subject: "HOKS", Problems: r.Problems}, Advisories: r.Advisories}
 }
 
-func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, status Status, p *Plan, event string, decisions []SurveyDecision, advisories []coaching.FieldProblem) (Version, error) {
+// save stores p as the next version under op: the policy's change_hoks
+// decides who drafts and changes the plan, approve_hoks who approves it
+// and moves it through its lifecycle (the provider's staff, not every
+// member of the support team).
+func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.CaseID, basedOn int64, op coaching.Operation, status Status, p *Plan, event string, decisions []SurveyDecision, advisories []coaching.FieldProblem) (Version, error) {
 	data, err := Encode(p)
 	if err != nil {
 		return Version{}, err
@@ -393,7 +397,7 @@ func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.Ca
 		}
 	}
 	var doc coaching.Document
-	_, err = s.eng.ChangeCase(ctx, actor, coaching.OpChangeCase, id, func(ch *coaching.CaseChange) error {
+	_, err = s.eng.ChangeCase(ctx, actor, op, id, func(ch *coaching.CaseChange) error {
 		var err error
 		doc, err = ch.SaveDocument(coaching.DocumentChange{Kind: DocumentKind, BasedOn: basedOn, Status: string(status),
 			Data: json.RawMessage(data), Event: event, Notices: notices})

@@ -838,7 +838,8 @@ func (s *Service) AcceptProposal(ctx context.Context, actor coaching.Actor, id c
 	var ver Version
 	out, err := s.decide(ctx, actor, id, n, in.BasedOn, proposalAccept, in.Note, func(sc *coaching.Scope, p *Proposal) ([]coaching.Notice, error) {
 		// The plan's versions are written in the scope's transaction, by
-		// the lifecycle's own commands, under the policy's change_case.
+		// the lifecycle's own commands, under the policy's change_hoks
+		// (and approve_hoks when the tutor approves the result).
 		eng := s.eng.In(sc.Tx())
 		plans := &Service{eng: eng}
 		cur, err := plans.Current(ctx, actor, id)

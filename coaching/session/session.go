@@ -175,10 +175,13 @@ func New(eng *coaching.Engine) (*Service, error) {
 var maxHours = decimal.NewFromInt(24)
 
 // Record stores a coaching session or an outreach visit. Staff record
-// their own sessions; every staff member listed must have a staff role,
-// and recording who was present is attendance, so the policy's
-// record_attendance rule must allow the actor on every case listed. The
-// hours must be positive, at most 24, with at most two decimals.
+// their own sessions; every staff member listed must have a staff role.
+// Recording who was present is attendance, which the policy's
+// record_attendance rule allows the school's teaching staff on any case
+// of their organisation; anyone else (a curator recording a meeting they
+// held) records a session only on a case whose change the policy allows
+// them (change_case: a case they are on). The hours must be positive, at
+// most 24, with at most two decimals.
 func (s *Service) Record(ctx context.Context, actor coaching.Actor, in Session) (Session, error) {
 	var out Session
 	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
@@ -214,8 +217,15 @@ func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
 	}
 	for i, id := range in.Cases {
 		// Recording who was present is attendance: teaching staff of
-		// the organisation record it for a whole group.
-		if _, err := sc.Case(coaching.OpRecordAttendance, id); err != nil {
+		// the organisation record it for a whole group. Whoever the
+		// policy does not let record attendance (welfare staff, since
+		// attendance marks are the teaching staff's) records the
+		// sessions they held on the cases they may change.
+		op := coaching.OpRecordAttendance
+		if c, err := sc.ReadTx().Case(sc.Context(), id); err == nil && !sc.MayRead(op, c) {
+			op = coaching.OpChangeCase
+		}
+		if _, err := sc.Case(op, id); err != nil {
 			var nf *coaching.NotFoundError
 			if errors.As(err, &nf) {
 				return Session{}, &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{
