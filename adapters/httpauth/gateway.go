@@ -22,8 +22,8 @@ import (
 // header the client sent, and sets these (each exactly once):
 //
 //	X-Actor-Id            the user's id (one value; not "system")
-//	X-Actor-Roles         comma-separated coaching roles (not "system")
-//	X-Actor-Organisation  the user's organisation (one value)
+//	X-Actor-Roles         comma-separated coaching roles (not "system"; "funder" is one)
+//	X-Actor-Organisation  the user's organisation (one value; empty for a caller whose only role is "funder")
 //	X-Actor-Timestamp     the time of signing, in decimal Unix seconds
 //	X-Actor-Signature     the proof: lowercase hex of HMAC-SHA256(secret, S)
 //
@@ -207,7 +207,8 @@ var gatewaySingle = map[string]bool{
 // read first: a body that cannot be read or is larger than MaxBody gives
 // an error that is not an *Error); [ReasonIdentity] for an unknown
 // role, the system role or id, an id shaped like a personal identity
-// code, or a missing organisation.
+// code, or a missing organisation (which only a caller whose one role is
+// the funder may have: empty X-Actor-Organisation).
 func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
 	if e := refuseDuplicates(r, gatewaySingle, append(IdentityHeaders, HeaderPurpose)...); e != nil {
 		return coaching.Actor{}, e
@@ -271,7 +272,7 @@ func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
 		return coaching.Actor{}, e
 	}
 	org := strings.TrimSpace(r.Header.Get(HeaderOrganisation))
-	if org == "" {
+	if org == "" && !onlyFunder(roles) {
 		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Header: HeaderOrganisation, Description: "no organisation is given"}
 	}
 	return coaching.Actor{ID: id, Organisation: coaching.OrganisationID(org), Roles: roles, Purpose: r.Header.Get(HeaderPurpose)}, nil

@@ -56,10 +56,23 @@ const reservedSystem = "system"
 
 func isReserved(s string) bool { return strings.EqualFold(strings.TrimSpace(s), reservedSystem) }
 
-// acceptedRoles are the roles a caller may hold: every role but the
-// engine's own.
+// acceptedRole reports whether a caller may hold r: every role but the
+// engine's own — the team roles, the head of studies, the student and the
+// funder (coaching.RoleFunder, whom the default policy lets read figures
+// across organisations and nothing else).
 func acceptedRole(r coaching.Role) bool {
-	return slices.Contains(coaching.TeamRoles, r) || r == coaching.RoleHeadOfStudies || r == coaching.RoleStudent
+	return slices.Contains(coaching.TeamRoles, r) || r == coaching.RoleHeadOfStudies || r == coaching.RoleStudent ||
+		r == coaching.RoleFunder
+}
+
+// onlyFunder reports whether every role is the funder's. A funder belongs
+// to no education provider: the default policy decides on them before
+// organisation isolation (funder_aggregate: figures across organisations,
+// never a case or a person, whatever their organisation), so an
+// authenticator lets a funder-only caller have no organisation. Anyone
+// holding another role too needs one.
+func onlyFunder(roles []coaching.Role) bool {
+	return len(roles) > 0 && !slices.ContainsFunc(roles, func(r coaching.Role) bool { return r != coaching.RoleFunder })
 }
 
 // refuseDuplicates refuses a request that gives any of the headers more

@@ -60,13 +60,18 @@ type OIDCOptions struct {
 	// ("realm_access.roles"). Defaults to "roles".
 	RolesClaim string
 	// Roles is the allow-list mapping a value of RolesClaim to a coaching
-	// role, e.g. {"valmentaja": coaching.RoleCoach}. A token holding a value
-	// not in it is refused, as is one holding none. No value may map to
-	// the system role, and "system" is not a key.
+	// role, e.g. {"valmentaja": coaching.RoleCoach, "rahoittaja":
+	// coaching.RoleFunder}. A token holding a value not in it is refused,
+	// as is one holding none. No value may map to the system role, and
+	// "system" is not a key.
 	Roles map[string]coaching.Role
 
 	// OrganisationClaim names the claim that carries the caller's
-	// organisation (dotted names allowed); a token without it is refused.
+	// organisation (dotted names allowed); a token without it is refused,
+	// unless its only role is the funder (coaching.RoleFunder), who
+	// belongs to no education provider and then has no organisation (the
+	// default policy lets a funder read figures across organisations
+	// whatever their organisation, and nothing else).
 	OrganisationClaim string
 	// Organisation is the fixed organisation of every caller, for a
 	// provider whose identity service serves only itself.
@@ -486,7 +491,7 @@ func (a *OIDC) actorOf(claims map[string]any, purpose string) (coaching.Actor, *
 	org := a.opts.Organisation
 	if a.opts.OrganisationClaim != "" {
 		s, _ := claim(claims, a.opts.OrganisationClaim).(string)
-		if s = strings.TrimSpace(s); s == "" {
+		if s = strings.TrimSpace(s); s == "" && !onlyFunder(roles) {
 			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token names no organisation"}
 		}
 		org = coaching.OrganisationID(s)
