@@ -38,8 +38,8 @@ const oidcPrefix = "idp:"
 
 // providerRoles is the host's allow-list: the identity provider's own
 // role names (Finnish, as a school's directory has them) mapped to
-// coaching roles. The funder is not here: httpauth accepts no funder
-// role (see the report of the cross-organisation probe).
+// coaching roles, the funder's among them (a funder's token names no
+// organisation).
 var providerRoles = map[string]coaching.Role{
 	"valmentaja":        coaching.RoleCoach,
 	"omaohjaaja":        coaching.RolePersonalTutor,
@@ -54,6 +54,7 @@ var providerRoles = map[string]coaching.Role{
 	"vertaisvalmentaja": coaching.RolePeerCoach,
 	"opiskelija":        coaching.RoleStudent,
 	"huoltaja":          coaching.RoleGuardian,
+	"rahoittaja":        coaching.RoleFunder,
 }
 
 // oidcKit is the in-process OpenID provider and an authenticator that

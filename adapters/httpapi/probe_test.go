@@ -20,7 +20,7 @@ import (
 	"github.com/valmennus/valmennus/hoks"
 )
 
-// The cross-organisation probe: sixteen personas, all signed in by OpenID
+// The cross-organisation probe: seventeen personas, all signed in by OpenID
 // Connect tokens of the in-process provider, each send every route of the
 // API against a case of their own organisation that they stand in a
 // relation to (or pointedly do not), against a case of the other
@@ -64,7 +64,15 @@ type probePersona struct {
 	want    map[string]string
 	home    string // the case probed in their own organisation
 	foreign string // a case of the other organisation
-	who     caller
+	// foreignWant, when set, is the outcome on the other organisation's
+	// targets instead of organisation_isolation (a funder's rule decides
+	// before it).
+	foreignWant string
+	// noOrg: the persona's token names no organisation (a funder's need
+	// not); org is then only the organisation whose data is probed as
+	// their "own".
+	noOrg bool
+	who   caller
 }
 
 func (p *probePersona) id() string { return oidcPrefix + p.sub }
@@ -166,10 +174,10 @@ func probeRoutes(pr *probeRun) map[string]probeRoute {
 		rHOKS:    {op: coaching.OpReadHOKS, target: "case", send: get("/hoks")},
 		rSummary: {op: coaching.OpReadHOKSSummary, target: "case", send: get("/hoks/summary")},
 		rNotices: {op: coaching.OpReadNotices, target: "case", send: get("/notices")},
-		rPutHOKS: {op: coaching.OpReadHOKS, also: coaching.OpChangeCase, target: "case", send: func(t *testing.T, s *liveService, p *probePersona, c string) response {
+		rPutHOKS: {op: coaching.OpReadHOKS, also: coaching.OpChangeHOKS, target: "case", send: func(t *testing.T, s *liveService, p *probePersona, c string) response {
 			return s.do(t, p.who, "PUT", "/cases/"+c+"/hoks", pr.plan, "If-Match", pr.etag(t, c))
 		}},
-		rApprove: {op: coaching.OpReadHOKS, also: coaching.OpChangeCase, target: "case", send: func(t *testing.T, s *liveService, p *probePersona, c string) response {
+		rApprove: {op: coaching.OpReadHOKS, also: coaching.OpApproveHOKS, target: "case", send: func(t *testing.T, s *liveService, p *probePersona, c string) response {
 			return s.do(t, p.who, "POST", "/cases/"+c+"/hoks/approval", map[string]string{"on": "2024-04-02"}, "If-Match", pr.etag(t, c))
 		}},
 	}
@@ -297,18 +305,21 @@ func TestCrossOrganisationProbe(t *testing.T) {
 	notStaff := func(rule string) map[string]string {
 		return map[string]string{rEnrol: deny(rule), rImport: deny(rule), rFigures: deny(coaching.RuleFigures)}
 	}
-	const (
-		notSchoolStaff = "a peer coach or workplace instructor is on the team without being the school's staff (policy.go, schoolRoles), yet support_team's teamOps let them "
-		welfareRole    = "a welfare role on the team is allowed by support_team's teamOps to "
-	)
+	// A peer coach or a workplace instructor is on the team without being
+	// the school's staff: they read the case and the HOKS (the instructor
+	// takes part in drafting its workplace parts) but neither record
+	// attendance (the teaching staff's) nor write or approve the plan (the
+	// education provider's).
 	nonStaffMember := map[string]string{
-		rMark:    finding(ok, notSchoolStaff+"record attendance (record_attendance is in teamOps; teaching_staff names teachers, coaches, tutors and counsellors)"),
-		rPutHOKS: finding(ok, notSchoolStaff+"write the student's HOKS (change_case)"),
-		rApprove: finding(ok, notSchoolStaff+"approve the student's HOKS (change_case)"),
+		rMark:    deny(coaching.RuleTeachingStaff),
+		rPutHOKS: deny(coaching.RuleSupportTeam),
+		rApprove: deny(coaching.RuleSupportTeam),
 	}
+	// Welfare staff on the team may write to the plan's draft but neither
+	// approve it nor mark attendance.
 	welfareMember := map[string]string{
-		rMark:    finding(ok, welfareRole+"record attendance, which teaching_staff does not name"),
-		rApprove: finding(ok, welfareRole+"approve the student's HOKS (change_case)"),
+		rMark:    deny(coaching.RuleTeachingStaff),
+		rApprove: deny(coaching.RuleHOKSApprovers),
 	}
 	personas := []*probePersona{
 		{name: "coach on the team", sub: "coach-1", roles: []string{"valmentaja"}, model: coaching.ModelVALO, dflt: ok,
@@ -342,8 +353,14 @@ func TestCrossOrganisationProbe(t *testing.T) {
 				rSummary: deny(coaching.RuleGuardianAge), rNotices: deny(coaching.RuleGuardianAge)})},
 		{name: "head of studies of the other organisation", sub: "head-2", org: school2, roles: []string{"koulutuspaallikko"}, model: coaching.ModelPilot, dflt: ok,
 			want: with(team, map[string]string{rFigures: ok})},
+		// A funder signs in with no organisation and reads the figures
+		// across organisations, never a case or a person, in no
+		// organisation (their "own" targets are school-1's).
+		{name: "funder", sub: "funder-1", roles: []string{"rahoittaja"}, model: coaching.ModelPilot, noOrg: true,
+			dflt: deny(coaching.RuleFunderAggregate), foreignWant: deny(coaching.RuleFunderAggregate),
+			want: map[string]string{rFigures: ok}},
 	}
-	require.Len(t, personas, 16)
+	require.Len(t, personas, 17)
 
 	// The data: each persona's home case, with the relation it probes.
 	byName := map[string]*probePersona{}
@@ -408,7 +425,11 @@ func TestCrossOrganisationProbe(t *testing.T) {
 		if p.org == school2 {
 			p.foreign = byName["tutor-1"].home
 		}
-		p.who = k.bearer(p.sub, p.org, p.roles...)
+		org := p.org
+		if p.noOrg {
+			org = ""
+		}
+		p.who = k.bearer(p.sub, org, p.roles...)
 	}
 	pr.newEntries(t) // the setup's entries
 
@@ -448,7 +469,7 @@ func TestCrossOrganisationProbe(t *testing.T) {
 			case rt.target == "case":
 				variants = append(variants,
 					struct{ label, target, want string }{"home", p.home, p.expect(name)},
-					struct{ label, target, want string }{"other organisation's", p.foreign, deny(coaching.RuleOrganisation)},
+					struct{ label, target, want string }{"other organisation's", p.foreign, cmp.Or(p.foreignWant, deny(coaching.RuleOrganisation))},
 					struct{ label, target, want string }{"missing", missingID, "404"})
 				if name == rMark {
 					// Attendance names its cases in the body: an unknown
@@ -459,7 +480,7 @@ func TestCrossOrganisationProbe(t *testing.T) {
 				other := otherOrg(p.org)
 				variants = append(variants,
 					struct{ label, target, want string }{"own", p.org, p.expect(name)},
-					struct{ label, target, want string }{"other organisation's", other, deny(coaching.RuleOrganisation)})
+					struct{ label, target, want string }{"other organisation's", other, cmp.Or(p.foreignWant, deny(coaching.RuleOrganisation))})
 			default:
 				variants = append(variants, struct{ label, target, want string }{"own", p.org, p.expect(name)})
 			}
