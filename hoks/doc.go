@@ -92,7 +92,11 @@
 // document, in one transaction with an audit entry; a change based on a
 // version that is no longer the latest is a conflict (eHOKS has no locking;
 // this has). While an update awaits re-approval, the last approved version
-// stays in force ([Service.InForce]). The first approval enqueues the AMIS
+// stays in force ([Service.InForce]). Drafting and changing the plan is
+// the policy's change_hoks (the default: the school's staff on the team,
+// not a peer coach or a workplace instructor), approving it and moving it
+// through its lifecycle approve_hoks (the teaching and guidance staff on
+// the team or the head of studies). The first approval enqueues the AMIS
 // start survey (aloituskysely) and the competence-reached date the end
 // survey (päättökysely) in the engine's outbox, with eHOKS's exclusion rules
 // ([SurveyDecision]). [Diff] says what changed between two versions in terms
