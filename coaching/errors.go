@@ -119,6 +119,19 @@ func (e *ConflictError) Is(target error) bool {
 
 // ForbiddenError says who was denied what and which rule denied it. It
 // matches [ErrForbidden].
+//
+// A denial of a case or a participant of another organisation than the
+// actor's (under [RuleOrganisation], or any rule that decided first, such
+// as a funder's [RuleFunderAggregate]) is the engine's answer to the host,
+// with its access-log entry written as for every denial: the host and the
+// owning organisation's access log learn that someone asked for the
+// record. The caller must not learn that the id exists: a host that
+// answers callers answers such a denial exactly as the id not found, with
+// the error [ForbiddenError.NotFound] gives (the HTTP API of
+// adapters/httpapi does: the same 404, or the same field problem where a
+// body names the case). The default policy's Reason, and so Error, names
+// no organisation, but Error does name the rule, so it is not for such a
+// caller either.
 type ForbiddenError struct {
 	ActorID   string
 	Operation string
@@ -128,11 +141,28 @@ type ForbiddenError struct {
 	// access is the denial's access-log entry, written once (logged).
 	access *AccessEntry
 	logged bool
+	// hidden is the not-found answer a caller is given in its place, for
+	// a denial that must not tell that the id exists (NotFound).
+	hidden *NotFoundError
 }
 
 // Error implements error; it names the actor, the operation and the rule.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("valmennus: forbidden: actor %q may not %s (rule %s: %s)", e.ActorID, e.Operation, e.Rule, e.Reason)
+}
+
+// NotFound returns, for a denial that must not tell its caller whether the
+// record exists — a case or a participant of another organisation than the
+// actor's, whichever rule denied — the *NotFoundError the same call gives for an id
+// that does not exist (same Kind, same ID), to be answered in place of
+// the denial; nil for every other denial, which is answered as a denial.
+// The denial's access-log entry is written either way.
+func (e *ForbiddenError) NotFound() *NotFoundError {
+	if e.hidden == nil {
+		return nil
+	}
+	nf := *e.hidden
+	return &nf
 }
 
 // Is reports whether target is [ErrForbidden] or another *ForbiddenError.

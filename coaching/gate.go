@@ -172,7 +172,20 @@ func (e *Engine) deny(req *Request, d Decision) *ForbiddenError {
 		d.Rule = "unnamed"
 	}
 	entry := e.accessEntry(req, d, "")
-	return &ForbiddenError{ActorID: entry.ActorID, Operation: string(req.Operation) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
+	fe := &ForbiddenError{ActorID: entry.ActorID, Operation: string(req.Operation) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
+	if req.Organisation != req.Actor.Organisation {
+		// The id exists, in another organisation than the actor's: the
+		// caller is to be told what a missing id tells them
+		// (ForbiddenError.NotFound), whichever rule denied — isolation,
+		// a funder's aggregate-only rule, a host policy's own.
+		switch {
+		case req.Case != nil:
+			fe.hidden = &NotFoundError{Kind: "case", ID: string(req.Case.ID)}
+		case req.Participant != nil:
+			fe.hidden = &NotFoundError{Kind: "participant", ID: string(req.Participant.ID)}
+		}
+	}
+	return fe
 }
 
 func describeTarget(r *Request) string {

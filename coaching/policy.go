@@ -320,7 +320,11 @@ var hoksApproverRoles = teachingRoles
 //     nothing else — never a case or a person.
 //   - organisation_isolation: nobody reads or changes another
 //     organisation's participants, cases, plans, notices or figures (an
-//     empty organisation is an organisation of its own).
+//     empty organisation is an organisation of its own). Its denial of a
+//     case or a participant, like any denial of another organisation's
+//     record, is to be answered to the caller as the id not found
+//     ([ForbiddenError.NotFound]): that the id exists in another
+//     organisation is for the access log, not for the caller.
 //   - welfare_records: welfare records are read only by a welfare role
 //     (curator, psychologist, nurse) on the student's support team — not by
 //     teachers, heads of studies or administrators.
@@ -392,7 +396,10 @@ func defaultDecide(_ context.Context, r *Request) Decision {
 		}
 		return Deny(RuleFunderAggregate, "a funder sees figures only in aggregate, never a case or a person")
 	case r.Organisation != a.Organisation:
-		return Deny(RuleOrganisation, "the data belongs to organisation %q and the actor to %q", r.Organisation, a.Organisation)
+		// The reason names no organisation: it is in the denial's Error
+		// text, which a host may show to the caller, who must not learn
+		// where the record is (see ForbiddenError.NotFound).
+		return Deny(RuleOrganisation, "the data belongs to another organisation than the actor's")
 	}
 	onTeam, welfareOnTeam, schoolOnTeam, teachingOnTeam, deciderOnTeam, approverOnTeam := false, false, false, false, false, false
 	for _, rel := range r.Relations {

@@ -153,6 +153,11 @@ func problemOf(err error) problem {
 		return problem{Type: problemBase + "rules-rejected", Title: "The rules rejected the transition", Status: http.StatusUnprocessableEntity,
 			Detail: err.Error(), Failures: rej.Failures}
 	case errors.As(err, &fe):
+		if nf := fe.NotFound(); nf != nil {
+			// Another organisation's case: answered as a missing id,
+			// word for word (its denial is in the access log).
+			return notFoundProblem(nf)
+		}
 		return problem{Type: problemBase + "forbidden", Title: "Forbidden", Status: http.StatusForbidden, Detail: err.Error(), Rule: fe.Rule}
 	case errors.As(err, &ce):
 		cur := ce.Current
@@ -167,6 +172,10 @@ func problemOf(err error) problem {
 	case errors.Is(err, coaching.ErrIdempotencyMismatch):
 		return problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency key reused for another command", Status: http.StatusUnprocessableEntity, Detail: err.Error()}
 	case errors.Is(err, coaching.ErrNotFound):
+		var nf *coaching.NotFoundError
+		if errors.As(err, &nf) {
+			return notFoundProblem(nf)
+		}
 		return problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: err.Error()}
 	case errors.Is(err, coaching.ErrDuplicate):
 		return problem{Type: problemBase + "duplicate", Title: "Already exists", Status: http.StatusConflict, Detail: err.Error()}
@@ -185,6 +194,15 @@ func problemOf(err error) problem {
 	}
 	return problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
 		Detail: "the request failed; the server log has the details"}
+}
+
+// notFoundProblem is the 404 of a record that does not exist — or that
+// exists in another organisation than the caller's: the detail is the
+// missing record's own text (its kind and id, as the caller gave it), so
+// the two answers are the same to the byte, and nothing a store may have
+// joined to the error reaches the caller.
+func notFoundProblem(nf *coaching.NotFoundError) problem {
+	return problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: nf.Error()}
 }
 
 // authenticate establishes the actor of a signed-in request, within the
