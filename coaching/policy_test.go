@@ -589,3 +589,46 @@ func TestOverlongPurposeIsInvalid(t *testing.T) {
 	_, err := env.eng.Case(context.Background(), a, env.cases["minor"])
 	ct.RequireInvalid(t, err, "purpose")
 }
+
+// A denial of another organisation's case tells the host (a
+// *ForbiddenError, its access-log entry written) but gives the host the
+// answer for its caller: the *NotFoundError of a missing id
+// (ForbiddenError.NotFound), and an Error text that names neither
+// organisation. A denial in the actor's own organisation, and one of an
+// organisation-level operation the caller names, hide nothing.
+func TestAnotherOrganisationsCaseIsAnsweredAsMissing(t *testing.T) {
+	ctx := context.Background()
+	env := newPolicyEnv(t)
+	id := env.cases["adult"]
+	before := env.snapshot(t, "adult")
+	for _, who := range []coaching.Actor{
+		{ID: "teacher-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleTeacher}},
+		{ID: "funder-1", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleFunder}},
+	} {
+		_, err := env.eng.Case(ctx, who, id)
+		fe := ct.RequireForbidden(t, err)
+		nf := fe.NotFound()
+		require.NotNil(t, nf, who.ID)
+		_, missing := env.eng.Case(ctx, who, "case-that-does-not-exist")
+		var want *coaching.NotFoundError
+		require.ErrorAs(t, missing, &want)
+		assert.Equal(t, want.Kind, nf.Kind, who.ID)
+		assert.Equal(t, string(id), nf.ID, who.ID)
+		assert.NotContains(t, err.Error(), string(schoolA), who.ID)
+		assert.NotContains(t, err.Error(), string(schoolB), who.ID)
+	}
+	after := env.snapshot(t, "adult")
+	require.Len(t, after.access, len(before.access)+2, "both denials are logged")
+	assert.Equal(t, coaching.RuleOrganisation, after.access[len(after.access)-2].Rule)
+	assert.Equal(t, id, after.access[len(after.access)-2].CaseID)
+
+	// Own organisation: a denial is a denial.
+	_, err := env.eng.Case(ctx, coaching.Actor{ID: "student-x", Organisation: schoolA, Roles: []coaching.Role{coaching.RoleStudent}}, id)
+	assert.Nil(t, ct.RequireForbidden(t, err).NotFound())
+	// Enrolling in another organisation: the caller named it.
+	_, err = env.eng.Enrol(ctx, coaching.Actor{ID: "head-b", Organisation: schoolB, Roles: []coaching.Role{coaching.RoleHeadOfStudies}},
+		coaching.EnrolParams{Model: "policy_matrix", Participant: ct.Participant(func(p *coaching.Participant) { p.Organisation = schoolA })})
+	fe := ct.RequireForbidden(t, err)
+	assert.Nil(t, fe.NotFound())
+	assert.NotContains(t, fe.Reason, string(schoolB), "the reason names no organisation")
+}

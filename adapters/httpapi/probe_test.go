@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -29,8 +31,14 @@ import (
 // (coaching/policy.go); every denial is a 403 or a 404 — never a 200 or a
 // 500 — and every 403 has exactly its access-log entry (actor, operation,
 // case, rule); a 404 for an id that does not exist has none (no case was
-// read and the policy was not asked). Every allowed answer goes through
-// liveService.do, which validates it against the OpenAPI document.
+// read and the policy was not asked). Another organisation's case is
+// answered exactly as the missing id — the same status and the same body
+// but for the id itself and the request's own id — while its denial's
+// entry is written (the access log records the probe; the caller does not
+// learn that the id exists); an organisation-level route answers another
+// organisation and one that does not exist alike. Every allowed answer
+// goes through liveService.do, which validates it against the OpenAPI
+// document.
 //
 // The expected outcomes are written out, not derived from the policy's
 // code: a change of the policy or of a route that changes an answer fails
@@ -43,6 +51,11 @@ import (
 const ok = "ok"
 
 func deny(rule string) string { return "403 " + rule }
+
+// hidden is the outcome of a case route denied to a caller of another
+// organisation than the case's (or of none): the missing id's answer, with
+// the denial by rule in the access log.
+func hidden(rule string) string { return "hidden " + rule }
 
 func finding(outcome, why string) string { return outcome + " !" + why }
 
@@ -104,6 +117,7 @@ const (
 	rModel     = "GET /models/{model}"
 	rDiagram   = "GET /models/{model}/diagram"
 	missingID  = "case-that-does-not-exist"
+	missingOrg = "organisation-that-does-not-exist"
 	school1    = "school-1"
 	school2    = "school-2"
 	setupTutor = "setup-tutor"
@@ -357,8 +371,10 @@ func TestCrossOrganisationProbe(t *testing.T) {
 		// across organisations, never a case or a person, in no
 		// organisation (their "own" targets are school-1's).
 		{name: "funder", sub: "funder-1", roles: []string{"rahoittaja"}, model: coaching.ModelPilot, noOrg: true,
-			dflt: deny(coaching.RuleFunderAggregate), foreignWant: deny(coaching.RuleFunderAggregate),
-			want: map[string]string{rFigures: ok}},
+			// Every case is another organisation's to them: answered as
+			// a missing id, the denial logged.
+			dflt: hidden(coaching.RuleFunderAggregate), foreignWant: deny(coaching.RuleFunderAggregate),
+			want: map[string]string{rFigures: ok, rEnrol: deny(coaching.RuleFunderAggregate), rImport: deny(coaching.RuleFunderAggregate)}},
 	}
 	require.Len(t, personas, 17)
 
@@ -456,39 +472,53 @@ func TestCrossOrganisationProbe(t *testing.T) {
 
 	type tally struct{ ok, forbidden, notFound, other int }
 	counts := map[string]*tally{}
-	var existenceLeaks, findings, seesReferral, namesOwner []string
+	var existenceLeaks, findings, seesReferral []string
 	for _, p := range personas {
 		c := &tally{}
 		counts[p.name] = c
 		for _, name := range order {
 			rt := routes[name]
-			variants := []struct{ label, target, want string }{}
+			// logged: the target's answer is the missing id's, but the
+			// denial by this rule is in the access log, in org's.
+			type variant struct {
+				label, target, want string
+				logged, org         string
+			}
+			var variants []variant
 			switch {
 			case rt.everyone != "":
-				variants = append(variants, struct{ label, target, want string }{"", "", rt.everyone})
+				variants = append(variants, variant{label: "", want: rt.everyone})
 			case rt.target == "case":
-				variants = append(variants,
-					struct{ label, target, want string }{"home", p.home, p.expect(name)},
-					struct{ label, target, want string }{"other organisation's", p.foreign, cmp.Or(p.foreignWant, deny(coaching.RuleOrganisation))},
-					struct{ label, target, want string }{"missing", missingID, "404"})
+				missing := "404"
 				if name == rMark {
 					// Attendance names its cases in the body: an unknown
 					// one is a field problem of the marks (422).
-					variants[2].want = "422"
+					missing = "422"
 				}
+				home := variant{label: "home", target: p.home, want: p.expect(name)}
+				if rule, found := strings.CutPrefix(home.want, "hidden "); found {
+					home.want, home.logged, home.org = missing, rule, p.org
+				}
+				variants = append(variants, home,
+					variant{label: "other organisation's", target: p.foreign, want: missing,
+						logged: strings.TrimPrefix(cmp.Or(p.foreignWant, deny(coaching.RuleOrganisation)), "403 "), org: otherOrg(p.org)},
+					variant{label: "missing", target: missingID, want: missing})
 			case rt.target == "org":
-				other := otherOrg(p.org)
+				// The caller names the organisation: its answer is the
+				// same whether it exists or not.
+				other, foreign := otherOrg(p.org), cmp.Or(p.foreignWant, deny(coaching.RuleOrganisation))
 				variants = append(variants,
-					struct{ label, target, want string }{"own", p.org, p.expect(name)},
-					struct{ label, target, want string }{"other organisation's", other, cmp.Or(p.foreignWant, deny(coaching.RuleOrganisation))})
+					variant{label: "own", target: p.org, want: p.expect(name)},
+					variant{label: "other organisation's", target: other, want: foreign},
+					variant{label: "missing", target: missingOrg, want: foreign})
 			default:
-				variants = append(variants, struct{ label, target, want string }{"own", p.org, p.expect(name)})
+				variants = append(variants, variant{label: "own", target: p.org, want: p.expect(name)})
 			}
-			answers := map[string]int{}
+			answers := map[string]string{}
 			for _, v := range variants {
 				what := fmt.Sprintf("%s: %s on the %s target", p.name, name, v.label)
 				r := rt.send(t, pr.s, p, v.target)
-				answers[v.label] = r.status
+				answers[v.label] = comparableAnswer(t, r, v.target)
 				entries := pr.newEntries(t)
 				assert.Less(t, r.status, 500, "%s: %s", what, r.body)
 				switch {
@@ -512,11 +542,11 @@ func TestCrossOrganisationProbe(t *testing.T) {
 					findings = append(findings, fmt.Sprintf("%s: %s → %s: %s", p.name, name, want, why))
 				}
 				assert.NotContains(t, string(r.body), welfareReason, "%s: a welfare record in the answer", what)
-				if rt.target == "case" && v.label == "other organisation's" && r.status == http.StatusForbidden && strings.Contains(string(r.body), `\"`+otherOrg(p.org)+`\"`) {
-					// The denial's detail is the policy's reason, which
-					// names the organisation the case belongs to: listed
-					// with the findings, not asserted away.
-					namesOwner = append(namesOwner, name)
+				if rt.target == "case" {
+					// No answer about a case names the organisation it
+					// belongs to.
+					assert.NotContains(t, string(r.body), `"`+otherOrg(p.org)+`"`, "%s", what)
+					assert.NotContains(t, string(r.body), `\"`+otherOrg(p.org)+`\"`, "%s", what)
 				}
 				if name == rCase && r.status == http.StatusOK {
 					if strings.Contains(string(r.body), pr.referrals[v.target]) {
@@ -544,6 +574,22 @@ func TestCrossOrganisationProbe(t *testing.T) {
 							assert.Equal(t, coaching.CaseID(v.target), e.CaseID, what)
 						}
 					}
+				case v.logged != "":
+					status, _ := strconv.Atoi(want)
+					assert.Equal(t, status, r.status, "%s: %s", what, r.body)
+					// Answered as a missing id, but the probe of another
+					// organisation's case is in the access log: this
+					// actor, the route's operation, the case, the rule
+					// that denied (isolation; a funder's own rule comes
+					// first).
+					if assert.Len(t, denials, 1, "%s: the denial has its access-log entry", what) {
+						e := denials[0]
+						assert.Equal(t, p.id(), e.ActorID, what)
+						assert.Equal(t, v.logged, e.Rule, what)
+						assert.Contains(t, []coaching.Operation{rt.op, cmp.Or(rt.also, rt.op)}, e.Operation, what)
+						assert.Equal(t, coaching.CaseID(v.target), e.CaseID, what)
+						assert.Equal(t, coaching.OrganisationID(v.org), e.Organisation, "%s: the entry is in the owning organisation's log", what)
+					}
 				default:
 					status, _ := strconv.Atoi(want)
 					assert.Equal(t, status, r.status, "%s: %s", what, r.body)
@@ -552,8 +598,8 @@ func TestCrossOrganisationProbe(t *testing.T) {
 					assert.Empty(t, denials, "%s", what)
 				}
 			}
-			if rt.target == "case" && answers["other organisation's"] != answers["missing"] {
-				existenceLeaks = append(existenceLeaks, fmt.Sprintf("%s %d/%d", name, answers["other organisation's"], answers["missing"]))
+			if _, probed := answers["missing"]; probed && answers["other organisation's"] != answers["missing"] {
+				existenceLeaks = append(existenceLeaks, fmt.Sprintf("%s: other organisation's %s, missing %s", name, answers["other organisation's"], answers["missing"]))
 			}
 		}
 	}
@@ -573,9 +619,10 @@ func TestCrossOrganisationProbe(t *testing.T) {
 	t.Logf("cross-organisation probe, %d personas × %d routes:\n%s", len(personas), len(order), b.String())
 	slices.Sort(existenceLeaks)
 	existenceLeaks = slices.Compact(existenceLeaks)
-	t.Logf("routes answering another organisation's case and a missing id differently (other/missing): %s", strings.Join(existenceLeaks, ", "))
-	slices.Sort(namesOwner)
-	t.Logf("routes whose 403 for another organisation's case names the organisation it belongs to: %s", strings.Join(slices.Compact(namesOwner), ", "))
+	// Whether an id exists in another organisation is not told: the
+	// answers (status and body, the id and the request's own id aside)
+	// are the same.
+	assert.Empty(t, existenceLeaks, "routes answering another organisation's id and a missing one differently")
 	t.Logf("outcomes the policy gives that look wrong:\n%s", strings.Join(findings, "\n"))
 	// A referral not shared for teaching: its existence is for the welfare
 	// roles on the team (need_to_know) and the student themself
@@ -617,6 +664,26 @@ func TestEnrolmentOfAnotherOrganisationsParticipant(t *testing.T) {
 		}
 		assert.Equal(t, answers[0], answers[1], "%s: the same answer for another organisation's participant and a missing one", who.sub)
 	}
+}
+
+// comparableAnswer is r's status and body with what may differ between
+// two answers that tell the same thing left out: the request's own id and
+// instance, and the id the request asked about (as "{id}").
+func comparableAnswer(t *testing.T, r response, id string) string {
+	t.Helper()
+	body := r.body
+	if id != "" {
+		body = bytes.ReplaceAll(body, []byte(id), []byte("{id}"))
+	}
+	var m map[string]any
+	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &m) != nil {
+		return fmt.Sprintf("%d %s", r.status, body)
+	}
+	delete(m, "request_id")
+	delete(m, "instance")
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return fmt.Sprintf("%d %s", r.status, b)
 }
 
 func seqOf(es []coaching.AccessEntry) int64 {
