@@ -266,7 +266,15 @@ type EnrolParams struct {
 	// entry (no participant was read and none was refused) — and a denied
 	// actor gets the same *ForbiddenError whether the id exists or not.
 	ExistingParticipant ParticipantID `json:"existing_participant,omitempty"`
-	// CaseID is the new case's id; generated when empty.
+	// CaseID is the new case's id; generated when empty. A host-given id
+	// is scoped to the case's organisation by construction: it is the
+	// organisation's id, a colon and an id of the host's own without a
+	// colon ("school-1:case-1"; [OrganisationCaseID] builds it), and for a
+	// case of no organisation an id without a colon. Case ids are unique
+	// across organisations, and so no organisation can take, or learn of,
+	// another's: a *DuplicateError for a host-given id always means a case
+	// of the enrolling organisation's own. Any other id is a
+	// *ValidationError naming case_id.
 	CaseID CaseID `json:"case_id,omitempty"`
 	// Team is the initial support team.
 	Team []TeamMember `json:"team,omitempty"`
@@ -316,8 +324,18 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		}
 		pr.merge("participant", part.Validate(DateOf(now)))
 	}
+	org := part.Organisation
+	if p.ExistingParticipant != "" {
+		// Looked up in the actor's organisation only.
+		org = actor.Organisation
+	}
 	pr.merge("", validateTeam(p.Team))
 	checkText(&pr, "case_id", string(p.CaseID), 200)
+	if p.CaseID != "" {
+		if msg := caseIDProblem(p.CaseID, org); msg != "" {
+			pr.add("case_id", "%s", msg)
+		}
+	}
 	checkMultiline(&pr, "reason", p.Reason, 4000)
 	records := make([]Record, 0, len(p.Records))
 	for i, r := range p.Records {
@@ -374,10 +392,6 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 		}
 		entry.Payload = b
 	}
-	org := part.Organisation
-	if p.ExistingParticipant != "" {
-		org = actor.Organisation
-	}
 	err := run(func(tx Tx) error {
 		// Asked before anything is read or written: a denied enrolment
 		// inside a host's transaction leaves only its access-log entry
@@ -426,6 +440,36 @@ func (e *Engine) enrol(ctx context.Context, run txRunner, actor Actor, p EnrolPa
 	}
 	e.log.LogAttrs(ctx, slog.LevelInfo, "case opened", slog.String("case_id", string(c.ID)), slog.String("model", c.Model))
 	return c.Clone(), nil
+}
+
+// OrganisationCaseID returns the case id a host gives a case of org
+// ([EnrolParams.CaseID]): org, a colon and local ("school-1:case-1"), or
+// local alone for a case of no organisation. local must not contain a
+// colon; Enrol refuses the id otherwise.
+func OrganisationCaseID(org OrganisationID, local string) CaseID {
+	if org == "" {
+		return CaseID(local)
+	}
+	return CaseID(string(org) + ":" + local)
+}
+
+// caseIDProblem says what is wrong with a host-given case id for a case of
+// org, or "". The organisation is the part before the id's last colon, so
+// an organisation id may itself contain colons (an "urn:oid:…") and still
+// no id of one organisation is an id of another.
+func caseIDProblem(id CaseID, org OrganisationID) string {
+	i := strings.LastIndexByte(string(id), ':')
+	switch {
+	case org == "" && i >= 0:
+		return fmt.Sprintf("a case of no organisation has an id without a colon (%q), or leave case_id empty to have one generated", "case-1")
+	case org == "":
+		return ""
+	case i < 0 || OrganisationID(id[:i]) != org:
+		return fmt.Sprintf("must begin with the case's organisation and a colon (%q), or leave case_id empty to have one generated", string(OrganisationCaseID(org, "case-1")))
+	case i == len(id)-1:
+		return fmt.Sprintf("needs an id after %q", string(org)+":")
+	}
+	return ""
 }
 
 func validateTeam(team []TeamMember) error {

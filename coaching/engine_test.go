@@ -687,3 +687,62 @@ func TestFireResultsAreTheirOwn(t *testing.T) {
 	assert.Equal(t, paused.Case.Version+1, resumed.Case.Version)
 	assert.NotSame(t, paused, resumed)
 }
+
+// A host-given case id is scoped to the case's organisation by
+// construction — the organisation, a colon, an id without a colon — so no
+// organisation can take or detect another's: the other organisation's id
+// is refused as malformed (the same for any organisation but one's own,
+// whether the id is taken or not), and a taken id of the organisation's
+// own is the duplicate. An organisation id may itself contain colons.
+func TestEnrolCaseIDsAreScopedToTheOrganisation(t *testing.T) {
+	env := ct.New(t, nil)
+	ctx := context.Background()
+	enrol := func(org coaching.OrganisationID, id coaching.CaseID) (coaching.Case, error) {
+		head := coaching.Actor{ID: "coach-" + string(org), Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies, coaching.RoleCoach}}
+		return env.Engine.Enrol(ctx, head, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: id,
+			Participant: ct.Participant(func(p *coaching.Participant) { p.ID, p.Organisation = "", org })})
+	}
+	c, err := enrol("school-1", "school-1:case-1")
+	require.NoError(t, err)
+	assert.Equal(t, coaching.CaseID("school-1:case-1"), c.ID)
+	assert.Equal(t, coaching.OrganisationCaseID("school-1", "case-1"), c.ID)
+
+	// Another organisation: the same answer for school-1's taken id and
+	// for one school-1 has not used, naming case_id and the way.
+	var answers []string
+	for _, id := range []coaching.CaseID{"school-1:case-1", "school-1:case-2"} {
+		_, err := enrol("school-2", id)
+		ve := ct.RequireInvalid(t, err, "case_id")
+		assert.Contains(t, ve.Problems[0].Message, `"school-2:case-1"`, "says how")
+		answers = append(answers, ve.Problems[0].Message)
+	}
+	assert.Equal(t, answers[0], answers[1])
+	_, err = enrol("school-2", "school-2:case-1")
+	require.NoError(t, err, "the same own id in another organisation")
+	_, err = enrol("school-1", "school-1:case-1")
+	assert.ErrorIs(t, err, coaching.ErrDuplicate, "a taken id of the organisation's own")
+
+	for _, tc := range []struct {
+		org coaching.OrganisationID
+		id  coaching.CaseID
+		ok  bool
+	}{
+		{"school-1", "case-3", false},
+		{"school-1", "school-1:", false},
+		{"school-1", "school-10:case-3", false},
+		{"school-1", "school-1:a:b", false}, // would be organisation "school-1:a"
+		{"urn:oid:1.2.246", "urn:oid:1.2.246:case-1", true},
+		{"urn:oid:1.2.246", "urn:oid:case-1", false},
+		{"urn:oid", "urn:oid:1.2.246:case-2", false}, // the id of organisation "urn:oid:1.2.246"
+		{"", "case-4", true},
+		{"", "school-1:case-4", false},
+		{"", ":case-4", false},
+	} {
+		_, err := enrol(tc.org, tc.id)
+		if tc.ok {
+			assert.NoError(t, err, "%q in %q", tc.id, tc.org)
+		} else {
+			ct.RequireInvalid(t, err, "case_id")
+		}
+	}
+}

@@ -37,7 +37,12 @@
 //
 // Every error is an RFC 9457 problem-details body: a validation error a
 // 422 listing every field with its JSON path, a policy denial a 403 naming
-// the rule, a stale version a 409 with the current version, a transition
+// the rule — except a denial of another organisation's case, which is
+// answered exactly as a case id that does not exist (the same 404, or in
+// POST /attendance the same field problem), so that nobody learns which
+// ids another organisation holds; its denial is in the access log all the
+// same ([coaching.ForbiddenError.NotFound]) — a stale version a 409 with
+// the current version, a transition
 // the state does not allow a 409 with the allowed events, a body larger
 // than [Options].MaxBody a 413, anything unexpected a 500 whose details go
 // to the log only. Every answer carries the request's id

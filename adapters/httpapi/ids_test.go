@@ -86,3 +86,40 @@ func TestEnrolmentSignOnPerOrganisation(t *testing.T) {
 	require.Len(t, errs, 1)
 	assert.Equal(t, "sign_on", errs[0].(map[string]any)["field"])
 }
+
+// A host-given case id is the organisation's id, a colon and an id of its
+// own: another organisation's id — taken or not — is the same 422 naming
+// case_id and saying how, never a 409 that would tell it exists (or let one
+// organisation block another's); a 409 is the organisation's own case.
+func TestEnrolmentCaseIDsPerOrganisation(t *testing.T) {
+	s := startService(t, memory.New())
+	coachIn := func(org string) caller {
+		return caller{httpauth.HeaderActorID: "coach-" + org, httpauth.HeaderActorRoles: "coach", httpauth.HeaderOrganisation: org}
+	}
+	enrol := func(org, caseID string) response {
+		e := enrolment("valo", "Aino", "1994-05-17", team("coach-"+org, "coach"), func(p map[string]any) { p["organisation"] = org })
+		e["case_id"] = caseID
+		return s.do(t, coachIn(org), "POST", "/enrolments", e)
+	}
+	r := enrol("school-1", "school-1:case-1")
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	assert.Equal(t, "school-1:case-1", r.json(t)["id"])
+
+	var answers []string
+	for _, id := range []string{"school-1:case-1", "school-1:case-2"} {
+		p := requireProblem(t, enrol("school-2", id), http.StatusUnprocessableEntity)
+		errs := p["errors"].([]any)
+		require.Len(t, errs, 1)
+		fp := errs[0].(map[string]any)
+		assert.Equal(t, "case_id", fp["field"])
+		assert.Contains(t, fp["message"], `"school-2:case-1"`, "says how")
+		answers = append(answers, fp["message"].(string))
+	}
+	assert.Equal(t, answers[0], answers[1], "school-1's taken id and an unused one: the same answer")
+	p := requireProblem(t, enrol("school-2", "case-1"), http.StatusUnprocessableEntity)
+	assert.Contains(t, p["detail"], "leave case_id empty")
+
+	r = enrol("school-2", "school-2:case-1")
+	require.Equal(t, http.StatusCreated, r.status, "school-2's own case-1: %s", r.body)
+	requireProblem(t, enrol("school-1", "school-1:case-1"), http.StatusConflict)
+}

@@ -218,8 +218,9 @@ func TestOIDCRoleMappingOverHTTP(t *testing.T) {
 
 	// The organisation is the claim's: the same subject and role signed in
 	// for another organisation is that organisation's coach.
+	// Their answer about school-1's case is that of a missing id.
 	r = s.do(t, k.bearer("coach-1", "school-2", "valmentaja"), "GET", "/cases/"+id, nil)
-	assert.Equal(t, coaching.RuleOrganisation, requireProblem(t, r, http.StatusForbidden)["rule"])
+	assert.Equal(t, "valmennus: case \""+id+"\" not found", requireProblem(t, r, http.StatusNotFound)["detail"])
 	r = s.do(t, k.bearer("coach-1", "school-2", "valmentaja"), "POST", "/enrolments", enrolment("valo", "Eino", "1990-01-01", nil))
 	assert.Equal(t, coaching.RuleOrganisation, requireProblem(t, r, http.StatusForbidden)["rule"], "enrolling into school-1 from school-2")
 
@@ -337,5 +338,5 @@ func TestRelationsFromAnImportOverHTTP(t *testing.T) {
 	assert.Equal(t, coaching.RuleStudentOther, requireProblem(t, s.do(t, student, "GET", "/cases/"+ella, nil), http.StatusForbidden)["rule"])
 	// The same subjects of another organisation are other people.
 	r = s.do(t, k.bearer("maija", "school-2", "huoltaja"), "GET", "/cases/"+eetu+"/attendance", nil)
-	assert.Equal(t, coaching.RuleOrganisation, requireProblem(t, r, http.StatusForbidden)["rule"])
+	assert.Equal(t, "valmennus: case \""+eetu+"\" not found", requireProblem(t, r, http.StatusNotFound)["detail"], "school-1's case is not found in school-2")
 }

@@ -51,7 +51,7 @@ func (s *liveService) rawDo(t testing.TB, method, path string, body io.Reader, h
 func TestSignOnHeadersAreUnambiguous(t *testing.T) {
 	s := startService(t, memory.New())
 	e := enrolment("valo", "Aino", "1994-05-17", team("coach-1", "coach"))
-	e["case_id"] = "case-1"
+	e["case_id"] = "school-1:case-1"
 	r := s.do(t, coachHdr, "POST", "/enrolments", e)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 
@@ -76,7 +76,7 @@ func TestSignOnHeadersAreUnambiguous(t *testing.T) {
 		{"the reserved id", [][2]string{{httpauth.HeaderActorID, "system"}, {httpauth.HeaderActorRoles, "coach"}, {httpauth.HeaderOrganisation, "school-1"}}, httpauth.HeaderActorID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := s.rawDo(t, "GET", "/cases/case-1", nil, tc.headers)
+			r := s.rawDo(t, "GET", "/cases/school-1:case-1", nil, tc.headers)
 			require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
 			assert.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
 			p := r.json(t)
@@ -89,9 +89,9 @@ func TestSignOnHeadersAreUnambiguous(t *testing.T) {
 
 	// A purpose with commas is one free-text value; a list header given once
 	// with several values is what the gateway sends.
-	r = s.rawDo(t, "GET", "/cases/case-1", nil, plus([2]string{httpauth.HeaderPurpose, "planning, follow-up"}))
+	r = s.rawDo(t, "GET", "/cases/school-1:case-1", nil, plus([2]string{httpauth.HeaderPurpose, "planning, follow-up"}))
 	assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	r = s.rawDo(t, "GET", "/cases/case-1", nil, [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "coach, teacher"}, {httpauth.HeaderOrganisation, "school-1"}})
+	r = s.rawDo(t, "GET", "/cases/school-1:case-1", nil, [][2]string{{httpauth.HeaderActorID, "coach-1"}, {httpauth.HeaderActorRoles, "coach, teacher"}, {httpauth.HeaderOrganisation, "school-1"}})
 	assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
 }
 

@@ -112,7 +112,7 @@ func ExampleStore_VacuumErased() {
 	const org = "org-1"
 	coach := coaching.Actor{ID: "coach-1", Organisation: org, Roles: []coaching.Role{coaching.RoleCoach}}
 	head := coaching.Actor{ID: "head-1", Organisation: org, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-	if _, err := eng.Enrol(ctx, coach, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: "case-1",
+	if _, err := eng.Enrol(ctx, coach, coaching.EnrolParams{Model: coaching.ModelVALO, CaseID: org + ":case-1",
 		Participant: coaching.Participant{ID: "p-1", Organisation: org, GivenNames: "Aino", FamilyName: "Virtanen",
 			BirthDate: coaching.NewDate(2005, 5, 17), Language: coaching.Finnish, Contact: coaching.Contact{Email: "aino@example.fi"}},
 		Team: []coaching.TeamMember{{ActorID: coach.ID, Role: coaching.RoleCoach, Name: "Maija Kares"}}}); err != nil {

@@ -127,7 +127,7 @@ func newProposalWorld(t *testing.T, store coaching.Store) *proposalWorld {
 			Language: coaching.Finnish, Contact: coaching.Contact{Email: "sara@example.fi"}, GuardianConsent: consent,
 			Guardians: []coaching.Guardian{{ID: "guardian-consent", Name: "Sami Suostunut", Contact: coaching.Contact{Email: "sami@example.fi"}}}},
 	} {
-		c, err := eng.Enrol(ctx, proposalTutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, CaseID: coaching.CaseID("c-" + p.ID), Team: team})
+		c, err := eng.Enrol(ctx, proposalTutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, CaseID: coaching.OrganisationCaseID(p.Organisation, "c-"+string(p.ID)), Team: team})
 		require.NoError(t, err)
 		v, err := plans.SaveDraft(ctx, proposalTutor, c.ID, 0, proposalPlan())
 		require.NoError(t, err)
@@ -142,7 +142,9 @@ func newProposalWorld(t *testing.T, store coaching.Store) *proposalWorld {
 		require.NoError(t, err)
 		w.kept[c.ID] = kept.Number
 	}
-	w.minor, w.adult, w.consent = "c-p-minor", "c-p-adult", "c-p-consent"
+	w.minor = coaching.OrganisationCaseID(proposalOrg, "c-p-minor")
+	w.adult = coaching.OrganisationCaseID(proposalOrg, "c-p-adult")
+	w.consent = coaching.OrganisationCaseID(proposalOrg, "c-p-consent")
 	return w
 }
 

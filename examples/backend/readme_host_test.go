@@ -91,19 +91,19 @@ func TestREADMEHostProgram(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	assert.Equal(t, `Bearer realm="valmennus"`, res.Header.Get("WWW-Authenticate"))
 	assert.NotEmpty(t, p["request_id"])
-	res, p = get(t, base+"/coaching/cases/case-1", coach...)
+	res, p = get(t, base+"/coaching/cases/school-1:case-1", coach...)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
-	assert.Equal(t, "/cases/case-1", p["instance"], "the API sees its own paths")
+	assert.Equal(t, "/cases/school-1:case-1", p["instance"], "the API sees its own paths")
 	res, p = get(t, base+"/coaching/openapi.json")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.NotEmpty(t, p["paths"])
 
 	// The coach signed in by the provider opens a case; the head of
 	// studies reads it; the provider's other roles are not the API's.
-	enrol := `{"model":"valo","case_id":"case-1","participant":{"given_names":"Aino","family_name":"Virtanen","birth_date":"1994-05-17","language":"fi","organisation":"school-1"},"team":[{"actor_id":"coach-1","role":"coach","name":"Maija Kares"}]}`
+	enrol := `{"model":"valo","case_id":"school-1:case-1","participant":{"given_names":"Aino","family_name":"Virtanen","birth_date":"1994-05-17","language":"fi","organisation":"school-1"},"team":[{"actor_id":"coach-1","role":"coach","name":"Maija Kares"}]}`
 	res, p = send(t, "POST", base+"/coaching/enrolments", enrol, coach...)
 	require.Equal(t, http.StatusCreated, res.StatusCode, "%v", p)
-	res, p = get(t, base+"/coaching/cases/case-1", head...)
+	res, p = get(t, base+"/coaching/cases/school-1:case-1", head...)
 	assert.Equal(t, http.StatusOK, res.StatusCode, "%v", p)
 	assert.Equal(t, "recruitment", p["case"].(map[string]any)["state"])
 
@@ -122,11 +122,11 @@ func TestREADMEHostProgram(t *testing.T) {
 		"unmapped role":   token("coach-1", "valmentaja", "admin"),
 		"unpublished key": "Bearer " + stranger.Sign("JWT", forged),
 	} {
-		res, _ = get(t, base+"/coaching/cases/case-1", "Authorization", authz)
+		res, _ = get(t, base+"/coaching/cases/school-1:case-1", "Authorization", authz)
 		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, name)
 		assert.Contains(t, res.Header.Get("WWW-Authenticate"), `error="invalid_token"`, name)
 	}
-	res, p = get(t, base+"/coaching/cases/case-1", append([]string{"X-Actor-Id", "head-1"}, coach...)...)
+	res, p = get(t, base+"/coaching/cases/school-1:case-1", append([]string{"X-Actor-Id", "head-1"}, coach...)...)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Equal(t, "X-Actor-Id", p["header"])
 

@@ -101,7 +101,7 @@ func Cohort(seed uint64) []*Student {
 	family := shuffled(rng, familyNames)
 	out := make([]*Student, ClassSize)
 	for i := range out {
-		s := &Student{Index: i, CaseID: coaching.CaseID(fmt.Sprintf("pilot-%02d", i+1))}
+		s := &Student{Index: i, CaseID: coaching.OrganisationCaseID("oppilaitos-1", fmt.Sprintf("pilot-%02d", i+1))}
 		s.Field = FieldConstruction
 		if i%2 == 1 {
 			s.Field = FieldSurfaceTreatment

@@ -159,10 +159,10 @@ func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *c
 	}
 	sim := &simulation{eng: eng, plans: plans, cl: cl, cohort: Cohort(seed), applicants: Applicants(seed)}
 	for i := range sim.cohort {
-		sim.cases = append(sim.cases, simCase{id: coaching.CaseID(fmt.Sprintf("valo-%03d", i+1)), member: &sim.cohort[i]})
+		sim.cases = append(sim.cases, simCase{id: coaching.OrganisationCaseID(Workshop, fmt.Sprintf("valo-%03d", i+1)), member: &sim.cohort[i]})
 	}
 	for i := range sim.applicants {
-		sim.cases = append(sim.cases, simCase{id: coaching.CaseID(fmt.Sprintf("valo-applicant-%d", i+1)), member: &sim.applicants[i], applicant: true})
+		sim.cases = append(sim.cases, simCase{id: coaching.OrganisationCaseID(Workshop, fmt.Sprintf("valo-applicant-%d", i+1)), member: &sim.applicants[i], applicant: true})
 	}
 
 	schedule := map[coaching.Date][]action{}
