@@ -101,14 +101,14 @@ type dbtx interface {
 // transaction, so every read in it sees one snapshot of committed data.
 // The transaction begins with fn's first statement (in the same round
 // trip), and a View whose fn reads nothing costs nothing. fn's error is
-// returned unchanged, except that an error saying the database could not
-// be reached also matches coaching.ErrUnavailable.
+// returned unchanged, except that a failure of the store's own connection
+// (see [Store.Update]) also matches coaching.ErrUnavailable.
 func (s *Store) View(ctx context.Context, fn func(tx coaching.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	own := &ownTx{pool: s.pool, begin: beginView}
-	return unavailable(own.run(ctx, func() error { return fn(&txn{s: s, db: own}) }))
+	return callersDeadline(ctx, own.run(ctx, func() error { return fn(&txn{s: s, db: own}) }))
 }
 
 // Update implements coaching.Store. fn runs in one READ COMMITTED
@@ -120,6 +120,14 @@ func (s *Store) View(ctx context.Context, fn func(tx coaching.ReadTx) error) err
 // returned unchanged, except that an error saying the database could not
 // be reached also matches coaching.ErrUnavailable (the commit's answer may
 // have been lost: the transaction may have committed).
+//
+// Only the store's own failures are classified so: taking a connection,
+// BEGIN, COMMIT and the store's statements, and an error fn returns after
+// the store's connection broke under it. An error of fn's own making (a
+// request body cut short, a host's HTTP call: io.EOF, a net.Error) is
+// returned as it is, whatever it wraps. Nor is ctx's own end: once ctx is
+// done (a host's request deadline), the error matches ctx.Err() and never
+// coaching.ErrUnavailable — the caller gave up, the database did not fail.
 func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -140,10 +148,10 @@ func (s *Store) Update(ctx context.Context, fn func(tx coaching.Tx) error) error
 			return nil
 		})
 		if kerr != nil {
-			return errors.Join(err, fmt.Errorf("postgres: the access log could not keep a denial: %w", kerr))
+			return callersDeadline(ctx, errors.Join(err, fmt.Errorf("postgres: the access log could not keep a denial: %w", kerr)))
 		}
 	}
-	return unavailable(err)
+	return callersDeadline(ctx, err)
 }
 
 // Tx returns the store's view of a transaction the host owns, for the
@@ -311,6 +319,13 @@ func (o *ownTx) run(ctx context.Context, fn func() error) error {
 	err := fn()
 	done = true
 	if err != nil {
+		if o.conn != nil && o.conn.Conn().IsClosed() {
+			// The store's connection broke under fn (pgconn closes it on
+			// a network failure, a timeout, a FATAL from the server): the
+			// driver's error fn returned is the database's unavailability.
+			// With the connection sound, fn's error is fn's own.
+			err = unavailable(err)
+		}
 		o.rollback(ctx)
 		return err
 	}

@@ -53,11 +53,25 @@ func isUnavailable(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
+// callersDeadline returns err, except that once ctx is done an err
+// matching coaching.ErrUnavailable (a statement or a connection the
+// caller's deadline interrupted: pgconn reports a timeout) becomes ctx's
+// error: the caller's deadline is not the store's unavailability. The
+// database's error is kept in the text.
+func callersDeadline(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || !errors.Is(err, coaching.ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("postgres: %w (the database's error: %v)", ctx.Err(), err)
+}
+
 // acquireError is a failure to take a connection from the pool: every
-// one is unavailability (the pool closed, no connection could be made,
-// none free before the deadline) except the caller's own cancellation.
+// one is unavailability (the pool closed, no connection could be made)
+// except the end of the caller's ctx (cancelled, or its deadline passed
+// while no connection was free): that is the caller's.
 func acquireError(ctx context.Context, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		// The caller's own cancellation or deadline, not the store's.
 		return err
 	}
 	if errors.Is(err, coaching.ErrUnavailable) {

@@ -2,9 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -55,4 +60,50 @@ func TestTerminatedConnectionIsUnavailable(t *testing.T) {
 	err = store.Ping(cancelled)
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, coaching.ErrUnavailable), "a cancelled context is the caller's: %v", err)
+}
+
+// Only the store's own failures are unavailability: an error fn makes
+// itself is returned as it is, even when it wraps what a broken connection
+// would (io.EOF, io.ErrUnexpectedEOF, a net.Error, a deadline), so that a
+// request body cut short inside the transaction, or a host's HTTP call,
+// is not answered "store unavailable, try again" for a failure a retry
+// repeats. Nor is the caller's own deadline, even when it interrupts one
+// of the store's statements.
+func TestFnErrorsAndCallersDeadlineAreNotUnavailable(t *testing.T) {
+	s := newStore(t)
+	var v map[string]any
+	truncated := json.NewDecoder(strings.NewReader(`{"a":`)).Decode(&v) // io.ErrUnexpectedEOF
+	for name, fnErr := range map[string]error{
+		"a body cut short":          fmt.Errorf("decoding the body: %w", truncated),
+		"a host's HTTP call":        &url.Error{Op: "Get", URL: "http://hooks.example", Err: io.EOF},
+		"the caller's own deadline": fmt.Errorf("waiting: %w", context.DeadlineExceeded),
+	} {
+		err := s.Update(context.Background(), func(coaching.Tx) error { return fnErr })
+		assert.NotErrorIs(t, err, coaching.ErrUnavailable, "%s: %v", name, err)
+		assert.ErrorIs(t, err, fnErr, "%s: fn's error unchanged", name)
+		err = s.View(context.Background(), func(tx coaching.ReadTx) error {
+			if _, err := tx.Case(context.Background(), "none"); !errors.Is(err, coaching.ErrNotFound) {
+				return err
+			}
+			return fnErr // after a statement: the connection is sound
+		})
+		assert.NotErrorIs(t, err, coaching.ErrUnavailable, "view, %s: %v", name, err)
+		assert.ErrorIs(t, err, fnErr, "view, %s", name)
+	}
+
+	// A statement of the store's the caller's deadline ends (pgconn
+	// reports a timeout): the caller's, not the store's.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := s.Update(ctx, func(tx coaching.Tx) error {
+		if _, err := tx.Case(ctx, "none"); !errors.Is(err, coaching.ErrNotFound) {
+			return err
+		}
+		<-ctx.Done()
+		_, err := tx.Case(ctx, "none")
+		return err
+	})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, coaching.ErrUnavailable, "%v", err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
