@@ -206,17 +206,27 @@ func notFoundProblem(nf *coaching.NotFoundError) problem {
 }
 
 // authenticate establishes the actor of a signed-in request, within the
-// limits: while the client's address has no failed sign-on left its
-// credentials are not checked (429); a refused sign-on (401, or 400 for a
-// sign-on header) spends one; an actor with no request left in its bucket
-// is refused (429) before the route runs.
+// limits (see [Options].SignOnFailuresPerSecond). The client address's
+// bucket of failed sign-ons is spent before the credentials are verified:
+// a token is taken first, given back when they are accepted and kept when
+// they are refused (401, or 400 for a sign-on header), so that sign-ons
+// verified at once cannot together exceed the tokens left. With none left
+// the request is answered 429 unverified — unless the Authenticator
+// remembers its credentials ([RememberingAuthenticator]), which then cost
+// nothing worth limiting. An actor with no request left in its own
+// bucket is refused (429) before the route runs.
 func (h *Handler) authenticate(r *http.Request) (coaching.Actor, error) {
-	var ip string
+	var (
+		key     string
+		pending bool // a token of key's bucket is taken and not settled
+	)
 	if h.signOnRate != nil {
-		ip = h.clientIP(r)
-		if empty, wait := h.signOnRate.empty(ip, time.Now()); empty {
+		key = signOnKey(h.clientIP(r))
+		ok, wait := h.signOnRate.begin(key)
+		if !ok && !h.remembered(r) {
 			return coaching.Actor{}, &rateLimitedError{signOn: true, wait: wait}
 		}
+		pending = ok
 	}
 	actor, err := h.auth.Authenticate(r)
 	if err == nil {
@@ -224,10 +234,22 @@ func (h *Handler) authenticate(r *http.Request) (coaching.Actor, error) {
 			err = re
 		}
 	}
-	if err != nil {
-		if st := problemOf(err).Status; h.signOnRate != nil && (st == http.StatusUnauthorized || st == http.StatusBadRequest) {
-			h.signOnRate.allow(ip)
+	if h.signOnRate != nil {
+		st := 0
+		if err != nil {
+			st = problemOf(err).Status
 		}
+		failed := st == http.StatusUnauthorized || st == http.StatusBadRequest
+		switch {
+		case pending:
+			h.signOnRate.end(key, failed)
+		case failed:
+			// Remembered credentials the authenticator then refused (an
+			// expired token): a failure all the same.
+			h.signOnRate.spend(key)
+		}
+	}
+	if err != nil {
 		return coaching.Actor{}, err
 	}
 	if h.actorRate != nil {
@@ -236,6 +258,12 @@ func (h *Handler) authenticate(r *http.Request) (coaching.Actor, error) {
 		}
 	}
 	return actor, nil
+}
+
+// remembered reports whether the Authenticator remembers r's credentials.
+func (h *Handler) remembered(r *http.Request) bool {
+	ra, ok := h.auth.(RememberingAuthenticator)
+	return ok && ra.Remembered(r)
 }
 
 // handle adapts a route's handler: the actor from the Authenticator, the

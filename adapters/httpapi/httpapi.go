@@ -54,6 +54,27 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (coaching.Actor, error)
 }
 
+// RememberingAuthenticator is an [Authenticator] that remembers the
+// credentials it has verified (adapters/httpauth's OIDC remembers verified
+// tokens for OIDCOptions.VerifiedTokens; its development identities verify
+// nothing, so every acceptable request is as cheap as a remembered one).
+//
+// Remembered reports whether r carries credentials the authenticator has
+// verified and would accept again without verifying them: a memory lookup,
+// never a signature verification, a key fetch or any other I/O, with no
+// side effect. A true answer is not a sign-on: the handler still calls
+// Authenticate, whose answer decides. The handler asks only while r's
+// client address has no failed sign-on left ([Options].SignOnFailureBurst):
+// a remembered request is then served rather than answered 429, so that
+// one client's failures (a pupil behind a school's NAT, a proxy's
+// address) do not lock out the users of its address whose sign-on is
+// already established, while credentials not remembered from that address
+// are still refused unverified. It must be safe for concurrent use.
+type RememberingAuthenticator interface {
+	Authenticator
+	Remembered(r *http.Request) bool
+}
+
 // AuthenticatorFunc adapts a function to [Authenticator].
 type AuthenticatorFunc func(r *http.Request) (coaching.Actor, error)
 
@@ -131,10 +152,17 @@ type Options struct {
 	RateBurst     int
 	// SignOnFailuresPerSecond and SignOnFailureBurst are each client
 	// address's bucket of failed sign-ons (a 401, or a 400 for a sign-on
-	// header): each failure spends a token, and while none is left every
-	// signed-in request from the address is answered 429 with Retry-After
-	// without its credentials being checked, so that guessing tokens or
-	// gateway signatures is slow. Defaults
+	// header), so that guessing tokens or gateway signatures is slow and
+	// the CPU spent verifying forged ones is bounded. A token is taken
+	// before a request's credentials are verified and given back once they
+	// are accepted, so the sign-ons verified at once from an address never
+	// exceed the tokens left; while none is left, a signed-in request from
+	// the address is answered 429 with Retry-After without its credentials
+	// being checked — except credentials the Authenticator remembers
+	// ([RememberingAuthenticator]), which are served, so that one client's
+	// failures do not lock out the signed-in users sharing its address.
+	// An address is an IPv4 address (an IPv4-mapped IPv6 one counts as
+	// IPv4) or an IPv6 /64 network. Defaults
 	// [DefaultSignOnFailuresPerSecond] (1) and
 	// [DefaultSignOnFailureBurst] (10); negative turns the limit off.
 	SignOnFailuresPerSecond float64

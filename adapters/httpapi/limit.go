@@ -4,6 +4,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -48,6 +49,9 @@ type buckets struct {
 	mu      sync.Mutex
 	m       map[string]*rate.Limiter
 	sweepAt int
+	// pending counts, per key, the tokens taken by begin and not yet
+	// settled by end: sign-ons whose credentials are being verified.
+	pending map[string]int
 }
 
 // newBuckets returns the buckets for perSecond and burst as the options
@@ -62,7 +66,8 @@ func newBuckets(perSecond float64, burst int, defRate float64, defBurst int) *bu
 	if burst == 0 {
 		burst = defBurst
 	}
-	return &buckets{limit: rate.Limit(perSecond), burst: burst, m: map[string]*rate.Limiter{}, sweepAt: 1024}
+	return &buckets{limit: rate.Limit(perSecond), burst: burst, m: map[string]*rate.Limiter{}, sweepAt: 1024,
+		pending: map[string]int{}}
 }
 
 // get returns key's bucket, creating it (full) when there is none.
@@ -113,21 +118,54 @@ func (b *buckets) allow(key string) (bool, time.Duration) {
 	return false, b.wait(lim, now)
 }
 
-// empty reports, without spending, whether key's bucket has no token
-// left, and how long until it has one.
-func (b *buckets) empty(key string, now time.Time) (bool, time.Duration) {
+// begin takes a token of key's bucket for an outcome not yet known (a
+// sign-on whose credentials are about to be verified): it counts against
+// the bucket until end settles it, so that requests verified at once can
+// never together exceed the tokens left. When no token is left (spent, or
+// taken by sign-ons still being verified) it returns false and how long
+// until one is.
+func (b *buckets) begin(key string) (bool, time.Duration) {
+	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	lim := b.m[key]
-	if lim == nil || lim.TokensAt(now) >= 1 {
-		return false, 0
+	lim := b.get(key, now)
+	if lim.TokensAt(now)-float64(b.pending[key]) < 1 {
+		return false, b.waitFor(lim, now, 1+float64(b.pending[key]))
 	}
-	return true, b.wait(lim, now)
+	b.pending[key]++
+	return true, 0
+}
+
+// end settles a token begin took: spent when spend (a failed sign-on),
+// given back otherwise.
+func (b *buckets) end(key string, spend bool) {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending[key]--; b.pending[key] <= 0 {
+		delete(b.pending, key)
+	}
+	if spend {
+		b.get(key, now).AllowN(now, 1)
+	}
+}
+
+// spend spends a token of key's bucket if one is left.
+func (b *buckets) spend(key string) {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.get(key, now).AllowN(now, 1)
 }
 
 // wait is how long until lim has a whole token again.
 func (b *buckets) wait(lim *rate.Limiter, now time.Time) time.Duration {
-	need := 1 - lim.TokensAt(now)
+	return b.waitFor(lim, now, 1)
+}
+
+// waitFor is how long until lim has tokens tokens.
+func (b *buckets) waitFor(lim *rate.Limiter, now time.Time, tokens float64) time.Duration {
+	need := tokens - lim.TokensAt(now)
 	if need <= 0 || b.limit <= 0 {
 		return time.Second
 	}
@@ -150,6 +188,23 @@ func retryAfterSeconds(d time.Duration) int {
 // two actors.
 func actorKey(a coaching.Actor) string {
 	return string(a.Organisation) + "\x00" + a.ID
+}
+
+// signOnKey keys the failed sign-ons of a client address: an IPv4
+// address as it is (an IPv4-mapped IPv6 one as its IPv4 address), an IPv6
+// address by its /64 (one subscriber's or host's network: a client that
+// holds one has 2^64 addresses to rotate through), and anything else
+// ([Options].ClientIP may return what it likes) as it is.
+func signOnKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
 }
 
 // remoteIP is the default Options.ClientIP: the address of the connection's

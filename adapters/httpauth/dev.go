@@ -42,6 +42,15 @@ func NewDevIdentities(opts *DevOptions) *DevIdentities {
 
 var devSingle = map[string]bool{HeaderActorID: true, HeaderOrganisation: true, HeaderSelf: true}
 
+// Remembered reports whether Authenticate accepts r: development
+// identities verify nothing, so an acceptable request costs what a
+// remembered one does. It implements adapters/httpapi's
+// RememberingAuthenticator.
+func (d *DevIdentities) Remembered(r *http.Request) bool {
+	_, err := d.Authenticate(r)
+	return err == nil
+}
+
 // Authenticate returns the actor the headers state, or an [*Error].
 func (d *DevIdentities) Authenticate(r *http.Request) (coaching.Actor, error) {
 	if e := refuseDuplicates(r, devSingle, append(IdentityHeaders, HeaderPurpose)...); e != nil {

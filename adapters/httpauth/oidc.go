@@ -308,6 +308,21 @@ func (a *OIDC) Authenticate(r *http.Request) (coaching.Actor, error) {
 	return actor, nil
 }
 
+// Remembered reports whether r's bearer token is one a recent
+// Authenticate verified and remembers (OIDCOptions.VerifiedTokens), under
+// a key still held: a digest and a map lookup, no verification, no fetch.
+// It implements adapters/httpapi's RememberingAuthenticator, whose handler
+// serves such a request from an address whose failed sign-ons are spent.
+// Authenticate still decides (the token may have expired since).
+func (a *OIDC) Remembered(r *http.Request) bool {
+	raw, ok := bearer(r.Header.Get("Authorization"))
+	if !ok {
+		return false
+	}
+	_, kid, ok := a.verified.get(tokenKey(raw))
+	return ok && a.keys.holds(kid)
+}
+
 func (a *OIDC) authenticate(r *http.Request) (coaching.Actor, *Error) {
 	if e := refusePresent(r, IdentityHeaders...); e != nil {
 		return coaching.Actor{}, e
