@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,16 +61,106 @@ func (h *Handler) openAPIDoc(*http.Request, coaching.Actor) (int, any, error) {
 }
 
 // enrol: POST /enrolments with coaching.EnrolParams as JSON.
+//
+// An Idempotency-Key makes the enrolment safe to repeat (after a 503 whose
+// commit may have gone through, a lost answer): the key decides the new
+// case's id (enrolmentCaseID), so a repeat cannot open a second case.
+// When the key's case exists (looked for first, and again when the
+// enrolment is refused as a duplicate: two repeats at once), it is the
+// answer: 200 instead of 201, the case as it is now — provided it is of
+// the model and participant the repeat names; otherwise the key was used
+// for another enrolment (422 idempotency-key-reused). A body that names
+// its case_id needs no key (a repeat is a 409 duplicate) and may not have
+// one: the two would disagree about the case's id.
 func (h *Handler) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
 	var p coaching.EnrolParams
 	if err := decodeBody(r, &p); err != nil {
 		return 0, nil, err
 	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if key != "" {
+		if p.CaseID != "" {
+			return 0, nil, &coaching.ValidationError{Subject: "enrolment", Problems: []coaching.FieldProblem{{Field: "case_id",
+				Message: "give either case_id or an Idempotency-Key header, not both: a repeat of an enrolment with a case_id is answered 409 (the case exists)"}}}
+		}
+		p.CaseID = enrolmentCaseID(a, key)
+		if st, c, ok, err := h.enrolmentRepeated(r, a, p); ok {
+			return st, c, err
+		}
+	}
 	c, err := h.eng.Enrol(r.Context(), a, p)
+	if key != "" && errors.Is(err, coaching.ErrDuplicate) {
+		// The case, or a participant id the body gives, exists: the
+		// first attempt may have committed meanwhile.
+		if st, c, ok, err := h.enrolmentRepeated(r, a, p); ok {
+			return st, c, err
+		}
+	}
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, c, nil
+}
+
+// enrolmentRepeated answers an enrolment whose Idempotency-Key's case
+// exists (ok): that case if the repeat names its model and participant,
+// else the key's mismatch. ok is false when the key's case is not there
+// (or cannot be shown to its enroller: a policy that lets them enrol but
+// not read; the enrolment then proceeds and answers as it would).
+func (h *Handler) enrolmentRepeated(r *http.Request, a coaching.Actor, p coaching.EnrolParams) (int, any, bool, error) {
+	c, err := h.eng.Case(r.Context(), a, p.CaseID)
+	switch {
+	case errors.Is(err, coaching.ErrForbidden) || errors.Is(err, coaching.ErrNotFound):
+		return 0, nil, false, nil
+	case err != nil:
+		return 0, nil, true, err
+	}
+	participant := p.ExistingParticipant
+	if participant == "" {
+		participant = p.Participant.ID
+	}
+	if c.Model != p.Model || (participant != "" && c.ParticipantID != participant) {
+		return 0, nil, true, fmt.Errorf("%w: this Idempotency-Key was used for an enrolment of another model or participant (case %q)",
+			coaching.ErrIdempotencyMismatch, c.ID)
+	}
+	return http.StatusOK, c, true, nil
+}
+
+// idempotencyKey reads the Idempotency-Key header: at most 200 characters
+// of printable ASCII, given once ("" when absent).
+func idempotencyKey(r *http.Request) (string, error) {
+	vs := r.Header.Values("Idempotency-Key")
+	if len(vs) == 0 {
+		return "", nil
+	}
+	bad := func(reason string) error {
+		return &coaching.ValidationError{Subject: "request", Problems: []coaching.FieldProblem{{Field: "Idempotency-Key", Message: reason}}}
+	}
+	if len(vs) > 1 {
+		return "", bad("must be given once")
+	}
+	k := vs[0]
+	if k == "" || len(k) > 200 {
+		return "", bad("must be 1 to 200 characters")
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return "", bad("must be printable ASCII")
+		}
+	}
+	return k, nil
+}
+
+// enrolmentCaseID is the id of the case an enrolment under key opens: the
+// organisation's id and a colon (as a host-given case id), then a digest
+// of the enrolling actor and the key, so that two actors' keys never meet
+// and the id reveals neither.
+func enrolmentCaseID(a coaching.Actor, key string) coaching.CaseID {
+	sum := sha256.Sum256([]byte(string(a.Organisation) + "\x00" + a.ID + "\x00" + key))
+	return coaching.CaseID(string(a.Organisation) + ":enrolment-" + hex.EncodeToString(sum[:16]))
 }
 
 // importStudents: POST /imports?model=…&strict=true&team_role=… with a CSV
@@ -89,7 +181,7 @@ func (h *Handler) importStudents(r *http.Request, a coaching.Actor) (int, any, e
 	if role := importerTeamRole(a, q.Get("team_role")); role != "" {
 		opts.Team = []coaching.TeamMember{{ActorID: a.ID, Role: role, Name: a.ID}}
 	}
-	rep, err := sis.Import(r.Context(), h.eng, a, r.Body, opts)
+	rep, err := sis.Import(r.Context(), h.eng, a, bodyReader{r.Body}, opts)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -98,6 +98,7 @@ func problemOf(err error) problem {
 		re   *reservedError
 		mbe  *http.MaxBytesError
 		ae   *httpauth.Error
+		bre  *bodyReadError
 		rl   *rateLimitedError
 		nr   *notReadyError
 	)
@@ -127,6 +128,9 @@ func problemOf(err error) problem {
 	case errors.As(err, &re):
 		return problem{Type: problemBase + "reserved-identity", Title: "Reserved identity", Status: http.StatusBadRequest,
 			Detail: "the sign-on gave " + re.Error()}
+	case errors.As(err, &bre):
+		return problem{Type: problemBase + "incomplete-body", Title: "Incomplete request body", Status: http.StatusBadRequest,
+			Detail: bre.Error()}
 	case errors.As(err, &body):
 		return problem{Type: problemBase + "invalid", Title: "The request body is not valid", Status: http.StatusUnprocessableEntity,
 			Detail: body.Error(), Errors: body.problems}
@@ -189,8 +193,9 @@ func problemOf(err error) problem {
 		// Last: a denial or a conflict that also failed to write its
 		// access-log entry is still that answer. The store's error (it may
 		// name a host) goes to the log only; the handler sets Retry-After.
+		// The handler words the detail for the route (unavailableDetail).
 		return problem{Type: problemBase + "store-unavailable", Title: "Store unavailable", Status: http.StatusServiceUnavailable,
-			Detail: "the data store cannot be reached; try again later (with the same Idempotency-Key)"}
+			Detail: "the data store cannot be reached; try again later"}
 	}
 	return problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
 		Detail: "the request failed; the server log has the details"}
@@ -296,6 +301,12 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			}
 			if p.Type == problemBase+"store-unavailable" {
 				p.retryAfter = h.retryAfter
+				p.Detail = unavailableDetail(rt)
+			}
+			if p.Status == http.StatusServiceUnavailable && p.retryAfter <= 0 && p.Type != problemBase+"not-ready" {
+				// Every 503 but /readyz's says when to try again (an
+				// authenticator's that gave no time: the store's).
+				p.retryAfter = h.retryAfter
 			}
 			if p.retryAfter > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(p.retryAfter)))
@@ -332,6 +343,29 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 			writeJSON(w, status, "application/json", body)
 		}
 	}
+}
+
+// unavailableDetail is the detail of a 503 store-unavailable on rt: what
+// a client may safely do, which depends on the route. A read is repeated
+// as it is. A write may or may not have taken effect (a commit whose
+// answer was lost): an event and an enrolment are repeated with the same
+// Idempotency-Key (an enrolment: or the same case_id, answered 409 if it
+// was made), which is answered from the first attempt if it took effect;
+// the other writes take no key, so their current state is read first.
+func unavailableDetail(rt route) string {
+	switch {
+	case rt.method == "GET":
+		return "the data store cannot be reached; try again later"
+	case rt.method == "POST" && rt.pattern == "/cases/{case}/events/{event}":
+		return "the data store cannot be reached and the event may or may not have been recorded; " +
+			"repeat it later with the same Idempotency-Key, which is answered from the first attempt if it was"
+	case rt.method == "POST" && rt.pattern == "/enrolments":
+		return "the data store cannot be reached and the enrolment may or may not have been made; " +
+			"repeat it later with the same Idempotency-Key, which is answered with its case if it was " +
+			"(or with the same case_id: answered 409 if it was)"
+	}
+	return "the data store cannot be reached and the request may or may not have taken effect; " +
+		"read the current state before repeating it (this route takes no Idempotency-Key)"
 }
 
 // rawBody is a response written as is.
@@ -482,6 +516,36 @@ func ifMatch(r *http.Request) (int64, error) {
 	}
 	return n, nil
 }
+
+// bodyReader marks the failures of reading a request body (the client cut
+// the upload short: io.ErrUnexpectedEOF; its connection failed) as a
+// [*bodyReadError], so that a consumer reading it as a stream (an
+// import's CSV) reports the client's failure as such, not as the server's.
+// The end of the body (io.EOF) and a body over the size limit
+// (*http.MaxBytesError) are returned as they are.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	if err != nil && err != io.EOF && !errors.As(err, &mbe) {
+		err = &bodyReadError{err: err}
+	}
+	return n, err
+}
+
+// bodyReadError is a request body that could not be read to its end
+// (400): the client's doing, never the server's failure.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string {
+	if errors.Is(e.err, io.ErrUnexpectedEOF) {
+		return "the request body ended before it was complete (the upload was cut short); send it again"
+	}
+	return "the request body could not be read to its end; send it again"
+}
+
+func (e *bodyReadError) Unwrap() error { return e.err }
 
 // readAll reads the (size-limited) request body.
 func readAll(r *http.Request) ([]byte, error) {

@@ -131,9 +131,14 @@ type Options struct {
 	// cannot be reached (an error matching coaching.ErrUnavailable;
 	// problem type store-unavailable). Default [DefaultRetryAfter] (5s).
 	// Such a request may or may not have taken effect (a commit whose
-	// answer was lost): a client repeats a POST of an event with the same
-	// Idempotency-Key, which the engine answers with the first outcome
-	// instead of firing twice.
+	// answer was lost), and the problem's detail says how to repeat it on
+	// its route: a POST of an event or of an enrolment with the same
+	// Idempotency-Key, answered with the first outcome (an enrolment: the
+	// case it opened, 200) instead of acting twice; an enrolment given a
+	// case_id with the same case_id (409 if it was made); for the other
+	// writes, which take no key, after reading the current state. Every
+	// 503 of a route carries a Retry-After: an authenticator's that gives
+	// none has this one too.
 	RetryAfter time.Duration
 	// MaxConcurrent caps the requests served at once (GET /healthz
 	// excepted); one more is answered 503 (problem type overloaded) with
