@@ -222,16 +222,28 @@ func notFoundProblem(nf *coaching.NotFoundError) problem {
 // bucket is refused (429) before the route runs.
 func (h *Handler) authenticate(r *http.Request) (coaching.Actor, error) {
 	var (
-		key     string
-		pending bool // a token of key's bucket is taken and not settled
+		key    string
+		failed bool // a refused sign-on (401, or 400 for a sign-on header)
 	)
 	if h.signOnRate != nil {
 		key = signOnKey(h.clientIP(r))
 		ok, wait := h.signOnRate.begin(key)
-		if !ok && !h.remembered(r) {
+		switch {
+		case ok:
+			// Settled however Authenticate ends (a panic included: the
+			// token is given back rather than held for ever).
+			defer func() { h.signOnRate.end(key, failed) }()
+		case h.remembered(r):
+			defer func() {
+				if failed {
+					// Remembered credentials the authenticator then
+					// refused (an expired token): a failure all the same.
+					h.signOnRate.spend(key)
+				}
+			}()
+		default:
 			return coaching.Actor{}, &rateLimitedError{signOn: true, wait: wait}
 		}
-		pending = ok
 	}
 	actor, err := h.auth.Authenticate(r)
 	if err == nil {
@@ -239,22 +251,9 @@ func (h *Handler) authenticate(r *http.Request) (coaching.Actor, error) {
 			err = re
 		}
 	}
-	if h.signOnRate != nil {
-		st := 0
-		if err != nil {
-			st = problemOf(err).Status
-		}
-		failed := st == http.StatusUnauthorized || st == http.StatusBadRequest
-		switch {
-		case pending:
-			h.signOnRate.end(key, failed)
-		case failed:
-			// Remembered credentials the authenticator then refused (an
-			// expired token): a failure all the same.
-			h.signOnRate.spend(key)
-		}
-	}
 	if err != nil {
+		st := problemOf(err).Status
+		failed = st == http.StatusUnauthorized || st == http.StatusBadRequest
 		return coaching.Actor{}, err
 	}
 	if h.actorRate != nil {
