@@ -86,7 +86,7 @@ func (h *Handler) enrol(r *http.Request, a coaching.Actor) (int, any, error) {
 			return 0, nil, &coaching.ValidationError{Subject: "enrolment", Problems: []coaching.FieldProblem{{Field: "case_id",
 				Message: "give either case_id or an Idempotency-Key header, not both: a repeat of an enrolment with a case_id is answered 409 (the case exists)"}}}
 		}
-		p.CaseID = enrolmentCaseID(a, key)
+		p.CaseID = enrolmentCaseID(a, p, key)
 		if st, c, ok, err := h.enrolmentRepeated(r, a, p); ok {
 			return st, c, err
 		}
@@ -154,13 +154,17 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return k, nil
 }
 
-// enrolmentCaseID is the id of the case an enrolment under key opens: the
-// organisation's id and a colon (as a host-given case id), then a digest
-// of the enrolling actor and the key, so that two actors' keys never meet
-// and the id reveals neither.
-func enrolmentCaseID(a coaching.Actor, key string) coaching.CaseID {
+// enrolmentCaseID is the id of the case p opens under key: a host-given
+// case id (coaching.OrganisationCaseID: the case's organisation, a colon)
+// whose own part is a digest of the enrolling actor and the key, so that
+// two actors' keys never meet and the id reveals neither.
+func enrolmentCaseID(a coaching.Actor, p coaching.EnrolParams, key string) coaching.CaseID {
+	org := a.Organisation // the organisation of an existing participant's case
+	if p.ExistingParticipant == "" {
+		org = p.Participant.Organisation
+	}
 	sum := sha256.Sum256([]byte(string(a.Organisation) + "\x00" + a.ID + "\x00" + key))
-	return coaching.CaseID(string(a.Organisation) + ":enrolment-" + hex.EncodeToString(sum[:16]))
+	return coaching.OrganisationCaseID(org, "enrolment-"+hex.EncodeToString(sum[:16]))
 }
 
 // importStudents: POST /imports?model=…&strict=true&team_role=… with a CSV
