@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -272,6 +273,32 @@ func (h *Handler) remembered(r *http.Request) bool {
 
 // handle adapts a route's handler: the actor from the Authenticator, the
 // result as JSON, an error as problem details.
+// statusClientClosed is the status the request log gives a request its
+// client abandoned (nginx's 499): nobody reads an answer to it.
+const statusClientClosed = 499
+
+// requestContextEnded answers a request that failed because its own
+// context ended, which is neither the request's fault nor a bug, so never
+// a 500 logged as an error: a client that went away gets nothing (499 in
+// the request log, an Info line); a deadline the host set on the request
+// (a timeout middleware, http.TimeoutHandler) a 503 timeout with
+// Retry-After and the route's advice on repeating it, logged at Warn.
+func (h *Handler) requestContextEnded(w http.ResponseWriter, r *http.Request, rt route, ctxErr, err error) {
+	id := RequestID(r.Context())
+	if errors.Is(ctxErr, context.Canceled) {
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request abandoned by the client", slog.String("request_id", id),
+			slog.String("method", r.Method), slog.String("route", r.Pattern))
+		w.WriteHeader(statusClientClosed)
+		return
+	}
+	h.log.LogAttrs(r.Context(), slog.LevelWarn, "request deadline passed", slog.String("request_id", id),
+		slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Any("error", err))
+	p := problem{Type: problemBase + "timeout", Title: "Timed out", Status: http.StatusServiceUnavailable,
+		Detail: "the request's deadline passed before it was served; " + unavailableAdvice(rt), Instance: instanceOf(r), RequestID: id}
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(h.retryAfter)))
+	writeJSON(w, p.Status, "application/problem+json", p)
+}
+
 func (h *Handler) handle(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
@@ -285,6 +312,10 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 		status, body := http.StatusOK, any(nil)
 		if err == nil {
 			status, body, err = rt.handler(r, actor)
+		}
+		if ctxErr := r.Context().Err(); err != nil && ctxErr != nil && errors.Is(err, ctxErr) {
+			h.requestContextEnded(w, r, rt, ctxErr, err)
+			return
 		}
 		if err != nil {
 			p := problemOf(err)
@@ -352,18 +383,27 @@ func (h *Handler) handle(rt route) http.HandlerFunc {
 // was made), which is answered from the first attempt if it took effect;
 // the other writes take no key, so their current state is read first.
 func unavailableDetail(rt route) string {
+	if rt.method == "GET" {
+		return "the data store cannot be reached; " + unavailableAdvice(rt)
+	}
+	return "the data store cannot be reached and " + unavailableAdvice(rt)
+}
+
+// unavailableAdvice says whether a request that failed on rt may have
+// taken effect, and how to repeat it safely.
+func unavailableAdvice(rt route) string {
 	switch {
 	case rt.method == "GET":
-		return "the data store cannot be reached; try again later"
+		return "try again later"
 	case rt.method == "POST" && rt.pattern == "/cases/{case}/events/{event}":
-		return "the data store cannot be reached and the event may or may not have been recorded; " +
+		return "the event may or may not have been recorded; " +
 			"repeat it later with the same Idempotency-Key, which is answered from the first attempt if it was"
 	case rt.method == "POST" && rt.pattern == "/enrolments":
-		return "the data store cannot be reached and the enrolment may or may not have been made; " +
+		return "the enrolment may or may not have been made; " +
 			"repeat it later with the same Idempotency-Key, which is answered with its case if it was " +
 			"(or with the same case_id: answered 409 if it was)"
 	}
-	return "the data store cannot be reached and the request may or may not have taken effect; " +
+	return "the request may or may not have taken effect; " +
 		"read the current state before repeating it (this route takes no Idempotency-Key)"
 }
 
