@@ -427,6 +427,8 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 		b = e.buf.Bytes()
 	}
 	w.Header().Set("Content-Type", contentType)
+	// Known: the answer goes out in one piece, not chunked.
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
