@@ -95,7 +95,7 @@ func (ch *CaseChange) saveDocument(dc DocumentChange, feature bool) (Document, e
 	}
 	fam := e.documentKind(dc.Kind)
 	if !feature && fam != nil && fam.Reserved {
-		pr.add("kind", "kinds starting %s are kept by the feature that registered them: use its commands", fam.Prefix)
+		pr.add("kind", "documents of %s are kept by the feature that registered them: use its commands", fam.describe())
 	}
 	switch {
 	case len(dc.Data) == 0:

@@ -583,6 +583,9 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 	if opts == nil {
 		opts = &noFireOptions
 	}
+	if err := e.screenFor(ctx, actor, OpFireEvent); err != nil {
+		return nil, err
+	}
 	p := plans.Get().(*plan)
 	p.in = fireInput{e: e, ctx: ctx, id: id, event: event, opts: opts}
 	p.t.Actor = actor

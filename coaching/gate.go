@@ -42,9 +42,14 @@ func (e *Engine) authorizeIn(ctx context.Context, tx ReadTx, req *Request, actor
 	if d, ok := screenActor(actor); !ok {
 		return req, d, e.deny(req, d)
 	}
-	if len(actor.Purpose) > maxPurposeBytes {
-		// The purpose goes into the access log: bound it.
-		return nil, Decision{}, &ValidationError{Subject: "actor", Problems: []FieldProblem{{Field: "purpose", Message: fmt.Sprintf("the actor's purpose is at most %d bytes", maxPurposeBytes)}}}
+	if len(actor.Purpose) > MaxPurposeBytes {
+		// Every engine call refuses such an actor with a *ValidationError
+		// before it loads anything (screen), so that the answer cannot
+		// depend on whether an id exists. This is the backstop of a path
+		// that did not: a denial, which deny answers like a missing id
+		// when the target is another organisation's.
+		d := Deny(RuleActorIdentity, "the actor's purpose is at most %d bytes", MaxPurposeBytes)
+		return req, d, e.deny(req, d)
 	}
 	if c != nil {
 		pid, req.Organisation = c.ParticipantID, c.Organisation
@@ -85,9 +90,16 @@ func (e *Engine) authorizeIn(ctx context.Context, tx ReadTx, req *Request, actor
 	return req, d, nil
 }
 
-// maxPurposeBytes bounds the actor's id and purpose, which the access log
-// keeps.
-const maxPurposeBytes = 1000
+// MaxPurposeBytes bounds the actor's id and [Actor.Purpose], which the
+// access log keeps. An engine call refuses an actor whose purpose is
+// longer with a *ValidationError (field "purpose") before it reads any
+// case or participant, so the refusal is the same whether the id asked
+// about exists, is another organisation's or is missing. Authenticators
+// (adapters/httpauth) refuse a longer X-Purpose header with 400 first.
+const MaxPurposeBytes = MaxAccessTextBytes
+
+// maxPurposeBytes is MaxPurposeBytes, the bound of the actor's id too.
+const maxPurposeBytes = MaxPurposeBytes
 
 // screenActor refuses, before any policy is asked, an actor that no policy
 // may allow: one without an id, one whose id is not text (invalid UTF-8,
@@ -140,13 +152,36 @@ func printableASCII(s string) bool {
 // screen refuses an unusable or forged actor (see screenActor) before a
 // command looks at its input; the refusal is written to the access log
 // through run, like every other denial.
+//
+// Then it refuses an actor whose purpose is longer than [MaxPurposeBytes]
+// with a *ValidationError. Every path that loads a case or a participant
+// for an actor screens it first, so that neither refusal can depend on
+// whether the id exists (an oracle of another organisation's ids).
 func (e *Engine) screen(run txRunner, actor Actor, op Operation) error {
 	d, ok := screenActor(actor)
 	if ok {
-		return nil
+		return checkPurpose(actor)
 	}
 	req := &Request{Actor: actor, Operation: op, Organisation: actor.Organisation, Today: DateOf(e.clock.Now())}
 	return run(func(Tx) error { return e.deny(req, d) })
+}
+
+// screenFor is screen in a transaction of the engine's (e.run(ctx)),
+// made only when the actor is refused: Fire screens every command.
+func (e *Engine) screenFor(ctx context.Context, actor Actor, op Operation) error {
+	if _, ok := screenActor(actor); ok {
+		return checkPurpose(actor)
+	}
+	return e.screen(e.run(ctx), actor, op)
+}
+
+// checkPurpose refuses an actor whose purpose is longer than
+// MaxPurposeBytes: the purpose goes into the access log.
+func checkPurpose(a Actor) error {
+	if len(a.Purpose) <= MaxPurposeBytes {
+		return nil
+	}
+	return &ValidationError{Subject: "actor", Problems: []FieldProblem{{Field: "purpose", Message: fmt.Sprintf("the actor's purpose is at most %d bytes", MaxPurposeBytes)}}}
 }
 
 // admit starts an engine call that runs the caller's function in the
@@ -284,6 +319,9 @@ func joinLogFailure(err, lerr error) error {
 // in a write transaction that appends the entry with the read, so no
 // logged read happens without its entry.
 func (e *Engine) readCase(ctx context.Context, actor Actor, op Operation, id CaseID, fn func(tx ReadTx, c *Case) error) error {
+	if err := e.screenFor(ctx, actor, op); err != nil {
+		return err
+	}
 	return e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
 		c, err := tx.Case(ctx, id)
 		if err != nil {
@@ -321,6 +359,9 @@ func (e *Engine) readAs(ctx context.Context, op Operation, fn func(tx ReadTx, lo
 // than on one case, in a transaction of its own. org is empty for a
 // funder's aggregate across organisations.
 func (e *Engine) authorizeOrganisation(ctx context.Context, actor Actor, op Operation, org OrganisationID) error {
+	if err := e.screenFor(ctx, actor, op); err != nil {
+		return err
+	}
 	return e.readAs(ctx, op, func(tx ReadTx, log func(*Request, Decision, string) error) error {
 		req, d, err := e.authorize(ctx, tx, actor, op, nil, "", org, nil)
 		if err != nil {

@@ -24,7 +24,8 @@ import (
 // its kinds.
 
 // DocumentKind declares a family of case documents — every document kind
-// that begins with Prefix — that a feature keeps and the policy guards.
+// that begins with Prefix, or (Exact) the one kind Prefix names — that a
+// feature keeps and the policy guards.
 // The kernel then shows what concerns one of them exactly as the document
 // is shown:
 //
@@ -58,8 +59,13 @@ import (
 // family covers).
 type DocumentKind struct {
 	// Prefix names the family: a lower-case identifier ending in "_"
-	// ("referral_").
+	// ("referral_"), or with Exact the family's one kind.
 	Prefix string
+	// Exact makes the family the one document kind Prefix names (a
+	// lower-case identifier that does not end in "_"), for a feature that
+	// keeps one document per case: the HOKS, kind "hoks"
+	// (hoks.Documents()).
+	Exact bool
 	// Guard is the operation the policy is asked before an actor learns
 	// that a document of the family exists (e.g. OpReadReferral); one the
 	// policy knows. Required.
@@ -119,14 +125,17 @@ func documentKinds(in []DocumentKind) ([]DocumentKind, error) {
 	out := []DocumentKind{welfareDocuments}
 	for i, d := range in {
 		field := fmt.Sprintf("Options.Documents[%d]", i)
-		if !strings.HasSuffix(d.Prefix, "_") || !validName(d.Prefix) {
+		switch {
+		case d.Exact && (strings.HasSuffix(d.Prefix, "_") || !validName(d.Prefix)):
+			return nil, fmt.Errorf("valmennus: New: %s.Prefix of an Exact family must be a lower-case identifier (the document kind) not ending in \"_\", got %q", field, d.Prefix)
+		case !d.Exact && (!strings.HasSuffix(d.Prefix, "_") || !validName(d.Prefix)):
 			return nil, fmt.Errorf("valmennus: New: %s.Prefix must be a lower-case identifier ending in \"_\", got %q", field, d.Prefix)
 		}
 		if d.Guard == "" {
 			return nil, fmt.Errorf("valmennus: New: %s.Guard is empty: name the operation that guards %s documents", field, d.Prefix)
 		}
 		for _, o := range out {
-			if strings.HasPrefix(d.Prefix, o.Prefix) || strings.HasPrefix(o.Prefix, d.Prefix) {
+			if overlap(&d, &o) {
 				return nil, fmt.Errorf("valmennus: New: %s.Prefix %q overlaps the document kinds %q", field, d.Prefix, o.Prefix)
 			}
 		}
@@ -146,10 +155,40 @@ func documentKinds(in []DocumentKind) ([]DocumentKind, error) {
 	return out, nil
 }
 
+// overlap reports whether some document kind would belong to both
+// families a and b.
+func overlap(a, b *DocumentKind) bool {
+	switch {
+	case a.Exact && b.Exact:
+		return a.Prefix == b.Prefix
+	case a.Exact:
+		return strings.HasPrefix(a.Prefix, b.Prefix)
+	case b.Exact:
+		return strings.HasPrefix(b.Prefix, a.Prefix)
+	}
+	return strings.HasPrefix(a.Prefix, b.Prefix) || strings.HasPrefix(b.Prefix, a.Prefix)
+}
+
+// holds reports whether document kind belongs to the family.
+func (d *DocumentKind) holds(kind string) bool {
+	if d.Exact {
+		return kind == d.Prefix
+	}
+	return strings.HasPrefix(kind, d.Prefix)
+}
+
+// describe names the family's kinds in a message.
+func (d *DocumentKind) describe() string {
+	if d.Exact {
+		return "the kind " + d.Prefix
+	}
+	return "kinds starting " + d.Prefix
+}
+
 // documentKind returns the family document kind belongs to, or nil.
 func (e *Engine) documentKind(kind string) *DocumentKind {
 	for i := range e.docs {
-		if strings.HasPrefix(kind, e.docs[i].Prefix) {
+		if e.docs[i].holds(kind) {
 			return &e.docs[i]
 		}
 	}

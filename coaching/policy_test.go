@@ -75,7 +75,7 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 	now := policyToday
 	key := coaching.NewSystemKey()
 	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{policyModel(t)},
-		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: referral.Documents(), SystemKey: key})
+		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: append(referral.Documents(), hoks.Documents()...), SystemKey: key})
 	require.NoError(t, err)
 	plans, err := hoks.NewService(eng)
 	require.NoError(t, err)

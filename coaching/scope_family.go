@@ -60,8 +60,16 @@ func (s *Scope) NoticeDocument(n Notice) (DocumentKind, bool) {
 // (and a guarded kind the actor may not read back), so that a feature
 // stores its document together with a change of the participant
 // ([ParticipantChange.EachCase]) in one transaction — an approved change
-// of contact details and the participant it changes. Which actor may
-// write which document is the feature's to decide.
+// of contact details and the participant it changes —, or a feature that
+// decides who may write its document by the operation it opens the
+// change under (hoks: change_hoks, approve_hoks) stores it in that
+// change. Which actor may write which document is the feature's to
+// decide. A kind no registered family covers is an error (the host did
+// not pass the feature's kinds in Options.Documents): a feature's
+// document is never written unguarded.
 func (ch *CaseChange) SaveFeatureDocument(dc DocumentChange) (Document, error) {
+	if validName(dc.Kind) && ch.e.documentKind(dc.Kind) == nil {
+		return Document{}, errUnguarded(dc.Kind)
+	}
 	return ch.saveDocument(dc, true)
 }

@@ -17,7 +17,8 @@ func ExampleService() {
 	ctx := context.Background()
 	now := time.Date(2024, 4, 2, 10, 0, 0, 0, coaching.Helsinki)
 	eng, _ := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
-		Clock: coaching.ClockFunc(func() time.Time { return now })})
+		Documents: hoks.Documents(), // the plan is written only through the Service
+		Clock:     coaching.ClockFunc(func() time.Time { return now })})
 	tutor := coaching.Actor{ID: "tutor-1", Roles: []coaching.Role{coaching.RolePersonalTutor}}
 	c, _ := eng.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, CaseID: "case-1", Participant: coaching.Participant{
 		GivenNames: "Aino", FamilyName: "Virtanen", BirthDate: coaching.NewDate(2007, 9, 1), Language: coaching.Finnish,

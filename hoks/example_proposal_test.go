@@ -19,7 +19,7 @@ func ExampleService_AcceptProposal() {
 	now := time.Date(2024, 4, 2, 10, 0, 0, 0, coaching.Helsinki)
 	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
 		Clock:     coaching.ClockFunc(func() time.Time { return now }),
-		Documents: hoks.ProposalDocuments(), // proposals, comments and staff notes: private families
+		Documents: hoks.Documents(), // the plan (reserved), proposals, comments and staff notes (private)
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -14,6 +14,27 @@ import (
 // [coaching.Document].
 const DocumentKind = "hoks"
 
+// Documents returns the document families of the hoks package, for
+// coaching.Options.Documents: the plan itself and the student's proposals,
+// comments and the staff's notes on them (see [ProposalDocuments]).
+//
+// The plan's family (kind [DocumentKind], exact) is reserved: only the
+// [Service]'s commands write a version — under the policy's change_hoks
+// (drafts, changes) and approve_hoks (approval and the lifecycle) —, so
+// an actor the policy allows change_case (a workplace instructor on the
+// team) cannot save or approve a plan through Engine.ChangeCase and
+// CaseChange.SaveDocument, which refuse the kind. It is guarded by
+// read_hoks_summary, which the default policy allows everyone who reads
+// the plan or its summary: the plan's versions, and the audit entries and
+// notices written with them, are shown only to an actor allowed it (a host
+// policy that allows read_hoks must allow read_hoks_summary too). The
+// Service's writes refuse to run on an engine not given the plan's
+// family (an error naming the kind), so a plan is never stored unguarded.
+func Documents() []coaching.DocumentKind {
+	return append([]coaching.DocumentKind{{Prefix: DocumentKind, Exact: true, Guard: coaching.OpReadHOKSSummary, Reserved: true}},
+		proposalDocuments()...)
+}
+
 // Status is where a HOKS is in its life.
 type Status string
 
@@ -122,7 +143,11 @@ type Service struct {
 	eng *coaching.Engine
 }
 
-// NewService returns a HOKS service over eng.
+// NewService returns a HOKS service over eng. The engine must have been
+// given [Documents] (coaching.Options.Documents): without the plan's
+// family every write of the service is refused with an error, for the
+// plan would be an ordinary case document that anyone allowed change_case
+// could overwrite.
 func NewService(eng *coaching.Engine) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("hoks: NewService: engine is nil")
@@ -399,7 +424,9 @@ func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.Ca
 	var doc coaching.Document
 	_, err = s.eng.ChangeCase(ctx, actor, op, id, func(ch *coaching.CaseChange) error {
 		var err error
-		doc, err = ch.SaveDocument(coaching.DocumentChange{Kind: DocumentKind, BasedOn: basedOn, Status: string(status),
+		// The plan's family is reserved (Documents): the service writes it
+		// as its feature, the policy having allowed op above.
+		doc, err = ch.SaveFeatureDocument(coaching.DocumentChange{Kind: DocumentKind, BasedOn: basedOn, Status: string(status),
 			Data: json.RawMessage(data), Event: event, Notices: notices})
 		return err
 	})

@@ -36,7 +36,8 @@ func newHoksEnv(t *testing.T, models ...*coaching.Model) hoksEnv {
 	t.Helper()
 	// 2024-04-02: after the test plan's periods, inside the financing
 	// period that began on 1 July 2023.
-	env := ct.New(t, &ct.Options{Models: models, Start: time.Date(2024, 4, 2, 10, 0, 0, 0, coaching.Helsinki)})
+	env := ct.New(t, &ct.Options{Models: models, Start: time.Date(2024, 4, 2, 10, 0, 0, 0, coaching.Helsinki),
+		Engine: coaching.Options{Documents: hoks.Documents()}})
 	svc, err := hoks.NewService(env.Engine)
 	require.NoError(t, err)
 	model := coaching.ModelPilot

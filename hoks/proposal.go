@@ -296,8 +296,16 @@ func (e *StaleProposalError) Error() string {
 // Unwrap returns the validation error.
 func (e *StaleProposalError) Unwrap() error { return e.ValidationError }
 
-// ProposalDocuments returns the document families of the student's
-// proposals and comments, for coaching.Options.Documents: proposals and
+// ProposalDocuments returns [Documents]: the plan's family and those of
+// the proposals.
+//
+// Deprecated: use Documents. ProposalDocuments once returned the
+// proposals' families alone; it returns the plan's too, so that a host
+// that registers it keeps the plan guarded.
+func ProposalDocuments() []coaching.DocumentKind { return Documents() }
+
+// proposalDocuments returns the document families of the student's
+// proposals and comments: proposals and
 // comments ("hoks_proposal_", "hoks_comment_") are guarded by the policy's
 // read_requests rule, so that their audit entries and notices reach only
 // those who may read the family's requests (not a workplace instructor or
@@ -307,7 +315,7 @@ func (e *StaleProposalError) Unwrap() error { return e.ValidationError }
 // private (the generic CaseView.Document read refuses them: who may read
 // what of them is the [Service]'s to say) and reserved (written only
 // through the [Service]'s commands).
-func ProposalDocuments() []coaching.DocumentKind {
+func proposalDocuments() []coaching.DocumentKind {
 	facts := func(ctx context.Context, tx coaching.ReadTx, c coaching.Case, kind string) (coaching.DocumentFacts, error) {
 		d, err := tx.Document(ctx, c.ID, kind, 0)
 		if err != nil {

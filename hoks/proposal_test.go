@@ -29,7 +29,7 @@ type voiceEnv struct {
 func newVoiceEnv(t *testing.T, edits ...func(*coaching.Participant)) voiceEnv {
 	t.Helper()
 	env := ct.New(t, &ct.Options{Start: time.Date(2024, 4, 2, 10, 0, 0, 0, coaching.Helsinki),
-		Engine: coaching.Options{Documents: hoks.ProposalDocuments()}})
+		Engine: coaching.Options{Documents: hoks.Documents()}})
 	svc, err := hoks.NewService(env.Engine)
 	require.NoError(t, err)
 	p := ct.Minor(coaching.NewDate(2025, 9, 1), edits...)
@@ -437,6 +437,14 @@ func TestProposalRules(t *testing.T) {
 	require.NoError(t, err)
 	c := bare.Enrol(t, coaching.ModelPilot, ct.Participant(), ct.TeamMember(ct.Tutor, coaching.RolePersonalTutor))
 	_, err = svc.SaveDraft(ctx, ct.Tutor, c.ID, 0, draftPlan(t))
+	require.ErrorContains(t, err, "Options.Documents", "the service writes no plan unguarded either")
+	// A plan an older host stored as an ordinary document.
+	data, err := hoks.Encode(draftPlan(t))
+	require.NoError(t, err)
+	_, err = bare.Engine.ChangeCase(ctx, ct.Tutor, coaching.OpChangeCase, c.ID, func(ch *coaching.CaseChange) error {
+		_, err := ch.SaveDocument(coaching.DocumentChange{Kind: hoks.DocumentKind, Status: string(hoks.StatusDraft), Data: data})
+		return err
+	})
 	require.NoError(t, err)
 	st := coaching.Actor{ID: "student-2", Roles: []coaching.Role{coaching.RoleStudent},
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: c.ParticipantID}}}

@@ -249,10 +249,13 @@ func DefaultModels() ([]*coaching.Model, error) {
 }
 
 // EngineOptions returns engine options for the API as documented: the
-// [DefaultModels], pathway's and referral's timer handlers, and referral's
+// [DefaultModels], pathway's and referral's timer handlers, referral's
 // guarded documents (a store may hold referrals written by another host of
 // the same database, whose follow-ups the engine's ticks send and whose
-// traces it shows only as the referral rule allows). A host sets its
+// traces it shows only as the referral rule allows) and hoks's
+// (hoks.Documents: the plan is written only through the HOKS routes, under
+// change_hoks and approve_hoks, which refuse to write on an engine without
+// them). A host sets its
 // Clock, Logger and the rest on the result before [coaching.New].
 func EngineOptions() (*coaching.Options, error) {
 	models, err := DefaultModels()
@@ -261,7 +264,7 @@ func EngineOptions() (*coaching.Options, error) {
 	}
 	handlers := pathway.TimerHandlers(nil)
 	maps.Copy(handlers, referral.TimerHandlers(nil))
-	return &coaching.Options{Models: models, TimerHandlers: handlers, Documents: referral.Documents()}, nil
+	return &coaching.Options{Models: models, TimerHandlers: handlers, Documents: append(referral.Documents(), hoks.Documents()...)}, nil
 }
 
 // New returns the API's handler over eng. opts must name an

@@ -103,7 +103,7 @@ func newProposalWorld(t *testing.T, store coaching.Store) *proposalWorld {
 	ctx := t.Context()
 	now := time.Date(2026, 9, 14, 10, 0, 0, 0, coaching.Helsinki)
 	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
-		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: hoks.ProposalDocuments()})
+		Clock: coaching.ClockFunc(func() time.Time { return now }), Documents: hoks.Documents()})
 	require.NoError(t, err)
 	plans, err := hoks.NewService(eng)
 	require.NoError(t, err)

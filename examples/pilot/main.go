@@ -209,7 +209,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 		Logger:    logger,
 		// Referrals are a feature: the engine guards their documents and
 		// sends their follow-ups.
-		Documents:     append(append(referral.Documents(), hoks.ProposalDocuments()...), absence.Documents()...),
+		Documents:     append(append(referral.Documents(), hoks.Documents()...), absence.Documents()...),
 		TimerHandlers: referral.TimerHandlers(nil),
 
 		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)

@@ -139,6 +139,7 @@ func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *c
 		Models:        []*coaching.Model{valo},
 		Clock:         coaching.ClockFunc(func() time.Time { return now }),
 		TimerHandlers: pathway.TimerHandlers(nil),
+		Documents:     hoks.Documents(), // the plan is written only through hoks.Service
 		Logger:        logger,
 		SystemKey:     key,
 		NewID: func() string { // every id is given; deterministic all the same
