@@ -153,7 +153,9 @@ func (e *ForbiddenError) Error() string {
 
 // NotFound returns, for a denial that must not tell its caller whether the
 // record exists — a case or a participant of another organisation than the
-// actor's, whichever rule denied — the *NotFoundError the same call gives for an id
+// actor's, whichever rule denied, and any case or participant denied to an
+// actor holding the funder role (a funder sees only aggregates, so every
+// record is another organisation's to them) — the *NotFoundError the same call gives for an id
 // that does not exist (same Kind, same ID), to be answered in place of
 // the denial; nil for every other denial, which is answered as a denial.
 // The denial's access-log entry is written either way.
@@ -164,6 +166,33 @@ func (e *ForbiddenError) NotFound() *NotFoundError {
 	nf := *e.hidden
 	return &nf
 }
+
+// Conceal returns answer — a feature's own answer for a record that does
+// not exist, such as a field problem naming the id — to be returned in
+// place of the denial, for a feature whose answer to a missing id is not
+// the plain [ForbiddenError.NotFound]: the caller gets exactly what a
+// missing id gives (errors.As finds answer and what it wraps, never the
+// *ForbiddenError; Error is answer's), and the denial's access-log entry
+// still travels with the error, so the engine call that returns it writes
+// the entry as for every denial. It returns the denial itself when it is
+// not to be hidden (NotFound is nil) or answer is nil.
+func (e *ForbiddenError) Conceal(answer error) error {
+	if e.hidden == nil || answer == nil {
+		return e
+	}
+	return &concealedDenial{answer: answer, denial: e}
+}
+
+// concealedDenial is a denial answered as a missing record
+// (ForbiddenError.Conceal): it unwraps to the answer only, and carries the
+// denial for the access log (unloggedDenial).
+type concealedDenial struct {
+	answer error
+	denial *ForbiddenError
+}
+
+func (c *concealedDenial) Error() string { return c.answer.Error() }
+func (c *concealedDenial) Unwrap() error { return c.answer }
 
 // Is reports whether target is [ErrForbidden] or another *ForbiddenError.
 func (e *ForbiddenError) Is(target error) bool {

@@ -208,11 +208,15 @@ func (e *Engine) deny(req *Request, d Decision) *ForbiddenError {
 	}
 	entry := e.accessEntry(req, d, "")
 	fe := &ForbiddenError{ActorID: entry.ActorID, Operation: string(req.Operation) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
-	if req.Organisation != req.Actor.Organisation {
+	if req.Organisation != req.Actor.Organisation || req.Actor.HasRole(RoleFunder) {
 		// The id exists, in another organisation than the actor's: the
 		// caller is to be told what a missing id tells them
 		// (ForbiddenError.NotFound), whichever rule denied — isolation,
-		// a funder's aggregate-only rule, a host policy's own.
+		// a funder's aggregate-only rule, a host policy's own. A funder
+		// belongs to no education provider and sees only aggregates:
+		// every case and participant is another organisation's to them,
+		// whatever organisation their sign-on carries (none, or the
+		// case's own — a single-provider host's cases have none either).
 		switch {
 		case req.Case != nil:
 			fe.hidden = &NotFoundError{Kind: "case", ID: string(req.Case.ID)}
@@ -301,7 +305,17 @@ func unloggedDenial(err error) *ForbiddenError {
 		return nil
 	}
 	var fe *ForbiddenError
-	if !errors.As(err, &fe) || fe.access == nil || fe.logged {
+	if !errors.As(err, &fe) {
+		// A denial answered as a missing record (ForbiddenError.Conceal)
+		// is not in the chain the caller sees; its entry is written all
+		// the same.
+		var c *concealedDenial
+		if !errors.As(err, &c) {
+			return nil
+		}
+		fe = c.denial
+	}
+	if fe.access == nil || fe.logged {
 		return nil
 	}
 	return fe

@@ -307,35 +307,11 @@ func (h *Handler) recordAttendance(r *http.Request, a coaching.Actor) (int, any,
 	}
 	res, err := h.att.Record(r.Context(), a, in.Marks)
 	if err != nil {
-		return 0, nil, concealMarkedCase(err, in.Marks)
+		// A mark on another organisation's case is answered by
+		// attendance as one on a missing case (ForbiddenError.Conceal).
+		return 0, nil, err
 	}
 	return http.StatusOK, res, nil
-}
-
-// concealMarkedCase answers a mark on another organisation's case as
-// attendance answers a mark on a case that does not exist: the field
-// problem of the first mark naming it, in attendance's words (the probe
-// compares the two answers), so the caller cannot tell the two apart. The
-// denial's access-log entry is already written. Any other error is
-// returned as it is.
-func concealMarkedCase(err error, marks []attendance.MarkInput) error {
-	var fe *coaching.ForbiddenError
-	if !errors.As(err, &fe) {
-		return err
-	}
-	nf := fe.NotFound()
-	if nf == nil || nf.Kind != "case" {
-		return err
-	}
-	for i, m := range marks {
-		if string(m.CaseID) == nf.ID {
-			return &coaching.ValidationError{Subject: "attendance", Problems: []coaching.FieldProblem{
-				{Field: fmt.Sprintf("marks[%d].case_id", i), Message: fmt.Sprintf("unknown case %q", nf.ID)}}}
-		}
-	}
-	// A case no mark names was not asked about by this caller: the plain
-	// not-found answer.
-	return nf
 }
 
 func (h *Handler) attendance(r *http.Request, a coaching.Actor) (int, any, error) {

@@ -56,6 +56,9 @@ func (d *DevIdentities) Authenticate(r *http.Request) (coaching.Actor, error) {
 	if e := refuseDuplicates(r, devSingle, append(IdentityHeaders, HeaderPurpose)...); e != nil {
 		return coaching.Actor{}, e
 	}
+	if e := refuseLongPurpose(r); e != nil {
+		return coaching.Actor{}, e
+	}
 	if !d.opts.AssertRelations {
 		if e := refusePresent(r, HeaderGuardianOf, HeaderSelf); e != nil {
 			return coaching.Actor{}, e

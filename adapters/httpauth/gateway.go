@@ -200,7 +200,8 @@ var gatewaySingle = map[string]bool{
 
 // Authenticate returns the actor the proxy vouches for, or an [*Error]:
 // [ReasonMalformedRequest] for an identity header given twice (always,
-// before anything else) or a relation header; [ReasonMissing] for a
+// before anything else), an X-Purpose longer than
+// coaching.MaxPurposeBytes or a relation header; [ReasonMissing] for a
 // request with neither identity nor proof; [ReasonInvalidToken] for
 // identity without a proof or with a wrong one; [ReasonExpired] for a
 // timestamp outside the replay window (the proof covers the body, which is
@@ -211,6 +212,9 @@ var gatewaySingle = map[string]bool{
 // the funder may have: empty X-Actor-Organisation).
 func (g *Gateway) Authenticate(r *http.Request) (coaching.Actor, error) {
 	if e := refuseDuplicates(r, gatewaySingle, append(IdentityHeaders, HeaderPurpose)...); e != nil {
+		return coaching.Actor{}, e
+	}
+	if e := refuseLongPurpose(r); e != nil {
 		return coaching.Actor{}, e
 	}
 	if e := refusePresent(r, HeaderGuardianOf, HeaderSelf); e != nil {

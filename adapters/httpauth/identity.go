@@ -16,7 +16,7 @@ const (
 	HeaderActorID      = "X-Actor-Id"           // the user's id (one value)
 	HeaderActorRoles   = "X-Actor-Roles"        // comma-separated roles
 	HeaderOrganisation = "X-Actor-Organisation" // the education provider (one value)
-	HeaderPurpose      = "X-Purpose"            // why the user asks: recorded in the access log
+	HeaderPurpose      = "X-Purpose"            // why the user asks: recorded in the access log; at most coaching.MaxPurposeBytes (longer: 400)
 	// HeaderGuardianOf and HeaderSelf assert relations. Only
 	// [DevIdentities] with [DevOptions].AssertRelations reads them; every
 	// other authenticator refuses a request that carries them, since
@@ -90,6 +90,19 @@ func refuseDuplicates(r *http.Request, single map[string]bool, headers ...string
 		}
 	}
 	return nil
+}
+
+// refuseLongPurpose refuses an X-Purpose longer than the engine takes
+// (coaching.MaxPurposeBytes) with a 400 naming the header, before any
+// credential is checked or any record read. The engine refuses such an
+// actor too, before it loads a case, so that the refusal never depends on
+// whether an id exists; this is the early and clear answer.
+func refuseLongPurpose(r *http.Request) *Error {
+	if len(r.Header.Get(HeaderPurpose)) <= coaching.MaxPurposeBytes {
+		return nil
+	}
+	return &Error{Reason: ReasonMalformedRequest, Header: HeaderPurpose,
+		Description: fmt.Sprintf("the header %s is at most %d bytes", HeaderPurpose, coaching.MaxPurposeBytes)}
 }
 
 // refusePresent refuses a request that carries any of the headers.

@@ -330,6 +330,9 @@ func (a *OIDC) authenticate(r *http.Request) (coaching.Actor, *Error) {
 	if e := refuseDuplicates(r, nil, "Authorization", HeaderPurpose); e != nil {
 		return coaching.Actor{}, e
 	}
+	if e := refuseLongPurpose(r); e != nil {
+		return coaching.Actor{}, e
+	}
 	raw, ok := bearer(r.Header.Get("Authorization"))
 	if !ok {
 		return coaching.Actor{}, &Error{Reason: ReasonMissing, Description: "a bearer token is required"}

@@ -246,8 +246,17 @@ type caseMarkKey struct {
 // marks' first index names it in errors.
 func caseFor(sc *coaching.Scope, id coaching.CaseID, first int) (coaching.Case, error) {
 	c, err := sc.Case(coaching.OpRecordAttendance, id)
+	unknown := func() error {
+		return &coaching.ValidationError{Subject: "attendance", Problems: []coaching.FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", first), Message: fmt.Sprintf("unknown case %q", id)}}}
+	}
 	if errors.Is(err, coaching.ErrNotFound) {
-		return coaching.Case{}, &coaching.ValidationError{Subject: "attendance", Problems: []coaching.FieldProblem{{Field: fmt.Sprintf("marks[%d].case_id", first), Message: fmt.Sprintf("unknown case %q", id)}}}
+		return coaching.Case{}, unknown()
+	}
+	// Another organisation's case is answered exactly as a missing one
+	// (ForbiddenError.NotFound), its denial logged.
+	var fe *coaching.ForbiddenError
+	if errors.As(err, &fe) && fe.NotFound() != nil {
+		return coaching.Case{}, fe.Conceal(unknown())
 	}
 	if err != nil {
 		return coaching.Case{}, err

@@ -226,10 +226,17 @@ func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
 			op = coaching.OpChangeCase
 		}
 		if _, err := sc.Case(op, id); err != nil {
+			unknown := &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{
+				{Field: fmt.Sprintf("cases[%d]", i), Message: fmt.Sprintf("unknown case %q", id)}}}
 			var nf *coaching.NotFoundError
 			if errors.As(err, &nf) {
-				return Session{}, &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{
-					{Field: fmt.Sprintf("cases[%d]", i), Message: fmt.Sprintf("unknown case %q", id)}}}
+				return Session{}, unknown
+			}
+			// Another organisation's case is answered exactly as a
+			// missing one (ForbiddenError.NotFound), its denial logged.
+			var fe *coaching.ForbiddenError
+			if errors.As(err, &fe) && fe.NotFound() != nil {
+				return Session{}, fe.Conceal(unknown)
 			}
 			return Session{}, err
 		}
