@@ -35,7 +35,7 @@ func TestLongPurposeAnsweredAlikeForForeignAndMissingCase(t *testing.T) {
 		missing := s.do(t, coachHdr, "GET", strings.Replace(path, "%s", "school-2:case-9", 1), nil, httpauth.HeaderPurpose, long)
 		assert.Equal(t, missing.status, foreign.status, "%s: foreign %s / missing %s", path, foreign.body, missing.body)
 		assert.Equal(t, http.StatusBadRequest, foreign.status, "%s: %s", path, foreign.body)
-		assert.Contains(t, foreign.body, httpauth.HeaderPurpose)
+		assert.Contains(t, string(foreign.body), httpauth.HeaderPurpose)
 	}
 	// At the bound the purpose is taken.
 	ok := s.do(t, coach2, "GET", "/cases/school-2:case-1", nil, httpauth.HeaderPurpose, strings.Repeat("p", 1000))
