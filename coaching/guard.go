@@ -367,3 +367,19 @@ func keep[T any](ctx context.Context, f *welfareFilter, all []T, about func(*T) 
 	}
 	return out, nil
 }
+
+// RequireDocuments returns an error unless a document family registered
+// with eng ([Options.Documents]) covers every one of kinds. A feature's
+// constructor calls it, so that an engine built without the feature's
+// documents is refused when the host wires it, not at the first write.
+func RequireDocuments(eng *Engine, kinds ...string) error {
+	if eng == nil {
+		return errors.New("valmennus: the engine is nil")
+	}
+	for _, k := range kinds {
+		if eng.documentKind(k) == nil {
+			return errUnguarded(k)
+		}
+	}
+	return nil
+}

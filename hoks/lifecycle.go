@@ -144,13 +144,18 @@ type Service struct {
 }
 
 // NewService returns a HOKS service over eng. The engine must have been
-// given [Documents] (coaching.Options.Documents): without the plan's
-// family every write of the service is refused with an error, for the
-// plan would be an ordinary case document that anyone allowed change_case
-// could overwrite.
+// given [Documents] (coaching.Options.Documents), or NewService returns
+// an error: without the plan's family the plan would be an ordinary case
+// document that anyone allowed change_case could overwrite.
 func NewService(eng *coaching.Engine) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("hoks: NewService: engine is nil")
+	}
+	// The plan is a reserved document family: an engine without it would
+	// refuse every plan written (or, before that guard, show plans to
+	// whoever reads the case).
+	if err := coaching.RequireDocuments(eng, DocumentKind); err != nil {
+		return nil, fmt.Errorf("hoks: NewService: %w (hoks.Documents())", err)
 	}
 	return &Service{eng: eng}, nil
 }
