@@ -377,6 +377,11 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 			s.checkpointDue.Store(true)
 		}
 	}
+	// The writer connection is the store's one serial resource, and the
+	// writer waiting for it was readied onto this goroutine's processor,
+	// where it would wait until this goroutine blocks: yield, so that it
+	// writes while this one goes on with its answer.
+	runtime.Gosched()
 	return nil
 }
 
