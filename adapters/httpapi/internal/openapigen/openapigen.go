@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -111,7 +112,7 @@ func Generate(opts *Options) ([]byte, error) {
 			eventMap.set(m.Name(), events)
 		}
 	}
-	for _, name := range sortedKeys(s.byName) {
+	for _, name := range slices.Sorted(maps.Keys(s.byName)) {
 		comps.set(name, s.byName[name])
 	}
 	for _, name := range perEvent.keys {
@@ -152,13 +153,4 @@ func record(e coaching.EventSpec) string {
 		return e.Record
 	}
 	return e.Name
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
