@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,8 +68,12 @@ type DispatcherOptions struct {
 	// MaxAttempts is how many tries a notice gets before it is marked dead.
 	// Defaults to 10.
 	MaxAttempts int
-	// BaseBackoff is the wait after the first failure; each further failure
-	// doubles it. Defaults to 30 seconds.
+	// BaseBackoff is the wait after the first failure. After the n-th
+	// failure the wait is drawn uniformly from [BaseBackoff, BaseBackoff ×
+	// 2^(n-1)] (capped at MaxBackoff): exponential backoff with full
+	// jitter above the base, so that the notices of a digest that failed
+	// together do not all come back at the same instant and meet the
+	// recovering server together again. Defaults to 30 seconds.
 	BaseBackoff time.Duration
 	// MaxBackoff caps the wait between tries. Defaults to 1 hour.
 	MaxBackoff time.Duration
@@ -89,6 +94,14 @@ type DispatcherOptions struct {
 	// OnDead is called once for every notice that becomes undeliverable,
 	// so the host can alert someone. Optional.
 	OnDead func(ctx context.Context, n Notice)
+
+	// Test holds settings for tests.
+	Test struct {
+		// Jitter returns the uniform draws, in [0, 1), that place each
+		// wait within its backoff range. Defaults to math/rand/v2's
+		// Float64. A test gives a seeded source for a repeatable schedule.
+		Jitter func() float64
+	}
 }
 
 // DefaultDispatchConcurrency is the default of
@@ -125,6 +138,9 @@ func NewDispatcher(outbox Outbox, sender Sender, opts *DispatcherOptions) (*Disp
 	o := DispatcherOptions{}
 	if opts != nil {
 		o = *opts
+	}
+	if o.Test.Jitter == nil {
+		o.Test.Jitter = rand.Float64
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
@@ -376,16 +392,15 @@ func (d *Dispatcher) complete(ctx context.Context, cs []NoticeCompletion) ([]err
 	return errs, nil
 }
 
-// backoff returns the wait after the attempt-th failure.
+// backoff returns the wait after the attempt-th failure: uniform in
+// [BaseBackoff, min(MaxBackoff, BaseBackoff × 2^(attempt-1))].
 func (d *Dispatcher) backoff(attempt int) time.Duration {
-	w := d.o.BaseBackoff
-	for i := 1; i < attempt; i++ {
-		w *= 2
-		if w >= d.o.MaxBackoff {
-			return d.o.MaxBackoff
-		}
+	base, ceiling := d.o.BaseBackoff, d.o.BaseBackoff
+	for i := 1; i < attempt && ceiling < d.o.MaxBackoff; i++ {
+		ceiling *= 2
 	}
-	return w
+	ceiling = min(ceiling, d.o.MaxBackoff)
+	return base + time.Duration(d.o.Test.Jitter()*float64(ceiling-base))
 }
 
 // Run dispatches every Interval until ctx is done, then returns nil. Errors
