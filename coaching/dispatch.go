@@ -97,9 +97,11 @@ type DispatcherOptions struct {
 
 	// Test holds settings for tests.
 	Test struct {
-		// Jitter returns the uniform draws, in [0, 1), that place each
-		// wait within its backoff range. Defaults to math/rand/v2's
-		// Float64. A test gives a seeded source for a repeatable schedule.
+		// Jitter returns the uniform draws, in [0, 1], that place each
+		// wait within its backoff range (0 its bottom, 1 its top).
+		// Defaults to math/rand/v2's Float64. A test gives a seeded
+		// source for a repeatable schedule, or 1 for the exponential
+		// schedule exactly.
 		Jitter func() float64
 	}
 }

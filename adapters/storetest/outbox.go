@@ -777,8 +777,10 @@ func testDispatcherRetries(e *env) {
 	dead := map[string]int{}
 	t0 := at(day)
 	clock := &fixedClock{now: t0}
-	d := e.dispatcher(sender, coaching.DispatcherOptions{Clock: clock, BaseBackoff: time.Minute, MaxBackoff: 10 * time.Minute,
-		MaxAttempts: 3, Concurrency: 3, OnDead: func(_ context.Context, n coaching.Notice) { mu.Lock(); dead[n.ID]++; mu.Unlock() }})
+	opts := coaching.DispatcherOptions{Clock: clock, BaseBackoff: time.Minute, MaxBackoff: 10 * time.Minute,
+		MaxAttempts: 3, Concurrency: 3, OnDead: func(_ context.Context, n coaching.Notice) { mu.Lock(); dead[n.ID]++; mu.Unlock() }}
+	opts.Test.Jitter = func() float64 { return 1 } // the top of each range: the exponential schedule exactly
+	d := e.dispatcher(sender, opts)
 	run := func(now time.Time, want coaching.DispatchReport) {
 		e.Helper()
 		clock.Set(now)
