@@ -168,4 +168,3 @@ func TestGooseRefusesGoStepsAndAdopts(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, sqlite.SchemaVersion(), v)
 }
-
