@@ -94,6 +94,14 @@ type DispatcherOptions struct {
 	// OnDead is called once for every notice that becomes undeliverable,
 	// so the host can alert someone. Optional.
 	OnDead func(ctx context.Context, n Notice)
+	// Observer receives the outcome of every send (sent, retried, dead,
+	// by notice kind and Channel, with the delivery latency of a sent
+	// one) and a CycleEvent per RunOnce. Optional: nil costs nothing.
+	Observer Observer
+	// Channel names the channel this dispatcher delivers through (e.g.
+	// "email", "webhook") in the Observer's events: a fixed name, never an
+	// address. At most 64 printable ASCII characters; may be empty.
+	Channel string
 
 	// Test holds settings for tests.
 	Test struct {
@@ -174,6 +182,9 @@ func NewDispatcher(outbox Outbox, sender Sender, opts *DispatcherOptions) (*Disp
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultDispatchConcurrency
 	}
+	if len(o.Channel) > 64 || !printableASCII(o.Channel) {
+		return nil, fmt.Errorf("valmennus: NewDispatcher: Channel %q is not a name of at most 64 printable ASCII characters", o.Channel)
+	}
 	d := &Dispatcher{outbox: outbox, sender: sender, o: o}
 	d.completer, _ = outbox.(NoticeCompleter)
 	return d, nil
@@ -205,6 +216,17 @@ func (r *DispatchReport) Add(o DispatchReport) {
 // after an error, or when ctx is done; a round claimed before ctx was done
 // is not sent but released (see sendAll).
 func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchReport, error) {
+	if d.o.Observer == nil {
+		return d.runOnce(ctx)
+	}
+	start := time.Now()
+	rep, err := d.runOnce(ctx)
+	d.o.Observer.Cycle(ctx, CycleEvent{Kind: "dispatch", Channel: d.o.Channel, Items: rep.Claimed, Outcome: OutcomeOf(err), Start: start, Duration: time.Since(start)})
+	return rep, err
+}
+
+// runOnce is RunOnce, unobserved.
+func (d *Dispatcher) runOnce(ctx context.Context) (DispatchReport, error) {
 	var (
 		total    DispatchReport
 		claimErr error
@@ -306,6 +328,9 @@ func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []Not
 			failed = append(failed, cerr)
 			continue
 		}
+		if obs := d.o.Observer; obs != nil {
+			d.observe(ctx, obs, n, results[i])
+		}
 		if res := results[i]; res.Status == NoticeDead {
 			d.o.Logger.LogAttrs(ctx, slog.LevelError, "notice undeliverable", slog.Any("notice", n), slog.String("error", res.Error))
 			if d.o.OnDead != nil {
@@ -315,6 +340,21 @@ func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []Not
 		}
 	}
 	return rep, errors.Join(failed...)
+}
+
+// observe reports the recorded outcome of n's send.
+func (d *Dispatcher) observe(ctx context.Context, obs Observer, n Notice, res NoticeResult) {
+	ev := NoticeEvent{Kind: n.Kind, Channel: d.o.Channel, Outcome: NoticeRetried}
+	switch res.Status {
+	case NoticeSent:
+		ev.Outcome = NoticeSentOK
+		if !n.CreatedAt.IsZero() && res.At.After(n.CreatedAt) {
+			ev.Latency = res.At.Sub(n.CreatedAt)
+		}
+	case NoticeDead:
+		ev.Outcome = NoticeDeadEnd
+	}
+	obs.Notice(ctx, ev)
 }
 
 // sendAll sends the claimed notices, at most Concurrency at once, starting

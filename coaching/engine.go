@@ -56,6 +56,10 @@ type Options struct {
 	// actions as the engine's own actor ([Engine.System]: coaching/erasure's
 	// retention run). Without it no code can.
 	SystemKey *SystemKey
+	// Observer receives the engine's metrics and trace events
+	// (transitions, denials, notices enqueued, ticks, store transactions;
+	// see [Observer] for the labels). Optional: nil costs nothing.
+	Observer Observer
 }
 
 // Engine runs coaching cases through their models. It is safe for
@@ -76,6 +80,7 @@ type Engine struct {
 	ownPolicy bool
 	texts     *Texts
 	sysKey    *SystemKey
+	obs       Observer // nil: nothing observed (Options.Observer)
 	// system is set on the value [Engine.System] returns: the rule that
 	// allows the engine's own actor every operation without the policy.
 	system string
@@ -146,6 +151,7 @@ func New(store Store, opts *Options) (*Engine, error) {
 		e.policy, e.ownPolicy = DefaultPolicy(), true
 	}
 	e.sysKey = opts.SystemKey
+	e.obs = opts.Observer
 	e.texts = opts.Texts
 	if e.texts == nil {
 		e.texts = DefaultTexts() // its own: a host changing it changes no other engine
@@ -204,6 +210,12 @@ func (e *Engine) update(ctx context.Context, fn func(tx Tx) error) error {
 		}
 		return recordDenialTx(ctx, e.host, fn(e.host))
 	}
+	if e.obs != nil {
+		start := time.Now()
+		err := e.store.Update(ctx, fn)
+		e.txDone(ctx, true, start, err)
+		return e.recordDenial(ctx, err)
+	}
 	return e.recordDenial(ctx, e.store.Update(ctx, fn))
 }
 
@@ -215,6 +227,12 @@ func (e *Engine) view(ctx context.Context, fn func(tx ReadTx) error) error {
 			return errNilTx
 		}
 		return recordDenialTx(ctx, e.host, fn(e.host))
+	}
+	if e.obs != nil {
+		start := time.Now()
+		err := e.store.View(ctx, fn)
+		e.txDone(ctx, false, start, err)
+		return e.recordDenial(ctx, err)
 	}
 	return e.recordDenial(ctx, e.store.View(ctx, fn))
 }
@@ -583,29 +601,45 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 	if opts == nil {
 		opts = &noFireOptions
 	}
+	var start time.Time
+	if e.obs != nil {
+		start = time.Now()
+		ctx = e.obs.Begin(ctx, "fire")
+	}
 	if err := e.screenFor(ctx, actor, OpFireEvent); err != nil {
+		if e.obs != nil {
+			e.observeFire(ctx, nil, start, event, nil, false, err)
+		}
 		return nil, err
 	}
 	p := plans.Get().(*plan)
 	p.in = fireInput{e: e, ctx: ctx, id: id, event: event, opts: opts}
 	p.t.Actor = actor
 	err := e.update(ctx, p.runFn)
+	var res *FireResult
+	fresh := false
 	switch {
 	case errors.Is(err, errCommandTaken) && e.bound:
 		// The host's transaction cannot be retried from here.
-		return nil, &ConflictError{CaseID: id, Expected: p.version}
+		err = &ConflictError{CaseID: id, Expected: p.version}
 	case errors.Is(err, errCommandTaken):
-		return e.replayByKey(ctx, id, event, opts)
+		res, err = e.replayByKey(ctx, id, event, opts)
 	case err != nil:
-		return nil, err
 	case p.replayed != nil:
-		return p.replayed, nil
+		res = p.replayed
+	default:
+		e.logTransition(ctx, p)
+		res, fresh = p.res, true
 	}
-	e.logTransition(ctx, p)
-	res := p.res
-	if p.private() {
+	if e.obs != nil {
+		e.observeFire(ctx, p, start, event, res, fresh, err)
+	}
+	if fresh && p.private() {
 		p.reset()
 		plans.Put(p)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -144,6 +144,10 @@ type ForbiddenError struct {
 	// hidden is the not-found answer a caller is given in its place, for
 	// a denial that must not tell that the id exists (NotFound).
 	hidden *NotFoundError
+	// obs is the observer of the engine that denied (nil: none); observed
+	// is set once it was told (observeDenial).
+	obs      Observer
+	observed bool
 }
 
 // Error implements error; it names the actor, the operation and the rule.

@@ -207,7 +207,7 @@ func (e *Engine) deny(req *Request, d Decision) *ForbiddenError {
 		d.Rule = "unnamed"
 	}
 	entry := e.accessEntry(req, d, "")
-	fe := &ForbiddenError{ActorID: entry.ActorID, Operation: string(req.Operation) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry}
+	fe := &ForbiddenError{ActorID: entry.ActorID, Operation: string(req.Operation) + describeTarget(req), Rule: d.Rule, Reason: d.Reason, access: &entry, obs: e.obs}
 	if req.Organisation != req.Actor.Organisation || req.Actor.HasRole(RoleFunder) {
 		// The id exists, in another organisation than the actor's: the
 		// caller is to be told what a missing id tells them
@@ -259,6 +259,7 @@ func (e *Engine) recordDenial(ctx context.Context, err error) error {
 		return err
 	}
 	fe.logged = true
+	observeDenial(ctx, fe)
 	// A cancelled request still leaves its entry.
 	ctx = context.WithoutCancel(ctx)
 	return joinLogFailure(err, e.store.Update(ctx, func(tx Tx) error { return tx.AppendAccess(ctx, *fe.access) }))
@@ -285,6 +286,7 @@ func recordDenialTx(ctx context.Context, tx Tx, err error) error {
 	if fe == nil {
 		return err
 	}
+	observeDenial(ctx, fe)
 	if k, ok := tx.(DenialKeeper); ok {
 		k.KeepOnRollback(*fe.access)
 		// Kept by the transaction: recordDenial must not write it again

@@ -42,6 +42,17 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 	if e.bound {
 		return TickReport{}, errBound
 	}
+	if e.obs == nil {
+		return e.tick(ctx, now)
+	}
+	start := time.Now()
+	rep, err := e.tick(ctx, now)
+	e.obs.Cycle(ctx, CycleEvent{Kind: "tick", Items: rep.Overdue + rep.Stale + rep.Handled, Outcome: OutcomeOf(err), Start: start, Duration: time.Since(start)})
+	return rep, err
+}
+
+// tick is Tick, unobserved.
+func (e *Engine) tick(ctx context.Context, now time.Time) (TickReport, error) {
 	var rep TickReport
 	for {
 		timers, err := e.store.DueTimers(ctx, now, e.tickBatch)
@@ -88,8 +99,16 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 }
 
 func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickReport, error) {
-	var rep TickReport
+	var (
+		rep      TickReport
+		start    time.Time
+		enqueued []string // the kinds of the notices enqueued, when observed
+	)
+	if e.obs != nil {
+		start = time.Now()
+	}
 	err := e.store.Update(ctx, func(tx Tx) error {
+		rep, enqueued = TickReport{}, enqueued[:0]
 		rep = TickReport{}
 		if err := tx.DeleteTimer(ctx, t.Key); err != nil {
 			if errors.Is(err, ErrNotFound) {
@@ -106,7 +125,7 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 			return err
 		}
 		if t.Kind != TimerPhaseDeadline {
-			return e.handleOther(ctx, tx, c, t, now, &rep)
+			return e.handleOther(ctx, tx, c, t, now, &rep, &enqueued)
 		}
 		m, ok := e.models[c.Model]
 		if !ok || c.Closed() || c.Paused() || c.Phase.EntrySeq != t.Ref || !c.Phase.OverdueAt.IsZero() || c.Phase.DueAt.After(now) {
@@ -136,16 +155,29 @@ func (e *Engine) handleTimer(ctx context.Context, t Timer, now time.Time) (TickR
 			}
 			if inserted {
 				rep.Notices++
+				if e.obs != nil {
+					enqueued = append(enqueued, n.Kind)
+				}
 			}
 		}
 		rep.Overdue++
 		return nil
 	})
+	if e.obs != nil {
+		e.txDone(ctx, true, start, err)
+		if err == nil {
+			for _, k := range enqueued {
+				e.obs.Notice(ctx, NoticeEvent{Kind: k, Outcome: NoticeEnqueued})
+			}
+		}
+	}
 	return rep, err
 }
 
 // handleOther runs the handler of a package's or host's timer kind.
-func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now time.Time, rep *TickReport) error {
+// The kinds of the notices enqueued go to enqueued when the engine is
+// observed.
+func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now time.Time, rep *TickReport, enqueued *[]string) error {
 	h, ok := e.handlers[t.Kind]
 	if !ok {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "timer dropped", slog.String("timer", t.Key), slog.String("error", errNoHandler.Error()))
@@ -164,6 +196,9 @@ func (e *Engine) handleOther(ctx context.Context, tx Tx, c Case, t Timer, now ti
 		}
 		if inserted {
 			rep.Notices++
+			if e.obs != nil {
+				*enqueued = append(*enqueued, n.Kind)
+			}
 		}
 	}
 	if res.Audit != "" {
