@@ -197,11 +197,8 @@ func (e *Engine) observeFire(ctx context.Context, p *plan, start time.Time, even
 			ev.To = p.st.to
 		}
 	}
-	var rr *RulesRejectedError
-	if err != nil && errors.As(err, &rr) {
-		for _, f := range rr.Failures {
-			ev.Rules = append(ev.Rules, f.Rule)
-		}
+	if ev.Outcome == OutcomeRulesRejected {
+		ev.Rules = rejectingRules(err)
 	}
 	ev.Replayed = res != nil && res.Replayed
 	e.obs.Transition(ctx, ev)
@@ -210,6 +207,21 @@ func (e *Engine) observeFire(ctx context.Context, p *plan, start time.Time, even
 			e.obs.Notice(ctx, NoticeEvent{Kind: res.Notices[i].Kind, Outcome: NoticeEnqueued})
 		}
 	}
+}
+
+// rejectingRules names the rules that rejected the transition in err. A
+// function of its own: the target errors.As takes the address of moves to
+// the heap, and a Fire that was not rejected needs none.
+func rejectingRules(err error) []string {
+	var rr *RulesRejectedError
+	if !errors.As(err, &rr) {
+		return nil
+	}
+	rules := make([]string, len(rr.Failures))
+	for i, f := range rr.Failures {
+		rules[i] = f.Rule
+	}
+	return rules
 }
 
 // observeDenial reports fe to the observer of the engine that made it,
