@@ -94,9 +94,11 @@ func OutcomeOf(err error) Outcome {
 }
 
 // TransitionEvent is one Fire. Model, Event, From and To are names from
-// the case's model ([LabelUnknown] when the call named none of them; From
-// and To are empty when the case was not read, To too when no transition
-// was found).
+// the case's model. Model and Event are [LabelUnknown] when the call did
+// not get as far as the case's model (a missing case, an actor the screen
+// or the policy refused) or named an event the model lacks; From is empty
+// when the model was not reached, To when the event has no edge from the
+// case's state.
 type TransitionEvent struct {
 	Model   string
 	Event   string
