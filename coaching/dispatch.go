@@ -13,7 +13,7 @@ import (
 
 // Sender delivers one notice through a channel (e-mail, webhook, SMS, an
 // in-app inbox). Send must pass n.ID on as the message's idempotency key
-// (SMTP Message-ID, webhook Idempotency-Key), because delivery is
+// (SMTP Message-ID, webhook webhook-id), because delivery is
 // at-least-once: a crash between sending and recording the result sends the
 // same notice again. Return an error wrapped with [Permanent] when retrying
 // cannot help (a rejected address, an HTTP 4xx or SMTP 5xx answer); a cancelled context is

@@ -38,7 +38,7 @@ type Recipient struct {
 // Notice is one message in the outbox. It is written in the same
 // transaction as the change that caused it and delivered afterwards by a
 // [Dispatcher]. Its ID is stable and doubles as the idempotency key every
-// Sender passes on (SMTP Message-ID, webhook Idempotency-Key), so a receiver
+// Sender passes on (SMTP Message-ID, webhook webhook-id), so a receiver
 // can discard the rare duplicate of an at-least-once delivery. The engine
 // builds ids from case ids, kinds, dates and recipient ids joined with ':'
 // (e.g. "absence:<case>:2026-09-07:<guardian>"); they contain no control

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	crand "crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -114,7 +115,7 @@ func helperInstance(t *testing.T, ctx context.Context, store *postgres.Store, ca
 	require.NoError(t, err)
 	secret, err := hex.DecodeString(os.Getenv(envSecret))
 	require.NoError(t, err)
-	sender, err := webhook.New(webhook.Options{URL: os.Getenv(envSink), Secret: secret, AllowInsecureHTTP: true})
+	sender, err := webhook.New(webhook.Options{URL: os.Getenv(envSink), Secrets: []string{webhook.SecretPrefix + base64.StdEncoding.EncodeToString(secret)}, AllowInsecureHTTP: true})
 	require.NoError(t, err)
 	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{BatchSize: 5, Lease: 10 * time.Second,
 		BaseBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxAttempts: 50})
@@ -220,7 +221,7 @@ func helperWriter(t *testing.T, ctx context.Context, store *postgres.Store, case
 // it takes but answers 503, as if the answer were lost on the way back, so
 // the dispatcher sends it again and the dedup is exercised.
 type sink struct {
-	secret    []byte
+	verifier  *webhook.Verifier
 	lossEvery int
 
 	mu        sync.Mutex
@@ -240,13 +241,13 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
-	key := r.Header.Get(webhook.HeaderIdempotencyKey)
+	key, _ := webhook.NoticeID(r.Header.Get(webhook.HeaderID)) // "" if malformed: counted in bodyIDBad
 	var p struct {
 		ID string `json:"id"`
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := webhook.Verify(s.secret, r.Header, body, time.Now(), time.Minute); err != nil {
+	if err := s.verifier.Verify(r.Header, body); err != nil {
 		s.bad = append(s.bad, err.Error())
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
@@ -285,7 +286,9 @@ func TestMultiInstance(t *testing.T) {
 	}
 	secret := make([]byte, 32)
 	_, _ = crand.Read(secret)
-	sk := &sink{secret: secret, lossEvery: 25, seen: map[string]int{}}
+	verifier, err := webhook.NewVerifier(&webhook.VerifierOptions{Secrets: []string{webhook.SecretPrefix + base64.StdEncoding.EncodeToString(secret)}, Tolerance: time.Minute})
+	require.NoError(t, err)
+	sk := &sink{verifier: verifier, lossEvery: 25, seen: map[string]int{}}
 	srv := httptest.NewServer(sk) // loopback only
 	defer srv.Close()
 
@@ -350,7 +353,7 @@ func TestMultiInstance(t *testing.T) {
 	}
 	assert.Len(t, sk.seen, len(all), "the sink took exactly the notices of the outbox")
 	assert.Empty(t, sk.bad, "every request was signed")
-	assert.Zero(t, sk.bodyIDBad, "the Idempotency-Key repeats the body's id")
+	assert.Zero(t, sk.bodyIDBad, "the webhook-id decodes to the body's id")
 	// A lost acknowledgement makes the dispatcher retry (a repeat the sink
 	// drops); any other repeat would be a second dispatcher sending a
 	// notice whose lease had expired.

@@ -63,7 +63,7 @@ import (
 // with the notice that was sent.
 type Received struct {
 	// IdempotencyKey is the notice ID as the channel carries it (webhook
-	// Idempotency-Key header; SMTP Message-ID local part), decoded back to
+	// webhook-id header; SMTP Message-ID local part), decoded back to
 	// the notice ID.
 	IdempotencyKey string
 	// To is the address (e-mail) or the endpoint-specific recipient id: the

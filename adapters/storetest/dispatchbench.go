@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -59,7 +60,7 @@ func BenchDispatch(b *testing.B, newStore func(tb testing.TB) coaching.Store) {
 		MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute,
 	}}
 	b.Cleanup(client.CloseIdleConnections)
-	sender, err := webhook.New(webhook.Options{URL: srv.URL + "/hook", Secret: bytes.Repeat([]byte("k"), webhook.MinSecretLen),
+	sender, err := webhook.New(webhook.Options{URL: srv.URL + "/hook", Secrets: []string{webhook.SecretPrefix + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("k"), webhook.MinSecretLen))},
 		Client: client, AllowInsecureHTTP: true})
 	if err != nil {
 		b.Fatal(err)
@@ -171,7 +172,7 @@ func benchNotices(prefix string, now time.Time) []coaching.Notice {
 }
 
 // rawPost POSTs bodies to url with workers goroutines, as a hand-written
-// delivery loop would: JSON body, the notice id as Idempotency-Key, the
+// delivery loop would: JSON body, the notice id as webhook-id, the
 // response drained and closed.
 func rawPost(b *testing.B, client *http.Client, url string, ns []coaching.Notice, bodies [][]byte, workers int) {
 	var next atomic.Int64
@@ -190,7 +191,7 @@ func rawPost(b *testing.B, client *http.Client, url string, ns []coaching.Notice
 					return
 				}
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(webhook.HeaderIdempotencyKey, ns[i].ID)
+				req.Header.Set(webhook.HeaderID, webhook.MessageID(ns[i].ID))
 				resp, err := client.Do(req)
 				if err != nil {
 					failed.Store(err)
@@ -222,7 +223,7 @@ func newBenchSink() *benchSink { return &benchSink{seen: map[string]map[string]i
 
 func (s *benchSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
-	id := r.Header.Get(webhook.HeaderIdempotencyKey)
+	id := r.Header.Get(webhook.HeaderID)
 	s.mu.Lock()
 	m := s.seen[r.URL.Path]
 	if m == nil {

@@ -1,9 +1,7 @@
 package webhook_test
 
 import (
-	"crypto/rand"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -25,12 +23,13 @@ func TestConformance(t *testing.T) {
 }
 
 // harness is a webhook endpoint on an httptest TLS server. It verifies the
-// signature of every request with Verify, records what it accepts, and
+// signature of every request with a Verifier, records what it accepts, and
 // answers 503 (transient) or 400 (permanent) on demand.
 type harness struct {
-	t      *testing.T
-	srv    *httptest.Server
-	secret []byte
+	t        *testing.T
+	srv      *httptest.Server
+	secret   string
+	verifier *webhook.Verifier
 
 	mu      sync.Mutex
 	failure sendertest.Failure
@@ -38,15 +37,18 @@ type harness struct {
 }
 
 func newHarness(t *testing.T) sendertest.Harness {
-	h := &harness{t: t, secret: make([]byte, 32)}
-	_, _ = rand.Read(h.secret)
+	secret, err := webhook.NewSecret()
+	require.NoError(t, err)
+	v, err := webhook.NewVerifier(&webhook.VerifierOptions{Secrets: []string{secret}, Tolerance: time.Minute})
+	require.NoError(t, err)
+	h := &harness{t: t, secret: secret, verifier: v}
 	h.srv = httptest.NewTLSServer(http.HandlerFunc(h.serve))
 	t.Cleanup(h.srv.Close)
 	return h
 }
 
 func (h *harness) Sender(t *testing.T) coaching.Sender {
-	s, err := webhook.New(webhook.Options{URL: h.srv.URL + "/hooks/valmennus", Secret: h.secret, Client: h.srv.Client()})
+	s, err := webhook.New(webhook.Options{URL: h.srv.URL + "/hooks/valmennus", Secrets: []string{h.secret}, Client: h.srv.Client()})
 	require.NoError(t, err)
 	return s
 }
@@ -64,12 +66,8 @@ func (h *harness) Fail(_ *testing.T, f sendertest.Failure) {
 }
 
 func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	body, err := h.verifier.VerifyRequest(r)
 	if err != nil {
-		http.Error(w, "read failed", http.StatusBadRequest)
-		return
-	}
-	if err := webhook.Verify(h.secret, r.Header, body, time.Now(), time.Minute); err != nil {
 		h.t.Errorf("the endpoint got a request that does not verify: %v", err)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
@@ -83,9 +81,12 @@ func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	key := r.Header.Get(webhook.HeaderIdempotencyKey)
+	key, err := webhook.NoticeID(r.Header.Get(webhook.HeaderID))
+	if err != nil {
+		h.t.Errorf("webhook-id: %v", err)
+	}
 	if key != p.ID {
-		h.t.Errorf("Idempotency-Key %q differs from the signed body's id %q", key, p.ID)
+		h.t.Errorf("webhook-id %q decodes to %q, not the body's id %q", r.Header.Get(webhook.HeaderID), key, p.ID)
 	}
 
 	h.mu.Lock()

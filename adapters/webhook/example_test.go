@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -15,11 +14,20 @@ import (
 )
 
 // A host's endpoint receives an attendance digest for a guardian: it
-// checks the signature with Verify before it reads anything, and answers
-// 204.
+// checks the Standard Webhooks signature with a Verifier before it reads
+// anything, and answers 204.
 func Example() {
-	secret := []byte("0123456789abcdef0123456789abcdef") // 32 bytes, shared with the endpoint
+	// The shared secret; make one with webhook.NewSecret and keep it out
+	// of the code.
+	secret := "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 	now := time.Date(2025, 10, 14, 12, 0, 0, 0, time.UTC)
+	clock := coaching.ClockFunc(func() time.Time { return now })
+
+	verifier, err := webhook.NewVerifier(&webhook.VerifierOptions{Secrets: []string{secret}, Clock: clock})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	type delivery struct {
 		header   http.Header
@@ -28,8 +36,7 @@ func Example() {
 	}
 	received := make(chan delivery, 1)
 	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		err := webhook.Verify(secret, r.Header, body, now, 5*time.Minute)
+		body, err := verifier.VerifyRequest(r)
 		received <- delivery{r.Header, body, err}
 		if err != nil {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -41,8 +48,8 @@ func Example() {
 
 	sender, err := webhook.New(webhook.Options{
 		URL:               endpoint.URL + "/hooks/valmennus",
-		Secret:            secret,
-		Clock:             coaching.ClockFunc(func() time.Time { return now }),
+		Secrets:           []string{secret},
+		Clock:             clock,
 		AllowInsecureHTTP: true, // httptest.NewServer is plain http
 	})
 	if err != nil {
@@ -65,16 +72,22 @@ func Example() {
 	fmt.Println("Send:", err)
 
 	d := <-received
-	fmt.Println("Idempotency-Key:", d.header.Get("Idempotency-Key"))
-	fmt.Println("Webhook-Timestamp:", d.header.Get("Webhook-Timestamp"))
+	id := d.header.Get("webhook-id")
+	noticeID, _ := webhook.NoticeID(id)
+	fmt.Println("webhook-id:", id)
+	fmt.Println("notice:", noticeID)
+	fmt.Println("webhook-timestamp:", d.header.Get("webhook-timestamp"))
+	fmt.Println("webhook-signature:", d.header.Get("webhook-signature"))
 	fmt.Println("signature verified:", d.verified == nil)
 	var pretty bytes.Buffer
 	_ = json.Indent(&pretty, d.body, "", "  ")
 	fmt.Println(pretty.String())
 	// Output:
 	// Send: <nil>
-	// Idempotency-Key: K7QX3VZD2M4HNWTB6YJR5PELCA:3:attendance_digest:g-1
-	// Webhook-Timestamp: 1760443200
+	// webhook-id: msg_SzdRWDNWWkQyTTRITldUQjZZSlI1UEVMQ0E6MzphdHRlbmRhbmNlX2RpZ2VzdDpnLTE
+	// notice: K7QX3VZD2M4HNWTB6YJR5PELCA:3:attendance_digest:g-1
+	// webhook-timestamp: 1760443200
+	// webhook-signature: v1,OYB3EItiWP6k2l5vn+qYZTDSj3MPsgxCs7oKUxi+e+0=
 	// signature verified: true
 	// {
 	//   "id": "K7QX3VZD2M4HNWTB6YJR5PELCA:3:attendance_digest:g-1",

@@ -1,16 +1,18 @@
 // Package webhook is a [coaching.Sender] that POSTs each notice as JSON to
 // one URL, signed with HMAC-SHA256, so a host's own service (a student
 // information system, a message hub) can take notices over and deliver or
-// show them itself.
+// show them itself. Requests are signed as the Standard Webhooks
+// specification (https://www.standardwebhooks.com/) says, so a receiver
+// can check them with any Standard Webhooks library or with [Verifier].
 //
 // # The request
 //
 //	POST <Options.URL>
 //	Content-Type: application/json
 //	User-Agent: valmennus-webhook/1
-//	Idempotency-Key: <notice id>
-//	Webhook-Timestamp: <unix seconds>
-//	Webhook-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+//	webhook-id: <MessageID(notice id)>, the same on every attempt
+//	webhook-timestamp: <unix seconds of this attempt>
+//	webhook-signature: v1,<base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)> …
 //
 //	{"id":"…","kind":"attendance_digest","case_id":"…",
 //	 "recipient":{"id":"g-1","name":"…","role":"guardian","contact":{"email":"…"},"language":"fi"},
@@ -19,13 +21,27 @@
 // The body is a [Payload]. It holds the notice as written to the outbox,
 // not its delivery state (status, attempts, lease). Delivery is
 // at-least-once: the same notice may arrive more than once, always with the
-// same id, so a receiver keeps the ids it has taken and answers a repeat
-// with 2xx without acting on it again.
+// same webhook-id, so a receiver keeps the ids it has taken and answers a
+// repeat with 2xx without acting on it again.
+//
+// # Secrets and rotation
+//
+// A secret is "whsec_" and at least [MinSecretLen] random bytes in
+// standard base64 ([NewSecret] makes one); the key is the decoded bytes.
+// Options.Secrets may hold several: the request then carries one
+// signature per secret, space-separated, and a receiver that knows any of
+// them accepts it. To rotate, give the sender the old and the new secret,
+// move every receiver to the new one, then drop the old one. New refuses a
+// malformed secret; no error or log names a secret's value.
+//
+// This replaces the package's earlier scheme (Idempotency-Key and a hex
+// "v1=" signature over timestamp.body with a raw secret), which was never
+// in a released version.
 //
 // # Receiving
 //
-// A receiver reads the body, checks it with [Verify] before anything else,
-// and answers:
+// A receiver reads the body, checks it with a Standard Webhooks library or
+// [Verifier.VerifyRequest] before anything else, and answers:
 //
 //   - 2xx when it has taken the notice (or already had it);
 //   - 5xx, 408 or 429 when it cannot take it now: the dispatcher retries
@@ -36,9 +52,6 @@
 // Redirects are not followed: a webhook URL that redirects is
 // misconfigured, and following it would send personal data, signed, to
 // wherever the redirect points. A 3xx is a permanent error.
-//
-// The Idempotency-Key header is not covered by the signature; it repeats
-// the signed body's "id", which is what a receiver should key on.
 //
 // # Errors
 //
@@ -77,16 +90,14 @@ const (
 	// DefaultUserAgent is the User-Agent header when Options.UserAgent is
 	// empty.
 	DefaultUserAgent = "valmennus-webhook/1"
-	// MinSecretLen is the shortest secret New accepts, in bytes (the size
-	// of an HMAC-SHA256 key that is not padded out).
-	MinSecretLen = 32
 )
 
-// The headers a request carries besides Content-Type and User-Agent.
+// The Standard Webhooks headers a request carries besides Content-Type and
+// User-Agent (in canonical form; header names are case-insensitive).
 const (
-	HeaderIdempotencyKey = "Idempotency-Key"
-	HeaderTimestamp      = "Webhook-Timestamp"
-	HeaderSignature      = "Webhook-Signature"
+	HeaderID        = "Webhook-Id"
+	HeaderTimestamp = "Webhook-Timestamp"
+	HeaderSignature = "Webhook-Signature"
 )
 
 // maxDrain is how much of a response body Send reads (and discards) so the
@@ -98,9 +109,10 @@ type Options struct {
 	// URL is the endpoint notices are POSTed to. Required. It must be an
 	// absolute https URL unless AllowInsecureHTTP is set.
 	URL string
-	// Secret is the shared HMAC-SHA256 key, at least [MinSecretLen] bytes
-	// (use 32 random bytes). Required. New copies it.
-	Secret []byte
+	// Secrets are the signing secrets, each "whsec_<base64>" of at least
+	// [MinSecretLen] bytes. Required. Every request is signed with each of
+	// them (several only while rotating; see the package documentation).
+	Secrets []string
 	// Client sends the requests. Defaults to a client with a
 	// [DefaultTimeout] timeout. New uses a copy of it that never follows
 	// redirects; a Client whose Timeout is zero gets DefaultTimeout, since
@@ -121,7 +133,7 @@ type Options struct {
 // use.
 type Sender struct {
 	url       string
-	secret    []byte
+	keys      [][]byte
 	client    *http.Client
 	clock     coaching.Clock
 	userAgent string
@@ -150,8 +162,9 @@ func New(opts Options) (*Sender, error) {
 	default:
 		return nil, fmt.Errorf("webhook: Options.URL has the scheme %q; want https", u.Scheme)
 	}
-	if len(opts.Secret) < MinSecretLen {
-		return nil, fmt.Errorf("webhook: Options.Secret has %d bytes; want at least %d", len(opts.Secret), MinSecretLen)
+	keys, err := parseSecrets("Options.Secrets", opts.Secrets)
+	if err != nil {
+		return nil, err
 	}
 	client := &http.Client{Timeout: DefaultTimeout}
 	if opts.Client != nil {
@@ -170,7 +183,7 @@ func New(opts Options) (*Sender, error) {
 	}
 	return &Sender{
 		url:       u.String(),
-		secret:    bytes.Clone(opts.Secret),
+		keys:      keys,
 		client:    client,
 		clock:     opts.Clock,
 		userAgent: opts.UserAgent,
@@ -221,9 +234,6 @@ func (s *Sender) Send(ctx context.Context, n coaching.Notice) error {
 	if n.ID == "" {
 		return coaching.Permanent(errors.New("webhook: a notice without an id (its idempotency key) cannot be sent"))
 	}
-	if !validHeaderValue(n.ID) {
-		return coaching.Permanent(fmt.Errorf("webhook: notice %q: the id cannot be sent as an %s header", n.ID, HeaderIdempotencyKey))
-	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("webhook: notice %s: %w", n.ID, err)
 	}
@@ -239,9 +249,10 @@ func (s *Sender) Send(ctx context.Context, n coaching.Notice) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", s.userAgent)
-	req.Header.Set(HeaderIdempotencyKey, n.ID)
+	id := MessageID(n.ID)
+	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, "v1="+sign(s.secret, ts, body))
+	req.Header.Set(HeaderSignature, signatureHeader(s.keys, id, ts, body))
 
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -325,19 +336,4 @@ func (e *StatusError) Error() string {
 		msg += " (retry after " + e.RetryAfter.String() + ")"
 	}
 	return msg
-}
-
-// validHeaderValue reports whether s can be sent as a header value as it
-// is: no control characters and no leading or trailing space. Bytes above
-// ASCII (a UTF-8 id) pass as they are, as HTTP allows.
-func validHeaderValue(s string) bool {
-	if strings.TrimSpace(s) != s {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }

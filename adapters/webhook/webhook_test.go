@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,7 +26,9 @@ import (
 )
 
 var (
-	secret = []byte("0123456789abcdef0123456789abcdef")
+	// key is the test's HMAC key; secret is its text form.
+	key    = []byte("0123456789abcdef0123456789abcdef")
+	secret = webhook.SecretPrefix + base64.StdEncoding.EncodeToString(key)
 	// sentAt is the fixed clock of the tests: 15:00 in Helsinki.
 	sentAt = time.Date(2025, 10, 14, 12, 0, 0, 0, time.UTC)
 	clock  = coaching.ClockFunc(func() time.Time { return sentAt })
@@ -96,8 +98,8 @@ func (rec *recorder) requests() []request {
 
 func newSender(t *testing.T, opts webhook.Options) *webhook.Sender {
 	t.Helper()
-	if opts.Secret == nil {
-		opts.Secret = secret
+	if opts.Secrets == nil {
+		opts.Secrets = []string{secret}
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock
@@ -108,22 +110,43 @@ func newSender(t *testing.T, opts webhook.Options) *webhook.Sender {
 	return s
 }
 
+// newVerifier returns a receiver's verifier of secrets at the tests' clock
+// (or at now when given).
+func newVerifier(t *testing.T, now time.Time, tolerance time.Duration, secrets ...string) *webhook.Verifier {
+	t.Helper()
+	if now.IsZero() {
+		now = sentAt
+	}
+	v, err := webhook.NewVerifier(&webhook.VerifierOptions{Secrets: secrets, Tolerance: tolerance,
+		Clock: coaching.ClockFunc(func() time.Time { return now })})
+	require.NoError(t, err)
+	return v
+}
+
 func TestNewValidates(t *testing.T) {
+	short := webhook.SecretPrefix + base64.StdEncoding.EncodeToString(key[:23])
 	for _, tc := range []struct {
 		what string
 		opts webhook.Options
 		want string // substring of the error; "" for success
 	}{
-		{"https", webhook.Options{URL: "https://hooks.example.fi/valmennus", Secret: secret}, ""},
-		{"http allowed", webhook.Options{URL: "http://127.0.0.1:8080/h", Secret: secret, AllowInsecureHTTP: true}, ""},
-		{"no URL", webhook.Options{Secret: secret}, "URL is required"},
-		{"http not allowed", webhook.Options{URL: "http://hooks.example.fi/tok-1234", Secret: secret}, "must use https"},
-		{"other scheme", webhook.Options{URL: "ftp://hooks.example.fi/x", Secret: secret}, `scheme "ftp"`},
-		{"relative", webhook.Options{URL: "/hooks/valmennus", Secret: secret}, "absolute URL"},
-		{"no host", webhook.Options{URL: "https:///hooks", Secret: secret}, "absolute URL"},
-		{"unparsable", webhook.Options{URL: "https://hooks.example.fi/%zz-tok-1234", Secret: secret}, "not a valid URL"},
-		{"no secret", webhook.Options{URL: "https://hooks.example.fi/"}, "0 bytes; want at least 32"},
-		{"short secret", webhook.Options{URL: "https://hooks.example.fi/", Secret: secret[:31]}, "31 bytes; want at least 32"},
+		{"https", webhook.Options{URL: "https://hooks.example.fi/valmennus", Secrets: []string{secret}}, ""},
+		{"http allowed", webhook.Options{URL: "http://127.0.0.1:8080/h", Secrets: []string{secret}, AllowInsecureHTTP: true}, ""},
+		{"no URL", webhook.Options{Secrets: []string{secret}}, "URL is required"},
+		{"http not allowed", webhook.Options{URL: "http://hooks.example.fi/tok-1234", Secrets: []string{secret}}, "must use https"},
+		{"other scheme", webhook.Options{URL: "ftp://hooks.example.fi/x", Secrets: []string{secret}}, `scheme "ftp"`},
+		{"relative", webhook.Options{URL: "/hooks/valmennus", Secrets: []string{secret}}, "absolute URL"},
+		{"no host", webhook.Options{URL: "https:///hooks", Secrets: []string{secret}}, "absolute URL"},
+		{"unparsable", webhook.Options{URL: "https://hooks.example.fi/%zz-tok-1234", Secrets: []string{secret}}, "not a valid URL"},
+		{"24-byte secret", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{webhook.SecretPrefix + base64.StdEncoding.EncodeToString(key[:24])}}, ""},
+		{"two secrets", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{secret, otherSecret}}, ""},
+		{"no secret", webhook.Options{URL: "https://hooks.example.fi/"}, "Options.Secrets is required"},
+		{"empty secret", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{""}}, `Options.Secrets[0] does not start with "whsec_"`},
+		{"raw secret", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{string(key)}}, `Options.Secrets[0] does not start with "whsec_"`},
+		{"prefix only", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{"whsec_"}}, "Options.Secrets[0] has 0 bytes; want at least 24"},
+		{"short secret", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{secret, short}}, "Options.Secrets[1] has 23 bytes; want at least 24"},
+		{"not base64", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{"whsec_" + string(key) + "!?"}}, "Options.Secrets[0] is not standard base64"},
+		{"repeated", webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{secret, otherSecret, secret}}, "Options.Secrets[2] repeats Options.Secrets[0]"},
 	} {
 		s, err := webhook.New(tc.opts)
 		if tc.want == "" {
@@ -134,6 +157,11 @@ func TestNewValidates(t *testing.T) {
 		if assert.Error(t, err, tc.what) {
 			assert.Contains(t, err.Error(), tc.want, tc.what)
 			assert.NotContains(t, err.Error(), "tok-1234", "%s: errors must not quote the URL (it may hold a token)", tc.what)
+			for _, s := range tc.opts.Secrets {
+				if len(s) > len("whsec_") {
+					assert.NotContains(t, err.Error(), s[len("whsec_"):], "%s: errors must not quote a secret", tc.what)
+				}
+			}
 		}
 	}
 }
@@ -153,15 +181,20 @@ func TestRequest(t *testing.T) {
 	assert.Equal(t, "/hooks/valmennus", r.path)
 	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
 	assert.Equal(t, webhook.DefaultUserAgent, r.header.Get("User-Agent"))
-	assert.Equal(t, n.ID, r.header.Get("Idempotency-Key"))
-	ts := r.header.Get("Webhook-Timestamp")
+	assert.Empty(t, r.header.Get("Idempotency-Key"), "the earlier unsigned key is gone: webhook-id is signed")
+	id := r.header.Get("webhook-id")
+	assert.Equal(t, "msg_"+base64.RawURLEncoding.EncodeToString([]byte(n.ID)), id)
+	back, err := webhook.NoticeID(id)
+	require.NoError(t, err)
+	assert.Equal(t, n.ID, back)
+	ts := r.header.Get("webhook-timestamp")
 	assert.Equal(t, strconv.FormatInt(sentAt.Unix(), 10), ts, "the timestamp is the clock's, in unix seconds")
 
 	// The signature, computed independently.
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(ts + "." + string(r.body)))
-	assert.Equal(t, "v1="+hex.EncodeToString(m.Sum(nil)), r.header.Get("Webhook-Signature"))
-	assert.NoError(t, webhook.Verify(secret, r.header, r.body, sentAt, time.Minute))
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id + "." + ts + "." + string(r.body)))
+	assert.Equal(t, "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)), r.header.Get("webhook-signature"))
+	assert.NoError(t, newVerifier(t, time.Time{}, time.Minute, secret).Verify(r.header, r.body))
 
 	// The body: the notice as written, not its delivery state.
 	var got map[string]any
@@ -198,14 +231,23 @@ func TestRequest(t *testing.T) {
 	assert.NotContains(t, got, "data")
 }
 
+// otherKey and otherSecret are a second secret, for rotation.
+var (
+	otherKey    = []byte("another-secret-another-secret-32")
+	otherSecret = webhook.SecretPrefix + base64.StdEncoding.EncodeToString(otherKey)
+)
+
+// v1 signs as the specification says, independently of the package.
+func v1(k []byte, id, ts string, body []byte) string {
+	m := hmac.New(sha256.New, k)
+	m.Write([]byte(id + "." + ts + "." + string(body)))
+	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
 func TestVerify(t *testing.T) {
 	body := []byte(`{"id":"n-1"}`)
+	id := "msg_bi0x"
 	ts := strconv.FormatInt(sentAt.Unix(), 10)
-	sig := func(key []byte, ts string, body []byte) string {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(ts + "." + string(body)))
-		return "v1=" + hex.EncodeToString(m.Sum(nil))
-	}
 	header := func(kv ...string) http.Header {
 		h := http.Header{}
 		for i := 0; i < len(kv); i += 2 {
@@ -213,8 +255,11 @@ func TestVerify(t *testing.T) {
 		}
 		return h
 	}
-	good := sig(secret, ts, body)
-	other := []byte("another-secret-another-secret-32")
+	good := v1(key, id, ts, body)
+	old := v1(otherKey, id, ts, body)
+	full := func(sig string) http.Header {
+		return header("webhook-id", id, "webhook-timestamp", ts, "webhook-signature", sig)
+	}
 	for _, tc := range []struct {
 		what   string
 		header http.Header
@@ -223,35 +268,131 @@ func TestVerify(t *testing.T) {
 		tol    time.Duration
 		want   error
 	}{
-		{"good", header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt, time.Minute, nil},
-		{"tampered body", header("Webhook-Timestamp", ts, "Webhook-Signature", good), []byte(`{"id":"n-2"}`), sentAt, time.Minute, webhook.ErrBadSignature},
-		{"wrong secret", header("Webhook-Timestamp", ts, "Webhook-Signature", sig(other, ts, body)), body, sentAt, time.Minute, webhook.ErrBadSignature},
-		{"timestamp swapped", header("Webhook-Timestamp", strconv.FormatInt(sentAt.Unix()+1, 10), "Webhook-Signature", good), body, sentAt, time.Minute, webhook.ErrBadSignature},
-		{"truncated signature", header("Webhook-Timestamp", ts, "Webhook-Signature", good[:40]), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"not hex", header("Webhook-Timestamp", ts, "Webhook-Signature", "v1="+strings.Repeat("zz", 32)), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"other scheme only", header("Webhook-Timestamp", ts, "Webhook-Signature", "v0="+good[3:]), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"stale", header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt.Add(61 * time.Second), time.Minute, webhook.ErrStale},
-		{"from the future", header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt.Add(-61 * time.Second), time.Minute, webhook.ErrStale},
-		{"at the tolerance", header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt.Add(time.Minute), time.Minute, nil},
-		{"default tolerance accepts 4m", header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt.Add(4 * time.Minute), 0, nil},
-		{"default tolerance rejects 6m", header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt.Add(6 * time.Minute), 0, webhook.ErrStale},
-		{"stale and forged", header("Webhook-Timestamp", ts, "Webhook-Signature", sig(other, ts, body)), body, sentAt.Add(time.Hour), time.Minute, webhook.ErrBadSignature},
-		{"no timestamp", header("Webhook-Signature", good), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"no signature", header("Webhook-Timestamp", ts), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"no headers", http.Header{}, body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"timestamp not a number", header("Webhook-Timestamp", "yesterday", "Webhook-Signature", good), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"signed timestamp", header("Webhook-Timestamp", "+"+ts, "Webhook-Signature", sig(secret, "+"+ts, body)), body, sentAt, time.Minute, webhook.ErrNoSignature},
-		{"rotation: old and new", header("Webhook-Timestamp", ts, "Webhook-Signature", sig(other, ts, body)+", "+good), body, sentAt, time.Minute, nil},
-		{"rotation: two headers", header("Webhook-Timestamp", ts, "Webhook-Signature", sig(other, ts, body), "Webhook-Signature", good), body, sentAt, time.Minute, nil},
+		{"good", full(good), body, sentAt, time.Minute, nil},
+		{"canonical header names", header("Webhook-Id", id, "Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt, time.Minute, nil},
+		{"tampered body", full(good), []byte(`{"id":"n-2"}`), sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"body with a stray space", full(good), []byte(`{"id": "n-1"}`), sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"wrong secret", full(v1([]byte("a-third-secret-a-third-secret-32"), id, ts, body)), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"id swapped", header("webhook-id", "msg_bi0y", "webhook-timestamp", ts, "webhook-signature", good), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"timestamp swapped", header("webhook-id", id, "webhook-timestamp", strconv.FormatInt(sentAt.Unix()+1, 10), "webhook-signature", good), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"dot moved from id to body", header("webhook-id", "msg", "webhook-timestamp", ts, "webhook-signature", v1(key, "msg", ts, []byte("x."+string(body)))), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"truncated signature", full(good[:40]), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"empty v1", full("v1,"), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"v1a only", full("v1a," + good[3:]), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"the earlier v1= form", full("v1=" + good[3:]), body, sentAt, time.Minute, webhook.ErrNoMatchingSignature},
+		{"stale", full(good), body, sentAt.Add(61 * time.Second), time.Minute, webhook.ErrTooOld},
+		{"from the future", full(good), body, sentAt.Add(-61 * time.Second), time.Minute, webhook.ErrTooNew},
+		{"at the tolerance, old", full(good), body, sentAt.Add(time.Minute), time.Minute, nil},
+		{"at the tolerance, new", full(good), body, sentAt.Add(-time.Minute), time.Minute, nil},
+		{"default tolerance accepts 5m old", full(good), body, sentAt.Add(5 * time.Minute), 0, nil},
+		{"default tolerance rejects 5m1s old", full(good), body, sentAt.Add(5*time.Minute + time.Second), 0, webhook.ErrTooOld},
+		{"default tolerance rejects 5m1s new", full(good), body, sentAt.Add(-5*time.Minute - time.Second), 0, webhook.ErrTooNew},
+		{"stale and forged", full(v1([]byte("a-third-secret-a-third-secret-32"), id, ts, body)), body, sentAt.Add(time.Hour), time.Minute, webhook.ErrNoMatchingSignature},
+		{"no id", header("webhook-timestamp", ts, "webhook-signature", good), body, sentAt, time.Minute, webhook.ErrMissingHeader},
+		{"no timestamp", header("webhook-id", id, "webhook-signature", good), body, sentAt, time.Minute, webhook.ErrMissingHeader},
+		{"no signature", header("webhook-id", id, "webhook-timestamp", ts), body, sentAt, time.Minute, webhook.ErrMissingHeader},
+		{"blank signature", full("  "), body, sentAt, time.Minute, webhook.ErrMissingHeader},
+		{"no headers", http.Header{}, body, sentAt, time.Minute, webhook.ErrMissingHeader},
+		{"timestamp not a number", header("webhook-id", id, "webhook-timestamp", "yesterday", "webhook-signature", good), body, sentAt, time.Minute, webhook.ErrBadTimestamp},
+		{"timestamp in ms overflows", header("webhook-id", id, "webhook-timestamp", "99999999999999999999", "webhook-signature", good), body, sentAt, time.Minute, webhook.ErrBadTimestamp},
+		{"signed timestamp", header("webhook-id", id, "webhook-timestamp", "+"+ts, "webhook-signature", v1(key, id, "+"+ts, body)), body, sentAt, time.Minute, webhook.ErrBadTimestamp},
+		{"timestamp in ms", header("webhook-id", id, "webhook-timestamp", ts+"000", "webhook-signature", v1(key, id, ts+"000", body)), body, sentAt, time.Minute, webhook.ErrTooNew},
+		{"several, one good", full("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2," + good[3:] + " " + good + " v1,x"), body, sentAt, time.Minute, nil},
+		{"two header lines", header("webhook-id", id, "webhook-timestamp", ts, "webhook-signature", old, "webhook-signature", good), body, sentAt, time.Minute, nil},
 	} {
-		err := webhook.Verify(secret, tc.header, tc.body, tc.now, tc.tol)
+		err := newVerifier(t, tc.now, tc.tol, secret).Verify(tc.header, tc.body)
 		if tc.want == nil {
 			assert.NoError(t, err, tc.what)
 		} else {
 			assert.ErrorIs(t, err, tc.want, tc.what)
 		}
 	}
-	assert.Error(t, webhook.Verify(nil, header("Webhook-Timestamp", ts, "Webhook-Signature", good), body, sentAt, time.Minute), "no secret")
+}
+
+// A receiver rotating its secret knows the old and the new one: a request
+// signed with either verifies; one signed with neither does not.
+func TestVerifyRotation(t *testing.T) {
+	body := []byte(`{"id":"n-1"}`)
+	id, ts := "msg_bi0x", strconv.FormatInt(sentAt.Unix(), 10)
+	h := func(sig string) http.Header {
+		return http.Header{"Webhook-Id": {id}, "Webhook-Timestamp": {ts}, "Webhook-Signature": {sig}}
+	}
+	both := newVerifier(t, time.Time{}, 0, otherSecret, secret)
+	assert.NoError(t, both.Verify(h(v1(key, id, ts, body)), body), "new secret")
+	assert.NoError(t, both.Verify(h(v1(otherKey, id, ts, body)), body), "old secret")
+	assert.ErrorIs(t, newVerifier(t, time.Time{}, 0, secret).Verify(h(v1(otherKey, id, ts, body)), body), webhook.ErrNoMatchingSignature)
+}
+
+func TestNewVerifierValidates(t *testing.T) {
+	for _, tc := range []struct {
+		what string
+		opts *webhook.VerifierOptions
+		want string
+	}{
+		{"nil", nil, "VerifierOptions.Secrets is required"},
+		{"no secret", &webhook.VerifierOptions{}, "VerifierOptions.Secrets is required"},
+		{"raw", &webhook.VerifierOptions{Secrets: []string{string(key)}}, `VerifierOptions.Secrets[0] does not start with "whsec_"`},
+		{"negative tolerance", &webhook.VerifierOptions{Secrets: []string{secret}, Tolerance: -time.Second}, "Tolerance is negative"},
+		{"negative bound", &webhook.VerifierOptions{Secrets: []string{secret}, MaxBodyBytes: -1}, "MaxBodyBytes is negative"},
+	} {
+		_, err := webhook.NewVerifier(tc.opts)
+		if assert.Error(t, err, tc.what) {
+			assert.Contains(t, err.Error(), tc.want, tc.what)
+			assert.NotContains(t, err.Error(), string(key), tc.what)
+		}
+	}
+}
+
+// VerifyRequest reads at most MaxBodyBytes and returns the body only when
+// it verifies.
+func TestVerifyRequest(t *testing.T) {
+	body := []byte(`{"id":"n-1","body":"` + strings.Repeat("x", 100) + `"}`)
+	id, ts := "msg_bi0x", strconv.FormatInt(sentAt.Unix(), 10)
+	req := func(b []byte, sig string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/hooks", strings.NewReader(string(b)))
+		r.Header.Set("webhook-id", id)
+		r.Header.Set("webhook-timestamp", ts)
+		r.Header.Set("webhook-signature", sig)
+		return r
+	}
+	mk := func(max int64) *webhook.Verifier {
+		v, err := webhook.NewVerifier(&webhook.VerifierOptions{Secrets: []string{secret}, MaxBodyBytes: max, Clock: clock})
+		require.NoError(t, err)
+		return v
+	}
+	got, err := mk(0).VerifyRequest(req(body, v1(key, id, ts, body)))
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+
+	got, err = mk(int64(len(body))).VerifyRequest(req(body, v1(key, id, ts, body)))
+	require.NoError(t, err, "a body of exactly the bound")
+	assert.Equal(t, body, got)
+
+	_, err = mk(int64(len(body)) - 1).VerifyRequest(req(body, v1(key, id, ts, body)))
+	assert.ErrorIs(t, err, webhook.ErrBodyTooLarge)
+
+	// The bound holds against an endless body: the read stops.
+	r := req(nil, v1(key, id, ts, body))
+	endless := &countingReader{}
+	r.Body = io.NopCloser(endless)
+	_, err = mk(1 << 10).VerifyRequest(r)
+	assert.ErrorIs(t, err, webhook.ErrBodyTooLarge)
+	assert.LessOrEqual(t, endless.n, int64(64<<10), "read %d bytes of an endless body", endless.n)
+
+	got, err = mk(0).VerifyRequest(req(body, v1(otherKey, id, ts, body)))
+	assert.ErrorIs(t, err, webhook.ErrNoMatchingSignature)
+	assert.Nil(t, got, "no body for a request that does not verify")
+}
+
+// countingReader is an endless body of 'x' that counts what was read.
+type countingReader struct{ n int64 }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	c.n += int64(len(p))
+	return len(p), nil
 }
 
 // Send classifies the answer; it does not retry.
@@ -311,7 +452,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 
 	// The caller's client is copied, not changed.
 	client := &http.Client{}
-	_, err := webhook.New(webhook.Options{URL: "https://hooks.example.fi/", Secret: secret, Client: client})
+	_, err := webhook.New(webhook.Options{URL: "https://hooks.example.fi/", Secrets: []string{secret}, Client: client})
 	require.NoError(t, err)
 	assert.Nil(t, client.CheckRedirect, "New must not modify the caller's client")
 	assert.Zero(t, client.Timeout, "New must not modify the caller's client")
@@ -423,24 +564,39 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 	}
 }
 
-// A notice that cannot carry its idempotency key is not sent at all.
-func TestUnusableIDIsPermanent(t *testing.T) {
+// A notice without an id (its idempotency key) is not sent at all. Any
+// other id is sent, encoded in webhook-id, and decodes back.
+func TestNoticeIDs(t *testing.T) {
 	rec := newRecorder(t)
 	s := newSender(t, webhook.Options{URL: rec.srv.URL})
-	for _, id := range []string{"", "n-1\r\nX-Injected: 1", " n-1", "n\x00"} {
-		n := testNotice()
-		n.ID = id
-		err := s.Send(t.Context(), n)
-		require.Error(t, err, "%q", id)
-		assert.True(t, coaching.IsPermanent(err), "%q: %v", id, err)
-	}
+	n := testNotice()
+	n.ID = ""
+	err := s.Send(t.Context(), n)
+	require.Error(t, err)
+	assert.True(t, coaching.IsPermanent(err), "%v", err)
 	assert.Empty(t, rec.requests())
 
-	// A UTF-8 id passes as it is.
-	n := testNotice()
-	n.ID = "K7QX:3:phase_overdue:anna.äijälä"
-	require.NoError(t, s.Send(t.Context(), n))
-	assert.Equal(t, n.ID, rec.requests()[0].header.Get("Idempotency-Key"))
+	v := newVerifier(t, time.Time{}, 0, secret)
+	ids := []string{"K7QX:3:phase_overdue:anna.äijälä", "n-1\r\nX-Injected: 1", " n-1", "n\x00", "a.1614265330.b"}
+	for i, id := range ids {
+		n.ID = id
+		require.NoError(t, s.Send(t.Context(), n), "%q", id)
+		r := rec.requests()[i]
+		wid := r.header.Get("webhook-id")
+		assert.NotContains(t, wid, ".", "%q: the specification forbids dots in the id", id)
+		for _, c := range []byte(wid) {
+			assert.True(t, c > 0x20 && c < 0x7f, "%q: webhook-id is printable ASCII", id)
+		}
+		back, err := webhook.NoticeID(wid)
+		require.NoError(t, err)
+		assert.Equal(t, id, back)
+		assert.Empty(t, r.header.Values("X-Injected"))
+		assert.NoError(t, v.Verify(r.header, r.body), "%q", id)
+	}
+	for _, bad := range []string{"", "msg_", "K7QX:3", "msg_!!", "evt_bg"} {
+		_, err := webhook.NoticeID(bad)
+		assert.Error(t, err, "%q", bad)
+	}
 }
 
 func TestCancelledContextSendsNothing(t *testing.T) {
@@ -455,35 +611,24 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 	assert.Empty(t, rec.requests())
 }
 
-// New copies the secret: changing the caller's slice later does not change
-// the signatures.
-func TestSecretIsCopied(t *testing.T) {
-	rec := newRecorder(t)
-	key := []byte(string(secret))
-	s := newSender(t, webhook.Options{URL: rec.srv.URL, Secret: key})
-	key[0] ^= 0xff
-	require.NoError(t, s.Send(t.Context(), testNotice()))
-	r := rec.requests()[0]
-	assert.NoError(t, webhook.Verify(secret, r.header, r.body, sentAt, time.Minute))
-}
-
 // An httptest TLS server with its client works without AllowInsecureHTTP.
 func TestTLS(t *testing.T) {
+	v := newVerifier(t, time.Now(), time.Minute, secret)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if webhook.Verify(secret, r.Header, body, time.Now(), time.Minute) != nil {
+		if v.Verify(r.Header, body) != nil {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	s, err := webhook.New(webhook.Options{URL: srv.URL, Secret: secret, Client: srv.Client()})
+	s, err := webhook.New(webhook.Options{URL: srv.URL, Secrets: []string{secret}, Client: srv.Client()})
 	require.NoError(t, err)
 	require.NoError(t, s.Send(t.Context(), testNotice()))
 
 	// Without the server's certificate the TLS handshake fails: transient.
-	s, err = webhook.New(webhook.Options{URL: srv.URL, Secret: secret})
+	s, err = webhook.New(webhook.Options{URL: srv.URL, Secrets: []string{secret}})
 	require.NoError(t, err)
 	err = s.Send(t.Context(), testNotice())
 	require.Error(t, err)
