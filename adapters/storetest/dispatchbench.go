@@ -213,7 +213,7 @@ func rawPost(b *testing.B, client *http.Client, url string, ns []coaching.Notice
 }
 
 // benchSink is the loopback receiver: it reads every body and counts the
-// idempotency keys it received on each path.
+// notice ids (decoded from webhook-id) it received on each path.
 type benchSink struct {
 	mu   sync.Mutex
 	seen map[string]map[string]int // path → id → count
@@ -223,7 +223,12 @@ func newBenchSink() *benchSink { return &benchSink{seen: map[string]map[string]i
 
 func (s *benchSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
+	// The notice's id, as the webhook-id encodes it; one that does not
+	// decode is counted under what was sent, which no notice matches.
 	id := r.Header.Get(webhook.HeaderID)
+	if nid, err := webhook.NoticeID(id); err == nil {
+		id = nid
+	}
 	s.mu.Lock()
 	m := s.seen[r.URL.Path]
 	if m == nil {
