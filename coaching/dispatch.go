@@ -50,6 +50,57 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+type misconfiguredError struct{ err error }
+
+func (e *misconfiguredError) Error() string { return "channel misconfigured: " + e.err.Error() }
+func (e *misconfiguredError) Unwrap() error { return e.err }
+
+// Misconfigured marks a send error as the channel's fault, not the
+// notice's: the server refused the sender's credentials, its TLS
+// certificate does not verify, the endpoint does not exist. Retrying other
+// notices cannot help and killing them would lose them, so the dispatcher
+// pauses the channel ([DispatcherOptions.Pause]): the notice goes back to
+// the outbox without the attempt counting against it, the rest of the
+// round is released unsent, and nothing more is claimed until the pause
+// ends, when the next send tries the channel again.
+func Misconfigured(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &misconfiguredError{err: err}
+}
+
+// IsMisconfigured reports whether err was marked with [Misconfigured].
+func IsMisconfigured(err error) bool {
+	var m *misconfiguredError
+	return errors.As(err, &m)
+}
+
+// ErrChannelPaused is matched (errors.Is) by a [*ChannelPausedError].
+var ErrChannelPaused = errors.New("valmennus: the channel is paused")
+
+// ChannelPausedError is what [Dispatcher.RunOnce] returns while its
+// channel is paused after a [Misconfigured] send error.
+type ChannelPausedError struct {
+	Channel string
+	// Until is when the pause ends.
+	Until time.Time
+	// Cause is the send error that paused the channel (no personal data:
+	// a Sender's errors never hold any).
+	Cause string
+}
+
+func (e *ChannelPausedError) Error() string {
+	name := e.Channel
+	if name == "" {
+		name = "the channel"
+	}
+	return fmt.Sprintf("valmennus: %s is paused until %s: %s", name, e.Until.Format(time.RFC3339), e.Cause)
+}
+
+// Is matches [ErrChannelPaused].
+func (e *ChannelPausedError) Is(target error) bool { return target == ErrChannelPaused }
+
 // DispatcherOptions configure a [Dispatcher].
 type DispatcherOptions struct {
 	// Clock tells the time. Defaults to [SystemClock].
@@ -94,6 +145,12 @@ type DispatcherOptions struct {
 	// OnDead is called once for every notice that becomes undeliverable,
 	// so the host can alert someone. Optional.
 	OnDead func(ctx context.Context, n Notice)
+	// Pause is how long the channel is paused after a send failed with a
+	// [Misconfigured] error. Defaults to 5 minutes.
+	Pause time.Duration
+	// OnPause is called once each time the channel is paused, so that the
+	// host can alert whoever configures it. Optional.
+	OnPause func(ctx context.Context, p *ChannelPausedError)
 	// Observer receives the outcome of every send (sent, retried, dead,
 	// by notice kind and Channel, with the delivery latency of a sent
 	// one) and a CycleEvent per RunOnce. Optional: nil costs nothing.
@@ -138,6 +195,37 @@ type Dispatcher struct {
 	completer NoticeCompleter // nil when the outbox cannot complete in batches
 	sender    Sender
 	o         DispatcherOptions
+
+	pause atomic.Pointer[ChannelPausedError] // the latest pause; never modified once stored
+}
+
+// Paused returns the channel's pause when one holds now (the dispatcher's
+// Clock), or nil. A host's readiness check may use it.
+func (d *Dispatcher) Paused() *ChannelPausedError {
+	return d.pausedAt(d.o.Clock.Now())
+}
+
+func (d *Dispatcher) pausedAt(at time.Time) *ChannelPausedError {
+	if p := d.pause.Load(); p != nil && at.Before(p.Until) {
+		c := *p
+		return &c
+	}
+	return nil
+}
+
+// pausing pauses the channel from at because of cause, unless a pause
+// already holds. It returns the pause that holds, and whether it is new.
+func (d *Dispatcher) pausing(at time.Time, cause error) (*ChannelPausedError, bool) {
+	next := &ChannelPausedError{Channel: d.o.Channel, Until: at.Add(d.o.Pause), Cause: cause.Error()}
+	for {
+		cur := d.pause.Load()
+		if cur != nil && at.Before(cur.Until) {
+			return cur, false
+		}
+		if d.pause.CompareAndSwap(cur, next) {
+			return next, true
+		}
+	}
 }
 
 // NewDispatcher returns a dispatcher from outbox to sender.
@@ -179,6 +267,9 @@ func NewDispatcher(outbox Outbox, sender Sender, opts *DispatcherOptions) (*Disp
 	if o.Interval <= 0 {
 		o.Interval = 5 * time.Second
 	}
+	if o.Pause <= 0 {
+		o.Pause = 5 * time.Minute
+	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultDispatchConcurrency
 	}
@@ -196,6 +287,9 @@ type DispatchReport struct {
 	Sent    int
 	Retried int
 	Dead    int
+	// Paused counts the notices put back unsent, their attempts refunded,
+	// because the channel was or became paused (see [Misconfigured]).
+	Paused int
 }
 
 // Add adds another report's counts.
@@ -204,6 +298,7 @@ func (r *DispatchReport) Add(o DispatchReport) {
 	r.Sent += o.Sent
 	r.Retried += o.Retried
 	r.Dead += o.Dead
+	r.Paused += o.Paused
 }
 
 // RunOnce claims and handles due notices until none is left due, and
@@ -216,17 +311,32 @@ func (r *DispatchReport) Add(o DispatchReport) {
 // after an error, or when ctx is done; a round claimed before ctx was done
 // is not sent but released (see sendAll).
 func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchReport, error) {
-	if d.o.Observer == nil {
+	obs := d.o.Observer
+	if obs == nil {
 		return d.runOnce(ctx)
 	}
 	start := time.Now()
+	call := Call{Name: CallDispatch, Channel: d.o.Channel}
+	ctx = obs.Begin(ctx, call)
 	rep, err := d.runOnce(ctx)
-	d.o.Observer.Cycle(ctx, CycleEvent{Kind: "dispatch", Channel: d.o.Channel, Items: rep.Claimed, Outcome: OutcomeOf(err), Start: start, Duration: time.Since(start)})
+	outcome := OutcomeOf(err)
+	obs.Cycle(ctx, CycleEvent{Kind: CallDispatch, Channel: d.o.Channel, Items: rep.Claimed, Outcome: outcome, Start: start, Duration: time.Since(start)})
+	obs.End(ctx, call, outcome)
 	return rep, err
+}
+
+// sendResult is one claimed notice's outcome; paused is set when it was
+// put back because the channel was or became paused.
+type sendResult struct {
+	NoticeResult
+	paused bool
 }
 
 // runOnce is RunOnce, unobserved.
 func (d *Dispatcher) runOnce(ctx context.Context) (DispatchReport, error) {
+	if p := d.Paused(); p != nil {
+		return DispatchReport{}, p
+	}
 	var (
 		total    DispatchReport
 		claimErr error
@@ -240,7 +350,11 @@ func (d *Dispatcher) runOnce(ctx context.Context) (DispatchReport, error) {
 	go func() {
 		defer close(claims)
 		for ctx.Err() == nil && !failed.Load() {
-			claimed, err := d.outbox.ClaimNotices(ctx, ClaimParams{Now: d.o.Clock.Now(), Limit: d.o.BatchSize, Lease: d.o.Lease})
+			now := d.o.Clock.Now()
+			if d.pausedAt(now) != nil {
+				return
+			}
+			claimed, err := d.outbox.ClaimNotices(ctx, ClaimParams{Now: now, Limit: d.o.BatchSize, Lease: d.o.Lease})
 			if err != nil {
 				claimErr = err
 				return
@@ -255,7 +369,7 @@ func (d *Dispatcher) runOnce(ctx context.Context) (DispatchReport, error) {
 	}()
 	type sentRound struct {
 		claimed []Notice
-		results []NoticeResult
+		results []sendResult
 	}
 	sent := make(chan sentRound, 1)
 	finished := make(chan struct{})
@@ -278,7 +392,7 @@ func (d *Dispatcher) runOnce(ctx context.Context) (DispatchReport, error) {
 			skipped += len(claimed)
 			continue
 		}
-		results := make([]NoticeResult, len(claimed))
+		results := make([]sendResult, len(claimed))
 		d.sendAll(ctx, claimed, results)
 		sent <- sentRound{claimed, results}
 	}
@@ -288,20 +402,32 @@ func (d *Dispatcher) runOnce(ctx context.Context) (DispatchReport, error) {
 	if err := errors.Join(claimErr, doneErr); err != nil {
 		return total, err
 	}
-	return total, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return total, err
+	}
+	if total.Paused > 0 {
+		if p := d.pause.Load(); p != nil {
+			c := *p
+			return total, &c
+		}
+	}
+	return total, nil
 }
 
 // finish records the outcomes of one round and reports them.
-func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []NoticeResult) (DispatchReport, error) {
+func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []sendResult) (DispatchReport, error) {
 	rep := DispatchReport{Claimed: len(claimed)}
 	cs := make([]NoticeCompletion, len(claimed))
 	for i, n := range claimed {
-		cs[i] = NoticeCompletion{ID: n.ID, Attempt: n.Attempts, Result: results[i]}
-		switch results[i].Status {
-		case NoticeSent:
+		results[i].Channel = d.o.Channel
+		cs[i] = NoticeCompletion{ID: n.ID, Attempt: n.Attempts, Result: results[i].NoticeResult}
+		switch {
+		case results[i].Status == NoticeSent:
 			rep.Sent++
-		case NoticeDead:
+		case results[i].Status == NoticeDead:
 			rep.Dead++
+		case results[i].paused:
+			rep.Paused++
 		default:
 			rep.Retried++
 		}
@@ -334,7 +460,7 @@ func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []Not
 		if res := results[i]; res.Status == NoticeDead {
 			d.o.Logger.LogAttrs(ctx, slog.LevelError, "notice undeliverable", slog.Any("notice", n), slog.String("error", res.Error))
 			if d.o.OnDead != nil {
-				n.Status, n.LastError = NoticeDead, res.Error
+				n.Status, n.LastError, n.Channel = NoticeDead, res.Error, d.o.Channel
 				d.o.OnDead(ctx, n)
 			}
 		}
@@ -343,26 +469,28 @@ func (d *Dispatcher) finish(ctx context.Context, claimed []Notice, results []Not
 }
 
 // observe reports the recorded outcome of n's send.
-func (d *Dispatcher) observe(ctx context.Context, obs Observer, n Notice, res NoticeResult) {
+func (d *Dispatcher) observe(ctx context.Context, obs Observer, n Notice, res sendResult) {
 	ev := NoticeEvent{Kind: n.Kind, Channel: d.o.Channel, Outcome: NoticeRetried}
-	switch res.Status {
-	case NoticeSent:
+	switch {
+	case res.Status == NoticeSent:
 		ev.Outcome = NoticeSentOK
 		if !n.CreatedAt.IsZero() && res.At.After(n.CreatedAt) {
 			ev.Latency = res.At.Sub(n.CreatedAt)
 		}
-	case NoticeDead:
+	case res.Status == NoticeDead:
 		ev.Outcome = NoticeDeadEnd
+	case res.paused:
+		ev.Outcome = NoticePaused
 	}
 	obs.Notice(ctx, ev)
 }
 
 // sendAll sends the claimed notices, at most Concurrency at once, starting
 // them in claim order, and writes each outcome to results. A notice is not
-// sent once ctx is done or once its lease has run out before its turn came:
-// it is released (pending again at once) and the claim does not count
-// against it.
-func (d *Dispatcher) sendAll(ctx context.Context, claimed []Notice, results []NoticeResult) {
+// sent once ctx is done, once its lease has run out before its turn came,
+// or once the channel is paused: it is released (pending again) and the
+// claim does not count against it.
+func (d *Dispatcher) sendAll(ctx context.Context, claimed []Notice, results []sendResult) {
 	workers := min(d.o.Concurrency, len(claimed))
 	if workers <= 1 {
 		for i := range claimed {
@@ -387,33 +515,59 @@ func (d *Dispatcher) sendAll(ctx context.Context, claimed []Notice, results []No
 }
 
 // sendOne sends n unless ctx is done and returns the result to record.
-func (d *Dispatcher) sendOne(ctx context.Context, n Notice) NoticeResult {
+func (d *Dispatcher) sendOne(ctx context.Context, n Notice) sendResult {
+	at := d.o.Clock.Now()
 	if err := ctx.Err(); err != nil {
-		at := d.o.Clock.Now()
-		return NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + err.Error()}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + err.Error(), Refund: true}}
 	}
-	if at := d.o.Clock.Now(); !n.LeaseUntil.IsZero() && !at.Before(n.LeaseUntil) {
+	if !n.LeaseUntil.IsZero() && !at.Before(n.LeaseUntil) {
 		// The claim ran out while the notice waited for its turn: another
 		// dispatcher may hold it now, so it is not sent under this one.
-		return NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "lease expired before the send"}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "lease expired before the send", Refund: true}}
 	}
-	sendErr := d.sender.Send(ctx, n)
-	at := d.o.Clock.Now()
+	if p := d.pausedAt(at); p != nil {
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: p.Until, Error: "channel paused: " + p.Cause, Refund: true}, paused: true}
+	}
+	var sendErr error
+	if obs := d.o.Observer; obs != nil {
+		call := Call{Name: CallSend, Trace: n.Trace, Kind: n.Kind, Channel: d.o.Channel}
+		sctx := obs.Begin(ctx, call)
+		sendErr = d.sender.Send(sctx, n)
+		outcome := OutcomeOf(sendErr)
+		if IsMisconfigured(sendErr) {
+			outcome = OutcomePaused
+		}
+		obs.End(sctx, call, outcome)
+	} else {
+		sendErr = d.sender.Send(ctx, n)
+	}
+	at = d.o.Clock.Now()
 	switch {
 	case sendErr == nil:
-		return NoticeResult{Status: NoticeSent, At: at}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticeSent, At: at}}
 	case ctx.Err() != nil:
 		// Shutting down: the attempt does not count against the notice.
-		return NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + ctx.Err().Error()}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + ctx.Err().Error(), Refund: true}}
+	case IsMisconfigured(sendErr):
+		p, fresh := d.pausing(at, sendErr)
+		if fresh {
+			d.o.Logger.LogAttrs(ctx, slog.LevelError, "channel paused", slog.String("channel", d.o.Channel),
+				slog.Time("until", p.Until), slog.String("error", p.Cause))
+			if d.o.OnPause != nil {
+				c := *p
+				d.o.OnPause(ctx, &c)
+			}
+		}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: p.Until, Error: sendErr.Error(), Refund: true}, paused: true}
 	case IsPermanent(sendErr) || n.Attempts >= d.o.MaxAttempts:
-		return NoticeResult{Status: NoticeDead, At: at, Error: sendErr.Error()}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticeDead, At: at, Error: sendErr.Error()}}
 	default:
 		wait := d.backoff(n.Attempts)
 		var ra interface{ RetryAfter() time.Duration }
 		if errors.As(sendErr, &ra) && ra.RetryAfter() > wait && ra.RetryAfter() <= d.o.MaxBackoff {
 			wait = ra.RetryAfter()
 		}
-		return NoticeResult{Status: NoticePending, At: at, RetryAt: at.Add(wait), Error: sendErr.Error()}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: at.Add(wait), Error: sendErr.Error()}}
 	}
 }
 
@@ -451,7 +605,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTicker(d.o.Interval)
 	defer t.Stop()
 	for {
-		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		// A paused channel was logged (and OnPause called) when the pause
+		// began; the rounds it skips are not logged again.
+		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrChannelPaused) {
 			d.o.Logger.LogAttrs(ctx, slog.LevelWarn, "dispatch round failed", slog.String("error", err.Error()))
 		}
 		select {

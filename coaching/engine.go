@@ -604,7 +604,7 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id CaseID, event string,
 	var start time.Time
 	if e.obs != nil {
 		start = time.Now()
-		ctx = e.obs.Begin(ctx, "fire")
+		ctx = e.obs.Begin(ctx, fireCall)
 	}
 	if err := e.screenFor(ctx, actor, OpFireEvent); err != nil {
 		if e.obs != nil {

@@ -65,6 +65,21 @@ type Notice struct {
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
 	SentAt     time.Time `json:"sent_at,omitzero"`
 	LastError  string    `json:"last_error,omitempty"`
+	// DueAt is when the notice first became due: its NotBefore when it
+	// was enqueued, or when it was last rewritten before any attempt
+	// ([Tx.UpdateNotice]). Retries move NotBefore, never DueAt, so
+	// the outbox can tell how long a notice has waited to be delivered
+	// ([OutboxHealth]). The outbox sets it; a caller's value is ignored.
+	DueAt time.Time `json:"due_at,omitzero"`
+	// Channel is the [DispatcherOptions.Channel] of the dispatcher that
+	// recorded the notice's latest outcome (empty before any, or when the
+	// dispatcher has no channel name).
+	Channel string `json:"channel,omitempty"`
+	// Trace is the trace context of the call that enqueued the notice
+	// (see [WithTrace]; at most [MaxTraceBytes]), handed to the observer
+	// when the notice is sent so that the send's span joins that trace.
+	// Empty when no trace was propagated. It holds no personal data.
+	Trace string `json:"trace,omitempty"`
 }
 
 func (n Notice) ptr() *Notice { return &n }
@@ -145,6 +160,13 @@ type NoticeResult struct {
 	At      time.Time
 	RetryAt time.Time
 	Error   string
+	// Channel is the recording dispatcher's channel name, stored as the
+	// notice's Channel.
+	Channel string
+	// Refund, with NoticePending, says the claim did not count as an
+	// attempt (the notice was released unsent, or its channel was
+	// misconfigured): the outbox takes one off the notice's Attempts.
+	Refund bool
 }
 
 // NoticeQuery filters [Outbox.Notices]. Zero fields do not filter.
@@ -167,4 +189,61 @@ func (q NoticeQuery) Match(n Notice) bool {
 		return false
 	}
 	return true
+}
+
+// OutboxInspector is an optional capability of an [Outbox]: it reports the
+// outbox's health as data, for readiness checks and metrics. The adapters
+// in this module (memory, sqlite, postgres) implement it and the
+// conformance suite (adapters/storetest, Outbox/Health…) checks it
+// whenever a store has it. It only reads: its cost does not depend on how
+// many notices have been sent, only on how many wait and how many died.
+type OutboxInspector interface {
+	// OutboxHealth returns the outbox's state at now.
+	OutboxHealth(ctx context.Context, now time.Time) (OutboxHealth, error)
+}
+
+// OutboxHealth is the state of an outbox at one instant.
+type OutboxHealth struct {
+	// At is the instant it describes.
+	At time.Time
+	// Pending counts notices waiting to be sent, due or not (status
+	// pending); Claimed those a dispatcher holds (status claimed). Their
+	// sum is the outbox's depth.
+	Pending int
+	Claimed int
+	// Due counts the pending notices whose NotBefore has come, and the
+	// claimed ones whose lease ran out: what a dispatcher would claim now.
+	Due int
+	// Retrying counts the pending and claimed notices that have failed at
+	// least once (a LastError, no send yet).
+	Retrying int
+	// OldestDueAt is the earliest DueAt among the pending and claimed
+	// notices whose DueAt has come (zero when there is none): the notice
+	// that has waited longest to be delivered, however many times it was
+	// retried. See [OutboxHealth.Lag].
+	OldestDueAt time.Time
+	// Dead counts dead notices by the Channel that gave up on them ("" for
+	// a dispatcher without a channel name).
+	Dead map[string]int
+}
+
+// Depth is how many notices are not yet delivered (pending or claimed).
+func (h OutboxHealth) Depth() int { return h.Pending + h.Claimed }
+
+// Lag is how long the longest-waiting due notice has waited (At −
+// OldestDueAt), zero when none waits.
+func (h OutboxHealth) Lag() time.Duration {
+	if h.OldestDueAt.IsZero() || !h.At.After(h.OldestDueAt) {
+		return 0
+	}
+	return h.At.Sub(h.OldestDueAt)
+}
+
+// DeadTotal is the number of dead notices on every channel.
+func (h OutboxHealth) DeadTotal() int {
+	n := 0
+	for _, c := range h.Dead {
+		n += c
+	}
+	return n
 }

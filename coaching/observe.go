@@ -27,13 +27,19 @@ import (
 // [NopObserver] in an implementation so that it keeps compiling when
 // methods are added here.
 type Observer interface {
-	// Begin is called when an engine call the observer may wrap in a span
-	// starts (call: "fire"). The context it returns is the one the call
-	// then runs with — its store transactions (StoreTx) and its ending
-	// event (Transition) get it — so an adapter can start a span here,
-	// put it in the context, make the transaction's span its child and end
-	// it on the ending event. Return ctx itself to do nothing.
-	Begin(ctx context.Context, call string) context.Context
+	// Begin is called when a call the observer may wrap in a span starts
+	// (see [Call] for the calls). The context it returns is the one the
+	// call then runs with — its store transactions (StoreTx), its events
+	// and its End get it — so an adapter can start a span here, put it in
+	// the context, make the transaction's span its child and end it in
+	// End. An adapter that propagates traces also puts the call's trace
+	// context in the returned context with [WithTrace], so that the
+	// notices the call enqueues carry it ([Notice.Trace]) to the send
+	// that delivers them. Return ctx itself to do nothing.
+	Begin(ctx context.Context, call Call) context.Context
+	// End is called exactly once for every Begin, when the call returns,
+	// with the context Begin returned and the call's outcome.
+	End(ctx context.Context, call Call, outcome Outcome)
 	// Transition is called once per Fire, whatever its outcome.
 	Transition(ctx context.Context, e TransitionEvent)
 	// Denial is called once per policy denial (each one also written to
@@ -49,6 +55,36 @@ type Observer interface {
 	// its own (not those of a host's transaction, [Engine.In]).
 	StoreTx(ctx context.Context, e TxEvent)
 }
+
+// Call is a call an [Observer] may wrap in a span.
+type Call struct {
+	// Name is one of the Call… constants.
+	Name string
+	// Trace, for CallSend, is the trace context the notice was enqueued
+	// with ([Notice.Trace]; empty when it has none), so that an adapter
+	// can make the send's span a child of (or link it to) the call that
+	// caused the notice.
+	Trace string
+	// Kind, for CallSend, is the notice's kind.
+	Kind string
+	// Channel, for CallDispatch and CallSend, is the dispatcher's
+	// [DispatcherOptions.Channel].
+	Channel string
+}
+
+// The calls an [Observer] sees begin and end.
+const (
+	CallFire     = "fire"     // [Engine.Fire]
+	CallRead     = "read"     // [Engine.Read]: a feature's policy-scoped read
+	CallWrite    = "write"    // [Engine.Write]: a feature's policy-scoped write
+	CallTick     = "tick"     // [Engine.Tick]
+	CallDispatch = "dispatch" // [Dispatcher.RunOnce]
+	CallSend     = "send"     // one notice's send within a dispatch
+)
+
+// fireCall is the [Call] of every Fire: a package variable, so that
+// passing it allocates nothing.
+var fireCall = Call{Name: CallFire}
 
 // LabelUnknown labels what the engine cannot name from its models (an
 // event or a model a caller named that does not exist), so that a label
@@ -71,6 +107,9 @@ const (
 	// allowed from the state or unknown, a missing case, a reused
 	// idempotency key.
 	OutcomeInvalid Outcome = "invalid"
+	// OutcomePaused: a send's channel is misconfigured ([Misconfigured]),
+	// or a dispatch found its channel paused ([ErrChannelPaused]).
+	OutcomePaused Outcome = "paused"
 	// OutcomeError: anything else (the store failed, the context ended).
 	OutcomeError Outcome = "error"
 )
@@ -89,6 +128,8 @@ func OutcomeOf(err error) Outcome {
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrTransitionNotAllowed), errors.Is(err, ErrNotFound),
 		errors.Is(err, ErrIdempotencyMismatch):
 		return OutcomeInvalid
+	case errors.Is(err, ErrChannelPaused):
+		return OutcomePaused
 	}
 	return OutcomeError
 }
@@ -134,6 +175,10 @@ const (
 	// (or was released unsent: its lease ran out, or the dispatcher stopped).
 	NoticeRetried NoticeOutcome = "retried"
 	NoticeDeadEnd NoticeOutcome = "dead"
+	// NoticePaused: the channel is misconfigured ([Misconfigured]); the
+	// notice is pending again, its attempt refunded, and the dispatcher
+	// pauses the channel.
+	NoticePaused NoticeOutcome = "paused"
 )
 
 // NoticeEvent is one notice's step. Channel is the dispatcher's
@@ -172,12 +217,13 @@ type TxEvent struct {
 // some methods and to keep compiling when methods are added.
 type NopObserver struct{}
 
-func (NopObserver) Begin(ctx context.Context, _ string) context.Context { return ctx }
-func (NopObserver) Transition(context.Context, TransitionEvent)         {}
-func (NopObserver) Denial(context.Context, DenialEvent)                 {}
-func (NopObserver) Notice(context.Context, NoticeEvent)                 {}
-func (NopObserver) Cycle(context.Context, CycleEvent)                   {}
-func (NopObserver) StoreTx(context.Context, TxEvent)                    {}
+func (NopObserver) Begin(ctx context.Context, _ Call) context.Context { return ctx }
+func (NopObserver) End(context.Context, Call, Outcome)                {}
+func (NopObserver) Transition(context.Context, TransitionEvent)       {}
+func (NopObserver) Denial(context.Context, DenialEvent)               {}
+func (NopObserver) Notice(context.Context, NoticeEvent)               {}
+func (NopObserver) Cycle(context.Context, CycleEvent)                 {}
+func (NopObserver) StoreTx(context.Context, TxEvent)                  {}
 
 // observeFire reports one Fire to the engine's observer (set). p is the
 // command's plan (nil when the call was refused before it had one); fresh
@@ -204,6 +250,7 @@ func (e *Engine) observeFire(ctx context.Context, p *plan, start time.Time, even
 	}
 	ev.Replayed = res != nil && res.Replayed
 	e.obs.Transition(ctx, ev)
+	defer e.obs.End(ctx, fireCall, ev.Outcome)
 	if fresh {
 		for i := range res.Notices {
 			e.obs.Notice(ctx, NoticeEvent{Kind: res.Notices[i].Kind, Outcome: NoticeEnqueued})
@@ -240,4 +287,31 @@ func observeDenial(ctx context.Context, fe *ForbiddenError) {
 // engine's observer (set).
 func (e *Engine) txDone(ctx context.Context, write bool, start time.Time, err error) {
 	e.obs.StoreTx(ctx, TxEvent{Write: write, Outcome: OutcomeOf(err), Start: start, Duration: time.Since(start)})
+}
+
+// MaxTraceBytes bounds a trace context carried with a notice
+// ([Notice.Trace]): a W3C traceparent is 55 bytes, a tracestate at most
+// 512.
+const MaxTraceBytes = 600
+
+type traceKey struct{}
+
+// WithTrace returns ctx carrying trace, the propagation form (a W3C
+// traceparent, optionally followed by ";" and a tracestate) of the trace
+// the call in ctx belongs to. Notices enqueued under the returned context
+// are stored with it ([Notice.Trace]) by the engine and by every outbox
+// in this module. An empty trace, or one longer than [MaxTraceBytes] or
+// holding other than printable ASCII, is ignored: ctx is returned as it
+// is.
+func WithTrace(ctx context.Context, trace string) context.Context {
+	if trace == "" || len(trace) > MaxTraceBytes || !printableASCII(trace) {
+		return ctx
+	}
+	return context.WithValue(ctx, traceKey{}, trace)
+}
+
+// TraceFrom returns the trace context [WithTrace] put in ctx, or "".
+func TraceFrom(ctx context.Context) string {
+	t, _ := ctx.Value(traceKey{}).(string)
+	return t
 }

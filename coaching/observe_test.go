@@ -70,7 +70,8 @@ func TestObserverSeesTransitionsDenialsAndNotices(t *testing.T) {
 		assert.False(t, e.Start.IsZero())
 		assert.Positive(t, e.Duration)
 	}
-	assert.Len(t, obs.Begins(), 7, "every Fire begins once")
+	assert.Equal(t, 7, obs.BeginCount(coaching.CallFire), "every Fire begins once")
+	assert.Empty(t, obs.Unended(), "every call that began ended")
 
 	assert.Equal(t, []coaching.DenialEvent{{Operation: coaching.OpFireEvent, Rule: "event_roles"}}, obs.Denials(), "one denial, once")
 

@@ -42,6 +42,21 @@ func (e *Engine) scope(ctx context.Context, actor Actor, write bool, fn func(s *
 	if fn == nil {
 		return errors.New("valmennus: a scope needs a function")
 	}
+	if e.obs != nil {
+		call := Call{Name: CallRead}
+		if write {
+			call.Name = CallWrite
+		}
+		ctx = e.obs.Begin(ctx, call)
+		err := e.runScope(ctx, actor, write, fn)
+		e.obs.End(ctx, call, OutcomeOf(err))
+		return err
+	}
+	return e.runScope(ctx, actor, write, fn)
+}
+
+// runScope is scope, unobserved.
+func (e *Engine) runScope(ctx context.Context, actor Actor, write bool, fn func(s *Scope) error) error {
 	if err := e.screen(e.run(ctx), actor, OpReadCase); err != nil {
 		return err
 	}

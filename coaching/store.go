@@ -130,7 +130,9 @@ type Tx interface {
 	// *DuplicateError when the (case, key) pair is taken.
 	PutCommand(ctx context.Context, r CommandRecord) error
 	// Enqueue adds a notice to the outbox. A notice whose ID is already in
-	// the outbox is not added again, and inserted is false.
+	// the outbox is not added again, and inserted is false. The outbox
+	// sets the notice's DueAt to its NotBefore, and its Trace, when
+	// empty, to [TraceFrom](ctx).
 	Enqueue(ctx context.Context, n Notice) (inserted bool, err error)
 	// PutTimer creates or replaces the timer with t.Key.
 	PutTimer(ctx context.Context, t Timer) error
@@ -141,7 +143,8 @@ type Tx interface {
 	// NotBefore) and status (pending or cancelled) of a notice that is
 	// still pending, and reports true. A notice already claimed, sent, dead
 	// or cancelled is left as it is and false is returned; a missing one is
-	// a *NotFoundError.
+	// a *NotFoundError. A notice never attempted (Attempts 0) gets DueAt =
+	// its new NotBefore; one that was tried keeps its DueAt.
 	UpdateNotice(ctx context.Context, n Notice) (updated bool, err error)
 	// PutDocument stores a document version. Its Version must be exactly
 	// one more than the latest version of that (case, kind) — 1 for the

@@ -46,8 +46,12 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 		return e.tick(ctx, now)
 	}
 	start := time.Now()
+	call := Call{Name: CallTick}
+	ctx = e.obs.Begin(ctx, call)
 	rep, err := e.tick(ctx, now)
-	e.obs.Cycle(ctx, CycleEvent{Kind: "tick", Items: rep.Overdue + rep.Stale + rep.Handled, Outcome: OutcomeOf(err), Start: start, Duration: time.Since(start)})
+	outcome := OutcomeOf(err)
+	e.obs.Cycle(ctx, CycleEvent{Kind: CallTick, Items: rep.Overdue + rep.Stale + rep.Handled, Outcome: outcome, Start: start, Duration: time.Since(start)})
+	e.obs.End(ctx, call, outcome)
 	return rep, err
 }
 

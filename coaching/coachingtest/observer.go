@@ -16,7 +16,8 @@ import (
 // concurrent use.
 type Observer struct {
 	mu          sync.Mutex
-	begins      []string
+	begins      []coaching.Call
+	ends        []Ended
 	transitions []coaching.TransitionEvent
 	denials     []coaching.DenialEvent
 	notices     []coaching.NoticeEvent
@@ -26,12 +27,25 @@ type Observer struct {
 
 var _ coaching.Observer = (*Observer)(nil)
 
+// Ended is a call the observer saw end, with its outcome.
+type Ended struct {
+	Call    coaching.Call
+	Outcome coaching.Outcome
+}
+
 // Begin records the call and returns ctx.
-func (o *Observer) Begin(ctx context.Context, call string) context.Context {
+func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Context {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.begins = append(o.begins, call)
 	return ctx
+}
+
+// End records the call's end.
+func (o *Observer) End(_ context.Context, call coaching.Call, outcome coaching.Outcome) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ends = append(o.ends, Ended{Call: call, Outcome: outcome})
 }
 
 // Transition records e.
@@ -71,7 +85,39 @@ func (o *Observer) StoreTx(_ context.Context, e coaching.TxEvent) {
 }
 
 // Begins returns the calls begun so far, in order.
-func (o *Observer) Begins() []string { return snapshot(o, &o.begins) }
+func (o *Observer) Begins() []coaching.Call { return snapshot(o, &o.begins) }
+
+// Ends returns the calls ended so far, in order.
+func (o *Observer) Ends() []Ended { return snapshot(o, &o.ends) }
+
+// BeginCount counts the calls named name begun so far.
+func (o *Observer) BeginCount(name string) int {
+	n := 0
+	for _, c := range o.Begins() {
+		if c.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
+// Unended returns how many calls of each name were begun and not (yet)
+// ended; an empty map when every Begin had its End.
+func (o *Observer) Unended() map[string]int {
+	open := map[string]int{}
+	for _, c := range o.Begins() {
+		open[c.Name]++
+	}
+	for _, e := range o.Ends() {
+		open[e.Call.Name]--
+	}
+	for k, v := range open {
+		if v == 0 {
+			delete(open, k)
+		}
+	}
+	return open
+}
 
 // Transitions returns the transition events so far, in order.
 func (o *Observer) Transitions() []coaching.TransitionEvent { return snapshot(o, &o.transitions) }
@@ -117,7 +163,12 @@ func (o *Observer) Labels() []string {
 			}
 		}
 	}
-	add(o.Begins()...)
+	for _, c := range o.Begins() {
+		add(c.Name, c.Kind, c.Channel)
+	}
+	for _, e := range o.Ends() {
+		add(string(e.Outcome))
+	}
 	for _, e := range o.Transitions() {
 		add(e.Model, e.Event, e.From, e.To, string(e.Outcome))
 		add(e.Rules...)
