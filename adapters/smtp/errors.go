@@ -97,10 +97,50 @@ func (s *Sender) fail(ctx context.Context, id, op string, err error) error {
 			e.EnhancedCode = fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
 		}
 	}
-	if permanent(err) {
+	switch {
+	case misconfigured(op, err):
+		return coaching.Misconfigured(e)
+	case permanent(err):
 		return coaching.Permanent(e)
 	}
 	return e
+}
+
+// misconfigured classifies a cause: true when the failure is the
+// channel's, not the notice's — every notice would fail the same way until
+// the sender's configuration or the server changes (a wrong password, a
+// sender address the server refuses, a certificate that does not verify,
+// TLS that is required but not offered). The dispatcher then pauses the
+// channel instead of killing the notices one by one.
+func misconfigured(op string, err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, ErrNoStartTLS) || errors.Is(err, ErrInsecureAuth) {
+		return true
+	}
+	var ce *tls.CertificateVerificationError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var se *gosmtp.SMTPError
+	if errors.As(err, &se) {
+		// 530: authentication required, whatever the step. A 5xx before
+		// the recipient is named refuses this sender, not the notice.
+		if se.Code == 530 {
+			return true
+		}
+		switch op {
+		case OpStartTLS, OpTLS, OpHello, OpAuth, OpMail:
+			return se.Code >= 500 && se.Code <= 599
+		}
+		return false
+	}
+	var ae tls.AlertError
+	var re tls.RecordHeaderError
+	// The TLS handshake itself failed (no common version or cipher, a
+	// plaintext server on a TLS port): the configuration must change.
+	return op == OpTLS && (errors.As(err, &ae) || errors.As(err, &re))
 }
 
 // permanent classifies a cause: true when sending the same message to the

@@ -58,6 +58,7 @@ type testServer struct {
 	auths    int // AUTH attempts seen
 	rcptErr  error
 	dataErr  error
+	mailErr  error
 }
 
 func startServer(t testing.TB, o serverOptions) *testServer {
@@ -87,6 +88,13 @@ func (ts *testServer) refuse(rcpt, data error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.rcptErr, ts.dataErr = rcpt, data
+}
+
+// refuseSender makes MAIL FROM fail with err.
+func (ts *testServer) refuseSender(err error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.mailErr = err
 }
 
 func (ts *testServer) deliveries() []delivery {
@@ -130,7 +138,11 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
 	s.srv.mu.Lock()
 	s.srv.mails++
+	err := s.srv.mailErr
 	s.srv.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	s.d.From = from
 	return nil
 }

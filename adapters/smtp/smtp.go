@@ -43,12 +43,18 @@
 // failed and the SMTP reply code, never the message text or the recipient's
 // address. Errors worth retrying are returned plain: connection refused,
 // timeouts, a cancelled context, a broken connection and SMTP 4xx replies.
-// Errors that retrying cannot fix are wrapped with [coaching.Permanent]: SMTP
-// 5xx replies, a notice without an ID, a recipient without an e-mail address
-// or with an invalid one, a notice that makes a header line longer than
-// RFC 5322 allows, a missing STARTTLS when it is required, a server
-// certificate that does not verify, and credentials configured for a
-// connection without TLS.
+// Errors that are the channel's fault, not the notice's, are wrapped with
+// [coaching.Misconfigured], so that the dispatcher pauses the channel
+// rather than kill every notice on it: a missing STARTTLS when it is
+// required, a server certificate that does not verify, a failed TLS
+// handshake, credentials configured for a connection without TLS, an SMTP
+// 530 (authentication required) at any step, and any other 5xx reply
+// before the recipient is named (to STARTTLS, EHLO, AUTH — a wrong
+// password — or MAIL FROM — a sender address the server refuses). Errors
+// of the one notice that retrying cannot fix are wrapped with
+// [coaching.Permanent]: SMTP 5xx replies to RCPT TO and DATA, a notice
+// without an ID, a recipient without an e-mail address or with an invalid
+// one, and a notice that makes a header line longer than RFC 5322 allows.
 package smtp
 
 import (

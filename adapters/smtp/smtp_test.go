@@ -220,7 +220,7 @@ func TestStartTLSRequired(t *testing.T) {
 	s := newSender(t, ts.Addr, nil)
 	err := s.Send(t.Context(), guardianNotice())
 	require.Error(t, err)
-	assert.True(t, coaching.IsPermanent(err), "%v", err)
+	assert.True(t, coaching.IsMisconfigured(err) && !coaching.IsPermanent(err), "%v", err)
 	assert.ErrorIs(t, err, smtp.ErrNoStartTLS)
 	var se *smtp.Error
 	require.ErrorAs(t, err, &se)
@@ -276,7 +276,7 @@ func TestUntrustedCertificate(t *testing.T) {
 		s := newSender(t, ts.Addr, func(o *smtp.Options) { o.AllowInsecure = allow })
 		err := s.Send(t.Context(), guardianNotice())
 		require.Error(t, err)
-		assert.True(t, coaching.IsPermanent(err), "AllowInsecure=%v: %v", allow, err)
+		assert.True(t, coaching.IsMisconfigured(err) && !coaching.IsPermanent(err), "AllowInsecure=%v: %v", allow, err)
 		var se *smtp.Error
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, smtp.OpTLS, se.Op)
@@ -304,7 +304,7 @@ func TestAuth(t *testing.T) {
 		})
 		err := s.Send(t.Context(), guardianNotice())
 		require.Error(t, err)
-		assert.True(t, coaching.IsPermanent(err), "%v", err)
+		assert.True(t, coaching.IsMisconfigured(err) && !coaching.IsPermanent(err), "%v", err)
 		assert.NotContains(t, err.Error(), "wrong")
 		var se *smtp.Error
 		require.ErrorAs(t, err, &se)
@@ -321,7 +321,7 @@ func TestAuth(t *testing.T) {
 		})
 		err := s.Send(t.Context(), guardianNotice())
 		require.Error(t, err)
-		assert.True(t, coaching.IsPermanent(err), "%v", err)
+		assert.True(t, coaching.IsMisconfigured(err) && !coaching.IsPermanent(err), "%v", err)
 		assert.ErrorIs(t, err, smtp.ErrInsecureAuth)
 		mails, auths := ts.counts()
 		assert.Zero(t, auths, "no AUTH over plaintext")
@@ -330,34 +330,45 @@ func TestAuth(t *testing.T) {
 	})
 }
 
-// SMTP replies: 4xx is worth retrying, 5xx is not. Errors name the notice
-// and the code, never the text, the subject or the address.
+// SMTP replies: 4xx is worth retrying, 5xx is not; a 5xx before the
+// recipient is named, or a 530 anywhere, is the channel's fault. Errors name
+// the notice and the code, never the text, the subject or the address.
 func TestReplies(t *testing.T) {
 	cases := []struct {
-		name      string
-		rcpt      error
-		data      error
-		op        string
-		code      int
-		enhanced  string
-		permanent bool
+		name          string
+		rcpt          error
+		data          error
+		op            string
+		code          int
+		enhanced      string
+		permanent     bool
+		misconfigured bool
+		mail          error
 	}{
-		{"RCPT 451", &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}, nil, smtp.OpRcpt, 451, "4.3.0", false},
-		{"RCPT 550", &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "<huoltaja.ohman@example.fi>: no such user"}, nil, smtp.OpRcpt, 550, "5.1.1", true},
-		{"DATA 451", nil, &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}, smtp.OpData, 451, "4.3.0", false},
-		{"DATA 452", nil, &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}, smtp.OpData, 452, "4.2.2", false},
-		{"DATA 554", nil, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"}, smtp.OpData, 554, "5.7.1", true},
-		{"DATA 550 without enhanced code", nil, &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.NoEnhancedCode, Message: "no"}, smtp.OpData, 550, "", true},
+		{name: "MAIL 553", mail: &gosmtp.SMTPError{Code: 553, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "sender address rejected"},
+			op: smtp.OpMail, code: 553, enhanced: "5.7.1", misconfigured: true},
+		{name: "MAIL 451", mail: &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"},
+			op: smtp.OpMail, code: 451, enhanced: "4.3.0"},
+		{name: "RCPT 530", rcpt: &gosmtp.SMTPError{Code: 530, EnhancedCode: gosmtp.EnhancedCode{5, 7, 0}, Message: "authentication required"},
+			op: smtp.OpRcpt, code: 530, enhanced: "5.7.0", misconfigured: true},
+		{"RCPT 451", &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}, nil, smtp.OpRcpt, 451, "4.3.0", false, false, nil},
+		{"RCPT 550", &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "<huoltaja.ohman@example.fi>: no such user"}, nil, smtp.OpRcpt, 550, "5.1.1", true, false, nil},
+		{"DATA 451", nil, &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}, smtp.OpData, 451, "4.3.0", false, false, nil},
+		{"DATA 452", nil, &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}, smtp.OpData, 452, "4.2.2", false, false, nil},
+		{"DATA 554", nil, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"}, smtp.OpData, 554, "5.7.1", true, false, nil},
+		{"DATA 550 without enhanced code", nil, &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.NoEnhancedCode, Message: "no"}, smtp.OpData, 550, "", true, false, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startServer(t, serverOptions{})
 			ts.refuse(tc.rcpt, tc.data)
+			ts.refuseSender(tc.mail)
 			s := newSender(t, ts.Addr, func(o *smtp.Options) { o.AllowInsecure = true })
 			n := guardianNotice()
 			err := s.Send(t.Context(), n)
 			require.Error(t, err)
 			assert.Equal(t, tc.permanent, coaching.IsPermanent(err), "%v", err)
+			assert.Equal(t, tc.misconfigured, coaching.IsMisconfigured(err), "%v", err)
 			var se *smtp.Error
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, tc.op, se.Op)
@@ -378,6 +389,7 @@ func TestReplies(t *testing.T) {
 
 			// The server accepting again, the notice goes through.
 			ts.refuse(nil, nil)
+			ts.refuseSender(nil)
 			require.NoError(t, s.Send(t.Context(), n))
 			assert.Len(t, ts.deliveries(), 1)
 		})

@@ -51,15 +51,21 @@
 //
 // Redirects are not followed: a webhook URL that redirects is
 // misconfigured, and following it would send personal data, signed, to
-// wherever the redirect points. A 3xx is a permanent error.
+// wherever the redirect points. A 3xx is a misconfigured channel.
 //
 // # Errors
 //
 // Send does not retry: the [coaching.Dispatcher] is the retry loop. Send
 // classifies: nil for 2xx; a transient error for 5xx, 408, 429, timeouts,
 // connection errors and a cancelled context; an error marked with
-// [coaching.Permanent] for every other answer and for a notice it cannot
-// send at all (no id). Errors name the notice id and the status code (or,
+// [coaching.Misconfigured] — the dispatcher pauses the channel instead of
+// killing its notices — when the fault is the endpoint's configuration,
+// not the notice: a redirect (3xx), 401 and 403 (the receiver refuses the
+// signature: a secret not rotated on both sides), 404, 405 and 410 (no
+// such endpoint), and a TLS certificate that does not verify; an error
+// marked with [coaching.Permanent] for every other answer (400, 413, 422:
+// the receiver refuses this notice) and for a notice it cannot send at all
+// (no id). Errors name the notice id and the status code (or,
 // for a failed connection, the network error, which may name the host),
 // never the URL's path or query (they may hold a token), the body or the
 // recipient (they are personal data): the dispatcher logs errors and
@@ -69,6 +75,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -256,6 +263,10 @@ func (s *Sender) Send(ctx context.Context, n coaching.Notice) error {
 
 	resp, err := s.client.Do(req)
 	if err != nil {
+		var ce *tls.CertificateVerificationError
+		if errors.As(err, &ce) {
+			return coaching.Misconfigured(transportError(n.ID, err))
+		}
 		return transportError(n.ID, err)
 	}
 	defer resp.Body.Close()
@@ -280,11 +291,24 @@ func classify(id string, resp *http.Response, now time.Time) error {
 		return nil
 	}
 	se := &StatusError{NoticeID: id, StatusCode: code}
-	if retryable(code) {
+	switch {
+	case retryable(code):
 		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now)
 		return se
+	case misconfigured(code):
+		return coaching.Misconfigured(se)
 	}
 	return coaching.Permanent(se)
+}
+
+// misconfigured reports whether an answer means the endpoint, not the
+// notice, is wrong: every other notice would get the same answer.
+func misconfigured(code int) bool {
+	switch code {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusGone:
+		return true
+	}
+	return code >= 300 && code < 400
 }
 
 // retryable reports whether an answer means "try again later".
@@ -313,7 +337,8 @@ func retryAfter(v string, now time.Time) time.Duration {
 
 // StatusError is the error of an answer other than 2xx. Send returns it
 // as it is for an answer worth retrying (5xx, 408, 429) and wrapped with
-// [coaching.Permanent] otherwise; errors.As finds it either way.
+// [coaching.Misconfigured] or [coaching.Permanent] otherwise (see the
+// package documentation); errors.As finds it either way.
 type StatusError struct {
 	NoticeID   string
 	StatusCode int

@@ -400,13 +400,15 @@ func TestStatusClassification(t *testing.T) {
 	rec := newRecorder(t)
 	s := newSender(t, webhook.Options{URL: rec.srv.URL})
 	n := testNotice()
+	const transient, permanent, misconfigured, delivered = 0, 1, 2, 3
 	for _, tc := range []struct {
-		codes     []int
-		transient bool
+		codes []int
+		class int
 	}{
-		{[]int{200, 201, 202, 204}, false},
-		{[]int{500, 502, 503, 504, 408, 429}, true},
-		{[]int{400, 401, 403, 404, 405, 409, 410, 413, 415, 422}, false},
+		{[]int{200, 201, 202, 204}, delivered},
+		{[]int{500, 502, 503, 504, 408, 429}, transient},
+		{[]int{400, 409, 413, 415, 422}, permanent},
+		{[]int{401, 403, 404, 405, 410}, misconfigured},
 	} {
 		for _, code := range tc.codes {
 			before := len(rec.requests())
@@ -418,7 +420,8 @@ func TestStatusClassification(t *testing.T) {
 				continue
 			}
 			require.Error(t, err, "%d", code)
-			assert.Equal(t, !tc.transient, coaching.IsPermanent(err), "%d: permanent? %v", code, err)
+			assert.Equal(t, tc.class == permanent, coaching.IsPermanent(err), "%d: permanent? %v", code, err)
+			assert.Equal(t, tc.class == misconfigured, coaching.IsMisconfigured(err), "%d: misconfigured? %v", code, err)
 			var se *webhook.StatusError
 			require.ErrorAs(t, err, &se, "%d", code)
 			assert.Equal(t, code, se.StatusCode)
@@ -430,8 +433,8 @@ func TestStatusClassification(t *testing.T) {
 }
 
 // A webhook that redirects is misconfigured: the redirect is not followed
-// (the signed personal data does not go to the new location) and the error
-// is permanent.
+// (the signed personal data does not go to the new location) and the
+// channel is misconfigured: the dispatcher pauses it.
 func TestRedirectsAreNotFollowed(t *testing.T) {
 	target := newRecorder(t)
 	for _, code := range []int{301, 302, 303, 307, 308} {
@@ -442,7 +445,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		err := s.Send(t.Context(), testNotice())
 		redirector.Close()
 		require.Error(t, err, "%d", code)
-		assert.True(t, coaching.IsPermanent(err), "%d must be permanent: %v", code, err)
+		assert.True(t, coaching.IsMisconfigured(err) && !coaching.IsPermanent(err), "%d must be a misconfigured channel: %v", code, err)
 		assert.Contains(t, err.Error(), "redirects are not followed")
 		var se *webhook.StatusError
 		require.ErrorAs(t, err, &se)
@@ -627,10 +630,13 @@ func TestTLS(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Send(t.Context(), testNotice()))
 
-	// Without the server's certificate the TLS handshake fails: transient.
+	// Without the server's certificate the TLS handshake fails: the
+	// channel is misconfigured (the dispatcher pauses it), the notice is
+	// not at fault.
 	s, err = webhook.New(webhook.Options{URL: srv.URL, Secrets: []string{secret}})
 	require.NoError(t, err)
 	err = s.Send(t.Context(), testNotice())
 	require.Error(t, err)
 	assert.False(t, coaching.IsPermanent(err))
+	assert.True(t, coaching.IsMisconfigured(err), "%v", err)
 }
