@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -23,6 +24,10 @@ type Check struct {
 	// logged (at Warn, with the request id), never answered: it may name
 	// a host or a database. Func must return once ctx is done.
 	Func func(ctx context.Context) error
+
+	// invalid is why a constructor of this package could not build the
+	// check (a nil outbox, a negative threshold): [New] refuses it.
+	invalid error
 }
 
 // Pinger is what a store offers for its readiness check: Ping returns nil
@@ -119,12 +124,124 @@ func (hb *Heartbeat) Check() Check {
 const (
 	// DefaultReadyTimeout bounds each readiness check.
 	DefaultReadyTimeout = 2 * time.Second
+	// DefaultOutboxMaxLag is how long a due notice may wait to be
+	// delivered before [OutboxCheck] is not ready: a 15:00 digest still
+	// unsent at 15:15 is late enough for someone to look.
+	DefaultOutboxMaxLag = 15 * time.Minute
 )
+
+// OutboxCheckOptions configure an [OutboxCheck].
+type OutboxCheckOptions struct {
+	// MaxLag is the longest a due notice may wait to be delivered
+	// ([coaching.OutboxHealth.Lag]: since it first became due, however
+	// many times it was retried) before the check is not ready; a lag of
+	// exactly MaxLag is still ready. Defaults to [DefaultOutboxMaxLag]
+	// (15 minutes); it must not be negative. Set it well above the
+	// dispatcher's Interval and a send's timeout, and above the backoff
+	// of a retry you consider normal.
+	MaxLag time.Duration
+	// Clock tells the time the outbox's health is taken at; default
+	// [coaching.SystemClock]. It should be the dispatcher's clock.
+	Clock coaching.Clock
+}
+
+// OutboxCheck returns the check "outbox": not ready while a due notice
+// has waited longer than opts.MaxLag to be delivered (the senders are
+// down, refuse, or the dispatcher cannot keep up), or when o cannot tell
+// its health; ready again as soon as the lag is back under MaxLag (the
+// late notices sent, or dead). Its error gives the lag and how many
+// notices are due, never a notice's id or anything about a person.
+//
+// Dead notices do not make it fail: they stay dead whatever an instance
+// does, so a check on them would stay failing until someone cleared the
+// outbox, and taking instances out of service delivers none of them.
+// Alert on them instead ([coaching.DispatcherOptions].OnDead, or the
+// telemetry adapter's outbox gauges).
+//
+// Every instance that shares the store sees the same outbox, so a lag
+// makes all of them not ready at once: where a failing readiness check
+// takes an instance out of a load balancer (Kubernetes readiness probes)
+// rather than only alerting, that stops the API too while mail is late.
+// Such a host serves this check on a /readyz its monitoring probes and
+// the balancer does not, or raises MaxLag.
+//
+// o is typically the store (adapters memory, sqlite and postgres
+// implement [coaching.OutboxInspector]); [New] refuses a nil o or a
+// negative MaxLag.
+func OutboxCheck(o coaching.OutboxInspector, opts *OutboxCheckOptions) Check {
+	const name = "outbox"
+	var oo OutboxCheckOptions
+	if opts != nil {
+		oo = *opts
+	}
+	switch {
+	case o == nil:
+		return Check{Name: name, invalid: errors.New("httpapi: OutboxCheck needs an outbox (a coaching.OutboxInspector)")}
+	case oo.MaxLag < 0:
+		return Check{Name: name, invalid: errors.New("httpapi: OutboxCheck: MaxLag must not be negative")}
+	}
+	if oo.MaxLag == 0 {
+		oo.MaxLag = DefaultOutboxMaxLag
+	}
+	if oo.Clock == nil {
+		oo.Clock = coaching.SystemClock{}
+	}
+	return Check{Name: name, Func: func(ctx context.Context) error {
+		h, err := o.OutboxHealth(ctx, oo.Clock.Now())
+		if err != nil {
+			return fmt.Errorf("the outbox cannot tell its health: %w", err)
+		}
+		if lag := h.Lag(); lag > oo.MaxLag {
+			return &OutboxLagError{Lag: lag, MaxLag: oo.MaxLag, Due: h.Due}
+		}
+		return nil
+	}}
+}
+
+// OutboxLagError is the error of an [OutboxCheck] whose outbox lags: it
+// holds counts and durations only.
+type OutboxLagError struct {
+	// Lag is how long the longest-waiting due notice has waited.
+	Lag time.Duration
+	// MaxLag is the check's threshold.
+	MaxLag time.Duration
+	// Due is how many notices a dispatcher could claim now.
+	Due int
+}
+
+func (e *OutboxLagError) Error() string {
+	return fmt.Sprintf("the outbox lags: a due notice has waited %s to be delivered (more than %s); %d due now",
+		e.Lag.Round(time.Second), e.MaxLag, e.Due)
+}
+
+// DispatcherCheck returns the check name (e.g. "email", the channel's
+// name; required): not ready while d's channel is paused after a
+// [coaching.Misconfigured] send error (refused credentials, a
+// certificate that does not verify), ready again when the pause ends
+// (the next send tries the channel; if it is still misconfigured, it
+// pauses again). Its error is the [*coaching.ChannelPausedError]: the
+// channel, until when, and the send error's text (which may name the
+// server, never a person). The dispatcher's own clock decides. A stalled
+// dispatcher is a [Heartbeat]'s to find; [New] refuses a nil d.
+func DispatcherCheck(d *coaching.Dispatcher, name string) Check {
+	if d == nil {
+		return Check{Name: name, invalid: errors.New("httpapi: DispatcherCheck " + name + " needs a dispatcher")}
+	}
+	return Check{Name: name, Func: func(context.Context) error {
+		if p := d.Paused(); p != nil {
+			return p
+		}
+		return nil
+	}}
+}
 
 // checkNames validates the configured checks.
 func checkNames(checks []Check) error {
 	seen := map[string]bool{}
 	for _, c := range checks {
+		if c.invalid != nil {
+			return c.invalid
+		}
 		if c.Name == "" || c.Func == nil {
 			return errors.New("httpapi: every readiness check needs a Name and a Func")
 		}
