@@ -25,6 +25,9 @@ type Scope struct {
 	tx      ReadTx
 	w       Tx
 	pending []AccessEntry
+	// enqueued are the kinds of the notices Enqueue added, reported to
+	// the observer once the scope's transaction committed.
+	enqueued []string
 }
 
 // Read runs fn in a read-only policy-scoped transaction for actor.
@@ -76,7 +79,30 @@ func (e *Engine) runScope(ctx context.Context, actor Actor, write bool, fn func(
 	if err != nil {
 		return err
 	}
+	if e.obs != nil {
+		for _, k := range s.enqueued {
+			e.obs.Notice(ctx, NoticeEvent{Kind: k, Outcome: NoticeEnqueued})
+		}
+	}
 	return e.appendPending(ctx, s.pending)
+}
+
+// Enqueue adds n to the outbox in the scope's write transaction, as
+// [Tx.Enqueue] does (inserted is false when a notice with its id is there
+// already), with the scope's context, so that the notice carries the
+// call's trace ([Notice.Trace]), and reports it to the engine's observer
+// as enqueued once the transaction commits. A feature enqueues its
+// notices through it rather than through Tx directly. In a read scope it
+// is an error.
+func (s *Scope) Enqueue(n Notice) (inserted bool, err error) {
+	if s.w == nil {
+		return false, errors.New("valmennus: a read scope cannot enqueue a notice")
+	}
+	inserted, err = s.w.Enqueue(s.ctx, n)
+	if inserted && s.e.obs != nil {
+		s.enqueued = append(s.enqueued, n.Kind)
+	}
+	return inserted, err
 }
 
 // Actor returns the scope's actor.

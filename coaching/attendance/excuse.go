@@ -250,7 +250,7 @@ func (s *Service) CorrectIn(sc *coaching.Scope, op coaching.Operation, id coachi
 			return nil, err
 		}
 		res.Written = write
-		if err := s.notifyDays(ctx, sc.Tx(), st, cs, days, now, res); err != nil {
+		if err := s.notifyDays(ctx, sc, st, cs, days, now, res); err != nil {
 			return nil, err
 		}
 	}
@@ -311,7 +311,7 @@ func (s *Service) RefreshIn(sc *coaching.Scope, op coaching.Operation, id coachi
 				days = append(days, m.Date)
 			}
 		}
-		if err := s.notifyDays(ctx, sc.Tx(), st, c, days, now, res); err != nil {
+		if err := s.notifyDays(ctx, sc, st, c, days, now, res); err != nil {
 			return nil, err
 		}
 	}

@@ -85,8 +85,8 @@ type Result struct {
 
 // enqueue adds n to the outbox in tx and, when it was not there already,
 // to the result's notices.
-func (r *Result) enqueue(ctx context.Context, tx coaching.Tx, n coaching.Notice) error {
-	inserted, err := tx.Enqueue(ctx, n)
+func (r *Result) enqueue(sc *coaching.Scope, n coaching.Notice) error {
+	inserted, err := sc.Enqueue(n)
 	if err == nil && inserted {
 		r.Notices = append(r.Notices, n)
 	}
@@ -315,7 +315,7 @@ func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, 
 			return err
 		}
 	}
-	if err := s.notifyDays(ctx, sc.Tx(), st, c, days, now, res); err != nil {
+	if err := s.notifyDays(ctx, sc, st, c, days, now, res); err != nil {
 		return err
 	}
 	return s.review(ctx, sc, coaching.OpRecordAttendance, st, c, now, res)
@@ -325,7 +325,8 @@ func (s *Service) recordCase(ctx context.Context, sc *coaching.Scope, st Store, 
 // for each of days. The participant is read for the guardians' notices
 // only: who they are, whether they are told (a minor, or an adult's
 // consent), their language and the student's name for the notice.
-func (s *Service) notifyDays(ctx context.Context, tx coaching.Tx, st Store, c coaching.Case, days []coaching.Date, now time.Time, res *Result) error {
+func (s *Service) notifyDays(ctx context.Context, sc *coaching.Scope, st Store, c coaching.Case, days []coaching.Date, now time.Time, res *Result) error {
+	tx := sc.Tx()
 	if len(days) == 0 {
 		return nil
 	}
@@ -337,7 +338,7 @@ func (s *Service) notifyDays(ctx context.Context, tx coaching.Tx, st Store, c co
 		return err
 	}
 	for _, d := range days {
-		if err := s.guardianNotices(ctx, tx, st, c, p, d, now, res); err != nil {
+		if err := s.guardianNotices(ctx, sc, st, c, p, d, now, res); err != nil {
 			return err
 		}
 	}
@@ -381,7 +382,8 @@ func (s *Service) digestTime(d coaching.Date) time.Time {
 // digest, no correction, no digest rebuilt when a family's request is
 // rejected or lapses — whatever the day of the absence, and a digest of
 // theirs still pending is cancelled.
-func (s *Service) guardianNotices(ctx context.Context, tx coaching.Tx, st Store, c coaching.Case, p coaching.Participant, d coaching.Date, now time.Time, res *Result) error {
+func (s *Service) guardianNotices(ctx context.Context, sc *coaching.Scope, st Store, c coaching.Case, p coaching.Participant, d coaching.Date, now time.Time, res *Result) error {
+	tx := sc.Tx()
 	if !p.GuardiansInformedOn(d) || len(p.Guardians) == 0 {
 		return nil
 	}
@@ -420,13 +422,13 @@ func (s *Service) guardianNotices(ctx context.Context, tx coaching.Tx, st Store,
 	for _, g := range p.Guardians {
 		if !g.Contact.Reachable() {
 			if len(unexplained) > 0 {
-				if err := s.unreachable(ctx, tx, c, g, d, now, res); err != nil {
+				if err := s.unreachable(ctx, sc, c, g, d, now, res); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := s.guardianDigest(ctx, tx, st, c, p, g, d, unexplained, day, contact, now, res); err != nil {
+		if err := s.guardianDigest(ctx, sc, st, c, p, g, d, unexplained, day, contact, now, res); err != nil {
 			return err
 		}
 	}
@@ -478,7 +480,8 @@ func (s *Service) cancelDigests(ctx context.Context, tx coaching.Tx, c coaching.
 // marks (":2", ":3", …). A pending notice of the chain is rewritten; sent
 // ones are never repeated, and lessons told that are no longer unexplained
 // get a correction notice.
-func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, c coaching.Case, p coaching.Participant, g coaching.Guardian, d coaching.Date, unexplained, day []Mark, contact *coaching.TeamMember, now time.Time, res *Result) error {
+func (s *Service) guardianDigest(ctx context.Context, sc *coaching.Scope, st Store, c coaching.Case, p coaching.Participant, g coaching.Guardian, d coaching.Date, unexplained, day []Mark, contact *coaching.TeamMember, now time.Time, res *Result) error {
+	tx := sc.Tx()
 	base := digestBase(c, d, g)
 	told := map[string]bool{}
 	var pending *coaching.Notice
@@ -565,7 +568,7 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 	switch {
 	case pending != nil:
 	case len(fresh) > 0:
-		if err := res.enqueue(ctx, tx, build(digestID(base, seq), fresh)); err != nil {
+		if err := res.enqueue(sc, build(digestID(base, seq), fresh)); err != nil {
 			return err
 		}
 	}
@@ -592,12 +595,12 @@ func (s *Service) guardianDigest(ctx context.Context, tx coaching.Tx, st Store, 
 		CaseID: c.ID, Kind: coaching.NoticeKindAbsenceCorrection, Recipient: recipient, Subject: subject, Body: body,
 		Data:      map[string]string{"case_id": string(c.ID), "date": d.String(), "lessons": strings.Join(corrected, "\x1f")},
 		CreatedAt: now, NotBefore: now.Add(s.o.LateDelay), Status: coaching.NoticePending}
-	return res.enqueue(ctx, tx, n)
+	return res.enqueue(sc, n)
 }
 
 // unreachable reports a guardian without contact details and tells the
 // personal tutor (once per guardian and case).
-func (s *Service) unreachable(ctx context.Context, tx coaching.Tx, c coaching.Case, g coaching.Guardian, d coaching.Date, now time.Time, res *Result) error {
+func (s *Service) unreachable(ctx context.Context, sc *coaching.Scope, c coaching.Case, g coaching.Guardian, d coaching.Date, now time.Time, res *Result) error {
 	res.Unreachable = append(res.Unreachable, UnreachableGuardian{CaseID: c.ID, GuardianID: g.ID, Date: d})
 	for _, tm := range teamFor(c, []coaching.Role{coaching.RolePersonalTutor}) {
 		r := tm.Recipient()
@@ -606,7 +609,7 @@ func (s *Service) unreachable(ctx context.Context, tx coaching.Tx, c coaching.Ca
 			Kind: coaching.NoticeKindGuardianUnreachable, Recipient: r, Subject: subject, Body: body,
 			Data:      map[string]string{"case_id": string(c.ID), "guardian_id": g.ID},
 			CreatedAt: now, NotBefore: now, Status: coaching.NoticePending}
-		if err := res.enqueue(ctx, tx, n); err != nil {
+		if err := res.enqueue(sc, n); err != nil {
 			return err
 		}
 	}
