@@ -1,0 +1,90 @@
+package telemetry
+
+import (
+	"net/http"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// knownMethods are the HTTP methods a span is named after; any other
+// method, a caller's free text, is named "_OTHER" as OpenTelemetry's HTTP
+// conventions ask.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true,
+	http.MethodDelete: true, http.MethodConnect: true, http.MethodOptions: true, http.MethodTrace: true,
+}
+
+// Handler wraps next so that each request runs in a server span named
+// "HTTP <METHOD>" — never after the path, which holds ids — a child of the
+// trace context the request carries (extracted with the Propagator), with
+// the attributes http.request.method and http.response.status_code (status
+// Error for a 5xx answer). The request's context carries the span and its
+// propagation form ([coaching.WithTrace]), so that a Fire the handler
+// makes is the span's child and the notices it enqueues carry the trace
+// to their sends.
+func (o *Observer) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method := r.Method
+		if !knownMethods[method] {
+			method = "_OTHER"
+		}
+		ctx := o.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := o.tracer.Start(ctx, "HTTP "+method, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", method)))
+		defer span.End()
+		if t := formatTrace(ctx, o.prop); t != "" {
+			ctx = coaching.WithTrace(ctx, t)
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK // nothing written: net/http answers 200
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", status))
+			if status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(status))
+			}
+		}()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+// statusWriter remembers the status code of the answer. Unwrap lets
+// http.ResponseController reach the writer's other capabilities (Flush,
+// Hijack, deadlines).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush flushes the answer when the underlying writer can: streaming
+// handlers that type-assert http.Flusher keep working under the
+// middleware.
+func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}

@@ -1,0 +1,372 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// ScopeName is the instrumentation scope of the meter and the tracer.
+const ScopeName = "github.com/valmennus/valmennus/adapters/telemetry"
+
+// DefaultOutboxTimeout is the default of [Options.OutboxTimeout].
+const DefaultOutboxTimeout = 2 * time.Second
+
+// Options configure [New]. A nil *Options is all defaults.
+type Options struct {
+	// MeterProvider records the metrics. Defaults to
+	// otel.GetMeterProvider() (a no-op until the host sets a global one).
+	MeterProvider metric.MeterProvider
+	// TracerProvider records the spans. Defaults to
+	// otel.GetTracerProvider() (a no-op until the host sets a global one).
+	TracerProvider trace.TracerProvider
+	// Propagator writes a call's trace context into the propagation form
+	// notices carry ([coaching.WithTrace]) and reads it back for their
+	// sends, and extracts an incoming HTTP request's trace context in
+	// [Observer.Handler]. It must handle the W3C traceparent and
+	// tracestate keys (a composite that includes
+	// propagation.TraceContext does): notices keep only those. Defaults
+	// to propagation.TraceContext{}.
+	Propagator propagation.TextMapPropagator
+	// Outbox, when set, is read at each metric collection for the outbox
+	// gauges (valmennus.outbox.*). Optional: without it there are no
+	// outbox gauges. Pass the store (the memory, sqlite and postgres
+	// stores implement [coaching.OutboxInspector]).
+	Outbox coaching.OutboxInspector
+	// OutboxTimeout bounds each read of Outbox, so that a slow database
+	// cannot stall a collection (the gauges are then left out of that
+	// collection). Defaults to [DefaultOutboxTimeout], 2 seconds.
+	OutboxTimeout time.Duration
+	// Clock tells the instant Outbox is read at (what is due, the lag).
+	// Defaults to [coaching.SystemClock]; give the engine's clock when it
+	// is not the system's.
+	Clock coaching.Clock
+}
+
+// Observer is a [coaching.Observer] recording into OpenTelemetry. Build it
+// with [New]; it is safe for concurrent use. Pass it in
+// [coaching.Options.Observer] and [coaching.DispatcherOptions.Observer].
+type Observer struct {
+	tracer trace.Tracer
+	prop   propagation.TextMapPropagator
+
+	transitions, rejections, denials, notices, cycles, cycleItems metric.Int64Counter
+	transitionDur, latency, cycleDur, txDur                       metric.Float64Histogram
+
+	transitionC *labelCache[transitionKey, *transitionLabels]
+	ruleC       *labelCache[ruleKey, []metric.AddOption]
+	denialC     *labelCache[denialKey, []metric.AddOption]
+	noticeC     *labelCache[noticeKey, *noticeLabels]
+	cycleC      *labelCache[cycleKey, *cycleLabels]
+	txC         *labelCache[txKey, *txLabels]
+	callC       *labelCache[coaching.Call, *callLabels]
+	outcomeC    *labelCache[coaching.Outcome, []attribute.KeyValue]
+
+	reg metric.Registration // the gauges' callback
+
+	mu       sync.Mutex
+	channels map[string]*coaching.Dispatcher // WatchChannel's
+}
+
+var _ coaching.Observer = (*Observer)(nil)
+
+// Duration histograms' bucket boundaries in seconds: from a memory-store
+// Fire (tens of microseconds) to a slow database transaction.
+var durationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// latencyBuckets are a notice's delivery latency's, in seconds: from a
+// notice sent at once to one that waited a day for its digest time.
+var latencyBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 43200, 86400, 172800}
+
+// New returns an observer recording into the providers of opts.
+func New(opts *Options) (*Observer, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.MeterProvider == nil {
+		o.MeterProvider = otel.GetMeterProvider()
+	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = otel.GetTracerProvider()
+	}
+	if o.Propagator == nil {
+		o.Propagator = propagation.TraceContext{}
+	}
+	if o.OutboxTimeout < 0 {
+		return nil, fmt.Errorf("telemetry: New: OutboxTimeout %s is negative", o.OutboxTimeout)
+	}
+	if o.OutboxTimeout == 0 {
+		o.OutboxTimeout = DefaultOutboxTimeout
+	}
+	if o.Clock == nil {
+		o.Clock = coaching.SystemClock{}
+	}
+	obs := &Observer{
+		tracer: o.TracerProvider.Tracer(ScopeName),
+		prop:   o.Propagator,
+	}
+	meter := o.MeterProvider.Meter(ScopeName)
+	var errs []error
+	counter := func(name, unit, desc string) metric.Int64Counter {
+		c, err := meter.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
+	histogram := func(name, desc string, buckets []float64) metric.Float64Histogram {
+		h, err := meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc), metric.WithExplicitBucketBoundaries(buckets...))
+		errs = append(errs, err)
+		return h
+	}
+	obs.transitions = counter("valmennus.transitions", "{transition}", "Fires, by model, event, source and target state and outcome.")
+	obs.rejections = counter("valmennus.rule.rejections", "{rejection}", "Rules that rejected a transition, one per rule.")
+	obs.denials = counter("valmennus.policy.denials", "{denial}", "Policy denials, by operation and rule.")
+	obs.notices = counter("valmennus.notices", "{notice}", "Notices enqueued, and the outcomes of their sends, by kind and channel.")
+	obs.cycles = counter("valmennus.cycles", "{cycle}", "Ticks and dispatch rounds.")
+	obs.cycleItems = counter("valmennus.cycle.items", "{item}", "Timers a tick handled and notices a dispatch round claimed.")
+	obs.transitionDur = histogram("valmennus.transition.duration", "How long a Fire took.", durationBuckets)
+	obs.latency = histogram("valmennus.notice.latency", "From a notice's creation to its send.", latencyBuckets)
+	obs.cycleDur = histogram("valmennus.cycle.duration", "How long a tick or a dispatch round took.", durationBuckets)
+	obs.txDur = histogram("valmennus.store.tx.duration", "How long a store transaction of the engine's took.", durationBuckets)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("telemetry: New: %w", err)
+	}
+	obs.transitionC = newLabelCache(buildTransition)
+	obs.ruleC = newLabelCache(func(k ruleKey) []metric.AddOption {
+		return addOpts(attribute.String("model", k.model), attribute.String("event", k.event), attribute.String("rule", k.rule))
+	})
+	obs.denialC = newLabelCache(func(k denialKey) []metric.AddOption {
+		return addOpts(attribute.String("operation", k.operation), attribute.String("rule", k.rule))
+	})
+	obs.noticeC = newLabelCache(buildNotice)
+	obs.cycleC = newLabelCache(buildCycle)
+	obs.txC = newLabelCache(buildTx)
+	obs.callC = newLabelCache(buildCall)
+	obs.outcomeC = newLabelCache(func(k coaching.Outcome) []attribute.KeyValue {
+		return []attribute.KeyValue{attribute.String("outcome", string(k))}
+	})
+	if err := obs.registerGauges(meter, o); err != nil {
+		return nil, fmt.Errorf("telemetry: New: %w", err)
+	}
+	return obs, nil
+}
+
+// Close stops the gauges' callback, so that a meter provider that
+// outlives the observer no longer reads the outbox or the dispatchers. The
+// observer's other methods keep working. It may be called more than once.
+func (o *Observer) Close() error {
+	if o.reg == nil {
+		return nil
+	}
+	err := o.reg.Unregister()
+	o.reg = nil
+	return err
+}
+
+func addOpts(kvs ...attribute.KeyValue) []metric.AddOption {
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+}
+
+func recordOpts(kvs ...attribute.KeyValue) []metric.RecordOption {
+	return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+}
+
+type transitionKey struct {
+	model, event, from, to string
+	outcome                coaching.Outcome
+	replayed               bool
+}
+
+type transitionLabels struct {
+	count []metric.AddOption    // model, event, from, to, outcome
+	dur   []metric.RecordOption // model, event, outcome
+	span  []attribute.KeyValue  // model, event, from, to, outcome, replayed
+}
+
+func buildTransition(k transitionKey) *transitionLabels {
+	model, event := attribute.String("model", k.model), attribute.String("event", k.event)
+	from, to, outcome := attribute.String("from", k.from), attribute.String("to", k.to), attribute.String("outcome", string(k.outcome))
+	return &transitionLabels{
+		count: addOpts(model, event, from, to, outcome),
+		dur:   recordOpts(model, event, outcome),
+		span:  []attribute.KeyValue{model, event, from, to, outcome, attribute.Bool("replayed", k.replayed)},
+	}
+}
+
+type ruleKey struct{ model, event, rule string }
+
+type denialKey struct {
+	operation string
+	rule      string
+}
+
+type noticeKey struct {
+	kind, channel string
+	outcome       coaching.NoticeOutcome
+}
+
+type noticeLabels struct {
+	count   []metric.AddOption    // kind, channel, outcome
+	latency []metric.RecordOption // kind, channel
+}
+
+func buildNotice(k noticeKey) *noticeLabels {
+	kind, channel := attribute.String("kind", k.kind), attribute.String("channel", k.channel)
+	return &noticeLabels{
+		count:   addOpts(kind, channel, attribute.String("outcome", string(k.outcome))),
+		latency: recordOpts(kind, channel),
+	}
+}
+
+type cycleKey struct {
+	kind, channel string
+	outcome       coaching.Outcome
+}
+
+type cycleLabels struct {
+	count []metric.AddOption
+	dur   []metric.RecordOption
+}
+
+func buildCycle(k cycleKey) *cycleLabels {
+	kvs := []attribute.KeyValue{attribute.String("kind", k.kind), attribute.String("channel", k.channel), attribute.String("outcome", string(k.outcome))}
+	return &cycleLabels{count: addOpts(kvs...), dur: recordOpts(kvs...)}
+}
+
+type txKey struct {
+	write   bool
+	outcome coaching.Outcome
+}
+
+type txLabels struct {
+	dur  []metric.RecordOption
+	span trace.SpanStartOption // the span's attributes and kind
+}
+
+func buildTx(k txKey) *txLabels {
+	write, outcome := attribute.Bool("write", k.write), attribute.String("outcome", string(k.outcome))
+	return &txLabels{dur: recordOpts(write, outcome), span: trace.WithAttributes(write, outcome)}
+}
+
+// callLabels are what a call's span starts with.
+type callLabels struct {
+	name  string
+	start []trace.SpanStartOption
+}
+
+func buildCall(c coaching.Call) *callLabels {
+	var kvs []attribute.KeyValue
+	if c.Kind != "" {
+		kvs = append(kvs, attribute.String("kind", c.Kind))
+	}
+	if c.Channel != "" {
+		kvs = append(kvs, attribute.String("channel", c.Channel))
+	}
+	start := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+	if len(kvs) > 0 {
+		start = append(start, trace.WithAttributes(kvs...))
+	}
+	return &callLabels{name: "valmennus." + c.Name, start: start}
+}
+
+// Begin starts the call's span, a child of the span in ctx (for a send,
+// of the trace the notice was enqueued under, linked to the dispatch
+// round's span in ctx), and puts the span and its propagation form
+// ([coaching.WithTrace]) in the returned context.
+func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Context {
+	key := call
+	key.Trace = "" // the trace is per notice: not a label
+	l := o.callC.get(key)
+	start := l.start
+	parent := ctx
+	if call.Name == coaching.CallSend {
+		if sc := parseTrace(call.Trace, o.prop); sc.IsValid() {
+			start = append(start[:len(start):len(start)], trace.WithLinks(trace.LinkFromContext(ctx)))
+			parent = trace.ContextWithRemoteSpanContext(ctx, sc)
+		}
+	}
+	ctx, _ = o.tracer.Start(parent, l.name, start...)
+	if t := formatTrace(ctx, o.prop); t != "" {
+		ctx = coaching.WithTrace(ctx, t)
+	}
+	return ctx
+}
+
+// End records the call's outcome on its span (status Error for
+// [coaching.OutcomeError]) and ends it.
+func (o *Observer) End(ctx context.Context, _ coaching.Call, outcome coaching.Outcome) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(o.outcomeC.get(outcome)...)
+	if outcome == coaching.OutcomeError {
+		span.SetStatus(codes.Error, string(outcome))
+	}
+	span.End()
+}
+
+// Transition counts the Fire, records its duration and the rules that
+// rejected it, and labels the fire span with it.
+func (o *Observer) Transition(ctx context.Context, e coaching.TransitionEvent) {
+	l := o.transitionC.get(transitionKey{model: e.Model, event: e.Event, from: e.From, to: e.To, outcome: e.Outcome, replayed: e.Replayed})
+	o.transitions.Add(ctx, 1, l.count...)
+	o.transitionDur.Record(ctx, e.Duration.Seconds(), l.dur...)
+	for _, r := range e.Rules {
+		o.rejections.Add(ctx, 1, o.ruleC.get(ruleKey{model: e.Model, event: e.Event, rule: r})...)
+	}
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(l.span...)
+	}
+}
+
+// Denial counts the policy denial.
+func (o *Observer) Denial(ctx context.Context, e coaching.DenialEvent) {
+	o.denials.Add(ctx, 1, o.denialC.get(denialKey{operation: string(e.Operation), rule: e.Rule})...)
+}
+
+// Notice counts the notice's step and records a sent one's latency.
+func (o *Observer) Notice(ctx context.Context, e coaching.NoticeEvent) {
+	l := o.noticeC.get(noticeKey{kind: e.Kind, channel: e.Channel, outcome: e.Outcome})
+	o.notices.Add(ctx, 1, l.count...)
+	if e.Outcome == coaching.NoticeSentOK {
+		o.latency.Record(ctx, e.Latency.Seconds(), l.latency...)
+	}
+}
+
+// Cycle counts the tick or dispatch round, its items and its duration.
+func (o *Observer) Cycle(ctx context.Context, e coaching.CycleEvent) {
+	l := o.cycleC.get(cycleKey{kind: e.Kind, channel: e.Channel, outcome: e.Outcome})
+	o.cycles.Add(ctx, 1, l.count...)
+	if e.Items > 0 {
+		o.cycleItems.Add(ctx, int64(e.Items), l.count...)
+	}
+	o.cycleDur.Record(ctx, e.Duration.Seconds(), l.dur...)
+}
+
+// StoreTx records the transaction's duration and, under a call's span,
+// a child span valmennus.store.tx with the transaction's own start and
+// end.
+func (o *Observer) StoreTx(ctx context.Context, e coaching.TxEvent) {
+	l := o.txC.get(txKey{write: e.Write, outcome: e.Outcome})
+	o.txDur.Record(ctx, e.Duration.Seconds(), l.dur...)
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return // no call span, or one not sampled: no orphan transaction spans
+	}
+	_, span := o.tracer.Start(ctx, "valmennus.store.tx", l.span, trace.WithTimestamp(e.Start))
+	if e.Outcome == coaching.OutcomeError {
+		span.SetStatus(codes.Error, string(e.Outcome))
+	}
+	span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
+}
