@@ -251,7 +251,7 @@ type txKey struct {
 
 type txLabels struct {
 	dur  []metric.RecordOption
-	span trace.SpanStartOption // the span's attributes and kind
+	span trace.SpanStartOption // the span's attributes
 }
 
 func buildTx(k txKey) *txLabels {
@@ -305,12 +305,17 @@ func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Contex
 
 // End records the call's outcome on its span (status Error for
 // [coaching.OutcomeError]) and ends it.
-func (o *Observer) End(ctx context.Context, _ coaching.Call, outcome coaching.Outcome) {
+func (o *Observer) End(ctx context.Context, call coaching.Call, outcome coaching.Outcome) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return
 	}
-	span.SetAttributes(o.outcomeC.get(outcome)...)
+	if call.Name != coaching.CallFire {
+		// A fire span has its outcome from Transition, which the engine
+		// reports before End: setting it again would only make the SDK
+		// deduplicate the span's attributes.
+		span.SetAttributes(o.outcomeC.get(outcome)...)
+	}
 	if outcome == coaching.OutcomeError {
 		span.SetStatus(codes.Error, string(outcome))
 	}

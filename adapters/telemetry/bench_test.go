@@ -1,0 +1,135 @@
+package telemetry_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	tnoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/telemetry"
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// discard is a span exporter that drops what it is given: the benchmark
+// measures recording, not exporting.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+func benchEngine(tb testing.TB, obs coaching.Observer) *coaching.Engine {
+	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
+	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+		Clock: coaching.ClockFunc(func() time.Time { return now }), Observer: obs})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
+var benchCoach = coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
+
+// benchCase opens a VALO case and drives it to skill acquisition.
+func benchCase(tb testing.TB, eng *coaching.Engine, i int) coaching.CaseID {
+	ctx := context.Background()
+	months := 14
+	c, err := eng.Enrol(ctx, benchCoach, coaching.EnrolParams{Model: coaching.ModelVALO,
+		Participant: coaching.Participant{GivenNames: "Aino", FamilyName: fmt.Sprintf("Virtanen %d", i),
+			BirthDate: coaching.NewDate(1990, 5, 17), Language: coaching.Finnish, Contact: coaching.Contact{Email: "aino.virtanen@example.fi"},
+			Background: coaching.Background{Gender: coaching.GenderFemale, EducationLevel: coaching.EducationBasic, UnemployedMonths: &months}},
+		Team: []coaching.TeamMember{{ActorID: "coach-1", Role: coaching.RoleCoach, Name: "Maija Kares"}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := eng.Fire(ctx, benchCoach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := eng.Fire(ctx, benchCoach, c.ID, coaching.ValoStartAcquisition, &coaching.FireOptions{Payload: coaching.InductionFindings{
+		FieldSuitability: "good", WorkingLifeSkills: "good", CurrentCompetence: "basic"}}); err != nil {
+		tb.Fatal(err)
+	}
+	return c.ID
+}
+
+// firesPerCase bounds the transitions one case receives, so that a case's
+// history stays short whatever b.N is (as coaching's benchmarks do).
+const firesPerCase = 12
+
+// BenchmarkFireTelemetry is Fire on the memory store (pause / resume on
+// VALO cases, as coaching's BenchmarkFireObserved) on two engines in the
+// same run, one with no observer and one with this package's Observer on
+// an SDK meter provider (manual reader) and an SDK tracer provider
+// (every span sampled, a batch span processor into an exporter that
+// discards), interleaved in blocks so that both see the same machine
+// state. It reports each one's ns per Fire and their ratio
+// (telemetry/none; the target of issue 17 is at most 1.15).
+func BenchmarkFireTelemetry(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	defer tp.Shutdown(context.Background())
+	benchFire(b, tp)
+}
+
+// BenchmarkFireTelemetryMetrics is BenchmarkFireTelemetry with metrics
+// only (a no-op tracer provider): what the adapter itself costs, apart
+// from the SDK's spans.
+func BenchmarkFireTelemetryMetrics(b *testing.B) {
+	benchFire(b, tnoop.NewTracerProvider())
+}
+
+func benchFire(b *testing.B, tp trace.TracerProvider) {
+	ctx := context.Background()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	defer mp.Shutdown(ctx)
+	obs, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pause, resume := &coaching.FireOptions{Reason: "sick leave"}, &coaching.FireOptions{}
+	engs := [2]*coaching.Engine{benchEngine(b, nil), benchEngine(b, obs)}
+	var ids [2][]coaching.CaseID
+	for k, eng := range engs {
+		ids[k] = make([]coaching.CaseID, b.N/firesPerCase+1)
+		for i := range ids[k] {
+			ids[k][i] = benchCase(b, eng, i)
+		}
+	}
+	const block = 32
+	var spent [2]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for start := 0; start < b.N; start += block {
+		end := min(start+block, b.N)
+		for j := range engs {
+			// Alternate which engine goes first, so neither gains from
+			// warm caches the other left.
+			k := j ^ (start / block & 1)
+			eng := engs[k]
+			t0 := time.Now()
+			for i := start; i < end; i++ {
+				var err error
+				id := ids[k][i/firesPerCase]
+				if i%firesPerCase&1 == 0 {
+					_, err = eng.Fire(ctx, benchCoach, id, coaching.ValoPause, pause)
+				} else {
+					_, err = eng.Fire(ctx, benchCoach, id, coaching.ValoResumeAcquisition, resume)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			spent[k] += time.Since(t0)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "ns/fire-none")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "ns/fire-telemetry")
+	if spent[0] > 0 {
+		b.ReportMetric(float64(spent[1])/float64(spent[0]), "telemetry/none")
+	}
+}
