@@ -176,7 +176,27 @@ type referralFlow struct {
 
 // simulate runs the term on an engine over the memory store and a
 // controlled clock, delivering notices to an SMTP server in the process.
-func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
+func simulate(ctx context.Context, seed uint64) (*simulation, error) {
+	return simulateWith(ctx, seed, nil)
+}
+
+// simHooks let a test watch the term: observe the engine and the
+// dispatcher, and stand between the dispatcher and the SMTP sender.
+type simHooks struct {
+	// observer, when set, returns the observer of the engine and the
+	// dispatcher, given the store and the simulation's clock.
+	observer func(store *memory.Store, clock coaching.Clock) (coaching.Observer, error)
+	// sender, when set, wraps the SMTP sender.
+	sender func(coaching.Sender) coaching.Sender
+}
+
+// simulateWith is simulate with the hooks of h (nil: none). When the
+// term ran but its final check failed, it returns the simulation with the
+// check's error, so that a test can look at both.
+func simulateWith(ctx context.Context, seed uint64, h *simHooks) (sim *simulation, err error) {
+	if h == nil {
+		h = &simHooks{}
+	}
 	mail, err := mailtest.Start()
 	if err != nil {
 		return nil, err
@@ -202,11 +222,18 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	ids := 0
 	sim.store = memory.New()
 	sim.sysKey = coaching.NewSystemKey()
+	var obs coaching.Observer
+	if h.observer != nil {
+		if obs, err = h.observer(sim.store, clock); err != nil {
+			return nil, err
+		}
+	}
 	sim.eng, err = coaching.New(sim.store, &coaching.Options{
 		Models:    []*coaching.Model{coaching.Pilot()},
 		SystemKey: sim.sysKey,
 		Clock:     clock,
 		Logger:    logger,
+		Observer:  obs,
 		// Referrals are a feature: the engine guards their documents and
 		// sends their follow-ups.
 		Documents:     append(append(referral.Documents(), hoks.Documents()...), absence.Documents()...),
@@ -245,7 +272,11 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	if err != nil {
 		return nil, err
 	}
-	sim.disp, err = coaching.NewDispatcher(sim.store, sender, &coaching.DispatcherOptions{Clock: clock, Logger: logger})
+	var send coaching.Sender = sender
+	if h.sender != nil {
+		send = h.sender(sender)
+	}
+	sim.disp, err = coaching.NewDispatcher(sim.store, send, &coaching.DispatcherOptions{Clock: clock, Logger: logger, Observer: obs, Channel: "email"})
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +295,7 @@ func simulate(ctx context.Context, seed uint64) (sim *simulation, err error) {
 	}
 	sim.received = mail.Received()
 	if err := sim.check(ctx); err != nil {
-		return nil, err
+		return sim, err
 	}
 	return sim, nil
 }
