@@ -94,10 +94,10 @@ func TestOutboxCheckErrorsAndOptions(t *testing.T) {
 	eng, err := coaching.New(memory.New(), eo)
 	require.NoError(t, err)
 	for want, c := range map[string]Check{
-		"needs an outbox":              OutboxCheck(nil, nil),
-		"MaxLag must not be negative":  OutboxCheck(&fakeInspector{}, &OutboxCheckOptions{MaxLag: -time.Second}),
+		"needs an outbox":               OutboxCheck(nil, nil),
+		"MaxLag must not be negative":   OutboxCheck(&fakeInspector{}, &OutboxCheckOptions{MaxLag: -time.Second}),
 		"DispatcherCheck email needs a": DispatcherCheck(nil, "email"),
-		"needs a Name":                 DispatcherCheck(&coaching.Dispatcher{}, ""),
+		"needs a Name":                  DispatcherCheck(&coaching.Dispatcher{}, ""),
 	} {
 		_, err := New(eng, &Options{Authenticator: AuthenticatorFunc(nil), Ready: []Check{c}})
 		assert.ErrorContains(t, err, want)
