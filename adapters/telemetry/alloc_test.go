@@ -2,10 +2,13 @@ package telemetry_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	tnoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/valmennus/valmennus/adapters/telemetry"
@@ -38,4 +41,23 @@ func TestMetricsAllocateNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("recording the metrics of five events allocates %.1f times", allocs)
 	}
+}
+
+// Past 1000 distinct label tuples of a kind, events are counted under one
+// overflow tuple: the metrics' cardinality stays bounded, and nothing is
+// lost from the totals.
+func TestLabelOverflow(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	const n = 1000 + 10
+	for i := range n {
+		r.obs.Denial(ctx, coaching.DenialEvent{Operation: coaching.OpFireEvent, Rule: fmt.Sprintf("rule_%d", i)})
+	}
+	r.obs.Denial(ctx, coaching.DenialEvent{Operation: coaching.OpFireEvent, Rule: "rule_0"})
+	rm := r.collect(t)
+	assert.EqualValues(t, n+1, count(t, rm, "valmennus.policy.denials", nil))
+	assert.EqualValues(t, 10, count(t, rm, "valmennus.policy.denials", map[string]string{"rule": telemetry.OverflowLabel, "operation": telemetry.OverflowLabel}))
+	assert.EqualValues(t, 2, count(t, rm, "valmennus.policy.denials", map[string]string{"rule": "rule_0"}))
+	points := find(t, rm, "valmennus.policy.denials").Data.(metricdata.Sum[int64]).DataPoints
+	assert.Equal(t, 1000+1, len(points))
 }

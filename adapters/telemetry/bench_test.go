@@ -75,6 +75,16 @@ func BenchmarkFireTelemetry(b *testing.B) {
 	benchFire(b, tp)
 }
 
+// BenchmarkFireTelemetrySampled is BenchmarkFireTelemetry with one trace
+// in a hundred sampled (ParentBased(TraceIDRatioBased(0.01))), as a busy
+// host would configure it: the other Fires still get a span context to
+// propagate, but no recorded span.
+func BenchmarkFireTelemetrySampled(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01))), sdktrace.WithBatcher(discard{}))
+	defer tp.Shutdown(context.Background())
+	benchFire(b, tp)
+}
+
 // BenchmarkFireTelemetryMetrics is BenchmarkFireTelemetry with metrics
 // only (a no-op tracer provider): what the adapter itself costs, apart
 // from the SDK's spans.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -61,19 +62,20 @@ type Observer struct {
 	tracer trace.Tracer
 	prop   propagation.TextMapPropagator
 
-	transitions, rejections, denials, notices, cycles, cycleItems metric.Int64Counter
+	transitions, rejections, denials, notices, cycles, cycleItems metric.Int64ObservableCounter
 	transitionDur, latency, cycleDur, txDur                       metric.Float64Histogram
+	counts                                                        countList
 
 	transitionC *labelCache[transitionKey, *transitionLabels]
-	ruleC       *labelCache[ruleKey, []metric.AddOption]
-	denialC     *labelCache[denialKey, []metric.AddOption]
+	ruleC       *labelCache[ruleKey, *count]
+	denialC     *labelCache[denialKey, *count]
 	noticeC     *labelCache[noticeKey, *noticeLabels]
 	cycleC      *labelCache[cycleKey, *cycleLabels]
 	txC         *labelCache[txKey, *txLabels]
 	callC       *labelCache[coaching.Call, *callLabels]
 	outcomeC    *labelCache[coaching.Outcome, []attribute.KeyValue]
 
-	reg metric.Registration // the gauges' callback
+	reg, countsReg metric.Registration // the gauges' and the counters' callbacks
 
 	mu       sync.Mutex
 	channels map[string]*coaching.Dispatcher // WatchChannel's
@@ -119,8 +121,8 @@ func New(opts *Options) (*Observer, error) {
 	}
 	meter := o.MeterProvider.Meter(ScopeName)
 	var errs []error
-	counter := func(name, unit, desc string) metric.Int64Counter {
-		c, err := meter.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	counter := func(name, unit, desc string) metric.Int64ObservableCounter {
+		c, err := meter.Int64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
 		errs = append(errs, err)
 		return c
 	}
@@ -142,20 +144,25 @@ func New(opts *Options) (*Observer, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("telemetry: New: %w", err)
 	}
-	obs.transitionC = newLabelCache(buildTransition)
-	obs.ruleC = newLabelCache(func(k ruleKey) []metric.AddOption {
-		return addOpts(attribute.String("model", k.model), attribute.String("event", k.event), attribute.String("rule", k.rule))
-	})
-	obs.denialC = newLabelCache(func(k denialKey) []metric.AddOption {
-		return addOpts(attribute.String("operation", k.operation), attribute.String("rule", k.rule))
-	})
-	obs.noticeC = newLabelCache(buildNotice)
-	obs.cycleC = newLabelCache(buildCycle)
-	obs.txC = newLabelCache(buildTx)
-	obs.callC = newLabelCache(buildCall)
+	obs.transitionC = newLabelCache(obs.buildTransition, transitionKey{model: OverflowLabel, event: OverflowLabel, from: OverflowLabel, to: OverflowLabel, outcome: OverflowLabel})
+	obs.ruleC = newLabelCache(func(k ruleKey) *count {
+		return obs.counts.add(obs.rejections, attribute.String("model", k.model), attribute.String("event", k.event), attribute.String("rule", k.rule))
+	}, ruleKey{OverflowLabel, OverflowLabel, OverflowLabel})
+	obs.denialC = newLabelCache(func(k denialKey) *count {
+		return obs.counts.add(obs.denials, attribute.String("operation", k.operation), attribute.String("rule", k.rule))
+	}, denialKey{OverflowLabel, OverflowLabel})
+	obs.noticeC = newLabelCache(obs.buildNotice, noticeKey{OverflowLabel, OverflowLabel, OverflowLabel})
+	obs.cycleC = newLabelCache(obs.buildCycle, cycleKey{OverflowLabel, OverflowLabel, OverflowLabel})
+	obs.txC = newLabelCache(buildTx, txKey{outcome: OverflowLabel})
+	obs.callC = newLabelCache(buildCall, coaching.Call{Name: OverflowLabel, Kind: OverflowLabel, Channel: OverflowLabel})
 	obs.outcomeC = newLabelCache(func(k coaching.Outcome) []attribute.KeyValue {
 		return []attribute.KeyValue{attribute.String("outcome", string(k))}
-	})
+	}, OverflowLabel)
+	reg, err := meter.RegisterCallback(obs.counts.observe, obs.transitions, obs.rejections, obs.denials, obs.notices, obs.cycles, obs.cycleItems)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: New: %w", err)
+	}
+	obs.countsReg = reg
 	if err := obs.registerGauges(meter, o); err != nil {
 		return nil, fmt.Errorf("telemetry: New: %w", err)
 	}
@@ -165,17 +172,59 @@ func New(opts *Options) (*Observer, error) {
 // Close stops the gauges' callback, so that a meter provider that
 // outlives the observer no longer reads the outbox or the dispatchers. The
 // observer's other methods keep working. It may be called more than once.
+//
+// Close also stops reporting the counters: they keep the values they had.
 func (o *Observer) Close() error {
-	if o.reg == nil {
-		return nil
+	var errs []error
+	for _, r := range []*metric.Registration{&o.reg, &o.countsReg} {
+		if *r != nil {
+			errs = append(errs, (*r).Unregister())
+			*r = nil
+		}
 	}
-	err := o.reg.Unregister()
-	o.reg = nil
-	return err
+	return errors.Join(errs...)
 }
 
-func addOpts(kvs ...attribute.KeyValue) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+// count is one counter's running total for one label tuple. The counters
+// are observable: an event adds to its tuple's total with one atomic add,
+// and a collection reports the totals (the SDK's synchronous counters
+// would normalise the attribute set at every event, several times the
+// cost of a memory-store Fire's bookkeeping).
+type count struct {
+	inst metric.Int64ObservableCounter
+	opt  []metric.ObserveOption
+	n    atomic.Int64
+}
+
+// countList is every count made so far, copy on write.
+type countList struct {
+	mu  sync.Mutex
+	all atomic.Pointer[[]*count]
+}
+
+// add returns a new count of inst with the attributes kvs, reported from
+// the next collection on.
+func (l *countList) add(inst metric.Int64ObservableCounter, kvs ...attribute.KeyValue) *count {
+	c := &count{inst: inst, opt: []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var next []*count
+	if cur := l.all.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, c)
+	l.all.Store(&next)
+	return c
+}
+
+// observe reports every count.
+func (l *countList) observe(_ context.Context, ob metric.Observer) error {
+	if cur := l.all.Load(); cur != nil {
+		for _, c := range *cur {
+			ob.ObserveInt64(c.inst, c.n.Load(), c.opt...)
+		}
+	}
+	return nil
 }
 
 func recordOpts(kvs ...attribute.KeyValue) []metric.RecordOption {
@@ -189,16 +238,16 @@ type transitionKey struct {
 }
 
 type transitionLabels struct {
-	count []metric.AddOption    // model, event, from, to, outcome
+	count *count                // model, event, from, to, outcome
 	dur   []metric.RecordOption // model, event, outcome
 	span  []attribute.KeyValue  // model, event, from, to, outcome, replayed
 }
 
-func buildTransition(k transitionKey) *transitionLabels {
+func (o *Observer) buildTransition(k transitionKey) *transitionLabels {
 	model, event := attribute.String("model", k.model), attribute.String("event", k.event)
 	from, to, outcome := attribute.String("from", k.from), attribute.String("to", k.to), attribute.String("outcome", string(k.outcome))
 	return &transitionLabels{
-		count: addOpts(model, event, from, to, outcome),
+		count: o.counts.add(o.transitions, model, event, from, to, outcome),
 		dur:   recordOpts(model, event, outcome),
 		span:  []attribute.KeyValue{model, event, from, to, outcome, attribute.Bool("replayed", k.replayed)},
 	}
@@ -217,14 +266,14 @@ type noticeKey struct {
 }
 
 type noticeLabels struct {
-	count   []metric.AddOption    // kind, channel, outcome
+	count   *count                // kind, channel, outcome
 	latency []metric.RecordOption // kind, channel
 }
 
-func buildNotice(k noticeKey) *noticeLabels {
+func (o *Observer) buildNotice(k noticeKey) *noticeLabels {
 	kind, channel := attribute.String("kind", k.kind), attribute.String("channel", k.channel)
 	return &noticeLabels{
-		count:   addOpts(kind, channel, attribute.String("outcome", string(k.outcome))),
+		count:   o.counts.add(o.notices, kind, channel, attribute.String("outcome", string(k.outcome))),
 		latency: recordOpts(kind, channel),
 	}
 }
@@ -235,13 +284,13 @@ type cycleKey struct {
 }
 
 type cycleLabels struct {
-	count []metric.AddOption
-	dur   []metric.RecordOption
+	count, items *count
+	dur          []metric.RecordOption
 }
 
-func buildCycle(k cycleKey) *cycleLabels {
+func (o *Observer) buildCycle(k cycleKey) *cycleLabels {
 	kvs := []attribute.KeyValue{attribute.String("kind", k.kind), attribute.String("channel", k.channel), attribute.String("outcome", string(k.outcome))}
-	return &cycleLabels{count: addOpts(kvs...), dur: recordOpts(kvs...)}
+	return &cycleLabels{count: o.counts.add(o.cycles, kvs...), items: o.counts.add(o.cycleItems, kvs...), dur: recordOpts(kvs...)}
 }
 
 type txKey struct {
@@ -326,10 +375,10 @@ func (o *Observer) End(ctx context.Context, call coaching.Call, outcome coaching
 // rejected it, and labels the fire span with it.
 func (o *Observer) Transition(ctx context.Context, e coaching.TransitionEvent) {
 	l := o.transitionC.get(transitionKey{model: e.Model, event: e.Event, from: e.From, to: e.To, outcome: e.Outcome, replayed: e.Replayed})
-	o.transitions.Add(ctx, 1, l.count...)
+	l.count.n.Add(1)
 	o.transitionDur.Record(ctx, e.Duration.Seconds(), l.dur...)
 	for _, r := range e.Rules {
-		o.rejections.Add(ctx, 1, o.ruleC.get(ruleKey{model: e.Model, event: e.Event, rule: r})...)
+		o.ruleC.get(ruleKey{model: e.Model, event: e.Event, rule: r}).n.Add(1)
 	}
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(l.span...)
@@ -338,13 +387,13 @@ func (o *Observer) Transition(ctx context.Context, e coaching.TransitionEvent) {
 
 // Denial counts the policy denial.
 func (o *Observer) Denial(ctx context.Context, e coaching.DenialEvent) {
-	o.denials.Add(ctx, 1, o.denialC.get(denialKey{operation: string(e.Operation), rule: e.Rule})...)
+	o.denialC.get(denialKey{operation: string(e.Operation), rule: e.Rule}).n.Add(1)
 }
 
 // Notice counts the notice's step and records a sent one's latency.
 func (o *Observer) Notice(ctx context.Context, e coaching.NoticeEvent) {
 	l := o.noticeC.get(noticeKey{kind: e.Kind, channel: e.Channel, outcome: e.Outcome})
-	o.notices.Add(ctx, 1, l.count...)
+	l.count.n.Add(1)
 	if e.Outcome == coaching.NoticeSentOK {
 		o.latency.Record(ctx, e.Latency.Seconds(), l.latency...)
 	}
@@ -353,10 +402,8 @@ func (o *Observer) Notice(ctx context.Context, e coaching.NoticeEvent) {
 // Cycle counts the tick or dispatch round, its items and its duration.
 func (o *Observer) Cycle(ctx context.Context, e coaching.CycleEvent) {
 	l := o.cycleC.get(cycleKey{kind: e.Kind, channel: e.Channel, outcome: e.Outcome})
-	o.cycles.Add(ctx, 1, l.count...)
-	if e.Items > 0 {
-		o.cycleItems.Add(ctx, int64(e.Items), l.count...)
-	}
+	l.count.n.Add(1)
+	l.items.n.Add(int64(max(e.Items, 0)))
 	o.cycleDur.Record(ctx, e.Duration.Seconds(), l.dur...)
 }
 
