@@ -341,7 +341,9 @@ func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Contex
 	parent := ctx
 	if call.Name == coaching.CallSend {
 		if sc := parseTrace(call.Trace, o.prop); sc.IsValid() {
-			start = append(start[:len(start):len(start)], trace.WithLinks(trace.LinkFromContext(ctx)))
+			if round := trace.SpanContextFromContext(ctx); round.IsValid() {
+				start = append(start[:len(start):len(start)], trace.WithLinks(trace.Link{SpanContext: round}))
+			}
 			parent = trace.ContextWithRemoteSpanContext(ctx, sc)
 		}
 	}

@@ -222,6 +222,14 @@ func TestBeginEndAndTraceForm(t *testing.T) {
 	require.Len(t, s, 2)
 	assert.Equal(t, trace.SpanContextFromContext(dctx).SpanID(), s[1].Parent.SpanID())
 	assert.Empty(t, s[1].Links)
+
+	// Without a dispatch span there is nothing to link to.
+	lone := r.obs.Begin(context.Background(), send)
+	r.obs.End(lone, send, coaching.OutcomeOK)
+	s = byName(r.spans.GetSpans(), "valmennus.send")
+	require.Len(t, s, 3)
+	assert.Equal(t, enq.SpanID(), s[2].Parent.SpanID())
+	assert.Empty(t, s[2].Links)
 }
 
 // Nil options are the global providers' defaults, which are no-ops until
