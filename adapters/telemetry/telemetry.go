@@ -75,9 +75,10 @@ type Observer struct {
 	callC       *labelCache[coaching.Call, *callLabels]
 	outcomeC    *labelCache[coaching.Outcome, []attribute.KeyValue]
 
-	reg, countsReg metric.Registration // the gauges' and the counters' callbacks
+	regMu          sync.Mutex
+	reg, countsReg metric.Registration // the gauges' and the counters' callbacks; regMu
 
-	mu       sync.Mutex
+	mu       sync.Mutex                      // guards channels
 	channels map[string]*coaching.Dispatcher // WatchChannel's
 }
 
@@ -169,12 +170,16 @@ func New(opts *Options) (*Observer, error) {
 	return obs, nil
 }
 
-// Close stops the gauges' callback, so that a meter provider that
-// outlives the observer no longer reads the outbox or the dispatchers. The
-// observer's other methods keep working. It may be called more than once.
-//
-// Close also stops reporting the counters: they keep the values they had.
+// Close stops the callbacks that report the gauges and the counters, so
+// that a meter provider that outlives the observer no longer reads the
+// outbox or the dispatchers, nor reports this observer's counts (which
+// stop at the values they had). The spans and histograms keep working.
+// It is safe to call more than once, and concurrently.
 func (o *Observer) Close() error {
+	// Not mu: a collection holds the SDK's lock while the gauges' callback
+	// takes mu, and Unregister takes the SDK's lock.
+	o.regMu.Lock()
+	defer o.regMu.Unlock()
 	var errs []error
 	for _, r := range []*metric.Registration{&o.reg, &o.countsReg} {
 		if *r != nil {
