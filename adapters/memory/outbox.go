@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -105,19 +106,80 @@ func (s *Store) completeLocked(id string, attempt int, r coaching.NoticeResult) 
 	}
 	n.LastError = r.Error
 	n.LeaseUntil = r.At
+	n.Channel = r.Channel
 	switch r.Status {
 	case coaching.NoticeSent:
 		n.Status = coaching.NoticeSent
 		n.SentAt = r.At
-		delete(s.active, id)
 	case coaching.NoticeDead:
 		n.Status = coaching.NoticeDead
-		delete(s.active, id)
 	default:
 		n.Status = coaching.NoticePending
 		n.NotBefore = r.RetryAt
+		if r.Refund && n.Attempts > 0 {
+			n.Attempts--
+		}
 	}
+	s.indexNotice(n)
 	return nil
+}
+
+// indexNotice files the notice's id under its status: in active while it
+// is pending or claimed, in dead once it is dead, in neither otherwise.
+// s.mu is held for writing.
+func (s *Store) indexNotice(n *coaching.Notice) {
+	s.unindexNotice(n.ID)
+	switch n.Status {
+	case coaching.NoticePending, coaching.NoticeClaimed:
+		s.active[n.ID] = struct{}{}
+	case coaching.NoticeDead:
+		s.dead[n.ID] = struct{}{}
+	}
+}
+
+// unindexNotice removes the id from active and dead.
+func (s *Store) unindexNotice(id string) {
+	delete(s.active, id)
+	delete(s.dead, id)
+}
+
+var _ coaching.OutboxInspector = (*Store)(nil)
+
+// OutboxHealth implements coaching.OutboxInspector. It reads the notices
+// waiting (pending or claimed) and the dead ones, never the sent or
+// cancelled ones, under the store's read lock.
+func (s *Store) OutboxHealth(ctx context.Context, now time.Time) (coaching.OutboxHealth, error) {
+	if err := ctx.Err(); err != nil {
+		return coaching.OutboxHealth{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h := coaching.OutboxHealth{At: now, Dead: make(map[string]int)}
+	for id := range s.active {
+		n := s.notices[id]
+		switch n.Status {
+		case coaching.NoticePending:
+			h.Pending++
+			if !n.NotBefore.After(now) {
+				h.Due++
+			}
+		case coaching.NoticeClaimed:
+			h.Claimed++
+			if !n.LeaseUntil.After(now) {
+				h.Due++
+			}
+		}
+		if n.LastError != "" {
+			h.Retrying++
+		}
+		if !n.DueAt.After(now) && (h.OldestDueAt.IsZero() || n.DueAt.Before(h.OldestDueAt)) {
+			h.OldestDueAt = n.DueAt
+		}
+	}
+	for id := range s.dead {
+		h.Dead[s.notices[id].Channel]++
+	}
+	return h, nil
 }
 
 // Notice implements coaching.Outbox.

@@ -53,6 +53,7 @@ type Store struct {
 	deadTimers  int
 	notices     map[string]*coaching.Notice
 	active      map[string]struct{} // notices pending or claimed
+	dead        map[string]struct{} // dead notices, which OutboxHealth counts
 	noticeSeq   int64
 	sessions    map[string]*session.Session
 	noticeOrder map[string]int64 // insertion order, for stable listing
@@ -99,6 +100,7 @@ func New() *Store {
 		timers:       make(map[string]*timerItem),
 		notices:      make(map[string]*coaching.Notice),
 		active:       make(map[string]struct{}),
+		dead:         make(map[string]struct{}),
 		noticeOrder:  make(map[string]int64),
 		sessions:     make(map[string]*session.Session),
 		cl: caseloadData{alerts: make(map[string]*caseload.Alert), planned: make(map[string]*caseload.Planned),
@@ -376,7 +378,7 @@ func (u *undoOp) revert(s *Store) {
 	case undoEnqueue:
 		delete(s.notices, u.id)
 		delete(s.noticeOrder, u.id)
-		delete(s.active, u.id)
+		s.unindexNotice(u.id)
 	case undoPutTimer:
 		if prev, ok := u.old.(*coaching.Timer); ok && prev != nil {
 			s.putTimer(*prev)
@@ -413,9 +415,7 @@ func (u *undoOp) revert(s *Store) {
 		for _, n := range pu.notices {
 			s.notices[n.ID] = n
 			s.noticeOrder[n.ID] = pu.order[n.ID]
-			if n.Status == coaching.NoticePending || n.Status == coaching.NoticeClaimed {
-				s.active[n.ID] = struct{}{}
-			}
+			s.indexNotice(n)
 		}
 		for _, t := range pu.timers {
 			s.putTimer(t)
@@ -423,11 +423,7 @@ func (u *undoOp) revert(s *Store) {
 	case undoUpdateNotice:
 		n := s.notices[u.id]
 		*n = *u.old.(*coaching.Notice)
-		if n.Status == coaching.NoticePending {
-			s.active[u.id] = struct{}{}
-		} else {
-			delete(s.active, u.id)
-		}
+		s.indexNotice(n)
 	}
 }
 
@@ -689,9 +685,13 @@ func (t *tx) UpdateNotice(_ context.Context, n coaching.Notice) (bool, error) {
 	}
 	old := cur.Clone()
 	cur.Recipient, cur.Subject, cur.Body, cur.Data, cur.NotBefore = n.Recipient, n.Subject, n.Body, maps.Clone(n.Data), n.NotBefore
+	if cur.Attempts == 0 {
+		// Never tried: the notice has not waited yet, it becomes due anew.
+		cur.DueAt = n.NotBefore
+	}
 	if n.Status == coaching.NoticeCancelled {
 		cur.Status = coaching.NoticeCancelled
-		delete(t.s.active, n.ID)
+		t.s.unindexNotice(n.ID)
 	}
 	t.undo = append(t.undo, undoOp{kind: undoUpdateNotice, id: n.ID, old: &old})
 	return true, nil
@@ -850,7 +850,7 @@ func (t *tx) PutCommand(_ context.Context, c coaching.CommandRecord) error {
 	return nil
 }
 
-func (t *tx) Enqueue(_ context.Context, n coaching.Notice) (bool, error) {
+func (t *tx) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 	if _, dup := t.s.notices[n.ID]; dup {
 		return false, nil
 	}
@@ -858,12 +858,14 @@ func (t *tx) Enqueue(_ context.Context, n coaching.Notice) (bool, error) {
 	if cp.Status == "" {
 		cp.Status = coaching.NoticePending
 	}
+	cp.DueAt = cp.NotBefore
+	if cp.Trace == "" {
+		cp.Trace = coaching.TraceFrom(ctx)
+	}
 	t.s.notices[n.ID] = &cp
 	t.s.noticeSeq++
 	t.s.noticeOrder[n.ID] = t.s.noticeSeq
-	if cp.Status == coaching.NoticePending || cp.Status == coaching.NoticeClaimed {
-		t.s.active[n.ID] = struct{}{}
-	}
+	t.s.indexNotice(&cp)
 	t.undo = append(t.undo, undoOp{kind: undoEnqueue, id: n.ID})
 	return true, nil
 }
@@ -1176,7 +1178,7 @@ func (t *tx) PurgeCase(_ context.Context, id coaching.CaseID) error {
 		pu.order[nid] = t.s.noticeOrder[nid]
 		delete(t.s.notices, nid)
 		delete(t.s.noticeOrder, nid)
-		delete(t.s.active, nid)
+		t.s.unindexNotice(nid)
 	}
 	for _, it := range t.s.timers {
 		if it.t.CaseID == id && !it.dead {

@@ -125,15 +125,17 @@ func scanNotice(row pgx.Row, n *coaching.Notice) error {
 		recipient, data          []byte
 		caseID                   string
 		status                   string
-		created, notBefore       time.Time
+		created, notBefore, due  time.Time
 		leaseUntil, sentAt       pgtype.Timestamptz
 		attempts                 int32
 		lastError, subject, body string
+		channel, trace           string
 	)
 	if err := row.Scan(&n.ID, &caseID, &n.Kind, &recipient, &subject, &body, &data, &created, &notBefore,
-		&status, &attempts, &leaseUntil, &sentAt, &lastError); err != nil {
+		&status, &attempts, &leaseUntil, &sentAt, &lastError, &due, &channel, &trace); err != nil {
 		return err
 	}
+	n.DueAt, n.Channel, n.Trace = due.UTC(), channel, trace
 	n.CaseID = coaching.CaseID(caseID)
 	n.Subject, n.Body = subject, body
 	n.Status = coaching.NoticeStatus(status)
@@ -154,7 +156,8 @@ func scanNotice(row pgx.Row, n *coaching.Notice) error {
 	return nil
 }
 
-// noticeArgs are the parameters of the enqueue statement.
+// noticeArgs are the parameters of the enqueue statement. due_at is
+// not_before's ($9), so it has none of its own.
 func noticeArgs(n *coaching.Notice) ([]any, error) {
 	recipient, err := json.Marshal(n.Recipient)
 	if err != nil {
@@ -173,7 +176,7 @@ func noticeArgs(n *coaching.Notice) ([]any, error) {
 		status = coaching.NoticePending
 	}
 	return []any{n.ID, string(n.CaseID), n.Kind, recipient, n.Subject, n.Body, data, n.CreatedAt, n.NotBefore,
-		string(status), n.Attempts, optTime(n.LeaseUntil), optTime(n.SentAt), n.LastError}, nil
+		string(status), n.Attempts, optTime(n.LeaseUntil), optTime(n.SentAt), n.LastError, n.Channel, n.Trace}, nil
 }
 
 func scanAudit(rows pgx.Row, a *coaching.AuditEntry) error {

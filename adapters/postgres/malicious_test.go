@@ -293,7 +293,7 @@ func hostileRecords() []record {
 			fresh: func() any {
 				return &coaching.Notice{ID: "n-1", CaseID: "c-1", Kind: "transition",
 					Recipient: coaching.Recipient{ID: "a-1", Name: "Kaisa", Role: coaching.RoleCoach, Contact: coaching.Contact{Email: "k@example.fi", Phone: "050"}, Language: coaching.Finnish},
-					Subject:   "subject", Body: "body", Data: map[string]string{"to": "induction"}, CreatedAt: testTime, NotBefore: testTime,
+					Subject:   "subject", Body: "body", Data: map[string]string{"to": "induction"}, CreatedAt: testTime, NotBefore: testTime, DueAt: testTime,
 					Status: coaching.NoticeDead, Attempts: 3, LeaseUntil: testTime, LastError: "550 no"}
 			},
 			roundTrip: func(ctx context.Context, tx coaching.Tx, v any) (any, error) {

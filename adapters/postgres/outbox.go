@@ -64,7 +64,9 @@ func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r co
 	if status != coaching.NoticeSent && status != coaching.NoticeDead {
 		status = coaching.NoticePending
 	}
-	tag, err := s.pool.Exec(ctx, s.q.completeNotice, id, attempt, string(status), r.Error, optTime(r.At), r.RetryAt)
+	refund := r.Refund && status == coaching.NoticePending
+	tag, err := s.pool.Exec(ctx, s.q.completeNotice, id, attempt, string(status), r.Error, optTime(r.At), r.RetryAt,
+		storableCopy(r.Channel), refund)
 	if err != nil {
 		return interpretError(err, tg)
 	}
@@ -89,12 +91,13 @@ var _ coaching.NoticeCompleter = (*Store)(nil)
 // when there is no such notice), which tells a conflict from a missing
 // notice without a second round trip.
 const completeNoticesQuery = `WITH v AS (
-		SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
-			AS v(id, attempt, status, err, at, retry_at)),
+		SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::boolean[])
+			AS v(id, attempt, status, err, at, retry_at, channel, refund)),
 	u AS (
 		UPDATE {s}.notices n SET status = v.status, last_error = v.err, lease_until = v.at,
 			sent_at = CASE WHEN v.status = 'sent' THEN v.at ELSE n.sent_at END,
-			not_before = CASE WHEN v.status = 'pending' THEN v.retry_at ELSE n.not_before END
+			not_before = CASE WHEN v.status = 'pending' THEN v.retry_at ELSE n.not_before END,
+			channel = v.channel, attempts = CASE WHEN v.refund THEN greatest(n.attempts - 1, 0) ELSE n.attempts END
 		FROM v WHERE n.id = v.id AND n.status = 'claimed' AND n.attempts = v.attempt
 		RETURNING n.id)
 	SELECT v.id, u.id IS NOT NULL, cur.attempts
@@ -113,6 +116,8 @@ func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeComplet
 	index := make(map[string]int, len(cs))
 	var (
 		ids, statuses, texts []string
+		channels             []string
+		refunds              []bool
 		attempts             []int32
 		ats, retries         []pgtype.Timestamptz
 	)
@@ -135,6 +140,8 @@ func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeComplet
 		texts = append(texts, storableCopy(c.Result.Error))
 		ats = append(ats, optTime(c.Result.At))
 		retries = append(retries, pgtype.Timestamptz{Time: c.Result.RetryAt, Valid: true})
+		channels = append(channels, storableCopy(c.Result.Channel))
+		refunds = append(refunds, c.Result.Refund && status == coaching.NoticePending)
 	}
 	if len(ids) == 0 {
 		return errs, nil
@@ -144,7 +151,7 @@ func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeComplet
 		recorded bool
 		attempts pgtype.Int4
 	}
-	rows, err := s.pool.Query(ctx, strings.ReplaceAll(completeNoticesQuery, "{s}", s.ident), ids, attempts, statuses, texts, ats, retries)
+	rows, err := s.pool.Query(ctx, strings.ReplaceAll(completeNoticesQuery, "{s}", s.ident), ids, attempts, statuses, texts, ats, retries, channels, refunds)
 	got, err := collect(rows, err, make([]outcome, 0, len(ids)), target{kind: "notice"}, func(r pgx.Row, o *outcome) error {
 		return r.Scan(&o.id, &o.recorded, &o.attempts)
 	})
@@ -165,6 +172,45 @@ func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeComplet
 		}
 	}
 	return errs, nil
+}
+
+var _ coaching.OutboxInspector = (*Store)(nil)
+
+// OutboxHealth implements coaching.OutboxInspector: one statement, one
+// round trip, one snapshot. It reads the pending and claimed notices and
+// the dead ones through partial indexes (notices_due, notices_dead), never
+// the sent ones, so its cost follows the outbox's depth and dead letters,
+// not its history.
+func (s *Store) OutboxHealth(ctx context.Context, now time.Time) (coaching.OutboxHealth, error) {
+	if err := ctx.Err(); err != nil {
+		return coaching.OutboxHealth{}, err
+	}
+	h := coaching.OutboxHealth{At: now, Dead: make(map[string]int)}
+	rows, err := s.pool.Query(ctx, s.q.outboxHealth, now)
+	if err != nil {
+		return coaching.OutboxHealth{}, interpretError(err, target{kind: "outbox health"})
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			pending, claimed, due, retrying int64
+			oldest                          pgtype.Timestamptz
+			channel                         pgtype.Text
+			dead                            pgtype.Int8
+		)
+		if err := rows.Scan(&pending, &claimed, &due, &retrying, &oldest, &channel, &dead); err != nil {
+			return coaching.OutboxHealth{}, interpretError(err, target{kind: "outbox health"})
+		}
+		h.Pending, h.Claimed, h.Due, h.Retrying = int(pending), int(claimed), int(due), int(retrying)
+		h.OldestDueAt = timeOf(oldest)
+		if channel.Valid {
+			h.Dead[channel.String] = int(dead.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return coaching.OutboxHealth{}, interpretError(err, target{kind: "outbox health"})
+	}
+	return h, nil
 }
 
 // Notice implements coaching.Outbox.

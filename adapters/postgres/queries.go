@@ -30,7 +30,7 @@ type queries struct {
 
 	notice, enqueue, updateNotice, noticeStatus string
 
-	claimNotices, completeNotice, noticeAttempts, notices string
+	claimNotices, completeNotice, noticeAttempts, notices, outboxHealth string
 
 	putTimer, deleteTimer, dueTimers string
 
@@ -47,7 +47,7 @@ const (
 	markCols        = `case_id, date, lesson, revision, title, minutes, status, reason, at, by`
 	sessionCols     = `id, kind, date, hours::text, staff, cases, elements, peer_support, contacts, topic, at, by, organisation`
 	accessCols      = `at, actor_id, roles, organisation, operation, case_id, participant_id, allowed, rule, purpose, subject`
-	noticeCols      = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
+	noticeCols      = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error, due_at, channel, trace`
 	timerCols       = `key, case_id, kind, due_at, ref`
 	recordCols      = `id, seq, name, at, by, data`
 )
@@ -259,9 +259,15 @@ func buildQueries(schema string) *queries {
 			WHERE id IN (SELECT planned_id FROM {s}.planned_cases WHERE case_id = $1) AND jsonb_array_length(data -> 'cases') = 1`,
 
 		notice: `SELECT ` + noticeCols + ` FROM {s}.notices WHERE id = $1`,
-		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+		// due_at is not_before ($9) when the notice is enqueued (migration
+		// 0013 added it, channel and trace).
+		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error,
+				due_at, channel, trace)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9, $15, $16) ON CONFLICT (id) DO NOTHING`,
+		// due_at moves with not_before only while the notice has never been
+		// tried (coaching.Tx.UpdateNotice).
 		updateNotice: `UPDATE {s}.notices SET recipient = $2, subject = $3, body = $4, data = $5, not_before = $6,
+			due_at = CASE WHEN attempts = 0 THEN $6 ELSE due_at END,
 			status = CASE WHEN $7 THEN 'cancelled' ELSE status END
 			WHERE id = $1 AND status = 'pending'`,
 		noticeStatus: `SELECT status FROM {s}.notices WHERE id = $1`,
@@ -278,16 +284,34 @@ func buildQueries(schema string) *queries {
 			UPDATE {s}.notices n SET status = 'claimed', attempts = n.attempts + 1, lease_until = $3
 			FROM due WHERE n.id = due.id
 			RETURNING n.id, n.case_id, n.kind, n.recipient, n.subject, n.body, n.data, n.created_at, n.not_before,
-				n.status, n.attempts, n.lease_until, n.sent_at, n.last_error`,
+				n.status, n.attempts, n.lease_until, n.sent_at, n.last_error, n.due_at, n.channel, n.trace`,
+		// completeNotice records an outcome; a refund ($8, only with status
+		// pending) takes one off attempts after the WHERE has matched the
+		// claim's.
 		completeNotice: `UPDATE {s}.notices SET status = $3, last_error = $4, lease_until = $5,
 				sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END,
-				not_before = CASE WHEN $3 = 'pending' THEN $6 ELSE not_before END
+				not_before = CASE WHEN $3 = 'pending' THEN $6 ELSE not_before END,
+				channel = $7, attempts = CASE WHEN $8 THEN greatest(attempts - 1, 0) ELSE attempts END
 			WHERE id = $1 AND status = 'claimed' AND attempts = $2`,
 		noticeAttempts: `SELECT attempts FROM {s}.notices WHERE id = $1`,
 		notices: `SELECT ` + noticeCols + ` FROM {s}.notices
 			WHERE ($1::text IS NULL OR case_id = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR status = $3)
 			ORDER BY created_at, seq
 			LIMIT $4`,
+		// outboxHealth is the outbox's health at $1 in one statement (one
+		// snapshot, one round trip): the waiting notices through the
+		// partial index notices_due (0001), the dead ones by channel
+		// through notices_dead (0013); sent and cancelled notices are in
+		// neither and never read. One row per channel with dead notices,
+		// or one row whose channel is NULL when there are none.
+		outboxHealth: `SELECT w.pending, w.claimed, w.due, w.retrying, w.oldest, d.channel, d.n
+			FROM (SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+					count(*) FILTER (WHERE status = 'claimed') AS claimed,
+					count(*) FILTER (WHERE (status = 'pending' AND not_before <= $1) OR (status = 'claimed' AND lease_until <= $1)) AS due,
+					count(*) FILTER (WHERE last_error <> '') AS retrying,
+					min(due_at) FILTER (WHERE due_at <= $1) AS oldest
+				FROM {s}.notices WHERE status IN ('pending', 'claimed')) w
+			LEFT JOIN (SELECT channel, count(*) AS n FROM {s}.notices WHERE status = 'dead' GROUP BY channel) d ON true`,
 
 		putTimer: `INSERT INTO {s}.timers (` + timerCols + `) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (key) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind, due_at = excluded.due_at, ref = excluded.ref`,
@@ -312,7 +336,7 @@ func buildQueries(schema string) *queries {
 		&q.purgeDocuments, &q.purgeNotices, &q.purgeCommands, &q.purgeTimers, &q.purgeAudit,
 		&q.eraseSessions, &q.eraseContacts, &q.eraseAlerts, &q.erasePlanned,
 		&q.notice, &q.enqueue, &q.updateNotice, &q.noticeStatus,
-		&q.claimNotices, &q.completeNotice, &q.noticeAttempts, &q.notices,
+		&q.claimNotices, &q.completeNotice, &q.noticeAttempts, &q.notices, &q.outboxHealth,
 		&q.putTimer, &q.deleteTimer, &q.dueTimers,
 		&q.casesSelect, &q.casesWithParticipantsSelect,
 		&q.missingCases,

@@ -705,6 +705,7 @@ func (t *txn) caseMustExist(ctx context.Context, id coaching.CaseID) error {
 
 // Enqueue implements coaching.Tx.
 func (t *txn) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
+	traceFrom(ctx, &n)
 	if err := checkNotice(&n); err != nil {
 		return false, err
 	}
@@ -717,6 +718,14 @@ func (t *txn) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 		return false, interpretError(err, target{kind: "notice", id: n.ID})
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// traceFrom gives a notice without a trace context the one ctx carries
+// (coaching.Tx.Enqueue); DueAt is the statement's (not_before).
+func traceFrom(ctx context.Context, n *coaching.Notice) {
+	if n.Trace == "" {
+		n.Trace = coaching.TraceFrom(ctx)
+	}
 }
 
 func checkNotice(n *coaching.Notice) error {
@@ -754,6 +763,7 @@ func (t *txn) PutTimer(ctx context.Context, tm coaching.Timer) error {
 // EnqueueLater implements coaching.PipelinedTx: in a transaction the store
 // began itself, the INSERT travels with the next statement or the commit.
 func (t *txn) EnqueueLater(ctx context.Context, n coaching.Notice) error {
+	traceFrom(ctx, &n)
 	if err := checkNotice(&n); err != nil {
 		return err
 	}

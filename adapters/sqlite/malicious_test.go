@@ -183,7 +183,8 @@ func roundTrip(t *testing.T, f *fixture, key string, v func(field string) string
 		assert.Equal(t, doc, gotDoc, "document (data byte for byte)")
 		gotN, err := tx.Notice(ctx, n.ID)
 		require.NoError(t, err)
-		gotN.CreatedAt, gotN.NotBefore = at, at
+		assert.True(t, gotN.DueAt.Equal(at), "notice DueAt = NotBefore")
+		gotN.CreatedAt, gotN.NotBefore, gotN.DueAt = at, at, n.DueAt
 		assert.Equal(t, n, gotN, "notice")
 		// The access log keeps untrusted text sanitized, as every store
 		// does.

@@ -106,15 +106,16 @@ func completeOne(ctx context.Context, w *writer, c coaching.NoticeCompletion) (e
 	r := c.Result
 	status := coaching.NoticePending
 	var sentAt, notBefore any
+	refund := false
 	switch r.Status {
 	case coaching.NoticeSent:
 		status, sentAt = coaching.NoticeSent, micros(r.At)
 	case coaching.NoticeDead:
 		status = coaching.NoticeDead
 	default:
-		notBefore = micros(r.RetryAt)
+		notBefore, refund = micros(r.RetryAt), r.Refund
 	}
-	n, err := affected(w.exec(ctx, qComplete, string(status), r.Error, micros(r.At), sentAt, notBefore, c.ID, c.Attempt))
+	n, err := affected(w.exec(ctx, qComplete, string(status), r.Error, micros(r.At), sentAt, notBefore, r.Channel, refund, c.ID, c.Attempt))
 	if err != nil {
 		return nil, interpretError(err, rf)
 	}
@@ -131,6 +132,42 @@ func completeOne(ctx context.Context, w *writer, c coaching.NoticeCompletion) (e
 		return nil, interpretError(err, rf)
 	}
 	return &coaching.ConflictError{CaseID: coaching.CaseID(caseID), Subject: "notice " + c.ID, Expected: int64(c.Attempt), Current: int64(attempts)}, nil
+}
+
+var _ coaching.OutboxInspector = (*Store)(nil)
+
+// OutboxHealth implements coaching.OutboxInspector: one read statement
+// (qOutboxHealth) that reads the pending and claimed notices and the dead
+// ones through partial indexes, never the sent ones.
+func (s *Store) OutboxHealth(ctx context.Context, now time.Time) (coaching.OutboxHealth, error) {
+	h := coaching.OutboxHealth{At: now, Dead: make(map[string]int)}
+	if err := ctx.Err(); err != nil {
+		return coaching.OutboxHealth{}, err
+	}
+	rf := ref{kind: "outbox health"}
+	rows, err := s.readQuery(ctx, qOutboxHealth, micros(now))
+	if err != nil {
+		return coaching.OutboxHealth{}, interpretError(err, rf)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oldest sql.NullInt64
+		var channel sql.NullString
+		var dead sql.NullInt64
+		if err := rows.Scan(&h.Pending, &h.Claimed, &h.Due, &h.Retrying, &oldest, &channel, &dead); err != nil {
+			return coaching.OutboxHealth{}, interpretError(err, rf)
+		}
+		if oldest.Valid {
+			h.OldestDueAt = fromMicros(oldest.Int64)
+		}
+		if channel.Valid {
+			h.Dead[channel.String] = int(dead.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return coaching.OutboxHealth{}, interpretError(err, rf)
+	}
+	return h, nil
 }
 
 // Notice implements coaching.Outbox.

@@ -146,13 +146,18 @@ const (
 	qEraseSessions = `UPDATE sessions SET topic = '', peer_support = ''
 		WHERE (topic <> '' OR peer_support <> '') AND EXISTS (SELECT 1 FROM json_each(CAST(sessions.cases AS TEXT)) WHERE value = ?)`
 
-	noticeCols = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error`
-	qNotice    = `SELECT ` + noticeCols + ` FROM notices WHERE id = ?`
-	qEnqueue   = `INSERT INTO notices (` + noticeCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	// due_at, channel and trace are migration 0013's.
+	noticeCols = `id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error,
+		due_at, channel, trace`
+	qNotice  = `SELECT ` + noticeCols + ` FROM notices WHERE id = ?`
+	qEnqueue = `INSERT INTO notices (` + noticeCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
-	qUpdateNotice = `UPDATE notices SET recipient = ?, subject = ?, body = ?, data = ?, not_before = ?,
-		status = CASE WHEN ? THEN 'cancelled' ELSE status END
-		WHERE id = ? AND status = 'pending'`
+	// qUpdateNotice moves due_at with not_before only while the notice has
+	// never been tried (coaching.Tx.UpdateNotice).
+	qUpdateNotice = `UPDATE notices SET recipient = ?1, subject = ?2, body = ?3, data = ?4, not_before = ?5,
+		due_at = CASE WHEN attempts = 0 THEN ?5 ELSE due_at END,
+		status = CASE WHEN ?6 THEN 'cancelled' ELSE status END
+		WHERE id = ?7 AND status = 'pending'`
 	qNoticeState = `SELECT status, attempts, case_id FROM notices WHERE id = ?`
 	// qClaim leases the due notices in one statement: pending ones whose
 	// NotBefore has come, and claimed ones whose lease has run out, oldest
@@ -166,8 +171,25 @@ const (
 				AND ((status = 'pending' AND not_before <= ?) OR (status = 'claimed' AND lease_until <= ?))
 			ORDER BY not_before, id LIMIT ?)
 		RETURNING ` + noticeCols
-	qComplete = `UPDATE notices SET status = ?, last_error = ?, lease_until = ?, sent_at = COALESCE(?, sent_at), not_before = COALESCE(?, not_before)
+	// qComplete records an outcome; a refund (a retry whose claim did not
+	// count) takes one off attempts, after the WHERE has matched the
+	// claim's.
+	qComplete = `UPDATE notices SET status = ?, last_error = ?, lease_until = ?, sent_at = COALESCE(?, sent_at), not_before = COALESCE(?, not_before),
+		channel = ?, attempts = CASE WHEN ? THEN max(attempts - 1, 0) ELSE attempts END
 		WHERE id = ? AND status = 'claimed' AND attempts = ?`
+	// qOutboxHealth is the outbox's health at ?1 in one statement (one
+	// snapshot): the waiting notices through the partial index
+	// notices_active (0001), the dead ones by channel through notices_dead
+	// (0013). Sent and cancelled notices are in neither index and never
+	// read. It returns one row per channel with dead notices, or one row
+	// whose channel is NULL when there are none.
+	qOutboxHealth = `SELECT w.pending, w.claimed, w.due, w.retrying, w.oldest, d.channel, d.n
+		FROM (SELECT coalesce(sum(status = 'pending'), 0) AS pending, coalesce(sum(status = 'claimed'), 0) AS claimed,
+				coalesce(sum(CASE WHEN status = 'pending' THEN not_before <= ?1 ELSE lease_until <= ?1 END), 0) AS due,
+				coalesce(sum(last_error <> ''), 0) AS retrying,
+				min(CASE WHEN due_at <= ?1 THEN due_at END) AS oldest
+			FROM notices INDEXED BY notices_active WHERE status IN ('pending', 'claimed')) AS w
+		LEFT JOIN (SELECT channel, count(*) AS n FROM notices INDEXED BY notices_dead WHERE status = 'dead' GROUP BY channel) AS d ON 1`
 
 	qPutTimer = `INSERT INTO timers (key, case_id, kind, due_at, ref) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind, due_at = excluded.due_at, ref = excluded.ref`
@@ -187,7 +209,7 @@ var statements = []string{
 	qSessions, qPutSession,
 	qAppendAccess,
 	qPurgeDocuments, qPurgeNotices, qPurgeCommands, qPurgeTimers, qPurgeAudit, qEraseSessions,
-	qNotice, qEnqueue, qUpdateNotice, qNoticeState, qClaim, qComplete,
+	qNotice, qEnqueue, qUpdateNotice, qNoticeState, qClaim, qComplete, qOutboxHealth,
 	qPutTimer, qDeleteTimer, qDueTimers,
 	qAlert, qActiveAlert, qPutAlert, qUpdateAlert, qAlertKeys,
 	qPlanned, qPutPlanned, qUpdatePlanned, qPlannedVersion, qDeletePlannedCases, qPutPlannedCase,

@@ -924,6 +924,10 @@ func (w *writer) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 	if n.Status == "" {
 		n.Status = coaching.NoticePending
 	}
+	n.DueAt = n.NotBefore
+	if n.Trace == "" {
+		n.Trace = coaching.TraceFrom(ctx)
+	}
 	args, err := noticeArgs(&n)
 	if err != nil {
 		return false, err
@@ -987,7 +991,8 @@ func noticeArgs(n *coaching.Notice) ([]any, error) {
 		return nil, err
 	}
 	return []any{n.ID, string(n.CaseID), n.Kind, recipient, n.Subject, n.Body, data, micros(n.CreatedAt), micros(n.NotBefore),
-		string(n.Status), n.Attempts, micros(n.LeaseUntil), micros(n.SentAt), n.LastError}, nil
+		string(n.Status), n.Attempts, micros(n.LeaseUntil), micros(n.SentAt), n.LastError,
+		micros(n.DueAt), n.Channel, n.Trace}, nil
 }
 
 // scanNotice reads the columns of noticeCols.
@@ -995,13 +1000,14 @@ func scanNotice(sc interface{ Scan(...any) error }) (coaching.Notice, error) {
 	var n coaching.Notice
 	var caseID, status string
 	var recipient, data []byte
-	var created, notBefore, lease, sent int64
+	var created, notBefore, lease, sent, due int64
 	if err := sc.Scan(&n.ID, &caseID, &n.Kind, &recipient, &n.Subject, &n.Body, &data, &created, &notBefore, &status,
-		&n.Attempts, &lease, &sent, &n.LastError); err != nil {
+		&n.Attempts, &lease, &sent, &n.LastError, &due, &n.Channel, &n.Trace); err != nil {
 		return coaching.Notice{}, err
 	}
 	n.CaseID, n.Status = coaching.CaseID(caseID), coaching.NoticeStatus(status)
 	n.CreatedAt, n.NotBefore, n.LeaseUntil, n.SentAt = fromMicros(created), fromMicros(notBefore), fromMicros(lease), fromMicros(sent)
+	n.DueAt = fromMicros(due)
 	if err := json.Unmarshal(recipient, &n.Recipient); err != nil {
 		return coaching.Notice{}, fmt.Errorf("sqlite: notice %q: stored recipient does not decode: %w", n.ID, err)
 	}

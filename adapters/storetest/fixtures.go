@@ -194,7 +194,10 @@ func notice(id string, caseID coaching.CaseID, kind string, notBefore time.Time)
 		Data:      map[string]string{"case_id": string(caseID), "to": "induction"},
 		CreatedAt: notBefore.Add(-hour),
 		NotBefore: notBefore,
-		Status:    coaching.NoticePending,
+		// DueAt is what the outbox sets (NotBefore), so that a stored
+		// notice compares equal to the one enqueued.
+		DueAt:  notBefore,
+		Status: coaching.NoticePending,
 	}
 }
 

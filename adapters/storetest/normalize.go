@@ -125,6 +125,7 @@ func NormalizeNotice(n coaching.Notice) coaching.Notice {
 	q.NotBefore = NormalizeTime(q.NotBefore)
 	q.LeaseUntil = NormalizeTime(q.LeaseUntil)
 	q.SentAt = NormalizeTime(q.SentAt)
+	q.DueAt = NormalizeTime(q.DueAt)
 	return q
 }
 

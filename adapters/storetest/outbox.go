@@ -31,7 +31,7 @@ import (
 // lease ending exactly at Now has expired; the suite never claims at that
 // instant.
 func outboxCases() []testCase {
-	return []testCase{
+	return append([]testCase{
 		{
 			name: "EnqueueRoundTrip",
 			rule: "Tx.Enqueue adds a notice (inserted=true) that Outbox.Notice returns field for field",
@@ -202,7 +202,7 @@ func outboxCases() []testCase {
 			rule: "ReadTx.Notices lists what Outbox.Notices lists, as the transaction sees it: in a View the committed notices, in an Update the notices it enqueued as well, which are gone once it rolls back",
 			run:  testNoticesInTx,
 		},
-	}
+	}, outboxHealthCases()...)
 }
 
 const lease = 2*time.Minute + 1500*time.Microsecond
