@@ -92,11 +92,24 @@ func BenchmarkFireTelemetryMetrics(b *testing.B) {
 	benchFire(b, tnoop.NewTracerProvider())
 }
 
-func benchFire(b *testing.B, tp trace.TracerProvider) {
+// BenchmarkFireTelemetryMinTx is BenchmarkFireTelemetry with
+// MinStoreTxSpan at a millisecond: the memory store's transactions get
+// no spans of their own.
+func BenchmarkFireTelemetryMinTx(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	defer tp.Shutdown(context.Background())
+	benchFire(b, tp, time.Millisecond)
+}
+
+func benchFire(b *testing.B, tp trace.TracerProvider, minTx ...time.Duration) {
 	ctx := context.Background()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer mp.Shutdown(ctx)
-	obs, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+	opts := &telemetry.Options{MeterProvider: mp, TracerProvider: tp}
+	if len(minTx) > 0 {
+		opts.MinStoreTxSpan = minTx[0]
+	}
+	obs, err := telemetry.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -49,6 +49,15 @@ type Options struct {
 	// cannot stall a collection (the gauges are then left out of that
 	// collection). Defaults to [DefaultOutboxTimeout], 2 seconds.
 	OutboxTimeout time.Duration
+	// MinStoreTxSpan is the shortest store transaction that gets a span
+	// of its own: one that took less is only recorded in the
+	// valmennus.store.tx.duration histogram. A host on a fast store (the
+	// memory store, a local SQLite) sets it, e.g. to a millisecond, so as
+	// not to pay for a span per transaction (about a quarter of the
+	// cost of a traced Fire on the memory store) while slow transactions
+	// still show in their traces. Defaults to 0: every transaction gets
+	// its span.
+	MinStoreTxSpan time.Duration
 	// Clock tells the instant Outbox is read at (what is due, the lag).
 	// Defaults to [coaching.SystemClock]; give the engine's clock when it
 	// is not the system's.
@@ -59,8 +68,9 @@ type Options struct {
 // with [New]; it is safe for concurrent use. Pass it in
 // [coaching.Options.Observer] and [coaching.DispatcherOptions.Observer].
 type Observer struct {
-	tracer trace.Tracer
-	prop   propagation.TextMapPropagator
+	tracer   trace.Tracer
+	prop     propagation.TextMapPropagator
+	minTxDur time.Duration
 
 	transitions, rejections, denials, notices, cycles, cycleItems metric.Int64ObservableCounter
 	transitionDur, latency, cycleDur, txDur                       metric.Float64Histogram
@@ -107,6 +117,9 @@ func New(opts *Options) (*Observer, error) {
 	if o.Propagator == nil {
 		o.Propagator = propagation.TraceContext{}
 	}
+	if o.MinStoreTxSpan < 0 {
+		return nil, fmt.Errorf("telemetry: New: MinStoreTxSpan %s is negative", o.MinStoreTxSpan)
+	}
 	if o.OutboxTimeout < 0 {
 		return nil, fmt.Errorf("telemetry: New: OutboxTimeout %s is negative", o.OutboxTimeout)
 	}
@@ -117,8 +130,9 @@ func New(opts *Options) (*Observer, error) {
 		o.Clock = coaching.SystemClock{}
 	}
 	obs := &Observer{
-		tracer: o.TracerProvider.Tracer(ScopeName),
-		prop:   o.Propagator,
+		tracer:   o.TracerProvider.Tracer(ScopeName),
+		prop:     o.Propagator,
+		minTxDur: o.MinStoreTxSpan,
 	}
 	meter := o.MeterProvider.Meter(ScopeName)
 	var errs []error
@@ -420,8 +434,10 @@ func (o *Observer) Cycle(ctx context.Context, e coaching.CycleEvent) {
 func (o *Observer) StoreTx(ctx context.Context, e coaching.TxEvent) {
 	l := o.txC.get(txKey{write: e.Write, outcome: e.Outcome})
 	o.txDur.Record(ctx, e.Duration.Seconds(), l.dur...)
-	if !trace.SpanFromContext(ctx).IsRecording() {
-		return // no call span, or one not sampled: no orphan transaction spans
+	if e.Duration < o.minTxDur || !trace.SpanFromContext(ctx).IsRecording() {
+		// Too short to be worth a span; or no call span, or one not
+		// sampled: no orphan transaction spans.
+		return
 	}
 	_, span := o.tracer.Start(ctx, "valmennus.store.tx", l.span, trace.WithTimestamp(e.Start))
 	if e.Outcome == coaching.OutcomeError {

@@ -153,6 +153,19 @@ func TestFireSpanTree(t *testing.T) {
 		assert.Equal(t, "true", w)
 	}
 
+	// With MinStoreTxSpan, short transactions get no span, only their
+	// duration in the histogram.
+	short := newRig(t, &telemetry.Options{MinStoreTxSpan: time.Hour})
+	se := env(t, short)
+	sc := se.Enrol(t, coaching.ModelVALO, ct.Participant())
+	_, err = se.Engine.Fire(context.Background(), ct.Coach, sc.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	require.NoError(t, err)
+	require.Len(t, byName(short.spans.GetSpans(), "valmennus.fire"), 1)
+	assert.Empty(t, byName(short.spans.GetSpans(), "valmennus.store.tx"))
+	assert.Positive(t, histCount(t, short.collect(t), "valmennus.store.tx.duration", nil))
+	_, err = telemetry.New(&telemetry.Options{MinStoreTxSpan: -time.Second})
+	require.Error(t, err)
+
 	// A Fire that fails in the store is an error span.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
