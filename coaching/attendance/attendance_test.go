@@ -429,3 +429,41 @@ func TestAttendanceRateRule(t *testing.T) {
 	hit, _ = r.Check(hist(morning))
 	assert.False(t, hit, "today is judged when it is over")
 }
+
+// The digests a feature enqueues reach the engine's observer as enqueued
+// (once committed), carry the trace context of the call that recorded the
+// marks, and their send is reported with that trace.
+func TestDigestObservedAndTraced(t *testing.T) {
+	obs := &ct.Observer{}
+	env := ct.New(t, &ct.Options{Start: monday, Engine: coaching.Options{Observer: obs}, Dispatcher: &coaching.DispatcherOptions{Observer: obs, Channel: "email"}})
+	c := env.EnrolPilotMinor(t, coaching.NewDate(2027, 5, 1))
+	d := coaching.DateOf(monday)
+	const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	ctx := coaching.WithTrace(context.Background(), trace)
+	res, err := env.Attendance.Record(ctx, teacher, []attendance.MarkInput{lesson(c.ID, d, 1, attendance.Unexplained)})
+	require.NoError(t, err)
+	require.Len(t, res.Notices, 1)
+	assert.Equal(t, 1, obs.NoticeCount(coaching.NoticeKindAbsence, coaching.NoticeEnqueued))
+
+	// A mark that changes nothing enqueues nothing and reports nothing.
+	_, err = env.Attendance.Record(ctx, teacher, []attendance.MarkInput{lesson(c.ID, d, 1, attendance.Unexplained)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, obs.NoticeCount(coaching.NoticeKindAbsence, coaching.NoticeEnqueued))
+
+	stored, err := env.Store.Notice(context.Background(), res.Notices[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, trace, stored.Trace, "the digest carries the recording call's trace")
+
+	env.Clock.Set(d.At(15, 0))
+	ct.RequireNotice(t, env.Deliver(t), ct.NoticeMatch{Kind: coaching.NoticeKindAbsence, CaseID: c.ID})
+	var sends []coaching.Call
+	for _, b := range obs.Begins() {
+		if b.Name == coaching.CallSend {
+			sends = append(sends, b)
+		}
+	}
+	require.Len(t, sends, 1)
+	assert.Equal(t, coaching.Call{Name: coaching.CallSend, Trace: trace, Kind: coaching.NoticeKindAbsence, Channel: "email"}, sends[0])
+	assert.Equal(t, 1, obs.NoticeCount(coaching.NoticeKindAbsence, coaching.NoticeSentOK))
+	assert.Empty(t, obs.Unended())
+}
