@@ -166,7 +166,9 @@ type DispatcherOptions struct {
 		// wait within its backoff range (0 its bottom, 1 its top).
 		// Defaults to math/rand/v2's Float64. A test gives a seeded
 		// source for a repeatable schedule, or 1 for the exponential
-		// schedule exactly.
+		// schedule exactly. The dispatcher never calls it from two
+		// sends at once, so a source that is not safe for concurrent
+		// use will do.
 		Jitter func() float64
 	}
 }
@@ -197,6 +199,8 @@ type Dispatcher struct {
 	o         DispatcherOptions
 
 	pause atomic.Pointer[ChannelPausedError] // the latest pause; never modified once stored
+
+	jitterMu sync.Mutex // Test.Jitter is called by one send at a time
 }
 
 // Paused returns the channel's pause when one holds now (the dispatcher's
@@ -596,7 +600,10 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 		ceiling *= 2
 	}
 	ceiling = min(ceiling, d.o.MaxBackoff)
-	return base + time.Duration(d.o.Test.Jitter()*float64(ceiling-base))
+	d.jitterMu.Lock()
+	u := d.o.Test.Jitter()
+	d.jitterMu.Unlock()
+	return base + time.Duration(u*float64(ceiling-base))
 }
 
 // Run dispatches every Interval until ctx is done, then returns nil. Errors
