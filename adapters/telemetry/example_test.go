@@ -32,7 +32,7 @@ func Example() {
 	defer tp.Shutdown(ctx)
 
 	store := memory.New()
-	obs, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+	obs, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp, Outbox: store})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,11 +67,18 @@ func Example() {
 		log.Fatal(err)
 	}
 	for _, m := range rm.ScopeMetrics[0].Metrics {
-		if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "valmennus.transitions" {
-			for _, p := range sum.DataPoints {
-				ev, _ := p.Attributes.Value("event")
-				out, _ := p.Attributes.Value("outcome")
-				fmt.Println(m.Name, ev.AsString(), out.AsString(), p.Value)
+		switch d := m.Data.(type) {
+		case metricdata.Sum[int64]:
+			if m.Name == "valmennus.transitions" {
+				for _, p := range d.DataPoints {
+					ev, _ := p.Attributes.Value("event")
+					out, _ := p.Attributes.Value("outcome")
+					fmt.Println(m.Name, ev.AsString(), out.AsString(), p.Value)
+				}
+			}
+		case metricdata.Gauge[int64]:
+			if m.Name == "valmennus.outbox.due" {
+				fmt.Println(m.Name, d.DataPoints[0].Value)
 			}
 		}
 	}
@@ -80,6 +87,7 @@ func Example() {
 	}
 	// Output:
 	// valmennus.transitions admit ok 1
+	// valmennus.outbox.due 0
 	// valmennus.store.tx
 	// valmennus.fire
 }

@@ -147,3 +147,55 @@ func TestChannelPausedGauge(t *testing.T) {
 	clock.Advance(2 * time.Minute)
 	assert.Zero(t, count(t, r.collect(t), "valmennus.channel.paused", paused))
 }
+
+// The outbox gauges on the memory store follow its notices: enqueued by a
+// tick (pending, due), waiting (lag), failed once (retrying, not due
+// during the backoff), delivered (depth back to 0), refused for good
+// (dead, by channel).
+func TestOutboxGaugesMemoryStore(t *testing.T) {
+	r := newRig(t, nil)
+	e := env(t, r)
+	g := newRig(t, &telemetry.Options{Outbox: e.Store, Clock: e.Clock})
+	c := e.Enrol(t, coaching.ModelVALO, ct.Participant())
+	_, err := e.Engine.Fire(context.Background(), ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
+	require.NoError(t, err)
+	rm := g.collect(t)
+	assert.Zero(t, count(t, rm, "valmennus.outbox.depth", nil))
+
+	e.Clock.AdvanceDays(40)
+	n := int64(e.Tick(t).Notices)
+	require.Positive(t, n)
+	e.Clock.Advance(5 * time.Minute)
+	rm = g.collect(t)
+	assert.Equal(t, n, count(t, rm, "valmennus.outbox.depth", map[string]string{"status": "pending"}))
+	assert.Zero(t, count(t, rm, "valmennus.outbox.depth", map[string]string{"status": "claimed"}))
+	assert.Equal(t, n, count(t, rm, "valmennus.outbox.due", nil))
+	assert.Zero(t, count(t, rm, "valmennus.outbox.retrying", nil))
+	assert.InDelta(t, 300, floatGauge(t, rm, "valmennus.outbox.lag"), 1e-6, "due five minutes ago")
+
+	e.Sender.FailWith(errors.New("connection refused"))
+	e.Deliver(t)
+	rm = g.collect(t)
+	assert.Equal(t, n, count(t, rm, "valmennus.outbox.depth", nil))
+	assert.Equal(t, n, count(t, rm, "valmennus.outbox.retrying", nil))
+	assert.Zero(t, count(t, rm, "valmennus.outbox.due", nil), "waiting for the backoff")
+
+	e.Sender.FailWith(nil)
+	e.Clock.Advance(10 * time.Minute)
+	e.Deliver(t)
+	rm = g.collect(t)
+	assert.Zero(t, count(t, rm, "valmennus.outbox.depth", nil))
+	assert.Zero(t, count(t, rm, "valmennus.outbox.retrying", nil))
+	assert.Zero(t, floatGauge(t, rm, "valmennus.outbox.lag"))
+
+	require.NoError(t, e.Store.Update(context.Background(), func(tx coaching.Tx) error {
+		_, err := tx.Enqueue(context.Background(), coaching.Notice{ID: "n1", Kind: "test", Status: coaching.NoticePending,
+			NotBefore: e.Clock.Now(), CreatedAt: e.Clock.Now()})
+		return err
+	}))
+	e.Sender.FailWith(coaching.Permanent(errors.New("550 no such user")))
+	e.Deliver(t)
+	rm = g.collect(t)
+	assert.Zero(t, count(t, rm, "valmennus.outbox.depth", nil))
+	assert.EqualValues(t, 1, count(t, rm, "valmennus.outbox.dead", map[string]string{"channel": "email"}))
+}

@@ -44,7 +44,8 @@ func (s *refuseOne) Send(ctx context.Context, n coaching.Notice) error {
 // The term under the OpenTelemetry adapter (issue 17's done-when): the
 // transitions counted by event are the ones the audit trails record, the
 // notices counted sent are the digests the SMTP server received, the one
-// notice the sender refused permanently is counted dead, and no attribute
+// notice the sender refused permanently is counted dead, the outbox's
+// depth gauge is back to 0 at the end of the term, and no attribute
 // of any data point or span holds a student's or a guardian's id, name,
 // e-mail address or identity code.
 func TestTermTelemetry(t *testing.T) {
@@ -58,7 +59,7 @@ func TestTermTelemetry(t *testing.T) {
 	refuser := &refuseOne{}
 	hooks := &simHooks{
 		observer: func(store *memory.Store, clock coaching.Clock) (coaching.Observer, error) {
-			return telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp, Clock: clock})
+			return telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp, Outbox: store, Clock: clock})
 		},
 		sender: func(next coaching.Sender) coaching.Sender {
 			refuser.next = next
@@ -114,6 +115,18 @@ func TestTermTelemetry(t *testing.T) {
 	assert.EqualValues(t, len(sim.received), sent, "notices counted sent = messages the SMTP server received")
 	assert.EqualValues(t, 1, dead, "the refused notice is counted dead")
 
+	// The outbox is drained at the end of the term: nothing pending or
+	// claimed, the refused notice dead on the e-mail channel.
+	depth := gaugePoints(t, rm, "valmennus.outbox.depth")
+	require.Len(t, depth, 2, "pending and claimed")
+	for _, p := range depth {
+		assert.Zero(t, p.Value, "outbox depth, %s", value(p.Attributes, "status"))
+	}
+	deadGauge := gaugePoints(t, rm, "valmennus.outbox.dead")
+	require.Len(t, deadGauge, 1)
+	assert.Equal(t, "email", value(deadGauge[0].Attributes, "channel"))
+	assert.EqualValues(t, 1, deadGauge[0].Value)
+
 	// Nothing personal in any attribute value or span name.
 	var personal []string
 	for _, st := range sim.class {
@@ -146,6 +159,21 @@ func sumPoints(t *testing.T, rm metricdata.ResourceMetrics, name string) []metri
 				s, ok := m.Data.(metricdata.Sum[int64])
 				require.True(t, ok, "%s is an int64 sum", name)
 				return s.DataPoints
+			}
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return nil
+}
+
+func gaugePoints(t *testing.T, rm metricdata.ResourceMetrics, name string) []metricdata.DataPoint[int64] {
+	t.Helper()
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				g, ok := m.Data.(metricdata.Gauge[int64])
+				require.True(t, ok, "%s is an int64 gauge", name)
+				return g.DataPoints
 			}
 		}
 	}
