@@ -14,13 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// /readyz checks the store, the dispatcher and the ticker; /healthz only
+// /readyz checks the store, the dispatcher, the ticker, the outbox and the
+// e-mail channel; /healthz only
 // that the process is up.
 func TestRunReadiness(t *testing.T) {
 	base, _ := startRun(t)
 	res, body := get(t, base+"/readyz")
 	require.Equal(t, http.StatusOK, res.StatusCode, "%v", body)
-	assert.Equal(t, map[string]any{"store": "ok", "dispatcher": "ok", "ticker": "ok"}, body["checks"])
+	assert.Equal(t, map[string]any{"store": "ok", "dispatcher": "ok", "ticker": "ok", "outbox": "ok", "email": "ok"}, body["checks"])
 	res, body = get(t, base+"/healthz")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Equal(t, "ok", body["status"])

@@ -12,7 +12,10 @@
 // caller's identity from X-Actor-* request headers that anyone may set;
 // see httpauth.DevIdentities. The API is described by its OpenAPI document,
 // served at /openapi.json; /healthz says the process is up and /readyz
-// that the store answers and the dispatcher and ticker are running.
+// that the store answers, the dispatcher and ticker are running, no due
+// notice has waited longer than -ready-max-lag (default 15m) to be
+// delivered, and the e-mail channel is not paused after a misconfigured
+// send (refused credentials, a certificate that does not verify).
 //
 // With -smtp the notices are mailed. The server must offer STARTTLS: the
 // command refuses to start when it answers without it, unless
@@ -65,6 +68,31 @@ func main() {
 // seconds), and stops the dispatcher and the ticker. listening, when not
 // nil, receives the listening address.
 func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- string) error {
+	return runWith(ctx, args, logOut, listening, nil)
+}
+
+// testHooks are what the tests change that no flag does.
+type testHooks struct {
+	// clock is the engine's, the dispatcher's, the mail's and the outbox
+	// check's (the heartbeats keep the system's: they watch real loops).
+	clock coaching.Clock
+	// dispatchInterval replaces the dispatcher's.
+	dispatchInterval time.Duration
+}
+
+// runWith is run, with the tests' hooks when hooks is not nil.
+func runWith(ctx context.Context, args []string, logOut io.Writer, listening chan<- string, hooks *testHooks) error {
+	if hooks == nil {
+		hooks = &testHooks{}
+	}
+	clock := hooks.clock
+	if clock == nil {
+		clock = coaching.SystemClock{}
+	}
+	dispatchEvery := dispatchInterval
+	if hooks.dispatchInterval > 0 {
+		dispatchEvery = hooks.dispatchInterval
+	}
 	fs := flag.NewFlagSet("backend", flag.ContinueOnError)
 	fs.SetOutput(logOut)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
@@ -74,6 +102,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 	smtpFrom := fs.String("smtp-from", "Valmennus <valmennus@localhost>", "sender address of notices")
 	smtpInsecure := fs.Bool("smtp-insecure", false, "allow an SMTP server without STARTTLS (plaintext; a relay on a trusted network or a test server); credentials are never sent without TLS")
 	maxConns := fs.Int("max-connections", 1024, "most client connections open at once (more wait to be accepted); 0 for no limit")
+	readyMaxLag := fs.Duration("ready-max-lag", httpapi.DefaultOutboxMaxLag, "/readyz fails while a due notice has waited longer than this to be delivered")
 	devIdentities := fs.Bool("dev-identities", false, "UNSAFE, development only: take the caller's identity from X-Actor-* request headers anyone can set")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -83,6 +112,9 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 	}
 	if *maxConns < 0 {
 		return errors.New("-max-connections must be 0 (no limit) or more")
+	}
+	if *readyMaxLag <= 0 {
+		return errors.New("-ready-max-lag must be positive")
 	}
 	// Every line logged within a request (the engine's too) names its id.
 	log := slog.New(httpapi.LogHandler(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo})))
@@ -118,7 +150,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 		return nil
 	})
 	if *smtpAddr != "" {
-		s, err := newSMTPSender(ctx, *smtpAddr, *smtpFrom, *smtpInsecure, log)
+		s, err := newSMTPSender(ctx, *smtpAddr, *smtpFrom, *smtpInsecure, clock, log)
 		if err != nil {
 			return err
 		}
@@ -129,17 +161,22 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 		return err
 	}
 	engOpts.Logger = log
+	engOpts.Clock = clock
 	eng, err := coaching.New(store, engOpts)
 	if err != nil {
 		return err
 	}
-	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: dispatchInterval})
+	// The notices go out by e-mail (logged instead without -smtp): one
+	// dispatcher, its channel "email" in the logs, metrics and /readyz.
+	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: dispatchEvery, Clock: clock,
+		Channel: mailChannel})
 	if err != nil {
 		return err
 	}
-	// /readyz: the store answers, and the dispatcher and the ticker have
-	// run a round within three of their intervals.
-	dispBeat, err := httpapi.NewHeartbeat(&httpapi.HeartbeatOptions{Name: "dispatcher", Interval: dispatchInterval})
+	// /readyz: the store answers, the dispatcher and the ticker have run a
+	// round within three of their intervals, no due notice has waited
+	// longer than -ready-max-lag, and the e-mail channel is not paused.
+	dispBeat, err := httpapi.NewHeartbeat(&httpapi.HeartbeatOptions{Name: "dispatcher", Interval: dispatchEvery})
 	if err != nil {
 		return err
 	}
@@ -147,9 +184,12 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 	if err != nil {
 		return err
 	}
-	ready := []httpapi.Check{dispBeat.Check(), tickBeat.Check()}
+	ready := []httpapi.Check{dispBeat.Check(), tickBeat.Check(), httpapi.DispatcherCheck(disp, mailChannel)}
 	if p, ok := store.(httpapi.Pinger); ok {
-		ready = append([]httpapi.Check{httpapi.StoreCheck(p)}, ready...)
+		ready = append(ready, httpapi.StoreCheck(p))
+	}
+	if oi, ok := store.(coaching.OutboxInspector); ok {
+		ready = append(ready, httpapi.OutboxCheck(oi, &httpapi.OutboxCheckOptions{MaxLag: *readyMaxLag, Clock: clock}))
 	}
 	var auth httpapi.Authenticator = noSignOn
 	if *devIdentities {
@@ -183,7 +223,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
-		runBackground(bg, eng, disp, tickInterval, log, dispBeat, tickBeat)
+		runBackground(bg, eng, disp, dispatchEvery, tickInterval, log, dispBeat, tickBeat)
 		close(done)
 	}()
 	serveErr := make(chan error, 1)
@@ -219,19 +259,25 @@ const (
 	tickInterval     = time.Minute
 )
 
-// runBackground runs the dispatcher (a round every dispatchInterval) and
+// mailChannel names the notices' channel (a metric label and a /readyz
+// check): a fixed name, never an address.
+const mailChannel = "email"
+
+// runBackground runs the dispatcher (a round every dispatchEvery) and
 // the deadline ticker (every tick) until ctx is done, beating their
 // heartbeats after every round, failed or not; it returns when both have
 // stopped.
-func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dispatcher, tick time.Duration, log *slog.Logger,
+func runBackground(ctx context.Context, eng *coaching.Engine, disp *coaching.Dispatcher, dispatchEvery, tick time.Duration, log *slog.Logger,
 	dispBeat, tickBeat *httpapi.Heartbeat) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		// disp.Run's loop, with a beat after each round.
-		t := time.NewTicker(dispatchInterval)
+		t := time.NewTicker(dispatchEvery)
 		defer t.Stop()
 		for {
-			if _, err := disp.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			// A paused channel was logged when the pause began (and is
+			// /readyz's "email"); the rounds it skips are not logged again.
+			if _, err := disp.RunOnce(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, coaching.ErrChannelPaused) {
 				log.Warn("dispatch round failed", slog.Any("error", err))
 			}
 			dispBeat.Beat()
@@ -273,8 +319,8 @@ const (
 // logged and left to the dispatcher's retries (which refuse plaintext just
 // the same). Credentials come from the environment, and only their
 // presence is logged.
-func newSMTPSender(ctx context.Context, addr, from string, insecure bool, log *slog.Logger) (*smtp.Sender, error) {
-	opts := smtp.Options{Addr: addr, From: from, AllowInsecure: insecure, Timeout: 10 * time.Second,
+func newSMTPSender(ctx context.Context, addr, from string, insecure bool, clock coaching.Clock, log *slog.Logger) (*smtp.Sender, error) {
+	opts := smtp.Options{Addr: addr, From: from, AllowInsecure: insecure, Timeout: 10 * time.Second, Clock: clock,
 		Username: os.Getenv(envSMTPUsername), Password: os.Getenv(envSMTPPassword)}
 	s, err := smtp.New(opts)
 	if err != nil {

@@ -37,11 +37,17 @@ func (s *syncBuffer) String() string {
 // it shut down gracefully) and returns its address and its log.
 func startRun(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	return startRunWith(t, nil, args...)
+}
+
+// startRunWith is startRun with the tests' hooks.
+func startRunWith(t *testing.T, hooks *testHooks, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, ready) }()
+	go func() { done <- runWith(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, ready, hooks) }()
 	var addr string
 	select {
 	case addr = <-ready:
