@@ -15,8 +15,7 @@ import (
 )
 
 // /readyz checks the store, the dispatcher, the ticker, the outbox and the
-// e-mail channel; /healthz only
-// that the process is up.
+// e-mail channel; /healthz only that the process is up.
 func TestRunReadiness(t *testing.T) {
 	base, _ := startRun(t)
 	res, body := get(t, base+"/readyz")
