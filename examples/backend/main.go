@@ -78,6 +78,9 @@ type testHooks struct {
 	clock coaching.Clock
 	// dispatchInterval replaces the dispatcher's.
 	dispatchInterval time.Duration
+	// metricsListening, when not nil, receives the address of the
+	// -metrics-addr listener.
+	metricsListening chan<- string
 }
 
 // runWith is run, with the tests' hooks when hooks is not nil.
@@ -103,6 +106,7 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	smtpInsecure := fs.Bool("smtp-insecure", false, "allow an SMTP server without STARTTLS (plaintext; a relay on a trusted network or a test server); credentials are never sent without TLS")
 	maxConns := fs.Int("max-connections", 1024, "most client connections open at once (more wait to be accepted); 0 for no limit")
 	readyMaxLag := fs.Duration("ready-max-lag", httpapi.DefaultOutboxMaxLag, "/readyz fails while a due notice has waited longer than this to be delivered")
+	metricsAddr := fs.String("metrics-addr", "", "serve GET /metrics on this separate listen address (an internal one) instead of on -addr")
 	devIdentities := fs.Bool("dev-identities", false, "UNSAFE, development only: take the caller's identity from X-Actor-* request headers anyone can set")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -160,8 +164,24 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	if err != nil {
 		return err
 	}
+	// Metrics for GET /metrics, and traces over OTLP when the
+	// environment names a collector (OTEL_EXPORTER_OTLP_ENDPOINT).
+	outbox, _ := store.(coaching.OutboxInspector)
+	tel, err := newObservability(ctx, outbox, clock, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The last spans are flushed after the last request and round.
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := tel.shutdown(shutdownCtx); err != nil {
+			log.Warn("telemetry shutdown", slog.Any("error", err))
+		}
+	}()
 	engOpts.Logger = log
 	engOpts.Clock = clock
+	engOpts.Observer = tel.obs
 	eng, err := coaching.New(store, engOpts)
 	if err != nil {
 		return err
@@ -169,8 +189,11 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	// The notices go out by e-mail (logged instead without -smtp): one
 	// dispatcher, its channel "email" in the logs, metrics and /readyz.
 	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: dispatchEvery, Clock: clock,
-		Channel: mailChannel})
+		Channel: mailChannel, Observer: tel.obs})
 	if err != nil {
+		return err
+	}
+	if err := tel.obs.WatchChannel(mailChannel, disp); err != nil {
 		return err
 	}
 	// /readyz: the store answers, the dispatcher and the ticker have run a
@@ -188,8 +211,8 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	if p, ok := store.(httpapi.Pinger); ok {
 		ready = append(ready, httpapi.StoreCheck(p))
 	}
-	if oi, ok := store.(coaching.OutboxInspector); ok {
-		ready = append(ready, httpapi.OutboxCheck(oi, &httpapi.OutboxCheckOptions{MaxLag: *readyMaxLag, Clock: clock}))
+	if outbox != nil {
+		ready = append(ready, httpapi.OutboxCheck(outbox, &httpapi.OutboxCheckOptions{MaxLag: *readyMaxLag, Clock: clock}))
 	}
 	var auth httpapi.Authenticator = noSignOn
 	if *devIdentities {
@@ -214,7 +237,35 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 		// clients do. The handler's MaxConcurrent caps the requests.
 		l = netutil.LimitListener(l, *maxConns)
 	}
-	hs := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	// The API runs under the telemetry middleware (a span per request,
+	// whose trace the notices it enqueues carry). GET /metrics is not the
+	// API's: it needs no sign-on, so it is served on -metrics-addr when
+	// given (an internal address), else beside the API.
+	mux := http.NewServeMux()
+	mux.Handle("/", tel.obs.Handler(api))
+	var ms *http.Server
+	if *metricsAddr == "" {
+		mux.Handle("GET /metrics", tel.metrics())
+	} else {
+		ml, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			_ = l.Close()
+			return err
+		}
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", tel.metrics())
+		ms = &http.Server{Handler: metricsMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+		log.Info("serving metrics", slog.String("addr", ml.Addr().String()))
+		if hooks.metricsListening != nil {
+			hooks.metricsListening <- ml.Addr().String()
+		}
+		go func() {
+			if err := ms.Serve(ml); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener", slog.Any("error", err))
+			}
+		}()
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	log.Info("listening", slog.String("addr", l.Addr().String()), slog.String("store", storeName))
 	if listening != nil {
 		listening <- l.Addr().String()
@@ -236,6 +287,9 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		err = hs.Shutdown(shutdownCtx)
 		cancel()
+	}
+	if ms != nil {
+		_ = ms.Close() // a scrape in flight is of no use once the process stops
 	}
 	// The dispatcher and ticker stop after the last request: a notice the
 	// last request enqueued goes out with the next start at the latest.

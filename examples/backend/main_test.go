@@ -43,6 +43,16 @@ func startRun(t *testing.T, args ...string) (string, *syncBuffer) {
 // startRunWith is startRun with the tests' hooks.
 func startRunWith(t *testing.T, hooks *testHooks, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	base, logs, stop := startRunStoppable(t, hooks, args...)
+	t.Cleanup(stop)
+	return base, logs
+}
+
+// startRunStoppable is startRunWith that returns a stop function to
+// shut the command down (and check it did, gracefully) before the test
+// ends; the test calls it once.
+func startRunStoppable(t *testing.T, hooks *testHooks, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	logs := &syncBuffer{}
@@ -55,7 +65,7 @@ func startRunWith(t *testing.T, hooks *testHooks, args ...string) (string, *sync
 		cancel()
 		t.Fatalf("run ended early: %v", err)
 	}
-	t.Cleanup(func() {
+	stop := func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -64,8 +74,8 @@ func startRunWith(t *testing.T, hooks *testHooks, args ...string) (string, *sync
 			t.Error("no graceful shutdown")
 		}
 		assert.Contains(t, logs.String(), "shutting down")
-	})
-	return "http://" + addr, logs
+	}
+	return "http://" + addr, logs, stop
 }
 
 func get(t *testing.T, url string, headers ...string) (*http.Response, map[string]any) {
