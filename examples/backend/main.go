@@ -17,6 +17,13 @@
 // delivered, and the e-mail channel is not paused after a misconfigured
 // send (refused credentials, a certificate that does not verify).
 //
+// GET /metrics serves the Prometheus metrics of adapters/telemetry (the
+// engine's, the dispatcher's and the outbox's) without sign-on: on the
+// -metrics-addr listener when given, which a host keeps internal, else
+// beside the API. With OTEL_EXPORTER_OTLP_ENDPOINT (or
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) in the environment the spans of the
+// requests, transitions and sends are exported over OTLP/HTTP.
+//
 // With -smtp the notices are mailed. The server must offer STARTTLS: the
 // command refuses to start when it answers without it, unless
 // -smtp-insecure (a relay on a trusted network, a test server) allows

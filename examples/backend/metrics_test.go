@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -91,11 +93,16 @@ func TestRunMetrics(t *testing.T) {
 	res, p := send(t, "POST", base+"/enrolments", enrol, coach...)
 	require.Equal(t, http.StatusCreated, res.StatusCode, "%v", p)
 	valoCase := p["id"].(string)
+	notYet := `{"payload":{"motivation":"not_met","working_life_skills":"met","attendance_commitment":"met","work_commitment":"met","goal_commitment":"met"}}`
+	res, p = send(t, "POST", base+"/cases/"+valoCase+"/events/admit", notYet, coach...)
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a criterion not met: %v", p)
 	admit := `{"payload":{"motivation":"met","working_life_skills":"met","attendance_commitment":"met","work_commitment":"met","goal_commitment":"met"}}`
 	res, p = send(t, "POST", base+"/cases/"+valoCase+"/events/admit", admit, coach...)
 	require.Equal(t, http.StatusOK, res.StatusCode, "%v", p)
 	res, p = send(t, "POST", base+"/cases/"+valoCase+"/events/admit", admit, coach...)
 	require.Equal(t, http.StatusConflict, res.StatusCode, "admitted already: %v", p)
+	res, p = get(t, base+"/cases/"+valoCase, "X-Actor-Id", "parent-9", "X-Actor-Roles", "guardian", "X-Actor-Organisation", "school-1")
+	require.Equal(t, http.StatusForbidden, res.StatusCode, "not this participant's guardian: %v", p)
 
 	minorCase := enrolMinorAbsent(t, base)
 	clock.Set(time.Date(2024, 4, 2, 15, 1, 0, 0, coaching.Helsinki))
@@ -109,10 +116,15 @@ func TestRunMetrics(t *testing.T) {
 	})
 
 	// The admission, and the second one refused: the case has moved on.
-	assert.Equal(t, map[string]float64{"from=recruitment,outcome=ok,to=induction": 1, "from=induction,outcome=invalid,to=": 1},
+	assert.Equal(t, map[string]float64{"from=recruitment,outcome=rules_rejected,to=induction": 1, "from=recruitment,outcome=ok,to=induction": 1,
+		"from=induction,outcome=invalid,to=": 1},
 		series(t, fams, "valmennus_transitions_total", map[string]string{"model": "valo", "event": "admit"}))
-	assert.Equal(t, map[string]float64{"outcome=ok": 1, "outcome=invalid": 1},
+	assert.Equal(t, map[string]float64{"outcome=rules_rejected": 1, "outcome=ok": 1, "outcome=invalid": 1},
 		series(t, fams, "valmennus_transition_duration_seconds", map[string]string{"model": "valo", "event": "admit"}))
+	assert.Equal(t, map[string]float64{"rule=entry_criteria_met": 1},
+		series(t, fams, "valmennus_rule_rejections_total", map[string]string{"model": "valo", "event": "admit"}))
+	assert.Equal(t, map[string]float64{"operation=read_case,rule=guardian_relation": 1},
+		series(t, fams, "valmennus_policy_denials_total", nil))
 	// The digest: enqueued (before any channel took it), then sent by
 	// e-mail, six hours after it was written (09:00 to 15:01).
 	assert.Equal(t, map[string]float64{"channel=,outcome=enqueued": 1, "channel=email,outcome=sent": 1},
@@ -126,6 +138,26 @@ func TestRunMetrics(t *testing.T) {
 	assert.Equal(t, map[string]float64{"": 0}, series(t, fams, "valmennus_channel_paused_ratio", map[string]string{"channel": "email"}))
 	assert.Equal(t, map[string]float64{"status=pending": 0, "status=claimed": 0}, series(t, fams, "valmennus_outbox_depth", nil))
 	assert.Equal(t, map[string]float64{"": 0}, series(t, fams, "valmennus_outbox_lag_seconds", nil))
+
+	// The README's operations section names every series, and no other.
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, ops, ok := strings.Cut(string(readme), "**Operations.**")
+	require.True(t, ok)
+	ops, _, _ = strings.Cut(ops, "\n## ")
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile(`valmennus_[a-z_]+`).FindAllString(ops, -1) {
+		documented[m] = true
+	}
+	for name := range fams {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+		if strings.HasPrefix(name, "valmennus_") {
+			assert.True(t, documented[base], "the README does not name %s", base)
+			delete(documented, base)
+		}
+	}
+	delete(documented, "valmennus_outbox_dead") // no notice died here
+	assert.Empty(t, documented, "the README names series that were not scraped")
 
 	// No label value holds personal data or a case's id.
 	personal := append([]string{valoCase, minorCase, "Aino", "Virtanen", "170594-904D", "aino@example.fi", "coach-1", "Maija Kares"}, minorsData...)

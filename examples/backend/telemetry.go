@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,7 +77,12 @@ func newObservability(ctx context.Context, outbox coaching.OutboxInspector, cloc
 		}
 		o.tracers = sdktrace.NewTracerProvider(sdktrace.WithBatcher(spans), sdktrace.WithResource(res))
 		tracers = o.tracers
-		log.Info("traces are exported over OTLP", slog.String("endpoint", endpoint))
+		// Only the collector's host is logged: a URL may carry credentials.
+		host := "?"
+		if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+			host = u.Host
+		}
+		log.Info("traces are exported over OTLP", slog.String("collector", host))
 	}
 	o.obs, err = telemetry.New(&telemetry.Options{MeterProvider: o.meters, TracerProvider: tracers, Outbox: outbox, Clock: clock})
 	if err != nil {
