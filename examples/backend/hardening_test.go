@@ -24,6 +24,11 @@ func TestRunReadiness(t *testing.T) {
 	res, body = get(t, base+"/healthz")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Equal(t, "ok", body["status"])
+
+	for _, lag := range []string{"0", "-1m", "soon"} {
+		assert.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-ready-max-lag", lag}, io.Discard, nil), lag)
+	}
+	assert.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:notaport"}, io.Discard, nil))
 }
 
 // plainSMTP is an SMTP server that offers no STARTTLS: it greets, answers
