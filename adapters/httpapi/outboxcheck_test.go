@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpauth"
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
@@ -178,4 +179,38 @@ func TestDispatcherCheck(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Sent)
 	assert.NoError(t, c.Func(context.Background()))
+}
+
+// /readyz over the memory store: the guardians' 15:00 digest makes the
+// outbox check fail once it has waited more than 15 minutes unsent, and
+// pass again once the dispatcher has delivered it.
+func TestReadyzOutboxLagOverTheMemoryStore(t *testing.T) {
+	store := memory.New()
+	clock := ct.NewClock(e2eStart)
+	_, h := newAPI(t, store, clock, &Options{Ready: []Check{OutboxCheck(store, &OutboxCheckOptions{Clock: clock})}})
+	tutor := []string{httpauth.HeaderActorID, "tutor-1", httpauth.HeaderActorRoles, "personal_tutor", httpauth.HeaderOrganisation, "school-1"}
+	teacher := []string{httpauth.HeaderActorID, "teacher-1", httpauth.HeaderActorRoles, "teacher", httpauth.HeaderOrganisation, "school-1"}
+	minor := enrolment(coaching.ModelPilot, "Eetu", "2008-06-30", team("tutor-1", "personal_tutor"), func(p map[string]any) {
+		p["guardians"] = []map[string]any{{"id": "parent-1", "name": "Maija Testinen", "contact": map[string]string{"email": "maija@koti.example"}}}
+	})
+	r := serve(h, "POST", "/enrolments", mustJSON(t, minor), append([]string{"Content-Type", "application/json"}, tutor...)...)
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	id := r.json(t)["id"].(string)
+	marks := map[string]any{"marks": []map[string]any{{"case_id": id, "date": "2024-04-02", "lesson": "1", "minutes": 90, "status": "absent_unexplained"}}}
+	r = serve(h, "POST", "/attendance", mustJSON(t, marks), append([]string{"Content-Type", "application/json"}, teacher...)...)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, serve(h, "GET", "/readyz", "").status, "not due yet")
+
+	clock.Set(time.Date(2024, 4, 2, 15, 15, 0, 0, coaching.Helsinki))
+	require.Equal(t, http.StatusOK, serve(h, "GET", "/readyz", "").status, "15 minutes late is the most allowed")
+	clock.Advance(time.Second)
+	p := requireProblem(t, serve(h, "GET", "/readyz", ""), http.StatusServiceUnavailable)
+	assert.Equal(t, map[string]any{"outbox": "failing"}, p["checks"])
+
+	disp, err := coaching.NewDispatcher(store, &ct.Sender{}, &coaching.DispatcherOptions{Clock: clock})
+	require.NoError(t, err)
+	rep, err := disp.RunOnce(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Sent)
+	require.Equal(t, http.StatusOK, serve(h, "GET", "/readyz", "").status, "delivered")
 }
