@@ -45,7 +45,7 @@ func (obs *Observer) registerGauges(meter metric.Meter, o Options) error {
 		}
 		insts = append(insts, lag)
 	}
-	paused = gauge("valmennus.channel.paused", "1", "1 while a channel is paused after a misconfigured send, else 0.")
+	paused = gauge("valmennus.channel.paused", "", "1 while a channel is paused after a misconfigured send, else 0.")
 	if errs != nil {
 		return errs
 	}

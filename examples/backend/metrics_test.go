@@ -135,7 +135,7 @@ func TestRunMetrics(t *testing.T) {
 	assert.Equal(t, map[string]string{"channel": "email", "kind": "guardian_absence"}, withoutScope(labels(latency.GetMetric()[0])))
 	assert.Equal(t, (6*time.Hour + time.Minute).Seconds(), latency.GetMetric()[0].GetHistogram().GetSampleSum())
 	// The outbox is drained and the channel not paused.
-	assert.Equal(t, map[string]float64{"": 0}, series(t, fams, "valmennus_channel_paused_ratio", map[string]string{"channel": "email"}))
+	assert.Equal(t, map[string]float64{"": 0}, series(t, fams, "valmennus_channel_paused", map[string]string{"channel": "email"}))
 	assert.Equal(t, map[string]float64{"status=pending": 0, "status=claimed": 0}, series(t, fams, "valmennus_outbox_depth", nil))
 	assert.Equal(t, map[string]float64{"": 0}, series(t, fams, "valmennus_outbox_lag_seconds", nil))
 
@@ -190,11 +190,11 @@ func TestRunMetricsAddr(t *testing.T) {
 	addr := <-metricsAt
 	fams := scrape(t, "http://"+addr+"/metrics")
 	assert.Contains(t, fams, "target_info")
-	assert.Contains(t, fams, "valmennus_channel_paused_ratio")
+	assert.Contains(t, fams, "valmennus_channel_paused")
 	res, _ := get(t, base+"/metrics")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 
 	base, _ = startRun(t)
 	fams = scrape(t, base+"/metrics")
-	assert.Contains(t, fams, "valmennus_channel_paused_ratio", "without -metrics-addr, beside the API")
+	assert.Contains(t, fams, "valmennus_channel_paused", "without -metrics-addr, beside the API")
 }
