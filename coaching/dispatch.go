@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,8 +87,10 @@ type ChannelPausedError struct {
 	Channel string
 	// Until is when the pause ends.
 	Until time.Time
-	// Cause is the send error that paused the channel (no personal data:
-	// a Sender's errors never hold any).
+	// Cause is the text of the send error that paused the channel, with
+	// the failing notice's id taken out (a Sender's errors hold no
+	// addresses or message text, but name the notice, whose id holds case
+	// and recipient ids).
 	Cause string
 }
 
@@ -100,6 +104,25 @@ func (e *ChannelPausedError) Error() string {
 
 // Is matches [ErrChannelPaused].
 func (e *ChannelPausedError) Is(target error) bool { return target == ErrChannelPaused }
+
+// pausedError is the LastError of a notice put back unsent because its
+// channel is paused: the pause's end only, not its cause, which another
+// notice's send met.
+func pausedError(p *ChannelPausedError) string {
+	return "channel paused until " + p.Until.Format(time.RFC3339)
+}
+
+// withoutNoticeID returns a send error's text with the notice's id taken
+// out (a Sender's errors name the notice, and notice ids hold case and
+// recipient ids), so that it can describe the channel's fault to others:
+// the log, OnPause, a readiness check.
+func withoutNoticeID(msg, id string) string {
+	if id == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, strconv.Quote(id), "<notice>")
+	return strings.ReplaceAll(msg, id, "<notice>")
+}
 
 // DispatcherOptions configure a [Dispatcher].
 type DispatcherOptions struct {
@@ -217,10 +240,11 @@ func (d *Dispatcher) pausedAt(at time.Time) *ChannelPausedError {
 	return nil
 }
 
-// pausing pauses the channel from at because of cause, unless a pause
-// already holds. It returns the pause that holds, and whether it is new.
-func (d *Dispatcher) pausing(at time.Time, cause error) (*ChannelPausedError, bool) {
-	next := &ChannelPausedError{Channel: d.o.Channel, Until: at.Add(d.o.Pause), Cause: cause.Error()}
+// pausing pauses the channel from at because of n's send error, unless a
+// pause already holds. It returns the pause that holds, and whether it is
+// new.
+func (d *Dispatcher) pausing(at time.Time, n Notice, sendErr error) (*ChannelPausedError, bool) {
+	next := &ChannelPausedError{Channel: d.o.Channel, Until: at.Add(d.o.Pause), Cause: withoutNoticeID(sendErr.Error(), n.ID)}
 	for {
 		cur := d.pause.Load()
 		if cur != nil && at.Before(cur.Until) {
@@ -530,7 +554,7 @@ func (d *Dispatcher) sendOne(ctx context.Context, n Notice) sendResult {
 		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "lease expired before the send", Refund: true}}
 	}
 	if p := d.pausedAt(at); p != nil {
-		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: p.Until, Error: "channel paused: " + p.Cause, Refund: true}, paused: true}
+		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: p.Until, Error: pausedError(p), Refund: true}, paused: true}
 	}
 	var sendErr error
 	if obs := d.o.Observer; obs != nil {
@@ -553,7 +577,7 @@ func (d *Dispatcher) sendOne(ctx context.Context, n Notice) sendResult {
 		// Shutting down: the attempt does not count against the notice.
 		return sendResult{NoticeResult: NoticeResult{Status: NoticePending, At: at, RetryAt: at, Error: "interrupted: " + ctx.Err().Error(), Refund: true}}
 	case IsMisconfigured(sendErr):
-		p, fresh := d.pausing(at, sendErr)
+		p, fresh := d.pausing(at, n, sendErr)
 		if fresh {
 			d.o.Logger.LogAttrs(ctx, slog.LevelError, "channel paused", slog.String("channel", d.o.Channel),
 				slog.Time("until", p.Until), slog.String("error", p.Cause))

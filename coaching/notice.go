@@ -66,10 +66,11 @@ type Notice struct {
 	SentAt     time.Time `json:"sent_at,omitzero"`
 	LastError  string    `json:"last_error,omitempty"`
 	// DueAt is when the notice first became due: its NotBefore when it
-	// was enqueued, or when it was last rewritten before any attempt
-	// ([Tx.UpdateNotice]). Retries move NotBefore, never DueAt, so
-	// the outbox can tell how long a notice has waited to be delivered
-	// ([OutboxHealth]). The outbox sets it; a caller's value is ignored.
+	// was enqueued (its CreatedAt when it had none), or when it was last
+	// rewritten before any claim ([Tx.UpdateNotice]). Retries move
+	// NotBefore, never DueAt, so the outbox can tell how long a notice has
+	// waited to be delivered ([OutboxHealth]; a zero DueAt is left out).
+	// The outbox sets it; a caller's value is ignored.
 	DueAt time.Time `json:"due_at,omitzero"`
 	// Channel is the [DispatcherOptions.Channel] of the dispatcher that
 	// recorded the notice's latest outcome (empty before any, or when the
@@ -214,8 +215,10 @@ type OutboxHealth struct {
 	// Due counts the pending notices whose NotBefore has come, and the
 	// claimed ones whose lease ran out: what a dispatcher would claim now.
 	Due int
-	// Retrying counts the pending and claimed notices that have failed at
-	// least once (a LastError, no send yet).
+	// Retrying counts the pending and claimed notices that have been
+	// claimed and not delivered at least once: a send failed, or the claim
+	// was released unsent (a paused channel, a dispatcher stopping) —
+	// every such notice has a LastError.
 	Retrying int
 	// OldestDueAt is the earliest DueAt among the pending and claimed
 	// notices whose DueAt has come (zero when there is none): the notice

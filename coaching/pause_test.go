@@ -3,6 +3,7 @@ package coaching_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -167,4 +168,37 @@ func TestDispatcherReleaseRefundsTheClaim(t *testing.T) {
 	}
 	assert.Equal(t, 1, sent)
 	assert.Equal(t, 2, released)
+}
+
+// The pause's cause names the channel's fault, never the notice that met
+// it (notice ids hold case and guardian ids): not in the error RunOnce
+// returns, not in OnPause, and not in the LastError of the other
+// notices the pause put back.
+func TestChannelPauseCauseNamesNoNotice(t *testing.T) {
+	store := memory.New()
+	clock := ct.NewClock(ct.DefaultStart)
+	const first = "absence:case-a:2026-09-07:guardian-a"
+	sender := coaching.SenderFunc(func(_ context.Context, n coaching.Notice) error {
+		return coaching.Misconfigured(fmt.Errorf("smtp: notice %q: mail: server replied 553 5.7.1 (notice %s)", n.ID, n.ID))
+	})
+	var told string
+	d, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Clock: clock, Concurrency: 1,
+		OnPause: func(_ context.Context, p *coaching.ChannelPausedError) { told = p.Error() }})
+	require.NoError(t, err)
+	enqueue(t, store, first, "absence:case-b:2026-09-07:guardian-b")
+	_, err = d.RunOnce(context.Background())
+	require.ErrorIs(t, err, coaching.ErrChannelPaused)
+	for _, text := range []string{err.Error(), told} {
+		assert.Contains(t, text, "553")
+		assert.NotContains(t, text, "case-a")
+		assert.NotContains(t, text, "guardian-a")
+	}
+	other, err := store.Notice(context.Background(), "absence:case-b:2026-09-07:guardian-b")
+	require.NoError(t, err)
+	assert.Equal(t, coaching.NoticePending, other.Status)
+	assert.NotContains(t, other.LastError, "case-a", "another family's notice id never reaches this notice")
+	assert.Contains(t, other.LastError, "channel paused until")
+	failed, err := store.Notice(context.Background(), first)
+	require.NoError(t, err)
+	assert.Contains(t, failed.LastError, "553", "the notice that met the fault keeps its own error")
 }

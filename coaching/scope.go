@@ -91,7 +91,10 @@ func (e *Engine) runScope(ctx context.Context, actor Actor, write bool, fn func(
 // [Tx.Enqueue] does (inserted is false when a notice with its id is there
 // already), with the scope's context, so that the notice carries the
 // call's trace ([Notice.Trace]), and reports it to the engine's observer
-// as enqueued once the transaction commits. A feature enqueues its
+// as enqueued once the transaction commits — on an engine bound to a
+// host's transaction ([Engine.In]), when the scope's function returns,
+// since the host commits later (or rolls back, and the count is then one
+// too many). A feature enqueues its
 // notices through it rather than through Tx directly. In a read scope it
 // is an error.
 func (s *Scope) Enqueue(n Notice) (inserted bool, err error) {

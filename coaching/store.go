@@ -131,8 +131,11 @@ type Tx interface {
 	PutCommand(ctx context.Context, r CommandRecord) error
 	// Enqueue adds a notice to the outbox. A notice whose ID is already in
 	// the outbox is not added again, and inserted is false. The outbox
-	// sets the notice's DueAt to its NotBefore, and its Trace, when
-	// empty, to [TraceFrom](ctx).
+	// sets the notice's DueAt to its NotBefore (its CreatedAt when
+	// NotBefore is zero), its Channel to "" (only a dispatcher's
+	// completion sets it), and its Trace, when empty, to [TraceFrom](ctx);
+	// a Trace longer than [MaxTraceBytes] or holding other than printable
+	// ASCII is refused (ErrInvalid) and nothing is written.
 	Enqueue(ctx context.Context, n Notice) (inserted bool, err error)
 	// PutTimer creates or replaces the timer with t.Key.
 	PutTimer(ctx context.Context, t Timer) error
@@ -143,8 +146,10 @@ type Tx interface {
 	// NotBefore) and status (pending or cancelled) of a notice that is
 	// still pending, and reports true. A notice already claimed, sent, dead
 	// or cancelled is left as it is and false is returned; a missing one is
-	// a *NotFoundError. A notice never attempted (Attempts 0) gets DueAt =
-	// its new NotBefore; one that was tried keeps its DueAt.
+	// a *NotFoundError. A notice never claimed (Attempts 0 and no
+	// LastError: a refunded or released claim always leaves an error)
+	// gets DueAt = its new NotBefore; one that was claimed keeps its
+	// DueAt, so a rewrite never hides how long it has waited.
 	UpdateNotice(ctx context.Context, n Notice) (updated bool, err error)
 	// PutDocument stores a document version. Its Version must be exactly
 	// one more than the latest version of that (case, kind) — 1 for the

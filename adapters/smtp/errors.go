@@ -131,7 +131,15 @@ func misconfigured(op string, err error) bool {
 			return true
 		}
 		switch op {
-		case OpStartTLS, OpTLS, OpHello, OpAuth, OpMail:
+		case OpMail:
+			// 552 / 5.3.4 to MAIL FROM refuses the message's declared
+			// SIZE (RFC 1870): this notice is too large, not the channel
+			// wrong.
+			if se.Code == 552 || se.EnhancedCode == (gosmtp.EnhancedCode{5, 3, 4}) {
+				return false
+			}
+			return se.Code >= 500 && se.Code <= 599
+		case OpStartTLS, OpTLS, OpHello, OpAuth:
 			return se.Code >= 500 && se.Code <= 599
 		}
 		return false

@@ -50,7 +50,9 @@
 // handshake, credentials configured for a connection without TLS, an SMTP
 // 530 (authentication required) at any step, and any other 5xx reply
 // before the recipient is named (to STARTTLS, EHLO, AUTH — a wrong
-// password — or MAIL FROM — a sender address the server refuses). Errors
+// password — or MAIL FROM — a sender address the server refuses, except
+// 552 or 5.3.4, a message larger than the server takes, which is the
+// notice's own and permanent). Errors
 // of the one notice that retrying cannot fix are wrapped with
 // [coaching.Permanent]: SMTP 5xx replies to RCPT TO and DATA, a notice
 // without an ID, a recipient without an e-mail address or with an invalid

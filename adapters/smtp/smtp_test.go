@@ -347,6 +347,10 @@ func TestReplies(t *testing.T) {
 	}{
 		{name: "MAIL 553", mail: &gosmtp.SMTPError{Code: 553, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "sender address rejected"},
 			op: smtp.OpMail, code: 553, enhanced: "5.7.1", misconfigured: true},
+		{name: "MAIL 552 message too large", mail: &gosmtp.SMTPError{Code: 552, EnhancedCode: gosmtp.EnhancedCode{5, 3, 4}, Message: "message size exceeds fixed limit"},
+			op: smtp.OpMail, code: 552, enhanced: "5.3.4", permanent: true},
+		{name: "MAIL 554 5.3.4", mail: &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 3, 4}, Message: "too big"},
+			op: smtp.OpMail, code: 554, enhanced: "5.3.4", permanent: true},
 		{name: "MAIL 451", mail: &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"},
 			op: smtp.OpMail, code: 451, enhanced: "4.3.0"},
 		{name: "RCPT 530", rcpt: &gosmtp.SMTPError{Code: 530, EnhancedCode: gosmtp.EnhancedCode{5, 7, 0}, Message: "authentication required"},
