@@ -685,9 +685,11 @@ func (t *tx) UpdateNotice(_ context.Context, n coaching.Notice) (bool, error) {
 	}
 	old := cur.Clone()
 	cur.Recipient, cur.Subject, cur.Body, cur.Data, cur.NotBefore = n.Recipient, n.Subject, n.Body, maps.Clone(n.Data), n.NotBefore
-	if cur.Attempts == 0 {
-		// Never tried: the notice has not waited yet, it becomes due anew.
-		cur.DueAt = n.NotBefore
+	if cur.Attempts == 0 && cur.LastError == "" {
+		// Never claimed: the notice has not waited yet, it becomes due
+		// anew. A refunded or released claim leaves Attempts at 0 but
+		// always a LastError; such a notice has waited since its DueAt.
+		cur.DueAt = dueAt(cur.NotBefore, cur.CreatedAt)
 	}
 	if n.Status == coaching.NoticeCancelled {
 		cur.Status = coaching.NoticeCancelled
@@ -851,6 +853,9 @@ func (t *tx) PutCommand(_ context.Context, c coaching.CommandRecord) error {
 }
 
 func (t *tx) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
+	if err := checkTrace(n.Trace); err != nil {
+		return false, err
+	}
 	if _, dup := t.s.notices[n.ID]; dup {
 		return false, nil
 	}
@@ -858,7 +863,8 @@ func (t *tx) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 	if cp.Status == "" {
 		cp.Status = coaching.NoticePending
 	}
-	cp.DueAt = cp.NotBefore
+	// The outbox sets DueAt and Channel (only completions record one).
+	cp.DueAt, cp.Channel = dueAt(cp.NotBefore, cp.CreatedAt), ""
 	if cp.Trace == "" {
 		cp.Trace = coaching.TraceFrom(ctx)
 	}

@@ -31,9 +31,10 @@ func LegacyWrites(s *Store, on bool) {
 		q.updateCase = r.Replace(`UPDATE {s}.cases SET participant_id = $3, organisation = $4, model = $5, state = $6, version = $7,
 			opened_at = $8, closed_at = $9, data = CASE WHEN $11::text IS NULL THEN $10::jsonb ELSE $10::jsonb END WHERE id = $1 AND version = $2`)
 		q.updateCaseOrFail = q.updateCase
-		// Notices without 0013's due_at, channel and trace ($15, $16).
+		// Notices without 0013's due_at, channel and trace ($15, $16):
+		// the statement of the builds before 0013.
 		q.enqueue = r.Replace(`INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $15::text IS NULL OR $16::text IS NULL THEN $14::text ELSE $14::text END)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $15::timestamptz IS NULL OR $16::text IS NULL THEN $14::text ELSE $14::text END)
 			ON CONFLICT (id) DO NOTHING`)
 	}
 	s.q = q

@@ -156,8 +156,8 @@ func scanNotice(row pgx.Row, n *coaching.Notice) error {
 	return nil
 }
 
-// noticeArgs are the parameters of the enqueue statement. due_at is
-// not_before's ($9), so it has none of its own.
+// noticeArgs are the parameters of the enqueue statement: due_at ($15)
+// is n.DueAt, which Enqueue sets; channel is never the caller's.
 func noticeArgs(n *coaching.Notice) ([]any, error) {
 	recipient, err := json.Marshal(n.Recipient)
 	if err != nil {
@@ -176,7 +176,7 @@ func noticeArgs(n *coaching.Notice) ([]any, error) {
 		status = coaching.NoticePending
 	}
 	return []any{n.ID, string(n.CaseID), n.Kind, recipient, n.Subject, n.Body, data, n.CreatedAt, n.NotBefore,
-		string(status), n.Attempts, optTime(n.LeaseUntil), optTime(n.SentAt), n.LastError, n.Channel, n.Trace}, nil
+		string(status), n.Attempts, optTime(n.LeaseUntil), optTime(n.SentAt), n.LastError, n.DueAt, n.Trace}, nil
 }
 
 func scanAudit(rows pgx.Row, a *coaching.AuditEntry) error {

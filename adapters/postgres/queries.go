@@ -259,15 +259,18 @@ func buildQueries(schema string) *queries {
 			WHERE id IN (SELECT planned_id FROM {s}.planned_cases WHERE case_id = $1) AND jsonb_array_length(data -> 'cases') = 1`,
 
 		notice: `SELECT ` + noticeCols + ` FROM {s}.notices WHERE id = $1`,
-		// due_at is not_before ($9) when the notice is enqueued (migration
-		// 0013 added it, channel and trace).
+		// due_at ($15) is not_before, or created_at when that is zero
+		// (Enqueue computes it); channel keeps its default '' (migration
+		// 0013 added it, due_at and trace).
 		enqueue: `INSERT INTO {s}.notices (id, case_id, kind, recipient, subject, body, data, created_at, not_before, status, attempts, lease_until, sent_at, last_error,
-				due_at, channel, trace)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9, $15, $16) ON CONFLICT (id) DO NOTHING`,
-		// due_at moves with not_before only while the notice has never been
-		// tried (coaching.Tx.UpdateNotice).
+				due_at, trace)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
+		// due_at moves with not_before ($8, or created_at when $8 is NULL)
+		// only while the notice has never been claimed: attempts 0 and no
+		// last_error, since a refunded or released claim leaves attempts
+		// at 0 and always an error (coaching.Tx.UpdateNotice).
 		updateNotice: `UPDATE {s}.notices SET recipient = $2, subject = $3, body = $4, data = $5, not_before = $6,
-			due_at = CASE WHEN attempts = 0 THEN $6 ELSE due_at END,
+			due_at = CASE WHEN attempts = 0 AND last_error = '' THEN coalesce($8::timestamptz, created_at) ELSE due_at END,
 			status = CASE WHEN $7 THEN 'cancelled' ELSE status END
 			WHERE id = $1 AND status = 'pending'`,
 		noticeStatus: `SELECT status FROM {s}.notices WHERE id = $1`,
@@ -303,13 +306,15 @@ func buildQueries(schema string) *queries {
 		// partial index notices_due (0001), the dead ones by channel
 		// through notices_dead (0013); sent and cancelled notices are in
 		// neither and never read. One row per channel with dead notices,
-		// or one row whose channel is NULL when there are none.
+		// or one row whose channel is NULL when there are none. A zero
+		// due_at (year 1, Go's zero time) is no instant a notice waited
+		// from; as the minimum it would hide every other notice's lag.
 		outboxHealth: `SELECT w.pending, w.claimed, w.due, w.retrying, w.oldest, d.channel, d.n
 			FROM (SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
 					count(*) FILTER (WHERE status = 'claimed') AS claimed,
 					count(*) FILTER (WHERE (status = 'pending' AND not_before <= $1) OR (status = 'claimed' AND lease_until <= $1)) AS due,
 					count(*) FILTER (WHERE last_error <> '') AS retrying,
-					min(due_at) FILTER (WHERE due_at <= $1) AS oldest
+					min(due_at) FILTER (WHERE due_at <= $1 AND due_at <> '0001-01-01 00:00:00+00') AS oldest
 				FROM {s}.notices WHERE status IN ('pending', 'claimed')) w
 			LEFT JOIN (SELECT channel, count(*) AS n FROM {s}.notices WHERE status = 'dead' GROUP BY channel) d ON true`,
 

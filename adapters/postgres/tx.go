@@ -705,8 +705,7 @@ func (t *txn) caseMustExist(ctx context.Context, id coaching.CaseID) error {
 
 // Enqueue implements coaching.Tx.
 func (t *txn) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
-	traceFrom(ctx, &n)
-	if err := checkNotice(&n); err != nil {
+	if err := enqueueable(ctx, &n); err != nil {
 		return false, err
 	}
 	args, err := noticeArgs(&n)
@@ -720,12 +719,19 @@ func (t *txn) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
-// traceFrom gives a notice without a trace context the one ctx carries
-// (coaching.Tx.Enqueue); DueAt is the statement's (not_before).
-func traceFrom(ctx context.Context, n *coaching.Notice) {
+// enqueueable checks a notice to enqueue and sets what the outbox sets
+// (coaching.Tx.Enqueue): DueAt, an empty Channel (only completions record
+// one), and the trace context ctx carries when the notice has none. A
+// Trace coaching.WithTrace would not carry is refused.
+func enqueueable(ctx context.Context, n *coaching.Notice) error {
+	if msg := nameProblem(n.Trace, coaching.MaxTraceBytes); msg != "" {
+		return &coaching.ValidationError{Subject: "notice", Problems: []coaching.FieldProblem{{Field: "trace", Message: msg}}}
+	}
 	if n.Trace == "" {
 		n.Trace = coaching.TraceFrom(ctx)
 	}
+	n.DueAt, n.Channel = dueAt(n.NotBefore, n.CreatedAt), ""
+	return checkNotice(n)
 }
 
 func checkNotice(n *coaching.Notice) error {
@@ -763,8 +769,7 @@ func (t *txn) PutTimer(ctx context.Context, tm coaching.Timer) error {
 // EnqueueLater implements coaching.PipelinedTx: in a transaction the store
 // began itself, the INSERT travels with the next statement or the commit.
 func (t *txn) EnqueueLater(ctx context.Context, n coaching.Notice) error {
-	traceFrom(ctx, &n)
-	if err := checkNotice(&n); err != nil {
+	if err := enqueueable(ctx, &n); err != nil {
 		return err
 	}
 	args, err := noticeArgs(&n)
@@ -943,7 +948,10 @@ func (t *txn) UpdateNotice(ctx context.Context, n coaching.Notice) (bool, error)
 		return false, &coaching.ValidationError{Subject: "notice", Problems: []coaching.FieldProblem{{Message: err.Error()}}}
 	}
 	// args: id, case_id, kind, recipient, subject, body, data, created_at, not_before, ...
-	tag, err := t.db.Exec(ctx, t.s.q.updateNotice, n.ID, args[3], n.Subject, n.Body, args[6], n.NotBefore, n.Status == coaching.NoticeCancelled)
+	// $8, when due_at moves: the new not_before, or NULL (created_at) when
+	// it is zero.
+	tag, err := t.db.Exec(ctx, t.s.q.updateNotice, n.ID, args[3], n.Subject, n.Body, args[6], n.NotBefore, n.Status == coaching.NoticeCancelled,
+		optTime(n.NotBefore))
 	if err != nil {
 		return false, interpretError(err, tg)
 	}

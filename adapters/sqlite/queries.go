@@ -152,10 +152,12 @@ const (
 	qNotice  = `SELECT ` + noticeCols + ` FROM notices WHERE id = ?`
 	qEnqueue = `INSERT INTO notices (` + noticeCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
-	// qUpdateNotice moves due_at with not_before only while the notice has
-	// never been tried (coaching.Tx.UpdateNotice).
+	// qUpdateNotice moves due_at with not_before (?8, or created_at when
+	// ?8 is NULL) only while the notice has never been claimed: attempts
+	// 0 and no last_error, since a refunded or released claim leaves
+	// attempts at 0 and always an error (coaching.Tx.UpdateNotice).
 	qUpdateNotice = `UPDATE notices SET recipient = ?1, subject = ?2, body = ?3, data = ?4, not_before = ?5,
-		due_at = CASE WHEN attempts = 0 THEN ?5 ELSE due_at END,
+		due_at = CASE WHEN attempts = 0 AND last_error = '' THEN coalesce(?8, created_at) ELSE due_at END,
 		status = CASE WHEN ?6 THEN 'cancelled' ELSE status END
 		WHERE id = ?7 AND status = 'pending'`
 	qNoticeState = `SELECT status, attempts, case_id FROM notices WHERE id = ?`
@@ -182,12 +184,14 @@ const (
 	// notices_active (0001), the dead ones by channel through notices_dead
 	// (0013). Sent and cancelled notices are in neither index and never
 	// read. It returns one row per channel with dead notices, or one row
-	// whose channel is NULL when there are none.
+	// whose channel is NULL when there are none. ?2 is the zero time's
+	// micros: a zero due_at is no instant a notice waited from, and as
+	// the minimum it would hide every other notice's lag.
 	qOutboxHealth = `SELECT w.pending, w.claimed, w.due, w.retrying, w.oldest, d.channel, d.n
 		FROM (SELECT coalesce(sum(status = 'pending'), 0) AS pending, coalesce(sum(status = 'claimed'), 0) AS claimed,
 				coalesce(sum(CASE WHEN status = 'pending' THEN not_before <= ?1 ELSE lease_until <= ?1 END), 0) AS due,
 				coalesce(sum(last_error <> ''), 0) AS retrying,
-				min(CASE WHEN due_at <= ?1 THEN due_at END) AS oldest
+				min(CASE WHEN due_at <= ?1 AND due_at <> ?2 THEN due_at END) AS oldest
 			FROM notices INDEXED BY notices_active WHERE status IN ('pending', 'claimed')) AS w
 		LEFT JOIN (SELECT channel, count(*) AS n FROM notices INDEXED BY notices_dead WHERE status = 'dead' GROUP BY channel) AS d ON 1`
 

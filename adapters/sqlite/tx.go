@@ -921,10 +921,14 @@ func (r *reader) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coachin
 }
 
 func (w *writer) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
+	if err := checkTrace(n.Trace); err != nil {
+		return false, err
+	}
 	if n.Status == "" {
 		n.Status = coaching.NoticePending
 	}
-	n.DueAt = n.NotBefore
+	// The outbox sets DueAt and Channel (only completions record one).
+	n.DueAt, n.Channel = dueAt(n.NotBefore, n.CreatedAt), ""
 	if n.Trace == "" {
 		n.Trace = coaching.TraceFrom(ctx)
 	}
@@ -950,8 +954,14 @@ func (w *writer) UpdateNotice(ctx context.Context, n coaching.Notice) (bool, err
 	if err != nil {
 		return false, err
 	}
+	// due_at, when it moves, is the new not_before, or created_at when
+	// that is zero (NULL: the statement's coalesce).
+	var due any
+	if !n.NotBefore.IsZero() {
+		due = micros(n.NotBefore)
+	}
 	c, err := affected(w.exec(ctx, qUpdateNotice, recipient, n.Subject, n.Body, data, micros(n.NotBefore),
-		n.Status == coaching.NoticeCancelled, n.ID))
+		n.Status == coaching.NoticeCancelled, n.ID, due))
 	if err != nil {
 		return false, interpretError(err, rf)
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -30,8 +31,28 @@ func outboxHealthCases() []testCase {
 		},
 		{
 			name: "HealthDueAt",
-			rule: "the outbox sets DueAt = NotBefore at Enqueue (a caller's DueAt is ignored); Tx.UpdateNotice moves DueAt to the new NotBefore while Attempts is 0 and leaves it once the notice was tried; completions never change it",
+			rule: "the outbox sets DueAt = NotBefore at Enqueue (a caller's DueAt is ignored); Tx.UpdateNotice moves DueAt to the new NotBefore while the notice has never been claimed (Attempts 0 and no LastError) and leaves it once the notice was tried; completions never change it",
 			run:  testHealthDueAt,
+		},
+		{
+			name: "HealthZeroNotBefore",
+			rule: "a notice enqueued with a zero NotBefore gets DueAt = its CreatedAt (Tx.UpdateNotice to a zero NotBefore before any claim likewise); OutboxHealth leaves a zero DueAt out of OldestDueAt, so it never hides the other notices' lag",
+			run:  testHealthZeroNotBefore,
+		},
+		{
+			name: "HealthDueAtAfterRefund",
+			rule: "Tx.UpdateNotice keeps DueAt for a notice whose claim was refunded (Attempts back to 0, a LastError): it has waited since its DueAt, and a rewrite with a later NotBefore (a pause's end) must not hide that lag",
+			run:  testHealthDueAtAfterRefund,
+		},
+		{
+			name: "EnqueueTraceChannel",
+			rule: "Tx.Enqueue (and PipelinedTx.EnqueueLater) stores Channel \"\" whatever the caller's (only completions set it), and refuses a Trace longer than coaching.MaxTraceBytes or holding other than printable ASCII with an error matching coaching.ErrInvalid that names the field trace, writing nothing",
+			run:  testEnqueueTraceChannel,
+		},
+		{
+			name: "CompleteChannelInvalid",
+			rule: "CompleteNotice (and each completion of NoticeCompleter.CompleteNotices) refuses a NoticeResult.Channel longer than 64 bytes or holding other than printable ASCII with an error matching coaching.ErrInvalid that names the field channel, and leaves the notice as it is",
+			run:  testCompleteChannelInvalid,
 		},
 		{
 			name: "Refund",
@@ -372,4 +393,181 @@ func testChannel(e *env) {
 	require.Equal(e, []error{nil, nil}, errs)
 	assert.Equal(e, "email", e.mustNotice("n-3").Channel, "CompleteNotices records each completion's channel")
 	assert.Equal(e, "webhook", e.mustNotice("n-4").Channel, "CompleteNotices records each completion's channel")
+}
+
+// requireInvalidField requires err to match coaching.ErrInvalid and to be a
+// *coaching.ValidationError naming field.
+func requireInvalidField(e *env, err error, field, what string) {
+	e.Helper()
+	require.Error(e, err, "%s: want an error matching coaching.ErrInvalid, got nil", what)
+	require.ErrorIs(e, err, coaching.ErrInvalid, "%s", what)
+	var ve *coaching.ValidationError
+	require.ErrorAs(e, err, &ve, "%s: want a *coaching.ValidationError", what)
+	var fields []string
+	for _, p := range ve.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.Contains(e, fields, field, "%s: the problems name the field", what)
+}
+
+func testHealthZeroNotBefore(e *env) {
+	e.seed("c-1")
+	late := notice("n-late", "c-1", "k", at(hour))
+	now := notice("n-now", "c-1", "k", time.Time{})
+	now.CreatedAt = at(2 * hour)
+	e.enqueue(late, now)
+	assert.Equal(e, atUTC(2*hour), NormalizeTime(e.mustNotice("n-now").DueAt), "a zero NotBefore: DueAt = CreatedAt")
+
+	moved := notice("n-moved", "c-1", "k", at(5*hour))
+	moved.CreatedAt = at(90 * time.Minute)
+	e.enqueue(moved)
+	update := moved
+	update.NotBefore = time.Time{}
+	e.update(func(tx coaching.Tx) error {
+		ok, err := tx.UpdateNotice(e.ctx, update)
+		require.True(e, ok, "UpdateNotice of a pending notice")
+		return err
+	})
+	assert.Equal(e, atUTC(90*time.Minute), NormalizeTime(e.mustNotice("n-moved").DueAt),
+		"UpdateNotice to a zero NotBefore before any claim: DueAt = CreatedAt")
+
+	in, ok := e.store.(coaching.OutboxInspector)
+	if !ok {
+		return
+	}
+	// A notice without NotBefore or CreatedAt (a host's) has a zero DueAt;
+	// it must not be the oldest.
+	bare := notice("n-bare", "c-1", "k", time.Time{})
+	bare.CreatedAt = time.Time{}
+	e.enqueue(bare)
+	assert.True(e, e.mustNotice("n-bare").DueAt.IsZero(), "no NotBefore and no CreatedAt: DueAt is zero")
+	h := e.health(in, at(3*hour))
+	assert.Equal(e, healthCounts{Pending: 4, Due: 4, OldestDueAt: atUTC(hour), Dead: map[string]int{}}, countsOf(h),
+		"a zero DueAt is left out of OldestDueAt")
+	assert.Equal(e, 2*hour, h.Lag())
+}
+
+func testHealthDueAtAfterRefund(e *env) {
+	e.seed("c-1")
+	e.enqueue(notice("n-1", "c-1", "k", at(hour)), notice("n-2", "c-1", "k", at(hour)))
+	// n-1 is claimed and released unsent (its channel paused until 3h):
+	// Attempts is back to 0, its error says why.
+	require.Equal(e, []string{"n-1"}, noticeIDs(e.claim(at(hour), 1, lease)))
+	pauseEnd := at(3 * hour)
+	e.complete("n-1", 1, coaching.NoticeResult{Status: coaching.NoticePending, At: at(hour), RetryAt: pauseEnd,
+		Error: "channel paused", Refund: true})
+	require.Equal(e, 0, e.mustNotice("n-1").Attempts)
+
+	update := func(id string, notBefore time.Time) {
+		e.Helper()
+		u := notice(id, "c-1", "k", notBefore)
+		e.update(func(tx coaching.Tx) error {
+			ok, err := tx.UpdateNotice(e.ctx, u)
+			require.True(e, ok, "UpdateNotice of pending %s", id)
+			return err
+		})
+	}
+	// The rewrite keeps the NotBefore the refund gave (the pause's end).
+	update("n-1", pauseEnd)
+	got := e.mustNotice("n-1")
+	assert.Equal(e, NormalizeTime(pauseEnd), NormalizeTime(got.NotBefore))
+	assert.Equal(e, atUTC(hour), NormalizeTime(got.DueAt), "UpdateNotice after a refunded claim keeps DueAt")
+	// n-2 was never claimed: its DueAt moves.
+	update("n-2", at(2*hour))
+	assert.Equal(e, atUTC(2*hour), NormalizeTime(e.mustNotice("n-2").DueAt), "UpdateNotice of a never-claimed notice moves DueAt")
+
+	in, ok := e.store.(coaching.OutboxInspector)
+	if !ok {
+		return
+	}
+	h := e.health(in, at(4*hour))
+	assert.Equal(e, atUTC(hour), NormalizeTime(h.OldestDueAt), "the refunded notice has waited since 1h")
+	assert.Equal(e, 3*hour, h.Lag())
+}
+
+func testEnqueueTraceChannel(e *env) {
+	e.seed("c-1")
+	withChannel := notice("n-1", "c-1", "k", at(0))
+	withChannel.Channel = "email"
+	e.enqueue(withChannel)
+	assert.Empty(e, e.mustNotice("n-1").Channel, "Enqueue ignores the caller's Channel")
+
+	long := notice("n-long", "c-1", "k", at(0))
+	long.Trace = strings.Repeat("a", coaching.MaxTraceBytes+1)
+	control := notice("n-control", "c-1", "k", at(0))
+	control.Trace = traceA + "\n"
+	nonASCII := notice("n-utf8", "c-1", "k", at(0))
+	nonASCII.Trace = "00-é"
+	max := notice("n-max", "c-1", "k", at(0))
+	max.Trace = strings.Repeat("a", coaching.MaxTraceBytes)
+	bad := []coaching.Notice{long, control, nonASCII}
+
+	var pipelined bool
+	for _, later := range []bool{false, true} {
+		err := e.store.Update(e.ctx, func(tx coaching.Tx) error {
+			pt, ok := tx.(coaching.PipelinedTx)
+			if later && !ok {
+				return nil
+			}
+			pipelined = pipelined || later
+			for _, n := range bad {
+				var err error
+				what := "Enqueue of " + n.ID
+				if later {
+					err, what = pt.EnqueueLater(e.ctx, n), "EnqueueLater of "+n.ID
+				} else {
+					_, err = tx.Enqueue(e.ctx, n)
+				}
+				requireInvalidField(e, err, "trace", what)
+			}
+			// The transaction goes on and commits: nothing of the refused
+			// notices was written.
+			return nil
+		})
+		require.NoError(e, err)
+		for _, n := range bad {
+			_, err := e.store.Notice(e.ctx, n.ID)
+			requireNotFound(e, err, "notice", n.ID, "a refused notice is not in the outbox")
+		}
+	}
+	e.enqueue(max)
+	assert.Equal(e, max.Trace, e.mustNotice("n-max").Trace, "a Trace of exactly coaching.MaxTraceBytes is kept")
+	if pipelined {
+		laterChannel := notice("n-2", "c-1", "k", at(0))
+		laterChannel.Channel = "sms"
+		e.update(func(tx coaching.Tx) error { return tx.(coaching.PipelinedTx).EnqueueLater(e.ctx, laterChannel) })
+		assert.Empty(e, e.mustNotice("n-2").Channel, "EnqueueLater ignores the caller's Channel")
+	}
+}
+
+func testCompleteChannelInvalid(e *env) {
+	e.seed("c-1")
+	e.enqueue(notice("n-1", "c-1", "k", at(0)), notice("n-2", "c-1", "k", at(0)))
+	t1 := at(hour)
+	require.Len(e, e.claim(t1, 10, lease), 2)
+	before := e.mustNotice("n-1")
+	for what, channel := range map[string]string{
+		"65 bytes":         strings.Repeat("c", 65),
+		"a control byte":   "e\tmail",
+		"a non-ASCII rune": "sähköposti",
+	} {
+		err := e.store.CompleteNotice(e.ctx, "n-1", 1, coaching.NoticeResult{Status: coaching.NoticeSent, At: t1, Channel: channel})
+		requireInvalidField(e, err, "channel", "CompleteNotice with a Channel of "+what)
+		assert.Equal(e, NormalizeNotice(before), NormalizeNotice(e.mustNotice("n-1")), "a refused completion changes nothing")
+	}
+	if bc, ok := e.store.(coaching.NoticeCompleter); ok {
+		errs, err := bc.CompleteNotices(e.ctx, []coaching.NoticeCompletion{
+			{ID: "n-1", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticeDead, At: t1, Error: "550", Channel: "bad\x00"}},
+			{ID: "n-2", Attempt: 1, Result: coaching.NoticeResult{Status: coaching.NoticeSent, At: t1, Channel: "email"}},
+		})
+		require.NoError(e, err)
+		require.Len(e, errs, 2)
+		requireInvalidField(e, errs[0], "channel", "CompleteNotices with a bad Channel")
+		assert.NoError(e, errs[1], "the batch's other completion is recorded")
+		assert.Equal(e, NormalizeNotice(before), NormalizeNotice(e.mustNotice("n-1")), "a refused completion changes nothing")
+		assert.Equal(e, coaching.NoticeSent, e.mustNotice("n-2").Status)
+	}
+	name := strings.Repeat("c", 64)
+	e.complete("n-1", 1, coaching.NoticeResult{Status: coaching.NoticeSent, At: t1, Channel: name})
+	assert.Equal(e, name, e.mustNotice("n-1").Channel, "a Channel of 64 printable ASCII bytes is recorded")
 }
