@@ -123,3 +123,41 @@ func TestOutboxHealthPlan(t *testing.T) {
 	assert.Equal(t, coaching.OutboxHealth{At: base.Add(time.Hour), Pending: 2, Claimed: 1, Due: 3, OldestDueAt: base,
 		Dead: map[string]int{"email": 1, "": 1}}, h)
 }
+
+// A build from before 0013 enqueueing against the migrated schema during a
+// rolling upgrade (LegacyWrites: its INSERT names no due_at, channel or
+// trace): the enqueue succeeds, due_at is not_before, or created_at when
+// not_before is the zero time, and due_at stays NOT NULL.
+func TestLegacyEnqueueAfterMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := sharedPool(t)
+	store := newStoreOn(t, pool)
+	requireLatest(t, store)
+	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	postgres.LegacyWrites(store, true)
+	err := store.Update(ctx, func(tx coaching.Tx) error {
+		for _, n := range []coaching.Notice{
+			{ID: "n-1", CaseID: "c-1", Kind: "k", CreatedAt: base.Add(-time.Hour), NotBefore: base, Status: coaching.NoticePending},
+			{ID: "n-zero", CaseID: "c-1", Kind: "k", CreatedAt: base.Add(30 * time.Minute), Status: coaching.NoticePending},
+		} {
+			if _, err := tx.Enqueue(ctx, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	postgres.LegacyWrites(store, false)
+	require.NoError(t, err, "the previous build's enqueue")
+	for id, due := range map[string]time.Time{"n-1": base, "n-zero": base.Add(30 * time.Minute)} {
+		n, err := store.Notice(ctx, id)
+		require.NoError(t, err, id)
+		assert.True(t, n.DueAt.Equal(due), "%s: DueAt = %s, got %s", id, due, n.DueAt)
+	}
+	var nullable string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT is_nullable FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'notices' AND column_name = 'due_at'`, store.Schema()).Scan(&nullable))
+	assert.Equal(t, "NO", nullable, "due_at stays NOT NULL")
+	h, err := store.OutboxHealth(ctx, base.Add(time.Hour))
+	require.NoError(t, err)
+	assert.True(t, h.OldestDueAt.Equal(base), "OldestDueAt, got %s", h.OldestDueAt)
+}
