@@ -30,10 +30,25 @@
 // input) are answers, not errors, and only show in the outcome attribute.
 //
 // A call's trace context is put in its context with [coaching.WithTrace]
-// in the W3C form (traceparent, then ";" and the tracestate when there is
-// one), so the notices it enqueues carry it; the send span of such a
-// notice is a child of that trace, with a link to the dispatch round that
-// sent it.
+// as a W3C traceparent (00-trace id-span id-flags, hex), so the notices
+// it enqueues carry it; the send span of such a notice is a child of that
+// trace, with a link to the dispatch round that sent it. The tracestate
+// is never stored with a notice: it is free text of whoever started the
+// trace, and stays in the process's span context.
+//
+// # Incoming traces
+//
+// [Observer.Handler] does not, by default, continue the trace context an
+// HTTP request carries: the request's span is a new root, sampled by the
+// host's sampler, with a link to the incoming span context (its
+// tracestate dropped). A caller of a public API is anonymous until signed
+// on, and continuing its trace would let it choose the trace ids the
+// notices are stored with (and the API returns), force its requests to
+// be sampled, and put its tracestate into the process. OpenTelemetry's
+// usual practice, continuing the incoming trace, is
+// [Options.TrustIncomingTrace]: for a listener only trusted callers
+// reach, such as a service behind a proxy that sets or drops the trace
+// headers.
 //
 // # Metrics
 //
@@ -49,7 +64,9 @@
 // outcome=conflict). Gauges, read at each collection when
 // [Options.Outbox] is set: valmennus.outbox.depth (status=pending|claimed),
 // valmennus.outbox.due, valmennus.outbox.retrying, valmennus.outbox.lag
-// (seconds) and valmennus.outbox.dead (channel); and, for the
+// (seconds) and valmennus.outbox.dead (channel) — one read of the outbox
+// serves the collections of [Options.OutboxMinInterval] (5 seconds), so
+// that frequent scrapes do not query the store each time; and, for the
 // dispatchers given to [Observer.WatchChannel], valmennus.channel.paused
 // (channel; 1 while paused, else 0).
 //

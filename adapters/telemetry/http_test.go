@@ -14,17 +14,18 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/adapters/telemetry"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
-// An HTTP request carrying a trace context fires an event whose notice is
+// Under TrustIncomingTrace, an HTTP request carrying a trace context fires an event whose notice is
 // stored with the request's trace; the dispatcher's send of that notice,
 // later and under a dispatch span of its own, joins the request's trace as
 // the fire span's child, and records the send's outcome. The server span
 // is named after the method only, never the path (which holds the case's
 // id).
 func TestHTTPToFireToSend(t *testing.T) {
-	r := newRig(t, nil)
+	r := newRig(t, &telemetry.Options{TrustIncomingTrace: true})
 	e := env(t, r)
 	counsellor := coaching.Actor{ID: "counsellor-1", Name: "Test Counsellor", Roles: []coaching.Role{coaching.RoleStudyCounsellor}}
 	p := ct.Participant()
@@ -118,5 +119,78 @@ func TestHTTPToFireToSend(t *testing.T) {
 		k, _ := attr(s.Attributes, "kind")
 		assert.Equal(t, stored[0].Kind, k)
 	}
+}
 
+// incoming is a caller's trace context: sampled, with a tracestate of the
+// caller's free text.
+func incoming(t *testing.T) trace.SpanContext {
+	t.Helper()
+	ts, err := trace.ParseTraceState("vendor=eetu.testinen")
+	require.NoError(t, err)
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{0xab, 1}, SpanID: trace.SpanID{0xcd, 2},
+		TraceFlags: trace.FlagsSampled, TraceState: ts, Remote: true})
+}
+
+// serveTraced serves one request carrying in's traceparent and tracestate
+// through obs's middleware and returns the context the handler saw.
+func serveTraced(t *testing.T, r *rig, in trace.SpanContext) context.Context {
+	t.Helper()
+	var seen context.Context
+	h := r.obs.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { seen = req.Context() }))
+	req := httptest.NewRequest(http.MethodPost, "/cases/case-1/events/admit", nil)
+	propagation.TraceContext{}.Inject(trace.ContextWithRemoteSpanContext(context.Background(), in), propagation.HeaderCarrier(req.Header))
+	require.NotEmpty(t, req.Header.Get("tracestate"))
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	require.NotNil(t, seen)
+	return seen
+}
+
+// By default the middleware does not continue a caller's trace: the
+// request's span is a new root linked to the incoming span context
+// (without its tracestate), and the propagation form notices are stored
+// with is the new span's traceparent.
+func TestHTTPIncomingTraceUntrusted(t *testing.T) {
+	r := newRig(t, nil)
+	in := incoming(t)
+	ctx := serveTraced(t, r, in)
+	spans := byName(r.spans.GetSpans(), "HTTP POST")
+	require.Len(t, spans, 1)
+	s := spans[0]
+	assert.NotEqual(t, in.TraceID(), s.SpanContext.TraceID(), "a new trace")
+	assert.False(t, s.Parent.IsValid(), "a root")
+	assert.Empty(t, s.SpanContext.TraceState().String(), "the caller's tracestate is not carried on")
+	require.Len(t, s.Links, 1)
+	assert.Equal(t, in.TraceID(), s.Links[0].SpanContext.TraceID())
+	assert.Equal(t, in.SpanID(), s.Links[0].SpanContext.SpanID())
+	assert.Empty(t, s.Links[0].SpanContext.TraceState().String(), "the link drops the caller's tracestate")
+	assert.Equal(t, "00-"+s.SpanContext.TraceID().String()+"-"+s.SpanContext.SpanID().String()+"-01", coaching.TraceFrom(ctx))
+
+	// No incoming context: a root without links.
+	r.spans.Reset()
+	h := r.obs.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	spans = byName(r.spans.GetSpans(), "HTTP GET")
+	require.Len(t, spans, 1)
+	assert.False(t, spans[0].Parent.IsValid())
+	assert.Empty(t, spans[0].Links)
+}
+
+// With TrustIncomingTrace the middleware continues the caller's trace,
+// tracestate included in the process's span context, but the propagation
+// form notices are stored with is the traceparent only: the tracestate is
+// the caller's free text.
+func TestHTTPIncomingTraceTrusted(t *testing.T) {
+	r := newRig(t, &telemetry.Options{TrustIncomingTrace: true})
+	in := incoming(t)
+	ctx := serveTraced(t, r, in)
+	spans := byName(r.spans.GetSpans(), "HTTP POST")
+	require.Len(t, spans, 1)
+	s := spans[0]
+	assert.Equal(t, in.TraceID(), s.SpanContext.TraceID())
+	assert.Equal(t, in.SpanID(), s.Parent.SpanID())
+	assert.Empty(t, s.Links)
+	assert.Equal(t, "vendor=eetu.testinen", trace.SpanContextFromContext(ctx).TraceState().String(), "in the process's context")
+	form := coaching.TraceFrom(ctx)
+	assert.Equal(t, "00-"+in.TraceID().String()+"-"+s.SpanContext.SpanID().String()+"-01", form)
+	assert.NotContains(t, form, "eetu")
 }

@@ -3,6 +3,8 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -62,9 +64,7 @@ func (obs *Observer) registerGauges(meter metric.Meter, o Options) error {
 		if o.Outbox == nil {
 			return nil
 		}
-		ctx, cancel := context.WithTimeout(ctx, o.OutboxTimeout)
-		defer cancel()
-		h, err := o.Outbox.OutboxHealth(ctx, o.Clock.Now())
+		h, err := obs.outbox.read(ctx, o)
 		if err != nil {
 			// The SDK hands the error to the global error handler; the
 			// outbox gauges are left out of this collection.
@@ -117,4 +117,33 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// outboxCache keeps the last successful read of the outbox for
+// [Options.OutboxMinInterval].
+type outboxCache struct {
+	mu sync.Mutex // held across a read: concurrent collections share it
+	at time.Time  // when h was read (Clock); zero when nothing is kept
+	h  coaching.OutboxHealth
+}
+
+// read returns the outbox's health, read from o.Outbox unless the last
+// read is younger than o.OutboxMinInterval. A clock that went back since
+// the last read makes a new one.
+func (c *outboxCache) read(ctx context.Context, o Options) (coaching.OutboxHealth, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := o.Clock.Now()
+	if o.OutboxMinInterval > 0 && !c.at.IsZero() && !now.Before(c.at) && now.Sub(c.at) < o.OutboxMinInterval {
+		return c.h, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.OutboxTimeout)
+	defer cancel()
+	h, err := o.Outbox.OutboxHealth(ctx, now)
+	if err != nil {
+		c.at = time.Time{}
+		return coaching.OutboxHealth{}, err
+	}
+	c.at, c.h = now, h
+	return h, nil
 }

@@ -18,17 +18,19 @@ import (
 )
 
 // fakeInspector answers a fixed health, remembering the instant it was
-// asked for and whether its context had a deadline; block makes it wait
-// for its context to end.
+// asked for, how often, and whether its context had a deadline; block
+// makes it wait for its context to end.
 type fakeInspector struct {
 	h        coaching.OutboxHealth
 	err      error
 	block    bool
 	asked    atomic.Int64 // unix seconds of the latest now
+	calls    atomic.Int64
 	deadline atomic.Bool
 }
 
 func (f *fakeInspector) OutboxHealth(ctx context.Context, now time.Time) (coaching.OutboxHealth, error) {
+	f.calls.Add(1)
 	f.asked.Store(now.Unix())
 	_, ok := ctx.Deadline()
 	f.deadline.Store(ok)
@@ -76,6 +78,56 @@ func TestOutboxGauges(t *testing.T) {
 	assert.Equal(t, now.Add(time.Minute).Unix(), f.asked.Load())
 	assert.Zero(t, count(t, rm, "valmennus.outbox.depth", nil))
 	assert.Zero(t, floatGauge(t, rm, "valmennus.outbox.lag"))
+}
+
+// A collection within OutboxMinInterval (default 5 seconds on the
+// observer's clock) of the last read of the outbox reports that read
+// again instead of asking the store; the first one after it asks. A
+// failed read is not reused, and a negative interval reads every time.
+func TestOutboxGaugesCached(t *testing.T) {
+	now := ct.DefaultStart
+	clock := ct.NewClock(now)
+	f := &fakeInspector{h: coaching.OutboxHealth{Pending: 3}}
+	r := newRig(t, &telemetry.Options{Outbox: f, Clock: clock})
+	assert.EqualValues(t, 3, count(t, r.collect(t), "valmennus.outbox.depth", map[string]string{"status": "pending"}))
+	require.EqualValues(t, 1, f.calls.Load())
+
+	f.h = coaching.OutboxHealth{Pending: 1}
+	clock.Advance(telemetry.DefaultOutboxMinInterval - time.Millisecond)
+	for range 10 {
+		assert.EqualValues(t, 3, count(t, r.collect(t), "valmennus.outbox.depth", map[string]string{"status": "pending"}), "the read reused")
+	}
+	assert.EqualValues(t, 1, f.calls.Load(), "a scrape flood within the interval asks the store once")
+
+	clock.Advance(time.Millisecond)
+	assert.EqualValues(t, 1, count(t, r.collect(t), "valmennus.outbox.depth", map[string]string{"status": "pending"}))
+	assert.EqualValues(t, 2, f.calls.Load(), "asked again once the interval is over")
+	assert.Equal(t, clock.Now().Unix(), f.asked.Load())
+
+	// A failure is not kept: the next collection asks again.
+	f.err = errors.New("database is down")
+	clock.Advance(telemetry.DefaultOutboxMinInterval)
+	var rm metricdata.ResourceMetrics
+	require.Error(t, r.reader.Collect(context.Background(), &rm))
+	f.err = nil
+	r.collect(t)
+	assert.EqualValues(t, 4, f.calls.Load())
+
+	// An explicit interval; and a negative one, no reuse at all.
+	f2 := &fakeInspector{}
+	r2 := newRig(t, &telemetry.Options{Outbox: f2, Clock: clock, OutboxMinInterval: time.Minute})
+	r2.collect(t)
+	clock.Advance(59 * time.Second)
+	r2.collect(t)
+	assert.EqualValues(t, 1, f2.calls.Load())
+	clock.Advance(time.Second)
+	r2.collect(t)
+	assert.EqualValues(t, 2, f2.calls.Load())
+	f3 := &fakeInspector{}
+	r3 := newRig(t, &telemetry.Options{Outbox: f3, Clock: clock, OutboxMinInterval: -1})
+	r3.collect(t)
+	r3.collect(t)
+	assert.EqualValues(t, 2, f3.calls.Load())
 }
 
 // A slow outbox is abandoned at OutboxTimeout, a failing one reported: the
@@ -155,7 +207,9 @@ func TestChannelPausedGauge(t *testing.T) {
 func TestOutboxGaugesMemoryStore(t *testing.T) {
 	r := newRig(t, nil)
 	e := env(t, r)
-	g := newRig(t, &telemetry.Options{Outbox: e.Store, Clock: e.Clock})
+	// Read at every collection: the clock does not always move between
+	// them here.
+	g := newRig(t, &telemetry.Options{Outbox: e.Store, Clock: e.Clock, OutboxMinInterval: -1})
 	c := e.Enrol(t, coaching.ModelVALO, ct.Participant())
 	_, err := e.Engine.Fire(context.Background(), ct.Coach, c.ID, coaching.ValoAdmit, &coaching.FireOptions{Payload: allMet()})
 	require.NoError(t, err)

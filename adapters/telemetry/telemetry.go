@@ -24,6 +24,9 @@ const ScopeName = "github.com/valmennus/valmennus/adapters/telemetry"
 // DefaultOutboxTimeout is the default of [Options.OutboxTimeout].
 const DefaultOutboxTimeout = 2 * time.Second
 
+// DefaultOutboxMinInterval is the default of [Options.OutboxMinInterval].
+const DefaultOutboxMinInterval = 5 * time.Second
+
 // Options configure [New]. A nil *Options is all defaults.
 type Options struct {
 	// MeterProvider records the metrics. Defaults to
@@ -32,14 +35,23 @@ type Options struct {
 	// TracerProvider records the spans. Defaults to
 	// otel.GetTracerProvider() (a no-op until the host sets a global one).
 	TracerProvider trace.TracerProvider
-	// Propagator writes a call's trace context into the propagation form
-	// notices carry ([coaching.WithTrace]) and reads it back for their
-	// sends, and extracts an incoming HTTP request's trace context in
-	// [Observer.Handler]. It must handle the W3C traceparent and
-	// tracestate keys (a composite that includes
-	// propagation.TraceContext does): notices keep only those. Defaults
-	// to propagation.TraceContext{}.
+	// Propagator extracts an incoming HTTP request's trace context in
+	// [Observer.Handler]. Defaults to propagation.TraceContext{}. The
+	// propagation form notices carry ([coaching.WithTrace]) is always a
+	// W3C traceparent, whatever the propagator: see [Observer.Begin].
 	Propagator propagation.TextMapPropagator
+	// TrustIncomingTrace makes [Observer.Handler] continue the trace an
+	// incoming request carries, as OpenTelemetry does by default: the
+	// request's span is the child of the caller's, and the caller's
+	// sampled flag and tracestate apply. Set it only when every caller
+	// is trusted: a service behind a proxy that drops or sets the trace
+	// headers, or an internal listener. By default (false) the request's
+	// span starts a new trace (a new root, sampled by the host's own
+	// sampler) with a link to the incoming span context, its tracestate
+	// dropped, so that an anonymous caller can neither choose the trace
+	// ids the notices are stored with nor force spans to be sampled, and
+	// its free text reaches no exporter.
+	TrustIncomingTrace bool
 	// Outbox, when set, is read at each metric collection for the outbox
 	// gauges (valmennus.outbox.*). Optional: without it there are no
 	// outbox gauges. Pass the store (the memory, sqlite and postgres
@@ -49,6 +61,14 @@ type Options struct {
 	// cannot stall a collection (the gauges are then left out of that
 	// collection). Defaults to [DefaultOutboxTimeout], 2 seconds.
 	OutboxTimeout time.Duration
+	// OutboxMinInterval is how long a read of Outbox is reused: the
+	// collections within it report the outbox gauges read at its start
+	// (a few seconds stale) instead of reading the store again, so that
+	// a flood of scrapes cannot become a flood of database queries.
+	// Measured on Clock. Defaults to [DefaultOutboxMinInterval], 5
+	// seconds (0 means the default); a negative value reads the store at
+	// every collection. A failed read is not reused.
+	OutboxMinInterval time.Duration
 	// MinStoreTxSpan is the shortest store transaction that gets a span
 	// of its own: one that took less is only recorded in the
 	// valmennus.store.tx.duration histogram. A host on a fast store (the
@@ -70,7 +90,9 @@ type Options struct {
 type Observer struct {
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
+	trustIn  bool
 	minTxDur time.Duration
+	outbox   outboxCache
 
 	transitions, rejections, denials, notices, cycles, cycleItems metric.Int64ObservableCounter
 	transitionDur, latency, cycleDur, txDur                       metric.Float64Histogram
@@ -129,9 +151,13 @@ func New(opts *Options) (*Observer, error) {
 	if o.Clock == nil {
 		o.Clock = coaching.SystemClock{}
 	}
+	if o.OutboxMinInterval == 0 {
+		o.OutboxMinInterval = DefaultOutboxMinInterval
+	}
 	obs := &Observer{
 		tracer:   o.TracerProvider.Tracer(ScopeName),
 		prop:     o.Propagator,
+		trustIn:  o.TrustIncomingTrace,
 		minTxDur: o.MinStoreTxSpan,
 	}
 	meter := o.MeterProvider.Meter(ScopeName)
@@ -351,7 +377,8 @@ func buildCall(c coaching.Call) *callLabels {
 // Begin starts the call's span, a child of the span in ctx (for a send,
 // of the trace the notice was enqueued under, linked to the dispatch
 // round's span in ctx), and puts the span and its propagation form
-// ([coaching.WithTrace]) in the returned context.
+// ([coaching.WithTrace]: its W3C traceparent only, never a tracestate,
+// which is free text) in the returned context.
 func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Context {
 	key := call
 	key.Trace = "" // the trace is per notice: not a label
@@ -359,7 +386,7 @@ func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Contex
 	start := l.start
 	parent := ctx
 	if call.Name == coaching.CallSend {
-		if sc := parseTrace(call.Trace, o.prop); sc.IsValid() {
+		if sc := parseTrace(call.Trace); sc.IsValid() {
 			if round := trace.SpanContextFromContext(ctx); round.IsValid() {
 				start = append(start[:len(start):len(start)], trace.WithLinks(trace.Link{SpanContext: round}))
 			}
@@ -367,7 +394,7 @@ func (o *Observer) Begin(ctx context.Context, call coaching.Call) context.Contex
 		}
 	}
 	ctx, _ = o.tracer.Start(parent, l.name, start...)
-	if t := formatTrace(ctx, o.prop); t != "" {
+	if t := formatTrace(ctx); t != "" {
 		ctx = coaching.WithTrace(ctx, t)
 	}
 	return ctx

@@ -8,62 +8,61 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// The keys of the W3C Trace Context headers, the only ones the
-// propagation form of a notice's trace keeps.
-const (
-	traceparentKey = "traceparent"
-	tracestateKey  = "tracestate"
-)
+// traceparentKey is the W3C Trace Context header a notice's trace is
+// read back through.
+const traceparentKey = "traceparent"
 
-// traceCarrier is a [propagation.TextMapCarrier] holding only the W3C
-// trace context: what [coaching.WithTrace] carries.
-type traceCarrier struct {
-	parent, state string
-}
+// parentCarrier is a [propagation.TextMapCarrier] holding only a W3C
+// traceparent.
+type parentCarrier string
 
-func (c *traceCarrier) Get(key string) string {
-	switch key {
-	case traceparentKey:
-		return c.parent
-	case tracestateKey:
-		return c.state
+func (c *parentCarrier) Get(key string) string {
+	if key == traceparentKey {
+		return string(*c)
 	}
 	return ""
 }
 
-func (c *traceCarrier) Set(key, value string) {
-	switch key {
-	case traceparentKey:
-		c.parent = value
-	case tracestateKey:
-		c.state = value
+func (c *parentCarrier) Set(key, value string) {
+	if key == traceparentKey {
+		*c = parentCarrier(value)
 	}
 }
 
-func (c *traceCarrier) Keys() []string { return []string{traceparentKey, tracestateKey} }
+func (c *parentCarrier) Keys() []string { return []string{traceparentKey} }
 
 // formatTrace returns the propagation form of the span context in ctx
-// ("" when it has none): the traceparent the propagator injects,
-// followed by ";" and the tracestate when there is one.
-func formatTrace(ctx context.Context, p propagation.TextMapPropagator) string {
-	var c traceCarrier
-	p.Inject(ctx, &c)
-	if c.parent == "" {
+// ("" when it has none valid): its W3C traceparent, version 00, built
+// here from the span context's ids and flags, so that it is always
+// "00-<32 hex>-<16 hex>-<2 hex>" whatever the propagator. The tracestate
+// is left out: it is text whoever started the trace chose (a caller of
+// the API, when its trace is continued), and the propagation form is
+// stored with the notices and returned by the API. It stays in the
+// in-process span context.
+func formatTrace(ctx context.Context) string {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
 		return ""
 	}
-	if c.state == "" {
-		return c.parent
-	}
-	return c.parent + ";" + c.state
+	var b strings.Builder
+	b.Grow(55)
+	b.WriteString("00-")
+	b.WriteString(sc.TraceID().String())
+	b.WriteByte('-')
+	b.WriteString(sc.SpanID().String())
+	b.WriteByte('-')
+	b.WriteString((sc.TraceFlags() & trace.FlagsSampled).String())
+	return b.String()
 }
 
-// parseTrace returns the span context of a propagation form
-// [formatTrace] made; an invalid one when s is empty or malformed.
-func parseTrace(s string, p propagation.TextMapPropagator) trace.SpanContext {
+// parseTrace returns the span context of a propagation form: a W3C
+// traceparent, anything after a ";" ignored (the tracestate older
+// versions stored with it). It is invalid when s is empty or malformed.
+func parseTrace(s string) trace.SpanContext {
 	if s == "" {
 		return trace.SpanContext{}
 	}
-	var c traceCarrier
-	c.parent, c.state, _ = strings.Cut(s, ";")
-	return trace.SpanContextFromContext(p.Extract(context.Background(), &c))
+	parent, _, _ := strings.Cut(s, ";")
+	c := parentCarrier(parent)
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), &c))
 }
