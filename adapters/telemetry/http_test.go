@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/adapters/telemetry"
+	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
 
