@@ -29,6 +29,7 @@ func TestRunReadiness(t *testing.T) {
 		assert.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-ready-max-lag", lag}, io.Discard, nil), lag)
 	}
 	assert.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:notaport"}, io.Discard, nil))
+	assert.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-metrics-addr", ""}, io.Discard, nil))
 }
 
 // plainSMTP is an SMTP server that offers no STARTTLS: it greets, answers

@@ -17,12 +17,28 @@
 // delivered, and the e-mail channel is not paused after a misconfigured
 // send (refused credentials, a certificate that does not verify).
 //
+// A failed send is retried with a backoff capped at a third of
+// -ready-max-lag (at most an hour, at least a second), so that once the
+// mail server is back a late notice goes out, and /readyz passes again,
+// well within -ready-max-lag; a notice gets as many more tries as keep
+// it retrying about as long as the dispatcher's defaults (10 tries, some
+// hour and a half of waits on average) before it is marked dead.
+//
 // GET /metrics serves the Prometheus metrics of adapters/telemetry (the
-// engine's, the dispatcher's and the outbox's) without sign-on: on the
-// -metrics-addr listener when given, which a host keeps internal, else
-// beside the API. With OTEL_EXPORTER_OTLP_ENDPOINT (or
-// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) in the environment the spans of the
-// requests, transitions and sends are exported over OTLP/HTTP.
+// engine's, the dispatcher's and the outbox's) without sign-on, on the
+// -metrics-addr listener: by default 127.0.0.1:9464, loopback only. A
+// host that scrapes from elsewhere gives an internal address; serving
+// the metrics beside the API, on -addr, takes the explicit
+// -metrics-addr api (then the proxy in front must not pass /metrics on),
+// and -metrics-addr off serves none. The outbox's gauges read the store
+// at most once every 5 seconds, however often it is scraped.
+//
+// The API's requests run in spans that start new traces, linked to the
+// trace context a caller sends, which is not continued: callers are
+// anonymous until signed on. -trust-incoming-trace continues it, for a
+// server only a trusted proxy reaches. With OTEL_EXPORTER_OTLP_ENDPOINT
+// (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) in the environment the spans of
+// the requests, transitions and sends are exported over OTLP/HTTP.
 //
 // With -smtp the notices are mailed. The server must offer STARTTLS: the
 // command refuses to start when it answers without it, unless
@@ -88,6 +104,9 @@ type testHooks struct {
 	// metricsListening, when not nil, receives the address of the
 	// -metrics-addr listener.
 	metricsListening chan<- string
+	// outboxMinInterval replaces telemetry's OutboxMinInterval when not
+	// zero (negative: read the outbox at every scrape).
+	outboxMinInterval time.Duration
 }
 
 // runWith is run, with the tests' hooks when hooks is not nil.
@@ -113,7 +132,9 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	smtpInsecure := fs.Bool("smtp-insecure", false, "allow an SMTP server without STARTTLS (plaintext; a relay on a trusted network or a test server); credentials are never sent without TLS")
 	maxConns := fs.Int("max-connections", 1024, "most client connections open at once (more wait to be accepted); 0 for no limit")
 	readyMaxLag := fs.Duration("ready-max-lag", httpapi.DefaultOutboxMaxLag, "/readyz fails while a due notice has waited longer than this to be delivered")
-	metricsAddr := fs.String("metrics-addr", "", "serve GET /metrics on this separate listen address (an internal one) instead of on -addr")
+	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "serve GET /metrics, without sign-on, on this listen address (keep it internal); "+
+		metricsOnAPI+" to serve it on -addr beside the API (the proxy in front must not pass /metrics on), "+metricsOff+" for none")
+	trustTrace := fs.Bool("trust-incoming-trace", false, "continue the trace context (traceparent, tracestate) requests carry: only when a trusted proxy sets or drops those headers; else each request starts a new trace linked to it")
 	devIdentities := fs.Bool("dev-identities", false, "UNSAFE, development only: take the caller's identity from X-Actor-* request headers anyone can set")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -126,6 +147,9 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	}
 	if *readyMaxLag <= 0 {
 		return errors.New("-ready-max-lag must be positive")
+	}
+	if *metricsAddr == "" {
+		return errors.New("-metrics-addr must be a listen address, " + metricsOnAPI + " or " + metricsOff)
 	}
 	// Every line logged within a request (the engine's too) names its id.
 	log := slog.New(httpapi.LogHandler(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo})))
@@ -174,7 +198,8 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	// Metrics for GET /metrics, and traces over OTLP when the
 	// environment names a collector (OTEL_EXPORTER_OTLP_ENDPOINT).
 	outbox, _ := store.(coaching.OutboxInspector)
-	tel, err := newObservability(ctx, outbox, clock, log)
+	tel, err := newObservability(ctx, &observabilityOptions{outbox: outbox, clock: clock, log: log,
+		trustIncomingTrace: *trustTrace, outboxMinInterval: hooks.outboxMinInterval})
 	if err != nil {
 		return err
 	}
@@ -195,8 +220,13 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	}
 	// The notices go out by e-mail (logged instead without -smtp): one
 	// dispatcher, its channel "email" in the logs, metrics and /readyz.
+	// The retries' backoff is capped well below -ready-max-lag: a mail
+	// server that comes back is tried again soon enough for a late
+	// notice to go out, and /readyz to pass, within it. More tries make
+	// up for the shorter waits.
+	baseBackoff, maxBackoff, maxAttempts := dispatcherBackoff(*readyMaxLag)
 	disp, err := coaching.NewDispatcher(store, sender, &coaching.DispatcherOptions{Logger: log, Interval: dispatchEvery, Clock: clock,
-		Channel: mailChannel, Observer: tel.obs})
+		Channel: mailChannel, Observer: tel.obs, BaseBackoff: baseBackoff, MaxBackoff: maxBackoff, MaxAttempts: maxAttempts})
 	if err != nil {
 		return err
 	}
@@ -246,18 +276,21 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 	}
 	// The API runs under the telemetry middleware (a span per request,
 	// whose trace the notices it enqueues carry). GET /metrics is not the
-	// API's: it needs no sign-on, so it is served on -metrics-addr when
-	// given (an internal address), else beside the API.
+	// API's: it needs no sign-on, so it is served on -metrics-addr (by
+	// default on loopback), beside the API only when asked explicitly.
 	mux := http.NewServeMux()
 	mux.Handle("/", tel.obs.Handler(api))
 	var ms *http.Server
-	if *metricsAddr == "" {
+	switch *metricsAddr {
+	case metricsOff:
+	case metricsOnAPI:
+		log.Warn("-metrics-addr " + metricsOnAPI + ": GET /metrics is served beside the API without sign-on; the proxy in front must not pass it on")
 		mux.Handle("GET /metrics", tel.metrics())
-	} else {
+	default:
 		ml, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
 			_ = l.Close()
-			return err
+			return fmt.Errorf("-metrics-addr: %w", err)
 		}
 		metricsMux := http.NewServeMux()
 		metricsMux.Handle("GET /metrics", tel.metrics())
@@ -313,6 +346,58 @@ func runWith(ctx context.Context, args []string, logOut io.Writer, listening cha
 var noSignOn = httpapi.AuthenticatorFunc(func(*http.Request) (coaching.Actor, error) {
 	return coaching.Actor{}, fmt.Errorf("%w: this server has no sign-on configured (-dev-identities, unsafe, is for development)", httpapi.ErrUnauthenticated)
 })
+
+// The -metrics-addr default and its two words.
+const (
+	// defaultMetricsAddr is loopback only, on the port the OpenTelemetry
+	// Prometheus exporter customarily uses.
+	defaultMetricsAddr = "127.0.0.1:9464"
+	metricsOnAPI       = "api"
+	metricsOff         = "off"
+)
+
+// The dispatcher's defaults, which dispatcherBackoff departs from.
+const (
+	defaultBaseBackoff = 30 * time.Second
+	defaultMaxBackoff  = time.Hour
+	defaultMaxAttempts = 10
+)
+
+// dispatcherBackoff returns the dispatcher's BaseBackoff, MaxBackoff and
+// MaxAttempts for readyMaxLag (positive). The longest wait between two
+// tries is a third of it, at most an hour (the dispatcher's default) and
+// at least a second (not to hammer a server that is down); the first
+// wait is the default 30 seconds, or the longest wait when that is
+// shorter. So a notice that fell late during an outage is tried again
+// within a third of readyMaxLag of the server's return. The shorter
+// waits would spend the default 10 tries in a shorter outage, so there
+// are as many more tries as keep a notice retrying, on average, at least
+// as long as the defaults do (about an hour and a half) before it is
+// marked dead; at most 10000.
+func dispatcherBackoff(readyMaxLag time.Duration) (base, maxWait time.Duration, attempts int) {
+	maxWait = min(defaultMaxBackoff, max(readyMaxLag/3, time.Second))
+	base = min(defaultBaseBackoff, maxWait)
+	want := meanRetrySpan(defaultBaseBackoff, defaultMaxBackoff, defaultMaxAttempts)
+	attempts = defaultMaxAttempts
+	for attempts < 10000 && meanRetrySpan(base, maxWait, attempts) < want {
+		attempts++
+	}
+	return base, maxWait, attempts
+}
+
+// meanRetrySpan is the mean time a notice that fails every try spends
+// waiting between its first and its last (attempts-th) try: the
+// dispatcher's wait after the n-th failure is uniform in [base,
+// min(maxWait, base × 2^(n-1))].
+func meanRetrySpan(base, maxWait time.Duration, attempts int) time.Duration {
+	var sum time.Duration
+	ceiling := base
+	for n := 1; n < attempts; n++ {
+		sum += (base + ceiling) / 2
+		ceiling = min(ceiling*2, maxWait)
+	}
+	return sum
+}
 
 // The background loops' intervals.
 const (

@@ -57,7 +57,11 @@ func startRunStoppable(t *testing.T, hooks *testHooks, args ...string) (string, 
 	ready := make(chan string, 1)
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- runWith(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, ready, hooks) }()
+	// Any free port for the API and the metrics (the default metrics
+	// port, 9464, may be taken); args may name others.
+	go func() {
+		done <- runWith(ctx, append([]string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0"}, args...), logs, ready, hooks)
+	}()
 	var addr string
 	select {
 	case addr = <-ready:

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"net/http"
 	"os"
 	"regexp"
@@ -84,8 +86,10 @@ next:
 func TestRunMetrics(t *testing.T) {
 	mail := startMailServer(t)
 	clock := ct.NewClock(pilotStart)
-	base, _ := startRunWith(t, &testHooks{clock: clock, dispatchInterval: 10 * time.Millisecond},
-		"-dev-identities", "-smtp", mail.addr, "-smtp-insecure")
+	// The outbox is read at every scrape: the test's clock stands still
+	// while it waits for the send to be recorded.
+	base, _ := startRunWith(t, &testHooks{clock: clock, dispatchInterval: 10 * time.Millisecond, outboxMinInterval: -1},
+		"-dev-identities", "-smtp", mail.addr, "-smtp-insecure", "-metrics-addr", "api")
 
 	enrol := `{"model":"valo","participant":{"given_names":"Aino","family_name":"Virtanen","birth_date":"1994-05-17",
 		"identity_code":"170594-904D","language":"fi","organisation":"school-1","contact":{"email":"aino@example.fi"}},
@@ -182,9 +186,16 @@ func withoutScope(ls map[string]string) map[string]string {
 	return ls
 }
 
-// With -metrics-addr, GET /metrics is served on that listener only: the
-// API's listener answers it as an unknown route.
+// GET /metrics is served on the -metrics-addr listener only, loopback
+// 127.0.0.1:9464 by default: the API's listener answers it as an unknown
+// route. Serving it beside the API takes -metrics-addr api; "off" serves
+// it nowhere.
 func TestRunMetricsAddr(t *testing.T) {
+	var help strings.Builder
+	require.ErrorIs(t, run(context.Background(), []string{"-h"}, &help, nil), flag.ErrHelp)
+	assert.Contains(t, help.String(), `(default "127.0.0.1:9464")`, "loopback by default")
+	assert.Equal(t, "127.0.0.1:9464", defaultMetricsAddr)
+
 	metricsAt := make(chan string, 1)
 	base, _ := startRunWith(t, &testHooks{metricsListening: metricsAt}, "-metrics-addr", "127.0.0.1:0")
 	addr := <-metricsAt
@@ -194,7 +205,15 @@ func TestRunMetricsAddr(t *testing.T) {
 	res, _ := get(t, base+"/metrics")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 
-	base, _ = startRun(t)
+	metricsAt = make(chan string, 1)
+	base, logs := startRunWith(t, &testHooks{metricsListening: metricsAt}, "-metrics-addr", "api")
 	fams = scrape(t, base+"/metrics")
-	assert.Contains(t, fams, "valmennus_channel_paused", "without -metrics-addr, beside the API")
+	assert.Contains(t, fams, "valmennus_channel_paused", "-metrics-addr api: beside the API")
+	assert.Contains(t, logs.String(), "without sign-on")
+	assert.Empty(t, metricsAt, "no listener of its own")
+
+	base, _ = startRunWith(t, &testHooks{metricsListening: metricsAt}, "-metrics-addr", "off")
+	res, _ = get(t, base+"/metrics")
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Empty(t, metricsAt)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -145,12 +146,15 @@ func enrolMinorAbsent(t *testing.T, base string) string {
 
 // /readyz turns not ready, naming "outbox", when the mail server has been
 // down longer than -ready-max-lag since the guardians' 15:00 digest became
-// due, and ready again once the server is back and the digest delivered.
+// due, and ready again, well within -ready-max-lag, once the server is
+// back: however long the outage, the dispatcher's backoff never exceeds a
+// third of -ready-max-lag.
 func TestRunReadyzOutboxLag(t *testing.T) {
+	const maxLag = 10 * time.Minute
 	mail := startMailServer(t)
 	clock := ct.NewClock(pilotStart)
 	base, logs := startRunWith(t, &testHooks{clock: clock, dispatchInterval: 10 * time.Millisecond},
-		"-dev-identities", "-smtp", mail.addr, "-smtp-insecure", "-ready-max-lag", "10m")
+		"-dev-identities", "-smtp", mail.addr, "-smtp-insecure", "-ready-max-lag", maxLag.String())
 	all := map[string]any{"store": "ok", "dispatcher": "ok", "ticker": "ok", "outbox": "ok", "email": "ok"}
 	status, checks := readyz(t, base)
 	require.Equal(t, http.StatusOK, status, "%v", checks)
@@ -170,10 +174,21 @@ func TestRunReadyzOutboxLag(t *testing.T) {
 	assert.Contains(t, logs.String(), "check=outbox")
 	assert.Contains(t, logs.String(), "a due notice has waited 10m1s")
 
-	// Back up: the retry falls due within the longest backoff, and the
-	// digest goes out.
+	// A long outage: each step of a third of -ready-max-lag brings the
+	// next retry due, however many have failed (with the dispatcher's
+	// default one-hour cap, the backoff soon outgrows the step and the
+	// retry does not come).
+	step := maxLag / 3
+	for i := range 12 {
+		refused := mail.refused.Load()
+		clock.Advance(step)
+		eventually(t, fmt.Sprintf("retry %d within %s of the last", i+1, step), func() bool { return mail.refused.Load() > refused })
+	}
+
+	// Back up: the next retry falls due within a third of -ready-max-lag,
+	// the digest goes out and /readyz passes again.
 	mail.state.Store(mailUp)
-	clock.Advance(time.Hour)
+	clock.Advance(step)
 	eventually(t, "the digest delivered", func() bool { return len(mail.messages()) == 1 })
 	assert.Equal(t, []string{"maija@koti.example"}, mail.messages())
 	eventually(t, "ready again", func() bool { status, _ := readyz(t, base); return status == http.StatusOK })
@@ -184,25 +199,27 @@ func TestRunReadyzOutboxLag(t *testing.T) {
 	}
 }
 
-// A mail server that refuses the sender pauses the e-mail channel:
-// /readyz names "email" until the pause is over and the digest goes out.
-func TestRunReadyzChannelPaused(t *testing.T) {
-	mail := startMailServer(t)
-	clock := ct.NewClock(pilotStart)
-	base, logs := startRunWith(t, &testHooks{clock: clock, dispatchInterval: 10 * time.Millisecond},
-		"-dev-identities", "-smtp", mail.addr, "-smtp-insecure")
-	enrolMinorAbsent(t, base)
-	mail.state.Store(mailMisconfigured)
-	clock.Set(time.Date(2024, 4, 2, 15, 1, 0, 0, coaching.Helsinki))
-	eventually(t, "the sender refused", func() bool { return mail.refused.Load() > 0 })
-	status, checks := readyz(t, base)
-	require.Equal(t, http.StatusServiceUnavailable, status)
-	assert.Equal(t, map[string]any{"store": "ok", "dispatcher": "ok", "ticker": "ok", "outbox": "ok", "email": "failing"}, checks)
-	assert.Contains(t, logs.String(), "email is paused until 2024-04-02T15:06:00+03:00")
-
-	mail.state.Store(mailUp)
-	clock.Advance(5 * time.Minute) // the dispatcher's default pause
-	eventually(t, "the digest delivered", func() bool { return len(mail.messages()) == 1 })
-	eventually(t, "ready again", func() bool { status, _ := readyz(t, base); return status == http.StatusOK })
-	assert.Equal(t, int32(1), mail.refused.Load(), "a paused channel tries nothing until the pause ends")
+// The dispatcher's backoff is capped at a third of -ready-max-lag, within
+// [1s, 1h], and starts at 30 seconds or the cap when that is shorter; the
+// tries are as many more as keep a failing notice retrying at least as
+// long, on average, as the dispatcher's defaults.
+func TestDispatcherBackoff(t *testing.T) {
+	want := meanRetrySpan(30*time.Second, time.Hour, 10)
+	assert.Equal(t, 5640*time.Second, want, "the defaults: 30s, 45s, 75s, 135s, 255s, 495s, 975s, 1815s, 1815s")
+	for _, c := range []struct{ lag, base, max time.Duration }{
+		{15 * time.Minute, 30 * time.Second, 5 * time.Minute},
+		{10 * time.Minute, 30 * time.Second, 200 * time.Second},
+		{6 * time.Hour, 30 * time.Second, time.Hour},
+		{time.Minute, 20 * time.Second, 20 * time.Second},
+		{time.Millisecond, time.Second, time.Second},
+	} {
+		base, maxWait, attempts := dispatcherBackoff(c.lag)
+		assert.Equal(t, c.base, base, "base for %s", c.lag)
+		assert.Equal(t, c.max, maxWait, "max for %s", c.lag)
+		span := meanRetrySpan(base, maxWait, attempts)
+		assert.GreaterOrEqual(t, span, want, "the retries for %s last as long as the defaults'", c.lag)
+		assert.Less(t, meanRetrySpan(base, maxWait, attempts-1), want, "no more tries than that for %s", c.lag)
+	}
+	_, _, attempts := dispatcherBackoff(6 * time.Hour)
+	assert.Equal(t, 10, attempts, "the defaults, when the cap is the default's")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -50,9 +51,21 @@ type observability struct {
 	tracers *sdktrace.TracerProvider // nil without OTLP
 }
 
-// newObservability builds the program's telemetry. outbox, when not nil,
-// feeds the outbox gauges at each scrape, read at clock's time.
-func newObservability(ctx context.Context, outbox coaching.OutboxInspector, clock coaching.Clock, log *slog.Logger) (*observability, error) {
+// observabilityOptions configure newObservability.
+type observabilityOptions struct {
+	// outbox, when not nil, feeds the outbox gauges, read at clock's time
+	// at most once every outboxMinInterval (telemetry's default when 0).
+	outbox            coaching.OutboxInspector
+	clock             coaching.Clock
+	outboxMinInterval time.Duration
+	log               *slog.Logger
+	// trustIncomingTrace continues the trace context requests carry.
+	trustIncomingTrace bool
+}
+
+// newObservability builds the program's telemetry.
+func newObservability(ctx context.Context, opts *observabilityOptions) (*observability, error) {
+	log := opts.log
 	res, err := resource.New(ctx, resource.WithAttributes(attribute.String("service.name", serviceName)),
 		resource.WithFromEnv(), resource.WithTelemetrySDK())
 	if err != nil {
@@ -84,7 +97,8 @@ func newObservability(ctx context.Context, outbox coaching.OutboxInspector, cloc
 		}
 		log.Info("traces are exported over OTLP", slog.String("collector", host))
 	}
-	o.obs, err = telemetry.New(&telemetry.Options{MeterProvider: o.meters, TracerProvider: tracers, Outbox: outbox, Clock: clock})
+	o.obs, err = telemetry.New(&telemetry.Options{MeterProvider: o.meters, TracerProvider: tracers, Outbox: opts.outbox, Clock: opts.clock,
+		OutboxMinInterval: opts.outboxMinInterval, TrustIncomingTrace: opts.trustIncomingTrace})
 	if err != nil {
 		_ = o.shutdown(ctx)
 		return nil, err
