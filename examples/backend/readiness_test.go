@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpapi"
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
 )
@@ -229,6 +230,8 @@ func TestDispatcherBackoff(t *testing.T) {
 		assert.GreaterOrEqual(t, span, want, "the retries for %s last as long as the defaults'", c.lag)
 		assert.Less(t, meanRetrySpan(base, maxWait, attempts-1), want, "no more tries than that for %s", c.lag)
 	}
-	_, _, attempts := dispatcherBackoff(6 * time.Hour)
+	_, _, attempts := dispatcherBackoff(httpapi.DefaultOutboxMaxLag)
+	assert.Equal(t, 38, attempts, "the README's figure at the default -ready-max-lag")
+	_, _, attempts = dispatcherBackoff(6 * time.Hour)
 	assert.Equal(t, 10, attempts, "the defaults, when the cap is the default's")
 }
