@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
@@ -106,5 +107,51 @@ func TestRunExportsTracesOverOTLP(t *testing.T) {
 				assert.NotContains(t, a.GetValue().GetStringValue(), pd, "%s %s", s.GetName(), a.GetKey())
 			}
 		}
+	}
+}
+
+// A request's span starts a new trace linked to the trace context the
+// caller sent, unless -trust-incoming-trace says the proxy in front is
+// trusted: then it continues it.
+func TestRunIncomingTrace(t *testing.T) {
+	const (
+		callerTrace = "0af7651916cd43dd8448eb211c80319c"
+		callerSpan  = "b7ad6b7169203331"
+	)
+	for _, trusted := range []bool{false, true} {
+		col := startCollector(t)
+		t.Setenv(envOTLPEndpoint, col.url)
+		t.Setenv(envOTLPTracesEndpoint, "")
+		var args []string
+		if trusted {
+			args = append(args, "-trust-incoming-trace")
+		}
+		base, _, stop := startRunStoppable(t, nil, args...)
+		res, _ := get(t, base+"/healthz", "traceparent", "00-"+callerTrace+"-"+callerSpan+"-01", "tracestate", "vendor=caller-text")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		stop()
+
+		var span *tracepb.Span
+		for _, s := range col.received() {
+			if s.GetName() == "HTTP GET" {
+				span = s
+			}
+		}
+		require.NotNil(t, span, "trusted=%v", trusted)
+		if trusted {
+			assert.Equal(t, "vendor=caller-text", span.GetTraceState(), "the trusted caller's tracestate goes on")
+			assert.Equal(t, callerTrace, hex.EncodeToString(span.GetTraceId()), "continued")
+			assert.Equal(t, callerSpan, hex.EncodeToString(span.GetParentSpanId()))
+			assert.Empty(t, span.GetLinks())
+			continue
+		}
+		assert.NotEqual(t, callerTrace, hex.EncodeToString(span.GetTraceId()), "a new trace")
+		assert.Empty(t, span.GetParentSpanId(), "a root")
+		assert.Empty(t, span.GetTraceState())
+		require.Len(t, span.GetLinks(), 1)
+		link := span.GetLinks()[0]
+		assert.Equal(t, callerTrace, hex.EncodeToString(link.GetTraceId()))
+		assert.Equal(t, callerSpan, hex.EncodeToString(link.GetSpanId()))
+		assert.Empty(t, link.GetTraceState(), "the caller's tracestate is dropped")
 	}
 }
