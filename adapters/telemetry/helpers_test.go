@@ -2,7 +2,6 @@ package telemetry_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/valmennus/valmennus/adapters/telemetry"
+	"github.com/valmennus/valmennus/internal/telemetrytest"
 )
 
 // rig is an observer on SDK providers with in-memory readers.
@@ -116,71 +116,11 @@ func histCount(t *testing.T, rm metricdata.ResourceMetrics, name string, want ma
 	return n
 }
 
-// attributeValues returns every attribute value (and span name) of every
-// span and every data point, as text.
-func attributeValues(rm metricdata.ResourceMetrics, spans tracetest.SpanStubs) []string {
-	var out []string
-	set := func(s attribute.Set) {
-		for _, kv := range s.ToSlice() {
-			out = append(out, kv.Value.Emit())
-		}
-	}
-	kvs := func(s []attribute.KeyValue) {
-		for _, kv := range s {
-			out = append(out, kv.Value.Emit())
-		}
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					set(p.Attributes)
-				}
-			case metricdata.Gauge[int64]:
-				for _, p := range d.DataPoints {
-					set(p.Attributes)
-				}
-			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					set(p.Attributes)
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					set(p.Attributes)
-				}
-			default:
-				out = append(out, "unscanned metric data "+m.Name)
-			}
-		}
-	}
-	for _, s := range spans {
-		out = append(out, s.Name, s.Status.Description)
-		kvs(s.Attributes)
-		for _, e := range s.Events {
-			out = append(out, e.Name)
-			kvs(e.Attributes)
-		}
-		for _, l := range s.Links {
-			kvs(l.Attributes)
-		}
-	}
-	return out
-}
-
-// requireNoPersonal fails when an attribute value contains any of values.
+// requireNoPersonal fails when any text recorded (attributes, names,
+// status texts, events, links, tracestates) contains any of values.
 func requireNoPersonal(t *testing.T, rm metricdata.ResourceMetrics, spans tracetest.SpanStubs, values ...string) {
 	t.Helper()
-	vals := attributeValues(rm, spans)
-	require.NotEmpty(t, vals)
-	for _, got := range vals {
-		require.NotContains(t, got, "unscanned metric data")
-		for _, v := range values {
-			if v != "" && strings.Contains(got, v) {
-				t.Fatalf("the attribute value %q contains %q, a value of the test's people or cases", got, v)
-			}
-		}
-	}
+	telemetrytest.RequireNoPersonal(t, rm, spans, values...)
 }
 
 // byName returns the spans named name.
