@@ -301,7 +301,7 @@ func NewDispatcher(outbox Outbox, sender Sender, opts *DispatcherOptions) (*Disp
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultDispatchConcurrency
 	}
-	if len(o.Channel) > 64 || !printableASCII(o.Channel) {
+	if len(o.Channel) > MaxChannelBytes || !printableASCII(o.Channel) {
 		return nil, fmt.Errorf("valmennus: NewDispatcher: Channel %q is not a name of at most 64 printable ASCII characters", o.Channel)
 	}
 	d := &Dispatcher{outbox: outbox, sender: sender, o: o}

@@ -2,6 +2,7 @@ package coaching
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"maps"
 	"time"
@@ -249,4 +250,61 @@ func (h OutboxHealth) DeadTotal() int {
 		n += c
 	}
 	return n
+}
+
+// NoticeDueAt is the DueAt an outbox gives a notice that becomes due at
+// notBefore: notBefore, or createdAt when notBefore is zero (due at once,
+// so waiting since it was created; a zero DueAt would read as waiting
+// since year 1).
+func NoticeDueAt(notBefore, createdAt time.Time) time.Time {
+	if notBefore.IsZero() {
+		return createdAt
+	}
+	return notBefore
+}
+
+// MaxChannelBytes bounds a channel name ([DispatcherOptions.Channel],
+// [NoticeResult.Channel]).
+const MaxChannelBytes = 64
+
+// PrepareEnqueue returns n as an outbox stores it at [Tx.Enqueue]: DueAt
+// from its NotBefore ([NoticeDueAt]), Channel empty (only a completion
+// records one), Trace, when empty, the one ctx carries ([TraceFrom]). A
+// Trace that [WithTrace] would not carry is refused with a
+// *ValidationError (field "trace"; the message never repeats the value).
+// Every outbox in this module calls it; a third-party outbox should.
+func PrepareEnqueue(ctx context.Context, n Notice) (Notice, error) {
+	if msg := labelProblem(n.Trace, MaxTraceBytes); msg != "" {
+		return n, &ValidationError{Subject: "notice", Problems: []FieldProblem{{Field: "trace", Message: msg}}}
+	}
+	if n.Trace == "" {
+		n.Trace = TraceFrom(ctx)
+	}
+	n.DueAt, n.Channel = NoticeDueAt(n.NotBefore, n.CreatedAt), ""
+	return n, nil
+}
+
+// CheckNoticeResult refuses a completion's result an outbox must not
+// record: a Channel longer than [MaxChannelBytes] or holding other than
+// printable ASCII, as [NewDispatcher] refuses it (a *ValidationError,
+// field "channel"; the message never repeats the value).
+func CheckNoticeResult(r NoticeResult) error {
+	if msg := labelProblem(r.Channel, MaxChannelBytes); msg != "" {
+		return &ValidationError{Subject: "notice result", Problems: []FieldProblem{{Field: "channel", Message: msg}}}
+	}
+	return nil
+}
+
+// labelProblem says why s is not at most max bytes of printable ASCII, or
+// returns "".
+func labelProblem(s string, max int) string {
+	if len(s) > max {
+		return fmt.Sprintf("longer than %d bytes", max)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return fmt.Sprintf("byte %d is not printable ASCII", i)
+		}
+	}
+	return ""
 }

@@ -689,7 +689,7 @@ func (t *tx) UpdateNotice(_ context.Context, n coaching.Notice) (bool, error) {
 		// Never claimed: the notice has not waited yet, it becomes due
 		// anew. A refunded or released claim leaves Attempts at 0 but
 		// always a LastError; such a notice has waited since its DueAt.
-		cur.DueAt = dueAt(cur.NotBefore, cur.CreatedAt)
+		cur.DueAt = coaching.NoticeDueAt(cur.NotBefore, cur.CreatedAt)
 	}
 	if n.Status == coaching.NoticeCancelled {
 		cur.Status = coaching.NoticeCancelled
@@ -853,7 +853,8 @@ func (t *tx) PutCommand(_ context.Context, c coaching.CommandRecord) error {
 }
 
 func (t *tx) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
-	if err := checkTrace(n.Trace); err != nil {
+	n, err := coaching.PrepareEnqueue(ctx, n)
+	if err != nil {
 		return false, err
 	}
 	if _, dup := t.s.notices[n.ID]; dup {
@@ -862,11 +863,6 @@ func (t *tx) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 	cp := n.Clone()
 	if cp.Status == "" {
 		cp.Status = coaching.NoticePending
-	}
-	// The outbox sets DueAt and Channel (only completions record one).
-	cp.DueAt, cp.Channel = dueAt(cp.NotBefore, cp.CreatedAt), ""
-	if cp.Trace == "" {
-		cp.Trace = coaching.TraceFrom(ctx)
 	}
 	t.s.notices[n.ID] = &cp
 	t.s.noticeSeq++

@@ -52,7 +52,7 @@ func (s *Store) CompleteNotice(ctx context.Context, id string, attempt int, r co
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkChannel(r.Channel); err != nil {
+	if err := coaching.CheckNoticeResult(r); err != nil {
 		return err
 	}
 	tg := target{kind: "notice", id: id}
@@ -129,7 +129,7 @@ func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeComplet
 			return nil, fmt.Errorf("postgres: CompleteNotices: notice %q appears more than once", c.ID)
 		}
 		index[c.ID] = i
-		if err := checkChannel(c.Result.Channel); err != nil {
+		if err := coaching.CheckNoticeResult(c.Result); err != nil {
 			errs[i] = err
 			continue
 		}
@@ -263,42 +263,4 @@ func (s *Store) DueTimers(ctx context.Context, now time.Time, limit int) ([]coac
 	}
 	rows, err := s.pool.Query(ctx, s.q.dueTimers, now, lim)
 	return collect(rows, err, []coaching.Timer(nil), target{kind: "timer"}, scanTimer)
-}
-
-// maxChannelBytes bounds NoticeResult.Channel, as coaching.NewDispatcher
-// bounds DispatcherOptions.Channel.
-const maxChannelBytes = 64
-
-// checkChannel refuses a NoticeResult.Channel that coaching.NewDispatcher
-// would refuse: longer than 64 bytes, or other than printable ASCII (which
-// PostgreSQL text always holds).
-func checkChannel(channel string) error {
-	if msg := nameProblem(channel, maxChannelBytes); msg != "" {
-		return &coaching.ValidationError{Subject: "notice result", Problems: []coaching.FieldProblem{{Field: "channel", Message: msg}}}
-	}
-	return nil
-}
-
-// nameProblem says why s is not at most max bytes of printable ASCII, or
-// returns "". The message never repeats the value.
-func nameProblem(s string, max int) string {
-	if len(s) > max {
-		return fmt.Sprintf("longer than %d bytes", max)
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e {
-			return fmt.Sprintf("byte %d is not printable ASCII", i)
-		}
-	}
-	return ""
-}
-
-// dueAt is the DueAt of a notice becoming due at notBefore: notBefore, or
-// createdAt when notBefore is zero (due at once, so waiting since it was
-// created). A zero DueAt would read as a notice waiting since year 1.
-func dueAt(notBefore, createdAt time.Time) time.Time {
-	if notBefore.IsZero() {
-		return createdAt
-	}
-	return notBefore
 }

@@ -724,13 +724,11 @@ func (t *txn) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
 // one), and the trace context ctx carries when the notice has none. A
 // Trace coaching.WithTrace would not carry is refused.
 func enqueueable(ctx context.Context, n *coaching.Notice) error {
-	if msg := nameProblem(n.Trace, coaching.MaxTraceBytes); msg != "" {
-		return &coaching.ValidationError{Subject: "notice", Problems: []coaching.FieldProblem{{Field: "trace", Message: msg}}}
+	prepared, err := coaching.PrepareEnqueue(ctx, *n)
+	if err != nil {
+		return err
 	}
-	if n.Trace == "" {
-		n.Trace = coaching.TraceFrom(ctx)
-	}
-	n.DueAt, n.Channel = dueAt(n.NotBefore, n.CreatedAt), ""
+	*n = prepared
 	return checkNotice(n)
 }
 

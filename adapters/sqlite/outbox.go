@@ -105,7 +105,7 @@ func (s *Store) CompleteNotices(ctx context.Context, cs []coaching.NoticeComplet
 func completeOne(ctx context.Context, w *writer, c coaching.NoticeCompletion) (error, error) {
 	rf := ref{kind: "notice", id: c.ID}
 	r := c.Result
-	if err := checkChannel(r.Channel); err != nil {
+	if err := coaching.CheckNoticeResult(r); err != nil {
 		return err, nil
 	}
 	status := coaching.NoticePending
@@ -289,51 +289,4 @@ func (s *Store) readQuery(ctx context.Context, q string, args ...any) (*sql.Rows
 		return st.QueryContext(ctx, args...)
 	}
 	return s.r.QueryContext(ctx, q, args...)
-}
-
-// dueAt is the DueAt of a notice becoming due at notBefore: notBefore, or
-// createdAt when notBefore is zero (due at once, so waiting since it was
-// created). A zero DueAt would read as a notice waiting since year 1.
-func dueAt(notBefore, createdAt time.Time) time.Time {
-	if notBefore.IsZero() {
-		return createdAt
-	}
-	return notBefore
-}
-
-// maxChannelBytes bounds NoticeResult.Channel, as coaching.NewDispatcher
-// bounds DispatcherOptions.Channel.
-const maxChannelBytes = 64
-
-// checkTrace refuses a Notice.Trace that coaching.WithTrace would not
-// carry: longer than coaching.MaxTraceBytes, or other than printable
-// ASCII. The message never repeats the value.
-func checkTrace(trace string) error {
-	if msg := nameProblem(trace, coaching.MaxTraceBytes); msg != "" {
-		return &coaching.ValidationError{Subject: "notice", Problems: []coaching.FieldProblem{{Field: "trace", Message: msg}}}
-	}
-	return nil
-}
-
-// checkChannel refuses a NoticeResult.Channel that coaching.NewDispatcher
-// would refuse: longer than 64 bytes, or other than printable ASCII.
-func checkChannel(channel string) error {
-	if msg := nameProblem(channel, maxChannelBytes); msg != "" {
-		return &coaching.ValidationError{Subject: "notice result", Problems: []coaching.FieldProblem{{Field: "channel", Message: msg}}}
-	}
-	return nil
-}
-
-// nameProblem says why s is not at most max bytes of printable ASCII, or
-// returns "".
-func nameProblem(s string, max int) string {
-	if len(s) > max {
-		return fmt.Sprintf("longer than %d bytes", max)
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e {
-			return fmt.Sprintf("byte %d is not printable ASCII", i)
-		}
-	}
-	return ""
 }

@@ -921,16 +921,12 @@ func (r *reader) Notices(ctx context.Context, q coaching.NoticeQuery) ([]coachin
 }
 
 func (w *writer) Enqueue(ctx context.Context, n coaching.Notice) (bool, error) {
-	if err := checkTrace(n.Trace); err != nil {
+	n, err := coaching.PrepareEnqueue(ctx, n)
+	if err != nil {
 		return false, err
 	}
 	if n.Status == "" {
 		n.Status = coaching.NoticePending
-	}
-	// The outbox sets DueAt and Channel (only completions record one).
-	n.DueAt, n.Channel = dueAt(n.NotBefore, n.CreatedAt), ""
-	if n.Trace == "" {
-		n.Trace = coaching.TraceFrom(ctx)
 	}
 	args, err := noticeArgs(&n)
 	if err != nil {
