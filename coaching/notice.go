@@ -110,7 +110,8 @@ type Outbox interface {
 	// CompleteNotice records the outcome of a claim. attempt must equal the
 	// notice's Attempts (the claim it answers) or a *ConflictError is
 	// returned, so a dispatcher whose lease expired cannot overwrite the
-	// newer claim's result.
+	// newer claim's result. A result [CheckNoticeResult] refuses (a bad
+	// Channel) is an error and changes nothing.
 	CompleteNotice(ctx context.Context, id string, attempt int, r NoticeResult) error
 	// Notice returns one notice or a *NotFoundError.
 	Notice(ctx context.Context, id string) (Notice, error)
@@ -131,7 +132,8 @@ type NoticeCompleter interface {
 	// in the order of cs: nil when it was recorded, a *ConflictError when
 	// Attempt is not the notice's current claim (the lease was lost; the
 	// notice is left as it is), a *NotFoundError when the notice is not in
-	// the outbox. The batch is one transaction (or one statement): when the
+	// the outbox, a *ValidationError when [CheckNoticeResult] refuses its
+	// result. The batch is one transaction (or one statement): when the
 	// call as a whole fails (a cancelled context, a lost connection, an id
 	// that appears twice in cs) it returns a nil slice and the error, and
 	// none of the completions is recorded. An empty cs does nothing.

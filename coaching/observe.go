@@ -296,9 +296,9 @@ const MaxTraceBytes = 600
 
 type traceKey struct{}
 
-// WithTrace returns ctx carrying trace, the propagation form (a W3C
-// traceparent, optionally followed by ";" and a tracestate) of the trace
-// the call in ctx belongs to. Notices enqueued under the returned context
+// WithTrace returns ctx carrying trace, the propagation form of the trace
+// the call in ctx belongs to: a W3C traceparent (adapters/telemetry puts
+// only that there; a ";" and a tracestate may follow it). Notices enqueued under the returned context
 // are stored with it ([Notice.Trace]) by the engine and by every outbox
 // in this module. An empty trace, or one longer than [MaxTraceBytes] or
 // holding other than printable ASCII, is ignored: ctx is returned as it

@@ -135,7 +135,8 @@ type Tx interface {
 	// NotBefore is zero), its Channel to "" (only a dispatcher's
 	// completion sets it), and its Trace, when empty, to [TraceFrom](ctx);
 	// a Trace longer than [MaxTraceBytes] or holding other than printable
-	// ASCII is refused (ErrInvalid) and nothing is written.
+	// ASCII is refused (ErrInvalid) and nothing is written. [PrepareEnqueue]
+	// applies these rules.
 	Enqueue(ctx context.Context, n Notice) (inserted bool, err error)
 	// PutTimer creates or replaces the timer with t.Key.
 	PutTimer(ctx context.Context, t Timer) error
@@ -148,8 +149,9 @@ type Tx interface {
 	// or cancelled is left as it is and false is returned; a missing one is
 	// a *NotFoundError. A notice never claimed (Attempts 0 and no
 	// LastError: a refunded or released claim always leaves an error)
-	// gets DueAt = its new NotBefore; one that was claimed keeps its
-	// DueAt, so a rewrite never hides how long it has waited.
+	// gets DueAt = [NoticeDueAt] of its new NotBefore; one that was
+	// claimed keeps its DueAt, so a rewrite never hides how long it has
+	// waited.
 	UpdateNotice(ctx context.Context, n Notice) (updated bool, err error)
 	// PutDocument stores a document version. Its Version must be exactly
 	// one more than the latest version of that (case, kind) — 1 for the
@@ -327,7 +329,8 @@ const (
 // is written — it is never lost silently. Later statements of the
 // transaction see the write.
 type PipelinedTx interface {
-	// EnqueueLater adds n to the outbox like Enqueue, leaving a notice
+	// EnqueueLater adds n to the outbox like Enqueue (with the same
+	// DueAt, Channel and Trace rules: [PrepareEnqueue]), leaving a notice
 	// whose ID is already there as it is, and does not report which.
 	EnqueueLater(ctx context.Context, n Notice) error
 	// DropTimer removes the timer with key if there is one. Where a
