@@ -8,6 +8,7 @@ import (
 
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
 )
 
 // countingObserver counts events, as a metrics adapter's counters would.
@@ -79,48 +80,9 @@ func TestFireObserverAllocatesNothing(t *testing.T) {
 // reports each one's ns per Fire and their ratio (observed / none; the
 // target of issue 17 is at most 1.15).
 func BenchmarkFireObserved(b *testing.B) {
-	ctx := context.Background()
 	coach := coaching.Actor{ID: "coach-1", Roles: []coaching.Role{coaching.RoleCoach}}
-	pause, resume := &coaching.FireOptions{Reason: "sick leave"}, &coaching.FireOptions{}
 	engs := [2]*coaching.Engine{observedEngine(b, nil), observedEngine(b, &countingObserver{})}
-	var ids [2][]coaching.CaseID
-	for k, eng := range engs {
-		ids[k] = make([]coaching.CaseID, b.N/firesPerCase+1)
-		for i := range ids[k] {
-			ids[k][i] = benchCase(b, eng, coaching.ValoSkillAcquisition)
-		}
-	}
-	const block = 32
-	var spent [2]time.Duration
-	b.ReportAllocs()
-	b.ResetTimer()
-	for start := 0; start < b.N; start += block {
-		end := min(start+block, b.N)
-		for j := range engs {
-			// Alternate which engine goes first, so neither gains from
-			// warm caches the other left.
-			k := j ^ (start / block & 1)
-			eng := engs[k]
-			t0 := time.Now()
-			for i := start; i < end; i++ {
-				var err error
-				id := ids[k][i/firesPerCase]
-				if i%firesPerCase&1 == 0 {
-					_, err = eng.Fire(ctx, coach, id, coaching.ValoPause, pause)
-				} else {
-					_, err = eng.Fire(ctx, coach, id, coaching.ValoResumeAcquisition, resume)
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			spent[k] += time.Since(t0)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "ns/fire-none")
-	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "ns/fire-observed")
-	if spent[0] > 0 {
-		b.ReportMetric(float64(spent[1])/float64(spent[0]), "observed/none")
-	}
+	benchkit.FirePair(b, engs, [2]string{"none", "observed"}, coach, func(eng *coaching.Engine, _ int) coaching.CaseID {
+		return benchCase(b, eng, coaching.ValoSkillAcquisition)
+	})
 }

@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,8 +13,10 @@ import (
 	tnoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/valmennus/valmennus/adapters/memory"
+	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/adapters/telemetry"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/benchkit"
 )
 
 // discard is a span exporter that drops what it is given: the benchmark
@@ -24,8 +27,12 @@ func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { ret
 func (discard) Shutdown(context.Context) error                             { return nil }
 
 func benchEngine(tb testing.TB, obs coaching.Observer) *coaching.Engine {
+	return benchEngineOn(tb, memory.New(), obs)
+}
+
+func benchEngineOn(tb testing.TB, store coaching.Store, obs coaching.Observer) *coaching.Engine {
 	now := time.Date(2026, 9, 1, 9, 0, 0, 0, coaching.Helsinki)
-	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
+	eng, err := coaching.New(store, &coaching.Options{Models: []*coaching.Model{coaching.VALO()},
 		Clock: coaching.ClockFunc(func() time.Time { return now }), Observer: obs})
 	if err != nil {
 		tb.Fatal(err)
@@ -56,10 +63,6 @@ func benchCase(tb testing.TB, eng *coaching.Engine, i int) coaching.CaseID {
 	}
 	return c.ID
 }
-
-// firesPerCase bounds the transitions one case receives, so that a case's
-// history stays short whatever b.N is (as coaching's benchmarks do).
-const firesPerCase = 12
 
 // BenchmarkFireTelemetry is Fire on the memory store (pause / resume on
 // VALO cases, as coaching's BenchmarkFireObserved) on two engines in the
@@ -101,10 +104,33 @@ func BenchmarkFireTelemetryMinTx(b *testing.B) {
 	benchFire(b, tp, time.Millisecond)
 }
 
-func benchFire(b *testing.B, tp trace.TracerProvider, minTx ...time.Duration) {
-	ctx := context.Background()
+// BenchmarkFireTelemetrySQLite is BenchmarkFireTelemetry (every span
+// sampled) on the SQLite store, a Fire that commits to a file: what the
+// adapter costs beside a durable write rather than beside a map update.
+func BenchmarkFireTelemetrySQLite(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	defer tp.Shutdown(context.Background())
+	obs := newBenchObserver(b, tp)
+	engs := [2]*coaching.Engine{benchEngineOn(b, openSQLite(b), nil), benchEngineOn(b, openSQLite(b), obs)}
+	benchkit.FirePair(b, engs, [2]string{"none", "telemetry"}, benchCoach, func(eng *coaching.Engine, i int) coaching.CaseID {
+		return benchCase(b, eng, i)
+	})
+}
+
+func openSQLite(b *testing.B) *sqlite.Store {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), &sqlite.Options{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newBenchObserver is the adapter on an SDK meter provider with a manual
+// reader and on tp.
+func newBenchObserver(b *testing.B, tp trace.TracerProvider, minTx ...time.Duration) *telemetry.Observer {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	defer mp.Shutdown(ctx)
+	b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	opts := &telemetry.Options{MeterProvider: mp, TracerProvider: tp}
 	if len(minTx) > 0 {
 		opts.MinStoreTxSpan = minTx[0]
@@ -113,46 +139,13 @@ func benchFire(b *testing.B, tp trace.TracerProvider, minTx ...time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pause, resume := &coaching.FireOptions{Reason: "sick leave"}, &coaching.FireOptions{}
+	return obs
+}
+
+func benchFire(b *testing.B, tp trace.TracerProvider, minTx ...time.Duration) {
+	obs := newBenchObserver(b, tp, minTx...)
 	engs := [2]*coaching.Engine{benchEngine(b, nil), benchEngine(b, obs)}
-	var ids [2][]coaching.CaseID
-	for k, eng := range engs {
-		ids[k] = make([]coaching.CaseID, b.N/firesPerCase+1)
-		for i := range ids[k] {
-			ids[k][i] = benchCase(b, eng, i)
-		}
-	}
-	const block = 32
-	var spent [2]time.Duration
-	b.ReportAllocs()
-	b.ResetTimer()
-	for start := 0; start < b.N; start += block {
-		end := min(start+block, b.N)
-		for j := range engs {
-			// Alternate which engine goes first, so neither gains from
-			// warm caches the other left.
-			k := j ^ (start / block & 1)
-			eng := engs[k]
-			t0 := time.Now()
-			for i := start; i < end; i++ {
-				var err error
-				id := ids[k][i/firesPerCase]
-				if i%firesPerCase&1 == 0 {
-					_, err = eng.Fire(ctx, benchCoach, id, coaching.ValoPause, pause)
-				} else {
-					_, err = eng.Fire(ctx, benchCoach, id, coaching.ValoResumeAcquisition, resume)
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			spent[k] += time.Since(t0)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "ns/fire-none")
-	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "ns/fire-telemetry")
-	if spent[0] > 0 {
-		b.ReportMetric(float64(spent[1])/float64(spent[0]), "telemetry/none")
-	}
+	benchkit.FirePair(b, engs, [2]string{"none", "telemetry"}, benchCoach, func(eng *coaching.Engine, i int) coaching.CaseID {
+		return benchCase(b, eng, i)
+	})
 }

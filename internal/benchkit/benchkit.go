@@ -110,3 +110,66 @@ func Toggle(eng *coaching.Engine, actor coaching.Actor, id coaching.CaseID, vers
 	_, err := eng.Fire(context.Background(), actor, id, event, opts)
 	return err
 }
+
+// FirePairFires is how many transitions [FirePair] fires on one case
+// before it takes the next, so that a case's history stays short whatever
+// b.N is.
+const FirePairFires = 12
+
+// FirePair measures Fire on two engines in the same run: engs[0], the
+// baseline, and engs[1], the same with something attached (an observer,
+// an adapter). Each fire pauses or resumes a VALO case in skill
+// acquisition that open returns (called before the timer starts, for
+// b.N/FirePairFires+1 cases per engine). The engines take turns in blocks
+// of 32 fires, and which goes first alternates from block to block, so
+// both see the same machine state and neither gains from the caches the
+// other warmed. It reports each engine's ns per fire ("ns/fire-"+name)
+// and their ratio (names[1]+"/"+names[0]), and returns the ratio.
+func FirePair(b *testing.B, engs [2]*coaching.Engine, names [2]string, actor coaching.Actor,
+	open func(eng *coaching.Engine, i int) coaching.CaseID) float64 {
+	b.Helper()
+	ctx := context.Background()
+	pause, resume := &coaching.FireOptions{Reason: "sick leave"}, &coaching.FireOptions{}
+	var ids [2][]coaching.CaseID
+	for k, eng := range engs {
+		ids[k] = make([]coaching.CaseID, b.N/FirePairFires+1)
+		for i := range ids[k] {
+			ids[k][i] = open(eng, i)
+		}
+	}
+	const block = 32
+	var spent [2]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for start := 0; start < b.N; start += block {
+		end := min(start+block, b.N)
+		for j := range engs {
+			k := j ^ (start / block & 1)
+			eng := engs[k]
+			t0 := time.Now()
+			for i := start; i < end; i++ {
+				var err error
+				id := ids[k][i/FirePairFires]
+				if i%FirePairFires&1 == 0 {
+					_, err = eng.Fire(ctx, actor, id, coaching.ValoPause, pause)
+				} else {
+					_, err = eng.Fire(ctx, actor, id, coaching.ValoResumeAcquisition, resume)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			spent[k] += time.Since(t0)
+		}
+	}
+	b.StopTimer()
+	for k, name := range names {
+		b.ReportMetric(float64(spent[k].Nanoseconds())/float64(b.N), "ns/fire-"+name)
+	}
+	if spent[0] == 0 {
+		return 0
+	}
+	ratio := float64(spent[1]) / float64(spent[0])
+	b.ReportMetric(ratio, names[1]+"/"+names[0])
+	return ratio
+}
