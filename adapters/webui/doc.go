@@ -1,0 +1,57 @@
+// Package webui is the web interface of the valmennus engine for the
+// people in the process: a server-rendered [http.Handler] a host mounts
+// under any prefix beside its own routes (and beside adapters/httpapi's
+// JSON API), built with html/template and one embedded style sheet, with
+// no JavaScript.
+//
+// # Getting started
+//
+//	ui, err := webui.New(eng, &webui.Options{
+//		Prefix:     "/ui",
+//		SessionKey: key,   // ≥ 32 secret bytes, the same on every instance
+//		Login:      login, // how people sign in; webui.NewDevLogin for development
+//	})
+//	mux.Handle("/ui/", ui) // no http.StripPrefix: the handler knows its prefix
+//
+// # Pages
+//
+// GET {prefix}/ is the signed-in person's caseload (coaching/caseload's
+// Service.Mine: urgency order, its flags and alerts, filters as a plain GET
+// form); GET {prefix}/cases/{case} a case page (the participant's name as
+// the policy allows it, the model's phases with the current one marked,
+// the phase deadline, the team). Everything is read through the engine
+// under its access policy: another organisation's case is answered exactly
+// as a case that does not exist (the 404 page), any other denial with the
+// 403 page.
+//
+// # Sign-in and sessions
+//
+// People sign in through a [Login] (a begin and a finish: the shape of an
+// OpenID Connect authorization-code flow with PKCE as much as of the
+// development sign-in [DevLogin], which is unsafe and for development
+// only). A session is a cookie named [CookieName] holding the person's id,
+// name, organisation, roles, relations, language and expiry, signed with
+// HMAC-SHA256 under [Options].SessionKey: HttpOnly, Secure, SameSite=Lax,
+// [DefaultSessionTTL] (8h) by default. An altered or expired cookie is
+// deleted and the person sent to sign in again (303) with the page as a
+// return path; a return path is only ever a page of the interface itself.
+//
+// # Security
+//
+// Every answer carries a strict Content-Security-Policy
+// ([ContentSecurityPolicy]: no inline script or style), nosniff and
+// Referrer-Policy: same-origin; every page Cache-Control: no-store. Every
+// state-changing request (sign-in, sign-out, the language switch) is a
+// form POST that passes [http.CrossOriginProtection] (Sec-Fetch-Site, or
+// Origin against Host) or gets the localized 403 page; a GET never changes
+// state. The log gets one line per request with the route pattern and the
+// status, never a path, an id or a name.
+//
+// # Languages and accessibility
+//
+// Every text is in one catalogue (texts.go) in Finnish, Swedish and
+// English; the language is the session's, chosen at sign-in or with the
+// switch in the header (default Finnish). Pages have a lang attribute, one
+// h1, a skip link, a label on every control, table headers with scope and
+// visible focus styles.
+package webui

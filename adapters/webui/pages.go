@@ -1,0 +1,317 @@
+package webui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/caseload"
+)
+
+// session returns r's valid, current session, if any.
+func (h *handler) session(r *http.Request) (session, bool) {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return session{}, false
+	}
+	s, err := open(h.key, c.Value, h.clock.Now())
+	return s, err == nil
+}
+
+// signedIn returns r's session, or sends someone not signed in (or whose
+// cookie is altered or expired, which is deleted) to the sign-in page
+// with the current page as the return path (303).
+func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (session, bool) {
+	if s, ok := h.session(r); ok {
+		return s, true
+	}
+	if _, err := r.Cookie(CookieName); err == nil {
+		http.SetCookie(w, clearedCookie())
+	}
+	http.Redirect(w, r, h.prefix+"/login?return="+url.QueryEscape(h.localPath(r)), http.StatusSeeOther)
+	return session{}, false
+}
+
+// safeReturn returns p when it is a local path under the handler's prefix
+// (a page of this interface), else the start page: a return path never
+// leads to another site ("//evil.example", "https://…", "/\evil") nor
+// outside the interface.
+func (h *handler) safeReturn(p string) string {
+	home := h.prefix + "/"
+	if p == "" || len(p) > 2048 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") ||
+		strings.ContainsAny(p, "\\\r\n\t") || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return home
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home
+	}
+	if !strings.HasPrefix(u.Path, home) && u.Path != h.prefix {
+		return home
+	}
+	if strings.HasPrefix(u.Path, h.prefix+"/login") {
+		return home // never back into the sign-in itself
+	}
+	return p
+}
+
+// loginView is the sign-in page's data.
+type loginView struct {
+	Chooser  *Chooser
+	Callback string
+	Return   string
+	Failed   bool
+}
+
+// beginLogin answers GET /login: the Login's chooser page, or its own
+// redirect to an identity provider.
+func (h *handler) beginLogin(w http.ResponseWriter, r *http.Request) {
+	lang := requestLanguage(r)
+	ret := h.safeReturn(r.URL.Query().Get("return"))
+	callback := h.prefix + "/login/callback"
+	ch, err := h.login.Begin(w, r, BeginParams{Return: ret, Callback: callback, Language: lang})
+	if err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "webui sign-in could not begin", slog.Any("error", err))
+		h.render(w, r, http.StatusBadRequest, "login.html", &view{Lang: lang, Data: loginView{Failed: true, Return: ret}})
+		return
+	}
+	if ch == nil {
+		return // the Login answered (a redirect to the identity provider)
+	}
+	h.render(w, r, http.StatusOK, "login.html", &view{Lang: lang, Data: loginView{Chooser: ch, Callback: callback, Return: ret}})
+}
+
+// finishLogin answers the sign-in callback: a session cookie and a 303 to
+// the (checked) return path, or the sign-in failure page.
+func (h *handler) finishLogin(w http.ResponseWriter, r *http.Request) {
+	in, err := h.login.Finish(w, r)
+	if err == nil {
+		if why := refusedActor(in.Actor); why != "" {
+			err = fmt.Errorf("%w: %s", ErrSignInRefused, why)
+		}
+	}
+	lang := requestLanguage(r)
+	if err != nil {
+		if !errors.Is(err, ErrSignInRefused) {
+			h.log.LogAttrs(r.Context(), slog.LevelError, "webui sign-in failed", slog.Any("error", err))
+			h.errorPage(w, r, http.StatusInternalServerError, "error.500.body")
+			return
+		}
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "webui sign-in refused", slog.Any("error", err))
+		h.render(w, r, http.StatusBadRequest, "login.html", &view{Lang: lang, Data: loginView{Failed: true, Return: h.prefix + "/"}})
+		return
+	}
+	if knownLanguage(in.Language) {
+		lang = in.Language
+	} else {
+		lang = coaching.Finnish
+	}
+	a := in.Actor
+	s := session{V: sessionVersion, ID: a.ID, Name: a.Name, Org: a.Organisation, Roles: slices.Clone(a.Roles),
+		Relations: slices.Clone(a.Relations), Lang: lang, Exp: h.clock.Now().Add(h.ttl).Unix()}
+	if !h.setSession(w, r, s) {
+		return
+	}
+	http.Redirect(w, r, h.safeReturn(in.Return), http.StatusSeeOther)
+}
+
+// setSession writes s as the session cookie; false when it could not (the
+// 500 page has been answered).
+func (h *handler) setSession(w http.ResponseWriter, r *http.Request, s session) bool {
+	v, err := seal(h.key, s)
+	if err == nil && len(v) > maxCookie {
+		err = errors.New("the session does not fit a cookie (too many roles or relations)")
+	}
+	if err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelError, "webui session not written", slog.Any("error", err))
+		h.errorPage(w, r, http.StatusInternalServerError, "error.500.body")
+		return false
+	}
+	http.SetCookie(w, sessionCookie(v, time.Unix(s.Exp, 0)))
+	return true
+}
+
+// logout deletes the session cookie and shows the sign-in page.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	lang := coaching.Finnish
+	if s, ok := h.session(r); ok {
+		lang = s.Lang
+	}
+	http.SetCookie(w, clearedCookie())
+	http.Redirect(w, r, h.prefix+"/login?lang="+string(lang), http.StatusSeeOther)
+}
+
+// switchLanguage answers the language switch: the session in the chosen
+// language (same expiry), back to the page it came from.
+func (h *handler) switchLanguage(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, "error.400.body")
+		return
+	}
+	lang := coaching.Language(r.PostForm.Get("lang"))
+	if !knownLanguage(lang) {
+		h.errorPage(w, r, http.StatusBadRequest, "error.400.body")
+		return
+	}
+	s.Lang = lang
+	if !h.setSession(w, r, s) {
+		return
+	}
+	http.Redirect(w, r, h.safeReturn(r.PostForm.Get("return")), http.StatusSeeOther)
+}
+
+// caseloadView is the start page's data.
+type caseloadView struct {
+	Status, Sort, Group, NoContact string
+	Overdue, Flagged               bool
+	Rows                           []caseload.Row
+	Problems                       []coaching.FieldProblem
+	Next                           string // the next page's link; empty after the last
+	First                          string // the first page's link, on a later page
+}
+
+// caseloadPage answers GET /: the signed-in person's caseload in urgency
+// order (or the order chosen), filtered by the form's query parameters.
+func (h *handler) caseloadPage(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	q, cv := caseloadQuery(r.URL.Query())
+	status := http.StatusOK
+	page, err := h.cl.Mine(r.Context(), s.actor(), q)
+	var ve *coaching.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		status, cv.Problems = http.StatusBadRequest, ve.Problems
+	case err != nil:
+		h.failed(w, r, err)
+		return
+	default:
+		cv.Rows = page.Rows
+		if page.Next != "" {
+			nq := r.URL.Query()
+			nq.Set("cursor", page.Next)
+			cv.Next = h.prefix + "/?" + nq.Encode()
+		}
+		if q.Cursor != "" {
+			fq := r.URL.Query()
+			fq.Del("cursor")
+			cv.First = h.prefix + "/?" + fq.Encode()
+		}
+	}
+	h.render(w, r, status, "caseload.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: cv})
+}
+
+// caseloadQuery reads the filter form: status, sort, overdue, flagged,
+// no_contact (days), group and the page cursor. A number that does not
+// parse is passed on as out of range, so the caseload's own validation
+// names the field.
+func caseloadQuery(v url.Values) (caseload.Query, caseloadView) {
+	cv := caseloadView{Status: v.Get("status"), Sort: v.Get("sort"), Group: v.Get("group"), NoContact: v.Get("no_contact"),
+		Overdue: v.Get("overdue") != "", Flagged: v.Get("flagged") != ""}
+	q := caseload.Query{Status: caseload.CaseStatus(cv.Status), Sort: caseload.Sort(cv.Sort), Group: strings.TrimSpace(cv.Group),
+		Overdue: cv.Overdue, Flagged: cv.Flagged, Cursor: v.Get("cursor")}
+	if cv.NoContact != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(cv.NoContact))
+		if err != nil {
+			n = -1
+		}
+		q.NoContactDays = n
+	}
+	if cv.Status == "" {
+		cv.Status = string(caseload.StatusOpen)
+	}
+	if cv.Sort == "" {
+		cv.Sort = string(caseload.SortUrgency)
+	}
+	return q, cv
+}
+
+// caseView is the case page's data.
+type caseView struct {
+	Case       coaching.Case
+	Name       string // empty: the policy does not show it
+	Model      string
+	StateKind  coaching.StateKind
+	Phases     []phaseView
+	Endings    []phaseView
+	Overdue    bool
+	NameHidden bool
+}
+
+type phaseView struct {
+	Model, Name, Title string
+	Current, Done      bool
+}
+
+// casePage answers GET /cases/{case}: the case read through the engine
+// under the policy (another organisation's case is the same 404 as a
+// missing one), its participant's name if the policy shows it, and the
+// model's phases with the current one marked.
+func (h *handler) casePage(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	actor := s.actor()
+	id := coaching.CaseID(r.PathValue("case"))
+	c, err := h.eng.Case(r.Context(), actor, id)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	cv := caseView{Case: c, Model: c.Model}
+	err = h.eng.ReadCase(r.Context(), actor, coaching.OpReadCase, id, func(v *coaching.CaseView) error {
+		p, err := v.Participant()
+		switch {
+		case errors.Is(err, coaching.ErrForbidden):
+			cv.NameHidden = true
+			return nil
+		case err != nil:
+			return err
+		}
+		cv.Name = strings.TrimSpace(p.GivenNames + " " + p.FamilyName)
+		return nil
+	})
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if m, ok := h.eng.Model(c.Model); ok {
+		visited := map[string]bool{}
+		for _, e := range c.History {
+			visited[e.State] = true
+		}
+		for _, name := range m.States() {
+			st, _ := m.State(name)
+			pv := phaseView{Model: c.Model, Name: name, Title: st.Title, Current: name == c.State, Done: visited[name] && name != c.State}
+			if name == c.State {
+				cv.StateKind = st.Kind
+			}
+			switch st.Kind {
+			case coaching.Active:
+				cv.Phases = append(cv.Phases, pv)
+			case coaching.Terminal:
+				cv.Endings = append(cv.Endings, pv)
+			default: // a hold state: listed among the phases only while the case is in it
+				if pv.Current {
+					cv.Phases = append(cv.Phases, pv)
+				}
+			}
+		}
+	}
+	cv.Overdue = !c.Closed() && !c.Paused() && !c.Phase.DueAt.IsZero() && h.clock.Now().After(c.Phase.DueAt)
+	h.render(w, r, http.StatusOK, "case.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: cv})
+}
