@@ -23,8 +23,8 @@ func TestCatalogueComplete(t *testing.T) {
 var textKey = regexp.MustCompile(`\bt "([^"]+)"`)
 
 // Every key a template names is in the catalogue, and so is every key a
-// template builds (the language names) or the Go code names for the
-// error pages; every template uses t (a template with no text of its own
+// template builds (the language names) or the Go code names (the error
+// pages, the caseload rows' badges); every template uses t (a template with no text of its own
 // would be a sign of text written into it directly).
 func TestTemplateKeysInCatalogue(t *testing.T) {
 	files, err := fs.Glob(templateFS, "templates/*.html")
@@ -47,7 +47,8 @@ func TestTemplateKeysInCatalogue(t *testing.T) {
 		assert.True(t, ok, "lang.%s", l)
 	}
 	for _, k := range []string{"error.400.title", "error.400.body", "error.403.title", "error.403.body", "error.csrf.body",
-		"error.404.title", "error.404.body", "error.500.title", "error.500.body", "error.503.title", "error.503.body"} {
+		"error.404.title", "error.404.body", "error.500.title", "error.500.body", "error.503.title", "error.503.body",
+		"badge.paused", "badge.closed", "badge.overdue"} {
 		_, ok := catalogue[k]
 		assert.True(t, ok, k)
 	}

@@ -199,13 +199,7 @@ func (h *handler) funcs(lang coaching.Language) template.FuncMap {
 		// label is the catalogue's text for prefix+name, or name itself
 		// for a name the catalogue does not know (a host's own model,
 		// role or rule).
-		"label": func(prefix string, name any) string {
-			n := fmt.Sprint(name)
-			if tx, ok := catalogue[prefix+n]; ok {
-				return tx.in(lang)
-			}
-			return n
-		},
+		"label": func(prefix string, name any) string { return label(prefix, fmt.Sprint(name), lang) },
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -230,6 +224,16 @@ func (h *handler) funcs(lang coaching.Language) template.FuncMap {
 			return b.String()
 		},
 	}
+}
+
+// label is the catalogue's text for prefix+name in lang, or name itself
+// for a name the catalogue does not know (a host's own model, role or
+// rule).
+func label(prefix, name string, lang coaching.Language) string {
+	if tx, ok := catalogue[prefix+name]; ok {
+		return tx.in(lang)
+	}
+	return name
 }
 
 // formatDate writes a civil date as its readers do: 6.12.2026 in Finnish

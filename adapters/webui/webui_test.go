@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -442,4 +443,26 @@ func initialSituation(f *fixture) coaching.InitialSituation {
 	today := coaching.DateOf(f.env.Clock.Now())
 	return coaching.InitialSituation{LiteracyScreening: coaching.ScreeningNoNeed, MathsScreening: coaching.ScreeningNoNeed,
 		InitialInterviewDate: today, HOKSDraftingStarted: today}
+}
+
+// Names are data: markup in a name is shown as text, on the caseload
+// (whose rows are written in Go, see rowHTML) and on the case page.
+func TestHostileNamesEscaped(t *testing.T) {
+	f := newFixture(t, "")
+	p := ct.Participant(func(p *coaching.Participant) {
+		p.GivenNames, p.FamilyName, p.Organisation = `<script>x</script>`, `"><img src=x>&'`, orgA
+	})
+	c0, err := f.env.Engine.Enrol(context.Background(), headA, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p,
+		Team: []coaching.TeamMember{ct.TeamMember(tutorA, coaching.RolePersonalTutor)}})
+	require.NoError(t, err)
+	c := f.client(t)
+	c.signIn("", "tutor-a", "fi")
+	for _, path := range []string{"/", "/cases/" + string(c0.ID)} {
+		rec := c.get(path)
+		require.Equal(t, http.StatusOK, rec.Code)
+		text := checkPage(t, rec) // no <script> element, no <img>
+		body := rec.Body.String()
+		assert.Contains(t, text, `<script>x</script> "><img src=x>&'`, path)
+		assert.NotContains(t, body, "<img", path)
+	}
 }
