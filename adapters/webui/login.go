@@ -21,7 +21,9 @@ import (
 // The handler calls Begin on GET {prefix}/login and Finish on GET and POST
 // {prefix}/login/callback (a POST has passed the cross-origin check; a GET
 // is the provider's redirect back, which is cross-site by nature and must
-// be verified by the Login itself, e.g. its state cookie).
+// be verified by the Login itself, e.g. its state cookie). The handler
+// logs a Login's errors, so they must not carry personal data (an
+// identity, a name, a token).
 type Login interface {
 	// Begin starts a sign-in. It either returns a *Chooser, which the
 	// handler renders as a sign-in page (one form POSTing to p.Callback,
