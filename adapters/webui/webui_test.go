@@ -466,3 +466,37 @@ func TestHostileNamesEscaped(t *testing.T) {
 		assert.NotContains(t, body, "<img", path)
 	}
 }
+
+// A caseload longer than a page links to the next page (the list's
+// cursor in the query), and a later page back to the first.
+func TestCaseloadPages(t *testing.T) {
+	f := newFixture(t, "/ui")
+	for i := range 48 {
+		p := ct.Participant(func(p *coaching.Participant) {
+			p.GivenNames, p.FamilyName, p.Organisation = "Testi", "Lisä"+strings.Repeat("a", i+1), orgA
+		})
+		_, err := f.env.Engine.Enrol(context.Background(), headA, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p,
+			Team: []coaching.TeamMember{ct.TeamMember(tutorA, coaching.RolePersonalTutor)}})
+		require.NoError(t, err)
+	}
+	c := f.client(t)
+	c.signIn("/ui", "tutor-a", "en")
+	rec := c.get("/ui/?sort=name")
+	require.Equal(t, http.StatusOK, rec.Code)
+	checkPage(t, rec)
+	body := rec.Body.String()
+	assert.Equal(t, 50, strings.Count(body, `<th scope="row">`))
+	i := strings.Index(body, `rel="next"`)
+	require.Positive(t, i, "a link to the next page")
+	start := strings.LastIndex(body[:i], `href="`) + len(`href="`)
+	next := strings.ReplaceAll(body[start:start+strings.Index(body[start:], `"`)], "&amp;", "&")
+	assert.True(t, strings.HasPrefix(next, "/ui/?"), next)
+	assert.Contains(t, next, "sort=name")
+	rec = c.get(next)
+	require.Equal(t, http.StatusOK, rec.Code)
+	text := checkPage(t, rec)
+	assert.Equal(t, 1, strings.Count(rec.Body.String(), `<th scope="row">`), "51 cases: one on the second page")
+	assert.Contains(t, text, "Testi Virtanen", "by name: Virtanen is last")
+	assert.Contains(t, text, "First page")
+	assert.NotContains(t, rec.Body.String(), `rel="next"`)
+}
