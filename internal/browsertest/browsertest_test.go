@@ -117,7 +117,8 @@ func TestNoJavaScript(t *testing.T) {
 	if got := s.Text("#js"); got != "JavaScript is off" {
 		t.Fatalf("with NoJavaScript, #js = %q; want the static text", got)
 	}
-	s.Fill("#name", "Aino")
+	s.Fill("#name", "Beata")
+	s.Fill("#name", "Aino") // replaces what the first Fill typed, not only the server's value
 	if status := s.Submit("button[type=submit]"); status != http.StatusOK {
 		t.Fatalf("POST /greet status %d", status)
 	}

@@ -2,6 +2,8 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -149,11 +151,34 @@ func (s *Session) Submit(sel string) int {
 	return s.Load("submitting with "+sel, chromedp.Click(chromedp.CSS(sel)))
 }
 
-// Fill replaces the value of the input or textarea the CSS selector
-// matches by typing value into it.
+// Fill empties the input or textarea the CSS selector matches (whatever
+// the server or an earlier Fill put there) and types value into it.
 func (s *Session) Fill(sel, value string) {
 	s.t.Helper()
-	s.Do("filling "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	s.Do("filling "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), emptyValue(sel), chromedp.SendKeys(chromedp.CSS(sel), value))
+}
+
+// emptyValue sets the value of the first element sel matches to "". Not
+// chromedp.SetValue(sel, ""): v0.23.1 passes the empty string to the page
+// as undefined, and the field then holds "undefined".
+func emptyValue(sel string) chromedp.Action[chromedp.Void] {
+	q, err := json.Marshal(sel)
+	js := fmt.Sprintf(`(() => {
+		const e = document.querySelector(%s);
+		if (!e || !('value' in e)) return false;
+		e.value = '';
+		return true;
+	})()`, q)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		ok, err := chromedp.Evaluate[bool](js)(ctx, t)
+		if err == nil && !ok {
+			err = fmt.Errorf("no element with a value matches %s", sel)
+		}
+		return chromedp.Void{}, err
+	}
 }
 
 // SendKeys types keys into the element the CSS selector matches, after
