@@ -111,10 +111,12 @@ func (s *Session) Load(what string, steps ...chromedp.Action[chromedp.Void]) int
 	resp, err := chromedp.RunResponse(ctx, steps...)
 	if err != nil {
 		s.t.Fatalf("browsertest: %s: %v", what, err)
+		return 0
 	}
 	if resp == nil {
 		// A navigation within the document (a fragment) has no response.
 		s.t.Fatalf("browsertest: %s: the page changed without loading a document", what)
+		return 0
 	}
 	s.status = int(resp.Status)
 	return s.status
@@ -255,9 +257,13 @@ func (s *Session) Screenshot(name string) string {
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
 	if err != nil {
 		s.t.Fatalf("browsertest: taking the screenshot %s: %v", name, err)
+
+		return ""
 	}
 	if err := os.MkdirAll(s.opts.ScreenshotDir, 0o755); err != nil {
 		s.t.Fatalf("browsertest: %v", err)
+
+		return ""
 	}
 	path := filepath.Join(s.opts.ScreenshotDir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
