@@ -15,6 +15,11 @@
 //
 // It is a test kit: nothing here is fit to issue real credentials.
 //
+// For a sign-in in a browser it serves the authorization-code flow with
+// PKCE as well ([Provider.AddClient], [Provider.AddUser]): GET /authorize
+// and POST /token, with knobs for the refusals a relying party must
+// handle ([Provider.SetCodeTTL], [Provider.SetIDTokenEdit]).
+//
 // [httpauth.OIDC]: https://pkg.go.dev/github.com/valmennus/valmennus/adapters/httpauth#OIDC
 package oidctest
 
@@ -56,6 +61,8 @@ type Provider struct {
 	unavailable bool
 
 	jwksFetches atomic.Int64
+
+	flow *codeFlow // the authorization-code flow's clients, users and codes (authcode.go)
 }
 
 // Key is a signing key of the provider (or one it never published).
@@ -79,7 +86,7 @@ func Start(opts *Options) (*Provider, error) {
 	if o.KeyBits < 2048 {
 		return nil, fmt.Errorf("oidctest: KeyBits %d is below 2048, which verifiers refuse", o.KeyBits)
 	}
-	p := &Provider{bits: o.KeyBits}
+	p := &Provider{bits: o.KeyBits, flow: newCodeFlow()}
 	k, err := p.NewKey(o.KeyID)
 	if err != nil {
 		return nil, err
@@ -88,6 +95,8 @@ func Start(opts *Options) (*Provider, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /jwks", p.jwks)
+	mux.HandleFunc("GET /authorize", p.authorize)
+	mux.HandleFunc("POST /token", p.token)
 	// Assigned before the server runs: its handlers read p.srv.
 	p.srv = httptest.NewUnstartedServer(mux)
 	p.srv.Start()
@@ -127,6 +136,13 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"token_endpoint":                        p.URL() + "/token",
 		"jwks_uri":                              p.URL() + "/jwks",
 		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported":              []string{"code"},
+		"response_modes_supported":              []string{"query"},
+		"grant_types_supported":                 []string{"authorization_code"},
+		"subject_types_supported":               []string{"public"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"token_endpoint_auth_methods_supported": []string{"none", "client_secret_basic"},
+		"scopes_supported":                      []string{"openid"},
 	})
 }
 
