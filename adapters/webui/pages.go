@@ -341,6 +341,10 @@ type caseView struct {
 	Endings    []phaseView
 	Overdue    bool
 	NameHidden bool
+	// Events are those the actor may fire now; Fired confirms the one
+	// just fired (events.go).
+	Events []eventLink
+	Fired  string
 }
 
 type phaseView struct {
@@ -405,5 +409,10 @@ func (h *handler) casePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cv.Overdue = !c.Closed() && !c.Paused() && !c.Phase.DueAt.IsZero() && h.clock.Now().After(c.Phase.DueAt)
+	if cv.Events, err = h.availableEvents(r, actor, c, s.Lang); err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	cv.Fired = h.firedMessage(r, c.Model, s.Lang)
 	h.render(w, r, http.StatusOK, "case.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: cv})
 }

@@ -93,7 +93,7 @@ type handler struct {
 }
 
 // pageFiles are the templates, each rendered within layout.html.
-var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html"}
+var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -258,6 +258,9 @@ func (h *handler) routes() {
 	mux.HandleFunc("POST "+p+"/logout", h.logout)
 	mux.HandleFunc("POST "+p+"/language", h.switchLanguage)
 	mux.HandleFunc("GET "+h.cssPath, h.style)
+	// The events a case's actor may fire now (events.go).
+	mux.HandleFunc("GET "+p+"/cases/{case}/events/{event}", h.eventForm)
+	mux.HandleFunc("POST "+p+"/cases/{case}/events/{event}", h.fireEvent)
 	h.mux = mux
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
