@@ -313,6 +313,15 @@ func (h *handler) fireEvent(w http.ResponseWriter, r *http.Request) {
 	v.Reason = r.PostForm.Get("reason")
 	payload, local := formPayload(v.Fields, r.PostForm)
 	if len(local) > 0 {
+		// The engine is not asked with a value that is not even of its
+		// type; the rest of the form is checked here all the same, so
+		// that every problem is shown at once.
+		if spec.Payload != nil {
+			local = append(local, checkRest(reflect.TypeOf(spec.Payload), payload)...)
+		}
+		if spec.RequireReason && strings.TrimSpace(v.Reason) == "" {
+			local = append(local, coaching.FieldProblem{Field: "reason", Message: "required"})
+		}
 		v.problems(&coaching.ValidationError{Problems: local}, s.Lang)
 		h.render(w, r, http.StatusUnprocessableEntity, "event.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: v})
 		return
@@ -424,6 +433,23 @@ func formPayload(fields []formField, form url.Values) (json.RawMessage, []coachi
 	return b, probs
 }
 
+// checkRest validates the fields of payload (the form's JSON without the
+// values found unfit) as the engine would ([coaching.CheckPayload]).
+func checkRest(t reflect.Type, payload json.RawMessage) []coaching.FieldProblem {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	ptr := reflect.New(t)
+	if err := json.Unmarshal(payload, ptr.Interface()); err != nil {
+		return nil // the engine would say so; the fields' own problems are shown
+	}
+	var ve *coaching.ValidationError
+	if errors.As(coaching.CheckPayload("payload", ptr.Interface()), &ve) {
+		return ve.Problems
+	}
+	return nil
+}
+
 // problems puts each of ve's problems beside its control (the first for
 // a control with several) and into the error summary; a problem of no
 // control of the form is in the summary only.
@@ -470,7 +496,7 @@ func problemMessage(msg string, lang coaching.Language) string {
 	}
 	switch {
 	case msg == "required" || strings.HasPrefix(msg, "required "):
-		return catalogue["form.required"].in(lang)
+		return catalogue["form.missing"].in(lang)
 	case strings.HasPrefix(msg, "must be one of"):
 		return catalogue["form.oneof"].in(lang)
 	case msg == "not a whole number" || msg == "not a number":

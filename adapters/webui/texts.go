@@ -183,6 +183,7 @@ var catalogue = map[string]text{
 	"event.notnow":  {"Tätä tapahtumaa ei voi kirjata tapaukselle nyt.", "Denna händelse kan inte registreras för ärendet nu.", "This event cannot be recorded on the case now."},
 	"form.errors":   {"Korjaa seuraavat kohdat", "Rätta följande", "Please correct the following"},
 	"form.required": {"pakollinen", "obligatorisk", "required"},
+	"form.missing":  {"Pakollinen tieto puuttuu.", "Obligatorisk uppgift saknas.", "This is required."},
 	"form.required.note": {"Tähdellä (*) merkityt kentät ovat pakollisia.", "Fält märkta med asterisk (*) är obligatoriska.",
 		"Fields marked with an asterisk (*) are required."},
 	"form.choose":    {"– valitse –", "– välj –", "– choose –"},
