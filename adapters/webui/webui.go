@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 )
 
@@ -66,6 +67,13 @@ type Options struct {
 	// caseload.New(eng, nil), whose cursors do not carry over a restart
 	// or to another instance (give a Service with a CursorKey for that).
 	Caseload *caseload.Service
+	// Attendance is the attendance service behind the teacher's grid
+	// (/attendance): marks are recorded and read back through it, and the
+	// guardians' digests it queues follow its own Options. Default
+	// attendance.New(eng, nil) — its default digest time and early-warning
+	// rules; give the host's own Service so that the grid records as the
+	// rest of the host does.
+	Attendance *attendance.Service
 	// Logger receives one line per request (method, route pattern, status,
 	// duration: never a path, an id or a name) and the details of every
 	// 500. Default: discarded.
@@ -79,6 +87,7 @@ type Options struct {
 type handler struct {
 	eng      *coaching.Engine
 	cl       *caseload.Service
+	att      *attendance.Service
 	login    Login
 	log      *slog.Logger
 	clock    coaching.Clock
@@ -93,7 +102,8 @@ type handler struct {
 }
 
 // pageFiles are the templates, each rendered within layout.html.
-var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html"}
+var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
+	"attendance.html", "attendance_history.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -111,7 +121,7 @@ func New(eng *coaching.Engine, opts *Options) (http.Handler, error) {
 	if opts == nil {
 		return nil, errors.New("webui: Options with a SessionKey and a Login are required")
 	}
-	h := &handler{eng: eng, cl: opts.Caseload, login: opts.Login, log: opts.Logger, clock: opts.Clock, ttl: opts.SessionTTL}
+	h := &handler{eng: eng, cl: opts.Caseload, att: opts.Attendance, login: opts.Login, log: opts.Logger, clock: opts.Clock, ttl: opts.SessionTTL}
 	switch {
 	case len(opts.SessionKey) < MinSessionKey:
 		return nil, fmt.Errorf("webui: the SessionKey must be at least %d bytes, got %d", MinSessionKey, len(opts.SessionKey))
@@ -137,6 +147,11 @@ func New(eng *coaching.Engine, opts *Options) (http.Handler, error) {
 	}
 	if h.cl == nil {
 		if h.cl, err = caseload.New(eng, nil); err != nil {
+			return nil, err
+		}
+	}
+	if h.att == nil {
+		if h.att, err = attendance.New(eng, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -261,6 +276,10 @@ func (h *handler) routes() {
 	// The events a case's actor may fire now (events.go).
 	mux.HandleFunc("GET "+p+"/cases/{case}/events/{event}", h.eventForm)
 	mux.HandleFunc("POST "+p+"/cases/{case}/events/{event}", h.fireEvent)
+	// The teacher's attendance grid (attendance.go).
+	mux.HandleFunc("GET "+p+"/attendance", h.attendancePage)
+	mux.HandleFunc("POST "+p+"/attendance", h.recordAttendance)
+	mux.HandleFunc("GET "+p+"/attendance/history", h.attendanceHistory)
 	h.mux = mux
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
