@@ -240,12 +240,10 @@ func TestAttendanceGridCorrection(t *testing.T) {
 	text = checkPage(t, rec)
 	assert.Contains(t, text, "History of a mark: Oppilas Ryhmäläinen00")
 	assert.Contains(t, text, "Tiina Tutor", "who recorded the first revision (the team's name for them)")
-	assert.Contains(t, text, "2 "+formatEN(f.today))
+	assert.Contains(t, text, "2 "+f.today.String())
 	assert.Contains(t, text, "Terhi Teacher Unexplained absence Explained absence (A doctor's or other appointment)")
 	assert.Contains(t, text, "No mark Unexplained absence", "the first revision has nothing before it")
 }
-
-func formatEN(d coaching.Date) string { return d.String() }
 
 // Someone the policy does not let record attendance (welfare staff) gets
 // the 403 page for the grid, with or without a group, and for a POST.
