@@ -19,10 +19,25 @@
 // Service.Mine: urgency order, its flags and alerts, filters as a plain GET
 // form); GET {prefix}/cases/{case} a case page (the participant's name as
 // the policy allows it, the model's phases with the current one marked,
-// the phase deadline, the team). Everything is read through the engine
-// under its access policy: another organisation's case is answered exactly
-// as a case that does not exist (the 404 page), any other denial with the
-// 403 page.
+// the phase deadline, the team, the events the person may fire now).
+// Everything is read through the engine under its access policy: another
+// organisation's case is answered exactly as a case that does not exist
+// (the 404 page), any other denial with the 403 page.
+//
+// GET {prefix}/cases/{case}/events/{event} is an event's form, generated
+// from the event's payload type (EventSpec.Payload): a select for a string
+// with a `validate:"oneof=…"` tag, a date input for a [coaching.Date], a
+// number, a checkbox for a bool, a text input for a string with max=200
+// or less and a textarea for a longer one, a textarea of one item a line
+// for a []string, JSON for any other type; `required` is marked, and the
+// reason field is required when the model asks for one. Field labels are
+// the catalogue's "field.<json name>" (a host's own payload falls back to
+// the JSON name). POST to the same path fires the event with the case
+// version the form was shown with and answers 303 to the case page; a
+// payload refused is the form again (422) with each problem beside its
+// control and in a summary at the top, a rules rejection (422) lists the
+// failing rules, and a case changed meanwhile is the fresh form (409) with
+// the values kept.
 //
 // # Sign-in and sessions
 //

@@ -101,3 +101,13 @@ func TestProblemMessage(t *testing.T) {
 		assert.Equal(t, want, got, msg)
 	}
 }
+
+// Every key the event forms' Go code names is in the catalogue (a missing
+// one would be an empty text on the page).
+func TestEventKeysInCatalogue(t *testing.T) {
+	for _, k := range []string{"form.list.hint", "form.json.hint", "form.missing", "form.oneof", "form.number", "form.date",
+		"form.json", "form.max", "form.min", "form.invalid", "form.reason", "event.fired", "event.notnow"} {
+		_, ok := catalogue[k]
+		assert.True(t, ok, k)
+	}
+}
