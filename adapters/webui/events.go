@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,10 @@ const (
 	controlList     = "list"     // a []string, one item a line
 	controlJSON     = "json"     // any other type, written as JSON
 )
+
+// maxKey is the longest idempotency key a form may send (the engine's
+// limit); the forms' own are rand.Text's 26 characters.
+const maxKey = 200
 
 // longText is the longest max= of a string still given a one-line input.
 const longText = 200
@@ -92,7 +97,9 @@ type eventView struct {
 	Event    string
 	Title    string
 	Version  int64
-	Fields   []formField
+	// Key is the form's idempotency key: a form sent twice fires once.
+	Key    string
+	Fields []formField
 	// Reason is shown when the model asks for a written reason (Required)
 	// or lets one be given.
 	Reason         string
@@ -142,17 +149,21 @@ func (h *handler) eventForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, spec, ok := h.firable(w, r, s)
+	c, spec, ok := h.firable(w, r, s, true)
 	if !ok {
 		return
 	}
 	v := h.newEventView(c, spec, s.Lang)
+	v.Key = rand.Text()
 	h.render(w, r, http.StatusOK, "event.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: v})
 }
 
-// firable reads the case and checks that the event is one the actor may
-// fire on it now; it answers the request itself (404, 403, 409) when not.
-func (h *handler) firable(w http.ResponseWriter, r *http.Request, s session) (coaching.Case, coaching.EventSpec, bool) {
+// firable reads the case and the event's definition and, with available,
+// checks that the event is one the actor may fire on it now; it answers
+// the request itself (404, 403, 409) when not. A form's POST leaves the
+// last check to Fire, so that a form sent twice (a double click, a
+// reload) is answered with the first result by its idempotency key.
+func (h *handler) firable(w http.ResponseWriter, r *http.Request, s session, available bool) (coaching.Case, coaching.EventSpec, bool) {
 	actor := s.actor()
 	id := coaching.CaseID(r.PathValue("case"))
 	event := r.PathValue("event")
@@ -170,6 +181,9 @@ func (h *handler) firable(w http.ResponseWriter, r *http.Request, s session) (co
 	if !ok {
 		h.errorPage(w, r, http.StatusNotFound, "error.404.body")
 		return c, coaching.EventSpec{}, false
+	}
+	if !available {
+		return c, spec, true
 	}
 	var avail []string
 	err = h.eng.ReadCase(r.Context(), actor, coaching.OpFireEvent, id, func(v *coaching.CaseView) error {
@@ -299,7 +313,7 @@ func (h *handler) fireEvent(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusBadRequest, "error.400.body")
 		return
 	}
-	c, spec, ok := h.firable(w, r, s)
+	c, spec, ok := h.firable(w, r, s, false)
 	if !ok {
 		return
 	}
@@ -311,6 +325,10 @@ func (h *handler) fireEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Reason = r.PostForm.Get("reason")
+	if v.Key = r.PostForm.Get("key"); len(v.Key) > maxKey {
+		h.errorPage(w, r, http.StatusBadRequest, "error.400.body")
+		return
+	}
 	payload, local := formPayload(v.Fields, r.PostForm)
 	if len(local) > 0 {
 		// The engine is not asked with a value that is not even of its
@@ -326,7 +344,7 @@ func (h *handler) fireEvent(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "event.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: v})
 		return
 	}
-	opts := &coaching.FireOptions{Reason: v.Reason, ExpectedVersion: version}
+	opts := &coaching.FireOptions{Reason: v.Reason, ExpectedVersion: version, IdempotencyKey: v.Key}
 	if spec.Payload != nil {
 		opts.Payload = payload
 	}
@@ -351,9 +369,11 @@ func (h *handler) fireEvent(w http.ResponseWriter, r *http.Request) {
 			v.Rules = append(v.Rules, msg)
 		}
 		h.render(w, r, http.StatusUnprocessableEntity, "event.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: v})
-	case errors.Is(err, coaching.ErrConflict):
+	case errors.Is(err, coaching.ErrConflict), errors.Is(err, coaching.ErrIdempotencyMismatch):
 		// c was read after the change: v already carries the new version.
-		v.Conflict = true
+		// A form sent again changed (back, edit, send) after its key
+		// fired is the same: the case is not as the form was shown.
+		v.Conflict, v.Key = true, rand.Text()
 		h.render(w, r, http.StatusConflict, "event.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: v})
 	case errors.Is(err, coaching.ErrTransitionNotAllowed):
 		h.errorPage(w, r, http.StatusConflict, "event.notnow")

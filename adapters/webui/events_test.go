@@ -54,6 +54,7 @@ func TestFireEventThroughItsForm(t *testing.T) {
 	assert.Contains(t, body, `aria-describedby="h-support_needs"`, "the list's hint")
 	assert.Contains(t, body, `<input type="hidden" name="version" value="`+strconv.FormatInt(aho.Version, 10)+`">`)
 	assert.Contains(t, body, `<textarea id="f-reason" name="reason"`)
+	assert.Regexp(t, `<input type="hidden" name="key" value="[A-Z2-7]{26}">`, body, "an idempotency key")
 
 	hostile := `<script>alert("x")</script>`
 	rec = c.post(form, url.Values{"version": {strconv.FormatInt(aho.Version, 10)},
@@ -96,10 +97,21 @@ func TestFireEventThroughItsForm(t *testing.T) {
 	assert.Contains(t, text, "cannot be in the future")
 
 	valid.Set("payload.hoks_drafting_started", today.String())
+	valid.Set("key", "form-key-1")
 	rec = c.post(form, valid)
 	checkHeaders(t, rec)
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	loc := rec.Header().Get("Location")
+	// Sent twice (a double click): the first result, one transition.
+	rec = c.post(form, valid)
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	assert.Equal(t, loc, rec.Header().Get("Location"))
+	// Back, edited and sent again: the case is not as the form was shown.
+	valid.Set("payload.maths_screening", "support_need")
+	rec = c.post(form, valid)
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	checkPage(t, rec)
+	assert.NotContains(t, rec.Body.String(), `value="form-key-1"`, "a new key")
 	assert.Equal(t, "/cases/"+string(aho.ID)+"?fired=map_initial_situation", loc)
 	rec = c.get(loc)
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -110,6 +122,7 @@ func TestFireEventThroughItsForm(t *testing.T) {
 	got, err = f.env.Engine.Case(context.Background(), tutorA, aho.ID)
 	require.NoError(t, err)
 	assert.Equal(t, coaching.PilotCoaching, got.State)
+	assert.Equal(t, aho.Version+1, got.Version, "one transition")
 	var trail []coaching.AuditEntry
 	require.NoError(t, f.env.Engine.ReadCase(context.Background(), tutorA, coaching.OpReadCase, aho.ID, func(v *coaching.CaseView) error {
 		var err error
