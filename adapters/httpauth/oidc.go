@@ -185,24 +185,7 @@ func (o OIDCOptions) validate() error {
 	if o.Audience == "" {
 		problems = append(problems, "Audience is required")
 	}
-	switch strings.ToLower(strings.TrimSpace(o.SubjectClaim)) {
-	case "email", "preferred_username":
-		problems = append(problems, fmt.Sprintf("SubjectClaim %q is refused: it can change and be reassigned to another person; use sub or the provider's object id", o.SubjectClaim))
-	}
-	if len(o.Roles) == 0 {
-		problems = append(problems, "Roles (the allow-list of role claim values) is required")
-	}
-	for k, r := range o.Roles {
-		switch {
-		case isReserved(k) || isReserved(string(r)):
-			problems = append(problems, fmt.Sprintf("Roles[%q]: the system role is never mapped", k))
-		case !acceptedRole(r):
-			problems = append(problems, fmt.Sprintf("Roles[%q]: %q is not a coaching role", k, r))
-		}
-	}
-	if (o.OrganisationClaim == "") == (o.Organisation == "") {
-		problems = append(problems, "exactly one of OrganisationClaim and Organisation is required")
-	}
+	problems = append(problems, o.mapping().problems()...)
 	if o.KeyRefreshInterval < 0 {
 		problems = append(problems, "KeyRefreshInterval must not be negative")
 	}
@@ -463,70 +446,16 @@ func numericDate(v any) (time.Time, bool) {
 }
 
 func (a *OIDC) actorOf(claims map[string]any, purpose string) (coaching.Actor, *Error) {
-	sub, _ := claim(claims, a.opts.SubjectClaim).(string)
-	if strings.TrimSpace(sub) == "" {
-		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token has no subject"}
-	}
-	id := a.opts.IDPrefix + sub
-	if isReserved(sub) || isReserved(id) {
-		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: `the subject "system" is reserved for the engine itself`}
-	}
-	if e := refuseIdentityCode(id, ""); e != nil {
+	actor, e := a.opts.mapping().actor(claims)
+	if e != nil {
 		return coaching.Actor{}, e
 	}
-	var values []string
-	switch v := claim(claims, a.opts.RolesClaim).(type) {
-	case string:
-		values = strings.Fields(v) // a space-separated string, as scope is
-	case []any:
-		for _, x := range v {
-			s, ok := x.(string)
-			if !ok {
-				return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token's role claim holds a value that is not a string"}
-			}
-			values = append(values, s)
-		}
-	case nil:
-	default:
-		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token's role claim is neither a string nor a list"}
-	}
-	var roles []coaching.Role
-	for _, v := range values {
-		if isReserved(v) {
-			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: `the role "system" is reserved for the engine itself`}
-		}
-		r, ok := a.opts.Roles[v]
-		if !ok {
-			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token holds a role this service does not accept"}
-		}
-		if !slices.Contains(roles, r) {
-			roles = append(roles, r)
-		}
-	}
-	if len(roles) == 0 {
-		return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token holds no role"}
-	}
-	org := a.opts.Organisation
-	if a.opts.OrganisationClaim != "" {
-		s, _ := claim(claims, a.opts.OrganisationClaim).(string)
-		if s = strings.TrimSpace(s); s == "" && !onlyFunder(roles) {
-			return coaching.Actor{}, &Error{Reason: ReasonIdentity, Description: "the token names no organisation"}
-		}
-		org = coaching.OrganisationID(s)
-	}
-	name, _ := claim(claims, a.opts.NameClaim).(string)
-	return coaching.Actor{ID: id, Name: name, Organisation: org, Roles: roles, Purpose: purpose}, nil
+	actor.Purpose = purpose
+	return actor, nil
 }
 
-// claim returns the claim at a dotted path, or nil.
-func claim(claims map[string]any, path string) any {
-	var cur any = claims
-	for _, part := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[part]
-	}
-	return cur
+// mapping is the options' claims mapping (defaults already applied).
+func (o OIDCOptions) mapping() ClaimsMapping {
+	return ClaimsMapping{SubjectClaim: o.SubjectClaim, IDPrefix: o.IDPrefix, NameClaim: o.NameClaim, RolesClaim: o.RolesClaim,
+		Roles: o.Roles, OrganisationClaim: o.OrganisationClaim, Organisation: o.Organisation}.withDefaults()
 }
