@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,6 +22,8 @@ import (
 var (
 	teacherA = coaching.Actor{ID: "teacher-a", Name: "Terhi Teacher", Organisation: orgA, Roles: []coaching.Role{coaching.RoleTeacher}}
 	teacherB = coaching.Actor{ID: "teacher-b", Name: "Teppo Teacher", Organisation: orgB, Roles: []coaching.Role{coaching.RoleTeacher}}
+	// substituteA teaches in organisation A but is on no student's team.
+	substituteA = coaching.Actor{ID: "substitute-a", Name: "Sanna Substitute", Organisation: orgA, Roles: []coaching.Role{coaching.RoleTeacher}}
 	// curatorA is welfare staff: the policy does not let them record
 	// attendance.
 	curatorA = coaching.Actor{ID: "curator-a", Name: "Kaisa Curator", Organisation: orgA, Roles: []coaching.Role{coaching.RoleCurator}}
@@ -64,6 +67,7 @@ func newGridFixture(t *testing.T) *gridFixture {
 		{Key: "teacher-a", Label: "Terhi Teacher (A)", Actor: teacherA},
 		{Key: "teacher-b", Label: "Teppo Teacher (B)", Actor: teacherB},
 		{Key: "curator-a", Label: "Kaisa Curator (A)", Actor: curatorA},
+		{Key: "substitute-a", Label: "Sanna Substitute (A)", Actor: substituteA},
 	})
 	require.NoError(t, err)
 	f.h, err = webui.New(env.Engine, &webui.Options{SessionKey: sessionKey, Login: login, Attendance: env.Attendance})
@@ -327,4 +331,61 @@ func TestAttendanceGridInvalid(t *testing.T) {
 	for _, cs := range f.group[:3] {
 		assert.Empty(t, f.marks(t, tutorA, cs.ID), "nothing is recorded")
 	}
+}
+
+// A teacher on none of the students' teams still marks the group (the
+// policy lets teaching staff record for any student of their
+// organisation): the grid lists the students by name, but their current
+// marks and history, which the policy does not let this teacher read, are
+// not shown; a changed row is recorded as a correction all the same.
+func TestAttendanceGridTeacherOffTheTeam(t *testing.T) {
+	f := newGridFixture(t)
+	_, err := f.env.Attendance.Record(context.Background(), tutorA, []attendance.MarkInput{{CaseID: f.group[0].ID, Date: f.today,
+		Lesson: "1", Minutes: 45, Status: attendance.Unexplained}})
+	require.NoError(t, err)
+	c := f.signIn(t, "substitute-a")
+	rec := c.get("/attendance?" + f.lessonForm().Encode())
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	text := checkPage(t, rec)
+	assert.Contains(t, text, "Oppilas Ryhmäläinen00 Not shown to you")
+	assert.Equal(t, 30, strings.Count(text, "Not shown to you"))
+	assert.NotContains(t, rec.Body.String(), " checked")
+	assert.NotContains(t, rec.Body.String(), "/attendance/history")
+
+	form := f.lessonForm()
+	form.Set("status:"+string(f.group[0].ID), "present")
+	form.Set("was:"+string(f.group[0].ID), "|")
+	rec = c.post("/attendance", form)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	text = checkPage(t, rec)
+	assert.Contains(t, text, "Oppilas Ryhmäläinen00 Not shown to you Present Correction")
+	ms := f.marks(t, tutorA, f.group[0].ID)
+	require.Len(t, ms, 1)
+	assert.Equal(t, attendance.Present, ms[0].Status)
+	assert.Equal(t, substituteA.ID, ms[0].By)
+
+	rec = c.get("/attendance/history?" + url.Values{"case": {string(f.group[0].ID)}, "date": {f.today.String()}, "lesson": {"1"}}.Encode())
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	checkPage(t, rec)
+}
+
+// Not signed in, the grid sends the person to sign in and back; a POST
+// from another site is refused before anything is recorded.
+func TestAttendanceGridSignInAndCrossOrigin(t *testing.T) {
+	f := newGridFixture(t)
+	c := &client{t: t, h: f.h}
+	rec := c.get("/attendance?group=TVO25A")
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	assert.Equal(t, "/login?return="+url.QueryEscape("/attendance?group=TVO25A"), rec.Header().Get("Location"))
+
+	c = f.signIn(t, "teacher-a")
+	form := f.lessonForm()
+	form.Set("status:"+string(f.group[0].ID), "absent_unexplained")
+	req := httptest.NewRequest(http.MethodPost, "/attendance", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec = c.do(req)
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	checkPage(t, rec)
+	assert.Empty(t, f.marks(t, tutorA, f.group[0].ID))
 }
