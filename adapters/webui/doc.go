@@ -39,6 +39,23 @@
 // failing rules, and a case changed meanwhile is the fresh form (409) with
 // the values kept.
 //
+// GET {prefix}/attendance?group=…&date=…&lesson=…&minutes=… is a
+// teacher's attendance grid for one lesson (coaching/attendance;
+// [Options].Attendance): the open cases of the person's own organisation
+// in that SIS group (the caseload's Group) on which the policy allows
+// record_attendance, by name, each row a fieldset of native radio buttons
+// (one per status) with the student's name as its legend and a reason
+// select for an explained absence, so the whole grid is operable by
+// keyboard. The current mark is shown where the policy also allows
+// read_attendance. POST to the same path records every row whose choice
+// differs from the one the form was shown with in one
+// attendance.Service.Record call — a changed mark is a correction, a new
+// revision — and shows what changed and how many guardians' digests and
+// correction notices were queued; an unknown status, an explained absence
+// without a reason or a date that is not one is the grid again (422) with
+// the problem beside its control. GET {prefix}/attendance/history?case=…
+// &date=…&lesson=… lists a mark's revisions: who, when, from what to what.
+//
 // # Sign-in and sessions
 //
 // People sign in through a [Login] (a begin and a finish: the shape of an
