@@ -167,6 +167,8 @@ func (b *browser) refusedAt(callback string) {
 	assert.Contains(b.t, body, "Kirjautuminen ei onnistunut") // the callback carries no lang
 	assert.Empty(b.t, b.cookie(webui.CookieName), "a refused sign-in has no session")
 	assert.Empty(b.t, b.cookie(webui.LoginCookieName), "the login cookie is deleted")
+	assert.NotContains(b.t, body, "code=", "the page's links never repeat the provider's code")
+	assert.NotContains(b.t, body, "state=", "nor its state")
 }
 
 // checkLogs asserts that no code and no token reached the log.

@@ -398,16 +398,24 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 
 // langLinks are the current page in each language, for someone not
 // signed in.
+//
+// A link keeps only the page's return path, never the rest of its query:
+// the sign-in callback's query holds the provider's code and state, which
+// must not be repeated into links. The callback's page (a refused sign-in)
+// links to the sign-in page instead.
 func (h *handler) langLinks(r *http.Request, cur coaching.Language) []langLink {
+	path := r.URL.Path
+	if path == h.prefix+"/login/callback" {
+		path = h.prefix + "/login"
+	}
 	out := make([]langLink, 0, len(languages))
 	for _, l := range languages {
-		q := r.URL.Query()
-		q.Set("lang", string(l))
-		if q.Has("return") {
+		q := url.Values{"lang": {string(l)}}
+		if ret := r.URL.Query().Get("return"); ret != "" {
 			// Only ever a checked path, as the sign-in itself uses.
-			q.Set("return", h.safeReturn(q.Get("return")))
+			q.Set("return", h.safeReturn(ret))
 		}
-		out = append(out, langLink{Lang: l, Href: r.URL.Path + "?" + q.Encode(), Current: l == cur})
+		out = append(out, langLink{Lang: l, Href: path + "?" + q.Encode(), Current: l == cur})
 	}
 	return out
 }
