@@ -126,6 +126,7 @@ func TestAttendanceGridMarksAGroup(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	text := checkPage(t, rec)
 	body := rec.Body.String()
+	assert.Contains(t, body, `<a href="/attendance">`, "the menu offers a teacher the grid")
 	for i := range 30 {
 		assert.Contains(t, text, fmt.Sprintf("Oppilas Ryhmäläinen%02d", i))
 		assert.Contains(t, body, fmt.Sprintf(`<legend class="visually-hidden">Oppilas Ryhmäläinen%02d</legend>`, i))
@@ -259,6 +260,7 @@ func TestAttendanceGridForbidden(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, rec.Code, path)
 		checkPage(t, rec)
 	}
+	assert.NotContains(t, c.get("/").Body.String(), `href="/attendance"`, "the menu offers a curator no grid")
 	form := f.lessonForm()
 	form.Set("status:"+string(f.group[0].ID), "present")
 	rec := c.post("/attendance", form)

@@ -27,16 +27,17 @@ var languages = []coaching.Language{coaching.Finnish, coaching.Swedish, coaching
 // and fall back to the data's own name for a host's own models, roles or
 // rules.
 var catalogue = map[string]text{
-	"app.name":     {"Valmennus", "Valmennus", "Valmennus"},
-	"skip":         {"Siirry pääsisältöön", "Hoppa till huvudinnehållet", "Skip to main content"},
-	"nav.label":    {"Päävalikko", "Huvudmeny", "Main menu"},
-	"nav.caseload": {"Oma työlista", "Min arbetslista", "My caseload"},
-	"header.user":  {"Kirjautunut käyttäjä", "Inloggad användare", "Signed-in user"},
-	"lang.label":   {"Kieli", "Språk", "Language"},
-	"lang.fi":      {"Suomeksi", "Suomeksi", "Suomeksi"},
-	"lang.sv":      {"På svenska", "På svenska", "På svenska"},
-	"lang.en":      {"In English", "In English", "In English"},
-	"signout":      {"Kirjaudu ulos", "Logga ut", "Sign out"},
+	"app.name":       {"Valmennus", "Valmennus", "Valmennus"},
+	"skip":           {"Siirry pääsisältöön", "Hoppa till huvudinnehållet", "Skip to main content"},
+	"nav.label":      {"Päävalikko", "Huvudmeny", "Main menu"},
+	"nav.caseload":   {"Oma työlista", "Min arbetslista", "My caseload"},
+	"nav.attendance": {"Läsnäolojen merkintä", "Närvaromarkering", "Attendance marking"},
+	"header.user":    {"Kirjautunut käyttäjä", "Inloggad användare", "Signed-in user"},
+	"lang.label":     {"Kieli", "Språk", "Language"},
+	"lang.fi":        {"Suomeksi", "Suomeksi", "Suomeksi"},
+	"lang.sv":        {"På svenska", "På svenska", "På svenska"},
+	"lang.en":        {"In English", "In English", "In English"},
+	"signout":        {"Kirjaudu ulos", "Logga ut", "Sign out"},
 
 	"login.title": {"Kirjaudu sisään", "Logga in", "Sign in"},
 	"login.dev.warning": {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -360,6 +361,22 @@ type view struct {
 type userView struct {
 	Name  string
 	Roles []coaching.Role
+}
+
+// gridRoles may record attendance under the default policy (its teaching
+// and guidance staff): the menu offers them the attendance grid. The grid
+// itself asks the policy, so a host's own policy still decides.
+var gridRoles = []coaching.Role{coaching.RoleTeacher, coaching.RoleSpecialNeedsTeacher, coaching.RoleCoach,
+	coaching.RolePersonalTutor, coaching.RoleStudyCounsellor}
+
+// MarksAttendance reports whether the menu offers the attendance grid.
+func (u *userView) MarksAttendance() bool {
+	for _, r := range u.Roles {
+		if slices.Contains(gridRoles, r) {
+			return true
+		}
+	}
+	return false
 }
 
 type langLink struct {
