@@ -52,8 +52,10 @@ type Options struct {
 	SessionKey []byte
 	// Logger is the interface's request log; default discarded.
 	Logger *slog.Logger
-	// Now is the demo's "now", the day the absences lead up to; default
-	// the system clock's. The engine runs on the system clock either way.
+	// Now is the day the week of attendance leads up to; default the
+	// system clock's today. It must not be after the system clock's today
+	// (a mark of a future day is refused): the engine runs on the system
+	// clock either way.
 	Now time.Time
 }
 
@@ -113,12 +115,10 @@ const (
 
 // The demo's staff.
 var (
-	tutor   = coaching.Actor{ID: "demo-tutor", Name: "Tiina Omaohjaaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
-	coach   = coaching.Actor{ID: "demo-coach", Name: "Ville Valmentaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleCoach}}
-	teacher = coaching.Actor{ID: "demo-teacher", Name: "Outi Opettaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleTeacher}}
-	head    = coaching.Actor{ID: "demo-head", Name: "Reija Rehtori", Organisation: Organisation,
-		Roles: append(append([]coaching.Role(nil), coaching.TeamRoles...), coaching.RoleHeadOfStudies)}
-	otherHead  = coaching.Actor{ID: "other-head", Name: "Kalle Koulutusjohtaja", Organisation: OtherOrganisation, Roles: head.Roles}
+	tutor      = coaching.Actor{ID: "demo-tutor", Name: "Tiina Omaohjaaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	coach      = coaching.Actor{ID: "demo-coach", Name: "Ville Valmentaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleCoach}}
+	teacher    = coaching.Actor{ID: "demo-teacher", Name: "Outi Opettaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleTeacher}}
+	head       = coaching.Actor{ID: "demo-head", Name: "Reija Rehtori", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
 	otherTutor = coaching.Actor{ID: "other-tutor", Name: "Pekka Toinen", Organisation: OtherOrganisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
 	// guardian is the guardian of the flagged student.
 	guardian = coaching.Actor{ID: "demo-guardian", Name: "Maija Kuvitteellinen", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleGuardian}}
@@ -171,7 +171,8 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	return d, nil
 }
 
-// enrolCohort enrols the students with the tutor, the coach (every other
+// enrolCohort enrols the students (as the personal tutor: the pilot
+// model's cases are opened by one) with the tutor, the coach (every other
 // student) and the teacher on their teams, one student of the other
 // organisation, and records the last school days' lessons.
 func (d *Demo) enrolCohort(ctx context.Context, att *attendance.Service, today coaching.Date) error {
@@ -184,7 +185,7 @@ func (d *Demo) enrolCohort(ctx context.Context, att *attendance.Service, today c
 		if i == flaggedIndex {
 			p.Guardians[0].ID, p.Guardians[0].Name = guardian.ID, guardian.Name
 		}
-		c, err := d.Engine.Enrol(ctx, head, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, Team: team})
+		c, err := d.Engine.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, Team: team})
 		if err != nil {
 			return fmt.Errorf("webuidemo: enrolling student %d: %w", i, err)
 		}
@@ -193,7 +194,7 @@ func (d *Demo) enrolCohort(ctx context.Context, att *attendance.Service, today c
 			d.Flagged, d.FlaggedName = c.ID, s.given+" "+s.family
 		}
 	}
-	if _, err := d.Engine.Enrol(ctx, otherHead, coaching.EnrolParams{Model: coaching.ModelPilot,
+	if _, err := d.Engine.Enrol(ctx, otherTutor, coaching.EnrolParams{Model: coaching.ModelPilot,
 		Participant: participant("Iida", "Muualta", coaching.GenderFemale, OtherOrganisation, len(cohort)),
 		Team:        []coaching.TeamMember{member(otherTutor, coaching.RolePersonalTutor)}}); err != nil {
 		return fmt.Errorf("webuidemo: enrolling the other organisation's student: %w", err)
