@@ -2,17 +2,20 @@ package webui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/examples/webui/webuidemo"
 	"github.com/valmennus/valmennus/internal/browsertest"
 )
@@ -65,10 +68,12 @@ func signIn(t *testing.T, s *browsertest.Session, base, key, lang string) int {
 	return s.Submit(`button[name="identity"][value="` + key + `"]`)
 }
 
-// TestBrowserTutorFinds the flagged student: a personal tutor signs in
+// TestBrowserTutorFindsTheFlaggedStudent: a personal tutor signs in
 // through the development sign-in form, sees the student whose
-// unexplained absences raised a flag at the top of the caseload, and
-// opens the case from there — with the page's JavaScript on and off
+// unexplained absences raised a flag at the top of the caseload, opens
+// the case from there and records the initial situation through the
+// event's form, first with the required answers missing (the errors
+// beside the fields) and then valid — with the page's JavaScript on and off
 // (every action is a link or a plain form). axe finds nothing on any page.
 func TestBrowserTutorFindsTheFlaggedStudent(t *testing.T) {
 	b := browsertest.Start(t)
@@ -117,6 +122,8 @@ func TestBrowserTutorFindsTheFlaggedStudent(t *testing.T) {
 			if !opts.NoJavaScript {
 				s.Screenshot("tutor-case")
 			}
+
+			fireInitialSituation(t, s, srv.URL, demo, !opts.NoJavaScript)
 
 			// Back to the caseload by the header's link, and sign out
 			// with the header's form.
@@ -190,5 +197,82 @@ func TestBrowserGuardianOfAnotherStudent(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, s.Navigate(srv.URL+"/cases/"+string(other)))
 	assert.Equal(t, "Access denied", s.Text("h1"))
 	assert.NotContains(t, s.Text("main"), "Esimerkki", "the page names no student")
+	s.RequireNoViolations()
+}
+
+// fireInitialSituation is on the flagged student's case page: it opens
+// the form of map_initial_situation from the page's list of events, sends
+// it without the required answers (422, an error summary linking to
+// each field and the error beside it), then fills it in and sends it
+// again: the case page says the event was recorded, and the case is in
+// the next phase. axe checks each page.
+func fireInitialSituation(t *testing.T, s *browsertest.Session, base string, demo *webuidemo.Demo, screenshots bool) {
+	t.Helper()
+	caseURL := base + "/cases/" + string(demo.Flagged)
+	link := `ul.events a[href="/cases/` + string(demo.Flagged) + `/events/map_initial_situation"]`
+	require.Equal(t, http.StatusOK, s.Submit(link), "opening the event's form")
+	s.RequireNoViolations()
+
+	require.Equal(t, http.StatusUnprocessableEntity, s.Submit("form.event button[type=submit]"), "the form without its answers")
+	assert.Equal(t, caseURL+"/events/map_initial_situation", s.URL())
+	assert.GreaterOrEqual(t, s.Count(".error-summary li a"), 2, "the summary links to each field in error")
+	assert.NotEmpty(t, s.Text("#e-literacy_screening"), "the error beside the field")
+	assert.NotEmpty(t, s.Text("#e-maths_screening"))
+	invalid, _ := s.Attribute("#f-literacy_screening", "aria-invalid")
+	assert.Equal(t, "true", invalid)
+	s.RequireNoViolations()
+	if screenshots {
+		s.Screenshot("tutor-event-errors")
+	}
+
+	today := coaching.DateOf(time.Now()).String()
+	s.Do("answering the form",
+		chromedp.SetValue(chromedp.CSS("#f-literacy_screening"), "support_need"),
+		chromedp.SetValue(chromedp.CSS("#f-maths_screening"), "not_taken"),
+		chromedp.SetValue(chromedp.CSS("#f-initial_interview_date"), today),
+		chromedp.SetValue(chromedp.CSS("#f-hoks_drafting_started"), today))
+	s.Fill("#f-support_needs", "reading support")
+	require.Equal(t, http.StatusOK, s.Submit("form.event button[type=submit]"), "the answered form, then the case page")
+	assert.Equal(t, caseURL+"?fired=map_initial_situation", s.URL())
+	assert.Equal(t, 0, s.Count(".error-summary"))
+	got, err := demo.Engine.Case(context.Background(), demo.Identities[0].Actor, demo.Flagged)
+	require.NoError(t, err)
+	assert.Equal(t, coaching.PilotCoaching, got.State, "the event fired")
+	assert.Equal(t, 1, s.Count(`ul.events a[href$="/events/end_first_year"]`), "the next phase's events are offered")
+	s.RequireNoViolations()
+}
+
+// TestBrowserTeacherMarksALesson: a teacher opens the attendance grid
+// from the menu, chooses the group and a lesson, marks the twelve
+// students with the radios (one of them absent) and saves: the result
+// lists twelve new marks. axe checks each page; the grid is the teacher's
+// screenshot.
+func TestBrowserTeacherMarksALesson(t *testing.T) {
+	b := browsertest.Start(t)
+	demo, srv := demoServer(t)
+	s := b.NewSession(t, &browsertest.Options{ScreenshotDir: screenshotDir(t)})
+	require.Equal(t, http.StatusOK, signIn(t, s, srv.URL, webuidemo.KeyTeacher, "en"))
+	require.Equal(t, http.StatusOK, s.Submit(`header a[href="/attendance"]`), "the menu's attendance grid")
+	s.RequireNoViolations()
+
+	s.Fill("#a-group", webuidemo.Group)
+	s.Fill("#a-lesson", "6")
+	if v, _ := s.Attribute("#a-minutes", "value"); v == "" {
+		s.Fill("#a-minutes", "45")
+	}
+	require.Equal(t, http.StatusOK, s.Submit("form.filters button[type=submit]"), "showing the group")
+	require.Equal(t, len(demo.Cases), s.Count("table.attendance tbody tr"), "the group's students")
+	s.RequireNoViolations()
+	for i := range demo.Cases {
+		status := "present"
+		if i == 2 {
+			status = "absent_unexplained"
+		}
+		s.Click(fmt.Sprintf("#s-%d-%s", i, status))
+	}
+	s.Screenshot("teacher-attendance")
+	require.Equal(t, http.StatusOK, s.Submit("form.grid button[type=submit]"), "saving the marks")
+	assert.Equal(t, len(demo.Cases), s.Count("table.changes tbody tr"), "twelve new marks")
+	assert.Equal(t, 0, s.Count("tr.invalid"))
 	s.RequireNoViolations()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/webui"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/sis"
 )
 
 // The organisations of the demo: the cohort is the first's; the second
@@ -40,6 +41,11 @@ const (
 	KeyGuardian   = "guardian"
 	KeyOtherTutor = "other-tutor"
 )
+
+// Group is the cohort's teaching group, as a student information system
+// import records it (sis.EnrolmentRecord): the attendance grid lists a
+// group.
+const Group = "TVO26A"
 
 // Options configure [New]. A nil *Options is valid: every field has the
 // default written beside it.
@@ -165,13 +171,14 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Handler, err = webui.New(eng, &webui.Options{Prefix: o.Prefix, SessionKey: o.SessionKey, Login: login, Logger: o.Logger}); err != nil {
+	if d.Handler, err = webui.New(eng, &webui.Options{Prefix: o.Prefix, SessionKey: o.SessionKey, Login: login, Logger: o.Logger,
+		Attendance: att}); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// enrolCohort enrols the students (as the personal tutor: the pilot
+// enrolCohort enrols the students of [Group] (as the personal tutor: the pilot
 // model's cases are opened by one) with the tutor, the coach (every other
 // student) and the teacher on their teams, one student of the other
 // organisation, and records the last school days' lessons.
@@ -185,7 +192,8 @@ func (d *Demo) enrolCohort(ctx context.Context, att *attendance.Service, today c
 		if i == flaggedIndex {
 			p.Guardians[0].ID, p.Guardians[0].Name = guardian.ID, guardian.Name
 		}
-		c, err := d.Engine.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, Team: team})
+		c, err := d.Engine.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, Team: team,
+			Records: []coaching.RecordInput{{Name: sis.RecordName, Payload: sis.EnrolmentRecord{Group: Group}}}})
 		if err != nil {
 			return fmt.Errorf("webuidemo: enrolling student %d: %w", i, err)
 		}
