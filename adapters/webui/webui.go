@@ -104,7 +104,8 @@ type handler struct {
 
 // pageFiles are the templates, each rendered within layout.html.
 var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
-	"attendance.html", "attendance_history.html"}
+	"attendance.html", "attendance_history.html",
+	"figures.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -281,6 +282,9 @@ func (h *handler) routes() {
 	mux.HandleFunc("GET "+p+"/attendance", h.attendancePage)
 	mux.HandleFunc("POST "+p+"/attendance", h.recordAttendance)
 	mux.HandleFunc("GET "+p+"/attendance/history", h.attendanceHistory)
+	// The head of studies' and the funder's figures (figures.go).
+	mux.HandleFunc("GET "+p+"/figures", h.figuresPage)
+	mux.HandleFunc("GET "+p+"/figures.csv", h.figuresCSV)
 	h.mux = mux
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))

@@ -1,0 +1,309 @@
+package webui
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/outcomes"
+)
+
+// The head of studies' and the funder's figures: GET /figures shows the
+// VALO table and the ESF indicators over the cases of one model whose
+// entry date falls in a period, with the onward paths as a bar chart
+// rendered here as SVG; GET /figures.csv is the same VALO table as a
+// spreadsheet. Both read through outcomes.FromEngine, so the policy's
+// read_figures rule decides who sees them (by default the organisation's
+// head of studies, and a funder in aggregate across organisations); anyone
+// else gets the 403 page. The figures are computed as the JSON API's
+// /figures/valo computes them: admitted participants only, under
+// outcomes.SeedOptions.
+//
+// Team hours against the 40–100 h allocation and retention against
+// earlier cohorts are not shown: the engine keeps no per-member hours the
+// figures operation may read (and a funder may see no person's), and
+// outcomes' retention counts first-year students, not a VALO cohort.
+
+// figureRoles are offered the figures in the menu; the page itself asks
+// the policy, so a host's own policy still decides.
+var figureRoles = []coaching.Role{coaching.RoleHeadOfStudies, coaching.RoleFunder}
+
+// ReadsFigures reports whether the menu offers the figures.
+func (u *userView) ReadsFigures() bool {
+	return slices.ContainsFunc(u.Roles, func(r coaching.Role) bool { return slices.Contains(figureRoles, r) })
+}
+
+// Bar chart geometry, in the SVG's own units (it scales to its box).
+const (
+	chartWidth  = 760
+	chartLabelX = 330 // labels end here (text-anchor end)
+	chartBarX   = 340 // bars start here
+	chartBarMax = 340 // the longest bar
+	chartRow    = 28  // one bar's band
+	chartBar    = 18  // one bar's height
+	chartTop    = 8
+	chartFill   = "#005a9c" // contrast 7.1:1 on white
+)
+
+// figuresView is the figures page's data.
+type figuresView struct {
+	// The period and model as the form gave them.
+	From, To, Model string
+	Models          []string
+	// Problems are the form fields' problems by field name.
+	Problems map[string]string
+	// Shown: the form holds and the figures below are computed.
+	Shown bool
+	// Aggregate: a funder's figures across organisations.
+	Aggregate bool
+	Table     outcomes.VALOTable
+	Rows      []figureRow
+	ESF       outcomes.ESFReport
+	Chart     barChart
+	CSV       string
+}
+
+// figureRow is one VALO row as the page and the CSV show it.
+type figureRow struct {
+	Key, Breakdown, Kind string
+	Label                string
+	// LabelLang is "en" when the label is outcomes' own (English) text.
+	LabelLang          string
+	Count, Denominator int64
+	Percent            string
+}
+
+// barChart is a horizontal bar chart, every coordinate computed here.
+type barChart struct {
+	Width, Height      int
+	LabelX, BarX, BarH int
+	Fill               string
+	Bars               []bar
+}
+
+type bar struct {
+	Label                      string
+	Value                      string
+	Y, TextY, BarWidth, ValueX int
+}
+
+// figuresQuery is a parsed figures form.
+type figuresQuery struct {
+	from, to coaching.Date
+	model    string
+}
+
+// parseFigures reads the form; an empty date leaves that end of the
+// period open.
+func (h *handler) parseFigures(v url.Values, lang coaching.Language, fv *figuresView) (figuresQuery, bool) {
+	fv.From, fv.To, fv.Model = strings.TrimSpace(v.Get("from")), strings.TrimSpace(v.Get("to")), strings.TrimSpace(v.Get("model"))
+	fv.Problems = map[string]string{}
+	fv.Models = []string{coaching.ModelVALO}
+	problem := func(field, key string) { fv.Problems[field] = catalogue[key].in(lang) }
+	var q figuresQuery
+	if fv.Model == "" {
+		fv.Model = coaching.ModelVALO
+	}
+	if _, ok := h.eng.Model(fv.Model); !ok || !slices.Contains(fv.Models, fv.Model) {
+		problem("model", "fig.err.model")
+	}
+	q.model = fv.Model
+	for _, f := range []struct {
+		name string
+		raw  string
+		d    *coaching.Date
+	}{{"from", fv.From, &q.from}, {"to", fv.To, &q.to}} {
+		if f.raw == "" {
+			continue
+		}
+		d, err := coaching.ParseDate(f.raw)
+		if err != nil {
+			problem(f.name, "att.err.date")
+			continue
+		}
+		*f.d = d
+	}
+	if !q.from.IsZero() && !q.to.IsZero() && q.to.Before(q.from) {
+		problem("to", "fig.err.order")
+	}
+	return q, len(fv.Problems) == 0
+}
+
+// figureSink passes on the admitted participants (a declined applicant is
+// not in the figures, as in the JSON API) whose entry date is in the
+// period.
+type figureSink struct {
+	outcomes.Sink
+	from, to coaching.Date
+}
+
+func (s figureSink) Add(in *outcomes.Input) {
+	if in.Case.State == coaching.ValoDeclined {
+		return
+	}
+	if !s.from.IsZero() || !s.to.IsZero() {
+		d := outcomes.EntryDateOf(in)
+		if d.IsZero() || (!s.from.IsZero() && d.Before(s.from)) || (!s.to.IsZero() && d.After(s.to)) {
+			return
+		}
+	}
+	s.Sink.Add(in)
+}
+
+// computeFigures reads the VALO table and the ESF report for s's actor
+// under the policy.
+func (h *handler) computeFigures(r *http.Request, s session, q figuresQuery) (outcomes.VALOTable, outcomes.ESFReport, error) {
+	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
+	_, err := outcomes.FromEngine(r.Context(), h.eng, s.actor(), coaching.CaseQuery{Model: q.model},
+		figureSink{valo, q.from, q.to}, figureSink{esf, q.from, q.to})
+	if err != nil {
+		return outcomes.VALOTable{}, outcomes.ESFReport{}, err
+	}
+	t, err := valo.Table(outcomes.SeedOptions())
+	return t, esf.Report(), err
+}
+
+// decimalIn writes an exact decimal string ("29.8") as lang writes it:
+// with a decimal comma in Finnish and Swedish.
+func decimalIn(s string, lang coaching.Language) string {
+	if lang == coaching.English {
+		return s
+	}
+	return strings.Replace(s, ".", ",", 1)
+}
+
+// figureRows are t's rows in lang.
+func figureRows(t outcomes.VALOTable, lang coaching.Language) []figureRow {
+	out := make([]figureRow, len(t.Rows))
+	for i, r := range t.Rows {
+		fr := figureRow{Key: r.Key, Breakdown: r.Breakdown, Kind: r.Kind, Label: r.Label, LabelLang: "en",
+			Count: r.Count, Denominator: r.Denominator, Percent: decimalIn(r.PercentString(), lang)}
+		if tx, ok := catalogue["fig.row."+r.Key]; ok {
+			fr.Label, fr.LabelLang = tx.in(lang), ""
+		}
+		out[i] = fr
+	}
+	return out
+}
+
+// destinationChart is the onward paths (the destination breakdown, every
+// row, zeros included) as bars scaled to the largest count.
+func destinationChart(rows []figureRow) barChart {
+	var dest []figureRow
+	var most int64
+	for _, r := range rows {
+		if r.Breakdown == "destination" {
+			dest = append(dest, r)
+			most = max(most, r.Count)
+		}
+	}
+	c := barChart{Width: chartWidth, Height: 2*chartTop + chartRow*len(dest), LabelX: chartLabelX, BarX: chartBarX,
+		BarH: chartBar, Fill: chartFill}
+	for i, r := range dest {
+		w := 0
+		if most > 0 {
+			w = int(r.Count * chartBarMax / most)
+		}
+		y := chartTop + i*chartRow
+		v := fmt.Sprint(r.Count)
+		if r.Percent != "" {
+			v += " (" + r.Percent + " %)"
+		}
+		c.Bars = append(c.Bars, bar{Label: r.Label, Value: v, Y: y, TextY: y + chartBar - 4, BarWidth: w, ValueX: chartBarX + w + 6})
+	}
+	return c
+}
+
+// figuresPage answers GET /figures.
+func (h *handler) figuresPage(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	fv := &figuresView{}
+	q, valid := h.parseFigures(r.URL.Query(), s.Lang, fv)
+	status := http.StatusOK
+	if !valid {
+		// The form with its problems, once the policy lets the actor read
+		// figures at all (the default period and model).
+		q, status = figuresQuery{model: coaching.ModelVALO}, http.StatusUnprocessableEntity
+	}
+	t, esf, err := h.computeFigures(r, s, q)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if valid {
+		fv.Shown, fv.Table, fv.ESF = true, t, esf
+		fv.Rows = figureRows(t, s.Lang)
+		fv.Chart = destinationChart(fv.Rows)
+		fv.CSV = h.prefix + "/figures.csv?" + url.Values{"from": {fv.From}, "to": {fv.To}, "model": {fv.Model}}.Encode()
+		fv.Aggregate = s.actor().HasRole(coaching.RoleFunder)
+	}
+	h.render(w, r, status, "figures.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: fv})
+}
+
+// figuresCSV answers GET /figures.csv: the VALO table, every row
+// (complements and zero rows included), as a download.
+//
+// The format is what a spreadsheet opened by the reader's language reads
+// without an import dialog: UTF-8 with a byte-order mark, and in Finnish
+// and Swedish ';' between cells and a decimal comma (as Excel in a
+// Finnish locale expects); in English ',' and a decimal point. Labels are
+// in the session's language; the key, breakdown, kind and includes columns
+// are outcomes' own codes, as the JSON API and outcomes' CSV write them.
+// A cell that a spreadsheet would read as a formula is prefixed with '.
+func (h *handler) figuresCSV(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	fv := &figuresView{}
+	q, valid := h.parseFigures(r.URL.Query(), s.Lang, fv)
+	if !valid {
+		h.errorPage(w, r, http.StatusBadRequest, "error.400.body")
+		return
+	}
+	t, _, err := h.computeFigures(r, s, q)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	cw := csv.NewWriter(&buf)
+	if s.Lang != coaching.English {
+		cw.Comma = ';'
+	}
+	rows := figureRows(t, s.Lang)
+	_ = cw.Write([]string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding", "includes"})
+	for i, fr := range rows {
+		o := t.Rows[i]
+		_ = cw.Write(csvCells(fr.Key, fr.Breakdown, fr.Label, fr.Kind, fmt.Sprint(fr.Count), fmt.Sprint(fr.Denominator),
+			fr.Percent, string(o.Rounding), strings.Join(o.Includes, " ")))
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="valo-figures.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// csvCells defuses spreadsheet formula injection: a cell starting with
+// = + - @ or a tab or carriage return that is not a number gets a leading
+// apostrophe.
+func csvCells(cells ...string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			if _, err := fmt.Sscanf(strings.Replace(c, ",", ".", 1), "%g", new(float64)); err != nil {
+				cells[i] = "'" + c
+			}
+		}
+	}
+	return cells
+}
