@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/absence"
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
+	"github.com/valmennus/valmennus/hoks"
 )
 
 //go:embed templates/*.html
@@ -75,6 +77,18 @@ type Options struct {
 	// rules; give the host's own Service so that the grid records as the
 	// rest of the host does.
 	Attendance *attendance.Service
+	// Absence is the families' absence service behind the family page's
+	// form (explain an absence, report one to come, apply for leave) and
+	// its list of requests. Default absence.New(eng, Attendance, nil) when
+	// the engine was given absence.Documents(), else none: the family page
+	// then shows no form and no requests. Give the host's own Service so
+	// that its rules of who decides apply (and build Attendance with
+	// absence.Excuses(), so that accepted reports excuse later marks).
+	Absence *absence.Service
+	// HOKS is the plan service whose summary the family page shows.
+	// Default hoks.NewService(eng) when the engine was given
+	// hoks.Documents(), else none: the page shows no HOKS summary.
+	HOKS *hoks.Service
 	// Logger receives one line per request (method, route pattern, status,
 	// duration: never a path, an id or a name) and the details of every
 	// 500. Default: discarded.
@@ -89,6 +103,8 @@ type handler struct {
 	eng      *coaching.Engine
 	cl       *caseload.Service
 	att      *attendance.Service
+	abs      *absence.Service
+	hoks     *hoks.Service
 	login    Login
 	log      *slog.Logger
 	clock    coaching.Clock
@@ -105,7 +121,7 @@ type handler struct {
 // pageFiles are the templates, each rendered within layout.html.
 var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
 	"attendance.html", "attendance_history.html",
-	"figures.html"}
+	"figures.html", "family.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -123,7 +139,7 @@ func New(eng *coaching.Engine, opts *Options) (http.Handler, error) {
 	if opts == nil {
 		return nil, errors.New("webui: Options with a SessionKey and a Login are required")
 	}
-	h := &handler{eng: eng, cl: opts.Caseload, att: opts.Attendance, login: opts.Login, log: opts.Logger, clock: opts.Clock, ttl: opts.SessionTTL}
+	h := &handler{eng: eng, cl: opts.Caseload, att: opts.Attendance, abs: opts.Absence, hoks: opts.HOKS, login: opts.Login, log: opts.Logger, clock: opts.Clock, ttl: opts.SessionTTL}
 	switch {
 	case len(opts.SessionKey) < MinSessionKey:
 		return nil, fmt.Errorf("webui: the SessionKey must be at least %d bytes, got %d", MinSessionKey, len(opts.SessionKey))
@@ -154,6 +170,16 @@ func New(eng *coaching.Engine, opts *Options) (http.Handler, error) {
 	}
 	if h.att == nil {
 		if h.att, err = attendance.New(eng, nil); err != nil {
+			return nil, err
+		}
+	}
+	if h.abs == nil && coaching.RequireDocuments(eng, "absence_request_1") == nil {
+		if h.abs, err = absence.New(eng, h.att, nil); err != nil {
+			return nil, err
+		}
+	}
+	if h.hoks == nil && coaching.RequireDocuments(eng, hoks.DocumentKind) == nil {
+		if h.hoks, err = hoks.NewService(eng); err != nil {
 			return nil, err
 		}
 	}
@@ -267,7 +293,7 @@ func formatDate(d coaching.Date, lang coaching.Language) string {
 func (h *handler) routes() {
 	p := h.prefix
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+p+"/{$}", h.caseloadPage)
+	mux.HandleFunc("GET "+p+"/{$}", h.home) // the caseload, or a family's page (family.go)
 	mux.HandleFunc("GET "+p+"/cases/{case}", h.casePage)
 	mux.HandleFunc("GET "+p+"/login", h.beginLogin)
 	mux.HandleFunc("GET "+p+"/login/callback", h.finishLogin)
@@ -285,6 +311,9 @@ func (h *handler) routes() {
 	// The head of studies' and the funder's figures (figures.go).
 	mux.HandleFunc("GET "+p+"/figures", h.figuresPage)
 	mux.HandleFunc("GET "+p+"/figures.csv", h.figuresCSV)
+	// A guardian's or a student's own page and absence form (family.go).
+	mux.HandleFunc("GET "+p+"/family/{case}", h.familyCasePage)
+	mux.HandleFunc("POST "+p+"/family/{case}/absences", h.submitAbsence)
 	h.mux = mux
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
