@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/outcomes"
 )
@@ -24,10 +26,17 @@ import (
 // /figures/valo computes them: admitted participants only, under
 // outcomes.SeedOptions.
 //
-// Team hours against the 40–100 h allocation and retention against
-// earlier cohorts are not shown: the engine keeps no per-member hours the
-// figures operation may read (and a funder may see no person's), and
-// outcomes' retention counts first-year students, not a VALO cohort.
+// Retention against earlier cohorts is shown when the period has both
+// ends: the cohort is the participants who entered in the period, the
+// earlier cohorts those who entered in the same period one and two years
+// before, and outcomes.CompareRetention compares them. A participant
+// counts as retained (outcomes.RetentionCohort) while their case is open,
+// or when they left for education or training or were redirected to a
+// better-suited field.
+//
+// Team hours against the 40–100 h allocation are not shown: the engine
+// keeps no per-member hours the figures operation may read (and a funder
+// may see no person's).
 
 // figureRoles are offered the figures in the menu; the page itself asks
 // the policy, so a host's own policy still decides.
@@ -66,7 +75,26 @@ type figuresView struct {
 	ESF       outcomes.ESFReport
 	Chart     barChart
 	CSV       string
+	// Retention is set when the period has both ends.
+	Retention *retentionView
 }
+
+// retentionView is the retention comparison as the page shows it.
+type retentionView struct {
+	Rows  []retentionRow
+	Chart barChart
+	Note  string
+}
+
+type retentionRow struct {
+	Label                      string
+	Started, Retained, Unknown int64
+	Rate, Difference           string
+}
+
+// retentionPeriods are the cohorts compared: the period and the same
+// period one and two years before.
+const retentionPeriods = 3
 
 // figureRow is one VALO row as the page and the CSV show it.
 type figureRow struct {
@@ -155,17 +183,99 @@ func (s figureSink) Add(in *outcomes.Input) {
 	s.Sink.Add(in)
 }
 
-// computeFigures reads the VALO table and the ESF report for s's actor
-// under the policy.
-func (h *handler) computeFigures(r *http.Request, s session, q figuresQuery) (outcomes.VALOTable, outcomes.ESFReport, error) {
-	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
-	_, err := outcomes.FromEngine(r.Context(), h.eng, s.actor(), coaching.CaseQuery{Model: q.model},
-		figureSink{valo, q.from, q.to}, figureSink{esf, q.from, q.to})
-	if err != nil {
-		return outcomes.VALOTable{}, outcomes.ESFReport{}, err
+// retentionSink counts the cohorts of periods[i] = [from, to] into
+// cohorts[i].
+type retentionSink struct {
+	periods [retentionPeriods][2]coaching.Date
+	cohorts *[retentionPeriods]outcomes.RetentionCohort
+}
+
+func (s retentionSink) Add(in *outcomes.Input) {
+	d := outcomes.EntryDateOf(in)
+	if d.IsZero() {
+		return
 	}
-	t, err := valo.Table(outcomes.SeedOptions())
-	return t, esf.Report(), err
+	for i, p := range s.periods {
+		if !d.Before(p[0]) && !d.After(p[1]) {
+			s.cohorts[i].Add(in.Case.ClosedAt.IsZero(), in.Destination)
+			return
+		}
+	}
+}
+
+// yearsBefore is d n years earlier (29 February becomes 1 March).
+func yearsBefore(d coaching.Date, n int) coaching.Date {
+	return coaching.DateOf(d.At(12, 0).AddDate(-n, 0, 0))
+}
+
+// figures are what one read of the cases computes.
+type figures struct {
+	table     outcomes.VALOTable
+	esf       outcomes.ESFReport
+	retention *outcomes.RetentionReport
+	periods   [retentionPeriods][2]coaching.Date
+}
+
+// computeFigures reads the VALO table, the ESF report and (with both ends
+// of the period) the retention comparison for s's actor under the policy,
+// in one pass over the cases.
+func (h *handler) computeFigures(r *http.Request, s session, q figuresQuery) (figures, error) {
+	var out figures
+	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
+	sinks := []outcomes.Sink{figureSink{valo, q.from, q.to}, figureSink{esf, q.from, q.to}}
+	var cohorts [retentionPeriods]outcomes.RetentionCohort
+	withRetention := !q.from.IsZero() && !q.to.IsZero()
+	if withRetention {
+		rs := retentionSink{cohorts: &cohorts}
+		for i := range retentionPeriods {
+			rs.periods[i] = [2]coaching.Date{yearsBefore(q.from, i), yearsBefore(q.to, i)}
+		}
+		out.periods = rs.periods
+		sinks = append(sinks, figureSink{Sink: rs})
+	}
+	if _, err := outcomes.FromEngine(r.Context(), h.eng, s.actor(), coaching.CaseQuery{Model: q.model}, sinks...); err != nil {
+		return out, err
+	}
+	var err error
+	if out.table, err = valo.Table(outcomes.SeedOptions()); err != nil {
+		return out, err
+	}
+	out.esf = esf.Report()
+	if withRetention {
+		rep, err := outcomes.CompareRetention(cohorts[0], cohorts[1:], outcomes.SeedOptions())
+		if err != nil {
+			return out, err
+		}
+		out.retention = &rep
+	}
+	return out, nil
+}
+
+// retentionView lays the comparison out in lang: the current cohort
+// first, each cohort's rate as a bar on a 0–100 % scale.
+func retentionOf(rep *outcomes.RetentionReport, periods [retentionPeriods][2]coaching.Date, lang coaching.Language) *retentionView {
+	rv := &retentionView{Note: outcomes.RetentionNote()}
+	rows := append([]outcomes.RetentionRow{rep.Current}, rep.Earlier...)
+	rv.Chart = barChart{Width: chartWidth, Height: 2*chartTop + chartRow*len(rows), LabelX: chartLabelX, BarX: chartBarX,
+		BarH: chartBar, Fill: chartFill}
+	for i, r := range rows {
+		label := formatDate(periods[i][0], lang) + "–" + formatDate(periods[i][1], lang)
+		row := retentionRow{Label: label, Started: r.Started, Retained: r.Retained, Unknown: r.Unknown}
+		w, value := 0, "–"
+		if r.Rate.Valid {
+			row.Rate = decimalIn(r.Rate.Decimal.StringFixed(rep.Places), lang)
+			w = int(r.Rate.Decimal.Mul(decimal.NewFromInt(chartBarMax)).Div(decimal.NewFromInt(100)).IntPart())
+			value = row.Rate + " %"
+		}
+		if r.DifferencePP.Valid {
+			row.Difference = decimalIn(r.DifferencePP.Decimal.StringFixed(rep.Places), lang)
+		}
+		y := chartTop + i*chartRow
+		rv.Chart.Bars = append(rv.Chart.Bars, bar{Label: label, Value: value, Y: y, TextY: y + chartBar - 4, BarWidth: w,
+			ValueX: chartBarX + w + 6})
+		rv.Rows = append(rv.Rows, row)
+	}
+	return rv
 }
 
 // decimalIn writes an exact decimal string ("29.8") as lang writes it:
@@ -233,13 +343,17 @@ func (h *handler) figuresPage(w http.ResponseWriter, r *http.Request) {
 		// figures at all (the default period and model).
 		q, status = figuresQuery{model: coaching.ModelVALO}, http.StatusUnprocessableEntity
 	}
-	t, esf, err := h.computeFigures(r, s, q)
+	fg, err := h.computeFigures(r, s, q)
 	if err != nil {
 		h.failed(w, r, err)
 		return
 	}
 	if valid {
-		fv.Shown, fv.Table, fv.ESF = true, t, esf
+		t := fg.table
+		fv.Shown, fv.Table, fv.ESF = true, t, fg.esf
+		if fg.retention != nil {
+			fv.Retention = retentionOf(fg.retention, fg.periods, s.Lang)
+		}
 		fv.Rows = figureRows(t, s.Lang)
 		fv.Chart = destinationChart(fv.Rows)
 		fv.CSV = h.prefix + "/figures.csv?" + url.Values{"from": {fv.From}, "to": {fv.To}, "model": {fv.Model}}.Encode()
@@ -269,11 +383,12 @@ func (h *handler) figuresCSV(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusBadRequest, "error.400.body")
 		return
 	}
-	t, _, err := h.computeFigures(r, s, q)
+	fg, err := h.computeFigures(r, s, q)
 	if err != nil {
 		h.failed(w, r, err)
 		return
 	}
+	t := fg.table
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
 	cw := csv.NewWriter(&buf)

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
@@ -165,6 +167,38 @@ func pageRows(t *testing.T, body string) map[string][2]string {
 	return out
 }
 
+// cohortCells reads the retention table's data cells, one row a cohort.
+func cohortCells(t *testing.T, body string) [][]string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(body))
+	require.NoError(t, err)
+	var out [][]string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "tr" && len(n.Attr) == 1 && n.Attr[0].Val == "cohort" {
+			var tds []string
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.ElementNode && c.Data == "td" && c.FirstChild != nil {
+					tds = append(tds, strings.TrimSpace(c.FirstChild.Data))
+				}
+			}
+			out = append(out, tds)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	require.NoError(t, err)
+	return n
+}
+
 func pctCell(s string, comma bool) string {
 	if s == "" {
 		return "–"
@@ -223,7 +257,10 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 						svgs++
 						inSVG = true
 						assert.Equal(t, "img", attrs["role"])
-						assert.Equal(t, "dest-title dest-desc", attrs["aria-labelledby"])
+						assert.Contains(t, []string{"dest-title dest-desc", "ret-title ret-desc"}, attrs["aria-labelledby"])
+						for id := range strings.FieldsSeq(attrs["aria-labelledby"]) {
+							assert.Contains(t, body, `id="`+id+`"`)
+						}
 					case inSVG && n.Data == "title":
 						titles++
 						require.NotNil(t, n.FirstChild)
@@ -245,9 +282,9 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 					dest = append(dest, r)
 				}
 			}
-			assert.Equal(t, 1, svgs)
-			assert.Equal(t, 1, titles)
-			require.Equal(t, len(dest), rects, "one bar per destination row")
+			assert.Equal(t, 2, svgs, "onward paths and retention")
+			assert.Equal(t, 2, titles)
+			require.Equal(t, len(dest)+3, rects, "one bar per destination row and per cohort")
 			// The largest count has the longest bar; a zero row none.
 			var most int64
 			for _, r := range dest {
@@ -256,6 +293,45 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 			for i, r := range dest {
 				assert.Equal(t, fmt.Sprint(r.Count*340/most), bars[i], r.Key)
 			}
+
+			// Retention: the 2025 cohort against 2024's and 2023's, as
+			// outcomes compares them.
+			var cohorts [3]outcomes.RetentionCohort
+			for i := range f.ins {
+				in := &f.ins[i]
+				if in.Case.Organisation == orgA && in.Case.State != coaching.ValoDeclined {
+					if y := 2025 - outcomes.EntryDateOf(in).Year; y >= 0 && y < 3 {
+						cohorts[y].Add(in.Case.ClosedAt.IsZero(), in.Destination)
+					}
+				}
+			}
+			rep, err := outcomes.CompareRetention(cohorts[0], cohorts[1:], outcomes.SeedOptions())
+			require.NoError(t, err)
+			require.True(t, rep.Current.Rate.Valid)
+			require.True(t, rep.Earlier[0].DifferencePP.Valid)
+			assert.False(t, rep.Earlier[1].Rate.Valid, "nobody entered in 2023")
+			cells := cohortCells(t, body)
+			require.Len(t, cells, 3)
+			num := func(d decimal.NullDecimal) string {
+				if !d.Valid {
+					return "–"
+				}
+				s := d.Decimal.StringFixed(rep.Places)
+				if lang == "fi" {
+					s = strings.Replace(s, ".", ",", 1)
+				}
+				return s
+			}
+			for i, r := range append([]outcomes.RetentionRow{rep.Current}, rep.Earlier...) {
+				rate := num(r.Rate)
+				if r.Rate.Valid {
+					rate += " %"
+				}
+				assert.Equal(t, []string{fmt.Sprint(r.Started), fmt.Sprint(r.Retained), fmt.Sprint(r.Unknown), rate, num(r.DifferencePP)},
+					cells[i], "cohort %d", i)
+			}
+			assert.Equal(t, rep.Current.Rate.Decimal.Mul(decimal.NewFromInt(340)).Div(decimal.NewFromInt(100)).IntPart(),
+				mustAtoi(t, bars[len(dest)]), "the current cohort's bar on the 0–100 % scale")
 		})
 	}
 }

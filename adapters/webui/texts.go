@@ -362,6 +362,15 @@ var catalogue = map[string]text{
 	"fig.row.age.under_30":              {"Alle 30-vuotiaat", "Under 30 år", "Under 30 years"},
 	"fig.row.age.30_or_over":            {"30 vuotta täyttäneet", "30 år eller äldre", "30 years or over"},
 	"fig.row.age.unknown":               {"Ikä aloittaessa ei tiedossa", "Ålder vid start okänd", "Age at entry unknown"},
+	"fig.ret":                           {"Pysyvyys verrattuna aiempiin ryhmiin", "Kvarhållande jämfört med tidigare grupper", "Retention against earlier cohorts"},
+	"fig.ret.caption":                   {"Aikavälillä ja samalla jaksolla 1 ja 2 vuotta aiemmin aloittaneet", "De som började under perioden och samma period 1 och 2 år tidigare", "Entered in the period and in the same period 1 and 2 years before"},
+	"fig.ret.desc":                      {"Vaakapylväskaavio: kunkin ryhmän pysyvyysprosentti asteikolla 0–100 %; samat luvut ovat taulukossa yllä.", "Liggande stapeldiagram: varje grupps kvarhållande i procent på skalan 0–100 %; samma tal finns i tabellen ovan.", "Horizontal bar chart: each cohort's retention rate on a 0–100 % scale; the table above holds the same numbers."},
+	"fig.col.cohort":                    {"Ryhmä (aloituspäivä)", "Grupp (startdatum)", "Cohort (entry date)"},
+	"fig.col.started":                   {"Aloittaneet", "Började", "Entered"},
+	"fig.col.retained":                  {"Pysyneet", "Kvar", "Retained"},
+	"fig.col.unknown":                   {"Tilanne ei tiedossa", "Läget okänt", "Status unknown"},
+	"fig.col.rate":                      {"Pysyvyys", "Kvarhållande", "Retention"},
+	"fig.col.difference":                {"Ero nykyiseen (%-yks.)", "Skillnad mot nuvarande (procentenheter)", "Current minus this (pp)"},
 
 	// The family page (family.go): a guardian's or a student's own page.
 	"nav.family":                            {"Oma sivu", "Min sida", "My page"},
