@@ -56,6 +56,27 @@
 // the problem beside its control. GET {prefix}/attendance/history?case=…
 // &date=…&lesson=… lists a mark's revisions: who, when, from what to what.
 //
+// # The family page
+//
+// A guardian or a student (an actor with the guardian or student role and
+// no staff role) lands on GET {prefix}/ showing, instead of a caseload,
+// the open cases of the participants their sign-on relations name
+// (guardian_of, self) and, for a student, the participant whose sign-on id
+// is their own: for each, the notices addressed to them (those about a
+// welfare record never), the absences of the last 31 days by day —
+// unexplained and explained lessons, an illness counted as explained, so
+// that no health detail is shown —, the family's requests by kind, days
+// and status (the reason and the family's words stay with the deciders),
+// and the HOKS summary when there is one. GET {prefix}/family/{case} is one
+// case's page with the form to explain an absence, report one to come or
+// apply for leave ([Options].Absence); its POST to
+// {prefix}/family/{case}/absences submits the request as the signed-in
+// actor (303 back to the page), or shows the form again (422) with each
+// problem beside its control. Every read asks the policy as the actor: the
+// page of another family's student is the 403 page. A guardian reads no
+// participant record, so a case is headed by its programme's name; a
+// student sees their own name.
+//
 // # Sign-in and sessions
 //
 // People sign in through a [Login] (a begin and a finish: the shape of an

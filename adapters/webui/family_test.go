@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -116,11 +117,22 @@ func TestFamilyGuardianSeesChild(t *testing.T) {
 	f := newFamilyFixture(t)
 	// The guardians' digest of the day is due in the afternoon.
 	f.env.Clock.Advance(8 * time.Hour)
+	// A draft HOKS: its summary (status, progress) is the guardian's to see.
+	b, err := os.ReadFile("../../hoks/testdata/valid_plan.json")
+	require.NoError(t, err)
+	plan, err := hoks.Decode(b, nil)
+	require.NoError(t, err)
+	plan.FirstApproved = coaching.Date{}
+	svc, err := hoks.NewService(f.env.Engine)
+	require.NoError(t, err)
+	_, err = svc.SaveDraft(context.Background(), tutorA, f.cases["Virtanen"].ID, 0, plan)
+	require.NoError(t, err)
 	c := f.client(t, "guardian-v")
 	rec := c.get("/")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	text := checkPage(t, rec)
 	assert.Contains(t, text, "Oma sivu")
+	assert.Contains(t, text, "HOKS-yhteenveto Tila luonnos")
 	assert.Contains(t, text, "Viestit sinulle")
 	assert.Contains(t, text, "oli selvittämättä poissa", "the guardians' absence digest")
 	assert.Contains(t, text, "Matematiikka 1")

@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/valmennus/valmennus/coaching/absence"
+	"github.com/valmennus/valmennus/hoks"
 )
 
 // Every entry of the catalogue has all three languages.
@@ -67,5 +70,34 @@ func TestTemplatesHaveNoLiteralWords(t *testing.T) {
 		require.NoError(t, err)
 		s := tag.ReplaceAllString(action.ReplaceAllString(string(b), " "), " ")
 		assert.Empty(t, word.FindAllString(s, -1), "%s: literal words outside the catalogue", name)
+	}
+}
+
+// Every kind and status of a family's request, every HOKS status and
+// every confirmation the family page names is in the catalogue (the page
+// looks them up by name and would otherwise show the bare name).
+func TestFamilyLabelsInCatalogue(t *testing.T) {
+	var keys []string
+	for _, k := range []absence.Kind{absence.Report, absence.Explanation, absence.Leave} {
+		keys = append(keys, "family.kind."+string(k), "family.sent."+string(k))
+	}
+	for _, st := range []absence.Status{absence.Submitted, absence.Accepted, absence.Rejected, absence.Granted,
+		absence.Refused, absence.Withdrawn, absence.Lapsed} {
+		keys = append(keys, "family.status."+string(st))
+	}
+	for _, st := range []hoks.Status{hoks.StatusDraft, hoks.StatusApproved, hoks.StatusInProgress, hoks.StatusUpdated,
+		hoks.StatusCompetenceReached, hoks.StatusCompleted, hoks.StatusArchived} {
+		keys = append(keys, "family.hoks.status."+string(st))
+	}
+	for _, p := range absenceProblems {
+		keys = append(keys, p.key)
+	}
+	keys = append(keys, "family.err.toomany", "nav.family")
+	for _, f := range []string{"kind", "from", "to", "reason", "text"} {
+		keys = append(keys, "family.form."+f)
+	}
+	for _, k := range keys {
+		_, ok := catalogue[k]
+		assert.True(t, ok, k)
 	}
 }
