@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -34,9 +35,12 @@ import (
 // or when they left for education or training or were redirected to a
 // better-suited field.
 //
-// Team hours against the 40–100 h allocation are not shown: the engine
-// keeps no per-member hours the figures operation may read (and a funder
-// may see no person's).
+// Team hours (session.Service.TeamHours, under the same read_figures
+// rule) are shown against the 40–100 h yearly allocation
+// (outcomes.DefaultAllocation, prorated to the period's days over 365)
+// when the period has both ends, to anyone but a funder: they are hours
+// per staff member, and a funder sees figures in aggregate only, never a
+// person's. Members are shown by their actor id and role.
 
 // figureRoles are offered the figures in the menu; the page itself asks
 // the policy, so a host's own policy still decides.
@@ -77,6 +81,27 @@ type figuresView struct {
 	CSV       string
 	// Retention is set when the period has both ends.
 	Retention *retentionView
+	// Hours is set when the period has both ends, for anyone but a
+	// funder.
+	Hours *hoursView
+}
+
+// hoursView is the team hours against the allocation.
+type hoursView struct {
+	Min, Max, Total string
+	Rows            []hoursRow
+	Chart           hoursChart
+}
+
+type hoursRow struct {
+	Member, Role, Hours, Status, OfMax string
+}
+
+// hoursChart is bars of hours over the allocation band.
+type hoursChart struct {
+	barChart
+	BandX, BandWidth int
+	BandFill         string
 }
 
 // retentionView is the retention comparison as the page shows it.
@@ -203,6 +228,12 @@ func (s retentionSink) Add(in *outcomes.Input) {
 	}
 }
 
+// daysBetween is the number of days from a to b.
+func daysBetween(a, b coaching.Date) int64 {
+	utc := func(d coaching.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+	return int64(utc(b).Sub(utc(a)) / (24 * time.Hour))
+}
+
 // yearsBefore is d n years earlier (29 February becomes 1 March).
 func yearsBefore(d coaching.Date, n int) coaching.Date {
 	return coaching.DateOf(d.At(12, 0).AddDate(-n, 0, 0))
@@ -249,6 +280,58 @@ func (h *handler) computeFigures(r *http.Request, s session, q figuresQuery) (fi
 		out.retention = &rep
 	}
 	return out, nil
+}
+
+// teamHours compares the staff's session hours in the period with the
+// prorated allocation.
+func (h *handler) teamHours(r *http.Request, s session, q figuresQuery, lang coaching.Language) (*hoursView, error) {
+	hours, err := h.sess.TeamHours(r.Context(), s.actor(), q.from, q.to)
+	if err != nil {
+		return nil, err
+	}
+	days := decimal.NewFromInt(daysBetween(q.from, q.to) + 1)
+	share := days.Div(decimal.NewFromInt(365))
+	def := outcomes.DefaultAllocation()
+	alloc := outcomes.Allocation{Min: def.Min.Mul(share).Round(2), Max: def.Max.Mul(share).Round(2)}
+	members := make([]outcomes.MemberHours, len(hours))
+	for i, x := range hours {
+		members[i] = outcomes.MemberHours{Member: x.ActorID, Role: string(x.Role), Hours: x.Hours, Allocation: alloc}
+	}
+	rep, err := outcomes.TeamHours(members, nil, outcomes.SeedOptions())
+	if err != nil {
+		return nil, err
+	}
+	hv := &hoursView{Min: decimalIn(alloc.Min.String(), lang), Max: decimalIn(alloc.Max.String(), lang),
+		Total: decimalIn(rep.TotalHours.String(), lang)}
+	// The scale: the larger of the longest bar and the band's end, with
+	// room for the value after it.
+	top := alloc.Max
+	for _, x := range rep.Rows {
+		top = decimal.Max(top, x.Hours)
+	}
+	px := func(d decimal.Decimal) int {
+		if !top.IsPositive() {
+			return 0
+		}
+		return int(d.Mul(decimal.NewFromInt(chartBarMax)).Div(top).IntPart())
+	}
+	c := hoursChart{barChart: barChart{Width: chartWidth, Height: 2*chartTop + chartRow*max(len(rep.Rows), 1), LabelX: chartLabelX,
+		BarX: chartBarX, BarH: chartBar, Fill: chartFill}, BandFill: "#cfe3f3"}
+	c.BandX, c.BandWidth = chartBarX+px(alloc.Min), px(alloc.Max)-px(alloc.Min)
+	for i, x := range rep.Rows {
+		row := hoursRow{Member: x.Member, Role: label("role.", x.Role, lang), Hours: decimalIn(x.Hours.String(), lang),
+			Status: catalogue["fig.hours."+x.Status].in(lang)}
+		if x.OfMax.Valid {
+			row.OfMax = decimalIn(x.OfMax.Decimal.StringFixed(1), lang)
+		}
+		hv.Rows = append(hv.Rows, row)
+		y := chartTop + i*chartRow
+		w := px(x.Hours)
+		c.Bars = append(c.Bars, bar{Label: x.Member + " (" + row.Role + ")", Value: row.Hours + " h, " + row.Status,
+			Y: y, TextY: y + chartBar - 4, BarWidth: w, ValueX: chartBarX + w + 6})
+	}
+	hv.Chart = c
+	return hv, nil
 }
 
 // retentionView lays the comparison out in lang: the current cohort
@@ -353,6 +436,12 @@ func (h *handler) figuresPage(w http.ResponseWriter, r *http.Request) {
 		fv.Shown, fv.Table, fv.ESF = true, t, fg.esf
 		if fg.retention != nil {
 			fv.Retention = retentionOf(fg.retention, fg.periods, s.Lang)
+			if !s.actor().HasRole(coaching.RoleFunder) {
+				if fv.Hours, err = h.teamHours(r, s, q, s.Lang); err != nil {
+					h.failed(w, r, err)
+					return
+				}
+			}
 		}
 		fv.Rows = figureRows(t, s.Lang)
 		fv.Chart = destinationChart(fv.Rows)

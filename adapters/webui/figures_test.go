@@ -21,6 +21,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/webui"
 	"github.com/valmennus/valmennus/coaching"
 	ct "github.com/valmennus/valmennus/coaching/coachingtest"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -92,6 +93,32 @@ func newFiguresFixture(t *testing.T) *figuresFixture {
 				if err != nil {
 					return err
 				}
+			}
+		}
+		// Sessions: tutor-a 25.5 + 24.5 h and coach-a 10 h in 2025, and
+		// sessions the 2025 figures leave out (2024's, B's).
+		st, ok := tx.(session.Store)
+		if !ok {
+			return fmt.Errorf("the memory store keeps no sessions")
+		}
+		for i, x := range []struct {
+			actor string
+			role  coaching.Role
+			org   coaching.OrganisationID
+			date  coaching.Date
+			hours string
+		}{
+			{"tutor-a", coaching.RolePersonalTutor, orgA, entry, "25.5"},
+			{"tutor-a", coaching.RolePersonalTutor, orgA, entry.AddDays(30), "24.5"},
+			{"coach-a", coaching.RoleCoach, orgA, entry.AddDays(2), "10"},
+			{"coach-a", coaching.RoleCoach, orgA, coaching.NewDate(2024, time.May, 2), "80"},
+			{"tutor-b", coaching.RolePersonalTutor, orgB, entry, "70"},
+		} {
+			err := st.PutSession(ctx, session.Session{ID: fmt.Sprintf("s-%d", i), Kind: session.Individual, Date: x.date,
+				Hours: decimal.RequireFromString(x.hours), Staff: []session.Staff{{ActorID: x.actor, Role: x.role}},
+				Organisation: x.org, At: x.date.At(12, 0), By: x.actor})
+			if err != nil {
+				return err
 			}
 		}
 		return nil
@@ -170,15 +197,22 @@ func pageRows(t *testing.T, body string) map[string][2]string {
 // cohortCells reads the retention table's data cells, one row a cohort.
 func cohortCells(t *testing.T, body string) [][]string {
 	t.Helper()
+	return rowCells(t, body, "cohort")
+}
+
+// rowCells reads the cells of the rows of class class (the row header
+// first, then the data cells).
+func rowCells(t *testing.T, body, class string) [][]string {
+	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
 	require.NoError(t, err)
 	var out [][]string
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "tr" && len(n.Attr) == 1 && n.Attr[0].Val == "cohort" {
+		if n.Type == html.ElementNode && n.Data == "tr" && len(n.Attr) == 1 && n.Attr[0].Val == class {
 			var tds []string
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				if c.Type == html.ElementNode && c.Data == "td" && c.FirstChild != nil {
+				if c.Type == html.ElementNode && (c.Data == "td" || (c.Data == "th" && class != "cohort")) && c.FirstChild != nil {
 					tds = append(tds, strings.TrimSpace(c.FirstChild.Data))
 				}
 			}
@@ -257,7 +291,7 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 						svgs++
 						inSVG = true
 						assert.Equal(t, "img", attrs["role"])
-						assert.Contains(t, []string{"dest-title dest-desc", "ret-title ret-desc"}, attrs["aria-labelledby"])
+						assert.Contains(t, []string{"dest-title dest-desc", "ret-title ret-desc", "hours-title hours-desc"}, attrs["aria-labelledby"])
 						for id := range strings.FieldsSeq(attrs["aria-labelledby"]) {
 							assert.Contains(t, body, `id="`+id+`"`)
 						}
@@ -282,9 +316,9 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 					dest = append(dest, r)
 				}
 			}
-			assert.Equal(t, 2, svgs, "onward paths and retention")
-			assert.Equal(t, 2, titles)
-			require.Equal(t, len(dest)+3, rects, "one bar per destination row and per cohort")
+			assert.Equal(t, 3, svgs, "onward paths, retention and team hours")
+			assert.Equal(t, 3, titles)
+			require.Equal(t, len(dest)+3+1+2, rects, "one bar per destination row, per cohort and per member, and the band")
 			// The largest count has the longest bar; a zero row none.
 			var most int64
 			for _, r := range dest {
@@ -330,6 +364,22 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 				assert.Equal(t, []string{fmt.Sprint(r.Started), fmt.Sprint(r.Retained), fmt.Sprint(r.Unknown), rate, num(r.DifferencePP)},
 					cells[i], "cohort %d", i)
 			}
+			// Team hours: 2025's sessions of A against 40–100 h (the
+			// period is a whole year); per member, the coach below the
+			// allocation, the tutor within it.
+			hours := rowCells(t, body, "member")
+			comma := func(s string) string {
+				if lang == "fi" {
+					return strings.Replace(s, ".", ",", 1)
+				}
+				return s
+			}
+			status := map[string][2]string{"fi": {"alle resursoinnin", "resursoinnin rajoissa"}, "en": {"below the allocation", "within the allocation"}}[lang]
+			assert.Equal(t, [][]string{
+				{"coach-a", map[string]string{"fi": "Valmentaja", "en": "Coach"}[lang], "10", status[0], comma("10.0") + " %"},
+				{"tutor-a", map[string]string{"fi": "Omaohjaaja", "en": "Personal tutor"}[lang], "50", status[1], comma("50.0") + " %"},
+			}, hours)
+			assert.Contains(t, body, "40–100 h")
 			assert.Equal(t, rep.Current.Rate.Decimal.Mul(decimal.NewFromInt(340)).Div(decimal.NewFromInt(100)).IntPart(),
 				mustAtoi(t, bars[len(dest)]), "the current cohort's bar on the 0–100 % scale")
 		})
@@ -397,6 +447,12 @@ func TestFiguresFunderSeesAggregate(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	text := checkPage(t, rec)
 	assert.Contains(t, text, "every organisation in aggregate")
+	yearly := c.get("/figures?from=2025-01-01&to=2025-12-31")
+	require.Equal(t, http.StatusOK, yearly.Code)
+	checkPage(t, yearly)
+	assert.Contains(t, yearly.Body.String(), `id="h-ret"`, "retention is in aggregate")
+	assert.NotContains(t, yearly.Body.String(), `id="h-hours"`, "no person's hours for a funder")
+	assert.NotContains(t, yearly.Body.String(), "tutor-")
 	got := pageRows(t, rec.Body.String())
 	for _, r := range want.Rows {
 		assert.Equal(t, fmt.Sprint(r.Count), got[r.Key][0], r.Key)

@@ -19,6 +19,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/absence"
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
+	coachsession "github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/hoks"
 )
 
@@ -89,6 +90,9 @@ type Options struct {
 	// Default hoks.NewService(eng) when the engine was given
 	// hoks.Documents(), else none: the page shows no HOKS summary.
 	HOKS *hoks.Service
+	// Sessions is the coaching sessions service whose team hours the
+	// figures page compares with the allocation; default session.New(eng).
+	Sessions *coachsession.Service
 	// Logger receives one line per request (method, route pattern, status,
 	// duration: never a path, an id or a name) and the details of every
 	// 500. Default: discarded.
@@ -103,6 +107,7 @@ type handler struct {
 	eng      *coaching.Engine
 	cl       *caseload.Service
 	att      *attendance.Service
+	sess     *coachsession.Service
 	abs      *absence.Service
 	hoks     *hoks.Service
 	login    Login
@@ -165,6 +170,11 @@ func New(eng *coaching.Engine, opts *Options) (http.Handler, error) {
 	}
 	if h.cl == nil {
 		if h.cl, err = caseload.New(eng, nil); err != nil {
+			return nil, err
+		}
+	}
+	if h.sess = opts.Sessions; h.sess == nil {
+		if h.sess, err = coachsession.New(eng); err != nil {
 			return nil, err
 		}
 	}
