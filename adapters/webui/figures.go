@@ -56,7 +56,7 @@ const (
 	chartWidth  = 760
 	chartLabelX = 330 // labels end here (text-anchor end)
 	chartBarX   = 340 // bars start here
-	chartBarMax = 340 // the longest bar
+	chartBarMax = 250 // the longest bar (room for its value after it)
 	chartRow    = 28  // one bar's band
 	chartBar    = 18  // one bar's height
 	chartTop    = 8

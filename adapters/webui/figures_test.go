@@ -325,7 +325,7 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 				most = max(most, r.Count)
 			}
 			for i, r := range dest {
-				assert.Equal(t, fmt.Sprint(r.Count*340/most), bars[i], r.Key)
+				assert.Equal(t, fmt.Sprint(r.Count*250/most), bars[i], r.Key)
 			}
 
 			// Retention: the 2025 cohort against 2024's and 2023's, as
@@ -380,7 +380,7 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 				{"tutor-a", map[string]string{"fi": "Omaohjaaja", "en": "Personal tutor"}[lang], "50", status[1], comma("50.0") + " %"},
 			}, hours)
 			assert.Contains(t, body, "40–100 h")
-			assert.Equal(t, rep.Current.Rate.Decimal.Mul(decimal.NewFromInt(340)).Div(decimal.NewFromInt(100)).IntPart(),
+			assert.Equal(t, rep.Current.Rate.Decimal.Mul(decimal.NewFromInt(250)).Div(decimal.NewFromInt(100)).IntPart(),
 				mustAtoi(t, bars[len(dest)]), "the current cohort's bar on the 0–100 % scale")
 		})
 	}
