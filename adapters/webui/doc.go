@@ -77,12 +77,23 @@
 // participant record, so a case is headed by its programme's name; a
 // student sees their own name.
 //
+// GET {prefix}/figures (the head of studies, a funder: the policy's
+// read_figures) is the VALO outcome table and the ESF indicators for a
+// period, with server-side SVG charts (role="img" with a title and a
+// description; presentation attributes only, the CSP allows no style
+// attribute) of the onward paths, of retention against the same period of
+// the two years before, and of each staff member's session hours against
+// the 40–100 h allocation (never to a funder), each chart's numbers also as
+// a table. GET {prefix}/figures.csv is the table as CSV (UTF-8 with a BOM;
+// ";" and a decimal comma in Finnish and Swedish, "," and a point in
+// English; a cell a spreadsheet would read as a formula gets a leading
+// apostrophe).
+//
 // # Sign-in and sessions
 //
-// People sign in through a [Login] (a begin and a finish: the shape of an
-// OpenID Connect authorization-code flow with PKCE as much as of the
-// development sign-in [DevLogin], which is unsafe and for development
-// only). A session is a cookie named [CookieName] holding the person's id,
+// People sign in through a [Login] (a begin and a finish): [OIDCLogin],
+// an OpenID Connect authorization-code flow with PKCE, or the development
+// sign-in [DevLogin], which is unsafe and for development only. A session is a cookie named [CookieName] holding the person's id,
 // name, organisation, roles, relations, language and expiry, signed with
 // HMAC-SHA256 under [Options].SessionKey: HttpOnly, Secure, SameSite=Lax,
 // [DefaultSessionTTL] (8h) by default. An altered or expired cookie is
