@@ -12,6 +12,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/internal/httpstatus"
 	"github.com/valmennus/valmennus/pathway"
 )
 
@@ -335,7 +336,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestIDOf(r)
 	r = r.WithContext(withRequestID(r.Context(), id))
 	w.Header().Set(HeaderRequestID, id)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := httpstatus.NewWriter(w)
 	handler, pattern := h.mux.Handler(r)
 	defer func() {
 		// The route's pattern, never the path: a path holds ids (a case id,
@@ -346,7 +347,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = "unmatched"
 		}
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
-			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+			slog.String("route", route), slog.Int("status", sw.Status()), slog.Duration("duration", time.Since(start)))
 	}()
 	if h.slots != nil && pattern != "GET /healthz" {
 		select {
@@ -361,20 +362,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mux.ServeHTTP(sw, r)
 		return
 	}
-	rec := &statusRecorder{header: http.Header{}}
+	rec := httpstatus.NewRecorder()
 	handler.ServeHTTP(rec, r)
-	if rec.status != http.StatusNotFound && rec.status != http.StatusMethodNotAllowed {
+	if rec.Status() != http.StatusNotFound && rec.Status() != http.StatusMethodNotAllowed {
 		h.mux.ServeHTTP(sw, r) // e.g. a redirect to the clean path
 		return
 	}
-	if allow := rec.header.Get("Allow"); allow != "" {
+	if allow := rec.Header().Get("Allow"); allow != "" {
 		sw.Header().Set("Allow", allow)
 	}
 	detail := "no route takes " + r.Method + " " + r.URL.Path
 	if coaching.ContainsIdentityCode(r.URL.Path) {
 		detail = "no route takes " + r.Method + " this path"
 	}
-	writeJSON(sw, rec.status, "application/problem+json", problem{Type: "about:blank", Title: http.StatusText(rec.status), Status: rec.status,
+	writeJSON(sw, rec.Status(), "application/problem+json", problem{Type: "about:blank", Title: http.StatusText(rec.Status()), Status: rec.Status(),
 		Detail: detail, Instance: instanceOf(r), RequestID: id})
 }
 
@@ -387,45 +388,4 @@ func instanceOf(r *http.Request) string {
 		return ""
 	}
 	return r.URL.Path
-}
-
-// statusWriter remembers the status written, for the request's log line.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// statusRecorder keeps the status and headers the mux's fallback handler
-// writes, and drops its text body.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *statusRecorder) Header() http.Header { return r.header }
-func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return len(b), nil
 }

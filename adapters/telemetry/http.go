@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/internal/httpstatus"
 )
 
 // knownMethods are the HTTP methods a span is named after; any other
@@ -55,9 +56,9 @@ func (o *Observer) Handler(next http.Handler) http.Handler {
 		if t := formatTrace(ctx); t != "" {
 			ctx = coaching.WithTrace(ctx, t)
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := httpstatus.NewWriter(w)
 		defer func() {
-			status := sw.status
+			status := sw.Status()
 			if status == 0 {
 				status = http.StatusOK // nothing written: net/http answers 200
 			}
@@ -68,38 +69,4 @@ func (o *Observer) Handler(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})
-}
-
-// statusWriter remembers the status code of the answer. Unwrap lets
-// http.ResponseController reach the writer's other capabilities (Flush,
-// Hijack, deadlines).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush flushes the answer when the underlying writer can: streaming
-// handlers that type-assert http.Flusher keep working under the
-// middleware.
-func (w *statusWriter) Flush() {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/caseload"
 	coachsession "github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/internal/httpstatus"
 )
 
 //go:embed templates/*.html
@@ -343,7 +344,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", referrerPolicy)
 	hd.Set("X-Frame-Options", "DENY")
-	sw := &statusWriter{ResponseWriter: w}
+	sw := httpstatus.NewWriter(w)
 	_, pattern := h.mux.Handler(r)
 	defer func() {
 		route := pattern
@@ -351,19 +352,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = "unmatched"
 		}
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "webui request", slog.String("method", r.Method),
-			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+			slog.String("route", route), slog.Int("status", sw.Status()), slog.Duration("duration", time.Since(start)))
 	}()
 	if pattern == "" {
 		// Not a page: the mux's 404 or 405, answered as the localized
 		// 404 page (a 405 keeps its status and Allow header).
-		rec := &statusRecorder{header: http.Header{}}
+		rec := httpstatus.NewRecorder()
 		h.mux.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			sw.Header().Set("Allow", rec.header.Get("Allow"))
+		if rec.Status() == http.StatusMethodNotAllowed {
+			sw.Header().Set("Allow", rec.Header().Get("Allow"))
 			h.errorPage(sw, r, http.StatusMethodNotAllowed, "error.400.body")
 			return
 		}
-		if rec.status != http.StatusNotFound && rec.status != 0 {
+		if rec.Status() != http.StatusNotFound && rec.Status() != 0 {
 			h.mux.ServeHTTP(sw, r) // e.g. a redirect to the clean path
 			return
 		}
@@ -558,45 +559,4 @@ func (h *handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 		h.log.LogAttrs(r.Context(), slog.LevelError, "webui request failed", slog.String("route", r.Pattern), slog.Any("error", err))
 		h.errorPage(w, r, http.StatusInternalServerError, "error.500.body")
 	}
-}
-
-// statusWriter remembers the status written, for the request's log line.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// statusRecorder keeps the status and headers the mux's fallback writes
-// and drops its plain-text body.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *statusRecorder) Header() http.Header { return r.header }
-func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return len(b), nil
 }
