@@ -132,15 +132,7 @@ type OIDCOptions struct {
 const maxClockSkew = 5 * time.Minute
 
 func (o OIDCOptions) withDefaults() OIDCOptions {
-	if o.SubjectClaim == "" {
-		o.SubjectClaim = "sub"
-	}
-	if o.NameClaim == "" {
-		o.NameClaim = "name"
-	}
-	if o.RolesClaim == "" {
-		o.RolesClaim = "roles"
-	}
+	// The claim names' defaults are ClaimsMapping's (mapping applies them).
 	switch {
 	case o.ClockSkew == 0:
 		o.ClockSkew = time.Minute
