@@ -19,7 +19,9 @@ import (
 	"github.com/valmennus/valmennus/adapters/memory"
 	"github.com/valmennus/valmennus/adapters/webui"
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/absence"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/sis"
 )
 
@@ -147,11 +149,14 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 			return nil, fmt.Errorf("webuidemo: a session key: %w", err)
 		}
 	}
-	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()}})
+	// The families' absence requests and the HOKS are case documents the
+	// engine must know; accepted absence reports excuse later marks.
+	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
+		Documents: append(absence.Documents(), hoks.Documents()...)})
 	if err != nil {
 		return nil, fmt.Errorf("webuidemo: the engine: %w", err)
 	}
-	att, err := attendance.New(eng, nil)
+	att, err := attendance.New(eng, &attendance.Options{Excuses: absence.Excuses()})
 	if err != nil {
 		return nil, fmt.Errorf("webuidemo: attendance: %w", err)
 	}
