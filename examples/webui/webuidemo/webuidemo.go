@@ -164,6 +164,12 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	if err := d.enrolCohort(ctx, att, coaching.DateOf(o.Now)); err != nil {
 		return nil, err
 	}
+	if err := d.addHOKS(ctx, coaching.DateOf(o.Now)); err != nil {
+		return nil, err
+	}
+	if err := d.addCaseData(ctx, coaching.DateOf(o.Now)); err != nil {
+		return nil, err
+	}
 	d.Identities = []webui.DevIdentity{
 		{Key: KeyTutor, Label: tutor.Name + " (omaohjaaja / personal tutor)", Actor: tutor},
 		{Key: KeyCoach, Label: coach.Name + " (valmentaja / coach)", Actor: coach},

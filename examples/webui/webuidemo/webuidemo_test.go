@@ -10,7 +10,9 @@ import (
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/caseload"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/examples/webui/webuidemo"
+	"github.com/valmennus/valmennus/hoks"
 )
 
 // TestNew builds the demo on a week ending on a Monday and on a Sunday:
@@ -59,4 +61,48 @@ func TestNew(t *testing.T) {
 func TestNewRefusesAFutureWeek(t *testing.T) {
 	_, err := webuidemo.New(context.Background(), &webuidemo.Options{Now: time.Now().AddDate(0, 0, 7)})
 	assert.ErrorContains(t, err, "future")
+}
+
+// TestNewCaseData: the flagged student's case has a HOKS whose version in
+// force differs from the one approved before it by a unit added and the
+// workplace period moved, and guidance work to show — sessions, contacts,
+// planned items held, cancelled and to come.
+func TestNewCaseData(t *testing.T) {
+	ctx := context.Background()
+	d, err := webuidemo.New(ctx, &webuidemo.Options{Now: time.Date(2026, 11, 30, 12, 0, 0, 0, coaching.Helsinki)})
+	require.NoError(t, err)
+	var tutor coaching.Actor
+	for _, id := range d.Identities {
+		if id.Key == webuidemo.KeyTutor {
+			tutor = id.Actor
+		}
+	}
+	plans, err := hoks.NewService(d.Engine)
+	require.NoError(t, err)
+	vs, err := plans.History(ctx, tutor, d.Flagged)
+	require.NoError(t, err)
+	require.Len(t, vs, 4)
+	assert.Equal(t, []hoks.Status{hoks.StatusDraft, hoks.StatusApproved, hoks.StatusUpdated, hoks.StatusApproved},
+		[]hoks.Status{vs[0].Status, vs[1].Status, vs[2].Status, vs[3].Status})
+	var kinds []hoks.ChangeKind
+	for _, c := range hoks.Diff(vs[1].Plan, vs[3].Plan) {
+		kinds = append(kinds, c.Kind)
+	}
+	assert.Contains(t, kinds, hoks.UnitAdded)
+	assert.Contains(t, kinds, hoks.PeriodMoved)
+	assert.Contains(t, kinds, hoks.InstructorChanged)
+
+	ss, err := session.New(d.Engine)
+	require.NoError(t, err)
+	got, err := ss.List(ctx, tutor, session.Query{CaseID: d.Flagged})
+	require.NoError(t, err)
+	assert.Len(t, got, 4, "two individual sessions, the group session, the planned session held")
+	cl, err := caseload.New(d.Engine, nil)
+	require.NoError(t, err)
+	contacts, err := cl.Contacts(ctx, tutor, d.Flagged, 0)
+	require.NoError(t, err)
+	assert.Len(t, contacts, 3, "two logged, one of the session held")
+	agenda, err := cl.Agenda(ctx, tutor, coaching.DateOf(time.Now()), coaching.DateOf(time.Now()).AddDays(30))
+	require.NoError(t, err)
+	assert.Len(t, agenda, 3, "the follow-up, the HOKS discussion, another student's guardian meeting")
 }
