@@ -127,7 +127,7 @@ type handler struct {
 // pageFiles are the templates, each rendered within layout.html.
 var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
 	"attendance.html", "attendance_history.html",
-	"figures.html", "family.html"}
+	"figures.html", "family.html", "hoks_diff.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -306,6 +306,8 @@ func (h *handler) routes() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+p+"/{$}", h.home) // the caseload, or a family's page (family.go)
 	mux.HandleFunc("GET "+p+"/cases/{case}", h.casePage)
+	// The plan diff between two HOKS versions of a case (casepage.go).
+	mux.HandleFunc("GET "+p+"/cases/{case}/hoks/diff", h.hoksDiff)
 	mux.HandleFunc("GET "+p+"/login", h.beginLogin)
 	mux.HandleFunc("GET "+p+"/login/callback", h.finishLogin)
 	mux.HandleFunc("POST "+p+"/login/callback", h.finishLogin)
