@@ -1,9 +1,11 @@
 package webui
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -723,8 +725,18 @@ func (h *handler) hoksDiff(w http.ResponseWriter, r *http.Request) {
 	caseHref := h.prefix + "/cases/" + url.PathEscape(string(id))
 	dv := hoksDiffView{Name: cv.Name, NameHidden: cv.NameHidden, CaseHref: caseHref, Action: caseHref + "/hoks/diff",
 		From: from, To: to, Versions: versionRows(vs, teamNames(c.Team), s.Lang)}
+	docA, docB := planDoc(a), planDoc(b)
 	for _, ch := range hoks.Diff(a, b) {
-		row := changeRow{Kind: changeKey(ch.Kind), Where: readablePath(ch.Path, s.Lang), Before: ch.Before, After: ch.After}
+		where := readablePath(ch.Path, s.Lang)
+		// The path names the item in b, or in a when it is gone from b.
+		name := pathName(docB, ch.Path)
+		if name == "" {
+			name = pathName(docA, ch.Path)
+		}
+		if name != "" {
+			where += " (" + name + ")"
+		}
+		row := changeRow{Kind: changeKey(ch.Kind), Where: where, Before: localValue(ch.Before, s.Lang), After: localValue(ch.After, s.Lang)}
 		if s.Lang == coaching.English {
 			row.Subject = ch.Subject // hoks words it in English only
 		}
@@ -751,6 +763,80 @@ func versionParam(q url.Values, name string) (int64, error) {
 // it): its English words joined by underscores, e.g. period_moved.
 func changeKey(k hoks.ChangeKind) string {
 	return strings.ReplaceAll(strings.ToLower(k.String()), " ", "_")
+}
+
+// planDoc is p as its eHOKS JSON document, for [pathName]; nil when it
+// does not encode (a stored plan always does).
+func planDoc(p *hoks.Plan) any {
+	data, err := hoks.Encode(p)
+	if err != nil {
+		return nil
+	}
+	var doc any
+	if json.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	return doc
+}
+
+// nameMembers are the members that name an item of a plan, in the order
+// they are preferred: a local unit's or a person's name, a unit's or a
+// sub-area's code, a workplace's name, a period's identifier (a workplace
+// period is named by its workplace).
+var nameMembers = []string{"nimi", "tutkinnon-osa-koodi-uri", "osa-alue-koodi-uri", "tyopaikan-nimi", "yksiloiva-tunniste"}
+
+// pathName is the name of the item a change's path leads to in doc, when
+// the item is an object with one of nameMembers; "" otherwise.
+func pathName(doc any, path string) string {
+	node := doc
+	for seg := range strings.SplitSeq(path, ".") {
+		name, idx, indexed := strings.Cut(seg, "[")
+		obj, ok := node.(map[string]any)
+		if !ok {
+			return ""
+		}
+		node = obj[name]
+		if indexed {
+			i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+			list, ok := node.([]any)
+			if err != nil || !ok || i < 0 || i >= len(list) {
+				return ""
+			}
+			node = list[i]
+		}
+	}
+	obj, ok := node.(map[string]any)
+	if !ok {
+		return ""
+	}
+	if wp, ok := obj["tyopaikalla-jarjestettava-koulutus"].(map[string]any); ok {
+		obj = wp // a workplace period is named by its workplace
+	}
+	for _, m := range nameMembers {
+		if v, ok := obj[m].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// isoDate finds the civil dates hoks writes in a change's values.
+var isoDate = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+// localValue writes a change's value as the page's readers write dates: a
+// time (an approval's) as its Helsinki date and minute, each civil date
+// as formatDate does; anything else as it is.
+func localValue(v string, lang coaching.Language) string {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return formatDate(coaching.DateOf(t), lang) + " " + t.In(coaching.Helsinki).Format("15.04")
+	}
+	return isoDate.ReplaceAllStringFunc(v, func(s string) string {
+		d, err := coaching.ParseDate(s)
+		if err != nil {
+			return s
+		}
+		return formatDate(d, lang)
+	})
 }
 
 // readablePath writes a change's JSON path as words: each member by its

@@ -640,6 +640,7 @@ var catalogue = map[string]text{
 	"hoks.path.opiskeluoikeus-oid":                          {"Opiskeluoikeus", "Studierätt", "Study right"},
 	"hoks.path.sahkoposti":                                  {"Sähköposti", "E-post", "E-mail"},
 	"hoks.path.puhelinnumero":                               {"Puhelinnumero", "Telefonnummer", "Phone number"},
+	"hoks.path.nimi":                                        {"Nimi", "Namn", "Name"},
 	"hoks.path.alku":                                        {"Alku", "Början", "Start"},
 	"hoks.path.loppu":                                       {"Loppu", "Slut", "End"},
 }
