@@ -181,8 +181,7 @@ type caseHOKSView struct {
 	None     bool // the case has no HOKS
 	Summary  *hoks.Summary
 	Versions []hoksVersionRow // nil: not shown to the actor
-	// From and To are the compare form's defaults: the version in force
-	// and the approved one before it.
+	// From and To are the compare form's defaults (defaultCompare).
 	From, To  int64
 	DiffHref  string
 	Proposals string // the student's proposals page, when the host has one
@@ -621,20 +620,24 @@ func inForce(vs []hoks.Version) int64 {
 	return 0
 }
 
-// defaultCompare is what the compare form offers first: the version in
-// force (else the latest) against the latest approved version before it
-// whose plan differs — what changed since the plan was last approved —,
-// else the version just before it. 0, 0 when there is only one version.
+// defaultCompare is what the compare form offers first. While an update
+// awaits approval (a version after the one in force), the version in
+// force against the latest: what the approval would change. Otherwise the
+// version in force (else the latest) against the latest approved version
+// before it whose plan differs — what changed since the plan was last
+// approved —, else the version just before it. 0, 0 when there is only
+// one version.
 func defaultCompare(vs []hoks.Version) (from, to int64) {
 	if len(vs) < 2 {
 		return 0, 0
 	}
-	ti := len(vs) - 1
+	last := len(vs) - 1
+	ti := last
 	if n := inForce(vs); n > 0 {
 		ti = slices.IndexFunc(vs, func(v hoks.Version) bool { return v.Number == n })
-	}
-	if ti == 0 {
-		return vs[0].Number, vs[1].Number
+		if ti < last {
+			return vs[ti].Number, vs[last].Number
+		}
 	}
 	for i := ti - 1; i >= 0; i-- {
 		if approvedContent(vs[i].Status) && len(hoks.Diff(vs[i].Plan, vs[ti].Plan)) > 0 {
