@@ -118,10 +118,7 @@ func TestBrowserTutorFindsTheFlaggedStudent(t *testing.T) {
 			assert.Equal(t, srv.URL+"/cases/"+string(demo.Flagged), s.URL())
 			assert.Equal(t, demo.FlaggedName, s.Text("h1"))
 			assert.Equal(t, 1, s.Count(`ol.timeline li[aria-current="step"]`), "the current phase is marked")
-			s.RequireNoViolations()
-			if !opts.NoJavaScript {
-				s.Screenshot("tutor-case")
-			}
+			s.RequireNoViolations() // the case page's screenshot is TestBrowserTutorCasePage's
 
 			fireInitialSituation(t, s, srv.URL, demo, !opts.NoJavaScript)
 

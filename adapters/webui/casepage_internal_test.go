@@ -98,7 +98,9 @@ func TestDefaultCompare(t *testing.T) {
 		}
 		return p
 	}
-	v := func(n int64, st hoks.Status, units int) hoks.Version { return hoks.Version{Number: n, Status: st, Plan: plan(units)} }
+	v := func(n int64, st hoks.Status, units int) hoks.Version {
+		return hoks.Version{Number: n, Status: st, Plan: plan(units)}
+	}
 	for _, tc := range []struct {
 		name     string
 		vs       []hoks.Version
@@ -121,4 +123,3 @@ func TestDefaultCompare(t *testing.T) {
 		})
 	}
 }
-

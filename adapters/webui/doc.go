@@ -17,9 +17,31 @@
 //
 // GET {prefix}/ is the signed-in person's caseload (coaching/caseload's
 // Service.Mine: urgency order, its flags and alerts, filters as a plain GET
-// form); GET {prefix}/cases/{case} a case page (the participant's name as
-// the policy allows it, the model's phases with the current one marked,
-// the phase deadline, the team, the events the person may fire now).
+// form); GET {prefix}/cases/{case} a case page: the participant's name as
+// the policy allows it; the model's phases as an ordered list, each with
+// the date the case last entered it, the current one marked
+// (aria-current="step") with its deadline and an overdue badge, a hold
+// state listed while the case is in it; the events the person may fire
+// now; the open alerts (a manual one by its title, the others by their
+// cause); the planned items to come and those held or cancelled in the
+// last 60 days (coaching/caseload's Service.CaseItems); the coaching
+// sessions, newest ten with the count of older ones ([Options].Sessions);
+// the contact log; the attendance of the last four weeks by day
+// (present, late, unexplained, explained — an illness counted as
+// explained), each lesson linking to its revisions; the HOKS summary and
+// versions with a compare form ([Options].HOKS); and the team. Each
+// section is shown only when the policy allows its read — asked first, so
+// a section left out writes no denial to the access log —, never a 403 of
+// the whole page; a store failure is still the error page. Welfare
+// information (a welfare worker's session, planned item or alert) is shown
+// only to those the features show it to. GET
+// {prefix}/cases/{case}/hoks/diff?from=N&to=M says in words what changed in
+// the plan from version N to M (hoks.Diff): each change's kind, where in the
+// plan (its members named in the page's language, the item by its name or
+// code), the values before and after; without from and to it compares the
+// version in force with the approved one before it (or with an update
+// awaiting approval). A from or to that is not a version number is the 400
+// page, a version the case lacks the 404 page.
 // Everything is read through the engine under its access policy: another
 // organisation's case is answered exactly as a case that does not exist
 // (the 404 page), any other denial with the 403 page.
