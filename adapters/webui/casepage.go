@@ -80,7 +80,6 @@ type caseView struct {
 type phaseView struct {
 	Model, Name, Title string
 	Current, Done      bool
-	Hold               bool
 	Entered            time.Time
 	Due                time.Time
 	Overdue            bool
@@ -287,7 +286,7 @@ func (h *handler) timeline(c coaching.Case, now time.Time) (phases, endings []ph
 		st, _ := m.State(name)
 		cur := name == c.State
 		pv := phaseView{Model: c.Model, Name: name, Title: st.Title, Current: cur, Done: !entered[name].IsZero() && !cur,
-			Entered: entered[name], Hold: st.Kind == coaching.Hold}
+			Entered: entered[name]}
 		if cur {
 			kind = st.Kind
 			if !c.Closed() {

@@ -87,12 +87,15 @@ type Options struct {
 	// that its rules of who decides apply (and build Attendance with
 	// absence.Excuses(), so that accepted reports excuse later marks).
 	Absence *absence.Service
-	// HOKS is the plan service whose summary the family page shows.
-	// Default hoks.NewService(eng) when the engine was given
-	// hoks.Documents(), else none: the page shows no HOKS summary.
+	// HOKS is the plan service whose summary the family page and the case
+	// page show, and whose versions the case page lists and compares
+	// (GET /cases/{case}/hoks/diff). Default hoks.NewService(eng) when the
+	// engine was given hoks.Documents(), else none: the pages show no HOKS
+	// and the diff is the 404 page.
 	HOKS *hoks.Service
 	// Sessions is the coaching sessions service whose team hours the
-	// figures page compares with the allocation; default session.New(eng).
+	// figures page compares with the allocation and whose sessions of a
+	// case the case page lists; default session.New(eng).
 	Sessions *coachsession.Service
 	// Logger receives one line per request (method, route pattern, status,
 	// duration: never a path, an id or a name) and the details of every

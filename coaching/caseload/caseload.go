@@ -21,7 +21,8 @@
 //   - planning ([Planned]): sessions, meetings, visits, demonstrations and
 //     tasks dated in the future, then held, cancelled or moved, and
 //     action-plan templates ([Template]) that create a phase's tasks when a
-//     case enters it;
+//     case enters it; listed as their owner's agenda ([Service.Agenda]) or
+//     as a case's ([Service.CaseItems]);
 //   - the contact log ([Contact]): every contact moves the case's last
 //     contact date, which the list filters and sorts on.
 package caseload
