@@ -228,6 +228,9 @@ type Request struct {
 	// [Decision.Version]. (The stored document does not carry it: it is
 	// the document's own.)
 	Version int64 `json:"version,omitempty"`
+	// Key is the submitter's idempotency key ([Input].Key), if they gave
+	// one.
+	Key string `json:"key,omitempty"`
 }
 
 // Input is a request a family submits.
@@ -243,6 +246,18 @@ type Input struct {
 	// Text is the family's own words, for the decider (required for a
 	// leave: why it is needed).
 	Text string
+	// Key makes the submission safe to repeat (an idempotency key: a
+	// form's hidden token, a client's request id), so that a double click,
+	// a resent form or a retry after a timeout does not record the
+	// request twice. A Submit whose Key is that of one of the case's last
+	// [MaxKeys] requests the same actor submitted records nothing and
+	// returns that request as it is now, whatever became of it since; the
+	// same Key with other days, kind, lessons, reason or text is a
+	// *coaching.ValidationError naming key. Keys are the submitter's own:
+	// another actor's request with the same Key is not theirs to repeat.
+	// Empty: every call records a request. At most 100 bytes, printable
+	// (a random token's 22–32 characters is plenty).
+	Key string
 }
 
 // Decision decides a request.
@@ -367,6 +382,10 @@ const (
 	MaxOpen = 20
 	// MaxLessons bounds the lessons a one-day request names.
 	MaxLessons = 20
+	// MaxKeys is how many of a case's latest keyed requests a repeated
+	// Submit is recognised by ([Input].Key): a repeat comes within
+	// seconds or minutes, long before fifty more requests of the case.
+	MaxKeys = 50
 )
 
 // coverKeep is how many days past its end an accepted request still
@@ -415,6 +434,13 @@ func read(ctx context.Context, tx coaching.ReadTx, id coaching.CaseID, requestID
 	}
 	r.Version = doc.Version
 	return doc, r, nil
+}
+
+// same reports whether r is what in asks for (in checked by validate):
+// a repeat of the request with its key.
+func (r Request) same(in Input) bool {
+	return r.Kind == in.Kind && r.From == in.From && r.To == in.To && slices.Equal(r.Lessons, in.Lessons) &&
+		r.Reason == in.Reason && r.Text == in.Text
 }
 
 // schoolDays counts the weekdays from..to.
@@ -501,6 +527,7 @@ func validate(in *Input, today coaching.Date) error {
 		add("text", "required: why the leave is needed")
 	}
 	pr = append(pr, coaching.TextProblems("text", in.Text, 2000, true)...)
+	pr = append(pr, coaching.TextProblems("key", in.Key, 100, false)...)
 	if len(pr) > 0 {
 		return &coaching.ValidationError{Subject: "absence request", Problems: pr}
 	}

@@ -23,6 +23,40 @@ type ledger struct {
 	Next    int     `json:"next"`
 	Pending []entry `json:"pending,omitempty"`
 	Covered []entry `json:"covered,omitempty"`
+	// Keys are the idempotency keys of the case's last MaxKeys keyed
+	// requests, oldest first: what a repeated Submit is recognised by
+	// within the ledger's own transaction, so that two submissions at
+	// once with one key record one request.
+	Keys []keyed `json:"keys,omitempty"`
+}
+
+// keyed is one keyed request: its submitter's key.
+type keyed struct {
+	Key     string `json:"key"`
+	By      string `json:"by"`
+	Request string `json:"request"`
+}
+
+// keyed returns the request actor submitted with key ("" when none of the
+// ledger's keys is theirs).
+func (l *ledger) keyed(actor, key string) string {
+	for _, k := range l.Keys {
+		if k.Key == key && k.By == actor {
+			return k.Request
+		}
+	}
+	return ""
+}
+
+// remember records request r's key, keeping the last MaxKeys.
+func (l *ledger) remember(r Request) {
+	if r.Key == "" {
+		return
+	}
+	l.Keys = append(l.Keys, keyed{Key: r.Key, By: r.SubmittedBy, Request: r.ID})
+	if n := len(l.Keys) - MaxKeys; n > 0 {
+		l.Keys = slices.Delete(l.Keys, 0, n)
+	}
 }
 
 // entry is one request's days.

@@ -118,7 +118,8 @@ func (e *staleRequest) Error() string { return e.err.Error() }
 // absence digest, and stops them counting as unexplained for early
 // warning. Bad input is a *coaching.ValidationError naming every bad
 // field, and nothing is saved; so is a request of a case with MaxOpen
-// requests waiting already.
+// requests waiting already. A repeat of a request with its [Input].Key
+// records nothing and returns the first request.
 func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.CaseID, in Input) (Request, error) {
 	in.Lessons = slices.Clone(in.Lessons)
 	if err := validate(&in, coaching.DateOf(s.eng.Clock().Now())); err != nil {
@@ -140,6 +141,25 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 			return sc.DenyCase(coaching.OpReportAbsence, c, RuleWelfareStaff,
 				"student-welfare staff do not submit a family's requests, which the family and the deciders read: the family or the personal tutor does")
 		}
+		l, lv, err := readLedger(ctx, sc.ReadTx(), id)
+		if err != nil {
+			return err
+		}
+		if in.Key != "" {
+			if rid := l.keyed(actor.ID, in.Key); rid != "" {
+				// A repeat: the first request answers it.
+				_, first, err := read(ctx, sc.ReadTx(), id, rid)
+				if err != nil {
+					return err
+				}
+				if !first.same(in) {
+					return &coaching.ValidationError{Subject: "absence request", Problems: []coaching.FieldProblem{{Field: "key",
+						Message: "already used for request " + rid + ", which asked for other days or said something else: a new request needs a new key"}}}
+				}
+				out = first
+				return nil
+			}
+		}
 		if c.Closed() {
 			return closedError()
 		}
@@ -147,10 +167,6 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 			if err := requireUnexplained(ctx, sc, id, in); err != nil {
 				return err
 			}
-		}
-		l, lv, err := readLedger(ctx, sc.ReadTx(), id)
-		if err != nil {
-			return err
 		}
 		if lv, err = s.expire(sc, coaching.OpReportAbsence, c, &l, lv, today); err != nil {
 			return err
@@ -163,7 +179,7 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 		r := Request{ID: strconv.Itoa(l.Next + 1), CaseID: id, Kind: in.Kind, Status: Submitted, From: in.From, To: in.To,
 			Lessons: in.Lessons, Reason: in.Reason, Text: in.Text, SchoolDays: schoolDays(in.From, in.To),
 			SubmittedBy: actor.ID, SubmittedAs: submitterRole(actor, p), SubmittedAt: now, UpdatedAt: now,
-			History: []string{"submitted " + today.String() + " by " + actor.ID}}
+			History: []string{"submitted " + today.String() + " by " + actor.ID}, Key: in.Key}
 		switch {
 		case r.Kind == Leave && (rules.LeaveTutorDays < 0 || r.SchoolDays > rules.LeaveTutorDays):
 			r.Decider = DeciderHead
@@ -187,6 +203,7 @@ func (s *Service) Submit(ctx context.Context, actor coaching.Actor, id coaching.
 			}
 		}
 		l.settle(r, today)
+		l.remember(r)
 		if err := saveLedger(sc, coaching.OpReportAbsence, id, l, lv, r.ID); err != nil {
 			return err
 		}
