@@ -428,16 +428,22 @@ func decider(sc *coaching.Scope, id coaching.CaseID) (coaching.Case, error) {
 	if err != nil {
 		return coaching.Case{}, err
 	}
-	a := sc.Actor()
-	ok := a.HasRole(coaching.RoleHeadOfStudies)
-	for _, m := range c.Team {
-		ok = ok || m.ActorID == a.ID && slices.Contains(deciderRoles, m.Role) && a.HasRole(m.Role)
-	}
-	if !ok {
+	if !decides(sc.Actor(), c) {
 		return coaching.Case{}, sc.DenyCase(coaching.OpDecideRequest, c, RuleProposalDecider,
 			"a proposal to the plan is decided by the student's personal tutor or study counsellor, or the head of studies")
 	}
 	return c, nil
+}
+
+// decides reports whether a is one who decides proposals to case c's
+// plan: the head of studies, or the personal tutor or study counsellor on
+// its team (in that role).
+func decides(a coaching.Actor, c coaching.Case) bool {
+	ok := a.HasRole(coaching.RoleHeadOfStudies)
+	for _, m := range c.Team {
+		ok = ok || m.ActorID == a.ID && slices.Contains(deciderRoles, m.Role) && a.HasRole(m.Role)
+	}
+	return ok
 }
 
 // reader reads case id after the policy allowed read_requests and
@@ -991,6 +997,36 @@ func (s *Service) Proposals(ctx context.Context, actor coaching.Actor, id coachi
 		}
 		return ps, err
 	})
+}
+
+// MayDecide reports whether actor may decide proposals to the case's plan
+// as [Service.AcceptProposal] and [Service.DeclineProposal] check it
+// before they look at the proposal: the policy's decide_request, the rule
+// [RuleProposalDecider], and not the actor's own plan ([RuleOwnProposal];
+// a proposal the actor made themself is refused when decided). It is for
+// an interface deciding whether to offer the decision: asking is no
+// denial, so a false is neither an error nor an access-log entry. An
+// actor who may not read the case's proposals gets the error
+// [Service.Proposals] would (a *coaching.ForbiddenError; another
+// organisation's case is answered as one that does not exist).
+func (s *Service) MayDecide(ctx context.Context, actor coaching.Actor, id coaching.CaseID) (bool, error) {
+	ok := false
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		c, err := reader(sc, id)
+		if err != nil {
+			return err
+		}
+		if !sc.MayRead(coaching.OpDecideRequest, c) || !decides(actor, c) {
+			return nil
+		}
+		me, err := self(sc, c)
+		ok = err == nil && !me
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return ok, nil
 }
 
 // Comment records the student's comment on their plan (or on one of their
