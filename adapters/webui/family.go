@@ -1,7 +1,9 @@
 package webui
 
 import (
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -82,7 +84,14 @@ type familyCase struct {
 	// Attendance is false when the policy does not show it.
 	Attendance bool
 	HOKS       *hoks.Summary
-	Form       *absenceForm // nil: the actor may not submit requests
+	// Voice is the student's comments and proposals on the plan (nil: the
+	// actor reads none, e.g. a guardian, or there is no plan).
+	Voice *voiceView
+	Form  *absenceForm // nil: the actor may not submit requests
+	// opened and programme tell apart, on a guardian's page, two cases
+	// headed by the same programme.
+	opened    time.Time
+	programme bool
 }
 
 type noticeView struct {
@@ -113,6 +122,11 @@ type requestView struct {
 type absenceForm struct {
 	Action                       string
 	Kind, From, To, Reason, Text string
+	// Key is the form's idempotency key (absence.Input.Key), a hidden
+	// field: a form sent twice — a double click, the browser resending
+	// it, a retry after a timeout — records one request. A form shown
+	// again with problems keeps its key (nothing was recorded under it).
+	Key string
 	KindError, FromError, ToError,
 	ReasonError, TextError string
 	Errors []formError
@@ -147,6 +161,7 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 		}
 		fv.Cases = append(fv.Cases, fc)
 	}
+	distinguish(fv.Cases, s.Lang)
 	h.render(w, r, http.StatusOK, "family.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: fv})
 }
 
@@ -156,6 +171,17 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 // cases whose notices or attendance the policy lets the actor read are
 // kept; the listing reads candidates in the actor's own scope and asks
 // the policy of each, as the caseload does.
+//
+// A guardian recorded on a participant's record (coaching.Guardian) whom
+// the sign-on does not name in a guardian_of relation is not listed,
+// although the policy recognises them on the case's own page: the
+// listing starts only from what the sign-on vouches for in this session
+// (the relations, the actor's own sign-on id), never from a search of
+// the records for the actor's id, which would need an index of every
+// guardian the stores do not keep. A host lists a guardian's children by
+// asserting the relations its sign-on knows (Suomi.fi e-Authorizations,
+// the student information system's guardian links); the notices still
+// link a guardian so recognised to the case's page.
 func (h *handler) familyCaseIDs(r *http.Request, actor coaching.Actor) ([]coaching.CaseID, error) {
 	var out []coaching.CaseID
 	err := h.eng.Read(r.Context(), actor, func(sc *coaching.Scope) error {
@@ -256,9 +282,14 @@ func (h *handler) familyCase(r *http.Request, actor coaching.Actor, id coaching.
 		return familyCase{}, err
 	}
 	if fc.Heading == "" {
-		// A guardian reads no participant record: the case is named by
-		// its programme.
-		fc.Heading = label("model.", c.Model, lang)
+		// A guardian reads no participant record, and the sign-on's
+		// relation names the participant by id only: the case is headed
+		// by its programme, as the guardian's child's studies. The
+		// student's name is not shown from anywhere else (a notice's
+		// text, the session): the policy withholds the record, and the
+		// page does not work around it.
+		fc.Heading, fc.programme = fmt.Sprintf(catalogue["family.child"].in(lang), label("model.", c.Model, lang)), true
+		fc.opened = c.OpenedAt
 	}
 	now := h.clock.Now()
 	err = h.eng.ReadCase(ctx, actor, coaching.OpReadNotices, id, func(v *coaching.CaseView) error {
@@ -311,6 +342,9 @@ func (h *handler) familyCase(r *http.Request, actor coaching.Actor, id coaching.
 			if form == nil {
 				form = &absenceForm{}
 			}
+			if form.Key == "" {
+				form.Key = rand.Text()
+			}
 			form.Action = fc.Href + "/absences"
 			fc.Form = form
 			for i := range fc.Days {
@@ -328,11 +362,34 @@ func (h *handler) familyCase(r *http.Request, actor coaching.Actor, id coaching.
 		case !errors.Is(err, coaching.ErrForbidden) && !errors.Is(err, coaching.ErrNotFound):
 			return familyCase{}, err
 		}
+		if fc.Voice, err = h.voice(r, actor, id, fc.Href, fc.HOKS, lang); err != nil {
+			return familyCase{}, err
+		}
+		if fc.Voice != nil {
+			fc.Voice.Done = voiceDoneText(r.URL.Query().Get("done"), lang)
+		}
 	}
 	if k := r.URL.Query().Get("sent"); slices.Contains([]absence.Kind{absence.Report, absence.Explanation, absence.Leave}, absence.Kind(k)) {
 		fc.Sent = catalogue["family.sent."+k].in(lang)
 	}
 	return fc, nil
+}
+
+// distinguish adds the day a case was opened to the headings of cases
+// headed by the same programme (a guardian of two children in one
+// programme), so that the page tells them apart without a name.
+func distinguish(cases []familyCase, lang coaching.Language) {
+	count := map[string]int{}
+	for _, c := range cases {
+		if c.programme {
+			count[c.Heading]++
+		}
+	}
+	for i := range cases {
+		if c := &cases[i]; c.programme && count[c.Heading] > 1 {
+			c.Heading += " " + fmt.Sprintf(catalogue["family.opened"].in(lang), formatDate(coaching.DateOf(c.opened), lang))
+		}
+	}
 }
 
 // familyDaysOf groups marks (ordered by date) into the days that had an
@@ -385,7 +442,7 @@ func (h *handler) submitAbsence(w http.ResponseWriter, r *http.Request) {
 	id := coaching.CaseID(r.PathValue("case"))
 	pf := r.PostForm
 	form := &absenceForm{Kind: pf.Get("kind"), From: strings.TrimSpace(pf.Get("from")), To: strings.TrimSpace(pf.Get("to")),
-		Reason: pf.Get("reason"), Text: pf.Get("text")}
+		Reason: pf.Get("reason"), Text: textarea(pf.Get("text")), Key: pf.Get("key")}
 	in := absence.Input{Kind: absence.Kind(form.Kind), Text: form.Text}
 	if in.Kind != absence.Leave {
 		in.Reason = absence.Reason(form.Reason)

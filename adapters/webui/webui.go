@@ -130,7 +130,7 @@ type handler struct {
 // pageFiles are the templates, each rendered within layout.html.
 var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
 	"attendance.html", "attendance_history.html",
-	"figures.html", "family.html", "hoks_diff.html"}
+	"figures.html", "family.html", "hoks_diff.html", "proposals.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -330,6 +330,14 @@ func (h *handler) routes() {
 	// A guardian's or a student's own page and absence form (family.go).
 	mux.HandleFunc("GET "+p+"/family/{case}", h.familyCasePage)
 	mux.HandleFunc("POST "+p+"/family/{case}/absences", h.submitAbsence)
+	// The student's comments on and proposals to their plan (voice.go),
+	// and the deciders' page of them (proposals.go).
+	mux.HandleFunc("POST "+p+"/family/{case}/comments", h.postComment)
+	mux.HandleFunc("POST "+p+"/family/{case}/proposals", h.postProposal)
+	mux.HandleFunc("POST "+p+"/family/{case}/proposals/{n}/withdraw", h.withdrawProposal)
+	mux.HandleFunc("GET "+p+"/cases/{case}/proposals", h.proposalsPage)
+	mux.HandleFunc("POST "+p+"/cases/{case}/proposals/{n}/accept", h.acceptProposal)
+	mux.HandleFunc("POST "+p+"/cases/{case}/proposals/{n}/decline", h.declineProposal)
 	h.mux = mux
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))

@@ -41,6 +41,7 @@ const (
 	KeyTeacher    = "teacher"
 	KeyHead       = "head"
 	KeyGuardian   = "guardian"
+	KeyStudent    = "student"
 	KeyOtherTutor = "other-tutor"
 )
 
@@ -80,6 +81,9 @@ type Demo struct {
 	Flagged coaching.CaseID
 	// FlaggedName is that student's name as the caseload shows it.
 	FlaggedName string
+	// flaggedParticipant is that student's participant id, which the
+	// sign-on's relations of the student and the guardian name.
+	flaggedParticipant coaching.ParticipantID
 	// Cases are the cohort's cases in enrolment order (the first
 	// organisation's only).
 	Cases []coaching.CaseID
@@ -170,12 +174,21 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	if err := d.addCaseData(ctx, coaching.DateOf(o.Now)); err != nil {
 		return nil, err
 	}
+	// The guardian and the flagged student sign in with the relations a
+	// sign-on asserts (the student information system's guardian link,
+	// the student's own identity): the family page lists the cases of the
+	// participants they name.
+	g := guardian
+	g.Relations = []coaching.Relation{{Kind: coaching.RelationGuardianOf, Participant: d.flaggedParticipant}}
+	st := coaching.Actor{ID: "demo-student", Name: d.FlaggedName, Organisation: Organisation, Roles: []coaching.Role{coaching.RoleStudent},
+		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: d.flaggedParticipant}}}
 	d.Identities = []webui.DevIdentity{
 		{Key: KeyTutor, Label: tutor.Name + " (omaohjaaja / personal tutor)", Actor: tutor},
 		{Key: KeyCoach, Label: coach.Name + " (valmentaja / coach)", Actor: coach},
 		{Key: KeyTeacher, Label: teacher.Name + " (opettaja / teacher)", Actor: teacher},
 		{Key: KeyHead, Label: head.Name + " (opintojohtaja / head of studies)", Actor: head},
-		{Key: KeyGuardian, Label: guardian.Name + " (huoltaja / guardian)", Actor: guardian},
+		{Key: KeyGuardian, Label: guardian.Name + " (huoltaja / guardian)", Actor: g},
+		{Key: KeyStudent, Label: st.Name + " (opiskelija / student)", Actor: st},
 		{Key: KeyOtherTutor, Label: otherTutor.Name + " (toinen oppilaitos / another college)", Actor: otherTutor},
 	}
 	login, err := webui.NewDevLogin(d.Identities)
@@ -210,7 +223,7 @@ func (d *Demo) enrolCohort(ctx context.Context, att *attendance.Service, today c
 		}
 		d.Cases = append(d.Cases, c.ID)
 		if i == flaggedIndex {
-			d.Flagged, d.FlaggedName = c.ID, s.given+" "+s.family
+			d.Flagged, d.FlaggedName, d.flaggedParticipant = c.ID, s.given+" "+s.family, c.ParticipantID
 		}
 	}
 	if _, err := d.Engine.Enrol(ctx, otherTutor, coaching.EnrolParams{Model: coaching.ModelPilot,
