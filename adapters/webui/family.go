@@ -443,7 +443,7 @@ func (h *handler) submitAbsence(w http.ResponseWriter, r *http.Request) {
 	pf := r.PostForm
 	form := &absenceForm{Kind: pf.Get("kind"), From: strings.TrimSpace(pf.Get("from")), To: strings.TrimSpace(pf.Get("to")),
 		Reason: pf.Get("reason"), Text: textarea(pf.Get("text")), Key: pf.Get("key")}
-	in := absence.Input{Kind: absence.Kind(form.Kind), Text: form.Text}
+	in := absence.Input{Kind: absence.Kind(form.Kind), Text: form.Text, Key: form.Key}
 	if in.Kind != absence.Leave {
 		in.Reason = absence.Reason(form.Reason)
 	}

@@ -94,20 +94,14 @@ func (h *handler) proposals(r *http.Request, actor coaching.Actor, id coaching.C
 	if pv.MayDecide, err = h.hoks.MayDecide(r.Context(), actor, id); err != nil {
 		return nil, err
 	}
-	err = h.eng.Read(r.Context(), actor, func(sc *coaching.Scope) error {
-		c, err := sc.Case(coaching.OpReadRequests, id)
-		if err != nil {
+	err = h.eng.ReadCase(r.Context(), actor, coaching.OpReadRequests, id, func(v *coaching.CaseView) error {
+		pv.Heading = label("model.", v.Case().Model, lang)
+		p, err := v.Participant()
+		switch {
+		case err == nil:
+			pv.Heading = p.Name()
+		case !errors.Is(err, coaching.ErrForbidden):
 			return err
-		}
-		pv.Heading = label("model.", c.Model, lang)
-		if sc.MayRead(coaching.OpReadParticipant, c) {
-			p, err := sc.Participant(coaching.OpReadParticipant, c.ParticipantID)
-			switch {
-			case err == nil:
-				pv.Heading = p.Name()
-			case !errors.Is(err, coaching.ErrNotFound) && !errors.Is(err, coaching.ErrForbidden):
-				return err
-			}
 		}
 		return nil
 	})
