@@ -94,10 +94,59 @@
 // apply for leave ([Options].Absence); its POST to
 // {prefix}/family/{case}/absences submits the request as the signed-in
 // actor (303 back to the page), or shows the form again (422) with each
-// problem beside its control. Every read asks the policy as the actor: the
-// page of another family's student is the 403 page. A guardian reads no
-// participant record, so a case is headed by its programme's name; a
-// student sees their own name.
+// problem beside its control. The form carries a hidden per-form key
+// (absence.Input.Key): the same form sent twice — a double click, the
+// browser resending it, a retry after a timeout — records one request and
+// answers as the first did. Every read asks the policy as the actor: the
+// page of another family's student is the 403 page, another
+// organisation's case the 404 page.
+//
+// The listing on / starts only from what the sign-on vouches for in the
+// session: a guardian recorded on a participant's record but not named in
+// a guardian_of relation is not listed there (the policy still lets them
+// open the case's page, which the notices link to). A host lists a
+// guardian's children by asserting the relations its sign-on knows.
+//
+// A guardian reads no participant record, and a relation names the
+// participant by id only, so a guardian's case is headed "Your child's
+// studies: <programme>" (with the day the case was opened when two share
+// a programme), never with a name from elsewhere; a student sees their
+// own name.
+//
+// The student's page also lists their comments on and proposals to their
+// plan (hoks.Service's Comments and Proposals: each proposal's status,
+// the concrete change, the decision's reason and what it changed; never
+// the staff's note) with the forms to comment — on the plan or on one
+// proposal — (POST {prefix}/family/{case}/comments), to propose a change
+// (POST {prefix}/family/{case}/proposals: a title, a description, and
+// optionally a new career-plan goal, the one concrete change a select
+// offers simply; moving a period is proposed in words), and to withdraw
+// an open proposal with the version the page showed (POST
+// {prefix}/family/{case}/proposals/{n}/withdraw). Each answers 303 back to
+// the page with a confirmation, the page again with the problems beside
+// the controls (422), or the page with the proposal as it is now (409)
+// when it changed or was decided meanwhile, or the plan can no longer
+// change. A guardian reads no proposals (the policy's read_hoks is not
+// theirs; the summary shows the open ones' titles) and writes none: the
+// plan's proposals are the student's own voice (hoks.RuleStudentVoice),
+// so their POSTs are the 403 page.
+//
+// # The proposals page
+//
+// GET {prefix}/cases/{case}/proposals lists a student's proposals (newest
+// first) with their comments and the comments on the plan, for those who
+// read them (the school's staff on the support team and the head of
+// studies; never a workplace instructor or a peer coach on the team).
+// Those who decide (hoks.Service.MayDecide: the personal tutor or study
+// counsellor on the team, the head of studies; never on their own plan)
+// get, for each open proposal, a form to accept it — with the tutor's
+// career-plan goal when it was made in words, approving the new version
+// at once if asked, an internal note — (POST
+// {prefix}/cases/{case}/proposals/{n}/accept) and one to decline it with
+// a reason the student reads (POST …/{n}/decline), both with the
+// proposal's version: 303 back with a confirmation, 422 with the problems
+// beside the controls (a change that no longer fits the plan is said at
+// the top), 409 with the fresh page when another decider was first.
 //
 // GET {prefix}/figures (the head of studies, a funder: the policy's
 // read_figures) is the VALO outcome table and the ESF indicators for a
