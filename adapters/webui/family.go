@@ -520,10 +520,7 @@ func (f *absenceForm) problems(ve *coaching.ValidationError, lang coaching.Langu
 			f.Errors = append(f.Errors, formError{Message: msg})
 			continue
 		}
-		if *slot == "" {
-			*slot = msg
-			f.Errors = append(f.Errors, formError{Href: "#a-" + name, Message: catalogue["family.form."+name].in(lang) + ": " + msg})
-		}
+		place(&f.Errors, slot, "#a-"+name, "family.form."+name, msg, lang)
 	}
 }
 

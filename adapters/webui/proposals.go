@@ -266,9 +266,6 @@ func (f *decideForm) problems(err error, ve *coaching.ValidationError, accept bo
 			f.Errors = append(f.Errors, formError{Message: msg})
 			continue
 		}
-		if *slot == "" {
-			*slot = msg
-			f.Errors = append(f.Errors, formError{Href: id, Message: catalogue[key].in(lang) + ": " + msg})
-		}
+		place(&f.Errors, slot, id, key, msg, lang)
 	}
 }

@@ -416,14 +416,12 @@ func voiceDoneText(done string, lang coaching.Language) string {
 func (f *commentForm) problems(ve *coaching.ValidationError, lang coaching.Language) {
 	for _, p := range ve.Problems {
 		msg := voiceProblem(p.Message, lang)
-		switch {
-		case p.Field == "text" && f.TextError == "":
-			f.TextError = msg
-			f.Errors = append(f.Errors, formError{Href: "#c-text", Message: catalogue["voice.comment.text"].in(lang) + ": " + msg})
-		case p.Field == "proposal" && f.ProposalError == "":
-			f.ProposalError = msg
-			f.Errors = append(f.Errors, formError{Href: "#c-proposal", Message: catalogue["voice.comment.about"].in(lang) + ": " + msg})
-		case p.Field != "text" && p.Field != "proposal":
+		switch p.Field {
+		case "text":
+			place(&f.Errors, &f.TextError, "#c-text", "voice.comment.text", msg, lang)
+		case "proposal":
+			place(&f.Errors, &f.ProposalError, "#c-proposal", "voice.comment.about", msg, lang)
+		default:
 			f.Errors = append(f.Errors, formError{Message: msg})
 		}
 	}
@@ -451,11 +449,19 @@ func (f *proposeForm) problems(ve *coaching.ValidationError, lang coaching.Langu
 			f.Errors = append(f.Errors, formError{Message: msg})
 			continue
 		}
-		if *slot == "" {
-			*slot = msg
-			f.Errors = append(f.Errors, formError{Href: id, Message: catalogue[key].in(lang) + ": " + msg})
-		}
+		place(&f.Errors, slot, id, key, msg, lang)
 	}
+}
+
+// place puts msg beside a form's control — in slot, unless it holds a
+// problem already — and into the form's error summary (errs), linked to
+// the control (href) and prefixed with its label (the catalogue's key).
+func place(errs *[]formError, slot *string, href, key, msg string, lang coaching.Language) {
+	if *slot != "" {
+		return
+	}
+	*slot = msg
+	*errs = append(*errs, formError{Href: href, Message: catalogue[key].in(lang) + ": " + msg})
 }
 
 // voiceProblem words the plan service's (English) validation messages.

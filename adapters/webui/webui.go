@@ -231,7 +231,7 @@ func parsePages(h *handler) (map[coaching.Language]map[string]*template.Template
 	for _, lang := range languages {
 		out[lang] = map[string]*template.Template{}
 		for _, f := range pageFiles {
-			t, err := template.New(f).Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout.html", "templates/"+f)
+			t, err := template.New(f).Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+f)
 			if err != nil {
 				return nil, fmt.Errorf("webui: template %s: %w", f, err)
 			}
