@@ -105,8 +105,9 @@ type proposeForm struct {
 
 // voice reads the case's comments and proposals as the actor may see
 // them: nil, without an error, when the policy lets the actor read none
-// (a guardian) or the case has no plan (sum nil). A student gets the forms;
-// mayPropose says whether the plan still takes proposals.
+// (a guardian) or the case has no plan (sum nil). A student gets the
+// forms: to comment, to withdraw an open proposal and, while the plan can
+// still change (sum's status), to propose.
 func (h *handler) voice(r *http.Request, actor coaching.Actor, id coaching.CaseID, href string, sum *hoks.Summary, lang coaching.Language) (*voiceView, error) {
 	if h.hoks == nil || sum == nil {
 		return nil, nil
