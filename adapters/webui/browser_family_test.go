@@ -142,6 +142,7 @@ func TestBrowserStudentProposesAndTutorDecides(t *testing.T) {
 			assert.Contains(t, st.Text("ul.proposals > li"), "awaiting a decision")
 			assert.Equal(t, 1, st.Count("form.withdraw"), "an open proposal can be withdrawn")
 			st.RequireNoViolations()
+			shot(st, "student-proposal")
 
 			tu := b.NewSession(t, &opts)
 			require.Equal(t, http.StatusOK, signIn(t, tu, srv.URL, webuidemo.KeyTutor, "en"))

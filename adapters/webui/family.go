@@ -22,7 +22,8 @@ import (
 // a caseload — their own (or their children's) cases, each with the
 // notices addressed to them, the attendance of the last weeks, the family's
 // absence requests, a form to explain an absence, report one to come or
-// apply for leave, and the HOKS summary. Every read and the form's
+// apply for leave, the HOKS summary and, for the student, their comments
+// on and proposals to the plan (voice.go). Every read and the form's
 // submission go through the engine and its features as the signed-in
 // actor, so the policy decides what is shown: a guardian of another
 // student opening that student's page gets the 403 page.

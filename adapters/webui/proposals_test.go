@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,4 +152,38 @@ func TestProposalsPageAccess(t *testing.T) {
 	ps, err := f.svc.Proposals(context.Background(), tutorA, f.cases["Berg"].ID)
 	require.NoError(t, err)
 	assert.True(t, ps[0].Status.Open())
+}
+
+// The new forms' POSTs pass the cross-origin check like every other: a
+// cross-site one is the 403 page before anything is read or written.
+func TestProposalsCrossOriginRefused(t *testing.T) {
+	f := newVoiceFixture(t)
+	f.bergProposes(t, "Jatko-opinnot tavoitteeksi")
+	id := string(f.cases["Berg"].ID)
+	for _, tc := range []struct {
+		key, path string
+		form      url.Values
+	}{
+		{"student-berg", "/family/" + id + "/proposals", url.Values{"title": {"Toinen"}, "description": {"x"}}},
+		{"student-berg", "/family/" + id + "/comments", url.Values{"text": {"x"}}},
+		{"student-berg", "/family/" + id + "/proposals/1/withdraw", url.Values{"version": {"1"}}},
+		{"tutor-a", "/cases/" + id + "/proposals/1/decline", url.Values{"version": {"1"}, "reason": {"Ei."}}},
+		{"tutor-a", "/cases/" + id + "/proposals/1/accept", url.Values{"version": {"1"}, "goal": {"urasuunnitelma_0001"}}},
+	} {
+		c := f.client(t, tc.key)
+		req, err := http.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.form.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		rec := c.do(req)
+		assert.Equal(t, http.StatusForbidden, rec.Code, tc.path)
+		assert.Contains(t, checkPage(t, rec), "toiselta sivustolta", tc.path)
+	}
+	ps, err := f.svc.Proposals(context.Background(), tutorA, f.cases["Berg"].ID)
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	assert.True(t, ps[0].Status.Open())
+	cs, err := f.svc.Comments(context.Background(), tutorA, f.cases["Berg"].ID)
+	require.NoError(t, err)
+	assert.Len(t, cs, 1, "only bergProposes' own comment")
 }

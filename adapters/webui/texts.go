@@ -670,7 +670,7 @@ var catalogue = map[string]text{
 	"voice.applied":                  {"HOKSiin tehdyt muutokset", "Ändringar i PUK", "Changes made to the HOKS"},
 	"voice.withdraw":                 {"Peru ehdotus", "Återta förslaget", "Withdraw the proposal"},
 	"voice.propose.title.h":          {"Ehdota muutosta HOKSiin", "Föreslå en ändring i PUK", "Propose a change to the HOKS"},
-	"voice.propose.intro":            {"Omaohjaajasi käsittelee ehdotuksen ja kertoo päätöksestä perusteluineen. Huoltajasi näkevät avoimen ehdotuksen otsikon.", "Din egen handledare behandlar förslaget och meddelar beslutet med motivering. Dina vårdnadshavare ser rubriken på ett öppet förslag.", "Your personal tutor handles the proposal and tells you the decision and why. Your guardians see the title of an open proposal."},
+	"voice.propose.intro":            {"Omaohjaajasi käsittelee ehdotuksen ja kertoo päätöksestä perusteluineen. Jos huoltajasi seuraavat opintojasi, he näkevät avoimen ehdotuksen otsikon.", "Din egen handledare behandlar förslaget och meddelar beslutet med motivering. Om dina vårdnadshavare följer dina studier ser de rubriken på ett öppet förslag.", "Your personal tutor handles the proposal and tells you the decision and why. If your guardians follow your studies, they see the title of an open proposal."},
 	"voice.propose.title":            {"Otsikko", "Rubrik", "Title"},
 	"voice.propose.description":      {"Kuvaus", "Beskrivning", "Description"},
 	"voice.propose.description.hint": {"Kerro, mitä haluaisit muuttaa ja miksi. Pakollinen, jos et valitse uutta uratavoitetta.", "Berätta vad du vill ändra och varför. Obligatorisk om du inte väljer ett nytt karriärmål.", "Say what you would change and why. Required unless you choose a new career goal."},
