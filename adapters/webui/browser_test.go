@@ -147,7 +147,7 @@ func TestBrowserRolesMainPages(t *testing.T) {
 	}{
 		{webuidemo.KeyCoach, 6},
 		{webuidemo.KeyTeacher, 12},
-		{webuidemo.KeyHead, -1},
+		{webuidemo.KeyHead, 12}, // the organisation's caseload
 		{webuidemo.KeyGuardian, -1},
 	} {
 		t.Run(tc.key, func(t *testing.T) {

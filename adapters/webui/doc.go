@@ -46,6 +46,32 @@
 // organisation's case is answered exactly as a case that does not exist
 // (the 404 page), any other denial with the 403 page.
 //
+// The start page's filter form also chooses the scope: the person's teams'
+// cases (Mine) or, for a head of studies (by default theirs), the
+// organisation's (Service.List, which lists only the cases the policy
+// lets them read, so a head on no team still sees every case); above the
+// list, the count of the scope's open cases past their phase deadline
+// links to them (overdue=1). GET {prefix}/alerts is the staff member's
+// alerts (Service.MyAlerts; a head of studies may switch to the
+// organisation's, Service.Alerts), each with its student's case, cause,
+// title, due date, status and owner — welfare alerts only for those the
+// policy lets read the case's welfare information, as the service
+// decides — and the actions as plain form POSTs carrying the alert's
+// version to {prefix}/alerts/{alert}/{action}: acknowledge, resolve (what
+// was done), dismiss (a reason required) and reassign to another member
+// of the case's team. GET {prefix}/week?date=YYYY-MM-DD is the person's
+// week plan (Service.Agenda, Monday to Sunday of the week holding the
+// date, by default today in Helsinki), each day a section of its planned
+// items with their time, kind, title and students, and the actions as
+// form POSTs to {prefix}/week/items/{item}/{action}: held (a coaching
+// session with its hours, recorded as a session; a contact on each case),
+// move (to a date from today on) and cancel (a reason required). A form
+// refused is the page again (422) with each problem beside its control and
+// the item's actions open; an alert or an item changed meanwhile is the
+// fresh page (409) saying so; one the actor may not change is the 403 page,
+// and another organisation's the 404 page. The work pages are staff's: a
+// family's session gets the 403 page.
+//
 // GET {prefix}/cases/{case}/events/{event} is an event's form, generated
 // from the event's payload type (EventSpec.Payload): a select for a string
 // with a `validate:"oneof=…"` tag, a date input for a [coaching.Date], a

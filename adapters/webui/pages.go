@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -177,22 +178,52 @@ func (h *handler) switchLanguage(w http.ResponseWriter, r *http.Request) {
 type caseloadView struct {
 	Status, Sort, Group, NoContact string
 	Overdue, Flagged               bool
-	Rows                           []template.HTML // see rowHTML
-	Problems                       []coaching.FieldProblem
-	Next                           string // the next page's link; empty after the last
-	First                          string // the first page's link, on a later page
+	// Scope is mine (the person's teams' cases) or org (the
+	// organisation's, as far as the policy lets them read it); OrgScope:
+	// the choice is offered.
+	Scope    string
+	OrgScope bool
+	// OverdueCount counts the scope's open cases past their phase
+	// deadline ("100+" past the count's bound); OverdueHref lists them.
+	// Both are empty on a later page and when the list is filtered to
+	// them already.
+	OverdueCount, OverdueHref string
+	Rows                      []template.HTML // see rowHTML
+	Problems                  []coaching.FieldProblem
+	Next                      string // the next page's link; empty after the last
+	First                     string // the first page's link, on a later page
 }
 
 // caseloadPage answers GET /: the signed-in person's caseload in urgency
-// order (or the order chosen), filtered by the form's query parameters.
+// order (or the order chosen), filtered by the form's query parameters —
+// their teams' cases, or (scope=org, the default of a head of studies)
+// the organisation's that the policy lets them read — with the count of
+// the scope's open cases past their phase deadline.
 func (h *handler) caseloadPage(w http.ResponseWriter, r *http.Request) {
 	s, ok := h.signedIn(w, r)
 	if !ok {
 		return
 	}
+	u := &userView{Name: s.Name, Roles: s.Roles}
 	q, cv := caseloadQuery(r.URL.Query())
+	cv.Scope, cv.OrgScope = readScope(cv.Scope, u), u.ReadsOrganisation()
 	status := http.StatusOK
-	page, err := h.cl.Mine(r.Context(), s.actor(), q)
+	list := h.cl.Mine
+	if cv.Scope == scopeOrg {
+		// The organisation's cases: List asks the policy case by case,
+		// so a row is one the person may read.
+		list = h.cl.List
+	}
+	var (
+		page caseload.Page
+		err  error
+	)
+	if cv.Scope == "" {
+		cv.Scope = scopeMine
+		err = &coaching.ValidationError{Subject: "caseload query", Problems: []coaching.FieldProblem{{Field: "scope", Message: "must be mine or org"}}}
+	} else {
+		page, err = list(r.Context(), s.actor(), q)
+	}
 	var ve *coaching.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -201,6 +232,12 @@ func (h *handler) caseloadPage(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	default:
+		if q.Cursor == "" && !q.Overdue {
+			if err := h.overdueCount(r, s.actor(), list, &cv); err != nil {
+				h.failed(w, r, err)
+				return
+			}
+		}
 		cv.Rows = h.rowHTML(page.Rows, s.Lang)
 		if page.Next != "" {
 			nq := r.URL.Query()
@@ -213,7 +250,27 @@ func (h *handler) caseloadPage(w http.ResponseWriter, r *http.Request) {
 			cv.First = h.prefix + "/?" + fq.Encode()
 		}
 	}
-	h.render(w, r, status, "caseload.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: cv})
+	h.render(w, r, status, "caseload.html", &view{Lang: s.Lang, User: u, Data: cv})
+}
+
+// overdueBound is how many overdue cases the start page counts at most.
+const overdueBound = 100
+
+// overdueCount counts the scope's open cases past their phase deadline
+// (at most overdueBound: a head of studies' organisation may have many)
+// and links to them.
+func (h *handler) overdueCount(r *http.Request, actor coaching.Actor,
+	list func(context.Context, coaching.Actor, caseload.Query) (caseload.Page, error), cv *caseloadView) error {
+	page, err := list(r.Context(), actor, caseload.Query{Overdue: true, Limit: overdueBound})
+	if err != nil {
+		return err
+	}
+	cv.OverdueCount = strconv.Itoa(len(page.Rows))
+	if page.Next != "" {
+		cv.OverdueCount += "+"
+	}
+	cv.OverdueHref = h.prefix + "/?" + url.Values{"scope": {cv.Scope}, "overdue": {"1"}}.Encode()
+	return nil
 }
 
 // rowHTML writes the caseload's rows as markup in Go rather than in the
@@ -307,12 +364,13 @@ func (h *handler) rowHTML(rows []caseload.Row, lang coaching.Language) []templat
 }
 
 // caseloadQuery reads the filter form: status, sort, overdue, flagged,
-// no_contact (days), group and the page cursor. A number that does not
+// no_contact (days), group, scope (checked by the caller) and the page
+// cursor. A number that does not
 // parse is passed on as out of range, so the caseload's own validation
 // names the field.
 func caseloadQuery(v url.Values) (caseload.Query, caseloadView) {
 	cv := caseloadView{Status: v.Get("status"), Sort: v.Get("sort"), Group: v.Get("group"), NoContact: v.Get("no_contact"),
-		Overdue: v.Get("overdue") != "", Flagged: v.Get("flagged") != ""}
+		Overdue: v.Get("overdue") != "", Flagged: v.Get("flagged") != "", Scope: v.Get("scope")}
 	q := caseload.Query{Status: caseload.CaseStatus(cv.Status), Sort: caseload.Sort(cv.Sort), Group: strings.TrimSpace(cv.Group),
 		Overdue: cv.Overdue, Flagged: cv.Flagged, Cursor: v.Get("cursor")}
 	if cv.NoContact != "" {

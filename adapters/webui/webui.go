@@ -68,9 +68,10 @@ type Options struct {
 	// Login is how people sign in. Required: there is no default, so that
 	// a host decides. [DevLogin] is the development sign-in (unsafe).
 	Login Login
-	// Caseload is the caseload service behind the start page; default
-	// caseload.New(eng, nil), whose cursors do not carry over a restart
-	// or to another instance (give a Service with a CursorKey for that).
+	// Caseload is the caseload service behind the start page, the alerts
+	// and the week plan; default caseload.New(eng, nil), whose cursors do
+	// not carry over a restart or to another instance (give a Service
+	// with a CursorKey for that).
 	Caseload *caseload.Service
 	// Attendance is the attendance service behind the teacher's grid
 	// (/attendance): marks are recorded and read back through it, and the
@@ -130,7 +131,12 @@ type handler struct {
 // pageFiles are the templates, each rendered within layout.html.
 var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
 	"attendance.html", "attendance_history.html",
-	"figures.html", "family.html", "hoks_diff.html", "proposals.html"}
+	"figures.html", "family.html", "hoks_diff.html", "proposals.html", "alerts.html", "week.html"}
+
+// partialFiles define templates the pages share, parsed with each page:
+// parts.html (the family and proposals pages' parts, the forms' error
+// summary) and work_form.html (the work pages' forms, work.go).
+var partialFiles = []string{"parts.html", "work_form.html"}
 
 // New returns the web interface over eng: an [http.Handler] serving the
 // pages under opts.Prefix. It fails when eng is nil, the SessionKey is
@@ -231,7 +237,11 @@ func parsePages(h *handler) (map[coaching.Language]map[string]*template.Template
 	for _, lang := range languages {
 		out[lang] = map[string]*template.Template{}
 		for _, f := range pageFiles {
-			t, err := template.New(f).Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+f)
+			files := []string{"templates/layout.html"}
+			for _, p := range partialFiles {
+				files = append(files, "templates/"+p)
+			}
+			t, err := template.New(f).Funcs(h.funcs(lang)).ParseFS(templateFS, append(files, "templates/"+f)...)
 			if err != nil {
 				return nil, fmt.Errorf("webui: template %s: %w", f, err)
 			}
@@ -327,6 +337,11 @@ func (h *handler) routes() {
 	// The head of studies' and the funder's figures (figures.go).
 	mux.HandleFunc("GET "+p+"/figures", h.figuresPage)
 	mux.HandleFunc("GET "+p+"/figures.csv", h.figuresCSV)
+	// The staff's alerts and week's plan (work.go).
+	mux.HandleFunc("GET "+p+"/alerts", h.alertsPage)
+	mux.HandleFunc("POST "+p+"/alerts/{alert}/{action}", h.alertAction)
+	mux.HandleFunc("GET "+p+"/week", h.weekPage)
+	mux.HandleFunc("POST "+p+"/week/items/{item}/{action}", h.plannedAction)
 	// A guardian's or a student's own page and absence form (family.go).
 	mux.HandleFunc("GET "+p+"/family/{case}", h.familyCasePage)
 	mux.HandleFunc("POST "+p+"/family/{case}/absences", h.submitAbsence)

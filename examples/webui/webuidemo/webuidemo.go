@@ -154,8 +154,10 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 		}
 	}
 	// The families' absence requests and the HOKS are case documents the
-	// engine must know; accepted absence reports excuse later marks.
-	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot()},
+	// engine must know; accepted absence reports excuse later marks. The
+	// VALO model is known so that the figures page (its VALO table and
+	// CSV) works; the cohort is the pilot's, so the table counts none.
+	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot(), coaching.VALO()},
 		Documents: append(absence.Documents(), hoks.Documents()...)})
 	if err != nil {
 		return nil, fmt.Errorf("webuidemo: the engine: %w", err)
@@ -172,6 +174,9 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 		return nil, err
 	}
 	if err := d.addCaseData(ctx, coaching.DateOf(o.Now)); err != nil {
+		return nil, err
+	}
+	if err := d.planWork(ctx); err != nil {
 		return nil, err
 	}
 	// The guardian and the flagged student sign in with the relations a

@@ -104,5 +104,5 @@ func TestNewCaseData(t *testing.T) {
 	assert.Len(t, contacts, 3, "two logged, one of the session held")
 	agenda, err := cl.Agenda(ctx, tutor, coaching.DateOf(time.Now()), coaching.DateOf(time.Now()).AddDays(30))
 	require.NoError(t, err)
-	assert.Len(t, agenda, 3, "the follow-up, the HOKS discussion, another student's guardian meeting")
+	assert.Len(t, agenda, 4, "the follow-up, the HOKS discussion, another student's guardian meeting, and the first student's goal discussion of today (work.go)")
 }
