@@ -57,9 +57,9 @@ func (d *Demo) planWork(ctx context.Context) error {
 	}
 	for _, p := range []plannedWork{
 		{tutor, caseload.PlanIndividualSession, "Tavoitekeskustelu", []int{0}, 0, 14},
-		{coach, caseload.PlanGroupSession, "Ryhmävalmennus: työnhakutaidot", []int{1, 3, 5}, 0, 10},
+		{coach, caseload.PlanGroupSession, "Ryhmävalmennus: työnhakutaidot", []int{3, 5, 7}, 0, 10},
 		{coach, caseload.PlanTask, "Kokoa työnhaun materiaalit", []int{3}, 2, 0},
-		{coach, caseload.PlanIndividualSession, "Valmennustapaaminen", []int{7}, 1, 13},
+		{coach, caseload.PlanIndividualSession, "Valmennustapaaminen", []int{9}, 1, 13},
 	} {
 		it := caseload.Planned{Kind: p.kind, Title: p.title, On: today.AddDays(p.days)}
 		if p.hour > 0 {
