@@ -11,6 +11,8 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -85,6 +87,13 @@ type Session struct {
 	Organisation coaching.OrganisationID `json:"organisation,omitempty"`
 	At           time.Time               `json:"at"`
 	By           string                  `json:"by"`
+	// Key makes recording the session safe to repeat (an idempotency key:
+	// a form's hidden token, a client's request id), so that a double
+	// click, a resent form or a retry after a timeout does not count the
+	// hours twice. See [Service.Record]. It is an input only: the session
+	// is stored under an ID derived from the recording actor and the key
+	// ([KeyID]), and a session read back has no Key.
+	Key string `json:"-"`
 }
 
 // Clone returns a deep copy.
@@ -150,6 +159,14 @@ type Store interface {
 	coaching.FeatureEraser
 }
 
+// KeyID is the ID a session recorded by actorID with idempotency key
+// key is stored under: a digest of the two, so that one actor's key never
+// names another actor's session and the key itself is not stored.
+func KeyID(actorID, key string) string {
+	sum := sha256.Sum256([]byte(actorID + "\x00" + key))
+	return "k-" + base64.RawURLEncoding.EncodeToString(sum[:18])
+}
+
 // RuleStaff names the refusal of a session recorded by someone without a
 // staff role.
 const RuleStaff = "session_staff"
@@ -182,17 +199,52 @@ var maxHours = decimal.NewFromInt(24)
 // held) records a session only on a case whose change the policy allows
 // them (change_case: a case they are on). The hours must be positive, at
 // most 24, with at most two decimals.
+//
+// A session with a Key is recorded once: a Record whose Key the same
+// actor recorded a session with on the same date stores nothing and
+// returns that session as stored; the same Key with any other detail
+// (another date, hours, staff, participants, elements or text) is a
+// *coaching.ValidationError naming key: a new session needs a new key.
+// Two Records at once with one key record one session: the second, whose
+// store refuses the ID the first took, is run again and finds the first.
+// Key and ID are not both set; a Key is at most 100 bytes.
 func (s *Service) Record(ctx context.Context, actor coaching.Actor, in Session) (Session, error) {
 	var out Session
-	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
-		var err error
-		out, err = RecordIn(sc, in)
-		return err
-	})
+	write := func() error {
+		return s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
+			var err error
+			out, err = RecordIn(sc, in)
+			return err
+		})
+	}
+	err := write()
+	var dup *coaching.DuplicateError
+	if in.Key != "" && errors.As(err, &dup) {
+		// A keyed Record committed meanwhile: run again to answer with
+		// it (or to refuse the key if it recorded something else).
+		err = write()
+		if errors.As(err, &dup) {
+			err = keyUsed(dup.ID)
+		}
+	}
 	if err != nil {
 		return Session{}, err
 	}
 	return out, nil
+}
+
+// keyUsed refuses a key the actor recorded another session with.
+func keyUsed(id string) error {
+	return &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{{Field: "key",
+		Message: "already used for session " + id + ", recorded with other details: a new session needs a new key"}}}
+}
+
+// same reports whether stored session s is what in asks for: a repeat of
+// the session with its key.
+func (s Session) same(in Session) bool {
+	return s.Kind == in.Kind && s.Date == in.Date && s.Hours.Equal(in.Hours) && slices.Equal(s.Staff, in.Staff) &&
+		slices.Equal(s.Cases, in.Cases) && slices.Equal(s.Elements, in.Elements) &&
+		s.PeerSupport == in.PeerSupport && s.Contacts == in.Contacts && s.Topic == in.Topic
 }
 
 // RecordIn is [Service.Record] inside a write scope another feature
@@ -209,6 +261,13 @@ func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
 	}
 	now := sc.Now()
 	in = in.Clone()
+	if in.Key != "" {
+		if in.ID != "" {
+			return Session{}, &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{{Field: "key",
+				Message: "a session with a key has no id of its own (session.KeyID derives it)"}}}
+		}
+		in.ID = KeyID(actor.ID, in.Key)
+	}
 	if in.ID == "" {
 		in.ID = sc.NewID()
 	}
@@ -244,6 +303,24 @@ func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
 	st, ok := sc.Tx().(Store)
 	if !ok {
 		return Session{}, errNoPort
+	}
+	if in.Key != "" {
+		// A repeat is stored under the same ID on the same date: read
+		// the day's sessions (a few) rather than ask the store for an
+		// ID, which the port does not offer. A repeat on another date is
+		// refused by PutSession's duplicate ID (Record: keyUsed).
+		day, err := st.Sessions(sc.Context(), Query{From: in.Date, To: in.Date})
+		if err != nil {
+			return Session{}, err
+		}
+		for _, first := range day {
+			if first.ID == in.ID {
+				if !first.same(in) {
+					return Session{}, keyUsed(first.ID)
+				}
+				return first, nil
+			}
+		}
 	}
 	in.At, in.By, in.Organisation = now, actor.ID, actor.Organisation
 	if err := st.PutSession(sc.Context(), in); err != nil {
@@ -329,6 +406,7 @@ func validate(in *Session, today coaching.Date) error {
 	}
 	pr = append(pr, coaching.TextProblems("peer_support", in.PeerSupport, 2000, true)...)
 	pr = append(pr, coaching.TextProblems("topic", in.Topic, 500, false)...)
+	pr = append(pr, coaching.TextProblems("key", in.Key, 100, false)...)
 	if len(pr) > 0 {
 		return &coaching.ValidationError{Subject: "session", Problems: pr}
 	}
