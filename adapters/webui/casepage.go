@@ -66,6 +66,10 @@ type caseView struct {
 	// just fired (events.go).
 	Events []eventLink
 	Fired  string
+	// Work links the work forms the actor may use (casework.go); Done
+	// confirms the one just saved.
+	Work caseWorkLinks
+	Done string
 
 	Sessions   *caseSessionsView
 	Planned    *casePlannedView
@@ -225,6 +229,7 @@ func (h *handler) casePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cv.Fired = h.firedMessage(r, c.Model, s.Lang)
+	cv.Work, cv.Done = h.workLinks(actor, c, may), workDone(r, s.Lang)
 	if err := h.caseSections(r, s, c, may, &cv); err != nil {
 		h.failed(w, r, err)
 		return
@@ -236,6 +241,8 @@ func (h *handler) casePage(w http.ResponseWriter, r *http.Request) {
 // once without a denial being logged.
 type caseReads struct {
 	attendance, schedule, hoks, hoksSummary bool
+	// change and recordAttendance decide the work forms (mayWork).
+	change, recordAttendance bool
 }
 
 // readCaseHead reads the participant's name, if the policy shows it, and
@@ -248,7 +255,8 @@ func (h *handler) readCaseHead(r *http.Request, actor coaching.Actor, id coachin
 			return err
 		}
 		may = caseReads{attendance: sc.MayRead(coaching.OpReadAttendance, c), schedule: sc.MayRead(coaching.OpReadSchedule, c),
-			hoks: sc.MayRead(coaching.OpReadHOKS, c), hoksSummary: sc.MayRead(coaching.OpReadHOKSSummary, c)}
+			hoks: sc.MayRead(coaching.OpReadHOKS, c), hoksSummary: sc.MayRead(coaching.OpReadHOKSSummary, c),
+			change: sc.MayRead(coaching.OpChangeCase, c), recordAttendance: sc.MayRead(coaching.OpRecordAttendance, c)}
 		return nil
 	})
 	if err != nil {

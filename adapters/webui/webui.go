@@ -131,7 +131,8 @@ type handler struct {
 // pageFiles are the templates, each rendered within layout.html.
 var pageFiles = []string{"caseload.html", "case.html", "login.html", "error.html", "event.html",
 	"attendance.html", "attendance_history.html",
-	"figures.html", "family.html", "hoks_diff.html", "proposals.html", "alerts.html", "week.html"}
+	"figures.html", "family.html", "hoks_diff.html", "proposals.html", "alerts.html", "week.html",
+	"casework.html"}
 
 // partialFiles define templates the pages share, parsed with each page:
 // parts.html (the family and proposals pages' parts, the forms' error
@@ -342,6 +343,10 @@ func (h *handler) routes() {
 	mux.HandleFunc("POST "+p+"/alerts/{alert}/{action}", h.alertAction)
 	mux.HandleFunc("GET "+p+"/week", h.weekPage)
 	mux.HandleFunc("POST "+p+"/week/items/{item}/{action}", h.plannedAction)
+	for _, work := range caseWorks { // the case page's work forms (casework.go)
+		mux.HandleFunc("GET "+p+"/cases/{case}/"+work+"/new", h.workForm(work))
+		mux.HandleFunc("POST "+p+"/cases/{case}/"+work+"/new", h.workSave(work))
+	}
 	// A guardian's or a student's own page and absence form (family.go).
 	mux.HandleFunc("GET "+p+"/family/{case}", h.familyCasePage)
 	mux.HandleFunc("POST "+p+"/family/{case}/absences", h.submitAbsence)
