@@ -308,7 +308,7 @@ func (h *handler) workParts(work string, s session, c coaching.Case, form url.Va
 			field(workField{Key: "kind", Label: tx(prefix + "kind"), Control: "select", Required: true, Options: kinds}),
 			field(workField{Key: "on", Label: tx(prefix + "on"), Control: "date", Required: true, Max: today, Value: today}),
 			field(workField{Key: "with_guardian", Label: tx(prefix + "guardian"), Control: "checkbox"}),
-			field(workField{Key: "note", Label: tx(prefix + "note"), Control: "textarea", MaxLen: 500, Hint: tx(prefix + "note.hint")}),
+			field(workField{Key: "note", Label: tx(prefix + "note"), Control: "text", MaxLen: 500, Hint: tx(prefix + "note.hint")}),
 		}
 	}
 }
@@ -534,7 +534,7 @@ func (h *handler) saveContact(r *http.Request, s session, c coaching.Case, form 
 	actor := s.actor()
 	local := kindRequired(form)
 	ct := caseload.Contact{ID: formID("contact", actor.ID, form.Get("key")), CaseID: c.ID, Kind: caseload.ContactKind(form.Get("kind")),
-		On: formDate(form, "on", &local), WithGuardian: form.Get("with_guardian") == "1", Note: strings.TrimSpace(textarea(form.Get("note")))}
+		On: formDate(form, "on", &local), WithGuardian: form.Get("with_guardian") == "1", Note: strings.TrimSpace(form.Get("note"))}
 	if ct.On.IsZero() && len(local) == 0 {
 		local = append(local, coaching.FieldProblem{Field: "on", Message: "required"}) // LogContact would take today
 	}
