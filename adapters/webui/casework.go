@@ -91,16 +91,7 @@ type checkOption struct {
 }
 
 // DescribedBy are the ids of the group's hint and error.
-func (g *checkGroup) DescribedBy() string {
-	var ids []string
-	if g.Hint != "" {
-		ids = append(ids, g.ID+"-h")
-	}
-	if g.Error != "" {
-		ids = append(ids, g.ID+"-e")
-	}
-	return strings.Join(ids, " ")
-}
+func (g *checkGroup) DescribedBy() string { return describedBy(g.ID, g.Hint, g.Error) }
 
 // caseWorkLinks are the case page's links to the work forms the policy
 // lets the signed-in person use ("" for one it does not).

@@ -42,6 +42,34 @@
 // version in force with the approved one before it (or with an update
 // awaiting approval). A from or to that is not a version number is the 400
 // page, a version the case lacks the 404 page.
+//
+// From the case page staff do the guidance work itself, each a form on a
+// page of its own linked from its section, offered only to those the
+// policy lets do it (asked first, as the sections are): GET|POST
+// {prefix}/cases/{case}/sessions/new records a coaching session held
+// with the student (coaching/session's Service.Record: individual or
+// group coaching, or outreach for welfare staff; the date; the hours as a
+// decimal, "1,5" or "1.5"; the signed-in person present, in their role
+// on the team, and any other staff of the team ticked; the
+// coaching-approach elements and peer support; a topic, where welfare
+// notes never go), {prefix}/cases/{case}/planned/new plans an item owned
+// by the signed-in person, who must be on the case's team (caseload's
+// Service.Plan: its kind, title, date and optional time), and
+// {prefix}/cases/{case}/contacts/new logs a contact (Service.LogContact:
+// its kind, date, whether a guardian took part and a one-line note,
+// which the student and the guardians never read). A saved form answers
+// 303 to the case page with a confirmation; a refused one is the form
+// again (422) with each problem beside its control and in a summary. The
+// forms are staff's: a family's session gets the 403 page, as does staff
+// the policy does not let do the work; another organisation's case is
+// the 404 page. Each form carries a hidden per-form key, so that the
+// form sent twice (a double click, a resent form, a retry) saves once —
+// session hours feed the funder's figures — and answers as the first
+// did: a session's is session.Session.Key; a planned item's and a
+// contact's id is derived from the person and the key. The same form
+// sent again with other values is the form again (422) saying so, with a
+// new key.
+//
 // Everything is read through the engine under its access policy: another
 // organisation's case is answered exactly as a case that does not exist
 // (the 404 page), any other denial with the 403 page.

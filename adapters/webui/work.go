@@ -151,13 +151,17 @@ type workField struct {
 
 // DescribedBy are the ids of the field's hint and error, for
 // aria-describedby.
-func (f workField) DescribedBy() string {
+func (f workField) DescribedBy() string { return describedBy(f.ID, f.Hint, f.Error) }
+
+// describedBy are the ids of a control's hint and error (id+"-h",
+// id+"-e"), those it has, for aria-describedby.
+func describedBy(id, hint, err string) string {
 	var ids []string
-	if f.Hint != "" {
-		ids = append(ids, f.ID+"-h")
+	if hint != "" {
+		ids = append(ids, id+"-h")
 	}
-	if f.Error != "" {
-		ids = append(ids, f.ID+"-e")
+	if err != "" {
+		ids = append(ids, id+"-e")
 	}
 	return strings.Join(ids, " ")
 }
