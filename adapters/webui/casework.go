@@ -33,7 +33,7 @@ import (
 //
 // Each form carries a hidden per-form key, so that the form sent twice —
 // a double click, the browser resending it, a retry after a timeout —
-// saves once: a session's is coaching/session's Session.Key; the caseload
+// saves once: a session's is coaching/session's RecordKeyed; the caseload
 // has no key, so a planned item's and a contact's id is derived from the
 // signed-in person and the key (formID), a second save of it is refused by
 // the store as a duplicate, and the page answers as the first save did
@@ -411,13 +411,13 @@ func formInvalid(subject string, local []coaching.FieldProblem) error {
 
 // saveSession records the form's coaching session on case c: the signed-in
 // person and the team members checked present, this case as its
-// participant, with the form's key (session.Session.Key).
+// participant, with the form's key (session.Service.RecordKeyed).
 func (h *handler) saveSession(r *http.Request, s session, c coaching.Case, form url.Values) error {
 	actor := s.actor()
 	local := kindRequired(form)
 	in := coachsession.Session{Kind: coachsession.Kind(form.Get("kind")), Date: formDate(form, "date", &local),
 		Cases: []coaching.CaseID{c.ID}, PeerSupport: strings.TrimSpace(textarea(form.Get("peer_support"))),
-		Topic: strings.TrimSpace(form.Get("topic")), Key: form.Get("key"),
+		Topic: strings.TrimSpace(form.Get("topic")),
 		Staff: []coachsession.Staff{{ActorID: actor.ID, Role: sessionRole(actor, c.Team)}}}
 	if in.Date.IsZero() && len(local) == 0 {
 		local = append(local, coaching.FieldProblem{Field: "date", Message: "required"})
@@ -455,6 +455,10 @@ func (h *handler) saveSession(r *http.Request, s session, c coaching.Case, form 
 		in.Elements = append(in.Elements, coachsession.ApproachElement(e))
 	}
 	if err := formInvalid("session", local); err != nil {
+		return err
+	}
+	if key := form.Get("key"); key != "" {
+		_, err := h.sess.RecordKeyed(r.Context(), actor, key, in)
 		return err
 	}
 	_, err := h.sess.Record(r.Context(), actor, in)

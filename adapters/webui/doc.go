@@ -65,7 +65,7 @@
 // the 404 page. Each form carries a hidden per-form key, so that the
 // form sent twice (a double click, a resent form, a retry) saves once —
 // session hours feed the funder's figures — and answers as the first
-// did: a session's is session.Session.Key; a planned item's and a
+// did: a session is recorded with session.Service.RecordKeyed; a planned item's and a
 // contact's id is derived from the person and the key. The same form
 // sent again with other values is the form again (422) saying so, with a
 // new key.

@@ -46,10 +46,10 @@ func newKeyFixture(t *testing.T) keyFixture {
 	return f
 }
 
-func (f keyFixture) session(by coaching.Actor, key string) session.Session {
+func (f keyFixture) session(by coaching.Actor) session.Session {
 	return session.Session{Kind: session.Individual, Date: f.today, Hours: decimal.RequireFromString("1.5"),
 		Staff: []session.Staff{{ActorID: by.ID, Role: by.Roles[0]}}, Cases: []coaching.CaseID{f.caseID},
-		Elements: []session.ApproachElement{session.ElementTrust}, Topic: "study plan", Key: key}
+		Elements: []session.ApproachElement{session.ElementTrust}, Topic: "study plan"}
 }
 
 func (f keyFixture) count(t *testing.T) int {
@@ -59,41 +59,43 @@ func (f keyFixture) count(t *testing.T) int {
 	return len(list)
 }
 
-// Record with a Key: a repeat (a double click, a resent form) records
+// RecordKeyed: a repeat (a double click, a resent form) records
 // nothing and returns the first session; the key with other details, or
 // on another date, is refused naming key; another actor's same key is
 // theirs; without a key every call records.
 func TestRecordKeyRecordsOnce(t *testing.T) {
 	ctx := context.Background()
 	f := newKeyFixture(t)
-	first, err := f.sessions.Record(ctx, f.coach, f.session(f.coach, "form-1"))
+	first, err := f.sessions.RecordKeyed(ctx, f.coach, "form-1", f.session(f.coach))
 	require.NoError(t, err)
 	assert.Equal(t, session.KeyID(f.coach.ID, "form-1"), first.ID)
-	again, err := f.sessions.Record(ctx, f.coach, f.session(f.coach, "form-1"))
+	again, err := f.sessions.RecordKeyed(ctx, f.coach, "form-1", f.session(f.coach))
 	require.NoError(t, err)
 	assert.Equal(t, first.ID, again.ID)
 	assert.True(t, first.At.Equal(again.At), "the repeat answers with the stored session")
 	assert.Equal(t, 1, f.count(t), "a repeat records nothing")
 
-	other := f.session(f.coach, "form-1")
+	other := f.session(f.coach)
 	other.Hours = decimal.RequireFromString("2")
-	_, err = f.sessions.Record(ctx, f.coach, other)
+	_, err = f.sessions.RecordKeyed(ctx, f.coach, "form-1", other)
 	assertKeyProblem(t, err)
-	earlier := f.session(f.coach, "form-1")
+	earlier := f.session(f.coach)
 	earlier.Date = f.today.AddDays(-1)
-	_, err = f.sessions.Record(ctx, f.coach, earlier)
+	_, err = f.sessions.RecordKeyed(ctx, f.coach, "form-1", earlier)
 	assertKeyProblem(t, err)
-	withID := f.session(f.coach, "form-2")
+	withID := f.session(f.coach)
 	withID.ID = "s-1"
-	_, err = f.sessions.Record(ctx, f.coach, withID)
+	_, err = f.sessions.RecordKeyed(ctx, f.coach, "form-2", withID)
+	assertProblem(t, err, "id")
+	_, err = f.sessions.RecordKeyed(ctx, f.coach, " ", f.session(f.coach))
 	assertKeyProblem(t, err)
 	assert.Equal(t, 1, f.count(t))
 
-	theirs, err := f.sessions.Record(ctx, f.tutor, f.session(f.tutor, "form-1"))
+	theirs, err := f.sessions.RecordKeyed(ctx, f.tutor, "form-1", f.session(f.tutor))
 	require.NoError(t, err, "another actor's key is their own")
 	assert.NotEqual(t, first.ID, theirs.ID)
 	for range 2 {
-		_, err := f.sessions.Record(ctx, f.coach, f.session(f.coach, ""))
+		_, err := f.sessions.Record(ctx, f.coach, f.session(f.coach))
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 4, f.count(t), "without a key every call records")
@@ -110,7 +112,7 @@ func TestRecordKeyConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			se, err := f.sessions.Record(ctx, f.coach, f.session(f.coach, "form-1"))
+			se, err := f.sessions.RecordKeyed(ctx, f.coach, "form-1", f.session(f.coach))
 			ids[i], errs[i] = se.ID, err
 		})
 	}
@@ -124,8 +126,13 @@ func TestRecordKeyConcurrent(t *testing.T) {
 
 func assertKeyProblem(t *testing.T, err error) {
 	t.Helper()
+	assertProblem(t, err, "key")
+}
+
+func assertProblem(t *testing.T, err error, field string) {
+	t.Helper()
 	var ve *coaching.ValidationError
 	require.ErrorAs(t, err, &ve)
 	require.NotEmpty(t, ve.Problems)
-	assert.Equal(t, "key", ve.Problems[0].Field, "%v", err)
+	assert.Equal(t, field, ve.Problems[0].Field, "%v", err)
 }

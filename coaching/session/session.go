@@ -87,13 +87,6 @@ type Session struct {
 	Organisation coaching.OrganisationID `json:"organisation,omitempty"`
 	At           time.Time               `json:"at"`
 	By           string                  `json:"by"`
-	// Key makes recording the session safe to repeat (an idempotency key:
-	// a form's hidden token, a client's request id), so that a double
-	// click, a resent form or a retry after a timeout does not count the
-	// hours twice. See [Service.Record]. It is an input only: the session
-	// is stored under an ID derived from the recording actor and the key
-	// ([KeyID]), and a session read back has no Key.
-	Key string `json:"-"`
 }
 
 // Clone returns a deep copy.
@@ -199,28 +192,55 @@ var maxHours = decimal.NewFromInt(24)
 // held) records a session only on a case whose change the policy allows
 // them (change_case: a case they are on). The hours must be positive, at
 // most 24, with at most two decimals.
-//
-// A session with a Key is recorded once: a Record whose Key the same
-// actor recorded a session with on the same date stores nothing and
-// returns that session as stored; the same Key with any other detail
-// (another date, hours, staff, participants, elements or text) is a
-// *coaching.ValidationError naming key: a new session needs a new key.
-// Two Records at once with one key record one session: the second, whose
-// store refuses the ID the first took, is run again and finds the first.
-// Key and ID are not both set; a Key is at most 100 bytes.
 func (s *Service) Record(ctx context.Context, actor coaching.Actor, in Session) (Session, error) {
+	return s.record(ctx, actor, "", in)
+}
+
+// RecordKeyed is [Service.Record] made safe to repeat with an idempotency
+// key (a form's hidden token, a client's request id), so that a double
+// click, a resent form or a retry after a timeout does not count the
+// hours twice. The session is stored under [KeyID](actor.ID, key), which
+// in.ID must leave empty. A RecordKeyed with a key actor recorded a
+// session with on the same date stores nothing and returns that session
+// as stored; the same key with any other detail (another date, hours,
+// staff, participants, elements or text) is a *coaching.ValidationError
+// naming key: a new session needs a new key. Two calls at once with one
+// key record one session: the second, whose store refuses the ID the first
+// took, is run again and finds the first. The key is required, at most
+// 100 bytes, and not stored.
+func (s *Service) RecordKeyed(ctx context.Context, actor coaching.Actor, key string, in Session) (Session, error) {
+	if pr := keyProblems(key, in.ID); len(pr) > 0 {
+		return Session{}, &coaching.ValidationError{Subject: "session", Problems: pr}
+	}
+	return s.record(ctx, actor, key, in)
+}
+
+// keyProblems checks RecordKeyed's key and the session's id.
+func keyProblems(key, id string) []coaching.FieldProblem {
+	pr := coaching.TextProblems("key", key, 100, false)
+	if strings.TrimSpace(key) == "" {
+		pr = append(pr, coaching.FieldProblem{Field: "key", Message: "required"})
+	}
+	if id != "" {
+		pr = append(pr, coaching.FieldProblem{Field: "id", Message: "a keyed session has no id of its own (KeyID derives it)"})
+	}
+	return pr
+}
+
+// record is Record, keyed when key is set.
+func (s *Service) record(ctx context.Context, actor coaching.Actor, key string, in Session) (Session, error) {
 	var out Session
 	write := func() error {
 		return s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
 			var err error
-			out, err = RecordIn(sc, in)
+			out, err = recordIn(sc, key, in)
 			return err
 		})
 	}
 	err := write()
 	var dup *coaching.DuplicateError
-	if in.Key != "" && errors.As(err, &dup) {
-		// A keyed Record committed meanwhile: run again to answer with
+	if key != "" && errors.As(err, &dup) {
+		// A keyed call committed meanwhile: run again to answer with
 		// it (or to refuse the key if it recorded something else).
 		err = write()
 		if errors.As(err, &dup) {
@@ -252,6 +272,11 @@ func (s Session) same(in Session) bool {
 // writes): the same checks, by the scope's actor, in the scope's
 // transaction. A read scope records nothing.
 func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
+	return recordIn(sc, "", in)
+}
+
+// recordIn is RecordIn, keyed when key is set (RecordKeyed).
+func recordIn(sc *coaching.Scope, key string, in Session) (Session, error) {
 	if sc == nil || sc.Tx() == nil {
 		return Session{}, errors.New("session: RecordIn needs a write scope (coaching.Engine.Write)")
 	}
@@ -261,12 +286,8 @@ func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
 	}
 	now := sc.Now()
 	in = in.Clone()
-	if in.Key != "" {
-		if in.ID != "" {
-			return Session{}, &coaching.ValidationError{Subject: "session", Problems: []coaching.FieldProblem{{Field: "key",
-				Message: "a session with a key has no id of its own (session.KeyID derives it)"}}}
-		}
-		in.ID = KeyID(actor.ID, in.Key)
+	if key != "" {
+		in.ID = KeyID(actor.ID, key)
 	}
 	if in.ID == "" {
 		in.ID = sc.NewID()
@@ -304,11 +325,11 @@ func RecordIn(sc *coaching.Scope, in Session) (Session, error) {
 	if !ok {
 		return Session{}, errNoPort
 	}
-	if in.Key != "" {
+	if key != "" {
 		// A repeat is stored under the same ID on the same date: read
 		// the day's sessions (a few) rather than ask the store for an
 		// ID, which the port does not offer. A repeat on another date is
-		// refused by PutSession's duplicate ID (Record: keyUsed).
+		// refused by PutSession's duplicate ID (RecordKeyed: keyUsed).
 		day, err := st.Sessions(sc.Context(), Query{From: in.Date, To: in.Date})
 		if err != nil {
 			return Session{}, err
@@ -406,7 +427,6 @@ func validate(in *Session, today coaching.Date) error {
 	}
 	pr = append(pr, coaching.TextProblems("peer_support", in.PeerSupport, 2000, true)...)
 	pr = append(pr, coaching.TextProblems("topic", in.Topic, 500, false)...)
-	pr = append(pr, coaching.TextProblems("key", in.Key, 100, false)...)
 	if len(pr) > 0 {
 		return &coaching.ValidationError{Subject: "session", Problems: pr}
 	}
