@@ -242,12 +242,17 @@ func TestCaseworkPlansAndLogsOnce(t *testing.T) {
 
 // The forms are staff's: a guardian and a student get the 403 page (and
 // no link); another organisation's staff the 404 page; a tutor of the
-// organisation on no team of the case may not plan or log on it (403).
+// organisation on no team of the case may not plan or log on it (403),
+// nor the head of studies plan an item they would not be on the team to
+// own — and the case page offers no link to what is refused.
 func TestCaseworkRefusals(t *testing.T) {
 	f := newFamilyFixture(t)
 	id := f.cases["Virtanen"].ID
 	for _, key := range []string{"guardian-v", "student-berg"} {
 		c := caseworkClient(t, f, key)
+		if rec := c.get("/cases/" + string(id)); rec.Code == http.StatusOK {
+			assert.NotContains(t, rec.Body.String(), "/new\"", "%s: no work form offered on the case page", key)
+		}
 		for _, work := range []string{"sessions", "planned", "contacts"} {
 			path := "/cases/" + string(id) + "/" + work + "/new"
 			if key == "student-berg" {
@@ -269,6 +274,12 @@ func TestCaseworkRefusals(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, b.get(path).Code, "another organisation's case")
 		assert.Equal(t, http.StatusNotFound, b.post(path, url.Values{"key": {"k"}}).Code)
 	}
+	h := g.client(t)
+	h.signIn("", "head-a", "en")
+	rec := h.get("/cases/" + string(g.cases["Aho"].ID))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "/planned/new", "the head of studies is on no team of the case: no item of theirs to plan")
+	assert.Equal(t, http.StatusForbidden, h.get("/cases/"+string(g.cases["Aho"].ID)+"/planned/new").Code)
 	o := g.client(t)
 	o.signIn("", "other-a", "en")
 	for _, work := range []string{"planned", "contacts"} {
