@@ -145,9 +145,9 @@ func TestBrowserRolesMainPages(t *testing.T) {
 		key  string
 		rows int // the rows of the caseload; -1: no table
 	}{
-		{webuidemo.KeyCoach, 6},
-		{webuidemo.KeyTeacher, 12},
-		{webuidemo.KeyHead, 12}, // the organisation's caseload
+		{webuidemo.KeyCoach, 8},    // every other student of the group
+		{webuidemo.KeyTeacher, 16}, // the group
+		{webuidemo.KeyHead, 16},    // the organisation's caseload
 		{webuidemo.KeyGuardian, -1},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
@@ -240,9 +240,9 @@ func fireInitialSituation(t *testing.T, s *browsertest.Session, base string, dem
 }
 
 // TestBrowserTeacherMarksALesson: a teacher opens the attendance grid
-// from the menu, chooses the group and a lesson, marks the twelve
-// students with the radios (one of them absent) and saves: the result
-// lists twelve new marks. axe checks each page; the grid is the teacher's
+// from the menu, chooses the group and a lesson, marks the group's
+// sixteen students with the radios (one of them absent) and saves: the
+// result lists sixteen new marks. axe checks each page; the grid is the teacher's
 // screenshot.
 func TestBrowserTeacherMarksALesson(t *testing.T) {
 	b := browsertest.Start(t)
@@ -269,7 +269,7 @@ func TestBrowserTeacherMarksALesson(t *testing.T) {
 	}
 	s.Screenshot("teacher-attendance")
 	require.Equal(t, http.StatusOK, s.Submit("form.grid button[type=submit]"), "saving the marks")
-	assert.Equal(t, len(demo.Cases), s.Count("table.changes tbody tr"), "twelve new marks")
+	assert.Equal(t, len(demo.Cases), s.Count("table.changes tbody tr"), "a new mark for each student")
 	assert.Equal(t, 0, s.Count("tr.invalid"))
 	s.RequireNoViolations()
 }

@@ -3,6 +3,7 @@ package webui_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -85,9 +86,9 @@ func TestBrowserTutorWorksThroughAlertsAndWeek(t *testing.T) {
 
 // TestBrowserHeadOfStudiesDownloadsTheCSV: the head of studies' start
 // page is the organisation's caseload with the count of overdue phases
-// (none in the demo: its phases are a month long at the least, on the
-// system clock; TestCaseloadOrganisation counts them on a test clock);
-// from the figures page they click the CSV link and the browser saves the
+// (the demo's two students whose initial situation is still not mapped
+// a month after the group started) and those cases at the top; from the
+// figures page they click the CSV link and the browser saves the
 // file: its byte-order mark, header row and data rows are there. axe
 // checks each page.
 func TestBrowserHeadOfStudiesDownloadsTheCSV(t *testing.T) {
@@ -97,7 +98,13 @@ func TestBrowserHeadOfStudiesDownloadsTheCSV(t *testing.T) {
 	require.Equal(t, http.StatusOK, signIn(t, s, srv.URL, webuidemo.KeyHead, "en"))
 	assert.Equal(t, "The organisation's cases", s.Text("h1"))
 	assert.Equal(t, len(demo.Cases), s.Count("table.caseload tbody tr"), "the organisation's students, not the other college's")
-	assert.Equal(t, "No open case is past its phase deadline.", s.Text("p.overdue-count"))
+	assert.Contains(t, s.Text("p.overdue-count"), "Phase deadline passed: 2 cases")
+	require.Len(t, demo.Overdue, 2)
+	assert.Equal(t, 2, s.Count("table.caseload tbody tr.overdue"), "the overdue rows")
+	for i, id := range demo.Overdue {
+		href, _ := s.Attribute(fmt.Sprintf("table.caseload tbody tr:nth-child(%d) th a", i+1), "href")
+		assert.Contains(t, []string{"/cases/" + string(demo.Overdue[0]), "/cases/" + string(demo.Overdue[1])}, href, "an overdue case at the top, not %s", id)
+	}
 	assert.Equal(t, "org", func() string { v, _ := s.Attribute("#f-scope option[selected]", "value"); return v }())
 	s.RequireNoViolations()
 

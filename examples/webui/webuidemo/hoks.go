@@ -20,44 +20,49 @@ const (
 	demoBusinessID = "3213687-7"
 )
 
-// addHOKS gives the flagged student's case a HOKS through the plan's real
-// lifecycle, so that the case page has a summary and a non-empty plan
-// diff to show: the tutor drafts the plan (version 1) and approves it a
-// few weeks before today (version 2), then updates it — a local unit
-// added, the workplace period moved a week later and its instructor
-// replaced (version 3, an update awaiting re-approval) — and approves the
-// update today (version 4, in force).
-func (d *Demo) addHOKS(ctx context.Context, today coaching.Date) error {
+// addHOKS adds the steps of the flagged student's HOKS through the
+// plan's real lifecycle, so that the case page has a summary and a
+// non-empty plan diff to show: the tutor drafts the plan (version 1) two
+// school days after the student joined and approves it a week later
+// (version 2), then updates it — a local unit added, the workplace period
+// moved a week later and its instructor replaced (version 3, an update
+// awaiting re-approval) — and approves the update today (version 4, in
+// force).
+func (d *Demo) addHOKS(tl *timeline) error {
 	plans, err := hoks.NewService(d.Engine)
 	if err != nil {
 		return fmt.Errorf("webuidemo: the HOKS service: %w", err)
 	}
-	p := demoPlan(today)
-	draft, err := plans.SaveDraft(ctx, tutor, d.Flagged, 0, p)
-	if err != nil {
-		return fmt.Errorf("webuidemo: the HOKS draft: %w", err)
-	}
-	approved, err := plans.Approve(ctx, tutor, d.Flagged, draft.Number, today.AddDays(-21))
-	if err != nil {
-		return fmt.Errorf("webuidemo: approving the HOKS: %w", err)
-	}
-	up := approved.Plan
-	up.LocalUnits = append(up.LocalUnits, hoks.LocalUnit{
-		Name:             hoks.Ref("Opiskelu- ja työelämätaidot"),
-		CompetencePoints: hoks.Ref(5),
-		Objectives:       hoks.Ref("Säännöllinen läsnäolo ja omien opintojen suunnittelu omaohjaajan kanssa."),
-		TeachingHours:    hoks.Ref(20.0),
+	today := tl.today
+	drafted := weekdayFrom(flaggedStart(today).AddDays(2))
+	approvedOn := weekdayFrom(drafted.AddDays(7))
+	var draft, approved, updated hoks.Version
+	tl.at(drafted, 13, 0, "drafting the HOKS", func(ctx context.Context) (err error) {
+		draft, err = plans.SaveDraft(ctx, tutor, d.Flagged, 0, demoPlan(today))
+		return err
 	})
-	period := &up.VocationalUnits[0].Methods[0]
-	period.Start, period.End = period.Start.AddDays(7), period.End.AddDays(7)
-	period.Workplace.Instructor.Name = hoks.Ref("Ohjaaja, Oskari")
-	updated, err := plans.SaveDraft(ctx, tutor, d.Flagged, approved.Number, up)
-	if err != nil {
-		return fmt.Errorf("webuidemo: the HOKS update: %w", err)
-	}
-	if _, err := plans.Approve(ctx, tutor, d.Flagged, updated.Number, today); err != nil {
-		return fmt.Errorf("webuidemo: approving the HOKS update: %w", err)
-	}
+	tl.at(approvedOn, 14, 0, "approving the HOKS", func(ctx context.Context) (err error) {
+		approved, err = plans.Approve(ctx, tutor, d.Flagged, draft.Number, approvedOn)
+		return err
+	})
+	tl.at(weekdayBefore(today.AddDays(-3)), 15, 0, "updating the HOKS", func(ctx context.Context) (err error) {
+		up := approved.Plan
+		up.LocalUnits = append(up.LocalUnits, hoks.LocalUnit{
+			Name:             hoks.Ref("Opiskelu- ja työelämätaidot"),
+			CompetencePoints: hoks.Ref(5),
+			Objectives:       hoks.Ref("Säännöllinen läsnäolo ja omien opintojen suunnittelu omaohjaajan kanssa."),
+			TeachingHours:    hoks.Ref(20.0),
+		})
+		period := &up.VocationalUnits[0].Methods[0]
+		period.Start, period.End = period.Start.AddDays(7), period.End.AddDays(7)
+		period.Workplace.Instructor.Name = hoks.Ref("Ohjaaja, Oskari")
+		updated, err = plans.SaveDraft(ctx, tutor, d.Flagged, approved.Number, up)
+		return err
+	})
+	tl.at(today, 12, 0, "approving the HOKS update", func(ctx context.Context) error {
+		_, err := plans.Approve(ctx, tutor, d.Flagged, updated.Number, today)
+		return err
+	})
 	return nil
 }
 

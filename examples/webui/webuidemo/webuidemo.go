@@ -36,13 +36,14 @@ const (
 // The keys of the development identities ([webui.DevIdentity].Key), for
 // tests that sign in as one of them.
 const (
-	KeyTutor      = "tutor"
-	KeyCoach      = "coach"
-	KeyTeacher    = "teacher"
-	KeyHead       = "head"
-	KeyGuardian   = "guardian"
-	KeyStudent    = "student"
-	KeyOtherTutor = "other-tutor"
+	KeyTutor       = "tutor"
+	KeySecondTutor = "tutor-2"
+	KeyCoach       = "coach"
+	KeyTeacher     = "teacher"
+	KeyHead        = "head"
+	KeyGuardian    = "guardian"
+	KeyStudent     = "student"
+	KeyOtherTutor  = "other-tutor"
 )
 
 // Group is the cohort's teaching group, as a student information system
@@ -61,10 +62,12 @@ type Options struct {
 	SessionKey []byte
 	// Logger is the interface's request log; default discarded.
 	Logger *slog.Logger
-	// Now is the day the week of attendance leads up to; default the
-	// system clock's today. It must not be after the system clock's today
-	// (a mark of a future day is refused): the engine runs on the system
-	// clock either way.
+	// Now is the demo's present, which the cohort's six weeks lead up to;
+	// default the system clock's now, and the demo then runs on the
+	// system clock. It must not be after the system clock's now. When set,
+	// the demo's clock stays at Now when the cohort is built and runs on
+	// from there (see demoClock), so that what the demo shows — overdue
+	// phases, flags — does not change as the real days pass.
 	Now time.Time
 }
 
@@ -72,20 +75,30 @@ type Options struct {
 type Demo struct {
 	// Handler is the web interface, mounted under Options.Prefix.
 	Handler http.Handler
-	// Engine is the engine behind it, on a memory store of its own.
+	// Engine is the engine behind it, on a memory store of its own and
+	// on the demo's clock.
 	Engine *coaching.Engine
+	// Today is the demo's today: Options.Now's date in Helsinki.
+	Today coaching.Date
 	// Identities are the development sign-in's identities.
 	Identities []webui.DevIdentity
 	// Flagged is the case of the student whose unexplained absences raise
-	// an early-warning flag: the top of the tutor's caseload.
+	// an early-warning flag: the top of the tutor's caseload. The student
+	// joined the group about three weeks ago, and the case is still in
+	// its first phase, before its deadline.
 	Flagged coaching.CaseID
 	// FlaggedName is that student's name as the caseload shows it.
 	FlaggedName string
 	// flaggedParticipant is that student's participant id, which the
 	// sign-on's relations of the student and the guardian name.
 	flaggedParticipant coaching.ParticipantID
-	// Cases are the cohort's cases in enrolment order (the first
-	// organisation's only).
+	// Overdue are the cases past their phase deadline: the two students
+	// of the second personal tutor whose initial situation is still not
+	// mapped a month after the group started. They are not on the demo
+	// tutor's team: an overdue case ranks above a flagged one.
+	Overdue []coaching.CaseID
+	// Cases are the first organisation's cases in the order of the
+	// cohort (the students of [Group]).
 	Cases []coaching.CaseID
 }
 
@@ -93,59 +106,84 @@ type Demo struct {
 type student struct {
 	given, family string
 	gender        coaching.Gender
-	// unexplained and sick are absent lessons over the last school days.
-	unexplained, sick int
+	// tutor is the student's personal tutor, who enrols the student and
+	// maps the initial situation.
+	tutor coaching.Actor
+	// joined is the number of days before today the student started
+	// (moved to the next weekday): cohortDays for the group's start.
+	joined int
+	// mapped is the number of days after starting on which the tutor
+	// recorded the initial situation (moved to the next weekday); 0:
+	// not yet.
+	mapped int
+	// unexplained is the number of latest school days with the first
+	// lesson missed without an explanation; sickDays the school days off
+	// sick before those.
+	unexplained, sickDays int
 }
 
-// cohort is the demo's twelve students, all invented.
+// cohortDays is how long ago the group started: about six weeks, so that
+// the pilot model's first phase (a month) is behind most students.
+const cohortDays = 42
+
+// cohort is the demo's sixteen students, all invented: the demo tutor's
+// twelve (two of whom joined later through continuous admission) and the
+// second tutor's four.
 var cohort = []student{
-	{"Aino", "Esimerkki", coaching.GenderFemale, 0, 0},
-	{"Eetu", "Kuvitteellinen", coaching.GenderMale, 4, 0},
-	{"Sanni", "Harjoitus", coaching.GenderFemale, 0, 1},
-	{"Onni", "Malli", coaching.GenderMale, 0, 0},
-	{"Lilja", "Testinen", coaching.GenderFemale, 1, 0},
-	{"Veeti", "Demonen", coaching.GenderMale, 0, 0},
-	{"Helmi", "Kokeilu", coaching.GenderFemale, 0, 2},
-	{"Niilo", "Luonnos", coaching.GenderMale, 0, 0},
-	{"Ella", "Otos", coaching.GenderFemale, 0, 0},
-	{"Leevi", "Sijainen", coaching.GenderMale, 1, 1},
-	{"Venla", "Kaava", coaching.GenderFemale, 0, 0},
-	{"Aaro", "Pohja", coaching.GenderMale, 0, 0},
+	{"Aino", "Esimerkki", coaching.GenderFemale, tutor, cohortDays, 16, 0, 0},
+	{"Eetu", "Kuvitteellinen", coaching.GenderMale, tutor, 22, 0, 4, 0},
+	{"Sanni", "Harjoitus", coaching.GenderFemale, tutor, cohortDays, 17, 0, 1},
+	{"Onni", "Malli", coaching.GenderMale, tutor, cohortDays, 21, 0, 0},
+	{"Lilja", "Testinen", coaching.GenderFemale, tutor, cohortDays, 15, 1, 0},
+	{"Veeti", "Demonen", coaching.GenderMale, tutor, cohortDays, 22, 0, 0},
+	{"Helmi", "Kokeilu", coaching.GenderFemale, tutor, cohortDays, 18, 0, 1},
+	{"Niilo", "Luonnos", coaching.GenderMale, tutor, cohortDays, 23, 0, 0},
+	{"Ella", "Otos", coaching.GenderFemale, tutor, cohortDays, 22, 0, 0},
+	{"Leevi", "Sijainen", coaching.GenderMale, tutor, cohortDays, 24, 1, 1},
+	{"Venla", "Kaava", coaching.GenderFemale, tutor, cohortDays, 25, 0, 0},
+	{"Aaro", "Pohja", coaching.GenderMale, tutor, 7, 0, 0, 0},
+	{"Oona", "Mallinen", coaching.GenderFemale, secondTutor, cohortDays, 20, 0, 0},
+	{"Eemil", "Arvio", coaching.GenderMale, secondTutor, cohortDays, 0, 0, 0},
+	{"Siiri", "Näyte", coaching.GenderFemale, secondTutor, cohortDays, 0, 0, 1},
+	{"Joel", "Kopio", coaching.GenderMale, secondTutor, cohortDays, 24, 0, 0},
 }
 
 // flaggedIndex is the student whose unexplained absences reach the
 // default rule of 3 in 10 school days.
 const flaggedIndex = 1
 
-// lessonsPerDay and schoolDays are the marked timetable: every student
-// has lessonsPerDay 45-minute lessons on each of the last schoolDays
-// weekdays up to today.
-const (
-	lessonsPerDay = 4
-	schoolDays    = 5
-)
+// lessonsPerDay is the marked timetable: every student has lessonsPerDay
+// 45-minute lessons on each weekday from starting up to today.
+const lessonsPerDay = 4
 
 // The demo's staff.
 var (
-	tutor      = coaching.Actor{ID: "demo-tutor", Name: "Tiina Omaohjaaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
-	coach      = coaching.Actor{ID: "demo-coach", Name: "Ville Valmentaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleCoach}}
-	teacher    = coaching.Actor{ID: "demo-teacher", Name: "Outi Opettaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleTeacher}}
-	head       = coaching.Actor{ID: "demo-head", Name: "Reija Rehtori", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
-	otherTutor = coaching.Actor{ID: "other-tutor", Name: "Pekka Toinen", Organisation: OtherOrganisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	tutor       = coaching.Actor{ID: "demo-tutor", Name: "Tiina Omaohjaaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	secondTutor = coaching.Actor{ID: "demo-tutor-2", Name: "Kaisa Kouluttaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
+	coach       = coaching.Actor{ID: "demo-coach", Name: "Ville Valmentaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleCoach}}
+	teacher     = coaching.Actor{ID: "demo-teacher", Name: "Outi Opettaja", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleTeacher}}
+	head        = coaching.Actor{ID: "demo-head", Name: "Reija Rehtori", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleHeadOfStudies}}
+	otherTutor  = coaching.Actor{ID: "other-tutor", Name: "Pekka Toinen", Organisation: OtherOrganisation, Roles: []coaching.Role{coaching.RolePersonalTutor}}
 	// guardian is the guardian of the flagged student.
 	guardian = coaching.Actor{ID: "demo-guardian", Name: "Maija Kuvitteellinen", Organisation: Organisation, Roles: []coaching.Role{coaching.RoleGuardian}}
 )
 
-// New builds the demo: the engine, the cohort with a week of attendance
-// (a few absences, one student flagged), and the interface with the
-// development sign-in. ctx bounds the building only.
+// New builds the demo: the engine on the demo's clock, the cohort's six
+// weeks through the services' real commands at their dates (enrolments,
+// the initial situations mapped, attendance day by day, sessions,
+// contacts, the flagged student's HOKS, alerts and planned items; one
+// student flagged, two past their phase deadline), and the interface
+// with the development sign-in. ctx bounds the building only.
 func New(ctx context.Context, opts *Options) (*Demo, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	if o.Now.IsZero() {
+	release := o.Now.IsZero()
+	if release {
 		o.Now = time.Now()
+	} else if o.Now.After(time.Now()) {
+		return nil, fmt.Errorf("webuidemo: Options.Now %s is in the future", o.Now.Format(time.RFC3339))
 	}
 	if o.SessionKey == nil {
 		o.SessionKey = make([]byte, webui.MinSessionKey)
@@ -157,7 +195,9 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	// engine must know; accepted absence reports excuse later marks. The
 	// VALO model is known so that the figures page (its VALO table and
 	// CSV) works; the cohort is the pilot's, so the table counts none.
-	eng, err := coaching.New(memory.New(), &coaching.Options{Models: []*coaching.Model{coaching.Pilot(), coaching.VALO()},
+	// The clock starts a week before the group did.
+	clock := newDemoClock(o.Now.AddDate(0, 0, -cohortDays-7))
+	eng, err := coaching.New(memory.New(), &coaching.Options{Clock: clock, Models: []*coaching.Model{coaching.Pilot(), coaching.VALO()},
 		Documents: append(absence.Documents(), hoks.Documents()...)})
 	if err != nil {
 		return nil, fmt.Errorf("webuidemo: the engine: %w", err)
@@ -166,18 +206,24 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webuidemo: attendance: %w", err)
 	}
-	d := &Demo{Engine: eng}
-	if err := d.enrolCohort(ctx, att, coaching.DateOf(o.Now)); err != nil {
+	d := &Demo{Engine: eng, Today: coaching.DateOf(o.Now), Cases: make([]coaching.CaseID, len(cohort))}
+	tl := &timeline{today: d.Today, latest: o.Now}
+	d.enrolCohort(tl, att)
+	for _, add := range []func(*timeline) error{d.addHOKS, d.addCaseData, d.addWork} {
+		if err := add(tl); err != nil {
+			return nil, err
+		}
+	}
+	if err := tl.run(ctx, clock); err != nil {
 		return nil, err
 	}
-	if err := d.addHOKS(ctx, coaching.DateOf(o.Now)); err != nil {
-		return nil, err
+	if release {
+		clock.release()
 	}
-	if err := d.addCaseData(ctx, coaching.DateOf(o.Now)); err != nil {
-		return nil, err
-	}
-	if err := d.planWork(ctx); err != nil {
-		return nil, err
+	for i, s := range cohort {
+		if s.mapped == 0 && s.joined == cohortDays {
+			d.Overdue = append(d.Overdue, d.Cases[i])
+		}
 	}
 	// The guardian and the flagged student sign in with the relations a
 	// sign-on asserts (the student information system's guardian link,
@@ -189,6 +235,7 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 		Relations: []coaching.Relation{{Kind: coaching.RelationSelf, Participant: d.flaggedParticipant}}}
 	d.Identities = []webui.DevIdentity{
 		{Key: KeyTutor, Label: tutor.Name + " (omaohjaaja / personal tutor)", Actor: tutor},
+		{Key: KeySecondTutor, Label: secondTutor.Name + " (omaohjaaja / personal tutor)", Actor: secondTutor},
 		{Key: KeyCoach, Label: coach.Name + " (valmentaja / coach)", Actor: coach},
 		{Key: KeyTeacher, Label: teacher.Name + " (opettaja / teacher)", Actor: teacher},
 		{Key: KeyHead, Label: head.Name + " (opintojohtaja / head of studies)", Actor: head},
@@ -207,67 +254,115 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	return d, nil
 }
 
-// enrolCohort enrols the students of [Group] (as the personal tutor: the pilot
-// model's cases are opened by one) with the tutor, the coach (every other
-// student) and the teacher on their teams, one student of the other
-// organisation, and records the last school days' lessons.
-func (d *Demo) enrolCohort(ctx context.Context, att *attendance.Service, today coaching.Date) error {
+// enrolCohort adds the cohort's steps: each student of [Group] enrolled
+// on the day they started by their personal tutor (the pilot model's
+// cases are opened by one), with the teacher and, for every other
+// student, the coach on the team; the initial situation mapped by the
+// tutor when the student's mapped says; one student of the other
+// organisation; and every school day's lessons marked by the teacher at
+// the end of the day.
+func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service) {
+	groupStart := weekdayFrom(tl.today.AddDays(-cohortDays))
+	starts := make([]coaching.Date, len(cohort))
 	for i, s := range cohort {
-		team := []coaching.TeamMember{member(tutor, coaching.RolePersonalTutor), member(teacher, coaching.RoleTeacher)}
-		if i%2 == 1 {
-			team = append(team, member(coach, coaching.RoleCoach))
-		}
-		p := participant(s.given, s.family, s.gender, Organisation, i)
-		if i == flaggedIndex {
-			p.Guardians[0].ID, p.Guardians[0].Name = guardian.ID, guardian.Name
-		}
-		c, err := d.Engine.Enrol(ctx, tutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, Team: team,
-			Records: []coaching.RecordInput{{Name: sis.RecordName, Payload: sis.EnrolmentRecord{Group: Group}}}})
-		if err != nil {
-			return fmt.Errorf("webuidemo: enrolling student %d: %w", i, err)
-		}
-		d.Cases = append(d.Cases, c.ID)
-		if i == flaggedIndex {
-			d.Flagged, d.FlaggedName, d.flaggedParticipant = c.ID, s.given+" "+s.family, c.ParticipantID
+		starts[i] = weekdayFrom(tl.today.AddDays(-s.joined))
+		tl.at(starts[i], 9, i, "enrolling student "+fmt.Sprint(i), func(ctx context.Context) error {
+			return d.enrol(ctx, i)
+		})
+		if s.mapped > 0 {
+			on := weekdayFrom(starts[i].AddDays(s.mapped))
+			tl.at(on, 14, i, "mapping the initial situation of student "+fmt.Sprint(i), func(ctx context.Context) error {
+				_, err := d.Engine.Fire(ctx, s.tutor, d.Cases[i], coaching.PilotMapInitialSituation,
+					&coaching.FireOptions{Payload: initialSituation(i, on)})
+				return err
+			})
 		}
 	}
-	if _, err := d.Engine.Enrol(ctx, otherTutor, coaching.EnrolParams{Model: coaching.ModelPilot,
-		Participant: participant("Iida", "Muualta", coaching.GenderFemale, OtherOrganisation, len(cohort)),
-		Team:        []coaching.TeamMember{member(otherTutor, coaching.RolePersonalTutor)}}); err != nil {
-		return fmt.Errorf("webuidemo: enrolling the other organisation's student: %w", err)
-	}
-	var marks []attendance.MarkInput
-	for n, day := range lastWeekdays(today, schoolDays) {
-		for i, s := range cohort {
-			for l := range lessonsPerDay {
-				st := attendance.Present
-				// Absences fall on the latest days first, a lesson
-				// at a time, so that they are recent.
-				k := n*lessonsPerDay + l
-				switch {
-				case k < s.unexplained:
-					st = attendance.Unexplained
-				case k < s.unexplained+s.sick:
-					st = attendance.Sick
+	tl.at(groupStart, 9, 30, "enrolling the other organisation's student", func(ctx context.Context) error {
+		_, err := d.Engine.Enrol(ctx, otherTutor, coaching.EnrolParams{Model: coaching.ModelPilot,
+			Participant: participant("Iida", "Muualta", coaching.GenderFemale, OtherOrganisation, len(cohort)),
+			Team:        []coaching.TeamMember{member(otherTutor, coaching.RolePersonalTutor)}})
+		return err
+	})
+	days := schoolDaysBetween(groupStart, tl.today)
+	for n, day := range days {
+		back := len(days) - 1 - n // school days before today
+		tl.at(day, 15, 30, "recording the day's attendance", func(ctx context.Context) error {
+			var marks []attendance.MarkInput
+			for i, s := range cohort {
+				if day.Before(starts[i]) {
+					continue
 				}
-				marks = append(marks, attendance.MarkInput{CaseID: d.Cases[i], Date: day, Lesson: fmt.Sprint(l + 1),
-					Title: lessonTitles[l], Minutes: 45, Status: st})
+				for l := range lessonsPerDay {
+					st := attendance.Present
+					switch {
+					case back < s.unexplained && l == 0:
+						st = attendance.Unexplained
+					case back >= s.unexplained && back < s.unexplained+s.sickDays:
+						st = attendance.Sick
+					}
+					marks = append(marks, attendance.MarkInput{CaseID: d.Cases[i], Date: day, Lesson: fmt.Sprint(l + 1),
+						Title: lessonTitles[l], Minutes: 45, Status: st})
+				}
 			}
-		}
+			_, err := att.Record(ctx, teacher, marks)
+			return err
+		})
 	}
-	if _, err := att.Record(ctx, teacher, marks); err != nil {
-		return fmt.Errorf("webuidemo: recording attendance: %w", err)
+}
+
+// enrol enrols the cohort's student i.
+func (d *Demo) enrol(ctx context.Context, i int) error {
+	s := cohort[i]
+	team := []coaching.TeamMember{member(s.tutor, coaching.RolePersonalTutor), member(teacher, coaching.RoleTeacher)}
+	if i%2 == 1 {
+		team = append(team, member(coach, coaching.RoleCoach))
+	}
+	p := participant(s.given, s.family, s.gender, Organisation, i)
+	if i == flaggedIndex {
+		p.Guardians[0].ID, p.Guardians[0].Name = guardian.ID, guardian.Name
+	}
+	c, err := d.Engine.Enrol(ctx, s.tutor, coaching.EnrolParams{Model: coaching.ModelPilot, Participant: p, Team: team,
+		Records: []coaching.RecordInput{{Name: sis.RecordName, Payload: sis.EnrolmentRecord{Group: Group}}}})
+	if err != nil {
+		return err
+	}
+	d.Cases[i] = c.ID
+	if i == flaggedIndex {
+		d.Flagged, d.FlaggedName, d.flaggedParticipant = c.ID, s.given+" "+s.family, c.ParticipantID
 	}
 	return nil
 }
 
+// initialSituation is the mapping of student i's initial situation
+// recorded on day on: the interview two days before (a weekday), when
+// the HOKS drafting started too, and screening results that vary by
+// student.
+func initialSituation(i int, on coaching.Date) coaching.InitialSituation {
+	interview := weekdayBefore(on.AddDays(-2))
+	s := coaching.InitialSituation{LiteracyScreening: coaching.ScreeningNoNeed, MathsScreening: coaching.ScreeningNoNeed,
+		InitialInterviewDate: interview, HOKSDraftingStarted: interview}
+	if i%5 == 4 {
+		s.LiteracyScreening = coaching.ScreeningSupportNeed
+		s.SupportNeeds = append(s.SupportNeeds, "Lukemisen ja kirjoittamisen tuki")
+	}
+	if i%4 == 2 {
+		s.MathsScreening = coaching.ScreeningSupportNeed
+		s.SupportNeeds = append(s.SupportNeeds, "Matematiikan tukiopetus")
+	}
+	if i%7 == 3 {
+		s.MathsScreening = coaching.ScreeningNotTaken
+	}
+	return s
+}
+
 var lessonTitles = [lessonsPerDay]string{"Äidinkieli", "Matematiikka", "Ammattiaineet", "Liikunta"}
 
-// lastWeekdays returns the n weekdays up to and including today, latest
-// first.
-func lastWeekdays(today coaching.Date, n int) []coaching.Date {
+// schoolDaysBetween returns the weekdays from first to last, both
+// included, in order.
+func schoolDaysBetween(first, last coaching.Date) []coaching.Date {
 	var out []coaching.Date
-	for d := today; len(out) < n; d = d.AddDays(-1) {
+	for d := first; !d.After(last); d = d.AddDays(1) {
 		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
 			out = append(out, d)
 		}
