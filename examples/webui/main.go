@@ -1,7 +1,9 @@
 // Command webui serves the web interface (adapters/webui) in development
 // mode, on the embedded memory store with a synthetic demo cohort (package
-// webuidemo: twelve invented pilot students, a week of attendance with a
-// few absences, one student flagged) and the UNSAFE development sign-in,
+// webuidemo: sixteen invented pilot students six weeks into their
+// studies, with their attendance, guidance work and HOKS at their dates,
+// one student flagged and two past their phase deadline) and the UNSAFE
+// development sign-in,
 // where anyone who reaches the page signs in as anyone on its list:
 //
 //	go run ./examples/webui                  # http://127.0.0.1:8080/

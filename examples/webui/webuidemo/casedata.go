@@ -20,14 +20,10 @@ import (
 // the students whose initial situation is not mapped) and planned items
 // (a session agreed on the call and held today, a workplace visit
 // cancelled, a follow-up and a HOKS discussion to come).
-func (d *Demo) addCaseData(tl *timeline) error {
+func (d *Demo) addCaseData(tl *timeline, cl *caseload.Service) error {
 	sessions, err := session.New(d.Engine)
 	if err != nil {
 		return fmt.Errorf("webuidemo: the sessions service: %w", err)
-	}
-	cl, err := caseload.New(d.Engine, nil)
-	if err != nil {
-		return fmt.Errorf("webuidemo: the caseload service: %w", err)
 	}
 	today := tl.today
 	joined := flaggedStart(today)

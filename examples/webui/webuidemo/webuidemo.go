@@ -21,6 +21,7 @@ import (
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/absence"
 	"github.com/valmennus/valmennus/coaching/attendance"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/sis"
 )
@@ -208,12 +209,19 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	}
 	d := &Demo{Engine: eng, Today: coaching.DateOf(o.Now), Cases: make([]coaching.CaseID, len(cohort))}
 	tl := &timeline{today: d.Today, latest: o.Now}
-	d.enrolCohort(tl, att)
-	for _, add := range []func(*timeline) error{d.addHOKS, d.addCaseData, d.addWork} {
-		if err := add(tl); err != nil {
-			return nil, err
-		}
+	cl, err := caseload.New(eng, nil)
+	if err != nil {
+		return nil, fmt.Errorf("webuidemo: the caseload service: %w", err)
 	}
+	d.enrolCohort(tl, att, cl)
+	d.addTicks(tl)
+	if err := d.addHOKS(tl); err != nil {
+		return nil, err
+	}
+	if err := d.addCaseData(tl, cl); err != nil {
+		return nil, err
+	}
+	d.addWork(tl, cl)
 	if err := tl.run(ctx, clock); err != nil {
 		return nil, err
 	}
@@ -258,10 +266,11 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 // on the day they started by their personal tutor (the pilot model's
 // cases are opened by one), with the teacher and, for every other
 // student, the coach on the team; the initial situation mapped by the
-// tutor when the student's mapped says; one student of the other
+// tutor when the student's mapped says, with the initial interview
+// logged as a contact; one student of the other
 // organisation; and every school day's lessons marked by the teacher at
 // the end of the day.
-func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service) {
+func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service, cl *caseload.Service) {
 	groupStart := weekdayFrom(tl.today.AddDays(-cohortDays))
 	starts := make([]coaching.Date, len(cohort))
 	for i, s := range cohort {
@@ -272,8 +281,12 @@ func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service) {
 		if s.mapped > 0 {
 			on := weekdayFrom(starts[i].AddDays(s.mapped))
 			tl.at(on, 14, i, "mapping the initial situation of student "+fmt.Sprint(i), func(ctx context.Context) error {
-				_, err := d.Engine.Fire(ctx, s.tutor, d.Cases[i], coaching.PilotMapInitialSituation,
-					&coaching.FireOptions{Payload: initialSituation(i, on)})
+				is := initialSituation(i, on)
+				if _, err := cl.LogContact(ctx, s.tutor, caseload.Contact{CaseID: d.Cases[i], Kind: caseload.ContactMeeting,
+					On: is.InitialInterviewDate, Note: "Alkukeskustelu ja HOKSin laadinnan aloitus"}); err != nil {
+					return err
+				}
+				_, err := d.Engine.Fire(ctx, s.tutor, d.Cases[i], coaching.PilotMapInitialSituation, &coaching.FireOptions{Payload: is})
 				return err
 			})
 		}
@@ -306,6 +319,19 @@ func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service) {
 				}
 			}
 			_, err := att.Record(ctx, teacher, marks)
+			return err
+		})
+	}
+}
+
+// addTicks adds a tick of the engine's timers every morning from the
+// group's start, as a host's ticker runs them: a phase deadline that
+// passed is noticed the morning after (the case marked overdue, the
+// personal tutor notified).
+func (d *Demo) addTicks(tl *timeline) {
+	for day := tl.today.AddDays(-cohortDays); !day.After(tl.today); day = day.AddDays(1) {
+		tl.at(day, 6, 0, "ticking the timers", func(ctx context.Context) error {
+			_, err := d.Engine.Tick(ctx, d.Engine.Clock().Now())
 			return err
 		})
 	}

@@ -61,6 +61,9 @@ func TestNew(t *testing.T) {
 				assert.True(t, coaching.DateOf(c.Phase.EnteredAt).Before(d.Today), "%s entered the phase before today", r.Name)
 				if r.Overdue {
 					overdue = append(overdue, r.CaseID)
+					// The morning tick noticed the deadline the day after.
+					require.False(t, c.Phase.OverdueAt.IsZero(), "%s marked overdue by a tick", r.Name)
+					assert.Equal(t, coaching.DateOf(c.Phase.DueAt).AddDays(1), coaching.DateOf(c.Phase.OverdueAt))
 				}
 				if c.State == coaching.PilotCoaching {
 					moved++

@@ -2,7 +2,6 @@ package webuidemo
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/caseload"
@@ -34,11 +33,7 @@ type plannedWork struct {
 // guardian. The alerts are about the flagged student only: an active
 // alert ranks a case with the flagged ones, and the flagged student must
 // stay the only one at the top of the tutor's caseload.
-func (d *Demo) addWork(tl *timeline) error {
-	cl, err := caseload.New(d.Engine, nil)
-	if err != nil {
-		return fmt.Errorf("webuidemo: caseload: %w", err)
-	}
+func (d *Demo) addWork(tl *timeline, cl *caseload.Service) {
 	today := tl.today
 	call := weekdayBefore(today.AddDays(-1))
 	for _, a := range []struct {
@@ -76,5 +71,4 @@ func (d *Demo) addWork(tl *timeline) error {
 			return err
 		})
 	}
-	return nil
 }
