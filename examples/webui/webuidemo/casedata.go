@@ -80,7 +80,7 @@ func (d *Demo) addCaseData(tl *timeline, cl *caseload.Service) error {
 		{tutor, 2, caseload.ContactMeeting, weekdayBefore(today.AddDays(-4)), 12, false, "Lyhyt tapaaminen käytävällä"},
 		{secondTutor, 13, caseload.ContactMessage, weekdayBefore(today.AddDays(-cohortDays + 10)), 13, false, "Alkukeskustelun aika sovittu"},
 		{secondTutor, 13, caseload.ContactMessage, weekdayBefore(today.AddDays(-cohortDays + 17)), 13, false, "Ei saapunut alkukeskusteluun, uusi aika ehdotettu"},
-		{secondTutor, 14, caseload.ContactPhone, weekdayBefore(today.AddDays(-cohortDays + 24)), 15, true, "Alkukartoitus kesken: lukiseulonta siirtyi sairastumisen vuoksi"},
+		{secondTutor, 15, caseload.ContactPhone, weekdayBefore(today.AddDays(-cohortDays + 24)), 15, true, "Alkukartoitus kesken: lukiseulonta siirtyi sairastumisen vuoksi"},
 	} {
 		tl.at(c.day, c.hour, 0, "logging a contact", func(ctx context.Context) error {
 			_, err := cl.LogContact(ctx, c.by, caseload.Contact{CaseID: d.Cases[c.student], Kind: c.kind, On: c.day, WithGuardian: c.guard, Note: c.note})

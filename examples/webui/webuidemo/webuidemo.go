@@ -96,7 +96,8 @@ type Demo struct {
 	// Overdue are the cases past their phase deadline: the two students
 	// of the second personal tutor whose initial situation is still not
 	// mapped a month after the group started. They are not on the demo
-	// tutor's team: an overdue case ranks above a flagged one.
+	// tutor's team (an overdue case ranks above a flagged one); both are
+	// on the coach's.
 	Overdue []coaching.CaseID
 	// Cases are the first organisation's cases in the order of the
 	// cohort (the students of [Group]).
@@ -145,8 +146,8 @@ var cohort = []student{
 	{"Aaro", "Pohja", coaching.GenderMale, tutor, 7, 0, 0, 0},
 	{"Oona", "Mallinen", coaching.GenderFemale, secondTutor, cohortDays, 20, 0, 0},
 	{"Eemil", "Arvio", coaching.GenderMale, secondTutor, cohortDays, 0, 0, 0},
-	{"Siiri", "Näyte", coaching.GenderFemale, secondTutor, cohortDays, 0, 0, 1},
 	{"Joel", "Kopio", coaching.GenderMale, secondTutor, cohortDays, 24, 0, 0},
+	{"Siiri", "Näyte", coaching.GenderFemale, secondTutor, cohortDays, 0, 0, 1},
 }
 
 // flaggedIndex is the student whose unexplained absences reach the

@@ -31,7 +31,8 @@ func actorOf(t *testing.T, d *webuidemo.Demo, key string) coaching.Actor {
 // no case was opened today or entered its phase today, most students
 // have moved on from the first phase, and exactly the second tutor's two
 // students whose initial situation is not mapped are past their phase
-// deadline, at the top of the organisation's caseload. The tutor's
+// deadline, at the top of the organisation's and the coach's caseloads
+// (the morning tick noticed each the day after its deadline). The tutor's
 // caseload has the twelve students, exactly one flagged and at the top
 // of the urgency order (the overdue cases are not the tutor's); the other
 // organisation's tutor sees only their own student.
@@ -90,6 +91,12 @@ func TestNew(t *testing.T) {
 			flagged, err := d.Engine.Case(ctx, actorOf(t, d, webuidemo.KeyTutor), d.Flagged)
 			require.NoError(t, err)
 			assert.Equal(t, coaching.PilotStartOfStudies, flagged.State, "the flagged student's initial situation is still to map")
+
+			coached, err := cl.Mine(ctx, actorOf(t, d, webuidemo.KeyCoach), caseload.Query{})
+			require.NoError(t, err)
+			require.Len(t, coached.Rows, 8)
+			assert.ElementsMatch(t, d.Overdue, []coaching.CaseID{coached.Rows[0].CaseID, coached.Rows[1].CaseID}, "both overdue students are the coach's")
+			assert.Equal(t, d.Flagged, coached.Rows[2].CaseID)
 
 			second, err := cl.Mine(ctx, actorOf(t, d, webuidemo.KeySecondTutor), caseload.Query{})
 			require.NoError(t, err)
