@@ -155,7 +155,8 @@ var cohort = []student{
 const flaggedIndex = 1
 
 // lessonsPerDay is the marked timetable: every student has lessonsPerDay
-// 45-minute lessons on each weekday from starting up to today.
+// 45-minute lessons (lessonStarts) on each weekday from starting up to
+// today.
 const lessonsPerDay = 4
 
 // The demo's staff.
@@ -197,7 +198,7 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	// engine must know; accepted absence reports excuse later marks. The
 	// VALO model is known so that the figures page (its VALO table and
 	// CSV) works; the cohort is the pilot's, so the table counts none.
-	// The clock starts a week before the group did.
+	// The demo's clock starts a week before the group did.
 	clock := newDemoClock(o.Now.AddDate(0, 0, -cohortDays-7))
 	eng, err := coaching.New(memory.New(), &coaching.Options{Clock: clock, Models: []*coaching.Model{coaching.Pilot(), coaching.VALO()},
 		Documents: append(absence.Documents(), hoks.Documents()...)})
@@ -268,9 +269,9 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 // cases are opened by one), with the teacher and, for every other
 // student, the coach on the team; the initial situation mapped by the
 // tutor when the student's mapped says, with the initial interview
-// logged as a contact; one student of the other
-// organisation; and every school day's lessons marked by the teacher at
-// the end of the day.
+// logged as a contact; one student of the other organisation; and every
+// school day's lessons marked by the teacher at the end of the day
+// (today's that have begun by Options.Now, when it is earlier).
 func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service, cl *caseload.Service) {
 	groupStart := weekdayFrom(tl.today.AddDays(-cohortDays))
 	starts := make([]coaching.Date, len(cohort))
@@ -300,7 +301,7 @@ func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service, cl *caseload.S
 	})
 	days := schoolDaysBetween(groupStart, tl.today)
 	for n, day := range days {
-		back := len(days) - 1 - n // school days before today
+		back := len(days) - 1 - n // 0: the latest school day
 		tl.at(day, 15, 30, "recording the day's attendance", func(ctx context.Context) error {
 			var marks []attendance.MarkInput
 			for i, s := range cohort {
@@ -308,6 +309,9 @@ func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service, cl *caseload.S
 					continue
 				}
 				for l := range lessonsPerDay {
+					if day.At(lessonStarts[l][0], lessonStarts[l][1]).After(tl.latest) {
+						break // today's lessons still to come
+					}
 					st := attendance.Present
 					switch {
 					case back < s.unexplained && l == 0:
@@ -318,6 +322,9 @@ func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service, cl *caseload.S
 					marks = append(marks, attendance.MarkInput{CaseID: d.Cases[i], Date: day, Lesson: fmt.Sprint(l + 1),
 						Title: lessonTitles[l], Minutes: 45, Status: st})
 				}
+			}
+			if len(marks) == 0 {
+				return nil
 			}
 			_, err := att.Record(ctx, teacher, marks)
 			return err
@@ -383,7 +390,11 @@ func initialSituation(i int, on coaching.Date) coaching.InitialSituation {
 	return s
 }
 
-var lessonTitles = [lessonsPerDay]string{"Äidinkieli", "Matematiikka", "Ammattiaineet", "Liikunta"}
+// lessonTitles and lessonStarts (hour, minute) are the day's lessons.
+var (
+	lessonTitles = [lessonsPerDay]string{"Äidinkieli", "Matematiikka", "Ammattiaineet", "Liikunta"}
+	lessonStarts = [lessonsPerDay][2]int{{8, 15}, {10, 0}, {12, 15}, {14, 0}}
+)
 
 // schoolDaysBetween returns the weekdays from first to last, both
 // included, in order.

@@ -27,11 +27,11 @@ func actorOf(t *testing.T, d *webuidemo.Demo, key string) coaching.Actor {
 	return coaching.Actor{}
 }
 
-// TestNew builds the demo on each day of a week: the cohort has a past —
-// no case was opened today or entered its phase today, most students
-// have moved on from the first phase, and exactly the second tutor's two
-// students whose initial situation is not mapped are past their phase
-// deadline, at the top of the organisation's and the coach's caseloads
+// TestNew builds the demo on each day of a week (and on a Monday morning
+// before the first lesson): the cohort has a past — no case was opened
+// today or entered its phase today, most students have moved on from the
+// first phase, and exactly the second tutor's two students whose initial
+// situation is not mapped are past their phase deadline, at the top of the organisation's and the coach's caseloads
 // (the morning tick noticed each the day after its deadline). The tutor's
 // caseload has the twelve students, exactly one flagged and at the top
 // of the urgency order (the overdue cases are not the tutor's); the other
@@ -39,9 +39,12 @@ func actorOf(t *testing.T, d *webuidemo.Demo, key string) coaching.Actor {
 func TestNew(t *testing.T) {
 	ctx := context.Background()
 	monday := time.Date(2026, 11, 30, 12, 0, 0, 0, coaching.Helsinki) // today's lessons are not a completed day
+	nows := []time.Time{monday.Add(-5 * time.Hour)}                   // before the day's first lesson
 	for n := range 7 {
-		now := monday.AddDate(0, 0, -n)
-		t.Run(now.Weekday().String(), func(t *testing.T) {
+		nows = append(nows, monday.AddDate(0, 0, -n))
+	}
+	for _, now := range nows {
+		t.Run(now.Weekday().String()+now.Format("T1504"), func(t *testing.T) {
 			d, err := webuidemo.New(ctx, &webuidemo.Options{Now: now})
 			require.NoError(t, err)
 			require.Len(t, d.Cases, 16)
