@@ -48,7 +48,7 @@ func (d *Demo) addCaseData(tl *timeline, cl *caseload.Service) error {
 		PeerSupport: "Parityöskentely", Topic: "Ryhmävalmennus: opiskelutaidot"}, func() []coaching.CaseID {
 		var coached []coaching.CaseID
 		for i, s := range cohort {
-			if i%2 == 1 && !group.Before(weekdayFrom(today.AddDays(-s.joined))) {
+			if i%2 == 1 && !group.Before(s.start(today)) {
 				coached = append(coached, d.Cases[i])
 			}
 		}
@@ -95,7 +95,7 @@ func (d *Demo) addCaseData(tl *timeline, cl *caseload.Service) error {
 // before today: the group had started already, and the student joined
 // through continuous admission.
 func flaggedStart(today coaching.Date) coaching.Date {
-	return weekdayFrom(today.AddDays(-cohort[flaggedIndex].joined))
+	return cohort[flaggedIndex].start(today)
 }
 
 // plan adds the steps of the flagged student's planned items: a session

@@ -4,6 +4,14 @@
 // development sign-in. The command examples/webui serves it; the web
 // interface's browser tests drive the same server.
 //
+// The cohort has a past: a group that started about six weeks ago, built
+// through the services' real commands at their dates on a clock the demo
+// owns (demoClock), which the builder moves through those weeks and then
+// hands back to the system clock. So the students have moved on from the
+// pilot model's first phase, or are past its deadline, or joined later;
+// sessions, contacts, the HOKS, alerts and attendance are dated as they
+// happened.
+//
 // Everything in the cohort is made up: the names are invented, there are
 // no identity codes, and the e-mail addresses are at example.fi.
 package webuidemo
@@ -122,6 +130,11 @@ type student struct {
 	// lesson missed without an explanation; sickDays the school days off
 	// sick before those.
 	unexplained, sickDays int
+}
+
+// start is the day the student started, when today is today.
+func (s student) start(today coaching.Date) coaching.Date {
+	return weekdayFrom(today.AddDays(-s.joined))
 }
 
 // cohortDays is how long ago the group started: about six weeks, so that
@@ -276,7 +289,7 @@ func (d *Demo) enrolCohort(tl *timeline, att *attendance.Service, cl *caseload.S
 	groupStart := weekdayFrom(tl.today.AddDays(-cohortDays))
 	starts := make([]coaching.Date, len(cohort))
 	for i, s := range cohort {
-		starts[i] = weekdayFrom(tl.today.AddDays(-s.joined))
+		starts[i] = s.start(tl.today)
 		tl.at(starts[i], 9, i, "enrolling student "+fmt.Sprint(i), func(ctx context.Context) error {
 			return d.enrol(ctx, i)
 		})
