@@ -34,6 +34,12 @@ const (
 // guardians' summary fills up.
 const MaxOpenProposals = 10
 
+// MaxKeys is how many of a case's latest keyed proposals, and of its
+// latest keyed comments, a repeated [Service.Propose] or [Service.Comment]
+// is recognised by ([ProposalInput].Key, [CommentInput].Key): a repeat
+// comes within seconds or minutes, long before fifty more.
+const MaxKeys = 50
+
 // deciderRoles are the team roles that decide the student's proposals to
 // their plan (besides the head of studies).
 var deciderRoles = []coaching.Role{coaching.RolePersonalTutor, coaching.RoleStudyCounsellor}
@@ -176,6 +182,9 @@ type Proposal struct {
 	// approved it, when the tutor approved it at once.
 	AcceptedAs int64 `json:"accepted_as,omitempty"`
 	ApprovedAs int64 `json:"approved_as,omitempty"`
+	// Key is the student's idempotency key ([ProposalInput].Key), if they
+	// gave one.
+	Key string `json:"key,omitempty"`
 	// StaffNote is the staff's internal note on the decision: filled in
 	// only for a reader the policy allows decide_request (the school's
 	// staff on the team, the head of studies), never for the student or a
@@ -195,6 +204,27 @@ type Comment struct {
 	PlanVersion int64     `json:"plan_version"`
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
+	// Key is the student's idempotency key ([CommentInput].Key), if they
+	// gave one.
+	Key string `json:"key,omitempty"`
+}
+
+// storedComment is a comment as stored: with the keys of the case's last
+// [MaxKeys] keyed comments, its own included, oldest first — the ledger a
+// repeated [Service.Comment] is recognised by, which it reads from the
+// latest comment in its one transaction, so that two comments at once
+// with one key (both numbered next) conflict and the second, run again,
+// finds the first.
+type storedComment struct {
+	Comment
+	Keys []commentKey `json:"keys,omitempty"`
+}
+
+// commentKey is one keyed comment: its submitter's key and its number.
+type commentKey struct {
+	Key    string `json:"key"`
+	By     string `json:"by"`
+	Number int64  `json:"number"`
 }
 
 // ProposalInput is a student's proposal.
@@ -213,6 +243,15 @@ type ProposalInput struct {
 	// PlanVersion is the version of the plan the student read; 0 means
 	// the latest.
 	PlanVersion int64
+	// Key makes the submission safe to repeat (an idempotency key: a
+	// form's hidden token, a client's request id), so that a double click,
+	// a resent form or a retry after a timeout does not record it twice:
+	// a call whose Key is that of one of the case's last [MaxKeys] keyed
+	// proposals the same actor made records nothing and returns that proposal as
+	// it is now; the same Key with other content is a
+	// *coaching.ValidationError naming key. Keys are the submitter's own.
+	// Empty: every call records one. At most 100 bytes, printable.
+	Key string
 }
 
 // AcceptInput is a tutor's acceptance of a proposal. The change applied
@@ -263,6 +302,15 @@ type CommentInput struct {
 	Text string
 	// Proposal names the proposal the comment is about (0: the plan).
 	Proposal int64
+	// Key makes the submission safe to repeat (an idempotency key: a
+	// form's hidden token, a client's request id), so that a double click,
+	// a resent form or a retry after a timeout does not record it twice:
+	// a call whose Key is that of one of the case's last [MaxKeys] keyed
+	// comments the same actor made records nothing and returns that comment as
+	// it is now; the same Key with other content is a
+	// *coaching.ValidationError naming key. Keys are the submitter's own.
+	// Empty: every call records one. At most 100 bytes, printable.
+	Key string
 }
 
 // StaleProposalError refuses an acceptance whose proposed change no
@@ -371,7 +419,31 @@ func (in *ProposalInput) check(today coaching.Date) []coaching.FieldProblem {
 	if in.PlanVersion < 0 {
 		pr = append(pr, problem("plan_version", "must not be negative"))
 	}
+	pr = append(pr, coaching.TextProblems("key", in.Key, 100, false)...)
 	return pr
+}
+
+// same reports whether p is what in asks for (in checked): a repeat of
+// the proposal with its key. The change is compared by what the student
+// gave, not by what Propose filled in from the plan.
+func (p Proposal) same(in ProposalInput) bool {
+	given := func(c *PlanChange) *PlanChange {
+		if c == nil {
+			return nil
+		}
+		g := *c
+		g.GoalBefore, g.Period = "", nil
+		return &g
+	}
+	a, b := given(p.Change), given(in.Change)
+	return p.Title == in.Title && p.Description == in.Description && (in.PlanVersion == 0 || in.PlanVersion == p.PlanVersion) &&
+		(a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// keyRefused refuses a key used already for other content.
+func keyRefused(subject, what string) error {
+	return invalid(subject, []coaching.FieldProblem{problem("key",
+		"already used for %s, which said something else: a new %s needs a new key", what, subject)})
 }
 
 func basedOnProblems(basedOn int64) []coaching.FieldProblem {
@@ -642,6 +714,19 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		if err != nil {
 			return err
 		}
+		ps, err := proposals(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if first, ok := keyed(ps, actor.ID, in.Key); ok {
+			if !first.same(in) {
+				return keyRefused("HOKS proposal", "proposal "+number(first.Number))
+			}
+			// A repeat: the first proposal answers it, whatever
+			// became of it or of the plan since.
+			out, err = visible(sc, first)
+			return err
+		}
 		if latest.Status != StatusDraft && latest.Status != StatusUpdated {
 			if _, err := next(latest.Status, ActionRevise); err != nil {
 				return err
@@ -666,17 +751,13 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 				return invalid("HOKS proposal", []coaching.FieldProblem{problem(pr.Field, "%s (version %d)", pr.Message, pv)})
 			}
 		}
-		ps, err := proposals(ctx, tx, id)
-		if err != nil {
-			return err
-		}
 		if open := len(slices.DeleteFunc(slices.Clone(ps), func(p Proposal) bool { return !p.Status.Open() })); open >= MaxOpenProposals {
 			return invalid("HOKS proposal", []coaching.FieldProblem{problem("open_proposals",
 				"the plan has %d proposals awaiting a decision, the most it may have: withdraw one or wait for the decisions", open)})
 		}
 		now := sc.Now()
 		p := Proposal{Number: int64(len(ps)) + 1, CaseID: id, Status: ProposalSubmitted, Title: in.Title, Description: in.Description,
-			Change: change, PlanVersion: pv, ProposedBy: actor.ID, ProposedAt: now}
+			Change: change, PlanVersion: pv, ProposedBy: actor.ID, ProposedAt: now, Key: in.Key}
 		out, err = store(sc, coaching.OpProposeChange, p, 0, s.tutorNotices(c, p, now), "")
 		return err
 	})
@@ -684,6 +765,25 @@ func (s *Service) Propose(ctx context.Context, actor coaching.Actor, id coaching
 		return Proposal{}, err
 	}
 	return out, nil
+}
+
+// keyed returns the proposal of the last MaxKeys keyed ones of ps that
+// actor made with key (false: none, or no key).
+func keyed(ps []Proposal, actor, key string) (Proposal, bool) {
+	if key == "" {
+		return Proposal{}, false
+	}
+	seen := 0
+	for i := len(ps) - 1; i >= 0 && seen < MaxKeys; i-- {
+		if ps[i].Key == "" {
+			continue
+		}
+		seen++
+		if ps[i].Key == key && ps[i].ProposedBy == actor {
+			return ps[i], true
+		}
+	}
+	return Proposal{}, false
 }
 
 // tutorNotices tells each personal tutor on the case's team of proposal p.
@@ -1042,6 +1142,7 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 	if in.Proposal < 0 {
 		pr = append(pr, problem("proposal", "must not be negative"))
 	}
+	pr = append(pr, coaching.TextProblems("key", in.Key, 100, false)...)
 	if err := invalid("HOKS comment", pr); err != nil {
 		return Comment{}, err
 	}
@@ -1066,8 +1167,31 @@ func (s *Service) Comment(ctx context.Context, actor coaching.Actor, id coaching
 		if err != nil {
 			return err
 		}
-		cm := Comment{Number: n + 1, CaseID: id, Text: in.Text, Proposal: in.Proposal, PlanVersion: latest.Number, By: actor.ID, At: sc.Now()}
-		data, err := json.Marshal(cm)
+		var last storedComment
+		if n > 0 {
+			if _, last, err = coaching.ReadDocumentJSON[storedComment](ctx, tx, id, commentPrefix, number(n), "HOKS comment"); err != nil {
+				return err
+			}
+		}
+		if k := slices.IndexFunc(last.Keys, func(k commentKey) bool { return in.Key != "" && k.Key == in.Key && k.By == actor.ID }); k >= 0 {
+			_, first, err := coaching.ReadDocumentJSON[Comment](ctx, tx, id, commentPrefix, number(last.Keys[k].Number), "HOKS comment")
+			if err != nil {
+				return err
+			}
+			if first.Text != in.Text || first.Proposal != in.Proposal {
+				return keyRefused("HOKS comment", "comment "+number(first.Number))
+			}
+			// A repeat: the first comment answers it.
+			out = first
+			return nil
+		}
+		cm := Comment{Number: n + 1, CaseID: id, Text: in.Text, Proposal: in.Proposal, PlanVersion: latest.Number, By: actor.ID, At: sc.Now(), Key: in.Key}
+		keys := last.Keys
+		if in.Key != "" {
+			keys = append(keys, commentKey{Key: in.Key, By: actor.ID, Number: cm.Number})
+			keys = keys[max(0, len(keys)-MaxKeys):]
+		}
+		data, err := json.Marshal(storedComment{Comment: cm, Keys: keys})
 		if err != nil {
 			return err
 		}

@@ -241,7 +241,8 @@ func (h *handler) renderGrid(w http.ResponseWriter, r *http.Request, s session, 
 
 // attendancePage answers GET /attendance: the lesson's form, and with a
 // group chosen, the grid of its students. A lesson field that does not
-// hold is a 422 with the problem beside it; someone the policy does not
+// hold is a 400 (a bad query; 422 is for a refused form POST) with the
+// problem beside it; someone the policy does not
 // let record attendance gets the 403 page.
 func (h *handler) attendancePage(w http.ResponseWriter, r *http.Request) {
 	s, ok := h.signedIn(w, r)
@@ -251,7 +252,7 @@ func (h *handler) attendancePage(w http.ResponseWriter, r *http.Request) {
 	gv := &gridView{}
 	l, valid := h.parseLesson(r.URL.Query(), s.Lang, gv)
 	if !valid {
-		h.renderGrid(w, r, s, http.StatusUnprocessableEntity, gv)
+		h.renderGrid(w, r, s, http.StatusBadRequest, gv)
 		return
 	}
 	if gv.Group == "" {
@@ -357,17 +358,18 @@ func (h *handler) recordAttendance(w http.ResponseWriter, r *http.Request) {
 			// A problem only the service sees (a case closed meanwhile):
 			// beside the row it names, or the date.
 			for _, p := range ve.Problems {
+				msg := worded(p.Message, s.Lang, attendanceProblems)
 				var i int
 				var field string
 				if err := markField(p.Field, &i, &field); err == nil && i >= 0 && i < len(rowOf) {
 					if field == "date" {
-						gv.Problems["date"] = p.Message
+						gv.Problems["date"] = msg
 					} else {
-						rows[rowOf[i]].Problem = p.Message
+						rows[rowOf[i]].Problem = msg
 					}
 					continue
 				}
-				gv.Problems["group"] = p.Message
+				gv.Problems["group"] = msg
 			}
 			h.renderGrid(w, r, s, http.StatusUnprocessableEntity, gv)
 			return
@@ -410,6 +412,17 @@ func (h *handler) recordAttendance(w http.ResponseWriter, r *http.Request) {
 	h.renderGrid(w, r, s, http.StatusOK, gv)
 }
 
+// attendanceProblems word the attendance service's (English) problems
+// with a recording that only the service sees.
+var attendanceProblems = []wording{
+	{Prefix: "is closed", Key: "att.err.closed", Anywhere: true},
+	{Prefix: "unknown case", Key: "att.err.unknown"},
+	{Prefix: "is in the future", Key: "att.err.future"},
+	{Prefix: "not a calendar date", Key: "form.date"},
+	{Prefix: "must be 0–1440", Key: "att.err.minutes"},
+	{Prefix: "at most 10000 marks", Key: "att.err.toomany"},
+}
+
 // markField reads a Record problem's field, "marks[3].status", into
 // its index and field name.
 func markField(f string, i *int, field *string) error {
@@ -449,12 +462,21 @@ type revisionView struct {
 
 // attendanceHistory answers GET /attendance/history?case=&date=&lesson=:
 // every revision of one mark, oldest first — who recorded or corrected
-// it, when, and from what to what — to those the policy lets read the
+// it, when, and from what to what — to the staff the policy lets read the
 // case's attendance (read_attendance; another organisation's case is the
-// 404 of a missing one).
+// 404 of a missing one). It is a staff tool beside the grid: a guardian
+// or a student gets the 403 page, for it shows the raw status (sickness),
+// which the family page deliberately counts as explained, and who marked
+// it. The one who marked a revision is named by the case's team (name
+// and role), the viewer as themselves, and anyone else only as another
+// staff member: an actor id is never shown.
 func (h *handler) attendanceHistory(w http.ResponseWriter, r *http.Request) {
 	s, ok := h.signedIn(w, r)
 	if !ok {
+		return
+	}
+	if s.isFamily() {
+		h.errorPage(w, r, http.StatusForbidden, "error.403.body")
 		return
 	}
 	q := r.URL.Query()
@@ -476,8 +498,12 @@ func (h *handler) attendanceHistory(w http.ResponseWriter, r *http.Request) {
 	err = h.eng.ReadCase(r.Context(), actor, coaching.OpReadAttendance, id, func(v *coaching.CaseView) error {
 		c := v.Case()
 		for _, tm := range c.Team {
+			if _, ok := names[tm.ActorID]; ok {
+				continue // named by their first role on the team
+			}
+			names[tm.ActorID] = label("role.", string(tm.Role), s.Lang)
 			if tm.Name != "" {
-				names[tm.ActorID] = tm.Name
+				names[tm.ActorID] = tm.Name + " (" + names[tm.ActorID] + ")"
 			}
 		}
 		p, err := v.Participant()
@@ -499,7 +525,7 @@ func (h *handler) attendanceHistory(w http.ResponseWriter, r *http.Request) {
 		names[s.ID] = s.Name
 	}
 	for i, m := range hist {
-		rv := revisionView{Revision: m.Revision, By: m.By, To: string(m.Status), ToReason: string(m.Reason),
+		rv := revisionView{Revision: m.Revision, By: catalogue["att.by.other"].in(s.Lang), To: string(m.Status), ToReason: string(m.Reason),
 			At: formatDate(coaching.DateOf(m.At), s.Lang) + " " + m.At.In(coaching.Helsinki).Format("15.04")}
 		if n, ok := names[m.By]; ok {
 			rv.By = n

@@ -304,7 +304,7 @@ func TestAttendanceGridInvalid(t *testing.T) {
 	c := f.signIn(t, "teacher-a")
 
 	rec := c.get("/attendance?group=TVO25A&date=2026-02-30")
-	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "a bad query is a bad request")
 	text := checkPage(t, rec)
 	assert.Contains(t, text, "Not a date: write it as YYYY-MM-DD.")
 	assert.Contains(t, rec.Body.String(), `id="a-date" name="date" value="2026-02-30" aria-invalid="true" aria-describedby="e-date"`)
@@ -390,4 +390,31 @@ func TestAttendanceGridSignInAndCrossOrigin(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, rec.Code)
 	checkPage(t, rec)
 	assert.Empty(t, f.marks(t, tutorA, f.group[0].ID))
+}
+
+// The history of a mark is a staff tool: a guardian or a student gets the
+// 403 page (it shows sickness, which the family page counts as
+// explained). Staff see who marked by the team's name and role, or as
+// another staff member: never an actor id.
+func TestAttendanceHistoryStaffOnlyAndNoIDs(t *testing.T) {
+	f := newFamilyFixture(t)
+	ctx := context.Background()
+	id := f.cases["Virtanen"].ID
+	today := coaching.DateOf(f.env.Clock.Now())
+	teacher := coaching.Actor{ID: "010203A123X", Name: "Opettaja", Organisation: orgA, Roles: []coaching.Role{coaching.RoleTeacher}}
+	_, err := f.env.Attendance.Record(ctx, teacher, []attendance.MarkInput{{CaseID: id, Date: today, Lesson: "1", Minutes: 45, Status: attendance.Sick}})
+	require.NoError(t, err)
+	path := "/attendance/history?" + url.Values{"case": {string(id)}, "date": {today.String()}, "lesson": {"1"}}.Encode()
+	for who, c := range map[string]string{"guardian-v": "Virtanen", "student-berg": "Berg"} {
+		p := "/attendance/history?" + url.Values{"case": {string(f.cases[c].ID)}, "date": {today.String()}, "lesson": {"1"}}.Encode()
+		rec := f.client(t, who).get(p)
+		assert.Equal(t, http.StatusForbidden, rec.Code, who)
+		assert.NotContains(t, rec.Body.String(), "010203A123X")
+	}
+	rec := f.client(t, "tutor-a").get(path)
+	require.Equal(t, http.StatusOK, rec.Code)
+	text := checkPage(t, rec)
+	assert.NotContains(t, text, "010203A123X", "a staff member's actor id")
+	assert.Contains(t, text, "Toinen henkilöstön jäsen")
+	assert.Contains(t, text, "Tiina Tutor", "the viewer by their name")
 }

@@ -496,60 +496,43 @@ func (h *handler) submitAbsence(w http.ResponseWriter, r *http.Request) {
 }
 
 // problems puts each of ve's problems beside its control (the first for
-// a control with several) and into the error summary.
+// a control with several) and into the error summary. A refused key is
+// the form sent already with other content: the form shown again says so
+// and gets a fresh key.
 func (f *absenceForm) problems(ve *coaching.ValidationError, lang coaching.Language) {
-	for _, p := range ve.Problems {
-		msg := absenceProblem(p.Message, lang)
-		name := p.Field
-		if i := strings.IndexAny(name, ".["); i >= 0 {
-			name = name[:i]
-		}
-		var slot *string
-		switch name {
-		case "kind":
-			slot = &f.KindError
-		case "from", "lessons":
-			slot = &f.FromError
-			name = "from"
-		case "to":
-			slot = &f.ToError
-		case "reason":
-			slot = &f.ReasonError
-		case "text":
-			slot = &f.TextError
-		default:
-			f.Errors = append(f.Errors, formError{Message: msg})
-			continue
-		}
-		place(&f.Errors, slot, "#a-"+name, "family.form."+name, msg, lang)
+	ve = resentForm(&f.Key, &f.Errors, ve, lang)
+	controls := map[string]control{
+		"kind":   {Slot: &f.KindError, Href: "#a-kind", Label: "family.form.kind"},
+		"from":   {Slot: &f.FromError, Href: "#a-from", Label: "family.form.from"},
+		"to":     {Slot: &f.ToError, Href: "#a-to", Label: "family.form.to"},
+		"reason": {Slot: &f.ReasonError, Href: "#a-reason", Label: "family.form.reason"},
+		"text":   {Slot: &f.TextError, Href: "#a-text", Label: "family.form.text"},
 	}
+	controls["lessons"] = controls["from"]
+	placeProblems(&f.Errors, ve, lang, absenceProblem, func(field string) (control, bool) {
+		c, ok := controls[fieldName(field)]
+		return c, ok
+	})
 }
 
 // absenceProblems word the absence service's (English) validation
 // messages, by how they begin.
-var absenceProblems = []struct{ prefix, key string }{
-	{"required: why the leave", "family.err.leavetext"},
-	{"is in the past", "family.err.past"},
-	{"is in the future", "family.err.future"},
-	{"before from", "family.err.order"},
-	{"a request covers at most", "family.err.span"},
-	{"more than", "family.err.range"},
-	{"the days include no school day", "family.err.weekend"},
-	{"must be report, explanation or leave", "form.oneof"},
-	{"must be illness, family or other", "family.err.reason"},
-	{"a leave has no reason category", "family.err.leavereason"},
-	{"no unexplained absence is marked", "family.err.nounexplained"},
-	{"the case is closed", "family.err.closed"},
+var absenceProblems = []wording{
+	{Prefix: "required: why the leave", Key: "family.err.leavetext"},
+	{Prefix: "is in the past", Key: "family.err.past"},
+	{Prefix: "is in the future", Key: "family.err.future"},
+	{Prefix: "before from", Key: "family.err.order"},
+	{Prefix: "a request covers at most", Key: "family.err.span"},
+	{Prefix: "more than", Key: "family.err.range"},
+	{Prefix: "the days include no school day", Key: "family.err.weekend"},
+	{Prefix: "must be report, explanation or leave", Key: "form.oneof"},
+	{Prefix: "must be illness, family or other", Key: "family.err.reason"},
+	{Prefix: "a leave has no reason category", Key: "family.err.leavereason"},
+	{Prefix: "no unexplained absence is marked", Key: "family.err.nounexplained"},
+	{Prefix: "the case is closed", Key: "family.err.closed"},
+	{Prefix: "requests of the case wait for a decision", Key: "family.err.toomany", Anywhere: true},
 }
 
 func absenceProblem(msg string, lang coaching.Language) string {
-	for _, p := range absenceProblems {
-		if strings.HasPrefix(msg, p.prefix) {
-			return catalogue[p.key].in(lang)
-		}
-	}
-	if strings.Contains(msg, "requests of the case wait for a decision") {
-		return catalogue["family.err.toomany"].in(lang)
-	}
-	return problemMessage(msg, lang)
+	return worded(msg, lang, absenceProblems)
 }

@@ -283,3 +283,58 @@ func TestFamilyAbsenceFormSentTwice(t *testing.T) {
 	rec = c.get("/family/" + string(id))
 	assert.NotContains(t, rec.Body.String(), key)
 }
+
+// formKey is the key of the form posting to action on a page.
+func formKey(t *testing.T, body, action string) string {
+	t.Helper()
+	i := strings.Index(body, `action="`+action+`"`)
+	require.GreaterOrEqual(t, i, 0, "the form posting to %s", action)
+	body = body[i:]
+	i = strings.Index(body, `name="key" value="`)
+	require.GreaterOrEqual(t, i, 0, "the form's key")
+	key := body[i+len(`name="key" value="`):]
+	key = key[:strings.IndexByte(key, '"')]
+	require.GreaterOrEqual(t, len(key), 20)
+	return key
+}
+
+// The student's comment and proposal forms carry a per-form key: each
+// sent twice (a double click) is recorded once. The form sent again with
+// its key but edited is shown again with a fresh key, saying it was sent
+// already, and then goes through.
+func TestFamilyVoiceFormsSentTwice(t *testing.T) {
+	f := newVoiceFixture(t)
+	c := f.client(t, "student-berg")
+	id := f.cases["Berg"].ID
+	page := "/family/" + string(id)
+	rec := c.get(page)
+	require.Equal(t, http.StatusOK, rec.Code)
+	comment := url.Values{"text": {"Sama kommentti"}, "key": {formKey(t, rec.Body.String(), page+"/comments")}}
+	proposal := url.Values{"title": {"Sama ehdotus"}, "description": {"x"}, "key": {formKey(t, rec.Body.String(), page+"/proposals")}}
+	for range 2 {
+		rec = c.post(page+"/comments", comment)
+		require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+		rec = c.post(page+"/proposals", proposal)
+		require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	}
+	cs, err := f.svc.Comments(context.Background(), tutorA, id)
+	require.NoError(t, err)
+	ps, err := f.svc.Proposals(context.Background(), tutorA, id)
+	require.NoError(t, err)
+	assert.Len(t, cs, 1, "comments after a double submit")
+	assert.Len(t, ps, 1, "proposals after a double submit")
+
+	comment.Set("text", "Muokattu kommentti")
+	rec = c.post(page+"/comments", comment)
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Contains(t, checkPage(t, rec), "Tämä lomake oli jo lähetetty")
+	fresh := formKey(t, rec.Body.String(), page+"/comments")
+	assert.NotEqual(t, comment.Get("key"), fresh, "the form shown again has a fresh key")
+	assert.Contains(t, rec.Body.String(), "Muokattu kommentti", "the edited text is kept")
+	comment.Set("key", fresh)
+	rec = c.post(page+"/comments", comment)
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	cs, err = f.svc.Comments(context.Background(), tutorA, id)
+	require.NoError(t, err)
+	assert.Len(t, cs, 2)
+}

@@ -304,3 +304,50 @@ func assertNothingSecret(t *testing.T, body string) {
 	assert.NotContains(t, body, sicknessDetail)
 	assert.NotContains(t, body, "Kuraattori")
 }
+
+// A form resent with its key but edited (a retry after a timeout with the
+// text changed) is refused by the service naming key; the page shown
+// again says the form was sent already and offers a fresh key, with
+// which the corrected form goes through.
+func TestFamilyAbsenceResentEditedGetsFreshKey(t *testing.T) {
+	f := newFamilyFixture(t)
+	c := f.client(t, "guardian-v")
+	id := string(f.cases["Virtanen"].ID)
+	today := coaching.DateOf(f.env.Clock.Now())
+	const spent = "KEYKEYKEYKEYKEYKEYKEYKEYKE"
+	form := url.Values{"kind": {"explanation"}, "from": {today.String()}, "reason": {"family"}, "key": {spent}}
+	rec := c.post("/family/"+id+"/absences", form)
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	form.Set("text", "edited after the first send")
+	rec = c.post("/family/"+id+"/absences", form)
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.NotContains(t, rec.Body.String(), `value="`+spent+`"`, "the refused form keeps its spent key: every resend fails the same way")
+	assert.Contains(t, checkPage(t, rec), "Tämä lomake oli jo lähetetty")
+	assert.Contains(t, rec.Body.String(), "edited after the first send")
+	form.Set("key", formKey(t, rec.Body.String(), "/family/"+id+"/absences"))
+	form.Set("from", today.AddDays(1).String())
+	form.Set("kind", "report")
+	rec = c.post("/family/"+id+"/absences", form)
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+}
+
+// The language switch on a page shown for a refused POST returns to the
+// form's page, not to the POST's path (which has no GET); so does the
+// sign-in of someone whose session expired while they were writing.
+func TestReturnPathOfARefusedPost(t *testing.T) {
+	f := newFamilyFixture(t)
+	c := f.client(t, "guardian-v")
+	id := string(f.cases["Virtanen"].ID)
+	rec := c.post("/family/"+id+"/absences", url.Values{"kind": {"explanation"}, "from": {"eilen"}})
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Contains(t, rec.Body.String(), `name="return" value="/family/`+id+`"`)
+	rec = c.post("/language", url.Values{"lang": {"sv"}, "return": {"/family/" + id}})
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	loc := rec.Header().Get("Location")
+	assert.Equal(t, http.StatusOK, c.get(loc).Code, "GET %s after the language switch", loc)
+
+	anon := &client{t: t, h: f.h}
+	rec = anon.post("/family/"+id+"/absences", url.Values{"kind": {"explanation"}})
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	assert.Equal(t, "/login?return="+url.QueryEscape("/family/"+id), rec.Header().Get("Location"))
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,9 @@ import (
 // (outcomes.DefaultAllocation, prorated to the period's days over 365)
 // when the period has both ends, to anyone but a funder: they are hours
 // per staff member, and a funder sees figures in aggregate only, never a
-// person's. Members are shown by their actor id and role.
+// person's. Members are shown by their role and a number (staff member
+// 1, 2, … in the order of their ids), the viewer by their own name: an
+// actor id is never shown, nor a name the sessions do not record.
 
 // figureRoles are offered the figures in the menu; the page itself asks
 // the policy, so a host's own policy still decides.
@@ -294,8 +297,18 @@ func (h *handler) teamHours(r *http.Request, s session, q figuresQuery, lang coa
 	def := outcomes.DefaultAllocation()
 	alloc := outcomes.Allocation{Min: def.Min.Mul(share).Round(2), Max: def.Max.Mul(share).Round(2)}
 	members := make([]outcomes.MemberHours, len(hours))
+	named := map[string]string{} // actor id → shown as
 	for i, x := range hours {
-		members[i] = outcomes.MemberHours{Member: x.ActorID, Role: string(x.Role), Hours: x.Hours, Allocation: alloc}
+		shown, ok := named[x.ActorID]
+		switch {
+		case ok:
+		case x.ActorID == s.ID && s.Name != "":
+			shown = s.Name
+		default:
+			shown = fmt.Sprintf(catalogue["fig.hours.member"].in(lang), len(named)+1)
+		}
+		named[x.ActorID] = shown
+		members[i] = outcomes.MemberHours{Member: shown, Role: string(x.Role), Hours: x.Hours, Allocation: alloc}
 	}
 	rep, err := outcomes.TeamHours(members, nil, outcomes.SeedOptions())
 	if err != nil {
@@ -424,7 +437,8 @@ func (h *handler) figuresPage(w http.ResponseWriter, r *http.Request) {
 	if !valid {
 		// The form with its problems, once the policy lets the actor read
 		// figures at all (the default period and model).
-		q, status = figuresQuery{model: coaching.ModelVALO}, http.StatusUnprocessableEntity
+		// A bad query is a bad request (400); 422 is for refused forms.
+		q, status = figuresQuery{model: coaching.ModelVALO}, http.StatusBadRequest
 	}
 	fg, err := h.computeFigures(r, s, q)
 	if err != nil {
@@ -499,14 +513,17 @@ func (h *handler) figuresCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 // csvCells defuses spreadsheet formula injection: a cell starting with
-// = + - @ or a tab or carriage return that is not a number gets a leading
-// apostrophe.
+// = + - @ or a tab or carriage return gets a leading apostrophe unless
+// the whole cell is a number ("-1.5", "-1,5" with a decimal comma):
+// "-1+1" or "-2-cmd|' /C calc'!A0" begins like a number but is a formula.
 func csvCells(cells ...string) []string {
 	for i, c := range cells {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			if _, err := fmt.Sscanf(strings.Replace(c, ",", ".", 1), "%g", new(float64)); err != nil {
-				cells[i] = "'" + c
-			}
+		if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			continue
+		}
+		_, err := strconv.ParseFloat(strings.Replace(c, ",", ".", 1), 64)
+		if err != nil || strings.ContainsFunc(c, func(r rune) bool { return !strings.ContainsRune("0123456789+-.,eE", r) }) {
+			cells[i] = "'" + c // a formula, or a number only a parser reads ("-Inf", "-0x1p3")
 		}
 	}
 	return cells

@@ -366,7 +366,8 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 			}
 			// Team hours: 2025's sessions of A against 40–100 h (the
 			// period is a whole year); per member, the coach below the
-			// allocation, the tutor within it.
+			// allocation, the tutor within it. Members are numbered, never
+			// shown by their actor id.
 			hours := rowCells(t, body, "member")
 			comma := func(s string) string {
 				if lang == "fi" {
@@ -376,9 +377,11 @@ func TestFiguresPageEqualsOutcomes(t *testing.T) {
 			}
 			status := map[string][2]string{"fi": {"alle resursoinnin", "resursoinnin rajoissa"}, "en": {"below the allocation", "within the allocation"}}[lang]
 			assert.Equal(t, [][]string{
-				{"coach-a", map[string]string{"fi": "Valmentaja", "en": "Coach"}[lang], "10", status[0], comma("10.0") + " %"},
-				{"tutor-a", map[string]string{"fi": "Omaohjaaja", "en": "Personal tutor"}[lang], "50", status[1], comma("50.0") + " %"},
+				{map[string]string{"fi": "Henkilö 1", "en": "Staff member 1"}[lang], map[string]string{"fi": "Valmentaja", "en": "Coach"}[lang], "10", status[0], comma("10.0") + " %"},
+				{map[string]string{"fi": "Henkilö 2", "en": "Staff member 2"}[lang], map[string]string{"fi": "Omaohjaaja", "en": "Personal tutor"}[lang], "50", status[1], comma("50.0") + " %"},
 			}, hours)
+			assert.NotContains(t, body, "coach-a", "an actor id in the table or the chart")
+			assert.NotContains(t, body, "tutor-a")
 			assert.Contains(t, body, "40–100 h")
 			assert.Equal(t, rep.Current.Rate.Decimal.Mul(decimal.NewFromInt(250)).Div(decimal.NewFromInt(100)).IntPart(),
 				mustAtoi(t, bars[len(dest)]), "the current cohort's bar on the 0–100 % scale")
@@ -474,13 +477,13 @@ func TestFiguresForbiddenAndBadInput(t *testing.T) {
 	head := &client{t: t, h: f.h}
 	head.signIn("", "head-a", "en")
 	rec := head.get("/figures?from=2025-13-01&to=2024-01-01&model=%3Cb%3E")
-	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "a bad query is a bad request")
 	text := checkPage(t, rec)
 	assert.Contains(t, text, "Not a date")
 	assert.Contains(t, text, "No figures are computed for this model.")
 	assert.NotContains(t, rec.Body.String(), "<b>")
 	rec = head.get("/figures?from=2025-06-01&to=2025-01-01")
-	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Contains(t, checkPage(t, rec), "The end date is before the start date.")
 	assert.Equal(t, http.StatusBadRequest, head.get("/figures.csv?from=nonsense").Code)
 	// Someone not signed in goes to the sign-in page.

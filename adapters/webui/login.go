@@ -161,7 +161,11 @@ func (d *DevLogin) Finish(_ http.ResponseWriter, r *http.Request) (SignedIn, err
 }
 
 // refusedActor says why an actor cannot have a session ("" when it can):
-// no id, or the engine's reserved identity, which no sign-in vouches for.
+// no id, the engine's reserved identity, which no sign-in vouches for, or
+// an id or name holding a personal identity code — a sign-on that names
+// people by it (the code as the subject) would put the code in the
+// session cookie, the audit trail's actor ids and every page that names
+// who did what. The reason never repeats the code.
 func refusedActor(a coaching.Actor) string {
 	reserved := func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), string(coaching.RoleSystem)) }
 	switch {
@@ -169,6 +173,8 @@ func refusedActor(a coaching.Actor) string {
 		return "the actor has no id"
 	case reserved(a.ID) || slices.ContainsFunc(a.Roles, func(r coaching.Role) bool { return reserved(string(r)) }):
 		return `"system" is the engine's own reserved identity`
+	case coaching.ContainsIdentityCode(a.ID) || coaching.ContainsIdentityCode(a.Name):
+		return "the actor's id or name holds a personal identity code: the sign-on must name people by a pseudonymous subject"
 	}
 	return ""
 }

@@ -69,6 +69,7 @@ func newOIDCEnv(t *testing.T) *oidcEnv {
 		"principal": {"sub": "p-1", "roles": []string{"rehtori"}, "org": string(orgA)},
 		"elsewhere": {"sub": "x-1", "roles": []string{"omaohjaaja"}, "org": "org-z"},
 		"system":    {"sub": "s-1", "roles": []string{"system"}, "org": string(orgA)},
+		"hetu":      {"sub": "010203A123X", "roles": []string{"omaohjaaja"}, "org": string(orgA)},
 	} {
 		require.NoError(t, idp.AddUser(login, claims))
 	}
@@ -318,6 +319,12 @@ func TestOIDCSignInRefusals(t *testing.T) {
 	t.Run("system role", func(t *testing.T) {
 		b := e.browser(t)
 		b.refusedAt(b.begin("system"))
+	})
+	t.Run("identity code as the subject", func(t *testing.T) {
+		b := e.browser(t)
+		b.refusedAt(b.begin("hetu"))
+		assert.Contains(t, e.logs.String(), "personal identity code")
+		assert.NotContains(t, e.logs.String(), "010203A123X", "the code is never logged")
 	})
 	t.Run("unknown organisation", func(t *testing.T) {
 		b := e.browser(t)

@@ -30,7 +30,8 @@ func (h *handler) session(r *http.Request) (session, bool) {
 
 // signedIn returns r's session, or sends someone not signed in (or whose
 // cookie is altered or expired, which is deleted) to the sign-in page
-// with the current page as the return path (303).
+// with the current page as the return path (303): for a form's POST, the
+// page the form is on (returnPath).
 func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (session, bool) {
 	if s, ok := h.session(r); ok {
 		return s, true
@@ -38,7 +39,7 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request) (session, boo
 	if _, err := r.Cookie(CookieName); err == nil {
 		http.SetCookie(w, clearedCookie())
 	}
-	http.Redirect(w, r, h.prefix+"/login?return="+url.QueryEscape(h.localPath(r)), http.StatusSeeOther)
+	http.Redirect(w, r, h.prefix+"/login?return="+url.QueryEscape(h.returnPath(r)), http.StatusSeeOther)
 	return session{}, false
 }
 
@@ -189,9 +190,13 @@ type caseloadView struct {
 	// them already.
 	OverdueCount, OverdueHref string
 	Rows                      []template.HTML // see rowHTML
-	Problems                  []coaching.FieldProblem
-	Next                      string // the next page's link; empty after the last
-	First                     string // the first page's link, on a later page
+	// A filter's problem is beside its control (StatusError, …) and in
+	// the summary (Errors); a cursor's (a page link gone stale) in the
+	// summary only.
+	StatusError, SortError, NoContactError, GroupError, ScopeError string
+	Errors                                                         []formError
+	Next                                                           string // the next page's link; empty after the last
+	First                                                          string // the first page's link, on a later page
 }
 
 // caseloadPage answers GET /: the signed-in person's caseload in urgency
@@ -218,16 +223,20 @@ func (h *handler) caseloadPage(w http.ResponseWriter, r *http.Request) {
 		page caseload.Page
 		err  error
 	)
-	if cv.Scope == "" {
+	switch {
+	case cv.Scope == "":
 		cv.Scope = scopeMine
 		err = &coaching.ValidationError{Subject: "caseload query", Problems: []coaching.FieldProblem{{Field: "scope", Message: "must be mine or org"}}}
-	} else {
+	case q.NoContactDays < 0:
+		err = &coaching.ValidationError{Subject: "caseload query", Problems: []coaching.FieldProblem{{Field: "no_contact_days", Message: "not a number"}}}
+	default:
 		page, err = list(r.Context(), s.actor(), q)
 	}
 	var ve *coaching.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		status, cv.Problems = http.StatusBadRequest, ve.Problems
+		status = http.StatusBadRequest
+		cv.problems(ve, s.Lang)
 	case err != nil:
 		h.failed(w, r, err)
 		return
@@ -365,9 +374,8 @@ func (h *handler) rowHTML(rows []caseload.Row, lang coaching.Language) []templat
 
 // caseloadQuery reads the filter form: status, sort, overdue, flagged,
 // no_contact (days), group, scope (checked by the caller) and the page
-// cursor. A number that does not
-// parse is passed on as out of range, so the caseload's own validation
-// names the field.
+// cursor. A number of days that does not parse as a whole number is -1,
+// which the caller refuses as not a number before asking the caseload.
 func caseloadQuery(v url.Values) (caseload.Query, caseloadView) {
 	cv := caseloadView{Status: v.Get("status"), Sort: v.Get("sort"), Group: v.Get("group"), NoContact: v.Get("no_contact"),
 		Overdue: v.Get("overdue") != "", Flagged: v.Get("flagged") != "", Scope: v.Get("scope")}
@@ -375,7 +383,7 @@ func caseloadQuery(v url.Values) (caseload.Query, caseloadView) {
 		Overdue: cv.Overdue, Flagged: cv.Flagged, Cursor: v.Get("cursor")}
 	if cv.NoContact != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(cv.NoContact))
-		if err != nil {
+		if err != nil || n < 0 {
 			n = -1
 		}
 		q.NoContactDays = n
@@ -387,4 +395,34 @@ func caseloadQuery(v url.Values) (caseload.Query, caseloadView) {
 		cv.Sort = string(caseload.SortUrgency)
 	}
 	return q, cv
+}
+
+// caseloadProblems word the caseload's (English) validation messages of a
+// query.
+var caseloadProblems = []wording{
+	{Prefix: "must be 0–3660 days", Key: "caseload.err.nocontact"},
+	{Prefix: "not a cursor", Key: "caseload.err.cursor"},
+	{Prefix: "not issued for this query", Key: "caseload.err.cursor"},
+	{Prefix: "must be ", Key: "form.oneof"},
+}
+
+// problems puts the caseload's problems with the query beside the
+// filter form's controls; a stale page link (cursor) is said in the
+// summary only.
+func (cv *caseloadView) problems(ve *coaching.ValidationError, lang coaching.Language) {
+	controls := map[string]control{
+		"status":          {Slot: &cv.StatusError, Href: "#f-status", Label: "caseload.status"},
+		"sort":            {Slot: &cv.SortError, Href: "#f-sort", Label: "caseload.sort"},
+		"no_contact_days": {Slot: &cv.NoContactError, Href: "#f-nocontact", Label: "caseload.nocontact"},
+		"group":           {Slot: &cv.GroupError, Href: "#f-group", Label: "caseload.group"},
+	}
+	if cv.OrgScope {
+		controls["scope"] = control{Slot: &cv.ScopeError, Href: "#f-scope", Label: "work.scope"}
+	}
+	placeProblems(&cv.Errors, ve, lang, func(msg string, lang coaching.Language) string {
+		return worded(msg, lang, caseloadProblems)
+	}, func(field string) (control, bool) {
+		c, ok := controls[field]
+		return c, ok
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/hoks"
@@ -243,29 +242,20 @@ func (f *decideForm) problems(err error, ve *coaching.ValidationError, accept bo
 		f.Errors = append(f.Errors, formError{Message: catalogue["proposals.err.plan"].in(lang)})
 		return
 	}
-	for _, p := range ve.Problems {
-		msg := voiceProblem(p.Message, lang)
-		var slot *string
-		var id, key string
-		name, _, _ := strings.Cut(p.Field, ".")
-		switch {
-		case accept && (name == "change" || name == "plan"):
-			slot, id, key = &f.GoalError, "#d-"+num+"-goal", "proposals.goal"
-			msg = catalogue["proposals.err.change"].in(lang)
-		case accept && name == "approve":
-			slot, id, key = &f.ApproveError, "#d-"+num+"-approve", "proposals.approve"
-			msg = catalogue["proposals.err.approve"].in(lang)
-		case accept && name == "note":
-			slot, id, key = &f.AcceptNoteError, "#d-"+num+"-anote", "proposals.note"
-		case !accept && name == "reason":
-			slot, id, key = &f.ReasonError, "#d-"+num+"-reason", "proposals.reason"
-		case !accept && name == "note":
-			slot, id, key = &f.DeclineNoteError, "#d-"+num+"-dnote", "proposals.note"
+	d := "#d-" + num
+	controls := map[string]control{"note": {Slot: &f.DeclineNoteError, Href: d + "-dnote", Label: "proposals.note"}}
+	if accept {
+		controls = map[string]control{
+			"change":  {Slot: &f.GoalError, Href: d + "-goal", Label: "proposals.goal", Key: "proposals.err.change"},
+			"plan":    {Slot: &f.GoalError, Href: d + "-goal", Label: "proposals.goal", Key: "proposals.err.change"},
+			"approve": {Slot: &f.ApproveError, Href: d + "-approve", Label: "proposals.approve", Key: "proposals.err.approve"},
+			"note":    {Slot: &f.AcceptNoteError, Href: d + "-anote", Label: "proposals.note"},
 		}
-		if slot == nil {
-			f.Errors = append(f.Errors, formError{Message: msg})
-			continue
-		}
-		place(&f.Errors, slot, id, key, msg, lang)
+	} else {
+		controls["reason"] = control{Slot: &f.ReasonError, Href: d + "-reason", Label: "proposals.reason"}
 	}
+	placeProblems(&f.Errors, ve, lang, voiceProblem, func(field string) (control, bool) {
+		c, ok := controls[fieldName(field)]
+		return c, ok
+	})
 }

@@ -67,7 +67,7 @@ var catalogue = map[string]text{
 	"caseload.group":   {"Ryhmä", "Grupp", "Group"},
 	"caseload.apply":   {"Näytä", "Visa", "Show"},
 	"caseload.empty":   {"Ei tapauksia tällä rajauksella.", "Inga ärenden med detta filter.", "No cases match this filter."},
-	"caseload.invalid": {"Rajaus ei kelpaa:", "Filtret är ogiltigt:", "The filter is not valid:"},
+	"caseload.invalid": {"Rajaus ei kelpaa: korjaa se yllä, niin lista näytetään.", "Filtret är ogiltigt: rätta det ovan så visas listan.", "The filter is not valid: correct it above to see the list."},
 	"caseload.next":    {"Seuraava sivu", "Nästa sida", "Next page"},
 	"caseload.caption": {"Tapaukset", "Ärenden", "Cases"},
 	"caseload.first":   {"Ensimmäinen sivu", "Första sidan", "First page"},
@@ -543,7 +543,7 @@ var catalogue = map[string]text{
 	"contact.visit":                        {"Käynti", "Besök", "Visit"},
 	"alert.cause.phase_overdue":            {"Vaiheen määräaika ylittynyt", "Fasens tidsfrist har gått ut", "Phase overdue"},
 	"alert.cause.early_warning":            {"Varhainen varoitus poissaoloista", "Tidig varning om frånvaro", "Early warning of absences"},
-	"alert.cause.referral_follow_up":       {"Opiskeluhuoltoon ohjauksen seuranta", "Uppföljning av hänvisning till elevhälsan", "Referral follow-up due"},
+	"alert.cause.referral_follow_up":       {"Opiskeluhuoltoon ohjauksen seuranta", "Uppföljning av hänvisning till studerandevården", "Referral follow-up due"},
 	"alert.cause.checkpoint_due":           {"Seurantapiste erääntynyt", "Uppföljningspunkt har förfallit", "Follow-up checkpoint due"},
 	"alert.cause.planned_overdue":          {"Suunniteltu asia myöhässä", "Planerad uppgift försenad", "Planned item overdue"},
 	"alert.cause.manual":                   {"Käsin nostettu hälytys", "Manuellt larm", "Alert raised by hand"},
@@ -700,7 +700,7 @@ var catalogue = map[string]text{
 	"proposals.version":              {"Tallennettu HOKSin versioksi", "Sparat som PUK-version", "Saved as HOKS version"},
 	"proposals.approvedas":           {"hyväksytty versiona", "godkänt som version", "approved as version"},
 	"proposals.note":                 {"Sisäinen muistiinpano", "Intern anteckning", "Internal note"},
-	"proposals.note.hint":            {"Vain henkilöstölle, ei opiskelijalle eikä huoltajille. Älä kirjaa opiskeluhuollon tietoja.", "Endast för personalen, inte för den studerande eller vårdnadshavarna. Skriv inga uppgifter om studerandevård.", "For staff only, never the student or the guardians. Never write student-welfare information."},
+	"proposals.note.hint":            {"Vain henkilöstölle, ei opiskelijalle eikä huoltajille. Älä kirjaa opiskeluhuollon tietoja.", "Endast för personalen, inte för den studerande eller vårdnadshavarna. Skriv inga uppgifter om studerandevården.", "For staff only, never the student or the guardians. Never write student-welfare information."},
 	"proposals.accept.h":             {"Hyväksy", "Godkänn", "Accept"},
 	"proposals.goal":                 {"HOKSiin tehtävä muutos: uratavoite", "Ändring i PUK: karriärmål", "Change to make in the HOKS: career goal"},
 	"proposals.goal.hint":            {"Ehdotus on sanallinen: hyväksyminen vaatii konkreettisen muutoksen. Muussa muutoksessa muokkaa HOKSia ja vastaa ehdotukseen hylkäämällä se perustellen.", "Förslaget är i ord: för att godkänna det behövs en konkret ändring. Vid andra ändringar, redigera PUK och besvara förslaget genom att avslå det med motivering.", "The proposal is in words: accepting it takes a concrete change. For any other change, edit the HOKS and answer the proposal by declining it with a reason."},
@@ -856,4 +856,16 @@ var catalogue = map[string]text{
 	"casework.contacts.submit":        {"Tallenna yhteydenotto", "Spara kontakten", "Save the contact"},
 	"casework.contacts.done":          {"Yhteydenotto on kirjattu.", "Kontakten har registrerats.", "The contact is logged."},
 	"casework.contacts.resent":        {"Tämä lomake on jo lähetetty, ja yhteydenotto kirjattiin toisin tiedoin. Tarkista opiskelijan sivun yhteydenotot: jos lähetät lomakkeen uudelleen, kirjataan uusi yhteydenotto.", "Formuläret har redan skickats och kontakten registrerades med andra uppgifter. Kontrollera kontakterna på den studerandes sida: skickar du formuläret på nytt registreras en ny kontakt.", "This form was sent before and the contact logged with other details. Check the contacts on the student's page: sending the form again logs a new contact."},
+
+	// Review 18's forms and pages (fix18-forms): a form sent again, the
+	// caseload's filter problems, the attendance service's problems, the
+	// attendance history's and the team hours' people.
+	"form.resent":            {"Tämä lomake oli jo lähetetty, ja sen sisältö on sen jälkeen muuttunut. Tarkista alta, mitä on jo kirjattu. Jos haluat lähettää korjatun lomakkeen uutena, lähetä se uudelleen.", "Det här formuläret hade redan skickats, och innehållet har ändrats sedan dess. Kontrollera nedan vad som redan har registrerats. Om du vill skicka det rättade formuläret som ett nytt, skicka det igen.", "This form was sent already, and what it says has changed since. Check below what was recorded. To send the corrected form as a new one, send it again."},
+	"caseload.err.nocontact": {"Anna päivien määrä väliltä 0–3660.", "Ange antalet dagar mellan 0 och 3660.", "Enter a number of days from 0 to 3660."},
+	"caseload.err.cursor":    {"Sivun linkki on vanhentunut tai muuttunut. Aloita listan ensimmäiseltä sivulta.", "Sidans länk är föråldrad eller ändrad. Börja från listans första sida.", "The page link is out of date or altered. Start from the first page of the list."},
+	"att.err.closed":         {"Opiskelijan tapaus on suljettu: läsnäoloa ei voi enää merkitä.", "Den studerandes ärende är avslutat: närvaro kan inte längre antecknas.", "The student's case is closed: attendance can no longer be marked."},
+	"att.err.unknown":        {"Opiskelijaa ei löydy. Lataa sivu uudelleen.", "Den studerande hittas inte. Ladda om sidan.", "The student was not found. Reload the page."},
+	"att.err.toomany":        {"Liian monta merkintää kerralla: tallenna ryhmä osissa.", "För många anteckningar på en gång: spara gruppen i delar.", "Too many marks at once: save the group in parts."},
+	"att.by.other":           {"Toinen henkilöstön jäsen", "En annan anställd", "Another staff member"},
+	"fig.hours.member":       {"Henkilö %d", "Person %d", "Staff member %d"},
 }

@@ -89,9 +89,12 @@ func TestFamilyLabelsInCatalogue(t *testing.T) {
 		hoks.StatusCompetenceReached, hoks.StatusCompleted, hoks.StatusArchived} {
 		keys = append(keys, "family.hoks.status."+string(st))
 	}
-	for _, p := range absenceProblems {
-		keys = append(keys, p.key)
+	for _, table := range [][]wording{absenceProblems, voiceProblems, caseloadProblems, attendanceProblems} {
+		for _, w := range table {
+			keys = append(keys, w.Key)
+		}
 	}
+	keys = append(keys, "form.resent", "att.by.other")
 	keys = append(keys, "family.err.toomany", "nav.family")
 	for _, f := range []string{"kind", "from", "to", "reason", "text"} {
 		keys = append(keys, "family.form."+f)

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,7 +81,11 @@ type commentView struct {
 
 // commentForm is the student's comment form.
 type commentForm struct {
-	Action                   string
+	Action string
+	// Key is the form's idempotency key (hoks.CommentInput.Key), a hidden
+	// field: a form sent twice records one comment. A form shown again
+	// with problems keeps its key (nothing was recorded under it).
+	Key                      string
 	Text                     string
 	Proposal                 string
 	Proposals                []proposalChoice
@@ -96,7 +101,10 @@ type proposalChoice struct {
 
 // proposeForm is the student's proposal form.
 type proposeForm struct {
-	Action                                  string
+	Action string
+	// Key is the form's idempotency key (hoks.ProposalInput.Key), as the
+	// comment form's.
+	Key                                     string
 	Title, Description, Goal                string
 	Goals                                   []string
 	TitleError, DescriptionError, GoalError string
@@ -129,10 +137,10 @@ func (h *handler) voice(r *http.Request, actor coaching.Actor, id coaching.CaseI
 			v.Proposals[i].WithdrawAction = href + "/proposals/" + strconv.FormatInt(v.Proposals[i].Number, 10) + "/withdraw"
 		}
 	}
-	v.Comment = &commentForm{Action: href + "/comments"}
+	v.Comment = &commentForm{Action: href + "/comments", Key: rand.Text()}
 	v.Comment.choices(v.Proposals, "")
 	if planTakesProposals(sum.Status) {
-		v.Propose = &proposeForm{Action: href + "/proposals", Goals: careerGoals}
+		v.Propose = &proposeForm{Action: href + "/proposals", Goals: careerGoals, Key: rand.Text()}
 	}
 	return v, nil
 }
@@ -288,8 +296,8 @@ func (h *handler) postComment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	form := &commentForm{Text: textarea(r.PostForm.Get("text")), Proposal: r.PostForm.Get("proposal")}
-	in := hoks.CommentInput{Text: form.Text}
+	form := &commentForm{Text: textarea(r.PostForm.Get("text")), Proposal: r.PostForm.Get("proposal"), Key: r.PostForm.Get("key")}
+	in := hoks.CommentInput{Text: form.Text, Key: form.Key}
 	if form.Proposal != "" {
 		n, err := strconv.ParseInt(form.Proposal, 10, 64)
 		if err != nil || n < 1 {
@@ -331,8 +339,9 @@ func (h *handler) postProposal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pf := r.PostForm
-	form := &proposeForm{Title: strings.TrimSpace(pf.Get("title")), Description: textarea(pf.Get("description")), Goal: pf.Get("goal"), Goals: careerGoals}
-	in := hoks.ProposalInput{Title: form.Title, Description: form.Description}
+	form := &proposeForm{Title: strings.TrimSpace(pf.Get("title")), Description: textarea(pf.Get("description")), Goal: pf.Get("goal"), Goals: careerGoals,
+		Key: pf.Get("key")}
+	in := hoks.ProposalInput{Title: form.Title, Description: form.Description, Key: form.Key}
 	if form.Goal != "" {
 		in.Change = &hoks.PlanChange{Kind: hoks.ChangeGoal, Goal: form.Goal}
 	}
@@ -415,65 +424,42 @@ func voiceDoneText(done string, lang coaching.Language) string {
 
 // problems puts the service's problems beside the comment form's controls.
 func (f *commentForm) problems(ve *coaching.ValidationError, lang coaching.Language) {
-	for _, p := range ve.Problems {
-		msg := voiceProblem(p.Message, lang)
-		switch p.Field {
-		case "text":
-			place(&f.Errors, &f.TextError, "#c-text", "voice.comment.text", msg, lang)
-		case "proposal":
-			place(&f.Errors, &f.ProposalError, "#c-proposal", "voice.comment.about", msg, lang)
-		default:
-			f.Errors = append(f.Errors, formError{Message: msg})
-		}
+	ve = resentForm(&f.Key, &f.Errors, ve, lang)
+	controls := map[string]control{
+		"text":     {Slot: &f.TextError, Href: "#c-text", Label: "voice.comment.text"},
+		"proposal": {Slot: &f.ProposalError, Href: "#c-proposal", Label: "voice.comment.about"},
 	}
+	placeProblems(&f.Errors, ve, lang, voiceProblem, func(field string) (control, bool) {
+		c, ok := controls[field]
+		return c, ok
+	})
 }
 
 // problems puts the service's problems beside the proposal form's
 // controls.
 func (f *proposeForm) problems(ve *coaching.ValidationError, lang coaching.Language) {
-	for _, p := range ve.Problems {
-		msg := voiceProblem(p.Message, lang)
-		var slot *string
-		var id, key string
-		switch name, _, _ := strings.Cut(p.Field, "."); name {
-		case "title":
-			slot, id, key = &f.TitleError, "#p-title", "voice.propose.title"
-		case "description":
-			slot, id, key = &f.DescriptionError, "#p-description", "voice.propose.description"
-		case "change":
-			slot, id, key = &f.GoalError, "#p-goal", "voice.propose.goal"
-			msg = catalogue["voice.err.goal"].in(lang)
-		case "open_proposals":
-			msg = catalogue["voice.err.toomany"].in(lang)
-		}
-		if slot == nil {
-			f.Errors = append(f.Errors, formError{Message: msg})
-			continue
-		}
-		place(&f.Errors, slot, id, key, msg, lang)
+	ve = resentForm(&f.Key, &f.Errors, ve, lang)
+	controls := map[string]control{
+		"title":          {Slot: &f.TitleError, Href: "#p-title", Label: "voice.propose.title"},
+		"description":    {Slot: &f.DescriptionError, Href: "#p-description", Label: "voice.propose.description"},
+		"change":         {Slot: &f.GoalError, Href: "#p-goal", Label: "voice.propose.goal", Key: "voice.err.goal"},
+		"open_proposals": {Key: "voice.err.toomany"},
 	}
+	placeProblems(&f.Errors, ve, lang, voiceProblem, func(field string) (control, bool) {
+		c, ok := controls[fieldName(field)]
+		return c, ok
+	})
 }
 
-// place puts msg beside a form's control — in slot, unless it holds a
-// problem already — and into the form's error summary (errs), linked to
-// the control (href) and prefixed with its label (the catalogue's key).
-func place(errs *[]formError, slot *string, href, key, msg string, lang coaching.Language) {
-	if *slot != "" {
-		return
-	}
-	*slot = msg
-	*errs = append(*errs, formError{Href: href, Message: catalogue[key].in(lang) + ": " + msg})
+// voiceProblems word the plan service's (English) validation messages.
+var voiceProblems = []wording{
+	{Prefix: "required when no concrete change", Key: "voice.err.description"},
+	{Prefix: "longer than", Key: "voice.err.long"},
+	{Prefix: "bytes", Key: "voice.err.long", Anywhere: true},
+	{Prefix: "the plan has no proposal", Key: "form.oneof"},
 }
 
 // voiceProblem words the plan service's (English) validation messages.
 func voiceProblem(msg string, lang coaching.Language) string {
-	switch {
-	case strings.HasPrefix(msg, "required when no concrete change"):
-		return catalogue["voice.err.description"].in(lang)
-	case strings.HasPrefix(msg, "longer than"), strings.Contains(msg, "bytes"):
-		return catalogue["voice.err.long"].in(lang)
-	case strings.HasPrefix(msg, "the plan has no proposal"):
-		return catalogue["form.oneof"].in(lang)
-	}
-	return problemMessage(msg, lang)
+	return worded(msg, lang, voiceProblems)
 }

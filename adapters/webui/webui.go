@@ -470,7 +470,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	v.CSS = h.cssPath
 	if v.Here == "" {
-		v.Here = h.localPath(r)
+		v.Here = h.returnPath(r)
 	}
 	if v.User == nil && len(v.LangLinks) == 0 {
 		v.LangLinks = h.langLinks(r, v.Lang)
@@ -512,6 +512,26 @@ func (h *handler) langLinks(r *http.Request, cur coaching.Language) []langLink {
 		out = append(out, langLink{Lang: l, Href: path + "?" + q.Encode(), Current: l == cur})
 	}
 	return out
+}
+
+// returnPath is the page to come back to from r — after switching the
+// language, or signing in again after the session expired: r's own path
+// and query for a GET, else the nearest page above the path the form was
+// posted to (POST /family/{case}/absences: the case's page, where the
+// form is; POST /alerts/{alert}/resolve: the alerts), for a form's action
+// has no page of its own and a GET of it would be the 405 page. The
+// form's values are not carried over: they are in the POST's body only.
+func (h *handler) returnPath(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return h.localPath(r)
+	}
+	for p := r.URL.Path; len(p) > len(h.prefix); p = p[:strings.LastIndex(p, "/")] {
+		get := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: p}, Host: r.Host}
+		if _, pattern := h.mux.Handler(get); strings.HasPrefix(pattern, http.MethodGet+" ") {
+			return p
+		}
+	}
+	return h.prefix + "/"
 }
 
 // localPath is r's path and query, to come back to.

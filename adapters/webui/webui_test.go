@@ -50,6 +50,10 @@ func TestNewDevLoginRefusesBadIdentities(t *testing.T) {
 		"no label":  {{Key: "a", Actor: tutorA}},
 		"no id":     {{Key: "a", Label: "x", Actor: coaching.Actor{Roles: []coaching.Role{coaching.RoleCoach}}}},
 		"system":    {{Key: "a", Label: "x", Actor: coaching.Actor{ID: "x", Roles: []coaching.Role{coaching.RoleSystem}}}},
+		// An identity code as the id or in the name would be in the
+		// session, the audit trail and the pages.
+		"identity code id":   {{Key: "a", Label: "x", Actor: coaching.Actor{ID: "010203A123X", Roles: []coaching.Role{coaching.RoleCoach}}}},
+		"identity code name": {{Key: "a", Label: "x", Actor: coaching.Actor{ID: "x", Name: "Opettaja 010203-123X", Roles: []coaching.Role{coaching.RoleCoach}}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := webui.NewDevLogin(ids)
@@ -292,11 +296,19 @@ func TestCaseloadFlaggedFirst(t *testing.T) {
 	assert.NotContains(t, text, "Testi Aho")
 	assert.Contains(t, rec.Body.String(), `id="f-flagged" name="flagged" value="1" checked`)
 
+	// A bad filter is said in the page's language beside its control,
+	// and a number that is not one as such.
 	rec = c.get("/ui/?sort=name&no_contact=x")
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	text = checkPage(t, rec)
 	assert.Contains(t, text, "Rajaus ei kelpaa")
-	assert.Contains(t, text, "no_contact_days")
+	assert.Contains(t, text, "Ei yhteydenottoa vähintään (päivää): Anna luku.")
+	assert.NotContains(t, text, "no_contact_days")
+	assert.Contains(t, rec.Body.String(), `<span class="field-error" id="e-nocontact">Anna luku.</span>`)
+	assert.Contains(t, rec.Body.String(), `value="x" aria-invalid="true" aria-describedby="e-nocontact">`)
+	rec = c.get("/ui/?no_contact=99999")
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, checkPage(t, rec), "Anna päivien määrä väliltä 0–3660.")
 
 	// A head of studies is on no team: their own caseload is empty, said
 	// so (their start page is the organisation's, work_test.go).
