@@ -129,8 +129,13 @@
 // revision — and shows what changed and how many guardians' digests and
 // correction notices were queued; an unknown status, an explained absence
 // without a reason or a date that is not one is the grid again (422) with
-// the problem beside its control. GET {prefix}/attendance/history?case=…
-// &date=…&lesson=… lists a mark's revisions: who, when, from what to what.
+// the problem beside its control; a GET whose lesson does not hold is the
+// form with the problem beside its control (400: a bad query is a bad
+// request, 422 is for a refused form). GET {prefix}/attendance/history?case=…
+// &date=…&lesson=… lists a mark's revisions to the staff: who — by the
+// case's team's name and role, or as another staff member, never an
+// actor id —, when, from what to what; a guardian or a student gets the
+// 403 page (it shows sickness, which the family page does not).
 //
 // # The family page
 //
@@ -151,7 +156,8 @@
 // problem beside its control. The form carries a hidden per-form key
 // (absence.Input.Key): the same form sent twice — a double click, the
 // browser resending it, a retry after a timeout — records one request and
-// answers as the first did. Every read asks the policy as the actor: the
+// answers as the first did; the form resent with its key but edited is
+// shown again with a fresh key, saying it was sent already. Every read asks the policy as the actor: the
 // page of another family's student is the 403 page, another
 // organisation's case the 404 page.
 //
@@ -176,7 +182,9 @@
 // optionally a new career-plan goal, the one concrete change a select
 // offers simply; moving a period is proposed in words), and to withdraw
 // an open proposal with the version the page showed (POST
-// {prefix}/family/{case}/proposals/{n}/withdraw). Each answers 303 back to
+// {prefix}/family/{case}/proposals/{n}/withdraw). The comment and proposal
+// forms carry per-form keys (hoks.CommentInput.Key, ProposalInput.Key),
+// as the absence form does. Each answers 303 back to
 // the page with a confirmation, the page again with the problems beside
 // the controls (422), or the page with the proposal as it is now (409)
 // when it changed or was decided meanwhile, or the plan can no longer
@@ -223,7 +231,9 @@
 // HMAC-SHA256 under [Options].SessionKey: HttpOnly, Secure, SameSite=Lax,
 // [DefaultSessionTTL] (8h) by default. An altered or expired cookie is
 // deleted and the person sent to sign in again (303) with the page as a
-// return path; a return path is only ever a page of the interface itself.
+// return path — for a form's POST, the page the form is on, as for the
+// language switch —; a return path is only ever a page of the interface
+// itself.
 //
 // # Security
 //
@@ -234,7 +244,9 @@
 // form POST that passes [http.CrossOriginProtection] (Sec-Fetch-Site, or
 // Origin against Host) or gets the localized 403 page; a GET never changes
 // state. The log gets one line per request with the route pattern and the
-// status, never a path, an id or a name.
+// status, never a path, an id or a name; a failed request (500) also logs
+// the error, which may hold ids (a case's, an actor's, never an identity
+// code: a sign-in whose id or name holds one is refused).
 //
 // # Languages and accessibility
 //

@@ -9,7 +9,10 @@
 //	go run ./examples/webui                  # http://127.0.0.1:8080/
 //	go run ./examples/webui -addr 127.0.0.1:9000
 //
-// It is a demonstration only: keep it on a loopback address. The session
+// It is a demonstration only, and serves on a loopback address only: a
+// -addr that is not one (":8080", a public address, a name that resolves
+// to one) is refused unless -unsafe-public says, explicitly, that anyone
+// who reaches it may sign in as anyone. The session
 // key is random per run (a restart signs everybody out) and nothing is
 // kept when the program ends. It shuts down on SIGINT or SIGTERM, letting
 // the requests in flight finish.
@@ -48,20 +51,27 @@ func main() {
 func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- string) error {
 	fs := flag.NewFlagSet("webui", flag.ContinueOnError)
 	fs.SetOutput(logOut)
-	addr := fs.String("addr", "127.0.0.1:8080", "the address to serve on (keep it loopback: the sign-in is unsafe)")
+	addr := fs.String("addr", "127.0.0.1:8080", "the address to serve on: a loopback address, for the sign-in is unsafe")
+	public := fs.Bool("unsafe-public", false, "serve on an address that is not loopback all the same: anyone who reaches it signs in as anyone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	log := slog.New(slog.NewTextHandler(logOut, nil))
-	demo, err := webuidemo.New(ctx, &webuidemo.Options{Logger: log})
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	if !loopback(ln.Addr()) && !*public {
+		_ = ln.Close()
+		return fmt.Errorf("refusing to serve the unsafe development sign-in on %s, which is not a loopback address: "+
+			"use -addr 127.0.0.1:PORT, or -unsafe-public if anyone who reaches it may sign in as anyone", ln.Addr())
+	}
+	log := slog.New(slog.NewTextHandler(logOut, nil))
+	demo, err := webuidemo.New(ctx, &webuidemo.Options{Logger: log})
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	log.Warn("UNSAFE DEVELOPMENT MODE: anyone who can reach this server signs in as anyone, a head of studies " +
@@ -88,4 +98,12 @@ func run(ctx context.Context, args []string, logOut io.Writer, listening chan<- 
 		return err
 	}
 	return nil
+}
+
+// loopback reports whether a listener's address is a loopback one (as
+// bound: ":8080" binds every interface, a name the address it resolved
+// to).
+func loopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

@@ -85,3 +85,34 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		assert.Error(t, err, "%q", args)
 	}
 }
+
+// The unsafe development sign-in is served on a loopback address only:
+// ":0" (every interface) is refused before anything listens, unless
+// -unsafe-public says so explicitly.
+func TestRunRefusesAPublicAddress(t *testing.T) {
+	logs := &syncBuffer{}
+	err := run(context.Background(), []string{"-addr", ":0"}, logs, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a loopback address")
+	assert.Contains(t, err.Error(), "-unsafe-public")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	listening := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", ":0", "-unsafe-public"}, logs, listening) }()
+	select {
+	case <-listening:
+	case err := <-done:
+		t.Fatalf("run refused -unsafe-public: %v\n%s", err, logs)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("not listening after 30 s\n%s", logs)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return 15 s after its context was cancelled")
+	}
+}
