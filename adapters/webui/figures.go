@@ -79,7 +79,12 @@ type figuresView struct {
 	Aggregate bool
 	Table     outcomes.VALOTable
 	Rows      []figureRow
+	// Notes are the VALO table's notes, and ESFTitles the ESF
+	// indicators' titles, in the page's language (outcomes' own English
+	// where the catalogue has no text of them).
+	Notes     []localText
 	ESF       outcomes.ESFReport
+	ESFTitles []localText
 	Chart     barChart
 	CSV       string
 	// Retention is set when the period has both ends.
@@ -111,7 +116,25 @@ type hoursChart struct {
 type retentionView struct {
 	Rows  []retentionRow
 	Chart barChart
-	Note  string
+	Note  localText
+}
+
+// localText is a text of outcomes (in English) as the page shows it: the
+// catalogue's text in the page's language when the catalogue knows it,
+// else outcomes' own with Lang "en" for the page's lang attribute.
+type localText struct {
+	Text, Lang string
+}
+
+// outcomesText says en, a text outcomes writes in English, in lang: the
+// catalogue's text of key, when its English is en word for word (so that
+// a text outcomes has changed since is shown as it is now, in English,
+// rather than translated from what it was).
+func outcomesText(key, en string, lang coaching.Language) localText {
+	if tx, ok := catalogue[key]; ok && tx.en == en {
+		return localText{Text: tx.in(lang)}
+	}
+	return localText{Text: en, Lang: "en"}
 }
 
 type retentionRow struct {
@@ -350,7 +373,7 @@ func (h *handler) teamHours(r *http.Request, s session, q figuresQuery, lang coa
 // retentionView lays the comparison out in lang: the current cohort
 // first, each cohort's rate as a bar on a 0–100 % scale.
 func retentionOf(rep *outcomes.RetentionReport, periods [retentionPeriods][2]coaching.Date, lang coaching.Language) *retentionView {
-	rv := &retentionView{Note: outcomes.RetentionNote()}
+	rv := &retentionView{Note: outcomesText("fig.note.retention", outcomes.RetentionNote(), lang)}
 	rows := append([]outcomes.RetentionRow{rep.Current}, rep.Earlier...)
 	rv.Chart = barChart{Width: chartWidth, Height: 2*chartTop + chartRow*len(rows), LabelX: chartLabelX, BarX: chartBarX,
 		BarH: chartBar, Fill: chartFill}
@@ -458,6 +481,12 @@ func (h *handler) figuresPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		fv.Rows = figureRows(t, s.Lang)
+		for i, n := range t.Notes {
+			fv.Notes = append(fv.Notes, outcomesText("fig.note.valo."+strconv.Itoa(i+1), n, s.Lang))
+		}
+		for _, in := range fg.esf.Indicators {
+			fv.ESFTitles = append(fv.ESFTitles, outcomesText("fig.esf."+in.Code, in.Title, s.Lang))
+		}
 		fv.Chart = destinationChart(fv.Rows)
 		fv.CSV = h.prefix + "/figures.csv?" + url.Values{"from": {fv.From}, "to": {fv.To}, "model": {fv.Model}}.Encode()
 		fv.Aggregate = s.actor().HasRole(coaching.RoleFunder)
