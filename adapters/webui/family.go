@@ -509,10 +509,7 @@ func (f *absenceForm) problems(ve *coaching.ValidationError, lang coaching.Langu
 		"text":   {Slot: &f.TextError, Href: "#a-text", Label: "family.form.text"},
 	}
 	controls["lessons"] = controls["from"]
-	placeProblems(&f.Errors, ve, lang, absenceProblem, func(field string) (control, bool) {
-		c, ok := controls[fieldName(field)]
-		return c, ok
-	})
+	placeProblems(&f.Errors, ve, lang, absenceProblems, controls)
 }
 
 // absenceProblems word the absence service's (English) validation
@@ -531,8 +528,4 @@ var absenceProblems = []wording{
 	{Prefix: "no unexplained absence is marked", Key: "family.err.nounexplained"},
 	{Prefix: "the case is closed", Key: "family.err.closed"},
 	{Prefix: "requests of the case wait for a decision", Key: "family.err.toomany", Anywhere: true},
-}
-
-func absenceProblem(msg string, lang coaching.Language) string {
-	return worded(msg, lang, absenceProblems)
 }

@@ -419,10 +419,5 @@ func (cv *caseloadView) problems(ve *coaching.ValidationError, lang coaching.Lan
 	if cv.OrgScope {
 		controls["scope"] = control{Slot: &cv.ScopeError, Href: "#f-scope", Label: "work.scope"}
 	}
-	placeProblems(&cv.Errors, ve, lang, func(msg string, lang coaching.Language) string {
-		return worded(msg, lang, caseloadProblems)
-	}, func(field string) (control, bool) {
-		c, ok := controls[field]
-		return c, ok
-	})
+	placeProblems(&cv.Errors, ve, lang, caseloadProblems, controls)
 }

@@ -27,14 +27,15 @@ type control struct {
 	Key   string
 }
 
-// placeProblems puts ve's problems on a form: controlOf returns the
-// control of a problem's field (false: none of the form's), words the
-// message in lang. errs is the form's error summary.
-func placeProblems(errs *[]formError, ve *coaching.ValidationError, lang coaching.Language,
-	words func(string, coaching.Language) string, controlOf func(field string) (control, bool)) {
+// placeProblems puts ve's problems on a form: controls are its controls
+// by field name (a problem of "change.goal" or "lessons[2]" is the
+// change's or the lessons'; one of no control is in the summary only),
+// words the service's messages the form's own texts (worded). errs is the
+// form's error summary.
+func placeProblems(errs *[]formError, ve *coaching.ValidationError, lang coaching.Language, words []wording, controls map[string]control) {
 	for _, p := range ve.Problems {
-		msg := words(p.Message, lang)
-		c, ok := controlOf(p.Field)
+		msg := worded(p.Message, lang, words)
+		c, ok := controls[fieldName(p.Field)]
 		if c.Key != "" {
 			msg = catalogue[c.Key].in(lang)
 		}

@@ -254,8 +254,5 @@ func (f *decideForm) problems(err error, ve *coaching.ValidationError, accept bo
 	} else {
 		controls["reason"] = control{Slot: &f.ReasonError, Href: d + "-reason", Label: "proposals.reason"}
 	}
-	placeProblems(&f.Errors, ve, lang, voiceProblem, func(field string) (control, bool) {
-		c, ok := controls[fieldName(field)]
-		return c, ok
-	})
+	placeProblems(&f.Errors, ve, lang, voiceProblems, controls)
 }

@@ -429,10 +429,7 @@ func (f *commentForm) problems(ve *coaching.ValidationError, lang coaching.Langu
 		"text":     {Slot: &f.TextError, Href: "#c-text", Label: "voice.comment.text"},
 		"proposal": {Slot: &f.ProposalError, Href: "#c-proposal", Label: "voice.comment.about"},
 	}
-	placeProblems(&f.Errors, ve, lang, voiceProblem, func(field string) (control, bool) {
-		c, ok := controls[field]
-		return c, ok
-	})
+	placeProblems(&f.Errors, ve, lang, voiceProblems, controls)
 }
 
 // problems puts the service's problems beside the proposal form's
@@ -445,10 +442,7 @@ func (f *proposeForm) problems(ve *coaching.ValidationError, lang coaching.Langu
 		"change":         {Slot: &f.GoalError, Href: "#p-goal", Label: "voice.propose.goal", Key: "voice.err.goal"},
 		"open_proposals": {Key: "voice.err.toomany"},
 	}
-	placeProblems(&f.Errors, ve, lang, voiceProblem, func(field string) (control, bool) {
-		c, ok := controls[fieldName(field)]
-		return c, ok
-	})
+	placeProblems(&f.Errors, ve, lang, voiceProblems, controls)
 }
 
 // voiceProblems word the plan service's (English) validation messages.
@@ -457,9 +451,4 @@ var voiceProblems = []wording{
 	{Prefix: "longer than", Key: "voice.err.long"},
 	{Prefix: "bytes", Key: "voice.err.long", Anywhere: true},
 	{Prefix: "the plan has no proposal", Key: "form.oneof"},
-}
-
-// voiceProblem words the plan service's (English) validation messages.
-func voiceProblem(msg string, lang coaching.Language) string {
-	return worded(msg, lang, voiceProblems)
 }

@@ -39,17 +39,7 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logs := &syncBuffer{}
-	listening := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, logs, listening) }()
-	var addr string
-	select {
-	case addr = <-listening:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v\n%s", err, logs)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("not listening after 30 s\n%s", logs)
-	}
+	addr, done := start(t, ctx, logs, "-addr", "127.0.0.1:0")
 
 	resp, err := http.Get("http://" + addr + "/")
 	require.NoError(t, err)
@@ -64,13 +54,7 @@ func TestRun(t *testing.T) {
 		assert.Contains(t, page, `name="identity" value="`+key+`"`)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not return 15 s after its context was cancelled")
-	}
+	stop(t, cancel, done)
 	log := logs.String()
 	assert.Contains(t, log, "UNSAFE DEVELOPMENT MODE")
 	assert.Contains(t, log, "shutting down")
@@ -98,16 +82,31 @@ func TestRunRefusesAPublicAddress(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	_, done := start(t, ctx, logs, "-addr", ":0", "-unsafe-public")
+	stop(t, cancel, done)
+}
+
+// start runs the command with args until ctx is done and returns the
+// address it listens on and the channel of what run returns.
+func start(t *testing.T, ctx context.Context, logs *syncBuffer, args ...string) (string, <-chan error) {
+	t.Helper()
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", ":0", "-unsafe-public"}, logs, listening) }()
+	go func() { done <- run(ctx, args, logs, listening) }()
 	select {
-	case <-listening:
+	case addr := <-listening:
+		return addr, done
 	case err := <-done:
-		t.Fatalf("run refused -unsafe-public: %v\n%s", err, logs)
+		t.Fatalf("run returned before listening: %v\n%s", err, logs)
 	case <-time.After(30 * time.Second):
 		t.Fatalf("not listening after 30 s\n%s", logs)
 	}
+	return "", nil
+}
+
+// stop cancels the command's context: it returns nil within 15 s.
+func stop(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	cancel()
 	select {
 	case err := <-done:
