@@ -284,8 +284,8 @@ func TestFamilyAbsenceFormSentTwice(t *testing.T) {
 	assert.NotContains(t, rec.Body.String(), key)
 }
 
-// formKey is the key of the form posting to action on a page.
-func formKey(t *testing.T, body, action string) string {
+// actionKey is the key of the form posting to action on a page.
+func actionKey(t *testing.T, body, action string) string {
 	t.Helper()
 	i := strings.Index(body, `action="`+action+`"`)
 	require.GreaterOrEqual(t, i, 0, "the form posting to %s", action)
@@ -309,8 +309,8 @@ func TestFamilyVoiceFormsSentTwice(t *testing.T) {
 	page := "/family/" + string(id)
 	rec := c.get(page)
 	require.Equal(t, http.StatusOK, rec.Code)
-	comment := url.Values{"text": {"Sama kommentti"}, "key": {formKey(t, rec.Body.String(), page+"/comments")}}
-	proposal := url.Values{"title": {"Sama ehdotus"}, "description": {"x"}, "key": {formKey(t, rec.Body.String(), page+"/proposals")}}
+	comment := url.Values{"text": {"Sama kommentti"}, "key": {actionKey(t, rec.Body.String(), page+"/comments")}}
+	proposal := url.Values{"title": {"Sama ehdotus"}, "description": {"x"}, "key": {actionKey(t, rec.Body.String(), page+"/proposals")}}
 	for range 2 {
 		rec = c.post(page+"/comments", comment)
 		require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
@@ -328,7 +328,7 @@ func TestFamilyVoiceFormsSentTwice(t *testing.T) {
 	rec = c.post(page+"/comments", comment)
 	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
 	assert.Contains(t, checkPage(t, rec), "Tämä lomake oli jo lähetetty")
-	fresh := formKey(t, rec.Body.String(), page+"/comments")
+	fresh := actionKey(t, rec.Body.String(), page+"/comments")
 	assert.NotEqual(t, comment.Get("key"), fresh, "the form shown again has a fresh key")
 	assert.Contains(t, rec.Body.String(), "Muokattu kommentti", "the edited text is kept")
 	comment.Set("key", fresh)

@@ -324,7 +324,7 @@ func TestFamilyAbsenceResentEditedGetsFreshKey(t *testing.T) {
 	assert.NotContains(t, rec.Body.String(), `value="`+spent+`"`, "the refused form keeps its spent key: every resend fails the same way")
 	assert.Contains(t, checkPage(t, rec), "Tämä lomake oli jo lähetetty")
 	assert.Contains(t, rec.Body.String(), "edited after the first send")
-	form.Set("key", formKey(t, rec.Body.String(), "/family/"+id+"/absences"))
+	form.Set("key", actionKey(t, rec.Body.String(), "/family/"+id+"/absences"))
 	form.Set("from", today.AddDays(1).String())
 	form.Set("kind", "report")
 	rec = c.post("/family/"+id+"/absences", form)
