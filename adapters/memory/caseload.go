@@ -485,15 +485,21 @@ func (t *readTx) summary(r *caseRow) caseload.Summary {
 		s.Flags = append(s.Flags, caseload.Flag{Rule: fl.Rule, Seq: fl.Seq})
 	}
 	s.ActiveAlerts, s.ActiveWelfareAlerts = t.activeAlerts(r)
-	var next *caseload.Planned
+	var next [2]*caseload.Planned // [0] not welfare-owned, [1] welfare-owned
 	for _, id := range r.cl.planned {
 		p := t.cl.planned[id]
-		if p.Status == caseload.PlannedOpen && (next == nil || comparePlanned(p, next) < 0) {
-			next = p
+		i := 0
+		if p.Owner.Role.IsWelfare() {
+			i = 1
+		}
+		if p.Status == caseload.PlannedOpen && (next[i] == nil || comparePlanned(p, next[i]) < 0) {
+			next[i] = p
 		}
 	}
-	if next != nil {
-		s.Next = &caseload.Upcoming{ID: next.ID, Kind: next.Kind, Title: next.Title, On: next.On}
+	for i, dst := range []**caseload.Upcoming{&s.Next, &s.NextWelfare} {
+		if p := next[i]; p != nil {
+			*dst = &caseload.Upcoming{ID: p.ID, Kind: p.Kind, Title: p.Title, On: p.On}
+		}
 	}
 	return s
 }

@@ -82,24 +82,42 @@ func fillSortNames(ctx context.Context, tx pgx.Tx, ident string) error {
 // alert counts. Each of the feature columns is an index lookup per case
 // (attendance_state and latest_records by primary key, contacts_case,
 // planned_cases_next and alerts_active_cause backward or forward one step
-// or over the case's active alerts).
-const summarySelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.opened_at, c.closed_at,
+// or over the case's active alerts; the two next items a walk of
+// planned_cases_next that skips only the case's open items owned on the
+// other side of welfareRoles, never its held or cancelled ones).
+var summarySelect = `SELECT c.id, c.participant_id, c.organisation, c.model, c.state, c.opened_at, c.closed_at,
 	c.data -> 'phase' AS phase, c.data -> 'team' AS team,
 	coalesce(p.data ->> 'given_names', '') AS given, coalesce(p.data ->> 'family_name', '') AS family,
 	coalesce(p.sort_name, E'\x01') AS sort_name,
 	coalesce(lr.data ->> 'group', '') AS grp,
 	coalesce(st.flags, '[]') AS flags,
 	(SELECT k."on" FROM {s}.contacts k WHERE k.case_id = c.id ORDER BY k."on" DESC LIMIT 1) AS last_contact,
-	nx.id AS next_id, nx.data AS next_data,
+	nx.id AS next_id, nx.data AS next_data, nw.id AS next_welfare_id, nw.data AS next_welfare_data,
 	coalesce(al.active, 0) AS active, coalesce(al.welfare, 0) AS welfare
 FROM {s}.cases c
 	LEFT JOIN {s}.participants p ON p.organisation = c.organisation AND p.id = c.participant_id
 	LEFT JOIN {s}.latest_records lr ON lr.case_id = c.id AND lr.name = '` + sis.RecordName + `'
 	LEFT JOIN {s}.attendance_state st ON st.case_id = c.id
 	LEFT JOIN LATERAL (SELECT pl.id, pl.data FROM {s}.planned_cases pc JOIN {s}.planned pl ON pl.id = pc.planned_id
-		WHERE pc.case_id = c.id AND pc.status = 'planned' ORDER BY pc."on", pc.planned_id LIMIT 1) nx ON true
+		WHERE pc.case_id = c.id AND pc.status = 'planned' AND coalesce(pl.data -> 'owner' ->> 'role', '') NOT IN (` + welfareRoles + `)
+		ORDER BY pc."on", pc.planned_id LIMIT 1) nx ON true
+	LEFT JOIN LATERAL (SELECT pl.id, pl.data FROM {s}.planned_cases pc JOIN {s}.planned pl ON pl.id = pc.planned_id
+		WHERE pc.case_id = c.id AND pc.status = 'planned' AND pl.data -> 'owner' ->> 'role' IN (` + welfareRoles + `)
+		ORDER BY pc."on", pc.planned_id LIMIT 1) nw ON true
 	LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT a.welfare) AS active, count(*) FILTER (WHERE a.welfare) AS welfare
 		FROM {s}.alerts a WHERE a.case_id = c.id AND a.status IN ('open', 'acknowledged')) al ON true`
+
+// welfareRoles is the SQL list of the roles coaching.Role.IsWelfare holds
+// of: an item owned in one of them is a summary's NextWelfare.
+var welfareRoles = func() string {
+	var rs []string
+	for _, r := range coaching.TeamRoles {
+		if r.IsWelfare() {
+			rs = append(rs, "'"+string(r)+"'")
+		}
+	}
+	return strings.Join(rs, ", ")
+}()
 
 // overdueSQL is Summary.Overdue in SQL over the summary's columns: the
 // phase's due_at before now ($2), not paused, the case open.
@@ -244,12 +262,12 @@ func scanSummary(r pgx.Row, s *caseload.Summary) error {
 		phase, team, flags   []byte
 		sortName, rank       any
 		last                 pgtype.Date
-		nextID               pgtype.Text
-		nextData             []byte
+		nextID, welfareID    pgtype.Text
+		nextData, welfData   []byte
 		active, welfare      int64
 	)
 	if err := r.Scan(&id, &participant, &org, &s.Model, &s.State, &s.OpenedAt, &closed, &phase, &team,
-		&s.GivenNames, &s.FamilyName, &sortName, &s.Group, &flags, &last, &nextID, &nextData, &active, &welfare, &rank); err != nil {
+		&s.GivenNames, &s.FamilyName, &sortName, &s.Group, &flags, &last, &nextID, &nextData, &welfareID, &welfData, &active, &welfare, &rank); err != nil {
 		return err
 	}
 	s.CaseID, s.ParticipantID, s.Organisation = coaching.CaseID(id), coaching.ParticipantID(participant), coaching.OrganisationID(org)
@@ -278,12 +296,19 @@ func scanSummary(r pgx.Row, s *caseload.Summary) error {
 		s.Flags = append(s.Flags, caseload.Flag{Rule: f.Rule, Seq: f.Seq})
 	}
 	s.LastContact = dateOf(last)
-	if nextID.Valid {
-		var p caseload.Planned
-		if err := json.Unmarshal(nextData, &p); err != nil {
-			return fmt.Errorf("postgres: planned item %q does not decode: %w", nextID.String, err)
+	for _, n := range []struct {
+		id   pgtype.Text
+		data []byte
+		dst  **caseload.Upcoming
+	}{{nextID, nextData, &s.Next}, {welfareID, welfData, &s.NextWelfare}} {
+		if !n.id.Valid {
+			continue
 		}
-		s.Next = &caseload.Upcoming{ID: p.ID, Kind: p.Kind, Title: p.Title, On: p.On}
+		var p caseload.Planned
+		if err := json.Unmarshal(n.data, &p); err != nil {
+			return fmt.Errorf("postgres: planned item %q does not decode: %w", n.id.String, err)
+		}
+		*n.dst = &caseload.Upcoming{ID: p.ID, Kind: p.Kind, Title: p.Title, On: p.On}
 	}
 	s.ActiveAlerts, s.ActiveWelfareAlerts = int(active), int(welfare)
 	return nil

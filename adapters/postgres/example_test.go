@@ -38,7 +38,7 @@ func ExampleNew() {
 	_, err = postgres.New(nil, nil)
 	fmt.Println(err)
 	// Output:
-	// schema: school_a - schema version: 14
+	// schema: school_a - schema version: 15
 	// postgres: Options.Schema "school-a" is not a plain identifier (a letter or _, then letters, digits or _, at most 63 bytes)
 	// postgres: New: pool is nil
 }

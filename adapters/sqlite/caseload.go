@@ -64,9 +64,10 @@ func needID(subject, field, id string) error {
 // summary's feature data and its sort keys) are named so that the outer
 // query filters and orders on them: each is an index step (flags one row
 // of attendance_state, group one of latest_records, last contact the last
-// entry of the case in contacts_case, next the first in planned_cases_next,
-// the alert counts the case's range of alerts_active_cause).
-const summaryCols = `c.id AS id, c.participant_id AS participant_id, c.organisation AS organisation, c.model AS model,
+// entry of the case in contacts_case, next and next_welfare a walk of
+// planned_cases_next, the alert counts the case's range of
+// alerts_active_cause).
+var summaryCols = `c.id AS id, c.participant_id AS participant_id, c.organisation AS organisation, c.model AS model,
 	c.state AS state, c.opened_at AS opened_at, c.closed_at AS closed_at, c.phase_due AS phase_due,
 	c.data -> '$.phase' AS phase, c.data -> '$.team' AS team,
 	p.data ->> '$.given_names' AS given, p.data ->> '$.family_name' AS family, coalesce(p.sort_name, char(1)) AS sort_name,
@@ -74,7 +75,11 @@ const summaryCols = `c.id AS id, c.participant_id AS participant_id, c.organisat
 	(SELECT json_group_array(json_object('rule', f.value ->> '$.rule', 'seq', f.value ->> '$.seq')) FROM attendance_state a, json_each(a.flags) f WHERE a.case_id = c.id) AS flags,
 	coalesce((SELECT max(k.on_day) FROM contacts k WHERE k.case_id = c.id), 0) AS contact,
 	(SELECT json_array(q.id, q.data ->> '$.kind', q.data ->> '$.title', n.on_day) FROM planned_cases n JOIN planned q ON q.id = n.planned_id
-		WHERE n.case_id = c.id AND n.status = 'planned' ORDER BY n.on_day, n.planned_id LIMIT 1) AS next,
+		WHERE n.case_id = c.id AND n.status = 'planned' AND coalesce(q.data ->> '$.owner.role', '') NOT IN (` + welfareRoles + `)
+		ORDER BY n.on_day, n.planned_id LIMIT 1) AS next,
+	(SELECT json_array(q.id, q.data ->> '$.kind', q.data ->> '$.title', n.on_day) FROM planned_cases n JOIN planned q ON q.id = n.planned_id
+		WHERE n.case_id = c.id AND n.status = 'planned' AND q.data ->> '$.owner.role' IN (` + welfareRoles + `)
+		ORDER BY n.on_day, n.planned_id LIMIT 1) AS next_welfare,
 	(SELECT count(*) FROM alerts x WHERE x.case_id = c.id AND x.status IN ('open', 'acknowledged') AND x.welfare = 0) AS alerts,
 	(SELECT count(*) FROM alerts x WHERE x.case_id = c.id AND x.status IN ('open', 'acknowledged') AND x.welfare <> 0) AS welfare_alerts`
 
@@ -210,7 +215,8 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 			id, participant, org     string
 			opened                   int64
 			closed, due              sql.NullInt64
-			phase, team, flags, next []byte
+			phase, team, flags       []byte
+			next, nextWelfare        []byte
 			given, family, grp       sql.NullString
 			sortName                 string
 			contact                  int64
@@ -221,7 +227,7 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 			}
 		)
 		if err := rows.Scan(&id, &participant, &org, &s.Model, &s.State, &opened, &closed, &due, &phase, &team,
-			&given, &family, &sortName, &grp, &flags, &contact, &next, &s.ActiveAlerts, &s.ActiveWelfareAlerts, &rank); err != nil {
+			&given, &family, &sortName, &grp, &flags, &contact, &next, &nextWelfare, &s.ActiveAlerts, &s.ActiveWelfareAlerts, &rank); err != nil {
 			return nil, interpretError(err, rf)
 		}
 		s.CaseID, s.ParticipantID, s.Organisation = coaching.CaseID(id), coaching.ParticipantID(participant), coaching.OrganisationID(org)
@@ -243,23 +249,17 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 		for _, f := range fl {
 			s.Flags = append(s.Flags, caseload.Flag{Rule: f.Rule, Seq: f.Seq})
 		}
-		if len(next) > 0 {
-			var n []json.RawMessage
-			var u caseload.Upcoming
-			var day int64
-			if err := json.Unmarshal(next, &n); err != nil || len(n) != 4 {
-				return nil, fmt.Errorf("sqlite: caseload: case %q: next planned item does not decode: %v", id, err)
-			}
-			for i, v := range []any{&u.ID, &u.Kind, &u.Title, &day} {
-				if string(n[i]) == "null" {
-					continue
-				}
-				if err := json.Unmarshal(n[i], v); err != nil {
+		for _, n := range []struct {
+			b   []byte
+			dst **caseload.Upcoming
+		}{{next, &s.Next}, {nextWelfare, &s.NextWelfare}} {
+			if len(n.b) > 0 {
+				u, err := decodeUpcoming(n.b)
+				if err != nil {
 					return nil, fmt.Errorf("sqlite: caseload: case %q: next planned item does not decode: %w", id, err)
 				}
+				*n.dst = u
 			}
-			u.On = dateOf(day)
-			s.Next = &u
 		}
 		out = append(out, s)
 	}
@@ -268,6 +268,44 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 	}
 	return out, nil
 }
+
+// decodeUpcoming reads a next planned item's column: the JSON array of
+// its id, kind, title and day.
+func decodeUpcoming(b []byte) (*caseload.Upcoming, error) {
+	var n []json.RawMessage
+	var u caseload.Upcoming
+	var day int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return nil, err
+	}
+	if len(n) != 4 {
+		return nil, fmt.Errorf("%d fields, not 4", len(n))
+	}
+	for i, v := range []any{&u.ID, &u.Kind, &u.Title, &day} {
+		if string(n[i]) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(n[i], v); err != nil {
+			return nil, err
+		}
+	}
+	u.On = dateOf(day)
+	return &u, nil
+}
+
+// welfareRoles is the SQL list of the roles coaching.Role.IsWelfare holds
+// of: an item owned in one of them is a summary's NextWelfare. Both walks
+// of planned_cases_next skip only the case's open items of the other
+// kind, never its held or cancelled ones (its history).
+var welfareRoles = func() string {
+	var rs []string
+	for _, r := range coaching.TeamRoles {
+		if r.IsWelfare() {
+			rs = append(rs, "'"+string(r)+"'")
+		}
+	}
+	return strings.Join(rs, ", ")
+}()
 
 // ---- alerts ----------------------------------------------------------------
 
@@ -602,8 +640,8 @@ func (w *writer) UpdatePlanned(ctx context.Context, p caseload.Planned, expected
 // ---- contacts --------------------------------------------------------------
 
 const (
-	contactCols = `id, case_id, organisation, kind, on_day, with_guardian, note, at, by_actor`
-	qPutContact = `INSERT INTO contacts (` + contactCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	contactCols = `id, case_id, organisation, kind, on_day, with_guardian, note, at, by_actor, welfare`
+	qPutContact = `INSERT INTO contacts (` + contactCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qContacts   = `SELECT ` + contactCols + ` FROM contacts WHERE case_id = ? ORDER BY on_day DESC, at DESC, id DESC LIMIT ?`
 )
 
@@ -622,7 +660,7 @@ func (r *reader) Contacts(ctx context.Context, id coaching.CaseID, limit int) ([
 		var c caseload.Contact
 		var caseID, org, kind string
 		var day, at int64
-		if err := rows.Scan(&c.ID, &caseID, &org, &kind, &day, &c.WithGuardian, &c.Note, &at, &c.By); err != nil {
+		if err := rows.Scan(&c.ID, &caseID, &org, &kind, &day, &c.WithGuardian, &c.Note, &at, &c.By, &c.Welfare); err != nil {
 			return nil, interpretError(err, rf)
 		}
 		c.CaseID, c.Organisation, c.Kind, c.On, c.At = coaching.CaseID(caseID), coaching.OrganisationID(org), caseload.ContactKind(kind), dateOf(day), fromMicros(at)
@@ -652,7 +690,7 @@ func (w *writer) PutContact(ctx context.Context, c caseload.Contact) error {
 		return err
 	}
 	_, err = w.exec(ctx, qPutContact, c.ID, string(c.CaseID), string(c.Organisation), string(c.Kind), day, boolInt(c.WithGuardian),
-		c.Note, micros(c.At), c.By)
+		c.Note, micros(c.At), c.By, boolInt(c.Welfare))
 	return interpretError(err, ref{kind: "contact", id: c.ID, caseID: c.CaseID})
 }
 

@@ -262,7 +262,7 @@ func caseloadCases() []testCase {
 	return []testCase{
 		{
 			name: "SummaryFields",
-			rule: "caseload.Reader.Summaries returns the case's small fields, team and phase, its participant's names, the group of its latest sis_enrolment record, its attendance flags' rules in order, its last contact (the latest On of its contacts), Next (the earliest planned item with status planned listing it, by On then id) and its active alerts (open or acknowledged; welfare ones counted apart)",
+			rule: "caseload.Reader.Summaries returns the case's small fields, team and phase, its participant's names, the group of its latest sis_enrolment record, its attendance flags' rules in order, its last contact (the latest On of its contacts), Next (the earliest planned item with status planned listing it, by On then id, whose owner's role is not welfare) and NextWelfare (the same of the items whose owner's role is coaching.Role.IsWelfare) and its active alerts (open or acknowledged; welfare ones counted apart)",
 			run: func(e *env) {
 				fs := clFixtures()
 				seedCaseload(e, fs)
@@ -274,7 +274,12 @@ func caseloadCases() []testCase {
 					welfare.Welfare, welfare.Status = true, caseload.AlertAcknowledged
 					resolved := sampleAlert("al-3", "c-07", caseload.CauseEarlyWarning, "absence")
 					resolved.Status = caseload.AlertResolved
-					for _, p := range []caseload.Planned{held, cancelled, samplePlanned("pl-3", clDate(30), "c-07"),
+					welfareHeld, curator, nurse := samplePlanned("pl-w0", clDate(20), "c-07"), samplePlanned("pl-w1", clDate(23), "c-07"), samplePlanned("pl-w2", clDate(24), "c-07", "c-02")
+					welfareHeld.Status = caseload.PlannedHeld
+					for i, r := range []coaching.Role{coaching.RoleCurator, coaching.RoleCurator, coaching.RoleNurse} {
+						[]*caseload.Planned{&welfareHeld, &curator, &nurse}[i].Owner = caseload.Owner{ActorID: "w-1", Role: r}
+					}
+					for _, p := range []caseload.Planned{held, cancelled, welfareHeld, curator, nurse, samplePlanned("pl-3", clDate(30), "c-07"),
 						samplePlanned("pl-2b", clDate(25), "c-02", "c-07"), samplePlanned("pl-2a", clDate(25), "c-02")} {
 						if err := st.PutPlanned(e.ctx, p); err != nil {
 							return err
@@ -312,7 +317,14 @@ func caseloadCases() []testCase {
 				assert.True(e, s.LastContact.IsZero(), "never contacted")
 				require.NotNil(e, s.Next, "Next")
 				assert.Equal(e, caseload.Upcoming{ID: "pl-2b", Kind: caseload.PlanIndividualSession, Title: "Tapaaminen pl-2b", On: clDate(25)}, *s.Next,
-					"Next skips held and cancelled items and lists items of several cases")
+					"Next skips held and cancelled items, and items owned by welfare staff, and lists items of several cases")
+				require.NotNil(e, s.NextWelfare, "NextWelfare")
+				assert.Equal(e, caseload.Upcoming{ID: "pl-w1", Kind: caseload.PlanIndividualSession, Title: "Tapaaminen pl-w1", On: clDate(23)}, *s.NextWelfare,
+					"NextWelfare: the earliest open item owned by welfare staff")
+				if n := byID["c-02"].NextWelfare; assert.NotNil(e, n, "c-02's NextWelfare") {
+					assert.Equal(e, "pl-w2", n.ID, "a nurse's item of several cases")
+				}
+				assert.Nil(e, byID["c-09"].NextWelfare)
 				assert.Equal(e, 1, s.ActiveAlerts, "ActiveAlerts: the open one (the resolved one does not count, the welfare one is apart)")
 				assert.Equal(e, 1, s.ActiveWelfareAlerts, "ActiveWelfareAlerts")
 
@@ -820,11 +832,13 @@ func caseloadCases() []testCase {
 		},
 		{
 			name: "Contacts",
-			rule: "caseload.Store.PutContact stores a contact (a taken id: *coaching.DuplicateError, Kind \"contact\") and moves the case's last contact only forward; Contacts returns the case's contacts newest first (On, then At), at most limit; a failed transaction stores nothing",
+			rule: "caseload.Store.PutContact stores a contact, its Welfare mark included (a taken id: *coaching.DuplicateError, Kind \"contact\") and moves the case's last contact only forward; Contacts returns the case's contacts newest first (On, then At), at most limit; a failed transaction stores nothing",
 			run: func(e *env) {
 				e.seed("c-1", "c-2")
+				welfare := sampleContact("k-2", "c-1", clDate(12))
+				welfare.Welfare = true
 				e.update(func(tx coaching.Tx) error {
-					for _, c := range []caseload.Contact{sampleContact("k-1", "c-1", clDate(10)), sampleContact("k-2", "c-1", clDate(12)),
+					for _, c := range []caseload.Contact{sampleContact("k-1", "c-1", clDate(10)), welfare,
 						sampleContact("k-3", "c-1", clDate(5)), sampleContact("k-4", "c-2", clDate(1))} {
 						if err := clStore(e, tx).PutContact(e.ctx, c); err != nil {
 							return err
@@ -857,7 +871,8 @@ func caseloadCases() []testCase {
 					gotIDs = append(gotIDs, c.ID)
 				}
 				assert.Equal(e, []string{"k-5", "k-2", "k-1", "k-3"}, gotIDs, "newest first; a failed transaction's contact is not stored")
-				assert.Equal(e, normalizeContact(sampleContact("k-2", "c-1", clDate(12))), normalizeContact(got[1]), "field for field")
+				assert.Equal(e, normalizeContact(welfare), normalizeContact(got[1]), "field for field, Welfare too")
+				assert.False(e, got[0].Welfare, "a contact not marked stays unmarked")
 				assert.Len(e, contacts("c-1", 2), 2)
 				assert.Empty(e, contacts("c-missing", 0))
 				byID := map[coaching.CaseID]caseload.Summary{}

@@ -116,7 +116,9 @@ type Row struct {
 	// may see.
 	OpenAlerts  int           `json:"open_alerts,omitempty"`
 	LastContact coaching.Date `json:"last_contact,omitzero"`
-	// Next is the earliest planned item not yet held or cancelled.
+	// Next is the earliest planned item not yet held or cancelled that
+	// the actor may see: an item owned by welfare staff only where the
+	// policy allows read_welfare on the case (see Summary.NextWelfare).
 	Next *Upcoming `json:"next,omitempty"`
 	// Roles are the actor's roles on the case's team.
 	Roles []coaching.Role `json:"roles,omitempty"`
@@ -347,6 +349,11 @@ const (
 
 // Contact is one contact with a participant (or their guardians) on a
 // case. Note is short and non-confidential.
+//
+// Welfare marks a contact of the student welfare staff (a curator's,
+// psychologist's or nurse's, or a held item one of them owned): welfare
+// information, listed only to those the policy allows read_welfare on the
+// case. [Service.LogContact] and [Service.Held] set it; it never clears.
 type Contact struct {
 	ID           string                  `json:"id"`
 	CaseID       coaching.CaseID         `json:"case_id"`
@@ -355,6 +362,7 @@ type Contact struct {
 	On           coaching.Date           `json:"on"`
 	WithGuardian bool                    `json:"with_guardian,omitempty"`
 	Note         string                  `json:"note,omitempty"`
+	Welfare      bool                    `json:"welfare,omitempty"`
 	At           time.Time               `json:"at"`
 	By           string                  `json:"by"`
 }
@@ -417,7 +425,14 @@ type Summary struct {
 	// Flags are the case's raised early-warning flags.
 	Flags       []Flag
 	LastContact coaching.Date
+	// Next is the earliest planned item listing the case (status planned,
+	// by On, then id) whose owner is not welfare staff; NextWelfare the
+	// earliest whose owner is (Owner.Role.IsWelfare). A welfare-owned
+	// item is welfare information: the list shows it only where the
+	// policy allows read_welfare, so the store keeps the two apart and a
+	// row costs the same whoever reads it.
 	Next        *Upcoming
+	NextWelfare *Upcoming
 	// ActiveAlerts and ActiveWelfareAlerts count the case's open and
 	// acknowledged alerts, the welfare ones apart (only welfare roles see
 	// them).

@@ -100,7 +100,11 @@ func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit in
 			if !sc.MayRead(coaching.OpReadCase, c) {
 				continue
 			}
-			page.Rows = append(page.Rows, rowOf(sc, sm, c, f.Now, staff))
+			r, err := rowOf(sc, sm, c, f.Now, staff)
+			if err != nil {
+				return Page{}, err
+			}
+			page.Rows = append(page.Rows, r)
 			if len(page.Rows) == limit {
 				if i < len(batch)-1 || len(batch) == f.Limit {
 					page.Next = next(k)
@@ -117,8 +121,11 @@ func list(ctx context.Context, sc *coaching.Scope, rd Reader, f Filter, limit in
 	return page, nil
 }
 
-// rowOf builds a row the policy allowed.
-func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff bool) Row {
+// rowOf builds a row the policy allowed. Its next planned item is the
+// summary's Next, or NextWelfare when that comes first and the policy
+// allows read_welfare on the case (asked only then, and access-logged as
+// every welfare read is).
+func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff bool) (Row, error) {
 	r := Row{CaseID: sm.CaseID, ParticipantID: sm.ParticipantID, Organisation: sm.Organisation,
 		Name: strings.TrimSpace(sm.GivenNames + " " + sm.FamilyName), Group: sm.Group, Model: sm.Model, State: sm.State,
 		OpenedAt: sm.OpenedAt, Closed: !sm.ClosedAt.IsZero(), PhaseDue: sm.Phase.DueAt, Paused: !sm.Phase.PausedAt.IsZero(),
@@ -131,8 +138,18 @@ func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff
 			r.OpenAlerts += sm.ActiveWelfareAlerts
 		}
 	}
-	if sm.Next != nil {
-		n := *sm.Next
+	next := sm.Next
+	if w := sm.NextWelfare; w != nil && staff && (next == nil || upcomingBefore(*w, *next)) {
+		ok, err := sc.Reveal(coaching.OpReadWelfare, c, "caseload_list")
+		if err != nil {
+			return Row{}, err
+		}
+		if ok {
+			next = w
+		}
+	}
+	if next != nil {
+		n := *next
 		if !staff {
 			// A planned item's title is staff's wording; a student or a
 			// guardian sees its kind and date.
@@ -140,7 +157,16 @@ func rowOf(sc *coaching.Scope, sm Summary, c coaching.Case, now time.Time, staff
 		}
 		r.Next = &n
 	}
-	return r
+	return r, nil
+}
+
+// upcomingBefore reports whether a comes before b in a case's planned
+// items (by On, then id).
+func upcomingBefore(a, b Upcoming) bool {
+	if a.On != b.On {
+		return a.On.Before(b.On)
+	}
+	return a.ID < b.ID
 }
 
 // resolve checks q and returns the store's filter (Now set from the

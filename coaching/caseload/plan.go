@@ -21,7 +21,8 @@ const maxPlannedCases = 200
 // Plan stores a planned item dated today or later, on cases the policy
 // lets actor change (change_case). Its owner (zero: the actor, in the
 // actor's first role on the first case's team) must be on every case's
-// team. Audited on each case.
+// team. Audited on each case; an item owned by welfare staff is welfare
+// information (see [Service.CaseItems]) and so is its audit entry.
 func (s *Service) Plan(ctx context.Context, actor coaching.Actor, p Planned) (Planned, error) {
 	var out Planned
 	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
@@ -78,7 +79,7 @@ func (s *Service) Plan(ctx context.Context, actor coaching.Actor, p Planned) (Pl
 		p.Organisation, p.Status, p.Moves, p.Session, p.Reason = actor.Organisation, PlannedOpen, 0, "", ""
 		p.CreatedAt, p.CreatedBy, p.UpdatedAt, p.UpdatedBy, p.Version = now, actor.ID, now, actor.ID, 1
 		for i, c := range cs {
-			err := change(sc, c.ID, "planned", auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(p.Status), On: p.On.String()}, false, func(st Store) error {
+			err := change(sc, c.ID, "planned", auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(p.Status), On: p.On.String()}, p.Owner.Role.IsWelfare(), func(st Store) error {
 				if i == 0 {
 					return st.PutPlanned(ctx, p)
 				}
@@ -173,7 +174,9 @@ type HeldSession struct {
 
 // Held marks planned item id held. A session kind becomes a recorded
 // coaching session (session.RecordIn, in the same transaction); every
-// held item logs a contact on each of its cases.
+// held item logs a contact on each of its cases, a welfare contact
+// (Contact.Welfare) when the item's owner or the actor is welfare staff on
+// the case.
 func (s *Service) Held(ctx context.Context, actor coaching.Actor, id string, version int64, h HeldSession) (Planned, error) {
 	return s.updatePlanned(ctx, actor, id, version, "planned_held", func(sc *coaching.Scope, p *Planned, cs []coaching.Case) error {
 		today := coaching.DateOf(sc.Now())
@@ -210,7 +213,8 @@ func (s *Service) Held(ctx context.Context, actor coaching.Actor, id string, ver
 		ck := contactKind(p.Kind)
 		for _, c := range cs {
 			ct := Contact{ID: sc.NewID(), CaseID: c.ID, Organisation: c.Organisation, Kind: ck, On: on,
-				WithGuardian: p.Kind == PlanGuardianMeeting, Note: h.Note, At: sc.Now(), By: actor.ID}
+				WithGuardian: p.Kind == PlanGuardianMeeting, Note: h.Note, At: sc.Now(), By: actor.ID,
+				Welfare: p.Owner.Role.IsWelfare() || welfareOn(c.Team, actor.ID)}
 			if err := st.PutContact(ctx, ct); err != nil {
 				return err
 			}
@@ -241,8 +245,15 @@ func contactKind(k PlannedKind) ContactKind {
 	return ContactMeeting
 }
 
-// updatePlanned changes planned item id at version under the policy
-// (change_case on every case), audited on each case.
+// updatePlanned changes planned item id at version, audited on each case.
+//
+// Who may act on an item (hold, move or cancel it): the policy must allow
+// the actor change_case on every case it lists; then its owner may, and so
+// may a colleague standing in for an owner who is not welfare staff. An
+// item owned by welfare staff is welfare information, listed only to its
+// owner and to those allowed read_welfare (see [Service.CaseItems]): only
+// they may act on it, and to anyone else it is a *coaching.NotFoundError,
+// as an item that does not exist.
 func (s *Service) updatePlanned(ctx context.Context, actor coaching.Actor, id string, version int64, event string,
 	fn func(sc *coaching.Scope, p *Planned, cs []coaching.Case) error) (Planned, error) {
 	var out Planned
@@ -259,6 +270,12 @@ func (s *Service) updatePlanned(ctx context.Context, actor coaching.Actor, id st
 		if err != nil {
 			return err
 		}
+		if ok, err := welfareItemVisible(sc, p, cs, "caseload_planned"); err != nil || !ok {
+			if err == nil {
+				err = &coaching.NotFoundError{Kind: "planned", ID: p.ID}
+			}
+			return err
+		}
 		if version != p.Version {
 			return &coaching.ConflictError{Subject: "planned " + p.ID, Expected: version, Current: p.Version}
 		}
@@ -272,7 +289,7 @@ func (s *Service) updatePlanned(ctx context.Context, actor coaching.Actor, id st
 		}
 		next.UpdatedAt, next.UpdatedBy, next.Version = sc.Now(), actor.ID, version+1
 		for i, c := range cs {
-			err := change(sc, c.ID, event, auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(next.Status), On: next.On.String(), Session: next.Session}, false,
+			err := change(sc, c.ID, event, auditPayload{Planned: p.ID, Kind: string(p.Kind), Status: string(next.Status), On: next.On.String(), Session: next.Session}, p.Owner.Role.IsWelfare(),
 				func(st Store) error {
 					if i == 0 {
 						return st.UpdatePlanned(ctx, next, version)
@@ -284,6 +301,79 @@ func (s *Service) updatePlanned(ctx context.Context, actor coaching.Actor, id st
 			}
 		}
 		out = next
+		return nil
+	})
+	if err != nil {
+		return Planned{}, err
+	}
+	return out, nil
+}
+
+// welfareItemVisible reports whether the scope's actor may see planned
+// item p of cases cs (read by the scope): any item not owned by welfare
+// staff, and a welfare-owned one by its owner or where the policy allows
+// read_welfare on every case (each access-logged with subject).
+func welfareItemVisible(sc *coaching.Scope, p Planned, cs []coaching.Case, subject string) (bool, error) {
+	if !p.Owner.Role.IsWelfare() || p.Owner.ActorID == sc.Actor().ID {
+		return true, nil
+	}
+	for _, c := range cs {
+		ok, err := sc.Reveal(coaching.OpReadWelfare, c, subject)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// PlannedItem returns planned item id as actor may see it, for acting on
+// it ([Service.Held], [Service.Move], [Service.Cancel]): staff only, if the
+// policy lets actor read one of its cases at least, with only the cases
+// it may read; a welfare-owned item only to its owner or where the policy
+// allows read_welfare on those cases (access-logged). Anything else —
+// another organisation's item, a student's or a guardian's asking — is a
+// *coaching.NotFoundError, as an item that does not exist.
+func (s *Service) PlannedItem(ctx context.Context, actor coaching.Actor, id string) (Planned, error) {
+	if id == "" {
+		return Planned{}, invalid("planned", "id", "required")
+	}
+	var out Planned
+	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
+		rd, err := readPort(sc)
+		if err != nil {
+			return err
+		}
+		p, err := rd.PlannedItem(ctx, id)
+		if err != nil {
+			return err
+		}
+		notFound := &coaching.NotFoundError{Kind: "planned", ID: id}
+		if !isStaff(actor) {
+			return notFound
+		}
+		cases := map[coaching.CaseID]*seen{}
+		var keep []coaching.CaseID
+		var cs []coaching.Case
+		for _, cid := range p.Cases {
+			v, err := readable(sc, cases, cid)
+			if err != nil {
+				return err
+			}
+			if v.read {
+				keep, cs = append(keep, cid), append(cs, v.c)
+			}
+		}
+		if len(keep) == 0 {
+			return notFound
+		}
+		ok, err := welfareItemVisible(sc, p, cs, "caseload_planned")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound
+		}
+		p.Cases, out = keep, p
 		return nil
 	})
 	if err != nil {
@@ -346,6 +436,8 @@ var ContactKinds = []ContactKind{ContactSession, ContactPhone, ContactMessage, C
 
 // LogContact logs a contact on its case (today or earlier), if the policy
 // lets actor change the case; the case's last contact date moves with it.
+// A contact by welfare staff on the case's team is a welfare contact
+// (Contact.Welfare, which the caller may also set): welfare information.
 func (s *Service) LogContact(ctx context.Context, actor coaching.Actor, c Contact) (Contact, error) {
 	var out Contact
 	err := s.eng.Write(ctx, actor, func(sc *coaching.Scope) error {
@@ -378,7 +470,8 @@ func (s *Service) LogContact(ctx context.Context, actor coaching.Actor, c Contac
 			return err
 		}
 		c.Organisation, c.At, c.By = cs.Organisation, now, actor.ID
-		err = change(sc, c.CaseID, "contact", auditPayload{Contact: c.ID, Kind: string(c.Kind), On: c.On.String()}, false,
+		c.Welfare = c.Welfare || welfareOn(cs.Team, actor.ID)
+		err = change(sc, c.CaseID, "contact", auditPayload{Contact: c.ID, Kind: string(c.Kind), On: c.On.String()}, c.Welfare,
 			func(st Store) error { return st.PutContact(ctx, c) })
 		if err != nil {
 			return err
@@ -393,7 +486,10 @@ func (s *Service) LogContact(ctx context.Context, actor coaching.Actor, c Contac
 }
 
 // Contacts returns case id's contacts, newest first, at most limit (0:
-// 100; at most 500), if the policy lets actor read the case.
+// 100; at most 500), if the policy lets actor read the case. Welfare
+// contacts (Contact.Welfare) are left out unless the policy allows
+// read_welfare on the case (asked once, access-logged), so a page may be
+// shorter than the limit.
 func (s *Service) Contacts(ctx context.Context, actor coaching.Actor, id coaching.CaseID, limit int) ([]Contact, error) {
 	switch {
 	case limit == 0:
@@ -403,7 +499,8 @@ func (s *Service) Contacts(ctx context.Context, actor coaching.Actor, id coachin
 	}
 	var out []Contact
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
-		if _, err := sc.Case(coaching.OpReadCase, id); err != nil {
+		c, err := sc.Case(coaching.OpReadCase, id)
+		if err != nil {
 			return err
 		}
 		rd, err := readPort(sc)
@@ -413,6 +510,15 @@ func (s *Service) Contacts(ctx context.Context, actor coaching.Actor, id coachin
 		out, err = rd.Contacts(ctx, id, limit)
 		if err != nil {
 			return err
+		}
+		if slices.ContainsFunc(out, func(ct Contact) bool { return ct.Welfare }) {
+			ok, err := sc.Reveal(coaching.OpReadWelfare, c, "caseload_contacts")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				out = slices.DeleteFunc(out, func(ct Contact) bool { return ct.Welfare })
+			}
 		}
 		// The notes are staff's working notes, which may touch on the
 		// student's welfare: a student or a guardian who may read the

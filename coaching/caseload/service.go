@@ -161,9 +161,19 @@ type auditPayload struct {
 // (a referral's follow-up) reaches the rest of the team through the trail.
 const welfareAlertDocument = "welfare_alert"
 
+// welfarePlannedDocument and welfareContactDocument are
+// welfareAlertDocument for a planned item owned by welfare staff and for a
+// welfare contact (Contact.Welfare): their audit entries, too, reach only
+// those the policy allows read_welfare.
+const (
+	welfarePlannedDocument = "welfare_planned"
+	welfareContactDocument = "welfare_contact"
+)
+
 // change writes fn's store writes on case id with one audit entry of
 // event, after the policy allowed the scope's actor to change the case.
-// welfare marks the change of a welfare alert (see welfareAlertDocument).
+// welfare marks the change of welfare information — an alert, a planned
+// item or a contact (see welfareAlertDocument).
 func change(sc *coaching.Scope, id coaching.CaseID, event string, p auditPayload, welfare bool, fn func(st Store) error) error {
 	st, err := writePort(sc)
 	if err != nil {
@@ -171,7 +181,14 @@ func change(sc *coaching.Scope, id coaching.CaseID, event string, p auditPayload
 	}
 	kind := AuditCaseload
 	if welfare {
-		kind, p.Cause, p.Kind = coaching.AuditDocument, p.Kind, welfareAlertDocument
+		doc := welfareAlertDocument
+		switch {
+		case p.Planned != "":
+			doc = welfarePlannedDocument
+		case p.Contact != "":
+			doc = welfareContactDocument
+		}
+		kind, p.Cause, p.Kind = coaching.AuditDocument, p.Kind, doc
 	}
 	raw, err := json.Marshal(p)
 	if err != nil {
@@ -196,6 +213,11 @@ func rolesOn(team []coaching.TeamMember, actorID string) []coaching.Role {
 		}
 	}
 	return out
+}
+
+// welfareOn reports whether actorID is on team as welfare staff.
+func welfareOn(team []coaching.TeamMember, actorID string) bool {
+	return slices.ContainsFunc(rolesOn(team, actorID), coaching.Role.IsWelfare)
 }
 
 // onTeam reports whether o is a member of team in its role.
