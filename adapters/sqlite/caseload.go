@@ -211,17 +211,17 @@ func (r *reader) Summaries(ctx context.Context, f caseload.Filter) ([]caseload.S
 	out := []caseload.Summary{}
 	for rows.Next() {
 		var (
-			s                        caseload.Summary
-			id, participant, org     string
-			opened                   int64
-			closed, due              sql.NullInt64
-			phase, team, flags       []byte
-			next, nextWelfare        []byte
-			given, family, grp       sql.NullString
-			sortName                 string
-			contact                  int64
-			rank                     int
-			fl                       []struct {
+			s                    caseload.Summary
+			id, participant, org string
+			opened               int64
+			closed, due          sql.NullInt64
+			phase, team, flags   []byte
+			next, nextWelfare    []byte
+			given, family, grp   sql.NullString
+			sortName             string
+			contact              int64
+			rank                 int
+			fl                   []struct {
 				Rule string `json:"rule"`
 				Seq  int64  `json:"seq"`
 			}

@@ -556,6 +556,8 @@ func (h *handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 		v.Title = "error.403.title"
 	case http.StatusNotFound:
 		v.Title = "error.404.title"
+	case http.StatusConflict:
+		v.Title = "error.409.title"
 	case http.StatusServiceUnavailable:
 		v.Title = "error.503.title"
 		w.Header().Set("Retry-After", "5")

@@ -487,8 +487,13 @@ func (h *handler) alertItem(n int, a caseload.Alert, ci caseInfo, scope string, 
 	return it
 }
 
+// The work pages name people by the case team's record of them (name and
+// role), never by their actor id: an id may be an identity code. Someone
+// not on the team (any more) is named by their role, or as not on the
+// team where the role is not known.
+
 // ownerName names an alert's or an item's owner by the team's record of
-// them, or by their id when they are not on the team (any more).
+// them, or by their role when they are not on the team.
 func ownerName(o caseload.Owner, team []coaching.TeamMember, lang coaching.Language) string {
 	if o.ActorID == "" {
 		return catalogue["work.owner.none"].in(lang)
@@ -498,12 +503,12 @@ func ownerName(o caseload.Owner, team []coaching.TeamMember, lang coaching.Langu
 			return memberName(m, lang)
 		}
 	}
-	return o.ActorID + " (" + label("role.", string(o.Role), lang) + ")"
+	return label("role.", string(o.Role), lang) + " (" + catalogue["work.person.offteam"].in(lang) + ")"
 }
 
 // raiserName names who raised an alert: a member of the case's team by
-// the team's record, the nightly review as the system, anyone else by
-// their id.
+// the team's record, the nightly review as the system, anyone else as
+// someone not on the team.
 func raiserName(id string, team []coaching.TeamMember, lang coaching.Language) string {
 	for _, m := range team {
 		if m.ActorID == id {
@@ -513,15 +518,17 @@ func raiserName(id string, team []coaching.TeamMember, lang coaching.Language) s
 	if id == "system" { // the engine's own actor (caseload.Service.Review)
 		return catalogue["alerts.raised.system"].in(lang)
 	}
-	return id
+	return catalogue["work.person.other"].in(lang)
 }
 
+// memberName is a team member's name and role, or the role alone when the
+// team's record has no name.
 func memberName(m coaching.TeamMember, lang coaching.Language) string {
-	name := m.Name
-	if name == "" {
-		name = m.ActorID
+	role := label("role.", string(m.Role), lang)
+	if m.Name == "" {
+		return role
 	}
-	return name + " (" + label("role.", string(m.Role), lang) + ")"
+	return m.Name + " (" + role + ")"
 }
 
 // doneMessage is the confirmation of an action just taken (?done=), or ""
@@ -628,7 +635,10 @@ type weekView struct {
 	Count             int
 	Done              string
 	Conflict          bool
-	DateError         bool
+	// DateError is the catalogue key of what is wrong with the date asked
+	// for ("" when nothing is); Date is the value as it was sent, for its
+	// control.
+	DateError, Date string
 	// Summary is a refused form's problems of no item shown this week.
 	Summary []formError
 }
@@ -656,6 +666,12 @@ type weekItem struct {
 	Forms itemForms
 }
 
+// weekInRange reports whether the week from monday lies within the
+// calendar's years 1–9999 (coaching.Date.Valid), as an agenda's dates must.
+func weekInRange(monday coaching.Date) bool {
+	return monday.Valid() && monday.AddDays(6).Valid()
+}
+
 // mondayOf is the Monday of d's week.
 func mondayOf(d coaching.Date) coaching.Date {
 	return d.AddDays(-((int(d.Weekday()) + 6) % 7))
@@ -675,30 +691,42 @@ func (h *handler) weekPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := http.StatusOK
-	if wv.DateError {
+	if wv.DateError != "" {
 		status = http.StatusBadRequest
 	}
 	wv.Done = doneMessage(r, "planned", plannedActions, s.Lang)
 	h.render(w, r, status, "week.html", &view{Lang: s.Lang, User: &userView{Name: s.Name, Roles: s.Roles}, Data: wv})
 }
 
-// weekData reads the week holding the date given (a date that is not one
-// is this week, with DateError set).
+// weekData reads the week holding the date given. A date that is not one,
+// or whose week leaves the calendar (years 1–9999: 9999-12-31 is a Friday
+// of a week ending in the year 10000), is this week, with DateError set.
 func (h *handler) weekData(r *http.Request, s session, date string) (*weekView, error) {
 	today := coaching.DateOf(h.clock.Now())
-	day, wv := today, &weekView{}
+	day, wv := today, &weekView{Date: date}
 	if date != "" {
 		d, err := coaching.ParseDate(date)
-		if err != nil {
-			wv.DateError = true
-		} else {
+		switch {
+		case err != nil:
+			wv.DateError = "week.date.invalid"
+		case !weekInRange(mondayOf(d)):
+			wv.DateError = "week.date.range"
+		default:
 			day = d
 		}
 	}
 	wv.Monday = mondayOf(day)
 	wv.Sunday = wv.Monday.AddDays(6)
 	wv.ThisWeek = wv.Monday == mondayOf(today)
-	link := func(d coaching.Date) string { return h.prefix + "/week?date=" + d.String() }
+	if wv.DateError == "" {
+		wv.Date = wv.Monday.String()
+	}
+	link := func(d coaching.Date) string {
+		if !weekInRange(d) {
+			return "" // no link past the calendar's ends
+		}
+		return h.prefix + "/week?date=" + d.String()
+	}
 	wv.Prev, wv.Next, wv.Today = link(wv.Monday.AddDays(-7)), link(wv.Monday.AddDays(7)), h.prefix+"/week"
 	actor := s.actor()
 	items, err := h.cl.Agenda(r.Context(), actor, wv.Monday, wv.Sunday)
@@ -778,7 +806,14 @@ func plannedForms(it weekItem, p caseload.Planned, monday, today coaching.Date, 
 // plannedAction answers POST /week/items/{item}/{action}: mark the item
 // held (a session kind with its hours, recorded as a coaching session),
 // move it to another date or cancel it with a reason, at the version the
-// page was shown with, then 303 back to the week (the form's week).
+// page was shown with, then 303 back to the week (the form's week). The
+// item is read first under the policy (caseload.Service.PlannedItem), so
+// that an item the actor may not see — another organisation's, or one
+// owned by welfare staff for someone not allowed read_welfare — is the
+// 404 page, as on a GET. Who may act on an item the service decides: its
+// owner, a colleague with change_case on its cases for an item not owned
+// by welfare staff, and for a welfare-owned one only its owner or those
+// allowed read_welfare.
 func (h *handler) plannedAction(w http.ResponseWriter, r *http.Request) {
 	s, action, version, ok := h.postedAction(w, r, plannedActions)
 	if !ok {
@@ -786,10 +821,14 @@ func (h *handler) plannedAction(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	week := f.Get("week")
-	if _, err := coaching.ParseDate(week); err != nil {
+	if d, err := coaching.ParseDate(week); err != nil || !weekInRange(mondayOf(d)) {
 		week = ""
 	}
 	actor, id := s.actor(), r.PathValue("item")
+	if _, err := h.cl.PlannedItem(r.Context(), actor, id); err != nil {
+		h.failed(w, r, err)
+		return
+	}
 	values := postedValues(f, "on", "on", "hours", "hours", "note", "note", "move_on", "move_on", "reason", "reason")
 	var (
 		local []coaching.FieldProblem

@@ -330,9 +330,12 @@ func welfareItemVisible(sc *coaching.Scope, p Planned, cs []coaching.Case, subje
 // it ([Service.Held], [Service.Move], [Service.Cancel]): staff only, if the
 // policy lets actor read one of its cases at least, with only the cases
 // it may read; a welfare-owned item only to its owner or where the policy
-// allows read_welfare on those cases (access-logged). Anything else —
-// another organisation's item, a student's or a guardian's asking — is a
-// *coaching.NotFoundError, as an item that does not exist.
+// allows read_welfare on those cases (access-logged). When actor may read
+// none of its cases, the error is the policy's on the first, as for an
+// alert (a *coaching.ForbiddenError, or the concealed not-found of another
+// organisation's case); a student's or a guardian's asking, or a welfare
+// item hidden from actor, is a *coaching.NotFoundError, as an item that
+// does not exist.
 func (s *Service) PlannedItem(ctx context.Context, actor coaching.Actor, id string) (Planned, error) {
 	if id == "" {
 		return Planned{}, invalid("planned", "id", "required")
@@ -364,6 +367,11 @@ func (s *Service) PlannedItem(ctx context.Context, actor coaching.Actor, id stri
 			}
 		}
 		if len(keep) == 0 {
+			if len(p.Cases) > 0 {
+				if _, err := sc.Case(coaching.OpReadCase, p.Cases[0]); err != nil {
+					return err
+				}
+			}
 			return notFound
 		}
 		ok, err := welfareItemVisible(sc, p, cs, "caseload_planned")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -82,4 +84,123 @@ func TestWelfareAlertsAreOwnedByWelfareRoles(t *testing.T) {
 		Owner: caseload.Owner{ActorID: coachA.ID, Role: coaching.RoleCoach}})
 	require.ErrorIs(t, err, coaching.ErrInvalid)
 	require.ErrorContains(t, err, "owner")
+}
+
+// welfareItemFixture is a case with a coach, a tutor and a curator on its
+// team, the coach's item in three days and the curator's tomorrow.
+func welfareItemFixture(t *testing.T) (*fixture, coaching.Case, caseload.Planned, caseload.Planned) {
+	t.Helper()
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	c := f.enrol(t, headA, "Aino", "Aho", member(coachA, coaching.RoleCoach), member(tutorA, coaching.RolePersonalTutor),
+		member(curatorA, coaching.RoleCurator))
+	today := coaching.DateOf(f.env.Clock.Now())
+	coach, err := f.svc.Plan(ctx, coachA, caseload.Planned{Kind: caseload.PlanTask, Title: "Check the plan", Cases: []coaching.CaseID{c.ID}, On: today.AddDays(3)})
+	require.NoError(t, err)
+	welfare, err := f.svc.Plan(ctx, curatorA, caseload.Planned{Kind: caseload.PlanIndividualSession, Title: "Curator meeting", Cases: []coaching.CaseID{c.ID}, On: today.AddDays(1)})
+	require.NoError(t, err)
+	return f, c, coach, welfare
+}
+
+// A caseload row's next planned item is one the reader may see: the
+// curator's own item (welfare information, hidden by CaseItems) is the
+// curator's next, never the coach's or the head of studies' — theirs is
+// the coach's item, the next they may see (found in review: the row showed
+// the curator's title to everyone).
+func TestCaseloadRowNextHidesWelfareOwnedItems(t *testing.T) {
+	f, c, coach, welfare := welfareItemFixture(t)
+	ctx := context.Background()
+	next := func(a coaching.Actor) *caseload.Upcoming {
+		t.Helper()
+		page, err := f.svc.List(ctx, a, caseload.Query{})
+		require.NoError(t, err)
+		for _, r := range page.Rows {
+			if r.CaseID == c.ID {
+				return r.Next
+			}
+		}
+		t.Fatalf("%s does not list the case", a.ID)
+		return nil
+	}
+	for _, a := range []coaching.Actor{coachA, tutorA, headA} {
+		n := next(a)
+		require.NotNil(t, n, a.ID)
+		assert.Equal(t, coach.ID, n.ID, "%s's next item is the coach's, not the curator's", a.ID)
+		assert.Equal(t, "Check the plan", n.Title)
+	}
+	n := next(curatorA)
+	require.NotNil(t, n)
+	assert.Equal(t, caseload.Upcoming{ID: welfare.ID, Kind: welfare.Kind, Title: "Curator meeting", On: welfare.On}, *n, "the curator's own item comes first")
+
+	_, err := f.svc.Cancel(ctx, coachA, coach.ID, coach.Version, "Done already")
+	require.NoError(t, err)
+	assert.Nil(t, next(coachA), "with the coach's item gone, no item the coach may see is planned")
+	assert.Equal(t, welfare.ID, next(curatorA).ID)
+}
+
+// A held welfare item's contact, and a contact the curator logs, are
+// welfare information: listed to the curator only, and their audit
+// entries too (found in review: the teacher's contact log showed the
+// curator's session and its note).
+func TestWelfareContactsAreListedOnlyToWelfareStaff(t *testing.T) {
+	f, c, _, welfare := welfareItemFixture(t)
+	ctx := context.Background()
+	_, err := f.svc.Held(ctx, curatorA, welfare.ID, welfare.Version, caseload.HeldSession{Hours: decimal.RequireFromString("1"), Note: "Talked it over"})
+	require.NoError(t, err)
+	logged, err := f.svc.LogContact(ctx, curatorA, caseload.Contact{CaseID: c.ID, Kind: caseload.ContactPhone, Note: "Called back"})
+	require.NoError(t, err)
+	assert.True(t, logged.Welfare, "a curator's contact is a welfare contact")
+	mine, err := f.svc.LogContact(ctx, coachA, caseload.Contact{CaseID: c.ID, Kind: caseload.ContactMessage, Note: "Reminder sent"})
+	require.NoError(t, err)
+	assert.False(t, mine.Welfare)
+
+	cs, err := f.svc.Contacts(ctx, coachA, c.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, cs, 1, "the coach sees their own contact only")
+	assert.Equal(t, mine.ID, cs[0].ID)
+	cs, err = f.svc.Contacts(ctx, curatorA, c.ID, 0)
+	require.NoError(t, err)
+	require.Len(t, cs, 3, "the curator sees every contact")
+	for _, k := range cs {
+		assert.Equal(t, k.ID != mine.ID, k.Welfare, "%s: the held item's contact and the curator's are welfare contacts, the coach's not", k.Note)
+	}
+
+	tr, err := ct.ReadCase(ctx, f.env.Engine, coachA, coaching.OpReadCase, c.ID, (*coaching.CaseView).AuditTrail)
+	require.NoError(t, err)
+	for _, e := range tr {
+		assert.NotContains(t, string(e.Payload), welfare.ID, "the coach sees the curator's item in %s %s", e.Kind, e.Event)
+		assert.NotContains(t, string(e.Payload), logged.ID, "the coach sees the curator's contact in %s %s", e.Kind, e.Event)
+	}
+}
+
+// Who may act on a planned item: its owner, and a colleague on the team
+// standing in for an owner who is not welfare staff; a welfare-owned item
+// only its owner or those allowed read_welfare — to anyone else it does
+// not exist (found in review: a tutor could cancel the curator's
+// appointment).
+func TestWelfareOwnedItemIsActedOnOnlyByWelfareStaff(t *testing.T) {
+	f, _, coach, welfare := welfareItemFixture(t)
+	ctx := context.Background()
+	for _, a := range []coaching.Actor{tutorA, coachA} {
+		_, err := f.svc.PlannedItem(ctx, a, welfare.ID)
+		assert.ErrorIs(t, err, coaching.ErrNotFound, a.ID)
+		_, err = f.svc.Cancel(ctx, a, welfare.ID, welfare.Version, "Not needed")
+		assert.ErrorIs(t, err, coaching.ErrNotFound, a.ID)
+		_, err = f.svc.Move(ctx, a, welfare.ID, welfare.Version, welfare.On.AddDays(1))
+		assert.ErrorIs(t, err, coaching.ErrNotFound, a.ID)
+		_, err = f.svc.Held(ctx, a, welfare.ID, welfare.Version, caseload.HeldSession{Hours: decimal.RequireFromString("1")})
+		assert.ErrorIs(t, err, coaching.ErrNotFound, a.ID)
+	}
+	got, err := f.svc.PlannedItem(ctx, curatorA, welfare.ID)
+	require.NoError(t, err)
+	assert.Equal(t, welfare.Version, got.Version, "untouched")
+	_, err = f.svc.PlannedItem(ctx, curatorA, "")
+	assert.ErrorIs(t, err, coaching.ErrInvalid)
+	_, err = f.svc.Move(ctx, curatorA, welfare.ID, welfare.Version, welfare.On.AddDays(1))
+	require.NoError(t, err, "the owner moves it")
+
+	got, err = f.svc.PlannedItem(ctx, tutorA, coach.ID)
+	require.NoError(t, err, "a colleague on the team sees the coach's item")
+	_, err = f.svc.Cancel(ctx, tutorA, coach.ID, got.Version, "The coach is ill")
+	require.NoError(t, err, "and may stand in for the coach")
 }
