@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -440,4 +443,152 @@ func TestAlertsWelfare(t *testing.T) {
 	tutor := f.signedIn(t, tutorA, "en")
 	assert.Equal(t, http.StatusNotFound, tutor.post("/alerts/"+w.ID+"/acknowledge", url.Values{"version": {"1"}}).Code)
 	assert.Equal(t, http.StatusNotFound, head.post("/alerts/"+w.ID+"/acknowledge", url.Values{"version": {"1"}}).Code)
+}
+
+// TestCaseloadHidesWelfarePlannedItem: the curator's planned item is
+// welfare information (the case page's items hide it): the caseload row's
+// next planned item is never it for the tutor or the head of studies, and
+// is for the curator, whose own it is.
+func TestCaseloadHidesWelfarePlannedItem(t *testing.T) {
+	f := newCaseFixture(t)
+	for _, who := range []string{"tutor-a", "teacher-a", "head-a"} {
+		rec := f.client(t, who, "en").get("/?scope=mine")
+		require.Equal(t, http.StatusOK, rec.Code)
+		text := checkPage(t, rec)
+		assert.NotContains(t, text, welfarePlanned, "%s sees the curator's planned item on the caseload", who)
+	}
+	rec := f.client(t, "tutor-a", "en").get("/?scope=mine")
+	assert.Contains(t, checkPage(t, rec), "Follow-up meeting", "the tutor's next item is the next they may see")
+	rec = f.client(t, "curator-a", "en").get("/?scope=mine")
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, checkPage(t, rec), welfarePlanned, "the curator's own next item")
+}
+
+// TestHeldWelfareItemNotInContacts: once the curator has held their
+// appointment, the teacher's contact log on the case page does not show
+// it (who met the student, when, the note); the curator's does.
+func TestHeldWelfareItemNotInContacts(t *testing.T) {
+	f := newCaseFixture(t)
+	ctx := context.Background()
+	cl, err := caseload.New(f.env.Engine, nil)
+	require.NoError(t, err)
+	today := coaching.DateOf(f.env.Clock.Now())
+	p, err := cl.Plan(ctx, curatorA, caseload.Planned{Kind: caseload.PlanIndividualSession, Title: "Welfare talk", Cases: []coaching.CaseID{f.one.ID}, On: today})
+	require.NoError(t, err)
+	_, err = cl.Held(ctx, curatorA, p.ID, p.Version, caseload.HeldSession{Hours: decimal.RequireFromString("1"), Note: "Welfare note"})
+	require.NoError(t, err)
+	contacts := func(who string) string {
+		rec := f.client(t, who, "en").get("/cases/" + string(f.one.ID))
+		require.Equal(t, http.StatusOK, rec.Code)
+		text := checkPage(t, rec)
+		i := strings.Index(text, "Contacts")
+		require.GreaterOrEqual(t, i, 0, "%s's page has the contacts", who)
+		j := strings.Index(text[i:], "The case's team")
+		require.Greater(t, j, 0, "the team follows the contacts")
+		return text[i : i+j]
+	}
+	for _, who := range []string{"teacher-a", "tutor-a"} {
+		log := contacts(who)
+		assert.Contains(t, log, "Called the guardian", "%s sees the tutor's contact", who)
+		assert.NotContains(t, log, "Kaisa", "%s sees the curator's held appointment", who)
+		assert.NotContains(t, log, "Welfare note")
+	}
+	assert.Contains(t, contacts("curator-a"), "Welfare note", "the curator sees it")
+}
+
+// TestWeekWelfareItemNotActedOnByTutor: the curator's planned item is not
+// the tutor's to cancel, move or mark held: the 404 page, as for an item
+// that does not exist, and the item stays planned.
+func TestWeekWelfareItemNotActedOnByTutor(t *testing.T) {
+	f := newCaseFixture(t)
+	cl, err := caseload.New(f.env.Engine, nil)
+	require.NoError(t, err)
+	items, err := cl.CaseItems(context.Background(), curatorA, f.one.ID, caseload.CaseItemsQuery{})
+	require.NoError(t, err)
+	i := slices.IndexFunc(items, func(p caseload.Planned) bool { return p.Title == welfarePlanned })
+	require.GreaterOrEqual(t, i, 0)
+	item := items[i]
+	version := strconv.FormatInt(item.Version, 10)
+	c := f.client(t, "tutor-a", "en")
+	for action, form := range map[string]url.Values{
+		"cancel": {"version": {version}, "reason": {"x"}},
+		"move":   {"version": {version}, "move_on": {item.On.AddDays(1).String()}},
+		"held":   {"version": {version}, "hours": {"1"}},
+	} {
+		rec := c.post("/week/items/"+item.ID+"/"+action, form)
+		assert.Equal(t, http.StatusNotFound, rec.Code, action)
+		assert.NotContains(t, checkPage(t, rec), welfarePlanned)
+	}
+	got, err := cl.PlannedItem(context.Background(), curatorA, item.ID)
+	require.NoError(t, err)
+	assert.Equal(t, caseload.PlannedOpen, got.Status)
+	assert.Equal(t, item.Version, got.Version, "untouched")
+	rec := f.client(t, "curator-a", "en").post("/week/items/"+item.ID+"/cancel", url.Values{"version": {version}, "reason": {"Moved to next term"}})
+	assert.Equal(t, http.StatusSeeOther, rec.Code, "the curator cancels their own")
+}
+
+// TestWeekOutsideCalendar: a week reaching past the calendar's years
+// 1–9999 (9999-12-31 is a Friday of a week ending in 10000) is a 400 with
+// the error beside the date control and this week shown; the weeks at the
+// calendar's ends have no link past them.
+func TestWeekOutsideCalendar(t *testing.T) {
+	f := newFixture(t, "")
+	c := f.client(t)
+	c.signIn("", "tutor-a", "en")
+	for _, d := range []string{"9999-12-31", "9999-12-27"} {
+		rec := c.get("/week?date=" + d)
+		require.Equal(t, http.StatusBadRequest, rec.Code, d)
+		text := checkPage(t, rec)
+		body := rec.Body.String()
+		assert.Equal(t, "That week falls outside the calendar (years 1–9999); this week is shown.", fieldError(body, "w-date"), d)
+		assert.Contains(t, body, `value="`+d+`"`, "the date as sent stays in its control")
+		assert.Contains(t, text, "Week plan 2026-08-10–2026-08-16", "this week is shown")
+	}
+	rec := c.get("/week?date=9999-12-20")
+	require.Equal(t, http.StatusOK, rec.Code)
+	body := rec.Body.String()
+	checkPage(t, rec)
+	assert.NotContains(t, body, `rel="next"`, "no next week past the calendar")
+	assert.Contains(t, body, `href="/week?date=9999-12-13"`)
+	rec = c.get("/week?date=0001-01-01") // a Monday
+	require.Equal(t, http.StatusOK, rec.Code)
+	checkPage(t, rec)
+	assert.NotContains(t, rec.Body.String(), `rel="prev"`, "no week before the calendar's first")
+	assert.Contains(t, rec.Body.String(), `href="/week?date=0001-01-08"`)
+	rec = c.get("/week?date=2026-02-30")
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Equal(t, "The date is not valid; this week is shown.", fieldError(rec.Body.String(), "w-date"))
+}
+
+// TestOddInputNever500: odd input across the pages is answered, never
+// with a 500.
+func TestOddInputNever500(t *testing.T) {
+	f := newFixture(t, "")
+	c := f.client(t)
+	c.signIn("", "head-a", "fi")
+	v := string(f.cases["Virtanen"].ID)
+	gets := []string{
+		"/figures?from=0001-01-01&to=9999-12-31", "/figures?from=9999-12-31&to=9999-12-31", "/figures.csv?from=0001-01-01&to=0001-01-02",
+		"/week?date=9999-12-27", "/week?date=0001-01-01", "/week?date=2026-02-30",
+		"/?no_contact=99999999999999999999", "/?cursor=%00%ff", "/?group=%F0%9F%98%80", "/?scope=org&sort=zzz",
+		"/alerts?after=%00&scope=org", "/alerts?status=closed&after=zzzz",
+		"/attendance?group=A&date=0001-01-01", "/attendance?group=A&minutes=1e3",
+		"/attendance/history?case=" + v + "&date=0001-01-01&lesson=%00",
+		"/cases/" + v + "/hoks/diff?from=9223372036854775807&to=1",
+		"/cases/%00", "/cases/" + v + "?fired=%00", "/family/" + v + "?explain=9999-12-31",
+	}
+	for _, p := range gets {
+		rec := c.get(p)
+		assert.Less(t, rec.Code, 500, "GET %s: %d", p, rec.Code)
+	}
+	posts := map[string]url.Values{
+		"/attendance":                            {"group": {"A"}, "date": {"9999-12-31"}, "status:" + v: {"present"}},
+		"/week/items/zz/held":                    {"version": {"1"}, "on": {"0001-01-01"}, "hours": {"1e9999"}},
+		"/alerts/zz/resolve":                     {"version": {"99999999999999999999"}},
+		"/cases/" + v + "/events/start_coaching": {"version": {"1"}, "payload.x": {"\x00"}},
+	}
+	for p, form := range posts {
+		rec := c.post(p, form)
+		assert.Less(t, rec.Code, 500, "POST %s: %d", p, rec.Code)
+	}
 }
