@@ -109,15 +109,7 @@ FROM {s}.cases c
 
 // welfareRoles is the SQL list of the roles coaching.Role.IsWelfare holds
 // of: an item owned in one of them is a summary's NextWelfare.
-var welfareRoles = func() string {
-	var rs []string
-	for _, r := range coaching.TeamRoles {
-		if r.IsWelfare() {
-			rs = append(rs, "'"+string(r)+"'")
-		}
-	}
-	return strings.Join(rs, ", ")
-}()
+var welfareRoles = "'" + strings.Join(caseload.WelfareRoleNames(), "', '") + "'"
 
 // overdueSQL is Summary.Overdue in SQL over the summary's columns: the
 // phase's due_at before now ($2), not paused, the case open.

@@ -297,15 +297,7 @@ func decodeUpcoming(b []byte) (*caseload.Upcoming, error) {
 // of: an item owned in one of them is a summary's NextWelfare. Both walks
 // of planned_cases_next skip only the case's open items of the other
 // kind, never its held or cancelled ones (its history).
-var welfareRoles = func() string {
-	var rs []string
-	for _, r := range coaching.TeamRoles {
-		if r.IsWelfare() {
-			rs = append(rs, "'"+string(r)+"'")
-		}
-	}
-	return strings.Join(rs, ", ")
-}()
+var welfareRoles = "'" + strings.Join(caseload.WelfareRoleNames(), "', '") + "'"
 
 // ---- alerts ----------------------------------------------------------------
 

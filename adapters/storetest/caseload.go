@@ -276,9 +276,9 @@ func caseloadCases() []testCase {
 					resolved.Status = caseload.AlertResolved
 					welfareHeld, curator, nurse := samplePlanned("pl-w0", clDate(20), "c-07"), samplePlanned("pl-w1", clDate(23), "c-07"), samplePlanned("pl-w2", clDate(24), "c-07", "c-02")
 					welfareHeld.Status = caseload.PlannedHeld
-					for i, r := range []coaching.Role{coaching.RoleCurator, coaching.RoleCurator, coaching.RoleNurse} {
-						[]*caseload.Planned{&welfareHeld, &curator, &nurse}[i].Owner = caseload.Owner{ActorID: "w-1", Role: r}
-					}
+					welfareHeld.Owner = caseload.Owner{ActorID: "w-1", Role: coaching.RoleCurator}
+					curator.Owner = welfareHeld.Owner
+					nurse.Owner = caseload.Owner{ActorID: "w-2", Role: coaching.RoleNurse}
 					for _, p := range []caseload.Planned{held, cancelled, welfareHeld, curator, nurse, samplePlanned("pl-3", clDate(30), "c-07"),
 						samplePlanned("pl-2b", clDate(25), "c-02", "c-07"), samplePlanned("pl-2a", clDate(25), "c-02")} {
 						if err := st.PutPlanned(e.ctx, p); err != nil {

@@ -440,6 +440,20 @@ type Summary struct {
 	ActiveWelfareAlerts int
 }
 
+// WelfareRoleNames are the names of the roles coaching.Role.IsWelfare
+// holds of, in coaching.TeamRoles' order: a planned item owned in one of
+// them is a Summary's NextWelfare, not its Next. A store adapter's query
+// that keeps the two apart names them.
+func WelfareRoleNames() []string {
+	var out []string
+	for _, r := range coaching.TeamRoles {
+		if r.IsWelfare() {
+			out = append(out, string(r))
+		}
+	}
+	return out
+}
+
 // Flag is an early-warning flag raised on a case, as the caseload reads it
 // (attendance.RiskFlag's rule and seq).
 type Flag struct {
