@@ -25,6 +25,13 @@
 //     as a case's ([Service.CaseItems]);
 //   - the contact log ([Contact]): every contact moves the case's last
 //     contact date, which the list filters and sorts on.
+//
+// Welfare (opiskeluhuolto) information stays with the welfare roles: a
+// welfare alert, a planned item owned by a curator, psychologist or nurse,
+// and a contact of theirs ([Contact].Welfare) are listed, shown as a
+// row's next item, or acted on only by their owner or those the policy
+// allows read_welfare on the case, and their audit entries are in the
+// kernel's welfare family.
 package caseload
 
 import (
