@@ -724,6 +724,7 @@ var catalogue = map[string]text{
 	"caseload.title.org":          {"Organisaation tapaukset", "Organisationens ärenden", "The organisation's cases"},
 	"caseload.scope.mine":         {"Omat tiimini", "Mina team", "My teams"},
 	"caseload.scope.org":          {"Koko organisaatio", "Hela organisationen", "The whole organisation"},
+	"caseload.overdue.one":        {"Vaiheen määräaika ylittynyt: 1 tapaus", "Fasens tidsfrist överskriden: 1 ärende", "Phase deadline passed: 1 case"},
 	"caseload.overdue.count":      {"Vaiheen määräaika ylittynyt: %s tapausta", "Fasens tidsfrist överskriden: %s ärenden", "Phase deadline passed: %s cases"},
 	"caseload.overdue.none":       {"Yhdenkään avoimen tapauksen vaiheen määräaika ei ole ylittynyt.", "Inget öppet ärende har överskridit fasens tidsfrist.", "No open case is past its phase deadline."},
 	"caseload.overdue.show":       {"Näytä ne", "Visa dem", "Show them"},
