@@ -236,7 +236,7 @@ func TestCasePageSectionsByPolicy(t *testing.T) {
 			assert.Contains(t, text, "Total 1 0 1 1", "present, late, unexplained, explained")
 			// The HOKS: its summary, four versions, the compare form on the
 			// version in force and the approved one before it.
-			assert.Contains(t, text, "Status approved Version 4")
+			assert.Contains(t, text, "Version 4 (2026-08-10) Status approved")
 			assert.Equal(t, 4, strings.Count(body, `<option value="`)/2, "every version in both selects")
 			assert.Contains(t, body, `<option value="2" selected>`)
 			assert.Contains(t, body, `<option value="4" selected>`)
