@@ -60,7 +60,7 @@ func TestBrowserTutorRecordsASession(t *testing.T) {
 			s.RequireNoViolations()
 
 			require.Equal(t, http.StatusUnprocessableEntity, s.Submit("form.casework button[type=submit]"), "sent empty")
-			assert.Equal(t, "Please correct the following", s.Text(".error-summary h2"))
+			assert.Equal(t, "Please correct the following", s.Text(".error-summary #h-form-errors"))
 			assert.Equal(t, "individual", func() string { v, _ := s.Attribute(`#f-kind option[selected]`, "value"); return v }(), "individual coaching by default")
 			assert.Equal(t, 1, s.Count(`input[name="hours"][aria-invalid="true"]`))
 			assert.Equal(t, "This is required.", s.Text(`#f-hours-e`))
