@@ -31,6 +31,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/attendance"
 	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/pathway"
 	"github.com/valmennus/valmennus/sis"
 )
 
@@ -110,6 +111,12 @@ type Demo struct {
 	// Cases are the first organisation's cases in the order of the
 	// cohort (the students of [Group]).
 	Cases []coaching.CaseID
+	// Workshop are the cases of the workshop's admitted participants (the
+	// VALO model's, valo.go) of this year and the two before, in the order
+	// they entered; WorkshopOpen those still in their period, all on the
+	// workshop coach's team ([KeyWorkshopCoach]). The organisation's
+	// caseload lists the open ones after the cohort's.
+	Workshop, WorkshopOpen []coaching.CaseID
 }
 
 // student is one synthetic student of the cohort.
@@ -209,12 +216,16 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 	}
 	// The families' absence requests and the HOKS are case documents the
 	// engine must know; accepted absence reports excuse later marks. The
-	// VALO model is known so that the figures page (its VALO table and
-	// CSV) works; the cohort is the pilot's, so the table counts none.
-	// The demo's clock starts a week before the group did.
-	clock := newDemoClock(o.Now.AddDate(0, 0, -cohortDays-7))
-	eng, err := coaching.New(memory.New(), &coaching.Options{Clock: clock, Models: []*coaching.Model{coaching.Pilot(), coaching.VALO()},
-		Documents: append(absence.Documents(), hoks.Documents()...)})
+	// VALO model is the workshop's (valo.go), whose exits record the
+	// destinations and schedule the follow-ups the timer handlers send.
+	// The demo's clock starts before the workshop's history.
+	clock := newDemoClock(historyStart(o.Now))
+	valo, err := workshopModel()
+	if err != nil {
+		return nil, err
+	}
+	eng, err := coaching.New(memory.New(), &coaching.Options{Clock: clock, Models: []*coaching.Model{coaching.Pilot(), valo},
+		Documents: append(absence.Documents(), hoks.Documents()...), TimerHandlers: pathway.TimerHandlers(nil)})
 	if err != nil {
 		return nil, fmt.Errorf("webuidemo: the engine: %w", err)
 	}
@@ -237,6 +248,9 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 		return nil, err
 	}
 	d.addWork(tl, cl)
+	if err := d.addWorkshop(tl); err != nil {
+		return nil, err
+	}
 	if err := tl.run(ctx, clock); err != nil {
 		return nil, err
 	}
@@ -261,6 +275,7 @@ func New(ctx context.Context, opts *Options) (*Demo, error) {
 		{Key: KeySecondTutor, Label: secondTutor.Name + " (omaohjaaja / personal tutor)", Actor: secondTutor},
 		{Key: KeyCoach, Label: coach.Name + " (valmentaja / coach)", Actor: coach},
 		{Key: KeyTeacher, Label: teacher.Name + " (opettaja / teacher)", Actor: teacher},
+		{Key: KeyWorkshopCoach, Label: workshopCoach.Name + " (työpajavalmentaja / workshop coach)", Actor: workshopCoach},
 		{Key: KeyHead, Label: head.Name + " (opintojohtaja / head of studies)", Actor: head},
 		{Key: KeyGuardian, Label: guardian.Name + " (huoltaja / guardian)", Actor: g},
 		{Key: KeyStudent, Label: st.Name + " (opiskelija / student)", Actor: st},

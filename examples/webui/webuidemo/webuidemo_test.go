@@ -32,6 +32,7 @@ func actorOf(t *testing.T, d *webuidemo.Demo, key string) coaching.Actor {
 // today or entered its phase today, most students have moved on from the
 // first phase, and exactly the second tutor's two students whose initial
 // situation is not mapped are past their phase deadline, at the top of the organisation's and the coach's caseloads
+// (the organisation's also lists the workshop's five open cases, none overdue)
 // (the morning tick noticed each the day after its deadline). The tutor's
 // caseload has the twelve students, exactly one flagged and at the top
 // of the urgency order (the overdue cases are not the tutor's); the other
@@ -55,7 +56,8 @@ func TestNew(t *testing.T) {
 
 			org, err := cl.List(ctx, actorOf(t, d, webuidemo.KeyHead), caseload.Query{})
 			require.NoError(t, err)
-			require.Len(t, org.Rows, 16)
+			require.Len(t, d.WorkshopOpen, 5)
+			require.Len(t, org.Rows, 16+5, "the group and the workshop's open cases")
 			var overdue []coaching.CaseID
 			moved := 0
 			for _, r := range org.Rows {
