@@ -147,7 +147,7 @@ func TestBrowserRolesMainPages(t *testing.T) {
 	}{
 		{webuidemo.KeyCoach, 8},    // every other student of the group
 		{webuidemo.KeyTeacher, 16}, // the group
-		{webuidemo.KeyHead, 16},    // the organisation's caseload
+		{webuidemo.KeyHead, 21},    // the organisation's caseload: the group and the workshop's five open cases
 		{webuidemo.KeyGuardian, -1},
 	} {
 		t.Run(tc.key, func(t *testing.T) {

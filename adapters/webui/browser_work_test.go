@@ -5,14 +5,17 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/examples/webui/webuidemo"
 	"github.com/valmennus/valmennus/internal/browsertest"
+	"github.com/valmennus/valmennus/pathway"
 )
 
 // TestBrowserTutorWorksThroughAlertsAndWeek: the personal tutor opens the
@@ -87,17 +90,23 @@ func TestBrowserTutorWorksThroughAlertsAndWeek(t *testing.T) {
 // TestBrowserHeadOfStudiesDownloadsTheCSV: the head of studies' start
 // page is the organisation's caseload with the count of overdue phases
 // (the demo's two students whose initial situation is still not mapped
-// a month after the group started) and those cases at the top; from the
-// figures page they click the CSV link and the browser saves the
-// file: its byte-order mark, header row and data rows are there. axe
+// a month after the group started) and those cases at the top, and the
+// workshop's open cases among the group's; the figures page for the year
+// up to today shows the workshop's figures (the retention of this year's
+// cohort against the two years before, the staff's hours against the
+// allocation; its screenshot is "head-figures"); from the figures page
+// they click the CSV link and the browser saves the file: its
+// byte-order mark, header row and data rows are there, the onward path
+// to work counting the workshop's participants who went on to work. axe
 // checks each page.
 func TestBrowserHeadOfStudiesDownloadsTheCSV(t *testing.T) {
 	b := browsertest.Start(t)
 	demo, srv := demoServer(t)
-	s := b.NewSession(t, nil)
+	s := b.NewSession(t, &browsertest.Options{ScreenshotDir: screenshotDir(t)})
 	require.Equal(t, http.StatusOK, signIn(t, s, srv.URL, webuidemo.KeyHead, "en"))
 	assert.Equal(t, "The organisation's cases", s.Text("h1"))
-	assert.Equal(t, len(demo.Cases), s.Count("table.caseload tbody tr"), "the organisation's students, not the other college's")
+	assert.Equal(t, len(demo.Cases)+len(demo.WorkshopOpen), s.Count("table.caseload tbody tr"),
+		"the organisation's students and open workshop cases, not the other college's")
 	assert.Contains(t, s.Text("p.overdue-count"), "Phase deadline passed: 2 cases")
 	require.Len(t, demo.Overdue, 2)
 	assert.Equal(t, 2, s.Count("table.caseload tbody tr.overdue"), "the overdue rows")
@@ -111,6 +120,16 @@ func TestBrowserHeadOfStudiesDownloadsTheCSV(t *testing.T) {
 	require.Equal(t, http.StatusOK, s.Submit(`header a[href="/figures"]`), "the menu's figures")
 	s.RequireNoViolations()
 
+	// The year up to today: this year's cohort against the same period
+	// of the two years before, and the staff's hours of the year.
+	year := url.Values{"from": {demo.Today.AddDays(-364).String()}, "to": {demo.Today.String()}, "model": {coaching.ModelVALO}}
+	require.Equal(t, http.StatusOK, s.Navigate(srv.URL+"/figures?"+year.Encode()))
+	assert.Equal(t, 3, s.Count("table.retention tbody tr.cohort"), "this year's cohort and the two before")
+	assert.Equal(t, 4, s.Count("table.hours tbody tr.member"), "the two workshop coaches and the pilot's tutor and coach")
+	assert.Equal(t, fmt.Sprint(demo.WorkshopOnward(pathway.GroupWork, 0)), s.Text(`table.valo tr[data-key="destination.work"] td`))
+	s.RequireNoViolations()
+	s.Screenshot("head-figures")
+
 	d := s.Download(`a[href^="/figures.csv"]`)
 	assert.Equal(t, "valo-figures.csv", d.Name)
 	assert.Contains(t, d.URL, "model=valo")
@@ -119,12 +138,18 @@ func TestBrowserHeadOfStudiesDownloadsTheCSV(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, len(rows), 1)
 	assert.Equal(t, []string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding", "includes"}, rows[0])
-	// The cohort is the pilot model's: the VALO table counts nobody, and
-	// every row is there all the same, with its zero.
-	require.Greater(t, len(rows), 2)
-	row := rows[1]
-	require.Len(t, row, len(rows[0]))
-	assert.NotEmpty(t, row[0], "the row's key")
-	assert.NotEmpty(t, row[2], "its label")
-	assert.Equal(t, "0", row[4], "its count")
+	// The year's figures: the onward path to work counts this year's
+	// participants who went on to work, of the year's admitted.
+	var work []string
+	for _, row := range rows[1:] {
+		require.Len(t, row, len(rows[0]))
+		if row[0] == "destination.work" {
+			work = row
+		}
+	}
+	require.NotNil(t, work, "the row of the onward path to work")
+	assert.NotEmpty(t, work[2], "its label")
+	assert.Equal(t, "3", work[4], "its count")
+	assert.Equal(t, fmt.Sprint(demo.WorkshopOnward(pathway.GroupWork, 0)), work[4], "as the demo built it")
+	assert.Equal(t, "12", work[5], "its denominator: the year's admitted participants")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/valmennus/valmennus/coaching"
+	"github.com/valmennus/valmennus/coaching/caseload"
 	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/pathway"
 )
@@ -226,6 +227,10 @@ func (d *Demo) addWorkshop(tl *timeline) error {
 	if err != nil {
 		return fmt.Errorf("webuidemo: the sessions service: %w", err)
 	}
+	cl, err := caseload.New(d.Engine, nil)
+	if err != nil {
+		return fmt.Errorf("webuidemo: the caseload service: %w", err)
+	}
 	today := tl.today
 	ids := make([]coaching.CaseID, len(workshop))
 	for i, w := range workshop {
@@ -249,7 +254,7 @@ func (d *Demo) addWorkshop(tl *timeline) error {
 				return err
 			})
 		}
-		d.addWorkshopSessions(tl, sessions, coach, w, steps, func() coaching.CaseID { return ids[i] })
+		d.addWorkshopSessions(tl, sessions, cl, coach, w, steps, func() coaching.CaseID { return ids[i] })
 		if w.ending != "" && w.ending != coaching.ValoDecline {
 			d.addFollowUps(tl, coach, w, steps[len(steps)-1].day, func() coaching.CaseID { return ids[i] })
 		}
@@ -287,8 +292,9 @@ func workshopFire(w workshopParticipant, i int, st workshopStep) *coaching.FireO
 func workshopPerson(w workshopParticipant, i int, today coaching.Date) coaching.Participant {
 	entry := w.entry(today)
 	born := yearsBefore(entry, w.age).AddDays(-(20 + i*37%300)) // under a year earlier: still w.age on entering
-	foreign := w.foreign
-	b := coaching.Background{Gender: w.gender, EducationLevel: w.education, LabourStatus: coaching.LabourInactive, ForeignBackground: &foreign}
+	foreign, disability := w.foreign, i == 1
+	b := coaching.Background{Gender: w.gender, EducationLevel: w.education, LabourStatus: coaching.LabourInactive, ForeignBackground: &foreign,
+		Disability: &disability}
 	if w.unemployed > 0 {
 		months := w.unemployed
 		b.LabourStatus, b.UnemployedMonths = coaching.LabourUnemployed, &months
@@ -299,8 +305,9 @@ func workshopPerson(w workshopParticipant, i int, today coaching.Date) coaching.
 
 // addWorkshopSessions adds the coach's individual sessions with an
 // admitted participant: every second week from the week after admission
-// up to the ending (or yesterday), an hour and a half each.
-func (d *Demo) addWorkshopSessions(tl *timeline, sessions *session.Service, coach coaching.Actor, w workshopParticipant,
+// up to the ending (or yesterday), an hour and a half each, each a
+// meeting logged as the case's contact.
+func (d *Demo) addWorkshopSessions(tl *timeline, sessions *session.Service, cl *caseload.Service, coach coaching.Actor, w workshopParticipant,
 	steps []workshopStep, id func() coaching.CaseID) {
 	if len(steps) == 0 || steps[0].event != coaching.ValoAdmit {
 		return
@@ -315,6 +322,11 @@ func (d *Demo) addWorkshopSessions(tl *timeline, sessions *session.Service, coac
 			_, err := sessions.Record(ctx, coach, session.Session{Kind: session.Individual, Date: day, Cases: []coaching.CaseID{id()},
 				Hours: decimal.RequireFromString("1.5"), Staff: staff, Elements: []session.ApproachElement{session.ElementTrust, session.ElementPresence},
 				Topic: "Henkilökohtainen valmennus: tavoitteet ja työtehtävät"})
+			if err != nil {
+				return err
+			}
+			_, err = cl.LogContact(ctx, coach, caseload.Contact{CaseID: id(), Kind: caseload.ContactMeeting, On: day,
+				Note: "Valmennuskeskustelu"})
 			return err
 		})
 	}

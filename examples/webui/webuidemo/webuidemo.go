@@ -12,7 +12,12 @@
 // sessions, contacts, the HOKS, alerts and attendance are dated as they
 // happened.
 //
-// Everything in the cohort is made up: the names are invented, there are
+// The organisation also runs a work-based coaching workshop on the VALO
+// model (valo.go): three years of participants, who went on to their
+// onward paths or are still in their period, so that the head of
+// studies' figures page has a workshop's figures to show.
+//
+// Everything in the cohort and the workshop is made up: the names are invented, there are
 // no identity codes, and the e-mail addresses are at example.fi.
 package webuidemo
 
@@ -114,8 +119,8 @@ type Demo struct {
 	// Workshop are the cases of the workshop's admitted participants (the
 	// VALO model's, valo.go) of this year and the two before, in the order
 	// they entered; WorkshopOpen those still in their period, all on the
-	// workshop coach's team ([KeyWorkshopCoach]). The organisation's
-	// caseload lists the open ones after the cohort's.
+	// workshop coach's team ([KeyWorkshopCoach]), none overdue. The
+	// organisation's caseload lists the open ones with the cohort's.
 	Workshop, WorkshopOpen []coaching.CaseID
 }
 
