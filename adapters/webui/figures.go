@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -169,6 +170,19 @@ type bar struct {
 	Label                      string
 	Value                      string
 	Y, TextY, BarWidth, ValueX int
+}
+
+// chartGlyph is a generous width of one character of a chart's 13-unit
+// text, in the SVG's units.
+const chartGlyph = 8
+
+// fit widens the chart so that every bar's value, written after the bar,
+// ends inside it: a long bar with a long value ("111 h, above the
+// allocation") would otherwise be cut at the edge.
+func (c *barChart) fit() {
+	for _, b := range c.Bars {
+		c.Width = max(c.Width, b.ValueX+chartGlyph*utf8.RuneCountInString(b.Value)+chartGlyph)
+	}
 }
 
 // figuresQuery is a parsed figures form.
@@ -366,6 +380,7 @@ func (h *handler) teamHours(r *http.Request, s session, q figuresQuery, lang coa
 		c.Bars = append(c.Bars, bar{Label: x.Member + " (" + row.Role + ")", Value: row.Hours + " h, " + row.Status,
 			Y: y, TextY: y + chartBar - 4, BarWidth: w, ValueX: chartBarX + w + 6})
 	}
+	c.fit()
 	hv.Chart = c
 	return hv, nil
 }
@@ -394,6 +409,7 @@ func retentionOf(rep *outcomes.RetentionReport, periods [retentionPeriods][2]coa
 			ValueX: chartBarX + w + 6})
 		rv.Rows = append(rv.Rows, row)
 	}
+	rv.Chart.fit()
 	return rv
 }
 
@@ -445,6 +461,7 @@ func destinationChart(rows []figureRow) barChart {
 		}
 		c.Bars = append(c.Bars, bar{Label: r.Label, Value: v, Y: y, TextY: y + chartBar - 4, BarWidth: w, ValueX: chartBarX + w + 6})
 	}
+	c.fit()
 	return c
 }
 

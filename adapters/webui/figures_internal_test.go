@@ -45,3 +45,15 @@ func TestFiguresOutcomesTextsInTheCatalogue(t *testing.T) {
 	// A text outcomes has changed since is shown as it is, in English.
 	assert.Equal(t, localText{Text: "changed", Lang: "en"}, outcomesText("fig.note.retention", "changed", coaching.Finnish))
 }
+
+// A bar's value written after the longest bar ends inside the chart: the
+// chart widens for it, and keeps its width when every value fits.
+func TestBarChartFitsItsValues(t *testing.T) {
+	c := barChart{Width: chartWidth, Bars: []bar{{Value: "1,5 h", ValueX: chartBarX + 10}}}
+	c.fit()
+	assert.Equal(t, chartWidth, c.Width, "short values fit the default width")
+	long := "111 h, above the allocation"
+	c.Bars = append(c.Bars, bar{Value: long, ValueX: chartBarX + chartBarMax + 6})
+	c.fit()
+	assert.GreaterOrEqual(t, c.Width, chartBarX+chartBarMax+6+len(long)*chartGlyph, "the longest bar's value inside the chart")
+}
