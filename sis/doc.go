@@ -20,44 +20,110 @@
 // # File format
 //
 // The file is CSV with a header row. Columns are found by their header
-// name, in any order; header names are case-insensitive and surrounding
-// spaces are ignored. A header that names an unknown column, names a
-// column twice or lacks a required column stops the import. The delimiter
-// is a comma or a semicolon (what Finnish Excel writes for "CSV"), chosen
-// by which of the two the header row holds more of. The text is UTF-8,
-// with or without a byte order mark; lines end in LF or CRLF. A field that
-// holds the delimiter, a quote or a line break is quoted ("…", with ""
-// for a quote inside), as RFC 4180 and Excel write it. Spaces around
-// values are trimmed; a row whose fields are all empty (Excel writes
-// ";;;;" for a cleared row) is skipped.
+// name, in any order: the documented name below or an alias (see Header
+// names). A header that names an unknown column, names a column twice (two
+// aliases of one column count) or lacks a required column stops the
+// import. The delimiter is a comma or a semicolon (what Finnish Excel
+// writes for "CSV"), chosen by which of the two the header row holds more
+// of. Lines end in LF or CRLF. A field that holds the delimiter, a quote
+// or a line break is quoted ("…", with "" for a quote inside), as RFC 4180
+// and Excel write it. Spaces around values are trimmed; a row whose fields
+// are all empty (Excel writes ";;;;" for a cleared row) is skipped.
+//
+// The text is UTF-8, with or without a byte order mark (Excel's "CSV
+// UTF-8"), or Windows-1252 (Excel's "CSV (semicolon delimited)" on a
+// Finnish or Swedish Windows): the whole file (at most [MaxFileSize]) is
+// read first, a UTF-8 byte order mark is dropped, a file that is valid
+// UTF-8 is UTF-8, and any other is converted from Windows-1252 with
+// golang.org/x/text/encoding/charmap. A file holding a byte Windows-1252
+// leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) is in another code page
+// and is refused, as is UTF-16 ("Unicode text"). [Report.Encoding] names
+// what was found. (A Windows-1252 file that happens to be valid UTF-8 —
+// "Ã¤" where "ä" was meant — cannot be told apart and is read as UTF-8.)
+//
+// Dates are d.m.yyyy or dd.mm.yyyy, as Finnish exports write them
+// ("17.5.2009", "07.05.2009"), or YYYY-MM-DD. A two-digit year
+// ("17.5.09") is refused: it could be 1909 or 2009. Languages are the
+// codes fi, sv and en or their names in Finnish, Swedish or English
+// (suomi, ruotsi, englanti; finska, svenska, engelska; finnish, swedish,
+// english), in any case; any other language (a mother tongue such as
+// arabia) is a problem of the row — export the language of instruction
+// or service (opetuskieli, asiointikieli) instead, or leave the column
+// out.
 //
 //	column              required  content
 //	external_id         yes       the student's id in the SIS (at most 100 bytes; not an identity code)
 //	given_names         yes       given names
 //	family_name         yes       family name
-//	birth_date          yes       date of birth, YYYY-MM-DD
+//	birth_date          yes       date of birth
 //	identity_code       no        Finnish personal identity code (henkilötunnus); must match birth_date
 //	email               no        the student's e-mail address
 //	phone               no        the student's phone number (digits, spaces, dashes, optional leading +)
-//	language            no        fi, sv or en; empty means fi
+//	language            no        fi, sv or en (or a name of one); empty means fi
 //	group               no        teaching group, e.g. TVO25A (at most 100 bytes)
-//	start_date          no        start of studies, YYYY-MM-DD
+//	start_date          no        start of studies
 //	learner_oid         no        OPH learner OID (oppijanumero), 1.2.246.562.24.…
 //	guardian1_name      no        first guardian's name (required when any other guardian1_ field is set)
 //	guardian1_email     no        first guardian's e-mail address
 //	guardian1_phone     no        first guardian's phone number
-//	guardian1_language  no        first guardian's language, fi, sv or en; empty means the student's
+//	guardian1_language  no        first guardian's language, as language; empty means the student's
 //	guardian2_name      no        second guardian, as guardian1_
 //	guardian2_email     no
 //	guardian2_phone     no
 //	guardian2_language  no
-//	updated_on          no        the date the SIS record was last changed, YYYY-MM-DD (see Re-import)
+//	updated_on          no        the date the SIS record was last changed (see Re-import)
 //	sign_on             no        the student's sign-on id: the actor id the host's authentication gives them (see Sign-on)
 //	guardian1_sign_on   no        the first guardian's sign-on id (e.g. the guardians' sign-on broker's subject)
 //	guardian2_sign_on   no        the second guardian's sign-on id
+//	calling_name        no        the calling name (kutsumanimi): checked as text, not stored (a participant has given names only)
 //
 // "Required" means the header must name the column and every row must
 // fill it. [Columns] lists the column names in this order.
+//
+// # Header names
+//
+// A header name is compared normalised: in lower case, without
+// diacritics (ä → a, å → a, ö → o) and without spaces and punctuation, so
+// "Huoltaja 1 sähköposti", "HUOLTAJA_1_SAHKOPOSTI" and
+// "huoltaja1sähköposti" are one name, and so are "given_names" and
+// "Given names". Besides the documented names, the header names Finnish
+// student information system exports commonly use (Wilma and Primus
+// style, in Finnish and Swedish) are aliases of the columns ([Aliases]
+// returns the table):
+//
+//	column          Finnish                                                   Swedish
+//	external_id     Opiskelijanumero, Opiskelijatunnus, Opiskelijan tunnus,   Studerandenummer, Elevnummer
+//	                Oppilasnumero, Primus-numero, Primustunnus
+//	given_names     Etunimet, Etunimi                                         Förnamn
+//	family_name     Sukunimi                                                  Efternamn, Släktnamn
+//	calling_name    Kutsumanimi                                               Tilltalsnamn
+//	birth_date      Syntymäaika, Syntymäpäivä, Syntymäpvm                     Födelsedatum, Födelsetid
+//	identity_code   Henkilötunnus, Hetu                                       Personbeteckning
+//	email           Sähköposti, Sähköpostiosoite, Opiskelijan sähköposti      E-post, E-postadress (and E-mail)
+//	phone           Matkapuhelin, Matkapuhelinnumero, Puhelin, Puhelinnumero, Mobiltelefon, Mobilnummer, Telefon,
+//	                Opiskelijan matkapuhelin                                  Telefonnummer
+//	language        Äidinkieli, Opetuskieli, Asiointikieli, Kieli             Modersmål, Undervisningsspråk, Kontaktspråk, Språk
+//	group           Ryhmä, Ryhmätunnus, Perusryhmä, Luokka                    Grupp, Basgrupp, Klass
+//	start_date      Aloituspäivä, Aloituspvm, Alkamispäivä,                   Startdatum, Studiernas början, Inskrivningsdatum
+//	                Opintojen alkamispäivä, Läsnä alkaen
+//	learner_oid     Oppijanumero, Oppija-OID, Oppijan OID                     Studerandens OID
+//	updated_on      Muokattu, Muokkauspäivä, Päivitetty, Viimeksi muokattu,   Ändrad, Uppdaterad, Senast ändrad
+//	                Muutettu
+//	guardianN_name  Huoltaja N, Huoltaja N nimi                               Vårdnadshavare N, Vårdnadshavare N namn
+//	guardianN_email Huoltaja N sähköposti                                     Vårdnadshavare N e-post
+//	guardianN_phone Huoltaja N puhelin, Huoltaja N matkapuhelin               Vårdnadshavare N telefon, Vårdnadshavare N mobiltelefon
+//	guardianN_language Huoltaja N kieli, Huoltaja N asiointikieli             Vårdnadshavare N språk
+//
+// N is 1 or 2; without a number (Huoltaja, Huoltajan nimi, Huoltajan
+// sähköposti, Huoltajan puhelin, Huoltajan matkapuhelin, Huoltajan kieli,
+// Huoltajan asiointikieli; Vårdnadshavare, Vårdnadshavarens namn,
+// Vårdnadshavarens e-post, Vårdnadshavarens telefon, Vårdnadshavarens
+// mobiltelefon, Vårdnadshavarens språk) the names are the first
+// guardian's. A host adds its own names, or overrides these, with
+// [Options.Aliases]; mapping a name to [Ignore] skips its column (an
+// export with both Puhelin and Matkapuhelin names the phone twice: map
+// one of them to Ignore). The identity code's column is read like any
+// other, and its values are never logged, echoed or reported.
 //
 // # Rows and problems
 //

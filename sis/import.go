@@ -68,6 +68,13 @@ type Options struct {
 	// [Report.Conflicts] and the package documentation). Defaults to
 	// false. It cannot be combined with Strict.
 	Update bool
+	// Aliases are the host's own header names: a header name → the
+	// documented column it means (e.g. "Opiskelijan numero" →
+	// "external_id"), or [Ignore] to skip the header's column. Names are
+	// compared normalised (case, diacritics, spaces and punctuation
+	// ignored), and a host's alias overrides a default one of the same
+	// normalised name ([Aliases] lists the defaults). Defaults to none.
+	Aliases map[string]string
 }
 
 // Enrolled is a row that was enrolled.
@@ -119,6 +126,9 @@ type Report struct {
 	// Conflicts lists the contact details a re-import kept because they
 	// were changed in valmennus after the SIS record, in file order.
 	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// Encoding is the encoding the file was read in: [EncodingUTF8],
+	// [EncodingUTF8BOM] or [EncodingWindows1252].
+	Encoding string `json:"encoding"`
 }
 
 // ParticipantID returns the id an import gives the participant of a row:
@@ -167,11 +177,11 @@ func Import(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r i
 	if err := authorize(ctx, eng, actor, opts); err != nil {
 		return nil, err
 	}
-	p, err := parse(ctx, r, parseOptions{org: opts.Organisation, today: coaching.DateOf(eng.Clock().Now()), maxRows: opts.MaxRows})
+	p, err := parse(ctx, r, parseOptions{org: opts.Organisation, today: coaching.DateOf(eng.Clock().Now()), maxRows: opts.MaxRows, aliases: opts.Aliases})
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Rows: p.rows, Problems: p.problems}
+	rep := &Report{Rows: p.rows, Problems: p.problems, Encoding: p.encoding}
 	if opts.Strict {
 		err = enrolAll(ctx, eng, actor, opts, p.good, rep)
 	} else {
@@ -193,6 +203,15 @@ func (o Options) check(eng *coaching.Engine) error {
 	}
 	if o.MaxRows < 0 {
 		probs = append(probs, coaching.FieldProblem{Field: "max_rows", Message: "must not be negative"})
+	}
+	for alias, col := range o.Aliases {
+		field := "aliases." + displayName(alias)
+		switch {
+		case normalizeHeader(alias) == "":
+			probs = append(probs, coaching.FieldProblem{Field: field, Message: "has no letters or digits"})
+		case col != Ignore && !slices.Contains(columns, col):
+			probs = append(probs, coaching.FieldProblem{Field: field, Message: fmt.Sprintf("names no documented column (%q); use one of Columns() or sis.Ignore", col)})
+		}
 	}
 	if o.Update && o.Strict {
 		probs = append(probs, coaching.FieldProblem{Field: "update", Message: "cannot be combined with strict: updates run row by row"})

@@ -1,7 +1,6 @@
 package sis
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -33,6 +32,7 @@ const (
 	colLearnerOID   = "learner_oid"
 	colUpdatedOn    = "updated_on"
 	colSignOn       = "sign_on"
+	colCallingName  = "calling_name"
 )
 
 // columns are the documented columns in the order of the package doc;
@@ -43,6 +43,7 @@ var columns = []string{
 	guardianCol(1, "name"), guardianCol(1, "email"), guardianCol(1, "phone"), guardianCol(1, "language"),
 	guardianCol(2, "name"), guardianCol(2, "email"), guardianCol(2, "phone"), guardianCol(2, "language"),
 	colUpdatedOn, colSignOn, guardianCol(1, "sign_on"), guardianCol(2, "sign_on"),
+	colCallingName,
 }
 
 // requiredColumns must be named by the header and filled on every row.
@@ -62,9 +63,6 @@ const (
 	maxExternalID = 100
 	maxGroup      = 100
 	maxText       = 200
-	// peekSize is how much of the input is looked at to find the header
-	// row's delimiter.
-	peekSize = 64 << 10
 )
 
 // looksLikeIdentityCode reports text shaped like a Finnish personal
@@ -93,6 +91,14 @@ type parsed struct {
 	good     []row
 	problems []RowProblem
 	rows     int
+	// encoding is the input's encoding ([Report.Encoding]).
+	encoding string
+	// present holds the external id of every data row, good or not, for
+	// a full export's missing students.
+	present map[string]bool
+	// unread counts the rows whose external id could not be read (not
+	// valid CSV, or a wrong number of fields without the column).
+	unread int
 }
 
 // parseOptions are what parse needs to know besides the input.
@@ -100,26 +106,20 @@ type parseOptions struct {
 	org     coaching.OrganisationID
 	today   coaching.Date
 	maxRows int
+	// aliases are the host's header aliases ([Options.Aliases]).
+	aliases map[string]string
 }
 
 // parse reads and checks the whole input. Row problems go into the
 // result; the error is for what stops the import (unreadable input, a bad
 // header, too many rows, a cancelled context).
 func parse(ctx context.Context, r io.Reader, opts parseOptions) (*parsed, error) {
-	br := bufio.NewReaderSize(r, peekSize)
-	head, err := br.Peek(peekSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, fmt.Errorf("sis: reading the input: %w", err)
+	text, encoding, err := decode(r, MaxFileSize)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		head = head[3:]
-		_, _ = br.Discard(3)
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return nil, fileError("the file is UTF-16 text; save it as CSV UTF-8")
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = delimiter(head)
+	cr := csv.NewReader(bytes.NewReader(text))
+	cr.Comma = delimiter(text)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -134,12 +134,12 @@ func parse(ctx context.Context, r io.Reader, opts parseOptions) (*parsed, error)
 		return nil, fmt.Errorf("sis: reading the input: %w", err)
 	}
 	headerLine, _ := cr.FieldPos(0)
-	index, err := readHeader(header, headerLine)
+	index, err := readHeader(header, headerLine, headerTable(opts.aliases))
 	if err != nil {
 		return nil, err
 	}
 
-	out := &parsed{}
+	out := &parsed{encoding: encoding, present: map[string]bool{}}
 	var checked []*checkedRow
 	for n := 0; ; n++ {
 		if n%256 == 0 {
@@ -170,6 +170,7 @@ func parse(ctx context.Context, r io.Reader, opts parseOptions) (*parsed, error)
 				msg += fmt.Sprintf(" (the row was read up to line %d)", pe.Line)
 			}
 			checked = append(checked, &checkedRow{line: pe.StartLine, problems: []RowProblem{{Line: pe.StartLine, Message: msg}}})
+			out.unread++
 			continue
 		}
 		if blank(rec) {
@@ -180,6 +181,11 @@ func parse(ctx context.Context, r io.Reader, opts parseOptions) (*parsed, error)
 			return nil, tooManyRows(opts.maxRows)
 		}
 		line, _ := cr.FieldPos(0)
+		if i := index[colExternalID]; i < len(rec) && strings.TrimSpace(rec[i]) != "" {
+			out.present[strings.TrimSpace(rec[i])] = true
+		} else {
+			out.unread++
+		}
 		checked = append(checked, checkRow(rec, line, len(header), index, opts))
 	}
 	markDuplicates(checked)
@@ -239,31 +245,31 @@ func tooManyRows(max int) error {
 	return fileError(fmt.Sprintf("more than %d rows; split the file or raise Options.MaxRows", max))
 }
 
-// readHeader maps each documented column the header names to its field
-// index. Unknown, repeated and missing required columns are all listed in
-// one *coaching.ValidationError.
-func readHeader(header []string, line int) (map[string]int, error) {
-	known := make(map[string]bool, len(columns))
-	for _, c := range columns {
-		known[c] = true
-	}
+// readHeader maps each documented column the header names — by its own
+// name or an alias of table ([headerTable]), compared normalised — to its
+// field index. Unknown, repeated and missing required columns are all
+// listed in one *coaching.ValidationError.
+func readHeader(header []string, line int, table map[string]string) (map[string]int, error) {
 	index := make(map[string]int, len(header))
 	var probs []coaching.FieldProblem
 	anyKnown := false
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
+		col, known := table[normalizeHeader(name)]
 		switch {
 		case name == "":
 			probs = append(probs, coaching.FieldProblem{Field: fmt.Sprintf("column %d", i+1), Message: "has no name"})
-		case !known[name]:
+		case !known:
 			probs = append(probs, coaching.FieldProblem{Field: displayName(name), Message: "unknown column"})
+		case col == Ignore:
+			anyKnown = true
 		default:
 			anyKnown = true
-			if j, dup := index[name]; dup {
-				probs = append(probs, coaching.FieldProblem{Field: name, Message: fmt.Sprintf("named twice (columns %d and %d)", j+1, i+1)})
+			if j, dup := index[col]; dup {
+				probs = append(probs, coaching.FieldProblem{Field: col, Message: fmt.Sprintf("named twice (columns %d and %d)", j+1, i+1)})
 				continue
 			}
-			index[name] = i
+			index[col] = i
 		}
 	}
 	if !anyKnown {
@@ -358,11 +364,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 			limit = maxGroup
 		}
 		for _, fp := range coaching.TextProblems(col, get(col), limit, false) {
-			msg := fp.Message
-			if msg == "is not valid UTF-8" {
-				msg = "is not valid UTF-8: save the file as CSV UTF-8"
-			}
-			c.add(col, msg)
+			c.add(col, fp.Message)
 		}
 	}
 	for _, col := range requiredColumns {
@@ -399,7 +401,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		c.add(colLearnerOID, "not a learner OID (1.2.246.562.24. and eleven digits with a valid check digit)")
 	}
 
-	lang := coaching.Language(strings.ToLower(get(colLanguage)))
+	lang := language(get(colLanguage))
 	if lang == "" {
 		lang = coaching.Finnish
 	}
@@ -428,7 +430,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 			ID:       string(pid) + ":guardian" + strconv.Itoa(n),
 			Name:     get(guardianCol(n, "name")),
 			Contact:  coaching.Contact{Email: get(guardianCol(n, "email")), Phone: get(guardianCol(n, "phone"))},
-			Language: coaching.Language(strings.ToLower(get(guardianCol(n, "language")))),
+			Language: language(get(guardianCol(n, "language"))),
 			SignOn:   get(guardianCol(n, "sign_on")),
 		}
 		if g.Name == "" && g.Contact == (coaching.Contact{}) && g.Language == "" && g.SignOn == "" {
@@ -462,27 +464,36 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 	return out
 }
 
-// date parses an optional date column; a problem is added and the zero
-// date returned when it is not a calendar date.
+// date parses an optional date column ([parseDate]); a problem is added
+// and the zero date returned when it is not a date.
 func (c *rowChecker) date(col, s string) coaching.Date {
 	if s == "" || c.bad[col] {
 		return coaching.Date{}
 	}
-	d, err := coaching.ParseDate(s)
-	if err == nil {
-		return d
+	d, msg := parseDate(s)
+	if msg != "" {
+		c.add(col, msg)
 	}
-	// ParseDate's message repeats the value; say it without.
-	shaped := len(s) == 10 && s[4] == '-' && s[7] == '-'
-	for i := 0; shaped && i < 10; i++ {
-		shaped = i == 4 || i == 7 || (s[i] >= '0' && s[i] <= '9')
+	return d
+}
+
+// languageNames are the language names Finnish exports write for the
+// three languages of service (in Finnish, Swedish and English).
+var languageNames = map[string]coaching.Language{
+	"suomi": coaching.Finnish, "finska": coaching.Finnish, "finnish": coaching.Finnish, "fin": coaching.Finnish,
+	"ruotsi": coaching.Swedish, "svenska": coaching.Swedish, "swedish": coaching.Swedish, "swe": coaching.Swedish,
+	"englanti": coaching.English, "engelska": coaching.English, "english": coaching.English, "eng": coaching.English,
+}
+
+// language reads a language cell: a code (fi, sv, en) or a name of one
+// ([languageNames]), in any case. Anything else is returned as written,
+// lower-cased, for the participant's validation to report.
+func language(s string) coaching.Language {
+	s = strings.ToLower(s)
+	if l, ok := languageNames[s]; ok {
+		return l
 	}
-	if shaped {
-		c.add(col, "not a calendar date")
-	} else {
-		c.add(col, "must be a date YYYY-MM-DD")
-	}
-	return coaching.Date{}
+	return coaching.Language(s)
 }
 
 // columnOf maps a field path of coaching.Participant.Validate to the

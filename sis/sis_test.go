@@ -175,7 +175,7 @@ var wantBad = []sis.RowProblem{
 	{Line: 11, Column: "", Message: "has 5 fields, the header has 12"},
 	{Line: 13, Column: "external_id", Message: "the same external id is on line 16"},
 	{Line: 15, Column: "identity_code", Message: "does not match the birth date"},
-	{Line: 15, Column: "start_date", Message: "must be a date YYYY-MM-DD"},
+	{Line: 15, Column: "start_date", Message: "must be a date d.m.yyyy or YYYY-MM-DD"},
 	{Line: 16, Column: "external_id", Message: "the same external id is on line 13"},
 	{Line: 17, Column: "guardian1_name", Message: "required"},
 	{Line: 17, Column: "guardian1_email", Message: "not a valid e-mail address"},
@@ -426,15 +426,16 @@ func TestImportFileErrors(t *testing.T) {
 }
 
 func TestImportHeaderOnly(t *testing.T) {
-	for _, in := range []string{
-		"external_id,given_names,family_name,birth_date",
-		"external_id;given_names;family_name;birth_date\r\n",
-		"\uFEFFExternal_ID, Given_Names ,family_name,birth_date\n,,,\n\n",
+	for in, enc := range map[string]string{
+		"external_id,given_names,family_name,birth_date":                            sis.EncodingUTF8,
+		"external_id;given_names;family_name;birth_date\r\n":                        sis.EncodingUTF8,
+		"\uFEFFExternal_ID, Given_Names ,family_name,birth_date\n,,,\n\n":           sis.EncodingUTF8BOM,
+		"Opiskelijanumero;Etunimet;Sukunimi;Syntym\xe4aika;Kutsumanimi\r\n;;;;\r\n": sis.EncodingWindows1252,
 	} {
 		eng := newEngine(t)
 		rep, err := sis.Import(context.Background(), eng, tutor, strings.NewReader(in), options())
 		require.NoError(t, err, in)
-		assert.Equal(t, &sis.Report{}, rep, in)
+		assert.Equal(t, &sis.Report{Encoding: enc}, rep, in)
 	}
 }
 
@@ -558,11 +559,11 @@ func TestRowProblems(t *testing.T) {
 		{"good", row(), nil},
 		{"lower-case identity code and language", row("identity_code", "140310a9013", "language", "SV"), nil},
 		{"spaces around values", row("given_names", "  Aino  ", "email", " a@example.fi "), nil},
-		{"every problem of a row", row("external_id", "", "given_names", "", "birth_date", "14.3.2010", "email", "x", "phone", "abc", "language", "de"),
+		{"every problem of a row", row("external_id", "", "given_names", "", "birth_date", "14/3/2010", "email", "x", "phone", "abc", "language", "de"),
 			[]sis.RowProblem{
 				{Line: 2, Column: "external_id", Message: "required"},
 				{Line: 2, Column: "given_names", Message: "required"},
-				{Line: 2, Column: "birth_date", Message: "must be a date YYYY-MM-DD"},
+				{Line: 2, Column: "birth_date", Message: "must be a date d.m.yyyy or YYYY-MM-DD"},
 				{Line: 2, Column: "email", Message: "not a valid e-mail address"},
 				{Line: 2, Column: "phone", Message: "not a valid phone number (digits, spaces and an optional leading +)"},
 				{Line: 2, Column: "language", Message: "must be fi, sv or en"},
@@ -581,7 +582,12 @@ func TestRowProblems(t *testing.T) {
 		{"external id too long", row("external_id", strings.Repeat("x", 101)), []sis.RowProblem{{Line: 2, Column: "external_id", Message: "longer than 100 bytes"}}},
 		{"external id holding an identity code", row("external_id", "x140310-901Xy"),
 			[]sis.RowProblem{{Line: 2, Column: "external_id", Message: "looks like a personal identity code: use the student's id in the SIS"}}},
-		{"not UTF-8", row("family_name", "M\xe4kinen"), []sis.RowProblem{{Line: 2, Column: "family_name", Message: "is not valid UTF-8: save the file as CSV UTF-8"}}},
+		{"Windows-1252 text", row("family_name", "M\xe4kinen"), nil},
+		{"Finnish dates", row("birth_date", "14.3.2010", "start_date", "01.08.2026", "updated_on", "1.8.2026"), nil},
+		{"a two-digit year", row("birth_date", "14.3.10"), []sis.RowProblem{{Line: 2, Column: "birth_date", Message: "the year has two digits: write it in full (d.m.yyyy)"}}},
+		{"not a Finnish calendar date", row("start_date", "31.2.2026"), []sis.RowProblem{{Line: 2, Column: "start_date", Message: "not a calendar date"}}},
+		{"a three-digit day", row("start_date", "001.2.2026"), []sis.RowProblem{{Line: 2, Column: "start_date", Message: "must be a date d.m.yyyy or YYYY-MM-DD"}}},
+		{"language names", row("language", "Ruotsi", "guardian1_name", "Pekka", "guardian1_language", "svenska"), nil},
 		{"bidi override", row("group", "A\u202eB"), []sis.RowProblem{{Line: 2, Column: "group", Message: "contains a bidirectional-override character"}}},
 		{"bare quote", `S1,Ai"no` + strings.Repeat(",", len(sis.Columns())-2) + "\n",
 			[]sis.RowProblem{{Line: 2, Message: `not valid CSV: bare " in non-quoted-field`}}},

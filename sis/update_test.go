@@ -113,12 +113,12 @@ func TestReimportKeepsNewerValmennusContact(t *testing.T) {
 	}
 	assert.Equal(t, 2, updates)
 
-	bad := header + "S1;Aino;Virtanen;2010-03-14;aino@example.fi;;;;2027-01-01\nS2;Ella;Virtanen;2010-03-14;;;;;1.9.2026\n"
+	bad := header + "S1;Aino;Virtanen;2010-03-14;aino@example.fi;;;;2027-01-01\nS2;Ella;Virtanen;2010-03-14;;;;;1.9.26\n"
 	rep, err = sis.Import(ctx, eng, tutor, strings.NewReader(bad), opts)
 	require.NoError(t, err)
 	require.Len(t, rep.Problems, 2)
 	assert.Equal(t, "line 2, updated_on: is in the future", rep.Problems[0].String())
-	assert.Equal(t, "line 3, updated_on: must be a date YYYY-MM-DD", rep.Problems[1].String())
+	assert.Equal(t, "line 3, updated_on: the year has two digits: write it in full (d.m.yyyy)", rep.Problems[1].String())
 
 	_, err = sis.Import(ctx, eng, tutor, strings.NewReader(newer), sis.Options{Model: coaching.ModelPilot, Organisation: org, Update: true, Strict: true})
 	ct.RequireInvalid(t, err, "update")
