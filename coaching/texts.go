@@ -196,7 +196,7 @@ var defaultTexts = DefaultTexts()
 // (texts_<feature>.go). The wording names cases, phases, services and
 // dates — never a reason, a health matter or anything from a welfare
 // record.
-var builtinTexts = joinTexts(coreTexts, absenceTexts, messageTexts, proposalTexts)
+var builtinTexts = joinTexts(coreTexts, absenceTexts, messageTexts, proposalTexts, workplaceTexts)
 
 // joinTexts merges catalogues of kinds; a kind declared twice is a bug in
 // this package, caught by every test run.

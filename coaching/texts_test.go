@@ -14,6 +14,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/message"
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/hoks/workplace"
 	"github.com/valmennus/valmennus/pathway"
 )
 
@@ -28,6 +29,7 @@ func TestEveryNoticeKindHasItsTexts(t *testing.T) {
 	kinds = append(kinds, message.NoticeKindMessage, message.NoticeKindReply, contactchange.NoticeKindProposed, contactchange.NoticeKindDecided)
 	kinds = append(kinds, hoks.NoticeKindProposalSubmitted, hoks.NoticeKindProposalDecided)
 	kinds = append(kinds, absence.NoticeKindSubmitted, absence.NoticeKindDecided)
+	kinds = append(kinds, workplace.NoticeKindStarting, workplace.NoticeKindEnding, workplace.NoticeKindTEP)
 	assert.ElementsMatch(t, kinds, texts.Kinds())
 	for _, kind := range kinds {
 		fields := map[string]string{}
