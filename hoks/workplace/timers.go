@@ -80,4 +80,3 @@ func TimerHandlers(opts *Options) (map[string]coaching.TimerHandler, error) {
 		}),
 	}, nil
 }
-

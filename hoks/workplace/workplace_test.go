@@ -222,8 +222,8 @@ func TestTransitionsAreValidated(t *testing.T) {
 		_, err := e.periods.Sign(ctx, ct.Tutor, e.c.ID, jakso, workplace.SignInput{On: on, Instructor: m})
 		return err
 	}
-	ct.RequireInvalid(t, sign(coaching.NewDate(2026, 10, 6), instructor), "on")     // tomorrow
-	ct.RequireInvalid(t, sign(coaching.Date{}, instructor), "on")                   // missing
+	ct.RequireInvalid(t, sign(coaching.NewDate(2026, 10, 6), instructor), "on") // tomorrow
+	ct.RequireInvalid(t, sign(coaching.Date{}, instructor), "on")               // missing
 	ct.RequireInvalid(t, sign(coaching.NewDate(2026, 10, 5), coaching.TeamMember{}), "instructor.actor_id")
 	e.at(coaching.NewDate(2026, 10, 20))
 	ct.RequireInvalid(t, sign(coaching.NewDate(2026, 10, 20), instructor), "on") // after the first day
