@@ -252,6 +252,29 @@ func TestTransitionsAreValidated(t *testing.T) {
 	assert.Empty(t, e.outbox(t, workplace.NoticeKindTEP), "a cancelled period gets no survey")
 }
 
+// started drafts and signs jakso-1 and starts it on its first day.
+func (e *env) started(t *testing.T) {
+	t.Helper()
+	e.signed(t)
+	e.at(jaksoStart)
+	_, err := e.periods.Start(context.Background(), ct.Tutor, e.c.ID, jakso, jaksoStart)
+	require.NoError(t, err)
+}
+
+// revise changes the plan and approves the change.
+func (e *env) revise(t *testing.T, edit func(p *hoks.Plan)) int64 {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := e.plans.Current(ctx, ct.Tutor, e.c.ID)
+	require.NoError(t, err)
+	edit(cur.Plan)
+	v, err := e.plans.SaveDraft(ctx, ct.Tutor, e.c.ID, cur.Number, cur.Plan)
+	require.NoError(t, err)
+	a, err := e.plans.Approve(ctx, ct.Tutor, e.c.ID, v.Number, jaksoStart)
+	require.NoError(t, err)
+	return a.Number
+}
+
 // A cancelled agreement's notices before the start are not sent.
 func TestCancelledPeriodSendsNoNotices(t *testing.T) {
 	e := newEnv(t, nil)
@@ -268,12 +291,9 @@ func TestCancelledPeriodSendsNoNotices(t *testing.T) {
 func TestInterruptions(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	e.signed(t)
-	e.at(jaksoStart)
-	_, err := e.periods.Start(ctx, ct.Tutor, e.c.ID, jakso, jaksoStart)
-	require.NoError(t, err)
+	e.started(t)
 	e.at(coaching.NewDate(2026, 11, 2))
-	_, err = e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 10, 18))
+	_, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 10, 18))
 	ct.RequireInvalid(t, err, "on") // before the start
 	p, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 11, 2))
 	require.NoError(t, err)
@@ -354,20 +374,13 @@ func TestTEPRulesAtTheEnd(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			ctx := context.Background()
-			e.signed(t)
-			e.at(jaksoStart)
-			_, err := e.periods.Start(ctx, ct.Tutor, e.c.ID, jakso, jaksoStart)
-			require.NoError(t, err)
+			e.started(t)
 			if tc.edit != nil { // the plan changes (approved) before the end
+				n := e.revise(t, func(p *hoks.Plan) { tc.edit(&p.VocationalUnits[0].Methods[1]) })
+				// A draft of the next update does not hide the plan in force.
 				cur, err := e.plans.Current(ctx, ct.Tutor, e.c.ID)
 				require.NoError(t, err)
-				tc.edit(&cur.Plan.VocationalUnits[0].Methods[1])
-				v, err := e.plans.SaveDraft(ctx, ct.Tutor, e.c.ID, cur.Number, cur.Plan)
-				require.NoError(t, err)
-				_, err = e.plans.Approve(ctx, ct.Tutor, e.c.ID, v.Number, jaksoStart)
-				require.NoError(t, err)
-				// A draft of the next update does not hide the plan in force.
-				_, err = e.plans.SaveDraft(ctx, ct.Tutor, e.c.ID, v.Number+1, cur.Plan)
+				_, err = e.plans.SaveDraft(ctx, ct.Tutor, e.c.ID, n, cur.Plan)
 				require.NoError(t, err)
 			}
 			e.at(jaksoEnd)
@@ -389,17 +402,8 @@ func TestTEPRulesAtTheEnd(t *testing.T) {
 func TestPeriodRemovedFromPlanGetsNoSurvey(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	e.signed(t)
-	e.at(jaksoStart)
-	_, err := e.periods.Start(ctx, ct.Tutor, e.c.ID, jakso, jaksoStart)
-	require.NoError(t, err)
-	cur, err := e.plans.Current(ctx, ct.Tutor, e.c.ID)
-	require.NoError(t, err)
-	cur.Plan.VocationalUnits[0].Methods = cur.Plan.VocationalUnits[0].Methods[:1]
-	v, err := e.plans.SaveDraft(ctx, ct.Tutor, e.c.ID, cur.Number, cur.Plan)
-	require.NoError(t, err)
-	_, err = e.plans.Approve(ctx, ct.Tutor, e.c.ID, v.Number, jaksoStart)
-	require.NoError(t, err)
+	e.started(t)
+	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods = p.VocationalUnits[0].Methods[:1] })
 	e.at(jaksoEnd)
 	p, err := e.periods.End(ctx, ct.Tutor, e.c.ID, jakso, jaksoEnd)
 	require.NoError(t, err)
