@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/valmennus/valmennus/adapters/httpapi"
 	"github.com/valmennus/valmennus/coaching"
 )
 
@@ -14,7 +16,11 @@ import (
 // languages (TestCatalogueComplete checks that each entry has all three);
 // so does every rule the events name.
 func TestBuiltinEventTextsInCatalogue(t *testing.T) {
-	for _, m := range []*coaching.Model{coaching.VALO(), coaching.Pilot()} {
+	// The models as the library's own back end deploys them: the exits
+	// carry pathway's destination.
+	deployed, err := httpapi.DefaultModels()
+	require.NoError(t, err)
+	for _, m := range append([]*coaching.Model{coaching.VALO(), coaching.Pilot()}, deployed...) {
 		for _, st := range m.States() {
 			for _, name := range m.EventsFrom(st) {
 				ev, ok := m.Event(name)

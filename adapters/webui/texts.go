@@ -240,6 +240,24 @@ var catalogue = map[string]text{
 	"option.no_support_need": {"Ei tuen tarvetta", "Inget stödbehov", "No support need"},
 	"option.support_need":    {"Tuen tarve", "Stödbehov", "Support need"},
 	"option.not_taken":       {"Ei tehty", "Inte gjord", "Not taken"},
+	// A closing event's destination (pathway.Destination: the payload of
+	// the exits pathway.Attach makes record where the person went).
+	"field.destination":               {"Jatkopolku", "Fortsatt väg", "Onward path"},
+	"field.date":                      {"Alkamispäivä", "Startdatum", "Start date"},
+	"field.note":                      {"Lisätieto", "Tilläggsuppgift", "Note"},
+	"option.studies_qualification":    {"Tutkintoon johtava koulutus", "Examensinriktad utbildning", "Studies toward a qualification"},
+	"option.studies_other":            {"Muu koulutus", "Annan utbildning", "Other studies or training"},
+	"option.work_open":                {"Työ avoimilla työmarkkinoilla", "Arbete på den öppna arbetsmarknaden", "Work on the open labour market"},
+	"option.work_subsidised":          {"Palkkatuettu työ", "Arbete med lönesubvention", "Wage-subsidised work"},
+	"option.work_apprenticeship":      {"Oppisopimus", "Läroavtal", "Apprenticeship"},
+	"option.work_self_employed":       {"Yrittäjyys", "Företagande", "Self-employment"},
+	"option.job_seeking":              {"Aktiivinen työnhaku", "Aktivt arbetssökande", "Active job seeking"},
+	"option.unemployed":               {"Työtön työnhakija", "Arbetslös arbetssökande", "Unemployed job seeker"},
+	"option.outside_parental_leave":   {"Perhevapaa", "Familjeledighet", "Parental or care leave"},
+	"option.outside_military_service": {"Asepalvelus tai siviilipalvelus", "Beväring eller civiltjänst", "Military or civilian service"},
+	"option.outside_other":            {"Muu syy työvoiman ulkopuolella", "Utanför arbetskraften av annat skäl", "Outside the labour force, other reason"},
+	"option.redirected":               {"Ohjattu paremmin soveltuvalle alalle", "Hänvisad till en bättre lämpad bransch", "Redirected to a better-suited field"},
+	"option.other_service":            {"Ohjattu muuhun palveluun (työpaja, kuntoutus, sosiaali- tai terveyspalvelut)", "Hänvisad till en annan tjänst (verkstad, rehabilitering, social- eller hälsotjänster)", "Referred to another service (workshop, rehabilitation, social or health services)"},
 
 	"rule.entry_criteria_met": {"Kaikkien aloitusedellytysten on täytyttävä, jotta osallistuja voidaan ottaa valmennukseen.",
 		"Alla villkor måste uppfyllas för att deltagaren ska kunna antas.",
@@ -247,6 +265,12 @@ var catalogue = map[string]text{
 	"rule.initial_situation_complete": {"Alkuhaastattelun ja HOKSin laatimisen aloituksen päivät tarvitaan, eivätkä ne voi olla tulevaisuudessa.",
 		"Datum för den inledande intervjun och för när PUK-arbetet påbörjades behövs och får inte ligga i framtiden.",
 		"The dates of the initial interview and of the start of HOKS drafting are needed and cannot be in the future."},
+	"rule.approved_hoks_with_units": {"Osaamisen hankkiminen edellyttää voimassa olevaa hyväksyttyä HOKSia, jossa on vähintään yksi hankittava tutkinnon osa.",
+		"Förvärvandet av kunnande kräver en godkänd PUK i kraft med minst en examensdel att förvärva.",
+		"Skill acquisition needs an approved HOKS in force with at least one qualification unit to acquire."},
+	"rule.planned_demonstration": {"Näyttö edellyttää, että voimassa olevaan HOKSiin on suunniteltu osaamisen osoittaminen.",
+		"Ett påvisande av kunnande kräver att ett sådant har planerats i den PUK som är i kraft.",
+		"A competence demonstration needs one planned in the HOKS in force."},
 
 	// The teacher's attendance grid (attendance.go). Sickness is health
 	// information: the status is named as the attendance feature names it
