@@ -188,6 +188,21 @@ type Background struct {
 	ForeignBackground *bool `json:"foreign_background,omitempty"`
 	// Disability: nil when unknown or not asked (a special category of data).
 	Disability *bool `json:"disability,omitempty"`
+	// ThirdCountryNational: not a citizen of an EU member state (the ESF+
+	// entry indicator EECO13); nil when unknown. Nationality is personal
+	// data, read like the rest of the background: by those the policy
+	// allows read_participant (the student, the case's support team, the
+	// organisation's head of studies) and, counted, in figures.
+	ThirdCountryNational *bool `json:"third_country_national,omitempty"`
+	// Minority: belongs to a minority, marginalised communities such as
+	// the Roma included (the ESF+ entry indicator EECO15); nil when
+	// unknown. Ethnic origin is a special category of data (GDPR art. 9):
+	// it is asked only with the participant's consent, a participant may
+	// decline to answer, and a declined answer stays nil — unknown is not
+	// "no", and nothing may fill it in by default. Read like the rest of
+	// the background (read_participant); figures count it only in
+	// aggregate.
+	Minority *bool `json:"minority,omitempty"`
 }
 
 // Participant is a person being coached. Personal data: the identity code is
@@ -442,6 +457,14 @@ func (p Participant) clone() Participant {
 	if b.Disability != nil {
 		v := *b.Disability
 		b.Disability = &v
+	}
+	if b.ThirdCountryNational != nil {
+		v := *b.ThirdCountryNational
+		b.ThirdCountryNational = &v
+	}
+	if b.Minority != nil {
+		v := *b.Minority
+		b.Minority = &v
 	}
 	q.Background = b
 	return q

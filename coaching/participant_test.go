@@ -40,12 +40,14 @@ func validParticipant(t *testing.T) coaching.Participant {
 			{ID: "g-2", Name: "Erik Virtanen", Contact: coaching.Contact{Phone: "040-1234567"}, Language: coaching.Swedish},
 		},
 		Background: coaching.Background{
-			Gender:            coaching.GenderFemale,
-			EducationLevel:    coaching.EducationBasic,
-			LabourStatus:      coaching.LabourInEducation,
-			UnemployedMonths:  intPtr(0),
-			ForeignBackground: boolPtr(false),
-			Disability:        boolPtr(false),
+			Gender:               coaching.GenderFemale,
+			EducationLevel:       coaching.EducationBasic,
+			LabourStatus:         coaching.LabourInEducation,
+			UnemployedMonths:     intPtr(0),
+			ForeignBackground:    boolPtr(false),
+			Disability:           boolPtr(false),
+			ThirdCountryNational: boolPtr(false),
+			Minority:             boolPtr(false),
 		},
 		ExternalIDs: map[string]string{"sis": "S1234", "oppija_oid": "1.2.246.562.24.00000000001"},
 	}
@@ -324,6 +326,8 @@ func TestParticipantCloneIsDeep(t *testing.T) {
 	*c.Background.UnemployedMonths = 99
 	*c.Background.ForeignBackground = true
 	*c.Background.Disability = true
+	*c.Background.ThirdCountryNational = true
+	*c.Background.Minority = true
 	c.GivenNames = "Other"
 
 	assert.Equal(t, snapshot, orig, "mutating the clone must not change the original")
@@ -334,6 +338,8 @@ func TestParticipantCloneIsDeep(t *testing.T) {
 	assert.Equal(t, 0, *orig.Background.UnemployedMonths)
 	assert.False(t, *orig.Background.ForeignBackground)
 	assert.False(t, *orig.Background.Disability)
+	assert.False(t, *orig.Background.ThirdCountryNational)
+	assert.False(t, *orig.Background.Minority)
 
 	// And the other way round.
 	c2 := orig.Clone()
@@ -353,6 +359,8 @@ func TestParticipantCloneKeepsNils(t *testing.T) {
 	assert.Nil(t, c.Background.UnemployedMonths)
 	assert.Nil(t, c.Background.ForeignBackground)
 	assert.Nil(t, c.Background.Disability)
+	assert.Nil(t, c.Background.ThirdCountryNational)
+	assert.Nil(t, c.Background.Minority)
 	assert.Equal(t, p, c)
 }
 

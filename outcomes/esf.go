@@ -39,7 +39,8 @@ func factsOf(in *Input) facts {
 	f.months, f.monthsOK = unemployedMonths(bg)
 	f.iscedLo, f.iscedHi, f.iscedOK = bg.EducationLevel.ISCED()
 	f.foreign, f.disability = triOf(bg.ForeignBackground), triOf(bg.Disability)
-	f.disadv, f.thirdCountr, f.minority = triOf(in.Disadvantaged), triOf(in.ThirdCountryNational), triOf(in.Minority)
+	f.disadv = triOf(in.Disadvantaged)
+	f.thirdCountr, f.minority = triOf(firstKnown(in.ThirdCountryNational, bg.ThirdCountryNational)), triOf(firstKnown(in.Minority, bg.Minority))
 	f.qualified, f.improved = triOf(in.QualificationGained), triOf(in.ImprovedSituation)
 	f.left = left(in)
 	f.upon, f.uponKnown = resultOf(in.UponLeaving)
@@ -50,6 +51,16 @@ func factsOf(in *Input) facts {
 		f.labour = coaching.LabourUnknown
 	}
 	return f
+}
+
+// firstKnown returns the first of facts that is known (not nil), or nil.
+func firstKnown(facts ...*bool) *bool {
+	for _, b := range facts {
+		if b != nil {
+			return b
+		}
+	}
+	return nil
 }
 
 func (f *facts) labourIs(s ...coaching.LabourStatus) tri {

@@ -202,3 +202,29 @@ func TestResultIndicatorsFromCheckpoints(t *testing.T) {
 	assert.True(t, esfOf().Empty)
 	assert.Contains(t, esfOf().Markdown(), "empty cohort")
 }
+
+// EECO13 and EECO15 read the participant's background when the host's
+// Input leaves the facts nil; a fact in Input wins; nil in both is unknown
+// (a participant who declined to answer is not counted as "no").
+func TestThirdCountryAndMinorityFromBackground(t *testing.T) {
+	yes, no := true, false
+	with := func(bgThird, bgMinority, inThird, inMinority *bool) outcomes.Input {
+		in := person(30, coaching.GenderFemale, coaching.LabourInactive, nil)
+		in.Participant.Background.ThirdCountryNational, in.Participant.Background.Minority = bgThird, bgMinority
+		in.ThirdCountryNational, in.Minority = inThird, inMinority
+		return in
+	}
+	r := esfOf(
+		with(&yes, &yes, nil, nil),
+		with(&no, &no, nil, nil),
+		with(nil, nil, nil, nil),
+		with(&no, &no, &yes, &yes), // the host's Input wins
+		with(nil, nil, &no, &no),
+	)
+	eeco13, eeco15 := ind(t, r, "EECO13"), ind(t, r, "EECO15")
+	assert.EqualValues(t, 2, eeco13.Total)
+	assert.EqualValues(t, 1, eeco13.Unknown)
+	assert.EqualValues(t, 2, eeco15.Total)
+	assert.EqualValues(t, 1, eeco15.Unknown)
+	assert.EqualValues(t, 2, ind(t, r, "CO15").Total, "a minority counts in CO15")
+}

@@ -97,10 +97,12 @@ type factsFiller struct {
 
 // decodedBackground is a background and the values its pointers point to.
 type decodedBackground struct {
-	bg      coaching.Background
-	months  int
-	foreign bool
-	disab   bool
+	bg       coaching.Background
+	months   int
+	foreign  bool
+	disab    bool
+	third    bool
+	minority bool
 }
 
 // maxBackgrounds bounds factsFiller.backgrounds; beyond it a background is
@@ -161,8 +163,10 @@ func (x *factsFiller) fill(f *CaseFacts, in *Input) error {
 // background decodes a background object. The form encoding/json writes
 // (plain strings, an integer, booleans, in any order and spacing) is read
 // without encoding/json, once per distinct document: the pointers point
-// into x's memory, which sinks must not change or keep; anything else goes
-// through encoding/json.
+// into x's memory, which sinks must not change or keep; anything else —
+// a key the fast reader does not know among them, so that a fact added to
+// coaching.Background and not yet taught to it is decoded, not dropped —
+// goes through encoding/json.
 func (x *factsFiller) background(b []byte, bg *coaching.Background) error {
 	*bg = coaching.Background{}
 	if b == nil {
@@ -225,8 +229,23 @@ func (x *factsFiller) fastBackground(b []byte, d *decodedBackground) bool {
 			}
 			d.disab, ok = plainBool(val)
 			bg.Disability = &d.disab
+		case string(key) == "third_country_national":
+			if string(val) == "null" {
+				break
+			}
+			d.third, ok = plainBool(val)
+			bg.ThirdCountryNational = &d.third
+		case string(key) == "minority":
+			if string(val) == "null" {
+				break
+			}
+			d.minority, ok = plainBool(val)
+			bg.Minority = &d.minority
 		default:
-			ok = !foldsTo(key, "gender", "education_level", "labour_status", "unemployed_months", "foreign_background", "disability")
+			// A key in another case, or one this reader does not know:
+			// encoding/json decides (it matches keys case-insensitively
+			// and knows every field).
+			ok = false
 		}
 		return ok
 	})

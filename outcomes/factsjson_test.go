@@ -2,6 +2,8 @@ package outcomes
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +61,9 @@ func TestFactsDocumentsReadAsEncodingJSON(t *testing.T) {
 		`{"Gender":"male","unemployed_months":null,"disability":null}`,
 		`{"gender":"fem\u0061le","unemployed_months":-0,"foreign_background":false,"foreign_background":true}`,
 		`{"unemployed_months":1e1}`,
+		`{"third_country_national":true,"minority":false,"disability":null}`,
+		`{"MINORITY":true,"Third_Country_National":false}`,
+		`{"gender":"male","not_a_fact":1,"minority":true}`,
 		`{}`,
 	} {
 		var x factsFiller
@@ -71,6 +76,37 @@ func TestFactsDocumentsReadAsEncodingJSON(t *testing.T) {
 	}
 	_, _, _, err := caseMembers([]byte(`{"records":[`))
 	assert.Error(t, err)
+}
+
+// Every fact of coaching.Background is decoded from stored JSON, whether
+// or not the fast reader has been taught its key: a fact it does not know
+// goes through encoding/json instead of being dropped.
+func TestEveryBackgroundFactIsDecoded(t *testing.T) {
+	typ := reflect.TypeFor[coaching.Background]()
+	require.Positive(t, typ.NumField())
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		require.NotEmpty(t, key, f.Name)
+		var val string
+		switch f.Type.Kind() {
+		case reflect.String:
+			val = `"x"`
+		case reflect.Pointer:
+			switch f.Type.Elem().Kind() {
+			case reflect.Bool:
+				val = "false"
+			case reflect.Int:
+				val = "0"
+			}
+		}
+		require.NotEmpty(t, val, "the test knows no value for %s (%s)", f.Name, f.Type)
+		doc := []byte(`{"` + key + `":` + val + `}`)
+		var x factsFiller
+		var got coaching.Background
+		require.NoError(t, x.background(doc, &got), f.Name)
+		assert.False(t, reflect.ValueOf(got).Field(i).IsZero(), "%s (%s) was dropped", f.Name, doc)
+	}
 }
 
 func orNull(b []byte) string {

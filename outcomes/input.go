@@ -44,9 +44,11 @@ type Input struct {
 	// (CO17). CR05 and CR09 count as disadvantaged everyone in CO15, CO16
 	// or CO17, not only these.
 	Disadvantaged *bool
-	// ThirdCountryNational: not an EU citizen (EECO13).
+	// ThirdCountryNational: not an EU citizen (EECO13); nil means the
+	// participant's Background.ThirdCountryNational.
 	ThirdCountryNational *bool
-	// Minority: belongs to a minority incl. marginalised communities (EECO15).
+	// Minority: belongs to a minority incl. marginalised communities
+	// (EECO15); nil means the participant's Background.Minority.
 	Minority *bool
 }
 

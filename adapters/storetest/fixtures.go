@@ -40,7 +40,7 @@ func mustIdentityCode() coaching.IdentityCode {
 const fullOrg coaching.OrganisationID = "1.2.246.562.10.00000000001"
 
 func fullParticipant(id coaching.ParticipantID) coaching.Participant {
-	months, foreign, disability := 0, true, false
+	months, foreign, disability, thirdCountry, minority := 0, true, false, false, true
 	return coaching.Participant{
 		ID:           id,
 		Organisation: fullOrg,
@@ -57,12 +57,14 @@ func fullParticipant(id coaching.ParticipantID) coaching.Participant {
 			{ID: "g-2", Name: "Örjan Ström", Contact: coaching.Contact{Phone: "040 765 4321"}},
 		},
 		Background: coaching.Background{
-			Gender:            coaching.GenderNonBinary,
-			EducationLevel:    coaching.EducationVocational,
-			LabourStatus:      coaching.LabourUnemployed,
-			UnemployedMonths:  &months,
-			ForeignBackground: &foreign,
-			Disability:        &disability,
+			Gender:               coaching.GenderNonBinary,
+			EducationLevel:       coaching.EducationVocational,
+			LabourStatus:         coaching.LabourUnemployed,
+			UnemployedMonths:     &months,
+			ForeignBackground:    &foreign,
+			Disability:           &disability,
+			ThirdCountryNational: &thirdCountry,
+			Minority:             &minority,
 		},
 		ExternalIDs:      map[string]string{"sis": "S1234", "oppija_oid": "1.2.246.562.24.00000000001"},
 		SignOn:           "https://idp.example.fi|matti",

@@ -54,6 +54,9 @@ func testParticipantRoundTrip(e *env) {
 	if assert.NotNil(e, got.Background.Disability, "Background.Disability = false came back nil") {
 		assert.False(e, *got.Background.Disability)
 	}
+	if assert.NotNil(e, got.Background.ThirdCountryNational, "Background.ThirdCountryNational = false came back nil") {
+		assert.False(e, *got.Background.ThirdCountryNational)
+	}
 
 	got = e.mustParticipant("", "p-minimal")
 	assert.Equal(e, NormalizeParticipant(minimal), NormalizeParticipant(got), "minimal participant")
@@ -61,6 +64,8 @@ func testParticipantRoundTrip(e *env) {
 	assert.Nil(e, got.Background.UnemployedMonths, "unknown (nil) background facts must stay unknown")
 	assert.Nil(e, got.Background.ForeignBackground, "unknown (nil) background facts must stay unknown")
 	assert.Nil(e, got.Background.Disability, "unknown (nil) background facts must stay unknown")
+	assert.Nil(e, got.Background.ThirdCountryNational, "unknown (nil) background facts must stay unknown")
+	assert.Nil(e, got.Background.Minority, "unknown (nil) background facts must stay unknown")
 
 	// The same values are visible inside a write transaction.
 	e.update(func(tx coaching.Tx) error {
