@@ -446,28 +446,22 @@ func (p Participant) clone() Participant {
 		}
 	}
 	b := p.Background
-	if b.UnemployedMonths != nil {
-		v := *b.UnemployedMonths
-		b.UnemployedMonths = &v
-	}
-	if b.ForeignBackground != nil {
-		v := *b.ForeignBackground
-		b.ForeignBackground = &v
-	}
-	if b.Disability != nil {
-		v := *b.Disability
-		b.Disability = &v
-	}
-	if b.ThirdCountryNational != nil {
-		v := *b.ThirdCountryNational
-		b.ThirdCountryNational = &v
-	}
-	if b.Minority != nil {
-		v := *b.Minority
-		b.Minority = &v
-	}
+	b.UnemployedMonths = clonePointer(b.UnemployedMonths)
+	b.ForeignBackground = clonePointer(b.ForeignBackground)
+	b.Disability = clonePointer(b.Disability)
+	b.ThirdCountryNational = clonePointer(b.ThirdCountryNational)
+	b.Minority = clonePointer(b.Minority)
 	q.Background = b
 	return q
+}
+
+// clonePointer returns a pointer to a copy of *v, or nil for nil.
+func clonePointer[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }
 
 // Clone returns a deep copy, so a store can hand out participants without

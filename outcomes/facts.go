@@ -211,36 +211,18 @@ func (x *factsFiller) fastBackground(b []byte, d *decodedBackground) bool {
 			s, good := plainString(val)
 			bg.LabourStatus, ok = coaching.LabourStatus(x.intern(s)), good
 		case string(key) == "unemployed_months":
-			if string(val) == "null" {
-				break
+			if bg.UnemployedMonths = nil; string(val) != "null" {
+				d.months, ok = plainInt(val)
+				bg.UnemployedMonths = &d.months
 			}
-			n, good := plainInt(val)
-			d.months, ok = n, good
-			bg.UnemployedMonths = &d.months
 		case string(key) == "foreign_background":
-			if string(val) == "null" {
-				break
-			}
-			d.foreign, ok = plainBool(val)
-			bg.ForeignBackground = &d.foreign
+			ok = optionalBool(val, &d.foreign, &bg.ForeignBackground)
 		case string(key) == "disability":
-			if string(val) == "null" {
-				break
-			}
-			d.disab, ok = plainBool(val)
-			bg.Disability = &d.disab
+			ok = optionalBool(val, &d.disab, &bg.Disability)
 		case string(key) == "third_country_national":
-			if string(val) == "null" {
-				break
-			}
-			d.third, ok = plainBool(val)
-			bg.ThirdCountryNational = &d.third
+			ok = optionalBool(val, &d.third, &bg.ThirdCountryNational)
 		case string(key) == "minority":
-			if string(val) == "null" {
-				break
-			}
-			d.minority, ok = plainBool(val)
-			bg.Minority = &d.minority
+			ok = optionalBool(val, &d.minority, &bg.Minority)
 		default:
 			// A key in another case, or one this reader does not know:
 			// encoding/json decides (it matches keys case-insensitively
@@ -250,6 +232,18 @@ func (x *factsFiller) fastBackground(b []byte, d *decodedBackground) bool {
 		return ok
 	})
 	return err == nil && ok
+}
+
+// optionalBool reads a plain JSON boolean or null into *field as
+// encoding/json does (null makes it nil, whatever an earlier repeat of the
+// key said), keeping the value in *v; false when val is neither.
+func optionalBool(val []byte, v *bool, field **bool) bool {
+	if *field = nil; string(val) == "null" {
+		return true
+	}
+	b, ok := plainBool(val)
+	*v, *field = b, v
+	return ok
 }
 
 // recordData returns the data of the latest record called name, and

@@ -64,6 +64,7 @@ func TestFactsDocumentsReadAsEncodingJSON(t *testing.T) {
 		`{"third_country_national":true,"minority":false,"disability":null}`,
 		`{"MINORITY":true,"Third_Country_National":false}`,
 		`{"gender":"male","not_a_fact":1,"minority":true}`,
+		`{"disability":true,"disability":null,"unemployed_months":3,"unemployed_months":null,"minority":false}`,
 		`{}`,
 	} {
 		var x factsFiller
