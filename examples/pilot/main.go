@@ -8,7 +8,10 @@
 // a minor one digest of the day's unexplained absences through the SMTP
 // sender to an SMTP server running in this process. The early-warning rules
 // flag students whose absences grow, the support team coaches them, and one
-// student is referred to the curator. At the end of the term the program
+// student is referred to the curator. One student's training-agreement
+// period is followed from the agreement to the workplace-instructor
+// feedback survey (hoks/workplace), whose answer window opens after the
+// term: the clock runs on to 1.1.2027 to deliver it. At the end the program
 // checks that every absence notice reached the SMTP server on the day of
 // the absence, and prints a summary; the same seed always gives the same
 // summary.
@@ -24,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -40,6 +44,7 @@ import (
 	"github.com/valmennus/valmennus/coaching/referral"
 	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/hoks"
+	"github.com/valmennus/valmennus/hoks/workplace"
 	"github.com/valmennus/valmennus/internal/mailtest"
 )
 
@@ -105,6 +110,9 @@ func run(w io.Writer) error {
 	if err := sim.reportVoice(&buf); err != nil {
 		return err
 	}
+	if err := sim.reportWorkplace(ctx, &buf); err != nil {
+		return err
+	}
 	_, err = w.Write(buf.Bytes())
 	return err
 }
@@ -162,7 +170,8 @@ type simulation struct {
 	tutorResolved       int
 	moments             []caseloadMoment
 
-	voice *voiceFlow // the student's HOKS proposal (voice.go)
+	voice *voiceFlow     // the student's HOKS proposal (voice.go)
+	work  *workplaceFlow // the workplace period (workplace.go)
 }
 
 // referralFlow follows the one referral of the term.
@@ -228,6 +237,13 @@ func simulateWith(ctx context.Context, seed uint64, h *simHooks) (sim *simulatio
 			return nil, err
 		}
 	}
+	// Workplace periods send their notices before the start and the end
+	// from timers, beside the referrals' follow-ups.
+	timers, err := workplace.TimerHandlers(nil)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(timers, referral.TimerHandlers(nil))
 	sim.eng, err = coaching.New(sim.store, &coaching.Options{
 		Models:    []*coaching.Model{coaching.Pilot()},
 		SystemKey: sim.sysKey,
@@ -236,8 +252,8 @@ func simulateWith(ctx context.Context, seed uint64, h *simHooks) (sim *simulatio
 		Observer:  obs,
 		// Referrals are a feature: the engine guards their documents and
 		// sends their follow-ups.
-		Documents:     append(append(referral.Documents(), hoks.Documents()...), absence.Documents()...),
-		TimerHandlers: referral.TimerHandlers(nil),
+		Documents:     slices.Concat(referral.Documents(), hoks.Documents(), absence.Documents(), workplace.Documents()),
+		TimerHandlers: timers,
 
 		NewID: func() string { // deterministic ids (letters and digits: referral ids need them)
 			ids++
@@ -292,6 +308,9 @@ func simulateWith(ctx context.Context, seed uint64, h *simHooks) (sim *simulatio
 		if err := sim.evening(ctx); err != nil {
 			return nil, fmt.Errorf("%s: %w", d, err)
 		}
+	}
+	if err := sim.afterTerm(ctx); err != nil {
+		return nil, fmt.Errorf("after the term: %w", err)
 	}
 	sim.received = mail.Received()
 	if err := sim.check(ctx); err != nil {
@@ -409,6 +428,9 @@ func (s *simulation) schoolDayRun(ctx context.Context) error {
 // delivers what is due, every calendar day.
 func (s *simulation) evening(ctx context.Context) error {
 	if err := s.at(ctx, 18, 0); err != nil {
+		return err
+	}
+	if err := s.workplaceStep(ctx); err != nil {
 		return err
 	}
 	if _, err := s.eng.Tick(ctx, s.now); err != nil {
