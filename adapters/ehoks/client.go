@@ -285,7 +285,7 @@ func (c *Client) adopt(ctx context.Context, p *hoks.Plan) (int64, bool, error) {
 	}
 	if len(hoks.Diff(a, b)) > 0 {
 		return 0, false, &APIError{Method: http.MethodPost, Route: "/hoks", Status: http.StatusBadRequest,
-			Message: "HOKS with the same opiskeluoikeus-oid already exists (a different one)",
+			Message:  "HOKS with the same opiskeluoikeus-oid already exists (a different one)",
 			Problems: []coaching.FieldProblem{{Field: "opiskeluoikeus-oid", Message: "eHOKS holds a different HOKS for this study right"}}}
 	}
 	return *got.ID, true, nil
