@@ -1,0 +1,67 @@
+// Package ehoks is a client of eHOKS's service API, the national service
+// that holds every vocational student's HOKS (Opetushallitus/ehoks): it
+// creates a plan (POST), reads it by eHOKS id or by KOSKI study right,
+// replaces it (PUT) and changes its top-level values (PATCH), with the
+// [hoks] package's [hoks.Plan] as the document.
+//
+// # Getting started
+//
+//	c, err := ehoks.New(ehoks.Options{
+//		BaseURL:  "https://virkailija.opintopolku.fi",
+//		Username: user, Password: password, // a CAS service account (PALVELU)
+//		CallerID: "1.2.246.562.10.00000000001.valmennus",
+//	})
+//	id, err := c.Create(ctx, plan)
+//
+// The API lives under BaseURL+"/ehoks-virkailija-backend/api/v1/hoks".
+// Every request carries a CAS service ticket in the ticket header and the
+// caller-id header, as eHOKS requires (hoks/handler.clj).
+//
+// # Tickets
+//
+// The client logs in to CAS once (a ticket-granting ticket, kept for
+// [Options.TGTLifetime], two hours by default) and gets a fresh service
+// ticket for every request: eHOKS validates the ticket against CAS each
+// time and CAS consumes it. When CAS has forgotten the TGT (404) the client
+// logs in again. When eHOKS answers 401 the request is repeated once with a
+// new TGT and ticket; a second 401 (the account has no privilege for the
+// school), a 403 (not a service account) or CAS refusing the credentials is
+// [ErrUnauthorized] wrapped in [coaching.Misconfigured], so that a
+// dispatcher pauses the channel instead of burning the notice. The
+// password, the TGT and the tickets never appear in an error.
+//
+// # Failures and retries
+//
+// A 5xx answer or a failed connection (to eHOKS or CAS) is retried up to
+// [Options.MaxAttempts] times with exponential backoff and jitter; ctx
+// ends the waiting. A 4xx is never retried. A 404 is [ErrNotFound]; a
+// second HOKS for a study right is [ErrExists]; eHOKS's 400 validation
+// answer is an [*APIError] whose Problems carry the paths of the [hoks]
+// package's syntax ("hankittavat-ammat-tutkinnon-osat[0].osaamisen-hankkimistavat[1]")
+// and the messages eHOKS wrote (its Finnish constraint texts, such as
+// "Lisää osa-aikaisuustieto, joka on välillä 1-100."), and it unwraps to a
+// *[coaching.ValidationError]. eHOKS echoes the request in its 400; the
+// client never keeps or shows that echo.
+//
+// PUT and PATCH are safe to repeat. POST is not (eHOKS has no idempotency
+// key): after an ambiguous failure, [Client.Create] reads the study right's
+// HOKS and adopts it when it is the same plan, so a retry never makes a
+// second one.
+//
+// # What eHOKS does to a plan
+//
+// eHOKS trims strings, writes instants in UTC with milliseconds, adds
+// id, eid, manuaalisyotto and the parts' ids and module-ids, and lists the
+// empty parts; a PUT gives every part new ids. Compare a plan with eHOKS's
+// copy through [Normalize] and [hoks.Diff]. Plans entered in eHOKS's
+// officials' interface may lack the workplace-period identifier
+// (yksiloiva-tunniste) that the service API requires: give one before
+// sending.
+//
+// # Testing
+//
+// Package [github.com/valmennus/valmennus/adapters/ehoks/ehokstest] is an
+// in-process fake of eHOKS and CAS with knobs for expiring tickets, failing
+// requests and refusing access; [ehokstest.Server.ClientOptions] gives a
+// client of it.
+package ehoks
