@@ -415,7 +415,10 @@ func (c *Client) wait(ctx context.Context, n int) error {
 		d = c.max
 	}
 	d = d/2 + rand.N(d/2+1)
-	return c.sleep(ctx, d)
+	if err := c.sleep(ctx, d); err != nil {
+		return fmt.Errorf("ehoks: waiting to try again: %w", err)
+	}
+	return nil
 }
 
 // call makes one exchange: a fresh service ticket, the request, and when

@@ -2,7 +2,6 @@ package ehoks_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -350,14 +349,20 @@ func TestRetries(t *testing.T) {
 	require.ErrorIs(t, err, coaching.ErrDuplicate)
 	require.Equal(t, 1, fake.Len())
 
-	// A done context stops the waiting.
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
+	// A done context stops the waiting between attempts.
 	fake.FailNext(1, http.StatusBadGateway)
-	c2, err := ehoks.New(func() ehoks.Options { o := fake.ClientOptions(callerID); o.Sleep = nil; return o }())
+	c2, err := ehoks.New(func() ehoks.Options {
+		o := fake.ClientOptions(callerID)
+		o.Sleep, o.BaseBackoff, o.MaxBackoff = nil, time.Minute, time.Minute
+		return o
+	}())
 	require.NoError(t, err)
-	_, err = c2.Get(cctx, id)
-	require.ErrorIs(t, err, context.Canceled)
+	tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c2.Get(tctx, id)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Less(t, time.Since(start), 5*time.Second)
 }
 
 // A POST whose answer is lost may have created the HOKS: the retry adopts
@@ -535,4 +540,27 @@ func TestNewChecksOptions(t *testing.T) {
 	require.False(t, strings.Contains(err.Error(), "pw@"))
 }
 
-var _ = errors.New
+
+// Concurrent calls share one TGT and each take their own ST.
+func TestConcurrentCalls(t *testing.T) {
+	ctx := context.Background()
+	c, fake := newClient(t, nil, nil)
+	id, err := c.Create(ctx, demoPlans(t)["hoks_tuva.json#0"])
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Get(ctx, id)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, ehokstest.Stats{TGTs: 1, STs: 17}, fake.Stats())
+}
