@@ -540,7 +540,6 @@ func TestNewChecksOptions(t *testing.T) {
 	require.False(t, strings.Contains(err.Error(), "pw@"))
 }
 
-
 // Concurrent calls share one TGT and each take their own ST.
 func TestConcurrentCalls(t *testing.T) {
 	ctx := context.Background()
