@@ -333,12 +333,7 @@ func (c *Client) get(ctx context.Context, path, route string) (*hoks.Plan, error
 // and no part ids. The study right and learner cannot change (a 400).
 // Repeating a Put is harmless, so it is retried like a read.
 func (c *Client) Put(ctx context.Context, id int64, p *hoks.Plan) error {
-	body, err := requestBody(p, http.MethodPut, id)
-	if err != nil {
-		return err
-	}
-	_, err = c.retry(ctx, http.MethodPut, "/"+strconv.FormatInt(id, 10), "/hoks/:id", body, http.StatusNoContent)
-	return err
+	return c.change(ctx, http.MethodPut, id, p)
 }
 
 // Patch changes the top-level values of the HOKS with eHOKS id id to
@@ -346,11 +341,16 @@ func (c *Client) Put(ctx context.Context, id int64, p *hoks.Plan) error {
 // leaves unset keep their values. eHOKS's PATCH cannot change the lists of
 // parts, so p must have none (nil, not empty): use [Client.Put] for them.
 func (c *Client) Patch(ctx context.Context, id int64, p *hoks.Plan) error {
-	body, err := requestBody(p, http.MethodPatch, id)
+	return c.change(ctx, http.MethodPatch, id, p)
+}
+
+// change sends a PUT or PATCH, which eHOKS answers 204.
+func (c *Client) change(ctx context.Context, method string, id int64, p *hoks.Plan) error {
+	body, err := requestBody(p, method, id)
 	if err != nil {
 		return err
 	}
-	_, err = c.retry(ctx, http.MethodPatch, "/"+strconv.FormatInt(id, 10), "/hoks/:id", body, http.StatusNoContent)
+	_, err = c.retry(ctx, method, "/"+strconv.FormatInt(id, 10), "/hoks/:id", body, http.StatusNoContent)
 	return err
 }
 

@@ -187,6 +187,8 @@ func TestNormalizeTrimsAndInstants(t *testing.T) {
 	got, err := c.Get(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, "testikayttaja@testi.fi", *got.Email)
+	require.Equal(t, "2024-01-02T10:00:00.000Z", got.Approved.String())
+	require.NotEmpty(t, hoks.Diff(plan, got), "without Normalize the copies differ")
 	requireSame(t, plan, got)
 	require.Len(t, fake.Requests(), 2)
 }

@@ -53,16 +53,8 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ehoks: %s %s: %d %s", e.Method, e.Route, e.Status, http.StatusText(e.Status))
 	if len(e.Problems) > 0 {
-		parts := make([]string, len(e.Problems))
-		for i, p := range e.Problems {
-			if p.Field == "" {
-				parts[i] = p.Message
-			} else {
-				parts[i] = p.Field + ": " + p.Message
-			}
-		}
 		b.WriteString(": ")
-		b.WriteString(strings.Join(parts, "; "))
+		b.WriteString(e.Unwrap().Error())
 	} else if e.Message != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
@@ -70,9 +62,10 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the validation error of a 400 answer, nil otherwise.
+// Unwrap returns the validation error of a 400 answer (the only answer
+// with problems), nil otherwise.
 func (e *APIError) Unwrap() error {
-	if e.Status != http.StatusBadRequest || len(e.Problems) == 0 {
+	if len(e.Problems) == 0 {
 		return nil
 	}
 	return &coaching.ValidationError{Subject: "HOKS (eHOKS)", Problems: e.Problems}

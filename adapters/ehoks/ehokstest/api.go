@@ -160,13 +160,9 @@ func (s *Server) answerPlan(id int64) reply {
 // put is PUT /hoks/:id (HOKSKorvaus): the body replaces the plan, the
 // members it leaves out are emptied, every part gets new ids.
 func (s *Server) put(r *http.Request, raw []byte) reply {
-	id, bad := pathID(r)
+	rec, bad := s.record(r)
 	if bad != nil {
 		return *bad
-	}
-	rec := s.plans[id]
-	if rec == nil {
-		return errorReply(http.StatusNotFound, "HOKS not found")
 	}
 	p, rep := s.readPlan(raw, methodPut, rec.plan)
 	if rep != nil {
@@ -180,13 +176,9 @@ func (s *Server) put(r *http.Request, raw []byte) reply {
 // patch is PATCH /hoks/:id (HOKSPaivitys): the body's top-level values
 // replace the plan's; the rest stays.
 func (s *Server) patch(r *http.Request, raw []byte) reply {
-	id, bad := pathID(r)
+	rec, bad := s.record(r)
 	if bad != nil {
 		return *bad
-	}
-	rec := s.plans[id]
-	if rec == nil {
-		return errorReply(http.StatusNotFound, "HOKS not found")
 	}
 	p, rep := s.readPlan(raw, methodPatch, rec.plan)
 	if rep != nil {
@@ -194,6 +186,19 @@ func (s *Server) patch(r *http.Request, raw []byte) reply {
 	}
 	rec.plan = p
 	return reply{status: http.StatusNoContent}
+}
+
+// record finds the HOKS of the :hoks-id path parameter, or the answer.
+func (s *Server) record(r *http.Request) (*stored, *reply) {
+	id, bad := pathID(r)
+	if bad != nil {
+		return nil, bad
+	}
+	rec := s.plans[id]
+	if rec == nil {
+		return nil, ptr(errorReply(http.StatusNotFound, "HOKS not found"))
+	}
+	return rec, nil
 }
 
 // view is a stored plan as GET answers it.

@@ -98,7 +98,6 @@ func (s *Server) readPlan(raw []byte, m method, old *hoks.Plan) (*hoks.Plan, *re
 	if tree != nil {
 		return nil, validationReply(doc, tree)
 	}
-	trimStrings(doc)
 	delete(doc, "id")
 
 	// The document to store: the body itself (POST, PUT) or the stored
@@ -123,7 +122,7 @@ func (s *Server) readPlan(raw []byte, m method, old *hoks.Plan) (*hoks.Plan, *re
 				merged[key] = *oldValue
 				continue
 			}
-			if str, _ := v.(string); str != *oldValue {
+			if str, _ := v.(string); strings.TrimSpace(str) != *oldValue {
 				return nil, ptr(errorReply(http.StatusBadRequest, fmt.Sprintf(
 					"Tried to update `%s` from `%s` to `%v` but updating `%s` in HOKS is not allowed!", key, *oldValue, v, key)))
 			}
@@ -147,6 +146,7 @@ func (s *Server) readPlan(raw []byte, m method, old *hoks.Plan) (*hoks.Plan, *re
 	} else if err != nil {
 		return nil, &reply{http.StatusBadRequest, map[string]any{"error": "Malformed request body"}}
 	}
+	storeForm(p)
 	if m != methodPatch {
 		walkParts(reflect.ValueOf(p).Elem(), "", true, func(v reflect.Value, path string, module bool) {
 			id := v.FieldByName("ID")
@@ -277,21 +277,37 @@ func put(node any, steps []step, leaf string) any {
 	return a
 }
 
-// trimStrings trims every string in v, in place, as eHOKS's coercion does.
-func trimStrings(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			v[k] = trimStrings(x)
+// storeForm makes a plan what eHOKS stores: every string trimmed (its
+// coercion trims the body's strings) and the instants as its database
+// gives them back, in UTC with milliseconds.
+func storeForm(p *hoks.Plan) {
+	var trim func(v reflect.Value)
+	trim = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				trim(v.Elem())
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				trim(v.Index(i))
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				if v.Type().Field(i).IsExported() {
+					trim(v.Field(i))
+				}
+			}
+		case reflect.String:
+			v.SetString(strings.TrimSpace(v.String()))
 		}
-	case []any:
-		for i, x := range v {
-			v[i] = trimStrings(x)
-		}
-	case string:
-		return strings.TrimSpace(v)
 	}
-	return v
+	trim(reflect.ValueOf(p).Elem())
+	for _, in := range []*hoks.Instant{&p.Approved, &p.Updated, &p.Deleted} {
+		if !in.IsZero() {
+			*in = hoks.InstantOf(in.Time.UTC())
+		}
+	}
 }
 
 var supportingStudyType = reflect.TypeFor[hoks.SupportingStudy]()
