@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -159,4 +160,36 @@ func TestSchemaPerMethod(t *testing.T) {
 	require.Equal(t, "1.2.246.562.24.44651722625", data["oppija-oid"])
 
 	require.Equal(t, http.StatusNotFound, func() int { s, _ := r.call("PUT", "/9", `{"id":9}`); return s }())
+}
+
+func TestTicketsExpire(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	fake := ehokstest.New(&ehokstest.Options{Now: func() time.Time { return now }})
+	t.Cleanup(fake.Close)
+	r := &raw{t: t, fake: fake}
+	resp, err := http.PostForm(fake.URL+"/cas/v1/tickets", url.Values{"username": {"valmennus-palvelu"}, "password": {"wrong"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, err = http.PostForm(fake.URL+"/cas/v1/tickets", url.Values{"username": {"valmennus-palvelu"}, "password": {"fake-password"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	r.tgt = resp.Header.Get("Location")
+	service := fake.URL + ehokstest.ServicePath
+	h := func(st string) map[string]string { return map[string]string{"ticket": st, "caller-id": "test"} }
+
+	old := r.st(service)
+	now = now.Add(11 * time.Second) // past the 10 s lifetime
+	status, _ := r.do("GET", "/1", "", h(old))
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	a, b := r.st(service), r.st(service)
+	fake.ExpireTicketsNow()
+	for _, st := range []string{a, b} {
+		status, _ := r.do("GET", "/1", "", h(st))
+		require.Equal(t, http.StatusUnauthorized, status)
+	}
+	status, _ = r.do("GET", "/1", "", h(r.st(service)))
+	require.Equal(t, http.StatusNotFound, status, "tickets issued later are good")
+	require.Equal(t, ehokstest.Stats{TGTs: 1, STs: 4}, fake.Stats())
 }
