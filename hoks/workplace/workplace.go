@@ -312,6 +312,9 @@ func (s *Service) Sign(ctx context.Context, actor coaching.Actor, id coaching.Ca
 		if m.Contact.Phone == "" {
 			m.Contact.Phone = facts.InstructorPhone
 		}
+		if !m.Language.Valid() {
+			m.Language = coaching.Finnish
+		}
 		if m.ActorID == "" {
 			return nil, invalid("instructor.actor_id", "required")
 		}
@@ -375,7 +378,7 @@ func (s *Service) Resume(ctx context.Context, actor coaching.Actor, id coaching.
 }
 
 // End records that the period ended on day on (its last day: not before
-// its start, not after the plan's end date nor today) and decides the
+// its start, not after the end date of the plan in force nor today) and decides the
 // workplace-instructor feedback survey (TEP) as eHOKS does ([DecideTEP]):
 // queued in the outbox with the change, or not, with the reason, in the
 // period and its audit entry. The plan is read again: a period no longer
@@ -384,23 +387,28 @@ func (s *Service) Resume(ctx context.Context, actor coaching.Actor, id coaching.
 func (s *Service) End(ctx context.Context, actor coaching.Actor, id coaching.CaseID, periodID string, on coaching.Date) (Period, error) {
 	var notices []coaching.Notice
 	p, err := s.advanceWith(ctx, actor, id, periodID, EventEnd, func(sc *coaching.Scope, p *Period) ([]coaching.Timer, error) {
-		if err := checkDay(on, sc.Now(), p.StartedOn, p.Plan.End); err != nil {
-			return nil, err
-		}
-		p.EndedOn = on
-		if n := len(p.Interruptions); p.Status == Interrupted && n > 0 {
-			p.Interruptions[n-1].End = on
-		}
+		// The plan in force decides the last day allowed (an approved
+		// update may have moved it) and the survey.
 		facts, err := planFacts(ctx, sc.ReadTx(), id, periodID)
 		var nf *coaching.NotFoundError
+		removed := errors.As(err, &nf)
 		switch {
-		case errors.As(err, &nf):
-			p.TEP = &TEPDecision{TriggerDate: on, Excluded: "the period is no longer in the HOKS in force"}
-			return nil, nil
+		case removed:
+			facts = p.Plan
 		case err != nil:
 			return nil, err
 		}
-		p.Plan = facts
+		if err := checkDay(on, sc.Now(), p.StartedOn, facts.End); err != nil {
+			return nil, err
+		}
+		p.Plan, p.EndedOn = facts, on
+		if n := len(p.Interruptions); p.Status == Interrupted && n > 0 {
+			p.Interruptions[n-1].End = on
+		}
+		if removed {
+			p.TEP = &TEPDecision{TriggerDate: on, Excluded: "the period is no longer in the HOKS in force"}
+			return nil, nil
+		}
 		d, n := s.tep(*p, sc.Now())
 		p.TEP = &d
 		if n != nil {

@@ -286,6 +286,29 @@ func TestCancelledPeriodSendsNoNotices(t *testing.T) {
 	assert.Empty(t, e.deliver(t))
 }
 
+// A period that ends before its ending notice is due gets none; a period
+// the plan in force extended ends on its new last day.
+func TestEndingNoticeAndExtendedPeriod(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	e.started(t)
+	e.at(coaching.NewDate(2026, 12, 1))
+	_, err := e.periods.End(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 1))
+	require.NoError(t, err, "a period may end early")
+	e.at(coaching.NewDate(2026, 12, 4))
+	e.Tick(t)
+	assert.Empty(t, e.deliver(t), "no ending notice for an ended period")
+
+	e = newEnv(t, nil)
+	e.started(t)
+	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods[1].End = coaching.NewDate(2026, 12, 18) })
+	e.at(coaching.NewDate(2026, 12, 18))
+	p, err := e.periods.End(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 18))
+	require.NoError(t, err)
+	assert.Equal(t, coaching.NewDate(2026, 12, 18), p.TEP.TriggerDate)
+	assert.Equal(t, coaching.NewDate(2026, 12, 18), p.Plan.End)
+}
+
 // Interruptions are recorded and offered for the plan, never written into
 // it; a period that ends while interrupted gets no survey.
 func TestInterruptions(t *testing.T) {
