@@ -75,6 +75,22 @@ type Options struct {
 	// ignored), and a host's alias overrides a default one of the same
 	// normalised name ([Aliases] lists the defaults). Defaults to none.
 	Aliases map[string]string
+	// DryRun checks and computes everything an import would do — every
+	// row, every enrolment and every update run in their transactions as
+	// they would — and then rolls each transaction back: the report is
+	// the import's (with [Report.DryRun] set and no case ids, the cases
+	// not being made), and nothing is written: no participant, case,
+	// record, audit entry or notice. Defaults to false.
+	DryRun bool
+	// FullExport says the file lists every student of the organisation
+	// the SIS has: the participants an import made in the organisation
+	// (ids "sis:<organisation>:…") with an open case of Model whom the
+	// file does not list are reported in [Report.Missing] — not closed,
+	// not deleted. Listing the organisation's students needs the policy's
+	// read_figures rule on the organisation (the head of studies, under
+	// [coaching.DefaultPolicy]), checked before the file is read, and the
+	// organisation must be the actor's own. Defaults to false.
+	FullExport bool
 }
 
 // Enrolled is a row that was enrolled.
@@ -85,7 +101,7 @@ type Enrolled struct {
 	ExternalID string `json:"external_id"`
 	// Participant is the new participant ([ParticipantID]).
 	Participant coaching.ParticipantID `json:"participant"`
-	// Case is the new case.
+	// Case is the new case; empty in a dry run.
 	Case coaching.CaseID `json:"case"`
 }
 
@@ -129,6 +145,25 @@ type Report struct {
 	// Encoding is the encoding the file was read in: [EncodingUTF8],
 	// [EncodingUTF8BOM] or [EncodingWindows1252].
 	Encoding string `json:"encoding"`
+	// DryRun is set when the import was a dry run ([Options.DryRun]):
+	// the report says what the import would do, and nothing was written.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Missing lists, for a full export ([Options.FullExport]), the
+	// organisation's imported students with an open case of the model
+	// whom the file does not list, by external id. They are reported
+	// only. A row whose external id cannot be read (not valid CSV, or
+	// without the value) lists no one, so its student may be among them.
+	Missing []Missing `json:"missing,omitempty"`
+}
+
+// Missing is a student a full export does not list.
+type Missing struct {
+	// ExternalID is the student's id in the SIS, as last imported.
+	ExternalID string `json:"external_id"`
+	// Participant is the participant ([ParticipantID]).
+	Participant coaching.ParticipantID `json:"participant"`
+	// Cases are the participant's open cases of the model.
+	Cases []coaching.CaseID `json:"cases"`
 }
 
 // ParticipantID returns the id an import gives the participant of a row:
@@ -171,17 +206,35 @@ func Import(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, r i
 		return nil, &coaching.ValidationError{Subject: "SIS import options", Problems: []coaching.FieldProblem{{Field: "organisation",
 			Message: "an update changes participants of the importing actor's own organisation only (participant ids are scoped per organisation)"}}}
 	}
+	if opts.FullExport && opts.Organisation != actor.Organisation {
+		return nil, &coaching.ValidationError{Subject: "SIS import options", Problems: []coaching.FieldProblem{{Field: "organisation",
+			Message: "a full export lists the students of the importing actor's own organisation only"}}}
+	}
 	if opts.MaxRows == 0 {
 		opts.MaxRows = DefaultMaxRows
 	}
 	if err := authorize(ctx, eng, actor, opts); err != nil {
 		return nil, err
 	}
+	var students *coaching.FigureSource
+	if opts.FullExport {
+		var err error
+		if students, err = eng.Figures(ctx, actor, coaching.CaseQuery{Organisation: opts.Organisation, Model: opts.Model, OpenOnly: true}); err != nil {
+			return nil, err
+		}
+	}
 	p, err := parse(ctx, r, parseOptions{org: opts.Organisation, today: coaching.DateOf(eng.Clock().Now()), maxRows: opts.MaxRows, aliases: opts.Aliases})
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Rows: p.rows, Problems: p.problems, Encoding: p.encoding}
+	rep := &Report{Rows: p.rows, Problems: p.problems, Encoding: p.encoding, DryRun: opts.DryRun}
+	if students != nil {
+		// Read before anything is enrolled: a student the file adds is
+		// not missing.
+		if rep.Missing, err = missing(ctx, students, opts.Organisation, p.present); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Strict {
 		err = enrolAll(ctx, eng, actor, opts, p.good, rep)
 	} else {
@@ -259,7 +312,7 @@ func enrolEach(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, 
 			return err
 		}
 		if known[r.participant.ID] {
-			if err := update(ctx, eng, actor, r, rep); err != nil {
+			if err := update(ctx, eng, actor, opts, r, rep); err != nil {
 				return fmt.Errorf("sis: updating line %d: %w", r.line, err)
 			}
 			continue
@@ -268,8 +321,14 @@ func enrolEach(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, 
 		err := eng.Write(ctx, actor, func(s *coaching.Scope) error {
 			var err error
 			id, err = enrolRow(ctx, eng, s.Tx(), actor, opts, r)
+			if err == nil && opts.DryRun {
+				id, err = "", errDryRun
+			}
 			return err
 		})
+		if errors.Is(err, errDryRun) {
+			err = nil
+		}
 		if err != nil {
 			if probs, ok := rowProblems(r, err); ok {
 				rep.Problems = append(rep.Problems, probs...)
@@ -318,10 +377,19 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 				failed = i
 				return err
 			}
+			if opts.DryRun {
+				id = ""
+			}
 			enrolled = append(enrolled, Enrolled{Line: r.line, ExternalID: r.externalID, Participant: r.participant.ID, Case: id})
+		}
+		if opts.DryRun {
+			return errDryRun
 		}
 		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
 	if err != nil {
 		if failed >= 0 {
 			if probs, ok := rowProblems(rows[failed], err); ok {
@@ -334,6 +402,36 @@ func enrolAll(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, o
 	}
 	rep.Enrolled = enrolled
 	return nil
+}
+
+// missing lists the students of the organisation an import made
+// (participant ids "sis:<org>:<external id>") with a case in students
+// whose external id the file does not hold, by external id.
+func missing(ctx context.Context, students *coaching.FigureSource, org coaching.OrganisationID, present map[string]bool) ([]Missing, error) {
+	prefix := string(ParticipantID(org, ""))
+	byID := map[coaching.ParticipantID]*Missing{}
+	for row, err := range students.Rows(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("sis: listing the organisation's students: %w", err)
+		}
+		c := row.Case
+		ext, ok := strings.CutPrefix(string(c.ParticipantID), prefix)
+		if !ok || present[ext] {
+			continue
+		}
+		m := byID[c.ParticipantID]
+		if m == nil {
+			m = &Missing{ExternalID: ext, Participant: c.ParticipantID}
+			byID[c.ParticipantID] = m
+		}
+		m.Cases = append(m.Cases, c.ID)
+	}
+	out := make([]Missing, 0, len(byID))
+	for _, m := range byID {
+		out = append(out, *m)
+	}
+	slices.SortFunc(out, func(a, b Missing) int { return cmp.Compare(a.ExternalID, b.ExternalID) })
+	return out, nil
 }
 
 func alreadyEnrolled(line int) RowProblem {
