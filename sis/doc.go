@@ -178,20 +178,33 @@
 // # Re-import
 //
 // With [Options.Update], a row whose participant is already enrolled in
-// the organisation updates the participant's contact details — the
-// student's e-mail address and phone number, and each recorded guardian's
-// (matched by their number in the file) — instead of being reported as
-// already enrolled; names, guardians added or removed and the other
-// columns are not changed by a re-import. Only the columns the header
+// the organisation updates the participant instead of being reported as
+// already enrolled: the contact details (the student's e-mail address and
+// phone number and each guardian's), the sign-on ids, the language, the
+// guardians and the group and start date. Only the columns the header
 // names are written: a file without the phone column leaves every phone
 // number as it is, while an empty cell in a column the header names
-// clears the value (the SIS has none). A guardian is updated only when
-// the row names them as recorded under their number (the same name but
-// for case and spacing): guardians in another order, or replaced, are
-// reported in [Report.Conflicts] (column guardianN_name) and not written. A contact detail changed in
-// valmennus (an approved proposal of the guardian or the student, package
-// coaching/contactchange, which records the day of the approval in
-// [coaching.Participant.ContactChangedOn] and
+// clears the value (the SIS has none). Names, the birth date, the identity
+// code and the learner OID are not changed by a re-import.
+//
+// Guardians are matched by their number in the file (the guardian ids an
+// import makes, "<participant>:guardian1" and ":guardian2"). A recorded
+// guardian the row names under the same name (but for case and spacing)
+// is updated; under another name — guardians in another order, or
+// replaced — it is a conflict ([Report.Conflicts], column guardianN_name)
+// and nothing of theirs is written (a replaced guardian is removed by one
+// import and added by the next, or changed by hand). A guardian the row
+// gives under a number the participant has none under is added; a
+// recorded guardian the row leaves empty, when the header names the
+// guardian's name column, is removed. Guardians a host recorded under
+// other ids are left as they are. The group and the start date are those
+// of a new [RecordName] record on each of the participant's open cases of
+// [Options.Model] whose latest record differs (the cases' earlier records
+// stay; closed cases are not changed).
+//
+// A contact detail changed in valmennus (an approved proposal of the
+// guardian or the student, package coaching/contactchange, which records
+// the day of the approval in [coaching.Participant.ContactChangedOn] and
 // [coaching.Guardian.ContactChangedOn]) is not silently overwritten: an
 // import keeps, field by field, the values the SIS gave
 // ([coaching.Participant.SISContact], [coaching.Guardian.SISContact]), and
@@ -201,11 +214,22 @@
 // row's date may have moved for another column), a change dated on or
 // before the valmennus one (a same-day tie is never decided silently), or
 // a row without a date — the valmennus value is kept and reported in
-// [Report.Conflicts]. When no field is kept and every field is the SIS's,
-// the contact is the SIS's again (its ContactChangedOn cleared). What a re-import wrote is listed in
-// [Report.Updated] and audited on each of the participant's cases (kind
-// [AuditKind], the columns named, never the values; [Updated.SISAgain]
-// names whose details are the SIS's again when only a valmennus date was
+// [Report.Conflicts], with both values for the importer ([Conflict.Kept],
+// [Conflict.SIS]). A guardian whose details were changed in valmennus is
+// likewise not removed by a record dated on or before the change. When
+// no field is kept and every field is the SIS's, the contact is the SIS's
+// again (its ContactChangedOn cleared). The language, the group and the
+// start date have no date of change inside the library (nothing but an
+// import writes them): a re-import always writes them.
+//
+// What a re-import wrote is listed in [Report.Updated], row by row, with
+// a [FieldDiff] per field — the column and the values before and after —
+// for the importer to check. The values are in the report only: a diff's
+// String and LogValue, a conflict's message and LogValue, and the audit
+// trail name columns, never values. Each update is audited on each of the
+// participant's cases (kind [AuditKind], event [EventUpdated], the reason
+// naming the line, the payload the columns, and [Updated.SISAgain] names
+// whose details are the SIS's again when only a valmennus date was
 // cleared). Update runs each row in a change of its own under the
 // policy's decide_request rule, by one who decides the student's contact
 // changes ([contactchange.MayDecide]: the personal tutor or study
@@ -214,6 +238,30 @@
 // student-welfare staff): importing (enrol) is not enough to change a
 // student's details, and a row the importer may not update is reported as
 // a problem ("not updated") — and cannot be combined with Strict.
+//
+// # Dry run
+//
+// With [Options.DryRun] an import does everything it would — every row
+// checked, every enrolment and every update run in its transaction with
+// the store's and the policy's checks — and rolls each transaction back.
+// The report is the import's ([Report.DryRun] set; an enrolled row has no
+// case id, since no case was made), and nothing is written: no
+// participant, case, record, audit entry, notice or timer. (A policy
+// denial is still written to the access log, as any refused request is.)
+//
+// # Full export
+//
+// With [Options.FullExport] the file is taken to list every student of
+// the organisation the SIS has. The students an import made in the
+// organisation (participant ids "sis:<organisation>:…") who have an open
+// case of [Options.Model] and whom the file does not list by external id
+// are reported in [Report.Missing], with their open cases. They are only
+// reported: no case is closed and no participant deleted — a student who
+// left is closed by a person, with the reason. A row with problems still
+// lists its student; a row whose external id cannot be read lists no one.
+// Listing the organisation's students is what the policy's read_figures
+// rule allows (the head of studies, under [coaching.DefaultPolicy]); it is
+// checked before the file is read.
 //
 // # Access
 //
