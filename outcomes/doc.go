@@ -57,6 +57,17 @@
 // leaving through one mapping to job searching, education or training and
 // employment ([Indicator.Destinations], [ESFReport.Notes]).
 //
+// # ESF+ participant forms
+//
+// [ReadESFForms] reads the per-participant data behind EECO and EECR (the
+// EURA 2021 participant forms at entry and exit) from the same facts as
+// the indicators, under the access policy: personal data, refused to a
+// funder ([ErrFormsForFunder]), read by the organisation's head of
+// studies, never with identity codes. [ESFForms] writes CSV for Finnish
+// Excel or JSON, with the column table [DefaultFormColumns] (labels to be
+// checked against the funder's current form; a host overrides them), and
+// reports which participant lacks which fact ([ESFForms.Completeness]).
+//
 // # Output
 //
 // Reports are Go values with JSON tags, and render as Markdown and CSV

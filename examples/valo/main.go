@@ -425,7 +425,36 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	if err := s.figures(ctx, r); err != nil {
 		return err
 	}
+	r.line("")
+	if err := s.esfCompleteness(ctx, r); err != nil {
+		return err
+	}
 	return r.err
+}
+
+// esfForms reads the ESF+ participant forms of the admitted participants
+// as the coordinator (the head of studies: the forms are personal data).
+func (s *simulation) esfForms(ctx context.Context) (*outcomes.ESFForms, error) {
+	return outcomes.ReadESFForms(ctx, s.eng, Coordinator, coaching.CaseQuery{Model: coaching.ModelVALO},
+		&outcomes.FormOptions{Include: func(in *outcomes.Input) bool { return in.Case.State != coaching.ValoDeclined }})
+}
+
+// esfCompleteness prints which facts of the ESF+ participant forms the
+// cohort leaves unknown, counted: what a project manager fills in before
+// the funder's deadline.
+func (s *simulation) esfCompleteness(ctx context.Context, r *reportWriter) error {
+	forms, err := s.esfForms(ctx)
+	if err != nil {
+		return err
+	}
+	c := forms.Completeness()
+	r.line("ESF+ participant forms: %d rows, %d leavers; facts unknown, to fill in before the funder's deadline:", c.Participants, c.Leavers)
+	parts := make([]string, 0, len(c.ByFact))
+	for _, n := range c.Lacking() {
+		parts = append(parts, fmt.Sprintf("%s %d/%d", n.Fact, n.Missing, n.Needed))
+	}
+	r.line("  %s", strings.Join(parts, ", "))
+	return nil
 }
 
 // hoksSummary prints what the participants' HOKS recorded: approved
