@@ -76,6 +76,18 @@
 //	guardian1_sign_on   no        the first guardian's sign-on id (e.g. the guardians' sign-on broker's subject)
 //	guardian2_sign_on   no        the second guardian's sign-on id
 //	calling_name        no        the calling name (kutsumanimi): checked as text, not stored (a participant has given names only)
+//	gender              no        female, male or non_binary (nainen, mies; kvinna, man; 2, 1 as in the national code set)
+//	education_level     no        below_basic, basic, general_upper_secondary, vocational, specialist_vocational or higher
+//	                              (or peruskoulu, lukio, ammatillinen, erikoisammattitutkinto, korkeakoulu …; grundskola, gymnasium …)
+//	labour_status       no        unemployed, employed, inactive or in_education (työtön, työllinen, työvoiman ulkopuolella, opiskelija; arbetslös …)
+//	unemployed_months   no        the length of the unemployment at entry, whole months 0–720
+//	foreign_background  no        yes or no (kyllä, ei; ja, nej; 1, 0)
+//	disability          no        yes or no (a special category of data: import it only when it was asked for this purpose)
+//	third_country_national no     yes or no: not a citizen of an EU member state (ESF+ EECO13)
+//	minority            no        yes or no (ESF+ EECO15; a special category of data, asked with consent)
+//
+// The background columns fill [coaching.Background]; an empty cell is
+// unknown (nil), never "no".
 //
 // "Required" means the header must name the column and every row must
 // fill it. [Columns] lists the column names in this order.
@@ -113,6 +125,14 @@
 //	guardianN_email Huoltaja N sähköposti                                     Vårdnadshavare N e-post
 //	guardianN_phone Huoltaja N puhelin, Huoltaja N matkapuhelin               Vårdnadshavare N telefon, Vårdnadshavare N mobiltelefon
 //	guardianN_language Huoltaja N kieli, Huoltaja N asiointikieli             Vårdnadshavare N språk
+//	gender          Sukupuoli                                                 Kön
+//	education_level Koulutustaso, Pohjakoulutus                               Utbildningsnivå, Grundutbildning
+//	labour_status   Työmarkkina-asema                                         Ställning på arbetsmarknaden
+//	unemployed_months Työttömyyden kesto, Työttömyyden kesto (kk)             Arbetslöshetens längd
+//	foreign_background Maahanmuuttajatausta, Ulkomaalaistausta                Utländsk bakgrund, Invandrarbakgrund
+//	disability      Vamma, Vammaisuus                                         Funktionsnedsättning
+//	third_country_national Kolmannen maan kansalainen                         Tredjelandsmedborgare
+//	minority        Vähemmistö, Vähemmistöön kuuluva                          Minoritet
 //
 // N is 1 or 2; without a number (Huoltaja, Huoltajan nimi, Huoltajan
 // sähköposti, Huoltajan puhelin, Huoltajan matkapuhelin, Huoltajan kieli,
@@ -181,7 +201,7 @@
 // the organisation updates the participant instead of being reported as
 // already enrolled: the contact details (the student's e-mail address and
 // phone number and each guardian's), the sign-on ids, the language, the
-// guardians and the group and start date. Only the columns the header
+// guardians, the background columns and the group and start date. Only the columns the header
 // names are written: a file without the phone column leaves every phone
 // number as it is, while an empty cell in a column the header names
 // clears the value (the SIS has none). Names, the birth date, the identity
@@ -218,9 +238,9 @@
 // [Conflict.SIS]). A guardian whose details were changed in valmennus is
 // likewise not removed by a record dated on or before the change. When
 // no field is kept and every field is the SIS's, the contact is the SIS's
-// again (its ContactChangedOn cleared). The language, the group and the
-// start date have no date of change inside the library (nothing but an
-// import writes them): a re-import always writes them.
+// again (its ContactChangedOn cleared). The language, the background, the
+// group and the start date have no date of change inside the library: a
+// re-import always writes them.
 //
 // What a re-import wrote is listed in [Report.Updated], row by row, with
 // a [FieldDiff] per field — the column and the values before and after —

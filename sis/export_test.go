@@ -150,3 +150,50 @@ func TestImportRefusesOtherCodePages(t *testing.T) {
 	b, _ := json.Marshal(err.Error())
 	assert.True(t, utf8.Valid(b))
 }
+
+// The background columns, under Finnish headers with Finnish values: an
+// empty cell is unknown (nil, never "no"); a value none of the column's is
+// a problem that does not repeat it; a re-import writes a change with a
+// diff.
+func TestImportBackgroundColumns(t *testing.T) {
+	ctx := context.Background()
+	header := "Opiskelijanumero;Sukunimi;Etunimet;Syntymäaika;Sukupuoli;Koulutustaso;Työmarkkina-asema;Työttömyyden kesto (kk);Maahanmuuttajatausta;Vamma;Kolmannen maan kansalainen;Vähemmistö\n"
+	in := header +
+		"S6001;Virtanen;Aino;14.3.2000;Nainen;peruskoulu;työtön;14;Kyllä;;ei;\n" +
+		"S6002;Ahmed;Sara;30.6.2001;xyzzy;tohtori;;-3;ehkä;;;\n"
+	eng := newEngine(t)
+	opts := options()
+	opts.Team = []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"}}
+	rep, err := sis.Import(ctx, eng, tutor, windows1252(t, in), opts)
+	require.NoError(t, err)
+	require.Len(t, rep.Enrolled, 1)
+	assert.Equal(t, []sis.RowProblem{
+		{Line: 3, Column: "gender", Message: "must be female, male or non_binary (nainen, mies; kvinna, man; 2, 1)"},
+		{Line: 3, Column: "education_level", Message: "must be below_basic, basic, general_upper_secondary, vocational, specialist_vocational or higher (or a Finnish or Swedish name of one)"},
+		{Line: 3, Column: "unemployed_months", Message: "must be whole months from 0 to 720"},
+		{Line: 3, Column: "foreign_background", Message: "must be yes or no (kyllä, ei; ja, nej; 1, 0), or empty for unknown"},
+	}, rep.Problems)
+	p, err := ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, rep.Enrolled[0].Participant)
+	})
+	require.NoError(t, err)
+	yes, no, months := true, false, 14
+	assert.Equal(t, coaching.Background{Gender: coaching.GenderFemale, EducationLevel: coaching.EducationBasic, LabourStatus: coaching.LabourUnemployed,
+		UnemployedMonths: &months, ForeignBackground: &yes, ThirdCountryNational: &no}, p.Background, "disability and minority unknown")
+
+	opts.Update = true
+	again := header + "S6001;Virtanen;Aino;14.3.2000;Nainen;peruskoulu;työllinen;;Kyllä;;ei;\n"
+	rep, err = sis.Import(ctx, eng, tutor, windows1252(t, again), opts)
+	require.NoError(t, err)
+	require.Len(t, rep.Updated, 1)
+	assert.Equal(t, []sis.FieldDiff{
+		{Column: "labour_status", Before: "unemployed", After: "employed"},
+		{Column: "unemployed_months", Before: "14", After: ""},
+	}, rep.Updated[0].Diffs)
+	p, err = ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
+		return s.Participant(coaching.OpReadParticipant, rep.Updated[0].Participant)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, coaching.LabourEmployed, p.Background.LabourStatus)
+	assert.Nil(t, p.Background.UnemployedMonths)
+}

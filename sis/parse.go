@@ -44,6 +44,8 @@ var columns = []string{
 	guardianCol(2, "name"), guardianCol(2, "email"), guardianCol(2, "phone"), guardianCol(2, "language"),
 	colUpdatedOn, colSignOn, guardianCol(1, "sign_on"), guardianCol(2, "sign_on"),
 	colCallingName,
+	colGender, colEducationLevel, colLabourStatus, colUnemployedMonths,
+	colForeignBackground, colDisability, colThirdCountryNational, colMinority,
 }
 
 // requiredColumns must be named by the header and filled on every row.
@@ -417,6 +419,7 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 		Language:     lang,
 		SignOn:       get(colSignOn),
 		ExternalIDs:  map[string]string{ExternalIDSIS: ext},
+		Background:   c.background(get),
 	}
 	p.SISContact = p.Contact
 	if oid != "" {

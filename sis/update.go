@@ -204,7 +204,7 @@ var errDryRun = errors.New("sis: dry run: rolled back")
 // the import's own enrol rule lets any staff member import, not change a
 // student's details), with an audit entry on each of the participant's
 // cases when anything changed. It writes the contact details (merge), the
-// sign-on ids, the language, the guardians — updated when the row names
+// sign-on ids, the language, the background columns, the guardians — updated when the row names
 // them as recorded under their number (the same name but for case and
 // spacing; another name is a conflict), added under a new number, removed
 // when the row leaves their number empty — and the group and start date
@@ -236,6 +236,9 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opt
 			diffs = append(diffs, FieldDiff{Column: colLanguage, Before: string(next.Language), After: string(r.participant.Language)})
 			next.Language = r.participant.Language
 		}
+		var bd []FieldDiff
+		next.Background, bd = mergeBackground(p.Background, r.participant.Background, r.named)
+		diffs = append(diffs, bd...)
 		if next.ContactChangedOn != p.ContactChangedOn {
 			again = append(again, "student")
 		}

@@ -1,0 +1,196 @@
+package sis
+
+import (
+	"strconv"
+
+	"github.com/valmennus/valmennus/coaching"
+)
+
+// The background columns ([coaching.Background]): the facts at entry that
+// ESF+ participant data and the figures need.
+const (
+	colGender               = "gender"
+	colEducationLevel       = "education_level"
+	colLabourStatus         = "labour_status"
+	colUnemployedMonths     = "unemployed_months"
+	colForeignBackground    = "foreign_background"
+	colDisability           = "disability"
+	colThirdCountryNational = "third_country_national"
+	colMinority             = "minority"
+)
+
+// backgroundColumns are the background columns in the documented order.
+var backgroundColumns = []string{colGender, colEducationLevel, colLabourStatus, colUnemployedMonths,
+	colForeignBackground, colDisability, colThirdCountryNational, colMinority}
+
+// Words the background columns take besides the documented codes, as
+// Finnish exports write them (Finnish, Swedish), compared normalised
+// ([normalizeHeader]).
+var (
+	genderWords = map[string]coaching.Gender{
+		"female": coaching.GenderFemale, "nainen": coaching.GenderFemale, "kvinna": coaching.GenderFemale, "n": coaching.GenderFemale, "2": coaching.GenderFemale,
+		"male": coaching.GenderMale, "mies": coaching.GenderMale, "man": coaching.GenderMale, "m": coaching.GenderMale, "1": coaching.GenderMale,
+		"nonbinary": coaching.GenderNonBinary, "muunsukupuolinen": coaching.GenderNonBinary, "eibinaarinen": coaching.GenderNonBinary, "ickebinar": coaching.GenderNonBinary,
+	}
+	educationWords = map[string]coaching.EducationLevel{
+		"belowbasic": coaching.EducationBelowBasic, "eiperuskoulua": coaching.EducationBelowBasic,
+		"basic": coaching.EducationBasic, "peruskoulu": coaching.EducationBasic, "perusopetus": coaching.EducationBasic, "grundskola": coaching.EducationBasic,
+		"generaluppersecondary": coaching.EducationGeneralUpperSecondary, "lukio": coaching.EducationGeneralUpperSecondary, "ylioppilas": coaching.EducationGeneralUpperSecondary, "gymnasium": coaching.EducationGeneralUpperSecondary,
+		"vocational": coaching.EducationVocational, "ammatillinen": coaching.EducationVocational, "ammatillinenperustutkinto": coaching.EducationVocational, "ammattitutkinto": coaching.EducationVocational, "yrkesinriktad": coaching.EducationVocational,
+		"specialistvocational": coaching.EducationSpecialistVocational, "erikoisammattitutkinto": coaching.EducationSpecialistVocational, "specialyrkesexamen": coaching.EducationSpecialistVocational,
+		"higher": coaching.EducationHigher, "korkeakoulu": coaching.EducationHigher, "korkeakoulututkinto": coaching.EducationHigher, "hogskola": coaching.EducationHigher,
+	}
+	labourWords = map[string]coaching.LabourStatus{
+		"unemployed": coaching.LabourUnemployed, "tyoton": coaching.LabourUnemployed, "arbetslos": coaching.LabourUnemployed,
+		"employed": coaching.LabourEmployed, "tyollinen": coaching.LabourEmployed, "tyossa": coaching.LabourEmployed, "sysselsatt": coaching.LabourEmployed,
+		"inactive": coaching.LabourInactive, "tyovoimanulkopuolella": coaching.LabourInactive, "utanforarbetskraften": coaching.LabourInactive,
+		"ineducation": coaching.LabourInEducation, "opiskelija": coaching.LabourInEducation, "opiskelee": coaching.LabourInEducation, "studerande": coaching.LabourInEducation,
+	}
+	yesNoWords = map[string]bool{
+		"true": true, "yes": true, "kylla": true, "k": true, "ja": true, "1": true, "x": true,
+		"false": false, "no": false, "ei": false, "e": false, "nej": false, "0": false,
+	}
+)
+
+// background reads the row's background columns (an empty cell is
+// unknown); a problem, never repeating the value, is added for a value
+// that is none of the column's.
+func (c *rowChecker) background(get func(string) string) coaching.Background {
+	var b coaching.Background
+	word := func(col string) (string, bool) {
+		s := get(col)
+		if s == "" || c.bad[col] {
+			return "", false
+		}
+		return normalizeHeader(s), true
+	}
+	if w, ok := word(colGender); ok {
+		if b.Gender, ok = genderWords[w]; !ok {
+			c.add(colGender, "must be female, male or non_binary (nainen, mies; kvinna, man; 2, 1)")
+		}
+	}
+	if w, ok := word(colEducationLevel); ok {
+		if b.EducationLevel, ok = educationWords[w]; !ok {
+			c.add(colEducationLevel, "must be below_basic, basic, general_upper_secondary, vocational, specialist_vocational or higher (or a Finnish or Swedish name of one)")
+		}
+	}
+	if w, ok := word(colLabourStatus); ok {
+		if b.LabourStatus, ok = labourWords[w]; !ok {
+			c.add(colLabourStatus, "must be unemployed, employed, inactive or in_education (or a Finnish or Swedish name of one)")
+		}
+	}
+	if s := get(colUnemployedMonths); s != "" && !c.bad[colUnemployedMonths] {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 12*60 {
+			c.add(colUnemployedMonths, "must be whole months from 0 to 720")
+		} else {
+			b.UnemployedMonths = &n
+		}
+	}
+	for _, f := range []struct {
+		col string
+		to  **bool
+	}{{colForeignBackground, &b.ForeignBackground}, {colDisability, &b.Disability}, {colThirdCountryNational, &b.ThirdCountryNational}, {colMinority, &b.Minority}} {
+		if w, ok := word(f.col); ok {
+			v, ok := yesNoWords[w]
+			if !ok {
+				c.add(f.col, "must be yes or no (kyllä, ei; ja, nej; 1, 0), or empty for unknown")
+				continue
+			}
+			*f.to = &v
+		}
+	}
+	return b
+}
+
+// backgroundText is the value of a background column as a diff shows it:
+// the documented code, "yes", "no", a number, or "" for unknown.
+func backgroundText(b coaching.Background, col string) string {
+	yesNo := func(p *bool) string {
+		switch {
+		case p == nil:
+			return ""
+		case *p:
+			return "yes"
+		}
+		return "no"
+	}
+	switch col {
+	case colGender:
+		return string(b.Gender)
+	case colEducationLevel:
+		return string(b.EducationLevel)
+	case colLabourStatus:
+		return string(b.LabourStatus)
+	case colUnemployedMonths:
+		if b.UnemployedMonths == nil {
+			return ""
+		}
+		return strconv.Itoa(*b.UnemployedMonths)
+	case colForeignBackground:
+		return yesNo(b.ForeignBackground)
+	case colDisability:
+		return yesNo(b.Disability)
+	case colThirdCountryNational:
+		return yesNo(b.ThirdCountryNational)
+	case colMinority:
+		return yesNo(b.Minority)
+	}
+	return ""
+}
+
+// mergeBackground writes the background columns the header names onto
+// cur (an empty cell: unknown) and returns the result and a diff per
+// column changed.
+func mergeBackground(cur, in coaching.Background, named map[string]int) (coaching.Background, []FieldDiff) {
+	out := cur
+	var diffs []FieldDiff
+	for _, col := range backgroundColumns {
+		if !hasCol(named, col) {
+			continue
+		}
+		before, after := backgroundText(cur, col), backgroundText(in, col)
+		if before == after {
+			continue
+		}
+		diffs = append(diffs, FieldDiff{Column: col, Before: before, After: after})
+		switch col {
+		case colGender:
+			out.Gender = in.Gender
+		case colEducationLevel:
+			out.EducationLevel = in.EducationLevel
+		case colLabourStatus:
+			out.LabourStatus = in.LabourStatus
+		case colUnemployedMonths:
+			out.UnemployedMonths = in.UnemployedMonths
+		case colForeignBackground:
+			out.ForeignBackground = in.ForeignBackground
+		case colDisability:
+			out.Disability = in.Disability
+		case colThirdCountryNational:
+			out.ThirdCountryNational = in.ThirdCountryNational
+		case colMinority:
+			out.Minority = in.Minority
+		}
+	}
+	return out, diffs
+}
+
+// backgroundAliases are the background columns' header names in Finnish
+// and Swedish exports.
+var backgroundAliases = map[string]string{
+	"Sukupuoli": colGender, "Kön": colGender,
+	"Koulutustaso": colEducationLevel, "Pohjakoulutus": colEducationLevel, "Utbildningsnivå": colEducationLevel, "Grundutbildning": colEducationLevel,
+	"Työmarkkina-asema": colLabourStatus, "Ställning på arbetsmarknaden": colLabourStatus,
+	"Työttömyyden kesto": colUnemployedMonths, "Työttömyyden kesto (kk)": colUnemployedMonths, "Arbetslöshetens längd": colUnemployedMonths,
+	"Maahanmuuttajatausta": colForeignBackground, "Ulkomaalaistausta": colForeignBackground, "Utländsk bakgrund": colForeignBackground, "Invandrarbakgrund": colForeignBackground,
+	"Vamma": colDisability, "Vammaisuus": colDisability, "Funktionsnedsättning": colDisability,
+	"Kolmannen maan kansalainen": colThirdCountryNational, "Tredjelandsmedborgare": colThirdCountryNational,
+	"Vähemmistö": colMinority, "Vähemmistöön kuuluva": colMinority, "Minoritet": colMinority,
+}
+
+func init() {
+	for k, v := range backgroundAliases {
+		defaultAliases[k] = v
+	}
+}
