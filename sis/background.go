@@ -1,6 +1,7 @@
 package sis
 
 import (
+	"reflect"
 	"strconv"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -87,54 +88,65 @@ func (c *rowChecker) background(get func(string) string) coaching.Background {
 			b.UnemployedMonths = &n
 		}
 	}
-	for _, f := range []struct {
-		col string
-		to  **bool
-	}{{colForeignBackground, &b.ForeignBackground}, {colDisability, &b.Disability}, {colThirdCountryNational, &b.ThirdCountryNational}, {colMinority, &b.Minority}} {
-		if w, ok := word(f.col); ok {
+	for _, col := range []string{colForeignBackground, colDisability, colThirdCountryNational, colMinority} {
+		if w, ok := word(col); ok {
 			v, ok := yesNoWords[w]
 			if !ok {
-				c.add(f.col, "must be yes or no (kyllä, ei; ja, nej; 1, 0), or empty for unknown")
+				c.add(col, "must be yes or no (kyllä, ei; ja, nej; 1, 0), or empty for unknown")
 				continue
 			}
-			*f.to = &v
+			*backgroundField(&b, col).(**bool) = &v
 		}
 	}
 	return b
 }
 
+// backgroundField returns a pointer to b's field of the background
+// column col: a *coaching.Gender, *coaching.EducationLevel,
+// *coaching.LabourStatus, **int or **bool.
+func backgroundField(b *coaching.Background, col string) any {
+	switch col {
+	case colGender:
+		return &b.Gender
+	case colEducationLevel:
+		return &b.EducationLevel
+	case colLabourStatus:
+		return &b.LabourStatus
+	case colUnemployedMonths:
+		return &b.UnemployedMonths
+	case colForeignBackground:
+		return &b.ForeignBackground
+	case colDisability:
+		return &b.Disability
+	case colThirdCountryNational:
+		return &b.ThirdCountryNational
+	case colMinority:
+		return &b.Minority
+	}
+	return nil
+}
+
 // backgroundText is the value of a background column as a diff shows it:
 // the documented code, "yes", "no", a number, or "" for unknown.
 func backgroundText(b coaching.Background, col string) string {
-	yesNo := func(p *bool) string {
-		switch {
-		case p == nil:
-			return ""
-		case *p:
+	switch v := backgroundField(&b, col).(type) {
+	case *coaching.Gender:
+		return string(*v)
+	case *coaching.EducationLevel:
+		return string(*v)
+	case *coaching.LabourStatus:
+		return string(*v)
+	case **int:
+		if *v != nil {
+			return strconv.Itoa(**v)
+		}
+	case **bool:
+		if *v != nil && **v {
 			return "yes"
 		}
-		return "no"
-	}
-	switch col {
-	case colGender:
-		return string(b.Gender)
-	case colEducationLevel:
-		return string(b.EducationLevel)
-	case colLabourStatus:
-		return string(b.LabourStatus)
-	case colUnemployedMonths:
-		if b.UnemployedMonths == nil {
-			return ""
+		if *v != nil {
+			return "no"
 		}
-		return strconv.Itoa(*b.UnemployedMonths)
-	case colForeignBackground:
-		return yesNo(b.ForeignBackground)
-	case colDisability:
-		return yesNo(b.Disability)
-	case colThirdCountryNational:
-		return yesNo(b.ThirdCountryNational)
-	case colMinority:
-		return yesNo(b.Minority)
 	}
 	return ""
 }
@@ -154,24 +166,7 @@ func mergeBackground(cur, in coaching.Background, named map[string]int) (coachin
 			continue
 		}
 		diffs = append(diffs, FieldDiff{Column: col, Before: before, After: after})
-		switch col {
-		case colGender:
-			out.Gender = in.Gender
-		case colEducationLevel:
-			out.EducationLevel = in.EducationLevel
-		case colLabourStatus:
-			out.LabourStatus = in.LabourStatus
-		case colUnemployedMonths:
-			out.UnemployedMonths = in.UnemployedMonths
-		case colForeignBackground:
-			out.ForeignBackground = in.ForeignBackground
-		case colDisability:
-			out.Disability = in.Disability
-		case colThirdCountryNational:
-			out.ThirdCountryNational = in.ThirdCountryNational
-		case colMinority:
-			out.Minority = in.Minority
-		}
+		reflect.ValueOf(backgroundField(&out, col)).Elem().Set(reflect.ValueOf(backgroundField(&in, col)).Elem())
 	}
 	return out, diffs
 }
