@@ -58,6 +58,11 @@ const (
 	StatusArchived Status = "archived"
 )
 
+// InForce reports whether a version with this status is an approved plan
+// in force (its content was approved): approved, in progress, competence
+// reached or completed.
+func (s Status) InForce() bool { return s.inForce() }
+
 // inForce reports whether a version with this status is an approved plan
 // in force (its content was approved).
 func (s Status) inForce() bool {
@@ -140,7 +145,26 @@ func (e *PlanError) Unwrap() error { return e.ValidationError }
 // the engine's outbox in the same transaction. It is safe for concurrent
 // use.
 type Service struct {
-	eng *coaching.Engine
+	eng     *coaching.Engine
+	inForce func(id coaching.CaseID, v Version) []coaching.Notice
+}
+
+// ServiceOptions configure a [Service] ([NewServiceWith]).
+type ServiceOptions struct {
+	// InForce, when set, is asked for notices about every version the
+	// service stores that comes into force — an approval, and the start,
+	// competence-reached and completion versions after it (the statuses
+	// [Status.InForce] names) — and the notices it returns are enqueued in
+	// the transaction that stores the version. They are delivered after
+	// commit, and only when it commits; a notice's ID is its idempotency
+	// key, so one built from the case and v.Number is enqueued once per
+	// version. v is the version being stored: its Number, Status, At and
+	// Plan are set (At is the engine's clock when the change began; the
+	// function must not change the plan). This
+	// is how a sync with another system is told of a plan to send (package
+	// adapters/ehoks: ehoks.PushNotices queues the push to eHOKS); the hoks
+	// package itself knows of no such system.
+	InForce func(id coaching.CaseID, v Version) []coaching.Notice
 }
 
 // NewService returns a HOKS service over eng. The engine must have been
@@ -148,6 +172,11 @@ type Service struct {
 // an error: without the plan's family the plan would be an ordinary case
 // document that anyone allowed change_case could overwrite.
 func NewService(eng *coaching.Engine) (*Service, error) {
+	return NewServiceWith(eng, ServiceOptions{})
+}
+
+// NewServiceWith is [NewService] with options.
+func NewServiceWith(eng *coaching.Engine, opts ServiceOptions) (*Service, error) {
 	if eng == nil {
 		return nil, errors.New("hoks: NewService: engine is nil")
 	}
@@ -157,7 +186,7 @@ func NewService(eng *coaching.Engine) (*Service, error) {
 	if err := coaching.RequireDocuments(eng, DocumentKind); err != nil {
 		return nil, fmt.Errorf("hoks: NewService: %w (hoks.Documents())", err)
 	}
-	return &Service{eng: eng}, nil
+	return &Service{eng: eng, inForce: opts.InForce}, nil
 }
 
 func (s *Service) today() coaching.Date { return coaching.DateOf(s.eng.Clock().Now()) }
@@ -425,6 +454,11 @@ func (s *Service) save(ctx context.Context, actor coaching.Actor, id coaching.Ca
 		if d.Notice != nil {
 			notices = append(notices, *d.Notice)
 		}
+	}
+	if s.inForce != nil && status.inForce() {
+		// The document's version will be basedOn+1: SaveFeatureDocument
+		// refuses a change not based on the latest version.
+		notices = append(notices, s.inForce(id, Version{Number: basedOn + 1, Status: status, At: s.eng.Clock().Now(), Plan: p})...)
 	}
 	var doc coaching.Document
 	_, err = s.eng.ChangeCase(ctx, actor, op, id, func(ch *coaching.CaseChange) error {
