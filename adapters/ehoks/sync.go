@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/valmennus/valmennus/coaching"
@@ -93,6 +95,17 @@ type Sync struct {
 	actor coaching.Actor
 	plans *hoks.Service
 	api   API
+	// locks serialise the pushes of one case within this process (two
+	// notices of a case claimed in one round would otherwise both create
+	// the HOKS, one of them adopting it). Other processes are not
+	// serialised: Send is correct without it, only busier.
+	locks [64]sync.Mutex
+}
+
+func (s *Sync) lock(id coaching.CaseID) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
 }
 
 var _ coaching.Sender = (*Sync)(nil)
@@ -145,6 +158,9 @@ func (s *Sync) Send(ctx context.Context, n coaching.Notice) error {
 	if v, err := strconv.ParseInt(n.Data["version"], 10, 64); err != nil || v < 1 {
 		return coaching.Permanent(errors.New("ehoks: Sync.Send: the notice's data has no plan version"))
 	}
+	mu := s.lock(n.CaseID)
+	mu.Lock()
+	defer mu.Unlock()
 	force := false
 	for range maxPushRounds {
 		done, err := s.push(ctx, n.CaseID, force)
