@@ -2,7 +2,9 @@
 // that holds every vocational student's HOKS (Opetushallitus/ehoks): it
 // creates a plan (POST), reads it by eHOKS id or by KOSKI study right,
 // replaces it (PUT) and changes its top-level values (PATCH), with the
-// [hoks] package's [hoks.Plan] as the document.
+// [hoks] package's [hoks.Plan] as the document; and [Sync] sends each plan
+// version that comes into force on the engine to eHOKS through the outbox,
+// and compares eHOKS's copy with ours.
 //
 // # Getting started
 //
@@ -57,6 +59,47 @@
 // officials' interface may lack the workplace-period identifier
 // (yksiloiva-tunniste) that the service API requires: give one before
 // sending.
+//
+// # Sync on the engine
+//
+// [Sync] keeps eHOKS's copy of the cases' plans through the engine's
+// outbox, so that a plan goes to eHOKS after the approval commits, once
+// per version, whatever crashes between. Wire three things:
+//
+//	plans, err := hoks.NewServiceWith(eng, hoks.ServiceOptions{InForce: ehoks.PushNotices})
+//	sync, err := ehoks.NewSync(ehoks.SyncOptions{Engine: eng, SystemKey: key, API: client})
+//	d, err := coaching.NewDispatcher(store, ehoks.Route(map[string]coaching.Sender{
+//		ehoks.NoticeKindPush: sync, // the rest go to e-mail
+//	}, mail), opts)
+//
+// Every version that comes into force (approved, started, competence
+// reached, completed) enqueues, in the transaction that stores it, a
+// notice of kind [NoticeKindPush] with ID "ehoks_push:<case>:<version>",
+// no recipient and the version in Data (the ID makes it once per
+// version). [Sync.Send], under the engine's system actor (rule
+// [SystemRule]), reads the case's plan in force and makes eHOKS hold it:
+// the first push creates the HOKS, or, when eHOKS has one for the study
+// right already (another system's, or a push whose answer a crash lost),
+// adopts it and replaces it (PUT); later pushes replace the HOKS whose id
+// the case records. Then it records the eHOKS id and the version on the
+// case ([RecordPushed], an audited record). eHOKS has no idempotency key,
+// so "exactly once" is one notice per version and a Send that may be
+// repeated: a version eHOKS has, or an older one, sends nothing, and a
+// crash between eHOKS's answer and the record repeats the same PUT.
+// eHOKS's 4xx answers are [coaching.Permanent] (the notice dies and
+// OnDead tells someone), its 5xx are retried by the dispatcher.
+//
+// A dispatcher claims every due notice whatever its kind, so one
+// dispatcher's sender routes by kind ([Route]); the e-mail and eHOKS
+// senders then share its backoff, attempts and pause: a refused eHOKS
+// account ([ErrUnauthorized], [coaching.Misconfigured]) pauses e-mail too
+// until it is fixed.
+//
+// [Sync.Pull] reads eHOKS's copy and returns how it differs from the
+// version last pushed ([hoks.Diff] after [Normalize]: ours before,
+// eHOKS's after). It never writes the plan — a difference is a person's
+// to take into a new draft or to overwrite with a push — and audits only
+// the number of differences.
 //
 // # Testing
 //
