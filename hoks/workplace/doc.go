@@ -41,13 +41,19 @@
 //
 // # Dates and notices
 //
-// Each command checks its day: signed not after the period's first day
+// Each command checks its day against the period's dates in the HOKS in
+// force, read again by every command (an approved update may move them
+// after the agreement is signed): signed not after the period's first day
 // nor today; started, interrupted, resumed and ended within the period's
 // dates and not after today. The starting notice is due at 09:00 seven
 // days before the first day, the ending notice seven days before the last
 // ([Options] changes both); each is sent only if the period is still in
-// the state it is about. Notice ids are stable ("<timer key>:<actor id>",
-// "tep:<case>:<key>"), so the outbox sends each once.
+// the state it is about, and names the date of the plan in force when it
+// fires: a timer that fires early for a date the plan moved later sets
+// itself again for the new date, and a command that finds the last day
+// moved sets the ending timer again. Notice ids are stable ("<timer
+// key>:<date>:<actor id>", "tep:<case>:<key>"), so the outbox sends each
+// once.
 //
 // # Interruptions
 //
@@ -68,13 +74,23 @@
 // later, at most 59 days after heratepvm ([AnswerWindow]). The notice
 // ([NoticeKindTEP]) carries the survey's identity (hoks_id,
 // yksiloiva_tunniste) and kyselytyyppi tyopaikkajakson_suorittaneet for
-// the host's sender to the national feedback service. The checks on the
-// study right and the financing period need KOSKI and are the host's.
+// the host's sender to the national feedback service. An end recorded
+// after the answer window closed gets no survey, with that reason. The
+// checks on the study right and the financing period need KOSKI and are
+// the host's.
+//
+// heratepvm here is the last day recorded by [Service.End], not the
+// plan's loppu that eHOKS reads: the recorded day is what happened, and
+// End refuses a day after the plan's loppu, so the two differ only when a
+// period ends early. Then eHOKS would date its survey from the plan's day
+// until the HOKS is updated: [Period.PlanEndProposal] and the end's audit
+// entry say so, for the staff to carry the end into the plan's next
+// version.
 //
 // # Cost
 //
-// A command reads the period's one document and, when drafting, signing
-// and ending, the plan in force (the latest versions back to the first in
-// force); a timer reads the period's document. None reads the case's
-// history, so no write costs more as a case ages.
+// A command reads the period's one document and (all but Cancel) the plan
+// in force (the latest versions back to the first in force: one or two);
+// a timer reads the same. None reads the case's history, so no write
+// costs more as a case ages.
 package workplace

@@ -99,10 +99,18 @@ func coveredBy(is []Interruption, d coaching.Date) bool {
 	return false
 }
 
-// tep decides the survey of an ending period and builds its notice.
+// tep decides the survey of an ending period and builds its notice. An
+// end recorded after the answer window closed gets no survey (the window
+// stays in the decision, with the reason).
 func (s *Service) tep(p Period, now time.Time) (TEPDecision, *coaching.Notice) {
 	d := DecideTEP(p.Plan, p.Interruptions, p.EndedOn)
 	if d.Excluded != "" {
+		return d, nil
+	}
+	if coaching.DateOf(now).After(d.Closes) {
+		// The end was recorded late: eHOKS does not send a survey outside
+		// its answer window, nor does this package.
+		d.Excluded = "the end was recorded after the survey's answer window closed on " + d.Closes.String()
 		return d, nil
 	}
 	d.NoticeID = "tep:" + string(p.CaseID) + ":" + key(p.PeriodID)

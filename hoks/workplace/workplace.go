@@ -73,8 +73,7 @@ func (i Interruption) covers(d coaching.Date) bool {
 }
 
 // Facts are what a period's HOKS entry (an osaamisen hankkimistapa of the
-// plan in force) says, as read when the period was drafted, signed and
-// ended.
+// plan in force) says, as read by the last command on the period.
 type Facts struct {
 	// HOKSVersion is the number of the in-force HOKS version read.
 	HOKSVersion int64 `json:"hoks_version"`
@@ -106,8 +105,9 @@ type Period struct {
 	CaseID   coaching.CaseID `json:"case_id"`
 	PeriodID string          `json:"period_id"`
 	Status   Status          `json:"status"`
-	// Plan is what the HOKS said when last read (drafting, signing,
-	// ending).
+	// Plan is what the HOKS in force said when last read (by every
+	// command but Cancel; a period the plan no longer has keeps the
+	// facts read before).
 	Plan Facts `json:"plan"`
 	// Instructor is the workplace instructor put on the case's team when
 	// the agreement was signed.
@@ -141,6 +141,19 @@ func (p Period) PlanProposals() []hoks.Interruption {
 		out = append(out, hoks.Interruption{Start: i.Start, End: i.End})
 	}
 	return out
+}
+
+// PlanEndProposal returns the day the ended period ended when the HOKS
+// (as read at the end) gives the period another last day (its loppu): the
+// TEP survey is dated from the recorded end, eHOKS's from the plan's
+// loppu, so the staff should carry the end into the plan's next version
+// (approved by hoks.Service) for the two to agree. ok is false while the
+// period has not ended, or when it ended on the plan's last day.
+func (p Period) PlanEndProposal() (end coaching.Date, ok bool) {
+	if p.EndedOn.IsZero() || p.EndedOn == p.Plan.End {
+		return coaching.Date{}, false
+	}
+	return p.EndedOn, true
 }
 
 // prefix begins the document kind of a workplace period.
@@ -324,34 +337,60 @@ func (s *Service) Sign(ctx context.Context, actor coaching.Actor, id coaching.Ca
 			return nil, err
 		}
 		p.Instructor, p.SignedOn, p.SignedBy = &m, in.On, actor.ID
-		k := key(periodID)
+		p.Instructor, p.SignedOn, p.SignedBy = &m, in.On, actor.ID
 		return []coaching.Timer{
-			{Key: TimerStarting + ":" + string(id) + ":" + k, CaseID: id, Kind: TimerStarting,
-				DueAt: facts.Start.AddDays(-s.opts.NoticeDaysBeforeStart).At(9, 0)},
-			{Key: TimerEnding + ":" + string(id) + ":" + k, CaseID: id, Kind: TimerEnding,
-				DueAt: facts.End.AddDays(-s.opts.NoticeDaysBeforeEnd).At(9, 0)},
+			timer(TimerStarting, id, periodID, facts.Start, s.opts.NoticeDaysBeforeStart),
+			timer(TimerEnding, id, periodID, facts.End, s.opts.NoticeDaysBeforeEnd),
 		}, nil
 	})
 }
 
-// Start records that the period started on day on: within the period's
-// dates and not after today.
+// refresh reads period p's entry in the plan in force into p.Plan (an
+// approved HOKS update may have moved its dates since the last read; a
+// period the plan no longer has keeps the facts last read) and, when its
+// last day moved, returns the ending notice's timer set again for the new
+// day (it replaces the one set at signing; the notice names its date, so
+// one already sent for the old day does not stop the new one).
+func (s *Service) refresh(sc *coaching.Scope, p *Period) ([]coaching.Timer, error) {
+	facts, _, err := planInForce(sc.Context(), sc.ReadTx(), p.CaseID, *p)
+	if err != nil {
+		return nil, err
+	}
+	var timers []coaching.Timer
+	if facts.End != p.Plan.End {
+		timers = append(timers, timer(TimerEnding, p.CaseID, p.PeriodID, facts.End, s.opts.NoticeDaysBeforeEnd))
+	}
+	p.Plan = facts
+	return timers, nil
+}
+
+// Start records that the period started on day on: within the dates of
+// the period in the plan in force and not after today.
 func (s *Service) Start(ctx context.Context, actor coaching.Actor, id coaching.CaseID, periodID string, on coaching.Date) (Period, error) {
 	return s.advance(ctx, actor, id, periodID, EventStart, func(sc *coaching.Scope, p *Period) ([]coaching.Timer, error) {
+		timers, err := s.refresh(sc, p)
+		if err != nil {
+			return nil, err
+		}
 		if err := checkDay(on, sc.Now(), p.Plan.Start, p.Plan.End); err != nil {
 			return nil, err
 		}
 		p.StartedOn = on
-		return nil, nil
+		return timers, nil
 	})
 }
 
 // Interrupt records that the running period is interrupted from day from
-// (within the period, not before its start nor after today) until it is
+// (within the period as the plan in force has it, not before its start
+// nor after today) until it is
 // resumed. The interruption is kept here and offered for the HOKS's
 // keskeytymisajanjaksot ([Period.PlanProposals]); the plan is not written.
 func (s *Service) Interrupt(ctx context.Context, actor coaching.Actor, id coaching.CaseID, periodID string, from coaching.Date) (Period, error) {
 	return s.advance(ctx, actor, id, periodID, EventInterrupt, func(sc *coaching.Scope, p *Period) ([]coaching.Timer, error) {
+		timers, err := s.refresh(sc, p)
+		if err != nil {
+			return nil, err
+		}
 		if err := checkDay(from, sc.Now(), p.StartedOn, p.Plan.End); err != nil {
 			return nil, err
 		}
@@ -359,21 +398,25 @@ func (s *Service) Interrupt(ctx context.Context, actor coaching.Actor, id coachi
 			return nil, invalid("on", "must be after the previous interruption")
 		}
 		p.Interruptions = append(p.Interruptions, Interruption{Start: from})
-		return nil, nil
+		return timers, nil
 	})
 }
 
 // Resume records that the interrupted period continues on day on (after
-// the interruption's first day, not after today): the interruption ends
-// the day before.
+// the interruption's first day, not after the last day of the plan in
+// force nor today): the interruption ends the day before.
 func (s *Service) Resume(ctx context.Context, actor coaching.Actor, id coaching.CaseID, periodID string, on coaching.Date) (Period, error) {
 	return s.advance(ctx, actor, id, periodID, EventResume, func(sc *coaching.Scope, p *Period) ([]coaching.Timer, error) {
+		timers, err := s.refresh(sc, p)
+		if err != nil {
+			return nil, err
+		}
 		last := &p.Interruptions[len(p.Interruptions)-1]
 		if err := checkDay(on, sc.Now(), last.Start.AddDays(1), p.Plan.End); err != nil {
 			return nil, err
 		}
 		last.End = on.AddDays(-1)
-		return nil, nil
+		return timers, nil
 	})
 }
 
@@ -389,13 +432,8 @@ func (s *Service) End(ctx context.Context, actor coaching.Actor, id coaching.Cas
 	p, err := s.advanceWith(ctx, actor, id, periodID, EventEnd, func(sc *coaching.Scope, p *Period) ([]coaching.Timer, error) {
 		// The plan in force decides the last day allowed (an approved
 		// update may have moved it) and the survey.
-		facts, err := planFacts(ctx, sc.ReadTx(), id, periodID)
-		var nf *coaching.NotFoundError
-		removed := errors.As(err, &nf)
-		switch {
-		case removed:
-			facts = p.Plan
-		case err != nil:
+		facts, removed, err := planInForce(ctx, sc.ReadTx(), id, *p)
+		if err != nil {
 			return nil, err
 		}
 		if err := checkDay(on, sc.Now(), p.StartedOn, facts.End); err != nil {
@@ -500,6 +538,9 @@ func (s *Service) advanceWith(ctx context.Context, actor coaching.Actor, id coac
 				reason += "; TEP survey not queued: " + p.TEP.Excluded
 			} else {
 				reason += "; TEP survey queued"
+			}
+			if end, ok := p.PlanEndProposal(); ok {
+				reason += "; ended " + end.String() + ", not on the HOKS's last day " + p.Plan.End.String() + ": the HOKS should be updated"
 			}
 		}
 		out = p

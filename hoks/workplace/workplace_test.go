@@ -432,3 +432,128 @@ func TestPeriodRemovedFromPlanGetsNoSurvey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "the period is no longer in the HOKS in force", p.TEP.Excluded)
 }
+
+// An approved HOKS update moves the period's last day seven weeks later
+// before the ending notice is due: the timer set at signing goes off on
+// the old date without a notice and sets itself again, and the notice
+// goes a week before the new last day, naming it.
+func TestEndingNoticeFollowsThePlanInForce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.started(t)
+	newEnd := coaching.NewDate(2027, 1, 29)
+	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods[1].End = newEnd })
+	e.at(coaching.NewDate(2026, 12, 4))
+	e.Tick(t)
+	assert.Empty(t, e.outbox(t, workplace.NoticeKindEnding), "no notice a week before the superseded last day")
+	e.at(coaching.NewDate(2027, 1, 21))
+	e.Tick(t)
+	assert.Empty(t, e.outbox(t, workplace.NoticeKindEnding), "not before it is due for the new last day")
+	e.at(coaching.NewDate(2027, 1, 22))
+	e.Tick(t)
+	sent := e.outbox(t, workplace.NoticeKindEnding)
+	require.Len(t, sent, 2, "to the instructor and the tutor")
+	for _, n := range sent {
+		assert.Equal(t, newEnd.String(), n.Data["date"])
+		assert.Contains(t, n.Subject+n.Body, "29.1.2027")
+	}
+	e.at(coaching.NewDate(2027, 1, 23))
+	e.Tick(t)
+	assert.Len(t, e.outbox(t, workplace.NoticeKindEnding), 2, "the notice goes once")
+}
+
+// The period is extended after its ending notice went: the next command
+// finds the new last day and sets the ending timer again, and a notice
+// naming the new day follows.
+func TestExtensionAfterTheEndingNoticeGetsANewNotice(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	e.started(t)
+	e.at(coaching.NewDate(2026, 12, 4))
+	e.Tick(t)
+	require.Len(t, e.outbox(t, workplace.NoticeKindEnding), 2)
+	newEnd := coaching.NewDate(2027, 1, 29)
+	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods[1].End = newEnd })
+	e.at(coaching.NewDate(2026, 12, 7))
+	_, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 7))
+	require.NoError(t, err)
+	e.at(coaching.NewDate(2026, 12, 14))
+	p, err := e.periods.Resume(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 14))
+	require.NoError(t, err)
+	assert.Equal(t, newEnd, p.Plan.End, "the period carries the plan in force")
+	e.at(coaching.NewDate(2027, 1, 22))
+	e.Tick(t)
+	var dates []string
+	for _, n := range e.outbox(t, workplace.NoticeKindEnding) {
+		dates = append(dates, n.Data["date"])
+	}
+	assert.ElementsMatch(t, []string{"2026-12-11", "2026-12-11", "2027-01-29", "2027-01-29"}, dates)
+}
+
+// After the plan in force extended the period, an interruption and a
+// resumption after the old last day are within the period.
+func TestInterruptAndResumeAfterExtension(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	e.started(t)
+	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods[1].End = coaching.NewDate(2027, 1, 29) })
+	e.at(coaching.NewDate(2026, 12, 21))
+	_, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 21))
+	require.NoError(t, err)
+	e.at(coaching.NewDate(2027, 1, 4))
+	p, err := e.periods.Resume(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2027, 1, 4))
+	require.NoError(t, err)
+	assert.Equal(t, []workplace.Interruption{{Start: coaching.NewDate(2026, 12, 21), End: coaching.NewDate(2027, 1, 3)}}, p.Interruptions)
+	e.at(coaching.NewDate(2027, 2, 1))
+	_, err = e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2027, 1, 30))
+	ct.RequireInvalid(t, err, "on") // after the new last day
+}
+
+// A period whose end is recorded after its survey's answer window closed
+// gets no survey, and the decision says why.
+func TestTEPNotQueuedAfterItsAnswerWindowClosed(t *testing.T) {
+	e := newEnv(t, nil)
+	e.started(t)
+	e.at(coaching.NewDate(2027, 3, 1))
+	p, err := e.periods.End(context.Background(), ct.Tutor, e.c.ID, jakso, jaksoEnd)
+	require.NoError(t, err)
+	assert.Equal(t, "the end was recorded after the survey's answer window closed on 2027-01-30", p.TEP.Excluded)
+	assert.Empty(t, p.TEP.NoticeID)
+	assert.Empty(t, e.outbox(t, workplace.NoticeKindTEP))
+
+	e = newEnv(t, nil) // on the window's last day it is still queued
+	e.started(t)
+	e.at(coaching.NewDate(2027, 1, 30))
+	p, err = e.periods.End(context.Background(), ct.Tutor, e.c.ID, jakso, jaksoEnd)
+	require.NoError(t, err)
+	assert.Empty(t, p.TEP.Excluded)
+	require.Len(t, e.outbox(t, workplace.NoticeKindTEP), 1)
+}
+
+// A period that ends before the plan's last day proposes the recorded end
+// for the HOKS (eHOKS dates its survey from the plan's loppu), in the
+// period and in the end's audit entry; one that ends on it proposes none.
+func TestEarlyEndProposesThePlansEnd(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	e.started(t)
+	early := coaching.NewDate(2026, 12, 4)
+	e.at(early)
+	p, err := e.periods.End(ctx, ct.Tutor, e.c.ID, jakso, early)
+	require.NoError(t, err)
+	end, ok := p.PlanEndProposal()
+	assert.True(t, ok)
+	assert.Equal(t, early, end)
+	assert.Equal(t, early, p.TEP.TriggerDate)
+	trail := ct.RequireAuditTrail(t, e.Engine, e.c.ID)
+	assert.Contains(t, trail[len(trail)-1].Reason, "ended 2026-12-04, not on the HOKS's last day 2026-12-11: the HOKS should be updated")
+
+	e = newEnv(t, nil)
+	e.started(t)
+	e.at(jaksoEnd)
+	p, err = e.periods.End(ctx, ct.Tutor, e.c.ID, jakso, jaksoEnd)
+	require.NoError(t, err)
+	_, ok = p.PlanEndProposal()
+	assert.False(t, ok)
+	_, ok = workplace.Period{}.PlanEndProposal()
+	assert.False(t, ok, "a period not ended proposes nothing")
+}
