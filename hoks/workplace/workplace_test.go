@@ -466,19 +466,13 @@ func TestEndingNoticeFollowsThePlanInForce(t *testing.T) {
 // naming the new day follows.
 func TestExtensionAfterTheEndingNoticeGetsANewNotice(t *testing.T) {
 	e := newEnv(t, nil)
-	ctx := context.Background()
 	e.started(t)
 	e.at(coaching.NewDate(2026, 12, 4))
 	e.Tick(t)
 	require.Len(t, e.outbox(t, workplace.NoticeKindEnding), 2)
 	newEnd := coaching.NewDate(2027, 1, 29)
 	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods[1].End = newEnd })
-	e.at(coaching.NewDate(2026, 12, 7))
-	_, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 7))
-	require.NoError(t, err)
-	e.at(coaching.NewDate(2026, 12, 14))
-	p, err := e.periods.Resume(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 14))
-	require.NoError(t, err)
+	p := e.interruptedAndResumed(t, coaching.NewDate(2026, 12, 7), coaching.NewDate(2026, 12, 14))
 	assert.Equal(t, newEnd, p.Plan.End, "the period carries the plan in force")
 	e.at(coaching.NewDate(2027, 1, 22))
 	e.Tick(t)
@@ -489,6 +483,19 @@ func TestExtensionAfterTheEndingNoticeGetsANewNotice(t *testing.T) {
 	assert.ElementsMatch(t, []string{"2026-12-11", "2026-12-11", "2027-01-29", "2027-01-29"}, dates)
 }
 
+// interruptedAndResumed interrupts jakso-1 on day from and resumes it on
+// day on, each recorded on its day.
+func (e *env) interruptedAndResumed(t *testing.T, from, on coaching.Date) workplace.Period {
+	t.Helper()
+	e.at(from)
+	_, err := e.periods.Interrupt(context.Background(), ct.Tutor, e.c.ID, jakso, from)
+	require.NoError(t, err)
+	e.at(on)
+	p, err := e.periods.Resume(context.Background(), ct.Tutor, e.c.ID, jakso, on)
+	require.NoError(t, err)
+	return p
+}
+
 // After the plan in force extended the period, an interruption and a
 // resumption after the old last day are within the period.
 func TestInterruptAndResumeAfterExtension(t *testing.T) {
@@ -496,15 +503,10 @@ func TestInterruptAndResumeAfterExtension(t *testing.T) {
 	ctx := context.Background()
 	e.started(t)
 	e.revise(t, func(p *hoks.Plan) { p.VocationalUnits[0].Methods[1].End = coaching.NewDate(2027, 1, 29) })
-	e.at(coaching.NewDate(2026, 12, 21))
-	_, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2026, 12, 21))
-	require.NoError(t, err)
-	e.at(coaching.NewDate(2027, 1, 4))
-	p, err := e.periods.Resume(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2027, 1, 4))
-	require.NoError(t, err)
+	p := e.interruptedAndResumed(t, coaching.NewDate(2026, 12, 21), coaching.NewDate(2027, 1, 4))
 	assert.Equal(t, []workplace.Interruption{{Start: coaching.NewDate(2026, 12, 21), End: coaching.NewDate(2027, 1, 3)}}, p.Interruptions)
 	e.at(coaching.NewDate(2027, 2, 1))
-	_, err = e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2027, 1, 30))
+	_, err := e.periods.Interrupt(ctx, ct.Tutor, e.c.ID, jakso, coaching.NewDate(2027, 1, 30))
 	ct.RequireInvalid(t, err, "on") // after the new last day
 }
 
