@@ -151,24 +151,34 @@ func backgroundText(b coaching.Background, col string) string {
 	return ""
 }
 
-// mergeBackground writes the background columns the header names onto
-// cur (an empty cell: unknown) and returns the result and a diff per
-// column changed.
-func mergeBackground(cur, in coaching.Background, named map[string]int) (coaching.Background, []FieldDiff) {
+// mergeBackground merges the background columns the header names onto
+// cur, the background of a participant who has a case: the facts at entry
+// ([coaching.Background]), which a later SIS record must not rewrite (a
+// participant unemployed at entry who has since found work still counts
+// as unemployed at entry on the ESF+ form). A column is written only where
+// cur does not know it (zero or nil), with a diff; a value that differs
+// from a known one is not written but returned as a conflict (the values
+// in Kept and SIS only); an empty cell (unknown) never erases a value.
+func mergeBackground(cur, in coaching.Background, named map[string]int) (coaching.Background, []FieldDiff, []Conflict) {
 	out := cur
 	var diffs []FieldDiff
+	var conflicts []Conflict
 	for _, col := range backgroundColumns {
 		if !hasCol(named, col) {
 			continue
 		}
 		before, after := backgroundText(cur, col), backgroundText(in, col)
-		if before == after {
-			continue
+		switch {
+		case after == "" || before == after:
+		case before != "":
+			conflicts = append(conflicts, Conflict{Column: col, Kept: before, SIS: after,
+				Message: "not updated: the background is the facts at entry, kept once the participant has a case; the SIS gives another value now (correct an error at entry by hand)"})
+		default:
+			diffs = append(diffs, FieldDiff{Column: col, Before: before, After: after})
+			reflect.ValueOf(backgroundField(&out, col)).Elem().Set(reflect.ValueOf(backgroundField(&in, col)).Elem())
 		}
-		diffs = append(diffs, FieldDiff{Column: col, Before: before, After: after})
-		reflect.ValueOf(backgroundField(&out, col)).Elem().Set(reflect.ValueOf(backgroundField(&in, col)).Elem())
 	}
-	return out, diffs
+	return out, diffs, conflicts
 }
 
 // backgroundAliases are the background columns' header names in Finnish

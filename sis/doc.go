@@ -35,11 +35,23 @@
 // Finnish or Swedish Windows): the whole file (at most [MaxFileSize]) is
 // read first, a UTF-8 byte order mark is dropped, a file that is valid
 // UTF-8 is UTF-8, and any other is converted from Windows-1252 with
-// golang.org/x/text/encoding/charmap. A file holding a byte Windows-1252
+// golang.org/x/text/encoding/charmap — unless it also holds valid
+// multi-byte UTF-8 ("ä" as two bytes beside "ä" as one: two exports pasted
+// together), which as a whole would read as "Ã¤" without a word: such a
+// file mixes encodings and is refused, the error naming the first line of
+// each kind (and no value). A file holding a byte Windows-1252
 // leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) is in another code page
 // and is refused, as is UTF-16 ("Unicode text"). [Report.Encoding] names
 // what was found. (A Windows-1252 file that happens to be valid UTF-8 —
 // "Ã¤" where "ä" was meant — cannot be told apart and is read as UTF-8.)
+//
+// A byte order mark or a zero-width character (U+FEFF, U+200B–U+200D,
+// U+2060: a file saved twice by a tool that adds a byte order mark, a copy
+// from a web page) inside a header name or an id cell (external_id,
+// learner_oid and the sign_on columns) is dropped: it does not show, and
+// left in it would make "S1" another student. An external id that starts
+// with =, +, - or @ is a problem of the row: a spreadsheet reads such a
+// cell as a formula when a report or the ESF+ form listing it is opened.
 //
 // Dates are d.m.yyyy or dd.mm.yyyy, as Finnish exports write them
 // ("17.5.2009", "07.05.2009"), or YYYY-MM-DD. A two-digit year
@@ -52,7 +64,7 @@
 // out.
 //
 //	column              required  content
-//	external_id         yes       the student's id in the SIS (at most 100 bytes; not an identity code)
+//	external_id         yes       the student's id in the SIS (at most 100 bytes; not an identity code; not starting with = + - @)
 //	given_names         yes       given names
 //	family_name         yes       family name
 //	birth_date          yes       date of birth
@@ -201,11 +213,30 @@
 // the organisation updates the participant instead of being reported as
 // already enrolled: the contact details (the student's e-mail address and
 // phone number and each guardian's), the sign-on ids, the language, the
-// guardians, the background columns and the group and start date. Only the columns the header
-// names are written: a file without the phone column leaves every phone
-// number as it is, while an empty cell in a column the header names
-// clears the value (the SIS has none). Names, the birth date, the identity
-// code and the learner OID are not changed by a re-import.
+// guardians, the background facts not yet known and the group and start
+// date. Only the columns the header names are written: a file without the
+// phone column leaves every phone number as it is, while an empty cell in
+// a column the header names clears the value (the SIS has none) — except
+// in the background columns.
+//
+// Names, the birth date, the identity code and the learner OID are not
+// changed by a re-import. A given name, family name or birth date the SIS
+// now gives otherwise (a change of name, a corrected typo) is reported in
+// [Report.Conflicts] ("not updated by an import", the column, both values
+// in [Conflict.Kept] and [Conflict.SIS]) for a person to change by hand;
+// so is an identity code the row gives that differs from the recorded one
+// (or where none is recorded) — compared, never echoed: that conflict
+// names the column only and holds neither value. An empty identity code
+// cell is not compared.
+//
+// The background ([coaching.Background]) is the facts at entry, which the
+// ESF+ participant data reports ("labour market status at entry"): once
+// the participant has a case — as every participant a re-import updates
+// has — a background column is written only where the recorded value is
+// unknown (a fact missing at entry filled in, with a diff). A value that
+// differs from a known one (the student unemployed at entry has since
+// found work) is not written but reported as a conflict with both values
+// in Kept and SIS, and an empty cell erases nothing.
 //
 // Guardians are matched by their number in the file (the guardian ids an
 // import makes, "<participant>:guardian1" and ":guardian2"). A recorded
@@ -238,9 +269,9 @@
 // [Conflict.SIS]). A guardian whose details were changed in valmennus is
 // likewise not removed by a record dated on or before the change. When
 // no field is kept and every field is the SIS's, the contact is the SIS's
-// again (its ContactChangedOn cleared). The language, the background, the
-// group and the start date have no date of change inside the library: a
-// re-import always writes them.
+// again (its ContactChangedOn cleared). The language, the group and the
+// start date have no date of change inside the library: a re-import
+// always writes them.
 //
 // What a re-import wrote is listed in [Report.Updated], row by row, with
 // a [FieldDiff] per field — the column and the values before and after —

@@ -29,8 +29,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // decode reads the whole input (at most limit bytes) and returns it as
 // UTF-8 with the encoding it was found in: a UTF-8 byte order mark is
-// dropped; input that is valid UTF-8 is UTF-8; anything else is read as
-// Windows-1252 — unless it holds one of the five bytes Windows-1252 leaves
+// dropped; input that is valid UTF-8 is UTF-8; input that is not, but
+// holds a valid multi-byte UTF-8 sequence, mixes encodings and is refused
+// ([mixedLines]); anything else is read as Windows-1252 — unless it holds one of the five bytes Windows-1252 leaves
 // undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), which means another code page,
 // and the file is refused. UTF-16 (Excel's "Unicode text") is refused.
 // Errors never quote the input.
@@ -54,6 +55,9 @@ func decode(r io.Reader, limit int64) ([]byte, string, error) {
 	case utf8.Valid(b):
 		return b, EncodingUTF8, nil
 	}
+	if utf8Line, otherLine := mixedLines(b); utf8Line > 0 {
+		return nil, "", fileError(fmt.Sprintf("the file mixes encodings: line %d holds UTF-8 text and line %d text in another encoding (e.g. Windows-1252), as when two exports are pasted together; save it again as CSV UTF-8 and check those lines", utf8Line, otherLine))
+	}
 	for i, c := range b {
 		switch c {
 		case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
@@ -65,4 +69,42 @@ func decode(r io.Reader, limit int64) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("sis: converting the input from Windows-1252: %w", err)
 	}
 	return out, EncodingWindows1252, nil
+}
+
+// mixedLines looks at input that is not valid UTF-8 for a valid
+// multi-byte UTF-8 sequence: text in two encodings, typically two exports
+// pasted together, which read as Windows-1252 as a whole would turn every
+// UTF-8 "ä" into "Ã¤" without a word. It returns the (physical) lines of
+// the first such sequence and of the first byte that is not UTF-8, or 0
+// and 0 when the input holds no valid multi-byte sequence.
+//
+// (Windows-1252 text can hold a valid UTF-8 pair by chance, such as "Ã"
+// followed by a character from 0xA0 to 0xBF; that is rare in the text of
+// an export, and such a file is refused rather than misread.)
+func mixedLines(b []byte) (utf8Line, otherLine int) {
+	line := 1
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c == '\n' {
+			line++
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			if otherLine == 0 {
+				otherLine = line
+			}
+		case utf8Line == 0:
+			utf8Line = line
+		}
+		i += n
+	}
+	if utf8Line == 0 || otherLine == 0 {
+		return 0, 0
+	}
+	return utf8Line, otherLine
 }

@@ -153,8 +153,9 @@ func TestImportRefusesOtherCodePages(t *testing.T) {
 
 // The background columns, under Finnish headers with Finnish values: an
 // empty cell is unknown (nil, never "no"); a value none of the column's is
-// a problem that does not repeat it; a re-import writes a change with a
-// diff.
+// a problem that does not repeat it; a re-import keeps the facts at entry
+// (a differing value is a conflict, an empty cell erases nothing) and
+// fills a fact unknown at entry, with a diff.
 func TestImportBackgroundColumns(t *testing.T) {
 	ctx := context.Background()
 	header := "Opiskelijanumero;Sukunimi;Etunimet;Syntymäaika;Sukupuoli;Koulutustaso;Työmarkkina-asema;Työttömyyden kesto (kk);Maahanmuuttajatausta;Vamma;Kolmannen maan kansalainen;Vähemmistö\n"
@@ -182,18 +183,19 @@ func TestImportBackgroundColumns(t *testing.T) {
 		UnemployedMonths: &months, ForeignBackground: &yes, ThirdCountryNational: &no}, p.Background, "disability and minority unknown")
 
 	opts.Update = true
-	again := header + "S6001;Virtanen;Aino;14.3.2000;Nainen;peruskoulu;työllinen;;Kyllä;;ei;\n"
+	again := header + "S6001;Virtanen;Aino;14.3.2000;Nainen;peruskoulu;työllinen;;Kyllä;kyllä;ei;\n"
 	rep, err = sis.Import(ctx, eng, tutor, windows1252(t, again), opts)
 	require.NoError(t, err)
+	require.Len(t, rep.Conflicts, 1)
+	assert.Equal(t, "labour_status", rep.Conflicts[0].Column)
+	assert.Equal(t, "unemployed", rep.Conflicts[0].Kept)
+	assert.Equal(t, "employed", rep.Conflicts[0].SIS)
 	require.Len(t, rep.Updated, 1)
-	assert.Equal(t, []sis.FieldDiff{
-		{Column: "labour_status", Before: "unemployed", After: "employed"},
-		{Column: "unemployed_months", Before: "14", After: ""},
-	}, rep.Updated[0].Diffs)
+	assert.Equal(t, []sis.FieldDiff{{Column: "disability", Before: "", After: "yes"}}, rep.Updated[0].Diffs)
 	p, err = ct.Read(ctx, eng, head, func(s *coaching.Scope) (coaching.Participant, error) {
 		return s.Participant(coaching.OpReadParticipant, rep.Updated[0].Participant)
 	})
 	require.NoError(t, err)
-	assert.Equal(t, coaching.LabourEmployed, p.Background.LabourStatus)
-	assert.Nil(t, p.Background.UnemployedMonths)
+	assert.Equal(t, coaching.Background{Gender: coaching.GenderFemale, EducationLevel: coaching.EducationBasic, LabourStatus: coaching.LabourUnemployed,
+		UnemployedMonths: &months, ForeignBackground: &yes, Disability: &yes, ThirdCountryNational: &no}, p.Background, "the facts at entry kept, the unknown disability filled")
 }

@@ -72,6 +72,32 @@ const (
 // or sign-on id must not contain it.
 func looksLikeIdentityCode(s string) bool { return coaching.ContainsIdentityCode(s) }
 
+// idColumns are the columns that hold ids: their cells are read with
+// [cleanID].
+var idColumns = map[string]bool{colExternalID: true, colLearnerOID: true, colSignOn: true,
+	guardianCol(1, "sign_on"): true, guardianCol(2, "sign_on"): true}
+
+// cleanID is an id cell or a header name without the characters that do
+// not show: a byte order mark (U+FEFF, which a tool that adds one to text
+// already holding one leaves inside the text) and the zero-width space,
+// non-joiner, joiner and word joiner (U+200B–U+200D, U+2060), which a copy
+// from a web page or a document brings along; and without spaces around
+// it. Left in, they would make "S1" and "\uFEFFS1" two students.
+func cleanID(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch r {
+		case '\uFEFF', '\u200B', '\u200C', '\u200D', '\u2060':
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// formulaStarts are the characters a spreadsheet reads a cell starting
+// with as a formula (CSV injection): an external id, which reports and
+// the ESF+ form list, must not start with one.
+const formulaStarts = "=+-@"
+
 // row is a data row that passed every check, ready to enrol.
 type row struct {
 	line        int
@@ -183,8 +209,8 @@ func parse(ctx context.Context, r io.Reader, opts parseOptions) (*parsed, error)
 			return nil, tooManyRows(opts.maxRows)
 		}
 		line, _ := cr.FieldPos(0)
-		if i := index[colExternalID]; i < len(rec) && strings.TrimSpace(rec[i]) != "" {
-			out.present[strings.TrimSpace(rec[i])] = true
+		if i := index[colExternalID]; i < len(rec) && cleanID(rec[i]) != "" {
+			out.present[cleanID(rec[i])] = true
 		} else {
 			out.unread++
 		}
@@ -256,7 +282,7 @@ func readHeader(header []string, line int, table map[string]string) (map[string]
 	var probs []coaching.FieldProblem
 	anyKnown := false
 	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
+		name := strings.ToLower(cleanID(h))
 		col, known := table[normalizeHeader(name)]
 		switch {
 		case name == "":
@@ -347,10 +373,14 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 	}
 	c := &rowChecker{line: line, bad: map[string]bool{}}
 	get := func(col string) string {
-		if i, ok := index[col]; ok {
-			return strings.TrimSpace(rec[i])
+		i, ok := index[col]
+		switch {
+		case !ok:
+			return ""
+		case idColumns[col]:
+			return cleanID(rec[i])
 		}
-		return ""
+		return strings.TrimSpace(rec[i])
 	}
 	// Text checks first (UTF-8, control characters, length), for every
 	// column the header names.
@@ -378,6 +408,9 @@ func checkRow(rec []string, line, width int, index map[string]int, opts parseOpt
 	ext := get(colExternalID)
 	if !c.bad[colExternalID] && looksLikeIdentityCode(ext) {
 		c.add(colExternalID, "looks like a personal identity code: use the student's id in the SIS")
+	}
+	if !c.bad[colExternalID] && ext != "" && strings.ContainsRune(formulaStarts, rune(ext[0])) {
+		c.add(colExternalID, "starts with =, +, - or @: a spreadsheet would read the id as a formula when a report or form listing it is opened; use the student's id in the SIS")
 	}
 	for _, col := range []string{colSignOn, guardianCol(1, "sign_on"), guardianCol(2, "sign_on")} {
 		if !c.bad[col] && looksLikeIdentityCode(get(col)) {

@@ -71,10 +71,13 @@ func (u Updated) LogValue() slog.Value {
 // SIS value either is still the one of the last import or, changed since,
 // comes with a record dated on or before the valmennus change (or
 // undated); a guardian the SIS gives under another name than the one
-// recorded under their number; or a guardian the SIS no longer gives whose
-// details were changed in valmennus on or after the SIS record. The
-// message never repeats a value; Kept and SIS hold them for the importer's
-// report ([Conflict.LogValue] leaves them out).
+// recorded under their number; a guardian the SIS no longer gives whose
+// details were changed in valmennus on or after the SIS record; a
+// background fact known at entry that the SIS now gives otherwise; or a
+// name, birth date or identity code the SIS gives otherwise, which an
+// import never changes. The message never repeats a value; Kept and SIS
+// hold them for the importer's report ([Conflict.LogValue] leaves them
+// out) — except for the identity code, whose conflict holds neither.
 type Conflict struct {
 	Line        int                    `json:"line"`
 	Participant coaching.ParticipantID `json:"participant"`
@@ -204,12 +207,15 @@ var errDryRun = errors.New("sis: dry run: rolled back")
 // the import's own enrol rule lets any staff member import, not change a
 // student's details), with an audit entry on each of the participant's
 // cases when anything changed. It writes the contact details (merge), the
-// sign-on ids, the language, the background columns, the guardians — updated when the row names
+// sign-on ids, the language, the background facts not yet known
+// (mergeBackground; a known one that differs is a conflict), the
+// guardians — updated when the row names
 // them as recorded under their number (the same name but for case and
 // spacing; another name is a conflict), added under a new number, removed
 // when the row leaves their number empty — and the group and start date
 // of the participant's open cases of opts.Model (a new [RecordName]
-// record). In a dry run everything is computed in the transaction, which
+// record); a name, birth date or identity code the SIS gives otherwise
+// is a conflict (identityConflicts). In a dry run everything is computed in the transaction, which
 // is then rolled back.
 func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opts Options, r row, rep *Report) error {
 	var diffs []FieldDiff
@@ -237,8 +243,14 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opt
 			next.Language = r.participant.Language
 		}
 		var bd []FieldDiff
-		next.Background, bd = mergeBackground(p.Background, r.participant.Background, r.named)
-		diffs = append(diffs, bd...)
+		var bc []Conflict
+		next.Background, bd, bc = mergeBackground(p.Background, r.participant.Background, r.named)
+		diffs, conflicts = append(diffs, bd...), append(conflicts, bc...)
+		ic, err := identityConflicts(ctx, ch, p, r)
+		if err != nil {
+			return err
+		}
+		conflicts = append(conflicts, ic...)
 		if next.ContactChangedOn != p.ContactChangedOn {
 			again = append(again, "student")
 		}
@@ -254,6 +266,7 @@ func update(ctx context.Context, eng *coaching.Engine, actor coaching.Actor, opt
 		}
 		diffs = append(diffs, rd...)
 		slices.SortStableFunc(diffs, func(a, b FieldDiff) int { return slices.Index(columns, a.Column) - slices.Index(columns, b.Column) })
+		slices.SortStableFunc(conflicts, func(a, b Conflict) int { return slices.Index(columns, a.Column) - slices.Index(columns, b.Column) })
 		if len(diffs) == 0 && len(again) == 0 {
 			if dirty && !opts.DryRun {
 				// Only the SIS's values as given are new (the contact
@@ -401,6 +414,45 @@ func mergeGuardians(p coaching.Participant, r row) ([]coaching.Guardian, []Field
 		diffs = append(diffs, guardianDiffs(r.guardianOf[i], coaching.Guardian{}, g)...)
 	}
 	return out, diffs, again, conflicts, dirty
+}
+
+// identityConflicts compares the row's names, birth date and identity
+// code with the participant's p, which an import never changes: a name
+// or a birth date the SIS now gives otherwise (a change of name, a typo
+// corrected) is a conflict with both values in Kept and SIS, for a person
+// to correct by hand; an identity code the row gives that differs from
+// the recorded one (or where none is recorded) is a conflict naming the
+// column only — the code is compared in the change's transaction, and is
+// never put in the report, a message or a log. A column the header does
+// not name, and an identity code cell left empty, are not compared.
+func identityConflicts(ctx context.Context, ch *coaching.ParticipantChange, p coaching.Participant, r row) ([]Conflict, error) {
+	const notUpdated = "not updated by an import: the SIS gives another %s than the one recorded; if the SIS is right, change it by hand"
+	var out []Conflict
+	in := r.participant
+	for _, f := range []struct{ col, what, kept, sis string }{
+		{colGivenNames, "given names", p.GivenNames, in.GivenNames},
+		{colFamilyName, "family name", p.FamilyName, in.FamilyName},
+		{colBirthDate, "birth date", dateText(p.BirthDate), dateText(in.BirthDate)},
+	} {
+		if hasCol(r.named, f.col) && f.kept != f.sis {
+			out = append(out, Conflict{Column: f.col, Kept: f.kept, SIS: f.sis, Message: fmt.Sprintf(notUpdated, f.what)})
+		}
+	}
+	if in.IdentityCode.IsZero() || !hasCol(r.named, colIdentityCode) {
+		return out, nil
+	}
+	stored := p.IdentityCode
+	if stored.Withheld() {
+		full, err := ch.Tx().Participant(ctx, p.Organisation, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		stored = full.IdentityCode
+	}
+	if !stored.Equal(in.IdentityCode) {
+		out = append(out, Conflict{Column: colIdentityCode, Message: fmt.Sprintf(notUpdated, "identity code (or none is recorded)")})
+	}
+	return out, nil
 }
 
 // guardianDiffs lists the fields of guardian n that differ between a
