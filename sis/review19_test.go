@@ -18,6 +18,20 @@ import (
 	"github.com/valmennus/valmennus/sis"
 )
 
+// enrolOne imports in (one student) into a new engine, the tutor on the
+// student's team as their personal tutor, and returns the engine and the
+// options, for a re-import.
+func enrolOne(t *testing.T, in string) (*coaching.Engine, sis.Options) {
+	t.Helper()
+	eng := newEngine(t)
+	opts := options()
+	opts.Team = []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"}}
+	rep, err := sis.Import(context.Background(), eng, tutor, strings.NewReader(in), opts)
+	require.NoError(t, err)
+	require.Len(t, rep.Enrolled, 1)
+	return eng, opts
+}
+
 // A file that is UTF-8 but for one Windows-1252 byte (two exports pasted
 // together) is refused as mixed encoding, naming the first line of each
 // kind and no value; read as Windows-1252 as a whole, every UTF-8 "ä"
@@ -55,11 +69,7 @@ func TestImportRefusesMixedEncodings(t *testing.T) {
 func TestReimportKeepsBackgroundAtEntry(t *testing.T) {
 	ctx := context.Background()
 	header := "external_id;given_names;family_name;birth_date;gender;labour_status;unemployed_months\n"
-	eng := newEngine(t)
-	opts := options()
-	opts.Team = []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"}}
-	_, err := sis.Import(ctx, eng, tutor, strings.NewReader(header+"S1;Aino;Virtanen;2000-03-14;;unemployed;14\n"), opts)
-	require.NoError(t, err)
+	eng, opts := enrolOne(t, header+"S1;Aino;Virtanen;2000-03-14;;unemployed;14\n")
 	esfRow := func() string {
 		f, err := outcomes.ReadESFForms(ctx, eng, head, coaching.CaseQuery{}, nil)
 		require.NoError(t, err)
@@ -133,11 +143,7 @@ func TestReimportReportsNameAndBirthDateChanges(t *testing.T) {
 func TestReimportReportsIdentityCodeChangeWithoutTheCode(t *testing.T) {
 	ctx := context.Background()
 	header := "external_id;given_names;family_name;birth_date;identity_code\n"
-	eng := newEngine(t)
-	opts := options()
-	opts.Team = []coaching.TeamMember{{ActorID: tutor.ID, Role: coaching.RolePersonalTutor, Name: "Tiina Tutor"}}
-	_, err := sis.Import(ctx, eng, tutor, strings.NewReader(header+"S1;Aino;Virtanen;14.3.2010;140310A9013\n"), opts)
-	require.NoError(t, err)
+	eng, opts := enrolOne(t, header+"S1;Aino;Virtanen;14.3.2010;140310A9013\n")
 	opts.Update = true
 	for _, tc := range []struct {
 		code     string
