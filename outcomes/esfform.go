@@ -435,7 +435,9 @@ func (x *ESFForms) value(r *formRow, c *formField) any {
 // WriteCSV writes the rows as CSV for a Finnish spreadsheet: UTF-8 with a
 // byte-order mark (so Excel reads it as UTF-8), ';' between fields (','
 // is the decimal separator in Finnish, and Finnish Excel splits on ';'),
-// CRLF line ends, one header row of labels.
+// CRLF line ends, one header row of labels. A text cell that a spreadsheet
+// would read as a formula (starting with =, +, -, @, tab or CR, and not a
+// number) is written with a leading apostrophe.
 func (x *ESFForms) WriteCSV(w io.Writer) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
@@ -445,14 +447,17 @@ func (x *ESFForms) WriteCSV(w io.Writer) error {
 	for i, c := range x.cols {
 		rec[i] = c.col.Label(x.lang)
 	}
-	if err := cw.Write(rec); err != nil {
+	// Every cell goes through csvSafe: the participant identifier comes
+	// from an external system and a label may come from the caller, and
+	// either could start like a formula (=1+2) that Excel would evaluate.
+	if err := cw.Write(csvSafe(rec)); err != nil {
 		return err
 	}
 	for i := range x.rows {
 		for j := range x.cols {
 			rec[j] = csvValue(x.value(&x.rows[i], &x.cols[j]))
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(csvSafe(rec)); err != nil {
 			return err
 		}
 	}

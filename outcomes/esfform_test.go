@@ -186,3 +186,34 @@ func TestESFFormsRefusals(t *testing.T) {
 	_, err = outcomes.ReadESFForms(ctx, nil, formHead, coaching.CaseQuery{}, nil)
 	assert.Error(t, err)
 }
+
+// A participant identifier from an external system that a spreadsheet
+// would read as a formula is written with a leading apostrophe, as is a
+// caller's column label; numbers and plain text are written as they are.
+func TestESFFormsCSVDefusesFormulaCells(t *testing.T) {
+	ctx := context.Background()
+	opened := time.Date(2023, 9, 4, 9, 0, 0, 0, coaching.Helsinki)
+	st := fillStore(t, []outcomes.Input{{
+		Case: coaching.Case{ID: "c1", Organisation: formOrg, Model: coaching.ModelVALO, State: coaching.ValoSkillAcquisition, OpenedAt: opened},
+		Participant: coaching.Participant{ID: "p1", Organisation: formOrg, GivenNames: "Aino", FamilyName: "Virtanen", Language: coaching.Finnish,
+			BirthDate: coaching.NewDate(2008, time.January, 21), ExternalIDs: map[string]string{"sis": "=1+2"}},
+	}})
+	eng, err := coaching.New(st, &coaching.Options{Models: []*coaching.Model{coaching.VALO()}})
+	require.NoError(t, err)
+
+	forms, err := outcomes.ReadESFForms(ctx, eng, formHead, coaching.CaseQuery{}, nil)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, forms.WriteCSV(&out))
+	lines := strings.Split(out.String(), "\r\n")
+	require.GreaterOrEqual(t, len(lines), 2)
+	assert.True(t, strings.HasPrefix(lines[1], "'=1+2;2023-09-04;2008-01-21;15;"), "row: %q", lines[1])
+
+	forms, err = outcomes.ReadESFForms(ctx, eng, formHead, coaching.CaseQuery{}, &outcomes.FormOptions{
+		Columns: []outcomes.FormColumn{{Key: "participant", Finnish: "@Tunniste"}, {Key: "age_at_entry", Finnish: "Ikä"}},
+	})
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, forms.WriteCSV(&out))
+	assert.Equal(t, "\ufeff'@Tunniste;Ikä\r\n'=1+2;15\r\n", out.String())
+}
