@@ -565,3 +565,29 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	require.Equal(t, ehokstest.Stats{TGTs: 1, STs: 17}, fake.Stats())
 }
+
+// eHOKS's 400 quotes the refused value, here free text with an identity
+// code in it; the client's error keeps the path and the predicate only.
+func TestSchemaErrorFromEHOKSDoesNotEchoTheValue(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/cas/v1/tickets":
+			w.Header().Set("Location", "http://"+r.Host+"/cas/v1/tickets/TGT-1")
+			w.WriteHeader(http.StatusCreated)
+		case "/cas/v1/tickets/TGT-1":
+			_, _ = w.Write([]byte("ST-1"))
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"errors":{"hankittavat-ammat-tutkinnon-osat":[{"lisatiedot":"(not (string-shorter-than? \"Opiskelija 010101-123N tarvitsee tukea\"))"}]}}`))
+		}
+	}))
+	defer srv.Close()
+	c, err := ehoks.New(ehoks.Options{BaseURL: srv.URL, Username: "u", Password: "p", CallerID: callerID, MaxAttempts: 1})
+	require.NoError(t, err)
+	_, err = c.Get(context.Background(), 1)
+	require.ErrorIs(t, err, coaching.ErrInvalid)
+	require.Equal(t, "ehoks: GET /hoks/:id: 400 Bad Request: "+(&coaching.ValidationError{Subject: "HOKS (eHOKS)", Problems: []coaching.FieldProblem{
+		{Field: "hankittavat-ammat-tutkinnon-osat[0].lisatiedot", Message: "(not (string-shorter-than? …))"}}}).Error(), err.Error())
+	require.NotContains(t, err.Error(), "010101-123N")
+}

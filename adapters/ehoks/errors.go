@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/valmennus/valmennus/coaching"
 )
@@ -112,7 +113,7 @@ func parseError(method, route string, status int, body []byte) *APIError {
 	if json.Unmarshal(body, &eb) != nil {
 		return e
 	}
-	e.Message = eb.Error
+	e.Message = safeMessage(eb.Error)
 	if status != http.StatusBadRequest {
 		return e
 	}
@@ -150,7 +151,7 @@ func problemsOf(tree any) []coaching.FieldProblem {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				walk(v[k], joinPath(path, k))
+				walk(v[k], joinPath(path, safeKey(k)))
 			}
 		case []any:
 			for i, x := range v {
@@ -160,11 +161,24 @@ func problemsOf(tree any) []coaching.FieldProblem {
 			out = append(out, coaching.FieldProblem{Field: path, Message: humanMessage(v)})
 		case nil:
 		default:
-			out = append(out, coaching.FieldProblem{Field: path, Message: fmt.Sprint(v)})
+			// A number or a boolean where eHOKS's schema has a string:
+			// it would be the rejected value itself.
+			out = append(out, coaching.FieldProblem{Field: path, Message: refusedValue})
 		}
 	}
 	walk(tree, "")
 	return out
+}
+
+// safeKey returns a member name of eHOKS's error tree for a problem's
+// path. The names are its schema's, but a map keyed by data would put the
+// data in the path: a name shaped like an identity code, or longer than
+// any schema's, becomes "?".
+func safeKey(k string) string {
+	if len(k) > 64 || coaching.ContainsIdentityCode(k) {
+		return "?"
+	}
+	return k
 }
 
 func joinPath(path, key string) string {
@@ -178,9 +192,21 @@ func joinPath(path, key string) string {
 // schema leaf: (not ("Lisää osa-aikaisuustieto, joka on välillä 1-100." a-clojure.lang.PersistentArrayMap)).
 var constraintText = regexp.MustCompile(`^\(not \("((?:[^"\\]|\\.)+)" `)
 
+// maxMessage caps the bytes of one message taken from an eHOKS answer.
+const maxMessage = 200
+
+// refusedValue stands for a schema leaf, or an eHOKS message, that could
+// not be shown without the value eHOKS refused (or an identity code).
+const refusedValue = "eHOKS refused the value"
+
 // humanMessage words a schema leaf: the two key errors in English, a
-// constraint by its Finnish description as eHOKS wrote it, anything else
-// as eHOKS sent it.
+// constraint by its Finnish description as eHOKS wrote it, a failed
+// predicate as (not (pred …)) with the rejected value left out, anything
+// else as [refusedValue]. A leaf echoes the value it refuses
+// ((not (re-find #"^[0-9]{7}-[0-9]$" "1234567-1 ")),
+// (not (string-shorter-than? "…free text…"))), and a value in a HOKS may
+// be free text about the learner: the message is logged by callers, so the
+// value never reaches it. The result goes through [safeMessage].
 func humanMessage(leaf string) string {
 	switch leaf {
 	case "missing-required-key":
@@ -189,12 +215,123 @@ func humanMessage(leaf string) string {
 		return "is not allowed here"
 	}
 	if m := constraintText.FindStringSubmatch(leaf); m != nil {
-		if s, err := strconv.Unquote(`"` + m[1] + `"`); err == nil {
-			return s
+		s, err := strconv.Unquote(`"` + m[1] + `"`)
+		if err != nil {
+			s = m[1]
 		}
-		return m[1]
+		return safeMessage(s)
 	}
-	return leaf
+	if pred, ok := failedPredicate(leaf); ok {
+		return safeMessage(pred)
+	}
+	return refusedValue
+}
+
+// failedPredicate rewrites a prismatic-schema predicate failure,
+// (not (pred arg… value)), as (not (pred arg… …)): the last element of the
+// inner form is the value that failed, the ones before it name the
+// predicate (a symbol, and for re-find its regex, for an enum its set). It
+// reports false when leaf is not of that shape.
+func failedPredicate(leaf string) (string, bool) {
+	inner, ok := strings.CutPrefix(leaf, "(not (")
+	if !ok {
+		return "", false
+	}
+	inner, ok = strings.CutSuffix(inner, "))")
+	if !ok {
+		return "", false
+	}
+	elems, ok := formElements(inner)
+	if !ok || len(elems) < 2 {
+		return "", false
+	}
+	return "(not (" + strings.Join(elems[:len(elems)-1], " ") + " …))", true
+}
+
+// formElements splits the inside of a Clojure list as printed by
+// prismatic schema into its top-level elements: atoms, strings, regexes
+// (#"…"), sets (#{…}) and bracketed forms. It reports false on an
+// unbalanced or unterminated form.
+func formElements(s string) ([]string, bool) {
+	var out []string
+	for i := 0; i < len(s); {
+		if c := s[i]; c == ' ' || c == ',' || c == '\t' || c == '\n' || c == '\r' {
+			i++
+			continue
+		}
+		end, ok := formEnd(s, i)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s[i:end])
+		i = end
+	}
+	return out, true
+}
+
+// formEnd returns the index just after the element starting at s[i].
+func formEnd(s string, i int) (int, bool) {
+	depth := 0
+	for j := i; j < len(s); j++ {
+		switch c := s[j]; c {
+		case '"':
+			k, ok := stringEnd(s, j)
+			if !ok {
+				return 0, false
+			}
+			j = k - 1
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			if depth == 0 {
+				return 0, false
+			}
+			depth--
+		case ' ', ',', '\t', '\n', '\r':
+			if depth == 0 {
+				return j, true
+			}
+			continue
+		case '#':
+			continue
+		}
+		if depth == 0 && (s[j] == '"' || s[j] == ')' || s[j] == ']' || s[j] == '}') {
+			return j + 1, true
+		}
+	}
+	return len(s), depth == 0
+}
+
+// stringEnd returns the index just after the string literal opening at
+// s[i].
+func stringEnd(s string, i int) (int, bool) {
+	for j := i + 1; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, true
+		}
+	}
+	return 0, false
+}
+
+// safeMessage makes a text from eHOKS fit for an error that callers log:
+// anything shaped like an identity code turns the whole text into
+// [refusedValue], and the text is cut to maxMessage bytes (on a rune
+// boundary, with "…" marking the cut).
+func safeMessage(s string) string {
+	if coaching.ContainsIdentityCode(s) {
+		return refusedValue
+	}
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // fieldOfMessage names the member an eHOKS "error" message is about, or

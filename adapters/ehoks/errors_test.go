@@ -3,7 +3,9 @@ package ehoks
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -29,7 +31,7 @@ func TestParseValidationAnswer(t *testing.T) {
 		name: "predicate on a value",
 		body: `{"errors":{"hankittavat-ammat-tutkinnon-osat":[{"osaamisen-hankkimistavat":[{"tyopaikalla-jarjestettava-koulutus":{"tyopaikan-y-tunnus":"(not (re-find #\"^[0-9]{7}-[0-9]$\" \"1234567-1 \"))"}}]}]}}`,
 		want: []coaching.FieldProblem{{Field: "hankittavat-ammat-tutkinnon-osat[0].osaamisen-hankkimistavat[0].tyopaikalla-jarjestettava-koulutus.tyopaikan-y-tunnus",
-			Message: `(not (re-find #"^[0-9]{7}-[0-9]$" "1234567-1 "))`}},
+			Message: `(not (re-find #"^[0-9]{7}-[0-9]$" …))`}},
 	}, {
 		name: "keys, nulls for good elements",
 		body: `{"errors":{"oppija-oid":"missing-required-key","eid":"disallowed-key",
@@ -69,4 +71,48 @@ func TestParseErrorAnswers(t *testing.T) {
 	e = parseError("GET", "/hoks/:id", http.StatusNotFound, []byte(`{"error":"HOKS not found"}`))
 	require.ErrorIs(t, e, ErrNotFound)
 	require.Empty(t, e.Problems)
+}
+
+// A schema leaf quotes the value eHOKS refused; the problem keeps the
+// predicate or the constraint's description and the path, never the
+// value, and a message is never longer than maxMessage bytes nor holds an
+// identity code.
+func TestSchemaLeafWithoutTheRefusedValue(t *testing.T) {
+	long := strings.Repeat("Lisää tieto, joka on välillä 1-100. ", 20)
+	for leaf, want := range map[string]string{
+		`(not (string-shorter-than? "Opiskelija 010101-123N tarvitsee tukea"))`:                        `(not (string-shorter-than? …))`,
+		`(not (re-find #"^[0-9]{7}-[0-9]$" "Matti Meikäläinen, \"tuki\" (ks. liite)"))`:                `(not (re-find #"^[0-9]{7}-[0-9]$" …))`,
+		`(not (instance? java.lang.String 12345))`:                                                     `(not (instance? java.lang.String …))`,
+		`(not (#{"a" "b"} "Meikäläinen"))`:                                                             `(not (#{"a" "b"} …))`,
+		`(not (map? {:nimi "Matti"}))`:                                                                 `(not (map? …))`,
+		`(not ("Lisää osa-aikaisuustieto, joka on välillä 1-100." a-clojure.lang.PersistentArrayMap))`: "Lisää osa-aikaisuustieto, joka on välillä 1-100.",
+		`(not ("Tarkista 010101-123N" a-clojure.lang.PersistentArrayMap))`:                             refusedValue,
+		`(not ("` + long + `" a-clojure.lang.PersistentArrayMap))`:                                     strings.TrimRight(long[:maxMessage-len("…")], "\xa4\xc3") + "…",
+		`(named (not (string? 12)) "Matti")`:                                                           refusedValue,
+		`(not (re-find #"x" "unterminated))`:                                                           refusedValue,
+		`Matti Meikäläinen`:                                                                            refusedValue,
+	} {
+		got := humanMessage(leaf)
+		require.Equal(t, want, got, leaf)
+		require.LessOrEqual(t, len(got), maxMessage)
+		require.True(t, utf8.ValidString(got), got)
+	}
+}
+
+// eHOKS's answer to a HOKS whose free text holds an identity code: the
+// error callers log has the path and the predicate, not the text.
+func TestSchemaErrorDoesNotEchoTheValue(t *testing.T) {
+	e := parseError("PUT", "/hoks/:id", http.StatusBadRequest, []byte(`{"errors":{"hankittavat-ammat-tutkinnon-osat":[{"lisatiedot":"(not (string-shorter-than? \"Opiskelija 010101-123N tarvitsee tukea\"))"}],"010101-123N":"disallowed-key"}}`))
+	require.Equal(t, []coaching.FieldProblem{
+		{Field: "?", Message: "is not allowed here"},
+		{Field: "hankittavat-ammat-tutkinnon-osat[0].lisatiedot", Message: "(not (string-shorter-than? …))"},
+	}, e.Problems)
+	require.NotContains(t, e.Error(), "010101-123N")
+	require.NotContains(t, e.Error(), "tarvitsee tukea")
+
+	e = parseError("GET", "/hoks/:id", http.StatusInternalServerError, []byte(`{"error":"Oppija 010101-123N: `+strings.Repeat("x", 500)+`"}`))
+	require.Equal(t, refusedValue, e.Message)
+	e = parseError("GET", "/hoks/:id", http.StatusInternalServerError, []byte(`{"error":"`+strings.Repeat("ä", 500)+`"}`))
+	require.Len(t, e.Message, maxMessage-1)
+	require.True(t, utf8.ValidString(e.Message))
 }
