@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -31,9 +30,20 @@ type cas struct {
 	now      func() time.Time
 	lifetime time.Duration
 
-	mu      sync.Mutex
-	tgt     string // the TGT's URL; "" when none
+	// turn is held (a value sent into it) by the one request that reads or
+	// replaces the TGT: a second TGT request while one is on the way
+	// would only make CAS grant two. It is a channel, not a mutex, so a
+	// request waiting for its turn gives up when its context is done
+	// rather than when the request ahead of it gets an answer.
+	turn    chan struct{}
+	tgt     string // the TGT's URL; "" when none; guarded by turn
 	expires time.Time
+}
+
+// newCAS returns a cas with no TGT yet.
+func newCAS(base, username, password string, hc *http.Client, now func() time.Time, lifetime time.Duration) *cas {
+	return &cas{base: base, username: username, password: password, http: hc, now: now, lifetime: lifetime,
+		turn: make(chan struct{}, 1)}
 }
 
 // casError is a CAS failure. Status is the HTTP status (0 for a transport
@@ -83,10 +93,15 @@ func (c *cas) serviceTicket(ctx context.Context, service string, renew bool) (st
 // grantingTicket returns the cached TGT, or a new one when there is none,
 // it has expired, or renew is set. With stale set, only a TGT equal to
 // stale is replaced: when another request already renewed it, that one is
-// used.
+// used. Requests take turns; one whose ctx is done while it waits for its
+// turn returns ctx's error at once.
 func (c *cas) grantingTicket(ctx context.Context, renew bool, stale string) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	select {
+	case c.turn <- struct{}{}:
+	case <-ctx.Done():
+		return "", &casError{step: "ticket-granting ticket", err: ctx.Err()}
+	}
+	defer func() { <-c.turn }()
 	now := c.now()
 	if c.tgt != "" && now.Before(c.expires) && (!renew || (stale != "" && c.tgt != stale)) {
 		return c.tgt, nil

@@ -155,8 +155,7 @@ func New(opts Options) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	c.cas = &cas{base: casURL, username: opts.Username, password: opts.Password, http: hc, now: now,
-		lifetime: orDefault(opts.TGTLifetime, DefaultTGTLifetime)}
+	c.cas = newCAS(casURL, opts.Username, opts.Password, hc, now, orDefault(opts.TGTLifetime, DefaultTGTLifetime))
 	return c, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -590,4 +591,53 @@ func TestSchemaErrorFromEHOKSDoesNotEchoTheValue(t *testing.T) {
 	require.Equal(t, "ehoks: GET /hoks/:id: 400 Bad Request: "+(&coaching.ValidationError{Subject: "HOKS (eHOKS)", Problems: []coaching.FieldProblem{
 		{Field: "hankittavat-ammat-tutkinnon-osat[0].lisatiedot", Message: "(not (string-shorter-than? …))"}}}).Error(), err.Error())
 	require.NotContains(t, err.Error(), "010101-123N")
+}
+
+// While one call waits for CAS to grant a TGT, a second call waits for its
+// turn; when the second call's context ends first it returns at once with
+// the context's error, and the first call is not disturbed.
+func TestTGTWaitEndsWithTheContext(t *testing.T) {
+	release := make(chan struct{})
+	var tgtPosts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/cas/v1/tickets" {
+			tgtPosts.Add(1)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer srv.Close()
+	c, err := ehoks.New(ehoks.Options{BaseURL: srv.URL, Username: "u", Password: "p", CallerID: callerID, MaxAttempts: 1})
+	require.NoError(t, err)
+	first := make(chan error, 1)
+	go func() { _, err := c.Get(context.Background(), 1); first <- err }()
+	for tgtPosts.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	second := make(chan error, 1)
+	go func() { _, err := c.Get(ctx, 2); second <- err }()
+	select {
+	case err := <-second:
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NotContains(t, err.Error(), srv.URL)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a call whose context ended after 50ms is still waiting for the TGT after 5s")
+	}
+	require.Equal(t, int32(1), tgtPosts.Load(), "the second call sent no TGT request of its own")
+
+	close(release)
+	select {
+	case err := <-first:
+		require.ErrorContains(t, err, "CAS refused the ticket-granting ticket request: 503")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first call did not end")
+	}
 }
