@@ -598,6 +598,7 @@ func TestSchemaErrorFromEHOKSDoesNotEchoTheValue(t *testing.T) {
 // the context's error, and the first call is not disturbed.
 func TestTGTWaitEndsWithTheContext(t *testing.T) {
 	release := make(chan struct{})
+	var releaseOnce sync.Once
 	var tgtPosts atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/cas/v1/tickets" {
@@ -612,6 +613,7 @@ func TestTGTWaitEndsWithTheContext(t *testing.T) {
 		w.WriteHeader(http.StatusNotFound)
 	}))
 	defer srv.Close()
+	defer releaseOnce.Do(func() { close(release) }) // before Close, which waits for the handler
 	c, err := ehoks.New(ehoks.Options{BaseURL: srv.URL, Username: "u", Password: "p", CallerID: callerID, MaxAttempts: 1})
 	require.NoError(t, err)
 	first := make(chan error, 1)
@@ -633,7 +635,7 @@ func TestTGTWaitEndsWithTheContext(t *testing.T) {
 	}
 	require.Equal(t, int32(1), tgtPosts.Load(), "the second call sent no TGT request of its own")
 
-	close(release)
+	releaseOnce.Do(func() { close(release) })
 	select {
 	case err := <-first:
 		require.ErrorContains(t, err, "CAS refused the ticket-granting ticket request: 503")
