@@ -64,8 +64,10 @@ func (e *casError) Error() string {
 func (e *casError) Unwrap() error { return e.err }
 
 // retryable reports whether a later attempt may succeed: transport
-// failures and 5xx answers.
-func (e *casError) retryable() bool { return e.status == 0 || e.status >= 500 }
+// failures, 5xx answers and 429 Too Many Requests.
+func (e *casError) retryable() bool {
+	return e.status == 0 || e.status >= 500 || e.status == http.StatusTooManyRequests
+}
 
 // serviceTicket returns a fresh ST for service. With renew it first
 // replaces the cached TGT (after the target refused an ST with 401). When

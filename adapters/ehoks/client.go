@@ -71,12 +71,14 @@ type Options struct {
 	// CAS POST carries credentials.
 	HTTPClient *http.Client
 	// MaxAttempts is how many times one call is tried when eHOKS or CAS
-	// answers 5xx or the connection fails; default DefaultMaxAttempts.
-	// 4xx answers are never retried.
+	// answers 5xx or 429 Too Many Requests or the connection fails;
+	// default DefaultMaxAttempts. Other 4xx answers are never retried.
 	MaxAttempts int
 	// BaseBackoff and MaxBackoff bound the wait before attempt n+1: about
 	// BaseBackoff·2ⁿ⁻¹ (half of it fixed, half random), at most MaxBackoff;
-	// defaults DefaultBaseBackoff and DefaultMaxBackoff.
+	// defaults DefaultBaseBackoff and DefaultMaxBackoff. After a 429 or 503
+	// with a Retry-After header (seconds or an HTTP date) the wait is at
+	// least what eHOKS asked, but never over MaxBackoff either.
 	BaseBackoff, MaxBackoff time.Duration
 	// TGTLifetime is how long a ticket-granting ticket is reused; default
 	// DefaultTGTLifetime (eHOKS's own clients use two hours). A TGT CAS
@@ -100,6 +102,7 @@ type Client struct {
 	attempts int
 	base     time.Duration
 	max      time.Duration
+	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 }
 
@@ -151,11 +154,11 @@ func New(opts Options) (*Client, error) {
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	c.now = opts.Now
+	if c.now == nil {
+		c.now = time.Now
 	}
-	c.cas = newCAS(casURL, opts.Username, opts.Password, hc, now, orDefault(opts.TGTLifetime, DefaultTGTLifetime))
+	c.cas = newCAS(casURL, opts.Username, opts.Password, hc, c.now, orDefault(opts.TGTLifetime, DefaultTGTLifetime))
 	return c, nil
 }
 
@@ -211,12 +214,14 @@ func (c *Client) Create(ctx context.Context, p *hoks.Plan) (int64, error) {
 	}
 	ambiguous := false
 	var last error
+	var after time.Duration // eHOKS's Retry-After
 	for attempt := 1; attempt <= c.attempts; attempt++ {
 		if attempt > 1 {
-			if err := c.wait(ctx, attempt-1); err != nil {
+			if err := c.wait(ctx, attempt-1, after); err != nil {
 				return 0, err
 			}
 		}
+		after = 0
 		if ambiguous && p.StudyRightOID != nil {
 			id, found, err := c.adopt(ctx, p)
 			switch {
@@ -226,7 +231,7 @@ func (c *Client) Create(ctx context.Context, p *hoks.Plan) (int64, error) {
 				return id, nil
 			}
 		}
-		status, data, err := c.call(ctx, http.MethodPost, "", "/hoks", body)
+		ans, err := c.call(ctx, http.MethodPost, "", "/hoks", body)
 		if err != nil {
 			if !retryable(err) {
 				return 0, err
@@ -234,6 +239,7 @@ func (c *Client) Create(ctx context.Context, p *hoks.Plan) (int64, error) {
 			last, ambiguous = err, true
 			continue
 		}
+		status, data := ans.status, ans.data
 		switch {
 		case status == http.StatusOK || status == http.StatusCreated:
 			var created struct {
@@ -246,7 +252,11 @@ func (c *Client) Create(ctx context.Context, p *hoks.Plan) (int64, error) {
 			}
 			return *created.Meta.ID, nil
 		case status >= 500:
-			last, ambiguous = parseError(http.MethodPost, "/hoks", status, data), true
+			last, ambiguous, after = parseError(http.MethodPost, "/hoks", status, data), true, ans.retryAfter
+			continue
+		case status == http.StatusTooManyRequests:
+			// Refused before eHOKS looked at it: not ambiguous.
+			last, after = parseError(http.MethodPost, "/hoks", status, data), ans.retryAfter
 			continue
 		}
 		ae := parseError(http.MethodPost, "/hoks", status, data)
@@ -353,36 +363,38 @@ func (c *Client) change(ctx context.Context, method string, id int64, p *hoks.Pl
 	return err
 }
 
-// retry sends an idempotent request until it gets want, a 4xx or the
-// attempts run out.
+// retry sends an idempotent request until it gets want, a 4xx other than
+// 429 or the attempts run out.
 func (c *Client) retry(ctx context.Context, method, path, route string, body []byte, want int) ([]byte, error) {
 	var last error
+	var after time.Duration // eHOKS's Retry-After
 	for attempt := 1; attempt <= c.attempts; attempt++ {
 		if attempt > 1 {
-			if err := c.wait(ctx, attempt-1); err != nil {
+			if err := c.wait(ctx, attempt-1, after); err != nil {
 				return nil, err
 			}
 		}
-		status, data, err := c.call(ctx, method, path, route, body)
+		after = 0
+		ans, err := c.call(ctx, method, path, route, body)
 		switch {
 		case err != nil:
 			if !retryable(err) {
 				return nil, err
 			}
 			last = err
-		case status == want:
-			return data, nil
-		case status >= 500:
-			last = parseError(method, route, status, data)
+		case ans.status == want:
+			return ans.data, nil
+		case ans.status >= 500 || ans.status == http.StatusTooManyRequests:
+			last, after = parseError(method, route, ans.status, ans.data), ans.retryAfter
 		default:
-			return nil, parseError(method, route, status, data)
+			return nil, parseError(method, route, ans.status, ans.data)
 		}
 	}
 	return nil, last
 }
 
 // retryable reports whether a failure of call may pass: a transport
-// failure or a 5xx from CAS. A done context never is.
+// failure or a 5xx or 429 from CAS. A done context never is.
 func retryable(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
@@ -407,58 +419,84 @@ func (e *transportError) Error() string {
 func (e *transportError) Unwrap() error { return e.err }
 
 // wait sleeps before retry n (1, 2, …): half of BaseBackoff·2ⁿ⁻¹ fixed and
-// half random, capped at MaxBackoff.
-func (c *Client) wait(ctx context.Context, n int) error {
+// half random, or after (eHOKS's Retry-After) when that is longer, capped
+// at MaxBackoff. A ctx done first ends the wait with its error.
+func (c *Client) wait(ctx context.Context, n int, after time.Duration) error {
 	d := c.base << min(n-1, 30)
 	if d > c.max || d <= 0 {
 		d = c.max
 	}
 	d = d/2 + rand.N(d/2+1)
+	d = min(max(d, after), c.max)
 	if err := c.sleep(ctx, d); err != nil {
 		return fmt.Errorf("ehoks: waiting to try again: %w", err)
 	}
 	return nil
 }
 
+// answer is eHOKS's answer to one request.
+type answer struct {
+	status     int
+	data       []byte
+	retryAfter time.Duration // from the Retry-After of a 429 or 503; 0 if none
+}
+
 // call makes one exchange: a fresh service ticket, the request, and when
 // eHOKS answers 401 (a ticket it does not accept) a second ticket under a
 // renewed TGT and the request again. A second 401, a 403, or CAS refusing
 // the credentials is [ErrUnauthorized], marked [coaching.Misconfigured].
-// It returns the status and body of any answer; the error is for no
-// answer.
-func (c *Client) call(ctx context.Context, method, path, route string, body []byte) (int, []byte, error) {
+// It returns any answer; the error is for no answer.
+func (c *Client) call(ctx context.Context, method, path, route string, body []byte) (answer, error) {
 	for renew := false; ; renew = true {
 		st, err := c.cas.serviceTicket(ctx, c.service, renew)
 		if err != nil {
 			var ce *casError
-			if errors.As(err, &ce) && (ce.status == http.StatusUnauthorized || ce.status == http.StatusForbidden ||
+			if errors.As(err, &ce) && !ce.retryable() && (ce.status == http.StatusUnauthorized || ce.status == http.StatusForbidden ||
 				(ce.status >= 400 && ce.status < 500 && ce.step == "ticket-granting ticket")) {
-				return 0, nil, misconfigured(fmt.Errorf("%w: %w", ErrUnauthorized, err))
+				return answer{}, misconfigured(fmt.Errorf("%w: %w", ErrUnauthorized, err))
 			}
-			return 0, nil, err
+			return answer{}, err
 		}
-		status, data, err := c.send(ctx, method, path, route, body, st)
+		ans, err := c.send(ctx, method, path, route, body, st)
 		if err != nil {
-			return 0, nil, err
+			return answer{}, err
 		}
 		switch {
-		case status == http.StatusUnauthorized && !renew:
+		case ans.status == http.StatusUnauthorized && !renew:
 			continue
-		case status == http.StatusUnauthorized || status == http.StatusForbidden:
-			return 0, nil, misconfigured(parseError(method, route, status, data))
+		case ans.status == http.StatusUnauthorized || ans.status == http.StatusForbidden:
+			return answer{}, misconfigured(parseError(method, route, ans.status, ans.data))
 		}
-		return status, data, nil
+		return ans, nil
 	}
 }
 
-func (c *Client) send(ctx context.Context, method, path, route string, body []byte, ticket string) (int, []byte, error) {
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date
+// (RFC 9110 §10.2.3). It is 0 when the header is absent or unreadable or
+// the date has passed.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.ParseUint(h, 10, 63); err == nil || errors.Is(err, strconv.ErrRange) {
+		// Over a day is as good as forever: the wait is capped anyway.
+		return time.Duration(min(n, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func (c *Client) send(ctx context.Context, method, path, route string, body []byte, ticket string) (answer, error) {
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.api+path, r)
 	if err != nil {
-		return 0, nil, fmt.Errorf("ehoks: %s %s: %w", method, route, bareError(err))
+		return answer{}, fmt.Errorf("ehoks: %s %s: %w", method, route, bareError(err))
 	}
 	req.Header.Set("ticket", ticket)
 	req.Header.Set("caller-id", c.callerID)
@@ -470,17 +508,21 @@ func (c *Client) send(ctx context.Context, method, path, route string, body []by
 	if err != nil {
 		err = bareError(err)
 		if ctx.Err() != nil {
-			return 0, nil, fmt.Errorf("ehoks: %s %s: %w", method, route, ctx.Err())
+			return answer{}, fmt.Errorf("ehoks: %s %s: %w", method, route, ctx.Err())
 		}
-		return 0, nil, &transportError{method: method, route: route, err: err}
+		return answer{}, &transportError{method: method, route: route, err: err}
 	}
 	defer drain(resp.Body)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return 0, nil, &transportError{method: method, route: route, err: bareError(err)}
+		return answer{}, &transportError{method: method, route: route, err: bareError(err)}
 	}
 	if len(data) > maxResponse {
-		return 0, nil, fmt.Errorf("ehoks: %s %s: the answer is over %d bytes", method, route, maxResponse)
+		return answer{}, fmt.Errorf("ehoks: %s %s: the answer is over %d bytes", method, route, maxResponse)
 	}
-	return resp.StatusCode, data, nil
+	ans := answer{status: resp.StatusCode, data: data}
+	if ans.status == http.StatusTooManyRequests || ans.status == http.StatusServiceUnavailable {
+		ans.retryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
+	}
+	return ans, nil
 }

@@ -643,3 +643,72 @@ func TestTGTWaitEndsWithTheContext(t *testing.T) {
 		t.Fatal("the first call did not end")
 	}
 }
+
+// A 429 is retried like a 5xx, waiting what eHOKS's Retry-After asks
+// (seconds or an HTTP date) when that is longer than the backoff, never
+// over MaxBackoff; a POST refused with 429 is sent again without reading
+// the study right first (eHOKS did not take it).
+func TestTooManyRequestsRetriedAfterRetryAfter(t *testing.T) {
+	ctx := context.Background()
+	plan := demoPlans(t)["hoks_ainoastaan_paikallisia.json#0"]
+	clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	var slept sleeps
+	c, fake := newClient(t, nil, func(o *ehoks.Options) {
+		o.Sleep, o.Now, o.MaxAttempts, o.BaseBackoff, o.MaxBackoff = slept.Sleep, clock.Now, 4, 100*time.Millisecond, 10*time.Second
+	})
+
+	fake.ThrottleNext(1, "")
+	id, err := c.Create(ctx, plan)
+	require.NoError(t, err)
+	require.Equal(t, []string{"POST / Too Many Requests", "POST / OK"}, statuses(fake.Requests()))
+	require.Len(t, slept.d, 1)
+	require.LessOrEqual(t, slept.d[0], 100*time.Millisecond, "no Retry-After: the backoff")
+
+	for _, tc := range []struct {
+		retryAfter string
+		want       time.Duration
+	}{
+		{"7", 7 * time.Second},
+		{" 3 ", 3 * time.Second},
+		{clock.Now().Add(4 * time.Second).Format(http.TimeFormat), 4 * time.Second},
+		{"30", 10 * time.Second},                   // capped at MaxBackoff
+		{"99999999999999999999", 10 * time.Second}, // overflow: capped
+	} {
+		slept.d = nil
+		fake.ThrottleNext(2, tc.retryAfter)
+		_, err := c.Get(ctx, id)
+		require.NoError(t, err, tc.retryAfter)
+		require.Equal(t, []time.Duration{tc.want, tc.want}, slept.d, tc.retryAfter)
+	}
+	for _, useless := range []string{"soon", clock.Now().Add(-time.Hour).Format(http.TimeFormat), "-5"} {
+		slept.d = nil
+		fake.ThrottleNext(1, useless)
+		require.NoError(t, c.Put(ctx, id, plan), useless)
+		require.Len(t, slept.d, 1, useless)
+		require.LessOrEqual(t, slept.d[0], 100*time.Millisecond, "%q: the backoff", useless)
+	}
+
+	fake.ThrottleNext(10, "1")
+	before := len(fake.Requests())
+	err = c.Put(ctx, id, plan)
+	var ae *ehoks.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusTooManyRequests, ae.Status)
+	require.Len(t, fake.Requests(), before+4, "gives up after MaxAttempts")
+	fake.FailNext(0, 0)
+
+	// A done context ends a long Retry-After wait.
+	c2, err := ehoks.New(func() ehoks.Options {
+		o := fake.ClientOptions(callerID)
+		o.Sleep, o.MaxBackoff = nil, time.Minute
+		return o
+	}())
+	require.NoError(t, err)
+	fake.ThrottleNext(1, "60")
+	tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c2.Get(tctx, id)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Less(t, time.Since(start), 5*time.Second)
+}

@@ -34,16 +34,22 @@
 //
 // # Failures and retries
 //
-// A 5xx answer or a failed connection (to eHOKS or CAS) is retried up to
-// [Options.MaxAttempts] times with exponential backoff and jitter; ctx
-// ends the waiting. A 4xx is never retried. A 404 is [ErrNotFound]; a
-// second HOKS for a study right is [ErrExists]; eHOKS's 400 validation
-// answer is an [*APIError] whose Problems carry the paths of the [hoks]
-// package's syntax ("hankittavat-ammat-tutkinnon-osat[0].osaamisen-hankkimistavat[1]")
-// and the messages eHOKS wrote (its Finnish constraint texts, such as
-// "Lisää osa-aikaisuustieto, joka on välillä 1-100."), and it unwraps to a
-// *[coaching.ValidationError]. eHOKS echoes the request in its 400; the
-// client never keeps or shows that echo.
+// A 5xx or 429 answer or a failed connection (to eHOKS or CAS) is retried
+// up to [Options.MaxAttempts] times with exponential backoff and jitter,
+// waiting at least what eHOKS's Retry-After asks (at most
+// [Options.MaxBackoff]); ctx ends the waiting, also a wait for the CAS
+// ticket-granting ticket another call is fetching. Any other 4xx is never
+// retried. A 404 is [ErrNotFound]; a second HOKS for a study right is
+// [ErrExists]; eHOKS's 400 validation answer is an [*APIError] whose
+// Problems carry the paths of the [hoks] package's syntax
+// ("hankittavat-ammat-tutkinnon-osat[0].osaamisen-hankkimistavat[1]") and
+// what eHOKS found wrong: its Finnish constraint texts, such as "Lisää
+// osa-aikaisuustieto, joka on välillä 1-100.", or the failed predicate
+// without the value, (not (re-find #"^[0-9]{7}-[0-9]$" …)); it unwraps to
+// a *[coaching.ValidationError]. eHOKS echoes the request in its 400 and
+// the refused value in each problem; the client never keeps or shows
+// either, and a message from eHOKS is at most 200 bytes and never holds an
+// identity code.
 //
 // PUT and PATCH are safe to repeat. POST is not (eHOKS has no idempotency
 // key): after an ambiguous failure, [Client.Create] reads the study right's

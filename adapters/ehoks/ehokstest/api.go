@@ -31,9 +31,14 @@ func (s *Server) api(h func(r *http.Request, raw []byte) reply) http.HandlerFunc
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		s.mu.Lock()
+		retryAfter := ""
 		rep := func() reply {
 			if s.failNext > 0 {
 				s.failNext--
+				if s.failStatus == http.StatusTooManyRequests {
+					retryAfter = s.failRetryAfter
+					return errorReply(s.failStatus, "Too many requests")
+				}
 				return errorReply(s.failStatus, "(transient?) failure in call to a linked system, maybe downtime.  If this doesn't go away, contact eHOKS support.")
 			}
 			if err != nil || len(raw) > maxBody {
@@ -72,6 +77,9 @@ func (s *Server) api(h func(r *http.Request, raw []byte) reply) http.HandlerFunc
 		}
 		s.log = append(s.log, Request{Method: r.Method, Path: path, Status: rep.status, Versio: versioOf(raw)})
 		s.mu.Unlock()
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		if rep.body == nil {
 			w.WriteHeader(rep.status)
 			return

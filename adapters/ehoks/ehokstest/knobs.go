@@ -1,6 +1,7 @@
 package ehokstest
 
 import (
+	"net/http"
 	"slices"
 
 	"github.com/valmennus/valmennus/hoks"
@@ -38,7 +39,16 @@ func (s *Server) ExpireTicketsNow() {
 func (s *Server) FailNext(n, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failNext, s.failStatus = n, status
+	s.failNext, s.failStatus, s.failRetryAfter = n, status, ""
+}
+
+// ThrottleNext makes the next n API requests answer 429 Too Many
+// Requests, as a rate limit in front of eHOKS does, with retryAfter as the
+// Retry-After header (seconds, e.g. "2", or an HTTP date; none when "").
+func (s *Server) ThrottleNext(n int, retryAfter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext, s.failStatus, s.failRetryAfter = n, http.StatusTooManyRequests, retryAfter
 }
 
 // FailNextAfterWrite makes the next n successful writes (POST, PUT,

@@ -33,10 +33,10 @@
 //
 // Knobs make the failures a client must survive: [Server.ExpireTGTs],
 // [Server.ExpireNextST], [Server.ExpireTicketsNow], [Server.FailNext],
-// [Server.FailNextAfterWrite], [Server.DenyAccess]; [Server.Requests] logs
-// what was asked. It is a test double, not an eHOKS: it does not ask KOSKI
-// or the learner register, keeps no history, and checks no privileges per
-// school.
+// [Server.ThrottleNext], [Server.FailNextAfterWrite],
+// [Server.DenyAccess]; [Server.Requests] logs what was asked. It is a test
+// double, not an eHOKS: it does not ask KOSKI or the learner register,
+// keeps no history, and checks no privileges per school.
 package ehokstest
 
 import (
@@ -107,11 +107,12 @@ type Server struct {
 	stats        Stats
 	casLog       []string
 
-	failNext      int
-	failStatus    int
-	failAfter     int
-	failAfterCode int
-	deny          bool
+	failNext       int
+	failStatus     int
+	failRetryAfter string
+	failAfter      int
+	failAfterCode  int
+	deny           bool
 
 	nextID    int64
 	nextChild int64
