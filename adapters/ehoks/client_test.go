@@ -712,3 +712,32 @@ func TestTooManyRequestsRetriedAfterRetryAfter(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Less(t, time.Since(start), 5*time.Second)
 }
+
+// CAS answering 429 to the TGT request is a busy CAS, not refused
+// credentials: retried, never ErrUnauthorized.
+func TestCASTooManyRequestsRetried(t *testing.T) {
+	var tgtPosts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/cas/v1/tickets":
+			if tgtPosts.Add(1) == 1 {
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.Header().Set("Location", "http://"+r.Host+"/cas/v1/tickets/TGT-1")
+			w.WriteHeader(http.StatusCreated)
+		case "/cas/v1/tickets/TGT-1":
+			_, _ = w.Write([]byte("ST-1"))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	var slept sleeps
+	c, err := ehoks.New(ehoks.Options{BaseURL: srv.URL, Username: "u", Password: "p", CallerID: callerID, Sleep: slept.Sleep})
+	require.NoError(t, err)
+	_, err = c.Get(context.Background(), 1)
+	require.ErrorIs(t, err, ehoks.ErrNotFound)
+	require.Equal(t, int32(2), tgtPosts.Load())
+	require.Len(t, slept.d, 1)
+}
