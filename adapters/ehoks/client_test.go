@@ -321,13 +321,7 @@ func TestRetries(t *testing.T) {
 	}
 
 	fake.FailNext(10, http.StatusInternalServerError)
-	before := len(fake.Requests())
-	err = c.Put(ctx, id, plan)
-	var ae *ehoks.APIError
-	require.ErrorAs(t, err, &ae)
-	require.Equal(t, http.StatusInternalServerError, ae.Status)
-	require.Len(t, fake.Requests(), before+4, "gives up after MaxAttempts")
-	fake.FailNext(0, 0)
+	requireGivesUpAfter4(t, c, fake, id, plan, http.StatusInternalServerError)
 
 	// 4xx: never retried.
 	for _, call := range []func() error{
@@ -354,16 +348,38 @@ func TestRetries(t *testing.T) {
 
 	// A done context stops the waiting between attempts.
 	fake.FailNext(1, http.StatusBadGateway)
-	c2, err := ehoks.New(func() ehoks.Options {
-		o := fake.ClientOptions(callerID)
-		o.Sleep, o.BaseBackoff, o.MaxBackoff = nil, time.Minute, time.Minute
-		return o
-	}())
+	requireDoneContextEndsWait(t, fake, id, time.Minute)
+}
+
+// requireGivesUpAfter4 puts plan as HOKS id through c, a client with
+// MaxAttempts 4, while fake fails every request with status: the answer
+// is an *APIError with that status after four requests. It clears fake's
+// failures after.
+func requireGivesUpAfter4(t *testing.T, c *ehoks.Client, fake *ehokstest.Server, id int64, plan *hoks.Plan, status int) {
+	t.Helper()
+	defer fake.FailNext(0, 0)
+	before := len(fake.Requests())
+	err := c.Put(context.Background(), id, plan)
+	var ae *ehoks.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, status, ae.Status)
+	require.Len(t, fake.Requests(), before+4, "gives up after MaxAttempts")
+}
+
+// requireDoneContextEndsWait reads HOKS id through a client of fake that
+// really sleeps (backoff base, at most a minute) with a context that ends
+// after 50ms, and requires the context's error well before the wait would
+// end. Set the fake to fail first.
+func requireDoneContextEndsWait(t *testing.T, fake *ehokstest.Server, id int64, base time.Duration) {
+	t.Helper()
+	o := fake.ClientOptions(callerID)
+	o.Sleep, o.BaseBackoff, o.MaxBackoff = nil, base, time.Minute
+	c, err := ehoks.New(o)
 	require.NoError(t, err)
-	tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = c2.Get(tctx, id)
+	_, err = c.Get(ctx, id)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Less(t, time.Since(start), 5*time.Second)
 }
@@ -689,28 +705,11 @@ func TestTooManyRequestsRetriedAfterRetryAfter(t *testing.T) {
 	}
 
 	fake.ThrottleNext(10, "1")
-	before := len(fake.Requests())
-	err = c.Put(ctx, id, plan)
-	var ae *ehoks.APIError
-	require.ErrorAs(t, err, &ae)
-	require.Equal(t, http.StatusTooManyRequests, ae.Status)
-	require.Len(t, fake.Requests(), before+4, "gives up after MaxAttempts")
-	fake.FailNext(0, 0)
+	requireGivesUpAfter4(t, c, fake, id, plan, http.StatusTooManyRequests)
 
 	// A done context ends a long Retry-After wait.
-	c2, err := ehoks.New(func() ehoks.Options {
-		o := fake.ClientOptions(callerID)
-		o.Sleep, o.MaxBackoff = nil, time.Minute
-		return o
-	}())
-	require.NoError(t, err)
 	fake.ThrottleNext(1, "60")
-	tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err = c2.Get(tctx, id)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.Less(t, time.Since(start), 5*time.Second)
+	requireDoneContextEndsWait(t, fake, id, time.Millisecond)
 }
 
 // CAS answering 429 to the TGT request is a busy CAS, not refused
