@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -70,12 +72,15 @@ func writeCSV(header []string, rows [][]string) string {
 	return buf.String()
 }
 
-// csvSafe defuses spreadsheet formula injection in free-text cells.
+// csvSafe defuses spreadsheet formula injection in free-text cells: a
+// cell starting with = + - @, a tab or a carriage return gets a leading
+// apostrophe unless the whole cell is a finite number ("-1.5"). A cell
+// that merely starts with one ("-1+cmd|' /C calc'!A0") is a formula.
 func csvSafe(r []string) []string {
 	out := make([]string, len(r))
 	for i, c := range r {
 		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			if _, err := fmt.Sscanf(c, "%g", new(float64)); err != nil {
+			if v, err := strconv.ParseFloat(c, 64); err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 				c = "'" + c
 			}
 		}
