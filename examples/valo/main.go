@@ -23,6 +23,7 @@ import (
 	"github.com/valmennus/valmennus/adapters/sqlite"
 	"github.com/valmennus/valmennus/coaching"
 	"github.com/valmennus/valmennus/coaching/caseload"
+	"github.com/valmennus/valmennus/coaching/session"
 	"github.com/valmennus/valmennus/hoks"
 	"github.com/valmennus/valmennus/outcomes"
 	"github.com/valmennus/valmennus/pathway"
@@ -99,6 +100,9 @@ type simulation struct {
 	first      coaching.Date // first simulated day
 	last       coaching.Date // last simulated day
 	overdue    int           // overdue deadlines the ticks reported
+	sess       *session.Service
+	styles     []*coachingStyle // per case, by index (sessions.go)
+	sessions   int              // coaching sessions recorded (sessions.go)
 }
 
 // action is one planned step on one case.
@@ -158,9 +162,14 @@ func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *c
 	if err != nil {
 		return nil, err
 	}
-	sim := &simulation{eng: eng, plans: plans, cl: cl, cohort: Cohort(seed), applicants: Applicants(seed)}
+	sess, err := session.New(eng)
+	if err != nil {
+		return nil, err
+	}
+	sim := &simulation{eng: eng, plans: plans, cl: cl, sess: sess, cohort: Cohort(seed), applicants: Applicants(seed)}
 	for i := range sim.cohort {
 		sim.cases = append(sim.cases, simCase{id: coaching.OrganisationCaseID(Workshop, fmt.Sprintf("valo-%03d", i+1)), member: &sim.cohort[i]})
+		sim.styles = append(sim.styles, styleOf(i))
 	}
 	for i := range sim.applicants {
 		sim.cases = append(sim.cases, simCase{id: coaching.OrganisationCaseID(Workshop, fmt.Sprintf("valo-applicant-%d", i+1)), member: &sim.applicants[i], applicant: true})
@@ -194,6 +203,9 @@ func simulateWith(ctx context.Context, seed uint64, store coaching.Store, key *c
 		}
 		if err := sim.weekDay(ctx, day); err != nil {
 			return nil, fmt.Errorf("%s: the week plan: %w", day, err)
+		}
+		if err := sim.coachingDay(ctx, day); err != nil {
+			return nil, fmt.Errorf("%s: coaching sessions: %w", day, err)
 		}
 		rep, err := eng.Tick(ctx, now)
 		if err != nil {
@@ -423,6 +435,10 @@ func (s *simulation) report(ctx context.Context, w io.Writer) error {
 	s.printWeek(r)
 	r.line("")
 	if err := s.figures(ctx, r); err != nil {
+		return err
+	}
+	r.line("")
+	if err := s.coachingElements(ctx, r); err != nil {
 		return err
 	}
 	r.line("")
