@@ -68,6 +68,25 @@
 // checked against the funder's current form; a host overrides them), and
 // reports which participant lacks which fact ([ESFForms.Completeness]).
 //
+// # Which coaching works
+//
+// [NewElements] relates the coaching recorded in sessions
+// (coaching/session: the approach elements, peer support and hours) to
+// the onward paths of a cohort's leavers (the cases that have left:
+// closed, or with a destination): for each element and for peer support
+// the leavers whose sessions had it against those whose did not, and the
+// leavers by hours of coaching in fixed bands ([HoursBands]). Each group
+// gives n, the positive onward paths (the VALO row's classification) and
+// the retained (the pilot's [RetentionCohort] classification for a
+// student who left), each as a count, an exact decimal rate rounded half
+// up to 0.1 and a [Wilson] 95 % interval (float64, rounded to 0.1). A
+// group under [MinGroup] (5) shows its counts only; the notes name any
+// pair of groups whose intervals do not overlap and claim no difference
+// for the rest; and the report says it is association, not effect (who
+// stays longer gets more sessions). It is an aggregate with no
+// per-participant data: the head of studies reads it under read_figures
+// ([FromEngine]), and it may go to a funder as it is.
+//
 // # Output
 //
 // Reports are Go values with JSON tags, and render as Markdown and CSV
