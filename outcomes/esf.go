@@ -360,6 +360,11 @@ type Indicator struct {
 	// Destinations lists, for a result indicator read from the status after
 	// leaving, the statuses (pathway.Kind codes) that count for it.
 	Destinations []string `json:"destinations,omitempty"`
+	// Suppressed lists, after [ESFReport.Suppress], the cells not
+	// published (small-number protection) by their CSV column names
+	// ("women", "total", "fact_unknown", …); each holds 0 and the
+	// renderings show [SuppressedMark].
+	Suppressed []string `json:"suppressed,omitempty"`
 }
 
 // ESFReport is the ESF indicator report. Counts only: no rounding applies.
@@ -374,6 +379,9 @@ type ESFReport struct {
 	// who is disadvantaged (generated from the declarations the indicators
 	// count by).
 	Notes []string `json:"notes"`
+	// SuppressionThreshold is set by [ESFReport.Suppress]: the counts
+	// below it are suppressed.
+	SuppressionThreshold int64 `json:"suppression_threshold,omitempty"`
 }
 
 // Report returns the indicators in code order.
@@ -417,10 +425,19 @@ func (r ESFReport) Indicator(code string) (Indicator, bool) {
 func (r ESFReport) cells() [][]string {
 	rows := make([][]string, len(r.Indicators))
 	for i, x := range r.Indicators {
-		rows[i] = []string{x.Code, x.Title, fmt.Sprint(x.Total), fmt.Sprint(x.Women), fmt.Sprint(x.Men),
-			fmt.Sprint(x.NonBinary), fmt.Sprint(x.GenderUnknown), fmt.Sprint(x.Unknown), fmt.Sprint(x.Denominator)}
+		rows[i] = []string{x.Code, x.Title, x.cell("total", x.Total), x.cell("women", x.Women), x.cell("men", x.Men),
+			x.cell("non_binary", x.NonBinary), x.cell("gender_unknown", x.GenderUnknown), x.cell("fact_unknown", x.Unknown),
+			fmt.Sprint(x.Denominator)}
 	}
 	return rows
+}
+
+// cell is the value of the named cell, or [SuppressedMark].
+func (x Indicator) cell(name string, v int64) string {
+	if slices.Contains(x.Suppressed, name) {
+		return SuppressedMark
+	}
+	return fmt.Sprint(v)
 }
 
 var esfColumns = []string{"code", "indicator", "total", "women", "men", "non_binary", "gender_unknown", "fact_unknown", "denominator"}

@@ -92,8 +92,12 @@ func csvSafe(r []string) []string {
 func rowsCSV(rows []Row) string {
 	out := make([][]string, len(rows))
 	for i, r := range rows {
-		out[i] = []string{r.Key, r.Breakdown, r.Label, r.Kind, fmt.Sprint(r.Count),
-			fmt.Sprint(r.Denominator), r.PercentString(), string(r.Rounding), strings.Join(r.Includes, " ")}
+		pct := r.PercentString()
+		if r.Suppressed {
+			pct = SuppressedMark
+		}
+		out[i] = []string{r.Key, r.Breakdown, r.Label, r.Kind, countCell(r),
+			fmt.Sprint(r.Denominator), pct, string(r.Rounding), strings.Join(r.Includes, " ")}
 	}
 	return writeCSV([]string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding", "includes"}, out)
 }

@@ -296,6 +296,11 @@ type Row struct {
 	// rows (gender, thresholds) and for the unknown rows of gender, age,
 	// unemployment and education.
 	Includes []string `json:"includes,omitempty"`
+	// Suppressed is set by [VALOTable.Suppress] on a row whose count is
+	// not published (small-number protection): Count is 0, there is no
+	// percentage, JSON writes the count as null and the renderings
+	// [SuppressedMark].
+	Suppressed bool `json:"suppressed,omitempty"`
 }
 
 // PercentString formats the percentage with its places, or "" when there
@@ -316,10 +321,15 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		s := r.PercentString()
 		pct = &s
 	}
+	var count *int64
+	if !r.Suppressed {
+		count = &r.Count
+	}
 	return json.Marshal(struct {
 		plain
+		Count   *int64  `json:"count"`
 		Percent *string `json:"percent"`
-	}{plain(r), pct})
+	}{plain(r), count, pct})
 }
 
 // VALOTable is the VALO figures table (DOMAIN.md §1).
@@ -335,6 +345,9 @@ type VALOTable struct {
 	// Notes say which destinations the positive rows count (generated
 	// from the same mapping the rows count by).
 	Notes []string `json:"notes"`
+	// SuppressionThreshold is set by [VALOTable.Suppress]: the counts
+	// below it are suppressed.
+	SuppressionThreshold int64 `json:"suppression_threshold,omitempty"`
 }
 
 // Table computes the table under o. Every breakdown's rows (unknown rows
@@ -408,7 +421,7 @@ func (r Row) shown() bool {
 	case RowFigure:
 		return true
 	case RowUnknown, RowOther:
-		return r.Count != 0
+		return r.Count != 0 || r.Suppressed
 	}
 	return false
 }
@@ -427,7 +440,7 @@ func (t VALOTable) Markdown() string {
 	}
 	for _, r := range t.Rows {
 		if r.shown() {
-			tb.rows = append(tb.rows, []string{r.Label, fmt.Sprint(r.Count), pctCell(r)})
+			tb.rows = append(tb.rows, []string{r.Label, countCell(r), pctCell(r)})
 		}
 	}
 	return tb.markdown()
@@ -440,7 +453,18 @@ func (t VALOTable) CSV() string {
 	return rowsCSV(t.Rows)
 }
 
+// countCell is the row's count, or [SuppressedMark].
+func countCell(r Row) string {
+	if r.Suppressed {
+		return SuppressedMark
+	}
+	return fmt.Sprint(r.Count)
+}
+
 func pctCell(r Row) string {
+	if r.Suppressed {
+		return SuppressedMark
+	}
 	if !r.HasPercent {
 		return "–"
 	}
