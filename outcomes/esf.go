@@ -1,6 +1,7 @@
 package outcomes
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -463,4 +464,25 @@ func (r ESFReport) Markdown() string {
 	}
 	return table{title: r.Title, meta: meta, columns: esfColumns,
 		align: []bool{false, false, true, true, true, true, true, true, true}, rows: r.cells(), notes: r.Notes}.markdown()
+}
+
+// MarshalJSON writes a suppressed cell ([ESFReport.Suppress]) as null.
+func (x Indicator) MarshalJSON() ([]byte, error) {
+	type plain Indicator
+	cell := func(name string, v int64) *int64 {
+		if slices.Contains(x.Suppressed, name) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		plain
+		Total         *int64 `json:"total"`
+		Women         *int64 `json:"women"`
+		Men           *int64 `json:"men"`
+		NonBinary     *int64 `json:"non_binary"`
+		GenderUnknown *int64 `json:"gender_unknown"`
+		Unknown       *int64 `json:"unknown"`
+	}{plain(x), cell("total", x.Total), cell("women", x.Women), cell("men", x.Men), cell("non_binary", x.NonBinary),
+		cell("gender_unknown", x.GenderUnknown), cell("fact_unknown", x.Unknown)})
 }

@@ -260,6 +260,29 @@ func TestVALOParticipantOverHTTP(t *testing.T) {
 	r = s.do(t, headHdr, "GET", "/figures/valo", nil)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	assert.Contains(t, string(r.body), `"denominator": 1`)
+	assert.NotContains(t, string(r.body), `"suppressed"`, "the organisation's own figures are exact")
+	// A funder's figures leave the organisation: the one participant's
+	// cells are suppressed (count null), never shown as 1.
+	funder := caller{httpauth.HeaderActorID: "funder-1", httpauth.HeaderActorRoles: "funder", httpauth.HeaderOrganisation: "school-1"}
+	r = s.do(t, funder, "GET", "/figures/valo", nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	figures := r.json(t)
+	for _, row := range figures["valo"].(map[string]any)["rows"].([]any) {
+		row := row.(map[string]any)
+		if row["suppressed"] == true {
+			assert.Nil(t, row["count"], "%v", row["key"])
+			continue
+		}
+		assert.EqualValues(t, 0, row["count"], "%v: a published count of one participant", row["key"])
+	}
+	for _, in := range figures["esf"].(map[string]any)["indicators"].([]any) {
+		in := in.(map[string]any)
+		if in["total"] == nil {
+			assert.Contains(t, in["suppressed"], "total", "%v", in["code"])
+		} else {
+			assert.EqualValues(t, 0, in["total"], "%v: a published count of one participant", in["code"])
+		}
+	}
 	r = s.do(t, coachHdr, "GET", "/figures/valo", nil)
 	assert.Equal(t, "figures", requireProblem(t, r, http.StatusForbidden)["rule"])
 }

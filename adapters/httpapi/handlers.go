@@ -462,7 +462,8 @@ func (h *Handler) notices(r *http.Request, a coaching.Actor) (int, any, error) {
 }
 
 // valoFigures: the VALO table and the ESF indicators of the actor's
-// organisation (a funder: across organisations), over the VALO model's
+// organisation (a funder: across organisations, with small counts
+// suppressed — outcomes' VALOTable.Suppress), over the VALO model's
 // admitted participants.
 func (h *Handler) valoFigures(r *http.Request, a coaching.Actor) (int, any, error) {
 	valo, esf := outcomes.NewVALO(nil), outcomes.NewESF()
@@ -473,7 +474,17 @@ func (h *Handler) valoFigures(r *http.Request, a coaching.Actor) (int, any, erro
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"valo": table, "esf": esf.Report()}, nil
+	report := esf.Report()
+	if a.HasRole(coaching.RoleFunder) {
+		// Figures that leave the organisation: small-number protection.
+		if table, err = table.Suppress(outcomes.DefaultSuppressionThreshold); err != nil {
+			return 0, nil, err
+		}
+		if report, err = report.Suppress(outcomes.DefaultSuppressionThreshold); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusOK, map[string]any{"valo": table, "esf": report}, nil
 }
 
 // admittedOnly passes on the participants who were admitted: a declined
