@@ -426,17 +426,23 @@ func (r ESFReport) Indicator(code string) (Indicator, bool) {
 func (r ESFReport) cells() [][]string {
 	rows := make([][]string, len(r.Indicators))
 	for i, x := range r.Indicators {
-		rows[i] = []string{x.Code, x.Title, x.cell("total", x.Total), x.cell("women", x.Women), x.cell("men", x.Men),
-			x.cell("non_binary", x.NonBinary), x.cell("gender_unknown", x.GenderUnknown), x.cell("fact_unknown", x.Unknown),
-			fmt.Sprint(x.Denominator)}
+		rows[i] = []string{x.Code, x.Title, x.Cell("total"), x.Cell("women"), x.Cell("men"),
+			x.Cell("non_binary"), x.Cell("gender_unknown"), x.Cell("fact_unknown"), fmt.Sprint(x.Denominator)}
 	}
 	return rows
 }
 
-// cell is the value of the named cell, or [SuppressedMark].
-func (x Indicator) cell(name string, v int64) string {
+// Cell is the named cell ("total", "women", "men", "non_binary",
+// "gender_unknown", "fact_unknown") as the renderings show it: its count,
+// or [SuppressedMark] when it is suppressed; "" for an unknown name.
+func (x Indicator) Cell(name string) string {
 	if slices.Contains(x.Suppressed, name) {
 		return SuppressedMark
+	}
+	v, ok := map[string]int64{"total": x.Total, "women": x.Women, "men": x.Men, "non_binary": x.NonBinary,
+		"gender_unknown": x.GenderUnknown, "fact_unknown": x.Unknown}[name]
+	if !ok {
+		return ""
 	}
 	return fmt.Sprint(v)
 }

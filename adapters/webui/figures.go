@@ -156,6 +156,9 @@ type figureRow struct {
 	LabelLang          string
 	Count, Denominator int64
 	Percent            string
+	// Suppressed: a funder's figure not published (small-number
+	// protection, outcomes.VALOTable.Suppress); Count is 0.
+	Suppressed bool
 }
 
 // barChart is a horizontal bar chart, every coordinate computed here.
@@ -312,6 +315,16 @@ func (h *handler) computeFigures(r *http.Request, s session, q figuresQuery) (fi
 		return out, err
 	}
 	out.esf = esf.Report()
+	if s.actor().HasRole(coaching.RoleFunder) {
+		// A funder's figures leave the organisation: small counts are
+		// suppressed, with their complementary cells.
+		if out.table, err = out.table.Suppress(outcomes.DefaultSuppressionThreshold); err != nil {
+			return out, err
+		}
+		if out.esf, err = out.esf.Suppress(outcomes.DefaultSuppressionThreshold); err != nil {
+			return out, err
+		}
+	}
 	if withRetention {
 		rep, err := outcomes.CompareRetention(cohorts[0], cohorts[1:], outcomes.SeedOptions())
 		if err != nil {
@@ -427,7 +440,7 @@ func figureRows(t outcomes.VALOTable, lang coaching.Language) []figureRow {
 	out := make([]figureRow, len(t.Rows))
 	for i, r := range t.Rows {
 		fr := figureRow{Key: r.Key, Breakdown: r.Breakdown, Kind: r.Kind, Label: r.Label, LabelLang: "en",
-			Count: r.Count, Denominator: r.Denominator, Percent: decimalIn(r.PercentString(), lang)}
+			Count: r.Count, Denominator: r.Denominator, Percent: decimalIn(r.PercentString(), lang), Suppressed: r.Suppressed}
 		if tx, ok := catalogue["fig.row."+r.Key]; ok {
 			fr.Label, fr.LabelLang = tx.in(lang), ""
 		}
@@ -456,7 +469,9 @@ func destinationChart(rows []figureRow) barChart {
 		}
 		y := chartTop + i*chartRow
 		v := fmt.Sprint(r.Count)
-		if r.Percent != "" {
+		if r.Suppressed {
+			v = outcomes.SuppressedMark
+		} else if r.Percent != "" {
 			v += " (" + r.Percent + " %)"
 		}
 		c.Bars = append(c.Bars, bar{Label: r.Label, Value: v, Y: y, TextY: y + chartBar - 4, BarWidth: w, ValueX: chartBarX + w + 6})
@@ -548,8 +563,12 @@ func (h *handler) figuresCSV(w http.ResponseWriter, r *http.Request) {
 	_ = cw.Write([]string{"key", "breakdown", "label", "kind", "count", "denominator", "percent", "rounding", "includes"})
 	for i, fr := range rows {
 		o := t.Rows[i]
-		_ = cw.Write(csvCells(fr.Key, fr.Breakdown, fr.Label, fr.Kind, fmt.Sprint(fr.Count), fmt.Sprint(fr.Denominator),
-			fr.Percent, string(o.Rounding), strings.Join(o.Includes, " ")))
+		count, pct := fmt.Sprint(fr.Count), fr.Percent
+		if fr.Suppressed {
+			count, pct = outcomes.SuppressedMark, outcomes.SuppressedMark
+		}
+		_ = cw.Write(csvCells(fr.Key, fr.Breakdown, fr.Label, fr.Kind, count, fmt.Sprint(fr.Denominator),
+			pct, string(o.Rounding), strings.Join(o.Includes, " ")))
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
