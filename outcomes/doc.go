@@ -57,6 +57,36 @@
 // leaving through one mapping to job searching, education or training and
 // employment ([Indicator.Destinations], [ESFReport.Notes]).
 //
+// # Small-number protection
+//
+// Figures that leave the organisation (a funder's: the adapters apply it
+// to the funder's role; the organisation's own head of studies keeps exact
+// figures) go through [VALOTable.Suppress] and [ESFReport.Suppress]. A
+// count from 1 to threshold-1 is suppressed (primary suppression); the
+// threshold is [DefaultSuppressionThreshold], 5 — the common Finnish
+// statistical practice (Statistics Finland's and THL's small-cell rules)
+// — and configurable. A zero is published: it singles nobody out, though
+// in a breakdown it can say something of everyone else ("all were
+// unemployed"); a report that must hide that coarsens its breakdowns.
+// Complementary suppression then hides more cells until no suppressed cell
+// can be recomputed from what is published: every group of cells with a
+// published sum (a breakdown and its denominator; an indicator's gender
+// cells and its total; the destination rows a positive-path row is the sum
+// of; the same figure in the ESF 2014–2020 and ESF+ indicators; the
+// labour-status and ISCED indicators that split all participants) holds
+// none or at least two suppressed cells, the smallest non-zero cell taken
+// first, repeated until stable across overlapping groups; and a final
+// check in exact rational arithmetic adds cells while any suppressed
+// cell is still determined by chains of groups (two rings of suppressed
+// cells joined by one cell satisfy the per-group rule yet give the
+// joining cell away). Percentages of suppressed cells are suppressed too.
+// A suppressed VALO row has [Row.Suppressed] (count null in JSON); an
+// indicator lists its suppressed cells in [Indicator.Suppressed] (null in
+// JSON); Markdown and CSV show [SuppressedMark] with a footnote in the
+// notes. Denominators are published: a cohort smaller than the threshold
+// should not be reported outside at all. The check is linear: it shows no
+// suppressed value is unique, not how narrow its range is.
+//
 // # ESF+ participant forms
 //
 // [ReadESFForms] reads the per-participant data behind EECO and EECR (the
