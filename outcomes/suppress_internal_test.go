@@ -122,18 +122,7 @@ func TestSuppressRandomTwoWayTables(t *testing.T) {
 		for i := range values {
 			values[i] = int64(rng.IntN(15))
 		}
-		var rels []relation
-		for r := range rows {
-			rels = append(rels, sumCells(seq(r*cols, r*cols+cols)...))
-		}
-		for c := range cols {
-			var cells []int
-			for r := range rows {
-				cells = append(cells, r*cols+c)
-			}
-			rels = append(rels, sumCells(cells...))
-		}
-		rels = append(rels, sumCells(seq(0, rows*cols)...))
+		rels := append(margins(rows, cols), sumCells(seq(0, rows*cols)...))
 		s, err := suppress(values, rels, 5)
 		if err != nil {
 			t.Fatal(err)
@@ -193,17 +182,7 @@ func TestSuppressTwoCyclesJoinedByABridge(t *testing.T) {
 		values[p[0]*cols+p[1]] = 2
 	}
 	values[2*cols+3] = 1 // the bridge r2–c3; r2 and c3 now hold 3 suppressed cells
-	var rels []relation
-	for r := range rows {
-		rels = append(rels, sumCells(seq(r*cols, r*cols+cols)...))
-	}
-	for c := range cols {
-		var cells []int
-		for r := range rows {
-			cells = append(cells, r*cols+c)
-		}
-		rels = append(rels, sumCells(cells...))
-	}
+	rels := margins(rows, cols)
 	s, err := suppress(values, rels, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +195,23 @@ func TestSuppressTwoCyclesJoinedByABridge(t *testing.T) {
 	if countSuppressed(s, sumCells(seq(0, rows*cols)...)) <= len(small)+1 {
 		t.Fatalf("no complementary cell added for the bridge (suppressed %v)", s)
 	}
+}
+
+// margins are the row and column totals of a rows×cols table stored row
+// by row.
+func margins(rows, cols int) []relation {
+	var rels []relation
+	for r := range rows {
+		rels = append(rels, sumCells(seq(r*cols, r*cols+cols)...))
+	}
+	for c := range cols {
+		var cells []int
+		for r := range rows {
+			cells = append(cells, r*cols+c)
+		}
+		rels = append(rels, sumCells(cells...))
+	}
+	return rels
 }
 
 func seq(from, to int) []int {
