@@ -558,6 +558,21 @@ func (s *simulation) figures(ctx context.Context, r *reportWriter) error {
 	r.line("")
 	r.line("Every figure equals the project's report. Percentages are exact decimals rounded half up, except")
 	r.line("\"to work\": the source truncated 23/77 to %s (half up it is %s).", work.Percent.StringFixed(1), workHalfUp.Percent.StringFixed(1))
+	// What leaves the organisation: the funder's copy, small counts
+	// suppressed with their complementary cells.
+	funder, err := table.Suppress(outcomes.DefaultSuppressionThreshold)
+	if err != nil {
+		return err
+	}
+	var hidden []string
+	for _, row := range funder.Rows {
+		if row.Suppressed {
+			hidden = append(hidden, row.Label)
+		}
+	}
+	r.line("")
+	r.line("The funder's copy shows %s for counts below %d and the cells that would give them away: %s.",
+		outcomes.SuppressedMark, funder.SuppressionThreshold, strings.Join(hidden, "; "))
 	return nil
 }
 
