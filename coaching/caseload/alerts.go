@@ -411,12 +411,9 @@ func (s *Service) Alerts(ctx context.Context, actor coaching.Actor, q AlertQuery
 			pr = append(pr, coaching.FieldProblem{Field: fmt.Sprintf("kinds[%d]", i), Message: fmt.Sprintf("unknown cause %q", k)})
 		}
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = 100
-	case limit < 0 || limit > MaxLimit:
-		pr = append(pr, coaching.FieldProblem{Field: "limit", Message: fmt.Sprintf("must be 1–%d, got %d", MaxLimit, q.Limit)})
+	limit, lp := listLimit(q.Limit)
+	if lp != nil {
+		pr = append(pr, *lp)
 	}
 	if len(q.After) > 256 {
 		pr = append(pr, coaching.FieldProblem{Field: "after", Message: "longer than an alert id"})

@@ -61,12 +61,9 @@ func (s *Service) CaseItems(ctx context.Context, actor coaching.Actor, id coachi
 			pr = append(pr, coaching.FieldProblem{Field: fmt.Sprintf("statuses[%d]", i), Message: fmt.Sprintf("unknown status %q", st)})
 		}
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = 100
-	case limit < 0 || limit > MaxLimit:
-		pr = append(pr, coaching.FieldProblem{Field: "limit", Message: fmt.Sprintf("must be 1–%d, got %d", MaxLimit, q.Limit)})
+	limit, lp := listLimit(q.Limit)
+	if lp != nil {
+		pr = append(pr, *lp)
 	}
 	if err := problemsErr("case items", pr); err != nil {
 		return nil, err

@@ -103,6 +103,13 @@ func TestCaseItems(t *testing.T) {
 	ct.RequireInvalid(t, err, "statuses[0]")
 	_, err = f.svc.CaseItems(ctx, tutorA, one.ID, caseload.CaseItemsQuery{Limit: caseload.MaxLimit + 1})
 	ct.RequireInvalid(t, err, "limit")
+	// The alert and contact listings page by the same limit rule.
+	_, err = f.svc.Alerts(ctx, tutorA, caseload.AlertQuery{Limit: -1})
+	ct.RequireInvalid(t, err, "limit")
+	_, err = f.svc.Contacts(ctx, tutorA, one.ID, caseload.MaxLimit+1)
+	ct.RequireInvalid(t, err, "limit")
+	_, err = f.svc.Contacts(ctx, tutorA, one.ID, caseload.MaxLimit)
+	require.NoError(t, err)
 	_, err = f.svc.CaseItems(ctx, tutorA, "", caseload.CaseItemsQuery{From: coaching.Date{Year: 2026, Month: 2, Day: 30}})
 	ct.RequireInvalid(t, err, "case", "from")
 }

@@ -315,3 +315,19 @@ func decodeCursor(s string) (cursor, error) {
 	}
 	return c, nil
 }
+
+// defaultListLimit is the page size of the alert, planned-item and
+// contact listings when the caller gives none.
+const defaultListLimit = 100
+
+// listLimit is a listing's page size: n, or defaultListLimit for 0; a
+// problem on "limit" when n is negative or above MaxLimit.
+func listLimit(n int) (int, *coaching.FieldProblem) {
+	switch {
+	case n == 0:
+		return defaultListLimit, nil
+	case n < 0 || n > MaxLimit:
+		return 0, &coaching.FieldProblem{Field: "limit", Message: fmt.Sprintf("must be 1–%d, got %d", MaxLimit, n)}
+	}
+	return n, nil
+}

@@ -499,11 +499,9 @@ func (s *Service) LogContact(ctx context.Context, actor coaching.Actor, c Contac
 // read_welfare on the case (asked once, access-logged), so a page may be
 // shorter than the limit.
 func (s *Service) Contacts(ctx context.Context, actor coaching.Actor, id coaching.CaseID, limit int) ([]Contact, error) {
-	switch {
-	case limit == 0:
-		limit = 100
-	case limit < 0 || limit > MaxLimit:
-		return nil, invalid("contacts", "limit", "must be 1–%d, got %d", MaxLimit, limit)
+	limit, lp := listLimit(limit)
+	if lp != nil {
+		return nil, problemsErr("contacts", []coaching.FieldProblem{*lp})
 	}
 	var out []Contact
 	err := s.eng.Read(ctx, actor, func(sc *coaching.Scope) error {
