@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 )
@@ -72,21 +71,31 @@ func writeCSV(header []string, rows [][]string) string {
 	return buf.String()
 }
 
-// csvSafe defuses spreadsheet formula injection in free-text cells: a
-// cell starting with = + - @, a tab or a carriage return gets a leading
-// apostrophe unless the whole cell is a finite number ("-1.5"). A cell
-// that merely starts with one ("-1+cmd|' /C calc'!A0") is a formula.
+// csvSafe defuses spreadsheet formula injection in free-text cells
+// ([DefuseCSVCell] on each).
 func csvSafe(r []string) []string {
 	out := make([]string, len(r))
 	for i, c := range r {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			if v, err := strconv.ParseFloat(c, 64); err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-				c = "'" + c
-			}
-		}
-		out[i] = c
+		out[i] = DefuseCSVCell(c)
 	}
 	return out
+}
+
+// DefuseCSVCell returns c as a CSV cell a spreadsheet will not read as a
+// formula: a cell starting with = + - @, a tab or a carriage return gets
+// a leading apostrophe unless the whole cell is a plain number ("-1.5",
+// or "-1,5" with a decimal comma). A cell that merely starts with one
+// ("-1+cmd|' /C calc'!A0") is a formula, and so is a number only a
+// parser reads ("-Inf", "-0x1p3").
+func DefuseCSVCell(c string) string {
+	if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+		return c
+	}
+	_, err := strconv.ParseFloat(strings.Replace(c, ",", ".", 1), 64)
+	if err != nil || strings.ContainsFunc(c, func(r rune) bool { return !strings.ContainsRune("0123456789+-.,eE", r) }) {
+		return "'" + c
+	}
+	return c
 }
 
 func rowsCSV(rows []Row) string {

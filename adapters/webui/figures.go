@@ -577,19 +577,11 @@ func (h *handler) figuresCSV(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// csvCells defuses spreadsheet formula injection: a cell starting with
-// = + - @ or a tab or carriage return gets a leading apostrophe unless
-// the whole cell is a number ("-1.5", "-1,5" with a decimal comma):
-// "-1+1" or "-2-cmd|' /C calc'!A0" begins like a number but is a formula.
+// csvCells defuses spreadsheet formula injection in every cell, by the
+// rule the library's own CSV exports follow (outcomes.DefuseCSVCell).
 func csvCells(cells ...string) []string {
 	for i, c := range cells {
-		if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			continue
-		}
-		_, err := strconv.ParseFloat(strings.Replace(c, ",", ".", 1), 64)
-		if err != nil || strings.ContainsFunc(c, func(r rune) bool { return !strings.ContainsRune("0123456789+-.,eE", r) }) {
-			cells[i] = "'" + c // a formula, or a number only a parser reads ("-Inf", "-0x1p3")
-		}
+		cells[i] = outcomes.DefuseCSVCell(c)
 	}
 	return cells
 }
